@@ -1,0 +1,22 @@
+"""Readers and writers: sample sheets, contrasts, RNA counts, protein matrices, GMT."""
+
+from ._contrasts import Contrast, read_contrasts, write_contrasts
+from ._gmt import read_gmt, write_gmt
+from ._rna import match_samples, read_rna_counts
+from ._samplesheet import read_samplesheet
+from ._write import atomic_path, write_h5ad, write_text, write_tsv
+
+__all__ = [
+    "Contrast",
+    "atomic_path",
+    "match_samples",
+    "read_contrasts",
+    "read_gmt",
+    "read_rna_counts",
+    "read_samplesheet",
+    "write_contrasts",
+    "write_gmt",
+    "write_h5ad",
+    "write_text",
+    "write_tsv",
+]

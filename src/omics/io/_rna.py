@@ -1,0 +1,145 @@
+"""RNA count matrices (nf-core/rnaseq salmon, featureCounts, plain TSV) into AnnData."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from .._logging import get_logger
+from ._tables import check_excel_mangled, check_unique, read_table
+
+log = get_logger("io")
+
+_FEATURECOUNTS_ANNOTATION = ["Geneid", "Chr", "Start", "End", "Strand", "Length"]
+_BAM_SUFFIX = re.compile(r"(\.markdup)?(\.sorted)?(\.Aligned\.sortedByCoord\.out)?\.bam$")
+
+
+def _featurecounts_sample(column: str) -> str:
+    return _BAM_SUFFIX.sub("", Path(column).name)
+
+
+def read_rna_counts(path: str | Path) -> ad.AnnData:
+    """Read an RNA-seq gene count matrix.
+
+    The format is recognised from the header:
+
+    - nf-core/rnaseq ``salmon.merged.gene_counts.tsv``: ``gene_id, gene_name, <samples>``;
+      salmon's estimated counts are fractional and are rounded (logged);
+    - featureCounts: ``Geneid, Chr, Start, End, Strand, Length, <BAM paths>`` with ``#``
+      comment lines; BAM paths are reduced to sample names;
+    - plain TSV/CSV: the first column is the feature id, optional ``gene_name``; counts
+      must be whole numbers.
+
+    Parameters
+    ----------
+    path
+        The count matrix.
+
+    Returns
+    -------
+    AnnData with samples as obs, genes as var (``gene_id`` index, ``gene_name``), integer
+    counts in ``X`` and ``layers["counts"]``.
+    """
+    table = read_table(path, what="count matrix", comment="#")
+    columns = list(table.columns)
+    if columns[: len(_FEATURECOUNTS_ANNOTATION)] == _FEATURECOUNTS_ANNOTATION:
+        fmt = "featurecounts"
+        ids = table["Geneid"].astype(str)
+        names = ids
+        data = table.iloc[:, len(_FEATURECOUNTS_ANNOTATION):]
+        data.columns = [_featurecounts_sample(c) for c in data.columns]
+    elif columns[:2] == ["gene_id", "gene_name"]:
+        fmt = "salmon"
+        ids, names = table["gene_id"].astype(str), table["gene_name"].astype(str)
+        data = table.iloc[:, 2:]
+    else:
+        fmt = "tsv"
+        ids = table.iloc[:, 0].astype(str)
+        names = table["gene_name"].astype(str) if "gene_name" in columns[1:] else ids
+        data = table.drop(columns=[columns[0], *(["gene_name"] if "gene_name" in columns[1:] else [])])
+    if data.shape[1] == 0:
+        raise InputError("the count matrix has no sample columns.", path=path)
+    id_column = {"featurecounts": "Geneid", "salmon": "gene_id"}.get(fmt, columns[0])
+    check_unique(ids, column=id_column, path=path, what="gene id")
+    check_unique(data.columns, column="header", path=path, what="sample column")
+    if fmt != "featurecounts":
+        check_excel_mangled(names, column="gene_name" if fmt == "salmon" or "gene_name" in columns
+                            else columns[0], path=path)
+
+    values = data.apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() & data.notna()
+    if bad.any().any() or values.isna().any().any():
+        where = bad if bad.any().any() else values.isna()
+        col = where.any(axis=0).idxmax()
+        row = int(np.argmax(where[col].to_numpy()))
+        raise InputError(
+            f"count for gene {ids.iloc[row]!r} (row {row + 2}) in column {col!r} is "
+            f"{data[col].iloc[row]!r}, not a number; counts must be non-negative numbers with "
+            "no missing values.",
+            path=path,
+        )
+    matrix = values.to_numpy(dtype=float)
+    if (matrix < 0).any():
+        r, c = np.argwhere(matrix < 0)[0]
+        raise InputError(
+            f"negative count {matrix[r, c]} for gene {ids.iloc[r]!r} (row {r + 2}) in column "
+            f"{data.columns[c]!r}; counts must be >= 0 (is this a log or normalised matrix?).",
+            path=path,
+        )
+    fractional = np.abs(matrix - np.round(matrix)) > 1e-8
+    if fractional.any():
+        if fmt != "salmon":
+            r, c = np.argwhere(fractional)[0]
+            raise InputError(
+                f"count {matrix[r, c]} for gene {ids.iloc[r]!r} (row {r + 2}) in column "
+                f"{data.columns[c]!r} is not a whole number. Give raw integer counts; salmon/RSEM "
+                "estimated counts are accepted in the nf-core/rnaseq layout (gene_id, gene_name, "
+                "samples) and rounded.",
+                path=path,
+            )
+        log.info("%s: rounded %d fractional salmon counts to integers (as DESeqDataSetFromMatrix "
+                 "requires)", Path(path).name, int(fractional.sum()))
+    counts = np.round(matrix).astype(np.int64).T
+    var = pd.DataFrame({"gene_name": names.to_numpy()}, index=pd.Index(ids.to_numpy(), name="gene_id"))
+    obs = pd.DataFrame(index=pd.Index([str(c) for c in data.columns], name="sample"))
+    adata = ad.AnnData(X=counts, obs=obs, var=var)
+    adata.layers["counts"] = counts.copy()
+    adata.uns["rna_input"] = {"format": fmt, "path": str(path), "rounded": int(fractional.sum())}
+    return adata
+
+
+def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: str | Path,
+                  sheet_path: str | Path | None = None) -> ad.AnnData:
+    """Order matrix samples like the sample sheet and attach its metadata as ``obs``.
+
+    Every sample-sheet id must be a matrix column (missing ones are listed); matrix columns
+    absent from the sheet are dropped with a log line.
+    """
+    sheet_ids = list(samplesheet.index)
+    present = set(adata.obs_names)
+    missing = [s for s in sheet_ids if s not in present]
+    if missing:
+        extra = sorted(present - set(sheet_ids))
+        hint = f"; unmatched matrix columns: {', '.join(extra[:10])}" if extra else ""
+        raise InputError(
+            f"{len(missing)} sample(s) of the sample sheet {sheet_path or ''} are not columns of "
+            f"this matrix: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}{hint}. "
+            "Make the 'sample' ids equal the matrix column names.",
+            path=matrix_path,
+        )
+    dropped = [s for s in adata.obs_names if s not in set(sheet_ids)]
+    if dropped:
+        log.info("%s: %d matrix column(s) not in the sample sheet are ignored: %s",
+                 Path(matrix_path).name, len(dropped), ", ".join(dropped[:10]))
+    adata = adata[sheet_ids].copy()
+    for column in samplesheet.columns:
+        adata.obs[column] = samplesheet[column].reindex(adata.obs_names).to_numpy()
+        if isinstance(samplesheet[column].dtype, pd.CategoricalDtype):
+            adata.obs[column] = pd.Categorical(adata.obs[column],
+                                               categories=samplesheet[column].cat.categories)
+    return adata

@@ -1,0 +1,3 @@
+"""Plots of the workflow's results."""
+
+__all__: list[str] = []
