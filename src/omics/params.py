@@ -47,6 +47,7 @@ class Parameter:
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
+    nextflow_only: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -95,7 +96,7 @@ PARAMETERS: tuple[Parameter, ...] = (
               "intensities.", "protein", choices=("median", "quantile", "none")),
     Parameter("protein_imputation", "string", "none", "Missing values: `none` fits each protein "
               "on its observed values (as limma does); `minprob` draws left-censored values; "
-              "`knn` borrows from similar samples.", "protein",
+              "`knn` borrows from proteins with similar profiles.", "protein",
               choices=("none", "minprob", "knn")),
     Parameter("de_fdr", "number", 0.05, "Adjusted p-value threshold for calling differential "
               "features (ORA selection, report).", "differential", minimum=0, maximum=1),
@@ -123,14 +124,34 @@ PARAMETERS: tuple[Parameter, ...] = (
               "general"),
     Parameter("n_cpus", "integer", 2, "CPU cores for pydeseq2 (Nextflow sets task.cpus).",
               "general", minimum=1),
+    Parameter("publish_dir_mode", "string", "copy", "How Nextflow publishes results to outdir.",
+              "general", choices=("symlink", "rellink", "link", "copy", "copyNoFollow", "move"),
+              nextflow_only=True),
 )
 
-BY_NAME = {p.name: p for p in PARAMETERS}
+# Parameters each stage reads: the runner's resume key and the CLI options come from this.
+STAGE_PARAMS: dict[str, tuple[str, ...]] = {
+    "validate": ("sample_id_col", "protein_format", "protein_intensity", "protein_is_log2",
+                 "genesets", "background_genesets", "response_covariates"),
+    "rna_prep": ("rna_min_count", "rna_min_samples"),
+    "protein_prep": ("protein_format", "protein_intensity", "protein_is_log2",
+                     "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
+                     "seed"),
+    "qc": ("seed",),
+    "de": ("n_cpus", "deseq2_shrink"),
+    "enrich": ("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
+               "gsea_max_size", "de_fdr", "seed"),
+    "score": ("genesets", "score_method", "response_covariates", "cv_folds", "cv_repeats", "seed"),
+    "integrate": ("de_fdr",),
+    "report": ("de_fdr",),
+}
+
+BY_NAME = {p.name: p for p in PARAMETERS if not p.nextflow_only}
 
 
 def defaults() -> dict[str, Any]:
     """Return ``{name: default}`` for every parameter."""
-    return {p.name: p.default for p in PARAMETERS}
+    return {p.name: p.default for p in PARAMETERS if not p.nextflow_only}
 
 
 def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:

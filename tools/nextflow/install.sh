@@ -23,7 +23,7 @@
 #
 # On success the launcher's path is printed on stdout; progress goes to stderr.
 # A second run is a quick no-op when the jars and an up-to-date launcher exist.
-# Requires: bash, java (11..23; 17 and 21 tested), mvn (3.6.3+).
+# Requires: bash, java 11..23 (tested with OpenJDK 17), mvn 3.6.3+ (tested with 3.8.7).
 set -euo pipefail
 
 # Newest release whose whole dependency tree resolves from Maven Central
@@ -182,7 +182,8 @@ while IFS= read -r jar || [[ -n "$jar" ]]; do
   [[ -n "$jar" ]] && cp+="${cp:+:}$NXF_LOCAL_DIR/lib/$jar"
 done < "$NXF_LOCAL_DIR/classpath.txt"
 
-cmdline=("$JAVA_CMD" "${java_opts[@]}" -cp "$cp" nextflow.cli.Launcher "${args[@]}")
+# ${args[@]+...}: empty-array safe under `set -u` on bash < 4.4
+cmdline=("$JAVA_CMD" "${java_opts[@]}" -cp "$cp" nextflow.cli.Launcher ${args[@]+"${args[@]}"})
 [[ "${NXF_DEBUG:-}" == x ]] && printf '%q ' "${cmdline[@]}" >&2 && echo >&2
 if [[ -n "$bg" ]]; then
   "${cmdline[@]}" &

@@ -2,7 +2,8 @@
 
 from ._contrasts import Contrast, read_contrasts, write_contrasts
 from ._gmt import read_gmt, write_gmt
-from ._rna import match_samples, read_rna_counts
+from ._matching import match_samples
+from ._rna import read_rna_counts
 from ._samplesheet import read_samplesheet
 from ._write import atomic_path, write_h5ad, write_text, write_tsv
 

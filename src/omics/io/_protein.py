@@ -133,7 +133,7 @@ def _parse_values(
         raise InputError(
             f"negative intensity {values[r, c]:g} for {labels[r]} (row {rows[r]}) in column "
             f"{data.columns[c]!r}; linear intensities must be >= 0. If the table is already "
-            "log-transformed, read it as log2 (--protein_format tsv with is_log2).",
+            "log-transformed, read it as a log2 matrix (--protein_format tsv --protein_is_log2).",
             path=path,
         )
     return values

@@ -112,34 +112,3 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     adata.uns["rna_input"] = {"format": fmt, "path": str(path), "rounded": int(fractional.sum())}
     return adata
 
-
-def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: str | Path,
-                  sheet_path: str | Path | None = None) -> ad.AnnData:
-    """Order matrix samples like the sample sheet and attach its metadata as ``obs``.
-
-    Every sample-sheet id must be a matrix column (missing ones are listed); matrix columns
-    absent from the sheet are dropped with a log line.
-    """
-    sheet_ids = list(samplesheet.index)
-    present = set(adata.obs_names)
-    missing = [s for s in sheet_ids if s not in present]
-    if missing:
-        extra = sorted(present - set(sheet_ids))
-        hint = f"; unmatched matrix columns: {', '.join(extra[:10])}" if extra else ""
-        raise InputError(
-            f"{len(missing)} sample(s) of the sample sheet {sheet_path or ''} are not columns of "
-            f"this matrix: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}{hint}. "
-            "Make the 'sample' ids equal the matrix column names.",
-            path=matrix_path,
-        )
-    dropped = [s for s in adata.obs_names if s not in set(sheet_ids)]
-    if dropped:
-        log.info("%s: %d matrix column(s) not in the sample sheet are ignored: %s",
-                 Path(matrix_path).name, len(dropped), ", ".join(dropped[:10]))
-    adata = adata[sheet_ids].copy()
-    for column in samplesheet.columns:
-        adata.obs[column] = samplesheet[column].reindex(adata.obs_names).to_numpy()
-        if isinstance(samplesheet[column].dtype, pd.CategoricalDtype):
-            adata.obs[column] = pd.Categorical(adata.obs[column],
-                                               categories=samplesheet[column].cat.categories)
-    return adata

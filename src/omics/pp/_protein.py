@@ -179,7 +179,7 @@ def filter_valid_values(
         raise InputError(
             f"no protein is observed in >= {min_fraction:.0%} of the samples of any group "
             f"(needed per group: {needed}); lower the valid-value threshold "
-            "(--protein_min_valid, min_fraction) or check the intensity columns."
+            "(--protein_min_valid_fraction) or check the intensity columns."
         )
     if n_removed:
         adata._inplace_subset_var(keep)
@@ -253,7 +253,8 @@ def normalize(
     key = str(method).strip().lower()
     if key not in NORMALIZE_METHODS:
         raise InputError(
-            f"unknown protein normalisation {method!r}; use one of {', '.join(NORMALIZE_METHODS)}."
+            f"unknown protein normalisation {method!r}; use one of {', '.join(NORMALIZE_METHODS)} "
+            "(--protein_normalization)."
         )
     _require_log2(adata, "normalize")
     adata = adata.copy() if copy else adata
@@ -292,7 +293,7 @@ def _minprob(x: np.ndarray, rng: np.random.Generator, *, quantile: float, tune_s
     if not candidates.any():
         raise InputError(
             "minprob imputation needs proteins observed in at least two samples to estimate "
-            "the spread; use --protein_impute none or knn."
+            "the spread; use --protein_imputation none or knn."
         )
     with np.errstate(all="ignore"):
         sds = np.nanstd(x[:, candidates], axis=0, ddof=1)
@@ -374,7 +375,8 @@ def impute(
     key = str(method).strip().lower()
     if key not in IMPUTE_METHODS:
         raise InputError(
-            f"unknown protein imputation {method!r}; use one of {', '.join(IMPUTE_METHODS)}."
+            f"unknown protein imputation {method!r}; use one of {', '.join(IMPUTE_METHODS)} "
+            "(--protein_imputation)."
         )
     _require_log2(adata, "impute")
     adata = adata.copy() if copy else adata

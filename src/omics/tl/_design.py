@@ -238,3 +238,21 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         vector[coefficient] = 1.0
     return Design(contrast=contrast, metadata=sheet.loc[data.index], matrix=matrix,
                   contrast_vector=vector, formula=formula)
+
+
+def smallest_group(design: Design) -> int:
+    """Size of the smallest group the design compares.
+
+    For a comparison, the smaller of the reference and target groups; for a formula, the
+    smallest cell of its categorical variables. Used as the default ``rna_min_samples``.
+    """
+    meta = design.metadata
+    if not design.contrast.is_formula:
+        counts = meta[design.contrast.variable].astype(str).value_counts()
+        return int(min(counts.get(design.contrast.reference, 0),
+                       counts.get(design.contrast.target, 0)))
+    categorical = [c for c in _formula_variables(design.formula)
+                   if not pd.api.types.is_numeric_dtype(meta[c])]
+    if not categorical:
+        return int(len(meta))
+    return int(meta.groupby([meta[c].astype(str) for c in categorical]).size().min())

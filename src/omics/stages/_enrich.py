@@ -1,0 +1,52 @@
+"""Stage ``enrich``: GSEA prerank and ORA for one differential table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .._logging import get_logger
+from ..io import write_tsv
+from ..tl._gsea import gsea_prerank
+from ..tl._ora import ora
+from ..tl._ranking import gene_statistic, significant_genes
+from ._common import gene_set_collections, out_path, parse_de_results_name
+
+log = get_logger("enrich")
+
+
+def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[str, Path]:
+    """Write ``enrichment/<contrast>.<modality>.gsea.tsv`` and ``.ora.tsv``.
+
+    The panel (angiogenesis sets by default) is tested together with the background
+    collection (GO BP) so that its FDR carries the burden of every set tested; the
+    ``collection`` column says which is which. ORA tests up- and down-regulated features
+    (adjusted p < ``de_fdr``) against all tested features.
+    """
+    contrast_id, modality = parse_de_results_name(de_results)
+    table = pd.read_csv(de_results, sep="\t", keep_default_na=False, na_values=["NA", ""])
+    table["gene_name"] = table["gene_name"].astype(str)
+    panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
+    gene_sets = {**panel, **background}
+    ranking = gene_statistic(table, modality)
+    log.info("GSEA %s %s: %d genes, %d sets, %d permutations", contrast_id, modality, len(ranking),
+             len(gene_sets), params["gsea_permutations"])
+    gsea = gsea_prerank(ranking, gene_sets, permutations=params["gsea_permutations"],
+                        seed=params["seed"], min_size=params["gsea_min_size"],
+                        max_size=params["gsea_max_size"])
+    gsea.insert(1, "collection", ["panel" if t in panel else "background" for t in gsea["term"]])
+    up, down, universe = significant_genes(table, modality, fdr=params["de_fdr"])
+    parts = []
+    for direction, selected in (("up", up), ("down", down)):
+        result = ora(selected, universe, gene_sets, min_size=params["gsea_min_size"],
+                     max_size=params["gsea_max_size"])
+        result.insert(1, "direction", direction)
+        result.insert(2, "collection", ["panel" if t in panel else "background"
+                                        for t in result["term"]])
+        parts.append(result)
+    ora_table = pd.concat(parts, ignore_index=True)
+    return {
+        "gsea": write_tsv(gsea, out_path(outdir, "enrichment", f"{contrast_id}.{modality}.gsea.tsv")),
+        "ora": write_tsv(ora_table, out_path(outdir, "enrichment", f"{contrast_id}.{modality}.ora.tsv")),
+    }
