@@ -112,8 +112,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               minimum=1),
     Parameter("gsea_max_size", "integer", 500, "Largest gene-set size tested.", "enrichment",
               minimum=2),
-    Parameter("score_method", "string", "zscore", "Per-patient gene-set score.", "enrichment",
-              choices=("zscore", "ssgsea", "ulm")),
+    Parameter("score_method", "string", "zmean", "Per-patient gene-set score: mean z-score of the "
+              "set's genes, decoupler ULM t-value, or ssGSEA (gseapy).", "enrichment",
+              choices=("zmean", "ulm", "ssgsea")),
     Parameter("response_covariates", "string", "age,diabetes", "Comma-separated sample-sheet "
               "columns adjusted for in the response models (empty for none).", "response"),
     Parameter("cv_folds", "integer", 5, "Folds of the stratified cross-validation.", "response",

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -163,7 +163,7 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
 
 
 def build_tasks(params: dict, outdir: Path) -> list[Task]:
-    """The DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report."""
+    """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report."""
     validated_sheet = out_path(outdir, "validated", "samplesheet.csv")
     validated_contrasts = out_path(outdir, "validated", "contrasts.yaml")
     contrast_ids = [c.id for c in read_contrasts(params["contrasts"])]
@@ -233,7 +233,7 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
         Recorded in ``pipeline_info/command.txt``.
     """
     outdir = Path(params["outdir"]).resolve()
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     if not params.get("input"):
         params = _demo_inputs(params, outdir)
     elif not params.get("contrasts"):
@@ -289,6 +289,6 @@ def _write_pipeline_info(outdir: Path, params: dict, trace: list[dict], started:
                  for key in ("input", "contrasts", "rna_counts", "protein_matrix") if params.get(key)]
     write_tsv(pd.DataFrame(checksums), info / "input_checksums.tsv")
     write_tsv(pd.DataFrame(trace), info / "execution_trace.tsv")
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     write_text(f"{command_line}\n# started {started.isoformat()}\n# finished {finished.isoformat()}\n"
                f"# cwd {os.getcwd()}\n", info / "command.txt")

@@ -86,7 +86,10 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
     formula = str(formula).strip() if formula not in (None, "") and formula == formula else None
     blocking = _as_tuple(entry.get("blocking_factors", entry.get("blocking")))
     exclude_col = entry.get("exclude_samples_col")
-    exclude_col = str(exclude_col).strip() if exclude_col not in (None, "") and exclude_col == exclude_col else None
+    if exclude_col in (None, "") or exclude_col != exclude_col:
+        exclude_col = None
+    else:
+        exclude_col = str(exclude_col).strip()
     exclude_values = _as_tuple(entry.get("exclude_samples_values"))
     if exclude_col and not exclude_values:
         raise InputError(f"contrast {cid!r} sets exclude_samples_col but no exclude_samples_values.",

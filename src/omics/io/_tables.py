@@ -85,6 +85,15 @@ def read_table(
     """
     path = check_file(path)
     sep = sniff_delimiter(path, comment)
+    header = [h.strip().strip('"') for h in _first_line(path, comment).split(sep)]
+    repeated = sorted({h for h in header if header.count(h) > 1 and h})
+    if repeated:
+        raise InputError(
+            f"duplicated column name(s) in the header of the {what}: "
+            f"{', '.join(map(repr, repeated[:5]))}; each column needs a unique name (a duplicated "
+            "sample column?).",
+            path=path,
+        )
     try:
         table = pd.read_csv(
             path, sep=sep, comment=comment, dtype=dtype, encoding="utf-8-sig", na_values=["NA", ""],

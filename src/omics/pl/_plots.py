@@ -98,7 +98,7 @@ def scores(scores_long: pd.DataFrame, obs: pd.DataFrame, *, term: str, modality:
 
 
 def concordance(joined: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """mRNA vs protein log2 fold change for the genes measured in both."""
+    """Plot mRNA vs protein log2 fold change for the genes measured in both."""
     ax = _axes(ax)
     ax.scatter(joined["rna_log2fc"], joined["protein_log2fc"], s=6,
                c=np.where(joined["concordant"], _COLORS["bmmnc"], _COLORS["ns"]), linewidths=0)
@@ -111,7 +111,7 @@ def concordance(joined: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 
 def gsea_curve(statistic: pd.Series, genes: list[str], *, title: str = "", ax: Axes | None = None
                ) -> Axes:
-    """Running enrichment score of one gene set along a ranking (weight 1, as GSEA)."""
+    """Plot the running enrichment score of one gene set along a ranking (weight 1, as GSEA)."""
     ax = _axes(ax, (5, 3))
     ranked = statistic.sort_values(ascending=False, kind="stable")
     hits = ranked.index.isin(set(genes))

@@ -54,8 +54,8 @@ def simulate_patients(n_patients: int, response_model: dict, rng: np.random.Gene
     sex = np.where(rng.random(n_patients) < 0.7, "male", "female")
     hba1c = np.round(np.where(diabetes, rng.normal(7.6, 1.0, n_patients),
                               rng.normal(5.6, 0.35, n_patients)), 1)
-    cd34 = np.round(np.exp(np.log(1.5e6) + 0.5 * (0.4 * potency
-                                                   + np.sqrt(1 - 0.16) * rng.standard_normal(n_patients))), -3)
+    cd34_latent = 0.4 * potency + np.sqrt(1 - 0.16) * rng.standard_normal(n_patients)
+    cd34 = np.round(np.exp(np.log(1.5e6) + 0.5 * cd34_latent), -3)
     bmmnc = arm == "bmmnc"
     linear = (response_model["intercept"] + response_model["prognostic"] * prognostic
               + response_model["predictive"] * potency * bmmnc

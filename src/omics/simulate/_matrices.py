@@ -68,7 +68,7 @@ def plant_effects(genes: pd.DataFrame, gene_sets: dict[str, list[str]], planted:
 
 
 def log2_effects(truth: pd.DataFrame, cohort: Cohort) -> np.ndarray:
-    """Samples x genes matrix of planted log2 shifts."""
+    """Return the samples x genes matrix of planted log2 shifts."""
     latent = cohort.latent
     bmmnc = (cohort.samplesheet["arm"] == "bmmnc").to_numpy(float)
     return (np.outer(latent["potency_factor"], truth["log2_loading_potency"])
@@ -99,7 +99,7 @@ def simulate_counts(truth: pd.DataFrame, cohort: Cohort, rng: np.random.Generato
 
 def simulate_protein_groups(genes: pd.DataFrame, truth: pd.DataFrame, cohort: Cohort,
                             n_proteins: int, spec: dict, rng: np.random.Generator) -> pd.DataFrame:
-    """A MaxQuant ``proteinGroups.txt`` table for the same samples."""
+    """Simulate a MaxQuant ``proteinGroups.txt`` table for the same samples."""
     samples = list(cohort.samplesheet["sample"])
     n_samples = len(samples)
     has_protein = (genes["uniprot"] != "").to_numpy() & (truth["base_mean"] > 5).to_numpy()

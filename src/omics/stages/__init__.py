@@ -4,6 +4,7 @@ The CLI (``omics <stage>``), the local runner (``omics run``) and the Nextflow m
 all call these functions.
 """
 
+from ..params import STAGE_PARAMS
 from ._de import de
 from ._enrich import enrich
 from ._integrate import integrate
@@ -12,8 +13,6 @@ from ._qc import qc
 from ._report import report
 from ._score import score
 from ._validate import validate
-
-from ..params import STAGE_PARAMS
 
 __all__ = ["STAGE_PARAMS", "de", "enrich", "integrate", "protein_prep", "qc", "report",
            "rna_prep", "score", "validate"]

@@ -39,13 +39,19 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
     up, down, universe = significant_genes(table, modality, fdr=params["de_fdr"])
     parts = []
     for direction, selected in (("up", up), ("down", down)):
+        if not selected:
+            log.info("ORA %s %s %s: no feature at FDR < %s", contrast_id, modality, direction,
+                     params["de_fdr"])
+            continue
         result = ora(selected, universe, gene_sets, min_size=params["gsea_min_size"],
                      max_size=params["gsea_max_size"])
         result.insert(1, "direction", direction)
         result.insert(2, "collection", ["panel" if t in panel else "background"
                                         for t in result["term"]])
         parts.append(result)
-    ora_table = pd.concat(parts, ignore_index=True)
+    ora_table = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["term", "direction", "collection", "size", "overlap", "expected", "odds_ratio",
+                 "pvalue", "fdr", "genes"]))
     return {
         "gsea": write_tsv(gsea, out_path(outdir, "enrichment", f"{contrast_id}.{modality}.gsea.tsv")),
         "ora": write_tsv(ora_table, out_path(outdir, "enrichment", f"{contrast_id}.{modality}.ora.tsv")),

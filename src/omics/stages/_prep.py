@@ -9,8 +9,8 @@ import pandas as pd
 from .._logging import get_logger
 from ..io import match_samples, read_rna_counts
 from ..io._write import write_h5ad
-from ..pp import filter_low_counts, normalize_deseq2
 from ..pp import _protein as protein_pp
+from ..pp import filter_low_counts, normalize_deseq2
 from ..tl._design import design_for_contrast, smallest_group
 from ._common import load_design_inputs, out_path
 from ._validate import read_protein

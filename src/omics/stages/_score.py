@@ -10,7 +10,6 @@ from .._logging import get_logger
 from ..io import write_tsv
 from ..params import split_list
 from ..tl._integrate import _by_gene
-from ..tl._response import response_model
 from ..tl._scores import sample_scores
 from ._common import gene_set_collections, out_path, read_h5ad
 
@@ -26,6 +25,8 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     or the prepared log2 intensities (protein) with ``score_method``. The response model
     needs ``arm`` and ``response`` columns; without them only the scores are written.
     """
+    from ..tl._response import response_model
+
     panel, _ = gene_set_collections(params.get("genesets"), "none")
     long_parts, model_parts = [], []
     for modality, path in h5ads.items():

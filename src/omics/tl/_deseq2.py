@@ -1,30 +1,43 @@
 """RNA differential expression with pydeseq2, aligned with R DESeq2 1.38.
 
-pydeseq2 implements the DESeq2 recipe, but a few steps differ from R in ways that
-move adjusted p-values on small designs. :class:`RDeseqDataSet` subclasses pydeseq2's
-``DeseqDataSet`` and changes only those steps, each to the rule R DESeq2 1.38 applies:
+pydeseq2 implements the DESeq2 recipe, but several steps differ from R in ways that
+move dispersions and adjusted p-values, most on small designs. :class:`RDeseqDataSet`
+subclasses pydeseq2's ``DeseqDataSet`` and replaces those steps by R DESeq2 1.38's
+rules (same defaults as ``DESeq()`` and ``results()``):
 
-- *Dispersion prior variance.* With 1 to 3 residual degrees of freedom the
-  log-dispersion residuals are far from normal and R does not use the MAD: it picks
-  the variance whose simulated residual distribution (log chi-square plus normal
-  noise) is closest in Kullback-Leibler divergence to the observed histogram.
-- *Dispersion trend.* R fits the Gamma-family GLM ``a0 + a1 / mean`` by IRLS on genes
-  with gene-wise dispersion above ``100 * min_disp``, re-selecting the genes within
+- *Dispersion prior variance.* With 1 to 3 residual degrees of freedom R does not
+  use the MAD of the log-dispersion residuals (their distribution is a skewed log
+  chi-square): it picks the variance whose simulated residual distribution is closest
+  in Kullback-Leibler divergence to the observed histogram, smoothing the divergences
+  with ``loess``. pydeseq2 only warns. R's MAD constant (1.4826) is used otherwise.
+- *Gene-wise and MAP dispersions.* R's line search (Armijo steps on log dispersion)
+  and its rules around it: a gene whose log posterior gains less than a millionth
+  keeps its starting value, non-converged genes are refitted on a grid, GLM means are
+  floored at ``min_mu``. pydeseq2's L-BFGS-B optimum can differ from R's estimate by
+  a factor of two or more for such genes. Vectorised over genes, so also faster.
+- *Dispersion trend.* The Gamma-family GLM ``a0 + a1 / mean`` is fitted by IRLS on
+  genes with dispersion above ``100 * min_disp``, re-selecting genes within
   ``[1e-4, 15)`` times the current curve at every round.
-- *Size factors.* When every gene has a zero, R's ``"ratio"`` estimator stops; we use
-  R's ``"poscounts"`` estimator (what R users switch to) instead of pydeseq2's slow
-  ``"iterative"`` fallback.
-- *Results.* Wald standard errors use means floored at ``min_mu`` (as R's IRLS does),
-  independent filtering uses R's ``lowess`` (statsmodels' port matches it), and
-  contrasts whose samples are all zero get R's ``log2FoldChange = 0, pvalue = 1``.
+- *Size factors.* When every gene has a zero R's ``"ratio"`` estimator stops; we use
+  R's ``"poscounts"`` (what R users switch to) instead of pydeseq2's ``"iterative"``.
+- *Outlier refit.* Genes with replaced Cook's outliers (cells of 7 or more samples)
+  are refitted with the same estimators; filtering then uses Cook's distances with
+  the replaceable samples set to zero, as R.
+- *Results.* Wald standard errors use means floored at ``min_mu`` and R's ridge;
+  independent filtering uses R's ``lowess`` (statsmodels' implementation matches it),
+  not pydeseq2's approximation; contrasts whose samples are all zero get R's
+  ``log2FoldChange = 0, pvalue = 1``.
 
-Gene-wise and MAP dispersions, LFCs, Cook's distances and outlier replacement
-(``minReplicatesForReplace = 7``) are pydeseq2's, which already follow R.
+- *Coefficients.* R's IRLS (ridge ``1e-6`` on the log2 scale, ``min_mu`` floor,
+  L-BFGS-B for genes that do not converge), vectorised over genes.
+
+Cook's distances, outlier replacement and apeGLM shrinkage are pydeseq2's.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -32,11 +45,12 @@ import pandas as pd
 from pydeseq2.dds import DeseqDataSet
 from pydeseq2.default_inference import DefaultInference
 from pydeseq2.ds import DeseqStats
+from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, polygamma
 from scipy.stats import false_discovery_control, norm
 from statsmodels.nonparametric.smoothers_lowess import lowess
 
-__all__ = ["RDeseqDataSet", "deseq2_fit", "deseq2_results", "deseq2_vst"]
+__all__ = ["RESULT_COLUMNS", "RDeseqDataSet", "deseq2_fit", "deseq2_results", "deseq2_vst"]
 
 RESULT_COLUMNS = ["baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
 
@@ -51,10 +65,10 @@ _VST_NSUB = 1000
 class RDeseqDataSet(DeseqDataSet):
     """pydeseq2 ``DeseqDataSet`` whose estimates follow R DESeq2 1.38.
 
-    Takes the same arguments as :class:`pydeseq2.dds.DeseqDataSet`. Overrides the
-    size-factor fallback, the parametric dispersion trend and the dispersion prior
-    variance (see the module docstring); ``uns["dispersion_prior_method"]`` records
-    which prior-variance estimator was used.
+    Takes the same arguments as :class:`pydeseq2.dds.DeseqDataSet`. Overrides size
+    factors, gene-wise dispersions, the dispersion trend and prior, MAP dispersions and
+    the outlier refit (see the module docstring); ``uns["dispersion_prior_method"]``
+    records which prior-variance estimator was used.
     """
 
     def fit_size_factors(
@@ -173,10 +187,8 @@ class RDeseqDataSet(DeseqDataSet):
             coef = np.linalg.lstsq(design, normed, rcond=None)[0]
             mu = size_factors[:, None] * (design @ coef)
         else:
-            _, mu, _, _ = self.inference.irls(
-                counts=counts_nz, size_factors=size_factors, design_matrix=design,
-                disp=start, min_mu=self.min_mu, beta_tol=self.beta_tol,
-            )
+            mu = nbinom_glm(counts_nz, size_factors, design, start, min_mu=self.min_mu,
+                            beta_tol=self.beta_tol).mu
         mu = np.maximum(mu, self.min_mu)
 
         dispersions, converged = genewise_dispersions(
@@ -270,9 +282,39 @@ class RDeseqDataSet(DeseqDataSet):
         if self.low_memory:
             del self.layers["_mu_hat"]
 
+    def fit_LFC(self) -> None:  # noqa: N802 (pydeseq2's name)
+        """Fit the negative binomial GLM coefficients as R ``nbinomWaldTest``.
+
+        IRLS with R's ridge (``1e-6`` on the log2 scale) and means floored at
+        ``min_mu`` in the weights, vectorised over genes; genes that do not converge in
+        100 iterations are refitted by L-BFGS-B, as R does.
+        """
+        if "dispersions" not in self.var:
+            self.fit_MAP_dispersions()
+        non_zero = self.var["non_zero"].to_numpy(bool)
+        design = self.obsm["design_matrix"]
+        fit = nbinom_glm(
+            np.asarray(self.X)[:, non_zero].astype(float),
+            self.obs["size_factors"].to_numpy(float),
+            design.to_numpy(float),
+            self.var.loc[non_zero, "dispersions"].to_numpy(float),
+            min_mu=self.min_mu,
+            beta_tol=self.beta_tol,
+        )
+        lfc = np.full((self.n_vars, design.shape[1]), np.nan)
+        lfc[non_zero] = fit.beta
+        self.varm["LFC"] = pd.DataFrame(lfc, index=self.var_names, columns=design.columns)
+        self.obsm["_mu_LFC"] = fit.mu
+        self.obsm["_hat_diagonals"] = fit.hat_diagonals
+        self.var["_LFC_converged"] = pd.array([pd.NA] * self.n_vars, dtype="boolean")
+        self.var.loc[non_zero, "_LFC_converged"] = fit.converged
+
     def refit(self) -> None:
-        """Replace Cook's outliers and refit, keeping the gene-wise dispersions of the
-        original counts for the variance-stabilising transformation."""
+        """Replace Cook's outliers and refit the genes concerned.
+
+        The gene-wise dispersions of the original counts are kept in
+        ``var["_genewise_dispersions_original"]`` for :func:`deseq2_vst`.
+        """
         self.var["_genewise_dispersions_original"] = self.var["genewise_dispersions"].copy()
         super().refit()
 
@@ -417,7 +459,7 @@ def dispersion_prior_variance_monte_carlo(residuals: np.ndarray, residual_df: in
     matches distributions instead of moments: for 200 candidate variances on [0, 8] it
     simulates ``log(chisq_df / df) + N(0, variance)``, measures the Kullback-Leibler
     divergence of the observed residual histogram (bins of 0.5 on (-10, 10)) from the
-    simulated one, smooths the divergences with a local quadratic fit (span 0.2) and
+    simulated one, smooths the divergences with R's ``loess`` (span 0.2) and
     takes the minimiser on a 1000-point grid, floored at 0.25.
 
     Parameters
@@ -452,7 +494,7 @@ def dispersion_prior_variance_monte_carlo(residuals: np.ndarray, residual_df: in
         divergences[i] = np.sum(observed_density * (np.log(observed_density + small)
                                                     - np.log(simulated_density + small)))
     fine_grid = np.linspace(0, 8, 1000)
-    smoothed = local_quadratic_smooth(grid, divergences, fine_grid, span=0.2)
+    smoothed = loess_smooth(grid, divergences, fine_grid, span=0.2)
     return max(float(fine_grid[np.argmin(smoothed)]), 0.25)
 
 
@@ -463,34 +505,241 @@ def _histogram_density(values: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     return counts / (values.size * np.diff(breaks))
 
 
-def local_quadratic_smooth(x: np.ndarray, y: np.ndarray, x_new: np.ndarray, *,
-                           span: float) -> np.ndarray:
-    """Local quadratic regression with tricube weights (R ``loess``, exact surface).
+def loess_smooth(x: np.ndarray, y: np.ndarray, x_new: np.ndarray, *, span: float,
+                 cell: float = 0.2) -> np.ndarray:
+    """One-predictor local quadratic regression evaluated like R ``loess`` (defaults).
+
+    R does not fit at every new point: it splits the (slightly enlarged) range of ``x``
+    into a k-d tree whose leaves hold at most ``floor(n * span * cell)`` points, fits
+    the local quadratic (tricube weights over the ``floor(n * span)`` nearest points)
+    at the cell boundaries only, and interpolates value and slope between them with
+    cubic Hermite polynomials. This reproduces that surface for one predictor.
 
     Parameters
     ----------
     x, y
         Data.
     x_new
-        Where to evaluate the smooth.
+        Where to evaluate the smooth (inside the range of ``x``).
     span
         Fraction of the points in each local neighbourhood.
+    cell
+        R's ``loess.control(cell=)``.
 
     Returns
     -------
     Smoothed values at ``x_new``.
     """
+    xs = np.sort(np.asarray(x, dtype=float))
+    low, high = xs[0], xs[-1]
+    margin = 0.005 * max(high - low, 1e-10 * max(abs(low), abs(high)) + 1e-30)
+    vertices = [low - margin, high + margin]
+    max_leaf = int(np.floor(xs.size * span * cell))
+    cells = [(0, xs.size - 1, low - margin, high + margin)]
+    while cells:
+        first, last, lower, upper = cells.pop()
+        if last - first + 1 <= max_leaf:
+            continue
+        middle = (first + last) // 2
+        while middle > 0 and xs[middle - 1] == xs[middle]:
+            middle -= 1
+        cut = xs[middle]
+        if cut in (lower, upper):
+            continue
+        vertices.append(cut)
+        cells += [(first, middle, lower, cut), (middle + 1, last, cut, upper)]
+    vertices = np.unique(vertices)
+    value, slope = _local_quadratic(np.asarray(x, float), np.asarray(y, float), vertices,
+                                    span=span)
+    interval = np.clip(np.searchsorted(vertices, x_new, side="right") - 1, 0,
+                       vertices.size - 2)
+    left, right = vertices[interval], vertices[interval + 1]
+    width = right - left
+    u = (x_new - left) / width
+    return ((1 - u) ** 2 * (1 + 2 * u) * value[interval]
+            + u**2 * (3 - 2 * u) * value[interval + 1]
+            + width * (u * (1 - u) ** 2 * slope[interval]
+                       - u**2 * (1 - u) * slope[interval + 1]))
+
+
+def _local_quadratic(x: np.ndarray, y: np.ndarray, centres: np.ndarray, *,
+                     span: float) -> tuple[np.ndarray, np.ndarray]:
+    # Value and slope at each centre of the tricube-weighted quadratic fit to the
+    # floor(n * span) nearest points.
     n_local = int(np.floor(x.size * span))
-    distance = np.abs(x_new[:, None] - x[None, :])
+    distance = np.abs(centres[:, None] - x[None, :])
     bandwidth = np.sort(distance, axis=1)[:, n_local - 1]
     weights = np.clip(1 - (distance / bandwidth[:, None]) ** 3, 0, None) ** 3
-    fitted = np.empty(x_new.size)
-    for i, centre in enumerate(x_new):
+    value, slope = np.empty(centres.size), np.empty(centres.size)
+    for i, centre in enumerate(centres):
         basis = np.column_stack([np.ones_like(x), x - centre, (x - centre) ** 2])
         root_w = np.sqrt(weights[i])
         coef = np.linalg.lstsq(basis * root_w[:, None], y * root_w, rcond=None)[0]
-        fitted[i] = coef[0]
-    return fitted
+        value[i], slope[i] = coef[0], coef[1]
+    return value, slope
+
+
+@dataclass
+class GLMFit:
+    """Negative binomial GLM fit for many genes (natural-log coefficients).
+
+    Attributes
+    ----------
+    beta
+        Genes x coefficients.
+    mu
+        Samples x genes fitted means (not floored).
+    hat_diagonals
+        Samples x genes diagonal of the weighted hat matrix.
+    converged
+        Whether IRLS converged (else L-BFGS-B was used).
+    """
+
+    beta: np.ndarray
+    mu: np.ndarray
+    hat_diagonals: np.ndarray
+    converged: np.ndarray
+
+
+def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
+               dispersions: np.ndarray, *, min_mu: float = 0.5, beta_tol: float = 1e-8,
+               max_iter: int = 100, ridge_log2: float = 1e-6,
+               chunk_size: int = 2000) -> GLMFit:
+    """Fit negative binomial GLMs with log link as R DESeq2's ``fitNbinomGLMs``.
+
+    IRLS from the least-squares fit of ``log(normalised count + 0.1)``, with ridge
+    ``ridge_log2 / log(2)^2`` and means floored at ``min_mu`` in the weights; stops
+    when the relative change of deviance is below ``beta_tol``. Genes that diverge
+    (a coefficient beyond 30) or do not converge are refitted by L-BFGS-B on the
+    penalised likelihood within ``[-30, 30]`` (log2 scale), as R does. An
+    intercept-only design uses R's closed form (log of the mean normalised count).
+
+    Parameters
+    ----------
+    counts
+        Samples x genes counts.
+    size_factors
+        Per-sample size factors.
+    design
+        Samples x coefficients design matrix.
+    dispersions
+        Per-gene dispersions.
+    min_mu
+        Floor of the means used in the weights.
+    beta_tol
+        Convergence tolerance on the deviance.
+    max_iter
+        IRLS iterations before L-BFGS-B takes over.
+    ridge_log2
+        Ridge penalty per coefficient on the log2 scale.
+    chunk_size
+        Genes processed at once.
+
+    Returns
+    -------
+    The :class:`GLMFit`.
+    """
+    n_samples, n_genes = counts.shape
+    n_coefs = design.shape[1]
+    ridge = np.eye(n_coefs) * ridge_log2 / np.log(2) ** 2
+    beta = np.empty((n_genes, n_coefs))
+    hat = np.empty((n_samples, n_genes))
+    converged = np.ones(n_genes, dtype=bool)
+    normed = counts / size_factors[:, None]
+
+    if n_coefs == 1 and np.all(design == 1):
+        beta[:, 0] = np.log(normed.mean(axis=0))
+        mu = size_factors[:, None] * np.exp(beta[:, 0])[None, :]
+        w = 1.0 / (1.0 / mu + dispersions[None, :])
+        return GLMFit(beta, mu, w / w.sum(axis=0), converged)
+
+    q, r = np.linalg.qr(design)
+    start = np.linalg.solve(r, q.T @ np.log(normed + 0.1)).T
+    for genes in _chunks(n_genes, chunk_size):
+        beta[genes], hat[:, genes], converged[genes] = _irls(
+            counts[:, genes], size_factors, design, dispersions[genes], start[genes],
+            ridge=ridge, min_mu=min_mu, tol=beta_tol, max_iter=max_iter,
+        )
+    for gene in np.flatnonzero(~converged):
+        beta[gene], converged[gene] = _optimise_glm(
+            counts[:, gene], size_factors, design, dispersions[gene], beta[gene],
+            start[gene], ridge_log2=ridge_log2,
+        )
+    mu = size_factors[:, None] * np.exp(design @ beta.T)
+    return GLMFit(beta, mu, hat, converged)
+
+
+def _nb_log_density(y: np.ndarray, mu: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
+    size = 1.0 / dispersion
+    return (gammaln(y + size) - gammaln(size) - gammaln(y + 1.0)
+            + size * np.log(size / (size + mu)) + y * np.log(mu / (size + mu)))
+
+
+def _irls(y: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
+          dispersions: np.ndarray, start: np.ndarray, *, ridge: np.ndarray,
+          min_mu: float, tol: float, max_iter: int
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # R fitBeta, all genes advancing together; a gene leaves the loop when it
+    # converges, diverges (|beta| > 30) or its deviance is NaN.
+    beta = start.copy()
+    sf = size_factors[:, None]
+    mu = np.maximum(sf * np.exp(design @ beta.T), min_mu)
+    dev_old = np.zeros(beta.shape[0])
+    n_iter = np.zeros(beta.shape[0], dtype=int)
+    active = np.ones(beta.shape[0], dtype=bool)
+    for t in range(max_iter):
+        genes = np.flatnonzero(active)
+        if genes.size == 0:
+            break
+        n_iter[genes] += 1
+        m = mu[:, genes]
+        w = m / (1.0 + dispersions[genes][None, :] * m)
+        z = np.log(m / sf) + (y[:, genes] - m) / m
+        gram = _weighted_gram(design, w) + ridge
+        rhs = (design.T @ (w * z)).T
+        new = np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+        beta[genes] = new
+        diverged = np.any(np.abs(new) > 30.0, axis=1)
+        n_iter[genes[diverged]] = max_iter
+        active[genes[diverged]] = False
+        genes, new = genes[~diverged], new[~diverged]
+        mu[:, genes] = np.maximum(sf * np.exp(design @ new.T), min_mu)
+        dev = -2.0 * np.sum(_nb_log_density(y[:, genes], mu[:, genes],
+                                            dispersions[genes][None, :]), axis=0)
+        change = np.abs(dev - dev_old[genes]) / (np.abs(dev) + 0.1)
+        failed = np.isnan(change)
+        n_iter[genes[failed]] = max_iter
+        done = failed | ((t > 0) & (change < tol))
+        active[genes[done]] = False
+        dev_old[genes] = dev
+    w = mu / (1.0 + dispersions[None, :] * mu)
+    inverse = np.linalg.inv(_weighted_gram(design, w) + ridge)
+    hat = w * np.einsum("ni,gij,nj->ng", design, inverse, design)
+    return beta, hat, n_iter < max_iter
+
+
+def _optimise_glm(y: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
+                  dispersion: float, beta: np.ndarray, start: np.ndarray, *,
+                  ridge_log2: float) -> tuple[np.ndarray, bool]:
+    # R fitNbinomGLMsOptim: L-BFGS-B on the log2-scale coefficients, normal prior with
+    # variance 1 / ridge_log2, from the IRLS result when usable else the start.
+    initial = beta if np.all(np.isfinite(beta)) and np.all(np.abs(beta) < 30) else start
+    initial = initial / np.log(2)
+    size = 1.0 / dispersion
+
+    def objective(p: np.ndarray) -> tuple[float, np.ndarray]:
+        mu = size_factors * np.exp2(design @ p)
+        loglik = np.sum(_nb_log_density(y, mu, np.asarray(dispersion)))
+        value = -(loglik - 0.5 * ridge_log2 * np.sum(p**2))
+        score = (y / mu - (y + size) / (size + mu)) * mu * np.log(2)
+        gradient = -(design.T @ score) + ridge_log2 * p
+        if not np.isfinite(value):
+            return 1e300, np.zeros_like(p)
+        return float(value), gradient
+
+    result = minimize(objective, initial, jac=True, method="L-BFGS-B",
+                      bounds=[(-30.0, 30.0)] * design.shape[1])
+    return result.x * np.log(2), bool(result.success)
 
 
 def genewise_dispersions(counts: np.ndarray, mu: np.ndarray, design: np.ndarray,
@@ -742,12 +991,18 @@ def deseq2_fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1,
     Raises
     ------
     ValueError
-        If samples of ``counts`` are missing from ``design``.
+        If samples of ``counts`` are missing from ``design``, or the design is not full
+        rank or leaves no residual degrees of freedom.
     """
     missing = counts.index.difference(design.index)
     if len(missing):
         raise ValueError(f"design matrix lacks sample(s) {', '.join(map(str, missing))}.")
     design = design.loc[counts.index].astype(float)
+    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
+        raise ValueError("the design matrix is not full rank.")
+    if design.shape[0] <= design.shape[1]:
+        raise ValueError("the design has no residual degrees of freedom (samples <= "
+                         "coefficients), so dispersions cannot be estimated.")
     dds = RDeseqDataSet(
         counts=counts,
         metadata=pd.DataFrame(index=counts.index),
@@ -897,7 +1152,7 @@ def _bh(pvalue: np.ndarray) -> np.ndarray:
 
 def independent_filtering(base_mean: np.ndarray, pvalue: np.ndarray, *,
                           alpha: float = 0.1) -> np.ndarray:
-    """Adjusted p-values with R DESeq2's independent filtering on the mean count.
+    """Adjust p-values with R DESeq2's independent filtering on the mean count.
 
     For 50 quantiles of ``base_mean`` (from the fraction of zero means to 0.95) genes
     below the quantile are dropped and the rest adjusted by Benjamini-Hochberg. The
@@ -947,7 +1202,7 @@ def _shrunk_lfc(dds: DeseqDataSet, weights: np.ndarray, columns: pd.Index) -> np
         raise ValueError(
             "shrink=True needs a contrast that is a single design coefficient with weight "
             "1 or -1 (apeGLM shrinks one coefficient); this contrast combines "
-            f"{', '.join(f'{w:g}*{c}' for w, c in zip(weights[nonzero], columns[nonzero]))}. "
+            f"{', '.join(f'{w:g}*{c}' for w, c in zip(weights[nonzero], columns[nonzero], strict=True))}. "
             "Reparameterise the design so the contrast is one coefficient, or set "
             "shrink=False."
         )

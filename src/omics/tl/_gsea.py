@@ -310,7 +310,7 @@ def gsea_prerank(
 
     Raises
     ------
-    omics.InputError
+    omics._errors.InputError
         On a malformed ranking or invalid parameters.
 
     Notes

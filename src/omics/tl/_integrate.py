@@ -1,5 +1,4 @@
-"""mRNA-protein integration: a MuData, per-gene correlation, fold-change concordance and
-joint pathway evidence."""
+"""mRNA-protein integration: MuData, correlation, concordance and joint pathway evidence."""
 
 from __future__ import annotations
 
@@ -32,7 +31,7 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None) -> md.MuDat
 
 
 def _by_gene(adata: ad.AnnData, layer: str | None) -> pd.DataFrame:
-    """Samples x gene-symbol matrix; of duplicated symbols keep the most observed feature."""
+    """Return a samples x gene-symbol matrix; of duplicated symbols keep the most observed feature."""
     values = pd.DataFrame(np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float),
                           index=adata.obs_names, columns=adata.var_names)
     names = adata.var["gene_name"].astype(str) if "gene_name" in adata.var else adata.var_names

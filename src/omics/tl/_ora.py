@@ -70,7 +70,7 @@ def ora(
 
     Raises
     ------
-    omics.InputError
+    omics._errors.InputError
         If the background is empty or no selected gene is in the background.
     """
     if not 1 <= min_size <= max_size:

@@ -9,7 +9,7 @@ import scanpy as sc
 
 
 def qc_matrix(adata: ad.AnnData, layer: str | None) -> np.ndarray:
-    """Samples x features matrix for QC; missing protein values are set to the feature mean.
+    """Return the samples x features matrix for QC; missing protein values are set to the feature mean.
 
     Mean-filling is for QC only (PCA cannot take NaN); tests use observed values.
     """

@@ -150,7 +150,7 @@ def sample_scores(
 
     Raises
     ------
-    omics.InputError
+    omics._errors.InputError
         On an unknown method, non-numeric or duplicated columns, or when no set has
         ``min_size`` genes in ``expression``.
     """

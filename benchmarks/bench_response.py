@@ -1,0 +1,145 @@
+"""Benchmark `omics.tl._response.response_model` on simulated BALI-like cohorts.
+
+For each seed a test-profile cohort (40 patients x 3,000 genes) is simulated in the
+angiogenic and the null scenario; counts are filtered and VST-transformed, every
+angiogenesis gene set is scored as the mean per-gene z-score of the VST over its
+members, and `response_model` is fitted. Printed:
+
+- the rate at which the planted predictive set is called `predictive` and the planted
+  prognostic set `prognostic` (both with direction `up_in_responders`), and what the
+  planted sets were called otherwise;
+- under the null scenario, the per-set rate of predictive/prognostic calls and the
+  fraction of cohorts with at least one such call;
+- the mean |CV AUC - oracle AUC|: the treated-arm CV AUC of the predictive score versus
+  the AUC of the true potency factor in the treated arm, and the pooled CV AUC of the
+  prognostic score versus the AUC of the true prognostic factor in the pooled cohort;
+- wall time.
+
+Usage: .venv/bin/python benchmarks/bench_response.py --seeds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from omics._resources import metadata_path
+from omics.io import match_samples, read_gmt, read_rna_counts, read_samplesheet
+from omics.pp._rna import filter_low_counts, normalize_deseq2
+from omics.simulate import simulate_cohort
+from omics.tl._response import response_model
+
+PREDICTIVE = "GO:0002040_SPROUTING_ANGIOGENESIS"
+PROGNOSTIC = "GO:0001666_RESPONSE_TO_HYPOXIA"
+
+
+def zmean_scores(vst: pd.DataFrame, sets: dict[str, list[str]]) -> pd.DataFrame:
+    z = (vst - vst.mean()) / vst.std(ddof=1)
+    z = z.loc[:, z.std() > 0]
+    return pd.DataFrame({t: z[[g for g in genes if g in z.columns]].mean(axis=1)
+                         for t, genes in sets.items()})
+
+
+def cohort(seed: int, scenario: str, workdir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    out = workdir / f"{scenario}_{seed}"
+    paths = simulate_cohort(out, seed=seed, profile="test", scenario=scenario)
+    adata = read_rna_counts(paths["rna_counts"])
+    sheet = read_samplesheet(paths["input"])
+    adata = match_samples(adata, sheet, matrix_path=paths["rna_counts"])
+    adata = filter_low_counts(adata)
+    normalize_deseq2(adata)
+    vst = pd.DataFrame(adata.layers["vst"], index=adata.obs_names,
+                       columns=adata.var["gene_name"].astype(str))
+    vst = vst.loc[:, ~vst.columns.duplicated()]
+    sets = read_gmt(metadata_path("genesets", "go_angiogenesis.gmt"))
+    truth = pd.read_csv(out / "truth_patients.tsv", sep="\t", index_col="sample")
+    return zmean_scores(vst, sets), adata.obs, truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--alpha", type=float, default=0.05)
+    parser.add_argument("--out", type=Path, help="optional TSV of every fitted row")
+    args = parser.parse_args()
+    logging.getLogger("omics").setLevel(logging.WARNING)
+    warnings.simplefilter("ignore")
+
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    calls: dict[str, Counter] = {"predictive": Counter(), "prognostic": Counter()}
+    auc_gap: dict[str, list[float]] = {"predictive": [], "prognostic": []}
+    null_calls, null_sets, null_dirty = 0, 0, 0
+    rows, fit_time, prep_time = [], 0.0, 0.0
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            for scenario in ("angiogenic", "null"):
+                t0 = time.perf_counter()
+                scores, obs, truth = cohort(seed, scenario, Path(tmp))
+                t1 = time.perf_counter()
+                res = response_model(scores, obs, folds=args.folds, repeats=args.repeats, seed=seed,
+                                     alpha=args.alpha).set_index("score")
+                fit_time += time.perf_counter() - t1
+                prep_time += t1 - t0
+                rows.append(res.reset_index().assign(seed=seed, scenario=scenario))
+                if scenario == "null":
+                    called = res["classification"].isin(["predictive", "prognostic"])
+                    null_calls += int(called.sum())
+                    null_sets += len(res)
+                    null_dirty += int(called.any())
+                    continue
+                y = (obs["response"] == "responder").to_numpy()
+                treated = (obs["arm"] == "bmmnc").to_numpy()
+                truth = truth.loc[obs.index]
+                oracle = {
+                    "predictive": roc_auc_score(y[treated], truth["potency_factor"][treated]),
+                    "prognostic": roc_auc_score(y, truth["prognostic_factor"]),
+                }
+                for role, term, column in (("predictive", PREDICTIVE, "cv_auc_treated"),
+                                           ("prognostic", PROGNOSTIC, "cv_auc_pooled")):
+                    call = res.loc[term, "classification"]
+                    if call == role and res.loc[term, "direction"] != "up_in_responders":
+                        call += " (wrong direction)"
+                    calls[role][call] += 1
+                    auc_gap[role].append(abs(res.loc[term, column] - oracle[role]))
+                print(f"seed {seed:3d}: predictive set -> {res.loc[PREDICTIVE, 'classification']:10s}"
+                      f" (p_int {res.loc[PREDICTIVE, 'p_interaction']:.3g}), prognostic set -> "
+                      f"{res.loc[PROGNOSTIC, 'classification']:10s} (p_pooled "
+                      f"{res.loc[PROGNOSTIC, 'p_pooled']:.3g}, p_int "
+                      f"{res.loc[PROGNOSTIC, 'p_interaction']:.3g})", flush=True)
+    wall = time.perf_counter() - start
+    n = len(seeds)
+    print(f"\n{n} seeds ({seeds.start}..{seeds.stop - 1}), test profile, folds={args.folds}, "
+          f"repeats={args.repeats}, alpha={args.alpha}")
+    for role in ("predictive", "prognostic"):
+        rate = calls[role][role] / n
+        other = ", ".join(f"{k}: {v}" for k, v in sorted(calls[role].items()) if k != role)
+        print(f"planted {role:10s} set called {role:10s}: {calls[role][role]}/{n} = {rate:.2f}"
+              f"{'  (otherwise ' + other + ')' if other else ''}")
+    print(f"null scenario: {null_calls}/{null_sets} set calls predictive/prognostic = "
+          f"{null_calls / null_sets:.3f} per set; cohorts with >= 1 call: {null_dirty}/{n} = "
+          f"{null_dirty / n:.2f}")
+    for role, label in (("predictive", "treated"), ("prognostic", "pooled")):
+        gap = np.array(auc_gap[role])
+        print(f"|CV AUC - oracle AUC| {role} ({label}): mean {gap.mean():.3f}, median "
+              f"{np.median(gap):.3f}, max {gap.max():.3f}, within 0.05: {(gap <= 0.05).mean():.2f}")
+    print(f"wall time {wall:.1f} s ({prep_time:.1f} s simulate+VST+score, {fit_time:.1f} s "
+          f"response_model for {2 * n} cohorts, {fit_time / (2 * n):.2f} s each)")
+    if args.out:
+        pd.concat(rows, ignore_index=True).to_csv(args.out, sep="\t", index=False)
+
+
+if __name__ == "__main__":
+    main()

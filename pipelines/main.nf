@@ -1,0 +1,116 @@
+#!/usr/bin/env nextflow
+/*
+ * bali-omics/angiogenesis
+ *
+ * Transcriptomic + proteomic angiogenesis analysis of BM-MNC samples (BALI trial,
+ * NCT00904501). Every process calls one `omics <stage>` of the Python package in this
+ * repository; `omics run` runs the same DAG on one machine.
+ *
+ * Parameters: nextflow_schema.json (generated from src/omics/params.py by `omics schema`).
+ * They are checked below against that schema without a plugin: nf-schema would have to be
+ * downloaded at run time.
+ */
+
+import groovy.json.JsonSlurper
+
+include { ANGIOGENESIS } from './workflows/angiogenesis'
+
+/*
+ * Parameter checks (a small subset of nf-schema's validateParameters)
+ */
+
+def schemaFile() {
+    // projectDir is pipelines/ (manifest.mainScript); the schema sits at the repository root
+    def candidates = [file("${projectDir}/../nextflow_schema.json"), file("${projectDir}/nextflow_schema.json")]
+    return candidates.find { it.exists() }
+}
+
+def validateParameters() {
+    def errors = []
+    def schema_path = schemaFile()
+    if (schema_path) {
+        def schema = new JsonSlurper().parse(schema_path.toFile())
+        def properties = schema['$defs'].values().collectEntries { group -> group.properties ?: [:] }
+        def ignored = ['help', 'validate_params', 'config_profile_name', 'config_profile_description']
+        params.each { name, value ->
+            if (name.contains('-') || name in ignored) {
+                return
+            }
+            def property = properties[name]
+            if (property == null) {
+                log.warn "Unknown parameter --${name}: it is not in nextflow_schema.json and is ignored."
+                return
+            }
+            if (value == null) {
+                return
+            }
+            switch (property.type) {
+                case 'integer':
+                    if (!(value instanceof Integer || value instanceof Long)) {
+                        errors << "--${name} must be an integer, got '${value}'"
+                        return
+                    }
+                    break
+                case 'number':
+                    if (!(value instanceof Number)) {
+                        errors << "--${name} must be a number, got '${value}'"
+                        return
+                    }
+                    break
+                case 'boolean':
+                    if (!(value instanceof Boolean)) {
+                        errors << "--${name} must be true or false, got '${value}'"
+                        return
+                    }
+                    break
+                default:
+                    if (value instanceof Boolean) {
+                        errors << "--${name} needs a value"
+                        return
+                    }
+            }
+            if (property.enum && !(value.toString() in property.enum)) {
+                errors << "--${name} is '${value}'; choose one of ${property.enum.join(', ')}"
+            }
+            if (property.minimum != null && value instanceof Number && value < property.minimum) {
+                errors << "--${name} must be >= ${property.minimum}, got ${value}"
+            }
+            if (property.maximum != null && value instanceof Number && value > property.maximum) {
+                errors << "--${name} must be <= ${property.maximum}, got ${value}"
+            }
+            if (property.pattern && !(value.toString() ==~ property.pattern)) {
+                errors << "--${name} '${value}' does not match ${property.pattern}"
+            }
+        }
+    }
+    if (!params.input) {
+        errors << "--input is required: the sample sheet (CSV/TSV with a `sample` column)"
+    }
+    if (!params.contrasts) {
+        errors << "--contrasts is required: the contrasts file (nf-core/differentialabundance YAML or CSV)"
+    }
+    if (!params.rna_counts && !params.protein_matrix) {
+        errors << "give --rna_counts, --protein_matrix or both"
+    }
+    if (errors) {
+        error("Invalid parameters:\n  - " + errors.join("\n  - ") + "\nSee nextflow_schema.json or docs/nextflow.md.")
+    }
+}
+
+/*
+ * Named workflow (nf-core style): lets this pipeline be included in another one.
+ */
+
+workflow BALI_OMICS_ANGIOGENESIS {
+    main:
+    ANGIOGENESIS ()
+
+    emit:
+    report   = ANGIOGENESIS.out.report
+    versions = ANGIOGENESIS.out.versions
+}
+
+workflow {
+    validateParameters()
+    BALI_OMICS_ANGIOGENESIS ()
+}

@@ -1,0 +1,50 @@
+process OMICS_DE {
+    tag "$meta.id"
+    label 'process_medium'
+
+    conda "${moduleDir}/../../../../environment.yml"
+    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+
+    input:
+    // meta: [id: '<contrast>.<modality>', contrast: ..., modality: 'rna' | 'protein']
+    tuple val(meta), path(h5ad), path(contrasts)
+
+    output:
+    tuple val(meta), path('differential/*.results.tsv'), emit: results
+    path 'versions.yml'                                 , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    omics de \\
+        --h5ad ${h5ad} \\
+        --contrasts ${contrasts} \\
+        --contrast_id '${meta.contrast}' \\
+        --modality ${meta.modality} \\
+        --n_cpus ${task.cpus} \\
+        ${args} \\
+        --outdir .
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+
+    stub:
+    def method = meta.modality == 'rna' ? 'deseq2' : 'limma'
+    """
+    mkdir -p differential
+    touch 'differential/${meta.contrast}.${meta.modality}.${method}.results.tsv'
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,53 @@
+process OMICS_ENRICH {
+    tag "$meta.id"
+    label 'process_single'
+
+    conda "${moduleDir}/../../../../environment.yml"
+    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+
+    input:
+    // de_results keeps its name <contrast>.<modality>.<method>.results.tsv: the stage reads
+    // the contrast and modality from it.
+    tuple val(meta), path(de_results)
+    path(genesets, stageAs: 'genesets/*')
+    path(background_genesets, stageAs: 'background_genesets/*')
+
+    output:
+    tuple val(meta), path('enrichment/*.gsea.tsv'), emit: gsea
+    tuple val(meta), path('enrichment/*.ora.tsv') , emit: ora
+    path 'versions.yml'                            , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
+    def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
+    """
+    omics enrich \\
+        --de_results ${de_results} \\
+        ${panel} \\
+        ${background} \\
+        ${args} \\
+        --outdir .
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir -p enrichment
+    touch 'enrichment/${meta.contrast}.${meta.modality}.gsea.tsv' 'enrichment/${meta.contrast}.${meta.modality}.ora.tsv'
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,46 @@
+process OMICS_PROTEIN_PREP {
+    tag "$meta.id"
+    label 'process_single'
+
+    conda "${moduleDir}/../../../../environment.yml"
+    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+
+    input:
+    tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(contrasts, stageAs: 'input/contrasts/*'), path(protein_matrix, stageAs: 'input/protein/*')
+
+    output:
+    tuple val(meta), path('protein/protein.h5ad'), emit: h5ad
+    path 'versions.yml'                          , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    omics protein_prep \\
+        --samplesheet ${samplesheet} \\
+        --contrasts ${contrasts} \\
+        --protein_matrix ${protein_matrix} \\
+        ${args} \\
+        --outdir .
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir -p protein
+    touch protein/protein.h5ad
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,47 @@
+process OMICS_REPORT {
+    tag "$meta.id"
+    label 'process_single'
+
+    conda "${moduleDir}/../../../../environment.yml"
+    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+
+    input:
+    // The result tables are staged in the folders of the results layout, so the report
+    // sees what it sees after `omics run`; `omics report` finds files by name. Any list
+    // may be [] (e.g. integration/ with one modality).
+    tuple val(meta), path(validated, stageAs: 'validated/*'), path(qc, stageAs: 'qc/*'), path(de_results, stageAs: 'differential/*'), path(enrichment, stageAs: 'enrichment/*'), path(scores, stageAs: 'scores/*'), path(integration, stageAs: 'integration/*')
+
+    output:
+    tuple val(meta), path('report/index.html'), emit: html
+    path 'versions.yml'                        , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    """
+    omics report \\
+        --results_dir . \\
+        ${args} \\
+        --outdir .
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir -p report
+    touch report/index.html
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+}

@@ -1,0 +1,52 @@
+process OMICS_SCORE {
+    tag "$meta.id"
+    label 'process_single'
+
+    conda "${moduleDir}/../../../../environment.yml"
+    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+
+    input:
+    // Either h5ad may be [] when that modality was not given.
+    tuple val(meta), path(rna_h5ad), path(protein_h5ad)
+    path(genesets, stageAs: 'genesets/*')
+
+    output:
+    tuple val(meta), path('scores/angiogenesis_scores.tsv'), emit: scores
+    tuple val(meta), path('scores/response_model.tsv')     , emit: response_model
+    path 'versions.yml'                                     , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    def rna = rna_h5ad ? "--rna_h5ad ${rna_h5ad}" : ''
+    def protein = protein_h5ad ? "--protein_h5ad ${protein_h5ad}" : ''
+    def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
+    """
+    omics score \\
+        ${rna} \\
+        ${protein} \\
+        ${panel} \\
+        ${args} \\
+        --outdir .
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir -p scores
+    touch scores/angiogenesis_scores.tsv scores/response_model.tsv
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+}

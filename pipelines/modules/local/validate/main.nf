@@ -1,0 +1,62 @@
+process OMICS_VALIDATE {
+    tag "$meta.id"
+    label 'process_single'
+
+    conda "${moduleDir}/../../../../environment.yml"
+    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+
+    input:
+    // Inputs are staged in their own folders so that two inputs with the same file name
+    // cannot collide and the outputs (validated/) never overwrite an input.
+    tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(contrasts, stageAs: 'input/contrasts/*'), path(rna_counts, stageAs: 'input/rna/*'), path(protein_matrix, stageAs: 'input/protein/*')
+    path(genesets, stageAs: 'genesets/*')
+    path(background_genesets, stageAs: 'background_genesets/*')
+
+    output:
+    tuple val(meta), path('validated/samplesheet.csv'), emit: samplesheet
+    tuple val(meta), path('validated/contrasts.yaml') , emit: contrasts
+    tuple val(meta), path('validated/validation.json'), emit: json
+    path 'versions.yml'                               , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    def rna = rna_counts ? "--rna_counts ${rna_counts}" : ''
+    def protein = protein_matrix ? "--protein_matrix ${protein_matrix}" : ''
+    def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
+    def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
+    """
+    omics validate \\
+        --input ${samplesheet} \\
+        --contrasts ${contrasts} \\
+        ${rna} \\
+        ${protein} \\
+        ${panel} \\
+        ${background} \\
+        ${args} \\
+        --outdir .
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+
+    stub:
+    // The contrasts are copied when they are YAML so that a stub run still fans out.
+    def yaml = contrasts.name ==~ /.*\.ya?ml$/
+    """
+    mkdir -p validated
+    touch validated/samplesheet.csv validated/validation.json
+    ${yaml ? "cp ${contrasts} validated/contrasts.yaml" : "echo 'contrasts: []' > validated/contrasts.yaml"}
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+}

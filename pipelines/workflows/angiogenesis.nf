@@ -1,0 +1,203 @@
+/*
+ * ANGIOGENESIS: the DAG of `omics run` (src/omics/runner.py), one process per stage call.
+ *
+ *   validate -> rna_prep -----> de(rna, contrast) -----> enrich(rna, contrast) -----\
+ *            -> protein_prep -> de(protein, contrast) -> enrich(protein, contrast) --> integrate -> report
+ *                           \-> qc (per modality)        score (all modalities) ----/
+ *
+ * RNA and protein are each optional (at least one is required); integrate runs only with
+ * both. DE and ENRICH fan out over modality x contrast, the contrast ids being read from
+ * the validated contrasts file once OMICS_VALIDATE has checked it.
+ */
+
+import org.yaml.snakeyaml.Yaml
+
+include { OMICS_VALIDATE     } from '../modules/local/validate/main'
+include { OMICS_RNA_PREP     } from '../modules/local/rna_prep/main'
+include { OMICS_PROTEIN_PREP } from '../modules/local/protein_prep/main'
+include { OMICS_QC           } from '../modules/local/qc/main'
+include { OMICS_DE           } from '../modules/local/de/main'
+include { OMICS_ENRICH       } from '../modules/local/enrich/main'
+include { OMICS_SCORE        } from '../modules/local/score/main'
+include { OMICS_INTEGRATE    } from '../modules/local/integrate/main'
+include { OMICS_REPORT       } from '../modules/local/report/main'
+
+/*
+ * Helpers
+ */
+
+// Ids of the contrasts in a validated contrasts YAML (written by `omics validate`).
+def contrastIds(contrasts_yaml) {
+    def document = new Yaml().load(contrasts_yaml.text) ?: [:]
+    return (document.contrasts ?: []).collect { contrast -> contrast.id.toString() }
+}
+
+// A comma-separated list of files (the genesets parameters) as staged paths; [] when unset.
+def geneSetFiles(value) {
+    if (value == null || value == true || value.toString().trim().toLowerCase() in ['', 'none']) {
+        return []
+    }
+    return value.toString().tokenize(',')*.trim().findAll { it }.collect { file(it, checkIfExists: true) }
+}
+
+// A channel of files as a single sorted list, wrapped so that `combine` keeps it one element.
+// Sorting by name makes the task hash independent of the order upstream tasks finished in.
+def sortedList(ch) {
+    return ch.toSortedList { a, b -> a.name <=> b.name }.map { files -> [files] }
+}
+
+// nf-core style: the versions.yml of every process collated into one YAML document.
+def processVersionsFromYAML(yaml_file) {
+    def versions = new Yaml().load(yaml_file.text).collectEntries { process, tools -> [process.tokenize(':')[-1], tools] }
+    return new Yaml().dumpAsMap(versions).trim()
+}
+
+def softwareVersionsToYAML(ch_versions) {
+    def workflow_versions = """
+    Workflow:
+        ${workflow.manifest.name}: ${workflow.manifest.version}
+        Nextflow: ${workflow.nextflow.version}
+    """.stripIndent().trim()
+    return ch_versions
+        .unique()
+        .map { yaml_file -> processVersionsFromYAML(yaml_file) }
+        .unique()
+        .mix(Channel.of(workflow_versions))
+}
+
+/*
+ * Workflow
+ */
+
+workflow ANGIOGENESIS {
+
+    main:
+    ch_versions = Channel.empty()
+    def cohort = [id: file(params.input).baseName]
+
+    ch_genesets   = Channel.value(geneSetFiles(params.genesets))
+    ch_background = Channel.value(geneSetFiles(params.background_genesets))
+
+    //
+    // Validate every input before anything is computed
+    //
+    OMICS_VALIDATE (
+        Channel.of([
+            cohort,
+            file(params.input, checkIfExists: true),
+            file(params.contrasts, checkIfExists: true),
+            params.rna_counts ? file(params.rna_counts, checkIfExists: true) : [],
+            params.protein_matrix ? file(params.protein_matrix, checkIfExists: true) : []
+        ]),
+        ch_genesets,
+        ch_background
+    )
+    ch_versions = ch_versions.mix(OMICS_VALIDATE.out.versions)
+
+    ch_validated = OMICS_VALIDATE.out.samplesheet
+        .join(OMICS_VALIDATE.out.contrasts)      // [meta, samplesheet, contrasts]
+    ch_contrasts_file = OMICS_VALIDATE.out.contrasts.map { meta, contrasts -> contrasts }
+
+    //
+    // One AnnData per modality: [meta(id, modality), h5ad]
+    //
+    ch_h5ad = Channel.empty()
+    if (params.rna_counts) {
+        OMICS_RNA_PREP (
+            ch_validated.map { meta, samplesheet, contrasts ->
+                [[id: 'rna', modality: 'rna'], samplesheet, contrasts, file(params.rna_counts)]
+            }
+        )
+        ch_h5ad     = ch_h5ad.mix(OMICS_RNA_PREP.out.h5ad)
+        ch_versions = ch_versions.mix(OMICS_RNA_PREP.out.versions)
+    }
+    if (params.protein_matrix) {
+        OMICS_PROTEIN_PREP (
+            ch_validated.map { meta, samplesheet, contrasts ->
+                [[id: 'protein', modality: 'protein'], samplesheet, contrasts, file(params.protein_matrix)]
+            }
+        )
+        ch_h5ad     = ch_h5ad.mix(OMICS_PROTEIN_PREP.out.h5ad)
+        ch_versions = ch_versions.mix(OMICS_PROTEIN_PREP.out.versions)
+    }
+
+    OMICS_QC ( ch_h5ad )
+    ch_versions = ch_versions.mix(OMICS_QC.out.versions.first())
+
+    //
+    // Differential expression: one task per modality x contrast
+    //
+    ch_contrast_ids = ch_contrasts_file.flatMap { contrasts -> contrastIds(contrasts) }
+    ch_de_input = ch_h5ad
+        .combine(ch_contrasts_file)              // [meta, h5ad, contrasts]
+        .combine(ch_contrast_ids)                // [meta, h5ad, contrasts, contrast_id]
+        .map { meta, h5ad, contrasts, contrast_id ->
+            def de_meta = [id: "${contrast_id}.${meta.modality}".toString(), contrast: contrast_id, modality: meta.modality]
+            [de_meta, h5ad, contrasts]
+        }
+    OMICS_DE ( ch_de_input )
+    ch_versions = ch_versions.mix(OMICS_DE.out.versions.first())
+
+    //
+    // Enrichment of each differential table (same fan-out)
+    //
+    OMICS_ENRICH ( OMICS_DE.out.results, ch_genesets, ch_background )
+    ch_versions = ch_versions.mix(OMICS_ENRICH.out.versions.first())
+
+    //
+    // Per-patient scores and response models from all modalities
+    //
+    ch_h5ad_by_modality = ch_h5ad
+        .toList()
+        .map { items ->
+            def by_modality = items.collectEntries { meta, h5ad -> [(meta.modality): h5ad] }
+            [cohort, by_modality.rna ?: [], by_modality.protein ?: []]
+        }
+    OMICS_SCORE ( ch_h5ad_by_modality, ch_genesets )
+    ch_versions = ch_versions.mix(OMICS_SCORE.out.versions)
+
+    //
+    // mRNA-protein integration when both modalities are there
+    //
+    ch_integration = Channel.empty()
+    if (params.rna_counts && params.protein_matrix) {
+        OMICS_INTEGRATE (
+            ch_h5ad_by_modality
+                .combine(sortedList(OMICS_DE.out.results.map { meta, tsv -> tsv }))
+                .combine(sortedList(OMICS_ENRICH.out.gsea.map { meta, tsv -> tsv }))
+        )
+        ch_integration = OMICS_INTEGRATE.out.correlation
+            .mix(OMICS_INTEGRATE.out.concordance, OMICS_INTEGRATE.out.summary, OMICS_INTEGRATE.out.pathways)
+            .map { meta, tsv -> tsv }
+        ch_versions = ch_versions.mix(OMICS_INTEGRATE.out.versions)
+    }
+
+    //
+    // HTML report from every result table
+    //
+    ch_report_input = Channel.of(cohort)
+        .combine(sortedList(OMICS_VALIDATE.out.samplesheet.mix(OMICS_VALIDATE.out.contrasts, OMICS_VALIDATE.out.json).map { meta, f -> f }))
+        .combine(sortedList(OMICS_QC.out.pca.mix(OMICS_QC.out.pca_variance, OMICS_QC.out.correlation, OMICS_QC.out.outliers).map { meta, f -> f }))
+        .combine(sortedList(OMICS_DE.out.results.map { meta, f -> f }))
+        .combine(sortedList(OMICS_ENRICH.out.gsea.mix(OMICS_ENRICH.out.ora).map { meta, f -> f }))
+        .combine(sortedList(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model).map { meta, f -> f }))
+        .combine(sortedList(ch_integration))
+    OMICS_REPORT ( ch_report_input )
+    ch_versions = ch_versions.mix(OMICS_REPORT.out.versions)
+
+    //
+    // Software versions, as nf-core collates them
+    //
+    softwareVersionsToYAML(ch_versions)
+        .collectFile(
+            storeDir: "${params.outdir}/pipeline_info",
+            name: 'software_versions.yml',
+            sort: true,
+            newLine: true
+        )
+        .set { ch_collated_versions }
+
+    emit:
+    report   = OMICS_REPORT.out.html
+    versions = ch_collated_versions
+}

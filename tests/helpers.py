@@ -1,0 +1,18 @@
+"""Paths and small helpers shared by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+TEST_COHORT = REPO / "tests" / "data" / "test_cohort"
+NFCORE = SHARED / "data" / "nfcore-testdata" / "data"
+
+
+def require_shared() -> None:
+    """Skip when ../shared (the nf-core test data) is not beside the repository."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared test data not found at {SHARED}")

@@ -1,0 +1,370 @@
+"""Tests of omics.tl enrichment: gsea_prerank, ora, sample_scores."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from omics._errors import InputError
+from omics.tl._gsea import _gsea_fdr, _nominal_p, _normalise, _null_es, gsea_prerank
+from omics.tl._ora import ora
+from omics.tl._scores import SCORE_METHODS, sample_scores
+
+GSEA_COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
+ORA_COLUMNS = ["term", "size", "overlap", "expected", "odds_ratio", "pvalue", "fdr", "genes"]
+_GMT_DIRS = [
+    Path(__file__).resolve().parents[1] / "metadata" / "genesets",
+    Path("/work/shared/data/genesets"),
+]
+
+
+def parse_gmt(path: Path) -> dict[str, list[str]]:
+    """Tiny local GMT reader (name<TAB>description<TAB>genes...)."""
+    sets = {}
+    for line in path.read_text().splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and fields[0]:
+            sets[fields[0]] = [g for g in fields[2:] if g]
+    return sets
+
+
+def _gmt(name: str) -> Path:
+    for d in _GMT_DIRS:
+        if (d / name).is_file():
+            return d / name
+    pytest.skip(f"{name} not available")
+
+
+@pytest.fixture(scope="module")
+def angio_sets() -> dict[str, list[str]]:
+    return parse_gmt(_gmt("go_angiogenesis.gmt"))
+
+
+def realistic_ranking(sets: dict[str, list[str]], n: int = 20_000, seed: int = 1) -> pd.Series:
+    """t-like statistics for n genes; one set shifted up, one shifted down."""
+    rng = np.random.default_rng(seed)
+    set_genes = sorted({g for v in sets.values() for g in v})
+    fillers = [f"GENE{i:05d}" for i in range(n - len(set_genes))]
+    genes = np.array(set_genes + fillers)
+    stat = rng.standard_t(10, size=n)
+    names = list(sets)
+    up, down = set(sets[names[7]]), set(sets[names[9]])
+    for i, g in enumerate(genes):
+        if g in up and rng.random() < 0.4:
+            stat[i] += 1.0
+        if g in down and rng.random() < 0.3:
+            stat[i] -= 0.8
+    return pd.Series(stat, index=genes).sample(frac=1.0, random_state=seed)
+
+
+def naive_running_sum(stat: pd.Series, genes: set[str], weight: float = 1.0) -> np.ndarray:
+    """Full O(N) GSEA running sum, straight from Subramanian et al. 2005."""
+    ranked = stat.sort_values(ascending=False, kind="stable")
+    hit = ranked.index.isin(list(genes))
+    w = np.abs(ranked.to_numpy()) ** weight if weight else np.ones(len(ranked))
+    step = np.where(hit, w / w[hit].sum(), -1.0 / (~hit).sum())
+    return np.cumsum(step)
+
+
+def naive_es(stat: pd.Series, genes: set[str], weight: float = 1.0) -> float:
+    res = naive_running_sum(stat, genes, weight)
+    return res.max() if abs(res.max()) > abs(res.min()) else res.min()
+
+
+# --------------------------------------------------------------------------- GSEA
+
+
+def test_gsea_matches_gseapy(angio_sets):
+    gp = pytest.importorskip("gseapy")
+    stat = realistic_ranking(angio_sets)
+    kw = {"min_size": 10, "max_size": 1000}
+    ours = gsea_prerank(stat, angio_sets, permutations=1000, seed=0, **kw).set_index("term")
+    ref = gp.prerank(
+        rnk=stat,
+        gene_sets={k: list(v) for k, v in angio_sets.items()},
+        permutation_num=1000,
+        seed=0,
+        threads=2,
+        no_plot=True,
+        outdir=None,
+        verbose=False,
+        **kw,
+    ).res2d.set_index("Term")
+    assert sorted(ours.index) == sorted(ref.index) and len(ours) == 11
+    ref = ref.loc[ours.index]
+    # ES is deterministic: must be identical
+    assert np.max(np.abs(ours["es"] - ref["ES"].astype(float))) < 1e-6
+    # set sizes and leading edges are deterministic too
+    assert (ours["size"] == ref["Tag %"].str.split("/").str[1].astype(int)).all()
+    assert (ours["leading_edge"] == ref["Lead_genes"]).all()
+    # NES, p-values and q-values differ only by permutation noise
+    nes_ref = ref["NES"].astype(float)
+    assert np.corrcoef(ours["nes"], nes_ref)[0, 1] >= 0.99
+    assert np.max(np.abs(ours["nes"] - nes_ref)) < 0.1
+    p_ours, p_ref = ours["pvalue"], ref["NOM p-val"].astype(float)
+    p_mid = (p_ours + p_ref) / 2
+    # ~500 same-sign permutations each: 4 binomial SDs of the difference, plus slack
+    tol = 4 * np.sqrt(2 * p_mid * (1 - p_mid) / 500) + 0.01
+    assert (np.abs(p_ours - p_ref) <= tol).all()
+    # GSEA q-values jump where two observed NES nearly tie (their order flips between
+    # seeds, for gseapy as for us); compare them in the range that matters
+    q_ours, q_ref = ours["fdr"], ref["FDR q-val"].astype(float)
+    relevant = (q_ours < 0.25) | (q_ref < 0.25)
+    assert relevant.sum() >= 3
+    assert np.max(np.abs(q_ours - q_ref)[relevant]) < 0.05
+
+
+def test_gsea_es_and_leading_edge_match_naive_walk():
+    rng = np.random.default_rng(5)
+    genes = [f"G{i}" for i in range(400)]
+    stat = pd.Series(rng.normal(size=400), index=genes)
+    sets = {f"S{j}": list(rng.choice(genes, 25, replace=False)) for j in range(6)}
+    sets["UP"] = list(stat.nlargest(60).index[::2])
+    sets["DOWN"] = list(stat.nsmallest(60).index[1::2])
+    for weight in (0.0, 1.0, 2.0):
+        res = gsea_prerank(stat, sets, permutations=0, weight=weight, min_size=5).set_index("term")
+        for term, genes_ in sets.items():
+            assert res.loc[term, "es"] == pytest.approx(naive_es(stat, set(genes_), weight), abs=1e-12)
+    res = gsea_prerank(stat, sets, permutations=0).set_index("term")
+    up = res.loc["UP", "leading_edge"].split(";")
+    ranked = list(stat.sort_values(ascending=False).index)
+    assert up == [g for g in ranked if g in set(up)]  # in rank order from the top
+    run = naive_running_sum(stat, set(sets["UP"]))
+    assert set(up) == {g for g in ranked[: int(run.argmax()) + 1] if g in set(sets["UP"])}
+    down = res.loc["DOWN", "leading_edge"].split(";")
+    assert down == [g for g in ranked[::-1] if g in set(down)]  # from the bottom up
+    assert res.loc["UP", "es"] > 0 > res.loc["DOWN", "es"]
+
+
+def test_null_kernel_matches_naive_walk():
+    rng = np.random.default_rng(11)
+    n = 300
+    w = np.abs(rng.normal(size=n))
+    w.sort()
+    w = w[::-1].copy()
+    hits = [np.sort(rng.choice(n, k, replace=False)) for k in (5, 17, 40, 120)]
+    sizes = np.array([h.size for h in hits], dtype=np.int64)
+    member_gene = np.concatenate(hits)
+    member_set = np.repeat(np.arange(len(hits)), sizes)
+    order = np.argsort(member_gene, kind="stable")
+    set_idx = member_set[order].astype(np.int64)
+    set_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(member_gene, minlength=n), out=set_ptr[1:])
+    perms = np.stack([rng.permutation(n) for _ in range(7)]).astype(np.int32)
+    out = np.empty((7, len(hits)))
+    _null_es(perms, w, set_ptr, set_idx, sizes, out, 0)
+    for b in range(7):
+        pos_of_gene = np.argsort(perms[b])
+        for s, h in enumerate(hits):
+            hit = np.zeros(n, dtype=bool)
+            hit[pos_of_gene[h]] = True
+            run = np.cumsum(np.where(hit, w / w[hit].sum(), -1.0 / (n - h.size)))
+            es = run.max() if abs(run.max()) > abs(run.min()) else run.min()
+            assert out[b, s] == pytest.approx(es, abs=1e-12)
+
+
+def test_gsea_statistics_match_gseapy_reference_formulas():
+    alg = pytest.importorskip("gseapy.algorithm")
+    rng = np.random.default_rng(2)
+    es = rng.normal(0, 0.3, size=40)
+    null = rng.normal(0, 0.25, size=(40, 1000)) + rng.normal(0, 0.05, size=(40, 1))
+    with np.errstate(all="ignore"):
+        p_ref = alg.gsea_pval(es, null)
+        nes_ref, nes_null_ref = alg.normalize(es, null)
+        fdr_ref = np.asarray(alg.gsea_fdr(nes_ref, nes_null_ref))
+    nes, nes_null = _normalise(es, null)
+    np.testing.assert_allclose(_nominal_p(es, null), p_ref, atol=1e-12)
+    np.testing.assert_allclose(nes, nes_ref, rtol=1e-12)
+    np.testing.assert_allclose(nes_null, nes_null_ref, rtol=1e-12)
+    np.testing.assert_allclose(_gsea_fdr(nes, nes_null), fdr_ref, rtol=1e-12)
+
+
+def test_gsea_output_contract_and_determinism():
+    rng = np.random.default_rng(3)
+    genes = [f"G{i}" for i in range(2000)]
+    stat = pd.Series(rng.normal(size=2000), index=genes)
+    sets = {f"S{j:02d}": list(rng.choice(genes, k, replace=False)) for j, k in enumerate(range(5, 80, 5))}
+    sets["SMALL"] = genes[:9] + ["NOT_A_GENE"] * 5  # 9 genes in the ranking -> dropped
+    sets["BIG"] = genes[:600]  # > max_size -> dropped
+    a = gsea_prerank(stat, sets, permutations=200, seed=7)
+    b = gsea_prerank(stat, sets, permutations=200, seed=7)
+    c = gsea_prerank(stat, sets, permutations=200, seed=8)
+    assert list(a.columns) == GSEA_COLUMNS
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.array_equal(a.sort_values("term")["nes"], c.sort_values("term")["nes"])
+    assert "SMALL" not in set(a["term"]) and "BIG" not in set(a["term"])
+    assert set(a["term"]) == {f"S{j:02d}" for j in range(1, 15)}  # S00 has 5 genes < 10
+    assert list(a.sort_values(["pvalue", "term"])["term"]) == list(a["term"])
+    assert ((a["pvalue"] >= 0) & (a["pvalue"] <= 1) & (a["fdr"] >= 0) & (a["fdr"] <= 1)).all()
+    sizes = {t: len(set(g) & set(genes)) for t, g in sets.items()}
+    assert all(a["size"] == a["term"].map(sizes))
+
+
+def test_gsea_input_checks():
+    stat = pd.Series([1.0, 2.0, np.nan, -1.0], index=["A", "B", "C", "D"])
+    res = gsea_prerank(stat, {"S": ["A", "B", "C"]}, permutations=10, min_size=1)
+    assert res.loc[0, "size"] == 2  # C dropped with its NaN statistic
+    with pytest.raises(InputError, match="duplicated"):
+        gsea_prerank(pd.Series([1.0, 2.0], index=["A", "A"]), {"S": ["A"]}, min_size=1)
+    with pytest.raises(InputError, match="infinite"):
+        gsea_prerank(pd.Series([np.inf, 2.0], index=["A", "B"]), {"S": ["A"]}, min_size=1)
+    with pytest.raises(InputError):
+        gsea_prerank(stat, {"S": ["A"]}, min_size=5, max_size=2)
+    empty = gsea_prerank(stat, {"S": ["A"]}, permutations=10)
+    assert empty.empty and list(empty.columns) == GSEA_COLUMNS
+
+
+# --------------------------------------------------------------------------- ORA
+
+
+@pytest.fixture(scope="module")
+def ora_case():
+    rng = np.random.default_rng(4)
+    universe = [f"G{i}" for i in range(3000)]
+    background = universe[:2500]
+    selected = list(rng.choice(background, 150, replace=False)) + ["G2999", "OTHER"]
+    sets = {f"T{j:03d}": list(rng.choice(universe, rng.integers(5, 200), replace=False)) for j in range(300)}
+    sets["ENRICHED"] = list(selected[:40]) + list(rng.choice(background, 40, replace=False))
+    sets["NOHIT"] = [g for g in background if g not in set(selected)][:30]
+    return selected, background, sets
+
+
+def test_ora_matches_scipy_hypergeom(ora_case):
+    selected, background, sets = ora_case
+    res = ora(selected, background, sets).set_index("term")
+    assert list(res.reset_index().columns) == ORA_COLUMNS
+    bg = set(background)
+    sel = set(selected) & bg  # G2999 and OTHER are outside the background
+    tested = {t: set(g) & bg for t, g in sets.items() if 10 <= len(set(g) & bg) <= 500}
+    assert set(res.index) == set(tested) and "NOHIT" in res.index
+    for term, members in tested.items():
+        x, m = len(members & sel), len(members)
+        row = res.loc[term]
+        assert (row["size"], row["overlap"]) == (m, x)
+        assert row["genes"] == ";".join(sorted(members & sel))
+        p = stats.hypergeom(len(bg), m, len(sel)).pmf(np.arange(x, min(m, len(sel)) + 1)).sum()
+        assert row["pvalue"] == pytest.approx(min(p, 1.0), rel=1e-9, abs=1e-300)
+        assert row["expected"] == pytest.approx(len(sel) * m / len(bg))
+    assert res.loc["NOHIT", "pvalue"] == 1.0
+    assert res.loc["ENRICHED", "fdr"] < 1e-10
+    order = np.argsort(res["pvalue"].to_numpy(), kind="stable")
+    p_sorted = res["pvalue"].to_numpy()[order]
+    bh = np.minimum.accumulate((p_sorted * len(p_sorted) / np.arange(1, len(p_sorted) + 1))[::-1])[::-1]
+    np.testing.assert_allclose(res["fdr"].to_numpy()[order], np.minimum(bh, 1), rtol=1e-12)
+
+
+def test_ora_agrees_with_gseapy_enrich(ora_case):
+    gp = pytest.importorskip("gseapy")
+    selected, background, sets = ora_case
+    ours = ora(selected, background, sets, min_size=1, max_size=10_000).set_index("term")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = gp.enrich(
+            gene_list=list(selected),
+            gene_sets={k: list(v) for k, v in sets.items()},
+            background=list(background),
+            outdir=None,
+            no_plot=True,
+        ).results.set_index("Term")
+    # gseapy only reports sets with >= 1 selected gene (and corrects only those)
+    assert set(ref.index) == set(ours.index[ours["overlap"] > 0])
+    o = ours.loc[ref.index]
+    np.testing.assert_allclose(o["pvalue"], ref["P-value"], rtol=1e-9)
+    np.testing.assert_allclose(o["odds_ratio"], ref["Odds Ratio"], rtol=1e-9)
+    assert (ref["Overlap"] == o["overlap"].astype(str) + "/" + o["size"].astype(str)).all()
+
+
+def test_ora_input_checks():
+    with pytest.raises(InputError, match="background"):
+        ora(["A"], [], {"S": ["A"]})
+    with pytest.raises(InputError, match="none of the selected"):
+        ora(["Z"], ["A", "B"], {"S": ["A"]}, min_size=1)
+
+
+# --------------------------------------------------------------------------- sample scores
+
+
+def simulate_latent(seed: int, n_samples: int = 40, n_genes: int = 5000, frac_nan: float = 0.0):
+    """Log-normal noise; latent factor x loading added to 60 % of the PLANTED set."""
+    rng = np.random.default_rng(seed)
+    genes = np.array([f"G{i:05d}" for i in range(n_genes)])
+    mu = rng.normal(3.0, 1.0, n_genes)
+    x = np.log2(rng.lognormal(mean=mu, sigma=0.6, size=(n_samples, n_genes)))
+    latent = rng.normal(size=n_samples)
+    sets = {"PLANTED": list(genes[:50]), "NULL": list(genes[100:150])}
+    for j in range(9):
+        sets[f"RANDOM_{j}"] = list(rng.choice(genes[200:], 60, replace=False))
+    planted = rng.choice(50, 30, replace=False)
+    x[:, planted] += latent[:, None] * rng.uniform(0.5, 1.5, 30)[None, :]
+    expr = pd.DataFrame(x, columns=genes, index=[f"P{i:02d}" for i in range(n_samples)])
+    if frac_nan:  # missing not at random, as in proteomics: low values go missing
+        low = expr.stack().quantile(0.3)
+        p_miss = 2 * frac_nan / (1 + np.exp((expr - low) / 0.5))
+        expr = expr.mask(rng.random(expr.shape) < p_miss)
+    return expr, sets, latent
+
+
+@pytest.mark.parametrize("method", SCORE_METHODS)
+def test_scores_track_planted_latent_factor(method):
+    null_rho = []
+    for seed in range(3):
+        expr, sets, latent = simulate_latent(seed)
+        scores = sample_scores(expr, sets, method=method)
+        assert scores.shape == (40, 11) and list(scores.index) == list(expr.index)
+        assert stats.spearmanr(scores["PLANTED"], latent)[0] >= 0.9
+        null_rho.append(abs(stats.spearmanr(scores["NULL"], latent)[0]))
+    # null |rho| has SD ~ 1/sqrt(39) = 0.16
+    assert max(null_rho) < 0.5 and np.mean(null_rho) < 0.3
+
+
+@pytest.mark.parametrize("method", ["zmean", "ulm"])
+def test_scores_with_missing_values(method):
+    expr, sets, latent = simulate_latent(0, frac_nan=0.2)
+    assert expr.isna().to_numpy().mean() > 0.05
+    scores = sample_scores(expr, sets, method=method)
+    assert scores.notna().all().all()
+    assert stats.spearmanr(scores["PLANTED"], latent)[0] >= 0.9
+
+
+def test_zmean_definition_and_nan_rule():
+    expr = pd.DataFrame(
+        {
+            "A": [1.0, 2.0, 3.0, 4.0],
+            "B": [2.0, 2.0, 5.0, np.nan],
+            "C": [0.0, 1.0, 0.0, 1.0],
+            "D": [7.0, 7.0, 7.0, 7.0],  # zero variance -> ignored
+        },
+        index=["s1", "s2", "s3", "s4"],
+    )
+    scores = sample_scores(expr, {"S": ["A", "B", "C", "D", "MISSING"]}, min_size=2)
+    z = (expr - expr.mean()) / expr.std(ddof=1)
+    expected = z[["A", "B", "C"]].mean(axis=1, skipna=True)
+    np.testing.assert_allclose(scores["S"], expected)
+    # with min_size=3, s4 has only 2 observed genes (B is NaN there) -> NaN
+    strict = sample_scores(expr, {"S": ["A", "B", "C", "D"]}, min_size=3)
+    assert np.isnan(strict.loc["s4", "S"]) and strict.loc[["s1", "s2", "s3"], "S"].notna().all()
+
+
+def test_scores_input_checks_and_speed():
+    expr, sets, _ = simulate_latent(1)
+    with pytest.raises(InputError, match="method"):
+        sample_scores(expr, sets, method="gsva")
+    with pytest.raises(InputError, match="no gene set"):
+        sample_scores(expr, {"S": ["X", "Y"]})
+    # 11 sets x 40 samples x 20,000 genes within 2 s (default method)
+    rng = np.random.default_rng(0)
+    big = pd.DataFrame(
+        rng.normal(6, 2, (1, 20_000)) + rng.normal(0, 0.5, (40, 20_000)),
+        columns=[f"G{i:05d}" for i in range(20_000)],
+    )
+    big_sets = {f"S{j}": list(rng.choice(big.columns, 200, replace=False)) for j in range(11)}
+    t0 = time.perf_counter()
+    out = sample_scores(big, big_sets)
+    assert time.perf_counter() - t0 < 2.0
+    assert out.shape == (40, 11)

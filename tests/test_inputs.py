@@ -1,0 +1,234 @@
+"""Bad inputs stop with one clear message (exit 2) and leave no results behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import NFCORE, require_shared
+from omics._errors import InputError
+from omics.io import read_contrasts, read_gmt, read_rna_counts, read_samplesheet
+from omics.tl import design_for_contrast
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "omics.cli", *args], capture_output=True, text=True)
+
+
+SHEET = "sample,arm,response,age\nS1,placebo,responder,70\nS2,placebo,non_responder,71\n" \
+        "S3,bmmnc,responder,60\nS4,bmmnc,non_responder,65\nS5,placebo,responder,80\n" \
+        "S6,bmmnc,non_responder,55\n"
+
+
+def test_samplesheet_ok(tmp_path):
+    sheet = read_samplesheet(write(tmp_path / "s.csv", SHEET))
+    assert list(sheet.index) == ["S1", "S2", "S3", "S4", "S5", "S6"]
+    assert list(sheet["arm"].cat.categories) == ["placebo", "bmmnc"]
+    assert sheet["age"].dtype == float
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", "file is empty"),
+    ("sample,arm\n", "no data rows"),
+    ("sample arm response\nS1 placebo responder\n", "single column"),
+    ("id,arm\nS1,placebo\n", "lacks required column(s) 'sample'"),
+    ("sample,arm\nS1,placebo\nS1,bmmnc\n", "duplicated sample id in column 'sample': 'S1' at rows 2, 3"),
+    ("sample,arm\nS1,placebo\nS2,treated\n", "column 'arm' has value 'treated' for sample 'S2'"),
+    ("sample,age\nS1,70\nS2,old\n", "column 'age' must be numeric but sample 'S2'"),
+    ("sample,arm\n,placebo\n", "empty 'sample' id at row(s) 2"),
+])
+def test_samplesheet_errors(tmp_path, text, expected):
+    path = write(tmp_path / "sheet.csv", text)
+    with pytest.raises(InputError) as error:
+        read_samplesheet(path)
+    assert expected in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_semicolon_samplesheet_is_read(tmp_path):
+    sheet = read_samplesheet(write(tmp_path / "s.csv", SHEET.replace(",", ";")))
+    assert sheet.shape == (6, 3)
+
+
+def test_contrasts_yaml_and_csv(tmp_path):
+    yaml_path = write(tmp_path / "c.yaml", """contrasts:
+  - id: resp
+    comparison: [response, non_responder, responder]
+    blocking_factors: [arm]
+  - id: inter
+    formula: "~ arm * response"
+    make_contrasts_str: "armbmmnc:responseresponder"
+""")
+    csv_path = write(tmp_path / "c.csv", "id,variable,reference,target,blocking\n"
+                     "resp,response,non_responder,responder,arm\n")
+    yaml_contrasts, csv_contrasts = read_contrasts(yaml_path), read_contrasts(csv_path)
+    assert yaml_contrasts[0] == csv_contrasts[0]
+    assert yaml_contrasts[1].is_formula
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("contrasts: []\n", "at least one entry"),
+    ("contrasts:\n  - comparison: [a, b, c]\n", "has no 'id'"),
+    ("contrasts:\n  - id: x\n    comparison: [a, b]\n", "needs 'comparison: [variable, reference, target]'"),
+    ("contrasts:\n  - id: x y\n    comparison: [a, b, c]\n", "may only hold letters"),
+    ("contrasts:\n  - id: x\n    comparison: [a, b, c]\n  - id: x\n    comparison: [a, c, b]\n",
+     "duplicated contrast id"),
+    ("contrasts:\n  - id: x\n    formula: '~ a'\n", "no 'make_contrasts_str'"),
+    ("contrasts: [\n", "not valid YAML"),
+])
+def test_contrast_errors(tmp_path, text, expected):
+    path = write(tmp_path / "c.yaml", text)
+    with pytest.raises(InputError) as error:
+        read_contrasts(path)
+    assert expected in str(error.value)
+
+
+def _sheet(tmp_path):
+    return read_samplesheet(write(tmp_path / "s.csv", SHEET))
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ("comparison: [treatment, a, b]", "variable 'treatment' is not a sample-sheet column"),
+    ("comparison: [response, non_responder, good]", "target level 'good' is not a value"),
+    ("comparison: [response, non_responder, responder]\n    blocking_factors: [site]",
+     "blocking factor 'site' is not a sample-sheet column"),
+    ("formula: '~ arm * response'\n    make_contrasts_str: 'armfoo'", "coefficient 'armfoo' is not in"),
+    ("comparison: [response, non_responder, responder]\n    exclude_samples_col: arm\n"
+     "    exclude_samples_values: [placebo]", "has 1 sample(s); at least 2 are needed"),
+])
+def test_design_errors(tmp_path, entry, expected):
+    contrast = read_contrasts(write(tmp_path / "c.yaml", f"contrasts:\n  - id: x\n    {entry}\n"))[0]
+    with pytest.raises(InputError) as error:
+        design_for_contrast(_sheet(tmp_path), contrast, contrasts_path="c.yaml")
+    assert expected in str(error.value)
+
+
+def test_design_not_full_rank(tmp_path):
+    sheet = _sheet(tmp_path)
+    sheet["batch"] = sheet["response"].astype(str)  # confounded with the variable
+    contrast = read_contrasts(write(tmp_path / "c.yaml", "contrasts:\n  - id: x\n    comparison: "
+                                    "[response, non_responder, responder]\n    blocking_factors: "
+                                    "[batch]\n"))[0]
+    with pytest.raises(InputError, match="not full rank: coefficient\\(s\\) 'responseresponder'"):
+        design_for_contrast(sheet, contrast)
+
+
+def test_design_interaction_and_levels(tmp_path):
+    sheet = _sheet(tmp_path)
+    contrast = read_contrasts(write(tmp_path / "c.yaml", "contrasts:\n  - id: x\n    formula: "
+                                    "'~ arm * response'\n    make_contrasts_str: "
+                                    "'responseresponder + armbmmnc:responseresponder'\n"))[0]
+    design = design_for_contrast(sheet, contrast)
+    assert list(design.matrix.columns) == ["(Intercept)", "armbmmnc", "responseresponder",
+                                           "armbmmnc:responseresponder"]
+    assert design.contrast_vector.to_dict() == {"(Intercept)": 0.0, "armbmmnc": 0.0,
+                                                "responseresponder": 1.0,
+                                                "armbmmnc:responseresponder": 1.0}
+
+
+def test_design_missing_values(tmp_path):
+    sheet = read_samplesheet(write(tmp_path / "s.csv", SHEET.replace("S2,placebo,non_responder,71",
+                                                                     "S2,placebo,non_responder,")))
+    contrast = read_contrasts(write(tmp_path / "c.yaml", "contrasts:\n  - id: x\n    comparison: "
+                                    "[response, non_responder, responder]\n    blocking_factors: "
+                                    "[age]\n"))[0]
+    with pytest.raises(InputError, match="lack a value in age \\(first: 'S2'\\)"):
+        design_for_contrast(sheet, contrast)
+
+
+COUNTS = "gene_id\tgene_name\tS1\tS2\nG1\tA\t1\t2\nG2\tB\t3\t4\n"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("gene_id\tS1\tS2\nG1\t1\t-2\n", "negative count -2.0 for gene 'G1' (row 2) in column 'S2'"),
+    ("gene_id\tS1\tS2\nG1\t1\tx\n", "count for gene 'G1' (row 2) in column 'S2' is 'x'"),
+    ("gene_id\tS1\tS2\nG1\t1\t2.5\n", "is not a whole number"),
+    ("gene_id\tS1\tS2\nG1\t1\t2\nG1\t3\t4\n", "duplicated gene id in column 'gene_id'"),
+    ("gene_id\tgene_name\tS1\nG1\t1-Mar\t4\nG2\tSEPT2\t5\n", "look like Excel dates: '1-Mar' (row 2)"),
+    ("gene_id\tS1\tS1\nG1\t1\t2\n", "duplicated column name(s) in the header of the count matrix: 'S1'"),
+])
+def test_count_errors(tmp_path, text, expected):
+    path = write(tmp_path / "counts.tsv", text)
+    with pytest.raises(InputError) as error:
+        read_rna_counts(path)
+    assert expected in str(error.value)
+
+
+def test_salmon_counts_are_rounded():
+    require_shared()
+    adata = read_rna_counts(NFCORE / "genomics/mus_musculus/rnaseq_expression/"
+                            "SRP254919.salmon.merged.gene_counts.top1000cov.tsv")
+    assert adata.shape == (6, 1000)
+    assert adata.uns["rna_input"]["format"] == "salmon"
+    assert adata.X.dtype.kind == "i"
+
+
+def test_featurecounts(tmp_path):
+    text = ("# Program:featureCounts\nGeneid\tChr\tStart\tEnd\tStrand\tLength\t/x/S1.markdup.sorted.bam"
+            "\t/x/S2.bam\nG1\t1\t1\t10\t+\t10\t5\t6\n")
+    adata = read_rna_counts(write(tmp_path / "fc.txt", text))
+    assert list(adata.obs_names) == ["S1", "S2"]
+
+
+def test_gmt(tmp_path):
+    sets = read_gmt(write(tmp_path / "s.gmt", "A\tdesc\tX\tY\tX\nB\t\tZ\n"))
+    assert sets == {"A": ["X", "Y"], "B": ["Z"]}
+    with pytest.raises(InputError, match="line 1 has 2"):
+        read_gmt(write(tmp_path / "bad.gmt", "A\tdesc\n"))
+
+
+def _cli_inputs(cohort: Path) -> list[str]:
+    return ["--input", str(cohort / "samplesheet.csv"), "--contrasts", str(cohort / "contrasts.yaml"),
+            "--rna_counts", str(cohort / "salmon.merged.gene_counts.tsv")]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [
+    (lambda c: (c / "samplesheet.csv").write_text((c / "samplesheet.csv").read_text()
+                                                  .replace("BALI002", "BALI001")),
+     "duplicated sample id"),
+    (lambda c: (c / "samplesheet.csv").write_text((c / "samplesheet.csv").read_text()
+                                                  .replace("BALI040", "BALI999")),
+     "are not columns of this matrix: BALI999"),
+    (lambda c: (c / "salmon.merged.gene_counts.tsv").write_text(""), "file is empty"),
+    (lambda c: (c / "contrasts.yaml").write_text("contrasts:\n  - id: a\n    comparison: "
+                                                 "[response, non_responder, cured]\n"),
+     "target level 'cured'"),
+])
+def test_cli_bad_input_exit_2_no_outputs(cohort, tmp_path, mutate, expected):
+    mutate(cohort)
+    outdir = tmp_path / "results"
+    result = run_cli("run", *_cli_inputs(cohort), "--outdir", str(outdir))
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not outdir.exists() or not any(p.is_file() for p in outdir.rglob("*"))
+
+
+def test_cli_unknown_param_file(tmp_path, cohort):
+    params = write(tmp_path / "p.yaml", "rna_min_cout: 3\n")
+    result = run_cli("run", *_cli_inputs(cohort), "--params-file", str(params))
+    assert result.returncode == 2
+    assert "unknown parameter(s) rna_min_cout" in result.stderr
+
+
+def test_cli_bad_choice(cohort):
+    result = run_cli("run", *_cli_inputs(cohort), "--protein_normalization", "mean")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_frame_roundtrip_has_no_index(tmp_path):
+    from omics.io import write_tsv
+
+    path = write_tsv(pd.DataFrame({"a": [1.0, None]}), tmp_path / "x.tsv")
+    assert path.read_text() == "a\n1\nNA\n"
+    assert not list(tmp_path.glob(".*tmp*"))
