@@ -53,11 +53,9 @@ def processVersionsFromYAML(yaml_file) {
 }
 
 def softwareVersionsToYAML(ch_versions) {
-    def workflow_versions = """
-    Workflow:
-        ${workflow.manifest.name}: ${workflow.manifest.version}
-        Nextflow: ${workflow.nextflow.version}
-    """.stripIndent().trim()
+    def workflow_versions = new Yaml().dumpAsMap([
+        Workflow: [(workflow.manifest.name): workflow.manifest.version, Nextflow: workflow.nextflow.version.toString()]
+    ]).trim()
     return ch_versions
         .unique()
         .map { yaml_file -> processVersionsFromYAML(yaml_file) }
@@ -73,7 +71,7 @@ workflow ANGIOGENESIS {
 
     main:
     ch_versions = Channel.empty()
-    def cohort = [id: file(params.input).baseName]
+    def cohort = [id: 'cohort']      // meta of the cohort-level tasks (validate, score, integrate, report)
 
     ch_genesets   = Channel.value(geneSetFiles(params.genesets))
     ch_background = Channel.value(geneSetFiles(params.background_genesets))

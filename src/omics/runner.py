@@ -106,9 +106,9 @@ def software_versions() -> dict[str, str]:
 
 def _task_key(task: Task, params: dict) -> str:
     used = {name: params.get(name) for name in st.STAGE_PARAMS.get(task.stage, ())}
+    # Inputs count by content, not by path, so a moved or copied results folder resumes.
     payload = {"task": task.name, "version": __version__, "params": used,
-               "inputs": {str(p): _sha256(p) for p in task.inputs},
-               "kwargs": {k: str(v) for k, v in task.kwargs.items() if k != "params"}}
+               "inputs": [_sha256(p) for p in task.inputs]}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -124,13 +124,13 @@ def _is_cached(outdir: Path, task: Task, key: str) -> bool:
     if recorded.get("key") != key:
         return False
     for path, digest in recorded.get("outputs", {}).items():
-        if not Path(path).is_file() or _sha256(Path(path)) != digest:
+        if not (outdir / path).is_file() or _sha256(outdir / path) != digest:
             return False
     return True
 
 
 def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
-    outputs = {str(p): _sha256(Path(p)) for p in _flatten(produced)}
+    outputs = {str(Path(p).resolve().relative_to(outdir)): _sha256(Path(p)) for p in _flatten(produced)}
     write_text(json.dumps({"key": key, "outputs": outputs}, indent=1) + "\n",
                _manifest_path(outdir, task))
 

@@ -262,12 +262,30 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
         return float(np.sqrt(max(2.0 * (top - obj), 0.0)) - np.sqrt(_CHI2_95))
 
     inner, outer = beta[j], beta[j] + side * 2.0 * scale
-    while excess(outer) < 0:
+    r_in, r_out = -float(np.sqrt(_CHI2_95)), excess(outer)
+    while r_out < 0:
         if abs(outer - beta[j]) > _PROFILE_LIMIT:
             return side * np.inf
-        inner, outer = outer, outer + side * 2.0 * abs(outer - inner)
-    low, high = sorted((inner, outer))
-    return float(optimize.brentq(excess, low, high, xtol=1e-4))
+        inner, outer, r_in = outer, outer + side * 2.0 * abs(outer - inner), r_out
+        r_out = excess(outer)
+    # Illinois (modified regula falsi) inside the bracket [inner, outer].
+    b, kept = outer, 0
+    for _ in range(60):
+        b = outer - r_out * (outer - inner) / (r_out - r_in)
+        r = excess(b)
+        if abs(r) < 1e-3 or abs(outer - inner) < 1e-6:
+            break
+        if r < 0:
+            inner, r_in = b, r
+            kept = kept + 1 if kept >= 0 else 1
+            if kept > 1:
+                r_out /= 2.0
+        else:
+            outer, r_out = b, r
+            kept = kept - 1 if kept <= 0 else -1
+            if kept < -1:
+                r_in /= 2.0
+    return float(b)
 
 
 def _compare(y: np.ndarray, x: np.ndarray, j: int) -> _Test:

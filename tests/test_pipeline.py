@@ -1,0 +1,140 @@
+"""`omics run` end to end on the bundled test cohort: outputs, planted truth, resume, interrupt."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anndata as ad
+import mudata as md
+import pandas as pd
+import pytest
+from helpers import TEST_COHORT
+
+FAST = ["--gsea_permutations", "250", "--cv_repeats", "10"]
+
+
+def omics(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "omics.cli", *args], capture_output=True, text=True,
+                          **kwargs)
+
+
+def inputs(cohort: Path) -> list[str]:
+    return ["--input", str(cohort / "samplesheet.csv"), "--contrasts", str(cohort / "contrasts.yaml"),
+            "--rna_counts", str(cohort / "salmon.merged.gene_counts.tsv"),
+            "--protein_matrix", str(cohort / "proteinGroups.txt")]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    outdir = tmp_path_factory.mktemp("run") / "results"
+    result = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return outdir
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t")
+
+
+CONTRASTS = ["response_arm_adjusted", "response_in_bmmnc", "response_in_placebo", "arm_x_response"]
+
+
+def test_output_layout(results):
+    for contrast in CONTRASTS:
+        rna = read(results / "differential" / f"{contrast}.rna.deseq2.results.tsv")
+        assert list(rna.columns)[:8] == ["gene_id", "gene_name", "baseMean", "log2FoldChange",
+                                         "lfcSE", "stat", "pvalue", "padj"]
+        protein = read(results / "differential" / f"{contrast}.protein.limma.results.tsv")
+        assert list(protein.columns) == ["feature_id", "gene_name", "logFC", "AveExpr", "t",
+                                         "P.Value", "adj.P.Val", "B"]
+        for modality in ("rna", "protein"):
+            gsea = read(results / "enrichment" / f"{contrast}.{modality}.gsea.tsv")
+            assert {"term", "size", "es", "nes", "pvalue", "fdr", "leading_edge"} <= set(gsea.columns)
+            assert (results / "enrichment" / f"{contrast}.{modality}.ora.tsv").is_file()
+    rna = ad.read_h5ad(results / "rna" / "rna.h5ad")
+    assert {"counts", "normalized", "vst"} <= set(rna.layers)
+    assert "size_factors" in rna.obs
+    protein = ad.read_h5ad(results / "protein" / "protein.h5ad")
+    assert {"raw", "log2", "normalized"} <= set(protein.layers)
+    mdata = md.read_h5mu(results / "integration" / "omics.h5mu")
+    assert set(mdata.mod) == {"rna", "protein"}
+    for name in ("rna.pca.tsv", "protein.outliers.tsv"):
+        assert (results / "qc" / name).is_file()
+    scores = read(results / "scores" / "angiogenesis_scores.tsv")
+    assert list(scores.columns) == ["sample", "modality", "term", "score"]
+    assert scores.groupby("modality")["sample"].nunique().to_dict() == {"protein": 40, "rna": 40}
+    html = (results / "report" / "index.html").read_text()
+    assert "Differential expression" in html and "Angiogenic scores and response" in html
+    info = results / "pipeline_info"
+    for name in ("params.yaml", "software_versions.yml", "input_checksums.tsv",
+                 "execution_trace.tsv", "command.txt"):
+        assert (info / name).is_file(), name
+    trace = read(info / "execution_trace.tsv")
+    assert {"wall_seconds", "peak_rss_mb"} <= set(trace.columns)
+    assert not list(results.rglob(".*.tmp*"))
+
+
+def test_planted_effects_are_found(results):
+    truth = read(TEST_COHORT / "truth_sets.tsv").set_index("role")["term"]
+    interaction = read(results / "enrichment" / "arm_x_response.rna.gsea.tsv").set_index("term")
+    assert interaction.loc[truth["predictive"], "fdr"] < 0.05
+    assert interaction.loc[truth["predictive"], "nes"] > 0
+    pooled = read(results / "enrichment" / "response_arm_adjusted.rna.gsea.tsv").set_index("term")
+    assert pooled.loc[truth["prognostic"], "fdr"] < 0.05
+    assert pooled.loc[truth["prognostic"], "nes"] > 0
+
+
+def test_resume_skips_everything(results):
+    before = {p: p.stat().st_mtime_ns for p in (results / "differential").iterdir()}
+    rerun = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(results))
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    trace = read(results / "pipeline_info" / "execution_trace.tsv")
+    assert set(trace.loc[trace["task"] != "validate", "status"]) == {"cached"}
+    assert before == {p: p.stat().st_mtime_ns for p in (results / "differential").iterdir()}
+
+
+def test_changed_parameter_reruns_dependent_stages(results, tmp_path):
+    outdir = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(results), str(outdir)], check=True)
+    rerun = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir), "--de_fdr", "0.1")
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    trace = read(outdir / "pipeline_info" / "execution_trace.tsv").set_index("task")["status"]
+    assert trace["de.response_arm_adjusted.rna"] == "cached"
+    assert trace["enrich.response_arm_adjusted.rna"] == "completed"
+
+
+def test_interrupt_then_resume(tmp_path):
+    outdir = tmp_path / "results"
+    process = subprocess.Popen([sys.executable, "-m", "omics.cli", "run", *inputs(TEST_COHORT), *FAST,
+                                "--outdir", str(outdir)], stderr=subprocess.PIPE, text=True)
+    target = outdir / "differential" / "response_arm_adjusted.rna.deseq2.results.tsv"
+    deadline = time.time() + 300
+    while not target.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert target.exists()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert not list(outdir.rglob(".*.tmp*"))
+    assert not (outdir / "report" / "index.html").exists()
+    resumed = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    trace = read(outdir / "pipeline_info" / "execution_trace.tsv").set_index("task")["status"]
+    assert trace["rna_prep"] == "cached"
+    assert trace["de.response_arm_adjusted.rna"] == "cached"
+    assert (outdir / "report" / "index.html").is_file()
+
+
+def test_rerun_is_identical(results, tmp_path):
+    outdir = tmp_path / "again"
+    result = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir),
+                   env={**os.environ, "PYTHONHASHSEED": "123"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    for folder in ("differential", "enrichment", "scores"):
+        for path in sorted((results / folder).iterdir()):
+            assert path.read_bytes() == (outdir / folder / path.name).read_bytes(), path.name

@@ -1,0 +1,231 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from omics._errors import InputError
+from omics.tl._response import (
+    _auc_rows,
+    _compare,
+    _newton,
+    _ridge_logit_folds,
+    _separated,
+    response_model,
+)
+
+# --------------------------------------------------------------------------------------
+# synthetic data
+# --------------------------------------------------------------------------------------
+
+
+def _trial(seed=0, n=40, pred=0.0, prog=0.0, missing_age=0):
+    """Two arms; response depends on score `prog` (both arms) and `pred` (treated only)."""
+    rng = np.random.default_rng(seed)
+    ids = [f"S{i:03d}" for i in range(n)]
+    arm = np.where(np.arange(n) % 2 == 0, "bmmnc", "placebo")
+    s_pred, s_prog, s_null = rng.standard_normal((3, n))
+    eta = 0.2 + prog * s_prog + pred * s_pred * (arm == "bmmnc")
+    resp = rng.random(n) < 1 / (1 + np.exp(-eta))
+    obs = pd.DataFrame({
+        "arm": pd.Categorical(arm, categories=["placebo", "bmmnc"]),
+        "response": pd.Categorical(np.where(resp, "responder", "non_responder"),
+                                   categories=["non_responder", "responder"]),
+        "age": rng.normal(70, 10, n).round(),
+        "diabetes": pd.Categorical(np.where(rng.random(n) < 0.45, "yes", "no"), categories=["no", "yes"]),
+    }, index=ids)
+    if missing_age:
+        obs.iloc[:missing_age, obs.columns.get_loc("age")] = np.nan
+    scores = pd.DataFrame({"pred": s_pred, "prog": s_prog, "null": s_null}, index=ids)
+    return scores, obs
+
+
+def _separated_trial():
+    """Treated arm: the score separates responders completely; control arm: no effect."""
+    rng = np.random.default_rng(3)
+    n = 40
+    ids = [f"S{i:03d}" for i in range(n)]
+    arm = np.where(np.arange(n) % 2 == 0, "bmmnc", "placebo")
+    score = rng.standard_normal(n)
+    resp = np.where(arm == "bmmnc", score > 0, rng.random(n) < 0.5)
+    obs = pd.DataFrame({"arm": arm, "response": np.where(resp, "responder", "non_responder"),
+                        "age": rng.normal(70, 10, n), "diabetes": rng.choice(["no", "yes"], n)},
+                       index=ids)
+    return pd.DataFrame({"sep": score}, index=ids), obs
+
+
+# --------------------------------------------------------------------------------------
+# fitting engine
+# --------------------------------------------------------------------------------------
+
+
+def test_separation_check():
+    x = np.column_stack([np.ones(8), np.arange(8.0)])
+    assert _separated(np.array([0, 0, 0, 0, 1, 1, 1, 1.0]), x)  # complete
+    x_quasi = np.column_stack([np.ones(8), [0, 0, 0, 1, 1, 2, 2, 2.0]])
+    assert _separated(np.array([0, 0, 0, 0, 1, 1, 1, 1.0]), x_quasi)  # quasi: tie at x = 1
+    assert not _separated(np.array([0, 1, 0, 0, 1, 0, 1, 1.0]), x)
+
+
+def test_firth_two_by_two_is_haldane_corrected_log_odds_ratio():
+    # For a single binary covariate Firth's estimate equals the log OR with 0.5 added per cell.
+    a, b, c, d = 7, 0, 3, 5  # x = 1: 7 responders, 0 non; x = 0: 3 responders, 5 non
+    x1 = np.r_[np.ones(a + b), np.zeros(c + d)]
+    y = np.r_[np.ones(a), np.zeros(b), np.ones(c), np.zeros(d)]
+    beta, _ = _newton(y, np.column_stack([np.ones_like(x1), x1]), firth=True)
+    assert beta[1] == pytest.approx(np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))), abs=1e-6)
+
+
+def test_ml_comparison_matches_statsmodels_and_profile_interval():
+    rng = np.random.default_rng(1)
+    x = np.column_stack([np.ones(60), rng.standard_normal((60, 2))])
+    y = (rng.random(60) < 1 / (1 + np.exp(-(0.3 + 0.9 * x[:, 1])))).astype(float)
+    test = _compare(y, x, 1)
+    assert test.method == "ml"
+    full, reduced = sm.Logit(y, x).fit(disp=0), sm.Logit(y, x[:, [0, 2]]).fit(disp=0)
+    assert test.beta == pytest.approx(full.params[1], rel=1e-6)
+    assert test.p == pytest.approx(stats.chi2.sf(2 * (full.llf - reduced.llf), 1), rel=1e-6)
+    # at each profile bound the constrained deviance is up by chi2(0.95, 1) = 3.84
+    for bound in (test.low, test.high):
+        fixed = sm.GLM(y, x[:, [0, 2]], family=sm.families.Binomial(), offset=bound * x[:, 1]).fit()
+        assert 2 * (full.llf - fixed.llf) == pytest.approx(stats.chi2.ppf(0.95, 1), abs=1e-2)
+    assert test.low < full.params[1] < test.high
+
+
+def test_separation_falls_back_to_firth_without_crashing():
+    scores, obs = _separated_trial()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may leak out of the fits
+        res = response_model(scores, obs, repeats=5).iloc[0]
+    assert res["fit_treated"] == "firth" and res["fit_interaction"] == "firth"
+    assert np.isfinite([res["or_treated"], res["or_treated_low"], res["or_treated_high"]]).all()
+    assert res["or_treated_low"] > 1 and res["p_treated"] < 1e-3
+    assert res["p_interaction"] < 0.05
+    assert res["classification"] == "predictive" and res["direction"] == "up_in_responders"
+    assert res["cv_auc_treated"] > 0.95
+
+
+def test_covariate_separating_an_arm_is_handled():
+    scores, obs = _trial(seed=4, pred=1.0)
+    # diabetes perfectly predicts non-response among treated diabetics -> quasi-separation
+    treated_diab = (obs["arm"] == "bmmnc") & (obs["diabetes"] == "yes")
+    obs.loc[treated_diab, "response"] = "non_responder"
+    res = response_model(scores, obs, repeats=3)
+    assert (res["fit_treated"] == "firth").all()
+    assert res["p_treated"].notna().all()
+
+
+# --------------------------------------------------------------------------------------
+# response_model on synthetic trials
+# --------------------------------------------------------------------------------------
+
+
+def test_output_layout_and_classification_synthetic():
+    scores, obs = _trial(seed=11, n=120, pred=2.5, prog=1.5)
+    res = response_model(scores, obs, repeats=10)
+    assert list(res["score"]) == ["pred", "prog", "null"]
+    for column in ("n", "n_responders", "or_control", "or_control_low", "or_control_high", "p_control",
+                   "or_treated", "p_treated", "or_pooled", "p_pooled", "or_interaction", "p_interaction",
+                   "classification", "direction", "cv_auc_pooled", "cv_auc_pooled_low",
+                   "cv_auc_pooled_high", "cv_auc_treated", "cv_auc_control", "cv_folds_pooled",
+                   "cv_folds_treated", "cv_folds_control"):
+        assert column in res.columns
+    res = res.set_index("score")
+    assert res.loc["pred", "classification"] == "predictive"
+    assert res.loc["prog", "classification"] == "prognostic"
+    assert res.loc["null", "classification"] == "none"
+    assert (res.loc[["pred", "prog"], "direction"] == "up_in_responders").all()
+    assert (res["n"] == 120).all() and (res["cv_folds_pooled"] == 5).all()
+    lo, hi = res["cv_auc_pooled_low"], res["cv_auc_pooled_high"]
+    assert ((lo <= res["cv_auc_pooled"]) & (res["cv_auc_pooled"] <= hi)).all()
+
+
+def test_negative_direction():
+    scores, obs = _trial(seed=5, n=120, prog=1.5)
+    res = response_model(-scores[["prog"]], obs, repeats=2).iloc[0]
+    assert res["classification"] == "prognostic" and res["direction"] == "down_in_responders"
+    assert res["or_pooled"] < 1
+
+
+def test_deterministic_for_a_seed():
+    scores, obs = _trial(seed=2, pred=1.5)
+    first = response_model(scores, obs, repeats=20, seed=7)
+    pd.testing.assert_frame_equal(first, response_model(scores, obs, repeats=20, seed=7))
+    other = response_model(scores, obs, repeats=20, seed=8)
+    model_cols = [c for c in first.columns if not c.startswith("cv_")]
+    pd.testing.assert_frame_equal(first[model_cols], other[model_cols])
+    assert not np.allclose(first["cv_auc_pooled"], other["cv_auc_pooled"])
+
+
+def test_missing_covariates_scores_and_foreign_samples():
+    scores, obs = _trial(seed=6, missing_age=3)
+    scores.iloc[5, 1] = np.nan
+    obs.loc["S039", "arm"] = np.nan
+    extra = pd.DataFrame({"pred": [0.1], "prog": [0.2], "null": [0.3]}, index=["not_in_sheet"])
+    res = response_model(pd.concat([scores, extra]), obs, repeats=2).set_index("score")
+    assert res.loc["pred", "n"] == 36 and res.loc["prog", "n"] == 35
+    assert res.loc["pred", "n_control"] + res.loc["pred", "n_treated"] == 36
+
+
+def test_folds_reduced_when_a_class_is_small():
+    scores, obs = _trial(seed=8)
+    control = obs.index[obs["arm"] == "placebo"]
+    obs.loc[control, "response"] = "non_responder"
+    obs.loc[control[:3], "response"] = "responder"
+    res = response_model(scores, obs, repeats=3).iloc[0]
+    assert res["cv_folds_control"] == 3 and res["cv_folds_treated"] == 5
+    assert np.isfinite(res["cv_auc_control"])
+
+
+def test_single_arm_and_string_covariates():
+    scores, obs = _trial(seed=9)
+    obs = obs.assign(arm=obs["arm"].astype(str), diabetes=obs["diabetes"].astype(str),
+                     response=obs["response"].astype(str))
+    res = response_model(scores, obs, covariates=["diabetes"], repeats=2)
+    assert res["p_interaction"].notna().all()
+    only_treated = obs[obs["arm"] == "bmmnc"]
+    res = response_model(scores, only_treated, repeats=2)
+    assert res["p_control"].isna().all() and res["p_interaction"].isna().all()
+    assert (res["classification"] == "none").all()
+    assert res["p_treated"].notna().all()
+
+
+def test_input_errors():
+    scores, obs = _trial()
+    with pytest.raises(InputError, match="hba1c"):
+        response_model(scores, obs, covariates=["hba1c"])
+    with pytest.raises(InputError, match="responder"):
+        response_model(scores, obs, responder="yes")
+    with pytest.raises(InputError, match="folds"):
+        response_model(scores, obs, folds=1)
+    with pytest.raises(InputError, match="no sample id"):
+        response_model(scores.set_axis([f"x{i}" for i in range(len(scores))]), obs)
+
+
+# --------------------------------------------------------------------------------------
+# cross-validation helpers
+# --------------------------------------------------------------------------------------
+
+
+def test_batched_ridge_logit_matches_sklearn_default():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(30)
+    y = (rng.random(30) < 1 / (1 + np.exp(-2 * z))).astype(float)
+    train = (rng.random((4, 30)) < 0.8).astype(float)
+    a, b = _ridge_logit_folds(z, y, train)
+    for f in range(4):
+        rows = train[f] == 1
+        ref = LogisticRegression(C=1.0, tol=1e-10, max_iter=1000).fit(z[rows, None], y[rows])
+        assert a[f] == pytest.approx(ref.intercept_[0], abs=1e-5)
+        assert b[f] == pytest.approx(ref.coef_[0, 0], abs=1e-5)
+
+
+def test_auc_rows_matches_sklearn():
+    rng = np.random.default_rng(0)
+    y = rng.random(25) < 0.4
+    pred = np.round(rng.standard_normal((3, 25)), 1)  # with ties
+    assert _auc_rows(pred, y) == pytest.approx([roc_auc_score(y, p) for p in pred])
