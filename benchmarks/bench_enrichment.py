@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import time
 import warnings
 from pathlib import Path
@@ -73,9 +74,10 @@ def ranking(angio: dict[str, list[str]], n: int = 20_000, seed: int = 1) -> pd.S
 
 
 def timed(label: str, func, *args, **kwargs):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = func(*args, **kwargs)
-    print(f"{label:<72s} {time.perf_counter() - t0:8.2f} s", flush=True)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"{label:<80s} wall {wall:7.2f} s  cpu {cpu:7.2f} s", flush=True)
     return out
 
 
@@ -84,6 +86,7 @@ def main() -> None:
     parser.add_argument("--gmt-dir", type=Path, help="folder with the two GMT files")
     parser.add_argument("--gseapy-all", action="store_true", help="also time gseapy on all sets")
     args = parser.parse_args()
+    print(f"load average before start: {os.getloadavg()[0]:.2f} (2 cores; > 0.5 means other work)")
     if args.gmt_dir:
         GMT_DIRS.insert(0, args.gmt_dir)
     warnings.filterwarnings("ignore")

@@ -40,10 +40,15 @@ def geneSetFiles(value) {
     return value.toString().tokenize(',')*.trim().findAll { it }.collect { file(it, checkIfExists: true) }
 }
 
-// A channel of files as a single sorted list, wrapped so that `combine` keeps it one element.
-// Sorting by name makes the task hash independent of the order upstream tasks finished in.
-def sortedList(ch) {
-    return ch.toSortedList { a, b -> a.name <=> b.name }.map { files -> [files] }
+// The files of a channel of [meta, file] as one list, wrapped so that `combine` keeps it a
+// single element. The order is fixed (RNA before protein, as `omics run` passes them, then
+// by file name) so that the task hash, and -resume, do not depend on the order upstream
+// tasks finished in, and multi-modality tables have their columns in the runner's order.
+def sortedFiles(ch) {
+    def rank = { meta -> ['rna', 'protein'].indexOf(meta.modality).with { it < 0 ? 2 : it } }
+    return ch
+        .toSortedList { a, b -> (rank(a[0]) <=> rank(b[0])) ?: (a[1].name <=> b[1].name) }
+        .map { items -> [items.collect { meta, file -> file }] }
 }
 
 // nf-core style: the versions.yml of every process collated into one YAML document.
@@ -161,12 +166,11 @@ workflow ANGIOGENESIS {
     if (params.rna_counts && params.protein_matrix) {
         OMICS_INTEGRATE (
             ch_h5ad_by_modality
-                .combine(sortedList(OMICS_DE.out.results.map { meta, tsv -> tsv }))
-                .combine(sortedList(OMICS_ENRICH.out.gsea.map { meta, tsv -> tsv }))
+                .combine(sortedFiles(OMICS_DE.out.results))
+                .combine(sortedFiles(OMICS_ENRICH.out.gsea))
         )
         ch_integration = OMICS_INTEGRATE.out.correlation
             .mix(OMICS_INTEGRATE.out.concordance, OMICS_INTEGRATE.out.summary, OMICS_INTEGRATE.out.pathways)
-            .map { meta, tsv -> tsv }
         ch_versions = ch_versions.mix(OMICS_INTEGRATE.out.versions)
     }
 
@@ -174,12 +178,12 @@ workflow ANGIOGENESIS {
     // HTML report from every result table
     //
     ch_report_input = Channel.of(cohort)
-        .combine(sortedList(OMICS_VALIDATE.out.samplesheet.mix(OMICS_VALIDATE.out.contrasts, OMICS_VALIDATE.out.json).map { meta, f -> f }))
-        .combine(sortedList(OMICS_QC.out.pca.mix(OMICS_QC.out.pca_variance, OMICS_QC.out.correlation, OMICS_QC.out.outliers).map { meta, f -> f }))
-        .combine(sortedList(OMICS_DE.out.results.map { meta, f -> f }))
-        .combine(sortedList(OMICS_ENRICH.out.gsea.mix(OMICS_ENRICH.out.ora).map { meta, f -> f }))
-        .combine(sortedList(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model).map { meta, f -> f }))
-        .combine(sortedList(ch_integration))
+        .combine(sortedFiles(OMICS_VALIDATE.out.samplesheet.mix(OMICS_VALIDATE.out.contrasts, OMICS_VALIDATE.out.json)))
+        .combine(sortedFiles(OMICS_QC.out.pca.mix(OMICS_QC.out.pca_variance, OMICS_QC.out.correlation, OMICS_QC.out.outliers)))
+        .combine(sortedFiles(OMICS_DE.out.results))
+        .combine(sortedFiles(OMICS_ENRICH.out.gsea.mix(OMICS_ENRICH.out.ora)))
+        .combine(sortedFiles(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model)))
+        .combine(sortedFiles(ch_integration))
     OMICS_REPORT ( ch_report_input )
     ch_versions = ch_versions.mix(OMICS_REPORT.out.versions)
 

@@ -62,7 +62,8 @@ def ma(de_table: pd.DataFrame, *, fdr: float = 0.05, ax: Axes | None = None) -> 
     return ax
 
 
-def pca(pca_table: pd.DataFrame, *, color: str = "response", ax: Axes | None = None) -> Axes:
+def pca(pca_table: pd.DataFrame, *, color: str = "response", title: str | None = None,
+        ax: Axes | None = None) -> Axes:
     """PC1 vs PC2 of a QC table, coloured by a sample-sheet column."""
     ax = _axes(ax)
     groups = pca_table[color].astype(str) if color in pca_table else pd.Series("all",
@@ -72,6 +73,8 @@ def pca(pca_table: pd.DataFrame, *, color: str = "response", ax: Axes | None = N
         ax.scatter(part["PC1"], part["PC2"], s=18, label=level, color=_COLORS.get(level))
     ax.set_xlabel("PC1")
     ax.set_ylabel("PC2")
+    if title:
+        ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, frameon=False)
     return ax
 

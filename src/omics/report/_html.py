@@ -72,7 +72,8 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
         parts.append("<h2>Cohort</h2>" + _table(pd.crosstab(obs["arm"], obs["response"])
                                                 .reset_index()))
 
-    pca_figs = [_figure(pl.pca(pd.read_csv(p, sep="\t"), color="response")) + ""
+    pca_figs = [_figure(pl.pca(pd.read_csv(p, sep="\t"), color="response",
+                               title=p.name.replace(".pca.tsv", "")))
                 for p in _find(root, "*.pca.tsv")]
     if pca_figs:
         parts.append("<h2>Quality control</h2><p class='note'>PC1/PC2 of the 500 most variable "

@@ -979,7 +979,8 @@ def deseq2_fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1,
         Samples x coefficients design matrix with R ``model.matrix`` column names,
         including ``"(Intercept)"``; rows are matched to ``counts`` by sample id.
     n_cpus
-        Worker processes for the per-gene fits.
+        Worker processes for pydeseq2's per-gene steps (only the apeGLM shrinkage of
+        :func:`deseq2_results`; the fitting here is vectorised over genes).
     quiet
         Silence pydeseq2's progress messages.
 
@@ -1210,7 +1211,7 @@ def _shrunk_lfc(dds: DeseqDataSet, weights: np.ndarray, columns: pd.Index) -> np
     stats = DeseqStats(dds, contrast=weights.copy(), alpha=0.1, quiet=True,
                        inference=dds.inference)
     stats.run_wald_test()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(over="ignore"):
         warnings.simplefilter("ignore", UserWarning)
         stats.lfc_shrink(coeff=coefficient)
     return weights[nonzero[0]] * stats.LFC[coefficient].to_numpy(float) / np.log(2)

@@ -159,65 +159,73 @@ def _loglik(y: np.ndarray, eta: np.ndarray) -> float:
     return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
 
 
-def _objective(y: np.ndarray, x: np.ndarray, beta: np.ndarray, firth: bool) -> float:
+def _state(y: np.ndarray, x: np.ndarray, beta: np.ndarray,
+           firth: bool) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Objective, gradient, negative Hessian and Fisher information at ``beta``.
+
+    With ``firth`` the objective is ``l + 0.5 log det I``; its gradient is Firth's modified
+    score ``X'(y - p + h (0.5 - p))`` and its Hessian adds to ``-I`` the second derivative
+    of the penalty, ``0.5 [X' diag(q_ii w'') X - (w' X)' (Q o Q) (w' X)]`` with
+    ``Q = X I^-1 X'``, ``w = p (1 - p)``, ``w' = w (1 - 2p)``, ``w'' = w (1 - 6w)``.
+    """
     eta = x @ beta
+    p = expit(eta)
+    w = p * (1.0 - p)
+    info = (x * w[:, None]).T @ x
     value = _loglik(y, eta)
+    resid = y - p
+    neg_hess = info
     if firth:
-        w = expit(eta) * expit(-eta)
-        sign, logdet = np.linalg.slogdet((x * w[:, None]).T @ x)
-        value = value + 0.5 * logdet if sign > 0 else -np.inf
-    return value
+        sign, logdet = np.linalg.slogdet(info)
+        if sign <= 0:
+            return -np.inf, x.T @ resid, info, info
+        value += 0.5 * logdet
+        q = x @ np.linalg.solve(info, x.T)
+        lev = np.diag(q)
+        d1, d2 = w * (1.0 - 2.0 * p), w * (1.0 - 6.0 * w)
+        resid = resid + 0.5 * lev * d1
+        xd = x * d1[:, None]
+        neg_hess = info - 0.5 * ((x * (lev * d2)[:, None]).T @ x - xd.T @ (q * q) @ xd)
+    return value, x.T @ resid, neg_hess, info
 
 
 def _newton(y: np.ndarray, x: np.ndarray, *, firth: bool, fixed: int | None = None,
             value: float = 0.0, start: np.ndarray | None = None,
-            maxiter: int = 100, tol: float = 1e-6) -> tuple[np.ndarray, float]:
+            maxiter: int = 100, tol: float = 1e-7) -> tuple[np.ndarray, float]:
     """Maximise the (Firth-penalised) log-likelihood, optionally with one coefficient fixed.
 
-    Newton-Raphson on the (modified) score with the Fisher information, steps capped at 5
-    and halved until the objective does not decrease. Returns the coefficients and the
-    maximised objective.
+    Newton-Raphson with the exact Hessian where it is negative definite and the Fisher
+    information otherwise, steps capped at 5 and halved until the objective does not
+    decrease. Returns the coefficients and the maximised objective.
     """
     k = x.shape[1]
     free = np.arange(k) if fixed is None else np.delete(np.arange(k), fixed)
     beta = np.zeros(k) if start is None else np.array(start, dtype=float)
     if fixed is not None:
         beta[fixed] = value
-    xf = x[:, free]
-    current = _objective(y, x, beta, firth)
+    current, grad, neg_hess, info = _state(y, x, beta, firth)
     for _ in range(maxiter):
-        eta = x @ beta
-        p = expit(eta)
-        w = p * (1.0 - p)
-        resid = y - p
-        if firth:
-            info = (x * w[:, None]).T @ x
-            try:
-                hat = w * np.einsum("ij,ji->i", x, np.linalg.solve(info, x.T))
-            except np.linalg.LinAlgError:
-                hat = w * np.einsum("ij,ji->i", x, np.linalg.pinv(info) @ x.T)
-            resid = resid + hat * (0.5 - p)
-        score = xf.T @ resid
+        score = grad[free]
         if np.max(np.abs(score)) < tol:
             break
-        sub = (xf * w[:, None]).T @ xf
         try:
-            step_free = np.linalg.solve(sub, score)
+            np.linalg.cholesky(neg_hess[np.ix_(free, free)])
+            step_free = np.linalg.solve(neg_hess[np.ix_(free, free)], score)
         except np.linalg.LinAlgError:
-            step_free = np.linalg.lstsq(sub, score, rcond=None)[0]
+            step_free = np.linalg.lstsq(info[np.ix_(free, free)], score, rcond=None)[0]
         largest = np.max(np.abs(step_free))
         if largest > 5.0:
             step_free *= 5.0 / largest
         step = np.zeros(k)
         for _ in range(40):
             step[free] = step_free
-            candidate = _objective(y, x, beta + step, firth)
-            if candidate >= current - 1e-12:
+            state = _state(y, x, beta + step, firth)
+            if state[0] >= current - 1e-12:
                 break
             step_free = step_free / 2.0
         beta = beta + step
-        current = candidate
-        if np.max(np.abs(step_free)) < tol:
+        current, grad, neg_hess, info = state
+        if np.max(np.abs(step_free)) < 1e-10:
             break
     return beta, current
 

@@ -19,6 +19,10 @@
 #   out.tsv.dispersions.tsv  gene_id, dispGeneEst, dispFit, dispersion, maxCooks, replace
 #   out.tsv.vst.tsv          gene_id x samples, vst(blind = FALSE)
 #                            (varianceStabilizingTransformation when < 1000 genes)
+#   out.tsv.priorvar_kl.tsv  only with 1-3 residual degrees of freedom: the
+#                            Kullback-Leibler curve DESeq2's estimateDispersionsPriorVar
+#                            minimises (same seed and steps) and its loess smooth, so that
+#                            the deterministic part of that estimator can be tested exactly
 
 suppressPackageStartupMessages(library(DESeq2))
 
@@ -119,3 +123,38 @@ vst_values <- assay(vsd)
 vst_out <- data.frame(gene_id = rownames(vst_values), check.names = FALSE)
 for (column in colnames(vst_values)) vst_out[[column]] <- fmt(vst_values[, column])
 write_tsv(vst_out, paste0(out_path, ".vst.tsv"))
+
+# The Monte-Carlo prior-variance search of estimateDispersionsPriorVar, repeated step
+# by step (DESeq2 does not return the curve); its minimiser must equal dispPriorVar.
+model_matrix <- model.matrix(design, data = as.data.frame(colData(dds)))
+residual_df <- nrow(model_matrix) - ncol(model_matrix)
+if (residual_df >= 1 && residual_df <= 3) {
+  nonzero <- !mcols(dds)$allZero
+  gene_est <- mcols(dds)$dispGeneEst[nonzero]
+  residuals <- (log(gene_est) - log(mcols(dds)$dispFit[nonzero]))[gene_est >= 1e-8 * 100]
+  set.seed(2)
+  breaks <- -20:20 / 2
+  residuals <- residuals[residuals > min(breaks) & residuals < max(breaks)]
+  variance_grid <- seq(from = 0, to = 8, length = 200)
+  observed <- hist(residuals, breaks = breaks, plot = FALSE)$density
+  divergence <- sapply(variance_grid, function(v) {
+    draws <- log(rchisq(10000, df = residual_df)) + rnorm(10000, 0, sqrt(v)) -
+      log(residual_df)
+    draws <- draws[draws > min(breaks) & draws < max(breaks)]
+    simulated <- hist(draws, breaks = breaks, plot = FALSE)$density
+    small <- min(c(observed, simulated)[c(observed, simulated) > 0])
+    sum(observed * (log(observed + small) - log(simulated + small)))
+  })
+  fine_grid <- seq(from = 0, to = 8, length = 1000)
+  smooth <- predict(loess(divergence ~ variance_grid, span = 0.2), fine_grid)
+  if (!isTRUE(all.equal(max(fine_grid[which.min(smooth)], 0.25),
+                        attr(disp_fn, "dispPriorVar")))) {
+    stop("the repeated prior-variance search does not reproduce DESeq2's dispPriorVar")
+  }
+  write_tsv(data.frame(
+    grid = fmt(c(variance_grid, rep(NA, 800))),
+    divergence = fmt(c(divergence, rep(NA, 800))),
+    fine_grid = fmt(fine_grid),
+    loess = fmt(smooth)
+  ), paste0(out_path, ".priorvar_kl.tsv"))
+}
