@@ -13,6 +13,7 @@ import anndata as ad
 import mudata as md
 import pandas as pd
 import pytest
+
 from helpers import TEST_COHORT
 
 FAST = ["--gsea_permutations", "250", "--cv_repeats", "10"]

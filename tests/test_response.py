@@ -229,3 +229,105 @@ def test_auc_rows_matches_sklearn():
     y = rng.random(25) < 0.4
     pred = np.round(rng.standard_normal((3, 25)), 1)  # with ties
     assert _auc_rows(pred, y) == pytest.approx([roc_auc_score(y, p) for p in pred])
+
+
+# --------------------------------------------------------------------------------------
+# simulated BALI-like cohorts (test profile: 40 patients x 3,000 genes)
+# --------------------------------------------------------------------------------------
+
+PREDICTIVE_SET = "GO:0002040_SPROUTING_ANGIOGENESIS"
+PROGNOSTIC_SET = "GO:0001666_RESPONSE_TO_HYPOXIA"
+ANGIOGENIC_SEEDS = (1, 2, 3, 4)  # the first seeds, not selected on the outcome
+NULL_SEEDS = (1, 2, 3, 4)
+
+
+def _zmean_scores(vst: pd.DataFrame, sets: dict) -> pd.DataFrame:
+    """Per-sample mean of per-gene z-scores over set members (stand-in for the real scorer)."""
+    z = (vst - vst.mean()) / vst.std(ddof=1)
+    z = z.loc[:, z.std() > 0]
+    return pd.DataFrame({t: z[[g for g in genes if g in z.columns]].mean(axis=1) for t, genes in sets.items()})
+
+
+def _simulated(outdir, seed, scenario):
+    from omics._resources import metadata_path
+    from omics.io import match_samples, read_gmt, read_rna_counts, read_samplesheet
+    from omics.pp._rna import filter_low_counts, normalize_deseq2
+    from omics.simulate import simulate_cohort
+
+    paths = simulate_cohort(outdir, seed=seed, profile="test", scenario=scenario)
+    adata = match_samples(read_rna_counts(paths["rna_counts"]), read_samplesheet(paths["input"]),
+                          matrix_path=paths["rna_counts"])
+    adata = filter_low_counts(adata)
+    normalize_deseq2(adata)
+    vst = pd.DataFrame(adata.layers["vst"], index=adata.obs_names, columns=adata.var["gene_name"])
+    vst = vst.loc[:, ~vst.columns.duplicated()]
+    scores = _zmean_scores(vst, read_gmt(metadata_path("genesets", "go_angiogenesis.gmt")))
+    truth = pd.read_csv(outdir / "truth_patients.tsv", sep="\t", index_col="sample").loc[adata.obs_names]
+    roles = pd.read_csv(outdir / "truth_sets.tsv", sep="\t")
+    result = response_model(scores, adata.obs, seed=seed).set_index("score")
+    return result, adata.obs, truth, roles
+
+
+@pytest.fixture(scope="module")
+def cohorts(tmp_path_factory):
+    base = tmp_path_factory.mktemp("response")
+    return {(scenario, seed): _simulated(base / f"{scenario}{seed}", seed, scenario)
+            for scenario, seeds in (("angiogenic", ANGIOGENIC_SEEDS), ("null", NULL_SEEDS))
+            for seed in seeds}
+
+
+def test_planted_sets_are_the_ones_in_the_truth_table(cohorts):
+    roles = cohorts[("angiogenic", ANGIOGENIC_SEEDS[0])][3].set_index("term")["role"]
+    assert roles[PREDICTIVE_SET] == "predictive" and roles[PROGNOSTIC_SET] == "prognostic"
+    assert cohorts[("null", NULL_SEEDS[0])][3].empty
+
+
+def test_planted_prognostic_set_is_prognostic(cohorts):
+    # benchmarks/bench_response.py: 20 of 20 seeds
+    for seed in ANGIOGENIC_SEEDS:
+        res = cohorts[("angiogenic", seed)][0].loc[PROGNOSTIC_SET]
+        assert res["classification"] == "prognostic", seed
+        assert res["direction"] == "up_in_responders"
+
+
+def test_planted_predictive_set_is_predictive(cohorts):
+    # With 20 patients per arm the interaction test has limited power: the benchmark calls
+    # the planted set predictive in 9 of 20 seeds (the rest: prognostic or none). The
+    # effect modification always points the right way, and most seeds reach significance.
+    calls = []
+    for seed in ANGIOGENIC_SEEDS:
+        res = cohorts[("angiogenic", seed)][0].loc[PREDICTIVE_SET]
+        assert res["or_interaction"] > 1 and res["or_treated"] > max(res["or_control"], 1), seed
+        calls.append(res["classification"])
+    assert calls.count("predictive") >= len(ANGIOGENIC_SEEDS) // 2, calls
+    res = [cohorts[("angiogenic", s)][0].loc[PREDICTIVE_SET] for s in ANGIOGENIC_SEEDS]
+    assert all(r["direction"] == "up_in_responders" for r in res if r["classification"] == "predictive")
+
+
+def test_cv_auc_close_to_oracle(cohorts):
+    gaps = []
+    for seed in ANGIOGENIC_SEEDS:
+        res, obs, truth, _ = cohorts[("angiogenic", seed)]
+        y = (obs["response"] == "responder").to_numpy()
+        treated = (obs["arm"] == "bmmnc").to_numpy()
+        oracle_prog = roc_auc_score(y, truth["prognostic_factor"])
+        assert abs(res.loc[PROGNOSTIC_SET, "cv_auc_pooled"] - oracle_prog) <= 0.05, seed
+        oracle_pred = roc_auc_score(y[treated], truth["potency_factor"][treated])
+        gaps.append(res.loc[PREDICTIVE_SET, "cv_auc_treated"] - oracle_pred)
+    # Pooled out-of-fold AUCs in a 20-patient arm are pessimistic by ~0.04 (fold-to-fold
+    # variation of the fitted model; measured mean |gap| 0.058 over 20 seeds), so the
+    # treated-arm gap is checked as: never optimistic, mean within 0.08, none beyond 0.12.
+    gaps = np.array(gaps)
+    assert (gaps <= 0.05).all() and (gaps >= -0.12).all() and np.abs(gaps).mean() <= 0.08, gaps
+
+
+def test_null_scenario_false_call_rate(cohorts):
+    # Per set, a false call has probability ~alpha plus the small-sample excess of the LRT
+    # (benchmark: 17 of 220 set calls = 7.7 %, and 10 of 20 cohorts with at least one call, as
+    # 11 overlapping sets are tested without multiplicity correction).
+    calls = [cohorts[("null", s)][0]["classification"].isin(["predictive", "prognostic"])
+             for s in NULL_SEEDS]
+    per_set = np.mean(np.concatenate(calls))
+    clean = np.mean([not c.any() for c in calls])
+    assert per_set <= 0.15, per_set
+    assert clean >= 0.25, clean

@@ -8,6 +8,8 @@ import pandas as pd
 
 from .._logging import get_logger
 from ..io import write_tsv
+from ..tl._genesets import NO_LIMIT as _NO_LIMIT
+from ..tl._genesets import testable_sets
 from ..tl._gsea import gsea_prerank
 from ..tl._ora import ora
 from ..tl._ranking import gene_statistic, significant_genes
@@ -28,13 +30,13 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
     table = pd.read_csv(de_results, sep="\t", keep_default_na=False, na_values=["NA", ""])
     table["gene_name"] = table["gene_name"].astype(str)
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
-    gene_sets = {**panel, **background}
     ranking = gene_statistic(table, modality)
+    gene_sets = testable_sets(panel, background, set(ranking.index), params["gsea_min_size"],
+                              params["gsea_max_size"])
     log.info("GSEA %s %s: %d genes, %d sets, %d permutations", contrast_id, modality, len(ranking),
              len(gene_sets), params["gsea_permutations"])
     gsea = gsea_prerank(ranking, gene_sets, permutations=params["gsea_permutations"],
-                        seed=params["seed"], min_size=params["gsea_min_size"],
-                        max_size=params["gsea_max_size"])
+                        seed=params["seed"], min_size=1, max_size=_NO_LIMIT)
     gsea.insert(1, "collection", ["panel" if t in panel else "background" for t in gsea["term"]])
     up, down, universe = significant_genes(table, modality, fdr=params["de_fdr"])
     parts = []
@@ -43,8 +45,10 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
             log.info("ORA %s %s %s: no feature at FDR < %s", contrast_id, modality, direction,
                      params["de_fdr"])
             continue
-        result = ora(selected, universe, gene_sets, min_size=params["gsea_min_size"],
-                     max_size=params["gsea_max_size"])
+        result = ora(selected, universe,
+                     testable_sets(panel, background, set(universe), params["gsea_min_size"],
+                                   params["gsea_max_size"]),
+                     min_size=1, max_size=_NO_LIMIT)
         result.insert(1, "direction", direction)
         result.insert(2, "collection", ["panel" if t in panel else "background"
                                         for t in result["term"]])

@@ -10,6 +10,7 @@
 
 from ._design import Design, design_for_contrast, smallest_group
 from ._differential import deseq2, limma
+from ._genesets import testable_sets
 from ._gsea import gsea_prerank
 from ._integrate import build_mudata, fold_change_concordance, mrna_protein_correlation, pathway_evidence
 from ._limma import limma_fit
@@ -37,4 +38,5 @@ __all__ = [
     "sample_scores",
     "significant_genes",
     "smallest_group",
+    "testable_sets",
 ]

@@ -12,7 +12,7 @@ and it upper-cases query genes on a heuristic. The test itself is one vectorised
 every set inside the size window is tested and enters the BH correction, including
 sets with zero overlap (p = 1). ``tests/test_enrichment.py`` checks the p-values
 against ``scipy.stats.hypergeom`` directly and against ``gseapy.enrich``. On the
-6,484 GO BP + angiogenesis sets this takes ~0.1 s (``gseapy.enrich`` ~0.3 s).
+6,484 GO BP + angiogenesis sets this takes 0.3 s (``gseapy.enrich``: 1.4 s).
 """
 
 from __future__ import annotations

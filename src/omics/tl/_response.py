@@ -129,10 +129,11 @@ from statsmodels.tools.sm_exceptions import (
 from omics._errors import InputError
 from omics._logging import get_logger
 
-__all__ = ["response_model", "CLASSIFICATIONS"]
+__all__ = ["response_model", "CLASSIFICATIONS", "FIT_METHODS"]
 
 _LOG = get_logger("tl.response")
 CLASSIFICATIONS = ("predictive", "prognostic", "none")
+FIT_METHODS = ("ml", "firth")
 _CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # profile intervals are 95 %
 _CV_RIDGE = 1.0  # L2 penalty on the CV slope: scikit-learn's LogisticRegression(C=1.0)
 _PROFILE_LIMIT = 40.0  # |log OR| beyond which a profile bound is reported as infinite
@@ -296,9 +297,9 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
     return float(b)
 
 
-def _compare(y: np.ndarray, x: np.ndarray, j: int) -> _Test:
+def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml") -> _Test:
     """Test coefficient ``j`` of design ``x`` (1-df LRT) with its 95 % profile interval."""
-    firth = _separated(y, x)
+    firth = method == "firth" or _separated(y, x)
     fits = None
     if not firth:
         full, reduced = _ml(y, x), _ml(y, np.delete(x, j, axis=1))
@@ -341,13 +342,13 @@ def _design(columns: list[tuple[str, np.ndarray]], keep: Sequence[str]) -> tuple
 
 
 def _fit_test(y: np.ndarray, columns: list[tuple[str, np.ndarray]], tested: str,
-              keep: Sequence[str]) -> _Test:
+              keep: Sequence[str], method: str) -> _Test:
     if len(y) == 0 or y.min() == y.max():
         return _Test()
     x, names = _design(columns, keep)
     if not names or len(y) < len(names) + 2:
         return _Test()
-    return _compare(y, x, names.index(tested))
+    return _compare(y, x, names.index(tested), method)
 
 
 # --------------------------------------------------------------------------------------
@@ -438,7 +439,7 @@ def _covariate_columns(obs: pd.DataFrame, covariates: Sequence[str]) -> list[tup
 
 def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[str], arm_col: str,
                   response_col: str, treated: str, control: str, responder: str, folds: int,
-                  repeats: int, alpha: float) -> None:
+                  repeats: int, alpha: float, method: str) -> None:
     if not isinstance(scores, pd.DataFrame) or not isinstance(obs, pd.DataFrame):
         raise InputError("response_model: `scores` and `obs` must be pandas DataFrames")
     for column in (arm_col, response_col, *covariates):
@@ -451,6 +452,8 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
         raise InputError("response_model: `treated` and `control` must differ")
     if folds < 2 or repeats < 1:
         raise InputError(f"response_model: need folds >= 2 and repeats >= 1 (got {folds}, {repeats})")
+    if method not in FIT_METHODS:
+        raise InputError(f"response_model: method must be one of {FIT_METHODS}, got {method!r}")
     if not 0 < alpha < 1:
         raise InputError(f"response_model: alpha must be in (0, 1), got {alpha}")
     if scores.columns.duplicated().any():
@@ -468,13 +471,13 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
 
 
 def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, alpha: float) -> tuple[str, str]:
-    if (inter.p < alpha and t.p < alpha and abs(t.beta) > abs(c.beta)):
+    """Apply the classification rule of the module docstring."""
+    if inter.p < alpha and t.p < alpha and abs(t.beta) > abs(c.beta):
         return "predictive", "up_in_responders" if t.beta > 0 else "down_in_responders"
-    if not np.isnan(pooled.beta):
-        direction = "up_in_responders" if pooled.beta > 0 else "down_in_responders"
-    else:
-        direction = ""
-    if pooled.p < alpha and inter.p >= alpha:
+    direction = "" if np.isnan(pooled.beta) else (
+        "up_in_responders" if pooled.beta > 0 else "down_in_responders")
+    attenuated = abs(c.beta) > abs(t.beta) and c.beta * t.beta > 0
+    if pooled.p < alpha and (inter.p >= alpha or (inter.p < alpha and attenuated)):
         return "prognostic", direction
     return "none", direction
 
@@ -498,6 +501,7 @@ def response_model(
     repeats: int = 50,
     seed: int = 0,
     alpha: float = 0.05,
+    method: str = "ml",
 ) -> pd.DataFrame:
     """Classify each score as predictive of BM-MNC benefit, prognostic, or neither.
 
@@ -528,6 +532,11 @@ def response_model(
         ``random_state`` of the cross-validation splitter; results are deterministic.
     alpha
         Significance level of the classification rule.
+    method
+        ``"ml"`` (default): maximum likelihood with statsmodels, Firth's penalised
+        likelihood only for comparisons with separated data; ``"firth"``: Firth's
+        penalised likelihood for every comparison (better-calibrated tests in small
+        samples, see the module docstring).
 
     Returns
     -------
@@ -552,7 +561,7 @@ def response_model(
     """
     covariates = list(covariates)
     _check_inputs(scores, obs, covariates, arm_col, response_col, treated, control, responder,
-                  folds, repeats, alpha)
+                  folds, repeats, alpha, method)
     samples = [s for s in scores.index if s in obs.index]
     if not samples:
         raise InputError("response_model: no sample id of `scores` is in the sample sheet")
@@ -593,11 +602,11 @@ def response_model(
             sub = arm == value
             cols = [("intercept", np.ones(sub.sum())), ("z", z[sub])]
             cols += [(c, v[sub]) for c, v in covs]
-            tests[label] = _fit_test(y[sub], cols, "z", ["z"]) if fitted else _Test()
+            tests[label] = _fit_test(y[sub], cols, "z", ["z"], method) if fitted else _Test()
         base = [("intercept", np.ones(len(y))), ("arm", arm), ("z", z)]
-        tests["pooled"] = _fit_test(y, base + covs, "z", ["arm", "z"]) if fitted else _Test()
+        tests["pooled"] = _fit_test(y, base + covs, "z", ["arm", "z"], method) if fitted else _Test()
         tests["interaction"] = (_fit_test(y, [*base, ("arm:z", arm * z), *covs], "arm:z",
-                                          ["arm", "z", "arm:z"]) if fitted else _Test())
+                                          ["arm", "z", "arm:z"], method) if fitted else _Test())
         for label, t in tests.items():
             row[f"or_{label}"] = np.exp(t.beta)
             row[f"or_{label}_low"] = np.exp(t.low)

@@ -1,0 +1,286 @@
+"""The Nextflow pipeline (pipelines/): static nf-core checks, and a real run against `omics run`.
+
+The end-to-end test runs ``nextflow run <repo> -profile test`` on the local executor, then
+``omics run`` with the same inputs and parameters, and checks that both give the same
+tables, that the published layout is the runner's, and that ``-resume`` caches every
+task. Nextflow comes from tools/nextflow (installed offline from Maven Central on first
+use); the tasks find ``omics`` and ``python`` of the interpreter running pytest on PATH.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import REPO, TEST_COHORT
+from omics.params import BY_NAME, STAGE_PARAMS
+
+PIPELINES = REPO / "pipelines"
+MODULES = PIPELINES / "modules" / "local"
+LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
+PROCESSES = {stage: f"OMICS_{stage.upper()}" for stage in STAGE_PARAMS}
+LABELS = ("process_single", "process_low", "process_medium")
+# Files a stage reads through a staged input rather than an option in conf/modules.config.
+FILE_PARAMS = {"genesets", "background_genesets"}
+
+
+def _java_available() -> bool:
+    for variable in ("NXF_JAVA_HOME", "JAVA_HOME"):
+        home = os.environ.get(variable)
+        if home and (Path(home) / "bin" / "java").is_file():
+            return True
+    return shutil.which("java") is not None
+
+
+@pytest.fixture(scope="module")
+def nextflow() -> Path:
+    """The offline Nextflow launcher, installed on first use."""
+    if not _java_available():
+        pytest.skip("java (11+) not found: Nextflow cannot run (set JAVA_HOME or put java on PATH)")
+    if not LAUNCHER.is_file():
+        subprocess.run(["bash", str(REPO / "tools" / "nextflow" / "install.sh")], check=True,
+                       stdout=subprocess.DEVNULL, timeout=900)
+    return LAUNCHER
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    """Environment for Nextflow: fast JVM start-up and this interpreter's `omics` first on PATH."""
+    env = dict(os.environ)
+    scripts = sysconfig.get_path("scripts")
+    env["PATH"] = os.pathsep.join([scripts, str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["NXF_OPTS"] = "-XX:TieredStopAtLevel=1"
+    env["NXF_ANSI_LOG"] = "false"
+    env["NXF_TEMP"] = str(tmp)
+    return env
+
+
+def _process_blocks(config: str) -> dict[str, str]:
+    """``withName: 'X' { ... }`` bodies of conf/modules.config, by process name."""
+    blocks = {}
+    config = re.sub(r"//[^\n]*", "", config)
+    starts = [(m.group(1), m.end()) for m in re.finditer(r"withName:\s*'([A-Z_]+)'\s*\{", config)]
+    for index, (name, start) in enumerate(starts):
+        end = starts[index + 1][1] if index + 1 < len(starts) else len(config)
+        blocks[name] = config[start:end]
+    return blocks
+
+
+def _test_profile_params() -> dict[str, str]:
+    """The pipeline parameters the test profile sets to plain values (besides the inputs)."""
+    text = (PIPELINES / "conf" / "test.config").read_text()
+    block = re.search(r"^params\s*\{(.*?)^\}", text, re.S | re.M).group(1)
+    return dict(re.findall(r"^\s*(\w+)\s*=\s*([\w.]+)\s*$", block, re.M))
+
+
+# --------------------------------------------------------------------------------------------
+# Static checks (no Java needed)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", list(STAGE_PARAMS))
+def test_module_follows_nf_core_conventions(stage: str) -> None:
+    folder = MODULES / stage
+    main, meta = folder / "main.nf", folder / "meta.yml"
+    assert main.is_file() and meta.is_file(), f"{folder} needs main.nf and meta.yml"
+    text = main.read_text()
+    assert re.search(rf"^process {PROCESSES[stage]} \{{", text, re.M)
+    assert 'tag "$meta.id"' in text
+    labels = re.findall(r"^\s*label '(\w+)'", text, re.M)
+    assert len(labels) == 1 and labels[0] in LABELS, f"one resource label of {LABELS}"
+    assert re.search(r"^\s*conda \"\$\{moduleDir\}/(\.\./){4}environment\.yml\"", text, re.M)
+    assert re.search(r"^\s*container 'ghcr\.io/bali-omics/angiogenesis:[\w.]+'", text, re.M)
+    assert re.search(r"^\s*tuple val\(meta\), path\(", text, re.M), "inputs: tuple val(meta), path(...)"
+    assert "def args = task.ext.args ?: ''" in text and "${args}" in text
+    assert re.search(r"^\s*stub:\s*$", text, re.M)
+    script = text.split("script:", 1)[1].split("stub:", 1)[0]
+    assert len(re.findall(rf"\bomics {stage}\b", script)) == 1, "exactly one `omics <stage>` call"
+    assert "--outdir ." in script
+    assert '"${task.process}":' in script and "omics: " in script and "python: " in script
+    emits = re.findall(r"emit:\s*(\w+)", text)
+    assert "versions" in emits and re.search(r"path 'versions\.yml'\s*,\s*emit: versions", text)
+
+    document = yaml.safe_load(meta.read_text())
+    assert document["name"] == f"omics_{stage}"
+    assert set(document["output"]) == set(emits), "meta.yml outputs = the module's emit names"
+    assert document["input"] and document["tools"][0]["omics"]["licence"]
+
+
+def test_labels_are_defined_in_base_config() -> None:
+    text = (PIPELINES / "conf" / "base.config").read_text()
+    for label in LABELS:
+        block = re.search(rf"withLabel:\s*{label}\s*\{{(.*?)withLabel", text, re.S)
+        assert block, f"{label} is not defined"
+        assert all(re.search(rf"^\s*{key}\s*=", block.group(1), re.M) for key in ("cpus", "memory", "time"))
+
+
+def test_modules_config_passes_every_stage_parameter_and_publishes() -> None:
+    blocks = _process_blocks((PIPELINES / "conf" / "modules.config").read_text())
+    assert set(blocks) == set(PROCESSES.values())
+    for stage, process in PROCESSES.items():
+        block = blocks[process]
+        module = (MODULES / stage / "main.nf").read_text()
+        given = set(re.findall(r"--(\w+)", block)) | set(re.findall(r"--(\w+)", module))
+        wanted = set(STAGE_PARAMS[stage])
+        missing = wanted - given
+        assert not missing, f"{process}: parameters {sorted(missing)} never reach `omics {stage}`"
+        options = set(re.findall(r"--(\w+)", block))
+        assert options <= wanted, f"{process}: `omics {stage}` does not read {sorted(options - wanted)}"
+        for name in options:
+            assert f"params.{name}" in block, f"{process}: --{name} must come from params.{name}"
+        for name in wanted & FILE_PARAMS:
+            assert f"path({name}" in module, f"{process}: {name} files must be staged inputs"
+        assert re.search(r"publishDir\s*=\s*\[\s*path:\s*\{\s*\"\$\{params\.outdir\}\"\s*\}", block)
+        assert "mode: params.publish_dir_mode" in block
+        assert "filename.equals('versions.yml') ? null : filename" in block
+    assert "--n_cpus ${task.cpus}" in (MODULES / "de" / "main.nf").read_text()
+    assert all(name in BY_NAME for names in STAGE_PARAMS.values() for name in names)
+
+
+def test_workflow_includes_every_process() -> None:
+    workflow = (PIPELINES / "workflows" / "angiogenesis.nf").read_text()
+    for stage, process in PROCESSES.items():
+        assert re.search(rf"include \{{ {process}\s*\}} from '\.\./modules/local/{stage}/main'",
+                         workflow)
+    main = (PIPELINES / "main.nf").read_text()
+    assert "include { ANGIOGENESIS } from './workflows/angiogenesis'" in main
+    config = (REPO / "nextflow.config").read_text()
+    assert "mainScript      = 'pipelines/main.nf'" in config
+    assert "nextflowVersion = '!>=24.10.0'" in config
+    assert not re.search(r"^\s*plugins\s*\{", config, re.M), "no plugins: they download at run time"
+
+
+# --------------------------------------------------------------------------------------------
+# Nextflow
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.nextflow
+def test_config_of_the_test_profile(nextflow: Path, tmp_path: Path) -> None:
+    result = subprocess.run([str(nextflow), "config", "-flat", "-profile", "test", str(REPO)],
+                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr + result.stdout
+    flat = dict(re.findall(r"^(\S+) = (.*)$", result.stdout, re.M))
+    for name, file in (("input", "samplesheet.csv"), ("contrasts", "contrasts.yaml"),
+                       ("rna_counts", "salmon.merged.gene_counts.tsv"),
+                       ("protein_matrix", "proteinGroups.txt")):
+        path = Path(flat[f"params.{name}"].strip("'"))
+        assert path.resolve() == (TEST_COHORT / file).resolve() and path.is_file()
+    for name, value in _test_profile_params().items():
+        assert flat[f"params.{name}"].strip("'") == value
+    assert flat["manifest.mainScript"] == "'pipelines/main.nf'"
+    assert "process.resourceLimits" in flat
+
+
+@pytest.mark.nextflow
+def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
+    """-stub-run wires the whole DAG (fan-out included) without computing anything."""
+    outdir = tmp_path / "stub"
+    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
+                             "--outdir", str(outdir), "-work-dir", str(tmp_path / "work")],
+                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    n_contrasts = len(yaml.safe_load((TEST_COHORT / "contrasts.yaml").read_text())["contrasts"])
+    assert len(list((outdir / "differential").glob("*.results.tsv"))) == 2 * n_contrasts
+    assert (outdir / "report" / "index.html").is_file()
+
+
+def _trace(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _assert_tables_equal(left: Path, right: Path) -> None:
+    a = pd.read_csv(left, sep="\t", keep_default_na=False, na_values=["NA", ""])
+    b = pd.read_csv(right, sep="\t", keep_default_na=False, na_values=["NA", ""])
+    assert list(a.columns) == list(b.columns), left.name
+    assert a.shape == b.shape, left.name
+    for column in a.columns:
+        if pd.api.types.is_numeric_dtype(a[column]) and pd.api.types.is_numeric_dtype(b[column]):
+            np.testing.assert_allclose(a[column].to_numpy(float), b[column].to_numpy(float),
+                                       rtol=1e-9, atol=1e-12, equal_nan=True,
+                                       err_msg=f"{left.name}: {column}")
+        else:
+            assert a[column].astype(str).tolist() == b[column].astype(str).tolist(), \
+                f"{left.name}: {column}"
+
+
+@pytest.mark.nextflow
+@pytest.mark.slow
+def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    nf_out, local_out = tmp_path / "nf", tmp_path / "local"
+    command = [str(nextflow), "run", str(REPO), "-profile", "test", "--outdir", str(nf_out),
+               "-work-dir", str(tmp_path / "work")]
+    timings = {}
+
+    started = time.monotonic()
+    first = subprocess.run([*command, "-with-trace", str(tmp_path / "trace.txt")], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=900)
+    timings["nextflow"] = time.monotonic() - started
+    log = tmp_path / ".nextflow.log"
+    assert first.returncode == 0, (first.stdout[-5000:] + first.stderr[-5000:]
+                                   + (log.read_text()[-5000:] if log.is_file() else ""))
+    trace = _trace(tmp_path / "trace.txt")
+    assert trace and {row["status"] for row in trace} == {"COMPLETED"}
+
+    # The same inputs and parameters through the local runner
+    params = {"input": "samplesheet.csv", "contrasts": "contrasts.yaml",
+              "rna_counts": "salmon.merged.gene_counts.tsv", "protein_matrix": "proteinGroups.txt"}
+    options = [f"--{name}={TEST_COHORT / file}" for name, file in params.items()]
+    options += [f"--{name}={value}" for name, value in _test_profile_params().items()]
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "omics.cli", "run", *options, "--outdir", str(local_out)],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=900)
+    timings["omics run"] = time.monotonic() - started
+
+    # Differential tables: the same files, numerically equal
+    nf_tables = sorted(p.name for p in (nf_out / "differential").glob("*.results.tsv"))
+    local_tables = sorted(p.name for p in (local_out / "differential").glob("*.results.tsv"))
+    n_contrasts = len(yaml.safe_load((TEST_COHORT / "contrasts.yaml").read_text())["contrasts"])
+    assert nf_tables == local_tables and len(nf_tables) == 2 * n_contrasts
+    for name in nf_tables:
+        _assert_tables_equal(nf_out / "differential" / name, local_out / "differential" / name)
+
+    # The downstream results exist and, being seeded, agree with the runner's too
+    for folder in ("enrichment", "scores", "integration", "qc"):
+        names = sorted(p.name for p in (nf_out / folder).glob("*.tsv"))
+        assert names, f"nothing in {folder}/"
+        assert names == sorted(p.name for p in (local_out / folder).glob("*.tsv")), folder
+        for name in names:
+            _assert_tables_equal(nf_out / folder / name, local_out / folder / name)
+    assert len(list((nf_out / "enrichment").glob("*.gsea.tsv"))) == len(nf_tables)
+    assert (nf_out / "integration" / "omics.h5mu").is_file()
+    assert (nf_out / "rna" / "rna.h5ad").is_file() and (nf_out / "protein" / "protein.h5ad").is_file()
+    assert (nf_out / "report" / "index.html").stat().st_size > 0
+    assert not list(nf_out.rglob("versions.yml")), "versions.yml must not be published"
+    versions = yaml.safe_load((nf_out / "pipeline_info" / "software_versions.yml").read_text())
+    assert set(PROCESSES.values()) <= set(versions) and "Workflow" in versions
+    # (the trace goes to -with-trace's file here; report and timeline stay in pipeline_info/)
+    for report in ("execution_report_*.html", "execution_timeline_*.html"):
+        assert list((nf_out / "pipeline_info").glob(report)), report
+
+    # -resume: every task comes from the cache
+    started = time.monotonic()
+    again = subprocess.run([*command, "-resume", "-with-trace", str(tmp_path / "trace_resume.txt")],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    timings["nextflow -resume"] = time.monotonic() - started
+    assert again.returncode == 0, again.stdout[-5000:] + again.stderr[-5000:]
+    resumed = _trace(tmp_path / "trace_resume.txt")
+    assert len(resumed) == len(trace)
+    assert {row["status"] for row in resumed} == {"CACHED"}, \
+        [(row["name"], row["status"]) for row in resumed if row["status"] != "CACHED"]
+    print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
