@@ -159,6 +159,11 @@ def test_workflow_includes_every_process() -> None:
     assert "mainScript      = 'pipelines/main.nf'" in config
     assert "nextflowVersion = '!>=24.10.0'" in config
     assert not re.search(r"^\s*plugins\s*\{", config, re.M), "no plugins: they download at run time"
+    # Nextflow reads nextflow.config from the main script's folder, not the repository root
+    assert "includeConfig '../nextflow.config'" in (PIPELINES / "nextflow.config").read_text()
+    environment = yaml.safe_load((REPO / "environment.yml").read_text())
+    assert "python=3.11" in environment["dependencies"]
+    assert "." in next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
 
 
 # --------------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_firth_two_by_two_is_haldane_corrected_log_odds_ratio():
     a, b, c, d = 7, 0, 3, 5  # x = 1: 7 responders, 0 non; x = 0: 3 responders, 5 non
     x1 = np.r_[np.ones(a + b), np.zeros(c + d)]
     y = np.r_[np.ones(a), np.zeros(b), np.ones(c), np.zeros(d)]
-    beta, _ = _newton(y, np.column_stack([np.ones_like(x1), x1]), firth=True)
+    beta, _, _ = _newton(y, np.column_stack([np.ones_like(x1), x1]), firth=True)
     assert beta[1] == pytest.approx(np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))), abs=1e-6)
 
 

@@ -49,14 +49,18 @@ def plant_effects(genes: pd.DataFrame, gene_sets: dict[str, list[str]], planted:
     angiogenic = set().union(*gene_sets.values()) if gene_sets else set()
     taken: set[str] = set()
     if not null:
-        for role, column in (("predictive", "log2_loading_potency"),
-                             ("prognostic", "log2_loading_prognostic")):
-            spec = planted[role]
-            members = [g for g in gene_sets[spec["gene_set"]] if g not in taken]
-            pool = truth.index[truth["gene_name"].isin(members)].to_numpy()
-            n_pick = int(round(spec["fraction"] * len(pool)))
-            pick = np.sort(rng.choice(pool, size=n_pick, replace=False))
-            truth.loc[pick, "role"] = role
+        for pool in ("predictive", "prognostic", "angiogenic_host"):
+            spec = planted.get(pool)
+            if spec is None:
+                continue
+            factor = spec.get("factor", pool)
+            column = "log2_loading_potency" if factor == "predictive" else "log2_loading_prognostic"
+            excluded = set().union(*(gene_sets[name] for name in spec.get("exclude_sets", [])))
+            members = [g for g in gene_sets[spec["gene_set"]] if g not in taken and g not in excluded]
+            pool_index = truth.index[truth["gene_name"].isin(members)].to_numpy()
+            n_pick = int(round(spec["fraction"] * len(pool_index)))
+            pick = np.sort(rng.choice(pool_index, size=n_pick, replace=False))
+            truth.loc[pick, "role"] = factor
             truth.loc[pick, column] = spec["log2_loading"] * rng.uniform(0.7, 1.3, n_pick)
             taken |= set(truth.loc[pick, "gene_name"])
     arm = planted["arm"]

@@ -91,11 +91,19 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
         shutil.copyfile(metadata_path("bali_contrasts.yaml"), tmp)
     write_tsv(truth, outdir / "truth_genes.tsv")
     write_tsv(cohort.latent, outdir / "truth_patients.tsv")
+    roles = {"predictive": ("predictive", "potency_factor"),
+             "prognostic": ("prognostic", "prognostic_factor")}
     planted = [] if scenario == "null" else [
-        {"term": spec["planted"][role]["gene_set"], "role": role, "direction": "up_in_responders",
-         "latent_factor": "potency_factor" if role == "predictive" else "prognostic_factor"}
-        for role in ("predictive", "prognostic")
+        {"term": spec["planted"][role]["gene_set"], "role": label, "direction": "up_in_responders",
+         "latent_factor": factor}
+        for role, (label, factor) in roles.items()
     ]
+    if scenario != "null" and "angiogenic_host" in spec["planted"]:
+        # The parent angiogenesis set holds both kinds of planted genes (its sprouting
+        # members load on potency, others on the host factor): up in responders, role mixed.
+        planted.append({"term": spec["planted"]["angiogenic_host"]["gene_set"], "role": "mixed",
+                        "direction": "up_in_responders",
+                        "latent_factor": "prognostic_factor+potency_factor"})
     write_tsv(pd.DataFrame(planted, columns=["term", "role", "direction", "latent_factor"]),
               outdir / "truth_sets.tsv")
     settings = {"seed": seed, "scenario": scenario, "profile": profile, "n_patients": n_patients,

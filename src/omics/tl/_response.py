@@ -192,12 +192,13 @@ def _state(y: np.ndarray, x: np.ndarray, beta: np.ndarray,
 
 def _newton(y: np.ndarray, x: np.ndarray, *, firth: bool, fixed: int | None = None,
             value: float = 0.0, start: np.ndarray | None = None,
-            maxiter: int = 100, tol: float = 1e-7) -> tuple[np.ndarray, float]:
+            maxiter: int = 100, tol: float = 1e-7) -> tuple[np.ndarray, float, np.ndarray]:
     """Maximise the (Firth-penalised) log-likelihood, optionally with one coefficient fixed.
 
     Newton-Raphson with the exact Hessian where it is negative definite and the Fisher
     information otherwise, steps capped at 5 and halved until the objective does not
-    decrease. Returns the coefficients and the maximised objective.
+    decrease. Returns the coefficients, the maximised objective and its gradient there
+    (zero except for the fixed coefficient).
     """
     k = x.shape[1]
     free = np.arange(k) if fixed is None else np.delete(np.arange(k), fixed)
@@ -228,7 +229,7 @@ def _newton(y: np.ndarray, x: np.ndarray, *, firth: bool, fixed: int | None = No
         current, grad, neg_hess, info = state
         if np.max(np.abs(step_free)) < 1e-10:
             break
-    return beta, current
+    return beta, current, grad
 
 
 def _separated(y: np.ndarray, x: np.ndarray) -> bool:
@@ -259,42 +260,53 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
                    firth: bool, side: float, scale: float) -> float:
     """Where the profile (penalised) deviance rises by chi2(0.95, 1) on one side of beta_j.
 
-    The root is sought on the signed-root scale (nearly linear in the coefficient), each
-    evaluation warm-started from the nearest constrained fit.
+    Root of the signed root deviance ``r(b) = sqrt(2 (top - l(b))) - 1.96``, which is
+    nearly linear in ``b``: Newton steps (``dl/db`` at a constrained optimum is the
+    gradient component of the fixed coefficient), safeguarded by bisection once the root
+    is bracketed; each constrained fit is warm-started from the nearest previous one.
+    Returns +-inf when the deviance stays below the threshold up to ``_PROFILE_LIMIT``.
     """
-    warm = {beta[j]: beta}
+    crit = float(np.sqrt(_CHI2_95))
+    warm = {float(beta[j]): beta}
 
-    def excess(b: float) -> float:
+    def signed_root(b: float) -> tuple[float, float]:
         nearest = warm[min(warm, key=lambda v: abs(v - b))]
-        fit, obj = _newton(y, x, firth=firth, fixed=j, value=b, start=nearest)
+        fit, obj, grad = _newton(y, x, firth=firth, fixed=j, value=b, start=nearest)
         warm[b] = fit
-        return float(np.sqrt(max(2.0 * (top - obj), 0.0)) - np.sqrt(_CHI2_95))
+        root = float(np.sqrt(max(2.0 * (top - obj), 0.0)))
+        slope = -grad[j] / root if root > 0 else np.nan
+        return root - crit, slope
 
-    inner, outer = beta[j], beta[j] + side * 2.0 * scale
-    r_in, r_out = -float(np.sqrt(_CHI2_95)), excess(outer)
-    while r_out < 0:
-        if abs(outer - beta[j]) > _PROFILE_LIMIT:
-            return side * np.inf
-        inner, outer, r_in = outer, outer + side * 2.0 * abs(outer - inner), r_out
-        r_out = excess(outer)
-    # Illinois (modified regula falsi) inside the bracket [inner, outer].
-    b, kept = outer, 0
-    for _ in range(60):
-        b = outer - r_out * (outer - inner) / (r_out - r_in)
-        r = excess(b)
-        if abs(r) < 1e-3 or abs(outer - inner) < 1e-6:
-            break
+    inner, outer = float(beta[j]), None
+    b = inner + side * crit * scale
+    for _ in range(100):
+        r, slope = signed_root(b)
+        if abs(r) < 1e-4:
+            return b
         if r < 0:
-            inner, r_in = b, r
-            kept = kept + 1 if kept >= 0 else 1
-            if kept > 1:
-                r_out /= 2.0
+            inner = b
         else:
-            outer, r_out = b, r
-            kept = kept - 1 if kept <= 0 else -1
-            if kept < -1:
-                r_in /= 2.0
-    return float(b)
+            outer = b
+        step = -r / slope if np.isfinite(slope) and slope * side > 0 else np.nan
+        if outer is None:
+            reach = abs(inner - beta[j])
+            if not np.isfinite(step) or step * side <= 0:
+                step = side * max(reach, scale)
+            step = side * min(abs(step), 2.0 * max(reach, scale))  # at most ~triple the reach
+            b = inner + step if r < 0 else b + step
+            if abs(b - beta[j]) > _PROFILE_LIMIT:
+                r_limit, _ = signed_root(float(beta[j] + side * _PROFILE_LIMIT))
+                if r_limit < 0:
+                    return side * np.inf
+                b = float(beta[j] + side * _PROFILE_LIMIT)
+        else:
+            low, high = sorted((inner, outer))
+            b = b + step if np.isfinite(step) else np.nan
+            if not low < b < high:
+                b = 0.5 * (inner + outer)
+            if high - low < 1e-8:
+                return b
+    return b
 
 
 def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml") -> _Test:
@@ -310,8 +322,8 @@ def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml") -> _Test:
     if fits is not None:
         (beta, top), (_, bottom) = fits
     else:
-        beta, top = _newton(y, x, firth=True)
-        _, bottom = _newton(y, x, firth=True, fixed=j, value=0.0, start=beta)
+        beta, top, _ = _newton(y, x, firth=True)
+        _, bottom, _ = _newton(y, x, firth=True, fixed=j, value=0.0, start=beta)
     stat = max(2.0 * (top - bottom), 0.0)
     w = expit(x @ beta) * expit(-(x @ beta))
     cov = np.linalg.pinv((x * w[:, None]).T @ x)

@@ -17,3 +17,11 @@ Rscript "$here/run_deseq2.R" "$counts" "$sheet" "~ sample_number + treatment" \
     treatment hND6 mCherry 10 3 "$out/SRP254919_sample_number_treatment.deseq2.tsv"
 Rscript -e 'cat("DESeq2", as.character(packageVersion("DESeq2")), "\n")' \
     > "$out/VERSION.txt"
+
+# (b) the bundled simulated BALI-like test cohort (omics simulate --profile test),
+# design ~ arm + response, responders vs non-responders; filter as the pipeline's default
+# (>= 10 counts in >= 7 samples: the smallest group of its contrasts).
+cohort="$repo/tests/data/test_cohort"
+Rscript "$here/run_deseq2.R" "$cohort/salmon.merged.gene_counts.tsv" "$cohort/samplesheet.csv" \
+    "~ arm + response" response responder non_responder 10 7 \
+    "$out/bali_test_cohort_arm_response.deseq2.tsv"
