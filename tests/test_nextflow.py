@@ -211,8 +211,8 @@ def _trace(path: Path) -> list[dict[str, str]]:
 def _assert_tables_equal(left: Path, right: Path) -> None:
     a = pd.read_csv(left, sep="\t", keep_default_na=False, na_values=["NA", ""])
     b = pd.read_csv(right, sep="\t", keep_default_na=False, na_values=["NA", ""])
-    assert list(a.columns) == list(b.columns), left.name
-    assert a.shape == b.shape, left.name
+    assert list(a.columns) == list(b.columns), f"{left} vs {right}: columns differ"
+    assert a.shape == b.shape, f"{left} vs {right}: shape {a.shape} vs {b.shape}"
     for column in a.columns:
         if pd.api.types.is_numeric_dtype(a[column]) and pd.api.types.is_numeric_dtype(b[column]):
             np.testing.assert_allclose(a[column].to_numpy(float), b[column].to_numpy(float),

@@ -15,6 +15,7 @@ from omics.tl._response import (
     _newton,
     _ridge_logit_folds,
     _separated,
+    _state,
     response_model,
 )
 
@@ -80,6 +81,21 @@ def test_firth_two_by_two_is_haldane_corrected_log_odds_ratio():
     assert beta[1] == pytest.approx(np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5))), abs=1e-6)
 
 
+def test_firth_gradient_and_hessian_match_finite_differences():
+    rng = np.random.default_rng(2)
+    x = np.column_stack([np.ones(30), rng.standard_normal((30, 2))])
+    y = (rng.random(30) < 0.4).astype(float)
+    beta = np.array([0.3, -0.8, 1.1])
+    _, grad, neg_hess, _ = _state(y, x, beta, True)
+    eps = 1e-5
+    for k in range(3):
+        d = np.zeros(3)
+        d[k] = eps
+        up, down = _state(y, x, beta + d, True), _state(y, x, beta - d, True)
+        assert grad[k] == pytest.approx((up[0] - down[0]) / (2 * eps), abs=1e-6)
+        assert -neg_hess[:, k] == pytest.approx((up[1] - down[1]) / (2 * eps), abs=1e-5)
+
+
 def test_ml_comparison_matches_statsmodels_and_profile_interval():
     rng = np.random.default_rng(1)
     x = np.column_stack([np.ones(60), rng.standard_normal((60, 2))])
@@ -102,8 +118,9 @@ def test_separation_falls_back_to_firth_without_crashing():
         warnings.simplefilter("error")  # nothing may leak out of the fits
         res = response_model(scores, obs, repeats=5).iloc[0]
     assert res["fit_treated"] == "firth" and res["fit_interaction"] == "firth"
-    assert np.isfinite([res["or_treated"], res["or_treated_low"], res["or_treated_high"]]).all()
-    assert res["or_treated_low"] > 1 and res["p_treated"] < 1e-3
+    # Firth gives a finite estimate; the profile interval's upper end is beyond OR e^10 per SD
+    assert np.isfinite(res["or_treated"]) and res["or_treated"] > res["or_treated_low"] > 1
+    assert res["or_treated_high"] == np.inf and res["p_treated"] < 1e-3
     assert res["p_interaction"] < 0.05
     assert res["classification"] == "predictive" and res["direction"] == "up_in_responders"
     assert res["cv_auc_treated"] > 0.95
@@ -245,7 +262,8 @@ def _zmean_scores(vst: pd.DataFrame, sets: dict) -> pd.DataFrame:
     """Per-sample mean of per-gene z-scores over set members (stand-in for the real scorer)."""
     z = (vst - vst.mean()) / vst.std(ddof=1)
     z = z.loc[:, z.std() > 0]
-    return pd.DataFrame({t: z[[g for g in genes if g in z.columns]].mean(axis=1) for t, genes in sets.items()})
+    return pd.DataFrame({t: z[[g for g in genes if g in z.columns]].mean(axis=1)
+                         for t, genes in sets.items()})
 
 
 def _simulated(outdir, seed, scenario):
@@ -258,13 +276,15 @@ def _simulated(outdir, seed, scenario):
     adata = match_samples(read_rna_counts(paths["rna_counts"]), read_samplesheet(paths["input"]),
                           matrix_path=paths["rna_counts"])
     adata = filter_low_counts(adata)
-    normalize_deseq2(adata)
+    # dispersion trend of the VST on 200 instead of 1,000 genes: 5x faster, set scores
+    # change by < 0.003 (the benchmark uses the default)
+    normalize_deseq2(adata, nsub=200)
     vst = pd.DataFrame(adata.layers["vst"], index=adata.obs_names, columns=adata.var["gene_name"])
     vst = vst.loc[:, ~vst.columns.duplicated()]
     scores = _zmean_scores(vst, read_gmt(metadata_path("genesets", "go_angiogenesis.gmt")))
     truth = pd.read_csv(outdir / "truth_patients.tsv", sep="\t", index_col="sample").loc[adata.obs_names]
     roles = pd.read_csv(outdir / "truth_sets.tsv", sep="\t")
-    result = response_model(scores, adata.obs, seed=seed).set_index("score")
+    result = response_model(scores, adata.obs, seed=seed, repeats=20).set_index("score")
     return result, adata.obs, truth, roles
 
 
