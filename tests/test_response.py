@@ -7,6 +7,7 @@ import statsmodels.api as sm
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import RepeatedStratifiedKFold
 
 from omics._errors import InputError
 from omics.tl._response import (
@@ -241,6 +242,25 @@ def test_batched_ridge_logit_matches_sklearn_default():
         assert b[f] == pytest.approx(ref.coef_[0, 0], abs=1e-5)
 
 
+def test_cv_auc_matches_sklearn_cross_validation():
+    scores, obs = _trial(seed=12, pred=2.0)
+    res = response_model(scores[["pred"]], obs, covariates=[], repeats=4, seed=3).iloc[0]
+    z = scores["pred"].to_numpy()
+    z = (z - z.mean()) / z.std(ddof=1)
+    treated = (obs["arm"] == "bmmnc").to_numpy()
+    zt, yt = z[treated, None], (obs["response"] == "responder").to_numpy()[treated]
+    aucs = []
+    for r, (train, test) in enumerate(RepeatedStratifiedKFold(n_splits=5, n_repeats=4, random_state=3)
+                                       .split(zt, yt)):
+        if r % 5 == 0:
+            oof = np.empty(len(yt))
+        oof[test] = LogisticRegression(C=1.0, tol=1e-10).fit(zt[train], yt[train]).decision_function(zt[test])
+        if r % 5 == 4:
+            aucs.append(roc_auc_score(yt, oof))
+    assert res["cv_auc_treated"] == pytest.approx(np.mean(aucs), abs=1e-9)
+    assert res["cv_auc_treated_low"] == pytest.approx(np.percentile(aucs, 2.5), abs=1e-9)
+
+
 def test_auc_rows_matches_sklearn():
     rng = np.random.default_rng(0)
     y = rng.random(25) < 0.4
@@ -312,8 +332,8 @@ def test_planted_prognostic_set_is_prognostic(cohorts):
 
 def test_planted_predictive_set_is_predictive(cohorts):
     # With 20 patients per arm the interaction test has limited power: the benchmark calls
-    # the planted set predictive in 9 of 20 seeds (the rest: prognostic or none). The
-    # effect modification always points the right way, and most seeds reach significance.
+    # the planted set predictive in 10 of 20 seeds (the rest: prognostic 6, none 4). The
+    # effect modification points the right way in every seed.
     calls = []
     for seed in ANGIOGENIC_SEEDS:
         res = cohorts[("angiogenic", seed)][0].loc[PREDICTIVE_SET]
@@ -335,8 +355,10 @@ def test_cv_auc_close_to_oracle(cohorts):
         oracle_pred = roc_auc_score(y[treated], truth["potency_factor"][treated])
         gaps.append(res.loc[PREDICTIVE_SET, "cv_auc_treated"] - oracle_pred)
     # Pooled out-of-fold AUCs in a 20-patient arm are pessimistic by ~0.04 (fold-to-fold
-    # variation of the fitted model; measured mean |gap| 0.058 over 20 seeds), so the
-    # treated-arm gap is checked as: never optimistic, mean within 0.08, none beyond 0.12.
+    # variation of the fitted model), and the score is a noisy copy of the potency factor:
+    # the benchmark's mean |gap| is 0.072 over 20 seeds (within 0.05 in 8 of 20), so the
+    # brief's 0.05 holds for the pooled prognostic score only; the treated-arm gap is
+    # checked as: never optimistic by > 0.05, mean within 0.08, none below -0.12.
     gaps = np.array(gaps)
     assert (gaps <= 0.05).all() and (gaps >= -0.12).all() and np.abs(gaps).mean() <= 0.08, gaps
 
