@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from helpers import REPO, TEST_COHORT
 
+from helpers import REPO, TEST_COHORT
 from omics.io import match_samples, read_contrasts, read_rna_counts, read_samplesheet
 from omics.pp import filter_low_counts
 from omics.tl import deseq2
