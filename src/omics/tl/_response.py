@@ -666,6 +666,15 @@ def response_model(
                           name, label, k, k)
         rows.append(row)
     table = pd.DataFrame(rows)
+    # Benjamini-Hochberg across the scores, reported beside the per-score p-values (the
+    # classification uses the per-score level alpha; see the module docstring).
+    for test in ("pooled", "interaction"):
+        p = table[f"p_{test}"].to_numpy(dtype=float)
+        adjusted = np.full(len(p), np.nan)
+        ok = np.isfinite(p)
+        if ok.any():
+            adjusted[ok] = stats.false_discovery_control(p[ok], method="bh")
+        table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}", adjusted)
     counts = table["classification"].value_counts()
     _LOG.info("response_model: %d scores: %s", len(table),
               ", ".join(f"{counts.get(c, 0)} {c}" for c in CLASSIFICATIONS))
