@@ -28,13 +28,24 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
     """
     contrast_id, modality = parse_de_results_name(de_results)
     table = pd.read_csv(de_results, sep="\t", keep_default_na=False, na_values=["NA", ""])
-    table["gene_name"] = table["gene_name"].astype(str)
+    table["gene_name"] = table["gene_name"].fillna("").astype(str)
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
     ranking = gene_statistic(table, modality)
     gene_sets = testable_sets(panel, background, set(ranking.index), params["gsea_min_size"],
                               params["gsea_max_size"])
     log.info("GSEA %s %s: %d genes, %d sets, %d permutations", contrast_id, modality, len(ranking),
              len(gene_sets), params["gsea_permutations"])
+    if len(ranking) < 2 or not gene_sets:
+        # e.g. a proteus table or a TSV without gene names: nothing to map onto gene sets.
+        log.warning("%s %s: %d gene symbols and no gene set with >= %d of them; writing empty "
+                    "enrichment tables (the matrix needs gene names)", contrast_id, modality,
+                    len(ranking), params["gsea_min_size"])
+        empty = {"gsea": ["term", "collection", "size", "es", "nes", "pvalue", "fdr", "leading_edge"],
+                 "ora": ["term", "direction", "collection", "size", "overlap", "expected",
+                         "odds_ratio", "pvalue", "fdr", "genes"]}
+        return {kind: write_tsv(pd.DataFrame(columns=columns), out_path(
+            outdir, "enrichment", f"{contrast_id}.{modality}.{kind}.tsv"))
+            for kind, columns in empty.items()}
     gsea = gsea_prerank(ranking, gene_sets, permutations=params["gsea_permutations"],
                         seed=params["seed"], min_size=1, max_size=_NO_LIMIT)
     gsea.insert(1, "collection", ["panel" if t in panel else "background" for t in gsea["term"]])

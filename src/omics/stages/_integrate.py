@@ -20,7 +20,7 @@ from ._common import out_path, parse_de_results_name, read_h5ad
 
 def _read(path: str | Path) -> pd.DataFrame:
     table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA", ""])
-    table["gene_name"] = table.get("gene_name", pd.Series("", index=table.index)).astype(str)
+    table["gene_name"] = table.get("gene_name", pd.Series("", index=table.index)).fillna("").astype(str)
     return table
 
 

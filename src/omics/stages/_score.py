@@ -32,6 +32,11 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     for modality, path in h5ads.items():
         adata = read_h5ad(path)
         expression = _by_gene(adata, SCORE_LAYER[modality])
+        measured = set(expression.columns)
+        if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
+            log.warning("%s: no panel gene set has 5 measured genes (gene names missing?); no "
+                        "scores for this modality", modality)
+            continue
         scores = sample_scores(expression, panel, method=params["score_method"])
         long = scores.rename_axis("sample").reset_index().melt(
             id_vars="sample", var_name="term", value_name="score")
@@ -46,6 +51,8 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
             model_parts.append(model)
         else:
             log.info("%s: no 'arm'/'response' columns, response model skipped", modality)
+    if not long_parts:
+        long_parts.append(pd.DataFrame(columns=["sample", "modality", "term", "score"]))
     scores_long = pd.concat(long_parts, ignore_index=True).sort_values(
         ["modality", "term", "sample"], kind="stable")
     models = (pd.concat(model_parts, ignore_index=True) if model_parts

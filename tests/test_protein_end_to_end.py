@@ -1,0 +1,59 @@
+"""Real proteomics data (PXD043349, nf-core test data) through `omics run` against R limma."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import NFCORE, REPO, require_shared
+
+MAXQUANT = NFCORE / "proteomics" / "maxquant"
+CASES = {  # our contrast id -> R limma fixture (same design, no filtering or normalisation)
+    "genotype_celltype_t1_t2": "maxquant_celltype_T2_vs_T1",
+    "genotype_celltype_t1_MZ_fakeBatch": "maxquant_celltype_MZ_vs_T1_fakeBatch",
+}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    require_shared()
+    outdir = tmp_path_factory.mktemp("pxd") / "results"
+    command = [sys.executable, "-m", "omics.cli", "run",
+               "--input", str(MAXQUANT / "MaxQuant_samplesheet.tsv"), "--sample_id_col", "Experiment",
+               "--contrasts", str(MAXQUANT / "MaxQuant_contrasts.csv"),
+               "--protein_matrix", str(MAXQUANT / "proteus.raw_MaxQuant_proteingroups_tab.tsv"),
+               "--protein_format", "proteus", "--protein_normalization", "none",
+               "--protein_imputation", "none", "--protein_min_valid_fraction", "0",
+               "--gsea_permutations", "100", "--outdir", str(outdir)]
+    run = subprocess.run(command, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return outdir
+
+
+@pytest.mark.parametrize("contrast", sorted(CASES))
+def test_pxd043349_matches_r_limma(results, contrast):
+    ours = pd.read_csv(results / "differential" / f"{contrast}.protein.limma.results.tsv", sep="\t",
+                       index_col="feature_id")
+    ref = pd.read_csv(REPO / "tests/data/limma" / f"{CASES[contrast]}.limma.tsv.gz", sep="\t")
+    ref = ref.set_index(ref.columns[0])
+    common = ours.index.intersection(ref.index)
+    assert len(common) == len(ref) == len(ours)
+    ours, ref = ours.loc[common], ref.loc[common]
+    ok = ref["t"].notna()
+    assert (ours["t"].notna() == ok).all()
+    for column in ("logFC", "t"):
+        assert np.corrcoef(ours.loc[ok, column], ref.loc[ok, column])[0, 1] >= 0.999
+        np.testing.assert_allclose(ours.loc[ok, column], ref.loc[ok, column], atol=1e-8)
+    ours_hits = set(common[ok & (ours["adj.P.Val"] < 0.05)])
+    ref_hits = set(common[ok & (ref["adj.P.Val"] < 0.05)])
+    assert ref_hits and len(ours_hits & ref_hits) / len(ours_hits | ref_hits) >= 0.95
+
+
+def test_pxd043349_outputs_without_gene_names(results):
+    # The proteus table has protein ids only: enrichment and scores are empty, not errors.
+    assert (results / "report" / "index.html").is_file()
+    gsea = pd.read_csv(results / "enrichment" / "genotype_celltype_t1_t2.protein.gsea.tsv", sep="\t")
+    assert gsea.empty and "nes" in gsea.columns
