@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+
 from helpers import NFCORE, REPO, require_shared
 
 MAXQUANT = NFCORE / "proteomics" / "maxquant"
