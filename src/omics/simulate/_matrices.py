@@ -42,7 +42,7 @@ def plant_effects(genes: pd.DataFrame, gene_sets: dict[str, list[str]], planted:
                   rng: np.random.Generator, *, null: bool) -> pd.DataFrame:
     """Assign each gene a role and its log2 effect sizes (the gene truth table)."""
     truth = genes[["gene_id", "gene_name"]].copy()
-    truth["role"] = "null"
+    truth["role"] = "unaffected"  # not "null": pandas reads that as missing
     truth["log2_loading_potency"] = 0.0
     truth["log2_loading_prognostic"] = 0.0
     truth["log2_arm_effect"] = 0.0
@@ -106,7 +106,9 @@ def simulate_protein_groups(genes: pd.DataFrame, truth: pd.DataFrame, cohort: Co
     """Simulate a MaxQuant ``proteinGroups.txt`` table for the same samples."""
     samples = list(cohort.samplesheet["sample"])
     n_samples = len(samples)
-    has_protein = (genes["uniprot"] != "").to_numpy() & (truth["base_mean"] > 5).to_numpy()
+    # One protein group per UniProt accession: some genes share their first accession.
+    has_protein = ((genes["uniprot"] != "").to_numpy() & ~genes["uniprot"].duplicated().to_numpy()
+                   & (truth["base_mean"] > 5).to_numpy())
     candidates = np.flatnonzero(has_protein)
     weights = np.sqrt(truth["base_mean"].to_numpy()[candidates])
     chosen = np.sort(rng.choice(candidates, size=min(n_proteins, len(candidates)), replace=False,
