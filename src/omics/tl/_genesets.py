@@ -35,3 +35,8 @@ def testable_sets(panel: Mapping[str, Iterable[str]], background: Mapping[str, I
         if size >= min_size and (name in panel or size <= max_size):
             chosen[name] = genes
     return chosen
+
+
+def size_range(min_size: int, max_size: int) -> str:
+    """Describe set-size bounds for a log line (``"15-500"``, or ``">= 1"`` when unbounded)."""
+    return f">= {min_size}" if max_size >= NO_LIMIT else f"{min_size}-{max_size}"

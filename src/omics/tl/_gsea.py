@@ -80,6 +80,7 @@ import pandas as pd
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.tl._genesets import size_range
 
 __all__ = ["gsea_prerank"]
 
@@ -347,11 +348,10 @@ def gsea_prerank(
     terms, hits = _index_sets(gene_sets, gene_pos, n, min_size, max_size)
     n_in = len(gene_sets)
     _LOG.info(
-        "gsea_prerank: %d of %d gene sets have %d-%d genes among %d ranked genes",
+        "gsea_prerank: %d of %d gene sets have %s genes among %d ranked genes",
         len(terms),
         n_in,
-        min_size,
-        max_size,
+        size_range(min_size, max_size),
         n,
     )
     if not terms:

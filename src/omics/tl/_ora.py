@@ -25,6 +25,7 @@ from scipy import stats
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.tl._genesets import size_range
 
 __all__ = ["ora"]
 
@@ -96,11 +97,10 @@ def ora(
             sizes.append(len(members))
             hits.append(sorted(members & chosen))
     _LOG.info(
-        "ora: %d of %d gene sets have %d-%d background genes; %d of %d background genes selected",
+        "ora: %d of %d gene sets have %s background genes; %d of %d background genes selected",
         len(terms),
         len(gene_sets),
-        min_size,
-        max_size,
+        size_range(min_size, max_size),
         len(chosen),
         len(universe),
     )
