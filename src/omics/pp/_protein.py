@@ -43,6 +43,14 @@ def _on_log2_scale(adata: ad.AnnData) -> bool:
     return "log2" in adata.layers or _input_is_log2(adata)
 
 
+def _method_key(method: str, choices: tuple[str, ...], what: str, option: str) -> str:
+    """Normalise a method name, or stop naming the choices and the option to set."""
+    key = str(method).strip().lower()
+    if key not in choices:
+        raise InputError(f"unknown protein {what} {method!r}; use one of {', '.join(choices)} (--{option}).")
+    return key
+
+
 def _require_log2(adata: ad.AnnData, step: str) -> None:
     if not _on_log2_scale(adata):
         raise ValueError(
@@ -250,12 +258,7 @@ def normalize(
     The AnnData when ``copy`` is True, else None. The result is in ``X`` and
     ``layers["normalized"]``.
     """
-    key = str(method).strip().lower()
-    if key not in NORMALIZE_METHODS:
-        raise InputError(
-            f"unknown protein normalisation {method!r}; use one of {', '.join(NORMALIZE_METHODS)} "
-            "(--protein_normalization)."
-        )
+    key = _method_key(method, NORMALIZE_METHODS, "normalisation", "protein_normalization")
     _require_log2(adata, "normalize")
     adata = adata.copy() if copy else adata
     x = _matrix(adata)
@@ -372,12 +375,7 @@ def impute(
     filled values (all False for ``"none"``); when imputing, the result is in ``X`` and
     ``layers["imputed"]``.
     """
-    key = str(method).strip().lower()
-    if key not in IMPUTE_METHODS:
-        raise InputError(
-            f"unknown protein imputation {method!r}; use one of {', '.join(IMPUTE_METHODS)} "
-            "(--protein_imputation)."
-        )
+    key = _method_key(method, IMPUTE_METHODS, "imputation", "protein_imputation")
     _require_log2(adata, "impute")
     adata = adata.copy() if copy else adata
     x = _matrix(adata)
