@@ -47,8 +47,26 @@ def write_text(text: str, path: str | Path) -> Path:
     return Path(path)
 
 
+def h5_safe_annotations(frame: pd.DataFrame) -> None:
+    """Make ``obs``/``var`` columns writable to HDF5, in place.
+
+    anndata cannot write an ``object`` column that holds anything but strings (a
+    sample-sheet column that is empty or ``NA`` throughout, mixed numbers and text);
+    such a column becomes a categorical of its values as text, missing values kept
+    missing.
+    """
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object or values.map(lambda v: isinstance(v, str)).all():
+            continue
+        text = values.map(lambda v: v if isinstance(v, str) or pd.isna(v) else str(v))
+        frame[column] = pd.Categorical(text)
+
+
 def write_h5ad(adata, path: str | Path) -> Path:  # noqa: ANN001 - AnnData
-    """Write an AnnData file atomically."""
+    """Write an AnnData file atomically (annotation columns made HDF5-safe first)."""
+    h5_safe_annotations(adata.obs)
+    h5_safe_annotations(adata.var)
     with atomic_path(path) as tmp:
         adata.write_h5ad(tmp)
     return Path(path)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .._errors import InputError
 from ..io import write_tsv
-from ..io._write import atomic_path
+from ..io._write import atomic_path, h5_safe_annotations
 from ..tl._integrate import (
     build_mudata,
     fold_change_concordance,
@@ -35,6 +35,7 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
     rna, protein = read_h5ad(rna_h5ad), read_h5ad(protein_h5ad)
     mdata = build_mudata(rna, protein)
     h5mu = out_path(outdir, "integration", "omics.h5mu")
+    h5_safe_annotations(mdata.obs)
     with atomic_path(h5mu) as tmp:
         mdata.write(tmp)
     correlation = mrna_protein_correlation(rna, protein)
