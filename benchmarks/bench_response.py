@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--method", choices=["ml", "firth"], default="ml")
+    parser.add_argument("--multiplicity", choices=["bh", "none"], default="bh")
     parser.add_argument("--out", type=Path, help="optional TSV of every fitted row")
     parser.add_argument("--prognostic", type=float, help="override response_model.prognostic")
     parser.add_argument("--predictive", type=float, help="override response_model.predictive")
@@ -138,7 +139,8 @@ def main() -> None:
                     scores, obs, truth = cohort(seed, scenario, Path(tmp), args.n_patients)
                 t1 = time.perf_counter()
                 res = response_model(scores, obs, folds=args.folds, repeats=args.repeats, seed=seed,
-                                     alpha=args.alpha, method=args.method).set_index("score")
+                                     alpha=args.alpha, method=args.method,
+                                     multiplicity=args.multiplicity).set_index("score")
                 fit_time += time.perf_counter() - t1
                 prep_time += t1 - t0
                 rows.append(res.reset_index().assign(seed=seed, scenario=scenario))
@@ -176,7 +178,7 @@ def main() -> None:
     print(f"\n{n} seeds ({seeds.start}..{seeds.stop - 1}), {kind}"
           f", {args.n_patients or spec['n_patients']} patients, prognostic {model['prognostic']}, "
           f"predictive {model['predictive']}; method={args.method}, folds={args.folds}, "
-          f"repeats={args.repeats}, alpha={args.alpha}")
+          f"repeats={args.repeats}, alpha={args.alpha}, multiplicity={args.multiplicity}")
     for role in ("predictive", "prognostic"):
         rate = calls[role][role] / n
         other = ", ".join(f"{k}: {v}" for k, v in sorted(calls[role].items()) if k != role)

@@ -224,6 +224,7 @@ def test_cli_bad_choice(cohort):
     result = run_cli("run", *_cli_inputs(cohort), "--protein_normalization", "mean")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+    assert result.stderr.count("\n") == 1 and "usage:" not in result.stderr  # one line, no usage dump
 
 
 def test_frame_roundtrip_has_no_index(tmp_path):

@@ -119,7 +119,7 @@ def test_maxquant_missing_prefix_names_present_families(tmp_path):
     assert str(path) in message
     assert "'LFQ intensity '" in message
     assert "found 'Intensity ' and 'iBAQ ' columns" in message
-    assert "--protein_intensity Intensity" in message
+    assert "--protein_intensity 'Intensity'" in message
 
 
 def test_maxquant_no_intensity_family_at_all(tmp_path):
@@ -467,3 +467,31 @@ def test_proteus_real_file():
     assert adata.X[0, 0] == pytest.approx(27.912)
     assert np.isnan(adata.X[2, 1])  # 'NA' in row 2 for sample 7
     assert 0.2 < np.isnan(adata.X).mean() < 0.4
+
+
+def _wide(path: Path, values: np.ndarray) -> Path:
+    lines = ["protein\t" + "\t".join(f"S{j + 1:02d}" for j in range(values.shape[1]))]
+    lines += [f"P{i}\t" + "\t".join(f"{v:.6g}" for v in row) for i, row in enumerate(values)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_tsv_log2_flag_on_linear_values_is_rejected(tmp_path):
+    rng = np.random.default_rng(1)
+    path = _wide(tmp_path / "linear.tsv", 2 ** rng.normal(22, 2, (30, 6)))
+    with pytest.raises(InputError, match="not log2 intensities") as err:
+        read_protein_tsv(path, is_log2=True)
+    assert "drop --protein_is_log2" in str(err.value) and str(path) in str(err.value)
+    assert read_protein_tsv(path, is_log2=False).n_vars == 30
+
+
+def test_tsv_linear_flag_on_log2_values_warns(tmp_path, caplog):
+    rng = np.random.default_rng(2)
+    path = _wide(tmp_path / "log2.tsv", rng.normal(22, 2, (30, 6)))
+    with caplog.at_level(logging.WARNING, logger="omics"):
+        read_protein_tsv(path, is_log2=False)
+    assert any("pass --protein_is_log2" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="omics"):
+        read_protein_tsv(path, is_log2=True)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

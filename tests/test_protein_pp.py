@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from omics._errors import InputError
+from omics.io._contrasts import Contrast
 from omics.io._protein import read_maxquant, read_proteus
+from omics.pl import pca
 from omics.pp._protein import (
     filter_valid_values,
     impute,
@@ -15,6 +17,7 @@ from omics.pp._protein import (
     missingness_qc,
     normalize,
 )
+from omics.tl import limma
 
 DATA = Path(__file__).parent / "data" / "protein"
 PROTEUS = (
@@ -322,3 +325,21 @@ def test_pipeline_on_proteus_file(tmp_path):
     assert set(back.uns["protein_preprocessing"]) == {
         "log2_transform", "filter_valid_values", "normalize", "impute",
     }
+
+
+def test_limma_without_residual_df_is_an_input_error():
+    """Every protein observed in too few samples of the contrast: one clear message."""
+    obs = pd.DataFrame({"response": ["non_responder"] * 3 + ["responder"] * 3},
+                       index=[f"S{i}" for i in range(6)])
+    x = np.random.default_rng(0).normal(20, 1, (6, 4))
+    x[1:, :] = np.nan  # one observed value per protein: no residual df anywhere
+    x[3, :] = 21.0
+    adata = ad.AnnData(x, obs=obs, var=pd.DataFrame(index=[f"P{i}" for i in range(4)]))
+    contrast = Contrast(id="resp", variable="response", reference="non_responder", target="responder")
+    with pytest.raises(InputError, match="contrast 'resp': the protein data cannot be fitted"):
+        limma(adata, contrast)
+
+
+def test_pca_plot_with_one_component():
+    table = pd.DataFrame({"PC1": [0.1, -0.2, 0.3], "response": ["responder", "non_responder", "responder"]})
+    assert pca(table).get_ylabel() == "PC2"

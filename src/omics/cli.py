@@ -11,6 +11,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from ._errors import InputError
@@ -72,9 +73,17 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> Non
     parser.add_argument(flag, **kwargs)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one line (not the whole usage) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``<prog>: error: <message>`` and a pointer to ``--help``; exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``omics`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="omics", description="BALI angiogenesis multi-omics workflow (RNA + protein).")
     parser.add_argument("--version", action="version", version=f"omics {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -200,7 +200,8 @@ def _assemble(
     }
     info.update(extra or {})
     adata.uns["protein_input"] = info
-    n_missing = int(np.isnan(matrix).sum())
+    # zeros are missing in linear intensities (log2 turns them into NaN)
+    n_missing = int((np.isnan(matrix) | ((matrix == 0) & (not is_log2))).sum())
     log.info("%s: read %d protein groups x %d samples (%s, %s; %.1f%% missing)", path.name,
              adata.n_vars, adata.n_obs, fmt, "log2" if is_log2 else "linear",
              100 * n_missing / matrix.size)
@@ -297,7 +298,7 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
         present = [f for f in MAXQUANT_INTENSITIES if _maxquant_columns(columns, f)]
         if present:
             hint = (f"found {' and '.join(repr(f + ' ') for f in present)} columns; use "
-                    f"--protein_intensity {present[0]}")
+                    f"--protein_intensity '{present[0]}'")
         else:
             hint = ("found none of the 'LFQ intensity ', 'Intensity ' or 'iBAQ ' sample columns "
                     "(label-channel and TMT 'Reporter intensity' columns are not supported); "
@@ -364,6 +365,27 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
 # --------------------------------------------------------------------------- wide tables
 
 
+LOG2_MAX = 64.0  # a log2 intensity above this would be a linear value above 2**64
+
+
+def _check_scale(values: np.ndarray, *, is_log2: bool, path: Path) -> None:
+    """Stop on log2 input with linear-scale values; warn on linear input that looks log2."""
+    observed = values[np.isfinite(values)]
+    if observed.size == 0:
+        return
+    top, median = float(observed.max()), float(np.median(observed))
+    if is_log2 and top > LOG2_MAX:
+        raise InputError(
+            f"values up to {top:.4g} (median {median:.4g}) are not log2 intensities (those stay "
+            f"below {LOG2_MAX:g}); the matrix looks linear: drop --protein_is_log2.",
+            path=path,
+        )
+    if not is_log2 and top <= LOG2_MAX and median > 5:
+        log.warning("%s: all values are <= %g (median %.3g), as log2 intensities are; if the "
+                     "matrix is already log2, pass --protein_is_log2 (it is log2-transformed "
+                     "again otherwise)", path, LOG2_MAX, median)
+
+
 def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.AnnData:
     """First column protein id, optional ``gene_name`` column, the rest samples."""
     path = check_file(path)
@@ -392,6 +414,7 @@ def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.An
         check_excel_mangled(genes, column=gene_column, path=path)
     rows = np.arange(len(table)) + 2
     values = _parse_values(table[sample_columns], _id_labels(ids), rows, path, linear=not is_log2)
+    _check_scale(values, is_log2=is_log2, path=path)
     _check_samples(sample_columns, sample_columns, path)
     return _assemble(path, fmt=fmt, ids=ids.tolist(), protein_ids=ids.tolist(),
                      gene_names=genes.tolist(), samples=sample_columns, values=values,

@@ -64,8 +64,10 @@ def ma(de_table: pd.DataFrame, *, fdr: float = 0.05, ax: Axes | None = None) -> 
 
 def pca(pca_table: pd.DataFrame, *, color: str = "response", title: str | None = None,
         ax: Axes | None = None) -> Axes:
-    """PC1 vs PC2 of a QC table, coloured by a sample-sheet column."""
+    """PC1 vs PC2 of a QC table, coloured by a sample-sheet column (PC1 alone if only one)."""
     ax = _axes(ax)
+    if "PC2" not in pca_table:  # a one-feature matrix has a single component
+        pca_table = pca_table.assign(PC2=0.0)
     groups = pca_table[color].astype(str) if color in pca_table else pd.Series("all",
                                                                                 index=pca_table.index)
     for level in sorted(groups.unique()):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
 from ._deseq2 import deseq2_fit, deseq2_results
@@ -108,8 +109,16 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
                               columns=design.samples)
     log.info("limma %s: %s, %d samples x %d proteins", design.contrast.id, design.formula,
              expression.shape[1], expression.shape[0])
-    results = limma_fit(expression, design.matrix, design.contrast_vector, trend=trend,
-                        robust=robust)
+    try:
+        results = limma_fit(expression, design.matrix, design.contrast_vector, trend=trend,
+                            robust=robust)
+    except ValueError as error:  # the inputs are checked, so this is about the observed data
+        raise InputError(
+            f"contrast {design.contrast.id!r}: the protein data cannot be fitted ({error}). Each "
+            f"protein needs more observed values among this contrast's {expression.shape[1]} "
+            f"samples than the design's {design.matrix.shape[1]} coefficients; check which samples "
+            "are missing, or drop blocking factors."
+        ) from error
     table = results.reindex(adata.var_names)
     table.insert(0, "gene_name", _gene_names(adata))
     table.insert(0, "feature_id", adata.var_names.to_numpy())

@@ -103,9 +103,19 @@ rate under the null.
 
 ``direction`` is ``up_in_responders`` when a higher score goes with more response and
 ``down_in_responders`` otherwise: the sign of ``b_T`` for predictive scores and of the
-pooled main effect for the others. There is no multiplicity correction across scores:
-the rule is per score at level ``alpha``; with 11 overlapping gene sets about half of
-null cohorts have at least one false call (see the benchmark).
+pooled main effect for the others.
+
+Multiplicity (``multiplicity="bh"``, the default) is handled by screening first: the
+pooled and the treated-arm p-values of all scores go through one Benjamini-Hochberg
+adjustment, ``fdr_screen`` is the smaller of a score's two adjusted values, and only
+scores with ``fdr_screen < alpha`` are classified by the rule above (the others are
+``none``). The screen asks "is this score associated with response at all" with the
+multiple-testing burden of all scores; the rule then only decides between predictive
+and prognostic. Gating on BH-adjusted interaction p-values instead would cost most of
+the power for predictive scores (the interaction test is the weakest of the four).
+With ``multiplicity="none"`` every score is classified at its own level ``alpha``;
+with 11 overlapping gene sets about half of null cohorts then have at least one false
+call. ``fdr_pooled`` and ``fdr_interaction`` (BH across scores) are reported either way.
 
 Cross-validated discrimination
 ------------------------------
@@ -155,6 +165,7 @@ __all__ = ["response_model", "CLASSIFICATIONS", "FIT_METHODS"]
 
 _LOG = get_logger("tl.response")
 CLASSIFICATIONS = ("predictive", "prognostic", "none")
+MULTIPLICITY = ("bh", "none")
 FIT_METHODS = ("ml", "firth")
 _CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # profile intervals are 95 %
 _CV_RIDGE = 1.0  # L2 penalty on the CV slope: scikit-learn's LogisticRegression(C=1.0)
@@ -507,6 +518,15 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
                          f"(values: {', '.join(sorted(arms))})")
 
 
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values, NaN where ``p`` is NaN."""
+    adjusted = np.full(len(p), np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        adjusted[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return adjusted
+
+
 def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, alpha: float) -> tuple[str, str]:
     """Apply the classification rule of the module docstring."""
     if inter.p < alpha and t.p < alpha and abs(t.beta) > abs(c.beta):
@@ -539,6 +559,7 @@ def response_model(
     seed: int = 0,
     alpha: float = 0.05,
     method: str = "ml",
+    multiplicity: str = "bh",
 ) -> pd.DataFrame:
     """Classify each score as predictive of BM-MNC benefit, prognostic, or neither.
 
@@ -569,6 +590,10 @@ def response_model(
         ``random_state`` of the cross-validation splitter; results are deterministic.
     alpha
         Significance level of the classification rule.
+    multiplicity
+        ``"bh"`` (default): classify only scores that pass a Benjamini-Hochberg screen
+        of the pooled and treated-arm tests across all scores (``fdr_screen < alpha``);
+        ``"none"``: classify every score at level ``alpha``.
     method
         ``"ml"`` (default): maximum likelihood with statsmodels, Firth's penalised
         likelihood only for comparisons with separated data; ``"firth"``: Firth's
@@ -584,7 +609,8 @@ def response_model(
         ``pooled`` and ``interaction``: ``or_*`` (per SD of the score; for the
         interaction the ratio of the treated to the control OR), ``or_*_low``,
         ``or_*_high`` (95 % profile-likelihood interval), ``p_*`` (likelihood-ratio
-        test) and ``fit_*`` (``"ml"`` or ``"firth"``); ``classification``
+        test) and ``fit_*`` (``"ml"`` or ``"firth"``); ``fdr_pooled`` and
+        ``fdr_interaction`` (BH across scores); ``fdr_screen``; ``classification``
         (``predictive``, ``prognostic`` or ``none``), ``direction``
         (``up_in_responders`` / ``down_in_responders``); and for each of ``pooled``,
         ``treated`` and ``control``: ``cv_auc_*``, ``cv_auc_*_low``, ``cv_auc_*_high``
@@ -599,6 +625,8 @@ def response_model(
     covariates = list(covariates)
     _check_inputs(scores, obs, covariates, arm_col, response_col, treated, control, responder,
                   folds, repeats, alpha, method)
+    if multiplicity not in MULTIPLICITY:
+        raise InputError(f"response_model: multiplicity must be one of {MULTIPLICITY}, got {multiplicity!r}")
     samples = [s for s in scores.index if s in obs.index]
     if not samples:
         raise InputError("response_model: no sample id of `scores` is in the sample sheet")
@@ -621,6 +649,7 @@ def response_model(
     values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
 
     rows = []
+    score_tests: list[dict[str, _Test]] = []
     cache: dict = {}
     for s, name in enumerate(scores.columns):
         use = complete & np.isfinite(values[:, s])
@@ -650,8 +679,7 @@ def response_model(
             row[f"or_{label}_high"] = np.exp(t.high)
             row[f"p_{label}"] = t.p
             row[f"fit_{label}"] = t.method
-        row["classification"], row["direction"] = _classify(
-            tests["treated"], tests["control"], tests["pooled"], tests["interaction"], alpha)
+        score_tests.append(tests)
         for label, sub in (("pooled", np.ones(len(y), bool)), ("treated", arm == 1),
                            ("control", arm == 0)):
             if fitted:
@@ -666,15 +694,22 @@ def response_model(
                           name, label, k, k)
         rows.append(row)
     table = pd.DataFrame(rows)
-    # Benjamini-Hochberg across the scores, reported beside the per-score p-values (the
-    # classification uses the per-score level alpha; see the module docstring).
-    for test in ("pooled", "interaction"):
-        p = table[f"p_{test}"].to_numpy(dtype=float)
-        adjusted = np.full(len(p), np.nan)
-        ok = np.isfinite(p)
-        if ok.any():
-            adjusted[ok] = stats.false_discovery_control(p[ok], method="bh")
-        table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}", adjusted)
+    for test in ("pooled", "interaction"):  # BH across scores, beside the per-score p-values
+        table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}",
+                     _bh(table[f"p_{test}"].to_numpy(dtype=float)))
+    # Screen: one BH over the pooled and treated-arm tests of all scores; a score whose
+    # smaller adjusted p is below alpha is associated with response at all.
+    both = _bh(np.concatenate([table["p_pooled"].to_numpy(float), table["p_treated"].to_numpy(float)]))
+    screen = np.fmin(both[: len(table)], both[len(table):])
+    calls = [_classify(t["treated"], t["control"], t["pooled"], t["interaction"], alpha)
+             for t in score_tests]
+    if multiplicity == "bh":
+        calls = [(call if q < alpha else "none", direction)
+                 for (call, direction), q in zip(calls, screen, strict=True)]
+    position = table.columns.get_loc("fit_interaction") + 1
+    table.insert(position, "fdr_screen", screen)
+    table.insert(position + 1, "classification", [c for c, _ in calls])
+    table.insert(position + 2, "direction", [d for _, d in calls])
     counts = table["classification"].value_counts()
     _LOG.info("response_model: %d scores: %s", len(table),
               ", ".join(f"{counts.get(c, 0)} {c}" for c in CLASSIFICATIONS))
