@@ -117,6 +117,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               choices=("zmean", "ulm", "ssgsea")),
     Parameter("response_covariates", "string", "age,diabetes", "Comma-separated sample-sheet "
               "columns adjusted for in the response models (empty for none).", "response"),
+    Parameter("response_multiplicity", "string", "bh", "Multiple testing across scores: `bh` "
+              "classifies only scores passing a Benjamini-Hochberg screen of the pooled and "
+              "BM-MNC-arm tests; `none` classifies each score at its own 0.05 level.", "response",
+              choices=("bh", "none")),
     Parameter("cv_folds", "integer", 5, "Folds of the stratified cross-validation.", "response",
               minimum=2),
     Parameter("cv_repeats", "integer", 50, "Repeats of the cross-validation.", "response",
@@ -142,7 +146,8 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "de": ("n_cpus", "deseq2_shrink"),
     "enrich": ("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
                "gsea_max_size", "de_fdr", "seed"),
-    "score": ("genesets", "score_method", "response_covariates", "cv_folds", "cv_repeats", "seed"),
+    "score": ("genesets", "score_method", "response_covariates", "response_multiplicity", "cv_folds",
+              "cv_repeats", "seed"),
     "integrate": ("de_fdr",),
     "report": ("de_fdr",),
 }

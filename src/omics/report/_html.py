@@ -117,13 +117,15 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
             columns = [c for c in model.columns if c in {
                 "modality", "score", "classification", "direction", "or_treated", "p_treated",
                 "or_control", "p_control", "p_pooled", "fdr_pooled", "p_interaction",
-                "fdr_interaction", "cv_auc_pooled",
+                "fdr_interaction", "fdr_screen", "cv_auc_pooled",
                 "cv_auc_treated", "cv_auc_control"}]
             parts.append("<h2>Angiogenic scores and response</h2><p class='note'>Predictive: the "
                          "score-response association depends on receiving BM-MNC (arm x score "
                          "interaction, stronger in the BM-MNC arm); prognostic: associated with "
                          "response in the pooled model with no evidence of a BM-MNC-specific "
-                         "effect. Per-score tests at 0.05; fdr_* columns adjust across scores.</p>"
+                         "effect. A score is classified only when it passes a Benjamini-Hochberg "
+                         "screen across scores of its pooled and BM-MNC-arm tests (fdr_screen "
+                         "&lt; 0.05; with response_multiplicity none, each score at 0.05).</p>"
                          + _table(model[columns]))
             score_paths = _find(root, "angiogenesis_scores.tsv")
             if score_paths and not obs.empty and {"arm", "response"} <= set(obs.columns):

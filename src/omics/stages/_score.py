@@ -46,7 +46,8 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
         if {"arm", "response"} <= set(obs.columns):
             covariates = [c for c in split_list(params.get("response_covariates")) if c in obs]
             model = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
-                                   repeats=params["cv_repeats"], seed=params["seed"])
+                                   repeats=params["cv_repeats"], seed=params["seed"],
+                                   multiplicity=params["response_multiplicity"])
             model.insert(0, "modality", modality)
             model_parts.append(model)
         else:
