@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from helpers import NFCORE, require_shared
 from omics._errors import InputError
 from omics.io import read_contrasts, read_gmt, read_rna_counts, read_samplesheet
+from omics.io._contrasts import Contrast
 from omics.tl import design_for_contrast
 
 
@@ -186,6 +189,12 @@ def test_gmt(tmp_path):
         read_gmt(write(tmp_path / "bad.gmt", "A\tdesc\n"))
 
 
+def _zero_sample(path: Path, sample: str) -> None:
+    table = pd.read_csv(path, sep="\t")
+    table[sample] = 0
+    table.to_csv(path, sep="\t", index=False)
+
+
 def _cli_inputs(cohort: Path) -> list[str]:
     return ["--input", str(cohort / "samplesheet.csv"), "--contrasts", str(cohort / "contrasts.yaml"),
             "--rna_counts", str(cohort / "salmon.merged.gene_counts.tsv")]
@@ -202,6 +211,14 @@ def _cli_inputs(cohort: Path) -> list[str]:
     (lambda c: (c / "contrasts.yaml").write_text("contrasts:\n  - id: a\n    comparison: "
                                                  "[response, non_responder, cured]\n"),
      "target level 'cured'"),
+    (lambda c: _zero_sample(c / "salmon.merged.gene_counts.tsv", "BALI007"),
+     "sample(s) 'BALI007' have no reads"),
+    (lambda c: (c / "contrasts.yaml").write_text("contrasts:\n  - id: ix\n    formula: '~ arm ** (response'"
+                                                 "\n    make_contrasts_str: armbmmnc\n"),
+     "contrast 'ix': cannot build the design '~ arm ** (response'"),
+    (lambda c: (c / "contrasts.yaml").write_text("contrasts:\n  - id: '..'\n    comparison: "
+                                                 "[response, non_responder, responder]\n"),
+     "must start with a letter or digit"),
 ])
 def test_cli_bad_input_exit_2_no_outputs(cohort, tmp_path, mutate, expected):
     mutate(cohort)
@@ -233,3 +250,33 @@ def test_frame_roundtrip_has_no_index(tmp_path):
     path = write_tsv(pd.DataFrame({"a": [1.0, None]}), tmp_path / "x.tsv")
     assert path.read_text() == "a\n1\nNA\n"
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_cli_outdir_that_is_a_file(cohort, tmp_path):
+    target = write(tmp_path / "results", "not a folder\n")
+    result = run_cli("run", *_cli_inputs(cohort), "--outdir", str(target))
+    assert result.returncode == 2 and "is a file, not a folder" in result.stderr
+    assert "Traceback" not in result.stderr and target.read_text() == "not a folder\n"
+
+
+def test_cli_min_samples_above_sample_count(cohort, tmp_path):
+    outdir = tmp_path / "results"
+    result = run_cli("run", *_cli_inputs(cohort), "--rna_min_samples", "100", "--outdir", str(outdir))
+    assert result.returncode == 2 and "--rna_min_samples 100 is more than the 40 samples" in result.stderr
+    assert not outdir.exists()
+
+
+def test_design_column_with_spaces_and_coded_batch(caplog):
+    sheet = pd.read_csv(io.StringIO(SHEET)).set_index("sample")
+    sheet["cd34 per ml"] = [1.0, 2.5, 0.7, 3.1, 2.2, 1.4]
+    sheet["batch"] = [1, 2, 3, 1, 2, 3]
+    contrast = Contrast(id="c", variable="response", reference="non_responder", target="responder",
+                        blocking=("cd34 per ml",))
+    design = design_for_contrast(sheet, contrast)
+    assert design.formula == "~ `cd34 per ml` + response"
+    assert design.contrast_vector["responseresponder"] == 1.0
+    with caplog.at_level(logging.WARNING, logger="omics"):
+        design_for_contrast(sheet, Contrast(id="c", variable="response", reference="non_responder",
+                                            target="responder", blocking=("batch",)))
+    assert any("blocking factor 'batch' is numeric (values 1, 2, 3)" in r.getMessage()
+               for r in caplog.records)

@@ -139,3 +139,23 @@ def test_rerun_is_identical(results, tmp_path):
     for folder in ("differential", "enrichment", "scores"):
         for path in sorted((results / folder).iterdir()):
             assert path.read_bytes() == (outdir / folder / path.name).read_bytes(), path.name
+
+
+def test_rerun_with_fewer_contrasts_removes_their_old_outputs(tmp_path):
+    outdir = tmp_path / "results"
+    rna_only = ["--input", str(TEST_COHORT / "samplesheet.csv"),
+                "--rna_counts", str(TEST_COHORT / "salmon.merged.gene_counts.tsv"),
+                "--gsea_permutations", "100", "--cv_repeats", "2", "--outdir", str(outdir)]
+    first = omics("run", *rna_only, "--contrasts", str(TEST_COHORT / "contrasts.yaml"))
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert (outdir / "differential" / "arm_x_response.rna.deseq2.results.tsv").is_file()
+    one = tmp_path / "one.yaml"
+    one.write_text("contrasts:\n  - id: response_arm_adjusted\n    comparison: [response, non_responder, "
+                   "responder]\n    blocking_factors: [arm]\n")
+    second = omics("run", *rna_only, "--contrasts", str(one))
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert sorted(p.name for p in (outdir / "differential").iterdir()) == [
+        "response_arm_adjusted.rna.deseq2.results.tsv"]
+    assert sorted(p.name for p in (outdir / "enrichment").iterdir()) == [
+        "response_arm_adjusted.rna.gsea.tsv", "response_arm_adjusted.rna.ora.tsv"]
+    assert "arm_x_response" not in (outdir / "report" / "index.html").read_text()

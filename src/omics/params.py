@@ -136,8 +136,9 @@ PARAMETERS: tuple[Parameter, ...] = (
 
 # Parameters each stage reads: the runner's resume key and the CLI options come from this.
 STAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    "validate": ("sample_id_col", "protein_format", "protein_intensity", "protein_is_log2",
-                 "genesets", "background_genesets", "response_covariates"),
+    "validate": ("sample_id_col", "rna_min_count", "rna_min_samples", "protein_format",
+                 "protein_intensity", "protein_is_log2", "genesets", "background_genesets",
+                 "response_covariates"),
     "rna_prep": ("rna_min_count", "rna_min_samples"),
     "protein_prep": ("protein_format", "protein_intensity", "protein_is_log2",
                      "protein_min_valid_fraction", "protein_normalization", "protein_imputation",

@@ -28,6 +28,7 @@ import yaml
 
 from . import __version__
 from . import stages as st
+from ._errors import InputError
 from ._logging import get_logger
 from .io import read_contrasts
 from .io._write import write_text, write_tsv
@@ -135,6 +136,33 @@ def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
                _manifest_path(outdir, task))
 
 
+def _prune_previous(outdir: Path, tasks: list[Task]) -> None:
+    """Delete what earlier runs' tasks wrote that this run's DAG no longer has.
+
+    A rerun into the same folder with fewer contrasts or modalities would otherwise leave
+    their old tables beside the new ones (and in the report). Only files recorded in a
+    task manifest are removed.
+    """
+    current = {task.name for task in tasks}
+    removed = 0
+    for manifest in sorted((outdir / "pipeline_info" / "cache").glob("*.json")):
+        if manifest.stem in current:
+            continue
+        try:
+            outputs = json.loads(manifest.read_text()).get("outputs", {})
+        except (OSError, ValueError):
+            outputs = {}
+        for relative in outputs:
+            path = outdir / relative
+            if path.is_file():
+                path.unlink()
+                removed += 1
+        manifest.unlink()
+    if removed:
+        log.info("removed %d output file(s) of tasks no longer in this run (contrasts or "
+                 "modalities dropped since the last run in %s)", removed, outdir)
+
+
 def _flatten(produced: dict) -> list[Path]:
     paths = []
     for value in produced.values():
@@ -233,12 +261,13 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
         Recorded in ``pipeline_info/command.txt``.
     """
     outdir = Path(params["outdir"]).resolve()
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError(f"--outdir {params['outdir']} is a file, not a folder; choose another "
+                         "--outdir.")
     started = datetime.now(UTC)
     if not params.get("input"):
         params = _demo_inputs(params, outdir)
     elif not params.get("contrasts"):
-        from ._errors import InputError
-
         raise InputError("--contrasts is required with --input.")
     # Validation runs before anything else is written, so bad input leaves no partial results.
     st.validate(input=params["input"], contrasts=params["contrasts"],
@@ -247,6 +276,7 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
     for stale in outdir.rglob(".*.tmp*"):
         stale.unlink(missing_ok=True)
     tasks = build_tasks(params, outdir)
+    _prune_previous(outdir, tasks)
     trace = []
     bar = _progress(len(tasks))
     for number, task in enumerate(tasks, start=1):

@@ -12,7 +12,7 @@ from .._errors import InputError
 from ._tables import check_file, check_unique, read_table
 from ._write import write_text
 
-_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
     if not _ID.match(cid):
         raise InputError(
             f"contrast id {cid!r} ({where}) may only hold letters, digits, '_', '.' and '-', "
-            "because it names output files.",
+            "and must start with a letter or digit, because it names output files.",
             path=path,
         )
     known = {"id", "comparison", "variable", "reference", "target", "blocking", "blocking_factors",

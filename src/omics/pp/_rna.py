@@ -15,6 +15,28 @@ from .._logging import get_logger
 log = get_logger("pp")
 
 
+def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> np.ndarray:
+    """Return which genes (columns of samples x genes ``counts``) pass the low-count filter.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``min_samples`` exceeds the number of samples or no gene passes.
+    """
+    counts = np.asarray(counts)
+    if min_count <= 0:
+        return np.ones(counts.shape[1], dtype=bool)
+    if min_samples > counts.shape[0]:
+        raise InputError(f"--rna_min_samples {min_samples} is more than the {counts.shape[0]} samples "
+                         "of the count matrix; lower it (or leave it unset: the smallest group).")
+    keep = (counts >= min_count).sum(axis=0) >= min_samples
+    if not keep.any():
+        raise InputError(
+            f"no gene has >= {min_count} counts in >= {min_samples} samples; lower "
+            "--rna_min_count or --rna_min_samples.")
+    return keep
+
+
 def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: int = 3,
                       layer: str = "counts") -> ad.AnnData:
     """Keep genes with at least ``min_count`` reads in at least ``min_samples`` samples.
@@ -24,14 +46,7 @@ def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: in
     thresholds in ``uns["rna_filter"]``.
     """
     counts = adata.layers[layer] if layer in adata.layers else adata.X
-    if min_count <= 0:
-        keep = np.ones(adata.n_vars, dtype=bool)
-    else:
-        keep = (np.asarray(counts) >= min_count).sum(axis=0) >= min_samples
-    if not keep.any():
-        raise InputError(
-            f"no gene has >= {min_count} counts in >= {min_samples} samples; lower "
-            "--rna_min_count or --rna_min_samples.")
+    keep = low_count_keep(counts, min_count=min_count, min_samples=min_samples)
     log.info("low-count filter (>= %d counts in >= %d samples): kept %d of %d genes",
              min_count, min_samples, int(keep.sum()), adata.n_vars)
     filtered = adata[:, keep].copy()

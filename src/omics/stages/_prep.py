@@ -11,9 +11,8 @@ from ..io import match_samples, read_rna_counts
 from ..io._write import write_h5ad
 from ..pp import _protein as protein_pp
 from ..pp import filter_low_counts, normalize_deseq2
-from ..tl._design import design_for_contrast, smallest_group
 from ._common import load_design_inputs, out_path
-from ._validate import read_protein
+from ._validate import read_protein, rna_min_samples
 
 log = get_logger("prep")
 
@@ -40,10 +39,7 @@ def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str 
     """
     sheet, contrast_list = load_design_inputs(samplesheet, contrasts)
     adata = match_samples(read_rna_counts(rna_counts), sheet, matrix_path=rna_counts)
-    min_samples = params.get("rna_min_samples")
-    if min_samples is None:
-        min_samples = min(smallest_group(design_for_contrast(adata.obs, c, samples=adata.obs_names))
-                          for c in contrast_list)
+    min_samples = rna_min_samples(adata, contrast_list, params)
     adata = filter_low_counts(adata, min_count=params["rna_min_count"], min_samples=min_samples)
     normalize_deseq2(adata)
     adata.uns["modality"] = "rna"

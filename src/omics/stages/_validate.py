@@ -6,13 +6,15 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
 from ..io import match_samples, read_contrasts, read_rna_counts, read_samplesheet, write_contrasts
 from ..io._write import atomic_path, write_text
-from ..tl._design import design_for_contrast
+from ..pp._rna import low_count_keep
+from ..tl._design import design_for_contrast, smallest_group
 from ._common import gene_set_collections, out_path
 
 log = get_logger("validate")
@@ -34,6 +36,29 @@ def read_protein(path: str | Path, params: dict):  # noqa: ANN201 - AnnData
     return read_protein_matrix(path, fmt=params["protein_format"],
                                intensity=params["protein_intensity"],
                                is_log2=params["protein_is_log2"])
+
+
+def rna_min_samples(adata, contrast_list: list, params: dict) -> int:  # noqa: ANN001 - AnnData
+    """``rna_min_samples``, or by default the smallest group any contrast compares."""
+    value = params.get("rna_min_samples")
+    if value is None:
+        value = min(smallest_group(design_for_contrast(adata.obs, c, samples=adata.obs_names))
+                    for c in contrast_list)
+    return int(value)
+
+
+def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path) -> None:  # noqa: ANN001
+    """Stop on samples without reads and on a low-count filter that would keep nothing."""
+    counts = np.asarray(adata.X)
+    empty = [str(s) for s, total in zip(adata.obs_names, counts.sum(axis=1), strict=True) if total == 0]
+    if empty:
+        raise InputError(
+            f"sample(s) {', '.join(repr(s) for s in empty[:5])} have no reads (every count is 0); "
+            "DESeq2 cannot normalise them: remove them from the sample sheet.",
+            path=path,
+        )
+    low_count_keep(counts, min_count=params.get("rna_min_count", 10),
+                   min_samples=rna_min_samples(adata, contrast_list, params))
 
 
 def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  # noqa: A002
@@ -79,6 +104,8 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
         matrices["protein"] = (protein_matrix, read_protein(protein_matrix, params))
     for modality, (path, adata) in matrices.items():
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
+        if modality == "rna":
+            _check_rna_counts(matched, contrast_list, params, path)
         designs = {}
         for contrast in contrast_list:
             design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,

@@ -16,8 +16,11 @@ import pandas as pd
 from formulaic import model_matrix
 
 from .._errors import InputError
+from .._logging import get_logger
 from ..io._contrasts import Contrast
 from ..io._samplesheet import categorical_levels
+
+log = get_logger("design")
 
 _FORMULAIC_LEVEL = re.compile(r"(\w+)\[T\.([^\]]+)\]")
 _TERM = re.compile(r"^\s*([+-]?)\s*(?:(\d+(?:\.\d*)?|\.\d+)\s*\*\s*)?([^\s+*-][^+]*?)\s*$")
@@ -77,7 +80,9 @@ def _ordered(values: pd.Series, column: str, first: list[str] | None = None) -> 
 
 
 def _formula_variables(formula: str) -> list[str]:
-    names = re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", formula.replace("~", " "))
+    quoted = re.findall(r"`([^`]+)`", formula)  # `column with spaces`
+    names = quoted + re.findall(r"[A-Za-z_][A-Za-z0-9_.]*",
+                                re.sub(r"`[^`]+`", " ", formula).replace("~", " "))
     seen: list[str] = []
     for name in names:
         if name not in seen and name not in {"C", "I", "np", "log", "exp"}:
@@ -126,6 +131,17 @@ def _check_full_rank(matrix: pd.DataFrame, cid: str, path: str | None) -> None:
         "the confounded blocking factor or exclude those samples.",
         path=path,
     )
+
+
+def _warn_if_coded_factor(values: pd.Series, name: str, cid: str) -> None:
+    """Warn when a numeric blocking factor looks like integer codes of a categorical one."""
+    levels = np.unique(values.dropna())
+    if 2 < len(levels) <= 10 and np.all(levels == np.round(levels)) and len(levels) <= len(values) / 2:
+        log.warning(
+            "contrast %r: blocking factor %r is numeric (values %s) and enters the design as one "
+            "continuous term, as in R; if it labels batches, write the labels as text (b1, b2, "
+            "...) or use the formula form with C(%s).", cid, name,
+            ", ".join(f"{v:g}" for v in levels), name)
 
 
 def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
@@ -177,7 +193,7 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         for block in contrast.blocking:
             need(block, "blocking factor")
         variables = [*contrast.blocking, contrast.variable or ""]
-        formula = "~ " + " + ".join(variables)
+        formula = "~ " + " + ".join(v if v.isidentifier() else f"`{v}`" for v in variables)
         levels = set(sheet[contrast.variable].dropna().astype(str))
         for role, level in (("reference", contrast.reference), ("target", contrast.target)):
             if level not in levels:
@@ -205,6 +221,8 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         values = sheet[name]
         if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
             data[name] = values.astype(float)
+            if name in contrast.blocking:
+                _warn_if_coded_factor(data[name], name, cid)
         else:
             first = [contrast.reference] if name == contrast.variable and not contrast.is_formula else None
             data[name] = _ordered(values, name, first)
@@ -219,7 +237,16 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
                     path=path,
                 )
 
-    matrix = model_matrix(formula, data, ensure_full_rank=True, na_action="raise")
+    try:
+        matrix = model_matrix(formula, data, ensure_full_rank=True, na_action="raise")
+    except Exception as error:  # formulaic's syntax and evaluation errors
+        reason = (re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines() or [""])[0]
+        raise InputError(
+            f"contrast {cid!r}: cannot build the design {formula!r} ({reason}). Write the formula "
+            "in R/patsy syntax (e.g. '~ arm * response'); put column names with spaces or other "
+            "symbols in backticks (`cd34 per ml`).",
+            path=path,
+        ) from error
     matrix = pd.DataFrame(np.asarray(matrix, dtype=float), index=data.index,
                           columns=[_r_name(c) for c in matrix.columns])
     _check_full_rank(matrix, cid, path)
