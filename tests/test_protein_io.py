@@ -66,7 +66,8 @@ def test_maxquant_lfq_default():
     # zeros are kept as zeros by the reader
     assert adata.X[1, 2] == 0
     np.testing.assert_array_equal(adata.layers["raw"], adata.X)
-    assert adata.var["gene_name"].tolist() == ["VEGFA", "KDR", "ANGPT1", "", "HIF1A"]
+    # Q9Y5C1 has no "Gene names" entry: its symbol comes from the shipped human UniProt map
+    assert adata.var["gene_name"].tolist() == ["VEGFA", "KDR", "ANGPT1", "ANGPTL3", "HIF1A"]
     assert adata.var["protein_ids"].iloc[0] == "P15692;P15692-2"
     info = adata.uns["protein_input"]
     assert info["format"] == "maxquant"
@@ -347,7 +348,7 @@ def test_olink_non_numeric_npx(tmp_path):
 def test_tsv_linear_missing_tokens():
     adata = read_protein_tsv(TSV_LINEAR, is_log2=False)
     assert adata.obs_names.tolist() == ["S01", "S02", "S03", "S04"]
-    assert adata.var["gene_name"].tolist() == ["VEGFA", "KDR", ""]
+    assert adata.var["gene_name"].tolist() == ["VEGFA", "KDR", "ANGPT2"]  # O15123 mapped
     x = adata.X
     assert np.isnan(x[3, 0])  # NA
     assert np.isnan(x[1, 2])  # NaN
@@ -360,7 +361,7 @@ def test_tsv_log2_allows_negative():
     adata = read_protein_tsv(TSV_LOG2, is_log2=True)
     assert adata.X[1, 0] == -1.5
     assert adata.uns["protein_input"]["is_log2"] is True
-    assert adata.var["gene_name"].tolist() == ["", ""]
+    assert adata.var["gene_name"].tolist() == ["VEGFA", "KDR"]  # from the UniProt map
 
 
 def test_tsv_negative_linear_rejected():

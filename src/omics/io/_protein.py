@@ -28,6 +28,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from ._gene_ids import fill_gene_names
 from ._tables import check_excel_mangled, check_file, check_unique, read_table, sniff_delimiter
 
 log = get_logger("io")
@@ -183,8 +184,10 @@ def _assemble(
     if empty_samples:
         log.warning("%s: %d sample(s) have no observed value: %s", path.name, len(empty_samples),
                     ", ".join(empty_samples[:10]))
+    gene_names = fill_gene_names([str(p) for p in protein_ids], [str(g) for g in gene_names],
+                                 what=path.name)
     var = pd.DataFrame(
-        {"protein_ids": [str(p) for p in protein_ids], "gene_name": [str(g) for g in gene_names]},
+        {"protein_ids": [str(p) for p in protein_ids], "gene_name": gene_names},
         index=pd.Index([str(i) for i in ids], name="protein_id"),
     )
     obs = pd.DataFrame(index=pd.Index([str(s) for s in samples], name="sample"))
