@@ -280,3 +280,12 @@ def test_design_column_with_spaces_and_coded_batch(caplog):
                                             target="responder", blocking=("batch",)))
     assert any("blocking factor 'batch' is numeric (values 1, 2, 3)" in r.getMessage()
                for r in caplog.records)
+
+
+def test_ensembl_only_counts_get_human_symbols(tmp_path):
+    path = write(tmp_path / "counts.tsv", "gene\tS1\tS2\nENSG00000112715.21\t5\t7\n"
+                 "ENSG00000128052\t1\t0\nENSG99999999999\t3\t3\nENSMUSG00000023978\t2\t2\n")
+    adata = read_rna_counts(path)
+    # VEGFA (versioned id), KDR; an unknown and a mouse id keep no symbol (the id is kept)
+    assert adata.var["gene_name"].tolist() == ["VEGFA", "KDR", "ENSG99999999999", "ENSMUSG00000023978"]
+    assert adata.var_names.tolist()[0] == "ENSG00000112715.21"

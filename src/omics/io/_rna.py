@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from ._gene_ids import fill_gene_names
 from ._tables import check_excel_mangled, check_unique, read_table
 
 log = get_logger("io")
@@ -23,6 +24,15 @@ def _featurecounts_sample(column: str) -> str:
     return _BAM_SUFFIX.sub("", Path(column).name)
 
 
+def _describe_cell(value: object) -> str:
+    """Say what a count cell that is not a number holds."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
+        return "is empty"
+    if str(value).strip().upper() in {"NA", "NAN", "N/A", "NULL", "NONE", "-"}:
+        return f"is {str(value).strip()!r} (a missing value)"
+    return f"is {value!r}, not a number"
+
+
 def read_rna_counts(path: str | Path) -> ad.AnnData:
     """Read an RNA-seq gene count matrix.
 
@@ -33,7 +43,12 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     - featureCounts: ``Geneid, Chr, Start, End, Strand, Length, <BAM paths>`` with ``#``
       comment lines; BAM paths are reduced to sample names;
     - plain TSV/CSV: the first column is the feature id, optional ``gene_name``; counts
-      must be whole numbers.
+      must be whole numbers. A header without a name for the first column (R's
+      ``write.table``) is accepted and the column is called ``gene_id``.
+
+    Gzip-compressed files are read whatever their suffix. Row numbers in messages are
+    file line numbers (featureCounts' ``#`` comment lines included). Human Ensembl gene
+    ids without a gene name get their symbol from the shipped id map (for enrichment).
 
     Parameters
     ----------
@@ -45,31 +60,42 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     AnnData with samples as obs, genes as var (``gene_id`` index, ``gene_name``), integer
     counts in ``X`` and ``layers["counts"]``.
     """
-    table = read_table(path, what="count matrix", comment="#")
+    table = read_table(path, what="count matrix", comment="#", row_names="gene_id", na_values=())
+    first_line = table.attrs["first_line"]
+    lines = range(first_line, first_line + table.shape[0])
     columns = list(table.columns)
     if columns[: len(_FEATURECOUNTS_ANNOTATION)] == _FEATURECOUNTS_ANNOTATION:
         fmt = "featurecounts"
-        ids = table["Geneid"].astype(str)
-        names = ids
-        data = table.iloc[:, len(_FEATURECOUNTS_ANNOTATION):]
-        data.columns = [_featurecounts_sample(c) for c in data.columns]
+        annotation = _FEATURECOUNTS_ANNOTATION
     elif columns[:2] == ["gene_id", "gene_name"]:
         fmt = "salmon"
-        ids, names = table["gene_id"].astype(str), table["gene_name"].astype(str)
-        data = table.iloc[:, 2:]
+        annotation = columns[:2]
     else:
         fmt = "tsv"
+        annotation = [columns[0], *(["gene_name"] if "gene_name" in columns[1:] else [])]
+    # Empty and NA cells are kept as text so that messages can quote them; outside the counts
+    # they are missing values, as in every other table.
+    for column in annotation:
+        if table[column].dtype == object:
+            table[column] = table[column].mask(table[column].isin(["", "NA"]))
+    data = table.drop(columns=annotation)
+    if fmt == "featurecounts":
+        ids = table["Geneid"].astype(str)
+        names = ids
+        data.columns = [_featurecounts_sample(c) for c in data.columns]
+    elif fmt == "salmon":
+        ids, names = table["gene_id"].astype(str), table["gene_name"].astype(str)
+    else:
         ids = table.iloc[:, 0].astype(str)
         names = table["gene_name"].astype(str) if "gene_name" in columns[1:] else ids
-        data = table.drop(columns=[columns[0], *(["gene_name"] if "gene_name" in columns[1:] else [])])
     if data.shape[1] == 0:
         raise InputError("the count matrix has no sample columns.", path=path)
     id_column = {"featurecounts": "Geneid", "salmon": "gene_id"}.get(fmt, columns[0])
-    check_unique(ids, column=id_column, path=path, what="gene id")
+    check_unique(ids, column=id_column, path=path, what="gene id", rows=lines)
     check_unique(data.columns, column="header", path=path, what="sample column")
     if fmt != "featurecounts":
         check_excel_mangled(names, column="gene_name" if fmt == "salmon" or "gene_name" in columns
-                            else columns[0], path=path)
+                            else columns[0], path=path, rows=lines)
 
     values = data.apply(pd.to_numeric, errors="coerce")
     bad = values.isna() & data.notna()
@@ -78,16 +104,17 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         col = where.any(axis=0).idxmax()
         row = int(np.argmax(where[col].to_numpy()))
         raise InputError(
-            f"count for gene {ids.iloc[row]!r} (row {row + 2}) in column {col!r} is "
-            f"{data[col].iloc[row]!r}, not a number; counts must be non-negative numbers with "
-            "no missing values.",
+            f"count for gene {ids.iloc[row]!r} (row {lines[row]}) in column {col!r} "
+            f"{_describe_cell(data[col].iloc[row])}; counts must be non-negative integers. Missing "
+            "counts are not allowed: fill the cell with the count (0 only if the count really is 0) "
+            "or remove the gene or sample.",
             path=path,
         )
     matrix = values.to_numpy(dtype=float)
     if (matrix < 0).any():
         r, c = np.argwhere(matrix < 0)[0]
         raise InputError(
-            f"negative count {matrix[r, c]} for gene {ids.iloc[r]!r} (row {r + 2}) in column "
+            f"negative count {matrix[r, c]} for gene {ids.iloc[r]!r} (row {lines[r]}) in column "
             f"{data.columns[c]!r}; counts must be >= 0 (is this a log or normalised matrix?).",
             path=path,
         )
@@ -96,7 +123,7 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         if fmt != "salmon":
             r, c = np.argwhere(fractional)[0]
             raise InputError(
-                f"count {matrix[r, c]} for gene {ids.iloc[r]!r} (row {r + 2}) in column "
+                f"count {matrix[r, c]} for gene {ids.iloc[r]!r} (row {lines[r]}) in column "
                 f"{data.columns[c]!r} is not a whole number. Give raw integer counts; salmon/RSEM "
                 "estimated counts are accepted in the nf-core/rnaseq layout (gene_id, gene_name, "
                 "samples) and rounded.",
@@ -105,7 +132,8 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         log.info("%s: rounded %d fractional salmon counts to integers (as DESeqDataSetFromMatrix "
                  "requires)", Path(path).name, int(fractional.sum()))
     counts = np.round(matrix).astype(np.int64).T
-    var = pd.DataFrame({"gene_name": names.to_numpy()}, index=pd.Index(ids.to_numpy(), name="gene_id"))
+    symbols = fill_gene_names([str(i) for i in ids], [str(n) for n in names], what=Path(path).name)
+    var = pd.DataFrame({"gene_name": symbols}, index=pd.Index(ids.to_numpy(), name="gene_id"))
     obs = pd.DataFrame(index=pd.Index([str(c) for c in data.columns], name="sample"))
     adata = ad.AnnData(X=counts, obs=obs, var=var)
     adata.layers["counts"] = counts.copy()

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._resources import metadata_path
-from ._tables import check_unique, read_table
+from ._tables import UNNAMED, check_unique, read_table
 
 
 @cache
@@ -43,15 +43,22 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     categorical with the reference level first, numeric schema columns are floats.
     """
     table = read_table(path, required=[id_col], what="sample sheet", dtype=str)
+    first_line = table.attrs["first_line"]
     table = table.apply(lambda col: col.str.strip())
+    # Excel saves rows and columns it once showed as ",,,,": drop fully empty rows, and
+    # columns without a name and without values.
+    blank = table.isna() | (table == "")
+    table = table.loc[~blank.all(axis=1)]
+    table = table.drop(columns=[c for c in table.columns if UNNAMED.match(c) and blank[c].all()])
     if id_col != "sample":
         table = table.drop(columns=["sample"], errors="ignore").rename(columns={id_col: "sample"})
     ids = table["sample"]
     empty = ids.isna() | (ids == "")
     if empty.any():
-        rows = ", ".join(str(i + 2) for i in ids.index[empty][:5])
+        rows = ", ".join(str(i + first_line) for i in ids.index[empty][:5])
         raise InputError(f"empty {id_col!r} id at row(s) {rows}; every row needs an id.", path=path)
-    check_unique(ids, column=id_col, path=path, what="sample id")
+    check_unique(ids, column=id_col, path=path, what="sample id",
+                 rows=[i + first_line for i in ids.index])
     sheet = table.set_index("sample")
     sheet.index.name = "sample"
     for column, spec in samplesheet_schema()["properties"].items():
