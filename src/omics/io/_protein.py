@@ -29,7 +29,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ._gene_ids import fill_gene_names
-from ._tables import check_excel_mangled, check_file, check_unique, read_table, sniff_delimiter
+from ._tables import check_excel_mangled, check_file, check_unique, open_text, read_table, sniff_delimiter
 
 log = get_logger("io")
 
@@ -65,7 +65,7 @@ _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 
 def _raw_header(path: Path, sep: str) -> list[str]:
     """Header fields exactly as written (pandas renames duplicates to ``x.1``)."""
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+    with open_text(path) as handle:
         for row in csv.reader(handle, delimiter=sep):
             if any(field.strip() for field in row):
                 return [field.strip() for field in row]
