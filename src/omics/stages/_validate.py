@@ -127,8 +127,13 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
         log.info("response covariates not in the sample sheet (skipped): %s", ", ".join(absent))
 
     sheet_out = out_path(outdir, "validated", "samplesheet.csv")
+    frame = pd.DataFrame(sheet).reset_index()
+    for column in frame.columns:  # whole numbers are written as read (50, not 50.0)
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values) and np.all(np.mod(values.dropna(), 1) == 0):
+            frame[column] = values.astype("Int64")
     with atomic_path(sheet_out) as tmp:
-        pd.DataFrame(sheet).reset_index().to_csv(tmp, index=False)
+        frame.to_csv(tmp, index=False)
     contrasts_out = out_path(outdir, "validated", "contrasts.yaml")
     write_contrasts(contrast_list, contrasts_out)
     write_text(json.dumps(report, indent=2) + "\n", out_path(outdir, "validated", "validation.json"))
