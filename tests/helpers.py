@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,3 +18,9 @@ def require_shared() -> None:
     """Skip when ../shared (the nf-core test data) is not beside the repository."""
     if not SHARED.is_dir():
         pytest.skip(f"shared test data not found at {SHARED}")
+
+
+def run_omics(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run the ``omics`` CLI of this interpreter; stdout/stderr captured as text."""
+    return subprocess.run([sys.executable, "-m", "omics.cli", *args], capture_output=True, text=True,
+                          **kwargs)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers import NFCORE, require_shared
+from helpers import NFCORE, require_shared, run_omics
 from omics._errors import InputError
 from omics.io import read_contrasts, read_gmt, read_rna_counts, read_samplesheet
 from omics.io._contrasts import Contrast
@@ -21,10 +19,6 @@ from omics.tl import design_for_contrast
 def write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "omics.cli", *args], capture_output=True, text=True)
 
 
 SHEET = "sample,arm,response,age\nS1,placebo,responder,70\nS2,placebo,non_responder,71\n" \
@@ -223,7 +217,7 @@ def _cli_inputs(cohort: Path) -> list[str]:
 def test_cli_bad_input_exit_2_no_outputs(cohort, tmp_path, mutate, expected):
     mutate(cohort)
     outdir = tmp_path / "results"
-    result = run_cli("run", *_cli_inputs(cohort), "--outdir", str(outdir))
+    result = run_omics("run", *_cli_inputs(cohort), "--outdir", str(outdir))
     assert result.returncode == 2, result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
@@ -232,13 +226,13 @@ def test_cli_bad_input_exit_2_no_outputs(cohort, tmp_path, mutate, expected):
 
 def test_cli_unknown_param_file(tmp_path, cohort):
     params = write(tmp_path / "p.yaml", "rna_min_cout: 3\n")
-    result = run_cli("run", *_cli_inputs(cohort), "--params-file", str(params))
+    result = run_omics("run", *_cli_inputs(cohort), "--params-file", str(params))
     assert result.returncode == 2
     assert "unknown parameter(s) rna_min_cout" in result.stderr
 
 
 def test_cli_bad_choice(cohort):
-    result = run_cli("run", *_cli_inputs(cohort), "--protein_normalization", "mean")
+    result = run_omics("run", *_cli_inputs(cohort), "--protein_normalization", "mean")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
     assert result.stderr.count("\n") == 1 and "usage:" not in result.stderr  # one line, no usage dump
@@ -254,14 +248,14 @@ def test_frame_roundtrip_has_no_index(tmp_path):
 
 def test_cli_outdir_that_is_a_file(cohort, tmp_path):
     target = write(tmp_path / "results", "not a folder\n")
-    result = run_cli("run", *_cli_inputs(cohort), "--outdir", str(target))
+    result = run_omics("run", *_cli_inputs(cohort), "--outdir", str(target))
     assert result.returncode == 2 and "is a file, not a folder" in result.stderr
     assert "Traceback" not in result.stderr and target.read_text() == "not a folder\n"
 
 
 def test_cli_min_samples_above_sample_count(cohort, tmp_path):
     outdir = tmp_path / "results"
-    result = run_cli("run", *_cli_inputs(cohort), "--rna_min_samples", "100", "--outdir", str(outdir))
+    result = run_omics("run", *_cli_inputs(cohort), "--rna_min_samples", "100", "--outdir", str(outdir))
     assert result.returncode == 2 and "--rna_min_samples 100 is more than the 40 samples" in result.stderr
     assert not outdir.exists()
 

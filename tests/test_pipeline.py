@@ -14,14 +14,9 @@ import mudata as md
 import pandas as pd
 import pytest
 
-from helpers import TEST_COHORT
+from helpers import TEST_COHORT, run_omics
 
 FAST = ["--gsea_permutations", "250", "--cv_repeats", "10"]
-
-
-def omics(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "omics.cli", *args], capture_output=True, text=True,
-                          **kwargs)
 
 
 def inputs(cohort: Path) -> list[str]:
@@ -33,7 +28,7 @@ def inputs(cohort: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
     outdir = tmp_path_factory.mktemp("run") / "results"
-    result = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir))
+    result = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir))
     assert result.returncode == 0, result.stderr[-3000:]
     return outdir
 
@@ -92,7 +87,7 @@ def test_planted_effects_are_found(results):
 
 def test_resume_skips_everything(results):
     before = {p: p.stat().st_mtime_ns for p in (results / "differential").iterdir()}
-    rerun = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(results))
+    rerun = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(results))
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     trace = read(results / "pipeline_info" / "execution_trace.tsv")
     assert set(trace.loc[trace["task"] != "validate", "status"]) == {"cached"}
@@ -102,7 +97,7 @@ def test_resume_skips_everything(results):
 def test_changed_parameter_reruns_dependent_stages(results, tmp_path):
     outdir = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(results), str(outdir)], check=True)
-    rerun = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir), "--de_fdr", "0.1")
+    rerun = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir), "--de_fdr", "0.1")
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     trace = read(outdir / "pipeline_info" / "execution_trace.tsv").set_index("task")["status"]
     assert trace["de.response_arm_adjusted.rna"] == "cached"
@@ -123,7 +118,7 @@ def test_interrupt_then_resume(tmp_path):
     assert process.returncode == 130, stderr[-2000:]
     assert not list(outdir.rglob(".*.tmp*"))
     assert not (outdir / "report" / "index.html").exists()
-    resumed = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir))
+    resumed = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     trace = read(outdir / "pipeline_info" / "execution_trace.tsv").set_index("task")["status"]
     assert trace["rna_prep"] == "cached"
@@ -133,8 +128,8 @@ def test_interrupt_then_resume(tmp_path):
 
 def test_rerun_is_identical(results, tmp_path):
     outdir = tmp_path / "again"
-    result = omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir),
-                   env={**os.environ, "PYTHONHASHSEED": "123"})
+    result = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir),
+                       env={**os.environ, "PYTHONHASHSEED": "123"})
     assert result.returncode == 0, result.stderr[-2000:]
     for folder in ("differential", "enrichment", "scores"):
         for path in sorted((results / folder).iterdir()):
@@ -146,13 +141,13 @@ def test_rerun_with_fewer_contrasts_removes_their_old_outputs(tmp_path):
     rna_only = ["--input", str(TEST_COHORT / "samplesheet.csv"),
                 "--rna_counts", str(TEST_COHORT / "salmon.merged.gene_counts.tsv"),
                 "--gsea_permutations", "100", "--cv_repeats", "2", "--outdir", str(outdir)]
-    first = omics("run", *rna_only, "--contrasts", str(TEST_COHORT / "contrasts.yaml"))
+    first = run_omics("run", *rna_only, "--contrasts", str(TEST_COHORT / "contrasts.yaml"))
     assert first.returncode == 0, first.stderr[-2000:]
     assert (outdir / "differential" / "arm_x_response.rna.deseq2.results.tsv").is_file()
     one = tmp_path / "one.yaml"
     one.write_text("contrasts:\n  - id: response_arm_adjusted\n    comparison: [response, non_responder, "
                    "responder]\n    blocking_factors: [arm]\n")
-    second = omics("run", *rna_only, "--contrasts", str(one))
+    second = run_omics("run", *rna_only, "--contrasts", str(one))
     assert second.returncode == 0, second.stderr[-2000:]
     assert sorted(p.name for p in (outdir / "differential").iterdir()) == [
         "response_arm_adjusted.rna.deseq2.results.tsv"]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import NFCORE, REPO, require_shared
+from helpers import NFCORE, REPO, require_shared, run_omics
 
 MAXQUANT = NFCORE / "proteomics" / "maxquant"
 CASES = {  # our contrast id -> R limma fixture (same design, no filtering or normalisation)
@@ -22,14 +19,13 @@ CASES = {  # our contrast id -> R limma fixture (same design, no filtering or no
 def results(tmp_path_factory):
     require_shared()
     outdir = tmp_path_factory.mktemp("pxd") / "results"
-    command = [sys.executable, "-m", "omics.cli", "run",
-               "--input", str(MAXQUANT / "MaxQuant_samplesheet.tsv"), "--sample_id_col", "Experiment",
-               "--contrasts", str(MAXQUANT / "MaxQuant_contrasts.csv"),
-               "--protein_matrix", str(MAXQUANT / "proteus.raw_MaxQuant_proteingroups_tab.tsv"),
-               "--protein_format", "proteus", "--protein_normalization", "none",
-               "--protein_imputation", "none", "--protein_min_valid_fraction", "0",
-               "--gsea_permutations", "100", "--outdir", str(outdir)]
-    run = subprocess.run(command, capture_output=True, text=True)
+    run = run_omics("run",
+                    "--input", str(MAXQUANT / "MaxQuant_samplesheet.tsv"), "--sample_id_col", "Experiment",
+                    "--contrasts", str(MAXQUANT / "MaxQuant_contrasts.csv"),
+                    "--protein_matrix", str(MAXQUANT / "proteus.raw_MaxQuant_proteingroups_tab.tsv"),
+                    "--protein_format", "proteus", "--protein_normalization", "none",
+                    "--protein_imputation", "none", "--protein_min_valid_fraction", "0",
+                    "--gsea_permutations", "100", "--outdir", str(outdir))
     assert run.returncode == 0, run.stderr[-3000:]
     return outdir
 

@@ -6,15 +6,12 @@ the run must carry such annotation into `rna/rna.h5ad` rather than fail writing 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import NFCORE, REPO, require_shared
+from helpers import NFCORE, REPO, require_shared, run_omics
 
 RNASEQ = NFCORE / "genomics" / "mus_musculus" / "rnaseq_expression"
 CASES = {  # contrast id in SRP254919.contrasts.csv -> R DESeq2 fixture (same filter: >= 10 in >= 3)
@@ -27,12 +24,11 @@ CASES = {  # contrast id in SRP254919.contrasts.csv -> R DESeq2 fixture (same fi
 def results(tmp_path_factory):
     require_shared()
     outdir = tmp_path_factory.mktemp("srp") / "results"
-    command = [sys.executable, "-m", "omics.cli", "run",
-               "--input", str(RNASEQ / "SRP254919.samplesheet.csv"),
-               "--contrasts", str(RNASEQ / "SRP254919.contrasts.csv"),
-               "--rna_counts", str(RNASEQ / "SRP254919.salmon.merged.gene_counts.top1000cov.tsv"),
-               "--gsea_permutations", "100", "--outdir", str(outdir)]
-    run = subprocess.run(command, capture_output=True, text=True)
+    run = run_omics("run",
+                    "--input", str(RNASEQ / "SRP254919.samplesheet.csv"),
+                    "--contrasts", str(RNASEQ / "SRP254919.contrasts.csv"),
+                    "--rna_counts", str(RNASEQ / "SRP254919.salmon.merged.gene_counts.top1000cov.tsv"),
+                    "--gsea_permutations", "100", "--outdir", str(outdir))
     assert run.returncode == 0, run.stderr[-3000:]
     return outdir
 
