@@ -54,3 +54,27 @@ def test_pxd043349_outputs_without_gene_names(results):
     assert (results / "report" / "index.html").is_file()
     gsea = pd.read_csv(results / "enrichment" / "genotype_celltype_t1_t2.protein.gsea.tsv", sep="\t")
     assert gsea.empty and "nes" in gsea.columns
+
+
+def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
+    samples = [f"S{i}" for i in range(1, 9)]
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("sample,arm,response\n" + "".join(
+        f"{s},{'bmmnc' if i < 4 else 'placebo'},{'responder' if i % 2 else 'non_responder'}\n"
+        for i, s in enumerate(samples)))
+    rng = np.random.default_rng(0)
+    values = pd.DataFrame(rng.normal(20, 1, (30, 8)), columns=samples,
+                          index=pd.Index([f"P{i}" for i in range(30)], name="protein"))
+    values.iloc[:, :4] = np.nan  # every BM-MNC sample is missing
+    matrix = tmp_path / "proteins.tsv"
+    values.to_csv(matrix, sep="\t", na_rep="NA")
+    contrasts = tmp_path / "contrasts.yaml"
+    contrasts.write_text("contrasts:\n  - id: in_bmmnc\n    comparison: [response, non_responder, responder]\n"
+                         "    exclude_samples_col: arm\n    exclude_samples_values: [placebo]\n")
+    outdir = tmp_path / "results"
+    run = run_omics("run", "--input", str(sheet), "--contrasts", str(contrasts),
+                    "--protein_matrix", str(matrix), "--protein_format", "tsv", "--protein_is_log2",
+                    "--protein_min_valid_fraction", "0", "--outdir", str(outdir))
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "contrast 'in_bmmnc': no protein has more observed values among its 4 samples" in run.stderr
+    assert "Traceback" not in run.stderr and not outdir.exists()

@@ -61,6 +61,22 @@ def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path
                    min_samples=rna_min_samples(adata, contrast_list, params))
 
 
+def _check_protein_observations(adata, design, path: str | Path) -> None:  # noqa: ANN001
+    """Stop when no protein has more observed values in a contrast's samples than coefficients."""
+    values = np.asarray(adata[design.samples].X, dtype=float)
+    observed = np.isfinite(values)
+    if not adata.uns.get("protein_input", {}).get("is_log2", False):
+        observed &= values > 0  # zeros are missing in linear intensities
+    n_coef = design.matrix.shape[1]
+    if not (observed.sum(axis=0) > n_coef).any():
+        raise InputError(
+            f"contrast {design.contrast.id!r}: no protein has more observed values among its "
+            f"{len(design.samples)} samples than the design's {n_coef} coefficients, so no protein "
+            "can be tested; check that these samples' intensity columns are filled.",
+            path=path,
+        )
+
+
 def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  # noqa: A002
              rna_counts: str | Path | None = None, protein_matrix: str | Path | None = None,
              params: dict) -> dict[str, Path]:
@@ -110,6 +126,8 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
         for contrast in contrast_list:
             design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
                                          contrasts_path=str(contrasts))
+            if modality == "protein":
+                _check_protein_observations(matched, design, path)
             designs[contrast.id] = {"formula": design.formula, "n_samples": int(len(design.samples)),
                                     "coefficients": list(design.matrix.columns),
                                     "residual_df": int(design.residual_df)}
