@@ -69,7 +69,8 @@ def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
     matrix = tmp_path / "proteins.tsv"
     values.to_csv(matrix, sep="\t", na_rep="NA")
     contrasts = tmp_path / "contrasts.yaml"
-    contrasts.write_text("contrasts:\n  - id: in_bmmnc\n    comparison: [response, non_responder, responder]\n"
+    contrasts.write_text("contrasts:\n  - id: in_bmmnc\n"
+                         "    comparison: [response, non_responder, responder]\n"
                          "    exclude_samples_col: arm\n    exclude_samples_values: [placebo]\n")
     outdir = tmp_path / "results"
     run = run_omics("run", "--input", str(sheet), "--contrasts", str(contrasts),
