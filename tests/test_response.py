@@ -373,3 +373,36 @@ def test_null_scenario_false_call_rate(cohorts):
     clean = np.mean([not c.any() for c in calls])
     assert per_set <= 0.15, per_set
     assert clean >= 0.25, clean
+
+
+def test_bh_screen_across_scores():
+    """A weak association among many null scores is classified only without the screen."""
+    rng = np.random.default_rng(12)
+    scores, obs = _trial(seed=5, n=60, prog=0.0)
+    noise = pd.DataFrame(rng.standard_normal((len(obs), 10)), index=obs.index,
+                         columns=[f"noise{i}" for i in range(10)])
+    y = (obs["response"] == "responder").to_numpy(float)
+    # weak in both arms: pooled p ~0.007, not enough to survive BH over 2 x 11 tests
+    noise["weak"] = 0.6 * (y - y.mean()) / y.std() + rng.standard_normal(len(obs))
+    kw = {"covariates": [], "folds": 3, "repeats": 2, "seed": 0}
+    per_score = response_model(noise, obs, multiplicity="none", **kw).set_index("score")
+    screened = response_model(noise, obs, **kw).set_index("score")
+    assert 0.001 < per_score.loc["weak", "p_pooled"] < 0.05
+    assert (per_score["classification"] != "none").sum() == 2  # "weak" and one noise score
+    assert per_score.loc["weak", "classification"] == "prognostic"
+    assert screened.loc["weak", "fdr_screen"] >= 0.05
+    assert screened.loc["weak", "classification"] == "none"
+    # the screen is one BH over the pooled and treated-arm p-values of all scores
+    both = stats.false_discovery_control(np.r_[screened["p_pooled"], screened["p_treated"]], method="bh")
+    np.testing.assert_allclose(screened["fdr_screen"], np.fmin(both[:11], both[11:]))
+    assert (screened["classification"] == "none").all()
+
+
+def test_bh_screen_keeps_strong_scores():
+    scores, obs = _trial(seed=2, n=60, pred=3.0, prog=2.0)
+    table = response_model(scores, obs, folds=3, repeats=2).set_index("score")
+    assert table.loc["pred", "classification"] == "predictive"
+    assert table.loc["prog", "classification"] == "prognostic"
+    assert table.loc["null", "classification"] == "none"
+    with pytest.raises(InputError, match="multiplicity must be one of"):
+        response_model(scores, obs, multiplicity="holm")
