@@ -211,6 +211,20 @@ def _assemble(
     return adata
 
 
+def _protein_ids(table: pd.DataFrame, id_column: str, path: Path, *, what: str) -> pd.Series:
+    """Return the stripped ids of ``id_column``; stop on an empty or a duplicated one."""
+    ids = table[id_column].fillna("").astype(str).str.strip()
+    blank = ids == ""
+    if blank.any():
+        raise InputError(
+            f"empty {what} in column {id_column!r} at row "
+            f"{int(np.flatnonzero(blank.to_numpy())[0]) + 2}; every row needs an id.",
+            path=path,
+        )
+    check_unique(ids, column=id_column, path=path, what=what)
+    return ids
+
+
 def _id_labels(ids: Sequence[str]) -> list[str]:
     return [f"protein {i!r}" for i in ids]
 
@@ -311,15 +325,7 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
             f"{prefix!r}); {hint}.",
             path=path,
         )
-    ids = table[id_column].fillna("").astype(str).str.strip()
-    blank = ids == ""
-    if blank.any():
-        raise InputError(
-            f"empty {id_column!r} at row {int(np.flatnonzero(blank.to_numpy())[0]) + 2}; every "
-            "protein group needs an id.",
-            path=path,
-        )
-    check_unique(ids, column=id_column, path=path, what="protein group id")
+    ids = _protein_ids(table, id_column, path, what="protein group id")
     gene_column = "Gene names" if "Gene names" in columns else None
     genes = _first_gene(table[gene_column]) if gene_column else pd.Series([""] * len(table))
     if gene_column:
@@ -403,15 +409,7 @@ def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.An
             "in the first column and one column per sample.",
             path=path,
         )
-    ids = table[id_column].fillna("").astype(str).str.strip()
-    blank = ids == ""
-    if blank.any():
-        raise InputError(
-            f"empty protein id in column {id_column!r} at row "
-            f"{int(np.flatnonzero(blank.to_numpy())[0]) + 2}; every row needs an id.",
-            path=path,
-        )
-    check_unique(ids, column=id_column, path=path, what="protein id")
+    ids = _protein_ids(table, id_column, path, what="protein id")
     genes = _first_gene(table[gene_column]) if gene_column else pd.Series([""] * len(table))
     if gene_column:
         check_excel_mangled(genes, column=gene_column, path=path)
@@ -500,15 +498,7 @@ def read_diann(path: str | Path) -> ad.AnnData:
             "First.Protein.Description); give the report.pg_matrix.tsv with one column per run.",
             path=path,
         )
-    ids = table["Protein.Group"].fillna("").astype(str).str.strip()
-    blank = ids == ""
-    if blank.any():
-        raise InputError(
-            f"empty 'Protein.Group' at row {int(np.flatnonzero(blank.to_numpy())[0]) + 2}; "
-            "every row needs a protein group.",
-            path=path,
-        )
-    check_unique(ids, column="Protein.Group", path=path, what="protein group")
+    ids = _protein_ids(table, "Protein.Group", path, what="protein group")
     genes = _first_gene(table["Genes"]) if "Genes" in columns else pd.Series([""] * len(table))
     if "Genes" in columns:
         check_excel_mangled(genes, column="Genes", path=path)
