@@ -108,7 +108,8 @@ def test_interrupt_then_resume(tmp_path):
     outdir = tmp_path / "results"
     process = subprocess.Popen([sys.executable, "-m", "omics.cli", "run", *inputs(TEST_COHORT), *FAST,
                                 "--outdir", str(outdir)], stderr=subprocess.PIPE, text=True)
-    target = outdir / "differential" / "response_arm_adjusted.rna.deseq2.results.tsv"
+    # A task has finished once its manifest is written (after all of its outputs).
+    target = outdir / "pipeline_info" / "cache" / "de.response_arm_adjusted.rna.json"
     deadline = time.time() + 300
     while not target.exists() and time.time() < deadline and process.poll() is None:
         time.sleep(0.2)
@@ -124,6 +125,19 @@ def test_interrupt_then_resume(tmp_path):
     assert trace["rna_prep"] == "cached"
     assert trace["de.response_arm_adjusted.rna"] == "cached"
     assert (outdir / "report" / "index.html").is_file()
+
+
+def test_ctrl_c_while_recording_a_task_is_held_until_the_manifest_is_written():
+    from omics.runner import _sigint_deferred
+
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with _sigint_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)
+            steps.append("manifest written")
+    assert steps == ["manifest written"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_rerun_is_identical(results, tmp_path):

@@ -14,10 +14,12 @@ import json
 import os
 import platform
 import resource
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -128,6 +130,28 @@ def _is_cached(outdir: Path, task: Task, key: str) -> bool:
         if not (outdir / path).is_file() or _sha256(outdir / path) != digest:
             return False
     return True
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, so a finished task's manifest is always written.
+
+    Without this an interrupt while the outputs are being hashed leaves them on disk with
+    no manifest, and the resumed run recomputes a task that had finished.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[tuple] = []
+    previous = signal.signal(signal.SIGINT, lambda *args: received.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received and callable(previous):
+            previous(*received[0])
+        elif received:
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
@@ -294,7 +318,8 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
                 log.info("[%d/%d] %s ...", number, len(tasks), task.name)
                 with _PeakMemory() as memory:
                     produced = task.function(**task.kwargs, outdir=outdir, params=params)
-                _record(outdir, task, key, produced)
+                with _sigint_deferred():
+                    _record(outdir, task, key, produced)
                 status, peak = "completed", memory.peak
         wall = time.time() - task_started
         trace.append({"task": task.name, "stage": task.stage, "status": status,
