@@ -155,9 +155,11 @@ def _sigint_deferred() -> Iterator[None]:
 
 
 def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
-    outputs = {str(Path(p).resolve().relative_to(outdir)): _sha256(Path(p)) for p in _flatten(produced)}
-    write_text(json.dumps({"key": key, "outputs": outputs}, indent=1) + "\n",
-               _manifest_path(outdir, task))
+    with _sigint_deferred():
+        outputs = {str(Path(p).resolve().relative_to(outdir)): _sha256(Path(p))
+                   for p in _flatten(produced)}
+        write_text(json.dumps({"key": key, "outputs": outputs}, indent=1) + "\n",
+                   _manifest_path(outdir, task))
 
 
 def _prune_previous(outdir: Path, tasks: list[Task]) -> None:
@@ -318,8 +320,7 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
                 log.info("[%d/%d] %s ...", number, len(tasks), task.name)
                 with _PeakMemory() as memory:
                     produced = task.function(**task.kwargs, outdir=outdir, params=params)
-                with _sigint_deferred():
-                    _record(outdir, task, key, produced)
+                _record(outdir, task, key, produced)
                 status, peak = "completed", memory.peak
         wall = time.time() - task_started
         trace.append({"task": task.name, "stage": task.stage, "status": status,
