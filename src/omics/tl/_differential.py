@@ -123,3 +123,18 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     table.insert(0, "gene_name", _gene_names(adata))
     table.insert(0, "feature_id", adata.var_names.to_numpy())
     return table[LIMMA_COLUMNS].reset_index(drop=True)
+
+
+def add_delta_delta_ct(table: pd.DataFrame) -> pd.DataFrame:
+    """Add qPCR columns to a limma table fitted on ``-delta-Ct``.
+
+    ``delta_delta_ct`` = ``-logFC`` (delta-Ct of the target group minus that of the
+    reference group, adjusted for the design's covariates) and ``fold_change`` =
+    ``2 ** -delta_delta_ct`` (the Livak / Pfaffl relative expression ratio, target over
+    reference; with efficiencies the Cts were already scaled by ``log2(E)``).
+    """
+    out = table.copy()
+    position = list(out.columns).index("logFC") + 1
+    out.insert(position, "delta_delta_ct", -out["logFC"])
+    out.insert(position + 1, "fold_change", np.exp2(out["logFC"]))
+    return out
