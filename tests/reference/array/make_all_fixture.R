@@ -11,7 +11,7 @@ pd <- pData(ALL)
 sheet <- data.frame(sample = colnames(x),
                     lineage = substr(as.character(pd$BT), 1, 1),
                     mol_biol = as.character(pd$mol.biol),
-                    sex = ifelse(is.na(pd$sex), "", as.character(pd$sex)),
+                    sex = ifelse(is.na(pd$sex), "", ifelse(pd$sex == "M", "male", "female")),
                     stringsAsFactors = FALSE)
 write.csv(sheet, "all_samplesheet.csv", row.names = FALSE, quote = FALSE)
 out <- data.frame(probe_id = rownames(x), formatC(x, format = "f", digits = 3),
