@@ -14,7 +14,7 @@ from .._logging import get_logger
 from ..io import match_samples, read_contrasts, read_rna_counts, read_samplesheet, write_contrasts
 from ..io._write import atomic_path, write_text
 from ..pp._rna import low_count_keep
-from ..tl._design import design_for_contrast, smallest_group
+from ..tl._design import continuous_values, design_for_contrast, smallest_group
 from ._common import RNA_LOG2_FORMATS, gene_set_collections, out_path
 from ._rna_input import prepare_rna_log2, rna_input_path
 
@@ -122,6 +122,9 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
                     "contrasts": {"path": str(contrasts), "sha256": sha256(contrasts),
                                   "ids": [c.id for c in contrast_list]},
                     "modalities": {}}
+    for contrast in contrast_list:  # a phenotype column with text is the sample sheet's fault
+        if contrast.is_continuous and contrast.variable in sheet.columns:
+            continuous_values(sheet, contrast.variable, cid=contrast.id, path=str(input))
     matrices = {}
     if rna_counts is not None:
         matrices["rna"] = (rna_counts, prepare_rna_log2(rna_counts, sheet, params, sheet_path=input)
