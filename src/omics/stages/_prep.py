@@ -31,6 +31,11 @@ def _contrast_groups(obs: pd.DataFrame, contrasts: list) -> pd.Series:
     return obs[columns].astype(str).agg("|".join, axis=1)
 
 
+def continuous_outcomes(contrasts: list) -> list[str]:
+    """Sample-sheet columns tested by continuous contrasts (for score-phenotype correlation)."""
+    return list(dict.fromkeys(c.variable for c in contrasts if c.is_continuous))
+
+
 def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str | Path | None = None,
              outdir: str | Path, params: dict, rna_matrix: str | Path | None = None
              ) -> dict[str, Path]:
@@ -48,6 +53,7 @@ def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str 
     path = rna_input_path(params, rna_counts, rna_matrix)
     if params.get("rna_format") in RNA_LOG2_FORMATS:
         adata = prepare_rna_log2(path, sheet, params)
+        adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
         outputs = {}
         if params["rna_format"] == "qpcr":
             outputs["replicates"] = write_tsv(adata.uns.pop("qpcr_replicates"),
@@ -65,6 +71,7 @@ def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str 
     min_samples = rna_min_samples(adata, contrast_list, params)
     adata = filter_low_counts(adata, min_count=params["rna_min_count"], min_samples=min_samples)
     normalize_deseq2(adata)
+    adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
     adata.uns["modality"] = "rna"
     adata.uns["de_layer"] = "counts"
     return {"h5ad": write_h5ad(adata, out_path(outdir, "rna", "rna.h5ad"))}
@@ -88,6 +95,7 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
                                            copy=True)
     protein_pp.normalize(adata, method=params["protein_normalization"])
     protein_pp.impute(adata, method=params["protein_imputation"], seed=params["seed"])
+    adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
     adata.uns["modality"] = "protein"
     adata.uns["de_layer"] = None
     return {"h5ad": write_h5ad(adata, out_path(outdir, "protein", "protein.h5ad"))}

@@ -125,7 +125,7 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     subset = adata[design.samples]
     expression = pd.DataFrame(_layer(subset, layer).T.astype(float), index=adata.var_names,
                               columns=design.samples)
-    log.info("limma %s: %s, %d samples x %d proteins", design.contrast.id, design.formula,
+    log.info("limma %s: %s, %d samples x %d features", design.contrast.id, design.formula,
              expression.shape[1], expression.shape[0])
     try:
         results = limma_fit(expression, design.matrix, design.contrast_vector, trend=trend,
