@@ -33,7 +33,7 @@ LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
 PROCESSES = {stage: f"OMICS_{stage.upper()}" for stage in STAGE_PARAMS}
 LABELS = ("process_single", "process_low", "process_medium")
 # Files a stage reads through a staged input rather than an option in conf/modules.config.
-FILE_PARAMS = {"genesets", "background_genesets"}
+FILE_PARAMS = {"genesets", "background_genesets", "qpcr_efficiency"}
 
 
 def _java_available() -> bool:
