@@ -134,3 +134,23 @@ def test_phenotype_with_text_exits_2(tmp_path, column):
     assert len(errors) == 1
     assert str(sheet_path) in errors[0] and "'P05'" in errors[0] and column in errors[0]
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
+
+
+def test_samples_without_a_phenotype_value_sit_out():
+    sheet = read_samplesheet(REF / "continuous_samplesheet.csv")
+    sheet.loc[sheet.index[:3], "potency_perfusion_ratio"] = np.nan
+    contrast = read_contrasts_text("contrasts:\n  - id: p\n    type: continuous\n"
+                                   "    comparison: [potency_perfusion_ratio]\n")
+    design = design_for_contrast(sheet, contrast)
+    assert len(design.samples) == len(sheet) - 3
+    assert not set(sheet.index[:3]) & set(design.samples)
+
+
+def read_contrasts_text(text: str):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "c.yaml"
+        path.write_text(text)
+        return read_contrasts(path)[0]

@@ -246,3 +246,25 @@ def test_unknown_reference_gene(hand):
     adata, _ = qpcr_average_replicates(read_qpcr(ct_path))
     with pytest.raises(InputError, match="'GAPDH' are not targets"):
         qpcr_delta_ct(adata, reference_genes=["GAPDH"], path=ct_path)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sample\ttarget\tct\nS1\tT\t-3\n", "Ct '-3' for sample 'S1', target 'T' is not positive"),
+    ("sample\ttarget\tct\nS1\t\t20\n", "line 2: column 'target' is empty"),
+    ("well\tvalue\nA1\t20\n", "not a recognised qPCR layout"),
+    ("target,S1,S2\nT,20,21\nT,22,23\n", "duplicated target"),
+    ("target,S1,S2\nT,20,x21\n", "line 2: Ct 'x21' for sample 'S2', target 'T' is not a number"),
+])
+def test_read_qpcr_errors(tmp_path, text, expected):
+    path = tmp_path / "ct.txt"
+    path.write_text(text)
+    with pytest.raises(InputError) as error:
+        read_qpcr(path)
+    assert expected in str(error.value) and str(path) in str(error.value)
+
+
+def test_efficiency_errors(tmp_path):
+    path = tmp_path / "eff.tsv"
+    path.write_text("target\tefficiency\nT\t0.9\n")
+    with pytest.raises(InputError, match="efficiency '0.9' for target 'T'"):
+        read_qpcr_efficiency(path)

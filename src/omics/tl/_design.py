@@ -197,6 +197,12 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
     if contrast.is_continuous:
         sheet = sheet.assign(**{contrast.variable: continuous_values(
             sheet, contrast.variable or "", cid=cid, path=path)})
+        unknown = sheet[contrast.variable].isna()
+        if unknown.any():  # as R's model.frame (na.omit): the samples without a value sit out
+            log.warning("contrast %r: %d sample(s) without a %s value are left out (%s)", cid,
+                        int(unknown.sum()), contrast.variable,
+                        ", ".join(map(str, sheet.index[unknown][:5])))
+            sheet = sheet.loc[~unknown]
     elif not contrast.is_formula:
         levels = set(sheet[contrast.variable].dropna().astype(str))
         for role, level in (("reference", contrast.reference), ("target", contrast.target)):

@@ -132,8 +132,8 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
                             robust=robust)
     except ValueError as error:  # the inputs are checked, so this is about the observed data
         raise InputError(
-            f"contrast {design.contrast.id!r}: the protein data cannot be fitted ({error}). Each "
-            f"protein needs more observed values among this contrast's {expression.shape[1]} "
+            f"contrast {design.contrast.id!r}: the log2 data cannot be fitted ({error}). Each "
+            f"feature needs more observed values among this contrast's {expression.shape[1]} "
             f"samples than the design's {design.matrix.shape[1]} coefficients; check which samples "
             "are missing, or drop blocking factors."
         ) from error
