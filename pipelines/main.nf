@@ -89,8 +89,11 @@ def validateParameters() {
     if (!params.contrasts) {
         errors << "--contrasts is required: the contrasts file (nf-core/differentialabundance YAML or CSV)"
     }
-    if (!params.rna_counts && !params.protein_matrix) {
-        errors << "give --rna_counts, --protein_matrix or both"
+    if (!params.rna_counts && !params.rna_matrix && !params.protein_matrix) {
+        errors << "give --rna_counts (or --rna_matrix), --protein_matrix or both"
+    }
+    if (params.rna_counts && params.rna_matrix) {
+        errors << "give --rna_counts or --rna_matrix, not both"
     }
     if (errors) {
         error("Invalid parameters:\n  - " + errors.join("\n  - ") + "\nSee nextflow_schema.json or docs/nextflow.md.")

@@ -33,7 +33,7 @@ LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
 PROCESSES = {stage: f"OMICS_{stage.upper()}" for stage in STAGE_PARAMS}
 LABELS = ("process_single", "process_low", "process_medium")
 # Files a stage reads through a staged input rather than an option in conf/modules.config.
-FILE_PARAMS = {"genesets", "background_genesets"}
+FILE_PARAMS = {"genesets", "background_genesets", "qpcr_efficiency"}
 
 
 def _java_available() -> bool:
@@ -289,3 +289,28 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
     assert {row["status"] for row in resumed} == {"CACHED"}, \
         [(row["name"], row["status"]) for row in resumed if row["status"] != "CACHED"]
     print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+
+
+@pytest.mark.nextflow
+def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None:
+    """RT-qPCR input (rna_matrix, rna_format qpcr, geNorm) and a continuous contrast."""
+    env = _env(tmp_path)
+    options = [f"--input={TEST_COHORT / 'samplesheet.csv'}",
+               f"--contrasts={TEST_COHORT / 'contrasts_potency.yaml'}",
+               f"--rna_matrix={TEST_COHORT / 'qpcr_ct.tsv'}", "--rna_format=qpcr",
+               "--qpcr_reference_candidates=ACTB,GAPDH,B2M,HPRT1", "--gsea_min_size=3",
+               "--gsea_permutations=200", "--cv_repeats=2"]
+    nf_out, local_out = tmp_path / "nf", tmp_path / "local"
+    limits = tmp_path / "limits.config"  # the test profile's limits, without its inputs
+    limits.write_text("process { resourceLimits = [cpus: 2, memory: 6.GB, time: 1.h] }\n")
+    result = subprocess.run([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
+                             "--outdir", str(nf_out), "-work-dir", str(tmp_path / "work")],
+                            cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    subprocess.run([sys.executable, "-m", "omics.cli", "run", *options, "--outdir", str(local_out)],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=900)
+    for name in ("differential/potency.rna.limma.results.tsv", "rna/qpcr_genorm.tsv",
+                 "rna/qpcr_replicates.tsv", "scores/score_phenotype_correlation.tsv",
+                 "enrichment/potency.rna.gsea.tsv"):
+        _assert_tables_equal(nf_out / name, local_out / name)

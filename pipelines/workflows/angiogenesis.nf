@@ -80,6 +80,9 @@ workflow ANGIOGENESIS {
 
     ch_genesets   = Channel.value(geneSetFiles(params.genesets))
     ch_background = Channel.value(geneSetFiles(params.background_genesets))
+    // RNA: sequencing counts (rna_counts) or rna_matrix in rna_format (qpcr, array, counts)
+    def rna_file  = params.rna_matrix ?: params.rna_counts
+    ch_efficiency = Channel.value(params.qpcr_efficiency ? file(params.qpcr_efficiency, checkIfExists: true) : [])
 
     //
     // Validate every input before anything is computed
@@ -89,11 +92,12 @@ workflow ANGIOGENESIS {
             cohort,
             file(params.input, checkIfExists: true),
             file(params.contrasts, checkIfExists: true),
-            params.rna_counts ? file(params.rna_counts, checkIfExists: true) : [],
+            rna_file ? file(rna_file, checkIfExists: true) : [],
             params.protein_matrix ? file(params.protein_matrix, checkIfExists: true) : []
         ]),
         ch_genesets,
-        ch_background
+        ch_background,
+        ch_efficiency
     )
     ch_versions = ch_versions.mix(OMICS_VALIDATE.out.versions)
 
@@ -105,11 +109,12 @@ workflow ANGIOGENESIS {
     // One AnnData per modality: [meta(id, modality), h5ad]
     //
     ch_h5ad = Channel.empty()
-    if (params.rna_counts) {
+    if (rna_file) {
         OMICS_RNA_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
-                [[id: 'rna', modality: 'rna'], samplesheet, contrasts, file(params.rna_counts)]
-            }
+                [[id: 'rna', modality: 'rna'], samplesheet, contrasts, file(rna_file)]
+            },
+            ch_efficiency
         )
         ch_h5ad     = ch_h5ad.mix(OMICS_RNA_PREP.out.h5ad)
         ch_versions = ch_versions.mix(OMICS_RNA_PREP.out.versions)
@@ -163,7 +168,7 @@ workflow ANGIOGENESIS {
     // mRNA-protein integration when both modalities are there
     //
     ch_integration = Channel.empty()
-    if (params.rna_counts && params.protein_matrix) {
+    if (rna_file && params.protein_matrix) {
         OMICS_INTEGRATE (
             ch_h5ad_by_modality
                 .combine(sortedFiles(OMICS_DE.out.results))

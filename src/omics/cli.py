@@ -24,10 +24,12 @@ _STAGE_FILES: dict[str, list[tuple[str, dict]]] = {
     "validate": [("--input", {"required": True, "help": "sample sheet"}),
                  ("--contrasts", {"required": True, "help": "contrasts file"}),
                  ("--rna_counts", {"help": "RNA count matrix"}),
+                 ("--rna_matrix", {"help": "RNA matrix in --rna_format (qpcr, array)"}),
                  ("--protein_matrix", {"help": "protein matrix"})],
     "rna_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
                  ("--contrasts", {"required": True, "help": "validated contrasts"}),
-                 ("--rna_counts", {"required": True, "help": "RNA count matrix"})],
+                 ("--rna_counts", {"help": "RNA count matrix"}),
+                 ("--rna_matrix", {"help": "RNA matrix in --rna_format (qpcr, array)"})],
     "protein_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
                      ("--contrasts", {"required": True, "help": "validated contrasts"}),
                      ("--protein_matrix", {"required": True, "help": "protein matrix"})],
@@ -144,10 +146,14 @@ def _run_stage(args: argparse.Namespace) -> None:
     command = args.command
     if command == "validate":
         stages.validate(input=args.input, contrasts=args.contrasts, rna_counts=args.rna_counts,
-                        protein_matrix=args.protein_matrix, outdir=outdir, params=params)
+                        protein_matrix=args.protein_matrix, outdir=outdir, params=params,
+                        rna_matrix=args.rna_matrix)
     elif command == "rna_prep":
+        if not (args.rna_counts or args.rna_matrix):
+            raise InputError("give --rna_counts or --rna_matrix.")
         stages.rna_prep(samplesheet=args.samplesheet, contrasts=args.contrasts,
-                        rna_counts=args.rna_counts, outdir=outdir, params=params)
+                        rna_counts=args.rna_counts, outdir=outdir, params=params,
+                        rna_matrix=args.rna_matrix)
     elif command == "protein_prep":
         stages.protein_prep(samplesheet=args.samplesheet, contrasts=args.contrasts,
                             protein_matrix=args.protein_matrix, outdir=outdir, params=params)

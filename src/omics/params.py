@@ -53,7 +53,8 @@ class Parameter:
 
 GROUPS = {
     "input_output": ("Input/output options", "Where the data are and where results go."),
-    "rna": ("RNA-seq options", "Low-count filtering and DESeq2."),
+    "rna": ("RNA options", "Low-count filtering and DESeq2 (counts); Ct handling and reference "
+            "genes (RT-qPCR)."),
     "protein": ("Proteomics options", "Protein matrix format, filtering, normalisation and "
                 "missing values."),
     "differential": ("Differential analysis options", "Thresholds shared by both modalities."),
@@ -74,6 +75,12 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("rna_counts", "path", None, "RNA count matrix: nf-core/rnaseq "
               "salmon.merged.gene_counts.tsv, featureCounts output or a TSV (first column gene id).",
               "input_output"),
+    Parameter("rna_matrix", "path", None, "RNA matrix in the format rna_format: RT-qPCR Ct table "
+              "(long or wide) or log2 microarray matrix (RMA output, GEO series matrix).",
+              "input_output"),
+    Parameter("rna_format", "string", "counts", "Format of the RNA input: `counts` (rna_counts or "
+              "rna_matrix; DESeq2), `qpcr` (Ct values; limma on -delta-Ct) or `array` (log2 "
+              "intensities; limma trend).", "input_output", choices=("counts", "qpcr", "array")),
     Parameter("protein_matrix", "path", None, "Protein matrix (see protein_format).",
               "input_output"),
     Parameter("protein_format", "string", "maxquant", "Format of protein_matrix.", "input_output",
@@ -85,6 +92,22 @@ PARAMETERS: tuple[Parameter, ...] = (
               "(default: the size of the smallest group of any contrast).", "rna", minimum=1),
     Parameter("deseq2_shrink", "boolean", False, "Add an apeGLM-style shrunken log2 fold change "
               "column (single-coefficient contrasts).", "rna"),
+    Parameter("qpcr_max_ct", "number", 35.0, "Cts at or above this, and undetermined wells, count "
+              "as not detected.", "rna", minimum=1),
+    Parameter("qpcr_undetermined", "string", "limit", "A sample/target with no detected "
+              "replicate: `limit` sets it to qpcr_max_ct (flagged), `missing` leaves it out of "
+              "that target's fit.", "rna", choices=("limit", "missing")),
+    Parameter("qpcr_replicate_sd", "number", 0.5, "Technical-replicate SD (cycles) above which a "
+              "replicate set is flagged (3+ replicates: the outlying one is dropped).",
+              "rna", minimum=0),
+    Parameter("qpcr_reference_genes", "string", None, "Comma-separated reference (housekeeping) "
+              "targets. Unset: chosen by geNorm stability M among qpcr_reference_candidates.",
+              "rna"),
+    Parameter("qpcr_reference_candidates", "string", None, "Comma-separated candidate reference "
+              "targets for geNorm. Unset: every target detected in all samples.", "rna"),
+    Parameter("qpcr_efficiency", "path", None, "TSV `target, efficiency` of amplification "
+              "factors (2 = 100 %) or percentages for Pfaffl's correction. Unset: 2 for all.",
+              "rna"),
     Parameter("protein_intensity", "string", "LFQ intensity", "MaxQuant intensity columns to use.",
               "protein", choices=("LFQ intensity", "Intensity", "iBAQ")),
     Parameter("protein_is_log2", "boolean", False, "The TSV protein matrix is already log2.",
@@ -136,10 +159,14 @@ PARAMETERS: tuple[Parameter, ...] = (
 
 # Parameters each stage reads: the runner's resume key and the CLI options come from this.
 STAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    "validate": ("sample_id_col", "rna_min_count", "rna_min_samples", "protein_format",
+    "validate": ("sample_id_col", "rna_min_count", "rna_min_samples", "rna_format", "qpcr_max_ct",
+                 "qpcr_undetermined", "qpcr_replicate_sd", "qpcr_reference_genes",
+                 "qpcr_reference_candidates", "qpcr_efficiency", "protein_format",
                  "protein_intensity", "protein_is_log2", "genesets", "background_genesets",
                  "response_covariates"),
-    "rna_prep": ("rna_min_count", "rna_min_samples"),
+    "rna_prep": ("rna_min_count", "rna_min_samples", "rna_format", "qpcr_max_ct",
+                 "qpcr_undetermined", "qpcr_replicate_sd", "qpcr_reference_genes",
+                 "qpcr_reference_candidates", "qpcr_efficiency"),
     "protein_prep": ("protein_format", "protein_intensity", "protein_is_log2",
                      "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
                      "seed"),

@@ -34,7 +34,7 @@ from ._errors import InputError
 from ._logging import get_logger
 from .io import read_contrasts
 from .io._write import write_text, write_tsv
-from .stages._common import de_results_name, out_path
+from .stages._common import de_method, de_results_name, out_path
 
 log = get_logger("run")
 
@@ -221,27 +221,34 @@ def build_tasks(params: dict, outdir: Path) -> list[Task]:
     validated_sheet = out_path(outdir, "validated", "samplesheet.csv")
     validated_contrasts = out_path(outdir, "validated", "contrasts.yaml")
     contrast_ids = [c.id for c in read_contrasts(params["contrasts"])]
-    matrices = {m: Path(params[key]) for m, key in (("rna", "rna_counts"),
+    rna_key = "rna_matrix" if params.get("rna_matrix") else "rna_counts"
+    matrices = {m: Path(params[key]) for m, key in (("rna", rna_key),
                                                      ("protein", "protein_matrix")) if params[key]}
-    tasks = [Task("validate", "validate", st.validate,
-                  {"input": params["input"], "contrasts": params["contrasts"],
-                   "rna_counts": params["rna_counts"], "protein_matrix": params["protein_matrix"]},
-                  [Path(params["input"]), Path(params["contrasts"]), *matrices.values()])]
+    validate_files = {"input": params["input"], "contrasts": params["contrasts"],
+                      "rna_counts": params["rna_counts"], "protein_matrix": params["protein_matrix"]}
+    if params.get("rna_matrix"):
+        validate_files["rna_matrix"] = params["rna_matrix"]
+    inputs = [Path(params["input"]), Path(params["contrasts"]), *matrices.values()]
+    if params.get("qpcr_efficiency"):
+        inputs.append(Path(params["qpcr_efficiency"]))
+    tasks = [Task("validate", "validate", st.validate, validate_files, inputs)]
     h5ads = {}
     for modality, matrix in matrices.items():
         h5ad = out_path(outdir, modality, f"{modality}.h5ad")
         h5ads[modality] = h5ad
         prep = st.rna_prep if modality == "rna" else st.protein_prep
-        key = "rna_counts" if modality == "rna" else "protein_matrix"
+        key = rna_key if modality == "rna" else "protein_matrix"
         tasks.append(Task(f"{modality}_prep", f"{modality}_prep", prep,
                           {"samplesheet": validated_sheet, "contrasts": validated_contrasts,
-                           key: matrix}, [validated_sheet, validated_contrasts, matrix]))
+                           key: matrix}, [validated_sheet, validated_contrasts, matrix,
+                                          *(inputs[len(matrices) + 2:] if modality == "rna" else [])]))
         tasks.append(Task(f"qc.{modality}", "qc", st.qc, {"h5ad": h5ad, "modality": modality},
                           [h5ad]))
     de_tables, gsea_tables = [], []
     for modality, h5ad in h5ads.items():
         for contrast_id in contrast_ids:
-            table = out_path(outdir, "differential", de_results_name(contrast_id, modality))
+            table = out_path(outdir, "differential",
+                             de_results_name(contrast_id, modality, de_method(modality, params)))
             de_tables.append(table)
             tasks.append(Task(f"de.{contrast_id}.{modality}", "de", st.de,
                               {"h5ad": h5ad, "contrasts": validated_contrasts,
@@ -298,7 +305,7 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
     # Validation runs before anything else is written, so bad input leaves no partial results.
     st.validate(input=params["input"], contrasts=params["contrasts"],
                 rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
-                outdir=outdir, params=params)
+                rna_matrix=params.get("rna_matrix"), outdir=outdir, params=params)
     for stale in outdir.rglob(".*.tmp*"):
         stale.unlink(missing_ok=True)
     tasks = build_tasks(params, outdir)
@@ -342,7 +349,8 @@ def _write_pipeline_info(outdir: Path, params: dict, trace: list[dict], started:
     write_text(yaml.safe_dump(params, sort_keys=True), info / "params.yaml")
     write_text(yaml.safe_dump(software_versions(), sort_keys=False), info / "software_versions.yml")
     checksums = [{"parameter": key, "path": params[key], "sha256": _sha256(Path(params[key]))}
-                 for key in ("input", "contrasts", "rna_counts", "protein_matrix") if params.get(key)]
+                 for key in ("input", "contrasts", "rna_counts", "rna_matrix", "qpcr_efficiency",
+                             "protein_matrix") if params.get(key)]
     write_tsv(pd.DataFrame(checksums), info / "input_checksums.tsv")
     write_tsv(pd.DataFrame(trace), info / "execution_trace.tsv")
     finished = datetime.now(UTC)

@@ -1,5 +1,6 @@
-"""Readers and writers: sample sheets, contrasts, RNA counts, protein matrices, GMT."""
+"""Readers and writers: sample sheets, contrasts, RNA counts, qPCR Cts, arrays, protein matrices, GMT."""
 
+from ._array import read_array_matrix
 from ._contrasts import Contrast, read_contrasts, write_contrasts
 from ._gmt import read_gmt, write_gmt
 from ._matching import match_samples
@@ -11,6 +12,7 @@ from ._protein import (
     read_protein_tsv,
     read_proteus,
 )
+from ._qpcr import read_qpcr, read_qpcr_efficiency
 from ._rna import read_rna_counts
 from ._samplesheet import read_samplesheet
 from ._write import atomic_path, write_h5ad, write_text, write_tsv
@@ -19,6 +21,7 @@ __all__ = [
     "Contrast",
     "atomic_path",
     "match_samples",
+    "read_array_matrix",
     "read_contrasts",
     "read_diann",
     "read_gmt",
@@ -27,6 +30,8 @@ __all__ = [
     "read_protein_matrix",
     "read_protein_tsv",
     "read_proteus",
+    "read_qpcr",
+    "read_qpcr_efficiency",
     "read_rna_counts",
     "read_samplesheet",
     "write_contrasts",

@@ -24,6 +24,11 @@ class Contrast:
     base level, or the formula form (``formula`` plus ``make_contrasts_str``, a linear
     combination of design coefficients in R ``model.matrix`` names such as
     ``armbmmnc:responseresponder``). Positive fold change = higher in ``target``.
+
+    A ``continuous`` contrast (``type: continuous``, ``comparison: [variable]``) tests the
+    association with a numeric sample-sheet column (design ``~ blocking + variable``);
+    the fold change is per unit of ``variable`` (``scale: unit``, default) or per
+    standard deviation of it among the samples used (``scale: sd``).
     """
 
     id: str
@@ -35,7 +40,14 @@ class Contrast:
     exclude_samples_values: tuple[str, ...] = ()
     formula: str | None = None
     make_contrasts_str: str | None = None
+    type: str = "categorical"
+    scale: str = "unit"
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_continuous(self) -> bool:
+        """Whether the contrast tests a numeric variable (log2 fold change per unit or SD)."""
+        return self.type == "continuous"
 
     @property
     def is_formula(self) -> bool:
@@ -48,6 +60,11 @@ class Contrast:
         if self.is_formula:
             out["formula"] = self.formula
             out["make_contrasts_str"] = self.make_contrasts_str
+        elif self.is_continuous:
+            out["type"] = "continuous"
+            out["comparison"] = [self.variable]
+            if self.scale != "unit":
+                out["scale"] = self.scale
         else:
             out["comparison"] = [self.variable, self.reference, self.target]
         if self.blocking:
@@ -80,7 +97,8 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
             path=path,
         )
     known = {"id", "comparison", "variable", "reference", "target", "blocking", "blocking_factors",
-             "exclude_samples_col", "exclude_samples_values", "formula", "make_contrasts_str"}
+             "exclude_samples_col", "exclude_samples_values", "formula", "make_contrasts_str",
+             "type", "scale"}
     extra = {k: v for k, v in entry.items() if k not in known}
     formula = entry.get("formula")
     formula = str(formula).strip() if formula not in (None, "") and formula == formula else None
@@ -107,6 +125,26 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
         return Contrast(id=cid, formula=formula, make_contrasts_str=str(expression).strip(),
                         blocking=blocking, exclude_samples_col=exclude_col,
                         exclude_samples_values=exclude_values, extra=extra)
+    kind = str(entry.get("type") or "categorical").strip().lower()
+    if kind not in {"categorical", "continuous"}:
+        raise InputError(f"contrast {cid!r}: type {kind!r} is not 'categorical' or 'continuous'.",
+                         path=path)
+    scale = str(entry.get("scale") or "unit").strip().lower()
+    if scale not in {"unit", "sd"}:
+        raise InputError(f"contrast {cid!r}: scale {scale!r} is not 'unit' (log2 fold change per "
+                         "unit of the variable) or 'sd' (per standard deviation).", path=path)
+    if kind == "continuous":
+        comparison = entry.get("comparison", entry.get("variable"))
+        if isinstance(comparison, str):
+            comparison = [comparison]
+        if (not isinstance(comparison, list | tuple) or not comparison
+                or any(v not in (None, "") and v == v for v in list(comparison)[1:])):
+            raise InputError(
+                f"contrast {cid!r} is continuous: give 'comparison: [variable]' naming one numeric "
+                "sample-sheet column (no reference/target levels).", path=path)
+        return Contrast(id=cid, variable=str(comparison[0]).strip(), blocking=blocking,
+                        exclude_samples_col=exclude_col, exclude_samples_values=exclude_values,
+                        type="continuous", scale=scale, extra=extra)
     comparison = entry.get("comparison")
     if comparison is None and all(k in entry for k in ("variable", "reference", "target")):
         comparison = [entry["variable"], entry["reference"], entry["target"]]
@@ -132,10 +170,12 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
     path
         YAML with a top-level ``contrasts:`` list of ``{id, comparison: [variable,
         reference, target], blocking_factors, exclude_samples_col,
-        exclude_samples_values}`` or ``{id, formula, make_contrasts_str}`` entries; or
+        exclude_samples_values}``, ``{id, type: continuous, comparison: [variable],
+        scale: unit|sd, ...}`` or ``{id, formula, make_contrasts_str}`` entries; or
         CSV/TSV with columns ``id, variable, reference, target`` and optional
         ``blocking`` (``;``-separated), ``exclude_samples_col``,
-        ``exclude_samples_values``, ``formula``, ``make_contrasts_str``.
+        ``exclude_samples_values``, ``type``, ``scale``, ``formula``,
+        ``make_contrasts_str`` (a continuous row leaves reference and target empty).
 
     Returns
     -------
@@ -156,7 +196,8 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
                      for i, e in enumerate(entries)]
     else:
         table = read_table(path, what="contrasts file", dtype=str)
-        has_comparison = {"variable", "reference", "target"} <= set(table.columns)
+        has_comparison = ({"variable", "reference", "target"} <= set(table.columns)
+                          or {"variable", "type"} <= set(table.columns))
         if "id" not in table.columns or not (has_comparison or "formula" in table.columns):
             raise InputError(
                 "the contrasts file needs columns id,variable,reference,target (and optional "

@@ -16,6 +16,7 @@ from ..io._gmt import read_gmt
 from ..io._write import atomic_path, write_text, write_tsv
 from ._cohort import simulate_patients
 from ._matrices import gene_universe, plant_effects, simulate_counts, simulate_protein_groups
+from ._qpcr import potency_perfusion_ratio, simulate_qpcr
 
 log = get_logger("simulate")
 
@@ -25,6 +26,18 @@ INPUT_FILES = {
     "protein_matrix": "proteinGroups.txt",
     "contrasts": "contrasts.yaml",
 }
+
+
+#: Optional trial-era inputs written beside them (``--rna_matrix qpcr_ct.tsv --rna_format qpcr``;
+#: ``--contrasts contrasts_potency.yaml`` for the continuous potency outcome).
+EXTRA_FILES = {"qpcr": "qpcr_ct.tsv", "potency_contrasts": "contrasts_potency.yaml"}
+POTENCY_CONTRASTS = """contrasts:
+  - id: potency
+    type: continuous
+    comparison: [potency_perfusion_ratio]
+    blocking_factors: [arm]
+    scale: sd
+"""
 
 
 def demo_definition() -> dict:
@@ -41,8 +54,10 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     ----------
     outdir
         Folder to write ``samplesheet.csv``, ``salmon.merged.gene_counts.tsv``,
-        ``proteinGroups.txt``, ``contrasts.yaml`` and the truth tables
-        ``truth_genes.tsv``, ``truth_patients.tsv``, ``truth_sets.tsv``.
+        ``proteinGroups.txt``, ``contrasts.yaml``, the truth tables
+        ``truth_genes.tsv``, ``truth_patients.tsv``, ``truth_sets.tsv``, and the optional
+        trial-era inputs ``qpcr_ct.tsv`` (RT-qPCR panel, truth in ``truth_qpcr.tsv``) and
+        ``contrasts_potency.yaml`` (the sample sheet's ``potency_perfusion_ratio``).
     seed
         Random seed (default: the demo definition's).
     n_patients, n_genes, n_proteins
@@ -81,6 +96,10 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     counts = simulate_counts(truth, cohort, rng)
     proteins = simulate_protein_groups(genes, truth, cohort, n_proteins, spec["protein"], rng)
 
+    extra_rng = np.random.default_rng([seed, 13])  # own stream: other numbers stay as they were
+    cohort.samplesheet["potency_perfusion_ratio"] = potency_perfusion_ratio(cohort, extra_rng)
+    wells, qpcr_truth = simulate_qpcr(truth, cohort, extra_rng)
+
     paths = {key: outdir / name for key, name in INPUT_FILES.items()}
     with atomic_path(paths["input"]) as tmp:
         cohort.samplesheet.to_csv(tmp, index=False)
@@ -89,6 +108,9 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
         proteins.to_csv(tmp, sep="\t", index=False, float_format="%.0f")
     with atomic_path(paths["contrasts"]) as tmp:
         shutil.copyfile(metadata_path("bali_contrasts.yaml"), tmp)
+    write_tsv(wells, outdir / EXTRA_FILES["qpcr"])
+    write_tsv(qpcr_truth, outdir / "truth_qpcr.tsv")
+    write_text(POTENCY_CONTRASTS, outdir / EXTRA_FILES["potency_contrasts"])
     write_tsv(truth, outdir / "truth_genes.tsv")
     write_tsv(cohort.latent, outdir / "truth_patients.tsv")
     roles = {"predictive": ("predictive", "potency_factor"),

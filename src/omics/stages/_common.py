@@ -25,6 +25,17 @@ SUBDIRS = {
 }
 MODALITIES = ("rna", "protein")
 DE_METHOD = {"rna": "deseq2", "protein": "limma"}
+#: Every method a modality's table may be named after (RNA: counts -> DESeq2, qPCR/array -> limma).
+DE_METHODS = ("deseq2", "limma")
+#: RNA input formats analysed by the limma engine (log2 values, not counts).
+RNA_LOG2_FORMATS = ("qpcr", "array")
+
+
+def de_method(modality: str, params: dict | None = None) -> str:
+    """Return the DE engine of a modality: limma for proteins and qPCR/array RNA, else DESeq2."""
+    if modality == "rna" and (params or {}).get("rna_format") in RNA_LOG2_FORMATS:
+        return "limma"
+    return DE_METHOD[modality]
 
 
 def out_path(outdir: str | Path, subdir: str, name: str) -> Path:
@@ -32,18 +43,23 @@ def out_path(outdir: str | Path, subdir: str, name: str) -> Path:
     return Path(outdir) / SUBDIRS[subdir] / name
 
 
-def de_results_name(contrast_id: str, modality: str) -> str:
-    """File name of a differential table, e.g. ``resp.rna.deseq2.results.tsv``."""
-    return f"{contrast_id}.{modality}.{DE_METHOD[modality]}.results.tsv"
+def de_results_name(contrast_id: str, modality: str, method: str | None = None) -> str:
+    """File name of a differential table, e.g. ``resp.rna.deseq2.results.tsv``.
+
+    ``method`` defaults to the modality's usual engine (:data:`DE_METHOD`); qPCR and array
+    RNA give ``limma`` (``resp.rna.limma.results.tsv``).
+    """
+    return f"{contrast_id}.{modality}.{method or DE_METHOD[modality]}.results.tsv"
 
 
 def parse_de_results_name(path: str | Path) -> tuple[str, str]:
     """Return ``(contrast_id, modality)`` from a differential table's file name."""
     name = Path(path).name
-    for modality, method in DE_METHOD.items():
-        suffix = f".{modality}.{method}.results.tsv"
-        if name.endswith(suffix):
-            return name[: -len(suffix)], modality
+    for modality in MODALITIES:
+        for method in DE_METHODS:
+            suffix = f".{modality}.{method}.results.tsv"
+            if name.endswith(suffix):
+                return name[: -len(suffix)], modality
     raise InputError("not a differential results file (<contrast>.<modality>.<method>.results.tsv).",
                      path=path)
 

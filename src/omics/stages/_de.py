@@ -6,18 +6,28 @@ from pathlib import Path
 
 from ..io import read_contrasts, write_tsv
 from ..tl import _differential
-from ._common import de_results_name, find_contrast, out_path, read_h5ad
+from ._common import RNA_LOG2_FORMATS, de_results_name, find_contrast, out_path, read_h5ad
 
 
 def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: str,
        outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write ``differential/<contrast>.<modality>.<method>.results.tsv``.
 
-    RNA: pydeseq2 on raw counts; protein: limma-style moderated t on the prepared log2
-    values. Rows keep the feature order of the ``.h5ad``.
+    RNA counts: pydeseq2 on raw counts; protein: limma-style moderated t on the prepared
+    log2 values; qPCR RNA: limma on ``-delta-Ct`` with ``delta_delta_ct`` and
+    ``fold_change`` columns added; array RNA: limma with ``trend=TRUE``. Rows keep the
+    feature order of the ``.h5ad``.
     """
     adata = read_h5ad(h5ad)
     contrast = find_contrast(read_contrasts(contrasts), contrast_id, contrasts)
+    rna_format = adata.uns.get("rna_format", "counts") if modality == "rna" else None
+    if rna_format in RNA_LOG2_FORMATS:
+        table = _differential.limma(adata, contrast, layer=None, trend=rna_format == "array",
+                                    contrasts_path=str(contrasts))
+        if rna_format == "qpcr":
+            table = _differential.add_delta_delta_ct(table)
+        path = out_path(outdir, "differential", de_results_name(contrast_id, modality, "limma"))
+        return {"results": write_tsv(table, path)}
     if modality == "rna":
         table = _differential.deseq2(adata, contrast, layer="counts", n_cpus=params["n_cpus"],
                                      shrink=params["deseq2_shrink"], contrasts_path=str(contrasts))

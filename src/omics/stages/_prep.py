@@ -7,11 +7,12 @@ from pathlib import Path
 import pandas as pd
 
 from .._logging import get_logger
-from ..io import match_samples, read_rna_counts
+from ..io import match_samples, read_rna_counts, write_tsv
 from ..io._write import write_h5ad
 from ..pp import _protein as protein_pp
 from ..pp import filter_low_counts, normalize_deseq2
-from ._common import load_design_inputs, out_path
+from ._common import RNA_LOG2_FORMATS, load_design_inputs, out_path
+from ._rna_input import prepare_rna_log2, rna_input_path
 from ._validate import read_protein, rna_min_samples
 
 log = get_logger("prep")
@@ -30,18 +31,47 @@ def _contrast_groups(obs: pd.DataFrame, contrasts: list) -> pd.Series:
     return obs[columns].astype(str).agg("|".join, axis=1)
 
 
-def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str | Path,
-             outdir: str | Path, params: dict) -> dict[str, Path]:
-    """Filter low counts, add DESeq2 size factors, normalised counts and VST.
+def continuous_outcomes(contrasts: list) -> list[str]:
+    """Sample-sheet columns tested by continuous contrasts (for score-phenotype correlation)."""
+    return list(dict.fromkeys(c.variable for c in contrasts if c.is_continuous))
 
-    ``rna_min_samples`` defaults to the smallest group any contrast compares.
-    Writes ``rna/rna.h5ad`` (``layers``: ``counts``, ``normalized``, ``vst``).
+
+def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str | Path | None = None,
+             outdir: str | Path, params: dict, rna_matrix: str | Path | None = None
+             ) -> dict[str, Path]:
+    """Prepare the RNA modality according to ``rna_format``.
+
+    - ``counts``: filter low counts, add DESeq2 size factors, normalised counts and VST;
+      ``rna_min_samples`` defaults to the smallest group any contrast compares. Writes
+      ``rna/rna.h5ad`` (``layers``: ``counts``, ``normalized``, ``vst``).
+    - ``qpcr``: replicates averaged, Ct policy, reference genes (given or geNorm),
+      ``X`` = ``-delta-Ct``; also writes ``rna/qpcr_replicates.tsv`` and, with geNorm,
+      ``rna/qpcr_genorm.tsv`` and ``rna/qpcr_genorm_variation.tsv``.
+    - ``array``: probes collapsed to genes (highest mean), ``X`` = log2 intensities.
     """
     sheet, contrast_list = load_design_inputs(samplesheet, contrasts)
+    path = rna_input_path(params, rna_counts, rna_matrix)
+    if params.get("rna_format") in RNA_LOG2_FORMATS:
+        adata = prepare_rna_log2(path, sheet, params)
+        adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
+        outputs = {}
+        if params["rna_format"] == "qpcr":
+            outputs["replicates"] = write_tsv(adata.uns.pop("qpcr_replicates"),
+                                              out_path(outdir, "rna", "qpcr_replicates.tsv"))
+            if "qpcr_genorm" in adata.uns:
+                outputs["genorm"] = write_tsv(adata.uns["qpcr_genorm"],
+                                              out_path(outdir, "rna", "qpcr_genorm.tsv"))
+                outputs["genorm_variation"] = write_tsv(
+                    adata.uns["qpcr_genorm_variation"],
+                    out_path(outdir, "rna", "qpcr_genorm_variation.tsv"))
+        outputs["h5ad"] = write_h5ad(adata, out_path(outdir, "rna", "rna.h5ad"))
+        return outputs
+    rna_counts = path
     adata = match_samples(read_rna_counts(rna_counts), sheet, matrix_path=rna_counts)
     min_samples = rna_min_samples(adata, contrast_list, params)
     adata = filter_low_counts(adata, min_count=params["rna_min_count"], min_samples=min_samples)
     normalize_deseq2(adata)
+    adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
     adata.uns["modality"] = "rna"
     adata.uns["de_layer"] = "counts"
     return {"h5ad": write_h5ad(adata, out_path(outdir, "rna", "rna.h5ad"))}
@@ -65,6 +95,7 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
                                            copy=True)
     protein_pp.normalize(adata, method=params["protein_normalization"])
     protein_pp.impute(adata, method=params["protein_imputation"], seed=params["seed"])
+    adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
     adata.uns["modality"] = "protein"
     adata.uns["de_layer"] = None
     return {"h5ad": write_h5ad(adata, out_path(outdir, "protein", "protein.h5ad"))}

@@ -10,6 +10,7 @@ from .._logging import get_logger
 from ..io import write_tsv
 from ..params import split_list
 from ..tl._integrate import _by_gene
+from ..tl._phenotype import score_phenotype_correlation
 from ..tl._scores import sample_scores
 from ._common import gene_set_collections, out_path, read_h5ad
 
@@ -24,11 +25,14 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     Scores (one per panel set, sample and modality; long format) come from the VST (RNA)
     or the prepared log2 intensities (protein) with ``score_method``. The response model
     needs ``arm`` and ``response`` columns; without them only the scores are written.
+    Phenotypes of continuous contrasts (recorded by the prep stages in
+    ``uns["continuous_outcomes"]``) are correlated with every score in
+    ``scores/score_phenotype_correlation.tsv``.
     """
     from ..tl._response import response_model
 
     panel, _ = gene_set_collections(params.get("genesets"), "none")
-    long_parts, model_parts = [], []
+    long_parts, model_parts, phenotype_parts = [], [], []
     for modality, path in h5ads.items():
         adata = read_h5ad(path)
         expression = _by_gene(adata, SCORE_LAYER[modality])
@@ -43,6 +47,11 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
         long.insert(1, "modality", modality)
         long_parts.append(long)
         obs = adata.obs.loc[scores.index]
+        for outcome in adata.uns.get("continuous_outcomes", []):
+            if outcome in obs:
+                table = score_phenotype_correlation(scores, obs[outcome].rename(outcome))
+                table.insert(0, "modality", modality)
+                phenotype_parts.append(table)
         if {"arm", "response"} <= set(obs.columns):
             covariates = [c for c in split_list(params.get("response_covariates")) if c in obs]
             model = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
@@ -58,7 +67,11 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
         ["modality", "term", "sample"], kind="stable")
     models = (pd.concat(model_parts, ignore_index=True) if model_parts
               else pd.DataFrame(columns=["modality", "score", "classification"]))
-    return {
+    outputs = {}
+    if phenotype_parts:
+        outputs["phenotype"] = write_tsv(pd.concat(phenotype_parts, ignore_index=True),
+                                         out_path(outdir, "scores", "score_phenotype_correlation.tsv"))
+    return outputs | {
         "scores": write_tsv(scores_long, out_path(outdir, "scores", "angiogenesis_scores.tsv")),
         "response_model": write_tsv(models, out_path(outdir, "scores", "response_model.tsv")),
     }

@@ -14,8 +14,9 @@ from .._logging import get_logger
 from ..io import match_samples, read_contrasts, read_rna_counts, read_samplesheet, write_contrasts
 from ..io._write import atomic_path, write_text
 from ..pp._rna import low_count_keep
-from ..tl._design import design_for_contrast, smallest_group
-from ._common import gene_set_collections, out_path
+from ..tl._design import continuous_values, design_for_contrast, smallest_group
+from ._common import RNA_LOG2_FORMATS, gene_set_collections, out_path
+from ._rna_input import prepare_rna_log2, rna_input_path
 
 log = get_logger("validate")
 
@@ -65,7 +66,8 @@ def _check_protein_observations(adata, design, path: str | Path) -> None:  # noq
     """Stop when no protein has more observed values in a contrast's samples than coefficients."""
     values = np.asarray(adata[design.samples].X, dtype=float)
     observed = np.isfinite(values)
-    if not adata.uns.get("protein_input", {}).get("is_log2", False):
+    if "rna_format" not in adata.uns and not adata.uns.get("protein_input", {}).get("is_log2",
+                                                                                      False):
         observed &= values > 0  # zeros are missing in linear intensities
     n_coef = design.matrix.shape[1]
     if not (observed.sum(axis=0) > n_coef).any():
@@ -79,7 +81,7 @@ def _check_protein_observations(adata, design, path: str | Path) -> None:  # noq
 
 def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  # noqa: A002
              rna_counts: str | Path | None = None, protein_matrix: str | Path | None = None,
-             params: dict) -> dict[str, Path]:
+             params: dict, rna_matrix: str | Path | None = None) -> dict[str, Path]:
     """Validate the sample sheet, contrasts, matrices and gene sets.
 
     Every contrast is built against every modality's samples (levels present, enough
@@ -97,6 +99,10 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
         Results folder.
     rna_counts, protein_matrix
         Data matrices; at least one is required.
+    rna_matrix
+        RNA in ``params["rna_format"]`` (qPCR Cts, array log2, or counts) instead of
+        ``rna_counts``; qPCR and array input is prepared in full here (reference genes,
+        Ct policy), so their errors also stop before anything is written.
     params
         Resolved parameters (``sample_id_col``, protein format options, gene sets).
 
@@ -104,8 +110,11 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
     -------
     Paths of the validated sample sheet and contrasts.
     """
+    rna_counts = rna_input_path(params, rna_counts, rna_matrix)
     if rna_counts is None and protein_matrix is None:
-        raise InputError("give --rna_counts, --protein_matrix or both (none was given).")
+        raise InputError("give --rna_counts (or --rna_matrix), --protein_matrix or both (none was "
+                         "given).")
+    rna_log2 = params.get("rna_format") in RNA_LOG2_FORMATS
     sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
     contrast_list = read_contrasts(contrasts)
     report: dict = {"samplesheet": {"path": str(input), "sha256": sha256(input),
@@ -113,20 +122,24 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
                     "contrasts": {"path": str(contrasts), "sha256": sha256(contrasts),
                                   "ids": [c.id for c in contrast_list]},
                     "modalities": {}}
+    for contrast in contrast_list:  # a phenotype column with text is the sample sheet's fault
+        if contrast.is_continuous and contrast.variable in sheet.columns:
+            continuous_values(sheet, contrast.variable, cid=contrast.id, path=str(input))
     matrices = {}
     if rna_counts is not None:
-        matrices["rna"] = (rna_counts, read_rna_counts(rna_counts))
+        matrices["rna"] = (rna_counts, prepare_rna_log2(rna_counts, sheet, params, sheet_path=input)
+                           if rna_log2 else read_rna_counts(rna_counts))
     if protein_matrix is not None:
         matrices["protein"] = (protein_matrix, read_protein(protein_matrix, params))
     for modality, (path, adata) in matrices.items():
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
-        if modality == "rna":
+        if modality == "rna" and not rna_log2:
             _check_rna_counts(matched, contrast_list, params, path)
         designs = {}
         for contrast in contrast_list:
             design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
                                          contrasts_path=str(contrasts))
-            if modality == "protein":
+            if modality == "protein" or (modality == "rna" and rna_log2):
                 _check_protein_observations(matched, design, path)
             designs[contrast.id] = {"formula": design.formula, "n_samples": int(len(design.samples)),
                                     "coefficients": list(design.matrix.columns),

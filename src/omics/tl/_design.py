@@ -194,6 +194,16 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
             need(block, "blocking factor")
         variables = [*contrast.blocking, contrast.variable or ""]
         formula = "~ " + " + ".join(v if v.isidentifier() else f"`{v}`" for v in variables)
+    if contrast.is_continuous:
+        sheet = sheet.assign(**{contrast.variable: continuous_values(
+            sheet, contrast.variable or "", cid=cid, path=path)})
+        unknown = sheet[contrast.variable].isna()
+        if unknown.any():  # as R's model.frame (na.omit): the samples without a value sit out
+            log.warning("contrast %r: %d sample(s) without a %s value are left out (%s)", cid,
+                        int(unknown.sum()), contrast.variable,
+                        ", ".join(map(str, sheet.index[unknown][:5])))
+            sheet = sheet.loc[~unknown]
+    elif not contrast.is_formula:
         levels = set(sheet[contrast.variable].dropna().astype(str))
         for role, level in (("reference", contrast.reference), ("target", contrast.target)):
             if level not in levels:
@@ -226,8 +236,17 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         else:
             first = [contrast.reference] if name == contrast.variable and not contrast.is_formula else None
             data[name] = _ordered(values, name, first)
+    if contrast.is_continuous:
+        values = data[contrast.variable]
+        if values.nunique() < 3:
+            raise InputError(
+                f"contrast {cid!r}: continuous variable {contrast.variable!r} takes "
+                f"{values.nunique()} distinct value(s) among the samples used; a slope needs at "
+                "least 3 (use a categorical comparison for two groups).", path=path)
+        if contrast.scale == "sd":
+            data[contrast.variable] = values / values.std(ddof=1)
 
-    if not contrast.is_formula:
+    if not contrast.is_formula and not contrast.is_continuous:
         counts = data[contrast.variable].value_counts()
         for level in (contrast.reference, contrast.target):
             if counts.get(level, 0) < min_per_group:
@@ -260,20 +279,63 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         vector = _parse_contrast_expression(contrast.make_contrasts_str or "", list(matrix.columns),
                                             cid, path)
     else:
-        coefficient = f"{contrast.variable}{contrast.target}"
+        coefficient = (_r_name(_quoted_name(contrast.variable or "")) if contrast.is_continuous
+                       else f"{contrast.variable}{contrast.target}")
+        if coefficient not in matrix.columns:  # formulaic keeps back-ticked names as written
+            coefficient = next(c for c in matrix.columns if c.strip("`") == contrast.variable)
         vector = pd.Series(0.0, index=matrix.columns)
         vector[coefficient] = 1.0
     return Design(contrast=contrast, metadata=sheet.loc[data.index], matrix=matrix,
                   contrast_vector=vector, formula=formula)
 
 
+def _quoted_name(name: str) -> str:
+    return name if name.isidentifier() else f"`{name}`"
+
+
+def continuous_values(sheet: pd.DataFrame, column: str, *, cid: str, path: str | None) -> pd.Series:
+    """Return a sample-sheet column as numbers, or stop naming the first sample holding text.
+
+    Empty cells stay missing (the design then asks to fill or exclude them).
+    """
+    values = sheet[column]
+    if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype(float)
+    text = values.astype("string")
+    numbers = pd.to_numeric(text.str.strip().str.replace(",", ".", regex=False), errors="coerce")
+    bad = numbers.isna() & text.notna() & (text.str.strip() != "")
+    if bad.any():
+        sample = str(bad[bad].index[0])
+        raise InputError(
+            f"contrast {cid!r} is continuous, but column {column!r} of the sample sheet holds "
+            f"{str(text[sample])!r} for sample {sample!r}, not a number; give numbers (empty for "
+            "unknown) or use a categorical comparison.", path=path)
+    return numbers.astype(float)
+
+
+def effect_unit(design: Design) -> str | None:
+    """``"per_unit"`` / ``"per_sd"`` for a continuous contrast, else None."""
+    contrast = design.contrast
+    if not contrast.is_continuous:
+        return None
+    return "per_sd" if contrast.scale == "sd" else "per_unit"
+
+
 def smallest_group(design: Design) -> int:
     """Size of the smallest group the design compares.
 
     For a comparison, the smaller of the reference and target groups; for a formula, the
-    smallest cell of its categorical variables. Used as the default ``rna_min_samples``.
+    smallest cell of its categorical variables; for a continuous contrast, the smallest
+    cell of its categorical blocking factors, else a third of its samples (at least 2).
+    Used as the default ``rna_min_samples``.
     """
     meta = design.metadata
+    if design.contrast.is_continuous:
+        categorical = [c for c in design.contrast.blocking
+                       if not pd.api.types.is_numeric_dtype(meta[c])]
+        if categorical:
+            return int(meta.groupby([meta[c].astype(str) for c in categorical]).size().min())
+        return max(2, len(meta) // 3)
     if not design.contrast.is_formula:
         counts = meta[design.contrast.variable].astype(str).value_counts()
         return int(min(counts.get(design.contrast.reference, 0),

@@ -16,7 +16,7 @@ from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
 from ._deseq2 import deseq2_fit, deseq2_results
-from ._design import Design, design_for_contrast
+from ._design import Design, design_for_contrast, effect_unit
 from ._limma import limma_fit
 
 log = get_logger("tl")
@@ -60,7 +60,9 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     -------
     One row per gene (input order): ``gene_id, gene_name, baseMean, log2FoldChange, lfcSE,
     stat, pvalue, padj`` as DESeq2 ``results()`` (unshrunken, independent filtering and
-    Cook's outlier handling as in R).
+    Cook's outlier handling as in R). A continuous contrast adds
+    ``log2FoldChange_per_unit`` (or ``_per_sd``): the slope of log2 expression on the
+    variable, equal to ``log2FoldChange``.
     """
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
@@ -76,7 +78,22 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     table.insert(0, "gene_name", _gene_names(adata))
     table.insert(0, "gene_id", adata.var_names.to_numpy())
     extra = [c for c in table.columns if c not in DESEQ2_COLUMNS]
-    return table[DESEQ2_COLUMNS + extra].reset_index(drop=True)
+    return _label_continuous(table[DESEQ2_COLUMNS + extra].reset_index(drop=True), design,
+                             "log2FoldChange")
+
+
+def _label_continuous(table: pd.DataFrame, design: Design, column: str) -> pd.DataFrame:
+    """Add ``<column>_per_unit`` / ``_per_sd`` after the fold change of a continuous contrast.
+
+    The standard column stays (enrichment, integration and plots read it); the added one
+    says what a unit of the slope is.
+    """
+    unit = effect_unit(design)
+    if unit is None:
+        return table
+    table.insert(list(table.columns).index(column) + 1, f"{column}_{unit}", table[column])
+    table.attrs["effect_unit"] = f"log2 fold change {unit.replace('_', ' ')} of {design.contrast.variable}"
+    return table
 
 
 def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None = None,
@@ -100,26 +117,42 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     Returns
     -------
     One row per protein (input order): ``feature_id, gene_name, logFC, AveExpr, t,
-    P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``.
+    P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``; a continuous contrast
+    adds ``logFC_per_unit`` (or ``logFC_per_sd``).
     """
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
     subset = adata[design.samples]
     expression = pd.DataFrame(_layer(subset, layer).T.astype(float), index=adata.var_names,
                               columns=design.samples)
-    log.info("limma %s: %s, %d samples x %d proteins", design.contrast.id, design.formula,
+    log.info("limma %s: %s, %d samples x %d features", design.contrast.id, design.formula,
              expression.shape[1], expression.shape[0])
     try:
         results = limma_fit(expression, design.matrix, design.contrast_vector, trend=trend,
                             robust=robust)
     except ValueError as error:  # the inputs are checked, so this is about the observed data
         raise InputError(
-            f"contrast {design.contrast.id!r}: the protein data cannot be fitted ({error}). Each "
-            f"protein needs more observed values among this contrast's {expression.shape[1]} "
+            f"contrast {design.contrast.id!r}: the log2 data cannot be fitted ({error}). Each "
+            f"feature needs more observed values among this contrast's {expression.shape[1]} "
             f"samples than the design's {design.matrix.shape[1]} coefficients; check which samples "
             "are missing, or drop blocking factors."
         ) from error
     table = results.reindex(adata.var_names)
     table.insert(0, "gene_name", _gene_names(adata))
     table.insert(0, "feature_id", adata.var_names.to_numpy())
-    return table[LIMMA_COLUMNS].reset_index(drop=True)
+    return _label_continuous(table[LIMMA_COLUMNS].reset_index(drop=True), design, "logFC")
+
+
+def add_delta_delta_ct(table: pd.DataFrame) -> pd.DataFrame:
+    """Add qPCR columns to a limma table fitted on ``-delta-Ct``.
+
+    ``delta_delta_ct`` = ``-logFC`` (delta-Ct of the target group minus that of the
+    reference group, adjusted for the design's covariates) and ``fold_change`` =
+    ``2 ** -delta_delta_ct`` (the Livak / Pfaffl relative expression ratio, target over
+    reference; with efficiencies the Cts were already scaled by ``log2(E)``).
+    """
+    out = table.copy()
+    position = list(out.columns).index("logFC") + 1
+    out.insert(position, "delta_delta_ct", -out["logFC"])
+    out.insert(position + 1, "fold_change", np.exp2(out["logFC"]))
+    return out

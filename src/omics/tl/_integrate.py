@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from ._ranking import STATISTIC
+from ._ranking import statistic_columns
 
 
 def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None) -> md.MuData:
@@ -74,7 +74,7 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
 
 
 def _gene_level(de_table: pd.DataFrame, modality: str) -> pd.DataFrame:
-    stat, padj, lfc = STATISTIC[modality]
+    stat, padj, lfc = statistic_columns(de_table, modality)
     table = de_table[["gene_name", lfc, stat, padj]].dropna(subset=[stat])
     table = table[table["gene_name"].astype(str) != ""]
     table = table.assign(_abs=table[stat].abs()).sort_values(["gene_name", "_abs"],

@@ -7,6 +7,18 @@ import pandas as pd
 STATISTIC = {"rna": ("stat", "padj", "log2FoldChange"), "protein": ("t", "adj.P.Val", "logFC")}
 
 
+def statistic_columns(de_table: pd.DataFrame, modality: str) -> tuple[str, str, str]:
+    """``(statistic, adjusted p, log2 fold change)`` columns of a DESeq2 or limma table.
+
+    Judged from the columns, so RNA analysed by limma (qPCR, arrays) reads ``t``.
+    """
+    if "t" in de_table.columns and "stat" not in de_table.columns:
+        return STATISTIC["protein"]
+    if "stat" in de_table.columns:
+        return STATISTIC["rna"]
+    return STATISTIC[modality]
+
+
 def gene_statistic(de_table: pd.DataFrame, modality: str) -> pd.Series:
     """Ranking statistic per gene symbol: the Wald stat (RNA) or moderated t (protein).
 
@@ -14,7 +26,7 @@ def gene_statistic(de_table: pd.DataFrame, modality: str) -> pd.Series:
     gene (protein groups, duplicated symbols) are collapsed to the one with the largest
     absolute statistic, keeping its sign.
     """
-    column = STATISTIC[modality][0]
+    column = statistic_columns(de_table, modality)[0]
     table = de_table[["gene_name", column]].dropna()
     table = table[table["gene_name"].astype(str).str.len() > 0]
     table = table.assign(abs_stat=table[column].abs()).sort_values(
@@ -30,12 +42,12 @@ def significant_genes(de_table: pd.DataFrame, modality: str, *, fdr: float
 
     The background is every gene that received a p-value (the tested universe).
     """
-    _, padj, lfc = STATISTIC[modality]
+    stat, padj, lfc = statistic_columns(de_table, modality)
     tested = de_table.dropna(subset=[padj])
     tested = tested[tested["gene_name"].astype(str).str.len() > 0]
     hits = tested[tested[padj] < fdr]
     up = sorted(set(hits.loc[hits[lfc] > 0, "gene_name"].astype(str)))
     down = sorted(set(hits.loc[hits[lfc] < 0, "gene_name"].astype(str)))
-    background = sorted(set(de_table.dropna(subset=[STATISTIC[modality][0]])["gene_name"].astype(str))
+    background = sorted(set(de_table.dropna(subset=[stat])["gene_name"].astype(str))
                         - {""})
     return up, down, background

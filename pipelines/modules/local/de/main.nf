@@ -36,7 +36,8 @@ process OMICS_DE {
     """
 
     stub:
-    def method = meta.modality == 'rna' ? 'deseq2' : 'limma'
+    // qPCR and array RNA are analysed by limma (src/omics/stages/_common.py de_method)
+    def method = meta.modality == 'rna' && !(params.rna_format in ['qpcr', 'array']) ? 'deseq2' : 'limma'
     """
     mkdir -p differential
     touch 'differential/${meta.contrast}.${meta.modality}.${method}.results.tsv'

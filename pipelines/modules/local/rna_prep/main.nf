@@ -7,9 +7,11 @@ process OMICS_RNA_PREP {
 
     input:
     tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(contrasts, stageAs: 'input/contrasts/*'), path(rna_counts, stageAs: 'input/rna/*')
+    path(qpcr_efficiency, stageAs: 'input/qpcr_efficiency/*')
 
     output:
     tuple val(meta), path('rna/rna.h5ad'), emit: h5ad
+    tuple val(meta), path('rna/qpcr_*.tsv'), emit: qpcr, optional: true
     path 'versions.yml'                  , emit: versions
 
     when:
@@ -17,11 +19,15 @@ process OMICS_RNA_PREP {
 
     script:
     def args = task.ext.args ?: ''
+    // qPCR Ct tables and array matrices are given as --rna_matrix (rna_format in ext.args)
+    def rna_flag = params.rna_matrix ? '--rna_matrix' : '--rna_counts'
+    def efficiency = qpcr_efficiency ? "--qpcr_efficiency ${qpcr_efficiency}" : ''
     """
     omics rna_prep \\
         --samplesheet ${samplesheet} \\
         --contrasts ${contrasts} \\
-        --rna_counts ${rna_counts} \\
+        ${rna_flag} ${rna_counts} \\
+        ${efficiency} \\
         ${args} \\
         --outdir .
 

@@ -13,6 +13,7 @@ process OMICS_SCORE {
     output:
     tuple val(meta), path('scores/angiogenesis_scores.tsv'), emit: scores
     tuple val(meta), path('scores/response_model.tsv')     , emit: response_model
+    tuple val(meta), path('scores/score_phenotype_correlation.tsv'), emit: phenotype, optional: true
     path 'versions.yml'                                     , emit: versions
 
     when:

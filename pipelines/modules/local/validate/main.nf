@@ -11,6 +11,7 @@ process OMICS_VALIDATE {
     tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(contrasts, stageAs: 'input/contrasts/*'), path(rna_counts, stageAs: 'input/rna/*'), path(protein_matrix, stageAs: 'input/protein/*')
     path(genesets, stageAs: 'genesets/*')
     path(background_genesets, stageAs: 'background_genesets/*')
+    path(qpcr_efficiency, stageAs: 'input/qpcr_efficiency/*')
 
     output:
     tuple val(meta), path('validated/samplesheet.csv'), emit: samplesheet
@@ -23,7 +24,9 @@ process OMICS_VALIDATE {
 
     script:
     def args = task.ext.args ?: ''
-    def rna = rna_counts ? "--rna_counts ${rna_counts}" : ''
+    // The RNA file is given as --rna_matrix for the qpcr/array formats (and when the user did).
+    def rna = rna_counts ? "${params.rna_matrix ? '--rna_matrix' : '--rna_counts'} ${rna_counts}" : ''
+    def efficiency = qpcr_efficiency ? "--qpcr_efficiency ${qpcr_efficiency}" : ''
     def protein = protein_matrix ? "--protein_matrix ${protein_matrix}" : ''
     def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
     def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
@@ -32,6 +35,7 @@ process OMICS_VALIDATE {
         --input ${samplesheet} \\
         --contrasts ${contrasts} \\
         ${rna} \\
+        ${efficiency} \\
         ${protein} \\
         ${panel} \\
         ${background} \\

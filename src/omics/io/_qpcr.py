@@ -1,0 +1,157 @@
+"""RT-qPCR Ct tables (long or wide) into one tidy long table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from .._logging import get_logger
+from ._tables import check_unique, read_table
+
+log = get_logger("io")
+
+#: Cell values meaning "no amplification" (read as an undetermined Ct, not as an error).
+UNDETERMINED = frozenset({"undetermined", "undet", "undet.", "no ct", "noct", "no cq", "n/a", "na",
+                          "nan", "", "-", "--", "n.d.", "nd", "not detected", "no amp", "neg"})
+
+_ALIASES = {
+    "sample": ("sample", "sample name", "sample_name", "sample id", "sample_id"),
+    "target": ("target", "target name", "target_name", "gene", "detector", "assay"),
+    "ct": ("ct", "cq", "ct value", "cq value", "crt", "cт"),
+    "replicate": ("replicate", "technical_replicate", "technical replicate", "rep", "well"),
+    "plate": ("plate", "plate_id", "run"),
+}
+
+LONG_COLUMNS = ["sample", "target", "replicate", "plate", "ct", "line", "cell"]
+
+
+def _find(columns: list[str], role: str) -> str | None:
+    for column in columns:
+        if column.strip().lower() in _ALIASES[role]:
+            return column
+    return None
+
+
+def _parse_ct(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(ct, is_number)``: Ct as float (NaN when undetermined) and which cells are numbers."""
+    text = cells.fillna("").astype(str).str.strip()
+    values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(float)
+    undetermined = text.str.lower().isin(UNDETERMINED).to_numpy()
+    return np.where(undetermined, np.nan, values), ~np.isnan(values) | undetermined
+
+
+def read_qpcr(path: str | Path) -> pd.DataFrame:
+    """Read an RT-qPCR Ct table.
+
+    Two layouts are recognised from the header (case-insensitive names):
+
+    - long: one row per well with ``sample`` (or ``Sample Name``), ``target`` (``Target
+      Name``, ``gene``, ``detector``) and ``ct`` (``Cq``); optional ``replicate`` and
+      ``plate`` columns (the export of most qPCR instruments);
+    - wide: the first column is ``target`` (rows = targets, one column per sample) or
+      ``sample`` (rows = samples, one column per target); one Ct per cell.
+
+    ``Undetermined``, ``No Ct``, ``NA``, ``-`` and empty cells mean no amplification and
+    are read as NaN (the Ct policy of :func:`omics.pp.qpcr_average_replicates` decides
+    what they become). Decimal commas are accepted. Any other text stops with a message
+    naming the line, sample and target.
+
+    Parameters
+    ----------
+    path
+        The Ct table (CSV/TSV, optionally gzip-compressed).
+
+    Returns
+    -------
+    Long table with columns ``sample, target, replicate, plate, ct, line, cell`` (``line``:
+    file line number, ``cell``: the text as written), in file order.
+    """
+    table = read_table(path, what="qPCR Ct table", dtype=str, na_values=())
+    first_line = table.attrs["first_line"]
+    columns = list(table.columns)
+    sample_col, target_col, ct_col = (_find(columns, r) for r in ("sample", "target", "ct"))
+    if sample_col and target_col and ct_col:
+        rep_col, plate_col = _find(columns, "replicate"), _find(columns, "plate")
+        long = pd.DataFrame({
+            "sample": table[sample_col].fillna("").astype(str).str.strip(),
+            "target": table[target_col].fillna("").astype(str).str.strip(),
+            "replicate": table[rep_col].astype(str).str.strip() if rep_col else "",
+            "plate": table[plate_col].astype(str).str.strip() if plate_col else "",
+            "cell": table[ct_col].fillna("").astype(str),
+            "line": np.arange(first_line, first_line + len(table)),
+        })
+        for role, column in (("sample", sample_col), ("target", target_col)):
+            empty = long[role] == ""
+            if empty.any():
+                line = int(long.loc[empty, "line"].iloc[0])
+                raise InputError(f"line {line}: column {column!r} is empty; every row needs a "
+                                 f"{role} name.", path=path)
+    else:
+        first = columns[0]
+        role = first.strip().lower()
+        if role not in _ALIASES["target"] + _ALIASES["sample"]:
+            raise InputError(
+                "not a recognised qPCR layout: give a long table with columns sample, target, ct "
+                "(optional replicate, plate) or a wide table whose first column is 'target' (one "
+                f"column per sample) or 'sample' (one column per target); found {', '.join(columns[:8])}.",
+                path=path)
+        ids = table[first].fillna("").astype(str).str.strip()
+        check_unique(ids, column=first, path=path, what=role,
+                     rows=range(first_line, first_line + len(ids)))
+        melted = table.assign(**{first: ids, "__line": range(first_line, first_line + len(ids))}
+                              ).melt(id_vars=[first, "__line"], var_name="__col", value_name="cell")
+        by_target = role in _ALIASES["target"]
+        long = pd.DataFrame({
+            "sample": (melted["__col"] if by_target else melted[first]).astype(str),
+            "target": (melted[first] if by_target else melted["__col"]).astype(str),
+            "replicate": "", "plate": "",
+            "cell": melted["cell"].fillna("").astype(str),
+            "line": melted["__line"].to_numpy(),
+        })
+    ct, is_number = _parse_ct(long["cell"])
+    if not is_number.all():
+        row = long.loc[~is_number].iloc[0]
+        raise InputError(
+            f"line {int(row['line'])}: Ct {row['cell']!r} for sample {row['sample']!r}, target "
+            f"{row['target']!r} is not a number; write the Ct (e.g. 27.41), or 'Undetermined' when "
+            "the well did not amplify.", path=path)
+    if (ct[np.isfinite(ct)] <= 0).any():
+        row = long.loc[np.nan_to_num(ct, nan=1.0) <= 0].iloc[0]
+        raise InputError(f"line {int(row['line'])}: Ct {row['cell']!r} for sample {row['sample']!r}, "
+                         f"target {row['target']!r} is not positive; Ct values are cycle numbers.",
+                         path=path)
+    long["ct"] = ct
+    layout = "long" if sample_col and target_col and ct_col else "wide"
+    log.info("%s: qPCR %s table, %d samples x %d targets, %d wells (%d undetermined)",
+             Path(path).name, layout, long["sample"].nunique(), long["target"].nunique(), len(long),
+             int(np.isnan(ct).sum()))
+    long.attrs["layout"] = layout
+    return long[LONG_COLUMNS].reset_index(drop=True)
+
+
+def read_qpcr_efficiency(path: str | Path) -> pd.Series:
+    """Read per-target amplification efficiencies (Pfaffl): columns ``target, efficiency``.
+
+    ``efficiency`` is the amplification factor per cycle (2 = 100 %, 1.95 = 95 %) or a
+    percentage (95); returns the factor per target.
+    """
+    table = read_table(path, what="qPCR efficiency table", required=("target", "efficiency"),
+                       dtype=str)
+    first = table.attrs["first_line"]
+    targets = table["target"].astype(str).str.strip()
+    check_unique(targets, column="target", path=path, what="target",
+                 rows=range(first, first + len(targets)))
+    values = pd.to_numeric(table["efficiency"], errors="coerce")
+    factor = values.where(values <= 3, 1 + values / 100)
+    bad = factor.isna() | (factor <= 1) | (factor > 2.2)
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise InputError(
+            f"line {first + i}: efficiency {table['efficiency'].iloc[i]!r} for target "
+            f"{targets.iloc[i]!r} is not an amplification factor in (1, 2.2] (2 = 100 %) or a "
+            "percentage.", path=path)
+    return pd.Series(factor.to_numpy(float), index=pd.Index(targets, name="target"),
+                     name="efficiency")

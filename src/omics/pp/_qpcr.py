@@ -1,0 +1,343 @@
+"""RT-qPCR: technical replicates, the Ct limit policy, geNorm and delta-Ct.
+
+Conventions (documented in the README, section "RT-qPCR"):
+
+- a well is *not detected* when its Ct is undetermined or ``>= max_ct``;
+- per sample and target the Ct is the mean of the detected replicates; when their
+  standard deviation exceeds ``max_sd`` cycles, a replicate set of three or more drops
+  the replicate farthest from the median of the others (``outlier_removed``) and two
+  replicates are kept and flagged (``high_sd``);
+- a sample/target with no detected replicate is set to ``max_ct`` (policy ``limit``:
+  the lowest quantifiable expression, a conservative bound) or left missing (policy
+  ``missing``: limma then fits that target on the samples where it was detected); both
+  are flagged ``undetermined``;
+- with per-target amplification factors ``E`` (Pfaffl 2001), Cts are put on the log2
+  scale as ``Ct * log2(E)`` (``E = 2`` gives the plain Ct);
+- delta-Ct = scaled Ct of the target minus the mean scaled Ct of the reference genes of
+  that sample (i.e. log2 of the geometric mean of the references' relative quantities);
+  ``-delta-Ct`` is the log2 relative quantity that is analysed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from .._logging import get_logger
+
+log = get_logger("pp")
+
+#: Vandesompele et al. (2002): a pairwise variation below this makes the next gene unnecessary.
+GENORM_V_CUTOFF = 0.15
+
+
+def _summarise(cts: np.ndarray, max_sd: float) -> tuple[float, float, int, str]:
+    """Mean, SD, replicates used and flag of one sample/target's detected replicate Cts."""
+    detected = cts[np.isfinite(cts)]
+    if detected.size == 0:
+        return np.nan, np.nan, 0, "undetermined"
+    flag = "partly_undetermined" if detected.size < cts.size else ""
+    sd = float(np.std(detected, ddof=1)) if detected.size > 1 else 0.0
+    if sd > max_sd:
+        if detected.size >= 3:
+            distance = [abs(v - np.median(np.delete(detected, i))) for i, v in enumerate(detected)]
+            detected = np.delete(detected, int(np.argmax(distance)))
+            sd = float(np.std(detected, ddof=1))
+            flag = ";".join(f for f in (flag, "outlier_removed") if f)
+        else:
+            flag = ";".join(f for f in (flag, "high_sd") if f)
+    return float(np.mean(detected)), sd, int(detected.size), flag
+
+
+def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd: float = 0.5,
+                            undetermined: str = "limit", path: str | Path | None = None
+                            ) -> tuple[ad.AnnData, pd.DataFrame]:
+    """Average technical replicates and apply the undetermined-Ct policy.
+
+    Parameters
+    ----------
+    long
+        Wells as returned by :func:`omics.io.read_qpcr`.
+    max_ct
+        Cts at or above this (and undetermined wells) count as not detected.
+    max_sd
+        Replicate standard deviation (cycles) above which a replicate set is flagged.
+    undetermined
+        ``"limit"`` (set to ``max_ct``) or ``"missing"`` (NaN) for a sample/target with
+        no detected replicate.
+    path
+        The Ct file, named in messages.
+
+    Returns
+    -------
+    ``(adata, replicates)``: samples x targets AnnData with the averaged Ct in ``X`` and
+    ``layers["ct"]``, ``layers["undetermined"]`` (1 = no detected replicate) and
+    ``layers["measured"]`` (0 = no well at all); and the per sample/target table
+    ``sample, target, n_wells, n_used, ct_mean, ct_sd, flag``.
+    """
+    if undetermined not in {"limit", "missing"}:
+        raise ValueError(f"undetermined policy {undetermined!r}: use 'limit' or 'missing'")
+    wells = long.assign(ct=long["ct"].where(long["ct"] < max_ct))
+    samples = list(dict.fromkeys(wells["sample"]))
+    targets = list(dict.fromkeys(wells["target"]))
+    rows = []
+    for (sample, target), group in wells.groupby(["sample", "target"], sort=False):
+        mean, sd, used, flag = _summarise(group["ct"].to_numpy(float), max_sd)
+        if flag == "undetermined" and undetermined == "limit":
+            mean = float(max_ct)
+        rows.append({"sample": sample, "target": target, "n_wells": len(group), "n_used": used,
+                     "ct_mean": mean, "ct_sd": sd, "flag": flag})
+    table = pd.DataFrame(rows)
+    ct = table.pivot(index="sample", columns="target", values="ct_mean").reindex(
+        index=samples, columns=targets)
+    flags = table.pivot(index="sample", columns="target", values="flag").reindex(
+        index=samples, columns=targets)
+    measured = flags.notna().to_numpy()
+    is_undetermined = (flags == "undetermined").to_numpy()
+    n_flagged = int(table["flag"].str.contains("high_sd|outlier_removed").sum())
+    log.info("%s: %d sample/target Cts from %d wells; %d undetermined (policy %s, max_ct %g), "
+             "%d replicate set(s) with SD > %g cycles, %d sample/target pair(s) not measured",
+             Path(path).name if path else "qPCR", len(table), len(long), int(is_undetermined.sum()),
+             undetermined, max_ct, n_flagged, max_sd, int((~measured).sum()))
+    obs = pd.DataFrame(index=pd.Index(samples, name="sample"))
+    var = pd.DataFrame({"gene_name": targets}, index=pd.Index(targets, name="target"))
+    values = ct.to_numpy(float)
+    adata = ad.AnnData(X=values.copy(), obs=obs, var=var)
+    adata.layers["ct"] = values
+    adata.layers["undetermined"] = is_undetermined.astype(np.int8)
+    adata.layers["measured"] = measured.astype(np.int8)
+    adata.uns["qpcr"] = {"max_ct": float(max_ct), "max_sd": float(max_sd),
+                         "undetermined_policy": undetermined, "path": str(path or "")}
+    return adata, table
+
+
+def _scaled(ct: pd.DataFrame, efficiency: pd.Series | None) -> pd.DataFrame:
+    """Cts in log2 units: ``Ct * log2(E)`` per target (``E = 2`` when not given)."""
+    if efficiency is None:
+        return ct
+    factor = efficiency.reindex(ct.columns).fillna(2.0)
+    return ct * np.log2(factor.to_numpy(float))
+
+
+@dataclass
+class GenormResult:
+    """geNorm output: per-gene stability and the pairwise variations.
+
+    Attributes
+    ----------
+    stability
+        ``target, rank, M, M_all_candidates``: rank 1 = most stable; ``M`` is the gene's
+        stability in the round it was excluded (the final two share theirs);
+        ``M_all_candidates`` is M computed with every candidate.
+    variation
+        ``n, V`` with ``V`` the pairwise variation V(n/n+1).
+    n_selected
+        Number of reference genes chosen.
+    """
+
+    stability: pd.DataFrame
+    variation: pd.DataFrame
+    n_selected: int
+
+    @property
+    def references(self) -> list[str]:
+        """The selected reference genes, most stable first."""
+        return list(self.stability.sort_values("rank")["target"].iloc[: self.n_selected])
+
+
+def genorm_m(log2_quantities: pd.DataFrame) -> pd.Series:
+    """GeNorm gene-stability measure M (Vandesompele et al. 2002, Genome Biology 3:research0034).
+
+    ``M_j`` is the mean over the other genes ``k`` of the standard deviation (n - 1
+    denominator) across samples of ``log2(a_j / a_k)``.
+
+    Parameters
+    ----------
+    log2_quantities
+        Samples x genes log2 relative quantities (``-Ct`` for efficiency 2).
+
+    Returns
+    -------
+    M per gene.
+    """
+    values = log2_quantities.to_numpy(float)
+    n = values.shape[1]
+    if n < 2:
+        raise ValueError("geNorm needs at least two genes")
+    diffs = values[:, :, None] - values[:, None, :]
+    sd = np.std(diffs, axis=0, ddof=1)
+    return pd.Series(sd.sum(axis=1) / (n - 1), index=log2_quantities.columns, name="M")
+
+
+def genorm(ct: pd.DataFrame, *, efficiency: pd.Series | None = None,
+           cutoff: float = GENORM_V_CUTOFF) -> GenormResult:
+    """Rank candidate reference genes by geNorm stability and choose how many to use.
+
+    The least stable gene (highest M) is removed and M recomputed until two remain. The
+    pairwise variation ``V(n/n+1)`` is the SD of ``log2(NF_n / NF_n+1)``, ``NF_n`` the
+    geometric mean of the relative quantities of the ``n`` most stable genes; the number
+    used is the smallest ``n >= 2`` with ``V(n/n+1) < cutoff`` (0.15), otherwise the
+    ``n`` with the smallest V (all candidates when there are only two or three).
+
+    Parameters
+    ----------
+    ct
+        Samples x candidate genes, detected Cts only (no NaN).
+    efficiency
+        Amplification factors per target (Pfaffl); 2 when not given.
+    cutoff
+        Pairwise-variation cut-off.
+
+    Returns
+    -------
+    :class:`GenormResult`.
+    """
+    log2q = -_scaled(ct, efficiency)
+    remaining = list(log2q.columns)
+    m_all = genorm_m(log2q)
+    removed: list[tuple[str, float]] = []
+    while len(remaining) > 2:
+        m = genorm_m(log2q[remaining])
+        worst = str(m.sort_values(kind="stable").index[-1])
+        removed.append((worst, float(m[worst])))
+        remaining.remove(worst)
+    final = genorm_m(log2q[remaining])
+    ranked = sorted(remaining) + [g for g, _ in reversed(removed)]
+    m_value = {g: float(final[g]) for g in remaining} | dict(removed)
+    stability = pd.DataFrame({"target": ranked, "rank": range(1, len(ranked) + 1),
+                              "M": [m_value[g] for g in ranked],
+                              "M_all_candidates": [float(m_all[g]) for g in ranked]})
+    variation_rows = []
+    for n in range(2, len(ranked)):
+        nf_n = log2q[ranked[:n]].mean(axis=1)
+        nf_next = log2q[ranked[: n + 1]].mean(axis=1)
+        variation_rows.append({"n": n, "V": float(np.std(nf_n - nf_next, ddof=1))})
+    variation = pd.DataFrame(variation_rows, columns=["n", "V"])
+    if variation.empty:
+        n_selected = len(ranked)
+    elif (variation["V"] < cutoff).any():
+        n_selected = int(variation.loc[variation["V"] < cutoff, "n"].iloc[0])
+    else:
+        n_selected = int(variation.sort_values(["V", "n"]).iloc[0]["n"])
+    return GenormResult(stability=stability, variation=variation, n_selected=n_selected)
+
+
+def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None,
+                  candidates: list[str] | None = None, efficiency: pd.Series | None = None,
+                  path: str | Path | None = None) -> ad.AnnData:
+    """Normalise to reference genes: delta-Ct and the log2 relative quantity ``-delta-Ct``.
+
+    Parameters
+    ----------
+    adata
+        Samples x targets from :func:`qpcr_average_replicates` (after sample matching).
+    reference_genes
+        Reference targets to use; when None they are chosen by :func:`genorm` among
+        ``candidates`` (default: every target detected in all samples).
+    candidates
+        Candidate reference targets for geNorm.
+    efficiency
+        Amplification factors per target (Pfaffl); targets not listed use 2.
+    path
+        The Ct file, named in messages.
+
+    Returns
+    -------
+    A new AnnData of the non-reference targets: ``X`` = ``layers["log2"]`` = ``-delta-Ct``
+    (also ``layers["vst"]``, the log-scale layer QC and scores read), ``layers["delta_ct"]``,
+    ``layers["ct"]``; ``obs["reference_ct_mean"]``; ``uns["qpcr"]`` records the reference
+    genes, how they were chosen and the geNorm tables (``uns["qpcr_genorm"]``,
+    ``uns["qpcr_genorm_variation"]``).
+    """
+    ct = pd.DataFrame(np.asarray(adata.layers["ct"], dtype=float), index=adata.obs_names,
+                      columns=adata.var_names)
+    undetermined = pd.DataFrame(np.asarray(adata.layers["undetermined"]).astype(bool),
+                                index=ct.index, columns=ct.columns)
+    measured = pd.DataFrame(np.asarray(adata.layers["measured"]).astype(bool), index=ct.index,
+                            columns=ct.columns)
+    genorm_result = None
+    if reference_genes:
+        source = "given"
+        unknown = [g for g in reference_genes if g not in ct.columns]
+        if unknown:
+            raise InputError(
+                f"reference gene(s) {', '.join(map(repr, unknown))} are not targets of the Ct table "
+                f"(targets: {', '.join(list(ct.columns)[:15])}); fix --qpcr_reference_genes.",
+                path=path)
+        references = list(reference_genes)
+    else:
+        source = "geNorm"
+        pool = list(candidates) if candidates else list(ct.columns)
+        unknown = [g for g in pool if g not in ct.columns]
+        if unknown:
+            raise InputError(f"candidate reference gene(s) {', '.join(map(repr, unknown))} are not "
+                             "targets of the Ct table; fix --qpcr_reference_candidates.", path=path)
+        complete = [g for g in pool if measured[g].all() and not undetermined[g].any()]
+        if len(complete) < 2:
+            raise InputError(
+                "geNorm needs at least two candidate reference targets detected in every sample; "
+                f"{len(complete)} are. Name the reference genes with --qpcr_reference_genes.",
+                path=path)
+        genorm_result = genorm(ct[complete], efficiency=efficiency)
+        references = genorm_result.references
+        log.info("geNorm over %d candidates: references %s (M %s)", len(complete),
+                 ", ".join(references), ", ".join(
+                     f"{m:.3f}" for m in genorm_result.stability["M"].iloc[: len(references)]))
+    missing = ~measured[references]
+    if missing.any().any():
+        sample = str(missing.any(axis=1).idxmax())
+        target = str(missing.loc[sample].idxmax())
+        raise InputError(
+            f"reference gene {target!r} has no Ct for sample {sample!r}; every reference must be "
+            "measured in every sample (add the wells, or choose other reference genes).",
+            path=path)
+    usable = ~undetermined[references]
+    none = ~usable.any(axis=1)
+    if none.any():
+        sample = str(none.idxmax())
+        raise InputError(
+            f"all reference genes ({', '.join(references)}) are undetermined (Ct >= the limit) in "
+            f"sample {sample!r}; the sample cannot be normalised: check its RNA/cDNA or remove it "
+            "from the sample sheet.", path=path)
+    partial = ~usable.all(axis=1)
+    for sample in ct.index[partial.to_numpy()]:
+        lost = [g for g in references if not usable.loc[sample, g]]
+        log.warning("sample %r: reference(s) %s undetermined; normalised to the other reference(s)",
+                    sample, ", ".join(lost))
+    scaled = _scaled(ct, efficiency)
+    reference_mean = scaled[references].where(usable).mean(axis=1)
+    targets = [g for g in ct.columns if g not in references]
+    if not targets:
+        raise InputError("every target is a reference gene; nothing is left to analyse.", path=path)
+    delta = scaled[targets].sub(reference_mean, axis=0)
+    out = adata[:, targets].copy()
+    out.layers["ct"] = ct[targets].to_numpy(float)
+    out.layers["delta_ct"] = delta.to_numpy(float)
+    log2q = -delta.to_numpy(float)
+    out.X = log2q.copy()
+    out.layers["log2"] = log2q.copy()
+    out.layers["vst"] = log2q.copy()
+    out.obs["reference_ct_mean"] = reference_mean.to_numpy(float)
+    out.var["n_undetermined"] = undetermined[targets].sum(axis=0).to_numpy(int)
+    out.var["efficiency"] = (efficiency.reindex(targets).fillna(2.0).to_numpy(float)
+                             if efficiency is not None else 2.0)
+    out.uns["qpcr"] = {**dict(adata.uns.get("qpcr", {})), "reference_genes": references,
+                       "reference_source": source,
+                       "efficiency": "per target (Pfaffl)" if efficiency is not None else "2 (100 %)"}
+    if genorm_result is not None:
+        out.uns["qpcr_genorm"] = genorm_result.stability
+        out.uns["qpcr_genorm_variation"] = genorm_result.variation
+    return out
+
+
+def delta_delta_ct(log2_quantity_difference: np.ndarray | pd.Series) -> np.ndarray:
+    """delta-delta-Ct from a difference of ``-delta-Ct`` (a limma logFC): ``ddCt = -logFC``.
+
+    The fold change (target over reference group) is ``2 ** -ddCt``.
+    """
+    return -np.asarray(log2_quantity_difference, dtype=float)

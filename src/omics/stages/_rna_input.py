@@ -1,0 +1,85 @@
+"""The RNA modality's input by format: counts (DESeq2) or log2 values (qPCR, arrays; limma).
+
+Shared by ``validate`` (which runs the whole preparation of qPCR/array input so that a
+bad Ct table stops before anything is written) and ``rna_prep``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from ..io import match_samples, read_array_matrix, read_qpcr, read_qpcr_efficiency, read_rna_counts
+from ..params import split_list
+from ..pp import collapse_probes, qpcr_average_replicates, qpcr_delta_ct
+
+
+def rna_input_path(params: dict, rna_counts: str | Path | None = None,
+                   rna_matrix: str | Path | None = None) -> str | Path | None:
+    """Return the RNA file: ``rna_matrix`` (any format) or ``rna_counts`` (counts only)."""
+    rna_counts = rna_counts if rna_counts is not None else params.get("rna_counts")
+    rna_matrix = rna_matrix if rna_matrix is not None else params.get("rna_matrix")
+    fmt = params.get("rna_format") or "counts"
+    if rna_counts and rna_matrix:
+        raise InputError("give --rna_counts or --rna_matrix, not both (both were given).")
+    if rna_counts and fmt != "counts":
+        raise InputError(f"--rna_format {fmt} needs the file as --rna_matrix; --rna_counts is for "
+                         "sequencing counts.", path=rna_counts)
+    return rna_matrix or rna_counts
+
+
+def read_rna_any(path: str | Path, params: dict) -> ad.AnnData:
+    """Read the RNA file in ``params["rna_format"]`` (before sample matching).
+
+    qPCR: wells -> per sample/target Ct (replicates averaged, Ct policy applied); array:
+    probes x samples log2; counts: :func:`omics.io.read_rna_counts`.
+    """
+    fmt = params.get("rna_format") or "counts"
+    if fmt == "qpcr":
+        long = read_qpcr(path)
+        adata, replicates = qpcr_average_replicates(
+            long, max_ct=params["qpcr_max_ct"], max_sd=params["qpcr_replicate_sd"],
+            undetermined=params["qpcr_undetermined"], path=path)
+        adata.uns["qpcr_replicates"] = replicates
+        return adata
+    if fmt == "array":
+        return read_array_matrix(path)
+    return read_rna_counts(path)
+
+
+def prepare_rna_log2(path: str | Path, sheet: pd.DataFrame, params: dict,
+                     sheet_path: str | Path | None = None) -> ad.AnnData:
+    """Read, match to the sample sheet and normalise qPCR or array RNA (log2 values in ``X``).
+
+    qPCR: reference genes (given or geNorm) and ``-delta-Ct``; array: probes collapsed
+    to genes (highest mean). ``layers["vst"]`` holds the same log2 values for QC and scores.
+    """
+    fmt = params["rna_format"]
+    adata = match_samples(read_rna_any(path, params), sheet, matrix_path=path, sheet_path=sheet_path)
+    if fmt == "qpcr":
+        efficiency = (read_qpcr_efficiency(params["qpcr_efficiency"])
+                      if params.get("qpcr_efficiency") else None)
+        replicates = adata.uns.pop("qpcr_replicates")
+        out = qpcr_delta_ct(adata, reference_genes=split_list(params.get("qpcr_reference_genes")),
+                            candidates=split_list(params.get("qpcr_reference_candidates")),
+                            efficiency=efficiency, path=path)
+        out.uns["qpcr_replicates"] = replicates[replicates["sample"].isin(out.obs_names)
+                                                ].reset_index(drop=True)
+    elif fmt == "array":
+        out = collapse_probes(adata)
+        out.layers["log2"] = np.asarray(out.X, dtype=float)
+        out.layers["vst"] = np.asarray(out.X, dtype=float)
+    else:
+        raise ValueError(f"not a log2 RNA format: {fmt}")
+    observed = np.isfinite(np.asarray(out.X, dtype=float)).sum(axis=0)
+    if not (observed >= 2).any():
+        raise InputError("no RNA feature has values in two or more samples of the sample sheet.",
+                         path=path)
+    out.uns["modality"] = "rna"
+    out.uns["rna_format"] = fmt
+    out.uns["de_layer"] = None
+    return out

@@ -1,0 +1,49 @@
+"""Per-patient scores against a continuous phenotype (e.g. in vivo potency)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+COLUMNS = ["phenotype", "term", "n", "spearman_rho", "spearman_pvalue", "pearson_r",
+           "pearson_pvalue", "fdr"]
+
+
+def score_phenotype_correlation(scores: pd.DataFrame, phenotype: pd.Series, *,
+                                min_samples: int = 5) -> pd.DataFrame:
+    """Correlate every score with a continuous phenotype across samples.
+
+    Parameters
+    ----------
+    scores
+        Samples x scores (e.g. from :func:`omics.tl.sample_scores`).
+    phenotype
+        Numeric phenotype per sample (NaN = unknown; those samples are left out).
+    min_samples
+        Fewest samples with both values for a correlation to be reported.
+
+    Returns
+    -------
+    One row per score: ``phenotype, term, n, spearman_rho, spearman_pvalue, pearson_r,
+    pearson_pvalue, fdr`` (Benjamini-Hochberg over the scores, on the Spearman p-values).
+    """
+    values = pd.to_numeric(phenotype.reindex(scores.index), errors="coerce").to_numpy(float)
+    rows = []
+    for term in scores.columns:
+        x = scores[term].to_numpy(float)
+        ok = np.isfinite(x) & np.isfinite(values)
+        if ok.sum() >= min_samples and np.ptp(x[ok]) > 0 and np.ptp(values[ok]) > 0:
+            rho, p_rho = stats.spearmanr(x[ok], values[ok])
+            r, p_r = stats.pearsonr(x[ok], values[ok])
+        else:
+            rho = p_rho = r = p_r = np.nan
+        rows.append((phenotype.name, term, int(ok.sum()), rho, p_rho, r, p_r))
+    table = pd.DataFrame(rows, columns=COLUMNS[:-1])
+    table["fdr"] = np.nan
+    tested = table["spearman_pvalue"].notna()
+    if tested.any():
+        table.loc[tested, "fdr"] = multipletests(table.loc[tested, "spearman_pvalue"],
+                                                 method="fdr_bh")[1]
+    return table
