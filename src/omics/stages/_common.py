@@ -15,6 +15,7 @@ SUBDIRS = {
     "validated": "validated",
     "rna": "rna",
     "protein": "protein",
+    "flow": "flow",
     "qc": "qc",
     "differential": "differential",
     "enrichment": "enrichment",
@@ -24,7 +25,7 @@ SUBDIRS = {
     "pipeline_info": "pipeline_info",
 }
 MODALITIES = ("rna", "protein")
-DE_METHOD = {"rna": "deseq2", "protein": "limma"}
+DE_METHOD = {"rna": "deseq2", "protein": "limma", "flow": "limma"}
 
 
 def out_path(outdir: str | Path, subdir: str, name: str) -> Path:
