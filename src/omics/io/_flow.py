@@ -234,8 +234,11 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str) 
                     "or adapt the gating strategy.", path=header.path)
 
 
-def gate_sample(sample, strategy) -> tuple[pd.DataFrame, object]:  # noqa: ANN001
+def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.DataFrame, object]:  # noqa: ANN001
     """Apply a gating strategy to a ``flowkit.Sample``.
+
+    With ``cache_events`` FlowKit keeps the compensated and transformed events (for
+    plots; call ``strategy.clear_cache()`` afterwards).
 
     Returns
     -------
@@ -246,7 +249,7 @@ def gate_sample(sample, strategy) -> tuple[pd.DataFrame, object]:  # noqa: ANN00
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = strategy.gate_sample(sample)
+        results = strategy.gate_sample(sample, cache_events=cache_events)
     report = results.report.copy()
     report["gate_path"] = [
         "/".join([*path, name]) if quad is None else "/".join([*path, quad, name])

@@ -150,12 +150,13 @@ def _gate_one(task: tuple) -> dict:
     strategy = gating.for_file(Path(path), sample)
     fcs = read_fcs(path, sample_id=sample, ignore_offset_error=ignore_offset)
     try:
-        table, results = gate_sample(fcs, strategy)
+        table, results = gate_sample(fcs, strategy, cache_events=plots)
     except Exception as error:  # FlowKit: a channel, transform or matrix it cannot resolve
         raise InputError(f"sample {sample!r}: FlowKit could not apply {Path(gating_path).name} "
                          f"({str(error).strip() or type(error).__name__}).", path=path) from None
     table.insert(0, "sample", sample)
     png = gating_png(fcs, strategy, results, title=f"{sample} ({Path(path).name})") if plots else None
+    strategy.clear_cache()
     return {"sample": sample, "table": table, "total": fcs.event_count, "png": png}
 
 
