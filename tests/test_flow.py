@@ -297,3 +297,62 @@ def test_default_template_is_documented_gating_ml():
     readme = (default_gating().parent / "README.md").read_text()
     for marker in ("FSC-A", "SSC-A", "CD45", "CD34", "CD133", "KDR", "7-AAD"):
         assert marker in readme
+
+
+# --------------------------------------------------------------------------------------
+# Simulator and the analysis stages on the test cohort
+# --------------------------------------------------------------------------------------
+
+
+def test_simulator_reproduces_the_committed_test_cohort_byte_for_byte(tmp_path):
+    """Flow files come from their own random stream: RNA, protein and sheet are unchanged."""
+    from omics.simulate import simulate_cohort
+
+    simulate_cohort(tmp_path / "cohort", profile="test")
+    committed = sorted(p.relative_to(TEST_COHORT) for p in TEST_COHORT.rglob("*") if p.is_file())
+    written = sorted(p.relative_to(tmp_path / "cohort") for p in (tmp_path / "cohort").rglob("*")
+                     if p.is_file())
+    assert written == committed
+    for name in committed:
+        assert (tmp_path / "cohort" / name).read_bytes() == (TEST_COHORT / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def cohort_flow(tmp_path_factory) -> Path:
+    outdir = tmp_path_factory.mktemp("flow")
+    result = run_omics("flow_prep", "--samplesheet", str(TEST_COHORT / "samplesheet.csv"),
+                       "--flow_fcs", str(TEST_COHORT / "fcs"), "--flow_beads_per_test", "50000",
+                       "--outdir", str(outdir))
+    assert result.returncode == 0, result.stderr
+    return outdir
+
+
+def test_planted_progenitor_content_is_in_the_gated_data(cohort_flow):
+    flow = ad.read_h5ad(cohort_flow / "flow" / "flow.h5ad")
+    latent = pd.read_csv(TEST_COHORT / "truth_patients.tsv", sep="\t").set_index("sample")
+    planted = pd.read_csv(TEST_COHORT / "truth_flow.tsv", sep="\t").set_index("sample")
+    percent = pd.DataFrame(flow.layers["percent_of_parent"], index=flow.obs_names, columns=flow.var_names)
+    rho = percent["CD34_KDR"].corr(latent.loc[flow.obs_names, "potency_factor"], method="spearman")
+    assert rho > 0.6
+    # bead-based absolute leukocyte counts recover the simulated concentration
+    absolute = pd.DataFrame(flow.layers["absolute"], index=flow.obs_names, columns=flow.var_names)
+    ratio = absolute["Leukocytes"] / planted.loc[flow.obs_names, "leukocytes_per_ul"]
+    assert ratio.between(0.75, 1.15).all()
+
+
+def test_flow_scores_limma_and_response_model(cohort_flow):
+    h5ad = cohort_flow / "flow" / "flow.h5ad"
+    score = run_omics("score", "--flow_h5ad", str(h5ad), "--cv_repeats", "5", "--outdir", str(cohort_flow))
+    assert score.returncode == 0, score.stderr
+    model = pd.read_csv(cohort_flow / "scores" / "response_model.tsv", sep="\t").set_index("score")
+    assert set(model["modality"]) == {"flow"}
+    assert "dose:CD34_absolute" in model.index and "Beads" not in model.index
+    roles = pd.read_csv(TEST_COHORT / "truth_flow_populations.tsv", sep="\t").set_index("population")
+    assert model.loc["CD34_KDR", "classification"] == roles.loc["CD34_KDR", "role"] == "predictive"
+    de = run_omics("de", "--h5ad", str(h5ad), "--contrasts", str(TEST_COHORT / "contrasts.yaml"),
+                   "--contrast_id", "arm_x_response", "--modality", "flow", "--outdir", str(cohort_flow))
+    assert de.returncode == 0, de.stderr
+    table = pd.read_csv(cohort_flow / "differential" / "arm_x_response.flow.limma.results.tsv", sep="\t")
+    assert list(table.columns) == ["feature_id", "gene_name", "logFC", "AveExpr", "t", "P.Value",
+                                   "adj.P.Val", "B"]
+    assert table.set_index("feature_id").loc["CD34_KDR", "logFC"] > 0
