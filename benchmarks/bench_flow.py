@@ -10,7 +10,9 @@ FCS files are simulated as in ``omics simulate`` (7 channels, counting beads,
 timed). Then the whole ``flow_prep`` stage runs on them: header checks, reading,
 compensation, transformation and gating by FlowKit in ``--n_cpus`` worker processes,
 gating plots (unless ``--no-plots``), ``flow.h5ad`` and QC. Prints the wall time, the
-peak RSS of this process and the largest peak RSS of a worker process.
+peak RSS of this process and the largest peak RSS of a worker process, and the CPU time
+of all processes (on a shared machine the wall time says little; CPU time / cores is
+the wall time on idle cores, plus process start-up).
 """
 
 from __future__ import annotations
@@ -37,12 +39,20 @@ def write_files(folder: Path, n_files: int, n_events: int, seed: int = 1) -> Pat
     folder.mkdir(parents=True, exist_ok=True)
     samples = [f"S{i + 1:03d}" for i in range(n_files)]
     for sample in samples:
+        if (folder / "fcs" / f"{sample}.fcs").is_file():  # a --workdir of an earlier run
+            continue
         events, _ = _patient_events(n_events, rng.uniform(0.005, 0.04), rng.uniform(0.05, 0.4),
                                     float(np.exp(rng.normal(np.log(8000), 0.3))), rng)
         write_fcs(folder / "fcs" / f"{sample}.fcs", events, sample=sample)
     sheet = folder / "samplesheet.csv"
     pd.DataFrame({"sample": samples, "patient": samples}).to_csv(sheet, index=False)
     return sheet
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -63,15 +73,19 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} s (not timed below)")
         params = resolve({"n_cpus": args.n_cpus, "flow_beads_per_test": BEADS_PER_TEST})
         params["flow_plots"] = args.plots
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         outputs = flow_prep(samplesheet=sheet, flow_fcs=work / "fcs", outdir=work / "results",
                             params=params)
         wall = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"flow_prep: {args.files} files x {args.events:,} events, {args.n_cpus} worker(s), "
           f"plots {'on' if args.plots else 'off'}: {wall:.1f} s wall "
           f"({wall / args.files:.2f} s per file)")
+    print(f"CPU time (all processes): {cpu:.1f} s, i.e. >= {cpu / args.n_cpus:.1f} s wall on "
+          f"{args.n_cpus} idle cores")
     print(f"peak RSS: main process {self_peak:.0f} MB, largest worker {child_peak:.0f} MB")
     print(f"outputs: {', '.join(sorted(outputs))}")
 
