@@ -356,3 +356,35 @@ def test_flow_scores_limma_and_response_model(cohort_flow):
     assert list(table.columns) == ["feature_id", "gene_name", "logFC", "AveExpr", "t", "P.Value",
                                    "adj.P.Val", "B"]
     assert table.set_index("feature_id").loc["CD34_KDR", "logFC"] > 0
+
+
+def test_flowjo_workspace_gives_the_gating_ml_counts(tmp_path):
+    """The same strategy as a FlowJo 10 workspace (written by FlowKit) and as Gating-ML."""
+    import flowkit as fk
+
+    from omics.stages._flow import gate_files
+
+    files = {s: TEST_COHORT / "fcs" / f"{s}.fcs" for s in ("BALI001", "BALI002", "BALI003")}
+    strategy = fk.GatingStrategy()
+    strategy.add_transform("logicle", fk.transforms.LogicleTransform(param_t=262144, param_w=0.5,
+                                                                     param_m=4.5, param_a=0))
+
+    def dim(name, low=None, high=None, transform="logicle"):
+        return fk.Dimension(name, compensation_ref="uncompensated", transformation_ref=transform,
+                            range_min=low, range_max=high)
+
+    strategy.add_gate(fk.gates.RectangleGate("Cells", [dim("FSC-A", 15000, 262144, None),
+                                                       dim("SSC-A", 0, 262144, None)]), ("root",))
+    strategy.add_gate(fk.gates.RectangleGate("CD45dim_CD34", [dim("FL1-A", 0.3, 0.62),
+                                                              dim("FL2-A", 0.6, 1.0)]), ("root", "Cells"))
+    session = fk.Session(gating_strategy=strategy)
+    session.add_samples([fk.Sample(str(path)) for path in files.values()])
+    with (tmp_path / "strategy.wsp").open("wb") as handle:
+        session.export_wsp(handle, "All Samples")
+    with (tmp_path / "strategy.xml").open("wb") as handle:
+        fk.export_gatingml(strategy, handle)
+    from_gml = gate_files(files, tmp_path / "strategy.xml", plots=False)
+    from_wsp = gate_files(files, tmp_path / "strategy.wsp", plots=False)
+    for a, b in zip(from_gml, from_wsp, strict=True):
+        pd.testing.assert_frame_equal(a["table"], b["table"])
+        assert a["table"].set_index("population").loc["CD45dim_CD34", "events"] > 20

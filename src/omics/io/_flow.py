@@ -158,9 +158,14 @@ class Gating:
         if self.strategy is not None:
             return self.strategy
         assert self.workspace is not None
+        return self.workspace[self.workspace_name(fcs_path, sample)]
+
+    def workspace_name(self, fcs_path: Path, sample: str) -> str:
+        """Name of the FCS file's sample in the workspace (FlowKit's sample id for its gates)."""
+        assert self.workspace is not None
         for key in (fcs_path.name, fcs_path.stem, sample):
             if key in self.workspace:
-                return self.workspace[key]
+                return key
         raise InputError(f"sample {sample!r}: the FlowJo workspace has no sample for FCS file "
                          f"{fcs_path.name!r} (it has {', '.join(sorted(self.workspace)[:10])}). Add "
                          "the file to the workspace, or export its gates as Gating-ML.", path=self.path)

@@ -148,7 +148,9 @@ def _gate_one(task: tuple) -> dict:
     sample, path, gating_path, ignore_offset, plots = task
     gating = _read_gating(gating_path)
     strategy = gating.for_file(Path(path), sample)
-    fcs = read_fcs(path, sample_id=sample, ignore_offset_error=ignore_offset)
+    # a workspace holds per-sample (custom) gates under the sample's name in the workspace
+    flowkit_id = gating.workspace_name(Path(path), sample) if gating.workspace else sample
+    fcs = read_fcs(path, sample_id=flowkit_id, ignore_offset_error=ignore_offset)
     try:
         table, results = gate_sample(fcs, strategy, cache_events=plots)
     except Exception as error:  # FlowKit: a channel, transform or matrix it cannot resolve
