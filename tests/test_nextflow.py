@@ -33,7 +33,7 @@ LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
 PROCESSES = {stage: f"OMICS_{stage.upper()}" for stage in STAGE_PARAMS}
 LABELS = ("process_single", "process_low", "process_medium")
 # Files a stage reads through a staged input rather than an option in conf/modules.config.
-FILE_PARAMS = {"genesets", "background_genesets", "qpcr_efficiency"}
+FILE_PARAMS = {"genesets", "background_genesets", "qpcr_efficiency", "flow_gating"}
 
 
 def _java_available() -> bool:
@@ -183,6 +183,7 @@ def test_config_of_the_test_profile(nextflow: Path, tmp_path: Path) -> None:
                        ("protein_matrix", "proteinGroups.txt")):
         path = Path(flat[f"params.{name}"].strip("'"))
         assert path.resolve() == (TEST_COHORT / file).resolve() and path.is_file()
+    assert Path(flat["params.flow_fcs"].strip("'")).resolve() == (TEST_COHORT / "fcs").resolve()
     for name, value in _test_profile_params().items():
         assert flat[f"params.{name}"].strip("'") == value
     assert flat["manifest.mainScript"] == "'pipelines/main.nf'"
@@ -199,7 +200,7 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
                             timeout=600)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     n_contrasts = len(yaml.safe_load((TEST_COHORT / "contrasts.yaml").read_text())["contrasts"])
-    assert len(list((outdir / "differential").glob("*.results.tsv"))) == 2 * n_contrasts
+    assert len(list((outdir / "differential").glob("*.results.tsv"))) == 3 * n_contrasts  # rna, protein, flow
     assert (outdir / "report" / "index.html").is_file()
 
 
@@ -244,7 +245,8 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
 
     # The same inputs and parameters through the local runner
     params = {"input": "samplesheet.csv", "contrasts": "contrasts.yaml",
-              "rna_counts": "salmon.merged.gene_counts.tsv", "protein_matrix": "proteinGroups.txt"}
+              "rna_counts": "salmon.merged.gene_counts.tsv", "protein_matrix": "proteinGroups.txt",
+              "flow_fcs": "fcs"}
     options = [f"--{name}={TEST_COHORT / file}" for name, file in params.items()]
     options += [f"--{name}={value}" for name, value in _test_profile_params().items()]
     started = time.monotonic()
@@ -256,7 +258,7 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
     nf_tables = sorted(p.name for p in (nf_out / "differential").glob("*.results.tsv"))
     local_tables = sorted(p.name for p in (local_out / "differential").glob("*.results.tsv"))
     n_contrasts = len(yaml.safe_load((TEST_COHORT / "contrasts.yaml").read_text())["contrasts"])
-    assert nf_tables == local_tables and len(nf_tables) == 2 * n_contrasts
+    assert nf_tables == local_tables and len(nf_tables) == 3 * n_contrasts  # rna, protein, flow
     for name in nf_tables:
         _assert_tables_equal(nf_out / "differential" / name, local_out / "differential" / name)
 
@@ -267,9 +269,13 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
         assert names == sorted(p.name for p in (local_out / folder).glob("*.tsv")), folder
         for name in names:
             _assert_tables_equal(nf_out / folder / name, local_out / folder / name)
-    assert len(list((nf_out / "enrichment").glob("*.gsea.tsv"))) == len(nf_tables)
+    assert len(list((nf_out / "enrichment").glob("*.gsea.tsv"))) == 2 * n_contrasts  # not flow
     assert (nf_out / "integration" / "omics.h5mu").is_file()
     assert (nf_out / "rna" / "rna.h5ad").is_file() and (nf_out / "protein" / "protein.h5ad").is_file()
+    assert (nf_out / "flow" / "flow.h5ad").is_file()
+    assert (nf_out / "integration" / "flow_score_correlation.tsv").is_file()
+    assert sorted(p.name for p in (nf_out / "flow" / "gating_plots").glob("*.png")) == \
+        sorted(p.name for p in (local_out / "flow" / "gating_plots").glob("*.png")) != []
     assert (nf_out / "report" / "index.html").stat().st_size > 0
     assert not list(nf_out.rglob("versions.yml")), "versions.yml must not be published"
     versions = yaml.safe_load((nf_out / "pipeline_info" / "software_versions.yml").read_text())

@@ -46,7 +46,8 @@ def _required(stage: str) -> list[str]:
                 "qc": ["--h5ad", "a", "--modality", "rna"],
                 "de": ["--h5ad", "a", "--contrasts", "b", "--contrast_id", "c", "--modality", "rna"],
                 "enrich": ["--de_results", "a"], "score": [],
-                "integrate": ["--rna_h5ad", "a", "--protein_h5ad", "b"], "report": ["--results_dir", "r"]}
+                "integrate": ["--rna_h5ad", "a", "--protein_h5ad", "b"], "report": ["--results_dir", "r"],
+                "flow_prep": ["--samplesheet", "a"]}
     return required[stage]
 
 

@@ -6,7 +6,8 @@
  *                           \-> qc (per modality)        score (all modalities) ----/
  *
  * RNA and protein are each optional (at least one is required); integrate runs only with
- * both. DE and ENRICH fan out over modality x contrast, the contrast ids being read from
+ * both. Flow cytometry (flow_fcs or flow_table) adds flow_prep -> de(flow, contrast) and
+ * its populations to score and integrate (no enrichment). DE and ENRICH fan out over modality x contrast, the contrast ids being read from
  * the validated contrasts file once OMICS_VALIDATE has checked it.
  */
 
@@ -15,6 +16,7 @@ import org.yaml.snakeyaml.Yaml
 include { OMICS_VALIDATE     } from '../modules/local/validate/main'
 include { OMICS_RNA_PREP     } from '../modules/local/rna_prep/main'
 include { OMICS_PROTEIN_PREP } from '../modules/local/protein_prep/main'
+include { OMICS_FLOW_PREP    } from '../modules/local/flow_prep/main'
 include { OMICS_QC           } from '../modules/local/qc/main'
 include { OMICS_DE           } from '../modules/local/de/main'
 include { OMICS_ENRICH       } from '../modules/local/enrich/main'
@@ -129,6 +131,21 @@ workflow ANGIOGENESIS {
         ch_versions = ch_versions.mix(OMICS_PROTEIN_PREP.out.versions)
     }
 
+    // Flow cytometry: FCS files gated with FlowKit, or a population table
+    ch_flow_h5ad = Channel.empty()
+    if (params.flow_fcs || params.flow_table) {
+        OMICS_FLOW_PREP (
+            ch_validated.map { meta, samplesheet, contrasts ->
+                [[id: 'flow', modality: 'flow'], samplesheet,
+                 params.flow_table ? file(params.flow_table, checkIfExists: true) : [],
+                 params.flow_fcs ? file(params.flow_fcs, checkIfExists: true) : [],
+                 params.flow_gating ? file(params.flow_gating, checkIfExists: true) : []]
+            }
+        )
+        ch_flow_h5ad = OMICS_FLOW_PREP.out.h5ad
+        ch_versions  = ch_versions.mix(OMICS_FLOW_PREP.out.versions)
+    }
+
     OMICS_QC ( ch_h5ad )
     ch_versions = ch_versions.mix(OMICS_QC.out.versions.first())
 
@@ -137,6 +154,7 @@ workflow ANGIOGENESIS {
     //
     ch_contrast_ids = ch_contrasts_file.flatMap { contrasts -> contrastIds(contrasts) }
     ch_de_input = ch_h5ad
+        .mix(ch_flow_h5ad)
         .combine(ch_contrasts_file)              // [meta, h5ad, contrasts]
         .combine(ch_contrast_ids)                // [meta, h5ad, contrasts, contrast_id]
         .map { meta, h5ad, contrasts, contrast_id ->
@@ -149,17 +167,19 @@ workflow ANGIOGENESIS {
     //
     // Enrichment of each differential table (same fan-out)
     //
-    OMICS_ENRICH ( OMICS_DE.out.results, ch_genesets, ch_background )
+    ch_de_genes = OMICS_DE.out.results.filter { meta, table -> meta.modality != 'flow' }
+    OMICS_ENRICH ( ch_de_genes, ch_genesets, ch_background )
     ch_versions = ch_versions.mix(OMICS_ENRICH.out.versions.first())
 
     //
     // Per-patient scores and response models from all modalities
     //
     ch_h5ad_by_modality = ch_h5ad
+        .mix(ch_flow_h5ad)
         .toList()
         .map { items ->
             def by_modality = items.collectEntries { meta, h5ad -> [(meta.modality): h5ad] }
-            [cohort, by_modality.rna ?: [], by_modality.protein ?: []]
+            [cohort, by_modality.rna ?: [], by_modality.protein ?: [], by_modality.flow ?: []]
         }
     OMICS_SCORE ( ch_h5ad_by_modality, ch_genesets )
     ch_versions = ch_versions.mix(OMICS_SCORE.out.versions)
@@ -171,11 +191,16 @@ workflow ANGIOGENESIS {
     if (rna_file && params.protein_matrix) {
         OMICS_INTEGRATE (
             ch_h5ad_by_modality
-                .combine(sortedFiles(OMICS_DE.out.results))
+                .combine(sortedFiles(ch_de_genes))
                 .combine(sortedFiles(OMICS_ENRICH.out.gsea))
+                .combine(OMICS_SCORE.out.scores.map { meta, scores -> scores })
+                .map { meta, rna, protein, flow, de, gsea, scores ->
+                    [meta, rna, protein, de, gsea, flow, flow ? scores : []]
+                }
         )
         ch_integration = OMICS_INTEGRATE.out.correlation
-            .mix(OMICS_INTEGRATE.out.concordance, OMICS_INTEGRATE.out.summary, OMICS_INTEGRATE.out.pathways)
+            .mix(OMICS_INTEGRATE.out.concordance, OMICS_INTEGRATE.out.summary, OMICS_INTEGRATE.out.pathways,
+                 OMICS_INTEGRATE.out.flow_correlation)
         ch_versions = ch_versions.mix(OMICS_INTEGRATE.out.versions)
     }
 

@@ -33,17 +33,24 @@ _STAGE_FILES: dict[str, list[tuple[str, dict]]] = {
     "protein_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
                      ("--contrasts", {"required": True, "help": "validated contrasts"}),
                      ("--protein_matrix", {"required": True, "help": "protein matrix"})],
+    "flow_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
+                  ("--contrasts", {"help": "validated contrasts (not needed)"}),
+                  ("--flow_table", {"help": "population table (FlowJo/Kaluza export)"}),
+                  ("--flow_fcs", {"help": "folder of FCS files"})],
     "qc": [("--h5ad", {"required": True, "help": "rna.h5ad or protein.h5ad"}),
            ("--modality", {"required": True, "choices": ["rna", "protein"]})],
     "de": [("--h5ad", {"required": True, "help": "rna.h5ad or protein.h5ad"}),
            ("--contrasts", {"required": True, "help": "validated contrasts"}),
            ("--contrast_id", {"required": True, "help": "id of the contrast to test"}),
-           ("--modality", {"required": True, "choices": ["rna", "protein"]})],
+           ("--modality", {"required": True, "choices": ["rna", "protein", "flow"]})],
     "enrich": [("--de_results", {"required": True, "help": "a differential results table"})],
-    "score": [("--rna_h5ad", {"help": "rna.h5ad"}), ("--protein_h5ad", {"help": "protein.h5ad"})],
+    "score": [("--rna_h5ad", {"help": "rna.h5ad"}), ("--protein_h5ad", {"help": "protein.h5ad"}),
+              ("--flow_h5ad", {"help": "flow.h5ad"})],
     "integrate": [("--rna_h5ad", {"required": True}), ("--protein_h5ad", {"required": True}),
                   ("--de_results", {"nargs": "+", "default": [], "help": "differential tables"}),
-                  ("--gsea_results", {"nargs": "+", "default": [], "help": "GSEA tables"})],
+                  ("--gsea_results", {"nargs": "+", "default": [], "help": "GSEA tables"}),
+                  ("--flow_h5ad", {"help": "flow.h5ad"}),
+                  ("--scores", {"help": "scores/angiogenesis_scores.tsv (with --flow_h5ad)"})],
     "report": [("--results_dir", {"required": True, "help": "folder holding the result files"})],
 }
 
@@ -51,6 +58,7 @@ _STAGE_HELP = {
     "validate": "check inputs; write validated/",
     "rna_prep": "filter, size factors, VST; write rna/rna.h5ad",
     "protein_prep": "log2, filter, normalise, missing values; write protein/protein.h5ad",
+    "flow_prep": "gate FCS files or read a population table; write flow/flow.h5ad, qc/flow.qc.tsv",
     "qc": "PCA, sample correlations, outliers; write qc/",
     "de": "one contrast on one modality; write differential/",
     "enrich": "GSEA prerank + ORA of one differential table; write enrichment/",
@@ -157,6 +165,9 @@ def _run_stage(args: argparse.Namespace) -> None:
     elif command == "protein_prep":
         stages.protein_prep(samplesheet=args.samplesheet, contrasts=args.contrasts,
                             protein_matrix=args.protein_matrix, outdir=outdir, params=params)
+    elif command == "flow_prep":
+        stages.flow_prep(samplesheet=args.samplesheet, flow_table=args.flow_table,
+                         flow_fcs=args.flow_fcs, outdir=outdir, params=params)
     elif command == "qc":
         stages.qc(h5ad=args.h5ad, modality=args.modality, outdir=outdir, params=params)
     elif command == "de":
@@ -165,14 +176,15 @@ def _run_stage(args: argparse.Namespace) -> None:
     elif command == "enrich":
         stages.enrich(de_results=args.de_results, outdir=outdir, params=params)
     elif command == "score":
-        h5ads = {m: p for m, p in (("rna", args.rna_h5ad), ("protein", args.protein_h5ad)) if p}
+        h5ads = {m: p for m, p in (("rna", args.rna_h5ad), ("protein", args.protein_h5ad),
+                                   ("flow", args.flow_h5ad)) if p}
         if not h5ads:
             raise InputError("give --rna_h5ad, --protein_h5ad or both.")
         stages.score(h5ads=h5ads, outdir=outdir, params=params)
     elif command == "integrate":
         stages.integrate(rna_h5ad=args.rna_h5ad, protein_h5ad=args.protein_h5ad,
                          de_results=args.de_results, gsea_results=args.gsea_results,
-                         outdir=outdir, params=params)
+                         outdir=outdir, params=params, flow_h5ad=args.flow_h5ad, scores=args.scores)
     elif command == "report":
         stages.report(results_dir=args.results_dir, outdir=outdir, params=params)
 

@@ -60,6 +60,7 @@ GROUPS = {
     "differential": ("Differential analysis options", "Thresholds shared by both modalities."),
     "enrichment": ("Enrichment and score options", "Gene sets, GSEA and per-patient scores."),
     "response": ("Response model options", "Logistic models of response on angiogenic scores."),
+    "flow": ("Flow cytometry options", "FCS files or population tables, gating, absolute counts."),
     "general": ("General options", "Reproducibility and resources."),
 }
 
@@ -148,6 +149,30 @@ PARAMETERS: tuple[Parameter, ...] = (
               minimum=2),
     Parameter("cv_repeats", "integer", 50, "Repeats of the cross-validation.", "response",
               minimum=1),
+    Parameter("flow_table", "path", None, "Flow population table as exported by FlowJo/Kaluza "
+              "(sample, population, events, parent_events or parent, optional absolute).", "flow"),
+    Parameter("flow_fcs", "path", None, "Folder of FCS files (`<sample>.fcs`, or the names in the "
+              "sample sheet's `fcs` column).", "flow"),
+    Parameter("flow_gating", "path", None, "Gating strategy for the FCS files: Gating-ML 2.0 (.xml) "
+              "or FlowJo 10 workspace (.wsp). Unset: the shipped BM-MNC progenitor template "
+              "(metadata/flow/bmmnc_progenitors.gating.xml).", "flow"),
+    Parameter("flow_ignore_offset_error", "boolean", False, "Read FCS files whose data offset is "
+              "off by one byte (FlowIO's ignore_offset_error).", "flow"),
+    Parameter("flow_beads_per_test", "number", None, "Counting beads per tube: absolute counts "
+              "(cells/uL) = events / bead events x beads per test / sample volume.", "flow",
+              minimum=0),
+    Parameter("flow_bead_gate", "string", "Beads", "Gate holding the counting beads.", "flow"),
+    Parameter("flow_sample_volume_ul", "number", 100.0, "Sample volume (uL) stained per tube, for "
+              "bead-based absolute counts.", "flow", minimum=0),
+    Parameter("flow_cell_count_col", "string", None, "Sample-sheet column with a cell count of "
+              "flow_count_reference (used when no beads): absolute = events / reference events x "
+              "count.", "flow"),
+    Parameter("flow_count_reference", "string", "Leukocytes", "Population the sample-sheet cell "
+              "count refers to.", "flow"),
+    Parameter("flow_min_events", "integer", 50, "Populations with fewer events are flagged in "
+              "qc/flow.qc.tsv.", "flow", minimum=0),
+    Parameter("flow_dose_population", "string", "CD34", "Population whose absolute count is the "
+              "implanted dose (its own row in the response model).", "flow"),
     Parameter("seed", "integer", 42, "Random seed (permutations, imputation, cross-validation).",
               "general"),
     Parameter("n_cpus", "integer", 2, "CPU cores for pydeseq2 (Nextflow sets task.cpus).",
@@ -170,13 +195,16 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "protein_prep": ("protein_format", "protein_intensity", "protein_is_log2",
                      "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
                      "seed"),
+    "flow_prep": ("flow_gating", "flow_ignore_offset_error", "flow_beads_per_test", "flow_bead_gate",
+                  "flow_sample_volume_ul", "flow_cell_count_col", "flow_count_reference",
+                  "flow_min_events", "n_cpus"),
     "qc": ("seed",),
     "de": ("n_cpus", "deseq2_shrink"),
     "enrich": ("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
                "gsea_max_size", "de_fdr", "seed"),
     "score": ("genesets", "score_method", "response_covariates", "response_multiplicity", "cv_folds",
-              "cv_repeats", "seed"),
-    "integrate": ("de_fdr",),
+              "cv_repeats", "seed", "flow_dose_population"),
+    "integrate": ("de_fdr", "flow_dose_population"),
     "report": ("de_fdr",),
 }
 

@@ -35,6 +35,7 @@ from ._logging import get_logger
 from .io import read_contrasts
 from .io._write import write_text, write_tsv
 from .stages._common import de_method, de_results_name, out_path
+from .stages._flow import flow_task_inputs
 
 log = get_logger("run")
 
@@ -206,13 +207,19 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
 
     folder = outdir / "demo_cohort"
     paths = {key: folder / name for key, name in INPUT_FILES.items()}
-    if not all(p.is_file() for p in paths.values()) or not (folder / "simulation.yaml").is_file():
+    if (not all(p.is_file() for p in paths.values()) or not (folder / "simulation.yaml").is_file()
+            or not (folder / "fcs").is_dir()):
         log.info("no --input given: simulating the bundled demo cohort into %s", folder)
         paths = simulate_cohort(folder)
     else:
         log.info("no --input given: using the demo cohort in %s", folder)
     updated = dict(params)
     updated.update({key: str(path) for key, path in paths.items()})
+    if (folder / "fcs").is_dir() and not (params.get("flow_fcs") or params.get("flow_table")):
+        from .simulate._flow import BEADS_PER_TEST
+
+        updated["flow_fcs"] = str(folder / "fcs")  # the demo's FCS files, counting beads
+        updated["flow_beads_per_test"] = params.get("flow_beads_per_test") or BEADS_PER_TEST
     return updated
 
 
@@ -244,6 +251,18 @@ def build_tasks(params: dict, outdir: Path) -> list[Task]:
                                           *(inputs[len(matrices) + 2:] if modality == "rna" else [])]))
         tasks.append(Task(f"qc.{modality}", "qc", st.qc, {"h5ad": h5ad, "modality": modality},
                           [h5ad]))
+    score_h5ads = dict(h5ads)
+    flow_files = flow_task_inputs(params)
+    if flow_files:  # flow cytometry: prep, limma per contrast, scores (no enrichment)
+        score_h5ads["flow"] = flow_h5ad = out_path(outdir, "flow", "flow.h5ad")
+        tasks.append(Task("flow_prep", "flow_prep", st.flow_prep,
+                          {"samplesheet": validated_sheet, "flow_table": params.get("flow_table"),
+                           "flow_fcs": params.get("flow_fcs")}, [validated_sheet, *flow_files]))
+        for contrast_id in contrast_ids:
+            tasks.append(Task(f"de.{contrast_id}.flow", "de", st.de,
+                              {"h5ad": flow_h5ad, "contrasts": validated_contrasts,
+                               "contrast_id": contrast_id, "modality": "flow"},
+                              [flow_h5ad, validated_contrasts]))
     de_tables, gsea_tables = [], []
     for modality, h5ad in h5ads.items():
         for contrast_id in contrast_ids:
@@ -258,12 +277,15 @@ def build_tasks(params: dict, outdir: Path) -> list[Task]:
             gsea_tables.append(gsea)
             tasks.append(Task(f"enrich.{contrast_id}.{modality}", "enrich", st.enrich,
                               {"de_results": table}, [table]))
-    tasks.append(Task("score", "score", st.score, {"h5ads": h5ads}, list(h5ads.values())))
+    tasks.append(Task("score", "score", st.score, {"h5ads": score_h5ads}, list(score_h5ads.values())))
     if len(h5ads) == 2:
+        flow_kwargs = {} if "flow" not in score_h5ads else {
+            "flow_h5ad": score_h5ads["flow"],
+            "scores": out_path(outdir, "scores", "angiogenesis_scores.tsv")}
         tasks.append(Task("integrate", "integrate", st.integrate,
                           {"rna_h5ad": h5ads["rna"], "protein_h5ad": h5ads["protein"],
-                           "de_results": de_tables, "gsea_results": gsea_tables},
-                          [*h5ads.values(), *de_tables, *gsea_tables]))
+                           "de_results": de_tables, "gsea_results": gsea_tables, **flow_kwargs},
+                          [*h5ads.values(), *de_tables, *gsea_tables, *flow_kwargs.values()]))
     report_inputs = [p for t in tasks for p in t.inputs if str(p).startswith(str(outdir))]
     report_inputs += [out_path(outdir, "scores", "response_model.tsv")]
     tasks.append(Task("report", "report", st.report, {"results_dir": outdir},
@@ -303,6 +325,7 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
     elif not params.get("contrasts"):
         raise InputError("--contrasts is required with --input.")
     # Validation runs before anything else is written, so bad input leaves no partial results.
+    flow_task_inputs(params)  # flow inputs (FCS headers, gating channels, population table)
     st.validate(input=params["input"], contrasts=params["contrasts"],
                 rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
                 rna_matrix=params.get("rna_matrix"), outdir=outdir, params=params)

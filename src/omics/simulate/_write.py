@@ -15,6 +15,7 @@ from .._resources import metadata_path
 from ..io._gmt import read_gmt
 from ..io._write import atomic_path, write_text, write_tsv
 from ._cohort import simulate_patients
+from ._flow import BEADS_PER_TEST, SAMPLE_VOLUME_UL, simulate_flow
 from ._matrices import gene_universe, plant_effects, simulate_counts, simulate_protein_groups
 from ._qpcr import potency_perfusion_ratio, simulate_qpcr
 
@@ -26,6 +27,8 @@ INPUT_FILES = {
     "protein_matrix": "proteinGroups.txt",
     "contrasts": "contrasts.yaml",
 }
+
+FLOW_EVENTS = {"full": 10000, "test": 5000}  # events per simulated FCS file
 
 
 #: Optional trial-era inputs written beside them (``--rna_matrix qpcr_ct.tsv --rna_format qpcr``;
@@ -128,8 +131,13 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
                         "latent_factor": "prognostic_factor+potency_factor"})
     write_tsv(pd.DataFrame(planted, columns=["term", "role", "direction", "latent_factor"]),
               outdir / "truth_sets.tsv")
+    # Flow cytometry (FCS files, population table): its own random stream, so nothing above changes.
+    flow_events = FLOW_EVENTS[profile]
+    simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
     settings = {"seed": seed, "scenario": scenario, "profile": profile, "n_patients": n_patients,
-                "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec}
+                "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec,
+                "flow": {"events_per_file": flow_events, "beads_per_test": BEADS_PER_TEST,
+                         "sample_volume_ul": SAMPLE_VOLUME_UL}}
     write_text(yaml.safe_dump(settings, sort_keys=False), outdir / "simulation.yaml")
     log.info("wrote the cohort to %s", outdir)
     return paths

@@ -7,6 +7,7 @@ all call these functions.
 from ..params import STAGE_PARAMS
 from ._de import de
 from ._enrich import enrich
+from ._flow import flow_prep
 from ._integrate import integrate
 from ._prep import protein_prep, rna_prep
 from ._qc import qc
@@ -14,5 +15,5 @@ from ._report import report
 from ._score import score
 from ._validate import validate
 
-__all__ = ["STAGE_PARAMS", "de", "enrich", "integrate", "protein_prep", "qc", "report",
+__all__ = ["STAGE_PARAMS", "de", "enrich", "flow_prep", "integrate", "protein_prep", "qc", "report",
            "rna_prep", "score", "validate"]

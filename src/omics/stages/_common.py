@@ -15,6 +15,7 @@ SUBDIRS = {
     "validated": "validated",
     "rna": "rna",
     "protein": "protein",
+    "flow": "flow",
     "qc": "qc",
     "differential": "differential",
     "enrichment": "enrichment",
@@ -24,7 +25,7 @@ SUBDIRS = {
     "pipeline_info": "pipeline_info",
 }
 MODALITIES = ("rna", "protein")
-DE_METHOD = {"rna": "deseq2", "protein": "limma"}
+DE_METHOD = {"rna": "deseq2", "protein": "limma", "flow": "limma"}
 #: Every method a modality's table may be named after (RNA: counts -> DESeq2, qPCR/array -> limma).
 DE_METHODS = ("deseq2", "limma")
 #: RNA input formats analysed by the limma engine (log2 values, not counts).

@@ -24,16 +24,35 @@ def _read(path: str | Path) -> pd.DataFrame:
     return table
 
 
+def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: ANN001
+                  params: dict) -> dict[str, Path]:
+    from ..pp._flow import flow_scores
+    from ..tl._flow import flow_score_correlation
+
+    if not scores:
+        raise InputError("--flow_h5ad needs --scores (scores/angiogenesis_scores.tsv).")
+    table = pd.read_csv(scores, sep="\t")
+    correlation = flow_score_correlation(
+        flow_scores(flow, dose_population=params.get("flow_dose_population")), table)
+    return {"flow_correlation": write_tsv(correlation, out_path(outdir, "integration",
+                                                                "flow_score_correlation.tsv"))}
+
+
 def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: list[str | Path],
-              gsea_results: list[str | Path], outdir: str | Path, params: dict) -> dict[str, Path]:
+              gsea_results: list[str | Path], outdir: str | Path, params: dict,
+              flow_h5ad: str | Path | None = None, scores: str | Path | None = None) -> dict[str, Path]:
     """Write ``integration/omics.h5mu`` and the integration tables.
 
     - ``mrna_protein_correlation.tsv``: per-gene Spearman across patients;
     - ``concordance.tsv`` (per contrast and gene) and ``concordance_summary.tsv``;
-    - ``pathway_evidence.tsv``: per contrast and set, Stouffer-combined GSEA evidence.
+    - ``pathway_evidence.tsv``: per contrast and set, Stouffer-combined GSEA evidence;
+    - with ``flow_h5ad`` (and ``scores``): the ``flow`` modality in the MuData and
+      ``flow_score_correlation.tsv`` (each flow population and the dose against each
+      angiogenic mRNA/protein score, Spearman across patients).
     """
     rna, protein = read_h5ad(rna_h5ad), read_h5ad(protein_h5ad)
-    mdata = build_mudata(rna, protein)
+    flow = read_h5ad(flow_h5ad) if flow_h5ad else None
+    mdata = build_mudata(rna, protein, flow)
     h5mu = out_path(outdir, "integration", "omics.h5mu")
     h5_safe_annotations(mdata.obs)
     with atomic_path(h5mu) as tmp:
@@ -65,7 +84,8 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
         table = pathway_evidence(by_modality)
         table.insert(0, "contrast", contrast_id)
         evidence.append(table)
-    return {
+    outputs = {} if flow is None else _flow_outputs(flow, scores, outdir, params)
+    return outputs | {
         "h5mu": h5mu,
         "correlation": write_tsv(correlation, out_path(outdir, "integration",
                                                        "mrna_protein_correlation.tsv")),

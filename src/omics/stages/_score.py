@@ -19,6 +19,21 @@ log = get_logger("score")
 SCORE_LAYER = {"rna": "vst", "protein": None}
 
 
+def _modality_scores(adata, modality: str, panel: dict, params: dict) -> pd.DataFrame | None:  # noqa: ANN001
+    """Return samples x scores of one modality: gene-set scores, or flow populations and dose."""
+    if modality == "flow":
+        from ..pp._flow import flow_scores
+
+        return flow_scores(adata, dose_population=params.get("flow_dose_population"))
+    expression = _by_gene(adata, SCORE_LAYER[modality])
+    measured = set(expression.columns)
+    if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
+        log.warning("%s: no panel gene set has 5 measured genes (gene names missing?); no "
+                    "scores for this modality", modality)
+        return None
+    return sample_scores(expression, panel, method=params["score_method"])
+
+
 def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write ``scores/angiogenesis_scores.tsv`` and ``scores/response_model.tsv``.
 
@@ -28,6 +43,8 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     Phenotypes of continuous contrasts (recorded by the prep stages in
     ``uns["continuous_outcomes"]``) are correlated with every score in
     ``scores/score_phenotype_correlation.tsv``.
+    A ``flow`` h5ad adds one score per population (log2 percent of parent) and the
+    implanted dose (log10 absolute count of ``flow_dose_population``), modality ``flow``.
     """
     from ..tl._response import response_model
 
@@ -35,13 +52,9 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     long_parts, model_parts, phenotype_parts = [], [], []
     for modality, path in h5ads.items():
         adata = read_h5ad(path)
-        expression = _by_gene(adata, SCORE_LAYER[modality])
-        measured = set(expression.columns)
-        if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
-            log.warning("%s: no panel gene set has 5 measured genes (gene names missing?); no "
-                        "scores for this modality", modality)
+        scores = _modality_scores(adata, modality, panel, params)
+        if scores is None:
             continue
-        scores = sample_scores(expression, panel, method=params["score_method"])
         long = scores.rename_axis("sample").reset_index().melt(
             id_vars="sample", var_name="term", value_name="score")
         long.insert(1, "modality", modality)

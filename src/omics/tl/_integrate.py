@@ -12,12 +12,13 @@ from statsmodels.stats.multitest import multipletests
 from ._ranking import statistic_columns
 
 
-def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None) -> md.MuData:
-    """Combine the modalities into a MuData (``rna``, ``protein``) with shared ``obs``.
+def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
+                 flow: ad.AnnData | None = None) -> md.MuData:
+    """Combine the modalities into a MuData (``rna``, ``protein``, ``flow``) with shared ``obs``.
 
     Only samples present in every modality are kept.
     """
-    modalities = {name: adata for name, adata in (("rna", rna), ("protein", protein))
+    modalities = {name: adata for name, adata in (("rna", rna), ("protein", protein), ("flow", flow))
                   if adata is not None}
     shared = None
     for adata in modalities.values():

@@ -8,7 +8,8 @@ process OMICS_INTEGRATE {
     input:
     // de_results and gsea_results: every table of both modalities, sorted by name so the
     // task hash (and -resume) does not depend on the order tasks finished in.
-    tuple val(meta), path(rna_h5ad), path(protein_h5ad), path(de_results, stageAs: 'differential/*'), path(gsea_results, stageAs: 'enrichment/*')
+    // flow_h5ad and scores are [] without flow cytometry.
+    tuple val(meta), path(rna_h5ad), path(protein_h5ad), path(de_results, stageAs: 'differential/*'), path(gsea_results, stageAs: 'enrichment/*'), path(flow_h5ad), path(scores, stageAs: 'scores/*')
 
     output:
     tuple val(meta), path('integration/omics.h5mu')                    , emit: h5mu
@@ -16,6 +17,7 @@ process OMICS_INTEGRATE {
     tuple val(meta), path('integration/concordance.tsv')               , emit: concordance
     tuple val(meta), path('integration/concordance_summary.tsv')       , emit: summary
     tuple val(meta), path('integration/pathway_evidence.tsv')          , emit: pathways
+    tuple val(meta), path('integration/flow_score_correlation.tsv')    , emit: flow_correlation, optional: true
     path 'versions.yml'                                                 , emit: versions
 
     when:
@@ -25,12 +27,14 @@ process OMICS_INTEGRATE {
     def args = task.ext.args ?: ''
     def de_tables = [de_results].flatten()
     def gsea_tables = [gsea_results].flatten()
+    def flow = flow_h5ad ? "--flow_h5ad ${flow_h5ad} --scores ${scores}" : ''
     """
     omics integrate \\
         --rna_h5ad ${rna_h5ad} \\
         --protein_h5ad ${protein_h5ad} \\
         ${de_tables ? "--de_results ${de_tables.join(' ')}" : ''} \\
         ${gsea_tables ? "--gsea_results ${gsea_tables.join(' ')}" : ''} \\
+        ${flow} \\
         ${args} \\
         --outdir .
 

@@ -6,8 +6,8 @@ process OMICS_SCORE {
     container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
 
     input:
-    // Either h5ad may be [] when that modality was not given.
-    tuple val(meta), path(rna_h5ad), path(protein_h5ad)
+    // Any h5ad may be [] when that modality was not given.
+    tuple val(meta), path(rna_h5ad), path(protein_h5ad), path(flow_h5ad)
     path(genesets, stageAs: 'genesets/*')
 
     output:
@@ -23,11 +23,13 @@ process OMICS_SCORE {
     def args = task.ext.args ?: ''
     def rna = rna_h5ad ? "--rna_h5ad ${rna_h5ad}" : ''
     def protein = protein_h5ad ? "--protein_h5ad ${protein_h5ad}" : ''
+    def flow = flow_h5ad ? "--flow_h5ad ${flow_h5ad}" : ''
     def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
     """
     omics score \\
         ${rna} \\
         ${protein} \\
+        ${flow} \\
         ${panel} \\
         ${args} \\
         --outdir .

@@ -1,0 +1,55 @@
+process OMICS_FLOW_PREP {
+    tag "$meta.id"
+    label 'process_low'
+
+    conda "${moduleDir}/../../../../environment.yml"
+    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+
+    input:
+    // Either flow_table or fcs_dir is given ([] for the other); gating is [] for the
+    // shipped BM-MNC progenitor template.
+    tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(flow_table, stageAs: 'input/flow_table/*'), path(fcs_dir, stageAs: 'input/fcs'), path(flow_gating, stageAs: 'input/gating/*')
+
+    output:
+    tuple val(meta), path('flow/flow.h5ad')               , emit: h5ad
+    tuple val(meta), path('qc/flow.qc.tsv')               , emit: qc
+    tuple val(meta), path('flow/gating_plots/*.png')      , emit: plots, optional: true
+    path 'versions.yml'                                   , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    def table = flow_table ? "--flow_table ${flow_table}" : ''
+    def fcs = fcs_dir ? "--flow_fcs ${fcs_dir}" : ''
+    def strategy = flow_gating ? "--flow_gating ${flow_gating}" : ''
+    """
+    omics flow_prep \\
+        --samplesheet ${samplesheet} \\
+        ${table} \\
+        ${fcs} \\
+        ${strategy} \\
+        --n_cpus ${task.cpus} \\
+        ${args} \\
+        --outdir .
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+
+    stub:
+    """
+    mkdir -p flow qc
+    touch flow/flow.h5ad qc/flow.qc.tsv
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        omics: \$(omics --version | sed 's/^omics //')
+        python: \$(python --version 2>&1 | sed 's/^Python //')
+    END_VERSIONS
+    """
+}

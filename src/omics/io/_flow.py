@@ -1,0 +1,386 @@
+"""Flow cytometry inputs: FCS files, gating strategies and exported population tables.
+
+FCS files are read, compensated, transformed and gated with FlowKit (and FlowIO
+underneath); nothing here parses FCS or applies gates itself. What this module adds is
+the checking around it: every problem stops with one message naming the file and the
+channel, gate or sample, before anything is written.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from .._logging import get_logger
+from ._tables import read_table
+
+log = get_logger("io.flow")
+
+FCS_SUFFIXES = (".fcs", ".lmd")
+ROOT = "root"
+
+
+def _flowkit():  # noqa: ANN202 - module
+    import flowkit
+
+    return flowkit
+
+
+@dataclass
+class FcsHeader:
+    """What the TEXT segment of an FCS file says (no event data read).
+
+    Attributes
+    ----------
+    path
+        The file.
+    channels
+        ``$PnN`` labels in channel order.
+    markers
+        ``$PnS`` labels (stripped; empty when absent), same order.
+    event_count
+        ``$TOT``.
+    has_spillover
+        Whether ``$SPILLOVER``/``SPILL``/``$SPILL`` is present.
+    """
+
+    path: Path
+    channels: list[str]
+    markers: list[str]
+    event_count: int
+    has_spillover: bool
+
+    def labels(self) -> set[str]:
+        """Every name a gate dimension may use for this file (``$PnN``, ``$PnS``, FlowJo form)."""
+        names = set(self.channels) | {m for m in self.markers if m}
+        return names | {c.replace("/", "_") for c in self.channels}
+
+
+def _fcs_error(path: Path, error: Exception) -> InputError:
+    text = str(error).strip() or type(error).__name__
+    return InputError(f"not a readable FCS file ({text}). Re-export it from the cytometer software; "
+                      "if only its data offset is off by one byte, set --flow_ignore_offset_error true.",
+                      path=path)
+
+
+def read_fcs_header(path: str | Path, *, ignore_offset_error: bool = False) -> FcsHeader:
+    """Read the HEADER and TEXT segments of an FCS file and check that its data fit the file.
+
+    Parameters
+    ----------
+    path
+        FCS 2.0/3.0/3.1 file.
+    ignore_offset_error
+        Accept files whose ``$ENDDATA`` is off by one byte (FlowIO's switch of that name).
+
+    Returns
+    -------
+    :class:`FcsHeader`.
+    """
+    import flowio
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("FCS file not found.", path=path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = flowio.FlowData(str(path), only_text=True, ignore_offset_error=ignore_offset_error)
+    except Exception as error:  # FlowIO raises ValueError, KeyError, its own errors ...
+        raise _fcs_error(path, error) from None
+    channels = [str(c) for c in data.pnn_labels]
+    markers = [str(m or "").strip() for m in data.pns_labels]
+    text = {str(k).lower().lstrip("$"): v for k, v in data.text.items()}
+    spill = any(key in text for key in ("spillover", "spill"))
+    return FcsHeader(path=path, channels=channels, markers=markers,
+                     event_count=int(data.event_count), has_spillover=spill)
+
+
+def read_fcs(path: str | Path, *, sample_id: str | None = None, ignore_offset_error: bool = False):  # noqa: ANN201
+    """Read an FCS file into a :class:`flowkit.Sample` (events preprocessed, not compensated).
+
+    Parameters
+    ----------
+    path
+        FCS file.
+    sample_id
+        Id given to the sample (default: the file name).
+    ignore_offset_error
+        Accept files whose data offset is off by one byte.
+
+    Returns
+    -------
+    ``flowkit.Sample``.
+    """
+    fk = _flowkit()
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("FCS file not found.", path=path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fk.Sample(str(path), sample_id=sample_id or path.name,
+                             ignore_offset_error=ignore_offset_error, subsample=0)
+    except Exception as error:
+        raise _fcs_error(path, error) from None
+
+
+# --------------------------------------------------------------------------------------
+# Gating strategies
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Gating:
+    """A parsed gating strategy: Gating-ML 2.0 (one strategy) or a FlowJo 10 workspace.
+
+    Attributes
+    ----------
+    path
+        The file.
+    strategy
+        The ``flowkit.GatingStrategy`` of a Gating-ML file (``None`` for a workspace).
+    workspace
+        For a workspace: FCS file name -> that sample's ``GatingStrategy``.
+    """
+
+    path: Path
+    strategy: object | None
+    workspace: dict[str, object] | None = None
+
+    def for_file(self, fcs_path: Path, sample: str):  # noqa: ANN201
+        """Return the gating strategy to apply to one FCS file."""
+        if self.strategy is not None:
+            return self.strategy
+        assert self.workspace is not None
+        return self.workspace[self.workspace_name(fcs_path, sample)]
+
+    def workspace_name(self, fcs_path: Path, sample: str) -> str:
+        """Name of the FCS file's sample in the workspace (FlowKit's sample id for its gates)."""
+        assert self.workspace is not None
+        for key in (fcs_path.name, fcs_path.stem, sample):
+            if key in self.workspace:
+                return key
+        raise InputError(f"sample {sample!r}: the FlowJo workspace has no sample for FCS file "
+                         f"{fcs_path.name!r} (it has {', '.join(sorted(self.workspace)[:10])}). Add "
+                         "the file to the workspace, or export its gates as Gating-ML.", path=self.path)
+
+
+def read_gating(path: str | Path) -> Gating:
+    """Parse a Gating-ML 2.0 file (``.xml``) or a FlowJo 10 workspace (``.wsp``) with FlowKit."""
+    fk = _flowkit()
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("gating strategy file not found.", path=path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if path.suffix.lower() == ".wsp":
+                parsed = fk.parse_wsp(str(path))
+                strategies = {name: info["gating_strategy"]
+                              for name, info in parsed["samples"].items()}
+                if not strategies:
+                    raise ValueError("the workspace holds no samples")
+                return Gating(path=path, strategy=None, workspace=strategies)
+            return Gating(path=path, strategy=fk.parse_gating_xml(str(path)))
+    except InputError:
+        raise
+    except Exception as error:
+        raise InputError(f"not a Gating-ML 2.0 file or FlowJo 10 workspace ({str(error).strip()}).",
+                         path=path) from None
+
+
+def gate_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
+    """Channel/marker names each gate of a strategy reads, keyed by ``gate path/gate``.
+
+    Ratio dimensions contribute the channels of their ratio transform; Boolean gates
+    read none.
+    """
+    fk = _flowkit()
+    out: dict[str, list[str]] = {}
+    for gate_id, gate_path in strategy.get_gate_ids():
+        try:
+            gate = strategy.get_gate(gate_id, gate_path)
+        except Exception:  # a quadrant of a quadrant gate: covered by its parent
+            continue
+        names: list[str] = []
+        for dim in getattr(gate, "dimensions", None) or []:
+            if isinstance(dim, fk.RatioDimension):
+                transform = strategy.transformations.get(dim.ratio_ref)
+                names += list(getattr(transform, "dimensions", []) or [])
+            elif isinstance(dim, fk.QuadrantDivider):
+                names.append(dim.dimension_ref)
+            else:
+                names.append(dim.id)
+        out["/".join([*gate_path, gate_id])] = names
+    return out
+
+
+def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str) -> None:  # noqa: ANN001
+    """Stop naming the file, the gate and the channel when a gate reads a channel the file lacks."""
+    labels = header.labels()
+    compensation_names: set[str] = set()
+    for matrix in getattr(strategy, "comp_matrices", {}).values():
+        compensation_names |= set(getattr(matrix, "fluorochomes", []) or [])
+        compensation_names |= set(getattr(matrix, "fluorochromes", []) or [])
+    for gate, names in gate_dimensions(strategy).items():
+        for name in names:
+            if name not in labels and name not in compensation_names:
+                markers = ", ".join(m for m in header.markers if m) or "none"
+                raise InputError(
+                    f"sample {sample!r}: gate {gate!r} of {gating_path.name} needs channel/marker "
+                    f"{name!r}, which this file lacks (channels: {', '.join(header.channels)}; "
+                    f"markers: {markers}). Rename the marker ($PnS) in the acquisition template "
+                    "or adapt the gating strategy.", path=header.path)
+
+
+def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.DataFrame, object]:  # noqa: ANN001
+    """Apply a gating strategy to a ``flowkit.Sample``.
+
+    With ``cache_events`` FlowKit keeps the compensated and transformed events (for
+    plots; call ``strategy.clear_cache()`` afterwards).
+
+    Returns
+    -------
+    A table with one row per gate and FlowKit's ``GatingResults`` (event membership).
+    The table: ``population`` (gate name, or its full path when the name is not
+    unique), ``parent`` (``root`` for top-level gates), ``gate_path``, ``events``,
+    ``parent_events``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = strategy.gate_sample(sample, cache_events=cache_events)
+    report = results.report.copy()
+    report["gate_path"] = [
+        "/".join([*path, name]) if quad is None else "/".join([*path, quad, name])
+        for path, name, quad in zip(report["gate_path"], report["gate_name"],
+                                    report["quadrant_parent"], strict=True)]
+    duplicated = report["gate_name"].duplicated(keep=False)
+    report["population"] = np.where(duplicated, report["gate_path"].str.removeprefix(ROOT + "/"),
+                                    report["gate_name"])
+    by_path = dict(zip(report["gate_path"], report["count"], strict=True))
+    by_path_name = dict(zip(report["gate_path"], report["population"], strict=True))
+    parents, parent_events = [], []
+    for gate_path in report["gate_path"]:
+        parent_path = gate_path.rsplit("/", 1)[0]
+        if parent_path in by_path:
+            parents.append(by_path_name[parent_path])
+            parent_events.append(by_path[parent_path])
+        elif "/" in parent_path and parent_path.rsplit("/", 1)[0] in by_path:
+            # a quadrant: its parent is the quadrant gate's parent
+            grand = parent_path.rsplit("/", 1)[0]
+            parents.append(by_path_name[grand])
+            parent_events.append(by_path[grand])
+        else:
+            parents.append(ROOT)
+            parent_events.append(sample.event_count)
+    table = pd.DataFrame({
+        "population": report["population"].to_numpy(),
+        "parent": parents,
+        "gate_path": report["gate_path"].to_numpy(),
+        "events": report["count"].astype(np.int64).to_numpy(),
+        "parent_events": np.asarray(parent_events, dtype=np.int64),
+    })
+    return table.sort_values("gate_path", kind="stable").reset_index(drop=True), results
+
+
+
+# --------------------------------------------------------------------------------------
+# Population tables (FlowJo / Kaluza exports)
+# --------------------------------------------------------------------------------------
+
+_TABLE_ALIASES = {
+    "sample": ("sample", "sample id", "sample_id", "name", "fcs file", "file"),
+    "population": ("population", "gate", "gate name", "population name"),
+    "parent": ("parent", "parent population", "parent gate"),
+    "events": ("events", "count", "event count", "#events", "number of events"),
+    "parent_events": ("parent_events", "parent count", "parent events", "#parent events"),
+    "absolute": ("absolute", "absolute count", "abs count", "absolute_count", "cells/ul",
+                 "cells per ul", "absolute per graft"),
+}
+
+
+def read_flow_table(path: str | Path) -> pd.DataFrame:
+    """Read a per-sample population table as exported by FlowJo or Kaluza.
+
+    Columns (case-insensitive; common export names accepted): ``sample``, ``population``,
+    ``events`` (event count) and either ``parent_events`` or ``parent`` (the parent
+    population's name in the same table; ``root``/empty for top-level populations, which
+    then need ``parent_events``); optional ``absolute`` (cells per uL or per graft).
+
+    Returns
+    -------
+    Long table ``sample, population, parent, events, parent_events, absolute`` with the
+    percentages checked: a population larger than its parent stops with the sample and
+    population named.
+    """
+    path = Path(path)
+    raw = read_table(path, required=[], what="flow population table", dtype=str)
+    lookup = {str(c).strip().lower(): c for c in raw.columns}
+    columns = {}
+    for key, names in _TABLE_ALIASES.items():
+        found = next((lookup[n] for n in names if n in lookup), None)
+        if found is not None:
+            columns[key] = found
+    for key in ("sample", "population", "events"):
+        if key not in columns:
+            raise InputError(f"flow population table has no {key!r} column (columns: "
+                             f"{', '.join(map(str, raw.columns))}); it needs sample, population, "
+                             "events and parent_events (or parent).", path=path)
+    if "parent_events" not in columns and "parent" not in columns:
+        raise InputError("flow population table needs a 'parent_events' or a 'parent' column.",
+                         path=path)
+    table = pd.DataFrame({key: raw[col].str.strip() for key, col in columns.items()})
+    first_line = raw.attrs.get("first_line", 2)
+    for key in ("events", "parent_events", "absolute"):
+        if key not in table:
+            continue
+        values = pd.to_numeric(table[key].str.replace(",", "", regex=False), errors="coerce")
+        bad = table[key].notna() & (table[key] != "") & (values.isna() | (values < 0))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"column {columns[key]!r} row {row + first_line} (sample "
+                             f"{table['sample'].iloc[row]!r}, population "
+                             f"{table['population'].iloc[row]!r}) is {table[key].iloc[row]!r}; "
+                             "use a non-negative number.", path=path)
+        table[key] = values
+    if table["events"].isna().any():
+        row = int(np.flatnonzero(table["events"].isna().to_numpy())[0])
+        raise InputError(f"row {row + first_line}: sample {table['sample'].iloc[row]!r} population "
+                         f"{table['population'].iloc[row]!r} has no event count.", path=path)
+    dupes = table.duplicated(["sample", "population"], keep=False)
+    if dupes.any():
+        row = int(np.flatnonzero(dupes.to_numpy())[0])
+        raise InputError(f"sample {table['sample'].iloc[row]!r} lists population "
+                         f"{table['population'].iloc[row]!r} twice.", path=path)
+    if "parent" not in table:
+        table["parent"] = ""
+    table["parent"] = table["parent"].fillna("").replace("", ROOT)
+    if "parent_events" not in table:
+        table["parent_events"] = np.nan
+    counts = table.set_index(["sample", "population"])["events"]
+    for i in np.flatnonzero(table["parent_events"].isna().to_numpy()):
+        sample, parent = table["sample"].iloc[i], table["parent"].iloc[i]
+        if (sample, parent) not in counts.index:
+            raise InputError(f"sample {sample!r} population {table['population'].iloc[i]!r}: parent "
+                             f"{parent!r} is not in the table and no parent count is given; add "
+                             "a parent_events column or the parent's row.", path=path)
+        table.iloc[i, table.columns.get_loc("parent_events")] = counts[(sample, parent)]
+    larger = table["events"] > table["parent_events"]
+    if larger.any():
+        row = int(np.flatnonzero(larger.to_numpy())[0])
+        r = table.iloc[row]
+        raise InputError(f"sample {r['sample']!r}: population {r['population']!r} has "
+                         f"{r['events']:g} events, more than its parent {r['parent']!r} "
+                         f"({r['parent_events']:g}); a gate cannot hold more events than its "
+                         "parent. Check the export.", path=path)
+    if "absolute" not in table:
+        table["absolute"] = np.nan
+    table["events"] = table["events"].astype(np.int64)
+    table["parent_events"] = table["parent_events"].astype(np.int64)
+    return table[["sample", "population", "parent", "events", "parent_events", "absolute"]]

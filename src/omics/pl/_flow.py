@@ -1,0 +1,113 @@
+"""Per-sample gating plots: FSC/SSC and CD45/CD34 with the gates of the strategy drawn."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import Polygon, Rectangle  # noqa: E402
+
+DEFAULT_PAIRS = (("FSC-A", "SSC-A"), ("CD45", "CD34"))
+_BINS = 160
+
+
+def _two_d_gates(strategy) -> list[tuple[str, tuple, object, tuple[str, str]]]:  # noqa: ANN001
+    gates = []
+    for gate_id, gate_path in strategy.get_gate_ids():
+        try:
+            gate = strategy.get_gate(gate_id, gate_path)
+        except Exception:
+            continue
+        dims = getattr(gate, "dimensions", None) or []
+        ids = [getattr(d, "id", None) for d in dims]
+        if len(ids) == 2 and all(ids) and type(gate).__name__ in {"RectangleGate", "PolygonGate"}:
+            gates.append((gate_id, gate_path, gate, (ids[0], ids[1])))
+    return gates
+
+
+def _draw(ax, gate, flip: bool) -> None:  # noqa: ANN001
+    kind = type(gate).__name__
+    if kind == "RectangleGate":
+        lows = [d.min if d.min is not None else -1e9 for d in gate.dimensions]
+        highs = [d.max if d.max is not None else 1e9 for d in gate.dimensions]
+        if flip:
+            lows, highs = lows[::-1], highs[::-1]
+        ax.add_patch(Rectangle((lows[0], lows[1]), highs[0] - lows[0], highs[1] - lows[1],
+                               fill=False, edgecolor="#b2182b", linewidth=1.2))
+    else:
+        vertices = np.asarray(gate.vertices, float)
+        ax.add_patch(Polygon(vertices[:, ::-1] if flip else vertices, closed=True, fill=False,
+                             edgecolor="#b2182b", linewidth=1.2))
+
+
+def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
+               pairs: tuple[tuple[str, str], ...] = DEFAULT_PAIRS, dpi: int = 80) -> bytes:
+    """Return a PNG with one panel per channel pair, showing the gates drawn on that pair.
+
+    Each panel shows the events of the drawn gate's parent population (compensated and
+    transformed as the gate sees them, by FlowKit) with every gate on that pair and the
+    same parent outlined and labelled with its event count. Pairs without a gate are
+    left out.
+    """
+    gates = _two_d_gates(strategy)
+    panels = []
+    for x_name, y_name in pairs:
+        matching = [(g_id, g_path, gate, ids) for g_id, g_path, gate, ids in gates
+                    if set(ids) == {x_name, y_name}]
+        if matching:
+            panels.append((x_name, y_name, matching))
+    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(3.6 * max(len(panels), 1), 3.4),
+                             squeeze=False)
+    if not panels:
+        axes[0, 0].text(0.5, 0.5, "no 2-D gate on " + " or ".join("/".join(p) for p in pairs),
+                        ha="center", va="center", fontsize=8)
+        axes[0, 0].set_axis_off()
+    for ax, (x_name, y_name, matching) in zip(axes[0], panels, strict=False):
+        # the most specific gate on this pair (e.g. CD34 within the lymph-blast region)
+        g_id, g_path, gate, ids = max(matching, key=lambda item: len(item[1]))
+        flip = ids != (x_name, y_name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # FlowKit's compensation + transform (cached by the gating run when it kept them)
+            events = strategy._preprocess_sample_events(sample, gate, cache_events=True)
+        parent = g_path[-1]
+        if parent == "root":
+            mask = np.ones(len(events), bool)
+        else:
+            mask = np.asarray(results.get_gate_membership(parent, gate_path="/".join(g_path[:-1])))
+        points = events.to_numpy()[mask]
+        if flip:
+            points = points[:, ::-1]
+        if len(points):
+            # density of all events as a 2-D histogram (fast for millions of events)
+            low, high = np.nanpercentile(points, [0.5, 99.5], axis=0)
+            pad = 0.05 * (high - low + 1e-9)
+            extent = [low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1]]
+            density, _, _ = np.histogram2d(points[:, 0], points[:, 1], bins=_BINS,
+                                           range=[extent[:2], extent[2:]])
+            ax.imshow(np.log1p(density.T), origin="lower", extent=extent, aspect="auto",
+                      cmap="Greys", interpolation="nearest")
+            ax.set_xlim(extent[:2])
+            ax.set_ylim(extent[2:])
+        same_parent = [item for item in matching if item[1] == g_path]
+        for k, (other_id, other_path, other, _) in enumerate(same_parent):
+            _draw(ax, other, flip)
+            count = results.get_gate_count(other_id, gate_path=other_path)
+            ax.annotate(f"{other_id}: {count}", xy=(0.02, 0.97 - 0.06 * k), xycoords="axes fraction",
+                        va="top", fontsize=7, color="#b2182b")
+        ax.set_xlabel(x_name)
+        ax.set_ylabel(y_name)
+        ax.set_title(f"{parent} events", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(title, fontsize=9)
+    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.15, top=0.82, wspace=0.35)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return buffer.getvalue()

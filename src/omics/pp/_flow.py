@@ -1,0 +1,178 @@
+"""Flow populations as an AnnData: event counts, percent of parent, absolute counts.
+
+``X`` holds what the differential and score stages use: ``log2`` of the absolute count
+with half an event added to every population (so an empty gate is finite). Absolute
+counts come, in this order, from
+
+1. the population table's own ``absolute`` column (FlowJo/Kaluza exports);
+2. counting beads: ``events / bead_events * beads_per_test / sample_volume_ul``
+   (cells per uL; single-platform ISHAGE, e.g. Stem-Count/Trucount tubes);
+3. a sample-sheet cell count of a reference population (e.g. leukocytes per uL, or
+   nucleated cells per graft): ``events / reference_events * cell_count``.
+
+Without any of these the count is relative: events per 10^6 acquired events
+(``uns["absolute_unit"]`` says which).
+"""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+
+PSEUDO_EVENTS = 0.5
+
+
+def populations_anndata(long: pd.DataFrame, samples: list[str]) -> ad.AnnData:
+    """Return samples x populations from a long table (``sample, population, parent, events, ...``).
+
+    Layers ``events``, ``parent_events``, ``percent_of_parent`` (NaN when the parent is
+    empty), and ``absolute`` from the table's ``absolute`` column when it has one.
+    Populations keep the order of their first appearance; ``var`` holds ``parent`` and
+    ``gate_path`` (when given).
+    """
+    populations = list(dict.fromkeys(long["population"]))
+    wide = {key: long.pivot(index="sample", columns="population", values=key)
+            .reindex(index=samples, columns=populations)
+            for key in ("events", "parent_events", "absolute") if key in long}
+    events = wide["events"].to_numpy(float)
+    parent = wide["parent_events"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = np.where(parent > 0, 100.0 * events / parent, np.nan)
+    var = long.drop_duplicates("population").set_index("population")
+    var = var[[c for c in ("parent", "gate_path") if c in var]].reindex(populations)
+    var.index.name = "population"
+    obs = pd.DataFrame(index=pd.Index(samples, name="sample"))
+    adata = ad.AnnData(X=np.zeros_like(events), obs=obs, var=var)
+    adata.layers["events"] = events
+    adata.layers["parent_events"] = parent
+    adata.layers["percent_of_parent"] = percent
+    if "absolute" in wide and wide["absolute"].notna().to_numpy().all():
+        adata.layers["absolute"] = wide["absolute"].to_numpy(float)
+        adata.uns["absolute_unit"] = "as exported"
+    return adata
+
+
+def _reference(adata: ad.AnnData, population: str, what: str, path: str | None) -> np.ndarray:
+    if population not in adata.var_names:
+        raise InputError(f"{what} population {population!r} is not a gate of the strategy "
+                         f"(populations: {', '.join(adata.var_names)}).", path=path)
+    return adata[:, population].layers["events"].ravel().astype(float)
+
+
+def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
+                    bead_gate: str = "Beads", sample_volume_ul: float = 100.0,
+                    cell_count: pd.Series | None = None, count_reference: str = "Leukocytes",
+                    total_events: np.ndarray | None = None, path: str | None = None) -> str:
+    """Fill ``layers["absolute"]`` and ``X`` (log2 absolute, half an event added); return the unit.
+
+    Parameters
+    ----------
+    adata
+        From :func:`populations_anndata`.
+    beads_per_test, bead_gate, sample_volume_ul
+        Counting beads: beads added per tube, the gate holding them and the volume of
+        sample (uL) in the tube.
+    cell_count, count_reference
+        Per-sample cell count (indexed by sample) of the population ``count_reference``.
+    total_events
+        Events acquired per sample (the relative fallback).
+    path
+        Named in messages.
+    """
+    events = adata.layers["events"].astype(float)
+    with_pseudo = events + PSEUDO_EVENTS
+    if "absolute" in adata.layers:
+        unit = adata.uns.get("absolute_unit", "as exported")
+        absolute = adata.layers["absolute"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(events > 0, absolute / events, np.nan)
+        per_sample = np.nanmedian(np.where(np.isfinite(scale), scale, np.nan), axis=1)
+        adata.X = np.log2(np.where(events > 0, absolute, with_pseudo * per_sample[:, None]))
+        return unit
+    if beads_per_test is not None:
+        beads = _reference(adata, bead_gate, "bead", path)
+        if (beads <= 0).any():
+            sample = adata.obs_names[int(np.flatnonzero(beads <= 0)[0])]
+            raise InputError(f"sample {sample!r}: no events in the bead gate {bead_gate!r}, so no "
+                             "absolute count; check the bead gate or leave --flow_beads_per_test "
+                             "unset.", path=path)
+        factor = beads_per_test / sample_volume_ul / beads
+        unit = "cells_per_uL"
+    elif cell_count is not None:
+        reference = _reference(adata, count_reference, "cell-count reference", path)
+        counts = cell_count.reindex(adata.obs_names).to_numpy(float)
+        bad = ~np.isfinite(counts) | (reference <= 0)
+        if bad.any():
+            sample = adata.obs_names[int(np.flatnonzero(bad)[0])]
+            raise InputError(f"sample {sample!r}: no cell count or no {count_reference!r} events, so "
+                             "no absolute count; fill the cell-count column.", path=path)
+        factor = counts / reference
+        unit = f"cells_per_{cell_count.name or 'count'}_unit"
+    else:
+        total = (np.asarray(total_events, float) if total_events is not None
+                 else adata.layers["parent_events"].max(axis=1))
+        factor = 1e6 / total
+        unit = "per_million_events"
+    adata.layers["absolute"] = events * factor[:, None]
+    adata.X = np.log2(with_pseudo * factor[:, None])
+    adata.uns["absolute_unit"] = unit
+    return unit
+
+
+def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | None = None,
+            viable_gate: str = "Viable", bead_gate: str = "Beads") -> pd.DataFrame:
+    """Per-sample QC: events acquired, viability, bead events, populations under ``min_events``.
+
+    ``viability_percent`` is the percent of parent of ``viable_gate`` (NaN without
+    that gate); ``low_event_populations`` lists populations with fewer than
+    ``min_events`` events (flagged, not removed).
+    """
+    events = pd.DataFrame(adata.layers["events"], index=adata.obs_names, columns=adata.var_names)
+    percent = pd.DataFrame(adata.layers["percent_of_parent"], index=adata.obs_names,
+                           columns=adata.var_names)
+    low = events.lt(min_events)
+    table = pd.DataFrame({
+        "sample": adata.obs_names,
+        "total_events": (np.asarray(total_events, float) if total_events is not None
+                         else adata.layers["parent_events"].max(axis=1)),
+        "viability_percent": percent[viable_gate].to_numpy() if viable_gate in percent else np.nan,
+        "bead_events": events[bead_gate].to_numpy() if bead_gate in events else np.nan,
+        "n_low_event_populations": low.sum(axis=1).to_numpy(),
+        "low_event_populations": [",".join(events.columns[row]) for row in low.to_numpy()],
+    })
+    table["min_events"] = min_events
+    return table
+
+
+def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
+                exclude: tuple[str, ...] = ("Beads",)) -> pd.DataFrame:
+    """Per-patient flow scores for the response model (samples x scores).
+
+    - one column per population (bead gates excluded): ``log2`` percent of parent, with
+      half an event added (``(events + 0.5) / (parent_events + 1)``), i.e. the
+      progenitor *content* of the graft;
+    - ``dose:<population>_absolute``: ``log10`` absolute count of ``dose_population``
+      (half an event added), i.e. the implanted *dose*; per graft when the sample sheet
+      has ``graft_volume_ml`` and the counts are per uL.
+
+    The response model standardises every score, so units do not matter.
+    """
+    events = adata.layers["events"].astype(float)
+    parent = adata.layers["parent_events"].astype(float)
+    content = np.log2(100.0 * (events + PSEUDO_EVENTS) / (parent + 2 * PSEUDO_EVENTS))
+    scores = pd.DataFrame(content, index=adata.obs_names, columns=adata.var_names)
+    scores = scores.drop(columns=[c for c in exclude if c in scores.columns])
+    if dose_population:
+        if dose_population not in adata.var_names:
+            raise InputError(f"--flow_dose_population {dose_population!r} is not a flow population "
+                             f"(populations: {', '.join(adata.var_names)}).")
+        dose = 2.0 ** np.asarray(adata[:, dose_population].X, float).ravel()
+        if adata.uns.get("absolute_unit") == "cells_per_uL" and "graft_volume_ml" in adata.obs:
+            dose = dose * 1000.0 * pd.to_numeric(adata.obs["graft_volume_ml"], errors="coerce").to_numpy()
+        scores[f"dose:{dose_population}_absolute"] = np.log10(dose)
+    scores.index.name = "sample"
+    scores.columns.name = None
+    return scores

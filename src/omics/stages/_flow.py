@@ -1,0 +1,265 @@
+"""Stage ``flow_prep``: flow cytometry populations per patient, from FCS files or a table.
+
+Two ways in:
+
+- ``flow_table``: a population table exported by FlowJo/Kaluza (:func:`omics.io._flow.read_flow_table`);
+- ``flow_fcs`` (a folder of FCS files, ``<sample>.fcs`` or the file named in the sample
+  sheet's ``fcs`` column) or an ``fcs`` column alone, gated with ``flow_gating`` (Gating-ML
+  2.0 or a FlowJo 10 workspace; default the shipped BM-MNC progenitor template
+  ``metadata/flow/bmmnc_progenitors.gating.xml``) by FlowKit.
+
+Every input is checked (:func:`check_flow_inputs`) before any file is read in full, and
+nothing is written until every sample has been gated.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from .._logging import get_logger
+from .._resources import metadata_path
+from ..io import read_samplesheet, write_tsv
+from ..io._flow import (
+    FCS_SUFFIXES,
+    check_channels,
+    gate_sample,
+    read_fcs,
+    read_fcs_header,
+    read_flow_table,
+    read_gating,
+)
+from ..io._matching import match_samples
+from ..io._write import atomic_path, write_h5ad
+from ..pp._flow import absolute_counts, flow_qc, populations_anndata
+from ._common import out_path
+
+log = get_logger("flow")
+
+DEFAULT_GATING = ("flow", "bmmnc_progenitors.gating.xml")
+FCS_COLUMN = "fcs"
+
+
+def default_gating() -> Path:
+    """Return the shipped BM-MNC progenitor gating template (Gating-ML 2.0)."""
+    return metadata_path(*DEFAULT_GATING)
+
+
+def _sheet_dir(params: dict, samplesheet: str | Path) -> Path:
+    original = params.get("input")
+    return Path(original).parent if original else Path(samplesheet).parent
+
+
+def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
+              sheet_path: str | Path) -> dict[str, Path]:
+    """Map every sample of the sheet to its FCS file, or stop naming the sample without one.
+
+    With an ``fcs`` column its values are file names resolved against ``flow_fcs`` (or,
+    without it, against the sample sheet's folder; absolute paths stay as they are).
+    Otherwise ``flow_fcs/<sample>.fcs`` (suffix case-insensitive).
+    """
+    folder = Path(flow_fcs) if flow_fcs else None
+    if folder is not None and not folder.is_dir():
+        raise InputError("--flow_fcs must be a folder of FCS files.", path=folder)
+    listing: dict[str, Path] = {}
+    if folder is not None:
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in FCS_SUFFIXES and path.is_file():
+                listing.setdefault(path.stem, path)
+    files: dict[str, Path] = {}
+    for sample in sheet.index:
+        named = sheet[FCS_COLUMN].get(sample) if FCS_COLUMN in sheet else None
+        if isinstance(named, str) and named.strip():
+            path = Path(named.strip())
+            if not path.is_absolute():
+                path = (folder or base) / path
+            if not path.is_file():
+                raise InputError(f"sample {sample!r}: its FCS file {named!r} (column {FCS_COLUMN!r}) "
+                                 f"does not exist at {path}.", path=sheet_path)
+            files[sample] = path
+        elif sample in listing:
+            files[sample] = listing[sample]
+        else:
+            where = f"no {sample}.fcs in {folder}" if folder else f"no {FCS_COLUMN!r} value"
+            raise InputError(f"sample {sample!r} has no FCS file ({where}); add the file, name it "
+                             f"in the sample sheet's {FCS_COLUMN!r} column, or drop the sample.",
+                             path=folder or sheet_path)
+    unused = sorted(set(listing) - set(sheet.index) - {p.stem for p in files.values()})
+    if unused:
+        log.info("%d FCS file(s) in %s not in the sample sheet are ignored: %s", len(unused), folder,
+                 ", ".join(unused[:10]))
+    return files
+
+
+def flow_mode(params: dict, sheet: pd.DataFrame | None = None) -> str | None:
+    """``"table"``, ``"fcs"`` or ``None`` (no flow input) for these parameters and sheet."""
+    if params.get("flow_table") and params.get("flow_fcs"):
+        raise InputError("give --flow_table or --flow_fcs, not both.")
+    if params.get("flow_table"):
+        return "table"
+    if params.get("flow_fcs"):
+        return "fcs"
+    if sheet is not None and FCS_COLUMN in sheet and sheet[FCS_COLUMN].notna().any():
+        return "fcs"
+    return None
+
+
+def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Path,
+                      samplesheet: str | Path | None = None) -> dict | None:
+    """Check the flow inputs without reading event data; return what :func:`flow_prep` needs.
+
+    FCS files: header and TEXT segment readable and the data inside the file, every
+    sample has a file, the gating strategy parses and every channel/marker it gates on is
+    in every file. Population table: parsed and checked, every sample present.
+    """
+    mode = flow_mode(params, sheet)
+    if mode is None:
+        return None
+    if mode == "table":
+        path = Path(params["flow_table"])
+        table = read_flow_table(path)
+        missing = [s for s in sheet.index if s not in set(table["sample"])]
+        if missing:
+            raise InputError(f"sample(s) {', '.join(missing[:10])} of the sample sheet have no rows in "
+                             "the flow population table; add them or drop the samples.", path=path)
+        return {"mode": mode, "table": table[table["sample"].isin(set(sheet.index))]}
+    gating_path = Path(params.get("flow_gating") or default_gating())
+    gating = read_gating(gating_path)
+    files = fcs_files(sheet, flow_fcs=params.get("flow_fcs"),
+                      base=_sheet_dir(params, samplesheet or sheet_path), sheet_path=sheet_path)
+    headers = {}
+    for sample, path in files.items():
+        header = read_fcs_header(path, ignore_offset_error=params.get("flow_ignore_offset_error", False))
+        check_channels(header, gating.for_file(path, sample), gating_path, sample)
+        headers[sample] = header
+    return {"mode": mode, "files": files, "gating": gating_path, "headers": headers}
+
+
+def _gate_one(task: tuple) -> dict:
+    """Read, gate and plot one FCS file (runs in a worker process)."""
+    from ..io._flow import read_gating as _read_gating
+    from ..pl._flow import gating_png
+
+    sample, path, gating_path, ignore_offset, plots = task
+    gating = _read_gating(gating_path)
+    strategy = gating.for_file(Path(path), sample)
+    # a workspace holds per-sample (custom) gates under the sample's name in the workspace
+    flowkit_id = gating.workspace_name(Path(path), sample) if gating.workspace else sample
+    fcs = read_fcs(path, sample_id=flowkit_id, ignore_offset_error=ignore_offset)
+    try:
+        table, results = gate_sample(fcs, strategy, cache_events=plots)
+    except Exception as error:  # FlowKit: a channel, transform or matrix it cannot resolve
+        raise InputError(f"sample {sample!r}: FlowKit could not apply {Path(gating_path).name} "
+                         f"({str(error).strip() or type(error).__name__}).", path=path) from None
+    table.insert(0, "sample", sample)
+    png = gating_png(fcs, strategy, results, title=f"{sample} ({Path(path).name})") if plots else None
+    strategy.clear_cache()
+    return {"sample": sample, "table": table, "total": fcs.event_count, "png": png}
+
+
+def gate_files(files: dict[str, Path], gating_path: Path, *, n_cpus: int = 1,
+               ignore_offset_error: bool = False, plots: bool = True) -> list[dict]:
+    """Gate every FCS file (in ``n_cpus`` processes); results in the order of ``files``."""
+    tasks = [(sample, str(path), str(gating_path), ignore_offset_error, plots)
+             for sample, path in files.items()]
+    workers = max(1, min(n_cpus, len(tasks), os.cpu_count() or 1))
+    if workers == 1:
+        return [_gate_one(task) for task in tasks]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_gate_one, tasks, chunksize=1))
+
+
+def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
+              contrasts: str | Path | None = None, flow_table: str | Path | None = None,
+              flow_fcs: str | Path | None = None) -> dict[str, Path]:
+    """Write ``flow/flow.h5ad``, ``qc/flow.qc.tsv`` and (FCS input) ``flow/gating_plots/*.png``.
+
+    ``flow.h5ad``: samples x populations; layers ``events``, ``parent_events``,
+    ``percent_of_parent``, ``absolute``; ``X`` = log2 absolute count (half an event
+    added); ``obs`` the sample sheet plus ``total_events``; ``uns["absolute_unit"]``.
+    """
+    params = dict(params)
+    if flow_table is not None:
+        params["flow_table"] = str(flow_table)
+    if flow_fcs is not None:
+        params["flow_fcs"] = str(flow_fcs)
+    sheet = read_samplesheet(samplesheet)
+    checked = check_flow_inputs(params, sheet, sheet_path=samplesheet, samplesheet=samplesheet)
+    if checked is None:
+        raise InputError("no flow input: give --flow_table, --flow_fcs or an 'fcs' sample-sheet column.")
+    samples = list(sheet.index)
+    pngs: dict[str, bytes] = {}
+    if checked["mode"] == "table":
+        long = checked["table"]
+        total = None
+        source = str(params["flow_table"])
+    else:
+        log.info("gating %d FCS files with %s", len(checked["files"]), checked["gating"])
+        gated = gate_files(checked["files"], checked["gating"], n_cpus=params.get("n_cpus") or 1,
+                           ignore_offset_error=params.get("flow_ignore_offset_error", False),
+                           plots=params.get("flow_plots", True))
+        long = pd.concat([g["table"] for g in gated], ignore_index=True)
+        total = np.array([g["total"] for g in gated], float)
+        pngs = {g["sample"]: g["png"] for g in gated if g["png"] is not None}
+        source = str(checked["gating"])
+    adata = populations_anndata(long, samples)
+    count_col = params.get("flow_cell_count_col")
+    cell_count = None
+    if count_col:
+        if count_col not in sheet:
+            raise InputError(f"--flow_cell_count_col {count_col!r} is not a sample-sheet column.",
+                             path=samplesheet)
+        cell_count = pd.to_numeric(sheet[count_col], errors="coerce").rename(count_col)
+    unit = absolute_counts(adata, beads_per_test=params.get("flow_beads_per_test"),
+                           bead_gate=params.get("flow_bead_gate") or "Beads",
+                           sample_volume_ul=params.get("flow_sample_volume_ul") or 100.0,
+                           cell_count=cell_count,
+                           count_reference=params.get("flow_count_reference") or "Leukocytes",
+                           total_events=total, path=source)
+    adata = match_samples(adata, sheet, matrix_path=source)
+    adata.obs["total_events"] = total if total is not None else np.nan
+    adata.uns["modality"] = "flow"
+    adata.uns["de_layer"] = None
+    adata.uns["source"] = checked["mode"]
+    log.info("flow: %d samples x %d populations, absolute counts in %s", adata.n_obs, adata.n_vars, unit)
+    qc = flow_qc(adata, min_events=params.get("flow_min_events", 50), total_events=total,
+                 bead_gate=params.get("flow_bead_gate") or "Beads")
+    flagged = qc.loc[qc["n_low_event_populations"] > 0, "sample"]
+    if len(flagged):
+        log.warning("flow: %d sample(s) have populations under %d events (see qc/flow.qc.tsv)",
+                    len(flagged), params.get("flow_min_events", 50))
+    outputs: dict[str, Path | dict] = {
+        "h5ad": write_h5ad(adata, out_path(outdir, "flow", "flow.h5ad")),
+        "qc": write_tsv(qc, out_path(outdir, "qc", "flow.qc.tsv")),
+    }
+    plots = {}
+    for sample, png in pngs.items():
+        path = out_path(outdir, "flow", f"gating_plots/{sample}.png")
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(png)
+        plots[sample] = path
+    if plots:
+        outputs["plots"] = plots
+    return outputs
+
+
+def flow_task_inputs(params: dict) -> list[Path]:
+    """Files the ``flow_prep`` task reads (for ``omics run``'s DAG and resume key); [] without flow.
+
+    Checks the flow inputs against the original sample sheet (``params["input"]``)
+    first, so that ``omics run`` stops before anything is written.
+    """
+    if not params.get("input"):
+        return []
+    sheet = read_samplesheet(params["input"], id_col=params.get("sample_id_col") or "sample")
+    checked = check_flow_inputs(params, sheet, sheet_path=params["input"])
+    if checked is None:
+        return []
+    if checked["mode"] == "table":
+        return [Path(params["flow_table"])]
+    return [Path(checked["gating"]), *checked["files"].values()]

@@ -1,0 +1,49 @@
+"""Flow populations against the angiogenic mRNA and protein scores of the same patients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+
+def flow_score_correlation(flow: pd.DataFrame, scores_long: pd.DataFrame, *,
+                           min_pairs: int = 6) -> pd.DataFrame:
+    """Spearman correlation of every flow score with every mRNA/protein score across patients.
+
+    Parameters
+    ----------
+    flow
+        Samples x flow scores (:func:`omics.pp._flow.flow_scores`).
+    scores_long
+        ``sample, modality, term, score`` (``scores/angiogenesis_scores.tsv``); rows of
+        modality ``flow`` are ignored.
+    min_pairs
+        Fewer complete patient pairs give NA.
+
+    Returns
+    -------
+    ``population, modality, term, n, spearman_rho, p_value, fdr`` (BH over all pairs
+    tested), sorted by population, modality and term.
+    """
+    other = scores_long[scores_long["modality"] != "flow"]
+    rows = []
+    for (modality, term), block in other.groupby(["modality", "term"], sort=True):
+        values = block.set_index("sample")["score"].astype(float)
+        for population in flow.columns:
+            joined = pd.concat([flow[population].astype(float), values], axis=1, join="inner").dropna()
+            n = len(joined)
+            if n < min_pairs or joined.nunique().min() < 2:
+                rho, p = np.nan, np.nan
+            else:
+                rho, p = stats.spearmanr(joined.iloc[:, 0], joined.iloc[:, 1])
+            rows.append({"population": population, "modality": modality, "term": term, "n": n,
+                         "spearman_rho": float(rho), "p_value": float(p)})
+    table = pd.DataFrame(rows, columns=["population", "modality", "term", "n", "spearman_rho",
+                                        "p_value"])
+    table["fdr"] = np.nan
+    tested = table["p_value"].notna()
+    if tested.any():
+        table.loc[tested, "fdr"] = multipletests(table.loc[tested, "p_value"], method="fdr_bh")[1]
+    return table.sort_values(["population", "modality", "term"], kind="stable").reset_index(drop=True)
