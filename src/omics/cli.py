@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from ._errors import InputError
+from ._errors import InputError, one_line
 from ._logging import configure_logging, get_logger
 from .params import BY_NAME, PARAMETERS, STAGE_PARAMS, Parameter, resolve
 
@@ -88,9 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"omics {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the whole pipeline on one machine (demo without inputs)",
+    run = sub.add_parser("run", help="run the whole pipeline on one machine (--demo: demo cohort)",
                          description="Run validate -> prep -> qc -> de -> enrich -> score -> "
-                         "integrate -> report. Without --input, runs on the bundled demo cohort.")
+                         "integrate -> report on --input/--contrasts and --rna_counts and/or "
+                         "--protein_matrix, or with --demo on the bundled demo cohort.")
+    run.add_argument("--demo", action="store_true",
+                     help="simulate the bundled demo cohort into <outdir>/demo_cohort and analyse it "
+                     "(no data options allowed)")
     run.add_argument("--params-file", "-params-file", dest="params_file",
                      help="YAML/JSON file of parameters (command-line options win)")
     run.add_argument("--resume", dest="resume", action="store_true", default=True,
@@ -136,11 +141,32 @@ def _params(args: argparse.Namespace) -> dict:
     return resolve(overrides, params_file=getattr(args, "params_file", None))
 
 
+_DATA_OPTIONS = ("input", "contrasts", "rna_counts", "protein_matrix")
+
+
+def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
+    """``omics run`` analyses the user's files or, with ``--demo`` only, the demo cohort."""
+    given = [name for name in _DATA_OPTIONS if params.get(name)]
+    if args.demo:
+        if given:
+            raise InputError(f"--demo analyses the bundled demo cohort and cannot be combined with "
+                             f"--{given[0]}; drop --demo to analyse your files.")
+        return
+    if not params.get("input"):
+        if given:
+            raise InputError(f"--{given[0]} was given without --input; add --input <sample sheet> "
+                             "(or use --demo alone for the bundled demo cohort).")
+        raise InputError("no input given; give --input <sample sheet>, --contrasts and "
+                         "--rna_counts and/or --protein_matrix, or --demo for the bundled demo "
+                         "cohort.")
+
+
 def _run_stage(args: argparse.Namespace) -> None:
     from . import stages
+    from .io._outdir import check_outdir
 
     params = _params(args)
-    outdir = args.outdir
+    outdir = check_outdir(args.outdir)
     command = args.command
     if command == "validate":
         stages.validate(input=args.input, contrasts=args.contrasts, rna_counts=args.rna_counts,
@@ -181,12 +207,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .runner import run_pipeline
 
             params = _params(args)
+            _check_run_inputs(args, params)
             run_pipeline(params, resume=args.resume and not args.force,
-                         command_line="omics " + shlex.join(argv))
+                         command_line="omics " + shlex.join(argv), demo=args.demo)
         elif args.command == "simulate":
+            from .io._outdir import check_outdir
             from .simulate import simulate_cohort
 
-            paths = simulate_cohort(args.outdir, seed=args.seed, profile=args.profile,
+            paths = simulate_cohort(check_outdir(args.outdir), seed=args.seed, profile=args.profile,
                                     scenario=args.scenario, n_patients=args.n_patients,
                                     n_genes=args.n_genes, n_proteins=args.n_proteins)
             for key, path in paths.items():
@@ -204,6 +232,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("omics: interrupted; completed stages are kept and will be reused with --resume.",
               file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - the last resort: one line, not a traceback
+        if getattr(args, "verbose", 0):
+            traceback.print_exc(file=sys.stderr)
+        reason = one_line(str(error))[:300] or "no message"
+        print(f"omics: error: unexpected {type(error).__name__}: {reason} (this is a bug or an "
+              "unsupported input; rerun with -v for the traceback)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -33,8 +33,10 @@ from . import stages as st
 from ._errors import InputError
 from ._logging import get_logger
 from .io import read_contrasts
+from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
 from .io._write import write_text, write_tsv
-from .stages._common import de_results_name, out_path
+from .stages._common import SUBDIRS, de_results_name, out_path
+from .stages._validate import check_inputs, write_validated
 
 log = get_logger("run")
 
@@ -207,10 +209,10 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
     folder = outdir / "demo_cohort"
     paths = {key: folder / name for key, name in INPUT_FILES.items()}
     if not all(p.is_file() for p in paths.values()) or not (folder / "simulation.yaml").is_file():
-        log.info("no --input given: simulating the bundled demo cohort into %s", folder)
+        log.info("--demo: simulating the bundled demo cohort into %s", folder)
         paths = simulate_cohort(folder)
     else:
-        log.info("no --input given: using the demo cohort in %s", folder)
+        log.info("--demo: using the demo cohort in %s", folder)
     updated = dict(params)
     updated.update({key: str(path) for key, path in paths.items()})
     return updated
@@ -272,40 +274,104 @@ def _progress(total: int):  # noqa: ANN202 - tqdm or None
     return tqdm(total=total, file=sys.stderr, unit="task", leave=True, dynamic_ncols=True)
 
 
-def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -> Path:
+class _Interrupts:
+    """Ctrl-C during a run: a SIGINT handler that records the interrupt, then raises.
+
+    Python swallows an exception raised where it cannot propagate (a weakref callback,
+    a ``__del__``: "Exception ignored in ..."), so a Ctrl-C landing there would be lost
+    and the run would finish with exit 0. The flag set here is checked after every task
+    and at the end, so such an interrupt still stops the run (exit 130).
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: object = None
+
+    def _handler(self, signum: int, frame: object) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> _Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt when an interrupt arrived (even one that was swallowed)."""
+        if self.received:
+            raise KeyboardInterrupt
+
+
+def _owned_folders(outdir: Path) -> list[Path]:
+    """Return the folders a run writes into: the only places it removes its own temporaries."""
+    folders = [outdir / sub for sub in SUBDIRS.values()]
+    return [*folders, outdir / SUBDIRS["pipeline_info"] / "cache", outdir / "demo_cohort"]
+
+
+def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
+                 demo: bool = False) -> Path:
     """Run every stage for the given parameters; return the output folder.
+
+    The inputs are checked before anything is written (a bad input stops with an
+    :class:`~omics._errors.InputError` and leaves the output folder as it was); then the
+    output folder is locked (``<outdir>/.omics.lock``) for the rest of the run, so a
+    second run into the same folder stops at once.
 
     Parameters
     ----------
     params
-        Resolved parameters (:func:`omics.params.resolve`). Without ``input`` the demo
-        cohort is simulated into ``<outdir>/demo_cohort`` and used with
-        ``metadata/bali_contrasts.yaml``.
+        Resolved parameters (:func:`omics.params.resolve`) with ``input``, ``contrasts``
+        and at least one matrix; with ``demo`` these must be unset.
     resume
         Skip tasks whose key and outputs are unchanged.
     command_line
         Recorded in ``pipeline_info/command.txt``.
+    demo
+        Simulate the demo cohort into ``<outdir>/demo_cohort`` and analyse it.
     """
-    outdir = Path(params["outdir"]).resolve()
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"--outdir {params['outdir']} is a file, not a folder; choose another "
-                         "--outdir.")
+    outdir = check_outdir(params.get("outdir"))
     started = datetime.now(UTC)
-    if not params.get("input"):
-        params = _demo_inputs(params, outdir)
-    elif not params.get("contrasts"):
-        raise InputError("--contrasts is required with --input.")
-    # Validation runs before anything else is written, so bad input leaves no partial results.
-    st.validate(input=params["input"], contrasts=params["contrasts"],
-                rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
-                outdir=outdir, params=params)
-    for stale in outdir.rglob(".*.tmp*"):
-        stale.unlink(missing_ok=True)
+    if not demo:
+        if not params.get("input"):
+            raise InputError("no --input given; give --input (the sample sheet), or --demo for "
+                             "the bundled demo cohort.")
+        if not params.get("contrasts"):
+            raise InputError("--contrasts is required with --input.")
+    probe_lock(outdir)
+    with _Interrupts() as interrupts:
+        checked = None
+        if not demo:
+            # Every input is checked before anything is written, so bad input leaves no trace.
+            checked = check_inputs(input=params["input"], contrasts=params["contrasts"],
+                                   rna_counts=params["rna_counts"],
+                                   protein_matrix=params["protein_matrix"], params=params)
+        with OutdirLock(outdir):
+            remove_stale_temporaries(_owned_folders(outdir))
+            if demo:
+                params = _demo_inputs(params, outdir)
+                checked = check_inputs(input=params["input"], contrasts=params["contrasts"],
+                                       rna_counts=params["rna_counts"],
+                                       protein_matrix=params["protein_matrix"], params=params)
+            write_validated(checked, outdir)
+            trace = _run_tasks(params, outdir, resume=resume, interrupts=interrupts)
+            _write_pipeline_info(outdir, params, trace, started, command_line)
+            interrupts.check()
+    log.info("done: results in %s", outdir)
+    return outdir
+
+
+def _run_tasks(params: dict, outdir: Path, *, resume: bool, interrupts: _Interrupts) -> list[dict]:
+    """Run (or reuse) every task of the DAG in order; return the execution trace."""
     tasks = build_tasks(params, outdir)
     _prune_previous(outdir, tasks)
-    trace = []
+    trace: list[dict] = []
     bar = _progress(len(tasks))
     for number, task in enumerate(tasks, start=1):
+        interrupts.check()
         task_started = time.time()
         if task.name == "validate":
             key = _task_key(task, params)
@@ -320,6 +386,8 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
                 log.info("[%d/%d] %s ...", number, len(tasks), task.name)
                 with _PeakMemory() as memory:
                     produced = task.function(**task.kwargs, outdir=outdir, params=params)
+                # An interrupt swallowed during the task: its outputs are not trusted.
+                interrupts.check()
                 _record(outdir, task, key, produced)
                 status, peak = "completed", memory.peak
         wall = time.time() - task_started
@@ -331,9 +399,8 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
             bar.update(1)
     if bar is not None:
         bar.close()
-    _write_pipeline_info(outdir, params, trace, started, command_line)
-    log.info("done: results in %s", outdir)
-    return outdir
+    interrupts.check()
+    return trace
 
 
 def _write_pipeline_info(outdir: Path, params: dict, trace: list[dict], started: datetime,

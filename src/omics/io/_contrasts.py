@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from .._errors import InputError
+from .._text import load_yaml
 from ._tables import check_file, check_unique, read_table
 from ._write import write_text
 
@@ -144,10 +145,7 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
     """
     path = check_file(path)
     if path.suffix.lower() in {".yaml", ".yml"}:
-        try:
-            document = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            raise InputError(f"not valid YAML ({err}).", path=path) from None
+        document = load_yaml(path, what="contrasts file")
         entries = document.get("contrasts") if isinstance(document, dict) else document
         if not isinstance(entries, list) or not entries:
             raise InputError("expected a top-level 'contrasts:' list with at least one entry.",

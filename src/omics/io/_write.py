@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,16 +11,30 @@ from pathlib import Path
 
 import pandas as pd
 
+# Every temporary file of ours is named ``.<target>.omics-tmp-<pid>-<random><suffix>``; the
+# runner removes leftovers of killed runs only when they match this exactly (and only in
+# the output folders it writes), never anything else.
+TMP_MARK = ".omics-tmp-"
+TMP_NAME = re.compile(r"^\..+\.omics-tmp-(?P<pid>\d+)-[A-Za-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
+
+
+def is_temporary(path: str | Path) -> bool:
+    """Whether ``path`` is named like a temporary file of :func:`atomic_path`."""
+    return TMP_NAME.match(Path(path).name) is not None
+
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    On an exception the temporary file is removed and ``path`` is left untouched.
+    On an exception the temporary file is removed and ``path`` is left untouched. The
+    temporary name (``.<name>.omics-tmp-<pid>-<random><suffix>``) is recognised by
+    :func:`is_temporary`.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}{os.getpid()}-",
+                                        suffix=path.suffix, dir=path.parent)
     os.close(handle)
     tmp = Path(tmp_name)
     umask = os.umask(0)

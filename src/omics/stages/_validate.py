@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,16 @@ from .._errors import InputError
 from .._logging import get_logger
 from ..io import match_samples, read_contrasts, read_rna_counts, read_samplesheet, write_contrasts
 from ..io._write import atomic_path, write_text
+from ..params import split_list
 from ..pp._rna import low_count_keep
 from ..tl._design import design_for_contrast, smallest_group
 from ._common import gene_set_collections, out_path
 
 log = get_logger("validate")
+
+# Fewest genes left after the low-count filter: DESeq2's parametric dispersion trend (and
+# the VST built on it) is fitted across genes and cannot be fitted on a handful.
+MIN_GENES = 10
 
 
 def sha256(path: str | Path) -> str:
@@ -38,16 +44,20 @@ def read_protein(path: str | Path, params: dict):  # noqa: ANN201 - AnnData
                                is_log2=params["protein_is_log2"])
 
 
-def rna_min_samples(adata, contrast_list: list, params: dict) -> int:  # noqa: ANN001 - AnnData
+def rna_min_samples(adata, contrast_list: list, params: dict,  # noqa: ANN001 - AnnData
+                    contrasts_path: str | Path | None = None) -> int:
     """``rna_min_samples``, or by default the smallest group any contrast compares."""
     value = params.get("rna_min_samples")
     if value is None:
-        value = min(smallest_group(design_for_contrast(adata.obs, c, samples=adata.obs_names))
-                    for c in contrast_list)
+        value = min(smallest_group(design_for_contrast(
+            adata.obs, c, samples=adata.obs_names,
+            contrasts_path=None if contrasts_path is None else str(contrasts_path)))
+            for c in contrast_list)
     return int(value)
 
 
-def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path) -> None:  # noqa: ANN001
+def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path,  # noqa: ANN001
+                      contrasts_path: str | Path) -> None:
     """Stop on samples without reads and on a low-count filter that would keep nothing."""
     counts = np.asarray(adata.X)
     empty = [str(s) for s, total in zip(adata.obs_names, counts.sum(axis=1), strict=True) if total == 0]
@@ -57,8 +67,18 @@ def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path
             "DESeq2 cannot normalise them: remove them from the sample sheet.",
             path=path,
         )
-    low_count_keep(counts, min_count=params.get("rna_min_count", 10),
-                   min_samples=rna_min_samples(adata, contrast_list, params))
+    min_samples = rna_min_samples(adata, contrast_list, params, contrasts_path)
+    try:
+        keep = low_count_keep(counts, min_count=params.get("rna_min_count", 10),
+                              min_samples=min_samples)
+    except InputError as error:
+        raise error.with_path(path) from None
+    if keep.sum() < MIN_GENES:
+        raise InputError(
+            f"only {int(keep.sum())} gene(s) pass the low-count filter (>= "
+            f"{params.get('rna_min_count', 10)} counts in >= {min_samples} samples); DESeq2's "
+            f"dispersion trend needs at least {MIN_GENES} genes.",
+            path=path, fix="Give the full count matrix, or lower --rna_min_count.")
 
 
 def _check_protein_observations(adata, design, path: str | Path) -> None:  # noqa: ANN001
@@ -75,6 +95,83 @@ def _check_protein_observations(adata, design, path: str | Path) -> None:  # noq
             "can be tested; check that these samples' intensity columns are filled.",
             path=path,
         )
+
+
+@dataclass
+class Checked:
+    """What :func:`check_inputs` read and found: written out by :func:`write_validated`."""
+
+    sheet: pd.DataFrame
+    contrasts: list
+    report: dict
+
+
+def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
+                 rna_counts: str | Path | None = None, protein_matrix: str | Path | None = None,
+                 params: dict) -> Checked:
+    """Check the sample sheet, contrasts, matrices, gene sets and parameters; write nothing.
+
+    Every contrast is built against every modality's samples (levels present, enough
+    samples per group, a full-rank design), so a bad input stops here with one
+    :class:`~omics._errors.InputError` naming the file.
+    """
+    if rna_counts is None and protein_matrix is None:
+        raise InputError("give --rna_counts, --protein_matrix or both (none was given).")
+    sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
+    contrast_list = read_contrasts(contrasts)
+    report: dict = {"samplesheet": {"path": str(input), "sha256": sha256(input),
+                                    "n_samples": int(len(sheet)), "columns": list(sheet.columns)},
+                    "contrasts": {"path": str(contrasts), "sha256": sha256(contrasts),
+                                  "ids": [c.id for c in contrast_list]},
+                    "modalities": {}}
+    matrices = {}
+    if rna_counts is not None:
+        matrices["rna"] = (rna_counts, read_rna_counts(rna_counts))
+    if protein_matrix is not None:
+        matrices["protein"] = (protein_matrix, read_protein(protein_matrix, params))
+    for modality, (path, adata) in matrices.items():
+        matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
+        if modality == "rna":
+            _check_rna_counts(matched, contrast_list, params, path, contrasts)
+        designs = {}
+        for contrast in contrast_list:
+            design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
+                                         contrasts_path=str(contrasts))
+            if modality == "protein":
+                _check_protein_observations(matched, design, path)
+            designs[contrast.id] = {"formula": design.formula, "n_samples": int(len(design.samples)),
+                                    "coefficients": list(design.matrix.columns),
+                                    "residual_df": int(design.residual_df)}
+        report["modalities"][modality] = {"path": str(path), "sha256": sha256(path),
+                                          "n_samples": int(matched.n_obs),
+                                          "n_features": int(matched.n_vars), "designs": designs}
+        log.info("%s: %d samples x %d features, %d contrast(s) valid", modality, matched.n_obs,
+                 matched.n_vars, len(designs))
+    panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
+    report["genesets"] = {"panel": len(panel), "background": len(background)}
+    covariates = split_list(params.get("response_covariates"))
+    absent = [c for c in covariates if c not in sheet.columns]
+    report["response_covariates_absent"] = absent
+    if absent:
+        log.info("response covariates not in the sample sheet (skipped): %s", ", ".join(absent))
+    return Checked(sheet=sheet, contrasts=contrast_list, report=report)
+
+
+def write_validated(checked: Checked, outdir: str | Path) -> dict[str, Path]:
+    """Write ``validated/samplesheet.csv``, ``contrasts.yaml`` and ``validation.json``."""
+    sheet_out = out_path(outdir, "validated", "samplesheet.csv")
+    frame = pd.DataFrame(checked.sheet).reset_index()
+    for column in frame.columns:  # whole numbers are written as read (50, not 50.0)
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values) and np.all(np.mod(values.dropna(), 1) == 0):
+            frame[column] = values.astype("Int64")
+    with atomic_path(sheet_out) as tmp:
+        frame.to_csv(tmp, index=False)
+    contrasts_out = out_path(outdir, "validated", "contrasts.yaml")
+    write_contrasts(checked.contrasts, contrasts_out)
+    write_text(json.dumps(checked.report, indent=2) + "\n",
+               out_path(outdir, "validated", "validation.json"))
+    return {"samplesheet": sheet_out, "contrasts": contrasts_out}
 
 
 def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  # noqa: A002
@@ -104,55 +201,6 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
     -------
     Paths of the validated sample sheet and contrasts.
     """
-    if rna_counts is None and protein_matrix is None:
-        raise InputError("give --rna_counts, --protein_matrix or both (none was given).")
-    sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
-    contrast_list = read_contrasts(contrasts)
-    report: dict = {"samplesheet": {"path": str(input), "sha256": sha256(input),
-                                    "n_samples": int(len(sheet)), "columns": list(sheet.columns)},
-                    "contrasts": {"path": str(contrasts), "sha256": sha256(contrasts),
-                                  "ids": [c.id for c in contrast_list]},
-                    "modalities": {}}
-    matrices = {}
-    if rna_counts is not None:
-        matrices["rna"] = (rna_counts, read_rna_counts(rna_counts))
-    if protein_matrix is not None:
-        matrices["protein"] = (protein_matrix, read_protein(protein_matrix, params))
-    for modality, (path, adata) in matrices.items():
-        matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
-        if modality == "rna":
-            _check_rna_counts(matched, contrast_list, params, path)
-        designs = {}
-        for contrast in contrast_list:
-            design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
-                                         contrasts_path=str(contrasts))
-            if modality == "protein":
-                _check_protein_observations(matched, design, path)
-            designs[contrast.id] = {"formula": design.formula, "n_samples": int(len(design.samples)),
-                                    "coefficients": list(design.matrix.columns),
-                                    "residual_df": int(design.residual_df)}
-        report["modalities"][modality] = {"path": str(path), "sha256": sha256(path),
-                                          "n_samples": int(matched.n_obs),
-                                          "n_features": int(matched.n_vars), "designs": designs}
-        log.info("%s: %d samples x %d features, %d contrast(s) valid", modality, matched.n_obs,
-                 matched.n_vars, len(designs))
-    panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
-    report["genesets"] = {"panel": len(panel), "background": len(background)}
-    covariates = [c.strip() for c in (params.get("response_covariates") or "").split(",") if c.strip()]
-    absent = [c for c in covariates if c not in sheet.columns]
-    report["response_covariates_absent"] = absent
-    if absent:
-        log.info("response covariates not in the sample sheet (skipped): %s", ", ".join(absent))
-
-    sheet_out = out_path(outdir, "validated", "samplesheet.csv")
-    frame = pd.DataFrame(sheet).reset_index()
-    for column in frame.columns:  # whole numbers are written as read (50, not 50.0)
-        values = frame[column]
-        if pd.api.types.is_float_dtype(values) and np.all(np.mod(values.dropna(), 1) == 0):
-            frame[column] = values.astype("Int64")
-    with atomic_path(sheet_out) as tmp:
-        frame.to_csv(tmp, index=False)
-    contrasts_out = out_path(outdir, "validated", "contrasts.yaml")
-    write_contrasts(contrast_list, contrasts_out)
-    write_text(json.dumps(report, indent=2) + "\n", out_path(outdir, "validated", "validation.json"))
-    return {"samplesheet": sheet_out, "contrasts": contrasts_out}
+    checked = check_inputs(input=input, contrasts=contrasts, rna_counts=rna_counts,
+                           protein_matrix=protein_matrix, params=params)
+    return write_validated(checked, outdir)
