@@ -179,7 +179,7 @@ def test_featurecounts(tmp_path):
 def test_gmt(tmp_path):
     sets = read_gmt(write(tmp_path / "s.gmt", "A\tdesc\tX\tY\tX\nB\t\tZ\n"))
     assert sets == {"A": ["X", "Y"], "B": ["Z"]}
-    with pytest.raises(InputError, match="line 1 has 2"):
+    with pytest.raises(InputError, match="line 1: the line has 2"):
         read_gmt(write(tmp_path / "bad.gmt", "A\tdesc\n"))
 
 

@@ -86,6 +86,10 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
     formula = entry.get("formula")
     formula = str(formula).strip() if formula not in (None, "") and formula == formula else None
     blocking = _as_tuple(entry.get("blocking_factors", entry.get("blocking")))
+    repeated = sorted({b for b in blocking if blocking.count(b) > 1})
+    if repeated:
+        raise InputError(f"contrast {cid!r}: blocking factor {repeated[0]!r} is listed twice.",
+                         path=path, where=where, fix="List each blocking factor once.")
     exclude_col = entry.get("exclude_samples_col")
     if exclude_col in (None, "") or exclude_col != exclude_col:
         exclude_col = None
@@ -120,6 +124,10 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
     variable, reference, target = (str(v).strip() for v in comparison)
     if reference == target:
         raise InputError(f"contrast {cid!r}: reference and target are both {reference!r}.", path=path)
+    if variable in blocking:
+        raise InputError(f"contrast {cid!r}: blocking factor {variable!r} is the variable being "
+                         "compared; a factor cannot be adjusted for and tested at once.",
+                         path=path, where=where, fix="Remove it from blocking_factors.")
     return Contrast(id=cid, variable=variable, reference=reference, target=target,
                     blocking=blocking, exclude_samples_col=exclude_col,
                     exclude_samples_values=exclude_values, extra=extra)

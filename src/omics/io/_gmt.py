@@ -29,7 +29,7 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
         where = f"line {number}"
         if len(fields) < 3:
             raise InputError(
-                f"{len(fields)} tab-separated field(s); a GMT line is "
+                f"the line has {len(fields)} tab-separated field(s); a GMT line is "
                 "name<TAB>description<TAB>gene1<TAB>gene2...",
                 path=path, where=where,
             )

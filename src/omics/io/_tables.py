@@ -281,8 +281,8 @@ def check_ids(values: Iterable[object], *, column: str, path: str | Path, what: 
     for i, value in enumerate(values):
         if value is None or (isinstance(value, float) and value != value) or \
                 str(value).strip() in {"", "NA", "nan", "NaN"}:
-            raise InputError(f"empty {what}" if value is None or value != value or not str(
-                value).strip() else f"{what} {value!r} is a missing-value marker",
+            raise InputError(f"empty {what}." if value is None or value != value or not str(
+                value).strip() else f"{what} {value!r} is a missing-value marker.",
                 path=path, where=f"row {lines[i]}, column {column!r}",
                 fix=f"Every row needs a {what}: fill it in or remove the row.")
 
@@ -301,5 +301,5 @@ def check_numbers(matrix: np.ndarray, *, labels: Sequence[str], columns: Sequenc
         value = matrix[r, c]
         problem = "is not a finite number" if not np.isfinite(value) else \
             f"is larger than any plausible {what} (limit {maximum:.6g})"
-        raise InputError(f"{what} {value!r} for {labels[r]} {problem}.", path=path,
+        raise InputError(f"{what} {float(value):g} for {labels[r]} {problem}.", path=path,
                          where=f"row {rows[r]}, column {columns[c]!r}", fix=fix)

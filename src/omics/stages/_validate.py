@@ -21,9 +21,23 @@ from ._common import gene_set_collections, out_path
 
 log = get_logger("validate")
 
-# Fewest genes left after the low-count filter: DESeq2's parametric dispersion trend (and
-# the VST built on it) is fitted across genes and cannot be fitted on a handful.
-MIN_GENES = 10
+# Fewest features that must vary across samples (after the RNA low-count filter): DESeq2's
+# dispersion trend and limma's variance prior are estimated across features, and sample
+# QC (PCA, correlations) needs features that differ between samples.
+MIN_FEATURES = 10
+
+
+def _check_varying(values, names, *, what: str, path: str | Path, where: str = "") -> None:  # noqa: ANN001
+    """Stop when fewer than :data:`MIN_FEATURES` features (columns) vary across samples."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(all="ignore"):
+        spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0) if values.size else []
+    varying = int(np.sum(np.asarray(spread) > 0))
+    if varying < MIN_FEATURES:
+        raise InputError(
+            f"only {varying} {what}(s){where} vary across the samples (of {len(names)}); the "
+            f"models need at least {MIN_FEATURES}.",
+            path=path, fix="Give the full matrix (is it a summary, a test subset, or constant?).")
 
 
 def sha256(path: str | Path) -> str:
@@ -73,12 +87,9 @@ def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path
                               min_samples=min_samples)
     except InputError as error:
         raise error.with_path(path) from None
-    if keep.sum() < MIN_GENES:
-        raise InputError(
-            f"only {int(keep.sum())} gene(s) pass the low-count filter (>= "
-            f"{params.get('rna_min_count', 10)} counts in >= {min_samples} samples); DESeq2's "
-            f"dispersion trend needs at least {MIN_GENES} genes.",
-            path=path, fix="Give the full count matrix, or lower --rna_min_count.")
+    _check_varying(counts[:, keep], adata.var_names[keep], what="gene", path=path,
+                   where=f" passing the low-count filter (>= {params.get('rna_min_count', 10)} "
+                   f"counts in >= {min_samples} samples)")
 
 
 def _check_protein_observations(adata, design, path: str | Path) -> None:  # noqa: ANN001
@@ -133,6 +144,8 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
         if modality == "rna":
             _check_rna_counts(matched, contrast_list, params, path, contrasts)
+        else:
+            _check_varying(matched.X, matched.var_names, what="protein", path=path)
         designs = {}
         for contrast in contrast_list:
             design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
