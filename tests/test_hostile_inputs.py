@@ -179,6 +179,9 @@ BAD_FILES = [
     ("sheet_bad_arm", "input", _sheet_col("arm", 5, "treated"), [], ["column 'arm'", "'treated'"]),
     ("sheet_age_text", "input", _sheet_col("age", 5, "old"), [], ["column 'age'", "'old'"]),
     ("sheet_age_absurd", "input", _sheet_col("age", 5, "1e300"), [], ["column 'age'", "outside"]),
+    ("sheet_infinite_covariate", "input",
+     lambda t: _sheet_col("bmi", 4, "inf")(t.replace("cd34_per_ml", "bmi")), [],
+     ["column 'bmi', sample 'BALI003'", "'inf' is not a finite number"]),
     ("sheet_no_sample_column", "input", lambda t: t.replace("sample,", "id,", 1), [], ["'sample'"]),
     ("sheet_binary", "input", lambda t: BINARY, [], ["not UTF-8"]),
     ("sheet_single_column", "input", lambda t: t.replace(",", " "), [], ["single column"]),
@@ -639,3 +642,25 @@ def test_small_matrix_without_gene_set_overlap_runs_to_the_end(tiny, tmp_path):
     assert "no gene set with >= 10 of them" in result.stderr
     assert (outdir / "enrichment" / "resp.rna.gsea.tsv").is_file()
     assert (outdir / "report" / "index.html").is_file()
+
+
+def test_pruning_removes_only_files_still_as_the_run_wrote_them(tmp_path):
+    import hashlib
+    import json
+
+    from omics.runner import _prune_previous
+
+    outdir = tmp_path / "results"
+    (outdir / "differential").mkdir(parents=True)
+    (outdir / "pipeline_info" / "cache").mkdir(parents=True)
+    ours, edited = outdir / "differential" / "old.tsv", outdir / "differential" / "edited.tsv"
+    for path in (ours, edited):
+        path.write_text("as written\n")
+    digest = hashlib.sha256(b"as written\n").hexdigest()
+    manifest = {"key": "k", "outputs": {"differential/old.tsv": digest,
+                                         "differential/edited.tsv": digest}}
+    (outdir / "pipeline_info" / "cache" / "de.gone.rna.json").write_text(json.dumps(manifest))
+    edited.write_text("the user's notes\n")
+    _prune_previous(outdir, [])
+    assert not ours.exists()
+    assert edited.read_text() == "the user's notes\n"

@@ -169,7 +169,8 @@ def _prune_previous(outdir: Path, tasks: list[Task]) -> None:
 
     A rerun into the same folder with fewer contrasts or modalities would otherwise leave
     their old tables beside the new ones (and in the report). Only files recorded in a
-    task manifest are removed.
+    task manifest, with the recorded checksum (unchanged since the run wrote them), are
+    removed.
     """
     current = {task.name for task in tasks}
     removed = 0
@@ -180,9 +181,10 @@ def _prune_previous(outdir: Path, tasks: list[Task]) -> None:
             outputs = json.loads(manifest.read_text()).get("outputs", {})
         except (OSError, ValueError):
             outputs = {}
-        for relative in outputs:
+        for relative, digest in outputs.items():
             path = outdir / relative
-            if path.is_file():
+            # Only a file still exactly as the run wrote it: one the user replaced stays.
+            if path.is_file() and not path.is_symlink() and _sha256(path) == digest:
                 path.unlink()
                 removed += 1
         manifest.unlink()
