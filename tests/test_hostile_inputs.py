@@ -664,3 +664,13 @@ def test_pruning_removes_only_files_still_as_the_run_wrote_them(tmp_path):
     _prune_previous(outdir, [])
     assert not ours.exists()
     assert edited.read_text() == "the user's notes\n"
+
+
+def test_unwritable_folder_at_write_time_is_an_input_error(tmp_path):
+    from omics.io._write import write_text
+
+    target = Path("/sys/omics_results/table.tsv")  # read-only even for root
+    if os.access("/sys", os.W_OK) and not Path("/sys").is_mount():
+        pytest.skip("/sys is writable here")
+    with pytest.raises(InputError, match="cannot write here"):
+        write_text("x\n", target)

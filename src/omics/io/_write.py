@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -10,6 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from .._errors import InputError
+
+# Errors that mean the folder cannot be written, not that something is wrong with the run.
+_UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR}
 
 # Every temporary file of ours is named ``.<target>.omics-tmp-<pid>-<random><suffix>``; the
 # runner removes leftovers of killed runs only when they match this exactly (and only in
@@ -32,9 +38,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     :func:`is_temporary`.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}{os.getpid()}-",
-                                        suffix=path.suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}{os.getpid()}-",
+                                            suffix=path.suffix, dir=path.parent)
+    except OSError as err:
+        if err.errno not in _UNWRITABLE:
+            raise
+        raise InputError(f"cannot write here ({err.strerror}).", path=path.parent,
+                         fix="Choose an --outdir you can write to (and that has free space).") from None
     os.close(handle)
     tmp = Path(tmp_name)
     umask = os.umask(0)
