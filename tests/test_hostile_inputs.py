@@ -674,3 +674,14 @@ def test_unwritable_folder_at_write_time_is_an_input_error(tmp_path):
         pytest.skip("/sys is writable here")
     with pytest.raises(InputError, match="cannot write here"):
         write_text("x\n", target)
+
+
+@pytest.mark.parametrize("value", ["", "NA"])
+def test_empty_gene_name_is_never_the_text_nan(tiny, tmp_path, value):
+    from omics.io import read_rna_counts
+
+    path = tmp_path / "counts.tsv"
+    path.write_text(_cell(tiny["rna_counts"].read_text(), 4, 1, value))
+    names = read_rna_counts(path).var["gene_name"]
+    assert "nan" not in set(names)
+    assert names.iloc[2] == read_rna_counts(tiny["rna_counts"]).var["gene_name"].iloc[2]  # from the id map

@@ -86,10 +86,10 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         names = ids
         data.columns = [_featurecounts_sample(c) for c in data.columns]
     elif fmt == "salmon":
-        ids, names = table["gene_id"].astype(str), table["gene_name"].astype(str)
+        ids, names = table["gene_id"].astype(str), table["gene_name"].fillna("").astype(str)
     else:
         ids = table.iloc[:, 0].astype(str)
-        names = table["gene_name"].astype(str) if "gene_name" in columns[1:] else ids
+        names = table["gene_name"].fillna("").astype(str) if "gene_name" in columns[1:] else ids
     if data.shape[1] == 0:
         raise InputError("the count matrix has no sample columns.", path=path)
     id_column = {"featurecounts": "Geneid", "salmon": "gene_id"}.get(fmt, columns[0])
