@@ -426,6 +426,7 @@ def test_interrupt_swallowed_in_a_weakref_callback_is_still_noticed():
     class Thing:
         pass
 
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
     with _Interrupts() as interrupts:
         thing = Thing()
 
@@ -441,6 +442,7 @@ def test_interrupt_swallowed_in_a_weakref_callback_is_still_noticed():
         with pytest.raises(KeyboardInterrupt):
             interrupts.check()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    signal.signal(signal.SIGINT, before)
 
 
 def test_stale_temporaries_only_ours_are_removed(tmp_path):

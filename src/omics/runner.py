@@ -294,7 +294,9 @@ class _Interrupts:
         raise KeyboardInterrupt
 
     def __enter__(self) -> _Interrupts:
-        if threading.current_thread() is threading.main_thread():
+        # Not in a thread, and not when SIGINT is ignored (a background job, nohup).
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
             self._previous = signal.signal(signal.SIGINT, self._handler)
         return self
 
