@@ -17,47 +17,10 @@ from typing import NoReturn
 from . import __version__
 from ._errors import InputError, one_line
 from ._logging import configure_logging, get_logger
-from .params import BY_NAME, PARAMETERS, STAGE_PARAMS, Parameter, resolve
+from .params import BY_NAME, PARAMETERS, Parameter, resolve
+from .registry import STAGES
 
 log = get_logger("cli")
-
-_STAGE_FILES: dict[str, list[tuple[str, dict]]] = {
-    "validate": [("--input", {"required": True, "help": "sample sheet"}),
-                 ("--contrasts", {"required": True, "help": "contrasts file"}),
-                 ("--rna_counts", {"help": "RNA count matrix"}),
-                 ("--protein_matrix", {"help": "protein matrix"})],
-    "rna_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
-                 ("--contrasts", {"required": True, "help": "validated contrasts"}),
-                 ("--rna_counts", {"required": True, "help": "RNA count matrix"})],
-    "protein_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
-                     ("--contrasts", {"required": True, "help": "validated contrasts"}),
-                     ("--protein_matrix", {"required": True, "help": "protein matrix"})],
-    "qc": [("--h5ad", {"required": True, "help": "rna.h5ad or protein.h5ad"}),
-           ("--modality", {"required": True, "choices": ["rna", "protein"]})],
-    "de": [("--h5ad", {"required": True, "help": "rna.h5ad or protein.h5ad"}),
-           ("--contrasts", {"required": True, "help": "validated contrasts"}),
-           ("--contrast_id", {"required": True, "help": "id of the contrast to test"}),
-           ("--modality", {"required": True, "choices": ["rna", "protein"]})],
-    "enrich": [("--de_results", {"required": True, "help": "a differential results table"})],
-    "score": [("--rna_h5ad", {"help": "rna.h5ad"}), ("--protein_h5ad", {"help": "protein.h5ad"})],
-    "integrate": [("--rna_h5ad", {"required": True}), ("--protein_h5ad", {"required": True}),
-                  ("--de_results", {"nargs": "+", "default": [], "help": "differential tables"}),
-                  ("--gsea_results", {"nargs": "+", "default": [], "help": "GSEA tables"})],
-    "report": [("--results_dir", {"required": True, "help": "folder holding the result files"})],
-}
-
-_STAGE_HELP = {
-    "validate": "check inputs; write validated/",
-    "rna_prep": "filter, size factors, VST; write rna/rna.h5ad",
-    "protein_prep": "log2, filter, normalise, missing values; write protein/protein.h5ad",
-    "qc": "PCA, sample correlations, outliers; write qc/",
-    "de": "one contrast on one modality; write differential/",
-    "enrich": "GSEA prerank + ORA of one differential table; write enrichment/",
-    "score": "per-patient angiogenic scores and response models; write scores/",
-    "integrate": "mRNA-protein MuData, correlation, concordance; write integration/",
-    "report": "HTML report; write report/index.html",
-}
-
 
 def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> None:
     flag = f"--{parameter.name}"
@@ -117,15 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--n_proteins", type=int, default=None)
     simulate.add_argument("-v", "--verbose", action="count", default=0)
 
-    for stage, files in _STAGE_FILES.items():
-        stage_parser = sub.add_parser(stage, help=_STAGE_HELP[stage])
-        for flag, kwargs in files:
-            stage_parser.add_argument(flag, **kwargs)
+    for stage in STAGES.values():
+        stage_parser = sub.add_parser(stage.name, help=stage.help)
+        for option in stage.files:
+            stage_parser.add_argument(f"--{option.name}", **option.argparse_kwargs())
         stage_parser.add_argument("--outdir", default="results", help="results folder (default: results)")
         stage_parser.add_argument("--params-file", "-params-file", dest="params_file")
         stage_parser.add_argument("-v", "--verbose", action="count", default=0)
-        taken = {flag.lstrip("-") for flag, _ in files} | {"outdir"}
-        for name in STAGE_PARAMS[stage]:
+        taken = {option.name for option in stage.files} | {"outdir"}
+        for name in stage.params:
             if name not in taken:
                 _add_parameter(stage_parser, BY_NAME[name])
 
@@ -162,39 +125,14 @@ def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
 
 
 def _run_stage(args: argparse.Namespace) -> None:
-    from . import stages
+    """Run one stage subcommand: its file options and parameters, as the registry declares."""
     from .io._outdir import check_outdir
 
+    stage = STAGES[args.command]
     params = _params(args)
     outdir = check_outdir(args.outdir)
-    command = args.command
-    if command == "validate":
-        stages.validate(input=args.input, contrasts=args.contrasts, rna_counts=args.rna_counts,
-                        protein_matrix=args.protein_matrix, outdir=outdir, params=params)
-    elif command == "rna_prep":
-        stages.rna_prep(samplesheet=args.samplesheet, contrasts=args.contrasts,
-                        rna_counts=args.rna_counts, outdir=outdir, params=params)
-    elif command == "protein_prep":
-        stages.protein_prep(samplesheet=args.samplesheet, contrasts=args.contrasts,
-                            protein_matrix=args.protein_matrix, outdir=outdir, params=params)
-    elif command == "qc":
-        stages.qc(h5ad=args.h5ad, modality=args.modality, outdir=outdir, params=params)
-    elif command == "de":
-        stages.de(h5ad=args.h5ad, contrasts=args.contrasts, contrast_id=args.contrast_id,
-                  modality=args.modality, outdir=outdir, params=params)
-    elif command == "enrich":
-        stages.enrich(de_results=args.de_results, outdir=outdir, params=params)
-    elif command == "score":
-        h5ads = {m: p for m, p in (("rna", args.rna_h5ad), ("protein", args.protein_h5ad)) if p}
-        if not h5ads:
-            raise InputError("give --rna_h5ad, --protein_h5ad or both.")
-        stages.score(h5ads=h5ads, outdir=outdir, params=params)
-    elif command == "integrate":
-        stages.integrate(rna_h5ad=args.rna_h5ad, protein_h5ad=args.protein_h5ad,
-                         de_results=args.de_results, gsea_results=args.gsea_results,
-                         outdir=outdir, params=params)
-    elif command == "report":
-        stages.report(results_dir=args.results_dir, outdir=outdir, params=params)
+    values = {option.name: getattr(args, option.name) for option in stage.files}
+    stage.load()(**stage.call_kwargs(values), outdir=outdir, params=params)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

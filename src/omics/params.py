@@ -14,6 +14,7 @@ from typing import Any
 
 from ._errors import InputError
 from ._text import load_yaml
+from .registry import STAGES
 
 
 @dataclass(frozen=True)
@@ -139,24 +140,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               nextflow_only=True),
 )
 
-# Parameters each stage reads: the runner's resume key and the CLI options come from this.
-STAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    "validate": ("sample_id_col", "rna_min_count", "rna_min_samples", "protein_format",
-                 "protein_intensity", "protein_is_log2", "genesets", "background_genesets",
-                 "response_covariates"),
-    "rna_prep": ("rna_min_count", "rna_min_samples"),
-    "protein_prep": ("protein_format", "protein_intensity", "protein_is_log2",
-                     "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
-                     "seed"),
-    "qc": ("seed",),
-    "de": ("n_cpus", "deseq2_shrink"),
-    "enrich": ("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
-               "gsea_max_size", "de_fdr", "seed"),
-    "score": ("genesets", "score_method", "response_covariates", "response_multiplicity", "cv_folds",
-              "cv_repeats", "seed"),
-    "integrate": ("de_fdr",),
-    "report": ("de_fdr",),
-}
+# Parameters each stage reads (declared with the stage in omics.registry): the runner's
+# resume key and the CLI options come from this.
+STAGE_PARAMS: dict[str, tuple[str, ...]] = {name: stage.params for name, stage in STAGES.items()}
 
 BY_NAME = {p.name: p for p in PARAMETERS if not p.nextflow_only}
 

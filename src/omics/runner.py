@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -29,13 +29,13 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from . import stages as st
 from ._errors import InputError
 from ._logging import get_logger
 from .io import read_contrasts
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
 from .io._write import write_text, write_tsv
-from .stages._common import SUBDIRS, de_results_name, out_path
+from .registry import STAGES
+from .stages._common import SUBDIRS, out_path
 from .stages._validate import check_inputs, write_validated
 
 log = get_logger("run")
@@ -46,14 +46,17 @@ _PACKAGES = ("numpy", "pandas", "scipy", "anndata", "mudata", "scanpy", "pydeseq
 
 @dataclass
 class Task:
-    """One node of the DAG."""
+    """One node of the DAG: a call of a registered stage (:data:`omics.registry.STAGES`)."""
 
     name: str
     stage: str
-    function: Callable[..., dict]
     kwargs: dict
     inputs: list[Path]
-    outputs: Callable[[], list[Path]] = field(default=lambda: [])
+
+    @property
+    def function(self) -> Callable[..., dict]:
+        """The stage function."""
+        return STAGES[self.stage].load()
 
 
 def _sha256(path: Path) -> str:
@@ -110,7 +113,7 @@ def software_versions() -> dict[str, str]:
 
 
 def _task_key(task: Task, params: dict) -> str:
-    used = {name: params.get(name) for name in st.STAGE_PARAMS.get(task.stage, ())}
+    used = {name: params.get(name) for name in STAGES[task.stage].params}
     # Inputs count by content, not by path, so a moved or copied results folder resumes.
     payload = {"task": task.name, "version": __version__, "params": used,
                "inputs": [_sha256(p) for p in task.inputs]}
@@ -221,50 +224,53 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
 
 
 def build_tasks(params: dict, outdir: Path) -> list[Task]:
-    """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report."""
-    validated_sheet = out_path(outdir, "validated", "samplesheet.csv")
-    validated_contrasts = out_path(outdir, "validated", "contrasts.yaml")
+    """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report.
+
+    Output names come from the stage declarations (:data:`omics.registry.STAGES`).
+    """
+    def output(stage: str, key: str, **fields: str) -> Path:
+        return STAGES[stage].output_path(outdir, key, **fields)
+
+    validated_sheet = output("validate", "samplesheet")
+    validated_contrasts = output("validate", "contrasts")
     contrast_ids = [c.id for c in read_contrasts(params["contrasts"])]
     matrices = {m: Path(params[key]) for m, key in (("rna", "rna_counts"),
                                                      ("protein", "protein_matrix")) if params[key]}
-    tasks = [Task("validate", "validate", st.validate,
+    tasks = [Task("validate", "validate",
                   {"input": params["input"], "contrasts": params["contrasts"],
                    "rna_counts": params["rna_counts"], "protein_matrix": params["protein_matrix"]},
                   [Path(params["input"]), Path(params["contrasts"]), *matrices.values()])]
     h5ads = {}
     for modality, matrix in matrices.items():
-        h5ad = out_path(outdir, modality, f"{modality}.h5ad")
+        prep = f"{modality}_prep"
+        h5ad = output(prep, "h5ad")
         h5ads[modality] = h5ad
-        prep = st.rna_prep if modality == "rna" else st.protein_prep
         key = "rna_counts" if modality == "rna" else "protein_matrix"
-        tasks.append(Task(f"{modality}_prep", f"{modality}_prep", prep,
-                          {"samplesheet": validated_sheet, "contrasts": validated_contrasts,
-                           key: matrix}, [validated_sheet, validated_contrasts, matrix]))
-        tasks.append(Task(f"qc.{modality}", "qc", st.qc, {"h5ad": h5ad, "modality": modality},
-                          [h5ad]))
+        tasks.append(Task(prep, prep, {"samplesheet": validated_sheet,
+                                       "contrasts": validated_contrasts, key: matrix},
+                          [validated_sheet, validated_contrasts, matrix]))
+        tasks.append(Task(f"qc.{modality}", "qc", {"h5ad": h5ad, "modality": modality}, [h5ad]))
     de_tables, gsea_tables = [], []
     for modality, h5ad in h5ads.items():
         for contrast_id in contrast_ids:
-            table = out_path(outdir, "differential", de_results_name(contrast_id, modality))
+            table = output("de", "results", contrast=contrast_id, modality=modality)
             de_tables.append(table)
-            tasks.append(Task(f"de.{contrast_id}.{modality}", "de", st.de,
+            tasks.append(Task(f"de.{contrast_id}.{modality}", "de",
                               {"h5ad": h5ad, "contrasts": validated_contrasts,
                                "contrast_id": contrast_id, "modality": modality},
                               [h5ad, validated_contrasts]))
-            gsea = out_path(outdir, "enrichment", f"{contrast_id}.{modality}.gsea.tsv")
-            gsea_tables.append(gsea)
-            tasks.append(Task(f"enrich.{contrast_id}.{modality}", "enrich", st.enrich,
+            gsea_tables.append(output("enrich", "gsea", contrast=contrast_id, modality=modality))
+            tasks.append(Task(f"enrich.{contrast_id}.{modality}", "enrich",
                               {"de_results": table}, [table]))
-    tasks.append(Task("score", "score", st.score, {"h5ads": h5ads}, list(h5ads.values())))
+    tasks.append(Task("score", "score", {"h5ads": h5ads}, list(h5ads.values())))
     if len(h5ads) == 2:
-        tasks.append(Task("integrate", "integrate", st.integrate,
+        tasks.append(Task("integrate", "integrate",
                           {"rna_h5ad": h5ads["rna"], "protein_h5ad": h5ads["protein"],
                            "de_results": de_tables, "gsea_results": gsea_tables},
                           [*h5ads.values(), *de_tables, *gsea_tables]))
     report_inputs = [p for t in tasks for p in t.inputs if str(p).startswith(str(outdir))]
-    report_inputs += [out_path(outdir, "scores", "response_model.tsv")]
-    tasks.append(Task("report", "report", st.report, {"results_dir": outdir},
-                      sorted(set(report_inputs))))
+    report_inputs += [output("score", "response_model")]
+    tasks.append(Task("report", "report", {"results_dir": outdir}, sorted(set(report_inputs))))
     return tasks
 
 
@@ -379,8 +385,9 @@ def _run_tasks(params: dict, outdir: Path, *, resume: bool, interrupts: _Interru
         task_started = time.time()
         if task.name == "validate":
             key = _task_key(task, params)
-            _record(outdir, task, key, {"sheet": out_path(outdir, "validated", "samplesheet.csv"),
-                                        "contrasts": out_path(outdir, "validated", "contrasts.yaml")})
+            validate = STAGES["validate"]
+            _record(outdir, task, key, {k: validate.output_path(outdir, k)
+                                        for k in ("samplesheet", "contrasts")})
             status, peak, produced = "completed", 0, {}
         else:
             key = _task_key(task, params)

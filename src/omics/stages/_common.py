@@ -10,6 +10,11 @@ import pandas as pd
 from .._errors import InputError
 from .._resources import metadata_path
 from ..io import Contrast, read_contrasts, read_gmt, read_samplesheet
+from ..registry import DE_METHOD, de_results_name, parse_de_results_name
+
+__all__ = ["DE_METHOD", "MODALITIES", "SUBDIRS", "de_results_name", "find_contrast",
+           "gene_set_collections", "load_design_inputs", "out_path", "parse_de_results_name",
+           "read_h5ad", "stage_output"]
 
 SUBDIRS = {
     "validated": "validated",
@@ -24,7 +29,6 @@ SUBDIRS = {
     "pipeline_info": "pipeline_info",
 }
 MODALITIES = ("rna", "protein")
-DE_METHOD = {"rna": "deseq2", "protein": "limma"}
 
 
 def out_path(outdir: str | Path, subdir: str, name: str) -> Path:
@@ -32,20 +36,11 @@ def out_path(outdir: str | Path, subdir: str, name: str) -> Path:
     return Path(outdir) / SUBDIRS[subdir] / name
 
 
-def de_results_name(contrast_id: str, modality: str) -> str:
-    """File name of a differential table, e.g. ``resp.rna.deseq2.results.tsv``."""
-    return f"{contrast_id}.{modality}.{DE_METHOD[modality]}.results.tsv"
+def stage_output(outdir: str | Path, stage: str, key: str, **fields: str) -> Path:
+    """Path of output ``key`` of ``stage`` as declared in :data:`omics.registry.STAGES`."""
+    from ..registry import STAGES
 
-
-def parse_de_results_name(path: str | Path) -> tuple[str, str]:
-    """Return ``(contrast_id, modality)`` from a differential table's file name."""
-    name = Path(path).name
-    for modality, method in DE_METHOD.items():
-        suffix = f".{modality}.{method}.results.tsv"
-        if name.endswith(suffix):
-            return name[: -len(suffix)], modality
-    raise InputError("not a differential results file (<contrast>.<modality>.<method>.results.tsv).",
-                     path=path)
+    return STAGES[stage].output_path(outdir, key, **fields)
 
 
 def load_design_inputs(samplesheet: str | Path, contrasts: str | Path) -> tuple[pd.DataFrame,
