@@ -11,7 +11,7 @@ from ..io import match_samples, read_rna_counts
 from ..io._write import write_h5ad
 from ..pp import _protein as protein_pp
 from ..pp import filter_low_counts, normalize_deseq2
-from ._common import load_design_inputs, out_path
+from ._common import load_design_inputs, stage_output
 from ._validate import read_protein, rna_min_samples
 
 log = get_logger("prep")
@@ -44,7 +44,7 @@ def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str 
     normalize_deseq2(adata)
     adata.uns["modality"] = "rna"
     adata.uns["de_layer"] = "counts"
-    return {"h5ad": write_h5ad(adata, out_path(outdir, "rna", "rna.h5ad"))}
+    return {"h5ad": write_h5ad(adata, stage_output(outdir, "rna_prep", "h5ad"))}
 
 
 def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matrix: str | Path,
@@ -67,4 +67,4 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
     protein_pp.impute(adata, method=params["protein_imputation"], seed=params["seed"])
     adata.uns["modality"] = "protein"
     adata.uns["de_layer"] = None
-    return {"h5ad": write_h5ad(adata, out_path(outdir, "protein", "protein.h5ad"))}
+    return {"h5ad": write_h5ad(adata, stage_output(outdir, "protein_prep", "h5ad"))}

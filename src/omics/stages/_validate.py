@@ -17,7 +17,7 @@ from ..io._write import atomic_path, write_text
 from ..params import split_list
 from ..pp._rna import low_count_keep
 from ..tl._design import design_for_contrast, smallest_group
-from ._common import gene_set_collections, out_path
+from ._common import gene_set_collections, stage_output
 
 log = get_logger("validate")
 
@@ -172,7 +172,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
 
 def write_validated(checked: Checked, outdir: str | Path) -> dict[str, Path]:
     """Write ``validated/samplesheet.csv``, ``contrasts.yaml`` and ``validation.json``."""
-    sheet_out = out_path(outdir, "validated", "samplesheet.csv")
+    sheet_out = stage_output(outdir, "validate", "samplesheet")
     frame = pd.DataFrame(checked.sheet).reset_index()
     for column in frame.columns:  # whole numbers are written as read (50, not 50.0)
         values = frame[column]
@@ -180,10 +180,10 @@ def write_validated(checked: Checked, outdir: str | Path) -> dict[str, Path]:
             frame[column] = values.astype("Int64")
     with atomic_path(sheet_out) as tmp:
         frame.to_csv(tmp, index=False)
-    contrasts_out = out_path(outdir, "validated", "contrasts.yaml")
+    contrasts_out = stage_output(outdir, "validate", "contrasts")
     write_contrasts(checked.contrasts, contrasts_out)
     write_text(json.dumps(checked.report, indent=2) + "\n",
-               out_path(outdir, "validated", "validation.json"))
+               stage_output(outdir, "validate", "report"))
     return {"samplesheet": sheet_out, "contrasts": contrasts_out}
 
 
