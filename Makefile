@@ -23,7 +23,7 @@ $(NEXTFLOW): tools/nextflow/install.sh tools/nextflow/pom.xml
 	bash tools/nextflow/install.sh
 
 demo: $(STAMP)
-	$(BIN)/omics run --outdir results
+	$(BIN)/omics run --demo --outdir results
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

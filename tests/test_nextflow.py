@@ -26,11 +26,12 @@ import yaml
 
 from helpers import REPO, TEST_COHORT
 from omics.params import BY_NAME, STAGE_PARAMS
+from omics.registry import STAGES
 
 PIPELINES = REPO / "pipelines"
 MODULES = PIPELINES / "modules" / "local"
 LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
-PROCESSES = {stage: f"OMICS_{stage.upper()}" for stage in STAGE_PARAMS}
+PROCESSES = {name: stage.process for name, stage in STAGES.items()}
 LABELS = ("process_single", "process_low", "process_medium")
 # Files a stage reads through a staged input rather than an option in conf/modules.config.
 FILE_PARAMS = {"genesets", "background_genesets", "qpcr_efficiency", "flow_gating"}
@@ -89,9 +90,9 @@ def _test_profile_params() -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", list(STAGE_PARAMS))
+@pytest.mark.parametrize("stage", list(STAGES))
 def test_module_follows_nf_core_conventions(stage: str) -> None:
-    folder = MODULES / stage
+    folder = (REPO / STAGES[stage].nextflow_module).parent
     main, meta = folder / "main.nf", folder / "meta.yml"
     assert main.is_file() and meta.is_file(), f"{folder} needs main.nf and meta.yml"
     text = main.read_text()
@@ -115,6 +116,22 @@ def test_module_follows_nf_core_conventions(stage: str) -> None:
     assert document["name"] == f"omics_{stage}"
     assert set(document["output"]) == set(emits), "meta.yml outputs = the module's emit names"
     assert document["input"] and document["tools"][0]["omics"]["licence"]
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_module_matches_the_stage_declaration(stage: str) -> None:
+    """The module passes the stage's declared files and declares its declared outputs."""
+    declared = STAGES[stage]
+    text = (REPO / declared.nextflow_module).read_text()
+    script = text.split("script:", 1)[1].split("stub:", 1)[0]
+    passed = set(re.findall(r"--(\w+)", script)) - {"outdir", "version"} - set(declared.params)
+    required = {option.name for option in declared.files if option.required}
+    assert required <= passed <= {option.name for option in declared.files}, passed
+    output_block = text.split("output:", 1)[1].split("when:", 1)[0]
+    for template in declared.outputs.values():
+        folder, _, name = template.partition("/")
+        fixed = max(re.split(r"\{\w+\}", name), key=len)  # e.g. ".pca_variance.txt"
+        assert f"{folder}/" in output_block and fixed.strip(".") in output_block, (stage, template)
 
 
 def test_labels_are_defined_in_base_config() -> None:

@@ -9,64 +9,18 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from ._errors import InputError
+from ._errors import InputError, one_line
 from ._logging import configure_logging, get_logger
-from .params import BY_NAME, PARAMETERS, STAGE_PARAMS, Parameter, resolve
+from .params import BY_NAME, PARAMETERS, Parameter, resolve
+from .registry import STAGES
 
 log = get_logger("cli")
-
-_STAGE_FILES: dict[str, list[tuple[str, dict]]] = {
-    "validate": [("--input", {"required": True, "help": "sample sheet"}),
-                 ("--contrasts", {"required": True, "help": "contrasts file"}),
-                 ("--rna_counts", {"help": "RNA count matrix"}),
-                 ("--rna_matrix", {"help": "RNA matrix in --rna_format (qpcr, array)"}),
-                 ("--protein_matrix", {"help": "protein matrix"})],
-    "rna_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
-                 ("--contrasts", {"required": True, "help": "validated contrasts"}),
-                 ("--rna_counts", {"help": "RNA count matrix"}),
-                 ("--rna_matrix", {"help": "RNA matrix in --rna_format (qpcr, array)"})],
-    "protein_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
-                     ("--contrasts", {"required": True, "help": "validated contrasts"}),
-                     ("--protein_matrix", {"required": True, "help": "protein matrix"})],
-    "flow_prep": [("--samplesheet", {"required": True, "help": "validated sample sheet"}),
-                  ("--contrasts", {"help": "validated contrasts (not needed)"}),
-                  ("--flow_table", {"help": "population table (FlowJo/Kaluza export)"}),
-                  ("--flow_fcs", {"help": "folder of FCS files"})],
-    "qc": [("--h5ad", {"required": True, "help": "rna.h5ad or protein.h5ad"}),
-           ("--modality", {"required": True, "choices": ["rna", "protein"]})],
-    "de": [("--h5ad", {"required": True, "help": "rna.h5ad or protein.h5ad"}),
-           ("--contrasts", {"required": True, "help": "validated contrasts"}),
-           ("--contrast_id", {"required": True, "help": "id of the contrast to test"}),
-           ("--modality", {"required": True, "choices": ["rna", "protein", "flow"]})],
-    "enrich": [("--de_results", {"required": True, "help": "a differential results table"})],
-    "score": [("--rna_h5ad", {"help": "rna.h5ad"}), ("--protein_h5ad", {"help": "protein.h5ad"}),
-              ("--flow_h5ad", {"help": "flow.h5ad"})],
-    "integrate": [("--rna_h5ad", {"required": True}), ("--protein_h5ad", {"required": True}),
-                  ("--de_results", {"nargs": "+", "default": [], "help": "differential tables"}),
-                  ("--gsea_results", {"nargs": "+", "default": [], "help": "GSEA tables"}),
-                  ("--flow_h5ad", {"help": "flow.h5ad"}),
-                  ("--scores", {"help": "scores/angiogenesis_scores.tsv (with --flow_h5ad)"})],
-    "report": [("--results_dir", {"required": True, "help": "folder holding the result files"})],
-}
-
-_STAGE_HELP = {
-    "validate": "check inputs; write validated/",
-    "rna_prep": "filter, size factors, VST; write rna/rna.h5ad",
-    "protein_prep": "log2, filter, normalise, missing values; write protein/protein.h5ad",
-    "flow_prep": "gate FCS files or read a population table; write flow/flow.h5ad, qc/flow.qc.tsv",
-    "qc": "PCA, sample correlations, outliers; write qc/",
-    "de": "one contrast on one modality; write differential/",
-    "enrich": "GSEA prerank + ORA of one differential table; write enrichment/",
-    "score": "per-patient angiogenic scores and response models; write scores/",
-    "integrate": "mRNA-protein MuData, correlation, concordance; write integration/",
-    "report": "HTML report; write report/index.html",
-}
-
 
 def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> None:
     flag = f"--{parameter.name}"
@@ -98,9 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"omics {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the whole pipeline on one machine (demo without inputs)",
+    run = sub.add_parser("run", help="run the whole pipeline on one machine (--demo: demo cohort)",
                          description="Run validate -> prep -> qc -> de -> enrich -> score -> "
-                         "integrate -> report. Without --input, runs on the bundled demo cohort.")
+                         "integrate -> report on --input/--contrasts and --rna_counts and/or "
+                         "--protein_matrix, or with --demo on the bundled demo cohort.")
+    run.add_argument("--demo", action="store_true",
+                     help="simulate the bundled demo cohort into <outdir>/demo_cohort and analyse it "
+                     "(no data options allowed)")
     run.add_argument("--params-file", "-params-file", dest="params_file",
                      help="YAML/JSON file of parameters (command-line options win)")
     run.add_argument("--resume", dest="resume", action="store_true", default=True,
@@ -122,15 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--n_proteins", type=int, default=None)
     simulate.add_argument("-v", "--verbose", action="count", default=0)
 
-    for stage, files in _STAGE_FILES.items():
-        stage_parser = sub.add_parser(stage, help=_STAGE_HELP[stage])
-        for flag, kwargs in files:
-            stage_parser.add_argument(flag, **kwargs)
+    for stage in STAGES.values():
+        stage_parser = sub.add_parser(stage.name, help=stage.help)
+        for option in stage.files:
+            stage_parser.add_argument(f"--{option.name}", **option.argparse_kwargs())
         stage_parser.add_argument("--outdir", default="results", help="results folder (default: results)")
         stage_parser.add_argument("--params-file", "-params-file", dest="params_file")
         stage_parser.add_argument("-v", "--verbose", action="count", default=0)
-        taken = {flag.lstrip("-") for flag, _ in files} | {"outdir"}
-        for name in STAGE_PARAMS[stage]:
+        taken = {option.name for option in stage.files} | {"outdir"}
+        for name in stage.params:
             if name not in taken:
                 _add_parameter(stage_parser, BY_NAME[name])
 
@@ -146,47 +104,36 @@ def _params(args: argparse.Namespace) -> dict:
     return resolve(overrides, params_file=getattr(args, "params_file", None))
 
 
-def _run_stage(args: argparse.Namespace) -> None:
-    from . import stages
+_DATA_OPTIONS = ("input", "contrasts", "rna_counts", "rna_matrix", "protein_matrix", "flow_table",
+                 "flow_fcs")
 
+
+def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
+    """``omics run`` analyses the user's files or, with ``--demo`` only, the demo cohort."""
+    given = [name for name in _DATA_OPTIONS if params.get(name)]
+    if args.demo:
+        if given:
+            raise InputError(f"--demo analyses the bundled demo cohort and cannot be combined with "
+                             f"--{given[0]}; drop --demo to analyse your files.")
+        return
+    if not params.get("input"):
+        if given:
+            raise InputError(f"--{given[0]} was given without --input; add --input <sample sheet> "
+                             "(or use --demo alone for the bundled demo cohort).")
+        raise InputError("no input given; give --input <sample sheet>, --contrasts and "
+                         "--rna_counts and/or --protein_matrix, or --demo for the bundled demo "
+                         "cohort.")
+
+
+def _run_stage(args: argparse.Namespace) -> None:
+    """Run one stage subcommand: its file options and parameters, as the registry declares."""
+    from .io._outdir import check_outdir
+
+    stage = STAGES[args.command]
     params = _params(args)
-    outdir = args.outdir
-    command = args.command
-    if command == "validate":
-        stages.validate(input=args.input, contrasts=args.contrasts, rna_counts=args.rna_counts,
-                        protein_matrix=args.protein_matrix, outdir=outdir, params=params,
-                        rna_matrix=args.rna_matrix)
-    elif command == "rna_prep":
-        if not (args.rna_counts or args.rna_matrix):
-            raise InputError("give --rna_counts or --rna_matrix.")
-        stages.rna_prep(samplesheet=args.samplesheet, contrasts=args.contrasts,
-                        rna_counts=args.rna_counts, outdir=outdir, params=params,
-                        rna_matrix=args.rna_matrix)
-    elif command == "protein_prep":
-        stages.protein_prep(samplesheet=args.samplesheet, contrasts=args.contrasts,
-                            protein_matrix=args.protein_matrix, outdir=outdir, params=params)
-    elif command == "flow_prep":
-        stages.flow_prep(samplesheet=args.samplesheet, flow_table=args.flow_table,
-                         flow_fcs=args.flow_fcs, outdir=outdir, params=params)
-    elif command == "qc":
-        stages.qc(h5ad=args.h5ad, modality=args.modality, outdir=outdir, params=params)
-    elif command == "de":
-        stages.de(h5ad=args.h5ad, contrasts=args.contrasts, contrast_id=args.contrast_id,
-                  modality=args.modality, outdir=outdir, params=params)
-    elif command == "enrich":
-        stages.enrich(de_results=args.de_results, outdir=outdir, params=params)
-    elif command == "score":
-        h5ads = {m: p for m, p in (("rna", args.rna_h5ad), ("protein", args.protein_h5ad),
-                                   ("flow", args.flow_h5ad)) if p}
-        if not h5ads:
-            raise InputError("give --rna_h5ad, --protein_h5ad or both.")
-        stages.score(h5ads=h5ads, outdir=outdir, params=params)
-    elif command == "integrate":
-        stages.integrate(rna_h5ad=args.rna_h5ad, protein_h5ad=args.protein_h5ad,
-                         de_results=args.de_results, gsea_results=args.gsea_results,
-                         outdir=outdir, params=params, flow_h5ad=args.flow_h5ad, scores=args.scores)
-    elif command == "report":
-        stages.report(results_dir=args.results_dir, outdir=outdir, params=params)
+    outdir = check_outdir(args.outdir)
+    values = {option.name: getattr(args, option.name) for option in stage.files}
+    stage.load()(**stage.call_kwargs(values), outdir=outdir, params=params)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,12 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .runner import run_pipeline
 
             params = _params(args)
+            _check_run_inputs(args, params)
             run_pipeline(params, resume=args.resume and not args.force,
-                         command_line="omics " + shlex.join(argv))
+                         command_line="omics " + shlex.join(argv), demo=args.demo)
         elif args.command == "simulate":
+            from .io._outdir import check_outdir
             from .simulate import simulate_cohort
 
-            paths = simulate_cohort(args.outdir, seed=args.seed, profile=args.profile,
+            paths = simulate_cohort(check_outdir(args.outdir), seed=args.seed, profile=args.profile,
                                     scenario=args.scenario, n_patients=args.n_patients,
                                     n_genes=args.n_genes, n_proteins=args.n_proteins)
             for key, path in paths.items():
@@ -222,6 +171,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("omics: interrupted; completed stages are kept and will be reused with --resume.",
               file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - the last resort: one line, not a traceback
+        if getattr(args, "verbose", 0):
+            traceback.print_exc(file=sys.stderr)
+        reason = one_line(str(error))[:300] or "no message"
+        print(f"omics: error: unexpected {type(error).__name__}: {reason} (this is a bug or an "
+              "unsupported input; rerun with -v for the traceback)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -7,13 +7,14 @@ fails when the committed files drift from the model.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ._errors import InputError
+from ._text import load_yaml
+from .registry import STAGES
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Parameter:
         Allowed values for enumerations.
     minimum, maximum
         Bounds for numbers.
+    is_list
+        A comma-separated list of names; a params file may give it as a YAML list.
     """
 
     name: str
@@ -49,6 +52,7 @@ class Parameter:
     pattern: str | None = None
     nextflow_only: bool = False
     extra: dict = field(default_factory=dict)
+    is_list: bool = False
 
 
 GROUPS = {
@@ -66,12 +70,13 @@ GROUPS = {
 
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter("input", "path", None, "Sample sheet (CSV/TSV) with a `sample` column and metadata "
-              "(BALI: patient, arm, response, covariates). Unset: the bundled demo cohort.",
+              "(BALI: patient, arm, response, covariates). Required (`omics run --demo` runs the bundled "
+              "demo cohort instead).",
               "input_output", pattern=r"^\S+\.(csv|tsv|txt)$"),
     Parameter("sample_id_col", "string", "sample", "Sample-sheet column holding the sample ids "
               "(e.g. `Experiment` for MaxQuant sheets).", "input_output"),
     Parameter("contrasts", "path", None, "Contrasts in the nf-core/differentialabundance YAML or "
-              "CSV format. Unset with the demo: metadata/bali_contrasts.yaml.", "input_output",
+              "CSV format.", "input_output",
               pattern=r"^\S+\.(ya?ml|csv|tsv)$"),
     Parameter("rna_counts", "path", None, "RNA count matrix: nf-core/rnaseq "
               "salmon.merged.gene_counts.tsv, featureCounts output or a TSV (first column gene id).",
@@ -126,10 +131,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               "features (ORA selection, report).", "differential", minimum=0, maximum=1),
     Parameter("genesets", "string", None, "Comma-separated GMT files of the gene-set panel to "
               "test (e.g. MSigDB downloads). Unset: the shipped 11 GO angiogenesis sets.",
-              "enrichment"),
+              "enrichment", is_list=True),
     Parameter("background_genesets", "string", None, "GMT(s) tested together with the panel so "
               "that the FDR carries an honest multiple-testing burden. Unset: shipped GO BP "
-              "(10-500 genes); `none` tests the panel alone.", "enrichment"),
+              "(10-500 genes); `none` tests the panel alone.", "enrichment", is_list=True),
     Parameter("gsea_permutations", "integer", 1000, "Gene permutations for GSEA prerank.",
               "enrichment", minimum=100),
     Parameter("gsea_min_size", "integer", 10, "Smallest gene-set size tested.", "enrichment",
@@ -140,7 +145,8 @@ PARAMETERS: tuple[Parameter, ...] = (
               "set's genes, decoupler ULM t-value, or ssGSEA (gseapy).", "enrichment",
               choices=("zmean", "ulm", "ssgsea")),
     Parameter("response_covariates", "string", "age,diabetes", "Comma-separated sample-sheet "
-              "columns adjusted for in the response models (empty for none).", "response"),
+              "columns adjusted for in the response models (empty for none).", "response",
+              is_list=True),
     Parameter("response_multiplicity", "string", "bh", "Multiple testing across scores: `bh` "
               "classifies only scores passing a Benjamini-Hochberg screen of the pooled and "
               "BM-MNC-arm tests; `none` classifies each score at its own 0.05 level.", "response",
@@ -182,31 +188,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               nextflow_only=True),
 )
 
-# Parameters each stage reads: the runner's resume key and the CLI options come from this.
-STAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    "validate": ("sample_id_col", "rna_min_count", "rna_min_samples", "rna_format", "qpcr_max_ct",
-                 "qpcr_undetermined", "qpcr_replicate_sd", "qpcr_reference_genes",
-                 "qpcr_reference_candidates", "qpcr_efficiency", "protein_format",
-                 "protein_intensity", "protein_is_log2", "genesets", "background_genesets",
-                 "response_covariates"),
-    "rna_prep": ("rna_min_count", "rna_min_samples", "rna_format", "qpcr_max_ct",
-                 "qpcr_undetermined", "qpcr_replicate_sd", "qpcr_reference_genes",
-                 "qpcr_reference_candidates", "qpcr_efficiency"),
-    "protein_prep": ("protein_format", "protein_intensity", "protein_is_log2",
-                     "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
-                     "seed"),
-    "flow_prep": ("flow_gating", "flow_ignore_offset_error", "flow_beads_per_test", "flow_bead_gate",
-                  "flow_sample_volume_ul", "flow_cell_count_col", "flow_count_reference",
-                  "flow_min_events", "n_cpus"),
-    "qc": ("seed",),
-    "de": ("n_cpus", "deseq2_shrink"),
-    "enrich": ("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
-               "gsea_max_size", "de_fdr", "seed"),
-    "score": ("genesets", "score_method", "response_covariates", "response_multiplicity", "cv_folds",
-              "cv_repeats", "seed", "flow_dose_population"),
-    "integrate": ("de_fdr", "flow_dose_population"),
-    "report": ("de_fdr",),
-}
+# Parameters each stage reads (declared with the stage in omics.registry): the runner's
+# resume key and the CLI options come from this.
+STAGE_PARAMS: dict[str, tuple[str, ...]] = {name: stage.params for name, stage in STAGES.items()}
 
 BY_NAME = {p.name: p for p in PARAMETERS if not p.nextflow_only}
 
@@ -216,12 +200,41 @@ def defaults() -> dict[str, Any]:
     return {p.name: p.default for p in PARAMETERS if not p.nextflow_only}
 
 
+def _list_value(parameter: Parameter, value: list | tuple, source: str) -> str:
+    """Join a YAML list given for a list parameter into its comma-separated form."""
+    items = []
+    for item in value:
+        if isinstance(item, (list, tuple, dict)) or item is None:
+            raise InputError(f"parameter {parameter.name!r} must be a list of names, got {value!r}.",
+                             path=source, fix="Write it as [a, b] or as 'a,b'.")
+        text = str(item).strip()
+        if "," in text or not text:
+            raise InputError(f"parameter {parameter.name!r} has item {item!r}; list items must be "
+                             "non-empty names without commas.", path=source)
+        items.append(text)
+    return ",".join(items)
+
+
 def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
-    """Convert ``value`` to the parameter's type and check choices and bounds."""
+    """Convert ``value`` to the parameter's type and check choices and bounds.
+
+    A list parameter (``is_list``) also accepts a list, joined with commas. Lists and
+    mappings given for any other parameter, empty paths, and non-finite numbers stop with
+    an :class:`~omics._errors.InputError`.
+    """
+    name = parameter.name
+    if isinstance(value, (list, tuple)) and parameter.is_list:
+        value = _list_value(parameter, value, source)
+    if isinstance(value, (list, tuple, dict, set)):
+        raise InputError(f"parameter {name!r} must be a single {parameter.type}, got {value!r}.",
+                         path=source, fix="Give one value" + (" (a comma-separated list is not "
+                         "accepted here)." if isinstance(value, (list, tuple)) else "."))
+    if parameter.type == "path" and isinstance(value, str) and not value.strip():
+        raise InputError(f"parameter {name!r} is empty; give a path, or leave the parameter out.",
+                         path=source)
     if value is None or (isinstance(value, str) and value.strip().lower() in {"", "null", "none"}
                          and parameter.type != "string"):
         return None
-    name = parameter.name
     try:
         if parameter.type == "boolean":
             if isinstance(value, str):
@@ -229,18 +242,26 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
                 if lowered not in {"true", "false", "1", "0", "yes", "no"}:
                     raise ValueError(value)
                 value = lowered in {"true", "1", "yes"}
-            else:
+            elif isinstance(value, (bool, int)) and value in (0, 1):
                 value = bool(value)
+            else:
+                raise ValueError(value)
         elif parameter.type == "integer":
-            if isinstance(value, float) and not value.is_integer():
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError(value)
             value = int(value)
         elif parameter.type == "number":
+            if isinstance(value, bool):
+                raise ValueError(value)
             value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(value)
         else:
             value = str(value)
-    except (TypeError, ValueError):
-        raise InputError(f"parameter {name!r} must be {parameter.type}, got {value!r}.",
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"parameter {name!r} must be a finite {parameter.type}, got {value!r}."
+                         if parameter.type in {"integer", "number"} else
+                         f"parameter {name!r} must be {parameter.type}, got {value!r}.",
                          path=source) from None
     if parameter.choices and value not in parameter.choices:
         raise InputError(f"parameter {name!r} is {value!r}; choose one of "
@@ -251,7 +272,14 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
     if parameter.maximum is not None and value > parameter.maximum:
         raise InputError(f"parameter {name!r} must be <= {parameter.maximum}, got {value}.",
                          path=source)
+    if parameter.type == "integer" and abs(value) > _INT_LIMIT:
+        raise InputError(f"parameter {name!r} is {value}, beyond any sensible value (limit "
+                         f"{_INT_LIMIT}).", path=source)
     return value
+
+
+# Integers beyond this (numpy seeds and counts are 32-bit) are typing slips, not settings.
+_INT_LIMIT = 2**32 - 1
 
 
 def resolve(overrides: dict[str, Any], *, params_file: str | Path | None = None) -> dict[str, Any]:
@@ -259,15 +287,12 @@ def resolve(overrides: dict[str, Any], *, params_file: str | Path | None = None)
     values = defaults()
     if params_file is not None:
         path = Path(params_file)
-        if not path.is_file():
-            raise InputError("params file not found.", path=path)
-        try:
-            loaded = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as err:
-            raise InputError(f"not valid YAML/JSON ({err}).", path=path) from None
+        loaded = load_yaml(path, what="params file")
+        if loaded is None:
+            loaded = {}
         if not isinstance(loaded, dict):
             raise InputError("a params file must be a mapping of name: value.", path=path)
-        unknown = sorted(set(loaded) - set(BY_NAME))
+        unknown = sorted(map(str, set(loaded) - set(BY_NAME)))
         if unknown:
             raise InputError(f"unknown parameter(s) {', '.join(unknown)}; see `omics run --help`.",
                              path=path)

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -29,13 +29,15 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from . import stages as st
 from ._errors import InputError
 from ._logging import get_logger
 from .io import read_contrasts
+from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
 from .io._write import write_text, write_tsv
-from .stages._common import de_method, de_results_name, out_path
+from .registry import STAGES
+from .stages._common import SUBDIRS, de_method, out_path
 from .stages._flow import flow_task_inputs
+from .stages._validate import check_inputs, write_validated
 
 log = get_logger("run")
 
@@ -45,14 +47,17 @@ _PACKAGES = ("numpy", "pandas", "scipy", "anndata", "mudata", "scanpy", "pydeseq
 
 @dataclass
 class Task:
-    """One node of the DAG."""
+    """One node of the DAG: a call of a registered stage (:data:`omics.registry.STAGES`)."""
 
     name: str
     stage: str
-    function: Callable[..., dict]
     kwargs: dict
     inputs: list[Path]
-    outputs: Callable[[], list[Path]] = field(default=lambda: [])
+
+    @property
+    def function(self) -> Callable[..., dict]:
+        """The stage function."""
+        return STAGES[self.stage].load()
 
 
 def _sha256(path: Path) -> str:
@@ -109,7 +114,7 @@ def software_versions() -> dict[str, str]:
 
 
 def _task_key(task: Task, params: dict) -> str:
-    used = {name: params.get(name) for name in st.STAGE_PARAMS.get(task.stage, ())}
+    used = {name: params.get(name) for name in STAGES[task.stage].params}
     # Inputs count by content, not by path, so a moved or copied results folder resumes.
     payload = {"task": task.name, "version": __version__, "params": used,
                "inputs": [_sha256(p) for p in task.inputs]}
@@ -168,7 +173,8 @@ def _prune_previous(outdir: Path, tasks: list[Task]) -> None:
 
     A rerun into the same folder with fewer contrasts or modalities would otherwise leave
     their old tables beside the new ones (and in the report). Only files recorded in a
-    task manifest are removed.
+    task manifest, with the recorded checksum (unchanged since the run wrote them), are
+    removed.
     """
     current = {task.name for task in tasks}
     removed = 0
@@ -179,9 +185,10 @@ def _prune_previous(outdir: Path, tasks: list[Task]) -> None:
             outputs = json.loads(manifest.read_text()).get("outputs", {})
         except (OSError, ValueError):
             outputs = {}
-        for relative in outputs:
+        for relative, digest in outputs.items():
             path = outdir / relative
-            if path.is_file():
+            # Only a file still exactly as the run wrote it: one the user replaced stays.
+            if path.is_file() and not path.is_symlink() and _sha256(path) == digest:
                 path.unlink()
                 removed += 1
         manifest.unlink()
@@ -209,10 +216,10 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
     paths = {key: folder / name for key, name in INPUT_FILES.items()}
     if (not all(p.is_file() for p in paths.values()) or not (folder / "simulation.yaml").is_file()
             or not (folder / "fcs").is_dir()):
-        log.info("no --input given: simulating the bundled demo cohort into %s", folder)
+        log.info("--demo: simulating the bundled demo cohort into %s", folder)
         paths = simulate_cohort(folder)
     else:
-        log.info("no --input given: using the demo cohort in %s", folder)
+        log.info("--demo: using the demo cohort in %s", folder)
     updated = dict(params)
     updated.update({key: str(path) for key, path in paths.items()})
     if (folder / "fcs").is_dir() and not (params.get("flow_fcs") or params.get("flow_table")):
@@ -224,9 +231,15 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
 
 
 def build_tasks(params: dict, outdir: Path) -> list[Task]:
-    """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report."""
-    validated_sheet = out_path(outdir, "validated", "samplesheet.csv")
-    validated_contrasts = out_path(outdir, "validated", "contrasts.yaml")
+    """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report.
+
+    Output names come from the stage declarations (:data:`omics.registry.STAGES`).
+    """
+    def output(stage: str, key: str, **fields: str) -> Path:
+        return STAGES[stage].output_path(outdir, key, **fields)
+
+    validated_sheet = output("validate", "samplesheet")
+    validated_contrasts = output("validate", "contrasts")
     contrast_ids = [c.id for c in read_contrasts(params["contrasts"])]
     rna_key = "rna_matrix" if params.get("rna_matrix") else "rna_counts"
     matrices = {m: Path(params[key]) for m, key in (("rna", rna_key),
@@ -236,60 +249,55 @@ def build_tasks(params: dict, outdir: Path) -> list[Task]:
     if params.get("rna_matrix"):
         validate_files["rna_matrix"] = params["rna_matrix"]
     inputs = [Path(params["input"]), Path(params["contrasts"]), *matrices.values()]
-    if params.get("qpcr_efficiency"):
-        inputs.append(Path(params["qpcr_efficiency"]))
-    tasks = [Task("validate", "validate", st.validate, validate_files, inputs)]
+    rna_extra = [Path(params["qpcr_efficiency"])] if params.get("qpcr_efficiency") else []
+    tasks = [Task("validate", "validate", validate_files, inputs + rna_extra)]
     h5ads = {}
     for modality, matrix in matrices.items():
-        h5ad = out_path(outdir, modality, f"{modality}.h5ad")
+        prep = f"{modality}_prep"
+        h5ad = output(prep, "h5ad")
         h5ads[modality] = h5ad
-        prep = st.rna_prep if modality == "rna" else st.protein_prep
         key = rna_key if modality == "rna" else "protein_matrix"
-        tasks.append(Task(f"{modality}_prep", f"{modality}_prep", prep,
-                          {"samplesheet": validated_sheet, "contrasts": validated_contrasts,
-                           key: matrix}, [validated_sheet, validated_contrasts, matrix,
-                                          *(inputs[len(matrices) + 2:] if modality == "rna" else [])]))
-        tasks.append(Task(f"qc.{modality}", "qc", st.qc, {"h5ad": h5ad, "modality": modality},
-                          [h5ad]))
+        tasks.append(Task(prep, prep, {"samplesheet": validated_sheet,
+                                       "contrasts": validated_contrasts, key: matrix},
+                          [validated_sheet, validated_contrasts, matrix,
+                           *(rna_extra if modality == "rna" else [])]))
+        tasks.append(Task(f"qc.{modality}", "qc", {"h5ad": h5ad, "modality": modality}, [h5ad]))
     score_h5ads = dict(h5ads)
     flow_files = flow_task_inputs(params)
     if flow_files:  # flow cytometry: prep, limma per contrast, scores (no enrichment)
-        score_h5ads["flow"] = flow_h5ad = out_path(outdir, "flow", "flow.h5ad")
-        tasks.append(Task("flow_prep", "flow_prep", st.flow_prep,
+        score_h5ads["flow"] = flow_h5ad = output("flow_prep", "h5ad")
+        tasks.append(Task("flow_prep", "flow_prep",
                           {"samplesheet": validated_sheet, "flow_table": params.get("flow_table"),
                            "flow_fcs": params.get("flow_fcs")}, [validated_sheet, *flow_files]))
         for contrast_id in contrast_ids:
-            tasks.append(Task(f"de.{contrast_id}.flow", "de", st.de,
+            tasks.append(Task(f"de.{contrast_id}.flow", "de",
                               {"h5ad": flow_h5ad, "contrasts": validated_contrasts,
                                "contrast_id": contrast_id, "modality": "flow"},
                               [flow_h5ad, validated_contrasts]))
     de_tables, gsea_tables = [], []
     for modality, h5ad in h5ads.items():
         for contrast_id in contrast_ids:
-            table = out_path(outdir, "differential",
-                             de_results_name(contrast_id, modality, de_method(modality, params)))
+            table = output("de", "results", contrast=contrast_id, modality=modality,
+                           method=de_method(modality, params))
             de_tables.append(table)
-            tasks.append(Task(f"de.{contrast_id}.{modality}", "de", st.de,
+            tasks.append(Task(f"de.{contrast_id}.{modality}", "de",
                               {"h5ad": h5ad, "contrasts": validated_contrasts,
                                "contrast_id": contrast_id, "modality": modality},
                               [h5ad, validated_contrasts]))
-            gsea = out_path(outdir, "enrichment", f"{contrast_id}.{modality}.gsea.tsv")
-            gsea_tables.append(gsea)
-            tasks.append(Task(f"enrich.{contrast_id}.{modality}", "enrich", st.enrich,
+            gsea_tables.append(output("enrich", "gsea", contrast=contrast_id, modality=modality))
+            tasks.append(Task(f"enrich.{contrast_id}.{modality}", "enrich",
                               {"de_results": table}, [table]))
-    tasks.append(Task("score", "score", st.score, {"h5ads": score_h5ads}, list(score_h5ads.values())))
+    tasks.append(Task("score", "score", {"h5ads": score_h5ads}, list(score_h5ads.values())))
     if len(h5ads) == 2:
         flow_kwargs = {} if "flow" not in score_h5ads else {
-            "flow_h5ad": score_h5ads["flow"],
-            "scores": out_path(outdir, "scores", "angiogenesis_scores.tsv")}
-        tasks.append(Task("integrate", "integrate", st.integrate,
+            "flow_h5ad": score_h5ads["flow"], "scores": output("score", "scores")}
+        tasks.append(Task("integrate", "integrate",
                           {"rna_h5ad": h5ads["rna"], "protein_h5ad": h5ads["protein"],
                            "de_results": de_tables, "gsea_results": gsea_tables, **flow_kwargs},
                           [*h5ads.values(), *de_tables, *gsea_tables, *flow_kwargs.values()]))
     report_inputs = [p for t in tasks for p in t.inputs if str(p).startswith(str(outdir))]
-    report_inputs += [out_path(outdir, "scores", "response_model.tsv")]
-    tasks.append(Task("report", "report", st.report, {"results_dir": outdir},
-                      sorted(set(report_inputs))))
+    report_inputs += [output("score", "response_model")]
+    tasks.append(Task("report", "report", {"results_dir": outdir}, sorted(set(report_inputs))))
     return tasks
 
 
@@ -301,46 +309,116 @@ def _progress(total: int):  # noqa: ANN202 - tqdm or None
     return tqdm(total=total, file=sys.stderr, unit="task", leave=True, dynamic_ncols=True)
 
 
-def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -> Path:
+class _Interrupts:
+    """Ctrl-C during a run: a SIGINT handler that records the interrupt, then raises.
+
+    Python swallows an exception raised where it cannot propagate (a weakref callback,
+    a ``__del__``: "Exception ignored in ..."), so a Ctrl-C landing there would be lost
+    and the run would finish with exit 0. The flag set here is checked after every task
+    and at the end, so such an interrupt still stops the run (exit 130).
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: object = None
+
+    def _handler(self, signum: int, frame: object) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> _Interrupts:
+        # Not in a thread, and not when SIGINT is ignored (a background job, nohup).
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt when an interrupt arrived (even one that was swallowed)."""
+        if self.received:
+            raise KeyboardInterrupt
+
+
+def _owned_folders(outdir: Path) -> list[Path]:
+    """Return the folders a run writes into: the only places it removes its own temporaries."""
+    folders = [outdir / sub for sub in SUBDIRS.values()]
+    return [*folders, outdir / SUBDIRS["pipeline_info"] / "cache", outdir / "demo_cohort"]
+
+
+def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
+                 demo: bool = False) -> Path:
     """Run every stage for the given parameters; return the output folder.
+
+    The inputs are checked before anything is written (a bad input stops with an
+    :class:`~omics._errors.InputError` and leaves the output folder as it was); then the
+    output folder is locked (``<outdir>/.omics.lock``) for the rest of the run, so a
+    second run into the same folder stops at once.
 
     Parameters
     ----------
     params
-        Resolved parameters (:func:`omics.params.resolve`). Without ``input`` the demo
-        cohort is simulated into ``<outdir>/demo_cohort`` and used with
-        ``metadata/bali_contrasts.yaml``.
+        Resolved parameters (:func:`omics.params.resolve`) with ``input``, ``contrasts``
+        and at least one matrix; with ``demo`` these must be unset.
     resume
         Skip tasks whose key and outputs are unchanged.
     command_line
         Recorded in ``pipeline_info/command.txt``.
+    demo
+        Simulate the demo cohort into ``<outdir>/demo_cohort`` and analyse it.
     """
-    outdir = Path(params["outdir"]).resolve()
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"--outdir {params['outdir']} is a file, not a folder; choose another "
-                         "--outdir.")
+    outdir = check_outdir(params.get("outdir"))
     started = datetime.now(UTC)
-    if not params.get("input"):
-        params = _demo_inputs(params, outdir)
-    elif not params.get("contrasts"):
-        raise InputError("--contrasts is required with --input.")
-    # Validation runs before anything else is written, so bad input leaves no partial results.
-    flow_task_inputs(params)  # flow inputs (FCS headers, gating channels, population table)
-    st.validate(input=params["input"], contrasts=params["contrasts"],
-                rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
-                rna_matrix=params.get("rna_matrix"), outdir=outdir, params=params)
-    for stale in outdir.rglob(".*.tmp*"):
-        stale.unlink(missing_ok=True)
+    if not demo:
+        if not params.get("input"):
+            raise InputError("no --input given; give --input (the sample sheet), or --demo for "
+                             "the bundled demo cohort.")
+        if not params.get("contrasts"):
+            raise InputError("--contrasts is required with --input.")
+    probe_lock(outdir)
+    with _Interrupts() as interrupts:
+        checked = None
+        if not demo:
+            # Every input is checked before anything is written, so bad input leaves no trace.
+            checked = _check_all_inputs(params)
+        with OutdirLock(outdir):
+            remove_stale_temporaries(_owned_folders(outdir))
+            if demo:
+                params = _demo_inputs(params, outdir)
+                checked = _check_all_inputs(params)
+            write_validated(checked, outdir)
+            trace = _run_tasks(params, outdir, resume=resume, interrupts=interrupts)
+            _write_pipeline_info(outdir, params, trace, started, command_line)
+            interrupts.check()
+    log.info("done: results in %s", outdir)
+    return outdir
+
+
+def _check_all_inputs(params: dict):  # noqa: ANN202 - omics.stages._validate.Checked
+    """Check every input (flow files first, then sheet, contrasts, matrices); write nothing."""
+    flow_task_inputs(params)  # FCS headers, gating channels, population table
+    return check_inputs(input=params["input"], contrasts=params["contrasts"],
+                        rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
+                        rna_matrix=params.get("rna_matrix"), params=params)
+
+
+def _run_tasks(params: dict, outdir: Path, *, resume: bool, interrupts: _Interrupts) -> list[dict]:
+    """Run (or reuse) every task of the DAG in order; return the execution trace."""
     tasks = build_tasks(params, outdir)
     _prune_previous(outdir, tasks)
-    trace = []
+    trace: list[dict] = []
     bar = _progress(len(tasks))
     for number, task in enumerate(tasks, start=1):
+        interrupts.check()
         task_started = time.time()
         if task.name == "validate":
             key = _task_key(task, params)
-            _record(outdir, task, key, {"sheet": out_path(outdir, "validated", "samplesheet.csv"),
-                                        "contrasts": out_path(outdir, "validated", "contrasts.yaml")})
+            validate = STAGES["validate"]
+            _record(outdir, task, key, {k: validate.output_path(outdir, k)
+                                        for k in ("samplesheet", "contrasts")})
             status, peak, produced = "completed", 0, {}
         else:
             key = _task_key(task, params)
@@ -350,6 +428,8 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
                 log.info("[%d/%d] %s ...", number, len(tasks), task.name)
                 with _PeakMemory() as memory:
                     produced = task.function(**task.kwargs, outdir=outdir, params=params)
+                # An interrupt swallowed during the task: its outputs are not trusted.
+                interrupts.check()
                 _record(outdir, task, key, produced)
                 status, peak = "completed", memory.peak
         wall = time.time() - task_started
@@ -361,9 +441,8 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "") -
             bar.update(1)
     if bar is not None:
         bar.close()
-    _write_pipeline_info(outdir, params, trace, started, command_line)
-    log.info("done: results in %s", outdir)
-    return outdir
+    interrupts.check()
+    return trace
 
 
 def _write_pipeline_info(outdir: Path, params: dict, trace: list[dict], started: datetime,

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from .._errors import InputError
+from .._text import load_yaml
 from ._tables import check_file, check_unique, read_table
 from ._write import write_text
 
@@ -103,6 +104,10 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
     formula = entry.get("formula")
     formula = str(formula).strip() if formula not in (None, "") and formula == formula else None
     blocking = _as_tuple(entry.get("blocking_factors", entry.get("blocking")))
+    repeated = sorted({b for b in blocking if blocking.count(b) > 1})
+    if repeated:
+        raise InputError(f"contrast {cid!r}: blocking factor {repeated[0]!r} is listed twice.",
+                         path=path, where=where, fix="List each blocking factor once.")
     exclude_col = entry.get("exclude_samples_col")
     if exclude_col in (None, "") or exclude_col != exclude_col:
         exclude_col = None
@@ -157,6 +162,10 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
     variable, reference, target = (str(v).strip() for v in comparison)
     if reference == target:
         raise InputError(f"contrast {cid!r}: reference and target are both {reference!r}.", path=path)
+    if variable in blocking:
+        raise InputError(f"contrast {cid!r}: blocking factor {variable!r} is the variable being "
+                         "compared; a factor cannot be adjusted for and tested at once.",
+                         path=path, where=where, fix="Remove it from blocking_factors.")
     return Contrast(id=cid, variable=variable, reference=reference, target=target,
                     blocking=blocking, exclude_samples_col=exclude_col,
                     exclude_samples_values=exclude_values, extra=extra)
@@ -184,10 +193,7 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
     """
     path = check_file(path)
     if path.suffix.lower() in {".yaml", ".yml"}:
-        try:
-            document = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            raise InputError(f"not valid YAML ({err}).", path=path) from None
+        document = load_yaml(path, what="contrasts file")
         entries = document.get("contrasts") if isinstance(document, dict) else document
         if not isinstance(entries, list) or not entries:
             raise InputError("expected a top-level 'contrasts:' list with at least one entry.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .._errors import InputError
-from ._tables import check_file
+from .._text import read_text_file
 
 
 def read_gmt(path: str | Path) -> dict[str, list[str]]:
@@ -20,23 +20,32 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
     -------
     Mapping of set name to its unique genes, in file order.
     """
-    path = check_file(path)
+    path = Path(path)
     sets: dict[str, list[str]] = {}
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(read_text_file(path, what="GMT file").splitlines(), start=1):
         if not line.strip():
             continue
         fields = line.rstrip("\n").split("\t")
+        where = f"line {number}"
         if len(fields) < 3:
             raise InputError(
-                f"line {number} has {len(fields)} tab-separated field(s); a GMT line is "
+                f"the line has {len(fields)} tab-separated field(s); a GMT line is "
                 "name<TAB>description<TAB>gene1<TAB>gene2...",
-                path=path,
+                path=path, where=where,
             )
         name = fields[0].strip()
+        if not name:
+            raise InputError("the gene set has no name (first field empty).", path=path,
+                             where=where)
         if name in sets:
-            raise InputError(f"gene set {name!r} appears twice (line {number}); names must be "
-                             "unique.", path=path)
-        sets[name] = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
+            raise InputError(f"gene set {name!r} appears twice; names must be unique.",
+                             path=path, where=where)
+        genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
+        if not genes:
+            raise InputError(f"gene set {name!r} has no genes.", path=path, where=where,
+                             fix="Add its genes (tab-separated after the description) or "
+                             "remove the line.")
+        sets[name] = genes
     if not sets:
         raise InputError("no gene sets found.", path=path)
     return sets

@@ -29,7 +29,15 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ._gene_ids import fill_gene_names
-from ._tables import check_excel_mangled, check_file, check_unique, open_text, read_table, sniff_delimiter
+from ._tables import (
+    check_excel_mangled,
+    check_file,
+    check_numbers,
+    check_unique,
+    open_text,
+    read_table,
+    sniff_delimiter,
+)
 
 log = get_logger("io")
 
@@ -129,6 +137,10 @@ def _parse_values(
             path=path,
         )
     values[missing] = np.nan
+    check_numbers(values, labels=list(labels), columns=list(data.columns), rows=list(rows),
+                  path=path, what="intensity" if linear else "value",
+                  maximum=MAX_LINEAR,
+                  fix="Check the cell (a unit or export slip?).")
     if linear and (values < 0).any():
         r, c = np.argwhere(values < 0)[0]
         raise InputError(
@@ -374,6 +386,8 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
 # --------------------------------------------------------------------------- wide tables
 
 
+# No instrument reports intensities near this; a larger value is a unit or export slip.
+MAX_LINEAR = 1e20
 LOG2_MAX = 64.0  # a log2 intensity above this would be a linear value above 2**64
 
 

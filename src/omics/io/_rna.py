@@ -12,11 +12,13 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ._gene_ids import fill_gene_names
-from ._tables import check_excel_mangled, check_unique, read_table
+from ._tables import check_excel_mangled, check_ids, check_numbers, check_unique, read_table
 
 log = get_logger("io")
 
 _FEATURECOUNTS_ANNOTATION = ["Geneid", "Chr", "Start", "End", "Strand", "Length"]
+# R's largest integer: DESeq2 stores counts as R integers, and pydeseq2 fails on larger ones.
+MAX_COUNT = 2**31 - 1
 _BAM_SUFFIX = re.compile(r"(\.markdup)?(\.sorted)?(\.Aligned\.sortedByCoord\.out)?\.bam$")
 
 
@@ -84,13 +86,14 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         names = ids
         data.columns = [_featurecounts_sample(c) for c in data.columns]
     elif fmt == "salmon":
-        ids, names = table["gene_id"].astype(str), table["gene_name"].astype(str)
+        ids, names = table["gene_id"].astype(str), table["gene_name"].fillna("").astype(str)
     else:
         ids = table.iloc[:, 0].astype(str)
-        names = table["gene_name"].astype(str) if "gene_name" in columns[1:] else ids
+        names = table["gene_name"].fillna("").astype(str) if "gene_name" in columns[1:] else ids
     if data.shape[1] == 0:
         raise InputError("the count matrix has no sample columns.", path=path)
     id_column = {"featurecounts": "Geneid", "salmon": "gene_id"}.get(fmt, columns[0])
+    check_ids(table[id_column], column=id_column, path=path, what="gene id", rows=lines)
     check_unique(ids, column=id_column, path=path, what="gene id", rows=lines)
     check_unique(data.columns, column="header", path=path, what="sample column")
     if fmt != "featurecounts":
@@ -111,6 +114,9 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
             path=path,
         )
     matrix = values.to_numpy(dtype=float)
+    check_numbers(matrix, labels=[f"gene {i!r}" for i in ids], columns=list(data.columns),
+                  rows=lines, path=path, what="count", maximum=MAX_COUNT,
+                  fix="Counts are whole numbers of reads; check the cell (a unit or export slip?).")
     if (matrix < 0).any():
         r, c = np.argwhere(matrix < 0)[0]
         raise InputError(

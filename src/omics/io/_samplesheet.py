@@ -6,6 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._errors import InputError
@@ -99,6 +100,12 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
             continue
         numbers = pd.to_numeric(sheet[column], errors="coerce")
         if numbers.notna().sum() == sheet[column].notna().sum() and numbers.notna().any():
+            infinite = numbers[~np.isfinite(numbers) & numbers.notna()]
+            if not infinite.empty:
+                raise InputError(f"value {sheet[column][infinite.index[0]]!r} is not a finite "
+                                 "number.", path=path,
+                                 where=f"column {column!r}, sample {infinite.index[0]!r}",
+                                 fix="Give the value, or leave the cell empty (NA) when unknown.")
             sheet[column] = numbers.astype(float)
     sheet.attrs["path"] = str(path)
     return sheet

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
 import pandas as pd
 
 from .._errors import InputError
@@ -270,3 +271,35 @@ def check_excel_mangled(names: Iterable[object], *, column: str, path: str | Pat
             "again without opening it in Excel (or import the column as text).",
             path=path,
         )
+
+
+def check_ids(values: Iterable[object], *, column: str, path: str | Path, what: str,
+              rows: Sequence[int] | None = None) -> None:
+    """Stop when an id is empty or missing (``""``, white space, ``NA``, NaN), naming its row."""
+    values = list(values)
+    lines = _rows(len(values), rows)
+    for i, value in enumerate(values):
+        if value is None or (isinstance(value, float) and value != value) or \
+                str(value).strip() in {"", "NA", "nan", "NaN"}:
+            raise InputError(f"empty {what}." if value is None or value != value or not str(
+                value).strip() else f"{what} {value!r} is a missing-value marker.",
+                path=path, where=f"row {lines[i]}, column {column!r}",
+                fix=f"Every row needs a {what}: fill it in or remove the row.")
+
+
+def check_numbers(matrix: np.ndarray, *, labels: Sequence[str], columns: Sequence[object],
+                  rows: Sequence[int], path: str | Path, what: str, maximum: float,
+                  fix: str) -> None:
+    """Stop at the first value of ``matrix`` (features x samples) that is not finite or exceeds ``maximum``.
+
+    ``labels[i]``, ``rows[i]`` describe row ``i`` and ``columns[j]`` column ``j`` in the message.
+    """
+    bad = ~np.isfinite(matrix) | (np.abs(np.nan_to_num(matrix, nan=0.0)) > maximum)
+    bad &= ~np.isnan(matrix)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        value = matrix[r, c]
+        problem = "is not a finite number" if not np.isfinite(value) else \
+            f"is larger than any plausible {what} (limit {maximum:.6g})"
+        raise InputError(f"{what} {float(value):g} for {labels[r]} {problem}.", path=path,
+                         where=f"row {rows[r]}, column {columns[c]!r}", fix=fix)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,16 +12,41 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._errors import InputError
+
+# Errors that mean the folder cannot be written, not that something is wrong with the run.
+_UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR}
+
+# Every temporary file of ours is named ``.<target>.omics-tmp-<pid>-<random><suffix>``; the
+# runner removes leftovers of killed runs only when they match this exactly (and only in
+# the output folders it writes), never anything else.
+TMP_MARK = ".omics-tmp-"
+TMP_NAME = re.compile(r"^\..+\.omics-tmp-(?P<pid>\d+)-[A-Za-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
+
+
+def is_temporary(path: str | Path) -> bool:
+    """Whether ``path`` is named like a temporary file of :func:`atomic_path`."""
+    return TMP_NAME.match(Path(path).name) is not None
+
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    On an exception the temporary file is removed and ``path`` is left untouched.
+    On an exception the temporary file is removed and ``path`` is left untouched. The
+    temporary name (``.<name>.omics-tmp-<pid>-<random><suffix>``) is recognised by
+    :func:`is_temporary`.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}{os.getpid()}-",
+                                            suffix=path.suffix, dir=path.parent)
+    except OSError as err:
+        if err.errno not in _UNWRITABLE:
+            raise
+        raise InputError(f"cannot write here ({err.strerror}).", path=path.parent,
+                         fix="Choose an --outdir you can write to (and that has free space).") from None
     os.close(handle)
     tmp = Path(tmp_name)
     umask = os.umask(0)

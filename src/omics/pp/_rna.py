@@ -97,12 +97,29 @@ def normalize_deseq2(adata: ad.AnnData, *, layer: str = "counts", nsub: int = 10
         warnings.simplefilter("ignore")
         fit.fit_genewise_dispersions(vst=True)
         fit._fit_parametric_dispersion_trend(vst=True)
-    full.vst_fit_type = "parametric"
-    full.uns["vst_trend_coeffs"] = fit.uns["vst_trend_coeffs"]
-    vst = full.vst_transform()
+    if "vst_trend_coeffs" in fit.uns:
+        full.vst_fit_type = "parametric"
+        full.uns["vst_trend_coeffs"] = fit.uns["vst_trend_coeffs"]
+        trend = {"fit_type": "parametric",
+                 "trend_coeffs": [float(c) for c in fit.uns["vst_trend_coeffs"]]}
+    else:
+        # The parametric trend did not converge (few genes, little spread): pydeseq2 falls
+        # back to the mean dispersion of the fitted genes, and so does the VST.
+        log.warning("VST: the parametric dispersion trend did not converge on %d gene(s); "
+                    "using the mean dispersion instead (pydeseq2's fallback)", len(subset))
+        full.vst_fit_type = "mean"
+        dispersions = np.full(adata.n_vars, np.nan)
+        dispersions[subset] = np.asarray(fit.var["vst_genewise_dispersions"], dtype=float)
+        full.var["vst_genewise_dispersions"] = dispersions
+        trend = {"fit_type": "mean", "mean_dispersion": float(fit.uns["mean_disp"])}
+    vst = np.asarray(full.vst_transform(), dtype=float)
+    if not np.isfinite(vst).all():
+        raise InputError(
+            f"the variance-stabilising transformation is undefined for these counts (no gene's "
+            f"dispersion could be estimated among {adata.n_vars} genes); give more genes or "
+            "samples.", path=adata.uns.get("rna_input", {}).get("path"))
     adata.obs["size_factors"] = size_factors
     adata.layers["normalized"] = normalized
-    adata.layers["vst"] = np.asarray(vst, dtype=float)
-    adata.uns["vst"] = {"blind": True, "nsub": int(min(nsub, len(subset))),
-                        "trend_coeffs": [float(c) for c in fit.uns["vst_trend_coeffs"]]}
+    adata.layers["vst"] = vst
+    adata.uns["vst"] = {"blind": True, "nsub": int(min(nsub, len(subset))), **trend}
     return adata

@@ -10,6 +10,19 @@ import pandas as pd
 from .._errors import InputError
 from .._resources import metadata_path
 from ..io import Contrast, read_contrasts, read_gmt, read_samplesheet
+from ..registry import (
+    DE_METHOD,
+    DE_METHODS,
+    RNA_LOG2_FORMATS,
+    de_method,
+    de_results_name,
+    parse_de_results_name,
+)
+
+__all__ = ["DE_METHOD", "DE_METHODS", "MODALITIES", "RNA_LOG2_FORMATS", "SUBDIRS", "de_method",
+           "de_results_name", "find_contrast", "gene_set_collections", "load_design_inputs", "out_path",
+           "parse_de_results_name",
+           "read_h5ad", "stage_output"]
 
 SUBDIRS = {
     "validated": "validated",
@@ -25,18 +38,6 @@ SUBDIRS = {
     "pipeline_info": "pipeline_info",
 }
 MODALITIES = ("rna", "protein")
-DE_METHOD = {"rna": "deseq2", "protein": "limma", "flow": "limma"}
-#: Every method a modality's table may be named after (RNA: counts -> DESeq2, qPCR/array -> limma).
-DE_METHODS = ("deseq2", "limma")
-#: RNA input formats analysed by the limma engine (log2 values, not counts).
-RNA_LOG2_FORMATS = ("qpcr", "array")
-
-
-def de_method(modality: str, params: dict | None = None) -> str:
-    """Return the DE engine of a modality: limma for proteins and qPCR/array RNA, else DESeq2."""
-    if modality == "rna" and (params or {}).get("rna_format") in RNA_LOG2_FORMATS:
-        return "limma"
-    return DE_METHOD[modality]
 
 
 def out_path(outdir: str | Path, subdir: str, name: str) -> Path:
@@ -44,25 +45,11 @@ def out_path(outdir: str | Path, subdir: str, name: str) -> Path:
     return Path(outdir) / SUBDIRS[subdir] / name
 
 
-def de_results_name(contrast_id: str, modality: str, method: str | None = None) -> str:
-    """File name of a differential table, e.g. ``resp.rna.deseq2.results.tsv``.
+def stage_output(outdir: str | Path, stage: str, key: str, **fields: str) -> Path:
+    """Path of output ``key`` of ``stage`` as declared in :data:`omics.registry.STAGES`."""
+    from ..registry import STAGES
 
-    ``method`` defaults to the modality's usual engine (:data:`DE_METHOD`); qPCR and array
-    RNA give ``limma`` (``resp.rna.limma.results.tsv``).
-    """
-    return f"{contrast_id}.{modality}.{method or DE_METHOD[modality]}.results.tsv"
-
-
-def parse_de_results_name(path: str | Path) -> tuple[str, str]:
-    """Return ``(contrast_id, modality)`` from a differential table's file name."""
-    name = Path(path).name
-    for modality in MODALITIES:
-        for method in DE_METHODS:
-            suffix = f".{modality}.{method}.results.tsv"
-            if name.endswith(suffix):
-                return name[: -len(suffix)], modality
-    raise InputError("not a differential results file (<contrast>.<modality>.<method>.results.tsv).",
-                     path=path)
+    return STAGES[stage].output_path(outdir, key, **fields)
 
 
 def load_design_inputs(samplesheet: str | Path, contrasts: str | Path) -> tuple[pd.DataFrame,

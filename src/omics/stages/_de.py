@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..io import read_contrasts, write_tsv
 from ..tl import _differential
-from ._common import RNA_LOG2_FORMATS, de_results_name, find_contrast, out_path, read_h5ad
+from ._common import RNA_LOG2_FORMATS, find_contrast, read_h5ad, stage_output
 
 
 def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: str,
@@ -26,12 +26,13 @@ def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: s
                                     contrasts_path=str(contrasts))
         if rna_format == "qpcr":
             table = _differential.add_delta_delta_ct(table)
-        path = out_path(outdir, "differential", de_results_name(contrast_id, modality, "limma"))
+        path = stage_output(outdir, "de", "results", contrast=contrast_id, modality=modality,
+                            method="limma")
         return {"results": write_tsv(table, path)}
     if modality == "rna":
         table = _differential.deseq2(adata, contrast, layer="counts", n_cpus=params["n_cpus"],
                                      shrink=params["deseq2_shrink"], contrasts_path=str(contrasts))
     else:
         table = _differential.limma(adata, contrast, layer=None, contrasts_path=str(contrasts))
-    path = out_path(outdir, "differential", de_results_name(contrast_id, modality))
+    path = stage_output(outdir, "de", "results", contrast=contrast_id, modality=modality)
     return {"results": write_tsv(table, path)}

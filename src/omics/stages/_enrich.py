@@ -13,7 +13,7 @@ from ..tl._genesets import testable_sets
 from ..tl._gsea import gsea_prerank
 from ..tl._ora import ora
 from ..tl._ranking import gene_statistic, significant_genes
-from ._common import gene_set_collections, out_path, parse_de_results_name
+from ._common import gene_set_collections, parse_de_results_name, stage_output
 
 log = get_logger("enrich")
 
@@ -43,8 +43,8 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
         empty = {"gsea": ["term", "collection", "size", "es", "nes", "pvalue", "fdr", "leading_edge"],
                  "ora": ["term", "direction", "collection", "size", "overlap", "expected",
                          "odds_ratio", "pvalue", "fdr", "genes"]}
-        return {kind: write_tsv(pd.DataFrame(columns=columns), out_path(
-            outdir, "enrichment", f"{contrast_id}.{modality}.{kind}.tsv"))
+        return {kind: write_tsv(pd.DataFrame(columns=columns), stage_output(
+            outdir, "enrich", kind, contrast=contrast_id, modality=modality))
             for kind, columns in empty.items()}
     gsea = gsea_prerank(ranking, gene_sets, permutations=params["gsea_permutations"],
                         seed=params["seed"], min_size=1, max_size=_NO_LIMIT)
@@ -68,6 +68,8 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
         columns=["term", "direction", "collection", "size", "overlap", "expected", "odds_ratio",
                  "pvalue", "fdr", "genes"]))
     return {
-        "gsea": write_tsv(gsea, out_path(outdir, "enrichment", f"{contrast_id}.{modality}.gsea.tsv")),
-        "ora": write_tsv(ora_table, out_path(outdir, "enrichment", f"{contrast_id}.{modality}.ora.tsv")),
+        "gsea": write_tsv(gsea, stage_output(outdir, "enrich", "gsea", contrast=contrast_id,
+                                             modality=modality)),
+        "ora": write_tsv(ora_table, stage_output(outdir, "enrich", "ora", contrast=contrast_id,
+                                                 modality=modality)),
     }

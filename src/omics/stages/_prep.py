@@ -11,7 +11,7 @@ from ..io import match_samples, read_rna_counts, write_tsv
 from ..io._write import write_h5ad
 from ..pp import _protein as protein_pp
 from ..pp import filter_low_counts, normalize_deseq2
-from ._common import RNA_LOG2_FORMATS, load_design_inputs, out_path
+from ._common import RNA_LOG2_FORMATS, load_design_inputs, out_path, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
 from ._validate import read_protein, rna_min_samples
 
@@ -74,7 +74,7 @@ def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str 
     adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
     adata.uns["modality"] = "rna"
     adata.uns["de_layer"] = "counts"
-    return {"h5ad": write_h5ad(adata, out_path(outdir, "rna", "rna.h5ad"))}
+    return {"h5ad": write_h5ad(adata, stage_output(outdir, "rna_prep", "h5ad"))}
 
 
 def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matrix: str | Path,
@@ -98,4 +98,4 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
     adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
     adata.uns["modality"] = "protein"
     adata.uns["de_layer"] = None
-    return {"h5ad": write_h5ad(adata, out_path(outdir, "protein", "protein.h5ad"))}
+    return {"h5ad": write_h5ad(adata, stage_output(outdir, "protein_prep", "h5ad"))}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..io import write_tsv
+from ..io import write_text, write_tsv
 from ..tl._qc import sample_qc
-from ._common import out_path, read_h5ad
+from ._common import read_h5ad, stage_output
 
 
 def qc(*, h5ad: str | Path, modality: str, outdir: str | Path, params: dict) -> dict[str, Path]:
@@ -28,12 +28,11 @@ def qc(*, h5ad: str | Path, modality: str, outdir: str | Path, params: dict) -> 
         if column in adata.obs:
             pca.insert(1, column, adata.obs[column].astype(str).to_numpy())
     variance = ",".join(f"{v:.4f}" for v in pca.attrs.get("variance_ratio", []))
-    paths = {
-        "pca": write_tsv(pca, out_path(outdir, "qc", f"{modality}.pca.tsv")),
-        "correlation": write_tsv(correlation, out_path(outdir, "qc",
-                                                       f"{modality}.sample_correlation.tsv"),
-                                 index=True),
-        "outliers": write_tsv(outliers, out_path(outdir, "qc", f"{modality}.outliers.tsv")),
+    path = {key: stage_output(outdir, "qc", key, modality=modality)
+            for key in ("pca", "pca_variance", "correlation", "outliers")}
+    return {
+        "pca": write_tsv(pca, path["pca"]),
+        "correlation": write_tsv(correlation, path["correlation"], index=True),
+        "outliers": write_tsv(outliers, path["outliers"]),
+        "pca_variance": write_text(variance + "\n", path["pca_variance"]),
     }
-    out_path(outdir, "qc", f"{modality}.pca_variance.txt").write_text(variance + "\n")
-    return paths

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,31 @@ from .._errors import InputError
 from .._logging import get_logger
 from ..io import match_samples, read_contrasts, read_rna_counts, read_samplesheet, write_contrasts
 from ..io._write import atomic_path, write_text
+from ..params import split_list
 from ..pp._rna import low_count_keep
 from ..tl._design import continuous_values, design_for_contrast, smallest_group
-from ._common import RNA_LOG2_FORMATS, gene_set_collections, out_path
+from ._common import RNA_LOG2_FORMATS, gene_set_collections, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
 
 log = get_logger("validate")
+
+# Fewest features that must vary across samples (after the RNA low-count filter): DESeq2's
+# dispersion trend and limma's variance prior are estimated across features, and sample
+# QC (PCA, correlations) needs features that differ between samples.
+MIN_FEATURES = 10
+
+
+def _check_varying(values, names, *, what: str, path: str | Path, where: str = "") -> None:  # noqa: ANN001
+    """Stop when fewer than :data:`MIN_FEATURES` features (columns) vary across samples."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(all="ignore"):
+        spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0) if values.size else []
+    varying = int(np.sum(np.asarray(spread) > 0))
+    if varying < MIN_FEATURES:
+        raise InputError(
+            f"only {varying} {what}(s){where} vary across the samples (of {len(names)}); the "
+            f"models need at least {MIN_FEATURES}.",
+            path=path, fix="Give the full matrix (is it a summary, a test subset, or constant?).")
 
 
 def sha256(path: str | Path) -> str:
@@ -39,16 +59,20 @@ def read_protein(path: str | Path, params: dict):  # noqa: ANN201 - AnnData
                                is_log2=params["protein_is_log2"])
 
 
-def rna_min_samples(adata, contrast_list: list, params: dict) -> int:  # noqa: ANN001 - AnnData
+def rna_min_samples(adata, contrast_list: list, params: dict,  # noqa: ANN001 - AnnData
+                    contrasts_path: str | Path | None = None) -> int:
     """``rna_min_samples``, or by default the smallest group any contrast compares."""
     value = params.get("rna_min_samples")
     if value is None:
-        value = min(smallest_group(design_for_contrast(adata.obs, c, samples=adata.obs_names))
-                    for c in contrast_list)
+        value = min(smallest_group(design_for_contrast(
+            adata.obs, c, samples=adata.obs_names,
+            contrasts_path=None if contrasts_path is None else str(contrasts_path)))
+            for c in contrast_list)
     return int(value)
 
 
-def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path) -> None:  # noqa: ANN001
+def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path,  # noqa: ANN001
+                      contrasts_path: str | Path) -> None:
     """Stop on samples without reads and on a low-count filter that would keep nothing."""
     counts = np.asarray(adata.X)
     empty = [str(s) for s, total in zip(adata.obs_names, counts.sum(axis=1), strict=True) if total == 0]
@@ -58,8 +82,15 @@ def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path
             "DESeq2 cannot normalise them: remove them from the sample sheet.",
             path=path,
         )
-    low_count_keep(counts, min_count=params.get("rna_min_count", 10),
-                   min_samples=rna_min_samples(adata, contrast_list, params))
+    min_samples = rna_min_samples(adata, contrast_list, params, contrasts_path)
+    try:
+        keep = low_count_keep(counts, min_count=params.get("rna_min_count", 10),
+                              min_samples=min_samples)
+    except InputError as error:
+        raise error.with_path(path) from None
+    _check_varying(counts[:, keep], adata.var_names[keep], what="gene", path=path,
+                   where=f" passing the low-count filter (>= {params.get('rna_min_count', 10)} "
+                   f"counts in >= {min_samples} samples)")
 
 
 def _check_protein_observations(adata, design, path: str | Path) -> None:  # noqa: ANN001
@@ -79,36 +110,25 @@ def _check_protein_observations(adata, design, path: str | Path) -> None:  # noq
         )
 
 
-def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  # noqa: A002
-             rna_counts: str | Path | None = None, protein_matrix: str | Path | None = None,
-             params: dict, rna_matrix: str | Path | None = None) -> dict[str, Path]:
-    """Validate the sample sheet, contrasts, matrices and gene sets.
+@dataclass
+class Checked:
+    """What :func:`check_inputs` read and found: written out by :func:`write_validated`."""
+
+    sheet: pd.DataFrame
+    contrasts: list
+    report: dict
+
+
+def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
+                 rna_counts: str | Path | None = None, protein_matrix: str | Path | None = None,
+                 params: dict, rna_matrix: str | Path | None = None) -> Checked:
+    """Check the sample sheet, contrasts, matrices, gene sets and parameters; write nothing.
 
     Every contrast is built against every modality's samples (levels present, enough
-    samples per group, a full-rank design), so a bad input stops here with one message
-    and nothing is written. On success writes ``validated/samplesheet.csv``,
-    ``validated/contrasts.yaml`` and ``validated/validation.json``.
-
-    Parameters
-    ----------
-    input
-        Sample sheet.
-    contrasts
-        Contrasts file.
-    outdir
-        Results folder.
-    rna_counts, protein_matrix
-        Data matrices; at least one is required.
-    rna_matrix
-        RNA in ``params["rna_format"]`` (qPCR Cts, array log2, or counts) instead of
-        ``rna_counts``; qPCR and array input is prepared in full here (reference genes,
-        Ct policy), so their errors also stop before anything is written.
-    params
-        Resolved parameters (``sample_id_col``, protein format options, gene sets).
-
-    Returns
-    -------
-    Paths of the validated sample sheet and contrasts.
+    samples per group, a full-rank design), so a bad input stops here with one
+    :class:`~omics._errors.InputError` naming the file. qPCR and array RNA
+    (``rna_matrix`` with ``params["rna_format"]``) is prepared in full here (reference
+    genes, Ct policy), so their errors also stop before anything is written.
     """
     rna_counts = rna_input_path(params, rna_counts, rna_matrix)
     if rna_counts is None and protein_matrix is None:
@@ -134,7 +154,10 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
     for modality, (path, adata) in matrices.items():
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
         if modality == "rna" and not rna_log2:
-            _check_rna_counts(matched, contrast_list, params, path)
+            _check_rna_counts(matched, contrast_list, params, path, contrasts)
+        elif modality == "protein" or params.get("rna_format") == "array":  # not small qPCR panels
+            _check_varying(matched.X, matched.var_names,
+                           what="protein" if modality == "protein" else "gene", path=path)
         designs = {}
         for contrast in contrast_list:
             design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
@@ -151,21 +174,61 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
                  matched.n_vars, len(designs))
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
     report["genesets"] = {"panel": len(panel), "background": len(background)}
-    covariates = [c.strip() for c in (params.get("response_covariates") or "").split(",") if c.strip()]
+    covariates = split_list(params.get("response_covariates"))
     absent = [c for c in covariates if c not in sheet.columns]
     report["response_covariates_absent"] = absent
     if absent:
         log.info("response covariates not in the sample sheet (skipped): %s", ", ".join(absent))
+    return Checked(sheet=sheet, contrasts=contrast_list, report=report)
 
-    sheet_out = out_path(outdir, "validated", "samplesheet.csv")
-    frame = pd.DataFrame(sheet).reset_index()
+
+def write_validated(checked: Checked, outdir: str | Path) -> dict[str, Path]:
+    """Write ``validated/samplesheet.csv``, ``contrasts.yaml`` and ``validation.json``."""
+    sheet_out = stage_output(outdir, "validate", "samplesheet")
+    frame = pd.DataFrame(checked.sheet).reset_index()
     for column in frame.columns:  # whole numbers are written as read (50, not 50.0)
         values = frame[column]
         if pd.api.types.is_float_dtype(values) and np.all(np.mod(values.dropna(), 1) == 0):
             frame[column] = values.astype("Int64")
     with atomic_path(sheet_out) as tmp:
         frame.to_csv(tmp, index=False)
-    contrasts_out = out_path(outdir, "validated", "contrasts.yaml")
-    write_contrasts(contrast_list, contrasts_out)
-    write_text(json.dumps(report, indent=2) + "\n", out_path(outdir, "validated", "validation.json"))
+    contrasts_out = stage_output(outdir, "validate", "contrasts")
+    write_contrasts(checked.contrasts, contrasts_out)
+    write_text(json.dumps(checked.report, indent=2) + "\n",
+               stage_output(outdir, "validate", "report"))
     return {"samplesheet": sheet_out, "contrasts": contrasts_out}
+
+
+def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  # noqa: A002
+             rna_counts: str | Path | None = None, protein_matrix: str | Path | None = None,
+             params: dict, rna_matrix: str | Path | None = None) -> dict[str, Path]:
+    """Validate the sample sheet, contrasts, matrices and gene sets.
+
+    Every contrast is built against every modality's samples (levels present, enough
+    samples per group, a full-rank design), so a bad input stops here with one message
+    and nothing is written. On success writes ``validated/samplesheet.csv``,
+    ``validated/contrasts.yaml`` and ``validated/validation.json``.
+
+    Parameters
+    ----------
+    input
+        Sample sheet.
+    contrasts
+        Contrasts file.
+    outdir
+        Results folder.
+    rna_counts, protein_matrix
+        Data matrices; at least one is required.
+    rna_matrix
+        RNA in ``params["rna_format"]`` (qPCR Cts, array log2, or counts) instead of
+        ``rna_counts``.
+    params
+        Resolved parameters (``sample_id_col``, protein format options, gene sets).
+
+    Returns
+    -------
+    Paths of the validated sample sheet and contrasts.
+    """
+    checked = check_inputs(input=input, contrasts=contrasts, rna_counts=rna_counts,
+                           protein_matrix=protein_matrix, params=params, rna_matrix=rna_matrix)
+    return write_validated(checked, outdir)

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import scanpy as sc
 
+from .._errors import InputError
+
 
 def qc_matrix(adata: ad.AnnData, layer: str | None) -> np.ndarray:
     """Return the samples x features matrix for QC; missing protein values are set to the feature mean.
@@ -47,7 +49,14 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     """
     matrix = qc_matrix(adata, layer)
     variances = matrix.var(axis=0)
-    top = np.argsort(-variances, kind="stable")[: min(n_top, matrix.shape[1])]
+    varying = int((variances > 0).sum())
+    if varying < 2 or matrix.shape[0] < 3:
+        raise InputError(
+            f"sample QC needs at least 2 features that vary and 3 samples; this matrix has "
+            f"{varying} varying feature(s) and {matrix.shape[0]} sample(s).",
+            path=adata.uns.get("rna_input", adata.uns.get("protein_input", {})).get("path"))
+    # Constant features carry no sample information (and a zero matrix stops ARPACK).
+    top = np.argsort(-variances, kind="stable")[: min(n_top, varying)]
     pcs = max(1, min(n_pcs, matrix.shape[0] - 1, len(top) - 1))
     sub = ad.AnnData(matrix[:, top] - matrix[:, top].mean(axis=0))
     sc.pp.pca(sub, n_comps=pcs, zero_center=True, random_state=seed, svd_solver="arpack"

@@ -1,0 +1,150 @@
+"""The output folder: checked before a run, locked while it runs, cleaned only of our own files."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import socket
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .._errors import InputError
+from .._logging import get_logger
+from ._write import TMP_NAME
+
+log = get_logger("outdir")
+
+LOCK_NAME = ".omics.lock"
+
+
+def check_outdir(outdir: str | Path | None) -> Path:
+    """Return the absolute output folder after checking that a run can create and write it.
+
+    Nothing is created. Stops (:class:`~omics._errors.InputError`) when ``outdir`` is
+    empty, is a file, lies under a file, or cannot be written.
+    """
+    if outdir is None or not str(outdir).strip():
+        raise InputError("--outdir is empty; give the folder for the results (e.g. --outdir results).")
+    path = Path(outdir).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise InputError("--outdir is a file, not a folder; choose another --outdir.", path=outdir)
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"--outdir lies under {existing}, which is a file, not a folder; choose "
+                         "another --outdir.", path=outdir)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write to {existing} (permission denied); choose an --outdir you "
+                         "can write to.", path=outdir)
+    return path.resolve()
+
+
+def _holder(handle_path: Path) -> str:
+    try:
+        text = handle_path.read_text().strip()
+    except OSError:
+        text = ""
+    return text or "another process"
+
+
+class OutdirLock:
+    """Exclusive advisory lock (``fcntl.flock``) on an output folder for one run.
+
+    The lock file ``<outdir>/.omics.lock`` holds the holder's pid, host and start time;
+    it is left in place (removing a lock file races with the next run) and released when
+    the process ends, however it ends.
+    """
+
+    def __init__(self, outdir: str | Path) -> None:
+        self.outdir = Path(outdir)
+        self.path = self.outdir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> OutdirLock:
+        """Create ``outdir`` if needed and take the lock, or stop naming the run that holds it."""
+        try:
+            self.outdir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as err:
+            raise InputError(f"cannot create the output folder or its lock file ({err.strerror}); "
+                             "choose an --outdir you can write to.", path=self.outdir) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            if err.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
+                raise
+            raise InputError(f"another omics run is writing to this folder ({_holder(self.path)}); "
+                             "wait for it to finish or choose another --outdir.",
+                             path=self.outdir) from None
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}, started {started}\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Release the lock (the file stays)."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> OutdirLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def probe_lock(outdir: str | Path) -> None:
+    """Stop at once when a run holds the lock of ``outdir`` (creates nothing)."""
+    path = Path(outdir) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        raise InputError(f"another omics run is writing to this folder ({_holder(path)}); wait for "
+                         "it to finish or choose another --outdir.", path=outdir) from None
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folders: Iterable[str | Path]) -> int:
+    """Remove temporary files that an interrupted run of ours left in ``folders``.
+
+    Only files directly in the given folders whose names match the temporary-name
+    pattern of :func:`omics.io._write.atomic_path` (``.<name>.omics-tmp-<pid>-<random>``)
+    and whose writing process is gone are removed; nothing else is touched.
+    """
+    removed = 0
+    for folder in folders:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            match = TMP_NAME.match(entry.name)
+            if match and entry.is_file() and not entry.is_symlink() and not _alive(int(match["pid"])):
+                entry.unlink(missing_ok=True)
+                removed += 1
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted run", removed)
+    return removed

@@ -1,0 +1,254 @@
+"""The stage registry: every stage declared once.
+
+A :class:`Stage` names the function that runs it, the files it takes (the CLI options of
+``omics <stage>``), the parameters it reads (the CLI options, the resume key of
+``omics run`` and the ``ext.args`` of its Nextflow process), the files it writes (name
+templates relative to the results folder) and its Nextflow module. The CLI, the local
+runner, the stages themselves (for output names) and the Nextflow consistency test read
+this table; adding a stage is one declaration here, one function and one module file.
+
+This module imports nothing heavy: the CLI reads it before any analysis library loads.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._errors import InputError
+
+# Differential method of each modality (part of the results file name).
+DE_METHOD = {"rna": "deseq2", "protein": "limma", "flow": "limma"}
+#: Every method a modality's table may be named after (RNA: counts -> DESeq2, qPCR/array -> limma).
+DE_METHODS = ("deseq2", "limma")
+#: RNA input formats analysed by the limma engine (log2 values, not counts).
+RNA_LOG2_FORMATS = ("qpcr", "array")
+
+
+def de_method(modality: str, params: dict | None = None) -> str:
+    """Return the DE engine of a modality: limma for proteins, flow and qPCR/array RNA, else DESeq2."""
+    if modality == "rna" and (params or {}).get("rna_format") in RNA_LOG2_FORMATS:
+        return "limma"
+    return DE_METHOD[modality]
+
+
+@dataclass(frozen=True)
+class FileOption:
+    """A file (or other per-call value) a stage takes: ``--name`` in ``omics <stage>``."""
+
+    name: str
+    help: str = ""
+    required: bool = False
+    nargs: str | None = None
+    choices: tuple[str, ...] | None = None
+
+    def argparse_kwargs(self) -> dict:
+        """Keyword arguments of :meth:`argparse.ArgumentParser.add_argument`."""
+        kwargs: dict = {"help": self.help}
+        if self.required:
+            kwargs["required"] = True
+        if self.nargs:
+            kwargs.update(nargs=self.nargs, default=[])
+        if self.choices:
+            kwargs["choices"] = list(self.choices)
+        return kwargs
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the pipeline.
+
+    Attributes
+    ----------
+    name
+        Stage name: ``omics <name>``, process ``OMICS_<NAME>``, module
+        ``pipelines/modules/local/<name>/main.nf``.
+    help
+        One line for ``omics --help``.
+    function
+        ``module:function`` under ``omics.stages``, imported on first use.
+    files
+        Per-call inputs (CLI options of the stage subcommand).
+    params
+        Names of the parameters (:mod:`omics.params`) the stage reads.
+    outputs
+        ``{key: template}`` of the files written, relative to the results folder; fields
+        in braces (``{modality}``, ``{contrast}``, ``{method}``) are filled per call.
+    adapt
+        Turns the CLI values into the function's keyword arguments, when they differ.
+    """
+
+    name: str
+    help: str
+    function: str
+    files: tuple[FileOption, ...] = ()
+    params: tuple[str, ...] = ()
+    outputs: dict[str, str] = field(default_factory=dict)
+    adapt: Callable[[dict], dict] | None = None
+
+    @property
+    def process(self) -> str:
+        """Name of the Nextflow process."""
+        return f"OMICS_{self.name.upper()}"
+
+    @property
+    def nextflow_module(self) -> str:
+        """Path of the Nextflow module, relative to the repository root."""
+        return f"pipelines/modules/local/{self.name}/main.nf"
+
+    def load(self) -> Callable[..., dict]:
+        """Import and return the stage function."""
+        module, _, attribute = self.function.partition(":")
+        return getattr(importlib.import_module(f"omics.stages.{module}"), attribute)
+
+    def output(self, key: str, **fields: str) -> str:
+        """Relative path of output ``key`` (``method`` is filled from ``modality``)."""
+        if "modality" in fields and "method" not in fields:
+            fields["method"] = DE_METHOD.get(fields["modality"], "")
+        return self.outputs[key].format(**fields)
+
+    def output_path(self, outdir: str | Path, key: str, **fields: str) -> Path:
+        """``outdir`` joined with :meth:`output`."""
+        return Path(outdir) / self.output(key, **fields)
+
+    def call_kwargs(self, values: dict) -> dict:
+        """Keyword arguments of the function from the CLI values of :attr:`files`."""
+        return self.adapt(dict(values)) if self.adapt else dict(values)
+
+
+def _score_kwargs(values: dict) -> dict:
+    h5ads = {m: p for m, p in (("rna", values.pop("rna_h5ad", None)),
+                               ("protein", values.pop("protein_h5ad", None)),
+                               ("flow", values.pop("flow_h5ad", None))) if p}
+    if not h5ads:
+        raise InputError("give --rna_h5ad, --protein_h5ad, --flow_h5ad or several.")
+    return {**values, "h5ads": h5ads}
+
+
+def _rna_prep_kwargs(values: dict) -> dict:
+    if not (values.get("rna_counts") or values.get("rna_matrix")):
+        raise InputError("give --rna_counts or --rna_matrix.")
+    return values
+
+
+_QPCR_PARAMS = ("rna_format", "qpcr_max_ct", "qpcr_undetermined", "qpcr_replicate_sd",
+                "qpcr_reference_genes", "qpcr_reference_candidates", "qpcr_efficiency")
+
+
+_H5AD = FileOption("h5ad", "rna.h5ad or protein.h5ad", required=True)
+_MODALITY = FileOption("modality", "rna or protein", required=True, choices=("rna", "protein"))
+_DE_MODALITY = FileOption("modality", "rna, protein or flow", required=True,
+                          choices=("rna", "protein", "flow"))
+_VALIDATED = (FileOption("samplesheet", "validated sample sheet", required=True),
+              FileOption("contrasts", "validated contrasts", required=True))
+
+STAGES: dict[str, Stage] = {stage.name: stage for stage in (
+    Stage("validate", "check inputs; write validated/", "_validate:validate",
+          files=(FileOption("input", "sample sheet", required=True),
+                 FileOption("contrasts", "contrasts file", required=True),
+                 FileOption("rna_counts", "RNA count matrix"),
+                 FileOption("rna_matrix", "RNA matrix in --rna_format (qpcr, array)"),
+                 FileOption("protein_matrix", "protein matrix")),
+          params=("sample_id_col", "rna_min_count", "rna_min_samples", *_QPCR_PARAMS,
+                  "protein_format", "protein_intensity", "protein_is_log2", "genesets",
+                  "background_genesets", "response_covariates"),
+          outputs={"samplesheet": "validated/samplesheet.csv",
+                   "contrasts": "validated/contrasts.yaml",
+                   "report": "validated/validation.json"}),
+    Stage("rna_prep", "filter, size factors, VST; write rna/rna.h5ad", "_prep:rna_prep",
+          files=(*_VALIDATED, FileOption("rna_counts", "RNA count matrix"),
+                 FileOption("rna_matrix", "RNA matrix in --rna_format (qpcr, array)")),
+          params=("rna_min_count", "rna_min_samples", *_QPCR_PARAMS),
+          # qPCR only: qpcr_replicates.tsv, qpcr_genorm.tsv, qpcr_genorm_variation.tsv
+          outputs={"h5ad": "rna/rna.h5ad", "qpcr": "rna/qpcr_*.tsv"},
+          adapt=_rna_prep_kwargs),
+    Stage("protein_prep", "log2, filter, normalise, missing values; write protein/protein.h5ad",
+          "_prep:protein_prep",
+          files=(*_VALIDATED, FileOption("protein_matrix", "protein matrix", required=True)),
+          params=("protein_format", "protein_intensity", "protein_is_log2",
+                  "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
+                  "seed"),
+          outputs={"h5ad": "protein/protein.h5ad"}),
+    Stage("flow_prep", "gate FCS files or read a population table; write flow/flow.h5ad, "
+          "qc/flow.qc.tsv", "_flow:flow_prep",
+          files=(FileOption("samplesheet", "validated sample sheet", required=True),
+                 FileOption("contrasts", "validated contrasts (not needed)"),
+                 FileOption("flow_table", "population table (FlowJo/Kaluza export)"),
+                 FileOption("flow_fcs", "folder of FCS files")),
+          params=("flow_gating", "flow_ignore_offset_error", "flow_beads_per_test", "flow_bead_gate",
+                  "flow_sample_volume_ul", "flow_cell_count_col", "flow_count_reference",
+                  "flow_min_events", "n_cpus"),
+          outputs={"h5ad": "flow/flow.h5ad", "qc": "qc/flow.qc.tsv",
+                   "gating_plots": "flow/gating_plots/{sample}.png"}),
+    Stage("qc", "PCA, sample correlations, outliers; write qc/", "_qc:qc",
+          files=(_H5AD, _MODALITY),
+          params=("seed",),
+          outputs={"pca": "qc/{modality}.pca.tsv",
+                   "pca_variance": "qc/{modality}.pca_variance.txt",
+                   "correlation": "qc/{modality}.sample_correlation.tsv",
+                   "outliers": "qc/{modality}.outliers.tsv"}),
+    Stage("de", "one contrast on one modality; write differential/", "_de:de",
+          files=(_H5AD, FileOption("contrasts", "validated contrasts", required=True),
+                 FileOption("contrast_id", "id of the contrast to test", required=True),
+                 _DE_MODALITY),
+          params=("n_cpus", "deseq2_shrink"),
+          outputs={"results": "differential/{contrast}.{modality}.{method}.results.tsv"}),
+    Stage("enrich", "GSEA prerank + ORA of one differential table; write enrichment/",
+          "_enrich:enrich",
+          files=(FileOption("de_results", "a differential results table", required=True),),
+          params=("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
+                  "gsea_max_size", "de_fdr", "seed"),
+          outputs={"gsea": "enrichment/{contrast}.{modality}.gsea.tsv",
+                   "ora": "enrichment/{contrast}.{modality}.ora.tsv"}),
+    Stage("score", "per-patient angiogenic scores and response models; write scores/",
+          "_score:score",
+          files=(FileOption("rna_h5ad", "rna.h5ad"), FileOption("protein_h5ad", "protein.h5ad"),
+                 FileOption("flow_h5ad", "flow.h5ad")),
+          params=("genesets", "score_method", "response_covariates", "response_multiplicity",
+                  "cv_folds", "cv_repeats", "seed", "flow_dose_population"),
+          outputs={"scores": "scores/angiogenesis_scores.tsv",
+                   "response_model": "scores/response_model.tsv"},
+          adapt=_score_kwargs),
+    Stage("integrate", "mRNA-protein MuData, correlation, concordance; write integration/",
+          "_integrate:integrate",
+          files=(FileOption("rna_h5ad", "rna.h5ad", required=True),
+                 FileOption("protein_h5ad", "protein.h5ad", required=True),
+                 FileOption("de_results", "differential tables", nargs="+"),
+                 FileOption("gsea_results", "GSEA tables", nargs="+"),
+                 FileOption("flow_h5ad", "flow.h5ad"),
+                 FileOption("scores", "scores/angiogenesis_scores.tsv (with --flow_h5ad)")),
+          params=("de_fdr", "flow_dose_population"),
+          outputs={"h5mu": "integration/omics.h5mu",
+                   "correlation": "integration/mrna_protein_correlation.tsv",
+                   "concordance": "integration/concordance.tsv",
+                   "summary": "integration/concordance_summary.tsv",
+                   "pathways": "integration/pathway_evidence.tsv"}),
+    Stage("report", "HTML report; write report/index.html", "_report:report",
+          files=(FileOption("results_dir", "folder holding the result files", required=True),),
+          params=("de_fdr",),
+          outputs={"html": "report/index.html"}),
+)}
+
+
+def de_results_name(contrast_id: str, modality: str, method: str | None = None) -> str:
+    """File name of a differential table, e.g. ``resp.rna.deseq2.results.tsv``.
+
+    ``method`` defaults to the modality's usual engine (:data:`DE_METHOD`); qPCR and array
+    RNA give ``limma`` (``resp.rna.limma.results.tsv``).
+    """
+    return Path(STAGES["de"].output("results", contrast=contrast_id, modality=modality,
+                                    method=method or DE_METHOD[modality])).name
+
+
+def parse_de_results_name(path: str | Path) -> tuple[str, str]:
+    """Return ``(contrast_id, modality)`` from a differential table's file name."""
+    name = Path(path).name
+    for modality in DE_METHOD:
+        for method in DE_METHODS:
+            suffix = de_results_name("", modality, method)
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return name[: -len(suffix)], modality
+    raise InputError("not a differential results file (<contrast>.<modality>.<method>.results.tsv).",
+                     path=path)
