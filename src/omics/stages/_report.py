@@ -11,4 +11,4 @@ from ._common import out_path
 def report(*, results_dir: str | Path, outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write ``report/index.html`` from the result files under ``results_dir``."""
     path = out_path(outdir, "report", "index.html")
-    return {"html": build_report(results_dir, path, fdr=params["de_fdr"])}
+    return {"html": build_report(results_dir, path, fdr=params["de_fdr"], params=params)}

@@ -18,6 +18,7 @@ from ._ora import ora
 from ._qc import sample_qc
 from ._ranking import gene_statistic, significant_genes
 from ._response import response_model
+from ._running import gsea_running_score
 from ._scores import sample_scores
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "fold_change_concordance",
     "gene_statistic",
     "gsea_prerank",
+    "gsea_running_score",
     "limma",
     "limma_fit",
     "mrna_protein_correlation",

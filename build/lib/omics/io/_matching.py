@@ -1,0 +1,59 @@
+"""Match a data matrix's samples to the sample sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata as ad
+import pandas as pd
+
+from .._errors import InputError
+from .._logging import get_logger
+
+log = get_logger("io")
+
+
+def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: str | Path,
+                  sheet_path: str | Path | None = None) -> ad.AnnData:
+    """Order matrix samples like the sample sheet and attach its metadata as ``obs``.
+
+    Every sample-sheet id must be a matrix column (missing ones are listed); matrix columns
+    absent from the sheet are dropped with a log line.
+
+    Parameters
+    ----------
+    adata
+        Samples x features as read from ``matrix_path``.
+    samplesheet
+        Validated sample sheet indexed by sample id.
+    matrix_path, sheet_path
+        Named in messages.
+
+    Returns
+    -------
+    A copy restricted to, and ordered like, the sample sheet, with its columns in ``obs``.
+    """
+    sheet_ids = list(samplesheet.index)
+    present = set(adata.obs_names)
+    missing = [s for s in sheet_ids if s not in present]
+    if missing:
+        extra = sorted(present - set(sheet_ids))
+        hint = f"; matrix columns not in the sheet: {', '.join(extra[:10])}" if extra else ""
+        raise InputError(
+            f"{len(missing)} sample(s) of the sample sheet{' ' + str(sheet_path) if sheet_path else ''}"
+            f" are not columns of this matrix: {', '.join(missing[:10])}"
+            f"{' ...' if len(missing) > 10 else ''}{hint}. Make the sample ids equal the matrix "
+            "column names (or set --sample_id_col).",
+            path=matrix_path,
+        )
+    dropped = [s for s in adata.obs_names if s not in set(sheet_ids)]
+    if dropped:
+        log.info("%s: %d matrix column(s) not in the sample sheet are ignored: %s",
+                 Path(matrix_path).name, len(dropped), ", ".join(dropped[:10]))
+    matched = adata[sheet_ids].copy()
+    for column in samplesheet.columns:
+        values = samplesheet[column].reindex(matched.obs_names)
+        matched.obs[column] = values.to_numpy() if not isinstance(
+            values.dtype, pd.CategoricalDtype) else values.values
+    matched.obs.index.name = "sample"
+    return matched

@@ -1,0 +1,680 @@
+"""Protein abundance tables (MaxQuant, proteus, DIA-NN, Olink NPX, plain TSV) into AnnData.
+
+Every reader returns samples as ``obs`` and protein groups as ``var``:
+
+- ``X`` (float64): intensities as read, linear for MaxQuant / DIA-NN / linear TSV and log2
+  for proteus / Olink NPX / log2 TSV; missing values are NaN, zeros are kept (the
+  preprocessing step :func:`omics.pp._protein.log2_transform` turns them into NaN);
+- ``layers["raw"]``: a copy of ``X``;
+- ``var``: index ``protein_id`` (unique strings), columns ``protein_ids`` and
+  ``gene_name`` (first of the ``;``-separated names; ``""`` when unknown);
+- ``uns["protein_input"]``: ``format``, ``path``, ``is_log2``, ``removed`` (rows dropped
+  as ``reverse``, ``contaminant`` and ``only_by_site`` hits) and ``intensity_prefix``.
+
+Cells reading ``NA``, ``NaN``, ``Filtered`` or nothing are missing; any other
+non-number stops with an :class:`~omics._errors.InputError` naming the row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+from .._logging import get_logger
+from ._gene_ids import fill_gene_names
+from ._tables import check_excel_mangled, check_file, check_unique, open_text, read_table, sniff_delimiter
+
+log = get_logger("io")
+
+FORMATS = ("maxquant", "proteus", "diann", "olink", "tsv")
+MAXQUANT_INTENSITIES = ("LFQ intensity", "Intensity", "iBAQ")
+
+_MISSING_TOKENS = frozenset({"", "na", "nan", "filtered"})
+_UNNAMED = re.compile(r"^Unnamed: \d+$")
+_INTENSITY_ALIASES = {
+    "lfq intensity": "LFQ intensity", "lfq": "LFQ intensity", "intensity": "Intensity",
+    "ibaq": "iBAQ",
+}
+# MaxQuant flag columns; "Contaminant" is the name used before MaxQuant 1.6.
+_MAXQUANT_FLAGS = {
+    "reverse": ("Reverse",),
+    "contaminant": ("Potential contaminant", "Contaminant"),
+    "only_by_site": ("Only identified by site",),
+}
+# When a flag column is absent, decoys and contaminants are recognised by id prefix.
+_MAXQUANT_ID_PREFIX = {"reverse": "REV__", "contaminant": "CON__"}
+_DIANN_ANNOTATION = frozenset({
+    "Protein.Group", "Protein.Ids", "Protein.Names", "Genes", "First.Protein.Description",
+    "N.Sequences", "N.Proteotypic.Sequences", "Proteotypic",
+})
+_RUN_SUFFIX = re.compile(r"\.(raw|mzml|mzxml|d|wiff2?|dia|mgf|gz|bz2|zip)$", re.IGNORECASE)
+_OLINK_REQUIRED = ("SampleID", "OlinkID", "UniProt", "Assay", "NPX")
+_OLINK_WARNING = frozenset({"warning", "warn", "fail"})
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _raw_header(path: Path, sep: str) -> list[str]:
+    """Header fields exactly as written (pandas renames duplicates to ``x.1``)."""
+    with open_text(path) as handle:
+        for row in csv.reader(handle, delimiter=sep):
+            if any(field.strip() for field in row):
+                return [field.strip() for field in row]
+    return []
+
+
+def _read(path: str | Path, *, what: str, required: Sequence[str] = ()) -> tuple[pd.DataFrame, str]:
+    """Read a delimited table as strings; check the header; drop empty trailing columns."""
+    path = check_file(path)
+    sep = sniff_delimiter(path)
+    header = _raw_header(path, sep)
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name and name in seen:
+            raise InputError(
+                f"column name {name!r} appears twice in the header (columns {seen[name]} and "
+                f"{position}); every column of the {what} needs a distinct name.",
+                path=path,
+            )
+        seen[name] = position
+    table = read_table(path, required=required, what=what, dtype=str)
+    empty = [c for c in table.columns if _UNNAMED.match(c) and table[c].isna().all()]
+    if empty:
+        log.debug("%s: ignored %d empty unnamed column(s)", path.name, len(empty))
+        table = table.drop(columns=empty)
+    return table, sep
+
+
+def _first_gene(values: pd.Series) -> pd.Series:
+    """First entry of ``;``-separated gene names; ``""`` when absent."""
+    text = values.fillna("").astype(str)
+    return text.str.split(";").str[0].str.strip()
+
+
+def _parse_values(
+    data: pd.DataFrame,
+    labels: Sequence[str],
+    rows: np.ndarray,
+    path: Path,
+    *,
+    linear: bool,
+) -> np.ndarray:
+    """Turn string cells into floats, stopping at the first cell that is not a number.
+
+    ``labels[i]`` describes data row ``i`` in messages ("protein 'P1'") and ``rows[i]`` is
+    its line number in the file.
+    """
+    text = data.apply(lambda col: col.astype(object).str.strip())
+    tokens = text.apply(lambda col: col.str.lower().isin(_MISSING_TOKENS))
+    missing = (text.isna() | tokens).to_numpy(dtype=bool)
+    values = text.apply(lambda col: pd.to_numeric(col, errors="coerce")).to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    bad = ~missing & ~np.isfinite(values)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise InputError(
+            f"value for {labels[r]} (row {rows[r]}) in column {data.columns[c]!r} is "
+            f"{text.iat[r, c]!r}, not a finite number. Intensities must be numbers with '.' as "
+            "the decimal mark (missing values: NA, NaN, Filtered or empty); fix the cell or "
+            "re-export the table.",
+            path=path,
+        )
+    values[missing] = np.nan
+    if linear and (values < 0).any():
+        r, c = np.argwhere(values < 0)[0]
+        raise InputError(
+            f"negative intensity {values[r, c]:g} for {labels[r]} (row {rows[r]}) in column "
+            f"{data.columns[c]!r}; linear intensities must be >= 0. If the table is already "
+            "log-transformed, read it as a log2 matrix (--protein_format tsv --protein_is_log2).",
+            path=path,
+        )
+    return values
+
+
+def _check_samples(names: Sequence[str], headers: Sequence[str], path: Path) -> None:
+    empty = [h for n, h in zip(names, headers, strict=True) if not n]
+    if empty:
+        raise InputError(
+            f"sample column {empty[0]!r} gives an empty sample name; rename the column.",
+            path=path,
+        )
+    counts = pd.Series(list(names)).value_counts()
+    dup = counts[counts > 1]
+    if not dup.empty:
+        name = dup.index[0]
+        cols = [h for n, h in zip(names, headers, strict=True) if n == name]
+        raise InputError(
+            f"columns {', '.join(map(repr, cols))} all give sample name {name!r}; rename them "
+            "so that every sample name is unique.",
+            path=path,
+        )
+
+
+def _assemble(
+    path: Path,
+    *,
+    fmt: str,
+    ids: Sequence[str],
+    protein_ids: Sequence[str],
+    gene_names: Sequence[str],
+    samples: Sequence[str],
+    values: np.ndarray,
+    is_log2: bool,
+    removed: dict[str, int] | None = None,
+    intensity_prefix: str | None = None,
+    extra: dict | None = None,
+) -> ad.AnnData:
+    """Build the AnnData from a proteins x samples matrix."""
+    if values.size == 0 or np.isnan(values).all():
+        raise InputError(
+            "every intensity value is missing (NA/empty); check that the right columns were "
+            "exported and that this is the intended file.",
+            path=path,
+        )
+    empty_samples = [s for s, ok in zip(samples, np.isnan(values).all(axis=0), strict=True) if ok]
+    if empty_samples:
+        log.warning("%s: %d sample(s) have no observed value: %s", path.name, len(empty_samples),
+                    ", ".join(empty_samples[:10]))
+    gene_names = fill_gene_names([str(p) for p in protein_ids], [str(g) for g in gene_names],
+                                 what=path.name)
+    var = pd.DataFrame(
+        {"protein_ids": [str(p) for p in protein_ids], "gene_name": gene_names},
+        index=pd.Index([str(i) for i in ids], name="protein_id"),
+    )
+    obs = pd.DataFrame(index=pd.Index([str(s) for s in samples], name="sample"))
+    matrix = np.ascontiguousarray(values.T, dtype=np.float64)
+    adata = ad.AnnData(X=matrix, obs=obs, var=var)
+    adata.layers["raw"] = matrix.copy()
+    info = {
+        "format": fmt,
+        "path": str(path),
+        "is_log2": bool(is_log2),
+        "removed": {"reverse": 0, "contaminant": 0, "only_by_site": 0, **(removed or {})},
+        "intensity_prefix": intensity_prefix,
+    }
+    info.update(extra or {})
+    adata.uns["protein_input"] = info
+    # zeros are missing in linear intensities (log2 turns them into NaN)
+    n_missing = int((np.isnan(matrix) | ((matrix == 0) & (not is_log2))).sum())
+    log.info("%s: read %d protein groups x %d samples (%s, %s; %.1f%% missing)", path.name,
+             adata.n_vars, adata.n_obs, fmt, "log2" if is_log2 else "linear",
+             100 * n_missing / matrix.size)
+    return adata
+
+
+def _protein_ids(table: pd.DataFrame, id_column: str, path: Path, *, what: str) -> pd.Series:
+    """Return the stripped ids of ``id_column``; stop on an empty or a duplicated one."""
+    ids = table[id_column].fillna("").astype(str).str.strip()
+    blank = ids == ""
+    if blank.any():
+        raise InputError(
+            f"empty {what} in column {id_column!r} at row "
+            f"{int(np.flatnonzero(blank.to_numpy())[0]) + 2}; every row needs an id.",
+            path=path,
+        )
+    check_unique(ids, column=id_column, path=path, what=what)
+    return ids
+
+
+def _id_labels(ids: Sequence[str]) -> list[str]:
+    return [f"protein {i!r}" for i in ids]
+
+
+# --------------------------------------------------------------------------- MaxQuant
+
+
+def _maxquant_columns(columns: Sequence[str], prefix: str) -> list[str]:
+    """Sample columns ``<prefix> <sample>``, excluding summary and label-channel columns.
+
+    ``Intensity`` must not catch ``Intensity L ...`` (SILAC channel columns) and ``iBAQ``
+    must not catch ``iBAQ peptides``; ``LFQ intensity`` is never caught by ``Intensity``
+    because the match is case-sensitive on the start of the name.
+    """
+    column_set = set(columns)
+    channels = {
+        label for label in "LMH"
+        if f"{prefix} {label}" in column_set
+        and any(c.startswith(f"{prefix} {label} ") for c in columns)
+    }
+    out = []
+    for column in columns:
+        if not column.startswith(f"{prefix} "):
+            continue
+        rest = column[len(prefix) + 1:].strip()
+        if not rest or (prefix == "iBAQ" and rest == "peptides"):
+            continue
+        if rest in channels or rest.split(" ", 1)[0] in channels:
+            continue
+        out.append(column)
+    return out
+
+
+def _maxquant_prefix(intensity: str, path: Path) -> str:
+    prefix = _INTENSITY_ALIASES.get(str(intensity).strip().lower())
+    if prefix is None:
+        raise InputError(
+            f"unknown MaxQuant intensity {intensity!r}; use one of "
+            f"{', '.join(map(repr, MAXQUANT_INTENSITIES))} (--protein_intensity).",
+            path=path,
+        )
+    return prefix
+
+
+def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.AnnData:
+    """Read a MaxQuant ``proteinGroups.txt``.
+
+    Parameters
+    ----------
+    path
+        The tab-separated ``proteinGroups.txt``.
+    intensity
+        Column family holding the sample intensities: ``"LFQ intensity"``,
+        ``"Intensity"`` or ``"iBAQ"`` (case-insensitive; ``"lfq"`` also works). Sample
+        columns are ``<intensity> <sample>``; the prefix and one space are removed to
+        give the sample name.
+
+    Returns
+    -------
+    AnnData of linear intensities (zeros kept). The ``var`` index is ``Protein IDs`` (or
+    ``Majority protein IDs`` when that is the only id column); ``protein_ids`` holds
+    ``Majority protein IDs`` when present; ``gene_name`` is the first of ``Gene names``.
+    Rows flagged ``+`` in ``Reverse``, ``Potential contaminant`` (``Contaminant`` in
+    older files) and ``Only identified by site`` are removed and counted in
+    ``uns["protein_input"]["removed"]``; when a flag column is absent, ids starting with
+    ``REV__`` / ``CON__`` are removed instead.
+
+    Raises
+    ------
+    InputError
+        When no ``<intensity> <sample>`` column exists (the message lists the intensity
+        families that do), ids are duplicated, or a cell is not a number.
+    """
+    path = check_file(path)
+    prefix = _maxquant_prefix(intensity, path)
+    table, _ = _read(path, what="MaxQuant proteinGroups table")
+    columns = list(table.columns)
+    id_column = next((c for c in ("Protein IDs", "Majority protein IDs") if c in columns), None)
+    if id_column is None:
+        raise InputError(
+            "no 'Protein IDs' or 'Majority protein IDs' column (found: "
+            f"{', '.join(map(repr, columns[:8]))} ...); give MaxQuant's proteinGroups.txt "
+            "(txt/ folder) or choose another --protein_format.",
+            path=path,
+        )
+    sample_columns = _maxquant_columns(columns, prefix)
+    if not sample_columns:
+        present = [f for f in MAXQUANT_INTENSITIES if _maxquant_columns(columns, f)]
+        if present:
+            hint = (f"found {' and '.join(repr(f + ' ') for f in present)} columns; use "
+                    f"--protein_intensity '{present[0]}'")
+        else:
+            hint = ("found none of the 'LFQ intensity ', 'Intensity ' or 'iBAQ ' sample columns "
+                    "(label-channel and TMT 'Reporter intensity' columns are not supported); "
+                    "export a protein x sample matrix and use --protein_format tsv")
+        raise InputError(
+            f"no sample columns starting with {prefix + ' '!r} (for --protein_intensity "
+            f"{prefix!r}); {hint}.",
+            path=path,
+        )
+    ids = _protein_ids(table, id_column, path, what="protein group id")
+    gene_column = "Gene names" if "Gene names" in columns else None
+    genes = _first_gene(table[gene_column]) if gene_column else pd.Series([""] * len(table))
+    if gene_column:
+        check_excel_mangled(genes, column=gene_column, path=path)
+
+    removed: dict[str, int] = {}
+    drop = np.zeros(len(table), dtype=bool)
+    for key, names in _MAXQUANT_FLAGS.items():
+        flag_column = next((c for c in names if c in columns), None)
+        if flag_column is not None:
+            flagged = (table[flag_column].fillna("").astype(str).str.strip() == "+").to_numpy()
+        elif key in _MAXQUANT_ID_PREFIX:
+            flagged = ids.str.startswith(_MAXQUANT_ID_PREFIX[key]).to_numpy()
+            if flagged.any():
+                log.info("%s: no %r column; %d row(s) with ids starting %s count as %s",
+                         path.name, names[0], int(flagged.sum()), _MAXQUANT_ID_PREFIX[key], key)
+        else:
+            flagged = np.zeros(len(table), dtype=bool)
+        removed[key] = int(flagged.sum())
+        drop |= flagged
+    log.info("%s: removed %d protein group(s): %d reverse, %d contaminant, %d only identified "
+             "by site", path.name, int(drop.sum()), removed["reverse"], removed["contaminant"],
+             removed["only_by_site"])
+    if drop.all():
+        raise InputError(
+            f"all {len(table)} protein groups are reverse, contaminant or only-identified-by-site "
+            "hits; nothing is left. Check that this is the right proteinGroups.txt.",
+            path=path,
+        )
+    keep = ~drop
+    kept_ids = ids[keep]
+    rows = np.flatnonzero(keep) + 2
+    values = _parse_values(table.loc[keep, sample_columns], _id_labels(kept_ids), rows, path,
+                           linear=True)
+    samples = [c[len(prefix) + 1:].strip() for c in sample_columns]
+    _check_samples(samples, sample_columns, path)
+    protein_ids = (table["Majority protein IDs"].fillna("").astype(str)[keep]
+                   if "Majority protein IDs" in columns else kept_ids)
+    return _assemble(
+        path, fmt="maxquant", ids=kept_ids.tolist(), protein_ids=protein_ids.tolist(),
+        gene_names=genes[keep].tolist(), samples=samples, values=values, is_log2=False,
+        removed=removed, intensity_prefix=prefix,
+    )
+
+
+# --------------------------------------------------------------------------- wide tables
+
+
+LOG2_MAX = 64.0  # a log2 intensity above this would be a linear value above 2**64
+
+
+def _check_scale(values: np.ndarray, *, is_log2: bool, path: Path) -> None:
+    """Stop on log2 input with linear-scale values; warn on linear input that looks log2."""
+    observed = values[np.isfinite(values)]
+    if observed.size == 0:
+        return
+    top, median = float(observed.max()), float(np.median(observed))
+    if is_log2 and top > LOG2_MAX:
+        raise InputError(
+            f"values up to {top:.4g} (median {median:.4g}) are not log2 intensities (those stay "
+            f"below {LOG2_MAX:g}); the matrix looks linear: drop --protein_is_log2.",
+            path=path,
+        )
+    if not is_log2 and top <= LOG2_MAX and median > 5:
+        log.warning("%s: all values are <= %g (median %.3g), as log2 intensities are; if the "
+                     "matrix is already log2, pass --protein_is_log2 (it is log2-transformed "
+                     "again otherwise)", path, LOG2_MAX, median)
+
+
+def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.AnnData:
+    """First column protein id, optional ``gene_name`` column, the rest samples."""
+    path = check_file(path)
+    table, _ = _read(path, what=what)
+    columns = list(table.columns)
+    id_column = columns[0]
+    gene_column = "gene_name" if "gene_name" in columns[1:] else None
+    sample_columns = [c for c in columns[1:] if c != gene_column]
+    if not sample_columns:
+        raise InputError(
+            f"the {what} has no sample columns after {id_column!r}; it needs the protein id "
+            "in the first column and one column per sample.",
+            path=path,
+        )
+    ids = _protein_ids(table, id_column, path, what="protein id")
+    genes = _first_gene(table[gene_column]) if gene_column else pd.Series([""] * len(table))
+    if gene_column:
+        check_excel_mangled(genes, column=gene_column, path=path)
+    rows = np.arange(len(table)) + 2
+    values = _parse_values(table[sample_columns], _id_labels(ids), rows, path, linear=not is_log2)
+    _check_scale(values, is_log2=is_log2, path=path)
+    _check_samples(sample_columns, sample_columns, path)
+    return _assemble(path, fmt=fmt, ids=ids.tolist(), protein_ids=ids.tolist(),
+                     gene_names=genes.tolist(), samples=sample_columns, values=values,
+                     is_log2=is_log2)
+
+
+def read_proteus(path: str | Path) -> ad.AnnData:
+    """Read a proteus-style log2 protein table.
+
+    Parameters
+    ----------
+    path
+        Tab-separated table whose first column is the protein group id (``Majority
+        protein IDs``) followed by one column per sample of log2 intensities; ``NA`` is
+        missing (as written by the nf-core/differentialabundance proteus module).
+
+    Returns
+    -------
+    AnnData with log2 values (``uns["protein_input"]["is_log2"]`` is True); ``gene_name``
+    is ``""`` unless a ``gene_name`` column is present.
+    """
+    return _read_wide(path, fmt="proteus", is_log2=True, what="proteus protein table")
+
+
+def read_protein_tsv(path: str | Path, *, is_log2: bool) -> ad.AnnData:
+    """Read a plain protein x sample matrix.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV: first column the protein id, an optional ``gene_name`` column, every other
+        column one sample.
+    is_log2
+        Whether the values are already log2 (negative values are then allowed).
+
+    Returns
+    -------
+    AnnData with the values as read.
+    """
+    return _read_wide(path, fmt="tsv", is_log2=is_log2, what="protein matrix")
+
+
+# --------------------------------------------------------------------------- DIA-NN
+
+
+def _run_name(header: str) -> str:
+    """Reduce a DIA-NN run header (often a file path) to the file stem."""
+    name = re.split(r"[\\/]", header.strip().rstrip("/\\"))[-1]
+    while True:
+        shorter = _RUN_SUFFIX.sub("", name)
+        if shorter == name or not shorter:
+            return name
+        name = shorter
+
+
+def read_diann(path: str | Path) -> ad.AnnData:
+    r"""Read a DIA-NN ``report.pg_matrix.tsv``.
+
+    Parameters
+    ----------
+    path
+        The protein-group matrix: ``Protein.Group``, ``Protein.Ids``, ``Protein.Names``,
+        ``Genes``, ``First.Protein.Description`` (and, in newer versions, ``N.Sequences``,
+        ``N.Proteotypic.Sequences``), then one column per run. Run headers are usually file
+        paths (``/data/run/S01.raw``, ``C:\runs\S01.d``); they are reduced to the file
+        name without ``.raw``/``.mzML``/``.d``/``.wiff``/``.dia`` (and ``.gz``) suffixes.
+
+    Returns
+    -------
+    AnnData of linear intensities; ``var`` index ``Protein.Group``, ``protein_ids`` from
+    ``Protein.Ids`` and ``gene_name`` the first of ``Genes``.
+    """
+    path = check_file(path)
+    table, _ = _read(path, what="DIA-NN pg_matrix", required=["Protein.Group"])
+    columns = list(table.columns)
+    run_columns = [c for c in columns if c not in _DIANN_ANNOTATION]
+    if not run_columns:
+        raise InputError(
+            "no run columns after the annotation columns (Protein.Group ... "
+            "First.Protein.Description); give the report.pg_matrix.tsv with one column per run.",
+            path=path,
+        )
+    ids = _protein_ids(table, "Protein.Group", path, what="protein group")
+    genes = _first_gene(table["Genes"]) if "Genes" in columns else pd.Series([""] * len(table))
+    if "Genes" in columns:
+        check_excel_mangled(genes, column="Genes", path=path)
+    protein_ids = table["Protein.Ids"].fillna("").astype(str) if "Protein.Ids" in columns else ids
+    rows = np.arange(len(table)) + 2
+    values = _parse_values(table[run_columns], _id_labels(ids), rows, path, linear=True)
+    samples = [_run_name(c) for c in run_columns]
+    _check_samples(samples, run_columns, path)
+    return _assemble(path, fmt="diann", ids=ids.tolist(), protein_ids=protein_ids.tolist(),
+                     gene_names=genes.tolist(), samples=samples, values=values, is_log2=False)
+
+
+# --------------------------------------------------------------------------- Olink
+
+
+def _decimal_commas(values: pd.Series) -> tuple[pd.Series, int]:
+    text = values.astype("string").str.strip()
+    comma = text.str.match(_DECIMAL_COMMA.pattern).fillna(False).to_numpy(dtype=bool)
+    if comma.any():
+        text = text.where(~comma, text.str.replace(",", ".", regex=False))
+    return text.astype(object).where(text.notna(), np.nan), int(comma.sum())
+
+
+def read_olink(path: str | Path) -> ad.AnnData:
+    """Read an Olink NPX file in long format.
+
+    Parameters
+    ----------
+    path
+        Semicolon-, tab- or comma-separated export with columns ``SampleID``, ``OlinkID``,
+        ``UniProt``, ``Assay``, ``NPX`` and usually ``QC_Warning`` and ``LOD`` (others, such
+        as ``Panel`` or ``PlateID``, are ignored). Decimal commas (``3,14``) in a
+        semicolon- or tab-separated file are read as decimal points.
+
+    Returns
+    -------
+    AnnData of samples x ``OlinkID`` with NPX (log2 scale, ``is_log2`` True);
+    ``protein_ids`` is ``UniProt`` and ``gene_name`` is ``Assay``.
+
+    Notes
+    -----
+    - NPX values whose ``QC_Warning`` (or Olink Explore's ``SampleQC``) is ``Warning``
+      (``WARN``/``FAIL``; case-insensitive) become NaN; the count is logged and stored as
+      ``uns["protein_input"]["olink"]["qc_warning_to_nan"]``.
+    - NPX values below ``LOD`` are kept, as Olink recommends for statistical analysis;
+      their count is stored as ``below_lod_kept`` (None without a ``LOD`` column).
+    - Control samples (``SampleID`` starting with ``CONTROL``, or a ``Sample_Type`` other
+      than ``SAMPLE``) are dropped with a log line.
+    - A (``SampleID``, ``OlinkID``) pair occurring twice stops with an InputError.
+    """
+    path = check_file(path)
+    table, sep = _read(path, what="Olink NPX file", required=_OLINK_REQUIRED)
+    for column in ("SampleID", "OlinkID"):
+        table[column] = table[column].fillna("").astype(str).str.strip()
+        blank = table[column] == ""
+        if blank.any():
+            raise InputError(
+                f"empty {column!r} at row {int(np.flatnonzero(blank.to_numpy())[0]) + 2}; every "
+                "NPX row needs a SampleID and an OlinkID.",
+                path=path,
+            )
+    check_excel_mangled(table["Assay"], column="Assay", path=path)
+    table["_row"] = np.arange(len(table)) + 2
+
+    control = table["SampleID"].str.upper().str.startswith("CONTROL").to_numpy(dtype=bool)
+    if "Sample_Type" in table.columns:
+        kind = table["Sample_Type"].fillna("SAMPLE").astype(str).str.strip().str.upper()
+        control |= (kind != "SAMPLE").to_numpy(dtype=bool)
+    dropped = list(dict.fromkeys(table.loc[control, "SampleID"]))
+    if dropped:
+        log.info("%s: dropped %d control sample(s): %s", path.name, len(dropped),
+                 ", ".join(dropped[:10]) + (" ..." if len(dropped) > 10 else ""))
+    table = table.loc[~control].reset_index(drop=True)
+    if table.empty:
+        raise InputError("every SampleID is a control sample (CONTROL...); no study samples left.",
+                         path=path)
+
+    dup = table.duplicated(["SampleID", "OlinkID"], keep=False).to_numpy(dtype=bool)
+    if dup.any():
+        first = table.loc[dup].iloc[0]
+        same = table.loc[dup & (table["SampleID"] == first["SampleID"]).to_numpy()
+                         & (table["OlinkID"] == first["OlinkID"]).to_numpy(), "_row"]
+        raise InputError(
+            f"SampleID {first['SampleID']!r} with OlinkID {first['OlinkID']!r} occurs "
+            f"{len(same)} times (rows {', '.join(map(str, same))}); each sample needs one NPX "
+            "per assay. Remove repeated or bridging samples, or rename them, before the "
+            "analysis.",
+            path=path,
+        )
+
+    npx, n_comma = (_decimal_commas(table["NPX"]) if sep != "," else (table["NPX"], 0))
+    if n_comma:
+        log.info("%s: read %d NPX value(s) written with a decimal comma", path.name, n_comma)
+    labels = [f"sample {s!r}, assay {o!r}" for s, o in zip(table["SampleID"], table["OlinkID"],
+                                                             strict=True)]
+    values = _parse_values(npx.to_frame("NPX"), labels, table["_row"].to_numpy(), path,
+                           linear=False)[:, 0]
+
+    qc_column = next((c for c in ("QC_Warning", "SampleQC") if c in table.columns), None)
+    n_warning = 0
+    if qc_column is not None:
+        flags = table[qc_column].fillna("").astype(str).str.strip().str.lower()
+        warned = flags.isin(_OLINK_WARNING).to_numpy(dtype=bool) & ~np.isnan(values)
+        n_warning = int(warned.sum())
+        values[warned] = np.nan
+        log.info("%s: %d NPX value(s) with a QC warning set to missing (%s)", path.name,
+                 n_warning, qc_column)
+    n_below: int | None = None
+    if "LOD" in table.columns:
+        lod_text, _ = _decimal_commas(table["LOD"]) if sep != "," else (table["LOD"], 0)
+        lod = pd.to_numeric(lod_text, errors="coerce").to_numpy(dtype=np.float64)
+        n_below = int(np.sum(values < lod))
+        log.info("%s: %d NPX value(s) below LOD kept (Olink's recommendation)", path.name,
+                 n_below)
+
+    samples = list(dict.fromkeys(table["SampleID"]))
+    assays = list(dict.fromkeys(table["OlinkID"]))
+    r = pd.Categorical(table["OlinkID"], categories=assays).codes
+    c = pd.Categorical(table["SampleID"], categories=samples).codes
+    matrix = np.full((len(assays), len(samples)), np.nan)
+    matrix[r, c] = values
+    first = table.drop_duplicates("OlinkID").set_index("OlinkID").loc[assays]
+    uniprot = first["UniProt"].fillna("").astype(str).str.strip()
+    assay = first["Assay"].fillna("").astype(str).str.strip()
+    n_unmeasured = int(np.isnan(matrix).sum() - np.isnan(values).sum())
+    if n_unmeasured:
+        log.info("%s: %d sample x assay combination(s) have no row (missing)", path.name,
+                 n_unmeasured)
+    extra = {"olink": {"qc_warning_to_nan": n_warning, "below_lod_kept": n_below,
+                       "control_samples_dropped": len(dropped), "qc_column": qc_column}}
+    return _assemble(path, fmt="olink", ids=assays, protein_ids=uniprot.tolist(),
+                     gene_names=assay.tolist(), samples=samples, values=matrix, is_log2=True,
+                     extra=extra)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def read_protein_matrix(
+    path: str | Path,
+    *,
+    fmt: str,
+    intensity: str = "LFQ intensity",
+    is_log2: bool = False,
+) -> ad.AnnData:
+    """Read a protein abundance table in one of the supported formats.
+
+    Parameters
+    ----------
+    path
+        The table.
+    fmt
+        ``"maxquant"`` (proteinGroups.txt), ``"proteus"``, ``"diann"`` (pg_matrix),
+        ``"olink"`` (NPX long format) or ``"tsv"`` (case-insensitive).
+    intensity
+        MaxQuant intensity family (``"LFQ intensity"``, ``"Intensity"``, ``"iBAQ"``);
+        ignored for other formats.
+    is_log2
+        Whether a ``"tsv"`` matrix is already log2; the other formats fix it.
+
+    Returns
+    -------
+    AnnData as described in :mod:`omics.io._protein`.
+    """
+    key = str(fmt).strip().lower()
+    if key == "maxquant":
+        return read_maxquant(path, intensity=intensity)
+    if key == "proteus":
+        return read_proteus(path)
+    if key == "diann":
+        return read_diann(path)
+    if key == "olink":
+        return read_olink(path)
+    if key == "tsv":
+        return read_protein_tsv(path, is_log2=is_log2)
+    raise InputError(
+        f"unknown protein format {fmt!r}; use one of {', '.join(FORMATS)} (--protein_format).",
+        path=path,
+    )

@@ -1,0 +1,272 @@
+"""Delimited-table reading with input checks shared by every reader."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from .._errors import InputError
+from .._logging import get_logger
+
+log = get_logger("io")
+
+_DELIMITERS = {"\t": "tab", ",": "comma", ";": "semicolon"}
+_GZIP_MAGIC = b"\x1f\x8b"
+# Other compressed or binary formats that pandas might open by suffix but the sniffers cannot.
+_OTHER_MAGIC = {
+    b"PK\x03\x04": "a zip archive (or an Excel .xlsx workbook)",
+    b"\xfd7zXZ\x00": "xz-compressed",
+    b"\x28\xb5\x2f\xfd": "zstd-compressed",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+}
+_BZIP2 = re.compile(rb"^BZh[1-9]1AY&SY")
+# pandas' name for header cells left empty (Excel's trailing ",,").
+UNNAMED = re.compile(r"^Unnamed: \d+$")
+_GZIP_ERRORS = (EOFError, OSError, zlib.error)
+_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+# What Excel turns symbols such as SEPT2, MARCH1 or DEC1 into ("2-Sep", "1-Mar", "Dec-01",
+# "2006/09/02"); the first two forms are the ones seen in supplementary tables.
+_EXCEL_DATE = re.compile(
+    rf"^(\d{{1,2}}-({_MONTHS})|({_MONTHS})-\d{{1,2}}|\d{{4}}[-/]\d{{2}}[-/]\d{{2}}([ T].*)?)$",
+    re.IGNORECASE,
+)
+
+
+def check_file(path: str | Path) -> Path:
+    """Return ``path`` as a Path after checking it exists, is a file and is not empty."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found; check the path.", path=path)
+    if path.is_dir():
+        raise InputError("is a directory; give the path of a file.", path=path)
+    if path.stat().st_size == 0:
+        raise InputError("file is empty; give a file with a header row and data.", path=path)
+    return path
+
+
+def is_gzip(path: str | Path) -> bool:
+    """Return whether ``path`` is gzip-compressed, judged by its magic bytes (not its suffix).
+
+    Other compressed formats (zip, bzip2, xz, zstd, Excel workbooks) stop with a message.
+    """
+    with Path(path).open("rb") as handle:
+        magic = handle.read(10)
+    if magic.startswith(_GZIP_MAGIC):
+        return True
+    kind = next((k for m, k in _OTHER_MAGIC.items() if magic.startswith(m)), None)
+    if kind is None and _BZIP2.match(magic):
+        kind = "bzip2-compressed"
+    if kind:
+        raise InputError(
+            f"the file is {kind}, not text; give a plain or gzip-compressed CSV/TSV file "
+            "(decompress it, or export the sheet as CSV/TSV).",
+            path=path,
+        )
+    return False
+
+
+def open_text(path: str | Path) -> TextIO:
+    """Open a text file for reading, decompressing it when it is gzip (see :func:`is_gzip`)."""
+    path = Path(path)
+    if is_gzip(path):
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace")
+    return path.open(encoding="utf-8-sig", errors="replace")
+
+
+def _corrupt_gzip(path: Path) -> InputError:
+    return InputError("the gzip file is corrupt or truncated; compress it again (or give it "
+                      "uncompressed).", path=path)
+
+
+def _head(path: Path, comment: str | None = None, n: int = 2) -> list[tuple[int, str]]:
+    """Return the first ``n`` non-blank, non-comment lines with their 1-based line numbers."""
+    found: list[tuple[int, str]] = []
+    gz = is_gzip(path)
+    try:
+        with open_text(path) as handle:
+            for number, line in enumerate(handle, start=1):
+                if comment and line.startswith(comment):
+                    continue
+                if line.strip():
+                    found.append((number, line.rstrip("\r\n")))
+                    if len(found) == n:
+                        break
+    except _GZIP_ERRORS:
+        if not gz:
+            raise
+        if not found:
+            raise _corrupt_gzip(path) from None
+    if not found:
+        raise InputError("file has no header row; it looks empty.", path=path)
+    return found
+
+
+def _first_line(path: Path, comment: str | None = None) -> str:
+    return _head(path, comment, n=1)[0][1]
+
+
+def sniff_delimiter(path: str | Path, comment: str | None = None) -> str:
+    """Guess the delimiter (tab, comma or semicolon) from the header line."""
+    header = _first_line(Path(path), comment)
+    counts = {sep: header.count(sep) for sep in _DELIMITERS}
+    best = max(counts, key=lambda sep: counts[sep])
+    if counts[best] == 0:
+        raise InputError(
+            f"the header line has a single column ({header[:60]!r}); the file must be tab- or "
+            "comma-separated. Re-save it as CSV or TSV.",
+            path=path,
+        )
+    return best
+
+
+def read_table(
+    path: str | Path,
+    *,
+    required: Sequence[str] = (),
+    what: str = "table",
+    comment: str | None = None,
+    dtype: object = None,
+    row_names: str | None = None,
+    na_values: Sequence[str] = ("NA", ""),
+) -> pd.DataFrame:
+    """Read a CSV/TSV file, detecting the delimiter and checking required columns.
+
+    Gzip-compressed files (recognised by their content, whatever the suffix) are read
+    like plain ones. A header with one field fewer than the data rows, as R's
+    ``write.table`` writes it, means the first column holds row names.
+
+    Parameters
+    ----------
+    path
+        File to read.
+    required
+        Column names that must be present.
+    what
+        Name of the file's role, used in messages ("sample sheet", ...).
+    comment
+        Lines starting with this are skipped.
+    dtype
+        Passed to :func:`pandas.read_csv`.
+    row_names
+        Name given to an unnamed row-name column (R layout); when None, row names are dropped.
+    na_values
+        Cell values read as missing; with none, empty cells are read as ``""``.
+
+    Returns
+    -------
+    The table, with column names stripped of surrounding white space and a default
+    index; ``attrs["first_line"]`` is the file line number of the first data row.
+    """
+    path = check_file(path)
+    sep = sniff_delimiter(path, comment)
+    lines = _head(path, comment, n=2)
+    header = [h.strip().strip('"') for h in lines[0][1].split(sep)]
+    repeated = sorted({h for h in header if header.count(h) > 1 and h})
+    if repeated:
+        raise InputError(
+            f"duplicated column name(s) in the header of the {what}: "
+            f"{', '.join(map(repr, repeated[:5]))}; each column needs a unique name (a duplicated "
+            "sample column?).",
+            path=path,
+        )
+    first_data = lines[1][1].split(sep) if len(lines) > 1 else header
+    # One more field in the data than in the header: R row names, or a trailing delimiter.
+    extra_field = len(first_data) == len(header) + 1
+    has_row_names = extra_field and first_data[-1].strip() != ""
+    gz = is_gzip(path)
+    try:
+        table = pd.read_csv(
+            path, sep=sep, comment=comment, dtype=dtype, encoding="utf-8-sig", na_values=list(na_values),
+            keep_default_na=False, compression="gzip" if gz else None,
+            index_col=False if extra_field and not has_row_names else None,
+        )
+    except pd.errors.ParserError as err:
+        raise InputError(
+            f"cannot parse the {what} as {_DELIMITERS[sep]}-separated text ({err}); check that "
+            "every row has the same number of fields.",
+            path=path,
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"the {what} is not UTF-8 text; save it as UTF-8 CSV/TSV.", path=path) from None
+    except _GZIP_ERRORS:
+        if gz:
+            raise _corrupt_gzip(path) from None
+        raise
+    if has_row_names:
+        if row_names is None:
+            log.info("%s: the header has one field fewer than the data rows (R write.table layout); "
+                     "the first column is taken as row names and ignored", path.name)
+            table = table.reset_index(drop=True)
+        else:
+            name = row_names if row_names not in table.columns else "row.names"
+            log.info("%s: the header has one field fewer than the data rows (R write.table layout); "
+                     "the first column is taken as %r", path.name, name)
+            table = table.rename_axis(name).reset_index()
+    table.columns = [str(c).strip() for c in table.columns]
+    if table.shape[0] == 0:
+        raise InputError(f"the {what} has a header but no data rows.", path=path)
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"the {what} lacks required column(s) {', '.join(map(repr, missing))} (found: "
+            f"{', '.join(map(repr, table.columns[:12]))}); rename or add them.",
+            path=path,
+        )
+    table.attrs["first_line"] = lines[1][0] if len(lines) > 1 else lines[0][0] + 1
+    return table
+
+
+def _rows(count: int, rows: Sequence[int] | None) -> Sequence[int]:
+    return rows if rows is not None else range(2, count + 2)
+
+
+def _shown(items: Sequence[str], limit: int = 5) -> str:
+    """Join ``items``, showing at most ``limit`` of them and then ``... (N in all)``."""
+    more = f" ... ({len(items)} in all)" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def check_unique(values: Iterable[object], *, column: str, path: str | Path, what: str,
+                 rows: Sequence[int] | None = None) -> None:
+    """Stop when ``values`` has duplicates, naming them and their rows.
+
+    ``rows`` are the file line numbers of the values (default: value ``i`` on line ``i + 2``).
+    At most 5 values, and 5 rows of each, are listed.
+    """
+    series = pd.Series(list(values))
+    dup = series[series.duplicated(keep=False)]
+    if not dup.empty:
+        lines = _rows(len(series), rows)
+        groups = list(dup.groupby(dup).groups.items())
+        examples = [f"{value!r} at rows {_shown([str(lines[i]) for i in idx])}" for value, idx in groups]
+        more = f"; ... ({len(groups)} duplicated values in all)" if len(groups) > 5 else ""
+        raise InputError(
+            f"duplicated {what} in column {column!r}: {'; '.join(examples[:5])}{more}. Each {what} "
+            "must be unique.",
+            path=path,
+        )
+
+
+def check_excel_mangled(names: Iterable[object], *, column: str, path: str | Path,
+                        rows: Sequence[int] | None = None) -> None:
+    """Stop when gene names look like Excel date conversions (``1-Mar``, ``2-Sep``).
+
+    ``rows`` are the file line numbers of the names (default: name ``i`` on line ``i + 2``).
+    """
+    names = list(names)
+    lines = _rows(len(names), rows)
+    bad = [(i, n) for i, n in enumerate(names) if isinstance(n, str) and _EXCEL_DATE.match(n)]
+    if bad:
+        shown = ", ".join(f"{n!r} (row {lines[i]})" for i, n in bad[:5])
+        raise InputError(
+            f"column {column!r} holds {len(bad)} gene name(s) that look like Excel dates: {shown}. "
+            "Excel converts symbols such as MARCH1 and SEPT2 into dates; export the table "
+            "again without opening it in Excel (or import the column as text).",
+            path=path,
+        )

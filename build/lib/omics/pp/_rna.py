@@ -1,0 +1,108 @@
+"""RNA-seq preprocessing: low-count filter, DESeq2 size factors and VST (via pydeseq2)."""
+
+from __future__ import annotations
+
+import warnings
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+from pydeseq2.dds import DeseqDataSet
+
+from .._errors import InputError
+from .._logging import get_logger
+
+log = get_logger("pp")
+
+
+def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> np.ndarray:
+    """Return which genes (columns of samples x genes ``counts``) pass the low-count filter.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``min_samples`` exceeds the number of samples or no gene passes.
+    """
+    counts = np.asarray(counts)
+    if min_count <= 0:
+        return np.ones(counts.shape[1], dtype=bool)
+    if min_samples > counts.shape[0]:
+        raise InputError(f"--rna_min_samples {min_samples} is more than the {counts.shape[0]} samples "
+                         "of the count matrix; lower it (or leave it unset: the smallest group).")
+    keep = (counts >= min_count).sum(axis=0) >= min_samples
+    if not keep.any():
+        raise InputError(
+            f"no gene has >= {min_count} counts in >= {min_samples} samples; lower "
+            "--rna_min_count or --rna_min_samples.")
+    return keep
+
+
+def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: int = 3,
+                      layer: str = "counts") -> ad.AnnData:
+    """Keep genes with at least ``min_count`` reads in at least ``min_samples`` samples.
+
+    This is the pre-filter of the DESeq2 vignette (``rowSums(counts >= 10) >= smallest
+    group``); ``min_count=0`` disables it. Returns a filtered copy and records the
+    thresholds in ``uns["rna_filter"]``.
+    """
+    counts = adata.layers[layer] if layer in adata.layers else adata.X
+    keep = low_count_keep(counts, min_count=min_count, min_samples=min_samples)
+    log.info("low-count filter (>= %d counts in >= %d samples): kept %d of %d genes",
+             min_count, min_samples, int(keep.sum()), adata.n_vars)
+    filtered = adata[:, keep].copy()
+    filtered.uns["rna_filter"] = {"min_count": int(min_count), "min_samples": int(min_samples),
+                                  "n_before": int(adata.n_vars), "n_after": int(keep.sum())}
+    return filtered
+
+
+def _intercept_dataset(counts: np.ndarray, obs_names: pd.Index, var_names: pd.Index) -> DeseqDataSet:
+    frame = pd.DataFrame(counts, index=obs_names, columns=var_names)
+    design = pd.DataFrame({"Intercept": 1.0}, index=obs_names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return DeseqDataSet(counts=frame, metadata=pd.DataFrame(index=obs_names), design=design,
+                            quiet=True, n_cpus=1)
+
+
+def normalize_deseq2(adata: ad.AnnData, *, layer: str = "counts", nsub: int = 1000) -> ad.AnnData:
+    """Add DESeq2 size factors, normalised counts and a blind VST to ``adata`` in place.
+
+    Size factors are median-of-ratios (pydeseq2). The VST follows DESeq2's ``vst(blind=TRUE)``:
+    the parametric dispersion trend is fitted (by pydeseq2) on ``nsub`` genes with mean
+    normalised count above 5, evenly spaced along the mean, then applied to all genes;
+    with fewer such genes it is fitted on all genes (``varianceStabilizingTransformation``).
+
+    Writes ``obs["size_factors"]``, ``layers["normalized"]`` and ``layers["vst"]``.
+    """
+    counts = np.asarray(adata.layers[layer] if layer in adata.layers else adata.X)
+    full = _intercept_dataset(counts, adata.obs_names, adata.var_names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full.fit_size_factors()
+    size_factors = np.asarray(full.obs["size_factors"], dtype=float)
+    normalized = counts / size_factors[:, None]
+    base_mean = normalized.mean(axis=0)
+    expressed = np.flatnonzero(base_mean > 5)
+    if len(expressed) >= nsub:
+        order = expressed[np.argsort(base_mean[expressed], kind="stable")]
+        subset = order[np.round(np.linspace(0, len(order) - 1, nsub)).astype(int)]
+    else:
+        subset = np.arange(adata.n_vars)
+    fit = _intercept_dataset(counts[:, subset], adata.obs_names, adata.var_names[subset])
+    fit.obs["size_factors"] = size_factors
+    fit.obsm["size_factors"] = size_factors
+    fit.layers["normed_counts"] = normalized[:, subset]
+    fit.var["_normed_means"] = normalized[:, subset].mean(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit.fit_genewise_dispersions(vst=True)
+        fit._fit_parametric_dispersion_trend(vst=True)
+    full.vst_fit_type = "parametric"
+    full.uns["vst_trend_coeffs"] = fit.uns["vst_trend_coeffs"]
+    vst = full.vst_transform()
+    adata.obs["size_factors"] = size_factors
+    adata.layers["normalized"] = normalized
+    adata.layers["vst"] = np.asarray(vst, dtype=float)
+    adata.uns["vst"] = {"blind": True, "nsub": int(min(nsub, len(subset))),
+                        "trend_coeffs": [float(c) for c in fit.uns["vst_trend_coeffs"]]}
+    return adata

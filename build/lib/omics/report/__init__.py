@@ -1,0 +1,5 @@
+"""The self-contained HTML report."""
+
+from ._html import build_report
+
+__all__ = ["build_report"]

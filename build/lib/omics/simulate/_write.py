@@ -1,0 +1,113 @@
+"""``omics simulate``: write a cohort's inputs and truth tables."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .._logging import get_logger
+from .._resources import metadata_path
+from ..io._gmt import read_gmt
+from ..io._write import atomic_path, write_text, write_tsv
+from ._cohort import simulate_patients
+from ._matrices import gene_universe, plant_effects, simulate_counts, simulate_protein_groups
+
+log = get_logger("simulate")
+
+INPUT_FILES = {
+    "input": "samplesheet.csv",
+    "rna_counts": "salmon.merged.gene_counts.tsv",
+    "protein_matrix": "proteinGroups.txt",
+    "contrasts": "contrasts.yaml",
+}
+
+
+def demo_definition() -> dict:
+    """Return the demo cohort definition (``metadata/demo_cohort.yaml``)."""
+    return yaml.safe_load(metadata_path("demo_cohort.yaml").read_text())
+
+
+def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: int | None = None,
+                    n_genes: int | None = None, n_proteins: int | None = None,
+                    scenario: str = "angiogenic", profile: str = "full") -> dict[str, Path]:
+    """Simulate a BALI-like cohort and write its files.
+
+    Parameters
+    ----------
+    outdir
+        Folder to write ``samplesheet.csv``, ``salmon.merged.gene_counts.tsv``,
+        ``proteinGroups.txt``, ``contrasts.yaml`` and the truth tables
+        ``truth_genes.tsv``, ``truth_patients.tsv``, ``truth_sets.tsv``.
+    seed
+        Random seed (default: the demo definition's).
+    n_patients, n_genes, n_proteins
+        Cohort size (defaults from ``metadata/demo_cohort.yaml``, or its ``test_profile``).
+    scenario
+        ``"angiogenic"`` plants predictive and prognostic effects; ``"null"`` plants only
+        the arm (cryopreservation) effect.
+    profile
+        ``"full"`` or ``"test"`` (the small cohort used by ``-profile test``).
+
+    Returns
+    -------
+    Paths of the written inputs, keyed by parameter name (``input``, ``rna_counts``,
+    ``protein_matrix``, ``contrasts``).
+    """
+    if scenario not in {"angiogenic", "null"}:
+        raise ValueError("scenario must be 'angiogenic' or 'null'")
+    spec = copy.deepcopy(demo_definition())
+    if profile == "test":
+        spec.update(spec["test_profile"])
+    seed = spec["seed"] if seed is None else seed
+    n_patients = n_patients or spec["n_patients"]
+    n_genes = n_genes or spec["n_genes"]
+    n_proteins = n_proteins or spec["n_proteins"]
+    rng = np.random.default_rng(seed)
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+
+    log.info("simulating %d patients, %d genes, %d proteins (seed %d, %s)", n_patients, n_genes,
+             n_proteins, seed, scenario)
+    cohort = simulate_patients(n_patients, spec["response_model"], rng)
+    annotation = pd.read_csv(metadata_path("human_gene_ids.tsv"), sep="\t", dtype=str)
+    gene_sets = read_gmt(metadata_path("genesets", "go_angiogenesis.gmt"))
+    genes = gene_universe(annotation, n_genes, set().union(*gene_sets.values()), rng)
+    truth = plant_effects(genes, gene_sets, spec["planted"], rng, null=scenario == "null")
+    counts = simulate_counts(truth, cohort, rng)
+    proteins = simulate_protein_groups(genes, truth, cohort, n_proteins, spec["protein"], rng)
+
+    paths = {key: outdir / name for key, name in INPUT_FILES.items()}
+    with atomic_path(paths["input"]) as tmp:
+        cohort.samplesheet.to_csv(tmp, index=False)
+    write_tsv(counts, paths["rna_counts"])
+    with atomic_path(paths["protein_matrix"]) as tmp:
+        proteins.to_csv(tmp, sep="\t", index=False, float_format="%.0f")
+    with atomic_path(paths["contrasts"]) as tmp:
+        shutil.copyfile(metadata_path("bali_contrasts.yaml"), tmp)
+    write_tsv(truth, outdir / "truth_genes.tsv")
+    write_tsv(cohort.latent, outdir / "truth_patients.tsv")
+    roles = {"predictive": ("predictive", "potency_factor"),
+             "prognostic": ("prognostic", "prognostic_factor")}
+    planted = [] if scenario == "null" else [
+        {"term": spec["planted"][role]["gene_set"], "role": label, "direction": "up_in_responders",
+         "latent_factor": factor}
+        for role, (label, factor) in roles.items()
+    ]
+    if scenario != "null" and "angiogenic_host" in spec["planted"]:
+        # The parent angiogenesis set holds both kinds of planted genes (its sprouting
+        # members load on potency, others on the host factor): up in responders, role mixed.
+        planted.append({"term": spec["planted"]["angiogenic_host"]["gene_set"], "role": "mixed",
+                        "direction": "up_in_responders",
+                        "latent_factor": "prognostic_factor+potency_factor"})
+    write_tsv(pd.DataFrame(planted, columns=["term", "role", "direction", "latent_factor"]),
+              outdir / "truth_sets.tsv")
+    settings = {"seed": seed, "scenario": scenario, "profile": profile, "n_patients": n_patients,
+                "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec}
+    write_text(yaml.safe_dump(settings, sort_keys=False), outdir / "simulation.yaml")
+    log.info("wrote the cohort to %s", outdir)
+    return paths

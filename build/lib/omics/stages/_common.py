@@ -1,0 +1,96 @@
+"""Shared plumbing of the stages: output folders, loading validated inputs, gene sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata as ad
+import pandas as pd
+
+from .._errors import InputError
+from .._resources import metadata_path
+from ..io import Contrast, read_contrasts, read_gmt, read_samplesheet
+
+SUBDIRS = {
+    "validated": "validated",
+    "rna": "rna",
+    "protein": "protein",
+    "qc": "qc",
+    "differential": "differential",
+    "enrichment": "enrichment",
+    "scores": "scores",
+    "integration": "integration",
+    "report": "report",
+    "pipeline_info": "pipeline_info",
+}
+MODALITIES = ("rna", "protein")
+DE_METHOD = {"rna": "deseq2", "protein": "limma"}
+
+
+def out_path(outdir: str | Path, subdir: str, name: str) -> Path:
+    """Return ``outdir/<subdir>/name`` (the fixed output layout)."""
+    return Path(outdir) / SUBDIRS[subdir] / name
+
+
+def de_results_name(contrast_id: str, modality: str) -> str:
+    """File name of a differential table, e.g. ``resp.rna.deseq2.results.tsv``."""
+    return f"{contrast_id}.{modality}.{DE_METHOD[modality]}.results.tsv"
+
+
+def parse_de_results_name(path: str | Path) -> tuple[str, str]:
+    """Return ``(contrast_id, modality)`` from a differential table's file name."""
+    name = Path(path).name
+    for modality, method in DE_METHOD.items():
+        suffix = f".{modality}.{method}.results.tsv"
+        if name.endswith(suffix):
+            return name[: -len(suffix)], modality
+    raise InputError("not a differential results file (<contrast>.<modality>.<method>.results.tsv).",
+                     path=path)
+
+
+def load_design_inputs(samplesheet: str | Path, contrasts: str | Path) -> tuple[pd.DataFrame,
+                                                                             list[Contrast]]:
+    """Read the validated sample sheet and contrasts."""
+    return read_samplesheet(samplesheet), read_contrasts(contrasts)
+
+
+def find_contrast(contrasts: list[Contrast], contrast_id: str, path: str | Path) -> Contrast:
+    """Return the contrast with ``contrast_id`` or stop naming the available ids."""
+    for contrast in contrasts:
+        if contrast.id == contrast_id:
+            return contrast
+    raise InputError(f"no contrast {contrast_id!r}; ids are {', '.join(c.id for c in contrasts)}.",
+                     path=path)
+
+
+def gene_set_collections(genesets: str | None, background: str | None
+                         ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Return ``(panel, background)`` gene sets from parameters or the shipped defaults.
+
+    ``genesets``: comma-separated GMTs of the panel (default: the 11 GO angiogenesis sets).
+    ``background``: comma-separated GMTs tested alongside (default: GO BP 10-500 genes;
+    ``"none"`` for no background). Sets of the panel are removed from the background.
+    """
+    from ..params import split_list
+
+    panel_files = split_list(genesets) or [str(metadata_path("genesets", "go_angiogenesis.gmt"))]
+    if background is not None and background.strip().lower() == "none":
+        background_files: list[str] = []
+    else:
+        background_files = split_list(background) or [
+            str(metadata_path("genesets", "go_bp_10_500.gmt"))]
+    panel: dict[str, list[str]] = {}
+    for path in panel_files:
+        panel.update(read_gmt(path))
+    rest: dict[str, list[str]] = {}
+    for path in background_files:
+        rest.update({k: v for k, v in read_gmt(path).items() if k not in panel})
+    return panel, rest
+
+
+def read_h5ad(path: str | Path) -> ad.AnnData:
+    """Read an AnnData file written by a preparation stage."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found; run the preparation stage first.", path=path)
+    return ad.read_h5ad(path)

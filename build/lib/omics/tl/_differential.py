@@ -1,0 +1,125 @@
+"""Differential expression/abundance for one contrast: AnnData in, tidy table out.
+
+Both methods take the design from :func:`design_for_contrast`, so a contrast means the
+same thing for mRNA and protein. Sign convention (as nf-core/differentialabundance):
+positive = higher in ``target`` than in ``reference``.
+"""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from .._errors import InputError
+from .._logging import get_logger
+from ..io._contrasts import Contrast
+from ._deseq2 import deseq2_fit, deseq2_results
+from ._design import Design, design_for_contrast
+from ._limma import limma_fit
+
+log = get_logger("tl")
+
+DESEQ2_COLUMNS = ["gene_id", "gene_name", "baseMean", "log2FoldChange", "lfcSE", "stat",
+                  "pvalue", "padj"]
+LIMMA_COLUMNS = ["feature_id", "gene_name", "logFC", "AveExpr", "t", "P.Value", "adj.P.Val", "B"]
+
+
+def _layer(adata: ad.AnnData, layer: str | None) -> np.ndarray:
+    return np.asarray(adata.X if layer is None else adata.layers[layer])
+
+
+def _gene_names(adata: ad.AnnData) -> np.ndarray:
+    if "gene_name" in adata.var:
+        return adata.var["gene_name"].astype(str).to_numpy()
+    return adata.var_names.to_numpy()
+
+
+def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None = "counts",
+           n_cpus: int = 1, shrink: bool = False, contrasts_path: str | None = None
+           ) -> pd.DataFrame:
+    """Test one contrast on RNA counts with pydeseq2 (DESeq2 Wald test).
+
+    Parameters
+    ----------
+    adata
+        Samples x genes with raw counts in ``layer`` and sample-sheet columns in ``obs``.
+    contrast
+        The contrast (or an already built :class:`Design`).
+    layer
+        Layer holding integer counts (``None``: ``X``).
+    n_cpus
+        Processes for pydeseq2.
+    shrink
+        Add ``log2FoldChange_shrunk`` (single-coefficient contrasts only).
+    contrasts_path
+        Named in error messages.
+
+    Returns
+    -------
+    One row per gene (input order): ``gene_id, gene_name, baseMean, log2FoldChange, lfcSE,
+    stat, pvalue, padj`` as DESeq2 ``results()`` (unshrunken, independent filtering and
+    Cook's outlier handling as in R).
+    """
+    design = contrast if isinstance(contrast, Design) else design_for_contrast(
+        adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
+    subset = adata[design.samples]
+    counts = pd.DataFrame(_layer(subset, layer).astype(np.int64), index=design.samples,
+                          columns=adata.var_names)
+    log.info("DESeq2 %s: %s, %d samples x %d genes", design.contrast.id, design.formula,
+             counts.shape[0], counts.shape[1])
+    with threadpool_limits(1):
+        dds = deseq2_fit(counts, design.matrix, n_cpus=n_cpus)
+        results = deseq2_results(dds, design.contrast_vector, shrink=shrink)
+    table = results.reindex(adata.var_names)
+    table.insert(0, "gene_name", _gene_names(adata))
+    table.insert(0, "gene_id", adata.var_names.to_numpy())
+    extra = [c for c in table.columns if c not in DESEQ2_COLUMNS]
+    return table[DESEQ2_COLUMNS + extra].reset_index(drop=True)
+
+
+def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None = None,
+          trend: bool = False, robust: bool = False, contrasts_path: str | None = None
+          ) -> pd.DataFrame:
+    """Test one contrast on log2 intensities with a limma-style moderated t.
+
+    Parameters
+    ----------
+    adata
+        Samples x proteins, log2 values (NaN = missing) in ``layer``.
+    contrast
+        The contrast (or an already built :class:`Design`).
+    layer
+        Layer with log2 values (``None``: ``X``).
+    trend, robust
+        As limma ``eBayes``.
+    contrasts_path
+        Named in error messages.
+
+    Returns
+    -------
+    One row per protein (input order): ``feature_id, gene_name, logFC, AveExpr, t,
+    P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``.
+    """
+    design = contrast if isinstance(contrast, Design) else design_for_contrast(
+        adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
+    subset = adata[design.samples]
+    expression = pd.DataFrame(_layer(subset, layer).T.astype(float), index=adata.var_names,
+                              columns=design.samples)
+    log.info("limma %s: %s, %d samples x %d proteins", design.contrast.id, design.formula,
+             expression.shape[1], expression.shape[0])
+    try:
+        results = limma_fit(expression, design.matrix, design.contrast_vector, trend=trend,
+                            robust=robust)
+    except ValueError as error:  # the inputs are checked, so this is about the observed data
+        raise InputError(
+            f"contrast {design.contrast.id!r}: the protein data cannot be fitted ({error}). Each "
+            f"protein needs more observed values among this contrast's {expression.shape[1]} "
+            f"samples than the design's {design.matrix.shape[1]} coefficients; check which samples "
+            "are missing, or drop blocking factors."
+        ) from error
+    table = results.reindex(adata.var_names)
+    table.insert(0, "gene_name", _gene_names(adata))
+    table.insert(0, "feature_id", adata.var_names.to_numpy())
+    return table[LIMMA_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,136 @@
+"""mRNA-protein integration: MuData, correlation, concordance and joint pathway evidence."""
+
+from __future__ import annotations
+
+import anndata as ad
+import mudata as md
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from ._ranking import STATISTIC
+
+
+def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None) -> md.MuData:
+    """Combine the modalities into a MuData (``rna``, ``protein``) with shared ``obs``.
+
+    Only samples present in every modality are kept.
+    """
+    modalities = {name: adata for name, adata in (("rna", rna), ("protein", protein))
+                  if adata is not None}
+    shared = None
+    for adata in modalities.values():
+        shared = adata.obs_names if shared is None else shared.intersection(adata.obs_names,
+                                                                            sort=False)
+    mdata = md.MuData({name: adata[shared].copy() for name, adata in modalities.items()})
+    first = next(iter(modalities.values()))
+    for column in first.obs.columns:
+        mdata.obs[column] = first.obs.loc[shared, column].to_numpy()
+    return mdata
+
+
+def _by_gene(adata: ad.AnnData, layer: str | None) -> pd.DataFrame:
+    """Return a samples x gene-symbol matrix; of duplicated symbols keep the most observed feature."""
+    values = pd.DataFrame(np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float),
+                          index=adata.obs_names, columns=adata.var_names)
+    names = adata.var["gene_name"].astype(str) if "gene_name" in adata.var else adata.var_names
+    observed = values.notna().sum(axis=0)
+    order = pd.DataFrame({"name": np.asarray(names), "observed": observed.to_numpy(),
+                          "feature": values.columns}).query("name != ''")
+    order = order.sort_values(["name", "observed"], ascending=[True, False], kind="stable")
+    keep = order.drop_duplicates("name")
+    out = values[keep["feature"].to_numpy()]
+    out.columns = keep["name"].to_numpy()
+    return out
+
+
+def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer: str = "vst",
+                             protein_layer: str | None = None, min_pairs: int = 6) -> pd.DataFrame:
+    """Per-gene Spearman correlation of mRNA (VST) and protein (log2) across patients.
+
+    Pairs with a missing protein value are left out; genes with fewer than ``min_pairs``
+    complete pairs get NA. BH adjustment over the genes tested.
+    """
+    samples = rna.obs_names.intersection(protein.obs_names, sort=False)
+    mrna = _by_gene(rna[samples], rna_layer)
+    prot = _by_gene(protein[samples], protein_layer)
+    genes = sorted(set(mrna.columns) & set(prot.columns))
+    rows = []
+    for gene in genes:
+        x, y = mrna[gene].to_numpy(), prot[gene].to_numpy()
+        ok = np.isfinite(x) & np.isfinite(y)
+        if ok.sum() >= min_pairs and np.ptp(x[ok]) > 0 and np.ptp(y[ok]) > 0:
+            rho, p = stats.spearmanr(x[ok], y[ok])
+        else:
+            rho, p = np.nan, np.nan
+        rows.append((gene, int(ok.sum()), rho, p))
+    table = pd.DataFrame(rows, columns=["gene_name", "n_pairs", "spearman_rho", "pvalue"])
+    tested = table["pvalue"].notna()
+    table["fdr"] = np.nan
+    if tested.any():
+        table.loc[tested, "fdr"] = multipletests(table.loc[tested, "pvalue"], method="fdr_bh")[1]
+    return table
+
+
+def _gene_level(de_table: pd.DataFrame, modality: str) -> pd.DataFrame:
+    stat, padj, lfc = STATISTIC[modality]
+    table = de_table[["gene_name", lfc, stat, padj]].dropna(subset=[stat])
+    table = table[table["gene_name"].astype(str) != ""]
+    table = table.assign(_abs=table[stat].abs()).sort_values(["gene_name", "_abs"],
+                                                             ascending=[True, False], kind="stable")
+    table = table.drop_duplicates("gene_name").drop(columns="_abs")
+    return table.rename(columns={lfc: f"{modality}_log2fc", stat: f"{modality}_stat",
+                                 padj: f"{modality}_padj"})
+
+
+def fold_change_concordance(rna_de: pd.DataFrame, protein_de: pd.DataFrame, *, fdr: float = 0.05
+                            ) -> tuple[pd.DataFrame, dict]:
+    """Join mRNA and protein results of one contrast by gene symbol.
+
+    Returns the per-gene table (``concordant`` = same sign of fold change) and a summary:
+    genes matched, Spearman correlation of the fold changes, sign agreement overall and
+    among genes significant in both.
+    """
+    joined = _gene_level(rna_de, "rna").merge(_gene_level(protein_de, "protein"), on="gene_name")
+    joined["concordant"] = np.sign(joined["rna_log2fc"]) == np.sign(joined["protein_log2fc"])
+    both = (joined["rna_padj"] < fdr) & (joined["protein_padj"] < fdr)
+    rho = (stats.spearmanr(joined["rna_log2fc"], joined["protein_log2fc"])[0]
+           if len(joined) > 2 else np.nan)
+    summary = {"n_genes": int(len(joined)), "spearman_log2fc": float(rho),
+               "sign_agreement": float(joined["concordant"].mean()) if len(joined) else np.nan,
+               "n_significant_both": int(both.sum()),
+               "sign_agreement_significant": float(joined.loc[both, "concordant"].mean())
+               if both.any() else np.nan}
+    return joined.sort_values("gene_name", kind="stable").reset_index(drop=True), summary
+
+
+def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Combine per-modality GSEA results of one contrast by Stouffer's method.
+
+    Each modality's two-sided p-value becomes a signed z (sign of its NES):
+    ``z = sign(nes) * Phi^-1(1 - p / 2)``; the joint ``z = sum(z) / sqrt(k)`` over the
+    ``k`` modalities that tested the set, with a two-sided p-value and BH FDR over sets.
+    Equal weights: each modality is one line of evidence whatever its feature count.
+    """
+    frames = []
+    for modality, gsea in gsea_by_modality.items():
+        part = gsea[["term", "nes", "pvalue", "fdr"]].copy()
+        p = part["pvalue"].clip(lower=1e-300, upper=1.0)
+        part["z"] = np.sign(part["nes"]) * stats.norm.isf(p / 2)
+        part = part.rename(columns={c: f"{modality}_{c}" for c in ("nes", "pvalue", "fdr", "z")})
+        frames.append(part.set_index("term"))
+    table = pd.concat(frames, axis=1, join="outer")
+    z_columns = [c for c in table.columns if c.endswith("_z")]
+    k = table[z_columns].notna().sum(axis=1)
+    table["n_modalities"] = k
+    table["stouffer_z"] = table[z_columns].sum(axis=1, min_count=1) / np.sqrt(k.replace(0, np.nan))
+    table["stouffer_pvalue"] = 2 * stats.norm.sf(table["stouffer_z"].abs())
+    table["stouffer_fdr"] = np.nan
+    ok = table["stouffer_pvalue"].notna()
+    if ok.any():
+        table.loc[ok, "stouffer_fdr"] = multipletests(table.loc[ok, "stouffer_pvalue"],
+                                                      method="fdr_bh")[1]
+    table["direction"] = np.where(table["stouffer_z"] > 0, "up", "down")
+    return table.reset_index().sort_values(["stouffer_pvalue", "term"], kind="stable",
+                                           na_position="last").reset_index(drop=True)

@@ -1,0 +1,77 @@
+"""Sample-level QC: PCA, sample correlations and outlier flags."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import scanpy as sc
+
+
+def qc_matrix(adata: ad.AnnData, layer: str | None) -> np.ndarray:
+    """Return the samples x features matrix for QC; missing protein values are set to the feature mean.
+
+    Mean-filling is for QC only (PCA cannot take NaN); tests use observed values.
+    """
+    values = np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float)
+    observed = np.isfinite(values)
+    keep = observed.any(axis=0)
+    values = values[:, keep]
+    means = np.nanmean(values, axis=0)
+    return np.where(np.isfinite(values), values, means[None, :])
+
+
+def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: int = 10,
+              seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """PCA on the most variable features, Pearson sample correlations, outlier flags.
+
+    Parameters
+    ----------
+    adata
+        Samples x features.
+    layer
+        Log-scale layer to use (``vst`` for RNA, ``None`` = ``X`` for protein).
+    n_top
+        Most variable features used for PCA (DESeq2's ``plotPCA`` uses 500).
+    n_pcs
+        Components kept.
+    seed
+        Seed for the PCA solver.
+
+    Returns
+    -------
+    ``(pca, correlation, outliers)``: PC coordinates with variance explained in
+    ``attrs``; the sample x sample correlation matrix; per sample the median correlation
+    to the others, its robust z-score, the distance in PC1-PC2 and an ``outlier`` flag
+    (robust z < -3 or PC distance > 3 robust SDs).
+    """
+    matrix = qc_matrix(adata, layer)
+    variances = matrix.var(axis=0)
+    top = np.argsort(-variances, kind="stable")[: min(n_top, matrix.shape[1])]
+    pcs = max(1, min(n_pcs, matrix.shape[0] - 1, len(top) - 1))
+    sub = ad.AnnData(matrix[:, top] - matrix[:, top].mean(axis=0))
+    sc.pp.pca(sub, n_comps=pcs, zero_center=True, random_state=seed, svd_solver="arpack"
+              if pcs < min(sub.shape) - 1 else "full")
+    coords = np.asarray(sub.obsm["X_pca"])
+    # PCA signs are arbitrary; fix them so the largest loading of each PC is positive.
+    loadings = np.asarray(sub.varm["PCs"])
+    signs = np.sign(loadings[np.abs(loadings).argmax(axis=0), np.arange(loadings.shape[1])])
+    signs[signs == 0] = 1
+    pca = pd.DataFrame(coords * signs, index=adata.obs_names,
+                       columns=[f"PC{i + 1}" for i in range(coords.shape[1])])
+    pca.attrs["variance_ratio"] = [float(v) for v in sub.uns["pca"]["variance_ratio"]]
+    correlation = pd.DataFrame(np.corrcoef(matrix), index=adata.obs_names, columns=adata.obs_names)
+    off = correlation.to_numpy().copy()
+    np.fill_diagonal(off, np.nan)
+    median_corr = np.nanmedian(off, axis=1)
+    mad = np.median(np.abs(median_corr - np.median(median_corr))) * 1.4826 or 1e-12
+    corr_z = (median_corr - np.median(median_corr)) / mad
+    xy = pca.iloc[:, : min(2, pca.shape[1])].to_numpy()
+    centre = np.median(xy, axis=0)
+    scale = np.median(np.abs(xy - centre), axis=0) * 1.4826
+    scale[scale == 0] = 1e-12
+    distance = np.sqrt((((xy - centre) / scale) ** 2).sum(axis=1))
+    outliers = pd.DataFrame({"sample": adata.obs_names, "median_correlation": median_corr,
+                             "correlation_robust_z": corr_z, "pc_distance": distance,
+                             "outlier": (corr_z < -3) | (distance > 3 * np.sqrt(xy.shape[1]))})
+    return pca, correlation, outliers
