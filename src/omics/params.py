@@ -105,7 +105,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               "enrichment"),
     Parameter("background_genesets", "string", None, "GMT(s) tested together with the panel so "
               "that the FDR carries an honest multiple-testing burden. Unset: shipped GO BP "
-              "(10-500 genes); `none` tests the panel alone.", "enrichment"),
+              "(10-500 genes) with the default panel; with `--genesets` the user's sets replace "
+              "it (panel tested alone unless a background is given); `none` tests the panel "
+              "alone.", "enrichment"),
     Parameter("gsea_permutations", "integer", 1000, "Gene permutations for GSEA prerank.",
               "enrichment", minimum=100),
     Parameter("gsea_min_size", "integer", 10, "Smallest gene-set size tested.", "enrichment",
@@ -132,6 +134,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("publish_dir_mode", "string", "copy", "How Nextflow publishes results to outdir.",
               "general", choices=("symlink", "rellink", "link", "copy", "copyNoFollow", "move"),
               nextflow_only=True),
+    Parameter("container_image", "string", None, "Container image of every process with "
+              "`-profile docker`, `singularity` or `apptainer`: build it from the repository's "
+              "`Dockerfile` (README) or pull it from where you published it, e.g. "
+              "`docker://registry.example.org/omics:0.1.0`. Required with those profiles.",
+              "general", nextflow_only=True),
 )
 
 # Parameters each stage reads: the runner's resume key and the CLI options come from this.
@@ -150,7 +157,11 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "score": ("genesets", "score_method", "response_covariates", "response_multiplicity", "cv_folds",
               "cv_repeats", "seed"),
     "integrate": ("de_fdr",),
-    "report": ("de_fdr",),
+    "report": ("de_fdr", "genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
+               "gsea_max_size", "score_method", "response_covariates", "response_multiplicity",
+               "cv_folds", "cv_repeats", "seed", "rna_min_count", "rna_min_samples", "deseq2_shrink",
+               "protein_format", "protein_intensity", "protein_min_valid_fraction",
+               "protein_normalization", "protein_imputation"),
 }
 
 BY_NAME = {p.name: p for p in PARAMETERS if not p.nextflow_only}

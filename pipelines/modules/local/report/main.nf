@@ -3,7 +3,7 @@ process OMICS_REPORT {
     label 'process_single'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     // The result tables are staged in the folders of the results layout, so the report
