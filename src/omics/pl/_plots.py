@@ -214,7 +214,7 @@ def enrichment_dots(gsea: pd.DataFrame, *, n_background: int = 10, title: str | 
 
 def gsea_curve(statistic: pd.Series, genes: list[str] | Mapping[str, list[str]], *, title: str = "",
                ax: Axes | None = None) -> Axes:
-    """Running enrichment score of one or several gene sets along a ranking, hits as ticks.
+    """Plot the running enrichment score of one or several gene sets along a ranking, hits as ticks.
 
     ``genes``: one set's genes, or ``{name: genes}`` for several curves on one axes.
     The curve's extreme is the ES of :func:`omics.tl.gsea_prerank` (weight 1).
@@ -272,8 +272,9 @@ def forest(model: pd.DataFrame, *, effects: Sequence[str] | None = None, ratio: 
     ax.axvline(1, color="#555", ls="--", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
+    classes = model["classification"] if "classification" in model else ["none"] * len(model)
     labels = [_short(s, 40) + (f" [{c}]" if str(c) not in ("none", "nan") else "")
-              for s, c in zip(model["score"], model.get("classification", ["none"] * len(model)), strict=True)]
+              for s, c in zip(model["score"], classes, strict=True)]
     ax.set_yticks(range(len(model)), labels, fontsize=6)
     ax.invert_yaxis()
     ax.set_xlabel(f"{ratio} per SD (95% CI; open marker: separated fit)")
@@ -325,7 +326,7 @@ def scores(scores_long: pd.DataFrame, obs: pd.DataFrame, *, term: str, modality:
 
 def concordance(joined: pd.DataFrame, *, fdr: float = 0.05, title: str | None = None,
                 ax: Axes | None = None) -> Axes:
-    """mRNA vs protein log2 fold change of one contrast, with Spearman r and a legend."""
+    """Plot mRNA vs protein log2 fold change of one contrast, with Spearman r and a legend."""
     from scipy.stats import spearmanr
 
     ax = _axes(ax)

@@ -47,7 +47,7 @@ class Results:
                       if p.is_file() and not _SKIP.intersection(p.parts[depth:-1]))
 
     def first(self, *patterns: str) -> Path | None:
-        """The first file matching any of ``patterns`` (in order), or None."""
+        """Return the first file matching any of ``patterns`` (in order), or None."""
         for pattern in patterns:
             found = self.find(pattern)
             if found:
@@ -55,7 +55,7 @@ class Results:
         return None
 
     def table(self, *patterns: str) -> pd.DataFrame | None:
-        """The first matching table, or None when absent or empty."""
+        """Return the first matching table, or None when absent or empty."""
         path = self.first(*patterns)
         if path is None:
             return None

@@ -191,7 +191,7 @@ def enrichment_dots(gsea: pd.DataFrame, *, title: str, n_background: int = 10) -
 
 
 def running_scores(curves: dict[str, pd.DataFrame], labels: dict[str, str], *, title: str) -> go.Figure:
-    """Running enrichment-score curves of several sets along one ranking, with hit ticks below."""
+    """Plot running enrichment-score curves of several sets along one ranking, with hit ticks below."""
     fig = go.Figure()
     low = 0.0
     for i, (term, curve) in enumerate(curves.items()):
@@ -252,10 +252,12 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
         y = np.arange(len(model)) + offset
         open_ = (flagged[prefix].to_numpy() if flagged is not None and prefix in flagged
                  else np.zeros(len(model), bool))
-        plus = np.where(np.isfinite(high), np.minimum(high, hi) - np.clip(est, lo, hi), hi - np.clip(est, lo, hi))
+        shown = np.clip(est, lo, hi)
+        plus = np.where(np.isfinite(high), np.minimum(high, hi) - shown, hi - shown)
         minus = np.where(np.isfinite(low) & (low > 0), np.clip(est, lo, hi) - np.maximum(low, lo),
                          np.clip(est, lo, hi) - lo)
-        hover = [f"{label}: {ratio} {_r(e)} (95% CI {_r(a)}-{_r(b)})" + (" · separated fit (Firth)" if o else "")
+        hover = [f"{label}: {ratio} {_r(e)} (95% CI {_r(a)}-{_r(b)})"
+                 + (" · separated fit (Firth)" if o else "")
                  for e, a, b, o in zip(est, low, high, open_, strict=True)]
         fig.add_trace(go.Scatter(
             x=np.clip(est, lo, hi), y=y, mode="markers", name=label,
@@ -303,12 +305,15 @@ def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float])
     for i, ((arm, group), part) in enumerate(curves.groupby(["arm", "group"], sort=True)):
         part = part.sort_values("time", kind="stable")
         p = pvalues.get(str(arm))
-        name = f"{arm}, {group} score" + (f" (log-rank p {fmt_p(p)})" if p is not None and group == "high" else "")
+        name = f"{arm}, {group} score"
+        if p is not None and group == "high":
+            name += f" (log-rank p {fmt_p(p)})"
         fig.add_trace(go.Scatter(x=part["time"], y=part["survival"], mode="lines", name=name,
                                  line={"shape": "hv", "color": PALETTE[(i // 2) % len(PALETTE)],
                                        "dash": dashes.get(str(group), "solid")},
                                  customdata=part.get("n_at_risk"),
-                                 hovertemplate="t %{x}<br>S(t) %{y:.2f}<br>at risk %{customdata}<extra></extra>"))
+                                 hovertemplate="t %{x}<br>S(t) %{y:.2f}<br>at risk %{customdata}"
+                                               "<extra></extra>"))
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=400,
                       xaxis={"title": "time"}, yaxis={"title": "survival probability", "range": [0, 1.02]},
                       legend={"font": {"size": 10}})
@@ -316,7 +321,7 @@ def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float])
 
 
 def concordance(joined: pd.DataFrame, *, title: str, fdr: float) -> go.Figure:
-    """mRNA vs protein log2 fold change, coloured by agreement, with Spearman r in the title."""
+    """Plot mRNA vs protein log2 fold change, coloured by agreement, with Spearman r in the title."""
     from scipy.stats import spearmanr
 
     data = joined.dropna(subset=["rna_log2fc", "protein_log2fc"])

@@ -254,7 +254,7 @@ def _symbol_style(symbols: list[str]) -> str:
 
 
 def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]]) -> str:
-    """A message when the gene symbols of a table barely match the gene sets (e.g. mouse vs human)."""
+    """Return a warning when the gene symbols of a table barely match the gene sets (e.g. mouse vs human)."""
     members = {g for genes in sets.values() for g in genes}
     if not members or ranking.empty:
         return ""
