@@ -362,7 +362,10 @@ def _effects(model: pd.DataFrame, ctx: Context) -> list[tuple[str, str]]:
             name = col.removeprefix("or_")
             label = {"treated": ctx.arm_label("bmmnc") + " arm" if ctx.bali else "treated arm",
                      "control": ctx.arm_label("placebo") + " arm" if ctx.bali else "control arm",
-                     "pooled": "pooled", "interaction": "interaction (ratio of ORs)"}.get(name, name)
+                     "pooled": "pooled", "interaction": "interaction (ratio of ORs)"}.get(name)
+            if label is None:  # per-arm columns named after the arm level (or_bmmnc, ...)
+                arms = set(ctx.obs["arm"].astype(str)) if "arm" in ctx.obs else set()
+                label = f"{ctx.arm_label(name)} arm" if name in arms else name
             effects.append((col, label))
     return effects
 
