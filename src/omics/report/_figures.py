@@ -177,7 +177,8 @@ def enrichment_dots(gsea: pd.DataFrame, *, title: str, n_background: int = 10) -
             x=part["nes"].round(3), y=[_short(t) for t in part["term"]], mode="markers", name=f"{kind} sets",
             marker={"size": np.clip(np.sqrt(part["size"].astype(float)) * 2, 6, 30), "symbol": symbol,
                     "color": logq[mask].round(3), "colorscale": "Viridis", "cmin": 0, "cmax": 4,
-                    "colorbar": {"title": "-log10 FDR", "x": 1.02} if kind == "panel" else None,
+                    "colorbar": ({"title": {"text": "-log10 FDR", "side": "right"}} if kind == "panel"
+                                 else None),
                     "showscale": kind == "panel", "line": {"width": 0.5, "color": "#333"}},
             customdata=np.stack([part["size"], part["fdr"].map(fmt_p), part["pvalue"].map(fmt_p)], axis=1),
             hovertemplate="%{y}<br>NES %{x:.2f}<br>size %{customdata[0]}<br>p %{customdata[2]}"

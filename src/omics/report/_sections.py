@@ -259,7 +259,9 @@ def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]]
     if not members or ranking.empty:
         return ""
     found = ranking.index.isin(list(members)).mean()
-    if found >= 0.2:
+    folded = pd.Index(ranking.index.str.upper()).isin({g.upper() for g in members}).mean()
+    # another organism's symbols: (almost) no exact match, or many more matches ignoring case
+    if found >= 0.02 and not (folded >= 0.05 and folded > 2 * found):
         return ""
     ours, theirs = _symbol_style(list(ranking.index)), _symbol_style(sorted(members))
     examples = ", ".join([g for g in ranking.index if g[:1].isalpha() and not g[1:].isdigit()][:3])
@@ -307,8 +309,10 @@ def enrichment(ctx: Context, ids: Ids) -> str:
                                "genes among the ranked features)."))
             blocks.append("".join(block))
             continue
+        with_background = "collection" in gsea and (gsea["collection"] != "panel").any()
         block.append(figure(figs.enrichment_dots(
-            gsea, title=f"{key}: {ctx.panel_name} and the top background sets (GSEA prerank)"), ids))
+            gsea, title=f"{key}: {ctx.panel_name}" + (" and the top background sets" if with_background
+                                                      else "") + " (GSEA prerank)"), ids))
         panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
         if sets is not None and len(ranking) and len(panel):
             curves, labels = {}, {}
