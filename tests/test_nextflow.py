@@ -290,3 +290,47 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
     assert {row["status"] for row in resumed} == {"CACHED"}, \
         [(row["name"], row["status"]) for row in resumed if row["status"] != "CACHED"]
     print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+
+
+@pytest.mark.nextflow
+def test_resources_capped_to_the_host_without_a_profile(nextflow: Path, tmp_path: Path) -> None:
+    """`nextflow run .` on a laptop: requests never exceed its CPUs (process_medium asks 6)."""
+    result = subprocess.run([str(nextflow), "config", "-flat", str(REPO)], cwd=tmp_path, env=_env(tmp_path),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr + result.stdout
+    flat = dict(re.findall(r"^(\S+) = (.*)$", result.stdout, re.M))
+    limits = flat["process.resourceLimits"]
+    assert f"cpus:{os.cpu_count()}" in limits.replace(" ", ""), limits
+    assert re.search(r"memory:'\d+\.GB'", limits.replace(" ", "")), limits
+
+
+@pytest.mark.nextflow
+def test_container_profiles_need_an_image(nextflow: Path, tmp_path: Path) -> None:
+    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test,docker", "-stub-run",
+                             "--outdir", str(tmp_path / "out"), "-work-dir", str(tmp_path / "work")],
+                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "--container_image is required with -profile test,docker" in result.stdout + result.stderr
+    assert "ghcr.io" not in (REPO / "nextflow.config").read_text()
+
+
+def test_task_wrapper_falls_back_to_the_repository_venv(tmp_path: Path) -> None:
+    """pipelines/bin/omics (first on every task's PATH): the environment's omics, else .venv."""
+    wrapper = REPO / "pipelines" / "bin" / "omics"
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([str(wrapper), "--version"], env=bare, capture_output=True, text=True)
+    if (REPO / ".venv" / "bin" / "omics").is_file():
+        assert result.returncode == 0 and result.stdout.startswith("omics "), result.stderr
+        python = subprocess.run([str(wrapper.parent / "python"), "-c",
+                                 "import omics, sys; print(sys.prefix)"], env=bare, capture_output=True,
+                                text=True)
+        assert python.returncode == 0 and ".venv" in python.stdout, python.stderr
+    else:
+        assert result.returncode == 127 and "make install" in result.stderr
+    fake = tmp_path / "env" / "bin"  # an environment on PATH wins (container, conda, activated venv)
+    fake.mkdir(parents=True)
+    (fake / "omics").write_text("#!/bin/sh\necho from-env\n")
+    (fake / "omics").chmod(0o755)
+    result = subprocess.run([str(wrapper), "--version"], env={**bare, "PATH": f"{fake}:/usr/bin:/bin"},
+                            capture_output=True, text=True)
+    assert result.stdout.strip() == "from-env"
