@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 
 from helpers import NFCORE, TEST_COHORT, require_shared, run_omics
-from omics.report import build_report
 from omics.report._format import fmt_p
 
 FAST = ["--gsea_permutations", "250", "--cv_repeats", "10"]
@@ -151,8 +150,15 @@ def test_report_on_partial_results_and_other_organism(tmp_path):
     (results / "enrichment").mkdir()
     pd.DataFrame(columns=["term", "collection", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]).to_csv(
         results / "enrichment" / "treatment.rna.gsea.tsv", sep="\t", index=False)
-    out = build_report(results, tmp_path / "index.html")
+    (results / "pipeline_info").mkdir()
+    (results / "pipeline_info" / "params.yaml").write_text("gsea_permutations: 123\nseed: 7\n")
+    from omics.params import defaults
+    from omics.stages import report
+
+    out = report(results_dir=results, outdir=tmp_path, params={**defaults(), "seed": 9},
+                 recorded=True)["html"]
     html = out.read_text()
+    assert "123 gene permutations (seed 9)" in html  # recorded run's settings; explicit ones win
     assert "BALI" not in html and "ngiogen" not in html.split("<main>")[0]
     assert "do not match this organism" in html and "mouse" in html
     assert ">Differential expression<" in html and ">Integration<" not in html and ">Cohort<" not in html
@@ -245,8 +251,10 @@ def _check_page(driver, path: Path, shots: Path | None) -> None:
                    ".map(c => c.textContent)")
     before = driver.execute_script(first_cells, table)
     header = table.find_element(By.CSS_SELECTOR, "thead th:first-child")
-    for _ in range(3):  # click the header until the column sorts descending
-        driver.execute_script("arguments[0].click()", header)
+    order = header.find_element(By.CSS_SELECTOR, "span.dt-column-order")  # the sort control
+    for _ in range(3):  # click it until the column sorts descending
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", order)
+        order.click()
         if header.get_attribute("aria-sort") == "descending":
             break
     assert header.get_attribute("aria-sort") == "descending"

@@ -169,7 +169,7 @@ def _run_stage(args: argparse.Namespace) -> None:
                          de_results=args.de_results, gsea_results=args.gsea_results,
                          outdir=outdir, params=params)
     elif command == "report":
-        stages.report(results_dir=args.results_dir, outdir=outdir, params=params)
+        stages.report(results_dir=args.results_dir, outdir=outdir, params=params, recorded=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

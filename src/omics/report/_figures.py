@@ -108,8 +108,9 @@ def heatmap(matrix: pd.DataFrame, groups: pd.Series, *, title: str) -> go.Figure
         fig.add_vline(x=b + 0.5, line_color="black", line_width=2)
     fig.update_layout(title={"text": title, "font": {"size": 14}},
                       height=max(360, 16 * len(values) + 160),
-                      xaxis={"showticklabels": len(order) <= 60, "tickangle": -60, "tickfont": {"size": 8}},
-                      yaxis={"autorange": "reversed", "tickfont": {"size": 9}})
+                      xaxis={"showticklabels": len(order) <= 60, "tickangle": -60, "tickfont": {"size": 8},
+                             "automargin": True},
+                      yaxis={"autorange": "reversed", "tickfont": {"size": 9}, "automargin": True})
     return fig
 
 
@@ -293,9 +294,10 @@ def roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], *, title: str) 
                                                                        "shape": "hv"}))
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "#999"},
                              showlegend=False, hoverinfo="skip"))
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=420,
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=520,
                       xaxis={"title": "1 - specificity", "range": [0, 1]},
-                      yaxis={"title": "sensitivity", "range": [0, 1.02]}, legend={"font": {"size": 10}})
+                      yaxis={"title": "sensitivity", "range": [0, 1.02]},
+                      legend={"font": {"size": 10}, "orientation": "h", "y": -0.2, "x": 0})
     return fig
 
 

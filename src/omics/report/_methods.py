@@ -75,9 +75,10 @@ def methods(ctx: Context) -> str:
                     "response = survival without major amputation at 6 months).")
         cite.append("bali")
     if "rna" in modalities:
-        min_samples = p.get("rna_min_samples") or "the smallest group"
+        min_samples = (f"{p['rna_min_samples']} samples" if p.get("rna_min_samples")
+                       else "as many samples as the smallest compared group")
         text.append(f"RNA counts were filtered to genes with at least {p.get('rna_min_count')} counts "
-                    f"in {min_samples} samples and tested with DESeq2's model (pydeseq2{ver('pydeseq2')}, "
+                    f"in {min_samples} and tested with DESeq2's model (pydeseq2{ver('pydeseq2')}, "
                     "R DESeq2 1.38 estimators; Wald tests, independent filtering, Benjamini-Hochberg "
                     "adjustment" + ("; apeGLM-style shrunken fold changes" if p.get("deseq2_shrink") else "")
                     + ").")
@@ -116,12 +117,15 @@ def methods(ctx: Context) -> str:
                     f"of the features at FDR &lt; {ctx.fdr} by hypergeometric tests with BH adjustment.")
         cite += ["gsea", "gseapy", "bh"] + (["go"] if ctx.default_panel else [])
     if res.first("response_model.tsv"):
-        covs = p.get("response_covariates") or "none"
+        covs = ", ".join(c.strip() for c in str(p.get("response_covariates") or "").split(",") if c.strip())
+        covs = covs or "no covariate"
+        screen = ("a Benjamini-Hochberg screen across scores" if p.get("response_multiplicity") == "bh"
+                  else "no multiplicity screen across scores")
         text.append(f"Per-sample scores ({p.get('score_method')}) of each panel set were related to "
                     f"response by logistic regression per SD of the score, adjusted for "
                     f"{html.escape(str(covs))}: within each arm, pooled, and with an arm x score "
                     "interaction; likelihood-ratio tests, Firth-penalised fits when the outcome is "
-                    f"separated, a {p.get('response_multiplicity')} multiplicity screen across scores, "
+                    f"separated, {screen}, "
                     f"and AUCs from {p.get('cv_repeats')} repeats of stratified {p.get('cv_folds')}-fold "
                     "cross-validation.")
         cite += ["firth", "sklearn"] + (["decoupler"] if p.get("score_method") == "ulm" else [])
