@@ -269,13 +269,16 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
                      "arrayminus": np.clip(minus, 0, None), "thickness": 1.2, "width": 3},
             text=hover, hovertemplate="%{text}<extra></extra>"))
     fig.add_vline(x=1, line_dash="dash", line_color="#555")
+    ticks = [v for v in (1e-4, 1e-3, 0.01, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100, 1e3, 1e4, 1e5, 1e6)
+             if lo <= v <= hi]
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=max(320, 34 * len(model) + 150),
                       xaxis={"title": f"{ratio} per SD of the score (95% CI, log scale; open marker: "
-                                      "separated fit)", "type": "log", "range": [np.log10(lo), np.log10(hi)]},
+                                      "separated fit)", "type": "log", "range": [np.log10(lo), np.log10(hi)],
+                             "tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks]},
                       yaxis={"tickmode": "array", "tickvals": list(range(len(model))), "ticktext": rows,
                              "zeroline": False, "showgrid": False,
                              "autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
-                      legend={"orientation": "h", "y": -0.12})
+                      legend={"title": {"text": "effect"}})
     return fig
 
 
@@ -317,9 +320,9 @@ def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float])
                                  customdata=part.get("n_at_risk"),
                                  hovertemplate="t %{x}<br>S(t) %{y:.2f}<br>at risk %{customdata}"
                                                "<extra></extra>"))
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=400,
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=500,
                       xaxis={"title": "time"}, yaxis={"title": "survival probability", "range": [0, 1.02]},
-                      legend={"font": {"size": 10}})
+                      legend={"font": {"size": 10}, "orientation": "h", "y": -0.2, "x": 0})
     return fig
 
 

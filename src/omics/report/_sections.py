@@ -62,7 +62,8 @@ def cohort(ctx: Context, ids: Ids) -> str:
                   and (pd.api.types.is_numeric_dtype(obs[c])
                        or (obs[c].nunique() <= 8 and obs[c].nunique() < len(obs)))][:12]
     if covariates and group_cols:
-        groups = obs[group_cols].astype(str).agg(" / ".join, axis=1)
+        by = group_cols if ctx.bali else group_cols[:1]  # other studies: the compared variable
+        groups = obs[by].astype(str).agg(" / ".join, axis=1)
         rows = []
         for c in covariates:
             values = obs[c]
@@ -357,16 +358,17 @@ def enrichment(ctx: Context, ids: Ids) -> str:
 # Response
 # --------------------------------------------------------------------------------------
 
-def _effects(model: pd.DataFrame, ctx: Context) -> list[tuple[str, str]]:
+def _effects(model: pd.DataFrame, ctx: Context, ratio: str = "or") -> list[tuple[str, str]]:
     """``(column prefix, label)`` of the ratio columns with both interval ends."""
     effects = []
     for col in model.columns:
-        if col.startswith("or_") and not col.endswith(("_low", "_high")) \
+        if col.startswith(f"{ratio}_") and not col.endswith(("_low", "_high")) \
                 and f"{col}_low" in model and f"{col}_high" in model:
-            name = col.removeprefix("or_")
+            name = col.removeprefix(f"{ratio}_")
             label = {"treated": ctx.arm_label("bmmnc") + " arm" if ctx.bali else "treated arm",
                      "control": ctx.arm_label("placebo") + " arm" if ctx.bali else "control arm",
-                     "pooled": "pooled", "interaction": "interaction (ratio of ORs)"}.get(name)
+                     "pooled": "pooled",
+                     "interaction": f"interaction (ratio of {ratio.upper()}s)"}.get(name)
             if label is None:  # per-arm columns named after the arm level (or_bmmnc, ...)
                 arms = set(ctx.obs["arm"].astype(str)) if "arm" in ctx.obs else set()
                 label = f"{ctx.arm_label(name)} arm" if name in arms else name
@@ -490,9 +492,7 @@ def response(ctx: Context, ids: Ids) -> str:
     if survival is not None:
         parts.append("<h3>Survival</h3>" + _note("Cox models of the time to event per SD of each "
                                                   "score; ph_p: test of proportional hazards."))
-        hr_effects = [(c, c.removeprefix("hr_")) for c in survival.columns
-                      if c.startswith("hr_") and not c.endswith(("_low", "_high"))
-                      and f"{c}_low" in survival and f"{c}_high" in survival]
+        hr_effects = _effects(survival, ctx, ratio="hr")
         if hr_effects:
             for modality in (survival["modality"].unique() if "modality" in survival else [""]):
                 part = survival[survival["modality"] == modality] if modality else survival
