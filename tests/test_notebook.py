@@ -11,7 +11,8 @@ NOTEBOOK = ROOT / "docs" / "example_notebook.py"
 
 
 @pytest.mark.slow
-def test_example_notebook_executes(tmp_path):
+def test_example_notebook_executes(tmp_path, monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel uses Jupyter's inline backend
     jupytext = pytest.importorskip("jupytext")
     nbclient = pytest.importorskip("nbclient")
     notebook = jupytext.read(NOTEBOOK)

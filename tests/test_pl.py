@@ -29,7 +29,8 @@ def test_cli_sets_a_non_interactive_backend(monkeypatch):
 
     from omics.cli import main
 
-    monkeypatch.delenv("MPLBACKEND", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "unset-below")  # records the original value for teardown
+    monkeypatch.delenv("MPLBACKEND")
     assert main(["schema", "--check", "--root", str(Path(__file__).resolve().parents[1])]) == 0
     assert os.environ["MPLBACKEND"] == "Agg"
 

@@ -252,9 +252,11 @@ def _check_page(driver, path: Path, shots: Path | None) -> None:
     before = driver.execute_script(first_cells, table)
     header = table.find_element(By.CSS_SELECTOR, "thead th:first-child")
     order = header.find_element(By.CSS_SELECTOR, "span.dt-column-order")  # the sort control
-    for _ in range(3):  # click it until the column sorts descending
+    for _ in range(3):  # click it until the column sorts descending (asc, desc, none, ...)
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", order)
+        previous = header.get_attribute("aria-sort")
         order.click()
+        WebDriverWait(driver, 10).until(lambda d, p=previous: header.get_attribute("aria-sort") != p)
         if header.get_attribute("aria-sort") == "descending":
             break
     assert header.get_attribute("aria-sort") == "descending"
