@@ -95,6 +95,11 @@ def validateParameters() {
     if (params.rna_counts && params.rna_matrix) {
         errors << "give --rna_counts or --rna_matrix, not both"
     }
+    if (workflow.containerEngine && !params.container_image) {
+        errors << ("--container_image is required with -profile ${workflow.profile}: build the image from the " +
+                   "repository's Dockerfile (docker build -t omics:0.1.0 . ; see README 'Containers') or " +
+                   "pull it from where you published it")
+    }
     if (errors) {
         error("Invalid parameters:\n  - " + errors.join("\n  - ") + "\nSee nextflow_schema.json or docs/nextflow.md.")
     }

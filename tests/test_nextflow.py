@@ -101,7 +101,8 @@ def test_module_follows_nf_core_conventions(stage: str) -> None:
     labels = re.findall(r"^\s*label '(\w+)'", text, re.M)
     assert len(labels) == 1 and labels[0] in LABELS, f"one resource label of {LABELS}"
     assert re.search(r"^\s*conda \"\$\{moduleDir\}/(\.\./){4}environment\.yml\"", text, re.M)
-    assert re.search(r"^\s*container 'ghcr\.io/bali-omics/angiogenesis:[\w.]+'", text, re.M)
+    # the image is a parameter (no default pointing at an image that was never published)
+    assert re.search(r'^\s*container "\$\{params\.container_image \?: \'\'\}"', text, re.M)
     assert re.search(r"^\s*tuple val\(meta\), path\(", text, re.M), "inputs: tuple val(meta), path(...)"
     assert "def args = task.ext.args ?: ''" in text and "${args}" in text
     assert re.search(r"^\s*stub:\s*$", text, re.M)
@@ -337,3 +338,44 @@ def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None
                  "rna/qpcr_replicates.tsv", "scores/score_phenotype_correlation.tsv",
                  "enrichment/potency.rna.gsea.tsv"):
         _assert_tables_equal(nf_out / name, local_out / name)
+def test_resources_capped_to_the_host_without_a_profile(nextflow: Path, tmp_path: Path) -> None:
+    """`nextflow run .` on a laptop: requests never exceed its CPUs (process_medium asks 6)."""
+    result = subprocess.run([str(nextflow), "config", "-flat", str(REPO)], cwd=tmp_path, env=_env(tmp_path),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr + result.stdout
+    flat = dict(re.findall(r"^(\S+) = (.*)$", result.stdout, re.M))
+    limits = flat["process.resourceLimits"]
+    assert f"cpus:{os.cpu_count()}" in limits.replace(" ", ""), limits
+    assert re.search(r"memory:'\d+\.GB'", limits.replace(" ", "")), limits
+
+
+@pytest.mark.nextflow
+def test_container_profiles_need_an_image(nextflow: Path, tmp_path: Path) -> None:
+    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test,docker", "-stub-run",
+                             "--outdir", str(tmp_path / "out"), "-work-dir", str(tmp_path / "work")],
+                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "--container_image is required with -profile test,docker" in result.stdout + result.stderr
+    assert "ghcr.io" not in (REPO / "nextflow.config").read_text()
+
+
+def test_task_wrapper_falls_back_to_the_repository_venv(tmp_path: Path) -> None:
+    """pipelines/bin/omics (first on every task's PATH): the environment's omics, else .venv."""
+    wrapper = REPO / "pipelines" / "bin" / "omics"
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([str(wrapper), "--version"], env=bare, capture_output=True, text=True)
+    if (REPO / ".venv" / "bin" / "omics").is_file():
+        assert result.returncode == 0 and result.stdout.startswith("omics "), result.stderr
+        python = subprocess.run([str(wrapper.parent / "python"), "-c",
+                                 "import omics, sys; print(sys.prefix)"], env=bare, capture_output=True,
+                                text=True)
+        assert python.returncode == 0 and ".venv" in python.stdout, python.stderr
+    else:
+        assert result.returncode == 127 and "make install" in result.stderr
+    fake = tmp_path / "env" / "bin"  # an environment on PATH wins (container, conda, activated venv)
+    fake.mkdir(parents=True)
+    (fake / "omics").write_text("#!/bin/sh\necho from-env\n")
+    (fake / "omics").chmod(0o755)
+    result = subprocess.run([str(wrapper), "--version"], env={**bare, "PATH": f"{fake}:/usr/bin:/bin"},
+                            capture_output=True, text=True)
+    assert result.stdout.strip() == "from-env"

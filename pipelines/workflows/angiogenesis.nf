@@ -214,7 +214,7 @@ workflow ANGIOGENESIS {
         .combine(sortedFiles(OMICS_ENRICH.out.gsea.mix(OMICS_ENRICH.out.ora)))
         .combine(sortedFiles(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model)))
         .combine(sortedFiles(ch_integration))
-    OMICS_REPORT ( ch_report_input )
+    OMICS_REPORT ( ch_report_input, ch_genesets, ch_background )
     ch_versions = ch_versions.mix(OMICS_REPORT.out.versions)
 
     //

@@ -16,12 +16,12 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "io", "pl", "pp", "tl"]
+__all__ = ["__version__", "datasets", "io", "pl", "pp", "tl"]
 
 
 def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy submodules
     # Namespaces load on first use so that the CLI starts fast (`omics --help`).
-    if name in {"io", "pl", "pp", "tl", "stages", "simulate", "report"}:
+    if name in {"datasets", "io", "pl", "pp", "tl", "stages", "simulate", "report"}:
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -7,6 +7,7 @@ the same name here, in params files and in Nextflow.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import traceback
@@ -139,6 +140,9 @@ def _run_stage(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``omics`` command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Figures are files here, never windows: a non-interactive matplotlib backend unless the
+    # user chose one (omics.pl itself forces none, so notebooks show plots inline).
+    os.environ.setdefault("MPLBACKEND", "Agg")
     args = build_parser().parse_args(argv)
     configure_logging(getattr(args, "verbose", 0))
     try:

@@ -134,7 +134,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               "enrichment", is_list=True),
     Parameter("background_genesets", "string", None, "GMT(s) tested together with the panel so "
               "that the FDR carries an honest multiple-testing burden. Unset: shipped GO BP "
-              "(10-500 genes); `none` tests the panel alone.", "enrichment", is_list=True),
+              "(10-500 genes) with the default panel; with `--genesets` the user's sets replace "
+              "it (panel tested alone unless a background is given); `none` tests the panel "
+              "alone.", "enrichment", is_list=True),
     Parameter("gsea_permutations", "integer", 1000, "Gene permutations for GSEA prerank.",
               "enrichment", minimum=100),
     Parameter("gsea_min_size", "integer", 10, "Smallest gene-set size tested.", "enrichment",
@@ -186,6 +188,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("publish_dir_mode", "string", "copy", "How Nextflow publishes results to outdir.",
               "general", choices=("symlink", "rellink", "link", "copy", "copyNoFollow", "move"),
               nextflow_only=True),
+    Parameter("container_image", "string", None, "Container image of every process with "
+              "`-profile docker`, `singularity` or `apptainer`: build it from the repository's "
+              "`Dockerfile` (README) or pull it from where you published it, e.g. "
+              "`docker://registry.example.org/omics:0.1.0`. Required with those profiles.",
+              "general", nextflow_only=True),
 )
 
 # Parameters each stage reads (declared with the stage in omics.registry): the runner's

@@ -133,6 +133,11 @@ def _rna_prep_kwargs(values: dict) -> dict:
     return values
 
 
+def _report_kwargs(values: dict) -> dict:
+    # ``omics report`` on an earlier run: its methods use the recorded parameters.
+    return {**values, "recorded": True}
+
+
 _QPCR_PARAMS = ("rna_format", "qpcr_max_ct", "qpcr_undetermined", "qpcr_replicate_sd",
                 "qpcr_reference_genes", "qpcr_reference_candidates", "qpcr_efficiency")
 
@@ -227,8 +232,15 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                    "pathways": "integration/pathway_evidence.tsv"}),
     Stage("report", "HTML report; write report/index.html", "_report:report",
           files=(FileOption("results_dir", "folder holding the result files", required=True),),
-          params=("de_fdr",),
-          outputs={"html": "report/index.html"}),
+          # Read for the methods section (the report states the run's settings).
+          params=("de_fdr", "genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
+                  "gsea_max_size", "score_method", "response_covariates", "response_multiplicity",
+                  "cv_folds", "cv_repeats", "seed", "rna_min_count", "rna_min_samples",
+                  "deseq2_shrink", "protein_format", "protein_intensity",
+                  "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
+                  "rna_format", "flow_gating"),
+          outputs={"html": "report/index.html"},
+          adapt=_report_kwargs),
 )}
 
 

@@ -1,5 +1,31 @@
-"""Plots of the workflow's results (each returns matplotlib Axes)."""
+"""Plots of the workflow's results (each returns matplotlib Axes), the report's figures for notebooks."""
 
-from ._plots import concordance, gsea_curve, ma, pca, scores, volcano
+from ._plots import (
+    concordance,
+    correlation_distribution,
+    correlation_heatmap,
+    enrichment_dots,
+    forest,
+    gsea_curve,
+    heatmap,
+    ma,
+    pca,
+    roc,
+    scores,
+    volcano,
+)
 
-__all__ = ["concordance", "gsea_curve", "ma", "pca", "scores", "volcano"]
+__all__ = [
+    "concordance",
+    "correlation_distribution",
+    "correlation_heatmap",
+    "enrichment_dots",
+    "forest",
+    "gsea_curve",
+    "heatmap",
+    "ma",
+    "pca",
+    "roc",
+    "scores",
+    "volcano",
+]

@@ -1,20 +1,25 @@
-"""Plots of result tables; each returns the matplotlib Axes (scanpy style)."""
+"""Plots of result tables; each returns the matplotlib Axes (scanpy style).
+
+The same figures as the HTML report (which draws them with plotly), from the same result
+tables, for notebooks. No backend is forced: figures show inline in Jupyter; the command
+line sets a non-interactive backend itself.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+from collections.abc import Mapping, Sequence
 
-matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from ..tl._ranking import STATISTIC  # noqa: E402
+from ..tl._ranking import STATISTIC
+from ..tl._running import gsea_running_score
 
 _COLORS = {"responder": "#1b9e77", "non_responder": "#d95f02", "bmmnc": "#7570b3",
            "placebo": "#e7298a", "up": "#b2182b", "down": "#2166ac", "ns": "#bbbbbb"}
+_PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (4.5, 4)) -> Axes:
@@ -27,20 +32,60 @@ def _modality(table: pd.DataFrame) -> str:
     return "rna" if "log2FoldChange" in table.columns else "protein"
 
 
+def _short(term: str, width: int = 45) -> str:
+    text = str(term).replace("_", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def volcano(de_table: pd.DataFrame, *, fdr: float = 0.05, title: str | None = None,
             label_top: int = 8, ax: Axes | None = None) -> Axes:
-    """Volcano plot of a DESeq2 or limma results table (fold change vs -log10 p)."""
+    """Volcano plot of a DESeq2 or limma results table (fold change vs -log10 p).
+
+    The dashed line is the p-value of the FDR threshold; the ``label_top`` most significant
+    features are labelled in two columns at the plot's edges (no label overlaps another or
+    leaves the axes), with a line to their point.
+
+    Parameters
+    ----------
+    de_table
+        A ``*.deseq2.results.tsv`` or ``*.limma.results.tsv`` table.
+    fdr
+        Adjusted p-value threshold.
+    title
+        Axes title (default: the number of features at the threshold).
+    label_top
+        Number of features labelled.
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     ax = _axes(ax)
-    stat, padj, lfc = STATISTIC[_modality(de_table)]
+    _, padj, lfc = STATISTIC[_modality(de_table)]
     pcol = "pvalue" if "pvalue" in de_table else "P.Value"
     table = de_table.dropna(subset=[lfc, pcol])
     logp = -np.log10(table[pcol].clip(lower=1e-300))
-    significant = table[padj] < fdr
+    significant = (table[padj] < fdr).to_numpy()
     color = np.where(~significant, _COLORS["ns"],
                      np.where(table[lfc] > 0, _COLORS["up"], _COLORS["down"]))
     ax.scatter(table[lfc], logp, c=color, s=6, linewidths=0, rasterized=True)
-    for _, row in table.assign(logp=logp).nlargest(label_top, "logp").iterrows():
-        ax.annotate(str(row["gene_name"]), (row[lfc], row["logp"]), fontsize=6)
+    if significant.any():
+        ax.axhline(-np.log10(table.loc[significant, pcol].max()), color="#555", ls="--", lw=0.8)
+    xmax = float(np.abs(table[lfc]).max()) * 1.05 if len(table) else 1.0
+    ymax = float(logp.max()) * 1.08 if len(table) else 1.0
+    ax.set_xlim(-xmax, xmax)
+    ax.set_ylim(0, ymax)
+    top = table.assign(logp=logp).nlargest(label_top, "logp")
+    for side, part in (("left", top[top[lfc] < 0]), ("right", top[top[lfc] >= 0])):
+        part = part.sort_values("logp", ascending=False)
+        for i, (_, row) in enumerate(part.iterrows()):
+            y = ymax * (0.95 - 0.9 * i / max(len(part), 8))
+            x = -xmax * 0.97 if side == "left" else xmax * 0.97
+            ax.annotate(str(row.get("gene_name", "")), (row[lfc], row["logp"]), xytext=(x, y),
+                        fontsize=6, ha=side, va="center",
+                        arrowprops={"arrowstyle": "-", "color": "#888", "lw": 0.4})
     ax.set_xlabel("log2 fold change (target / reference)")
     ax.set_ylabel("-log10 p-value")
     ax.set_title(title or f"{int(significant.sum())} features at FDR < {fdr}", fontsize=9)
@@ -48,7 +93,7 @@ def volcano(de_table: pd.DataFrame, *, fdr: float = 0.05, title: str | None = No
 
 
 def ma(de_table: pd.DataFrame, *, fdr: float = 0.05, ax: Axes | None = None) -> Axes:
-    """MA plot: mean expression vs fold change."""
+    """MA plot: mean expression vs fold change, features at ``fdr`` in red."""
     ax = _axes(ax)
     modality = _modality(de_table)
     _, padj, lfc = STATISTIC[modality]
@@ -62,22 +107,199 @@ def ma(de_table: pd.DataFrame, *, fdr: float = 0.05, ax: Axes | None = None) -> 
     return ax
 
 
-def pca(pca_table: pd.DataFrame, *, color: str = "response", title: str | None = None,
-        ax: Axes | None = None) -> Axes:
-    """PC1 vs PC2 of a QC table, coloured by a sample-sheet column (PC1 alone if only one)."""
+def pca(pca_table: pd.DataFrame, *, color: str = "response", variance: Sequence[float] | None = None,
+        title: str | None = None, ax: Axes | None = None) -> Axes:
+    """PC1 vs PC2 of a QC table (``qc/<modality>.pca.tsv``), coloured by a sample-sheet column.
+
+    ``variance``: fractions of variance per component (``qc/<modality>.pca_variance.txt``),
+    shown on the axis labels. A one-feature matrix has PC1 alone (PC2 drawn at 0).
+    """
     ax = _axes(ax)
-    if "PC2" not in pca_table:  # a one-feature matrix has a single component
+    if "PC2" not in pca_table:
         pca_table = pca_table.assign(PC2=0.0)
     groups = pca_table[color].astype(str) if color in pca_table else pd.Series("all",
                                                                                 index=pca_table.index)
-    for level in sorted(groups.unique()):
+    for i, level in enumerate(sorted(groups.unique())):
         part = pca_table[groups == level]
-        ax.scatter(part["PC1"], part["PC2"], s=18, label=level, color=_COLORS.get(level))
-    ax.set_xlabel("PC1")
-    ax.set_ylabel("PC2")
+        ax.scatter(part["PC1"], part["PC2"], s=18, label=level,
+                   color=_COLORS.get(level, _PALETTE[i % len(_PALETTE)]))
+    for k, setter in ((1, ax.set_xlabel), (2, ax.set_ylabel)):
+        setter(f"PC{k} ({100 * variance[k - 1]:.1f}%)" if variance is not None and len(variance) >= k
+               else f"PC{k}")
     if title:
         ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, title=color if color in pca_table else None)
+    return ax
+
+
+def correlation_heatmap(corr: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None) -> Axes:
+    """Sample-sample correlation (``qc/<modality>.sample_correlation.tsv``, indexed by sample).
+
+    Samples are in average-linkage clustering order; the diagonal is left blank.
+    """
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    ax = _axes(ax, (6, 5.5))
+    values = corr.to_numpy(dtype=float)
+    order = np.arange(len(corr))
+    if len(corr) > 2:
+        distance = np.clip(1 - values, 0, None)
+        np.fill_diagonal(distance, 0)
+        order = leaves_list(linkage(squareform((distance + distance.T) / 2, checks=False), "average"))
+    shown = values[np.ix_(order, order)].copy()
+    np.fill_diagonal(shown, np.nan)
+    image = ax.imshow(shown, cmap="viridis")
+    names = [str(corr.index[i]) for i in order]
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=5)
+    ax.set_yticks(range(len(names)), names, fontsize=5)
+    ax.figure.colorbar(image, ax=ax, label="r", shrink=0.7)
+    ax.set_title(title or "sample correlation", fontsize=9)
+    return ax
+
+
+def heatmap(matrix: pd.DataFrame, groups: pd.Series, *, title: str | None = None,
+            ax: Axes | None = None) -> Axes:
+    """Heatmap of features x samples, z-scored per feature, samples ordered by ``groups``."""
+    order = groups.sort_values(kind="stable").index
+    values = matrix[order]
+    z = values.sub(values.mean(axis=1), axis=0).div(values.std(axis=1).replace(0, 1), axis=0)
+    ax = _axes(ax, (7, max(3, 0.18 * len(values) + 1)))
+    image = ax.imshow(z.to_numpy(), aspect="auto", cmap="RdBu_r", vmin=-3, vmax=3)
+    ax.set_yticks(range(len(values)), list(values.index), fontsize=6)
+    ax.set_xticks([])
+    labels = groups[order].to_numpy()
+    for b in np.flatnonzero(labels[1:] != labels[:-1]):
+        ax.axvline(b + 0.5, color="black", lw=1.5)
+    starts = np.r_[0, np.flatnonzero(labels[1:] != labels[:-1]) + 1]
+    for s in starts:
+        ax.text(s, -0.8, str(labels[s]), fontsize=7, va="bottom")
+    ax.figure.colorbar(image, ax=ax, label="z", shrink=0.6)
+    if title:
+        ax.set_title(title, fontsize=9, pad=14)
+    return ax
+
+
+def enrichment_dots(gsea: pd.DataFrame, *, n_background: int = 10, title: str | None = None,
+                    ax: Axes | None = None) -> Axes:
+    """Dot plot of a GSEA table: the panel sets and the top background sets by p-value.
+
+    x = NES, dot size = set size, colour = -log10 FDR (capped at 4); diamonds: background.
+    """
+    panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
+    rest = (gsea[gsea["collection"] != "panel"].nsmallest(n_background, "pvalue")
+            if "collection" in gsea else gsea.iloc[0:0])
+    data = pd.concat([panel.assign(kind="panel"), rest.assign(kind="background")])
+    data = data.sort_values(["kind", "nes"], ascending=[True, True], kind="stable").reset_index(drop=True)
+    ax = _axes(ax, (6.5, max(3, 0.28 * len(data) + 1)))
+    logq = -np.log10(data["fdr"].astype(float).clip(lower=1e-4))
+    points = None
+    for kind, marker in (("panel", "o"), ("background", "D")):
+        mask = (data["kind"] == kind).to_numpy()
+        if mask.any():
+            points = ax.scatter(data.loc[mask, "nes"], np.flatnonzero(mask), marker=marker,
+                                s=np.clip(data.loc[mask, "size"].astype(float), 10, 400) / 2,
+                                c=logq[mask], cmap="viridis", vmin=0, vmax=4, edgecolors="#333",
+                                linewidths=0.4, label=f"{kind} sets")
+    ax.set_yticks(range(len(data)), [_short(t) for t in data["term"]], fontsize=6)
+    ax.axvline(0, color="black", lw=0.5)
+    ax.set_xlabel("NES")
+    if points is not None:
+        ax.figure.colorbar(points, ax=ax, label="-log10 FDR", shrink=0.6)
+    ax.legend(fontsize=6, frameon=False, loc="lower right")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def gsea_curve(statistic: pd.Series, genes: list[str] | Mapping[str, list[str]], *, title: str = "",
+               ax: Axes | None = None) -> Axes:
+    """Plot the running enrichment score of one or several gene sets along a ranking, hits as ticks.
+
+    ``genes``: one set's genes, or ``{name: genes}`` for several curves on one axes.
+    The curve's extreme is the ES of :func:`omics.tl.gsea_prerank` (weight 1).
+    """
+    ax = _axes(ax, (5.5, 3.2))
+    sets = genes if isinstance(genes, Mapping) else {"": list(genes)}
+    low = 0.0
+    curves = {name: gsea_running_score(statistic, members) for name, members in sets.items()}
+    for i, (name, curve) in enumerate(curves.items()):
+        ax.plot(curve["rank"], curve["running_es"], color=_PALETTE[i % len(_PALETTE)], lw=1,
+                label=_short(name, 40) or None)
+        low = min(low, float(curve["running_es"].min()))
+    for i, curve in enumerate(curves.values()):
+        y0 = low - 0.06 * (i + 1)
+        ax.vlines(curve.loc[curve["hit"], "rank"], y0, y0 + 0.05, color=_PALETTE[i % len(_PALETTE)], lw=0.3)
+    ax.axhline(0, color="black", lw=0.5)
+    ax.set_xlabel("rank")
+    ax.set_ylabel("running ES")
+    ax.set_title(title, fontsize=8)
+    if len(curves) > 1 or next(iter(sets)):
+        ax.legend(fontsize=6, frameon=False)
+    return ax
+
+
+def forest(model: pd.DataFrame, *, effects: Sequence[str] | None = None, ratio: str = "OR",
+           title: str | None = None, ax: Axes | None = None) -> Axes:
+    """Forest plot of ratios per SD with 95% intervals (``scores/response_model.tsv`` rows).
+
+    ``effects``: column prefixes with ``_low``/``_high`` companions (default: every
+    ``or_*`` column that has them, e.g. ``or_control``, ``or_treated``, ``or_pooled``,
+    ``or_interaction``). Open markers: separated fits (``fit_<effect> == "firth"``);
+    unbounded interval ends are drawn to the axis edge.
+    """
+    prefix = ratio.lower() + "_"
+    if effects is None:
+        effects = [c for c in model.columns if c.startswith(prefix) and not c.endswith(("_low", "_high"))
+                   and f"{c}_low" in model and f"{c}_high" in model]
+    ax = _axes(ax, (6.5, max(3, 0.45 * len(model) + 1)))
+    finite = pd.concat([model[f"{e}{s}"].astype(float) for e in effects for s in ("", "_low", "_high")])
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    lo = max(finite.min() / 1.5, 1e-4) if len(finite) else 0.1
+    hi = min(finite.max() * 1.5, 1e6) if len(finite) else 10
+    for k, effect in enumerate(effects):
+        y = np.arange(len(model)) + (k - (len(effects) - 1) / 2) * 0.18
+        est = model[effect].astype(float).clip(lo, hi).to_numpy()
+        low = model[f"{effect}_low"].astype(float).fillna(lo).clip(lo, hi).to_numpy()
+        high = model[f"{effect}_high"].astype(float).fillna(hi).clip(lo, hi).to_numpy()
+        name = effect.removeprefix(prefix)
+        separated = (model[f"fit_{name}"].astype(str).eq("firth").to_numpy() if f"fit_{name}" in model
+                     else np.zeros(len(model), bool))
+        color = _PALETTE[k % len(_PALETTE)]
+        ax.hlines(y, low, high, color=color, lw=1)
+        ax.scatter(est[~separated], y[~separated], color=color, s=18, label=name, zorder=3)
+        ax.scatter(est[separated], y[separated], facecolors="white", edgecolors=color, s=18, zorder=3)
+    ax.axvline(1, color="#555", ls="--", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    classes = model["classification"] if "classification" in model else ["none"] * len(model)
+    labels = [_short(s, 40) + (f" [{c}]" if str(c) not in ("none", "nan") else "")
+              for s, c in zip(model["score"], classes, strict=True)]
+    ax.set_yticks(range(len(model)), labels, fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{ratio} per SD (95% CI; open marker: separated fit)")
+    ax.legend(fontsize=6, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def roc(y_true: Sequence[int], predictions: Mapping[str, Sequence[float]], *, title: str | None = None,
+        ax: Axes | None = None) -> Axes:
+    """ROC curves of out-of-fold predictions (``{label: scores}``) with their AUC."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    ax = _axes(ax)
+    for i, (label, pred) in enumerate(predictions.items()):
+        fpr, tpr, _ = roc_curve(y_true, pred)
+        ax.step(fpr, tpr, where="post", color=_PALETTE[i % len(_PALETTE)],
+                label=f"{_short(label, 35)} (AUC {roc_auc_score(y_true, pred):.2f})")
+    ax.plot([0, 1], [0, 1], color="#999", ls=":", lw=0.8)
+    ax.set_xlabel("1 - specificity")
+    ax.set_ylabel("sensitivity")
+    ax.legend(fontsize=6, frameon=False, loc="lower right")
+    if title:
+        ax.set_title(title, fontsize=9)
     return ax
 
 
@@ -102,32 +324,39 @@ def scores(scores_long: pd.DataFrame, obs: pd.DataFrame, *, term: str, modality:
     return ax
 
 
-def concordance(joined: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Plot mRNA vs protein log2 fold change for the genes measured in both."""
+def concordance(joined: pd.DataFrame, *, fdr: float = 0.05, title: str | None = None,
+                ax: Axes | None = None) -> Axes:
+    """Plot mRNA vs protein log2 fold change of one contrast, with Spearman r and a legend."""
+    from scipy.stats import spearmanr
+
     ax = _axes(ax)
-    ax.scatter(joined["rna_log2fc"], joined["protein_log2fc"], s=6,
-               c=np.where(joined["concordant"], _COLORS["bmmnc"], _COLORS["ns"]), linewidths=0)
+    data = joined.dropna(subset=["rna_log2fc", "protein_log2fc"])
+    both = ((data["rna_padj"] < fdr) & (data["protein_padj"] < fdr)).to_numpy() \
+        if {"rna_padj", "protein_padj"} <= set(data) else np.zeros(len(data), bool)
+    same = data["concordant"].astype(bool).to_numpy()
+    for label, mask, color in (("same direction", same & ~both, _COLORS["bmmnc"]),
+                               ("opposite direction", ~same & ~both, _COLORS["ns"]),
+                               (f"significant in both (FDR < {fdr})", both, _COLORS["up"])):
+        ax.scatter(data.loc[mask, "rna_log2fc"], data.loc[mask, "protein_log2fc"], s=6, color=color,
+                   linewidths=0, label=f"{label}: {int(mask.sum())}")
+    rho = spearmanr(data["rna_log2fc"], data["protein_log2fc"]).statistic if len(data) > 2 else np.nan
     ax.axhline(0, color="black", lw=0.5)
     ax.axvline(0, color="black", lw=0.5)
     ax.set_xlabel("mRNA log2 fold change")
     ax.set_ylabel("protein log2 fold change")
+    ax.set_title(f"{title + ': ' if title else ''}Spearman r = {rho:.2f} ({len(data)} genes)", fontsize=9)
+    ax.legend(fontsize=6, frameon=False)
     return ax
 
 
-def gsea_curve(statistic: pd.Series, genes: list[str], *, title: str = "", ax: Axes | None = None
-               ) -> Axes:
-    """Plot the running enrichment score of one gene set along a ranking (weight 1, as GSEA)."""
-    ax = _axes(ax, (5, 3))
-    ranked = statistic.sort_values(ascending=False, kind="stable")
-    hits = ranked.index.isin(set(genes))
-    weights = np.abs(ranked.to_numpy()) * hits
-    up = np.cumsum(weights / weights.sum()) if weights.sum() > 0 else np.zeros(len(ranked))
-    down = np.cumsum(~hits / max((~hits).sum(), 1))
-    running = up - down
-    ax.plot(running, color=_COLORS["bmmnc"])
-    ax.vlines(np.flatnonzero(hits), running.min() - 0.05, running.min() - 0.0, color="black", lw=0.3)
-    ax.axhline(0, color="black", lw=0.5)
-    ax.set_xlabel("rank")
-    ax.set_ylabel("running ES")
-    ax.set_title(title, fontsize=8)
+def correlation_distribution(correlations: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Histogram of per-gene mRNA-protein Spearman rho (``integration/mrna_protein_correlation.tsv``)."""
+    ax = _axes(ax)
+    rho = correlations["spearman_rho"].dropna()
+    ax.hist(rho, bins=40, color=_COLORS["bmmnc"])
+    if len(rho):
+        ax.axvline(rho.median(), color="black", ls="--", lw=0.8, label=f"median {rho.median():.2f}")
+        ax.legend(fontsize=7, frameon=False)
+    ax.set_xlabel("Spearman rho (mRNA vs protein, across samples)")
+    ax.set_ylabel("genes")
     return ax

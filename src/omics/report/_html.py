@@ -2,50 +2,65 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
+from datetime import UTC, datetime
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-import pandas as pd
-
-from .. import __version__, pl
+from .. import __version__
+from . import _sections as sections
+from ._assets import Ids, head_scripts, render_script
+from ._context import load_context
+from ._discover import Results
+from ._methods import methods
 
 _STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}
-h3{font-size:1em}table{border-collapse:collapse;font-size:12px;margin:.5em 0}
-td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}th{background:#f4f4f4}
-td:first-child,th:first-child{text-align:left}.figs img{max-width:48%;margin:1%}
-.note{color:#555;font-size:13px}
+body{font-family:system-ui,-apple-system,sans-serif;margin:0;color:#222;background:#fafafa}
+header{background:#27364a;color:#fff;padding:1em 2em}header h1{margin:0;font-size:1.5em}
+header p{margin:.3em 0 0;color:#cfd8e3;font-size:13px}
+nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:.5em 2em;z-index:10}
+nav a{margin-right:1.2em;color:#27364a;text-decoration:none;font-weight:600;font-size:14px}
+main{max-width:1280px;margin:0 auto;padding:0 2em 3em}
+section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:.5em 1.5em 1.5em;margin-top:1.5em}
+h2{font-size:1.3em;border-bottom:2px solid #27364a;padding-bottom:.2em}h3{font-size:1.08em;margin-top:1.6em}
+h4{font-size:1em}.note{color:#555;font-size:13px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:1em}
+table.static{border-collapse:collapse;font-size:12px;margin:.5em 0}
+table.static td,table.static th{border:1px solid #ddd;padding:3px 8px;text-align:right}
+table.static th{background:#f4f4f4}table.static td:first-child{text-align:left}
+.tablewrap{font-size:12px;overflow-x:auto}details{margin:.6em 0}summary{cursor:pointer;color:#27364a}
+.warning{background:#fff4e5;border-left:4px solid #e67e22;padding:.6em 1em;margin:.8em 0;font-size:14px}
+.refs{font-size:13px}.gallery{display:flex;flex-wrap:wrap;gap:1em}.gallery img{max-width:360px}
+figure{margin:0}figcaption{font-size:12px;color:#555}
 """
 
-
-def _find(root: Path, pattern: str) -> list[Path]:
-    return sorted(p for p in root.rglob(pattern) if "work" not in p.parts[len(root.parts):-1])
-
-
-def _figure(ax) -> str:  # noqa: ANN001 - matplotlib Axes
-    fig = ax.figure
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    return f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+_SECTIONS = [
+    ("cohort", "Cohort", sections.cohort),
+    ("qc", "Quality control", sections.qc),
+    ("de", "Differential expression", sections.differential),
+    ("enrichment", "Enrichment", sections.enrichment),
+    ("response", "Scores and response", sections.response),
+    ("integration", "Integration", sections.integration),
+    ("flow", "Flow cytometry gating", sections.flow_gating),
+]
 
 
-def _table(frame: pd.DataFrame, digits: int = 3) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.{digits}g}", border=0,
-                         na_rep="NA", escape=True)
+def _title(ctx) -> str:  # noqa: ANN001 - Context
+    modalities = sorted({r.modality for r in ctx.results.de})
+    what = " + ".join({"rna": "transcriptomic", "protein": "proteomic", "flow": "flow cytometry"}.get(m, m)
+                      for m in modalities) or "omics"
+    if ctx.bali:
+        topic = "angiogenesis " if ctx.default_panel else ""
+        return f"BALI BM-MNC {topic}{what} report"
+    return f"{what[:1].upper()}{what[1:]} analysis report"
 
 
-def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA", ""])
+def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.05,
+                 params: dict | None = None) -> Path:
+    """Write a self-contained, interactive HTML report of the results in ``results_dir``.
 
-
-def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.05) -> Path:
-    """Write a self-contained HTML report of the results in ``results_dir``.
+    Sections appear only when their result files exist: cohort, methods, QC, differential
+    expression, enrichment, scores and response, integration, flow gating. plotly.js and the
+    DataTables bundle are inlined once; the page needs no network.
 
     Parameters
     ----------
@@ -55,102 +70,44 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
     output
         The HTML file to write.
     fdr
-        Threshold used in summaries.
+        Adjusted p-value threshold of the run (used when ``params`` lacks ``de_fdr``).
+    params
+        The run's parameters (:func:`omics.params.resolve`); they write the methods text.
 
     Returns
     -------
-    The path written.
+    pathlib.Path
+        The path written.
     """
     from ..io._write import write_text
+    from ..params import defaults
 
-    root = Path(results_dir)
-    parts = [f"<h1>BALI angiogenesis multi-omics report</h1><p class='note'>omics {__version__}. "
-             "Positive fold changes: higher in the contrast's target level.</p>"]
-    sheet_paths = _find(root, "samplesheet.csv")
-    obs = pd.read_csv(sheet_paths[0]).set_index("sample") if sheet_paths else pd.DataFrame()
-    if not obs.empty and {"arm", "response"} <= set(obs.columns):
-        parts.append("<h2>Cohort</h2>" + _table(pd.crosstab(obs["arm"], obs["response"])
-                                                .reset_index()))
-
-    pca_figs = [_figure(pl.pca(pd.read_csv(p, sep="\t"), color="response",
-                               title=p.name.replace(".pca.tsv", "")))
-                for p in _find(root, "*.pca.tsv")]
-    if pca_figs:
-        parts.append("<h2>Quality control</h2><p class='note'>PC1/PC2 of the 500 most variable "
-                     "features (RNA: VST; protein: normalised log2).</p><div class='figs'>"
-                     + "".join(pca_figs) + "</div>")
-    for path in _find(root, "*.outliers.tsv"):
-        flagged = _read(path).query("outlier == True")
-        if len(flagged):
-            parts.append(f"<p><b>{path.name}</b>: outlier samples: "
-                         f"{html.escape(', '.join(flagged['sample'].astype(str)))}</p>")
-
-    de_paths = _find(root, "*.results.tsv")
-    if de_paths:
-        parts.append("<h2>Differential expression</h2>")
-        rows = []
-        figs = []
-        for path in de_paths:
-            table = _read(path)
-            padj = "padj" if "padj" in table else "adj.P.Val"
-            lfc = "log2FoldChange" if "log2FoldChange" in table else "logFC"
-            hits = table[table[padj] < fdr]
-            rows.append({"result": path.name, "tested": int(table[padj].notna().sum()),
-                         "up": int((hits[lfc] > 0).sum()), "down": int((hits[lfc] < 0).sum())})
-            figs.append(_figure(pl.volcano(table, fdr=fdr, title=path.name.replace(".results.tsv", ""))))
-        parts.append(_table(pd.DataFrame(rows)) + "<div class='figs'>" + "".join(figs) + "</div>")
-
-    gsea_paths = _find(root, "*.gsea.tsv")
-    if gsea_paths:
-        parts.append("<h2>Angiogenic pathway enrichment (GSEA prerank)</h2><p class='note'>The "
-                     "panel is tested together with the GO BP background; FDR over all sets.</p>")
-        for path in gsea_paths:
-            table = _read(path)
-            panel = table[table.get("collection", "panel") == "panel"] if "collection" in table else table
-            columns = [c for c in ("term", "size", "nes", "pvalue", "fdr") if c in panel]
-            parts.append(f"<h3>{html.escape(path.name)}</h3>" + _table(panel[columns]))
-
-    model_paths = _find(root, "response_model.tsv")
-    if model_paths:
-        model = _read(model_paths[0])
-        if len(model):
-            columns = [c for c in model.columns if c in {
-                "modality", "score", "classification", "direction", "or_treated", "p_treated",
-                "or_control", "p_control", "p_pooled", "fdr_pooled", "p_interaction",
-                "fdr_interaction", "fdr_screen", "cv_auc_pooled",
-                "cv_auc_treated", "cv_auc_control"}]
-            parts.append("<h2>Angiogenic scores and response</h2><p class='note'>Predictive: the "
-                         "score-response association depends on receiving BM-MNC (arm x score "
-                         "interaction, stronger in the BM-MNC arm); prognostic: associated with "
-                         "response in the pooled model with no evidence of a BM-MNC-specific "
-                         "effect. A score is classified only when it passes a Benjamini-Hochberg "
-                         "screen across scores of its pooled and BM-MNC-arm tests (fdr_screen "
-                         "&lt; 0.05; with response_multiplicity none, each score at 0.05).</p>"
-                         + _table(model[columns]))
-            score_paths = _find(root, "angiogenesis_scores.tsv")
-            if score_paths and not obs.empty and {"arm", "response"} <= set(obs.columns):
-                scores_long = _read(score_paths[0])
-                called = model[model["classification"] != "none"].head(4)
-                figs = [_figure(pl.scores(scores_long, obs, term=row["score"], modality=row["modality"]))
-                        for _, row in called.iterrows()]
-                parts.append("<div class='figs'>" + "".join(figs) + "</div>")
-
-    for name, title in (("concordance_summary.tsv", "mRNA-protein concordance"),
-                        ("pathway_evidence.tsv", "Joint pathway evidence (Stouffer)")):
-        paths = _find(root, name)
-        if paths:
-            table = _read(paths[0])
-            if name == "pathway_evidence.tsv" and "stouffer_fdr" in table:
-                table = table[table["stouffer_fdr"] < fdr].head(30)
-            parts.append(f"<h2>{title}</h2>" + _table(table))
-    concordance = _find(root, "concordance.tsv")
-    if concordance:
-        joined = _read(concordance[0])
-        if len(joined):
-            first = joined["contrast"].iloc[0]
-            parts.append(f"<div class='figs'>{_figure(pl.concordance(joined[joined['contrast'] == first]))}"
-                         f"</div><p class='note'>{html.escape(first)}</p>")
-    document = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>BALI angiogenesis report"
-                f"</title><style>{_STYLE}</style></head><body>{''.join(parts)}</body></html>\n")
+    params = {**defaults(), **(params or {})}
+    params.setdefault("de_fdr", fdr)
+    if params.get("de_fdr") is None:
+        params["de_fdr"] = fdr
+    results = Results(results_dir)
+    ctx = load_context(results, params)
+    ids = Ids()
+    title = _title(ctx)
+    body, nav = [], []
+    for anchor, heading, build in _SECTIONS:
+        content = build(ctx, ids)
+        if anchor == "response" and ctx.default_panel:
+            heading = "Angiogenic scores and response"
+        if content:
+            nav.append(f"<a href='#{anchor}'>{heading}</a>")
+            body.append(f"<section id='{anchor}'><h2>{heading}</h2>{content}</section>")
+        if anchor == "cohort":
+            nav.append("<a href='#methods'>Methods</a>")
+            body.append(f"<section id='methods'><h2>Methods</h2>{methods(ctx)}</section>")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    document = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}"
+        f"</title><style>{_STYLE}</style>{head_scripts()}</head><body>"
+        f"<header><h1>{html.escape(title)}</h1><p>omics {__version__} · {stamp} · positive fold changes: "
+        "higher in the contrast's target level</p></header>"
+        f"<nav>{''.join(nav)}</nav><main>{''.join(body)}</main>{render_script()}</body></html>\n")
     write_text(document, output)
     return Path(output)

@@ -72,17 +72,23 @@ def gene_set_collections(genesets: str | None, background: str | None
     """Return ``(panel, background)`` gene sets from parameters or the shipped defaults.
 
     ``genesets``: comma-separated GMTs of the panel (default: the 11 GO angiogenesis sets).
-    ``background``: comma-separated GMTs tested alongside (default: GO BP 10-500 genes;
-    ``"none"`` for no background). Sets of the panel are removed from the background.
+    ``background``: comma-separated GMTs tested alongside (``"none"`` for no background).
+    Unset, the shipped GO BP (10-500 genes) background goes with the default panel only:
+    the user's own sets replace it (their organism or identifiers may differ from the
+    human GO symbols), so with ``genesets`` and no ``background`` the panel is tested
+    alone. Sets of the panel are removed from the background.
     """
     from ..params import split_list
 
     panel_files = split_list(genesets) or [str(metadata_path("genesets", "go_angiogenesis.gmt"))]
     if background is not None and background.strip().lower() == "none":
         background_files: list[str] = []
+    elif split_list(background):
+        background_files = split_list(background)
+    elif split_list(genesets):
+        background_files = []
     else:
-        background_files = split_list(background) or [
-            str(metadata_path("genesets", "go_bp_10_500.gmt"))]
+        background_files = [str(metadata_path("genesets", "go_bp_10_500.gmt"))]
     panel: dict[str, list[str]] = {}
     for path in panel_files:
         panel.update(read_gmt(path))

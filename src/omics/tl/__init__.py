@@ -2,7 +2,8 @@
 
 - differential expression: :func:`deseq2` (counts, pydeseq2), :func:`limma` (log2
   intensities, moderated t), both from :func:`design_for_contrast`;
-- enrichment: :func:`gsea_prerank`, :func:`ora`; per-patient scores: :func:`sample_scores`;
+- enrichment: :func:`enrichment` (one call: GSEA + ORA of a panel within a background),
+  :func:`gsea_prerank`, :func:`ora`, :func:`gsea_running_score`; per-patient scores: :func:`sample_scores`;
 - response: :func:`response_model` (predictive vs prognostic, cross-validated AUC);
 - integration: :func:`build_mudata`, :func:`mrna_protein_correlation`,
   :func:`fold_change_concordance`, :func:`pathway_evidence`; QC: :func:`sample_qc`.
@@ -10,7 +11,8 @@
 
 from ._design import Design, design_for_contrast, smallest_group
 from ._differential import deseq2, limma
-from ._genesets import testable_sets
+from ._enrichment import enrichment
+from ._genesets import NO_LIMIT, testable_sets
 from ._gsea import gsea_prerank
 from ._integrate import build_mudata, fold_change_concordance, mrna_protein_correlation, pathway_evidence
 from ._limma import limma_fit
@@ -18,16 +20,20 @@ from ._ora import ora
 from ._qc import sample_qc
 from ._ranking import gene_statistic, significant_genes
 from ._response import response_model
+from ._running import gsea_running_score
 from ._scores import sample_scores
 
 __all__ = [
+    "NO_LIMIT",
     "Design",
     "build_mudata",
     "deseq2",
     "design_for_contrast",
+    "enrichment",
     "fold_change_concordance",
     "gene_statistic",
     "gsea_prerank",
+    "gsea_running_score",
     "limma",
     "limma_fit",
     "mrna_protein_correlation",

@@ -330,6 +330,25 @@ def gsea_prerank(
     Definitions follow ``gseapy.prerank`` exactly; only the random number generator
     differs, so ES and leading edges are identical to gseapy and NES, p-values and
     q-values agree within permutation noise.
+
+    ``max_size`` applies to every set given: a panel set larger than it (GO:0001525
+    angiogenesis has ~600 genes) is **not tested**, and a warning names it. To test a
+    chosen panel of any size within a size-filtered background, use
+    :func:`omics.tl.enrichment` (one call from a differential table), or select the sets
+    with :func:`omics.tl.testable_sets` and pass ``min_size=1, max_size=NO_LIMIT``.
+
+    Examples
+    --------
+    >>> import omics
+    >>> de = ...  # a DESeq2 or limma results table, e.g. omics.tl.deseq2(...)
+    >>> gsea, ora = omics.tl.enrichment(de, omics.datasets.genesets("go_angiogenesis"),
+    ...                                 omics.datasets.genesets("go_bp_10_500"))  # doctest: +SKIP
+
+    or step by step, keeping every panel set whatever its size:
+
+    >>> ranking = omics.tl.gene_statistic(de)  # doctest: +SKIP
+    >>> sets = omics.tl.testable_sets(panel, background, set(ranking.index), 10, 500)  # doctest: +SKIP
+    >>> omics.tl.gsea_prerank(ranking, sets, min_size=1, max_size=omics.tl.NO_LIMIT)  # doctest: +SKIP
     """
     if permutations < 0:
         raise InputError(f"gsea_prerank: permutations must be >= 0, got {permutations}")
@@ -347,6 +366,13 @@ def gsea_prerank(
     gene_pos = {g: i for i, g in enumerate(genes)}
     terms, hits = _index_sets(gene_sets, gene_pos, n, min_size, max_size)
     n_in = len(gene_sets)
+    too_big = [str(t) for t, g in gene_sets.items()
+               if len({x for x in g if x in gene_pos}) > max_size]
+    if too_big:
+        _LOG.warning("gsea_prerank: %d gene set(s) have more than max_size=%d genes in the ranking "
+                     "and are not tested (e.g. %s); raise max_size or use omics.tl.enrichment / "
+                     "testable_sets to keep a panel of any size", len(too_big), max_size,
+                     ", ".join(too_big[:3]))
     _LOG.info(
         "gsea_prerank: %d of %d gene sets have %s genes among %d ranked genes",
         len(terms),

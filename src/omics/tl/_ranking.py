@@ -19,14 +19,32 @@ def statistic_columns(de_table: pd.DataFrame, modality: str) -> tuple[str, str, 
     return STATISTIC[modality]
 
 
-def gene_statistic(de_table: pd.DataFrame, modality: str) -> pd.Series:
+def table_kind(de_table: pd.DataFrame) -> str:
+    """Return ``"rna"`` for a DESeq2 table (``stat`` column), ``"protein"`` for a limma one (``t``)."""
+    return "rna" if "stat" in de_table.columns and "log2FoldChange" in de_table.columns else "protein"
+
+
+def gene_statistic(de_table: pd.DataFrame, modality: str | None = None) -> pd.Series:
     """Ranking statistic per gene symbol: the Wald stat (RNA) or moderated t (protein).
 
     Features without a statistic or a gene name are dropped; several features of one
     gene (protein groups, duplicated symbols) are collapsed to the one with the largest
     absolute statistic, keeping its sign.
+
+    Parameters
+    ----------
+    de_table
+        A DESeq2 (``stat``) or limma (``t``) results table with ``gene_name``.
+    modality
+        ``"rna"`` (DESeq2 columns) or ``"protein"`` (limma columns); default: from the
+        table's columns.
+
+    Returns
+    -------
+    pandas.Series
+        Statistic indexed by gene symbol, sorted by symbol.
     """
-    column = statistic_columns(de_table, modality)[0]
+    column = statistic_columns(de_table, modality or table_kind(de_table))[0]
     table = de_table[["gene_name", column]].dropna()
     table = table[table["gene_name"].astype(str).str.len() > 0]
     table = table.assign(abs_stat=table[column].abs()).sort_values(

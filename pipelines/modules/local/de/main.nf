@@ -3,7 +3,7 @@ process OMICS_DE {
     label 'process_medium'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     // meta: [id: '<contrast>.<modality>', contrast: ..., modality: 'rna' | 'protein']

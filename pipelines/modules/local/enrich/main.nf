@@ -3,7 +3,7 @@ process OMICS_ENRICH {
     label 'process_single'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     // de_results keeps its name <contrast>.<modality>.<method>.results.tsv: the stage reads

@@ -3,7 +3,7 @@ process OMICS_FLOW_PREP {
     label 'process_low'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     // Either flow_table or fcs_dir is given ([] for the other); gating is [] for the

@@ -3,7 +3,7 @@ process OMICS_INTEGRATE {
     label 'process_single'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     // de_results and gsea_results: every table of both modalities, sorted by name so the

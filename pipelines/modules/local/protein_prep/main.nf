@@ -3,7 +3,7 @@ process OMICS_PROTEIN_PREP {
     label 'process_single'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(contrasts, stageAs: 'input/contrasts/*'), path(protein_matrix, stageAs: 'input/protein/*')

@@ -3,7 +3,7 @@ process OMICS_QC {
     label 'process_single'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     tuple val(meta), path(h5ad)

@@ -3,13 +3,16 @@ process OMICS_REPORT {
     label 'process_single'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     // The result tables are staged in the folders of the results layout, so the report
     // sees what it sees after `omics run`; `omics report` finds files by name. Any list
     // may be [] (e.g. integration/ with one modality).
     tuple val(meta), path(validated, stageAs: 'validated/*'), path(qc, stageAs: 'qc/*'), path(de_results, stageAs: 'differential/*'), path(enrichment, stageAs: 'enrichment/*'), path(scores, stageAs: 'scores/*'), path(integration, stageAs: 'integration/*')
+    // The gene sets tested (the running-score curves need their members); [] when unset.
+    path(genesets, stageAs: 'genesets/*')
+    path(background_genesets, stageAs: 'background_genesets/*')
 
     output:
     tuple val(meta), path('report/index.html'), emit: html
@@ -20,9 +23,13 @@ process OMICS_REPORT {
 
     script:
     def args = task.ext.args ?: ''
+    def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
+    def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
     """
     omics report \\
         --results_dir . \\
+        ${panel} \\
+        ${background} \\
         ${args} \\
         --outdir .
 

@@ -3,7 +3,7 @@ process OMICS_SCORE {
     label 'process_single'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     // Any h5ad may be [] when that modality was not given.

@@ -3,7 +3,7 @@ process OMICS_VALIDATE {
     label 'process_single'
 
     conda "${moduleDir}/../../../../environment.yml"
-    container 'ghcr.io/bali-omics/angiogenesis:0.1.0'
+    container "${params.container_image ?: ''}"
 
     input:
     // Inputs are staged in their own folders so that two inputs with the same file name

@@ -1,0 +1,172 @@
+"""The page's JavaScript and the two building blocks: interactive tables and plots.
+
+plotly.js and the DataTables bundle of itables are inlined once per page; nothing is
+fetched from the network. Figures are stored as JSON and drawn when they scroll into view,
+so a report with many volcano plots opens quickly.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import numpy as np
+import pandas as pd
+
+P_COLUMNS = re.compile(r"(^|_)(p|pvalue|p_value|fdr|padj|adj\.p\.val|p\.value|qvalue|logrank_p|ph_p)"
+                       r"($|_)|^p_|^fdr_|_p$|_fdr$", re.IGNORECASE)
+MAX_ROWS = 2000
+
+# DataTables column renderer: p-values display as "< 1e-4" but sort on the number.
+_P_RENDER = """function (data, type) {
+  if (type !== 'display' || data === null || data === '' || isNaN(data)) { return data; }
+  var p = Number(data);
+  if (p < 1e-4) { return '< 1e-4'; }
+  if (p >= 0.1) { return p.toFixed(2); }
+  return p.toFixed(-Math.floor(Math.log10(p)) + 1);
+}"""
+
+_RENDER_JS = """
+(function () {
+  function draw(div) {
+    if (div.dataset.rendered) { return; }
+    var spec = JSON.parse(document.getElementById(div.id + '-json').textContent);
+    div.dataset.rendered = 'pending';
+    Plotly.newPlot(div, spec.data, spec.layout, {responsive: true, displaylogo: false})
+      .then(function () { div.dataset.rendered = 'yes'; });
+  }
+  var plots = document.querySelectorAll('div.plot');
+  if ('IntersectionObserver' in window) {
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting) { draw(e.target); seen.unobserve(e.target); } });
+    }, {rootMargin: '400px'});
+    plots.forEach(function (d) { seen.observe(d); });
+  } else {
+    plots.forEach(draw);
+  }
+  window.omicsDrawAll = function () { plots.forEach(draw); };
+})();
+"""
+
+
+def head_scripts() -> str:
+    """Return the ``<script>`` blocks of plotly.js and the itables DataTables bundle (once)."""
+    from itables.javascript import generate_init_offline_itables_html
+    from itables.options import dt_bundle
+    from plotly.offline import get_plotlyjs
+
+    return (f"<script type='text/javascript'>{get_plotlyjs()}</script>\n"
+            + generate_init_offline_itables_html(dt_bundle))
+
+
+def render_script() -> str:
+    """Return the script that draws the figures (put at the end of the body)."""
+    return f"<script>{_RENDER_JS}</script>"
+
+
+class Ids:
+    """Unique, deterministic element ids of one page."""
+
+    def __init__(self) -> None:
+        self._n = 0
+
+    def __call__(self, prefix: str) -> str:
+        self._n += 1
+        return f"{prefix}{self._n}"
+
+
+def _round(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            values = out[column].to_numpy(dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[column] = [float(f"{v:.4g}") if np.isfinite(v) else v for v in values]
+    return out
+
+
+def table(frame: pd.DataFrame, ids: Ids, *, caption: str | None = None, page_length: int = 10,
+          max_rows: int = MAX_ROWS, note_source: str | None = None) -> str:
+    """Return an interactive (sort, filter, search) table of ``frame``.
+
+    Rows beyond ``max_rows`` are left out (the note says how many and where the full table is).
+    P-value columns display as ``< 1e-4`` etc. but sort numerically.
+    """
+    from itables import JavascriptFunction, to_html_datatable
+
+    shown = frame.reset_index(drop=True)
+    note = ""
+    if len(shown) > max_rows:
+        note = (f"<p class='note'>Showing the first {max_rows:,} of {len(shown):,} rows"
+                + (f"; the full table is <code>{html.escape(note_source)}</code>" if note_source else "")
+                + ".</p>")
+        shown = shown.head(max_rows)
+    shown = _round(shown)
+    p_targets = [i for i, c in enumerate(shown.columns)
+                 if P_COLUMNS.search(str(c)) and pd.api.types.is_numeric_dtype(shown[c])]
+    column_defs = [{"targets": p_targets, "render": JavascriptFunction(_P_RENDER)}] if p_targets else []
+    markup = to_html_datatable(
+        shown, caption=caption, connected=False, table_id=ids("tbl"), maxBytes=0, showIndex=False,
+        pageLength=page_length, lengthMenu=[5, 10, 25, 100], columnDefs=column_defs,
+        column_filters="footer",
+        classes="display compact", display_logo_when_loading=False)
+    return f"<div class='tablewrap'>{markup}</div>{note}"
+
+
+def figure(fig: object, ids: Ids, *, height: int | None = None) -> str:
+    """Return a lazily drawn plotly figure (JSON in the page, drawn by :func:`render_script`)."""
+    spec = fig.to_plotly_json()  # type: ignore[attr-defined]
+    layout = spec.get("layout", {})
+    layout.pop("template", None)
+    layout["template"] = _TEMPLATE
+    if isinstance(layout.get("title"), dict):
+        layout["title"] = {**layout["title"], "x": 0.01, "xanchor": "left"}
+    if height:
+        layout["height"] = height
+    div_id = ids("fig")
+    payload = json.dumps({"data": spec["data"], "layout": layout}, cls=_Encoder, separators=(",", ":"))
+    payload = payload.replace("</", "<\\/")
+    h = layout.get("height", 420)
+    return (f"<div class='plot' id='{div_id}' style='min-height:{h}px'></div>"
+            f"<script type='application/json' id='{div_id}-json'>{payload}</script>")
+
+
+_TEMPLATE = {"layout": {"font": {"family": "system-ui, sans-serif", "size": 12},
+                        "paper_bgcolor": "white", "plot_bgcolor": "white",
+                        "xaxis": {"showline": True, "linecolor": "#444", "ticks": "outside",
+                                  "gridcolor": "#eee", "zerolinecolor": "#999"},
+                        "yaxis": {"showline": True, "linecolor": "#444", "ticks": "outside",
+                                  "gridcolor": "#eee", "zerolinecolor": "#999"},
+                        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+                        "legend": {"bgcolor": "rgba(255,255,255,0.7)"},
+                        "modebar": {"orientation": "v"}}}
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o: object) -> object:
+        if isinstance(o, np.ndarray):
+            return [None if isinstance(v, float) and not np.isfinite(v) else v for v in o.tolist()]
+        if isinstance(o, np.integer):
+            return int(o)
+        if isinstance(o, np.floating):
+            return float(o) if np.isfinite(o) else None
+        if isinstance(o, np.bool_):
+            return bool(o)
+        return super().default(o)
+
+    def iterencode(self, o: object, _one_shot: bool = False):  # noqa: ANN201 - json API
+        return super().iterencode(_clean(o), _one_shot)
+
+
+def _clean(o: object) -> object:
+    """Replace non-finite floats by None (JSON has no NaN/inf)."""
+    if isinstance(o, float):
+        return o if np.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_clean(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return _clean(o.tolist())
+    return o

@@ -1,0 +1,73 @@
+"""Find result files in a results folder (nested as ``omics run`` writes it, or flat)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+_SKIP = {"work", "cache", "demo_cohort", ".nextflow"}
+DE_NAME = re.compile(r"^(?P<contrast>.+)\.(?P<modality>[A-Za-z0-9_]+)\.(?P<method>[A-Za-z0-9_]+)"
+                     r"\.results\.tsv$")
+
+
+def read_tsv(path: Path) -> pd.DataFrame:
+    """Read a result table (``NA`` and empty cells are missing)."""
+    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA", ""])
+
+
+@dataclass(frozen=True)
+class DeResult:
+    """One differential table: its path, contrast id, modality and method."""
+
+    path: Path
+    contrast: str
+    modality: str
+    method: str
+
+    @property
+    def key(self) -> str:
+        """``<contrast>.<modality>``, the stem shared with the enrichment tables."""
+        return f"{self.contrast}.{self.modality}"
+
+
+class Results:
+    """The result files under one folder, found by name so that missing stages are skipped."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def find(self, pattern: str) -> list[Path]:
+        """Files matching ``pattern`` anywhere below the root (not in work/cache folders)."""
+        depth = len(self.root.parts)
+        return sorted(p for p in self.root.rglob(pattern)
+                      if p.is_file() and not _SKIP.intersection(p.parts[depth:-1]))
+
+    def first(self, *patterns: str) -> Path | None:
+        """Return the first file matching any of ``patterns`` (in order), or None."""
+        for pattern in patterns:
+            found = self.find(pattern)
+            if found:
+                return found[0]
+        return None
+
+    def table(self, *patterns: str) -> pd.DataFrame | None:
+        """Return the first matching table, or None when absent or empty."""
+        path = self.first(*patterns)
+        if path is None:
+            return None
+        frame = read_tsv(path)
+        return frame if len(frame) else None
+
+    @cached_property
+    def de(self) -> list[DeResult]:
+        """Differential tables, ordered by contrast then modality."""
+        found = []
+        for path in self.find("*.results.tsv"):
+            match = DE_NAME.match(path.name)
+            if match:
+                found.append(DeResult(path, match["contrast"], match["modality"], match["method"]))
+        return sorted(found, key=lambda r: (r.contrast, r.modality))

@@ -1,0 +1,377 @@
+"""Interactive (plotly) figures of the report, one function per figure, from result tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..tl._ranking import STATISTIC
+from ._format import fmt_p
+
+PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+UP, DOWN, NS = "#b2182b", "#2166ac", "#c8c8c8"
+
+
+def de_columns(table: pd.DataFrame) -> tuple[str, str, str, str, str]:
+    """Return ``(statistic, padj, log2fc, pvalue, mean)`` column names of a DESeq2 or limma table."""
+    if "log2FoldChange" in table:
+        stat, padj, lfc = STATISTIC["rna"]
+        return stat, padj, lfc, "pvalue", "baseMean"
+    stat, padj, lfc = STATISTIC["protein"]
+    return stat, padj, lfc, "P.Value", "AveExpr"
+
+
+def _label_column(table: pd.DataFrame) -> pd.Series:
+    first = table.columns[0]
+    names = table["gene_name"].astype(str) if "gene_name" in table else table[first].astype(str)
+    names = names.where(~names.isin(["", "nan", "None"]), table[first].astype(str))
+    return names
+
+
+def volcano(table: pd.DataFrame, *, fdr: float, title: str, label_top: int = 10) -> go.Figure:
+    """Volcano plot: log2 fold change vs -log10 p, the FDR threshold as a line, labelled top features.
+
+    Labels are stacked at the plot's left (down) and right (up) edges with a line to their
+    point, evenly spaced, so they never overlap and never leave the plot.
+    """
+    _, padj, lfc, pcol, _ = de_columns(table)
+    data = table.dropna(subset=[lfc, pcol]).assign(label=lambda t: _label_column(t))
+    data = data.assign(logp=-np.log10(data[pcol].clip(lower=1e-300)))
+    sig = data[padj] < fdr
+    fig = go.Figure()
+    for name, mask, color in (("not significant", ~sig, NS),
+                              (f"up (FDR < {fdr})", sig & (data[lfc] > 0), UP),
+                              (f"down (FDR < {fdr})", sig & (data[lfc] < 0), DOWN)):
+        part = data[mask]
+        fig.add_trace(go.Scatter(
+            x=part[lfc].round(4), y=part["logp"].round(4), mode="markers", name=f"{name}: {len(part)}",
+            marker={"color": color, "size": 5 if color == NS else 6, "opacity": 0.8},
+            text=part["label"], customdata=part[padj].map(fmt_p),
+            hovertemplate="%{text}<br>log2FC %{x:.3f}<br>-log10 p %{y:.2f}<br>FDR %{customdata}"
+                          "<extra></extra>"))
+    if sig.any():
+        threshold = -np.log10(data.loc[sig, pcol].max())
+        fig.add_hline(y=threshold, line_dash="dash", line_color="#555",
+                      annotation_text=f"FDR {fdr}", annotation_position="top left")
+    xmax = float(np.nanmax(np.abs(data[lfc]))) * 1.05 if len(data) else 1.0
+    ymax = float(data["logp"].max()) * 1.08 if len(data) else 1.0
+    top = data[sig].nsmallest(label_top, pcol) if sig.any() else data.nsmallest(min(label_top, 5), pcol)
+    for side, part in (("left", top[top[lfc] < 0]), ("right", top[top[lfc] >= 0])):
+        part = part.sort_values("logp", ascending=False)
+        n = len(part)
+        for i, (_, row) in enumerate(part.iterrows()):
+            ty = ymax * (0.95 - 0.9 * i / max(n, 8))
+            tx = -xmax * 0.98 if side == "left" else xmax * 0.98
+            fig.add_annotation(x=row[lfc], y=row["logp"], ax=tx, ay=ty, axref="x", ayref="y",
+                               text=str(row["label"]), showarrow=True, arrowhead=0, arrowwidth=0.6,
+                               arrowcolor="#777", font={"size": 10},
+                               xanchor="left" if side == "left" else "right")
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=460,
+                      xaxis={"title": "log2 fold change (target / reference)", "range": [-xmax, xmax]},
+                      yaxis={"title": "-log10 p-value", "range": [0, ymax]},
+                      legend={"orientation": "h", "y": -0.18})
+    return fig
+
+
+def ma(table: pd.DataFrame, *, fdr: float, title: str) -> go.Figure:
+    """MA plot: mean expression vs log2 fold change, significant features coloured."""
+    _, padj, lfc, _, mean = de_columns(table)
+    data = table.dropna(subset=[lfc]).assign(label=lambda t: _label_column(t))
+    x = np.log10(data[mean] + 1) if mean == "baseMean" else data[mean]
+    sig = (data[padj] < fdr).to_numpy()
+    fig = go.Figure()
+    for name, mask, color in (("not significant", ~sig, NS), (f"FDR < {fdr}", sig, UP)):
+        fig.add_trace(go.Scatter(x=np.round(x[mask], 4), y=data.loc[mask, lfc].round(4), mode="markers",
+                                 name=name, text=data.loc[mask, "label"],
+                                 marker={"color": color, "size": 5, "opacity": 0.8},
+                                 hovertemplate="%{text}<br>mean %{x:.2f}<br>log2FC %{y:.3f}<extra></extra>"))
+    fig.add_hline(y=0, line_color="#444", line_width=1)
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=420,
+                      xaxis={"title": "log10 mean of normalised counts" if mean == "baseMean"
+                             else "mean log2 intensity"},
+                      yaxis={"title": "log2 fold change"}, legend={"orientation": "h", "y": -0.18})
+    return fig
+
+
+def heatmap(matrix: pd.DataFrame, groups: pd.Series, *, title: str) -> go.Figure:
+    """Heatmap of row-centred, scaled values (features x samples), samples ordered by group."""
+    order = groups.sort_values(kind="stable").index
+    values = matrix[order]
+    z = values.sub(values.mean(axis=1), axis=0).div(values.std(axis=1).replace(0, 1), axis=0)
+    labels = [f"{s} ({groups[s]})" for s in order]
+    fig = go.Figure(go.Heatmap(z=z.to_numpy().round(3), x=labels, y=list(values.index), colorscale="RdBu_r",
+                               zmid=0, colorbar={"title": "z"},
+                               hovertemplate="%{y}<br>%{x}<br>z %{z:.2f}<extra></extra>"))
+    boundaries = np.flatnonzero(groups[order].to_numpy()[1:] != groups[order].to_numpy()[:-1])
+    for b in boundaries:
+        fig.add_vline(x=b + 0.5, line_color="black", line_width=2)
+    fig.update_layout(title={"text": title, "font": {"size": 14}},
+                      height=max(360, 16 * len(values) + 160),
+                      xaxis={"showticklabels": len(order) <= 60, "tickangle": -60, "tickfont": {"size": 8},
+                             "automargin": True},
+                      yaxis={"autorange": "reversed", "tickfont": {"size": 9}, "automargin": True})
+    return fig
+
+
+def pca(scores: pd.DataFrame, *, color: str, variance: list[float] | None, title: str) -> go.Figure:
+    """PC1 vs PC2 coloured by a sample-sheet column, with % variance on the axes."""
+    data = scores.assign(PC2=scores["PC2"] if "PC2" in scores else 0.0)
+    groups = data[color].astype(str) if color in data else pd.Series("all", index=data.index)
+    fig = go.Figure()
+    for i, level in enumerate(sorted(groups.unique())):
+        part = data[groups == level]
+        fig.add_trace(go.Scatter(x=part["PC1"].round(4), y=part["PC2"].round(4), mode="markers", name=level,
+                                 text=part["sample"].astype(str),
+                                 marker={"size": 9, "color": PALETTE[i % len(PALETTE)]},
+                                 hovertemplate="%{text}<extra>" + level + "</extra>"))
+
+    def axis(k: int) -> str:
+        if variance and len(variance) >= k:
+            return f"PC{k} ({100 * variance[k - 1]:.1f}% of variance)"
+        return f"PC{k}"
+
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=400,
+                      xaxis={"title": axis(1)}, yaxis={"title": axis(2)}, legend={"title": color})
+    return fig
+
+
+def correlation_heatmap(corr: pd.DataFrame, *, title: str) -> go.Figure:
+    """Sample-sample correlation heatmap (samples in hierarchical-clustering order)."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    values = corr.to_numpy(dtype=float)
+    if len(corr) > 2:
+        distance = np.clip(1 - values, 0, None)
+        np.fill_diagonal(distance, 0)
+        order = leaves_list(linkage(squareform((distance + distance.T) / 2, checks=False), "average"))
+    else:
+        order = np.arange(len(corr))
+    names = [str(corr.index[i]) for i in order]
+    shown = values[np.ix_(order, order)].round(4)
+    np.fill_diagonal(shown, np.nan)  # the diagonal (1) would flatten the colour scale
+    fig = go.Figure(go.Heatmap(z=shown, x=names, y=names,
+                               colorscale="Viridis", colorbar={"title": "r"},
+                               hovertemplate="%{x} / %{y}<br>r %{z:.3f}<extra></extra>"))
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=520,
+                      xaxis={"tickfont": {"size": 8}, "tickangle": -60},
+                      yaxis={"tickfont": {"size": 8}, "autorange": "reversed"})
+    return fig
+
+
+def enrichment_dots(gsea: pd.DataFrame, *, title: str, n_background: int = 10) -> go.Figure:
+    """Dot plot of the panel sets and the top background sets: NES, size = set size, colour = FDR."""
+    panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
+    rest = gsea[gsea["collection"] != "panel"].nsmallest(n_background, "pvalue") if "collection" in gsea \
+        else gsea.iloc[0:0]
+    data = pd.concat([panel.assign(kind="panel"), rest.assign(kind="background")]).copy()
+    data = data.sort_values(["kind", "nes"], ascending=[True, True], kind="stable")
+    logq = -np.log10(data["fdr"].astype(float).clip(lower=1e-4))
+    fig = go.Figure()
+    for kind, symbol in (("panel", "circle"), ("background", "diamond")):
+        mask = (data["kind"] == kind).to_numpy()
+        if not mask.any():
+            continue
+        part = data[mask]
+        fig.add_trace(go.Scatter(
+            x=part["nes"].round(3), y=[_short(t) for t in part["term"]], mode="markers", name=f"{kind} sets",
+            marker={"size": np.clip(np.sqrt(part["size"].astype(float)) * 2, 6, 30), "symbol": symbol,
+                    "color": logq[mask].round(3), "colorscale": "Viridis", "cmin": 0, "cmax": 4,
+                    "colorbar": ({"title": {"text": "-log10 FDR", "side": "right"}} if kind == "panel"
+                                 else None),
+                    "showscale": kind == "panel", "line": {"width": 0.5, "color": "#333"}},
+            customdata=np.stack([part["size"], part["fdr"].map(fmt_p), part["pvalue"].map(fmt_p)], axis=1),
+            hovertemplate="%{y}<br>NES %{x:.2f}<br>size %{customdata[0]}<br>p %{customdata[2]}"
+                          "<br>FDR %{customdata[1]}<extra></extra>"))
+    fig.add_vline(x=0, line_color="#444", line_width=1)
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=max(320, 24 * len(data) + 140),
+                      xaxis={"title": "normalised enrichment score (NES)"},
+                      yaxis={"tickfont": {"size": 10}, "automargin": True},
+                      legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def running_scores(curves: dict[str, pd.DataFrame], labels: dict[str, str], *, title: str) -> go.Figure:
+    """Plot running enrichment-score curves of several sets along one ranking, with hit ticks below."""
+    fig = go.Figure()
+    low = 0.0
+    for i, (term, curve) in enumerate(curves.items()):
+        low = min(low, float(curve["running_es"].min()))
+        color = PALETTE[i % len(PALETTE)]
+        step = max(1, len(curve) // 400)
+        keep = (curve.index % step == 0) | curve["hit"].to_numpy()
+        part = curve[keep]
+        fig.add_trace(go.Scatter(x=part["rank"], y=part["running_es"].round(3), mode="lines",
+                                 name=labels.get(term, term), line={"color": color, "width": 1.5},
+                                 legendgroup=term, hovertemplate="rank %{x}<br>ES %{y:.3f}<extra></extra>"))
+    for i, (term, curve) in enumerate(curves.items()):
+        hits = curve.loc[curve["hit"], "rank"].to_numpy()
+        y0 = low - 0.06 * (i + 1)
+        xs = np.repeat(hits, 3).astype(float)
+        ys = np.tile([y0, y0 + 0.05, np.nan], len(hits))
+        xs[2::3] = np.nan
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": PALETTE[i % len(PALETTE)],
+                                                                  "width": 0.6},
+                                 legendgroup=term, showlegend=False, hoverinfo="skip"))
+    fig.add_hline(y=0, line_color="#444", line_width=1)
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=460,
+                      xaxis={"title": "rank in the ranking (most up in target first)"},
+                      yaxis={"title": "running enrichment score"},
+                      legend={"font": {"size": 10}})
+    return fig
+
+
+def _short(term: str, width: int = 48) -> str:
+    text = str(term).replace("_", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, title: str,
+           flagged: pd.DataFrame | None = None) -> go.Figure:
+    """Forest plot of ratios per SD with 95% intervals, one marker series per effect.
+
+    ``effects`` lists ``(column prefix, label)``, e.g. ``("or_treated", "BM-MNC arm")``;
+    ``flagged`` (same index, one bool column per prefix) marks separated fits with open markers.
+    Unbounded interval ends are drawn to the axis edge with an arrow.
+    """
+    rows = [_short(r["score"], 40) + (f" [{r['classification']}]" if str(r.get("classification", "none"))
+                                      not in ("none", "nan", "") else "") for _, r in model.iterrows()]
+    fig = go.Figure()
+    finite = []
+    for prefix, _ in effects:
+        for suffix in ("", "_low", "_high"):
+            col = model[f"{prefix}{suffix}"].astype(float)
+            finite.extend(col[np.isfinite(col) & (col > 0)].tolist())
+    lo = max(min(finite) / 1.5, 1e-4) if finite else 0.1
+    hi = min(max(finite) * 1.5, 1e6) if finite else 10
+    n = len(effects)
+    for k, (prefix, label) in enumerate(effects):
+        est = model[prefix].astype(float).to_numpy()
+        low = model[f"{prefix}_low"].astype(float).to_numpy()
+        high = model[f"{prefix}_high"].astype(float).to_numpy()
+        offset = (k - (n - 1) / 2) * 0.18
+        y = np.arange(len(model)) + offset
+        open_ = (flagged[prefix].to_numpy() if flagged is not None and prefix in flagged
+                 else np.zeros(len(model), bool))
+        shown = np.clip(est, lo, hi)
+        plus = np.where(np.isfinite(high), np.minimum(high, hi) - shown, hi - shown)
+        minus = np.where(np.isfinite(low) & (low > 0), np.clip(est, lo, hi) - np.maximum(low, lo),
+                         np.clip(est, lo, hi) - lo)
+        hover = [f"{label}: {ratio} {_r(e)} (95% CI {_r(a)}-{_r(b)})"
+                 + (" · separated fit (Firth)" if o else "")
+                 for e, a, b, o in zip(est, low, high, open_, strict=True)]
+        fig.add_trace(go.Scatter(
+            x=np.clip(est, lo, hi), y=y, mode="markers", name=label,
+            marker={"color": PALETTE[k % len(PALETTE)], "size": 9,
+                    "symbol": ["circle-open" if o else "circle" for o in open_]},
+            error_x={"type": "data", "symmetric": False, "array": np.clip(plus, 0, None),
+                     "arrayminus": np.clip(minus, 0, None), "thickness": 1.2, "width": 3},
+            text=hover, hovertemplate="%{text}<extra></extra>"))
+    fig.add_vline(x=1, line_dash="dash", line_color="#555")
+    ticks = [v for v in (1e-4, 1e-3, 0.01, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100, 1e3, 1e4, 1e5, 1e6)
+             if lo <= v <= hi]
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=max(320, 34 * len(model) + 150),
+                      xaxis={"title": f"{ratio} per SD of the score (95% CI, log scale; open marker: "
+                                      "separated fit)", "type": "log", "range": [np.log10(lo), np.log10(hi)],
+                             "tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks]},
+                      yaxis={"tickmode": "array", "tickvals": list(range(len(model))), "ticktext": rows,
+                             "zeroline": False, "showgrid": False,
+                             "autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
+                      legend={"title": {"text": "effect"}})
+    return fig
+
+
+def _r(value: float) -> str:
+    from ._format import fmt_ratio
+
+    return fmt_ratio(value)
+
+
+def roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], *, title: str) -> go.Figure:
+    """ROC curves ``(label, fpr, tpr, auc)`` with the diagonal."""
+    fig = go.Figure()
+    for i, (label, fpr, tpr, auc) in enumerate(curves):
+        fig.add_trace(go.Scatter(x=np.round(fpr, 4), y=np.round(tpr, 4), mode="lines",
+                                 name=f"{label} (AUC {auc:.2f})", line={"color": PALETTE[i % len(PALETTE)],
+                                                                       "shape": "hv"}))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "#999"},
+                             showlegend=False, hoverinfo="skip"))
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=520,
+                      xaxis={"title": "1 - specificity", "range": [0, 1]},
+                      yaxis={"title": "sensitivity", "range": [0, 1.02]},
+                      legend={"font": {"size": 10}, "orientation": "h", "y": -0.2, "x": 0})
+    return fig
+
+
+def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float]) -> go.Figure:
+    """Kaplan-Meier step curves (columns arm, group, time, survival), one colour per arm x group."""
+    fig = go.Figure()
+    dashes = {"low": "dot", "high": "solid"}
+    for i, ((arm, group), part) in enumerate(curves.groupby(["arm", "group"], sort=True)):
+        part = part.sort_values("time", kind="stable")
+        p = pvalues.get(str(arm))
+        name = f"{arm}, {group} score"
+        if p is not None and group == "high":
+            name += f" (log-rank p {fmt_p(p)})"
+        fig.add_trace(go.Scatter(x=part["time"], y=part["survival"], mode="lines", name=name,
+                                 line={"shape": "hv", "color": PALETTE[(i // 2) % len(PALETTE)],
+                                       "dash": dashes.get(str(group), "solid")},
+                                 customdata=part.get("n_at_risk"),
+                                 hovertemplate="t %{x}<br>S(t) %{y:.2f}<br>at risk %{customdata}"
+                                               "<extra></extra>"))
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=500,
+                      xaxis={"title": "time"}, yaxis={"title": "survival probability", "range": [0, 1.02]},
+                      legend={"font": {"size": 10}, "orientation": "h", "y": -0.2, "x": 0})
+    return fig
+
+
+def concordance(joined: pd.DataFrame, *, title: str, fdr: float) -> go.Figure:
+    """Plot mRNA vs protein log2 fold change, coloured by agreement, with Spearman r in the title."""
+    from scipy.stats import spearmanr
+
+    data = joined.dropna(subset=["rna_log2fc", "protein_log2fc"])
+    both = (data["rna_padj"] < fdr) & (data["protein_padj"] < fdr)
+    same = data["concordant"].astype(bool)
+    fig = go.Figure()
+    for name, mask, color in (("same direction", same & ~both, "#7570b3"),
+                              ("opposite direction", ~same & ~both, NS),
+                              (f"significant in both (FDR < {fdr})", both, UP)):
+        part = data[mask]
+        fig.add_trace(go.Scatter(x=part["rna_log2fc"].round(4), y=part["protein_log2fc"].round(4),
+                                 mode="markers", name=f"{name}: {len(part)}", text=part["gene_name"],
+                                 marker={"color": color, "size": 6 if color != UP else 8},
+                                 hovertemplate="%{text}<br>mRNA %{x:.3f}<br>protein %{y:.3f}<extra></extra>"))
+    rho = spearmanr(data["rna_log2fc"], data["protein_log2fc"]).statistic if len(data) > 2 else np.nan
+    fig.add_hline(y=0, line_color="#444", line_width=1)
+    fig.add_vline(x=0, line_color="#444", line_width=1)
+    fig.update_layout(title={"text": f"{title}: Spearman r = {rho:.2f} over {len(data)} genes",
+                             "font": {"size": 14}}, height=440,
+                      xaxis={"title": "mRNA log2 fold change"}, yaxis={"title": "protein log2 fold change"},
+                      legend={"orientation": "h", "y": -0.18})
+    return fig
+
+
+def histogram(values: pd.Series, *, title: str, xlabel: str) -> go.Figure:
+    """Histogram of one distribution with its median marked."""
+    values = values.dropna().astype(float)
+    fig = go.Figure(go.Histogram(x=values.round(4), nbinsx=40, marker={"color": "#7570b3"}, name=xlabel))
+    if len(values):
+        fig.add_vline(x=float(values.median()), line_dash="dash", line_color="#333",
+                      annotation_text=f"median {values.median():.2f}")
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=360,
+                      xaxis={"title": xlabel}, yaxis={"title": "genes"}, showlegend=False)
+    return fig
+
+
+def bars(labels: list[str], values: list[float], *, title: str, xlabel: str,
+         hover: list[str] | None = None) -> go.Figure:
+    """Horizontal bars (e.g. Stouffer z of the panel sets)."""
+    colors = [UP if v > 0 else DOWN for v in values]
+    fig = go.Figure(go.Bar(x=np.round(values, 3), y=[_short(lab) for lab in labels], orientation="h",
+                           marker={"color": colors}, text=hover, hovertemplate="%{y}<br>%{x}<br>%{text}"
+                                                                                 "<extra></extra>"))
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=max(300, 24 * len(labels) + 140),
+                      xaxis={"title": xlabel}, yaxis={"autorange": "reversed", "automargin": True,
+                                                      "tickfont": {"size": 10}})
+    return fig

@@ -1,0 +1,572 @@
+"""The report's sections; each returns HTML, or "" when its result files are absent."""
+
+from __future__ import annotations
+
+import base64
+import html
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import _figures as figs
+from ._assets import Ids, figure, table
+from ._context import Context
+from ._discover import DeResult, read_tsv
+from ._format import fmt_ci, fmt_p
+
+COHORT_SKIP = {"sample", "patient", "fastq_1", "fastq_2"}
+
+
+def _h(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _grid(*items: str) -> str:
+    return "<div class='grid'>" + "".join(f"<div>{i}</div>" for i in items if i) + "</div>"
+
+
+def _note(text: str) -> str:
+    return f"<p class='note'>{text}</p>"
+
+
+def _warn(text: str) -> str:
+    return f"<div class='warning'>{text}</div>"
+
+
+# --------------------------------------------------------------------------------------
+# Cohort
+# --------------------------------------------------------------------------------------
+
+def cohort(ctx: Context, ids: Ids) -> str:
+    """Sample counts by design variables and the covariates by group."""
+    obs = ctx.obs
+    if obs.empty:
+        return ""
+    parts = [f"<p>{len(obs)} samples.</p>"]
+    group_cols = [c for c in ("arm", "response") if c in obs]
+    if not group_cols:  # other studies: the contrasts' variables and blocking factors
+        named = [v for c in ctx.contrasts.values() for v in (c.variable, *c.blocking) if v]
+        group_cols = [c for c in dict.fromkeys(named)
+                      if c in obs and 1 < obs[c].nunique() < len(obs)][:2]
+    if len(group_cols) == 2:
+        cross = pd.crosstab(obs[group_cols[0]], obs[group_cols[1]], margins=True, margins_name="total")
+        parts.append(f"<h3>{_h(group_cols[0])} x {_h(group_cols[1])}</h3>"
+                     + cross.to_html(classes="static", border=0))
+    elif len(group_cols) == 1:
+        parts.append(obs[group_cols[0]].value_counts().sort_index().to_frame("samples")
+                     .to_html(classes="static", border=0))
+    covariates = [c for c in obs.columns if c not in COHORT_SKIP and c not in group_cols
+                  and obs[c].nunique() > 1
+                  and (pd.api.types.is_numeric_dtype(obs[c])
+                       or (obs[c].nunique() <= 8 and obs[c].nunique() < len(obs)))][:12]
+    if covariates and group_cols:
+        by = group_cols if ctx.bali else group_cols[:1]  # other studies: the compared variable
+        groups = obs[by].astype(str).agg(" / ".join, axis=1)
+        rows = []
+        for c in covariates:
+            values = obs[c]
+            if pd.api.types.is_numeric_dtype(values):
+                row = {"covariate": c, "summary": "median (IQR)"}
+                for g in sorted(groups.unique()):
+                    v = values[groups == g].dropna()
+                    row[g] = (f"{v.median():.3g} ({v.quantile(.25):.3g}-{v.quantile(.75):.3g})"
+                              if len(v) else "NA")
+            else:
+                row = {"covariate": c, "summary": "n (%)"}
+                for g in sorted(groups.unique()):
+                    v = values[groups == g].astype(str)
+                    counts = v.value_counts().sort_index()
+                    row[g] = "; ".join(f"{k} {n} ({100 * n / len(v):.0f}%)" for k, n in counts.items())
+            rows.append(row)
+        parts.append("<h3>Covariates by group</h3>" + pd.DataFrame(rows).to_html(
+            classes="static", border=0, index=False))
+    shown = obs.reset_index()
+    shown = shown[[c for c in shown.columns if not str(c).startswith("fastq")]]
+    parts.append("<h3>Sample sheet</h3>" + table(shown, ids, page_length=10))
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# QC
+# --------------------------------------------------------------------------------------
+
+def qc(ctx: Context, ids: Ids) -> str:
+    """PCA by arm and response (% variance), sample correlation, outliers, per modality."""
+    res = ctx.results
+    parts = []
+    for path in res.find("*.pca.tsv"):
+        modality = path.name.removesuffix(".pca.tsv")
+        pcs = read_tsv(path)
+        variance = _variance(path.with_name(f"{modality}.pca_variance.txt"))
+        colors = [c for c in ("arm", "response") if c in pcs] or [
+            c for c in pcs.columns if c != "sample" and not str(c).startswith("PC")][:2]
+        plots = [figure(figs.pca(pcs, color=c, variance=variance, title=f"{modality} PCA by {c}"), ids)
+                 for c in colors] or [figure(figs.pca(pcs, color="", variance=variance,
+                                                      title=f"{modality} PCA"), ids)]
+        parts.append(f"<h3>{_h(modality)}</h3>" + _grid(*plots))
+        corr_path = path.with_name(f"{modality}.sample_correlation.tsv")
+        if corr_path.is_file():
+            corr = read_tsv(corr_path).set_index("sample")
+            parts.append(figure(figs.correlation_heatmap(corr, title=f"{modality}: sample-sample "
+                                                         "Pearson correlation (clustered)"), ids))
+        out_path = path.with_name(f"{modality}.outliers.tsv")
+        if out_path.is_file():
+            outliers = read_tsv(out_path)
+            flagged = outliers[outliers["outlier"].astype(str).str.lower() == "true"] \
+                if "outlier" in outliers else outliers.iloc[0:0]
+            text = (f"<b>Outliers:</b> {_h(', '.join(flagged['sample'].astype(str)))} (kept in the "
+                    "analysis; check them before interpreting)." if len(flagged)
+                    else "No outlier sample (robust z of median correlation and PC distance).")
+            parts.append(f"<p>{text}</p>" + table(outliers, ids, page_length=5))
+    flow_qc = res.first("flow.qc.tsv")
+    if flow_qc is not None:
+        parts.append("<h3>flow cytometry QC</h3>" + table(read_tsv(flow_qc), ids, page_length=5))
+    if not parts:
+        return ""
+    return _note("PCA of the 500 most variable features (RNA: VST; protein: normalised log2).") \
+        + "".join(parts)
+
+
+def _variance(path: Path) -> list[float] | None:
+    if not path.is_file():
+        return None
+    text = path.read_text().replace("\n", ",")
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------------------
+# Differential expression
+# --------------------------------------------------------------------------------------
+
+_LAYERS = ("vst", "normalized", "normalised", "log2")
+
+
+@lru_cache(maxsize=8)
+def _matrix(path: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    import anndata as ad
+
+    adata = ad.read_h5ad(path)
+    layer = next((name for name in _LAYERS if name in adata.layers), None)
+    values = adata.layers[layer] if layer else adata.X
+    values = values.toarray() if hasattr(values, "toarray") else np.asarray(values)
+    frame = pd.DataFrame(values.T, index=adata.var_names.astype(str), columns=adata.obs_names.astype(str))
+    return frame, adata.obs.copy()
+
+
+def _contrast_groups(ctx: Context, contrast_id: str, obs: pd.DataFrame) -> pd.Series | None:
+    c = ctx.contrasts.get(contrast_id)
+    if c is None:
+        return None
+    keep = obs.index
+    if c.exclude_samples_col and c.exclude_samples_col in obs:
+        keep = obs.index[~obs[c.exclude_samples_col].astype(str).isin(map(str, c.exclude_samples_values))]
+    if c.variable and c.variable in obs:
+        return obs.loc[keep, c.variable].astype(str)
+    terms = [t for t in ("arm", "response") if t in obs]
+    if terms:
+        return obs.loc[keep, terms].astype(str).agg(" / ".join, axis=1)
+    return None
+
+
+def _heatmap(ctx: Context, result: DeResult, de: pd.DataFrame, ids: Ids, n_top: int = 30) -> str:
+    h5ad = ctx.results.first(f"{result.modality}/{result.modality}.h5ad", f"{result.modality}.h5ad")
+    if h5ad is None:
+        return ""
+    loaded = _matrix(str(h5ad))
+    if loaded is None:
+        return ""
+    matrix, obs = loaded
+    groups = _contrast_groups(ctx, result.contrast, obs)
+    if groups is None:
+        return ""
+    _, padj, _, pcol, _ = figs.de_columns(de)
+    id_col = de.columns[0]
+    top = de.dropna(subset=[pcol]).nsmallest(n_top, pcol)
+    top = top[top[id_col].astype(str).isin(matrix.index)]
+    if top.empty:
+        return ""
+    rows = matrix.loc[top[id_col].astype(str), groups.index]
+    names = top["gene_name"].astype(str).where(top["gene_name"].astype(str).str.len() > 0,
+                                               top[id_col].astype(str)) if "gene_name" in top \
+        else top[id_col].astype(str)
+    rows.index = [f"{n} ({fmt_p(q)})" for n, q in zip(names, top[padj], strict=True)]
+    return figure(figs.heatmap(rows, groups, title=f"top {len(rows)} features by p-value (FDR in "
+                               "brackets), z-scored per feature"), ids)
+
+
+def differential(ctx: Context, ids: Ids) -> str:
+    """Summary over contrasts, then per contrast and modality: volcano, MA, heatmap, table."""
+    results = ctx.results.de
+    if not results:
+        return ""
+    summary, blocks = [], []
+    for result in results:
+        de = read_tsv(result.path)
+        _, padj, lfc, pcol, _ = figs.de_columns(de)
+        hits = de[de[padj] < ctx.fdr]
+        summary.append({"contrast": result.contrast, "modality": result.modality,
+                        "method": result.method, "tested": int(de[padj].notna().sum()),
+                        f"up (FDR < {ctx.fdr})": int((hits[lfc] > 0).sum()),
+                        f"down (FDR < {ctx.fdr})": int((hits[lfc] < 0).sum())})
+        title = f"{result.contrast} · {result.modality}"
+        anchor = f"de-{result.contrast}-{result.modality}"
+        ordered = de.sort_values(pcol, kind="stable", na_position="last")
+        blocks.append(
+            f"<h3 id='{_h(anchor)}'>{_h(title)}</h3>" + _note(ctx.describe_contrast(result.contrast))
+            + _grid(figure(figs.volcano(de, fdr=ctx.fdr, title=f"{title}: {len(hits)} features at FDR "
+                                        f"< {ctx.fdr}"), ids),
+                    figure(figs.ma(de, fdr=ctx.fdr, title=f"{title}: MA plot"), ids))
+            + _heatmap(ctx, result, de, ids)
+            + "<details><summary>Full table (sorted by p-value)</summary>"
+            + table(ordered, ids, max_rows=1000, note_source=str(result.path.relative_to(ctx.results.root)))
+            + "</details>")
+    frame = pd.DataFrame(summary)
+    return (_note(f"Positive log2 fold change = higher in the contrast's target level. Thresholds: "
+                  f"adjusted p &lt; {ctx.fdr} (Benjamini-Hochberg).")
+            + frame.to_html(classes="static", border=0, index=False) + "".join(blocks))
+
+
+# --------------------------------------------------------------------------------------
+# Enrichment
+# --------------------------------------------------------------------------------------
+
+def _gene_sets(ctx: Context) -> tuple[dict[str, list[str]], dict[str, list[str]]] | None:
+    from ..stages._common import gene_set_collections
+
+    try:
+        return gene_set_collections(ctx.params.get("genesets"), ctx.params.get("background_genesets"))
+    except Exception:  # noqa: BLE001 - e.g. a GMT path not staged for the report
+        return None
+
+
+def _symbol_style(symbols: list[str]) -> str:
+    sample = [s for s in symbols if s[:1].isalpha()][:500]
+    if not sample:
+        return "no symbols"
+    upper = np.mean([s.isupper() or not any(ch.isalpha() for ch in s[1:]) for s in sample])
+    title = np.mean([s[:1].isupper() and s[1:] == s[1:].lower() and any(ch.isalpha() for ch in s[1:])
+                     for s in sample])
+    return "upper" if upper >= 0.6 else "title" if title >= 0.6 else "mixed"
+
+
+def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]]) -> str:
+    """Return a warning when the gene symbols of a table barely match the gene sets (e.g. mouse vs human)."""
+    members = {g for genes in sets.values() for g in genes}
+    if not members or ranking.empty:
+        return ""
+    found = ranking.index.isin(list(members)).mean()
+    folded = pd.Index(ranking.index.str.upper()).isin({g.upper() for g in members}).mean()
+    # another organism's symbols: (almost) no exact match, or many more matches ignoring case
+    if found >= 0.02 and not (folded >= 0.05 and folded > 2 * found):
+        return ""
+    ours, theirs = _symbol_style(list(ranking.index)), _symbol_style(sorted(members))
+    examples = ", ".join([g for g in ranking.index if g[:1].isalpha() and not g[1:].isdigit()][:3])
+    hint = ""
+    if ours == "title" and theirs == "upper":
+        hint = (" The table's symbols look like mouse or rat symbols (e.g. " + _h(examples)
+                + ") while the gene sets use human symbols (upper case).")
+    where = ("the shipped human GO sets" if ctx.default_panel and not ctx.params.get("background_genesets")
+             else "the gene sets given")
+    return _warn(f"<b>The gene sets do not match this organism's gene symbols:</b> only "
+                 f"{100 * found:.1f}% of the {len(ranking):,} ranked symbols are in {where}.{hint} "
+                 "Enrichment results are empty or meaningless; run again with "
+                 "<code>--genesets</code> naming GMT files for this organism (e.g. MSigDB mouse "
+                 "collections).")
+
+
+def enrichment(ctx: Context, ids: Ids) -> str:
+    """Per contrast and modality: dot plot, running-score curves, leading edges, ORA."""
+    from ..tl._ranking import gene_statistic
+    from ..tl._running import gsea_running_score
+
+    res = ctx.results
+    gsea_paths = res.find("*.gsea.tsv")
+    if not gsea_paths:
+        return ""
+    sets = _gene_sets(ctx)
+    de_by_key = {r.key: r for r in res.de}
+    blocks = []
+    for path in gsea_paths:
+        key = path.name.removesuffix(".gsea.tsv")
+        gsea = read_tsv(path)
+        de_result = de_by_key.get(key)
+        ranking = pd.Series(dtype=float)
+        if de_result is not None:
+            de = read_tsv(de_result.path)
+            de["gene_name"] = de["gene_name"].fillna("").astype(str) if "gene_name" in de else ""
+            kind = "rna" if "log2FoldChange" in de else "protein"
+            if "gene_name" in de:
+                ranking = gene_statistic(de, kind)
+        block = [f"<h3>{_h(key.replace('.', ' · '))}</h3>"]
+        if sets is not None:
+            block.append(symbol_mismatch(ctx, ranking, {**sets[0], **sets[1]}))
+        if gsea.empty:
+            block.append(_note("No gene set was tested for this table (no set had enough of its "
+                               "genes among the ranked features)."))
+            blocks.append("".join(block))
+            continue
+        with_background = "collection" in gsea and (gsea["collection"] != "panel").any()
+        block.append(figure(figs.enrichment_dots(
+            gsea, title=f"{key}: {ctx.panel_name}" + (" and the top background sets" if with_background
+                                                      else "") + " (GSEA prerank)"), ids))
+        panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
+        if sets is not None and len(ranking) and len(panel):
+            curves, labels = {}, {}
+            for _, row in panel.sort_values("pvalue", kind="stable").head(8).iterrows():
+                genes = sets[0].get(row["term"]) or sets[1].get(row["term"])
+                if genes:
+                    curves[row["term"]] = gsea_running_score(ranking, genes)
+                    labels[row["term"]] = (f"{figs._short(row['term'], 38)}: NES {row['nes']:.2f}, "
+                                           f"FDR {fmt_p(row['fdr'])}")
+            if curves:
+                block.append(figure(figs.running_scores(curves, labels, title=f"{key}: running "
+                                                        "enrichment scores of the panel sets"), ids))
+        if len(panel):
+            edge = panel.assign(leading_edge_n=panel["leading_edge"].fillna("").astype(str)
+                                .map(lambda s: len([g for g in s.split(";") if g])))
+            cols = [c for c in ("term", "size", "es", "nes", "pvalue", "fdr", "leading_edge_n",
+                                "leading_edge") if c in edge]
+            block.append("<h4>Panel sets and their leading-edge genes</h4>" + table(edge[cols], ids))
+        source = str(path.relative_to(ctx.results.root))
+        block.append(f"<details><summary>All {len(gsea):,} tested sets</summary>" + table(
+            gsea.sort_values("pvalue", kind="stable"), ids, max_rows=300, note_source=source)
+            + "</details>")
+        ora_path = path.with_name(f"{key}.ora.tsv")
+        if ora_path.is_file():
+            ora = read_tsv(ora_path)
+            if len(ora):
+                block.append("<details><summary>Over-representation (ORA) of the up- and "
+                             "down-regulated features</summary>" + table(
+                                 ora.sort_values("pvalue", kind="stable"), ids, max_rows=300,
+                                 note_source=str(ora_path.relative_to(ctx.results.root))) + "</details>")
+        blocks.append("".join(block))
+    intro = (f"GSEA prerank of the {ctx.panel_name} tested together with the background collection, "
+             "so that the FDR carries the burden of every set tested; NES &gt; 0: the set is "
+             "higher in the contrast's target level.")
+    if not ctx.default_panel and not ctx.params.get("background_genesets"):
+        intro = (f"GSEA prerank of the {ctx.panel_name}; the user's sets replace the default "
+                 "background (give <code>--background_genesets</code> to test them within one).")
+    return _note(intro) + "".join(blocks)
+
+
+# --------------------------------------------------------------------------------------
+# Response
+# --------------------------------------------------------------------------------------
+
+def _effects(model: pd.DataFrame, ctx: Context, ratio: str = "or") -> list[tuple[str, str]]:
+    """``(column prefix, label)`` of the ratio columns with both interval ends."""
+    effects = []
+    for col in model.columns:
+        if col.startswith(f"{ratio}_") and not col.endswith(("_low", "_high")) \
+                and f"{col}_low" in model and f"{col}_high" in model:
+            name = col.removeprefix(f"{ratio}_")
+            label = {"treated": ctx.arm_label("bmmnc") + " arm" if ctx.bali else "treated arm",
+                     "control": ctx.arm_label("placebo") + " arm" if ctx.bali else "control arm",
+                     "pooled": "pooled",
+                     "interaction": f"interaction (ratio of {ratio.upper()}s)"}.get(name)
+            if label is None:  # per-arm columns named after the arm level (or_bmmnc, ...)
+                arms = set(ctx.obs["arm"].astype(str)) if "arm" in ctx.obs else set()
+                label = f"{ctx.arm_label(name)} arm" if name in arms else name
+            effects.append((col, label))
+    return effects
+
+
+def _separated(model: pd.DataFrame, effects: list[tuple[str, str]]) -> pd.DataFrame:
+    flags = pd.DataFrame(index=model.index)
+    for prefix, _ in effects:
+        name = prefix.removeprefix("or_")
+        if f"fit_{name}" in model:
+            flags[prefix] = model[f"fit_{name}"].astype(str).eq("firth").to_numpy()
+        elif "separation" in model:
+            flags[prefix] = model["separation"].astype(str).str.contains(name).to_numpy()
+        else:
+            flags[prefix] = False
+    return flags
+
+
+def _evidence(model: pd.DataFrame, effects: list[tuple[str, str]], flags: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for i, r in model.iterrows():
+        row = {"modality": r.get("modality", ""), "score": r["score"],
+               "classification": r.get("classification", ""), "direction": r.get("direction", "")}
+        for prefix, label in effects:
+            name = prefix.removeprefix("or_")
+            ci = fmt_ci(r[prefix], r[f"{prefix}_low"], r[f"{prefix}_high"])
+            row[f"OR {label}"] = ci + (" [separated]" if flags.at[i, prefix] else "")
+            if f"p_{name}" in r:
+                row[f"p {label}"] = r[f"p_{name}"]
+        for col in ("fdr_screen", "cv_auc_pooled", "cv_auc_treated", "cv_auc_control", "signal_group"):
+            if col in r:
+                row[col] = r[col]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _roc_curves(ctx: Context, scores: pd.DataFrame, model: pd.DataFrame, modality: str
+                ) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
+    """Out-of-fold ROC of the top scores (one stratified k-fold split, seed of the run)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score, roc_curve
+    from sklearn.model_selection import StratifiedKFold
+
+    obs = ctx.obs
+    if "response" not in obs:
+        return []
+    levels = sorted(obs["response"].dropna().astype(str).unique())
+    if len(levels) != 2:
+        return []
+    positive = "responder" if "responder" in levels else levels[-1]
+    part = model[model["modality"] == modality] if "modality" in model else model
+    order = part.sort_values("fdr_screen" if "fdr_screen" in part else part.columns[-1], kind="stable")
+    curves = []
+    for _, row in order.head(4).iterrows():
+        s = scores[(scores["term"] == row["score"]) & (scores.get("modality", modality) == modality)]
+        s = s.set_index("sample")["score"].astype(float)
+        common = s.index.intersection(obs.index)
+        y = (obs.loc[common, "response"].astype(str) == positive).to_numpy().astype(int)
+        x = s.loc[common].to_numpy()
+        if len(common) < 6 or y.sum() < 2 or (len(y) - y.sum()) < 2:
+            continue
+        k = int(min(ctx.params.get("cv_folds", 5), y.sum(), len(y) - y.sum()))
+        oof = np.empty(len(y))
+        z = ((x - x.mean()) / (x.std() or 1)).reshape(-1, 1)
+        split = StratifiedKFold(n_splits=k, shuffle=True, random_state=int(ctx.params.get("seed", 0)))
+        for train, test in split.split(z, y):
+            oof[test] = LogisticRegression(C=1.0).fit(z[train], y[train]).decision_function(z[test])
+        fpr, tpr, _ = roc_curve(y, oof)
+        curves.append((figs._short(row["score"], 40), fpr, tpr, float(roc_auc_score(y, oof))))
+    return curves
+
+
+def response(ctx: Context, ids: Ids) -> str:
+    """Forest plots, class and evidence per score, cross-validated ROC, survival, redundancy."""
+    res = ctx.results
+    model = res.table("response_model.tsv")
+    survival = res.table("survival_model.tsv")
+    if model is None and survival is None:
+        return ""
+    parts = []
+    if model is not None:
+        effects = _effects(model, ctx)
+        flags = _separated(model, effects)
+        parts.append(_note(
+            "Odds ratios of response per SD of each score, within each arm, pooled (arm as "
+            "covariate) and the arm x score interaction (ratio of the arms' odds ratios). "
+            "<b>Predictive</b>: the association depends on the treatment (interaction); "
+            "<b>prognostic</b>: the same in both arms. A score is classified only after a "
+            "Benjamini-Hochberg screen across scores (fdr_screen). Open markers and "
+            "'[separated]': the outcome is perfectly separated by the score, so the fit is "
+            "Firth-penalised and an interval end may be unbounded (inf)."))
+        for modality in (model["modality"].unique() if "modality" in model else [""]):
+            part = model[model["modality"] == modality] if modality else model
+            parts.append(figure(figs.forest(part.reset_index(drop=True), effects, ratio="OR",
+                                            title=f"{modality} scores: odds ratio of response per SD",
+                                            flagged=flags.loc[part.index].reset_index(drop=True)), ids))
+        if "classification" in model:
+            counts = model["classification"].value_counts()
+            parts.append("<p>Classes: " + ", ".join(f"<b>{_h(k)}</b> {v}" for k, v in counts.items())
+                         + ".</p>")
+        parts.append("<h3>Class of each score and its evidence</h3>"
+                     + table(_evidence(model, effects, flags), ids))
+        scores = res.table("angiogenesis_scores.tsv", "*scores.tsv")
+        if scores is not None and {"sample", "term", "score"} <= set(scores.columns):
+            rocs = []
+            for modality in (model["modality"].unique() if "modality" in model else ["rna"]):
+                curves = _roc_curves(ctx, scores, model, modality)
+                if curves:
+                    rocs.append(figure(figs.roc(curves, title=f"{modality}: cross-validated ROC of "
+                                                "response (top scores)"), ids))
+            if rocs:
+                parts.append("<h3>Cross-validated ROC</h3>" + _note(
+                    f"Out-of-fold predictions of a logistic model on each score alone (all patients; "
+                    f"one stratified {ctx.params.get('cv_folds', 5)}-fold split with the run's seed). "
+                    "The AUCs of the table average over all repeats of the cross-validation.")
+                    + _grid(*rocs))
+        parts.append("<details><summary>Full response-model table</summary>" + table(model, ids)
+                     + "</details>")
+    if survival is not None:
+        parts.append("<h3>Survival</h3>" + _note("Cox models of the time to event per SD of each "
+                                                  "score; ph_p: test of proportional hazards."))
+        hr_effects = _effects(survival, ctx, ratio="hr")
+        if hr_effects:
+            for modality in (survival["modality"].unique() if "modality" in survival else [""]):
+                part = survival[survival["modality"] == modality] if modality else survival
+                parts.append(figure(figs.forest(part.reset_index(drop=True), hr_effects, ratio="HR",
+                                                title=f"{modality} scores: hazard ratio per SD"), ids))
+        parts.append(table(survival, ids))
+    km = res.table("km_curves.tsv")
+    if km is not None and {"score", "arm", "group", "time", "survival"} <= set(km.columns):
+        logrank = res.table("km_logrank.tsv")
+        plots = []
+        for score, part in list(km.groupby("score", sort=False))[:6]:
+            pvalues = {}
+            if logrank is not None:
+                rows = logrank[logrank["score"] == score]
+                pvalues = dict(zip(rows["arm"].astype(str), rows["logrank_p"].astype(float), strict=True))
+            plots.append(figure(figs.kaplan_meier(part, title=f"{figs._short(score, 50)}: high vs low "
+                                                  "score", pvalues=pvalues), ids))
+        parts.append("<h3>Kaplan-Meier curves</h3>" + _grid(*plots))
+    redundancy = res.table("score_redundancy.tsv")
+    if redundancy is not None:
+        parts.append("<h3>Score redundancy</h3>" + table(redundancy, ids))
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# Integration
+# --------------------------------------------------------------------------------------
+
+def integration(ctx: Context, ids: Ids) -> str:
+    """Concordance scatter per contrast, mRNA-protein correlations, joint pathway evidence."""
+    res = ctx.results
+    parts = []
+    joined = res.table("concordance.tsv")
+    if joined is not None:
+        plots = [figure(figs.concordance(part, title=str(contrast), fdr=ctx.fdr), ids)
+                 for contrast, part in joined.groupby("contrast", sort=True)]
+        parts.append("<h3>Fold-change concordance</h3>" + _grid(*plots))
+    summary = res.table("concordance_summary.tsv")
+    if summary is not None:
+        parts.append(table(summary, ids, page_length=5))
+    corr = res.table("mrna_protein_correlation.tsv")
+    if corr is not None:
+        n_sig = int((corr["fdr"] < ctx.fdr).sum()) if "fdr" in corr else 0
+        parts.append("<h3>Per-gene mRNA-protein correlation across samples</h3>"
+                     + figure(figs.histogram(corr["spearman_rho"], title=f"Spearman rho of {len(corr)} genes "
+                                             f"({n_sig} at FDR < {ctx.fdr})", xlabel="Spearman rho"), ids)
+                     + "<details><summary>Table</summary>" + table(corr.sort_values("pvalue", kind="stable")
+                                                                   if "pvalue" in corr else corr, ids)
+                     + "</details>")
+    evidence = res.table("pathway_evidence.tsv")
+    if evidence is not None:
+        plots = []
+        for contrast, part in evidence.groupby("contrast", sort=True):
+            top = part.sort_values("stouffer_pvalue", kind="stable").head(15)
+            plots.append(figure(figs.bars(
+                list(top["term"]), list(top["stouffer_z"].astype(float)),
+                title=f"{contrast}: joint evidence (top 15 sets)", xlabel="Stouffer z (mRNA + protein)",
+                hover=[f"FDR {fmt_p(q)}" for q in top["stouffer_fdr"]]), ids))
+        evidence = evidence.sort_values(["stouffer_pvalue", "contrast"], kind="stable")
+        parts.append("<h3>Joint pathway evidence (Stouffer)</h3>" + _grid(*plots) + table(
+            evidence, ids, max_rows=500, note_source="integration/pathway_evidence.tsv"))
+    flow = res.table("flow_score_correlation.tsv")
+    if flow is not None:
+        parts.append("<h3>Flow populations vs scores</h3>" + table(flow, ids))
+    return "".join(parts)
+
+
+def flow_gating(ctx: Context, ids: Ids) -> str:
+    """Gating plots written by the flow stage (PNG), inlined."""
+    pngs = ctx.results.find("gating_plots/*.png")[:24]
+    if not pngs:
+        return ""
+    images = "".join(
+        f"<figure><img alt='{_h(p.stem)}' src='data:image/png;base64,"
+        f"{base64.b64encode(p.read_bytes()).decode()}'><figcaption>{_h(p.stem)}</figcaption></figure>"
+        for p in pngs)
+    return f"<div class='gallery'>{images}</div>"

@@ -1,0 +1,87 @@
+"""Enrichment of one differential table in one call: GSEA prerank and ORA of a panel + background."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from .._logging import get_logger
+from ._genesets import NO_LIMIT, testable_sets
+from ._gsea import gsea_prerank
+from ._ora import ora
+from ._ranking import gene_statistic, significant_genes, table_kind
+
+_LOG = get_logger("tl.enrichment")
+GSEA_COLUMNS = ["term", "collection", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
+ORA_COLUMNS = ["term", "direction", "collection", "size", "overlap", "expected", "odds_ratio",
+               "pvalue", "fdr", "genes"]
+
+
+def enrichment(
+    de_table: pd.DataFrame,
+    panel: Mapping[str, Iterable[str]],
+    background: Mapping[str, Iterable[str]] | None = None,
+    *,
+    permutations: int = 1000,
+    seed: int = 0,
+    min_size: int = 10,
+    max_size: int = 500,
+    fdr: float = 0.05,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """GSEA prerank and ORA of a gene-set panel, tested within a background collection.
+
+    What ``omics enrich`` does for one table: genes are ranked by
+    :func:`gene_statistic`; panel sets need ``min_size`` ranked genes and have no upper
+    bound (they were chosen on purpose), background sets need ``min_size`` to
+    ``max_size``; the FDR is computed over panel and background together, so it carries
+    the burden of every set tested. ORA tests the features at adjusted p < ``fdr`` (up and
+    down separately) against every tested feature.
+
+    Parameters
+    ----------
+    de_table
+        A DESeq2 or limma results table with ``gene_name``.
+    panel
+        Gene sets of interest, e.g. ``omics.datasets.genesets("go_angiogenesis")``.
+    background
+        Sets tested alongside (e.g. ``omics.datasets.genesets("go_bp_10_500")``); None or
+        empty: the panel alone.
+    permutations, seed
+        GSEA gene permutations and their seed.
+    min_size, max_size
+        Set-size bounds on the overlap with the ranked (GSEA) or tested (ORA) genes.
+    fdr
+        Adjusted p-value threshold selecting the ORA features.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(gsea, ora)``; both have a ``collection`` column (``panel``/``background``). Empty
+        tables (with their columns) when no set has ``min_size`` genes in the table, e.g.
+        gene sets of another organism.
+    """
+    background = dict(background or {})
+    panel = dict(panel)
+    table = de_table.assign(gene_name=de_table["gene_name"].fillna("").astype(str))
+    kind = table_kind(table)
+    ranking = gene_statistic(table, kind)
+    sets = testable_sets(panel, background, set(ranking.index), min_size, max_size)
+    if len(ranking) < 2 or not sets:
+        _LOG.warning("enrichment: no gene set has >= %d of the %d ranked gene symbols (do the gene "
+                     "sets use this organism's symbols?)", min_size, len(ranking))
+        return pd.DataFrame(columns=GSEA_COLUMNS), pd.DataFrame(columns=ORA_COLUMNS)
+    gsea = gsea_prerank(ranking, sets, permutations=permutations, seed=seed, min_size=1, max_size=NO_LIMIT)
+    gsea.insert(1, "collection", ["panel" if t in panel else "background" for t in gsea["term"]])
+    up, down, universe = significant_genes(table, kind, fdr=fdr)
+    ora_sets = testable_sets(panel, background, set(universe), min_size, max_size)
+    parts = []
+    for direction, selected in (("up", up), ("down", down)):
+        if not selected:
+            continue
+        result = ora(selected, universe, ora_sets, min_size=1, max_size=NO_LIMIT)
+        result.insert(1, "direction", direction)
+        result.insert(2, "collection", ["panel" if t in panel else "background" for t in result["term"]])
+        parts.append(result)
+    ora_table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ORA_COLUMNS)
+    return gsea, ora_table

@@ -1,0 +1,102 @@
+"""omics.pl: no forced backend, and every figure draws from result-shaped tables."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # this test process only
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import omics  # noqa: E402
+
+
+def test_import_does_not_force_a_backend():
+    code = ("import matplotlib; matplotlib.use('module://matplotlib_inline.backend_inline'); "
+            "import omics.pl; print(matplotlib.get_backend())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "inline" in out.stdout
+
+
+
+def test_cli_sets_a_non_interactive_backend(monkeypatch):
+    import os
+    from pathlib import Path
+
+    from omics.cli import main
+
+    monkeypatch.setenv("MPLBACKEND", "unset-below")  # records the original value for teardown
+    monkeypatch.delenv("MPLBACKEND")
+    assert main(["schema", "--check", "--root", str(Path(__file__).resolve().parents[1])]) == 0
+    assert os.environ["MPLBACKEND"] == "Agg"
+
+
+def _de(n: int = 200, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    stat = rng.normal(size=n)
+    p = np.clip(np.exp(-np.abs(stat) * 2), 1e-12, 1)
+    return pd.DataFrame({"gene_id": [f"G{i}" for i in range(n)], "gene_name": [f"GENE{i}" for i in range(n)],
+                         "baseMean": rng.uniform(5, 500, n), "log2FoldChange": stat / 2, "lfcSE": 0.3,
+                         "stat": stat, "pvalue": p, "padj": np.minimum(p * 10, 1)})
+
+
+def test_every_figure_draws():
+    rng = np.random.default_rng(0)
+    de = _de()
+    ax = omics.pl.volcano(de, label_top=6)
+    labels = [t for t in ax.texts]
+    assert len(labels) == 6
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    for t in labels:  # every label inside the axes, none on top of another
+        x, y = t.get_position()
+        assert xlim[0] <= x <= xlim[1] and ylim[0] <= y <= ylim[1]
+    positions = [t.get_position() for t in labels]
+    assert len(set(positions)) == len(positions)
+    omics.pl.ma(de)
+    samples = [f"S{i}" for i in range(12)]
+    corr = pd.DataFrame(np.corrcoef(rng.normal(size=(12, 50))), index=samples, columns=samples)
+    omics.pl.correlation_heatmap(corr)
+    matrix = pd.DataFrame(rng.normal(size=(10, 12)), index=[f"GENE{i}" for i in range(10)], columns=samples)
+    omics.pl.heatmap(matrix, pd.Series(["a"] * 6 + ["b"] * 6, index=samples))
+    pcs = pd.DataFrame({"PC1": rng.normal(size=12), "PC2": rng.normal(size=12),
+                        "arm": ["bmmnc", "placebo"] * 6}, index=samples)
+    assert omics.pl.pca(pcs, color="arm", variance=[0.3, 0.2]).get_xlabel() == "PC1 (30.0%)"
+    gsea = pd.DataFrame({"term": ["P1", "P2", "B1", "B2"], "collection": ["panel", "panel", "background",
+                                                                          "background"],
+                         "size": [40, 15, 100, 20], "nes": [1.5, -1.2, 2.0, 0.4],
+                         "pvalue": [0.01, 0.05, 0.001, 0.6],
+                         "fdr": [0.05, 0.2, 0.0, 0.9]})
+    omics.pl.enrichment_dots(gsea)
+    ranking = omics.tl.gene_statistic(de)
+    omics.pl.gsea_curve(ranking, {"set": list(ranking.index[:20])})
+    model = pd.DataFrame({"score": ["A", "B"], "classification": ["predictive", "none"],
+                          "or_treated": [5.0, 1.1], "or_treated_low": [1.5, 0.5],
+                          "or_treated_high": [np.inf, 2.0],
+                          "fit_treated": ["firth", "ml"],
+                          "or_control": [1.0, 0.9], "or_control_low": [0.4, 0.4],
+                          "or_control_high": [2.5, 2.0]})
+    ax = omics.pl.forest(model)
+    assert "[predictive]" in ax.get_yticklabels()[0].get_text()
+    y = np.array([0, 1] * 10)
+    omics.pl.roc(y, {"score": y + rng.normal(scale=0.8, size=20)})
+    joined = pd.DataFrame({"gene_name": list("ABCDEF"), "rna_log2fc": [1, -1, 0.5, 0.2, -0.3, 2],
+                           "protein_log2fc": [0.8, -0.5, -0.1, 0.3, -0.2, 1.5],
+                           "rna_padj": [0.01, 0.2, 0.5, 0.5, 0.5, 0.001],
+                           "protein_padj": [0.02, 0.5, 0.5, 0.5, 0.5, 0.01]})
+    joined["concordant"] = np.sign(joined["rna_log2fc"]) == np.sign(joined["protein_log2fc"])
+    assert "Spearman r" in omics.pl.concordance(joined).get_title()
+    omics.pl.correlation_distribution(pd.DataFrame({"spearman_rho": rng.uniform(-1, 1, 50)}))
+
+
+def test_running_score_extreme_is_the_gsea_es():
+    de = _de(300, seed=3)
+    ranking = omics.tl.gene_statistic(de)
+    genes = list(ranking.sort_values().index[:25])
+    curve = omics.tl.gsea_running_score(ranking, genes)
+    es = omics.tl.gsea_prerank(ranking, {"s": genes}, permutations=0, min_size=1)["es"].iloc[0]
+    extreme = curve["running_es"].to_numpy()[np.argmax(np.abs(curve["running_es"].to_numpy()))]
+    assert np.isclose(extreme, es)

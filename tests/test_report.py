@@ -1,0 +1,296 @@
+"""The HTML report: self-contained, sections from whatever result files exist, wording from the data.
+
+The browser test (headless Chromium + chromedriver from Debian, via Selenium) opens the demo
+report from disk with the network disabled and fails on any console error or failed
+request; it checks that every plot rendered and that a table sorts and filters, and saves
+screenshots. Without Chromium it is skipped, unless OMICS_REQUIRE_BROWSER=1 (CI sets it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import NFCORE, TEST_COHORT, require_shared, run_omics
+from omics.report._format import fmt_p
+
+FAST = ["--gsea_permutations", "250", "--cv_repeats", "10"]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+SCREENSHOTS = os.environ.get("OMICS_SCREENSHOTS")
+
+
+def test_fmt_p_never_prints_zero():
+    assert fmt_p(0.0) == "< 1e-4"
+    assert fmt_p(3e-9) == "< 1e-4"
+    assert fmt_p(0.00012) == "0.00012"
+    assert fmt_p(0.032) == "0.032"
+    assert fmt_p(0.5) == "0.50"
+    assert fmt_p(float("nan")) == "NA"
+
+
+@pytest.fixture(scope="module")
+def demo_results(tmp_path_factory) -> Path:
+    """``omics run`` on the shipped demo cohort (omics.datasets), fast settings."""
+    import omics
+
+    demo = omics.datasets.demo_cohort()
+    outdir = tmp_path_factory.mktemp("demo") / "results"
+    args = [f"--{k}={v}" for k, v in demo.as_params().items()]
+    result = run_omics("run", *args, *FAST, "--outdir", str(outdir))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return outdir
+
+
+def _add_other_results(results: Path) -> None:
+    """Small files in the layouts other stages write (survival, KM, flow), to exercise sections."""
+    model = pd.read_csv(results / "scores" / "response_model.tsv", sep="\t")
+    scores = model["score"].unique()[:2]
+    rows, km, logrank = [], [], []
+    rng = np.random.default_rng(1)
+    for s in scores:
+        row = {"modality": "rna", "score": s}
+        for eff in ("control", "treated", "pooled", "interaction"):
+            hr = float(np.exp(rng.normal(0, 0.5)))
+            row |= {f"hr_{eff}": hr, f"hr_{eff}_low": hr / 2, f"hr_{eff}_high": hr * 2,
+                    f"p_{eff}": float(rng.uniform())}
+        rows.append(row | {"classification": "prognostic", "ph_p": 0.4})
+        for arm in ("placebo", "bmmnc"):
+            logrank.append({"score": s, "arm": arm, "logrank_p": float(rng.uniform(0, 0.1))})
+            for group in ("low", "high"):
+                times = np.sort(rng.uniform(0, 180, 8))
+                surv = np.cumprod(np.full(8, 0.9 if group == "high" else 0.8))
+                km += [{"score": s, "arm": arm, "group": group, "time": round(t, 1), "survival": v,
+                        "n_at_risk": 10 - i} for i, (t, v) in enumerate(zip(times, surv, strict=True))]
+    pd.DataFrame(rows).to_csv(results / "scores" / "survival_model.tsv", sep="\t", index=False)
+    pd.DataFrame(km).to_csv(results / "scores" / "km_curves.tsv", sep="\t", index=False)
+    pd.DataFrame(logrank).to_csv(results / "scores" / "km_logrank.tsv", sep="\t", index=False)
+    pd.DataFrame({"score_a": scores[:1], "score_b": scores[1:2], "spearman_rho": [0.8]}).to_csv(
+        results / "scores" / "score_redundancy.tsv", sep="\t", index=False)
+    (results / "flow" / "gating_plots").mkdir(parents=True)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.scatter([1, 2], [2, 1])
+    fig.savefig(results / "flow" / "gating_plots" / "BALI001_cd34.png")
+    plt.close(fig)
+    pd.DataFrame({"sample": ["BALI001", "BALI002"], "events": [50000, 48000], "cd34_fraction": [0.01, 0.02]}
+                 ).to_csv(results / "qc" / "flow.qc.tsv", sep="\t", index=False)
+    flow = pd.DataFrame({"feature_id": ["CD34+", "CD133+", "CD34+KDR+"], "gene_name": ["", "", ""],
+                         "logFC": [0.8, -0.2, 1.1], "AveExpr": [-4.0, -5.0, -7.0], "t": [3.1, -0.7, 2.5],
+                         "P.Value": [0.004, 0.5, 0.02], "adj.P.Val": [0.012, 0.5, 0.03], "B": [1.0, -5, -1]})
+    flow.to_csv(results / "differential" / "response_in_bmmnc.flow.limma.results.tsv", sep="\t", index=False)
+    pd.DataFrame({"population": ["CD34+"], "score": [scores[0]], "spearman_rho": [0.4], "pvalue": [0.01],
+                  "fdr": [0.02]}).to_csv(results / "integration" / "flow_score_correlation.tsv", sep="\t",
+                                         index=False)
+
+
+@pytest.fixture(scope="module")
+def extended_report(demo_results, tmp_path_factory) -> Path:
+    results = tmp_path_factory.mktemp("ext") / "results"
+    shutil.copytree(demo_results, results, ignore=shutil.ignore_patterns("*.h5mu", "cache"))
+    _add_other_results(results)
+    outdir = results.parent / "out"
+    result = run_omics("report", "--results_dir", str(results), "--outdir", str(outdir))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return outdir / "report" / "index.html"
+
+
+@pytest.mark.slow
+def test_demo_report_is_self_contained_and_complete(demo_results):
+    html = (demo_results / "report" / "index.html").read_text()
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=['\"]?https?://", html)
+    # the libraries carry URLs in their code; nothing on the page loads one (the browser test
+    # checks the network too)
+    assert not re.search(r"import[^;\n]*from\s*['\"]https?://", html)
+    assert not re.search(r"@import\s+url\(['\"]?https?://", html)
+    assert html.count("Plotly.newPlot") == 1 and html.count("injectModule") <= 2  # bundles once
+    for heading in ("Cohort", "Methods", "Quality control", "Differential expression", "Enrichment",
+                    "Angiogenic scores and response", "Integration", "References"):
+        assert f">{heading}<" in html, heading
+    assert "BALI BM-MNC angiogenesis" in html
+    assert "% of variance" in html and "Spearman r =" in html
+    assert "running enrichment scores" in html and "Cross-validated ROC" in html
+    assert "pydeseq2" in html and "Subramanian" in html  # methods cite what ran
+    assert "Flow cytometry" not in html and "Kaplan-Meier" not in html  # no such files
+
+
+@pytest.mark.slow
+def test_report_renders_other_stages_results(extended_report):
+    html = extended_report.read_text()
+    for text in ("Kaplan-Meier curves", "hazard ratio per SD", "Score redundancy",
+                 "Flow cytometry gating", "flow cytometry QC", "response_in_bmmnc · flow",
+                 "Flow populations vs scores", "log-rank p"):
+        assert text in html, text
+
+
+def test_report_on_partial_results_and_other_organism(tmp_path):
+    """Mouse RNA with the human default gene sets: clear message, no BALI wording, no empty sections."""
+    require_shared()
+    rnaseq = NFCORE / "genomics" / "mus_musculus" / "rnaseq_expression"
+    results = tmp_path / "results"
+    (results / "differential").mkdir(parents=True)
+    table = pd.read_csv(rnaseq / "SRP254919.salmon.merged.deseq2.results.tsv", sep="\t")
+    table = table.rename(columns={table.columns[0]: "gene_id"})
+    if "gene_name" not in table:
+        names = pd.read_csv(rnaseq / "SRP254919.salmon.merged.gene_counts.top1000cov.tsv", sep="\t")
+        table = table.merge(names[["gene_id", "gene_name"]], on="gene_id", how="left")
+    cols = ["gene_id", "gene_name", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
+    table[cols].to_csv(results / "differential" / "treatment.rna.deseq2.results.tsv", sep="\t", index=False)
+    (results / "enrichment").mkdir()
+    pd.DataFrame(columns=["term", "collection", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]).to_csv(
+        results / "enrichment" / "treatment.rna.gsea.tsv", sep="\t", index=False)
+    (results / "pipeline_info").mkdir()
+    (results / "pipeline_info" / "params.yaml").write_text("gsea_permutations: 123\nseed: 7\n")
+    from omics.params import defaults
+    from omics.stages import report
+
+    out = report(results_dir=results, outdir=tmp_path, params={**defaults(), "seed": 9},
+                 recorded=True)["html"]
+    html = out.read_text()
+    assert "123 gene permutations (seed 9)" in html  # recorded run's settings; explicit ones win
+    assert "BALI" not in html and "ngiogen" not in html.split("<main>")[0]
+    assert "do not match this organism" in html and "mouse" in html
+    assert ">Differential expression<" in html and ">Integration<" not in html and ">Cohort<" not in html
+
+
+def test_user_genesets_replace_default_background(tmp_path):
+    from omics.stages._common import gene_set_collections
+
+    gmt = tmp_path / "mine.gmt"
+    gmt.write_text("MY_SET\tna\tA\tB\tC\n")
+    panel, background = gene_set_collections(str(gmt), None)
+    assert list(panel) == ["MY_SET"] and background == {}
+    _, default_background = gene_set_collections(None, None)
+    assert len(default_background) > 1000
+    bg = tmp_path / "bg.gmt"
+    bg.write_text("BG\tna\tX\tY\n")
+    _, explicit = gene_set_collections(str(gmt), str(bg))
+    assert list(explicit) == ["BG"]
+
+
+def test_demo_cohort_ships_the_test_cohort():
+    import omics
+
+    demo = omics.datasets.demo_cohort()
+    assert demo.samplesheet.read_bytes() == (TEST_COHORT / "samplesheet.csv").read_bytes()
+    assert demo.contrasts.read_bytes() == (TEST_COHORT / "contrasts.yaml").read_bytes()
+    for name, packed in (("salmon.merged.gene_counts.tsv", demo.rna_counts),
+                         ("proteinGroups.txt", demo.protein_matrix)):
+        assert gzip.decompress(packed.read_bytes()) == (TEST_COHORT / name).read_bytes(), name
+    assert len(omics.datasets.genesets("go_angiogenesis")) == 11
+    assert "GO:0001525_ANGIOGENESIS" in omics.datasets.genesets("go_angiogenesis")
+    assert {"symbol", "ensembl_gene_ids"} <= set(omics.datasets.annotation().columns)
+    with pytest.raises(omics._errors.InputError, match="go_angiogenesis"):
+        omics.datasets.genesets("hallmark")
+
+
+# --------------------------------------------------------------------------------------
+# Browser
+# --------------------------------------------------------------------------------------
+
+def _browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("OMICS_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium and chromedriver are required (apt-get install chromium chromium-driver)")
+        pytest.skip("chromium/chromedriver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,1000", "--host-resolver-rules=MAP * ~NOTFOUND"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    return driver
+
+
+def _check_page(driver, path: Path, shots: Path | None) -> None:
+    import json
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(path.as_uri())
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # tables: DataTables initialised on every table
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('table[id^=tbl]').length > 0 && "
+        "document.querySelectorAll('table[id^=tbl]:not(.dataTable)').length === 0"))
+    driver.execute_script("document.querySelectorAll('details').forEach(e => e.open = true)")
+    n_plots = driver.execute_script("return document.querySelectorAll('div.plot').length")
+    assert n_plots > 0
+    driver.execute_script("window.omicsDrawAll()")
+    WebDriverWait(driver, 120).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('div.plot[data-rendered=yes] .main-svg').length > 0 && "
+        "document.querySelectorAll('div.plot:not([data-rendered=yes])').length === 0"))
+    empty = driver.execute_script(
+        "return [...document.querySelectorAll('div.plot')].filter(d => !d.querySelector('.main-svg') "
+        "|| d.getBoundingClientRect().height < 100).map(d => d.id)")
+    assert not empty, f"plots not drawn: {empty}"
+    # a table sorts and filters: the sample sheet of the cohort section
+    table = driver.find_element(By.CSS_SELECTOR, "#cohort table.dataTable")
+    wrapper = table.find_element(By.XPATH, "./ancestor::div[contains(@class,'dt-container')][1]")
+    first_cells = ("return [...arguments[0].querySelectorAll('tbody tr td:first-child')]"
+                   ".map(c => c.textContent)")
+    before = driver.execute_script(first_cells, table)
+    header = table.find_element(By.CSS_SELECTOR, "thead th:first-child")
+    order = header.find_element(By.CSS_SELECTOR, "span.dt-column-order")  # the sort control
+    for _ in range(3):  # click it until the column sorts descending (asc, desc, none, ...)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", order)
+        previous = header.get_attribute("aria-sort")
+        order.click()
+        WebDriverWait(driver, 10).until(lambda d, p=previous: header.get_attribute("aria-sort") != p)
+        if header.get_attribute("aria-sort") == "descending":
+            break
+    assert header.get_attribute("aria-sort") == "descending"
+    after = driver.execute_script(first_cells, table)
+    assert after == sorted(after, reverse=True) and after != before
+    search = wrapper.find_element(By.CSS_SELECTOR, "input[type=search]")
+    search.send_keys("BALI001", Keys.ENTER)
+    time.sleep(0.5)
+    rows = driver.execute_script(first_cells, table)
+    assert rows == ["BALI001"], rows
+    search.clear()
+    # no console error, no failed request
+    logs = driver.get_log("browser")
+    errors = [e for e in logs if e["level"] in ("SEVERE", "ERROR")]
+    assert not errors, errors
+    failed = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
+    failed = [m for m in failed if m["method"] == "Network.loadingFailed"]
+    assert not failed, failed
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+        for section in driver.find_elements(By.CSS_SELECTOR, "section"):
+            driver.execute_script("arguments[0].scrollIntoView()", section)
+            time.sleep(0.4)
+            name = f"{path.parent.parent.name}_{section.get_attribute('id')}.png"
+            driver.save_screenshot(str(shots / name))
+
+
+@pytest.mark.slow
+def test_report_in_headless_browser(demo_results, extended_report, tmp_path):
+    driver = _browser()
+    shots = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path / "screenshots"
+    try:
+        _check_page(driver, demo_results / "report" / "index.html", shots)
+        _check_page(driver, extended_report, shots)
+    finally:
+        driver.quit()
+    assert list(shots.glob("*.png"))
