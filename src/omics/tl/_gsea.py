@@ -68,8 +68,8 @@ Measured on the 2-core development machine (20,000 genes, 1,000 permutations, th
 Agreement with gseapy (same ranking, seed, sizes and 1,000 permutations): on the 11
 angiogenesis sets (``tests/test_enrichment.py``) and on all 6,283 sets, ES differ by
 <= 2.2e-16, leading edges are identical, NES Pearson r = 0.9999 (max abs diff 0.09),
-nominal p-values (gseapy's k/B against our (k+1)/(B+1)) differ by 0.020 on average (binomial permutation noise; Spearman
-0.996) and q-values below 0.25 by at most 0.006.
+nominal p-values (gseapy's k/B against our (k+1)/(B+1)) differ by 0.020 on average
+(binomial permutation noise; Spearman 0.996) and q-values below 0.25 by at most 0.006.
 """
 
 from __future__ import annotations

@@ -594,7 +594,7 @@ def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
 
 
 def separation_label(separated: dict[str, bool]) -> str:
-    """``;``-joined names of the models whose data are (quasi-)separated, ``""`` if none."""
+    """Join with ``;`` the names of the models whose data are (quasi-)separated (``""``: none)."""
     return ";".join(name for name, flag in separated.items() if flag)
 
 
