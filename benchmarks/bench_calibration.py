@@ -78,7 +78,8 @@ def survival_trial(rng, b, n_scores):
             _auc(early[arm == 0], -z[arm == 0]))
 
 
-def run(kind: str, grid: list[float], trials: int, null_trials: int, n_scores: int, seed: int) -> pd.DataFrame:
+def run(kind: str, grid: list[float], trials: int, null_trials: int, n_scores: int,
+        seed: int) -> pd.DataFrame:
     fn = logistic_trial if kind == "logistic" else survival_trial
     rows = []
     for b in grid:

@@ -40,6 +40,24 @@ def _table(frame: pd.DataFrame, digits: int = 3) -> str:
                          na_rep="NA", escape=True)
 
 
+def _ratios(table: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """Add bounded ``OR``/``HR <model>`` display columns (never a 1e9: 'separated (> x)')."""
+    from ..tl._response import format_ratio
+
+    out = table.copy()
+    separated = out["separation"].fillna("").astype(str) if "separation" in out else None
+    for model in ("treated", "control", "pooled", "interaction"):
+        if f"{prefix}_{model}" not in out:
+            continue
+        flags = (separated.str.split(";").apply(lambda names, m=model: m in names)
+                 if separated is not None else pd.Series(False, index=out.index))
+        out[f"{prefix.upper()} {model}"] = [
+            format_ratio(r, lo, hi, bool(f)) for r, lo, hi, f in zip(
+                out[f"{prefix}_{model}"], out[f"{prefix}_{model}_low"], out[f"{prefix}_{model}_high"], flags,
+                strict=True)]
+    return out
+
+
 def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA", ""])
 
@@ -114,25 +132,51 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
     if model_paths:
         model = _read(model_paths[0])
         if len(model):
-            columns = [c for c in model.columns if c in {
-                "modality", "score", "classification", "direction", "or_treated", "p_treated",
-                "or_control", "p_control", "p_pooled", "fdr_pooled", "p_interaction",
-                "fdr_interaction", "fdr_screen", "cv_auc_pooled",
-                "cv_auc_treated", "cv_auc_control"}]
-            parts.append("<h2>Angiogenic scores and response</h2><p class='note'>Predictive: the "
-                         "score-response association depends on receiving BM-MNC (arm x score "
-                         "interaction, stronger in the BM-MNC arm); prognostic: associated with "
-                         "response in the pooled model with no evidence of a BM-MNC-specific "
-                         "effect. A score is classified only when it passes a Benjamini-Hochberg "
-                         "screen across scores of its pooled and BM-MNC-arm tests (fdr_screen "
-                         "&lt; 0.05; with response_multiplicity none, each score at 0.05).</p>"
-                         + _table(model[columns]))
+            shown = _ratios(model, "or")
+            columns = [c for c in shown.columns if c in {
+                "modality", "score", "classification", "direction", "signal_group", "OR treated",
+                "p_treated", "OR control", "p_control", "OR interaction", "p_interaction",
+                "fdr_screen", "separation", "cv_auc_treated", "cv_auc_control"}]
+            parts.append("<h2>Angiogenic scores and response</h2><p class='note'>Odds ratios per SD "
+                         "of the score with 95% intervals ('separated': the data are separated, "
+                         "the interval's finite end is shown). Predictive: associated with response "
+                         "in the BM-MNC arm and the arm modifies the association (score test of the "
+                         "arm x score interaction); prognostic: associated in the placebo arm, same "
+                         "sign with BM-MNC, no modification; treated_only: associated in the BM-MNC "
+                         "arm, modification not established. Arm associations pass a "
+                         "Benjamini-Hochberg screen across scores (fdr_screen). signal_group: calls "
+                         "that share genes or correlate are one signal (scores/score_redundancy.tsv)."
+                         "</p>" + _table(shown[columns]))
             score_paths = _find(root, "angiogenesis_scores.tsv")
             if score_paths and not obs.empty and {"arm", "response"} <= set(obs.columns):
                 scores_long = _read(score_paths[0])
                 called = model[model["classification"] != "none"].head(4)
                 figs = [_figure(pl.scores(scores_long, obs, term=row["score"], modality=row["modality"]))
                         for _, row in called.iterrows()]
+                parts.append("<div class='figs'>" + "".join(figs) + "</div>")
+    survival_paths = _find(root, "survival_model.tsv")
+    if survival_paths:
+        surv = _read(survival_paths[0])
+        if len(surv):
+            shown = _ratios(surv, "hr")
+            columns = [c for c in shown.columns if c in {
+                "modality", "score", "classification", "direction", "signal_group", "HR treated",
+                "p_treated", "HR control", "p_control", "HR interaction", "p_interaction", "ph_p",
+                "separation"}]
+            parts.append("<h2>Amputation-free survival (Cox)</h2><p class='note'>Hazard ratios per SD "
+                         "with 95% intervals, likelihood-ratio p-values, same classes as above; "
+                         "ph_p: smallest Schoenfeld-residual test of proportional hazards.</p>"
+                         + _table(shown[columns]))
+            km_curves, km_tests = _find(root, "km_curves.tsv"), _find(root, "km_logrank.tsv")
+            if km_curves:
+                curves = _read(km_curves[0])
+                tests = _read(km_tests[0]) if km_tests else None
+                called = surv[surv["classification"] != "none"].head(3)
+                figs = []
+                for _, row in called.iterrows():
+                    axes = pl.km(curves, row["score"], logrank=tests, modality=row.get("modality"))
+                    axes[0].figure.suptitle(f"{row['score']} ({row.get('modality', '')})", fontsize=9)
+                    figs.append(_figure(axes[0]))
                 parts.append("<div class='figs'>" + "".join(figs) + "</div>")
 
     for name, title in (("concordance_summary.tsv", "mRNA-protein concordance"),
