@@ -165,3 +165,20 @@ def test_censored_response_left_out_of_response_contrasts(tmp_path):
     design = design_for_contrast(sheet, Contrast(id="r", variable="response", reference="non_responder",
                                                  target="responder"))
     assert "S12" not in design.samples and len(design.samples) == 12
+
+
+@pytest.mark.parametrize("score", ["pred", "prog"])
+@pytest.mark.parametrize(("model", "term"), [("pooled", "z"), ("interaction", "armz"), ("control", "z"),
+                                             ("treated", "z")])
+def test_cox_score_test_matches_r(data, score, model, term):
+    from omics.tl._survival import _score_p
+
+    terms, arm = MODELS[model]
+    x = _design(data, score)
+    if arm is not None:
+        x = x[x["arm"] == arm]
+    reduced = cox_fit(x[[t for t in terms if t != term] + ["time", "event"]])
+    p = _score_p(x["time"].to_numpy(float), x["event"].to_numpy(float), x[terms].to_numpy(float),
+                 terms.index(term), reduced.params_.to_numpy(float))
+    ref = pd.read_csv(REF / "tests.tsv", sep="\t").set_index(["score", "model"])
+    assert p == pytest.approx(ref.loc[(score, model), "score_p"], abs=1e-6)

@@ -88,8 +88,43 @@ def _null_loglik(time: np.ndarray, event: np.ndarray) -> float:
     return ll
 
 
+def _efron_score_info(time: np.ndarray, event: np.ndarray, x: np.ndarray,
+                      beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient and information of the Efron partial log-likelihood at ``beta``."""
+    r = np.exp(x @ beta)
+    k = x.shape[1]
+    grad, info = np.zeros(k), np.zeros((k, k))
+    for t in np.unique(time[event == 1]):
+        risk = time >= t
+        dead = risk & (time == t) & (event == 1)
+        d = int(dead.sum())
+        rr, xr = r[risk], x[risk]
+        s0, s1, s2 = rr.sum(), rr @ xr, (xr * rr[:, None]).T @ xr
+        rd, xd = r[dead], x[dead]
+        t0, t1, t2 = rd.sum(), rd @ xd, (xd * rd[:, None]).T @ xd
+        grad += xd.sum(axis=0)
+        for m in range(d):
+            f = m / d
+            a0, a1, a2 = s0 - f * t0, s1 - f * t1, s2 - f * t2
+            mean = a1 / a0
+            grad -= mean
+            info += a2 / a0 - np.outer(mean, mean)
+    return grad, info
+
+
+def _score_p(time: np.ndarray, event: np.ndarray, x: np.ndarray, j: int, reduced_beta: np.ndarray) -> float:
+    """Score test of coefficient ``j`` at the fit without it (as R ``coxph(init=, iter.max=0)``)."""
+    beta = np.insert(np.asarray(reduced_beta, dtype=float), j, 0.0)
+    grad, info = _efron_score_info(time, event, x, beta)
+    try:
+        stat = float(grad @ np.linalg.solve(info, grad))
+    except np.linalg.LinAlgError:
+        return np.nan
+    return float(stats.chi2.sf(max(stat, 0.0), 1))
+
+
 def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarray]],
-         tested: str, keep: Sequence[str]) -> tuple[_Test, float]:
+         tested: str, keep: Sequence[str], test: str = "lrt") -> tuple[_Test, float]:
     """Cox fit with and without ``tested``: estimate, Wald CI, LRT p, flags; and the PH p."""
     if event.sum() < 2 or len(time) < 4:
         return _Test(), np.nan
@@ -106,9 +141,10 @@ def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarra
         full = cox_fit(frame)
         reduced_cols = [c for i, c in enumerate(frame.columns) if c != f"v{j}"]
         if len(names) > 1:
-            bottom = cox_fit(frame[reduced_cols]).log_likelihood_
+            reduced = cox_fit(frame[reduced_cols])
+            bottom, reduced_beta = reduced.log_likelihood_, reduced.params_.to_numpy(float)
         else:
-            bottom = _null_loglik(time, event)
+            bottom, reduced_beta = _null_loglik(time, event), np.zeros(0)
     except Exception as exc:  # lifelines raises ConvergenceError and numpy errors on divergence
         _LOG.info("Cox fit of %s did not converge (%s): separated", tested, type(exc).__name__)
         return _Test(method="cox", separated=True), np.nan
@@ -116,8 +152,9 @@ def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarra
     se = float(full.standard_errors_.iloc[j])
     stat = max(2.0 * (full.log_likelihood_ - bottom), 0.0)
     separated = (not np.isfinite(beta)) or abs(beta) > _LIMIT or not np.isfinite(se)
-    test = _Test(beta=beta, low=beta - _Z95 * se, high=beta + _Z95 * se,
-                 p=float(stats.chi2.sf(stat, 1)), method="cox", separated=bool(separated))
+    p = float(stats.chi2.sf(stat, 1)) if test == "lrt" else _score_p(time, event, x, j, reduced_beta)
+    result = _Test(beta=beta, low=beta - _Z95 * se, high=beta + _Z95 * se, p=p, method="cox",
+                   separated=bool(separated))
     ph = np.nan
     try:
         from lifelines.statistics import proportional_hazard_test
@@ -128,7 +165,7 @@ def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarra
         ph = float(np.asarray(res.summary["p"])[j])
     except Exception:  # the PH test is a diagnostic; a failure leaves it NaN
         ph = np.nan
-    return test, ph
+    return result, ph
 
 
 def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool, evidence_c: bool,
@@ -160,6 +197,7 @@ def survival_model(
     control: str = "placebo",
     alpha: float = 0.05,
     multiplicity: str = "bh",
+    arm_test: str = "lrt",
 ) -> pd.DataFrame:
     """Cox models of amputation-free survival per score, classified like the logistic model.
 
@@ -176,6 +214,10 @@ def survival_model(
         As in :func:`omics.tl.response_model`.
     time_col, event_col
         Follow-up in days and event indicator (1 = major amputation or death).
+    arm_test
+        Test of the score in each arm: ``"lrt"`` (partial-likelihood ratio) or
+        ``"score"`` (Efron score test at the fit without the score, as R
+        ``coxph(init=, iter.max=0)``).
 
     Returns
     -------
@@ -229,7 +271,7 @@ def survival_model(
         for label, value in (("control", 0.0), ("treated", 1.0)):
             sub = arm == value
             cols = [("z", z[sub]), *[(c, v[sub]) for c, v in covs]]
-            tests[label], ph[label] = (_fit(time[sub], event[sub], cols, "z", ["z"]) if fitted
+            tests[label], ph[label] = (_fit(time[sub], event[sub], cols, "z", ["z"], arm_test) if fitted
                                        else (_Test(), np.nan))
         base = [("arm", arm), ("z", z)]
         tests["pooled"], ph["pooled"] = (_fit(time, event, base + covs, "z", ["arm", "z"]) if fitted

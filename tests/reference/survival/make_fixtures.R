@@ -34,9 +34,15 @@ for (score in c("pred", "prog")) {
       coef = s[, "coef"], se = s[, "se(coef)"], p = s[, "Pr(>|z|)"])
     lrt <- 2 * (full$loglik[2] - reduced$loglik[2])
     zph <- cox.zph(full, transform = "rank", terms = FALSE)$table
+    # score test of the term at the reduced fit (coxph with init and no iteration)
+    terms <- names(coef(full))
+    init <- sapply(terms, function(n) if (n == spec$term) 0 else coef(reduced)[[n]])
+    at_reduced <- coxph(spec$full, data = spec$data, ties = "efron", init = init,
+                        control = coxph.control(iter.max = 0))
     tests[[length(tests) + 1]] <- data.frame(score = score, model = m, term = spec$term,
       loglik = full$loglik[2], lrt_p = pchisq(lrt, 1, lower.tail = FALSE),
-      zph_p = zph[spec$term, "p"])
+      zph_p = zph[spec$term, "p"],
+      score_p = pchisq(at_reduced$score, 1, lower.tail = FALSE))
   }
 }
 fmt <- function(x) { x[] <- lapply(x, function(v) if (is.numeric(v)) sprintf("%.12g", v) else v); x }
