@@ -60,6 +60,7 @@ def test_cox_matches_r_coxph_efron(data, score, model):
 def test_survival_model_matches_r(data):
     obs = data[["arm", "age", "diabetes", "afs_days", "afs_event"]]
     table = survival_model(data[["pred", "prog"]], obs).set_index("score")
+    lrt = survival_model(data[["pred", "prog"]], obs, arm_test="lrt").set_index("score")
     coefs = pd.read_csv(REF / "coefficients.tsv", sep="\t").set_index(["score", "model", "term"])
     tests = pd.read_csv(REF / "tests.tsv", sep="\t").set_index(["score", "model"])
     for score in ("pred", "prog"):
@@ -69,7 +70,9 @@ def test_survival_model_matches_r(data):
             assert np.log(row[f"hr_{model}"]) == pytest.approx(coef, abs=1e-6)
             assert np.log(row[f"hr_{model}_low"]) == pytest.approx(coef - 1.959963984540054 * se, abs=1e-6)
             assert np.log(row[f"hr_{model}_high"]) == pytest.approx(coef + 1.959963984540054 * se, abs=1e-6)
-            assert row[f"p_{model}"] == pytest.approx(tests.loc[(score, model), "lrt_p"], abs=1e-6)
+            kind = "score_p" if model in ("control", "treated") else "lrt_p"  # arm_test="score"
+            assert row[f"p_{model}"] == pytest.approx(tests.loc[(score, model), kind], abs=1e-6)
+            assert lrt.loc[score, f"p_{model}"] == pytest.approx(tests.loc[(score, model), "lrt_p"], abs=1e-6)
             assert 0 <= row[f"ph_p_{model}"] <= 1
         assert row["ph_p"] == min(row[f"ph_p_{m}"] for m in ("pooled", "interaction", "control", "treated"))
     assert set(table["classification"]) <= {"predictive", "prognostic", "treated_only", "none"}
