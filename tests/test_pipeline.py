@@ -85,6 +85,16 @@ def test_planted_effects_are_found(results):
     assert pooled.loc[truth["prognostic"], "nes"] > 0
 
 
+def test_joint_pathway_evidence_needs_nominal_support(results):
+    """No set reaches joint FDR < 0.05 unless a modality has nominal p < 0.05 (issue 9)."""
+    evidence = read(results / "integration" / "pathway_evidence.tsv")
+    joint = evidence["stouffer_fdr"] < 0.05
+    support = (evidence["rna_pvalue"] < 0.05) | (evidence["protein_pvalue"] < 0.05)
+    assert not (joint & ~support).any()
+    for modality in ("rna", "protein"):  # permutation p-values are >= 1 / (B + 1)
+        assert evidence[f"{modality}_pvalue"].min() >= 1 / (250 + 1) - 1e-12
+
+
 def test_resume_skips_everything(results):
     before = {p: p.stat().st_mtime_ns for p in (results / "differential").iterdir()}
     rerun = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(results))

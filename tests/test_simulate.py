@@ -34,3 +34,28 @@ def test_simulation_is_deterministic_and_null_has_no_planted_genes(tmp_path):
     truth = pd.read_csv(tmp_path / "null" / "truth_genes.tsv", sep="\t")
     assert set(truth["role"]) == {"arm", "unaffected"}
     assert pd.read_csv(tmp_path / "null" / "truth_sets.tsv", sep="\t").empty
+
+
+def test_survival_columns_are_consistent_and_matrices_unchanged(tmp_path):
+    import hashlib
+
+    from omics.io import read_samplesheet
+
+    paths = simulate_cohort(tmp_path / "s", profile="test")
+    sheet = read_samplesheet(paths["input"])  # raises if response and survival contradict
+    assert {"afs_days", "afs_event"} <= set(sheet.columns)
+    assert set(sheet["afs_event"]) <= {0.0, 1.0} and (sheet["afs_days"] >= 1).all()
+    early = (sheet["afs_event"] == 1) & (sheet["afs_days"] <= 183)
+    assert (sheet.loc[early, "response"] == "non_responder").all()
+    assert (sheet["afs_days"] <= 183).all()  # 6-month administrative censoring
+    truth = pd.read_csv(tmp_path / "s" / "truth_sets.tsv", sep="\t").set_index("role")
+    assert truth.loc["predictive", "afs_role"] == "predictive"
+    assert truth.loc["predictive", "afs_log_hr_per_sd"] < 0
+    # the matrices and the original sample-sheet columns are those of the committed test cohort
+    from helpers import TEST_COHORT
+
+    for name in ("salmon.merged.gene_counts.tsv", "proteinGroups.txt"):
+        assert hashlib.sha256((tmp_path / "s" / name).read_bytes()).digest() == hashlib.sha256(
+            (TEST_COHORT / name).read_bytes()).digest(), name
+    old = pd.read_csv(TEST_COHORT / "samplesheet.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(paths["input"])[old.columns], old)

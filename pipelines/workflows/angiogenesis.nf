@@ -212,7 +212,8 @@ workflow ANGIOGENESIS {
         .combine(sortedFiles(OMICS_QC.out.pca.mix(OMICS_QC.out.pca_variance, OMICS_QC.out.correlation, OMICS_QC.out.outliers)))
         .combine(sortedFiles(OMICS_DE.out.results))
         .combine(sortedFiles(OMICS_ENRICH.out.gsea.mix(OMICS_ENRICH.out.ora)))
-        .combine(sortedFiles(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model)))
+        .combine(sortedFiles(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model, OMICS_SCORE.out.redundancy,
+            OMICS_SCORE.out.survival, OMICS_SCORE.out.km_curves, OMICS_SCORE.out.km_logrank)))
         .combine(sortedFiles(ch_integration))
     OMICS_REPORT ( ch_report_input, ch_genesets, ch_background )
     ch_versions = ch_versions.mix(OMICS_REPORT.out.versions)

@@ -13,6 +13,69 @@ from .._errors import InputError
 from .._resources import metadata_path
 from ._tables import UNNAMED, check_unique, read_table
 
+#: Day at which amputation-free survival defines ``response`` (6 months).
+RESPONSE_DAY = 183.0
+SURVIVAL_COLUMNS = ("afs_days", "afs_event")
+
+
+def _rows(mask: pd.Series, first_line: int, limit: int = 10) -> str:
+    rows = [str(i + first_line) for i in mask.index[mask.to_numpy()]]
+    return ", ".join(rows[:limit]) + (f" (and {len(rows) - limit} more)" if len(rows) > limit else "")
+
+
+def response_from_survival(days: pd.Series, event: pd.Series) -> pd.Series:
+    """``responder`` / ``non_responder`` / NaN: event-free at :data:`RESPONSE_DAY` days.
+
+    A major amputation or death on or before day 183 is a non-response; follow-up past
+    day 183 (or censoring on day 183) without an event is a response; censoring before
+    day 183 (or missing survival) leaves the response unknown.
+    """
+    out = pd.Series(pd.NA, index=days.index, dtype=object)
+    out[(event == 1) & (days <= RESPONSE_DAY)] = "non_responder"
+    out[(days > RESPONSE_DAY) | ((days >= RESPONSE_DAY) & (event == 0))] = "responder"
+    return out
+
+
+def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path) -> None:
+    """Check ``afs_days``/``afs_event`` and derive or cross-check ``response`` (in place).
+
+    Raises one :class:`InputError` naming the column and the rows (file line numbers).
+    """
+    present = [c for c in SURVIVAL_COLUMNS if c in table.columns]
+    if not present:
+        return
+    if len(present) == 1:
+        other = next(c for c in SURVIVAL_COLUMNS if c not in present)
+        raise InputError(f"column {present[0]!r} is given without {other!r}; amputation-free "
+                         "survival needs both afs_days (days to major amputation, death or last "
+                         "follow-up) and afs_event (1 = amputation or death, 0 = censored).", path=path)
+    raw_days, raw_event = table["afs_days"], table["afs_event"]
+    days = pd.to_numeric(raw_days, errors="coerce")
+    event = pd.to_numeric(raw_event, errors="coerce")
+    bad = raw_event.notna() & ~event.isin([0, 1])
+    if bad.any():
+        raise InputError(f"column 'afs_event' must be 0 (censored) or 1 (major amputation or death); "
+                         f"row(s) {_rows(bad, first_line)} have {raw_event[bad].iloc[0]!r}.", path=path)
+    bad = raw_days.notna() & (days.isna() | (days < 0))
+    if bad.any():
+        raise InputError(f"column 'afs_days' must be a number of days >= 0; row(s) "
+                         f"{_rows(bad, first_line)} have {raw_days[bad].iloc[0]!r}.", path=path)
+    bad = days.isna() & event.notna()
+    if bad.any():
+        raise InputError(f"column 'afs_days' is missing in row(s) {_rows(bad, first_line)} that have an "
+                         "afs_event; give the day of the event or of the last follow-up.", path=path)
+    derived = response_from_survival(days, event)
+    if "response" not in table.columns:
+        table["response"] = derived
+        return
+    given = table["response"]
+    clash = given.notna() & derived.notna() & (given != derived)
+    if clash.any():
+        raise InputError(f"columns 'response' and 'afs_days'/'afs_event' contradict each other in "
+                         f"row(s) {_rows(clash, first_line)}: response is survival without major "
+                         f"amputation at {RESPONSE_DAY:g} days; correct one of them.", path=path)
+    table["response"] = given.where(given.notna(), derived)
+
 
 @cache
 def samplesheet_schema() -> dict:
@@ -38,6 +101,11 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         Column holding the sample ids (nf-core's ``observations_id_col``), for sheets
         such as MaxQuant's where it is ``Experiment``; it is renamed to ``sample``.
 
+    Amputation-free survival (optional ``afs_days`` and ``afs_event``, both or neither)
+    is checked, and ``response`` is derived from it as "event-free at 183 days" where it
+    is not given (:func:`response_from_survival`); a given response contradicting the
+    survival columns is an error naming the rows.
+
     Returns
     -------
     Data frame indexed by ``sample`` (strings); schema columns with fixed levels are
@@ -60,6 +128,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         raise InputError(f"empty {id_col!r} id at row(s) {rows}; every row needs an id.", path=path)
     check_unique(ids, column=id_col, path=path, what="sample id",
                  rows=[i + first_line for i in ids.index])
+    _check_survival(table, first_line, path)
     sheet = table.set_index("sample")
     sheet.index.name = "sample"
     for column, spec in samplesheet_schema()["properties"].items():
@@ -75,7 +144,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
                     path=path,
                 )
             sheet[column] = pd.Categorical(values, categories=spec["enum"])
-        elif spec.get("type") == "number":
+        elif spec.get("type") in ("number", "integer"):
             numbers = pd.to_numeric(values, errors="coerce")
             bad = values[values.notna() & numbers.isna()]
             if not bad.empty:

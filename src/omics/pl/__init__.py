@@ -1,5 +1,6 @@
 """Plots of the workflow's results (each returns matplotlib Axes), the report's figures for notebooks."""
 
+from ._km import km
 from ._plots import (
     concordance,
     correlation_distribution,
@@ -23,6 +24,7 @@ __all__ = [
     "forest",
     "gsea_curve",
     "heatmap",
+    "km",
     "ma",
     "pca",
     "roc",

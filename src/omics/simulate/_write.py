@@ -18,6 +18,7 @@ from ._cohort import simulate_patients
 from ._flow import BEADS_PER_TEST, SAMPLE_VOLUME_UL, simulate_flow
 from ._matrices import gene_universe, plant_effects, simulate_counts, simulate_protein_groups
 from ._qpcr import potency_perfusion_ratio, simulate_qpcr
+from ._survival import weibull_afs
 
 log = get_logger("simulate")
 
@@ -102,6 +103,20 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     extra_rng = np.random.default_rng([seed, 13])  # own stream: other numbers stay as they were
     cohort.samplesheet["potency_perfusion_ratio"] = potency_perfusion_ratio(cohort, extra_rng)
     wells, qpcr_truth = simulate_qpcr(truth, cohort, extra_rng)
+    # Amputation-free survival from its own generator, so the matrices above are unchanged.
+    afs = spec.get("survival_model", {})
+    surv_rng = np.random.default_rng([seed, 183])
+    latent = cohort.latent
+    treated = (cohort.samplesheet["arm"] == "bmmnc").to_numpy()
+    lp = (afs.get("prognostic", -1.0) * latent["prognostic_factor"].to_numpy()
+          + afs.get("predictive", -1.5) * latent["potency_factor"].to_numpy() * treated)
+    if scenario == "null":
+        lp = np.zeros(len(lp))
+    responder = (cohort.samplesheet["response"] == "responder").to_numpy()
+    days, event = weibull_afs(lp, surv_rng, responder=responder)
+    cohort.samplesheet["afs_days"] = days.astype(int)
+    cohort.samplesheet["afs_event"] = event
+    cohort.latent["afs_log_hazard"] = lp
 
     paths = {key: outdir / name for key, name in INPUT_FILES.items()}
     with atomic_path(paths["input"]) as tmp:
@@ -120,7 +135,8 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
              "prognostic": ("prognostic", "prognostic_factor")}
     planted = [] if scenario == "null" else [
         {"term": spec["planted"][role]["gene_set"], "role": label, "direction": "up_in_responders",
-         "latent_factor": factor}
+         "latent_factor": factor, "afs_role": label,
+         "afs_log_hr_per_sd": afs.get(role, -1.0 if role == "prognostic" else -1.5)}
         for role, (label, factor) in roles.items()
     ]
     if scenario != "null" and "angiogenic_host" in spec["planted"]:
@@ -128,8 +144,10 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
         # members load on potency, others on the host factor): up in responders, role mixed.
         planted.append({"term": spec["planted"]["angiogenic_host"]["gene_set"], "role": "mixed",
                         "direction": "up_in_responders",
-                        "latent_factor": "prognostic_factor+potency_factor"})
-    write_tsv(pd.DataFrame(planted, columns=["term", "role", "direction", "latent_factor"]),
+                        "latent_factor": "prognostic_factor+potency_factor", "afs_role": "mixed",
+                        "afs_log_hr_per_sd": np.nan})
+    write_tsv(pd.DataFrame(planted, columns=["term", "role", "direction", "latent_factor", "afs_role",
+                                             "afs_log_hr_per_sd"]),
               outdir / "truth_sets.tsv")
     # Flow cytometry (FCS files, population table): its own random stream, so nothing above changes.
     flow_events = FLOW_EVENTS[profile]

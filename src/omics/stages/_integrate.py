@@ -81,7 +81,7 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
         gsea.setdefault(contrast_id, {})[modality] = pd.read_csv(path, sep="\t")
     evidence = []
     for contrast_id, by_modality in sorted(gsea.items()):
-        table = pathway_evidence(by_modality)
+        table = pathway_evidence(by_modality, permutations=params.get("gsea_permutations"))
         table.insert(0, "contrast", contrast_id)
         evidence.append(table)
     outputs = {} if flow is None else _flow_outputs(flow, scores, outdir, params)

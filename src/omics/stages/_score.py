@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._logging import get_logger
@@ -17,44 +18,69 @@ from ._common import gene_set_collections, out_path, read_h5ad
 log = get_logger("score")
 
 SCORE_LAYER = {"rna": "vst", "protein": None}
+CALLED = ("predictive", "prognostic", "treated_only")
+SURVIVAL = ("afs_days", "afs_event")
 
 
-def _modality_scores(adata, modality: str, panel: dict, params: dict) -> pd.DataFrame | None:  # noqa: ANN001
-    """Return samples x scores of one modality: gene-set scores, or flow populations and dose."""
+def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: ANN001 - AnnData
+                     ) -> tuple[pd.DataFrame, set[str]] | None:
+    """Return (samples x scores, measured genes) of one modality.
+
+    Gene-set scores for RNA and protein; for flow, one score per population and the
+    implanted dose (no genes).
+    """
     if modality == "flow":
         from ..pp._flow import flow_scores
 
-        return flow_scores(adata, dose_population=params.get("flow_dose_population"))
+        return flow_scores(adata, dose_population=params.get("flow_dose_population")), set()
     expression = _by_gene(adata, SCORE_LAYER[modality])
     measured = set(expression.columns)
     if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
         log.warning("%s: no panel gene set has 5 measured genes (gene names missing?); no "
                     "scores for this modality", modality)
         return None
-    return sample_scores(expression, panel, method=params["score_method"])
+    return sample_scores(expression, panel, method=params["score_method"]), measured
 
 
 def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> dict[str, Path]:
-    """Write ``scores/angiogenesis_scores.tsv`` and ``scores/response_model.tsv``.
+    """Write the per-patient scores, the response and survival models and their redundancy.
 
     Scores (one per panel set, sample and modality; long format) come from the VST (RNA)
-    or the prepared log2 intensities (protein) with ``score_method``. The response model
-    needs ``arm`` and ``response`` columns; without them only the scores are written.
-    Phenotypes of continuous contrasts (recorded by the prep stages in
-    ``uns["continuous_outcomes"]``) are correlated with every score in
-    ``scores/score_phenotype_correlation.tsv``.
-    A ``flow`` h5ad adds one score per population (log2 percent of parent) and the
-    implanted dose (log10 absolute count of ``flow_dose_population``), modality ``flow``.
+    or the prepared log2 intensities (protein) with ``score_method``. A ``flow`` h5ad adds
+    one score per population (log2 percent of parent) and the implanted dose (log10
+    absolute count of ``flow_dose_population``), modality ``flow``. Files in ``scores/``
+    (columns documented in :func:`omics.tl.response_model`,
+    :func:`omics.tl.survival_model`, :func:`omics.tl.kaplan_meier` and
+    :func:`omics.tl.score_redundancy`; every table has a leading ``modality`` column):
+
+    - ``angiogenesis_scores.tsv``: ``sample, modality, term, score``;
+    - ``response_model.tsv`` (needs ``arm`` and ``response``): logistic models, plus
+      ``signal_group``;
+    - ``survival_model.tsv`` (only with ``afs_days``/``afs_event``): Cox models, plus
+      ``signal_group``;
+    - ``km_curves.tsv`` and ``km_logrank.tsv`` (only with survival columns);
+    - ``score_redundancy.tsv``: pairs of called scores (called in either model) with
+      gene overlap (Jaccard), correlation and ``linked``;
+    - ``score_phenotype_correlation.tsv`` (only with continuous contrasts, whose
+      phenotypes the prep stages record in ``uns["continuous_outcomes"]``).
+
+    ``signal_group`` names, for a called score, the strongest score of its group of
+    overlapping or correlated calls (empty when not called).
     """
+    from ..tl._redundancy import COLUMNS as REDUNDANCY_COLUMNS
+    from ..tl._redundancy import score_redundancy
     from ..tl._response import response_model
+    from ..tl._survival import kaplan_meier, survival_model
 
     panel, _ = gene_set_collections(params.get("genesets"), "none")
-    long_parts, model_parts, phenotype_parts = [], [], []
+    long_parts, model_parts, surv_parts, km_parts, lr_parts, red_parts = [], [], [], [], [], []
+    phenotype_parts = []
     for modality, path in h5ads.items():
         adata = read_h5ad(path)
-        scores = _modality_scores(adata, modality, panel, params)
-        if scores is None:
+        computed = _modality_scores(adata, modality, panel, params)
+        if computed is None:
             continue
+        scores, measured = computed
         long = scores.rename_axis("sample").reset_index().melt(
             id_vars="sample", var_name="term", value_name="score")
         long.insert(1, "modality", modality)
@@ -65,26 +91,61 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
                 table = score_phenotype_correlation(scores, obs[outcome].rename(outcome))
                 table.insert(0, "modality", modality)
                 phenotype_parts.append(table)
-        if {"arm", "response"} <= set(obs.columns):
-            covariates = [c for c in split_list(params.get("response_covariates")) if c in obs]
+        covariates = [c for c in split_list(params.get("response_covariates")) if c in obs]
+        model = surv = None
+        if {"arm", "response"} <= set(obs.columns) and obs["response"].notna().any():
             model = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
                                    repeats=params["cv_repeats"], seed=params["seed"],
                                    multiplicity=params["response_multiplicity"])
-            model.insert(0, "modality", modality)
-            model_parts.append(model)
         else:
             log.info("%s: no 'arm'/'response' columns, response model skipped", modality)
+        if {"arm", *SURVIVAL} <= set(obs.columns) and obs["afs_days"].notna().any():
+            surv = survival_model(scores, obs, covariates=covariates,
+                                  multiplicity=params["response_multiplicity"])
+            curves, logrank = kaplan_meier(scores, obs)
+            km_parts.append(curves.assign(modality=modality))
+            lr_parts.append(logrank.assign(modality=modality))
+        tables = [t for t in (model, surv) if t is not None]
+        called = [name for name in scores.columns
+                  if any((t.set_index("score").loc[name, "classification"] in CALLED) for t in tables)]
+        strength = {}
+        for t in tables:
+            for name, q in zip(t["score"], t["fdr_screen"], strict=True):
+                strength[name] = min(strength.get(name, np.inf), q if np.isfinite(q) else np.inf)
+        genes = {name: sorted(measured.intersection(panel[name])) for name in scores.columns
+                 if name in panel}
+        pairs, groups = score_redundancy(scores, genes, called, strength=strength)
+        red_parts.append(pairs.assign(modality=modality))
+        for t, parts in ((model, model_parts), (surv, surv_parts)):
+            if t is not None:
+                t = t.assign(signal_group=[groups.get(name, "") for name in t["score"]])
+                t.insert(0, "modality", modality)
+                parts.append(t)
     if not long_parts:
         long_parts.append(pd.DataFrame(columns=["sample", "modality", "term", "score"]))
     scores_long = pd.concat(long_parts, ignore_index=True).sort_values(
         ["modality", "term", "sample"], kind="stable")
     models = (pd.concat(model_parts, ignore_index=True) if model_parts
               else pd.DataFrame(columns=["modality", "score", "classification"]))
-    outputs = {}
-    if phenotype_parts:
-        outputs["phenotype"] = write_tsv(pd.concat(phenotype_parts, ignore_index=True),
-                                         out_path(outdir, "scores", "score_phenotype_correlation.tsv"))
-    return outputs | {
+    redundancy = _leading("modality", pd.concat(red_parts, ignore_index=True) if red_parts
+                          else pd.DataFrame(columns=["modality", *REDUNDANCY_COLUMNS]))
+    out = {
         "scores": write_tsv(scores_long, out_path(outdir, "scores", "angiogenesis_scores.tsv")),
         "response_model": write_tsv(models, out_path(outdir, "scores", "response_model.tsv")),
+        "score_redundancy": write_tsv(redundancy, out_path(outdir, "scores", "score_redundancy.tsv")),
     }
+    if phenotype_parts:
+        out["phenotype"] = write_tsv(pd.concat(phenotype_parts, ignore_index=True),
+                                     out_path(outdir, "scores", "score_phenotype_correlation.tsv"))
+    if surv_parts:
+        out["survival_model"] = write_tsv(pd.concat(surv_parts, ignore_index=True),
+                                          out_path(outdir, "scores", "survival_model.tsv"))
+        out["km_curves"] = write_tsv(_leading("modality", pd.concat(km_parts, ignore_index=True)),
+                                     out_path(outdir, "scores", "km_curves.tsv"))
+        out["km_logrank"] = write_tsv(_leading("modality", pd.concat(lr_parts, ignore_index=True)),
+                                      out_path(outdir, "scores", "km_logrank.tsv"))
+    return out
+
+
+def _leading(column: str, table: pd.DataFrame) -> pd.DataFrame:
+    return table[[column, *[c for c in table.columns if c != column]]]

@@ -4,7 +4,9 @@
   intensities, moderated t), both from :func:`design_for_contrast`;
 - enrichment: :func:`enrichment` (one call: GSEA + ORA of a panel within a background),
   :func:`gsea_prerank`, :func:`ora`, :func:`gsea_running_score`; per-patient scores: :func:`sample_scores`;
-- response: :func:`response_model` (predictive vs prognostic, cross-validated AUC);
+- response: :func:`response_model` (predictive vs prognostic, cross-validated AUC),
+  :func:`survival_model` (Cox, amputation-free survival), :func:`kaplan_meier`,
+  :func:`score_redundancy`;
 - integration: :func:`build_mudata`, :func:`mrna_protein_correlation`,
   :func:`fold_change_concordance`, :func:`pathway_evidence`; QC: :func:`sample_qc`.
 """
@@ -19,9 +21,11 @@ from ._limma import limma_fit
 from ._ora import ora
 from ._qc import sample_qc
 from ._ranking import gene_statistic, significant_genes
+from ._redundancy import score_redundancy
 from ._response import response_model
 from ._running import gsea_running_score
 from ._scores import sample_scores
+from ._survival import kaplan_meier, survival_model
 
 __all__ = [
     "NO_LIMIT",
@@ -39,7 +43,10 @@ __all__ = [
     "mrna_protein_correlation",
     "ora",
     "pathway_evidence",
+    "kaplan_meier",
     "response_model",
+    "score_redundancy",
+    "survival_model",
     "sample_qc",
     "sample_scores",
     "significant_genes",

@@ -214,6 +214,12 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
                     path=path,
                 )
 
+    if "response" in variables and "afs_days" in sheet.columns and sheet["response"].isna().any():
+        # response derived from amputation-free survival: censored before 183 days = unknown
+        unknown = sheet["response"].isna()
+        log.info("contrast %r: %d sample(s) with unknown response (censored before 183 days) "
+                 "left out", cid, int(unknown.sum()))
+        sheet = sheet.loc[~unknown]
     used = sheet[variables]
     missing = used.isna().any(axis=1)
     if missing.any():

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from .._errors import InputError
 from ._ranking import statistic_columns
 
 
@@ -106,19 +107,48 @@ def fold_change_concordance(rna_de: pd.DataFrame, protein_de: pd.DataFrame, *, f
     return joined.sort_values("gene_name", kind="stable").reset_index(drop=True), summary
 
 
-def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame], *,
+                     permutations: int | None = None) -> pd.DataFrame:
     """Combine per-modality GSEA results of one contrast by Stouffer's method.
 
-    Each modality's two-sided p-value becomes a signed z (sign of its NES):
-    ``z = sign(nes) * Phi^-1(1 - p / 2)``; the joint ``z = sum(z) / sqrt(k)`` over the
-    ``k`` modalities that tested the set, with a two-sided p-value and BH FDR over sets.
-    Equal weights: each modality is one line of evidence whatever its feature count.
+    Each modality's nominal p-value (GSEA's, two-sided in the sense that it is taken
+    against the null of the observed ES's sign) becomes a signed z with the sign of its
+    NES: ``z = sign(nes) * Phi^-1(1 - p / 2)``, so that a set up in one modality and down
+    in the other cancels. The joint ``z = sum(z) / sqrt(k)`` is taken over the ``k``
+    modalities that **tested** the set (a set absent from a modality, or with a missing
+    p-value or NES there, is not counted as evidence against it), with a two-sided
+    p-value and BH FDR over all sets of the contrast. A set tested in one modality keeps
+    that modality's p-value exactly. Equal weights: each modality is one line of
+    evidence whatever its feature count.
+
+    Permutation p-values are never below ``1 / (B + 1)`` (Phipson & Smyth 2010;
+    :func:`omics.tl.gsea_prerank` reports ``(k + 1) / (B + 1)``). A table with p = 0
+    (from an older run or another tool reporting ``k / B``) is floored at
+    ``1 / (permutations + 1)`` when ``permutations`` is given and rejected otherwise,
+    rather than being clipped at a tiny number that would invent joint evidence.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term``; per modality ``<m>_nes``, ``<m>_pvalue``, ``<m>_fdr``, ``<m>_z``;
+        ``n_modalities``, ``stouffer_z``, ``stouffer_pvalue``, ``stouffer_fdr``,
+        ``direction`` (``up``/``down``; empty when untested); sorted by
+        ``(stouffer_pvalue, term)``.
     """
     frames = []
     for modality, gsea in gsea_by_modality.items():
         part = gsea[["term", "nes", "pvalue", "fdr"]].copy()
-        p = part["pvalue"].clip(lower=1e-300, upper=1.0)
+        p = part["pvalue"].astype(float)
+        if (p <= 0).any():
+            if permutations is None:
+                raise InputError(f"{modality} GSEA table has nominal p-values of 0; permutation "
+                                 "p-values must be (k + 1) / (B + 1): rerun `omics enrich` or pass "
+                                 "the number of permutations.")
+            p = p.clip(lower=1.0 / (permutations + 1))
+        p = p.clip(upper=1.0)
+        part["pvalue"] = p
         part["z"] = np.sign(part["nes"]) * stats.norm.isf(p / 2)
+        part.loc[part["nes"] == 0, "z"] = 0.0
         part = part.rename(columns={c: f"{modality}_{c}" for c in ("nes", "pvalue", "fdr", "z")})
         frames.append(part.set_index("term"))
     table = pd.concat(frames, axis=1, join="outer")
@@ -127,11 +157,15 @@ def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame]) -> pd.DataFrame:
     table["n_modalities"] = k
     table["stouffer_z"] = table[z_columns].sum(axis=1, min_count=1) / np.sqrt(k.replace(0, np.nan))
     table["stouffer_pvalue"] = 2 * stats.norm.sf(table["stouffer_z"].abs())
+    for column in z_columns:  # a set tested in one modality keeps that modality's p exactly
+        single = (k == 1) & table[column].notna()
+        table.loc[single, "stouffer_pvalue"] = table.loc[single, column[:-2] + "_pvalue"]
     table["stouffer_fdr"] = np.nan
     ok = table["stouffer_pvalue"].notna()
     if ok.any():
         table.loc[ok, "stouffer_fdr"] = multipletests(table.loc[ok, "stouffer_pvalue"],
                                                       method="fdr_bh")[1]
-    table["direction"] = np.where(table["stouffer_z"] > 0, "up", "down")
+    table["direction"] = np.where(table["stouffer_z"] > 0, "up",
+                                  np.where(table["stouffer_z"] < 0, "down", ""))
     return table.reset_index().sort_values(["stouffer_pvalue", "term"], kind="stable",
                                            na_position="last").reset_index(drop=True)

@@ -32,13 +32,27 @@ For each score ``z``, with ``arm`` = 1 for treated and covariates ``C``:
 - interaction: ``response ~ arm * z + C`` versus ``response ~ arm + z + C``
   (``or_interaction`` = ratio of the treated to the control OR, ``p_interaction``).
 
-All p-values are 1-df likelihood-ratio tests and the intervals are profile
-(penalised-)likelihood intervals (the coefficient values the LRT would not reject at
-5 %), so ``p < 0.05`` and "interval excludes 1" agree. Wald tests are not used: with
-about 20 patients per arm and a strong score the Wald statistic collapses as the
-estimate grows (Hauck-Donner effect) and is undefined under separation. Interval ends
-beyond an OR of ``e^10`` (about 22,000) per SD are reported as 0 or ``inf``: there the
-(penalised) profile is so flat that the end is not meaningfully finite.
+``p_control``, ``p_treated`` and ``p_pooled`` are 1-df likelihood-ratio tests (LRT) and
+all intervals are profile (penalised-)likelihood intervals (the coefficient values the
+LRT would not reject at 5 %). Wald tests are not used: with about 20 patients per arm
+and a strong score the Wald statistic collapses as the estimate grows (Hauck-Donner
+effect) and is undefined under separation. Interval ends beyond an OR of ``e^10``
+(about 22,000) per SD are reported as 0 or ``inf``: there the (penalised) profile is so
+flat that the end is not meaningfully finite; :func:`format_ratio` then displays
+``separated (> low)``.
+
+``p_interaction`` is a Rao **score test** of the interaction coefficient: only the model
+without the interaction (``response ~ arm + z + C``) is fitted, and the statistic is
+the squared score of the ``arm x z`` column divided by its efficient information at that
+fit. The test is the same whether or not the full model is separated, so its power
+keeps growing with the effect: when the score separates responders in the treated arm
+(the textbook predictive marker) the full-model LRT must switch to Firth's penalised
+likelihood, whose penalty shrinks the interaction and loses power exactly where the
+effect is strongest (a planted predictive score with 0.95 treated-arm AUC fell to
+``p_interaction`` ~ 0.05). The score test needs no estimate of the (infinite)
+interaction, and under the null of no effect modification its rejection rate stays at
+or below the nominal level (``benchmarks/bench_calibration.py``; numbers in the README).
+``or_interaction`` and its interval still come from the full (ML or Firth) fit.
 
 Fitting and separation (``method``)
 -----------------------------------
@@ -49,7 +63,7 @@ and ``x'b <= 0`` for every non-responder, in which case the maximum-likelihood (
 estimate does not exist. Separation of the smaller model implies separation of the
 larger one, so one check per comparison suffices.
 
-- ``method="ml"`` (default). Not separated: both models are fitted by ML with
+- ``method="ml"``. Not separated: both models are fitted by ML with
   statsmodels (``Logit``, Newton) and the LRT statistic is
   ``2 (llf_full - llf_reduced)``; if statsmodels nevertheless warns (perfect
   prediction, non-convergence, singular Hessian) or raises, the comparison falls back
@@ -62,7 +76,7 @@ larger one, so one check per comparison suffices.
   ``logistf``), and the interval is the profile penalised-likelihood interval. Own
   Newton solver with the exact Hessian of ``l*`` (checked against finite differences
   and, for a 2 x 2 table, against the Haldane-corrected odds ratio in the tests).
-- ``method="firth"``: Firth for every comparison.
+- ``method="firth"`` (default): Firth for every comparison.
 
 We fall back to Firth rather than reporting the ML limit (an LRT from the supremum of
 the likelihood exists, but the OR and its interval are infinite) or using an L2 penalty
@@ -73,49 +87,50 @@ Calibration, measured on 100 simulated 40-patient trials with 11 pure-noise scor
 each (``benchmarks/bench_response.py --latent``; 1,100 tests per p-value), rejection
 rate at 0.05 for ``p_control / p_treated / p_pooled / p_interaction``: ``ml``
 0.078 / 0.095 / 0.064 / 0.080 (the LRT is liberal with 20 patients and 4 parameters
-per arm); ``firth`` 0.043 / 0.054 / 0.045 / 0.044. ``ml`` is the default because it
-is the plain logistic model; ``firth`` trades some power (planted predictive score
-called predictive in 54 % instead of 67 % of 150 trials) for nominal error rates.
+per arm); ``firth`` 0.043 / 0.054 / 0.045 / 0.044. ``firth`` is the default: the
+classification needs one arm test to pass a BH screen across all scores, and with the
+liberal ML tests 11 % of 200 null trials (11 noise scores, 40 patients) had a
+``predictive`` or ``prognostic`` call, against 2.5 % with Firth
+(``benchmarks/bench_calibration.py``).
 
 Classification
 --------------
-With ``b_T``, ``b_C`` the per-SD log ORs of the score in the treated and the control arm:
+With ``b_T``, ``b_C`` the per-SD log ORs of the score in the treated and the control
+arm, "evidence in an arm" meaning that the arm's test passes the screen below, and
+"modification" meaning ``p_interaction < alpha`` and ``|b_T| > |b_C|``:
 
-- ``predictive``: ``p_interaction < alpha`` and ``p_treated < alpha`` and
-  ``|b_T| > |b_C|``: the score modifies the effect of treatment and is associated with
-  response in the treated arm, more strongly than in the control arm (an interaction
-  carried by the placebo arm is not evidence of BM-MNC benefit);
-- ``prognostic``: not predictive, ``p_pooled < alpha``, and either
-  ``p_interaction >= alpha`` or the interaction only reflects a weaker association of
-  the same sign in the treated arm (``|b_C| > |b_T|`` and ``b_C b_T > 0``);
-- ``none``: otherwise (including a significant interaction with opposite signs carried
-  by the control arm, and scores whose interaction cannot be estimated, e.g. one arm).
+- ``predictive``: evidence in the treated arm and modification: the score is associated
+  with response when cells are implanted, and the arm modifies that association;
+- ``prognostic``: evidence in the **control** arm (the association exists without
+  cells), an association of the same sign in the treated arm, and no modification;
+- ``treated_only``: evidence in the treated arm, but neither predictive nor prognostic
+  (the modification is not established): never folded into ``prognostic``;
+- ``none``: otherwise.
 
-Why the second clause of ``prognostic``: ORs are non-collapsible. A score that acts
-identically in both arms on the conditional log-odds scale has a smaller *marginal* OR
-in an arm with extra, unmodelled outcome heterogeneity; in BALI the treated arm has it
-(cell potency). In the demo simulation (prognostic 3, potency 4 log-odds per SD) the
-planted prognostic score's marginal log OR is about 3 in the placebo arm and 1.2 in the
-treated arm, so "interaction not significant" alone called it prognostic in 67 % of
-40-patient trials and in fewer the larger the trial (59 % with 80, 33 % with 120
-patients), whereas this rule gives 98 %, 100 % and 100 % without changing the error
-rate under the null.
+A significant interaction carried by a *weaker* same-sign association in the treated
+arm (``|b_C| > |b_T|``) does not block ``prognostic``: ORs are non-collapsible, and a
+score acting identically on the conditional log-odds has a smaller marginal OR in an
+arm with extra, unmodelled outcome heterogeneity (in BALI the treated arm, through
+cell potency).
 
 ``direction`` is ``up_in_responders`` when a higher score goes with more response and
-``down_in_responders`` otherwise: the sign of ``b_T`` for predictive scores and of the
-pooled main effect for the others.
+``down_in_responders`` otherwise: the sign of ``b_T`` for predictive and treated_only
+scores, of ``b_C`` for prognostic ones and of the pooled main effect otherwise.
 
-Multiplicity (``multiplicity="bh"``, the default) is handled by screening first: the
-pooled and the treated-arm p-values of all scores go through one Benjamini-Hochberg
-adjustment, ``fdr_screen`` is the smaller of a score's two adjusted values, and only
-scores with ``fdr_screen < alpha`` are classified by the rule above (the others are
-``none``). The screen asks "is this score associated with response at all" with the
-multiple-testing burden of all scores; the rule then only decides between predictive
-and prognostic. Gating on BH-adjusted interaction p-values instead would cost most of
-the power for predictive scores (the interaction test is the weakest of the four).
-With ``multiplicity="none"`` every score is classified at its own level ``alpha``;
-with 11 overlapping gene sets about half of null cohorts then have at least one false
-call. ``fdr_pooled`` and ``fdr_interaction`` (BH across scores) are reported either way.
+Multiplicity (``multiplicity="bh"``, the default): the control- and treated-arm
+p-values of all scores go through one Benjamini-Hochberg adjustment (``fdr_control``,
+``fdr_treated``; ``fdr_screen`` is the smaller of the two), and "evidence in an arm"
+means an adjusted value below ``alpha``. Every call needs evidence in one arm, so with
+no effect anywhere the chance of any call is that of any BH rejection, about ``alpha``.
+The interaction is then tested at ``alpha`` only for scores with an arm association.
+With ``multiplicity="none"`` the arm tests are used at their own level ``alpha``.
+``fdr_pooled`` and ``fdr_interaction`` (BH across scores) are reported either way.
+``separation`` lists the models (``control``, ``treated``, ``pooled``,
+``interaction``) whose data are completely or quasi-completely separated.
+
+Extra scores (e.g. flow-cytometry population frequencies) are added as more columns of
+``scores``: every column is one score, standardised on its own, and enters the same
+BH screen.
 
 Cross-validated discrimination
 ------------------------------
@@ -161,10 +176,10 @@ from statsmodels.tools.sm_exceptions import (
 from omics._errors import InputError
 from omics._logging import get_logger
 
-__all__ = ["response_model", "CLASSIFICATIONS", "FIT_METHODS"]
+__all__ = ["response_model", "format_ratio", "CLASSIFICATIONS", "FIT_METHODS"]
 
 _LOG = get_logger("tl.response")
-CLASSIFICATIONS = ("predictive", "prognostic", "none")
+CLASSIFICATIONS = ("predictive", "prognostic", "treated_only", "none")
 MULTIPLICITY = ("bh", "none")
 FIT_METHODS = ("ml", "firth")
 _CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # profile intervals are 95 %
@@ -187,6 +202,7 @@ class _Test:
     high: float = np.nan
     p: float = np.nan
     method: str = ""
+    separated: bool = False
 
 
 def _loglik(y: np.ndarray, eta: np.ndarray) -> float:
@@ -345,9 +361,37 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
     return b
 
 
-def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml") -> _Test:
-    """Test coefficient ``j`` of design ``x`` (1-df LRT) with its 95 % profile interval."""
-    firth = method == "firth" or _separated(y, x)
+def _score_test(y: np.ndarray, x: np.ndarray, j: int) -> float:
+    """Rao score test of coefficient ``j`` of ``x`` at the fit without it (1 df p-value).
+
+    Only the reduced model is fitted (ML; Firth's penalised fit when the reduced data are
+    separated), so the test exists whether or not the full model is separated, and the
+    statistic ``U_j^2 / (I_jj - I_j. I_..^-1 I_.j)`` with the score ``U`` and Fisher
+    information ``I`` of the full design at the reduced fit grows with the size of the
+    omitted effect (no Hauck-Donner collapse).
+    """
+    reduced = np.delete(x, j, axis=1)
+    fit = None if _separated(y, reduced) else _ml(y, reduced)
+    beta = fit[0] if fit is not None else _newton(y, reduced, firth=True)[0]
+    p = expit(reduced @ beta)
+    w = p * (1.0 - p)
+    info = (x * w[:, None]).T @ x
+    u = float(x[:, j] @ (y - p))
+    rest = np.delete(np.arange(x.shape[1]), j)
+    efficient = info[j, j] - info[j, rest] @ np.linalg.pinv(info[np.ix_(rest, rest)]) @ info[rest, j]
+    if not efficient > 1e-12:
+        return np.nan
+    return float(stats.chi2.sf(u * u / efficient, 1))
+
+
+def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml", test: str = "lrt") -> _Test:
+    """Test coefficient ``j`` of design ``x`` with its 95 % profile interval.
+
+    ``test="lrt"``: 1-df (penalised) likelihood-ratio test; ``"score"``: Rao score test
+    (:func:`_score_test`); the estimate and interval come from the same fit either way.
+    """
+    separated = _separated(y, x)
+    firth = method == "firth" or separated
     fits = None
     if not firth:
         full, reduced = _ml(y, x), _ml(y, np.delete(x, j, axis=1))
@@ -368,8 +412,9 @@ def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml") -> _Test:
         beta=float(beta[j]),
         low=_profile_bound(y, x, j, beta, top, firth, -1.0, scale),
         high=_profile_bound(y, x, j, beta, top, firth, 1.0, scale),
-        p=float(stats.chi2.sf(stat, 1)),
+        p=float(stats.chi2.sf(stat, 1)) if test == "lrt" else _score_test(y, x, j),
         method="firth" if firth else "ml",
+        separated=separated,
     )
 
 
@@ -390,13 +435,13 @@ def _design(columns: list[tuple[str, np.ndarray]], keep: Sequence[str]) -> tuple
 
 
 def _fit_test(y: np.ndarray, columns: list[tuple[str, np.ndarray]], tested: str,
-              keep: Sequence[str], method: str) -> _Test:
+              keep: Sequence[str], method: str, test: str = "lrt") -> _Test:
     if len(y) == 0 or y.min() == y.max():
         return _Test()
     x, names = _design(columns, keep)
     if not names or len(y) < len(names) + 2:
         return _Test()
-    return _compare(y, x, names.index(tested), method)
+    return _compare(y, x, names.index(tested), method, test)
 
 
 # --------------------------------------------------------------------------------------
@@ -527,16 +572,53 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, alpha: float) -> tuple[str, str]:
-    """Apply the classification rule of the module docstring."""
-    if inter.p < alpha and t.p < alpha and abs(t.beta) > abs(c.beta):
-        return "predictive", "up_in_responders" if t.beta > 0 else "down_in_responders"
-    direction = "" if np.isnan(pooled.beta) else (
-        "up_in_responders" if pooled.beta > 0 else "down_in_responders")
-    attenuated = abs(c.beta) > abs(t.beta) and c.beta * t.beta > 0
-    if pooled.p < alpha and (inter.p >= alpha or (inter.p < alpha and attenuated)):
-        return "prognostic", direction
-    return "none", direction
+def _direction(beta: float) -> str:
+    if not np.isfinite(beta):
+        return ""
+    return "up_in_responders" if beta > 0 else "down_in_responders"
+
+
+def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
+              evidence_c: bool, alpha: float) -> tuple[str, str]:
+    """Apply the classification rule of the module docstring.
+
+    ``evidence_t`` / ``evidence_c``: the treated / control arm association passed the
+    screen (BH across scores) or, without multiplicity handling, ``p < alpha``.
+    """
+    modified = bool(inter.p < alpha and abs(t.beta) > abs(c.beta))
+    if evidence_t and modified:
+        return "predictive", _direction(t.beta)
+    if evidence_c and c.beta * t.beta > 0 and not modified:
+        return "prognostic", _direction(c.beta)
+    if evidence_t:
+        return "treated_only", _direction(t.beta)
+    return "none", _direction(pooled.beta)
+
+
+def separation_label(separated: dict[str, bool]) -> str:
+    """Join with ``;`` the names of the models whose data are (quasi-)separated (``""``: none)."""
+    return ";".join(name for name, flag in separated.items() if flag)
+
+
+def format_ratio(ratio: float, low: float, high: float, separated: bool = False) -> str:
+    """Bounded display of a ratio per SD with its 95 % interval.
+
+    ``"2.31 (1.20-4.45)"``; an infinite or separated interval end is never printed as a
+    number: ``"separated (> 3.10)"`` or ``"separated (< 0.32)"`` give the finite end.
+    """
+    if not np.isfinite(ratio):
+        return "NA"
+
+    def fmt(v: float) -> str:
+        return f"{v:.3g}"
+
+    if separated or not (np.isfinite(low) and np.isfinite(high)) or low <= 0:
+        if np.isfinite(low) and low > 0 and (not np.isfinite(high) or ratio >= 1):
+            return f"separated (> {fmt(low)})"
+        if np.isfinite(high):
+            return f"separated (< {fmt(high)})"
+        return "separated"
+    return f"{fmt(ratio)} ({fmt(low)}-{fmt(high)})"
 
 
 # --------------------------------------------------------------------------------------
@@ -558,7 +640,7 @@ def response_model(
     repeats: int = 50,
     seed: int = 0,
     alpha: float = 0.05,
-    method: str = "ml",
+    method: str = "firth",
     multiplicity: str = "bh",
 ) -> pd.DataFrame:
     """Classify each score as predictive of BM-MNC benefit, prognostic, or neither.
@@ -591,14 +673,14 @@ def response_model(
     alpha
         Significance level of the classification rule.
     multiplicity
-        ``"bh"`` (default): classify only scores that pass a Benjamini-Hochberg screen
-        of the pooled and treated-arm tests across all scores (``fdr_screen < alpha``);
-        ``"none"``: classify every score at level ``alpha``.
+        ``"bh"`` (default): arm-level evidence is a Benjamini-Hochberg adjusted p-value
+        below ``alpha`` over the control- and treated-arm tests of all scores;
+        ``"none"``: the arm tests at level ``alpha``.
     method
-        ``"ml"`` (default): maximum likelihood with statsmodels, Firth's penalised
-        likelihood only for comparisons with separated data; ``"firth"``: Firth's
-        penalised likelihood for every comparison (better-calibrated tests in small
-        samples, see the module docstring).
+        ``"firth"`` (default): Firth's penalised likelihood for every comparison
+        (well-calibrated tests in small samples, see the module docstring); ``"ml"``:
+        maximum likelihood with statsmodels, Firth's penalised likelihood only for
+        comparisons with separated data.
 
     Returns
     -------
@@ -609,9 +691,12 @@ def response_model(
         ``pooled`` and ``interaction``: ``or_*`` (per SD of the score; for the
         interaction the ratio of the treated to the control OR), ``or_*_low``,
         ``or_*_high`` (95 % profile-likelihood interval), ``p_*`` (likelihood-ratio
-        test) and ``fit_*`` (``"ml"`` or ``"firth"``); ``fdr_pooled`` and
-        ``fdr_interaction`` (BH across scores); ``fdr_screen``; ``classification``
-        (``predictive``, ``prognostic`` or ``none``), ``direction``
+        test; the score test for the interaction) and ``fit_*`` (``"ml"`` or
+        ``"firth"``); ``fdr_pooled`` and ``fdr_interaction`` (BH across scores);
+        ``fdr_control``, ``fdr_treated`` (one BH over both arms' tests of all scores),
+        ``fdr_screen`` (the smaller); ``separation`` (separated models, ``;``-joined);
+        ``classification`` (``predictive``, ``prognostic``, ``treated_only`` or
+        ``none``), ``direction``
         (``up_in_responders`` / ``down_in_responders``); and for each of ``pooled``,
         ``treated`` and ``control``: ``cv_auc_*``, ``cv_auc_*_low``, ``cv_auc_*_high``
         (2.5/97.5 percentiles over repeats) and ``cv_folds_*``.
@@ -672,13 +757,15 @@ def response_model(
         base = [("intercept", np.ones(len(y))), ("arm", arm), ("z", z)]
         tests["pooled"] = _fit_test(y, base + covs, "z", ["arm", "z"], method) if fitted else _Test()
         tests["interaction"] = (_fit_test(y, [*base, ("arm:z", arm * z), *covs], "arm:z",
-                                          ["arm", "z", "arm:z"], method) if fitted else _Test())
+                                          ["arm", "z", "arm:z"], method, test="score")
+                                if fitted else _Test())
         for label, t in tests.items():
             row[f"or_{label}"] = np.exp(t.beta)
             row[f"or_{label}_low"] = np.exp(t.low)
             row[f"or_{label}_high"] = np.exp(t.high)
             row[f"p_{label}"] = t.p
             row[f"fit_{label}"] = t.method
+        row["separation"] = separation_label({k: t.separated for k, t in tests.items()})
         score_tests.append(tests)
         for label, sub in (("pooled", np.ones(len(y), bool)), ("treated", arm == 1),
                            ("control", arm == 0)):
@@ -697,19 +784,23 @@ def response_model(
     for test in ("pooled", "interaction"):  # BH across scores, beside the per-score p-values
         table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}",
                      _bh(table[f"p_{test}"].to_numpy(dtype=float)))
-    # Screen: one BH over the pooled and treated-arm tests of all scores; a score whose
-    # smaller adjusted p is below alpha is associated with response at all.
-    both = _bh(np.concatenate([table["p_pooled"].to_numpy(float), table["p_treated"].to_numpy(float)]))
-    screen = np.fmin(both[: len(table)], both[len(table):])
-    calls = [_classify(t["treated"], t["control"], t["pooled"], t["interaction"], alpha)
-             for t in score_tests]
+    # Screen: one BH over the control- and treated-arm tests of all scores.
+    both = _bh(np.concatenate([table["p_control"].to_numpy(float), table["p_treated"].to_numpy(float)]))
+    fdr_control, fdr_treated = both[: len(table)], both[len(table):]
     if multiplicity == "bh":
-        calls = [(call if q < alpha else "none", direction)
-                 for (call, direction), q in zip(calls, screen, strict=True)]
+        evidence_c, evidence_t = fdr_control < alpha, fdr_treated < alpha
+    else:
+        evidence_c = table["p_control"].to_numpy(float) < alpha
+        evidence_t = table["p_treated"].to_numpy(float) < alpha
+    calls = [_classify(t["treated"], t["control"], t["pooled"], t["interaction"], bool(et), bool(ec), alpha)
+             for t, et, ec in zip(score_tests, evidence_t, evidence_c, strict=True)]
     position = table.columns.get_loc("fit_interaction") + 1
-    table.insert(position, "fdr_screen", screen)
-    table.insert(position + 1, "classification", [c for c, _ in calls])
-    table.insert(position + 2, "direction", [d for _, d in calls])
+    table.insert(position, "fdr_control", fdr_control)
+    table.insert(position + 1, "fdr_treated", fdr_treated)
+    table.insert(position + 2, "fdr_screen", np.fmin(fdr_control, fdr_treated))
+    table.insert(position + 3, "separation", table.pop("separation"))
+    table.insert(position + 4, "classification", [c for c, _ in calls])
+    table.insert(position + 5, "direction", [d for _, d in calls])
     counts = table["classification"].value_counts()
     _LOG.info("response_model: %d scores: %s", len(table),
               ", ".join(f"{counts.get(c, 0)} {c}" for c in CLASSIFICATIONS))

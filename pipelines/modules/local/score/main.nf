@@ -14,6 +14,11 @@ process OMICS_SCORE {
     tuple val(meta), path('scores/angiogenesis_scores.tsv'), emit: scores
     tuple val(meta), path('scores/response_model.tsv')     , emit: response_model
     tuple val(meta), path('scores/score_phenotype_correlation.tsv'), emit: phenotype, optional: true
+    tuple val(meta), path('scores/score_redundancy.tsv')   , emit: redundancy
+    // only when the sample sheet has afs_days/afs_event
+    tuple val(meta), path('scores/survival_model.tsv')     , optional: true, emit: survival
+    tuple val(meta), path('scores/km_curves.tsv')          , optional: true, emit: km_curves
+    tuple val(meta), path('scores/km_logrank.tsv')         , optional: true, emit: km_logrank
     path 'versions.yml'                                     , emit: versions
 
     when:
@@ -44,7 +49,7 @@ process OMICS_SCORE {
     stub:
     """
     mkdir -p scores
-    touch scores/angiogenesis_scores.tsv scores/response_model.tsv
+    touch scores/angiogenesis_scores.tsv scores/response_model.tsv scores/score_redundancy.tsv
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

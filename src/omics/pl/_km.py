@@ -1,0 +1,83 @@
+"""Kaplan-Meier curves of amputation-free survival by score (reads ``scores/km_*.tsv``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+_GROUP_COLORS = {"low": "#2166ac", "high": "#b2182b"}
+
+
+def _at_risk(curve: pd.DataFrame, t: float) -> int:
+    """Patients still followed at day ``t``: at risk at the first tabulated time >= t."""
+    later = curve[curve["time"] >= t]
+    return int(later["n_at_risk"].iloc[0]) if len(later) else 0
+
+
+def km(curves: pd.DataFrame, score: str, *, logrank: pd.DataFrame | None = None,
+       modality: str | None = None, arms: tuple[str, ...] = ("placebo", "bmmnc"),
+       risk_times: tuple[float, ...] = (0, 30, 60, 90, 120, 150, 183), axes=None):
+    """Draw Kaplan-Meier curves of one score, below vs above its median, per arm.
+
+    Parameters
+    ----------
+    curves
+        ``scores/km_curves.tsv`` (:func:`omics.tl.kaplan_meier`): ``score``, ``arm``,
+        ``group`` (``low``/``high``), ``time``, ``survival``, ``n_at_risk`` and
+        optionally ``modality``.
+    score
+        The score (term) to draw.
+    logrank
+        ``scores/km_logrank.tsv``; its ``logrank_p`` goes into each panel's title.
+    modality
+        Rows of this modality only (when the tables hold several).
+    arms
+        One panel per arm, in this order.
+    risk_times
+        Days at which the numbers at risk are printed under each panel.
+    axes
+        Sequence of matplotlib Axes, one per arm; default: a new figure. The backend is
+        never changed.
+
+    Returns
+    -------
+    The list of Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    data = curves[curves["score"] == score]
+    if modality is not None and "modality" in data:
+        data = data[data["modality"] == modality]
+    if data.empty:
+        raise ValueError(f"no Kaplan-Meier curves for score {score!r}")
+    if axes is None:
+        _, axes = plt.subplots(1, len(arms), figsize=(4.5 * len(arms), 4), sharey=True, squeeze=False)
+        axes = list(axes[0])
+    for ax, arm in zip(axes, arms, strict=False):
+        part = data[data["arm"] == arm]
+        lines = []
+        for group, color in _GROUP_COLORS.items():
+            g = part[part["group"] == group].sort_values("time")
+            if g.empty:
+                continue
+            ax.step(g["time"], g["survival"], where="post", color=color, label=f"{group} score")
+            censored = g[g.get("n_censored", pd.Series(0, index=g.index)) > 0]
+            ax.plot(censored["time"], censored["survival"], "|", color=color, markersize=8)
+            at_risk = [_at_risk(g, t) for t in risk_times]
+            lines.append(f"{group}: " + " ".join(f"{n:>3d}" for n in at_risk))
+        title = f"{arm}"
+        if logrank is not None:
+            row = logrank[(logrank["score"] == score) & (logrank["arm"] == arm)]
+            if modality is not None and "modality" in row:
+                row = row[row["modality"] == modality]
+            if len(row) and np.isfinite(row["logrank_p"].iloc[0]):
+                title += f" (log-rank p = {row['logrank_p'].iloc[0]:.2g})"
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("days")
+        ax.set_ylim(0, 1.05)
+        ax.legend(loc="lower left", fontsize=8, frameon=False)
+        if lines:
+            ax.text(0, -0.32, "at risk (days " + ", ".join(f"{t:g}" for t in risk_times) + ")\n"
+                    + "\n".join(lines), transform=ax.transAxes, fontsize=7, family="monospace", va="top")
+    axes[0].set_ylabel("amputation-free survival")
+    return axes

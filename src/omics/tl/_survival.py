@@ -1,0 +1,379 @@
+"""Amputation-free survival (AFS) models per score: Cox proportional hazards and Kaplan-Meier.
+
+For every score (column of ``scores``) :func:`survival_model` fits Cox
+proportional-hazards models with lifelines (``CoxPHFitter``, Efron's method for tied
+event times, as R ``survival::coxph``'s default ``ties = "efron"``):
+
+- per arm (control, treated): ``Surv(afs_days, afs_event) ~ z + C``;
+- pooled: ``~ arm + z + C`` (``hr_pooled``);
+- interaction: ``~ arm * z + C`` (``hr_interaction`` = ratio of the treated to the control
+  HR per SD).
+
+``z`` is the score standardised over the samples used (mean 0, SD 1, ``ddof=1``), so
+hazard ratios (HR) are per SD; covariates enter as in :func:`omics.tl.response_model`
+(numeric scaled, categorical as treatment-coded dummies; constant or collinear columns
+dropped per model). Intervals are Wald 95 % intervals ``exp(b +- 1.96 se)`` (lifelines'
+and R's ``confint``); every ``p_*`` is the 1-df partial-likelihood-ratio test of the
+score (or interaction) term against the model without it, except that ``p_control``
+and ``p_treated`` are, by default, Efron score tests at the fit without the score
+(``arm_test``), which hold their level better than the LRT with few events per arm.
+Agreement with R
+``survival::coxph`` (coefficients, SEs, Wald and likelihood-ratio p-values, with and
+without the interaction) is tested to 1e-6 on fixtures in ``tests/reference/survival``.
+
+``ph_p_<model>`` is the proportional-hazards check of the score term of that model:
+the Schoenfeld-residual test (Grambsch & Therneau 1994) with the ``rank`` time
+transform (lifelines ``proportional_hazard_test``); ``ph_p`` is the smallest of them
+(a small value says the HR of the score changes over follow-up and the single HR
+summarises it poorly).
+
+Monotone likelihood: when the score orders every event of an arm (the survival analogue
+of separation) the Cox estimate diverges. A model is flagged in ``separation`` when its
+fit does not converge or its score coefficient exceeds 10 per SD in absolute value
+(HR beyond e^10); the HR and its interval are then not finite numbers worth printing
+(:func:`omics.tl._response.format_ratio` shows ``separated``), while the LRT p-value
+remains a valid, if slightly conservative, test.
+
+Classification (the same rule and screen as :func:`omics.tl.response_model`, on the
+log hazard ratios ``b_C``, ``b_T``; a protective score has ``b < 0``): ``predictive`` =
+treated-arm evidence and modification (``p_interaction < alpha`` with
+``|b_T| > |b_C|``); ``prognostic`` = control-arm evidence, same sign in the treated arm,
+no modification; ``treated_only`` = treated-arm evidence otherwise; ``none``. Evidence
+in an arm = BH-adjusted p (over both arms' tests of all scores) below ``alpha`` with
+``multiplicity="bh"``, ``p < alpha`` with ``"none"``. ``direction`` uses the
+vocabulary of the logistic model so the two tables read side by side:
+``up_in_responders`` = a higher score goes with longer AFS (HR < 1).
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from omics._errors import InputError
+from omics._logging import get_logger
+
+from ._response import _bh, _covariate_columns, _design, _Test
+
+__all__ = ["survival_model", "cox_fit", "kaplan_meier"]
+
+_LOG = get_logger("tl.survival")
+_LIMIT = 10.0
+_Z95 = float(stats.norm.ppf(0.975))
+
+
+def cox_fit(frame: pd.DataFrame, *, duration_col: str = "time", event_col: str = "event"):
+    """Fit an unpenalised Cox model (Efron ties) with lifelines; the fitted ``CoxPHFitter``.
+
+    ``frame`` holds the duration, event and covariate columns (all numeric).
+    """
+    from lifelines import CoxPHFitter
+
+    cph = CoxPHFitter(baseline_estimation_method="breslow")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cph.fit(frame, duration_col=duration_col, event_col=event_col,
+                fit_options={"step_size": 0.5, "max_steps": 500, "precision": 1e-12,
+                             "r_precision": 1e-14})
+    return cph
+
+
+def _null_loglik(time: np.ndarray, event: np.ndarray) -> float:
+    """Efron partial log-likelihood with no covariates: ``-sum log(n_risk - k)``, k < d per time."""
+    ll = 0.0
+    for t in np.unique(time[event == 1]):
+        d = int(((time == t) & (event == 1)).sum())
+        at_risk = float((time >= t).sum())
+        ll -= float(np.log(at_risk - np.arange(d)).sum())
+    return ll
+
+
+def _efron_score_info(time: np.ndarray, event: np.ndarray, x: np.ndarray,
+                      beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient and information of the Efron partial log-likelihood at ``beta``."""
+    r = np.exp(x @ beta)
+    k = x.shape[1]
+    grad, info = np.zeros(k), np.zeros((k, k))
+    for t in np.unique(time[event == 1]):
+        risk = time >= t
+        dead = risk & (time == t) & (event == 1)
+        d = int(dead.sum())
+        rr, xr = r[risk], x[risk]
+        s0, s1, s2 = rr.sum(), rr @ xr, (xr * rr[:, None]).T @ xr
+        rd, xd = r[dead], x[dead]
+        t0, t1, t2 = rd.sum(), rd @ xd, (xd * rd[:, None]).T @ xd
+        grad += xd.sum(axis=0)
+        for m in range(d):
+            f = m / d
+            a0, a1, a2 = s0 - f * t0, s1 - f * t1, s2 - f * t2
+            mean = a1 / a0
+            grad -= mean
+            info += a2 / a0 - np.outer(mean, mean)
+    return grad, info
+
+
+def _score_p(time: np.ndarray, event: np.ndarray, x: np.ndarray, j: int, reduced_beta: np.ndarray) -> float:
+    """Score test of coefficient ``j`` at the fit without it (as R ``coxph(init=, iter.max=0)``)."""
+    beta = np.insert(np.asarray(reduced_beta, dtype=float), j, 0.0)
+    grad, info = _efron_score_info(time, event, x, beta)
+    try:
+        stat = float(grad @ np.linalg.solve(info, grad))
+    except np.linalg.LinAlgError:
+        return np.nan
+    return float(stats.chi2.sf(max(stat, 0.0), 1))
+
+
+def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarray]],
+         tested: str, keep: Sequence[str], test: str = "lrt") -> tuple[_Test, float]:
+    """Cox fit with and without ``tested``: estimate, Wald CI, LRT p, flags; and the PH p."""
+    if event.sum() < 2 or len(time) < 4:
+        return _Test(), np.nan
+    x, names = _design([("intercept", np.ones(len(time))), *columns], keep)
+    if not names:
+        return _Test(), np.nan
+    x, names = x[:, 1:], names[1:]  # Cox has no intercept
+    if len(time) < len(names) + 3:
+        return _Test(), np.nan
+    frame = pd.DataFrame(x, columns=[f"v{i}" for i in range(len(names))])
+    frame["time"], frame["event"] = time, event
+    j = names.index(tested)
+    try:
+        full = cox_fit(frame)
+        reduced_cols = [c for i, c in enumerate(frame.columns) if c != f"v{j}"]
+        if len(names) > 1:
+            reduced = cox_fit(frame[reduced_cols])
+            bottom, reduced_beta = reduced.log_likelihood_, reduced.params_.to_numpy(float)
+        else:
+            bottom, reduced_beta = _null_loglik(time, event), np.zeros(0)
+    except Exception as exc:  # lifelines raises ConvergenceError and numpy errors on divergence
+        _LOG.info("Cox fit of %s did not converge (%s): separated", tested, type(exc).__name__)
+        return _Test(method="cox", separated=True), np.nan
+    beta = float(full.params_.iloc[j])
+    se = float(full.standard_errors_.iloc[j])
+    stat = max(2.0 * (full.log_likelihood_ - bottom), 0.0)
+    separated = (not np.isfinite(beta)) or abs(beta) > _LIMIT or not np.isfinite(se)
+    p = float(stats.chi2.sf(stat, 1)) if test == "lrt" else _score_p(time, event, x, j, reduced_beta)
+    result = _Test(beta=beta, low=beta - _Z95 * se, high=beta + _Z95 * se, p=p, method="cox",
+                   separated=bool(separated))
+    ph = np.nan
+    try:
+        from lifelines.statistics import proportional_hazard_test
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = proportional_hazard_test(full, frame, time_transform="rank")
+        ph = float(np.asarray(res.summary["p"])[j])
+    except Exception:  # the PH test is a diagnostic; a failure leaves it NaN
+        ph = np.nan
+    return result, ph
+
+
+def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool, evidence_c: bool,
+              alpha: float) -> tuple[str, str]:
+    def direction(beta: float) -> str:
+        if not np.isfinite(beta):
+            return ""
+        return "up_in_responders" if beta < 0 else "down_in_responders"
+
+    modified = bool(inter.p < alpha and abs(t.beta) > abs(c.beta))
+    if evidence_t and modified:
+        return "predictive", direction(t.beta)
+    if evidence_c and c.beta * t.beta > 0 and not modified:
+        return "prognostic", direction(c.beta)
+    if evidence_t:
+        return "treated_only", direction(t.beta)
+    return "none", direction(pooled.beta)
+
+
+def survival_model(
+    scores: pd.DataFrame,
+    obs: pd.DataFrame,
+    *,
+    covariates: Sequence[str] = ("age", "diabetes"),
+    arm_col: str = "arm",
+    time_col: str = "afs_days",
+    event_col: str = "afs_event",
+    treated: str = "bmmnc",
+    control: str = "placebo",
+    alpha: float = 0.05,
+    multiplicity: str = "bh",
+    arm_test: str = "score",
+) -> pd.DataFrame:
+    """Cox models of amputation-free survival per score, classified like the logistic model.
+
+    Parameters
+    ----------
+    scores
+        Samples x scores, indexed by sample id (NaN = missing); the same table as for
+        :func:`omics.tl.response_model` (extra scores such as flow-cytometry populations
+        are extra columns).
+    obs
+        Sample sheet indexed by sample id with the arm, ``time_col``, ``event_col`` and
+        covariate columns.
+    covariates, arm_col, treated, control, alpha, multiplicity
+        As in :func:`omics.tl.response_model`.
+    time_col, event_col
+        Follow-up in days and event indicator (1 = major amputation or death).
+    arm_test
+        Test of the score in each arm: ``"score"`` (default; Efron score test at the fit
+        without the score, as R ``coxph(init=, iter.max=0)``) or ``"lrt"``
+        (partial-likelihood ratio). With ~8 events per arm the LRT is liberal in the
+        tail: 12 of 200 null trials had a predictive or prognostic call with it, 8 of
+        200 with the score test (``benchmarks/bench_calibration.py``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per score: ``score``, ``n``, ``n_events``, ``n_control``,
+        ``n_events_control``, ``n_treated``, ``n_events_treated``; for each of
+        ``control``, ``treated``, ``pooled``, ``interaction``: ``hr_*`` (per SD; for the
+        interaction the ratio of treated to control HR), ``hr_*_low``, ``hr_*_high``
+        (Wald 95 %), ``p_*`` (likelihood-ratio test) and ``ph_p_*`` (Schoenfeld test of
+        the term); ``fdr_pooled``, ``fdr_interaction``, ``fdr_control``,
+        ``fdr_treated``, ``fdr_screen``; ``ph_p`` (smallest ``ph_p_*``);
+        ``separation`` (models with monotone likelihood, ``;``-joined);
+        ``classification`` and ``direction``.
+    """
+    covariates = list(covariates)
+    for column in (arm_col, time_col, event_col, *covariates):
+        if column not in obs.columns:
+            raise InputError(f"survival_model: column {column!r} is not in the sample sheet")
+    if multiplicity not in ("bh", "none"):
+        raise InputError(f"survival_model: multiplicity must be 'bh' or 'none', got {multiplicity!r}")
+    samples = [s for s in scores.index if s in obs.index]
+    if not samples:
+        raise InputError("survival_model: no sample id of `scores` is in the sample sheet")
+    meta = obs.loc[samples]
+    arm_values = meta[arm_col].astype(object)
+    time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
+    event_all = pd.to_numeric(meta[event_col], errors="coerce").to_numpy(float)
+    complete = arm_values.isin([treated, control]).to_numpy() & np.isfinite(time_all) & np.isfinite(
+        event_all)
+    cov_cols = _covariate_columns(meta, covariates)
+    for _, col in cov_cols:
+        complete &= col.notna().to_numpy()
+    arm_all = (arm_values == treated).to_numpy(float)
+    values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+
+    rows, score_tests = [], []
+    for s, name in enumerate(scores.columns):
+        use = complete & np.isfinite(values[:, s])
+        time, event, arm, raw = time_all[use], event_all[use], arm_all[use], values[use, s]
+        row: dict[str, object] = {
+            "score": name, "n": int(use.sum()), "n_events": int(event.sum()),
+            "n_control": int((arm == 0).sum()), "n_events_control": int(event[arm == 0].sum()),
+            "n_treated": int((arm == 1).sum()), "n_events_treated": int(event[arm == 1].sum()),
+        }
+        sd = raw.std(ddof=1) if len(raw) > 1 else 0.0
+        fitted = len(raw) > 3 and sd > 0
+        z = (raw - raw.mean()) / sd if fitted else raw * np.nan
+        covs = [(c, col.to_numpy(float)[use]) for c, col in cov_cols]
+        tests: dict[str, _Test] = {}
+        ph: dict[str, float] = {}
+        for label, value in (("control", 0.0), ("treated", 1.0)):
+            sub = arm == value
+            cols = [("z", z[sub]), *[(c, v[sub]) for c, v in covs]]
+            tests[label], ph[label] = (_fit(time[sub], event[sub], cols, "z", ["z"], arm_test) if fitted
+                                       else (_Test(), np.nan))
+        base = [("arm", arm), ("z", z)]
+        tests["pooled"], ph["pooled"] = (_fit(time, event, base + covs, "z", ["arm", "z"]) if fitted
+                                         else (_Test(), np.nan))
+        tests["interaction"], ph["interaction"] = (
+            _fit(time, event, [*base, ("arm:z", arm * z), *covs], "arm:z", ["arm", "z", "arm:z"])
+            if fitted else (_Test(), np.nan))
+        for label, t in tests.items():
+            bounded = t.separated
+            row[f"hr_{label}"] = np.exp(t.beta) if not bounded else np.nan
+            row[f"hr_{label}_low"] = np.exp(t.low) if not bounded else np.nan
+            row[f"hr_{label}_high"] = np.exp(t.high) if not bounded else np.nan
+            row[f"p_{label}"] = t.p
+            row[f"ph_p_{label}"] = ph[label]
+        finite_ph = [v for v in ph.values() if np.isfinite(v)]
+        row["ph_p"] = min(finite_ph) if finite_ph else np.nan
+        row["separation"] = ";".join(k for k, t in tests.items() if t.separated)
+        rows.append(row)
+        score_tests.append(tests)
+    table = pd.DataFrame(rows)
+    for test in ("pooled", "interaction"):
+        table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}",
+                     _bh(table[f"p_{test}"].to_numpy(dtype=float)))
+    both = _bh(np.concatenate([table["p_control"].to_numpy(float), table["p_treated"].to_numpy(float)]))
+    fdr_control, fdr_treated = both[: len(table)], both[len(table):]
+    if multiplicity == "bh":
+        evidence_c, evidence_t = fdr_control < alpha, fdr_treated < alpha
+    else:
+        evidence_c = table["p_control"].to_numpy(float) < alpha
+        evidence_t = table["p_treated"].to_numpy(float) < alpha
+    calls = [_classify(t["treated"], t["control"], t["pooled"], t["interaction"], bool(et), bool(ec), alpha)
+             for t, et, ec in zip(score_tests, evidence_t, evidence_c, strict=True)]
+    table["fdr_control"], table["fdr_treated"] = fdr_control, fdr_treated
+    table["fdr_screen"] = np.fmin(fdr_control, fdr_treated)
+    table["classification"] = [c for c, _ in calls]
+    table["direction"] = [d for _, d in calls]
+    counts = table["classification"].value_counts()
+    _LOG.info("survival_model: %d scores: %s", len(table),
+              ", ".join(f"{counts.get(c, 0)} {c}" for c in ("predictive", "prognostic", "treated_only",
+                                                              "none")))
+    return table
+
+
+def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm",
+                 time_col: str = "afs_days", event_col: str = "afs_event",
+                 arms: Sequence[str] = ("placebo", "bmmnc")) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kaplan-Meier curves by score median split within each arm, with log-rank tests.
+
+    Within each arm, samples with a score above the arm's median are ``high``, the others
+    ``low``. Returns (``curves``, ``logrank``): ``curves`` is long, one row per score, arm,
+    group and time (0 and every distinct follow-up time of the group): ``score``, ``arm``,
+    ``group``, ``time``, ``survival`` (KM estimate just after ``time``),
+    ``n_at_risk`` (at risk just before ``time``), ``n_events`` and ``n_censored`` at
+    ``time``. ``logrank`` has ``score``, ``arm``, ``n_low``, ``n_high``,
+    ``events_low``, ``events_high``, ``median_score`` and ``logrank_p`` (lifelines
+    ``logrank_test``, equal to R ``survdiff``).
+    """
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import logrank_test
+
+    samples = [s for s in scores.index if s in obs.index]
+    meta = obs.loc[samples]
+    time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
+    event_all = pd.to_numeric(meta[event_col], errors="coerce").to_numpy(float)
+    arm_all = meta[arm_col].astype(object).to_numpy()
+    values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    curves, tests = [], []
+    for s, name in enumerate(scores.columns):
+        for arm in arms:
+            use = ((arm_all == arm) & np.isfinite(time_all) & np.isfinite(event_all)
+                   & np.isfinite(values[:, s]))
+            if use.sum() < 4:
+                continue
+            score, time, event = values[use, s], time_all[use], event_all[use]
+            median = float(np.median(score))
+            high = score > median
+            groups = {"low": ~high, "high": high}
+            for group, mask in groups.items():
+                if not mask.any():
+                    continue
+                kmf = KaplanMeierFitter().fit(time[mask], event[mask])
+                table = kmf.event_table
+                curve = pd.DataFrame({
+                    "score": name, "arm": arm, "group": group, "time": table.index.to_numpy(float),
+                    "survival": kmf.survival_function_.iloc[:, 0].reindex(table.index).to_numpy(float),
+                    "n_at_risk": table["at_risk"].to_numpy(int),
+                    "n_events": table["observed"].to_numpy(int),
+                    "n_censored": table["censored"].to_numpy(int),
+                })
+                curves.append(curve)
+            p = np.nan
+            if high.any() and (~high).any() and event.sum() > 0:
+                p = float(logrank_test(time[high], time[~high], event[high], event[~high]).p_value)
+            tests.append({"score": name, "arm": arm, "n_low": int((~high).sum()), "n_high": int(high.sum()),
+                          "events_low": int(event[~high].sum()), "events_high": int(event[high].sum()),
+                          "median_score": median, "logrank_p": p})
+    curve_cols = ["score", "arm", "group", "time", "survival", "n_at_risk", "n_events", "n_censored"]
+    test_cols = ["score", "arm", "n_low", "n_high", "events_low", "events_high", "median_score", "logrank_p"]
+    return (pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=curve_cols),
+            pd.DataFrame(tests, columns=test_cols))
