@@ -7,9 +7,9 @@ import mudata as md
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from ._ranking import STATISTIC
+from ._stats import bh
 
 
 def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None) -> md.MuData:
@@ -66,10 +66,7 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
             rho, p = np.nan, np.nan
         rows.append((gene, int(ok.sum()), rho, p))
     table = pd.DataFrame(rows, columns=["gene_name", "n_pairs", "spearman_rho", "pvalue"])
-    tested = table["pvalue"].notna()
-    table["fdr"] = np.nan
-    if tested.any():
-        table.loc[tested, "fdr"] = multipletests(table.loc[tested, "pvalue"], method="fdr_bh")[1]
+    table["fdr"] = bh(table["pvalue"].to_numpy(float))
     return table
 
 
@@ -126,11 +123,7 @@ def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame]) -> pd.DataFrame:
     table["n_modalities"] = k
     table["stouffer_z"] = table[z_columns].sum(axis=1, min_count=1) / np.sqrt(k.replace(0, np.nan))
     table["stouffer_pvalue"] = 2 * stats.norm.sf(table["stouffer_z"].abs())
-    table["stouffer_fdr"] = np.nan
-    ok = table["stouffer_pvalue"].notna()
-    if ok.any():
-        table.loc[ok, "stouffer_fdr"] = multipletests(table.loc[ok, "stouffer_pvalue"],
-                                                      method="fdr_bh")[1]
+    table["stouffer_fdr"] = bh(table["stouffer_pvalue"].to_numpy(float))
     table["direction"] = np.where(table["stouffer_z"] > 0, "up", "down")
     return table.reset_index().sort_values(["stouffer_pvalue", "term"], kind="stable",
                                            na_position="last").reset_index(drop=True)
