@@ -8,6 +8,8 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import gammaln
 
+from . import _kernels
+
 __all__ = ["GLMFit", "nbinom_glm"]
 
 
@@ -39,7 +41,8 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
                chunk_size: int = 2000) -> GLMFit:
     """Fit negative binomial GLMs with log link as R DESeq2's ``fitNbinomGLMs``.
 
-    IRLS from the least-squares fit of ``log(normalised count + 0.1)``, with ridge
+    IRLS (a fused numba kernel per gene) from the least-squares fit of
+    ``log(normalised count + 0.1)``, with ridge
     ``ridge_log2 / log(2)^2`` and means floored at ``min_mu`` in the weights; stops
     when the relative change of deviance is below ``beta_tol``. Genes that diverge
     (a coefficient beyond ``max_beta``) or do not converge are refitted by L-BFGS-B on
@@ -49,7 +52,7 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
     Parameters
     ----------
     counts
-        Samples x genes counts.
+        Samples x genes counts (any numeric dtype; converted block by block).
     size_factors
         Per-sample size factors.
     design
@@ -73,32 +76,36 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
     -------
     The :class:`GLMFit`.
     """
-    counts = np.asarray(counts, dtype=float)
     n_samples, n_genes = counts.shape
     n_coefs = design.shape[1]
+    size_factors = np.asarray(size_factors, dtype=float)
+    design = np.ascontiguousarray(design, dtype=float)
+    dispersions = np.asarray(dispersions, dtype=float)
     ridge = np.eye(n_coefs) * ridge_log2 / np.log(2) ** 2
     beta = np.empty((n_genes, n_coefs))
     hat = np.empty((n_samples, n_genes))
     converged = np.ones(n_genes, dtype=bool)
-    normed = counts / size_factors[:, None]
 
     if n_coefs == 1 and np.all(design == 1):
-        beta[:, 0] = np.log(normed.mean(axis=0))
+        beta[:, 0] = np.log((np.asarray(counts, dtype=float) / size_factors[:, None]).mean(axis=0))
         mu = size_factors[:, None] * np.exp(beta[:, 0])[None, :]
         w = 1.0 / (1.0 / mu + dispersions[None, :])
         return GLMFit(beta, mu, w / w.sum(axis=0), converged)
 
     q, r = np.linalg.qr(design)
-    start = np.linalg.solve(r, q.T @ np.log(normed + 0.1)).T
+    start = np.empty((n_genes, n_coefs))
     for genes in chunks(n_genes, chunk_size):
-        beta[genes], hat[:, genes], converged[genes] = _irls(
-            counts[:, genes], size_factors, design, dispersions[genes], start[genes],
-            ridge=ridge, min_mu=min_mu, tol=beta_tol, max_iter=max_iter, max_beta=max_beta,
-        )
+        # genes x samples blocks: the kernel walks each gene's samples contiguously.
+        y = np.ascontiguousarray(np.asarray(counts[:, genes], dtype=float).T)
+        start[genes] = np.linalg.solve(r, (np.log(y / size_factors[None, :] + 0.1) @ q).T).T
+        beta[genes], hat_block, converged[genes] = _kernels.irls(
+            y, size_factors, design, dispersions[genes], start[genes], ridge, float(min_mu),
+            float(beta_tol), int(max_iter), float(max_beta))
+        hat[:, genes] = hat_block.T
     for gene in np.flatnonzero(~converged):
         beta[gene], converged[gene] = _optimise_glm(
-            counts[:, gene], size_factors, design, dispersions[gene], beta[gene],
-            start[gene], ridge_log2=ridge_log2, max_beta=max_beta,
+            np.asarray(counts[:, gene], dtype=float), size_factors, design, dispersions[gene],
+            beta[gene], start[gene], ridge_log2=ridge_log2, max_beta=max_beta,
         )
     mu = size_factors[:, None] * np.exp(design @ beta.T)
     return GLMFit(beta, mu, hat, converged)
@@ -121,49 +128,6 @@ def nb_log_density(y: np.ndarray, mu: np.ndarray, dispersion: np.ndarray) -> np.
     size = 1.0 / dispersion
     return (gammaln(y + size) - gammaln(size) - gammaln(y + 1.0)
             + size * np.log(size / (size + mu)) + y * np.log(mu / (size + mu)))
-
-
-def _irls(y: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
-          dispersions: np.ndarray, start: np.ndarray, *, ridge: np.ndarray,
-          min_mu: float, tol: float, max_iter: int, max_beta: float
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # R fitBeta, all genes advancing together; a gene leaves the loop when it
-    # converges, diverges (|beta| > max_beta) or its deviance is NaN.
-    beta = start.copy()
-    sf = size_factors[:, None]
-    mu = np.maximum(sf * np.exp(design @ beta.T), min_mu)
-    dev_old = np.zeros(beta.shape[0])
-    n_iter = np.zeros(beta.shape[0], dtype=int)
-    active = np.ones(beta.shape[0], dtype=bool)
-    for t in range(max_iter):
-        genes = np.flatnonzero(active)
-        if genes.size == 0:
-            break
-        n_iter[genes] += 1
-        m = mu[:, genes]
-        w = m / (1.0 + dispersions[genes][None, :] * m)
-        z = np.log(m / sf) + (y[:, genes] - m) / m
-        gram = weighted_gram(design, w) + ridge
-        rhs = (design.T @ (w * z)).T
-        new = np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
-        beta[genes] = new
-        diverged = np.any(np.abs(new) > max_beta, axis=1)
-        n_iter[genes[diverged]] = max_iter
-        active[genes[diverged]] = False
-        genes, new = genes[~diverged], new[~diverged]
-        mu[:, genes] = np.maximum(sf * np.exp(design @ new.T), min_mu)
-        dev = -2.0 * np.sum(nb_log_density(y[:, genes], mu[:, genes],
-                                           dispersions[genes][None, :]), axis=0)
-        change = np.abs(dev - dev_old[genes]) / (np.abs(dev) + 0.1)
-        failed = np.isnan(change)
-        n_iter[genes[failed]] = max_iter
-        done = failed | ((t > 0) & (change < tol))
-        active[genes[done]] = False
-        dev_old[genes] = dev
-    w = mu / (1.0 + dispersions[None, :] * mu)
-    inverse = np.linalg.inv(weighted_gram(design, w) + ridge)
-    hat = w * np.einsum("ni,gij,nj->ng", design, inverse, design)
-    return beta, hat, n_iter < max_iter
 
 
 def _optimise_glm(y: np.ndarray, size_factors: np.ndarray, design: np.ndarray,

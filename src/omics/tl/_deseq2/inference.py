@@ -68,7 +68,7 @@ class RInference(DefaultInference):
         if min_beta != -max_beta or optimizer != "L-BFGS-B":
             raise NotImplementedError("RInference.irls supports symmetric bounds and "
                                       "L-BFGS-B only (R DESeq2's choices).")
-        fit = nbinom_glm(np.asarray(counts, dtype=float), np.asarray(size_factors, float),
+        fit = nbinom_glm(counts, np.asarray(size_factors, float),
                          np.asarray(design_matrix, float), np.asarray(disp, float),
                          min_mu=min_mu, beta_tol=beta_tol, max_iter=maxiter,
                          max_beta=float(max_beta))
@@ -98,18 +98,17 @@ class RInference(DefaultInference):
         if not cr_reg:
             raise NotImplementedError("RInference.alpha_mle implements the Cox-Reid "
                                       "adjusted likelihood only (cr_reg=True).")
-        counts = np.asarray(counts, dtype=float)
-        mu = np.maximum(mu, self.min_mu)
         alpha_hat = np.asarray(alpha_hat, dtype=float)
         if not prior_reg:
             return genewise_dispersions(counts, mu, design_matrix, alpha_hat,
-                                        min_disp=min_disp, max_disp=max_disp)
+                                        min_disp=min_disp, max_disp=max_disp,
+                                        min_mu=self.min_mu)
         if prior_disp_var is None:
             raise ValueError("prior_reg=True needs prior_disp_var.")
         return map_dispersions(counts, mu, design_matrix,
                                alpha_hat if start is None else np.asarray(start, float),
                                alpha_hat, prior_var=float(prior_disp_var),
-                               min_disp=min_disp, max_disp=max_disp)
+                               min_disp=min_disp, max_disp=max_disp, min_mu=self.min_mu)
 
     def wald_test(self, design_matrix: np.ndarray, disp: np.ndarray, lfc: np.ndarray,
                   mu: np.ndarray, ridge_factor: np.ndarray, contrast: np.ndarray,
