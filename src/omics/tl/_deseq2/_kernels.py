@@ -128,16 +128,17 @@ def _gram(x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
 
 @nb.njit(**_OPTIONS)
 def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray,
-                  values: np.ndarray, mult: np.ndarray, sum_y: float, prior_mean: float,
-                  prior_var: float, use_prior: bool, w: np.ndarray, gram: np.ndarray,
-                  piv: np.ndarray) -> float:
+                  group: np.ndarray, values: np.ndarray, mult: np.ndarray, sum_y: float,
+                  prior_mean: float, prior_var: float, use_prior: bool, w: np.ndarray,
+                  gram: np.ndarray, piv: np.ndarray) -> float:
     """R DESeq2's log posterior of ``log(alpha)`` for one gene (Cox-Reid adjusted).
 
     The log-likelihood without the terms free of alpha,
     ``sum lgamma(y + 1/a) - lgamma(1/a) - y log(mu + 1/a) - 1/a log(1 + mu a)``, is
     computed as ``sum_k mult_k [lgamma(v_k + 1/a) - lgamma(1/a)] + log(a) sum y
     - sum (y + 1/a) log(1 + mu a)`` over the distinct positive counts ``v_k`` (with
-    multiplicities ``mult_k``).
+    multiplicities ``mult_k``). ``x`` holds the distinct design rows and ``group`` the
+    row of each sample, so ``X'WX`` is summed over distinct rows.
     """
     alpha = math.exp(log_alpha)
     inv_alpha = 1.0 / alpha
@@ -145,10 +146,11 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
     loglik = sum_y * log_alpha
     for k in range(values.size):
         loglik += mult[k] * lgamma_ratio(values[k], inv_alpha, lgamma_inv)
+    w[:] = 0.0
     for s in range(y.size):
         ma = mu[s] * alpha
         loglik -= (y[s] + inv_alpha) * math.log1p(ma)
-        w[s] = mu[s] / (1.0 + ma)
+        w[group[s]] += mu[s] / (1.0 + ma)
     _gram(x, w, gram)
     sign = _lu(gram, piv)
     if sign > 0:
@@ -166,7 +168,8 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
 
 @nb.njit(**_OPTIONS)
 def dlog_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray,
-                   values: np.ndarray, mult: np.ndarray, prior_mean: float, prior_var: float,
+                   group: np.ndarray, values: np.ndarray, mult: np.ndarray,
+                   prior_mean: float, prior_var: float,
                    use_prior: bool, w: np.ndarray, w2: np.ndarray, gram: np.ndarray,
                    dgram: np.ndarray, inverse: np.ndarray, piv: np.ndarray,
                    col: np.ndarray) -> float:
@@ -177,6 +180,8 @@ def dlog_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarra
     total = 0.0
     for k in range(values.size):
         total -= mult[k] * digamma_ratio(values[k], inv_alpha, digamma_inv)
+    w[:] = 0.0
+    w2[:] = 0.0
     for s in range(y.size):
         m = mu[s]
         ma = m * alpha
@@ -184,8 +189,8 @@ def dlog_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarra
         # log(1 + mu a) - mu a / (1 + mu a) + y / (mu + 1/a)
         total += math.log1p(ma) + alpha * (y[s] - m) * inv
         ws = m * inv
-        w[s] = ws
-        w2[s] = -(ws * ws)
+        w[group[s]] += ws
+        w2[group[s]] -= ws * ws
     dloglik = inv_alpha * inv_alpha * total
     _gram(x, w, gram)
     _gram(x, w2, dgram)
@@ -222,15 +227,15 @@ def _distinct_counts(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 @nb.njit(**_OPTIONS)
-def _line_search(y, mu, x, values, mult, sum_y, log_alpha, prior_mean, prior_var, use_prior,
-                 min_log_alpha, max_iter, w, w2, gram, dgram, inverse, piv, col):
+def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, prior_var,
+                 use_prior, min_log_alpha, max_iter, w, w2, gram, dgram, inverse, piv, col):
     # R fitDisp: gradient ascent with Armijo backtracking on log(alpha).
     kappa_0, tol = 1.0, 1e-6
     a = log_alpha
-    lp = log_posterior(a, y, mu, x, values, mult, sum_y, prior_mean, prior_var, use_prior, w,
-                       gram, piv)
-    dlp = dlog_posterior(a, y, mu, x, values, mult, prior_mean, prior_var, use_prior, w, w2,
-                         gram, dgram, inverse, piv, col)
+    lp = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
+                       use_prior, w, gram, piv)
+    dlp = dlog_posterior(a, y, mu, x, group, values, mult, prior_mean, prior_var, use_prior,
+                         w, w2, gram, dgram, inverse, piv, col)
     initial_lp = lp
     kappa = kappa_0
     n_iter = 0
@@ -245,8 +250,8 @@ def _line_search(y, mu, x, values, mult, sum_y, log_alpha, prior_mean, prior_var
             step = (10.0 - here) / slope
         kappa = step
         candidate = here + step * slope
-        lp_candidate = log_posterior(candidate, y, mu, x, values, mult, sum_y, prior_mean,
-                                     prior_var, use_prior, w, gram, piv)
+        lp_candidate = log_posterior(candidate, y, mu, x, group, values, mult, sum_y,
+                                     prior_mean, prior_var, use_prior, w, gram, piv)
         if not (-lp_candidate <= -lp - step * 1e-4 * slope * slope):
             kappa /= 2.0
             continue
@@ -258,8 +263,8 @@ def _line_search(y, mu, x, values, mult, sum_y, log_alpha, prior_mean, prior_var
         if a < min_log_alpha:  # R stops without recording the new log posterior
             break
         lp = lp_candidate
-        dlp = dlog_posterior(a, y, mu, x, values, mult, prior_mean, prior_var, use_prior, w,
-                             w2, gram, dgram, inverse, piv, col)
+        dlp = dlog_posterior(a, y, mu, x, group, values, mult, prior_mean, prior_var,
+                             use_prior, w, w2, gram, dgram, inverse, piv, col)
         kappa = min(kappa * 1.1, kappa_0)
         if n_accept % 5 == 0:
             kappa /= 2.0
@@ -267,12 +272,12 @@ def _line_search(y, mu, x, values, mult, sum_y, log_alpha, prior_mean, prior_var
 
 
 @nb.njit(**_OPTIONS)
-def _grid(y, mu, x, values, mult, sum_y, prior_mean, prior_var, use_prior, coarse, fine, w,
-          gram, piv):
+def _grid(y, mu, x, group, values, mult, sum_y, prior_mean, prior_var, use_prior, coarse,
+          fine, w, gram, piv):
     # R fitDispGrid: best of a coarse grid, then of a fine grid around it.
     best, best_score = coarse[0], -np.inf
     for a in coarse:
-        score = log_posterior(a, y, mu, x, values, mult, sum_y, prior_mean, prior_var,
+        score = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
                               use_prior, w, gram, piv)
         if score > best_score:
             best, best_score = a, score
@@ -280,7 +285,7 @@ def _grid(y, mu, x, values, mult, sum_y, prior_mean, prior_var, use_prior, coars
     best, best_score = centre + fine[0], -np.inf
     for offset in fine:
         a = centre + offset
-        score = log_posterior(a, y, mu, x, values, mult, sum_y, prior_mean, prior_var,
+        score = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
                               use_prior, w, gram, piv)
         if score > best_score:
             best, best_score = a, score
@@ -288,9 +293,11 @@ def _grid(y, mu, x, values, mult, sum_y, prior_mean, prior_var, use_prior, coars
 
 
 @nb.njit(parallel=True, **_OPTIONS)
-def fit_dispersions(y, mu, x, start, prior_mean, prior_var, use_prior, genewise_rules,
+def fit_dispersions(y, mu, x, group, start, prior_mean, prior_var, use_prior, genewise_rules,
                     min_disp, max_disp, max_iter, coarse, fine):
     """Dispersions of genes x samples blocks ``y``, ``mu`` (means floored) by R's rules.
+
+    ``x`` holds the distinct rows of the design matrix and ``group`` each sample's row.
 
     ``genewise_rules``: R's gene-wise estimate (a gene whose log posterior does not
     increase by a millionth keeps ``start``; genes stopping after one iteration or not
@@ -299,13 +306,13 @@ def fit_dispersions(y, mu, x, start, prior_mean, prior_var, use_prior, genewise_
     bounds and the convergence flags.
     """
     n_genes, n_samples = y.shape
-    p = x.shape[1]
+    n_rows, p = x.shape
     out = np.empty(n_genes)
     converged = np.empty(n_genes, dtype=np.bool_)
     min_log_alpha = math.log(min_disp / 10.0)
     for g in nb.prange(n_genes):
-        w = np.empty(n_samples)
-        w2 = np.empty(n_samples)
+        w = np.empty(n_rows)
+        w2 = np.empty(n_rows)
         gram = np.empty((p, p))
         dgram = np.empty((p, p))
         inverse = np.empty((p, p))
@@ -314,7 +321,7 @@ def fit_dispersions(y, mu, x, start, prior_mean, prior_var, use_prior, genewise_
         values, mult, sum_y = _distinct_counts(y[g])
         log_start = math.log(start[g])
         log_alpha, n_iter, initial_lp, last_lp = _line_search(
-            y[g], mu[g], x, values, mult, sum_y, log_start, prior_mean[g], prior_var,
+            y[g], mu[g], x, group, values, mult, sum_y, log_start, prior_mean[g], prior_var,
             use_prior, min_log_alpha, max_iter, w, w2, gram, dgram, inverse, piv, col)
         if genewise_rules:
             estimate = min(math.exp(log_alpha), max_disp)
@@ -322,12 +329,12 @@ def fit_dispersions(y, mu, x, start, prior_mean, prior_var, use_prior, genewise_
                 estimate = start[g]
             ok = n_iter < max_iter and n_iter != 1
             if not ok and estimate > min_disp * 10:
-                estimate = math.exp(_grid(y[g], mu[g], x, values, mult, sum_y, 0.0, prior_var,
-                                          False, coarse, fine, w, gram, piv))
+                estimate = math.exp(_grid(y[g], mu[g], x, group, values, mult, sum_y, 0.0,
+                                          prior_var, False, coarse, fine, w, gram, piv))
         else:
             ok = n_iter < max_iter
             if not ok:
-                log_alpha = _grid(y[g], mu[g], x, values, mult, sum_y, prior_mean[g],
+                log_alpha = _grid(y[g], mu[g], x, group, values, mult, sum_y, prior_mean[g],
                                   prior_var, True, coarse, fine, w, gram, piv)
             estimate = math.exp(log_alpha)
         out[g] = min(max(estimate, min_disp), max_disp)

@@ -269,7 +269,7 @@ class RDeseqDataSet(DeseqDataSet):
 
 
 def deseq2_fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1,
-               quiet: bool = True) -> RDeseqDataSet:
+               quiet: bool = True, low_memory: bool = True) -> RDeseqDataSet:
     """Fit DESeq2's negative binomial GLMs, matching R ``DESeq()`` defaults.
 
     Parameters
@@ -284,6 +284,9 @@ def deseq2_fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1,
         :func:`deseq2_results`; the fitting here is vectorised over genes).
     quiet
         Silence pydeseq2's progress messages.
+    low_memory
+        Drop the samples x genes intermediates (fitted means, hat diagonals, Cook's
+        distances) once used, as pydeseq2's ``low_memory``; results are unchanged.
 
     Returns
     -------
@@ -313,6 +316,7 @@ def deseq2_fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1,
         min_replicates=7,
         n_cpus=n_cpus,
         quiet=quiet,
+        low_memory=low_memory,
     )
     dds.deseq2()
     return dds

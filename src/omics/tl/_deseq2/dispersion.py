@@ -93,7 +93,9 @@ def _fit(counts: np.ndarray, mu: np.ndarray, design: np.ndarray, start: np.ndarr
          max_disp: float, min_mu: float, max_iter: int, chunk_size: int
          ) -> tuple[np.ndarray, np.ndarray]:
     n_samples, n_genes = counts.shape
-    design = np.ascontiguousarray(design, dtype=float)
+    # X'WX only depends on the distinct design rows (usually a handful of groups).
+    rows, group = np.unique(np.asarray(design, dtype=float), axis=0, return_inverse=True)
+    rows, group = np.ascontiguousarray(rows), np.ascontiguousarray(group.reshape(-1), np.int64)
     # R fitDispGrid: 20 points on log(1e-8)..log(max(10, n)), then 20 points within one
     # coarse step of the best one.
     coarse = np.linspace(np.log(1e-8), np.log(max(10, n_samples)), 20)
@@ -104,6 +106,6 @@ def _fit(counts: np.ndarray, mu: np.ndarray, design: np.ndarray, start: np.ndarr
         y = np.ascontiguousarray(np.asarray(counts[:, genes], dtype=float).T)
         m = np.ascontiguousarray(np.maximum(mu[:, genes], min_mu).T)
         out[genes], converged[genes] = _kernels.fit_dispersions(
-            y, m, design, start[genes], prior_mean[genes], float(prior_var), use_prior,
+            y, m, rows, group, start[genes], prior_mean[genes], float(prior_var), use_prior,
             not use_prior, float(min_disp), float(max_disp), int(max_iter), coarse, fine)
     return out, converged

@@ -49,8 +49,9 @@ class RDeseqStats(DeseqStats):
         if self.prior_LFC_var is not None:
             ridge = np.diag(1 / self.prior_LFC_var**2)
         ok = np.isfinite(coefs).all(axis=1) & np.isfinite(dispersions)
-        mu = np.full((design.shape[0], coefs.shape[0]), np.nan)
-        mu[:, ok] = size_factors[:, None] * np.exp(design @ coefs[ok].T)
+        mu = design @ coefs.T  # one samples x genes array (NaN for genes not fitted)
+        np.exp(mu, out=mu)
+        mu *= size_factors[:, None]
         pvalue, stat, se = self.inference.wald_test(
             design_matrix=design, disp=dispersions, lfc=coefs, mu=mu, ridge_factor=ridge,
             contrast=weights, lfc_null=np.log(2) * self.lfc_null,
