@@ -20,8 +20,8 @@ Usage::
     nice .venv/bin/python benchmarks/bench_rna_de.py --samples 40 1000 --genes 20000 --r
     nice .venv/bin/python benchmarks/bench_rna_de.py --samples 5000 --genes 20000
 
-One BLAS thread per process (as ``omics`` sets it); numba kernels use ``--threads``
-threads (default: all cores, i.e. ``NUMBA_NUM_THREADS``).
+One BLAS thread per process (as ``omics`` sets it); our numba kernels use ``--n-cpus``
+threads (default 1, as R DESeq2 without BiocParallel).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def design_matrix(sheet: pd.DataFrame) -> pd.DataFrame:
                         index=sheet.index)
 
 
-def run_case(n_samples: int, n_genes: int, out: str | None) -> dict:
+def run_case(n_samples: int, n_genes: int, n_cpus: int, out: str | None) -> dict:
     """Time our DESeq2 in this process and return its figures."""
     from omics.tl._deseq2 import deseq2_fit, deseq2_results, deseq2_vst
 
@@ -104,7 +104,7 @@ def run_case(n_samples: int, n_genes: int, out: str | None) -> dict:
     design = design_matrix(sheet)
     timings = {}
     start = time.perf_counter()
-    dds = deseq2_fit(counts, design)
+    dds = deseq2_fit(counts, design, n_cpus=n_cpus)
     timings["fit_s"] = time.perf_counter() - start
     start = time.perf_counter()
     results = deseq2_results(dds, pd.Series({CONTRAST: 1.0}))
@@ -118,6 +118,7 @@ def run_case(n_samples: int, n_genes: int, out: str | None) -> dict:
     return {
         "samples": n_samples,
         "genes": int(counts.shape[1]),
+        "n_cpus": n_cpus,
         **{k: round(v, 2) for k, v in timings.items()},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "refitted_genes": int(dds.var.get("refitted", pd.Series(dtype=bool)).sum()),
@@ -165,17 +166,16 @@ def main() -> None:
     parser.add_argument("--genes", type=int, default=20_000)
     parser.add_argument("--r", action="store_true", help="time R DESeq2 on the same counts")
     parser.add_argument("--no-ours", action="store_true", help="time R only")
-    parser.add_argument("--threads", type=int, help="NUMBA_NUM_THREADS for our kernels")
+    parser.add_argument("--n-cpus", type=int, default=1,
+                        help="threads of our numba kernels (deseq2_fit n_cpus)")
     parser.add_argument("--timeout", type=float, default=7200.0)
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.case is not None:
-        print(json.dumps(run_case(args.case, args.genes, args.out)))
+        print(json.dumps(run_case(args.case, args.genes, args.n_cpus, args.out)))
         return
-    if args.threads:
-        os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_rna_de_") as tmp:
@@ -184,7 +184,7 @@ def main() -> None:
             ours_out, r_out = Path(tmp, f"ours_{n_samples}.tsv"), Path(tmp, f"r_{n_samples}.tsv")
             if not args.no_ours:
                 command = [sys.executable, __file__, "--case", str(n_samples), "--genes",
-                           str(args.genes), "--out", str(ours_out)]
+                           str(args.genes), "--n-cpus", str(args.n_cpus), "--out", str(ours_out)]
                 done, wall, peak = _measured(command, args.timeout)
                 row.update(json.loads(done.stdout.strip().splitlines()[-1]))
                 row.update({"ours_process_s": round(wall, 2), "ours_peak_mb": peak})

@@ -154,6 +154,9 @@ def test_fit_runs_through_the_inference_backend() -> None:
     same = deseq2_results(deseq2_fit(counts, design), pd.Series({"groupB": 1.0}))
     pd.testing.assert_frame_equal(stats.results_df, same, check_names=False)
     assert (same["padj"] < 0.1).sum() > 20
+    # Genes are independent: the kernels' thread count does not change any number.
+    threaded = deseq2_results(deseq2_fit(counts, design, n_cpus=2), pd.Series({"groupB": 1.0}))
+    pd.testing.assert_frame_equal(threaded, same, check_exact=True)
 
 
 def test_bh_is_r_p_adjust() -> None:

@@ -280,8 +280,8 @@ def deseq2_fit(counts: pd.DataFrame, design: pd.DataFrame, *, n_cpus: int = 1,
         Samples x coefficients design matrix with R ``model.matrix`` column names,
         including ``"(Intercept)"``; rows are matched to ``counts`` by sample id.
     n_cpus
-        Worker processes for pydeseq2's per-gene steps (only the apeGLM shrinkage of
-        :func:`deseq2_results`; the fitting here is vectorised over genes).
+        Threads of the per-gene numba kernels, and worker processes of pydeseq2's
+        apeGLM shrinkage in :func:`~.results.deseq2_results`.
     quiet
         Silence pydeseq2's progress messages.
     low_memory

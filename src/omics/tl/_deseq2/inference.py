@@ -18,8 +18,11 @@ The rough / moments starting dispersions and the apeGLM shrinkage are pydeseq2's
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
+import numba
 import numpy as np
 import pandas as pd
 from pydeseq2.default_inference import DefaultInference
@@ -32,6 +35,17 @@ from .wald import wald_test
 __all__ = ["RInference"]
 
 
+@contextmanager
+def _numba_threads(n: int) -> Iterator[None]:
+    # The per-gene kernels run on n threads (at most numba's pool), restored afterwards.
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
 class RInference(DefaultInference):
     """pydeseq2 ``Inference`` with R DESeq2 1.38's estimators.
 
@@ -41,7 +55,8 @@ class RInference(DefaultInference):
         Floor of fitted means used by the dispersion estimates and the Wald test (R's
         ``minmu``); must equal the dataset's ``min_mu``.
     n_cpus
-        Worker processes for the inherited per-gene steps (apeGLM shrinkage only).
+        Threads of the numba kernels (IRLS, dispersions) and worker processes of the
+        inherited per-gene steps (apeGLM shrinkage); ``None`` uses every core.
     """
 
     def __init__(self, min_mu: float = 0.5, n_cpus: int | None = 1) -> None:
@@ -68,10 +83,11 @@ class RInference(DefaultInference):
         if min_beta != -max_beta or optimizer != "L-BFGS-B":
             raise NotImplementedError("RInference.irls supports symmetric bounds and "
                                       "L-BFGS-B only (R DESeq2's choices).")
-        fit = nbinom_glm(counts, np.asarray(size_factors, float),
-                         np.asarray(design_matrix, float), np.asarray(disp, float),
-                         min_mu=min_mu, beta_tol=beta_tol, max_iter=maxiter,
-                         max_beta=float(max_beta))
+        with _numba_threads(self.n_cpus):
+            fit = nbinom_glm(counts, np.asarray(size_factors, float),
+                             np.asarray(design_matrix, float), np.asarray(disp, float),
+                             min_mu=min_mu, beta_tol=beta_tol, max_iter=maxiter,
+                             max_beta=float(max_beta))
         return fit.beta, fit.mu, fit.hat_diagonals, fit.converged
 
     def alpha_mle(self, counts: np.ndarray, design_matrix: np.ndarray, mu: np.ndarray,
@@ -99,16 +115,17 @@ class RInference(DefaultInference):
             raise NotImplementedError("RInference.alpha_mle implements the Cox-Reid "
                                       "adjusted likelihood only (cr_reg=True).")
         alpha_hat = np.asarray(alpha_hat, dtype=float)
-        if not prior_reg:
-            return genewise_dispersions(counts, mu, design_matrix, alpha_hat,
-                                        min_disp=min_disp, max_disp=max_disp,
-                                        min_mu=self.min_mu)
-        if prior_disp_var is None:
+        if prior_reg and prior_disp_var is None:
             raise ValueError("prior_reg=True needs prior_disp_var.")
-        return map_dispersions(counts, mu, design_matrix,
-                               alpha_hat if start is None else np.asarray(start, float),
-                               alpha_hat, prior_var=float(prior_disp_var),
-                               min_disp=min_disp, max_disp=max_disp, min_mu=self.min_mu)
+        with _numba_threads(self.n_cpus):
+            if not prior_reg:
+                return genewise_dispersions(counts, mu, design_matrix, alpha_hat,
+                                            min_disp=min_disp, max_disp=max_disp,
+                                            min_mu=self.min_mu)
+            return map_dispersions(counts, mu, design_matrix,
+                                   alpha_hat if start is None else np.asarray(start, float),
+                                   alpha_hat, prior_var=float(prior_disp_var),
+                                   min_disp=min_disp, max_disp=max_disp, min_mu=self.min_mu)
 
     def wald_test(self, design_matrix: np.ndarray, disp: np.ndarray, lfc: np.ndarray,
                   mu: np.ndarray, ridge_factor: np.ndarray, contrast: np.ndarray,
