@@ -14,7 +14,8 @@ through its own ``inference=`` argument and keeps R's other rules as small overr
   are refitted on a grid, means floored at ``min_mu``; pydeseq2's L-BFGS-B optimum can
   differ from R's by a factor of two or more for such genes); the Gamma GLM of the
   trend (:mod:`.trend`); the Wald test (:mod:`.wald`: means floored at ``min_mu``).
-  All vectorised over genes.
+  IRLS and the dispersion search are fused per-gene numba kernels (:mod:`._kernels`,
+  no samples x genes temporaries; ``n_cpus`` threads); the rest is vectorised.
 - :mod:`.dataset` (:class:`RDeseqDataSet`, R's rules): ``poscounts`` size factors when
   every gene has a zero (pydeseq2 switches to ``"iterative"``); the trend fitted on
   genes with dispersion above ``100 * min_disp``, re-selected within ``[1e-4, 15)``

@@ -295,7 +295,6 @@ def _grid(y, mu, x, group, values, mult, sum_y, prior_mean, prior_var, use_prior
     return best
 
 
-@nb.njit(parallel=True, **_OPTIONS)
 def fit_dispersions(y, mu, x, group, start, prior_mean, prior_var, use_prior, genewise_rules,
                     min_disp, max_disp, max_iter, coarse, fine):
     """Dispersions of genes x samples blocks ``y``, ``mu`` (means floored) by R's rules.
@@ -308,48 +307,69 @@ def fit_dispersions(y, mu, x, group, start, prior_mean, prior_var, use_prior, ge
     (genes not converging are refitted on the grid). Returns dispersions within the
     bounds and the convergence flags.
     """
-    n_genes, n_samples = y.shape
-    n_rows, p = x.shape
+    n_genes = y.shape[0]
     out = np.empty(n_genes)
     converged = np.empty(n_genes, dtype=np.bool_)
-    min_log_alpha = math.log(min_disp / 10.0)
-    # Scratch arrays are allocated once per block of genes, not per gene.
-    n_blocks = (n_genes + _BLOCK - 1) // _BLOCK
-    for block in nb.prange(n_blocks):
-        w = np.empty(n_rows)
-        w2 = np.empty(n_rows)
-        gram = np.empty((p, p))
-        dgram = np.empty((p, p))
-        inverse = np.empty((p, p))
-        piv = np.empty(p, dtype=np.int64)
-        col = np.empty(p)
-        ordered = np.empty(n_samples)
-        values_buffer = np.empty(n_samples)
-        mult_buffer = np.empty(n_samples)
-        for g in range(block * _BLOCK, min((block + 1) * _BLOCK, n_genes)):
-            n_values, sum_y = _distinct_counts(y[g], ordered, values_buffer, mult_buffer)
-            values, mult = values_buffer[:n_values], mult_buffer[:n_values]
-            log_start = math.log(start[g])
-            log_alpha, n_iter, initial_lp, last_lp = _line_search(
-                y[g], mu[g], x, group, values, mult, sum_y, log_start, prior_mean[g], prior_var,
-                use_prior, min_log_alpha, max_iter, w, w2, gram, dgram, inverse, piv, col)
-            if genewise_rules:
-                estimate = min(math.exp(log_alpha), max_disp)
-                if last_lp < initial_lp + abs(initial_lp) / 1e6:
-                    estimate = start[g]
-                ok = n_iter < max_iter and n_iter != 1
-                if not ok and estimate > min_disp * 10:
-                    estimate = math.exp(_grid(y[g], mu[g], x, group, values, mult, sum_y, 0.0,
-                                              prior_var, False, coarse, fine, w, gram, piv))
-            else:
-                ok = n_iter < max_iter
-                if not ok:
-                    log_alpha = _grid(y[g], mu[g], x, group, values, mult, sum_y, prior_mean[g],
-                                      prior_var, True, coarse, fine, w, gram, piv)
-                estimate = math.exp(log_alpha)
-            out[g] = min(max(estimate, min_disp), max_disp)
-            converged[g] = ok
+    args = (y, mu, x, group, start, prior_mean, prior_var, use_prior, genewise_rules,
+            min_disp, max_disp, max_iter, coarse, fine, out, converged)
+    if nb.get_num_threads() == 1:  # the parallel driver is only loaded when used
+        _dispersions_range(*args, 0, n_genes)
+    else:
+        _dispersions_parallel(*args)
     return out, converged
+
+
+@nb.njit(parallel=True, **_OPTIONS)
+def _dispersions_parallel(y, mu, x, group, start, prior_mean, prior_var, use_prior,
+                          genewise_rules, min_disp, max_disp, max_iter, coarse, fine, out,
+                          converged):
+    n_genes = y.shape[0]
+    for block in nb.prange((n_genes + _BLOCK - 1) // _BLOCK):
+        _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
+                           genewise_rules, min_disp, max_disp, max_iter, coarse, fine, out,
+                           converged, block * _BLOCK, min((block + 1) * _BLOCK, n_genes))
+
+
+@nb.njit(**_OPTIONS)
+def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
+                       genewise_rules, min_disp, max_disp, max_iter, coarse, fine, out,
+                       converged, first, last):
+    n_samples = y.shape[1]
+    n_rows, p = x.shape
+    min_log_alpha = math.log(min_disp / 10.0)
+    w = np.empty(n_rows)
+    w2 = np.empty(n_rows)
+    gram = np.empty((p, p))
+    dgram = np.empty((p, p))
+    inverse = np.empty((p, p))
+    piv = np.empty(p, dtype=np.int64)
+    col = np.empty(p)
+    ordered = np.empty(n_samples)
+    values_buffer = np.empty(n_samples)
+    mult_buffer = np.empty(n_samples)
+    for g in range(first, last):
+        n_values, sum_y = _distinct_counts(y[g], ordered, values_buffer, mult_buffer)
+        values, mult = values_buffer[:n_values], mult_buffer[:n_values]
+        log_start = math.log(start[g])
+        log_alpha, n_iter, initial_lp, last_lp = _line_search(
+            y[g], mu[g], x, group, values, mult, sum_y, log_start, prior_mean[g], prior_var,
+            use_prior, min_log_alpha, max_iter, w, w2, gram, dgram, inverse, piv, col)
+        if genewise_rules:
+            estimate = min(math.exp(log_alpha), max_disp)
+            if last_lp < initial_lp + abs(initial_lp) / 1e6:
+                estimate = start[g]
+            ok = n_iter < max_iter and n_iter != 1
+            if not ok and estimate > min_disp * 10:
+                estimate = math.exp(_grid(y[g], mu[g], x, group, values, mult, sum_y, 0.0,
+                                          prior_var, False, coarse, fine, w, gram, piv))
+        else:
+            ok = n_iter < max_iter
+            if not ok:
+                log_alpha = _grid(y[g], mu[g], x, group, values, mult, sum_y, prior_mean[g],
+                                  prior_var, True, coarse, fine, w, gram, piv)
+            estimate = math.exp(log_alpha)
+        out[g] = min(max(estimate, min_disp), max_disp)
+        converged[g] = ok
 
 
 @nb.njit(**_OPTIONS)
@@ -362,7 +382,6 @@ def _set_mean(s, eta, size_factors, log_sf, min_mu, log_min_mu, mu, log_mu):
         mu[s], log_mu[s] = m, log_sf[s] + eta
 
 
-@nb.njit(parallel=True, **_OPTIONS)
 def irls(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter, max_beta):
     """R fitBeta for genes x samples counts ``y``: coefficients, hat diagonals, convergence.
 
@@ -372,102 +391,122 @@ def irls(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter, m
     The hat diagonals use the final (floored) means.
     """
     n_genes, n_samples = y.shape
-    p = x.shape[1]
-    beta_out = np.empty((n_genes, p))
+    beta = np.empty((n_genes, x.shape[1]))
     hat = np.empty((n_genes, n_samples))
     converged = np.empty(n_genes, dtype=np.bool_)
+    args = (y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter, max_beta,
+            beta, hat, converged)
+    if nb.get_num_threads() == 1:  # the parallel driver is only loaded when used
+        _irls_range(*args, 0, n_genes)
+    else:
+        _irls_parallel(*args)
+    return beta, hat, converged
+
+
+@nb.njit(parallel=True, **_OPTIONS)
+def _irls_parallel(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter,
+                   max_beta, beta_out, hat, converged):
+    n_genes = y.shape[0]
+    for block in nb.prange((n_genes + _BLOCK - 1) // _BLOCK):
+        _irls_range(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter,
+                    max_beta, beta_out, hat, converged, block * _BLOCK,
+                    min((block + 1) * _BLOCK, n_genes))
+
+
+@nb.njit(**_OPTIONS)
+def _irls_range(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter,
+                max_beta, beta_out, hat, converged, first, last):
+    n_samples = y.shape[1]
+    p = x.shape[1]
     log_sf = np.log(size_factors)
     log_min_mu = math.log(min_mu)
-    n_blocks = (n_genes + _BLOCK - 1) // _BLOCK
-    for block in nb.prange(n_blocks):
-        mu = np.empty(n_samples)
-        log_mu = np.empty(n_samples)
-        z = np.empty(n_samples)
-        w = np.empty(n_samples)
-        gram = np.empty((p, p))
-        rhs = np.empty(p)
-        piv = np.empty(p, dtype=np.int64)
-        col = np.empty(p)
-        inverse = np.empty((p, p))
-        beta = np.empty(p)
-        for g in range(block * _BLOCK, min((block + 1) * _BLOCK, n_genes)):
-            yg = y[g]
-            d = dispersions[g]
-            size = 1.0 / d
-            beta[:] = start[g]
-            # Terms of the log density that do not depend on mu (constant during IRLS).
-            lgamma_size = math.lgamma(size) if size < _LARGE_SIZE else 0.0
-            log_size = math.log(size)
-            constant = 0.0
+    mu = np.empty(n_samples)
+    log_mu = np.empty(n_samples)
+    z = np.empty(n_samples)
+    w = np.empty(n_samples)
+    gram = np.empty((p, p))
+    rhs = np.empty(p)
+    piv = np.empty(p, dtype=np.int64)
+    col = np.empty(p)
+    inverse = np.empty((p, p))
+    beta = np.empty(p)
+    for g in range(first, last):
+        yg = y[g]
+        d = dispersions[g]
+        size = 1.0 / d
+        beta[:] = start[g]
+        # Terms of the log density that do not depend on mu (constant during IRLS).
+        lgamma_size = math.lgamma(size) if size < _LARGE_SIZE else 0.0
+        log_size = math.log(size)
+        constant = 0.0
+        for s in range(n_samples):
+            if yg[s] > 0:
+                constant += lgamma_ratio(yg[s], size, lgamma_size) - math.lgamma(yg[s] + 1.0)
+        for s in range(n_samples):
+            eta = 0.0
+            for j in range(p):
+                eta += x[s, j] * beta[j]
+            _set_mean(s, eta, size_factors, log_sf, min_mu, log_min_mu, mu, log_mu)
+        dev_old = 0.0
+        n_iter = 0
+        for t in range(max_iter):
+            n_iter += 1
             for s in range(n_samples):
-                if yg[s] > 0:
-                    constant += lgamma_ratio(yg[s], size, lgamma_size) - math.lgamma(yg[s] + 1.0)
+                m = mu[s]
+                w[s] = m / (1.0 + d * m)
+                z[s] = log_mu[s] - log_sf[s] + (yg[s] - m) / m
+            _gram(x, w, gram)
+            for i in range(p):
+                rhs[i] = 0.0
+                for j in range(p):
+                    gram[i, j] += ridge[i, j]
+            for s in range(n_samples):
+                wz = w[s] * z[s]
+                for i in range(p):
+                    rhs[i] += x[s, i] * wz
+            _lu(gram, piv)
+            _lu_solve(gram, piv, rhs)
+            diverged = False
+            for j in range(p):
+                beta[j] = rhs[j]
+                if abs(rhs[j]) > max_beta:
+                    diverged = True
+            if diverged:
+                n_iter = max_iter
+                break
+            # log density: size log(size / (size + mu)) + y log(mu / (size + mu)) + constant
+            loglik = constant
             for s in range(n_samples):
                 eta = 0.0
                 for j in range(p):
                     eta += x[s, j] * beta[j]
                 _set_mean(s, eta, size_factors, log_sf, min_mu, log_min_mu, mu, log_mu)
-            dev_old = 0.0
-            n_iter = 0
-            for t in range(max_iter):
-                n_iter += 1
-                for s in range(n_samples):
-                    m = mu[s]
-                    w[s] = m / (1.0 + d * m)
-                    z[s] = log_mu[s] - log_sf[s] + (yg[s] - m) / m
-                _gram(x, w, gram)
-                for i in range(p):
-                    rhs[i] = 0.0
-                    for j in range(p):
-                        gram[i, j] += ridge[i, j]
-                for s in range(n_samples):
-                    wz = w[s] * z[s]
-                    for i in range(p):
-                        rhs[i] += x[s, i] * wz
-                _lu(gram, piv)
-                _lu_solve(gram, piv, rhs)
-                diverged = False
-                for j in range(p):
-                    beta[j] = rhs[j]
-                    if abs(rhs[j]) > max_beta:
-                        diverged = True
-                if diverged:
-                    n_iter = max_iter
-                    break
-                # log density: size log(size / (size + mu)) + y log(mu / (size + mu)) + constant
-                loglik = constant
-                for s in range(n_samples):
-                    eta = 0.0
-                    for j in range(p):
-                        eta += x[s, j] * beta[j]
-                    _set_mean(s, eta, size_factors, log_sf, min_mu, log_min_mu, mu, log_mu)
-                    log_total = math.log(size + mu[s])
-                    loglik += size * (log_size - log_total)
-                    if yg[s] > 0:
-                        loglik += yg[s] * (log_mu[s] - log_total)
-                dev = -2.0 * loglik
-                change = abs(dev - dev_old) / (abs(dev) + 0.1)
-                if np.isnan(change):
-                    n_iter = max_iter
-                    break
-                if t > 0 and change < tol:
-                    break
-                dev_old = dev
-            for s in range(n_samples):
-                w[s] = mu[s] / (1.0 + d * mu[s])
-            _gram(x, w, gram)
+                log_total = math.log(size + mu[s])
+                loglik += size * (log_size - log_total)
+                if yg[s] > 0:
+                    loglik += yg[s] * (log_mu[s] - log_total)
+            dev = -2.0 * loglik
+            change = abs(dev - dev_old) / (abs(dev) + 0.1)
+            if np.isnan(change):
+                n_iter = max_iter
+                break
+            if t > 0 and change < tol:
+                break
+            dev_old = dev
+        for s in range(n_samples):
+            w[s] = mu[s] / (1.0 + d * mu[s])
+        _gram(x, w, gram)
+        for i in range(p):
+            for j in range(p):
+                gram[i, j] += ridge[i, j]
+        _lu(gram, piv)
+        _inverse(gram, piv, inverse, col)
+        for s in range(n_samples):
+            q = 0.0
             for i in range(p):
                 for j in range(p):
-                    gram[i, j] += ridge[i, j]
-            _lu(gram, piv)
-            _inverse(gram, piv, inverse, col)
-            for s in range(n_samples):
-                q = 0.0
-                for i in range(p):
-                    for j in range(p):
-                        q += x[s, i] * inverse[i, j] * x[s, j]
-                hat[g, s] = w[s] * q
-            for j in range(p):
-                beta_out[g, j] = beta[j]
-            converged[g] = n_iter < max_iter
-    return beta_out, hat, converged
+                    q += x[s, i] * inverse[i, j] * x[s, j]
+            hat[g, s] = w[s] * q
+        for j in range(p):
+            beta_out[g, j] = beta[j]
+        converged[g] = n_iter < max_iter
