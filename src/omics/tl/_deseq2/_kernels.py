@@ -132,7 +132,7 @@ def _gram(x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
 def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray,
                   group: np.ndarray, values: np.ndarray, mult: np.ndarray, sum_y: float,
                   prior_mean: float, prior_var: float, use_prior: bool, w: np.ndarray,
-                  gram: np.ndarray, piv: np.ndarray) -> float:
+                  w2: np.ndarray, acc: np.ndarray, gram: np.ndarray, piv: np.ndarray) -> float:
     """R DESeq2's log posterior of ``log(alpha)`` for one gene (Cox-Reid adjusted).
 
     The log-likelihood without the terms free of alpha,
@@ -140,7 +140,8 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
     computed as ``sum_k mult_k [lgamma(v_k + 1/a) - lgamma(1/a)] + log(a) sum y
     - sum (y + 1/a) log(1 + mu a)`` over the distinct positive counts ``v_k`` (with
     multiplicities ``mult_k``). ``x`` holds the distinct design rows and ``group`` the
-    row of each sample, so ``X'WX`` is summed over distinct rows.
+    row of each sample, so ``X'WX`` is summed over distinct rows. The same pass leaves
+    in ``w``, ``w2`` and ``acc`` what :func:`dlog_posterior` needs at this ``log_alpha``.
     """
     alpha = math.exp(log_alpha)
     inv_alpha = 1.0 / alpha
@@ -149,10 +150,20 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
     for k in range(values.size):
         loglik += mult[k] * lgamma_ratio(values[k], inv_alpha, lgamma_inv)
     w[:] = 0.0
+    w2[:] = 0.0
+    derivative_terms = 0.0
     for s in range(y.size):
-        ma = mu[s] * alpha
-        loglik -= (y[s] + inv_alpha) * math.log1p(ma)
-        w[group[s]] += mu[s] / (1.0 + ma)
+        m = mu[s]
+        ma = m * alpha
+        log_term = math.log1p(ma)
+        inv = 1.0 / (1.0 + ma)
+        loglik -= (y[s] + inv_alpha) * log_term
+        # log(1 + mu a) - mu a / (1 + mu a) + y / (mu + 1/a), for the derivative
+        derivative_terms += log_term + alpha * (y[s] - m) * inv
+        ws = m * inv
+        w[group[s]] += ws
+        w2[group[s]] -= ws * ws
+    acc[0] = derivative_terms
     _gram(x, w, gram)
     sign = _lu(gram, piv)
     if sign > 0:
@@ -169,30 +180,20 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
 
 
 @nb.njit(**_OPTIONS)
-def dlog_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray,
-                   group: np.ndarray, values: np.ndarray, mult: np.ndarray,
-                   prior_mean: float, prior_var: float,
-                   use_prior: bool, w: np.ndarray, w2: np.ndarray, gram: np.ndarray,
-                   dgram: np.ndarray, inverse: np.ndarray, piv: np.ndarray,
-                   col: np.ndarray) -> float:
-    """Return the derivative of :func:`log_posterior` with respect to ``log(alpha)``."""
+def dlog_posterior(log_alpha: float, x: np.ndarray, values: np.ndarray, mult: np.ndarray,
+                   prior_mean: float, prior_var: float, use_prior: bool, w: np.ndarray,
+                   w2: np.ndarray, acc: np.ndarray, gram: np.ndarray, dgram: np.ndarray,
+                   inverse: np.ndarray, piv: np.ndarray, col: np.ndarray) -> float:
+    """Return the derivative of :func:`log_posterior` with respect to ``log(alpha)``.
+
+    Must follow :func:`log_posterior` at the same ``log_alpha`` (it reuses its sums).
+    """
     alpha = math.exp(log_alpha)
     inv_alpha = 1.0 / alpha
     digamma_inv = digamma(inv_alpha) if inv_alpha < _LARGE_SIZE else 0.0
-    total = 0.0
+    total = acc[0]
     for k in range(values.size):
         total -= mult[k] * digamma_ratio(values[k], inv_alpha, digamma_inv)
-    w[:] = 0.0
-    w2[:] = 0.0
-    for s in range(y.size):
-        m = mu[s]
-        ma = m * alpha
-        inv = 1.0 / (1.0 + ma)
-        # log(1 + mu a) - mu a / (1 + mu a) + y / (mu + 1/a)
-        total += math.log1p(ma) + alpha * (y[s] - m) * inv
-        ws = m * inv
-        w[group[s]] += ws
-        w2[group[s]] -= ws * ws
     dloglik = inv_alpha * inv_alpha * total
     _gram(x, w, gram)
     _gram(x, w2, dgram)
@@ -231,14 +232,15 @@ def _distinct_counts(y: np.ndarray, ordered: np.ndarray, values: np.ndarray,
 
 @nb.njit(**_OPTIONS)
 def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, prior_var,
-                 use_prior, min_log_alpha, max_iter, w, w2, gram, dgram, inverse, piv, col):
+                 use_prior, min_log_alpha, max_iter, w, w2, acc, gram, dgram, inverse, piv,
+                 col):
     # R fitDisp: gradient ascent with Armijo backtracking on log(alpha).
     kappa_0, tol = 1.0, 1e-6
     a = log_alpha
     lp = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
-                       use_prior, w, gram, piv)
-    dlp = dlog_posterior(a, y, mu, x, group, values, mult, prior_mean, prior_var, use_prior,
-                         w, w2, gram, dgram, inverse, piv, col)
+                       use_prior, w, w2, acc, gram, piv)
+    dlp = dlog_posterior(a, x, values, mult, prior_mean, prior_var, use_prior, w, w2, acc,
+                         gram, dgram, inverse, piv, col)
     initial_lp = lp
     kappa = kappa_0
     n_iter = 0
@@ -254,7 +256,7 @@ def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, pr
         kappa = step
         candidate = here + step * slope
         lp_candidate = log_posterior(candidate, y, mu, x, group, values, mult, sum_y,
-                                     prior_mean, prior_var, use_prior, w, gram, piv)
+                                     prior_mean, prior_var, use_prior, w, w2, acc, gram, piv)
         if not (-lp_candidate <= -lp - step * 1e-4 * slope * slope):
             kappa /= 2.0
             continue
@@ -266,8 +268,8 @@ def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, pr
         if a < min_log_alpha:  # R stops without recording the new log posterior
             break
         lp = lp_candidate
-        dlp = dlog_posterior(a, y, mu, x, group, values, mult, prior_mean, prior_var,
-                             use_prior, w, w2, gram, dgram, inverse, piv, col)
+        dlp = dlog_posterior(a, x, values, mult, prior_mean, prior_var, use_prior, w, w2,
+                             acc, gram, dgram, inverse, piv, col)
         kappa = min(kappa * 1.1, kappa_0)
         if n_accept % 5 == 0:
             kappa /= 2.0
@@ -276,12 +278,12 @@ def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, pr
 
 @nb.njit(**_OPTIONS)
 def _grid(y, mu, x, group, values, mult, sum_y, prior_mean, prior_var, use_prior, coarse,
-          fine, w, gram, piv):
+          fine, w, w2, acc, gram, piv):
     # R fitDispGrid: best of a coarse grid, then of a fine grid around it.
     best, best_score = coarse[0], -np.inf
     for a in coarse:
         score = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
-                              use_prior, w, gram, piv)
+                              use_prior, w, w2, acc, gram, piv)
         if score > best_score:
             best, best_score = a, score
     centre = best
@@ -289,7 +291,7 @@ def _grid(y, mu, x, group, values, mult, sum_y, prior_mean, prior_var, use_prior
     for offset in fine:
         a = centre + offset
         score = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
-                              use_prior, w, gram, piv)
+                              use_prior, w, w2, acc, gram, piv)
         if score > best_score:
             best, best_score = a, score
     return best
@@ -344,6 +346,7 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
     inverse = np.empty((p, p))
     piv = np.empty(p, dtype=np.int64)
     col = np.empty(p)
+    acc = np.empty(1)
     ordered = np.empty(n_samples)
     values_buffer = np.empty(n_samples)
     mult_buffer = np.empty(n_samples)
@@ -353,7 +356,7 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
         log_start = math.log(start[g])
         log_alpha, n_iter, initial_lp, last_lp = _line_search(
             y[g], mu[g], x, group, values, mult, sum_y, log_start, prior_mean[g], prior_var,
-            use_prior, min_log_alpha, max_iter, w, w2, gram, dgram, inverse, piv, col)
+            use_prior, min_log_alpha, max_iter, w, w2, acc, gram, dgram, inverse, piv, col)
         if genewise_rules:
             estimate = min(math.exp(log_alpha), max_disp)
             if last_lp < initial_lp + abs(initial_lp) / 1e6:
@@ -361,41 +364,34 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
             ok = n_iter < max_iter and n_iter != 1
             if not ok and estimate > min_disp * 10:
                 estimate = math.exp(_grid(y[g], mu[g], x, group, values, mult, sum_y, 0.0,
-                                          prior_var, False, coarse, fine, w, gram, piv))
+                                          prior_var, False, coarse, fine, w, w2, acc, gram,
+                                          piv))
         else:
             ok = n_iter < max_iter
             if not ok:
                 log_alpha = _grid(y[g], mu[g], x, group, values, mult, sum_y, prior_mean[g],
-                                  prior_var, True, coarse, fine, w, gram, piv)
+                                  prior_var, True, coarse, fine, w, w2, acc, gram, piv)
             estimate = math.exp(log_alpha)
         out[g] = min(max(estimate, min_disp), max_disp)
         converged[g] = ok
 
 
-@nb.njit(**_OPTIONS)
-def _set_mean(s, eta, size_factors, log_sf, min_mu, log_min_mu, mu, log_mu):
-    # mu = max(sf * exp(eta), min_mu), and its log without another log() call.
-    m = size_factors[s] * math.exp(eta)
-    if m < min_mu:
-        mu[s], log_mu[s] = min_mu, log_min_mu
-    else:
-        mu[s], log_mu[s] = m, log_sf[s] + eta
-
-
-def irls(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter, max_beta):
+def irls(y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_iter,
+         max_beta):
     """R fitBeta for genes x samples counts ``y``: coefficients, hat diagonals, convergence.
 
     IRLS with ridge ``ridge`` and means floored at ``min_mu``; a gene stops when the
     relative change of deviance is below ``tol``, when a coefficient exceeds
     ``max_beta`` or when the deviance is NaN (the last two count as not converged).
-    The hat diagonals use the final (floored) means.
+    The hat diagonals use the final (floored) means. ``x`` holds the distinct rows of
+    the design matrix and ``group`` each sample's row.
     """
     n_genes, n_samples = y.shape
     beta = np.empty((n_genes, x.shape[1]))
     hat = np.empty((n_genes, n_samples))
     converged = np.empty(n_genes, dtype=np.bool_)
-    args = (y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter, max_beta,
-            beta, hat, converged)
+    args = (y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_iter,
+            max_beta, beta, hat, converged)
     if nb.get_num_threads() == 1:  # the parallel driver is only loaded when used
         _irls_range(*args, 0, n_genes)
     else:
@@ -404,26 +400,64 @@ def irls(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter, m
 
 
 @nb.njit(parallel=True, **_OPTIONS)
-def _irls_parallel(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter,
-                   max_beta, beta_out, hat, converged):
+def _irls_parallel(y, size_factors, x, group, dispersions, start, ridge, min_mu, tol,
+                   max_iter, max_beta, beta_out, hat, converged):
     n_genes = y.shape[0]
     for block in nb.prange((n_genes + _BLOCK - 1) // _BLOCK):
-        _irls_range(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter,
-                    max_beta, beta_out, hat, converged, block * _BLOCK,
+        _irls_range(y, size_factors, x, group, dispersions, start, ridge, min_mu, tol,
+                    max_iter, max_beta, beta_out, hat, converged, block * _BLOCK,
                     min((block + 1) * _BLOCK, n_genes))
 
 
 @nb.njit(**_OPTIONS)
-def _irls_range(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_iter,
+def _means(x, group, beta, size_factors, log_sf, min_mu, log_min_mu, eta, expo, mu, log_mu):
+    # mu = max(sf * exp(x beta), min_mu) and log(mu), with x beta and its exp computed
+    # once per distinct design row.
+    p = x.shape[1]
+    for k in range(x.shape[0]):
+        value = 0.0
+        for j in range(p):
+            value += x[k, j] * beta[j]
+        eta[k] = value
+        expo[k] = math.exp(value)
+    for s in range(mu.size):
+        k = group[s]
+        m = size_factors[s] * expo[k]
+        if m < min_mu:
+            mu[s], log_mu[s] = min_mu, log_min_mu
+        else:
+            mu[s], log_mu[s] = m, log_sf[s] + eta[k]
+
+
+@nb.njit(**_OPTIONS)
+def _weighted_system(x, ridge, wsum, wzsum, gram, rhs):
+    # gram = X'WX + ridge and rhs = X'Wz from per-row sums of w and w z.
+    p = x.shape[1]
+    for i in range(p):
+        rhs[i] = 0.0
+        for j in range(p):
+            gram[i, j] = ridge[i, j]
+    for k in range(x.shape[0]):
+        for i in range(p):
+            rhs[i] += x[k, i] * wzsum[k]
+            for j in range(p):
+                gram[i, j] += x[k, i] * wsum[k] * x[k, j]
+
+
+@nb.njit(**_OPTIONS)
+def _irls_range(y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_iter,
                 max_beta, beta_out, hat, converged, first, last):
     n_samples = y.shape[1]
-    p = x.shape[1]
+    n_rows, p = x.shape
     log_sf = np.log(size_factors)
     log_min_mu = math.log(min_mu)
     mu = np.empty(n_samples)
     log_mu = np.empty(n_samples)
-    z = np.empty(n_samples)
-    w = np.empty(n_samples)
+    eta = np.empty(n_rows)
+    expo = np.empty(n_rows)
+    wsum = np.empty(n_rows)
+    wzsum = np.empty(n_rows)
+    quad = np.empty(n_rows)
     gram = np.empty((p, p))
     rhs = np.empty(p)
     piv = np.empty(p, dtype=np.int64)
@@ -442,28 +476,20 @@ def _irls_range(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_
         for s in range(n_samples):
             if yg[s] > 0:
                 constant += lgamma_ratio(yg[s], size, lgamma_size) - math.lgamma(yg[s] + 1.0)
-        for s in range(n_samples):
-            eta = 0.0
-            for j in range(p):
-                eta += x[s, j] * beta[j]
-            _set_mean(s, eta, size_factors, log_sf, min_mu, log_min_mu, mu, log_mu)
+        _means(x, group, beta, size_factors, log_sf, min_mu, log_min_mu, eta, expo, mu, log_mu)
         dev_old = 0.0
         n_iter = 0
         for t in range(max_iter):
             n_iter += 1
+            wsum[:] = 0.0
+            wzsum[:] = 0.0
             for s in range(n_samples):
                 m = mu[s]
-                w[s] = m / (1.0 + d * m)
-                z[s] = log_mu[s] - log_sf[s] + (yg[s] - m) / m
-            _gram(x, w, gram)
-            for i in range(p):
-                rhs[i] = 0.0
-                for j in range(p):
-                    gram[i, j] += ridge[i, j]
-            for s in range(n_samples):
-                wz = w[s] * z[s]
-                for i in range(p):
-                    rhs[i] += x[s, i] * wz
+                ws = m / (1.0 + d * m)
+                zs = log_mu[s] - log_sf[s] + (yg[s] - m) / m
+                wsum[group[s]] += ws
+                wzsum[group[s]] += ws * zs
+            _weighted_system(x, ridge, wsum, wzsum, gram, rhs)
             _lu(gram, piv)
             _lu_solve(gram, piv, rhs)
             diverged = False
@@ -475,12 +501,10 @@ def _irls_range(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_
                 n_iter = max_iter
                 break
             # log density: size log(size / (size + mu)) + y log(mu / (size + mu)) + constant
+            _means(x, group, beta, size_factors, log_sf, min_mu, log_min_mu, eta, expo, mu,
+                   log_mu)
             loglik = constant
             for s in range(n_samples):
-                eta = 0.0
-                for j in range(p):
-                    eta += x[s, j] * beta[j]
-                _set_mean(s, eta, size_factors, log_sf, min_mu, log_min_mu, mu, log_mu)
                 log_total = math.log(size + mu[s])
                 loglik += size * (log_size - log_total)
                 if yg[s] > 0:
@@ -493,20 +517,21 @@ def _irls_range(y, size_factors, x, dispersions, start, ridge, min_mu, tol, max_
             if t > 0 and change < tol:
                 break
             dev_old = dev
+        wsum[:] = 0.0
+        wzsum[:] = 0.0
         for s in range(n_samples):
-            w[s] = mu[s] / (1.0 + d * mu[s])
-        _gram(x, w, gram)
-        for i in range(p):
-            for j in range(p):
-                gram[i, j] += ridge[i, j]
+            wsum[group[s]] += mu[s] / (1.0 + d * mu[s])
+        _weighted_system(x, ridge, wsum, wzsum, gram, rhs)
         _lu(gram, piv)
         _inverse(gram, piv, inverse, col)
-        for s in range(n_samples):
+        for k in range(n_rows):
             q = 0.0
             for i in range(p):
                 for j in range(p):
-                    q += x[s, i] * inverse[i, j] * x[s, j]
-            hat[g, s] = w[s] * q
+                    q += x[k, i] * inverse[i, j] * x[k, j]
+            quad[k] = q
+        for s in range(n_samples):
+            hat[g, s] = mu[s] / (1.0 + d * mu[s]) * quad[group[s]]
         for j in range(p):
             beta_out[g, j] = beta[j]
         converged[g] = n_iter < max_iter

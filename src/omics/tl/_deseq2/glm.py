@@ -93,13 +93,16 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
         return GLMFit(beta, mu, w / w.sum(axis=0), converged)
 
     q, r = np.linalg.qr(design)
+    # The kernel computes X beta and X'WX over the distinct design rows.
+    rows, group = np.unique(design, axis=0, return_inverse=True)
+    rows, group = np.ascontiguousarray(rows), np.ascontiguousarray(group.reshape(-1), np.int64)
     start = np.empty((n_genes, n_coefs))
     for genes in chunks(n_genes, chunk_size):
         # genes x samples blocks: the kernel walks each gene's samples contiguously.
         y = np.ascontiguousarray(np.asarray(counts[:, genes], dtype=float).T)
         start[genes] = np.linalg.solve(r, (np.log(y / size_factors[None, :] + 0.1) @ q).T).T
         beta[genes], hat_block, converged[genes] = _kernels.irls(
-            y, size_factors, design, dispersions[genes], start[genes], ridge, float(min_mu),
+            y, size_factors, rows, group, dispersions[genes], start[genes], ridge, float(min_mu),
             float(beta_tol), int(max_iter), float(max_beta))
         hat[:, genes] = hat_block.T
     for gene in np.flatnonzero(~converged):
