@@ -12,8 +12,10 @@ optimisations by R DESeq2 1.38's estimators, vectorised over genes:
 - ``dispersion_trend_gamma_glm``: the Gamma-family GLM of R's parametric trend;
 - ``wald_test``: R's Wald test (means floored at ``min_mu`` in the weights).
 
-The rough / moments starting dispersions and the apeGLM shrinkage are pydeseq2's
-(inherited from ``DefaultInference``).
+- ``fit_rough_dispersions``: pydeseq2's estimate computed block by block.
+
+The moments starting dispersions and the apeGLM shrinkage are pydeseq2's (inherited from
+``DefaultInference``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import pandas as pd
 from pydeseq2.default_inference import DefaultInference
 
 from .dispersion import genewise_dispersions, map_dispersions
-from .glm import nbinom_glm
+from .glm import chunks, nbinom_glm
 from .trend import gamma_trend_glm
 from .wald import wald_test
 
@@ -148,6 +150,28 @@ class RInference(DefaultInference):
         return wald_test(np.asarray(design_matrix, float), np.asarray(disp, float),
                          np.asarray(lfc, float), mu, np.asarray(ridge_factor, float),
                          np.asarray(contrast, float), min_mu=self.min_mu)
+
+    def fit_rough_dispersions(self, normed_counts: np.ndarray, design_matrix: np.ndarray
+                              ) -> np.ndarray:
+        """R ``roughDispEstimate``: moments of the least-squares fit, block by block.
+
+        Same estimate as pydeseq2's (least squares of the normalised counts on the
+        design, fitted values floored at 1), without samples x genes temporaries.
+        """
+        design = np.asarray(design_matrix, dtype=float)
+        n_samples, n_coefs = design.shape
+        if n_samples == n_coefs:
+            raise ValueError("The number of samples and the number of design variables are "
+                             "equal, i.e., there are no replicates to estimate the "
+                             "dispersion.")
+        hat = design @ np.linalg.pinv(design)
+        out = np.empty(normed_counts.shape[1])
+        for genes in chunks(normed_counts.shape[1], 2000):
+            y = np.asarray(normed_counts[:, genes], dtype=float)
+            fitted = np.maximum(hat @ y, 1.0)
+            out[genes] = (((y - fitted) ** 2 - fitted)
+                          / ((n_samples - n_coefs) * fitted**2)).sum(axis=0)
+        return np.maximum(out, 0.0)
 
     def dispersion_trend_gamma_glm(self, covariates: pd.Series, targets: pd.Series, *,
                                    start: np.ndarray | None = None
