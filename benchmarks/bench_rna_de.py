@@ -1,17 +1,29 @@
-"""Wall time and peak memory of the RNA differential-expression step.
+"""Wall time and peak memory of the RNA differential-expression step, optionally against R.
 
-Runs ``deseq2_fit`` + ``deseq2_results`` + ``deseq2_vst`` on simulated negative
-binomial counts (seeded): a lognormal spread of gene means, dispersions scattered
-around the trend ``0.04 + 2 / mean``, lognormal library sizes, a two-level batch and
-a two-group treatment with 10% of genes changed (design ``~ batch + group``). Each
-case runs in its own process so its peak resident memory can be read from
-``resource.getrusage``; joblib workers (only pydeseq2's apeGLM shrinkage uses
-``n_cpus``, and the benchmark does not shrink) would be reported separately.
+Runs ``deseq2_fit`` + ``deseq2_results`` (and ``deseq2_vst``, timed separately) on
+simulated negative binomial counts (seeded): a lognormal spread of gene means,
+dispersions scattered around the trend ``0.04 + 2 / mean``, lognormal library sizes,
+and the BALI design ``~ arm + response`` (arm alternating, response drawn with
+probability 0.4, so the four cells are unbalanced; 10% of genes change with response,
+arm shifts every gene a little). The tested contrast is ``responseresponder``.
+
+Each case runs in its own process, so its peak resident memory is that process's
+``ru_maxrss`` (``peak_rss_mb``, including the simulation); ``de_peak_rss_mb`` is the
+peak during fit + results + VST alone (Linux: the peak is reset after simulating; the
+input counts are included). With ``--r`` the same counts are written to a temporary folder and R
+DESeq2 (``DESeq()`` + ``results(name = "response_responder_vs_non_responder")``) runs
+right after ours in its own ``Rscript`` process, timed the same way (whole process,
+and the ``DESeq()`` + ``results()`` part alone); the two result tables are compared
+(Pearson r of log2 fold changes and Wald statistics, Jaccard index of the genes with
+padj < 0.1, NA pattern of padj). ``--no-ours`` times R only.
 
 Usage::
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_rna_de.py \\
-        --samples 40 200 --genes 20000 --n-cpus 2 [--timeout 3600]
+    nice .venv/bin/python benchmarks/bench_rna_de.py --samples 40 1000 --genes 20000 --r
+    nice .venv/bin/python benchmarks/bench_rna_de.py --samples 5000 --genes 20000
+
+One BLAS thread per process (as ``omics`` sets it); our numba kernels use ``--n-cpus``
+threads (default 1, as R DESeq2 without BiocParallel).
 """
 
 from __future__ import annotations
@@ -26,106 +38,196 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+CONTRAST = "responseresponder"
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(DESeq2))
+args <- commandArgs(trailingOnly = TRUE)
+counts <- as.matrix(read.delim(args[1], row.names = 1, check.names = FALSE))
+sheet <- read.delim(args[2], row.names = 1)
+sheet$arm <- factor(sheet$arm, levels = c("placebo", "bmmnc"))
+sheet$response <- factor(sheet$response, levels = c("non_responder", "responder"))
+start <- proc.time()[["elapsed"]]
+dds <- DESeqDataSetFromMatrix(counts, sheet, design = ~ arm + response)
+dds <- DESeq(dds, quiet = TRUE)
+res <- results(dds, name = "response_responder_vs_non_responder")
+elapsed <- proc.time()[["elapsed"]] - start
+out <- data.frame(gene_id = rownames(res), log2FoldChange = res$log2FoldChange,
+                  stat = res$stat, padj = res$padj)
+write.table(out, args[3], sep = "\t", quote = FALSE, row.names = FALSE)
+cat(sprintf("%.3f\n", elapsed), file = args[4])
+"""
+
 
 def simulate_counts(n_samples: int, n_genes: int, *, seed: int = 0,
                     de_fraction: float = 0.1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulated samples x genes NB counts and their ``~ batch + group`` design."""
+    """Simulated samples x genes NB counts and their sample sheet (``arm``, ``response``)."""
     rng = np.random.default_rng(seed)
     base_mean = np.exp(rng.normal(np.log(150.0), 1.8, n_genes))
     dispersion = (0.04 + 2.0 / base_mean) * np.exp(rng.normal(0.0, 0.5, n_genes))
-    group = np.arange(n_samples) % 2
-    batch = (np.arange(n_samples) // 2) % 2
+    arm = np.arange(n_samples) % 2
+    response = (rng.random(n_samples) < 0.4).astype(int)
+    response[:2], response[2:4] = 0, 1  # every arm x response cell is present
     lfc = np.where(rng.random(n_genes) < de_fraction, rng.normal(0.0, 1.0, n_genes), 0.0)
-    batch_effect = rng.normal(0.0, 0.2, n_genes)
+    arm_effect = rng.normal(0.0, 0.2, n_genes)
     size_factors = np.exp(rng.normal(0.0, 0.3, n_samples))
     mu = (size_factors[:, None] * base_mean[None, :]
-          * np.exp(group[:, None] * lfc[None, :] + batch[:, None] * batch_effect[None, :]))
+          * np.exp(response[:, None] * lfc[None, :] + arm[:, None] * arm_effect[None, :]))
     counts = rng.negative_binomial(1.0 / dispersion, 1.0 / (1.0 + mu * dispersion))
-    samples = [f"S{i + 1:03d}" for i in range(n_samples)]
+    samples = [f"S{i + 1:04d}" for i in range(n_samples)]
     genes = [f"G{j + 1:05d}" for j in range(n_genes)]
-    design = pd.DataFrame(
-        {"(Intercept)": 1.0, "batchb2": batch.astype(float), "grouptreated": group.astype(float)},
-        index=samples,
-    )
-    return pd.DataFrame(counts, index=samples, columns=genes), design
+    sheet = pd.DataFrame({"arm": np.where(arm == 1, "bmmnc", "placebo"),
+                          "response": np.where(response == 1, "responder", "non_responder")},
+                         index=pd.Index(samples, name="sample"))
+    counts = pd.DataFrame(counts, index=samples, columns=genes)
+    return counts.loc[:, counts.sum(axis=0) > 0], sheet
 
 
-def run_case(n_samples: int, n_genes: int, n_cpus: int) -> dict:
-    """Time one case in this process and return its figures."""
+def design_matrix(sheet: pd.DataFrame) -> pd.DataFrame:
+    """R ``model.matrix(~ arm + response)`` of the simulated sheet."""
+    return pd.DataFrame({"(Intercept)": 1.0,
+                         "armbmmnc": (sheet["arm"] == "bmmnc").astype(float),
+                         CONTRAST: (sheet["response"] == "responder").astype(float)},
+                        index=sheet.index)
+
+
+def run_case(n_samples: int, n_genes: int, n_cpus: int, out: str | None) -> dict:
+    """Time our DESeq2 in this process and return its figures."""
     from omics.tl._deseq2 import deseq2_fit, deseq2_results, deseq2_vst
 
-    # Importing the stack already runs a helper subprocess; only a higher children's
-    # peak afterwards is DE work (joblib workers).
-    import_children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    counts, design = simulate_counts(n_samples, n_genes)
-    counts = counts.loc[:, counts.sum(axis=0) > 0]
+    counts, sheet = simulate_counts(n_samples, n_genes)
+    design = design_matrix(sheet)
+    reset = _reset_peak_rss()  # so the DE peak excludes the simulation's temporaries
     timings = {}
     start = time.perf_counter()
     dds = deseq2_fit(counts, design, n_cpus=n_cpus)
     timings["fit_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    results = deseq2_results(dds, pd.Series({"grouptreated": 1.0}))
+    results = deseq2_results(dds, pd.Series({CONTRAST: 1.0}))
     timings["results_s"] = time.perf_counter() - start
+    timings["de_s"] = timings["fit_s"] + timings["results_s"]
     start = time.perf_counter()
     deseq2_vst(dds)
     timings["vst_s"] = time.perf_counter() - start
-    timings["total_s"] = sum(timings.values())
-    main_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Join any joblib/loky workers (pydeseq2's apeGLM shrinkage uses them) so that
-    # their peak is accounted for; do not start an executor just to stop it.
-    from joblib.externals.loky import reusable_executor
-
-    if getattr(reusable_executor, "_executor", None) is not None:
-        reusable_executor._executor.shutdown(wait=True)
-    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    worker_peak = worker_peak if worker_peak > import_children_peak else 0
+    if out:
+        results.to_csv(out, sep="\t")
     return {
         "samples": n_samples,
         "genes": int(counts.shape[1]),
         "n_cpus": n_cpus,
         **{k: round(v, 2) for k, v in timings.items()},
-        "peak_rss_main_mb": round(main_peak / 1024, 1),
-        "peak_rss_worker_mb": round(worker_peak / 1024, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "de_peak_rss_mb": _peak_rss_mb() if reset else None,
         "refitted_genes": int(dds.var.get("refitted", pd.Series(dtype=bool)).sum()),
-        "padj_below_0.05": int((results["padj"] < 0.05).sum()),
+        "padj_below_0.1": int((results["padj"] < 0.1).sum()),
+    }
+
+
+def _reset_peak_rss() -> bool:
+    # Linux: writing 5 to clear_refs resets the peak resident set size (VmHWM).
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def _measured(command: list[str], timeout: float) -> tuple[subprocess.CompletedProcess, float, float]:
+    # Wall time and peak RSS (MB) of one child process, read in a fresh wrapper so that
+    # earlier children do not count.
+    wrapper = [sys.executable, "-c",
+               "import resource, subprocess, sys, time; t = time.perf_counter(); "
+               "r = subprocess.run(sys.argv[1:]); w = time.perf_counter() - t; "
+               "m = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024; "
+               "print(f'MEASURED {w:.3f} {m:.1f}', file=sys.stderr); sys.exit(r.returncode)",
+               *command]
+    done = subprocess.run(wrapper, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed:\n{done.stderr[-2000:]}")
+    line = [x for x in done.stderr.splitlines() if x.startswith("MEASURED ")][-1].split()
+    return done, float(line[1]), float(line[2])
+
+
+def _compare(ours_path: Path, r_path: Path) -> dict:
+    ours = pd.read_csv(ours_path, sep="\t", index_col=0)
+    theirs = pd.read_csv(r_path, sep="\t", index_col=0).loc[ours.index]
+    both = ours["stat"].notna() & theirs["stat"].notna()
+    sig_ours = set(ours.index[ours["padj"] < 0.1])
+    sig_r = set(theirs.index[theirs["padj"] < 0.1])
+    union = sig_ours | sig_r
+    return {
+        "r_lfc": round(float(np.corrcoef(ours.loc[both, "log2FoldChange"],
+                                         theirs.loc[both, "log2FoldChange"])[0, 1]), 6),
+        "r_stat": round(float(np.corrcoef(ours.loc[both, "stat"], theirs.loc[both, "stat"])[0, 1]), 6),
+        "padj_jaccard": round(len(sig_ours & sig_r) / len(union), 4) if union else 1.0,
+        "padj_na_same": bool((ours["padj"].isna() == theirs["padj"].isna()).all()),
+        "sig_ours": len(sig_ours),
+        "sig_r": len(sig_r),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, nargs="+", default=[40, 200])
+    parser.add_argument("--samples", type=int, nargs="+", default=[40, 1000])
     parser.add_argument("--genes", type=int, default=20_000)
-    parser.add_argument("--n-cpus", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--r", action="store_true", help="time R DESeq2 on the same counts")
+    parser.add_argument("--no-ours", action="store_true", help="time R only")
+    parser.add_argument("--n-cpus", type=int, default=1,
+                        help="threads of our numba kernels (deseq2_fit n_cpus)")
+    parser.add_argument("--timeout", type=float, default=7200.0)
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.case is not None:
-        print(json.dumps(run_case(args.case, args.genes, args.n_cpus)))
+        print(json.dumps(run_case(args.case, args.genes, args.n_cpus, args.out)))
         return
 
     rows = []
-    for n_samples in args.samples:
-        command = [sys.executable, __file__, "--case", str(n_samples), "--genes",
-                   str(args.genes), "--n-cpus", str(args.n_cpus)]
-        start = time.perf_counter()
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, check=True,
-                                  timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            print(f"{n_samples} samples: no result within {args.timeout:.0f} s", flush=True)
-            continue
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        row["process_wall_s"] = round(time.perf_counter() - start, 1)
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-    if rows:
-        print(pd.DataFrame(rows).to_string(index=False))
+    with tempfile.TemporaryDirectory(prefix="bench_rna_de_") as tmp:
+        for n_samples in args.samples:
+            row: dict = {"samples": n_samples}
+            ours_out, r_out = Path(tmp, f"ours_{n_samples}.tsv"), Path(tmp, f"r_{n_samples}.tsv")
+            if not args.no_ours:
+                command = [sys.executable, __file__, "--case", str(n_samples), "--genes",
+                           str(args.genes), "--n-cpus", str(args.n_cpus), "--out", str(ours_out)]
+                done, wall, peak = _measured(command, args.timeout)
+                row.update(json.loads(done.stdout.strip().splitlines()[-1]))
+                row.update({"ours_process_s": round(wall, 2), "ours_peak_mb": peak})
+            if args.r:
+                counts, sheet = simulate_counts(n_samples, args.genes)
+                counts_path, sheet_path = Path(tmp, "counts.tsv"), Path(tmp, "sheet.tsv")
+                counts.T.to_csv(counts_path, sep="\t", index_label="gene_id")
+                sheet.to_csv(sheet_path, sep="\t")
+                script, timing = Path(tmp, "deseq2.R"), Path(tmp, "r_time.txt")
+                script.write_text(R_SCRIPT)
+                del counts
+                _, wall, peak = _measured(["Rscript", str(script), str(counts_path),
+                                           str(sheet_path), str(r_out), str(timing)],
+                                          args.timeout)
+                row.update({"r_de_s": float(timing.read_text()), "r_process_s": round(wall, 2),
+                            "r_peak_mb": peak})
+                if not args.no_ours:
+                    row["ratio_de"] = round(row["de_s"] / row["r_de_s"], 3)
+                    row["ratio_process"] = round(row["ours_process_s"] / row["r_process_s"], 3)
+                    row.update(_compare(ours_out, r_out))
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    print(pd.DataFrame(rows).T.to_string(header=False))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ import mudata as md
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from .._errors import InputError
 from ._ranking import statistic_columns
+from ._stats import bh
 
 
 def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
@@ -68,10 +68,7 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
             rho, p = np.nan, np.nan
         rows.append((gene, int(ok.sum()), rho, p))
     table = pd.DataFrame(rows, columns=["gene_name", "n_pairs", "spearman_rho", "pvalue"])
-    tested = table["pvalue"].notna()
-    table["fdr"] = np.nan
-    if tested.any():
-        table.loc[tested, "fdr"] = multipletests(table.loc[tested, "pvalue"], method="fdr_bh")[1]
+    table["fdr"] = bh(table["pvalue"].to_numpy(float))
     return table
 
 
@@ -160,11 +157,7 @@ def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame], *,
     for column in z_columns:  # a set tested in one modality keeps that modality's p exactly
         single = (k == 1) & table[column].notna()
         table.loc[single, "stouffer_pvalue"] = table.loc[single, column[:-2] + "_pvalue"]
-    table["stouffer_fdr"] = np.nan
-    ok = table["stouffer_pvalue"].notna()
-    if ok.any():
-        table.loc[ok, "stouffer_fdr"] = multipletests(table.loc[ok, "stouffer_pvalue"],
-                                                      method="fdr_bh")[1]
+    table["stouffer_fdr"] = bh(table["stouffer_pvalue"].to_numpy(float))
     table["direction"] = np.where(table["stouffer_z"] > 0, "up",
                                   np.where(table["stouffer_z"] < 0, "down", ""))
     return table.reset_index().sort_values(["stouffer_pvalue", "term"], kind="stable",

@@ -26,6 +26,7 @@ from scipy import stats
 from omics._errors import InputError
 from omics._logging import get_logger
 from omics.tl._genesets import size_range
+from omics.tl._stats import bh
 
 __all__ = ["ora"]
 
@@ -123,7 +124,7 @@ def ora(
             "expected": n_sel * m / n_bg,
             "odds_ratio": odds,
             "pvalue": pvalue,
-            "fdr": stats.false_discovery_control(pvalue, method="bh"),
+            "fdr": bh(pvalue),
             "genes": [";".join(h) for h in hits],
         }
     )

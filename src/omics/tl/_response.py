@@ -175,6 +175,7 @@ from statsmodels.tools.sm_exceptions import (
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.tl._stats import bh as _bh
 
 __all__ = ["response_model", "format_ratio", "CLASSIFICATIONS", "FIT_METHODS"]
 
@@ -561,15 +562,6 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
     if str(treated) not in arms and str(control) not in arms:
         raise InputError(f"response_model: {arm_col!r} has neither {treated!r} nor {control!r} "
                          f"(values: {', '.join(sorted(arms))})")
-
-
-def _bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values, NaN where ``p`` is NaN."""
-    adjusted = np.full(len(p), np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        adjusted[ok] = stats.false_discovery_control(p[ok], method="bh")
-    return adjusted
 
 
 def _direction(beta: float) -> str:

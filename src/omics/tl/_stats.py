@@ -1,0 +1,185 @@
+"""Statistics shared by the methods of :mod:`omics.tl` (one implementation each).
+
+- :func:`bh`: Benjamini-Hochberg adjusted p-values, as R ``p.adjust(method = "BH")``;
+- :func:`r_lowess`: R's ``lowess`` (statsmodels' port, same defaults);
+- :func:`loess_smooth`: R's ``loess`` surface for one predictor (k-d tree + Hermite
+  interpolation, R's default ``surface = "interpolate"``);
+- :func:`r_mad`: R's ``mad`` (constant 1.4826);
+- :func:`permutation_pvalue`: ``(k + 1) / (B + 1)`` from exceedance counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["MAD_CONSTANT", "bh", "loess_smooth", "permutation_pvalue", "r_lowess", "r_mad"]
+
+# R's mad() scales by this constant, not by 1 / qnorm(0.75).
+MAD_CONSTANT = 1.4826
+
+
+def bh(pvalues: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values over the non-missing entries.
+
+    Computed as R ``p.adjust(p, "BH")``: ``pmin(1, cummin(n / i * p[o]))`` over the
+    p-values in decreasing order, ``n`` the number of non-missing p-values.
+
+    Parameters
+    ----------
+    pvalues
+        P-values; NaN marks a missing one.
+
+    Returns
+    -------
+    Adjusted p-values (float array of the same shape), NaN where ``pvalues`` is NaN.
+    """
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    values = p[ok]
+    m = values.size
+    if m == 0:
+        return out
+    order = np.argsort(-values, kind="stable")
+    i = np.arange(m, 0, -1)
+    adjusted = np.minimum(1.0, np.minimum.accumulate(m / i * values[order]))
+    result = np.empty(m)
+    result[order] = adjusted
+    out[ok] = result
+    return out
+
+
+def r_mad(values: np.ndarray) -> float:
+    """Median absolute deviation scaled as R ``mad()`` (constant 1.4826).
+
+    Parameters
+    ----------
+    values
+        Data (no missing values).
+
+    Returns
+    -------
+    The scaled MAD.
+    """
+    center = np.median(values)
+    return MAD_CONSTANT * float(np.median(np.abs(values - center)))
+
+
+def r_lowess(y: np.ndarray, x: np.ndarray, *, frac: float = 2 / 3, iterations: int = 3
+             ) -> np.ndarray:
+    """Fitted values of R ``lowess(x, y, f = frac, iter = iterations)`` in the order of ``x``.
+
+    statsmodels' implementation is a port of R's ``clowess``; R's default ``delta`` (1 % of
+    the range of ``x``) is used.
+
+    Parameters
+    ----------
+    y, x
+        Response and predictor.
+    frac
+        Smoother span (R's ``f``).
+    iterations
+        Robustifying iterations (R's ``iter``).
+
+    Returns
+    -------
+    Smoothed values at each ``x``.
+    """
+    from statsmodels.nonparametric.smoothers_lowess import lowess
+
+    delta = 0.01 * float(np.ptp(x))
+    return lowess(y, x, frac=frac, it=iterations, delta=delta, return_sorted=False)
+
+
+def loess_smooth(x: np.ndarray, y: np.ndarray, x_new: np.ndarray, *, span: float,
+                 cell: float = 0.2) -> np.ndarray:
+    """One-predictor local quadratic regression evaluated like R ``loess`` (defaults).
+
+    R does not fit at every new point: it splits the (slightly enlarged) range of ``x``
+    into a k-d tree whose leaves hold at most ``floor(n * span * cell)`` points, fits
+    the local quadratic (tricube weights over the ``floor(n * span)`` nearest points)
+    at the cell boundaries only, and interpolates value and slope between them with
+    cubic Hermite polynomials. This reproduces that surface for one predictor.
+
+    Parameters
+    ----------
+    x, y
+        Data.
+    x_new
+        Where to evaluate the smooth (inside the range of ``x``).
+    span
+        Fraction of the points in each local neighbourhood.
+    cell
+        R's ``loess.control(cell=)``.
+
+    Returns
+    -------
+    Smoothed values at ``x_new``.
+    """
+    xs = np.sort(np.asarray(x, dtype=float))
+    low, high = xs[0], xs[-1]
+    margin = 0.005 * max(high - low, 1e-10 * max(abs(low), abs(high)) + 1e-30)
+    vertices = [low - margin, high + margin]
+    max_leaf = int(np.floor(xs.size * span * cell))
+    cells = [(0, xs.size - 1, low - margin, high + margin)]
+    while cells:
+        first, last, lower, upper = cells.pop()
+        if last - first + 1 <= max_leaf:
+            continue
+        middle = (first + last) // 2
+        while middle > 0 and xs[middle - 1] == xs[middle]:
+            middle -= 1
+        cut = xs[middle]
+        if cut in (lower, upper):
+            continue
+        vertices.append(cut)
+        cells += [(first, middle, lower, cut), (middle + 1, last, cut, upper)]
+    vertices = np.unique(vertices)
+    value, slope = _local_quadratic(np.asarray(x, float), np.asarray(y, float), vertices,
+                                    span=span)
+    interval = np.clip(np.searchsorted(vertices, x_new, side="right") - 1, 0,
+                       vertices.size - 2)
+    left, right = vertices[interval], vertices[interval + 1]
+    width = right - left
+    u = (x_new - left) / width
+    return ((1 - u) ** 2 * (1 + 2 * u) * value[interval]
+            + u**2 * (3 - 2 * u) * value[interval + 1]
+            + width * (u * (1 - u) ** 2 * slope[interval]
+                       - u**2 * (1 - u) * slope[interval + 1]))
+
+
+def _local_quadratic(x: np.ndarray, y: np.ndarray, centres: np.ndarray, *,
+                     span: float) -> tuple[np.ndarray, np.ndarray]:
+    # Value and slope at each centre of the tricube-weighted quadratic fit to the
+    # floor(n * span) nearest points.
+    n_local = int(np.floor(x.size * span))
+    distance = np.abs(centres[:, None] - x[None, :])
+    bandwidth = np.sort(distance, axis=1)[:, n_local - 1]
+    weights = np.clip(1 - (distance / bandwidth[:, None]) ** 3, 0, None) ** 3
+    value, slope = np.empty(centres.size), np.empty(centres.size)
+    for i, centre in enumerate(centres):
+        basis = np.column_stack([np.ones_like(x), x - centre, (x - centre) ** 2])
+        root_w = np.sqrt(weights[i])
+        coef = np.linalg.lstsq(basis * root_w[:, None], y * root_w, rcond=None)[0]
+        value[i], slope[i] = coef[0], coef[1]
+    return value, slope
+
+
+def permutation_pvalue(exceedances: np.ndarray | int, n_permutations: int) -> np.ndarray:
+    """Permutation p-value ``(k + 1) / (B + 1)`` (never zero; Phipson & Smyth 2010).
+
+    Parameters
+    ----------
+    exceedances
+        ``k``: permutations whose statistic is at least as extreme as the observed one.
+    n_permutations
+        ``B``: permutations drawn.
+
+    Returns
+    -------
+    P-values (array; a scalar input gives a 0-d array).
+    """
+    if n_permutations < 1:
+        raise ValueError("n_permutations must be at least 1")
+    k = np.asarray(exceedances, dtype=float)
+    return (k + 1.0) / (n_permutations + 1.0)

@@ -1,0 +1,178 @@
+"""The DESeq2 backend's contract with pydeseq2, and the shared statistics.
+
+omics.tl._deseq2 plugs R DESeq2's estimators into pydeseq2 through its ``Inference``
+interface and overrides a few ``DeseqDataSet``/``DeseqStats`` steps. It was checked
+against pydeseq2 0.5.4: if pydeseq2's interface or the steps the backend relies on
+change, these tests fail, so that the R parity is re-checked before the pin is moved.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pandas as pd
+import pydeseq2
+import pytest
+from pydeseq2.dds import DeseqDataSet
+from pydeseq2.ds import DeseqStats
+from pydeseq2.inference import Inference
+
+from omics.tl._deseq2 import RDeseqDataSet, RDeseqStats, RInference, deseq2_fit, deseq2_results
+from omics.tl._stats import bh, permutation_pvalue, r_mad
+
+PYDESEQ2_VERSION = "0.5.4"
+
+# inspect.signature of pydeseq2 0.5.4's abstract Inference methods (annotations dropped).
+INFERENCE_METHODS = {
+    "alpha_mle": (
+        "(self, counts, design_matrix, mu, alpha_hat, min_disp, max_disp, "
+        "prior_disp_var=None, cr_reg=True, prior_reg=False, optimizer='L-BFGS-B')"
+    ),
+    "dispersion_trend_gamma_glm": "(self, covariates, targets)",
+    "fit_moments_dispersions": "(self, normed_counts, size_factors)",
+    "fit_rough_dispersions": "(self, normed_counts, design_matrix)",
+    "irls": (
+        "(self, counts, size_factors, design_matrix, disp, min_mu, beta_tol, "
+        "min_beta=-30, max_beta=30, optimizer='L-BFGS-B', maxiter=250)"
+    ),
+    "lfc_shrink_nbinom_glm": (
+        "(self, design_matrix, counts, size, offset, prior_no_shrink_scale, prior_scale, "
+        "optimizer, shrink_index)"
+    ),
+    "lin_reg_mu": "(self, counts, size_factors, design_matrix, min_mu)",
+    "wald_test": (
+        "(self, design_matrix, disp, lfc, mu, ridge_factor, contrast, lfc_null, "
+        "alt_hypothesis=None)"
+    ),
+}
+
+# The DeseqDataSet / DeseqStats steps that RDeseqDataSet / RDeseqStats override or call.
+DATASET_METHODS = {
+    "DeseqDataSet.__init__": (
+        "(self, *, adata=None, counts=None, metadata=None, design='~condition', "
+        "design_factors=None, continuous_factors=None, ref_level=None, "
+        "fit_type='parametric', size_factors_fit_type='ratio', control_genes=None, "
+        "min_mu=0.5, min_disp=1e-08, max_disp=10.0, refit_cooks=True, min_replicates=7, "
+        "beta_tol=1e-08, n_cpus=None, inference=None, quiet=False, low_memory=False)"
+    ),
+    "DeseqDataSet.deseq2": "(self, fit_type=None)",
+    "DeseqDataSet.fit_size_factors": "(self, fit_type=None, control_genes=None)",
+    "DeseqDataSet.fit_genewise_dispersions": "(self, vst=False)",
+    "DeseqDataSet.fit_dispersion_trend": "(self, vst=False)",
+    "DeseqDataSet.fit_dispersion_prior": "(self)",
+    "DeseqDataSet.fit_MAP_dispersions": "(self)",
+    "DeseqDataSet.fit_LFC": "(self)",
+    "DeseqDataSet.refit": "(self)",
+    "DeseqDataSet.cooks_outlier": "(self)",
+    "DeseqDataSet._replace_outliers": "(self)",
+    "DeseqDataSet._fit_mean_dispersion_trend": "(self, vst=False)",
+    "DeseqDataSet._fit_MoM_dispersions": "(self)",
+    "DeseqDataSet.disp_function": "(self, x)",
+    "DeseqStats.__init__": (
+        "(self, dds, contrast, alpha=0.05, cooks_filter=True, independent_filter=True, "
+        "prior_LFC_var=None, lfc_null=0.0, alt_hypothesis=None, inference=None, "
+        "quiet=False, n_cpus=None)"
+    ),
+    "DeseqStats.run_wald_test": "(self)",
+    "DeseqStats.summary": "(self, **kwargs)",
+    "DeseqStats.lfc_shrink": "(self, coeff, adapt=True)",
+}
+
+
+def _shape(func) -> str:
+    sig = inspect.signature(func)
+    params = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]
+    return str(sig.replace(parameters=params, return_annotation=inspect.Signature.empty))
+
+
+def test_pydeseq2_is_the_checked_version() -> None:
+    assert pydeseq2.__version__ == PYDESEQ2_VERSION, (
+        f"pydeseq2 {pydeseq2.__version__} is installed; the R DESeq2 backend was checked "
+        f"against {PYDESEQ2_VERSION} (pinned in pyproject.toml and constraints.txt)")
+
+
+def test_inference_interface_unchanged() -> None:
+    assert sorted(Inference.__abstractmethods__) == sorted(INFERENCE_METHODS)
+    for name, expected in INFERENCE_METHODS.items():
+        assert _shape(getattr(Inference, name)) == expected, name
+
+
+def test_overridden_steps_unchanged() -> None:
+    classes = {"DeseqDataSet": DeseqDataSet, "DeseqStats": DeseqStats}
+    for key, expected in DATASET_METHODS.items():
+        cls, name = key.split(".")
+        assert _shape(getattr(classes[cls], name)) == expected, key
+
+
+def test_backend_accepts_the_interface_calls() -> None:
+    # Every interface parameter is accepted under the same name and position; extra
+    # parameters (R's starting values) are keyword-only with defaults.
+    inference = RInference()
+    assert not inspect.isabstract(RInference)
+    for name in INFERENCE_METHODS:
+        ours = list(inspect.signature(getattr(inference, name)).parameters.values())
+        theirs = [p for p in inspect.signature(getattr(Inference, name)).parameters.values()
+                  if p.name != "self"]
+        assert [p.name for p in ours[: len(theirs)]] == [p.name for p in theirs], name
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not p.empty
+                   for p in ours[len(theirs):]), name
+
+
+def test_fit_runs_through_the_inference_backend() -> None:
+    rng = np.random.default_rng(1)
+    groups = np.repeat([0.0, 1.0], 6)
+    fold = np.where(np.arange(200) < 40, 3.0, 1.0)  # 40 genes up in group B
+    base = np.exp(rng.normal(4, 1, 200))
+    size = 1.0 / (0.05 + 2.0 / base)  # dispersion trend a0 + a1 / mean
+    mean = base[None, :] * np.where(groups[:, None] == 1, fold, 1.0)
+    counts = pd.DataFrame(rng.negative_binomial(size, size / (size + mean)),
+                          index=[f"s{i}" for i in range(12)],
+                          columns=[f"g{j}" for j in range(200)])
+    design = pd.DataFrame({"(Intercept)": 1.0, "groupB": groups}, index=counts.index)
+    calls: list[str] = []
+
+    class Spy(RInference):
+        def irls(self, *args, **kwargs):
+            calls.append("irls")
+            return super().irls(*args, **kwargs)
+
+        def alpha_mle(self, *args, **kwargs):
+            calls.append("alpha_mle_map" if kwargs.get("prior_reg") else "alpha_mle")
+            return super().alpha_mle(*args, **kwargs)
+
+        def wald_test(self, *args, **kwargs):
+            calls.append("wald_test")
+            return super().wald_test(*args, **kwargs)
+
+    dds = RDeseqDataSet(counts=counts, metadata=pd.DataFrame(index=counts.index),
+                        design=design, inference=Spy(), quiet=True)
+    dds.deseq2()
+    stats = RDeseqStats(dds, np.array([0.0, 1.0]))
+    stats.summary()
+    assert {"irls", "alpha_mle", "alpha_mle_map", "wald_test"} <= set(calls)
+    same = deseq2_results(deseq2_fit(counts, design), pd.Series({"groupB": 1.0}))
+    pd.testing.assert_frame_equal(stats.results_df, same, check_names=False)
+    assert (same["padj"] < 0.1).sum() > 20
+    # Genes are independent: the kernels' thread count does not change any number.
+    threaded = deseq2_results(deseq2_fit(counts, design, n_cpus=2), pd.Series({"groupB": 1.0}))
+    pd.testing.assert_frame_equal(threaded, same, check_exact=True)
+
+
+def test_bh_is_r_p_adjust() -> None:
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.2, 0.04), "BH") = 0.05 0.05 0.05 0.20 0.05
+    p = np.array([0.01, 0.04, np.nan, 0.03, 0.2, 0.04])
+    adjusted = bh(p)
+    np.testing.assert_array_equal(np.isnan(adjusted), np.isnan(p))
+    np.testing.assert_allclose(adjusted[~np.isnan(p)], [0.05, 0.05, 0.05, 0.2, 0.05], rtol=1e-15)
+    assert bh(np.array([])).size == 0
+
+
+def test_permutation_pvalue_and_mad() -> None:
+    assert permutation_pvalue(0, 999) == pytest.approx(0.001)
+    np.testing.assert_allclose(permutation_pvalue(np.array([0, 9, 999]), 999),
+                               [0.001, 0.01, 1.0])
+    with pytest.raises(ValueError):
+        permutation_pvalue(0, 0)
+    # R: mad(c(1, 2, 3, 4, 100)) = 1.4826
+    assert r_mad(np.array([1.0, 2, 3, 4, 100])) == pytest.approx(1.4826)
