@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
+
+from ._stats import bh
 
 
 def flow_score_correlation(flow: pd.DataFrame, scores_long: pd.DataFrame, *,
@@ -42,8 +43,5 @@ def flow_score_correlation(flow: pd.DataFrame, scores_long: pd.DataFrame, *,
                          "spearman_rho": float(rho), "p_value": float(p)})
     table = pd.DataFrame(rows, columns=["population", "modality", "term", "n", "spearman_rho",
                                         "p_value"])
-    table["fdr"] = np.nan
-    tested = table["p_value"].notna()
-    if tested.any():
-        table.loc[tested, "fdr"] = multipletests(table.loc[tested, "p_value"], method="fdr_bh")[1]
+    table["fdr"] = bh(table["p_value"].to_numpy(float))
     return table.sort_values(["population", "modality", "term"], kind="stable").reset_index(drop=True)

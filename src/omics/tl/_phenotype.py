@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
+
+from ._stats import bh
 
 COLUMNS = ["phenotype", "term", "n", "spearman_rho", "spearman_pvalue", "pearson_r",
            "pearson_pvalue", "fdr"]
@@ -41,9 +42,5 @@ def score_phenotype_correlation(scores: pd.DataFrame, phenotype: pd.Series, *,
             rho = p_rho = r = p_r = np.nan
         rows.append((phenotype.name, term, int(ok.sum()), rho, p_rho, r, p_r))
     table = pd.DataFrame(rows, columns=COLUMNS[:-1])
-    table["fdr"] = np.nan
-    tested = table["spearman_pvalue"].notna()
-    if tested.any():
-        table.loc[tested, "fdr"] = multipletests(table.loc[tested, "spearman_pvalue"],
-                                                 method="fdr_bh")[1]
+    table["fdr"] = bh(table["spearman_pvalue"].to_numpy(float))
     return table

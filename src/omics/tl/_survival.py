@@ -56,7 +56,8 @@ from scipy import stats
 from omics._errors import InputError
 from omics._logging import get_logger
 
-from ._response import _bh, _covariate_columns, _design, _Test
+from ._response import _covariate_columns, _design, _Test
+from ._stats import bh as _bh
 
 __all__ = ["survival_model", "cox_fit", "kaplan_meier"]
 
