@@ -641,7 +641,7 @@ def test_small_matrix_without_gene_set_overlap_runs_to_the_end(tiny, tmp_path):
     result = run_omics(*args_for({**tiny, "rna_counts": small}, outdir),
                        "--genesets", str(_gmt_case("A\td\tNOPE1\tNOPE2\n")(tmp_path)))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "no gene set with >= 10 of them" in result.stderr
+    assert "no gene set has >= 10 of the" in result.stderr
     assert (outdir / "enrichment" / "resp.rna.gsea.tsv").is_file()
     assert (outdir / "report" / "index.html").is_file()
 

@@ -336,7 +336,7 @@ def test_limma_without_residual_df_is_an_input_error():
     x[3, :] = 21.0
     adata = ad.AnnData(x, obs=obs, var=pd.DataFrame(index=[f"P{i}" for i in range(4)]))
     contrast = Contrast(id="resp", variable="response", reference="non_responder", target="responder")
-    with pytest.raises(InputError, match="contrast 'resp': the protein data cannot be fitted"):
+    with pytest.raises(InputError, match="contrast 'resp': the log2 data cannot be fitted"):
         limma(adata, contrast)
 
 

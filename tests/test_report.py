@@ -122,7 +122,8 @@ def test_demo_report_is_self_contained_and_complete(demo_results):
     assert "% of variance" in html and "Spearman r =" in html
     assert "running enrichment scores" in html and "Cross-validated ROC" in html
     assert "pydeseq2" in html and "Subramanian" in html  # methods cite what ran
-    assert "Flow cytometry" not in html and "Kaplan-Meier" not in html  # no such files
+    assert "Flow cytometry" not in html  # no flow files
+    assert "Kaplan-Meier" in html  # the demo sample sheet has afs_days/afs_event
 
 
 @pytest.mark.slow
