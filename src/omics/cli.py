@@ -26,11 +26,12 @@ log = get_logger("cli")
 def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> None:
     flag = f"--{parameter.name}"
     default_text = "" if parameter.default is None else f" (default: {parameter.default})"
+    help_text = (parameter.help + default_text).replace("%", "%%")  # argparse formats help with %
     if parameter.type == "boolean":
         parser.add_argument(flag, nargs="?", const="true", default=None, metavar="BOOL",
-                            help=parameter.help + default_text)
+                            help=help_text)
         return
-    kwargs: dict = {"default": None, "help": parameter.help + default_text}
+    kwargs: dict = {"default": None, "help": help_text}
     if parameter.choices:
         kwargs["choices"] = list(parameter.choices)
     if parameter.type in {"integer", "number", "string", "path"}:

@@ -36,8 +36,6 @@ from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_tempo
 from .io._write import write_text, write_tsv
 from .registry import STAGES
 from .stages._common import SUBDIRS, de_method, out_path
-from .stages._flow import flow_task_inputs
-from .stages._validate import check_inputs, write_validated
 
 log = get_logger("run")
 
@@ -230,7 +228,7 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
     return updated
 
 
-def build_tasks(params: dict, outdir: Path) -> list[Task]:
+def build_tasks(params: dict, outdir: Path, *, flow_files: list[Path] | None = None) -> list[Task]:
     """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report.
 
     Output names come from the stage declarations (:data:`omics.registry.STAGES`).
@@ -263,7 +261,10 @@ def build_tasks(params: dict, outdir: Path) -> list[Task]:
                            *(rna_extra if modality == "rna" else [])]))
         tasks.append(Task(f"qc.{modality}", "qc", {"h5ad": h5ad, "modality": modality}, [h5ad]))
     score_h5ads = dict(h5ads)
-    flow_files = flow_task_inputs(params)
+    if flow_files is None:
+        from .stages._flow import flow_task_inputs
+
+        flow_files = flow_task_inputs(params)
     if flow_files:  # flow cytometry: prep, limma per contrast, scores (no enrichment)
         score_h5ads["flow"] = flow_h5ad = output("flow_prep", "h5ad")
         tasks.append(Task("flow_prep", "flow_prep",
@@ -380,34 +381,123 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             raise InputError("--contrasts is required with --input.")
     probe_lock(outdir)
     with _Interrupts() as interrupts:
-        checked = None
+        checked, flow_files, fingerprint = None, None, None
         if not demo:
             # Every input is checked before anything is written, so bad input leaves no trace.
-            checked = _check_all_inputs(params)
+            fingerprint = _input_fingerprint(params)
+            flow_files = _checked_before(outdir, fingerprint) if resume else None
+            if flow_files is None:
+                checked, flow_files = _check_all_inputs(params)
         with OutdirLock(outdir):
             remove_stale_temporaries(_owned_folders(outdir))
             if demo:
                 params = _demo_inputs(params, outdir)
-                checked = _check_all_inputs(params)
-            write_validated(checked, outdir)
-            trace = _run_tasks(params, outdir, resume=resume, interrupts=interrupts)
+                fingerprint = _input_fingerprint(params)
+                flow_files = _checked_before(outdir, fingerprint) if resume else None
+                if flow_files is None:
+                    checked, flow_files = _check_all_inputs(params)
+            if checked is not None:
+                from .stages._validate import write_validated
+
+                _record_check(outdir, fingerprint, write_validated(checked, outdir), flow_files)
+            trace = _run_tasks(params, outdir, resume=resume, interrupts=interrupts,
+                               flow_files=flow_files)
             _write_pipeline_info(outdir, params, trace, started, command_line)
             interrupts.check()
     log.info("done: results in %s", outdir)
     return outdir
 
 
-def _check_all_inputs(params: dict):  # noqa: ANN202 - omics.stages._validate.Checked
-    """Check every input (flow files first, then sheet, contrasts, matrices); write nothing."""
-    flow_task_inputs(params)  # FCS headers, gating channels, population table
-    return check_inputs(input=params["input"], contrasts=params["contrasts"],
-                        rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
-                        rna_matrix=params.get("rna_matrix"), params=params)
+def _check_all_inputs(params: dict):  # noqa: ANN202 - (omics.stages._validate.Checked, flow files)
+    """Check every input (flow files first, then sheet, contrasts, matrices); write nothing.
+
+    Returns the check's result and the flow files the ``flow_prep`` task reads.
+    """
+    from .stages._flow import flow_task_inputs
+    from .stages._validate import check_inputs
+
+    flow_files = flow_task_inputs(params)  # FCS headers, gating channels, population table
+    checked = check_inputs(input=params["input"], contrasts=params["contrasts"],
+                           rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
+                           rna_matrix=params.get("rna_matrix"), params=params)
+    return checked, flow_files
 
 
-def _run_tasks(params: dict, outdir: Path, *, resume: bool, interrupts: _Interrupts) -> list[dict]:
+def _input_files(params: dict) -> list[Path]:
+    """Every file a parameter names (comma-separated lists and folders included), sorted."""
+    files: set[Path] = set()
+    for name, value in params.items():
+        if name == "outdir" or not isinstance(value, str | Path) or not str(value).strip():
+            continue
+        for part in str(value).split(","):
+            path = Path(part.strip())
+            try:
+                if path.is_file():
+                    files.add(path)
+                elif path.is_dir():
+                    files.update(p for p in path.rglob("*") if p.is_file())
+            except OSError:
+                continue
+    return sorted(files)
+
+
+def _input_fingerprint(params: dict) -> str:
+    """SHA-256 of the version, every parameter and the content of every file they name.
+
+    The input check of an earlier run into the same folder is reused only when this is
+    unchanged (:func:`_checked_before`): any edited input file or changed parameter
+    checks everything again.
+    """
+    payload = {"version": __version__,
+               "params": {k: params[k] for k in sorted(params) if k != "outdir"},
+               "files": {str(p): _sha256(p) for p in _input_files(params)}}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _check_record_path(outdir: Path) -> Path:
+    # Not ``*.json``: the cache folder's manifests are one per task (see _prune_previous).
+    return outdir / "pipeline_info" / "cache" / "input_check.record"
+
+
+def _checked_before(outdir: Path, fingerprint: str) -> list[Path] | None:
+    """Return the flow files of an earlier identical input check in ``outdir``, or None.
+
+    None (check again) unless the record's fingerprint equals ``fingerprint`` and the
+    validated files it wrote and the flow files it checked (FCS files named in the
+    sample sheet need not be named by a parameter) are unchanged.
+    """
+    record_path = _check_record_path(outdir)
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return None
+    for path, digest in record.get("outputs", {}).items():
+        if not (outdir / path).is_file() or _sha256(outdir / path) != digest:
+            return None
+    flow_files = record.get("flow_files", {})
+    for path, digest in flow_files.items():
+        if not Path(path).is_file() or _sha256(Path(path)) != digest:
+            return None
+    log.info("inputs unchanged since the last check in %s: not checked again", outdir)
+    return [Path(p) for p in flow_files]
+
+
+def _record_check(outdir: Path, fingerprint: str, written: dict, flow_files: list[Path]) -> None:
+    """Record a passed input check (fingerprint, validated outputs, flow files)."""
+    outputs = {str(Path(p).resolve().relative_to(outdir.resolve())): _sha256(Path(p))
+               for p in written.values()}
+    write_text(json.dumps({"fingerprint": fingerprint, "outputs": outputs,
+                           "flow_files": {str(p): _sha256(Path(p)) for p in flow_files}},
+                          indent=1) + "\n",
+               _check_record_path(outdir))
+
+
+def _run_tasks(params: dict, outdir: Path, *, resume: bool, interrupts: _Interrupts,
+               flow_files: list[Path] | None = None) -> list[dict]:
     """Run (or reuse) every task of the DAG in order; return the execution trace."""
-    tasks = build_tasks(params, outdir)
+    tasks = build_tasks(params, outdir, flow_files=flow_files)
     _prune_previous(outdir, tasks)
     trace: list[dict] = []
     bar = _progress(len(tasks))

@@ -1,21 +1,29 @@
 """Readers and writers: sample sheets, contrasts, RNA counts, qPCR Cts, arrays, protein matrices, GMT."""
 
-from ._array import read_array_matrix
-from ._contrasts import Contrast, read_contrasts, write_contrasts
-from ._gmt import read_gmt, write_gmt
-from ._matching import match_samples
-from ._protein import (
-    read_diann,
-    read_maxquant,
-    read_olink,
-    read_protein_matrix,
-    read_protein_tsv,
-    read_proteus,
-)
-from ._qpcr import read_qpcr, read_qpcr_efficiency
-from ._rna import read_rna_counts
-from ._samplesheet import read_samplesheet
-from ._write import atomic_path, write_h5ad, write_text, write_tsv
+# Submodules load on first use (PEP 562): reading a contrasts file must not import anndata.
+_LAZY = {
+    "read_array_matrix": "._array",
+    "Contrast": "._contrasts",
+    "read_contrasts": "._contrasts",
+    "write_contrasts": "._contrasts",
+    "read_gmt": "._gmt",
+    "write_gmt": "._gmt",
+    "match_samples": "._matching",
+    "read_diann": "._protein",
+    "read_maxquant": "._protein",
+    "read_olink": "._protein",
+    "read_protein_matrix": "._protein",
+    "read_protein_tsv": "._protein",
+    "read_proteus": "._protein",
+    "read_qpcr": "._qpcr",
+    "read_qpcr_efficiency": "._qpcr",
+    "read_rna_counts": "._rna",
+    "read_samplesheet": "._samplesheet",
+    "atomic_path": "._write",
+    "write_h5ad": "._write",
+    "write_text": "._write",
+    "write_tsv": "._write",
+}
 
 __all__ = [
     "Contrast",
@@ -40,3 +48,17 @@ __all__ = [
     "write_text",
     "write_tsv",
 ]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

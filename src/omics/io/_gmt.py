@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from .._errors import InputError
@@ -19,9 +20,25 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
     Returns
     -------
     Mapping of set name to its unique genes, in file order.
+
+    Notes
+    -----
+    A file is parsed once per process while its size and modification time stay the
+    same (every contrast reads the same GMTs); each call returns a fresh copy.
     """
     path = Path(path)
-    sets: dict[str, list[str]] = {}
+    try:
+        stat = path.stat()
+    except OSError:
+        return {k: list(v) for k, v in _parse_gmt(path, None).items()}
+    cached = _parse_gmt(path, (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev))
+    return {name: list(genes) for name, genes in cached.items()}
+
+
+@lru_cache(maxsize=16)
+def _parse_gmt(path: Path, signature: tuple | None) -> dict[str, tuple[str, ...]]:
+    """Parse a GMT file; ``signature`` (size, mtime, inode, device) keys the cache."""
+    sets: dict[str, tuple[str, ...]] = {}
     for number, line in enumerate(read_text_file(path, what="GMT file").splitlines(), start=1):
         if not line.strip():
             continue
@@ -45,7 +62,7 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
             raise InputError(f"gene set {name!r} has no genes.", path=path, where=where,
                              fix="Add its genes (tab-separated after the description) or "
                              "remove the line.")
-        sets[name] = genes
+        sets[name] = tuple(genes)
     if not sets:
         raise InputError("no gene sets found.", path=path)
     return sets

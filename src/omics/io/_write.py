@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._errors import InputError
@@ -63,8 +64,29 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
     """Write a tab-separated table atomically (NA as ``NA``, full float precision)."""
     with atomic_path(path) as tmp:
-        table.to_csv(tmp, sep="\t", index=index, na_rep="NA", float_format="%.10g")
+        _floats_as_text(table).to_csv(tmp, sep="\t", index=index, na_rep="NA",
+                                      float_format="%.10g")
     return Path(path)
+
+
+def _floats_as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Format the float columns as pandas ``float_format="%.10g"`` would, only faster.
+
+    pandas formats each value through several layers of Python calls; one ``%`` per value
+    over a plain list writes the same bytes (NaN as ``NA``) in about half the time.
+    Other columns, and the index, are left to pandas.
+    """
+    floats = [i for i, dtype in enumerate(table.dtypes)
+              if isinstance(dtype, np.dtype) and dtype.kind == "f"]
+    if not floats or table.columns.has_duplicates:
+        return table
+    formatted = table.copy(deep=False)
+    for i in floats:
+        values = table.iloc[:, i].to_numpy()
+        text = np.array(["%.10g" % v for v in values.tolist()], dtype=object)  # noqa: UP031 - as pandas
+        text[np.isnan(values)] = "NA"
+        formatted.isetitem(i, text)
+    return formatted
 
 
 def write_text(text: str, path: str | Path) -> Path:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import anndata as ad
 import numpy as np
 import pandas as pd
-from pydeseq2.dds import DeseqDataSet
+
+if TYPE_CHECKING:
+    from pydeseq2.dds import DeseqDataSet
 
 from .._errors import InputError
 from .._logging import get_logger
@@ -56,6 +59,8 @@ def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: in
 
 
 def _intercept_dataset(counts: np.ndarray, obs_names: pd.Index, var_names: pd.Index) -> DeseqDataSet:
+    from pydeseq2.dds import DeseqDataSet  # loaded only when DESeq2 normalisation runs
+
     frame = pd.DataFrame(counts, index=obs_names, columns=var_names)
     design = pd.DataFrame({"Intercept": 1.0}, index=obs_names)
     with warnings.catch_warnings():

@@ -5,15 +5,25 @@ all call these functions.
 """
 
 from ..params import STAGE_PARAMS
-from ._de import de
-from ._enrich import enrich
-from ._flow import flow_prep
-from ._integrate import integrate
-from ._prep import protein_prep, rna_prep
-from ._qc import qc
-from ._report import report
-from ._score import score
-from ._validate import validate
+
+# Stage modules load on first use (PEP 562): a stage process imports only its own stage.
+_LAZY = {"de": "._de", "enrich": "._enrich", "flow_prep": "._flow", "integrate": "._integrate",
+         "protein_prep": "._prep", "rna_prep": "._prep", "qc": "._qc", "report": "._report",
+         "score": "._score", "validate": "._validate"}
 
 __all__ = ["STAGE_PARAMS", "de", "enrich", "flow_prep", "integrate", "protein_prep", "qc", "report",
            "rna_prep", "score", "validate"]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anndata as ad
 import pandas as pd
 
 from .._errors import InputError
 from .._resources import metadata_path
 from ..io import Contrast, read_contrasts, read_gmt, read_samplesheet
+
+if TYPE_CHECKING:
+    import anndata as ad
+
 from ..registry import (
     DE_METHOD,
     DE_METHODS,
@@ -103,4 +107,6 @@ def read_h5ad(path: str | Path) -> ad.AnnData:
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found; run the preparation stage first.", path=path)
+    import anndata as ad
+
     return ad.read_h5ad(path)

@@ -11,21 +11,34 @@
   :func:`fold_change_concordance`, :func:`pathway_evidence`; QC: :func:`sample_qc`.
 """
 
-from ._design import Design, design_for_contrast, smallest_group
-from ._differential import deseq2, limma
-from ._enrichment import enrichment
-from ._genesets import NO_LIMIT, testable_sets
-from ._gsea import gsea_prerank
-from ._integrate import build_mudata, fold_change_concordance, mrna_protein_correlation, pathway_evidence
-from ._limma import limma_fit
-from ._ora import ora
-from ._qc import sample_qc
-from ._ranking import gene_statistic, significant_genes
-from ._redundancy import score_redundancy
-from ._response import response_model
-from ._running import gsea_running_score
-from ._scores import sample_scores
-from ._survival import kaplan_meier, survival_model
+# Submodules load on first use (PEP 562), so that a stage process imports only what it
+# uses: `omics qc` must not pay for pydeseq2, matplotlib or scikit-learn.
+_LAZY = {
+    "Design": "._design",
+    "design_for_contrast": "._design",
+    "smallest_group": "._design",
+    "deseq2": "._differential",
+    "limma": "._differential",
+    "enrichment": "._enrichment",
+    "NO_LIMIT": "._genesets",
+    "testable_sets": "._genesets",
+    "gsea_prerank": "._gsea",
+    "build_mudata": "._integrate",
+    "fold_change_concordance": "._integrate",
+    "mrna_protein_correlation": "._integrate",
+    "pathway_evidence": "._integrate",
+    "limma_fit": "._limma",
+    "ora": "._ora",
+    "sample_qc": "._qc",
+    "gene_statistic": "._ranking",
+    "significant_genes": "._ranking",
+    "score_redundancy": "._redundancy",
+    "response_model": "._response",
+    "gsea_running_score": "._running",
+    "sample_scores": "._scores",
+    "kaplan_meier": "._survival",
+    "survival_model": "._survival",
+}
 
 __all__ = [
     "NO_LIMIT",
@@ -53,3 +66,17 @@ __all__ = [
     "smallest_group",
     "testable_sets",
 ]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -15,7 +15,6 @@ from threadpoolctl import threadpool_limits
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
-from ._deseq2 import deseq2_fit, deseq2_results
 from ._design import Design, design_for_contrast, effect_unit
 from ._limma import limma_fit
 
@@ -71,6 +70,8 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
                           columns=adata.var_names)
     log.info("DESeq2 %s: %s, %d samples x %d genes", design.contrast.id, design.formula,
              counts.shape[0], counts.shape[1])
+    from ._deseq2 import deseq2_fit, deseq2_results  # pydeseq2 only when DESeq2 runs
+
     with threadpool_limits(1):
         dds = deseq2_fit(counts, design.matrix, n_cpus=n_cpus)
         results = deseq2_results(dds, design.contrast_vector, shrink=shrink)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import anndata as ad
 import numpy as np
 import pandas as pd
-import scanpy as sc
 
 from .._errors import InputError
 
@@ -59,6 +58,8 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     top = np.argsort(-variances, kind="stable")[: min(n_top, varying)]
     pcs = max(1, min(n_pcs, matrix.shape[0] - 1, len(top) - 1))
     sub = ad.AnnData(matrix[:, top] - matrix[:, top].mean(axis=0))
+    import scanpy as sc  # loaded only when a PCA runs (a second of imports)
+
     sc.pp.pca(sub, n_comps=pcs, zero_center=True, random_state=seed, svd_solver="arpack"
               if pcs < min(sub.shape) - 1 else "full")
     coords = np.asarray(sub.obsm["X_pca"])
