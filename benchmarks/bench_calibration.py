@@ -110,14 +110,15 @@ def main() -> None:
     parser.add_argument("--null", type=int, default=200, help="null trials per model")
     parser.add_argument("--trials", type=int, default=60, help="trials per effect size")
     parser.add_argument("--scores", type=int, default=11, help="scores per logistic trial")
-    parser.add_argument("--survival-scores", type=int, default=5, help="scores per survival trial")
+    parser.add_argument("--survival-scores", type=int, default=11, help="scores per survival trial")
     parser.add_argument("--models", default="logistic,survival")
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     parts = []
     if "logistic" in args.models:
-        parts.append(run("logistic", [0, 1, 2, 3, 4, 6, 10], args.trials, args.null, args.scores, args.seed))
+        parts.append(run("logistic", [0, 1, 2, 3, 4, 5, 6, 10], args.trials, args.null, args.scores,
+                         args.seed))
     if "survival" in args.models:
         parts.append(run("survival", [0, 0.5, 1, 1.5, 2, 3], args.trials, args.null, args.survival_scores,
                          args.seed))

@@ -473,3 +473,28 @@ def test_format_ratio_is_bounded():
     assert format_ratio(1.6e9, 3.1, np.inf, True) == "separated (> 3.1)"
     assert format_ratio(1e-9, 0.0, 0.32, True) == "separated (< 0.32)"
     assert format_ratio(np.nan, np.nan, np.nan) == "NA"
+
+
+def test_arm_slopes_share_the_covariate_effects():
+    """p_control / p_treated test the arm-specific slopes of one model of both arms."""
+    scores, obs = _trial(seed=11, n=120, pred=1.0, prog=0.5)
+    res = response_model(scores[["pred"]], obs, method="ml", repeats=2).iloc[0]
+    assert res["fit_treated"] == "ml" and res["fit_control"] == "ml"
+    z = scores["pred"].to_numpy()
+    z = (z - z.mean()) / z.std(ddof=1)
+    arm = (obs["arm"] == "bmmnc").to_numpy(float)
+    y = (obs["response"] == "responder").to_numpy(float)
+    age = obs["age"].to_numpy(float)
+    age = (age - age.mean()) / age.std(ddof=1)
+    diabetes = (obs["diabetes"] == "yes").to_numpy(float)
+    x = np.column_stack([np.ones(len(y)), arm, z * (1 - arm), z * arm, age, diabetes])
+    full = sm.Logit(y, x).fit(disp=0)
+    for label, j in (("control", 2), ("treated", 3)):
+        reduced = sm.Logit(y, np.delete(x, j, axis=1)).fit(disp=0)
+        assert res[f"or_{label}"] == pytest.approx(np.exp(full.params[j]), rel=1e-6)
+        assert res[f"p_{label}"] == pytest.approx(stats.chi2.sf(2 * (full.llf - reduced.llf), 1), rel=1e-6)
+    # an arm whose responses are all equal has no slope test
+    one_class = obs.copy()
+    one_class.loc[one_class["arm"] == "placebo", "response"] = "non_responder"
+    res = response_model(scores[["pred"]], one_class, repeats=2).iloc[0]
+    assert np.isnan(res["p_control"]) and np.isfinite(res["p_treated"])

@@ -222,8 +222,10 @@ def survival_model(
         Test of the score in each arm: ``"score"`` (default; Efron score test at the fit
         without the score, as R ``coxph(init=, iter.max=0)``) or ``"lrt"``
         (partial-likelihood ratio). With ~8 events per arm the LRT is liberal in the
-        tail: 12 of 200 null trials had a predictive or prognostic call with it, 8 of
-        200 with the score test (``benchmarks/bench_calibration.py``).
+        tail: with 5 scores per trial 12 of 200 null trials had a predictive or
+        prognostic call with it, 8 of 200 with the score test; with 11 scores per trial
+        (as the logistic benchmark) 9 of 200 with the score test
+        (``benchmarks/bench_calibration.py``).
 
     Returns
     -------
