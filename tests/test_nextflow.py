@@ -71,7 +71,7 @@ def _process_blocks(config: str) -> dict[str, str]:
     """``withName: 'X' { ... }`` bodies of conf/modules.config, by process name."""
     blocks = {}
     config = re.sub(r"//[^\n]*", "", config)
-    starts = [(m.group(1), m.end()) for m in re.finditer(r"withName:\s*'([A-Z_]+)'\s*\{", config)]
+    starts = [(m.group(1), m.end()) for m in re.finditer(r"withName:\s*'([A-Z_.*]+)'\s*\{", config)]
     for index, (name, start) in enumerate(starts):
         end = starts[index + 1][1] if index + 1 < len(starts) else len(config)
         blocks[name] = config[start:end]
@@ -109,7 +109,10 @@ def test_module_follows_nf_core_conventions(stage: str) -> None:
     script = text.split("script:", 1)[1].split("stub:", 1)[0]
     assert len(re.findall(rf"\bomics {stage}\b", script)) == 1, "exactly one `omics <stage>` call"
     assert "--outdir ." in script
-    assert '"${task.process}":' in script and "omics: " in script and "python: " in script
+    stub = text.split("stub:", 1)[1]
+    for block in (script, stub):  # the one versions snippet (pipelines/bin/omics_versions.sh)
+        assert block.count('omics_versions.sh "${task.process}"') == 1
+    assert "END_VERSIONS" not in text, "versions.yml is written by omics_versions.sh only"
     emits = re.findall(r"emit:\s*(\w+)", text)
     assert "versions" in emits and re.search(r"path 'versions\.yml'\s*,\s*emit: versions", text)
 
@@ -145,7 +148,7 @@ def test_labels_are_defined_in_base_config() -> None:
 
 def test_modules_config_passes_every_stage_parameter_and_publishes() -> None:
     blocks = _process_blocks((PIPELINES / "conf" / "modules.config").read_text())
-    assert set(blocks) == set(PROCESSES.values())
+    assert set(blocks) == set(PROCESSES.values()) | {"OMICS_.*"}
     for stage, process in PROCESSES.items():
         block = blocks[process]
         module = (MODULES / stage / "main.nf").read_text()
@@ -159,10 +162,12 @@ def test_modules_config_passes_every_stage_parameter_and_publishes() -> None:
             assert f"params.{name}" in block, f"{process}: --{name} must come from params.{name}"
         for name in wanted & FILE_PARAMS:
             assert f"path({name}" in module, f"{process}: {name} files must be staged inputs"
-        assert re.search(r"publishDir\s*=\s*\[\s*path:\s*\{\s*\"\$\{params\.outdir\}\"\s*\}", block)
-        assert "mode: params.publish_dir_mode" in block
-        assert "filename.equals('versions.yml') ? null : filename" in block
+        assert "publishDir" not in block, f"{process}: the one default publishDir applies"
     assert "--n_cpus ${task.cpus}" in (MODULES / "de" / "main.nf").read_text()
+    default = blocks["OMICS_.*"]  # one publishDir for every process
+    assert re.search(r"publishDir\s*=\s*\[\s*path:\s*\{\s*\"\$\{params\.outdir\}\"\s*\}", default)
+    assert "mode: params.publish_dir_mode" in default
+    assert "filename.equals('versions.yml') ? null : filename" in default
     assert all(name in BY_NAME for names in STAGE_PARAMS.values() for name in names)
 
 
@@ -379,3 +384,20 @@ def test_task_wrapper_falls_back_to_the_repository_venv(tmp_path: Path) -> None:
     result = subprocess.run([str(wrapper), "--version"], env={**bare, "PATH": f"{fake}:/usr/bin:/bin"},
                             capture_output=True, text=True)
     assert result.stdout.strip() == "from-env"
+
+
+def test_versions_snippet_writes_nf_core_versions_yml(tmp_path: Path) -> None:
+    """pipelines/bin/omics_versions.sh: the one versions.yml writer every module calls."""
+    script = PIPELINES / "bin" / "omics_versions.sh"
+    fake = tmp_path / "env" / "bin"  # a task environment with known versions
+    fake.mkdir(parents=True)
+    for name, text in (("omics", "omics 9.8.7"), ("python", "Python 3.11.4")):
+        (fake / name).write_text(f"#!/bin/sh\necho '{text}'\n")
+        (fake / name).chmod(0o755)
+    env = {"PATH": f"{PIPELINES / 'bin'}:{fake}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([str(script), "ANGIOGENESIS:OMICS_QC"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    versions = yaml.safe_load((tmp_path / "versions.yml").read_text())
+    assert versions == {"ANGIOGENESIS:OMICS_QC": {"omics": "9.8.7", "python": "3.11.4"}}
+    assert subprocess.run([str(script)], cwd=tmp_path, env=env, capture_output=True).returncode == 2
