@@ -225,6 +225,9 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     n_contrasts = len(yaml.safe_load((TEST_COHORT / "contrasts.yaml").read_text())["contrasts"])
     assert len(list((outdir / "differential").glob("*.results.tsv"))) == 3 * n_contrasts  # rna, protein, flow
     assert (outdir / "report" / "index.html").is_file()
+    versions = yaml.safe_load((outdir / "pipeline_info" / "software_versions.yml").read_text())
+    for process in PROCESSES.values():  # every process wrote versions.yml with omics_versions.sh
+        assert set(versions[process]) == {"omics", "python"}, process
 
 
 def _trace(path: Path) -> list[dict[str, str]]:
