@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from helpers import SHARED, TEST_COHORT, run_omics
 from omics.io._flow import gate_sample, read_fcs, read_fcs_header, read_flow_table, read_gating
 from omics.stages._flow import default_gating
 
-# ../shared beside the repository (the main checkout); OMICS_SHARED_DIR overrides it.
-FLOW = Path(os.environ.get("OMICS_SHARED_DIR", SHARED)) / "data" / "flow"
+FLOW = SHARED / "data" / "flow"
 GML = FLOW / "gatingml_reference"
 PBMC = FLOW / "pbmc_16colour_100715.fcs"
 # Truth files whose gate is defined in its own file rather than in gml_all_gates.xml

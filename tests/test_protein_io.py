@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import NFCORE, REPO
 from omics._errors import InputError
 from omics.io._protein import (
     read_diann,
@@ -14,18 +15,13 @@ from omics.io._protein import (
     read_proteus,
 )
 
-DATA = Path(__file__).parent / "data" / "protein"
+DATA = REPO / "tests" / "data" / "protein"
 MAXQUANT = DATA / "proteinGroups.txt"
 DIANN = DATA / "report.pg_matrix.tsv"
 OLINK = DATA / "olink_npx.csv"
 TSV_LINEAR = DATA / "protein_linear.tsv"
 TSV_LOG2 = DATA / "protein_log2.csv"
-# tests/ -> repo -> the directory holding the repo and shared/ (/work/main -> /work/shared)
-PROTEUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data/nfcore-testdata/data/proteomics/maxquant/proteus.raw_MaxQuant_proteingroups_tab.tsv"
-)
+PROTEUS = NFCORE / "proteomics/maxquant/proteus.raw_MaxQuant_proteingroups_tab.tsv"
 
 
 def _rows(path: Path) -> tuple[list[list[str]], str]:

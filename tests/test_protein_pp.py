@@ -1,11 +1,11 @@
 import logging
-from pathlib import Path
 
 import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import NFCORE, REPO
 from omics._errors import InputError
 from omics.io._contrasts import Contrast
 from omics.io._protein import read_maxquant, read_proteus
@@ -19,12 +19,8 @@ from omics.pp._protein import (
 )
 from omics.tl import limma
 
-DATA = Path(__file__).parent / "data" / "protein"
-PROTEUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data/nfcore-testdata/data/proteomics/maxquant/proteus.raw_MaxQuant_proteingroups_tab.tsv"
-)
+DATA = REPO / "tests" / "data" / "protein"
+PROTEUS = NFCORE / "proteomics/maxquant/proteus.raw_MaxQuant_proteingroups_tab.tsv"
 
 
 def _adata(x, *, is_log2=True, samples=None):
@@ -336,7 +332,7 @@ def test_limma_without_residual_df_is_an_input_error():
     x[3, :] = 21.0
     adata = ad.AnnData(x, obs=obs, var=pd.DataFrame(index=[f"P{i}" for i in range(4)]))
     contrast = Contrast(id="resp", variable="response", reference="non_responder", target="responder")
-    with pytest.raises(InputError, match="contrast 'resp': the protein data cannot be fitted"):
+    with pytest.raises(InputError, match="contrast 'resp': the log2 data cannot be fitted"):
         limma(adata, contrast)
 
 
