@@ -24,7 +24,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from .._resources import metadata_path
-from ..io import read_samplesheet, write_tsv
+from ..io import atomic_path, match_samples, read_samplesheet, write_h5ad, write_tsv
 from ..io._flow import (
     FCS_SUFFIXES,
     check_channels,
@@ -34,8 +34,6 @@ from ..io._flow import (
     read_flow_table,
     read_gating,
 )
-from ..io._matching import match_samples
-from ..io._write import atomic_path, write_h5ad
 from ..pp._flow import absolute_counts, flow_qc, populations_anndata
 from ._common import out_path
 

@@ -8,17 +8,26 @@
   :func:`survival_model` (Cox, amputation-free survival), :func:`kaplan_meier`,
   :func:`score_redundancy`;
 - integration: :func:`build_mudata`, :func:`mrna_protein_correlation`,
-  :func:`fold_change_concordance`, :func:`pathway_evidence`; QC: :func:`sample_qc`.
+  :func:`fold_change_concordance`, :func:`pathway_evidence`, :func:`expression_by_gene`,
+  :func:`flow_score_correlation`, :func:`score_phenotype_correlation`; QC: :func:`sample_qc`.
 """
 
-from ._design import Design, design_for_contrast, smallest_group
+from ._design import Design, continuous_values, design_for_contrast, smallest_group
 from ._differential import deseq2, limma
 from ._enrichment import enrichment
+from ._flow import flow_score_correlation
 from ._genesets import NO_LIMIT, testable_sets
 from ._gsea import gsea_prerank
-from ._integrate import build_mudata, fold_change_concordance, mrna_protein_correlation, pathway_evidence
+from ._integrate import (
+    build_mudata,
+    expression_by_gene,
+    fold_change_concordance,
+    mrna_protein_correlation,
+    pathway_evidence,
+)
 from ._limma import limma_fit
 from ._ora import ora
+from ._phenotype import score_phenotype_correlation
 from ._qc import sample_qc
 from ._ranking import gene_statistic, significant_genes
 from ._redundancy import score_redundancy
@@ -31,9 +40,12 @@ __all__ = [
     "NO_LIMIT",
     "Design",
     "build_mudata",
+    "continuous_values",
     "deseq2",
     "design_for_contrast",
     "enrichment",
+    "expression_by_gene",
+    "flow_score_correlation",
     "fold_change_concordance",
     "gene_statistic",
     "gsea_prerank",
@@ -45,6 +57,7 @@ __all__ = [
     "pathway_evidence",
     "kaplan_meier",
     "response_model",
+    "score_phenotype_correlation",
     "score_redundancy",
     "survival_model",
     "sample_qc",
