@@ -478,7 +478,10 @@ def test_tsv_log2_flag_on_linear_values_is_rejected(tmp_path):
     path = _wide(tmp_path / "linear.tsv", 2 ** rng.normal(22, 2, (30, 6)))
     with pytest.raises(InputError, match="not log2 intensities") as err:
         read_protein_tsv(path, is_log2=True)
-    assert "drop --protein_is_log2" in str(err.value) and str(path) in str(err.value)
+    # the library names the parameter; the CLI renders it as a flag
+    assert "drop protein_is_log2" in str(err.value) and str(path) in str(err.value)
+    assert err.value.param == "protein_is_log2"
+    assert "drop --protein_is_log2" in err.value.render(flag=lambda name: f"--{name}")
     assert read_protein_tsv(path, is_log2=False).n_vars == 30
 
 

@@ -30,7 +30,7 @@ def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: 
     from ..pp._flow import flow_scores
 
     if not scores:
-        raise InputError("--flow_h5ad needs --scores (scores/angiogenesis_scores.tsv).")
+        raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
     table = pd.read_csv(scores, sep="\t")
     correlation = flow_score_correlation(
         flow_scores(flow, dose_population=params.get("flow_dose_population")), table)

@@ -139,7 +139,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
     """
     rna_counts = rna_input_path(params, rna_counts, rna_matrix)
     if rna_counts is None and protein_matrix is None:
-        raise InputError("give --rna_counts (or --rna_matrix), --protein_matrix or both (none was "
+        raise InputError("give {--rna_counts} (or {--rna_matrix}), {--protein_matrix} or both (none was "
                          "given).")
     rna_log2 = params.get("rna_format") in RNA_LOG2_FORMATS
     sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
