@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 from helpers import run_omics
 from omics._errors import InputError
 from omics.io._outdir import check_outdir
@@ -33,6 +35,13 @@ def test_library_error_names_the_parameter_and_the_cli_the_flag(tmp_path):
         raise AssertionError("an empty outdir must stop")
     occupied = tmp_path / "a_file"
     occupied.write_text("")
-    result = run_omics("qc", "--h5ad", str(tmp_path / "x.h5ad"), "--modality", "rna", "--outdir", str(occupied))
+    result = run_omics("qc", "--h5ad", str(tmp_path / "x.h5ad"), "--modality", "rna",
+                       "--outdir", str(occupied))
     assert result.returncode == 2
     assert "--outdir is a file, not a folder; choose another --outdir." in result.stderr, result.stderr
+
+
+def test_pickled_error_keeps_its_fields():  # errors raised in flow_prep's worker processes
+    error = pickle.loads(pickle.dumps(InputError("{--flow_fcs} is empty.", path="a.fcs", fix="Fix it.")))
+    assert (error.message, error.path, error.fix, error.param) == ("{--flow_fcs} is empty.", "a.fcs",
+                                                                   "Fix it.", "flow_fcs")

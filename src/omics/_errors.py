@@ -59,6 +59,10 @@ class InputError(Exception):
                         + (f" {self.fix}" if self.fix else ""))
         return _PARAM.sub(lambda m: flag(m.group(1)), text)
 
+    def __reduce__(self) -> tuple:
+        """Pickle with every field (errors raised in worker processes keep path and param)."""
+        return (_rebuild, (self.message, self.path, self.where, self.fix, self.param))
+
     def with_path(self, path: object) -> InputError:
         """Return this error naming ``path`` when it names no file yet (else itself)."""
         if self.path is not None:
@@ -66,3 +70,8 @@ class InputError(Exception):
         error = InputError(self.message, path=path, where=self.where, fix=self.fix, param=self.param)
         error.__cause__ = self.__cause__
         return error
+
+
+def _rebuild(message: str, path: str | None, where: str | None, fix: str | None,
+             param: str | None) -> InputError:
+    return InputError(message, path=path, where=where, fix=fix, param=param)
