@@ -336,6 +336,17 @@ def test_limma_without_residual_df_is_an_input_error():
         limma(adata, contrast)
 
 
+def test_limma_returns_a_tidy_table_and_stores_it_in_uns():
+    obs = pd.DataFrame({"response": ["non_responder"] * 4 + ["responder"] * 4},
+                       index=[f"S{i}" for i in range(8)])
+    x = np.random.default_rng(3).normal(20, 1, (8, 30))
+    adata = ad.AnnData(x, obs=obs, var=pd.DataFrame(index=[f"P{i}" for i in range(30)]))
+    contrast = Contrast(id="resp", variable="response", reference="non_responder", target="responder")
+    table = limma(adata, contrast)
+    assert list(table["feature_id"]) == list(adata.var_names)
+    assert adata.uns["limma"]["resp"] is table  # scanpy style: result kept in the AnnData
+
+
 def test_pca_plot_with_one_component():
     table = pd.DataFrame({"PC1": [0.1, -0.2, 0.3], "response": ["responder", "non_responder", "responder"]})
     assert pca(table).get_ylabel() == "PC2"

@@ -13,7 +13,7 @@
 """
 
 from ._design import Design, continuous_values, design_for_contrast, smallest_group
-from ._differential import deseq2, limma
+from ._differential import add_delta_delta_ct, deseq2, limma
 from ._enrichment import enrichment
 from ._flow import flow_score_correlation
 from ._genesets import NO_LIMIT, testable_sets
@@ -39,6 +39,7 @@ from ._survival import kaplan_meier, survival_model
 __all__ = [
     "NO_LIMIT",
     "Design",
+    "add_delta_delta_ct",
     "build_mudata",
     "continuous_values",
     "deseq2",
