@@ -78,6 +78,7 @@ def naive_es(stat: pd.Series, genes: set[str], weight: float = 1.0) -> float:
 # --------------------------------------------------------------------------- GSEA
 
 
+@pytest.mark.slow
 def test_gsea_matches_gseapy(angio_sets):
     gp = pytest.importorskip("gseapy")
     stat = realistic_ranking(angio_sets)

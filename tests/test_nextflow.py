@@ -194,6 +194,7 @@ def test_workflow_includes_every_process() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.nextflow
 def test_config_of_the_test_profile(nextflow: Path, tmp_path: Path) -> None:
     result = subprocess.run([str(nextflow), "config", "-flat", "-profile", "test", str(REPO)],
@@ -213,6 +214,7 @@ def test_config_of_the_test_profile(nextflow: Path, tmp_path: Path) -> None:
     assert "process.resourceLimits" in flat
 
 
+@pytest.mark.slow
 @pytest.mark.nextflow
 def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     """-stub-run wires the whole DAG (fan-out included) without computing anything."""
@@ -323,6 +325,7 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
     print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
 
 
+@pytest.mark.slow
 @pytest.mark.nextflow
 def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None:
     """RT-qPCR input (rna_matrix, rna_format qpcr, geNorm) and a continuous contrast."""
@@ -346,6 +349,7 @@ def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None
                  "rna/qpcr_replicates.tsv", "scores/score_phenotype_correlation.tsv",
                  "enrichment/potency.rna.gsea.tsv"):
         _assert_tables_equal(nf_out / name, local_out / name)
+@pytest.mark.slow
 def test_resources_capped_to_the_host_without_a_profile(nextflow: Path, tmp_path: Path) -> None:
     """`nextflow run .` on a laptop: requests never exceed its CPUs (process_medium asks 6)."""
     result = subprocess.run([str(nextflow), "config", "-flat", str(REPO)], cwd=tmp_path, env=_env(tmp_path),
@@ -357,6 +361,7 @@ def test_resources_capped_to_the_host_without_a_profile(nextflow: Path, tmp_path
     assert re.search(r"memory:'\d+\.GB'", limits.replace(" ", "")), limits
 
 
+@pytest.mark.slow
 @pytest.mark.nextflow
 def test_container_profiles_need_an_image(nextflow: Path, tmp_path: Path) -> None:
     result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test,docker", "-stub-run",

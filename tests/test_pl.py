@@ -11,10 +11,12 @@ matplotlib.use("Agg")  # this test process only
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 import omics  # noqa: E402
 
 
+@pytest.mark.slow
 def test_import_does_not_force_a_backend():
     code = ("import matplotlib; matplotlib.use('module://matplotlib_inline.backend_inline'); "
             "import omics.pl; print(matplotlib.get_backend())")

@@ -30,6 +30,7 @@ def results(tmp_path_factory):
     return outdir
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("contrast", sorted(CASES))
 def test_pxd043349_matches_r_limma(results, contrast):
     ours = pd.read_csv(results / "differential" / f"{contrast}.protein.limma.results.tsv", sep="\t",
@@ -56,6 +57,7 @@ def test_pxd043349_outputs_without_gene_names(results):
     assert gsea.empty and "nes" in gsea.columns
 
 
+@pytest.mark.slow
 def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
     samples = [f"S{i}" for i in range(1, 9)]
     sheet = tmp_path / "sheet.csv"

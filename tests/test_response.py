@@ -317,6 +317,7 @@ def cohorts(tmp_path_factory):
             for seed in seeds}
 
 
+@pytest.mark.slow
 def test_planted_sets_are_the_ones_in_the_truth_table(cohorts):
     roles = cohorts[("angiogenic", ANGIOGENIC_SEEDS[0])][3].set_index("term")["role"]
     assert roles[PREDICTIVE_SET] == "predictive" and roles[PROGNOSTIC_SET] == "prognostic"

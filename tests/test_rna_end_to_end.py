@@ -33,6 +33,7 @@ def results(tmp_path_factory):
     return outdir
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("contrast", sorted(CASES))
 def test_srp254919_matches_r_deseq2(results, contrast):
     ours = pd.read_csv(results / "differential" / f"{contrast}.rna.deseq2.results.tsv", sep="\t",
