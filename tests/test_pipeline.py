@@ -76,6 +76,7 @@ def test_output_layout(results):
     assert not [p for p in results.rglob("*") if ".omics-tmp-" in p.name]
 
 
+@pytest.mark.slow
 def test_planted_effects_are_found(results):
     truth = read(TEST_COHORT / "truth_sets.tsv").set_index("role")["term"]
     interaction = read(results / "enrichment" / "arm_x_response.rna.gsea.tsv").set_index("term")
@@ -86,6 +87,7 @@ def test_planted_effects_are_found(results):
     assert pooled.loc[truth["prognostic"], "nes"] > 0
 
 
+@pytest.mark.slow
 def test_joint_pathway_evidence_needs_nominal_support(results):
     """No set reaches joint FDR < 0.05 unless a modality has nominal p < 0.05 (issue 9)."""
     evidence = read(results / "integration" / "pathway_evidence.tsv")

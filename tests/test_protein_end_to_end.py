@@ -50,6 +50,7 @@ def test_pxd043349_matches_r_limma(results, contrast):
     assert ref_hits and len(ours_hits & ref_hits) / len(ours_hits | ref_hits) >= 0.95
 
 
+@pytest.mark.slow
 def test_pxd043349_outputs_without_gene_names(results):
     # The proteus table has protein ids only: enrichment and scores are empty, not errors.
     assert (results / "report" / "index.html").is_file()

@@ -116,7 +116,8 @@ def test_maxquant_missing_prefix_names_present_families(tmp_path):
     assert str(path) in message
     assert "'LFQ intensity '" in message
     assert "found 'Intensity ' and 'iBAQ ' columns" in message
-    assert "--protein_intensity 'Intensity'" in message
+    assert "use protein_intensity 'Intensity'" in message  # the library names the parameter
+    assert "--protein_intensity 'Intensity'" in err.value.render(flag=lambda name: f"--{name}")  # the CLI
 
 
 def test_maxquant_no_intensity_family_at_all(tmp_path):
