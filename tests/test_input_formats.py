@@ -151,7 +151,7 @@ def test_missing_count_message(tmp_path, cell, said):
 
 def test_missing_gene_name_stays_missing(tmp_path):
     adata = read_rna_counts(write(tmp_path / "s.tsv", SALMON.replace("\tB\t", "\tNA\t")))
-    assert adata.var["gene_name"].tolist() == ["A", "nan"]
+    assert adata.var["gene_name"].tolist() == ["A", ""]  # missing, never the text "nan" (commit 6b8442d)
 
 
 def test_featurecounts_rows_are_file_lines(tmp_path):
