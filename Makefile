@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NEXTFLOW := tools/nextflow/nextflow
 
-.PHONY: demo test lint install nextflow clean
+.PHONY: demo test test-fast lint install nextflow clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ lint: $(STAMP)
 
 test: $(STAMP) $(NEXTFLOW) lint
 	PATH="$(CURDIR)/tools/nextflow:$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -ra
+
+# The quick lane while editing: everything but the tests marked slow (CI runs `make test`).
+test-fast: $(STAMP)
+	PATH="$(CURDIR)/tools/nextflow:$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -ra -m "not slow"
 
 clean:
 	rm -rf results work .nextflow .nextflow.log* .pytest_cache

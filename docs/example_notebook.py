@@ -99,14 +99,16 @@ plt.show()
 # ## QC and integration
 
 # %%
-pcs, correlation, outliers = omics.tl.sample_qc(rna, layer="vst", seed=42)
-variance = pcs.attrs.get("variance_ratio")
-pcs = pcs.join(obs[["arm", "response"]])
+# one row per sample: PCs, correlation to the others, outlier flag; also stored in `rna`
+# (obsm["X_sample_qc_pca"], obsp["sample_qc_correlation"], uns["sample_qc"])
+qc = omics.tl.sample_qc(rna, layer="vst", seed=42)
+variance = rna.uns["sample_qc"]["variance_ratio"]
+qc = qc.join(obs[["arm", "response"]])
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-omics.pl.pca(pcs, color="arm", variance=variance, ax=axes[0])
-omics.pl.pca(pcs, color="response", variance=variance, ax=axes[1])
+omics.pl.pca(qc, color="arm", variance=variance, ax=axes[0])
+omics.pl.pca(qc, color="response", variance=variance, ax=axes[1])
 plt.show()
-outliers[outliers["outlier"]]
+qc[qc["outlier"]]
 
 # %%
 joined, summary = omics.tl.fold_change_concordance(de_rna, de_protein)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the repository (the main checkout); OMICS_SHARED_DIR overrides it.
+SHARED = Path(os.environ.get("OMICS_SHARED_DIR", REPO.parent / "shared"))
 TEST_COHORT = REPO / "tests" / "data" / "test_cohort"
 NFCORE = SHARED / "data" / "nfcore-testdata" / "data"
 

@@ -16,6 +16,7 @@ from omics.pp import collapse_probes
 ARRAY_REF = REPO / "tests" / "reference" / "array"
 
 
+@pytest.mark.slow
 def test_all_leukaemia_matches_r_limma_trend(tmp_path):
     """ALL (Chiaretti 2004) RMA, 128 samples x 12,625 probes, T- vs B-lineage, limma trend=TRUE."""
     contrasts = tmp_path / "contrasts.yaml"

@@ -43,6 +43,7 @@ def contrasts_file(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_continuous_deseq2_matches_r(tmp_path, contrasts_file):
     out = tmp_path / "results"
     result = run_omics("run", "--input", str(REF / "continuous_samplesheet.csv"), "--contrasts",
@@ -62,6 +63,7 @@ def test_continuous_deseq2_matches_r(tmp_path, contrasts_file):
     assert np.allclose(per_sd["pvalue"], ours["pvalue"], rtol=1e-3, atol=1e-8)
 
 
+@pytest.mark.slow
 def test_continuous_limma_matches_r(tmp_path, contrasts_file):
     out = tmp_path / "results"
     result = run_omics("run", "--input", str(REF / "continuous_samplesheet.csv"), "--contrasts",
@@ -117,6 +119,7 @@ def test_continuous_contrast_errors(tmp_path, text, expected):
         read_contrasts(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("column", ["potency_perfusion_ratio", "vegf_release"])
 def test_phenotype_with_text_exits_2(tmp_path, column):
     sheet = pd.read_csv(REF / "continuous_samplesheet.csv")

@@ -20,7 +20,9 @@ def test_bali_cohort_matches_r_deseq2():
     adata = match_samples(read_rna_counts(counts_path), sheet, matrix_path=counts_path)
     adata = filter_low_counts(adata, min_count=10, min_samples=7)
     contrast = {c.id: c for c in read_contrasts(TEST_COHORT / "contrasts.yaml")}["response_arm_adjusted"]
-    ours = deseq2(adata, contrast).set_index("gene_id")
+    table = deseq2(adata, contrast)
+    assert adata.uns["deseq2"]["response_arm_adjusted"] is table  # kept in the AnnData (scanpy style)
+    ours = table.set_index("gene_id")
     ref = pd.read_csv(FIXTURE, sep="\t", index_col="gene_id")
     assert list(ours.index) == list(ref.index)
     r = np.corrcoef(ours["log2FoldChange"], ref["log2FoldChange"])[0, 1]

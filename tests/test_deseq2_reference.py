@@ -7,12 +7,12 @@ read from the shared nf-core test data beside the repository.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import NFCORE as NFCORE_DATA
+from helpers import REPO
 from omics.tl._deseq2 import (
     deseq2_fit,
     deseq2_results,
@@ -21,9 +21,7 @@ from omics.tl._deseq2 import (
     loess_smooth,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-NFCORE = SHARED / "data/nfcore-testdata/data/genomics/mus_musculus/rnaseq_expression"
+NFCORE = NFCORE_DATA / "genomics/mus_musculus/rnaseq_expression"
 FIXTURES = REPO / "tests/data/deseq2"
 
 needs_shared = pytest.mark.skipif(

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from helpers import REPO, SHARED
 from omics._errors import InputError
 from omics.tl._gsea import _gsea_fdr, _nominal_p, _normalise, _null_es, gsea_prerank
 from omics.tl._ora import ora
@@ -18,10 +19,7 @@ from omics.tl._scores import SCORE_METHODS, sample_scores
 
 GSEA_COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
 ORA_COLUMNS = ["term", "size", "overlap", "expected", "odds_ratio", "pvalue", "fdr", "genes"]
-_GMT_DIRS = [
-    Path(__file__).resolve().parents[1] / "metadata" / "genesets",
-    Path("/work/shared/data/genesets"),
-]
+_GMT_DIRS = [REPO / "metadata" / "genesets", SHARED / "data" / "genesets"]
 
 
 def parse_gmt(path: Path) -> dict[str, list[str]]:
@@ -80,6 +78,7 @@ def naive_es(stat: pd.Series, genes: set[str], weight: float = 1.0) -> float:
 # --------------------------------------------------------------------------- GSEA
 
 
+@pytest.mark.slow
 def test_gsea_matches_gseapy(angio_sets):
     gp = pytest.importorskip("gseapy")
     stat = realistic_ranking(angio_sets)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from helpers import SHARED, TEST_COHORT, run_omics
 from omics.io._flow import gate_sample, read_fcs, read_fcs_header, read_flow_table, read_gating
 from omics.stages._flow import default_gating
 
-# ../shared beside the repository (the main checkout); OMICS_SHARED_DIR overrides it.
-FLOW = Path(os.environ.get("OMICS_SHARED_DIR", SHARED)) / "data" / "flow"
+FLOW = SHARED / "data" / "flow"
 GML = FLOW / "gatingml_reference"
 PBMC = FLOW / "pbmc_16colour_100715.fcs"
 # Truth files whose gate is defined in its own file rather than in gml_all_gates.xml
@@ -102,6 +100,7 @@ def _asinh(x: np.ndarray) -> np.ndarray:
     return np.arcsinh(x * np.sinh(4.5 * np.log(10)) / 262144) / (4.5 * np.log(10))
 
 
+@pytest.mark.slow
 def test_real_pbmc_file_markers_compensation_and_cd3_cd4_cd8_counts(tmp_path):
     _need_shared()
     import flowkit as fk
@@ -188,6 +187,7 @@ def _fails(result, *needles: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_good_fcs_input_runs(tmp_path):
     sheet, folder = _small_cohort(tmp_path)
     result = run_omics("flow_prep", "--samplesheet", str(sheet), "--flow_fcs", str(folder),
@@ -215,6 +215,7 @@ def test_good_fcs_input_runs(tmp_path):
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in plots)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncated", "not_fcs"])
 def test_broken_fcs_file_stops(tmp_path, damage):
     sheet, folder = _small_cohort(tmp_path)
@@ -227,6 +228,7 @@ def test_broken_fcs_file_stops(tmp_path, damage):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_gating_channel_missing_from_file_stops(tmp_path):
     _need_shared()
     sheet = tmp_path / "sheet.csv"
@@ -237,6 +239,7 @@ def test_gating_channel_missing_from_file_stops(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_sample_without_fcs_file_stops(tmp_path):
     sheet, folder = _small_cohort(tmp_path)
     (folder / "BALI003.fcs").unlink()
@@ -246,6 +249,7 @@ def test_sample_without_fcs_file_stops(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_omics_run_with_bad_flow_input_writes_nothing(tmp_path):
     sheet, folder = _small_cohort(tmp_path, n=40)
     (folder / "BALI007.fcs").unlink()
@@ -256,6 +260,7 @@ def test_omics_run_with_bad_flow_input_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_population_table_child_larger_than_parent_stops(tmp_path):
     table = pd.read_csv(TEST_COHORT / "flow_populations.tsv", sep="\t")
     bad = (table["sample"] == "BALI002") & (table["population"] == "CD34_KDR")
@@ -269,6 +274,7 @@ def test_population_table_child_larger_than_parent_stops(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_population_table_from_parent_names_crlf_bom_same_result(tmp_path):
     """A FlowJo-style export (parent by name, CRLF, BOM, commas) gives the FCS route's numbers."""
     table = pd.read_csv(TEST_COHORT / "flow_populations.tsv", sep="\t")
@@ -327,6 +333,7 @@ def cohort_flow(tmp_path_factory) -> Path:
     return outdir
 
 
+@pytest.mark.slow
 def test_planted_progenitor_content_is_in_the_gated_data(cohort_flow):
     flow = ad.read_h5ad(cohort_flow / "flow" / "flow.h5ad")
     latent = pd.read_csv(TEST_COHORT / "truth_patients.tsv", sep="\t").set_index("sample")
@@ -340,6 +347,7 @@ def test_planted_progenitor_content_is_in_the_gated_data(cohort_flow):
     assert ratio.between(0.75, 1.15).all()
 
 
+@pytest.mark.slow
 def test_flow_scores_limma_and_response_model(cohort_flow):
     h5ad = cohort_flow / "flow" / "flow.h5ad"
     score = run_omics("score", "--flow_h5ad", str(h5ad), "--cv_repeats", "5", "--outdir", str(cohort_flow))

@@ -214,6 +214,7 @@ def _cli_inputs(cohort: Path) -> list[str]:
                                                  "[response, non_responder, responder]\n"),
      "must start with a letter or digit"),
 ])
+@pytest.mark.slow
 def test_cli_bad_input_exit_2_no_outputs(cohort, tmp_path, mutate, expected):
     mutate(cohort)
     outdir = tmp_path / "results"
@@ -224,6 +225,7 @@ def test_cli_bad_input_exit_2_no_outputs(cohort, tmp_path, mutate, expected):
     assert not outdir.exists() or not any(p.is_file() for p in outdir.rglob("*"))
 
 
+@pytest.mark.slow
 def test_cli_unknown_param_file(tmp_path, cohort):
     params = write(tmp_path / "p.yaml", "rna_min_cout: 3\n")
     result = run_omics("run", *_cli_inputs(cohort), "--params-file", str(params))
@@ -246,6 +248,7 @@ def test_frame_roundtrip_has_no_index(tmp_path):
     assert not [p for p in tmp_path.iterdir() if ".omics-tmp-" in p.name]
 
 
+@pytest.mark.slow
 def test_cli_outdir_that_is_a_file(cohort, tmp_path):
     target = write(tmp_path / "results", "not a folder\n")
     result = run_omics("run", *_cli_inputs(cohort), "--outdir", str(target))
@@ -253,6 +256,7 @@ def test_cli_outdir_that_is_a_file(cohort, tmp_path):
     assert "Traceback" not in result.stderr and target.read_text() == "not a folder\n"
 
 
+@pytest.mark.slow
 def test_cli_min_samples_above_sample_count(cohort, tmp_path):
     outdir = tmp_path / "results"
     result = run_omics("run", *_cli_inputs(cohort), "--rna_min_samples", "100", "--outdir", str(outdir))

@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import REPO, SHARED
 from omics.tl._limma import limma_fit
 
-REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "limma"
-SHARED = REPO.parent / "shared"
 COLUMNS = ["logFC", "AveExpr", "t", "P.Value", "adj.P.Val", "B"]
 CASES = pd.read_csv(DATA / "cases.tsv", sep="\t", dtype=str).set_index("case", drop=False)
 PARAMS = pd.read_csv(DATA / "params.tsv", sep="\t", index_col=0)

@@ -71,7 +71,7 @@ def _process_blocks(config: str) -> dict[str, str]:
     """``withName: 'X' { ... }`` bodies of conf/modules.config, by process name."""
     blocks = {}
     config = re.sub(r"//[^\n]*", "", config)
-    starts = [(m.group(1), m.end()) for m in re.finditer(r"withName:\s*'([A-Z_]+)'\s*\{", config)]
+    starts = [(m.group(1), m.end()) for m in re.finditer(r"withName:\s*'([A-Z_.*]+)'\s*\{", config)]
     for index, (name, start) in enumerate(starts):
         end = starts[index + 1][1] if index + 1 < len(starts) else len(config)
         blocks[name] = config[start:end]
@@ -109,7 +109,10 @@ def test_module_follows_nf_core_conventions(stage: str) -> None:
     script = text.split("script:", 1)[1].split("stub:", 1)[0]
     assert len(re.findall(rf"\bomics {stage}\b", script)) == 1, "exactly one `omics <stage>` call"
     assert "--outdir ." in script
-    assert '"${task.process}":' in script and "omics: " in script and "python: " in script
+    stub = text.split("stub:", 1)[1]
+    for block in (script, stub):  # the one versions snippet (pipelines/bin/omics_versions.sh)
+        assert block.count('omics_versions.sh "${task.process}"') == 1
+    assert "END_VERSIONS" not in text, "versions.yml is written by omics_versions.sh only"
     emits = re.findall(r"emit:\s*(\w+)", text)
     assert "versions" in emits and re.search(r"path 'versions\.yml'\s*,\s*emit: versions", text)
 
@@ -145,7 +148,7 @@ def test_labels_are_defined_in_base_config() -> None:
 
 def test_modules_config_passes_every_stage_parameter_and_publishes() -> None:
     blocks = _process_blocks((PIPELINES / "conf" / "modules.config").read_text())
-    assert set(blocks) == set(PROCESSES.values())
+    assert set(blocks) == set(PROCESSES.values()) | {"OMICS_.*"}
     for stage, process in PROCESSES.items():
         block = blocks[process]
         module = (MODULES / stage / "main.nf").read_text()
@@ -159,10 +162,12 @@ def test_modules_config_passes_every_stage_parameter_and_publishes() -> None:
             assert f"params.{name}" in block, f"{process}: --{name} must come from params.{name}"
         for name in wanted & FILE_PARAMS:
             assert f"path({name}" in module, f"{process}: {name} files must be staged inputs"
-        assert re.search(r"publishDir\s*=\s*\[\s*path:\s*\{\s*\"\$\{params\.outdir\}\"\s*\}", block)
-        assert "mode: params.publish_dir_mode" in block
-        assert "filename.equals('versions.yml') ? null : filename" in block
+        assert "publishDir" not in block, f"{process}: the one default publishDir applies"
     assert "--n_cpus ${task.cpus}" in (MODULES / "de" / "main.nf").read_text()
+    default = blocks["OMICS_.*"]  # one publishDir for every process
+    assert re.search(r"publishDir\s*=\s*\[\s*path:\s*\{\s*\"\$\{params\.outdir\}\"\s*\}", default)
+    assert "mode: params.publish_dir_mode" in default
+    assert "filename.equals('versions.yml') ? null : filename" in default
     assert all(name in BY_NAME for names in STAGE_PARAMS.values() for name in names)
 
 
@@ -189,6 +194,7 @@ def test_workflow_includes_every_process() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.nextflow
 def test_config_of_the_test_profile(nextflow: Path, tmp_path: Path) -> None:
     result = subprocess.run([str(nextflow), "config", "-flat", "-profile", "test", str(REPO)],
@@ -208,6 +214,7 @@ def test_config_of_the_test_profile(nextflow: Path, tmp_path: Path) -> None:
     assert "process.resourceLimits" in flat
 
 
+@pytest.mark.slow
 @pytest.mark.nextflow
 def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     """-stub-run wires the whole DAG (fan-out included) without computing anything."""
@@ -220,6 +227,9 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     n_contrasts = len(yaml.safe_load((TEST_COHORT / "contrasts.yaml").read_text())["contrasts"])
     assert len(list((outdir / "differential").glob("*.results.tsv"))) == 3 * n_contrasts  # rna, protein, flow
     assert (outdir / "report" / "index.html").is_file()
+    versions = yaml.safe_load((outdir / "pipeline_info" / "software_versions.yml").read_text())
+    for process in PROCESSES.values():  # every process wrote versions.yml with omics_versions.sh
+        assert set(versions[process]) == {"omics", "python"}, process
 
 
 def _trace(path: Path) -> list[dict[str, str]]:
@@ -315,6 +325,7 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
     print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
 
 
+@pytest.mark.slow
 @pytest.mark.nextflow
 def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None:
     """RT-qPCR input (rna_matrix, rna_format qpcr, geNorm) and a continuous contrast."""
@@ -338,6 +349,7 @@ def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None
                  "rna/qpcr_replicates.tsv", "scores/score_phenotype_correlation.tsv",
                  "enrichment/potency.rna.gsea.tsv"):
         _assert_tables_equal(nf_out / name, local_out / name)
+@pytest.mark.slow
 def test_resources_capped_to_the_host_without_a_profile(nextflow: Path, tmp_path: Path) -> None:
     """`nextflow run .` on a laptop: requests never exceed its CPUs (process_medium asks 6)."""
     result = subprocess.run([str(nextflow), "config", "-flat", str(REPO)], cwd=tmp_path, env=_env(tmp_path),
@@ -349,6 +361,7 @@ def test_resources_capped_to_the_host_without_a_profile(nextflow: Path, tmp_path
     assert re.search(r"memory:'\d+\.GB'", limits.replace(" ", "")), limits
 
 
+@pytest.mark.slow
 @pytest.mark.nextflow
 def test_container_profiles_need_an_image(nextflow: Path, tmp_path: Path) -> None:
     result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test,docker", "-stub-run",
@@ -379,3 +392,20 @@ def test_task_wrapper_falls_back_to_the_repository_venv(tmp_path: Path) -> None:
     result = subprocess.run([str(wrapper), "--version"], env={**bare, "PATH": f"{fake}:/usr/bin:/bin"},
                             capture_output=True, text=True)
     assert result.stdout.strip() == "from-env"
+
+
+def test_versions_snippet_writes_nf_core_versions_yml(tmp_path: Path) -> None:
+    """pipelines/bin/omics_versions.sh: the one versions.yml writer every module calls."""
+    script = PIPELINES / "bin" / "omics_versions.sh"
+    fake = tmp_path / "env" / "bin"  # a task environment with known versions
+    fake.mkdir(parents=True)
+    for name, text in (("omics", "omics 9.8.7"), ("python", "Python 3.11.4")):
+        (fake / name).write_text(f"#!/bin/sh\necho '{text}'\n")
+        (fake / name).chmod(0o755)
+    env = {"PATH": f"{PIPELINES / 'bin'}:{fake}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([str(script), "ANGIOGENESIS:OMICS_QC"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    versions = yaml.safe_load((tmp_path / "versions.yml").read_text())
+    assert versions == {"ANGIOGENESIS:OMICS_QC": {"omics": "9.8.7", "python": "3.11.4"}}
+    assert subprocess.run([str(script)], cwd=tmp_path, env=env, capture_output=True).returncode == 2

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import REPO as ROOT
+
 NOTEBOOK = ROOT / "docs" / "example_notebook.py"
 
 

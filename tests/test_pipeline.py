@@ -40,6 +40,7 @@ def read(path: Path) -> pd.DataFrame:
 CONTRASTS = ["response_arm_adjusted", "response_in_bmmnc", "response_in_placebo", "arm_x_response"]
 
 
+@pytest.mark.slow
 def test_output_layout(results):
     for contrast in CONTRASTS:
         rna = read(results / "differential" / f"{contrast}.rna.deseq2.results.tsv")
@@ -75,6 +76,7 @@ def test_output_layout(results):
     assert not [p for p in results.rglob("*") if ".omics-tmp-" in p.name]
 
 
+@pytest.mark.slow
 def test_planted_effects_are_found(results):
     truth = read(TEST_COHORT / "truth_sets.tsv").set_index("role")["term"]
     interaction = read(results / "enrichment" / "arm_x_response.rna.gsea.tsv").set_index("term")
@@ -85,6 +87,7 @@ def test_planted_effects_are_found(results):
     assert pooled.loc[truth["prognostic"], "nes"] > 0
 
 
+@pytest.mark.slow
 def test_joint_pathway_evidence_needs_nominal_support(results):
     """No set reaches joint FDR < 0.05 unless a modality has nominal p < 0.05 (issue 9)."""
     evidence = read(results / "integration" / "pathway_evidence.tsv")
@@ -95,6 +98,7 @@ def test_joint_pathway_evidence_needs_nominal_support(results):
         assert evidence[f"{modality}_pvalue"].min() >= 1 / (250 + 1) - 1e-12
 
 
+@pytest.mark.slow
 def test_resume_skips_everything(results):
     before = {p: p.stat().st_mtime_ns for p in (results / "differential").iterdir()}
     rerun = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(results))
@@ -104,6 +108,7 @@ def test_resume_skips_everything(results):
     assert before == {p: p.stat().st_mtime_ns for p in (results / "differential").iterdir()}
 
 
+@pytest.mark.slow
 def test_changed_parameter_reruns_dependent_stages(results, tmp_path):
     outdir = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(results), str(outdir)], check=True)
@@ -114,6 +119,7 @@ def test_changed_parameter_reruns_dependent_stages(results, tmp_path):
     assert trace["enrich.response_arm_adjusted.rna"] == "completed"
 
 
+@pytest.mark.slow
 def test_interrupt_then_resume(tmp_path):
     outdir = tmp_path / "results"
     process = subprocess.Popen([sys.executable, "-m", "omics.cli", "run", *inputs(TEST_COHORT), *FAST,
@@ -150,6 +156,7 @@ def test_ctrl_c_while_recording_a_task_is_held_until_the_manifest_is_written():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.mark.slow
 def test_rerun_is_identical(results, tmp_path):
     outdir = tmp_path / "again"
     result = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir),
@@ -160,6 +167,7 @@ def test_rerun_is_identical(results, tmp_path):
             assert path.read_bytes() == (outdir / folder / path.name).read_bytes(), path.name
 
 
+@pytest.mark.slow
 def test_rerun_with_fewer_contrasts_removes_their_old_outputs(tmp_path):
     outdir = tmp_path / "results"
     rna_only = ["--input", str(TEST_COHORT / "samplesheet.csv"),

@@ -11,10 +11,12 @@ matplotlib.use("Agg")  # this test process only
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 import omics  # noqa: E402
 
 
+@pytest.mark.slow
 def test_import_does_not_force_a_backend():
     code = ("import matplotlib; matplotlib.use('module://matplotlib_inline.backend_inline'); "
             "import omics.pl; print(matplotlib.get_backend())")
@@ -25,13 +27,13 @@ def test_import_does_not_force_a_backend():
 
 def test_cli_sets_a_non_interactive_backend(monkeypatch):
     import os
-    from pathlib import Path
 
+    from helpers import REPO
     from omics.cli import main
 
     monkeypatch.setenv("MPLBACKEND", "unset-below")  # records the original value for teardown
     monkeypatch.delenv("MPLBACKEND")
-    assert main(["schema", "--check", "--root", str(Path(__file__).resolve().parents[1])]) == 0
+    assert main(["schema", "--check", "--root", str(REPO)]) == 0
     assert os.environ["MPLBACKEND"] == "Agg"
 
 

@@ -30,6 +30,7 @@ def results(tmp_path_factory):
     return outdir
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("contrast", sorted(CASES))
 def test_pxd043349_matches_r_limma(results, contrast):
     ours = pd.read_csv(results / "differential" / f"{contrast}.protein.limma.results.tsv", sep="\t",
@@ -49,6 +50,7 @@ def test_pxd043349_matches_r_limma(results, contrast):
     assert ref_hits and len(ours_hits & ref_hits) / len(ours_hits | ref_hits) >= 0.95
 
 
+@pytest.mark.slow
 def test_pxd043349_outputs_without_gene_names(results):
     # The proteus table has protein ids only: enrichment and scores are empty, not errors.
     assert (results / "report" / "index.html").is_file()
@@ -56,6 +58,7 @@ def test_pxd043349_outputs_without_gene_names(results):
     assert gsea.empty and "nes" in gsea.columns
 
 
+@pytest.mark.slow
 def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
     samples = [f"S{i}" for i in range(1, 9)]
     sheet = tmp_path / "sheet.csv"

@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import NFCORE, REPO
 from omics._errors import InputError
 from omics.io._protein import (
     read_diann,
@@ -14,18 +15,13 @@ from omics.io._protein import (
     read_proteus,
 )
 
-DATA = Path(__file__).parent / "data" / "protein"
+DATA = REPO / "tests" / "data" / "protein"
 MAXQUANT = DATA / "proteinGroups.txt"
 DIANN = DATA / "report.pg_matrix.tsv"
 OLINK = DATA / "olink_npx.csv"
 TSV_LINEAR = DATA / "protein_linear.tsv"
 TSV_LOG2 = DATA / "protein_log2.csv"
-# tests/ -> repo -> the directory holding the repo and shared/ (/work/main -> /work/shared)
-PROTEUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data/nfcore-testdata/data/proteomics/maxquant/proteus.raw_MaxQuant_proteingroups_tab.tsv"
-)
+PROTEUS = NFCORE / "proteomics/maxquant/proteus.raw_MaxQuant_proteingroups_tab.tsv"
 
 
 def _rows(path: Path) -> tuple[list[list[str]], str]:
@@ -120,7 +116,8 @@ def test_maxquant_missing_prefix_names_present_families(tmp_path):
     assert str(path) in message
     assert "'LFQ intensity '" in message
     assert "found 'Intensity ' and 'iBAQ ' columns" in message
-    assert "--protein_intensity 'Intensity'" in message
+    assert "use protein_intensity 'Intensity'" in message  # the library names the parameter
+    assert "--protein_intensity 'Intensity'" in err.value.render(flag=lambda name: f"--{name}")  # the CLI
 
 
 def test_maxquant_no_intensity_family_at_all(tmp_path):
@@ -482,7 +479,10 @@ def test_tsv_log2_flag_on_linear_values_is_rejected(tmp_path):
     path = _wide(tmp_path / "linear.tsv", 2 ** rng.normal(22, 2, (30, 6)))
     with pytest.raises(InputError, match="not log2 intensities") as err:
         read_protein_tsv(path, is_log2=True)
-    assert "drop --protein_is_log2" in str(err.value) and str(path) in str(err.value)
+    # the library names the parameter; the CLI renders it as a flag
+    assert "drop protein_is_log2" in str(err.value) and str(path) in str(err.value)
+    assert err.value.param == "protein_is_log2"
+    assert "drop --protein_is_log2" in err.value.render(flag=lambda name: f"--{name}")
     assert read_protein_tsv(path, is_log2=False).n_vars == 30
 
 

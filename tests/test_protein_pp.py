@@ -1,11 +1,11 @@
 import logging
-from pathlib import Path
 
 import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import NFCORE, REPO
 from omics._errors import InputError
 from omics.io._contrasts import Contrast
 from omics.io._protein import read_maxquant, read_proteus
@@ -19,12 +19,8 @@ from omics.pp._protein import (
 )
 from omics.tl import limma
 
-DATA = Path(__file__).parent / "data" / "protein"
-PROTEUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data/nfcore-testdata/data/proteomics/maxquant/proteus.raw_MaxQuant_proteingroups_tab.tsv"
-)
+DATA = REPO / "tests" / "data" / "protein"
+PROTEUS = NFCORE / "proteomics/maxquant/proteus.raw_MaxQuant_proteingroups_tab.tsv"
 
 
 def _adata(x, *, is_log2=True, samples=None):
@@ -338,6 +334,17 @@ def test_limma_without_residual_df_is_an_input_error():
     contrast = Contrast(id="resp", variable="response", reference="non_responder", target="responder")
     with pytest.raises(InputError, match="contrast 'resp': the log2 data cannot be fitted"):
         limma(adata, contrast)
+
+
+def test_limma_returns_a_tidy_table_and_stores_it_in_uns():
+    obs = pd.DataFrame({"response": ["non_responder"] * 4 + ["responder"] * 4},
+                       index=[f"S{i}" for i in range(8)])
+    x = np.random.default_rng(3).normal(20, 1, (8, 30))
+    adata = ad.AnnData(x, obs=obs, var=pd.DataFrame(index=[f"P{i}" for i in range(30)]))
+    contrast = Contrast(id="resp", variable="response", reference="non_responder", target="responder")
+    table = limma(adata, contrast)
+    assert list(table["feature_id"]) == list(adata.var_names)
+    assert adata.uns["limma"]["resp"] is table  # scanpy style: result kept in the AnnData
 
 
 def test_pca_plot_with_one_component():

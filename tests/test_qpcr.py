@@ -159,6 +159,7 @@ def test_genorm_matches_published_formula():
     assert result.n_selected == (2 if v23 < 0.15 else result.n_selected)
 
 
+@pytest.mark.slow
 def test_qpcr_run_matches_r_limma(tmp_path):
     contrasts = tmp_path / "contrasts.yaml"
     contrasts.write_text("contrasts:\n  - id: treated_vs_control\n    comparison: [group, control, "
@@ -189,6 +190,7 @@ def test_qpcr_run_matches_r_limma(tmp_path):
     assert (out / "enrichment" / "treated_vs_control.rna.ora.tsv").is_file()
 
 
+@pytest.mark.slow
 def test_qpcr_genorm_run_reports_m(tmp_path):
     contrasts = tmp_path / "contrasts.yaml"
     contrasts.write_text("contrasts:\n  - id: g\n    comparison: [group, control, treated]\n")
@@ -217,6 +219,7 @@ BAD_CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("wells", "refs", "expected"), BAD_CASES)
 def test_bad_qpcr_input_exits_2_and_writes_nothing(tmp_path, wells, refs, expected):
     samples = ["S1", "S2", "S3", "S4"]

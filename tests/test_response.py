@@ -317,12 +317,14 @@ def cohorts(tmp_path_factory):
             for seed in seeds}
 
 
+@pytest.mark.slow
 def test_planted_sets_are_the_ones_in_the_truth_table(cohorts):
     roles = cohorts[("angiogenic", ANGIOGENIC_SEEDS[0])][3].set_index("term")["role"]
     assert roles[PREDICTIVE_SET] == "predictive" and roles[PROGNOSTIC_SET] == "prognostic"
     assert cohorts[("null", NULL_SEEDS[0])][3].empty
 
 
+@pytest.mark.slow
 def test_planted_prognostic_set_is_prognostic(cohorts):
     # benchmarks/bench_response.py: 20 of 20 seeds
     for seed in ANGIOGENIC_SEEDS:
@@ -331,6 +333,7 @@ def test_planted_prognostic_set_is_prognostic(cohorts):
         assert res["direction"] == "up_in_responders"
 
 
+@pytest.mark.slow
 def test_planted_predictive_set_is_predictive(cohorts):
     # With 20 patients per arm the interaction test has limited power: the benchmark calls
     # the planted set predictive in 10 of 20 seeds (the rest: prognostic 6, none 4). The
@@ -345,6 +348,7 @@ def test_planted_predictive_set_is_predictive(cohorts):
     assert all(r["direction"] == "up_in_responders" for r in res if r["classification"] == "predictive")
 
 
+@pytest.mark.slow
 def test_cv_auc_close_to_oracle(cohorts):
     gaps = []
     for seed in ANGIOGENIC_SEEDS:
@@ -364,6 +368,7 @@ def test_cv_auc_close_to_oracle(cohorts):
     assert (gaps <= 0.05).all() and (gaps >= -0.12).all() and np.abs(gaps).mean() <= 0.08, gaps
 
 
+@pytest.mark.slow
 def test_null_scenario_false_call_rate(cohorts):
     # Per set, a false call has probability ~alpha plus the small-sample excess of the LRT
     # (benchmark: 17 of 220 set calls = 7.7 %, and 10 of 20 cohorts with at least one call, as

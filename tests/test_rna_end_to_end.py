@@ -33,6 +33,7 @@ def results(tmp_path_factory):
     return outdir
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("contrast", sorted(CASES))
 def test_srp254919_matches_r_deseq2(results, contrast):
     ours = pd.read_csv(results / "differential" / f"{contrast}.rna.deseq2.results.tsv", sep="\t",
@@ -48,6 +49,7 @@ def test_srp254919_matches_r_deseq2(results, contrast):
     assert len(significant & expected) / len(significant | expected) >= 0.95
 
 
+@pytest.mark.slow
 def test_all_na_sample_sheet_column_is_kept(results):
     rna = ad.read_h5ad(results / "rna" / "rna.h5ad")
     assert rna.n_obs == 6 and "library_name" in rna.obs

@@ -61,6 +61,7 @@ def test_params_file_and_types(tmp_path):
 
 @pytest.mark.skipif(shutil.which("nextflow") is None or shutil.which("nf-core") is None,
                     reason="needs nf-core tools and a nextflow command on PATH (make test sets both)")
+@pytest.mark.slow
 def test_nf_core_schema_lint():
     result = subprocess.run(["nf-core", "pipelines", "schema", "lint", "nextflow_schema.json"],
                             cwd=REPO, capture_output=True, text=True)

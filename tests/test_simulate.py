@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from omics.params import resolve
 from omics.simulate import simulate_cohort
 from omics.stages import validate
 
 
+@pytest.mark.slow
 def test_full_demo_cohort_is_valid_input(tmp_path):
     paths = simulate_cohort(tmp_path / "demo")  # the cohort `omics run` uses without inputs
     validate(**paths, outdir=tmp_path / "results", params=resolve({}))
@@ -25,6 +27,7 @@ def test_full_demo_cohort_is_valid_input(tmp_path):
     assert {"predictive", "prognostic", "arm", "unaffected"} <= set(truth["role"])
 
 
+@pytest.mark.slow
 def test_simulation_is_deterministic_and_null_has_no_planted_genes(tmp_path):
     first = simulate_cohort(tmp_path / "a", seed=7, profile="test")
     second = simulate_cohort(tmp_path / "b", seed=7, profile="test")

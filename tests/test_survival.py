@@ -1,15 +1,15 @@
 """Amputation-free survival: Cox models against R survival::coxph, KM, classification, sheets."""
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import REPO
 from omics._errors import InputError
 from omics.io import read_samplesheet
 from omics.tl._survival import cox_fit, kaplan_meier, survival_model
 
-REF = Path(__file__).parent / "reference" / "survival"
+REF = REPO / "tests" / "reference" / "survival"
 
 
 @pytest.fixture(scope="module")

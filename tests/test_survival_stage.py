@@ -26,6 +26,7 @@ def scored(tmp_path_factory):
     return score(h5ads={"rna": h5ad}, outdir=out, params=params), base
 
 
+@pytest.mark.slow
 def test_score_stage_writes_survival_tables(scored):
     files, base = scored
     survival = pd.read_csv(files["survival_model"], sep="\t")
@@ -62,6 +63,7 @@ def test_score_stage_writes_survival_tables(scored):
     ("afs_event", {3: "2"}, r"afs_event.*row\(s\) 5"),
     ("afs_days", {0: "-4"}, r"afs_days.*row\(s\) 2"),
 ])
+@pytest.mark.slow
 def test_bad_survival_input_exits_2_and_writes_nothing(tmp_path, column, values, message):
     import re
 

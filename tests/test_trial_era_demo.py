@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from helpers import TEST_COHORT, run_omics
 from omics.simulate import simulate_cohort
@@ -19,6 +20,7 @@ def test_extra_inputs_leave_existing_numbers_unchanged(tmp_path):
     assert np.corrcoef(sheet["potency_perfusion_ratio"], latent["potency_factor"])[0, 1] > 0.9
 
 
+@pytest.mark.slow
 def test_qpcr_potency_recovers_planted_truth(tmp_path):
     out = tmp_path / "results"
     result = run_omics(

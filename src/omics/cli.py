@@ -170,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             _run_stage(args)
     except InputError as error:
-        print(f"omics: error: {error}", file=sys.stderr)
+        print(f"omics: error: {error.render(flag=lambda name: f'--{name}')}", file=sys.stderr)
         return InputError.exit_code
     except KeyboardInterrupt:
         print("omics: interrupted; completed stages are kept and will be reused with --resume.",

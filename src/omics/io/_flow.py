@@ -64,7 +64,7 @@ class FcsHeader:
 def _fcs_error(path: Path, error: Exception) -> InputError:
     text = str(error).strip() or type(error).__name__
     return InputError(f"not a readable FCS file ({text}). Re-export it from the cytometer software; "
-                      "if only its data offset is off by one byte, set --flow_ignore_offset_error true.",
+                      "if only its data offset is off by one byte, set {--flow_ignore_offset_error} true.",
                       path=path)
 
 

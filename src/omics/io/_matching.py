@@ -43,7 +43,7 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
             f"{len(missing)} sample(s) of the sample sheet{' ' + str(sheet_path) if sheet_path else ''}"
             f" are not columns of this matrix: {', '.join(missing[:10])}"
             f"{' ...' if len(missing) > 10 else ''}{hint}. Make the sample ids equal the matrix "
-            "column names (or set --sample_id_col).",
+            "column names (or set {--sample_id_col}).",
             path=matrix_path,
         )
     dropped = [s for s in adata.obs_names if s not in set(sheet_ids)]

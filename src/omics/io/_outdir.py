@@ -26,18 +26,18 @@ def check_outdir(outdir: str | Path | None) -> Path:
     empty, is a file, lies under a file, or cannot be written.
     """
     if outdir is None or not str(outdir).strip():
-        raise InputError("--outdir is empty; give the folder for the results (e.g. --outdir results).")
+        raise InputError("{--outdir} is empty; give the folder for the results (e.g. {--outdir} results).")
     path = Path(outdir).expanduser().absolute()
     if path.exists() and not path.is_dir():
-        raise InputError("--outdir is a file, not a folder; choose another --outdir.", path=outdir)
+        raise InputError("{--outdir} is a file, not a folder; choose another {--outdir}.", path=outdir)
     existing = path
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir():
-        raise InputError(f"--outdir lies under {existing}, which is a file, not a folder; choose "
-                         "another --outdir.", path=outdir)
+        raise InputError(f"{{--outdir}} lies under {existing}, which is a file, not a folder; choose "
+                         "another {--outdir}.", path=outdir)
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write to {existing} (permission denied); choose an --outdir you "
+        raise InputError(f"cannot write to {existing} (permission denied); choose an {{--outdir}} you "
                          "can write to.", path=outdir)
     return path.resolve()
 
@@ -70,7 +70,7 @@ class OutdirLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as err:
             raise InputError(f"cannot create the output folder or its lock file ({err.strerror}); "
-                             "choose an --outdir you can write to.", path=self.outdir) from None
+                             "choose an {--outdir} you can write to.", path=self.outdir) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
@@ -78,7 +78,7 @@ class OutdirLock:
             if err.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
                 raise
             raise InputError(f"another omics run is writing to this folder ({_holder(self.path)}); "
-                             "wait for it to finish or choose another --outdir.",
+                             "wait for it to finish or choose another {--outdir}.",
                              path=self.outdir) from None
         started = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
@@ -111,7 +111,7 @@ def probe_lock(outdir: str | Path) -> None:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
         raise InputError(f"another omics run is writing to this folder ({_holder(path)}); wait for "
-                         "it to finish or choose another --outdir.", path=outdir) from None
+                         "it to finish or choose another {--outdir}.", path=outdir) from None
     finally:
         os.close(fd)
 

@@ -146,7 +146,7 @@ def _parse_values(
         raise InputError(
             f"negative intensity {values[r, c]:g} for {labels[r]} (row {rows[r]}) in column "
             f"{data.columns[c]!r}; linear intensities must be >= 0. If the table is already "
-            "log-transformed, read it as a log2 matrix (--protein_format tsv --protein_is_log2).",
+            "log-transformed, read it as a log2 matrix ({--protein_format} tsv {--protein_is_log2}).",
             path=path,
         )
     return values
@@ -275,7 +275,7 @@ def _maxquant_prefix(intensity: str, path: Path) -> str:
     if prefix is None:
         raise InputError(
             f"unknown MaxQuant intensity {intensity!r}; use one of "
-            f"{', '.join(map(repr, MAXQUANT_INTENSITIES))} (--protein_intensity).",
+            f"{', '.join(map(repr, MAXQUANT_INTENSITIES))} ({{--protein_intensity}}).",
             path=path,
         )
     return prefix
@@ -319,7 +319,7 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
         raise InputError(
             "no 'Protein IDs' or 'Majority protein IDs' column (found: "
             f"{', '.join(map(repr, columns[:8]))} ...); give MaxQuant's proteinGroups.txt "
-            "(txt/ folder) or choose another --protein_format.",
+            "(txt/ folder) or choose another {--protein_format}.",
             path=path,
         )
     sample_columns = _maxquant_columns(columns, prefix)
@@ -327,13 +327,13 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
         present = [f for f in MAXQUANT_INTENSITIES if _maxquant_columns(columns, f)]
         if present:
             hint = (f"found {' and '.join(repr(f + ' ') for f in present)} columns; use "
-                    f"--protein_intensity '{present[0]}'")
+                    f"{{--protein_intensity}} '{present[0]}'")
         else:
             hint = ("found none of the 'LFQ intensity ', 'Intensity ' or 'iBAQ ' sample columns "
                     "(label-channel and TMT 'Reporter intensity' columns are not supported); "
-                    "export a protein x sample matrix and use --protein_format tsv")
+                    "export a protein x sample matrix and use {--protein_format} tsv")
         raise InputError(
-            f"no sample columns starting with {prefix + ' '!r} (for --protein_intensity "
+            f"no sample columns starting with {prefix + ' '!r} (for {{--protein_intensity}} "
             f"{prefix!r}); {hint}.",
             path=path,
         )
@@ -400,7 +400,7 @@ def _check_scale(values: np.ndarray, *, is_log2: bool, path: Path) -> None:
     if is_log2 and top > LOG2_MAX:
         raise InputError(
             f"values up to {top:.4g} (median {median:.4g}) are not log2 intensities (those stay "
-            f"below {LOG2_MAX:g}); the matrix looks linear: drop --protein_is_log2.",
+            f"below {LOG2_MAX:g}); the matrix looks linear: drop {{--protein_is_log2}}.",
             path=path,
         )
     if not is_log2 and top <= LOG2_MAX and median > 5:
@@ -689,6 +689,6 @@ def read_protein_matrix(
     if key == "tsv":
         return read_protein_tsv(path, is_log2=is_log2)
     raise InputError(
-        f"unknown protein format {fmt!r}; use one of {', '.join(FORMATS)} (--protein_format).",
+        f"unknown protein format {fmt!r}; use one of {', '.join(FORMATS)} ({{--protein_format}}).",
         path=path,
     )

@@ -47,7 +47,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         if err.errno not in _UNWRITABLE:
             raise
         raise InputError(f"cannot write here ({err.strerror}).", path=path.parent,
-                         fix="Choose an --outdir you can write to (and that has free space).") from None
+                         fix="Choose an {--outdir} you can write to (and that has free space).") from None
     os.close(handle)
     tmp = Path(tmp_name)
     umask = os.umask(0)

@@ -109,12 +109,17 @@ def ma(de_table: pd.DataFrame, *, fdr: float = 0.05, ax: Axes | None = None) -> 
 
 def pca(pca_table: pd.DataFrame, *, color: str = "response", variance: Sequence[float] | None = None,
         title: str | None = None, ax: Axes | None = None) -> Axes:
-    """PC1 vs PC2 of a QC table (``qc/<modality>.pca.tsv``), coloured by a sample-sheet column.
+    """PC1 vs PC2 of a QC table, coloured by a sample-sheet column.
 
-    ``variance``: fractions of variance per component (``qc/<modality>.pca_variance.txt``),
-    shown on the axis labels. A one-feature matrix has PC1 alone (PC2 drawn at 0).
+    ``pca_table``: the table :func:`omics.tl.sample_qc` returns (joined with sample-sheet
+    columns to colour by) or ``qc/<modality>.pca.tsv``. ``variance``: fractions of variance
+    per component (``qc/<modality>.pca_variance.txt``; by default the table's
+    ``attrs["variance_ratio"]``), shown on the axis labels. A one-feature matrix has PC1
+    alone (PC2 drawn at 0).
     """
     ax = _axes(ax)
+    if variance is None:
+        variance = pca_table.attrs.get("variance_ratio")
     if "PC2" not in pca_table:
         pca_table = pca_table.assign(PC2=0.0)
     groups = pca_table[color].astype(str) if color in pca_table else pd.Series("all",

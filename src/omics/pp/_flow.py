@@ -97,7 +97,7 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         if (beads <= 0).any():
             sample = adata.obs_names[int(np.flatnonzero(beads <= 0)[0])]
             raise InputError(f"sample {sample!r}: no events in the bead gate {bead_gate!r}, so no "
-                             "absolute count; check the bead gate or leave --flow_beads_per_test "
+                             "absolute count; check the bead gate or leave {--flow_beads_per_test} "
                              "unset.", path=path)
         factor = beads_per_test / sample_volume_ul / beads
         unit = "cells_per_uL"
@@ -167,7 +167,7 @@ def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
     scores = scores.drop(columns=[c for c in exclude if c in scores.columns])
     if dose_population:
         if dose_population not in adata.var_names:
-            raise InputError(f"--flow_dose_population {dose_population!r} is not a flow population "
+            raise InputError(f"{{--flow_dose_population}} {dose_population!r} is not a flow population "
                              f"(populations: {', '.join(adata.var_names)}).")
         dose = 2.0 ** np.asarray(adata[:, dose_population].X, float).ravel()
         if adata.uns.get("absolute_unit") == "cells_per_uL" and "graft_volume_ml" in adata.obs:

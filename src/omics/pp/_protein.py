@@ -187,7 +187,7 @@ def filter_valid_values(
         raise InputError(
             f"no protein is observed in >= {min_fraction:.0%} of the samples of any group "
             f"(needed per group: {needed}); lower the valid-value threshold "
-            "(--protein_min_valid_fraction) or check the intensity columns."
+            "({--protein_min_valid_fraction}) or check the intensity columns."
         )
     if n_removed:
         adata._inplace_subset_var(keep)
@@ -296,7 +296,7 @@ def _minprob(x: np.ndarray, rng: np.random.Generator, *, quantile: float, tune_s
     if not candidates.any():
         raise InputError(
             "minprob imputation needs proteins observed in at least two samples to estimate "
-            "the spread; use --protein_imputation none or knn."
+            "the spread; use {--protein_imputation} none or knn."
         )
     with np.errstate(all="ignore"):
         sds = np.nanstd(x[:, candidates], axis=0, ddof=1)

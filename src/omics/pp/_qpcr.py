@@ -267,7 +267,7 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
         if unknown:
             raise InputError(
                 f"reference gene(s) {', '.join(map(repr, unknown))} are not targets of the Ct table "
-                f"(targets: {', '.join(list(ct.columns)[:15])}); fix --qpcr_reference_genes.",
+                f"(targets: {', '.join(list(ct.columns)[:15])}); fix {{--qpcr_reference_genes}}.",
                 path=path)
         references = list(reference_genes)
     else:
@@ -276,12 +276,12 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
         unknown = [g for g in pool if g not in ct.columns]
         if unknown:
             raise InputError(f"candidate reference gene(s) {', '.join(map(repr, unknown))} are not "
-                             "targets of the Ct table; fix --qpcr_reference_candidates.", path=path)
+                             "targets of the Ct table; fix {--qpcr_reference_candidates}.", path=path)
         complete = [g for g in pool if measured[g].all() and not undetermined[g].any()]
         if len(complete) < 2:
             raise InputError(
                 "geNorm needs at least two candidate reference targets detected in every sample; "
-                f"{len(complete)} are. Name the reference genes with --qpcr_reference_genes.",
+                f"{len(complete)} are. Name the reference genes with {{--qpcr_reference_genes}}.",
                 path=path)
         genorm_result = genorm(ct[complete], efficiency=efficiency)
         references = genorm_result.references

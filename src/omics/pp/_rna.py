@@ -30,13 +30,13 @@ def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> n
     if min_count <= 0:
         return np.ones(counts.shape[1], dtype=bool)
     if min_samples > counts.shape[0]:
-        raise InputError(f"--rna_min_samples {min_samples} is more than the {counts.shape[0]} samples "
+        raise InputError(f"{{--rna_min_samples}} {min_samples} is more than the {counts.shape[0]} samples "
                          "of the count matrix; lower it (or leave it unset: the smallest group).")
     keep = (counts >= min_count).sum(axis=0) >= min_samples
     if not keep.any():
         raise InputError(
             f"no gene has >= {min_count} counts in >= {min_samples} samples; lower "
-            "--rna_min_count or --rna_min_samples.")
+            "{--rna_min_count} or {--rna_min_samples}.")
     return keep
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..io import read_contrasts, write_tsv
-from ..tl import _differential
+from ..tl import add_delta_delta_ct, deseq2, limma
 from ._common import RNA_LOG2_FORMATS, find_contrast, read_h5ad, stage_output
 
 
@@ -22,17 +22,17 @@ def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: s
     contrast = find_contrast(read_contrasts(contrasts), contrast_id, contrasts)
     rna_format = adata.uns.get("rna_format", "counts") if modality == "rna" else None
     if rna_format in RNA_LOG2_FORMATS:
-        table = _differential.limma(adata, contrast, layer=None, trend=rna_format == "array",
-                                    contrasts_path=str(contrasts))
+        table = limma(adata, contrast, layer=None, trend=rna_format == "array",
+                      contrasts_path=str(contrasts))
         if rna_format == "qpcr":
-            table = _differential.add_delta_delta_ct(table)
+            table = add_delta_delta_ct(table)
         path = stage_output(outdir, "de", "results", contrast=contrast_id, modality=modality,
                             method="limma")
         return {"results": write_tsv(table, path)}
     if modality == "rna":
-        table = _differential.deseq2(adata, contrast, layer="counts", n_cpus=params["n_cpus"],
-                                     shrink=params["deseq2_shrink"], contrasts_path=str(contrasts))
+        table = deseq2(adata, contrast, layer="counts", n_cpus=params["n_cpus"],
+                       shrink=params["deseq2_shrink"], contrasts_path=str(contrasts))
     else:
-        table = _differential.limma(adata, contrast, layer=None, contrasts_path=str(contrasts))
+        table = limma(adata, contrast, layer=None, contrasts_path=str(contrasts))
     path = stage_output(outdir, "de", "results", contrast=contrast_id, modality=modality)
     return {"results": write_tsv(table, path)}

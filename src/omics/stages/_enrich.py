@@ -8,7 +8,7 @@ import pandas as pd
 
 from .._logging import get_logger
 from ..io import write_tsv
-from ..tl._enrichment import enrichment
+from ..tl import enrichment
 from ._common import gene_set_collections, parse_de_results_name, stage_output
 
 log = get_logger("enrich")

@@ -24,7 +24,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from .._resources import metadata_path
-from ..io import read_samplesheet, write_tsv
+from ..io import atomic_path, match_samples, read_samplesheet, write_h5ad, write_tsv
 from ..io._flow import (
     FCS_SUFFIXES,
     check_channels,
@@ -34,8 +34,6 @@ from ..io._flow import (
     read_flow_table,
     read_gating,
 )
-from ..io._matching import match_samples
-from ..io._write import atomic_path, write_h5ad
 from ..pp._flow import absolute_counts, flow_qc, populations_anndata
 from ._common import out_path
 
@@ -65,7 +63,7 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
     """
     folder = Path(flow_fcs) if flow_fcs else None
     if folder is not None and not folder.is_dir():
-        raise InputError("--flow_fcs must be a folder of FCS files.", path=folder)
+        raise InputError("{--flow_fcs} must be a folder of FCS files.", path=folder)
     listing: dict[str, Path] = {}
     if folder is not None:
         for path in sorted(folder.iterdir()):
@@ -99,7 +97,7 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
 def flow_mode(params: dict, sheet: pd.DataFrame | None = None) -> str | None:
     """``"table"``, ``"fcs"`` or ``None`` (no flow input) for these parameters and sheet."""
     if params.get("flow_table") and params.get("flow_fcs"):
-        raise InputError("give --flow_table or --flow_fcs, not both.")
+        raise InputError("give {--flow_table} or {--flow_fcs}, not both.")
     if params.get("flow_table"):
         return "table"
     if params.get("flow_fcs"):
@@ -191,7 +189,7 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
     sheet = read_samplesheet(samplesheet)
     checked = check_flow_inputs(params, sheet, sheet_path=samplesheet, samplesheet=samplesheet)
     if checked is None:
-        raise InputError("no flow input: give --flow_table, --flow_fcs or an 'fcs' sample-sheet column.")
+        raise InputError("no flow input: give {--flow_table}, {--flow_fcs} or an 'fcs' sample-sheet column.")
     samples = list(sheet.index)
     pngs: dict[str, bytes] = {}
     if checked["mode"] == "table":
@@ -212,7 +210,7 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
     cell_count = None
     if count_col:
         if count_col not in sheet:
-            raise InputError(f"--flow_cell_count_col {count_col!r} is not a sample-sheet column.",
+            raise InputError(f"{{--flow_cell_count_col}} {count_col!r} is not a sample-sheet column.",
                              path=samplesheet)
         cell_count = pd.to_numeric(sheet[count_col], errors="coerce").rename(count_col)
     unit = absolute_counts(adata, beads_per_test=params.get("flow_beads_per_test"),

@@ -9,8 +9,9 @@ import pandas as pd
 from .._errors import InputError
 from ..io import write_tsv
 from ..io._write import atomic_path, h5_safe_annotations
-from ..tl._integrate import (
+from ..tl import (
     build_mudata,
+    flow_score_correlation,
     fold_change_concordance,
     mrna_protein_correlation,
     pathway_evidence,
@@ -27,10 +28,9 @@ def _read(path: str | Path) -> pd.DataFrame:
 def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: ANN001
                   params: dict) -> dict[str, Path]:
     from ..pp._flow import flow_scores
-    from ..tl._flow import flow_score_correlation
 
     if not scores:
-        raise InputError("--flow_h5ad needs --scores (scores/angiogenesis_scores.tsv).")
+        raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
     table = pd.read_csv(scores, sep="\t")
     correlation = flow_score_correlation(
         flow_scores(flow, dose_population=params.get("flow_dose_population")), table)

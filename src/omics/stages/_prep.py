@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._logging import get_logger
-from ..io import match_samples, read_rna_counts, write_tsv
-from ..io._write import write_h5ad
+from ..io import match_samples, read_rna_counts, write_h5ad, write_tsv
 from ..pp import _protein as protein_pp
 from ..pp import filter_low_counts, normalize_deseq2
 from ._common import RNA_LOG2_FORMATS, load_design_inputs, out_path, stage_output

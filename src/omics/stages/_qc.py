@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from ..io import write_text, write_tsv
-from ..tl._qc import sample_qc
+from ..pp import missingness_qc
+from ..tl import sample_qc
 from ._common import read_h5ad, stage_output
 
 
@@ -17,17 +20,21 @@ def qc(*, h5ad: str | Path, modality: str, outdir: str | Path, params: dict) -> 
     """
     adata = read_h5ad(h5ad)
     layer = "vst" if modality == "rna" else None
-    pca, correlation, outliers = sample_qc(adata, layer=layer, seed=params["seed"])
+    table = sample_qc(adata, layer=layer, seed=params["seed"])
+    pcs = [column for column in table.columns if column.startswith("PC")]
+    pca = table[pcs].copy()
+    correlation = pd.DataFrame(adata.obsp["sample_qc_correlation"], index=adata.obs_names,
+                               columns=adata.obs_names)
+    outliers = table.drop(columns=pcs).reset_index(drop=True)
+    outliers.insert(0, "sample", table.index.to_numpy())
     if modality == "protein":
-        from ..pp._protein import missingness_qc
-
         missing = missingness_qc(adata)
         outliers = outliers.merge(missing, left_on="sample", right_index=True, how="left")
     pca.insert(0, "sample", pca.index)
     for column in ("arm", "response"):
         if column in adata.obs:
             pca.insert(1, column, adata.obs[column].astype(str).to_numpy())
-    variance = ",".join(f"{v:.4f}" for v in pca.attrs.get("variance_ratio", []))
+    variance = ",".join(f"{v:.4f}" for v in adata.uns["sample_qc"]["variance_ratio"])
     path = {key: stage_output(outdir, "qc", key, modality=modality)
             for key in ("pca", "pca_variance", "correlation", "outliers")}
     return {

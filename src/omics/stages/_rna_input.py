@@ -25,10 +25,10 @@ def rna_input_path(params: dict, rna_counts: str | Path | None = None,
     rna_matrix = rna_matrix if rna_matrix is not None else params.get("rna_matrix")
     fmt = params.get("rna_format") or "counts"
     if rna_counts and rna_matrix:
-        raise InputError("give --rna_counts or --rna_matrix, not both (both were given).")
+        raise InputError("give {--rna_counts} or {--rna_matrix}, not both (both were given).")
     if rna_counts and fmt != "counts":
-        raise InputError(f"--rna_format {fmt} needs the file as --rna_matrix; --rna_counts is for "
-                         "sequencing counts.", path=rna_counts)
+        raise InputError(f"{{--rna_format}} {fmt} needs the file as {{--rna_matrix}}; "
+                         "{--rna_counts} is for sequencing counts.", path=rna_counts)
     return rna_matrix or rna_counts
 
 

@@ -10,9 +10,15 @@ import pandas as pd
 from .._logging import get_logger
 from ..io import write_tsv
 from ..params import split_list
-from ..tl._integrate import _by_gene
-from ..tl._phenotype import score_phenotype_correlation
-from ..tl._scores import sample_scores
+from ..tl import (
+    expression_by_gene,
+    kaplan_meier,
+    response_model,
+    sample_scores,
+    score_phenotype_correlation,
+    score_redundancy,
+    survival_model,
+)
 from ._common import gene_set_collections, out_path, read_h5ad
 
 log = get_logger("score")
@@ -33,7 +39,7 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
         from ..pp._flow import flow_scores
 
         return flow_scores(adata, dose_population=params.get("flow_dose_population")), set()
-    expression = _by_gene(adata, SCORE_LAYER[modality])
+    expression = expression_by_gene(adata, SCORE_LAYER[modality])
     measured = set(expression.columns)
     if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
         log.warning("%s: no panel gene set has 5 measured genes (gene names missing?); no "
@@ -67,11 +73,6 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     ``signal_group`` names, for a called score, the strongest score of its group of
     overlapping or correlated calls (empty when not called).
     """
-    from ..tl._redundancy import COLUMNS as REDUNDANCY_COLUMNS
-    from ..tl._redundancy import score_redundancy
-    from ..tl._response import response_model
-    from ..tl._survival import kaplan_meier, survival_model
-
     panel, _ = gene_set_collections(params.get("genesets"), "none")
     long_parts, model_parts, surv_parts, km_parts, lr_parts, red_parts = [], [], [], [], [], []
     phenotype_parts = []
@@ -127,8 +128,8 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
         ["modality", "term", "sample"], kind="stable")
     models = (pd.concat(model_parts, ignore_index=True) if model_parts
               else pd.DataFrame(columns=["modality", "score", "classification"]))
-    redundancy = _leading("modality", pd.concat(red_parts, ignore_index=True) if red_parts
-                          else pd.DataFrame(columns=["modality", *REDUNDANCY_COLUMNS]))
+    no_pairs = pd.DataFrame(columns=["modality", *score_redundancy(pd.DataFrame(), {}, [])[0].columns])
+    redundancy = _leading("modality", pd.concat(red_parts, ignore_index=True) if red_parts else no_pairs)
     out = {
         "scores": write_tsv(scores_long, out_path(outdir, "scores", "angiogenesis_scores.tsv")),
         "response_model": write_tsv(models, out_path(outdir, "scores", "response_model.tsv")),

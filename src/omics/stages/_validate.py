@@ -12,11 +12,18 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ..io import match_samples, read_contrasts, read_rna_counts, read_samplesheet, write_contrasts
-from ..io._write import atomic_path, write_text
+from ..io import (
+    atomic_path,
+    match_samples,
+    read_contrasts,
+    read_rna_counts,
+    read_samplesheet,
+    write_contrasts,
+    write_text,
+)
 from ..params import split_list
 from ..pp._rna import low_count_keep
-from ..tl._design import continuous_values, design_for_contrast, smallest_group
+from ..tl import continuous_values, design_for_contrast, smallest_group
 from ._common import RNA_LOG2_FORMATS, gene_set_collections, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
 
@@ -52,7 +59,7 @@ def sha256(path: str | Path) -> str:
 
 def read_protein(path: str | Path, params: dict):  # noqa: ANN201 - AnnData
     """Read the protein matrix with the format options in ``params``."""
-    from ..io._protein import read_protein_matrix
+    from ..io import read_protein_matrix
 
     return read_protein_matrix(path, fmt=params["protein_format"],
                                intensity=params["protein_intensity"],
@@ -132,7 +139,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
     """
     rna_counts = rna_input_path(params, rna_counts, rna_matrix)
     if rna_counts is None and protein_matrix is None:
-        raise InputError("give --rna_counts (or --rna_matrix), --protein_matrix or both (none was "
+        raise InputError("give {--rna_counts} (or {--rna_matrix}), {--protein_matrix} or both (none was "
                          "given).")
     rna_log2 = params.get("rna_format") in RNA_LOG2_FORMATS
     sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))

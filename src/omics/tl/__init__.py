@@ -8,7 +8,8 @@
   :func:`survival_model` (Cox, amputation-free survival), :func:`kaplan_meier`,
   :func:`score_redundancy`;
 - integration: :func:`build_mudata`, :func:`mrna_protein_correlation`,
-  :func:`fold_change_concordance`, :func:`pathway_evidence`; QC: :func:`sample_qc`.
+  :func:`fold_change_concordance`, :func:`pathway_evidence`, :func:`expression_by_gene`,
+  :func:`flow_score_correlation`, :func:`score_phenotype_correlation`; QC: :func:`sample_qc`.
 """
 
 # Submodules load on first use (PEP 562), so that a stage process imports only what it
@@ -16,19 +17,24 @@
 _LAZY = {
     "Design": "._design",
     "design_for_contrast": "._design",
+    "continuous_values": "._design",
     "smallest_group": "._design",
     "deseq2": "._differential",
     "limma": "._differential",
+    "add_delta_delta_ct": "._differential",
     "enrichment": "._enrichment",
+    "flow_score_correlation": "._flow",
     "NO_LIMIT": "._genesets",
     "testable_sets": "._genesets",
     "gsea_prerank": "._gsea",
     "build_mudata": "._integrate",
+    "expression_by_gene": "._integrate",
     "fold_change_concordance": "._integrate",
     "mrna_protein_correlation": "._integrate",
     "pathway_evidence": "._integrate",
     "limma_fit": "._limma",
     "ora": "._ora",
+    "score_phenotype_correlation": "._phenotype",
     "sample_qc": "._qc",
     "gene_statistic": "._ranking",
     "significant_genes": "._ranking",
@@ -43,10 +49,14 @@ _LAZY = {
 __all__ = [
     "NO_LIMIT",
     "Design",
+    "add_delta_delta_ct",
     "build_mudata",
+    "continuous_values",
     "deseq2",
     "design_for_contrast",
     "enrichment",
+    "expression_by_gene",
+    "flow_score_correlation",
     "fold_change_concordance",
     "gene_statistic",
     "gsea_prerank",
@@ -58,6 +68,7 @@ __all__ = [
     "pathway_evidence",
     "kaplan_meier",
     "response_model",
+    "score_phenotype_correlation",
     "score_redundancy",
     "survival_model",
     "sample_qc",

@@ -62,6 +62,8 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     Cook's outlier handling as in R). A continuous contrast adds
     ``log2FoldChange_per_unit`` (or ``_per_sd``): the slope of log2 expression on the
     variable, equal to ``log2FoldChange``.
+
+    The same table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy style).
     """
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
@@ -79,8 +81,10 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     table.insert(0, "gene_name", _gene_names(adata))
     table.insert(0, "gene_id", adata.var_names.to_numpy())
     extra = [c for c in table.columns if c not in DESEQ2_COLUMNS]
-    return _label_continuous(table[DESEQ2_COLUMNS + extra].reset_index(drop=True), design,
-                             "log2FoldChange")
+    table = _label_continuous(table[DESEQ2_COLUMNS + extra].reset_index(drop=True), design,
+                              "log2FoldChange")
+    adata.uns.setdefault("deseq2", {})[design.contrast.id] = table
+    return table
 
 
 def _label_continuous(table: pd.DataFrame, design: Design, column: str) -> pd.DataFrame:
@@ -120,6 +124,8 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     One row per protein (input order): ``feature_id, gene_name, logFC, AveExpr, t,
     P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``; a continuous contrast
     adds ``logFC_per_unit`` (or ``logFC_per_sd``).
+
+    The same table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy style).
     """
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
@@ -141,7 +147,9 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     table = results.reindex(adata.var_names)
     table.insert(0, "gene_name", _gene_names(adata))
     table.insert(0, "feature_id", adata.var_names.to_numpy())
-    return _label_continuous(table[LIMMA_COLUMNS].reset_index(drop=True), design, "logFC")
+    table = _label_continuous(table[LIMMA_COLUMNS].reset_index(drop=True), design, "logFC")
+    adata.uns.setdefault("limma", {})[design.contrast.id] = table
+    return table
 
 
 def add_delta_delta_ct(table: pd.DataFrame) -> pd.DataFrame:

@@ -32,8 +32,22 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
     return mdata
 
 
-def _by_gene(adata: ad.AnnData, layer: str | None) -> pd.DataFrame:
-    """Return a samples x gene-symbol matrix; of duplicated symbols keep the most observed feature."""
+def expression_by_gene(adata: ad.AnnData, layer: str | None) -> pd.DataFrame:
+    """Return a samples x gene-symbol matrix; of duplicated symbols keep the most observed feature.
+
+    Parameters
+    ----------
+    adata
+        Samples x features; gene symbols in ``var["gene_name"]`` (else the feature names).
+        Features without a symbol are left out.
+    layer
+        Layer to read (``None`` = ``X``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Samples x gene symbols (columns sorted by symbol).
+    """
     values = pd.DataFrame(np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float),
                           index=adata.obs_names, columns=adata.var_names)
     names = adata.var["gene_name"].astype(str) if "gene_name" in adata.var else adata.var_names
@@ -75,6 +89,9 @@ def _spearman_columns(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     rho[constant] = np.nan
     p[constant] = np.nan
     return rho, p
+
+
+_by_gene = expression_by_gene
 
 
 def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer: str = "vst",

@@ -23,7 +23,7 @@ def qc_matrix(adata: ad.AnnData, layer: str | None) -> np.ndarray:
 
 
 def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: int = 10,
-              seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+              seed: int = 0, key_added: str = "sample_qc") -> pd.DataFrame:
     """PCA on the most variable features, Pearson sample correlations, outlier flags.
 
     Parameters
@@ -38,13 +38,30 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
         Components kept.
     seed
         Seed for the PCA solver.
+    key_added
+        Prefix of the keys written into ``adata`` (below).
 
     Returns
     -------
-    ``(pca, correlation, outliers)``: PC coordinates with variance explained in
-    ``attrs``; the sample x sample correlation matrix; per sample the median correlation
-    to the others, its robust z-score, the distance in PC1-PC2 and an ``outlier`` flag
-    (robust z < -3 or PC distance > 3 robust SDs).
+    pandas.DataFrame
+        One row per sample (index: ``adata.obs_names``): the PC coordinates ``PC1``,
+        ``PC2``, ..., then ``median_correlation`` (median Pearson correlation to the other
+        samples), ``correlation_robust_z``, ``pc_distance`` (robust distance in PC1-PC2)
+        and ``outlier`` (robust z < -3 or PC distance > 3 robust SDs). The variance
+        explained per PC is in ``.attrs["variance_ratio"]``; :func:`omics.pl.pca` draws
+        this table as it is.
+
+    Notes
+    -----
+    Stored in ``adata`` (scanpy style):
+
+    - ``adata.obsm["X_<key_added>_pca"]``: the PC coordinates (samples x PCs);
+    - ``adata.obsp["<key_added>_correlation"]``: the sample x sample Pearson correlations;
+    - ``adata.uns["<key_added>"]``: ``{"variance_ratio", "layer", "n_top", "n_pcs", "seed"}``
+      (``layer`` is ``"X"`` for ``X``);
+    - ``adata.obs["<key_added>_outlier"]``: the outlier flag.
+
+    Signs are fixed so that the largest loading of each PC is positive.
     """
     matrix = qc_matrix(adata, layer)
     variances = matrix.var(axis=0)
@@ -81,7 +98,15 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     scale = np.median(np.abs(xy - centre), axis=0) * 1.4826
     scale[scale == 0] = 1e-12
     distance = np.sqrt((((xy - centre) / scale) ** 2).sum(axis=1))
-    outliers = pd.DataFrame({"sample": adata.obs_names, "median_correlation": median_corr,
-                             "correlation_robust_z": corr_z, "pc_distance": distance,
-                             "outlier": (corr_z < -3) | (distance > 3 * np.sqrt(xy.shape[1]))})
-    return pca, correlation, outliers
+    outlier = (corr_z < -3) | (distance > 3 * np.sqrt(xy.shape[1]))
+    table = pca.assign(median_correlation=median_corr, correlation_robust_z=corr_z, pc_distance=distance,
+                       outlier=outlier)
+    table.attrs["variance_ratio"] = pca.attrs["variance_ratio"]
+    adata.obsm[f"X_{key_added}_pca"] = pca.to_numpy()
+    adata.obsp[f"{key_added}_correlation"] = correlation.to_numpy()
+    adata.uns[key_added] = {"variance_ratio": list(pca.attrs["variance_ratio"]),
+                            "layer": "X" if layer is None else layer, "n_top": n_top,
+                            "n_pcs": pca.shape[1], "seed": seed}
+    adata.obs[f"{key_added}_outlier"] = outlier
+    return table
+

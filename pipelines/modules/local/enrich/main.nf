@@ -32,11 +32,7 @@ process OMICS_ENRICH {
         ${args} \\
         --outdir .
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 
     stub:
@@ -44,10 +40,6 @@ process OMICS_ENRICH {
     mkdir -p enrichment
     touch 'enrichment/${meta.contrast}.${meta.modality}.gsea.tsv' 'enrichment/${meta.contrast}.${meta.modality}.ora.tsv'
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 }

@@ -34,11 +34,7 @@ process OMICS_FLOW_PREP {
         ${args} \\
         --outdir .
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 
     stub:
@@ -46,10 +42,6 @@ process OMICS_FLOW_PREP {
     mkdir -p flow qc
     touch flow/flow.h5ad qc/flow.qc.tsv
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 }

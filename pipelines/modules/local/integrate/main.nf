@@ -38,11 +38,7 @@ process OMICS_INTEGRATE {
         ${args} \\
         --outdir .
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 
     stub:
@@ -51,10 +47,6 @@ process OMICS_INTEGRATE {
     touch integration/omics.h5mu integration/mrna_protein_correlation.tsv
     touch integration/concordance.tsv integration/concordance_summary.tsv integration/pathway_evidence.tsv
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 }

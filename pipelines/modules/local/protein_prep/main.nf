@@ -25,11 +25,7 @@ process OMICS_PROTEIN_PREP {
         ${args} \\
         --outdir .
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 
     stub:
@@ -37,10 +33,6 @@ process OMICS_PROTEIN_PREP {
     mkdir -p protein
     touch protein/protein.h5ad
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 }

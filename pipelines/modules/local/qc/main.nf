@@ -27,11 +27,7 @@ process OMICS_QC {
         ${args} \\
         --outdir .
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 
     stub:
@@ -40,10 +36,6 @@ process OMICS_QC {
     touch qc/${meta.modality}.pca.tsv qc/${meta.modality}.pca_variance.txt
     touch qc/${meta.modality}.sample_correlation.tsv qc/${meta.modality}.outliers.tsv
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 }

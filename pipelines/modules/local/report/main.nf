@@ -33,11 +33,7 @@ process OMICS_REPORT {
         ${args} \\
         --outdir .
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 
     stub:
@@ -45,10 +41,6 @@ process OMICS_REPORT {
     mkdir -p report
     touch report/index.html
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 }

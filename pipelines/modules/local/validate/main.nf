@@ -42,11 +42,7 @@ process OMICS_VALIDATE {
         ${args} \\
         --outdir .
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 
     stub:
@@ -57,10 +53,6 @@ process OMICS_VALIDATE {
     touch validated/samplesheet.csv validated/validation.json
     ${yaml ? "cp ${contrasts} validated/contrasts.yaml" : "echo 'contrasts: []' > validated/contrasts.yaml"}
 
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        omics: \$(omics --version | sed 's/^omics //')
-        python: \$(python --version 2>&1 | sed 's/^Python //')
-    END_VERSIONS
+    omics_versions.sh "${task.process}"
     """
 }
