@@ -295,3 +295,22 @@ def test_report_in_headless_browser(demo_results, extended_report, tmp_path):
     finally:
         driver.quit()
     assert list(shots.glob("*.png"))
+
+
+def test_roc_curves_skip_missing_scores_and_responses():
+    """A score missing for some samples (an ungated population) or an unknown response is left out."""
+    from types import SimpleNamespace
+
+    from omics.report._sections import _roc_curves
+
+    rng = np.random.default_rng(3)
+    samples = [f"S{i}" for i in range(30)]
+    response = pd.Series(["responder", "non_responder"] * 15, index=samples, dtype=object)
+    response.iloc[0] = np.nan  # censored before 183 days: unknown
+    values = rng.normal(size=30) + (response == "responder").to_numpy() * 1.5
+    values[[2, 5]] = np.nan
+    scores = pd.DataFrame({"sample": samples, "modality": "flow", "term": "CD34_KDR", "score": values})
+    model = pd.DataFrame({"modality": ["flow"], "score": ["CD34_KDR"], "fdr_screen": [0.01]})
+    ctx = SimpleNamespace(obs=pd.DataFrame({"response": response}), params={"cv_folds": 5, "seed": 1})
+    (curve,) = _roc_curves(ctx, scores, model, "flow")
+    assert 0.5 < curve[3] <= 1.0

@@ -426,8 +426,8 @@ def _roc_curves(ctx: Context, scores: pd.DataFrame, model: pd.DataFrame, modalit
     curves = []
     for _, row in order.head(4).iterrows():
         s = scores[(scores["term"] == row["score"]) & (scores.get("modality", modality) == modality)]
-        s = s.set_index("sample")["score"].astype(float)
-        common = s.index.intersection(obs.index)
+        s = s.set_index("sample")["score"].astype(float).dropna()  # e.g. a population not gated
+        common = s.index.intersection(obs.index[obs["response"].notna()])
         y = (obs.loc[common, "response"].astype(str) == positive).to_numpy().astype(int)
         x = s.loc[common].to_numpy()
         if len(common) < 6 or y.sum() < 2 or (len(y) - y.sum()) < 2:
