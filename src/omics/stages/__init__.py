@@ -4,6 +4,7 @@ The CLI (``omics <stage>``), the local runner (``omics run``) and the Nextflow m
 all call these functions.
 """
 
+from .._lazy import lazy_attributes
 from ..params import STAGE_PARAMS
 
 # Stage modules load on first use (PEP 562): a stage process imports only its own stage.
@@ -15,15 +16,4 @@ __all__ = ["STAGE_PARAMS", "de", "enrich", "flow_prep", "integrate", "protein_pr
            "rna_prep", "score", "validate"]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

@@ -12,6 +12,8 @@
   :func:`flow_score_correlation`, :func:`score_phenotype_correlation`; QC: :func:`sample_qc`.
 """
 
+from .._lazy import lazy_attributes
+
 # Submodules load on first use (PEP 562), so that a stage process imports only what it
 # uses: `omics qc` must not pay for pydeseq2, matplotlib or scikit-learn.
 _LAZY = {
@@ -79,15 +81,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy attributes
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
