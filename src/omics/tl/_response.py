@@ -585,27 +585,29 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
                          f"(values: {', '.join(sorted(arms))})")
 
 
-def _direction(beta: float) -> str:
+def _direction(beta: float, good_sign: int = 1) -> str:
     if not np.isfinite(beta):
         return ""
-    return "up_in_responders" if beta > 0 else "down_in_responders"
+    return "up_in_responders" if beta * good_sign > 0 else "down_in_responders"
 
 
 def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
-              evidence_c: bool, alpha: float) -> tuple[str, str]:
+              evidence_c: bool, alpha: float, good_sign: int = 1) -> tuple[str, str]:
     """Apply the classification rule of the module docstring.
 
     ``evidence_t`` / ``evidence_c``: the treated / control arm association passed the
     screen (BH across scores) or, without multiplicity handling, ``p < alpha``.
+    ``good_sign``: the sign of a coefficient that goes with a good outcome (+1 for the
+    log odds of response, -1 for the log hazard of amputation or death).
     """
     modified = bool(inter.p < alpha and abs(t.beta) > abs(c.beta))
     if evidence_t and modified:
-        return "predictive", _direction(t.beta)
+        return "predictive", _direction(t.beta, good_sign)
     if evidence_c and c.beta * t.beta > 0 and not modified:
-        return "prognostic", _direction(c.beta)
+        return "prognostic", _direction(c.beta, good_sign)
     if evidence_t:
-        return "treated_only", _direction(t.beta)
-    return "none", _direction(pooled.beta)
+        return "treated_only", _direction(t.beta, good_sign)
+    return "none", _direction(pooled.beta, good_sign)
 
 
 def separation_label(separated: dict[str, bool]) -> str:

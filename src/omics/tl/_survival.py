@@ -56,7 +56,7 @@ from scipy import stats
 from omics._errors import InputError
 from omics._logging import get_logger
 
-from ._response import _covariate_columns, _design, _Test
+from ._response import _classify, _covariate_columns, _design, _Test
 from ._stats import bh as _bh
 
 __all__ = ["survival_model", "cox_fit", "kaplan_meier"]
@@ -170,23 +170,6 @@ def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarra
     except Exception:  # the PH test is a diagnostic; a failure leaves it NaN
         ph = np.nan
     return result, ph
-
-
-def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool, evidence_c: bool,
-              alpha: float) -> tuple[str, str]:
-    def direction(beta: float) -> str:
-        if not np.isfinite(beta):
-            return ""
-        return "up_in_responders" if beta < 0 else "down_in_responders"
-
-    modified = bool(inter.p < alpha and abs(t.beta) > abs(c.beta))
-    if evidence_t and modified:
-        return "predictive", direction(t.beta)
-    if evidence_c and c.beta * t.beta > 0 and not modified:
-        return "prognostic", direction(c.beta)
-    if evidence_t:
-        return "treated_only", direction(t.beta)
-    return "none", direction(pooled.beta)
 
 
 def survival_model(
@@ -310,7 +293,8 @@ def survival_model(
     else:
         evidence_c = table["p_control"].to_numpy(float) < alpha
         evidence_t = table["p_treated"].to_numpy(float) < alpha
-    calls = [_classify(t["treated"], t["control"], t["pooled"], t["interaction"], bool(et), bool(ec), alpha)
+    calls = [_classify(t["treated"], t["control"], t["pooled"], t["interaction"], bool(et), bool(ec), alpha,
+                       good_sign=-1)
              for t, et, ec in zip(score_tests, evidence_t, evidence_c, strict=True)]
     table["fdr_control"], table["fdr_treated"] = fdr_control, fdr_treated
     table["fdr_screen"] = np.fmin(fdr_control, fdr_treated)
