@@ -26,3 +26,30 @@ def run_omics(*args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run the ``omics`` CLI of this interpreter; stdout/stderr captured as text."""
     return subprocess.run([sys.executable, "-m", "omics.cli", *args], capture_output=True, text=True,
                           **kwargs)
+
+
+#: Quick enrichment and cross-validation settings for runs that check other outputs.
+QUICK = ("--gsea_permutations", "100", "--cv_repeats", "2")
+
+
+def run_pipeline(outdir: Path, *args: str, quick: bool = True) -> Path:
+    """Run ``omics run ARGS --outdir OUTDIR`` (with :data:`QUICK` settings) and require exit 0.
+
+    Returns ``outdir``, so a test reads its tables straight from the call.
+    """
+    result = run_omics("run", *args, *(QUICK if quick else ()), "--outdir", str(outdir))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return Path(outdir)
+
+
+def assert_input_error(result: subprocess.CompletedProcess, outdir: Path) -> str:
+    """Require exit 2, exactly one ``error`` line on stderr and no file under ``outdir``.
+
+    Returns the error line, for the test to check what it names.
+    """
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not outdir.exists() or not any(p.is_file() for p in outdir.rglob("*"))
+    return errors[0]

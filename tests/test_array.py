@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import REPO, run_omics
+from helpers import REPO, run_pipeline
 from omics._errors import InputError
 from omics.io import read_array_matrix
 from omics.pp import collapse_probes
@@ -21,12 +21,9 @@ def test_all_leukaemia_matches_r_limma_trend(tmp_path):
     """ALL (Chiaretti 2004) RMA, 128 samples x 12,625 probes, T- vs B-lineage, limma trend=TRUE."""
     contrasts = tmp_path / "contrasts.yaml"
     contrasts.write_text("contrasts:\n  - id: T_vs_B\n    comparison: [lineage, B, T]\n")
-    out = tmp_path / "results"
-    result = run_omics("run", "--input", str(ARRAY_REF / "all_samplesheet.csv"), "--contrasts",
-                       str(contrasts), "--rna_matrix", str(ARRAY_REF / "all_rma.tsv.gz"),
-                       "--rna_format", "array", "--background_genesets", "none",
-                       "--gsea_permutations", "100", "--cv_repeats", "2", "--outdir", str(out))
-    assert result.returncode == 0, result.stderr
+    out = run_pipeline(tmp_path / "results", "--input", str(ARRAY_REF / "all_samplesheet.csv"),
+                       "--contrasts", str(contrasts), "--rna_matrix", str(ARRAY_REF / "all_rma.tsv.gz"),
+                       "--rna_format", "array", "--background_genesets", "none")
     ours = pd.read_csv(out / "differential" / "T_vs_B.rna.limma.results.tsv",
                        sep="\t").set_index("feature_id")
     ref = pd.read_csv(ARRAY_REF / "all_limma_trend_B_vs_T.tsv.gz", sep="\t").set_index("feature_id")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import REPO, run_omics
+from helpers import REPO, assert_input_error, run_omics, run_pipeline
 from omics._errors import InputError
 from omics.io import read_contrasts, read_samplesheet, write_contrasts
 from omics.tl import design_for_contrast
@@ -45,12 +45,9 @@ def contrasts_file(tmp_path_factory):
 
 @pytest.mark.slow
 def test_continuous_deseq2_matches_r(tmp_path, contrasts_file):
-    out = tmp_path / "results"
-    result = run_omics("run", "--input", str(REF / "continuous_samplesheet.csv"), "--contrasts",
-                       str(contrasts_file), "--rna_counts", str(REF / "continuous_counts.tsv"),
-                       "--rna_min_count", "0", "--gsea_permutations", "100", "--cv_repeats", "2",
-                       "--outdir", str(out))
-    assert result.returncode == 0, result.stderr
+    out = run_pipeline(tmp_path / "results", "--input", str(REF / "continuous_samplesheet.csv"),
+                       "--contrasts", str(contrasts_file), "--rna_counts",
+                       str(REF / "continuous_counts.tsv"), "--rna_min_count", "0")
     ours = pd.read_csv(out / "differential" / "potency.rna.deseq2.results.tsv",
                        sep="\t").set_index("gene_id")
     ref = pd.read_csv(REF / "continuous_deseq2.tsv", sep="\t").set_index("gene_id")
@@ -65,13 +62,10 @@ def test_continuous_deseq2_matches_r(tmp_path, contrasts_file):
 
 @pytest.mark.slow
 def test_continuous_limma_matches_r(tmp_path, contrasts_file):
-    out = tmp_path / "results"
-    result = run_omics("run", "--input", str(REF / "continuous_samplesheet.csv"), "--contrasts",
-                       str(contrasts_file), "--protein_matrix", str(REF / "continuous_log2.tsv"),
-                       "--protein_format", "tsv", "--protein_is_log2", "--protein_normalization",
-                       "none", "--gsea_permutations", "100", "--cv_repeats", "2",
-                       "--outdir", str(out))
-    assert result.returncode == 0, result.stderr
+    out = run_pipeline(tmp_path / "results", "--input", str(REF / "continuous_samplesheet.csv"),
+                       "--contrasts", str(contrasts_file), "--protein_matrix",
+                       str(REF / "continuous_log2.tsv"), "--protein_format", "tsv",
+                       "--protein_is_log2", "--protein_normalization", "none")
     ours = pd.read_csv(out / "differential" / "potency.protein.limma.results.tsv",
                        sep="\t").set_index("feature_id")
     ref = pd.read_csv(REF / "continuous_limma.tsv", sep="\t").set_index("feature_id")
@@ -132,11 +126,8 @@ def test_phenotype_with_text_exits_2(tmp_path, column):
     out = tmp_path / "results"
     result = run_omics("run", "--input", str(sheet_path), "--contrasts", str(contrasts),
                        "--rna_counts", str(REF / "continuous_counts.tsv"), "--outdir", str(out))
-    assert result.returncode == 2, result.stderr
-    errors = [line for line in result.stderr.splitlines() if "error" in line]
-    assert len(errors) == 1
-    assert str(sheet_path) in errors[0] and "'P05'" in errors[0] and column in errors[0]
-    assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
+    error = assert_input_error(result, out)
+    assert str(sheet_path) in error and "'P05'" in error and column in error
 
 
 def test_samples_without_a_phenotype_value_sit_out():

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import REPO, run_omics
+from helpers import REPO, assert_input_error, run_omics, run_pipeline
 from omics._errors import InputError
 from omics.io import Contrast, match_samples, read_qpcr, read_qpcr_efficiency, read_samplesheet
 from omics.pp import genorm, genorm_m, qpcr_average_replicates, qpcr_delta_ct
@@ -164,13 +164,10 @@ def test_qpcr_run_matches_r_limma(tmp_path):
     contrasts = tmp_path / "contrasts.yaml"
     contrasts.write_text("contrasts:\n  - id: treated_vs_control\n    comparison: [group, control, "
                          "treated]\n    blocking_factors: [sex]\n")
-    out = tmp_path / "results"
-    result = run_omics("run", "--input", str(QPCR_REF / "qpcr_samplesheet.csv"), "--contrasts",
-                       str(contrasts), "--rna_matrix", str(QPCR_REF / "qpcr_ct_long.tsv"),
+    out = run_pipeline(tmp_path / "results", "--input", str(QPCR_REF / "qpcr_samplesheet.csv"),
+                       "--contrasts", str(contrasts), "--rna_matrix", str(QPCR_REF / "qpcr_ct_long.tsv"),
                        "--rna_format", "qpcr", "--qpcr_reference_genes", "GAPDH,ACTB",
-                       "--gsea_min_size", "3", "--gsea_permutations", "100", "--cv_repeats", "2",
-                       "--outdir", str(out))
-    assert result.returncode == 0, result.stderr
+                       "--gsea_min_size", "3")
     ours = pd.read_csv(out / "differential" / "treated_vs_control.rna.limma.results.tsv",
                        sep="\t").set_index("feature_id")
     ref = pd.read_csv(QPCR_REF / "qpcr_limma_group.tsv", sep="\t").set_index("feature_id")
@@ -194,13 +191,9 @@ def test_qpcr_run_matches_r_limma(tmp_path):
 def test_qpcr_genorm_run_reports_m(tmp_path):
     contrasts = tmp_path / "contrasts.yaml"
     contrasts.write_text("contrasts:\n  - id: g\n    comparison: [group, control, treated]\n")
-    out = tmp_path / "results"
-    result = run_omics("run", "--input", str(QPCR_REF / "qpcr_samplesheet.csv"), "--contrasts",
-                       str(contrasts), "--rna_matrix", str(QPCR_REF / "qpcr_ct_long.tsv"),
-                       "--rna_format", "qpcr", "--qpcr_reference_candidates",
-                       "GAPDH,ACTB,TGFB1,CCL2", "--gsea_permutations", "100", "--cv_repeats", "2",
-                       "--outdir", str(out))
-    assert result.returncode == 0, result.stderr
+    out = run_pipeline(tmp_path / "results", "--input", str(QPCR_REF / "qpcr_samplesheet.csv"),
+                       "--contrasts", str(contrasts), "--rna_matrix", str(QPCR_REF / "qpcr_ct_long.tsv"),
+                       "--rna_format", "qpcr", "--qpcr_reference_candidates", "GAPDH,ACTB,TGFB1,CCL2")
     stability = pd.read_csv(out / "rna" / "qpcr_genorm.tsv", sep="\t")
     assert sorted(stability["target"]) == ["ACTB", "CCL2", "GAPDH", "TGFB1"]
     assert stability["M"].notna().all()
@@ -236,12 +229,10 @@ def test_bad_qpcr_input_exits_2_and_writes_nothing(tmp_path, wells, refs, expect
     result = run_omics("run", "--input", str(sheet), "--contrasts", str(contrasts), "--rna_matrix",
                        str(ct), "--rna_format", "qpcr", "--qpcr_reference_genes", refs,
                        "--outdir", str(out))
-    assert result.returncode == 2, result.stderr
-    message = [line for line in result.stderr.splitlines() if "error" in line]
-    assert len(message) == 1 and message[0].startswith("omics: error:") and str(ct) in message[0]
+    message = assert_input_error(result, out)
+    assert message.startswith("omics: error:") and str(ct) in message
     for part in expected:
-        assert part in message[0]
-    assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
+        assert part in message
 
 
 def test_unknown_reference_gene(hand):
