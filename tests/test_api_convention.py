@@ -310,7 +310,8 @@ PUBLIC = {"gsea_prerank": _gsea.gsea_prerank, "ora": _ora.ora, "enrichment": _en
 STORES = {"gsea_prerank": ['adata.uns["gsea"]'], "ora": ['adata.uns["ora"]'],
           "enrichment": ['adata.uns["gsea"]', 'adata.uns["ora"]'],
           "sample_scores": ['adata.obsm["angio_scores"]', "adata.uns[key_added] = {"],
-          "response_model": ['adata.uns["response_model"]'], "survival_model": ['adata.uns["survival_model"]'],
+          "response_model": ['adata.uns["response_model"]'],
+          "survival_model": ['adata.uns["survival_model"]'],
           "kaplan_meier": ['adata.uns["kaplan_meier"]', '"curves"', '"logrank"'],
           "score_redundancy": ['adata.uns["score_redundancy"]', '"pairs"', '"groups"']}
 
