@@ -10,6 +10,13 @@
 - integration: :func:`build_mudata`, :func:`mrna_protein_correlation`,
   :func:`fold_change_concordance`, :func:`pathway_evidence`, :func:`expression_by_gene`,
   :func:`flow_score_correlation`, :func:`score_phenotype_correlation`; QC: :func:`sample_qc`.
+
+Given an AnnData, :func:`deseq2`, :func:`limma`, :func:`gsea_prerank`, :func:`ora`,
+:func:`enrichment`, :func:`sample_scores`, :func:`response_model`, :func:`survival_model`,
+:func:`kaplan_meier`, :func:`score_redundancy` and :func:`sample_qc` read what the previous
+step stored and store their result under a documented key (``uns["deseq2"]``,
+``uns["gsea"]``, ``obsm["angio_scores"]``, ``uns["response_model"]``, ...; README
+"Python API"); given tables they return the same DataFrame and store nothing.
 """
 
 from .._lazy import lazy_attributes

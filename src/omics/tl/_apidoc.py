@@ -87,7 +87,7 @@ def compose(table_func: Callable, *, summary: str, replace: Sequence[str], input
             kept = [e for e in _entries(lines) if e[0].split(",")[0].strip() not in replace]
             lines = [*inspect.cleandoc(inputs).splitlines(),
                      *[line for name, desc in kept for line in (name, *_trim(desc))],
-                     *inspect.cleandoc(extra).splitlines()]
+                     *[line for line in inspect.cleandoc(extra).splitlines() if line.strip()]]
         elif title == "Notes":
             lines = [*inspect.cleandoc(stored).splitlines(), *([""] + lines if lines else [])]
         out += ["", title, "-" * len(title), *_trim(lines)]
