@@ -269,6 +269,7 @@ def test_plots_draw_the_same_from_table_and_anndata(adata):
     surv = omics.tl.survival_model(adata)
     curves, logrank = omics.tl.kaplan_meier(adata)
     qc = omics.tl.sample_qc(adata, layer="vst", n_top=100)
+    corr = pd.DataFrame(adata.obsp["sample_qc_correlation"], index=adata.obs_names, columns=adata.obs_names)
     long = scores.rename_axis("sample").reset_index().melt(id_vars="sample", var_name="term",
                                                           value_name="score").assign(modality="rna")
     pairs = [
@@ -280,6 +281,7 @@ def test_plots_draw_the_same_from_table_and_anndata(adata):
         (lambda d: omics.pl.forest(d, key="survival_model", ratio="HR"), surv),
         (lambda d: omics.pl.pca(d, color="arm", variance=qc.attrs["variance_ratio"]
                                 if isinstance(d, pd.DataFrame) else None), qc.join(adata.obs)),
+        (lambda d: omics.pl.correlation_heatmap(d), corr),
     ]
     for draw, table in pairs:
         from_table = _fingerprint(draw(table))
@@ -299,6 +301,8 @@ def test_plots_draw_the_same_from_table_and_anndata(adata):
     plt.close("all")
     with pytest.raises(InputError, match="adata.uns has no 'kaplan_meier'"):
         omics.pl.km(ad.AnnData(np.zeros((2, 2))), term)
+    with pytest.raises(InputError, match="adata.obsp has no 'sample_qc_correlation'"):
+        omics.pl.correlation_heatmap(ad.AnnData(np.zeros((2, 2))))
 
 
 # --------------------------------------------------------------------------- signatures and docs
@@ -344,5 +348,6 @@ def test_readme_api_table_lists_every_function_and_key():
         assert keys[0].replace("adata.", "").replace('"', "") in row.replace('"', "").replace("`", ""), name
     for name in ("deseq2", "limma"):
         assert f"| `tl.{name}" in section
-    for plot in ("volcano", "ma", "enrichment_dots", "gsea_curve", "forest", "scores", "km", "pca"):
+    for plot in ("volcano", "ma", "enrichment_dots", "gsea_curve", "forest", "scores", "km", "pca",
+                 "correlation_heatmap"):
         assert f"pl.{plot}" in section

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._errors import InputError
 from ..tl._keys import de_key_for, is_anndata, obsm_frame, per_contrast, uns_entry, uns_table
 
 
@@ -42,11 +43,25 @@ def scores_long(data: object, obs: pd.DataFrame | None, key: str, modality: str,
     return long, data.obs
 
 
+def qc_correlation(data: object, key: str, caller: str) -> pd.DataFrame:
+    """Return a sample x sample correlation table as given, or ``adata.obsp["<key>_correlation"]``."""
+    if not is_anndata(data):
+        return data
+    name = f"{key}_correlation"
+    if name not in data.obsp:
+        raise InputError(f"{caller}: adata.obsp has no {name!r}; run omics.tl.sample_qc(adata, layer=...) "
+                         "first, or pass key=")
+    return pd.DataFrame(np.asarray(data.obsp[name]), index=data.obs_names, columns=data.obs_names)
+
+
 def qc_table(data: object, key: str, caller: str) -> tuple[pd.DataFrame, list[float] | None]:
     """``(PC table joined with obs, variance ratios)`` from :func:`omics.tl.sample_qc`'s keys."""
     if not is_anndata(data):
         return data, None
     params = uns_entry(data, key, caller)
+    if f"X_{key}_pca" not in data.obsm:
+        raise InputError(f"{caller}: adata.obsm has no 'X_{key}_pca'; run omics.tl.sample_qc(adata, "
+                         "layer=...) first, or pass key=")
     coords = np.asarray(data.obsm[f"X_{key}_pca"])
     table = pd.DataFrame(coords, index=data.obs_names,
                          columns=[f"PC{i + 1}" for i in range(coords.shape[1])])

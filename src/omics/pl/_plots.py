@@ -156,11 +156,14 @@ def pca(pca_table: pd.DataFrame | AnnData, *, color: str = "response",
     return ax
 
 
-def correlation_heatmap(corr: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None) -> Axes:
+def correlation_heatmap(corr: pd.DataFrame | AnnData, *, title: str | None = None, key: str = "sample_qc",
+                        ax: Axes | None = None) -> Axes:
     """Sample-sample correlation (``qc/<modality>.sample_correlation.tsv``, indexed by sample).
 
-    Samples are in average-linkage clustering order; the diagonal is left blank.
+    Samples are in average-linkage clustering order; the diagonal is left blank. Or an
+    AnnData after :func:`omics.tl.sample_qc`: ``adata.obsp["<key>_correlation"]``.
     """
+    corr = _inputs.qc_correlation(corr, key, "correlation_heatmap")
     from scipy.cluster.hierarchy import leaves_list, linkage
     from scipy.spatial.distance import squareform
 
