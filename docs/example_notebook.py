@@ -62,16 +62,19 @@ de_protein.sort_values("P.Value").head()
 #
 # `omics.tl.enrichment` ranks the genes (`omics.tl.gene_statistic`), keeps every panel
 # set whatever its size and background sets of 10-500 genes, and computes the FDR over
-# all of them (GSEA prerank), plus ORA of the significant genes.
+# all of them (GSEA prerank), plus ORA of the significant genes. Given the AnnData it
+# reads the DESeq2 table that `omics.tl.deseq2` stored in `rna.uns["deseq2"]` and stores
+# its tables in `rna.uns["gsea"]` and `rna.uns["ora"]` (by contrast id); given `de_rna`
+# it returns the same tables and stores nothing.
 
 # %%
 panel = omics.datasets.genesets("go_angiogenesis")
 background = omics.datasets.genesets("go_bp_10_500")
-gsea, ora = omics.tl.enrichment(de_rna, panel, background, permutations=250, seed=42)
+gsea, ora = omics.tl.enrichment(rna, panel, background, permutations=250, seed=42)
 gsea[gsea["collection"] == "panel"][["term", "size", "nes", "pvalue", "fdr"]]
 
 # %%
-omics.pl.enrichment_dots(gsea, title="GSEA: panel and top background sets")
+omics.pl.enrichment_dots(rna, title="GSEA: panel and top background sets")  # or the table `gsea`
 plt.show()
 
 # %%
@@ -82,17 +85,18 @@ plt.show()
 
 # %% [markdown]
 # ## Per-patient scores and response (predictive vs prognostic)
+#
+# The scores go to `rna.obsm["angio_scores"]` (samples x sets); the response model reads
+# them with the clinical columns of `rna.obs` and stores its table in
+# `rna.uns["response_model"]`. `rna.write_h5ad(...)` keeps every result with the data.
 
 # %%
-expression = rna.to_df(layer="vst")
-expression.columns = rna.var["gene_name"].astype(str)
-expression = expression.T.groupby(level=0).mean().T  # one column per gene symbol
-scores = omics.tl.sample_scores(expression, panel, method="zmean")
-model = omics.tl.response_model(scores, obs, covariates=["age", "diabetes"], repeats=10, seed=42)
+scores = omics.tl.sample_scores(rna, panel, layer="vst", method="zmean")
+model = omics.tl.response_model(rna, covariates=["age", "diabetes"], repeats=10, seed=42)
 model[["score", "classification", "or_treated", "or_control", "p_interaction", "cv_auc_pooled"]]
 
 # %%
-omics.pl.forest(model, title="odds ratio of response per SD of each score")
+omics.pl.forest(rna, title="odds ratio of response per SD of each score")  # or the table `model`
 plt.show()
 
 # %% [markdown]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from anndata import AnnData
+
+from ..tl._keys import KM_KEY, is_anndata, uns_table
 
 _GROUP_COLORS = {"low": "#2166ac", "high": "#b2182b"}
 
@@ -14,8 +17,8 @@ def _at_risk(curve: pd.DataFrame, t: float) -> int:
     return int(later["n_at_risk"].iloc[0]) if len(later) else 0
 
 
-def km(curves: pd.DataFrame, score: str, *, logrank: pd.DataFrame | None = None,
-       modality: str | None = None, arms: tuple[str, ...] = ("placebo", "bmmnc"),
+def km(curves: pd.DataFrame | AnnData, score: str, *, logrank: pd.DataFrame | None = None,
+       key: str = KM_KEY, modality: str | None = None, arms: tuple[str, ...] = ("placebo", "bmmnc"),
        risk_times: tuple[float, ...] = (0, 30, 60, 90, 120, 150, 183), axes=None):
     """Draw Kaplan-Meier curves of one score, below vs above its median, per arm.
 
@@ -24,11 +27,15 @@ def km(curves: pd.DataFrame, score: str, *, logrank: pd.DataFrame | None = None,
     curves
         ``scores/km_curves.tsv`` (:func:`omics.tl.kaplan_meier`): ``score``, ``arm``,
         ``group`` (``low``/``high``), ``time``, ``survival``, ``n_at_risk`` and
-        optionally ``modality``.
+        optionally ``modality``; or an AnnData after :func:`omics.tl.kaplan_meier`, whose
+        ``adata.uns[key]["curves"]`` (and ``["logrank"]``, unless ``logrank`` is given)
+        are drawn.
     score
         The score (term) to draw.
     logrank
         ``scores/km_logrank.tsv``; its ``logrank_p`` goes into each panel's title.
+    key
+        AnnData input: ``uns`` key of the Kaplan-Meier tables (default ``"kaplan_meier"``).
     modality
         Rows of this modality only (when the tables hold several).
     arms
@@ -45,6 +52,10 @@ def km(curves: pd.DataFrame, score: str, *, logrank: pd.DataFrame | None = None,
     """
     import matplotlib.pyplot as plt
 
+    if is_anndata(curves):
+        if logrank is None:
+            logrank = uns_table(curves, key, "km", "logrank")
+        curves = uns_table(curves, key, "km", "curves")
     data = curves[curves["score"] == score]
     if modality is not None and "modality" in data:
         data = data[data["modality"] == modality]

@@ -12,10 +12,13 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from anndata import AnnData
 from matplotlib.axes import Axes
 
-from ..tl._ranking import STATISTIC
+from ..tl._keys import GSEA_KEY, RESPONSE_KEY, SCORES_KEY
+from ..tl._ranking import STATISTIC, gene_statistic
 from ..tl._running import gsea_running_score
+from . import _inputs
 
 _COLORS = {"responder": "#1b9e77", "non_responder": "#d95f02", "bmmnc": "#7570b3",
            "placebo": "#e7298a", "up": "#b2182b", "down": "#2166ac", "ns": "#bbbbbb"}
@@ -37,8 +40,8 @@ def _short(term: str, width: int = 45) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def volcano(de_table: pd.DataFrame, *, fdr: float = 0.05, title: str | None = None,
-            label_top: int = 8, ax: Axes | None = None) -> Axes:
+def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast: object = None,
+            fdr: float = 0.05, title: str | None = None, label_top: int = 8, ax: Axes | None = None) -> Axes:
     """Volcano plot of a DESeq2 or limma results table (fold change vs -log10 p).
 
     The dashed line is the p-value of the FDR threshold; the ``label_top`` most significant
@@ -48,7 +51,11 @@ def volcano(de_table: pd.DataFrame, *, fdr: float = 0.05, title: str | None = No
     Parameters
     ----------
     de_table
-        A ``*.deseq2.results.tsv`` or ``*.limma.results.tsv`` table.
+        A ``*.deseq2.results.tsv`` or ``*.limma.results.tsv`` table (as returned by
+        :func:`omics.tl.deseq2` / :func:`omics.tl.limma`), or an AnnData holding it.
+    de_key, contrast
+        AnnData input: the table ``adata.uns[de_key][contrast]`` (default: ``"deseq2"`` or
+        ``"limma"``, whichever is stored; the only stored contrast).
     fdr
         Adjusted p-value threshold.
     title
@@ -62,6 +69,7 @@ def volcano(de_table: pd.DataFrame, *, fdr: float = 0.05, title: str | None = No
     -------
     matplotlib.axes.Axes
     """
+    de_table = _inputs.de_table(de_table, de_key, contrast, "volcano")
     ax = _axes(ax)
     _, padj, lfc = STATISTIC[_modality(de_table)]
     pcol = "pvalue" if "pvalue" in de_table else "P.Value"
@@ -92,8 +100,14 @@ def volcano(de_table: pd.DataFrame, *, fdr: float = 0.05, title: str | None = No
     return ax
 
 
-def ma(de_table: pd.DataFrame, *, fdr: float = 0.05, ax: Axes | None = None) -> Axes:
-    """MA plot: mean expression vs fold change, features at ``fdr`` in red."""
+def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast: object = None,
+       fdr: float = 0.05, ax: Axes | None = None) -> Axes:
+    """MA plot: mean expression vs fold change, features at ``fdr`` in red.
+
+    ``de_table``: a DESeq2/limma table, or an AnnData holding it in
+    ``adata.uns[de_key][contrast]`` (as :func:`volcano`).
+    """
+    de_table = _inputs.de_table(de_table, de_key, contrast, "ma")
     ax = _axes(ax)
     modality = _modality(de_table)
     _, padj, lfc = STATISTIC[modality]
@@ -107,16 +121,21 @@ def ma(de_table: pd.DataFrame, *, fdr: float = 0.05, ax: Axes | None = None) -> 
     return ax
 
 
-def pca(pca_table: pd.DataFrame, *, color: str = "response", variance: Sequence[float] | None = None,
-        title: str | None = None, ax: Axes | None = None) -> Axes:
+def pca(pca_table: pd.DataFrame | AnnData, *, color: str = "response",
+        variance: Sequence[float] | None = None, title: str | None = None, key: str = "sample_qc",
+        ax: Axes | None = None) -> Axes:
     """PC1 vs PC2 of a QC table, coloured by a sample-sheet column.
 
     ``pca_table``: the table :func:`omics.tl.sample_qc` returns (joined with sample-sheet
     columns to colour by) or ``qc/<modality>.pca.tsv``. ``variance``: fractions of variance
     per component (``qc/<modality>.pca_variance.txt``; by default the table's
     ``attrs["variance_ratio"]``), shown on the axis labels. A one-feature matrix has PC1
-    alone (PC2 drawn at 0).
+    alone (PC2 drawn at 0). Or an AnnData after :func:`omics.tl.sample_qc`: the PCs in
+    ``adata.obsm["X_<key>_pca"]`` with ``adata.obs`` and the variance in ``adata.uns[key]``.
     """
+    pca_table, stored_variance = _inputs.qc_table(pca_table, key, "pca")
+    if variance is None:
+        variance = stored_variance
     ax = _axes(ax)
     if variance is None:
         variance = pca_table.attrs.get("variance_ratio")
@@ -137,11 +156,14 @@ def pca(pca_table: pd.DataFrame, *, color: str = "response", variance: Sequence[
     return ax
 
 
-def correlation_heatmap(corr: pd.DataFrame, *, title: str | None = None, ax: Axes | None = None) -> Axes:
+def correlation_heatmap(corr: pd.DataFrame | AnnData, *, title: str | None = None, key: str = "sample_qc",
+                        ax: Axes | None = None) -> Axes:
     """Sample-sample correlation (``qc/<modality>.sample_correlation.tsv``, indexed by sample).
 
-    Samples are in average-linkage clustering order; the diagonal is left blank.
+    Samples are in average-linkage clustering order; the diagonal is left blank. Or an
+    AnnData after :func:`omics.tl.sample_qc`: ``adata.obsp["<key>_correlation"]``.
     """
+    corr = _inputs.qc_correlation(corr, key, "correlation_heatmap")
     from scipy.cluster.hierarchy import leaves_list, linkage
     from scipy.spatial.distance import squareform
 
@@ -185,12 +207,16 @@ def heatmap(matrix: pd.DataFrame, groups: pd.Series, *, title: str | None = None
     return ax
 
 
-def enrichment_dots(gsea: pd.DataFrame, *, n_background: int = 10, title: str | None = None,
-                    ax: Axes | None = None) -> Axes:
+def enrichment_dots(gsea: pd.DataFrame | AnnData, *, key: str = GSEA_KEY, contrast: object = None,
+                    n_background: int = 10, title: str | None = None, ax: Axes | None = None) -> Axes:
     """Dot plot of a GSEA table: the panel sets and the top background sets by p-value.
 
     x = NES, dot size = set size, colour = -log10 FDR (capped at 4); diamonds: background.
+    ``gsea``: the table of :func:`omics.tl.enrichment` / :func:`omics.tl.gsea_prerank`, or
+    an AnnData holding it in ``adata.uns[key][contrast]`` (default ``"gsea"``; the only
+    stored contrast).
     """
+    gsea = _inputs.contrast_table(gsea, key, contrast, "enrichment_dots")
     panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
     rest = (gsea[gsea["collection"] != "panel"].nsmallest(n_background, "pvalue")
             if "collection" in gsea else gsea.iloc[0:0])
@@ -217,13 +243,20 @@ def enrichment_dots(gsea: pd.DataFrame, *, n_background: int = 10, title: str | 
     return ax
 
 
-def gsea_curve(statistic: pd.Series, genes: list[str] | Mapping[str, list[str]], *, title: str = "",
+def gsea_curve(statistic: pd.Series | pd.DataFrame | AnnData, genes: list[str] | Mapping[str, list[str]],
+               *, de_key: str | None = None, contrast: object = None, title: str = "",
                ax: Axes | None = None) -> Axes:
     """Plot the running enrichment score of one or several gene sets along a ranking, hits as ticks.
 
-    ``genes``: one set's genes, or ``{name: genes}`` for several curves on one axes.
-    The curve's extreme is the ES of :func:`omics.tl.gsea_prerank` (weight 1).
+    ``statistic``: the ranking (Series by gene symbol), a DESeq2/limma table or an AnnData
+    holding one in ``adata.uns[de_key][contrast]`` (ranked by :func:`omics.tl.gene_statistic`,
+    as :func:`omics.tl.gsea_prerank` does). ``genes``: one set's genes, or
+    ``{name: genes}`` for several curves on one axes. The curve's extreme is the ES of
+    :func:`omics.tl.gsea_prerank` (weight 1).
     """
+    if not isinstance(statistic, pd.Series):
+        table = _inputs.de_table(statistic, de_key, contrast, "gsea_curve")
+        statistic = gene_statistic(table.assign(gene_name=table["gene_name"].fillna("").astype(str)))
     ax = _axes(ax, (5.5, 3.2))
     sets = genes if isinstance(genes, Mapping) else {"": list(genes)}
     low = 0.0
@@ -244,15 +277,20 @@ def gsea_curve(statistic: pd.Series, genes: list[str] | Mapping[str, list[str]],
     return ax
 
 
-def forest(model: pd.DataFrame, *, effects: Sequence[str] | None = None, ratio: str = "OR",
-           title: str | None = None, ax: Axes | None = None) -> Axes:
+def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: Sequence[str] | None = None,
+           ratio: str = "OR", title: str | None = None, ax: Axes | None = None) -> Axes:
     """Forest plot of ratios per SD with 95% intervals (``scores/response_model.tsv`` rows).
+
+    ``model``: the table of :func:`omics.tl.response_model` (or, with ``ratio="HR"``,
+    :func:`omics.tl.survival_model`), or an AnnData holding it in ``adata.uns[key]``
+    (default ``"response_model"``; ``key="survival_model"`` with ``ratio="HR"``).
 
     ``effects``: column prefixes with ``_low``/``_high`` companions (default: every
     ``or_*`` column that has them, e.g. ``or_control``, ``or_treated``, ``or_pooled``,
     ``or_interaction``). Open markers: separated fits (``fit_<effect> == "firth"``);
     unbounded interval ends are drawn to the axis edge.
     """
+    model = _inputs.stored_table(model, key, "forest")
     prefix = ratio.lower() + "_"
     if effects is None:
         effects = [c for c in model.columns if c.startswith(prefix) and not c.endswith(("_low", "_high"))
@@ -308,9 +346,16 @@ def roc(y_true: Sequence[int], predictions: Mapping[str, Sequence[float]], *, ti
     return ax
 
 
-def scores(scores_long: pd.DataFrame, obs: pd.DataFrame, *, term: str, modality: str = "rna",
-           ax: Axes | None = None) -> Axes:
-    """Per-patient score of one set by arm and response (strip plot with medians)."""
+def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None, *, term: str,
+           modality: str = "rna", key: str = SCORES_KEY, ax: Axes | None = None) -> Axes:
+    """Per-patient score of one set by arm and response (strip plot with medians).
+
+    ``scores_long``: ``scores/angiogenesis_scores.tsv`` (``sample, modality, term, score``)
+    with the sample sheet ``obs``; or an AnnData with the scores of
+    :func:`omics.tl.sample_scores` in ``adata.obsm[key]`` (default ``"angio_scores"``) and
+    the sample sheet in ``adata.obs`` (``obs`` not needed).
+    """
+    scores_long, obs = _inputs.scores_long(scores_long, obs, key, modality, "scores")
     ax = _axes(ax)
     part = scores_long[(scores_long["term"] == term) & (scores_long["modality"] == modality)]
     part = part.merge(obs[["arm", "response"]], left_on="sample", right_index=True)

@@ -10,6 +10,13 @@
 - integration: :func:`build_mudata`, :func:`mrna_protein_correlation`,
   :func:`fold_change_concordance`, :func:`pathway_evidence`, :func:`expression_by_gene`,
   :func:`flow_score_correlation`, :func:`score_phenotype_correlation`; QC: :func:`sample_qc`.
+
+Given an AnnData, :func:`deseq2`, :func:`limma`, :func:`gsea_prerank`, :func:`ora`,
+:func:`enrichment`, :func:`sample_scores`, :func:`response_model`, :func:`survival_model`,
+:func:`kaplan_meier`, :func:`score_redundancy` and :func:`sample_qc` read what the previous
+step stored and store their result under a documented key (``uns["deseq2"]``,
+``uns["gsea"]``, ``obsm["angio_scores"]``, ``uns["response_model"]``, ...; README
+"Python API"); given tables they return the same DataFrame and store nothing.
 """
 
 from .._lazy import lazy_attributes
@@ -24,28 +31,28 @@ _LAZY = {
     "deseq2": "._differential",
     "limma": "._differential",
     "add_delta_delta_ct": "._differential",
-    "enrichment": "._enrichment",
+    "enrichment": "._api_enrich",
     "flow_score_correlation": "._flow",
     "NO_LIMIT": "._genesets",
     "testable_sets": "._genesets",
-    "gsea_prerank": "._gsea",
+    "gsea_prerank": "._api_enrich",
     "build_mudata": "._integrate",
     "expression_by_gene": "._integrate",
     "fold_change_concordance": "._integrate",
     "mrna_protein_correlation": "._integrate",
     "pathway_evidence": "._integrate",
     "limma_fit": "._limma",
-    "ora": "._ora",
+    "ora": "._api_enrich",
     "score_phenotype_correlation": "._phenotype",
     "sample_qc": "._qc",
     "gene_statistic": "._ranking",
     "significant_genes": "._ranking",
-    "score_redundancy": "._redundancy",
-    "response_model": "._response",
+    "score_redundancy": "._api_scores",
+    "response_model": "._api_outcome",
     "gsea_running_score": "._running",
-    "sample_scores": "._scores",
-    "kaplan_meier": "._survival",
-    "survival_model": "._survival",
+    "sample_scores": "._api_scores",
+    "kaplan_meier": "._api_outcome",
+    "survival_model": "._api_outcome",
 }
 
 __all__ = [

@@ -1,0 +1,236 @@
+"""Public enrichment functions: AnnData or table in, tidy DataFrame out.
+
+Each function dispatches on its first argument:
+
+- an AnnData: inputs are read from where the previous step stored them (DE tables in
+  ``uns["deseq2"|"limma"][<contrast>]``, scores in ``obsm``, clinical columns in ``obs``),
+  the result is stored in the AnnData under a documented key (``key_added``) and
+  returned, as in scanpy and decoupler;
+- a table (the table-level signature): the table-level function runs unchanged and
+  nothing is stored.
+
+The computations are those of the table-level modules
+(:mod:`._gsea`, :mod:`._ora` and :mod:`._enrichment`); an AnnData call returns
+exactly the table the table call returns on the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import anndata as ad
+import pandas as pd
+
+from .._errors import InputError
+from . import _enrichment, _gsea, _ora
+from ._apidoc import compose
+from ._keys import GSEA_KEY, ORA_KEY, de_key_for, is_anndata, per_contrast, store_per_contrast
+from ._ranking import gene_statistic, significant_genes, table_kind
+
+__all__ = ["enrichment", "gsea_prerank", "ora"]
+
+
+_DE_PARAMS = """
+    de_key
+        AnnData input: ``uns`` key of the differential results, ``"deseq2"`` or ``"limma"``
+        (default: whichever the AnnData holds).
+    contrast
+        AnnData input: the contrast (id or :class:`omics.io.Contrast`) to read from
+        ``adata.uns[de_key]``; default: the only one stored.
+"""
+
+
+def _de_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a DE table with ``gene_name`` as text (missing = ``""``), as the enrich stage reads it."""
+    if "gene_name" not in table.columns:
+        raise InputError("the differential table has no 'gene_name' column (a DESeq2 or limma results "
+                         "table from omics.tl.deseq2 / omics.tl.limma has one)")
+    return table.assign(gene_name=table["gene_name"].fillna("").astype(str))
+
+
+def _de_input(adata: ad.AnnData, de_key: str | None, contrast: object, caller: str
+              ) -> tuple[str, pd.DataFrame]:
+    cid, table = per_contrast(adata, de_key_for(adata, de_key, caller), contrast, caller)
+    return cid, _de_frame(table)
+
+
+# --------------------------------------------------------------------------- enrichment
+
+
+def gsea_prerank(
+    data: ad.AnnData | pd.DataFrame | pd.Series,
+    gene_sets: Mapping[str, Iterable[str]],
+    *,
+    de_key: str | None = None,
+    contrast: object = None,
+    key_added: str = GSEA_KEY,
+    permutations: int = 1000,
+    seed: int = 0,
+    min_size: int = 10,
+    max_size: int = 500,
+    weight: float = 1.0,
+) -> pd.DataFrame:
+    kwargs = {"permutations": permutations, "seed": seed, "min_size": min_size, "max_size": max_size,
+              "weight": weight}
+    if is_anndata(data):
+        cid, table = _de_input(data, de_key, contrast, "gsea_prerank")
+        result = _gsea.gsea_prerank(gene_statistic(table), gene_sets, **kwargs)
+        store_per_contrast(data, key_added, cid, result)
+        return result
+    if isinstance(data, pd.DataFrame):
+        data = gene_statistic(_de_frame(data))
+    return _gsea.gsea_prerank(data, gene_sets, **kwargs)
+
+
+gsea_prerank.__doc__ = compose(
+    _gsea.gsea_prerank,
+    summary="Run preranked GSEA with a gene-permutation null (gseapy-compatible) on a ranking, "
+            "a DE table or an AnnData.",
+    replace=("statistic",),
+    inputs="""
+    data
+        An AnnData holding differential results (:func:`omics.tl.deseq2` /
+        :func:`omics.tl.limma`), a DESeq2/limma results table (ranked by
+        :func:`omics.tl.gene_statistic`: Wald ``stat`` or moderated ``t`` per gene symbol),
+        or the ranking statistic itself: a Series indexed by gene symbol (e.g. the DESeq2
+        Wald statistic or a signed ``-log10 p``). Genes with a missing value are dropped;
+        gene names must be unique and values finite. Genes are ranked by decreasing value;
+        ties keep their input order (stable sort), which makes the ranking deterministic.
+    """,
+    extra=_DE_PARAMS + """
+    key_added
+        AnnData input: the result is stored in ``adata.uns[key_added][<contrast id>]``.
+    """,
+    stored="""
+    Given an AnnData, reads ``adata.uns[de_key][<contrast id>]`` and stores the returned
+    table in ``adata.uns[key_added][<contrast id>]`` (default ``adata.uns["gsea"]``).
+    """,
+)
+
+
+def ora(
+    data: ad.AnnData | pd.DataFrame | Sequence[str],
+    background: Sequence[str] | Mapping[str, Iterable[str]] | None = None,
+    gene_sets: Mapping[str, Iterable[str]] | None = None,
+    *,
+    de_key: str | None = None,
+    contrast: object = None,
+    fdr: float = 0.05,
+    key_added: str = ORA_KEY,
+    min_size: int = 10,
+    max_size: int = 500,
+) -> pd.DataFrame:
+    kwargs = {"min_size": min_size, "max_size": max_size}
+    if not (is_anndata(data) or isinstance(data, pd.DataFrame)):
+        if background is None or gene_sets is None:
+            raise InputError("ora: with a gene selection, pass ora(selected, background, gene_sets)")
+        return _ora.ora(data, background, gene_sets, **kwargs)
+    sets = gene_sets if gene_sets is not None else background
+    if not isinstance(sets, Mapping):
+        raise InputError("ora: with an AnnData or a DE table, pass ora(data, gene_sets) "
+                         "(the background is every tested feature)")
+    if is_anndata(data):
+        cid, table = _de_input(data, de_key, contrast, "ora")
+    else:
+        cid, table = None, _de_frame(data)
+    up, down, universe = significant_genes(table, table_kind(table), fdr=fdr)
+    parts = []
+    for direction, selected in (("up", up), ("down", down)):
+        if selected:
+            result = _ora.ora(selected, universe, sets, **kwargs)
+            result.insert(1, "direction", direction)
+            parts.append(result)
+    columns = [c for c in _enrichment.ORA_COLUMNS if c != "collection"]
+    result = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in columns})
+    if cid is not None:
+        store_per_contrast(data, key_added, cid, result)
+    return result
+
+
+ora.__doc__ = compose(
+    _ora.ora,
+    summary="Test gene sets for over-representation among selected genes, or among the up- and "
+            "down-regulated features of a DE table or an AnnData.",
+    replace=("selected", "background", "gene_sets"),
+    inputs="""
+    data
+        An AnnData holding differential results (:func:`omics.tl.deseq2` /
+        :func:`omics.tl.limma`) or a DESeq2/limma results table: the features at adjusted
+        p < ``fdr`` are tested, up- and down-regulated separately, against every feature
+        with a statistic (the tested universe); call as ``ora(data, gene_sets)``.
+        Or the selected genes (e.g. significant DE genes): call as
+        ``ora(selected, background, gene_sets)``. Duplicates are ignored; genes not in
+        ``background`` are dropped (and logged), as they could not have been selected
+        under the null.
+    background
+        With selected genes: the universe of genes that could have been selected (e.g.
+        all genes tested for differential expression); only background genes count in set
+        sizes. With an AnnData or a DE table: the gene sets (``ora(data, gene_sets)``).
+    gene_sets
+        Mapping of set name to gene symbols (exact, case-sensitive matching).
+    """,
+    extra=_DE_PARAMS + """
+    fdr
+        AnnData or DE table input: adjusted p-value threshold selecting the features.
+    key_added
+        AnnData input: the result is stored in ``adata.uns[key_added][<contrast id>]``.
+    """,
+    stored="""
+    Given an AnnData or a DE table, the result has a ``direction`` column (``up``/``down``)
+    after ``term``, one block per direction with a selected feature (each with its own BH
+    correction), as the ``ora`` table of :func:`omics.tl.enrichment`. Given an AnnData,
+    reads ``adata.uns[de_key][<contrast id>]`` and stores the table in
+    ``adata.uns[key_added][<contrast id>]`` (default ``adata.uns["ora"]``).
+    """,
+)
+
+
+def enrichment(
+    data: ad.AnnData | pd.DataFrame,
+    panel: Mapping[str, Iterable[str]],
+    background: Mapping[str, Iterable[str]] | None = None,
+    *,
+    de_key: str | None = None,
+    contrast: object = None,
+    gsea_key: str = GSEA_KEY,
+    ora_key: str = ORA_KEY,
+    permutations: int = 1000,
+    seed: int = 0,
+    min_size: int = 10,
+    max_size: int = 500,
+    fdr: float = 0.05,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    kwargs = {"permutations": permutations, "seed": seed, "min_size": min_size, "max_size": max_size,
+              "fdr": fdr}
+    if not is_anndata(data):
+        return _enrichment.enrichment(data, panel, background, **kwargs)
+    cid, table = _de_input(data, de_key, contrast, "enrichment")
+    gsea, ora_table = _enrichment.enrichment(table, panel, background, **kwargs)
+    store_per_contrast(data, gsea_key, cid, gsea)
+    store_per_contrast(data, ora_key, cid, ora_table)
+    return gsea, ora_table
+
+
+enrichment.__doc__ = compose(
+    _enrichment.enrichment,
+    summary="GSEA prerank and ORA of a gene-set panel, tested within a background collection, "
+            "from a DE table or an AnnData.",
+    replace=("de_table",),
+    inputs="""
+    data
+        A DESeq2 or limma results table with ``gene_name``, or an AnnData holding one
+        (:func:`omics.tl.deseq2` / :func:`omics.tl.limma`).
+    """,
+    extra=_DE_PARAMS + """
+    gsea_key, ora_key
+        AnnData input: the tables are stored in ``adata.uns[gsea_key][<contrast id>]`` and
+        ``adata.uns[ora_key][<contrast id>]``.
+    """,
+    stored="""
+    Given an AnnData, reads ``adata.uns[de_key][<contrast id>]`` and stores the GSEA table
+    in ``adata.uns["gsea"][<contrast id>]`` and the ORA table in
+    ``adata.uns["ora"][<contrast id>]`` (the same keys as :func:`omics.tl.gsea_prerank` and
+    :func:`omics.tl.ora`; these tables add the ``collection`` column).
+    """,
+)

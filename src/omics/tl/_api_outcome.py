@@ -1,0 +1,194 @@
+"""Public outcome-model functions: AnnData or table in, tidy DataFrame out.
+
+Each function dispatches on its first argument:
+
+- an AnnData: inputs are read from where the previous step stored them (DE tables in
+  ``uns["deseq2"|"limma"][<contrast>]``, scores in ``obsm``, clinical columns in ``obs``),
+  the result is stored in the AnnData under a documented key (``key_added``) and
+  returned, as in scanpy and decoupler;
+- a table (the table-level signature): the table-level function runs unchanged and
+  nothing is stored.
+
+The computations are those of the table-level modules
+(:mod:`._response` and :mod:`._survival`); an AnnData call returns
+exactly the table the table call returns on the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import anndata as ad
+import pandas as pd
+
+from .._errors import InputError
+from . import _response, _survival
+from ._apidoc import compose
+from ._keys import KM_KEY, RESPONSE_KEY, SCORES_KEY, SURVIVAL_KEY, is_anndata, obsm_frame
+
+__all__ = ["kaplan_meier", "response_model", "survival_model"]
+
+
+def _scores_obs(data: ad.AnnData | pd.DataFrame, obs: pd.DataFrame | None, score_key: str,
+                caller: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if is_anndata(data):
+        if obs is not None:
+            raise InputError(f"{caller}: with an AnnData the sample sheet is adata.obs; do not pass obs")
+        return obsm_frame(data, score_key, caller), data.obs
+    if obs is None:
+        raise InputError(f"{caller}: with a scores table, pass the sample sheet: {caller}(scores, obs)")
+    return data, obs
+
+
+_OUTCOME_INPUTS = """
+data
+    An AnnData with the scores in ``adata.obsm[score_key]`` (a DataFrame, as
+    :func:`omics.tl.sample_scores` stores it) and the sample sheet in ``obs``; or a
+    samples x scores table (e.g. one column per gene set), indexed by sample id; NaN
+    marks a missing score. Samples are matched to ``obs`` by index.
+obs
+    Table input: sample sheet indexed by sample id, with the
+    {columns} columns. AnnData input: leave ``None`` (``adata.obs`` is used).
+"""
+
+
+def response_model(
+    data: ad.AnnData | pd.DataFrame,
+    obs: pd.DataFrame | None = None,
+    *,
+    score_key: str = SCORES_KEY,
+    key_added: str = RESPONSE_KEY,
+    covariates: Sequence[str] = ("age", "diabetes"),
+    arm_col: str = "arm",
+    response_col: str = "response",
+    treated: str = "bmmnc",
+    control: str = "placebo",
+    responder: str = "responder",
+    folds: int = 5,
+    repeats: int = 50,
+    seed: int = 0,
+    alpha: float = 0.05,
+    method: str = "firth",
+    multiplicity: str = "bh",
+) -> pd.DataFrame:
+    scores, sheet = _scores_obs(data, obs, score_key, "response_model")
+    table = _response.response_model(
+        scores, sheet, covariates=covariates, arm_col=arm_col, response_col=response_col,
+        treated=treated, control=control, responder=responder, folds=folds, repeats=repeats,
+        seed=seed, alpha=alpha, method=method, multiplicity=multiplicity)
+    if is_anndata(data):
+        data.uns[key_added] = table.copy()
+    return table
+
+
+response_model.__doc__ = compose(
+    _response.response_model,
+    summary="Classify each score as predictive of BM-MNC benefit, prognostic, or neither "
+            "(from an AnnData or a scores table and a sample sheet).",
+    replace=("scores", "obs"),
+    inputs=_OUTCOME_INPUTS.format(columns="arm, response and covariate"),
+    extra="""
+    score_key
+        AnnData input: ``obsm`` key of the scores.
+    key_added
+        AnnData input: the result is stored in ``adata.uns[key_added]``.
+    """,
+    stored="""
+    Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
+    ``adata.obs``, and stores the returned table in ``adata.uns[key_added]`` (default
+    ``adata.uns["response_model"]``).
+    """,
+)
+
+
+def survival_model(
+    data: ad.AnnData | pd.DataFrame,
+    obs: pd.DataFrame | None = None,
+    *,
+    score_key: str = SCORES_KEY,
+    key_added: str = SURVIVAL_KEY,
+    covariates: Sequence[str] = ("age", "diabetes"),
+    arm_col: str = "arm",
+    time_col: str = "afs_days",
+    event_col: str = "afs_event",
+    treated: str = "bmmnc",
+    control: str = "placebo",
+    alpha: float = 0.05,
+    multiplicity: str = "bh",
+    arm_test: str = "score",
+) -> pd.DataFrame:
+    scores, sheet = _scores_obs(data, obs, score_key, "survival_model")
+    table = _survival.survival_model(
+        scores, sheet, covariates=covariates, arm_col=arm_col, time_col=time_col, event_col=event_col,
+        treated=treated, control=control, alpha=alpha, multiplicity=multiplicity, arm_test=arm_test)
+    if is_anndata(data):
+        data.uns[key_added] = table.copy()
+    return table
+
+
+survival_model.__doc__ = compose(
+    _survival.survival_model,
+    summary="Cox models of amputation-free survival per score, classified like the logistic model "
+            "(from an AnnData or a scores table and a sample sheet).",
+    replace=("scores", "obs"),
+    inputs=_OUTCOME_INPUTS.format(columns="arm, ``time_col``, ``event_col`` and covariate"),
+    extra="""
+    score_key
+        AnnData input: ``obsm`` key of the scores.
+    key_added
+        AnnData input: the result is stored in ``adata.uns[key_added]``.
+    """,
+    stored="""
+    Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
+    ``adata.obs``, and stores the returned table in ``adata.uns[key_added]`` (default
+    ``adata.uns["survival_model"]``).
+    """,
+)
+
+
+def kaplan_meier(
+    data: ad.AnnData | pd.DataFrame,
+    obs: pd.DataFrame | None = None,
+    *,
+    score_key: str = SCORES_KEY,
+    key_added: str = KM_KEY,
+    arm_col: str = "arm",
+    time_col: str = "afs_days",
+    event_col: str = "afs_event",
+    arms: Sequence[str] = ("placebo", "bmmnc"),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    scores, sheet = _scores_obs(data, obs, score_key, "kaplan_meier")
+    curves, logrank = _survival.kaplan_meier(scores, sheet, arm_col=arm_col, time_col=time_col,
+                                             event_col=event_col, arms=arms)
+    if is_anndata(data):
+        data.uns[key_added] = {"curves": curves.copy(), "logrank": logrank.copy()}
+    return curves, logrank
+
+
+kaplan_meier.__doc__ = compose(
+    _survival.kaplan_meier,
+    summary="Kaplan-Meier curves by score median split within each arm, with log-rank tests "
+            "(from an AnnData or a scores table and a sample sheet).",
+    replace=(),
+    inputs=_OUTCOME_INPUTS.format(columns="arm, ``time_col`` and ``event_col``"),
+    extra="""
+    score_key
+        AnnData input: ``obsm`` key of the scores.
+    key_added
+        AnnData input: the tables are stored in ``adata.uns[key_added]``.
+    arm_col, time_col, event_col
+        Sample-sheet columns of the arm, the follow-up in days and the event (1 = major
+        amputation or death).
+    arms
+        Arms drawn, in this order.
+    """,
+    stored="""
+    Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
+    ``adata.obs``, and stores ``adata.uns[key_added] = {"curves": curves, "logrank":
+    logrank}`` (default ``adata.uns["kaplan_meier"]``), which :func:`omics.pl.km` reads.
+    """,
+    returns="""
+    tuple of pandas.DataFrame
+        ``(curves, logrank)`` as described above.
+    """,
+)

@@ -1,0 +1,141 @@
+"""Where results live in an AnnData: the documented keys, and readers that name the fix.
+
+One place for the key names that :mod:`omics.tl` writes and :mod:`omics.tl` /
+:mod:`omics.pl` read back, so that a function given an AnnData finds what the previous
+step stored (scanpy's ``key_added`` / decoupler's ``obsm`` convention):
+
+========================  =============================================  =====================
+step                      stored in                                      content
+========================  =============================================  =====================
+``tl.deseq2``             ``uns["deseq2"][<contrast id>]``               DE table
+``tl.limma``              ``uns["limma"][<contrast id>]``                DE table
+``tl.gsea_prerank``       ``uns["gsea"][<contrast id>]``                 GSEA table
+``tl.ora``                ``uns["ora"][<contrast id>]``                  ORA table
+``tl.enrichment``         ``uns["gsea"]`` and ``uns["ora"]`` as above    both
+``tl.sample_scores``      ``obsm["angio_scores"]``, ``uns[...]``         samples x sets
+``tl.response_model``     ``uns["response_model"]``                      model table
+``tl.survival_model``     ``uns["survival_model"]``                      model table
+``tl.kaplan_meier``       ``uns["kaplan_meier"]["curves"/"logrank"]``    two tables
+``tl.score_redundancy``   ``uns["score_redundancy"]["pairs"/"groups"]``  table + dict
+========================  =============================================  =====================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anndata as ad
+import pandas as pd
+
+from .._errors import InputError
+
+DE_KEYS = ("deseq2", "limma")
+GSEA_KEY = "gsea"
+ORA_KEY = "ora"
+SCORES_KEY = "angio_scores"
+RESPONSE_KEY = "response_model"
+SURVIVAL_KEY = "survival_model"
+KM_KEY = "kaplan_meier"
+REDUNDANCY_KEY = "score_redundancy"
+
+_PRODUCER = {"deseq2": "omics.tl.deseq2(adata, contrast)", "limma": "omics.tl.limma(adata, contrast)",
+             GSEA_KEY: "omics.tl.gsea_prerank(adata, gene_sets)", ORA_KEY: "omics.tl.ora(adata, gene_sets)",
+             SCORES_KEY: "omics.tl.sample_scores(adata, gene_sets)",
+             RESPONSE_KEY: "omics.tl.response_model(adata)", SURVIVAL_KEY: "omics.tl.survival_model(adata)",
+             KM_KEY: "omics.tl.kaplan_meier(adata)", REDUNDANCY_KEY: "omics.tl.score_redundancy(adata, ...)"}
+
+
+def is_anndata(data: object) -> bool:
+    """Tell whether ``data`` is an AnnData (the AnnData branch of every public ``tl``/``pl`` function)."""
+    return isinstance(data, ad.AnnData)
+
+
+def _fix(key: str) -> str:
+    producer = _PRODUCER.get(key)
+    return f"run {producer} first, or pass key=" if producer else "pass the key the result was stored under"
+
+
+def contrast_id(contrast: object) -> str | None:
+    """Return the id of a :class:`omics.io.Contrast` (or a plain id string; ``None`` stays ``None``)."""
+    if contrast is None:
+        return None
+    return str(getattr(contrast, "id", contrast))
+
+
+def de_key_for(adata: ad.AnnData, de_key: str | None, caller: str) -> str:
+    """Resolve ``de_key``: as given, else whichever of ``deseq2``/``limma`` the AnnData holds."""
+    if de_key is not None:
+        return de_key
+    present = [k for k in DE_KEYS if k in adata.uns]
+    if len(present) == 1:
+        return present[0]
+    if not present:
+        raise InputError(f"{caller}: the AnnData holds no differential results (adata.uns['deseq2'] or "
+                         "['limma']); run omics.tl.deseq2(adata, contrast) or omics.tl.limma(adata, "
+                         "contrast) first")
+    raise InputError(f"{caller}: the AnnData holds both adata.uns['deseq2'] and ['limma']; pass "
+                     "de_key='deseq2' or de_key='limma'")
+
+
+def per_contrast(adata: ad.AnnData, key: str, contrast: object, caller: str) -> tuple[str, pd.DataFrame]:
+    """Return ``(contrast id, table)`` from ``adata.uns[key][<contrast id>]``.
+
+    ``contrast=None`` picks the only stored contrast; with several, the message lists them.
+    """
+    store = adata.uns.get(key)
+    if not isinstance(store, dict) or not store:
+        raise InputError(f"{caller}: adata.uns[{key!r}] holds no results; {_fix(key)}")
+    wanted = contrast_id(contrast)
+    if wanted is None:
+        if len(store) > 1:
+            raise InputError(f"{caller}: adata.uns[{key!r}] holds {len(store)} contrasts "
+                             f"({', '.join(map(str, store))}); pass contrast=<one of them>")
+        wanted = next(iter(store))
+    if wanted not in store:
+        raise InputError(f"{caller}: adata.uns[{key!r}] has no contrast {wanted!r} (it has "
+                         f"{', '.join(map(str, store))}); pass one of these or {_fix(key)}")
+    return wanted, _frame(store[wanted], f"adata.uns[{key!r}][{wanted!r}]", caller)
+
+
+def uns_entry(adata: ad.AnnData, key: str, caller: str) -> Any:
+    """Return ``adata.uns[key]`` or stop naming the step that writes it."""
+    if key not in adata.uns:
+        raise InputError(f"{caller}: adata.uns has no {key!r}; {_fix(key)}")
+    return adata.uns[key]
+
+
+def uns_table(adata: ad.AnnData, key: str, caller: str, part: str | None = None) -> pd.DataFrame:
+    """Return the DataFrame ``adata.uns[key]`` (or ``adata.uns[key][part]``)."""
+    entry = uns_entry(adata, key, caller)
+    where = f"adata.uns[{key!r}]"
+    if part is not None:
+        if not isinstance(entry, dict) or part not in entry:
+            raise InputError(f"{caller}: {where} has no {part!r}; {_fix(key)}")
+        entry, where = entry[part], f"{where}[{part!r}]"
+    return _frame(entry, where, caller)
+
+
+def obsm_frame(adata: ad.AnnData, key: str, caller: str) -> pd.DataFrame:
+    """Return ``adata.obsm[key]`` as a samples x columns DataFrame indexed by ``obs_names``."""
+    if key not in adata.obsm:
+        raise InputError(f"{caller}: adata.obsm has no {key!r}; {_fix(key)}")
+    value = adata.obsm[key]
+    if isinstance(value, pd.DataFrame):
+        return value
+    raise InputError(f"{caller}: adata.obsm[{key!r}] is not a DataFrame with named columns (as "
+                     "omics.tl.sample_scores stores it); store the scores as a DataFrame")
+
+
+def _frame(value: Any, where: str, caller: str) -> pd.DataFrame:
+    if isinstance(value, pd.DataFrame):
+        return value
+    raise InputError(f"{caller}: {where} is not a table (found {type(value).__name__})")
+
+
+def store_per_contrast(adata: ad.AnnData, key: str, contrast: str, table: pd.DataFrame) -> None:
+    """``adata.uns[key][contrast] = table`` (a copy, so later edits of the returned table do not leak)."""
+    store = adata.uns.get(key)
+    if not isinstance(store, dict):
+        store = {}
+    store[contrast] = table.copy()
+    adata.uns[key] = store
