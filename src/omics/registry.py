@@ -6,10 +6,11 @@ it fans out per contrast and/or modality, the parameters it reads (the CLI optio
 resume key of ``omics run`` and the ``ext.args`` of its Nextflow process, generated into
 ``pipelines/conf/modules.config`` by ``omics schema``), the files it writes (name
 templates relative to the results folder) and its Nextflow module. The CLI, the local
-runner (:func:`omics.runner.build_tasks`), the stages themselves (for output names), the
+runner (:func:`omics.dag.build_tasks`), the stages themselves (for output names), the
 ``omics schema`` generator and the Nextflow consistency tests read this table; adding a
-stage is one declaration here, one function, one module file and its place in the run
-order of :func:`omics.runner.build_tasks`.
+stage is one declaration here, one function, its place in the run order of
+:func:`omics.dag.build_tasks`, and one Nextflow module with its channels in
+``pipelines/workflows/angiogenesis.nf``.
 
 This module imports nothing heavy: the CLI reads it before any analysis library loads.
 """

@@ -1,4 +1,4 @@
-"""``omics run``: the fixed DAG on one machine, with progress, resume and pipeline_info.
+"""``omics run``: the tasks of :mod:`omics.dag` on one machine, with progress, resume and pipeline_info.
 
 A task is skipped when a manifest in ``pipeline_info/cache/`` records the same key
 (SHA-256 of its input files, the parameters it reads and the package version) and its
@@ -18,9 +18,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -31,32 +30,16 @@ import yaml
 from . import __version__
 from ._errors import InputError
 from ._logging import get_logger
-from .io import read_contrasts
+from .dag import Task, build_tasks
+from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
-from .io._write import write_text, write_tsv
-from .registry import FAN_OUT_OPTIONS, STAGES, Feed
-from .stages._common import SUBDIRS, de_method, out_path
+from .registry import STAGES
+from .stages._common import SUBDIRS, out_path
 
 log = get_logger("run")
 
 _PACKAGES = ("numpy", "pandas", "scipy", "anndata", "mudata", "scanpy", "pydeseq2", "gseapy",
              "decoupler", "statsmodels", "scikit-learn", "formulaic")
-
-
-@dataclass
-class Task:
-    """One node of the DAG: a call of a registered stage (:data:`omics.registry.STAGES`)."""
-
-    name: str
-    stage: str
-    kwargs: dict
-    inputs: list[Path]
-    fields: dict[str, str] = field(default_factory=dict)  # fan-out: contrast, modality
-
-    @property
-    def function(self) -> Callable[..., dict]:
-        """The stage function."""
-        return STAGES[self.stage].load()
 
 
 def _sha256(path: Path) -> str:
@@ -227,110 +210,6 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
         updated["flow_fcs"] = str(folder / "fcs")  # the demo's FCS files, counting beads
         updated["flow_beads_per_test"] = params.get("flow_beads_per_test") or BEADS_PER_TEST
     return updated
-
-
-_FIELD_OF_OPTION = {option: field for field, option in FAN_OUT_OPTIONS.items()}
-
-
-class _Dag:
-    """The tasks of a run, in order; each new task is fed by the tasks before it.
-
-    :meth:`add` fills a stage's file options as the registry declares them
-    (:class:`omics.registry.Feed`): from the outputs of earlier tasks, from the task's
-    fan-out fields (``contrast``, ``modality``) or from the values given (the user's
-    files). A stage whose required upstream output is missing (``integrate`` without
-    protein) gets no task.
-    """
-
-    def __init__(self, outdir: Path, params: dict) -> None:
-        self.outdir, self.params, self.tasks = outdir, params, []
-
-    def output(self, task: Task, key: str) -> Path:
-        """Path of output ``key`` of an earlier task."""
-        fields = dict(task.fields)
-        if "modality" in fields:
-            fields["method"] = de_method(fields["modality"], self.params)
-        return STAGES[task.stage].output_path(self.outdir, key, **fields)
-
-    def _fed(self, feed: Feed, fields: dict[str, str]) -> list[Path]:
-        stage = feed.stage.format(**fields)
-        return [self.output(task, feed.output) for task in self.tasks
-                if task.stage == stage
-                and (feed.modalities is None or task.fields.get("modality") in feed.modalities)
-                and all(fields.get(k, v) == v for k, v in task.fields.items())]
-
-    def add(self, name: str, *, given: dict | None = None, reads: Sequence[Path] = (),
-            **fields: str) -> None:
-        """Add a task of stage ``name`` for the fan-out ``fields``.
-
-        ``given`` are values of file options without a feed (the user's files); ``reads``
-        the files behind them, hashed into the task's resume key after its fed inputs.
-        """
-        stage, values, inputs = STAGES[name], dict(given or {}), []
-        for option in stage.files:
-            if option.name in values:
-                continue
-            if option.feed is None:  # e.g. --modality: a fan-out field
-                if _FIELD_OF_OPTION.get(option.name) in fields:
-                    values[option.name] = fields[_FIELD_OF_OPTION[option.name]]
-                continue
-            if option.feed.only_with and not values.get(option.feed.only_with):
-                continue
-            paths = self._fed(option.feed, fields)
-            if not paths and option.required:
-                return  # e.g. integrate without protein
-            if option.nargs:
-                values[option.name] = paths
-            elif paths:
-                values[option.name] = paths[0]
-            inputs += paths
-        self.tasks.append(Task(stage.task_name(**fields), name, stage.call_kwargs(values),
-                               [*inputs, *reads], fields))
-
-
-def build_tasks(params: dict, outdir: Path, *, flow_files: list[Path] | None = None) -> list[Task]:
-    """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report.
-
-    The order of the tasks, and which run for the inputs given, are set here; what feeds
-    each task, its name and its output names come from the stage declarations
-    (:data:`omics.registry.STAGES`).
-    """
-    contrast_ids = [c.id for c in read_contrasts(params["contrasts"])]
-    rna_key = "rna_matrix" if params.get("rna_matrix") else "rna_counts"
-    matrices = {m: (key, Path(params[key])) for m, key in (("rna", rna_key),
-                                                           ("protein", "protein_matrix")) if params[key]}
-    efficiency = [Path(params["qpcr_efficiency"])] if params.get("qpcr_efficiency") else []
-    if flow_files is None:
-        from .stages._flow import flow_task_inputs
-
-        flow_files = flow_task_inputs(params)
-
-    dag = _Dag(outdir, params)
-    given = {key: params.get(key) for key in ("input", "contrasts", "rna_counts", "rna_matrix",
-                                              "protein_matrix")}
-    dag.add("validate", given=given, reads=[Path(params["input"]), Path(params["contrasts"]),
-                                            *(path for _, path in matrices.values()), *efficiency])
-    for modality, (key, matrix) in matrices.items():
-        dag.add(f"{modality}_prep", given={key: matrix},
-                reads=[matrix, *(efficiency if modality == "rna" else [])])
-        dag.add("qc", modality=modality)
-    if flow_files:  # flow cytometry: prep, limma per contrast, scores (no enrichment)
-        dag.add("flow_prep", given={"flow_table": params.get("flow_table"),
-                                    "flow_fcs": params.get("flow_fcs")}, reads=flow_files)
-        for contrast_id in contrast_ids:
-            dag.add("de", contrast=contrast_id, modality="flow")
-    for modality in matrices:
-        for contrast_id in contrast_ids:
-            dag.add("de", contrast=contrast_id, modality=modality)
-            dag.add("enrich", contrast=contrast_id, modality=modality)
-    dag.add("score")
-    dag.add("integrate")
-    # The report reads the whole results folder: every result of the tasks before it.
-    tasks = dag.tasks
-    report_inputs = [p for t in tasks for p in t.inputs if str(p).startswith(str(outdir))]
-    report_inputs += [STAGES["score"].output_path(outdir, "response_model")]
-    tasks.append(Task("report", "report", {"results_dir": outdir}, sorted(set(report_inputs))))
-    return tasks
 
 
 def _progress(total: int):  # noqa: ANN202 - tqdm or None
