@@ -45,7 +45,9 @@ FAN_OUT_OPTIONS = {"contrast": "contrast_id", "modality": "modality"}
 
 @dataclass(frozen=True)
 class Feed:
-    """The upstream output that feeds a file option in ``omics run`` (and the Nextflow workflow).
+    """The upstream output that feeds a file option in ``omics run``.
+
+    (``pipelines/workflows/angiogenesis.nf`` wires the same channels in Nextflow.)
 
     Attributes
     ----------
@@ -194,8 +196,8 @@ _QPCR_PARAMS = ("rna_format", "qpcr_max_ct", "qpcr_undetermined", "qpcr_replicat
 #: Modalities measured per gene (differential tables with enrichment and integration).
 GENE_MODALITIES = ("rna", "protein")
 
-_PREP_H5AD = Feed("{modality}_prep", "h5ad")
-_H5AD = FileOption("h5ad", "rna.h5ad or protein.h5ad", required=True, feed=_PREP_H5AD)
+_H5AD = FileOption("h5ad", "rna.h5ad or protein.h5ad", required=True,
+                   feed=Feed("{modality}_prep", "h5ad"))
 _MODALITY = FileOption("modality", "rna or protein", required=True, choices=GENE_MODALITIES)
 _DE_MODALITY = FileOption("modality", "rna, protein or flow", required=True,
                           choices=(*GENE_MODALITIES, "flow"))
