@@ -27,6 +27,7 @@ import yaml
 from helpers import REPO, TEST_COHORT
 from omics.params import BY_NAME, STAGE_PARAMS
 from omics.registry import STAGES
+from omics.schema_modules import FROM_MODULE, STAGED_FILES
 
 PIPELINES = REPO / "pipelines"
 MODULES = PIPELINES / "modules" / "local"
@@ -34,7 +35,7 @@ LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
 PROCESSES = {name: stage.process for name, stage in STAGES.items()}
 LABELS = ("process_single", "process_low", "process_medium")
 # Files a stage reads through a staged input rather than an option in conf/modules.config.
-FILE_PARAMS = {"genesets", "background_genesets", "qpcr_efficiency", "flow_gating"}
+FILE_PARAMS = set(STAGED_FILES)
 
 
 def _java_available() -> bool:
@@ -158,6 +159,8 @@ def test_modules_config_passes_every_stage_parameter_and_publishes() -> None:
         assert not missing, f"{process}: parameters {sorted(missing)} never reach `omics {stage}`"
         options = set(re.findall(r"--(\w+)", block))
         assert options <= wanted, f"{process}: `omics {stage}` does not read {sorted(options - wanted)}"
+        for name in wanted & set(FROM_MODULE):  # what ext.args leaves to the module
+            assert f"--{name}" in module, f"{process}: the module must pass --{name}"
         for name in options:
             assert f"params.{name}" in block, f"{process}: --{name} must come from params.{name}"
         for name in wanted & FILE_PARAMS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,69 @@ def test_qc_writes_every_declared_output_through_the_atomic_writer(tmp_path):
                 for key in STAGES["qc"].outputs}
     assert produced == declared  # so the resume manifest records pca_variance.txt too
     assert all(path.is_file() for path in declared.values())
+
+
+def _dag_inputs(tmp_path: Path, **matrices: str) -> dict:
+    contrasts = tmp_path / "c.yaml"
+    contrasts.write_text("contrasts:\n  - id: r\n    comparison: [response, a, b]\n"
+                         "  - id: s\n    comparison: [arm, x, y]\n")
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("sample,group\nA,a\nB,b\n")
+    return {"input": str(sheet), "contrasts": str(contrasts), "rna_counts": None, "rna_matrix": None,
+            "protein_matrix": None, **matrices}
+
+
+def test_runner_order_and_wiring_with_every_modality(tmp_path):
+    params = _dag_inputs(tmp_path, rna_counts="c.tsv", protein_matrix="p.txt", flow_table="t.tsv")
+    out = tmp_path / "out"
+    tasks = {t.name: t for t in build_tasks(params, out, flow_files=[tmp_path / "t.tsv"])}
+    gene_tasks = [f"{stage}.{c}.{m}" for m in ("rna", "protein") for c in ("r", "s")
+                  for stage in ("de", "enrich")]
+    assert list(tasks) == ["validate", "rna_prep", "qc.rna", "protein_prep", "qc.protein",
+                           "flow_prep", "de.r.flow", "de.s.flow", *gene_tasks,
+                           "score", "integrate", "report"]
+    assert tasks["qc.rna"].kwargs == {"h5ad": out / "rna" / "rna.h5ad", "modality": "rna"}
+    assert tasks["de.s.flow"].kwargs == {"h5ad": out / "flow" / "flow.h5ad",
+                                         "contrasts": out / "validated" / "contrasts.yaml",
+                                         "contrast_id": "s", "modality": "flow"}
+    assert tasks["enrich.s.protein"].inputs == [out / "differential" / "s.protein.limma.results.tsv"]
+    assert tasks["score"].kwargs == {"h5ads": {m: out / m / f"{m}.h5ad"
+                                               for m in ("rna", "protein", "flow")}}
+    integrate = tasks["integrate"]
+    # the gene modalities' tables only (flow has no enrichment and no concordance)
+    assert [p.name for p in integrate.kwargs["de_results"]] == [
+        "r.rna.deseq2.results.tsv", "s.rna.deseq2.results.tsv",
+        "r.protein.limma.results.tsv", "s.protein.limma.results.tsv"]
+    assert integrate.kwargs["scores"] == out / "scores" / "angiogenesis_scores.tsv"
+    assert integrate.inputs[-2:] == [out / "flow" / "flow.h5ad", integrate.kwargs["scores"]]
+    assert tasks["flow_prep"].inputs == [out / "validated" / "samplesheet.csv", tmp_path / "t.tsv"]
+    assert set(tasks["report"].inputs) >= set(integrate.inputs) - {tmp_path / "t.tsv"}
+
+
+def test_runner_leaves_out_what_the_inputs_do_not_feed(tmp_path):
+    params = _dag_inputs(tmp_path, rna_matrix="q.tsv", qpcr_efficiency="e.tsv", rna_format="qpcr")
+    tasks = {t.name: t for t in build_tasks(params, tmp_path, flow_files=[])}
+    assert "integrate" not in tasks and "flow_prep" not in tasks  # needs protein / flow input
+    assert tasks["rna_prep"].kwargs["rna_matrix"] == Path("q.tsv")
+    assert tasks["rna_prep"].inputs[-2:] == [Path("q.tsv"), Path("e.tsv")]  # efficiency in the key
+    assert tasks["enrich.r.rna"].kwargs["de_results"].name == "r.rna.limma.results.tsv"  # qPCR: limma
+    assert tasks["score"].kwargs == {"h5ads": {"rna": tmp_path / "rna" / "rna.h5ad"}}
+    # integrate gets the scores only together with flow.h5ad
+    both = {t.name: t for t in build_tasks(_dag_inputs(tmp_path, rna_counts="c", protein_matrix="p"),
+                                           tmp_path, flow_files=[])}
+    assert "scores" not in both["integrate"].kwargs and "flow_h5ad" not in both["integrate"].kwargs
+
+
+@pytest.mark.parametrize("name", list(STAGES))
+def test_feeds_name_declared_outputs_and_fan_out_fills_the_output_names(name):
+    stage = STAGES[name]
+    for option in stage.files:
+        if option.feed is not None:
+            upstream = [STAGES[option.feed.stage.format(modality=m)]
+                        for m in ("rna", "protein", "flow")
+                        if option.feed.stage.format(modality=m) in STAGES]
+            assert upstream and all(option.feed.output in s.outputs for s in upstream), option
+            assert option.feed.only_with in {None, *(o.name for o in stage.files)}
+    for template in stage.outputs.values():
+        fields = set(re.findall(r"\{(\w+)\}", template)) - {"method", "sample"}
+        assert fields == set(stage.fan_out), (name, template)

@@ -1,5 +1,5 @@
 /*
- * ANGIOGENESIS: the DAG of `omics run` (src/omics/runner.py), one process per stage call.
+ * ANGIOGENESIS: the DAG of `omics run` (src/omics/dag.py), one process per stage call.
  *
  *   validate -> rna_prep -----> de(rna, contrast) -----> enrich(rna, contrast) -----\
  *            -> protein_prep -> de(protein, contrast) -> enrich(protein, contrast) --> integrate -> report

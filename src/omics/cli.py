@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
             if name not in taken:
                 _add_parameter(stage_parser, BY_NAME[name])
 
-    schema = sub.add_parser("schema", help="write or check nextflow_schema.json and the "
-                            "params block of nextflow.config")
+    schema = sub.add_parser("schema", help="write or check nextflow_schema.json, the params "
+                            "block of nextflow.config, the README table and conf/modules.config")
     schema.add_argument("--check", action="store_true", help="exit 1 when the files drift")
     schema.add_argument("--root", default=".", help="repository root (default: .)")
     return parser

@@ -1,11 +1,16 @@
 """The stage registry: every stage declared once.
 
 A :class:`Stage` names the function that runs it, the files it takes (the CLI options of
-``omics <stage>``), the parameters it reads (the CLI options, the resume key of
-``omics run`` and the ``ext.args`` of its Nextflow process), the files it writes (name
+``omics <stage>``) and which upstream output feeds each of them (:class:`Feed`), whether
+it fans out per contrast and/or modality, the parameters it reads (the CLI options, the
+resume key of ``omics run`` and the ``ext.args`` of its Nextflow process, generated into
+``pipelines/conf/modules.config`` by ``omics schema``), the files it writes (name
 templates relative to the results folder) and its Nextflow module. The CLI, the local
-runner, the stages themselves (for output names) and the Nextflow consistency test read
-this table; adding a stage is one declaration here, one function and one module file.
+runner (:func:`omics.dag.build_tasks`), the stages themselves (for output names), the
+``omics schema`` generator and the Nextflow consistency tests read this table; adding a
+stage is one declaration here, one function, its place in the run order of
+:func:`omics.dag.build_tasks`, and one Nextflow module with its channels in
+``pipelines/workflows/angiogenesis.nf``.
 
 This module imports nothing heavy: the CLI reads it before any analysis library loads.
 """
@@ -34,15 +39,53 @@ def de_method(modality: str, params: dict | None = None) -> str:
     return DE_METHOD[modality]
 
 
+#: The fan-out fields of a task (:attr:`Stage.fan_out`) and the file option each one fills.
+FAN_OUT_OPTIONS = {"contrast": "contrast_id", "modality": "modality"}
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The upstream output that feeds a file option in ``omics run``.
+
+    (``pipelines/workflows/angiogenesis.nf`` wires the same channels in Nextflow.)
+
+    Attributes
+    ----------
+    stage
+        The upstream stage; ``{modality}`` is filled from the task's fan-out fields
+        (``"{modality}_prep"``: ``rna_prep`` for the RNA task).
+    output
+        The key of the upstream stage's :attr:`Stage.outputs`.
+    modalities
+        Only upstream tasks of these modalities (``None``: all).
+    only_with
+        Fed only when this other file option of the stage has a value.
+
+    An upstream task feeds the option when its fan-out fields agree with the task's on
+    the fields both have; an option with ``nargs`` collects every such task, in run order.
+    """
+
+    stage: str
+    output: str
+    modalities: tuple[str, ...] | None = None
+    only_with: str | None = None
+
+
 @dataclass(frozen=True)
 class FileOption:
-    """A file (or other per-call value) a stage takes: ``--name`` in ``omics <stage>``."""
+    """A file (or other per-call value) a stage takes: ``--name`` in ``omics <stage>``.
+
+    ``feed`` names the upstream output that gives its value in ``omics run``; options
+    without one are named after a fan-out field (:data:`FAN_OUT_OPTIONS`) or are the
+    user's input files, which the runner passes itself.
+    """
 
     name: str
     help: str = ""
     required: bool = False
     nargs: str | None = None
     choices: tuple[str, ...] | None = None
+    feed: Feed | None = None
 
     def argparse_kwargs(self) -> dict:
         """Keyword arguments of :meth:`argparse.ArgumentParser.add_argument`."""
@@ -70,7 +113,10 @@ class Stage:
     function
         ``module:function`` under ``omics.stages``, imported on first use.
     files
-        Per-call inputs (CLI options of the stage subcommand).
+        Per-call inputs (CLI options of the stage subcommand) and what feeds them.
+    fan_out
+        Fields the stage runs once per value of, in task-name order: ``("contrast",
+        "modality")`` gives tasks ``de.<contrast>.<modality>``; ``()`` one task per run.
     params
         Names of the parameters (:mod:`omics.params`) the stage reads.
     outputs
@@ -84,6 +130,7 @@ class Stage:
     help: str
     function: str
     files: tuple[FileOption, ...] = ()
+    fan_out: tuple[str, ...] = ()
     params: tuple[str, ...] = ()
     outputs: dict[str, str] = field(default_factory=dict)
     adapt: Callable[[dict], dict] | None = None
@@ -112,6 +159,10 @@ class Stage:
     def output_path(self, outdir: str | Path, key: str, **fields: str) -> Path:
         """``outdir`` joined with :meth:`output`."""
         return Path(outdir) / self.output(key, **fields)
+
+    def task_name(self, **fields: str) -> str:
+        """Name of a task of this stage in ``omics run`` (e.g. ``de.resp.rna``)."""
+        return ".".join([self.name, *(fields[field] for field in self.fan_out)])
 
     def call_kwargs(self, values: dict) -> dict:
         """Keyword arguments of the function from the CLI values of :attr:`files`."""
@@ -142,12 +193,19 @@ _QPCR_PARAMS = ("rna_format", "qpcr_max_ct", "qpcr_undetermined", "qpcr_replicat
                 "qpcr_reference_genes", "qpcr_reference_candidates", "qpcr_efficiency")
 
 
-_H5AD = FileOption("h5ad", "rna.h5ad or protein.h5ad", required=True)
-_MODALITY = FileOption("modality", "rna or protein", required=True, choices=("rna", "protein"))
+#: Modalities measured per gene (differential tables with enrichment and integration).
+GENE_MODALITIES = ("rna", "protein")
+
+_H5AD = FileOption("h5ad", "rna.h5ad or protein.h5ad", required=True,
+                   feed=Feed("{modality}_prep", "h5ad"))
+_MODALITY = FileOption("modality", "rna or protein", required=True, choices=GENE_MODALITIES)
 _DE_MODALITY = FileOption("modality", "rna, protein or flow", required=True,
-                          choices=("rna", "protein", "flow"))
-_VALIDATED = (FileOption("samplesheet", "validated sample sheet", required=True),
-              FileOption("contrasts", "validated contrasts", required=True))
+                          choices=(*GENE_MODALITIES, "flow"))
+_SHEET = FileOption("samplesheet", "validated sample sheet", required=True,
+                    feed=Feed("validate", "samplesheet"))
+_CONTRASTS = FileOption("contrasts", "validated contrasts", required=True,
+                        feed=Feed("validate", "contrasts"))
+_VALIDATED = (_SHEET, _CONTRASTS)
 
 STAGES: dict[str, Stage] = {stage.name: stage for stage in (
     Stage("validate", "check inputs; write validated/", "_validate:validate",
@@ -178,8 +236,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           outputs={"h5ad": "protein/protein.h5ad"}),
     Stage("flow_prep", "gate FCS files or read a population table; write flow/flow.h5ad, "
           "qc/flow.qc.tsv", "_flow:flow_prep",
-          files=(FileOption("samplesheet", "validated sample sheet", required=True),
-                 FileOption("contrasts", "validated contrasts (not needed)"),
+          files=(_SHEET, FileOption("contrasts", "validated contrasts (not needed)"),
                  FileOption("flow_table", "population table (FlowJo/Kaluza export)"),
                  FileOption("flow_fcs", "folder of FCS files")),
           params=("flow_gating", "flow_ignore_offset_error", "flow_beads_per_test", "flow_bead_gate",
@@ -188,29 +245,33 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           outputs={"h5ad": "flow/flow.h5ad", "qc": "qc/flow.qc.tsv",
                    "gating_plots": "flow/gating_plots/{sample}.png"}),
     Stage("qc", "PCA, sample correlations, outliers; write qc/", "_qc:qc",
-          files=(_H5AD, _MODALITY),
+          files=(_H5AD, _MODALITY), fan_out=("modality",),
           params=("seed",),
           outputs={"pca": "qc/{modality}.pca.tsv",
                    "pca_variance": "qc/{modality}.pca_variance.txt",
                    "correlation": "qc/{modality}.sample_correlation.tsv",
                    "outliers": "qc/{modality}.outliers.tsv"}),
     Stage("de", "one contrast on one modality; write differential/", "_de:de",
-          files=(_H5AD, FileOption("contrasts", "validated contrasts", required=True),
+          files=(_H5AD, _CONTRASTS,
                  FileOption("contrast_id", "id of the contrast to test", required=True),
                  _DE_MODALITY),
+          fan_out=("contrast", "modality"),
           params=("n_cpus", "deseq2_shrink"),
           outputs={"results": "differential/{contrast}.{modality}.{method}.results.tsv"}),
     Stage("enrich", "GSEA prerank + ORA of one differential table; write enrichment/",
           "_enrich:enrich",
-          files=(FileOption("de_results", "a differential results table", required=True),),
+          files=(FileOption("de_results", "a differential results table", required=True,
+                            feed=Feed("de", "results")),),
+          fan_out=("contrast", "modality"),
           params=("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
                   "gsea_max_size", "de_fdr", "seed"),
           outputs={"gsea": "enrichment/{contrast}.{modality}.gsea.tsv",
                    "ora": "enrichment/{contrast}.{modality}.ora.tsv"}),
     Stage("score", "per-patient angiogenic scores and response models; write scores/",
           "_score:score",
-          files=(FileOption("rna_h5ad", "rna.h5ad"), FileOption("protein_h5ad", "protein.h5ad"),
-                 FileOption("flow_h5ad", "flow.h5ad")),
+          files=(FileOption("rna_h5ad", "rna.h5ad", feed=Feed("rna_prep", "h5ad")),
+                 FileOption("protein_h5ad", "protein.h5ad", feed=Feed("protein_prep", "h5ad")),
+                 FileOption("flow_h5ad", "flow.h5ad", feed=Feed("flow_prep", "h5ad"))),
           params=("genesets", "score_method", "response_covariates", "response_multiplicity",
                   "cv_folds", "cv_repeats", "seed", "flow_dose_population"),
           outputs={"scores": "scores/angiogenesis_scores.tsv",
@@ -218,12 +279,15 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           adapt=_score_kwargs),
     Stage("integrate", "mRNA-protein MuData, correlation, concordance; write integration/",
           "_integrate:integrate",
-          files=(FileOption("rna_h5ad", "rna.h5ad", required=True),
-                 FileOption("protein_h5ad", "protein.h5ad", required=True),
-                 FileOption("de_results", "differential tables", nargs="+"),
-                 FileOption("gsea_results", "GSEA tables", nargs="+"),
-                 FileOption("flow_h5ad", "flow.h5ad"),
-                 FileOption("scores", "scores/angiogenesis_scores.tsv (with --flow_h5ad)")),
+          files=(FileOption("rna_h5ad", "rna.h5ad", required=True, feed=Feed("rna_prep", "h5ad")),
+                 FileOption("protein_h5ad", "protein.h5ad", required=True,
+                            feed=Feed("protein_prep", "h5ad")),
+                 FileOption("de_results", "differential tables", nargs="+",
+                            feed=Feed("de", "results", modalities=GENE_MODALITIES)),
+                 FileOption("gsea_results", "GSEA tables", nargs="+", feed=Feed("enrich", "gsea")),
+                 FileOption("flow_h5ad", "flow.h5ad", feed=Feed("flow_prep", "h5ad")),
+                 FileOption("scores", "scores/angiogenesis_scores.tsv (with --flow_h5ad)",
+                            feed=Feed("score", "scores", only_with="flow_h5ad"))),
           params=("de_fdr", "flow_dose_population"),
           outputs={"h5mu": "integration/omics.h5mu",
                    "correlation": "integration/mrna_protein_correlation.tsv",

@@ -1,4 +1,4 @@
-"""``omics run``: the fixed DAG on one machine, with progress, resume and pipeline_info.
+"""``omics run``: the tasks of :mod:`omics.dag` on one machine, with progress, resume and pipeline_info.
 
 A task is skipped when a manifest in ``pipeline_info/cache/`` records the same key
 (SHA-256 of its input files, the parameters it reads and the package version) and its
@@ -18,9 +18,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -31,31 +30,16 @@ import yaml
 from . import __version__
 from ._errors import InputError
 from ._logging import get_logger
-from .io import read_contrasts
+from .dag import Task, build_tasks
+from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
-from .io._write import write_text, write_tsv
 from .registry import STAGES
-from .stages._common import SUBDIRS, de_method, out_path
+from .stages._common import SUBDIRS, out_path
 
 log = get_logger("run")
 
 _PACKAGES = ("numpy", "pandas", "scipy", "anndata", "mudata", "scanpy", "pydeseq2", "gseapy",
              "decoupler", "statsmodels", "scikit-learn", "formulaic")
-
-
-@dataclass
-class Task:
-    """One node of the DAG: a call of a registered stage (:data:`omics.registry.STAGES`)."""
-
-    name: str
-    stage: str
-    kwargs: dict
-    inputs: list[Path]
-
-    @property
-    def function(self) -> Callable[..., dict]:
-        """The stage function."""
-        return STAGES[self.stage].load()
 
 
 def _sha256(path: Path) -> str:
@@ -226,80 +210,6 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
         updated["flow_fcs"] = str(folder / "fcs")  # the demo's FCS files, counting beads
         updated["flow_beads_per_test"] = params.get("flow_beads_per_test") or BEADS_PER_TEST
     return updated
-
-
-def build_tasks(params: dict, outdir: Path, *, flow_files: list[Path] | None = None) -> list[Task]:
-    """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report.
-
-    Output names come from the stage declarations (:data:`omics.registry.STAGES`).
-    """
-    def output(stage: str, key: str, **fields: str) -> Path:
-        return STAGES[stage].output_path(outdir, key, **fields)
-
-    validated_sheet = output("validate", "samplesheet")
-    validated_contrasts = output("validate", "contrasts")
-    contrast_ids = [c.id for c in read_contrasts(params["contrasts"])]
-    rna_key = "rna_matrix" if params.get("rna_matrix") else "rna_counts"
-    matrices = {m: Path(params[key]) for m, key in (("rna", rna_key),
-                                                     ("protein", "protein_matrix")) if params[key]}
-    validate_files = {"input": params["input"], "contrasts": params["contrasts"],
-                      "rna_counts": params["rna_counts"], "protein_matrix": params["protein_matrix"]}
-    if params.get("rna_matrix"):
-        validate_files["rna_matrix"] = params["rna_matrix"]
-    inputs = [Path(params["input"]), Path(params["contrasts"]), *matrices.values()]
-    rna_extra = [Path(params["qpcr_efficiency"])] if params.get("qpcr_efficiency") else []
-    tasks = [Task("validate", "validate", validate_files, inputs + rna_extra)]
-    h5ads = {}
-    for modality, matrix in matrices.items():
-        prep = f"{modality}_prep"
-        h5ad = output(prep, "h5ad")
-        h5ads[modality] = h5ad
-        key = rna_key if modality == "rna" else "protein_matrix"
-        tasks.append(Task(prep, prep, {"samplesheet": validated_sheet,
-                                       "contrasts": validated_contrasts, key: matrix},
-                          [validated_sheet, validated_contrasts, matrix,
-                           *(rna_extra if modality == "rna" else [])]))
-        tasks.append(Task(f"qc.{modality}", "qc", {"h5ad": h5ad, "modality": modality}, [h5ad]))
-    score_h5ads = dict(h5ads)
-    if flow_files is None:
-        from .stages._flow import flow_task_inputs
-
-        flow_files = flow_task_inputs(params)
-    if flow_files:  # flow cytometry: prep, limma per contrast, scores (no enrichment)
-        score_h5ads["flow"] = flow_h5ad = output("flow_prep", "h5ad")
-        tasks.append(Task("flow_prep", "flow_prep",
-                          {"samplesheet": validated_sheet, "flow_table": params.get("flow_table"),
-                           "flow_fcs": params.get("flow_fcs")}, [validated_sheet, *flow_files]))
-        for contrast_id in contrast_ids:
-            tasks.append(Task(f"de.{contrast_id}.flow", "de",
-                              {"h5ad": flow_h5ad, "contrasts": validated_contrasts,
-                               "contrast_id": contrast_id, "modality": "flow"},
-                              [flow_h5ad, validated_contrasts]))
-    de_tables, gsea_tables = [], []
-    for modality, h5ad in h5ads.items():
-        for contrast_id in contrast_ids:
-            table = output("de", "results", contrast=contrast_id, modality=modality,
-                           method=de_method(modality, params))
-            de_tables.append(table)
-            tasks.append(Task(f"de.{contrast_id}.{modality}", "de",
-                              {"h5ad": h5ad, "contrasts": validated_contrasts,
-                               "contrast_id": contrast_id, "modality": modality},
-                              [h5ad, validated_contrasts]))
-            gsea_tables.append(output("enrich", "gsea", contrast=contrast_id, modality=modality))
-            tasks.append(Task(f"enrich.{contrast_id}.{modality}", "enrich",
-                              {"de_results": table}, [table]))
-    tasks.append(Task("score", "score", {"h5ads": score_h5ads}, list(score_h5ads.values())))
-    if len(h5ads) == 2:
-        flow_kwargs = {} if "flow" not in score_h5ads else {
-            "flow_h5ad": score_h5ads["flow"], "scores": output("score", "scores")}
-        tasks.append(Task("integrate", "integrate",
-                          {"rna_h5ad": h5ads["rna"], "protein_h5ad": h5ads["protein"],
-                           "de_results": de_tables, "gsea_results": gsea_tables, **flow_kwargs},
-                          [*h5ads.values(), *de_tables, *gsea_tables, *flow_kwargs.values()]))
-    report_inputs = [p for t in tasks for p in t.inputs if str(p).startswith(str(outdir))]
-    report_inputs += [output("score", "response_model")]
-    tasks.append(Task("report", "report", {"results_dir": outdir}, sorted(set(report_inputs))))
-    return tasks
 
 
 def _progress(total: int):  # noqa: ANN202 - tqdm or None

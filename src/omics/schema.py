@@ -1,6 +1,7 @@
-"""Generate ``nextflow_schema.json`` and the ``params`` block of ``nextflow.config``.
+"""Generate ``nextflow_schema.json``, the ``params`` block of ``nextflow.config`` and the README table.
 
-Both come from :data:`omics.params.PARAMETERS`; ``omics schema --check`` (and a test)
+All come from :data:`omics.params.PARAMETERS` (and ``pipelines/conf/modules.config`` from
+the stage registry, :mod:`omics.schema_modules`); ``omics schema --check`` (and a test)
 fails when the committed files drift from the model.
 """
 
@@ -125,28 +126,24 @@ def render_readme(readme_text: str) -> str:
 
 
 def check_or_write(root: Path, *, check: bool) -> int:
-    """Write (or with ``check`` compare) the schema, config params and README table."""
-    schema_path, config_path = root / "nextflow_schema.json", root / "nextflow.config"
-    readme_path = root / "README.md"
-    schema_text = json.dumps(build_schema(), indent=4) + "\n"
-    config_text = render_config(config_path.read_text())
-    readme_text = render_readme(readme_path.read_text())
-    drift = []
-    if not schema_path.is_file() or schema_path.read_text() != schema_text:
-        drift.append(str(schema_path))
-    if config_path.read_text() != config_text:
-        drift.append(str(config_path))
-    if readme_path.read_text() != readme_text:
-        drift.append(str(readme_path))
+    """Write (or with ``check`` compare) the schema, config params, README table and modules.config."""
+    from .schema_modules import modules_config
+
+    config_path, readme_path = root / "nextflow.config", root / "README.md"
+    generated = {root / "nextflow_schema.json": json.dumps(build_schema(), indent=4) + "\n",
+                 config_path: render_config(config_path.read_text()),
+                 readme_path: render_readme(readme_path.read_text()),
+                 root / "pipelines" / "conf" / "modules.config": modules_config()}
+    drift = [path for path, text in generated.items()
+             if not path.is_file() or path.read_text() != text]
     if check:
         if drift:
-            print("out of date with src/omics/params.py: " + ", ".join(drift)
-                  + "; run `omics schema` to regenerate.", file=sys.stderr)
+            print("out of date with src/omics/params.py and registry.py: "
+                  + ", ".join(map(str, drift)) + "; run `omics schema` to regenerate.",
+                  file=sys.stderr)
             return 1
         return 0
-    schema_path.write_text(schema_text)
-    config_path.write_text(config_text)
-    readme_path.write_text(readme_text)
     for path in drift:
+        path.write_text(generated[path])
         print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -1,10 +1,21 @@
-"""Readers and writers: sample sheets, contrasts, RNA counts, qPCR Cts, arrays, protein matrices, GMT."""
+"""Readers and writers: sample sheets, contrasts, RNA counts, qPCR Cts, arrays, protein matrices, GMT.
+
+Flow cytometry too: FCS files, gating strategies (read and applied by FlowKit) and
+population tables.
+"""
 
 from .._lazy import lazy_attributes
 
 # Submodules load on first use (PEP 562): reading a contrasts file must not import anndata.
 _LAZY = {
     "read_array_matrix": "._array",
+    "FCS_SUFFIXES": "._flow",
+    "check_channels": "._flow",
+    "gate_sample": "._flow",
+    "read_fcs": "._flow",
+    "read_fcs_header": "._flow",
+    "read_flow_table": "._flow",
+    "read_gating": "._flow",
     "Contrast": "._contrasts",
     "read_contrasts": "._contrasts",
     "write_contrasts": "._contrasts",
@@ -22,18 +33,27 @@ _LAZY = {
     "read_rna_counts": "._rna",
     "read_samplesheet": "._samplesheet",
     "atomic_path": "._write",
+    "h5_safe_annotations": "._write",
     "write_h5ad": "._write",
     "write_text": "._write",
     "write_tsv": "._write",
 }
 
 __all__ = [
+    "FCS_SUFFIXES",
     "Contrast",
     "atomic_path",
+    "check_channels",
+    "gate_sample",
+    "h5_safe_annotations",
     "match_samples",
     "read_array_matrix",
     "read_contrasts",
     "read_diann",
+    "read_fcs",
+    "read_fcs_header",
+    "read_flow_table",
+    "read_gating",
     "read_gmt",
     "read_maxquant",
     "read_olink",

@@ -172,7 +172,22 @@ class Gating:
 
 
 def read_gating(path: str | Path) -> Gating:
-    """Parse a Gating-ML 2.0 file (``.xml``) or a FlowJo 10 workspace (``.wsp``) with FlowKit."""
+    """Parse a Gating-ML 2.0 file (``.xml``) or a FlowJo 10 workspace (``.wsp``) with FlowKit.
+
+    Parameters
+    ----------
+    path
+        The gating strategy file.
+
+    Returns
+    -------
+    :class:`Gating`; :meth:`Gating.for_file` gives the strategy of one FCS file.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When the file is missing or FlowKit cannot parse it.
+    """
     fk = _flowkit()
     path = Path(path)
     if not path.is_file():
@@ -222,7 +237,24 @@ def gate_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
 
 
 def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str) -> None:  # noqa: ANN001
-    """Stop naming the file, the gate and the channel when a gate reads a channel the file lacks."""
+    """Stop naming the file, the gate and the channel when a gate reads a channel the file lacks.
+
+    Parameters
+    ----------
+    header
+        The FCS file's header (:func:`read_fcs_header`).
+    strategy
+        The ``flowkit.GatingStrategy`` applied to that file.
+    gating_path
+        The gating strategy file (named in the message).
+    sample
+        The sample id (named in the message).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When a gate or compensation matrix names a channel that is not in the file.
+    """
     labels = header.labels()
     compensation_names: set[str] = set()
     for matrix in getattr(strategy, "comp_matrices", {}).values():
@@ -242,8 +274,15 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str) 
 def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.DataFrame, object]:  # noqa: ANN001
     """Apply a gating strategy to a ``flowkit.Sample``.
 
-    With ``cache_events`` FlowKit keeps the compensated and transformed events (for
-    plots; call ``strategy.clear_cache()`` afterwards).
+    Parameters
+    ----------
+    sample
+        From :func:`read_fcs`.
+    strategy
+        A ``flowkit.GatingStrategy`` (:meth:`Gating.for_file`).
+    cache_events
+        Keep the compensated and transformed events in FlowKit's cache (for
+        :func:`omics.pl.gating_png`; call ``strategy.clear_cache()`` afterwards).
 
     Returns
     -------
@@ -312,6 +351,11 @@ def read_flow_table(path: str | Path) -> pd.DataFrame:
     ``events`` (event count) and either ``parent_events`` or ``parent`` (the parent
     population's name in the same table; ``root``/empty for top-level populations, which
     then need ``parent_events``); optional ``absolute`` (cells per uL or per graft).
+
+    Parameters
+    ----------
+    path
+        CSV or TSV export (gzip-compressed files too).
 
     Returns
     -------

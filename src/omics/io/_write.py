@@ -103,6 +103,11 @@ def h5_safe_annotations(frame: pd.DataFrame) -> None:
     sample-sheet column that is empty or ``NA`` throughout, mixed numbers and text);
     such a column becomes a categorical of its values as text, missing values kept
     missing.
+
+    Parameters
+    ----------
+    frame
+        An annotation table (``adata.obs``, ``adata.var``, ``mdata.obs``), changed in place.
     """
     for column in frame.columns:
         values = frame[column]

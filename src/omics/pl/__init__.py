@@ -1,5 +1,6 @@
 """Plots of the workflow's results (each returns matplotlib Axes), the report's figures for notebooks."""
 
+from ._flow import gating_png
 from ._km import km
 from ._plots import (
     concordance,
@@ -22,6 +23,7 @@ __all__ = [
     "correlation_heatmap",
     "enrichment_dots",
     "forest",
+    "gating_png",
     "gsea_curve",
     "heatmap",
     "km",

@@ -5,13 +5,9 @@ from __future__ import annotations
 import io
 import warnings
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Polygon, Rectangle  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon, Rectangle
 
 DEFAULT_PAIRS = (("FSC-A", "SSC-A"), ("CD45", "CD34"))
 _BINS = 160
@@ -54,6 +50,24 @@ def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
     transformed as the gate sees them, by FlowKit) with every gate on that pair and the
     same parent outlined and labelled with its event count. Pairs without a gate are
     left out.
+
+    Parameters
+    ----------
+    sample
+        The ``flowkit.Sample`` (:func:`omics.io.read_fcs`).
+    strategy, results
+        The strategy and the ``GatingResults`` of :func:`omics.io.gate_sample`, run with
+        ``cache_events=True``.
+    title
+        Figure title.
+    pairs
+        Channel pairs, one panel each.
+    dpi
+        Resolution of the PNG.
+
+    Returns
+    -------
+    The PNG file's bytes (drawn without pyplot: the matplotlib backend is left alone).
     """
     gates = _two_d_gates(strategy)
     panels = []
@@ -62,8 +76,10 @@ def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
                     if set(ids) == {x_name, y_name}]
         if matching:
             panels.append((x_name, y_name, matching))
-    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(3.6 * max(len(panels), 1), 3.4),
-                             squeeze=False)
+    # A Figure of its own, not pyplot: no backend is chosen or changed (worker processes,
+    # notebooks), and nothing stays registered with pyplot.
+    fig = Figure(figsize=(3.6 * max(len(panels), 1), 3.4))
+    axes = fig.subplots(1, max(len(panels), 1), squeeze=False)
     if not panels:
         axes[0, 0].text(0.5, 0.5, "no 2-D gate on " + " or ".join("/".join(p) for p in pairs),
                         ha="center", va="center", fontsize=8)
@@ -109,5 +125,4 @@ def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
     fig.subplots_adjust(left=0.12, right=0.98, bottom=0.15, top=0.82, wspace=0.35)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
-    plt.close(fig)
     return buffer.getvalue()

@@ -28,10 +28,20 @@ PSEUDO_EVENTS = 0.5
 def populations_anndata(long: pd.DataFrame, samples: list[str]) -> ad.AnnData:
     """Return samples x populations from a long table (``sample, population, parent, events, ...``).
 
-    Layers ``events``, ``parent_events``, ``percent_of_parent`` (NaN when the parent is
-    empty), and ``absolute`` from the table's ``absolute`` column when it has one.
-    Populations keep the order of their first appearance; ``var`` holds ``parent`` and
-    ``gate_path`` (when given).
+    Parameters
+    ----------
+    long
+        One row per sample and population (:func:`omics.io.read_flow_table`, or the
+        tables of :func:`omics.io.gate_sample` with a ``sample`` column).
+    samples
+        The samples, in the order of the rows of the result.
+
+    Returns
+    -------
+    AnnData with layers ``events``, ``parent_events``, ``percent_of_parent`` (NaN when
+    the parent is empty), and ``absolute`` from the table's ``absolute`` column when it
+    has one. Populations keep the order of their first appearance; ``var`` holds
+    ``parent`` and ``gate_path`` (when given).
     """
     populations = list(dict.fromkeys(long["population"]))
     wide = {key: long.pivot(index="sample", columns="population", values=key)
@@ -81,6 +91,12 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         Events acquired per sample (the relative fallback).
     path
         Named in messages.
+
+    Returns
+    -------
+    The unit of the absolute counts (also ``uns["absolute_unit"]``): ``cells_per_uL``
+    with beads, ``cells_per_<column>_unit`` with a cell count, ``per_million_events``
+    otherwise, or the table's own unit when it had an ``absolute`` column.
     """
     events = adata.layers["events"].astype(float)
     with_pseudo = events + PSEUDO_EVENTS
@@ -126,9 +142,22 @@ def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | No
             viable_gate: str = "Viable", bead_gate: str = "Beads") -> pd.DataFrame:
     """Per-sample QC: events acquired, viability, bead events, populations under ``min_events``.
 
-    ``viability_percent`` is the percent of parent of ``viable_gate`` (NaN without
-    that gate); ``low_event_populations`` lists populations with fewer than
-    ``min_events`` events (flagged, not removed).
+    Parameters
+    ----------
+    adata
+        From :func:`populations_anndata`.
+    min_events
+        Populations with fewer events are listed (flagged, not removed).
+    total_events
+        Events acquired per sample (default: the largest ``parent_events`` of the sample).
+    viable_gate, bead_gate
+        Names of the viability and counting-bead gates.
+
+    Returns
+    -------
+    One row per sample; ``viability_percent`` is the percent of parent of
+    ``viable_gate`` (NaN without that gate); ``low_event_populations`` lists the
+    populations under ``min_events``.
     """
     events = pd.DataFrame(adata.layers["events"], index=adata.obs_names, columns=adata.var_names)
     percent = pd.DataFrame(adata.layers["percent_of_parent"], index=adata.obs_names,
@@ -159,6 +188,19 @@ def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
       has ``graft_volume_ml`` and the counts are per uL.
 
     The response model standardises every score, so units do not matter.
+
+    Parameters
+    ----------
+    adata
+        From :func:`populations_anndata` with :func:`absolute_counts` applied.
+    dose_population
+        Population whose absolute count is the dose (``None``: no dose column).
+    exclude
+        Populations left out (counting beads).
+
+    Returns
+    -------
+    Samples x scores.
     """
     events = adata.layers["events"].astype(float)
     parent = adata.layers["parent_events"].astype(float)

@@ -21,6 +21,18 @@ log = get_logger("pp")
 def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> np.ndarray:
     """Return which genes (columns of samples x genes ``counts``) pass the low-count filter.
 
+    Parameters
+    ----------
+    counts
+        Samples x genes raw counts.
+    min_count, min_samples
+        A gene is kept when at least ``min_samples`` samples have ``min_count`` or more
+        (``min_count`` 0 keeps every gene).
+
+    Returns
+    -------
+    Boolean mask over the genes (what :func:`filter_low_counts` keeps).
+
     Raises
     ------
     omics._errors.InputError

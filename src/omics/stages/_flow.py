@@ -24,17 +24,21 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from .._resources import metadata_path
-from ..io import atomic_path, match_samples, read_samplesheet, write_h5ad, write_tsv
-from ..io._flow import (
+from ..io import (
     FCS_SUFFIXES,
+    atomic_path,
     check_channels,
     gate_sample,
+    match_samples,
     read_fcs,
     read_fcs_header,
     read_flow_table,
     read_gating,
+    read_samplesheet,
+    write_h5ad,
+    write_tsv,
 )
-from ..pp._flow import absolute_counts, flow_qc, populations_anndata
+from ..pp import absolute_counts, flow_qc, populations_anndata
 from ._common import out_path
 
 log = get_logger("flow")
@@ -140,8 +144,8 @@ def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Pa
 
 def _gate_one(task: tuple) -> dict:
     """Read, gate and plot one FCS file (runs in a worker process)."""
-    from ..io._flow import read_gating as _read_gating
-    from ..pl._flow import gating_png
+    from ..io import read_gating as _read_gating
+    from ..pl import gating_png
 
     sample, path, gating_path, ignore_offset, plots = task
     gating = _read_gating(gating_path)

@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._errors import InputError
-from ..io import write_tsv
-from ..io._write import atomic_path, h5_safe_annotations
+from ..io import atomic_path, h5_safe_annotations, write_tsv
 from ..tl import (
     build_mudata,
     flow_score_correlation,
@@ -27,7 +26,7 @@ def _read(path: str | Path) -> pd.DataFrame:
 
 def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: ANN001
                   params: dict) -> dict[str, Path]:
-    from ..pp._flow import flow_scores
+    from ..pp import flow_scores
 
     if not scores:
         raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")

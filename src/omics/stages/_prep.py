@@ -8,8 +8,14 @@ import pandas as pd
 
 from .._logging import get_logger
 from ..io import match_samples, read_rna_counts, write_h5ad, write_tsv
-from ..pp import _protein as protein_pp
-from ..pp import filter_low_counts, normalize_deseq2
+from ..pp import (
+    filter_low_counts,
+    filter_valid_values,
+    impute,
+    log2_transform,
+    normalize,
+    normalize_deseq2,
+)
 from ._common import RNA_LOG2_FORMATS, load_design_inputs, out_path, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
 from ._validate import read_protein, rna_min_samples
@@ -87,13 +93,12 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
     """
     sheet, contrast_list = load_design_inputs(samplesheet, contrasts)
     adata = match_samples(read_protein(protein_matrix, params), sheet, matrix_path=protein_matrix)
-    protein_pp.log2_transform(adata)
+    log2_transform(adata)
     groups = _contrast_groups(adata.obs, contrast_list)
-    adata = protein_pp.filter_valid_values(adata, groups,
-                                           min_fraction=params["protein_min_valid_fraction"],
-                                           copy=True)
-    protein_pp.normalize(adata, method=params["protein_normalization"])
-    protein_pp.impute(adata, method=params["protein_imputation"], seed=params["seed"])
+    adata = filter_valid_values(adata, groups, min_fraction=params["protein_min_valid_fraction"],
+                                copy=True)
+    normalize(adata, method=params["protein_normalization"])
+    impute(adata, method=params["protein_imputation"], seed=params["seed"])
     adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
     adata.uns["modality"] = "protein"
     adata.uns["de_layer"] = None

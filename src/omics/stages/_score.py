@@ -36,7 +36,7 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
     implanted dose (no genes).
     """
     if modality == "flow":
-        from ..pp._flow import flow_scores
+        from ..pp import flow_scores
 
         return flow_scores(adata, dose_population=params.get("flow_dose_population")), set()
     expression = expression_by_gene(adata, SCORE_LAYER[modality])

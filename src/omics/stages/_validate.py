@@ -22,7 +22,7 @@ from ..io import (
     write_text,
 )
 from ..params import split_list
-from ..pp._rna import low_count_keep
+from ..pp import low_count_keep
 from ..tl import continuous_values, design_for_contrast, smallest_group
 from ._common import RNA_LOG2_FORMATS, gene_set_collections, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
