@@ -1,10 +1,27 @@
 """Filtering and normalisation of RNA counts, qPCR Cts, array intensities, proteins and flow populations."""
 
-from ._array import collapse_probes
-from ._flow import absolute_counts, flow_qc, flow_scores, populations_anndata
-from ._protein import filter_valid_values, impute, log2_transform, missingness_qc, normalize
-from ._qpcr import genorm, genorm_m, qpcr_average_replicates, qpcr_delta_ct
-from ._rna import filter_low_counts, low_count_keep, normalize_deseq2
+from .._lazy import lazy_attributes
+
+# Submodules load on first use (PEP 562): `omics qc` needs only the protein missingness QC.
+_LAZY = {
+    "collapse_probes": "._array",
+    "filter_valid_values": "._protein",
+    "impute": "._protein",
+    "log2_transform": "._protein",
+    "missingness_qc": "._protein",
+    "normalize": "._protein",
+    "genorm": "._qpcr",
+    "genorm_m": "._qpcr",
+    "qpcr_average_replicates": "._qpcr",
+    "qpcr_delta_ct": "._qpcr",
+    "absolute_counts": "._flow",
+    "flow_qc": "._flow",
+    "flow_scores": "._flow",
+    "populations_anndata": "._flow",
+    "filter_low_counts": "._rna",
+    "low_count_keep": "._rna",
+    "normalize_deseq2": "._rna",
+}
 
 __all__ = [
     "absolute_counts",
@@ -25,3 +42,6 @@ __all__ = [
     "qpcr_average_replicates",
     "qpcr_delta_ct",
 ]
+
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

@@ -165,8 +165,8 @@ def _clean(o: object) -> object:
         return o if np.isfinite(o) else None
     if isinstance(o, dict):
         return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean(v) for v in o]
+    if isinstance(o, list | tuple):  # strings (hover texts, labels) are the bulk: skip the call
+        return [v if type(v) is str else _clean(v) for v in o]
     if isinstance(o, np.ndarray):
         return _clean(o.tolist())
     return o

@@ -39,6 +39,13 @@ class Results:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._read: dict[Path, pd.DataFrame] = {}
+
+    def read(self, path: Path) -> pd.DataFrame:
+        """:func:`read_tsv` of a table read by several sections (a copy; the file is read once)."""
+        if path not in self._read:
+            self._read[path] = read_tsv(path)
+        return self._read[path].copy()
 
     def find(self, pattern: str) -> list[Path]:
         """Files matching ``pattern`` anywhere below the root (not in work/cache folders)."""

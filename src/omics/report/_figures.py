@@ -57,16 +57,19 @@ def volcano(table: pd.DataFrame, *, fdr: float, title: str, label_top: int = 10)
     xmax = float(np.nanmax(np.abs(data[lfc]))) * 1.05 if len(data) else 1.0
     ymax = float(data["logp"].max()) * 1.08 if len(data) else 1.0
     top = data[sig].nsmallest(label_top, pcol) if sig.any() else data.nsmallest(min(label_top, 5), pcol)
+    labels = []
     for side, part in (("left", top[top[lfc] < 0]), ("right", top[top[lfc] >= 0])):
         part = part.sort_values("logp", ascending=False)
         n = len(part)
         for i, (_, row) in enumerate(part.iterrows()):
             ty = ymax * (0.95 - 0.9 * i / max(n, 8))
             tx = -xmax * 0.98 if side == "left" else xmax * 0.98
-            fig.add_annotation(x=row[lfc], y=row["logp"], ax=tx, ay=ty, axref="x", ayref="y",
-                               text=str(row["label"]), showarrow=True, arrowhead=0, arrowwidth=0.6,
-                               arrowcolor="#777", font={"size": 10},
-                               xanchor="left" if side == "left" else "right")
+            labels.append({"x": row[lfc], "y": row["logp"], "ax": tx, "ay": ty, "axref": "x", "ayref": "y",
+                           "text": str(row["label"]), "showarrow": True, "arrowhead": 0,
+                           "arrowwidth": 0.6, "arrowcolor": "#777", "font": {"size": 10},
+                           "xanchor": "left" if side == "left" else "right"})
+    # One layout update for all labels (fig.add_annotation re-validates every earlier one).
+    fig.update_layout(annotations=[*fig.layout.annotations, *labels])
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=460,
                       xaxis={"title": "log2 fold change (target / reference)", "range": [-xmax, xmax]},
                       yaxis={"title": "-log10 p-value", "range": [0, ymax]},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -206,7 +206,7 @@ def differential(ctx: Context, ids: Ids) -> str:
         return ""
     summary, blocks = [], []
     for result in results:
-        de = read_tsv(result.path)
+        de = ctx.results.read(result.path)
         _, padj, lfc, pcol, _ = figs.de_columns(de)
         hits = de[de[padj] < ctx.fdr]
         summary.append({"contrast": result.contrast, "modality": result.modality,
@@ -254,17 +254,35 @@ def _symbol_style(symbols: list[str]) -> str:
     return "upper" if upper >= 0.6 else "title" if title >= 0.6 else "mixed"
 
 
-def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]]) -> str:
-    """Return a warning when the gene symbols of a table barely match the gene sets (e.g. mouse vs human)."""
-    members = {g for genes in sets.values() for g in genes}
-    if not members or ranking.empty:
+class Members:
+    """The genes of a gene-set collection (as given and upper-cased), built once per report."""
+
+    def __init__(self, sets: dict[str, list[str]]) -> None:
+        self.genes = {g for genes in sets.values() for g in genes}
+        self.listed = list(self.genes)
+        self.upper = {g.upper() for g in self.genes}
+
+    @cached_property
+    def style(self) -> str:
+        """Letter case of the symbols (:func:`_symbol_style`)."""
+        return _symbol_style(sorted(self.genes))
+
+
+def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]] | Members) -> str:
+    """Return a warning when the gene symbols of a table barely match the gene sets (e.g. mouse vs human).
+
+    ``sets``: the gene sets, or their :class:`Members` (one per report: the sets are the same
+    for every table).
+    """
+    members = sets if isinstance(sets, Members) else Members(sets)
+    if not members.genes or ranking.empty:
         return ""
-    found = ranking.index.isin(list(members)).mean()
-    folded = pd.Index(ranking.index.str.upper()).isin({g.upper() for g in members}).mean()
+    found = ranking.index.isin(members.listed).mean()
+    folded = pd.Index(ranking.index.str.upper()).isin(members.upper).mean()
     # another organism's symbols: (almost) no exact match, or many more matches ignoring case
     if found >= 0.02 and not (folded >= 0.05 and folded > 2 * found):
         return ""
-    ours, theirs = _symbol_style(list(ranking.index)), _symbol_style(sorted(members))
+    ours, theirs = _symbol_style(list(ranking.index)), members.style
     examples = ", ".join([g for g in ranking.index if g[:1].isalpha() and not g[1:].isdigit()][:3])
     hint = ""
     if ours == "title" and theirs == "upper":
@@ -289,6 +307,7 @@ def enrichment(ctx: Context, ids: Ids) -> str:
     if not gsea_paths:
         return ""
     sets = _gene_sets(ctx)
+    members = Members({**sets[0], **sets[1]}) if sets is not None else None
     de_by_key = {r.key: r for r in res.de}
     blocks = []
     for path in gsea_paths:
@@ -297,14 +316,14 @@ def enrichment(ctx: Context, ids: Ids) -> str:
         de_result = de_by_key.get(key)
         ranking = pd.Series(dtype=float)
         if de_result is not None:
-            de = read_tsv(de_result.path)
+            de = ctx.results.read(de_result.path)
             de["gene_name"] = de["gene_name"].fillna("").astype(str) if "gene_name" in de else ""
             kind = "rna" if "log2FoldChange" in de else "protein"
             if "gene_name" in de:
                 ranking = gene_statistic(de, kind)
         block = [f"<h3>{_h(key.replace('.', ' · '))}</h3>"]
         if sets is not None:
-            block.append(symbol_mismatch(ctx, ranking, {**sets[0], **sets[1]}))
+            block.append(symbol_mismatch(ctx, ranking, members))
         if gsea.empty:
             block.append(_note("No gene set was tested for this table (no set had enough of its "
                                "genes among the ranked features)."))

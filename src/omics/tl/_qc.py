@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import anndata as ad
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+
+if TYPE_CHECKING:
+    import anndata as ad
 
 
 def qc_matrix(adata: ad.AnnData, layer: str | None) -> np.ndarray:
@@ -20,6 +24,40 @@ def qc_matrix(adata: ad.AnnData, layer: str | None) -> np.ndarray:
     values = values[:, keep]
     means = np.nanmean(values, axis=0)
     return np.where(np.isfinite(values), values, means[None, :])
+
+
+def _pca(x: np.ndarray, n_components: int, *, seed: int, solver: str
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(scores, components, variance_ratio)`` of ``sc.pp.pca(zero_center=True)`` on dense ``x``.
+
+    The same computation as scanpy's call of ``sklearn.decomposition.PCA(n_components,
+    svd_solver=solver, random_state=seed).fit_transform`` (scores cast to scanpy's default
+    float32), on scipy's SVD directly: scikit-learn imports ``scipy.stats`` and scanpy much
+    more, together over a second of start-up for one small PCA. ``tests/test_startup.py``
+    checks that all three agree exactly. Signs follow ``svd_flip(u_based_decision=False)``.
+    """
+    n_samples = x.shape[0]
+    centred = x - x.mean(axis=0)
+    if solver == "arpack":
+        from scipy.sparse.linalg import svds
+
+        v0 = np.random.RandomState(seed).uniform(-1, 1, min(x.shape))
+        u, s, vt = svds(centred, k=n_components, tol=0.0, v0=v0)
+        u, s, vt = u[:, ::-1], s[::-1], vt[::-1]  # svds returns ascending singular values
+        variance = s**2 / (n_samples - 1)
+        ratio = variance / (np.sum(centred**2) / (n_samples - 1))
+    elif solver == "full":
+        from scipy.linalg import svd
+
+        u, s, vt = svd(centred, full_matrices=False)
+        variance = s**2 / (n_samples - 1)
+        ratio = (variance / np.sum(variance))[:n_components]
+        u, s, vt = u[:, :n_components], s[:n_components], vt[:n_components]
+    else:
+        raise ValueError(f"unknown PCA solver {solver!r}; use 'arpack' or 'full'")
+    signs = np.sign(vt[np.arange(vt.shape[0]), np.abs(vt).argmax(axis=1)])
+    scores = (u * signs[np.newaxis, :]) * s
+    return scores.astype(np.float32), vt * signs[:, np.newaxis], ratio
 
 
 def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: int = 10,
@@ -74,19 +112,16 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     # Constant features carry no sample information (and a zero matrix stops ARPACK).
     top = np.argsort(-variances, kind="stable")[: min(n_top, varying)]
     pcs = max(1, min(n_pcs, matrix.shape[0] - 1, len(top) - 1))
-    sub = ad.AnnData(matrix[:, top] - matrix[:, top].mean(axis=0))
-    import scanpy as sc  # loaded only when a PCA runs (a second of imports)
-
-    sc.pp.pca(sub, n_comps=pcs, zero_center=True, random_state=seed, svd_solver="arpack"
-              if pcs < min(sub.shape) - 1 else "full")
-    coords = np.asarray(sub.obsm["X_pca"])
+    centred = matrix[:, top] - matrix[:, top].mean(axis=0)
+    coords, components, variance_ratio = _pca(
+        centred, pcs, seed=seed, solver="arpack" if pcs < min(centred.shape) - 1 else "full")
     # PCA signs are arbitrary; fix them so the largest loading of each PC is positive.
-    loadings = np.asarray(sub.varm["PCs"])
+    loadings = components.T
     signs = np.sign(loadings[np.abs(loadings).argmax(axis=0), np.arange(loadings.shape[1])])
     signs[signs == 0] = 1
     pca = pd.DataFrame(coords * signs, index=adata.obs_names,
                        columns=[f"PC{i + 1}" for i in range(coords.shape[1])])
-    pca.attrs["variance_ratio"] = [float(v) for v in sub.uns["pca"]["variance_ratio"]]
+    pca.attrs["variance_ratio"] = [float(v) for v in variance_ratio]
     correlation = pd.DataFrame(np.corrcoef(matrix), index=adata.obs_names, columns=adata.obs_names)
     off = correlation.to_numpy().copy()
     np.fill_diagonal(off, np.nan)

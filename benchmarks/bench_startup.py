@@ -1,0 +1,193 @@
+"""Start-up cost of the stage subcommands (one Nextflow task each) on a demo results folder.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_startup.py --results_dir RESULTS [--repeats 3]
+        [--stages qc de ...] [--pythonpath OLD/src]
+
+``RESULTS`` is the folder of ``omics run --demo --outdir RESULTS`` (made once; without
+``--results_dir`` the benchmark makes one in a temporary folder, which takes minutes).
+Every command runs as a whole process, as a Nextflow task runs it, writing into a
+temporary folder. For each one the table gives
+
+- ``wall``/``cpu``: wall and CPU (user + system) seconds of the whole process (fastest of
+  ``--repeats``);
+- ``work``: CPU seconds inside the stage function (its own lazy imports included);
+- ``startup``: ``cpu - work``: the interpreter, the imports before the stage runs, argument
+  parsing and exit;
+- ``imports``: seconds of every import of the process by ``python -X importtime`` (a
+  separate run; it includes the imports made while the stage works);
+- ``heavy``: the heavy optional libraries the process loaded (a stage should load only
+  what it uses).
+
+The first rows are the floor: the interpreter alone and ``import numpy``/``pandas``/
+``anndata``. ``--pythonpath OLD/src`` runs another checkout's ``omics`` (e.g. an exported
+older commit) with this interpreter, for a before/after table made in the same minute; on
+a shared machine compare only runs made side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Libraries no light stage needs; the column `heavy` lists those a command loaded.
+HEAVY = ("scanpy", "sklearn", "matplotlib", "pydeseq2", "scipy.stats", "statsmodels", "numba",
+         "plotly", "itables", "gseapy", "decoupler", "lifelines", "flowkit", "mudata", "formulaic")
+
+# Runs `omics.cli.main(argv)` with the stage function timed (CPU and wall) from inside.
+_WRAPPER = """
+import json, os, sys, time
+import omics.registry as registry
+_load = registry.Stage.load
+_work = {}
+def _timed_load(self):
+    function = _load(self)
+    def timed(**kwargs):
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            return function(**kwargs)
+        finally:
+            _work.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall)
+    return timed
+registry.Stage.load = _timed_load
+from omics.cli import main
+code = main(sys.argv[1:])
+heavy = [name for name in json.loads(os.environ["OMICS_BENCH_HEAVY"]) if name in sys.modules]
+with open(os.environ["OMICS_BENCH_OUT"], "w") as handle:
+    json.dump({"work": _work, "heavy": heavy}, handle)
+sys.exit(code)
+"""
+
+
+def commands(results: Path, contrast_id: str) -> dict[str, list[str]]:
+    """The benchmarked invocations (arguments of ``omics``) on the demo results ``results``."""
+    contrasts = str(results / "validated" / "contrasts.yaml")
+    table = {
+        "version": ["--version"],
+        "qc protein": ["qc", "--h5ad", str(results / "protein" / "protein.h5ad"),
+                       "--modality", "protein"],
+        "qc rna": ["qc", "--h5ad", str(results / "rna" / "rna.h5ad"), "--modality", "rna"],
+        "de protein": ["de", "--h5ad", str(results / "protein" / "protein.h5ad"),
+                       "--contrasts", contrasts, "--contrast_id", contrast_id,
+                       "--modality", "protein"],
+        "de flow": ["de", "--h5ad", str(results / "flow" / "flow.h5ad"), "--contrasts", contrasts,
+                    "--contrast_id", contrast_id, "--modality", "flow"],
+        "de rna": ["de", "--h5ad", str(results / "rna" / "rna.h5ad"), "--contrasts", contrasts,
+                   "--contrast_id", contrast_id, "--modality", "rna"],
+        "enrich protein": ["enrich", "--de_results", str(
+            results / "differential" / f"{contrast_id}.protein.limma.results.tsv")],
+        "report": ["report", "--results_dir", str(results)],
+    }
+    return {name: argv for name, argv in table.items()
+            if all(Path(a).exists() for a in argv if a.startswith(str(results)))}
+
+
+def _environment(pythonpath: str | None) -> dict[str, str]:
+    env = {**os.environ, "PYTHONHASHSEED": "0", "OMICS_BENCH_HEAVY": json.dumps(HEAVY)}
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    return env
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run ``argv``; return its wall and CPU (user + system) seconds; stop on failure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr[-2000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def import_seconds(stderr: str) -> float:
+    """Total seconds of a ``python -X importtime`` log (the sum of its top-level imports)."""
+    total = 0
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        _, cumulative, name = line.split("|")
+        if not name[1:].startswith(" "):  # top level: one space after the bar
+            total += int(cumulative)
+    return total / 1e6
+
+
+def measure(argv: list[str], *, repeats: int, env: dict[str, str], workdir: Path) -> dict:
+    """Wall, CPU, in-stage work and import seconds of ``omics <argv>`` (fastest of ``repeats``)."""
+    out = workdir / "bench.json"
+    env = {**env, "OMICS_BENCH_OUT": str(out)}
+    stage = argv[0] != "--version"
+    full = [*argv, "--outdir", str(workdir / "out")] if stage else argv
+    runs = []
+    for _ in range(repeats):
+        wall, cpu = timed([sys.executable, "-c", _WRAPPER, *full], env)
+        record = json.loads(out.read_text()) if out.exists() else {"work": {}, "heavy": []}
+        out.unlink(missing_ok=True)
+        runs.append({"wall": wall, "cpu": cpu, "work": record["work"].get("cpu", 0.0),
+                     "heavy": record["heavy"]})
+    log = subprocess.run([sys.executable, "-X", "importtime", "-m", "omics.cli", *full], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    best = min(runs, key=lambda run: run["cpu"])
+    return {"wall": min(run["wall"] for run in runs), "cpu": best["cpu"], "work": best["work"],
+            "startup": best["cpu"] - best["work"], "imports": import_seconds(log.stderr),
+            "heavy": best["heavy"]}
+
+
+def floor(repeats: int, env: dict[str, str]) -> list[tuple[str, float, float]]:
+    """Wall and CPU seconds of the interpreter alone and of the unavoidable imports."""
+    rows = []
+    for code in ("pass", "import numpy", "import pandas", "import anndata"):
+        times = [timed([sys.executable, "-c", code], env) for _ in range(repeats)]
+        rows.append((f'python -c "{code}"', min(t[0] for t in times), min(t[1] for t in times)))
+    return rows
+
+
+def make_results() -> Path:
+    """Run ``omics run --demo`` into a temporary folder; return the results folder."""
+    results = Path(tempfile.mkdtemp(prefix="omics-startup-")) / "results"
+    subprocess.run([sys.executable, "-m", "omics.cli", "run", "--demo", "--outdir", str(results)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results_dir", help="results of `omics run --demo` (default: make one)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per command (fastest kept)")
+    parser.add_argument("--contrast_id", default="response_in_bmmnc")
+    parser.add_argument("--stages", nargs="+", help="names of rows to run (default: all), "
+                        "e.g. 'qc protein' 'de protein'")
+    parser.add_argument("--pythonpath", help="run another checkout's src/ with this interpreter")
+    args = parser.parse_args()
+    results = Path(args.results_dir) if args.results_dir else make_results()
+    env = _environment(args.pythonpath)
+    print(f"# {time.strftime('%Y-%m-%d %H:%M:%S')}  load average {os.getloadavg()[0]:.2f}  "
+          f"python {sys.version.split()[0]}  omics from {args.pythonpath or 'this install'}")
+    print(f"{'floor':34s} {'wall':>6s} {'cpu':>6s}")
+    for name, wall, cpu in floor(args.repeats, env):
+        print(f"{name:34s} {wall:6.2f} {cpu:6.2f}")
+    print(f"\n{'omics ...':18s} {'wall':>6s} {'cpu':>6s} {'work':>6s} {'startup':>8s} "
+          f"{'imports':>8s}  heavy")
+    selected = commands(results, args.contrast_id)
+    for name, argv in selected.items():
+        if args.stages and name not in args.stages:
+            continue
+        with tempfile.TemporaryDirectory(prefix="omics-startup-") as workdir:
+            row = measure(argv, repeats=args.repeats, env=env, workdir=Path(workdir))
+        print(f"{name:18s} {row['wall']:6.2f} {row['cpu']:6.2f} {row['work']:6.2f} "
+              f"{row['startup']:8.2f} {row['imports']:8.2f}  {','.join(row['heavy']) or '-'}",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
