@@ -156,8 +156,8 @@ def test_null_kernel_matches_naive_walk():
     set_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(member_gene, minlength=n), out=set_ptr[1:])
     perms = np.stack([rng.permutation(n) for _ in range(7)]).astype(np.int32)
-    out = np.empty((7, len(hits)))
-    _null_es(perms, w, set_ptr, set_idx, sizes, out, 0)
+    out = np.empty((len(hits), 7))
+    _null_es(perms, w, set_ptr, set_idx, sizes, out)
     for b in range(7):
         pos_of_gene = np.argsort(perms[b])
         for s, h in enumerate(hits):
@@ -165,7 +165,7 @@ def test_null_kernel_matches_naive_walk():
             hit[pos_of_gene[h]] = True
             run = np.cumsum(np.where(hit, w / w[hit].sum(), -1.0 / (n - h.size)))
             es = run.max() if abs(run.max()) > abs(run.min()) else run.min()
-            assert out[b, s] == pytest.approx(es, abs=1e-12)
+            assert out[s, b] == pytest.approx(es, abs=1e-12)
 
 
 def test_gsea_statistics_match_gseapy_reference_formulas():
