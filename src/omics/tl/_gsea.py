@@ -84,6 +84,7 @@ import pandas as pd
 from omics._errors import InputError
 from omics._logging import get_logger
 from omics.tl._genesets import size_range
+from omics.tl._gsea_stats import null_statistics
 
 __all__ = ["gsea_prerank"]
 
@@ -264,55 +265,6 @@ def _leading_edge(pos: np.ndarray, w: np.ndarray, n: int, es: float) -> np.ndarr
     return pos[int(np.argmin(bottoms)) :][::-1]
 
 
-def _normalise(es: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NES and null NES: divide by the mean of the same-sign null ES (gseapy rule)."""
-    pos = null >= 0
-    n_pos = pos.sum(axis=1)
-    n_neg = null.shape[1] - n_pos
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pos_mean = np.where(n_pos > 0, np.where(pos, null, 0.0).sum(axis=1) / n_pos, es)
-        neg_mean = np.abs(np.where(n_neg > 0, np.where(pos, 0.0, null).sum(axis=1) / n_neg, es))
-        nes = np.where(es >= 0, es / pos_mean, es / neg_mean)
-        # each value divided by the mean of its sign: one division per value, not two
-        nes_null = null / np.where(pos, pos_mean[:, None], neg_mean[:, None])
-    return nes, nes_null
-
-
-def _nominal_p(es: np.ndarray, null: np.ndarray) -> np.ndarray:
-    """Nominal p-value ``(k + 1) / (B + 1)`` against the same-sign part of the set's own null."""
-    e = es[:, None]
-    pos = es >= 0
-    num = np.where(pos, (null >= e).sum(axis=1), (null <= e).sum(axis=1))
-    den = np.where(pos, (null >= 0).sum(axis=1), (null < 0).sum(axis=1))
-    return (num + 1.0) / (den + 1.0)
-
-
-def _gsea_fdr(nes: np.ndarray, nes_null: np.ndarray) -> np.ndarray:
-    """GSEA q-values with the null NES pooled over all sets and permutations."""
-    null = np.sort(nes_null, axis=None)
-    obs = np.sort(nes)
-    null_neg = np.searchsorted(null, 0.0, side="left")  # number of null NES < 0
-    obs_neg = np.searchsorted(obs, 0.0, side="left")
-    pos = nes >= 0
-    # NES >= 0: fraction of null (>= 0) at least as large / same for the observed
-    null_hi = null.size - np.searchsorted(null, nes, side="left")
-    obs_hi = obs.size - np.searchsorted(obs, nes, side="left")
-    null_all_pos = null.size - null_neg
-    obs_all_pos = obs.size - obs_neg
-    # NES < 0: mirror image
-    null_lo = np.searchsorted(null, nes, side="right")
-    obs_lo = np.searchsorted(obs, nes, side="right")
-    null_frac = np.where(
-        pos,
-        np.divide(null_hi, null_all_pos, out=np.zeros(nes.size), where=null_all_pos > 0),
-        np.divide(null_lo, null_neg, out=np.zeros(nes.size), where=null_neg > 0),
-    )
-    obs_frac = np.where(pos, obs_hi / max(obs_all_pos, 1), obs_lo / max(obs_neg, 1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = null_frac / obs_frac
-    return np.minimum(q, 1.0)
-
-
 def gsea_prerank(
     statistic: pd.Series,
     gene_sets: Mapping[str, Iterable[str]],
@@ -435,9 +387,7 @@ def gsea_prerank(
         perm_genes = _permutations(seed, n, permutations)
         null = np.empty((len(terms), permutations))
         _null_es(perm_genes, w, set_ptr, set_idx, sizes, null)
-        pvalue = _nominal_p(es, null)
-        nes, nes_null = _normalise(es, null)
-        fdr = _gsea_fdr(nes, nes_null)
+        nes, pvalue, fdr = null_statistics(es, null)
     else:
         nes = pvalue = fdr = np.full(len(terms), np.nan)
 
