@@ -13,7 +13,8 @@ from scipy import stats
 
 from helpers import REPO, SHARED
 from omics._errors import InputError
-from omics.tl._gsea import _gsea_fdr, _nominal_p, _normalise, _null_es, gsea_prerank
+from omics.tl._gsea import _null_es, gsea_prerank
+from omics.tl._gsea_stats import _gsea_fdr, _nominal_p, _normalise, null_statistics
 from omics.tl._ora import ora
 from omics.tl._scores import SCORE_METHODS, sample_scores
 
@@ -156,8 +157,8 @@ def test_null_kernel_matches_naive_walk():
     set_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(member_gene, minlength=n), out=set_ptr[1:])
     perms = np.stack([rng.permutation(n) for _ in range(7)]).astype(np.int32)
-    out = np.empty((7, len(hits)))
-    _null_es(perms, w, set_ptr, set_idx, sizes, out, 0)
+    out = np.empty((len(hits), 7))
+    _null_es(perms, w, set_ptr, set_idx, sizes, out)
     for b in range(7):
         pos_of_gene = np.argsort(perms[b])
         for s, h in enumerate(hits):
@@ -165,7 +166,7 @@ def test_null_kernel_matches_naive_walk():
             hit[pos_of_gene[h]] = True
             run = np.cumsum(np.where(hit, w / w[hit].sum(), -1.0 / (n - h.size)))
             es = run.max() if abs(run.max()) > abs(run.min()) else run.min()
-            assert out[b, s] == pytest.approx(es, abs=1e-12)
+            assert out[s, b] == pytest.approx(es, abs=1e-12)
 
 
 def test_gsea_statistics_match_gseapy_reference_formulas():
@@ -371,3 +372,25 @@ def test_scores_input_checks_and_speed():
     out = sample_scores(big, big_sets)
     assert time.perf_counter() - t0 < 2.0
     assert out.shape == (40, 11)
+
+
+def test_null_statistics_equal_the_sort_based_reference_exactly():
+    rng = np.random.default_rng(4)
+    es = rng.normal(0, 0.3, size=60)
+    null = np.round(rng.normal(0, 0.25, size=(60, 400)), 3)  # many ties among null NES
+    null[5] = np.abs(null[5])  # a set with no negative null ES
+    es[7] = 0.0
+    es[8] = es[9]  # tied observed ES
+    nes, pvalue, fdr = null_statistics(es, null)
+    nes_ref, nes_null = _normalise(es, null)
+    assert np.array_equal(nes, nes_ref, equal_nan=True)
+    assert np.array_equal(pvalue, _nominal_p(es, null))
+    assert np.array_equal(fdr, _gsea_fdr(nes_ref, nes_null), equal_nan=True)
+    for es_case in (np.full(60, 0.2), es * 100):  # equal observed NES; most null NES inside
+        nes, pvalue, fdr = null_statistics(es_case, null)
+        nes_ref, nes_null = _normalise(es_case, null)
+        assert np.array_equal(fdr, _gsea_fdr(nes_ref, nes_null), equal_nan=True)
+    null[3, 0] = np.nan  # a non-finite null NES: the sort-based path gives the answer
+    nes, pvalue, fdr = null_statistics(es, null)
+    nes_ref, nes_null = _normalise(es, null)
+    assert np.array_equal(fdr, _gsea_fdr(nes_ref, nes_null), equal_nan=True)

@@ -75,6 +75,7 @@ nominal p-values (gseapy's k/B against our (k+1)/(B+1)) differ by 0.020 on avera
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import chain
 
 import numba as nb
 import numpy as np
@@ -83,12 +84,14 @@ import pandas as pd
 from omics._errors import InputError
 from omics._logging import get_logger
 from omics.tl._genesets import size_range
+from omics.tl._gsea_stats import null_statistics
 
 __all__ = ["gsea_prerank"]
 
 _LOG = get_logger("tl.gsea")
 _COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
-_BATCH = 200  # permutations generated per batch: 200 x 20,000 int32 = 16 MB
+_PERMUTATIONS: dict[tuple[int, int, int], np.ndarray] = {}  # (seed, n, B) -> B x n int32
+_PERMUTATIONS_KEPT = 2  # e.g. the RNA and the protein rankings of one run
 
 
 @nb.njit(cache=True, nogil=True)
@@ -126,9 +129,8 @@ def _null_es(
     set_idx: np.ndarray,
     sizes: np.ndarray,
     out: np.ndarray,
-    row0: int,
 ) -> None:
-    """Fill ``out[row0 + b, s]`` with the ES of set ``s`` under permutation ``b``.
+    """Fill ``out[s, b]`` (sets x permutations) with the ES of set ``s`` under permutation ``b``.
 
     ``perm_genes[b, p]`` is the gene placed at ranking position ``p`` by permutation
     ``b`` (the statistic values stay in place). The sets containing gene ``g`` are
@@ -169,7 +171,7 @@ def _null_es(
                 res[s] = r
                 last[s] = p
         for s in range(n_sets):
-            out[row0 + b, s] = res[s]
+            out[s, b] = res[s]
 
 
 def _check_statistic(statistic: pd.Series) -> pd.Series:
@@ -197,21 +199,57 @@ def _check_statistic(statistic: pd.Series) -> pd.Series:
 
 def _index_sets(
     gene_sets: Mapping[str, Iterable[str]],
-    gene_pos: Mapping[str, int],
-    n_genes: int,
+    ranked: pd.Index,
     min_size: int,
     max_size: int,
-) -> tuple[list[str], list[np.ndarray]]:
-    """Positions (sorted) of each set's genes in the ranking, size-filtered."""
-    terms: list[str] = []
-    hits: list[np.ndarray] = []
-    for term, genes in gene_sets.items():
-        idx = {gene_pos[g] for g in genes if g in gene_pos}
-        k = len(idx)
-        if min_size <= k <= max_size and k < n_genes:
-            terms.append(str(term))
-            hits.append(np.fromiter(sorted(idx), dtype=np.int64, count=k))
-    return terms, hits
+) -> tuple[list[str], list[np.ndarray], list[str]]:
+    """Sorted ranking positions of each set's genes, size-filtered, in one vectorised pass.
+
+    Returns the tested terms, their hit positions (sorted, unique, int64) and the names
+    of the sets with more than ``max_size`` genes in the ranking (``ranked`` is unique).
+    """
+    names = list(gene_sets)
+    members = [list(genes) for genes in gene_sets.values()]
+    lengths = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
+    flat = np.empty(int(lengths.sum()), dtype=object)
+    flat[:] = list(chain.from_iterable(members))
+    pos = ranked.get_indexer(flat) if flat.size else np.empty(0, dtype=np.int64)
+    set_id = np.repeat(np.arange(len(members), dtype=np.int64), lengths)
+    found = pos >= 0
+    pos, set_id = pos[found].astype(np.int64), set_id[found]
+    order = np.lexsort((pos, set_id))
+    pos, set_id = pos[order], set_id[order]
+    unique = np.ones(pos.size, dtype=bool)
+    unique[1:] = (pos[1:] != pos[:-1]) | (set_id[1:] != set_id[:-1])
+    pos, set_id = pos[unique], set_id[unique]
+    sizes = np.bincount(set_id, minlength=len(members))
+    split = np.split(pos, np.cumsum(sizes)[:-1]) if len(members) else []
+    tested = (sizes >= min_size) & (sizes <= max_size) & (sizes < len(ranked))
+    terms = [str(names[i]) for i in np.flatnonzero(tested)]
+    hits = [split[i] for i in np.flatnonzero(tested)]
+    too_big = [str(names[i]) for i in np.flatnonzero(sizes > max_size)]
+    return terms, hits, too_big
+
+
+def _permutations(seed: int, n: int, permutations: int) -> np.ndarray:
+    """Gene permutations ``rng.permutation(n)`` of ``default_rng(seed)``, one per row (int32).
+
+    Every contrast of a run ranks the same genes and draws the same permutations, so
+    the last few are kept for the process (read-only); the draws are exactly those of
+    a fresh generator, whatever was computed before.
+    """
+    key = (int(seed), int(n), int(permutations))
+    cached = _PERMUTATIONS.get(key)
+    if cached is None:
+        rng = np.random.default_rng(seed)
+        cached = np.empty((permutations, n), dtype=np.int32)
+        for i in range(permutations):
+            cached[i] = rng.permutation(n)
+        cached.flags.writeable = False
+        while len(_PERMUTATIONS) >= _PERMUTATIONS_KEPT:
+            del _PERMUTATIONS[next(iter(_PERMUTATIONS))]
+        _PERMUTATIONS[key] = cached
+    return cached
 
 
 def _leading_edge(pos: np.ndarray, w: np.ndarray, n: int, es: float) -> np.ndarray:
@@ -225,54 +263,6 @@ def _leading_edge(pos: np.ndarray, w: np.ndarray, n: int, es: float) -> np.ndarr
         return pos[: int(np.argmax(tops)) + 1]
     bottoms = tops - step
     return pos[int(np.argmin(bottoms)) :][::-1]
-
-
-def _normalise(es: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NES and null NES: divide by the mean of the same-sign null ES (gseapy rule)."""
-    pos = null >= 0
-    n_pos = pos.sum(axis=1)
-    n_neg = null.shape[1] - n_pos
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pos_mean = np.where(n_pos > 0, np.where(pos, null, 0.0).sum(axis=1) / n_pos, es)
-        neg_mean = np.abs(np.where(n_neg > 0, np.where(pos, 0.0, null).sum(axis=1) / n_neg, es))
-        nes = np.where(es >= 0, es / pos_mean, es / neg_mean)
-        nes_null = np.where(pos, null / pos_mean[:, None], null / neg_mean[:, None])
-    return nes, nes_null
-
-
-def _nominal_p(es: np.ndarray, null: np.ndarray) -> np.ndarray:
-    """Nominal p-value ``(k + 1) / (B + 1)`` against the same-sign part of the set's own null."""
-    e = es[:, None]
-    pos = es >= 0
-    num = np.where(pos, (null >= e).sum(axis=1), (null <= e).sum(axis=1))
-    den = np.where(pos, (null >= 0).sum(axis=1), (null < 0).sum(axis=1))
-    return (num + 1.0) / (den + 1.0)
-
-
-def _gsea_fdr(nes: np.ndarray, nes_null: np.ndarray) -> np.ndarray:
-    """GSEA q-values with the null NES pooled over all sets and permutations."""
-    null = np.sort(nes_null, axis=None)
-    obs = np.sort(nes)
-    null_neg = np.searchsorted(null, 0.0, side="left")  # number of null NES < 0
-    obs_neg = np.searchsorted(obs, 0.0, side="left")
-    pos = nes >= 0
-    # NES >= 0: fraction of null (>= 0) at least as large / same for the observed
-    null_hi = null.size - np.searchsorted(null, nes, side="left")
-    obs_hi = obs.size - np.searchsorted(obs, nes, side="left")
-    null_all_pos = null.size - null_neg
-    obs_all_pos = obs.size - obs_neg
-    # NES < 0: mirror image
-    null_lo = np.searchsorted(null, nes, side="right")
-    obs_lo = np.searchsorted(obs, nes, side="right")
-    null_frac = np.where(
-        pos,
-        np.divide(null_hi, null_all_pos, out=np.zeros(nes.size), where=null_all_pos > 0),
-        np.divide(null_lo, null_neg, out=np.zeros(nes.size), where=null_neg > 0),
-    )
-    obs_frac = np.where(pos, obs_hi / max(obs_all_pos, 1), obs_lo / max(obs_neg, 1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = null_frac / obs_frac
-    return np.minimum(q, 1.0)
 
 
 def gsea_prerank(
@@ -364,11 +354,8 @@ def gsea_prerank(
     n = genes.size
     values = ranked.to_numpy()
     w = np.ones(n) if weight == 0 else np.abs(values) ** weight
-    gene_pos = {g: i for i, g in enumerate(genes)}
-    terms, hits = _index_sets(gene_sets, gene_pos, n, min_size, max_size)
+    terms, hits, too_big = _index_sets(gene_sets, pd.Index(genes), min_size, max_size)
     n_in = len(gene_sets)
-    too_big = [str(t) for t, g in gene_sets.items()
-               if len({x for x in g if x in gene_pos}) > max_size]
     if too_big:
         _LOG.warning("gsea_prerank: %d gene set(s) have more than max_size=%d genes in the ranking "
                      "and are not tested (e.g. %s); raise max_size or use omics.tl.enrichment / "
@@ -397,19 +384,10 @@ def gsea_prerank(
     leading = [";".join(map(str, genes[_leading_edge(h, w, n, e)])) for h, e in zip(hits, es, strict=True)]
 
     if permutations > 0:
-        rng = np.random.default_rng(seed)
-        null_t = np.empty((permutations, len(terms)))
-        perm_genes = np.empty((min(_BATCH, permutations), n), dtype=np.int32)
-        for start in range(0, permutations, _BATCH):
-            b = min(_BATCH, permutations - start)
-            for i in range(b):
-                perm_genes[i] = rng.permutation(n)
-            _null_es(perm_genes[:b], w, set_ptr, set_idx, sizes, null_t, start)
-        null = np.ascontiguousarray(null_t.T)
-        del null_t
-        pvalue = _nominal_p(es, null)
-        nes, nes_null = _normalise(es, null)
-        fdr = _gsea_fdr(nes, nes_null)
+        perm_genes = _permutations(seed, n, permutations)
+        null = np.empty((len(terms), permutations))
+        _null_es(perm_genes, w, set_ptr, set_idx, sizes, null)
+        nes, pvalue, fdr = null_statistics(es, null)
     else:
         nes = pvalue = fdr = np.full(len(terms), np.nan)
 

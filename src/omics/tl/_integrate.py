@@ -91,6 +91,34 @@ def _spearman_columns(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     return rho, p
 
 
+def _spearman_partial(x: np.ndarray, y: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spearman rho and p of each column over its complete pairs (``ok``), as scipy per column.
+
+    Bit for bit what ``scipy.stats.spearmanr(x[ok[:, j], j], y[ok[:, j], j])`` returns
+    (average ranks, :func:`numpy.corrcoef` of the two rank columns, Student t with
+    ``n - 2`` degrees of freedom) without its per-call overhead: all columns are ranked
+    in one call (incomplete pairs left out), only the 2 x 2 correlation stays per column.
+    A column constant over its pairs gets NA (scipy warns and returns NaN).
+    """
+    from scipy import special
+
+    xm, ym = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
+    with np.errstate(invalid="ignore"):
+        varies = (np.nanmax(xm, axis=0) > np.nanmin(xm, axis=0)) & \
+            (np.nanmax(ym, axis=0) > np.nanmin(ym, axis=0))
+    rx = stats.rankdata(xm, axis=0, nan_policy="omit")
+    ry = stats.rankdata(ym, axis=0, nan_policy="omit")
+    rho = np.full(x.shape[1], np.nan)
+    for j in np.flatnonzero(varies):
+        rows = ok[:, j]
+        rho[j] = np.corrcoef(np.column_stack((rx[rows, j], ry[rows, j])), rowvar=False)[1, 0]
+    dof = ok.sum(axis=0) - 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = rho * np.sqrt((dof / ((rho + 1.0) * (1.0 - rho))).clip(0))
+        p = 2 * special.stdtr(dof, -np.abs(t))
+    return rho, np.where(np.isnan(rho), np.nan, p)
+
+
 _by_gene = expression_by_gene
 
 
@@ -115,11 +143,10 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
     if len(samples) >= min_pairs and complete.any():
         rho_all[complete], p_all[complete] = _spearman_columns(x_all[:, complete],
                                                                y_all[:, complete])
-    for j in np.flatnonzero(~complete & (n_pairs >= min_pairs)):
-        ok = ok_all[:, j]
-        x, y = x_all[ok, j], y_all[ok, j]
-        if np.ptp(x) > 0 and np.ptp(y) > 0:
-            rho_all[j], p_all[j] = stats.spearmanr(x, y)
+    partial = np.flatnonzero(~complete & (n_pairs >= min_pairs))
+    if partial.size:
+        rho_all[partial], p_all[partial] = _spearman_partial(x_all[:, partial], y_all[:, partial],
+                                                             ok_all[:, partial])
     rows = list(zip(genes, n_pairs.astype(int).tolist(), rho_all.tolist(), p_all.tolist(),
                     strict=True))
     table = pd.DataFrame(rows, columns=["gene_name", "n_pairs", "spearman_rho", "pvalue"])
