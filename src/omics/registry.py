@@ -212,7 +212,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           files=(FileOption("rna_h5ad", "rna.h5ad"), FileOption("protein_h5ad", "protein.h5ad"),
                  FileOption("flow_h5ad", "flow.h5ad")),
           params=("genesets", "score_method", "response_covariates", "response_multiplicity",
-                  "cv_folds", "cv_repeats", "seed", "flow_dose_population"),
+                  "cv_folds", "cv_repeats", "seed", "flow_dose_population", "n_cpus"),
           outputs={"scores": "scores/angiogenesis_scores.tsv",
                    "response_model": "scores/response_model.tsv"},
           adapt=_score_kwargs),
