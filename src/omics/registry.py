@@ -273,7 +273,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                  FileOption("protein_h5ad", "protein.h5ad", feed=Feed("protein_prep", "h5ad")),
                  FileOption("flow_h5ad", "flow.h5ad", feed=Feed("flow_prep", "h5ad"))),
           params=("genesets", "score_method", "response_covariates", "response_multiplicity",
-                  "cv_folds", "cv_repeats", "seed", "flow_dose_population"),
+                  "cv_folds", "cv_repeats", "seed", "flow_dose_population", "n_cpus"),
           outputs={"scores": "scores/angiogenesis_scores.tsv",
                    "response_model": "scores/response_model.tsv"},
           adapt=_score_kwargs),

@@ -172,6 +172,8 @@ def gate_files(files: dict[str, Path], gating_path: Path, *, n_cpus: int = 1,
     workers = max(1, min(n_cpus, len(tasks), os.cpu_count() or 1))
     if workers == 1:
         return [_gate_one(task) for task in tasks]
+    if plots:  # imported once here, not in every (forked) worker
+        from ..pl import gating_png  # noqa: F401
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_gate_one, tasks, chunksize=1))
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +51,73 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
     return sample_scores(expression, panel, method=params["score_method"]), measured
 
 
+def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
+    """Scores and models of one modality (runs in a worker process with ``n_cpus`` > 1).
+
+    ``task`` is (modality, h5ad path, panel, params). Returns lists of tables keyed by
+    ``long``, ``phenotype``, ``model``, ``surv``, ``km``, ``lr``, ``red`` (each table
+    with its ``modality``), or None when the modality has no scores.
+    """
+    modality, path, panel, params = task
+    adata = read_h5ad(path)
+    computed = _modality_scores(adata, modality, panel, params)
+    if computed is None:
+        return None
+    scores, measured = computed
+    out: dict[str, list[pd.DataFrame]] = {"long": [], "phenotype": [], "model": [], "surv": [],
+                                          "km": [], "lr": [], "red": []}
+    long = scores.rename_axis("sample").reset_index().melt(
+        id_vars="sample", var_name="term", value_name="score")
+    long.insert(1, "modality", modality)
+    out["long"].append(long)
+    obs = adata.obs.loc[scores.index]
+    for outcome in adata.uns.get("continuous_outcomes", []):
+        if outcome in obs:
+            table = score_phenotype_correlation(scores, obs[outcome].rename(outcome))
+            table.insert(0, "modality", modality)
+            out["phenotype"].append(table)
+    covariates = [c for c in split_list(params.get("response_covariates")) if c in obs]
+    model = surv = None
+    if {"arm", "response"} <= set(obs.columns) and obs["response"].notna().any():
+        model = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
+                               repeats=params["cv_repeats"], seed=params["seed"],
+                               multiplicity=params["response_multiplicity"])
+    else:
+        log.info("%s: no 'arm'/'response' columns, response model skipped", modality)
+    if {"arm", *SURVIVAL} <= set(obs.columns) and obs["afs_days"].notna().any():
+        surv = survival_model(scores, obs, covariates=covariates,
+                              multiplicity=params["response_multiplicity"])
+        curves, logrank = kaplan_meier(scores, obs)
+        out["km"].append(curves.assign(modality=modality))
+        out["lr"].append(logrank.assign(modality=modality))
+    tables = [t for t in (model, surv) if t is not None]
+    called = [name for name in scores.columns
+              if any((t.set_index("score").loc[name, "classification"] in CALLED) for t in tables)]
+    strength = {}
+    for t in tables:
+        for name, q in zip(t["score"], t["fdr_screen"], strict=True):
+            strength[name] = min(strength.get(name, np.inf), q if np.isfinite(q) else np.inf)
+    genes = {name: sorted(measured.intersection(panel[name])) for name in scores.columns
+             if name in panel}
+    pairs, groups = score_redundancy(scores, genes, called, strength=strength)
+    out["red"].append(pairs.assign(modality=modality))
+    for t, key in ((model, "model"), (surv, "surv")):
+        if t is not None:
+            t = t.assign(signal_group=[groups.get(name, "") for name in t["score"]])
+            t.insert(0, "modality", modality)
+            out[key].append(t)
+    return out
+
+
+def _map(function: Callable, tasks: list, n_cpus: int) -> list:
+    """``[function(t) for t in tasks]``, in up to ``n_cpus`` forked worker processes."""
+    workers = max(1, min(n_cpus, len(tasks), os.cpu_count() or 1))
+    if workers == 1:
+        return [function(task) for task in tasks]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, tasks, chunksize=1))
+
+
 def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write the per-patient scores, the response and survival models and their redundancy.
 
@@ -72,56 +142,20 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
 
     ``signal_group`` names, for a called score, the strongest score of its group of
     overlapping or correlated calls (empty when not called).
+
+    The modalities are scored and modelled in up to ``n_cpus`` worker processes (each
+    modality's tables are the same whichever process computes them).
     """
     panel, _ = gene_set_collections(params.get("genesets"), "none")
-    long_parts, model_parts, surv_parts, km_parts, lr_parts, red_parts = [], [], [], [], [], []
-    phenotype_parts = []
-    for modality, path in h5ads.items():
-        adata = read_h5ad(path)
-        computed = _modality_scores(adata, modality, panel, params)
-        if computed is None:
-            continue
-        scores, measured = computed
-        long = scores.rename_axis("sample").reset_index().melt(
-            id_vars="sample", var_name="term", value_name="score")
-        long.insert(1, "modality", modality)
-        long_parts.append(long)
-        obs = adata.obs.loc[scores.index]
-        for outcome in adata.uns.get("continuous_outcomes", []):
-            if outcome in obs:
-                table = score_phenotype_correlation(scores, obs[outcome].rename(outcome))
-                table.insert(0, "modality", modality)
-                phenotype_parts.append(table)
-        covariates = [c for c in split_list(params.get("response_covariates")) if c in obs]
-        model = surv = None
-        if {"arm", "response"} <= set(obs.columns) and obs["response"].notna().any():
-            model = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
-                                   repeats=params["cv_repeats"], seed=params["seed"],
-                                   multiplicity=params["response_multiplicity"])
-        else:
-            log.info("%s: no 'arm'/'response' columns, response model skipped", modality)
-        if {"arm", *SURVIVAL} <= set(obs.columns) and obs["afs_days"].notna().any():
-            surv = survival_model(scores, obs, covariates=covariates,
-                                  multiplicity=params["response_multiplicity"])
-            curves, logrank = kaplan_meier(scores, obs)
-            km_parts.append(curves.assign(modality=modality))
-            lr_parts.append(logrank.assign(modality=modality))
-        tables = [t for t in (model, surv) if t is not None]
-        called = [name for name in scores.columns
-                  if any((t.set_index("score").loc[name, "classification"] in CALLED) for t in tables)]
-        strength = {}
-        for t in tables:
-            for name, q in zip(t["score"], t["fdr_screen"], strict=True):
-                strength[name] = min(strength.get(name, np.inf), q if np.isfinite(q) else np.inf)
-        genes = {name: sorted(measured.intersection(panel[name])) for name in scores.columns
-                 if name in panel}
-        pairs, groups = score_redundancy(scores, genes, called, strength=strength)
-        red_parts.append(pairs.assign(modality=modality))
-        for t, parts in ((model, model_parts), (surv, surv_parts)):
-            if t is not None:
-                t = t.assign(signal_group=[groups.get(name, "") for name in t["score"]])
-                t.insert(0, "modality", modality)
-                parts.append(t)
+    tasks = [(modality, str(path), panel, params) for modality, path in h5ads.items()]
+    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in
+                                            ("long", "phenotype", "model", "surv", "km", "lr", "red")}
+    for tables in _map(_modality_tables, tasks, params.get("n_cpus") or 1):
+        for key, found in (tables or {}).items():
+            parts[key] += found
+    long_parts, model_parts, surv_parts = parts["long"], parts["model"], parts["surv"]
+    km_parts, lr_parts, red_parts = parts["km"], parts["lr"], parts["red"]
+    phenotype_parts = parts["phenotype"]
     if not long_parts:
         long_parts.append(pd.DataFrame(columns=["sample", "modality", "term", "score"]))
     scores_long = pd.concat(long_parts, ignore_index=True).sort_values(

@@ -127,9 +127,23 @@ def _score_p(time: np.ndarray, event: np.ndarray, x: np.ndarray, j: int, reduced
     return float(stats.chi2.sf(max(stat, 0.0), 1))
 
 
+def _fit_key(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> tuple:
+    """Exact identity of a Cox fit's input (same bytes: same lifelines result)."""
+    return x.shape, x.tobytes(), time.tobytes(), event.tobytes()
+
+
 def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarray]],
-         tested: str, keep: Sequence[str], test: str = "lrt") -> tuple[_Test, float]:
-    """Cox fit with and without ``tested``: estimate, Wald CI, LRT p, flags; and the PH p."""
+         tested: str, keep: Sequence[str], test: str = "lrt",
+         fits: dict | None = None) -> tuple[_Test, float]:
+    """Cox fit with and without ``tested``: estimate, Wald CI, LRT p, flags; and the PH p.
+
+    ``fits`` maps :func:`_fit_key` of a design to its fit's (log-likelihood, coefficients):
+    a reduced model whose input is byte-identical to one fitted before (the covariate-only
+    model of an arm shared by every score, or the interaction model's reduced model, which
+    is the pooled model) is taken from there instead of being fitted again; the numbers are
+    the same as a new fit's.
+    """
+    fits = {} if fits is None else fits
     if event.sum() < 2 or len(time) < 4:
         return _Test(), np.nan
     x, names = _design([("intercept", np.ones(len(time))), *columns], keep)
@@ -143,10 +157,14 @@ def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarra
     j = names.index(tested)
     try:
         full = cox_fit(frame)
+        fits[_fit_key(time, event, x)] = (full.log_likelihood_, full.params_.to_numpy(float))
         reduced_cols = [c for i, c in enumerate(frame.columns) if c != f"v{j}"]
         if len(names) > 1:
-            reduced = cox_fit(frame[reduced_cols])
-            bottom, reduced_beta = reduced.log_likelihood_, reduced.params_.to_numpy(float)
+            key = _fit_key(time, event, np.delete(x, j, axis=1))
+            if key not in fits:
+                reduced = cox_fit(frame[reduced_cols])
+                fits[key] = (reduced.log_likelihood_, reduced.params_.to_numpy(float))
+            bottom, reduced_beta = fits[key]
         else:
             bottom, reduced_beta = _null_loglik(time, event), np.zeros(0)
     except Exception as exc:  # lifelines raises ConvergenceError and numpy errors on divergence
@@ -245,6 +263,7 @@ def survival_model(
     values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
 
     rows, score_tests = [], []
+    fits: dict = {}  # Cox fits by exact input, shared by the scores' models (see _fit)
     for s, name in enumerate(scores.columns):
         use = complete & np.isfinite(values[:, s])
         time, event, arm, raw = time_all[use], event_all[use], arm_all[use], values[use, s]
@@ -262,13 +281,15 @@ def survival_model(
         for label, value in (("control", 0.0), ("treated", 1.0)):
             sub = arm == value
             cols = [("z", z[sub]), *[(c, v[sub]) for c, v in covs]]
-            tests[label], ph[label] = (_fit(time[sub], event[sub], cols, "z", ["z"], arm_test) if fitted
+            tests[label], ph[label] = (_fit(time[sub], event[sub], cols, "z", ["z"], arm_test, fits) if fitted
                                        else (_Test(), np.nan))
         base = [("arm", arm), ("z", z)]
-        tests["pooled"], ph["pooled"] = (_fit(time, event, base + covs, "z", ["arm", "z"]) if fitted
+        tests["pooled"], ph["pooled"] = (_fit(time, event, base + covs, "z", ["arm", "z"], fits=fits)
+                                         if fitted
                                          else (_Test(), np.nan))
         tests["interaction"], ph["interaction"] = (
-            _fit(time, event, [*base, ("arm:z", arm * z), *covs], "arm:z", ["arm", "z", "arm:z"])
+            _fit(time, event, [*base, ("arm:z", arm * z), *covs], "arm:z", ["arm", "z", "arm:z"],
+                 fits=fits)
             if fitted else (_Test(), np.nan))
         for label, t in tests.items():
             bounded = t.separated

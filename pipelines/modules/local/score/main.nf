@@ -36,6 +36,7 @@ process OMICS_SCORE {
         ${protein} \\
         ${flow} \\
         ${panel} \\
+        --n_cpus ${task.cpus} \\
         ${args} \\
         --outdir .
 
