@@ -63,6 +63,7 @@ DATASET_METHODS = {
     "DeseqDataSet.fit_dispersion_prior": "(self)",
     "DeseqDataSet.fit_MAP_dispersions": "(self)",
     "DeseqDataSet.fit_LFC": "(self)",
+    "DeseqDataSet.calculate_cooks": "(self)",
     "DeseqDataSet.refit": "(self)",
     "DeseqDataSet.cooks_outlier": "(self)",
     "DeseqDataSet._replace_outliers": "(self)",

@@ -377,8 +377,11 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
 
 
 def irls(y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_iter,
-         max_beta):
+         max_beta, with_hat=True):
     """R fitBeta for genes x samples counts ``y``: coefficients, hat diagonals, convergence.
+
+    With ``with_hat=False`` the hat diagonals are not computed (an empty array is
+    returned in their place).
 
     IRLS with ridge ``ridge`` and means floored at ``min_mu``; a gene stops when the
     relative change of deviance is below ``tol``, when a coefficient exceeds
@@ -388,7 +391,7 @@ def irls(y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_
     """
     n_genes, n_samples = y.shape
     beta = np.empty((n_genes, x.shape[1]))
-    hat = np.empty((n_genes, n_samples))
+    hat = np.empty((n_genes if with_hat else 0, n_samples))
     converged = np.empty(n_genes, dtype=np.bool_)
     args = (y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_iter,
             max_beta, beta, hat, converged)
@@ -517,6 +520,11 @@ def _irls_range(y, size_factors, x, group, dispersions, start, ridge, min_mu, to
             if t > 0 and change < tol:
                 break
             dev_old = dev
+        for j in range(p):
+            beta_out[g, j] = beta[j]
+        converged[g] = n_iter < max_iter
+        if hat.shape[0] == 0:
+            continue
         wsum[:] = 0.0
         wzsum[:] = 0.0
         for s in range(n_samples):
@@ -532,6 +540,3 @@ def _irls_range(y, size_factors, x, group, dispersions, start, ridge, min_mu, to
             quad[k] = q
         for s in range(n_samples):
             hat[g, s] = mu[s] / (1.0 + d * mu[s]) * quad[group[s]]
-        for j in range(p):
-            beta_out[g, j] = beta[j]
-        converged[g] = n_iter < max_iter
