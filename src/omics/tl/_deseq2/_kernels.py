@@ -210,9 +210,31 @@ def dlog_posterior(log_alpha: float, x: np.ndarray, values: np.ndarray, mult: np
 
 @nb.njit(**_OPTIONS)
 def _distinct_counts(y: np.ndarray, ordered: np.ndarray, values: np.ndarray,
-                     mult: np.ndarray) -> tuple[int, float]:
-    # Distinct positive values of y into values[:k], their multiplicities into mult[:k];
-    # returns k and the sum of y.
+                     mult: np.ndarray, tally: np.ndarray) -> tuple[int, float]:
+    # Distinct positive values of y into values[:k] (ascending), their multiplicities
+    # into mult[:k]; returns k and the sum of y. Integer counts spanning fewer than
+    # tally.size values are tallied (linear time), others sorted; both give the same
+    # values, multiplicities and (integer, so exact) sum.
+    low, high, integral = np.inf, -np.inf, True
+    for v in y:
+        low = min(low, v)
+        high = max(high, v)
+        integral = integral and v == math.floor(v)
+    if integral and high - low < tally.size:
+        span = int(high - low) + 1
+        tally[:span] = 0.0
+        total = 0.0
+        for v in y:
+            tally[int(v - low)] += 1.0
+            total += v
+        k = 0
+        for i in range(span):
+            v = low + i
+            if tally[i] > 0 and v > 0:
+                values[k] = v
+                mult[k] = tally[i]
+                k += 1
+        return k, total
     ordered[:] = y
     ordered.sort()
     k = -1
@@ -350,8 +372,9 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
     ordered = np.empty(n_samples)
     values_buffer = np.empty(n_samples)
     mult_buffer = np.empty(n_samples)
+    tally = np.empty(4 * n_samples + 64)
     for g in range(first, last):
-        n_values, sum_y = _distinct_counts(y[g], ordered, values_buffer, mult_buffer)
+        n_values, sum_y = _distinct_counts(y[g], ordered, values_buffer, mult_buffer, tally)
         values, mult = values_buffer[:n_values], mult_buffer[:n_values]
         log_start = math.log(start[g])
         log_alpha, n_iter, initial_lp, last_lp = _line_search(

@@ -103,7 +103,7 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
     start = np.empty((n_genes, n_coefs))
     for genes in chunks(n_genes, chunk_size):
         # genes x samples blocks: the kernel walks each gene's samples contiguously.
-        y = np.ascontiguousarray(np.asarray(counts[:, genes], dtype=float).T)
+        y = np.ascontiguousarray(counts[:, genes].T, dtype=float)
         start[genes] = np.linalg.solve(r, (np.log(y / size_factors[None, :] + 0.1) @ q).T).T
         beta[genes], hat_block, converged[genes] = _kernels.irls(
             y, size_factors, rows, group, dispersions[genes], start[genes], ridge, float(min_mu),
@@ -119,9 +119,9 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
     return GLMFit(beta, mu, hat, converged)
 
 
-def chunks(n: int, size: int) -> list[np.ndarray]:
-    """Consecutive index blocks of at most ``size`` covering ``range(n)``."""
-    return [np.arange(i, min(i + size, n)) for i in range(0, n, size)]
+def chunks(n: int, size: int) -> list[slice]:
+    """Consecutive blocks (slices, so indexing gives views) of at most ``size`` covering ``range(n)``."""
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
 def weighted_gram(design: np.ndarray, weights: np.ndarray) -> np.ndarray:
