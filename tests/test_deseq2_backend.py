@@ -63,6 +63,7 @@ DATASET_METHODS = {
     "DeseqDataSet.fit_dispersion_prior": "(self)",
     "DeseqDataSet.fit_MAP_dispersions": "(self)",
     "DeseqDataSet.fit_LFC": "(self)",
+    "DeseqDataSet.calculate_cooks": "(self)",
     "DeseqDataSet.refit": "(self)",
     "DeseqDataSet.cooks_outlier": "(self)",
     "DeseqDataSet._replace_outliers": "(self)",
@@ -158,6 +159,57 @@ def test_fit_runs_through_the_inference_backend() -> None:
     threaded = deseq2_results(deseq2_fit(counts, design, n_cpus=2), pd.Series({"groupB": 1.0}))
     pd.testing.assert_frame_equal(threaded, same, check_exact=True)
 
+
+@pytest.mark.parametrize("all_expressed", [True, False])
+def test_lean_steps_give_pydeseq2s_numbers(all_expressed: bool) -> None:
+    # The steps overridden only for memory (size factors, starting and gene-wise
+    # dispersions, LFC fit, Cook's distances) give exactly pydeseq2's numbers, with and
+    # without all-zero genes, on a design with more cells than coefficients (IRLS means).
+    rng = np.random.default_rng(7)
+    n_samples, n_genes = 40, 300
+    arm, response = np.arange(n_samples) % 2, (np.arange(n_samples) // 2) % 3 == 0
+    base = np.exp(rng.normal(4, 1.5, n_genes))
+    size = 1.0 / (0.05 + 2.0 / base)
+    mean = base[None, :] * np.exp(0.5 * response[:, None] * rng.normal(0, 1, n_genes))
+    values = rng.negative_binomial(size, size / (size + mean))
+    values[3, 5] = 5000  # an outlier for Cook's distance
+    if not all_expressed:
+        values[:, [10, 200]] = 0
+    counts = pd.DataFrame(values, index=[f"s{i}" for i in range(n_samples)],
+                          columns=[f"g{j}" for j in range(n_genes)])
+    design = pd.DataFrame({"(Intercept)": 1.0, "arm": arm.astype(float),
+                           "response": response.astype(float)}, index=counts.index)
+
+    def dataset() -> RDeseqDataSet:
+        return RDeseqDataSet(counts=counts, metadata=pd.DataFrame(index=counts.index),
+                             design=design, quiet=True)
+
+    ours, theirs = dataset(), dataset()
+    ours.fit_size_factors()
+    DeseqDataSet.fit_size_factors(theirs)
+    np.testing.assert_array_equal(ours.obs["size_factors"], theirs.obs["size_factors"])
+    np.testing.assert_array_equal(ours.layers["normed_counts"], theirs.layers["normed_counts"])
+    ours.fit_genewise_dispersions()
+    DeseqDataSet.fit_genewise_dispersions(theirs)
+    pydeseq2_mom = theirs.var["_MoM_dispersions"].copy()
+    DeseqDataSet._fit_MoM_dispersions(theirs)
+    np.testing.assert_array_equal(theirs.var["_MoM_dispersions"], pydeseq2_mom)
+    for column in ("non_zero", "_MoM_dispersions", "genewise_dispersions"):
+        np.testing.assert_array_equal(ours.var[column], theirs.var[column])
+    np.testing.assert_array_equal(ours.layers["_mu_hat"], theirs.layers["_mu_hat"])
+    ours.fit_dispersion_trend()
+    ours.fit_dispersion_prior()
+    ours.fit_MAP_dispersions()
+    theirs.var["dispersions"] = ours.var["dispersions"]
+    ours.fit_LFC()
+    DeseqDataSet.fit_LFC(theirs)
+    pd.testing.assert_frame_equal(ours.varm["LFC"], theirs.varm["LFC"], check_exact=True)
+    for key in ("_mu_LFC", "_hat_diagonals"):
+        np.testing.assert_array_equal(ours.obsm[key], theirs.obsm[key])
+    ours.calculate_cooks()
+    DeseqDataSet.calculate_cooks(theirs)
+    np.testing.assert_array_equal(ours.layers["cooks"], theirs.layers["cooks"])
+    assert np.nanmax(ours.layers["cooks"]) > 1  # the outlier is seen
 
 def test_bh_is_r_p_adjust() -> None:
     # R: p.adjust(c(0.01, 0.04, 0.03, 0.2, 0.04), "BH") = 0.05 0.05 0.05 0.20 0.05

@@ -210,9 +210,31 @@ def dlog_posterior(log_alpha: float, x: np.ndarray, values: np.ndarray, mult: np
 
 @nb.njit(**_OPTIONS)
 def _distinct_counts(y: np.ndarray, ordered: np.ndarray, values: np.ndarray,
-                     mult: np.ndarray) -> tuple[int, float]:
-    # Distinct positive values of y into values[:k], their multiplicities into mult[:k];
-    # returns k and the sum of y.
+                     mult: np.ndarray, tally: np.ndarray) -> tuple[int, float]:
+    # Distinct positive values of y into values[:k] (ascending), their multiplicities
+    # into mult[:k]; returns k and the sum of y. Integer counts spanning fewer than
+    # tally.size values are tallied (linear time), others sorted; both give the same
+    # values, multiplicities and (integer, so exact) sum.
+    low, high, integral = np.inf, -np.inf, True
+    for v in y:
+        low = min(low, v)
+        high = max(high, v)
+        integral = integral and v == math.floor(v)
+    if integral and high - low < tally.size:
+        span = int(high - low) + 1
+        tally[:span] = 0.0
+        total = 0.0
+        for v in y:
+            tally[int(v - low)] += 1.0
+            total += v
+        k = 0
+        for i in range(span):
+            v = low + i
+            if tally[i] > 0 and v > 0:
+                values[k] = v
+                mult[k] = tally[i]
+                k += 1
+        return k, total
     ordered[:] = y
     ordered.sort()
     k = -1
@@ -350,8 +372,9 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
     ordered = np.empty(n_samples)
     values_buffer = np.empty(n_samples)
     mult_buffer = np.empty(n_samples)
+    tally = np.empty(4 * n_samples + 64)
     for g in range(first, last):
-        n_values, sum_y = _distinct_counts(y[g], ordered, values_buffer, mult_buffer)
+        n_values, sum_y = _distinct_counts(y[g], ordered, values_buffer, mult_buffer, tally)
         values, mult = values_buffer[:n_values], mult_buffer[:n_values]
         log_start = math.log(start[g])
         log_alpha, n_iter, initial_lp, last_lp = _line_search(
@@ -377,8 +400,11 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
 
 
 def irls(y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_iter,
-         max_beta):
+         max_beta, with_hat=True):
     """R fitBeta for genes x samples counts ``y``: coefficients, hat diagonals, convergence.
+
+    With ``with_hat=False`` the hat diagonals are not computed (an empty array is
+    returned in their place).
 
     IRLS with ridge ``ridge`` and means floored at ``min_mu``; a gene stops when the
     relative change of deviance is below ``tol``, when a coefficient exceeds
@@ -388,7 +414,7 @@ def irls(y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_
     """
     n_genes, n_samples = y.shape
     beta = np.empty((n_genes, x.shape[1]))
-    hat = np.empty((n_genes, n_samples))
+    hat = np.empty((n_genes if with_hat else 0, n_samples))
     converged = np.empty(n_genes, dtype=np.bool_)
     args = (y, size_factors, x, group, dispersions, start, ridge, min_mu, tol, max_iter,
             max_beta, beta, hat, converged)
@@ -517,6 +543,11 @@ def _irls_range(y, size_factors, x, group, dispersions, start, ridge, min_mu, to
             if t > 0 and change < tol:
                 break
             dev_old = dev
+        for j in range(p):
+            beta_out[g, j] = beta[j]
+        converged[g] = n_iter < max_iter
+        if hat.shape[0] == 0:
+            continue
         wsum[:] = 0.0
         wzsum[:] = 0.0
         for s in range(n_samples):
@@ -532,6 +563,3 @@ def _irls_range(y, size_factors, x, group, dispersions, start, ridge, min_mu, to
             quad[k] = q
         for s in range(n_samples):
             hat[g, s] = mu[s] / (1.0 + d * mu[s]) * quad[group[s]]
-        for j in range(p):
-            beta_out[g, j] = beta[j]
-        converged[g] = n_iter < max_iter

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from pydeseq2.dds import DeseqDataSet
 
+from .glm import chunks
 from .inference import RInference
+from .moments import cooks_distances, median_of_ratios
 from .prior import dispersion_prior_variance
 from .trend import parametric_dispersion_trend
 
@@ -30,7 +32,10 @@ class RDeseqDataSet(DeseqDataSet):
     omitted). Public steps overridden for R's rules: :meth:`fit_size_factors`,
     :meth:`fit_dispersion_trend`, :meth:`fit_dispersion_prior`,
     :meth:`fit_MAP_dispersions` and :meth:`refit`; ``uns["dispersion_prior_method"]``
-    records which prior-variance estimator was used.
+    records which prior-variance estimator was used. Overridden for memory and speed
+    only (pydeseq2's numbers, without samples x genes copies of the counts, block by
+    block): :meth:`fit_genewise_dispersions`, :meth:`fit_LFC`, :meth:`calculate_cooks`
+    and the median-of-ratios size factors.
     """
 
     def __init__(self, *, inference: RInference | None = None, min_mu: float = 0.5,
@@ -68,7 +73,126 @@ class RDeseqDataSet(DeseqDataSet):
                 )
             self._fit_poscounts_size_factors(counts)
             return
+        if fit_type == "ratio" and control_genes is None and self.control_genes is None:
+            # pydeseq2's median of ratios with the log counts computed once.
+            size_factors, self.logmeans, self.filtered_genes = median_of_ratios(counts)
+            self.obs["size_factors"] = size_factors
+            self.layers["normed_counts"] = counts / size_factors[:, None]
+            self.var["_normed_means"] = self.layers["normed_counts"].mean(axis=0)
+            return
         super().fit_size_factors(fit_type=fit_type, control_genes=control_genes)
+
+    def _non_zero(self, values: np.ndarray) -> np.ndarray:
+        # Samples x genes values of the genes with a positive count: a view (no copy)
+        # when every gene has one.
+        non_zero = self.var["non_zero"].to_numpy(bool)
+        return values if non_zero.all() else values[:, non_zero]
+
+    def _fit_MoM_dispersions(self) -> None:  # noqa: N802 (pydeseq2's name)
+        # pydeseq2's rough / moments starting dispersions, block by block over genes
+        # (column-wise statistics: the same numbers without samples x genes copies).
+        normed = self.layers["normed_counts"]
+        design = self.obsm["design_matrix"].to_numpy(float)
+        size_factors = self.obs["size_factors"]
+        columns = self.non_zero_idx
+        alpha_hat = np.empty(columns.size)
+        for genes in chunks(columns.size, 2000):
+            block = normed[:, columns[genes]]
+            alpha_hat[genes] = np.minimum(
+                self.inference.fit_rough_dispersions(block, design),
+                self.inference.fit_moments_dispersions(block, size_factors))
+        self.var["_MoM_dispersions"] = np.full(self.n_vars, np.nan)
+        self.var.loc[self.var["non_zero"], "_MoM_dispersions"] = np.clip(
+            alpha_hat, self.min_disp, self.max_disp)
+
+    def fit_genewise_dispersions(self, vst: bool = False) -> None:
+        """Fit gene-wise dispersion estimates, as pydeseq2 without samples x genes copies.
+
+        The starting means come from the least-squares fit (as many distinct design
+        rows as coefficients) or from the GLM with the moments dispersions (without its
+        hat diagonals); ``vst=True`` is pydeseq2's.
+
+        Parameters
+        ----------
+        vst
+            Whether the estimates are for the variance-stabilising transformation.
+        """
+        if vst:
+            super().fit_genewise_dispersions(vst)
+            return
+        if "size_factors" not in self.obs:
+            self.fit_size_factors(fit_type=self.size_factors_fit_type)
+        counts = np.asarray(self.X)
+        non_zero = ~(counts == 0).all(axis=0)
+        self.var["non_zero"] = non_zero
+        self.non_zero_idx = np.arange(self.n_vars)[non_zero]
+        self.non_zero_genes = self.var_names[non_zero]
+        self._fit_MoM_dispersions()
+        design = self.obsm["design_matrix"]
+        size_factors = self.obs["size_factors"].to_numpy()
+        start = self.var.loc[non_zero, "_MoM_dispersions"].to_numpy()
+        counts = self._non_zero(counts)
+        if len(design.value_counts()) == design.shape[-1]:
+            mu = self.inference.lin_reg_mu(counts=counts, size_factors=size_factors,
+                                           design_matrix=design.values, min_mu=self.min_mu)
+        else:
+            _, mu, _, _ = self.inference.irls(
+                counts=counts, size_factors=size_factors, design_matrix=design.values,
+                disp=start, min_mu=self.min_mu, beta_tol=self.beta_tol, with_hat=False)
+        if non_zero.all():
+            self.layers["_mu_hat"] = mu
+        else:
+            self.layers["_mu_hat"] = np.full((self.n_obs, self.n_vars), np.nan)
+            self.layers["_mu_hat"][:, non_zero] = mu
+        dispersions, converged = self.inference.alpha_mle(
+            counts=counts, design_matrix=design.values, mu=mu, alpha_hat=start,
+            min_disp=self.min_disp, max_disp=self.max_disp)
+        self.var["genewise_dispersions"] = np.full(self.n_vars, np.nan)
+        self.var.loc[non_zero, "genewise_dispersions"] = np.clip(dispersions, self.min_disp,
+                                                                 self.max_disp)
+        self.var["_genewise_converged"] = pd.array([pd.NA] * self.n_vars, dtype="boolean")
+        self.var.loc[non_zero, "_genewise_converged"] = converged
+
+    def fit_LFC(self) -> None:  # noqa: N802 (pydeseq2's name)
+        """Fit the GLM coefficients (natural log), as pydeseq2 without a copy of the counts.
+
+        Stores ``varm["LFC"]``, the fitted means and hat diagonals (``obsm["_mu_LFC"]``,
+        ``obsm["_hat_diagonals"]``) and ``var["_LFC_converged"]``.
+        """
+        if "dispersions" not in self.var:
+            self.fit_MAP_dispersions()
+        design = self.obsm["design_matrix"]
+        non_zero = self.var["non_zero"].to_numpy(bool)
+        beta, mu, hat, converged = self.inference.irls(
+            counts=self._non_zero(np.asarray(self.X)),
+            size_factors=self.obs["size_factors"].to_numpy(), design_matrix=design.values,
+            disp=self.var.loc[non_zero, "dispersions"].to_numpy(), min_mu=self.min_mu,
+            beta_tol=self.beta_tol)
+        lfc = np.full((self.n_vars, design.shape[1]), np.nan)
+        lfc[non_zero] = beta
+        self.varm["LFC"] = pd.DataFrame(lfc, index=self.var_names, columns=design.columns)
+        self.obsm["_mu_LFC"] = mu
+        self.obsm["_hat_diagonals"] = hat
+        self.var["_LFC_converged"] = pd.array([pd.NA] * self.n_vars, dtype="boolean")
+        self.var.loc[non_zero, "_LFC_converged"] = converged
+
+    def calculate_cooks(self) -> None:
+        """Cook's distances as pydeseq2, block by block (:func:`.moments.cooks_distances`)."""
+        if "dispersions" not in self.var:
+            self.fit_MAP_dispersions()
+        non_zero = self.var["non_zero"].to_numpy(bool)
+        cooks = cooks_distances(self._non_zero(np.asarray(self.X)),
+                                self._non_zero(self.layers["normed_counts"]),
+                                self.obsm["_mu_LFC"], self.obsm["_hat_diagonals"],
+                                self.obsm["design_matrix"])
+        if self.low_memory:
+            del self.obsm["_mu_LFC"]
+            del self.obsm["_hat_diagonals"]
+        if non_zero.all():
+            self.layers["cooks"] = cooks
+        else:
+            self.layers["cooks"] = np.full((self.n_obs, self.n_vars), np.nan)
+            self.layers["cooks"][:, non_zero] = cooks
 
     def _fit_poscounts_size_factors(self, counts: np.ndarray) -> None:
         # R: geometric mean over all samples with zeros contributing log(1) = 0, genes
@@ -177,9 +301,9 @@ class RDeseqDataSet(DeseqDataSet):
         start = np.where(genewise > 0.1 * fitted, genewise, fitted)
         start = np.where(np.isnan(start), fitted, start)
         dispersions, converged = self.inference.alpha_mle(
-            counts=np.asarray(self.X)[:, non_zero],
+            counts=self._non_zero(np.asarray(self.X)),
             design_matrix=self.obsm["design_matrix"].to_numpy(float),
-            mu=self.layers["_mu_hat"][:, non_zero],
+            mu=self._non_zero(self.layers["_mu_hat"]),
             alpha_hat=fitted,
             min_disp=self.min_disp,
             max_disp=self.max_disp,

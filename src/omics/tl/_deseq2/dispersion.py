@@ -103,7 +103,7 @@ def _fit(counts: np.ndarray, mu: np.ndarray, design: np.ndarray, start: np.ndarr
     out = np.empty(n_genes)
     converged = np.empty(n_genes, dtype=bool)
     for genes in chunks(n_genes, chunk_size):
-        y = np.ascontiguousarray(np.asarray(counts[:, genes], dtype=float).T)
+        y = np.ascontiguousarray(counts[:, genes].T, dtype=float)
         m = np.ascontiguousarray(np.maximum(mu[:, genes], min_mu).T)
         out[genes], converged[genes] = _kernels.fit_dispersions(
             y, m, rows, group, start[genes], prior_mean[genes], float(prior_var), use_prior,

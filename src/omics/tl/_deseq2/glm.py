@@ -24,21 +24,21 @@ class GLMFit:
     mu
         Samples x genes fitted means (not floored).
     hat_diagonals
-        Samples x genes diagonal of the weighted hat matrix.
+        Samples x genes diagonal of the weighted hat matrix (``None`` when not asked for).
     converged
         Whether IRLS converged (else L-BFGS-B was used).
     """
 
     beta: np.ndarray
     mu: np.ndarray
-    hat_diagonals: np.ndarray
+    hat_diagonals: np.ndarray | None
     converged: np.ndarray
 
 
 def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
                dispersions: np.ndarray, *, min_mu: float = 0.5, beta_tol: float = 1e-8,
                max_iter: int = 100, ridge_log2: float = 1e-6, max_beta: float = 30.0,
-               chunk_size: int = 2000) -> GLMFit:
+               chunk_size: int = 2000, with_hat: bool = True) -> GLMFit:
     """Fit negative binomial GLMs with log link as R DESeq2's ``fitNbinomGLMs``.
 
     IRLS (a fused numba kernel per gene) from the least-squares fit of
@@ -71,6 +71,8 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
         Bound on the absolute coefficients.
     chunk_size
         Genes processed at once.
+    with_hat
+        Compute the hat diagonals (else ``GLMFit.hat_diagonals`` is ``None``).
 
     Returns
     -------
@@ -83,12 +85,14 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
     dispersions = np.asarray(dispersions, dtype=float)
     ridge = np.eye(n_coefs) * ridge_log2 / np.log(2) ** 2
     beta = np.empty((n_genes, n_coefs))
-    hat = np.empty((n_samples, n_genes))
+    hat = np.empty((n_samples, n_genes)) if with_hat else None
     converged = np.ones(n_genes, dtype=bool)
 
     if n_coefs == 1 and np.all(design == 1):
         beta[:, 0] = np.log((np.asarray(counts, dtype=float) / size_factors[:, None]).mean(axis=0))
         mu = size_factors[:, None] * np.exp(beta[:, 0])[None, :]
+        if not with_hat:
+            return GLMFit(beta, mu, None, converged)
         w = 1.0 / (1.0 / mu + dispersions[None, :])
         return GLMFit(beta, mu, w / w.sum(axis=0), converged)
 
@@ -99,12 +103,13 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
     start = np.empty((n_genes, n_coefs))
     for genes in chunks(n_genes, chunk_size):
         # genes x samples blocks: the kernel walks each gene's samples contiguously.
-        y = np.ascontiguousarray(np.asarray(counts[:, genes], dtype=float).T)
+        y = np.ascontiguousarray(counts[:, genes].T, dtype=float)
         start[genes] = np.linalg.solve(r, (np.log(y / size_factors[None, :] + 0.1) @ q).T).T
         beta[genes], hat_block, converged[genes] = _kernels.irls(
             y, size_factors, rows, group, dispersions[genes], start[genes], ridge, float(min_mu),
-            float(beta_tol), int(max_iter), float(max_beta))
-        hat[:, genes] = hat_block.T
+            float(beta_tol), int(max_iter), float(max_beta), with_hat)
+        if hat is not None:
+            hat[:, genes] = hat_block.T
     for gene in np.flatnonzero(~converged):
         beta[gene], converged[gene] = _optimise_glm(
             np.asarray(counts[:, gene], dtype=float), size_factors, design, dispersions[gene],
@@ -114,9 +119,9 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
     return GLMFit(beta, mu, hat, converged)
 
 
-def chunks(n: int, size: int) -> list[np.ndarray]:
-    """Consecutive index blocks of at most ``size`` covering ``range(n)``."""
-    return [np.arange(i, min(i + size, n)) for i in range(0, n, size)]
+def chunks(n: int, size: int) -> list[slice]:
+    """Consecutive blocks (slices, so indexing gives views) of at most ``size`` covering ``range(n)``."""
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
 def weighted_gram(design: np.ndarray, weights: np.ndarray) -> np.ndarray:

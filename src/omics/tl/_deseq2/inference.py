@@ -75,12 +75,14 @@ class RInference(DefaultInference):
     def irls(self, counts: np.ndarray, size_factors: np.ndarray, design_matrix: np.ndarray,
              disp: np.ndarray, min_mu: float, beta_tol: float, min_beta: float = -30,
              max_beta: float = 30, optimizer: Literal["BFGS", "L-BFGS-B"] = "L-BFGS-B",
-             maxiter: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+             maxiter: int = 100, *, with_hat: bool = True
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
         """Negative binomial GLM as R ``fitNbinomGLMs`` (see :func:`.glm.nbinom_glm`).
 
         Returns coefficients (genes x coefficients), unfloored means and hat diagonals
-        (samples x genes) and convergence flags. Only symmetric coefficient bounds and
-        L-BFGS-B (R's fallback) are supported; ``maxiter`` defaults to R's 100.
+        (samples x genes; ``None`` with ``with_hat=False``) and convergence flags. Only
+        symmetric coefficient bounds and L-BFGS-B (R's fallback) are supported;
+        ``maxiter`` defaults to R's 100.
         """
         if min_beta != -max_beta or optimizer != "L-BFGS-B":
             raise NotImplementedError("RInference.irls supports symmetric bounds and "
@@ -89,7 +91,7 @@ class RInference(DefaultInference):
             fit = nbinom_glm(counts, np.asarray(size_factors, float),
                              np.asarray(design_matrix, float), np.asarray(disp, float),
                              min_mu=min_mu, beta_tol=beta_tol, max_iter=maxiter,
-                             max_beta=float(max_beta))
+                             max_beta=float(max_beta), with_hat=with_hat)
         return fit.beta, fit.mu, fit.hat_diagonals, fit.converged
 
     def alpha_mle(self, counts: np.ndarray, design_matrix: np.ndarray, mu: np.ndarray,
