@@ -228,3 +228,13 @@ def test_permutation_pvalue_and_mad() -> None:
         permutation_pvalue(0, 0)
     # R: mad(c(1, 2, 3, 4, 100)) = 1.4826
     assert r_mad(np.array([1.0, 2, 3, 4, 100])) == pytest.approx(1.4826)
+
+
+def test_row_medians_are_numpys() -> None:
+    from omics.tl._deseq2.moments import _row_medians
+
+    rng = np.random.default_rng(3)
+    for shape in [(1, 1), (7, 5), (8, 6), (40, 2001)]:
+        values = rng.normal(size=shape)
+        expected = np.median(values, axis=1)
+        np.testing.assert_array_equal(_row_medians(values), expected)

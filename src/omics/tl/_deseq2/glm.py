@@ -115,7 +115,9 @@ def nbinom_glm(counts: np.ndarray, size_factors: np.ndarray, design: np.ndarray,
             np.asarray(counts[:, gene], dtype=float), size_factors, design, dispersions[gene],
             beta[gene], start[gene], ridge_log2=ridge_log2, max_beta=max_beta,
         )
-    mu = size_factors[:, None] * np.exp(design @ beta.T)
+    mu = design @ beta.T  # in place: one samples x genes array
+    np.exp(mu, out=mu)
+    mu *= size_factors[:, None]
     return GLMFit(beta, mu, hat, converged)
 
 

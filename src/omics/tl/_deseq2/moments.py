@@ -10,6 +10,7 @@ depend on the block size.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 import pandas as pd
 from pydeseq2.utils import robust_method_of_moments_disp
@@ -45,8 +46,18 @@ def median_of_ratios(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     else:
         log_ratios = log_counts[:, usable] - logmeans[usable]
         del log_counts
-    size_factors = np.exp(np.median(log_ratios, axis=1, overwrite_input=True))
+    size_factors = np.exp(_row_medians(log_ratios))
     return size_factors, logmeans, usable
+
+
+@nb.njit(cache=True, nogil=True)
+def _row_medians(values: np.ndarray) -> np.ndarray:
+    # np.median(values, axis=1): the middle order statistic, or the mean (a + b) / 2 of
+    # the two middle ones, found by selection row by row.
+    out = np.empty(values.shape[0])
+    for i in range(values.shape[0]):
+        out[i] = np.median(values[i])
+    return out
 
 
 def cooks_distances(counts: np.ndarray, normed_counts: np.ndarray, mu: np.ndarray,
