@@ -115,6 +115,16 @@ def test_runner_order_and_wiring_with_every_modality(tmp_path):
     assert integrate.inputs[-2:] == [out / "flow" / "flow.h5ad", integrate.kwargs["scores"]]
     assert tasks["flow_prep"].inputs == [out / "validated" / "samplesheet.csv", tmp_path / "t.tsv"]
     assert set(tasks["report"].inputs) >= set(integrate.inputs) - {tmp_path / "t.tsv"}
+    # what each task waits for: the tasks whose outputs it reads
+    assert tasks["qc.rna"].needs == ["rna_prep"]
+    assert tasks["enrich.s.protein"].needs == ["de.s.protein"]
+    assert tasks["score"].needs == ["rna_prep", "protein_prep", "flow_prep"]
+    assert set(tasks["de.r.rna"].needs) == {"rna_prep", "validate"}
+    assert tasks["report"].needs == [name for name in tasks if name != "report"]
+    for task in tasks.values():  # every input made by the run comes from a task it waits for
+        made = {p for name in task.needs for p in tasks[name].inputs} | {
+            p for name in task.needs for p in _declared_outputs(tasks[name], out)}
+        assert {p for p in task.inputs if str(p).startswith(str(out))} <= made, task.name
 
 
 def test_runner_leaves_out_what_the_inputs_do_not_feed(tmp_path):
@@ -144,3 +154,15 @@ def test_feeds_name_declared_outputs_and_fan_out_fills_the_output_names(name):
     for template in stage.outputs.values():
         fields = set(re.findall(r"\{(\w+)\}", template)) - {"method", "sample"}
         assert fields == set(stage.fan_out), (name, template)
+
+
+def _declared_outputs(task, outdir):
+    from omics.dag import _Dag
+
+    dag, paths = _Dag(outdir, {"rna_format": "counts"}), set()
+    for key in STAGES[task.stage].outputs:
+        try:
+            paths.add(dag.output(task, key))
+        except KeyError:  # an output per sample (gating plots)
+            pass
+    return paths

@@ -27,6 +27,7 @@ class Task:
     kwargs: dict
     inputs: list[Path]
     fields: dict[str, str] = field(default_factory=dict)  # fan-out: contrast, modality
+    needs: list[str] = field(default_factory=list)  # names of the tasks whose outputs it reads
 
     @property
     def function(self) -> Callable[..., dict]:
@@ -57,9 +58,9 @@ class _Dag:
             fields["method"] = de_method(fields["modality"], self.params)
         return STAGES[task.stage].output_path(self.outdir, key, **fields)
 
-    def _fed(self, feed: Feed, fields: dict[str, str]) -> list[Path]:
+    def _fed(self, feed: Feed, fields: dict[str, str]) -> list[tuple[Task, Path]]:
         stage = feed.stage.format(**fields)
-        return [self.output(task, feed.output) for task in self.tasks
+        return [(task, self.output(task, feed.output)) for task in self.tasks
                 if task.stage == stage
                 and (feed.modalities is None or task.fields.get("modality") in feed.modalities)
                 and all(fields.get(k, v) == v for k, v in task.fields.items())]
@@ -71,7 +72,7 @@ class _Dag:
         ``given`` are values of file options without a feed (the user's files); ``reads``
         the files behind them, hashed into the task's resume key after its fed inputs.
         """
-        stage, values, inputs = STAGES[name], dict(given or {}), []
+        stage, values, inputs, needs = STAGES[name], dict(given or {}), [], []
         for option in stage.files:
             if option.name in values:
                 continue
@@ -81,7 +82,9 @@ class _Dag:
                 continue
             if option.feed.only_with and not values.get(option.feed.only_with):
                 continue
-            paths = self._fed(option.feed, fields)
+            fed = self._fed(option.feed, fields)
+            paths = [path for _, path in fed]
+            needs += [task.name for task, _ in fed if task.name not in needs]
             if not paths and option.required:
                 return  # e.g. integrate without protein
             if option.nargs:
@@ -90,7 +93,7 @@ class _Dag:
                 values[option.name] = paths[0]
             inputs += paths
         self.tasks.append(Task(stage.task_name(**fields), name, stage.call_kwargs(values),
-                               [*inputs, *reads], fields))
+                               [*inputs, *reads], fields, needs))
 
 
 def build_tasks(params: dict, outdir: Path, *, flow_files: list[Path] | None = None) -> list[Task]:
@@ -134,5 +137,6 @@ def build_tasks(params: dict, outdir: Path, *, flow_files: list[Path] | None = N
     tasks = dag.tasks
     report_inputs = [p for t in tasks for p in t.inputs if str(p).startswith(str(outdir))]
     report_inputs += [STAGES["score"].output_path(outdir, "response_model")]
-    tasks.append(Task("report", "report", {"results_dir": outdir}, sorted(set(report_inputs))))
+    tasks.append(Task("report", "report", {"results_dir": outdir}, sorted(set(report_inputs)),
+                      needs=[task.name for task in tasks]))
     return tasks

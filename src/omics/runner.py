@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import resource
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
@@ -404,43 +406,164 @@ def _record_check(outdir: Path, fingerprint: str, written: dict, flow_files: lis
                _check_record_path(outdir))
 
 
+def _run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
+    """Run one task; return what it wrote and the peak resident memory of its process."""
+    with _PeakMemory() as memory:
+        produced = task.function(**task.kwargs, outdir=outdir, params=params)
+    return produced, memory.peak
+
+
+def _start_worker() -> None:
+    """Start a task worker: it ignores Ctrl-C and dies with the runner.
+
+    Ctrl-C goes to the runner, which lets the running tasks finish; a runner that is
+    killed takes its workers with it (Linux), so none writes on after it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def task_slots(params: dict) -> int:
+    """How many tasks ``omics run`` runs side by side: ``n_cpus``, at most the machine's cores."""
+    return max(1, min(int(params.get("n_cpus") or 1), os.cpu_count() or 1))
+
+
+class _Schedule:
+    """The tasks of a run, started in DAG order as soon as the tasks they read have finished.
+
+    Up to ``slots`` tasks run at once, each in a worker process of a pool forked from the
+    runner (``slots == 1``: one after the other, in this process). Validation records and
+    cached tasks finish at once, without a slot. Every output is a task's own file, so the
+    order in which independent tasks finish does not change any result.
+    """
+
+    def __init__(self, tasks: list[Task], params: dict, outdir: Path, *, resume: bool,
+                 slots: int) -> None:
+        self.params, self.outdir, self.resume, self.slots = params, outdir, resume, slots
+        self.pending = list(tasks)
+        self.order = {task.name: number for number, task in enumerate(tasks, start=1)}
+        self.done: set[str] = set()
+        self.rows: dict[str, dict] = {}
+        self.keys: dict[str, str] = {}
+        self.running: dict[Future, tuple[Task, float]] = {}
+        self.bar = _progress(len(tasks))
+        self.pool = None
+        if slots > 1:
+            self.pool = ProcessPoolExecutor(max_workers=slots, initializer=_start_worker,
+                                            mp_context=multiprocessing.get_context("fork"))
+
+    def finish(self, task: Task, status: str, started: float, peak: int = 0) -> None:
+        """Record a finished task in the trace and the progress bar."""
+        wall = time.time() - started
+        self.done.add(task.name)
+        self.rows[task.name] = {"task": task.name, "stage": task.stage, "status": status,
+                                "wall_seconds": round(wall, 3),
+                                "peak_rss_mb": round(peak / 2**20, 1)}
+        log.info("[%d/%d] %s %s (%.1f s)", self.order[task.name], len(self.order), task.name,
+                 status, wall)
+        if self.bar is not None:
+            self.bar.set_description(task.name)
+            self.bar.update(1)
+
+    def start_ready(self, interrupts: _Interrupts) -> None:
+        """Finish or start, in DAG order, every task whose inputs are ready."""
+        progressed = True
+        while progressed:
+            progressed = False
+            for task in list(self.pending):
+                if not set(task.needs) <= self.done:
+                    continue
+                interrupts.check()
+                started = time.time()
+                if task.name not in self.keys:
+                    self.keys[task.name] = _task_key(task, self.params)
+                key = self.keys[task.name]
+                if task.name == "validate":
+                    validate = STAGES["validate"]
+                    _record(self.outdir, task, key, {k: validate.output_path(self.outdir, k)
+                                                     for k in ("samplesheet", "contrasts")})
+                    self.finish(task, "completed", started)
+                elif self.resume and _is_cached(self.outdir, task, key):
+                    self.finish(task, "cached", started)
+                elif self.pool is None:
+                    log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
+                    produced, peak = _run_one(task, self.outdir, self.params)
+                    # An interrupt swallowed during the task: its outputs are not trusted.
+                    interrupts.check()
+                    _record(self.outdir, task, key, produced)
+                    self.finish(task, "completed", started, peak)
+                elif len(self.running) < self.slots:
+                    log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
+                    future = self.pool.submit(_run_one, task, self.outdir, self.params)
+                    self.running[future] = (task, started)
+                else:
+                    continue
+                self.pending.remove(task)
+                progressed = True
+
+    def collect(self, futures: set[Future]) -> None:
+        """Record the tasks of ``futures`` that finished; raise the first task's error."""
+        error = None
+        for future in sorted(futures, key=lambda f: self.order[self.running[f][0].name]):
+            task, started = self.running.pop(future)
+            if future.cancelled():
+                continue
+            if future.exception() is not None:
+                error = error or future.exception()
+                continue
+            produced, peak = future.result()
+            _record(self.outdir, task, self.keys[task.name], produced)
+            self.finish(task, "completed", started, peak)
+        if error is not None:
+            raise error
+
+    def run(self, interrupts: _Interrupts) -> list[dict]:
+        """Run every task; return the trace rows in DAG order."""
+        try:
+            while self.pending or self.running:
+                self.start_ready(interrupts)
+                if self.running:
+                    finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
+                    self.collect(finished)
+                elif self.pending:  # nothing runs and nothing can start: a broken DAG
+                    raise RuntimeError("tasks wait for inputs no task makes: "
+                                       + ", ".join(task.name for task in self.pending))
+                interrupts.check()
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+            if self.bar is not None:
+                self.bar.close()
+        return [self.rows[name] for name in sorted(self.rows, key=self.order.get)]
+
+    def stop(self) -> None:
+        """Start nothing more; let running tasks finish and keep (record) the ones that did."""
+        if self.pool is None or not self.running:
+            return
+        log.info("stopping: waiting for %s", ", ".join(t.name for t, _ in self.running.values()))
+        for future in self.running:
+            future.cancel()
+        wait(self.running)
+        try:
+            self.collect(set(self.running))
+        except Exception:  # noqa: BLE001 - the error being raised already is the one to report
+            pass
+
+
 def _run_tasks(params: dict, outdir: Path, *, resume: bool, interrupts: _Interrupts,
                flow_files: list[Path] | None = None) -> list[dict]:
-    """Run (or reuse) every task of the DAG in order; return the execution trace."""
+    """Run (or reuse) every task of the DAG, up to :func:`task_slots` at once; return the trace."""
     tasks = build_tasks(params, outdir, flow_files=flow_files)
     _prune_previous(outdir, tasks)
-    trace: list[dict] = []
-    bar = _progress(len(tasks))
-    for number, task in enumerate(tasks, start=1):
-        interrupts.check()
-        task_started = time.time()
-        if task.name == "validate":
-            key = _task_key(task, params)
-            validate = STAGES["validate"]
-            _record(outdir, task, key, {k: validate.output_path(outdir, k)
-                                        for k in ("samplesheet", "contrasts")})
-            status, peak, produced = "completed", 0, {}
-        else:
-            key = _task_key(task, params)
-            if resume and _is_cached(outdir, task, key):
-                status, peak = "cached", 0
-            else:
-                log.info("[%d/%d] %s ...", number, len(tasks), task.name)
-                with _PeakMemory() as memory:
-                    produced = task.function(**task.kwargs, outdir=outdir, params=params)
-                # An interrupt swallowed during the task: its outputs are not trusted.
-                interrupts.check()
-                _record(outdir, task, key, produced)
-                status, peak = "completed", memory.peak
-        wall = time.time() - task_started
-        trace.append({"task": task.name, "stage": task.stage, "status": status,
-                      "wall_seconds": round(wall, 3), "peak_rss_mb": round(peak / 2**20, 1)})
-        log.info("[%d/%d] %s %s (%.1f s)", number, len(tasks), task.name, status, wall)
-        if bar is not None:
-            bar.set_description(task.name)
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+    schedule = _Schedule(tasks, params, outdir, resume=resume, slots=task_slots(params))
+    trace = schedule.run(interrupts)
     interrupts.check()
     return trace
 

@@ -50,12 +50,30 @@ def _holder(handle_path: Path) -> str:
     return text or "another process"
 
 
+_HELD: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _drop_inherited_locks() -> None:
+    # A forked child (a task or gating worker) shares the parent's lock: if it kept the
+    # descriptor, the folder would stay locked after the parent died (killed) until the
+    # child ended too. Closing the child's copy leaves the parent's lock as it is.
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 class OutdirLock:
     """Exclusive advisory lock (``fcntl.flock``) on an output folder for one run.
 
     The lock file ``<outdir>/.omics.lock`` holds the holder's pid, host and start time;
     it is left in place (removing a lock file races with the next run) and released when
-    the process ends, however it ends.
+    the process ends, however it ends (forked worker processes do not keep it).
     """
 
     def __init__(self, outdir: str | Path) -> None:
@@ -84,11 +102,13 @@ class OutdirLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}, started {started}\n".encode())
         self._fd = fd
+        _HELD.add(fd)
         return self
 
     def release(self) -> None:
         """Release the lock (the file stays)."""
         if self._fd is not None:
+            _HELD.discard(self._fd)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

@@ -1,0 +1,71 @@
+"""``omics run`` runs independent tasks side by side, each after the tasks it reads."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from omics import runner
+from omics._errors import InputError
+from omics.dag import Task
+
+
+def _fake_run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
+    started = time.time()
+    if task.kwargs.get("fail"):
+        raise InputError("bad row", path="x.tsv", where="row 2")
+    time.sleep(task.kwargs["seconds"])
+    out = outdir / "qc" / f"{task.name}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(f"{started} {time.time()}\n")
+    return {"out": out}, 0
+
+
+def _tasks(outdir: Path, fail: str = "") -> list[Task]:
+    def task(name: str, needs: list[str], seconds: float = 0.4) -> Task:
+        inputs = [outdir / "qc" / f"{n}.txt" for n in needs]
+        return Task(name, "qc", {"seconds": seconds, "fail": name == fail}, inputs, needs=needs)
+
+    return [task("a", []), task("b", ["a"]), task("c", []), task("d", ["b", "c"], 0.0)]
+
+
+def _span(outdir: Path, name: str) -> tuple[float, float]:
+    start, end = (outdir / "qc" / f"{name}.txt").read_text().split()
+    return float(start), float(end)
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+def test_tasks_start_after_what_they_read(tmp_path, monkeypatch, slots):
+    monkeypatch.setattr(runner, "_run_one", _fake_run_one)
+    schedule = runner._Schedule(_tasks(tmp_path), {}, tmp_path, resume=True, slots=slots)
+    with runner._Interrupts() as interrupts:
+        trace = schedule.run(interrupts)
+    assert [row["task"] for row in trace] == ["a", "b", "c", "d"]  # DAG order, whatever finished first
+    assert {row["status"] for row in trace} == {"completed"}
+    a, b, c, d = (_span(tmp_path, name) for name in "abcd")
+    assert b[0] >= a[1] and d[0] >= max(b[1], c[1])
+    if slots == 2:
+        assert c[0] < a[1]  # independent tasks overlap
+    else:
+        assert c[0] >= b[1]  # one after the other, in DAG order
+    again = runner._Schedule(_tasks(tmp_path), {}, tmp_path, resume=True, slots=slots)
+    with runner._Interrupts() as interrupts:
+        assert {row["status"] for row in again.run(interrupts)} == {"cached"}
+
+
+def test_a_failing_task_stops_the_run_and_keeps_what_finished(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "_run_one", _fake_run_one)
+    schedule = runner._Schedule(_tasks(tmp_path, fail="a"), {}, tmp_path, resume=True, slots=2)
+    with runner._Interrupts() as interrupts, pytest.raises(InputError, match="row 2"):
+        schedule.run(interrupts)
+    manifests = tmp_path / "pipeline_info" / "cache"
+    assert (manifests / "c.json").is_file()  # ran beside the failing task: recorded, resumable
+    assert not (manifests / "b.json").exists() and not (tmp_path / "qc" / "d.txt").exists()
+
+
+def test_task_slots_are_n_cpus_within_the_machine(monkeypatch):
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+    assert runner.task_slots({"n_cpus": 8}) == 2
+    assert runner.task_slots({"n_cpus": 1}) == 1
