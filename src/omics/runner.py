@@ -453,8 +453,11 @@ class _Schedule:
         self.bar = _progress(len(tasks))
         self.pool = None
         if slots > 1:
+            # Forked on Linux (the libraries the runner loaded are not loaded again);
+            # macOS and Windows start workers their own (safe) way.
+            context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
             self.pool = ProcessPoolExecutor(max_workers=slots, initializer=_start_worker,
-                                            mp_context=multiprocessing.get_context("fork"))
+                                            mp_context=context)
 
     def finish(self, task: Task, status: str, started: float, peak: int = 0) -> None:
         """Record a finished task in the trace and the progress bar."""
