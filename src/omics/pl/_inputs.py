@@ -21,9 +21,26 @@ def contrast_table(data: object, key: str, contrast: object, caller: str) -> pd.
     return per_contrast(data, key, contrast, caller)[1] if is_anndata(data) else data
 
 
-def stored_table(data: object, key: str, caller: str, part: str | None = None) -> pd.DataFrame:
-    """Return a result table as given, or ``adata.uns[key]`` (``adata.uns[key][part]``)."""
-    return uns_table(data, key, caller, part) if is_anndata(data) else data
+def stored_table(data: object, key: str, caller: str, part: str | None = None, *,
+                 mudata: bool = False) -> pd.DataFrame:
+    """Return a result table as given, or ``adata.uns[key]`` (``adata.uns[key][part]``).
+
+    With ``mudata``, a MuData's ``mdata.uns[key]`` is read the same way.
+    """
+    stored = is_mudata(data) if mudata else is_anndata(data)
+    return uns_table(data, key, caller, part) if stored else data
+
+
+def is_mudata(data: object) -> bool:
+    """Tell whether ``data`` is a MuData (whose ``uns`` holds the integration results)."""
+    from mudata import MuData
+
+    return isinstance(data, MuData)
+
+
+def contrast_entry(data: object, key: str, contrast: object, caller: str) -> tuple[str, pd.DataFrame]:
+    """Return ``(contrast id, data.uns[key][<contrast id>])`` of an AnnData or a MuData."""
+    return per_contrast(data, key, contrast, caller)
 
 
 def scores_long(data: object, obs: pd.DataFrame | None, key: str, modality: str, caller: str

@@ -8,6 +8,7 @@ line sets a non-interactive backend itself.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,10 +16,13 @@ import pandas as pd
 from anndata import AnnData
 from matplotlib.axes import Axes
 
-from ..tl._keys import GSEA_KEY, RESPONSE_KEY, SCORES_KEY
+from ..tl._keys import CONCORDANCE_KEY, CORRELATION_KEY, GSEA_KEY, RESPONSE_KEY, SCORES_KEY
 from ..tl._ranking import STATISTIC, gene_statistic
 from ..tl._running import gsea_running_score
 from . import _inputs
+
+if TYPE_CHECKING:
+    from mudata import MuData
 
 _COLORS = {"responder": "#1b9e77", "non_responder": "#d95f02", "bmmnc": "#7570b3",
            "placebo": "#e7298a", "up": "#b2182b", "down": "#2166ac", "ns": "#bbbbbb"}
@@ -374,11 +378,35 @@ def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None,
     return ax
 
 
-def concordance(joined: pd.DataFrame, *, fdr: float = 0.05, title: str | None = None,
-                ax: Axes | None = None) -> Axes:
-    """Plot mRNA vs protein log2 fold change of one contrast, with Spearman r and a legend."""
+def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, contrast: object = None,
+                fdr: float = 0.05, title: str | None = None, ax: Axes | None = None) -> Axes:
+    """Plot mRNA vs protein log2 fold change of one contrast, with Spearman r and a legend.
+
+    Parameters
+    ----------
+    joined
+        The per-gene table of :func:`omics.tl.fold_change_concordance`, or the MuData it
+        stored it in (``mdata.uns[key][<contrast id>]``).
+    key
+        MuData input: ``uns`` key of the concordance tables.
+    contrast
+        MuData input: the contrast to draw (default: the only one stored); it titles the plot.
+    fdr
+        Genes with both adjusted p-values below it are marked significant in both.
+    title
+        Title prefix.
+    ax
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     from scipy.stats import spearmanr
 
+    if _inputs.is_mudata(joined):
+        cid, joined = _inputs.contrast_entry(joined, key, contrast, "pl.concordance")
+        title = title or cid
     ax = _axes(ax)
     data = joined.dropna(subset=["rna_log2fc", "protein_log2fc"])
     both = ((data["rna_padj"] < fdr) & (data["protein_padj"] < fdr)).to_numpy() \
@@ -399,8 +427,27 @@ def concordance(joined: pd.DataFrame, *, fdr: float = 0.05, title: str | None = 
     return ax
 
 
-def correlation_distribution(correlations: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Histogram of per-gene mRNA-protein Spearman rho (``integration/mrna_protein_correlation.tsv``)."""
+def correlation_distribution(correlations: pd.DataFrame | MuData, *, key: str = CORRELATION_KEY,
+                             ax: Axes | None = None) -> Axes:
+    """Histogram of per-gene mRNA-protein Spearman rho (``integration/mrna_protein_correlation.tsv``).
+
+    Parameters
+    ----------
+    correlations
+        The table of :func:`omics.tl.mrna_protein_correlation`, or the MuData it stored it
+        in (``mdata.uns[key]``).
+    key
+        MuData input: ``uns`` key of the table.
+    ax
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if _inputs.is_mudata(correlations):
+        correlations = _inputs.stored_table(correlations, key, "pl.correlation_distribution",
+                                            mudata=True)
     ax = _axes(ax)
     rho = correlations["spearman_rho"].dropna()
     ax.hist(rho, bins=40, color=_COLORS["bmmnc"])

@@ -16,7 +16,10 @@ Given an AnnData, :func:`deseq2`, :func:`limma`, :func:`gsea_prerank`, :func:`or
 :func:`kaplan_meier`, :func:`score_redundancy` and :func:`sample_qc` read what the previous
 step stored and store their result under a documented key (``uns["deseq2"]``,
 ``uns["gsea"]``, ``obsm["angio_scores"]``, ``uns["response_model"]``, ...; README
-"Python API"); given tables they return the same DataFrame and store nothing.
+"Python API"); given tables they return the same DataFrame and store nothing. Given the
+MuData of :func:`build_mudata`, :func:`mrna_protein_correlation`,
+:func:`fold_change_concordance` and :func:`pathway_evidence` read its modalities (and the
+results stored in them) and store theirs in ``mdata.uns``.
 """
 
 from .._lazy import lazy_attributes
@@ -38,9 +41,9 @@ _LAZY = {
     "gsea_prerank": "._api_enrich",
     "build_mudata": "._integrate",
     "expression_by_gene": "._integrate",
-    "fold_change_concordance": "._integrate",
-    "mrna_protein_correlation": "._integrate",
-    "pathway_evidence": "._integrate",
+    "fold_change_concordance": "._api_integrate",
+    "mrna_protein_correlation": "._api_integrate",
+    "pathway_evidence": "._api_integrate",
     "limma_fit": "._limma",
     "ora": "._api_enrich",
     "score_phenotype_correlation": "._phenotype",

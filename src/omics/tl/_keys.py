@@ -18,6 +18,17 @@ step                      stored in                                      content
 ``tl.kaplan_meier``       ``uns["kaplan_meier"]["curves"/"logrank"]``    two tables
 ``tl.score_redundancy``   ``uns["score_redundancy"]["pairs"/"groups"]``  table + dict
 ========================  =============================================  =====================
+
+The integration functions store their results in the MuData (``mdata.uns``):
+
+==============================  ===================================================  ============
+step                            stored in                                            content
+==============================  ===================================================  ============
+``tl.mrna_protein_correlation``  ``mdata.uns["mrna_protein_correlation"]``            per-gene table
+``tl.fold_change_concordance``   ``mdata.uns["concordance"][<contrast id>]``,         table, dict
+                                 ``mdata.uns["concordance_summary"][<contrast id>]``
+``tl.pathway_evidence``          ``mdata.uns["pathway_evidence"][<contrast id>]``     table
+==============================  ===================================================  ============
 """
 
 from __future__ import annotations
@@ -37,12 +48,19 @@ RESPONSE_KEY = "response_model"
 SURVIVAL_KEY = "survival_model"
 KM_KEY = "kaplan_meier"
 REDUNDANCY_KEY = "score_redundancy"
+CORRELATION_KEY = "mrna_protein_correlation"
+CONCORDANCE_KEY = "concordance"
+CONCORDANCE_SUMMARY_KEY = "_summary"  # suffix: uns["concordance_summary"]
+PATHWAY_KEY = "pathway_evidence"
 
 _PRODUCER = {"deseq2": "omics.tl.deseq2(adata, contrast)", "limma": "omics.tl.limma(adata, contrast)",
              GSEA_KEY: "omics.tl.gsea_prerank(adata, gene_sets)", ORA_KEY: "omics.tl.ora(adata, gene_sets)",
              SCORES_KEY: "omics.tl.sample_scores(adata, gene_sets)",
              RESPONSE_KEY: "omics.tl.response_model(adata)", SURVIVAL_KEY: "omics.tl.survival_model(adata)",
-             KM_KEY: "omics.tl.kaplan_meier(adata)", REDUNDANCY_KEY: "omics.tl.score_redundancy(adata, ...)"}
+             KM_KEY: "omics.tl.kaplan_meier(adata)", REDUNDANCY_KEY: "omics.tl.score_redundancy(adata, ...)",
+             CORRELATION_KEY: "omics.tl.mrna_protein_correlation(mdata)",
+             CONCORDANCE_KEY: "omics.tl.fold_change_concordance(mdata, contrast=...)",
+             PATHWAY_KEY: "omics.tl.pathway_evidence(mdata, contrast=...)"}
 
 
 def is_anndata(data: object) -> bool:

@@ -1,0 +1,192 @@
+"""Public integration functions: a MuData or tables in, tidy results out.
+
+Each function dispatches on its first argument:
+
+- a MuData (from :func:`omics.tl.build_mudata`): the inputs are read from its modalities
+  (``mdata["rna"]``, ``mdata["protein"]`` and what earlier steps stored in their ``uns``),
+  and the result is stored in ``mdata.uns`` under a documented key (``key_added``);
+- AnnData objects or tables (the table-level signature): the computation of
+  :mod:`._integrate` runs unchanged and nothing is stored.
+
+A MuData call returns exactly what the table-level call returns on the same data.
+"""
+
+from __future__ import annotations
+
+import anndata as ad
+import mudata as md
+import pandas as pd
+
+from .._errors import InputError
+from . import _integrate
+from ._keys import (
+    CONCORDANCE_KEY,
+    CONCORDANCE_SUMMARY_KEY,
+    CORRELATION_KEY,
+    GSEA_KEY,
+    PATHWAY_KEY,
+    de_key_for,
+    per_contrast,
+    store_per_contrast,
+)
+
+__all__ = ["fold_change_concordance", "mrna_protein_correlation", "pathway_evidence"]
+
+
+def is_mudata(data: object) -> bool:
+    """Tell whether ``data`` is a MuData (the MuData branch of the integration functions)."""
+    return isinstance(data, md.MuData)
+
+
+def _modality(mdata: md.MuData, name: str, caller: str) -> ad.AnnData:
+    if name not in mdata.mod:
+        raise InputError(f"{caller}: the MuData has no {name!r} modality (it has "
+                         f"{', '.join(mdata.mod) or 'none'}); build it with "
+                         "omics.tl.build_mudata(rna, protein)")
+    return mdata.mod[name]
+
+
+def mrna_protein_correlation(data: md.MuData | ad.AnnData, protein: ad.AnnData | None = None, *,
+                             rna_layer: str = "vst", protein_layer: str | None = None,
+                             min_pairs: int = 6, key_added: str = CORRELATION_KEY) -> pd.DataFrame:
+    """Per-gene Spearman correlation of mRNA (VST) and protein (log2) across patients.
+
+    Pairs with a missing protein value are left out; genes with fewer than ``min_pairs``
+    complete pairs get NA. BH adjustment over the genes tested.
+
+    Parameters
+    ----------
+    data
+        A MuData with ``rna`` and ``protein`` modalities, or the RNA AnnData.
+    protein
+        With an RNA AnnData: the protein AnnData (unused with a MuData).
+    rna_layer
+        RNA layer to correlate (``None``: ``X``).
+    protein_layer
+        Protein layer to correlate (``None``: ``X``).
+    min_pairs
+        Fewest complete sample pairs for a gene to be tested.
+    key_added
+        MuData input: the table is stored in ``mdata.uns[key_added]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gene_name``, ``n_pairs``, ``spearman_rho``, ``pvalue``, ``fdr``; one row per gene
+        measured in both modalities, sorted by gene.
+
+    Notes
+    -----
+    Given a MuData, reads ``mdata["rna"]`` and ``mdata["protein"]`` and stores the returned
+    table in ``mdata.uns[key_added]`` (default ``mdata.uns["mrna_protein_correlation"]``).
+    """
+    caller = "mrna_protein_correlation"
+    if is_mudata(data):
+        rna, prot = _modality(data, "rna", caller), _modality(data, "protein", caller)
+    else:
+        if protein is None:
+            raise TypeError(f"{caller}: pass a MuData, or the RNA and the protein AnnData")
+        rna, prot = data, protein
+    table = _integrate.mrna_protein_correlation(rna, prot, rna_layer=rna_layer,
+                                                protein_layer=protein_layer, min_pairs=min_pairs)
+    if is_mudata(data):
+        data.uns[key_added] = table.copy()
+    return table
+
+
+def fold_change_concordance(data: md.MuData | pd.DataFrame, protein_de: pd.DataFrame | None = None,
+                            *, contrast: object = None, rna_de_key: str | None = None,
+                            protein_de_key: str | None = None, fdr: float = 0.05,
+                            key_added: str = CONCORDANCE_KEY) -> tuple[pd.DataFrame, dict]:
+    """Join mRNA and protein differential results of one contrast by gene symbol.
+
+    Parameters
+    ----------
+    data
+        A MuData whose ``rna`` and ``protein`` modalities hold the contrast's results
+        (``omics.tl.deseq2`` / ``omics.tl.limma`` store them in ``uns``), or the RNA
+        differential table.
+    protein_de
+        With an RNA table: the protein differential table (unused with a MuData).
+    contrast
+        MuData input: the contrast (id or :class:`omics.io.Contrast`); default: the only
+        one stored.
+    rna_de_key, protein_de_key
+        MuData input: ``uns`` keys of the differential results in each modality
+        (default: whichever of ``deseq2``/``limma`` the modality holds).
+    fdr
+        Adjusted p-value below which a gene counts as significant in a modality.
+    key_added
+        MuData input: the table is stored in ``mdata.uns[key_added][<contrast id>]`` and
+        the summary in ``mdata.uns[key_added + "_summary"][<contrast id>]``.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, dict)
+        The per-gene table (``gene_name``, ``rna_log2fc``, ``rna_stat``, ``rna_padj``, the
+        same for protein, ``concordant`` = same sign of fold change) and the summary:
+        genes matched, Spearman correlation of the fold changes, sign agreement overall
+        and among genes significant in both.
+    """
+    caller = "fold_change_concordance"
+    if not is_mudata(data):
+        if protein_de is None:
+            raise TypeError(f"{caller}: pass a MuData, or the RNA and the protein differential tables")
+        return _integrate.fold_change_concordance(data, protein_de, fdr=fdr)
+    rna, prot = _modality(data, "rna", caller), _modality(data, "protein", caller)
+    cid, rna_de = per_contrast(rna, de_key_for(rna, rna_de_key, caller), contrast, caller)
+    _, prot_de = per_contrast(prot, de_key_for(prot, protein_de_key, caller), cid, caller)
+    joined, summary = _integrate.fold_change_concordance(rna_de, prot_de, fdr=fdr)
+    store_per_contrast(data, key_added, cid, joined)
+    summaries = data.uns.get(f"{key_added}{CONCORDANCE_SUMMARY_KEY}")
+    summaries = dict(summaries) if isinstance(summaries, dict) else {}
+    summaries[cid] = dict(summary)
+    data.uns[f"{key_added}{CONCORDANCE_SUMMARY_KEY}"] = summaries
+    return joined, summary
+
+
+def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: object = None,
+                     gsea_key: str = GSEA_KEY, permutations: int | None = None,
+                     key_added: str = PATHWAY_KEY) -> pd.DataFrame:
+    """Combine per-modality GSEA results of one contrast by Stouffer's method.
+
+    Parameters
+    ----------
+    data
+        A MuData whose modalities hold the contrast's GSEA results
+        (``omics.tl.gsea_prerank`` stores them in ``uns[gsea_key]``), or a mapping of
+        modality name to GSEA table.
+    contrast
+        MuData input: the contrast (id or :class:`omics.io.Contrast`); default: the only
+        one stored.
+    gsea_key
+        MuData input: ``uns`` key of the GSEA results in each modality.
+    permutations
+        Permutations behind the GSEA p-values: a p-value of 0 is floored at
+        ``1 / (permutations + 1)`` (without it, such a table is rejected).
+    key_added
+        MuData input: the table is stored in ``mdata.uns[key_added][<contrast id>]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term``; per modality ``<m>_nes``, ``<m>_pvalue``, ``<m>_fdr``, ``<m>_z``;
+        ``n_modalities``, ``stouffer_z``, ``stouffer_pvalue``, ``stouffer_fdr``,
+        ``direction``; sorted by ``(stouffer_pvalue, term)``. The method is described
+        in the table-level function (``omics.tl._integrate.pathway_evidence``): equal
+        weights, a set counted only in the modalities that tested it.
+    """
+    caller = "pathway_evidence"
+    if not is_mudata(data):
+        return _integrate.pathway_evidence(data, permutations=permutations)
+    by_modality, cid = {}, None
+    for name, adata in data.mod.items():
+        if gsea_key in adata.uns:
+            cid, by_modality[name] = per_contrast(adata, gsea_key, contrast if cid is None else cid,
+                                                  caller)
+    if not by_modality:
+        raise InputError(f"{caller}: no modality of the MuData holds uns[{gsea_key!r}]; run "
+                         "omics.tl.gsea_prerank(adata, gene_sets) on each modality first")
+    table = _integrate.pathway_evidence(by_modality, permutations=permutations)
+    store_per_contrast(data, key_added, cid, table)
+    return table
