@@ -40,6 +40,23 @@ def _scores_obs(data: ad.AnnData | pd.DataFrame, obs: pd.DataFrame | None, score
     return data, obs
 
 
+_MODEL_EXTRA = """
+    score_key
+        AnnData input: ``obsm`` key of the scores.
+    key_added
+        AnnData input: the result is stored in ``adata.uns[key_added]``.
+    """
+
+
+def _model_stored(default_key: str) -> str:
+    """Return the Notes paragraph of a model function: what it reads, where it stores its table."""
+    return f"""
+    Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
+    ``adata.obs``, and stores the returned table in ``adata.uns[key_added]`` (default
+    ``adata.uns["{default_key}"]``).
+    """
+
+
 _OUTCOME_INPUTS = """
 data
     An AnnData with the scores in ``adata.obsm[score_key]`` (a DataFrame, as
@@ -87,17 +104,8 @@ response_model.__doc__ = compose(
             "(from an AnnData or a scores table and a sample sheet).",
     replace=("scores", "obs"),
     inputs=_OUTCOME_INPUTS.format(columns="arm, response and covariate"),
-    extra="""
-    score_key
-        AnnData input: ``obsm`` key of the scores.
-    key_added
-        AnnData input: the result is stored in ``adata.uns[key_added]``.
-    """,
-    stored="""
-    Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
-    ``adata.obs``, and stores the returned table in ``adata.uns[key_added]`` (default
-    ``adata.uns["response_model"]``).
-    """,
+    extra=_MODEL_EXTRA,
+    stored=_model_stored("response_model"),
 )
 
 
@@ -132,17 +140,8 @@ survival_model.__doc__ = compose(
             "(from an AnnData or a scores table and a sample sheet).",
     replace=("scores", "obs"),
     inputs=_OUTCOME_INPUTS.format(columns="arm, ``time_col``, ``event_col`` and covariate"),
-    extra="""
-    score_key
-        AnnData input: ``obsm`` key of the scores.
-    key_added
-        AnnData input: the result is stored in ``adata.uns[key_added]``.
-    """,
-    stored="""
-    Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
-    ``adata.obs``, and stores the returned table in ``adata.uns[key_added]`` (default
-    ``adata.uns["survival_model"]``).
-    """,
+    extra=_MODEL_EXTRA,
+    stored=_model_stored("survival_model"),
 )
 
 
