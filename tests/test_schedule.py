@@ -69,3 +69,23 @@ def test_task_slots_are_n_cpus_within_the_machine(monkeypatch):
     monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
     assert runner.task_slots({"n_cpus": 8}) == 2
     assert runner.task_slots({"n_cpus": 1}) == 1
+
+
+def test_the_ready_task_on_the_costliest_path_starts_first(tmp_path):
+    from omics.registry import STAGES
+
+    out = tmp_path
+    # de (1) -> enrich (2) -> report (4) against score (4) -> report: the score goes first
+    tasks = [Task("de", "de", {}, [], needs=[]), Task("enrich", "enrich", {}, [], needs=["de"]),
+             Task("score", "score", {}, [], needs=[]),
+             Task("report", "report", {}, [], needs=["de", "enrich", "score"])]
+    costs = runner._path_costs(tasks)
+    assert costs["score"] == STAGES["score"].cost + STAGES["report"].cost
+    assert costs["de"] == STAGES["de"].cost + STAGES["enrich"].cost + STAGES["report"].cost
+    schedule = runner._Schedule(tasks, {}, out, resume=False, slots=2)
+    try:
+        assert [task.name for task in schedule.pending] == ["score", "de", "enrich", "report"]
+    finally:
+        schedule.pool.shutdown()
+    assert [t.name for t in runner._Schedule(tasks, {}, out, resume=False, slots=1).pending] == \
+        ["de", "enrich", "score", "report"]  # one at a time: DAG order

@@ -124,6 +124,9 @@ class Stage:
         in braces (``{modality}``, ``{contrast}``, ``{method}``) are filled per call.
     adapt
         Turns the CLI values into the function's keyword arguments, when they differ.
+    cost
+        Rough seconds of one task on the demo cohort: ``omics run`` starts first the ready
+        task with the costliest path to the end of the run (a scheduling hint only).
     """
 
     name: str
@@ -134,6 +137,7 @@ class Stage:
     params: tuple[str, ...] = ()
     outputs: dict[str, str] = field(default_factory=dict)
     adapt: Callable[[dict], dict] | None = None
+    cost: float = 1.0
 
     @property
     def process(self) -> str:
@@ -226,14 +230,14 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           params=("rna_min_count", "rna_min_samples", *_QPCR_PARAMS),
           # qPCR only: qpcr_replicates.tsv, qpcr_genorm.tsv, qpcr_genorm_variation.tsv
           outputs={"h5ad": "rna/rna.h5ad", "qpcr": "rna/qpcr_*.tsv"},
-          adapt=_rna_prep_kwargs),
+          adapt=_rna_prep_kwargs, cost=2.5),
     Stage("protein_prep", "log2, filter, normalise, missing values; write protein/protein.h5ad",
           "_prep:protein_prep",
           files=(*_VALIDATED, FileOption("protein_matrix", "protein matrix", required=True)),
           params=("protein_format", "protein_intensity", "protein_is_log2",
                   "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
                   "seed"),
-          outputs={"h5ad": "protein/protein.h5ad"}),
+          outputs={"h5ad": "protein/protein.h5ad"}, cost=0.4),
     Stage("flow_prep", "gate FCS files or read a population table; write flow/flow.h5ad, "
           "qc/flow.qc.tsv", "_flow:flow_prep",
           files=(_SHEET, FileOption("contrasts", "validated contrasts (not needed)"),
@@ -243,21 +247,21 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "flow_sample_volume_ul", "flow_cell_count_col", "flow_count_reference",
                   "flow_min_events", "n_cpus"),
           outputs={"h5ad": "flow/flow.h5ad", "qc": "qc/flow.qc.tsv",
-                   "gating_plots": "flow/gating_plots/{sample}.png"}),
+                   "gating_plots": "flow/gating_plots/{sample}.png"}, cost=3.0),
     Stage("qc", "PCA, sample correlations, outliers; write qc/", "_qc:qc",
           files=(_H5AD, _MODALITY), fan_out=("modality",),
           params=("seed",),
           outputs={"pca": "qc/{modality}.pca.tsv",
                    "pca_variance": "qc/{modality}.pca_variance.txt",
                    "correlation": "qc/{modality}.sample_correlation.tsv",
-                   "outliers": "qc/{modality}.outliers.tsv"}),
+                   "outliers": "qc/{modality}.outliers.tsv"}, cost=0.2),
     Stage("de", "one contrast on one modality; write differential/", "_de:de",
           files=(_H5AD, _CONTRASTS,
                  FileOption("contrast_id", "id of the contrast to test", required=True),
                  _DE_MODALITY),
           fan_out=("contrast", "modality"),
           params=("n_cpus", "deseq2_shrink"),
-          outputs={"results": "differential/{contrast}.{modality}.{method}.results.tsv"}),
+          outputs={"results": "differential/{contrast}.{modality}.{method}.results.tsv"}, cost=1.0),
     Stage("enrich", "GSEA prerank + ORA of one differential table; write enrichment/",
           "_enrich:enrich",
           files=(FileOption("de_results", "a differential results table", required=True,
@@ -266,7 +270,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           params=("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
                   "gsea_max_size", "de_fdr", "seed"),
           outputs={"gsea": "enrichment/{contrast}.{modality}.gsea.tsv",
-                   "ora": "enrichment/{contrast}.{modality}.ora.tsv"}),
+                   "ora": "enrichment/{contrast}.{modality}.ora.tsv"}, cost=2.0),
     Stage("score", "per-patient angiogenic scores and response models; write scores/",
           "_score:score",
           files=(FileOption("rna_h5ad", "rna.h5ad", feed=Feed("rna_prep", "h5ad")),
@@ -276,7 +280,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "cv_folds", "cv_repeats", "seed", "flow_dose_population", "n_cpus"),
           outputs={"scores": "scores/angiogenesis_scores.tsv",
                    "response_model": "scores/response_model.tsv"},
-          adapt=_score_kwargs),
+          adapt=_score_kwargs, cost=4.0),
     Stage("integrate", "mRNA-protein MuData, correlation, concordance; write integration/",
           "_integrate:integrate",
           files=(FileOption("rna_h5ad", "rna.h5ad", required=True, feed=Feed("rna_prep", "h5ad")),
@@ -293,7 +297,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                    "correlation": "integration/mrna_protein_correlation.tsv",
                    "concordance": "integration/concordance.tsv",
                    "summary": "integration/concordance_summary.tsv",
-                   "pathways": "integration/pathway_evidence.tsv"}),
+                   "pathways": "integration/pathway_evidence.tsv"}, cost=1.5),
     Stage("report", "HTML report; write report/index.html", "_report:report",
           files=(FileOption("results_dir", "folder holding the result files", required=True),),
           # Read for the methods section (the report states the run's settings).
@@ -303,7 +307,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "deseq2_shrink", "protein_format", "protein_intensity",
                   "protein_min_valid_fraction", "protein_normalization", "protein_imputation"),
           outputs={"html": "report/index.html"},
-          adapt=_report_kwargs),
+          adapt=_report_kwargs, cost=4.0),
 )}
 
 

@@ -432,11 +432,28 @@ def task_slots(params: dict) -> int:
     return max(1, min(int(params.get("n_cpus") or 1), os.cpu_count() or 1))
 
 
+def _path_costs(tasks: list[Task]) -> dict[str, float]:
+    """Return, per task, the declared cost of its costliest path to the end of the run.
+
+    Costs are :attr:`omics.registry.Stage.cost`; a task's path includes itself.
+    """
+    dependents: dict[str, list[str]] = {task.name: [] for task in tasks}
+    for task in tasks:
+        for name in task.needs:
+            dependents[name].append(task.name)
+    rank: dict[str, float] = {}
+    for task in reversed(tasks):  # a task's dependents come after it
+        rank[task.name] = STAGES[task.stage].cost + max((rank[d] for d in dependents[task.name]),
+                                                        default=0.0)
+    return rank
+
+
 class _Schedule:
-    """The tasks of a run, started in DAG order as soon as the tasks they read have finished.
+    """The tasks of a run, each started as soon as the tasks it reads have finished.
 
     Up to ``slots`` tasks run at once, each in a worker process of a pool forked from the
-    runner (``slots == 1``: one after the other, in this process). Validation records and
+    runner (``slots == 1``: one after the other, in DAG order, in this process); of the
+    ready tasks, the one on the costliest path to the end starts first. Validation records and
     cached tasks finish at once, without a slot. Every output is a task's own file, so the
     order in which independent tasks finish does not change any result.
     """
@@ -444,8 +461,12 @@ class _Schedule:
     def __init__(self, tasks: list[Task], params: dict, outdir: Path, *, resume: bool,
                  slots: int) -> None:
         self.params, self.outdir, self.resume, self.slots = params, outdir, resume, slots
-        self.pending = list(tasks)
         self.order = {task.name: number for number, task in enumerate(tasks, start=1)}
+        # With workers, the ready task on the costliest path to the end starts first (the
+        # scores, which the integration and the report wait for, before the last contrasts).
+        rank = _path_costs(tasks)
+        self.pending = list(tasks) if slots == 1 else sorted(
+            tasks, key=lambda task: (-rank[task.name], self.order[task.name]))
         self.done: set[str] = set()
         self.rows: dict[str, dict] = {}
         self.keys: dict[str, str] = {}
