@@ -340,7 +340,7 @@ def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None
                "--gsea_permutations=200", "--cv_repeats=2"]
     nf_out, local_out = tmp_path / "nf", tmp_path / "local"
     limits = tmp_path / "limits.config"  # the test profile's limits, without its inputs
-    limits.write_text("process { resourceLimits = [cpus: 2, memory: 6.GB, time: 1.h] }\n")
+    limits.write_text("process { resourceLimits = [cpus: 1, memory: 6.GB, time: 1.h] }\n")
     result = subprocess.run([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
                              "--outdir", str(nf_out), "-work-dir", str(tmp_path / "work")],
                             cwd=tmp_path, env=env,
