@@ -115,7 +115,15 @@ plt.show()
 qc[qc["outlier"]]
 
 # %%
-joined, summary = omics.tl.fold_change_concordance(de_rna, de_protein)
-omics.pl.concordance(joined, title="response in the BM-MNC arm")
+# mRNA and protein in one MuData: the integration functions read the modalities (and the
+# DESeq2 / limma tables stored in them) and keep their results in `mdata.uns`, which
+# `mdata.write("omics.h5mu")` saves; given tables, e.g.
+# `omics.tl.fold_change_concordance(de_rna, de_protein)`, they return the same and store nothing.
+mdata = omics.tl.build_mudata(rna, protein)
+correlation = omics.tl.mrna_protein_correlation(mdata)     # mdata.uns["mrna_protein_correlation"]
+joined, summary = omics.tl.fold_change_concordance(mdata)  # mdata.uns["concordance"]["response_in_bmmnc"]
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+omics.pl.correlation_distribution(mdata, ax=axes[0])
+omics.pl.concordance(mdata, ax=axes[1])
 plt.show()
 summary
