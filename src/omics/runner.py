@@ -470,6 +470,7 @@ class _Schedule:
         self.done: set[str] = set()
         self.rows: dict[str, dict] = {}
         self.keys: dict[str, str] = {}
+        self.cached: dict[str, bool] = {}
         self.running: dict[Future, tuple[Task, float]] = {}
         self.bar = _progress(len(tasks))
         self.pool = None
@@ -494,7 +495,11 @@ class _Schedule:
             self.bar.update(1)
 
     def start_ready(self, interrupts: _Interrupts) -> None:
-        """Finish or start, in DAG order, every task whose inputs are ready."""
+        """Finish (validation record, cached) or start every task whose inputs are ready.
+
+        A task's key, and whether it is cached, are worked out once: when its inputs are
+        ready (they do not change afterwards), not again while it waits for a slot.
+        """
         progressed = True
         while progressed:
             progressed = False
@@ -505,13 +510,15 @@ class _Schedule:
                 started = time.time()
                 if task.name not in self.keys:
                     self.keys[task.name] = _task_key(task, self.params)
+                    self.cached[task.name] = (self.resume and task.name != "validate" and
+                                              _is_cached(self.outdir, task, self.keys[task.name]))
                 key = self.keys[task.name]
                 if task.name == "validate":
                     validate = STAGES["validate"]
                     _record(self.outdir, task, key, {k: validate.output_path(self.outdir, k)
                                                      for k in ("samplesheet", "contrasts")})
                     self.finish(task, "completed", started)
-                elif self.resume and _is_cached(self.outdir, task, key):
+                elif self.cached[task.name]:
                     self.finish(task, "cached", started)
                 elif self.pool is None:
                     log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
