@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ..tl._keys import de_key_for, is_anndata, obsm_frame, per_contrast, uns_entry, uns_table
+from ..tl._keys import de_key_for, is_anndata, is_mudata, obsm_frame, per_contrast, uns_entry, uns_table
 
 
 def de_table(data: object, de_key: str | None, contrast: object, caller: str) -> pd.DataFrame:
@@ -31,16 +31,6 @@ def stored_table(data: object, key: str, caller: str, part: str | None = None, *
     return uns_table(data, key, caller, part) if stored else data
 
 
-def is_mudata(data: object) -> bool:
-    """Tell whether ``data`` is a MuData (whose ``uns`` holds the integration results)."""
-    from mudata import MuData
-
-    return isinstance(data, MuData)
-
-
-def contrast_entry(data: object, key: str, contrast: object, caller: str) -> tuple[str, pd.DataFrame]:
-    """Return ``(contrast id, data.uns[key][<contrast id>])`` of an AnnData or a MuData."""
-    return per_contrast(data, key, contrast, caller)
 
 
 def scores_long(data: object, obs: pd.DataFrame | None, key: str, modality: str, caller: str

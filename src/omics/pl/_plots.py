@@ -16,7 +16,15 @@ import pandas as pd
 from anndata import AnnData
 from matplotlib.axes import Axes
 
-from ..tl._keys import CONCORDANCE_KEY, CORRELATION_KEY, GSEA_KEY, RESPONSE_KEY, SCORES_KEY
+from ..tl._keys import (
+    CONCORDANCE_KEY,
+    CORRELATION_KEY,
+    GSEA_KEY,
+    RESPONSE_KEY,
+    SCORES_KEY,
+    is_mudata,
+    per_contrast,
+)
 from ..tl._ranking import STATISTIC, gene_statistic
 from ..tl._running import gsea_running_score
 from . import _inputs
@@ -404,8 +412,8 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     """
     from scipy.stats import spearmanr
 
-    if _inputs.is_mudata(joined):
-        cid, joined = _inputs.contrast_entry(joined, key, contrast, "pl.concordance")
+    if is_mudata(joined):
+        cid, joined = per_contrast(joined, key, contrast, "pl.concordance")
         title = title or cid
     ax = _axes(ax)
     data = joined.dropna(subset=["rna_log2fc", "protein_log2fc"])
@@ -445,7 +453,7 @@ def correlation_distribution(correlations: pd.DataFrame | MuData, *, key: str = 
     -------
     matplotlib.axes.Axes
     """
-    if _inputs.is_mudata(correlations):
+    if is_mudata(correlations):
         correlations = _inputs.stored_table(correlations, key, "pl.correlation_distribution",
                                             mudata=True)
     ax = _axes(ax)

@@ -26,16 +26,12 @@ from ._keys import (
     GSEA_KEY,
     PATHWAY_KEY,
     de_key_for,
+    is_mudata,
     per_contrast,
     store_per_contrast,
 )
 
 __all__ = ["fold_change_concordance", "mrna_protein_correlation", "pathway_evidence"]
-
-
-def is_mudata(data: object) -> bool:
-    """Tell whether ``data`` is a MuData (the MuData branch of the integration functions)."""
-    return isinstance(data, md.MuData)
 
 
 def _modality(mdata: md.MuData, name: str, caller: str) -> ad.AnnData:

@@ -68,6 +68,13 @@ def is_anndata(data: object) -> bool:
     return isinstance(data, ad.AnnData)
 
 
+def is_mudata(data: object) -> bool:
+    """Tell whether ``data`` is a MuData (the MuData branch of the integration functions and plots)."""
+    from mudata import MuData  # only when asked: most stage processes never load mudata
+
+    return isinstance(data, MuData)
+
+
 def _fix(key: str) -> str:
     producer = _PRODUCER.get(key)
     return f"run {producer} first, or pass key=" if producer else "pass the key the result was stored under"
