@@ -25,7 +25,8 @@ import pytest
 import yaml
 
 from helpers import REPO, TEST_COHORT
-from omics.params import BY_NAME, STAGE_PARAMS
+from omics.dag import build_tasks
+from omics.params import BY_NAME, STAGE_PARAMS, resolve
 from omics.registry import STAGES
 from omics.schema_modules import FROM_MODULE, STAGED_FILES
 
@@ -233,6 +234,40 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     versions = yaml.safe_load((outdir / "pipeline_info" / "software_versions.yml").read_text())
     for process in PROCESSES.values():  # every process wrote versions.yml with omics_versions.sh
         assert set(versions[process]) == {"omics", "python"}, process
+
+    # The channels of workflows/angiogenesis.nf, written by hand, wire the DAG the stage
+    # declarations give `omics run`: the same tasks, each fed by the same upstream tasks.
+    nextflow_needs = _nextflow_task_needs(tmp_path / "work")
+    inputs = {"input": "samplesheet.csv", "contrasts": "contrasts.yaml",
+              "rna_counts": "salmon.merged.gene_counts.tsv", "protein_matrix": "proteinGroups.txt",
+              "flow_fcs": "fcs"}
+    params = resolve({**_test_profile_params(), **{k: str(TEST_COHORT / v) for k, v in inputs.items()}})
+    local_needs = {task.name: set(task.needs) for task in build_tasks(params, tmp_path / "local")}
+    assert set(nextflow_needs) == set(local_needs)
+    for name, needs in local_needs.items():  # the report: every task, as `omics run` gives it
+        assert nextflow_needs[name] == needs, name  # the whole results folder
+
+
+def _nextflow_task_needs(work: Path) -> dict[str, set[str]]:
+    """``{omics task name: names of the tasks whose outputs it staged}`` from a work folder.
+
+    A task's name comes from the header of its ``.command.run`` (process and tag); what it
+    was fed from, from the staged symlinks that point into other tasks' folders.
+    """
+    names = {}
+    for run in work.glob("*/*/.command.run"):
+        header = re.search(r"^### name: '(.*)'$", run.read_text(), re.M).group(1)
+        process, _, tag = header.rpartition(":")[2].partition(" (")
+        stage = STAGES[process.removeprefix("OMICS_").lower()]
+        names[run.parent] = stage.name + (f".{tag.rstrip(')')}" if stage.fan_out else "")
+    needs = {}
+    for folder, name in names.items():
+        links = [Path(root) / entry for root, dirs, files in os.walk(folder)
+                 for entry in dirs + files if (Path(root) / entry).is_symlink()]
+        targets = [Path(os.readlink(link)) for link in links]
+        needs[name] = {names[parent] for target in targets for parent in target.parents
+                       if parent in names}
+    return needs
 
 
 def _trace(path: Path) -> list[dict[str, str]]:

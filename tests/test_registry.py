@@ -93,12 +93,12 @@ def _dag_inputs(tmp_path: Path, **matrices: str) -> dict:
 def test_runner_order_and_wiring_with_every_modality(tmp_path):
     params = _dag_inputs(tmp_path, rna_counts="c.tsv", protein_matrix="p.txt", flow_table="t.tsv")
     out = tmp_path / "out"
-    tasks = {t.name: t for t in build_tasks(params, out, flow_files=[tmp_path / "t.tsv"])}
-    gene_tasks = [f"{stage}.{c}.{m}" for m in ("rna", "protein") for c in ("r", "s")
-                  for stage in ("de", "enrich")]
-    assert list(tasks) == ["validate", "rna_prep", "qc.rna", "protein_prep", "qc.protein",
-                           "flow_prep", "de.r.flow", "de.s.flow", *gene_tasks,
-                           "score", "integrate", "report"]
+    tasks = {t.name: t for t in build_tasks(params, out, reads={"flow_prep": [tmp_path / "t.tsv"]})}
+    # declaration order; fan-out modality by modality, contrasts in file order
+    assert list(tasks) == ["validate", "rna_prep", "protein_prep", "flow_prep", "qc.rna",
+                           "qc.protein", "de.r.rna", "de.s.rna", "de.r.protein", "de.s.protein",
+                           "de.r.flow", "de.s.flow", "enrich.r.rna", "enrich.s.rna",
+                           "enrich.r.protein", "enrich.s.protein", "score", "integrate", "report"]
     assert tasks["qc.rna"].kwargs == {"h5ad": out / "rna" / "rna.h5ad", "modality": "rna"}
     assert tasks["de.s.flow"].kwargs == {"h5ad": out / "flow" / "flow.h5ad",
                                          "contrasts": out / "validated" / "contrasts.yaml",
@@ -114,7 +114,11 @@ def test_runner_order_and_wiring_with_every_modality(tmp_path):
     assert integrate.kwargs["scores"] == out / "scores" / "angiogenesis_scores.tsv"
     assert integrate.inputs[-2:] == [out / "flow" / "flow.h5ad", integrate.kwargs["scores"]]
     assert tasks["flow_prep"].inputs == [out / "validated" / "samplesheet.csv", tmp_path / "t.tsv"]
+    # the report hashes every declared output of the run (not the per-sample plots)
     assert set(tasks["report"].inputs) >= set(integrate.inputs) - {tmp_path / "t.tsv"}
+    assert out / "integration" / "pathway_evidence.tsv" in tasks["report"].inputs
+    assert out / "qc" / "protein.outliers.tsv" in tasks["report"].inputs
+    assert tasks["report"].kwargs == {"results_dir": out}
     # what each task waits for: the tasks whose outputs it reads
     assert tasks["qc.rna"].needs == ["rna_prep"]
     assert tasks["enrich.s.protein"].needs == ["de.s.protein"]
@@ -129,7 +133,7 @@ def test_runner_order_and_wiring_with_every_modality(tmp_path):
 
 def test_runner_leaves_out_what_the_inputs_do_not_feed(tmp_path):
     params = _dag_inputs(tmp_path, rna_matrix="q.tsv", qpcr_efficiency="e.tsv", rna_format="qpcr")
-    tasks = {t.name: t for t in build_tasks(params, tmp_path, flow_files=[])}
+    tasks = {t.name: t for t in build_tasks(params, tmp_path, reads={"flow_prep": []})}
     assert "integrate" not in tasks and "flow_prep" not in tasks  # needs protein / flow input
     assert tasks["rna_prep"].kwargs["rna_matrix"] == Path("q.tsv")
     assert tasks["rna_prep"].inputs[-2:] == [Path("q.tsv"), Path("e.tsv")]  # efficiency in the key
@@ -137,7 +141,7 @@ def test_runner_leaves_out_what_the_inputs_do_not_feed(tmp_path):
     assert tasks["score"].kwargs == {"h5ads": {"rna": tmp_path / "rna" / "rna.h5ad"}}
     # integrate gets the scores only together with flow.h5ad
     both = {t.name: t for t in build_tasks(_dag_inputs(tmp_path, rna_counts="c", protein_matrix="p"),
-                                           tmp_path, flow_files=[])}
+                                           tmp_path, reads={"flow_prep": []})}
     assert "scores" not in both["integrate"].kwargs and "flow_h5ad" not in both["integrate"].kwargs
 
 
@@ -166,3 +170,28 @@ def _declared_outputs(task, outdir):
         except KeyError:  # an output per sample (gating plots)
             pass
     return paths
+
+
+def test_a_new_stage_is_one_declaration(tmp_path, monkeypatch):
+    """A stage added to the registry gets its tasks, feeds and place without touching the DAG code."""
+    from omics import dag, registry
+
+    extra = registry.Stage(
+        "network", "a co-expression network per contrast", "_extra:network",
+        files=(registry.FileOption("de_results", required=True, feed=registry.Feed("de", "results")),
+               registry.FileOption("h5ad", required=True, feed=registry.Feed("{modality}_prep", "h5ad"))),
+        fan_out=("contrast", "modality"), modalities=("rna",),
+        outputs={"edges": "network/{contrast}.{modality}.edges.tsv"})
+    stages = dict(STAGES)
+    report = stages.pop("report")
+    monkeypatch.setattr(dag, "STAGES", {**stages, "network": extra, "report": report})
+    params = _dag_inputs(tmp_path, rna_counts="c.tsv", protein_matrix="p.txt")
+    out = tmp_path / "out"
+    tasks = {t.name: t for t in build_tasks(params, out, reads={"flow_prep": []})}
+    assert [name for name in tasks if name.startswith("network")] == ["network.r.rna", "network.s.rna"]
+    assert list(tasks)[-4:] == ["integrate", "network.r.rna", "network.s.rna", "report"]
+    assert tasks["network.s.rna"].kwargs == {"de_results": out / "differential" / "s.rna.deseq2.results.tsv",
+                                             "h5ad": out / "rna" / "rna.h5ad"}
+    assert tasks["network.s.rna"].needs == ["de.s.rna", "rna_prep"]
+    assert out / "network" / "s.rna.edges.tsv" in tasks["report"].inputs
+    assert "network.s.rna" in tasks["report"].needs

@@ -132,7 +132,9 @@ workflow ANGIOGENESIS {
     }
 
     // Flow cytometry: FCS files gated with FlowKit, or a population table
-    ch_flow_h5ad = Channel.empty()
+    ch_flow_h5ad  = Channel.empty()
+    ch_flow_qc    = Channel.empty()
+    ch_flow_plots = Channel.empty()
     if (params.flow_fcs || params.flow_table) {
         OMICS_FLOW_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
@@ -142,7 +144,9 @@ workflow ANGIOGENESIS {
                  params.flow_gating ? file(params.flow_gating, checkIfExists: true) : []]
             }
         )
-        ch_flow_h5ad = OMICS_FLOW_PREP.out.h5ad
+        ch_flow_h5ad  = OMICS_FLOW_PREP.out.h5ad
+        ch_flow_qc    = OMICS_FLOW_PREP.out.qc
+        ch_flow_plots = OMICS_FLOW_PREP.out.plots.transpose()   // [meta, png] per sample
         ch_versions  = ch_versions.mix(OMICS_FLOW_PREP.out.versions)
     }
 
@@ -205,16 +209,19 @@ workflow ANGIOGENESIS {
     }
 
     //
-    // HTML report from every result table
+    // HTML report from every result (as `omics run` gives it the whole results folder)
     //
     ch_report_input = Channel.of(cohort)
         .combine(sortedFiles(OMICS_VALIDATE.out.samplesheet.mix(OMICS_VALIDATE.out.contrasts, OMICS_VALIDATE.out.json)))
-        .combine(sortedFiles(OMICS_QC.out.pca.mix(OMICS_QC.out.pca_variance, OMICS_QC.out.correlation, OMICS_QC.out.outliers)))
+        .combine(sortedFiles(ch_h5ad.mix(ch_flow_h5ad)))
+        .combine(sortedFiles(OMICS_QC.out.pca.mix(OMICS_QC.out.pca_variance, OMICS_QC.out.correlation, OMICS_QC.out.outliers,
+            ch_flow_qc)))
         .combine(sortedFiles(OMICS_DE.out.results))
         .combine(sortedFiles(OMICS_ENRICH.out.gsea.mix(OMICS_ENRICH.out.ora)))
         .combine(sortedFiles(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model, OMICS_SCORE.out.redundancy,
             OMICS_SCORE.out.survival, OMICS_SCORE.out.km_curves, OMICS_SCORE.out.km_logrank)))
         .combine(sortedFiles(ch_integration))
+        .combine(sortedFiles(ch_flow_plots))
     OMICS_REPORT ( ch_report_input, ch_genesets, ch_background )
     ch_versions = ch_versions.mix(OMICS_REPORT.out.versions)
 

@@ -1,19 +1,19 @@
 """The DAG of ``omics run``: which tasks run, in which order, fed by which files.
 
-What feeds each file option of a stage, whether it fans out per contrast and modality,
-and the names of its outputs come from the stage declarations
-(:data:`omics.registry.STAGES`); :func:`build_tasks` sets the run order and which stages
-run for the inputs given. :mod:`omics.runner` runs the tasks.
+Everything comes from the stage declarations (:data:`omics.registry.STAGES`): the run
+order is the declaration order; which stages run follows from the inputs given and the
+feeds each stage requires; what feeds each file option, the fan-out per contrast and
+modality, and the output names are declared there. :mod:`omics.runner` runs the tasks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .io import read_contrasts
-from .registry import FAN_OUT_OPTIONS, STAGES, Feed, de_method
+from .registry import FAN_OUT_OPTIONS, STAGES, Feed, Stage, de_method
 
 __all__ = ["Task", "build_tasks"]
 
@@ -95,48 +95,74 @@ class _Dag:
         self.tasks.append(Task(stage.task_name(**fields), name, stage.call_kwargs(values),
                                [*inputs, *reads], fields, needs))
 
+    def add_last(self, name: str) -> None:
+        """Add the task of stage ``name`` that reads the whole results folder (the report).
 
-def build_tasks(params: dict, outdir: Path, *, flow_files: list[Path] | None = None) -> list[Task]:
-    """Build the DAG for the inputs present: validate, prep, qc, de, enrich, score, integrate, report.
+        Its one file option is the results folder; its inputs, hashed into the resume key,
+        are the declared outputs of every task before it (not the per-sample or
+        wildcard ones); it waits for all of them.
+        """
+        stage = STAGES[name]
+        (option,) = stage.files
+        outputs = {self.output(task, key) for task in self.tasks
+                   for key, template in STAGES[task.stage].outputs.items()
+                   if "*" not in template and "{sample}" not in template}
+        # Not ``stage.adapt``: that is ``omics report`` on an earlier run's recorded settings.
+        self.tasks.append(Task(stage.task_name(), name, {option.name: self.outdir},
+                               sorted(outputs), needs=[task.name for task in self.tasks]))
 
-    The order of the tasks, and which run for the inputs given, are set here; what feeds
-    each task, its name and its output names come from the stage declarations
-    (:data:`omics.registry.STAGES`).
+
+def build_tasks(params: dict, outdir: Path, *,
+                reads: Mapping[str, list[Path]] | None = None) -> list[Task]:
+    """Build the DAG of ``omics run`` for the inputs given, from the stage declarations.
+
+    Stages come in declaration order (:data:`omics.registry.STAGES`): a stage taking the
+    user's files runs when they are given; a fanned-out stage once per contrast and
+    modality whose required feeds exist; the report (``after_all``) last, after every
+    other task. What feeds each task, its name and its output names come from the
+    declarations too.
+
+    Parameters
+    ----------
+    params
+        The run's parameters (the user's files among them).
+    outdir
+        The results folder.
+    reads
+        Files behind the user's inputs of a stage, already worked out by the caller
+        (``{"flow_prep": [...]}``); otherwise from :meth:`omics.registry.Stage.read_files`.
+
+    Returns
+    -------
+    list[Task]
+        The tasks in run order.
     """
     contrast_ids = [c.id for c in read_contrasts(params["contrasts"])]
-    rna_key = "rna_matrix" if params.get("rna_matrix") else "rna_counts"
-    matrices = {m: (key, Path(params[key])) for m, key in (("rna", rna_key),
-                                                           ("protein", "protein_matrix")) if params[key]}
-    efficiency = [Path(params["qpcr_efficiency"])] if params.get("qpcr_efficiency") else []
-    if flow_files is None:
-        from .stages._flow import flow_task_inputs
-
-        flow_files = flow_task_inputs(params)
-
     dag = _Dag(outdir, params)
-    given = {key: params.get(key) for key in ("input", "contrasts", "rna_counts", "rna_matrix",
-                                              "protein_matrix")}
-    dag.add("validate", given=given, reads=[Path(params["input"]), Path(params["contrasts"]),
-                                            *(path for _, path in matrices.values()), *efficiency])
-    for modality, (key, matrix) in matrices.items():
-        dag.add(f"{modality}_prep", given={key: matrix},
-                reads=[matrix, *(efficiency if modality == "rna" else [])])
-        dag.add("qc", modality=modality)
-    if flow_files:  # flow cytometry: prep, limma per contrast, scores (no enrichment)
-        dag.add("flow_prep", given={"flow_table": params.get("flow_table"),
-                                    "flow_fcs": params.get("flow_fcs")}, reads=flow_files)
-        for contrast_id in contrast_ids:
-            dag.add("de", contrast=contrast_id, modality="flow")
-    for modality in matrices:
-        for contrast_id in contrast_ids:
-            dag.add("de", contrast=contrast_id, modality=modality)
-            dag.add("enrich", contrast=contrast_id, modality=modality)
-    dag.add("score")
-    dag.add("integrate")
-    # The report reads the whole results folder: every result of the tasks before it.
-    tasks = dag.tasks
-    report_inputs = [p for t in tasks for p in t.inputs if str(p).startswith(str(outdir))]
-    report_inputs += [STAGES["score"].output_path(outdir, "response_model")]
-    tasks.append(Task("report", "report", {"results_dir": outdir}, sorted(set(report_inputs)),
-                      needs=[task.name for task in tasks]))
-    return tasks
+    for stage in STAGES.values():
+        if stage.after_all:
+            dag.add_last(stage.name)
+        elif stage.fan_out:
+            for fields in _fan_out(stage, contrast_ids):
+                dag.add(stage.name, **fields)
+        elif stage.user_files:
+            if any(option.required and not params.get(option.name) for option in stage.user_files):
+                continue
+            given = {option.name: Path(params[option.name]) for option in stage.user_files
+                     if params.get(option.name)}
+            files = (reads or {}).get(stage.name)
+            files = stage.read_files(params) if files is None else files
+            if files and (given or stage.reads is not None):
+                dag.add(stage.name, given=given, reads=files)
+        else:
+            dag.add(stage.name)
+    return dag.tasks
+
+
+def _fan_out(stage: Stage, contrast_ids: list[str]) -> list[dict[str, str]]:
+    """Fan-out fields of a stage's tasks, modality by modality, contrasts in file order."""
+    values = {"modality": list(stage.modalities), "contrast": contrast_ids}
+    combos: list[dict[str, str]] = [{}]
+    for name in sorted(stage.fan_out, key=lambda name: name != "modality"):
+        combos = [{**combo, name: value} for combo in combos for value in values[name]]
+    return combos

@@ -6,11 +6,12 @@ it fans out per contrast and/or modality, the parameters it reads (the CLI optio
 resume key of ``omics run`` and the ``ext.args`` of its Nextflow process, generated into
 ``pipelines/conf/modules.config`` by ``omics schema``), the files it writes (name
 templates relative to the results folder) and its Nextflow module. The CLI, the local
-runner (:func:`omics.dag.build_tasks`), the stages themselves (for output names), the
-``omics schema`` generator and the Nextflow consistency tests read this table; adding a
-stage is one declaration here, one function, its place in the run order of
-:func:`omics.dag.build_tasks`, and one Nextflow module with its channels in
-``pipelines/workflows/angiogenesis.nf``.
+runner (:func:`omics.dag.build_tasks`: which tasks run, in which order, fed by what),
+the stages themselves (for output names), the ``omics schema`` generator and the Nextflow
+consistency tests read this table. Adding a stage is one declaration here, one function
+and one Nextflow module, with its channels in ``pipelines/workflows/angiogenesis.nf``
+(written by hand, as nf-core workflows are; ``tests/test_nextflow.py`` checks, task by
+task, that they wire the DAG these declarations give ``omics run``).
 
 This module imports nothing heavy: the CLI reads it before any analysis library loads.
 """
@@ -24,6 +25,8 @@ from pathlib import Path
 
 from ._errors import InputError
 
+#: Every modality, in run order.
+MODALITIES = ("rna", "protein", "flow")
 # Differential method of each modality (part of the results file name).
 DE_METHOD = {"rna": "deseq2", "protein": "limma", "flow": "limma"}
 #: Every method a modality's table may be named after (RNA: counts -> DESeq2, qPCR/array -> limma).
@@ -47,7 +50,8 @@ FAN_OUT_OPTIONS = {"contrast": "contrast_id", "modality": "modality"}
 class Feed:
     """The upstream output that feeds a file option in ``omics run``.
 
-    (``pipelines/workflows/angiogenesis.nf`` wires the same channels in Nextflow.)
+    (``pipelines/workflows/angiogenesis.nf`` wires the same edges in Nextflow; the stub-run
+    test compares the two DAGs task by task.)
 
     Attributes
     ----------
@@ -127,6 +131,23 @@ class Stage:
     cost
         Rough seconds of one task on the demo cohort: ``omics run`` starts first the ready
         task with the costliest path to the end of the run (a scheduling hint only).
+    modalities
+        With ``"modality"`` in :attr:`fan_out`: the modalities it runs for, in run order
+        (a task is made for each one whose required feeds exist).
+    reads
+        ``module:function`` under ``omics.stages`` returning the files behind the user's
+        inputs (``params -> [Path]``; e.g. the FCS files of a folder), hashed into the
+        resume key; the stage runs only when it returns files. ``None``: the user files
+        given (file options without a feed) and the files named by :attr:`key_params`.
+    key_params
+        Parameters naming files whose content is part of the resume key.
+    after_all
+        Runs last and reads the whole results folder (the report): fed the folder, its
+        resume key hashes every declared output of the tasks before it.
+
+    Which tasks ``omics run`` makes (:func:`omics.dag.build_tasks`) follows from these
+    fields, in declaration order: a stage with user files runs when they are given; a
+    stage with feeds runs when its required feeds exist, once per fan-out value.
     """
 
     name: str
@@ -138,6 +159,10 @@ class Stage:
     outputs: dict[str, str] = field(default_factory=dict)
     adapt: Callable[[dict], dict] | None = None
     cost: float = 1.0
+    modalities: tuple[str, ...] = MODALITIES
+    reads: str | None = None
+    key_params: tuple[str, ...] = ()
+    after_all: bool = False
 
     @property
     def process(self) -> str:
@@ -151,8 +176,20 @@ class Stage:
 
     def load(self) -> Callable[..., dict]:
         """Import and return the stage function."""
-        module, _, attribute = self.function.partition(":")
-        return getattr(importlib.import_module(f"omics.stages.{module}"), attribute)
+        return _load(self.function)
+
+    def read_files(self, params: dict) -> list[Path]:
+        """Files behind the user's inputs of one call (see :attr:`reads`); [] when none given."""
+        if self.reads is not None:
+            return list(_load(self.reads)(params))
+        names = [option.name for option in self.user_files] + list(self.key_params)
+        return [Path(params[name]) for name in names if params.get(name)]
+
+    @property
+    def user_files(self) -> tuple[FileOption, ...]:
+        """File options the user's inputs fill (no feed, not a fan-out field)."""
+        return tuple(option for option in self.files if option.feed is None
+                     and option.name not in FAN_OUT_OPTIONS.values())
 
     def output(self, key: str, **fields: str) -> str:
         """Relative path of output ``key`` (``method`` is filled from ``modality``)."""
@@ -171,6 +208,11 @@ class Stage:
     def call_kwargs(self, values: dict) -> dict:
         """Keyword arguments of the function from the CLI values of :attr:`files`."""
         return self.adapt(dict(values)) if self.adapt else dict(values)
+
+
+def _load(target: str) -> Callable:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(f"omics.stages.{module}"), attribute)
 
 
 def _score_kwargs(values: dict) -> dict:
@@ -221,6 +263,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           params=("sample_id_col", "rna_min_count", "rna_min_samples", *_QPCR_PARAMS,
                   "protein_format", "protein_intensity", "protein_is_log2", "genesets",
                   "background_genesets", "response_covariates"),
+          key_params=("qpcr_efficiency",),
           outputs={"samplesheet": "validated/samplesheet.csv",
                    "contrasts": "validated/contrasts.yaml",
                    "report": "validated/validation.json"}),
@@ -230,7 +273,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           params=("rna_min_count", "rna_min_samples", *_QPCR_PARAMS),
           # qPCR only: qpcr_replicates.tsv, qpcr_genorm.tsv, qpcr_genorm_variation.tsv
           outputs={"h5ad": "rna/rna.h5ad", "qpcr": "rna/qpcr_*.tsv"},
-          adapt=_rna_prep_kwargs, cost=2.5),
+          key_params=("qpcr_efficiency",), adapt=_rna_prep_kwargs, cost=2.5),
     Stage("protein_prep", "log2, filter, normalise, missing values; write protein/protein.h5ad",
           "_prep:protein_prep",
           files=(*_VALIDATED, FileOption("protein_matrix", "protein matrix", required=True)),
@@ -240,16 +283,16 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           outputs={"h5ad": "protein/protein.h5ad"}, cost=0.4),
     Stage("flow_prep", "gate FCS files or read a population table; write flow/flow.h5ad, "
           "qc/flow.qc.tsv", "_flow:flow_prep",
-          files=(_SHEET, FileOption("contrasts", "validated contrasts (not needed)"),
-                 FileOption("flow_table", "population table (FlowJo/Kaluza export)"),
+          files=(_SHEET, FileOption("flow_table", "population table (FlowJo/Kaluza export)"),
                  FileOption("flow_fcs", "folder of FCS files")),
           params=("flow_gating", "flow_ignore_offset_error", "flow_beads_per_test", "flow_bead_gate",
                   "flow_sample_volume_ul", "flow_cell_count_col", "flow_count_reference",
                   "flow_min_events", "n_cpus"),
           outputs={"h5ad": "flow/flow.h5ad", "qc": "qc/flow.qc.tsv",
-                   "gating_plots": "flow/gating_plots/{sample}.png"}, cost=3.0),
+                   "gating_plots": "flow/gating_plots/{sample}.png"}, cost=3.0,
+          reads="_flow:flow_task_inputs"),
     Stage("qc", "PCA, sample correlations, outliers; write qc/", "_qc:qc",
-          files=(_H5AD, _MODALITY), fan_out=("modality",),
+          files=(_H5AD, _MODALITY), fan_out=("modality",), modalities=GENE_MODALITIES,
           params=("seed",),
           outputs={"pca": "qc/{modality}.pca.tsv",
                    "pca_variance": "qc/{modality}.pca_variance.txt",
@@ -266,7 +309,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           "_enrich:enrich",
           files=(FileOption("de_results", "a differential results table", required=True,
                             feed=Feed("de", "results")),),
-          fan_out=("contrast", "modality"),
+          fan_out=("contrast", "modality"), modalities=GENE_MODALITIES,
           params=("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
                   "gsea_max_size", "de_fdr", "seed"),
           outputs={"gsea": "enrichment/{contrast}.{modality}.gsea.tsv",
@@ -307,7 +350,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "deseq2_shrink", "protein_format", "protein_intensity",
                   "protein_min_valid_fraction", "protein_normalization", "protein_imputation"),
           outputs={"html": "report/index.html"},
-          adapt=_report_kwargs, cost=4.0),
+          adapt=_report_kwargs, cost=4.0, after_all=True),
 )}
 
 

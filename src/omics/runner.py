@@ -591,7 +591,7 @@ class _Schedule:
 def _run_tasks(params: dict, outdir: Path, *, resume: bool, interrupts: _Interrupts,
                flow_files: list[Path] | None = None) -> list[dict]:
     """Run (or reuse) every task of the DAG, up to :func:`task_slots` at once; return the trace."""
-    tasks = build_tasks(params, outdir, flow_files=flow_files)
+    tasks = build_tasks(params, outdir, reads=None if flow_files is None else {"flow_prep": flow_files})
     _prune_previous(outdir, tasks)
     schedule = _Schedule(tasks, params, outdir, resume=resume, slots=task_slots(params))
     trace = schedule.run(interrupts)

@@ -179,7 +179,7 @@ def gate_files(files: dict[str, Path], gating_path: Path, *, n_cpus: int = 1,
 
 
 def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
-              contrasts: str | Path | None = None, flow_table: str | Path | None = None,
+              flow_table: str | Path | None = None,
               flow_fcs: str | Path | None = None) -> dict[str, Path]:
     """Write ``flow/flow.h5ad``, ``qc/flow.qc.tsv`` and (FCS input) ``flow/gating_plots/*.png``.
 

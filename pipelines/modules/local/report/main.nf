@@ -6,10 +6,11 @@ process OMICS_REPORT {
     container "${params.container_image ?: ''}"
 
     input:
-    // The result tables are staged in the folders of the results layout, so the report
-    // sees what it sees after `omics run`; `omics report` finds files by name. Any list
-    // may be [] (e.g. integration/ with one modality).
-    tuple val(meta), path(validated, stageAs: 'validated/*'), path(qc, stageAs: 'qc/*'), path(de_results, stageAs: 'differential/*'), path(enrichment, stageAs: 'enrichment/*'), path(scores, stageAs: 'scores/*'), path(integration, stageAs: 'integration/*')
+    // The results are staged in the folders of the results layout, so the report sees
+    // what it sees after `omics run` (every task's outputs); `omics report` finds files by
+    // name. Any list may be [] (e.g. integration/ with one modality, gating plots without
+    // FCS files). h5ad: the prepared modalities (the heatmaps of the top genes).
+    tuple val(meta), path(validated, stageAs: 'validated/*'), path(h5ad, stageAs: 'prepared/*'), path(qc, stageAs: 'qc/*'), path(de_results, stageAs: 'differential/*'), path(enrichment, stageAs: 'enrichment/*'), path(scores, stageAs: 'scores/*'), path(integration, stageAs: 'integration/*'), path(gating_plots, stageAs: 'flow/gating_plots/*')
     // The gene sets tested (the running-score curves need their members); [] when unset.
     path(genesets, stageAs: 'genesets/*')
     path(background_genesets, stageAs: 'background_genesets/*')
