@@ -383,6 +383,81 @@ def test_plots_draw_the_same_from_table_and_anndata(adata):
         omics.pl.correlation_heatmap(ad.AnnData(np.zeros((2, 2))))
 
 
+def _legend(ax) -> list[str]:  # noqa: ANN001 - matplotlib Axes
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_roc_draws_the_stored_out_of_fold_predictions(adata):
+    from sklearn.metrics import roc_auc_score
+
+    sets = _sets(list(adata.var["gene_name"]))
+    scores = omics.tl.sample_scores(adata, sets, layer="vst")
+    model, cv = omics.tl.response_model(adata, repeats=3, seed=1, return_cv=True)
+    pd.testing.assert_frame_equal(model, _response.response_model(scores, adata.obs, repeats=3, seed=1))
+    pd.testing.assert_frame_equal(adata.uns["response_model"], model)
+    pd.testing.assert_frame_equal(adata.uns["response_model_cv"], cv)
+    table_model, table_cv = omics.tl.response_model(scores, adata.obs, repeats=3, seed=1, return_cv=True)
+    pd.testing.assert_frame_equal(table_model, model)
+    pd.testing.assert_frame_equal(table_cv, cv)
+    assert list(cv.columns) == list(_response.CV_COLUMNS)
+    # they are the predictions behind cv_auc_*: per repeat one AUC, their mean is the table's
+    for cohort in ("pooled", "treated", "control"):
+        part = cv[cv["cohort"] == cohort]
+        n = model.set_index("score")["n" if cohort == "pooled" else f"n_{cohort}"]
+        sizes = part.groupby(["score", "repeat"]).size()  # every sample of the cohort, once a repeat
+        assert (sizes.to_numpy() == n.loc[sizes.index.get_level_values("score")].to_numpy()).all()
+        auc = {name: np.mean([roc_auc_score(g["responder"], g["prediction"])
+                              for _, g in rows.groupby("repeat")]) for name, rows in part.groupby("score")}
+        np.testing.assert_allclose([auc[name] for name in model["score"]], model[f"cv_auc_{cohort}"],
+                                   rtol=0, atol=1e-12)
+    term = "SET_planted"
+    rows = cv[(cv["cohort"] == "pooled") & (cv["repeat"] == 0) & (cv["score"] == term)]
+    from_arrays = omics.pl.roc(rows["responder"].to_numpy(), {term: rows["prediction"].to_numpy()})
+    for data in (adata, cv):
+        drawn = omics.pl.roc(data, scores=[term])
+        assert _fingerprint(drawn) == _fingerprint(from_arrays)
+        assert _legend(drawn) == _legend(from_arrays)
+    rows = cv[(cv["cohort"] == "treated") & (cv["score"] == term)]  # every repeat pooled
+    assert _fingerprint(omics.pl.roc(adata, scores=[term], cohort="treated", repeat=None)) == \
+        _fingerprint(omics.pl.roc(rows["responder"].to_numpy(), {term: rows["prediction"].to_numpy()}))
+    assert len(_legend(omics.pl.roc(adata))) == len(model)  # default: every score
+    plt.close("all")
+    with pytest.raises(InputError, match=r"adata.uns has no 'response_model_cv'; run "
+                                         r"omics.tl.response_model\(adata\)"):
+        omics.pl.roc(ad.AnnData(np.zeros((2, 2))))
+    with pytest.raises(InputError, match="no out-of-fold predictions of NOPE"):
+        omics.pl.roc(adata, scores=["NOPE"])
+
+
+def test_heatmap_draws_an_anndata_as_the_matrix_call(adata):
+    def drawn(ax) -> tuple:  # noqa: ANN001 - matplotlib Axes
+        return (np.asarray(ax.images[0].get_array()).round(12).tolist(),
+                [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts])
+
+    groups = adata.obs["response"]
+    ids = ["ENSG00010", "ENSG00004", "ENSG00002"]
+    matrix = pd.DataFrame(adata[:, ids].layers["vst"].T, index=["GENE10", "GENE4", "GENE2"],
+                          columns=adata.obs_names)
+    expected = drawn(omics.pl.heatmap(matrix, groups))
+    # feature names, or gene symbols (GENE4 is the symbol of two features: the first is drawn)
+    for names in (ids, ["GENE10", "GENE4", "GENE2"]):
+        assert drawn(omics.pl.heatmap(adata, groupby="response", var_names=names, layer="vst")) == expected
+    # the top features of the stored DE table, by p-value
+    de = adata.uns["deseq2"][CONTRAST]
+    top = de.dropna(subset=["pvalue"]).nsmallest(5, "pvalue")
+    matrix = pd.DataFrame(adata[:, list(top["gene_id"])].X.T, columns=adata.obs_names,
+                          index=list(adata.var.loc[top["gene_id"], "gene_name"]))
+    assert drawn(omics.pl.heatmap(adata, groupby="arm", n_top=5)) == \
+        drawn(omics.pl.heatmap(matrix, adata.obs["arm"]))
+    plt.close("all")
+    with pytest.raises(InputError, match="pass groupby="):
+        omics.pl.heatmap(adata, var_names=ids)
+    with pytest.raises(InputError, match="not a feature name or gene symbol of the AnnData: NOPE"):
+        omics.pl.heatmap(adata, groupby="arm", var_names=["NOPE"])
+    with pytest.raises(TypeError, match="pass the group of each sample"):
+        omics.pl.heatmap(matrix)
+
+
 # --------------------------------------------------------------------------- signatures and docs
 
 PUBLIC = {"gsea_prerank": _gsea.gsea_prerank, "ora": _ora.ora, "enrichment": _enrichment.enrichment,
