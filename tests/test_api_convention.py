@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 import omics  # noqa: E402
 from helpers import REPO  # noqa: E402
 from omics._errors import InputError  # noqa: E402
-from omics.tl import _enrichment, _gsea, _ora, _redundancy, _response, _scores, _survival  # noqa: E402
+from omics.tl import _enrichment, _gsea, _keys, _ora, _redundancy, _response, _scores, _survival  # noqa: E402
 
 N_SAMPLES, N_GENES = 32, 300
 CONTRAST = "response_in_bmmnc"
@@ -256,6 +256,84 @@ def test_stored_results_round_trip_through_h5ad(adata, tmp_path):
     pd.testing.assert_frame_equal(pairs, adata.uns["score_redundancy"]["pairs"])
 
 
+def _read_back(value: object) -> object:
+    """A setting read by ``read_h5ad`` as the plain value that was written (arrays -> lists)."""
+    if isinstance(value, np.ndarray):
+        return [_read_back(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _read_back(v) for k, v in value.items()}
+    return value
+
+
+def test_settings_are_recorded_in_one_layout_and_round_trip(adata, tmp_path):
+    sets = _sets(list(adata.var["gene_name"]))
+    contrast = next(c for c in omics.datasets.demo_cohort().contrast_list() if c.id == CONTRAST)
+    omics.tl.limma(adata, contrast, layer="vst")
+    omics.tl.gsea_prerank(adata, sets, de_key="deseq2", permutations=20, seed=2, min_size=5)
+    omics.tl.ora(adata, sets, de_key="limma", fdr=0.1, min_size=5)
+    omics.tl.enrichment(adata, {"SET_planted": sets["SET_planted"]}, sets, de_key="deseq2", permutations=20,
+                        min_size=5, gsea_key="g2", ora_key="o2")
+    scores = omics.tl.sample_scores(adata, sets, layer="vst")
+    omics.tl.response_model(adata, covariates=["age"], repeats=2, seed=1)
+    omics.tl.survival_model(adata, covariates=())
+    omics.tl.kaplan_meier(adata)
+    omics.tl.score_redundancy(adata, None, list(scores.columns), min_jaccard=0.4)
+    omics.tl.sample_qc(adata, layer=None, n_top=50)
+    enrichment = {"de_key": "deseq2", "permutations": 20, "seed": 0, "min_size": 5, "max_size": 500,
+                  "fdr": 0.05}
+    expected = {
+        "gsea_params": {CONTRAST: {"de_key": "deseq2", "permutations": 20, "seed": 2, "min_size": 5,
+                                   "max_size": 500, "weight": 1.0}},
+        "ora_params": {CONTRAST: {"de_key": "limma", "fdr": 0.1, "min_size": 5, "max_size": 500}},
+        "g2_params": {CONTRAST: enrichment}, "o2_params": {CONTRAST: enrichment},
+        "angio_scores_params": {"method": "zmean", "min_size": 5, "layer": "vst"},
+        "response_model_params": {"score_key": "angio_scores", "covariates": ["age"], "arm_col": "arm",
+                                  "response_col": "response", "treated": "bmmnc", "control": "placebo",
+                                  "responder": "responder", "folds": 5, "repeats": 2, "seed": 1,
+                                  "alpha": 0.05, "method": "firth", "multiplicity": "bh"},
+        "survival_model_params": {"score_key": "angio_scores", "covariates": [], "arm_col": "arm",
+                                  "time_col": "afs_days", "event_col": "afs_event", "treated": "bmmnc",
+                                  "control": "placebo", "alpha": 0.05, "multiplicity": "bh",
+                                  "arm_test": "score"},
+        "kaplan_meier_params": {"score_key": "angio_scores", "arm_col": "arm", "time_col": "afs_days",
+                                "event_col": "afs_event", "arms": ["placebo", "bmmnc"]},
+        "score_redundancy_params": {"score_key": "angio_scores", "min_jaccard": 0.4, "min_correlation": 0.8},
+        "sample_qc_params": {"layer": "X", "n_top": 50, "n_pcs": 10, "seed": 0},
+    }
+    limma = adata.uns["limma_params"][CONTRAST]
+    assert {k: limma[k] for k in ("layer", "trend", "robust")} == {"layer": "vst", "trend": False,
+                                                                  "robust": False}
+    formula = omics.tl.design_for_contrast(adata.obs, contrast, samples=adata.obs_names).formula
+    assert limma["design"] == formula == "~ response"  # within the treated arm
+    for key, settings in expected.items():
+        assert adata.uns[key] == settings, key
+    # one layout: every stored result has its settings beside it, every settings key a result
+    results = {"limma", "gsea", "ora", "g2", "o2", "angio_scores", "response_model", "survival_model",
+               "kaplan_meier", "score_redundancy", "sample_qc"}
+    params = {k.removesuffix("_params") for k in adata.uns if k.endswith("_params")}
+    assert params == results
+    path = tmp_path / "settings.h5ad"
+    adata.write_h5ad(path)
+    back = ad.read_h5ad(path)
+    for key in [*expected, "limma_params"]:
+        assert _read_back(back.uns[key]) == adata.uns[key], key
+    # the stored results keep their shape: tables where tables were
+    assert isinstance(back.uns["response_model"], pd.DataFrame)
+    assert set(back.uns["gsea"]) == {CONTRAST} and isinstance(back.uns["gsea"][CONTRAST], pd.DataFrame)
+    with pytest.raises(TypeError, match="'strength': dict is not a plain value"):
+        _keys.store_params(adata, "x", {"strength": {"a": 1.0}})
+
+
+@pytest.mark.slow
+def test_deseq2_records_its_settings(adata):
+    contrast = next(c for c in omics.datasets.demo_cohort().contrast_list() if c.id == CONTRAST)
+    omics.tl.deseq2(adata, contrast, layer=None)
+    settings = adata.uns["deseq2_params"][CONTRAST]
+    assert settings == {"layer": "X", "shrink": False, "design": "~ response"}
+
+
 # --------------------------------------------------------------------------- plots accept both
 
 
@@ -305,6 +383,81 @@ def test_plots_draw_the_same_from_table_and_anndata(adata):
         omics.pl.correlation_heatmap(ad.AnnData(np.zeros((2, 2))))
 
 
+def _legend(ax) -> list[str]:  # noqa: ANN001 - matplotlib Axes
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_roc_draws_the_stored_out_of_fold_predictions(adata):
+    from sklearn.metrics import roc_auc_score
+
+    sets = _sets(list(adata.var["gene_name"]))
+    scores = omics.tl.sample_scores(adata, sets, layer="vst")
+    model, cv = omics.tl.response_model(adata, repeats=3, seed=1, return_cv=True)
+    pd.testing.assert_frame_equal(model, _response.response_model(scores, adata.obs, repeats=3, seed=1))
+    pd.testing.assert_frame_equal(adata.uns["response_model"], model)
+    pd.testing.assert_frame_equal(adata.uns["response_model_cv"], cv)
+    table_model, table_cv = omics.tl.response_model(scores, adata.obs, repeats=3, seed=1, return_cv=True)
+    pd.testing.assert_frame_equal(table_model, model)
+    pd.testing.assert_frame_equal(table_cv, cv)
+    assert list(cv.columns) == list(_response.CV_COLUMNS)
+    # they are the predictions behind cv_auc_*: per repeat one AUC, their mean is the table's
+    for cohort in ("pooled", "treated", "control"):
+        part = cv[cv["cohort"] == cohort]
+        n = model.set_index("score")["n" if cohort == "pooled" else f"n_{cohort}"]
+        sizes = part.groupby(["score", "repeat"]).size()  # every sample of the cohort, once a repeat
+        assert (sizes.to_numpy() == n.loc[sizes.index.get_level_values("score")].to_numpy()).all()
+        auc = {name: np.mean([roc_auc_score(g["responder"], g["prediction"])
+                              for _, g in rows.groupby("repeat")]) for name, rows in part.groupby("score")}
+        np.testing.assert_allclose([auc[name] for name in model["score"]], model[f"cv_auc_{cohort}"],
+                                   rtol=0, atol=1e-12)
+    term = "SET_planted"
+    rows = cv[(cv["cohort"] == "pooled") & (cv["repeat"] == 0) & (cv["score"] == term)]
+    from_arrays = omics.pl.roc(rows["responder"].to_numpy(), {term: rows["prediction"].to_numpy()})
+    for data in (adata, cv):
+        drawn = omics.pl.roc(data, scores=[term])
+        assert _fingerprint(drawn) == _fingerprint(from_arrays)
+        assert _legend(drawn) == _legend(from_arrays)
+    rows = cv[(cv["cohort"] == "treated") & (cv["score"] == term)]  # every repeat pooled
+    assert _fingerprint(omics.pl.roc(adata, scores=[term], cohort="treated", repeat=None)) == \
+        _fingerprint(omics.pl.roc(rows["responder"].to_numpy(), {term: rows["prediction"].to_numpy()}))
+    assert len(_legend(omics.pl.roc(adata))) == len(model)  # default: every score
+    plt.close("all")
+    with pytest.raises(InputError, match=r"adata.uns has no 'response_model_cv'; run "
+                                         r"omics.tl.response_model\(adata\)"):
+        omics.pl.roc(ad.AnnData(np.zeros((2, 2))))
+    with pytest.raises(InputError, match="no out-of-fold predictions of NOPE"):
+        omics.pl.roc(adata, scores=["NOPE"])
+
+
+def test_heatmap_draws_an_anndata_as_the_matrix_call(adata):
+    def drawn(ax) -> tuple:  # noqa: ANN001 - matplotlib Axes
+        return (np.asarray(ax.images[0].get_array()).round(12).tolist(),
+                [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.texts])
+
+    groups = adata.obs["response"]
+    ids = ["ENSG00010", "ENSG00004", "ENSG00002"]
+    matrix = pd.DataFrame(adata[:, ids].layers["vst"].T, index=["GENE10", "GENE4", "GENE2"],
+                          columns=adata.obs_names)
+    expected = drawn(omics.pl.heatmap(matrix, groups))
+    # feature names, or gene symbols (GENE4 is the symbol of two features: the first is drawn)
+    for names in (ids, ["GENE10", "GENE4", "GENE2"]):
+        assert drawn(omics.pl.heatmap(adata, groupby="response", var_names=names, layer="vst")) == expected
+    # the top features of the stored DE table, by p-value
+    de = adata.uns["deseq2"][CONTRAST]
+    top = de.dropna(subset=["pvalue"]).nsmallest(5, "pvalue")
+    matrix = pd.DataFrame(adata[:, list(top["gene_id"])].X.T, columns=adata.obs_names,
+                          index=list(adata.var.loc[top["gene_id"], "gene_name"]))
+    assert drawn(omics.pl.heatmap(adata, groupby="arm", n_top=5)) == \
+        drawn(omics.pl.heatmap(matrix, adata.obs["arm"]))
+    plt.close("all")
+    with pytest.raises(InputError, match="pass groupby="):
+        omics.pl.heatmap(adata, var_names=ids)
+    with pytest.raises(InputError, match="not a feature name or gene symbol of the AnnData: NOPE"):
+        omics.pl.heatmap(adata, groupby="arm", var_names=["NOPE"])
+    with pytest.raises(TypeError, match="pass the group of each sample"):
+        omics.pl.heatmap(matrix)
+
+
 # --------------------------------------------------------------------------- signatures and docs
 
 PUBLIC = {"gsea_prerank": _gsea.gsea_prerank, "ora": _ora.ora, "enrichment": _enrichment.enrichment,
@@ -337,6 +490,7 @@ def test_public_signature_keeps_the_table_defaults_and_documents_the_keys(name):
     assert set(ours) <= documented, set(ours) - documented
     for key in STORES[name]:
         assert key in doc, key
+    assert '_params"]' in doc  # where the settings are recorded
 
 
 def test_readme_api_table_lists_every_function_and_key():

@@ -22,6 +22,7 @@ import pytest  # noqa: E402
 import omics  # noqa: E402
 from omics._errors import InputError  # noqa: E402
 from omics.tl import _integrate  # noqa: E402
+from test_api_convention import _read_back  # noqa: E402
 
 N_SAMPLES, N_GENES = 24, 60
 CONTRAST = "response_in_bmmnc"
@@ -95,6 +96,14 @@ def test_mudata_calls_equal_table_calls_and_store_the_results(modalities, tmp_pa
     pd.testing.assert_frame_equal(back.uns["concordance"][CONTRAST].reset_index(drop=True), joined,
                                   check_dtype=False)
     assert back.uns["concordance_summary"][CONTRAST]["n_genes"] == summary["n_genes"]
+    settings = {"mrna_protein_correlation_params": {"rna_layer": "vst", "protein_layer": "X", "min_pairs": 6},
+                "concordance_params": {CONTRAST: {"rna_de_key": "deseq2", "protein_de_key": "limma",
+                                                  "fdr": 0.1}},
+                "pathway_evidence_params": {CONTRAST: {"gsea_key": "gsea", "permutations": 1000,
+                                                       "modalities": ["rna", "protein"]}}}
+    for key, value in settings.items():
+        assert mdata.uns[key] == value, key
+        assert _read_back(back.uns[key]) == value, key
     pd.testing.assert_frame_equal(back.uns["pathway_evidence"][CONTRAST].reset_index(drop=True),
                                   evidence.reset_index(drop=True), check_dtype=False)
 

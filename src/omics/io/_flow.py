@@ -61,6 +61,14 @@ class FcsHeader:
         return names | {c.replace("/", "_") for c in self.channels}
 
 
+def _existing(path: str | Path, what: str) -> Path:
+    """Return ``path`` as a Path, or stop with "<what> not found." naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} not found.", path=path)
+    return path
+
+
 def _fcs_error(path: Path, error: Exception) -> InputError:
     text = str(error).strip() or type(error).__name__
     return InputError(f"not a readable FCS file ({text}). Re-export it from the cytometer software; "
@@ -84,12 +92,9 @@ def read_fcs_header(path: str | Path, *, ignore_offset_error: bool = False) -> F
     """
     import flowio
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("FCS file not found.", path=path)
+    path = _existing(path, "FCS file")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(action="ignore"):
             data = flowio.FlowData(str(path), only_text=True, ignore_offset_error=ignore_offset_error)
     except Exception as error:  # FlowIO raises ValueError, KeyError, its own errors ...
         raise _fcs_error(path, error) from None
@@ -118,12 +123,9 @@ def read_fcs(path: str | Path, *, sample_id: str | None = None, ignore_offset_er
     ``flowkit.Sample``.
     """
     fk = _flowkit()
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("FCS file not found.", path=path)
+    path = _existing(path, "FCS file")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(action="ignore"):
             return fk.Sample(str(path), sample_id=sample_id or path.name,
                              ignore_offset_error=ignore_offset_error, subsample=0)
     except Exception as error:
@@ -189,12 +191,9 @@ def read_gating(path: str | Path) -> Gating:
         When the file is missing or FlowKit cannot parse it.
     """
     fk = _flowkit()
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("gating strategy file not found.", path=path)
+    path = _existing(path, "gating strategy file")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(action="ignore"):
             if path.suffix.lower() == ".wsp":
                 parsed = fk.parse_wsp(str(path))
                 strategies = {name: info["gating_strategy"]
@@ -291,8 +290,7 @@ def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.Dat
     unique), ``parent`` (``root`` for top-level gates), ``gate_path``, ``events``,
     ``parent_events``.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(action="ignore"):
         results = strategy.gate_sample(sample, cache_events=cache_events)
     report = results.report.copy()
     report["gate_path"] = [

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ..tl._keys import de_key_for, is_anndata, is_mudata, obsm_frame, per_contrast, uns_entry, uns_table
+from ..tl._keys import (
+    CV_SUFFIX,
+    de_key_for,
+    is_anndata,
+    is_mudata,
+    obsm_frame,
+    per_contrast,
+    uns_entry,
+    uns_table,
+)
 
 
 def de_table(data: object, de_key: str | None, contrast: object, caller: str) -> pd.DataFrame:
@@ -31,6 +42,86 @@ def stored_table(data: object, key: str, caller: str, part: str | None = None, *
     return uns_table(data, key, caller, part) if stored else data
 
 
+def roc_curves(data: object, predictions: Mapping[str, Sequence[float]] | None, *, key: str,
+               scores: Sequence[str] | None, cohort: str, repeat: int | None, caller: str
+               ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``[(label, y_true, prediction)]`` to draw as ROC curves.
+
+    From ``y_true`` and ``{label: predictions}`` as given; from the out-of-fold predictions
+    of :func:`omics.tl.response_model` (the ``return_cv=True`` table, or an AnnData's
+    ``adata.uns[key + "_cv"]``): per score, the rows of ``cohort`` and ``repeat``
+    (``None``: every repeat pooled), in the stored order of the scores.
+    """
+    if not (is_anndata(data) or isinstance(data, pd.DataFrame)):
+        if predictions is None:
+            raise TypeError(f"{caller}: pass roc(y_true, predictions), or the out-of-fold predictions "
+                            "of omics.tl.response_model (an AnnData or its return_cv=True table)")
+        y_true = np.asarray(data)
+        return [(str(label), y_true, np.asarray(pred, dtype=float)) for label, pred in predictions.items()]
+    cv = uns_table(data, key + CV_SUFFIX, caller) if is_anndata(data) else data
+    rows = cv[cv["cohort"] == cohort]
+    if repeat is not None:
+        rows = rows[rows["repeat"] == repeat]
+    names = list(dict.fromkeys(rows["score"])) if scores is None else list(scores)
+    missing = [str(name) for name in names if name not in set(rows["score"])]
+    if missing or not names:
+        where = f"cohort {cohort!r}" + ("" if repeat is None else f", repeat {repeat}")
+        raise InputError(f"{caller}: no out-of-fold predictions of {', '.join(missing) or 'any score'} in "
+                         f"{where} (a cohort too small for 2 folds has none)")
+    curves = []
+    for name in names:
+        part = rows[rows["score"] == name]
+        curves.append((str(name), part["responder"].to_numpy(int), part["prediction"].to_numpy(float)))
+    return curves
+
+
+def heatmap_matrix(adata: object, *, groupby: str | None, var_names: Sequence[str] | None,
+                   layer: str | None, de_key: str | None, contrast: object, n_top: int, caller: str
+                   ) -> tuple[pd.DataFrame, pd.Series]:
+    """``(features x samples matrix, groups)`` of an AnnData, as :func:`omics.pl.heatmap` draws them.
+
+    The features are ``var_names`` (feature names, or gene symbols of ``var["gene_name"]``)
+    or the ``n_top`` by p-value of the DE table ``adata.uns[de_key][contrast]``; the rows
+    are labelled by gene symbol where there is one. Samples without a ``groupby`` value are
+    left out.
+    """
+    if groupby is None or groupby not in adata.obs:
+        raise InputError(f"{caller}: with an AnnData, pass groupby=<an obs column> (it has "
+                         f"{', '.join(map(str, adata.obs.columns)) or 'none'})")
+    if layer is not None and layer not in adata.layers:
+        raise InputError(f"{caller}: the AnnData has no layer {layer!r} (it has "
+                         f"{', '.join(adata.layers) or 'none'}); pass layer=None to use X")
+    features = _features(adata, var_names) if var_names is not None else _top_features(
+        adata, de_key, contrast, n_top, caller)
+    groups = adata.obs[groupby].dropna()
+    part = adata[groups.index, features]
+    values = part.X if layer is None else part.layers[layer]
+    values = values.toarray() if hasattr(values, "toarray") else np.asarray(values)
+    symbols = (adata.var.loc[features, "gene_name"].astype(str) if "gene_name" in adata.var
+               else pd.Series("", index=features))
+    labels = [s if s and s != "nan" else f for f, s in zip(features, symbols, strict=True)]
+    return pd.DataFrame(values.T.astype(float), index=labels, columns=groups.index), groups
+
+
+def _features(adata: object, var_names: Sequence[str]) -> list[str]:
+    """Feature names of ``var_names``: a feature name as it is, else the first feature of that symbol."""
+    first: dict[str, str] = {}
+    if "gene_name" in adata.var:
+        for feature, symbol in zip(adata.var_names, adata.var["gene_name"].astype(str), strict=True):
+            first.setdefault(symbol, feature)
+    found = [name if name in adata.var_names else first.get(name) for name in var_names]
+    missing = [name for name, f in zip(var_names, found, strict=True) if f is None]
+    if missing:
+        raise InputError(f"heatmap: not a feature name or gene symbol of the AnnData: {', '.join(missing)}")
+    return found
+
+
+def _top_features(adata: object, de_key: str | None, contrast: object, n_top: int, caller: str) -> list[str]:
+    """Return the ``n_top`` features by p-value of the stored DE table (ids in its first column)."""
+    table = per_contrast(adata, de_key_for(adata, de_key, caller), contrast, caller)[1]
+    pcol = "pvalue" if "pvalue" in table else "P.Value"
+    top = table.dropna(subset=[pcol]).nsmallest(n_top, pcol, keep="first")
+    return [f for f in top[table.columns[0]].astype(str) if f in adata.var_names]
 
 
 def scores_long(data: object, obs: pd.DataFrame | None, key: str, modality: str, caller: str

@@ -22,6 +22,7 @@ from ..tl._keys import (
     GSEA_KEY,
     RESPONSE_KEY,
     SCORES_KEY,
+    is_anndata,
     is_mudata,
     per_contrast,
 )
@@ -197,9 +198,46 @@ def correlation_heatmap(corr: pd.DataFrame | AnnData, *, title: str | None = Non
     return ax
 
 
-def heatmap(matrix: pd.DataFrame, groups: pd.Series, *, title: str | None = None,
+def heatmap(matrix: pd.DataFrame | AnnData, groups: pd.Series | None = None, *, groupby: str | None = None,
+            var_names: Sequence[str] | None = None, layer: str | None = None, de_key: str | None = None,
+            contrast: object = None, n_top: int = 30, title: str | None = None,
             ax: Axes | None = None) -> Axes:
-    """Heatmap of features x samples, z-scored per feature, samples ordered by ``groups``."""
+    """Heatmap of features x samples, z-scored per feature, samples ordered by ``groups``.
+
+    Parameters
+    ----------
+    matrix
+        Features x samples (e.g. VST counts or log2 intensities; rows labelled by the
+        index), or an AnnData (samples x features) whose ``layer`` is drawn.
+    groups
+        Table input: the group of each sample, indexed by the columns of ``matrix``.
+    groupby
+        AnnData input: the ``obs`` column that groups the samples (samples without a
+        value are left out).
+    var_names
+        AnnData input: the features to draw, in this order (feature names or gene
+        symbols of ``var["gene_name"]``); rows are labelled by gene symbol where there is one.
+    layer
+        AnnData input: the layer to draw (``None``: ``X``).
+    de_key, contrast, n_top
+        AnnData input without ``var_names``: the ``n_top`` features by p-value of
+        ``adata.uns[de_key][contrast]`` (as :func:`volcano`: default ``"deseq2"`` or
+        ``"limma"``, whichever is stored; the only stored contrast), most significant first.
+    title
+        Axes title.
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if is_anndata(matrix):
+        matrix, groups = _inputs.heatmap_matrix(matrix, groupby=groupby, var_names=var_names, layer=layer,
+                                                de_key=de_key, contrast=contrast, n_top=n_top,
+                                                caller="heatmap")
+    elif groups is None:
+        raise TypeError("heatmap: with a matrix, pass the group of each sample: heatmap(matrix, groups)")
     order = groups.sort_values(kind="stable").index
     values = matrix[order]
     z = values.sub(values.mean(axis=1), axis=0).div(values.std(axis=1).replace(0, 1), axis=0)
@@ -339,16 +377,49 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
     return ax
 
 
-def roc(y_true: Sequence[int], predictions: Mapping[str, Sequence[float]], *, title: str | None = None,
-        ax: Axes | None = None) -> Axes:
-    """ROC curves of out-of-fold predictions (``{label: scores}``) with their AUC."""
+def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
+        predictions: Mapping[str, Sequence[float]] | None = None, *, key: str = RESPONSE_KEY,
+        scores: Sequence[str] | None = None, cohort: str = "pooled", repeat: int | None = 0,
+        title: str | None = None, ax: Axes | None = None) -> Axes:
+    """ROC curves of out-of-fold predictions with their AUC.
+
+    Parameters
+    ----------
+    y_true
+        The binary outcome (with ``predictions``); or the out-of-fold predictions of
+        :func:`omics.tl.response_model`: its ``return_cv=True`` table, or an AnnData
+        holding it in ``adata.uns[key + "_cv"]`` (default ``"response_model_cv"``).
+    predictions
+        With ``y_true``: ``{label: predictions}``, one curve each.
+    key
+        AnnData input: ``uns`` key of the response model (its predictions are in
+        ``adata.uns[key + "_cv"]``).
+    scores
+        Stored predictions: the scores drawn (default: every score, in the model's order).
+    cohort
+        Stored predictions: ``"pooled"``, ``"treated"`` or ``"control"``.
+    repeat
+        Stored predictions: the cross-validation repeat drawn (one partition of the
+        samples into folds); ``None`` pools every repeat into one curve. The AUC of each
+        repeat, averaged over repeats, is the table's ``cv_auc_<cohort>``.
+    title
+        Axes title.
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     from sklearn.metrics import roc_auc_score, roc_curve
 
+    curves = _inputs.roc_curves(y_true, predictions, key=key, scores=scores, cohort=cohort, repeat=repeat,
+                                caller="roc")
     ax = _axes(ax)
-    for i, (label, pred) in enumerate(predictions.items()):
-        fpr, tpr, _ = roc_curve(y_true, pred)
+    for i, (label, truth, pred) in enumerate(curves):
+        fpr, tpr, _ = roc_curve(truth, pred)
         ax.step(fpr, tpr, where="post", color=_PALETTE[i % len(_PALETTE)],
-                label=f"{_short(label, 35)} (AUC {roc_auc_score(y_true, pred):.2f})")
+                label=f"{_short(label, 35)} (AUC {roc_auc_score(truth, pred):.2f})")
     ax.plot([0, 1], [0, 1], color="#999", ls=":", lw=0.8)
     ax.set_xlabel("1 - specificity")
     ax.set_ylabel("sensitivity")

@@ -16,7 +16,8 @@ Given an AnnData, :func:`deseq2`, :func:`limma`, :func:`gsea_prerank`, :func:`or
 :func:`kaplan_meier`, :func:`score_redundancy` and :func:`sample_qc` read what the previous
 step stored and store their result under a documented key (``uns["deseq2"]``,
 ``uns["gsea"]``, ``obsm["angio_scores"]``, ``uns["response_model"]``, ...; README
-"Python API"); given tables they return the same DataFrame and store nothing. Given the
+"Python API"), with the settings they ran with beside it (``uns[key + "_params"]``); given
+tables they return the same DataFrame and store nothing. Given the
 MuData of :func:`build_mudata`, :func:`mrna_protein_correlation`,
 :func:`fold_change_concordance` and :func:`pathway_evidence` read its modalities (and the
 results stored in them) and store theirs in ``mdata.uns``.

@@ -1,17 +1,6 @@
-"""Public enrichment functions: AnnData or table in, tidy DataFrame out.
+"""Public enrichment functions (the AnnData-or-table convention of :mod:`._apidoc`).
 
-Each function dispatches on its first argument:
-
-- an AnnData: inputs are read from where the previous step stored them (DE tables in
-  ``uns["deseq2"|"limma"][<contrast>]``, scores in ``obsm``, clinical columns in ``obs``),
-  the result is stored in the AnnData under a documented key (``key_added``) and
-  returned, as in scanpy and decoupler;
-- a table (the table-level signature): the table-level function runs unchanged and
-  nothing is stored.
-
-The computations are those of the table-level modules
-(:mod:`._gsea`, :mod:`._ora` and :mod:`._enrichment`); an AnnData call returns
-exactly the table the table call returns on the same data.
+The computations are those of :mod:`._gsea`, :mod:`._ora` and :mod:`._enrichment`.
 """
 
 from __future__ import annotations
@@ -23,8 +12,16 @@ import pandas as pd
 
 from .._errors import InputError
 from . import _enrichment, _gsea, _ora
-from ._apidoc import compose
-from ._keys import GSEA_KEY, ORA_KEY, de_key_for, is_anndata, per_contrast, store_per_contrast
+from ._apidoc import compose, forwarded, settings_note
+from ._keys import (
+    GSEA_KEY,
+    ORA_KEY,
+    de_key_for,
+    is_anndata,
+    per_contrast,
+    store_params,
+    store_per_contrast,
+)
 from ._ranking import gene_statistic, significant_genes, table_kind
 
 __all__ = ["enrichment", "gsea_prerank", "ora"]
@@ -49,9 +46,20 @@ def _de_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _de_input(adata: ad.AnnData, de_key: str | None, contrast: object, caller: str
-              ) -> tuple[str, pd.DataFrame]:
-    cid, table = per_contrast(adata, de_key_for(adata, de_key, caller), contrast, caller)
-    return cid, _de_frame(table)
+              ) -> tuple[str, str, pd.DataFrame]:
+    """Return ``(resolved de_key, contrast id, DE table)`` read from the AnnData."""
+    de_key = de_key_for(adata, de_key, caller)
+    cid, table = per_contrast(adata, de_key, contrast, caller)
+    return de_key, cid, _de_frame(table)
+
+
+def _store(adata: ad.AnnData, key: str, cid: str, table: pd.DataFrame, settings: dict) -> None:
+    """Store a per-contrast result and the settings it ran with."""
+    store_per_contrast(adata, key, cid, table)
+    store_params(adata, key, settings, cid)
+
+
+_DE_STORED = 'adata.uns[key_added + "_params"][<contrast id>]'
 
 
 # --------------------------------------------------------------------------- enrichment
@@ -70,12 +78,11 @@ def gsea_prerank(
     max_size: int = 500,
     weight: float = 1.0,
 ) -> pd.DataFrame:
-    kwargs = {"permutations": permutations, "seed": seed, "min_size": min_size, "max_size": max_size,
-              "weight": weight}
+    kwargs = forwarded(_gsea.gsea_prerank, locals())
     if is_anndata(data):
-        cid, table = _de_input(data, de_key, contrast, "gsea_prerank")
+        de_key, cid, table = _de_input(data, de_key, contrast, "gsea_prerank")
         result = _gsea.gsea_prerank(gene_statistic(table), gene_sets, **kwargs)
-        store_per_contrast(data, key_added, cid, result)
+        _store(data, key_added, cid, result, {"de_key": de_key, **kwargs})
         return result
     if isinstance(data, pd.DataFrame):
         data = gene_statistic(_de_frame(data))
@@ -104,7 +111,8 @@ gsea_prerank.__doc__ = compose(
     stored="""
     Given an AnnData, reads ``adata.uns[de_key][<contrast id>]`` and stores the returned
     table in ``adata.uns[key_added][<contrast id>]`` (default ``adata.uns["gsea"]``).
-    """,
+    """ + settings_note(_DE_STORED, "``de_key`` (as resolved), ``permutations``, ``seed``, "
+                                    "``min_size``, ``max_size``, ``weight``"),
 )
 
 
@@ -120,7 +128,7 @@ def ora(
     min_size: int = 10,
     max_size: int = 500,
 ) -> pd.DataFrame:
-    kwargs = {"min_size": min_size, "max_size": max_size}
+    kwargs = forwarded(_ora.ora, locals())
     if not (is_anndata(data) or isinstance(data, pd.DataFrame)):
         if background is None or gene_sets is None:
             raise InputError("ora: with a gene selection, pass ora(selected, background, gene_sets)")
@@ -130,7 +138,7 @@ def ora(
         raise InputError("ora: with an AnnData or a DE table, pass ora(data, gene_sets) "
                          "(the background is every tested feature)")
     if is_anndata(data):
-        cid, table = _de_input(data, de_key, contrast, "ora")
+        de_key, cid, table = _de_input(data, de_key, contrast, "ora")
     else:
         cid, table = None, _de_frame(data)
     up, down, universe = significant_genes(table, table_kind(table), fdr=fdr)
@@ -144,7 +152,7 @@ def ora(
     result = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         {c: pd.Series(dtype=object) for c in columns})
     if cid is not None:
-        store_per_contrast(data, key_added, cid, result)
+        _store(data, key_added, cid, result, {"de_key": de_key, "fdr": fdr, **kwargs})
     return result
 
 
@@ -182,7 +190,7 @@ ora.__doc__ = compose(
     correction), as the ``ora`` table of :func:`omics.tl.enrichment`. Given an AnnData,
     reads ``adata.uns[de_key][<contrast id>]`` and stores the table in
     ``adata.uns[key_added][<contrast id>]`` (default ``adata.uns["ora"]``).
-    """,
+    """ + settings_note(_DE_STORED, "``de_key`` (as resolved), ``fdr``, ``min_size``, ``max_size``"),
 )
 
 
@@ -201,14 +209,14 @@ def enrichment(
     max_size: int = 500,
     fdr: float = 0.05,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    kwargs = {"permutations": permutations, "seed": seed, "min_size": min_size, "max_size": max_size,
-              "fdr": fdr}
+    kwargs = forwarded(_enrichment.enrichment, locals())
     if not is_anndata(data):
         return _enrichment.enrichment(data, panel, background, **kwargs)
-    cid, table = _de_input(data, de_key, contrast, "enrichment")
+    de_key, cid, table = _de_input(data, de_key, contrast, "enrichment")
     gsea, ora_table = _enrichment.enrichment(table, panel, background, **kwargs)
-    store_per_contrast(data, gsea_key, cid, gsea)
-    store_per_contrast(data, ora_key, cid, ora_table)
+    settings = {"de_key": de_key, **kwargs}
+    _store(data, gsea_key, cid, gsea, settings)
+    _store(data, ora_key, cid, ora_table, settings)
     return gsea, ora_table
 
 
@@ -232,5 +240,8 @@ enrichment.__doc__ = compose(
     in ``adata.uns["gsea"][<contrast id>]`` and the ORA table in
     ``adata.uns["ora"][<contrast id>]`` (the same keys as :func:`omics.tl.gsea_prerank` and
     :func:`omics.tl.ora`; these tables add the ``collection`` column).
-    """,
+    """ + settings_note('adata.uns[gsea_key + "_params"][<contrast id>]`` and '
+                        '``adata.uns[ora_key + "_params"][<contrast id>]',
+                        "``de_key`` (as resolved), ``permutations``, ``seed``, ``min_size``, "
+                        "``max_size``, ``fdr``"),
 )

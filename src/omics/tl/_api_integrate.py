@@ -1,14 +1,9 @@
-"""Public integration functions: a MuData or tables in, tidy results out.
+"""Public integration functions (the convention of :mod:`._apidoc`, with a MuData for the AnnData).
 
-Each function dispatches on its first argument:
-
-- a MuData (from :func:`omics.tl.build_mudata`): the inputs are read from its modalities
-  (``mdata["rna"]``, ``mdata["protein"]`` and what earlier steps stored in their ``uns``),
-  and the result is stored in ``mdata.uns`` under a documented key (``key_added``);
-- AnnData objects or tables (the table-level signature): the computation of
-  :mod:`._integrate` runs unchanged and nothing is stored.
-
-A MuData call returns exactly what the table-level call returns on the same data.
+A MuData from :func:`omics.tl.build_mudata` is read through its modalities
+(``mdata["rna"]``, ``mdata["protein"]`` and what earlier steps stored in their ``uns``);
+the results and their settings are stored in ``mdata.uns``. The computations are those
+of :mod:`._integrate`.
 """
 
 from __future__ import annotations
@@ -27,7 +22,9 @@ from ._keys import (
     PATHWAY_KEY,
     de_key_for,
     is_mudata,
+    layer_name,
     per_contrast,
+    store_params,
     store_per_contrast,
 )
 
@@ -74,7 +71,9 @@ def mrna_protein_correlation(data: md.MuData | ad.AnnData, protein: ad.AnnData |
     Notes
     -----
     Given a MuData, reads ``mdata["rna"]`` and ``mdata["protein"]`` and stores the returned
-    table in ``mdata.uns[key_added]`` (default ``mdata.uns["mrna_protein_correlation"]``).
+    table in ``mdata.uns[key_added]`` (default ``mdata.uns["mrna_protein_correlation"]``)
+    and the settings in ``mdata.uns[key_added + "_params"]``: ``rna_layer``,
+    ``protein_layer`` (``"X"`` for ``X``) and ``min_pairs``.
     """
     caller = "mrna_protein_correlation"
     if is_mudata(data):
@@ -87,6 +86,8 @@ def mrna_protein_correlation(data: md.MuData | ad.AnnData, protein: ad.AnnData |
                                                 protein_layer=protein_layer, min_pairs=min_pairs)
     if is_mudata(data):
         data.uns[key_added] = table.copy()
+        store_params(data, key_added, {"rna_layer": layer_name(rna_layer),
+                                       "protein_layer": layer_name(protein_layer), "min_pairs": min_pairs})
     return table
 
 
@@ -113,8 +114,10 @@ def fold_change_concordance(data: md.MuData | pd.DataFrame, protein_de: pd.DataF
     fdr
         Adjusted p-value below which a gene counts as significant in a modality.
     key_added
-        MuData input: the table is stored in ``mdata.uns[key_added][<contrast id>]`` and
-        the summary in ``mdata.uns[key_added + "_summary"][<contrast id>]``.
+        MuData input: the table is stored in ``mdata.uns[key_added][<contrast id>]``, the
+        summary in ``mdata.uns[key_added + "_summary"][<contrast id>]`` and the settings in
+        ``mdata.uns[key_added + "_params"][<contrast id>]`` (``rna_de_key`` and
+        ``protein_de_key`` as resolved, ``fdr``).
 
     Returns
     -------
@@ -130,14 +133,17 @@ def fold_change_concordance(data: md.MuData | pd.DataFrame, protein_de: pd.DataF
             raise TypeError(f"{caller}: pass a MuData, or the RNA and the protein differential tables")
         return _integrate.fold_change_concordance(data, protein_de, fdr=fdr)
     rna, prot = _modality(data, "rna", caller), _modality(data, "protein", caller)
-    cid, rna_de = per_contrast(rna, de_key_for(rna, rna_de_key, caller), contrast, caller)
-    _, prot_de = per_contrast(prot, de_key_for(prot, protein_de_key, caller), cid, caller)
+    rna_de_key, protein_de_key = de_key_for(rna, rna_de_key, caller), de_key_for(prot, protein_de_key, caller)
+    cid, rna_de = per_contrast(rna, rna_de_key, contrast, caller)
+    _, prot_de = per_contrast(prot, protein_de_key, cid, caller)
     joined, summary = _integrate.fold_change_concordance(rna_de, prot_de, fdr=fdr)
     store_per_contrast(data, key_added, cid, joined)
     summaries = data.uns.get(f"{key_added}{CONCORDANCE_SUMMARY_KEY}")
     summaries = dict(summaries) if isinstance(summaries, dict) else {}
     summaries[cid] = dict(summary)
     data.uns[f"{key_added}{CONCORDANCE_SUMMARY_KEY}"] = summaries
+    store_params(data, key_added, {"rna_de_key": rna_de_key, "protein_de_key": protein_de_key, "fdr": fdr},
+                 cid)
     return joined, summary
 
 
@@ -161,7 +167,10 @@ def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: obj
         Permutations behind the GSEA p-values: a p-value of 0 is floored at
         ``1 / (permutations + 1)`` (without it, such a table is rejected).
     key_added
-        MuData input: the table is stored in ``mdata.uns[key_added][<contrast id>]``.
+        MuData input: the table is stored in ``mdata.uns[key_added][<contrast id>]`` and
+        the settings in ``mdata.uns[key_added + "_params"][<contrast id>]`` (``gsea_key``,
+        ``permutations`` unless ``None``, ``modalities``: those that held the contrast's
+        GSEA table).
 
     Returns
     -------
@@ -185,4 +194,6 @@ def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: obj
                          "omics.tl.gsea_prerank(adata, gene_sets) on each modality first")
     table = _integrate.pathway_evidence(by_modality, permutations=permutations)
     store_per_contrast(data, key_added, cid, table)
+    store_params(data, key_added, {"gsea_key": gsea_key, "permutations": permutations,
+                                   "modalities": list(by_modality)}, cid)
     return table

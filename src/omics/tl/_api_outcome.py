@@ -1,17 +1,6 @@
-"""Public outcome-model functions: AnnData or table in, tidy DataFrame out.
+"""Public outcome-model functions (the AnnData-or-table convention of :mod:`._apidoc`).
 
-Each function dispatches on its first argument:
-
-- an AnnData: inputs are read from where the previous step stored them (DE tables in
-  ``uns["deseq2"|"limma"][<contrast>]``, scores in ``obsm``, clinical columns in ``obs``),
-  the result is stored in the AnnData under a documented key (``key_added``) and
-  returned, as in scanpy and decoupler;
-- a table (the table-level signature): the table-level function runs unchanged and
-  nothing is stored.
-
-The computations are those of the table-level modules
-(:mod:`._response` and :mod:`._survival`); an AnnData call returns
-exactly the table the table call returns on the same data.
+The computations are those of :mod:`._response` and :mod:`._survival`.
 """
 
 from __future__ import annotations
@@ -23,8 +12,17 @@ import pandas as pd
 
 from .._errors import InputError
 from . import _response, _survival
-from ._apidoc import compose
-from ._keys import KM_KEY, RESPONSE_KEY, SCORES_KEY, SURVIVAL_KEY, is_anndata, obsm_frame
+from ._apidoc import compose, forwarded, settings_note
+from ._keys import (
+    CV_SUFFIX,
+    KM_KEY,
+    RESPONSE_KEY,
+    SCORES_KEY,
+    SURVIVAL_KEY,
+    is_anndata,
+    obsm_frame,
+    store_params,
+)
 
 __all__ = ["kaplan_meier", "response_model", "survival_model"]
 
@@ -48,13 +46,20 @@ _MODEL_EXTRA = """
     """
 
 
-def _model_stored(default_key: str) -> str:
+def _store(adata: ad.AnnData, key: str, result: object, settings: dict, score_key: str) -> None:
+    """Store a result in ``adata.uns[key]`` and the settings it ran with (``score_key`` first)."""
+    adata.uns[key] = result
+    store_params(adata, key, {"score_key": score_key, **settings})
+
+
+def _model_stored(default_key: str, last: str) -> str:
     """Return the Notes paragraph of a model function: what it reads, where it stores its table."""
     return f"""
     Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
     ``adata.obs``, and stores the returned table in ``adata.uns[key_added]`` (default
     ``adata.uns["{default_key}"]``).
-    """
+    """ + settings_note('adata.uns[key_added + "_params"]', "``score_key`` and the settings from "
+                        f"``covariates`` (as a list) to ``{last}``")
 
 
 _OUTCOME_INPUTS = """
@@ -87,15 +92,17 @@ def response_model(
     alpha: float = 0.05,
     method: str = "firth",
     multiplicity: str = "bh",
-) -> pd.DataFrame:
+    return_cv: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    settings = forwarded(_response.response_model, locals())
     scores, sheet = _scores_obs(data, obs, score_key, "response_model")
-    table = _response.response_model(
-        scores, sheet, covariates=covariates, arm_col=arm_col, response_col=response_col,
-        treated=treated, control=control, responder=responder, folds=folds, repeats=repeats,
-        seed=seed, alpha=alpha, method=method, multiplicity=multiplicity)
-    if is_anndata(data):
-        data.uns[key_added] = table.copy()
-    return table
+    if not is_anndata(data):
+        return _response.response_model(scores, sheet, **settings)
+    table, cv = _response.response_model(scores, sheet, **{**settings, "return_cv": True})
+    settings.pop("return_cv")
+    _store(data, key_added, table.copy(), settings, score_key)
+    data.uns[key_added + CV_SUFFIX] = cv.copy()
+    return (table, cv) if return_cv else table
 
 
 response_model.__doc__ = compose(
@@ -105,7 +112,11 @@ response_model.__doc__ = compose(
     replace=("scores", "obs"),
     inputs=_OUTCOME_INPUTS.format(columns="arm, response and covariate"),
     extra=_MODEL_EXTRA,
-    stored=_model_stored("response_model"),
+    stored=_model_stored("response_model", "multiplicity") + """
+    The out-of-fold predictions (the second table of ``return_cv=True``) are stored in
+    ``adata.uns[key_added + "_cv"]`` (default ``adata.uns["response_model_cv"]``), which
+    :func:`omics.pl.roc` draws.
+    """,
 )
 
 
@@ -125,12 +136,11 @@ def survival_model(
     multiplicity: str = "bh",
     arm_test: str = "score",
 ) -> pd.DataFrame:
+    settings = forwarded(_survival.survival_model, locals())
     scores, sheet = _scores_obs(data, obs, score_key, "survival_model")
-    table = _survival.survival_model(
-        scores, sheet, covariates=covariates, arm_col=arm_col, time_col=time_col, event_col=event_col,
-        treated=treated, control=control, alpha=alpha, multiplicity=multiplicity, arm_test=arm_test)
+    table = _survival.survival_model(scores, sheet, **settings)
     if is_anndata(data):
-        data.uns[key_added] = table.copy()
+        _store(data, key_added, table.copy(), settings, score_key)
     return table
 
 
@@ -141,7 +151,7 @@ survival_model.__doc__ = compose(
     replace=("scores", "obs"),
     inputs=_OUTCOME_INPUTS.format(columns="arm, ``time_col``, ``event_col`` and covariate"),
     extra=_MODEL_EXTRA,
-    stored=_model_stored("survival_model"),
+    stored=_model_stored("survival_model", "arm_test"),
 )
 
 
@@ -156,11 +166,11 @@ def kaplan_meier(
     event_col: str = "afs_event",
     arms: Sequence[str] = ("placebo", "bmmnc"),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    settings = forwarded(_survival.kaplan_meier, locals())
     scores, sheet = _scores_obs(data, obs, score_key, "kaplan_meier")
-    curves, logrank = _survival.kaplan_meier(scores, sheet, arm_col=arm_col, time_col=time_col,
-                                             event_col=event_col, arms=arms)
+    curves, logrank = _survival.kaplan_meier(scores, sheet, **settings)
     if is_anndata(data):
-        data.uns[key_added] = {"curves": curves.copy(), "logrank": logrank.copy()}
+        _store(data, key_added, {"curves": curves.copy(), "logrank": logrank.copy()}, settings, score_key)
     return curves, logrank
 
 
@@ -185,7 +195,8 @@ kaplan_meier.__doc__ = compose(
     Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
     ``adata.obs``, and stores ``adata.uns[key_added] = {"curves": curves, "logrank":
     logrank}`` (default ``adata.uns["kaplan_meier"]``), which :func:`omics.pl.km` reads.
-    """,
+    """ + settings_note('adata.uns[key_added + "_params"]',
+                        "``score_key``, ``arm_col``, ``time_col``, ``event_col``, ``arms``"),
     returns="""
     tuple of pandas.DataFrame
         ``(curves, logrank)`` as described above.

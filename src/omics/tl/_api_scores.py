@@ -1,17 +1,6 @@
-"""Public per-sample score functions: AnnData or table in, tidy DataFrame out.
+"""Public per-sample score functions (the AnnData-or-table convention of :mod:`._apidoc`).
 
-Each function dispatches on its first argument:
-
-- an AnnData: inputs are read from where the previous step stored them (DE tables in
-  ``uns["deseq2"|"limma"][<contrast>]``, scores in ``obsm``, clinical columns in ``obs``),
-  the result is stored in the AnnData under a documented key (``key_added``) and
-  returned, as in scanpy and decoupler;
-- a table (the table-level signature): the table-level function runs unchanged and
-  nothing is stored.
-
-The computations are those of the table-level modules
-(:mod:`._scores` and :mod:`._redundancy`); an AnnData call returns
-exactly the table the table call returns on the same data.
+The computations are those of :mod:`._scores` and :mod:`._redundancy`.
 """
 
 from __future__ import annotations
@@ -23,9 +12,9 @@ import pandas as pd
 
 from .._errors import InputError
 from . import _redundancy, _scores
-from ._apidoc import compose
+from ._apidoc import compose, forwarded, settings_note
 from ._integrate import expression_by_gene
-from ._keys import REDUNDANCY_KEY, SCORES_KEY, is_anndata, obsm_frame, uns_entry
+from ._keys import REDUNDANCY_KEY, SCORES_KEY, is_anndata, layer_name, obsm_frame, store_params, uns_entry
 
 __all__ = ["sample_scores", "score_redundancy"]
 
@@ -39,7 +28,7 @@ def sample_scores(
     method: str = "zmean",
     min_size: int = 5,
 ) -> pd.DataFrame:
-    kwargs = {"method": method, "min_size": min_size}
+    kwargs = forwarded(_scores.sample_scores, locals())
     if not is_anndata(data):
         return _scores.sample_scores(data, gene_sets, **kwargs)
     if layer is not None and layer not in data.layers:
@@ -49,11 +38,13 @@ def sample_scores(
     scores = _scores.sample_scores(expression, gene_sets, **kwargs)
     measured = set(expression.columns)
     named = {str(term): genes for term, genes in gene_sets.items()}
+    settings = {**kwargs, "layer": layer_name(layer)}
     data.obsm[key_added] = scores.copy()
     data.uns[key_added] = {
-        "method": method, "min_size": int(min_size), "layer": "X" if layer is None else layer,
+        "method": method, "min_size": int(min_size), "layer": layer_name(layer),
         "gene_sets": {term: sorted(measured.intersection(named[term])) for term in scores.columns},
     }
+    store_params(data, key_added, settings)
     return scores
 
 
@@ -84,9 +75,8 @@ sample_scores.__doc__ = compose(
     :func:`omics.tl.score_redundancy`). :func:`omics.tl.response_model`,
     :func:`omics.tl.survival_model` and :func:`omics.tl.kaplan_meier` read the scores
     from there (``score_key``).
-    """,
+    """ + settings_note('adata.uns[key_added + "_params"]', "``method``, ``min_size``, ``layer``"),
 )
-
 
 
 def score_redundancy(
@@ -100,7 +90,7 @@ def score_redundancy(
     min_jaccard: float = 0.5,
     min_correlation: float = 0.8,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    kwargs = {"strength": strength, "min_jaccard": min_jaccard, "min_correlation": min_correlation}
+    kwargs = forwarded(_redundancy.score_redundancy, locals())
     if not is_anndata(data):
         if gene_sets is None:
             raise InputError("score_redundancy: with a scores table, pass the gene sets of the scores")
@@ -112,6 +102,8 @@ def score_redundancy(
         gene_sets = {str(k): [str(g) for g in v] for k, v in gene_sets.items()}
     pairs, groups = _redundancy.score_redundancy(scores, gene_sets, called, **kwargs)
     data.uns[key_added] = {"pairs": pairs.copy(), "groups": dict(groups)}
+    store_params(data, key_added, {"score_key": score_key, "min_jaccard": min_jaccard,
+                                   "min_correlation": min_correlation})
     return pairs, groups
 
 
@@ -139,5 +131,7 @@ score_redundancy.__doc__ = compose(
     stored="""
     Given an AnnData, stores ``adata.uns[key_added] = {"pairs": pairs, "groups": groups}``
     (default ``adata.uns["score_redundancy"]``).
-    """,
+    """ + settings_note('adata.uns[key_added + "_params"]',
+                        "``score_key``, ``min_jaccard``, ``min_correlation`` (not the data "
+                        "given: ``gene_sets``, ``called``, ``strength``)"),
 )

@@ -1,15 +1,33 @@
-"""Docstrings of the AnnData-or-table functions, built from the table-level ones.
+"""The AnnData-or-table functions: their convention, docstrings and forwarded settings.
 
-The table-level function keeps the single description of its parameters and results;
-the public function's docstring is that text with the first parameters replaced (the
-input is an AnnData or a table), the AnnData-only parameters added, and the keys it
-stores in the AnnData prepended to ``Notes``.
+Each public function of ``tl/_api_*.py`` dispatches on its first argument:
+
+- an AnnData (a MuData for the integration functions): inputs are read from where the
+  previous step stored them (DE tables in ``uns["deseq2"|"limma"][<contrast>]``, scores
+  in ``obsm``, clinical columns in ``obs``), the result is stored under a documented key
+  (``key_added``; the keys in :mod:`._keys`) beside the settings it ran with, and
+  returned, as in scanpy and decoupler;
+- a table (the table-level signature): the table-level function runs unchanged and
+  nothing is stored.
+
+The computations are those of the table-level modules; an AnnData call returns exactly
+the table the table call returns on the same data.
+
+The public signature repeats the table-level settings on purpose (explicit for IDEs,
+``help()`` and the docs; tests check the defaults are the same), and :func:`forwarded`
+passes them on. The table-level function keeps the single description of its
+parameters and results; the public function's docstring (:func:`compose`) is that text
+with the first parameters replaced (the input is an AnnData or a table), the
+AnnData-only parameters added, and the keys it stores prepended to ``Notes``.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+import re
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 _Section = tuple[str, list[str]]
 
@@ -92,3 +110,39 @@ def compose(table_func: Callable, *, summary: str, replace: Sequence[str], input
             lines = [*inspect.cleandoc(stored).splitlines(), *([""] + lines if lines else [])]
         out += ["", title, "-" * len(title), *_trim(lines)]
     return "\n".join(out).strip() + "\n"
+
+
+def forwarded(table_func: Callable, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the keyword-only arguments of ``table_func``, taken from the caller's ``locals()``.
+
+    Parameters
+    ----------
+    table_func
+        The table-level function the public function calls.
+    values
+        The public function's ``locals()`` (its parameters repeat the table-level ones).
+
+    Returns
+    -------
+    dict
+        ``{name: value}`` for each keyword-only parameter of ``table_func``.
+    """
+    parameters = inspect.signature(table_func).parameters.values()
+    return {p.name: values[p.name] for p in parameters if p.kind is p.KEYWORD_ONLY}
+
+
+def settings_note(where: str, names: str) -> str:
+    """Return the Notes sentence naming where the settings are recorded and which.
+
+    Parameters
+    ----------
+    where
+        The key, e.g. ``adata.uns[key_added + "_params"][<contrast id>]``.
+    names
+        The recorded settings, e.g. ``de_key, permutations, seed``.
+    """
+    sentence = f"The settings it ran with are recorded in ``{where}``: {names}."
+    # A literal (``...``) is not broken across lines: its spaces are held while wrapping.
+    held = re.sub(r"``[^`]+``", lambda m: m.group(0).replace(" ", "\0"), sentence)
+    lines = textwrap.wrap(held, width=84, break_on_hyphens=False, break_long_words=False)
+    return "\n" + "".join(f"    {line.replace(chr(0), ' ')}\n" for line in lines)

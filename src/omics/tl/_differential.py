@@ -16,6 +16,7 @@ from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
 from ._design import Design, design_for_contrast, effect_unit
+from ._keys import layer_name, store_params
 from ._limma import limma_fit
 
 log = get_logger("tl")
@@ -63,7 +64,9 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     ``log2FoldChange_per_unit`` (or ``_per_sd``): the slope of log2 expression on the
     variable, equal to ``log2FoldChange``.
 
-    The same table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy style).
+    The same table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy style), and
+    the settings in ``adata.uns["deseq2_params"][<contrast id>]``: ``layer`` (``"X"`` for
+    ``X``), ``shrink`` and ``design`` (the design formula).
     """
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
@@ -84,6 +87,8 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     table = _label_continuous(table[DESEQ2_COLUMNS + extra].reset_index(drop=True), design,
                               "log2FoldChange")
     adata.uns.setdefault("deseq2", {})[design.contrast.id] = table
+    store_params(adata, "deseq2", {"layer": layer_name(layer), "shrink": shrink, "design": design.formula},
+                 design.contrast.id)
     return table
 
 
@@ -125,7 +130,9 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``; a continuous contrast
     adds ``logFC_per_unit`` (or ``logFC_per_sd``).
 
-    The same table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy style).
+    The same table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy style), and
+    the settings in ``adata.uns["limma_params"][<contrast id>]``: ``layer`` (``"X"`` for
+    ``X``), ``trend``, ``robust`` and ``design`` (the design formula).
     """
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
@@ -149,6 +156,8 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     table.insert(0, "feature_id", adata.var_names.to_numpy())
     table = _label_continuous(table[LIMMA_COLUMNS].reset_index(drop=True), design, "logFC")
     adata.uns.setdefault("limma", {})[design.contrast.id] = table
+    store_params(adata, "limma", {"layer": layer_name(layer), "trend": trend, "robust": robust,
+                                  "design": design.formula}, design.contrast.id)
     return table
 
 

@@ -29,13 +29,27 @@ step                            stored in                                       
                                  ``mdata.uns["concordance_summary"][<contrast id>]``
 ``tl.pathway_evidence``          ``mdata.uns["pathway_evidence"][<contrast id>]``     table
 ==============================  ===================================================  ============
+
+Beside each result, the settings it was computed with (scanpy's ``uns[...]["params"]``,
+kept in a sibling key so that the stored results keep their shape): the function that
+stores ``uns[key]`` stores ``uns[key + "_params"]`` (:func:`store_params`), a dict of
+plain values (str, int, float, bool, lists of them) that ``write_h5ad`` writes; where the
+results are per contrast, so are the settings (``uns["gsea_params"][<contrast id>]``).
+Inputs resolved from the AnnData are recorded as resolved (``de_key``, ``layer``: ``"X"``
+for ``X``); a setting left ``None`` is left out. Data given to the call (gene sets,
+``called``, ``strength``) are not settings and are not recorded. ``tl.response_model``
+also stores its out-of-fold predictions in ``uns["response_model_cv"]`` (``key + "_cv"``),
+which :func:`omics.pl.roc` draws.
 """
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 
 from .._errors import InputError
@@ -52,6 +66,8 @@ CORRELATION_KEY = "mrna_protein_correlation"
 CONCORDANCE_KEY = "concordance"
 CONCORDANCE_SUMMARY_KEY = "_summary"  # suffix: uns["concordance_summary"]
 PATHWAY_KEY = "pathway_evidence"
+PARAMS_SUFFIX = "_params"  # uns[key + "_params"]: the settings of uns[key]
+CV_SUFFIX = "_cv"  # uns["response_model_cv"]: out-of-fold predictions
 
 _PRODUCER = {"deseq2": "omics.tl.deseq2(adata, contrast)", "limma": "omics.tl.limma(adata, contrast)",
              GSEA_KEY: "omics.tl.gsea_prerank(adata, gene_sets)", ORA_KEY: "omics.tl.ora(adata, gene_sets)",
@@ -60,7 +76,8 @@ _PRODUCER = {"deseq2": "omics.tl.deseq2(adata, contrast)", "limma": "omics.tl.li
              KM_KEY: "omics.tl.kaplan_meier(adata)", REDUNDANCY_KEY: "omics.tl.score_redundancy(adata, ...)",
              CORRELATION_KEY: "omics.tl.mrna_protein_correlation(mdata)",
              CONCORDANCE_KEY: "omics.tl.fold_change_concordance(mdata, contrast=...)",
-             PATHWAY_KEY: "omics.tl.pathway_evidence(mdata, contrast=...)"}
+             PATHWAY_KEY: "omics.tl.pathway_evidence(mdata, contrast=...)",
+             RESPONSE_KEY + CV_SUFFIX: "omics.tl.response_model(adata)"}
 
 
 def is_anndata(data: object) -> bool:
@@ -159,8 +176,55 @@ def _frame(value: Any, where: str, caller: str) -> pd.DataFrame:
 
 def store_per_contrast(adata: ad.AnnData, key: str, contrast: str, table: pd.DataFrame) -> None:
     """``adata.uns[key][contrast] = table`` (a copy, so later edits of the returned table do not leak)."""
-    store = adata.uns.get(key)
-    if not isinstance(store, dict):
-        store = {}
-    store[contrast] = table.copy()
-    adata.uns[key] = store
+    _put(adata, key, contrast, table.copy())
+
+
+def layer_name(layer: str | None) -> str:
+    """Return the layer as the settings record it: its name, ``"X"`` for ``X`` (``None``)."""
+    return "X" if layer is None else layer
+
+
+def store_params(data: Any, key: str, params: Mapping[str, object], contrast: str | None = None) -> None:
+    """Record the settings of the result ``data.uns[key]`` in ``data.uns[key + "_params"]``.
+
+    Parameters
+    ----------
+    data
+        The AnnData (or MuData) the result is stored in.
+    key
+        The ``uns`` key of the result (``key_added``).
+    params
+        Setting name -> value: str, int, float, bool, or a sequence of them (written as a
+        list); ``None`` values are left out.
+    contrast
+        For per-contrast results: the contrast id; the settings go to
+        ``data.uns[key + "_params"][contrast]``.
+    """
+    settings = {name: _plain(value, name) for name, value in params.items() if value is not None}
+    if contrast is None:
+        data.uns[key + PARAMS_SUFFIX] = settings
+    else:
+        _put(data, key + PARAMS_SUFFIX, contrast, settings)
+
+
+def _put(data: Any, key: str, contrast: str, value: object) -> None:
+    """``data.uns[key][contrast] = value``, keeping the other contrasts."""
+    store = data.uns.get(key)
+    store = dict(store) if isinstance(store, Mapping) else {}
+    store[contrast] = value
+    data.uns[key] = store
+
+
+def _plain(value: object, name: str) -> str | int | float | bool | list:
+    """Return a setting as a value that ``write_h5ad`` writes and ``read_h5ad`` reads back."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v, name) for v in value]
+    raise TypeError(f"setting {name!r}: {type(value).__name__} is not a plain value to record")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from ._keys import layer_name, store_params
 
 if TYPE_CHECKING:
     import anndata as ad
@@ -97,7 +98,9 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     - ``adata.obsp["<key_added>_correlation"]``: the sample x sample Pearson correlations;
     - ``adata.uns["<key_added>"]``: ``{"variance_ratio", "layer", "n_top", "n_pcs", "seed"}``
       (``layer`` is ``"X"`` for ``X``);
-    - ``adata.obs["<key_added>_outlier"]``: the outlier flag.
+    - ``adata.obs["<key_added>_outlier"]``: the outlier flag;
+    - ``adata.uns["<key_added>_params"]``: the settings, ``{"layer", "n_top", "n_pcs",
+      "seed"}`` as given (the layout of every ``omics.tl`` function).
 
     Signs are fixed so that the largest loading of each PC is positive.
     """
@@ -143,5 +146,6 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
                             "layer": "X" if layer is None else layer, "n_top": n_top,
                             "n_pcs": pca.shape[1], "seed": seed}
     adata.obs[f"{key_added}_outlier"] = outlier
+    store_params(adata, key_added, {"layer": layer_name(layer), "n_top": n_top, "n_pcs": n_pcs, "seed": seed})
     return table
 

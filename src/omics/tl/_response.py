@@ -198,12 +198,13 @@ from omics._errors import InputError
 from omics._logging import get_logger
 from omics.tl._stats import bh as _bh
 
-__all__ = ["response_model", "format_ratio", "CLASSIFICATIONS", "FIT_METHODS"]
+__all__ = ["response_model", "format_ratio", "CLASSIFICATIONS", "CV_COLUMNS", "FIT_METHODS"]
 
 _LOG = get_logger("tl.response")
 CLASSIFICATIONS = ("predictive", "prognostic", "treated_only", "none")
 MULTIPLICITY = ("bh", "none")
 FIT_METHODS = ("ml", "firth")
+CV_COLUMNS = ["score", "cohort", "repeat", "sample", "responder", "prediction"]
 _CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # profile intervals are 95 %
 _CV_RIDGE = 1.0  # L2 penalty on the CV slope: scikit-learn's LogisticRegression(C=1.0)
 _PROFILE_LIMIT = 10.0  # |log OR per SD| beyond which a profile bound is reported as 0 or inf
@@ -500,12 +501,16 @@ def _auc_rows(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _cv_auc(z: np.ndarray, y: np.ndarray, *, folds: int, repeats: int, seed: int,
-            cache: dict) -> tuple[float, float, float, int]:
-    """Mean and 2.5/97.5 percentiles over repeats of the out-of-fold AUC; folds used."""
+            cache: dict) -> tuple[float, float, float, int, np.ndarray | None]:
+    """Return the out-of-fold AUC (mean, 2.5/97.5 percentiles over repeats) and its predictions.
+
+    ``(mean, low, high, folds used, predictions)``; the predictions are repeats x samples
+    (``None`` when there are too few samples for 2 folds).
+    """
     minority = int(min(y.sum(), len(y) - y.sum())) if len(y) else 0
     k = min(folds, minority)
     if k < 2:
-        return np.nan, np.nan, np.nan, 0
+        return np.nan, np.nan, np.nan, 0, None
     key = (y.astype(np.int8).tobytes(), k)
     if key not in cache:
         splitter = RepeatedStratifiedKFold(n_splits=k, n_repeats=repeats, random_state=seed)
@@ -520,7 +525,17 @@ def _cv_auc(z: np.ndarray, y: np.ndarray, *, folds: int, repeats: int, seed: int
     for f, test in enumerate(tests):
         oof[f // k, test] = a[f] + b[f] * z[test]
     auc = _auc_rows(oof, y)
-    return float(auc.mean()), float(np.percentile(auc, 2.5)), float(np.percentile(auc, 97.5)), k
+    return float(auc.mean()), float(np.percentile(auc, 2.5)), float(np.percentile(auc, 97.5)), k, oof
+
+
+def _cv_frame(score: object, cohort: str, samples: np.ndarray, y: np.ndarray, oof: np.ndarray
+              ) -> pd.DataFrame:
+    """Long table of one score's out-of-fold predictions in one cohort (``CV_COLUMNS``)."""
+    repeats, n = oof.shape
+    return pd.DataFrame({"score": [score] * (repeats * n), "cohort": cohort,
+                         "repeat": np.repeat(np.arange(repeats), n), "sample": np.tile(samples, repeats),
+                         "responder": np.tile(y.astype(np.int64), repeats), "prediction": oof.ravel()},
+                        columns=CV_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------
@@ -657,7 +672,8 @@ def response_model(
     alpha: float = 0.05,
     method: str = "firth",
     multiplicity: str = "bh",
-) -> pd.DataFrame:
+    return_cv: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Classify each score as predictive of BM-MNC benefit, prognostic, or neither.
 
     Logistic regressions with arm-specific score slopes (shared covariate effects) and
@@ -697,6 +713,8 @@ def response_model(
         (well-calibrated tests in small samples, see the module docstring); ``"ml"``:
         maximum likelihood with statsmodels, Firth's penalised likelihood only for
         comparisons with separated data.
+    return_cv
+        Also return the out-of-fold predictions of the cross-validation (below).
 
     Returns
     -------
@@ -716,6 +734,14 @@ def response_model(
         (``up_in_responders`` / ``down_in_responders``); and for each of ``pooled``,
         ``treated`` and ``control``: ``cv_auc_*``, ``cv_auc_*_low``, ``cv_auc_*_high``
         (2.5/97.5 percentiles over repeats) and ``cv_folds_*``.
+    pandas.DataFrame, with ``return_cv=True`` only
+        The out-of-fold predictions behind ``cv_auc_*``, one row per score, cohort
+        (``pooled``, ``treated``, ``control``), repeat and sample: ``score``, ``cohort``,
+        ``repeat`` (0, 1, ...), ``sample``, ``responder`` (1/0) and ``prediction`` (the
+        log-odds of response from the model fitted without the sample's fold). The AUC of
+        each repeat's predictions, averaged over repeats, is ``cv_auc_<cohort>``;
+        :func:`omics.pl.roc` draws them. Cohorts without folds (``cv_folds_* == 0``) have
+        no rows.
 
     Raises
     ------
@@ -752,6 +778,8 @@ def response_model(
     rows = []
     score_tests: list[dict[str, _Test]] = []
     cache: dict = {}
+    cv_parts: list[pd.DataFrame] = []
+    sample_ids = np.asarray(samples, dtype=object)
     for s, name in enumerate(scores.columns):
         use = complete & np.isfinite(values[:, s])
         y, arm, raw = y_all[use], arm_all[use], values[use, s]
@@ -789,10 +817,12 @@ def response_model(
         for label, sub in (("pooled", np.ones(len(y), bool)), ("treated", arm == 1),
                            ("control", arm == 0)):
             if fitted:
-                auc, low, high, k = _cv_auc(z[sub], y[sub], folds=folds, repeats=repeats, seed=seed,
-                                            cache=cache)
+                auc, low, high, k, oof = _cv_auc(z[sub], y[sub], folds=folds, repeats=repeats,
+                                                 seed=seed, cache=cache)
             else:
-                auc, low, high, k = np.nan, np.nan, np.nan, 0
+                auc, low, high, k, oof = np.nan, np.nan, np.nan, 0, None
+            if return_cv and oof is not None:
+                cv_parts.append(_cv_frame(name, label, sample_ids[use][sub], y[sub], oof))
             row[f"cv_auc_{label}"], row[f"cv_auc_{label}_low"] = auc, low
             row[f"cv_auc_{label}_high"], row[f"cv_folds_{label}"] = high, k
             if 0 < k < folds:
@@ -823,4 +853,15 @@ def response_model(
     counts = table["classification"].value_counts()
     _LOG.info("response_model: %d scores: %s", len(table),
               ", ".join(f"{counts.get(c, 0)} {c}" for c in CLASSIFICATIONS))
+    if return_cv:
+        return table, _cv_table(cv_parts)
     return table
+
+
+def _cv_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Return the out-of-fold predictions of all scores and cohorts (``CV_COLUMNS``)."""
+    if parts:
+        return pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({"score": pd.Series(dtype=object), "cohort": pd.Series(dtype=object),
+                         "repeat": pd.Series(dtype=np.int64), "sample": pd.Series(dtype=object),
+                         "responder": pd.Series(dtype=np.int64), "prediction": pd.Series(dtype=float)})
