@@ -342,6 +342,13 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
     assert (nf_out / "integration" / "flow_score_correlation.tsv").is_file()
     assert sorted(p.name for p in (nf_out / "flow" / "gating_plots").glob("*.png")) == \
         sorted(p.name for p in (local_out / "flow" / "gating_plots").glob("*.png")) != []
+    # The report sees what it sees after `omics run`: the same sections and figures
+    # (heatmaps need the h5ad files, the flow QC and gating sections the flow outputs).
+    reports = [(out / "report" / "index.html").read_text() for out in (nf_out, local_out)]
+    headings, figures = ([re.findall(pattern, report) for report in reports]
+                         for pattern in (r"<h[23][^>]*>[^<]*", r"<figure|<img"))
+    assert headings[0] == headings[1] and "<h3>flow cytometry QC" in headings[0]
+    assert len(figures[0]) == len(figures[1])
     assert (nf_out / "report" / "index.html").stat().st_size > 0
     assert not list(nf_out.rglob("versions.yml")), "versions.yml must not be published"
     versions = yaml.safe_load((nf_out / "pipeline_info" / "software_versions.yml").read_text())
