@@ -418,7 +418,9 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
     ax = _axes(ax)
     for i, (label, truth, pred) in enumerate(curves):
         fpr, tpr, _ = roc_curve(truth, pred)
+        # past the palette's 8 colours the line style changes, so no two curves look alike
         ax.step(fpr, tpr, where="post", color=_PALETTE[i % len(_PALETTE)],
+                ls=("-", "--", ":")[i // len(_PALETTE) % 3],
                 label=f"{_short(label, 35)} (AUC {roc_auc_score(truth, pred):.2f})")
     ax.plot([0, 1], [0, 1], color="#999", ls=":", lw=0.8)
     ax.set_xlabel("1 - specificity")
