@@ -425,7 +425,10 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
     ax.plot([0, 1], [0, 1], color="#999", ls=":", lw=0.8)
     ax.set_xlabel("1 - specificity")
     ax.set_ylabel("sensitivity")
-    ax.legend(fontsize=6, frameon=False, loc="lower right")
+    if len(curves) > 4:  # many curves: the legend beside the axes, not over them
+        ax.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
+    else:
+        ax.legend(fontsize=6, frameon=False, loc="lower right")
     if title:
         ax.set_title(title, fontsize=9)
     return ax
