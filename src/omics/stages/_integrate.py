@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mudata as md
 import pandas as pd
 
 from .._errors import InputError
@@ -54,7 +55,7 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
     mdata = build_mudata(rna, protein, flow)
     h5mu = out_path(outdir, "integration", "omics.h5mu")
     h5_safe_annotations(mdata.obs)
-    with atomic_path(h5mu) as tmp:
+    with atomic_path(h5mu) as tmp, md.set_options(pull_on_update=True):  # as build_mudata
         mdata.write(tmp)
     correlation = mrna_protein_correlation(rna, protein)
 

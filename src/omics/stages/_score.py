@@ -163,6 +163,7 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     models = (pd.concat(model_parts, ignore_index=True) if model_parts
               else pd.DataFrame(columns=["modality", "score", "classification"]))
     no_pairs = pd.DataFrame(columns=["modality", *score_redundancy(pd.DataFrame(), {}, [])[0].columns])
+    red_parts = [part for part in red_parts if not part.empty]  # pandas: empty parts set no dtypes
     redundancy = _leading("modality", pd.concat(red_parts, ignore_index=True) if red_parts else no_pairs)
     out = {
         "scores": write_tsv(scores_long, out_path(outdir, "scores", "angiogenesis_scores.tsv")),

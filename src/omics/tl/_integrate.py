@@ -25,7 +25,10 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
     for adata in modalities.values():
         shared = adata.obs_names if shared is None else shared.intersection(adata.obs_names,
                                                                             sort=False)
-    mdata = md.MuData({name: adata[shared].copy() for name, adata in modalities.items()})
+    # mudata 0.3 pulls the modalities' obs columns into mdata.obs (prefixed "rna:" ...) and
+    # warns that 0.4 will stop; asking for it keeps the layout stable and the warning away.
+    with md.set_options(pull_on_update=True):
+        mdata = md.MuData({name: adata[shared].copy() for name, adata in modalities.items()})
     first = next(iter(modalities.values()))
     for column in first.obs.columns:
         mdata.obs[column] = first.obs.loc[shared, column].to_numpy()
