@@ -17,7 +17,6 @@ from .._logging import get_logger
 from ..io._contrasts import Contrast
 from ._design import Design, design_for_contrast, effect_unit
 from ._keys import layer_name, store_params
-from ._limma import limma_fit
 
 log = get_logger("tl")
 
@@ -141,6 +140,8 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
                               columns=design.samples)
     log.info("limma %s: %s, %d samples x %d features", design.contrast.id, design.formula,
              expression.shape[1], expression.shape[0])
+    from ._limma import limma_fit  # scipy.stats only when limma runs (not for DESeq2)
+
     try:
         results = limma_fit(expression, design.matrix, design.contrast_vector, trend=trend,
                             robust=robust)
