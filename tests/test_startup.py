@@ -81,6 +81,22 @@ def test_omics_de_on_protein_imports_no_heavy_library(protein_h5ad, tmp_path):
     assert "omics.tl._deseq2" not in modules
 
 
+def test_omics_enrich_reads_a_table_without_anndata(protein_h5ad, tmp_path):
+    contrasts, h5ad = protein_h5ad
+    contrast_id = _first_contrast(contrasts)
+    de_out = tmp_path / "de"
+    de = run_omics("de", "--h5ad", str(h5ad), "--contrasts", str(contrasts), "--contrast_id",
+                   contrast_id, "--modality", "protein", "--outdir", str(de_out))
+    assert de.returncode == 0, de.stderr
+    table = de_out / "differential" / f"{contrast_id}.protein.limma.results.tsv"
+    modules = _modules_after(tmp_path, "enrich", "--de_results", str(table), "--gsea_permutations",
+                             "100", "--outdir", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "enrichment" / f"{contrast_id}.protein.gsea.tsv").is_file()
+    # GSEA's kernels need numba and ORA's hypergeometric scipy.stats; a TSV needs no AnnData.
+    assert {"omics.tl._gsea", "numba", "scipy.stats"} <= modules
+    assert sorted(name for name in ("anndata", "mudata", *HEAVY) if name in modules) == ["numba"]
+
+
 def test_package_namespaces_and_cli_import_no_analysis_library():
     code = ("import json, sys, omics, omics.io, omics.pp, omics.tl, omics.stages, omics.cli; "
             "print(json.dumps(sorted(sys.modules)))")

@@ -6,8 +6,8 @@ The computations are those of :mod:`._gsea`, :mod:`._ora` and :mod:`._enrichment
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import anndata as ad
 import pandas as pd
 
 from .._errors import InputError
@@ -23,6 +23,9 @@ from ._keys import (
     store_per_contrast,
 )
 from ._ranking import gene_statistic, significant_genes, table_kind
+
+if TYPE_CHECKING:  # the table calls of the enrich stage need no AnnData
+    import anndata as ad
 
 __all__ = ["enrichment", "gsea_prerank", "ora"]
 

@@ -45,14 +45,17 @@ which :func:`omics.pl.roc` draws.
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+
+if TYPE_CHECKING:
+    import anndata as ad
 
 DE_KEYS = ("deseq2", "limma")
 GSEA_KEY = "gsea"
@@ -82,7 +85,10 @@ _PRODUCER = {"deseq2": "omics.tl.deseq2(adata, contrast)", "limma": "omics.tl.li
 
 def is_anndata(data: object) -> bool:
     """Tell whether ``data`` is an AnnData (the AnnData branch of every public ``tl``/``pl`` function)."""
-    return isinstance(data, ad.AnnData)
+    # A process that never imported anndata holds no AnnData: a table-only stage (enrich)
+    # does not pay for importing it just to ask.
+    anndata = sys.modules.get("anndata")
+    return anndata is not None and isinstance(data, anndata.AnnData)
 
 
 def is_mudata(data: object) -> bool:
