@@ -138,10 +138,7 @@ def fold_change_concordance(data: md.MuData | pd.DataFrame, protein_de: pd.DataF
     _, prot_de = per_contrast(prot, protein_de_key, cid, caller)
     joined, summary = _integrate.fold_change_concordance(rna_de, prot_de, fdr=fdr)
     store_per_contrast(data, key_added, cid, joined)
-    summaries = data.uns.get(f"{key_added}{CONCORDANCE_SUMMARY_KEY}")
-    summaries = dict(summaries) if isinstance(summaries, dict) else {}
-    summaries[cid] = dict(summary)
-    data.uns[f"{key_added}{CONCORDANCE_SUMMARY_KEY}"] = summaries
+    store_per_contrast(data, f"{key_added}{CONCORDANCE_SUMMARY_KEY}", cid, dict(summary))
     store_params(data, key_added, {"rna_de_key": rna_de_key, "protein_de_key": protein_de_key, "fdr": fdr},
                  cid)
     return joined, summary

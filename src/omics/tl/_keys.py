@@ -180,8 +180,11 @@ def _frame(value: Any, where: str, caller: str) -> pd.DataFrame:
     raise InputError(f"{caller}: {where} is not a table (found {type(value).__name__})")
 
 
-def store_per_contrast(adata: ad.AnnData, key: str, contrast: str, table: pd.DataFrame) -> None:
-    """``adata.uns[key][contrast] = table`` (a copy, so later edits of the returned table do not leak)."""
+def store_per_contrast(adata: Any, key: str, contrast: str, table: pd.DataFrame | dict) -> None:
+    """``adata.uns[key][contrast] = table`` (a copy, so later edits of the returned table do not leak).
+
+    ``adata`` is an AnnData or a MuData; ``table`` a result table or a dict (a summary).
+    """
     _put(adata, key, contrast, table.copy())
 
 
