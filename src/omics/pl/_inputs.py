@@ -10,6 +10,7 @@ import pandas as pd
 from .._errors import InputError
 from ..tl._keys import (
     CV_SUFFIX,
+    check_layer,
     de_key_for,
     is_anndata,
     is_mudata,
@@ -88,9 +89,7 @@ def heatmap_matrix(adata: object, *, groupby: str | None, var_names: Sequence[st
     if groupby is None or groupby not in adata.obs:
         raise InputError(f"{caller}: with an AnnData, pass groupby=<an obs column> (it has "
                          f"{', '.join(map(str, adata.obs.columns)) or 'none'})")
-    if layer is not None and layer not in adata.layers:
-        raise InputError(f"{caller}: the AnnData has no layer {layer!r} (it has "
-                         f"{', '.join(adata.layers) or 'none'}); pass layer=None to use X")
+    check_layer(adata, layer, caller)
     features = _features(adata, var_names) if var_names is not None else _top_features(
         adata, de_key, contrast, n_top, caller)
     groups = adata.obs[groupby].dropna()

@@ -14,7 +14,16 @@ from .._errors import InputError
 from . import _redundancy, _scores
 from ._apidoc import compose, forwarded, settings_note
 from ._integrate import expression_by_gene
-from ._keys import REDUNDANCY_KEY, SCORES_KEY, is_anndata, layer_name, obsm_frame, store_params, uns_entry
+from ._keys import (
+    REDUNDANCY_KEY,
+    SCORES_KEY,
+    check_layer,
+    is_anndata,
+    layer_name,
+    obsm_frame,
+    store_params,
+    uns_entry,
+)
 
 __all__ = ["sample_scores", "score_redundancy"]
 
@@ -31,9 +40,7 @@ def sample_scores(
     kwargs = forwarded(_scores.sample_scores, locals())
     if not is_anndata(data):
         return _scores.sample_scores(data, gene_sets, **kwargs)
-    if layer is not None and layer not in data.layers:
-        raise InputError(f"sample_scores: the AnnData has no layer {layer!r} (it has "
-                         f"{', '.join(data.layers) or 'none'}); pass layer=None to use X")
+    check_layer(data, layer, "sample_scores")
     expression = expression_by_gene(data, layer)
     scores = _scores.sample_scores(expression, gene_sets, **kwargs)
     measured = set(expression.columns)

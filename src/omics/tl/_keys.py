@@ -188,6 +188,13 @@ def store_per_contrast(adata: Any, key: str, contrast: str, table: pd.DataFrame 
     _put(adata, key, contrast, table.copy())
 
 
+def check_layer(adata: Any, layer: str | None, caller: str) -> None:
+    """Stop with the layers there are when ``layer`` (``None``: ``X``) is not in the AnnData."""
+    if layer is not None and layer not in adata.layers:
+        raise InputError(f"{caller}: the AnnData has no layer {layer!r} (it has "
+                         f"{', '.join(adata.layers) or 'none'}); pass layer=None to use X")
+
+
 def layer_name(layer: str | None) -> str:
     """Return the layer as the settings record it: its name, ``"X"`` for ``X`` (``None``)."""
     return "X" if layer is None else layer
