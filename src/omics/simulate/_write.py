@@ -122,8 +122,7 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     with atomic_path(paths["input"]) as tmp:
         cohort.samplesheet.to_csv(tmp, index=False)
     write_tsv(counts, paths["rna_counts"])
-    with atomic_path(paths["protein_matrix"]) as tmp:
-        proteins.to_csv(tmp, sep="\t", index=False, float_format="%.0f")
+    write_tsv(proteins, paths["protein_matrix"], float_format="%.0f", na_rep="")
     with atomic_path(paths["contrasts"]) as tmp:
         shutil.copyfile(metadata_path("bali_contrasts.yaml"), tmp)
     write_tsv(wells, outdir / EXTRA_FILES["qpcr"])
