@@ -14,8 +14,6 @@ nothing is written until every sample has been gated.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from .._parallel import map_processes
 from .._resources import metadata_path
 from ..io import (
     FCS_SUFFIXES,
@@ -169,13 +168,9 @@ def gate_files(files: dict[str, Path], gating_path: Path, *, n_cpus: int = 1,
     """Gate every FCS file (in ``n_cpus`` processes); results in the order of ``files``."""
     tasks = [(sample, str(path), str(gating_path), ignore_offset_error, plots)
              for sample, path in files.items()]
-    workers = max(1, min(n_cpus, len(tasks), os.cpu_count() or 1))
-    if workers == 1:
-        return [_gate_one(task) for task in tasks]
-    if plots:  # imported once here, not in every (forked) worker
+    if plots and n_cpus > 1:  # imported once here, not in every (forked) worker
         from ..pl import gating_png  # noqa: F401
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_gate_one, tasks, chunksize=1))
+    return map_processes(_gate_one, tasks, n_cpus)
 
 
 def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,

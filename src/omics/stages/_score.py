@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .._logging import get_logger
+from .._parallel import map_processes
 from ..io import write_tsv
 from ..params import split_list
 from ..tl import (
@@ -109,15 +107,6 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     return out
 
 
-def _map(function: Callable, tasks: list, n_cpus: int) -> list:
-    """``[function(t) for t in tasks]``, in up to ``n_cpus`` forked worker processes."""
-    workers = max(1, min(n_cpus, len(tasks), os.cpu_count() or 1))
-    if workers == 1:
-        return [function(task) for task in tasks]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(function, tasks, chunksize=1))
-
-
 def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write the per-patient scores, the response and survival models and their redundancy.
 
@@ -150,7 +139,7 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     tasks = [(modality, str(path), panel, params) for modality, path in h5ads.items()]
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in
                                             ("long", "phenotype", "model", "surv", "km", "lr", "red")}
-    for tables in _map(_modality_tables, tasks, params.get("n_cpus") or 1):
+    for tables in map_processes(_modality_tables, tasks, params.get("n_cpus") or 1):
         for key, found in (tables or {}).items():
             parts[key] += found
     long_parts, model_parts, surv_parts = parts["long"], parts["model"], parts["surv"]

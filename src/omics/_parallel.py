@@ -1,0 +1,43 @@
+"""One helper for the stages that split their own work over processes (``n_cpus``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def map_processes(function: Callable[[Item], Result], items: Iterable[Item], n_cpus: int
+                  ) -> list[Result]:
+    """Return ``[function(item) for item in items]``, computed in up to ``n_cpus`` processes.
+
+    With one process (``n_cpus`` 1, one item or a one-core machine) everything runs here, in
+    order. Otherwise the items go to worker processes (forked on Linux, so libraries loaded
+    here are not loaded again) one at a time; the results come back in the order of
+    ``items`` whichever worker computed them. ``function`` and the items must pickle
+    (module-level functions, plain data).
+
+    Parameters
+    ----------
+    function
+        Called once per item.
+    items
+        The work, one item per call.
+    n_cpus
+        Most processes to use (at most the machine's cores and the number of items).
+
+    Returns
+    -------
+    list
+        One result per item, in order.
+    """
+    items = list(items)
+    workers = max(1, min(int(n_cpus or 1), len(items), os.cpu_count() or 1))
+    if workers == 1:
+        return [function(item) for item in items]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items, chunksize=1))
