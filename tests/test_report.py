@@ -127,6 +127,26 @@ def test_demo_report_is_self_contained_and_complete(demo_results):
 
 
 @pytest.mark.slow
+def test_report_sections_drawn_in_processes_give_the_same_page(demo_results, tmp_path):
+    """n_cpus draws the sections side by side: the page is the same, its element ids unique."""
+    from omics.report import build_report
+
+    pages = []
+    for n_cpus in (1, 2):
+        path = build_report(demo_results, tmp_path / f"{n_cpus}.html", params={"n_cpus": 1},
+                            n_cpus=n_cpus)
+        pages.append(re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", path.read_text()))
+    assert pages[0] == pages[1]
+    ids = re.findall(r"""<(?:div|table) id=["']([^"']+)["']""", pages[0])
+    assert len(ids) > 40 and len(ids) == len(set(ids))
+    assert {i.split("-")[0] for i in ids} >= {"cohort", "qc", "de", "enrichment", "response",
+                                               "integration"}
+    # tables carry their (4-digit) numbers as numbers, drawn by DataTables, not pre-formatted text
+    assert not re.search(r'\[\\"[-0-9.e+]+\\", ?[-0-9.e+]+\]', pages[0])  # ["0.9750", 0.975]
+    assert re.search(r'\[\\"BALI001\\", [-0-9.e+]+, ', pages[0])
+
+
+@pytest.mark.slow
 def test_report_renders_other_stages_results(extended_report):
     html = extended_report.read_text()
     for text in ("Kaplan-Meier curves", "hazard ratio per SD", "Score redundancy",
@@ -232,8 +252,8 @@ def _check_page(driver, path: Path, shots: Path | None) -> None:
     WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
     # tables: DataTables initialised on every table
     WebDriverWait(driver, 60).until(lambda d: d.execute_script(
-        "return document.querySelectorAll('table[id^=tbl]').length > 0 && "
-        "document.querySelectorAll('table[id^=tbl]:not(.dataTable)').length === 0"))
+        "return document.querySelectorAll('table[id*=tbl]').length > 0 && "
+        "document.querySelectorAll('table[id*=tbl]:not(.dataTable)').length === 0"))
     driver.execute_script("document.querySelectorAll('details').forEach(e => e.open = true)")
     n_plots = driver.execute_script("return document.querySelectorAll('div.plot').length")
     assert n_plots > 0

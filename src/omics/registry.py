@@ -348,7 +348,8 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "gsea_max_size", "score_method", "response_covariates", "response_multiplicity",
                   "cv_folds", "cv_repeats", "seed", "rna_min_count", "rna_min_samples",
                   "deseq2_shrink", "protein_format", "protein_intensity",
-                  "protein_min_valid_fraction", "protein_normalization", "protein_imputation"),
+                  "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
+                  "n_cpus"),
           outputs={"html": "report/index.html"},
           adapt=_report_kwargs, cost=4.0, after_all=True),
 )}

@@ -66,14 +66,19 @@ def render_script() -> str:
 
 
 class Ids:
-    """Unique, deterministic element ids of one page."""
+    """Unique, deterministic element ids of one page (or of one ``namespace`` of it).
 
-    def __init__(self) -> None:
+    Sections drawn apart (in other processes) each count in a namespace of their own,
+    e.g. ``de-tbl3``, so their ids never clash.
+    """
+
+    def __init__(self, namespace: str = "") -> None:
         self._n = 0
+        self._namespace = f"{namespace}-" if namespace else ""
 
     def __call__(self, prefix: str) -> str:
         self._n += 1
-        return f"{prefix}{self._n}"
+        return f"{self._namespace}{prefix}{self._n}"
 
 
 def _round(frame: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +114,7 @@ def table(frame: pd.DataFrame, ids: Ids, *, caption: str | None = None, page_len
     markup = to_html_datatable(
         shown, caption=caption, connected=False, table_id=ids("tbl"), maxBytes=0, showIndex=False,
         pageLength=page_length, lengthMenu=[5, 10, 25, 100], columnDefs=column_defs,
-        column_filters="footer",
+        column_filters="footer", format_floats_in_python=False,
         classes="display compact", display_logo_when_loading=False)
     return f"<div class='tablewrap'>{markup}</div>{note}"
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
+from .._parallel import map_processes
 from . import _sections as sections
 from ._assets import Ids, head_scripts, render_script
 from ._context import load_context
@@ -54,8 +55,15 @@ def _title(ctx) -> str:  # noqa: ANN001 - Context
     return f"{what[:1].upper()}{what[1:]} analysis report"
 
 
+def _section(job: tuple) -> str:
+    """Return the HTML of one section (``(anchor, ctx)``; ids in the anchor's namespace)."""
+    anchor, ctx = job
+    build = next(build for name, _, build in _SECTIONS if name == anchor)
+    return build(ctx, Ids(anchor))
+
+
 def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.05,
-                 params: dict | None = None) -> Path:
+                 params: dict | None = None, n_cpus: int = 1) -> Path:
     """Write a self-contained, interactive HTML report of the results in ``results_dir``.
 
     Sections appear only when their result files exist: cohort, methods, QC, differential
@@ -73,6 +81,8 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
         Adjusted p-value threshold of the run (used when ``params`` lacks ``de_fdr``).
     params
         The run's parameters (:func:`omics.params.resolve`); they write the methods text.
+    n_cpus
+        Processes drawing the sections side by side (the page is the same).
 
     Returns
     -------
@@ -88,11 +98,10 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
         params["de_fdr"] = fdr
     results = Results(results_dir)
     ctx = load_context(results, params)
-    ids = Ids()
     title = _title(ctx)
     body, nav = [], []
-    for anchor, heading, build in _SECTIONS:
-        content = build(ctx, ids)
+    contents = map_processes(_section, [(anchor, ctx) for anchor, _, _ in _SECTIONS], n_cpus)
+    for (anchor, heading, _), content in zip(_SECTIONS, contents, strict=True):
         if anchor == "response" and ctx.default_panel:
             heading = "Angiogenic scores and response"
         if content:

@@ -33,4 +33,5 @@ def report(*, results_dir: str | Path, outdir: str | Path, params: dict, recorde
     if recorded:
         params = _recorded_params(results_dir, params)
     path = stage_output(outdir, "report", "html")
-    return {"html": build_report(results_dir, path, fdr=params["de_fdr"], params=params)}
+    return {"html": build_report(results_dir, path, fdr=params["de_fdr"], params=params,
+                                 n_cpus=params.get("n_cpus") or 1)}

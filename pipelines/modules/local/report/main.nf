@@ -1,6 +1,6 @@
 process OMICS_REPORT {
     tag "$meta.id"
-    label 'process_single'
+    label 'process_low'
 
     conda "${moduleDir}/../../../../environment.yml"
     container "${params.container_image ?: ''}"
@@ -31,6 +31,7 @@ process OMICS_REPORT {
         --results_dir . \\
         ${panel} \\
         ${background} \\
+        --n_cpus ${task.cpus} \\
         ${args} \\
         --outdir .
 
