@@ -71,6 +71,26 @@ def test_task_slots_are_n_cpus_within_the_machine(monkeypatch):
     assert runner.task_slots({"n_cpus": 1}) == 1
 
 
+def _worker_numba_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def test_each_worker_runs_numba_on_its_share_of_the_cores(monkeypatch):
+    """Two task workers on two cores: one numba thread each (no more threads than cores)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(2,),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        assert pool.submit(_worker_numba_threads).result() == 1
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(1,),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        assert pool.submit(_worker_numba_threads).result() == 2
+
+
 def test_the_ready_task_on_the_costliest_path_starts_first(tmp_path):
     from omics.registry import STAGES
 

@@ -413,12 +413,22 @@ def _run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
     return produced, memory.peak
 
 
-def _start_worker() -> None:
-    """Start a task worker: it ignores Ctrl-C and dies with the runner.
+def _start_worker(slots: int) -> None:
+    """Start a task worker: it ignores Ctrl-C, dies with the runner and shares the cores.
 
     Ctrl-C goes to the runner, which lets the running tasks finish; a runner that is
-    killed takes its workers with it (Linux), so none writes on after it.
+    killed takes its workers with it (Linux), so none writes on after it. Each of the
+    ``slots`` workers runs its numba kernels (GSEA permutations, DESeq2 per-gene fits) on
+    its share of the cores: more threads than cores make the parallel loops wait for
+    threads that are not running. Results do not depend on the number of threads.
     """
+    threads = str(max(1, (os.cpu_count() or 1) // slots))
+    if "numba" in sys.modules:
+        import numba
+
+        numba.set_num_threads(min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    else:
+        os.environ["NUMBA_NUM_THREADS"] = threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform == "linux":
         import ctypes
@@ -479,7 +489,7 @@ class _Schedule:
             # macOS and Windows start workers their own (safe) way.
             context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
             self.pool = ProcessPoolExecutor(max_workers=slots, initializer=_start_worker,
-                                            mp_context=context)
+                                            initargs=(slots,), mp_context=context)
 
     def finish(self, task: Task, status: str, started: float, peak: int = 0) -> None:
         """Record a finished task in the trace and the progress bar."""
