@@ -8,6 +8,7 @@ import mudata as md
 import pandas as pd
 
 from .._errors import InputError
+from .._parallel import map_processes
 from ..io import atomic_path, h5_safe_annotations, write_tsv
 from ..tl import (
     build_mudata,
@@ -29,8 +30,6 @@ def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: 
                   params: dict) -> dict[str, Path]:
     from ..pp import flow_scores
 
-    if not scores:
-        raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
     table = pd.read_csv(scores, sep="\t")
     correlation = flow_score_correlation(
         flow_scores(flow, dose_population=params.get("flow_dose_population")), table)
@@ -38,18 +37,9 @@ def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: 
                                                                 "flow_score_correlation.tsv"))}
 
 
-def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: list[str | Path],
-              gsea_results: list[str | Path], outdir: str | Path, params: dict,
-              flow_h5ad: str | Path | None = None, scores: str | Path | None = None) -> dict[str, Path]:
-    """Write ``integration/omics.h5mu`` and the integration tables.
-
-    - ``mrna_protein_correlation.tsv``: per-gene Spearman across patients;
-    - ``concordance.tsv`` (per contrast and gene) and ``concordance_summary.tsv``;
-    - ``pathway_evidence.tsv``: per contrast and set, Stouffer-combined GSEA evidence;
-    - with ``flow_h5ad`` (and ``scores``): the ``flow`` modality in the MuData and
-      ``flow_score_correlation.tsv`` (each flow population and the dose against each
-      angiogenic mRNA/protein score, Spearman across patients).
-    """
+def _write_h5mu(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str | Path | None,
+                outdir: str | Path) -> dict[str, Path]:
+    """Build the MuData of the prepared modalities and write ``integration/omics.h5mu``."""
     rna, protein = read_h5ad(rna_h5ad), read_h5ad(protein_h5ad)
     flow = read_h5ad(flow_h5ad) if flow_h5ad else None
     mdata = build_mudata(rna, protein, flow)
@@ -57,8 +47,22 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
     h5_safe_annotations(mdata.obs)
     with atomic_path(h5mu) as tmp, md.set_options(pull_on_update=True):  # as build_mudata
         mdata.write(tmp)
-    correlation = mrna_protein_correlation(rna, protein)
+    return {"h5mu": h5mu}
 
+
+def _write_correlations(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str | Path | None,
+                        scores: str | Path | None, outdir: str | Path, params: dict) -> dict[str, Path]:
+    """Write the mRNA-protein correlation and (with flow) the flow-score correlation."""
+    rna, protein = read_h5ad(rna_h5ad), read_h5ad(protein_h5ad)
+    outputs = {} if not flow_h5ad else _flow_outputs(read_h5ad(flow_h5ad), scores, outdir, params)
+    return outputs | {"correlation": write_tsv(mrna_protein_correlation(rna, protein),
+                                               out_path(outdir, "integration",
+                                                        "mrna_protein_correlation.tsv"))}
+
+
+def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path], outdir: str | Path,
+                    params: dict) -> dict[str, Path]:
+    """Write the fold-change concordance (and its summary) and the joint pathway evidence."""
     de_tables: dict[str, dict[str, Path]] = {}
     for path in de_results:
         contrast_id, modality = parse_de_results_name(path)
@@ -74,21 +78,14 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
 
     gsea: dict[str, dict[str, pd.DataFrame]] = {}
     for path in gsea_results:
-        name = Path(path).name
-        if not name.endswith(".gsea.tsv"):
-            raise InputError("expected a <contrast>.<modality>.gsea.tsv file.", path=path)
-        contrast_id, modality = name[: -len(".gsea.tsv")].rsplit(".", 1)
+        contrast_id, modality = _gsea_name(path)
         gsea.setdefault(contrast_id, {})[modality] = pd.read_csv(path, sep="\t")
     evidence = []
     for contrast_id, by_modality in sorted(gsea.items()):
         table = pathway_evidence(by_modality, permutations=params.get("gsea_permutations"))
         table.insert(0, "contrast", contrast_id)
         evidence.append(table)
-    outputs = {} if flow is None else _flow_outputs(flow, scores, outdir, params)
-    return outputs | {
-        "h5mu": h5mu,
-        "correlation": write_tsv(correlation, out_path(outdir, "integration",
-                                                       "mrna_protein_correlation.tsv")),
+    return {
         "concordance": write_tsv(pd.concat(concordance, ignore_index=True) if concordance
                                  else pd.DataFrame(columns=["contrast", "gene_name"]),
                                  out_path(outdir, "integration", "concordance.tsv")),
@@ -98,3 +95,49 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
                               else pd.DataFrame(columns=["contrast", "term"]),
                               out_path(outdir, "integration", "pathway_evidence.tsv")),
     }
+
+
+def _gsea_name(path: str | Path) -> tuple[str, str]:
+    """``(contrast, modality)`` of a ``<contrast>.<modality>.gsea.tsv`` file."""
+    name = Path(path).name
+    if not name.endswith(".gsea.tsv"):
+        raise InputError("expected a <contrast>.<modality>.gsea.tsv file.", path=path)
+    contrast_id, modality = name[: -len(".gsea.tsv")].rsplit(".", 1)
+    return contrast_id, modality
+
+
+def _run(job: tuple) -> dict[str, Path]:
+    function, kwargs = job
+    return function(**kwargs)
+
+
+def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: list[str | Path],
+              gsea_results: list[str | Path], outdir: str | Path, params: dict,
+              flow_h5ad: str | Path | None = None, scores: str | Path | None = None) -> dict[str, Path]:
+    """Write ``integration/omics.h5mu`` and the integration tables.
+
+    - ``mrna_protein_correlation.tsv``: per-gene Spearman across patients;
+    - ``concordance.tsv`` (per contrast and gene) and ``concordance_summary.tsv``;
+    - ``pathway_evidence.tsv``: per contrast and set, Stouffer-combined GSEA evidence;
+    - with ``flow_h5ad`` (and ``scores``): the ``flow`` modality in the MuData and
+      ``flow_score_correlation.tsv`` (each flow population and the dose against each
+      angiogenic mRNA/protein score, Spearman across patients).
+
+    The MuData, the correlations and the fold-change/pathway evidence are independent:
+    they are written in up to ``n_cpus`` processes (the same files either way).
+    """
+    if flow_h5ad and not scores:
+        raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
+    for path in gsea_results:
+        _gsea_name(path)  # a misnamed table stops the stage before anything is written
+    jobs = [(_write_h5mu, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
+                           "flow_h5ad": flow_h5ad, "outdir": outdir}),
+            (_write_correlations, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
+                                   "flow_h5ad": flow_h5ad, "scores": scores, "outdir": outdir,
+                                   "params": params}),
+            (_write_evidence, {"de_results": de_results, "gsea_results": gsea_results,
+                               "outdir": outdir, "params": params})]
+    outputs: dict[str, Path] = {}
+    for written in map_processes(_run, jobs, params.get("n_cpus") or 1):
+        outputs |= written
+    return outputs

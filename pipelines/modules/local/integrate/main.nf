@@ -1,6 +1,6 @@
 process OMICS_INTEGRATE {
     tag "$meta.id"
-    label 'process_single'
+    label 'process_low'
 
     conda "${moduleDir}/../../../../environment.yml"
     container "${params.container_image ?: ''}"
@@ -35,6 +35,7 @@ process OMICS_INTEGRATE {
         ${de_tables ? "--de_results ${de_tables.join(' ')}" : ''} \\
         ${gsea_tables ? "--gsea_results ${gsea_tables.join(' ')}" : ''} \\
         ${flow} \\
+        --n_cpus ${task.cpus} \\
         ${args} \\
         --outdir .
 
