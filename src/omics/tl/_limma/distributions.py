@@ -1,4 +1,10 @@
-"""t and F distribution helpers: log tails, quantiles from log probabilities, trigamma inverse."""
+"""t and F distribution helpers: log tails, quantiles from log probabilities, trigamma inverse.
+
+The t helpers, which every ``eBayes`` call uses, compute what ``scipy.stats.t`` computes
+(the same ``scipy.special`` functions, element for element) without importing
+``scipy.stats`` (0.25 s of every ``omics de`` process); the F helpers, used by the robust
+and trended fits only, import it when called.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,38 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from ._types import FloatArray
+
+
+def t_sf(x: FloatArray | float, df: FloatArray | float) -> FloatArray:
+    """Upper tail of Student's t, ``scipy.stats.t.sf(x, df)`` (``df > 0``)."""
+    return special.stdtr(df, -np.asarray(x, dtype=float))
+
+
+def t_isf(q: FloatArray | float, df: FloatArray | float) -> FloatArray:
+    """Upper-tail quantile of Student's t, ``scipy.stats.t.isf(q, df)`` (``df > 0``).
+
+    As SciPy: ``+inf`` at ``q == 0``, ``-inf`` at ``q == 1``, NaN outside ``[0, 1]``, and
+    ``+0.0`` (not ``-0.0``) at the median.
+    """
+    q = np.asarray(q, dtype=float)
+    with np.errstate(invalid="ignore"):
+        inner = -special.stdtrit(df, q) + 0.0
+        return np.where(q == 0.0, np.inf, np.where((q > 0.0) & (q <= 1.0), inner, np.nan))
+
+
+def t_logsf(x: FloatArray | float, df: FloatArray | float) -> FloatArray:
+    """Log upper tail of Student's t, ``scipy.stats.t.logsf(x, df)`` (``df > 0``).
+
+    As SciPy: ``log(sf)`` above the median (0), ``log1p(-cdf)`` at or below it (``+0.0``
+    at ``-inf``).
+    """
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore"):
+        below = np.where(x == -np.inf, 0.0, np.log1p(-special.stdtr(df, x)))
+        return np.where(x > 0.0, np.log(special.stdtr(df, -x)), below)
 
 
 def _invert_log_tail(log_tail: Callable[[float], float], target: float) -> float:
@@ -27,32 +62,40 @@ def _invert_log_tail(log_tail: Callable[[float], float], target: float) -> float
 def _qt_upper_log(log_p: FloatArray, df: float) -> FloatArray:
     """Upper-tail t quantile from a log probability (``qt(lp, df, FALSE, TRUE)``)."""
     log_p = np.asarray(log_p, dtype=float)
-    out = stats.t.isf(np.exp(log_p), df)
+    out = t_isf(np.exp(log_p), df)
     tiny = log_p < -700
     for i in np.flatnonzero(tiny):
-        out[i] = _invert_log_tail(lambda q: float(stats.t.logsf(q, df)), log_p[i])
+        out[i] = _invert_log_tail(lambda q: float(t_logsf(q, df)), log_p[i])
     return out
 
 
 def _f_logsf(x: FloatArray, df1: FloatArray | float, df2: float) -> FloatArray:
+    from scipy import stats
+
     if math.isinf(df2):
         return stats.chi2.logsf(np.asarray(x) * df1, df1)
     return stats.f.logsf(x, df1, df2)
 
 
 def _f_logcdf(x: FloatArray, df1: FloatArray | float, df2: float) -> FloatArray:
+    from scipy import stats
+
     if math.isinf(df2):
         return stats.chi2.logcdf(np.asarray(x) * df1, df1)
     return stats.f.logcdf(x, df1, df2)
 
 
 def _f_ppf(p: FloatArray, df1: float, df2: float) -> FloatArray:
+    from scipy import stats
+
     if math.isinf(df2):
         return stats.chi2.ppf(p, df1) / df1
     return stats.f.ppf(p, df1, df2)
 
 
 def _f_pdf(x: FloatArray, df1: float, df2: float) -> FloatArray:
+    from scipy import stats
+
     if math.isinf(df2):
         return stats.chi2.pdf(np.asarray(x) * df1, df1) * df1
     return stats.f.pdf(x, df1, df2)
@@ -60,6 +103,8 @@ def _f_pdf(x: FloatArray, df1: float, df2: float) -> FloatArray:
 
 def _qf_log(log_p: FloatArray, df1: float, df2: float, *, upper: bool) -> FloatArray:
     """F quantile from a log probability (``qf(lp, df1, df2, lower.tail, log.p=TRUE)``)."""
+    from scipy import stats
+
     log_p = np.asarray(log_p, dtype=float)
     p = np.exp(log_p)
     if math.isinf(df2):

@@ -6,10 +6,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ._types import FloatArray
-from .distributions import _qt_upper_log
+from .distributions import _qt_upper_log, t_isf, t_logsf, t_sf
 from .fdist import _fit_f_dist, _fit_f_dist_robustly
 
 
@@ -61,18 +60,18 @@ def _tmixture(
     max_df = float(np.max(df))
     low = df < max_df
     if low.any():
-        log_tail = stats.t.logsf(tstat[low], df[low])
+        log_tail = t_logsf(tstat[low], df[low])
         tstat[low] = _qt_upper_log(log_tail, max_df)
     top = np.argsort(-tstat, kind="stable")[:ntarget]
     tstat = tstat[top]
     v1 = su[top] ** 2
     r = np.arange(1, ntarget + 1)
-    p0 = 2 * stats.t.sf(tstat, max_df)
+    p0 = 2 * t_sf(tstat, max_df)
     ptarget = ((r - 0.5) / n - (1 - p) * p0) / p
     v0 = np.zeros(ntarget)
     pos = ptarget > p0
     if pos.any():
-        qtarget = stats.t.isf(ptarget[pos] / 2, max_df)
+        qtarget = t_isf(ptarget[pos] / 2, max_df)
         v0[pos] = v1[pos] * ((tstat[pos] / qtarget) ** 2 - 1)
     v0 = np.clip(v0, v0_lim[0], v0_lim[1])
     return float(np.mean(v0))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from .._stats import r_lowess
 from ._types import FloatArray
@@ -128,6 +128,8 @@ def _r_order(values: FloatArray) -> NDArray[np.int64]:
 
 def _fit_f_dist_robustly(x: FloatArray, df1: FloatArray, covariate: FloatArray | None) -> _FDistFit:
     """Robust (Winsorized) scaled-F fit with outlier-shrunk prior df (``fitFDistRobustly``)."""
+    from scipy import stats
+
     n = x.size
     if n < 3:
         raise ValueError("robust empirical Bayes needs at least three features")
