@@ -30,9 +30,15 @@ def test_full_demo_cohort_is_valid_input(tmp_path):
 @pytest.mark.slow
 def test_simulation_is_deterministic_and_null_has_no_planted_genes(tmp_path):
     first = simulate_cohort(tmp_path / "a", seed=7, profile="test")
-    second = simulate_cohort(tmp_path / "b", seed=7, profile="test")
-    for key in first:
-        assert first[key].read_bytes() == second[key].read_bytes(), key
+    # n_cpus 2: the flow files are written beside the others, in another process
+    second = simulate_cohort(tmp_path / "b", seed=7, profile="test", n_cpus=2)
+    assert {k: p.name for k, p in first.items()} == {k: p.name for k, p in second.items()}
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert any(f.suffix == ".fcs" for f in files) and any(f.name == "proteinGroups.txt" for f in files)
+    assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*")
+                           if p.is_file())
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     simulate_cohort(tmp_path / "null", seed=7, profile="test", scenario="null")
     truth = pd.read_csv(tmp_path / "null" / "truth_genes.tsv", sep="\t")
     assert set(truth["role"]) == {"arm", "unaffected"}

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--n_patients", type=int, default=None)
     simulate.add_argument("--n_genes", type=int, default=None)
     simulate.add_argument("--n_proteins", type=int, default=None)
+    simulate.add_argument("--n_cpus", type=int, default=1,
+                          help="2 or more: write the flow cytometry files beside the others (same files)")
     simulate.add_argument("-v", "--verbose", action="count", default=0)
 
     for stage in STAGES.values():
@@ -160,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             paths = simulate_cohort(check_outdir(args.outdir), seed=args.seed, profile=args.profile,
                                     scenario=args.scenario, n_patients=args.n_patients,
-                                    n_genes=args.n_genes, n_proteins=args.n_proteins)
+                                    n_genes=args.n_genes, n_proteins=args.n_proteins,
+                                    n_cpus=args.n_cpus)
             for key, path in paths.items():
                 print(f"{key}\t{path}")
         elif args.command == "schema":

@@ -201,7 +201,7 @@ def _demo_inputs(params: dict, outdir: Path) -> dict:
     if (not all(p.is_file() for p in paths.values()) or not (folder / "simulation.yaml").is_file()
             or not (folder / "fcs").is_dir()):
         log.info("--demo: simulating the bundled demo cohort into %s", folder)
-        paths = simulate_cohort(folder)
+        paths = simulate_cohort(folder, n_cpus=task_slots(params))
     else:
         log.info("--demo: using the demo cohort in %s", folder)
     updated = dict(params)

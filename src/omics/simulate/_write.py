@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ from .._logging import get_logger
 from .._resources import metadata_path
 from ..io._gmt import read_gmt
 from ..io._write import atomic_path, write_text, write_tsv
-from ._cohort import simulate_patients
+from ._cohort import Cohort, simulate_patients
 from ._flow import BEADS_PER_TEST, SAMPLE_VOLUME_UL, simulate_flow
 from ._matrices import gene_universe, plant_effects, simulate_counts, simulate_protein_groups
 from ._qpcr import potency_perfusion_ratio, simulate_qpcr
@@ -51,7 +53,8 @@ def demo_definition() -> dict:
 
 def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: int | None = None,
                     n_genes: int | None = None, n_proteins: int | None = None,
-                    scenario: str = "angiogenic", profile: str = "full") -> dict[str, Path]:
+                    scenario: str = "angiogenic", profile: str = "full", n_cpus: int = 1
+                    ) -> dict[str, Path]:
     """Simulate a BALI-like cohort and write its files.
 
     Parameters
@@ -71,6 +74,10 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
         the arm (cryopreservation) effect.
     profile
         ``"full"`` or ``"test"`` (the small cohort used by ``-profile test``).
+    n_cpus
+        With 2 or more, the flow cytometry files are written and gated here while another
+        process writes the other files (each part has its own random stream: the files
+        are the same).
 
     Returns
     -------
@@ -93,6 +100,34 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     log.info("simulating %d patients, %d genes, %d proteins (seed %d, %s)", n_patients, n_genes,
              n_proteins, seed, scenario)
     cohort = simulate_patients(n_patients, spec["response_model"], rng)
+    flow_events = FLOW_EVENTS[profile]
+    molecular = (cohort, spec, rng, outdir, seed, n_genes, n_proteins, scenario)
+    if min(int(n_cpus or 1), os.cpu_count() or 1) > 1:
+        # FlowKit is imported and the FCS files gated here (a runner's task workers, forked
+        # later, inherit the import) while a child process writes the other files.
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            written = pool.submit(_write_molecular, *molecular)
+            simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
+            paths = written.result()
+    else:
+        paths = _write_molecular(*molecular)
+        simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
+    settings = {"seed": seed, "scenario": scenario, "profile": profile, "n_patients": n_patients,
+                "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec,
+                "flow": {"events_per_file": flow_events, "beads_per_test": BEADS_PER_TEST,
+                         "sample_volume_ul": SAMPLE_VOLUME_UL}}
+    write_text(yaml.safe_dump(settings, sort_keys=False), outdir / "simulation.yaml")
+    log.info("wrote the cohort to %s", outdir)
+    return paths
+
+
+def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdir: Path, seed: int,
+                     n_genes: int, n_proteins: int, scenario: str) -> dict[str, Path]:
+    """Simulate and write everything but the flow cytometry; return the input paths.
+
+    ``rng`` continues the cohort's stream (genes, effects, counts, proteins); the trial-era
+    extras and the survival have their own streams.
+    """
     annotation = pd.read_csv(metadata_path("human_gene_ids.tsv"), sep="\t", dtype=str)
     gene_sets = read_gmt(metadata_path("genesets", "go_angiogenesis.gmt"))
     genes = gene_universe(annotation, n_genes, set().union(*gene_sets.values()), rng)
@@ -148,13 +183,4 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     write_tsv(pd.DataFrame(planted, columns=["term", "role", "direction", "latent_factor", "afs_role",
                                              "afs_log_hr_per_sd"]),
               outdir / "truth_sets.tsv")
-    # Flow cytometry (FCS files, population table): its own random stream, so nothing above changes.
-    flow_events = FLOW_EVENTS[profile]
-    simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
-    settings = {"seed": seed, "scenario": scenario, "profile": profile, "n_patients": n_patients,
-                "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec,
-                "flow": {"events_per_file": flow_events, "beads_per_test": BEADS_PER_TEST,
-                         "sample_volume_ul": SAMPLE_VOLUME_UL}}
-    write_text(yaml.safe_dump(settings, sort_keys=False), outdir / "simulation.yaml")
-    log.info("wrote the cohort to %s", outdir)
     return paths
