@@ -184,7 +184,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("seed", "integer", 42, "Random seed (permutations, imputation, cross-validation).",
               "general"),
     Parameter("n_cpus", "integer", 2, "CPU cores: tasks omics run runs side by side, and the "
-              "workers of DESeq2, flow gating and scoring (Nextflow sets task.cpus).",
+              "workers of DESeq2, flow gating, scoring, integration, the report and the demo "
+              "simulation (Nextflow sets task.cpus).",
               "general", minimum=1),
     Parameter("publish_dir_mode", "string", "copy", "How Nextflow publishes results to outdir.",
               "general", choices=("symlink", "rellink", "link", "copy", "copyNoFollow", "move"),
