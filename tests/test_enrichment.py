@@ -13,7 +13,7 @@ from scipy import stats
 
 from helpers import REPO, SHARED
 from omics._errors import InputError
-from omics.tl._gsea import _null_es, gsea_prerank
+from omics.tl._gsea import _es_sorted, _null_es, gsea_prerank
 from omics.tl._gsea_stats import _gsea_fdr, _nominal_p, _normalise, null_statistics
 from omics.tl._ora import ora
 from omics.tl._scores import SCORE_METHODS, sample_scores
@@ -153,7 +153,7 @@ def test_null_kernel_matches_naive_walk():
     member_gene = np.concatenate(hits)
     member_set = np.repeat(np.arange(len(hits)), sizes)
     order = np.argsort(member_gene, kind="stable")
-    set_idx = member_set[order].astype(np.int64)
+    set_idx = member_set[order].astype(np.int32)
     set_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(member_gene, minlength=n), out=set_ptr[1:])
     perms = np.stack([rng.permutation(n) for _ in range(7)]).astype(np.int32)
@@ -167,6 +167,8 @@ def test_null_kernel_matches_naive_walk():
             run = np.cumsum(np.where(hit, w / w[hit].sum(), -1.0 / (n - h.size)))
             es = run.max() if abs(run.max()) > abs(run.min()) else run.min()
             assert out[s, b] == pytest.approx(es, abs=1e-12)
+            # bit for bit the observed-ES walk on the permuted positions
+            assert out[s, b] == _es_sorted(np.sort(pos_of_gene[h]), w, n)
 
 
 def test_gsea_statistics_match_gseapy_reference_formulas():

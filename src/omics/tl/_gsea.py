@@ -60,10 +60,11 @@ Measured on the 2-core development machine (20,000 genes, 1,000 permutations, th
   16.8 s); it also has no weight parameter, returns neither ES, leading edge nor the
   GSEA FDR (only NES and BH-adjusted p-values) and silently skips the permutations
   when ``seed=0``;
-* this implementation: 4.7 s wall on an idle machine (7.5 s wall / 6.2 s CPU with
-  other jobs running; numba cache load 0.5 s, a cold JIT compile ~10 s once), i.e.
-  ~100-150x faster than gseapy with the same null, which makes the
-  1,000-permutation test against all of GO BP routine.
+* this implementation: 1.8 s wall / 2.9 s CPU on an idle machine (numba cache load
+  0.2-0.5 s, a cold JIT compile ~10 s once; 2.1 s / 3.5 s before the second pass
+  replayed the first pass's visits with each set's state in one cache line), i.e.
+  ~400x faster than gseapy with the same null, which makes the 1,000-permutation test
+  against all of GO BP routine.
 
 Agreement with gseapy (same ranking, seed, sizes and 1,000 permutations): on the 11
 angiogenesis sets (``tests/test_enrichment.py``) and on all 6,283 sets, ES differ by
@@ -134,44 +135,56 @@ def _null_es(
 
     ``perm_genes[b, p]`` is the gene placed at ranking position ``p`` by permutation
     ``b`` (the statistic values stay in place). The sets containing gene ``g`` are
-    ``set_idx[set_ptr[g]:set_ptr[g + 1]]``. Walking the positions in order visits the
-    hits of every set already sorted, so no per-set sort is needed: one pass sums the
-    hit weights of each set, a second pass runs all random walks at once. Cost per
-    permutation is O(N + sum of set sizes) and the per-set state stays in cache.
+    ``set_idx[set_ptr[g]:set_ptr[g + 1]]`` (``set_idx`` int32). Walking the positions in
+    order visits the hits of every set already sorted, so no per-set sort is needed: one
+    pass sums the hit weights of each set and records the sets it visits, in order; a
+    second pass replays those visits and runs all random walks at once, each set's state
+    (running sum, extreme, miss step, last hit, hit normaliser) in one cache line. Cost per
+    permutation is O(N + sum of set sizes). Every value is computed with the same floating
+    point operations, in the same order, as :func:`_es_sorted` does for the observed ES.
     """
     n_perm, n = perm_genes.shape
     n_sets = sizes.size
+    n_visits = set_ptr[n]
     for b in nb.prange(n_perm):
         genes = perm_genes[b]
         norm = np.zeros(n_sets)
+        visits = np.empty(n_visits, dtype=np.int32)
+        k = 0
         for p in range(n):
             g = genes[p]
-            for t in range(set_ptr[g], set_ptr[g + 1]):
-                norm[set_idx[t]] += w[p]
-        q_miss = np.empty(n_sets)
-        step = np.empty(n_sets)
-        for s in range(n_sets):
-            q_miss[s] = 1.0 / (n - sizes[s])
-            step[s] = 1.0 / sizes[s]
-        cur = np.zeros(n_sets)
-        res = np.zeros(n_sets)
-        last = np.full(n_sets, -1, dtype=np.int64)
-        for p in range(n):
-            g = genes[p]
+            wp = w[p]
             for t in range(set_ptr[g], set_ptr[g + 1]):
                 s = set_idx[t]
-                c = cur[s] - q_miss[s] * (p - last[s] - 1)
-                r = res[s]
-                if abs(c) > abs(r):
-                    r = c
-                c += w[p] / norm[s] if norm[s] > 0.0 else step[s]
-                if abs(c) > abs(r):
-                    r = c
-                cur[s] = c
-                res[s] = r
-                last[s] = p
+                norm[s] += wp
+                visits[k] = s
+                k += 1
+        state = np.empty((n_sets, 8))
         for s in range(n_sets):
-            out[s, b] = res[s]
+            state[s, 0] = 0.0  # running sum
+            state[s, 1] = 0.0  # extreme (largest absolute deviation, first one wins)
+            state[s, 2] = 1.0 / (n - sizes[s])  # step down per miss
+            state[s, 3] = -1.0  # position of the last hit (exact in float64)
+            state[s, 4] = norm[s]
+        k = 0
+        for p in range(n):
+            g = genes[p]
+            wp = w[p]
+            here = float(p)
+            for _ in range(set_ptr[g + 1] - set_ptr[g]):
+                s = visits[k]
+                k += 1
+                c = state[s, 0] - state[s, 2] * (here - state[s, 3] - 1.0)
+                r = state[s, 1]
+                r = c if abs(c) > abs(r) else r
+                total = state[s, 4]
+                c += wp / total if total > 0.0 else 1.0 / sizes[s]
+                r = c if abs(c) > abs(r) else r
+                state[s, 0] = c
+                state[s, 1] = r
+                state[s, 3] = here
+        for s in range(n_sets):
+            out[s, b] = state[s, 1]
 
 
 def _check_statistic(statistic: pd.Series) -> pd.Series:
@@ -377,7 +390,7 @@ def gsea_prerank(
     member_gene = np.concatenate(hits)
     member_set = np.repeat(np.arange(len(terms), dtype=np.int64), sizes)
     by_gene = np.argsort(member_gene, kind="stable")
-    set_idx = member_set[by_gene]
+    set_idx = member_set[by_gene].astype(np.int32)
     set_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(member_gene, minlength=n), out=set_ptr[1:])
     es = np.array([_es_sorted(h, w, n) for h in hits])
