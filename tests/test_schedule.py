@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -83,10 +86,10 @@ def test_each_worker_runs_numba_on_its_share_of_the_cores(monkeypatch):
     from concurrent.futures import ProcessPoolExecutor
 
     monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
-    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(2,),
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(2, os.getpid()),
                              mp_context=multiprocessing.get_context("fork")) as pool:
         assert pool.submit(_worker_numba_threads).result() == 1
-    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(1,),
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(1, os.getpid()),
                              mp_context=multiprocessing.get_context("fork")) as pool:
         assert pool.submit(_worker_numba_threads).result() == 2
 
@@ -109,3 +112,54 @@ def test_the_ready_task_on_the_costliest_path_starts_first(tmp_path):
         schedule.pool.shutdown()
     assert [t.name for t in runner._Schedule(tasks, {}, out, resume=False, slots=1).pending] == \
         ["de", "enrich", "score", "report"]  # one at a time: DAG order
+
+
+_KILLED_RUNNER = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from omics import runner
+from omics._parallel import map_processes
+
+def split_work(path):
+    with open(path, "a") as handle:
+        handle.write(f"{os.getpid()}\\n")
+    time.sleep(120)
+
+def task(path):
+    # a task worker that splits its work over two processes, as flow_prep or score do
+    with open(path, "a") as handle:
+        handle.write(f"{os.getpid()}\\n")
+    map_processes(split_work, [path, path], 2)
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(1, initializer=runner._start_worker, initargs=(2, os.getpid())) as pool:
+        pool.submit(task, sys.argv[1])
+        time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited (a container's init may not reap it)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_a_killed_runner_leaves_no_worker_and_no_worker_child(tmp_path):
+    pids = tmp_path / "pids.txt"
+    script = tmp_path / "runner.py"
+    script.write_text(_KILLED_RUNNER)
+    top = subprocess.Popen([sys.executable, str(script), str(pids)])
+    deadline = time.time() + 60
+    while time.time() < deadline and (not pids.exists() or len(pids.read_text().split()) < 3):
+        time.sleep(0.05)
+    started = [int(p) for p in pids.read_text().split()]
+    assert len(started) == 3 and all(_alive(pid) for pid in started)
+    top.kill()
+    top.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(pid) for pid in started):
+        time.sleep(0.05)
+    assert [pid for pid in started if _alive(pid)] == []

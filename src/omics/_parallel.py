@@ -1,8 +1,10 @@
-"""One helper for the stages that split their own work over processes (``n_cpus``)."""
+"""Helpers for the stages that split their own work over processes (``n_cpus``)."""
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -39,5 +41,29 @@ def map_processes(function: Callable[[Item], Result], items: Iterable[Item], n_c
     workers = max(1, min(int(n_cpus or 1), len(items), os.cpu_count() or 1))
     if workers == 1:
         return [function(item) for item in items]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         return list(pool.map(function, items, chunksize=1))
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process die when process ``parent``, which started it, dies (Linux).
+
+    A killed ``omics run`` takes its task workers with it, and a killed task worker the
+    processes it split its work over: none is left waiting for work that never comes, or
+    writes on after the run stopped. Elsewhere this does nothing.
+
+    Parameters
+    ----------
+    parent
+        Process id of the parent, read before the worker started: a parent that died
+        before this call is noticed too.
+    """
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)

@@ -32,6 +32,7 @@ import yaml
 from . import __version__
 from ._errors import InputError
 from ._logging import get_logger
+from ._parallel import die_with_parent
 from .dag import Task, build_tasks
 from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
@@ -413,11 +414,12 @@ def _run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
     return produced, memory.peak
 
 
-def _start_worker(slots: int) -> None:
+def _start_worker(slots: int, runner: int) -> None:
     """Start a task worker: it ignores Ctrl-C, dies with the runner and shares the cores.
 
     Ctrl-C goes to the runner, which lets the running tasks finish; a runner that is
-    killed takes its workers with it (Linux), so none writes on after it. Each of the
+    killed (process id ``runner``) takes its workers with it (Linux), so none writes on
+    after it, and they take the processes their stages split work over. Each of the
     ``slots`` workers runs its numba kernels (GSEA permutations, DESeq2 per-gene fits) on
     its share of the cores: more threads than cores make the parallel loops wait for
     threads that are not running. Results do not depend on the number of threads.
@@ -430,11 +432,7 @@ def _start_worker(slots: int) -> None:
     else:
         os.environ["NUMBA_NUM_THREADS"] = threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform == "linux":
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    die_with_parent(runner)
 
 
 def task_slots(params: dict) -> int:
@@ -489,7 +487,7 @@ class _Schedule:
             # macOS and Windows start workers their own (safe) way.
             context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
             self.pool = ProcessPoolExecutor(max_workers=slots, initializer=_start_worker,
-                                            initargs=(slots,), mp_context=context)
+                                            initargs=(slots, os.getpid()), mp_context=context)
 
     def finish(self, task: Task, status: str, started: float, peak: int = 0) -> None:
         """Record a finished task in the trace and the progress bar."""

@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from .._logging import get_logger
+from .._parallel import die_with_parent
 from .._resources import metadata_path
 from ..io._gmt import read_gmt
 from ..io._write import atomic_path, write_text, write_tsv
@@ -105,7 +106,8 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     if min(int(n_cpus or 1), os.cpu_count() or 1) > 1:
         # FlowKit is imported and the FCS files gated here (a runner's task workers, forked
         # later, inherit the import) while a child process writes the other files.
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        with ProcessPoolExecutor(max_workers=1, initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             written = pool.submit(_write_molecular, *molecular)
             simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
             paths = written.result()
