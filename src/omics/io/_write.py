@@ -63,7 +63,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False,
               float_format: str = "%.10g", na_rep: str = "NA") -> Path:
-    """Write a tab-separated table atomically (NA as ``NA``, full float precision).
+    """Write a tab-separated table atomically (by default NA as ``NA``, 10 significant digits).
 
     ``float_format`` and ``na_rep`` are those of :meth:`pandas.DataFrame.to_csv`, e.g.
     ``"%.0f"`` and ``""`` for a MaxQuant-like intensity table.
