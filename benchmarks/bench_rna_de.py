@@ -23,7 +23,9 @@ Usage::
     nice .venv/bin/python benchmarks/bench_rna_de.py --samples 5000 --genes 20000
 
 One BLAS thread per process (as ``omics`` sets it); our numba kernels use ``--n-cpus``
-threads (default 1, as R DESeq2 without BiocParallel).
+threads (default 1, as R DESeq2 without BiocParallel). ``--r-workers N`` (N > 1) runs R
+DESeq2 with ``parallel = TRUE`` and BiocParallel ``MulticoreParam(N)`` (forked workers),
+for a comparison with both sides on the same number of cores.
 """
 
 from __future__ import annotations
@@ -56,8 +58,17 @@ sheet$arm <- factor(sheet$arm, levels = c("placebo", "bmmnc"))
 sheet$response <- factor(sheet$response, levels = c("non_responder", "responder"))
 start <- proc.time()[["elapsed"]]
 dds <- DESeqDataSetFromMatrix(counts, sheet, design = ~ arm + response)
-dds <- DESeq(dds, quiet = TRUE)
-res <- results(dds, name = "response_responder_vs_non_responder")
+workers <- as.integer(args[5])
+if (workers > 1) {
+  suppressPackageStartupMessages(library(BiocParallel))
+  bpparam <- MulticoreParam(workers)
+  dds <- DESeq(dds, quiet = TRUE, parallel = TRUE, BPPARAM = bpparam)
+  res <- results(dds, name = "response_responder_vs_non_responder", parallel = TRUE,
+                 BPPARAM = bpparam)
+} else {
+  dds <- DESeq(dds, quiet = TRUE)
+  res <- results(dds, name = "response_responder_vs_non_responder")
+}
 elapsed <- proc.time()[["elapsed"]] - start
 out <- data.frame(gene_id = rownames(res), log2FoldChange = res$log2FoldChange,
                   stat = res$stat, padj = res$padj)
@@ -188,6 +199,8 @@ def main() -> None:
     parser.add_argument("--no-ours", action="store_true", help="time R only")
     parser.add_argument("--n-cpus", type=int, default=1,
                         help="threads of our numba kernels (deseq2_fit n_cpus)")
+    parser.add_argument("--r-workers", type=int, default=1,
+                        help="BiocParallel workers of R DESeq2 (1: serial, R's default)")
     parser.add_argument("--timeout", type=float, default=7200.0)
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -217,10 +230,11 @@ def main() -> None:
                 script.write_text(R_SCRIPT)
                 del counts
                 _, wall, peak = _measured(["Rscript", str(script), str(counts_path),
-                                           str(sheet_path), str(r_out), str(timing)],
+                                           str(sheet_path), str(r_out), str(timing),
+                                           str(args.r_workers)],
                                           args.timeout)
-                row.update({"r_de_s": float(timing.read_text()), "r_process_s": round(wall, 2),
-                            "r_peak_mb": peak})
+                row.update({"r_workers": args.r_workers, "r_de_s": float(timing.read_text()),
+                            "r_process_s": round(wall, 2), "r_peak_mb": peak})
                 if not args.no_ours:
                     row["ratio_de"] = round(row["de_s"] / row["r_de_s"], 3)
                     row["ratio_process"] = round(row["ours_process_s"] / row["r_process_s"], 3)

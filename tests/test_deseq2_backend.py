@@ -238,3 +238,38 @@ def test_row_medians_are_numpys() -> None:
         values = rng.normal(size=shape)
         expected = np.median(values, axis=1)
         np.testing.assert_array_equal(_row_medians(values), expected)
+
+
+@pytest.mark.parametrize("cell_sizes", [
+    (3, 5, 30),     # one cell in each of pydeseq2's trimming bins (< 3.5, < 23.5, more)
+    (2, 4, 1, 9),   # cells of fewer than 3 samples are left out of the variance
+    (2, 2, 1),      # no cell of 3: one trimmed variance over all samples
+])
+def test_cooks_distances_are_pydeseq2s(cell_sizes: tuple[int, ...]) -> None:
+    # The fused kernel gives pydeseq2's robust moments dispersions and Cook's distances
+    # bit for bit, whatever the cells.
+    from pydeseq2.utils import robust_method_of_moments_disp
+
+    from omics.tl._deseq2.moments import cooks_distances
+
+    rng = np.random.default_rng(11)
+    cells = np.repeat(np.arange(len(cell_sizes)), cell_sizes)
+    rng.shuffle(cells)
+    n_samples, n_genes = cells.size, 257
+    design = pd.DataFrame({"(Intercept)": 1.0}, index=[f"s{i}" for i in range(n_samples)])
+    for c in range(1, len(cell_sizes)):
+        design[f"cell{c}"] = (cells == c).astype(float)
+    counts = rng.negative_binomial(3, 0.05, (n_samples, n_genes))
+    counts[0, :5] = [0, 1, 5000, 0, 7]
+    size_factors = np.exp(rng.normal(0, 0.3, n_samples))
+    normed = counts / size_factors[:, None]
+    mu = np.maximum(normed.mean(axis=0), 0.5)[None, :] * size_factors[:, None]
+    hat = rng.uniform(0.01, 0.6, (n_samples, n_genes))
+
+    # pydeseq2 DeseqDataSet.calculate_cooks, operation by operation; numpy's sums follow
+    # the memory layout, so both layouts are checked.
+    for layout in (normed, np.asfortranarray(normed)):
+        dispersions = robust_method_of_moments_disp(layout, design)
+        squared = (counts - mu) ** 2 / (mu**2 * dispersions[None, :] + mu) / design.shape[1]
+        expected = squared * (hat / (1 - hat) ** 2)
+        np.testing.assert_array_equal(cooks_distances(counts, layout, mu, hat, design), expected)
