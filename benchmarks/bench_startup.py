@@ -21,9 +21,13 @@ temporary folder. For each one the table gives
   what it uses).
 
 The first rows are the floor: the interpreter alone and ``import numpy``/``pandas``/
-``anndata``. ``--pythonpath OLD/src`` runs another checkout's ``omics`` (e.g. an exported
-older commit) with this interpreter, for a before/after table made in the same minute; on
-a shared machine compare only runs made side by side.
+``anndata``. ``--r`` adds R limma as a whole ``Rscript`` process on the same protein
+values, design and contrast as ``omics de`` protein (``lmFit``, ``contrasts.fit``,
+``eBayes``, ``topTable``, reading and writing TSV), timed the same way, and the largest
+differences between the two result tables. ``--pythonpath OLD/src`` runs another
+checkout's ``omics`` (e.g. an exported older commit) with this interpreter, for a
+before/after table made in the same minute; on a shared machine compare only runs made
+side by side.
 """
 
 from __future__ import annotations
@@ -41,6 +45,20 @@ from pathlib import Path
 # Libraries no light stage needs; the column `heavy` lists those a command loaded.
 HEAVY = ("scanpy", "sklearn", "matplotlib", "pydeseq2", "scipy.stats", "statsmodels", "numba",
          "plotly", "itables", "gseapy", "decoupler", "lifelines", "flowkit", "mudata", "formulaic")
+
+# R limma as one process, for `--r`: values (features x samples), design (samples x
+# coefficients) and contrast weights as TSV; writes topTable(sort.by = "none").
+R_LIMMA = r"""
+suppressPackageStartupMessages(library(limma))
+args <- commandArgs(trailingOnly = TRUE)
+values <- as.matrix(read.delim(args[1], row.names = 1, check.names = FALSE))
+design <- as.matrix(read.delim(args[2], row.names = 1, check.names = FALSE))
+weights <- as.matrix(read.delim(args[3], row.names = 1, check.names = FALSE))
+fit <- eBayes(contrasts.fit(lmFit(values[, rownames(design)], design), weights))
+table <- topTable(fit, coef = 1, number = Inf, sort.by = "none")
+write.table(data.frame(feature_id = rownames(table), table, check.names = FALSE), args[4],
+            sep = "\t", quote = FALSE, row.names = FALSE)
+"""
 
 # Runs `omics.cli.main(argv)` with the stage function timed (CPU and wall) from inside.
 _WRAPPER = """
@@ -151,6 +169,42 @@ def floor(repeats: int, env: dict[str, str]) -> list[tuple[str, float, float]]:
     return rows
 
 
+def r_limma(results: Path, contrast_id: str, repeats: int, workdir: Path) -> dict:
+    """Wall and CPU seconds of R limma as one process on ``omics de`` protein's problem.
+
+    The values are ``X`` of ``protein/protein.h5ad`` (log2, NaN missing), the design and
+    contrast are the ones ``omics de`` builds; the result is compared with the table
+    ``omics run`` wrote (largest absolute differences of logFC, t and P.Value).
+    """
+    import anndata as ad
+    import numpy as np
+    import pandas as pd
+
+    from omics.io import read_contrasts
+    from omics.tl._design import design_for_contrast
+
+    adata = ad.read_h5ad(results / "protein" / "protein.h5ad")
+    contrast = next(c for c in read_contrasts(results / "validated" / "contrasts.yaml")
+                    if c.id == contrast_id)
+    design = design_for_contrast(adata.obs, contrast, samples=adata.obs_names)
+    files = {name: workdir / f"{name}.tsv" for name in ("values", "design", "weights", "out")}
+    pd.DataFrame(adata.X.T, index=adata.var_names, columns=adata.obs_names).to_csv(
+        files["values"], sep="\t", na_rep="NA", index_label="feature_id")
+    design.matrix.to_csv(files["design"], sep="\t", index_label="sample")
+    design.contrast_vector.rename("tested").to_frame().to_csv(files["weights"], sep="\t",
+                                                              index_label="coefficient")
+    script = workdir / "limma.R"
+    script.write_text(R_LIMMA)
+    argv = ["Rscript", str(script), *(str(files[k]) for k in ("values", "design", "weights", "out"))]
+    times = [timed(argv, os.environ.copy()) for _ in range(repeats)]
+    theirs = pd.read_csv(files["out"], sep="\t", index_col="feature_id")
+    ours = pd.read_csv(results / "differential" / f"{contrast_id}.protein.limma.results.tsv",
+                       sep="\t", index_col="feature_id").loc[theirs.index]
+    differences = {column: float(np.nanmax(np.abs(ours[column] - theirs[column])))
+                   for column in ("logFC", "t", "P.Value")}
+    return {"wall": min(t[0] for t in times), "cpu": min(t[1] for t in times), **differences}
+
+
 def make_results() -> Path:
     """Run ``omics run --demo`` into a temporary folder; return the results folder."""
     results = Path(tempfile.mkdtemp(prefix="omics-startup-")) / "results"
@@ -167,6 +221,8 @@ def main() -> int:
     parser.add_argument("--stages", nargs="+", help="names of rows to run (default: all), "
                         "e.g. 'qc protein' 'de protein'")
     parser.add_argument("--pythonpath", help="run another checkout's src/ with this interpreter")
+    parser.add_argument("--r", action="store_true",
+                        help="also time R limma as one process on omics de protein's problem")
     args = parser.parse_args()
     results = Path(args.results_dir) if args.results_dir else make_results()
     env = _environment(args.pythonpath)
@@ -186,6 +242,12 @@ def main() -> int:
         print(f"{name:18s} {row['wall']:6.2f} {row['cpu']:6.2f} {row['work']:6.2f} "
               f"{row['startup']:8.2f} {row['imports']:8.2f}  {','.join(row['heavy']) or '-'}",
               flush=True)
+    if args.r:
+        with tempfile.TemporaryDirectory(prefix="omics-startup-") as workdir:
+            row = r_limma(results, args.contrast_id, args.repeats, Path(workdir))
+        print(f"\n{'Rscript limma':18s} {row['wall']:6.2f} {row['cpu']:6.2f}  (same values, design "
+              f"and contrast; largest |difference| from omics: logFC {row['logFC']:.1e}, "
+              f"t {row['t']:.1e}, P.Value {row['P.Value']:.1e})")
     return 0
 
 
