@@ -273,3 +273,25 @@ def test_cooks_distances_are_pydeseq2s(cell_sizes: tuple[int, ...]) -> None:
         squared = (counts - mu) ** 2 / (mu**2 * dispersions[None, :] + mu) / design.shape[1]
         expected = squared * (hat / (1 - hat) ** 2)
         np.testing.assert_array_equal(cooks_distances(counts, layout, mu, hat, design), expected)
+
+
+@pytest.mark.parametrize("groups", [1, 3])
+def test_vst_inference_means_are_pydeseq2s(groups: int) -> None:
+    # The VST fit's starting means: the lean per-gene least squares gives pydeseq2's
+    # LinearRegression numbers bit for bit (intercept only, and one coefficient per group).
+    from pydeseq2.default_inference import DefaultInference
+
+    from omics.pp._vst_inference import VSTInference
+
+    rng = np.random.default_rng(5)
+    n_samples = 40
+    counts = rng.negative_binomial(2, 0.02, (n_samples, 60))
+    counts[:, 3] = 0
+    counts[:5, 4] = 0
+    size_factors = np.exp(rng.normal(0, 0.4, n_samples))
+    group = np.arange(n_samples) % groups
+    design = np.column_stack([np.ones(n_samples)] + [(group == g).astype(float)
+                                                     for g in range(1, groups)])
+    expected = DefaultInference(n_cpus=1).lin_reg_mu(counts, size_factors, design, 0.5)
+    np.testing.assert_array_equal(VSTInference(n_cpus=1).lin_reg_mu(counts, size_factors, design, 0.5),
+                                  expected)

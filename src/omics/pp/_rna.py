@@ -73,12 +73,14 @@ def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: in
 def _intercept_dataset(counts: np.ndarray, obs_names: pd.Index, var_names: pd.Index) -> DeseqDataSet:
     from pydeseq2.dds import DeseqDataSet  # loaded only when DESeq2 normalisation runs
 
+    from ._vst_inference import VSTInference
+
     frame = pd.DataFrame(counts, index=obs_names, columns=var_names)
     design = pd.DataFrame({"Intercept": 1.0}, index=obs_names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return DeseqDataSet(counts=frame, metadata=pd.DataFrame(index=obs_names), design=design,
-                            quiet=True, n_cpus=1)
+                            quiet=True, n_cpus=1, inference=VSTInference(n_cpus=1))
 
 
 def normalize_deseq2(adata: ad.AnnData, *, layer: str = "counts", nsub: int = 1000) -> ad.AnnData:
