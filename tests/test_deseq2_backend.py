@@ -246,8 +246,7 @@ def test_row_medians_are_numpys() -> None:
     (2, 2, 1),      # no cell of 3: one trimmed variance over all samples
 ])
 def test_cooks_distances_are_pydeseq2s(cell_sizes: tuple[int, ...]) -> None:
-    # The fused kernel gives pydeseq2's robust moments dispersions and Cook's distances
-    # bit for bit, whatever the cells.
+    # Our block-wise Cook's distances are pydeseq2's bit for bit, whatever the cells.
     from pydeseq2.utils import robust_method_of_moments_disp
 
     from omics.tl._deseq2.moments import cooks_distances

@@ -2,8 +2,8 @@
 
 The blind VST (:func:`omics.pp.normalize_deseq2`) fits pydeseq2's gene-wise dispersions,
 whose starting means come from ``DefaultInference.lin_reg_mu``: one scikit-learn
-``LinearRegression`` per gene, about 1 ms each, almost all of it input validation around
-a 40 x 1 least-squares problem. :class:`VSTInference` makes the same LAPACK call per gene
+``LinearRegression`` per gene, about 0.4 ms each, almost all of it input validation
+around a 40 x 1 least-squares problem. :class:`VSTInference` makes the same LAPACK call per gene
 (``scipy.linalg.lstsq``, driver ``gelsd``, ``cond`` = the regression's ``tol``), so the
 means are the same numbers (checked bit for bit against pydeseq2 in
 ``tests/test_deseq2_backend.py``), about 20 times faster (1,000 genes x 40 samples:
