@@ -7,7 +7,7 @@ import pytest
 from helpers import REPO
 from omics._errors import InputError
 from omics.io import read_samplesheet
-from omics.tl._survival import cox_fit, kaplan_meier, survival_model
+from omics.tl._survival import cox_fit, kaplan_meier, km_table, survival_model
 
 REF = REPO / "tests" / "reference" / "survival"
 
@@ -120,6 +120,29 @@ def test_kaplan_meier_layout_and_logrank():
                      o["afs_event"][~high]).p_value
     assert row["logrank_p"] == pytest.approx(p) and row["logrank_p"] < 0.05
     assert row["n_low"] + row["n_high"] == treated.sum()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_km_table_is_lifelines_kaplan_meier_bit_for_bit(seed):
+    """Ties, censoring at event times, a follow-up of 0, all censored, all events, one subject."""
+    from lifelines import KaplanMeierFitter
+
+    rng = np.random.default_rng(seed)
+    cases = [(np.array([5.0]), np.array([1.0])), (np.array([3.0, 3.0, 7.0]), np.zeros(3)),
+             (np.array([0.0, 0.0, 2.0, 4.0]), np.ones(4))]
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        time = rng.integers(0 if rng.random() < 0.2 else 1, 30, n).astype(float)
+        cases.append((time, (rng.random(n) < rng.random()).astype(float)))
+    for time, event in cases:
+        fitted = KaplanMeierFitter().fit(time, event)
+        table = fitted.event_table
+        ours = km_table(time, event)
+        np.testing.assert_array_equal(ours["time"], table.index.to_numpy(float))
+        np.testing.assert_array_equal(
+            ours["survival"], fitted.survival_function_.iloc[:, 0].reindex(table.index).to_numpy(float))
+        for column, theirs in (("n_at_risk", "at_risk"), ("n_events", "observed"), ("n_censored", "censored")):
+            np.testing.assert_array_equal(ours[column], table[theirs].to_numpy(int))
 
 
 # --------------------------------------------------------------------------------------

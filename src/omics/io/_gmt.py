@@ -57,7 +57,8 @@ def _parse_gmt(path: Path, signature: tuple | None) -> dict[str, tuple[str, ...]
         if name in sets:
             raise InputError(f"gene set {name!r} appears twice; names must be unique.",
                              path=path, where=where)
-        genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
+        # str.strip and filter in C: the GO BP background has ~460,000 gene fields
+        genes = list(dict.fromkeys(filter(None, map(str.strip, fields[2:]))))
         if not genes:
             raise InputError(f"gene set {name!r} has no genes.", path=path, where=where,
                              fix="Add its genes (tab-separated after the description) or "
