@@ -141,7 +141,8 @@ def test_km_table_is_lifelines_kaplan_meier_bit_for_bit(seed):
         np.testing.assert_array_equal(ours["time"], table.index.to_numpy(float))
         np.testing.assert_array_equal(
             ours["survival"], fitted.survival_function_.iloc[:, 0].reindex(table.index).to_numpy(float))
-        for column, theirs in (("n_at_risk", "at_risk"), ("n_events", "observed"), ("n_censored", "censored")):
+        for column, theirs in (("n_at_risk", "at_risk"), ("n_events", "observed"),
+                               ("n_censored", "censored")):
             np.testing.assert_array_equal(ours[column], table[theirs].to_numpy(int))
 
 

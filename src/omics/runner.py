@@ -9,6 +9,7 @@ task that was cut off.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -192,27 +193,32 @@ def _flatten(produced: dict) -> list[Path]:
     return paths
 
 
-def _demo_inputs(params: dict, outdir: Path) -> dict:
-    """Simulate the demo cohort (once) and point the input parameters at it."""
-    from .simulate import simulate_cohort
-    from .simulate._write import INPUT_FILES
+def _demo_inputs(params: dict, outdir: Path):  # noqa: ANN202 - (dict, Checked | None)
+    """Simulate the demo cohort (once) and point the input parameters at it.
+
+    Returns the updated parameters and, when the cohort was simulated now, the check of
+    its sample sheet, contrasts and matrices (:func:`_check_molecular`), made while the
+    flow cytometry files were written; None when an earlier cohort is reused.
+    """
+    from .simulate._flow import BEADS_PER_TEST
+    from .simulate._write import INPUT_FILES, simulate_cohort_then
 
     folder = outdir / "demo_cohort"
     paths = {key: folder / name for key, name in INPUT_FILES.items()}
+    updated = dict(params)
+    updated.update({key: str(path) for key, path in paths.items()})
+    if not (params.get("flow_fcs") or params.get("flow_table")):
+        updated["flow_fcs"] = str(folder / "fcs")  # the demo's FCS files, counting beads
+        updated["flow_beads_per_test"] = params.get("flow_beads_per_test") or BEADS_PER_TEST
+    checked = None
     if (not all(p.is_file() for p in paths.values()) or not (folder / "simulation.yaml").is_file()
             or not (folder / "fcs").is_dir()):
         log.info("--demo: simulating the bundled demo cohort into %s", folder)
-        paths = simulate_cohort(folder, n_cpus=task_slots(params))
+        _, checked = simulate_cohort_then(folder, n_cpus=task_slots(params),
+                                          then=functools.partial(_check_molecular, params=updated))
     else:
         log.info("--demo: using the demo cohort in %s", folder)
-    updated = dict(params)
-    updated.update({key: str(path) for key, path in paths.items()})
-    if (folder / "fcs").is_dir() and not (params.get("flow_fcs") or params.get("flow_table")):
-        from .simulate._flow import BEADS_PER_TEST
-
-        updated["flow_fcs"] = str(folder / "fcs")  # the demo's FCS files, counting beads
-        updated["flow_beads_per_test"] = params.get("flow_beads_per_test") or BEADS_PER_TEST
-    return updated
+    return updated, checked
 
 
 def _progress(total: int):  # noqa: ANN202 - tqdm or None
@@ -304,10 +310,12 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
         with OutdirLock(outdir):
             remove_stale_temporaries(_owned_folders(outdir))
             if demo:
-                params = _demo_inputs(params, outdir)
+                params, molecular = _demo_inputs(params, outdir)
                 fingerprint = _input_fingerprint(params)
                 flow_files = _checked_before(outdir, fingerprint) if resume else None
-                if flow_files is None:
+                if flow_files is None and molecular is not None:
+                    checked, flow_files = molecular, _check_flow(params)
+                elif flow_files is None:
                     checked, flow_files = _check_all_inputs(params)
             if checked is not None:
                 from .stages._validate import write_validated
@@ -326,14 +334,24 @@ def _check_all_inputs(params: dict):  # noqa: ANN202 - (omics.stages._validate.C
 
     Returns the check's result and the flow files the ``flow_prep`` task reads.
     """
+    flow_files = _check_flow(params)
+    return _check_molecular(params=params), flow_files
+
+
+def _check_flow(params: dict) -> list[Path]:
+    """Check the flow inputs (FCS headers, gating channels, population table); their files."""
     from .stages._flow import flow_task_inputs
+
+    return flow_task_inputs(params)
+
+
+def _check_molecular(paths: dict | None = None, *, params: dict):  # noqa: ANN202 - Checked
+    """Check the sample sheet, contrasts, matrices and gene sets (``paths`` is not used)."""
     from .stages._validate import check_inputs
 
-    flow_files = flow_task_inputs(params)  # FCS headers, gating channels, population table
-    checked = check_inputs(input=params["input"], contrasts=params["contrasts"],
-                           rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
-                           rna_matrix=params.get("rna_matrix"), params=params)
-    return checked, flow_files
+    return check_inputs(input=params["input"], contrasts=params["contrasts"],
+                        rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
+                        rna_matrix=params.get("rna_matrix"), params=params)
 
 
 def _input_files(params: dict) -> list[Path]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,7 @@ from ._qpcr import potency_perfusion_ratio, simulate_qpcr
 from ._survival import weibull_afs
 
 log = get_logger("simulate")
+T = TypeVar("T")
 
 INPUT_FILES = {
     "input": "samplesheet.csv",
@@ -56,7 +59,7 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
                     n_genes: int | None = None, n_proteins: int | None = None,
                     scenario: str = "angiogenic", profile: str = "full", n_cpus: int = 1
                     ) -> dict[str, Path]:
-    """Simulate a BALI-like cohort and write its files.
+    """Simulate a BALI-like cohort and write its files (see :func:`simulate_cohort_then`).
 
     Parameters
     ----------
@@ -85,6 +88,29 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     Paths of the written inputs, keyed by parameter name (``input``, ``rna_counts``,
     ``protein_matrix``, ``contrasts``).
     """
+    paths, _ = simulate_cohort_then(outdir, seed=seed, n_patients=n_patients, n_genes=n_genes,
+                                    n_proteins=n_proteins, scenario=scenario, profile=profile,
+                                    n_cpus=n_cpus)
+    return paths
+
+
+def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]], T] | None = None,
+                         seed: int | None = None, n_patients: int | None = None,
+                         n_genes: int | None = None, n_proteins: int | None = None,
+                         scenario: str = "angiogenic", profile: str = "full", n_cpus: int = 1
+                         ) -> tuple[dict[str, Path], T | None]:
+    """:func:`simulate_cohort`, calling ``then`` on the input paths once the molecular files exist.
+
+    ``then`` runs in the process that wrote the sample sheet, contrasts and matrices (with
+    ``n_cpus`` > 1 a child process, while this one still writes and gates the flow
+    cytometry files), e.g. to check them meanwhile; it and its result must pickle.
+
+    Returns
+    -------
+    tuple
+        The input paths (as :func:`simulate_cohort`) and ``then``'s result (None without
+        ``then``).
+    """
     if scenario not in {"angiogenic", "null"}:
         raise ValueError("scenario must be 'angiogenic' or 'null'")
     spec = copy.deepcopy(demo_definition())
@@ -102,17 +128,17 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
              n_proteins, seed, scenario)
     cohort = simulate_patients(n_patients, spec["response_model"], rng)
     flow_events = FLOW_EVENTS[profile]
-    molecular = (cohort, spec, rng, outdir, seed, n_genes, n_proteins, scenario)
+    molecular = (cohort, spec, rng, outdir, seed, n_genes, n_proteins, scenario, then)
     if min(int(n_cpus or 1), os.cpu_count() or 1) > 1:
         # FlowKit is imported and the FCS files gated here (a runner's task workers, forked
         # later, inherit the import) while a child process writes the other files.
         with ProcessPoolExecutor(max_workers=1, initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            written = pool.submit(_write_molecular, *molecular)
+            written = pool.submit(_write_molecular_then, *molecular)
             simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
-            paths = written.result()
+            paths, result = written.result()
     else:
-        paths = _write_molecular(*molecular)
+        paths, result = _write_molecular_then(*molecular)
         simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
     settings = {"seed": seed, "scenario": scenario, "profile": profile, "n_patients": n_patients,
                 "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec,
@@ -120,7 +146,14 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
                          "sample_volume_ul": SAMPLE_VOLUME_UL}}
     write_text(yaml.safe_dump(settings, sort_keys=False), outdir / "simulation.yaml")
     log.info("wrote the cohort to %s", outdir)
-    return paths
+    return paths, result
+
+
+def _write_molecular_then(*arguments: object) -> tuple[dict[str, Path], object]:
+    """:func:`_write_molecular`, then ``then`` (the last argument) on the written paths."""
+    *molecular, then = arguments
+    paths = _write_molecular(*molecular)
+    return paths, (then(paths) if then is not None else None)
 
 
 def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdir: Path, seed: int,
