@@ -68,3 +68,29 @@ def test_survival_columns_are_consistent_and_matrices_unchanged(tmp_path):
             (TEST_COHORT / name).read_bytes()).digest(), name
     old = pd.read_csv(TEST_COHORT / "samplesheet.csv")
     pd.testing.assert_frame_equal(pd.read_csv(paths["input"])[old.columns], old)
+
+
+def _sizes(paths: dict) -> tuple[int, int]:
+    """A ``then`` for :func:`simulate_cohort_then`: it sees the molecular files written."""
+    return len(pd.read_csv(paths["input"])), len(pd.read_csv(paths["rna_counts"], sep="\t"))
+
+
+def _fails(paths: dict) -> None:
+    from omics._errors import InputError
+
+    raise InputError("checked and refused", path=paths["input"])
+
+
+@pytest.mark.parametrize("n_cpus", [1, 2])
+def test_then_runs_on_the_written_molecular_files_and_its_error_stops(tmp_path, n_cpus):
+    """`omics run --demo` checks the matrices in the process that wrote them (simulate_cohort_then)."""
+    from omics._errors import InputError
+    from omics.simulate._write import INPUT_FILES, simulate_cohort_then
+
+    paths, sizes = simulate_cohort_then(tmp_path / "a", seed=7, profile="test", n_cpus=n_cpus,
+                                        then=_sizes)
+    assert paths == {key: tmp_path / "a" / name for key, name in INPUT_FILES.items()}
+    assert sizes == (40, 3000) and (tmp_path / "a" / "simulation.yaml").is_file()
+    with pytest.raises(InputError, match="checked and refused") as error:
+        simulate_cohort_then(tmp_path / "c", seed=7, profile="test", n_cpus=n_cpus, then=_fails)
+    assert error.value.path == str(tmp_path / "c" / "samplesheet.csv")
