@@ -124,12 +124,12 @@ def test_kaplan_meier_layout_and_logrank():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_km_table_is_lifelines_kaplan_meier_bit_for_bit(seed):
-    """Ties, censoring at event times, a follow-up of 0, all censored, all events, one subject."""
+    """Ties, censoring at event times, follow-ups of 0 (or < 0), all censored or events, one subject."""
     from lifelines import KaplanMeierFitter
 
     rng = np.random.default_rng(seed)
     cases = [(np.array([5.0]), np.array([1.0])), (np.array([3.0, 3.0, 7.0]), np.zeros(3)),
-             (np.array([0.0, 0.0, 2.0, 4.0]), np.ones(4))]
+             (np.array([0.0, 0.0, 2.0, 4.0]), np.ones(4)), (np.array([-3.0, 2.0, 5.0, 5.0]), np.ones(4))]
     for _ in range(200):
         n = int(rng.integers(1, 40))
         time = rng.integers(0 if rng.random() < 0.2 else 1, 30, n).astype(float)

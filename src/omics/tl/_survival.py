@@ -333,7 +333,7 @@ def km_table(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
 
     Bit for bit what lifelines' ``KaplanMeierFitter().fit(time, event)`` gives in
     ``event_table`` and ``survival_function_`` (tested): a row at time 0 (unless a
-    follow-up time is 0) and one per distinct time; the estimate is lifelines'
+    follow-up time is 0 or less) and one per distinct time; the estimate is lifelines'
     ``exp(cumsum(log(n - d) - log(n)))``. Computed here because the fitter's pandas
     bookkeeping costs ~5 ms per curve and the score stage draws four curves per score.
 
@@ -355,7 +355,7 @@ def km_table(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
     times, group = np.unique(time, return_inverse=True)
     ended = np.bincount(group, minlength=times.size)
     events = np.bincount(group, weights=event, minlength=times.size).astype(np.int64)
-    if times.size == 0 or times[0] != 0:
+    if times.size == 0 or times[0] > 0:  # lifelines starts at the earliest time when it is < 0
         times, ended, events = np.r_[0.0, times], np.r_[0, ended], np.r_[0, events]
     at_risk = time.size - np.r_[0, np.cumsum(ended)[:-1]]
     with np.errstate(divide="ignore", invalid="ignore"):
