@@ -7,7 +7,7 @@ import pytest
 from helpers import REPO
 from omics._errors import InputError
 from omics.io import read_samplesheet
-from omics.tl._survival import cox_fit, kaplan_meier, km_table, survival_model
+from omics.tl._survival import cox_fit, kaplan_meier, km_table, logrank_p, survival_model
 
 REF = REPO / "tests" / "reference" / "survival"
 
@@ -144,6 +144,26 @@ def test_km_table_is_lifelines_kaplan_meier_bit_for_bit(seed):
         for column, theirs in (("n_at_risk", "at_risk"), ("n_events", "observed"),
                                ("n_censored", "censored")):
             np.testing.assert_array_equal(ours[column], table[theirs].to_numpy(int))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_logrank_p_is_lifelines_logrank_test_bit_for_bit(seed):
+    """Tied times, censoring at event times, follow-ups of 0, one-subject and event-free groups."""
+    from lifelines.statistics import logrank_test
+
+    rng = np.random.default_rng(seed)
+    cases = [(np.array([3.0]), np.array([1.0, 2.0, 2.0]), np.array([1.0]), np.array([1.0, 0.0, 1.0])),
+             (np.array([0.0, 4.0, 4.0]), np.array([4.0, 9.0]), np.zeros(3), np.array([1.0, 1.0]))]
+    for _ in range(1500):
+        n = int(rng.integers(4, 45))
+        time = rng.integers(0 if rng.random() < 0.2 else 1, int(rng.choice([8, 40, 200])), n).astype(float)
+        event = (rng.random(n) < rng.random()).astype(float)
+        high = rng.random(n) < 0.5
+        if high.any() and (~high).any() and event.sum() > 0:
+            cases.append((time[high], time[~high], event[high], event[~high]))
+    for case in cases:
+        theirs = logrank_test(*case).p_value
+        assert logrank_p(*case) == theirs or (np.isnan(theirs) and np.isnan(logrank_p(*case))), case
 
 
 # --------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ from omics._logging import get_logger
 from ._response import _classify, _covariate_columns, _design, _Test
 from ._stats import bh as _bh
 
-__all__ = ["survival_model", "cox_fit", "kaplan_meier", "km_table"]
+__all__ = ["survival_model", "cox_fit", "kaplan_meier", "km_table", "logrank_p"]
 
 _LOG = get_logger("tl.survival")
 _LIMIT = 10.0
@@ -364,6 +364,64 @@ def km_table(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
                          "n_events": events.astype(int), "n_censored": (ended - events).astype(int)})
 
 
+def logrank_p(time_a: np.ndarray, time_b: np.ndarray, event_a: np.ndarray,
+              event_b: np.ndarray) -> float:
+    """Log-rank test of two groups' right-censored follow-up; its chi-square (1 df) p-value.
+
+    The Mantel-Haenszel statistic: at every distinct time ``t`` with ``n`` at risk
+    (``n_a`` in group a) and ``d`` events, the expected events of group a are
+    ``n_a * d / n``, with hypergeometric variance ``n_a * n_b * d * (n - d) /
+    (n**2 * (n - 1))``; ``U = (O_a - E_a)**2 / V``. The same numbers as lifelines'
+    ``logrank_test`` (and R ``survdiff``), bit for bit (tested): each quantity is computed
+    with the same floating-point operations in the same order, the variance as lifelines
+    does, through the products of the scaled at-risk columns. lifelines' pandas
+    bookkeeping costs ~9 ms per test, this ~0.25 ms, and the score stage runs two tests per
+    score.
+
+    Parameters
+    ----------
+    time_a, time_b
+        Follow-up times of each group.
+    event_a, event_b
+        1 where the follow-up ended with the event, 0 where it was censored.
+
+    Returns
+    -------
+    float
+        The p-value.
+    """
+    time = np.r_[np.asarray(time_a, dtype=float), np.asarray(time_b, dtype=float)]
+    event = np.r_[np.asarray(event_a, dtype=float), np.asarray(event_b, dtype=float)]
+    group = np.r_[np.zeros(len(time_a), dtype=int), np.ones(len(time_b), dtype=int)]
+    times, position = np.unique(time, return_inverse=True)
+    ended = np.zeros((2, times.size))  # follow-ups ending at each time, per group
+    events = np.zeros((2, times.size))
+    np.add.at(ended, (group, position), 1.0)
+    np.add.at(events, (group, position), event)
+    earlier = np.zeros((2, times.size))
+    earlier[:, 1:] = np.cumsum(ended, axis=1)[:, :-1]
+    at_risk = ended.sum(axis=1)[:, None] - earlier  # per group, just before each time
+    deaths = events[0] + events[1]
+    earlier_all = np.zeros(times.size)
+    earlier_all[1:] = np.cumsum(ended[0] + ended[1])[:-1]
+    at_risk_all = ended.sum() - earlier_all
+    expected = (at_risk * (deaths / at_risk_all)).sum(axis=1)
+    observed_minus_expected = events.sum(axis=1) - expected
+    with np.errstate(divide="ignore", invalid="ignore"):
+        correction = (at_risk_all - deaths) / (at_risk_all - 1)
+    correction[~np.isfinite(correction)] = 1.0  # one subject at risk
+    scale = np.sqrt(correction * deaths / at_risk_all ** 2)
+    columns = np.vstack([at_risk, at_risk_all[None, :]]) * scale
+    columns[np.isnan(columns)] = 0.0
+    # a general matrix product on a copy (the same summation as lifelines' np.dot of two
+    # frames), not the symmetric product numpy picks for an array and its own transpose
+    variance = -np.dot(columns, columns.T.copy(order="F"))
+    variance[[0, 1], [0, 1]] = variance[[0, 1], [0, 1]] - variance[-1, [0, 1]]
+    first = observed_minus_expected[:1]
+    statistic = first @ np.linalg.pinv(variance[:1, :1]) @ first
+    return float(stats.chi2.sf(statistic, 1))
+
+
 def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm",
                  time_col: str = "afs_days", event_col: str = "afs_event",
                  arms: Sequence[str] = ("placebo", "bmmnc")) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -376,11 +434,10 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
     ``n_at_risk`` (at risk just before ``time``), ``n_events`` and ``n_censored`` at
     ``time``. ``logrank`` has ``score``, ``arm``, ``n_low``, ``n_high``,
     ``events_low``, ``events_high``, ``median_score`` and ``logrank_p`` (lifelines
-    ``logrank_test``, equal to R ``survdiff``). The curves are :func:`km_table`: lifelines'
-    ``KaplanMeierFitter`` estimate and event table, bit for bit.
+    ``logrank_test``, equal to R ``survdiff``). The curves are :func:`km_table` and the
+    p-values :func:`logrank_p`: lifelines' ``KaplanMeierFitter`` and ``logrank_test``, bit
+    for bit.
     """
-    from lifelines.statistics import logrank_test
-
     samples = [s for s in scores.index if s in obs.index]
     meta = obs.loc[samples]
     time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
@@ -408,7 +465,7 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
                 curves.append(curve)
             p = np.nan
             if high.any() and (~high).any() and event.sum() > 0:
-                p = float(logrank_test(time[high], time[~high], event[high], event[~high]).p_value)
+                p = logrank_p(time[high], time[~high], event[high], event[~high])
             tests.append({"score": name, "arm": arm, "n_low": int((~high).sum()), "n_high": int(high.sum()),
                           "events_low": int(event[~high].sum()), "events_high": int(event[high].sum()),
                           "median_score": median, "logrank_p": p})
