@@ -346,8 +346,14 @@ def _check_flow(params: dict) -> list[Path]:
 
 
 def _check_molecular(paths: dict | None = None, *, params: dict):  # noqa: ANN202 - Checked
-    """Check the sample sheet, contrasts, matrices and gene sets (``paths`` is not used)."""
+    """Check the sample sheet, contrasts, matrices and gene sets.
+
+    Those ``params`` name, or (``paths``, keyed by parameter name, as
+    :func:`omics.simulate.simulate_cohort` returns them) the files at ``paths``.
+    """
     from .stages._validate import check_inputs
+
+    params = {**params, **{key: str(path) for key, path in (paths or {}).items()}}
 
     return check_inputs(input=params["input"], contrasts=params["contrasts"],
                         rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],

@@ -128,17 +128,17 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
              n_proteins, seed, scenario)
     cohort = simulate_patients(n_patients, spec["response_model"], rng)
     flow_events = FLOW_EVENTS[profile]
-    molecular = (cohort, spec, rng, outdir, seed, n_genes, n_proteins, scenario, then)
+    molecular = (cohort, spec, rng, outdir, seed, n_genes, n_proteins, scenario)
     if min(int(n_cpus or 1), os.cpu_count() or 1) > 1:
         # FlowKit is imported and the FCS files gated here (a runner's task workers, forked
         # later, inherit the import) while a child process writes the other files.
         with ProcessPoolExecutor(max_workers=1, initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as pool:
-            written = pool.submit(_write_molecular_then, *molecular)
+            written = pool.submit(_write_molecular_then, then, *molecular)
             simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
             paths, result = written.result()
     else:
-        paths, result = _write_molecular_then(*molecular)
+        paths, result = _write_molecular_then(then, *molecular)
         simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
     settings = {"seed": seed, "scenario": scenario, "profile": profile, "n_patients": n_patients,
                 "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec,
@@ -149,11 +149,11 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
     return paths, result
 
 
-def _write_molecular_then(*arguments: object) -> tuple[dict[str, Path], object]:
-    """:func:`_write_molecular`, then ``then`` (the last argument) on the written paths."""
-    *molecular, then = arguments
+def _write_molecular_then(then: Callable[[dict[str, Path]], T] | None, *molecular: object
+                          ) -> tuple[dict[str, Path], T | None]:
+    """:func:`_write_molecular` (its arguments ``molecular``), then ``then`` on the written paths."""
     paths = _write_molecular(*molecular)
-    return paths, (then(paths) if then is not None else None)
+    return paths, (None if then is None else then(paths))
 
 
 def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdir: Path, seed: int,
