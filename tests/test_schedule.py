@@ -13,6 +13,7 @@ import pytest
 from omics import runner
 from omics._errors import InputError
 from omics.dag import Task
+from omics.io._outdir import _alive
 
 
 def _fake_run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
@@ -136,14 +137,6 @@ if __name__ == "__main__":
         pool.submit(task, sys.argv[1])
         time.sleep(120)
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited (a container's init may not reap it)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")

@@ -137,6 +137,12 @@ def probe_lock(outdir: str | Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` (not this one) is still running.
+
+    A zombie has exited: a task worker killed with its runner stays one until its new
+    parent reaps it, and a container's first process may never do so. On Linux the state
+    is read from ``/proc``; elsewhere a zombie counts as running (its file is left).
+    """
     if pid == os.getpid():
         return False
     try:
@@ -145,7 +151,11 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return not Path("/proc/self/stat").exists()  # gone meanwhile, or no /proc here
+    return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
 
 
 def remove_stale_temporaries(folders: Iterable[str | Path]) -> int:
