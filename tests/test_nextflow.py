@@ -428,6 +428,12 @@ def test_task_wrapper_falls_back_to_the_repository_venv(tmp_path: Path) -> None:
                                  "import omics, sys; print(sys.prefix)"], env=bare, capture_output=True,
                                 text=True)
         assert python.returncode == 0 and ".venv" in python.stdout, python.stderr
+        # reached through a link to pipelines/bin: Python still finds the venv (its real path)
+        (tmp_path / "bin").symlink_to(wrapper.parent)
+        linked = subprocess.run(["python", "-c", "import sys; print(sys.prefix)"], cwd=tmp_path,
+                                env={**bare, "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"},
+                                capture_output=True, text=True)
+        assert linked.returncode == 0 and ".venv" in linked.stdout, linked.stdout + linked.stderr
     else:
         assert result.returncode == 127 and "make install" in result.stderr
     fake = tmp_path / "env" / "bin"  # an environment on PATH wins (container, conda, activated venv)
