@@ -244,6 +244,7 @@ def _check_page(driver, path: Path, shots: Path | None) -> None:
     import json
     import time
 
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
@@ -285,7 +286,11 @@ def _check_page(driver, path: Path, shots: Path | None) -> None:
     assert after == sorted(after, reverse=True) and after != before
     search = wrapper.find_element(By.CSS_SELECTOR, "input[type=search]")
     search.send_keys("BALI001", Keys.ENTER)
-    time.sleep(0.5)
+    try:  # DataTables filters on its own schedule (a fixed sleep flakes on a busy machine)
+        WebDriverWait(driver, 10).until(
+            lambda d: d.execute_script(first_cells, table) == ["BALI001"])
+    except TimeoutException:
+        pass
     rows = driver.execute_script(first_cells, table)
     assert rows == ["BALI001"], rows
     search.clear()
