@@ -466,21 +466,19 @@ def test_stale_temporaries_only_ours_are_removed(tmp_path):
         assert is_temporary(tmp)
 
 
-
 @pytest.mark.skipif(sys.platform != "linux", reason="reads process states from /proc")
 def test_a_zombie_writers_temporary_is_stale(tmp_path):
     """A worker killed with its runner may stay a zombie (unreaped): its file is stale."""
-    from omics.io._outdir import remove_stale_temporaries
+    from omics.io._outdir import process_state, remove_stale_temporaries
 
     child = os.fork()
     if child == 0:
         os._exit(0)
     try:
-        stat = Path(f"/proc/{child}/stat")
         deadline = time.time() + 10
-        while time.time() < deadline and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        while time.time() < deadline and process_state(child) != "Z":
             time.sleep(0.01)
-        assert stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        assert process_state(child) == "Z"
         left = tmp_path / f".resp.rna.ora.tsv.omics-tmp-{child}-dnygcg6_.tsv"
         left.write_text("")
         assert remove_stale_temporaries([tmp_path]) == 1

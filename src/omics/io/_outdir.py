@@ -151,11 +151,19 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    state = process_state(pid)
+    if state is None:
+        return not Path("/proc/self/stat").exists()  # gone meanwhile, or no /proc here
+    return state not in {"Z", "X"}
+
+
+def process_state(pid: int) -> str | None:
+    """State letter of process ``pid`` from ``/proc/<pid>/stat`` (``"Z"``: zombie); None if unreadable."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return not Path("/proc/self/stat").exists()  # gone meanwhile, or no /proc here
-    return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]  # after the command name, which may hold ")"
 
 
 def remove_stale_temporaries(folders: Iterable[str | Path]) -> int:
