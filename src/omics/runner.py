@@ -354,7 +354,6 @@ def _check_molecular(paths: dict | None = None, *, params: dict):  # noqa: ANN20
     from .stages._validate import check_inputs
 
     params = {**params, **{key: str(path) for key, path in (paths or {}).items()}}
-
     return check_inputs(input=params["input"], contrasts=params["contrasts"],
                         rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
                         rna_matrix=params.get("rna_matrix"), params=params)

@@ -402,9 +402,7 @@ def logrank_p(time_a: np.ndarray, time_b: np.ndarray, event_a: np.ndarray,
     earlier[:, 1:] = np.cumsum(ended, axis=1)[:, :-1]
     at_risk = ended.sum(axis=1)[:, None] - earlier  # per group, just before each time
     deaths = events[0] + events[1]
-    earlier_all = np.zeros(times.size)
-    earlier_all[1:] = np.cumsum(ended[0] + ended[1])[:-1]
-    at_risk_all = ended.sum() - earlier_all
+    at_risk_all = at_risk[0] + at_risk[1]  # whole counts: exact
     expected = (at_risk * (deaths / at_risk_all)).sum(axis=1)
     observed_minus_expected = events.sum(axis=1) - expected
     with np.errstate(divide="ignore", invalid="ignore"):
