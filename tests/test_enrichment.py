@@ -14,7 +14,7 @@ from helpers import REPO, SHARED
 from omics._errors import InputError
 from omics.tl._gsea import _es_sorted, _null_es, gsea_prerank
 from omics.tl._gsea_stats import _gsea_fdr, _nominal_p, _normalise, null_statistics
-from omics.tl._ora import ora
+from omics.tl._ora import hypergeom_sf, ora
 from omics.tl._scores import SCORE_METHODS, sample_scores
 
 GSEA_COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
@@ -262,6 +262,24 @@ def test_ora_matches_scipy_hypergeom(ora_case):
     p_sorted = res["pvalue"].to_numpy()[order]
     bh = np.minimum.accumulate((p_sorted * len(p_sorted) / np.arange(1, len(p_sorted) + 1))[::-1])[::-1]
     np.testing.assert_allclose(res["fdr"].to_numpy()[order], np.minimum(bh, 1), rtol=1e-12)
+
+
+def test_hypergeom_sf_is_scipy_stats_bit_for_bit():
+    # every overlap a set can have, at the edges of the support (k below it, at its top,
+    # sets as large as the background, empty selections) and across sizes
+    rng = np.random.default_rng(7)
+    cases = [(1, 1, 1), (10, 10, 3), (10, 0, 4), (10, 4, 0), (10, 4, 10), (5000, 20, 1),
+             (16121, 500, 2), (16121, 10, 16121)]
+    for _ in range(300):
+        total = int(rng.integers(1, 30_000))
+        cases.append((total, int(rng.integers(0, min(total, 600) + 1)),
+                      int(rng.integers(0, total + 1))))
+    for total, size, draws in cases:
+        lowest, highest = max(0, draws - (total - size)), min(size, draws)
+        k = np.arange(lowest - 1, highest + 1)
+        ours = hypergeom_sf(k, total, np.full(k.shape, size), draws)
+        reference = stats.hypergeom.sf(k, total, size, draws)
+        assert ours.tobytes() == reference.tobytes(), (total, size, draws)
 
 
 def test_ora_agrees_with_gseapy_enrich(ora_case):

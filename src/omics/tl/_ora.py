@@ -8,11 +8,17 @@ correctly, but it silently drops every set with no selected gene before the
 Benjamini-Hochberg step, so its adjusted p-values are corrected for fewer tests than
 were run (anti-conservative when the selection is small), it has no set-size filter,
 and it upper-cases query genes on a heuristic. The test itself is one vectorised
-``scipy.stats.hypergeom.sf`` call here, so we keep the bookkeeping explicit instead:
+hypergeometric survival call here, so we keep the bookkeeping explicit instead:
 every set inside the size window is tested and enters the BH correction, including
 sets with zero overlap (p = 1). ``tests/test_enrichment.py`` checks the p-values
 against ``scipy.stats.hypergeom`` directly and against ``gseapy.enrich``. On the
 6,484 GO BP + angiogenesis sets this takes 0.3 s (``gseapy.enrich``: 1.4 s).
+
+The survival function is scipy's own (Boost's ``hypergeometric`` distribution, the
+``scipy.special`` ufunc that ``scipy.stats.hypergeom.sf`` calls inside its support), so
+the p-values are those of ``scipy.stats.hypergeom.sf`` bit for bit (tested), without
+importing ``scipy.stats``: that import takes 0.5-0.8 s, more than the whole test, in
+every ``omics enrich`` process.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import _ufuncs
 
 from omics._errors import InputError
 from omics._logging import get_logger
@@ -113,8 +119,7 @@ def ora(
     n_sel = len(chosen)
     m = np.asarray(sizes, dtype=np.int64)
     x = np.array([len(h) for h in hits], dtype=np.int64)
-    pvalue = stats.hypergeom.sf(x - 1, n_bg, m, n_sel)
-    pvalue = np.clip(pvalue, 0.0, 1.0)
+    pvalue = hypergeom_sf(x - 1, n_bg, m, n_sel)
     odds = ((x + 0.5) * (n_bg - m - n_sel + x + 0.5)) / ((m - x + 0.5) * (n_sel - x + 0.5))
     out = pd.DataFrame(
         {
@@ -129,3 +134,35 @@ def ora(
         }
     )
     return out.sort_values(["pvalue", "term"], kind="stable", ignore_index=True)
+
+
+def hypergeom_sf(k: np.ndarray, total: int, successes: np.ndarray, draws: int) -> np.ndarray:
+    """Hypergeometric ``P(X > k)``: ``scipy.stats.hypergeom.sf(k, total, successes, draws)``.
+
+    Inside the support the value is the ``scipy.special`` ufunc that ``scipy.stats`` calls
+    there (clipped to ``[0, 1]`` as ``scipy.stats`` does); below it 1, at or above its top 0.
+
+    Parameters
+    ----------
+    k
+        Counts (integers).
+    total
+        Population size (background genes).
+    successes
+        Successes in the population (set sizes), one per ``k``.
+    draws
+        Draws (selected genes).
+
+    Returns
+    -------
+    Survival probabilities, one per ``k``.
+    """
+    k = np.asarray(k, dtype=np.int64)
+    successes = np.broadcast_to(np.asarray(successes, dtype=np.int64), k.shape)
+    lowest = np.maximum(0, draws - (total - successes))
+    highest = np.minimum(successes, draws)
+    inside = (k >= lowest) & (k < highest)
+    out = np.where(k < lowest, 1.0, 0.0)
+    out[inside] = np.clip(_ufuncs._hypergeom_sf(k[inside], successes[inside], draws, total),
+                          0.0, 1.0)
+    return out
