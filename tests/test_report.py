@@ -322,20 +322,16 @@ def test_report_in_headless_browser(demo_results, extended_report, tmp_path):
     assert list(shots.glob("*.png"))
 
 
-def test_roc_curves_skip_missing_scores_and_responses():
-    """A score missing for some samples (an ungated population) or an unknown response is left out."""
-    from types import SimpleNamespace
-
+def test_roc_curves_are_read_per_modality_from_the_roc_table():
+    """The report draws scores/response_roc.tsv as written: per modality, in its order."""
     from omics.report._sections import _roc_curves
 
-    rng = np.random.default_rng(3)
-    samples = [f"S{i}" for i in range(30)]
-    response = pd.Series(["responder", "non_responder"] * 15, index=samples, dtype=object)
-    response.iloc[0] = np.nan  # censored before 183 days: unknown
-    values = rng.normal(size=30) + (response == "responder").to_numpy() * 1.5
-    values[[2, 5]] = np.nan
-    scores = pd.DataFrame({"sample": samples, "modality": "flow", "term": "CD34_KDR", "score": values})
-    model = pd.DataFrame({"modality": ["flow"], "score": ["CD34_KDR"], "fdr_screen": [0.01]})
-    ctx = SimpleNamespace(obs=pd.DataFrame({"response": response}), params={"cv_folds": 5, "seed": 1})
-    (curve,) = _roc_curves(ctx, scores, model, "flow")
-    assert 0.5 < curve[3] <= 1.0
+    roc = pd.DataFrame({"modality": ["flow"] * 3 + ["rna"] * 3,
+                        "score": ["CD34_KDR", "CD34_KDR", "Viable", "GO:1", "GO:1", "GO:1"],
+                        "cohort": "pooled", "repeat": 0,
+                        "auc": [0.8, 0.8, 0.6, 0.7, 0.7, 0.7],
+                        "fpr": [0.0, 1.0, 1.0, 0.0, 0.5, 1.0], "tpr": [0.0, 1.0, 1.0, 0.5, 0.9, 1.0]})
+    flow = _roc_curves(roc, "flow")
+    assert [(label, auc) for label, _, _, auc in flow] == [("CD34 KDR", 0.8), ("Viable", 0.6)]
+    (label, fpr, tpr, auc), = _roc_curves(roc, "rna")
+    assert label == "GO:1" and list(fpr) == [0.0, 0.5, 1.0] and list(tpr) == [0.5, 0.9, 1.0]

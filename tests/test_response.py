@@ -6,7 +6,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from omics._errors import InputError
@@ -20,6 +20,7 @@ from omics.tl._response import (
     format_ratio,
     response_model,
 )
+from omics.tl._roc import ROC_COLUMNS, response_roc
 
 # --------------------------------------------------------------------------------------
 # synthetic data
@@ -188,6 +189,32 @@ def test_missing_covariates_scores_and_foreign_samples():
     res = response_model(pd.concat([scores, extra]), obs, repeats=2).set_index("score")
     assert res.loc["pred", "n"] == 36 and res.loc["prog", "n"] == 35
     assert res.loc["pred", "n_control"] + res.loc["pred", "n_treated"] == 36
+
+
+def test_response_roc_is_sklearn_on_the_first_repeat_of_the_strongest_scores():
+    scores, obs = _trial(seed=4, pred=2.0, prog=1.5)
+    scores.iloc[3, 1] = np.nan  # a missing score: that patient is not predicted
+    model, cv = response_model(scores, obs, repeats=3, seed=2, return_cv=True)
+    roc = response_roc(model, cv, top=2)
+    assert list(roc.columns) == ROC_COLUMNS
+    expected = list(model.sort_values("fdr_screen", kind="stable")["score"][:2])
+    assert list(dict.fromkeys(roc["score"])) == expected
+    for name in expected:
+        rows = cv[(cv["score"] == name) & (cv["cohort"] == "pooled") & (cv["repeat"] == 0)]
+        assert len(rows) == model.set_index("score").loc[name, "n"]
+        fpr, tpr, _ = roc_curve(rows["responder"], rows["prediction"])
+        part = roc[roc["score"] == name]
+        np.testing.assert_array_equal(part["fpr"], fpr)
+        np.testing.assert_array_equal(part["tpr"], tpr)
+        assert (part["auc"] == roc_auc_score(rows["responder"], rows["prediction"])).all()
+        assert set(part["cohort"]) == {"pooled"} and set(part["repeat"]) == {0}
+    # the second repeat is another partition; an arm's cohort has its own rows
+    assert not response_roc(model, cv, top=1, repeat=1).equals(response_roc(model, cv, top=1))
+    treated = response_roc(model, cv, top=1, cohort="treated")
+    assert set(treated["cohort"]) == {"treated"}
+    # no predictions (e.g. every fit failed): an empty table with the columns
+    empty = response_roc(model, cv.iloc[:0], top=2)
+    assert empty.empty and list(empty.columns) == ROC_COLUMNS
 
 
 def test_folds_reduced_when_a_class_is_small():

@@ -218,7 +218,7 @@ workflow ANGIOGENESIS {
             ch_flow_qc)))
         .combine(sortedFiles(OMICS_DE.out.results))
         .combine(sortedFiles(OMICS_ENRICH.out.gsea.mix(OMICS_ENRICH.out.ora)))
-        .combine(sortedFiles(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model, OMICS_SCORE.out.redundancy,
+        .combine(sortedFiles(OMICS_SCORE.out.scores.mix(OMICS_SCORE.out.response_model, OMICS_SCORE.out.roc, OMICS_SCORE.out.redundancy,
             OMICS_SCORE.out.survival, OMICS_SCORE.out.km_curves, OMICS_SCORE.out.km_logrank)))
         .combine(sortedFiles(ch_integration))
         .combine(sortedFiles(ch_flow_plots))

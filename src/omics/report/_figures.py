@@ -329,10 +329,12 @@ def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float])
     return fig
 
 
-def concordance(joined: pd.DataFrame, *, title: str, fdr: float) -> go.Figure:
-    """Plot mRNA vs protein log2 fold change, coloured by agreement, with Spearman r in the title."""
-    from scipy.stats import spearmanr
+def concordance(joined: pd.DataFrame, *, title: str, fdr: float, rho: float | None = None
+                ) -> go.Figure:
+    """Plot mRNA vs protein log2 fold change, coloured by agreement.
 
+    ``rho`` (the integrate stage's ``spearman_log2fc`` of the contrast) goes in the title.
+    """
     data = joined.dropna(subset=["rna_log2fc", "protein_log2fc"])
     both = (data["rna_padj"] < fdr) & (data["protein_padj"] < fdr)
     same = data["concordant"].astype(bool)
@@ -345,10 +347,10 @@ def concordance(joined: pd.DataFrame, *, title: str, fdr: float) -> go.Figure:
                                  mode="markers", name=f"{name}: {len(part)}", text=part["gene_name"],
                                  marker={"color": color, "size": 6 if color != UP else 8},
                                  hovertemplate="%{text}<br>mRNA %{x:.3f}<br>protein %{y:.3f}<extra></extra>"))
-    rho = spearmanr(data["rna_log2fc"], data["protein_log2fc"]).statistic if len(data) > 2 else np.nan
     fig.add_hline(y=0, line_color="#444", line_width=1)
     fig.add_vline(x=0, line_color="#444", line_width=1)
-    fig.update_layout(title={"text": f"{title}: Spearman r = {rho:.2f} over {len(data)} genes",
+    spearman = f"Spearman r = {rho:.2f} over " if rho is not None and np.isfinite(rho) else ""
+    fig.update_layout(title={"text": f"{title}: {spearman}{len(data)} genes",
                              "font": {"size": 14}}, height=440,
                       xaxis={"title": "mRNA log2 fold change"}, yaxis={"title": "protein log2 fold change"},
                       legend={"orientation": "h", "y": -0.18})

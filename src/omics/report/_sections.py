@@ -426,40 +426,12 @@ def _evidence(model: pd.DataFrame, effects: list[tuple[str, str]], flags: pd.Dat
     return pd.DataFrame(rows)
 
 
-def _roc_curves(ctx: Context, scores: pd.DataFrame, model: pd.DataFrame, modality: str
-                ) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
-    """Out-of-fold ROC of the top scores (one stratified k-fold split, seed of the run)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score, roc_curve
-    from sklearn.model_selection import StratifiedKFold
-
-    obs = ctx.obs
-    if "response" not in obs:
-        return []
-    levels = sorted(obs["response"].dropna().astype(str).unique())
-    if len(levels) != 2:
-        return []
-    positive = "responder" if "responder" in levels else levels[-1]
-    part = model[model["modality"] == modality] if "modality" in model else model
-    order = part.sort_values("fdr_screen" if "fdr_screen" in part else part.columns[-1], kind="stable")
-    curves = []
-    for _, row in order.head(4).iterrows():
-        s = scores[(scores["term"] == row["score"]) & (scores.get("modality", modality) == modality)]
-        s = s.set_index("sample")["score"].astype(float).dropna()  # e.g. a population not gated
-        common = s.index.intersection(obs.index[obs["response"].notna()])
-        y = (obs.loc[common, "response"].astype(str) == positive).to_numpy().astype(int)
-        x = s.loc[common].to_numpy()
-        if len(common) < 6 or y.sum() < 2 or (len(y) - y.sum()) < 2:
-            continue
-        k = int(min(ctx.params.get("cv_folds", 5), y.sum(), len(y) - y.sum()))
-        oof = np.empty(len(y))
-        z = ((x - x.mean()) / (x.std() or 1)).reshape(-1, 1)
-        split = StratifiedKFold(n_splits=k, shuffle=True, random_state=int(ctx.params.get("seed", 0)))
-        for train, test in split.split(z, y):
-            oof[test] = LogisticRegression(C=1.0).fit(z[train], y[train]).decision_function(z[test])
-        fpr, tpr, _ = roc_curve(y, oof)
-        curves.append((figs._short(row["score"], 40), fpr, tpr, float(roc_auc_score(y, oof))))
-    return curves
+def _roc_curves(roc: pd.DataFrame, modality: str) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
+    """``(label, fpr, tpr, auc)`` of each score of ``modality`` in ``scores/response_roc.tsv``."""
+    part = roc[roc["modality"] == modality] if "modality" in roc else roc
+    return [(figs._short(name, 40), rows["fpr"].to_numpy(float), rows["tpr"].to_numpy(float),
+             float(rows["auc"].iloc[0]))
+            for name, rows in part.groupby("score", sort=False)]
 
 
 def response(ctx: Context, ids: Ids) -> str:
@@ -492,20 +464,22 @@ def response(ctx: Context, ids: Ids) -> str:
                          + ".</p>")
         parts.append("<h3>Class of each score and its evidence</h3>"
                      + table(_evidence(model, effects, flags), ids))
-        scores = res.table("angiogenesis_scores.tsv", "*scores.tsv")
-        if scores is not None and {"sample", "term", "score"} <= set(scores.columns):
+        roc = res.table("response_roc.tsv")
+        if roc is not None and {"score", "auc", "fpr", "tpr"} <= set(roc.columns):
             rocs = []
-            for modality in (model["modality"].unique() if "modality" in model else ["rna"]):
-                curves = _roc_curves(ctx, scores, model, modality)
+            for modality in (roc["modality"].unique() if "modality" in roc else [""]):
+                curves = _roc_curves(roc, modality)
                 if curves:
                     rocs.append(figure(figs.roc(curves, title=f"{modality}: cross-validated ROC of "
                                                 "response (top scores)"), ids))
             if rocs:
                 parts.append("<h3>Cross-validated ROC</h3>" + _note(
-                    f"Out-of-fold predictions of a logistic model on each score alone (all patients; "
-                    f"one stratified {ctx.params.get('cv_folds', 5)}-fold split with the run's seed). "
-                    "The AUCs of the table average over all repeats of the cross-validation.")
-                    + _grid(*rocs))
+                    "Out-of-fold predictions of the response model's cross-validation (a logistic "
+                    "model on each score alone, all patients; the first of its "
+                    f"{ctx.params.get('cv_repeats', 50)} stratified "
+                    f"{ctx.params.get('cv_folds', 5)}-fold splits with the run's seed) for the "
+                    "scores with the lowest fdr_screen. The table's cv_auc_pooled averages the "
+                    "AUCs of all repeats.") + _grid(*rocs))
         parts.append("<details><summary>Full response-model table</summary>" + table(model, ids)
                      + "</details>")
     if survival is not None:
@@ -545,11 +519,15 @@ def integration(ctx: Context, ids: Ids) -> str:
     res = ctx.results
     parts = []
     joined = res.table("concordance.tsv")
+    summary = res.table("concordance_summary.tsv")
+    rho = ({} if summary is None or "spearman_log2fc" not in summary else
+           dict(zip(summary["contrast"].astype(str), summary["spearman_log2fc"].astype(float),
+                    strict=True)))
     if joined is not None:
-        plots = [figure(figs.concordance(part, title=str(contrast), fdr=ctx.fdr), ids)
+        plots = [figure(figs.concordance(part, title=str(contrast), fdr=ctx.fdr,
+                                         rho=rho.get(str(contrast))), ids)
                  for contrast, part in joined.groupby("contrast", sort=True)]
         parts.append("<h3>Fold-change concordance</h3>" + _grid(*plots))
-    summary = res.table("concordance_summary.tsv")
     if summary is not None:
         parts.append(table(summary, ids, page_length=5))
     corr = res.table("mrna_protein_correlation.tsv")

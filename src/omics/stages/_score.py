@@ -15,6 +15,7 @@ from ..tl import (
     expression_by_gene,
     kaplan_meier,
     response_model,
+    response_roc,
     sample_scores,
     score_phenotype_correlation,
     score_redundancy,
@@ -27,6 +28,8 @@ log = get_logger("score")
 SCORE_LAYER = {"rna": "vst", "protein": None}
 CALLED = ("predictive", "prognostic", "treated_only")
 SURVIVAL = ("afs_days", "afs_event")
+ROC_TOP = 4  # scores per modality whose cross-validated ROC curves are written
+_PARTS = ("long", "phenotype", "model", "roc", "surv", "km", "lr", "red")
 
 
 def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: ANN001 - AnnData
@@ -53,8 +56,8 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     """Scores and models of one modality (runs in a worker process with ``n_cpus`` > 1).
 
     ``task`` is (modality, h5ad path, panel, params). Returns lists of tables keyed by
-    ``long``, ``phenotype``, ``model``, ``surv``, ``km``, ``lr``, ``red`` (each table
-    with its ``modality``), or None when the modality has no scores.
+    ``long``, ``phenotype``, ``model``, ``roc``, ``surv``, ``km``, ``lr``, ``red`` (each
+    table with its ``modality``), or None when the modality has no scores.
     """
     modality, path, panel, params = task
     adata = read_h5ad(path)
@@ -62,8 +65,7 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     if computed is None:
         return None
     scores, measured = computed
-    out: dict[str, list[pd.DataFrame]] = {"long": [], "phenotype": [], "model": [], "surv": [],
-                                          "km": [], "lr": [], "red": []}
+    out: dict[str, list[pd.DataFrame]] = {key: [] for key in _PARTS}
     long = scores.rename_axis("sample").reset_index().melt(
         id_vars="sample", var_name="term", value_name="score")
     long.insert(1, "modality", modality)
@@ -77,9 +79,12 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     covariates = [c for c in split_list(params.get("response_covariates")) if c in obs]
     model = surv = None
     if {"arm", "response"} <= set(obs.columns) and obs["response"].notna().any():
-        model = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
-                               repeats=params["cv_repeats"], seed=params["seed"],
-                               multiplicity=params["response_multiplicity"])
+        model, cv = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
+                                   repeats=params["cv_repeats"], seed=params["seed"],
+                                   multiplicity=params["response_multiplicity"], return_cv=True)
+        roc = response_roc(model, cv, top=ROC_TOP)
+        roc.insert(0, "modality", modality)
+        out["roc"].append(roc)
     else:
         log.info("%s: no 'arm'/'response' columns, response model skipped", modality)
     if {"arm", *SURVIVAL} <= set(obs.columns) and obs["afs_days"].notna().any():
@@ -121,6 +126,10 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     - ``angiogenesis_scores.tsv``: ``sample, modality, term, score``;
     - ``response_model.tsv`` (needs ``arm`` and ``response``): logistic models, plus
       ``signal_group``;
+    - ``response_roc.tsv`` (with ``response_model.tsv``): ROC points of the
+      cross-validation's out-of-fold predictions, all patients, its first repeat, for
+      the ``ROC_TOP`` scores of each modality with the lowest ``fdr_screen``
+      (:func:`omics.tl.response_roc`), which the report draws;
     - ``survival_model.tsv`` (only with ``afs_days``/``afs_event``): Cox models, plus
       ``signal_group``;
     - ``km_curves.tsv`` and ``km_logrank.tsv`` (only with survival columns);
@@ -137,8 +146,7 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     """
     panel, _ = gene_set_collections(params.get("genesets"), "none")
     tasks = [(modality, str(path), panel, params) for modality, path in h5ads.items()]
-    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in
-                                            ("long", "phenotype", "model", "surv", "km", "lr", "red")}
+    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in _PARTS}
     for tables in map_processes(_modality_tables, tasks, params.get("n_cpus") or 1):
         for key, found in (tables or {}).items():
             parts[key] += found
@@ -159,6 +167,9 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
         "response_model": write_tsv(models, out_path(outdir, "scores", "response_model.tsv")),
         "score_redundancy": write_tsv(redundancy, out_path(outdir, "scores", "score_redundancy.tsv")),
     }
+    if parts["roc"]:
+        out["response_roc"] = write_tsv(pd.concat(parts["roc"], ignore_index=True),
+                                        out_path(outdir, "scores", "response_roc.tsv"))
     if phenotype_parts:
         out["phenotype"] = write_tsv(pd.concat(phenotype_parts, ignore_index=True),
                                      out_path(outdir, "scores", "score_phenotype_correlation.tsv"))

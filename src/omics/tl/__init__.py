@@ -5,8 +5,8 @@
 - enrichment: :func:`enrichment` (one call: GSEA + ORA of a panel within a background),
   :func:`gsea_prerank`, :func:`ora`, :func:`gsea_running_score`; per-patient scores: :func:`sample_scores`;
 - response: :func:`response_model` (predictive vs prognostic, cross-validated AUC),
-  :func:`survival_model` (Cox, amputation-free survival), :func:`kaplan_meier`,
-  :func:`score_redundancy`;
+  :func:`response_roc` (ROC points of its cross-validation), :func:`survival_model` (Cox,
+  amputation-free survival), :func:`kaplan_meier`, :func:`score_redundancy`;
 - integration: :func:`build_mudata`, :func:`mrna_protein_correlation`,
   :func:`fold_change_concordance`, :func:`pathway_evidence`, :func:`expression_by_gene`,
   :func:`flow_score_correlation`, :func:`score_phenotype_correlation`; QC: :func:`sample_qc`.
@@ -53,6 +53,7 @@ _LAZY = {
     "significant_genes": "._ranking",
     "score_redundancy": "._api_scores",
     "response_model": "._api_outcome",
+    "response_roc": "._roc",
     "gsea_running_score": "._running",
     "sample_scores": "._api_scores",
     "kaplan_meier": "._api_outcome",
@@ -81,6 +82,7 @@ __all__ = [
     "pathway_evidence",
     "kaplan_meier",
     "response_model",
+    "response_roc",
     "score_phenotype_correlation",
     "score_redundancy",
     "survival_model",

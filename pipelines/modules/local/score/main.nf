@@ -13,6 +13,8 @@ process OMICS_SCORE {
     output:
     tuple val(meta), path('scores/angiogenesis_scores.tsv'), emit: scores
     tuple val(meta), path('scores/response_model.tsv')     , emit: response_model
+    // ROC points of the response model's cross-validation, which the report draws
+    tuple val(meta), path('scores/response_roc.tsv')       , emit: roc, optional: true
     tuple val(meta), path('scores/score_phenotype_correlation.tsv'), emit: phenotype, optional: true
     tuple val(meta), path('scores/score_redundancy.tsv')   , emit: redundancy
     // only when the sample sheet has afs_days/afs_event
