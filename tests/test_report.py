@@ -185,6 +185,37 @@ def test_report_on_partial_results_and_other_organism(tmp_path):
     assert ">Differential expression<" in html and ">Integration<" not in html and ">Cohort<" not in html
 
 
+def test_report_draws_the_roc_table_and_says_when_it_is_missing(tmp_path):
+    """ROC curves come from scores/response_roc.tsv; results without it get a note, not a gap."""
+    from omics.params import defaults
+    from omics.stages import report
+    from omics.tl import response_model, response_roc
+
+    rng = np.random.default_rng(5)
+    samples = [f"S{i:02d}" for i in range(30)]
+    obs = pd.DataFrame({"arm": ["bmmnc", "placebo"] * 15,
+                        "response": ["responder", "non_responder", "non_responder"] * 10},
+                       index=samples)
+    scores = pd.DataFrame({"GO:1_SPROUTING": rng.normal(size=30) + (obs["response"] == "responder") * 2.0,
+                           "GO:2_HYPOXIA": rng.normal(size=30)}, index=samples)
+    model, cv = response_model(scores, obs, covariates=(), repeats=2, seed=1, return_cv=True)
+    results = tmp_path / "results"
+    (results / "scores").mkdir(parents=True)
+    model.insert(0, "modality", "rna")
+    model.to_csv(results / "scores" / "response_model.tsv", sep="\t", index=False)
+    params = {**defaults(), "cv_repeats": 2}
+    html = report(results_dir=results, outdir=tmp_path / "a", params=params)["html"].read_text()
+    assert "response_roc.tsv is not in the results" in html and "Cross-validated ROC" not in html
+    roc = response_roc(model, cv)
+    roc.insert(0, "modality", "rna")
+    roc.to_csv(results / "scores" / "response_roc.tsv", sep="\t", index=False)
+    html = report(results_dir=results, outdir=tmp_path / "b", params=params)["html"].read_text()
+    assert "Cross-validated ROC" in html and "response_roc.tsv is not in" not in html
+    assert "the first of its 2 stratified 5-fold splits" in html
+    auc = roc.groupby("score", sort=False)["auc"].first()
+    assert f"GO:1 SPROUTING (AUC {auc['GO:1_SPROUTING']:.2f})" in html
+
+
 def test_user_genesets_replace_default_background(tmp_path):
     from omics.stages._common import gene_set_collections
 

@@ -465,7 +465,11 @@ def response(ctx: Context, ids: Ids) -> str:
         parts.append("<h3>Class of each score and its evidence</h3>"
                      + table(_evidence(model, effects, flags), ids))
         roc = res.table("response_roc.tsv")
-        if roc is not None and {"score", "auc", "fpr", "tpr"} <= set(roc.columns):
+        if roc is None:
+            parts.append(_note("No cross-validated ROC curves: scores/response_roc.tsv is not in "
+                               "the results (an omics score older than the report); run "
+                               "omics score again to draw them."))
+        elif {"score", "auc", "fpr", "tpr"} <= set(roc.columns):
             rocs = []
             for modality in (roc["modality"].unique() if "modality" in roc else [""]):
                 curves = _roc_curves(roc, modality)
