@@ -70,3 +70,35 @@ def test_partial_pairs_are_bit_identical_to_scipy() -> None:
             continue
         expected = stats.spearmanr(x[rows, j], y[rows, j])
         assert rho[j] == expected[0] and p[j] == expected[1]  # exactly, not approximately
+
+
+def test_spearman_pair_ranks_and_normal_tails_are_scipy_stats_bit_for_bit() -> None:
+    import warnings
+
+    from omics.tl._spearman import average_ranks, spearman
+    from omics.tl._stats import norm_isf, norm_sf
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(40, 60))
+    x[:, :20] = np.round(x[:, :20])  # ties
+    x[3, 5] = -0.0
+    x[4, 5] = 0.0
+    x[rng.random((40, 60)) < 0.05] = np.nan
+    assert average_ranks(x).tobytes() == stats.rankdata(x, axis=0, nan_policy="omit").tobytes()
+    assert average_ranks(x[:, 7]).tobytes() == stats.rankdata(x[:, 7], nan_policy="omit").tobytes()
+    pairs = [(x[:, j], x[:, j + 1] * rng.uniform(-1, 1) + rng.normal(size=40)) for j in range(58)]
+    pairs += [(np.arange(5.0), np.arange(5.0)), (np.arange(5.0), -np.arange(5.0)),  # rho = +-1
+              (np.ones(6), np.arange(6.0)), (np.arange(6.0), np.full(6, 2.0)),  # constant
+              (np.array([1.0]), np.array([2.0])), (np.arange(3.0), np.array([3.0, 1.0, 2.0])),
+              (np.array([1.0, np.nan, 3.0, 4.0]), np.array([2.0, 1.0, 4.0, 3.0]))]
+    for a, b in pairs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = stats.spearmanr(a, b)
+        ours = spearman(a, b)
+        assert np.array(ours).tobytes() == np.array([expected[0], expected[1]], float).tobytes()
+    q = np.concatenate([[0.0, 1.0, 0.5, 0.25, 1e-300, 1 - 1e-16, -0.1, 1.1, np.nan],
+                        rng.uniform(size=200), 10.0 ** -rng.uniform(0, 300, size=50)])
+    assert norm_isf(q).tobytes() == stats.norm.isf(q).tobytes()
+    z = np.concatenate([[0.0, -0.0, np.inf, -np.inf, np.nan, 40.0], rng.normal(scale=5, size=200)])
+    assert norm_sf(z).tobytes() == stats.norm.sf(z).tobytes()

@@ -99,6 +99,19 @@ def test_omics_enrich_reads_a_table_without_anndata(protein_h5ad, tmp_path):
     assert sorted(name for name in ("anndata", "mudata", *HEAVY) if name in modules) == ["numba"]
 
 
+def test_integration_and_report_modules_import_no_scipy_stats():
+    # omics integrate's correlations and Stouffer tails, and the report, need neither
+    # scipy.stats nor scikit-learn (0.5-0.8 s and ~1 s of imports in their processes)
+    code = ("import json, sys, omics.stages._integrate, omics.stages._report, omics.tl._integrate, "
+            "omics.tl._flow, omics.report._sections, omics.report._figures; "
+            "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    modules = set(json.loads(done.stdout))
+    assert "omics.tl._spearman" in modules
+    assert sorted(name for name in ("scipy.stats", "sklearn", "statsmodels") if name in modules) == []
+
+
 def test_package_namespaces_and_cli_import_no_analysis_library():
     code = ("import json, sys, omics, omics.io, omics.pp, omics.tl, omics.stages, omics.cli; "
             "print(json.dumps(sorted(sys.modules)))")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ._spearman import spearman
 from ._stats import bh
 
 
@@ -38,7 +38,7 @@ def flow_score_correlation(flow: pd.DataFrame, scores_long: pd.DataFrame, *,
             if n < min_pairs or joined.nunique().min() < 2:
                 rho, p = np.nan, np.nan
             else:
-                rho, p = stats.spearmanr(joined.iloc[:, 0], joined.iloc[:, 1])
+                rho, p = spearman(joined.iloc[:, 0], joined.iloc[:, 1])
             rows.append({"population": population, "modality": modality, "term": term, "n": n,
                          "spearman_rho": float(rho), "p_value": float(p)})
     table = pd.DataFrame(rows, columns=["population", "modality", "term", "n", "spearman_rho",

@@ -6,11 +6,11 @@ import anndata as ad
 import mudata as md
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._errors import InputError
 from ._ranking import statistic_columns
-from ._stats import bh
+from ._spearman import average_ranks, spearman, spearman_p
+from ._stats import bh, norm_isf, norm_sf
 
 
 def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
@@ -72,11 +72,9 @@ def _spearman_columns(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     all columns at once. A column constant in ``x`` or ``y`` gets NA, as the per-gene
     loop did (scipy warns and returns NaN).
     """
-    from scipy import special
-
     n = x.shape[0]
-    rx = stats.rankdata(x, axis=0)
-    ry = stats.rankdata(y, axis=0)
+    rx = average_ranks(x)
+    ry = average_ranks(y)
     rx -= rx.mean(axis=0)
     ry -= ry.mean(axis=0)
     scale = 1.0 / (n - 1)
@@ -86,9 +84,7 @@ def _spearman_columns(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     constant = (np.ptp(x, axis=0) == 0) | (np.ptp(y, axis=0) == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rho = np.clip(cov / sx / sy, -1.0, 1.0)
-        dof = n - 2
-        t = rho * np.sqrt((dof / ((rho + 1.0) * (1.0 - rho))).clip(0))
-        p = 2 * special.stdtr(dof, -np.abs(t))
+    p = spearman_p(rho, n)
     rho[constant] = np.nan
     p[constant] = np.nan
     return rho, p
@@ -103,22 +99,17 @@ def _spearman_partial(x: np.ndarray, y: np.ndarray, ok: np.ndarray) -> tuple[np.
     in one call (incomplete pairs left out), only the 2 x 2 correlation stays per column.
     A column constant over its pairs gets NA (scipy warns and returns NaN).
     """
-    from scipy import special
-
     xm, ym = np.where(ok, x, np.nan), np.where(ok, y, np.nan)
     with np.errstate(invalid="ignore"):
         varies = (np.nanmax(xm, axis=0) > np.nanmin(xm, axis=0)) & \
             (np.nanmax(ym, axis=0) > np.nanmin(ym, axis=0))
-    rx = stats.rankdata(xm, axis=0, nan_policy="omit")
-    ry = stats.rankdata(ym, axis=0, nan_policy="omit")
+    rx = average_ranks(xm)
+    ry = average_ranks(ym)
     rho = np.full(x.shape[1], np.nan)
     for j in np.flatnonzero(varies):
         rows = ok[:, j]
         rho[j] = np.corrcoef(np.column_stack((rx[rows, j], ry[rows, j])), rowvar=False)[1, 0]
-    dof = ok.sum(axis=0) - 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = rho * np.sqrt((dof / ((rho + 1.0) * (1.0 - rho))).clip(0))
-        p = 2 * special.stdtr(dof, -np.abs(t))
+    p = spearman_p(rho, ok.sum(axis=0))
     return rho, np.where(np.isnan(rho), np.nan, p)
 
 
@@ -179,7 +170,7 @@ def fold_change_concordance(rna_de: pd.DataFrame, protein_de: pd.DataFrame, *, f
     joined = _gene_level(rna_de, "rna").merge(_gene_level(protein_de, "protein"), on="gene_name")
     joined["concordant"] = np.sign(joined["rna_log2fc"]) == np.sign(joined["protein_log2fc"])
     both = (joined["rna_padj"] < fdr) & (joined["protein_padj"] < fdr)
-    rho = (stats.spearmanr(joined["rna_log2fc"], joined["protein_log2fc"])[0]
+    rho = (spearman(joined["rna_log2fc"], joined["protein_log2fc"])[0]
            if len(joined) > 2 else np.nan)
     summary = {"n_genes": int(len(joined)), "spearman_log2fc": float(rho),
                "sign_agreement": float(joined["concordant"].mean()) if len(joined) else np.nan,
@@ -229,7 +220,7 @@ def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame], *,
             p = p.clip(lower=1.0 / (permutations + 1))
         p = p.clip(upper=1.0)
         part["pvalue"] = p
-        part["z"] = np.sign(part["nes"]) * stats.norm.isf(p / 2)
+        part["z"] = np.sign(part["nes"]) * norm_isf(p / 2)
         part.loc[part["nes"] == 0, "z"] = 0.0
         part = part.rename(columns={c: f"{modality}_{c}" for c in ("nes", "pvalue", "fdr", "z")})
         frames.append(part.set_index("term"))
@@ -238,7 +229,7 @@ def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame], *,
     k = table[z_columns].notna().sum(axis=1)
     table["n_modalities"] = k
     table["stouffer_z"] = table[z_columns].sum(axis=1, min_count=1) / np.sqrt(k.replace(0, np.nan))
-    table["stouffer_pvalue"] = 2 * stats.norm.sf(table["stouffer_z"].abs())
+    table["stouffer_pvalue"] = 2 * norm_sf(table["stouffer_z"].abs())
     for column in z_columns:  # a set tested in one modality keeps that modality's p exactly
         single = (k == 1) & table[column].notna()
         table.loc[single, "stouffer_pvalue"] = table.loc[single, column[:-2] + "_pvalue"]

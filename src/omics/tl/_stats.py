@@ -5,14 +5,18 @@
 - :func:`loess_smooth`: R's ``loess`` surface for one predictor (k-d tree + Hermite
   interpolation, R's default ``surface = "interpolate"``);
 - :func:`r_mad`: R's ``mad`` (constant 1.4826);
-- :func:`permutation_pvalue`: ``(k + 1) / (B + 1)`` from exceedance counts.
+- :func:`permutation_pvalue`: ``(k + 1) / (B + 1)`` from exceedance counts;
+- :func:`norm_isf`, :func:`norm_sf`: standard normal tails, ``scipy.stats.norm.isf`` and
+  ``.sf`` bit for bit (the same ``scipy.special`` functions) without importing
+  ``scipy.stats`` (0.5-0.8 s).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAD_CONSTANT", "bh", "loess_smooth", "permutation_pvalue", "r_lowess", "r_mad"]
+__all__ = ["MAD_CONSTANT", "bh", "loess_smooth", "norm_isf", "norm_sf", "permutation_pvalue",
+           "r_lowess", "r_mad"]
 
 # R's mad() scales by this constant, not by 1 / qnorm(0.75).
 MAD_CONSTANT = 1.4826
@@ -183,3 +187,44 @@ def permutation_pvalue(exceedances: np.ndarray | int, n_permutations: int) -> np
         raise ValueError("n_permutations must be at least 1")
     k = np.asarray(exceedances, dtype=float)
     return (k + 1.0) / (n_permutations + 1.0)
+
+
+def norm_isf(q: np.ndarray) -> np.ndarray:
+    """Return the standard normal upper-tail quantile: ``scipy.stats.norm.isf(q)``.
+
+    As SciPy: ``+inf`` at 0, ``-inf`` at 1, NaN outside ``[0, 1]`` and ``+0.0`` (not
+    ``-0.0``) at 0.5.
+
+    Parameters
+    ----------
+    q
+        Upper-tail probabilities.
+
+    Returns
+    -------
+    Quantiles (float array of the shape of ``q``).
+    """
+    from scipy import special
+
+    q = np.asarray(q, dtype=float)
+    with np.errstate(invalid="ignore"):
+        inner = -special.ndtri(q) * 1.0 + 0.0
+        return np.where(q == 0.0, np.inf, np.where(q == 1.0, -np.inf,
+                                                   np.where((q > 0.0) & (q < 1.0), inner, np.nan)))
+
+
+def norm_sf(x: np.ndarray) -> np.ndarray:
+    """Return the standard normal upper tail: ``scipy.stats.norm.sf(x)`` (NaN stays NaN).
+
+    Parameters
+    ----------
+    x
+        Values.
+
+    Returns
+    -------
+    Tail probabilities (float array of the shape of ``x``).
+    """
+    from scipy import special
+
+    return special.ndtr(-np.asarray(x, dtype=float))
