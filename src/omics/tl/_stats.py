@@ -208,7 +208,7 @@ def norm_isf(q: np.ndarray) -> np.ndarray:
 
     q = np.asarray(q, dtype=float)
     with np.errstate(invalid="ignore"):
-        inner = -special.ndtri(q) * 1.0 + 0.0
+        inner = -special.ndtri(q) + 0.0  # +0.0: scipy adds loc, so the median is +0.0
         return np.where(q == 0.0, np.inf, np.where(q == 1.0, -np.inf,
                                                    np.where((q > 0.0) & (q < 1.0), inner, np.nan)))
 
