@@ -13,7 +13,14 @@ from scipy import stats
 from helpers import REPO, SHARED
 from omics._errors import InputError
 from omics.tl._gsea import _es_sorted, _null_es, gsea_prerank
-from omics.tl._gsea_stats import _gsea_fdr, _nominal_p, _normalise, null_statistics
+from omics.tl._gsea_stats import (
+    _fused_sign_means_and_p,
+    _gsea_fdr,
+    _nominal_p,
+    _normalise,
+    _sign_means,
+    null_statistics,
+)
 from omics.tl._ora import hypergeom_sf, ora
 from omics.tl._scores import SCORE_METHODS, sample_scores
 
@@ -412,3 +419,27 @@ def test_null_statistics_equal_the_sort_based_reference_exactly():
     nes, pvalue, fdr = null_statistics(es, null)
     nes_ref, nes_null = _normalise(es, null)
     assert np.array_equal(fdr, _gsea_fdr(nes_ref, nes_null), equal_nan=True)
+
+
+@pytest.mark.parametrize("permutations", [1, 7, 8, 9, 128, 129, 1000, 20_001])
+def test_fused_null_summaries_are_the_numpy_references_bit_for_bit(permutations):
+    # One numba pass gives what numpy's np.where(...).sum(axis=1) (pairwise summation) and
+    # the comparisons give: NES, the sign means and the nominal p-values, to the bit.
+    rng = np.random.default_rng(permutations)
+    n_sets = 40
+    null = rng.normal(0, 0.3, size=(n_sets, permutations)) * np.exp(
+        rng.normal(0, 2, size=(n_sets, permutations)))
+    es = rng.normal(0, 0.4, size=n_sets)
+    null[1] = np.abs(null[1])  # no negative null ES
+    null[2] = -np.abs(null[2]) - 1e-3  # no non-negative null ES
+    null[3, ::2] = -0.0  # negative zeros count as non-negative
+    null[4, 0] = np.nan  # NaN: in neither count, in the negative sum
+    null[5] = 0.25  # ties with the observed ES
+    es[5] = 0.25
+    es[6], es[7] = 0.0, -0.0
+    es[8] = np.nan
+    nes, pos_mean, neg_mean, pvalue = _fused_sign_means_and_p(es, null)
+    nes_ref, pos_ref, neg_ref = _sign_means(es, null)
+    for got, want in ((nes, nes_ref), (pos_mean, pos_ref), (neg_mean, neg_ref),
+                      (pvalue, _nominal_p(es, null))):
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))

@@ -5,7 +5,11 @@ the same-sign null ES; the nominal p-value is ``(k + 1) / (B + 1)`` within the s
 the FDR pools the null NES of every set and permutation. :func:`null_statistics`
 computes the FDR counts without materialising or sorting the pooled null NES (millions
 of values): each null NES is located by binary search among the sorted observed NES,
-which gives exactly the counts of the sort-based reference :func:`_gsea_fdr`.
+which gives exactly the counts of the sort-based reference :func:`_gsea_fdr`. The
+sign means and nominal p-values come from one pass over the null as well
+(:func:`_null_summaries`, numpy's pairwise summation replayed), bit for bit those of the
+numpy references :func:`_sign_means` and :func:`_nominal_p` without their sets x B
+temporaries (0.2 s of page faults per RNA contrast in the demo).
 """
 
 from __future__ import annotations
@@ -80,6 +84,130 @@ def _q_values(nes: np.ndarray, null_size: int, null_neg: int, null_hi: np.ndarra
 
 
 @nb.njit(cache=True, nogil=True)
+def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:
+    """Sum ``a[lo:lo + n]`` (``n <= 128``) as numpy sums one block of its pairwise summation."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end8 = lo + n - n % 8
+    while i < end8:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@nb.njit(cache=True, nogil=True)
+def _pairwise_sum(a: np.ndarray) -> float:
+    """``a.sum()`` as numpy adds a contiguous float64 vector, bit for bit.
+
+    numpy's pairwise summation: fewer than 8 values one by one from 0.0; up to 128 in 8
+    interleaved partial sums, combined as ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 +
+    r7))``, then the rest one by one; more: the two halves (the first a multiple of 8)
+    summed that way and added. The halving is walked with an explicit stack (numba's
+    cache cannot hold a recursive function).
+    """
+    lo_stack = np.empty(128, dtype=np.int64)
+    n_stack = np.empty(128, dtype=np.int64)
+    split = np.zeros(128, dtype=np.bool_)
+    values = np.empty(128)
+    depth = 1
+    lo_stack[0], n_stack[0], split[0] = 0, a.size, False
+    n_values = 0
+    while depth > 0:
+        depth -= 1
+        lo, n = lo_stack[depth], n_stack[depth]
+        if n <= 128:
+            values[n_values] = _pairwise_block(a, lo, n)
+            n_values += 1
+        elif split[depth]:  # both halves are summed: add them
+            n_values -= 1
+            values[n_values - 1] = values[n_values - 1] + values[n_values]
+        else:
+            half = n // 2
+            half -= half % 8
+            split[depth] = True
+            lo_stack[depth + 1], n_stack[depth + 1], split[depth + 1] = lo, half, False
+            lo_stack[depth + 2], n_stack[depth + 2], split[depth + 2] = lo + half, n - half, False
+            depth += 3
+    return values[0]
+
+
+@nb.njit(cache=True, nogil=True)
+def _null_summaries(es: np.ndarray, null: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per set, in one pass over ``null`` (sets x B) and without sets x B temporaries.
+
+    Returns the sums of the non-negative null ES and of the others (each summed over the
+    whole row with zeros in place of the other sign, as ``np.where(...).sum(axis=1)``
+    does, so bit for bit), ``#(null >= 0)``, ``#(null < 0)`` (NaN in neither) and
+    ``#(null >= es)`` for ``es >= 0`` or ``#(null <= es)`` otherwise.
+    """
+    n_sets, n_perm = null.shape
+    pos_sum = np.empty(n_sets)
+    neg_sum = np.empty(n_sets)
+    n_pos = np.zeros(n_sets, dtype=np.int64)
+    n_neg = np.zeros(n_sets, dtype=np.int64)
+    beyond = np.zeros(n_sets, dtype=np.int64)
+    pos_row = np.empty(n_perm)
+    neg_row = np.empty(n_perm)
+    for s in range(n_sets):
+        e = es[s]
+        up = e >= 0
+        for b in range(n_perm):
+            x = null[s, b]
+            if x >= 0:
+                pos_row[b] = x
+                neg_row[b] = 0.0
+                n_pos[s] += 1
+            else:
+                pos_row[b] = 0.0
+                neg_row[b] = x
+                if x < 0:
+                    n_neg[s] += 1
+            if (x >= e) if up else (x <= e):
+                beyond[s] += 1
+        pos_sum[s] = 0.0 + _pairwise_sum(pos_row)
+        neg_sum[s] = 0.0 + _pairwise_sum(neg_row)
+    return pos_sum, neg_sum, n_pos, n_neg, beyond
+
+
+def _fused_sign_means_and_p(es: np.ndarray, null: np.ndarray
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``_sign_means`` and ``_nominal_p`` from one pass of :func:`_null_summaries`.
+
+    Same values bit for bit (tested): the element-wise steps on the per-set results are
+    those of the references.
+    """
+    null = np.ascontiguousarray(null, dtype=np.float64)
+    pos_sum, neg_sum, n_pos, n_neg_strict, beyond = _null_summaries(
+        np.ascontiguousarray(es, dtype=np.float64), null)
+    n_neg = null.shape[1] - n_pos
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pos_mean = np.where(n_pos > 0, pos_sum / n_pos, es)
+        neg_mean = np.abs(np.where(n_neg > 0, neg_sum / n_neg, es))
+        nes = np.where(es >= 0, es / pos_mean, es / neg_mean)
+    den = np.where(es >= 0, n_pos, n_neg_strict)
+    pvalue = (beyond + 1.0) / (den + 1.0)
+    return nes, pos_mean, neg_mean, pvalue
+
+
+@nb.njit(cache=True, nogil=True)
 def _count_null_nes(null: np.ndarray, pos_mean: np.ndarray, neg_mean: np.ndarray,
                     obs: np.ndarray, start: np.ndarray, low: float, scale: float
                     ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -126,8 +254,7 @@ def null_statistics(es: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.nd
     Exactly ``_normalise``, ``_nominal_p`` and ``_gsea_fdr`` (same values, bit for bit),
     without building and sorting the sets x B null NES.
     """
-    pvalue = _nominal_p(es, null)
-    nes, pos_mean, neg_mean = _sign_means(es, null)
+    nes, pos_mean, neg_mean, pvalue = _fused_sign_means_and_p(es, null)
     obs = np.sort(nes)
     if np.isfinite(obs).all():
         # guesses of #(obs < v) on a grid of ~4 cells per observed NES
