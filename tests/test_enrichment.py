@@ -12,7 +12,7 @@ from scipy import stats
 
 from helpers import REPO, SHARED
 from omics._errors import InputError
-from omics.tl._gsea import _es_sorted, _null_es, gsea_prerank
+from omics.tl._gsea import _es_sorted, _leading_edge, _null_es, _observed_walks, gsea_prerank
 from omics.tl._gsea_stats import (
     _fused_sign_means_and_p,
     _gsea_fdr,
@@ -443,3 +443,22 @@ def test_fused_null_summaries_are_the_numpy_references_bit_for_bit(permutations)
     for got, want in ((nes, nes_ref), (pos_mean, pos_ref), (neg_mean, neg_ref),
                       (pvalue, _nominal_p(es, null))):
         assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def test_observed_walks_give_the_es_and_leading_edges_of_the_per_set_reference():
+    # One numba call for all sets: the ES of _es_sorted and the cut of _leading_edge
+    # (numpy's pairwise sum, cumsum, first argmax/argmin), for every kind of set.
+    rng = np.random.default_rng(11)
+    n = 3000
+    w = np.abs(np.round(rng.standard_t(3, size=n), 2))  # ties and zero weights
+    w[:40] = 0.0
+    hits = [np.sort(rng.choice(n, size=k, replace=False)) for k in
+            (1, 2, 7, 8, 9, 127, 128, 129, 300, 1000, *rng.integers(10, 400, size=40))]
+    hits += [np.arange(5), np.arange(40), np.arange(n - 20, n)]  # all weights zero; the ends
+    starts = np.zeros(len(hits) + 1, dtype=np.int64)
+    np.cumsum([h.size for h in hits], out=starts[1:])
+    es, cuts = _observed_walks(np.concatenate(hits), starts, w, n)
+    for h, e, c in zip(hits, es, cuts, strict=True):
+        assert e == _es_sorted(h, w, n)
+        edge = h[: c + 1] if e >= 0 else h[c:][::-1]
+        assert np.array_equal(edge, _leading_edge(h, w, n, e))

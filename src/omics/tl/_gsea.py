@@ -85,7 +85,7 @@ import pandas as pd
 from omics._errors import InputError
 from omics._logging import get_logger
 from omics.tl._genesets import size_range
-from omics.tl._gsea_stats import null_statistics
+from omics.tl._gsea_stats import _pairwise_sum, null_statistics
 
 __all__ = ["gsea_prerank"]
 
@@ -265,6 +265,44 @@ def _permutations(seed: int, n: int, permutations: int) -> np.ndarray:
     return cached
 
 
+@nb.njit(cache=True, nogil=True)
+def _observed_walks(hit_pos: np.ndarray, starts: np.ndarray, w: np.ndarray, n: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """ES and leading-edge cut of every set (hits ``hit_pos[starts[i]:starts[i + 1]]``, sorted).
+
+    One call for all sets: ES as :func:`_es_sorted`, and the index where
+    :func:`_leading_edge` cuts (ES >= 0: the edge is ``pos[:cut + 1]``; ES < 0:
+    ``pos[cut:][::-1]``), with its numpy operations replayed in the same order (the hit
+    weights summed pairwise, the running sum cumulated, first extreme wins, NaN first).
+    """
+    n_sets = starts.size - 1
+    es = np.empty(n_sets)
+    cut = np.empty(n_sets, dtype=np.int64)
+    weights = np.empty(w.size)
+    for i in range(n_sets):
+        pos = hit_pos[starts[i]:starts[i + 1]]
+        k = pos.size
+        e = _es_sorted(pos, w, n)
+        es[i] = e
+        for j in range(k):
+            weights[j] = w[pos[j]]
+        norm = _pairwise_sum(weights[:k])
+        running = 0.0
+        best = -1
+        best_value = 0.0
+        for j in range(k):
+            step = weights[j] / norm if norm > 0 else 1.0 / k
+            running = step if j == 0 else running + step
+            top = running - (pos[j] - j) / (n - k)
+            value = top if e >= 0 else top - step
+            if best >= 0 and best_value != best_value:
+                continue  # a NaN came first: numpy's argmax/argmin return it
+            if best < 0 or value != value or (value > best_value if e >= 0 else value < best_value):
+                best, best_value = j, value
+        cut[i] = best
+    return es, cut
+
+
 def _leading_edge(pos: np.ndarray, w: np.ndarray, n: int, es: float) -> np.ndarray:
     """Leading-edge positions, ordered from the extreme end of the ranking (as gseapy)."""
     k = pos.size
@@ -393,8 +431,12 @@ def gsea_prerank(
     set_idx = member_set[by_gene].astype(np.int32)
     set_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(member_gene, minlength=n), out=set_ptr[1:])
-    es = np.array([_es_sorted(h, w, n) for h in hits])
-    leading = [";".join(map(str, genes[_leading_edge(h, w, n, e)])) for h, e in zip(hits, es, strict=True)]
+    starts = np.zeros(len(hits) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    es, cuts = _observed_walks(np.concatenate(hits), starts, w, n)
+    names = genes.astype(str)
+    leading = [";".join(names[h[:c + 1]] if e >= 0 else names[h[c:][::-1]])
+               for h, e, c in zip(hits, es.tolist(), cuts.tolist(), strict=True)]
 
     if permutations > 0:
         perm_genes = _permutations(seed, n, permutations)
