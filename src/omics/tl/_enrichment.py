@@ -66,7 +66,8 @@ def enrichment(
     table = de_table.assign(gene_name=de_table["gene_name"].fillna("").astype(str))
     kind = table_kind(table)
     ranking = gene_statistic(table, kind)
-    sets = testable_sets(panel, background, set(ranking.index), min_size, max_size)
+    ranked = set(ranking.index)
+    sets = testable_sets(panel, background, ranked, min_size, max_size)
     if len(ranking) < 2 or not sets:
         _LOG.warning("enrichment: no gene set has >= %d of the %d ranked gene symbols (do the gene "
                      "sets use this organism's symbols?)", min_size, len(ranking))
@@ -74,7 +75,10 @@ def enrichment(
     gsea = gsea_prerank(ranking, sets, permutations=permutations, seed=seed, min_size=1, max_size=NO_LIMIT)
     gsea.insert(1, "collection", ["panel" if t in panel else "background" for t in gsea["term"]])
     up, down, universe = significant_genes(table, kind, fdr=fdr)
-    ora_sets = testable_sets(panel, background, set(universe), min_size, max_size)
+    # The tested genes are usually the ranked ones (both: a statistic and a name).
+    tested = set(universe)
+    ora_sets = sets if tested == ranked else testable_sets(panel, background, tested, min_size,
+                                                           max_size)
     parts = []
     for direction, selected in (("up", up), ("down", down)):
         if not selected:
