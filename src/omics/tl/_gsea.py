@@ -93,6 +93,7 @@ _LOG = get_logger("tl.gsea")
 _COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
 _PERMUTATIONS: dict[tuple[int, int, int], np.ndarray] = {}  # (seed, n, B) -> B x n int32
 _PERMUTATIONS_KEPT = 2  # e.g. the RNA and the protein rankings of one run
+_PERMUTATION_BLOCK = 16  # permutations per parallel work item of the null kernel
 
 
 @nb.njit(cache=True, nogil=True)
@@ -148,45 +149,49 @@ def _null_es(
     n_perm, n = perm_genes.shape
     n_sets = sizes.size
     n_visits = set_ptr[n]
-    for b in nb.prange(n_perm):
-        genes = perm_genes[b]
-        norm = np.zeros(n_sets)
+    n_blocks = (n_perm + _PERMUTATION_BLOCK - 1) // _PERMUTATION_BLOCK
+    for block in nb.prange(n_blocks):
+        # buffers allocated once per block of permutations, not once per permutation
+        norm = np.empty(n_sets)
         visits = np.empty(n_visits, dtype=set_idx.dtype)
-        k = 0
-        for p in range(n):
-            g = genes[p]
-            wp = w[p]
-            for t in range(set_ptr[g], set_ptr[g + 1]):
-                s = set_idx[t]
-                norm[s] += wp
-                visits[k] = s
-                k += 1
         state = np.empty((n_sets, 8))
-        for s in range(n_sets):
-            state[s, 0] = 0.0  # running sum
-            state[s, 1] = 0.0  # extreme (largest absolute deviation, first one wins)
-            state[s, 2] = 1.0 / (n - sizes[s])  # step down per miss
-            state[s, 3] = -1.0  # position of the last hit (exact in float64)
-            state[s, 4] = norm[s]
-        k = 0
-        for p in range(n):
-            g = genes[p]
-            wp = w[p]
-            here = float(p)
-            for _ in range(set_ptr[g + 1] - set_ptr[g]):
-                s = visits[k]
-                k += 1
-                c = state[s, 0] - state[s, 2] * (here - state[s, 3] - 1.0)
-                r = state[s, 1]
-                r = c if abs(c) > abs(r) else r
-                total = state[s, 4]
-                c += wp / total if total > 0.0 else 1.0 / sizes[s]
-                r = c if abs(c) > abs(r) else r
-                state[s, 0] = c
-                state[s, 1] = r
-                state[s, 3] = here
-        for s in range(n_sets):
-            out[s, b] = state[s, 1]
+        for b in range(block * _PERMUTATION_BLOCK, min(n_perm, (block + 1) * _PERMUTATION_BLOCK)):
+            genes = perm_genes[b]
+            norm[:] = 0.0
+            k = 0
+            for p in range(n):
+                g = genes[p]
+                wp = w[p]
+                for t in range(set_ptr[g], set_ptr[g + 1]):
+                    s = set_idx[t]
+                    norm[s] += wp
+                    visits[k] = s
+                    k += 1
+            for s in range(n_sets):
+                state[s, 0] = 0.0  # running sum
+                state[s, 1] = 0.0  # extreme (largest absolute deviation, first one wins)
+                state[s, 2] = 1.0 / (n - sizes[s])  # step down per miss
+                state[s, 3] = -1.0  # position of the last hit (exact in float64)
+                state[s, 4] = norm[s]
+            k = 0
+            for p in range(n):
+                g = genes[p]
+                wp = w[p]
+                here = float(p)
+                for _ in range(set_ptr[g + 1] - set_ptr[g]):
+                    s = visits[k]
+                    k += 1
+                    c = state[s, 0] - state[s, 2] * (here - state[s, 3] - 1.0)
+                    r = state[s, 1]
+                    r = c if abs(c) > abs(r) else r
+                    total = state[s, 4]
+                    c += wp / total if total > 0.0 else 1.0 / sizes[s]
+                    r = c if abs(c) > abs(r) else r
+                    state[s, 0] = c
+                    state[s, 1] = r
+                    state[s, 3] = here
+            for s in range(n_sets):
+                out[s, b] = state[s, 1]
 
 
 def _check_statistic(statistic: pd.Series) -> pd.Series:
