@@ -175,9 +175,10 @@ def test_null_kernel_matches_naive_walk():
             assert out[s, b] == pytest.approx(es, abs=1e-12)
             # bit for bit the observed-ES walk on the permuted positions
             assert out[s, b] == _es_sorted(np.sort(pos_of_gene[h]), w, n)
-    # the compact set index (uint16, up to 65,536 sets) walks the same sets
+    # the compact set index and permutations (uint16, up to 65,536 sets / genes) walk the
+    # same sets
     compact = np.empty_like(out)
-    _null_es(perms, w, set_ptr, set_idx.astype(np.uint16), sizes, compact)
+    _null_es(perms.astype(np.uint16), w, set_ptr, set_idx.astype(np.uint16), sizes, compact)
     assert np.array_equal(compact, out)
 
 
