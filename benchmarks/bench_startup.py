@@ -102,6 +102,8 @@ def commands(results: Path, contrast_id: str) -> dict[str, list[str]]:
                    "--contrast_id", contrast_id, "--modality", "rna"],
         "enrich protein": ["enrich", "--de_results", str(
             results / "differential" / f"{contrast_id}.protein.limma.results.tsv")],
+        "enrich rna": ["enrich", "--de_results", str(
+            results / "differential" / f"{contrast_id}.rna.deseq2.results.tsv")],
         "report": ["report", "--results_dir", str(results)],
     }
     return {name: argv for name, argv in table.items()
