@@ -18,6 +18,7 @@ from omics.tl._gsea_stats import (
     _gsea_fdr,
     _nominal_p,
     _normalise,
+    _pairwise_sum,
     _sign_means,
     null_statistics,
 )
@@ -467,3 +468,14 @@ def test_observed_walks_give_the_es_and_leading_edges_of_the_per_set_reference()
         assert e == _es_sorted(h, w, n)
         edge = h[: c + 1] if e >= 0 else h[c:][::-1]
         assert np.array_equal(edge, _leading_edge(h, w, n, e))
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 127, 128, 129, 1000, 20_001])
+def test_pairwise_sum_is_numpy_sum_bit_for_bit(size):
+    rng = np.random.default_rng(size)
+    values = rng.normal(size=size) * np.exp(rng.normal(0, 3, size=size))
+    assert np.array_equal(np.float64(_pairwise_sum(values)).view(np.int64),
+                          np.float64(values.sum()).view(np.int64))
+    zeros = np.full(size, -0.0)  # numpy's sum starts from +0.0
+    assert np.array_equal(np.float64(_pairwise_sum(zeros)).view(np.int64),
+                          np.float64(zeros.sum()).view(np.int64))

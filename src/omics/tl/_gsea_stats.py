@@ -119,8 +119,9 @@ def _pairwise_sum(a: np.ndarray) -> float:
     numpy's pairwise summation: fewer than 8 values one by one from 0.0; up to 128 in 8
     interleaved partial sums, combined as ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 +
     r7))``, then the rest one by one; more: the two halves (the first a multiple of 8)
-    summed that way and added. The halving is walked with an explicit stack (numba's
-    cache cannot hold a recursive function).
+    summed that way and added. The reduction starts from add's identity, so the total is
+    ``0.0 + pairwise`` (a sum of -0.0 values is 0.0, as numpy's). The halving is walked
+    with an explicit stack (numba's cache cannot hold a recursive function).
     """
     lo_stack = np.empty(128, dtype=np.int64)
     n_stack = np.empty(128, dtype=np.int64)
@@ -145,7 +146,7 @@ def _pairwise_sum(a: np.ndarray) -> float:
             lo_stack[depth + 1], n_stack[depth + 1], split[depth + 1] = lo, half, False
             lo_stack[depth + 2], n_stack[depth + 2], split[depth + 2] = lo + half, n - half, False
             depth += 3
-    return values[0]
+    return 0.0 + values[0]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -182,8 +183,8 @@ def _null_summaries(es: np.ndarray, null: np.ndarray
                     n_neg[s] += 1
             if (x >= e) if up else (x <= e):
                 beyond[s] += 1
-        pos_sum[s] = 0.0 + _pairwise_sum(pos_row)
-        neg_sum[s] = 0.0 + _pairwise_sum(neg_row)
+        pos_sum[s] = _pairwise_sum(pos_row)
+        neg_sum[s] = _pairwise_sum(neg_row)
     return pos_sum, neg_sum, n_pos, n_neg, beyond
 
 
