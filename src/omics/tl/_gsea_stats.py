@@ -21,11 +21,17 @@ import numpy as np
 def _sign_means(es: np.ndarray, null: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """NES and the per-set means of the non-negative and (absolute) negative null ES."""
     pos = null >= 0
-    n_pos = pos.sum(axis=1)
-    n_neg = null.shape[1] - n_pos
+    return _means_from_sums(es, np.where(pos, null, 0.0).sum(axis=1),
+                            np.where(pos, 0.0, null).sum(axis=1), pos.sum(axis=1), null.shape[1])
+
+
+def _means_from_sums(es: np.ndarray, pos_sum: np.ndarray, neg_sum: np.ndarray,
+                     n_pos: np.ndarray, n_perm: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NES and sign means from the per-set sums of the null ES >= 0 and < 0 (or NaN)."""
+    n_neg = n_perm - n_pos
     with np.errstate(invalid="ignore", divide="ignore"):
-        pos_mean = np.where(n_pos > 0, np.where(pos, null, 0.0).sum(axis=1) / n_pos, es)
-        neg_mean = np.abs(np.where(n_neg > 0, np.where(pos, 0.0, null).sum(axis=1) / n_neg, es))
+        pos_mean = np.where(n_pos > 0, pos_sum / n_pos, es)
+        neg_mean = np.abs(np.where(n_neg > 0, neg_sum / n_neg, es))
         nes = np.where(es >= 0, es / pos_mean, es / neg_mean)
     return nes, pos_mean, neg_mean
 
@@ -48,6 +54,11 @@ def _nominal_p(es: np.ndarray, null: np.ndarray) -> np.ndarray:
     pos = es >= 0
     num = np.where(pos, (null >= e).sum(axis=1), (null <= e).sum(axis=1))
     den = np.where(pos, (null >= 0).sum(axis=1), (null < 0).sum(axis=1))
+    return _p_from_counts(num, den)
+
+
+def _p_from_counts(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``(k + 1) / (B + 1)``: null ES at least as extreme, among the same-sign ones."""
     return (num + 1.0) / (den + 1.0)
 
 
@@ -192,20 +203,14 @@ def _fused_sign_means_and_p(es: np.ndarray, null: np.ndarray
                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``_sign_means`` and ``_nominal_p`` from one pass of :func:`_null_summaries`.
 
-    Same values bit for bit (tested): the element-wise steps on the per-set results are
-    those of the references.
+    Same values bit for bit (tested): the per-set sums and counts are the references',
+    and the steps after them are shared (:func:`_means_from_sums`, :func:`_p_from_counts`).
     """
     null = np.ascontiguousarray(null, dtype=np.float64)
     pos_sum, neg_sum, n_pos, n_neg_strict, beyond = _null_summaries(
         np.ascontiguousarray(es, dtype=np.float64), null)
-    n_neg = null.shape[1] - n_pos
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pos_mean = np.where(n_pos > 0, pos_sum / n_pos, es)
-        neg_mean = np.abs(np.where(n_neg > 0, neg_sum / n_neg, es))
-        nes = np.where(es >= 0, es / pos_mean, es / neg_mean)
-    den = np.where(es >= 0, n_pos, n_neg_strict)
-    pvalue = (beyond + 1.0) / (den + 1.0)
-    return nes, pos_mean, neg_mean, pvalue
+    nes, pos_mean, neg_mean = _means_from_sums(es, pos_sum, neg_sum, n_pos, null.shape[1])
+    return nes, pos_mean, neg_mean, _p_from_counts(beyond, np.where(es >= 0, n_pos, n_neg_strict))
 
 
 @nb.njit(cache=True, nogil=True)
