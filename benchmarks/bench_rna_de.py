@@ -22,7 +22,10 @@ Usage::
     nice .venv/bin/python benchmarks/bench_rna_de.py --samples 40 1000 --genes 20000 --r
     nice .venv/bin/python benchmarks/bench_rna_de.py --samples 5000 --genes 20000
 
-One BLAS thread per process (as ``omics`` sets it); our numba kernels use ``--n-cpus``
+One BLAS thread per process, and the allocator set up as the ``omics`` command sets it
+(:func:`omics._memory.configure_process`: freed memory kept for reuse, no huge-page
+advice; ``--default-allocator`` leaves glibc's and numpy's defaults, for a before/after
+pair); our numba kernels use ``--n-cpus``
 threads (default 1, as R DESeq2 without BiocParallel). ``--r-workers N`` (N > 1) runs R
 DESeq2 with ``parallel = TRUE`` and BiocParallel ``MulticoreParam(N)`` (forked workers),
 for a comparison with both sides on the same number of cores.
@@ -31,15 +34,19 @@ for a comparison with both sides on the same number of cores.
 from __future__ import annotations
 
 import os
+import sys
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+if "--case" in sys.argv and "--default-allocator" not in sys.argv:
+    from omics._memory import configure_process  # before numpy, as the omics command
+
+    configure_process()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -201,6 +208,9 @@ def main() -> None:
                         help="threads of our numba kernels (deseq2_fit n_cpus)")
     parser.add_argument("--r-workers", type=int, default=1,
                         help="BiocParallel workers of R DESeq2 (1: serial, R's default)")
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="time our DESeq2 with glibc's and numpy's allocation defaults "
+                        "instead of the omics command's (for a before/after pair)")
     parser.add_argument("--timeout", type=float, default=7200.0)
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -217,7 +227,8 @@ def main() -> None:
             ours_out, r_out = Path(tmp, f"ours_{n_samples}.tsv"), Path(tmp, f"r_{n_samples}.tsv")
             if not args.no_ours:
                 command = [sys.executable, __file__, "--case", str(n_samples), "--genes",
-                           str(args.genes), "--n-cpus", str(args.n_cpus), "--out", str(ours_out)]
+                           str(args.genes), "--n-cpus", str(args.n_cpus), "--out", str(ours_out),
+                           *(["--default-allocator"] if args.default_allocator else [])]
                 done, wall, peak = _measured(command, args.timeout)
                 row.update(json.loads(done.stdout.strip().splitlines()[-1]))
                 row.update({"ours_process_s": round(wall, 2), "ours_peak_mb": peak})

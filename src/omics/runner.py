@@ -33,6 +33,7 @@ import yaml
 from . import __version__
 from ._errors import InputError
 from ._logging import get_logger
+from ._memory import release_free_memory
 from ._parallel import die_with_parent
 from .dag import Task, build_tasks
 from .io import write_text, write_tsv
@@ -432,8 +433,11 @@ def _record_check(outdir: Path, fingerprint: str, written: dict, flow_files: lis
 
 def _run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
     """Run one task; return what it wrote and the peak resident memory of its process."""
-    with _PeakMemory() as memory:
-        produced = task.function(**task.kwargs, outdir=outdir, params=params)
+    try:
+        with _PeakMemory() as memory:
+            produced = task.function(**task.kwargs, outdir=outdir, params=params)
+    finally:
+        release_free_memory()  # a worker's next task starts without this one's freed memory
     return produced, memory.peak
 
 

@@ -1,0 +1,79 @@
+"""How an ``omics`` process asks the C allocator for memory (Linux with glibc only).
+
+The statistics allocate and free large arrays over and over (samples x genes blocks,
+per-gene temporaries). With glibc's defaults every array above the dynamic mmap
+threshold is a fresh ``mmap`` (its pages faulted in and zeroed by the kernel again) and
+freed memory at the top of the heap goes back to the system at once; numpy also asks for
+transparent huge pages (``madvise``) on arrays of 4 MB and more, which on kernels whose
+THP ``defrag`` setting is ``madvise`` (the default) compacts memory inside the page
+fault. Measured on the 2-core machine of ``benchmarks/bench_rna_de.py``, DESeq2 on
+1,000 x 20,000 spent 4-5 s of its ~20 s in the kernel this way; with freed memory kept
+for reuse and without huge-page advice it spends 0.1 s there, and every number is the
+same (memory layout does not enter any computation).
+
+:func:`configure_process` sets both for the process it runs in (the ``omics`` command
+calls it first; the runner's workers are forked from it and inherit it);
+:func:`release_free_memory` hands the kept memory back between tasks of a long-lived
+worker. Both are no-ops elsewhere (macOS, Windows, musl), and an explicit
+``NUMPY_MADVISE_HUGEPAGE`` / ``MALLOC_*`` setting of the user's wins.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+
+__all__ = ["configure_process", "release_free_memory"]
+
+# mallopt(3) parameters (glibc's malloc.h)
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
+
+_LIBC: ctypes.CDLL | None = None
+
+
+def _glibc() -> ctypes.CDLL | None:
+    global _LIBC
+    if _LIBC is None and sys.platform == "linux":
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            libc.gnu_get_libc_version  # noqa: B018 - glibc only (not musl)
+            _LIBC = libc
+        except (OSError, AttributeError):
+            return None
+    return _LIBC
+
+
+def configure_process() -> bool:
+    """Keep freed memory for reuse and leave transparent huge pages to the kernel.
+
+    Large arrays come from the heap instead of a fresh ``mmap`` each (``M_MMAP_MAX`` 0),
+    freed memory stays with the process (``M_TRIM_THRESHOLD`` 2 GiB) until
+    :func:`release_free_memory`, and numpy does not ``madvise`` huge pages
+    (``NUMPY_MADVISE_HUGEPAGE=0``, read when numpy is first imported: call this before).
+    Only for processes that ``omics`` owns (the command line, its workers, Nextflow
+    tasks): a notebook keeps its interpreter's settings.
+
+    Returns
+    -------
+    bool
+        Whether the allocator was configured (Linux with glibc, no ``MALLOC_*`` setting).
+    """
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    libc = _glibc()
+    if libc is None or any(name.startswith(("MALLOC_", "GLIBC_TUNABLES")) for name in os.environ):
+        return False
+    return bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
+
+
+def release_free_memory() -> None:
+    """Return the free memory this process keeps to the system (``malloc_trim``).
+
+    The runner's workers call it after each task, so a task's peak memory does not stay
+    with the worker (nor count in the next task's trace row).
+    """
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)

@@ -1,0 +1,92 @@
+"""The allocator set-up of ``omics`` processes (``omics._memory``), each in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="glibc's allocator only")
+
+
+def _python(code: str, **env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("MALLOC_", "GLIBC_TUNABLES", "NUMPY_MADVISE"))}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**clean, **env}, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# Allocates and frees a 64 MB array twice and reports the page faults of the second
+# allocation, then how much of the process's resident memory malloc_trim hands back.
+_REUSE = """
+import json, resource, sys
+from omics import _memory
+configured = _memory.configure_process() if sys.argv[-1] == "configure" else False
+import numpy as np
+from numpy._core.multiarray import _get_madvise_hugepage
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+def faults_of_one_array():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    a = np.ones(8 * 2**20)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    del a
+    return faults
+
+faults_of_one_array()
+second = faults_of_one_array()
+held = rss_mb()
+_memory.release_free_memory()
+print(json.dumps({"configured": configured, "second_faults": second,
+                  "released_mb": held - rss_mb(), "hugepage": _get_madvise_hugepage()}))
+"""
+
+
+def test_freed_arrays_are_reused_and_released_between_tasks():
+    configured = _python(_REUSE.replace("sys.argv[-1]", "'configure'"))
+    default = _python(_REUSE.replace("sys.argv[-1]", "'default'"))
+    assert configured["configured"] is True
+    assert configured["hugepage"] is False and default["hugepage"] is True
+    # glibc's default maps a fresh 64 MB array and faults its 16,384 pages in again (4 kB
+    # pages here, as configured; numpy's huge-page advice would make that 32 faults of
+    # 2 MB, each zeroing and maybe compacting memory); the configured process reuses it
+    default = _python(_REUSE.replace("sys.argv[-1]", "'default'"), NUMPY_MADVISE_HUGEPAGE="0")
+    assert default["second_faults"] > 10_000
+    assert configured["second_faults"] < 1_000
+    # ...and gives it back when a task is done
+    assert configured["released_mb"] > 50
+
+
+def test_the_users_own_settings_win():
+    code = _REUSE.replace("sys.argv[-1]", "'configure'")
+    result = _python(code, MALLOC_ARENA_MAX="2", NUMPY_MADVISE_HUGEPAGE="1")
+    assert result["configured"] is False  # a MALLOC_* setting: glibc left as the user set it
+    assert result["hugepage"] is True
+
+
+def test_the_omics_command_configures_before_numpy_loads():
+    # A stage subcommand, its stage function replaced: numpy loaded inside the stage
+    # sees NUMPY_MADVISE_HUGEPAGE=0, so the command configured the process first.
+    code = """
+import json, sys
+import omics.cli as cli
+loaded_early = "numpy" in sys.modules
+seen = {}
+def fake_stage(args):
+    import numpy
+    from numpy._core.multiarray import _get_madvise_hugepage
+    seen["hugepage"] = _get_madvise_hugepage()
+cli._run_stage = fake_stage
+code = cli.main(["qc", "--h5ad", "x.h5ad", "--modality", "protein"])
+print(json.dumps({"code": code, "loaded_early": loaded_early, **seen}))
+"""
+    result = _python(code)
+    assert result == {"code": 0, "loaded_early": False, "hugepage": False}
