@@ -2,10 +2,10 @@
 
 The same arithmetic as pydeseq2 0.5.4 (``deseq2_norm`` and
 ``DeseqDataSet.calculate_cooks`` with ``robust_method_of_moments_disp``), but the log
-counts are computed once and reused in place, and Cook's distances are computed on
-blocks of genes, so at most one block of temporaries is alive instead of several full
-samples x genes copies. Cook's distances are per gene (column-wise), so they do not
-depend on the block size.
+counts are computed once and reused in place, the moments dispersions of Cook's
+distances are computed on blocks of genes (per gene, so they do not depend on the block
+size), and the distances are one numba pass in numpy's order of operations (the same
+doubles), so no samples x genes temporary is made besides the result.
 """
 
 from __future__ import annotations
@@ -81,22 +81,24 @@ def cooks_distances(counts: np.ndarray, normed_counts: np.ndarray, mu: np.ndarra
     -------
     Samples x genes Cook's distances.
     """
-    n_coefs = design.shape[1]
-    out = np.empty(mu.shape)
+    dispersions = np.empty(mu.shape[1])
     for genes in chunks(mu.shape[1], _BLOCK):
-        dispersions = robust_method_of_moments_disp(
+        dispersions[genes] = robust_method_of_moments_disp(
             np.asarray(normed_counts[:, genes], dtype=float), design)
-        m = mu[:, genes]
-        squared = counts[:, genes] - m
-        squared **= 2
-        variance = m**2
-        variance *= dispersions[None, :]
-        variance += m
-        squared /= variance
-        squared /= n_coefs
-        hat = hat_diagonals[:, genes]
-        leverage = 1 - hat
-        leverage **= 2
-        squared *= hat / leverage
-        out[:, genes] = squared
+    out = np.empty(mu.shape)
+    _scaled_pearson_residuals(counts, mu, hat_diagonals, dispersions, float(design.shape[1]),
+                              out)
     return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _scaled_pearson_residuals(counts, mu, hat, dispersions, n_coefs, out):  # noqa: ANN001
+    # One pass, in numpy's order of operations (so the same doubles as the array
+    # expressions): ((y - m)^2 / (m^2 d + m)) / p * (h / (1 - h)^2).
+    for s in range(mu.shape[0]):
+        for g in range(mu.shape[1]):
+            m = mu[s, g]
+            residual = counts[s, g] - m
+            leverage = 1.0 - hat[s, g]
+            out[s, g] = ((residual * residual) / (m * m * dispersions[g] + m) / n_coefs
+                         * (hat[s, g] / (leverage * leverage)))
