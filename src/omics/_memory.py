@@ -21,7 +21,6 @@ worker. Both are no-ops elsewhere (macOS, Windows, musl), and an explicit
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -38,7 +37,7 @@ def _glibc() -> ctypes.CDLL | None:
     global _LIBC
     if _LIBC is None and sys.platform == "linux":
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            libc = ctypes.CDLL(None)  # this process's own symbols, libc among them
             libc.gnu_get_libc_version  # noqa: B018 - glibc only (not musl)
             _LIBC = libc
         except (OSError, AttributeError):
