@@ -229,3 +229,41 @@ def test_cox_score_test_matches_r(data, score, model, term):
                  terms.index(term), reduced.params_.to_numpy(float))
     ref = pd.read_csv(REF / "tests.tsv", sep="\t").set_index(["score", "model"])
     assert p == pytest.approx(ref.loc[(score, model), "score_p"], abs=1e-6)
+
+
+def test_cox_fit_is_lifelines_coxphfitter_with_a_cheaper_baseline_row(data):
+    # cox_fit fits the model lifelines' CoxPHFitter wraps, its baseline row (covariate
+    # medians) from DataFrame.quantile instead of DataFrame.describe: exactly lifelines'
+    # values, its path kept for strata or non-numeric columns, and the same fit.
+    import inspect
+
+    from lifelines import CoxPHFitter
+    from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
+    from lifelines.statistics import proportional_hazard_test
+
+    from omics.tl._coxph import SemiParametricCoxFitter
+
+    base = SemiParametricPHFitter._compute_central_values_of_raw_training_data
+    assert list(inspect.signature(base).parameters) == ["self", "df", "strata", "name"]
+    rng = np.random.default_rng(5)
+    ours, theirs = SemiParametricCoxFitter(), SemiParametricPHFitter()
+    for n in (1, 2, 7, 40, 41):
+        frame = pd.DataFrame({"z": rng.normal(size=n), "tied": rng.integers(0, 3, n) / 3.0,
+                              "time": rng.exponential(100.0, n).round(),
+                              "event": rng.integers(0, 2, n)})
+        for df in (frame, frame.assign(flag=frame["event"] == 1),
+                   frame.assign(label=np.where(frame["event"] == 1, "a", "b"))):
+            pd.testing.assert_frame_equal(ours._compute_central_values_of_raw_training_data(df),
+                                          base(theirs, df), check_exact=True)
+    x = _design(data, "pred")[["arm", "z", "armz", "age", "diab", "time", "event"]]
+    fit = cox_fit(x)
+    reference = CoxPHFitter(baseline_estimation_method="breslow").fit(
+        x, duration_col="time", event_col="event",
+        fit_options={"step_size": 0.5, "max_steps": 500, "precision": 1e-12, "r_precision": 1e-14})
+    for attribute in ("_central_values", "summary", "baseline_hazard_"):
+        pd.testing.assert_frame_equal(getattr(fit, attribute), getattr(reference, attribute),
+                                      check_exact=True)
+    assert fit.log_likelihood_ == reference.log_likelihood_
+    pd.testing.assert_frame_equal(proportional_hazard_test(fit, x, time_transform="rank").summary,
+                                  proportional_hazard_test(reference, x, time_transform="rank").summary,
+                                  check_exact=True)

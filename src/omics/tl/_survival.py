@@ -67,13 +67,15 @@ _Z95 = float(stats.norm.ppf(0.975))
 
 
 def cox_fit(frame: pd.DataFrame, *, duration_col: str = "time", event_col: str = "event"):
-    """Fit an unpenalised Cox model (Efron ties) with lifelines; the fitted ``CoxPHFitter``.
+    """Fit an unpenalised Cox model (Efron ties) with lifelines; the fitted model.
 
-    ``frame`` holds the duration, event and covariate columns (all numeric).
+    ``frame`` holds the duration, event and covariate columns (all numeric). The model is
+    the one ``lifelines.CoxPHFitter`` (Breslow baseline) fits and forwards to
+    (:class:`omics.tl._coxph.SemiParametricCoxFitter`): the same attributes and numbers.
     """
-    from lifelines import CoxPHFitter
+    from ._coxph import SemiParametricCoxFitter  # lifelines' Cox model, made cheaper
 
-    cph = CoxPHFitter(baseline_estimation_method="breslow")
+    cph = SemiParametricCoxFitter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cph.fit(frame, duration_col=duration_col, event_col=event_col,
