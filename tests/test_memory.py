@@ -12,20 +12,21 @@ import pytest
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="glibc's allocator only")
 
 
-def _python(code: str, **env: str) -> dict:
+def _python(code: str, *args: str, **env: str) -> dict:
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("MALLOC_", "GLIBC_TUNABLES", "NUMPY_MADVISE"))}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           env={**clean, **env}, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # Allocates and frees a 64 MB array twice and reports the page faults of the second
-# allocation, then how much of the process's resident memory malloc_trim hands back.
+# allocation, then how much of the process's resident memory malloc_trim hands back;
+# with the argument "configure" after configure_process().
 _REUSE = """
 import json, resource, sys
 from omics import _memory
-configured = _memory.configure_process() if sys.argv[-1] == "configure" else False
+configured = _memory.configure_process() if sys.argv[1:] == ["configure"] else False
 import numpy as np
 from numpy._core.multiarray import _get_madvise_hugepage
 
@@ -51,14 +52,13 @@ print(json.dumps({"configured": configured, "second_faults": second,
 
 
 def test_freed_arrays_are_reused_and_released_between_tasks():
-    configured = _python(_REUSE.replace("sys.argv[-1]", "'configure'"))
-    default = _python(_REUSE.replace("sys.argv[-1]", "'default'"))
+    configured = _python(_REUSE, "configure")
     assert configured["configured"] is True
-    assert configured["hugepage"] is False and default["hugepage"] is True
+    assert configured["hugepage"] is False and _python(_REUSE)["hugepage"] is True
     # glibc's default maps a fresh 64 MB array and faults its 16,384 pages in again (4 kB
     # pages here, as configured; numpy's huge-page advice would make that 32 faults of
     # 2 MB, each zeroing and maybe compacting memory); the configured process reuses it
-    default = _python(_REUSE.replace("sys.argv[-1]", "'default'"), NUMPY_MADVISE_HUGEPAGE="0")
+    default = _python(_REUSE, NUMPY_MADVISE_HUGEPAGE="0")
     assert default["second_faults"] > 10_000
     assert configured["second_faults"] < 1_000
     # ...and gives it back when a task is done
@@ -66,8 +66,7 @@ def test_freed_arrays_are_reused_and_released_between_tasks():
 
 
 def test_the_users_own_settings_win():
-    code = _REUSE.replace("sys.argv[-1]", "'configure'")
-    result = _python(code, MALLOC_ARENA_MAX="2", NUMPY_MADVISE_HUGEPAGE="1")
+    result = _python(_REUSE, "configure", MALLOC_ARENA_MAX="2", NUMPY_MADVISE_HUGEPAGE="1")
     assert result["configured"] is False  # a MALLOC_* setting: glibc left as the user set it
     assert result["hugepage"] is True
 
