@@ -60,7 +60,8 @@ write.table(data.frame(feature_id = rownames(table), table, check.names = FALSE)
             sep = "\t", quote = FALSE, row.names = FALSE)
 """
 
-# Runs `omics.cli.main(argv)` with the stage function timed (CPU and wall) from inside.
+# Runs `omics.cli.main(argv)` with the stage function timed (CPU and wall) from inside, and
+# ends the process as that tree's `omics` command does.
 _WRAPPER = """
 import json, os, sys, time
 import omics.registry as registry
@@ -76,11 +77,14 @@ def _timed_load(self):
             _work.update(cpu=time.process_time() - cpu, wall=time.perf_counter() - wall)
     return timed
 registry.Stage.load = _timed_load
-from omics.cli import main
-code = main(sys.argv[1:])
+import omics.cli
+code = omics.cli.main(sys.argv[1:])
 heavy = [name for name in json.loads(os.environ["OMICS_BENCH_HEAVY"]) if name in sys.modules]
 with open(os.environ["OMICS_BENCH_OUT"], "w") as handle:
     json.dump({"work": _work, "heavy": heavy}, handle)
+if hasattr(omics.cli, "console"):  # the command ends without the interpreter's teardown
+    from omics._exit import exit_process
+    exit_process(code)
 sys.exit(code)
 """
 

@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from . import __version__
 from ._errors import InputError, one_line
+from ._exit import exit_process
 from ._logging import configure_logging, get_logger
 from ._memory import configure_process
 from .params import BY_NAME, PARAMETERS, Parameter, resolve
@@ -193,5 +194,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def console() -> NoReturn:
+    """Run the ``omics`` command: :func:`main`, then :func:`omics._exit.exit_process`.
+
+    The process ends as soon as the command is done (exit handlers run, streams flushed),
+    without the interpreter's teardown (0.2-0.6 s with the analysis libraries loaded).
+    """
+    try:
+        code: object = main()
+    except SystemExit as stop:  # argparse: --help, usage errors
+        code = stop.code
+    exit_process(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
