@@ -80,12 +80,40 @@ import omics.cli as cli
 loaded_early = "numpy" in sys.modules
 seen = {}
 def fake_stage(args):
+    import gc
     import numpy
     from numpy._core.multiarray import _get_madvise_hugepage
     seen["hugepage"] = _get_madvise_hugepage()
+    seen["gc_threshold"] = gc.get_threshold()
 cli._run_stage = fake_stage
 code = cli.main(["qc", "--h5ad", "x.h5ad", "--modality", "protein"])
 print(json.dumps({"code": code, "loaded_early": loaded_early, **seen}))
 """
     result = _python(code)
-    assert result == {"code": 0, "loaded_early": False, "hugepage": False}
+    assert result == {"code": 0, "loaded_early": False, "hugepage": False,
+                      "gc_threshold": [10_000, 10, 10]}
+    # importing the package (a notebook) leaves the collector as the interpreter set it
+    plain = _python("import gc, json, omics, omics.tl, omics.pp; print(json.dumps(gc.get_threshold()))")
+    assert plain == [700, 10, 10]
+
+
+# map_processes' workers (and the runner's, set up the same way) start with what they
+# inherited frozen out of the cyclic collector; the parent's collector is left alone.
+_FREEZE = """
+import gc, json
+from omics._parallel import map_processes
+
+def frozen(_):
+    return gc.get_freeze_count()
+
+inherited = [dict(a=[i]) for i in range(50_000)]  # tracked containers the workers inherit
+workers = map_processes(frozen, [0, 1], 2)
+print(json.dumps({"workers": workers, "parent": gc.get_freeze_count()}))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="map_processes forks only with 2+ cores")
+def test_forked_workers_freeze_what_they_inherit():
+    result = _python(_FREEZE)
+    assert all(count > 100_000 for count in result["workers"])
+    assert result["parent"] == 0

@@ -1,4 +1,4 @@
-"""How an ``omics`` process asks the C allocator for memory (Linux with glibc only).
+"""How an ``omics`` process manages its memory: the C allocator and Python's cyclic collector.
 
 The statistics allocate and free large arrays over and over (samples x genes blocks,
 per-gene temporaries). With glibc's defaults every array above the dynamic mmap
@@ -16,15 +16,31 @@ calls it first; the runner's workers are forked from it and inherit it);
 :func:`release_free_memory` hands the kept memory back between tasks of a long-lived
 worker. Both are no-ops elsewhere (macOS, Windows, musl), and an explicit
 ``NUMPY_MADVISE_HUGEPAGE`` / ``MALLOC_*`` setting of the user's wins.
+
+Python's cyclic garbage collector runs a young-generation pass every 700 net container
+allocations by default, and a full pass over every tracked object (all the loaded
+libraries' functions, classes and dictionaries) every hundred of those. Importing the
+analysis libraries allocates millions of containers, so an ``omics de`` RNA task spent
+0.40 s in the collector, mostly in full passes over the modules it had just imported.
+:func:`configure_process` lets 10,000 allocations go between young passes (0.17 s), and
+:func:`freeze_inherited_objects` takes what a forked worker inherits out of the
+collector's reach (the modules and data loaded before the fork, which the worker never
+frees). Summed over the demo's processes the collector took 3.2 s, 1.2 s with the freeze
+alone and 0.6 s with both. The collector finds the same garbage, a little later; no
+number changes.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import sys
 
-__all__ = ["configure_process", "release_free_memory"]
+__all__ = ["configure_process", "freeze_inherited_objects", "release_free_memory"]
+
+# gc.set_threshold: allocations between young passes (CPython: 700), then its defaults
+_GC_THRESHOLDS = (10_000, 10, 10)
 
 # mallopt(3) parameters (glibc's malloc.h)
 _M_TRIM_THRESHOLD = -1
@@ -52,14 +68,16 @@ def configure_process() -> bool:
     freed memory stays with the process (``M_TRIM_THRESHOLD`` 2 GiB) until
     :func:`release_free_memory`, and numpy does not ``madvise`` huge pages
     (``NUMPY_MADVISE_HUGEPAGE=0``, read when numpy is first imported: call this before).
-    Only for processes that ``omics`` owns (the command line, its workers, Nextflow
-    tasks): a notebook keeps its interpreter's settings.
+    The cyclic garbage collector's young passes run every 10,000 allocations instead of
+    700 (on every platform). Only for processes that ``omics`` owns (the command line, its
+    workers, Nextflow tasks): a notebook keeps its interpreter's settings.
 
     Returns
     -------
     bool
         Whether the allocator was configured (Linux with glibc, no ``MALLOC_*`` setting).
     """
+    gc.set_threshold(*_GC_THRESHOLDS)
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     libc = _glibc()
     if libc is None or any(name.startswith(("MALLOC_", "GLIBC_TUNABLES")) for name in os.environ):
@@ -76,3 +94,14 @@ def release_free_memory() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def freeze_inherited_objects() -> None:
+    """Take every object this process holds now out of the cyclic collector's reach.
+
+    For a worker process forked from the runner (or a stage splitting its work), called
+    first: what it inherited (loaded libraries, the parent's data) stays alive for the
+    worker's life, and the collector no longer walks it on every full pass (nor writes to
+    those shared pages). Objects made afterwards are collected as usual.
+    """
+    gc.freeze()

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
+from ._memory import freeze_inherited_objects
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -41,9 +43,23 @@ def map_processes(function: Callable[[Item], Result], items: Iterable[Item], n_c
     workers = max(1, min(int(n_cpus or 1), len(items), os.cpu_count() or 1))
     if workers == 1:
         return [function(item) for item in items]
-    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent,
+    with ProcessPoolExecutor(max_workers=workers, initializer=start_worker,
                              initargs=(os.getpid(),)) as pool:
         return list(pool.map(function, items, chunksize=1))
+
+
+def start_worker(parent: int) -> None:
+    """Set up a forked worker process of ``parent``: inherited objects frozen, dies with it.
+
+    See :func:`omics._memory.freeze_inherited_objects` and :func:`die_with_parent`.
+
+    Parameters
+    ----------
+    parent
+        Process id of the parent, read before the worker started.
+    """
+    freeze_inherited_objects()
+    die_with_parent(parent)
 
 
 def die_with_parent(parent: int) -> None:

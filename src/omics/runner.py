@@ -34,7 +34,7 @@ from . import __version__
 from ._errors import InputError
 from ._logging import get_logger
 from ._memory import release_free_memory
-from ._parallel import die_with_parent
+from ._parallel import start_worker
 from .dag import Task, build_tasks
 from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
@@ -444,6 +444,9 @@ def _run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
 def _start_worker(slots: int, runner: int) -> None:
     """Start a task worker: it ignores Ctrl-C, dies with the runner and shares the cores.
 
+    What the worker inherits from the runner is frozen out of the cyclic garbage
+    collector's reach (:func:`omics._parallel.start_worker`).
+
     Ctrl-C goes to the runner, which lets the running tasks finish; a runner that is
     killed (process id ``runner``) takes its workers with it (Linux), so none writes on
     after it, and they take the processes their stages split work over. Each of the
@@ -459,7 +462,7 @@ def _start_worker(slots: int, runner: int) -> None:
     else:
         os.environ["NUMBA_NUM_THREADS"] = threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(runner)
+    start_worker(runner)
 
 
 def task_slots(params: dict) -> int:

@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from .._logging import get_logger
-from .._parallel import die_with_parent
+from .._parallel import start_worker
 from .._resources import metadata_path
 from ..io._gmt import read_gmt
 from ..io._write import atomic_path, write_text, write_tsv
@@ -132,7 +132,7 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
     if min(int(n_cpus or 1), os.cpu_count() or 1) > 1:
         # FlowKit is imported and the FCS files gated here (a runner's task workers, forked
         # later, inherit the import) while a child process writes the other files.
-        with ProcessPoolExecutor(max_workers=1, initializer=die_with_parent,
+        with ProcessPoolExecutor(max_workers=1, initializer=start_worker,
                                  initargs=(os.getpid(),)) as pool:
             written = pool.submit(_write_molecular_then, then, *molecular)
             simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
