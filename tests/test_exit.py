@@ -84,3 +84,12 @@ def test_the_omics_command_ends_without_teardown_and_keeps_its_exit_codes(tmp_pa
     module = subprocess.run([sys.executable, "-m", "omics.cli", "--version"], capture_output=True,
                             text=True, timeout=120)
     assert module.returncode == 0 and module.stdout == version.stdout
+
+
+def test_a_profiled_command_still_writes_its_profile(tmp_path: Path):
+    # `python -m cProfile -o F -m omics.cli ...` writes F after the command returns
+    profile = tmp_path / "omics.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "omics.cli",
+                           "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("omics ")
+    assert profile.stat().st_size > 0

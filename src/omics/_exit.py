@@ -10,9 +10,11 @@ Nextflow task waits for it before it counts as done.
 :func:`exit_process` runs the exit handlers and flushes the standard streams as a normal
 exit does, then ends the process at once (``os._exit``). Every file the stages write is
 closed (and moved into place) before the command returns, so nothing is lost. When a
-thread other than the main one is still running (a normal exit waits for it), or when
-this is not the ``omics`` command itself (a notebook, the tests calling
-:func:`omics.cli.main`), it is an ordinary ``sys.exit``.
+thread other than the main one is still running (a normal exit waits for it), or a
+profiler or tracer is active (``python -m cProfile -m omics.cli ...`` writes its report
+after the program returns; debuggers, coverage), it is an ordinary ``sys.exit``; and
+only the ``omics`` command ends this way (not a notebook, nor the tests calling
+:func:`omics.cli.main`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ def _status(code: object) -> int:
     return 1
 
 
+def _observed() -> bool:
+    # A profiler or tracer reports after the program returns (cProfile's -m, coverage).
+    return sys.getprofile() is not None or sys.gettrace() is not None
+
+
 def _threads_running() -> bool:
     # A normal exit waits for non-daemon threads (and joins executors' threads).
     main = threading.main_thread()
@@ -48,7 +55,8 @@ def exit_process(code: object = 0) -> NoReturn:
     """End the process as ``sys.exit(code)`` would, without the interpreter's teardown.
 
     The ``atexit`` handlers run and ``stdout``/``stderr`` are flushed first; with a
-    non-daemon thread still running this is ``sys.exit(code)``.
+    non-daemon thread still running, or a profiler or tracer active, this is
+    ``sys.exit(code)``.
 
     Parameters
     ----------
@@ -56,7 +64,7 @@ def exit_process(code: object = 0) -> NoReturn:
         Exit status: ``None`` or an integer, or a message (printed to stderr, status 1),
         as for :func:`sys.exit`.
     """
-    if _threads_running():
+    if _threads_running() or _observed():
         sys.exit(code)
     status = _status(code)
     atexit._run_exitfuncs()
