@@ -6,9 +6,12 @@ Usage::
 
 Runs ``omics run --demo --no-resume --outdir DIR`` (fresh) and then
 ``omics run --demo --outdir DIR`` (resumed, every task cached) as whole processes, and
-prints their wall and CPU times and the per-task trace of the fresh run from
-``pipeline_info/execution_trace.tsv`` (slowest first). On a shared machine the wall
-time depends on the load: compare runs made side by side.
+prints their wall and CPU times, the per-task trace of the fresh run from
+``pipeline_info/execution_trace.tsv`` (slowest first) and its CPU seconds per stage: the
+tasks' own (their threads and the processes they split work over), and what is left of
+the run's CPU time for the runner itself (start-up, the demo cohort's simulation, input
+checks). On a shared machine the wall time depends on the load: compare runs made side
+by side.
 """
 
 from __future__ import annotations
@@ -62,6 +65,11 @@ def main() -> int:
                   f"resumed {resumed[0]:.2f} s wall ({resumed[1]:.2f} s CPU)")
         with pd.option_context("display.width", 200, "display.max_rows", 200):
             print(table.to_string(index=False))
+            if "cpu_seconds" in table:  # older trees' traces have no CPU column
+                stages = table.groupby("stage", sort=False)["cpu_seconds"].sum()
+                stages["(runner)"] = fresh[1] - stages.sum()
+                print("\nCPU seconds per stage (last fresh run):")
+                print(stages.sort_values(ascending=False).round(2).to_string())
     finally:
         if args.outdir is None and not args.keep:
             shutil.rmtree(outdir.parent, ignore_errors=True)

@@ -72,7 +72,9 @@ def test_output_layout(results):
                  "execution_trace.tsv", "command.txt"):
         assert (info / name).is_file(), name
     trace = read(info / "execution_trace.tsv")
-    assert {"wall_seconds", "peak_rss_mb"} <= set(trace.columns)
+    assert {"wall_seconds", "peak_rss_mb", "cpu_seconds"} <= set(trace.columns)
+    ran = trace.set_index("task")
+    assert ran.loc["rna_prep", "cpu_seconds"] > 0.05 and (trace["cpu_seconds"] >= 0).all()
     assert not [p for p in results.rglob("*") if ".omics-tmp-" in p.name]
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,7 +17,7 @@ from omics.dag import Task
 from omics.io._outdir import _alive
 
 
-def _fake_run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
+def _fake_run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int, float]:
     started = time.time()
     if task.kwargs.get("fail"):
         raise InputError("bad row", path="x.tsv", where="row 2")
@@ -24,7 +25,32 @@ def _fake_run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
     out = outdir / "qc" / f"{task.name}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"{started} {time.time()}\n")
-    return {"out": out}, 0
+    return {"out": out}, 0, 0.0
+
+
+def _spin(seconds: float) -> float:
+    """Keep a core busy for ``seconds`` of CPU time."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return seconds
+
+
+def _busy_stage(*, outdir: Path, params: dict) -> dict:
+    # 0.3 s of CPU here and 0.3 s in each of two processes the stage splits its work over
+    from omics._parallel import map_processes
+
+    _spin(0.3)
+    map_processes(_spin, [0.3, 0.3], 2)
+    return {}
+
+
+def test_the_trace_counts_a_tasks_cpu_seconds_with_its_worker_processes(tmp_path):
+    task = SimpleNamespace(function=_busy_stage, kwargs={})  # what _run_one reads of a Task
+    produced, peak, cpu = runner._run_one(task, tmp_path, {})
+    assert produced == {} and peak > 0
+    # 0.9 s whether the two parts ran in processes (2+ cores) or here (one core)
+    assert 0.9 <= cpu < 1.5
 
 
 def _tasks(outdir: Path, fail: str = "") -> list[Task]:

@@ -431,14 +431,28 @@ def _record_check(outdir: Path, fingerprint: str, written: dict, flow_files: lis
                _check_record_path(outdir))
 
 
-def _run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int]:
-    """Run one task; return what it wrote and the peak resident memory of its process."""
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process (all its threads) and of its waited-for children."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def _run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int, float]:
+    """Run one task; return what it wrote, its process's peak resident memory and its CPU seconds.
+
+    The CPU seconds count the task's threads (numba kernels) and the processes it split
+    its work over (``n_cpus``), which have ended when it returns.
+    """
+    cpu = _cpu_seconds()
     try:
         with _PeakMemory() as memory:
             produced = task.function(**task.kwargs, outdir=outdir, params=params)
     finally:
         release_free_memory()  # a worker's next task starts without this one's freed memory
-    return produced, memory.peak
+    return produced, memory.peak, _cpu_seconds() - cpu
 
 
 def _start_worker(slots: int, runner: int) -> None:
@@ -519,13 +533,15 @@ class _Schedule:
             self.pool = ProcessPoolExecutor(max_workers=slots, initializer=_start_worker,
                                             initargs=(slots, os.getpid()), mp_context=context)
 
-    def finish(self, task: Task, status: str, started: float, peak: int = 0) -> None:
+    def finish(self, task: Task, status: str, started: float, peak: int = 0,
+               cpu: float = 0.0) -> None:
         """Record a finished task in the trace and the progress bar."""
         wall = time.time() - started
         self.done.add(task.name)
         self.rows[task.name] = {"task": task.name, "stage": task.stage, "status": status,
                                 "wall_seconds": round(wall, 3),
-                                "peak_rss_mb": round(peak / 2**20, 1)}
+                                "peak_rss_mb": round(peak / 2**20, 1),
+                                "cpu_seconds": round(cpu, 3)}
         log.info("[%d/%d] %s %s (%.1f s)", self.order[task.name], len(self.order), task.name,
                  status, wall)
         if self.bar is not None:
@@ -560,11 +576,11 @@ class _Schedule:
                     self.finish(task, "cached", started)
                 elif self.pool is None:
                     log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
-                    produced, peak = _run_one(task, self.outdir, self.params)
+                    produced, peak, cpu = _run_one(task, self.outdir, self.params)
                     # An interrupt swallowed during the task: its outputs are not trusted.
                     interrupts.check()
                     _record(self.outdir, task, key, produced)
-                    self.finish(task, "completed", started, peak)
+                    self.finish(task, "completed", started, peak, cpu)
                 elif len(self.running) < self.slots:
                     log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
                     future = self.pool.submit(_run_one, task, self.outdir, self.params)
@@ -584,9 +600,9 @@ class _Schedule:
             if future.exception() is not None:
                 error = error or future.exception()
                 continue
-            produced, peak = future.result()
+            produced, peak, cpu = future.result()
             _record(self.outdir, task, self.keys[task.name], produced)
-            self.finish(task, "completed", started, peak)
+            self.finish(task, "completed", started, peak, cpu)
         if error is not None:
             raise error
 
