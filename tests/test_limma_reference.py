@@ -182,6 +182,20 @@ def test_limma_does_not_import_scipy_stats() -> None:
             "rng = np.random.default_rng(0); y = pd.DataFrame(rng.normal(size=(50, 8))); "
             "y.iloc[0, :3] = np.nan; d = pd.DataFrame({'a': np.ones(8), 'b': np.repeat([0.0, 1.0], 4)}); "
             "t = limma_fit(y, d, pd.Series({'b': 1.0})); assert t.notna().any().all(); "
-            "print('scipy.stats' in sys.modules)")
+            "print('scipy.stats' in sys.modules, 'scipy.optimize' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False", out.stderr
+    # scipy.optimize (0.1 s) is imported only by the tail inversion and the robust fit
+    assert out.stdout.strip() == "False False", out.stderr
+
+
+def test_quantiles_of_tails_beyond_exp_minus_700() -> None:
+    # Below exp(-700) the t quantile is found by root finding on the log tail (brentq,
+    # imported there): the quantile's log tail is the one asked for (down to the last
+    # log tail a float represents, ~exp(-708)).
+    from omics.tl._limma.distributions import _qt_upper_log, t_logsf
+
+    log_p = np.array([-5.0, -701.0, -706.0])
+    for df in (3.0, 20.0):
+        q = _qt_upper_log(log_p, df)
+        assert np.all(np.isfinite(q)) and np.all(np.diff(q) > 0)
+        np.testing.assert_allclose(t_logsf(q, np.full(3, df)), log_p, rtol=1e-10)

@@ -3,7 +3,8 @@
 The t helpers, which every ``eBayes`` call uses, compute what ``scipy.stats.t`` computes
 (the same ``scipy.special`` functions, element for element) without importing
 ``scipy.stats`` (0.25 s of every ``omics de`` process); the F helpers, used by the robust
-and trended fits only, import it when called.
+and trended fits only, import it when called. ``scipy.optimize`` (0.1 s) is imported the same
+way, by the root finding of tails beyond ``exp(-700)`` and of the robust fit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from ._types import FloatArray
 
@@ -53,10 +54,12 @@ def _invert_log_tail(log_tail: Callable[[float], float], target: float) -> float
     def g(u: float) -> float:
         return log_tail(math.exp(u)) - target
 
+    from scipy.optimize import brentq  # only for tails beyond exp(-700): not at start-up
+
     lo, hi = -50.0, 50.0
     while g(lo) * g(hi) > 0 and hi < 700:
         lo, hi = lo * 2, hi * 2
-    return math.exp(optimize.brentq(g, lo, hi, xtol=1e-14, rtol=1e-15))
+    return math.exp(brentq(g, lo, hi, xtol=1e-14, rtol=1e-15))
 
 
 def _qt_upper_log(log_p: FloatArray, df: float) -> FloatArray:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, special
+from scipy import special
 
 from .._stats import r_lowess
 from ._types import FloatArray
@@ -228,7 +228,9 @@ def _fit_f_dist_robustly(x: FloatArray, df1: FloatArray, covariate: FloatArray |
     if funval_low >= 0:
         df2 = non_robust.df2
     else:
-        root = optimize.brentq(fun, rbx, 1.0, xtol=1e-13, rtol=4 * np.finfo(float).eps)
+        from scipy.optimize import brentq  # robust fits only: not at every start-up
+
+        root = brentq(fun, rbx, 1.0, xtol=1e-13, rtol=4 * np.finfo(float).eps)
         df2 = root / (1 - root)
 
     mom_mean, _ = _winsorized_moments(d1, df2, nodes, weights)
