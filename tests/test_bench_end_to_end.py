@@ -1,0 +1,72 @@
+"""The output comparison of ``benchmarks/bench_end_to_end.py --pythonpath`` (the A/B of two trees)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_end_to_end.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_end_to_end", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write(root: Path, files: dict[str, bytes]) -> Path:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return root
+
+
+RESULTS = {"differential/a.rna.deseq2.results.tsv": b"gene\tstat\nA\t1.5\n",
+           "rna/rna.h5ad": b"\x89HDF\r\n",
+           "report/index.html": b"<p>omics 0.1.0 \xc2\xb7 2026-12-05 15:39 UTC</p>",
+           ".omics.lock": b"123", "pipeline_info/command.txt": b"omics run --demo\n# started 1\n",
+           "pipeline_info/execution_trace.tsv": b"task\twall_seconds\nqc\t0.1\n"}
+
+
+def test_run_records_do_not_count_as_differences(bench, tmp_path: Path, capsys) -> None:
+    ours = _write(tmp_path / "ours", RESULTS)
+    other = dict(RESULTS, **{".omics.lock": b"456", "pipeline_info/command.txt": b"# started 2\n",
+                             "pipeline_info/execution_trace.tsv": b"task\twall_seconds\nqc\t0.2\n"})
+    baseline = _write(tmp_path / "baseline", other)
+    found = bench.compare_outputs(ours, baseline)
+    assert found["identical"] == ["differential/a.rna.deseq2.results.tsv", "report/index.html",
+                                  "rna/rna.h5ad"]
+    assert found["different"] == [".omics.lock", "pipeline_info/command.txt",
+                                  "pipeline_info/execution_trace.tsv"]
+    assert bench.report_comparison(found) is True
+    assert "3 result files identical" in capsys.readouterr().out
+
+
+def test_a_changed_or_missing_result_file_is_a_difference(bench, tmp_path: Path, capsys) -> None:
+    ours = _write(tmp_path / "ours", {**RESULTS, "scores/new.tsv": b"x\n"})
+    other = {k: v for k, v in RESULTS.items() if k != "report/index.html"}
+    other["differential/a.rna.deseq2.results.tsv"] = b"gene\tstat\nA\t1.50000001\n"
+    baseline = _write(tmp_path / "baseline", other)
+    found = bench.compare_outputs(ours, baseline)
+    assert found["different"] == ["differential/a.rna.deseq2.results.tsv"]
+    assert found["only_ours"] == ["report/index.html", "scores/new.tsv"]
+    assert found["only_baseline"] == []
+    assert bench.report_comparison(found) is False
+    out = capsys.readouterr().out
+    assert "different: differential/a.rna.deseq2.results.tsv" in out
+    assert "only ours: scores/new.tsv" in out
+
+
+def test_the_report_differs_in_more_than_its_time_of_the_run(bench, tmp_path: Path) -> None:
+    ours = _write(tmp_path / "ours", RESULTS)
+    later = _write(tmp_path / "later", {**RESULTS, "report/index.html":
+                                        b"<p>omics 0.1.0 \xc2\xb7 2026-12-05 15:40 UTC</p>"})
+    assert "report/index.html" in bench.compare_outputs(ours, later)["identical"]
+    changed = _write(tmp_path / "changed", {**RESULTS, "report/index.html":
+                                            b"<p>omics 0.1.1 \xc2\xb7 2026-12-05 15:39 UTC</p>"})
+    assert bench.compare_outputs(ours, changed)["different"] == ["report/index.html"]
