@@ -21,8 +21,8 @@ byte for byte: the last fresh run of each is compared file by file, and any resu
 that differs, or that only one tree wrote, is listed and makes the exit code 1 (the
 report's time of the run, to the minute, masked). Only the run records are left out of
 that verdict: ``.omics.lock`` and ``pipeline_info/`` (times, command lines, cache keys),
-whose differences are listed for information. On a shared
-machine the wall time depends on the load: compare runs made side by side.
+whose differences are listed for information. On a shared machine the wall time depends
+on the load: compare runs made side by side.
 """
 
 from __future__ import annotations
