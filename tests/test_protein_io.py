@@ -2,11 +2,14 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers import NFCORE, REPO
 from omics._errors import InputError
 from omics.io._protein import (
+    _checked_numbers,
+    _clean_numbers,
     read_diann,
     read_maxquant,
     read_olink,
@@ -353,6 +356,25 @@ def test_tsv_linear_missing_tokens():
     assert x[2, 0] == 0  # zeros kept
     assert adata.uns["protein_input"]["format"] == "tsv"
 
+
+
+def test_number_parsing_fast_path_gives_the_checked_floats():
+    """Cells parsed without stripping every one: the same floats, or the checked parse."""
+    cells = pd.DataFrame({
+        "a": [" 12 ", "NA", "3.25", "\t7\t", "1e3", " nan", "0"],
+        "b": ["Filtered", "", "123456789", "FILTERED ", "0.1", "2.5e-3", "4"],
+        "c": ["9007199254740993", "17", "18", "19", "20", "21", "22"],  # integers only
+        "d": ["1.0000000000000002", "0.30000000000000004", "5e-324", None, "na", "NaN", "8"],
+    })
+    fast = _clean_numbers(cells)
+    checked = _checked_numbers(cells, [f"row {i}" for i in range(7)], np.arange(2, 9), Path("x"))
+    assert fast is not None and fast.tobytes() == checked.tobytes()
+    assert np.isnan(fast[[1, 5], 0]).all() and fast[0, 0] == 12.0 and fast[3, 0] == 7.0
+    # a space that is not ASCII, text and infinity go the checked way (which strips or names them)
+    for odd in ("\u00a012", "1,5", "inf", "abc"):
+        assert _clean_numbers(cells.assign(a=[odd, *cells["a"][1:]])) is None
+    spaced = cells.assign(a=["\u00a012", *cells["a"][1:]])
+    assert _checked_numbers(spaced, ["r"] * 7, np.arange(7), Path("x"))[0, 0] == 12.0
 
 def test_tsv_log2_allows_negative():
     adata = read_protein_tsv(TSV_LOG2, is_log2=True)

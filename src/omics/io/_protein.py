@@ -121,6 +121,50 @@ def _parse_values(
     ``labels[i]`` describes data row ``i`` in messages ("protein 'P1'") and ``rows[i]`` is
     its line number in the file.
     """
+    values = _clean_numbers(data)
+    if values is None:  # some cell is neither a number nor a missing token: find and name it
+        values = _checked_numbers(data, labels, rows, path)
+    check_numbers(values, labels=list(labels), columns=list(data.columns), rows=list(rows),
+                  path=path, what="intensity" if linear else "value",
+                  maximum=MAX_LINEAR,
+                  fix="Check the cell (a unit or export slip?).")
+    if linear and (values < 0).any():
+        r, c = np.argwhere(values < 0)[0]
+        raise InputError(
+            f"negative intensity {values[r, c]:g} for {labels[r]} (row {rows[r]}) in column "
+            f"{data.columns[c]!r}; linear intensities must be >= 0. If the table is already "
+            "log-transformed, read it as a log2 matrix ({--protein_format} tsv {--protein_is_log2}).",
+            path=path,
+        )
+    return values
+
+
+def _clean_numbers(data: pd.DataFrame) -> np.ndarray | None:
+    """Return the cells as floats when each is a number or a missing token; else None.
+
+    The numbers are parsed as :func:`_checked_numbers` parses them (``pd.to_numeric``
+    column by column, which skips the ASCII spaces around a number that ``str.strip``
+    removes there), so they are the same floats; the text of a cell is only looked at
+    when it is not a finite number (missing tokens, or something to report). Stripping
+    and lower-casing every cell took most of the time of reading a large table (5
+    million cells: 3.4 of 5.9 s).
+    """
+    values = data.apply(lambda col: pd.to_numeric(col.astype(object), errors="coerce")).to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    unparsed = ~np.isfinite(values)
+    if unparsed.any():
+        cells = pd.Series(data.to_numpy(dtype=object)[unparsed], dtype=object)
+        text = cells[cells.notna()]
+        if len(text) and (pd.api.types.infer_dtype(text, skipna=False) != "string"
+                          or not text.str.strip().str.lower().isin(_MISSING_TOKENS).all()):
+            return None
+        values[unparsed] = np.nan
+    return values
+
+
+def _checked_numbers(data: pd.DataFrame, labels: Sequence[str], rows: np.ndarray, path: Path
+                     ) -> np.ndarray:
+    """Return the cells as floats, parsed from their stripped text; stop at a non-number."""
     text = data.apply(lambda col: col.astype(object).str.strip())
     tokens = text.apply(lambda col: col.str.lower().isin(_MISSING_TOKENS))
     missing = (text.isna() | tokens).to_numpy(dtype=bool)
@@ -137,18 +181,6 @@ def _parse_values(
             path=path,
         )
     values[missing] = np.nan
-    check_numbers(values, labels=list(labels), columns=list(data.columns), rows=list(rows),
-                  path=path, what="intensity" if linear else "value",
-                  maximum=MAX_LINEAR,
-                  fix="Check the cell (a unit or export slip?).")
-    if linear and (values < 0).any():
-        r, c = np.argwhere(values < 0)[0]
-        raise InputError(
-            f"negative intensity {values[r, c]:g} for {labels[r]} (row {rows[r]}) in column "
-            f"{data.columns[c]!r}; linear intensities must be >= 0. If the table is already "
-            "log-transformed, read it as a log2 matrix ({--protein_format} tsv {--protein_is_log2}).",
-            path=path,
-        )
     return values
 
 
