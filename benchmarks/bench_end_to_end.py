@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_end_to_end.py [--outdir DIR] [--repeats 1] [--keep]
-        [--pythonpath OLD/src [--warmup 1]]
+        [--pythonpath OLD/src [--warmup 1]] [--patients N]
 
 Runs ``omics run --demo --no-resume`` (fresh) and then ``omics run --demo`` (resumed,
 every task cached) as whole processes, and prints their wall and CPU times, the per-task
@@ -23,6 +23,11 @@ report's time of the run, to the minute, masked). Only the run records are left 
 that verdict: ``.omics.lock`` and ``pipeline_info/`` (times, command lines, cache keys),
 whose differences are listed for information. On a shared machine the wall time depends
 on the load: compare runs made side by side.
+
+``--patients N`` runs a cohort of N simulated patients instead of the demo's 40 (``omics
+simulate --n_patients N`` into the working folder, once, untimed; the demo's genes,
+proteins and FCS files per patient): ``omics run`` on its sample sheet, contrasts, counts,
+protein groups and FCS files, as a user would run a cohort at scale.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 OMICS = [sys.executable, "-m", "omics.cli"]
 RUN_RECORDS = (".omics.lock", "pipeline_info/")
@@ -117,9 +123,25 @@ def report_comparison(found: dict[str, list[str]]) -> bool:
     return not any(regressions.values())
 
 
-def _fresh(results: Path, keep_as: Path, pythonpath: str | None) -> tuple[float, float]:
+def run_inputs(cohort: Path | None) -> list[str]:
+    """The ``omics run`` options naming the inputs: ``--demo``, or a simulated cohort's files.
+
+    ``cohort``: a folder written by ``omics simulate`` (its FCS files are counted with the
+    beads per test that ``simulation.yaml`` records).
+    """
+    if cohort is None:
+        return ["--demo"]
+    settings = yaml.safe_load((cohort / "simulation.yaml").read_text())
+    return ["--input", str(cohort / "samplesheet.csv"), "--contrasts", str(cohort / "contrasts.yaml"),
+            "--rna_counts", str(cohort / "salmon.merged.gene_counts.tsv"),
+            "--protein_matrix", str(cohort / "proteinGroups.txt"), "--flow_fcs", str(cohort / "fcs"),
+            "--flow_beads_per_test", str(settings["flow"]["beads_per_test"])]
+
+
+def _fresh(results: Path, keep_as: Path, inputs: list[str], pythonpath: str | None
+           ) -> tuple[float, float]:
     """A fresh run into ``results``, then moved to ``keep_as`` (replacing an earlier one)."""
-    times = timed([*OMICS, "run", "--demo", "--no-resume", "--outdir", str(results)], pythonpath)
+    times = timed([*OMICS, "run", *inputs, "--no-resume", "--outdir", str(results)], pythonpath)
     shutil.rmtree(keep_as, ignore_errors=True)
     results.rename(keep_as)
     return times
@@ -134,27 +156,37 @@ def main() -> int:
                         help="another checkout's src folder, timed alternately and compared")
     parser.add_argument("--warmup", type=int, default=1,
                         help="untimed runs of each tree first (with --pythonpath)")
+    parser.add_argument("--patients", type=int, default=None,
+                        help="run a simulated cohort of this many patients instead of the demo")
     args = parser.parse_args()
     work = Path(args.outdir or tempfile.mkdtemp(prefix="omics-e2e-"))
     results, ours, baseline = work / "results", work / "ours", work / "baseline"
     identical = True
     try:
+        cohort = None
+        if args.patients:
+            cohort = work / f"cohort_{args.patients}"
+            if not (cohort / "simulation.yaml").is_file():
+                subprocess.run([*OMICS, "simulate", "--outdir", str(cohort), "--n_patients",
+                                str(args.patients), "--n_cpus", "2"], check=True,
+                               stdout=subprocess.DEVNULL)
+        inputs = run_inputs(cohort)
         if args.pythonpath:
             for _ in range(args.warmup):
-                _fresh(results, ours, None)
-                _fresh(results, baseline, args.pythonpath)
+                _fresh(results, ours, inputs, None)
+                _fresh(results, baseline, inputs, args.pythonpath)
         ours_fresh, base_fresh = [], []
         for repeat in range(args.repeats):
-            fresh = timed([*OMICS, "run", "--demo", "--no-resume", "--outdir", str(results)])
+            fresh = timed([*OMICS, "run", *inputs, "--no-resume", "--outdir", str(results)])
             table = trace(results)
-            resumed = timed([*OMICS, "run", "--demo", "--outdir", str(results)])
+            resumed = timed([*OMICS, "run", *inputs, "--outdir", str(results)])
             ours_fresh.append(fresh[0])
             line = (f"run {repeat + 1}: fresh {fresh[0]:.2f} s wall ({fresh[1]:.2f} s CPU), "
                     f"resumed {resumed[0]:.2f} s wall ({resumed[1]:.2f} s CPU)")
             if args.pythonpath:
                 shutil.rmtree(ours, ignore_errors=True)
                 results.rename(ours)
-                other = _fresh(results, baseline, args.pythonpath)
+                other = _fresh(results, baseline, inputs, args.pythonpath)
                 base_fresh.append(other[0])
                 line += f"; baseline fresh {other[0]:.2f} s wall ({other[1]:.2f} s CPU)"
             print(line, flush=True)

@@ -107,3 +107,15 @@ def test_the_local_run_gets_the_test_profiles_parameters(bench_nf) -> None:
     params = bench_nf.profile_params()
     assert params["gsea_permutations"] == "250" and params["cv_repeats"] == "10"
     assert "input" not in params  # inputs are paths, given separately
+
+
+def test_a_simulated_cohort_is_run_from_its_files(bench, tmp_path: Path) -> None:
+    assert bench.run_inputs(None) == ["--demo"]
+    (tmp_path / "simulation.yaml").write_text("seed: 1\nflow:\n  beads_per_test: 50000\n")
+    options = bench.run_inputs(tmp_path)
+    given = dict(zip(options[::2], options[1::2], strict=True))
+    assert given == {"--input": str(tmp_path / "samplesheet.csv"),
+                     "--contrasts": str(tmp_path / "contrasts.yaml"),
+                     "--rna_counts": str(tmp_path / "salmon.merged.gene_counts.tsv"),
+                     "--protein_matrix": str(tmp_path / "proteinGroups.txt"),
+                     "--flow_fcs": str(tmp_path / "fcs"), "--flow_beads_per_test": "50000"}
