@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from helpers import run_omics
+from omics import runner
 
 FAST = ["--gsea_permutations", "100", "--cv_repeats", "5"]
 SKIPPED = "not checked again"
@@ -60,3 +64,33 @@ def test_resume_reuses_the_check_until_an_input_changes(cohort: Path, tmp_path: 
     assert rewritten.returncode == 0, rewritten.stderr[-3000:]
     assert SKIPPED not in rewritten.stderr
     assert (outdir / "validated" / "samplesheet.csv").is_file()
+
+
+def test_a_file_is_read_for_its_checksum_once_until_it_changes(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's file checksums: one read per file content, a changed file read again."""
+    opened: list[Path] = []
+    real_open = Path.open
+
+    def recorded_open(self: Path, mode: str = "r", *args: object, **kwargs: object):  # noqa: ANN202
+        if mode == "rb":  # a read for a checksum (writes open "wb")
+            opened.append(self)
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", recorded_open)
+    monkeypatch.setattr(runner, "_DIGESTS", {})
+    path = tmp_path / "counts.tsv"
+    path.write_bytes(b"a" * 10)
+    assert runner._sha256(path) == runner._sha256(path) == hashlib.sha256(b"a" * 10).hexdigest()
+    assert len(opened) == 1
+    # rewritten in place at the same size (its modification time set apart, as a clock would)
+    path.write_bytes(b"b" * 10)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert runner._sha256(path) == hashlib.sha256(b"b" * 10).hexdigest()
+    # replaced by another file moved into place (as the stages write theirs)
+    other = tmp_path / "next.tsv"
+    other.write_bytes(b"c" * 10)
+    other.replace(path)
+    assert runner._sha256(path) == hashlib.sha256(b"c" * 10).hexdigest()
+    assert len(opened) == 3
