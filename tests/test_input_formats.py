@@ -13,7 +13,7 @@ import pytest
 
 from omics._errors import InputError
 from omics.io import read_rna_counts, read_samplesheet
-from omics.io._tables import check_unique
+from omics.io._tables import check_numbers, check_unique
 
 PLAIN = "gene_id\tS1\tS2\tS3\nG1\t1\t2\t3\nG2\t4\t5\t6\nG3\t0\t7\t8\n"
 SALMON = "gene_id\tgene_name\tS1\tS2\nG1\tA\t1.4\t2\nG2\tB\t3\t4.6\n"
@@ -203,3 +203,19 @@ def test_salmon_rounding_logged_once_per_read(tmp_path, caplog):
         adata = read_rna_counts(write(tmp_path / "salmon.tsv", SALMON))
     assert caplog.text.count("rounded 2 fractional salmon counts") == 1
     assert adata.X.tolist() == [[1, 3], [2, 5]]
+
+
+@pytest.mark.parametrize("value, maximum, problem", [
+    (np.inf, 1e20, "is not a finite number"), (-np.inf, 1e20, "is not a finite number"),
+    (2e20, 1e20, "larger than any plausible"), (-3e20, 1e20, "larger than any plausible"),
+    (np.inf, np.inf, "is not a finite number"),
+])
+def test_check_numbers_names_the_first_bad_value(value: float, maximum: float, problem: str) -> None:
+    matrix = np.array([[1.0, np.nan, 5.0], [0.0, -2.0, np.nan]])
+    check_numbers(matrix, labels=["a", "b"], columns=["s1", "s2", "s3"], rows=[2, 3],
+                  path="m.tsv", what="count", maximum=maximum, fix="Fix it.")  # NaN is missing
+    matrix[1, 2] = value
+    with pytest.raises(InputError, match=problem) as caught:
+        check_numbers(matrix, labels=["a", "b"], columns=["s1", "s2", "s3"], rows=[2, 3],
+                      path="m.tsv", what="count", maximum=maximum, fix="Fix it.")
+    assert "row 3, column 's3'" in str(caught.value)
