@@ -46,7 +46,8 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
             "column names (or set {--sample_id_col}).",
             path=matrix_path,
         )
-    dropped = [s for s in adata.obs_names if s not in set(sheet_ids)]
+    in_sheet = set(sheet_ids)
+    dropped = [s for s in adata.obs_names if s not in in_sheet]
     if dropped:
         log.info("%s: %d matrix column(s) not in the sample sheet are ignored: %s",
                  Path(matrix_path).name, len(dropped), ", ".join(dropped[:10]))
