@@ -7,6 +7,7 @@ import pytest
 
 from helpers import NFCORE, REPO
 from omics._errors import InputError
+from omics.io import _protein as protein_io
 from omics.io._protein import (
     _checked_numbers,
     _clean_numbers,
@@ -375,6 +376,31 @@ def test_number_parsing_fast_path_gives_the_checked_floats():
         assert _clean_numbers(cells.assign(a=[odd, *cells["a"][1:]])) is None
     spaced = cells.assign(a=["\u00a012", *cells["a"][1:]])
     assert _checked_numbers(spaced, ["r"] * 7, np.arange(7), Path("x"))[0, 0] == 12.0
+
+
+@pytest.mark.parametrize("cells", [
+    ["123", "4.5e3", "", "NA", " 7 ", "1e-300", "0.30000000000000004"],  # numbers: read as numbers
+    ["-0", "1", "2", "3", "4", "5", "6"],  # -0 in a column of integers: 0 for pd.to_numeric
+    ["9007199254740993", "1", "2", "3", "4", "5", "6"],  # an integer from 2**53 on
+    ["NaN", "1.5", "Filtered", "3", "4", "5", "6"],  # missing tokens only the text parse knows
+])
+def test_intensities_read_as_numbers_equal_the_text_parse(tmp_path: Path, monkeypatch, cells):
+    """pandas' parser gives the floats of the checked text parse, or the text is parsed."""
+    header = "Protein IDs\tGene names\tLFQ intensity A\tLFQ intensity B\tReverse\n"
+    rows = "".join(f"P{i}\tG{i}\t{cell}\t{i + 0.25}\t\n" for i, cell in enumerate(cells))
+    path = tmp_path / "proteinGroups.txt"
+    path.write_text(header + rows)
+    read = read_maxquant(path).layers["raw"]
+    monkeypatch.setattr(protein_io, "_read_numbers", lambda *args, **kwargs: None)
+    as_text = read_maxquant(path).layers["raw"]
+    assert read.tobytes() == as_text.tobytes()
+
+
+def test_exact_floats_guard():
+    assert protein_io._exact_floats(pd.DataFrame({"a": [1.5, np.nan, 0.0, -2.0]}))
+    for odd in ([1.0, np.inf], [-0.0, 1.0], [2.0**53, 1.0]):
+        assert not protein_io._exact_floats(pd.DataFrame({"a": odd}))
+    assert not protein_io._exact_floats(pd.DataFrame({"a": ["1.5"]}))  # text
 
 def test_tsv_log2_allows_negative():
     adata = read_protein_tsv(TSV_LOG2, is_log2=True)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import anndata as ad
@@ -71,17 +72,43 @@ _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 # --------------------------------------------------------------------------- helpers
 
 
-def _raw_header(path: Path, sep: str) -> list[str]:
-    """Header fields exactly as written (pandas renames duplicates to ``x.1``)."""
+def _raw_header(path: Path, sep: str, *, strip: bool = True) -> list[str]:
+    """Header fields as written, stripped unless ``strip`` is False (pandas renames duplicates to ``x.1``)."""
     with open_text(path) as handle:
         for row in csv.reader(handle, delimiter=sep):
             if any(field.strip() for field in row):
-                return [field.strip() for field in row]
+                return [field.strip() for field in row] if strip else row
     return []
 
 
-def _read(path: str | Path, *, what: str, required: Sequence[str] = ()) -> tuple[pd.DataFrame, str]:
-    """Read a delimited table as strings; check the header; drop empty trailing columns."""
+def _exact_floats(frame: pd.DataFrame) -> bool:
+    """Whether columns read as float64 hold what ``pd.to_numeric`` makes of their text.
+
+    pandas' parser and ``pd.to_numeric`` convert a number with the same function, but
+    ``pd.to_numeric`` reads a column of integers as integers: ``-0`` is then 0, and an
+    integer from 2**53 on may round otherwise. Infinity is refused by the checked parse
+    (with its text in the message). Those need the text.
+    """
+    if not all(dtype == np.float64 for dtype in frame.dtypes):
+        return False
+    values = frame.to_numpy(dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return bool(np.isfinite(values).sum() + np.isnan(values).sum() == values.size
+                and not (np.abs(finite) >= 2.0**53).any()
+                and not ((finite == 0) & np.signbit(finite)).any())
+
+
+def _read(path: str | Path, *, what: str, required: Sequence[str] = (),
+          numeric: Callable[[list[str]], list[str]] | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a delimited table as strings; check the header; drop empty trailing columns.
+
+    ``numeric`` names, given the header, the columns of numbers (intensities). They are
+    read as float64 by pandas' parser, 2-4x faster than as text then
+    :func:`_clean_numbers` (a 1,000 x 5,000 MaxQuant table: 2.5 s against 4.7 s), when
+    every one of their cells is a number, ``NA`` or empty and :func:`_exact_floats`
+    holds; otherwise (a cell such as ``NaN`` or ``Filtered``, or anything to report) the
+    table is read again, all as text.
+    """
     path = check_file(path)
     sep = sniff_delimiter(path)
     header = _raw_header(path, sep)
@@ -94,12 +121,31 @@ def _read(path: str | Path, *, what: str, required: Sequence[str] = ()) -> tuple
                 path=path,
             )
         seen[name] = position
-    table = read_table(path, required=required, what=what, dtype=str)
+    table = _read_numbers(path, sep, numeric(header), what=what,
+                          required=required) if numeric is not None else None
+    if table is None:
+        table = read_table(path, required=required, what=what, dtype=str)
     empty = [c for c in table.columns if _UNNAMED.match(c) and table[c].isna().all()]
     if empty:
         log.debug("%s: ignored %d empty unnamed column(s)", path.name, len(empty))
         table = table.drop(columns=empty)
     return table, sep
+
+
+def _read_numbers(path: Path, sep: str, numeric: list[str], *, what: str,
+                  required: Sequence[str]) -> pd.DataFrame | None:
+    """Return the table with the ``numeric`` columns read as float64 (see :func:`_read`), or None."""
+    wanted = set(numeric)
+    # pandas names a column by its header field as written (read_table strips them after)
+    typed = {raw: "float64" for raw in _raw_header(path, sep, strip=False) if raw.strip() in wanted}
+    if not wanted or len(typed) != len(wanted):
+        return None
+    try:
+        table = read_table(path, required=required, what=what,
+                           dtype=defaultdict(lambda: str, typed))
+    except ValueError:  # a cell that is not a number: read as text, and checked
+        return None
+    return table if _exact_floats(table[numeric]) else None
 
 
 def _first_gene(values: pd.Series) -> pd.Series:
@@ -149,6 +195,8 @@ def _clean_numbers(data: pd.DataFrame) -> np.ndarray | None:
     and lower-casing every cell took most of the time of reading a large table (5
     million cells: 3.4 of 5.9 s).
     """
+    if all(dtype == np.float64 for dtype in data.dtypes):  # read as numbers (_read_numbers)
+        return data.to_numpy(dtype=np.float64)
     values = data.apply(lambda col: pd.to_numeric(col.astype(object), errors="coerce")).to_numpy(
         dtype=np.float64, na_value=np.nan)
     unparsed = ~np.isfinite(values)
@@ -344,7 +392,8 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
     """
     path = check_file(path)
     prefix = _maxquant_prefix(intensity, path)
-    table, _ = _read(path, what="MaxQuant proteinGroups table")
+    table, _ = _read(path, what="MaxQuant proteinGroups table",
+                     numeric=lambda header: _maxquant_columns(header, prefix))
     columns = list(table.columns)
     id_column = next((c for c in ("Protein IDs", "Majority protein IDs") if c in columns), None)
     if id_column is None:
@@ -444,7 +493,7 @@ def _check_scale(values: np.ndarray, *, is_log2: bool, path: Path) -> None:
 def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.AnnData:
     """First column protein id, optional ``gene_name`` column, the rest samples."""
     path = check_file(path)
-    table, _ = _read(path, what=what)
+    table, _ = _read(path, what=what, numeric=lambda header: [c for c in header[1:] if c != "gene_name"])
     columns = list(table.columns)
     id_column = columns[0]
     gene_column = "gene_name" if "gene_name" in columns[1:] else None
@@ -535,7 +584,8 @@ def read_diann(path: str | Path) -> ad.AnnData:
     ``Protein.Ids`` and ``gene_name`` the first of ``Genes``.
     """
     path = check_file(path)
-    table, _ = _read(path, what="DIA-NN pg_matrix", required=["Protein.Group"])
+    table, _ = _read(path, what="DIA-NN pg_matrix", required=["Protein.Group"],
+                     numeric=lambda header: [c for c in header if c not in _DIANN_ANNOTATION])
     columns = list(table.columns)
     run_columns = [c for c in columns if c not in _DIANN_ANNOTATION]
     if not run_columns:
