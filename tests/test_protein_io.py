@@ -358,7 +358,6 @@ def test_tsv_linear_missing_tokens():
     assert adata.uns["protein_input"]["format"] == "tsv"
 
 
-
 def test_number_parsing_fast_path_gives_the_checked_floats():
     """Cells parsed without stripping every one: the same floats, or the checked parse."""
     cells = pd.DataFrame({
@@ -401,6 +400,7 @@ def test_exact_floats_guard():
     for odd in ([1.0, np.inf], [-0.0, 1.0], [2.0**53, 1.0]):
         assert not protein_io._exact_floats(pd.DataFrame({"a": odd}))
     assert not protein_io._exact_floats(pd.DataFrame({"a": ["1.5"]}))  # text
+
 
 def test_tsv_log2_allows_negative():
     adata = read_protein_tsv(TSV_LOG2, is_log2=True)
