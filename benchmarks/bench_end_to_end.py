@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_end_to_end.py [--outdir DIR] [--repeats 1] [--keep]
-        [--pythonpath OLD/src [--warmup 1]] [--patients N]
+        [--pythonpath OLD/src [--warmup 1]] [--patients N [--rna-only]] [--r]
 
 Runs ``omics run --demo --no-resume`` (fresh) and then ``omics run --demo`` (resumed,
 every task cached) as whole processes, and prints their wall and CPU times, the per-task
@@ -27,7 +27,20 @@ on the load: compare runs made side by side.
 ``--patients N`` runs a cohort of N simulated patients instead of the demo's 40 (``omics
 simulate --n_patients N`` into the working folder, once, untimed; the demo's genes,
 proteins and FCS files per patient): ``omics run`` on its sample sheet, contrasts, counts,
-protein groups and FCS files, as a user would run a cohort at scale.
+protein groups and FCS files, as a user would run a cohort at scale. ``--rna-only`` gives
+that run the RNA counts alone (no protein groups, no FCS files).
+
+``--r`` then times R DESeq2 on the same data in the same benchmark run, and compares its
+tables with ours: one ``Rscript`` process (R's default: serial) reads the counts ``omics
+run`` kept (``rna/rna.h5ad``, layer ``counts``) and, for every RNA contrast the run tested,
+fits ``DESeq(full = <design matrix>)`` with the design matrix and contrast weights that
+``omics de`` fitted (so both answer the same question), then ``results(contrast =
+<weights>)``. Printed: R's wall time (whole process, and its ``DESeq()`` + ``results()``
+part) against the fresh ``omics run`` (and the sum of its DESeq2 tasks); per contrast, the
+Pearson r of log2 fold changes and Wald statistics over genes both tested, the genes with
+padj below the run's ``de_fdr`` in each (and whether the sets are the same), whether padj
+is missing for the same genes, and the largest |difference| in log2 fold change. R (with
+DESeq2, e.g. Debian's ``r-bioc-deseq2``) is needed only for this option.
 """
 
 from __future__ import annotations
@@ -123,19 +136,147 @@ def report_comparison(found: dict[str, list[str]]) -> bool:
     return not any(regressions.values())
 
 
-def run_inputs(cohort: Path | None) -> list[str]:
+def run_inputs(cohort: Path | None, *, rna_only: bool = False) -> list[str]:
     """The ``omics run`` options naming the inputs: ``--demo``, or a simulated cohort's files.
 
     ``cohort``: a folder written by ``omics simulate`` (its FCS files are counted with the
-    beads per test that ``simulation.yaml`` records).
+    beads per test that ``simulation.yaml`` records). ``rna_only``: the cohort's RNA counts
+    without its protein groups and FCS files.
     """
     if cohort is None:
         return ["--demo"]
+    inputs = ["--input", str(cohort / "samplesheet.csv"), "--contrasts", str(cohort / "contrasts.yaml"),
+              "--rna_counts", str(cohort / "salmon.merged.gene_counts.tsv")]
+    if rna_only:
+        return inputs
     settings = yaml.safe_load((cohort / "simulation.yaml").read_text())
-    return ["--input", str(cohort / "samplesheet.csv"), "--contrasts", str(cohort / "contrasts.yaml"),
-            "--rna_counts", str(cohort / "salmon.merged.gene_counts.tsv"),
-            "--protein_matrix", str(cohort / "proteinGroups.txt"), "--flow_fcs", str(cohort / "fcs"),
+    return [*inputs, "--protein_matrix", str(cohort / "proteinGroups.txt"),
+            "--flow_fcs", str(cohort / "fcs"),
             "--flow_beads_per_test", str(settings["flow"]["beads_per_test"])]
+
+
+# R DESeq2 for `--r`: argument 1 is the folder r_inputs wrote. Every contrast is fitted with
+# the design matrix `omics de` fitted (`full =`; the formula ~ 1 only builds the object) and
+# tested with its contrast weights; its table goes to <id>.r.tsv, the seconds of DESeq() +
+# results() summed over the contrasts to r_seconds.txt.
+R_DESEQ2 = r"""
+suppressPackageStartupMessages(library(DESeq2))
+folder <- commandArgs(trailingOnly = TRUE)[1]
+counts <- as.matrix(read.delim(file.path(folder, "counts.tsv"), row.names = 1,
+                               check.names = FALSE))
+elapsed <- 0
+for (id in readLines(file.path(folder, "contrasts.txt"))) {
+  design <- as.matrix(read.delim(file.path(folder, paste0(id, ".design.tsv")), row.names = 1,
+                                 check.names = FALSE))
+  weights <- read.delim(file.path(folder, paste0(id, ".weights.tsv")), row.names = 1,
+                        check.names = FALSE)
+  start <- proc.time()[["elapsed"]]
+  dds <- DESeqDataSetFromMatrix(counts[, rownames(design)],
+                                data.frame(row.names = rownames(design)), design = ~ 1)
+  dds <- DESeq(dds, full = design, quiet = TRUE)
+  res <- results(dds, contrast = weights[colnames(design), 1])
+  elapsed <- elapsed + proc.time()[["elapsed"]] - start
+  write.table(data.frame(gene_id = rownames(res), as.data.frame(res), check.names = FALSE),
+              file.path(folder, paste0(id, ".r.tsv")), sep = "\t", quote = FALSE,
+              row.names = FALSE)
+}
+cat(sprintf("%.3f\n", elapsed), file = file.path(folder, "r_seconds.txt"))
+"""
+
+
+def rna_contrasts(results: Path) -> list[str]:
+    """Ids of the contrasts a finished run tested with DESeq2, in the contrasts file's order."""
+    from omics.io import read_contrasts
+
+    tested = {path.name.split(".rna.deseq2.")[0]
+              for path in (results / "differential").glob("*.rna.deseq2.results.tsv")}
+    return [contrast.id for contrast in read_contrasts(results / "validated" / "contrasts.yaml")
+            if contrast.id in tested]
+
+
+def r_inputs(results: Path, folder: Path) -> list[str]:
+    """Write R DESeq2's inputs for the RNA contrasts of a finished ``omics run``; return their ids.
+
+    ``counts.tsv``: genes x samples, the integer counts of ``rna/rna.h5ad`` (the genes the
+    run kept); per contrast, ``<id>.design.tsv`` (samples x coefficients) and
+    ``<id>.weights.tsv`` (coefficient, weight), built as ``omics de`` builds them; and
+    ``contrasts.txt``, the ids one per line.
+    """
+    import anndata as ad
+    import numpy as np
+
+    from omics.io import read_contrasts
+    from omics.tl._design import design_for_contrast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    adata = ad.read_h5ad(results / "rna" / "rna.h5ad")
+    pd.DataFrame(np.asarray(adata.layers["counts"]).T.astype(np.int64), index=adata.var_names,
+                 columns=adata.obs_names).to_csv(folder / "counts.tsv", sep="\t",
+                                                 index_label="gene_id")
+    ids = rna_contrasts(results)
+    contrasts = {c.id: c for c in read_contrasts(results / "validated" / "contrasts.yaml")}
+    for contrast_id in ids:
+        design = design_for_contrast(adata.obs, contrasts[contrast_id], samples=adata.obs_names)
+        design.matrix.to_csv(folder / f"{contrast_id}.design.tsv", sep="\t", index_label="sample")
+        design.contrast_vector.rename("weight").to_frame().to_csv(
+            folder / f"{contrast_id}.weights.tsv", sep="\t", index_label="coefficient")
+    (folder / "contrasts.txt").write_text("".join(f"{contrast_id}\n" for contrast_id in ids))
+    return ids
+
+
+def r_agreement(results: Path, folder: Path, ids: list[str], fdr: float) -> pd.DataFrame:
+    """Per contrast, how our DESeq2 table agrees with R's (``<id>.r.tsv`` in ``folder``)."""
+    import numpy as np
+
+    rows = []
+    for contrast_id in ids:
+        ours = pd.read_csv(results / "differential" / f"{contrast_id}.rna.deseq2.results.tsv",
+                           sep="\t", index_col="gene_id")
+        theirs = pd.read_csv(folder / f"{contrast_id}.r.tsv", sep="\t",
+                             index_col="gene_id").reindex(ours.index)
+        both = ours["stat"].notna() & theirs["stat"].notna()
+        sig_ours = set(ours.index[ours["padj"] < fdr])
+        sig_r = set(theirs.index[theirs["padj"] < fdr])
+        rows.append({
+            "contrast": contrast_id, "genes": len(ours),
+            "r_lfc": np.corrcoef(ours.loc[both, "log2FoldChange"],
+                                 theirs.loc[both, "log2FoldChange"])[0, 1],
+            "r_stat": np.corrcoef(ours.loc[both, "stat"], theirs.loc[both, "stat"])[0, 1],
+            f"padj<{fdr:g} ours": len(sig_ours), f"padj<{fdr:g} R": len(sig_r),
+            "same_sets": sig_ours == sig_r,
+            "same_padj_na": bool((ours["padj"].isna() == theirs["padj"].isna()).all()),
+            "max_abs_lfc_diff": float(np.nanmax(np.abs(ours["log2FoldChange"]
+                                                       - theirs["log2FoldChange"]))),
+        })
+    return pd.DataFrame(rows)
+
+
+def compare_with_r(results: Path, work: Path, omics_wall: float, fresh_trace: pd.DataFrame) -> bool:
+    """Time R DESeq2 on the RNA of ``results`` and print how it compares; return whether it agrees.
+
+    ``omics_wall`` and ``fresh_trace``: the wall time and the trace of a fresh run.
+
+    Agreement: per contrast, log2 fold changes and Wald statistics correlate with r >= 0.999
+    and the genes with padj below the run's ``de_fdr`` are the same (issue #15's check).
+    """
+    folder = work / "r_deseq2"
+    ids = r_inputs(results, folder)
+    script = folder / "deseq2_contrasts.R"
+    script.write_text(R_DESEQ2)
+    wall, cpu = timed(["Rscript", str(script), str(folder)])
+    r_seconds = float((folder / "r_seconds.txt").read_text())
+    fdr = float(yaml.safe_load((results / "pipeline_info" / "params.yaml").read_text())["de_fdr"])
+    ours_de = fresh_trace.loc[fresh_trace["task"].str.match(r"de\..*\.rna$"), "wall_seconds"].sum()
+    print(f"\nR DESeq2, {len(ids)} contrast(s) in one Rscript (serial): {wall:.2f} s wall "
+          f"({cpu:.2f} s CPU), DESeq() + results() {r_seconds:.2f} s")
+    print(f"omics run (fastest fresh run, all its stages): {omics_wall:.2f} s wall = {omics_wall / wall:.3f}x R's "
+          f"process; its DESeq2 tasks {ours_de:.2f} s = {ours_de / r_seconds:.3f}x R's DESeq() + "
+          "results()")
+    agreement = r_agreement(results, folder, ids, fdr)
+    with pd.option_context("display.width", 200, "display.float_format", "{:.6g}".format):
+        print(agreement.to_string(index=False))
+    return bool(((agreement["r_lfc"] >= 0.999) & (agreement["r_stat"] >= 0.999)
+                 & agreement["same_sets"]).all())
 
 
 def _fresh(results: Path, keep_as: Path, inputs: list[str], pythonpath: str | None
@@ -158,7 +299,13 @@ def main() -> int:
                         help="untimed runs of each tree first (with --pythonpath)")
     parser.add_argument("--patients", type=int, default=None,
                         help="run a simulated cohort of this many patients instead of the demo")
+    parser.add_argument("--rna-only", action="store_true",
+                        help="with --patients: run the cohort's RNA counts alone")
+    parser.add_argument("--r", action="store_true",
+                        help="also time R DESeq2 on the run's RNA contrasts and compare the tables")
     args = parser.parse_args()
+    if args.rna_only and not args.patients:
+        parser.error("--rna-only needs --patients (the demo runs every modality)")
     work = Path(args.outdir or tempfile.mkdtemp(prefix="omics-e2e-"))
     results, ours, baseline = work / "results", work / "ours", work / "baseline"
     identical = True
@@ -170,7 +317,7 @@ def main() -> int:
                 subprocess.run([*OMICS, "simulate", "--outdir", str(cohort), "--n_patients",
                                 str(args.patients), "--n_cpus", "2"], check=True,
                                stdout=subprocess.DEVNULL)
-        inputs = run_inputs(cohort)
+        inputs = run_inputs(cohort, rna_only=args.rna_only)
         if args.pythonpath:
             for _ in range(args.warmup):
                 _fresh(results, ours, inputs, None)
@@ -202,12 +349,16 @@ def main() -> int:
                 print(stages.sort_values(ascending=False).round(2).to_string())
         if args.pythonpath:
             identical = report_comparison(compare_outputs(ours, baseline))
+        if args.r:
+            agrees = compare_with_r(ours if args.pythonpath else results, work, min(ours_fresh),
+                                    table)
+            identical = identical and agrees
     finally:
         if args.outdir is None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         elif args.keep:
             print(f"results kept in {work}", file=sys.stderr)
-    return 0 if identical else 1
+    return 0 if identical else 1  # 1: an output differs from the baseline's, or from R's
 
 
 if __name__ == "__main__":

@@ -119,3 +119,104 @@ def test_a_simulated_cohort_is_run_from_its_files(bench, tmp_path: Path) -> None
                      "--rna_counts": str(tmp_path / "salmon.merged.gene_counts.tsv"),
                      "--protein_matrix": str(tmp_path / "proteinGroups.txt"),
                      "--flow_fcs": str(tmp_path / "fcs"), "--flow_beads_per_test": "50000"}
+
+
+def test_an_rna_only_run_names_the_counts_alone(bench, tmp_path: Path) -> None:
+    options = bench.run_inputs(tmp_path, rna_only=True)
+    assert dict(zip(options[::2], options[1::2], strict=True)) == {
+        "--input": str(tmp_path / "samplesheet.csv"), "--contrasts": str(tmp_path / "contrasts.yaml"),
+        "--rna_counts": str(tmp_path / "salmon.merged.gene_counts.tsv")}
+
+
+CONTRASTS = """contrasts:
+- id: arm_x_response
+  formula: ~ arm * response
+  make_contrasts_str: armbmmnc:responseresponder
+- id: response_in_bmmnc
+  comparison: [response, non_responder, responder]
+  exclude_samples_col: arm
+  exclude_samples_values: [placebo]
+- id: response_arm_adjusted
+  comparison: [response, non_responder, responder]
+  blocking_factors: [arm]
+"""
+
+
+def _rna_results(root: Path, tested: list[str]) -> Path:
+    """A finished run's RNA AnnData, validated contrasts and DESeq2 tables (``tested``)."""
+    import anndata as ad
+    import numpy as np
+    import pandas as pd
+
+    samples = [f"S{i}" for i in range(12)]
+    obs = pd.DataFrame({"arm": ["placebo", "bmmnc"] * 6,
+                        "response": ["responder"] * 3 + ["non_responder"] * 3
+                        + ["responder"] * 3 + ["non_responder"] * 3}, index=samples)
+    counts = np.arange(36, dtype=float).reshape(12, 3) * 7 % 50
+    adata = ad.AnnData(np.log1p(counts), obs=obs, var=pd.DataFrame(index=["G1", "G2", "G3"]),
+                       layers={"counts": counts})
+    (root / "rna").mkdir(parents=True)
+    adata.write_h5ad(root / "rna" / "rna.h5ad")
+    (root / "validated").mkdir()
+    (root / "validated" / "contrasts.yaml").write_text(CONTRASTS)
+    (root / "differential").mkdir()
+    for contrast_id in tested:
+        (root / "differential" / f"{contrast_id}.rna.deseq2.results.tsv").write_text(
+            "gene_id\tlog2FoldChange\tstat\tpadj\nG1\t1.0\t3.0\t0.01\nG2\t-0.5\t-1.0\t0.2\n"
+            "G3\t0.1\t0.2\tNA\n")
+    (root / "differential" / "response_in_bmmnc.protein.limma.results.tsv").write_text("x\n")
+    return root
+
+
+def test_r_gets_the_counts_and_the_designs_omics_de_fitted(bench, tmp_path: Path) -> None:
+    import anndata as ad
+    import pandas as pd
+
+    from omics.io import read_contrasts
+    from omics.tl._design import design_for_contrast
+
+    results = _rna_results(tmp_path / "results", ["response_arm_adjusted", "arm_x_response"])
+    folder = tmp_path / "r"
+    # the contrasts tested on RNA, in the contrasts file's order (not the protein-only one)
+    assert bench.r_inputs(results, folder) == ["arm_x_response", "response_arm_adjusted"]
+    assert (folder / "contrasts.txt").read_text() == "arm_x_response\nresponse_arm_adjusted\n"
+    counts = pd.read_csv(folder / "counts.tsv", sep="\t", index_col="gene_id")
+    adata = ad.read_h5ad(results / "rna" / "rna.h5ad")
+    assert counts.dtypes.eq("int64").all()
+    pd.testing.assert_frame_equal(counts.T, pd.DataFrame(adata.layers["counts"].astype("int64"),
+                                                         index=adata.obs_names,
+                                                         columns=pd.Index(adata.var_names,
+                                                                          name="gene_id")),
+                                  check_names=False)
+    contrasts = {c.id: c for c in read_contrasts(results / "validated" / "contrasts.yaml")}
+    for contrast_id in ("arm_x_response", "response_arm_adjusted"):
+        expected = design_for_contrast(adata.obs, contrasts[contrast_id], samples=adata.obs_names)
+        design = pd.read_csv(folder / f"{contrast_id}.design.tsv", sep="\t", index_col="sample")
+        pd.testing.assert_frame_equal(design, expected.matrix, check_names=False)
+        weights = pd.read_csv(folder / f"{contrast_id}.weights.tsv", sep="\t",
+                              index_col="coefficient")["weight"]
+        pd.testing.assert_series_equal(weights, expected.contrast_vector, check_names=False)
+    assert list(design.columns) == ["(Intercept)", "armbmmnc", "responseresponder"]
+
+
+def test_agreement_with_r_per_contrast(bench, tmp_path: Path) -> None:
+    results = _rna_results(tmp_path / "results", ["arm_x_response", "response_arm_adjusted"])
+    folder = tmp_path / "r"
+    folder.mkdir()
+    # R's table: rows in another order; for response_arm_adjusted G2 crosses padj 0.05
+    (folder / "arm_x_response.r.tsv").write_text(
+        "gene_id\tbaseMean\tlog2FoldChange\tlfcSE\tstat\tpvalue\tpadj\n"
+        "G3\t5\t0.1\t1\t0.2\t0.8\tNA\nG1\t9\t1.0000001\t1\t3.0\t0.001\t0.01\n"
+        "G2\t7\t-0.5\t1\t-1.0\t0.3\t0.2\n")
+    (folder / "response_arm_adjusted.r.tsv").write_text(
+        "gene_id\tbaseMean\tlog2FoldChange\tlfcSE\tstat\tpvalue\tpadj\n"
+        "G1\t9\t1.0\t1\t3.0\t0.001\t0.01\nG2\t7\t-0.5\t1\t-1.0\t0.3\t0.04\n"
+        "G3\t5\t0.1\t1\t0.2\t0.8\t0.9\n")
+    table = bench.r_agreement(results, folder, ["arm_x_response", "response_arm_adjusted"], 0.05)
+    assert table["contrast"].tolist() == ["arm_x_response", "response_arm_adjusted"]
+    assert table["r_lfc"].tolist() == pytest.approx([1.0, 1.0])
+    assert table["padj<0.05 ours"].tolist() == [1, 1]
+    assert table["padj<0.05 R"].tolist() == [1, 2]
+    assert table["same_sets"].tolist() == [True, False]
+    assert table["same_padj_na"].tolist() == [True, False]
+    assert table["max_abs_lfc_diff"].tolist() == pytest.approx([1e-7, 0.0], abs=1e-12)
