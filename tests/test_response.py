@@ -99,6 +99,38 @@ def test_firth_gradient_and_hessian_match_finite_differences():
         assert -neg_hess[:, k] == pytest.approx((up[1] - down[1]) / (2 * eps), abs=1e-5)
 
 
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_firth_penalty_without_the_n_by_n_matrix_is_the_same(monkeypatch, k):
+    # Above _DENSE_PENALTY_SAMPLES patients the penalty's leverages and curvature come from
+    # k x k^2 products (_factored_penalty) instead of Q = X I^-1 X': the same objective,
+    # gradient and Hessian up to rounding.
+    import omics.tl._response as response
+
+    rng = np.random.default_rng(k)
+    n = 90
+    x = np.column_stack([np.ones(n), rng.standard_normal((n, k - 2)), rng.integers(0, 2, n)])
+    y = (rng.random(n) < 0.35).astype(float)
+    for beta in (np.zeros(k), rng.normal(0.0, 0.7, k)):
+        dense = _state(y, x, beta, True)
+        monkeypatch.setattr(response, "_DENSE_PENALTY_SAMPLES", 0)
+        factored = _state(y, x, beta, True)
+        monkeypatch.undo()
+        assert factored[0] == pytest.approx(dense[0], rel=1e-13)
+        for got, want in zip(factored[1:], dense[1:], strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11 * np.abs(want).max())
+
+
+def test_response_model_is_the_same_through_the_factored_penalty(monkeypatch):
+    scores, obs = _trial(seed=11, n=120, pred=2.5, prog=1.5)
+    dense = response_model(scores, obs, repeats=2)
+    import omics.tl._response as response
+
+    monkeypatch.setattr(response, "_DENSE_PENALTY_SAMPLES", 0)
+    factored = response_model(scores, obs, repeats=2)
+    assert (factored["fit_pooled"] == "firth").all()
+    pd.testing.assert_frame_equal(factored, dense, rtol=1e-8)
+
+
 def test_ml_comparison_matches_statsmodels_and_profile_interval():
     rng = np.random.default_rng(1)
     x = np.column_stack([np.ones(60), rng.standard_normal((60, 2))])
