@@ -264,6 +264,23 @@ def test_write_tsv_writes_the_bytes_of_pandas(tmp_path, float_format, na_rep):
     assert path.read_text() == expected
 
 
+@pytest.mark.parametrize("index", [True, False])
+def test_write_tsv_writes_a_table_of_floats_only_as_pandas_does(tmp_path, index):
+    """A table of float columns only (one block of text) gives pandas' bytes too."""
+    from omics.io import write_tsv
+
+    rng = np.random.default_rng(4)
+    values = rng.normal(0.0, 1.0, (30, 25))
+    values[3, 4] = values[7, 0] = np.nan
+    table = pd.DataFrame(values, index=pd.Index([f"S{i}" for i in range(30)], name="sample"),
+                         columns=[f"S{i}" for i in range(25)])
+    table["f32"] = rng.normal(0.0, 1.0, 30).astype(np.float32)  # another float dtype
+    table.columns.name = "columns"
+    for frame in (table, table.iloc[:0]):
+        expected = frame.to_csv(sep="\t", index=index, na_rep="NA", float_format="%.10g")
+        assert write_tsv(frame, tmp_path / "x.tsv", index=index).read_text() == expected
+
+
 @pytest.mark.slow
 def test_cli_outdir_that_is_a_file(cohort, tmp_path):
     target = write(tmp_path / "results", "not a folder\n")
