@@ -366,3 +366,31 @@ def test_roc_curves_are_read_per_modality_from_the_roc_table():
     assert [(label, auc) for label, _, _, auc in flow] == [("CD34 KDR", 0.8), ("Viable", 0.6)]
     (label, fpr, tpr, auc), = _roc_curves(roc, "rna")
     assert label == "GO:1" and list(fpr) == [0.0, 0.5, 1.0] and list(tpr) == [0.5, 0.9, 1.0]
+
+
+def test_a_large_cohort_correlation_heatmap_is_drawn_in_blocks(monkeypatch):
+    """Above HEATMAP_SAMPLES samples the heatmap shows block means, not every sample pair."""
+    import omics.report._figures as figures
+
+    rng = np.random.default_rng(5)
+    factor = rng.normal(size=(7, 40))
+    values = np.corrcoef(factor.T + rng.normal(scale=0.8, size=(40, 7)) @ rng.normal(size=(7, 7)))
+    names = [f"S{i:02d}" for i in range(40)]
+    corr = pd.DataFrame(values, index=names, columns=names)
+    whole = figures.correlation_heatmap(corr, title="rna")
+    full = whole.data[0]
+    assert len(full.x) == 40 and whole.layout.title.text == "rna"
+
+    monkeypatch.setattr(figures, "HEATMAP_SAMPLES", 15)  # 40 samples: 14 blocks of 3 (the last of 1)
+    fig = figures.correlation_heatmap(corr, title="rna")
+    blocks = fig.data[0]
+    assert fig.layout.title.text == "rna; 40 samples in blocks of 3, mean r per block"
+    assert len(blocks.x) == len(blocks.y) == 14 and len(set(blocks.x)) == 14
+    assert blocks.x[0] == f"{full.x[0]}..{full.x[2]}" and blocks.x[-1] == f"{full.x[39]}..{full.x[39]}"
+    shown = np.array(full.z, dtype=float)  # the clustered matrix, diagonal NaN
+    z = np.array(blocks.z, dtype=float)
+    assert z[0, 1] == pytest.approx(np.nanmean(shown[0:3, 3:6]), abs=6e-5)
+    assert z[2, 2] == pytest.approx(np.nanmean(shown[6:9, 6:9]), abs=6e-5)  # without the diagonal
+    assert z[0, 13] == pytest.approx(np.nanmean(shown[0:3, 39:40]), abs=6e-5)
+    assert np.isnan(z[13, 13])  # a block of one sample has no pair of its own
+    assert "mean r" in blocks.hovertemplate

@@ -139,8 +139,36 @@ def pca(scores: pd.DataFrame, *, color: str, variance: list[float] | None, title
     return fig
 
 
+# Most samples per axis drawn one by one in the correlation heatmap; a larger cohort is
+# drawn in blocks of consecutive samples (a 5,000-sample matrix alone made a 266 MB report).
+HEATMAP_SAMPLES = 1000
+
+
+def _block_means(shown: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str], int]:
+    """Mean of each block of ``size`` consecutive rows x columns (NaN ignored), and their labels.
+
+    ``size`` is the smallest that leaves at most :data:`HEATMAP_SAMPLES` blocks per axis;
+    the last block may be smaller. A label names the block's first and last sample.
+    """
+    n = len(names)
+    size = -(-n // HEATMAP_SAMPLES)
+    blocks = -(-n // size)
+    padded = np.full((blocks * size, blocks * size), np.nan)
+    padded[:n, :n] = shown
+    cells = padded.reshape(blocks, size, blocks, size)
+    counts = np.isfinite(cells).sum(axis=(1, 3))
+    with np.errstate(invalid="ignore"):
+        means = np.nansum(cells, axis=(1, 3)) / counts
+    labels = [f"{names[start]}..{names[min(start + size, n) - 1]}" for start in range(0, n, size)]
+    return means, labels, size
+
+
 def correlation_heatmap(corr: pd.DataFrame, *, title: str) -> go.Figure:
-    """Sample-sample correlation heatmap (samples in hierarchical-clustering order)."""
+    """Sample-sample correlation heatmap (samples in hierarchical-clustering order).
+
+    Above :data:`HEATMAP_SAMPLES` samples, blocks of consecutive samples in that order are
+    drawn by their mean correlation (the title says how many samples a block holds).
+    """
     from scipy.cluster.hierarchy import leaves_list, linkage
     from scipy.spatial.distance import squareform
 
@@ -154,9 +182,15 @@ def correlation_heatmap(corr: pd.DataFrame, *, title: str) -> go.Figure:
     names = [str(corr.index[i]) for i in order]
     shown = values[np.ix_(order, order)].round(4)
     np.fill_diagonal(shown, np.nan)  # the diagonal (1) would flatten the colour scale
+    hover = "%{x} / %{y}<br>r %{z:.3f}<extra></extra>"
+    if len(names) > HEATMAP_SAMPLES:
+        shown, names, size = _block_means(shown, names)
+        shown = shown.round(4)
+        hover = "%{x} / %{y}<br>mean r %{z:.3f}<extra></extra>"
+        title += f"; {len(corr):,} samples in blocks of {size}, mean r per block"
     fig = go.Figure(go.Heatmap(z=shown, x=names, y=names,
                                colorscale="Viridis", colorbar={"title": "r"},
-                               hovertemplate="%{x} / %{y}<br>r %{z:.3f}<extra></extra>"))
+                               hovertemplate=hover))
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=520,
                       xaxis={"tickfont": {"size": 8}, "tickangle": -60},
                       yaxis={"tickfont": {"size": 8}, "autorange": "reversed"})
