@@ -18,7 +18,8 @@ def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: s
     ``fold_change`` columns added; array RNA: limma with ``trend=TRUE``. Rows keep the
     feature order of the ``.h5ad``.
     """
-    adata = read_h5ad(h5ad)
+    # RNA counts: the DESeq2 counts alone (qPCR and array RNA have no such layer: X)
+    adata = read_h5ad(h5ad, layers=("counts",) if modality == "rna" else None)
     contrast = find_contrast(read_contrasts(contrasts), contrast_id, contrasts)
     rna_format = adata.uns.get("rna_format", "counts") if modality == "rna" else None
     if rna_format in RNA_LOG2_FORMATS:

@@ -18,8 +18,8 @@ def qc(*, h5ad: str | Path, modality: str, outdir: str | Path, params: dict) -> 
     RNA uses the VST layer, protein the normalised log2 values (``X``); protein
     missingness per sample is added to the outlier table.
     """
-    adata = read_h5ad(h5ad)
     layer = "vst" if modality == "rna" else None
+    adata = read_h5ad(h5ad, layers=(layer,) if layer else None)
     table = sample_qc(adata, layer=layer, seed=params["seed"])
     pcs = [column for column in table.columns if column.startswith("PC")]
     pca = table[pcs].copy()

@@ -60,7 +60,8 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     table with its ``modality``), or None when the modality has no scores.
     """
     modality, path, panel, params = task
-    adata = read_h5ad(path)
+    layer = SCORE_LAYER.get(modality)
+    adata = read_h5ad(path, layers=(layer,) if layer else None)
     computed = _modality_scores(adata, modality, panel, params)
     if computed is None:
         return None
