@@ -184,13 +184,13 @@ cat(sprintf("%.3f\n", elapsed), file = file.path(folder, "r_seconds.txt"))
 """
 
 
-def rna_contrasts(results: Path) -> list[str]:
-    """Ids of the contrasts a finished run tested with DESeq2, in the contrasts file's order."""
+def rna_contrasts(results: Path) -> list:
+    """The contrasts a finished run tested with DESeq2, in the contrasts file's order."""
     from omics.io import read_contrasts
 
     tested = {path.name.split(".rna.deseq2.")[0]
               for path in (results / "differential").glob("*.rna.deseq2.results.tsv")}
-    return [contrast.id for contrast in read_contrasts(results / "validated" / "contrasts.yaml")
+    return [contrast for contrast in read_contrasts(results / "validated" / "contrasts.yaml")
             if contrast.id in tested]
 
 
@@ -202,24 +202,23 @@ def r_inputs(results: Path, folder: Path) -> list[str]:
     ``<id>.weights.tsv`` (coefficient, weight), built as ``omics de`` builds them; and
     ``contrasts.txt``, the ids one per line.
     """
-    import anndata as ad
     import numpy as np
 
-    from omics.io import read_contrasts
+    from omics.stages._common import read_h5ad
     from omics.tl._design import design_for_contrast
 
     folder.mkdir(parents=True, exist_ok=True)
-    adata = ad.read_h5ad(results / "rna" / "rna.h5ad")
+    adata = read_h5ad(results / "rna" / "rna.h5ad", layers=("counts",))  # as omics de reads it
     pd.DataFrame(np.asarray(adata.layers["counts"]).T.astype(np.int64), index=adata.var_names,
                  columns=adata.obs_names).to_csv(folder / "counts.tsv", sep="\t",
                                                  index_label="gene_id")
-    ids = rna_contrasts(results)
-    contrasts = {c.id: c for c in read_contrasts(results / "validated" / "contrasts.yaml")}
-    for contrast_id in ids:
-        design = design_for_contrast(adata.obs, contrasts[contrast_id], samples=adata.obs_names)
-        design.matrix.to_csv(folder / f"{contrast_id}.design.tsv", sep="\t", index_label="sample")
+    contrasts = rna_contrasts(results)
+    for contrast in contrasts:
+        design = design_for_contrast(adata.obs, contrast, samples=adata.obs_names)
+        design.matrix.to_csv(folder / f"{contrast.id}.design.tsv", sep="\t", index_label="sample")
         design.contrast_vector.rename("weight").to_frame().to_csv(
-            folder / f"{contrast_id}.weights.tsv", sep="\t", index_label="coefficient")
+            folder / f"{contrast.id}.weights.tsv", sep="\t", index_label="coefficient")
+    ids = [contrast.id for contrast in contrasts]
     (folder / "contrasts.txt").write_text("".join(f"{contrast_id}\n" for contrast_id in ids))
     return ids
 
