@@ -53,7 +53,8 @@ def _write_h5mu(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str |
 def _write_correlations(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str | Path | None,
                         scores: str | Path | None, outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write the mRNA-protein correlation and (with flow) the flow-score correlation."""
-    rna, protein = read_h5ad(rna_h5ad), read_h5ad(protein_h5ad)
+    # the correlation reads the RNA VST and the protein X (mrna_protein_correlation's layers)
+    rna, protein = read_h5ad(rna_h5ad, layers=("vst",)), read_h5ad(protein_h5ad)
     outputs = {} if not flow_h5ad else _flow_outputs(read_h5ad(flow_h5ad), scores, outdir, params)
     return outputs | {"correlation": write_tsv(mrna_protein_correlation(rna, protein),
                                                out_path(outdir, "integration",
