@@ -56,9 +56,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
+
+if TYPE_CHECKING:
+    from omics.io import Contrast
 
 OMICS = [sys.executable, "-m", "omics.cli"]
 RUN_RECORDS = (".omics.lock", "pipeline_info/")
@@ -184,7 +188,7 @@ cat(sprintf("%.3f\n", elapsed), file = file.path(folder, "r_seconds.txt"))
 """
 
 
-def rna_contrasts(results: Path) -> list:
+def rna_contrasts(results: Path) -> list[Contrast]:
     """The contrasts a finished run tested with DESeq2, in the contrasts file's order."""
     from omics.io import read_contrasts
 

@@ -72,12 +72,12 @@ _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 # --------------------------------------------------------------------------- helpers
 
 
-def _raw_header(path: Path, sep: str, *, strip: bool = True) -> list[str]:
-    """Header fields as written, stripped unless ``strip`` is False (pandas renames duplicates to ``x.1``)."""
+def _raw_header(path: Path, sep: str) -> list[str]:
+    """Header fields exactly as written, spaces kept (pandas renames duplicates to ``x.1``)."""
     with open_text(path) as handle:
         for row in csv.reader(handle, delimiter=sep):
             if any(field.strip() for field in row):
-                return [field.strip() for field in row] if strip else row
+                return row
     return []
 
 
@@ -110,7 +110,8 @@ def _read(path: str | Path, *, what: str, required: Sequence[str] = (),
     """
     path = check_file(path)
     sep = sniff_delimiter(path)
-    header = _raw_header(path, sep)
+    raw = _raw_header(path, sep)
+    header = [field.strip() for field in raw]
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if name and name in seen:
@@ -120,7 +121,7 @@ def _read(path: str | Path, *, what: str, required: Sequence[str] = (),
                 path=path,
             )
         seen[name] = position
-    table = _read_numbers(path, sep, numeric(header), what=what,
+    table = _read_numbers(path, raw, numeric(header), what=what,
                           required=required) if numeric is not None else None
     if table is None:
         table = read_table(path, required=required, what=what, dtype=str)
@@ -131,12 +132,15 @@ def _read(path: str | Path, *, what: str, required: Sequence[str] = (),
     return table, sep
 
 
-def _read_numbers(path: Path, sep: str, numeric: list[str], *, what: str,
+def _read_numbers(path: Path, raw_header: list[str], numeric: list[str], *, what: str,
                   required: Sequence[str]) -> pd.DataFrame | None:
-    """Return the table with the ``numeric`` columns read as float64 (see :func:`_read`), or None."""
+    """Return the table with the ``numeric`` columns read as float64 (see :func:`_read`), or None.
+
+    ``raw_header``: the header fields as written (:func:`_raw_header`).
+    """
     wanted = set(numeric)
     # pandas names a column by its header field as written (read_table strips them after)
-    typed = {raw: "float64" for raw in _raw_header(path, sep, strip=False) if raw.strip() in wanted}
+    typed = {raw: "float64" for raw in raw_header if raw.strip() in wanted}
     if not wanted or len(typed) != len(wanted):
         return None
     try:
