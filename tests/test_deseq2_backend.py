@@ -231,13 +231,30 @@ def test_permutation_pvalue_and_mad() -> None:
 
 
 def test_row_medians_are_numpys() -> None:
-    from omics.tl._deseq2.moments import _row_medians
+    from omics.tl._deseq2.moments import row_medians
 
     rng = np.random.default_rng(3)
-    for shape in [(1, 1), (7, 5), (8, 6), (40, 2001)]:
+    for shape in [(1, 1), (7, 5), (8, 6), (40, 2001), (30, 1000)]:
         values = rng.normal(size=shape)
+        values[::3, ::4] = 0.5  # ties
         expected = np.median(values, axis=1)
-        np.testing.assert_array_equal(_row_medians(values), expected)
+        for layout in (values, np.asfortranarray(values), values[:, ::-1]):
+            np.testing.assert_array_equal(row_medians(layout), expected)
+    # even length: the mean of the two middle values, not either of them
+    np.testing.assert_array_equal(row_medians(np.array([[4.0, 1.0, 3.0, 2.0]])), [2.5])
+
+
+def test_median_of_ratios_gives_pydeseq2s_doubles() -> None:
+    from pydeseq2.preprocessing import deseq2_norm
+
+    from omics.tl._deseq2.moments import median_of_ratios
+
+    rng = np.random.default_rng(5)
+    counts = rng.negative_binomial(2, 0.02, size=(60, 3000))
+    counts[:, :5] = rng.negative_binomial(2, 0.02, size=(60, 5)) + 1  # some genes without a zero
+    for layout in (counts, np.asfortranarray(counts)):
+        expected = deseq2_norm(layout)[1]
+        np.testing.assert_array_equal(median_of_ratios(layout)[0], expected)
 
 
 @pytest.mark.parametrize("cell_sizes", [
