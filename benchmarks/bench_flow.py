@@ -72,7 +72,7 @@ def main() -> None:
         print(f"wrote {args.files} FCS files x {args.events:,} events ({size:.0f} MB) in "
               f"{time.perf_counter() - started:.1f} s (not timed below)")
         params = resolve({"n_cpus": args.n_cpus, "flow_beads_per_test": BEADS_PER_TEST})
-        params["flow_plots"] = args.plots
+        params["flow_gating_plots"] = args.plots
         cpu_before = _cpu_seconds()
         started = time.perf_counter()
         outputs = flow_prep(samplesheet=sheet, flow_fcs=work / "fcs", outdir=work / "results",

@@ -323,6 +323,37 @@ def test_simulator_reproduces_the_committed_test_cohort_byte_for_byte(tmp_path):
         assert (tmp_path / "cohort" / name).read_bytes() == (TEST_COHORT / name).read_bytes(), name
 
 
+@pytest.mark.slow
+def test_gating_plots_turned_off_on_a_rerun(tmp_path):
+    import hashlib
+
+    outdir = tmp_path / "out"
+    args = ["run", "--input", str(TEST_COHORT / "samplesheet.csv"),
+            "--contrasts", str(TEST_COHORT / "contrasts.yaml"),
+            "--protein_matrix", str(TEST_COHORT / "proteinGroups.txt"),
+            "--flow_fcs", str(TEST_COHORT / "fcs"), "--flow_beads_per_test", "50000",
+            "--outdir", str(outdir)]
+    first = run_omics(*args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    plots = outdir / "flow" / "gating_plots"
+    assert len(list(plots.glob("*.png"))) == 40
+    h5ad = (outdir / "flow" / "flow.h5ad").read_bytes()
+    assert "<figcaption>BALI001</figcaption>" in (outdir / "report" / "index.html").read_text()
+    second = run_omics(*args, "--flow_gating_plots", "false")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "flow_prep: removed 40 file(s) its previous run wrote" in second.stderr
+    assert not plots.exists()
+    # the gating counts do not depend on the plots: everything downstream stays cached
+    assert hashlib.sha256((outdir / "flow" / "flow.h5ad").read_bytes()).digest() == \
+        hashlib.sha256(h5ad).digest()
+    trace = pd.read_csv(outdir / "pipeline_info" / "execution_trace.tsv", sep="\t")
+    ran = set(trace.loc[trace["status"] == "completed", "task"])
+    assert ran == {"validate", "flow_prep", "report"}, ran
+    html = (outdir / "report" / "index.html").read_text()
+    assert "Gating plots were not drawn" in html
+    assert "<figcaption>BALI001</figcaption>" not in html
+
+
 @pytest.fixture(scope="module")
 def cohort_flow(tmp_path_factory) -> Path:
     outdir = tmp_path_factory.mktemp("flow")

@@ -689,6 +689,39 @@ def test_pruning_removes_only_files_still_as_the_run_wrote_them(tmp_path):
     assert edited.read_text() == "the user's notes\n"
 
 
+def test_a_rerun_task_retires_only_its_unchanged_files_it_no_longer_writes(tmp_path):
+    import hashlib
+    import json
+
+    from omics.dag import Task
+    from omics.runner import _record
+
+    outdir = tmp_path / "results"
+    plots = outdir / "flow" / "gating_plots"
+    plots.mkdir(parents=True)
+    (outdir / "pipeline_info" / "cache").mkdir(parents=True)
+    h5ad, old, edited = outdir / "flow" / "flow.h5ad", plots / "S1.png", plots / "S2.png"
+    for path in (h5ad, old, edited):
+        path.write_text("as written\n")
+    digest = hashlib.sha256(b"as written\n").hexdigest()
+    task = Task("flow_prep", "flow_prep", {}, [])
+    manifest = outdir / "pipeline_info" / "cache" / "flow_prep.json"
+    manifest.write_text(json.dumps({"key": "old", "outputs": {
+        "flow/flow.h5ad": digest, "flow/gating_plots/S1.png": digest,
+        "flow/gating_plots/S2.png": digest}}))
+    edited.write_text("the user's annotation\n")
+    _record(outdir, task, "new", {"h5ad": h5ad})
+    assert not old.exists() and h5ad.is_file()
+    assert edited.read_text() == "the user's annotation\n"  # changed since the run: kept
+    assert json.loads(manifest.read_text()) == {"key": "new", "outputs": {"flow/flow.h5ad": digest}}
+    edited.unlink()
+    manifest.write_text(json.dumps({"key": "old", "outputs": {
+        "flow/flow.h5ad": digest, "flow/gating_plots/S3.png": digest}}))
+    (plots / "S3.png").write_text("as written\n")
+    _record(outdir, task, "new", {"h5ad": h5ad})
+    assert not plots.exists() and h5ad.is_file()  # the folder it emptied goes too
+
+
 def test_unwritable_folder_at_write_time_is_an_input_error(tmp_path):
     from omics.io._write import write_text
 

@@ -166,6 +166,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               "(metadata/flow/bmmnc_progenitors.gating.xml).", "flow"),
     Parameter("flow_ignore_offset_error", "boolean", False, "Read FCS files whose data offset is "
               "off by one byte (FlowIO's ignore_offset_error).", "flow"),
+    Parameter("flow_gating_plots", "boolean", True, "Draw each FCS file's gating plot "
+              "(flow/gating_plots/<sample>.png, about 80 ms a file; the report shows the first "
+              "24). `false` skips them: on large cohorts drawing them is most of the flow stage.",
+              "flow"),
     Parameter("flow_beads_per_test", "number", None, "Counting beads per tube: absolute counts "
               "(cells/uL) = events / bead events x beads per test / sample volume.", "flow",
               minimum=0),

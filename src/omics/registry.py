@@ -285,7 +285,8 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           "qc/flow.qc.tsv", "_flow:flow_prep",
           files=(_SHEET, FileOption("flow_table", "population table (FlowJo/Kaluza export)"),
                  FileOption("flow_fcs", "folder of FCS files")),
-          params=("flow_gating", "flow_ignore_offset_error", "flow_beads_per_test", "flow_bead_gate",
+          params=("flow_gating", "flow_ignore_offset_error", "flow_gating_plots",
+                  "flow_beads_per_test", "flow_bead_gate",
                   "flow_sample_volume_ul", "flow_cell_count_col", "flow_count_reference",
                   "flow_min_events", "n_cpus"),
           outputs={"h5ad": "flow/flow.h5ad", "qc": "qc/flow.qc.tsv",
@@ -349,7 +350,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "cv_folds", "cv_repeats", "seed", "rna_min_count", "rna_min_samples",
                   "deseq2_shrink", "protein_format", "protein_intensity",
                   "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
-                  "n_cpus"),
+                  "flow_gating_plots", "n_cpus"),
           outputs={"html": "report/index.html"},
           adapt=_report_kwargs, cost=4.0, after_all=True),
 )}

@@ -167,11 +167,51 @@ def _sigint_deferred() -> Iterator[None]:
 
 
 def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
+    """Write the task's manifest; retire what its previous run wrote and this one did not.
+
+    A task run again with other inputs or parameters may write fewer files (samples
+    dropped from the sheet, ``--flow_gating_plots false``): its earlier files that are
+    still exactly as written are removed, so the folder (and the report) holds only
+    this run's results.
+    """
     with _sigint_deferred():
         outputs = {str(Path(p).resolve().relative_to(outdir)): _sha256(Path(p))
                    for p in _flatten(produced)}
+        previous = _recorded_outputs(_manifest_path(outdir, task))
+        retired = _remove_unchanged(outdir, {path: digest for path, digest in previous.items()
+                                             if path not in outputs})
+        if retired:
+            log.info("%s: removed %d file(s) its previous run wrote and this run did not",
+                     task.name, retired)
         write_text(json.dumps({"key": key, "outputs": outputs}, indent=1) + "\n",
                    _manifest_path(outdir, task))
+
+
+def _recorded_outputs(manifest: Path) -> dict[str, str]:
+    # The outputs (relative path -> SHA-256) a task manifest records; none when unreadable.
+    try:
+        return dict(json.loads(manifest.read_text()).get("outputs", {}))
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _remove_unchanged(outdir: Path, outputs: dict[str, str]) -> int:
+    # Delete the recorded files still exactly as a run wrote them (a file the user replaced
+    # or edited stays), and the folders below `outdir` they leave empty; return how many files.
+    removed = 0
+    for relative, digest in outputs.items():
+        path = outdir / relative
+        if path.is_file() and not path.is_symlink() and _sha256(path) == digest:
+            path.unlink()
+            removed += 1
+            for folder in path.parents:
+                if folder == outdir or outdir not in folder.parents:
+                    break
+                try:
+                    folder.rmdir()  # only when empty
+                except OSError:
+                    break
+    return removed
 
 
 def _prune_previous(outdir: Path, tasks: list[Task]) -> None:
@@ -187,16 +227,7 @@ def _prune_previous(outdir: Path, tasks: list[Task]) -> None:
     for manifest in sorted((outdir / "pipeline_info" / "cache").glob("*.json")):
         if manifest.stem in current:
             continue
-        try:
-            outputs = json.loads(manifest.read_text()).get("outputs", {})
-        except (OSError, ValueError):
-            outputs = {}
-        for relative, digest in outputs.items():
-            path = outdir / relative
-            # Only a file still exactly as the run wrote it: one the user replaced stays.
-            if path.is_file() and not path.is_symlink() and _sha256(path) == digest:
-                path.unlink()
-                removed += 1
+        removed += _remove_unchanged(outdir, _recorded_outputs(manifest))
         manifest.unlink()
     if removed:
         log.info("removed %d output file(s) of tasks no longer in this run (contrasts or "

@@ -562,9 +562,13 @@ def integration(ctx: Context, ids: Ids) -> str:
 
 
 def flow_gating(ctx: Context, ids: Ids) -> str:
-    """Gating plots written by the flow stage (PNG), inlined."""
+    """Gating plots written by the flow stage (PNG), inlined; a note when they were turned off."""
     pngs = ctx.results.find("gating_plots/*.png")[:24]
     if not pngs:
+        if ctx.params.get("flow_gating_plots") is False and ctx.results.first("flow.qc.tsv"):
+            return ("<p>Gating plots were not drawn (<code>--flow_gating_plots false</code>); "
+                    "the gate counts are in <code>flow/flow.h5ad</code> and "
+                    "<code>qc/flow.qc.tsv</code>.</p>")
         return ""
     images = "".join(
         f"<figure><img alt='{_h(p.stem)}' src='data:image/png;base64,"

@@ -201,7 +201,7 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
         log.info("gating %d FCS files with %s", len(checked["files"]), checked["gating"])
         gated = gate_files(checked["files"], checked["gating"], n_cpus=params.get("n_cpus") or 1,
                            ignore_offset_error=params.get("flow_ignore_offset_error", False),
-                           plots=params.get("flow_plots", True))
+                           plots=params.get("flow_gating_plots", True))
         long = pd.concat([g["table"] for g in gated], ignore_index=True)
         total = np.array([g["total"] for g in gated], float)
         pngs = {g["sample"]: g["png"] for g in gated if g["png"] is not None}
