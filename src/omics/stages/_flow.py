@@ -41,6 +41,8 @@ from ..pp import absolute_counts, flow_qc, populations_anndata
 from ._common import out_path
 
 log = get_logger("flow")
+# Above this many FCS files the log says how to skip the gating plots (~80 ms a file).
+_MANY_PLOTS = 200
 
 DEFAULT_GATING = ("flow", "bmmnc_progenitors.gating.xml")
 FCS_COLUMN = "fcs"
@@ -198,10 +200,13 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
         total = None
         source = str(params["flow_table"])
     else:
-        log.info("gating %d FCS files with %s", len(checked["files"]), checked["gating"])
+        plots = params.get("flow_gating_plots", True)
+        log.info("gating %d FCS files with %s%s", len(checked["files"]), checked["gating"],
+                 " and drawing their gating plots (--flow_gating_plots false skips them)"
+                 if plots and len(checked["files"]) > _MANY_PLOTS else "")
         gated = gate_files(checked["files"], checked["gating"], n_cpus=params.get("n_cpus") or 1,
                            ignore_offset_error=params.get("flow_ignore_offset_error", False),
-                           plots=params.get("flow_gating_plots", True))
+                           plots=plots)
         long = pd.concat([g["table"] for g in gated], ignore_index=True)
         total = np.array([g["total"] for g in gated], float)
         pngs = {g["sample"]: g["png"] for g in gated if g["png"] is not None}
