@@ -720,6 +720,12 @@ def test_a_rerun_task_retires_only_its_unchanged_files_it_no_longer_writes(tmp_p
     (plots / "S3.png").write_text("as written\n")
     _record(outdir, task, "new", {"h5ad": h5ad})
     assert not plots.exists() and h5ad.is_file()  # the folder it emptied goes too
+    outside = tmp_path / "elsewhere.txt"  # a manifest pointing outside the results
+    outside.write_text("as written\n")
+    manifest.write_text(json.dumps({"key": "old", "outputs": {
+        "flow/flow.h5ad": digest, "../elsewhere.txt": digest}}))
+    _record(outdir, task, "new", {"h5ad": h5ad})
+    assert outside.is_file()
 
 
 def test_unwritable_folder_at_write_time_is_an_input_error(tmp_path):

@@ -201,6 +201,8 @@ def _remove_unchanged(outdir: Path, outputs: dict[str, str]) -> int:
     removed = 0
     for relative, digest in outputs.items():
         path = outdir / relative
+        if outdir.resolve() not in path.resolve().parents:
+            continue  # a manifest edited to point elsewhere: never outside the results
         if path.is_file() and not path.is_symlink() and _sha256(path) == digest:
             path.unlink()
             removed += 1
