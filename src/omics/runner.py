@@ -375,6 +375,11 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
                 from .stages._validate import write_validated
 
                 _record_check(outdir, fingerprint, write_validated(checked, outdir), flow_files)
+            # The matrices the check (or the demo's simulation) read are freed, but this
+            # process keeps freed memory for reuse (omics._memory): hand it back before the
+            # task workers fork, so neither the runner nor they hold it during the run
+            # (1,000 patients: 1.56 GB -> 0.30 GB).
+            release_free_memory()
             trace = _run_tasks(params, outdir, resume=resume, interrupts=interrupts,
                                flow_files=flow_files)
             _write_pipeline_info(outdir, params, trace, started, command_line)
