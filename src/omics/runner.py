@@ -197,22 +197,26 @@ def _recorded_outputs(manifest: Path) -> dict[str, str]:
 
 def _remove_unchanged(outdir: Path, outputs: dict[str, str]) -> int:
     # Delete the recorded files still exactly as a run wrote them (a file the user replaced
-    # or edited stays), and the folders below `outdir` they leave empty; return how many files.
+    # or edited stays; nothing outside `outdir`, nothing through a link), and the folders
+    # below `outdir` they leave empty; return how many files.
+    root = outdir.resolve()
     removed = 0
     for relative, digest in outputs.items():
         path = outdir / relative
-        if outdir.resolve() not in path.resolve().parents:
-            continue  # a manifest edited to point elsewhere: never outside the results
-        if path.is_file() and not path.is_symlink() and _sha256(path) == digest:
-            path.unlink()
-            removed += 1
-            for folder in path.parents:
-                if folder == outdir or outdir not in folder.parents:
-                    break
-                try:
-                    folder.rmdir()  # only when empty
-                except OSError:
-                    break
+        if path.is_symlink() or not path.is_file():
+            continue
+        resolved = path.resolve()
+        if root not in resolved.parents or _sha256(path) != digest:
+            continue
+        path.unlink()
+        removed += 1
+        for folder in resolved.parents:
+            if folder == root:
+                break
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
     return removed
 
 
