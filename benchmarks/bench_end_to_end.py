@@ -3,7 +3,8 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_end_to_end.py [--outdir DIR] [--repeats 1] [--keep]
-        [--pythonpath OLD/src [--warmup 1]] [--patients N [--rna-only]] [--r]
+        [--pythonpath OLD/src [--warmup 1]] [--patients N [--rna-only]] [--r] [--memory]
+        [--args "OMICS RUN OPTIONS"]
 
 Runs ``omics run --demo --no-resume`` (fresh) and then ``omics run --demo`` (resumed,
 every task cached) as whole processes, and prints their wall and CPU times, the per-task
@@ -30,6 +31,13 @@ proteins and FCS files per patient): ``omics run`` on its sample sheet, contrast
 protein groups and FCS files, as a user would run a cohort at scale. ``--rna-only`` gives
 that run the RNA counts alone (no protein groups, no FCS files).
 
+``--memory`` samples every 0.5 s, during each fresh run of this tree, the resident memory
+of the ``omics run`` process (the runner, not its task workers, whose peaks are in the
+trace) and the memory in use on the machine (``MemTotal - MemAvailable`` of
+``/proc/meminfo``); it prints the runner's median and peak and the machine's peak, and its
+use before the run (Linux). ``--args "..."`` appends options to every ``omics run`` (e.g.
+``--args "--flow_gating_plots false"``).
+
 ``--r`` then times R DESeq2 on the same data in the same benchmark run, and compares its
 tables with ours: one ``Rscript`` process (R's default: serial) reads the counts ``omics
 run`` kept (``rna/rna.h5ad``, layer ``counts``) and, for every RNA contrast the run tested,
@@ -50,10 +58,13 @@ import filecmp
 import os
 import re
 import resource
+import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,22 +82,87 @@ RUN_RECORDS = (".omics.lock", "pipeline_info/")
 STAMPED = {"report/index.html": re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")}
 
 
-def timed(command: list[str], pythonpath: str | None = None) -> tuple[float, float]:
+def timed(command: list[str], pythonpath: str | None = None, *,
+          memory: MemorySampler | None = None) -> tuple[float, float]:
     """Run ``command``; return its wall time and CPU time (user + system) in seconds.
 
     ``pythonpath``: run another tree's ``omics`` (``PYTHONPATH``) with this interpreter.
+    ``memory``: sample the process's memory while it runs (:class:`MemorySampler`).
     """
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=env)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=env)
+    if memory is not None:
+        memory.watch(process)
+    if process.wait() != 0:
+        raise subprocess.CalledProcessError(process.returncode, command)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
+
+
+def _meminfo_in_use_mb() -> float:
+    """Memory in use on the machine: ``MemTotal - MemAvailable`` of ``/proc/meminfo``, in MB."""
+    fields = {}
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        name, value = line.split(":", 1)
+        fields[name] = float(value.split()[0])
+    return (fields["MemTotal"] - fields["MemAvailable"]) / 1024
+
+
+def _rss_mb(pid: int) -> float | None:
+    """Resident memory of process ``pid`` (``VmRSS``) in MB; ``None`` once it has ended."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return float(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class MemorySampler:
+    """Resident memory of a running process and memory in use on the machine, sampled.
+
+    Parameters
+    ----------
+    interval
+        Seconds between samples.
+    """
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.runner_mb: list[float] = []
+        self.in_use_mb: list[float] = []
+        self.before_mb = 0.0
+
+    def watch(self, process: subprocess.Popen) -> None:
+        """Sample ``process`` in a thread until it ends (the samples of an earlier run are dropped)."""
+        self.runner_mb, self.in_use_mb = [], []
+        self.before_mb = _meminfo_in_use_mb()
+
+        def sample() -> None:
+            while process.poll() is None:
+                rss = _rss_mb(process.pid)
+                if rss is not None:
+                    self.runner_mb.append(rss)
+                self.in_use_mb.append(_meminfo_in_use_mb())
+                time.sleep(self.interval)
+
+        threading.Thread(target=sample, daemon=True).start()
+
+    def summary(self) -> str:
+        """The runner's median and peak resident memory and the machine's peak, one line."""
+        if not self.runner_mb:
+            return "memory: no sample (the run ended within one interval)"
+        return (f"memory: runner (omics run process) median {statistics.median(self.runner_mb):.0f} MB, "
+                f"peak {max(self.runner_mb):.0f} MB; in use on the machine at most "
+                f"{max(self.in_use_mb) / 1024:.1f} GB ({self.before_mb / 1024:.1f} GB before the run)")
 
 
 def trace(outdir: Path) -> pd.DataFrame:
@@ -306,6 +382,10 @@ def main() -> int:
                         help="with --patients: run the cohort's RNA counts alone")
     parser.add_argument("--r", action="store_true",
                         help="also time R DESeq2 on the run's RNA contrasts and compare the tables")
+    parser.add_argument("--memory", action="store_true",
+                        help="sample the runner's and the machine's memory during fresh runs")
+    parser.add_argument("--args", default="",
+                        help='options appended to every omics run, e.g. "--flow_gating_plots false"')
     args = parser.parse_args()
     if args.rna_only and not args.patients:
         parser.error("--rna-only needs --patients (the demo runs every modality)")
@@ -322,14 +402,16 @@ def main() -> int:
                 subprocess.run([*OMICS, "simulate", "--outdir", str(cohort), "--n_patients",
                                 str(args.patients), "--n_cpus", "2"], check=True,
                                stdout=subprocess.DEVNULL)
-        inputs = run_inputs(cohort, rna_only=args.rna_only)
+        inputs = [*run_inputs(cohort, rna_only=args.rna_only), *shlex.split(args.args)]
+        memory = MemorySampler() if args.memory else None
         if args.pythonpath:
             for _ in range(args.warmup):
                 _fresh(results, ours, inputs, None)
                 _fresh(results, baseline, inputs, args.pythonpath)
         ours_fresh, base_fresh = [], []
         for repeat in range(args.repeats):
-            fresh = timed([*OMICS, "run", *inputs, "--no-resume", "--outdir", str(results)])
+            fresh = timed([*OMICS, "run", *inputs, "--no-resume", "--outdir", str(results)],
+                          memory=memory)
             table = trace(results)
             resumed = timed([*OMICS, "run", *inputs, "--outdir", str(results)])
             ours_fresh.append(fresh[0])
@@ -342,6 +424,8 @@ def main() -> int:
                 base_fresh.append(other[0])
                 line += f"; baseline fresh {other[0]:.2f} s wall ({other[1]:.2f} s CPU)"
             print(line, flush=True)
+            if memory is not None:
+                print(f"  {memory.summary()}", flush=True)
         if args.pythonpath:
             print(f"fresh runs: this tree {min(ours_fresh):.2f}-{max(ours_fresh):.2f} s, "
                   f"baseline {min(base_fresh):.2f}-{max(base_fresh):.2f} s")

@@ -220,3 +220,17 @@ def test_agreement_with_r_per_contrast(bench, tmp_path: Path) -> None:
     assert table["same_sets"].tolist() == [True, False]
     assert table["same_padj_na"].tolist() == [True, False]
     assert table["max_abs_lfc_diff"].tolist() == pytest.approx([1e-7, 0.0], abs=1e-12)
+
+
+def test_the_memory_sampler_sees_the_runners_resident_memory(bench) -> None:
+    import sys
+
+    sampler = bench.MemorySampler(interval=0.05)
+    # a process holding 200 MB for half a second
+    bench.timed([sys.executable, "-c",
+                 "import time, numpy; a = numpy.ones(25_000_000); time.sleep(0.5)"],
+                memory=sampler)
+    assert max(sampler.runner_mb) >= 190
+    assert max(sampler.in_use_mb) > 0 and sampler.before_mb > 0
+    line = sampler.summary()
+    assert line.startswith("memory: runner (omics run process) median") and "GB before the run" in line
