@@ -311,3 +311,24 @@ def test_vst_inference_means_are_pydeseq2s(groups: int) -> None:
     expected = DefaultInference(n_cpus=1).lin_reg_mu(counts, size_factors, design, 0.5)
     np.testing.assert_array_equal(VSTInference(n_cpus=1).lin_reg_mu(counts, size_factors, design, 0.5),
                                   expected)
+
+
+def test_rough_dispersions_from_qr_factors_equal_the_hat_matrix_ones(monkeypatch) -> None:
+    # Above HAT_MATRIX_SAMPLES the fitted values are Q (Q'y) instead of the n x n hat
+    # matrix times y: the same estimates to rounding, and pydeseq2's to rounding.
+    from pydeseq2.default_inference import DefaultInference
+
+    from omics.tl._deseq2 import inference
+
+    rng = np.random.default_rng(8)
+    n = 120
+    design = np.column_stack([np.ones(n), rng.integers(0, 2, n), rng.integers(0, 2, n),
+                              rng.normal(size=n)])
+    normed = rng.negative_binomial(4, 0.04, size=(n, 700)).astype(float)
+    below = RInference().fit_rough_dispersions(normed, design)
+    np.testing.assert_allclose(below, DefaultInference().fit_rough_dispersions(normed, design),
+                               rtol=1e-10)
+    monkeypatch.setattr(inference, "HAT_MATRIX_SAMPLES", n - 1)
+    monkeypatch.setattr(np.linalg, "pinv", None)  # the QR path must not form the hat matrix
+    above = RInference().fit_rough_dispersions(normed, design)
+    np.testing.assert_allclose(above, below, rtol=1e-10)

@@ -34,7 +34,12 @@ from .glm import chunks, nbinom_glm
 from .trend import gamma_trend_glm
 from .wald import wald_test
 
-__all__ = ["RInference"]
+__all__ = ["HAT_MATRIX_SAMPLES", "RInference"]
+
+# Up to this many samples the rough dispersions' fitted values come from pydeseq2's n x n
+# hat matrix, bit for bit; above, from the QR factors of the design (O(n) instead of
+# O(n^2) per gene).
+HAT_MATRIX_SAMPLES = 2000
 
 
 @contextmanager
@@ -158,7 +163,10 @@ class RInference(DefaultInference):
         """R ``roughDispEstimate``: moments of the least-squares fit, block by block.
 
         Same estimate as pydeseq2's (least squares of the normalised counts on the
-        design, fitted values floored at 1), without samples x genes temporaries.
+        design, fitted values floored at 1), without samples x genes temporaries. Above
+        :data:`HAT_MATRIX_SAMPLES` samples the fitted values are ``Q (Q' y)`` from the
+        design's QR factors instead of the n x n hat matrix times ``y``: the same values
+        to rounding, in time linear in the samples (5,000 samples: 11.5 s -> about 2 s).
         """
         design = np.asarray(design_matrix, dtype=float)
         n_samples, n_coefs = design.shape
@@ -166,11 +174,20 @@ class RInference(DefaultInference):
             raise ValueError("The number of samples and the number of design variables are "
                              "equal, i.e., there are no replicates to estimate the "
                              "dispersion.")
-        hat = design @ np.linalg.pinv(design)
+        if n_samples <= HAT_MATRIX_SAMPLES:
+            hat = design @ np.linalg.pinv(design)  # pydeseq2's (and R's) n x n hat matrix
+
+            def project(y: np.ndarray) -> np.ndarray:
+                return hat @ y
+        else:
+            q = np.linalg.qr(design)[0]
+
+            def project(y: np.ndarray) -> np.ndarray:
+                return q @ (q.T @ y)
         out = np.empty(normed_counts.shape[1])
         for genes in chunks(normed_counts.shape[1], 2000):
             y = np.asarray(normed_counts[:, genes], dtype=float)
-            fitted = np.maximum(hat @ y, 1.0)
+            fitted = np.maximum(project(y), 1.0)
             out[genes] = (((y - fitted) ** 2 - fitted)
                           / ((n_samples - n_coefs) * fitted**2)).sum(axis=0)
         return np.maximum(out, 0.0)
