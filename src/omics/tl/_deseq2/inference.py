@@ -166,7 +166,7 @@ class RInference(DefaultInference):
         design, fitted values floored at 1), without samples x genes temporaries. Above
         :data:`HAT_MATRIX_SAMPLES` samples the fitted values are ``Q (Q' y)`` from the
         design's QR factors instead of the n x n hat matrix times ``y``: the same values
-        to rounding, in time linear in the samples (5,000 samples: 11.5 s -> about 2 s).
+        to rounding, in time linear in the samples (a DESeq2 task of 5,000 samples: 87 -> 66 s).
         """
         design = np.asarray(design_matrix, dtype=float)
         n_samples, n_coefs = design.shape
