@@ -89,18 +89,20 @@ def _floats_as_text(table: pd.DataFrame, float_format: str, na_rep: str) -> pd.D
     if not floats or table.columns.has_duplicates:
         return table
     if len(floats) == table.shape[1]:
-        values = table.to_numpy(dtype=float)
-        text = np.array([float_format % v for v in values.ravel().tolist()],
-                        dtype=object).reshape(values.shape)
-        text[np.isnan(values)] = na_rep
-        return pd.DataFrame(text, index=table.index, columns=table.columns)
+        return pd.DataFrame(_as_text(table.to_numpy(dtype=float), float_format, na_rep),
+                            index=table.index, columns=table.columns)
     formatted = table.copy(deep=False)
     for i in floats:
-        values = table.iloc[:, i].to_numpy()
-        text = np.array([float_format % v for v in values.tolist()], dtype=object)
-        text[np.isnan(values)] = na_rep
-        formatted.isetitem(i, text)
+        formatted.isetitem(i, _as_text(table.iloc[:, i].to_numpy(), float_format, na_rep))
     return formatted
+
+
+def _as_text(values: np.ndarray, float_format: str, na_rep: str) -> np.ndarray:
+    # Object array of the same shape: `float_format % v` per value, NaN as `na_rep`.
+    text = np.array([float_format % v for v in values.ravel().tolist()],
+                    dtype=object).reshape(values.shape)
+    text[np.isnan(values)] = na_rep
+    return text
 
 
 def write_text(text: str, path: str | Path) -> Path:
