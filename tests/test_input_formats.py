@@ -205,6 +205,18 @@ def test_salmon_rounding_logged_once_per_read(tmp_path, caplog):
     assert adata.X.tolist() == [[1, 3], [2, 5]]
 
 
+def test_counts_read_as_integers_or_decimals_agree(tmp_path):
+    # Integer columns skip the rounding; columns the parser reads as decimals ("4.0",
+    # "5e0") are rounded: the same AnnData. (Text columns, from cells that are not
+    # numbers, stop with the messages above.)
+    ints = read_rna_counts(write(tmp_path / "int.tsv", PLAIN))
+    decimals = read_rna_counts(write(tmp_path / "dec.tsv", PLAIN.replace("G2\t4\t5", "G2\t4.0\t5e0")))
+    assert np.array_equal(decimals.X, ints.X) and decimals.X.dtype == ints.X.dtype == np.int64
+    assert np.array_equal(decimals.layers["counts"], ints.layers["counts"])
+    assert decimals.X.flags.f_contiguous == ints.X.flags.f_contiguous
+    assert decimals.uns["rna_input"]["rounded"] == ints.uns["rna_input"]["rounded"] == 0
+
+
 @pytest.mark.parametrize("value, maximum, problem", [
     (np.inf, 1e20, "is not a finite number"), (-np.inf, 1e20, "is not a finite number"),
     (2e20, 1e20, "larger than any plausible"), (-3e20, 1e20, "larger than any plausible"),
