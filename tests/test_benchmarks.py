@@ -234,3 +234,14 @@ def test_the_memory_sampler_sees_the_runners_resident_memory(bench) -> None:
     assert max(sampler.in_use_mb) > 0 and sampler.before_mb > 0
     line = sampler.summary()
     assert line.startswith("memory: runner (omics run process) median") and "GB before the run" in line
+
+
+def test_input_benchmark_times_every_part_and_compares_the_counts(tmp_path: Path) -> None:
+    bench_inputs = _load("bench_inputs")
+    cohort = Path(__file__).resolve().parent / "data" / "test_cohort"
+    ours, theirs = tmp_path / "ours.pickle", tmp_path / "theirs.pickle"
+    seconds = bench_inputs.measure(cohort, 1, ours)
+    assert list(seconds) == list(bench_inputs.PARTS)
+    assert all(len(times) == 1 and times[0] > 0 for times in seconds.values())
+    bench_inputs.measure(cohort, 1, theirs)
+    assert bench_inputs._same_counts(ours, theirs)
