@@ -103,8 +103,8 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     # Columns the parser read as numbers are what pd.to_numeric would return: only text
     # columns go through it (1,000 x 20,000 counts: 0.4 s), and only then are the missing
     # cells looked for in the data frame rather than in the matrix.
-    numeric = all(dtype.kind in "iuf" for dtype in data.dtypes)
-    values = data if numeric else data.apply(pd.to_numeric, errors="coerce")
+    kinds = {dtype.kind for dtype in data.dtypes}
+    values = data if kinds <= set("iuf") else data.apply(pd.to_numeric, errors="coerce")
     matrix = values.to_numpy(dtype=float)
     if np.isnan(matrix).any():
         bad = values.isna() & data.notna()
@@ -128,8 +128,7 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
             f"{data.columns[c]!r}; counts must be >= 0 (is this a log or normalised matrix?).",
             path=path,
         )
-    # Whole numbers as read (integer columns) need no rounding.
-    whole = all(dtype.kind in "iu" for dtype in data.dtypes)
+    whole = kinds <= set("iu")  # integer columns as read: nothing to round
     fractional = np.zeros((0,), dtype=bool) if whole else np.abs(matrix - np.round(matrix)) > 1e-8
     if fractional.any():
         if fmt != "salmon":
