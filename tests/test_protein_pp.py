@@ -164,6 +164,25 @@ def test_median_normalization_equalises_medians():
     assert after[0] == pytest.approx(before.mean())
     np.testing.assert_array_equal(adata.layers["normalized"], adata.X)
     assert adata.uns["protein_preprocessing"]["normalize"]["method"] == "median"
+    medians = adata.uns["protein_preprocessing"]["normalize"]["sample_medians"]
+    assert list(medians.index) == list(adata.obs_names) and list(medians.columns) == ["median"]
+    np.testing.assert_array_equal(medians["median"].to_numpy(), before)
+
+
+def test_sample_medians_are_one_table_in_the_h5ad(tmp_path):
+    # Recorded as one data frame, not one HDF5 dataset per sample (every read visits each).
+    import h5py
+
+    adata = _log2_data()
+    normalize(adata, "median")
+    adata.write_h5ad(tmp_path / "p.h5ad")
+    with h5py.File(tmp_path / "p.h5ad") as file:
+        group = file["uns/protein_preprocessing/normalize/sample_medians"]
+        assert group.attrs["encoding-type"] == "dataframe"
+        assert len(group) <= 3  # index, the median column (and nothing per sample)
+    back = ad.read_h5ad(tmp_path / "p.h5ad").uns["protein_preprocessing"]["normalize"]
+    pd.testing.assert_frame_equal(back["sample_medians"],
+                                  adata.uns["protein_preprocessing"]["normalize"]["sample_medians"])
 
 
 def test_quantile_normalization_complete_data():
