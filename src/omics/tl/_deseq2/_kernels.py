@@ -132,7 +132,8 @@ def _gram(x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
 def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray,
                   group: np.ndarray, values: np.ndarray, mult: np.ndarray, sum_y: float,
                   prior_mean: float, prior_var: float, use_prior: bool, w: np.ndarray,
-                  w2: np.ndarray, acc: np.ndarray, gram: np.ndarray, piv: np.ndarray) -> float:
+                  log_terms: np.ndarray, inverses: np.ndarray, gram: np.ndarray,
+                  piv: np.ndarray) -> float:
     """R DESeq2's log posterior of ``log(alpha)`` for one gene (Cox-Reid adjusted).
 
     The log-likelihood without the terms free of alpha,
@@ -141,7 +142,9 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
     - sum (y + 1/a) log(1 + mu a)`` over the distinct positive counts ``v_k`` (with
     multiplicities ``mult_k``). ``x`` holds the distinct design rows and ``group`` the
     row of each sample, so ``X'WX`` is summed over distinct rows. The same pass leaves
-    in ``w``, ``w2`` and ``acc`` what :func:`dlog_posterior` needs at this ``log_alpha``.
+    the weights summed by design row in ``w`` and, per sample, ``log(1 + mu a)`` in
+    ``log_terms`` and ``1 / (1 + mu a)`` in ``inverses``: what
+    :func:`derivative_sums` needs at this ``log_alpha``.
     """
     alpha = math.exp(log_alpha)
     inv_alpha = 1.0 / alpha
@@ -150,20 +153,15 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
     for k in range(values.size):
         loglik += mult[k] * lgamma_ratio(values[k], inv_alpha, lgamma_inv)
     w[:] = 0.0
-    w2[:] = 0.0
-    derivative_terms = 0.0
     for s in range(y.size):
         m = mu[s]
         ma = m * alpha
         log_term = math.log1p(ma)
         inv = 1.0 / (1.0 + ma)
         loglik -= (y[s] + inv_alpha) * log_term
-        # log(1 + mu a) - mu a / (1 + mu a) + y / (mu + 1/a), for the derivative
-        derivative_terms += log_term + alpha * (y[s] - m) * inv
-        ws = m * inv
-        w[group[s]] += ws
-        w2[group[s]] -= ws * ws
-    acc[0] = derivative_terms
+        log_terms[s] = log_term
+        inverses[s] = inv
+        w[group[s]] += m * inv
     _gram(x, w, gram)
     sign = _lu(gram, piv)
     if sign > 0:
@@ -180,13 +178,37 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
 
 
 @nb.njit(**_OPTIONS)
+def derivative_sums(log_alpha: float, y: np.ndarray, mu: np.ndarray, group: np.ndarray,
+                    log_terms: np.ndarray, inverses: np.ndarray, w2: np.ndarray,
+                    acc: np.ndarray) -> None:
+    """Compute the sums over samples that :func:`dlog_posterior` needs.
+
+    Must follow :func:`log_posterior` at the same ``log_alpha``. Leaves
+    ``sum log(1 + mu a) - mu a / (1 + mu a) + y / (mu + 1/a)`` in ``acc[0]`` and
+    ``-sum w^2`` by design row in ``w2``. Kept apart from :func:`log_posterior` because
+    the line search needs them only at the points it accepts.
+    """
+    alpha = math.exp(log_alpha)
+    w2[:] = 0.0
+    derivative_terms = 0.0
+    for s in range(y.size):
+        m = mu[s]
+        inv = inverses[s]
+        derivative_terms += log_terms[s] + alpha * (y[s] - m) * inv
+        ws = m * inv
+        w2[group[s]] -= ws * ws
+    acc[0] = derivative_terms
+
+
+@nb.njit(**_OPTIONS)
 def dlog_posterior(log_alpha: float, x: np.ndarray, values: np.ndarray, mult: np.ndarray,
                    prior_mean: float, prior_var: float, use_prior: bool, w: np.ndarray,
                    w2: np.ndarray, acc: np.ndarray, gram: np.ndarray, dgram: np.ndarray,
                    inverse: np.ndarray, piv: np.ndarray, col: np.ndarray) -> float:
     """Return the derivative of :func:`log_posterior` with respect to ``log(alpha)``.
 
-    Must follow :func:`log_posterior` at the same ``log_alpha`` (it reuses its sums).
+    Must follow :func:`log_posterior` and :func:`derivative_sums` at the same
+    ``log_alpha`` (it reuses their sums).
     """
     alpha = math.exp(log_alpha)
     inv_alpha = 1.0 / alpha
@@ -254,13 +276,14 @@ def _distinct_counts(y: np.ndarray, ordered: np.ndarray, values: np.ndarray,
 
 @nb.njit(**_OPTIONS)
 def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, prior_var,
-                 use_prior, min_log_alpha, max_iter, w, w2, acc, gram, dgram, inverse, piv,
-                 col):
+                 use_prior, min_log_alpha, max_iter, w, w2, acc, log_terms, inverses, gram,
+                 dgram, inverse, piv, col):
     # R fitDisp: gradient ascent with Armijo backtracking on log(alpha).
     kappa_0, tol = 1.0, 1e-6
     a = log_alpha
     lp = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
-                       use_prior, w, w2, acc, gram, piv)
+                       use_prior, w, log_terms, inverses, gram, piv)
+    derivative_sums(a, y, mu, group, log_terms, inverses, w2, acc)
     dlp = dlog_posterior(a, x, values, mult, prior_mean, prior_var, use_prior, w, w2, acc,
                          gram, dgram, inverse, piv, col)
     initial_lp = lp
@@ -278,7 +301,8 @@ def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, pr
         kappa = step
         candidate = here + step * slope
         lp_candidate = log_posterior(candidate, y, mu, x, group, values, mult, sum_y,
-                                     prior_mean, prior_var, use_prior, w, w2, acc, gram, piv)
+                                     prior_mean, prior_var, use_prior, w, log_terms, inverses,
+                                     gram, piv)
         if not (-lp_candidate <= -lp - step * 1e-4 * slope * slope):
             kappa /= 2.0
             continue
@@ -290,6 +314,7 @@ def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, pr
         if a < min_log_alpha:  # R stops without recording the new log posterior
             break
         lp = lp_candidate
+        derivative_sums(a, y, mu, group, log_terms, inverses, w2, acc)
         dlp = dlog_posterior(a, x, values, mult, prior_mean, prior_var, use_prior, w, w2,
                              acc, gram, dgram, inverse, piv, col)
         kappa = min(kappa * 1.1, kappa_0)
@@ -300,12 +325,12 @@ def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, pr
 
 @nb.njit(**_OPTIONS)
 def _grid(y, mu, x, group, values, mult, sum_y, prior_mean, prior_var, use_prior, coarse,
-          fine, w, w2, acc, gram, piv):
+          fine, w, log_terms, inverses, gram, piv):
     # R fitDispGrid: best of a coarse grid, then of a fine grid around it.
     best, best_score = coarse[0], -np.inf
     for a in coarse:
         score = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
-                              use_prior, w, w2, acc, gram, piv)
+                              use_prior, w, log_terms, inverses, gram, piv)
         if score > best_score:
             best, best_score = a, score
     centre = best
@@ -313,7 +338,7 @@ def _grid(y, mu, x, group, values, mult, sum_y, prior_mean, prior_var, use_prior
     for offset in fine:
         a = centre + offset
         score = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
-                              use_prior, w, w2, acc, gram, piv)
+                              use_prior, w, log_terms, inverses, gram, piv)
         if score > best_score:
             best, best_score = a, score
     return best
@@ -369,6 +394,8 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
     piv = np.empty(p, dtype=np.int64)
     col = np.empty(p)
     acc = np.empty(1)
+    log_terms = np.empty(n_samples)
+    inverses = np.empty(n_samples)
     ordered = np.empty(n_samples)
     values_buffer = np.empty(n_samples)
     mult_buffer = np.empty(n_samples)
@@ -379,7 +406,8 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
         log_start = math.log(start[g])
         log_alpha, n_iter, initial_lp, last_lp = _line_search(
             y[g], mu[g], x, group, values, mult, sum_y, log_start, prior_mean[g], prior_var,
-            use_prior, min_log_alpha, max_iter, w, w2, acc, gram, dgram, inverse, piv, col)
+            use_prior, min_log_alpha, max_iter, w, w2, acc, log_terms, inverses, gram, dgram,
+            inverse, piv, col)
         if genewise_rules:
             estimate = min(math.exp(log_alpha), max_disp)
             if last_lp < initial_lp + abs(initial_lp) / 1e6:
@@ -387,13 +415,14 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
             ok = n_iter < max_iter and n_iter != 1
             if not ok and estimate > min_disp * 10:
                 estimate = math.exp(_grid(y[g], mu[g], x, group, values, mult, sum_y, 0.0,
-                                          prior_var, False, coarse, fine, w, w2, acc, gram,
-                                          piv))
+                                          prior_var, False, coarse, fine, w, log_terms,
+                                          inverses, gram, piv))
         else:
             ok = n_iter < max_iter
             if not ok:
                 log_alpha = _grid(y[g], mu[g], x, group, values, mult, sum_y, prior_mean[g],
-                                  prior_var, True, coarse, fine, w, w2, acc, gram, piv)
+                                  prior_var, True, coarse, fine, w, log_terms, inverses, gram,
+                                  piv)
             estimate = math.exp(log_alpha)
         out[g] = min(max(estimate, min_disp), max_disp)
         converged[g] = ok
