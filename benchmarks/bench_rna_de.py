@@ -15,11 +15,15 @@ DESeq2 (``DESeq()`` + ``results(name = "response_responder_vs_non_responder")``)
 right after ours in its own ``Rscript`` process, timed the same way (whole process,
 and the ``DESeq()`` + ``results()`` part alone); the two result tables are compared
 (Pearson r of log2 fold changes and Wald statistics, Jaccard index of the genes with
-padj < 0.1, NA pattern of padj). ``--no-ours`` times R only.
+padj < 0.1, NA pattern of padj). ``--no-ours`` times R only. ``--repeats N`` alternates
+the two N times per size (ours, R, ours, R, ...) and reports medians, the ratio being
+the median of each pair's: on a shared machine whose speed drifts by tens of per cent
+within the hour, one pair's ratio can be off by as much.
 
 Usage::
 
     nice .venv/bin/python benchmarks/bench_rna_de.py --samples 40 1000 --genes 20000 --r
+    nice .venv/bin/python benchmarks/bench_rna_de.py --samples 1000 --r --repeats 3
     nice .venv/bin/python benchmarks/bench_rna_de.py --samples 5000 --genes 20000
 
 One BLAS thread per process, and the allocator set up as the ``omics`` command sets it
@@ -198,6 +202,38 @@ def _compare(ours_path: Path, r_path: Path) -> dict:
     }
 
 
+def _r_command(n_samples: int, args: argparse.Namespace, tmp: Path, r_out: Path) -> list[str]:
+    # Writes the simulated counts, sheet and R script once; the Rscript command to time.
+    counts, sheet = simulate_counts(n_samples, args.genes)
+    counts_path, sheet_path = tmp / "counts.tsv", tmp / "sheet.tsv"
+    counts.T.to_csv(counts_path, sep="\t", index_label="gene_id")
+    sheet.to_csv(sheet_path, sep="\t")
+    script = tmp / "deseq2.R"
+    script.write_text(R_SCRIPT)
+    return ["Rscript", str(script), str(counts_path), str(sheet_path), str(r_out),
+            str(tmp / "r_time.txt"), str(args.r_workers)]
+
+
+def pair_summary(pairs: list[dict]) -> dict:
+    """One row from repeated runs (ours then R, alternating): the median of each figure.
+
+    The ratios are the median of each pair's ratio (ours over the R run right after it),
+    so that a machine whose speed drifts between pairs moves both sides of a ratio; with
+    more than one pair every pair's ratio is listed in ``ratio_de_pairs``.
+    """
+    row: dict = {}
+    for key in pairs[0]:
+        values = [pair[key] for pair in pairs]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        varies = len(set(values)) > 1
+        row[key] = round(float(np.median(values)), 3) if numeric and varies else values[0]
+    if len(pairs) > 1:
+        row["repeats"] = len(pairs)
+        if "ratio_de" in row:
+            row["ratio_de_pairs"] = " ".join(f"{pair['ratio_de']:.3f}" for pair in pairs)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, nargs="+", default=[40, 1000])
@@ -211,6 +247,9 @@ def main() -> None:
     parser.add_argument("--default-allocator", action="store_true",
                         help="time our DESeq2 with glibc's and numpy's allocation defaults "
                         "instead of the omics command's (for a before/after pair)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of each side per size, ours and R alternating; figures "
+                        "are medians, ratios the median of each pair's (default 1)")
     parser.add_argument("--timeout", type=float, default=7200.0)
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -223,33 +262,32 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_rna_de_") as tmp:
         for n_samples in args.samples:
-            row: dict = {"samples": n_samples}
             ours_out, r_out = Path(tmp, f"ours_{n_samples}.tsv"), Path(tmp, f"r_{n_samples}.tsv")
-            if not args.no_ours:
-                command = [sys.executable, __file__, "--case", str(n_samples), "--genes",
-                           str(args.genes), "--n-cpus", str(args.n_cpus), "--out", str(ours_out),
-                           *(["--default-allocator"] if args.default_allocator else [])]
-                done, wall, peak = _measured(command, args.timeout)
-                row.update(json.loads(done.stdout.strip().splitlines()[-1]))
-                row.update({"ours_process_s": round(wall, 2), "ours_peak_mb": peak})
-            if args.r:
-                counts, sheet = simulate_counts(n_samples, args.genes)
-                counts_path, sheet_path = Path(tmp, "counts.tsv"), Path(tmp, "sheet.tsv")
-                counts.T.to_csv(counts_path, sep="\t", index_label="gene_id")
-                sheet.to_csv(sheet_path, sep="\t")
-                script, timing = Path(tmp, "deseq2.R"), Path(tmp, "r_time.txt")
-                script.write_text(R_SCRIPT)
-                del counts
-                _, wall, peak = _measured(["Rscript", str(script), str(counts_path),
-                                           str(sheet_path), str(r_out), str(timing),
-                                           str(args.r_workers)],
-                                          args.timeout)
-                row.update({"r_workers": args.r_workers, "r_de_s": float(timing.read_text()),
-                            "r_process_s": round(wall, 2), "r_peak_mb": peak})
+            r_command = _r_command(n_samples, args, Path(tmp), r_out) if args.r else None
+            pairs = []
+            for _ in range(args.repeats):
+                pair: dict = {"samples": n_samples}
                 if not args.no_ours:
-                    row["ratio_de"] = round(row["de_s"] / row["r_de_s"], 3)
-                    row["ratio_process"] = round(row["ours_process_s"] / row["r_process_s"], 3)
-                    row.update(_compare(ours_out, r_out))
+                    command = [sys.executable, __file__, "--case", str(n_samples), "--genes",
+                               str(args.genes), "--n-cpus", str(args.n_cpus), "--out",
+                               str(ours_out),
+                               *(["--default-allocator"] if args.default_allocator else [])]
+                    done, wall, peak = _measured(command, args.timeout)
+                    pair.update(json.loads(done.stdout.strip().splitlines()[-1]))
+                    pair.update({"ours_process_s": round(wall, 2), "ours_peak_mb": peak})
+                if r_command is not None:
+                    _, wall, peak = _measured(r_command, args.timeout)
+                    pair.update({"r_workers": args.r_workers,
+                                 "r_de_s": float(Path(tmp, "r_time.txt").read_text()),
+                                 "r_process_s": round(wall, 2), "r_peak_mb": peak})
+                    if not args.no_ours:
+                        pair["ratio_de"] = round(pair["de_s"] / pair["r_de_s"], 3)
+                        pair["ratio_process"] = round(pair["ours_process_s"]
+                                                      / pair["r_process_s"], 3)
+                pairs.append(pair)
+            row = pair_summary(pairs)
+            if args.r and not args.no_ours:
+                row.update(_compare(ours_out, r_out))
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(pd.DataFrame(rows).T.to_string(header=False))

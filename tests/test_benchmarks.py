@@ -245,3 +245,27 @@ def test_input_benchmark_times_every_part_and_compares_the_counts(tmp_path: Path
     assert all(len(times) == 1 and times[0] > 0 for times in seconds.values())
     bench_inputs.measure(cohort, 1, theirs)
     assert bench_inputs._same_counts(ours, theirs)
+
+
+def test_rna_de_pairs_are_summarised_by_medians_and_each_pairs_ratio() -> None:
+    bench_rna = _load("bench_rna_de")
+    pairs = [{"samples": 1000, "de_s": 20.0, "r_de_s": 160.0, "ratio_de": 0.125},
+             {"samples": 1000, "de_s": 22.0, "r_de_s": 250.0, "ratio_de": 0.088},
+             {"samples": 1000, "de_s": 21.0, "r_de_s": 200.0, "ratio_de": 0.105}]
+    row = bench_rna.pair_summary(pairs)
+    assert row == {"samples": 1000, "de_s": 21.0, "r_de_s": 200.0, "ratio_de": 0.105,
+                   "repeats": 3, "ratio_de_pairs": "0.125 0.088 0.105"}
+    assert bench_rna.pair_summary(pairs[:1]) == pairs[0]
+
+
+def test_rna_de_benchmark_repeats_our_fit(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_rna_de.py"), "--samples", "12",
+                           "--genes", "200", "--repeats", "2"],
+                          capture_output=True, text=True, check=True, timeout=300)
+    row = json.loads(done.stdout.splitlines()[0])
+    assert row["samples"] == 12 and row["repeats"] == 2
+    assert row["genes"] <= 200 and row["de_s"] > 0 and row["ours_peak_mb"] > 0
