@@ -269,3 +269,16 @@ def test_rna_de_benchmark_repeats_our_fit(tmp_path: Path) -> None:
     row = json.loads(done.stdout.splitlines()[0])
     assert row["samples"] == 12 and row["repeats"] == 2
     assert row["genes"] <= 200 and row["de_s"] > 0 and row["ours_peak_mb"] > 0
+
+
+def test_deseq2_kernel_benchmark_compares_two_trees_bit_for_bit() -> None:
+    import subprocess
+    import sys
+
+    src = BENCHMARKS.parent / "src"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_deseq2_kernels.py"),
+                           "--pythonpath", str(src), "--samples", "16", "--genes", "200",
+                           "--blocks", "1", "--rounds", "2"],
+                          capture_output=True, text=True, check=True, timeout=300)
+    assert "round 2: this tree" in done.stdout
+    assert "dispersions and flags identical: yes" in done.stdout
