@@ -143,8 +143,8 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
     multiplicities ``mult_k``). ``x`` holds the distinct design rows and ``group`` the
     row of each sample, so ``X'WX`` is summed over distinct rows. The same pass leaves
     the weights summed by design row in ``w`` and, per sample, ``log(1 + mu a)`` in
-    ``log_terms`` and ``1 / (1 + mu a)`` in ``inverses``: what
-    :func:`derivative_sums` needs at this ``log_alpha``.
+    ``log_terms`` and ``1 / (1 + mu a)`` in ``inverses``: what :func:`dlog_posterior`
+    needs at this ``log_alpha``.
     """
     alpha = math.exp(log_alpha)
     inv_alpha = 1.0 / alpha
@@ -178,42 +178,31 @@ def log_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray
 
 
 @nb.njit(**_OPTIONS)
-def derivative_sums(log_alpha: float, y: np.ndarray, mu: np.ndarray, group: np.ndarray,
-                    log_terms: np.ndarray, inverses: np.ndarray, w2: np.ndarray,
-                    acc: np.ndarray) -> None:
-    """Compute the sums over samples that :func:`dlog_posterior` needs.
-
-    Must follow :func:`log_posterior` at the same ``log_alpha``. Leaves
-    ``sum log(1 + mu a) - mu a / (1 + mu a) + y / (mu + 1/a)`` in ``acc[0]`` and
-    ``-sum w^2`` by design row in ``w2``. Kept apart from :func:`log_posterior` because
-    the line search needs them only at the points it accepts.
-    """
-    alpha = math.exp(log_alpha)
-    w2[:] = 0.0
-    derivative_terms = 0.0
-    for s in range(y.size):
-        m = mu[s]
-        inv = inverses[s]
-        derivative_terms += log_terms[s] + alpha * (y[s] - m) * inv
-        ws = m * inv
-        w2[group[s]] -= ws * ws
-    acc[0] = derivative_terms
-
-
-@nb.njit(**_OPTIONS)
-def dlog_posterior(log_alpha: float, x: np.ndarray, values: np.ndarray, mult: np.ndarray,
+def dlog_posterior(log_alpha: float, y: np.ndarray, mu: np.ndarray, x: np.ndarray,
+                   group: np.ndarray, values: np.ndarray, mult: np.ndarray,
                    prior_mean: float, prior_var: float, use_prior: bool, w: np.ndarray,
-                   w2: np.ndarray, acc: np.ndarray, gram: np.ndarray, dgram: np.ndarray,
-                   inverse: np.ndarray, piv: np.ndarray, col: np.ndarray) -> float:
+                   w2: np.ndarray, log_terms: np.ndarray, inverses: np.ndarray,
+                   gram: np.ndarray, dgram: np.ndarray, inverse: np.ndarray, piv: np.ndarray,
+                   col: np.ndarray) -> float:
     """Return the derivative of :func:`log_posterior` with respect to ``log(alpha)``.
 
-    Must follow :func:`log_posterior` and :func:`derivative_sums` at the same
-    ``log_alpha`` (it reuses their sums).
+    Must follow :func:`log_posterior` at the same ``log_alpha``: it reuses the weights
+    ``w`` and the per-sample ``log(1 + mu a)`` and ``1 / (1 + mu a)`` that pass left,
+    so the line search pays for the derivative's sums over samples only at the points
+    it accepts. ``w2`` is a work buffer (one value per design row).
     """
     alpha = math.exp(log_alpha)
     inv_alpha = 1.0 / alpha
+    w2[:] = 0.0
+    total = 0.0
+    for s in range(y.size):
+        # log(1 + mu a) - mu a / (1 + mu a) + y / (mu + 1/a)
+        m = mu[s]
+        inv = inverses[s]
+        total += log_terms[s] + alpha * (y[s] - m) * inv
+        ws = m * inv
+        w2[group[s]] -= ws * ws
     digamma_inv = digamma(inv_alpha) if inv_alpha < _LARGE_SIZE else 0.0
-    total = acc[0]
     for k in range(values.size):
         total -= mult[k] * digamma_ratio(values[k], inv_alpha, digamma_inv)
     dloglik = inv_alpha * inv_alpha * total
@@ -276,16 +265,15 @@ def _distinct_counts(y: np.ndarray, ordered: np.ndarray, values: np.ndarray,
 
 @nb.njit(**_OPTIONS)
 def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, prior_var,
-                 use_prior, min_log_alpha, max_iter, w, w2, acc, log_terms, inverses, gram,
-                 dgram, inverse, piv, col):
+                 use_prior, min_log_alpha, max_iter, w, w2, log_terms, inverses, gram, dgram,
+                 inverse, piv, col):
     # R fitDisp: gradient ascent with Armijo backtracking on log(alpha).
     kappa_0, tol = 1.0, 1e-6
     a = log_alpha
     lp = log_posterior(a, y, mu, x, group, values, mult, sum_y, prior_mean, prior_var,
                        use_prior, w, log_terms, inverses, gram, piv)
-    derivative_sums(a, y, mu, group, log_terms, inverses, w2, acc)
-    dlp = dlog_posterior(a, x, values, mult, prior_mean, prior_var, use_prior, w, w2, acc,
-                         gram, dgram, inverse, piv, col)
+    dlp = dlog_posterior(a, y, mu, x, group, values, mult, prior_mean, prior_var, use_prior,
+                         w, w2, log_terms, inverses, gram, dgram, inverse, piv, col)
     initial_lp = lp
     kappa = kappa_0
     n_iter = 0
@@ -314,9 +302,9 @@ def _line_search(y, mu, x, group, values, mult, sum_y, log_alpha, prior_mean, pr
         if a < min_log_alpha:  # R stops without recording the new log posterior
             break
         lp = lp_candidate
-        derivative_sums(a, y, mu, group, log_terms, inverses, w2, acc)
-        dlp = dlog_posterior(a, x, values, mult, prior_mean, prior_var, use_prior, w, w2,
-                             acc, gram, dgram, inverse, piv, col)
+        dlp = dlog_posterior(a, y, mu, x, group, values, mult, prior_mean, prior_var,
+                             use_prior, w, w2, log_terms, inverses, gram, dgram, inverse, piv,
+                             col)
         kappa = min(kappa * 1.1, kappa_0)
         if n_accept % 5 == 0:
             kappa /= 2.0
@@ -393,7 +381,6 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
     inverse = np.empty((p, p))
     piv = np.empty(p, dtype=np.int64)
     col = np.empty(p)
-    acc = np.empty(1)
     log_terms = np.empty(n_samples)
     inverses = np.empty(n_samples)
     ordered = np.empty(n_samples)
@@ -406,7 +393,7 @@ def _dispersions_range(y, mu, x, group, start, prior_mean, prior_var, use_prior,
         log_start = math.log(start[g])
         log_alpha, n_iter, initial_lp, last_lp = _line_search(
             y[g], mu[g], x, group, values, mult, sum_y, log_start, prior_mean[g], prior_var,
-            use_prior, min_log_alpha, max_iter, w, w2, acc, log_terms, inverses, gram, dgram,
+            use_prior, min_log_alpha, max_iter, w, w2, log_terms, inverses, gram, dgram,
             inverse, piv, col)
         if genewise_rules:
             estimate = min(math.exp(log_alpha), max_disp)
