@@ -14,8 +14,13 @@ environment. ``NXF_OPTS`` is ``-XX:TieredStopAtLevel=1`` unless set (as the test
 Prints, per pair, both wall times and their ratio; from the Nextflow trace, the number of
 tasks, their summed run time (``task-s``: what the tasks themselves cost, start-up
 included) and the differential-analysis tasks (one per contrast and modality, so a
-cluster runs contrasts in parallel). ``--stub`` also times ``-stub-run`` (every task a
-stub): Nextflow's own start-up and task dispatch, the floor of any ``nextflow run``.
+cluster runs contrasts in parallel). It also prints the CPU seconds (user + system) of
+each whole process tree: for Nextflow split into its tasks' (the trace's ``realtime``
+times ``%cpu``) and the rest (the Java process of Nextflow itself and each task's
+``.command.run`` wrapper and ``versions.yml`` snippet); that CPU time divided by the
+machine's cores is a floor under the wall time, and the ratio it allows at best.
+``--stub`` also times ``-stub-run`` (every task a stub): Nextflow's own start-up and task
+dispatch, the floor of any ``nextflow run``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import argparse
 import csv
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -68,19 +74,42 @@ def summarise_trace(path: Path) -> dict:
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     de = sorted(row["name"].split(":")[-1] for row in rows if ":OMICS_DE " in row["name"])
+    cpu = sum(seconds(row["realtime"]) * float(row.get("%cpu", "").rstrip("%") or 0.0) / 100.0
+              for row in rows if row.get("%cpu", "-") != "-")
     return {"tasks": len(rows), "task_seconds": sum(seconds(row["realtime"]) for row in rows),
-            "de_tasks": de}
+            "task_cpu_seconds": cpu, "de_tasks": de}
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Run ``command`` (it must succeed); return its wall time in seconds."""
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Run ``command`` (it must succeed); return its wall time and its process tree's CPU time.
+
+    The CPU time (user + system, seconds) counts every descendant process that was waited
+    for: for ``nextflow run``, the Java process and every task it ran.
+    """
+    cpu, start = _children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode:
         raise SystemExit(f"{' '.join(command[:4])} ... failed ({done.returncode}):\n"
                          f"{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    return wall
+    return wall, cpu
+
+
+def cpu_floor(nextflow_cpu: float, task_cpu: float, omics_wall: float, cores: int) -> str:
+    """One line: the Nextflow tree's CPU time, its split, and the wall time and ratio it allows.
+
+    With ``cores`` cores no run takes less than its CPU time over ``cores``; that floor
+    over ``omics run``'s wall time is the best ratio this much CPU time allows.
+    """
+    floor = nextflow_cpu / cores
+    return (f"CPU: Nextflow {nextflow_cpu:.1f} CPU-s = tasks {task_cpu:.1f} + Nextflow itself "
+            f"and the task wrappers {nextflow_cpu - task_cpu:.1f}; on {cores} cores at least "
+            f"{floor:.1f} s of wall time, {floor / omics_wall:.2f}x omics run at best")
 
 
 def main() -> int:
@@ -104,24 +133,27 @@ def main() -> int:
             for leftover in ("nf", "work", "local", ".nextflow"):
                 shutil.rmtree(work / leftover, ignore_errors=True)
             trace = work / f"trace_{repeat}.txt"
-            nextflow = timed([str(LAUNCHER), "run", str(REPO), "-profile", "test", "--outdir",
-                              str(work / "nf"), "-work-dir", str(work / "work"),
-                              "-with-trace", str(trace)], work, env)
-            omics = timed([*local, "--outdir", str(work / "local")], work, env)
+            nextflow, nextflow_cpu = timed([str(LAUNCHER), "run", str(REPO), "-profile", "test",
+                                            "--outdir", str(work / "nf"), "-work-dir",
+                                            str(work / "work"), "-with-trace", str(trace)],
+                                           work, env)
+            omics, omics_cpu = timed([*local, "--outdir", str(work / "local")], work, env)
             summary = summarise_trace(trace)
             print(f"pair {repeat}: nextflow -profile test {nextflow:.1f} s, omics run {omics:.1f} s: "
                   f"{nextflow / omics:.2f}x; Nextflow ran {summary['tasks']} tasks, "
-                  f"{summary['task_seconds']:.1f} task-s", flush=True)
+                  f"{summary['task_seconds']:.1f} task-s; omics run {omics_cpu:.1f} CPU-s", flush=True)
+            print("  " + cpu_floor(nextflow_cpu, summary["task_cpu_seconds"], omics,
+                                   os.cpu_count() or 1), flush=True)
         print(f"differential analysis: {len(summary['de_tasks'])} Nextflow tasks, one per contrast "
               f"and modality: {', '.join(summary['de_tasks'])}")
         if args.stub:
             for leftover in ("stub", "work", ".nextflow"):
                 shutil.rmtree(work / leftover, ignore_errors=True)
-            stub = timed([str(LAUNCHER), "run", str(REPO), "-profile", "test", "-stub-run",
-                          "--outdir", str(work / "stub"), "-work-dir", str(work / "work")],
-                         work, env)
-            print(f"nextflow -profile test -stub-run: {stub:.1f} s (start-up and dispatch of "
-                  f"{summary['tasks']} stub tasks)")
+            stub, stub_cpu = timed([str(LAUNCHER), "run", str(REPO), "-profile", "test",
+                                    "-stub-run", "--outdir", str(work / "stub"), "-work-dir",
+                                    str(work / "work")], work, env)
+            print(f"nextflow -profile test -stub-run: {stub:.1f} s, {stub_cpu:.1f} CPU-s (start-up "
+                  f"and dispatch of {summary['tasks']} stub tasks)")
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -4,6 +4,8 @@ bench_nextflow's trace summary (no Nextflow needed)."""
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -92,15 +94,28 @@ def test_trace_durations(bench_nf, text: str, expected: float) -> None:
 def test_trace_summary_counts_tasks_and_the_de_task_of_each_contrast(bench_nf, tmp_path: Path) -> None:
     trace = tmp_path / "trace.txt"
     prefix = "BALI_OMICS_ANGIOGENESIS:ANGIOGENESIS"
-    trace.write_text("task_id\tname\tstatus\trealtime\n"
-                     f"1\t{prefix}:OMICS_VALIDATE (cohort)\tCOMPLETED\t1.2s\n"
-                     f"2\t{prefix}:OMICS_DE (b.rna)\tCOMPLETED\t2.5s\n"
-                     f"3\t{prefix}:OMICS_DE (a.rna)\tCOMPLETED\t850ms\n"
-                     f"4\t{prefix}:OMICS_DE_EXTRA (a.rna)\tCOMPLETED\t1m 1s\n")
+    trace.write_text("task_id\tname\tstatus\trealtime\t%cpu\n"
+                     f"1\t{prefix}:OMICS_VALIDATE (cohort)\tCOMPLETED\t1.2s\t50.0%\n"
+                     f"2\t{prefix}:OMICS_DE (b.rna)\tCOMPLETED\t2.5s\t100.0%\n"
+                     f"3\t{prefix}:OMICS_DE (a.rna)\tCOMPLETED\t850ms\t-\n"
+                     f"4\t{prefix}:OMICS_DE_EXTRA (a.rna)\tCOMPLETED\t1m 1s\t150.0%\n")
     summary = bench_nf.summarise_trace(trace)
     assert summary["tasks"] == 4
     assert summary["task_seconds"] == pytest.approx(1.2 + 2.5 + 0.85 + 61)
+    assert summary["task_cpu_seconds"] == pytest.approx(0.6 + 2.5 + 91.5)  # '-': not measured
     assert summary["de_tasks"] == ["OMICS_DE (a.rna)", "OMICS_DE (b.rna)"]
+
+
+def test_cpu_floor_splits_the_tree_and_bounds_the_ratio(bench_nf) -> None:
+    line = bench_nf.cpu_floor(90.0, 70.0, 15.0, 2)
+    assert line == ("CPU: Nextflow 90.0 CPU-s = tasks 70.0 + Nextflow itself and the task "
+                    "wrappers 20.0; on 2 cores at least 45.0 s of wall time, 3.00x omics run at best")
+
+
+def test_timed_counts_the_cpu_of_the_whole_process_tree(bench_nf, tmp_path: Path) -> None:
+    busy = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'sum(range(3*10**7))'])"
+    wall, cpu = bench_nf.timed([sys.executable, "-c", busy], tmp_path, dict(os.environ))
+    assert cpu > 0.2 and wall > 0.2  # the grandchild's loop is counted
 
 
 def test_the_local_run_gets_the_test_profiles_parameters(bench_nf) -> None:
