@@ -160,9 +160,11 @@ def _parsed_gating(path: str, modified_ns: int, size: int):  # noqa: ANN202 - om
 
 
 def _gate_one(task: tuple) -> dict:
-    """Read, gate and plot one FCS file (runs in a worker process)."""
-    from ..pl import gating_png
+    """Read, gate and (with ``plots``) plot one FCS file (runs in a worker process).
 
+    matplotlib is imported only to plot: gating alone (the demo's simulation, which gates
+    its FCS files for the truth table, or ``--flow_gating_plots false``) does without it.
+    """
     sample, path, gating_path, ignore_offset, plots = task
     stat = Path(gating_path).stat()
     gating = _parsed_gating(str(gating_path), stat.st_mtime_ns, stat.st_size)
@@ -177,7 +179,11 @@ def _gate_one(task: tuple) -> dict:
             raise InputError(f"sample {sample!r}: FlowKit could not apply {Path(gating_path).name} "
                              f"({str(error).strip() or type(error).__name__}).", path=path) from None
         table.insert(0, "sample", sample)
-        png = gating_png(fcs, strategy, results, title=f"{sample} ({Path(path).name})") if plots else None
+        png = None
+        if plots:
+            from ..pl import gating_png
+
+            png = gating_png(fcs, strategy, results, title=f"{sample} ({Path(path).name})")
     finally:
         strategy.clear_cache()  # the strategy serves the process's next file
     return {"sample": sample, "table": table, "total": fcs.event_count, "png": png}
