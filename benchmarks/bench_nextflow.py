@@ -74,8 +74,8 @@ def summarise_trace(path: Path) -> dict:
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     de = sorted(row["name"].split(":")[-1] for row in rows if ":OMICS_DE " in row["name"])
-    cpu = sum(seconds(row["realtime"]) * float(row.get("%cpu", "").rstrip("%") or 0.0) / 100.0
-              for row in rows if row.get("%cpu", "-") != "-")
+    cpu = sum(seconds(row["realtime"]) * float(row["%cpu"].rstrip("%")) / 100.0
+              for row in rows if row.get("%cpu", "-") not in ("-", ""))  # '-': not measured
     return {"tasks": len(rows), "task_seconds": sum(seconds(row["realtime"]) for row in rows),
             "task_cpu_seconds": cpu, "de_tasks": de}
 
