@@ -4,7 +4,9 @@ bench_nextflow's trace summary (no Nextflow needed)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -238,8 +240,6 @@ def test_agreement_with_r_per_contrast(bench, tmp_path: Path) -> None:
 
 
 def test_the_memory_sampler_sees_the_runners_resident_memory(bench) -> None:
-    import sys
-
     sampler = bench.MemorySampler(interval=0.05)
     # a process holding 200 MB for half a second
     bench.timed([sys.executable, "-c",
@@ -274,10 +274,6 @@ def test_rna_de_pairs_are_summarised_by_medians_and_each_pairs_ratio() -> None:
 
 
 def test_rna_de_benchmark_repeats_our_fit(tmp_path: Path) -> None:
-    import json
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_rna_de.py"), "--samples", "12",
                            "--genes", "200", "--repeats", "2"],
                           capture_output=True, text=True, check=True, timeout=300)
@@ -287,9 +283,6 @@ def test_rna_de_benchmark_repeats_our_fit(tmp_path: Path) -> None:
 
 
 def test_deseq2_kernel_benchmark_compares_two_trees_bit_for_bit() -> None:
-    import subprocess
-    import sys
-
     src = BENCHMARKS.parent / "src"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_deseq2_kernels.py"),
                            "--pythonpath", str(src), "--samples", "16", "--genes", "200",
