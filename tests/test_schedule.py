@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -208,3 +209,29 @@ def test_the_runner_hands_back_the_checks_memory_before_the_tasks(tmp_path, monk
     with pytest.raises(Stop):
         runner.run_pipeline(params)
     assert events == ["release", "tasks"]
+
+
+# Python 3.14 makes `forkserver` the default start method on Linux: the workers would be
+# children of the server, and die_with_parent would stop each of them at once.
+_FORKSERVER_DEFAULT = """
+import json, multiprocessing, os
+from omics._parallel import map_processes
+
+def parent_of(_):
+    return os.getppid()
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("forkserver")
+    print(json.dumps({"me": os.getpid(), "parents": map_processes(parent_of, [0, 1], 2)}))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux" or (os.cpu_count() or 1) < 2,
+                    reason="workers are forked on Linux with 2+ cores")
+def test_workers_are_forked_whatever_pythons_default_start_method(tmp_path):
+    script = tmp_path / "forkserver_default.py"
+    script.write_text(_FORKSERVER_DEFAULT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["parents"] == [result["me"], result["me"]]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 from typing import TypeVar
 
 from ._memory import freeze_inherited_objects
@@ -44,8 +46,25 @@ def map_processes(function: Callable[[Item], Result], items: Iterable[Item], n_c
     if workers == 1:
         return [function(item) for item in items]
     with ProcessPoolExecutor(max_workers=workers, initializer=start_worker,
-                             initargs=(os.getpid(),)) as pool:
+                             initargs=(os.getpid(),), mp_context=fork_context()) as pool:
         return list(pool.map(function, items, chunksize=1))
+
+
+def fork_context() -> BaseContext | None:
+    """How ``omics`` starts its worker processes: forked on Linux, the platform's way elsewhere.
+
+    Said explicitly rather than left to Python's default, which on Linux is ``fork`` up to
+    Python 3.13 and ``forkserver`` from 3.14: a fork server's workers would load every
+    library again, and they are children of the server, not of this process, so
+    :func:`die_with_parent` would stop each of them at once (the pool breaks). macOS and
+    Windows keep their own (safe) default, under which :func:`die_with_parent` does nothing.
+
+    Returns
+    -------
+    multiprocessing.context.BaseContext or None
+        ``mp_context`` for :class:`concurrent.futures.ProcessPoolExecutor` (None: the default).
+    """
+    return multiprocessing.get_context("fork") if sys.platform == "linux" else None
 
 
 def start_worker(parent: int) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import resource
@@ -34,7 +33,7 @@ from . import __version__
 from ._errors import InputError
 from ._logging import get_logger
 from ._memory import release_free_memory
-from ._parallel import start_worker
+from ._parallel import fork_context, start_worker
 from .dag import Task, build_tasks
 from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
@@ -591,9 +590,8 @@ class _Schedule:
         if slots > 1:
             # Forked on Linux (the libraries the runner loaded are not loaded again);
             # macOS and Windows start workers their own (safe) way.
-            context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
             self.pool = ProcessPoolExecutor(max_workers=slots, initializer=_start_worker,
-                                            initargs=(slots, os.getpid()), mp_context=context)
+                                            initargs=(slots, os.getpid()), mp_context=fork_context())
 
     def finish(self, task: Task, status: str, started: float, peak: int = 0,
                cpu: float = 0.0) -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from .._logging import get_logger
-from .._parallel import start_worker
+from .._parallel import fork_context, start_worker
 from .._resources import metadata_path
 from ..io._gmt import read_gmt
 from ..io._write import atomic_path, write_text, write_tsv
@@ -133,7 +133,7 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
         # FlowKit is imported and the FCS files gated here (a runner's task workers, forked
         # later, inherit the import) while a child process writes the other files.
         with ProcessPoolExecutor(max_workers=1, initializer=start_worker,
-                                 initargs=(os.getpid(),)) as pool:
+                                 initargs=(os.getpid(),), mp_context=fork_context()) as pool:
             written = pool.submit(_write_molecular_then, then, *molecular)
             simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
             paths, result = written.result()
