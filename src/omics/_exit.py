@@ -12,7 +12,8 @@ exit does, then ends the process at once (``os._exit``). Every file the stages w
 closed (and moved into place) before the command returns, so nothing is lost. When a
 thread other than the main one is still running (a normal exit waits for it), or a
 profiler or tracer is active (``python -m cProfile -m omics.cli ...`` writes its report
-after the program returns; debuggers, coverage), it is an ordinary ``sys.exit``; and
+after the program returns; debuggers, coverage; through ``sys.settrace``/``setprofile``
+or, from Python 3.12, ``sys.monitoring``), it is an ordinary ``sys.exit``; and
 only the ``omics`` command ends this way (not a notebook, nor the tests calling
 :func:`omics.cli.main`).
 """
@@ -41,7 +42,12 @@ def _status(code: object) -> int:
 
 def _observed() -> bool:
     # A profiler or tracer reports after the program returns (cProfile's -m, coverage).
-    return sys.getprofile() is not None or sys.gettrace() is not None
+    # From Python 3.12 cProfile (and coverage, debuggers, on request) watch through
+    # sys.monitoring instead of sys.setprofile / sys.settrace.
+    monitoring = getattr(sys, "monitoring", None)
+    tools = range(6) if monitoring is not None else ()  # sys.monitoring's tool ids 0-5
+    return (sys.getprofile() is not None or sys.gettrace() is not None
+            or any(monitoring.get_tool(tool) is not None for tool in tools))
 
 
 def _threads_running() -> bool:
