@@ -93,8 +93,10 @@ print(json.dumps({"code": code, "loaded_early": loaded_early, **seen}))
     assert result == {"code": 0, "loaded_early": False, "hugepage": False,
                       "gc_threshold": [10_000, 10, 10]}
     # importing the package (a notebook) leaves the collector as the interpreter set it
+    # (700 allocations between young passes up to Python 3.12, 2,000 from 3.13)
     plain = _python("import gc, json, omics, omics.tl, omics.pp; print(json.dumps(gc.get_threshold()))")
-    assert plain == [700, 10, 10]
+    assert plain == _python("import gc, json; print(json.dumps(gc.get_threshold()))")
+    assert plain != [10_000, 10, 10]
 
 
 # map_processes' workers (and the runner's, set up the same way) start with what they

@@ -18,7 +18,7 @@ worker. Both are no-ops elsewhere (macOS, Windows, musl), and an explicit
 ``NUMPY_MADVISE_HUGEPAGE`` / ``MALLOC_*`` setting of the user's wins.
 
 Python's cyclic garbage collector runs a young-generation pass every 700 net container
-allocations by default, and a full pass over every tracked object (all the loaded
+allocations by default (2,000 from Python 3.13), and a full pass over every tracked object (all the loaded
 libraries' functions, classes and dictionaries) every hundred of those. Importing the
 analysis libraries allocates millions of containers, so an ``omics de`` RNA task spent
 0.40 s in the collector, mostly in full passes over the modules it had just imported.
@@ -39,7 +39,7 @@ import sys
 
 __all__ = ["configure_process", "freeze_inherited_objects", "release_free_memory"]
 
-# gc.set_threshold: allocations between young passes (CPython: 700), then its defaults
+# gc.set_threshold: allocations between young passes (CPython: 700, 2,000 from 3.13), then its defaults
 _GC_THRESHOLDS = (10_000, 10, 10)
 
 # mallopt(3) parameters (glibc's malloc.h)
@@ -69,8 +69,9 @@ def configure_process() -> bool:
     :func:`release_free_memory`, and numpy does not ``madvise`` huge pages
     (``NUMPY_MADVISE_HUGEPAGE=0``, read when numpy is first imported: call this before).
     The cyclic garbage collector's young passes run every 10,000 allocations instead of
-    700 (on every platform). Only for processes that ``omics`` owns (the command line, its
-    workers, Nextflow tasks): a notebook keeps its interpreter's settings.
+    700 (2,000 from Python 3.13), on every platform. Only for processes that ``omics``
+    owns (the command line, its workers, Nextflow tasks): a notebook keeps its
+    interpreter's settings.
 
     Returns
     -------
