@@ -146,7 +146,7 @@ _KILLED_RUNNER = """
 import os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from omics import runner
-from omics._parallel import map_processes
+from omics._parallel import fork_context, map_processes
 
 def split_work(path):
     with open(path, "a") as handle:
@@ -160,7 +160,8 @@ def task(path):
     map_processes(split_work, [path, path], 2)
 
 if __name__ == "__main__":
-    with ProcessPoolExecutor(1, initializer=runner._start_worker, initargs=(2, os.getpid())) as pool:
+    with ProcessPoolExecutor(1, initializer=runner._start_worker, initargs=(2, os.getpid()),
+                             mp_context=fork_context()) as pool:
         pool.submit(task, sys.argv[1])
         time.sleep(120)
 """
