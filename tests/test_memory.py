@@ -109,8 +109,9 @@ def frozen(_):
     return gc.get_freeze_count()
 
 inherited = [dict(a=[i]) for i in range(50_000)]  # tracked containers the workers inherit
+before = gc.get_freeze_count()  # 0, or what the interpreter froze itself (375 on Python 3.12)
 workers = map_processes(frozen, [0, 1], 2)
-print(json.dumps({"workers": workers, "parent": gc.get_freeze_count()}))
+print(json.dumps({"workers": workers, "parent": [before, gc.get_freeze_count()]}))
 """
 
 
@@ -118,4 +119,5 @@ print(json.dumps({"workers": workers, "parent": gc.get_freeze_count()}))
 def test_forked_workers_freeze_what_they_inherit():
     result = _python(_FREEZE)
     assert all(count > 100_000 for count in result["workers"])
-    assert result["parent"] == 0
+    before, after = result["parent"]
+    assert after == before < 1_000
