@@ -18,10 +18,11 @@ worker. Both are no-ops elsewhere (macOS, Windows, musl), and an explicit
 ``NUMPY_MADVISE_HUGEPAGE`` / ``MALLOC_*`` setting of the user's wins.
 
 Python's cyclic garbage collector runs a young-generation pass every 700 net container
-allocations by default (2,000 from Python 3.13), and a full pass over every tracked object (all the loaded
-libraries' functions, classes and dictionaries) every hundred of those. Importing the
-analysis libraries allocates millions of containers, so an ``omics de`` RNA task spent
-0.40 s in the collector, mostly in full passes over the modules it had just imported.
+allocations by default (2,000 from Python 3.13), and a full pass over every tracked
+object (all the loaded libraries' functions, classes and dictionaries) every hundred of
+those. Importing the analysis libraries allocates millions of containers, so an
+``omics de`` RNA task spent 0.40 s in the collector (Python 3.11), mostly in full passes
+over the modules it had just imported.
 :func:`configure_process` lets 10,000 allocations go between young passes (0.17 s), and
 :func:`freeze_inherited_objects` takes what a forked worker inherits out of the
 collector's reach (the modules and data loaded before the fork, which the worker never
@@ -39,7 +40,8 @@ import sys
 
 __all__ = ["configure_process", "freeze_inherited_objects", "release_free_memory"]
 
-# gc.set_threshold: allocations between young passes (CPython: 700, 2,000 from 3.13), then its defaults
+# gc.set_threshold: allocations between young passes (CPython: 700, 2,000 from 3.13), then
+# its defaults
 _GC_THRESHOLDS = (10_000, 10, 10)
 
 # mallopt(3) parameters (glibc's malloc.h)
