@@ -394,3 +394,21 @@ def test_a_large_cohort_correlation_heatmap_is_drawn_in_blocks(monkeypatch):
     assert z[0, 13] == pytest.approx(np.nanmean(shown[0:3, 39:40]), abs=6e-5)
     assert np.isnan(z[13, 13])  # a block of one sample has no pair of its own
     assert "mean r" in blocks.hovertemplate
+
+
+def test_covariates_by_group_count_indicators_and_categories_and_summarise_measurements():
+    """A 0/1 indicator (the AFS event) is counted as a category, not given a median (IQR)."""
+    from omics.report._sections import covariate_summary
+
+    groups = pd.Series(["bmmnc", "bmmnc", "bmmnc", "placebo", "placebo"])
+    event = covariate_summary("afs_event", pd.Series([1, 0, 1, 1, 1]), groups)
+    assert event == {"covariate": "afs_event", "summary": "n (%)",
+                     "bmmnc": "0 1 (33%); 1 2 (67%)", "placebo": "1 2 (100%)"}
+    flagged = covariate_summary("event", pd.Series([1.0, np.nan, 0.0, 0.0, 1.0]), groups)
+    assert flagged["bmmnc"] == "0 1 (33%); 1 1 (33%); NA 1 (33%)"
+    assert flagged["placebo"] == "0 1 (50%); 1 1 (50%)"
+    sex = covariate_summary("sex", pd.Series(["female", None, "male", "male", "male"]), groups)
+    assert sex["summary"] == "n (%)" and sex["bmmnc"] == "NA 1 (33%); female 1 (33%); male 1 (33%)"
+    age = covariate_summary("age", pd.Series([60, 70, 80, 50, 2]), groups)
+    assert age == {"covariate": "age", "summary": "median (IQR)", "bmmnc": "70 (65-75)",
+                   "placebo": "26 (14-38)"}

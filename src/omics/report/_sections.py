@@ -39,6 +39,30 @@ def _warn(text: str) -> str:
 # Cohort
 # --------------------------------------------------------------------------------------
 
+def covariate_summary(name: str, values: pd.Series, groups: pd.Series) -> dict[str, str]:
+    """One row of the cohort's covariates-by-group table: name, summary, one cell per group.
+
+    A measurement (numeric, other than 0/1) is summarised as median (IQR); a category, and a
+    0/1 indicator such as ``afs_event``, as the count and percentage of each value, with
+    missing values counted as ``NA``.
+    """
+    present = values.dropna()
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    indicator = numeric and present.isin([0, 1]).all()
+    row = {"covariate": name, "summary": "median (IQR)" if numeric and not indicator else "n (%)"}
+    for group in sorted(groups.unique()):
+        cell = values[groups == group]
+        if row["summary"] == "median (IQR)":
+            v = cell.dropna()
+            row[group] = (f"{v.median():.3g} ({v.quantile(.25):.3g}-{v.quantile(.75):.3g})"
+                          if len(v) else "NA")
+            continue
+        labels = cell.map(lambda v: "NA" if pd.isna(v) else (str(int(v)) if indicator else str(v)))
+        counts = labels.value_counts().sort_index()
+        row[group] = "; ".join(f"{k} {n} ({100 * n / len(labels):.0f}%)" for k, n in counts.items())
+    return row
+
+
 def cohort(ctx: Context, ids: Ids) -> str:
     """Sample counts by design variables and the covariates by group."""
     obs = ctx.obs
@@ -64,22 +88,7 @@ def cohort(ctx: Context, ids: Ids) -> str:
     if covariates and group_cols:
         by = group_cols if ctx.bali else group_cols[:1]  # other studies: the compared variable
         groups = obs[by].astype(str).agg(" / ".join, axis=1)
-        rows = []
-        for c in covariates:
-            values = obs[c]
-            if pd.api.types.is_numeric_dtype(values):
-                row = {"covariate": c, "summary": "median (IQR)"}
-                for g in sorted(groups.unique()):
-                    v = values[groups == g].dropna()
-                    row[g] = (f"{v.median():.3g} ({v.quantile(.25):.3g}-{v.quantile(.75):.3g})"
-                              if len(v) else "NA")
-            else:
-                row = {"covariate": c, "summary": "n (%)"}
-                for g in sorted(groups.unique()):
-                    v = values[groups == g].astype(str)
-                    counts = v.value_counts().sort_index()
-                    row[g] = "; ".join(f"{k} {n} ({100 * n / len(v):.0f}%)" for k, n in counts.items())
-            rows.append(row)
+        rows = [covariate_summary(c, obs[c], groups) for c in covariates]
         parts.append("<h3>Covariates by group</h3>" + pd.DataFrame(rows).to_html(
             classes="static", border=0, index=False))
     shown = obs.reset_index()
