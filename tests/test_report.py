@@ -412,3 +412,17 @@ def test_covariates_by_group_count_indicators_and_categories_and_summarise_measu
     age = covariate_summary("age", pd.Series([60, 70, 80, 50, 2]), groups)
     assert age == {"covariate": "age", "summary": "median (IQR)", "bmmnc": "70 (65-75)",
                    "placebo": "26 (14-38)"}
+
+
+def test_a_missing_text_cell_is_shown_empty_and_a_missing_number_stays_missing():
+    """A sample with no low-event population shows an empty cell, not the word NaN."""
+    import json
+
+    from omics.report._assets import Ids, table
+
+    frame = pd.DataFrame({"sample": ["BALI001", "BALI002"],
+                          "low_event_populations": [np.nan, "CD34_KDR"], "bead_events": [713.0, np.nan]})
+    markup = table(frame, Ids("t"))
+    rows = json.loads(json.loads(re.search(r'"data_json": ("(?:[^"\\]|\\.)*")', markup).group(1)))
+    assert rows[0][:2] == ["BALI001", ""] and rows[1][:2] == ["BALI002", "CD34_KDR"]
+    assert rows[0][2] == 713.0 and rows[1][2] == "___NaN___"  # itables' marker of a missing number

@@ -91,12 +91,21 @@ def _round(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _blank_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with their missing cells empty (an empty list of genes or populations), not NaN."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object and out[column].isna().any():
+            out[column] = out[column].where(out[column].notna(), "")
+    return out
+
+
 def table(frame: pd.DataFrame, ids: Ids, *, caption: str | None = None, page_length: int = 10,
           max_rows: int = MAX_ROWS, note_source: str | None = None) -> str:
     """Return an interactive (sort, filter, search) table of ``frame``.
 
     Rows beyond ``max_rows`` are left out (the note says how many and where the full table is).
-    P-value columns display as ``< 1e-4`` etc. but sort numerically.
+    P-value columns display as ``< 1e-4`` etc. but sort numerically; missing text is an empty cell.
     """
     from itables import JavascriptFunction, to_html_datatable
 
@@ -107,7 +116,7 @@ def table(frame: pd.DataFrame, ids: Ids, *, caption: str | None = None, page_len
                 + (f"; the full table is <code>{html.escape(note_source)}</code>" if note_source else "")
                 + ".</p>")
         shown = shown.head(max_rows)
-    shown = _round(shown)
+    shown = _blank_missing_text(_round(shown))
     p_targets = [i for i, c in enumerate(shown.columns)
                  if P_COLUMNS.search(str(c)) and pd.api.types.is_numeric_dtype(shown[c])]
     column_defs = [{"targets": p_targets, "render": JavascriptFunction(_P_RENDER)}] if p_targets else []
