@@ -194,19 +194,20 @@ def test_good_fcs_input_runs(tmp_path):
                        "--flow_beads_per_test", "50000", "--outdir", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     flow = ad.read_h5ad(tmp_path / "out" / "flow" / "flow.h5ad")
-    assert list(flow.var_names) == ["Beads", "Leukocytes", "Viable", "LymphBlast", "CD34", "CD34_CD133",
-                                    "CD34_KDR"]
+    # the counting beads are the tube's reference, kept per sample, not a population to test
+    assert list(flow.var_names) == ["Leukocytes", "Viable", "LymphBlast", "CD34", "CD34_CD133", "CD34_KDR"]
     assert {"events", "percent_of_parent", "absolute"} <= set(flow.layers)
     events = pd.DataFrame(flow.layers["events"], index=flow.obs_names, columns=flow.var_names)
     percent = pd.DataFrame(flow.layers["percent_of_parent"], index=flow.obs_names, columns=flow.var_names)
     np.testing.assert_allclose(percent["CD34_KDR"], 100 * events["CD34_KDR"] / events["CD34"])
     absolute = pd.DataFrame(flow.layers["absolute"], index=flow.obs_names, columns=flow.var_names)
-    np.testing.assert_allclose(absolute["CD34"], events["CD34"] / events["Beads"] * 50000 / 100)
+    np.testing.assert_allclose(absolute["CD34"], events["CD34"] / flow.obs["bead_events"] * 50000 / 100)
     # the committed population table is the same gating (as a FlowJo export would be)
     table = read_flow_table(TEST_COHORT / "flow_populations.tsv")
     wide = table.pivot(index="sample", columns="population", values="events")
     pd.testing.assert_frame_equal(events.astype(int), wide.loc[events.index, events.columns].astype(int),
                                   check_names=False)
+    np.testing.assert_array_equal(flow.obs["bead_events"], wide.loc[flow.obs_names, "Beads"])
     qc = pd.read_csv(tmp_path / "out" / "qc" / "flow.qc.tsv", sep="\t")
     assert list(qc["sample"]) == list(flow.obs_names) and (qc["total_events"] == 5000).all()
     assert qc["viability_percent"].between(80, 100).all()
@@ -395,6 +396,28 @@ def test_flow_scores_limma_and_response_model(cohort_flow):
     assert list(table.columns) == ["feature_id", "gene_name", "logFC", "AveExpr", "t", "P.Value",
                                    "adj.P.Val", "B"]
     assert table.set_index("feature_id").loc["CD34_KDR", "logFC"] > 0
+    # the six cell populations are tested (and share the BH correction), not the counting beads
+    assert sorted(table["feature_id"]) == ["CD34", "CD34_CD133", "CD34_KDR", "Leukocytes", "LymphBlast",
+                                           "Viable"]
+
+
+def test_counting_beads_leave_the_populations_for_the_samples_obs():
+    """drop_counting_beads: the bead gate's events move to obs; nothing else changes."""
+    from omics.pp import absolute_counts, drop_counting_beads, populations_anndata
+
+    long = pd.DataFrame({"sample": ["S1"] * 3 + ["S2"] * 3,
+                         "population": ["Beads", "Leukocytes", "CD34"] * 2,
+                         "parent": ["root", "root", "Leukocytes"] * 2,
+                         "events": [500, 8000, 40, 250, 9000, 90],
+                         "parent_events": [10000, 10000, 8000, 10000, 10000, 9000]})
+    adata = populations_anndata(long, ["S1", "S2"])
+    absolute_counts(adata, beads_per_test=50000, bead_gate="Beads", sample_volume_ul=100)
+    cells = drop_counting_beads(adata, bead_gate="Beads")
+    assert list(cells.var_names) == ["Leukocytes", "CD34"] and list(adata.var_names)[0] == "Beads"
+    assert list(cells.obs["bead_events"]) == [500.0, 250.0]
+    np.testing.assert_array_equal(cells.layers["absolute"], [[8000.0, 40.0], [18000.0, 180.0]])
+    np.testing.assert_array_equal(cells.X, adata.X[:, 1:])
+    assert drop_counting_beads(cells, bead_gate="Beads") is cells  # no bead gate: as it is
 
 
 def test_flowjo_workspace_gives_the_gating_ml_counts(tmp_path):

@@ -15,6 +15,7 @@ _LAZY = {
     "qpcr_average_replicates": "._qpcr",
     "qpcr_delta_ct": "._qpcr",
     "absolute_counts": "._flow",
+    "drop_counting_beads": "._flow",
     "flow_qc": "._flow",
     "flow_scores": "._flow",
     "populations_anndata": "._flow",
@@ -26,6 +27,7 @@ _LAZY = {
 __all__ = [
     "absolute_counts",
     "collapse_probes",
+    "drop_counting_beads",
     "filter_low_counts",
     "filter_valid_values",
     "flow_qc",

@@ -138,6 +138,34 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
     return unit
 
 
+def drop_counting_beads(adata: ad.AnnData, *, bead_gate: str = "Beads") -> ad.AnnData:
+    """Return the cell populations only: the counting-bead gate becomes ``obs["bead_events"]``.
+
+    Counting beads are a technical reference of the tube, not a population of the graft: their
+    absolute count is the bead concentration by construction, so a differential test, a score or
+    a correlation of them says nothing about the patient and would only add a test to the
+    multiplicity correction. Their events stay with each sample (``obs["bead_events"]``, and
+    the ``bead_events`` column of :func:`flow_qc`).
+
+    Parameters
+    ----------
+    adata
+        From :func:`populations_anndata` (with :func:`absolute_counts` applied, which needs
+        the bead events).
+    bead_gate
+        Name of the counting-bead gate; an AnnData without it is returned as it is.
+
+    Returns
+    -------
+    The AnnData without the ``bead_gate`` population (a copy), or ``adata`` itself.
+    """
+    if bead_gate not in adata.var_names:
+        return adata
+    cells = adata[:, adata.var_names != bead_gate].copy()
+    cells.obs["bead_events"] = np.asarray(adata[:, bead_gate].layers["events"], float).ravel()
+    return cells
+
+
 def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | None = None,
             viable_gate: str = "Viable", bead_gate: str = "Beads") -> pd.DataFrame:
     """Per-sample QC: events acquired, viability, bead events, populations under ``min_events``.

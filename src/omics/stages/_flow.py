@@ -39,7 +39,7 @@ from ..io import (
     write_h5ad,
     write_tsv,
 )
-from ..pp import absolute_counts, flow_qc, populations_anndata
+from ..pp import absolute_counts, drop_counting_beads, flow_qc, populations_anndata
 from ._common import out_path
 
 log = get_logger("flow")
@@ -236,6 +236,7 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
         pngs = {g["sample"]: g["png"] for g in gated if g["png"] is not None}
         source = str(checked["gating"])
     adata = populations_anndata(long, samples)
+    bead_gate = params.get("flow_bead_gate") or "Beads"
     count_col = params.get("flow_cell_count_col")
     cell_count = None
     if count_col:
@@ -244,7 +245,7 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
                              path=samplesheet)
         cell_count = pd.to_numeric(sheet[count_col], errors="coerce").rename(count_col)
     unit = absolute_counts(adata, beads_per_test=params.get("flow_beads_per_test"),
-                           bead_gate=params.get("flow_bead_gate") or "Beads",
+                           bead_gate=bead_gate,
                            sample_volume_ul=params.get("flow_sample_volume_ul") or 100.0,
                            cell_count=cell_count,
                            count_reference=params.get("flow_count_reference") or "Leukocytes",
@@ -254,9 +255,12 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
     adata.uns["modality"] = "flow"
     adata.uns["de_layer"] = None
     adata.uns["source"] = checked["mode"]
-    log.info("flow: %d samples x %d populations, absolute counts in %s", adata.n_obs, adata.n_vars, unit)
     qc = flow_qc(adata, min_events=params.get("flow_min_events", 50), total_events=total,
-                 bead_gate=params.get("flow_bead_gate") or "Beads")
+                 bead_gate=bead_gate)
+    adata = drop_counting_beads(adata, bead_gate=bead_gate)  # a reference, not a population
+    log.info("flow: %d samples x %d populations, absolute counts in %s%s", adata.n_obs, adata.n_vars,
+             unit, f" (counting beads {bead_gate!r} as obs['bead_events'], not tested)"
+             if "bead_events" in adata.obs else "")
     flagged = qc.loc[qc["n_low_event_populations"] > 0, "sample"]
     if len(flagged):
         log.warning("flow: %d sample(s) have populations under %d events (see qc/flow.qc.tsv)",
