@@ -173,7 +173,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("flow_beads_per_test", "number", None, "Counting beads per tube: absolute counts "
               "(cells/uL) = events / bead events x beads per test / sample volume.", "flow",
               minimum=0),
-    Parameter("flow_bead_gate", "string", "Beads", "Gate holding the counting beads.", "flow"),
+    Parameter("flow_bead_gate", "string", "Beads", "Gate holding the counting beads (a reference, "
+              "kept per sample as bead_events; not tested as a population).", "flow"),
     Parameter("flow_sample_volume_ul", "number", 100.0, "Sample volume (uL) stained per tube, for "
               "bead-based absolute counts.", "flow", minimum=0),
     Parameter("flow_cell_count_col", "string", None, "Sample-sheet column with a cell count of "
