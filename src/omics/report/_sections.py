@@ -46,20 +46,20 @@ def covariate_summary(name: str, values: pd.Series, groups: pd.Series) -> dict[s
     0/1 indicator such as ``afs_event``, as the count and percentage of each value, with
     missing values counted as ``NA``.
     """
-    present = values.dropna()
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    indicator = numeric and present.isin([0, 1]).all()
-    row = {"covariate": name, "summary": "median (IQR)" if numeric and not indicator else "n (%)"}
+    indicator = numeric and values.dropna().isin([0, 1]).all()
+    measured = numeric and not indicator
+    row = {"covariate": name, "summary": "median (IQR)" if measured else "n (%)"}
     for group in sorted(groups.unique()):
         cell = values[groups == group]
-        if row["summary"] == "median (IQR)":
+        if measured:
             v = cell.dropna()
             row[group] = (f"{v.median():.3g} ({v.quantile(.25):.3g}-{v.quantile(.75):.3g})"
                           if len(v) else "NA")
-            continue
-        labels = cell.map(lambda v: "NA" if pd.isna(v) else (str(int(v)) if indicator else str(v)))
-        counts = labels.value_counts().sort_index()
-        row[group] = "; ".join(f"{k} {n} ({100 * n / len(labels):.0f}%)" for k, n in counts.items())
+        else:
+            labels = cell.map(lambda v: "NA" if pd.isna(v) else (str(int(v)) if indicator else str(v)))
+            counts = labels.value_counts().sort_index()
+            row[group] = "; ".join(f"{k} {n} ({100 * n / len(labels):.0f}%)" for k, n in counts.items())
     return row
 
 
