@@ -102,3 +102,26 @@ def test_running_score_extreme_is_the_gsea_es():
     es = omics.tl.gsea_prerank(ranking, {"s": genes}, permutations=0, min_size=1)["es"].iloc[0]
     extreme = curve["running_es"].to_numpy()[np.argmax(np.abs(curve["running_es"].to_numpy()))]
     assert np.isclose(extreme, es)
+
+
+def test_km_of_a_score_measured_in_two_modalities_needs_the_modality():
+    """A GO set scored on mRNA and protein has two sets of curves: never drawn as one."""
+    import matplotlib.pyplot as plt
+
+    rows, tests = [], []
+    for modality, drop, p in (("rna", 0.5, 0.01), ("protein", 0.25, 0.5)):
+        for arm in ("placebo", "bmmnc"):
+            tests.append({"modality": modality, "score": "GO:A", "arm": arm, "logrank_p": p})
+            for group in ("low", "high"):
+                rows += [{"modality": modality, "score": "GO:A", "arm": arm, "group": group, "time": t,
+                          "survival": s, "n_at_risk": 10 - i, "n_censored": 0}
+                         for i, (t, s) in enumerate(((0, 1.0), (50, 1 - drop), (183, 1 - drop)))]
+    curves, logrank = pd.DataFrame(rows), pd.DataFrame(tests)
+    with pytest.raises(ValueError, match=r"several modalities \(rna, protein\): pass modality="):
+        omics.pl.km(curves, "GO:A", logrank=logrank)
+    axes = omics.pl.km(curves, "GO:A", logrank=logrank, modality="protein")
+    assert axes[0].get_title() == "placebo (log-rank p = 0.5)"
+    assert list(axes[0].get_lines()[0].get_ydata()) == [1.0, 0.75, 0.75]
+    one = curves[curves["modality"] == "rna"]  # one modality in the curves: its log-rank rows
+    assert omics.pl.km(one, "GO:A", logrank=logrank)[1].get_title() == "bmmnc (log-rank p = 0.01)"
+    plt.close("all")

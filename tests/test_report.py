@@ -426,3 +426,54 @@ def test_a_missing_text_cell_is_shown_empty_and_a_missing_number_stays_missing()
     rows = json.loads(json.loads(re.search(r'"data_json": ("(?:[^"\\]|\\.)*")', markup).group(1)))
     assert rows[0][:2] == ["BALI001", ""] and rows[1][:2] == ["BALI002", "CD34_KDR"]
     assert rows[0][2] == 713.0 and rows[1][2] == "___NaN___"  # itables' marker of a missing number
+
+
+def test_kaplan_meier_panels_keep_each_modalitys_curves_and_log_rank_apart():
+    """A GO set scored on mRNA and protein: each panel draws one modality's curves and p-values.
+
+    Grouped by score name alone, a panel joined the two modalities' steps into one line
+    per arm and group (a curve that rose) and took the other modality's log-rank p.
+    """
+    import base64
+    import json
+
+    from omics.report._assets import Ids
+    from omics.report._sections import _kaplan_meier, _km_panels
+
+    rows = []
+    for modality, drop in (("rna", 0.5), ("protein", 0.25)):
+        for score in ("GO:A", "GO:B"):
+            for arm in ("placebo", "bmmnc"):
+                for group in ("low", "high"):
+                    rows += [{"modality": modality, "score": score, "arm": arm, "group": group,
+                              "time": t, "survival": s, "n_at_risk": 10 - i}
+                             for i, (t, s) in enumerate(((0, 1.0), (50, 1 - drop), (183, 1 - drop)))]
+    km = pd.DataFrame(rows)
+    logrank = pd.DataFrame({"modality": ["rna", "rna", "protein", "protein"] * 2,
+                            "score": ["GO:A"] * 4 + ["GO:B"] * 4,
+                            "arm": ["placebo", "bmmnc"] * 4,
+                            "logrank_p": [0.011, 0.012, 0.51, 0.52, 0.021, 0.022, 0.61, 0.62]})
+    survival = pd.DataFrame({"modality": ["rna", "rna", "protein", "protein"],
+                             "score": ["GO:A", "GO:B", "GO:A", "GO:B"],
+                             "fdr_screen": [0.9, 0.2, 0.1, 0.5]})
+    assert _km_panels(km, survival) == [("protein", "GO:A"), ("rna", "GO:B"), ("protein", "GO:B"),
+                                        ("rna", "GO:A")]
+    assert _km_panels(km, None) == [("rna", "GO:A"), ("rna", "GO:B"), ("protein", "GO:A"),
+                                    ("protein", "GO:B")]
+    markup = _kaplan_meier(km, logrank, survival, Ids("k"))
+    figures = [json.loads(payload) for payload in re.findall(
+        r"<script type='application/json' id='k-fig-?\d*-json'>(.*?)</script>", markup)]
+    assert [f["layout"]["title"]["text"] for f in figures] == [
+        "protein GO:A: high vs low score", "rna GO:B: high vs low score",
+        "protein GO:B: high vs low score", "rna GO:A: high vs low score"]
+    def values(array: object) -> list[float]:  # plotly writes numpy arrays as base64 ("bdata")
+        if isinstance(array, dict):
+            return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+        return list(array)
+
+    first = figures[0]["data"]
+    assert len(first) == 4 and all(values(trace["y"]) == [1.0, 0.75, 0.75] for trace in first)
+    assert [trace["name"] for trace in first if "log-rank" in trace["name"]] == [
+        "bmmnc, high score (log-rank p 0.52)", "placebo, high score (log-rank p 0.51)"]
+    assert all(values(trace["y"]) == [1.0, 0.5, 0.5] for trace in figures[1]["data"])
+    assert "lowest fdr_screen of the survival model" in markup

@@ -37,7 +37,8 @@ def km(curves: pd.DataFrame | AnnData, score: str, *, logrank: pd.DataFrame | No
     key
         AnnData input: ``uns`` key of the Kaplan-Meier tables (default ``"kaplan_meier"``).
     modality
-        Rows of this modality only (when the tables hold several).
+        Rows of this modality only. Required when the tables hold curves of ``score`` in
+        several modalities (a GO set scored on mRNA and on protein).
     arms
         One panel per arm, in this order.
     risk_times
@@ -57,8 +58,14 @@ def km(curves: pd.DataFrame | AnnData, score: str, *, logrank: pd.DataFrame | No
             logrank = uns_table(curves, key, "km", "logrank")
         curves = uns_table(curves, key, "km", "curves")
     data = curves[curves["score"] == score]
-    if modality is not None and "modality" in data:
-        data = data[data["modality"] == modality]
+    if "modality" in data:
+        if modality is not None:
+            data = data[data["modality"] == modality]
+        elif data["modality"].nunique() > 1:
+            raise ValueError(f"score {score!r} has Kaplan-Meier curves of several modalities "
+                             f"({', '.join(map(str, data['modality'].unique()))}): pass modality=")
+        elif len(data):
+            modality = data["modality"].iloc[0]  # the log-rank rows of the same modality
     if data.empty:
         raise ValueError(f"no Kaplan-Meier curves for score {score!r}")
     if axes is None:

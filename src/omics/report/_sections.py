@@ -443,6 +443,54 @@ def _roc_curves(roc: pd.DataFrame, modality: str) -> list[tuple[str, np.ndarray,
             for name, rows in part.groupby("score", sort=False)]
 
 
+KM_PANELS = 6
+
+
+def _km_panels(km: pd.DataFrame, survival: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """``(modality, score)`` of the Kaplan-Meier panels: the lowest survival ``fdr_screen`` first.
+
+    A GO set is scored in every modality that measures it, so a score name alone does not
+    say which curves are meant. Scores the survival model does not rank keep the curves'
+    order, after the ranked ones.
+    """
+    modalities = km["modality"].astype(str) if "modality" in km else pd.Series("", index=km.index)
+    keys = list(dict.fromkeys(zip(modalities, km["score"].astype(str), strict=True)))
+    if survival is not None and "fdr_screen" in survival:
+        ranked = survival.sort_values("fdr_screen", kind="stable")
+        ranked_modalities = (ranked["modality"].astype(str) if "modality" in ranked
+                             else pd.Series("", index=ranked.index))
+        rank = {key: i for i, key in enumerate(zip(ranked_modalities, ranked["score"].astype(str),
+                                                   strict=True))}
+        keys.sort(key=lambda key: rank.get(key, len(rank)))
+    return keys[:KM_PANELS]
+
+
+def _kaplan_meier(km: pd.DataFrame, logrank: pd.DataFrame | None, survival: pd.DataFrame | None,
+                  ids: Ids) -> str:
+    """Kaplan-Meier panels of the best-ranked scores, each of one modality, with log-rank p per arm."""
+    plots = []
+    for modality, score in _km_panels(km, survival):
+        curves = km[km["score"].astype(str) == score]
+        if modality:
+            curves = curves[curves["modality"].astype(str) == modality]
+        pvalues = {}
+        if logrank is not None:
+            rows = logrank[logrank["score"].astype(str) == score]
+            if modality and "modality" in rows:
+                rows = rows[rows["modality"].astype(str) == modality]
+            pvalues = dict(zip(rows["arm"].astype(str), rows["logrank_p"].astype(float), strict=True))
+        label = f"{modality} {figs._short(score, 44)}" if modality else figs._short(score, 50)
+        plots.append(figure(figs.kaplan_meier(curves, title=f"{label}: high vs low score",
+                                              pvalues=pvalues), ids))
+    ranked = survival is not None and "fdr_screen" in survival
+    return ("<h3>Kaplan-Meier curves</h3>" + _note(
+        "Patients at or below (low) and above (high) the score's median within each arm; the log-rank "
+        "test compares them within the arm. "
+        + (f"The {KM_PANELS} scores with the lowest fdr_screen of the survival model; "
+           if ranked else f"The first {KM_PANELS} scores of scores/km_curves.tsv; ")
+        + "every score's curves are in scores/km_curves.tsv.") + _grid(*plots))
+
+
 def response(ctx: Context, ids: Ids) -> str:
     """Forest plots, class and evidence per score, cross-validated ROC, survival, redundancy."""
     res = ctx.results
@@ -507,16 +555,7 @@ def response(ctx: Context, ids: Ids) -> str:
         parts.append(table(survival, ids))
     km = res.table("km_curves.tsv")
     if km is not None and {"score", "arm", "group", "time", "survival"} <= set(km.columns):
-        logrank = res.table("km_logrank.tsv")
-        plots = []
-        for score, part in list(km.groupby("score", sort=False))[:6]:
-            pvalues = {}
-            if logrank is not None:
-                rows = logrank[logrank["score"] == score]
-                pvalues = dict(zip(rows["arm"].astype(str), rows["logrank_p"].astype(float), strict=True))
-            plots.append(figure(figs.kaplan_meier(part, title=f"{figs._short(score, 50)}: high vs low "
-                                                  "score", pvalues=pvalues), ids))
-        parts.append("<h3>Kaplan-Meier curves</h3>" + _grid(*plots))
+        parts.append(_kaplan_meier(km, res.table("km_logrank.tsv"), survival, ids))
     redundancy = res.table("score_redundancy.tsv")
     if redundancy is not None:
         parts.append("<h3>Score redundancy</h3>" + table(redundancy, ids))
