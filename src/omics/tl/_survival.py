@@ -7,7 +7,8 @@ event times, as R ``survival::coxph``'s default ``ties = "efron"``):
 - per arm (control, treated): ``Surv(afs_days, afs_event) ~ z + C``;
 - pooled: ``~ arm + z + C`` (``hr_pooled``);
 - interaction: ``~ arm * z + C`` (``hr_interaction`` = ratio of the treated to the control
-  HR per SD).
+  HR per SD in this model, whose covariate effects the arms share; ``hr_treated`` and
+  ``hr_control`` come from the separate per-arm fits, so their ratio differs somewhat).
 
 ``z`` is the score standardised over the samples used (mean 0, SD 1, ``ddof=1``), so
 hazard ratios (HR) are per SD; covariates enter as in :func:`omics.tl.response_model`
@@ -23,7 +24,10 @@ without the interaction) is tested to 1e-6 on fixtures in ``tests/reference/surv
 
 ``ph_p_<model>`` is the proportional-hazards check of the score term of that model:
 the Schoenfeld-residual test (Grambsch & Therneau 1994) with the ``rank`` time
-transform (lifelines ``proportional_hazard_test``); ``ph_p`` is the smallest of them
+transform (lifelines ``proportional_hazard_test``), tied event times sharing their
+average rank, as R's ``cox.zph`` computed it before survival 3.0 (tested against that
+formula in R to 1e-6; ``cox.zph`` today is an exact score test and differs somewhat
+in small samples); ``ph_p`` is the smallest of them
 (a small value says the HR of the score changes over follow-up and the single HR
 summarises it poorly).
 
@@ -185,11 +189,25 @@ def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarra
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = proportional_hazard_test(full, frame, time_transform="rank")
+            res = proportional_hazard_test(full, frame, time_transform=_event_time_rank)
         ph = float(np.asarray(res.summary["p"])[j])
     except Exception:  # the PH test is a diagnostic; a failure leaves it NaN
         ph = np.nan
     return result, ph
+
+
+def _event_time_rank(durations: pd.Series, events: pd.Series, weights: pd.Series) -> pd.Series:
+    """Rank of each event time among the event times, tied times sharing their average rank.
+
+    The ``rank`` time transform of the Grambsch-Therneau test as R's ``cox.zph`` computed it
+    before survival 3.0 (``rank()``). lifelines' own ``"rank"`` numbers tied events 1, 2, ...
+    in the order the rows arrive, so the p-value changed when the same patients came in
+    another order. Censored rows get NaN: the test reads the event rows only.
+    """
+    ranks = np.full(len(durations), np.nan)
+    observed = np.asarray(events, dtype=bool)
+    ranks[observed] = stats.rankdata(np.asarray(durations, dtype=float)[observed])
+    return pd.Series(ranks, index=durations.index)
 
 
 def survival_model(

@@ -34,6 +34,14 @@ for (score in c("pred", "prog")) {
       coef = s[, "coef"], se = s[, "se(coef)"], p = s[, "Pr(>|z|)"])
     lrt <- 2 * (full$loglik[2] - reduced$loglik[2])
     zph <- cox.zph(full, transform = "rank", terms = FALSE)$table
+    # Grambsch & Therneau (1994) test as cox.zph computed it before survival 3.0 (and
+    # lifelines does): scaled Schoenfeld residuals against the rank of the event times,
+    # tied times sharing their average rank (rank()'s default)
+    sres <- resid(full, "schoenfeld"); deaths <- nrow(sres)
+    ranks <- rank(as.numeric(rownames(sres))); ranks <- ranks - mean(ranks)
+    scaled <- sres %*% full$var * deaths
+    gt94 <- c((ranks %*% scaled)^2 / (diag(full$var) * deaths * sum(ranks^2)))
+    names(gt94) <- names(coef(full))
     # score test of the term at the reduced fit (coxph with init and no iteration)
     terms <- names(coef(full))
     init <- sapply(terms, function(n) if (n == spec$term) 0 else coef(reduced)[[n]])
@@ -42,6 +50,7 @@ for (score in c("pred", "prog")) {
     tests[[length(tests) + 1]] <- data.frame(score = score, model = m, term = spec$term,
       loglik = full$loglik[2], lrt_p = pchisq(lrt, 1, lower.tail = FALSE),
       zph_p = zph[spec$term, "p"],
+      zph_gt94_p = pchisq(gt94[[spec$term]], 1, lower.tail = FALSE),
       score_p = pchisq(at_reduced$score, 1, lower.tail = FALSE))
   }
 }
