@@ -125,3 +125,17 @@ def test_km_of_a_score_measured_in_two_modalities_needs_the_modality():
     one = curves[curves["modality"] == "rna"]  # one modality in the curves: its log-rank rows
     assert omics.pl.km(one, "GO:A", logrank=logrank)[1].get_title() == "bmmnc (log-rank p = 0.01)"
     plt.close("all")
+
+
+def test_forest_opens_the_markers_of_separated_models_only():
+    """Every fit is Firth by default; open markers are the models ``separation`` lists."""
+    import matplotlib.pyplot as plt
+
+    model = pd.DataFrame({"score": ["A", "B"], "or_treated": [3.0, 50.0], "or_treated_low": [1.2, 4.0],
+                          "or_treated_high": [7.0, np.inf], "fit_treated": ["firth", "firth"],
+                          "separation": ["", "treated"], "classification": ["none", "treated_only"]})
+    ax = omics.pl.forest(model)
+    filled, hollow = ax.collections[1], ax.collections[2]  # the interval lines come first
+    assert len(filled.get_offsets()) == 1 and filled.get_offsets()[0][0] == 3.0
+    assert len(hollow.get_offsets()) == 1 and hollow.get_offsets()[0][0] == 50.0
+    plt.close("all")

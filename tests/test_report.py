@@ -477,3 +477,17 @@ def test_kaplan_meier_panels_keep_each_modalitys_curves_and_log_rank_apart():
         "bmmnc, high score (log-rank p 0.52)", "placebo, high score (log-rank p 0.51)"]
     assert all(values(trace["y"]) == [1.0, 0.5, 0.5] for trace in figures[1]["data"])
     assert "lowest fdr_screen of the survival model" in markup
+
+
+def test_only_models_with_separated_data_get_open_markers_not_every_firth_fit():
+    """Firth is the default fit of every model: the flag comes from the separation column."""
+    from omics.report._sections import _separated
+
+    effects = [("or_control", "placebo arm"), ("or_treated", "BM-MNC arm"), ("or_interaction", "x")]
+    model = pd.DataFrame({"fit_control": ["firth"] * 3, "fit_treated": ["firth"] * 3,
+                          "fit_interaction": ["firth"] * 3,
+                          "separation": ["treated;interaction", np.nan, "control"]})
+    flags = _separated(model, effects)
+    assert flags.to_numpy().tolist() == [[False, True, True], [False, False, False], [True, False, False]]
+    hr = _separated(model.drop(columns="separation"), [("hr_pooled", "pooled")])
+    assert not hr.to_numpy().any()

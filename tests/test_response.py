@@ -562,3 +562,26 @@ def test_arm_slopes_share_the_covariate_effects():
     one_class.loc[one_class["arm"] == "placebo", "response"] = "non_responder"
     res = response_model(scores[["pred"]], one_class, repeats=2).iloc[0]
     assert np.isnan(res["p_control"]) and np.isfinite(res["p_treated"])
+
+
+def test_a_treated_arm_marker_is_predictive_when_no_placebo_patient_responds():
+    """No placebo responder: the control arm has no test (NaN), and its slope counts as 0.
+
+    Before, ``|b_T| > |b_C|`` with ``b_C`` NaN was False, so a score with strong treated-arm
+    evidence and a significant interaction could only be ``treated_only``, and one placebo
+    responder more made the same score predictive.
+    """
+    rng = np.random.default_rng(3)
+    n = 40
+    ids = [f"S{i:02d}" for i in range(n)]
+    obs = pd.DataFrame({"arm": ["placebo"] * 20 + ["bmmnc"] * 20, "age": rng.normal(70, 8, n),
+                        "diabetes": rng.choice(["no", "yes"], n)}, index=ids)
+    score = rng.normal(size=n)
+    responds = (obs["arm"] == "bmmnc").to_numpy() & (score + rng.normal(0, 0.6, n) > -0.3)
+    obs["response"] = np.where(responds, "responder", "non_responder")
+    scores = pd.DataFrame({"planted": score} | {f"noise{k}": rng.normal(size=n) for k in range(4)},
+                          index=ids)
+    row = response_model(scores, obs, repeats=5).set_index("score").loc["planted"]
+    assert row["n_responders_control"] == 0 and np.isnan(row["p_control"])
+    assert row["fdr_treated"] < 0.05 and row["p_interaction"] < 0.05
+    assert row["classification"] == "predictive" and row["direction"] == "up_in_responders"

@@ -28,6 +28,7 @@ from ..tl._keys import (
 )
 from ..tl._ranking import STATISTIC, gene_statistic
 from ..tl._running import gsea_running_score
+from ..tl._separation import separated_flags
 from . import _inputs
 
 if TYPE_CHECKING:
@@ -337,8 +338,8 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
 
     ``effects``: column prefixes with ``_low``/``_high`` companions (default: every
     ``or_*`` column that has them, e.g. ``or_control``, ``or_treated``, ``or_pooled``,
-    ``or_interaction``). Open markers: separated fits (``fit_<effect> == "firth"``);
-    unbounded interval ends are drawn to the axis edge.
+    ``or_interaction``). Open markers: models whose data the score separates (the table's
+    ``separation``); unbounded interval ends are drawn to the axis edge.
     """
     model = _inputs.stored_table(model, key, "forest")
     prefix = ratio.lower() + "_"
@@ -356,8 +357,7 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
         low = model[f"{effect}_low"].astype(float).fillna(lo).clip(lo, hi).to_numpy()
         high = model[f"{effect}_high"].astype(float).fillna(hi).clip(lo, hi).to_numpy()
         name = effect.removeprefix(prefix)
-        separated = (model[f"fit_{name}"].astype(str).eq("firth").to_numpy() if f"fit_{name}" in model
-                     else np.zeros(len(model), bool))
+        separated = separated_flags(model, [name])[name].to_numpy()
         color = _PALETTE[k % len(_PALETTE)]
         ax.hlines(y, low, high, color=color, lw=1)
         ax.scatter(est[~separated], y[~separated], color=color, s=18, label=name, zorder=3)

@@ -296,7 +296,7 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
         minus = np.where(np.isfinite(low) & (low > 0), np.clip(est, lo, hi) - np.maximum(low, lo),
                          np.clip(est, lo, hi) - lo)
         hover = [f"{label}: {ratio} {_r(e)} (95% CI {_r(a)}-{_r(b)})"
-                 + (" · separated fit (Firth)" if o else "")
+                 + (" · separated data" if o else "")
                  for e, a, b, o in zip(est, low, high, open_, strict=True)]
         fig.add_trace(go.Scatter(
             x=np.clip(est, lo, hi), y=y, mode="markers", name=label,

@@ -124,8 +124,8 @@ def methods(ctx: Context) -> str:
         text.append(f"Per-sample scores ({p.get('score_method')}) of each panel set were related to "
                     f"response by logistic regression per SD of the score, adjusted for "
                     f"{html.escape(str(covs))}: within each arm, pooled, and with an arm x score "
-                    "interaction; likelihood-ratio tests, Firth-penalised fits when the outcome is "
-                    f"separated, {screen}, "
+                    "interaction: Firth-penalised fits with penalised-likelihood-ratio tests "
+                    f"(a score test for the interaction), {screen}, "
                     f"and AUCs from {p.get('cv_repeats')} repeats of stratified {p.get('cv_folds')}-fold "
                     "cross-validation.")
         cite += ["firth", "sklearn"] + (["decoupler"] if p.get("score_method") == "ulm" else [])

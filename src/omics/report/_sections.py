@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..tl._separation import separated_flags
 from . import _figures as figs
 from ._assets import Ids, figure, table
 from ._context import Context
@@ -405,16 +406,10 @@ def _effects(model: pd.DataFrame, ctx: Context, ratio: str = "or") -> list[tuple
 
 
 def _separated(model: pd.DataFrame, effects: list[tuple[str, str]]) -> pd.DataFrame:
-    flags = pd.DataFrame(index=model.index)
-    for prefix, _ in effects:
-        name = prefix.removeprefix("or_")
-        if f"fit_{name}" in model:
-            flags[prefix] = model[f"fit_{name}"].astype(str).eq("firth").to_numpy()
-        elif "separation" in model:
-            flags[prefix] = model["separation"].astype(str).str.contains(name).to_numpy()
-        else:
-            flags[prefix] = False
-    return flags
+    """Per effect column (``or_control``, ...), whether that model's data were separated."""
+    names = {prefix: prefix.split("_", 1)[1] for prefix, _ in effects}
+    flags = separated_flags(model, list(dict.fromkeys(names.values())))
+    return pd.DataFrame({prefix: flags[name] for prefix, name in names.items()}, index=model.index)
 
 
 def _evidence(model: pd.DataFrame, effects: list[tuple[str, str]], flags: pd.DataFrame) -> pd.DataFrame:
@@ -505,11 +500,14 @@ def response(ctx: Context, ids: Ids) -> str:
         parts.append(_note(
             "Odds ratios of response per SD of each score, within each arm, pooled (arm as "
             "covariate) and the arm x score interaction (ratio of the arms' odds ratios). "
-            "<b>Predictive</b>: the association depends on the treatment (interaction); "
-            "<b>prognostic</b>: the same in both arms. A score is classified only after a "
-            "Benjamini-Hochberg screen across scores (fdr_screen). Open markers and "
-            "'[separated]': the outcome is perfectly separated by the score, so the fit is "
-            "Firth-penalised and an interval end may be unbounded (inf)."))
+            "<b>Predictive</b>: associated in the BM-MNC arm, and the arm modifies the "
+            "association (interaction, stronger with cells); <b>prognostic</b>: associated "
+            "in the placebo arm, with the same sign and not stronger with cells; "
+            "<b>treated_only</b>: associated in the BM-MNC arm without an established "
+            "modification. A score is classified only after a Benjamini-Hochberg screen "
+            "across the scores of its modality (fdr_screen). Every fit is Firth-penalised; "
+            "open markers and '[separated]': the score separates the outcome completely or "
+            "quasi-completely in that model, so an interval end may be unbounded (inf)."))
         for modality in (model["modality"].unique() if "modality" in model else [""]):
             part = model[model["modality"] == modality] if modality else model
             parts.append(figure(figs.forest(part.reset_index(drop=True), effects, ratio="OR",
@@ -548,10 +546,13 @@ def response(ctx: Context, ids: Ids) -> str:
                                                   "score; ph_p: test of proportional hazards."))
         hr_effects = _effects(survival, ctx, ratio="hr")
         if hr_effects:
+            hr_flags = _separated(survival, hr_effects)
             for modality in (survival["modality"].unique() if "modality" in survival else [""]):
                 part = survival[survival["modality"] == modality] if modality else survival
                 parts.append(figure(figs.forest(part.reset_index(drop=True), hr_effects, ratio="HR",
-                                                title=f"{modality} scores: hazard ratio per SD"), ids))
+                                                title=f"{modality} scores: hazard ratio per SD",
+                                                flagged=hr_flags.loc[part.index].reset_index(drop=True)),
+                                    ids))
         parts.append(table(survival, ids))
     km = res.table("km_curves.tsv")
     if km is not None and {"score", "arm", "group", "time", "survival"} <= set(km.columns):

@@ -118,7 +118,9 @@ Classification
 --------------
 With ``b_T``, ``b_C`` the per-SD log ORs of the score in the treated and the control
 arm, "evidence in an arm" meaning that the arm's test passes the screen below, and
-"modification" meaning ``p_interaction < alpha`` and ``|b_T| > |b_C|``:
+"modification" meaning ``p_interaction < alpha`` and ``|b_T| > |b_C|`` (``b_C`` taken
+as 0 when the control arm has no test: with no responder there, or every patient one,
+the score cannot go with response in that arm):
 
 - ``predictive``: evidence in the treated arm and modification: the score is associated
   with response when cells are implanted, and the arm modifies that association;
@@ -196,6 +198,7 @@ from statsmodels.tools.sm_exceptions import (
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.tl._separation import separation_label
 from omics.tl._stats import bh as _bh
 
 __all__ = ["response_model", "format_ratio", "CLASSIFICATIONS", "CV_COLUMNS", "FIT_METHODS"]
@@ -638,7 +641,9 @@ def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
     ``good_sign``: the sign of a coefficient that goes with a good outcome (+1 for the
     log odds of response, -1 for the log hazard of amputation or death).
     """
-    modified = bool(inter.p < alpha and abs(t.beta) > abs(c.beta))
+    # an arm without a test (all its outcomes equal) has no association to compare with
+    control_slope = abs(c.beta) if np.isfinite(c.beta) else 0.0
+    modified = bool(inter.p < alpha and abs(t.beta) > control_slope)
     if evidence_t and modified:
         return "predictive", _direction(t.beta, good_sign)
     if evidence_c and c.beta * t.beta > 0 and not modified:
@@ -646,11 +651,6 @@ def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
     if evidence_t:
         return "treated_only", _direction(t.beta, good_sign)
     return "none", _direction(pooled.beta, good_sign)
-
-
-def separation_label(separated: dict[str, bool]) -> str:
-    """Join with ``;`` the names of the models whose data are (quasi-)separated (``""``: none)."""
-    return ";".join(name for name, flag in separated.items() if flag)
 
 
 def format_ratio(ratio: float, low: float, high: float, separated: bool = False) -> str:
