@@ -139,3 +139,50 @@ def test_forest_opens_the_markers_of_separated_models_only():
     assert len(filled.get_offsets()) == 1 and filled.get_offsets()[0][0] == 3.0
     assert len(hollow.get_offsets()) == 1 and hollow.get_offsets()[0][0] == 50.0
     plt.close("all")
+
+
+def test_concordance_from_the_long_table_draws_the_contrast_asked_for():
+    """integration/concordance.tsv holds every contrast: contrast= picks one, none given is refused."""
+    import matplotlib.pyplot as plt
+
+    from omics._errors import InputError
+
+    rng = np.random.default_rng(2)
+    parts = []
+    for cid, n in (("response_in_bmmnc", 30), ("response_in_placebo", 20)):
+        rna, protein = rng.normal(size=n), rng.normal(size=n)
+        parts.append(pd.DataFrame({"contrast": cid, "gene_name": [f"G{i}" for i in range(n)],
+                                   "rna_log2fc": rna, "protein_log2fc": protein,
+                                   "rna_padj": 0.5, "protein_padj": 0.5,
+                                   "concordant": np.sign(rna) == np.sign(protein)}))
+    joined = pd.concat(parts, ignore_index=True)
+    ax = omics.pl.concordance(joined, contrast="response_in_placebo")
+    assert ax.get_title().startswith("response_in_placebo: ") and ax.get_title().endswith("(20 genes)")
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 20
+    with pytest.raises(InputError, match=r"holds 2 contrasts .*pass contrast="):
+        omics.pl.concordance(joined)
+    with pytest.raises(InputError, match="'arm_x_response' is not in the table"):
+        omics.pl.concordance(joined, contrast="arm_x_response")
+    one = omics.pl.concordance(joined[joined["contrast"] == "response_in_bmmnc"])
+    assert one.get_title().endswith("(30 genes)")
+    plt.close("all")
+
+
+def test_forest_of_the_whole_response_table_names_the_modality_of_each_row():
+    """scores/response_model.tsv has a row per modality and score: labels say which."""
+    import matplotlib.pyplot as plt
+
+    from omics._errors import InputError
+
+    model = pd.DataFrame({"modality": ["rna", "protein", "flow"], "score": ["GO:1_A", "GO:1_A", "CD34"],
+                          "or_pooled": [2.0, 1.5, 0.8], "or_pooled_low": [1.1, 0.7, 0.4],
+                          "or_pooled_high": [3.6, 3.2, 1.6],
+                          "classification": ["prognostic", "none", "none"]})
+    ax = omics.pl.forest(model)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["rna GO:1 A [prognostic]", "protein GO:1 A",
+                                                            "flow CD34"]
+    protein = omics.pl.forest(model, modality="protein")
+    assert [t.get_text() for t in protein.get_yticklabels()] == ["GO:1 A"]
+    with pytest.raises(InputError, match=r"no rows of modality 'qpcr' \(the table has rna, protein, flow\)"):
+        omics.pl.forest(model, modality="qpcr")
+    plt.close("all")

@@ -11,6 +11,7 @@ from .._errors import InputError
 from ..tl._keys import (
     CV_SUFFIX,
     check_layer,
+    contrast_id,
     de_key_for,
     is_anndata,
     is_mudata,
@@ -164,3 +165,17 @@ def qc_table(data: object, key: str, caller: str) -> tuple[pd.DataFrame, list[fl
                          columns=[f"PC{i + 1}" for i in range(coords.shape[1])])
     variance = [float(v) for v in np.asarray(params.get("variance_ratio", []))] or None
     return table.join(data.obs), variance
+
+
+def one_contrast(table: pd.DataFrame, contrast: object, caller: str) -> tuple[str, pd.DataFrame]:
+    """``(id, rows)`` of one contrast of a long table with a ``contrast`` column."""
+    ids = list(dict.fromkeys(table["contrast"].astype(str)))
+    if contrast is None:
+        if len(ids) != 1:
+            raise InputError(f"{caller}: the table holds {len(ids)} contrasts ({', '.join(ids)}); "
+                             "pass contrast=<one of them>")
+        return ids[0], table
+    cid = str(contrast_id(contrast))
+    if cid not in ids:
+        raise InputError(f"{caller}: contrast {cid!r} is not in the table (it has {', '.join(ids)})")
+    return cid, table[table["contrast"].astype(str) == cid]

@@ -16,6 +16,7 @@ import pandas as pd
 from anndata import AnnData
 from matplotlib.axes import Axes
 
+from .._errors import InputError
 from ..tl._keys import (
     CONCORDANCE_KEY,
     CORRELATION_KEY,
@@ -329,7 +330,8 @@ def gsea_curve(statistic: pd.Series | pd.DataFrame | AnnData, genes: list[str] |
 
 
 def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: Sequence[str] | None = None,
-           ratio: str = "OR", title: str | None = None, ax: Axes | None = None) -> Axes:
+           ratio: str = "OR", modality: str | None = None, title: str | None = None,
+           ax: Axes | None = None) -> Axes:
     """Forest plot of ratios per SD with 95% intervals (``scores/response_model.tsv`` rows).
 
     ``model``: the table of :func:`omics.tl.response_model` (or, with ``ratio="HR"``,
@@ -340,8 +342,17 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
     ``or_*`` column that has them, e.g. ``or_control``, ``or_treated``, ``or_pooled``,
     ``or_interaction``). Open markers: models whose data the score separates (the table's
     ``separation``); unbounded interval ends are drawn to the axis edge.
+
+    ``modality``: rows of this modality only. The file holds every modality, and a GO set
+    scored on mRNA and on protein has a row in each: without ``modality`` the rows are
+    labelled with their modality.
     """
     model = _inputs.stored_table(model, key, "forest")
+    if modality is not None:
+        if "modality" not in model or modality not in set(model["modality"].astype(str)):
+            known = ", ".join(dict.fromkeys(model["modality"].astype(str))) if "modality" in model else "none"
+            raise InputError(f"forest: no rows of modality {modality!r} (the table has {known})")
+        model = model[model["modality"].astype(str) == modality].reset_index(drop=True)
     prefix = ratio.lower() + "_"
     if effects is None:
         effects = [c for c in model.columns if c.startswith(prefix) and not c.endswith(("_low", "_high"))
@@ -366,8 +377,11 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
     classes = model["classification"] if "classification" in model else ["none"] * len(model)
-    labels = [_short(s, 40) + (f" [{c}]" if str(c) not in ("none", "nan") else "")
-              for s, c in zip(model["score"], classes, strict=True)]
+    several = "modality" in model and model["modality"].nunique() > 1
+    names = ([f"{m} {_short(s, 34)}" for m, s in zip(model["modality"], model["score"], strict=True)]
+             if several else [_short(s, 40) for s in model["score"]])
+    labels = [name + (f" [{c}]" if str(c) not in ("none", "nan") else "")
+              for name, c in zip(names, classes, strict=True)]
     ax.set_yticks(range(len(model)), labels, fontsize=6)
     ax.invert_yaxis()
     ax.set_xlabel(f"{ratio} per SD (95% CI; open marker: separated fit)")
@@ -474,7 +488,9 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     key
         MuData input: ``uns`` key of the concordance tables.
     contrast
-        MuData input: the contrast to draw (default: the only one stored); it titles the plot.
+        The contrast to draw (default: the only one stored, or the only one in the
+        table's ``contrast`` column); it titles the plot. Required when the MuData or
+        ``integration/concordance.tsv`` holds several contrasts.
     fdr
         Genes with both adjusted p-values below it are marked significant in both.
     title
@@ -490,6 +506,9 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
 
     if is_mudata(joined):
         cid, joined = per_contrast(joined, key, contrast, "pl.concordance")
+        title = title or cid
+    elif "contrast" in joined:
+        cid, joined = _inputs.one_contrast(joined, contrast, "pl.concordance")
         title = title or cid
     ax = _axes(ax)
     data = joined.dropna(subset=["rna_log2fc", "protein_log2fc"])

@@ -38,7 +38,7 @@ def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> n
     omics._errors.InputError
         When ``min_samples`` exceeds the number of samples or no gene passes.
     """
-    counts = np.asarray(counts)
+    counts = _dense(counts)
     if min_count <= 0:
         return np.ones(counts.shape[1], dtype=bool)
     if min_samples > counts.shape[0]:
@@ -50,6 +50,11 @@ def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> n
             f"no gene has >= {min_count} counts in >= {min_samples} samples; lower "
             "{--rna_min_count} or {--rna_min_samples}.")
     return keep
+
+
+def _dense(counts: object) -> np.ndarray:
+    """Return a count matrix as a numpy array (scipy.sparse densified, as other tools store it)."""
+    return np.asarray(counts.toarray() if hasattr(counts, "toarray") else counts)
 
 
 def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: int = 3,
@@ -113,7 +118,7 @@ def normalize_deseq2(adata: ad.AnnData, *, layer: str = "counts", nsub: int = 10
 
     Writes ``obs["size_factors"]``, ``layers["normalized"]`` and ``layers["vst"]``.
     """
-    counts = np.asarray(adata.layers[layer] if layer in adata.layers else adata.X)
+    counts = _dense(adata.layers[layer] if layer in adata.layers else adata.X)
     full = _intercept_dataset(counts, adata.obs_names, adata.var_names)
     size_factors = _size_factors(full)
     normalized = counts / size_factors[:, None]

@@ -16,7 +16,7 @@ from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
 from ._design import Design, design_for_contrast, effect_unit
-from ._keys import layer_name, store_params
+from ._keys import check_matrix_input, layer_array, layer_name, store_params, store_per_contrast
 
 log = get_logger("tl")
 
@@ -25,8 +25,34 @@ DESEQ2_COLUMNS = ["gene_id", "gene_name", "baseMean", "log2FoldChange", "lfcSE",
 LIMMA_COLUMNS = ["feature_id", "gene_name", "logFC", "AveExpr", "t", "P.Value", "adj.P.Val", "B"]
 
 
-def _layer(adata: ad.AnnData, layer: str | None) -> np.ndarray:
-    return np.asarray(adata.X if layer is None else adata.layers[layer])
+def _whole_counts(adata: ad.AnnData, layer: str | None) -> np.ndarray:
+    """Return the layer's counts as int64; stop at the first value that is not a whole count >= 0.
+
+    Float layers are checked in blocks of samples, so no samples x genes temporary is made.
+    """
+    values = layer_array(adata, layer, "tl.deseq2")
+    block = 256
+    for start in range(0, values.shape[0], block):
+        part = values[start:start + block]
+        if np.issubdtype(part.dtype, np.integer):
+            bad = part < 0
+        else:
+            with np.errstate(invalid="ignore"):
+                bad = ~((part >= 0) & (part == np.floor(part)))  # NaN and inf fail too
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise InputError(
+                f"tl.deseq2: {'X' if layer is None else f'layer {layer!r}'} holds {float(part[i, j]):g} for "
+                f"gene {adata.var_names[j]!r} in sample {adata.obs_names[start + i]!r}; DESeq2 needs whole "
+                "counts >= 0: round estimated counts first (np.rint, as omics.io.read_rna_counts does "
+                "for salmon's), or pass the layer of raw counts")
+    return values.astype(np.int64, copy=False)
+
+
+def _check_contrast(contrast: object, caller: str) -> None:
+    if not isinstance(contrast, Contrast | Design):
+        raise InputError(f"{caller}: contrast must be an omics.io.Contrast (e.g. one of "
+                         f"omics.io.read_contrasts(path)), not {type(contrast).__name__} {contrast!r}")
 
 
 def _gene_names(adata: ad.AnnData) -> np.ndarray:
@@ -63,15 +89,16 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     ``log2FoldChange_per_unit`` (or ``_per_sd``): the slope of log2 expression on the
     variable, equal to ``log2FoldChange``.
 
-    The same table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy style), and
+    A copy of the table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy style), and
     the settings in ``adata.uns["deseq2_params"][<contrast id>]``: ``layer`` (``"X"`` for
     ``X``), ``shrink`` and ``design`` (the design formula).
     """
+    _check_contrast(contrast, "tl.deseq2")
+    check_matrix_input(adata, layer, "tl.deseq2")
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
     subset = adata[design.samples]
-    counts = pd.DataFrame(_layer(subset, layer).astype(np.int64), index=design.samples,
-                          columns=adata.var_names)
+    counts = pd.DataFrame(_whole_counts(subset, layer), index=design.samples, columns=adata.var_names)
     log.info("DESeq2 %s: %s, %d samples x %d genes", design.contrast.id, design.formula,
              counts.shape[0], counts.shape[1])
     from ._deseq2 import deseq2_fit, deseq2_results  # pydeseq2 only when DESeq2 runs
@@ -85,7 +112,7 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     extra = [c for c in table.columns if c not in DESEQ2_COLUMNS]
     table = _label_continuous(table[DESEQ2_COLUMNS + extra].reset_index(drop=True), design,
                               "log2FoldChange")
-    adata.uns.setdefault("deseq2", {})[design.contrast.id] = table
+    store_per_contrast(adata, "deseq2", design.contrast.id, table)
     store_params(adata, "deseq2", {"layer": layer_name(layer), "shrink": shrink, "design": design.formula},
                  design.contrast.id)
     return table
@@ -129,15 +156,17 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``; a continuous contrast
     adds ``logFC_per_unit`` (or ``logFC_per_sd``).
 
-    The same table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy style), and
+    A copy of the table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy style), and
     the settings in ``adata.uns["limma_params"][<contrast id>]``: ``layer`` (``"X"`` for
     ``X``), ``trend``, ``robust`` and ``design`` (the design formula).
     """
+    _check_contrast(contrast, "tl.limma")
+    check_matrix_input(adata, layer, "tl.limma")
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
     subset = adata[design.samples]
-    expression = pd.DataFrame(_layer(subset, layer).T.astype(float), index=adata.var_names,
-                              columns=design.samples)
+    expression = pd.DataFrame(layer_array(subset, layer, "tl.limma").T.astype(float),
+                              index=adata.var_names, columns=design.samples)
     log.info("limma %s: %s, %d samples x %d features", design.contrast.id, design.formula,
              expression.shape[1], expression.shape[0])
     from ._limma import limma_fit  # scipy.stats only when limma runs (not for DESeq2)
@@ -156,7 +185,7 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     table.insert(0, "gene_name", _gene_names(adata))
     table.insert(0, "feature_id", adata.var_names.to_numpy())
     table = _label_continuous(table[LIMMA_COLUMNS].reset_index(drop=True), design, "logFC")
-    adata.uns.setdefault("limma", {})[design.contrast.id] = table
+    store_per_contrast(adata, "limma", design.contrast.id, table)
     store_params(adata, "limma", {"layer": layer_name(layer), "trend": trend, "robust": robust,
                                   "design": design.formula}, design.contrast.id)
     return table

@@ -195,6 +195,26 @@ def check_layer(adata: Any, layer: str | None, caller: str) -> None:
                          f"{', '.join(adata.layers) or 'none'}); pass layer=None to use X")
 
 
+def check_matrix_input(adata: Any, layer: str | None, caller: str) -> None:
+    """Stop unless ``adata`` is one modality (not a MuData) holding ``layer`` (``None``: ``X``)."""
+    if is_mudata(adata):
+        raise InputError(f"{caller}: pass one modality of the MuData (e.g. mdata['rna']), not the MuData")
+    check_layer(adata, layer, caller)
+
+
+def layer_array(adata: Any, layer: str | None, caller: str) -> np.ndarray:
+    """Return the values of ``layer`` (``None``: ``X``) as a dense numpy array.
+
+    Sparse matrices (as AnnData from other tools often hold) are densified; a missing
+    layer or a MuData stops as in :func:`check_matrix_input`.
+    """
+    check_matrix_input(adata, layer, caller)
+    values = adata.X if layer is None else adata.layers[layer]
+    if hasattr(values, "toarray"):
+        values = values.toarray()
+    return np.asarray(values)
+
+
 def layer_name(layer: str | None) -> str:
     """Return the layer as the settings record it: its name, ``"X"`` for ``X`` (``None``)."""
     return "X" if layer is None else layer
