@@ -186,3 +186,43 @@ def test_forest_of_the_whole_response_table_names_the_modality_of_each_row():
     with pytest.raises(InputError, match=r"no rows of modality 'qpcr' \(the table has rna, protein, flow\)"):
         omics.pl.forest(model, modality="qpcr")
     plt.close("all")
+
+
+def test_roc_draws_the_roc_table_the_pipeline_writes():
+    """scores/response_roc.tsv (ROC points per modality and score) is drawn as written."""
+    import matplotlib.pyplot as plt
+
+    from omics._errors import InputError
+
+    table = pd.DataFrame({"modality": ["rna"] * 3 + ["flow"] * 3,
+                          "score": ["GO:1", "GO:1", "GO:1", "CD34", "CD34", "CD34"],
+                          "cohort": "pooled", "repeat": 0, "auc": [0.75] * 3 + [0.6] * 3,
+                          "fpr": [0.0, 0.5, 1.0, 0.0, 0.2, 1.0], "tpr": [0.0, 1.0, 1.0, 0.0, 0.4, 1.0]})
+    ax = omics.pl.roc(table, modality="rna")
+    line = ax.get_lines()[0]
+    assert ax.get_legend().get_texts()[0].get_text() == "GO:1 (AUC 0.75)"
+    assert list(line.get_xdata())[:2] == [0.0, 0.5]
+    with pytest.raises(InputError, match="holds rna, flow; pass modality="):
+        omics.pl.roc(table)
+    with pytest.raises(InputError, match="no ROC points of GO:2"):
+        omics.pl.roc(table, modality="rna", scores=["GO:2"])
+    plt.close("all")
+
+
+def test_a_misspelt_colour_column_or_score_stops_instead_of_drawing_nothing_useful():
+    import matplotlib.pyplot as plt
+
+    from omics._errors import InputError
+
+    pcs = pd.DataFrame({"PC1": [0.1, -0.2, 0.3], "PC2": [0.0, 0.1, -0.1],
+                        "arm": ["bmmnc", "placebo", "bmmnc"]}, index=["S1", "S2", "S3"])
+    with pytest.raises(InputError, match=r"color='Arm' is not a column of the table \(it has PC1, PC2, "):
+        omics.pl.pca(pcs, color="Arm")
+    assert [t.get_text() for t in omics.pl.pca(pcs, color=None).get_legend().get_texts()] == ["all"]
+    long = pd.DataFrame({"sample": ["S1", "S2", "S3"], "modality": "rna", "term": "GO:1",
+                         "score": [1.0, 2, 3]})
+    obs = pd.DataFrame({"arm": ["bmmnc", "placebo", "bmmnc"], "response": ["responder"] * 3},
+                       index=["S1", "S2", "S3"])
+    with pytest.raises(InputError, match=r"no rna score named 'GO:2' \(there are 1: GO:1\)"):
+        omics.pl.scores(long, obs, term="GO:2")
+    plt.close("all")

@@ -179,3 +179,30 @@ def one_contrast(table: pd.DataFrame, contrast: object, caller: str) -> tuple[st
     if cid not in ids:
         raise InputError(f"{caller}: contrast {cid!r} is not in the table (it has {', '.join(ids)})")
     return cid, table[table["contrast"].astype(str) == cid]
+
+
+def roc_points(table: pd.DataFrame, *, scores: Sequence[str] | None, modality: str | None,
+               caller: str) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
+    """``(score, fpr, tpr, auc)`` per score of a ``scores/response_roc.tsv`` table, in its order."""
+    if "modality" in table:
+        present = list(dict.fromkeys(table["modality"].astype(str)))
+        if modality is None and len(present) > 1:
+            raise InputError(f"{caller}: the ROC table holds {', '.join(present)}; "
+                             "pass modality=<one of them>")
+        if modality is not None:
+            if modality not in present:
+                raise InputError(f"{caller}: no ROC points of modality {modality!r} (the table has "
+                                 f"{', '.join(present)})")
+            table = table[table["modality"].astype(str) == modality]
+    names = list(dict.fromkeys(table["score"].astype(str))) if scores is None else [str(s) for s in scores]
+    missing = [name for name in names if name not in set(table["score"].astype(str))]
+    if missing or not names:
+        raise InputError(f"{caller}: no ROC points of {', '.join(missing) or 'any score'} in the table (it "
+                         "has the best-screened scores of each modality; omics.tl.response_model(..., "
+                         "return_cv=True) gives every score's predictions)")
+    points = []
+    for name in names:
+        rows = table[table["score"].astype(str) == name]
+        points.append((name, rows["fpr"].to_numpy(float), rows["tpr"].to_numpy(float),
+                       float(rows["auc"].iloc[0])))
+    return points

@@ -136,10 +136,10 @@ def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast:
     return ax
 
 
-def pca(pca_table: pd.DataFrame | AnnData, *, color: str = "response",
+def pca(pca_table: pd.DataFrame | AnnData, *, color: str | None = "response",
         variance: Sequence[float] | None = None, title: str | None = None, key: str = "sample_qc",
         ax: Axes | None = None) -> Axes:
-    """PC1 vs PC2 of a QC table, coloured by a sample-sheet column.
+    """PC1 vs PC2 of a QC table, coloured by a sample-sheet column (``color``; ``None``: one colour).
 
     ``pca_table``: the table :func:`omics.tl.sample_qc` returns (joined with sample-sheet
     columns to colour by) or ``qc/<modality>.pca.tsv``. ``variance``: fractions of variance
@@ -156,8 +156,12 @@ def pca(pca_table: pd.DataFrame | AnnData, *, color: str = "response",
         variance = pca_table.attrs.get("variance_ratio")
     if "PC2" not in pca_table:
         pca_table = pca_table.assign(PC2=0.0)
-    groups = pca_table[color].astype(str) if color in pca_table else pd.Series("all",
-                                                                                index=pca_table.index)
+    if color is not None and color not in pca_table:
+        raise InputError(f"pca: color={color!r} is not a column of the table (it has "
+                         f"{', '.join(map(str, pca_table.columns))}); join the sample sheet, name one of "
+                         "them, or pass color=None for one colour")
+    groups = (pca_table[color].astype(str) if color is not None
+              else pd.Series("all", index=pca_table.index))
     for i, level in enumerate(sorted(groups.unique())):
         part = pca_table[groups == level]
         ax.scatter(part["PC1"], part["PC2"], s=18, label=level,
@@ -167,7 +171,7 @@ def pca(pca_table: pd.DataFrame | AnnData, *, color: str = "response",
                else f"PC{k}")
     if title:
         ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, frameon=False, title=color if color in pca_table else None)
+    ax.legend(fontsize=7, frameon=False, title=color)
     return ax
 
 
@@ -394,7 +398,7 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
 def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
         predictions: Mapping[str, Sequence[float]] | None = None, *, key: str = RESPONSE_KEY,
         scores: Sequence[str] | None = None, cohort: str = "pooled", repeat: int | None = 0,
-        title: str | None = None, ax: Axes | None = None) -> Axes:
+        modality: str | None = None, title: str | None = None, ax: Axes | None = None) -> Axes:
     """ROC curves of out-of-fold predictions with their AUC.
 
     Parameters
@@ -402,7 +406,9 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
     y_true
         The binary outcome (with ``predictions``); or the out-of-fold predictions of
         :func:`omics.tl.response_model`: its ``return_cv=True`` table, or an AnnData
-        holding it in ``adata.uns[key + "_cv"]`` (default ``"response_model_cv"``).
+        holding it in ``adata.uns[key + "_cv"]`` (default ``"response_model_cv"``); or
+        the ROC points of ``scores/response_roc.tsv`` (:func:`omics.tl.response_roc`:
+        ``score``, ``auc``, ``fpr``, ``tpr``), drawn as written.
     predictions
         With ``y_true``: ``{label: predictions}``, one curve each.
     key
@@ -416,6 +422,8 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
         Stored predictions: the cross-validation repeat drawn (one partition of the
         samples into folds); ``None`` pools every repeat into one curve. The AUC of each
         repeat, averaged over repeats, is the table's ``cv_auc_<cohort>``.
+    modality
+        ROC points input: the rows of this modality (required when the file holds several).
     title
         Axes title.
     ax
@@ -425,21 +433,25 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
     -------
     matplotlib.axes.Axes
     """
-    from sklearn.metrics import roc_auc_score, roc_curve
+    if isinstance(y_true, pd.DataFrame) and {"fpr", "tpr", "auc"} <= set(y_true.columns):
+        points = _inputs.roc_points(y_true, scores=scores, modality=modality, caller="roc")
+    else:
+        from sklearn.metrics import roc_auc_score, roc_curve
 
-    curves = _inputs.roc_curves(y_true, predictions, key=key, scores=scores, cohort=cohort, repeat=repeat,
-                                caller="roc")
+        points = []
+        for label, truth, pred in _inputs.roc_curves(y_true, predictions, key=key, scores=scores,
+                                                     cohort=cohort, repeat=repeat, caller="roc"):
+            fpr, tpr, _ = roc_curve(truth, pred)
+            points.append((label, fpr, tpr, float(roc_auc_score(truth, pred))))
     ax = _axes(ax)
-    for i, (label, truth, pred) in enumerate(curves):
-        fpr, tpr, _ = roc_curve(truth, pred)
+    for i, (label, fpr, tpr, auc) in enumerate(points):
         # past the palette's 8 colours the line style changes, so no two curves look alike
         ax.step(fpr, tpr, where="post", color=_PALETTE[i % len(_PALETTE)],
-                ls=("-", "--", ":")[i // len(_PALETTE) % 3],
-                label=f"{_short(label, 35)} (AUC {roc_auc_score(truth, pred):.2f})")
+                ls=("-", "--", ":")[i // len(_PALETTE) % 3], label=f"{_short(label, 35)} (AUC {auc:.2f})")
     ax.plot([0, 1], [0, 1], color="#999", ls=":", lw=0.8)
     ax.set_xlabel("1 - specificity")
     ax.set_ylabel("sensitivity")
-    if len(curves) > 4:  # many curves: the legend beside the axes, not over them
+    if len(points) > 4:  # many curves: the legend beside the axes, not over them
         ax.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
     else:
         ax.legend(fontsize=6, frameon=False, loc="lower right")
@@ -460,6 +472,11 @@ def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None,
     scores_long, obs = _inputs.scores_long(scores_long, obs, key, modality, "scores")
     ax = _axes(ax)
     part = scores_long[(scores_long["term"] == term) & (scores_long["modality"] == modality)]
+    if part.empty:
+        terms = list(dict.fromkeys(scores_long.loc[scores_long["modality"] == modality, "term"].astype(str)))
+        shown = ", ".join(terms[:5]) + (", ..." if len(terms) > 5 else "")
+        raise InputError(f"scores: no {modality} score named {term!r} (there are {len(terms)}: {shown}); "
+                         "pass term= and modality=")
     part = part.merge(obs[["arm", "response"]], left_on="sample", right_index=True)
     positions = []
     for i, (arm, response) in enumerate([(a, r) for a in ("placebo", "bmmnc")
