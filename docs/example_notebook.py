@@ -14,7 +14,8 @@
 # The same steps as `omics run`, one function at a time, with the public API only:
 # `omics.datasets` (shipped demo cohort and gene sets), `omics.pp` (preparation),
 # `omics.tl` (statistics) and `omics.pl` (the report's figures, as matplotlib axes).
-# The demo cohort is simulated (40 BALI-like patients, 3,000 genes, ~870 protein groups).
+# The demo cohort is simulated (40 BALI-like patients, 3,000 genes, 785 protein groups
+# after contaminants and decoys are removed).
 #
 # Open it with `jupytext --to notebook docs/example_notebook.py` (or in Jupyter with the
 # jupytext extension); CI executes it (`tests/test_notebook.py`).
@@ -51,8 +52,9 @@ plt.show()
 # %%
 protein = demo.protein()
 omics.pp.log2_transform(protein)
-protein = omics.pp.filter_valid_values(protein, obs.loc[protein.obs_names, "response"].astype(str),
-                                       min_fraction=0.7, copy=True)
+# valid values are counted within the groups the contrasts compare (response x arm), as omics run does
+groups = omics.pp.contrast_groups(protein.obs, demo.contrast_list())
+protein = omics.pp.filter_valid_values(protein, groups, min_fraction=0.7, copy=True)
 omics.pp.normalize(protein, method="median")
 de_protein = omics.tl.limma(protein, contrasts["response_in_bmmnc"])
 de_protein.sort_values("P.Value").head()

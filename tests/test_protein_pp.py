@@ -363,9 +363,24 @@ def test_limma_returns_a_tidy_table_and_stores_it_in_uns():
     contrast = Contrast(id="resp", variable="response", reference="non_responder", target="responder")
     table = limma(adata, contrast)
     assert list(table["feature_id"]) == list(adata.var_names)
-    assert adata.uns["limma"]["resp"] is table  # scanpy style: result kept in the AnnData
+    stored = adata.uns["limma"]["resp"]  # scanpy style: result kept in the AnnData, as a copy
+    pd.testing.assert_frame_equal(stored, table)
+    assert stored is not table
 
 
 def test_pca_plot_with_one_component():
     table = pd.DataFrame({"PC1": [0.1, -0.2, 0.3], "response": ["responder", "non_responder", "responder"]})
     assert pca(table).get_ylabel() == "PC2"
+
+
+def test_contrast_groups_are_the_cells_the_pipeline_filters_in():
+    """omics.pp.contrast_groups: response x arm for the BALI contrasts, as protein_prep uses."""
+    import omics
+
+    demo = omics.datasets.demo_cohort()
+    protein = demo.protein()
+    groups = omics.pp.contrast_groups(protein.obs, demo.contrast_list())
+    assert groups.value_counts().to_dict() == {"responder|bmmnc": 13, "non_responder|placebo": 13,
+                                               "non_responder|bmmnc": 7, "responder|placebo": 7}
+    continuous = [c for c in demo.contrast_list() if c.is_continuous]
+    assert set(omics.pp.contrast_groups(protein.obs, continuous)) <= {"all"}

@@ -5,6 +5,7 @@ from .._lazy import lazy_attributes
 # Submodules load on first use (PEP 562): `omics qc` needs only the protein missingness QC.
 _LAZY = {
     "collapse_probes": "._array",
+    "contrast_groups": "._protein",
     "filter_valid_values": "._protein",
     "impute": "._protein",
     "log2_transform": "._protein",
@@ -27,6 +28,7 @@ _LAZY = {
 __all__ = [
     "absolute_counts",
     "collapse_probes",
+    "contrast_groups",
     "drop_counting_beads",
     "filter_low_counts",
     "filter_valid_values",

@@ -8,6 +8,8 @@ and counts in ``adata.uns["protein_preprocessing"][<step>]``. Expected order:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -130,6 +132,38 @@ def _group_labels(adata: ad.AnnData, groups: pd.Series | str | None) -> pd.Serie
             " fill in the grouping column of the sample sheet."
         )
     return labels.astype(str)
+
+
+def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object]) -> pd.Series:
+    """Sample groups the contrasts compare: the combination of their categorical variables.
+
+    The groups ``omics run`` counts valid values in (:func:`filter_valid_values`): for the
+    BALI contrasts (response within an arm, across arms, arm x response) the four
+    ``response|arm`` cells, so a protein seen in most responders of one arm is kept.
+
+    Parameters
+    ----------
+    obs
+        Sample sheet indexed by sample (``adata.obs``).
+    contrasts
+        :class:`omics.io.Contrast` objects (``omics.io.read_contrasts``). Numeric
+        variables (continuous contrasts, numeric covariates) do not split the samples.
+
+    Returns
+    -------
+    pandas.Series
+        ``"|"``-joined levels per sample, indexed like ``obs`` (``"all"`` when no
+        contrast has a categorical variable).
+    """
+    columns: list[str] = []
+    for contrast in contrasts:
+        names = [contrast.variable] if not contrast.is_formula else [
+            c for c in obs.columns if c in (contrast.formula or "")]
+        columns += [c for c in names if c and c not in columns
+                    and not pd.api.types.is_numeric_dtype(obs[c])]
+    if not columns:
+        return pd.Series("all", index=obs.index)
+    return obs[columns].astype(str).agg("|".join, axis=1)
 
 
 def filter_valid_values(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from .._logging import get_logger
 from ..io import match_samples, read_rna_counts, write_h5ad, write_tsv
 from ..pp import (
+    contrast_groups,
     filter_low_counts,
     filter_valid_values,
     impute,
@@ -21,19 +20,6 @@ from ._rna_input import prepare_rna_log2, rna_input_path
 from ._validate import read_protein, rna_min_samples
 
 log = get_logger("prep")
-
-
-def _contrast_groups(obs: pd.DataFrame, contrasts: list) -> pd.Series:
-    """Sample groups: the combination of every categorical variable the contrasts use."""
-    columns: list[str] = []
-    for contrast in contrasts:
-        names = [contrast.variable] if not contrast.is_formula else [
-            c for c in obs.columns if c in (contrast.formula or "")]
-        columns += [c for c in names if c and c not in columns
-                    and not pd.api.types.is_numeric_dtype(obs[c])]
-    if not columns:
-        return pd.Series("all", index=obs.index)
-    return obs[columns].astype(str).agg("|".join, axis=1)
 
 
 def continuous_outcomes(contrasts: list) -> list[str]:
@@ -94,7 +80,7 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
     sheet, contrast_list = load_design_inputs(samplesheet, contrasts)
     adata = match_samples(read_protein(protein_matrix, params), sheet, matrix_path=protein_matrix)
     log2_transform(adata)
-    groups = _contrast_groups(adata.obs, contrast_list)
+    groups = contrast_groups(adata.obs, contrast_list)
     adata = filter_valid_values(adata, groups, min_fraction=params["protein_min_valid_fraction"],
                                 copy=True)
     normalize(adata, method=params["protein_normalization"])
