@@ -585,3 +585,19 @@ def test_a_treated_arm_marker_is_predictive_when_no_placebo_patient_responds():
     assert row["n_responders_control"] == 0 and np.isnan(row["p_control"])
     assert row["fdr_treated"] < 0.05 and row["p_interaction"] < 0.05
     assert row["classification"] == "predictive" and row["direction"] == "up_in_responders"
+
+
+def test_separation_names_the_arm_whose_patients_are_separated():
+    """The arm slopes share one model: a score separating the treated arm flags that arm only."""
+    rng = np.random.default_rng(11)
+    n = 40
+    ids = [f"S{i:02d}" for i in range(n)]
+    arm = np.where(np.arange(n) < 20, "placebo", "bmmnc")
+    score = rng.normal(size=n)
+    treated = arm == "bmmnc"
+    responds = np.where(treated, score > 0, rng.random(n) < 0.4)
+    obs = pd.DataFrame({"arm": arm, "response": np.where(responds, "responder", "non_responder")},
+                       index=ids)
+    row = response_model(pd.DataFrame({"s": score}, index=ids), obs, covariates=(), repeats=2).iloc[0]
+    assert row["separation"].split(";") == ["treated", "interaction"]
+    assert np.isfinite(row["or_control_high"])

@@ -149,7 +149,10 @@ The interaction is then tested at ``alpha`` only for scores with an arm associat
 With ``multiplicity="none"`` the arm tests are used at their own level ``alpha``.
 ``fdr_pooled`` and ``fdr_interaction`` (BH across scores) are reported either way.
 ``separation`` lists the models (``control``, ``treated``, ``pooled``,
-``interaction``) whose data are completely or quasi-completely separated.
+``interaction``) whose data are completely or quasi-completely separated; an arm
+(``control``, ``treated``) is listed when the shared model of its slope is separated
+and so are its own patients (intercept, score and covariates within the arm), because
+the shared model is separated as soon as one arm is.
 
 Extra scores (e.g. flow-cytometry population frequencies) are added as more columns of
 ``scores``: every column is one score, standardised on its own, and enters the same
@@ -181,7 +184,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -481,6 +484,16 @@ def _design(columns: list[tuple[str, np.ndarray]], keep: Sequence[str]) -> tuple
     if any(k not in names for k in keep):
         return np.empty((len(columns[0][1]), 0)), []
     return np.column_stack(stacked), names
+
+
+def _arm_separated(y: np.ndarray, z: np.ndarray, covs: list[tuple[str, np.ndarray]]) -> bool:
+    """Whether one arm's own data (intercept, score, covariates) are separated.
+
+    The arm slopes share one model, which is separated as soon as one arm is; an arm's
+    test is reported as separated only when its own patients are too.
+    """
+    x, names = _design([("intercept", np.ones(len(y))), ("z", z), *covs], ["z"])
+    return bool(names) and _separated(y, x)
 
 
 def _fit_test(y: np.ndarray, columns: list[tuple[str, np.ndarray]], tested: str,
@@ -820,10 +833,14 @@ def response_model(
         slopes = [("intercept", np.ones(len(y))), ("arm", arm), ("z:control", z * (1.0 - arm)),
                   ("z:treated", z * arm), *covs]
         for label, value in (("control", 0.0), ("treated", 1.0)):
-            y_arm = y[arm == value]
+            in_arm = arm == value
+            y_arm = y[in_arm]
             usable = fitted and len(y_arm) >= 3 and 0 < y_arm.sum() < len(y_arm)
             tests[label] = (_fit_test(y, slopes, f"z:{label}", [f"z:{label}"], method) if usable
                             else _Test())
+            if tests[label].separated:  # the shared model is separated when either arm is
+                tests[label] = replace(tests[label], separated=_arm_separated(
+                    y_arm, z[in_arm], [(c, col[in_arm]) for c, col in covs]))
         base = [("intercept", np.ones(len(y))), ("arm", arm), ("z", z)]
         tests["pooled"] = _fit_test(y, base + covs, "z", ["arm", "z"], method) if fitted else _Test()
         tests["interaction"] = (_fit_test(y, [*base, ("arm:z", arm * z), *covs], "arm:z",
