@@ -320,3 +320,14 @@ def test_ensembl_only_counts_get_human_symbols(tmp_path):
     # VEGFA (versioned id), KDR; an unknown and a mouse id keep no symbol (the id is kept)
     assert adata.var["gene_name"].tolist() == ["VEGFA", "KDR", "ENSG99999999999", "ENSMUSG00000023978"]
     assert adata.var_names.tolist()[0] == "ENSG00000112715.21"
+
+
+def test_match_samples_needs_no_file_path_for_a_matrix_built_in_a_notebook():
+    import anndata as ad
+
+    from omics.io import match_samples
+
+    sheet = pd.DataFrame({"arm": ["bmmnc", "placebo"]}, index=pd.Index(["S1", "S2"], name="sample"))
+    matrix = ad.AnnData(np.ones((3, 2)), obs=pd.DataFrame(index=["S2", "S1", "S3"]))
+    matched = match_samples(matrix, sheet)
+    assert list(matched.obs_names) == ["S1", "S2"] and list(matched.obs["arm"]) == ["bmmnc", "placebo"]

@@ -384,3 +384,18 @@ def test_contrast_groups_are_the_cells_the_pipeline_filters_in():
                                                "non_responder|bmmnc": 7, "responder|placebo": 7}
     continuous = [c for c in demo.contrast_list() if c.is_continuous]
     assert set(omics.pp.contrast_groups(protein.obs, continuous)) <= {"all"}
+
+
+def test_valid_value_groups_may_be_an_array_in_obs_order():
+    import omics
+
+    demo = omics.datasets.demo_cohort()
+    protein = demo.protein()
+    omics.pp.log2_transform(protein)
+    labels = protein.obs["response"].astype(str)
+    by_series = omics.pp.filter_valid_values(protein, labels, copy=True)
+    by_array = omics.pp.filter_valid_values(protein, labels.to_numpy(), copy=True)
+    by_list = omics.pp.filter_valid_values(protein, list(labels), copy=True)
+    assert list(by_series.var_names) == list(by_array.var_names) == list(by_list.var_names)
+    with pytest.raises(InputError, match="3 group labels for 40 samples"):
+        omics.pp.filter_valid_values(protein, ["a", "b", "c"], copy=True)

@@ -13,7 +13,7 @@ from .._logging import get_logger
 log = get_logger("io")
 
 
-def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: str | Path,
+def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: str | Path | None = None,
                   sheet_path: str | Path | None = None) -> ad.AnnData:
     """Order matrix samples like the sample sheet and attach its metadata as ``obs``.
 
@@ -27,7 +27,7 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
     samplesheet
         Validated sample sheet indexed by sample id.
     matrix_path, sheet_path
-        Named in messages.
+        Named in messages (optional: a matrix built in a notebook has no file).
 
     Returns
     -------
@@ -50,7 +50,7 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
     dropped = [s for s in adata.obs_names if s not in in_sheet]
     if dropped:
         log.info("%s: %d matrix column(s) not in the sample sheet are ignored: %s",
-                 Path(matrix_path).name, len(dropped), ", ".join(dropped[:10]))
+                 Path(matrix_path).name if matrix_path else "matrix", len(dropped), ", ".join(dropped[:10]))
     matched = adata[sheet_ids].copy()
     for column in samplesheet.columns:
         values = samplesheet[column].reindex(matched.obs_names)

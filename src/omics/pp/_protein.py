@@ -107,7 +107,7 @@ def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | Non
     return adata if copy else None
 
 
-def _group_labels(adata: ad.AnnData, groups: pd.Series | str | None) -> pd.Series:
+def _group_labels(adata: ad.AnnData, groups: pd.Series | Sequence | np.ndarray | str | None) -> pd.Series:
     if groups is None:
         return pd.Series("all", index=adata.obs_names)
     if isinstance(groups, str):
@@ -117,7 +117,13 @@ def _group_labels(adata: ad.AnnData, groups: pd.Series | str | None) -> pd.Serie
                 f"(columns: {', '.join(map(str, adata.obs.columns))}); choose an existing column."
             )
         groups = adata.obs[groups]
-    labels = pd.Series(groups)
+    if not isinstance(groups, pd.Series):  # a list or array, one label per sample in obs order
+        values = np.asarray(groups, dtype=object)
+        if values.ndim != 1 or len(values) != adata.n_obs:
+            raise InputError(f"valid-value filter: {len(values)} group labels for {adata.n_obs} samples; "
+                             "pass one label per sample (in adata.obs order) or a Series indexed by sample")
+        groups = pd.Series(values, index=adata.obs_names)
+    labels = groups
     missing = [s for s in adata.obs_names if s not in labels.index]
     if missing:
         raise InputError(
@@ -168,7 +174,7 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object]) -> pd.Series
 
 def filter_valid_values(
     adata: ad.AnnData,
-    groups: pd.Series | str | None = None,
+    groups: pd.Series | Sequence | np.ndarray | str | None = None,
     *,
     min_fraction: float = 0.7,
     copy: bool = False,
@@ -180,8 +186,9 @@ def filter_valid_values(
     adata
         Log2 intensities with NaN for missing values (after :func:`log2_transform`).
     groups
-        Group label per sample (a Series indexed by sample name, e.g. the contrast
-        variable), or the name of an ``obs`` column; None treats all samples as one group.
+        Group label per sample: a Series indexed by sample name (e.g.
+        :func:`contrast_groups`), a list or array in ``adata.obs`` order, or the name of an
+        ``obs`` column; None treats all samples as one group.
     min_fraction
         Minimum fraction of observed (non-NaN) values, reached in at least one group;
         a group of ``n`` samples needs ``ceil(min_fraction * n)`` observations. 0 keeps
