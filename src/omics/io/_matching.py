@@ -31,7 +31,9 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
 
     Returns
     -------
-    A copy restricted to, and ordered like, the sample sheet, with its columns in ``obs``.
+    anndata.AnnData
+        A copy restricted to, and ordered like, the sample sheet, with its columns in
+        ``obs`` (index named ``sample``).
     """
     sheet_ids = list(samplesheet.index)
     present = set(adata.obs_names)

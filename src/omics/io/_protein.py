@@ -770,7 +770,34 @@ def read_protein_matrix(
 
     Returns
     -------
-    AnnData as described in :mod:`omics.io._protein`.
+    anndata.AnnData
+        Samples as ``obs`` (index ``sample``) and protein groups as ``var``, as
+        :func:`read_maxquant`, :func:`read_proteus`, :func:`read_diann`, :func:`read_olink`
+        or :func:`read_protein_tsv` return them:
+
+        - ``X`` (float64): intensities as read, linear for ``"maxquant"``, ``"diann"`` and
+          ``"tsv"`` with ``is_log2=False``, log2 for ``"proteus"``, ``"olink"`` (NPX) and
+          ``"tsv"`` with ``is_log2=True``; missing values are NaN, zeros are kept (in
+          linear input :func:`omics.pp.log2_transform` turns them into NaN);
+        - ``layers["raw"]``: a copy of ``X``;
+        - ``var``: index ``protein_id`` (unique strings), columns ``protein_ids`` and
+          ``gene_name`` (first of the ``;``-separated names; an empty one is filled from
+          the human UniProt map where the accession is known; ``""`` when unknown);
+        - ``uns["protein_input"]``: ``format``, ``path``, ``is_log2``, ``removed`` (counts
+          of rows dropped as ``reverse``, ``contaminant`` and ``only_by_site`` hits;
+          MaxQuant only, 0 for the other formats) and ``intensity_prefix`` (the MaxQuant
+          intensity family; None for the other formats); Olink adds ``olink`` (counts of
+          QC-warning values set to NaN, values below LOD kept and control samples dropped,
+          and the QC column used).
+
+        Cells reading ``NA``, ``NaN``, ``Filtered`` or nothing are missing.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``fmt`` is not one of the formats, or the table cannot be read as that
+        format (e.g. a cell that is neither a number nor a missing token, naming the row
+        and column).
     """
     key = str(fmt).strip().lower()
     if key == "maxquant":

@@ -117,10 +117,28 @@ def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, cont
 
 def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast: object = None,
        fdr: float = 0.05, ax: Axes | None = None) -> Axes:
-    """MA plot: mean expression vs fold change, features at ``fdr`` in red.
+    """Draw an MA plot: mean expression vs fold change, features at ``fdr`` in red.
 
-    ``de_table``: a DESeq2/limma table, or an AnnData holding it in
-    ``adata.uns[de_key][contrast]`` (as :func:`volcano`).
+    The mean is ``log10(baseMean + 1)`` for a DESeq2 table and ``AveExpr`` (mean log2
+    intensity) for a limma one.
+
+    Parameters
+    ----------
+    de_table
+        A DESeq2/limma results table (as returned by :func:`omics.tl.deseq2` /
+        :func:`omics.tl.limma`), or an AnnData holding it in ``adata.uns[de_key][contrast]``
+        (as :func:`volcano`).
+    de_key, contrast
+        AnnData input: the table ``adata.uns[de_key][contrast]`` (default: ``"deseq2"`` or
+        ``"limma"``, whichever is stored; the only stored contrast).
+    fdr
+        Adjusted p-value threshold: features below it are drawn in red.
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     de_table = _inputs.de_table(de_table, de_key, contrast, "ma")
     ax = _axes(ax)
@@ -139,14 +157,33 @@ def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast:
 def pca(pca_table: pd.DataFrame | AnnData, *, color: str | None = "response",
         variance: Sequence[float] | None = None, title: str | None = None, key: str = "sample_qc",
         ax: Axes | None = None) -> Axes:
-    """PC1 vs PC2 of a QC table, coloured by a sample-sheet column (``color``; ``None``: one colour).
+    """Draw PC1 vs PC2 of a QC table, coloured by a sample-sheet column.
 
-    ``pca_table``: the table :func:`omics.tl.sample_qc` returns (joined with sample-sheet
-    columns to colour by) or ``qc/<modality>.pca.tsv``. ``variance``: fractions of variance
-    per component (``qc/<modality>.pca_variance.txt``; by default the table's
-    ``attrs["variance_ratio"]``), shown on the axis labels. A one-feature matrix has PC1
-    alone (PC2 drawn at 0). Or an AnnData after :func:`omics.tl.sample_qc`: the PCs in
-    ``adata.obsm["X_<key>_pca"]`` with ``adata.obs`` and the variance in ``adata.uns[key]``.
+    Parameters
+    ----------
+    pca_table
+        The table :func:`omics.tl.sample_qc` returns (joined with sample-sheet columns to
+        colour by) or ``qc/<modality>.pca.tsv``: columns ``PC1``, ``PC2``, ... indexed by
+        sample. A one-feature matrix has PC1 alone (PC2 drawn at 0). Or an AnnData after
+        :func:`omics.tl.sample_qc`: the PCs in ``adata.obsm["X_<key>_pca"]`` with
+        ``adata.obs`` and the variance in ``adata.uns[key]``.
+    color
+        Column to colour by (default ``"response"``); ``None``: one colour. A name that is
+        not a column of the table raises :class:`~omics._errors.InputError`.
+    variance
+        Fractions of variance per component (``qc/<modality>.pca_variance.txt``), shown on
+        the axis labels; by default the AnnData's ``adata.uns[key]["variance_ratio"]`` or
+        the table's ``attrs["variance_ratio"]`` (none: the labels have no percentage).
+    title
+        Axes title (none by default).
+    key
+        AnnData input: the key :func:`omics.tl.sample_qc` stored its results under.
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     pca_table, stored_variance = _inputs.qc_table(pca_table, key, "pca")
     if variance is None:
@@ -177,10 +214,27 @@ def pca(pca_table: pd.DataFrame | AnnData, *, color: str | None = "response",
 
 def correlation_heatmap(corr: pd.DataFrame | AnnData, *, title: str | None = None, key: str = "sample_qc",
                         ax: Axes | None = None) -> Axes:
-    """Sample-sample correlation (``qc/<modality>.sample_correlation.tsv``, indexed by sample).
+    """Draw a sample-sample correlation heatmap (``qc/<modality>.sample_correlation.tsv``).
 
-    Samples are in average-linkage clustering order; the diagonal is left blank. Or an
-    AnnData after :func:`omics.tl.sample_qc`: ``adata.obsp["<key>_correlation"]``.
+    Samples are in average-linkage clustering order (with more than two samples); the
+    diagonal is left blank.
+
+    Parameters
+    ----------
+    corr
+        Samples x samples correlations, indexed by sample
+        (``qc/<modality>.sample_correlation.tsv``), or an AnnData after
+        :func:`omics.tl.sample_qc`: ``adata.obsp["<key>_correlation"]``.
+    title
+        Axes title (default ``"sample correlation"``).
+    key
+        AnnData input: the key :func:`omics.tl.sample_qc` stored its results under.
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     corr = _inputs.qc_correlation(corr, key, "correlation_heatmap")
     from scipy.cluster.hierarchy import leaves_list, linkage
@@ -265,12 +319,30 @@ def heatmap(matrix: pd.DataFrame | AnnData, groups: pd.Series | None = None, *, 
 
 def enrichment_dots(gsea: pd.DataFrame | AnnData, *, key: str = GSEA_KEY, contrast: object = None,
                     n_background: int = 10, title: str | None = None, ax: Axes | None = None) -> Axes:
-    """Dot plot of a GSEA table: the panel sets and the top background sets by p-value.
+    """Draw a dot plot of a GSEA table: the panel sets and the top background sets by p-value.
 
     x = NES, dot size = set size, colour = -log10 FDR (capped at 4); diamonds: background.
-    ``gsea``: the table of :func:`omics.tl.enrichment` / :func:`omics.tl.gsea_prerank`, or
-    an AnnData holding it in ``adata.uns[key][contrast]`` (default ``"gsea"``; the only
-    stored contrast).
+
+    Parameters
+    ----------
+    gsea
+        The table of :func:`omics.tl.enrichment` / :func:`omics.tl.gsea_prerank`
+        (``term``, ``size``, ``nes``, ``pvalue``, ``fdr``; panel sets are those with
+        ``collection`` ``"panel"``, and without a ``collection`` column every set is drawn
+        as a panel set), or an AnnData holding it in ``adata.uns[key][contrast]``.
+    key, contrast
+        AnnData input: the table ``adata.uns[key][contrast]`` (default ``"gsea"``; the only
+        stored contrast).
+    n_background
+        Number of background (non-panel) sets drawn: those with the smallest p-values.
+    title
+        Axes title (none by default).
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     gsea = _inputs.contrast_table(gsea, key, contrast, "enrichment_dots")
     panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
@@ -304,11 +376,28 @@ def gsea_curve(statistic: pd.Series | pd.DataFrame | AnnData, genes: list[str] |
                ax: Axes | None = None) -> Axes:
     """Plot the running enrichment score of one or several gene sets along a ranking, hits as ticks.
 
-    ``statistic``: the ranking (Series by gene symbol), a DESeq2/limma table or an AnnData
-    holding one in ``adata.uns[de_key][contrast]`` (ranked by :func:`omics.tl.gene_statistic`,
-    as :func:`omics.tl.gsea_prerank` does). ``genes``: one set's genes, or
-    ``{name: genes}`` for several curves on one axes. The curve's extreme is the ES of
-    :func:`omics.tl.gsea_prerank` (weight 1).
+    The curve's extreme is the ES of :func:`omics.tl.gsea_prerank` (weight 1).
+
+    Parameters
+    ----------
+    statistic
+        The ranking (Series by gene symbol), a DESeq2/limma table or an AnnData holding one
+        in ``adata.uns[de_key][contrast]`` (ranked by :func:`omics.tl.gene_statistic`, as
+        :func:`omics.tl.gsea_prerank` does).
+    genes
+        One set's genes, or ``{name: genes}`` for several curves on one axes (labelled by
+        name in a legend).
+    de_key, contrast
+        AnnData input: the table ``adata.uns[de_key][contrast]`` (as :func:`volcano`:
+        default ``"deseq2"`` or ``"limma"``, whichever is stored; the only stored contrast).
+    title
+        Axes title (none by default).
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     if not isinstance(statistic, pd.Series):
         table = _inputs.de_table(statistic, de_key, contrast, "gsea_curve")
@@ -336,20 +425,41 @@ def gsea_curve(statistic: pd.Series | pd.DataFrame | AnnData, genes: list[str] |
 def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: Sequence[str] | None = None,
            ratio: str = "OR", modality: str | None = None, title: str | None = None,
            ax: Axes | None = None) -> Axes:
-    """Forest plot of ratios per SD with 95% intervals (``scores/response_model.tsv`` rows).
+    """Draw a forest plot of ratios per SD with 95% intervals (``scores/response_model.tsv`` rows).
 
-    ``model``: the table of :func:`omics.tl.response_model` (or, with ``ratio="HR"``,
-    :func:`omics.tl.survival_model`), or an AnnData holding it in ``adata.uns[key]``
-    (default ``"response_model"``; ``key="survival_model"`` with ``ratio="HR"``).
+    One row per table row (score), one marker and interval per effect. Open markers:
+    models whose data the score separates (the table's ``separation``); unbounded interval
+    ends are drawn to the axis edge. A row's ``classification`` (other than ``none``) is
+    added to its label.
 
-    ``effects``: column prefixes with ``_low``/``_high`` companions (default: every
-    ``or_*`` column that has them, e.g. ``or_control``, ``or_treated``, ``or_pooled``,
-    ``or_interaction``). Open markers: models whose data the score separates (the table's
-    ``separation``); unbounded interval ends are drawn to the axis edge.
+    Parameters
+    ----------
+    model
+        The table of :func:`omics.tl.response_model` (or, with ``ratio="HR"``,
+        :func:`omics.tl.survival_model`), or an AnnData holding it in ``adata.uns[key]``.
+    key
+        AnnData input: the ``uns`` key of the table (default ``"response_model"``;
+        ``key="survival_model"`` with ``ratio="HR"``).
+    effects
+        Column prefixes with ``_low``/``_high`` companions (default: every ``or_*`` column
+        that has them, e.g. ``or_control``, ``or_treated``, ``or_pooled``,
+        ``or_interaction``; ``hr_*`` with ``ratio="HR"``).
+    ratio
+        ``"OR"`` or ``"HR"``: the ratio drawn (its lower case plus ``_`` is the prefix of the
+        default ``effects``) and named on the x axis.
+    modality
+        Rows of this modality only. The file holds every modality, and a GO set scored on
+        mRNA and on protein has a row in each: without ``modality`` the rows are labelled
+        with their modality. A modality without rows raises
+        :class:`~omics._errors.InputError`.
+    title
+        Axes title (none by default).
+    ax
+        Axes to draw on (a new figure by default).
 
-    ``modality``: rows of this modality only. The file holds every modality, and a GO set
-    scored on mRNA and on protein has a row in each: without ``modality`` the rows are
-    labelled with their modality.
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     model = _inputs.stored_table(model, key, "forest")
     if modality is not None:
@@ -462,12 +572,34 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
 
 def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None, *, term: str,
            modality: str = "rna", key: str = SCORES_KEY, ax: Axes | None = None) -> Axes:
-    """Per-patient score of one set by arm and response (strip plot with medians).
+    """Draw the per-patient score of one set by arm and response (strip plot with medians).
 
-    ``scores_long``: ``scores/angiogenesis_scores.tsv`` (``sample, modality, term, score``)
-    with the sample sheet ``obs``; or an AnnData with the scores of
-    :func:`omics.tl.sample_scores` in ``adata.obsm[key]`` (default ``"angio_scores"``) and
-    the sample sheet in ``adata.obs`` (``obs`` not needed).
+    Four columns: ``placebo`` and ``bmmnc`` (``arm``), each split into ``non_responder`` and
+    ``responder`` (``response``); a black line marks each group's median.
+
+    Parameters
+    ----------
+    scores_long
+        ``scores/angiogenesis_scores.tsv`` (``sample, modality, term, score``) with the
+        sample sheet ``obs``; or an AnnData with the scores of
+        :func:`omics.tl.sample_scores` in ``adata.obsm[key]`` and the sample sheet in
+        ``adata.obs`` (``obs`` not needed).
+    obs
+        Table input: the sample sheet, indexed by sample, with ``arm`` and ``response``
+        columns.
+    term
+        The set whose score is drawn; it titles the plot.
+    modality
+        Rows of this modality (an AnnData's scores are taken as this modality); it labels
+        the y axis.
+    key
+        AnnData input: the ``obsm`` key of the scores (default ``"angio_scores"``).
+    ax
+        Axes to draw on (a new figure by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     scores_long, obs = _inputs.scores_long(scores_long, obs, key, modality, "scores")
     ax = _axes(ax)

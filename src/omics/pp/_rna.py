@@ -62,8 +62,30 @@ def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: in
     """Keep genes with at least ``min_count`` reads in at least ``min_samples`` samples.
 
     This is the pre-filter of the DESeq2 vignette (``rowSums(counts >= 10) >= smallest
-    group``); ``min_count=0`` disables it. Returns a filtered copy and records the
-    thresholds in ``uns["rna_filter"]``.
+    group``); ``min_count=0`` disables it.
+
+    Parameters
+    ----------
+    adata
+        Samples x genes with raw counts in ``layer`` (``X`` when there is no such layer).
+    min_count
+        Minimum count of a gene in a sample; ``0`` (or less) keeps every gene.
+    min_samples
+        Minimum number of samples with at least ``min_count`` reads.
+    layer
+        Layer holding the raw counts; ``X`` is read when ``adata`` has no such layer.
+
+    Returns
+    -------
+    anndata.AnnData
+        A filtered copy (``adata`` is not changed) with the kept genes, and the thresholds
+        in ``uns["rna_filter"]``: ``min_count``, ``min_samples``, ``n_before`` and
+        ``n_after`` (numbers of genes).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``min_samples`` exceeds the number of samples or no gene passes.
     """
     counts = adata.layers[layer] if layer in adata.layers else adata.X
     keep = low_count_keep(counts, min_count=min_count, min_samples=min_samples)
@@ -115,8 +137,34 @@ def normalize_deseq2(adata: ad.AnnData, *, layer: str = "counts", nsub: int = 10
     the parametric dispersion trend is fitted (by pydeseq2) on ``nsub`` genes with mean
     normalised count above 5, evenly spaced along the mean, then applied to all genes;
     with fewer such genes it is fitted on all genes (``varianceStabilizingTransformation``).
+    When the parametric trend does not converge, the mean dispersion of the fitted genes is
+    used instead (pydeseq2's fallback; a warning is logged).
 
-    Writes ``obs["size_factors"]``, ``layers["normalized"]`` and ``layers["vst"]``.
+    Parameters
+    ----------
+    adata
+        Samples x genes with raw counts in ``layer`` (``X`` when there is no such layer).
+    layer
+        Layer holding the raw counts; ``X`` is read when ``adata`` has no such layer.
+    nsub
+        Number of genes (with mean normalised count above 5) the VST dispersion trend is
+        fitted on; with fewer such genes, every gene is used.
+
+    Returns
+    -------
+    anndata.AnnData
+        ``adata`` itself, modified in place (not a copy; returned for chaining), with
+        ``obs["size_factors"]``, ``layers["normalized"]`` (counts divided by the size
+        factors), ``layers["vst"]`` and ``uns["vst"]``: ``blind`` (True), ``nsub`` (``nsub``,
+        or the number of genes the trend was fitted on when that is smaller), ``fit_type``
+        and ``trend_coeffs`` (``"parametric"``) or ``mean_dispersion`` (``"mean"``, the
+        fallback).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When the VST is undefined for these counts (no gene's dispersion could be
+        estimated).
     """
     counts = _dense(adata.layers[layer] if layer in adata.layers else adata.X)
     full = _intercept_dataset(counts, adata.obs_names, adata.var_names)

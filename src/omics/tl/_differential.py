@@ -83,15 +83,16 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
 
     Returns
     -------
-    One row per gene (input order): ``gene_id, gene_name, baseMean, log2FoldChange, lfcSE,
-    stat, pvalue, padj`` as DESeq2 ``results()`` (unshrunken, independent filtering and
-    Cook's outlier handling as in R). A continuous contrast adds
-    ``log2FoldChange_per_unit`` (or ``_per_sd``): the slope of log2 expression on the
-    variable, equal to ``log2FoldChange``.
+    pandas.DataFrame
+        One row per gene (input order): ``gene_id, gene_name, baseMean, log2FoldChange,
+        lfcSE, stat, pvalue, padj`` as DESeq2 ``results()`` (unshrunken, independent
+        filtering and Cook's outlier handling as in R). A continuous contrast adds
+        ``log2FoldChange_per_unit`` (or ``_per_sd``): the slope of log2 expression on the
+        variable, equal to ``log2FoldChange``.
 
-    A copy of the table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy style), and
-    the settings in ``adata.uns["deseq2_params"][<contrast id>]``: ``layer`` (``"X"`` for
-    ``X``), ``shrink`` and ``design`` (the design formula).
+        A copy of the table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy
+        style), and the settings in ``adata.uns["deseq2_params"][<contrast id>]``: ``layer``
+        (``"X"`` for ``X``), ``shrink`` and ``design`` (the design formula).
     """
     _check_contrast(contrast, "tl.deseq2")
     check_matrix_input(adata, layer, "tl.deseq2")
@@ -152,13 +153,14 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
 
     Returns
     -------
-    One row per protein (input order): ``feature_id, gene_name, logFC, AveExpr, t,
-    P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``; a continuous contrast
-    adds ``logFC_per_unit`` (or ``logFC_per_sd``).
+    pandas.DataFrame
+        One row per protein (input order): ``feature_id, gene_name, logFC, AveExpr, t,
+        P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``; a continuous contrast
+        adds ``logFC_per_unit`` (or ``logFC_per_sd``).
 
-    A copy of the table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy style), and
-    the settings in ``adata.uns["limma_params"][<contrast id>]``: ``layer`` (``"X"`` for
-    ``X``), ``trend``, ``robust`` and ``design`` (the design formula).
+        A copy of the table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy
+        style), and the settings in ``adata.uns["limma_params"][<contrast id>]``: ``layer``
+        (``"X"`` for ``X``), ``trend``, ``robust`` and ``design`` (the design formula).
     """
     _check_contrast(contrast, "tl.limma")
     check_matrix_input(adata, layer, "tl.limma")

@@ -18,6 +18,23 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
     """Combine the modalities into a MuData (``rna``, ``protein``, ``flow``) with shared ``obs``.
 
     Only samples present in every modality are kept.
+
+    Parameters
+    ----------
+    rna
+        Samples x genes (the ``rna`` modality); ``None`` leaves it out.
+    protein
+        Samples x proteins (the ``protein`` modality); ``None`` leaves it out.
+    flow
+        Samples x flow populations (the ``flow`` modality); ``None`` (default) leaves it out.
+
+    Returns
+    -------
+    mudata.MuData
+        One modality per AnnData given (copies restricted to the shared samples, in the
+        order of the first one given). ``mdata.obs`` holds the modalities' ``obs`` columns
+        prefixed ``rna:``, ``protein:``, ``flow:`` and, unprefixed, the ``obs`` columns of
+        the first modality given (``rna``, else ``protein``, else ``flow``).
     """
     modalities = {name: adata for name, adata in (("rna", rna), ("protein", protein), ("flow", flow))
                   if adata is not None}

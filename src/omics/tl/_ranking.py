@@ -58,7 +58,29 @@ def significant_genes(de_table: pd.DataFrame, modality: str, *, fdr: float
                       ) -> tuple[list[str], list[str], list[str]]:
     """Return ``(up, down, background)`` gene symbols at adjusted p < ``fdr``.
 
-    The background is every gene that received a p-value (the tested universe).
+    The background is every gene that received a p-value (the tested universe): every
+    gene symbol with a statistic, whether or not it has an adjusted p-value.
+
+    Parameters
+    ----------
+    de_table
+        A DESeq2 (``stat``, ``padj``, ``log2FoldChange``) or limma (``t``, ``adj.P.Val``,
+        ``logFC``) results table with ``gene_name``.
+    modality
+        ``"rna"`` (DESeq2 columns) or ``"protein"`` (limma columns); used only when the
+        table has neither a ``stat`` nor a ``t`` column (the columns decide otherwise).
+    fdr
+        Adjusted p-value threshold (strictly below it is significant).
+
+    Returns
+    -------
+    up : list of str
+        Sorted unique symbols significant with a positive log2 fold change.
+    down : list of str
+        Sorted unique symbols significant with a negative log2 fold change.
+    background : list of str
+        Sorted unique symbols of the background; features without a symbol are left out
+        of all three lists.
     """
     stat, padj, lfc = statistic_columns(de_table, modality)
     tested = de_table.dropna(subset=[padj])
