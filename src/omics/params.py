@@ -147,8 +147,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               "set's genes, decoupler ULM t-value, or ssGSEA (gseapy).", "enrichment",
               choices=("zmean", "ulm", "ssgsea")),
     Parameter("response_covariates", "string", "age,diabetes", "Comma-separated sample-sheet "
-              "columns adjusted for in the response models (empty for none).", "response",
-              is_list=True),
+              "columns adjusted for in the response models (empty for none). A column you name "
+              "must be in the sample sheet; the default's columns are skipped when absent.",
+              "response", is_list=True),
     Parameter("response_multiplicity", "string", "bh", "Multiple testing across scores: `bh` "
               "classifies only scores passing a Benjamini-Hochberg screen of the pooled and "
               "BM-MNC-arm tests; `none` classifies each score at its own 0.05 level.", "response",

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from .._errors import InputError
-from .._text import load_yaml
-from ._tables import check_file, check_unique, read_table
+from .._text import load_yaml, read_text_file
+from ._tables import UNNAMED, check_file, check_unique, read_table
 from ._write import write_text
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+#: Keys of a contrast: nf-core/differentialabundance's (YAML ``comparison`` /
+#: ``blocking_factors``, CSV ``variable, reference, target, blocking``, both
+#: ``exclude_samples_col``, ``exclude_samples_values``, ``formula``,
+#: ``make_contrasts_str``) plus ``type`` and ``scale`` for continuous contrasts.
+KNOWN_KEYS = ("id", "comparison", "variable", "reference", "target", "blocking",
+              "blocking_factors", "exclude_samples_col", "exclude_samples_values", "formula",
+              "make_contrasts_str", "type", "scale")
+
+
+class _TextLoader(yaml.SafeLoader):
+    """YAML loader that keeps every plain scalar as written, except empty/``null``.
+
+    YAML 1.1 reads ``no``/``yes``/``on``/``off`` as booleans and ``01`` as 1, but in a
+    contrast they are sample-sheet values (``comparison: [diabetes, no, yes]``).
+    """
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +67,6 @@ class Contrast:
     make_contrasts_str: str | None = None
     type: str = "categorical"
     scale: str = "unit"
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_continuous(self) -> bool:
@@ -84,6 +107,22 @@ def _as_tuple(value: object) -> tuple[str, ...]:
     return tuple(v.strip() for v in re.split(r"[;,]", str(value)) if v.strip())
 
 
+def _closest(name: str, choices: tuple[str, ...] | list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``, or ``""``."""
+    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _check_keys(entry: dict, cid: str, where: str, path: Path) -> None:
+    """Stop on a key that is not a contrast key (a typo would be silently ignored)."""
+    for key in entry:
+        if str(key) not in KNOWN_KEYS:
+            raise InputError(
+                f"unknown key in contrast {cid!r}{_closest(str(key), KNOWN_KEYS)}; accepted keys "
+                f"are {', '.join(KNOWN_KEYS)}.",
+                path=path, where=f"{where}, key {str(key)!r}", fix="Correct or remove the key.")
+
+
 def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
     if not isinstance(entry, dict):
         raise InputError(f"{where} is not a mapping; each contrast needs 'id' and 'comparison'.",
@@ -97,10 +136,7 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
             "and must start with a letter or digit, because it names output files.",
             path=path,
         )
-    known = {"id", "comparison", "variable", "reference", "target", "blocking", "blocking_factors",
-             "exclude_samples_col", "exclude_samples_values", "formula", "make_contrasts_str",
-             "type", "scale"}
-    extra = {k: v for k, v in entry.items() if k not in known}
+    _check_keys(entry, cid, where, path)
     formula = entry.get("formula")
     formula = str(formula).strip() if formula not in (None, "") and formula == formula else None
     blocking = _as_tuple(entry.get("blocking_factors", entry.get("blocking")))
@@ -129,7 +165,7 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
             raise InputError(f"contrast {cid!r}: formula {formula!r} must start with '~'.", path=path)
         return Contrast(id=cid, formula=formula, make_contrasts_str=str(expression).strip(),
                         blocking=blocking, exclude_samples_col=exclude_col,
-                        exclude_samples_values=exclude_values, extra=extra)
+                        exclude_samples_values=exclude_values)
     kind = str(entry.get("type") or "categorical").strip().lower()
     if kind not in {"categorical", "continuous"}:
         raise InputError(f"contrast {cid!r}: type {kind!r} is not 'categorical' or 'continuous'.",
@@ -149,7 +185,7 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
                 "sample-sheet column (no reference/target levels).", path=path)
         return Contrast(id=cid, variable=str(comparison[0]).strip(), blocking=blocking,
                         exclude_samples_col=exclude_col, exclude_samples_values=exclude_values,
-                        type="continuous", scale=scale, extra=extra)
+                        type="continuous", scale=scale)
     comparison = entry.get("comparison")
     if comparison is None and all(k in entry for k in ("variable", "reference", "target")):
         comparison = [entry["variable"], entry["reference"], entry["target"]]
@@ -168,7 +204,26 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
                          path=path, where=where, fix="Remove it from blocking_factors.")
     return Contrast(id=cid, variable=variable, reference=reference, target=target,
                     blocking=blocking, exclude_samples_col=exclude_col,
-                    exclude_samples_values=exclude_values, extra=extra)
+                    exclude_samples_values=exclude_values)
+
+
+def _load_contrasts_yaml(path: Path) -> object:
+    """Parse a contrasts YAML with scalars kept as written (see :class:`_TextLoader`)."""
+    text = read_text_file(path, what="contrasts file")
+    try:
+        return yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError:
+        return load_yaml(path, what="contrasts file")  # the same error, as one line
+
+
+def _check_columns(columns: list[str], path: Path) -> None:
+    """Stop on a CSV/TSV contrasts column that is not a contrast key."""
+    for column in columns:
+        if column not in KNOWN_KEYS:
+            raise InputError(
+                f"unknown column {column!r}{_closest(column, KNOWN_KEYS)}; accepted columns are "
+                f"{', '.join(KNOWN_KEYS)}.",
+                path=path, where="header", fix="Correct or remove the column.")
 
 
 def read_contrasts(path: str | Path) -> list[Contrast]:
@@ -185,6 +240,9 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
         ``blocking`` (``;``-separated), ``exclude_samples_col``,
         ``exclude_samples_values``, ``type``, ``scale``, ``formula``,
         ``make_contrasts_str`` (a continuous row leaves reference and target empty).
+        Any other key or column stops (a typo would otherwise be ignored). YAML values
+        are read as written: ``comparison: [diabetes, no, yes]`` compares the sample
+        sheet's ``no`` and ``yes``, not YAML 1.1 booleans.
 
     Returns
     -------
@@ -193,7 +251,7 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
     """
     path = check_file(path)
     if path.suffix.lower() in {".yaml", ".yml"}:
-        document = load_yaml(path, what="contrasts file")
+        document = _load_contrasts_yaml(path)
         entries = document.get("contrasts") if isinstance(document, dict) else document
         if not isinstance(entries, list) or not entries:
             raise InputError("expected a top-level 'contrasts:' list with at least one entry.",
@@ -202,6 +260,9 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
                      for i, e in enumerate(entries)]
     else:
         table = read_table(path, what="contrasts file", dtype=str)
+        table = table.drop(columns=[c for c in table.columns
+                                    if UNNAMED.match(c) and table[c].isna().all()])
+        _check_columns(list(table.columns), path)
         has_comparison = ({"variable", "reference", "target"} <= set(table.columns)
                           or {"variable", "type"} <= set(table.columns))
         if "id" not in table.columns or not (has_comparison or "formula" in table.columns):

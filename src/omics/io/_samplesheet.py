@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -11,11 +12,35 @@ import pandas as pd
 
 from .._errors import InputError
 from .._resources import metadata_path
-from ._tables import UNNAMED, check_unique, read_table
+from ._tables import UNNAMED, check_unique, read_table, sniff_delimiter
 
 #: Day at which amputation-free survival defines ``response`` (6 months).
 RESPONSE_DAY = 183.0
 SURVIVAL_COLUMNS = ("afs_days", "afs_event")
+#: A number written with a decimal comma (``33,1``), as a ``;``-separated sheet has them.
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def _to_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
+    """Parse text cells as numbers (NaN where a cell is not a number).
+
+    Parameters
+    ----------
+    values
+        Text cells (missing cells stay NaN).
+    decimal_comma
+        Read ``33,1`` as 33.1: the sheet is ``;``-separated, the European spreadsheet
+        export, whose numbers have a decimal comma.
+
+    Returns
+    -------
+    Float Series on ``values.index``.
+    """
+    text = values.astype("string").str.strip()
+    if decimal_comma:
+        comma = text.str.match(_DECIMAL_COMMA.pattern).fillna(False).astype(bool)
+        text = text.where(~comma, text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text.astype(object).where(text.notna(), np.nan), errors="coerce")
 
 
 def _rows(mask: pd.Series, first_line: int, limit: int = 10) -> str:
@@ -36,7 +61,8 @@ def response_from_survival(days: pd.Series, event: pd.Series) -> pd.Series:
     return out
 
 
-def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path) -> None:
+def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
+                    decimal_comma: bool = False) -> None:
     """Check ``afs_days``/``afs_event`` and derive or cross-check ``response`` (in place).
 
     Raises one :class:`InputError` naming the column and the rows (file line numbers).
@@ -50,8 +76,8 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path) -> N
                          "survival needs both afs_days (days to major amputation, death or last "
                          "follow-up) and afs_event (1 = amputation or death, 0 = censored).", path=path)
     raw_days, raw_event = table["afs_days"], table["afs_event"]
-    days = pd.to_numeric(raw_days, errors="coerce")
-    event = pd.to_numeric(raw_event, errors="coerce")
+    days = _to_numbers(raw_days, decimal_comma=decimal_comma)
+    event = _to_numbers(raw_event, decimal_comma=decimal_comma)
     bad = raw_event.notna() & ~event.isin([0, 1])
     if bad.any():
         raise InputError(f"column 'afs_event' must be 0 (censored) or 1 (major amputation or death); "
@@ -109,7 +135,10 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     Returns
     -------
     Data frame indexed by ``sample`` (strings); schema columns with fixed levels are
-    categorical with the reference level first, numeric schema columns are floats.
+    categorical with the reference level first, numeric schema columns are floats, and
+    so is any other column whose every value is a number. In a ``;``-separated sheet a
+    decimal comma (``33,1``) is read as a decimal point, so that such a sheet reads like
+    its ``,``-separated, decimal-point twin.
     """
     table = read_table(path, required=[id_col], what="sample sheet", dtype=str)
     first_line = table.attrs["first_line"]
@@ -128,7 +157,8 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         raise InputError(f"empty {id_col!r} id at row(s) {rows}; every row needs an id.", path=path)
     check_unique(ids, column=id_col, path=path, what="sample id",
                  rows=[i + first_line for i in ids.index])
-    _check_survival(table, first_line, path)
+    decimal_comma = sniff_delimiter(path) == ";"
+    _check_survival(table, first_line, path, decimal_comma=decimal_comma)
     sheet = table.set_index("sample")
     sheet.index.name = "sample"
     for column, spec in samplesheet_schema()["properties"].items():
@@ -145,7 +175,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
                 )
             sheet[column] = pd.Categorical(values, categories=spec["enum"])
         elif spec.get("type") in ("number", "integer"):
-            numbers = pd.to_numeric(values, errors="coerce")
+            numbers = _to_numbers(values, decimal_comma=decimal_comma)
             bad = values[values.notna() & numbers.isna()]
             if not bad.empty:
                 raise InputError(
@@ -163,11 +193,12 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
                 )
             sheet[column] = numbers.astype(float)
     # Other all-numeric columns become numbers (R's read.csv does the same), so that a
-    # covariate such as `bmi` enters a design as a continuous term.
+    # covariate such as `bmi` enters a design as a continuous term; in a `;`-separated
+    # sheet (a European spreadsheet export) with decimal commas (`33,1`).
     for column in sheet.columns:
         if column in samplesheet_schema()["properties"] or sheet[column].dtype != object:
             continue
-        numbers = pd.to_numeric(sheet[column], errors="coerce")
+        numbers = _to_numbers(sheet[column], decimal_comma=decimal_comma)
         if numbers.notna().sum() == sheet[column].notna().sum() and numbers.notna().any():
             infinite = numbers[~np.isfinite(numbers) & numbers.notna()]
             if not infinite.empty:

@@ -10,7 +10,6 @@ import pandas as pd
 from .._logging import get_logger
 from .._parallel import map_processes
 from ..io import write_tsv
-from ..params import split_list
 from ..tl import (
     expression_by_gene,
     kaplan_meier,
@@ -22,6 +21,7 @@ from ..tl import (
     survival_model,
 )
 from ._common import gene_set_collections, out_path, read_h5ad
+from ._validate import response_covariates
 
 log = get_logger("score")
 
@@ -77,7 +77,7 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
             table = score_phenotype_correlation(scores, obs[outcome].rename(outcome))
             table.insert(0, "modality", modality)
             out["phenotype"].append(table)
-    covariates = [c for c in split_list(params.get("response_covariates")) if c in obs]
+    covariates = response_covariates(params, obs, path=path)
     model = surv = None
     if {"arm", "response"} <= set(obs.columns) and obs["response"].notna().any():
         model, cv = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],

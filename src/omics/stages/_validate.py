@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from ..io import (
     write_contrasts,
     write_text,
 )
-from ..params import split_list
+from ..params import BY_NAME, split_list
 from ..pp import low_count_keep
 from ..tl import continuous_values, design_for_contrast, smallest_group
 from ._common import RNA_LOG2_FORMATS, gene_set_collections, stage_output
@@ -67,19 +68,21 @@ def read_protein(path: str | Path, params: dict):  # noqa: ANN201 - AnnData
 
 
 def rna_min_samples(adata, contrast_list: list, params: dict,  # noqa: ANN001 - AnnData
-                    contrasts_path: str | Path | None = None) -> int:
+                    contrasts_path: str | Path | None = None, *,
+                    samplesheet_path: str | Path | None = None) -> int:
     """``rna_min_samples``, or by default the smallest group any contrast compares."""
     value = params.get("rna_min_samples")
     if value is None:
         value = min(smallest_group(design_for_contrast(
             adata.obs, c, samples=adata.obs_names,
-            contrasts_path=None if contrasts_path is None else str(contrasts_path)))
+            contrasts_path=None if contrasts_path is None else str(contrasts_path),
+            samplesheet_path=None if samplesheet_path is None else str(samplesheet_path)))
             for c in contrast_list)
     return int(value)
 
 
 def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path,  # noqa: ANN001
-                      contrasts_path: str | Path) -> None:
+                      contrasts_path: str | Path, samplesheet_path: str | Path) -> None:
     """Stop on samples without reads and on a low-count filter that would keep nothing."""
     counts = np.asarray(adata.X)
     empty = [str(s) for s, total in zip(adata.obs_names, counts.sum(axis=1), strict=True) if total == 0]
@@ -89,7 +92,8 @@ def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path
             "DESeq2 cannot normalise them: remove them from the sample sheet.",
             path=path,
         )
-    min_samples = rna_min_samples(adata, contrast_list, params, contrasts_path)
+    min_samples = rna_min_samples(adata, contrast_list, params, contrasts_path,
+                                  samplesheet_path=samplesheet_path)
     try:
         keep = low_count_keep(counts, min_count=params.get("rna_min_count", 10),
                               min_samples=min_samples)
@@ -115,6 +119,67 @@ def _check_protein_observations(adata, design, path: str | Path) -> None:  # noq
             "can be tested; check that these samples' intensity columns are filled.",
             path=path,
         )
+
+
+def response_covariates(params: dict, sheet: pd.DataFrame, *,
+                        path: str | Path | None = None) -> list[str]:
+    """Return the ``response_covariates`` that are columns of ``sheet``.
+
+    Parameters
+    ----------
+    params
+        Resolved parameters.
+    sheet
+        Sample sheet (or ``obs``) indexed by sample.
+    path
+        The sample sheet (or h5ad) named in the error.
+
+    Returns
+    -------
+    The covariates present, in the order given.
+
+    Raises
+    ------
+    InputError
+        When ``response_covariates`` differs from its default and names a column that is
+        not there (a typo would otherwise drop the covariate); or when a covariate is text
+        with more distinct values than half the samples (numbers with a unit, an id),
+        which would enter the models as a factor of about one level per sample. Columns
+        of the default (``age,diabetes``) that a sheet lacks are skipped with a log line.
+    """
+    columns = [str(c) for c in sheet.columns]
+    covariates = split_list(params.get("response_covariates"))
+    absent = [c for c in covariates if c not in columns]
+    if absent and covariates != split_list(BY_NAME["response_covariates"].default):
+        close = difflib.get_close_matches(absent[0], columns, n=1, cutoff=0.6)
+        raise InputError(
+            f"{{--response_covariates}} names column {absent[0]!r}, which is not in the sample "
+            f"sheet{f' (did you mean {close[0]!r}?)' if close else ''}; its columns are "
+            f"{', '.join(columns)}.",
+            path=path, fix="Correct the name, or leave it out of {--response_covariates}.")
+    if absent:
+        log.info("response covariates not in the sample sheet (skipped): %s", ", ".join(absent))
+    present = [c for c in covariates if c in columns]
+    for name in present:
+        _check_covariate_levels(sheet[name], name, path)
+    return present
+
+
+def _check_covariate_levels(values: pd.Series, name: str, path: str | Path | None) -> None:
+    """Stop on a text covariate with more distinct values than half the samples."""
+    if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+        return
+    n_levels, n_samples = values.nunique(), int(values.notna().sum())
+    if n_levels <= n_samples / 2:
+        return
+    sample = values.dropna().index[0]
+    raise InputError(
+        f"{{--response_covariates}} column {name!r} is text with {n_levels} different values "
+        f"among {n_samples} samples ({str(values[sample])!r} for sample {str(sample)!r}), so the "
+        "models would fit a level per sample.",
+        path=path, where=f"column {name!r}",
+        fix="If it holds numbers, write them as plain numbers (no unit); otherwise leave it out "
+        "of {--response_covariates}.")
 
 
 @dataclass
@@ -144,6 +209,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
     rna_log2 = params.get("rna_format") in RNA_LOG2_FORMATS
     sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
     contrast_list = read_contrasts(contrasts)
+    response_covariates(params, sheet, path=input)
     report: dict = {"samplesheet": {"path": str(input), "sha256": sha256(input),
                                     "n_samples": int(len(sheet)), "columns": list(sheet.columns)},
                     "contrasts": {"path": str(contrasts), "sha256": sha256(contrasts),
@@ -161,14 +227,14 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
     for modality, (path, adata) in matrices.items():
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
         if modality == "rna" and not rna_log2:
-            _check_rna_counts(matched, contrast_list, params, path, contrasts)
+            _check_rna_counts(matched, contrast_list, params, path, contrasts, input)
         elif modality == "protein" or params.get("rna_format") == "array":  # not small qPCR panels
             _check_varying(matched.X, matched.var_names,
                            what="protein" if modality == "protein" else "gene", path=path)
         designs = {}
         for contrast in contrast_list:
             design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
-                                         contrasts_path=str(contrasts))
+                                         contrasts_path=str(contrasts), samplesheet_path=str(input))
             if modality == "protein" or (modality == "rna" and rna_log2):
                 _check_protein_observations(matched, design, path)
             designs[contrast.id] = {"formula": design.formula, "n_samples": int(len(design.samples)),
@@ -182,10 +248,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
     report["genesets"] = {"panel": len(panel), "background": len(background)}
     covariates = split_list(params.get("response_covariates"))
-    absent = [c for c in covariates if c not in sheet.columns]
-    report["response_covariates_absent"] = absent
-    if absent:
-        log.info("response covariates not in the sample sheet (skipped): %s", ", ".join(absent))
+    report["response_covariates_absent"] = [c for c in covariates if c not in sheet.columns]
     return Checked(sheet=sheet, contrasts=contrast_list, report=report)
 
 

@@ -114,7 +114,101 @@ def _parse_contrast_expression(expression: str, columns: list[str], cid: str, pa
     return weights
 
 
-def _check_full_rank(matrix: pd.DataFrame, cid: str, path: str | None) -> None:
+def excluded_samples(values: pd.Series, exclude: tuple[str, ...], *, cid: str, column: str,
+                     path: str | None) -> pd.Series:
+    """Mark the samples whose ``column`` holds one of ``exclude`` (``exclude_samples_values``).
+
+    Parameters
+    ----------
+    values
+        The sample-sheet column, indexed by sample.
+    exclude
+        The values to exclude, as written in the contrasts file.
+    cid, column, path
+        Contrast id, column name and contrasts file, named in the error.
+
+    Returns
+    -------
+    Boolean Series over ``values.index``, True for a sample to leave out.
+
+    Raises
+    ------
+    InputError
+        When a value matches no sample (``Placebo`` for ``placebo``, a number for text).
+    """
+    numeric = (pd.api.types.is_numeric_dtype(values)
+               and not isinstance(values.dtype, pd.CategoricalDtype))
+    text = values.astype("string").str.strip()
+    out = pd.Series(False, index=values.index)
+    for value in exclude:
+        hit = _matches(values, text, value, numeric)
+        if not hit.any():
+            present = ([f"{v:g}" for v in sorted(values.dropna().unique())] if numeric
+                       else sorted(text.dropna().unique()))
+            raise InputError(
+                f"contrast {cid!r}: exclude_samples_values {value!r} matches no sample in column "
+                f"{column!r}; its values are {', '.join(present) or 'none'}.",
+                path=path, fix="Write the value as the sample sheet does (case matters).")
+        out |= hit
+    return out
+
+
+def _matches(values: pd.Series, text: pd.Series, value: str, numeric: bool) -> pd.Series:
+    """Return the samples holding ``value``: as numbers for a numeric column, else as text."""
+    if numeric:
+        number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        return values.eq(number) if pd.notna(number) else pd.Series(False, index=values.index)
+    return text.eq(value).fillna(False).astype(bool)
+
+
+def _check_filled(used: pd.DataFrame, cid: str, path: str | None, sheet_path: str | None) -> None:
+    """Stop, naming the sample sheet, the first sample and the column, on an empty cell."""
+    missing = used.isna().any(axis=1)
+    if not missing.any():
+        return
+    bad = used.loc[missing]
+    first = bad.index[0]
+    columns = [c for c in used.columns if bad[c].isna().any()]
+    first_column = next(c for c in columns if pd.isna(bad.loc[first, c]))
+    raise InputError(
+        f"{int(missing.sum())} sample(s) lack a value in {', '.join(columns)} (first: "
+        f"{first!r}), which contrast {cid!r}{_in(path)} uses.",
+        **_sheet_cell(sheet_path, first, first_column),
+        fix="Fill the values, or drop those samples with the contrast's "
+        "exclude_samples_col/exclude_samples_values.")
+
+
+def _in(path: str | None) -> str:
+    return f" (in {path})" if path else ""
+
+
+def _sheet_cell(sheet_path: str | None, sample: object, column: str) -> dict[str, str | None]:
+    """``path``/``where`` of an :class:`InputError` about one cell of the sample sheet."""
+    where = f"sample {str(sample)!r}, column {column!r}"
+    return {"path": sheet_path, "where": where if sheet_path else f"sample sheet, {where}"}
+
+
+def _coefficient_level(name: str, data: pd.DataFrame) -> tuple[str, str] | None:
+    """Return (column, level) of a categorical level coefficient (``bmi37,0``: bmi, 37,0)."""
+    for column in data.columns:
+        values = data[column]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        for level in values.cat.categories:
+            if name in (f"{column}{level}", f"`{column}`{level}"):
+                return column, str(level)
+    return None
+
+
+def _check_full_rank(matrix: pd.DataFrame, data: pd.DataFrame, cid: str, path: str | None,
+                     sheet_path: str | None) -> None:
+    """Stop on a design that is not full rank.
+
+    A dependent level of a text column with more distinct values than half the samples
+    (numbers written with a unit or a decimal comma, an id) is the sample sheet's fault:
+    the error names it, the column and a sample. Otherwise the contrast's choice of
+    factors is (a confounded blocking factor, a level combination with no samples).
+    """
     values = matrix.to_numpy(dtype=float)
     if np.linalg.matrix_rank(values) == values.shape[1]:
         return
@@ -124,11 +218,27 @@ def _check_full_rank(matrix: pd.DataFrame, cid: str, path: str | None) -> None:
             kept.append(j)
         else:
             dependent.append(name)
+    coefficients = ", ".join(map(repr, dependent))
+    for found in filter(None, (_coefficient_level(name, data) for name in dependent)):
+        column, level = found
+        n_levels = data[column].nunique()
+        if n_levels <= len(data) / 2:
+            continue
+        sample = str(data.index[data[column].astype(str) == level][0])
+        raise InputError(
+            f"contrast {cid!r}{_in(path)}: the design is not full rank: coefficient(s) "
+            f"{coefficients} are linear combinations of earlier ones, because column {column!r} "
+            f"is text with {n_levels} different values among {len(data)} samples ({level!r} for "
+            f"sample {sample!r}), so it enters as a factor with almost one level per sample.",
+            **_sheet_cell(sheet_path, sample, column),
+            fix="If it holds numbers, write them as plain numbers (no unit); otherwise leave the "
+            "column out of the contrast.")
     raise InputError(
-        f"contrast {cid!r}: the design is not full rank: coefficient(s) "
-        f"{', '.join(map(repr, dependent))} are linear combinations of earlier ones (a blocking "
-        "factor confounded with the variable, or a level combination with no samples). Remove "
-        "the confounded blocking factor or exclude those samples.",
+        f"contrast {cid!r}: the design is not full rank: coefficient(s) {coefficients} are "
+        "linear combinations of earlier ones (a blocking factor confounded with the variable, or "
+        f"a level combination with no samples; sample-sheet columns "
+        f"{', '.join(map(repr, data.columns))}). Remove the confounded blocking factor or exclude "
+        "those samples.",
         path=path,
     )
 
@@ -146,7 +256,8 @@ def _warn_if_coded_factor(values: pd.Series, name: str, cid: str) -> None:
 
 def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
                         samples: pd.Index | None = None, min_per_group: int = 2,
-                        contrasts_path: str | None = None) -> Design:
+                        contrasts_path: str | None = None,
+                        samplesheet_path: str | None = None) -> Design:
     """Build the design matrix and contrast vector for one contrast.
 
     Parameters
@@ -161,12 +272,23 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         Smallest number of samples allowed in the reference and target groups.
     contrasts_path
         Path of the contrasts file, named in error messages.
+    samplesheet_path
+        Path of the sample sheet, named in errors about its cells (an empty value, a
+        text column with one level per sample); by default ``samplesheet.attrs["path"]``
+        as :func:`omics.io.read_samplesheet` sets it.
 
     Returns
     -------
     The :class:`Design`.
+
+    Notes
+    -----
+    ``exclude_samples_values`` are compared with the sample sheet's column as numbers
+    when it is numeric (``1`` matches ``1.0``), else as text; a value that no sample of
+    the sheet holds stops (a misspelt value would otherwise exclude nothing).
     """
     cid, path = contrast.id, contrasts_path
+    sheet_path = samplesheet_path or samplesheet.attrs.get("path")
     sheet = samplesheet if samples is None else samplesheet.loc[samplesheet.index.isin(samples)]
     columns = list(sheet.columns)
 
@@ -180,8 +302,10 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
 
     if contrast.exclude_samples_col:
         need(contrast.exclude_samples_col, "exclude_samples_col")
-        keep = ~sheet[contrast.exclude_samples_col].astype(str).isin(contrast.exclude_samples_values)
-        sheet = sheet.loc[keep]
+        column = contrast.exclude_samples_col
+        excluded = excluded_samples(samplesheet[column], contrast.exclude_samples_values,
+                                    cid=cid, column=column, path=path)
+        sheet = sheet.loc[~excluded.reindex(sheet.index, fill_value=False)]
 
     if contrast.is_formula:
         variables = _formula_variables(contrast.formula or "")
@@ -220,17 +344,7 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         log.info("contrast %r: %d sample(s) with unknown response (censored before 183 days) "
                  "left out", cid, int(unknown.sum()))
         sheet = sheet.loc[~unknown]
-    used = sheet[variables]
-    missing = used.isna().any(axis=1)
-    if missing.any():
-        bad = used.loc[missing]
-        first = bad.index[0]
-        raise InputError(
-            f"contrast {cid!r}: {int(missing.sum())} sample(s) lack a value in "
-            f"{', '.join(c for c in variables if bad[c].isna().any())} (first: {first!r}); fill "
-            "the values or drop those samples with exclude_samples_col/exclude_samples_values.",
-            path=path,
-        )
+    _check_filled(sheet[variables], cid, path, sheet_path)
 
     data = pd.DataFrame(index=sheet.index)
     for name in variables:
@@ -274,7 +388,7 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         ) from error
     matrix = pd.DataFrame(np.asarray(matrix, dtype=float), index=data.index,
                           columns=[_r_name(c) for c in matrix.columns])
-    _check_full_rank(matrix, cid, path)
+    _check_full_rank(matrix, data, cid, path, sheet_path)
     if matrix.shape[0] <= matrix.shape[1]:
         raise InputError(
             f"contrast {cid!r}: {matrix.shape[0]} samples for {matrix.shape[1]} coefficients leaves "
