@@ -8,8 +8,10 @@ channel, gate or sample, before anything is written.
 
 from __future__ import annotations
 
+import re
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import read_table
+from ._tables import read_table, sniff_delimiter
 
 log = get_logger("io.flow")
 
@@ -47,6 +49,11 @@ class FcsHeader:
         ``$TOT``.
     has_spillover
         Whether ``$SPILLOVER``/``SPILL``/``$SPILL`` is present.
+    raw_markers
+        ``$PnS`` labels as written (FlowKit matches these, not the stripped ones).
+    fluorescence
+        ``$PnN`` of the fluorescence channels (not scatter, time or null), as FlowIO
+        classifies them: the channels a spillover matrix compensates.
     """
 
     path: Path
@@ -54,11 +61,20 @@ class FcsHeader:
     markers: list[str]
     event_count: int
     has_spillover: bool
+    raw_markers: list[str] = field(default_factory=list)
+    fluorescence: list[str] = field(default_factory=list)
 
     def labels(self) -> set[str]:
         """Every name a gate dimension may use for this file (``$PnN``, ``$PnS``, FlowJo form)."""
         names = set(self.channels) | {m for m in self.markers if m}
         return names | {c.replace("/", "_") for c in self.channels}
+
+    def channel_of(self, name: str) -> str | None:
+        """Return the ``$PnN`` a gate dimension ``name`` resolves to (as :meth:`labels`), or None."""
+        for labels in (self.channels, self.markers, [c.replace("/", "_") for c in self.channels]):
+            if name in labels:
+                return self.channels[labels.index(name)]
+        return None
 
 
 def _existing(path: str | Path, what: str) -> Path:
@@ -99,11 +115,13 @@ def read_fcs_header(path: str | Path, *, ignore_offset_error: bool = False) -> F
     except Exception as error:  # FlowIO raises ValueError, KeyError, its own errors ...
         raise _fcs_error(path, error) from None
     channels = [str(c) for c in data.pnn_labels]
-    markers = [str(m or "").strip() for m in data.pns_labels]
+    raw_markers = [str(m or "") for m in data.pns_labels]
     text = {str(k).lower().lstrip("$"): v for k, v in data.text.items()}
     spill = any(key in text for key in ("spillover", "spill"))
-    return FcsHeader(path=path, channels=channels, markers=markers,
-                     event_count=int(data.event_count), has_spillover=spill)
+    return FcsHeader(path=path, channels=channels, markers=[m.strip() for m in raw_markers],
+                     event_count=int(data.event_count), has_spillover=spill,
+                     raw_markers=raw_markers,
+                     fluorescence=[channels[i] for i in data.fluoro_indices])
 
 
 def read_fcs(path: str | Path, *, sample_id: str | None = None, ignore_offset_error: bool = False):  # noqa: ANN201
@@ -162,6 +180,10 @@ class Gating:
         assert self.workspace is not None
         return self.workspace[self.workspace_name(fcs_path, sample)]
 
+    def populations(self, fcs_path: Path, sample: str) -> list[str]:
+        """Return the populations gating one FCS file gives (:func:`strategy_populations`)."""
+        return strategy_populations(self.for_file(fcs_path, sample))
+
     def workspace_name(self, fcs_path: Path, sample: str) -> str:
         """Name of the FCS file's sample in the workspace (FlowKit's sample id for its gates)."""
         assert self.workspace is not None
@@ -209,35 +231,75 @@ def read_gating(path: str | Path) -> Gating:
                          path=path) from None
 
 
+def _dimension_refs(strategy) -> dict[str, list[tuple[str, str | None]]]:  # noqa: ANN001
+    """``(channel/marker name, compensation ref)`` of every dimension, per ``gate path/gate``."""
+    fk = _flowkit()
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for gate_id, gate_path in strategy.get_gate_ids():
+        try:
+            gate = strategy.get_gate(gate_id, gate_path)
+        except Exception:  # a quadrant of a quadrant gate: covered by its parent
+            continue
+        refs: list[tuple[str, str | None]] = []
+        for dim in getattr(gate, "dimensions", None) or []:
+            compensation = getattr(dim, "compensation_ref", None)
+            if isinstance(dim, fk.RatioDimension):
+                transform = strategy.transformations.get(dim.ratio_ref)
+                refs += [(name, compensation) for name in getattr(transform, "dimensions", []) or []]
+            elif isinstance(dim, fk.QuadrantDivider):
+                refs.append((dim.dimension_ref, compensation))
+            else:
+                refs.append((dim.id, compensation))
+        out["/".join([*gate_path, gate_id])] = refs
+    return out
+
+
 def gate_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
     """Channel/marker names each gate of a strategy reads, keyed by ``gate path/gate``.
 
     Ratio dimensions contribute the channels of their ratio transform; Boolean gates
     read none.
     """
+    return {gate: [name for name, _ in refs] for gate, refs in _dimension_refs(strategy).items()}
+
+
+def _fcs_compensated_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
+    """Channel/marker names each gate compensates with the FCS file's own matrix.
+
+    These are the dimensions with ``compensation-ref="FCS"``, keyed by ``gate path/gate``
+    (gates without any are left out).
+    """
+    out = {gate: [name for name, ref in refs if ref == "FCS"]
+           for gate, refs in _dimension_refs(strategy).items()}
+    return {gate: names for gate, names in out.items() if names}
+
+
+def strategy_populations(strategy) -> list[str]:  # noqa: ANN001
+    """Names :func:`gate_sample` gives the populations of a gating strategy, in gate order.
+
+    A gate's name, or its path (without ``root``) when the name is not unique; a quadrant
+    gate contributes its quadrants, not itself.
+    """
     fk = _flowkit()
-    out: dict[str, list[str]] = {}
+    gates: list[tuple[str, str]] = []
     for gate_id, gate_path in strategy.get_gate_ids():
         try:
             gate = strategy.get_gate(gate_id, gate_path)
-        except Exception:  # a quadrant of a quadrant gate: covered by its parent
-            continue
-        names: list[str] = []
-        for dim in getattr(gate, "dimensions", None) or []:
-            if isinstance(dim, fk.RatioDimension):
-                transform = strategy.transformations.get(dim.ratio_ref)
-                names += list(getattr(transform, "dimensions", []) or [])
-            elif isinstance(dim, fk.QuadrantDivider):
-                names.append(dim.dimension_ref)
-            else:
-                names.append(dim.id)
-        out["/".join([*gate_path, gate_id])] = names
-    return out
+        except Exception:  # a quadrant: a population of its own
+            gate = None
+        if not isinstance(gate, fk.gates.QuadrantGate):
+            gates.append((gate_id, "/".join([*gate_path, gate_id]).removeprefix(ROOT + "/")))
+    names = [name for name, _ in gates]
+    return [path if names.count(name) > 1 else name for name, path in gates]
 
 
 def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str, *,  # noqa: ANN001
                    dimensions: dict[str, list[str]] | None = None) -> None:
     """Stop naming the file, the gate and the channel when a gate reads a channel the file lacks.
+
+    Also when a gate reads a marker whose ``$PnS`` has surrounding white space (FlowKit
+    compares it as written), and when a gate compensates fluorescence with the file's
+    own matrix (``compensation-ref="FCS"``) but the file has no ``$SPILLOVER``.
 
     Parameters
     ----------
@@ -256,7 +318,9 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str, 
     Raises
     ------
     omics._errors.InputError
-        When a gate or compensation matrix names a channel that is not in the file.
+        When a gate or compensation matrix names a channel that is not in the file, a
+        marker matches only without its white space, or the file lacks the spillover
+        matrix a gate compensates with.
     """
     labels = header.labels()
     compensation_names: set[str] = set()
@@ -267,13 +331,59 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str, 
         dimensions = gate_dimensions(strategy)
     for gate, names in dimensions.items():
         for name in names:
-            if name not in labels and name not in compensation_names:
+            if name in labels and name not in compensation_names:
+                _check_marker_spacing(header, name, gate, gating_path, sample)
+            elif name not in labels and name not in compensation_names:
                 markers = ", ".join(m for m in header.markers if m) or "none"
                 raise InputError(
                     f"sample {sample!r}: gate {gate!r} of {gating_path.name} needs channel/marker "
                     f"{name!r}, which this file lacks (channels: {', '.join(header.channels)}; "
                     f"markers: {markers}). Rename the marker ($PnS) in the acquisition template "
                     "or adapt the gating strategy.", path=header.path)
+    _check_compensation(header, strategy, gating_path, sample)
+
+
+def _check_marker_spacing(header: FcsHeader, name: str, gate: str, gating_path: Path,
+                          sample: str) -> None:
+    """Stop when ``name`` matches a ``$PnS`` only once its white space is stripped.
+
+    FlowKit compares markers as written, so such a gate fails inside FlowKit.
+    """
+    if not header.raw_markers or name in header.raw_markers or name in header.channels \
+            or name in {c.replace("/", "_") for c in header.channels}:
+        return
+    index = header.markers.index(name)
+    raise InputError(
+        f"sample {sample!r}: gate {gate!r} of {gating_path.name} needs marker {name!r}, but the "
+        f"file's $P{index + 1}S is {header.raw_markers[index]!r}: FlowKit does not ignore the "
+        "white space.", path=header.path,
+        fix=f"Remove the spaces from the marker name ($P{index + 1}S) in the acquisition "
+            f"template and export the file again, or gate on its channel "
+            f"{header.channels[index]!r} ($PnN) in a copy of the gating strategy ({{--flow_gating}}).")
+
+
+def _check_compensation(header: FcsHeader, strategy, gating_path: Path, sample: str) -> None:  # noqa: ANN001
+    """Stop when a gate compensates with the file's own matrix and the file has none.
+
+    With ``compensation-ref="FCS"`` FlowKit compensates with the file's ``$SPILLOVER``; a
+    file without one would be gated uncompensated without a word (Gating-ML 2.0). A file
+    with a single fluorescence channel needs no compensation. The strategy's gates are
+    only looked up for a file without the keyword.
+    """
+    if header.has_spillover or len(header.fluorescence) < 2:
+        return
+    for gate, names in _fcs_compensated_dimensions(strategy).items():
+        for name in names:
+            if header.channel_of(name) in header.fluorescence:
+                raise InputError(
+                    f"sample {sample!r}: gate {gate!r} of {gating_path.name} compensates {name!r} "
+                    "with the file's own spillover matrix (compensation-ref=\"FCS\"), but the file "
+                    "has no $SPILLOVER (or SPILL) keyword, so it would be gated uncompensated.",
+                    path=header.path,
+                    fix="Add the spillover matrix to the file (export it again from the acquisition "
+                        "software), or gate with a strategy whose compensation-ref is "
+                        "\"uncompensated\" (data compensated at acquisition) or names a matrix it "
+                        "defines ({--flow_gating}).")
 
 
 def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.DataFrame, object]:  # noqa: ANN001
@@ -348,7 +458,66 @@ _TABLE_ALIASES = {
 }
 
 
-def read_flow_table(path: str | Path) -> pd.DataFrame:
+# A comma grouping digits by thousands ("12,345"), as opposed to a decimal comma ("885,2").
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+
+
+def _decimal_comma(text: pd.Series, sep: str) -> bool:
+    """Whether a column's commas are decimal marks.
+
+    Yes in a ``;``-separated file (the European export) or when a comma does not group
+    thousands (``885,2``); otherwise (``12,345`` in a tab- or comma-separated file) they
+    separate thousands.
+    """
+    commas = text[text.str.contains(",", regex=False, na=False)]
+    return not commas.empty and (sep == ";" or not commas.str.match(_THOUSANDS).all())
+
+
+def _numbers(table: pd.DataFrame, key: str, column: str, *, sep: str, first_line: int,
+             path: Path) -> pd.Series:
+    """Column ``key`` of the flow table as non-negative numbers (NaN where empty).
+
+    Stops naming the row, sample and population at a value that is ambiguous (both ``,``
+    and ``.``; several decimal commas; a ``.`` in a column written with decimal commas),
+    not a finite non-negative number, or (event counts) not a whole number.
+    """
+    text = table[key].fillna("")
+    given = text != ""
+    has_comma, has_point = text.str.contains(",", regex=False), text.str.contains(".", regex=False)
+    if _decimal_comma(text, sep):
+        ambiguous = has_point | text.str.count(",").gt(1)
+        values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        reason = "the column writes decimals with ',', so a '.' or a second ',' may separate thousands"
+    else:
+        ambiguous = has_comma & has_point
+        values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        reason = "with both ',' and '.' either may be the decimal mark"
+    whole = key != "absolute"
+    bad = given & (values.isna() | ~np.isfinite(values) | (values < 0))
+    if whole:
+        bad |= given & (values % 1 != 0)
+    if ambiguous.any():
+        raise InputError(
+            f"value {text[ambiguous].iloc[0]!r} is ambiguous: {reason}.", path=path,
+            where=_where(table, int(np.flatnonzero(ambiguous.to_numpy())[0]), column, first_line),
+            fix="Write the numbers without thousands separators and with one decimal mark (',' in a "
+                ";-separated file, '.' otherwise).")
+    if bad.any():
+        what = "a whole non-negative number of events" if whole else "a non-negative number"
+        raise InputError(f"value {text[bad].iloc[0]!r} is not {what}.", path=path,
+                         where=_where(table, int(np.flatnonzero(bad.to_numpy())[0]), column, first_line),
+                         fix=f"Write {what} (no units or thousands separators), or leave the cell "
+                             "empty.")
+    return values
+
+
+def _where(table: pd.DataFrame, row: int, column: str, first_line: int) -> str:
+    """``column 'x', row N (sample 'S', population 'P')`` for a row of the flow table."""
+    return (f"column {column!r}, row {row + first_line} (sample {table['sample'].iloc[row]!r}, "
+            f"population {table['population'].iloc[row]!r})")
+
+
+def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -> pd.DataFrame:
     """Read a per-sample population table as exported by FlowJo or Kaluza.
 
     Columns (case-insensitive; common export names accepted): ``sample``, ``population``,
@@ -356,10 +525,20 @@ def read_flow_table(path: str | Path) -> pd.DataFrame:
     population's name in the same table; ``root``/empty for top-level populations, which
     then need ``parent_events``); optional ``absolute`` (cells per uL or per graft).
 
+    Numbers: event counts are whole numbers. In a ``;``-separated file (the European
+    export) a comma is the decimal mark (``885,2``); otherwise a comma grouping thousands
+    (``12,345``) is dropped, and a column whose commas do not group thousands is read
+    with decimal commas. Values that could be read either way (``1,234.5``, ``1.234,5``,
+    ``1,234,5``, a ``.`` among decimal commas) stop the run.
+
     Parameters
     ----------
     path
         CSV or TSV export (gzip-compressed files too).
+    samples
+        The samples to analyse: each must be in the table, rows of other samples are
+        left out, and these must all have the same populations, with no two names
+        differing only in case (:func:`check_flow_populations`).
 
     Returns
     -------
@@ -385,18 +564,10 @@ def read_flow_table(path: str | Path) -> pd.DataFrame:
                          path=path)
     table = pd.DataFrame({key: raw[col].str.strip() for key, col in columns.items()})
     first_line = raw.attrs.get("first_line", 2)
+    sep = sniff_delimiter(path)
     for key in ("events", "parent_events", "absolute"):
-        if key not in table:
-            continue
-        values = pd.to_numeric(table[key].str.replace(",", "", regex=False), errors="coerce")
-        bad = table[key].notna() & (table[key] != "") & (values.isna() | (values < 0))
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"column {columns[key]!r} row {row + first_line} (sample "
-                             f"{table['sample'].iloc[row]!r}, population "
-                             f"{table['population'].iloc[row]!r}) is {table[key].iloc[row]!r}; "
-                             "use a non-negative number.", path=path)
-        table[key] = values
+        if key in table:
+            table[key] = _numbers(table, key, columns[key], sep=sep, first_line=first_line, path=path)
     if table["events"].isna().any():
         row = int(np.flatnonzero(table["events"].isna().to_numpy())[0])
         raise InputError(f"row {row + first_line}: sample {table['sample'].iloc[row]!r} population "
@@ -431,4 +602,59 @@ def read_flow_table(path: str | Path) -> pd.DataFrame:
         table["absolute"] = np.nan
     table["events"] = table["events"].astype(np.int64)
     table["parent_events"] = table["parent_events"].astype(np.int64)
-    return table[["sample", "population", "parent", "events", "parent_events", "absolute"]]
+    table = table[["sample", "population", "parent", "events", "parent_events", "absolute"]]
+    if samples is None:
+        return table
+    return _keep_samples(table, list(samples), path)
+
+
+def _keep_samples(table: pd.DataFrame, samples: list[str], path: Path) -> pd.DataFrame:
+    """Rows of ``samples`` (each must have some), checked by :func:`check_flow_populations`."""
+    missing = [s for s in samples if s not in set(table["sample"])]
+    if missing:
+        raise InputError(f"sample(s) {', '.join(missing[:10])} of the sample sheet have no rows in "
+                         "the flow population table; add them or drop the samples.", path=path)
+    kept = table[table["sample"].isin(set(samples))]
+    check_flow_populations(kept, path)
+    return kept
+
+
+def check_flow_populations(table: pd.DataFrame, path: str | Path) -> None:
+    """Stop unless every sample of a population table has the same populations, spelt alike.
+
+    A population missing from one sample would leave that sample without absolute
+    counts; names that differ only in case (``cd34``, ``CD34``) are different populations
+    to every later step.
+
+    Parameters
+    ----------
+    table
+        From :func:`read_flow_table` (the samples to analyse).
+    path
+        The table's file (named in the message).
+
+    Raises
+    ------
+    omics._errors.InputError
+        Naming both spellings and a sample of each, or the first sample lacking
+        populations and which.
+    """
+    first = table.drop_duplicates("population")
+    spellings = first.groupby(first["population"].str.casefold(), sort=False)
+    for _, group in spellings:
+        if len(group) > 1:
+            (a, sample_a), (b, sample_b) = list(zip(group["population"], group["sample"], strict=True))[:2]
+            raise InputError(
+                f"population {a!r} (sample {sample_a!r}) and {b!r} (sample {sample_b!r}) differ "
+                "only in case, so they would be two populations.", path=path, where="column 'population'",
+                fix="Spell each population the same way in every sample (names are case-sensitive).")
+    populations = list(first["population"])
+    have = table.groupby("sample", sort=False)["population"].agg(set)
+    for sample, present in have.items():
+        missing = [p for p in populations if p not in present]
+        if missing:
+            raise InputError(
+                f"sample {sample!r} has no row for population(s) {', '.join(map(repr, missing))}, which "
+                "other samples have; without it the sample would lose every flow result.", path=path,
+                fix="Add the missing rows (0 events for an empty gate), or drop the population from "
+                    "every sample.")

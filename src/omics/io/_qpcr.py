@@ -36,11 +36,15 @@ def _find(columns: list[str], role: str) -> str | None:
 
 
 def _parse_ct(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(ct, is_number)``: Ct as float (NaN when undetermined) and which cells are numbers."""
+    """Return ``(ct, is_number)``: Ct as float (NaN when undetermined) and which cells are numbers.
+
+    ``inf``/``infinity`` are text, not numbers (only the :data:`UNDETERMINED` words mean no
+    amplification).
+    """
     text = cells.fillna("").astype(str).str.strip()
     values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(float)
     undetermined = text.str.lower().isin(UNDETERMINED).to_numpy()
-    return np.where(undetermined, np.nan, values), ~np.isnan(values) | undetermined
+    return np.where(undetermined, np.nan, values), np.isfinite(values) | undetermined
 
 
 def read_qpcr(path: str | Path) -> pd.DataFrame:

@@ -23,6 +23,38 @@ import pandas as pd
 from .._errors import InputError
 
 PSEUDO_EVENTS = 0.5
+#: Sample-sheet column with the volume of the implanted graft (mL): the dose is per graft.
+GRAFT_VOLUME = "graft_volume_ml"
+
+
+def graft_volumes(sheet: pd.DataFrame, *, path: str | None = None) -> np.ndarray | None:
+    """Return ``graft_volume_ml`` per sample (NaN where empty), or None without the column.
+
+    Parameters
+    ----------
+    sheet
+        The sample sheet (or an AnnData's ``obs``), indexed by sample.
+    path
+        The sample sheet file, named in the message.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When a volume is not a positive number (``40 ml``, or a decimal comma the sample
+        sheet reader does not read as a number), naming the sample and the column.
+    """
+    if GRAFT_VOLUME not in sheet:
+        return None
+    raw = sheet[GRAFT_VOLUME]
+    values = pd.to_numeric(raw, errors="coerce").astype(float)
+    bad = raw.notna() & (raw.astype(str).str.strip() != "") & ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        raise InputError(f"value {raw[bad].iloc[0]!r} is not a volume in mL.", path=path,
+                         where=f"column {GRAFT_VOLUME!r}, sample {raw.index[bad][0]!r}",
+                         fix="Give the graft volume as a number of mL without a unit (e.g. 40.5; "
+                             "a decimal comma only in a ;-separated sheet), or leave the cell empty "
+                             "when unknown.")
+    return values.to_numpy()
 
 
 def populations_anndata(long: pd.DataFrame, samples: list[str]) -> ad.AnnData:
@@ -240,8 +272,9 @@ def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
             raise InputError(f"{{--flow_dose_population}} {dose_population!r} is not a flow population "
                              f"(populations: {', '.join(adata.var_names)}).")
         dose = 2.0 ** np.asarray(adata[:, dose_population].X, float).ravel()
-        if adata.uns.get("absolute_unit") == "cells_per_uL" and "graft_volume_ml" in adata.obs:
-            dose = dose * 1000.0 * pd.to_numeric(adata.obs["graft_volume_ml"], errors="coerce").to_numpy()
+        volumes = graft_volumes(adata.obs)
+        if adata.uns.get("absolute_unit") == "cells_per_uL" and volumes is not None:
+            dose = dose * 1000.0 * volumes
         scores[f"dose:{dose_population}_absolute"] = np.log10(dose)
     scores.index.name = "sample"
     scores.columns.name = None

@@ -39,7 +39,7 @@ from ..io import (
     write_h5ad,
     write_tsv,
 )
-from ..pp import absolute_counts, drop_counting_beads, flow_qc, populations_anndata
+from ..pp import absolute_counts, drop_counting_beads, flow_qc, graft_volumes, populations_anndata
 from ._common import out_path
 
 log = get_logger("flow")
@@ -48,6 +48,7 @@ _MANY_PLOTS = 200
 
 DEFAULT_GATING = ("flow", "bmmnc_progenitors.gating.xml")
 FCS_COLUMN = "fcs"
+DEFAULT_BEAD_GATE = "Beads"
 
 
 def default_gating() -> Path:
@@ -115,24 +116,31 @@ def flow_mode(params: dict, sheet: pd.DataFrame | None = None) -> str | None:
 
 
 def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Path,
-                      samplesheet: str | Path | None = None) -> dict | None:
+                      samplesheet: str | Path | None = None, downstream: bool = False) -> dict | None:
     """Check the flow inputs without reading event data; return what :func:`flow_prep` needs.
 
     FCS files: header and TEXT segment readable and the data inside the file, every
     sample has a file, the gating strategy parses and every channel/marker it gates on is
-    in every file. Population table: parsed and checked, every sample present.
+    in every file (markers as written), with the spillover matrix a gate compensates
+    with. Population table: parsed and checked, every sample present with the same
+    populations. Sample sheet: the cell-count column and ``graft_volume_ml``. Options:
+    the bead gate, the cell-count reference and (``downstream``: ``omics run``, whose
+    ``score`` stage uses it) the dose population are populations.
     """
     mode = flow_mode(params, sheet)
     if mode is None:
         return None
     if mode == "table":
         path = Path(params["flow_table"])
-        table = read_flow_table(path)
-        missing = [s for s in sheet.index if s not in set(table["sample"])]
-        if missing:
-            raise InputError(f"sample(s) {', '.join(missing[:10])} of the sample sheet have no rows in "
-                             "the flow population table; add them or drop the samples.", path=path)
-        return {"mode": mode, "table": table[table["sample"].isin(set(sheet.index))]}
+        table = read_flow_table(path, samples=sheet.index)
+        counts = _count_source(params, exported=bool(table["absolute"].notna().all()))
+        _check_sheet_columns(params, sheet, sheet_path, counts)
+        _check_population_options(params, list(dict.fromkeys(table["population"])), counts,
+                                  source=f"the flow population table {path.name}", path=path,
+                                  downstream=downstream)
+        return {"mode": mode, "table": table}
+    counts = _count_source(params, exported=False)
+    _check_sheet_columns(params, sheet, sheet_path, counts)
     gating_path = Path(params.get("flow_gating") or default_gating())
     gating = read_gating(gating_path)
     files = fcs_files(sheet, flow_fcs=params.get("flow_fcs"),
@@ -144,9 +152,81 @@ def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Pa
         strategy = gating.for_file(path, sample)
         if id(strategy) not in dimensions:
             dimensions[id(strategy)] = gate_dimensions(strategy)
+            source = f"the gating strategy {gating_path.name}" + (
+                f" (sample {sample!r})" if gating.workspace else "")
+            _check_population_options(params, gating.populations(path, sample), counts,
+                                      source=source, path=gating_path, downstream=downstream)
         check_channels(header, strategy, gating_path, sample, dimensions=dimensions[id(strategy)])
         headers[sample] = header
     return {"mode": mode, "files": files, "gating": gating_path, "headers": headers}
+
+
+def _count_source(params: dict, *, exported: bool) -> str:
+    """Where absolute counts come from (as :func:`omics.pp.absolute_counts` decides).
+
+    ``"exported"`` (the population table's complete ``absolute`` column), ``"beads"``,
+    ``"cell_count"`` or ``"events"``.
+    """
+    if exported:
+        return "exported"
+    if params.get("flow_beads_per_test") is not None:
+        return "beads"
+    return "cell_count" if params.get("flow_cell_count_col") else "events"
+
+
+def _check_sheet_columns(params: dict, sheet: pd.DataFrame, sheet_path: str | Path,
+                         counts: str) -> None:
+    """Stop on a cell-count column the sheet lacks, a bad count and a bad graft volume.
+
+    The counts are checked when they are used (``counts == "cell_count"``).
+    """
+    count_col = params.get("flow_cell_count_col")
+    if count_col and count_col not in sheet:
+        raise InputError(f"{{--flow_cell_count_col}} {count_col!r} is not a sample-sheet column "
+                         f"(columns: {', '.join(map(str, sheet.columns))}).", path=sheet_path,
+                         fix="Name the column holding each sample's cell count, or leave the "
+                             "option unset.")
+    if counts == "cell_count":
+        _check_positive(sheet[count_col], sheet_path, what="a cell count",
+                        fix="Give every sample's cell count as a positive number, or use "
+                            "counting beads ({--flow_beads_per_test}).")
+    graft_volumes(sheet, path=str(sheet_path))
+
+
+def _check_positive(values: pd.Series, sheet_path: str | Path, *, what: str, fix: str) -> None:
+    """Stop naming the sample and column at the first value that is not a positive number."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    empty = values.isna() | (values.astype(str).str.strip() == "")
+    bad = ~(np.isfinite(numbers) & (numbers > 0))
+    if bad.any():
+        sample = values.index[bad.to_numpy()][0]
+        problem = "is empty" if empty[sample] else f"{values[sample]!r} is not {what}"
+        raise InputError(f"the value {problem}.", path=sheet_path,
+                         where=f"column {values.name!r}, sample {sample!r}", fix=fix)
+
+
+def _check_population_options(params: dict, populations: list[str], counts: str, *, source: str,
+                              path: Path, downstream: bool) -> None:
+    """Stop when the bead gate, the cell-count reference or the dose population is not a population.
+
+    Each is checked when it is used: the bead gate with counting beads (or when renamed
+    from its default: it is left out of the tested populations), the reference with a
+    cell count, and the dose population (``downstream``), which cannot be the bead gate.
+    """
+    bead_gate = params.get("flow_bead_gate") or DEFAULT_BEAD_GATE
+    needed = []
+    if counts == "beads" or bead_gate != DEFAULT_BEAD_GATE:
+        needed.append(("flow_bead_gate", bead_gate))
+    if counts == "cell_count":
+        needed.append(("flow_count_reference", params.get("flow_count_reference") or "Leukocytes"))
+    if downstream and params.get("flow_dose_population"):
+        needed.append(("flow_dose_population", params["flow_dose_population"]))
+    for option, name in needed:
+        usable = [p for p in populations if p != bead_gate or option == "flow_bead_gate"]
+        if name not in usable:
+            raise InputError(f"{{--{option}}} {name!r} is not a population of {source} "
+                             f"(populations: {', '.join(usable)}).", path=path,
+                             fix="Give one of these names (they are case-sensitive).")
 
 
 @functools.lru_cache(maxsize=4)
@@ -214,7 +294,9 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
     if flow_fcs is not None:
         params["flow_fcs"] = str(flow_fcs)
     sheet = read_samplesheet(samplesheet)
-    checked = check_flow_inputs(params, sheet, sheet_path=samplesheet, samplesheet=samplesheet)
+    # messages name the user's sheet, not omics run's copy of it (validated/samplesheet.csv)
+    checked = check_flow_inputs(params, sheet, sheet_path=params.get("input") or samplesheet,
+                                samplesheet=samplesheet)
     if checked is None:
         raise InputError("no flow input: give {--flow_table}, {--flow_fcs} or an 'fcs' sample-sheet column.")
     samples = list(sheet.index)
@@ -236,13 +318,10 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
         pngs = {g["sample"]: g["png"] for g in gated if g["png"] is not None}
         source = str(checked["gating"])
     adata = populations_anndata(long, samples)
-    bead_gate = params.get("flow_bead_gate") or "Beads"
-    count_col = params.get("flow_cell_count_col")
+    bead_gate = params.get("flow_bead_gate") or DEFAULT_BEAD_GATE
+    count_col = params.get("flow_cell_count_col")  # a sheet column (check_flow_inputs)
     cell_count = None
     if count_col:
-        if count_col not in sheet:
-            raise InputError(f"{{--flow_cell_count_col}} {count_col!r} is not a sample-sheet column.",
-                             path=samplesheet)
         cell_count = pd.to_numeric(sheet[count_col], errors="coerce").rename(count_col)
     unit = absolute_counts(adata, beads_per_test=params.get("flow_beads_per_test"),
                            bead_gate=bead_gate,
@@ -289,7 +368,7 @@ def flow_task_inputs(params: dict) -> list[Path]:
     if not params.get("input"):
         return []
     sheet = read_samplesheet(params["input"], id_col=params.get("sample_id_col") or "sample")
-    checked = check_flow_inputs(params, sheet, sheet_path=params["input"])
+    checked = check_flow_inputs(params, sheet, sheet_path=params["input"], downstream=True)
     if checked is None:
         return []
     if checked["mode"] == "table":
