@@ -151,8 +151,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               "must be in the sample sheet; the default's columns are skipped when absent.",
               "response", is_list=True),
     Parameter("response_multiplicity", "string", "bh", "Multiple testing across scores: `bh` "
-              "classifies only scores passing a Benjamini-Hochberg screen of the pooled and "
-              "BM-MNC-arm tests; `none` classifies each score at its own 0.05 level.", "response",
+              "classifies only scores passing a Benjamini-Hochberg screen of the placebo- and "
+              "BM-MNC-arm tests (one family per modality and model); `none` classifies each "
+              "score at its own 0.05 level.", "response",
               choices=("bh", "none")),
     Parameter("cv_folds", "integer", 5, "Folds of the stratified cross-validation.", "response",
               minimum=2),
