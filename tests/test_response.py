@@ -601,3 +601,15 @@ def test_separation_names_the_arm_whose_patients_are_separated():
     row = response_model(pd.DataFrame({"s": score}, index=ids), obs, covariates=(), repeats=2).iloc[0]
     assert row["separation"].split(";") == ["treated", "interaction"]
     assert np.isfinite(row["or_control_high"])
+
+
+def test_a_text_covariate_with_a_level_per_sample_is_refused():
+    """'33,1' read as text (a decimal comma) would enter as a factor of one level per patient."""
+    scores, obs = _trial(seed=4)
+    obs = obs.assign(bmi=[f"{20 + i},{i % 10}" for i in range(len(obs))])
+    with pytest.raises(InputError, match="covariate 'bmi' is text with 40 different values among 40"):
+        response_model(scores, obs, covariates=("age", "bmi"), repeats=2)
+    from omics.tl import survival_model
+
+    with pytest.raises(InputError, match="covariate 'bmi' is text"):
+        survival_model(scores, obs.assign(afs_days=100.0, afs_event=1), covariates=("bmi",))

@@ -589,6 +589,11 @@ def _covariate_columns(obs: pd.DataFrame, covariates: Sequence[str]) -> list[tup
         col = obs[name]
         if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == bool or not (
                 pd.api.types.is_numeric_dtype(col)):
+            if col.nunique() > col.notna().sum() / 2:
+                raise InputError(f"covariate {name!r} is text with {col.nunique()} different values "
+                                 f"among {int(col.notna().sum())} samples, so the models would fit "
+                                 "about a level per sample; write numbers as plain numbers (no unit, "
+                                 "a decimal point) or leave it out of the covariates")
             if isinstance(col.dtype, pd.CategoricalDtype):
                 levels = [c for c in col.cat.categories if (col == c).any()]
             else:
