@@ -25,7 +25,7 @@ from omics.tl._gsea_stats import (
 from omics.tl._ora import hypergeom_sf, ora
 from omics.tl._scores import SCORE_METHODS, sample_scores
 
-GSEA_COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
+GSEA_COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "pvalue_one_sided", "leading_edge"]
 ORA_COLUMNS = ["term", "size", "overlap", "expected", "odds_ratio", "pvalue", "fdr", "genes"]
 _GMT_DIRS = [REPO / "metadata" / "genesets", SHARED / "data" / "genesets"]
 
@@ -479,3 +479,15 @@ def test_pairwise_sum_is_numpy_sum_bit_for_bit(size):
     zeros = np.full(size, -0.0)  # numpy's sum starts from +0.0
     assert np.array_equal(np.float64(_pairwise_sum(zeros)).view(np.int64),
                           np.float64(zeros.sum()).view(np.int64))
+
+
+def test_ora_universe_is_the_genes_that_could_be_called():
+    """DESeq2's independently filtered genes (padj NA) have a p-value but never a call."""
+    from omics.tl import significant_genes
+
+    de = pd.DataFrame({"gene_name": ["A", "B", "C", "D", "E", ""],
+                       "stat": [5.0, -4.0, 0.5, 0.1, 1.0, 3.0],
+                       "padj": [0.001, 0.01, 0.8, np.nan, np.nan, 0.02],
+                       "log2FoldChange": [1.0, -1.0, 0.1, 0.0, 0.2, 1.0]})
+    up, down, universe = significant_genes(de, "rna", fdr=0.05)
+    assert (up, down, universe) == (["A"], ["B"], ["A", "B", "C"])

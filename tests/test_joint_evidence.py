@@ -20,9 +20,42 @@ def test_stouffer_over_tested_modalities_signed():
     assert table.loc["A", "stouffer_z"] == pytest.approx(z)
     assert table.loc["A", "stouffer_pvalue"] == pytest.approx(2 * stats.norm.sf(z))
     assert table.loc["B", "stouffer_z"] == pytest.approx(0.0, abs=1e-12)  # opposite signs cancel
-    # tested in one modality: that modality's p, unchanged
-    assert table.loc["C", "n_modalities"] == 1 and table.loc["C", "stouffer_pvalue"] == 0.3
+    # tested in one modality: its own z (Stouffer of one), so its two-sided p
+    assert table.loc["C", "n_modalities"] == 1 and table.loc["C", "stouffer_pvalue"] == pytest.approx(0.3)
     assert table.loc["C", "direction"] == "down"
+
+
+def test_joint_evidence_direction_is_balanced_when_the_null_leans_to_one_sign():
+    """A set's null ES mostly positive: up and down calls by chance equally often.
+
+    GSEA's nominal p is taken within the sign of the ES, so under such a null a set is
+    "up" far more often than "down"; the one-sided p over all permutations is not.
+    """
+    from omics.tl._gsea_stats import _nominal_p, one_sided_p
+
+    rng = np.random.default_rng(7)
+    n, b = 4000, 999
+    null = rng.normal(0.4, 1.0, (n, b))  # about two thirds of the null ES positive
+    es = rng.normal(0.4, 1.0, n)  # the observed ES drawn from the same null
+    tables = {"nominal": pd.DataFrame({"term": [f"T{i}" for i in range(n)], "nes": es,
+                                       "pvalue": _nominal_p(es, null), "fdr": 1.0})}
+    tables["one_sided"] = tables["nominal"].assign(pvalue_one_sided=one_sided_p(es, null))
+    rates = {}
+    for name, gsea in tables.items():
+        z = pathway_evidence({"rna": gsea})["stouffer_z"]
+        rates[name] = ((z > 1.96).mean(), (z < -1.96).mean())
+    up, down = rates["one_sided"]
+    assert 0.015 < up < 0.035 and 0.015 < down < 0.035
+    up, down = rates["nominal"]
+    assert up > 1.5 * down  # the direction the nominal p-values favour
+
+
+def test_one_sided_p_counts_all_permutations_in_the_observed_direction():
+    from omics.tl._gsea_stats import one_sided_p
+
+    null = np.array([[0.1, 0.5, 0.9, -0.2], [0.1, 0.5, -0.3, -0.7]])
+    p = one_sided_p(np.array([0.5, -0.3]), null)
+    np.testing.assert_allclose(p, [(2 + 1) / 5, (2 + 1) / 5])
 
 
 def test_zero_permutation_p_is_floored_not_invented():

@@ -169,7 +169,8 @@ def test_report_on_partial_results_and_other_organism(tmp_path):
     cols = ["gene_id", "gene_name", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj"]
     table[cols].to_csv(results / "differential" / "treatment.rna.deseq2.results.tsv", sep="\t", index=False)
     (results / "enrichment").mkdir()
-    pd.DataFrame(columns=["term", "collection", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]).to_csv(
+    pd.DataFrame(columns=["term", "collection", "size", "es", "nes", "pvalue", "fdr", "pvalue_one_sided",
+                          "leading_edge"]).to_csv(
         results / "enrichment" / "treatment.rna.gsea.tsv", sep="\t", index=False)
     (results / "pipeline_info").mkdir()
     (results / "pipeline_info" / "params.yaml").write_text("gsea_permutations: 123\nseed: 7\n")

@@ -13,7 +13,8 @@ from ._ora import ora
 from ._ranking import gene_statistic, significant_genes, table_kind
 
 _LOG = get_logger("tl.enrichment")
-GSEA_COLUMNS = ["term", "collection", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
+GSEA_COLUMNS = ["term", "collection", "size", "es", "nes", "pvalue", "fdr", "pvalue_one_sided",
+                "leading_edge"]
 ORA_COLUMNS = ["term", "direction", "collection", "size", "overlap", "expected", "odds_ratio",
                "pvalue", "fdr", "genes"]
 

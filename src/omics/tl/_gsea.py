@@ -88,12 +88,12 @@ import pandas as pd
 from omics._errors import InputError
 from omics._logging import get_logger
 from omics.tl._genesets import size_range
-from omics.tl._gsea_stats import _pairwise_sum, null_statistics
+from omics.tl._gsea_stats import _pairwise_sum, null_statistics, one_sided_p
 
 __all__ = ["gsea_prerank"]
 
 _LOG = get_logger("tl.gsea")
-_COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "leading_edge"]
+_COLUMNS = ["term", "size", "es", "nes", "pvalue", "fdr", "pvalue_one_sided", "leading_edge"]
 _PERMUTATIONS: dict[tuple[int, int, int], np.ndarray] = {}  # (seed, n, B) -> B x n
 _PERMUTATIONS_KEPT = 2  # e.g. the RNA and the protein rankings of one run
 _PERMUTATION_BLOCK = 16  # permutations per parallel work item of the null kernel
@@ -378,7 +378,9 @@ def gsea_prerank(
         One row per tested set, sorted by ``(pvalue, term)``, with columns ``term``,
         ``size`` (overlap with the ranking), ``es``, ``nes``, ``pvalue`` (nominal,
         per sign), ``fdr`` (GSEA NES-based q-value over all tested sets, see the
-        module docstring) and ``leading_edge`` (';'-joined genes, from the extreme
+        module docstring), ``pvalue_one_sided`` (in the direction of the ES, over all
+        permutations: what :func:`omics.tl.pathway_evidence` turns into a signed z;
+        not a gseapy column) and ``leading_edge`` (';'-joined genes, from the extreme
         end of the ranking inwards).
 
     Raises
@@ -462,8 +464,9 @@ def gsea_prerank(
         null = np.empty((len(terms), permutations))
         _null_es(perm_genes, w, set_ptr, set_idx, sizes, null)
         nes, pvalue, fdr = null_statistics(es, null)
+        one_sided = one_sided_p(es, null)
     else:
-        nes = pvalue = fdr = np.full(len(terms), np.nan)
+        nes = pvalue = fdr = one_sided = np.full(len(terms), np.nan)
 
     out = pd.DataFrame(
         {
@@ -473,6 +476,7 @@ def gsea_prerank(
             "nes": nes,
             "pvalue": pvalue,
             "fdr": fdr,
+            "pvalue_one_sided": one_sided,
             "leading_edge": leading,
         }
     )

@@ -57,6 +57,21 @@ def _nominal_p(es: np.ndarray, null: np.ndarray) -> np.ndarray:
     return _p_from_counts(num, den)
 
 
+def one_sided_p(es: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """One-sided permutation p-value in the direction of each ES, over all B permutations.
+
+    ``(k + 1) / (B + 1)`` with ``k`` the null ES at least as extreme in the observed
+    direction (``>= es`` for ``es >= 0``, ``<= es`` otherwise) among **all** permutations,
+    not only the same-sign ones as the nominal p-value. When a set's null ES are mostly of
+    one sign, the nominal p-value holds its level within each sign but the sign itself is
+    not balanced (a set lands "up" more often than "down" by chance); this p-value is
+    calibrated for a signed z, ``sign(es) * Phi^-1(1 - p)``, as joint evidence needs.
+    """
+    e = np.asarray(es, dtype=np.float64)[:, None]
+    k = np.where(e[:, 0] >= 0, (null >= e).sum(axis=1), (null <= e).sum(axis=1))
+    return _p_from_counts(k, np.full(k.shape, null.shape[1]))
+
+
 def _p_from_counts(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """``(k + 1) / (B + 1)``: null ES at least as extreme, among the same-sign ones."""
     return (num + 1.0) / (den + 1.0)

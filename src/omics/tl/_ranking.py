@@ -58,8 +58,11 @@ def significant_genes(de_table: pd.DataFrame, modality: str, *, fdr: float
                       ) -> tuple[list[str], list[str], list[str]]:
     """Return ``(up, down, background)`` gene symbols at adjusted p < ``fdr``.
 
-    The background is every gene that received a p-value (the tested universe): every
-    gene symbol with a statistic, whether or not it has an adjusted p-value.
+    The background is every gene that could have been called: every gene symbol with an
+    adjusted p-value. Genes DESeq2's independent filtering (or Cook's outlier rule) left
+    without one have a p-value but can never be significant; in the universe they would
+    make sets of well-expressed genes look enriched (626 of the demo's 16,121 genes, with
+    median baseMean 6.6 against 129).
 
     Parameters
     ----------
@@ -82,12 +85,11 @@ def significant_genes(de_table: pd.DataFrame, modality: str, *, fdr: float
         Sorted unique symbols of the background; features without a symbol are left out
         of all three lists.
     """
-    stat, padj, lfc = statistic_columns(de_table, modality)
+    _, padj, lfc = statistic_columns(de_table, modality)
     tested = de_table.dropna(subset=[padj])
     tested = tested[tested["gene_name"].astype(str).str.len() > 0]
     hits = tested[tested[padj] < fdr]
     up = sorted(set(hits.loc[hits[lfc] > 0, "gene_name"].astype(str)))
     down = sorted(set(hits.loc[hits[lfc] < 0, "gene_name"].astype(str)))
-    background = sorted(set(de_table.dropna(subset=[stat])["gene_name"].astype(str))
-                        - {""})
+    background = sorted(set(tested["gene_name"].astype(str)))
     return up, down, background
