@@ -92,10 +92,13 @@ def is_anndata(data: object) -> bool:
 
 
 def is_mudata(data: object) -> bool:
-    """Tell whether ``data`` is a MuData (the MuData branch of the integration functions and plots)."""
-    from mudata import MuData  # only when asked: most stage processes never load mudata
+    """Tell whether ``data`` is a MuData (the MuData branch of the integration functions and plots).
 
-    return isinstance(data, MuData)
+    Without importing mudata: a MuData exists only once its module is loaded, and most
+    stage processes never load it.
+    """
+    mudata = sys.modules.get("mudata")
+    return mudata is not None and isinstance(data, mudata.MuData)
 
 
 def _fix(key: str) -> str:
