@@ -399,3 +399,15 @@ def test_valid_value_groups_may_be_an_array_in_obs_order():
     assert list(by_series.var_names) == list(by_array.var_names) == list(by_list.var_names)
     with pytest.raises(InputError, match="3 group labels for 40 samples"):
         omics.pp.filter_valid_values(protein, ["a", "b", "c"], copy=True)
+
+
+def test_contrast_groups_of_a_formula_take_its_variables_not_substrings():
+    """`~ treatment_arm * response` names treatment_arm, not the sheet's `arm` column too."""
+    import omics
+    from omics.io import Contrast
+
+    obs = pd.DataFrame({"treatment_arm": ["a", "a", "b", "b"], "arm": ["x", "y", "x", "y"],
+                        "response": ["r", "n", "r", "n"]}, index=["S1", "S2", "S3", "S4"])
+    contrast = Contrast(id="f", formula="~ treatment_arm * response",
+                        make_contrasts_str="treatment_armb")
+    assert list(omics.pp.contrast_groups(obs, [contrast])) == ["a|r", "a|n", "b|r", "b|n"]

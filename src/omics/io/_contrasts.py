@@ -107,6 +107,22 @@ def _as_tuple(value: object) -> tuple[str, ...]:
     return tuple(v.strip() for v in re.split(r"[;,]", str(value)) if v.strip())
 
 
+def formula_variables(formula: str) -> list[str]:
+    """Sample-sheet columns a design formula names, in order (```quoted columns``` too).
+
+    Function names of formula syntax (``C``, ``I``, ``np``, ``log``, ``exp``) are not
+    columns.
+    """
+    quoted = re.findall(r"`([^`]+)`", formula)  # `column with spaces`
+    names = quoted + re.findall(r"[A-Za-z_][A-Za-z0-9_.]*",
+                                re.sub(r"`[^`]+`", " ", formula).replace("~", " "))
+    seen: list[str] = []
+    for name in names:
+        if name not in seen and name not in {"C", "I", "np", "log", "exp"}:
+            seen.append(name)
+    return seen
+
+
 def _closest(name: str, choices: tuple[str, ...] | list[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``, or ``""``."""
     match = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)

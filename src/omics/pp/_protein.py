@@ -16,6 +16,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from ..io._contrasts import formula_variables
 
 log = get_logger("pp")
 
@@ -163,8 +164,8 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object]) -> pd.Series
     """
     columns: list[str] = []
     for contrast in contrasts:
-        names = [contrast.variable] if not contrast.is_formula else [
-            c for c in obs.columns if c in (contrast.formula or "")]
+        names = ([contrast.variable] if not contrast.is_formula
+                 else [c for c in formula_variables(contrast.formula or "") if c in obs.columns])
         columns += [c for c in names if c and c not in columns
                     and not pd.api.types.is_numeric_dtype(obs[c])]
     if not columns:

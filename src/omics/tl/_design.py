@@ -18,6 +18,7 @@ from formulaic import model_matrix
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
+from ..io._contrasts import formula_variables as _formula_variables
 from ..io._samplesheet import categorical_levels
 
 log = get_logger("design")
@@ -77,17 +78,6 @@ def _ordered(values: pd.Series, column: str, first: list[str] | None = None) -> 
         order.remove(lvl)
         order.insert(0, lvl)
     return pd.Categorical(values.astype("string").astype(object), categories=order)
-
-
-def _formula_variables(formula: str) -> list[str]:
-    quoted = re.findall(r"`([^`]+)`", formula)  # `column with spaces`
-    names = quoted + re.findall(r"[A-Za-z_][A-Za-z0-9_.]*",
-                                re.sub(r"`[^`]+`", " ", formula).replace("~", " "))
-    seen: list[str] = []
-    for name in names:
-        if name not in seen and name not in {"C", "I", "np", "log", "exp"}:
-            seen.append(name)
-    return seen
 
 
 def _parse_contrast_expression(expression: str, columns: list[str], cid: str, path: str | None
