@@ -333,7 +333,7 @@ def test_deseq2_records_its_settings(adata):
     contrast = next(c for c in omics.datasets.demo_cohort().contrast_list() if c.id == CONTRAST)
     omics.tl.deseq2(adata, contrast, layer=None)
     settings = adata.uns["deseq2_params"][CONTRAST]
-    assert settings == {"layer": "X", "shrink": False, "design": "~ response"}
+    assert settings == {"layer": "X", "shrink": False, "alpha": 0.1, "design": "~ response"}
 
 
 # --------------------------------------------------------------------------- plots accept both

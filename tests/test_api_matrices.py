@@ -77,3 +77,18 @@ def test_the_returned_table_is_a_copy_of_the_stored_one(cohort):
     limma = omics.tl.limma(protein, contrast)
     limma["adj.P.Val"] = 1.0
     assert (protein.uns["limma"][CONTRAST]["adj.P.Val"] < 1).any()
+
+
+def test_deseq2_alpha_is_the_independent_filtering_fdr(cohort):
+    """alpha= goes to results(): the filter threshold is chosen for that FDR; p-values stay."""
+    _, contrast, rna = cohort
+    default = omics.tl.deseq2(rna.copy(), contrast)
+    data = rna.copy()
+    strict = omics.tl.deseq2(data, contrast, alpha=0.05)
+    pd.testing.assert_series_equal(default["pvalue"], strict["pvalue"])
+    assert (default["padj"].isna().sum(), strict["padj"].isna().sum()) == (0, 0)  # bmmnc: no filter
+    assert data.uns["deseq2_params"][CONTRAST]["alpha"] == 0.05
+    demo = omics.datasets.demo_cohort()
+    adjusted = {c.id: c for c in demo.contrast_list()}["response_arm_adjusted"]
+    filtered = [omics.tl.deseq2(rna.copy(), adjusted, alpha=a)["padj"].isna().sum() for a in (0.1, 0.05)]
+    assert filtered == [0, 24]  # 400 genes: at 0.05 the filter removes 24 low-count genes

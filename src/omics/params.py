@@ -98,6 +98,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               "(default: the size of the smallest group of any contrast).", "rna", minimum=1),
     Parameter("deseq2_shrink", "boolean", False, "Add an apeGLM-style shrunken log2 fold change "
               "column (single-coefficient contrasts).", "rna"),
+    Parameter("deseq2_alpha", "number", 0.1, "FDR the DESeq2 independent filtering optimises "
+              "(R results()' alpha, as nf-core's deseq2_alpha). DESeq2 advises setting it to the "
+              "threshold genes are called at (`--de_fdr`); 0.1 keeps R's default.", "rna",
+              minimum=0, maximum=1),
     Parameter("qpcr_max_ct", "number", 35.0, "Cts at or above this, and undetermined wells, count "
               "as not detected.", "rna", minimum=1),
     Parameter("qpcr_undetermined", "string", "limit", "A sample/target with no detected "
@@ -125,7 +129,8 @@ PARAMETERS: tuple[Parameter, ...] = (
               "intensities.", "protein", choices=("median", "quantile", "none")),
     Parameter("protein_imputation", "string", "none", "Missing values: `none` fits each protein "
               "on its observed values (as limma does); `minprob` draws left-censored values; "
-              "`knn` borrows from proteins with similar profiles.", "protein",
+              "`knn` borrows from proteins with similar profiles. With `minprob`/`knn` the "
+              "imputed values are what limma tests and QC uses (X).", "protein",
               choices=("none", "minprob", "knn")),
     Parameter("de_fdr", "number", 0.05, "Adjusted p-value threshold for calling differential "
               "features (ORA selection, report).", "differential", minimum=0, maximum=1),

@@ -79,8 +79,10 @@ def methods(ctx: Context) -> str:
                        else "as many samples as the smallest compared group")
         text.append(f"RNA counts were filtered to genes with at least {p.get('rna_min_count')} counts "
                     f"in {min_samples} and tested with DESeq2's model (pydeseq2{ver('pydeseq2')}, "
-                    "R DESeq2 1.38 estimators; Wald tests, independent filtering, Benjamini-Hochberg "
-                    "adjustment" + ("; apeGLM-style shrunken fold changes" if p.get("deseq2_shrink") else "")
+                    "R DESeq2 1.38 estimators; Wald tests, independent filtering"
+                    + (f" for an FDR of {p['deseq2_alpha']:g}" if p.get("deseq2_alpha") is not None else "")
+                    + ", Benjamini-Hochberg adjustment"
+                    + ("; apeGLM-style shrunken fold changes" if p.get("deseq2_shrink") else "")
                     + ").")
         cite += ["deseq2", "pydeseq2"]
     if "protein" in modalities:

@@ -32,7 +32,8 @@ def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: s
         return {"results": write_tsv(table, path)}
     if modality == "rna":
         table = deseq2(adata, contrast, layer="counts", n_cpus=params["n_cpus"],
-                       shrink=params["deseq2_shrink"], contrasts_path=str(contrasts))
+                       shrink=params["deseq2_shrink"], alpha=params["deseq2_alpha"],
+                       contrasts_path=str(contrasts))
     else:
         table = limma(adata, contrast, layer=None, contrasts_path=str(contrasts))
     path = stage_output(outdir, "de", "results", contrast=contrast_id, modality=modality)

@@ -62,8 +62,8 @@ def _gene_names(adata: ad.AnnData) -> np.ndarray:
 
 
 def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None = "counts",
-           n_cpus: int = 1, shrink: bool = False, contrasts_path: str | None = None
-           ) -> pd.DataFrame:
+           n_cpus: int = 1, shrink: bool = False, alpha: float = 0.1,
+           contrasts_path: str | None = None) -> pd.DataFrame:
     """Test one contrast on RNA counts with pydeseq2 (DESeq2 Wald test).
 
     Parameters
@@ -78,6 +78,9 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
         Processes for pydeseq2.
     shrink
         Add ``log2FoldChange_shrunk`` (single-coefficient contrasts only).
+    alpha
+        FDR the independent filtering optimises (R ``results(alpha=)``, default 0.1);
+        DESeq2 advises the threshold genes will be called at.
     contrasts_path
         Named in error messages.
 
@@ -106,7 +109,7 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
 
     with threadpool_limits(1):
         dds = deseq2_fit(counts, design.matrix, n_cpus=n_cpus)
-        results = deseq2_results(dds, design.contrast_vector, shrink=shrink)
+        results = deseq2_results(dds, design.contrast_vector, alpha=alpha, shrink=shrink)
     table = results.reindex(adata.var_names)
     table.insert(0, "gene_name", _gene_names(adata))
     table.insert(0, "gene_id", adata.var_names.to_numpy())
@@ -114,7 +117,8 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
     table = _label_continuous(table[DESEQ2_COLUMNS + extra].reset_index(drop=True), design,
                               "log2FoldChange")
     store_per_contrast(adata, "deseq2", design.contrast.id, table)
-    store_params(adata, "deseq2", {"layer": layer_name(layer), "shrink": shrink, "design": design.formula},
+    store_params(adata, "deseq2", {"layer": layer_name(layer), "shrink": shrink, "alpha": alpha,
+                                   "design": design.formula},
                  design.contrast.id)
     return table
 

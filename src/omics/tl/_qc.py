@@ -85,8 +85,9 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     pandas.DataFrame
         One row per sample (index: ``adata.obs_names``): the PC coordinates ``PC1``,
         ``PC2``, ..., then ``median_correlation`` (median Pearson correlation to the other
-        samples), ``correlation_robust_z``, ``pc_distance`` (robust distance in PC1-PC2)
-        and ``outlier`` (robust z < -3 or PC distance > 3 robust SDs). The variance
+        samples), ``correlation_robust_z``, ``pc_distance`` (distance from the median in
+        PC1-PC2, each PC scaled by its MAD x 1.4826) and ``outlier`` (robust z < -3, or
+        ``pc_distance`` > 3 x sqrt(2) = 4.24: 3 robust SDs on each of the two PCs). The variance
         explained per PC is in ``.attrs["variance_ratio"]``; :func:`omics.pl.pca` draws
         this table as it is.
 
