@@ -24,7 +24,7 @@ from ..io import (
 )
 from ..params import BY_NAME, split_list
 from ..pp import low_count_keep
-from ..tl import continuous_values, design_for_contrast, smallest_group
+from ..tl import continuous_values, design_for_contrast, level_per_sample, smallest_group
 from ._common import RNA_LOG2_FORMATS, gene_set_collections, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
 
@@ -167,11 +167,9 @@ def response_covariates(params: dict, sheet: pd.DataFrame, *,
 
 def _check_covariate_levels(values: pd.Series, name: str, path: str | Path | None) -> None:
     """Stop on a text covariate with more distinct values than half the samples."""
-    if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+    if not level_per_sample(values):
         return
     n_levels, n_samples = values.nunique(), int(values.notna().sum())
-    if n_levels <= n_samples / 2:
-        return
     sample = values.dropna().index[0]
     raise InputError(
         f"{{--response_covariates}} column {name!r} is text with {n_levels} different values "

@@ -32,6 +32,7 @@ _LAZY = {
     "design_for_contrast": "._design",
     "continuous_values": "._design",
     "smallest_group": "._design",
+    "level_per_sample": "._design",
     "deseq2": "._differential",
     "limma": "._differential",
     "add_delta_delta_ct": "._differential",
@@ -89,6 +90,7 @@ __all__ = [
     "sample_qc",
     "sample_scores",
     "significant_genes",
+    "level_per_sample",
     "smallest_group",
     "testable_sets",
 ]

@@ -431,6 +431,27 @@ def effect_unit(design: Design) -> str | None:
     return "per_sd" if contrast.scale == "sd" else "per_unit"
 
 
+def level_per_sample(values: pd.Series) -> bool:
+    """Tell whether a covariate would enter a model as a factor of about a level per sample.
+
+    A text (or categorical) column with more distinct values than half its non-missing
+    samples: numbers with a unit, or with a decimal comma where the sheet is not
+    ``;``-separated, read as text.
+
+    Parameters
+    ----------
+    values
+        One sample-sheet column.
+
+    Returns
+    -------
+    bool
+    """
+    factor = (isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == bool
+              or not pd.api.types.is_numeric_dtype(values))
+    return bool(factor and values.nunique() > values.notna().sum() / 2)
+
+
 def smallest_group(design: Design) -> int:
     """Size of the smallest group the design compares.
 

@@ -201,6 +201,7 @@ from statsmodels.tools.sm_exceptions import (
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.tl._design import level_per_sample
 from omics.tl._separation import separation_label
 from omics.tl._stats import bh as _bh
 
@@ -589,7 +590,7 @@ def _covariate_columns(obs: pd.DataFrame, covariates: Sequence[str]) -> list[tup
         col = obs[name]
         if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == bool or not (
                 pd.api.types.is_numeric_dtype(col)):
-            if col.nunique() > col.notna().sum() / 2:
+            if level_per_sample(col):
                 raise InputError(f"covariate {name!r} is text with {col.nunique()} different values "
                                  f"among {int(col.notna().sum())} samples, so the models would fit "
                                  "about a level per sample; write numbers as plain numbers (no unit, "
