@@ -211,9 +211,9 @@ def _check_full_rank(matrix: pd.DataFrame, data: pd.DataFrame, cid: str, path: s
     coefficients = ", ".join(map(repr, dependent))
     for found in filter(None, (_coefficient_level(name, data) for name in dependent)):
         column, level = found
-        n_levels = data[column].nunique()
-        if n_levels <= len(data) / 2:
+        if not level_per_sample(data[column]):
             continue
+        n_levels = data[column].nunique()
         sample = str(data.index[data[column].astype(str) == level][0])
         raise InputError(
             f"contrast {cid!r}{_in(path)}: the design is not full rank: coefficient(s) "
