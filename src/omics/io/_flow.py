@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import read_table, sniff_delimiter
+from ._tables import read_table
 
 log = get_logger("io.flow")
 
@@ -564,7 +564,7 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
                          path=path)
     table = pd.DataFrame({key: raw[col].str.strip() for key, col in columns.items()})
     first_line = raw.attrs.get("first_line", 2)
-    sep = sniff_delimiter(path)
+    sep = raw.attrs["delimiter"]
     for key in ("events", "parent_events", "absolute"):
         if key in table:
             table[key] = _numbers(table, key, columns[key], sep=sep, first_line=first_line, path=path)

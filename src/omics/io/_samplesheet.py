@@ -12,7 +12,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._resources import metadata_path
-from ._tables import UNNAMED, check_unique, read_table, sniff_delimiter
+from ._tables import UNNAMED, check_unique, read_table
 
 #: Day at which amputation-free survival defines ``response`` (6 months).
 RESPONSE_DAY = 183.0
@@ -142,6 +142,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     """
     table = read_table(path, required=[id_col], what="sample sheet", dtype=str)
     first_line = table.attrs["first_line"]
+    decimal_comma = table.attrs["delimiter"] == ";"  # the European export's decimal mark
     table = table.apply(lambda col: col.str.strip())
     # Excel saves rows and columns it once showed as ",,,,": drop fully empty rows, and
     # columns without a name and without values.
@@ -157,7 +158,6 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         raise InputError(f"empty {id_col!r} id at row(s) {rows}; every row needs an id.", path=path)
     check_unique(ids, column=id_col, path=path, what="sample id",
                  rows=[i + first_line for i in ids.index])
-    decimal_comma = sniff_delimiter(path) == ";"
     _check_survival(table, first_line, path, decimal_comma=decimal_comma)
     sheet = table.set_index("sample")
     sheet.index.name = "sample"

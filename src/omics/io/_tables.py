@@ -162,7 +162,8 @@ def read_table(
     Returns
     -------
     The table, with column names stripped of surrounding white space and a default
-    index; ``attrs["first_line"]`` is the file line number of the first data row.
+    index; ``attrs["first_line"]`` is the file line number of the first data row and
+    ``attrs["delimiter"]`` the delimiter found.
     """
     path = check_file(path)
     sep = sniff_delimiter(path, comment)
@@ -220,6 +221,7 @@ def read_table(
             path=path,
         )
     table.attrs["first_line"] = lines[1][0] if len(lines) > 1 else lines[0][0] + 1
+    table.attrs["delimiter"] = sep
     return table
 
 
