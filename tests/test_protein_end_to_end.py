@@ -82,3 +82,41 @@ def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
     assert run.returncode == 2, run.stderr[-2000:]
     assert "contrast 'in_bmmnc': no protein has more observed values among its 4 samples" in run.stderr
     assert "Traceback" not in run.stderr and not outdir.exists()
+
+
+def _every_protein_misses_a_sample(tmp_path):
+    samples = [f"S{i}" for i in range(1, 9)]
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("sample,arm,response\n" + "".join(
+        f"{s},{'bmmnc' if i < 4 else 'placebo'},{'responder' if i % 2 else 'non_responder'}\n"
+        for i, s in enumerate(samples)))
+    rng = np.random.default_rng(1)
+    values = pd.DataFrame(rng.normal(20, 1, (40, 8)), columns=samples,
+                          index=pd.Index([f"P{i}" for i in range(40)], name="protein"))
+    for i in range(40):
+        values.iloc[i, i % 8] = np.nan  # no protein is observed in all 8 samples
+    matrix = tmp_path / "proteins.tsv"
+    values.to_csv(matrix, sep="\t", na_rep="NA")
+    contrasts = tmp_path / "contrasts.yaml"
+    contrasts.write_text("contrasts:\n  - id: response\n"
+                         "    comparison: [response, non_responder, responder]\n")
+    return ["--input", str(sheet), "--contrasts", str(contrasts), "--protein_matrix", str(matrix),
+            "--protein_format", "tsv", "--protein_is_log2", "--protein_min_valid_fraction", "0"]
+
+
+def test_protein_qc_without_a_complete_protein_stops_at_the_input_check(tmp_path):
+    """QC's PCA takes the proteins observed in every sample; with none it asks for imputation."""
+    args = _every_protein_misses_a_sample(tmp_path)
+    outdir = tmp_path / "results"
+    run = run_omics("run", *args, "--outdir", str(outdir))
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "proteins.tsv" in run.stderr
+    assert "only 0 protein(s) vary and are observed in every sample; sample QC's PCA needs at least 2" \
+        in run.stderr and "--protein_imputation" in run.stderr
+    assert "Traceback" not in run.stderr and not outdir.exists()
+    # imputed values are what QC reads: the same input then runs, and QC uses every protein
+    imputed = tmp_path / "imputed"
+    checked = run_omics("run", *args, "--protein_imputation", "minprob", "--gsea_permutations", "100",
+                        "--outdir", str(imputed))
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert len(pd.read_csv(imputed / "qc" / "protein.pca.tsv", sep="\t")) == 8

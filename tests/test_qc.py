@@ -60,5 +60,44 @@ def test_pl_pca_draws_the_sample_qc_table_with_its_variance():
 
 
 def test_sample_qc_too_small_is_an_input_error():
-    with pytest.raises(InputError, match="at least 2 features that vary and 3 samples"):
+    with pytest.raises(InputError, match="at least 2 features that vary, and 3 samples"):
         omics.tl.sample_qc(ad.AnnData(np.ones((2, 5))), layer=None)
+
+
+def _censored_proteins(seed: int = 2) -> ad.AnnData:
+    """20 samples x 380 proteins (log2); sample P0 lost everything below its 160 most abundant."""
+    rng = np.random.default_rng(seed)
+    abundance = np.sort(rng.normal(25, 2.5, size=400))[::-1]
+    x = abundance + rng.normal(scale=0.6, size=(20, 400))
+    x[0, 160:] = np.nan
+    adata = ad.AnnData(x[:, :380])
+    adata.obs_names = [f"P{i}" for i in range(20)]
+    return adata
+
+
+def test_sample_qc_takes_missing_values_as_missing_not_as_the_feature_mean():
+    adata = _censored_proteins()
+    x = np.asarray(adata.X)
+    table = omics.tl.sample_qc(adata, layer=None, n_pcs=3, seed=0)
+    # correlations over the features both samples observed (R: use = "pairwise.complete.obs")
+    np.testing.assert_allclose(adata.obsp["sample_qc_correlation"],
+                               pd.DataFrame(x.T).corr(min_periods=3).to_numpy())
+    np.testing.assert_allclose(adata.obsp["sample_qc_correlation"][0, 1],
+                               np.corrcoef(x[0, :160], x[1, :160])[0, 1])
+    # the PCA is that of the proteins observed in every sample, as if the others were absent
+    complete = ad.AnnData(x[:, :160].copy())
+    complete.obs_names = adata.obs_names
+    expected = omics.tl.sample_qc(complete, layer=None, n_pcs=3, seed=0)
+    pd.testing.assert_frame_equal(table[["PC1", "PC2", "PC3"]], expected[["PC1", "PC2", "PC3"]])
+    assert adata.uns["sample_qc"]["n_features_pca"] == 160
+    # The censored sample is the one flagged. Filled with the protein means (the old rule),
+    # P0 had the highest median correlation (0.957) and P1, P7 and P17 were flagged instead.
+    assert table.index[table["outlier"]].tolist() == ["P0"]
+    assert table.loc["P0", "median_correlation"] < 0.86 < table["median_correlation"].drop("P0").min()
+
+
+def test_sample_qc_without_a_complete_feature_asks_for_imputation():
+    x = np.random.default_rng(0).normal(size=(6, 30))
+    x[np.arange(30) % 6, np.arange(30)] = np.nan  # every feature misses one sample
+    with pytest.raises(InputError, match="observed in every sample.*protein_imputation"):
+        omics.tl.sample_qc(ad.AnnData(x), layer=None)

@@ -135,7 +135,9 @@ def qc(ctx: Context, ids: Ids) -> str:
         parts.append("<h3>flow cytometry QC</h3>" + table(read_tsv(flow_qc), ids, page_length=5))
     if not parts:
         return ""
-    return _note("PCA of the 500 most variable features (RNA: VST; protein: normalised log2).") \
+    return _note("PCA of the 500 most variable features (RNA: VST; protein: normalised log2 of "
+                 "the proteins observed in every sample). Sample correlations use the features "
+                 "both samples have; missing values are not filled in.") \
         + "".join(parts)
 
 

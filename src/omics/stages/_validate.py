@@ -121,6 +121,32 @@ def _check_protein_observations(adata, design, path: str | Path) -> None:  # noq
         )
 
 
+def _check_complete_features(adata, modality: str, params: dict, path: str | Path) -> None:  # noqa: ANN001
+    """Stop when sample QC's PCA would have fewer than 2 varying features observed in every sample.
+
+    QC does not fill missing values in (:func:`omics.tl.sample_qc`); protein imputation,
+    when on, runs before it and leaves none.
+    """
+    if modality == "protein" and params.get("protein_imputation", "none") != "none":
+        return
+    values = np.asarray(adata.layers["vst"] if "vst" in adata.layers else adata.X, dtype=float)
+    observed = np.isfinite(values)
+    if modality == "protein" and not adata.uns.get("protein_input", {}).get("is_log2", False):
+        observed &= values > 0  # zeros are missing in linear intensities
+    if observed.all():
+        return
+    complete = values[:, observed.all(axis=0)]
+    varying = int(np.sum(complete.max(axis=0) > complete.min(axis=0))) if complete.size else 0
+    if varying < 2:
+        fix = ("Impute the missing values ({--protein_imputation} minprob or knn)."
+               if modality == "protein" else
+               "Give a matrix without missing values ({--qpcr_undetermined} limit for qPCR).")
+        raise InputError(
+            f"only {varying} {'protein' if modality == 'protein' else 'gene'}(s) vary and are "
+            "observed in every sample; sample QC's PCA needs at least 2 (it does not fill in "
+            "missing values).", path=path, fix=fix)
+
+
 def response_covariates(params: dict, sheet: pd.DataFrame, *,
                         path: str | Path | None = None) -> list[str]:
     """Return the ``response_covariates`` that are columns of ``sheet``.
@@ -238,6 +264,8 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
             designs[contrast.id] = {"formula": design.formula, "n_samples": int(len(design.samples)),
                                     "coefficients": list(design.matrix.columns),
                                     "residual_df": int(design.residual_df)}
+        if modality == "protein" or rna_log2:
+            _check_complete_features(matched, modality, params, path)
         report["modalities"][modality] = {"path": str(path), "sha256": sha256(path),
                                           "n_samples": int(matched.n_obs),
                                           "n_features": int(matched.n_vars), "designs": designs}

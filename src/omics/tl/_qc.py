@@ -15,16 +15,36 @@ if TYPE_CHECKING:
 
 
 def qc_matrix(adata: ad.AnnData, layer: str | None) -> np.ndarray:
-    """Return the samples x features matrix for QC; missing protein values are set to the feature mean.
+    """Return the samples x features matrix for QC: non-finite values are NaN (missing).
 
-    Mean-filling is for QC only (PCA cannot take NaN); tests use observed values.
+    Features without any observed value are left out. :func:`sample_qc` computes its PCA
+    on the features observed in every sample and each sample correlation on the features
+    both samples have; no value is filled in.
     """
     values = np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float)
     observed = np.isfinite(values)
     keep = observed.any(axis=0)
-    values = values[:, keep]
-    means = np.nanmean(values, axis=0)
-    return np.where(np.isfinite(values), values, means[None, :])
+    return np.where(observed[:, keep], values[:, keep], np.nan)
+
+
+def sample_correlation(matrix: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every pair of samples (rows) over the features both observed.
+
+    Parameters
+    ----------
+    matrix
+        Samples x features, NaN where a value is missing.
+
+    Returns
+    -------
+    numpy.ndarray
+        Samples x samples. Without missing values this is ``numpy.corrcoef(matrix)``;
+        with them, each pair uses its pairwise-complete features (R's
+        ``cor(use = "pairwise.complete.obs")``), NaN for a pair sharing fewer than 3.
+    """
+    if not np.isnan(matrix).any():
+        return np.corrcoef(matrix)
+    return pd.DataFrame(matrix.T).corr(method="pearson", min_periods=3).to_numpy()
 
 
 def _pca(x: np.ndarray, n_components: int, *, seed: int, solver: str
@@ -65,6 +85,11 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
               seed: int = 0, key_added: str = "sample_qc") -> pd.DataFrame:
     """PCA on the most variable features, Pearson sample correlations, outlier flags.
 
+    Missing values (protein intensities) are not filled in: the PCA uses the features
+    observed in every sample, and each pair of samples is correlated over the features
+    both observed. (Filling with feature means pulled samples with many missing values
+    towards the centre and masked them.)
+
     Parameters
     ----------
     adata
@@ -72,7 +97,8 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     layer
         Log-scale layer to use (``vst`` for RNA, ``None`` = ``X`` for protein).
     n_top
-        Most variable features used for PCA (DESeq2's ``plotPCA`` uses 500).
+        Most variable features used for PCA (DESeq2's ``plotPCA`` uses 500), among those
+        observed in every sample.
     n_pcs
         Components kept.
     seed
@@ -97,8 +123,9 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
 
     - ``adata.obsm["X_<key_added>_pca"]``: the PC coordinates (samples x PCs);
     - ``adata.obsp["<key_added>_correlation"]``: the sample x sample Pearson correlations;
-    - ``adata.uns["<key_added>"]``: ``{"variance_ratio", "layer", "n_top", "n_pcs", "seed"}``
-      (``layer`` is ``"X"`` for ``X``);
+    - ``adata.uns["<key_added>"]``: ``{"variance_ratio", "layer", "n_top", "n_pcs", "seed",
+      "n_features_pca"}`` (``layer`` is ``"X"`` for ``X``; ``n_features_pca`` the features
+      the PCA used);
     - ``adata.obs["<key_added>_outlier"]``: the outlier flag;
     - ``adata.uns["<key_added>_params"]``: the settings, ``{"layer", "n_top", "n_pcs",
       "seed"}`` as given (the layout of every ``omics.tl`` function).
@@ -106,17 +133,21 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     Signs are fixed so that the largest loading of each PC is positive.
     """
     matrix = qc_matrix(adata, layer)
-    variances = matrix.var(axis=0)
+    complete = matrix[:, ~np.isnan(matrix).any(axis=0)]  # PCA takes no missing value
+    variances = complete.var(axis=0)
     varying = int((variances > 0).sum())
     if varying < 2 or matrix.shape[0] < 3:
+        missing = complete.shape[1] < matrix.shape[1]
+        observed = " and are observed in every sample" if missing else ""
         raise InputError(
-            f"sample QC needs at least 2 features that vary and 3 samples; this matrix has "
-            f"{varying} varying feature(s) and {matrix.shape[0]} sample(s).",
-            path=adata.uns.get("rna_input", adata.uns.get("protein_input", {})).get("path"))
+            f"sample QC needs at least 2 features that vary{observed}, and 3 samples; this "
+            f"matrix has {varying} such feature(s) and {matrix.shape[0]} sample(s).",
+            path=adata.uns.get("rna_input", adata.uns.get("protein_input", {})).get("path"),
+            fix="Impute the missing values first ({--protein_imputation})." if missing else None)
     # Constant features carry no sample information (and a zero matrix stops ARPACK).
     top = np.argsort(-variances, kind="stable")[: min(n_top, varying)]
     pcs = max(1, min(n_pcs, matrix.shape[0] - 1, len(top) - 1))
-    centred = matrix[:, top] - matrix[:, top].mean(axis=0)
+    centred = complete[:, top] - complete[:, top].mean(axis=0)
     coords, components, variance_ratio = _pca(
         centred, pcs, seed=seed, solver="arpack" if pcs < min(centred.shape) - 1 else "full")
     # PCA signs are arbitrary; fix them so the largest loading of each PC is positive.
@@ -126,7 +157,8 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     pca = pd.DataFrame(coords * signs, index=adata.obs_names,
                        columns=[f"PC{i + 1}" for i in range(coords.shape[1])])
     pca.attrs["variance_ratio"] = [float(v) for v in variance_ratio]
-    correlation = pd.DataFrame(np.corrcoef(matrix), index=adata.obs_names, columns=adata.obs_names)
+    correlation = pd.DataFrame(sample_correlation(matrix), index=adata.obs_names,
+                               columns=adata.obs_names)
     off = correlation.to_numpy().copy()
     np.fill_diagonal(off, np.nan)
     median_corr = np.nanmedian(off, axis=1)
@@ -145,7 +177,7 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     adata.obsp[f"{key_added}_correlation"] = correlation.to_numpy()
     adata.uns[key_added] = {"variance_ratio": list(pca.attrs["variance_ratio"]),
                             "layer": "X" if layer is None else layer, "n_top": n_top,
-                            "n_pcs": pca.shape[1], "seed": seed}
+                            "n_pcs": pca.shape[1], "seed": seed, "n_features_pca": len(top)}
     adata.obs[f"{key_added}_outlier"] = outlier
     store_params(adata, key_added, {"layer": layer_name(layer), "n_top": n_top, "n_pcs": n_pcs, "seed": seed})
     return table
