@@ -78,6 +78,12 @@ def validateParameters() {
             if (property.maximum != null && value instanceof Number && value > property.maximum) {
                 errors << "--${name} must be <= ${property.maximum}, got ${value}"
             }
+            if (property.exclusiveMinimum != null && value instanceof Number && value <= property.exclusiveMinimum) {
+                errors << "--${name} must be > ${property.exclusiveMinimum}, got ${value}"
+            }
+            if (property.exclusiveMaximum != null && value instanceof Number && value >= property.exclusiveMaximum) {
+                errors << "--${name} must be < ${property.exclusiveMaximum}, got ${value}"
+            }
             if (property.pattern && !(value.toString() ==~ property.pattern)) {
                 errors << "--${name} '${value}' does not match ${property.pattern}"
             }

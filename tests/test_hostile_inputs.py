@@ -287,6 +287,9 @@ BAD_PARAMS = [
     ("params_bool_for_integer", "cv_folds: true\n", ["'cv_folds'"]),
     ("params_empty_path", "input: ''\n", ["'input' is empty"]),
     ("params_fdr_above_1", "de_fdr: 2\n", ["'de_fdr' must be <= 1"]),
+    ("params_alpha_1", "deseq2_alpha: 1\n", ["'deseq2_alpha' must be < 1"]),  # R: 0 < alpha < 1
+    ("params_zero_volume", "flow_sample_volume_ul: 0\n", ["'flow_sample_volume_ul' must be > 0"]),
+    ("params_zero_beads", "flow_beads_per_test: 0\n", ["'flow_beads_per_test' must be > 0"]),
 ]
 
 

@@ -36,7 +36,10 @@ class Parameter:
     choices
         Allowed values for enumerations.
     minimum, maximum
-        Bounds for numbers.
+        Bounds for numbers (inclusive).
+    exclusive_minimum, exclusive_maximum
+        Bounds a number must stay strictly above / below (JSON Schema
+        ``exclusiveMinimum`` / ``exclusiveMaximum``).
     is_list
         A comma-separated list of names; a params file may give it as a YAML list.
     """
@@ -49,6 +52,8 @@ class Parameter:
     choices: tuple[str, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
     pattern: str | None = None
     nextflow_only: bool = False
     extra: dict = field(default_factory=dict)
@@ -101,7 +106,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("deseq2_alpha", "number", 0.1, "FDR the DESeq2 independent filtering optimises "
               "(R results()' alpha, as nf-core's deseq2_alpha). DESeq2 advises setting it to the "
               "threshold genes are called at (`--de_fdr`); 0.1 keeps R's default.", "rna",
-              minimum=0, maximum=1),
+              exclusive_minimum=0, exclusive_maximum=1),
     Parameter("qpcr_max_ct", "number", 35.0, "Cts at or above this, and undetermined wells, count "
               "as not detected.", "rna", minimum=1),
     Parameter("qpcr_undetermined", "string", "limit", "A sample/target with no detected "
@@ -179,11 +184,11 @@ PARAMETERS: tuple[Parameter, ...] = (
               "flow"),
     Parameter("flow_beads_per_test", "number", None, "Counting beads per tube: absolute counts "
               "(cells/uL) = events / bead events x beads per test / sample volume.", "flow",
-              minimum=0),
+              exclusive_minimum=0),
     Parameter("flow_bead_gate", "string", "Beads", "Gate holding the counting beads (a reference, "
               "kept per sample as bead_events; not tested as a population).", "flow"),
     Parameter("flow_sample_volume_ul", "number", 100.0, "Sample volume (uL) stained per tube, for "
-              "bead-based absolute counts.", "flow", minimum=0),
+              "bead-based absolute counts.", "flow", exclusive_minimum=0),
     Parameter("flow_cell_count_col", "string", None, "Sample-sheet column with a cell count of "
               "flow_count_reference (used when no beads): absolute = events / reference events x "
               "count.", "flow"),
@@ -292,6 +297,12 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
                          path=source)
     if parameter.maximum is not None and value > parameter.maximum:
         raise InputError(f"parameter {name!r} must be <= {parameter.maximum}, got {value}.",
+                         path=source)
+    if parameter.exclusive_minimum is not None and value <= parameter.exclusive_minimum:
+        raise InputError(f"parameter {name!r} must be > {parameter.exclusive_minimum}, got {value}.",
+                         path=source)
+    if parameter.exclusive_maximum is not None and value >= parameter.exclusive_maximum:
+        raise InputError(f"parameter {name!r} must be < {parameter.exclusive_maximum}, got {value}.",
                          path=source)
     if parameter.type == "integer" and abs(value) > _INT_LIMIT:
         raise InputError(f"parameter {name!r} is {value}, beyond any sensible value (limit "

@@ -35,6 +35,10 @@ def _property(parameter: Parameter) -> dict:
         prop["minimum"] = parameter.minimum
     if parameter.maximum is not None:
         prop["maximum"] = parameter.maximum
+    if parameter.exclusive_minimum is not None:
+        prop["exclusiveMinimum"] = parameter.exclusive_minimum
+    if parameter.exclusive_maximum is not None:
+        prop["exclusiveMaximum"] = parameter.exclusive_maximum
     if parameter.pattern:
         prop["pattern"] = parameter.pattern
     return prop
