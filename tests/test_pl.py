@@ -226,3 +226,25 @@ def test_a_misspelt_colour_column_or_score_stops_instead_of_drawing_nothing_usef
     with pytest.raises(InputError, match=r"no rna score named 'GO:2' \(there are 1: GO:1\)"):
         omics.pl.scores(long, obs, term="GO:2")
     plt.close("all")
+
+
+def test_scores_label_the_modality_they_come_from():
+    import anndata as ad
+    import matplotlib.pyplot as plt
+
+    from omics._errors import InputError
+
+    obs = pd.DataFrame({"arm": ["bmmnc", "placebo", "bmmnc"], "response": ["responder"] * 3},
+                       index=["S1", "S2", "S3"])
+    long = pd.DataFrame({"sample": ["S1", "S2", "S3"] * 2, "modality": ["rna"] * 3 + ["protein"] * 3,
+                         "term": ["GO:1"] * 3 + ["GO:2"] * 3, "score": [1.0, 2, 3, 4, 5, 6]})
+    assert omics.pl.scores(long, obs, term="GO:2").get_ylabel() == "protein score"
+    both = pd.concat([long, long.assign(modality="protein").iloc[:3]])
+    with pytest.raises(InputError, match="'GO:1' is scored in rna, protein: pass modality="):
+        omics.pl.scores(both, obs, term="GO:1")
+    assert omics.pl.scores(both, obs, term="GO:1", modality="protein").get_ylabel() == "protein score"
+    protein = ad.AnnData(np.ones((3, 2)), obs=obs)
+    protein.uns["protein_input"] = {"format": "tsv"}
+    protein.obsm["angio_scores"] = pd.DataFrame({"GO:2": [4.0, 5, 6]}, index=obs.index)
+    assert omics.pl.scores(protein, term="GO:2").get_ylabel() == "protein score"
+    plt.close("all")

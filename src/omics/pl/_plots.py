@@ -571,7 +571,7 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
 
 
 def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None, *, term: str,
-           modality: str = "rna", key: str = SCORES_KEY, ax: Axes | None = None) -> Axes:
+           modality: str | None = None, key: str = SCORES_KEY, ax: Axes | None = None) -> Axes:
     """Draw the per-patient score of one set by arm and response (strip plot with medians).
 
     Four columns: ``placebo`` and ``bmmnc`` (``arm``), each split into ``non_responder`` and
@@ -590,8 +590,10 @@ def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None,
     term
         The set whose score is drawn; it titles the plot.
     modality
-        Rows of this modality (an AnnData's scores are taken as this modality); it labels
-        the y axis.
+        Rows of this modality; it labels the y axis. A table: required when ``term`` is
+        scored in several modalities, else the one it has. An AnnData: its scores are
+        taken as this modality (default: ``protein`` for an AnnData read by
+        :func:`omics.io.read_protein_matrix`, else ``rna``).
     key
         AnnData input: the ``obsm`` key of the scores (default ``"angio_scores"``).
     ax
@@ -601,7 +603,14 @@ def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None,
     -------
     matplotlib.axes.Axes
     """
+    if modality is None and is_anndata(scores_long):
+        modality = "protein" if "protein_input" in scores_long.uns else "rna"
     scores_long, obs = _inputs.scores_long(scores_long, obs, key, modality, "scores")
+    if modality is None:
+        measured = list(dict.fromkeys(scores_long.loc[scores_long["term"] == term, "modality"].astype(str)))
+        if len(measured) > 1:
+            raise InputError(f"scores: {term!r} is scored in {', '.join(measured)}: pass modality=")
+        modality = measured[0] if measured else "rna"
     ax = _axes(ax)
     part = scores_long[(scores_long["term"] == term) & (scores_long["modality"] == modality)]
     if part.empty:
