@@ -94,3 +94,30 @@ def test_a_file_is_read_for_its_checksum_once_until_it_changes(tmp_path: Path,
     other.replace(path)
     assert runner._sha256(path) == hashlib.sha256(b"c" * 10).hexdigest()
     assert len(opened) == 3
+
+
+def test_a_gene_set_file_edited_in_place_is_read_again(tmp_path: Path) -> None:
+    """The resume key of the stages reading --genesets hashes the files' content, not the path."""
+    from omics.dag import Task
+
+    panel = tmp_path / "panel.gmt"
+    background = tmp_path / "background.gmt"
+    panel.write_text("SET_A\tna\tVEGFA\tKDR\n")
+    background.write_text("SET_B\tna\tTP53\tMDM2\n")
+    de_table = tmp_path / "r.rna.deseq2.results.tsv"
+    de_table.write_text("gene_id\n")
+    params = {"genesets": f"{panel},{background}", "background_genesets": "none",
+              "gsea_permutations": 1000, "seed": 42}
+    for stage in ("enrich", "score", "report"):
+        task = Task(name=stage, stage=stage, kwargs={}, inputs=[de_table])
+        before = runner._task_key(task, params)
+        assert runner._task_key(task, params) == before
+        background.write_text("SET_B\tna\tTP53\tMDM2\tCDKN1A\n")  # the second file of the list
+        edited = runner._task_key(task, params)
+        assert edited != before, stage
+        background.write_text("SET_B\tna\tTP53\tMDM2\n")
+    # a task of a stage that names no such file keeps its key
+    task = Task(name="qc.rna", stage="qc", kwargs={}, inputs=[de_table])
+    key = runner._task_key(task, params)
+    panel.write_text("SET_A\tna\tVEGFA\n")
+    assert runner._task_key(task, params) == key

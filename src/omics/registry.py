@@ -140,7 +140,8 @@ class Stage:
         resume key; the stage runs only when it returns files. ``None``: the user files
         given (file options without a feed) and the files named by :attr:`key_params`.
     key_params
-        Parameters naming files whose content is part of the resume key.
+        Parameters naming files (comma-separated lists allowed) whose content is part of
+        the resume key, so that a file edited in place is read again (gene sets).
     after_all
         Runs last and reads the whole results folder (the report): fed the folder, its
         resume key hashes every declared output of the tasks before it.
@@ -182,8 +183,18 @@ class Stage:
         """Files behind the user's inputs of one call (see :attr:`reads`); [] when none given."""
         if self.reads is not None:
             return list(_load(self.reads)(params))
-        names = [option.name for option in self.user_files] + list(self.key_params)
-        return [Path(params[name]) for name in names if params.get(name)]
+        given = [Path(params[option.name]) for option in self.user_files if params.get(option.name)]
+        return given + self.key_files(params)
+
+    def key_files(self, params: dict) -> list[Path]:
+        """Files named by :attr:`key_params` in ``params`` (comma-separated lists split).
+
+        A value that is not a file (``background_genesets: none``) names none.
+        """
+        from .params import split_list
+
+        return [Path(item) for name in self.key_params for item in split_list(params.get(name))
+                if Path(item).is_file()]
 
     @property
     def user_files(self) -> tuple[FileOption, ...]:
@@ -313,6 +324,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           fan_out=("contrast", "modality"), modalities=GENE_MODALITIES,
           params=("genesets", "background_genesets", "gsea_permutations", "gsea_min_size",
                   "gsea_max_size", "de_fdr", "seed"),
+          key_params=("genesets", "background_genesets"),
           outputs={"gsea": "enrichment/{contrast}.{modality}.gsea.tsv",
                    "ora": "enrichment/{contrast}.{modality}.ora.tsv"}, cost=2.0),
     Stage("score", "per-patient angiogenic scores and response models; write scores/",
@@ -322,6 +334,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                  FileOption("flow_h5ad", "flow.h5ad", feed=Feed("flow_prep", "h5ad"))),
           params=("genesets", "score_method", "response_covariates", "response_multiplicity",
                   "cv_folds", "cv_repeats", "seed", "flow_dose_population", "n_cpus"),
+          key_params=("genesets",),
           outputs={"scores": "scores/angiogenesis_scores.tsv",
                    "response_model": "scores/response_model.tsv"},
           adapt=_score_kwargs, cost=4.0),
@@ -351,6 +364,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "deseq2_shrink", "deseq2_alpha", "protein_format", "protein_intensity",
                   "protein_min_valid_fraction", "protein_normalization", "protein_imputation",
                   "flow_gating_plots", "n_cpus"),
+          key_params=("genesets", "background_genesets"),
           outputs={"html": "report/index.html"},
           adapt=_report_kwargs, cost=4.0, after_all=True),
 )}

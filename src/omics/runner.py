@@ -119,10 +119,15 @@ def software_versions() -> dict[str, str]:
 
 
 def _task_key(task: Task, params: dict) -> str:
-    used = {name: params.get(name) for name in STAGES[task.stage].params}
+    stage = STAGES[task.stage]
+    used = {name: params.get(name) for name in stage.params}
     # Inputs count by content, not by path, so a moved or copied results folder resumes.
-    payload = {"task": task.name, "version": __version__, "params": used,
-               "inputs": [_sha256(p) for p in task.inputs]}
+    inputs = [_sha256(p) for p in task.inputs]
+    payload = {"task": task.name, "version": __version__, "params": used, "inputs": inputs}
+    # Files a parameter names (gene sets) count by content too: one edited in place is read again.
+    named = [digest for digest in map(_sha256, stage.key_files(params)) if digest not in inputs]
+    if named:
+        payload["named_files"] = named
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
