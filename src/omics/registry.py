@@ -189,12 +189,12 @@ class Stage:
     def key_files(self, params: dict) -> list[Path]:
         """Files named by :attr:`key_params` in ``params`` (comma-separated lists split).
 
-        A value that is not a file (``background_genesets: none``) names none.
+        ``none`` (``background_genesets: none``) names no file.
         """
         from .params import split_list
 
         return [Path(item) for name in self.key_params for item in split_list(params.get(name))
-                if Path(item).is_file()]
+                if item.lower() != "none"]
 
     @property
     def user_files(self) -> tuple[FileOption, ...]:

@@ -125,7 +125,8 @@ def _task_key(task: Task, params: dict) -> str:
     inputs = [_sha256(p) for p in task.inputs]
     payload = {"task": task.name, "version": __version__, "params": used, "inputs": inputs}
     # Files a parameter names (gene sets) count by content too: one edited in place is read again.
-    named = [digest for digest in map(_sha256, stage.key_files(params)) if digest not in inputs]
+    named = [digest for digest in map(_sha256, filter(Path.is_file, stage.key_files(params)))
+             if digest not in inputs]
     if named:
         payload["named_files"] = named
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
