@@ -290,6 +290,8 @@ BAD_PARAMS = [
     ("params_alpha_1", "deseq2_alpha: 1\n", ["'deseq2_alpha' must be < 1"]),  # R: 0 < alpha < 1
     ("params_zero_volume", "flow_sample_volume_ul: 0\n", ["'flow_sample_volume_ul' must be > 0"]),
     ("params_zero_beads", "flow_beads_per_test: 0\n", ["'flow_beads_per_test' must be > 0"]),
+    ("params_min_above_max", "gsea_min_size: 600\n", ["--gsea_min_size (600) is larger than "
+                                                        "--gsea_max_size (500)"]),
 ]
 
 

@@ -188,3 +188,12 @@ def test_rerun_with_fewer_contrasts_removes_their_old_outputs(tmp_path):
     assert sorted(p.name for p in (outdir / "enrichment").iterdir()) == [
         "response_arm_adjusted.rna.gsea.tsv", "response_arm_adjusted.rna.ora.tsv"]
     assert "arm_x_response" not in (outdir / "report" / "index.html").read_text()
+    # The user's own table at a path a run writes is not overwritten: the run stops first.
+    mine = outdir / "differential" / "arm_x_response.rna.deseq2.results.tsv"
+    mine.write_text("my own table\n")
+    third = run_omics("run", *rna_only, "--contrasts", str(TEST_COHORT / "contrasts.yaml"))
+    assert third.returncode == 2, third.stderr[-2000:]
+    assert "differential/arm_x_response.rna.deseq2.results.tsv is already in the output folder, and " \
+        "no omics run there wrote it" in third.stderr and "Move the file away" in third.stderr
+    assert mine.read_text() == "my own table\n"
+    assert not (outdir / "differential" / "arm_x_response.protein.limma.results.tsv").exists()

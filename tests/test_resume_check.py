@@ -121,3 +121,66 @@ def test_a_gene_set_file_edited_in_place_is_read_again(tmp_path: Path) -> None:
     key = runner._task_key(task, params)
     panel.write_text("SET_A\tna\tVEGFA\n")
     assert runner._task_key(task, params) == key
+
+
+def _task(stage: str, inputs: list[Path], **fields: str):
+    from omics.dag import Task
+
+    name = ".".join([stage, *fields.values()])
+    return Task(name=name, stage=stage, kwargs={}, inputs=inputs, fields=fields)
+
+
+def test_scheduling_parameters_and_the_code_in_the_resume_key(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    table = tmp_path / "t.tsv"
+    table.write_text("x\n")
+    de = _task("de", [table], contrast="c", modality="rna")
+    report = _task("report", [table])
+    one, two = {"n_cpus": 1, "de_fdr": 0.05}, {"n_cpus": 2, "de_fdr": 0.05}
+    # the results do not depend on n_cpus: a task computed with 1 is reused with 2 ...
+    assert runner._task_key(de, one) == runner._task_key(de, two)
+    # ... but the report states it, so the report is written again
+    assert runner._task_key(report, one) != runner._task_key(report, two)
+    # results of other library versions (or other code) are not reused
+    before = runner._task_key(de, one)
+    versions = runner.software_versions()
+    monkeypatch.setattr(runner, "software_versions", lambda: {**versions, "pydeseq2": "9.9.9"})
+    runner.code_identity.cache_clear()
+    try:
+        assert runner._task_key(de, one) != before
+    finally:
+        monkeypatch.undo()
+        runner.code_identity.cache_clear()
+    assert runner._task_key(de, one) == before
+
+
+def test_an_unreadable_manifest_means_run_the_task_again(tmp_path: Path) -> None:
+    task = _task("qc", [], modality="rna")
+    manifest = tmp_path / "pipeline_info" / "cache" / "qc.rna.json"
+    manifest.parent.mkdir(parents=True)
+    for text in ("", "{not json", "[]"):
+        manifest.write_text(text)
+        assert runner._is_cached(tmp_path, task, "key") is False
+
+
+def test_files_claimed_by_a_cut_off_task_are_the_runs_own(tmp_path: Path) -> None:
+    """A task cut off while writing left its outputs without a finished manifest."""
+    from omics._errors import InputError
+
+    outdir = tmp_path.resolve()
+    task = _task("qc", [], modality="rna")
+    pca = outdir / "qc" / "rna.pca.tsv"
+    pca.parent.mkdir()
+    pca.write_text("half written\n")
+    with pytest.raises(InputError, match=r"qc/rna.pca.tsv is already in the output folder, and no omics "
+                                         r"run there wrote it: task qc.rna would overwrite it"):
+        runner._check_foreign_outputs([task], {}, outdir)
+    runner._claim(outdir, task, {})
+    runner._check_foreign_outputs([task], {}, outdir)  # claimed before the task ran
+    assert pca.read_text() == "half written\n"
+
+
+def test_temporaries_of_a_killed_run_are_swept_from_every_output_folder(tmp_path: Path) -> None:
+    folders = runner._owned_folders(tmp_path)
+    assert tmp_path / "flow" / "gating_plots" in folders  # per-sample plots
+    assert tmp_path / "demo_cohort" / "fcs" in folders

@@ -104,12 +104,36 @@ class _Dag:
         """
         stage = STAGES[name]
         (option,) = stage.files
-        outputs = {self.output(task, key) for task in self.tasks
-                   for key, template in STAGES[task.stage].outputs.items()
-                   if "*" not in template and "{sample}" not in template}
+        outputs = {path for task in self.tasks for path in declared_outputs(task, self.params, self.outdir)}
         # Not ``stage.adapt``: that is ``omics report`` on an earlier run's recorded settings.
         self.tasks.append(Task(stage.task_name(), name, {option.name: self.outdir},
                                sorted(outputs), needs=[task.name for task in self.tasks]))
+
+
+def declared_outputs(task: Task, params: dict, outdir: Path) -> list[Path]:
+    """Return the files ``task`` writes whose names are known before it runs.
+
+    Parameters
+    ----------
+    task
+        A task of :func:`build_tasks`.
+    params
+        The run's parameters.
+    outdir
+        The results folder.
+
+    Returns
+    -------
+    list[Path]
+        Its declared outputs, except the per-sample and wildcard ones (gating plots, qPCR
+        tables).
+    """
+    fields = dict(task.fields)
+    if "modality" in fields:
+        fields["method"] = de_method(fields["modality"], params)
+    stage = STAGES[task.stage]
+    return [stage.output_path(outdir, key, **fields) for key, template in stage.outputs.items()
+            if "*" not in template and "{sample}" not in template]
 
 
 def build_tasks(params: dict, outdir: Path, *,

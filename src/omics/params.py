@@ -333,6 +333,12 @@ def resolve(overrides: dict[str, Any], *, params_file: str | Path | None = None)
     for name, value in overrides.items():
         if value is not None:
             values[name] = coerce(BY_NAME[name], value, source="command line")
+    if values["gsea_min_size"] > values["gsea_max_size"]:
+        source = "command line" if {"gsea_min_size", "gsea_max_size"} & {
+            k for k, v in overrides.items() if v is not None} else params_file
+        raise InputError(f"{{--gsea_min_size}} ({values['gsea_min_size']}) is larger than "
+                         f"{{--gsea_max_size}} ({values['gsea_max_size']}): no gene set could be tested.",
+                         path=source, fix="Give a minimum no larger than the maximum.")
     return values
 
 

@@ -34,7 +34,8 @@ from ._errors import InputError
 from ._logging import get_logger
 from ._memory import release_free_memory
 from ._parallel import fork_context, start_worker
-from .dag import Task, build_tasks
+from ._resources import metadata_path
+from .dag import Task, build_tasks, declared_outputs
 from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
 from .registry import STAGES
@@ -43,7 +44,8 @@ from .stages._common import SUBDIRS, out_path
 log = get_logger("run")
 
 _PACKAGES = ("numpy", "pandas", "scipy", "anndata", "mudata", "scanpy", "pydeseq2", "gseapy",
-             "decoupler", "statsmodels", "scikit-learn", "formulaic")
+             "decoupler", "statsmodels", "scikit-learn", "formulaic", "numba", "lifelines", "flowkit",
+             "flowio")
 
 
 # SHA-256 of the files hashed in this process, by what identifies a file's content on disk:
@@ -118,12 +120,42 @@ def software_versions() -> dict[str, str]:
     return versions
 
 
+@functools.cache
+def code_identity() -> str:
+    """Digest of what computes the results: the library versions and this package's files.
+
+    The versions of :func:`software_versions` and the content of the package's source
+    and shipped metadata (gene sets, gating template), so results computed by other code
+    (a library upgraded, a checkout updated without a new version number) are not reused.
+
+    Returns
+    -------
+    str
+        SHA-256 hex digest (computed once per process: ~20 ms).
+    """
+    digest = hashlib.sha256(json.dumps(software_versions(), sort_keys=True).encode())
+    package = Path(__file__).resolve().parent
+    for root in dict.fromkeys((package, Path(str(metadata_path())).resolve())):
+        files = sorted(path for path in root.rglob("*") if path.is_file()
+                       and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".nbi", ".nbc"})
+        for path in files:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# Parameters that change how a run is scheduled, not what it computes (README: the results do
+# not depend on n_cpus). The report states them, so they stay in its key.
+_SCHEDULING_PARAMS = frozenset({"n_cpus"})
+
+
 def _task_key(task: Task, params: dict) -> str:
     stage = STAGES[task.stage]
-    used = {name: params.get(name) for name in stage.params}
+    used = {name: params.get(name) for name in stage.params
+            if stage.after_all or name not in _SCHEDULING_PARAMS}
     # Inputs count by content, not by path, so a moved or copied results folder resumes.
     inputs = [_sha256(p) for p in task.inputs]
-    payload = {"task": task.name, "version": __version__, "params": used, "inputs": inputs}
+    payload = {"task": task.name, "version": __version__, "code": code_identity(), "params": used,
+               "inputs": inputs}
     # Files a parameter names (gene sets) count by content too: one edited in place is read again.
     named = [digest for digest in map(_sha256, filter(Path.is_file, stage.key_files(params)))
              if digest not in inputs]
@@ -140,8 +172,11 @@ def _is_cached(outdir: Path, task: Task, key: str) -> bool:
     manifest = _manifest_path(outdir, task)
     if not manifest.is_file():
         return False
-    recorded = json.loads(manifest.read_text())
-    if recorded.get("key") != key:
+    try:
+        recorded = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        return False  # unreadable (a disk filled while it was written): run the task again
+    if not isinstance(recorded, dict) or recorded.get("key") != key:
         return False
     for path, digest in recorded.get("outputs", {}).items():
         if not (outdir / path).is_file() or _sha256(outdir / path) != digest:
@@ -190,6 +225,58 @@ def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
                      task.name, retired)
         write_text(json.dumps({"key": key, "outputs": outputs}, indent=1) + "\n",
                    _manifest_path(outdir, task))
+
+
+def _relative(outdir: Path, path: Path) -> str:
+    # How manifests name a file: relative to the (resolved) results folder.
+    return str(Path(path).resolve().relative_to(outdir.resolve()))
+
+
+def _claim(outdir: Path, task: Task, params: dict) -> None:
+    """Record, before ``task`` runs, the files it is about to write (``claimed``).
+
+    A run cut off while the task writes leaves them without a finished manifest; the
+    claim tells the next run they are its own (:func:`_check_foreign_outputs`). The
+    previous run's outputs stay listed, so :func:`_record` still retires those this run
+    does not write again.
+    """
+    manifest = _manifest_path(outdir, task)
+    claimed = [_relative(outdir, path) for path in declared_outputs(task, params, outdir)]
+    write_text(json.dumps({"key": None, "outputs": _recorded_outputs(manifest), "claimed": claimed},
+                          indent=1) + "\n", manifest)
+
+
+def _written_here(outdir: Path) -> set[str]:
+    """Return the files (relative paths) that runs in ``outdir`` recorded or claimed in a manifest."""
+    known: set[str] = set()
+    for manifest in (outdir / "pipeline_info" / "cache").glob("*.json"):
+        try:
+            recorded = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(recorded, dict):
+            known.update(recorded.get("outputs") or {})
+            known.update(recorded.get("claimed") or [])
+    return known
+
+
+def _check_foreign_outputs(tasks: list[Task], params: dict, outdir: Path) -> None:
+    """Stop before anything is written when a task would overwrite a file no run of ours wrote.
+
+    A run replaces only its own files: those a task manifest in ``outdir`` records or
+    claims. A user's file at an output's path (a table put back after its contrast was
+    dropped, an older report, results of another tool) stops the run instead (exit 2).
+    """
+    known = _written_here(outdir)
+    for task in tasks:
+        if task.stage == "validate":  # validated/ holds the input check's copies
+            continue
+        for path in declared_outputs(task, params, outdir):
+            if (path.exists() or path.is_symlink()) and _relative(outdir, path) not in known:
+                raise InputError(
+                    f"{_relative(outdir, path)} is already in the output folder, and no omics run "
+                    f"there wrote it: task {task.name} would overwrite it.", path=outdir,
+                    fix="Move the file away, or choose another {--outdir}.")
 
 
 def _recorded_outputs(manifest: Path) -> dict[str, str]:
@@ -328,7 +415,10 @@ class _Interrupts:
 def _owned_folders(outdir: Path) -> list[Path]:
     """Return the folders a run writes into: the only places it removes its own temporaries."""
     folders = [outdir / sub for sub in SUBDIRS.values()]
-    return [*folders, outdir / SUBDIRS["pipeline_info"] / "cache", outdir / "demo_cohort"]
+    # and the sub-folders of declared outputs (flow/gating_plots), the demo's FCS folder
+    nested = {(outdir / template).parent for stage in STAGES.values() for template in stage.outputs.values()}
+    return list(dict.fromkeys([*folders, *sorted(nested), outdir / SUBDIRS["pipeline_info"] / "cache",
+                               outdir / "demo_cohort", outdir / "demo_cohort" / "fcs"]))
 
 
 def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
@@ -380,6 +470,9 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
                     checked, flow_files = molecular, _check_flow(params)
                 elif flow_files is None:
                     checked, flow_files = _check_all_inputs(params)
+            tasks = build_tasks(params, outdir,
+                                reads=None if flow_files is None else {"flow_prep": flow_files})
+            _check_foreign_outputs(tasks, params, outdir)
             if checked is not None:
                 from .stages._validate import write_validated
 
@@ -389,8 +482,7 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             # task workers fork, so neither the runner nor they hold it during the run
             # (1,000 patients: 1.56 GB -> 0.30 GB).
             release_free_memory()
-            trace = _run_tasks(params, outdir, resume=resume, interrupts=interrupts,
-                               flow_files=flow_files)
+            trace = _run_tasks(tasks, params, outdir, resume=resume, interrupts=interrupts)
             _write_pipeline_info(outdir, params, trace, started, command_line)
             interrupts.check()
     log.info("done: results in %s", outdir)
@@ -642,6 +734,7 @@ class _Schedule:
                     self.finish(task, "cached", started)
                 elif self.pool is None:
                     log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
+                    _claim(self.outdir, task, self.params)
                     produced, peak, cpu = _run_one(task, self.outdir, self.params)
                     # An interrupt swallowed during the task: its outputs are not trusted.
                     interrupts.check()
@@ -649,6 +742,7 @@ class _Schedule:
                     self.finish(task, "completed", started, peak, cpu)
                 elif len(self.running) < self.slots:
                     log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
+                    _claim(self.outdir, task, self.params)
                     future = self.pool.submit(_run_one, task, self.outdir, self.params)
                     self.running[future] = (task, started)
                 else:
@@ -708,10 +802,9 @@ class _Schedule:
             pass
 
 
-def _run_tasks(params: dict, outdir: Path, *, resume: bool, interrupts: _Interrupts,
-               flow_files: list[Path] | None = None) -> list[dict]:
+def _run_tasks(tasks: list[Task], params: dict, outdir: Path, *, resume: bool,
+               interrupts: _Interrupts) -> list[dict]:
     """Run (or reuse) every task of the DAG, up to :func:`task_slots` at once; return the trace."""
-    tasks = build_tasks(params, outdir, reads=None if flow_files is None else {"flow_prep": flow_files})
     _prune_previous(outdir, tasks)
     schedule = _Schedule(tasks, params, outdir, resume=resume, slots=task_slots(params))
     trace = schedule.run(interrupts)
