@@ -551,6 +551,10 @@ def _cv_auc(z: np.ndarray, y: np.ndarray, *, folds: int, repeats: int, seed: int
     k = min(folds, minority)
     if k < 2:
         return np.nan, np.nan, np.nan, 0, None
+    if k < folds and ("fewer folds", minority) not in cache:  # once per class size
+        cache[("fewer folds", minority)] = True
+        _LOG.info("cross-validation: %d folds asked, but the smaller response class of a model has "
+                  "%d patients; it uses %d folds (column cv_folds_*)", folds, minority, k)
     key = (y.astype(np.int8).tobytes(), k)
     if key not in cache:
         splitter = RepeatedStratifiedKFold(n_splits=k, n_repeats=repeats, random_state=seed)
