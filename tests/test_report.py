@@ -404,12 +404,13 @@ def test_covariates_by_group_count_indicators_and_categories_and_summarise_measu
     groups = pd.Series(["bmmnc", "bmmnc", "bmmnc", "placebo", "placebo"])
     event = covariate_summary("afs_event", pd.Series([1, 0, 1, 1, 1]), groups)
     assert event == {"covariate": "afs_event", "summary": "n (%)",
-                     "bmmnc": "0 1 (33%); 1 2 (67%)", "placebo": "1 2 (100%)"}
+                     "bmmnc": "afs_event=0: 1 (33%); afs_event=1: 2 (67%)",
+                     "placebo": "afs_event=1: 2 (100%)"}
     flagged = covariate_summary("event", pd.Series([1.0, np.nan, 0.0, 0.0, 1.0]), groups)
-    assert flagged["bmmnc"] == "0 1 (33%); 1 1 (33%); NA 1 (33%)"
-    assert flagged["placebo"] == "0 1 (50%); 1 1 (50%)"
+    assert flagged["bmmnc"] == "event=0: 1 (33%); event=1: 1 (33%); NA: 1 (33%)"
+    assert flagged["placebo"] == "event=0: 1 (50%); event=1: 1 (50%)"
     sex = covariate_summary("sex", pd.Series(["female", None, "male", "male", "male"]), groups)
-    assert sex["summary"] == "n (%)" and sex["bmmnc"] == "NA 1 (33%); female 1 (33%); male 1 (33%)"
+    assert sex["summary"] == "n (%)" and sex["bmmnc"] == "female: 1 (33%); male: 1 (33%); NA: 1 (33%)"
     age = covariate_summary("age", pd.Series([60, 70, 80, 50, 2]), groups)
     assert age == {"covariate": "age", "summary": "median (IQR)", "bmmnc": "70 (65-75)",
                    "placebo": "26 (14-38)"}

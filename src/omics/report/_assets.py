@@ -15,17 +15,47 @@ import numpy as np
 import pandas as pd
 
 P_COLUMNS = re.compile(r"(^|_)(p|pvalue|p_value|fdr|padj|adj\.p\.val|p\.value|qvalue|logrank_p|ph_p)"
-                       r"($|_)|^p_|^fdr_|_p$|_fdr$", re.IGNORECASE)
+                       r"($|_)|^p_|^fdr_|_p$|_fdr$|^(p|fdr) ", re.IGNORECASE)  # "p placebo arm"
 MAX_ROWS = 2000
 
-# DataTables column renderer: p-values display as "< 1e-4" but sort on the number.
+# DataTables column renderers: a missing number (NaN in the data) displays as "NA"; p-values
+# display as "< 1e-4" but sort on the number.
 _P_RENDER = """function (data, type) {
+  if (typeof data === 'number' && isNaN(data)) {
+    return type === 'display' || type === 'filter' ? 'NA' : data;
+  }
   if (type !== 'display' || data === null || data === '' || isNaN(data)) { return data; }
   var p = Number(data);
   if (p < 1e-4) { return '< 1e-4'; }
   if (p >= 0.1) { return p.toFixed(2); }
   return p.toFixed(-Math.floor(Math.log10(p)) + 1);
 }"""
+
+_NA_RENDER = """function (data, type) {
+  if ((type === 'display' || type === 'filter') && typeof data === 'number' && isNaN(data)) { return 'NA'; }
+  return data;
+}"""
+
+# Sort type of numeric columns: missing values (NaN, null, '') last in both directions
+# (DataTables' own "num" puts them first when ascending). Registered on the DataTables of
+# the inlined itables bundle before any table is set up (see head_scripts).
+NUM_NA = "num-na"
+_NUM_NA_JS = """
+window.%(promise)s.then(function (module) {
+  var order = module.default.ext.type.order;
+  function missing(v) {
+    return v === null || v === '' || v === undefined || (typeof v === 'number' && isNaN(v));
+  }
+  function compare(a, b, sign) {
+    if (missing(a)) { return missing(b) ? 0 : 1; }
+    if (missing(b)) { return -1; }
+    a = Number(a); b = Number(b);
+    return a < b ? -sign : (a > b ? sign : 0);
+  }
+  order['%(type)s-asc'] = function (a, b) { return compare(a, b, 1); };
+  order['%(type)s-desc'] = function (a, b) { return compare(a, b, -1); };
+});
+"""
 
 _RENDER_JS = """
 (function () {
@@ -56,8 +86,13 @@ def head_scripts() -> str:
     from itables.options import dt_bundle
     from plotly.offline import get_plotlyjs
 
-    return (f"<script type='text/javascript'>{get_plotlyjs()}</script>\n"
-            + generate_init_offline_itables_html(dt_bundle))
+    init = generate_init_offline_itables_html(dt_bundle)
+    promise = re.search(r"window\.(_itables_\w+)\s*=", init)
+    if promise is None:  # an itables release that loads differently: DataTables' own order
+        return f"<script type='text/javascript'>{get_plotlyjs()}</script>\n{init}"
+    order = _NUM_NA_JS % {"promise": promise.group(1), "type": NUM_NA}
+    return (f"<script type='text/javascript'>{get_plotlyjs()}</script>\n{init}"
+            f"<script>{order}</script>")
 
 
 def render_script() -> str:
@@ -105,7 +140,9 @@ def table(frame: pd.DataFrame, ids: Ids, *, caption: str | None = None, page_len
     """Return an interactive (sort, filter, search) table of ``frame``.
 
     Rows beyond ``max_rows`` are left out (the note says how many and where the full table is).
-    P-value columns display as ``< 1e-4`` etc. but sort numerically; missing text is an empty cell.
+    P-value columns display as ``< 1e-4`` etc. but sort numerically; a missing number shows
+    ``NA`` and sorts after every other in both directions; missing text is an empty cell.
+    Clicking a column's title (not only its arrow) sorts.
     """
     from itables import JavascriptFunction, to_html_datatable
 
@@ -117,13 +154,19 @@ def table(frame: pd.DataFrame, ids: Ids, *, caption: str | None = None, page_len
                 + ".</p>")
         shown = shown.head(max_rows)
     shown = _blank_missing_text(_round(shown))
-    p_targets = [i for i, c in enumerate(shown.columns)
-                 if P_COLUMNS.search(str(c)) and pd.api.types.is_numeric_dtype(shown[c])]
-    column_defs = [{"targets": p_targets, "render": JavascriptFunction(_P_RENDER)}] if p_targets else []
+    numeric = [i for i, c in enumerate(shown.columns) if pd.api.types.is_numeric_dtype(shown[c])
+               and not pd.api.types.is_bool_dtype(shown[c])]
+    p_targets = [i for i in numeric if P_COLUMNS.search(str(shown.columns[i]))]
+    other = [i for i in numeric if i not in p_targets and shown.iloc[:, i].isna().any()]
+    numeric_type = {"type": NUM_NA, "className": "dt-type-numeric"}
+    column_defs = ([{"targets": p_targets, **numeric_type, "render": JavascriptFunction(_P_RENDER)}]
+                   if p_targets else [])
+    if other:
+        column_defs.append({"targets": other, **numeric_type, "render": JavascriptFunction(_NA_RENDER)})
     markup = to_html_datatable(
         shown, caption=caption, connected=False, table_id=ids("tbl"), maxBytes=0, showIndex=False,
         pageLength=page_length, lengthMenu=[5, 10, 25, 100], columnDefs=column_defs,
-        column_filters="footer", format_floats_in_python=False,
+        column_filters="footer", format_floats_in_python=False, text_in_header_can_be_selected=False,
         classes="display compact", display_logo_when_loading=False)
     return f"<div class='tablewrap'>{markup}</div>{note}"
 

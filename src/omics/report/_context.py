@@ -49,19 +49,126 @@ class Context:
         """Readable arm name (BM-MNC, placebo; other studies: the level itself)."""
         return ARM_LABELS.get(arm, arm) if self.bali else arm
 
+    def _reference(self, variable: str, level: str) -> str | None:
+        """Return the base level of ``variable`` in a design (as :mod:`omics.tl._design` orders it).
+
+        None unless the variable has exactly two levels in the sample sheet (with more, the
+        coefficient of ``level`` is one of several and its base is named as "reference").
+        """
+        from ..io._samplesheet import categorical_levels
+
+        if variable not in self.obs:
+            return None
+        present = sorted({str(v) for v in self.obs[variable].dropna()})
+        if level not in present or len(present) != 2:
+            return None
+        schema = categorical_levels(variable) or []
+        order = [lvl for lvl in schema if lvl in present] + [lvl for lvl in present if lvl not in schema]
+        return order[0] if order[0] != level else order[1]
+
+    def _level(self, variable: str, level: str) -> str:
+        return self.arm_label(level) if variable == "arm" else level
+
+    def coefficient_terms(self, contrast_id: str) -> list[tuple[str, str, str | None]] | None:
+        """``(variable, level, reference)`` of each factor of a formula contrast's coefficient.
+
+        ``armbmmnc:responseresponder`` with formula ``~ arm * response`` gives
+        ``[("arm", "bmmnc", "placebo"), ("response", "responder", "non_responder")]``.
+        None for a comparison, or a coefficient expression that is not one (interaction) term.
+        """
+        import re
+
+        c = self.contrasts.get(contrast_id)
+        if c is None or not c.formula or not c.make_contrasts_str:
+            return None
+        coefficient = c.make_contrasts_str.strip()
+        if not re.fullmatch(r"[A-Za-z0-9_.]+(:[A-Za-z0-9_.]+)*", coefficient):
+            return None
+        variables = sorted({v for v in re.findall(r"[A-Za-z_.][A-Za-z0-9_.]*", c.formula.split("~")[-1])},
+                           key=len, reverse=True)
+        terms = []
+        for part in coefficient.split(":"):
+            found = next(((v, part[len(v):]) for v in variables
+                          if part.startswith(v) and v in self.obs and part[len(v):]
+                          in set(self.obs[v].dropna().astype(str))), None)
+            if found is None:
+                return None
+            terms.append((found[0], found[1], self._reference(*found)))
+        return terms
+
+    def positive_means(self, contrast_id: str) -> str | None:
+        """Say what a positive log2 fold change (or NES) of a contrast means; None if unknown."""
+        c = self.contrasts.get(contrast_id)
+        if c is None:
+            return None
+        if not c.formula:
+            if c.is_continuous:
+                return f"higher with larger {c.variable}"
+            return f"higher in {c.target} than in {c.reference}"
+        terms = self.coefficient_terms(contrast_id)
+        if not terms or len(terms) > 2:
+            return None
+
+        def versus(variable: str, level: str, reference: str | None) -> tuple[str, str]:
+            base = self._level(variable, reference) if reference else f"the reference level of {variable}"
+            return self._level(variable, level), base
+
+        if len(terms) == 1:
+            level, base = versus(*terms[0])
+            return f"higher in {level} than in {base}"
+        (a, a_base), (b, b_base) = versus(*terms[0]), versus(*terms[1])
+        return f"the {b} vs {b_base} log2 fold change is larger in {a} than in {a_base}"
+
+    def lfc_axis(self, contrast_id: str, *, short: bool = False) -> str:
+        """Return the axis title of a contrast's log2 fold changes (``short``: the MA plot's y-axis)."""
+        c = self.contrasts.get(contrast_id)
+        if c is None:
+            return "log2 fold change"
+        if not c.formula:
+            if c.is_continuous:
+                return f"log2 fold change per {'SD' if c.scale == 'sd' else 'unit'} of {c.variable}"
+            return f"log2 fold change ({c.target} / {c.reference})"
+        terms = self.coefficient_terms(contrast_id)
+        if terms and len(terms) == 2 and short:
+            return "interaction log2FC"
+        if terms and len(terms) == 2 and all(ref for _, _, ref in terms):
+            (va, a, a_ref), (vb, b, b_ref) = terms
+            return (f"interaction log2FC ({self._level(vb, b)} / {self._level(vb, b_ref)} in "
+                    f"{self._level(va, a)} minus in {self._level(va, a_ref)})")
+        if terms and len(terms) == 1 and terms[0][2]:
+            v, level, ref = terms[0]
+            return f"log2 fold change ({self._level(v, level)} / {self._level(v, ref)})"
+        if short:
+            return "log2 fold change (coefficient)"
+        return f"log2 fold change (coefficient {c.make_contrasts_str})"
+
+    @property
+    def has_formula(self) -> bool:
+        """Whether any contrast is a formula coefficient (no target/reference level)."""
+        return any(c.formula for c in self.contrasts.values())
+
     def describe_contrast(self, contrast_id: str) -> str:
-        """One line saying what a contrast compares."""
+        """One line saying what a contrast compares and what a positive log2 fold change means."""
         c = self.contrasts.get(contrast_id)
         if c is None:
             return contrast_id
         if c.formula:
             text = f"formula <code>{c.formula}</code>, coefficient <code>{c.make_contrasts_str}</code>"
+            meaning = self.positive_means(contrast_id)
+            text += (f" (positive log2FC = {meaning})" if meaning
+                     else " (positive log2FC = a positive coefficient)")
+        elif c.is_continuous:
+            text = (f"association with {c.variable} (log2FC per "
+                    f"{'SD' if c.scale == 'sd' else 'unit'} of {c.variable})")
+            if c.blocking:
+                text += f", adjusted for {', '.join(c.blocking)}"
         else:
             text = f"{c.variable}: {c.target} vs {c.reference} (positive log2FC = higher in {c.target})"
             if c.blocking:
                 text += f", adjusted for {', '.join(c.blocking)}"
         if c.exclude_samples_col:
-            text += f"; excluding {c.exclude_samples_col} = {', '.join(map(str, c.exclude_samples_values))}"
+            excluded = [self._level(c.exclude_samples_col, str(v)) for v in c.exclude_samples_values]
+            text += f"; excluding {c.exclude_samples_col} = {', '.join(excluded)}"
         return text
 
 

@@ -11,6 +11,24 @@ from ._format import fmt_p
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 UP, DOWN, NS = "#b2182b", "#2166ac", "#c8c8c8"
+# One colour per arm on every figure (PCA by arm, Kaplan-Meier, OR/HR forests); the forests'
+# per-arm effects (control/treated) take their arm's colour, pooled and interaction their own.
+ARM_COLORS = {"bmmnc": PALETTE[0], "placebo": PALETTE[1]}
+EFFECT_COLORS = {"treated": ARM_COLORS["bmmnc"], "control": ARM_COLORS["placebo"],
+                 "pooled": PALETTE[2], "interaction": PALETTE[3]}
+# Series that are not arms (response groups, scores, gene sets) never take an arm's colour.
+SERIES = [c for c in PALETTE if c not in ARM_COLORS.values()] + ["#1f78b4", "#b15928"]
+
+
+def arm_color(arm: str, fallback: int) -> str:
+    """Colour of an arm level (BM-MNC, placebo), else ``PALETTE[fallback]``."""
+    return ARM_COLORS.get(str(arm), PALETTE[fallback % len(PALETTE)])
+
+
+def effect_color(prefix: str, fallback: int) -> str:
+    """Colour of a forest-plot effect ``or_treated``, ``hr_control``, ``or_bmmnc``, ..."""
+    name = prefix.split("_", 1)[-1]
+    return EFFECT_COLORS.get(name) or arm_color(name, fallback)
 
 
 def de_columns(table: pd.DataFrame) -> tuple[str, str, str, str, str]:
@@ -29,8 +47,11 @@ def _label_column(table: pd.DataFrame) -> pd.Series:
     return names
 
 
-def volcano(table: pd.DataFrame, *, fdr: float, title: str, label_top: int = 10) -> go.Figure:
+def volcano(table: pd.DataFrame, *, fdr: float, title: str, label_top: int = 10,
+            xlabel: str = "log2 fold change (target / reference)") -> go.Figure:
     """Volcano plot: log2 fold change vs -log10 p, the FDR threshold as a line, labelled top features.
+
+    ``xlabel`` says what the fold change compares (:meth:`Context.lfc_axis`).
 
     Labels are stacked at the plot's left (down) and right (up) edges with a line to their
     point, evenly spaced, so they never overlap and never leave the plot.
@@ -71,29 +92,37 @@ def volcano(table: pd.DataFrame, *, fdr: float, title: str, label_top: int = 10)
     # One layout update for all labels (fig.add_annotation re-validates every earlier one).
     fig.update_layout(annotations=[*fig.layout.annotations, *labels])
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=460,
-                      xaxis={"title": "log2 fold change (target / reference)", "range": [-xmax, xmax]},
+                      xaxis={"title": xlabel, "range": [-xmax, xmax]},
                       yaxis={"title": "-log10 p-value", "range": [0, ymax]},
                       legend={"orientation": "h", "y": -0.18})
     return fig
 
 
-def ma(table: pd.DataFrame, *, fdr: float, title: str) -> go.Figure:
-    """MA plot: mean expression vs log2 fold change, significant features coloured."""
+def ma(table: pd.DataFrame, *, fdr: float, title: str, mean_label: str | None = None,
+       ylabel: str = "log2 fold change") -> go.Figure:
+    """MA plot: mean expression vs log2 fold change, significant up and down features coloured.
+
+    Colours as in :func:`volcano` (up red, down blue). ``mean_label``: the x-axis title of a
+    limma table (default "mean log2 intensity"; flow: log2 absolute counts).
+    """
     _, padj, lfc, _, mean = de_columns(table)
     data = table.dropna(subset=[lfc]).assign(label=lambda t: _label_column(t))
     x = np.log10(data[mean] + 1) if mean == "baseMean" else data[mean]
     sig = (data[padj] < fdr).to_numpy()
+    up = sig & (data[lfc] > 0).to_numpy()
+    down = sig & (data[lfc] < 0).to_numpy()
     fig = go.Figure()
-    for name, mask, color in (("not significant", ~sig, NS), (f"FDR < {fdr}", sig, UP)):
+    for name, mask, color in (("not significant", ~sig, NS), (f"up (FDR < {fdr})", up, UP),
+                              (f"down (FDR < {fdr})", down, DOWN)):
         fig.add_trace(go.Scatter(x=np.round(x[mask], 4), y=data.loc[mask, lfc].round(4), mode="markers",
-                                 name=name, text=data.loc[mask, "label"],
+                                 name=f"{name}: {int(mask.sum())}", text=data.loc[mask, "label"],
                                  marker={"color": color, "size": 5, "opacity": 0.8},
                                  hovertemplate="%{text}<br>mean %{x:.2f}<br>log2FC %{y:.3f}<extra></extra>"))
     fig.add_hline(y=0, line_color="#444", line_width=1)
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=420,
                       xaxis={"title": "log10 mean of normalised counts" if mean == "baseMean"
-                             else "mean log2 intensity"},
-                      yaxis={"title": "log2 fold change"}, legend={"orientation": "h", "y": -0.18})
+                             else mean_label or "mean log2 intensity"},
+                      yaxis={"title": ylabel}, legend={"orientation": "h", "y": -0.18})
     return fig
 
 
@@ -124,9 +153,10 @@ def pca(scores: pd.DataFrame, *, color: str, variance: list[float] | None, title
     fig = go.Figure()
     for i, level in enumerate(sorted(groups.unique())):
         part = data[groups == level]
+        colour = arm_color(level, i) if color == "arm" else SERIES[i % len(SERIES)]
         fig.add_trace(go.Scatter(x=part["PC1"].round(4), y=part["PC2"].round(4), mode="markers", name=level,
                                  text=part["sample"].astype(str),
-                                 marker={"size": 9, "color": PALETTE[i % len(PALETTE)]},
+                                 marker={"size": 9, "color": colour},
                                  hovertemplate="%{text}<extra>" + level + "</extra>"))
 
     def axis(k: int) -> str:
@@ -229,13 +259,14 @@ def enrichment_dots(gsea: pd.DataFrame, *, title: str, n_background: int = 10) -
     return fig
 
 
-def running_scores(curves: dict[str, pd.DataFrame], labels: dict[str, str], *, title: str) -> go.Figure:
+def running_scores(curves: dict[str, pd.DataFrame], labels: dict[str, str], *, title: str,
+                   xlabel: str = "rank in the ranking (most up in target first)") -> go.Figure:
     """Plot running enrichment-score curves of several sets along one ranking, with hit ticks below."""
     fig = go.Figure()
     low = 0.0
     for i, (term, curve) in enumerate(curves.items()):
         low = min(low, float(curve["running_es"].min()))
-        color = PALETTE[i % len(PALETTE)]
+        color = SERIES[i % len(SERIES)]
         step = max(1, len(curve) // 400)
         keep = (curve.index % step == 0) | curve["hit"].to_numpy()
         part = curve[keep]
@@ -248,12 +279,12 @@ def running_scores(curves: dict[str, pd.DataFrame], labels: dict[str, str], *, t
         xs = np.repeat(hits, 3).astype(float)
         ys = np.tile([y0, y0 + 0.05, np.nan], len(hits))
         xs[2::3] = np.nan
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": PALETTE[i % len(PALETTE)],
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": SERIES[i % len(SERIES)],
                                                                   "width": 0.6},
                                  legendgroup=term, showlegend=False, hoverinfo="skip"))
     fig.add_hline(y=0, line_color="#444", line_width=1)
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=460,
-                      xaxis={"title": "rank in the ranking (most up in target first)"},
+                      xaxis={"title": xlabel},
                       yaxis={"title": "running enrichment score"},
                       legend={"font": {"size": 10}})
     return fig
@@ -300,7 +331,7 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
                  for e, a, b, o in zip(est, low, high, open_, strict=True)]
         fig.add_trace(go.Scatter(
             x=np.clip(est, lo, hi), y=y, mode="markers", name=label,
-            marker={"color": PALETTE[k % len(PALETTE)], "size": 9,
+            marker={"color": effect_color(prefix, k), "size": 9,
                     "symbol": ["circle-open" if o else "circle" for o in open_]},
             error_x={"type": "data", "symmetric": False, "array": np.clip(plus, 0, None),
                      "arrayminus": np.clip(minus, 0, None), "thickness": 1.2, "width": 3},
@@ -315,7 +346,8 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
                       yaxis={"tickmode": "array", "tickvals": list(range(len(model))), "ticktext": rows,
                              "zeroline": False, "showgrid": False,
                              "autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
-                      legend={"title": {"text": "effect"}})
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+                      margin={"t": 80})
     return fig
 
 
@@ -330,7 +362,7 @@ def roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], *, title: str) 
     fig = go.Figure()
     for i, (label, fpr, tpr, auc) in enumerate(curves):
         fig.add_trace(go.Scatter(x=np.round(fpr, 4), y=np.round(tpr, 4), mode="lines",
-                                 name=f"{label} (AUC {auc:.2f})", line={"color": PALETTE[i % len(PALETTE)],
+                                 name=f"{label} (AUC {auc:.2f})", line={"color": SERIES[i % len(SERIES)],
                                                                        "shape": "hv"}))
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "#999"},
                              showlegend=False, hoverinfo="skip"))
@@ -341,24 +373,31 @@ def roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], *, title: str) 
     return fig
 
 
-def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float]) -> go.Figure:
-    """Kaplan-Meier step curves (columns arm, group, time, survival), one colour per arm x group."""
+def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float],
+                 arm_labels: dict[str, str] | None = None, xlabel: str = "time",
+                 ylabel: str = "survival probability") -> go.Figure:
+    """Kaplan-Meier step curves (columns arm, group, time, survival): one colour per arm, dash per group.
+
+    ``arm_labels`` maps arm levels to the page's names (``bmmnc`` -> ``BM-MNC``).
+    """
     fig = go.Figure()
     dashes = {"low": "dot", "high": "solid"}
-    for i, ((arm, group), part) in enumerate(curves.groupby(["arm", "group"], sort=True)):
+    arms = sorted(curves["arm"].astype(str).unique())
+    when = "day" if xlabel.startswith("day") else "t"
+    for (arm, group), part in curves.groupby(["arm", "group"], sort=True):
         part = part.sort_values("time", kind="stable")
         p = pvalues.get(str(arm))
-        name = f"{arm}, {group} score"
+        name = f"{(arm_labels or {}).get(str(arm), arm)}, {group} score"
         if p is not None and group == "high":
             name += f" (log-rank p {fmt_p(p)})"
         fig.add_trace(go.Scatter(x=part["time"], y=part["survival"], mode="lines", name=name,
-                                 line={"shape": "hv", "color": PALETTE[(i // 2) % len(PALETTE)],
+                                 line={"shape": "hv", "color": arm_color(str(arm), arms.index(str(arm))),
                                        "dash": dashes.get(str(group), "solid")},
                                  customdata=part.get("n_at_risk"),
-                                 hovertemplate="t %{x}<br>S(t) %{y:.2f}<br>at risk %{customdata}"
-                                               "<extra></extra>"))
+                                 hovertemplate=f"{when} %{{x}}<br>S(t) %{{y:.2f}}<br>at risk "
+                                               "%{customdata}<extra></extra>"))
     fig.update_layout(title={"text": title, "font": {"size": 14}}, height=500,
-                      xaxis={"title": "time"}, yaxis={"title": "survival probability", "range": [0, 1.02]},
+                      xaxis={"title": xlabel}, yaxis={"title": ylabel, "range": [0, 1.02]},
                       legend={"font": {"size": 10}, "orientation": "h", "y": -0.2, "x": 0})
     return fig
 
@@ -404,13 +443,20 @@ def histogram(values: pd.Series, *, title: str, xlabel: str) -> go.Figure:
 
 
 def bars(labels: list[str], values: list[float], *, title: str, xlabel: str,
-         hover: list[str] | None = None) -> go.Figure:
-    """Horizontal bars (e.g. Stouffer z of the panel sets)."""
+         hover: list[str] | None = None, subtitle: str | None = None) -> go.Figure:
+    """Horizontal bars (e.g. Stouffer z of the panel sets); ``hover`` texts show on hover only.
+
+    ``subtitle``: a second, smaller title line (e.g. how many sets tie with the bars').
+    """
     colors = [UP if v > 0 else DOWN for v in values]
     fig = go.Figure(go.Bar(x=np.round(values, 3), y=[_short(lab) for lab in labels], orientation="h",
-                           marker={"color": colors}, text=hover, hovertemplate="%{y}<br>%{x}<br>%{text}"
-                                                                                 "<extra></extra>"))
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=max(300, 24 * len(labels) + 140),
+                           marker={"color": colors}, customdata=hover, textposition="none",
+                           hovertemplate="%{y}<br>%{x}" + ("<br>%{customdata}" if hover else "")
+                                         + "<extra></extra>"))
+    text = title + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
+    fig.update_layout(title={"text": text, "font": {"size": 14}}, height=max(300, 24 * len(labels) + 140),
                       xaxis={"title": xlabel}, yaxis={"autorange": "reversed", "automargin": True,
                                                       "tickfont": {"size": 10}})
+    if subtitle:
+        fig.update_layout(margin={"t": 70})
     return fig

@@ -116,7 +116,9 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}"
         f"</title><style>{_STYLE}</style>{head_scripts()}</head><body>"
         f"<header><h1>{html.escape(title)}</h1><p>omics {__version__} · {stamp} · positive fold changes: "
-        "higher in the contrast's target level</p></header>"
+        "higher in the contrast's target level"
+        + ("; model coefficients (e.g. interactions): see each contrast's note" if ctx.has_formula else "")
+        + "</p></header>"
         f"<nav>{''.join(nav)}</nav><main>{''.join(body)}</main>{render_script()}</body></html>\n")
     write_text(document, output)
     return Path(output)

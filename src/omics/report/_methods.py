@@ -58,6 +58,38 @@ def _versions(ctx: Context) -> dict[str, str]:
     return flat
 
 
+LABELS = {"rna": "RNA", "protein": "protein", "flow": "flow"}
+STATISTICS = {"rna": "the Wald statistic (RNA)", "protein": "the moderated t (protein)"}
+
+
+def _order(modality: str) -> tuple[int, str]:
+    return (list(LABELS).index(modality) if modality in LABELS else len(LABELS), modality)
+
+
+def panel_counts(gsea_paths: list) -> dict[str, str]:
+    """Panel sets tested per modality (``collection == "panel"`` rows of its GSEA tables).
+
+    ``{"protein": "10", "rna": "11"}``; a modality whose tables differ gives the range ("9-10").
+    """
+    counts: dict[str, list[int]] = {}
+    for path in gsea_paths:
+        modality = path.name.removesuffix(".gsea.tsv").rsplit(".", 1)[-1]
+        gsea = pd.read_csv(path, sep="\t", usecols=lambda c: c == "collection")
+        n = int((gsea["collection"] == "panel").sum()) if "collection" in gsea else len(gsea)
+        counts.setdefault(modality, []).append(n)
+    return {m: (f"{min(v)}" if min(v) == max(v) else f"{min(v)}-{max(v)}") for m, v in sorted(counts.items())}
+
+
+def _panel_size(tested: dict[str, str]) -> int | str:
+    """Return the size of the shipped panel (the largest tested count if it cannot be read)."""
+    try:
+        from ..datasets import genesets
+
+        return len(genesets("go_angiogenesis"))
+    except Exception:  # noqa: BLE001 - an installation without the shipped sets
+        return max((int(v.split("-")[-1]) for v in tested.values()), default="")
+
+
 def methods(ctx: Context) -> str:
     """Return the Methods section: what was run with which settings, versions and references."""
     p = ctx.params
@@ -94,15 +126,27 @@ def methods(ctx: Context) -> str:
                     "(lmFit, contrasts.fit, eBayes; the project's own implementation, checked against "
                     "R limma 3.54).")
         cite += ["limma", "ebayes"]
-    other = [m for m in modalities if m not in {"rna", "protein"}]
+    if "flow" in modalities:
+        text.append("Flow-cytometry populations were tested on log2 absolute counts (half an event "
+                    "added) with limma-style moderated t-statistics.")
+        if "limma" not in cite:
+            cite += ["limma", "ebayes"]
+    other = [m for m in modalities if m not in {"rna", "protein", "flow"}]
     if other:
         text.append(f"Other modalities ({', '.join(other)}) were tested with limma-style moderated "
                     "t-statistics.")
         if "limma" not in cite:
             cite += ["limma", "ebayes"]
-    if res.find("*.gsea.tsv"):
-        panel = ("the 11 GO angiogenesis sets" if ctx.default_panel
+    gsea_paths = res.find("*.gsea.tsv")
+    if gsea_paths:
+        tested = dict(sorted(panel_counts(gsea_paths).items(), key=lambda kv: _order(kv[0])))
+        panel = (f"the {_panel_size(tested)} GO angiogenesis sets" if ctx.default_panel
                  else f"the user's gene sets ({html.escape(str(p.get('genesets')))})")
+        if tested:
+            panel += (" (tested: " + ", ".join(f"{n} with {LABELS.get(m, m)}" for m, n in tested.items())
+                      + f"; a set needs {p.get('gsea_min_size')} ranked genes)")
+        statistics = [STATISTICS.get(m, f"the moderated t ({m})") for m in tested] or [
+            STATISTICS[m] for m in modalities if m in STATISTICS]
         background = p.get("background_genesets")
         if background and str(background).lower() == "none":
             bg = "alone"
@@ -112,7 +156,7 @@ def methods(ctx: Context) -> str:
             bg = "together with the GO biological-process background (10-500 genes)"
         else:
             bg = "alone (the user's sets replace the default background)"
-        text.append(f"Genes were ranked by the Wald statistic (RNA) or moderated t (protein) and "
+        text.append(f"Genes were ranked by {' or '.join(statistics)} and "
                     f"{panel} were tested by GSEA prerank {bg}, with {p.get('gsea_permutations')} gene "
                     f"permutations (seed {p.get('seed')}), background sets of {p.get('gsea_min_size')}-"
                     f"{p.get('gsea_max_size')} genes, FDR from the pooled NES null; over-representation "
@@ -121,8 +165,8 @@ def methods(ctx: Context) -> str:
     if res.first("response_model.tsv"):
         covs = ", ".join(c.strip() for c in str(p.get("response_covariates") or "").split(",") if c.strip())
         covs = covs or "no covariate"
-        screen = ("a Benjamini-Hochberg screen across scores" if p.get("response_multiplicity") == "bh"
-                  else "no multiplicity screen across scores")
+        screen = ("a Benjamini-Hochberg screen over both arms' p-values of all scores of a modality"
+                  if p.get("response_multiplicity") == "bh" else "no multiplicity screen across scores")
         text.append(f"Per-sample scores ({p.get('score_method')}) of each panel set were related to "
                     f"response by logistic regression per SD of the score, adjusted for "
                     f"{html.escape(str(covs))}: within each arm, pooled, and with an arm x score "

@@ -44,7 +44,8 @@ def covariate_summary(name: str, values: pd.Series, groups: pd.Series) -> dict[s
     """One row of the cohort's covariates-by-group table: name, summary, one cell per group.
 
     A measurement (numeric, other than 0/1) is summarised as median (IQR); a category, and a
-    0/1 indicator such as ``afs_event``, as the count and percentage of each value, with
+    0/1 indicator such as ``afs_event``, as the count and percentage of each value
+    (``female: 3 (30%)``; an indicator names itself: ``afs_event=1: 7 (100%)``), with
     missing values counted as ``NA``.
     """
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
@@ -58,9 +59,10 @@ def covariate_summary(name: str, values: pd.Series, groups: pd.Series) -> dict[s
             row[group] = (f"{v.median():.3g} ({v.quantile(.25):.3g}-{v.quantile(.75):.3g})"
                           if len(v) else "NA")
         else:
-            labels = cell.map(lambda v: "NA" if pd.isna(v) else (str(int(v)) if indicator else str(v)))
-            counts = labels.value_counts().sort_index()
-            row[group] = "; ".join(f"{k} {n} ({100 * n / len(labels):.0f}%)" for k, n in counts.items())
+            labels = cell.map(lambda v: "NA" if pd.isna(v) else (f"{name}={int(v)}" if indicator else str(v)))
+            counts = labels.value_counts()
+            counts = counts[sorted(counts.index, key=lambda k: (k == "NA", k))]  # missing last
+            row[group] = "; ".join(f"{k}: {n} ({100 * n / len(labels):.0f}%)" for k, n in counts.items())
     return row
 
 
@@ -211,6 +213,33 @@ def _heatmap(ctx: Context, result: DeResult, de: pd.DataFrame, ids: Ids, n_top: 
                                "brackets), z-scored per feature"), ids)
 
 
+def _flow_unit(ctx: Context) -> str | None:
+    """Return the unit of the flow absolute counts (``uns["absolute_unit"]`` of flow.h5ad), if known."""
+    path = ctx.results.first("flow/flow.h5ad", "flow.h5ad")
+    if path is None:
+        return None
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            unit = handle["uns/absolute_unit"][()]
+    except Exception:  # noqa: BLE001 - an older or foreign flow.h5ad: the axis names no unit
+        return None
+    unit = unit.decode() if isinstance(unit, bytes) else str(unit)
+    return {"cells_per_uL": "cells/µL", "per_million_events": "per million events"}.get(
+        unit, unit.replace("_", " "))
+
+
+def mean_label(ctx: Context, modality: str) -> str | None:
+    """Return the MA plot's x-axis title of a limma table: what its AveExpr is the mean of."""
+    if modality == "flow":
+        unit = _flow_unit(ctx)
+        return "mean log2 absolute count" + (f" ({unit})" if unit else "")
+    if modality == "protein":
+        return "mean log2 intensity"
+    return None
+
+
 def differential(ctx: Context, ids: Ids) -> str:
     """Summary over contrasts, then per contrast and modality: volcano, MA, heatmap, table."""
     results = ctx.results.de
@@ -231,15 +260,19 @@ def differential(ctx: Context, ids: Ids) -> str:
         blocks.append(
             f"<h3 id='{_h(anchor)}'>{_h(title)}</h3>" + _note(ctx.describe_contrast(result.contrast))
             + _grid(figure(figs.volcano(de, fdr=ctx.fdr, title=f"{title}: {len(hits)} features at FDR "
-                                        f"< {ctx.fdr}"), ids),
-                    figure(figs.ma(de, fdr=ctx.fdr, title=f"{title}: MA plot"), ids))
+                                        f"< {ctx.fdr}", xlabel=ctx.lfc_axis(result.contrast)), ids),
+                    figure(figs.ma(de, fdr=ctx.fdr, title=f"{title}: MA plot",
+                                   mean_label=mean_label(ctx, result.modality),
+                                   ylabel=ctx.lfc_axis(result.contrast, short=True)), ids))
             + _heatmap(ctx, result, de, ids)
             + "<details><summary>Full table (sorted by p-value)</summary>"
             + table(ordered, ids, max_rows=1000, note_source=str(result.path.relative_to(ctx.results.root)))
             + "</details>")
     frame = pd.DataFrame(summary)
-    return (_note(f"Positive log2 fold change = higher in the contrast's target level. Thresholds: "
-                  f"adjusted p &lt; {ctx.fdr} (Benjamini-Hochberg).")
+    return (_note("Positive log2 fold change = higher in the contrast's target level"
+                  + ("; for a model coefficient (formula contrast) its note says what positive means"
+                     if ctx.has_formula else "")
+                  + f". Thresholds: adjusted p &lt; {ctx.fdr} (Benjamini-Hochberg).")
             + frame.to_html(classes="static", border=0, index=False) + "".join(blocks))
 
 
@@ -309,6 +342,9 @@ def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]]
                  "collections).")
 
 
+RUNNING_SETS = 8  # running enrichment-score curves drawn per table (panel sets, smallest p first)
+
+
 def enrichment(ctx: Context, ids: Ids) -> str:
     """Per contrast and modality: dot plot, running-score curves, leading edges, ORA."""
     from ..tl._ranking import gene_statistic
@@ -334,6 +370,12 @@ def enrichment(ctx: Context, ids: Ids) -> str:
             if "gene_name" in de:
                 ranking = gene_statistic(de, kind)
         block = [f"<h3>{_h(key.replace('.', ' · '))}</h3>"]
+        contrast_id = de_result.contrast if de_result is not None else key.rsplit(".", 1)[0]
+        if contrast_id in ctx.contrasts:
+            meaning = ctx.positive_means(contrast_id)
+            if meaning:
+                block.append(_note(f"NES &gt; 0: the set's genes rank towards positive log2 fold "
+                                   f"changes ({_h(contrast_id)}: positive = {meaning})."))
         if sets is not None:
             block.append(symbol_mismatch(ctx, ranking, members))
         if gsea.empty:
@@ -348,15 +390,18 @@ def enrichment(ctx: Context, ids: Ids) -> str:
         panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
         if sets is not None and len(ranking) and len(panel):
             curves, labels = {}, {}
-            for _, row in panel.sort_values("pvalue", kind="stable").head(8).iterrows():
+            for _, row in panel.sort_values("pvalue", kind="stable").head(RUNNING_SETS).iterrows():
                 genes = sets[0].get(row["term"]) or sets[1].get(row["term"])
                 if genes:
                     curves[row["term"]] = gsea_running_score(ranking, genes)
                     labels[row["term"]] = (f"{figs._short(row['term'], 38)}: NES {row['nes']:.2f}, "
                                            f"FDR {fmt_p(row['fdr'])}")
             if curves:
-                block.append(figure(figs.running_scores(curves, labels, title=f"{key}: running "
-                                                        "enrichment scores of the panel sets"), ids))
+                which = (f"the {len(curves)} panel sets with the smallest p-value (of {len(panel)})"
+                         if len(panel) > RUNNING_SETS else "the panel sets")
+                block.append(figure(figs.running_scores(
+                    curves, labels, title=f"{key}: running enrichment scores of {which}",
+                    xlabel="rank by the test statistic (most positive first)"), ids))
         if len(panel):
             edge = panel.assign(leading_edge_n=panel["leading_edge"].fillna("").astype(str)
                                 .map(lambda s: len([g for g in s.split(";") if g])))
@@ -377,8 +422,8 @@ def enrichment(ctx: Context, ids: Ids) -> str:
                                  note_source=str(ora_path.relative_to(ctx.results.root))) + "</details>")
         blocks.append("".join(block))
     intro = (f"GSEA prerank of the {ctx.panel_name} tested together with the background collection, "
-             "so that the FDR carries the burden of every set tested; NES &gt; 0: the set is "
-             "higher in the contrast's target level.")
+             "so that the FDR carries the burden of every set tested; NES &gt; 0: the set's genes "
+             "rank towards positive log2 fold changes (what positive means is under each contrast).")
     if not ctx.default_panel and not ctx.params.get("background_genesets"):
         intro = (f"GSEA prerank of the {ctx.panel_name}; the user's sets replace the default "
                  "background (give <code>--background_genesets</code> to test them within one).")
@@ -389,6 +434,13 @@ def enrichment(ctx: Context, ids: Ids) -> str:
 # Response
 # --------------------------------------------------------------------------------------
 
+def _arm_names(ctx: Context) -> tuple[str, str]:
+    """Names of the treated and the control arm on the page (BM-MNC, placebo)."""
+    if ctx.bali:
+        return ctx.arm_label("bmmnc"), ctx.arm_label("placebo")
+    return "treated", "control"
+
+
 def _effects(model: pd.DataFrame, ctx: Context, ratio: str = "or") -> list[tuple[str, str]]:
     """``(column prefix, label)`` of the ratio columns with both interval ends."""
     effects = []
@@ -396,10 +448,10 @@ def _effects(model: pd.DataFrame, ctx: Context, ratio: str = "or") -> list[tuple
         if col.startswith(f"{ratio}_") and not col.endswith(("_low", "_high")) \
                 and f"{col}_low" in model and f"{col}_high" in model:
             name = col.removeprefix(f"{ratio}_")
-            label = {"treated": ctx.arm_label("bmmnc") + " arm" if ctx.bali else "treated arm",
-                     "control": ctx.arm_label("placebo") + " arm" if ctx.bali else "control arm",
-                     "pooled": "pooled",
-                     "interaction": f"interaction (ratio of {ratio.upper()}s)"}.get(name)
+            treated, control = _arm_names(ctx)
+            label = {"treated": f"{treated} arm", "control": f"{control} arm", "pooled": "pooled",
+                     "interaction": f"interaction ({treated} {ratio.upper()} / {control} "
+                                    f"{ratio.upper()})"}.get(name)
             if label is None:  # per-arm columns named after the arm level (or_bmmnc, ...)
                 arms = set(ctx.obs["arm"].astype(str)) if "arm" in ctx.obs else set()
                 label = f"{ctx.arm_label(name)} arm" if name in arms else name
@@ -425,6 +477,8 @@ def _evidence(model: pd.DataFrame, effects: list[tuple[str, str]], flags: pd.Dat
             row[f"OR {label}"] = ci + (" [separated]" if flags.at[i, prefix] else "")
             if f"p_{name}" in r:
                 row[f"p {label}"] = r[f"p_{name}"]
+            if name in ("control", "treated") and f"fdr_{name}" in r:  # the screen's adjusted arm p
+                row[f"FDR {label}"] = r[f"fdr_{name}"]
         for col in ("fdr_screen", "cv_auc_pooled", "cv_auc_treated", "cv_auc_control", "signal_group"):
             if col in r:
                 row[col] = r[col]
@@ -463,8 +517,12 @@ def _km_panels(km: pd.DataFrame, survival: pd.DataFrame | None) -> list[tuple[st
 
 
 def _kaplan_meier(km: pd.DataFrame, logrank: pd.DataFrame | None, survival: pd.DataFrame | None,
-                  ids: Ids) -> str:
-    """Kaplan-Meier panels of the best-ranked scores, each of one modality, with log-rank p per arm."""
+                  ids: Ids, arm_labels: dict[str, str] | None = None) -> str:
+    """Kaplan-Meier panels of the best-ranked scores, each of one modality, with log-rank p per arm.
+
+    The curves are those of the score stage (:func:`omics.tl.kaplan_meier`: time = ``afs_days``,
+    event = ``afs_event``); ``arm_labels`` names the arms as the page does (BM-MNC).
+    """
     plots = []
     for modality, score in _km_panels(km, survival):
         curves = km[km["score"].astype(str) == score]
@@ -478,14 +536,56 @@ def _kaplan_meier(km: pd.DataFrame, logrank: pd.DataFrame | None, survival: pd.D
             pvalues = dict(zip(rows["arm"].astype(str), rows["logrank_p"].astype(float), strict=True))
         label = f"{modality} {figs._short(score, 44)}" if modality else figs._short(score, 50)
         plots.append(figure(figs.kaplan_meier(curves, title=f"{label}: high vs low score",
-                                              pvalues=pvalues), ids))
+                                              pvalues=pvalues, arm_labels=arm_labels,
+                                              xlabel="days (afs_days)",
+                                              ylabel="amputation-free survival"), ids))
     ranked = survival is not None and "fdr_screen" in survival
     return ("<h3>Kaplan-Meier curves</h3>" + _note(
-        "Patients at or below (low) and above (high) the score's median within each arm; the log-rank "
-        "test compares them within the arm. "
+        "Amputation-free survival (event: major amputation or death, afs_event) over the days of "
+        "follow-up (afs_days). Patients at or below (low) and above (high) the score's median within "
+        "each arm; the log-rank test compares them within the arm. "
         + (f"The {KM_PANELS} scores with the lowest fdr_screen of the survival model; "
            if ranked else f"The first {KM_PANELS} scores of scores/km_curves.tsv; ")
         + "every score's curves are in scores/km_curves.tsv.") + _grid(*plots))
+
+
+def _screen_alpha() -> float:
+    """Return the level of the response model's screen and interaction test.
+
+    The score stage passes no ``alpha``: it is :func:`omics.tl.response_model`'s default.
+    """
+    import inspect
+
+    from ..tl import response_model
+
+    return float(inspect.signature(response_model).parameters["alpha"].default)
+
+
+def _response_note(ctx: Context) -> str:
+    """How the response model's classes follow from the table (``omics.tl.response_model``)."""
+    treated, control = _arm_names(ctx)
+    alpha = _screen_alpha()
+    if ctx.params.get("response_multiplicity", "bh") == "bh":
+        evidence = (f"A score has <b>evidence in an arm</b> when that arm's p-value, adjusted by one "
+                    f"Benjamini-Hochberg procedure over the {control}-arm and the {treated}-arm "
+                    f"p-values of all scores of its modality together, is below {alpha:g} (columns "
+                    f"FDR {control} arm and FDR {treated} arm; fdr_screen is the smaller of the two). ")
+    else:
+        evidence = (f"A score has <b>evidence in an arm</b> when that arm's p-value is below {alpha:g} "
+                    "(--response_multiplicity none: no screen across scores; the FDR columns are "
+                    "reported only). ")
+    return (f"Odds ratios of response per SD of each score: within each arm, pooled (arm as "
+            f"covariate) and the arm x score interaction ({treated} OR / {control} OR: &gt; 1 when "
+            f"the OR is higher in the {treated} arm). " + evidence
+            + f"The arm <b>modifies</b> the association when p interaction &lt; {alpha:g} and the "
+            f"score's |log OR| is larger in the {treated} arm than in the {control} arm. "
+            f"<b>Predictive</b>: evidence in the {treated} arm and modification; <b>prognostic</b>: "
+            f"evidence in the {control} arm, an association of the same sign in the {treated} arm "
+            f"and no modification; <b>treated_only</b>: evidence in the {treated} arm, neither "
+            "predictive nor prognostic; <b>none</b>: otherwise. Every fit is Firth-penalised; open "
+            "markers and '[separated]': the score separates the outcome completely or "
+            "quasi-completely in that model. An interval end may be unbounded (inf) with or "
+            "without separation.")
 
 
 def response(ctx: Context, ids: Ids) -> str:
@@ -499,17 +599,7 @@ def response(ctx: Context, ids: Ids) -> str:
     if model is not None:
         effects = _effects(model, ctx)
         flags = _separated(model, effects)
-        parts.append(_note(
-            "Odds ratios of response per SD of each score, within each arm, pooled (arm as "
-            "covariate) and the arm x score interaction (ratio of the arms' odds ratios). "
-            "<b>Predictive</b>: associated in the BM-MNC arm, and the arm modifies the "
-            "association (interaction, stronger with cells); <b>prognostic</b>: associated "
-            "in the placebo arm, with the same sign and not stronger with cells; "
-            "<b>treated_only</b>: associated in the BM-MNC arm without an established "
-            "modification. A score is classified only after a Benjamini-Hochberg screen "
-            "across the scores of its modality (fdr_screen). Every fit is Firth-penalised; "
-            "open markers and '[separated]': the score separates the outcome completely or "
-            "quasi-completely in that model, so an interval end may be unbounded (inf)."))
+        parts.append(_note(_response_note(ctx)))
         for modality in (model["modality"].unique() if "modality" in model else [""]):
             part = model[model["modality"] == modality] if modality else model
             parts.append(figure(figs.forest(part.reset_index(drop=True), effects, ratio="OR",
@@ -544,8 +634,16 @@ def response(ctx: Context, ids: Ids) -> str:
         parts.append("<details><summary>Full response-model table</summary>" + table(model, ids)
                      + "</details>")
     if survival is not None:
-        parts.append("<h3>Survival</h3>" + _note("Cox models of the time to event per SD of each "
-                                                  "score; ph_p: test of proportional hazards."))
+        treated, control = _arm_names(ctx)
+        parts.append("<h3>Survival</h3>" + _note(
+            "Cox models of amputation-free survival (event: major amputation or death, afs_event; "
+            "time: afs_days) per SD of each score, within each arm, pooled and the arm x score "
+            f"interaction ({treated} HR / {control} HR). <b>HR &lt; 1: a higher score goes with a "
+            "lower hazard of amputation or death, i.e. a better outcome</b> (the reverse of the odds "
+            "ratios of response above, where OR &gt; 1 is better). Classes follow the rule and "
+            "screen of the response model on the log hazard ratios; direction up_in_responders: a "
+            "higher score goes with longer amputation-free survival (HR &lt; 1). ph_p: test of "
+            "proportional hazards (the smallest over the model's terms)."))
         hr_effects = _effects(survival, ctx, ratio="hr")
         if hr_effects:
             hr_flags = _separated(survival, hr_effects)
@@ -558,7 +656,9 @@ def response(ctx: Context, ids: Ids) -> str:
         parts.append(table(survival, ids))
     km = res.table("km_curves.tsv")
     if km is not None and {"score", "arm", "group", "time", "survival"} <= set(km.columns):
-        parts.append(_kaplan_meier(km, res.table("km_logrank.tsv"), survival, ids))
+        arms = km["arm"].astype(str).unique()
+        parts.append(_kaplan_meier(km, res.table("km_logrank.tsv"), survival, ids,
+                                   arm_labels={a: ctx.arm_label(a) for a in arms}))
     redundancy = res.table("score_redundancy.tsv")
     if redundancy is not None:
         parts.append("<h3>Score redundancy</h3>" + table(redundancy, ids))
@@ -568,6 +668,82 @@ def response(ctx: Context, ids: Ids) -> str:
 # --------------------------------------------------------------------------------------
 # Integration
 # --------------------------------------------------------------------------------------
+
+JOINT_TOP = 15  # sets per contrast in the joint-evidence bars
+JOINT_ROWS = 500  # rows of the joint-evidence table on the page
+
+
+def _source(ctx: Context, name: str) -> str:
+    """Path of a result file relative to the results folder (its name when absent)."""
+    path = ctx.results.first(name)
+    return str(path.relative_to(ctx.results.root)) if path is not None else name
+
+
+def _panel_terms(ctx: Context) -> set[str]:
+    """Return the panel sets, as the GSEA tables mark them (``collection == "panel"``)."""
+    terms: set[str] = set()
+    for path in ctx.results.find("*.gsea.tsv"):
+        gsea = pd.read_csv(path, sep="\t", usecols=lambda c: c in ("term", "collection"))
+        if {"term", "collection"} <= set(gsea.columns):
+            terms |= set(gsea.loc[gsea["collection"] == "panel", "term"].astype(str))
+    return terms
+
+
+def _permutation_floor(ctx: Context) -> float | None:
+    """|z| of the smallest one-sided permutation p-value, ``1 / (B + 1)`` (:mod:`omics.tl._integrate`)."""
+    from ..tl._stats import norm_isf
+
+    permutations = ctx.params.get("gsea_permutations")
+    if not permutations:
+        return None
+    return float(norm_isf(np.array([1.0 / (int(permutations) + 1)]))[0])
+
+
+def joint_top(part: pd.DataFrame, panel: set[str], *, n: int = JOINT_TOP,
+              floor: float | None = None) -> tuple[pd.DataFrame, int, bool]:
+    """Return the ``n`` sets of one contrast's joint evidence shown as bars, and the tie at the top.
+
+    Sets are ordered by Stouffer p-value; ties (sets at the permutation floor share one
+    p-value) are broken by panel sets first, then the larger |mean NES| over the modalities,
+    then the term. Returns ``(top, n_tied, at_floor)``: how many sets share the smallest
+    p-value, and whether every modality's |z| of those sets is at the permutation floor
+    (``floor``, the |z| of ``1 / (B + 1)``).
+    """
+    nes = [c for c in part.columns if c.endswith("_nes")]
+    p = part["stouffer_pvalue"].astype(float)
+    ranked = part.assign(
+        _background=~part["term"].astype(str).isin(panel),
+        _nes=part[nes].astype(float).mean(axis=1, skipna=True).abs() if nes else 0.0)
+    ranked = ranked.sort_values(["stouffer_pvalue", "_background", "_nes", "term"],
+                                ascending=[True, True, False, True], kind="stable")
+    top = ranked.head(n).drop(columns=["_background", "_nes"])
+    smallest = p.min()
+    tied = np.isclose(p, smallest, rtol=1e-9, atol=0)
+    at_floor = False
+    z_columns = [c for c in part.columns if c.endswith("_z") and c != "stouffer_z"]
+    if floor is not None and z_columns and tied.any():
+        z = part.loc[tied, z_columns].astype(float).abs()
+        at_floor = bool(((z >= floor - 1e-6) | z.isna()).all().all() and z.notna().any(axis=None))
+    return top, int(tied.sum()), at_floor
+
+
+def _joint_note(tied: list[tuple[str, int, float, bool]], panel: set[str], source: str) -> str:
+    """Return the note above the joint-evidence bars: their order and the ties at the smallest p."""
+    text = (f"Bars: the {JOINT_TOP} sets with the smallest Stouffer p-value of each contrast; sets "
+            "with equal p-values are ordered " + ("panel sets first, then " if panel else "")
+            + "by the larger |mean NES| of mRNA and protein (hover: each modality's NES).")
+    if tied:
+        floor = all(at for *_, at in tied)
+        where = ("the table below" if sum(k for _, k, _, _ in tied) <= JOINT_ROWS
+                 else f"<code>{_h(source)}</code>")
+        text += (" More sets than shown share the smallest p-value in "
+                 + ", ".join(f"{_h(c)} ({k} sets, p = {v:.2g})" for c, k, v, _ in tied)
+                 + (": the permutation floor, where each modality's permutation p-value is at its "
+                    "minimum of 1 / (permutations + 1), so their evidence is not ordered beyond that"
+                    if floor else "")
+                 + f"; all of them are in {where}.")
+    return text
+
 
 def integration(ctx: Context, ids: Ids) -> str:
     """Concordance scatter per contrast, mRNA-protein correlations, joint pathway evidence."""
@@ -591,30 +767,47 @@ def integration(ctx: Context, ids: Ids) -> str:
         parts.append("<h3>Per-gene mRNA-protein correlation across samples</h3>"
                      + figure(figs.histogram(corr["spearman_rho"], title=f"Spearman rho of {len(corr)} genes "
                                              f"({n_sig} at FDR < {ctx.fdr})", xlabel="Spearman rho"), ids)
-                     + "<details><summary>Table</summary>" + table(corr.sort_values("pvalue", kind="stable")
-                                                                   if "pvalue" in corr else corr, ids)
+                     + "<details><summary>Table</summary>" + table(
+                         corr.sort_values("pvalue", kind="stable") if "pvalue" in corr else corr, ids,
+                         note_source=_source(ctx, "mrna_protein_correlation.tsv"))
                      + "</details>")
     evidence = res.table("pathway_evidence.tsv")
     if evidence is not None:
-        plots = []
+        plots, tied = [], []
+        panel = _panel_terms(ctx)
+        floor = _permutation_floor(ctx)
         for contrast, part in evidence.groupby("contrast", sort=True):
-            top = part.sort_values("stouffer_pvalue", kind="stable").head(15)
+            top, n_tied, at_floor = joint_top(part, panel, floor=floor)
+            subtitle = None
+            if n_tied > len(top):
+                subtitle = (f"{len(top)} of {n_tied} sets tied at the smallest p"
+                            + (" (the permutation floor)" if at_floor else ""))
+                tied.append((contrast, n_tied, float(part["stouffer_pvalue"].min()), at_floor))
+            nes = [c for c in ("rna_nes", "protein_nes") if c in top]
+            hover = [f"FDR {fmt_p(r['stouffer_fdr'])}"
+                     + "".join(f"<br>{c.removesuffix('_nes')} NES {r[c]:.2f}" for c in nes if pd.notna(r[c]))
+                     + ("<br>panel set" if r["term"] in panel else "") for _, r in top.iterrows()]
             plots.append(figure(figs.bars(
                 list(top["term"]), list(top["stouffer_z"].astype(float)),
-                title=f"{contrast}: joint evidence (top 15 sets)", xlabel="Stouffer z (mRNA + protein)",
-                hover=[f"FDR {fmt_p(q)}" for q in top["stouffer_fdr"]]), ids))
+                title=f"{contrast}: joint evidence, top {len(top)} sets", subtitle=subtitle,
+                xlabel="Stouffer z (mRNA + protein)", hover=hover), ids))
         evidence = evidence.sort_values(["stouffer_pvalue", "contrast"], kind="stable")
-        parts.append("<h3>Joint pathway evidence (Stouffer)</h3>" + _grid(*plots) + table(
-            evidence, ids, max_rows=500, note_source="integration/pathway_evidence.tsv"))
+        source = _source(ctx, "pathway_evidence.tsv")
+        parts.append("<h3>Joint pathway evidence (Stouffer)</h3>" + _note(_joint_note(tied, panel, source))
+                     + _grid(*plots) + table(evidence, ids, max_rows=JOINT_ROWS, note_source=source))
     flow = res.table("flow_score_correlation.tsv")
     if flow is not None:
         parts.append("<h3>Flow populations vs scores</h3>" + table(flow, ids))
     return "".join(parts)
 
 
+GATING_PLOTS = 24  # gating plots inlined in the page
+
+
 def flow_gating(ctx: Context, ids: Ids) -> str:
     """Gating plots written by the flow stage (PNG), inlined; a note when they were turned off."""
-    pngs = ctx.results.find("gating_plots/*.png")[:24]
+    found = ctx.results.find("gating_plots/*.png")
+    pngs = found[:GATING_PLOTS]
     if not pngs:
         if ctx.params.get("flow_gating_plots") is False and ctx.results.first("flow.qc.tsv"):
             return ("<p>Gating plots were not drawn (<code>--flow_gating_plots false</code>); "
@@ -625,4 +818,9 @@ def flow_gating(ctx: Context, ids: Ids) -> str:
         f"<figure><img alt='{_h(p.stem)}' src='data:image/png;base64,"
         f"{base64.b64encode(p.read_bytes()).decode()}'><figcaption>{_h(p.stem)}</figcaption></figure>"
         for p in pngs)
-    return f"<div class='gallery'>{images}</div>"
+    note = ""
+    if len(found) > len(pngs):
+        folder = str(found[0].parent.relative_to(ctx.results.root))
+        note = _note(f"Showing {len(pngs)} of {len(found)} gating plots (the first {len(pngs)} by file "
+                     f"name); all are in <code>{_h(folder)}/</code>.")
+    return f"{note}<div class='gallery'>{images}</div>"
