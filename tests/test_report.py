@@ -493,3 +493,29 @@ def test_only_models_with_separated_data_get_open_markers_not_every_firth_fit():
     assert flags.to_numpy().tolist() == [[False, True, True], [False, False, False], [True, False, False]]
     hr = _separated(model.drop(columns="separation"), [("hr_pooled", "pooled")])
     assert not hr.to_numpy().any()
+
+
+def test_report_reads_the_runs_own_tables_not_the_users_copies_in_the_folder(tmp_path):
+    """In an `omics run` folder, the report reads what the task manifests record."""
+    import json
+
+    from omics.report._discover import Results
+
+    (tmp_path / "scores").mkdir()
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "differential").mkdir()
+    (tmp_path / "flow" / "gating_plots").mkdir(parents=True)
+    (tmp_path / "scores" / "response_model.tsv").write_text("score\nrun\n")
+    (tmp_path / "archive" / "response_model.tsv").write_text("score\nuser\n")  # sorts first
+    (tmp_path / "differential" / "old.rna.deseq2.results.tsv").write_text("gene_id\n")
+    (tmp_path / "flow" / "gating_plots" / ".S1.png.omics-tmp-1-abc.png").write_bytes(b"")
+    # without manifests (a folder staged by Nextflow) any table of that name is found
+    assert Results(tmp_path).first("response_model.tsv") == tmp_path / "archive" / "response_model.tsv"
+    cache = tmp_path / "pipeline_info" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "score.json").write_text(json.dumps({"key": "k", "outputs": {
+        "scores/response_model.tsv": "0" * 64}}))
+    results = Results(tmp_path)
+    assert results.first("response_model.tsv") == tmp_path / "scores" / "response_model.tsv"
+    assert results.de == []  # a table no task of the run wrote is not a contrast of the run
+    assert results.find("gating_plots/*.png") == []  # a killed run's temporary

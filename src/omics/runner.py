@@ -32,6 +32,7 @@ import yaml
 from . import __version__
 from ._errors import InputError
 from ._logging import get_logger
+from ._manifests import written_here
 from ._memory import release_free_memory
 from ._parallel import fork_context, start_worker
 from ._resources import metadata_path
@@ -246,20 +247,6 @@ def _claim(outdir: Path, task: Task, params: dict) -> None:
                           indent=1) + "\n", manifest)
 
 
-def _written_here(outdir: Path) -> set[str]:
-    """Return the files (relative paths) that runs in ``outdir`` recorded or claimed in a manifest."""
-    known: set[str] = set()
-    for manifest in (outdir / "pipeline_info" / "cache").glob("*.json"):
-        try:
-            recorded = json.loads(manifest.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(recorded, dict):
-            known.update(recorded.get("outputs") or {})
-            known.update(recorded.get("claimed") or [])
-    return known
-
-
 def _check_foreign_outputs(tasks: list[Task], params: dict, outdir: Path) -> None:
     """Stop before anything is written when a task would overwrite a file no run of ours wrote.
 
@@ -267,7 +254,7 @@ def _check_foreign_outputs(tasks: list[Task], params: dict, outdir: Path) -> Non
     claims. A user's file at an output's path (a table put back after its contrast was
     dropped, an older report, results of another tool) stops the run instead (exit 2).
     """
-    known = _written_here(outdir)
+    known = written_here(outdir) or set()
     for task in tasks:
         if task.stage == "validate":  # validated/ holds the input check's copies
             continue
@@ -482,6 +469,9 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             # task workers fork, so neither the runner nor they hold it during the run
             # (1,000 patients: 1.56 GB -> 0.30 GB).
             release_free_memory()
+            # The report states the versions this run computes with (not the last run's).
+            write_text(yaml.safe_dump(software_versions(), sort_keys=False),
+                       out_path(outdir, "pipeline_info", "software_versions.yml"))
             trace = _run_tasks(tasks, params, outdir, resume=resume, interrupts=interrupts)
             _write_pipeline_info(outdir, params, trace, started, command_line)
             interrupts.check()

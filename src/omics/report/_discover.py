@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._manifests import written_here
+
 _SKIP = {"work", "cache", "demo_cohort", ".nextflow"}
 DE_NAME = re.compile(r"^(?P<contrast>.+)\.(?P<modality>[A-Za-z0-9_]+)\.(?P<method>[A-Za-z0-9_]+)"
                      r"\.results\.tsv$")
@@ -40,6 +42,10 @@ class Results:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self._read: dict[Path, pd.DataFrame] = {}
+        # An ``omics run`` folder: only what its tasks recorded is a result (not the user's
+        # copies or archives in the folder, nor a dropped contrast's table the user edited).
+        own = written_here(self.root)
+        self._own = None if own is None else {(self.root / path).resolve() for path in own}
 
     def read(self, path: Path) -> pd.DataFrame:
         """:func:`read_tsv` of a table read by several sections (a copy; the file is read once)."""
@@ -48,10 +54,18 @@ class Results:
         return self._read[path].copy()
 
     def find(self, pattern: str) -> list[Path]:
-        """Files matching ``pattern`` anywhere below the root (not in work/cache folders)."""
+        """Return the files matching ``pattern`` below the root.
+
+        In an ``omics run`` folder, the ones its task manifests record (and those in
+        ``pipeline_info/``); elsewhere any (not in work/cache folders). Never hidden files
+        (a killed run's temporaries).
+        """
         depth = len(self.root.parts)
-        return sorted(p for p in self.root.rglob(pattern)
-                      if p.is_file() and not _SKIP.intersection(p.parts[depth:-1]))
+        found = (p for p in self.root.rglob(pattern)
+                 if p.is_file() and not p.name.startswith(".") and not _SKIP.intersection(p.parts[depth:-1]))
+        if self._own is not None:
+            found = (p for p in found if p.resolve() in self._own or p.parts[depth] == "pipeline_info")
+        return sorted(found)
 
     def first(self, *patterns: str) -> Path | None:
         """Return the first file matching any of ``patterns`` (in order), or None."""
