@@ -251,7 +251,8 @@ def test_flow_scores_refuse_a_graft_volume_that_is_text():
     adata = ad.AnnData(np.log2(np.array([[100.0], [200.0]])),
                        obs=pd.DataFrame({"graft_volume_ml": ["40", "40 ml"]}, index=["S1", "S2"]),
                        var=pd.DataFrame(index=["CD34"]))
-    adata.layers["events"] = adata.layers["parent_events"] = np.array([[100.0], [200.0]])
+    adata.layers["events"] = adata.layers["parent_events"] = adata.layers["absolute"] = np.array(
+        [[100.0], [200.0]])
     adata.uns["absolute_unit"] = "cells_per_uL"
     _raises(lambda: flow_scores(adata), "graft_volume_ml", "'S2'", "'40 ml'")
 
@@ -303,8 +304,10 @@ def test_cell_count_used_must_be_a_positive_number(tmp_path):
     sheet = _sheet(tmp_path, cells=["1000", "", "2000"])
     _raises(lambda: _check(sheet, flow_table=POPULATIONS, flow_cell_count_col="cells"),
             "column 'cells'", "sample 'BALI002'", "empty")
-    # with counting beads the column is not used
-    assert _check(sheet, flow_table=POPULATIONS, flow_cell_count_col="cells", flow_beads_per_test=50000)
+    # counting beads and a cell count are two sources of the same counts: give one (F13)
+    _raises(lambda: _check(sheet, flow_table=POPULATIONS, flow_cell_count_col="cells",
+                           flow_beads_per_test=50000),
+            "flow_beads_per_test", "flow_cell_count_col", "give one")
 
 
 def test_omics_run_with_a_bad_flow_option_exits_2_and_writes_nothing(tmp_path):

@@ -46,7 +46,7 @@ class FcsHeader:
     markers
         ``$PnS`` labels (stripped; empty when absent), same order.
     event_count
-        ``$TOT``.
+        ``$TOT``, checked against the length of the DATA segment.
     has_spillover
         Whether ``$SPILLOVER``/``SPILL``/``$SPILL`` is present.
     raw_markers
@@ -54,6 +54,15 @@ class FcsHeader:
     fluorescence
         ``$PnN`` of the fluorescence channels (not scatter, time or null), as FlowIO
         classifies them: the channels a spillover matrix compensates.
+    spillover_keyword
+        The keyword FlowKit compensates with (``$SPILLOVER``, preferred, or ``$SPILL``), or
+        None.
+    spillover_detectors
+        The detectors (``$PnN``) the spillover matrix names, in its order.
+    spillover
+        The spillover matrix (detectors x detectors), or None when absent or unreadable.
+    spillover_problem
+        Why the spillover keyword cannot be used as a matrix (None when it can or is absent).
     """
 
     path: Path
@@ -63,6 +72,10 @@ class FcsHeader:
     has_spillover: bool
     raw_markers: list[str] = field(default_factory=list)
     fluorescence: list[str] = field(default_factory=list)
+    spillover_keyword: str | None = None
+    spillover_detectors: list[str] = field(default_factory=list)
+    spillover: np.ndarray | None = field(default=None, compare=False)
+    spillover_problem: str | None = None
 
     def labels(self) -> set[str]:
         """Every name a gate dimension may use for this file (``$PnN``, ``$PnS``, FlowJo form)."""
@@ -75,6 +88,22 @@ class FcsHeader:
             if name in labels:
                 return self.channels[labels.index(name)]
         return None
+
+    def channels_named(self, name: str) -> tuple[list[int], str]:
+        """Return the indices of the channels FlowKit may take for ``name``, and the keyword matched.
+
+        FlowKit looks a dimension up among the ``$PnN`` first, then the ``$PnS`` as written,
+        then the FlowJo form of the ``$PnN`` (``/`` as ``_``), and takes the first channel
+        of the first list that has the name; more than one index means that choice is
+        ambiguous.
+        """
+        markers = self.raw_markers or self.markers
+        for keyword, labels in (("N", self.channels), ("S", markers),
+                                ("N", [c.replace("/", "_") for c in self.channels])):
+            hits = [i for i, label in enumerate(labels) if label == name]
+            if hits:
+                return hits, keyword
+        return [], ""
 
 
 def _existing(path: str | Path, what: str) -> Path:
@@ -95,6 +124,12 @@ def _fcs_error(path: Path, error: Exception) -> InputError:
 def read_fcs_header(path: str | Path, *, ignore_offset_error: bool = False) -> FcsHeader:
     """Read the HEADER and TEXT segments of an FCS file and check that its data fit the file.
 
+    The DATA segment must hold ``$TOT`` events exactly (``$TOT`` x the bytes of one event,
+    from ``$DATATYPE`` and ``$PnB``); one byte more is the off-by-one ``$ENDDATA`` some
+    exporters write, accepted with ``ignore_offset_error``. The spillover keyword is parsed
+    (:attr:`FcsHeader.spillover`); whether it must be usable depends on the gates
+    (:func:`check_channels`).
+
     Parameters
     ----------
     path
@@ -105,6 +140,12 @@ def read_fcs_header(path: str | Path, *, ignore_offset_error: bool = False) -> F
     Returns
     -------
     :class:`FcsHeader`.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When the file is missing or unreadable, its data are not list mode in a type FlowIO
+        reads, it holds no events, or its DATA segment is not ``$TOT`` events long.
     """
     import flowio
 
@@ -117,11 +158,111 @@ def read_fcs_header(path: str | Path, *, ignore_offset_error: bool = False) -> F
     channels = [str(c) for c in data.pnn_labels]
     raw_markers = [str(m or "") for m in data.pns_labels]
     text = {str(k).lower().lstrip("$"): v for k, v in data.text.items()}
-    spill = any(key in text for key in ("spillover", "spill"))
+    _check_data_segment(path, data, text, ignore_offset_error=ignore_offset_error)
+    # FlowKit compensates with $SPILLOVER when the file has it, else with $SPILL/SPILL
+    keyword = next((key for key in ("spillover", "spill") if key in text), None)
+    detectors: list[str] = []
+    matrix, problem = None, None
+    if keyword is not None:
+        detectors, matrix, problem = _parse_spillover(str(text[keyword]))
     return FcsHeader(path=path, channels=channels, markers=[m.strip() for m in raw_markers],
-                     event_count=int(data.event_count), has_spillover=spill,
+                     event_count=int(data.event_count), has_spillover=keyword is not None,
                      raw_markers=raw_markers,
-                     fluorescence=[channels[i] for i in data.fluoro_indices])
+                     fluorescence=[channels[i] for i in data.fluoro_indices],
+                     spillover_keyword=None if keyword is None else f"${keyword.upper()}",
+                     spillover_detectors=detectors, spillover=matrix, spillover_problem=problem)
+
+
+def _check_data_segment(path: Path, data, text: dict, *, ignore_offset_error: bool) -> None:  # noqa: ANN001
+    """Stop unless the DATA segment holds ``$TOT`` events of a type FlowIO reads.
+
+    The segment is located as FlowIO locates it: the HEADER offsets for FCS 2.0, the
+    ``$BEGINDATA``/``$ENDDATA`` keywords otherwise (FlowIO has checked they agree).
+    """
+    re_export = "Export the file again from the cytometer software."
+    mode = str(text.get("mode", "L")).upper()
+    if mode != "L":
+        raise InputError(f"the file's data are not list mode ($MODE {mode}); FlowIO reads list-mode "
+                         "data only.", path=path, fix=re_export + " (list mode).")
+    datatype = str(text.get("datatype", "")).upper()
+    n_channels = int(data.channel_count)
+    if datatype == "I":
+        widths = [str(text.get(f"p{i}b", "")).strip() for i in range(1, n_channels + 1)]
+        odd = [(i, w) for i, w in enumerate(widths, 1) if w not in ("8", "16", "32")]
+        if odd:
+            i, width = odd[0]
+            raise InputError(f"$P{i}B is {width!r}: FlowIO reads integer data of 8, 16 or 32 bits only.",
+                             path=path, fix=re_export)
+        event_bytes = sum(int(w) for w in widths) // 8
+    elif datatype in ("F", "D"):
+        event_bytes = (4 if datatype == "F" else 8) * n_channels
+    else:
+        raise InputError(f"$DATATYPE is {datatype!r}: FlowIO reads integer (I), float (F) and double "
+                         "(D) data, not ASCII (A).", path=path, fix=re_export)
+    if data.version == "2.0":
+        start, stop = int(data.header["data_start"]), int(data.header["data_stop"])
+    else:
+        start, stop = int(text["begindata"]), int(text["enddata"])
+    events = int(data.event_count)
+    if events <= 0:
+        raise InputError("the file holds no events ($TOT 0).", path=path,
+                         fix="Export the sample's acquisition again, or drop the sample from the sample "
+                             "sheet.")
+    expected, length = events * event_bytes, stop - start + 1
+    if length == expected or (length == expected + 1 and ignore_offset_error):
+        return
+    if length == expected + 1:
+        raise InputError(
+            f"its DATA segment ($BEGINDATA {start} to $ENDDATA {stop}) is {length} bytes, one more than "
+            f"$TOT {events} events x {event_bytes} bytes = {expected}: the data offset ($ENDDATA) is off "
+            "by one byte, as some exporters write it.", path=path,
+            fix="If the cytometer software is known to write $ENDDATA one byte too far, set "
+                "{--flow_ignore_offset_error} true; otherwise export the file again.")
+    raise InputError(
+        f"$TOT says {events} events x {event_bytes} bytes = {expected} bytes, but its DATA segment "
+        f"($BEGINDATA {start} to $ENDDATA {stop}) is {length} bytes ({length / event_bytes:g} events): "
+        "the event count disagrees with the data.", path=path,
+        fix="The file is damaged or was written wrongly; export it again from the cytometer software.")
+
+
+def _parse_spillover(value: str) -> tuple[list[str], np.ndarray | None, str | None]:
+    """Parse a ``$SPILLOVER`` value (``n,detector 1..n,n x n values``) as FlowKit reads it.
+
+    Returns the detectors, the matrix and None, or what detectors could be read, None and
+    the reason the value is not a usable matrix.
+    """
+    parts = [item.strip() for item in value.split(",")]
+    try:
+        n = int(parts[0])
+    except ValueError:
+        return [], None, f"it does not start with the number of detectors (it starts {parts[0][:20]!r})"
+    if n <= 0:
+        return [], None, f"it lists {n} detectors"
+    detectors = parts[1:n + 1]
+    if len(parts) != 1 + n + n * n:
+        return detectors, None, (f"it has {max(len(parts) - 1 - n, 0)} values where {n} detectors "
+                                 f"need {n * n}")
+    try:
+        matrix = np.array([float(v) for v in parts[n + 1:]]).reshape(n, n)
+    except ValueError:
+        bad = next(v for v in parts[n + 1:] if not _is_float(v))
+        return detectors, None, f"value {bad!r} is not a number"
+    if not np.isfinite(matrix).all():
+        return detectors, None, "it holds a value that is not a finite number"
+    if len(set(detectors)) < n:
+        twice = next(d for d in detectors if detectors.count(d) > 1)
+        return detectors, None, f"it names detector {twice!r} twice"
+    if np.linalg.matrix_rank(matrix) < n:
+        return detectors, None, "it cannot be inverted (it is singular)"
+    return detectors, matrix, None
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_fcs(path: str | Path, *, sample_id: str | None = None, ignore_offset_error: bool = False):  # noqa: ANN201
@@ -139,15 +280,31 @@ def read_fcs(path: str | Path, *, sample_id: str | None = None, ignore_offset_er
     Returns
     -------
     ``flowkit.Sample``.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When FlowKit cannot read the file, or reads another number of events than ``$TOT``.
     """
     fk = _flowkit()
     path = _existing(path, "FCS file")
     try:
         with warnings.catch_warnings(action="ignore"):
-            return fk.Sample(str(path), sample_id=sample_id or path.name,
-                             ignore_offset_error=ignore_offset_error, subsample=0)
+            sample = fk.Sample(str(path), sample_id=sample_id or path.name,
+                               ignore_offset_error=ignore_offset_error, subsample=0)
     except Exception as error:
         raise _fcs_error(path, error) from None
+    read = events_read(sample)
+    if read != sample.event_count:  # read_fcs_header stops such a file before the run
+        raise InputError(f"$TOT says {sample.event_count} events, but its DATA segment holds {read}.",
+                         path=path, fix="The file is damaged or was written wrongly; export it again "
+                                        "from the cytometer software.")
+    return sample
+
+
+def events_read(sample) -> int:  # noqa: ANN001 - flowkit.Sample
+    """Return the number of events a ``flowkit.Sample`` holds (rows read, not its ``$TOT``)."""
+    return int(sample.get_events(source="raw").shape[0])
 
 
 # --------------------------------------------------------------------------------------
@@ -172,6 +329,7 @@ class Gating:
     path: Path
     strategy: object | None
     workspace: dict[str, object] | None = None
+    _dimensions: dict[int, tuple[dict, dict]] = field(default_factory=dict, repr=False, compare=False)
 
     def for_file(self, fcs_path: Path, sample: str):  # noqa: ANN201
         """Return the gating strategy to apply to one FCS file."""
@@ -183,6 +341,33 @@ class Gating:
     def populations(self, fcs_path: Path, sample: str) -> list[str]:
         """Return the populations gating one FCS file gives (:func:`strategy_populations`)."""
         return strategy_populations(self.for_file(fcs_path, sample))
+
+    def dimensions(self, fcs_path: Path, sample: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Return :func:`gate_dimensions` and :func:`fcs_compensated_dimensions` of a file's strategy.
+
+        Looked up once per strategy (a Gating-ML file has one for every FCS file), for
+        :func:`check_channels`.
+        """
+        strategy = self.for_file(fcs_path, sample)
+        if id(strategy) not in self._dimensions:
+            self._dimensions[id(strategy)] = (gate_dimensions(strategy), fcs_compensated_dimensions(strategy))
+        return self._dimensions[id(strategy)]
+
+    def check_populations(self, files: dict[str, Path]) -> None:
+        """Stop unless every file's strategy gives the same populations (:func:`check_flow_populations`).
+
+        Every file shares a Gating-ML file's strategy; a FlowJo workspace gives each sample
+        its own gates, and a sample whose group lacks a gate would lose every flow result.
+
+        Parameters
+        ----------
+        files
+            Sample -> FCS file (the samples to analyse).
+        """
+        if self.strategy is not None:
+            return
+        rows = [(sample, name) for sample, path in files.items() for name in self.populations(path, sample)]
+        check_flow_populations(pd.DataFrame(rows, columns=["sample", "population"]), self.path, gated=True)
 
     def workspace_name(self, fcs_path: Path, sample: str) -> str:
         """Name of the FCS file's sample in the workspace (FlowKit's sample id for its gates)."""
@@ -263,7 +448,7 @@ def gate_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
     return {gate: [name for name, _ in refs] for gate, refs in _dimension_refs(strategy).items()}
 
 
-def _fcs_compensated_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
+def fcs_compensated_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
     """Channel/marker names each gate compensates with the FCS file's own matrix.
 
     These are the dimensions with ``compensation-ref="FCS"``, keyed by ``gate path/gate``
@@ -294,12 +479,15 @@ def strategy_populations(strategy) -> list[str]:  # noqa: ANN001
 
 
 def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str, *,  # noqa: ANN001
-                   dimensions: dict[str, list[str]] | None = None) -> None:
+                   dimensions: dict[str, list[str]] | None = None,
+                   compensated: dict[str, list[str]] | None = None) -> None:
     """Stop naming the file, the gate and the channel when a gate reads a channel the file lacks.
 
-    Also when a gate reads a marker whose ``$PnS`` has surrounding white space (FlowKit
-    compares it as written), and when a gate compensates fluorescence with the file's
-    own matrix (``compensation-ref="FCS"``) but the file has no ``$SPILLOVER``.
+    Also when a gate reads a name that more than one channel carries (FlowKit would take
+    the first), a marker whose ``$PnS`` has surrounding white space (FlowKit compares it as
+    written), and when gates compensate with the file's own matrix
+    (``compensation-ref="FCS"``) that is missing, unreadable, the identity or not over the
+    file's fluorescence channels (:func:`_check_compensation`).
 
     Parameters
     ----------
@@ -311,16 +499,17 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str, 
         The gating strategy file (named in the message).
     sample
         The sample id (named in the message).
-    dimensions
-        ``gate_dimensions(strategy)``, when the caller has it: a cohort's files share one
-        strategy, whose gates are looked up once rather than per file.
+    dimensions, compensated
+        ``gate_dimensions(strategy)`` and ``fcs_compensated_dimensions(strategy)``, when the
+        caller has them: a cohort's files share one strategy, whose gates are looked up
+        once rather than per file.
 
     Raises
     ------
     omics._errors.InputError
         When a gate or compensation matrix names a channel that is not in the file, a
-        marker matches only without its white space, or the file lacks the spillover
-        matrix a gate compensates with.
+        name matches more than one channel, a marker matches only without its white
+        space, or the file's spillover matrix cannot compensate the gates.
     """
     labels = header.labels()
     compensation_names: set[str] = set()
@@ -331,16 +520,40 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str, 
         dimensions = gate_dimensions(strategy)
     for gate, names in dimensions.items():
         for name in names:
-            if name in labels and name not in compensation_names:
-                _check_marker_spacing(header, name, gate, gating_path, sample)
-            elif name not in labels and name not in compensation_names:
+            if name in labels:
+                _check_one_channel(header, name, gate, gating_path, sample)
+                if name not in compensation_names:
+                    _check_marker_spacing(header, name, gate, gating_path, sample)
+            elif name not in compensation_names:
                 markers = ", ".join(m for m in header.markers if m) or "none"
                 raise InputError(
                     f"sample {sample!r}: gate {gate!r} of {gating_path.name} needs channel/marker "
                     f"{name!r}, which this file lacks (channels: {', '.join(header.channels)}; "
                     f"markers: {markers}). Rename the marker ($PnS) in the acquisition template "
                     "or adapt the gating strategy.", path=header.path)
-    _check_compensation(header, strategy, gating_path, sample)
+    if compensated is None:
+        compensated = fcs_compensated_dimensions(strategy)
+    _check_compensation(header, compensated, gating_path, sample)
+
+
+def _check_one_channel(header: FcsHeader, name: str, gate: str, gating_path: Path, sample: str) -> None:
+    """Stop when a gate dimension ``name`` is the ``$PnS`` (or ``$PnN``) of more than one channel.
+
+    FlowKit takes the first such channel (a BD file writes the marker on the -A and the -H
+    channel alike), so the gate could read the pulse height instead of the area.
+    """
+    hits, keyword = header.channels_named(name)
+    if len(hits) < 2:
+        return
+    listed = ", ".join(f"{header.channels[i]!r} ($P{i + 1}{keyword})" for i in hits)
+    area = [header.channels[i] for i in hits if header.channels[i].upper().endswith("-A")]
+    example = (area or [header.channels[hits[0]]])[0]
+    raise InputError(
+        f"sample {sample!r}: gate {gate!r} of {gating_path.name} reads {name!r}, which is the "
+        f"{'marker ($PnS)' if keyword == 'S' else 'channel name ($PnN)'} of {len(hits)} channels: "
+        f"{listed}; FlowKit would gate on the first one.", path=header.path,
+        fix=f"Gate on one channel's $PnN (e.g. {example!r}) in a copy of the gating strategy "
+            "({--flow_gating}), or give each channel its own name in the acquisition template.")
 
 
 def _check_marker_spacing(header: FcsHeader, name: str, gate: str, gating_path: Path,
@@ -362,28 +575,88 @@ def _check_marker_spacing(header: FcsHeader, name: str, gate: str, gating_path: 
             f"{header.channels[index]!r} ($PnN) in a copy of the gating strategy ({{--flow_gating}}).")
 
 
-def _check_compensation(header: FcsHeader, strategy, gating_path: Path, sample: str) -> None:  # noqa: ANN001
-    """Stop when a gate compensates with the file's own matrix and the file has none.
+def _check_compensation(header: FcsHeader, compensated: dict[str, list[str]], gating_path: Path,
+                        sample: str) -> None:
+    """Stop when gates compensate with the file's own matrix and it cannot compensate them.
 
-    With ``compensation-ref="FCS"`` FlowKit compensates with the file's ``$SPILLOVER``; a
-    file without one would be gated uncompensated without a word (Gating-ML 2.0). A file
-    with a single fluorescence channel needs no compensation. The strategy's gates are
-    only looked up for a file without the keyword.
+    With ``compensation-ref="FCS"`` FlowKit compensates with the file's ``$SPILLOVER``
+    (or ``$SPILL``). It stops the run when
+
+    - a gate compensates a fluorescence channel and the file has no such keyword, or one
+      whose matrix is the identity: either way the file would be gated uncompensated
+      without a word (Gating-ML 2.0); a file with a single fluorescence channel needs no
+      compensation;
+    - the keyword is not a readable, invertible matrix (``0`` detectors, too few values,
+      text), or its detectors are not the file's fluorescence channels, the set FlowKit
+      requires (it would fail during the run).
+
+    Parameters
+    ----------
+    header
+        The FCS file's header.
+    compensated
+        :func:`fcs_compensated_dimensions` of the strategy.
+    gating_path, sample
+        Named in the message.
     """
-    if header.has_spillover or len(header.fluorescence) < 2:
+    if not compensated:
         return
-    for gate, names in _fcs_compensated_dimensions(strategy).items():
-        for name in names:
-            if header.channel_of(name) in header.fluorescence:
-                raise InputError(
-                    f"sample {sample!r}: gate {gate!r} of {gating_path.name} compensates {name!r} "
-                    "with the file's own spillover matrix (compensation-ref=\"FCS\"), but the file "
-                    "has no $SPILLOVER (or SPILL) keyword, so it would be gated uncompensated.",
-                    path=header.path,
-                    fix="Add the spillover matrix to the file (export it again from the acquisition "
-                        "software), or gate with a strategy whose compensation-ref is "
-                        "\"uncompensated\" (data compensated at acquisition) or names a matrix it "
-                        "defines ({--flow_gating}).")
+    fluorescent = [(gate, name, channel) for gate, names in compensated.items() for name in names
+                   if (channel := header.channel_of(name)) in header.fluorescence]
+    fcs = 'compensation-ref="FCS"'
+    elsewhere = ("give the compensation in the gating strategy ({--flow_gating}): a Gating-ML "
+                 "spectrumMatrix that the gates' compensation-ref names, or the FlowJo workspace's matrix")
+    if not header.has_spillover:
+        if len(header.fluorescence) < 2 or not fluorescent:
+            return
+        gate, name, _ = fluorescent[0]
+        raise InputError(
+            f"sample {sample!r}: gate {gate!r} of {gating_path.name} compensates {name!r} with the "
+            f"file's own spillover matrix ({fcs}), but the file has no $SPILLOVER (or SPILL) keyword, "
+            "so it would be gated uncompensated.", path=header.path,
+            fix="Add the spillover matrix to the file (export it again from the acquisition "
+                "software), or gate with a strategy whose compensation-ref is "
+                "\"uncompensated\" (data compensated at acquisition) or names a matrix it "
+                "defines ({--flow_gating}).")
+    keyword, detectors = header.spillover_keyword, header.spillover_detectors
+    gate = (fluorescent[0][0] if fluorescent else next(iter(compensated)))
+    if header.spillover is None:
+        raise InputError(
+            f"sample {sample!r}: gate {gate!r} of {gating_path.name} compensates with the file's own "
+            f"spillover matrix ({fcs}), but its {keyword} is not a usable matrix: "
+            f"{header.spillover_problem}.", path=header.path,
+            fix=f"Export the file again with its spillover matrix, or {elsewhere}.")
+    uncovered = [(gate, name, channel) for gate, name, channel in fluorescent if channel not in detectors]
+    if uncovered:
+        gate, name, channel = uncovered[0]
+        raise InputError(
+            f"sample {sample!r}: gate {gate!r} of {gating_path.name} compensates {name!r} (channel "
+            f"{channel!r}) with the file's own spillover matrix ({fcs}), but the detectors of its "
+            f"{keyword} ({', '.join(detectors)}) do not include it.", path=header.path,
+            fix=f"Export the file again with a spillover matrix over all its fluorescence channels, or "
+                f"{elsewhere}.")
+    lacking = [c for c in header.fluorescence if c not in detectors]
+    foreign = [d for d in detectors if d not in header.fluorescence]
+    if lacking or foreign:
+        parts = ([f"it lacks fluorescence channel(s) {', '.join(map(repr, lacking))}"] if lacking else []) \
+            + ([f"it names {', '.join(map(repr, foreign))}, not fluorescence channel(s) of the file"]
+               if foreign else [])
+        raise InputError(
+            f"sample {sample!r}: gate {gate!r} of {gating_path.name} compensates with the file's own "
+            f"spillover matrix ({fcs}), and FlowKit needs the detectors of its {keyword} to be the "
+            f"file's fluorescence channels: {'; '.join(parts)}.", path=header.path,
+            fix=f"Export the file again with a spillover matrix over all its fluorescence channels, or "
+                f"{elsewhere}.")
+    matrix = header.spillover
+    if fluorescent and len(header.fluorescence) >= 2 and not (matrix - np.diag(np.diag(matrix))).any():
+        gate, name, _ = fluorescent[0]
+        raise InputError(
+            f"sample {sample!r}: gate {gate!r} of {gating_path.name} compensates {name!r} with the "
+            f"file's own spillover matrix ({fcs}), but the file's {keyword} is the identity matrix "
+            "(no spillover between any detectors, as written when compensation was not set up), "
+            "so the gates would be uncompensated.", path=header.path,
+            fix=f"{elsewhere[0].upper()}{elsewhere[1:]}; for data compensated at acquisition, gate "
+                "with a strategy whose compensation-ref is \"uncompensated\".")
 
 
 def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.DataFrame, object]:  # noqa: ANN001
@@ -404,7 +677,7 @@ def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.Dat
     A table with one row per gate and FlowKit's ``GatingResults`` (event membership).
     The table: ``population`` (gate name, or its full path when the name is not
     unique), ``parent`` (``root`` for top-level gates), ``gate_path``, ``events``,
-    ``parent_events``.
+    ``parent_events`` (for top-level gates the events read from the file).
     """
     with warnings.catch_warnings(action="ignore"):
         results = strategy.gate_sample(sample, cache_events=cache_events)
@@ -416,6 +689,7 @@ def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.Dat
     duplicated = report["gate_name"].duplicated(keep=False)
     report["population"] = np.where(duplicated, report["gate_path"].str.removeprefix(ROOT + "/"),
                                     report["gate_name"])
+    acquired = events_read(sample)  # the events gated, whatever $TOT says
     by_path = dict(zip(report["gate_path"], report["count"], strict=True))
     by_path_name = dict(zip(report["gate_path"], report["population"], strict=True))
     parents, parent_events = [], []
@@ -431,7 +705,7 @@ def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.Dat
             parent_events.append(by_path[grand])
         else:
             parents.append(ROOT)
-            parent_events.append(sample.event_count)
+            parent_events.append(acquired)
     table = pd.DataFrame({
         "population": report["population"].to_numpy(),
         "parent": parents,
@@ -454,8 +728,30 @@ _TABLE_ALIASES = {
     "events": ("events", "count", "event count", "#events", "number of events"),
     "parent_events": ("parent_events", "parent count", "parent events", "#parent events"),
     "absolute": ("absolute", "absolute count", "abs count", "absolute_count", "cells/ul",
-                 "cells per ul", "absolute per graft"),
+                 "cells per ul", "cells/\u00b5l", "cells per \u00b5l", "cells/\u03bcl",
+                 "cells per \u03bcl", "absolute per graft", "cells per graft", "cells/graft"),
 }
+
+# The unit a column name (an exported absolute count, a sample-sheet cell count) states:
+# "... per uL" / ".../uL" (u, the micro sign or the Greek mu), per mL, per graft.
+_NAMED_UNITS = (
+    ("cells_per_uL", re.compile(r"(?:per[\s_.-]*|/)[u\u00b5\u03bc]l$", re.IGNORECASE)),
+    ("cells_per_mL", re.compile(r"(?:per[\s_.-]*|/)ml$", re.IGNORECASE)),
+    ("cells_per_graft", re.compile(r"(?:per[\s_.-]*|/)graft$", re.IGNORECASE)),
+)
+#: Unit of an exported ``absolute`` column whose name states none.
+AS_EXPORTED = "as exported"
+
+
+def named_unit(name: str) -> str | None:
+    """Return the unit a column name states (``cells_per_uL``, ``cells_per_mL``, ``cells_per_graft``).
+
+    ``cells/uL``, ``WBC per uL``, ``tnc_per_ul`` (``u``, ``\u00b5`` or ``\u03bc``) are per uL;
+    ``..._per_ml`` or ``.../mL`` per mL; ``absolute per graft`` per graft. None when the name
+    states no unit.
+    """
+    text = str(name).strip()
+    return next((unit for unit, pattern in _NAMED_UNITS if pattern.search(text)), None)
 
 
 # A comma grouping digits by thousands ("12,345"), as opposed to a decimal comma ("885,2").
@@ -523,7 +819,8 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
     Columns (case-insensitive; common export names accepted): ``sample``, ``population``,
     ``events`` (event count) and either ``parent_events`` or ``parent`` (the parent
     population's name in the same table; ``root``/empty for top-level populations, which
-    then need ``parent_events``); optional ``absolute`` (cells per uL or per graft).
+    then need ``parent_events``); optional ``absolute`` (named ``cells/uL`` or ``absolute
+    per graft`` to state its unit; :func:`named_unit`).
 
     Numbers: event counts are whole numbers. In a ``;``-separated file (the European
     export) a comma is the decimal mark (``885,2``); otherwise a comma grouping thousands
@@ -544,7 +841,11 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
     -------
     Long table ``sample, population, parent, events, parent_events, absolute`` with the
     percentages checked: a population larger than its parent stops with the sample and
-    population named.
+    population named. ``attrs["absolute_unit"]`` is the unit the ``absolute`` column's
+    name states (:func:`named_unit`: ``cells/uL`` gives ``cells_per_uL``, ``absolute per
+    graft`` ``cells_per_graft``), ``"as exported"`` when it states none, or None without
+    absolute counts. An ``absolute`` column must be filled for every row analysed, or
+    left empty throughout.
     """
     path = Path(path)
     raw = read_table(path, required=[], what="flow population table", dtype=str)
@@ -603,9 +904,22 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
     table["events"] = table["events"].astype(np.int64)
     table["parent_events"] = table["parent_events"].astype(np.int64)
     table = table[["sample", "population", "parent", "events", "parent_events", "absolute"]]
-    if samples is None:
-        return table
-    return _keep_samples(table, list(samples), path)
+    if samples is not None:
+        table = _keep_samples(table, list(samples), path)
+    given = table["absolute"].notna()
+    if given.any() and not given.all():
+        row = table.index[~given.to_numpy()][0]
+        raise InputError(
+            "the absolute count is empty here but given in other rows, so the column cannot be the "
+            "absolute counts of every population.", path=path,
+            where=(f"column {columns['absolute']!r}, row {row + first_line} (sample "
+                   f"{table.at[row, 'sample']!r}, population {table.at[row, 'population']!r})"),
+            fix="Fill every row's absolute count (0 for an empty gate), or remove the column to have "
+                "absolute counts computed from counting beads ({--flow_beads_per_test}) or a cell "
+                "count ({--flow_cell_count_col}).")
+    table.attrs["absolute_unit"] = (None if not given.any()
+                                    else named_unit(columns["absolute"]) or AS_EXPORTED)
+    return table
 
 
 def _keep_samples(table: pd.DataFrame, samples: list[str], path: Path) -> pd.DataFrame:
@@ -619,8 +933,8 @@ def _keep_samples(table: pd.DataFrame, samples: list[str], path: Path) -> pd.Dat
     return kept
 
 
-def check_flow_populations(table: pd.DataFrame, path: str | Path) -> None:
-    """Stop unless every sample of a population table has the same populations, spelt alike.
+def check_flow_populations(table: pd.DataFrame, path: str | Path, *, gated: bool = False) -> None:
+    """Stop unless every sample has the same populations, spelt alike.
 
     A population missing from one sample would leave that sample without absolute
     counts; names that differ only in case (``cd34``, ``CD34``) are different populations
@@ -629,9 +943,13 @@ def check_flow_populations(table: pd.DataFrame, path: str | Path) -> None:
     Parameters
     ----------
     table
-        From :func:`read_flow_table` (the samples to analyse).
+        ``sample, population`` (and more) per row: from :func:`read_flow_table` (the samples
+        to analyse), or the populations the gating strategy gives each FCS file.
     path
-        The table's file (named in the message).
+        The table's file, or the gating strategy (named in the message).
+    gated
+        The populations come from a gating strategy (a FlowJo workspace gives each sample
+        its own gates), not from a table: the message asks for the same gates.
 
     Raises
     ------
@@ -646,15 +964,19 @@ def check_flow_populations(table: pd.DataFrame, path: str | Path) -> None:
             (a, sample_a), (b, sample_b) = list(zip(group["population"], group["sample"], strict=True))[:2]
             raise InputError(
                 f"population {a!r} (sample {sample_a!r}) and {b!r} (sample {sample_b!r}) differ "
-                "only in case, so they would be two populations.", path=path, where="column 'population'",
+                "only in case, so they would be two populations.", path=path,
+                where=None if gated else "column 'population'",
                 fix="Spell each population the same way in every sample (names are case-sensitive).")
     populations = list(first["population"])
     have = table.groupby("sample", sort=False)["population"].agg(set)
     for sample, present in have.items():
         missing = [p for p in populations if p not in present]
         if missing:
+            what = "gate" if gated else "row"
             raise InputError(
-                f"sample {sample!r} has no row for population(s) {', '.join(map(repr, missing))}, which "
+                f"sample {sample!r} has no {what} for population(s) {', '.join(map(repr, missing))}, which "
                 "other samples have; without it the sample would lose every flow result.", path=path,
-                fix="Add the missing rows (0 events for an empty gate), or drop the population from "
+                fix="Give every sample the same gates (in FlowJo, the same group's gates), or export "
+                    "one Gating-ML strategy for all files ({--flow_gating})." if gated else
+                    "Add the missing rows (0 events for an empty gate), or drop the population from "
                     "every sample.")

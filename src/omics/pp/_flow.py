@@ -11,20 +11,32 @@ counts come, in this order, from
    nucleated cells per graft): ``events / reference_events * cell_count``.
 
 Without any of these the count is relative: events per 10^6 acquired events
-(``uns["absolute_unit"]`` says which).
+(``uns["absolute_unit"]`` says which). The unit of an exported column or a cell count
+is the one its name states (``cells/uL``, ``wbc_per_ul``: ``cells_per_uL``; ``..._per_ml``:
+``cells_per_mL``; ``absolute per graft``: ``cells_per_graft``).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import anndata as ad
 import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._logging import get_logger
+from ..io._flow import named_unit
+
+log = get_logger("pp")
 
 PSEUDO_EVENTS = 0.5
 #: Sample-sheet column with the volume of the implanted graft (mL): the dose is per graft.
 GRAFT_VOLUME = "graft_volume_ml"
+#: Units of absolute counts per volume of graft, and the factor to cells per mL of it.
+PER_ML = {"cells_per_uL": 1000.0, "cells_per_mL": 1.0}
+#: Unit of the relative counts (no beads, cell count or exported absolute counts).
+PER_MILLION_EVENTS = "per_million_events"
 
 
 def graft_volumes(sheet: pd.DataFrame, *, path: str | None = None) -> np.ndarray | None:
@@ -57,7 +69,8 @@ def graft_volumes(sheet: pd.DataFrame, *, path: str | None = None) -> np.ndarray
     return values.to_numpy()
 
 
-def populations_anndata(long: pd.DataFrame, samples: list[str]) -> ad.AnnData:
+def populations_anndata(long: pd.DataFrame, samples: list[str], *,
+                        absolute_unit: str | None = None) -> ad.AnnData:
     """Return samples x populations from a long table (``sample, population, parent, events, ...``).
 
     Parameters
@@ -67,13 +80,17 @@ def populations_anndata(long: pd.DataFrame, samples: list[str]) -> ad.AnnData:
         tables of :func:`omics.io.gate_sample` with a ``sample`` column).
     samples
         The samples, in the order of the rows of the result.
+    absolute_unit
+        Unit of the ``absolute`` column (default: ``long.attrs["absolute_unit"]``, which
+        :func:`omics.io.read_flow_table` sets, else ``"as exported"``).
 
     Returns
     -------
     AnnData with layers ``events``, ``parent_events``, ``percent_of_parent`` (NaN when
     the parent is empty), and ``absolute`` from the table's ``absolute`` column when it
-    has one. Populations keep the order of their first appearance; ``var`` holds
-    ``parent`` and ``gate_path`` (when given).
+    is filled for every sample and population (``uns["absolute_unit"]`` its unit).
+    Populations keep the order of their first appearance; ``var`` holds ``parent`` and
+    ``gate_path`` (when given).
     """
     populations = list(dict.fromkeys(long["population"]))
     wide = {key: long.pivot(index="sample", columns="population", values=key)
@@ -93,7 +110,7 @@ def populations_anndata(long: pd.DataFrame, samples: list[str]) -> ad.AnnData:
     adata.layers["percent_of_parent"] = percent
     if "absolute" in wide and wide["absolute"].notna().to_numpy().all():
         adata.layers["absolute"] = wide["absolute"].to_numpy(float)
-        adata.uns["absolute_unit"] = "as exported"
+        adata.uns["absolute_unit"] = absolute_unit or long.attrs.get("absolute_unit") or "as exported"
     return adata
 
 
@@ -118,7 +135,8 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         Counting beads: beads added per tube, the gate holding them and the volume of
         sample (uL) in the tube.
     cell_count, count_reference
-        Per-sample cell count (indexed by sample) of the population ``count_reference``.
+        Per-sample cell count (indexed by sample) of the population ``count_reference``;
+        its name states its unit (:func:`omics.io._flow.named_unit`: ``wbc_per_ul`` is per uL).
     total_events
         Events acquired per sample (the relative fallback).
     path
@@ -127,8 +145,9 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
     Returns
     -------
     The unit of the absolute counts (also ``uns["absolute_unit"]``): ``cells_per_uL``
-    with beads, ``cells_per_<column>_unit`` with a cell count, ``per_million_events``
-    otherwise, or the table's own unit when it had an ``absolute`` column.
+    with beads; with a cell count the unit its column's name states, else
+    ``cells_per_<column>_unit``; ``per_million_events`` otherwise; or the table's own
+    unit when it had an ``absolute`` column.
     """
     events = adata.layers["events"].astype(float)
     with_pseudo = events + PSEUDO_EVENTS
@@ -158,12 +177,12 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
             raise InputError(f"sample {sample!r}: no cell count or no {count_reference!r} events, so "
                              "no absolute count; fill the cell-count column.", path=path)
         factor = counts / reference
-        unit = f"cells_per_{cell_count.name or 'count'}_unit"
+        unit = named_unit(str(cell_count.name or "")) or f"cells_per_{cell_count.name or 'count'}_unit"
     else:
         total = (np.asarray(total_events, float) if total_events is not None
                  else adata.layers["parent_events"].max(axis=1))
         factor = 1e6 / total
-        unit = "per_million_events"
+        unit = PER_MILLION_EVENTS
     adata.layers["absolute"] = events * factor[:, None]
     adata.X = np.log2(with_pseudo * factor[:, None])
     adata.uns["absolute_unit"] = unit
@@ -236,6 +255,21 @@ def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | No
     return table
 
 
+def _dose_unit(unit: str | None, volumes: np.ndarray | None) -> str | None:
+    """Return the unit of the dose :func:`flow_scores` computes from counts in ``unit``.
+
+    ``cells_per_graft`` when the counts are per uL or mL and the graft volumes are known
+    (``volumes``), or already per graft; else ``unit`` itself (``"as exported"`` when not
+    recorded); None for counts relative to the events acquired (``per_million_events``),
+    which give no dose.
+    """
+    if unit == PER_MILLION_EVENTS:
+        return None
+    if unit in PER_ML and volumes is not None:
+        return "cells_per_graft"
+    return unit or "as exported"
+
+
 def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
                 exclude: tuple[str, ...] = ("Beads",)) -> pd.DataFrame:
     """Per-patient flow scores for the response model (samples x scores).
@@ -244,8 +278,14 @@ def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
       half an event added (``(events + 0.5) / (parent_events + 1)``), i.e. the
       progenitor *content* of the graft;
     - ``dose:<population>_absolute``: ``log10`` absolute count of ``dose_population``
-      (half an event added), i.e. the implanted *dose*; per graft when the sample sheet
-      has ``graft_volume_ml`` and the counts are per uL.
+      (``layers["absolute"]``), i.e. the implanted *dose*. Counts per uL or per mL
+      (counting beads, an exported ``cells/uL`` column, a cell count per uL or mL) are
+      made per graft when the sample sheet has ``graft_volume_ml`` (x 1000 x mL, or x mL);
+      counts per graft are used as they are. A sample with no event of the population
+      gets half an event's worth (0.5 x its absolute count per event), as ``X`` does, so
+      that its dose is finite. Counts relative to the events acquired
+      (``per_million_events``: no beads, cell count or exported absolute counts) are a
+      frequency, not a dose: no dose column then (logged).
 
     The response model standardises every score, so units do not matter.
 
@@ -271,11 +311,45 @@ def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
         if dose_population not in adata.var_names:
             raise InputError(f"{{--flow_dose_population}} {dose_population!r} is not a flow population "
                              f"(populations: {', '.join(adata.var_names)}).")
-        dose = 2.0 ** np.asarray(adata[:, dose_population].X, float).ravel()
+        unit = adata.uns.get("absolute_unit")
         volumes = graft_volumes(adata.obs)
-        if adata.uns.get("absolute_unit") == "cells_per_uL" and volumes is not None:
-            dose = dose * 1000.0 * volumes
-        scores[f"dose:{dose_population}_absolute"] = np.log10(dose)
+        dose_unit = _dose_unit(unit, volumes)
+        name = f"dose:{dose_population}_absolute"
+        if dose_unit is None:
+            log.info("flow: no %s score: without counting beads, a cell count or exported absolute "
+                     "counts the counts are per 10^6 acquired events, a frequency rather than a dose",
+                     name)
+        else:
+            if volumes is not None and dose_unit != "cells_per_graft":
+                log.warning("flow: %s stays in %r, not per graft: graft_volume_ml is not used since that "
+                            "unit is not per uL or mL. Name the population table's absolute column "
+                            "'cells/uL' or 'absolute per graft', or the cell-count column '<name>_per_ul'",
+                            name, unit)
+            else:
+                log.info("flow: %s is log10 %s in %s", name, dose_population, dose_unit)
+            scores[name] = np.log10(_dose(adata, dose_population, unit, volumes))
     scores.index.name = "sample"
     scores.columns.name = None
     return scores
+
+
+def _dose(adata: ad.AnnData, population: str, unit: str | None, volumes: np.ndarray | None) -> np.ndarray:
+    """Absolute count of ``population`` per sample, per graft where :func:`_dose_unit` says so.
+
+    An empty gate (0 events) gets half an event's worth: ``0.5 x`` the sample's absolute
+    count per event, the median over its populations with events (the same for every
+    population with beads or a cell count).
+    """
+    events = np.asarray(adata.layers["events"], float)
+    absolute = np.asarray(adata.layers["absolute"], float)
+    column = list(adata.var_names).index(population)
+    dose = absolute[:, column].copy()
+    empty = events[:, column] <= 0
+    if empty.any():
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings(action="ignore"):
+            per_event = np.where(events > 0, absolute / events, np.nan)
+            half = PSEUDO_EVENTS * np.nanmedian(per_event[empty], axis=1)  # NaN: no event at all
+        dose[empty] = np.where(dose[empty] > 0, dose[empty], half)
+    if unit in PER_ML and volumes is not None:
+        dose = dose * PER_ML[unit] * volumes
+    return dose

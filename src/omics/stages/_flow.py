@@ -28,7 +28,6 @@ from ..io import (
     FCS_SUFFIXES,
     atomic_path,
     check_channels,
-    gate_dimensions,
     gate_sample,
     match_samples,
     read_fcs,
@@ -67,16 +66,18 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
 
     With an ``fcs`` column its values are file names resolved against ``flow_fcs`` (or,
     without it, against the sample sheet's folder; absolute paths stay as they are).
-    Otherwise ``flow_fcs/<sample>.fcs`` (suffix case-insensitive).
+    Otherwise ``flow_fcs/<sample>.fcs`` (suffix case-insensitive, ``.lmd`` too). Stops when
+    a sample found by name has two files (``P1.fcs`` and ``P1.FCS``, ``P1.fcs`` and
+    ``P1.lmd``), and when one file would serve two samples.
     """
     folder = Path(flow_fcs) if flow_fcs else None
     if folder is not None and not folder.is_dir():
         raise InputError("{--flow_fcs} must be a folder of FCS files.", path=folder)
-    listing: dict[str, Path] = {}
+    listing: dict[str, list[Path]] = {}
     if folder is not None:
         for path in sorted(folder.iterdir()):
             if path.suffix.lower() in FCS_SUFFIXES and path.is_file():
-                listing.setdefault(path.stem, path)
+                listing.setdefault(path.stem, []).append(path)
     files: dict[str, Path] = {}
     for sample in sheet.index:
         named = sheet[FCS_COLUMN].get(sample) if FCS_COLUMN in sheet else None
@@ -89,12 +90,30 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
                                  f"does not exist at {path}.", path=sheet_path)
             files[sample] = path
         elif sample in listing:
-            files[sample] = listing[sample]
+            found = listing[sample]
+            if len(found) > 1:
+                raise InputError(f"sample {sample!r} has {len(found)} FCS files: "
+                                 f"{', '.join(p.name for p in found)}; which one is the sample's is "
+                                 "not clear.", path=folder,
+                                 fix="Remove or rename the other file(s), or name the sample's file in "
+                                     f"the sample sheet's {FCS_COLUMN!r} column.")
+            files[sample] = found[0]
         else:
             where = f"no {sample}.fcs in {folder}" if folder else f"no {FCS_COLUMN!r} value"
             raise InputError(f"sample {sample!r} has no FCS file ({where}); add the file, name it "
                              f"in the sample sheet's {FCS_COLUMN!r} column, or drop the sample.",
                              path=folder or sheet_path)
+    by_file: dict[Path, list[str]] = {}
+    for sample, path in files.items():
+        by_file.setdefault(path.resolve(), []).append(sample)
+    shared = next(((path, samples) for path, samples in by_file.items() if len(samples) > 1), None)
+    if shared is not None:
+        path, samples = shared
+        raise InputError(f"samples {', '.join(map(repr, samples))} would all be read from one FCS file, "
+                         f"{path.name}, so they would get the same flow data.", path=sheet_path,
+                         where=f"column {FCS_COLUMN!r}" if FCS_COLUMN in sheet else None,
+                         fix="Give each sample its own FCS file (a copy-paste slip in the "
+                             f"{FCS_COLUMN!r} column?).")
     unused = sorted(set(listing) - set(sheet.index) - {p.stem for p in files.values()})
     if unused:
         log.info("%d FCS file(s) in %s not in the sample sheet are ignored: %s", len(unused), folder,
@@ -119,21 +138,26 @@ def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Pa
                       samplesheet: str | Path | None = None, downstream: bool = False) -> dict | None:
     """Check the flow inputs without reading event data; return what :func:`flow_prep` needs.
 
-    FCS files: header and TEXT segment readable and the data inside the file, every
-    sample has a file, the gating strategy parses and every channel/marker it gates on is
-    in every file (markers as written), with the spillover matrix a gate compensates
-    with. Population table: parsed and checked, every sample present with the same
-    populations. Sample sheet: the cell-count column and ``graft_volume_ml``. Options:
-    the bead gate, the cell-count reference and (``downstream``: ``omics run``, whose
-    ``score`` stage uses it) the dose population are populations.
+    FCS files: header and TEXT segment readable and the DATA segment ``$TOT`` events long,
+    every sample has one file of its own, the gating strategy parses, gives every sample
+    the same populations, and every channel/marker it gates on is in every file (markers
+    as written, each on one channel), with a usable spillover matrix where a gate
+    compensates with it. Population table: parsed and checked, every sample present with
+    the same populations, an ``absolute`` column filled throughout or not at all.
+    Sample sheet: the cell-count column and ``graft_volume_ml``. Options: one source of
+    absolute counts, positive bead numbers and volume, the bead gate, the cell-count
+    reference and (``downstream``: ``omics run``, whose ``score`` stage uses it) the dose
+    population are populations.
     """
     mode = flow_mode(params, sheet)
     if mode is None:
         return None
+    _check_count_options(params)
     if mode == "table":
         path = Path(params["flow_table"])
         table = read_flow_table(path, samples=sheet.index)
-        counts = _count_source(params, exported=bool(table["absolute"].notna().all()))
+        exported = table.attrs.get("absolute_unit") is not None
+        counts = _count_source(params, exported=exported, path=path)
         _check_sheet_columns(params, sheet, sheet_path, counts)
         _check_population_options(params, list(dict.fromkeys(table["population"])), counts,
                                   source=f"the flow population table {path.name}", path=path,
@@ -145,29 +169,67 @@ def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Pa
     gating = read_gating(gating_path)
     files = fcs_files(sheet, flow_fcs=params.get("flow_fcs"),
                       base=_sheet_dir(params, samplesheet or sheet_path), sheet_path=sheet_path)
+    gating.check_populations(files)  # a workspace gives each sample its own gates
     headers = {}
-    dimensions: dict[int, dict[str, list[str]]] = {}  # per strategy (one, but for workspaces)
+    checked: set[int] = set()  # strategies whose populations the options were checked against
     for sample, path in files.items():
         header = read_fcs_header(path, ignore_offset_error=params.get("flow_ignore_offset_error", False))
         strategy = gating.for_file(path, sample)
-        if id(strategy) not in dimensions:
-            dimensions[id(strategy)] = gate_dimensions(strategy)
+        if id(strategy) not in checked:
+            checked.add(id(strategy))
             source = f"the gating strategy {gating_path.name}" + (
                 f" (sample {sample!r})" if gating.workspace else "")
             _check_population_options(params, gating.populations(path, sample), counts,
                                       source=source, path=gating_path, downstream=downstream)
-        check_channels(header, strategy, gating_path, sample, dimensions=dimensions[id(strategy)])
+        dimensions, compensated = gating.dimensions(path, sample)
+        check_channels(header, strategy, gating_path, sample, dimensions=dimensions,
+                       compensated=compensated)
         headers[sample] = header
     return {"mode": mode, "files": files, "gating": gating_path, "headers": headers}
 
 
-def _count_source(params: dict, *, exported: bool) -> str:
+def _check_count_options(params: dict) -> None:
+    """Stop on counting-bead options that are not positive numbers, and on two count sources.
+
+    ``--flow_beads_per_test`` and ``--flow_sample_volume_ul`` divide and multiply every
+    absolute count (0 beads gave counts of 0; a volume of 0 became 100 uL). Counting beads
+    and a sample-sheet cell count are two sources of the same absolute counts: one is used.
+    """
+    for name in ("flow_beads_per_test", "flow_sample_volume_ul"):
+        value = params.get(name)
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not (np.isfinite(number) and number > 0):
+            raise InputError(f"{{--{name}}} is {value!r}; it must be a positive number.",
+                             fix=f"Give {{--{name}}} as a number above 0"
+                                 + (", or leave it unset." if name == "flow_beads_per_test" else
+                                    " (uL of sample stained per tube; default 100)."))
+    if params.get("flow_beads_per_test") is not None and params.get("flow_cell_count_col"):
+        raise InputError("{--flow_beads_per_test} and {--flow_cell_count_col} are two sources of the "
+                         "absolute counts; give one.",
+                         fix="Leave {--flow_cell_count_col} unset to count with the beads, or "
+                             "{--flow_beads_per_test} unset to count with the sample sheet's cell count.")
+
+
+def _count_source(params: dict, *, exported: bool, path: Path | None = None) -> str:
     """Where absolute counts come from (as :func:`omics.pp.absolute_counts` decides).
 
-    ``"exported"`` (the population table's complete ``absolute`` column), ``"beads"``,
-    ``"cell_count"`` or ``"events"``.
+    ``"exported"`` (the population table's ``absolute`` column), ``"beads"``,
+    ``"cell_count"`` or ``"events"``. A table with absolute counts and a bead or
+    cell-count option stop: two sources of the same counts.
     """
     if exported:
+        given = [f"{{--{name}}}" for name in ("flow_beads_per_test", "flow_cell_count_col")
+                 if params.get(name) not in (None, "")]
+        if given:
+            raise InputError(f"the flow population table has absolute counts, and {given[0]} is given: "
+                             "two sources of the same counts; give one.", path=path,
+                             fix=f"Leave {given[0]} unset to use the table's absolute counts, or remove "
+                                 "the table's absolute column to compute them.")
         return "exported"
     if params.get("flow_beads_per_test") is not None:
         return "beads"
@@ -266,6 +328,7 @@ def _gate_one(task: tuple) -> dict:
             png = gating_png(fcs, strategy, results, title=f"{sample} ({Path(path).name})")
     finally:
         strategy.clear_cache()  # the strategy serves the process's next file
+    # read_fcs stopped unless $TOT is the number of events read
     return {"sample": sample, "table": table, "total": fcs.event_count, "png": png}
 
 
@@ -323,9 +386,10 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
     cell_count = None
     if count_col:
         cell_count = pd.to_numeric(sheet[count_col], errors="coerce").rename(count_col)
+    volume = params.get("flow_sample_volume_ul")  # positive (check_flow_inputs)
     unit = absolute_counts(adata, beads_per_test=params.get("flow_beads_per_test"),
                            bead_gate=bead_gate,
-                           sample_volume_ul=params.get("flow_sample_volume_ul") or 100.0,
+                           sample_volume_ul=100.0 if volume is None else float(volume),
                            cell_count=cell_count,
                            count_reference=params.get("flow_count_reference") or "Leukocytes",
                            total_events=total, path=source)
