@@ -484,3 +484,14 @@ def test_clicking_a_column_title_sorts_and_missing_values_stay_last(tmp_path):
         assert not errors, errors
     finally:
         driver.quit()
+
+
+def test_methods_state_the_cross_validation_folds_the_models_used():
+    import pandas as pd
+
+    from omics.report._methods import _folds_used
+
+    model = pd.DataFrame({"cv_folds_pooled": [20, 20], "cv_folds_treated": [7, 7],
+                          "cv_folds_control": [7, 0]})
+    assert _folds_used(model, 30).startswith("7 or 20-fold (30 folds asked;")
+    assert _folds_used(model.assign(cv_folds_pooled=5, cv_folds_treated=5, cv_folds_control=5), 5) == "5-fold"

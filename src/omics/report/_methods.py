@@ -162,7 +162,8 @@ def methods(ctx: Context) -> str:
                     f"{p.get('gsea_max_size')} genes, FDR from the pooled NES null; over-representation "
                     f"of the features at FDR &lt; {ctx.fdr} by hypergeometric tests with BH adjustment.")
         cite += ["gsea", "gseapy", "bh"] + (["go"] if ctx.default_panel else [])
-    if res.first("response_model.tsv"):
+    if (model_path := res.first("response_model.tsv")):
+        folds = _folds_used(res.read(model_path), p.get("cv_folds"))
         covs = ", ".join(c.strip() for c in str(p.get("response_covariates") or "").split(",") if c.strip())
         covs = covs or "no covariate"
         screen = ("a Benjamini-Hochberg screen over both arms' p-values of all scores of a modality"
@@ -172,7 +173,7 @@ def methods(ctx: Context) -> str:
                     f"{html.escape(str(covs))}: within each arm, pooled, and with an arm x score "
                     "interaction: Firth-penalised fits with penalised-likelihood-ratio tests "
                     f"(a score test for the interaction), {screen}, "
-                    f"and AUCs from {p.get('cv_repeats')} repeats of stratified {p.get('cv_folds')}-fold "
+                    f"and AUCs from {p.get('cv_repeats')} repeats of stratified {folds} "
                     "cross-validation.")
         cite += ["firth", "sklearn"] + (["decoupler"] if p.get("score_method") == "ulm" else [])
     if res.first("concordance.tsv") or res.first("pathway_evidence.tsv"):
@@ -189,3 +190,15 @@ def methods(ctx: Context) -> str:
             + params.to_html(classes="static", border=0, index=False) + "</details>"
             + "<details><summary>Software versions</summary>"
             + versions.to_html(classes="static", border=0, index=False) + "</details>")
+
+
+def _folds_used(model: pd.DataFrame, asked: object) -> str:
+    """``"5-fold"``, or what the models used when their smaller response class allowed fewer folds."""
+    columns = [c for c in model.columns if str(c).startswith("cv_folds_")]
+    used = sorted({int(v) for c in columns for v in pd.to_numeric(model[c], errors="coerce").dropna()
+                   if v >= 2})
+    if not used or used == [asked]:
+        return f"{asked}-fold"
+    shown = " or ".join(str(v) for v in used)
+    return (f"{shown}-fold ({asked} folds asked; a model uses at most as many folds as its smaller "
+            "response class has patients)")
