@@ -185,6 +185,8 @@ def test_qpcr_run_matches_r_limma(tmp_path):
     assert np.allclose(ours_dct.loc[delta.index, delta.columns], delta, atol=1e-9)
     assert (out / "rna" / "qpcr_replicates.tsv").is_file()
     assert (out / "enrichment" / "treated_vs_control.rna.ora.tsv").is_file()
+    methods = (out / "report" / "index.html").read_text()
+    assert "RNA RT-qPCR relative quantities" in methods and "DESeq2's model" not in methods
 
 
 @pytest.mark.slow

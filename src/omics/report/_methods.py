@@ -106,7 +106,16 @@ def methods(ctx: Context) -> str:
         text.append("Samples are bone-marrow mononuclear cells of the BALI trial (BM-MNC vs placebo; "
                     "response = survival without major amputation at 6 months).")
         cite.append("bali")
-    if "rna" in modalities:
+    rna_methods = {r.method for r in res.de if r.modality == "rna"}
+    if "limma" in rna_methods:
+        what = {"qpcr": "RT-qPCR relative quantities (log2, from Ct values and reference genes)",
+                "array": "microarray log2 intensities"}.get(str(p.get("rna_format")), "log2 RNA values")
+        trend = " with an intensity trend" if p.get("rna_format") == "array" else ""
+        text.append(f"RNA {what} were tested with limma-style moderated t-statistics (lmFit, "
+                    f"contrasts.fit, eBayes{trend}; the project's own implementation, checked against "
+                    "R limma 3.54).")
+        cite += ["limma", "ebayes"]
+    if "deseq2" in rna_methods:
         min_samples = (f"{p['rna_min_samples']} samples" if p.get("rna_min_samples")
                        else "as many samples as the smallest compared group")
         text.append(f"RNA counts were filtered to genes with at least {p.get('rna_min_count')} counts "
@@ -125,7 +134,7 @@ def methods(ctx: Context) -> str:
                     f"{p.get('protein_imputation')}, and tested with limma-style moderated t-statistics "
                     "(lmFit, contrasts.fit, eBayes; the project's own implementation, checked against "
                     "R limma 3.54).")
-        cite += ["limma", "ebayes"]
+        cite += [] if "limma" in cite else ["limma", "ebayes"]
     if "flow" in modalities:
         text.append("Flow-cytometry populations were tested on log2 absolute counts (half an event "
                     "added) with limma-style moderated t-statistics.")
