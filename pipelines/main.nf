@@ -26,6 +26,9 @@ def schemaFile() {
 }
 
 def validateParameters() {
+    // String parameters that are comma-separated lists, documented "empty for none"
+    // (is_list in src/omics/params.py; tests/test_nextflow.py checks the two agree).
+    def EMPTY_FOR_NONE = ['genesets', 'background_genesets', 'response_covariates']
     def errors = []
     def schema_path = schemaFile()
     if (schema_path) {
@@ -33,15 +36,25 @@ def validateParameters() {
         def properties = schema['$defs'].values().collectEntries { group -> group.properties ?: [:] }
         def ignored = ['help', 'validate_params', 'config_profile_name', 'config_profile_description']
         params.each { name, value ->
-            if (name.contains('-') || name in ignored) {
+            if (name in ignored) {
                 return
             }
             def property = properties[name]
             if (property == null) {
-                log.warn "Unknown parameter --${name}: it is not in nextflow_schema.json and is ignored."
+                // --de-fdr: Nextflow keeps the dashed name, which nothing reads
+                def underscored = name.replace('-', '_')
+                def hint = underscored != name && properties[underscored] != null ?
+                    " Parameters are written with underscores: --${underscored} (this run uses ${underscored} = ${params[underscored]})." : ''
+                log.warn "Unknown parameter --${name}: it is not in nextflow_schema.json and is ignored.${hint}"
                 return
             }
             if (value == null) {
+                return
+            }
+            // Nextflow turns an empty command-line value (--response_covariates '') into true:
+            // for a list documented "empty for none" that is the empty list, as for `omics run`
+            // (conf/modules.config passes '' and pipeline_info/params.yaml records '').
+            if (name in EMPTY_FOR_NONE && value instanceof Boolean) {
                 return
             }
             switch (property.type) {
@@ -65,7 +78,7 @@ def validateParameters() {
                     break
                 default:
                     if (value instanceof Boolean) {
-                        errors << "--${name} needs a value"
+                        errors << "--${name} needs a value (Nextflow reads an empty one as true: to give an empty value, write ${name}: '' in a -params-file)"
                         return
                     }
             }

@@ -10,6 +10,8 @@ use); the tasks find ``omics`` and ``python`` of the interpreter running pytest 
 from __future__ import annotations
 
 import csv
+import html
+import json
 import os
 import re
 import shutil
@@ -24,10 +26,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import REPO, TEST_COHORT
+from helpers import REPO, TEST_COHORT, run_omics
 from omics.dag import build_tasks
-from omics.params import BY_NAME, STAGE_PARAMS, resolve
+from omics.params import BY_NAME, PARAMETERS, STAGE_PARAMS, resolve
 from omics.registry import STAGES
+from omics.runner import software_versions
 from omics.schema_modules import FROM_MODULE, STAGED_FILES
 
 PIPELINES = REPO / "pipelines"
@@ -221,10 +224,24 @@ def test_config_of_the_test_profile(nextflow: Path, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.nextflow
 def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
-    """-stub-run wires the whole DAG (fan-out included) without computing anything."""
+    """-stub-run wires the whole DAG (fan-out included) without computing anything.
+
+    Also: gene-set files of the same name (F10), a dashed parameter (F7), an empty list
+    parameter on the command line (F8), pipeline_info/params.yaml (F1) and the versions
+    (F6); then -resume after an edited input and a parameter OMICS_VALIDATE checks reruns
+    only the tasks whose inputs changed (F4).
+    """
     outdir = tmp_path / "stub"
-    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
-                             "--outdir", str(outdir), "-work-dir", str(tmp_path / "work")],
+    for folder in ("a", "b"):  # two gene-set files called sets.gmt
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "sets.gmt").write_text(f"SET_{folder}\tna\tVEGFA\tKDR\n")
+    genesets = f"{tmp_path / 'a' / 'sets.gmt'},{tmp_path / 'b' / 'sets.gmt'}"
+    protein = tmp_path / "proteinGroups.txt"  # a copy, edited before the -resume below
+    shutil.copy(TEST_COHORT / "proteinGroups.txt", protein)
+    command = [str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run", "--outdir", str(outdir),
+               "-work-dir", str(tmp_path / "work"), "--genesets", genesets,
+               "--protein_matrix", str(protein)]
+    result = subprocess.run([*command, "--de-fdr", "0.2", "--response_covariates", ""],
                             cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
@@ -232,8 +249,26 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     assert len(list((outdir / "differential").glob("*.results.tsv"))) == 3 * n_contrasts  # rna, protein, flow
     assert (outdir / "report" / "index.html").is_file()
     versions = yaml.safe_load((outdir / "pipeline_info" / "software_versions.yml").read_text())
+    expected = {name: str(version) for name, version in software_versions().items()}
     for process in PROCESSES.values():  # every process wrote versions.yml with omics_versions.sh
-        assert set(versions[process]) == {"omics", "python"}, process
+        assert {k: str(v) for k, v in versions[process].items()} == expected, process
+    # --de-fdr: Nextflow keeps the dashed name; the warning names the parameter meant
+    assert re.search(r"Unknown parameter --de-fdr: .* --de_fdr \(this run uses de_fdr = 0\.05\)",
+                     result.stdout + result.stderr)
+    # --response_covariates '' (Nextflow: true) is the empty list, as for omics run
+    recorded = yaml.safe_load((outdir / "pipeline_info" / "params.yaml").read_text())
+    assert recorded == {**resolve({**_test_profile_params(), "input": str(TEST_COHORT / "samplesheet.csv"),
+                                   "contrasts": str(TEST_COHORT / "contrasts.yaml"),
+                                   "rna_counts": str(TEST_COHORT / "salmon.merged.gene_counts.tsv"),
+                                   "protein_matrix": str(protein), "flow_fcs": str(TEST_COHORT / "fcs"),
+                                   "genesets": genesets, "response_covariates": "",
+                                   "outdir": str(outdir)}),
+                        "n_cpus": min(2, os.cpu_count() or 1)}  # OMICS_REPORT's task.cpus
+    # each gene-set file in a folder of its own: no name collision
+    for run in (tmp_path / "work").glob("*/*/.command.run"):
+        if re.search(r"^### name: '.*:OMICS_(VALIDATE|ENRICH|SCORE|REPORT) ", run.read_text(), re.M):
+            assert sorted(str(p.relative_to(run.parent)) for p in run.parent.glob("genesets/*/*")) == \
+                ["genesets/1/sets.gmt", "genesets/2/sets.gmt"], run.parent
 
     # The channels of workflows/angiogenesis.nf, written by hand, wire the DAG the stage
     # declarations give `omics run`: the same tasks, each fed by the same upstream tasks.
@@ -247,6 +282,31 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     for name, needs in local_needs.items():  # the report: every task, as `omics run` gives it
         assert nextflow_needs[name] == needs, name  # the whole results folder
 
+    # -resume after one edited input and a parameter OMICS_VALIDATE checks: the tasks reading
+    # the (byte-identical) validated files come from the cache (cache 'deep'), so only the
+    # protein tasks whose input changed and those reading the response covariates rerun.
+    # (Stubs write empty files: a real run also reruns the protein DE/ENRICH tasks when
+    # protein.h5ad changes.)
+    head, last = protein.read_text().rstrip("\n").rsplit("\n", 1)
+    edited = re.sub(r"\t(\d)", lambda m: f"\t{(int(m.group(1)) + 1) % 10}", last, count=1)
+    assert edited != last
+    protein.write_text(f"{head}\n{edited}\n")  # one value of the last protein group
+    trace = tmp_path / "trace_resume.txt"
+    again = subprocess.run([*command, "--response_covariates", "age", "-resume", "-with-trace", str(trace)],
+                           cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout[-5000:] + again.stderr[-5000:]
+    statuses = {_omics_task_name(row["name"]): row["status"] for row in _trace(trace)}
+    assert set(statuses) == set(local_needs)
+    rerun = {name for name, status in statuses.items() if status != "CACHED"}
+    assert rerun == {"validate", "protein_prep", "qc.protein", "score", "integrate", "report"}, statuses
+
+
+def _omics_task_name(process_name: str) -> str:
+    """The ``omics run`` task name of a Nextflow task (``...:OMICS_DE (resp.rna)`` -> ``de.resp.rna``)."""
+    process, _, tag = process_name.rpartition(":")[2].partition(" (")
+    stage = STAGES[process.removeprefix("OMICS_").lower()]
+    return stage.name + (f".{tag.rstrip(')')}" if stage.fan_out else "")
+
 
 def _nextflow_task_needs(work: Path) -> dict[str, set[str]]:
     """``{omics task name: names of the tasks whose outputs it staged}`` from a work folder.
@@ -257,9 +317,7 @@ def _nextflow_task_needs(work: Path) -> dict[str, set[str]]:
     names = {}
     for run in work.glob("*/*/.command.run"):
         header = re.search(r"^### name: '(.*)'$", run.read_text(), re.M).group(1)
-        process, _, tag = header.rpartition(":")[2].partition(" (")
-        stage = STAGES[process.removeprefix("OMICS_").lower()]
-        names[run.parent] = stage.name + (f".{tag.rstrip(')')}" if stage.fan_out else "")
+        names[run.parent] = _omics_task_name(header)
     needs = {}
     for folder, name in names.items():
         links = [Path(root) / entry for root, dirs, files in os.walk(folder)
@@ -268,6 +326,17 @@ def _nextflow_task_needs(work: Path) -> dict[str, set[str]]:
         needs[name] = {names[parent] for target in targets for parent in target.parents
                        if parent in names}
     return needs
+
+
+def _report_parameters(report: Path) -> dict[str, str]:
+    """The "Parameters of this run" table of a report: ``{parameter: value}``."""
+    block = re.search(r"<summary>Parameters of this run</summary>(.*?)</table>", report.read_text(), re.S)
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*</tr>", block.group(1), re.S)
+    return {html.unescape(name): html.unescape(value) for name, value in rows}
+
+
+def _without(values: dict, names: set[str]) -> dict:
+    return {k: v for k, v in values.items() if k not in names}
 
 
 def _trace(path: Path) -> list[dict[str, str]]:
@@ -353,6 +422,25 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
     assert not list(nf_out.rglob("versions.yml")), "versions.yml must not be published"
     versions = yaml.safe_load((nf_out / "pipeline_info" / "software_versions.yml").read_text())
     assert set(PROCESSES.values()) <= set(versions) and "Workflow" in versions
+    # every process lists the libraries `omics run` records (F6)
+    local_versions = yaml.safe_load((local_out / "pipeline_info" / "software_versions.yml").read_text())
+    for process in PROCESSES.values():
+        assert versions[process] == local_versions, process
+    # The run's parameters (F1, F2): pipeline_info/params.yaml as `omics run` writes it, and
+    # the report's "Parameters of this run" table, are the same but for the output folder
+    # (and n_cpus, OMICS_REPORT's task.cpus, on a 1-core machine).
+    differ = {"outdir"} | ({"n_cpus"} if (os.cpu_count() or 1) < 2 else set())
+    recorded = [yaml.safe_load((out / "pipeline_info" / "params.yaml").read_text())
+                for out in (nf_out, local_out)]
+    tables = [_report_parameters(out / "report" / "index.html") for out in (nf_out, local_out)]
+    assert recorded[0]["outdir"] == tables[0]["outdir"] == str(nf_out)
+    assert [_without(r, differ) for r in recorded[:1]] == [_without(recorded[1], differ)]
+    assert _without(tables[0], differ) == _without(tables[1], differ)
+    assert set(tables[0]) == set(recorded[0]) == set(BY_NAME)
+    assert (tables[0]["flow_beads_per_test"], tables[0]["gsea_permutations"], tables[0]["cv_repeats"]) == \
+        ("50000.0", "250", "10")
+    for name, file in params.items():  # the input paths the user gave, not staged copies
+        assert tables[0][name] == recorded[0][name] == str(TEST_COHORT / file), name
     # (the trace goes to -with-trace's file here; report and timeline stay in pipeline_info/)
     for report in ("execution_report_*.html", "execution_timeline_*.html"):
         assert list((nf_out / "pipeline_info").glob(report)), report
@@ -394,6 +482,76 @@ def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None
                  "rna/qpcr_replicates.tsv", "scores/score_phenotype_correlation.tsv",
                  "enrichment/potency.rna.gsea.tsv"):
         _assert_tables_equal(nf_out / name, local_out / name)
+def _bad_flow_table(folder: Path) -> Path:
+    """The test cohort's flow population table with its `population` column misnamed."""
+    table = folder / "populations.tsv"
+    text = (TEST_COHORT / "flow_populations.tsv").read_text()
+    table.write_text(text.replace("\tpopulation\t", "\tgate_name\t", 1))
+    return table
+
+
+@pytest.mark.slow
+def test_validate_checks_the_flow_inputs(tmp_path: Path) -> None:
+    """`omics validate` checks the flow inputs as `omics run` does (F3): exit 2, nothing written."""
+    outdir = tmp_path / "out"
+    result = run_omics("validate", "--input", str(TEST_COHORT / "samplesheet.csv"),
+                       "--contrasts", str(TEST_COHORT / "contrasts.yaml"),
+                       "--protein_matrix", str(TEST_COHORT / "proteinGroups.txt"),
+                       "--flow_table", str(_bad_flow_table(tmp_path)), "--outdir", str(outdir))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("omics: error: ") and "populations.tsv" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not outdir.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_bad_flow_input_stops_in_validate(nextflow: Path, tmp_path: Path) -> None:
+    """A bad flow input stops OMICS_VALIDATE, before any other task runs or publishes (F3)."""
+    outdir, trace = tmp_path / "out", tmp_path / "trace.txt"
+    result = subprocess.run([str(nextflow), "run", str(REPO), f"--input={TEST_COHORT / 'samplesheet.csv'}",
+                             f"--contrasts={TEST_COHORT / 'contrasts.yaml'}",
+                             f"--protein_matrix={TEST_COHORT / 'proteinGroups.txt'}",
+                             f"--flow_table={_bad_flow_table(tmp_path)}", "--outdir", str(outdir),
+                             "-work-dir", str(tmp_path / "work"), "-with-trace", str(trace)],
+                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-5000:]
+    error = re.search(r"Command error:\n\s*(omics: error: .*)\n", output)
+    assert error and "input/flow_table/populations.tsv" in error.group(1), output[-5000:]
+    assert [(_omics_task_name(row["name"]), row["status"]) for row in _trace(trace)] == \
+        [("validate", "FAILED")]
+    published = sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*") if p.is_file())
+    assert published and all(re.match(r"pipeline_info/(execution_|pipeline_dag_)", p) for p in published), \
+        published  # Nextflow's own reports; no results, no params.yaml, no software_versions.yml
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_ext_args_pass_free_text_as_one_word(nextflow: Path, tmp_path: Path) -> None:
+    """conf/modules.config: values holding quotes and spaces, and an empty list given as
+    --response_covariates '' (true in Nextflow), reach `omics` as given (F8, F12)."""
+    (tmp_path / "args.nf").write_text(
+        "process OMICS_FLOW_PREP {\n  output: path 'flow_prep.txt'\n"
+        "  script: \"printf '[%s]\\\\n' ${task.ext.args} > flow_prep.txt\"\n}\n"
+        "process OMICS_SCORE {\n  output: path 'score.txt'\n"
+        "  script: \"printf '[%s]\\\\n' ${task.ext.args} > score.txt\"\n}\n"
+        "workflow { OMICS_FLOW_PREP(); OMICS_SCORE() }\n")
+    outdir = tmp_path / "out"
+    values = {"flow_bead_gate": "Beads'n \"counts\"", "flow_cell_count_col": "it's $HOME",
+              "flow_dose_population": "CD34+ 'bright'"}
+    result = subprocess.run([str(nextflow), "run", "args.nf", "-c", str(REPO / "nextflow.config"),
+                             *[f"--{name}={value}" for name, value in values.items()],
+                             "--response_covariates", "", "--outdir", str(outdir)],
+                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    flow = (outdir / "flow_prep.txt").read_text().splitlines()
+    score = (outdir / "score.txt").read_text().splitlines()
+    for lines, name in ((flow, "flow_bead_gate"), (flow, "flow_cell_count_col"),
+                        (score, "flow_dose_population")):
+        assert lines[lines.index(f"[--{name}]") + 1] == f"[{values[name]}]", lines
+    assert score[score.index("[--response_covariates]") + 1] == "[]", score
+
+
 @pytest.mark.slow
 def test_resources_capped_to_the_host_without_a_profile(nextflow: Path, tmp_path: Path) -> None:
     """`nextflow run .` on a laptop: requests never exceed its CPUs (process_medium asks 6)."""
@@ -446,17 +604,52 @@ def test_task_wrapper_falls_back_to_the_repository_venv(tmp_path: Path) -> None:
 
 
 def test_versions_snippet_writes_nf_core_versions_yml(tmp_path: Path) -> None:
-    """pipelines/bin/omics_versions.sh: the one versions.yml writer every module calls."""
+    """pipelines/bin/omics_versions.sh: the one versions.yml writer every module calls.
+
+    It lists what `omics run` records (omics.runner.software_versions(), F6).
+    """
     script = PIPELINES / "bin" / "omics_versions.sh"
-    fake = tmp_path / "env" / "bin"  # a task environment with known versions
-    fake.mkdir(parents=True)
-    for name, text in (("omics", "omics 9.8.7"), ("python", "Python 3.11.4")):
-        (fake / name).write_text(f"#!/bin/sh\necho '{text}'\n")
-        (fake / name).chmod(0o755)
-    env = {"PATH": f"{PIPELINES / 'bin'}:{fake}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {"PATH": os.pathsep.join([str(PIPELINES / "bin"), sysconfig.get_path("scripts"),
+                                    str(Path(sys.executable).parent), "/usr/bin:/bin"]),
+           "HOME": str(tmp_path)}
     result = subprocess.run([str(script), "ANGIOGENESIS:OMICS_QC"], cwd=tmp_path, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     versions = yaml.safe_load((tmp_path / "versions.yml").read_text())
-    assert versions == {"ANGIOGENESIS:OMICS_QC": {"omics": "9.8.7", "python": "3.11.4"}}
+    assert list(versions) == ["ANGIOGENESIS:OMICS_QC"]
+    assert {k: str(v) for k, v in versions["ANGIOGENESIS:OMICS_QC"].items()} == software_versions()
     assert subprocess.run([str(script)], cwd=tmp_path, env=env, capture_output=True).returncode == 2
+
+
+def test_params_snippet_writes_params_yaml_as_omics_run(tmp_path: Path) -> None:
+    """pipelines/bin/omics_params.sh (OMICS_REPORT): params.yaml as `omics run` writes it (F1, F2)."""
+    script = PIPELINES / "bin" / "omics_params.sh"
+    env = {"PATH": os.pathsep.join([str(PIPELINES / "bin"), sysconfig.get_path("scripts"),
+                                    str(Path(sys.executable).parent), "/usr/bin:/bin"]),
+           "HOME": str(tmp_path)}
+    given = {name: parameter.default for name, parameter in BY_NAME.items()}
+    # as Nextflow gives them: numbers as typed, '' on the command line as true, a list from a
+    # params file; the Nextflow-only parameters are not recorded
+    given.update(input="sheet.csv", flow_beads_per_test=50000, gsea_permutations=250,
+                 response_covariates=True, genesets=["a.gmt", "b.gmt"], n_cpus=8,
+                 publish_dir_mode="copy", container_image=None)
+    (tmp_path / "params.json").write_text(json.dumps(given))
+    result = subprocess.run([str(script), "params.json", "3"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    written = (tmp_path / "pipeline_info" / "params.yaml").read_text()
+    expected = resolve({"input": "sheet.csv", "flow_beads_per_test": "50000", "gsea_permutations": "250",
+                        "response_covariates": "", "genesets": "a.gmt,b.gmt", "n_cpus": "3"})
+    assert written == yaml.safe_dump(expected, sort_keys=True)  # what runner.py writes
+    assert subprocess.run([str(script), "params.json"], cwd=tmp_path, env=env,
+                          capture_output=True).returncode == 2
+
+
+def test_pipeline_lists_agree_with_the_parameter_model() -> None:
+    """main.nf's "empty for none" lists and the workflow's Nextflow-only parameters (F8, F1)."""
+    main = (PIPELINES / "main.nf").read_text()
+    listed = re.search(r"EMPTY_FOR_NONE = \[([^\]]*)\]", main).group(1)
+    assert set(re.findall(r"'(\w+)'", listed)) == {p.name for p in PARAMETERS if p.is_list}
+    workflow = (PIPELINES / "workflows" / "angiogenesis.nf").read_text()
+    listed = re.search(r"NEXTFLOW_ONLY = \[([^\]]*)\]", workflow).group(1)
+    assert set(re.findall(r"'(\w+)'", listed)) == {p.name for p in PARAMETERS if p.nextflow_only}

@@ -44,9 +44,12 @@ def test_modules_config_passes_each_stage_parameter_from_params():
                 assert f"\"--{name} " not in block, (stage.name, name)
             else:
                 assert f"params.{name} != null ? \"--{name} " in block, (stage.name, name)
-    # free text is quoted (spaces, empty lists); numbers, booleans and plain choices are not
+    # free text is quoted (spaces, empty lists) with its quotes escaped for the shell (F12);
+    # numbers, booleans and plain choices are not
     assert ext_arg(BY_NAME["protein_intensity"]).endswith(
-        "\"--protein_intensity '${params.protein_intensity}'\" : ''")
+        "\"--protein_intensity '${params.protein_intensity.toString().replace(\"'\", \"'\\\\''\")}'\" : ''")
+    # a list "empty for none": Nextflow's true for an empty command-line value is '' (F8)
+    assert "params.response_covariates instanceof Boolean ? ''" in ext_arg(BY_NAME["response_covariates"])
     assert ext_arg(BY_NAME["rna_min_count"]) == (
         "params.rna_min_count != null ? \"--rna_min_count ${params.rna_min_count}\" : ''")
 

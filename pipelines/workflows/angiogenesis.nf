@@ -11,6 +11,8 @@
  * the validated contrasts file once OMICS_VALIDATE has checked it.
  */
 
+import groovy.json.JsonOutput
+import groovy.json.JsonSlurper
 import org.yaml.snakeyaml.Yaml
 
 include { OMICS_VALIDATE     } from '../modules/local/validate/main'
@@ -34,12 +36,26 @@ def contrastIds(contrasts_yaml) {
     return (document.contrasts ?: []).collect { contrast -> contrast.id.toString() }
 }
 
-// A comma-separated list of files (the genesets parameters) as staged paths; [] when unset.
+// A comma-separated list of files (the genesets parameters) as staged paths; [] when unset,
+// empty (true: Nextflow's value for --genesets '') or `none`. A params file may give a list.
 def geneSetFiles(value) {
-    if (value == null || value == true || value.toString().trim().toLowerCase() in ['', 'none']) {
+    if (value == null || value instanceof Boolean || value.toString().trim().toLowerCase() in ['', 'none']) {
         return []
     }
-    return value.toString().tokenize(',')*.trim().findAll { it }.collect { file(it, checkIfExists: true) }
+    def names = value instanceof List ? value*.toString() : value.toString().tokenize(',')
+    return names*.trim().findAll { it }.collect { file(it, checkIfExists: true) }
+}
+
+// The run's parameters (every one of nextflow_schema.json that `omics` reads, as given) as
+// JSON, for pipeline_info/params.yaml (written by OMICS_REPORT): the record `omics run`
+// keeps, which `omics report` reads for the methods and the parameter table.
+def paramsJson() {
+    def NEXTFLOW_ONLY = ['publish_dir_mode', 'container_image']   // read by Nextflow only
+    def schema_path = [file("${projectDir}/../nextflow_schema.json"), file("${projectDir}/nextflow_schema.json")]
+        .find { it.exists() }
+    def schema = new JsonSlurper().parse(schema_path.toFile())
+    def names = schema['$defs'].values().collectMany { group -> (group.properties ?: [:]).keySet() as List }
+    return JsonOutput.toJson(names.findAll { !(it in NEXTFLOW_ONLY) }.collectEntries { [(it): params[it]] })
 }
 
 // The files of a channel of [meta, file] as one list, wrapped so that `combine` keeps it a
@@ -59,15 +75,17 @@ def processVersionsFromYAML(yaml_file) {
     return new Yaml().dumpAsMap(versions).trim()
 }
 
+// The Workflow block comes with the first process's versions: a run stopped before any
+// process finished (a bad input in OMICS_VALIDATE) publishes no software_versions.yml.
 def softwareVersionsToYAML(ch_versions) {
     def workflow_versions = new Yaml().dumpAsMap([
         Workflow: [(workflow.manifest.name): workflow.manifest.version, Nextflow: workflow.nextflow.version.toString()]
     ]).trim()
-    return ch_versions
+    def process_versions = ch_versions
         .unique()
         .map { yaml_file -> processVersionsFromYAML(yaml_file) }
         .unique()
-        .mix(Channel.of(workflow_versions))
+    return process_versions.mix(process_versions.take(1).map { workflow_versions })
 }
 
 /*
@@ -86,8 +104,16 @@ workflow ANGIOGENESIS {
     def rna_file  = params.rna_matrix ?: params.rna_counts
     ch_efficiency = Channel.value(params.qpcr_efficiency ? file(params.qpcr_efficiency, checkIfExists: true) : [])
 
+    // Flow cytometry: a population table or a folder of FCS files (each [] when not given),
+    // and the gating strategy ([]: the shipped template)
+    def flow_files = [
+        params.flow_table ? file(params.flow_table, checkIfExists: true) : [],
+        params.flow_fcs ? file(params.flow_fcs, checkIfExists: true) : [],
+        params.flow_gating ? file(params.flow_gating, checkIfExists: true) : []
+    ]
+
     //
-    // Validate every input before anything is computed
+    // Validate every input (flow cytometry included) before anything is computed
     //
     OMICS_VALIDATE (
         Channel.of([
@@ -99,7 +125,8 @@ workflow ANGIOGENESIS {
         ]),
         ch_genesets,
         ch_background,
-        ch_efficiency
+        ch_efficiency,
+        Channel.value(flow_files)
     )
     ch_versions = ch_versions.mix(OMICS_VALIDATE.out.versions)
 
@@ -138,10 +165,7 @@ workflow ANGIOGENESIS {
     if (params.flow_fcs || params.flow_table) {
         OMICS_FLOW_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
-                [[id: 'flow', modality: 'flow'], samplesheet,
-                 params.flow_table ? file(params.flow_table, checkIfExists: true) : [],
-                 params.flow_fcs ? file(params.flow_fcs, checkIfExists: true) : [],
-                 params.flow_gating ? file(params.flow_gating, checkIfExists: true) : []]
+                [[id: 'flow', modality: 'flow'], samplesheet, *flow_files]
             }
         )
         ch_flow_h5ad  = OMICS_FLOW_PREP.out.h5ad
@@ -222,7 +246,7 @@ workflow ANGIOGENESIS {
             OMICS_SCORE.out.survival, OMICS_SCORE.out.km_curves, OMICS_SCORE.out.km_logrank)))
         .combine(sortedFiles(ch_integration))
         .combine(sortedFiles(ch_flow_plots))
-    OMICS_REPORT ( ch_report_input, ch_genesets, ch_background )
+    OMICS_REPORT ( ch_report_input, ch_genesets, ch_background, paramsJson() )
     ch_versions = ch_versions.mix(OMICS_REPORT.out.versions)
 
     //

@@ -105,8 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _params(args: argparse.Namespace) -> dict:
+def _params(args: argparse.Namespace, *, stage: bool = False) -> dict:
     overrides = {name: getattr(args, name) for name in BY_NAME if hasattr(args, name)}
+    if stage:
+        # A stage's --outdir is where this one call writes (in Nextflow `.`, the task folder),
+        # not the pipeline's `outdir` parameter, which no stage reads: `omics report` states
+        # the analysed run's (recorded in pipeline_info/params.yaml) among its parameters.
+        overrides.pop("outdir", None)
     return resolve(overrides, params_file=getattr(args, "params_file", None))
 
 
@@ -136,7 +141,7 @@ def _run_stage(args: argparse.Namespace) -> None:
     from .io._outdir import check_outdir
 
     stage = STAGES[args.command]
-    params = _params(args)
+    params = _params(args, stage=True)
     outdir = check_outdir(args.outdir)
     values = {option.name: getattr(args, option.name) for option in stage.files}
     stage.load()(**stage.call_kwargs(values), outdir=outdir, params=params)

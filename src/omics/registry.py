@@ -248,6 +248,11 @@ def _report_kwargs(values: dict) -> dict:
 
 _QPCR_PARAMS = ("rna_format", "qpcr_max_ct", "qpcr_undetermined", "qpcr_replicate_sd",
                 "qpcr_reference_genes", "qpcr_reference_candidates", "qpcr_efficiency")
+#: The flow inputs and the options the flow input check reads
+#: (:func:`omics.stages._flow.flow_task_inputs`, which ``validate`` calls).
+_FLOW_CHECK_PARAMS = ("flow_table", "flow_fcs", "flow_gating", "flow_ignore_offset_error",
+                      "flow_beads_per_test", "flow_bead_gate", "flow_sample_volume_ul",
+                      "flow_cell_count_col", "flow_count_reference", "flow_dose_population")
 
 
 #: Modalities measured per gene (differential tables with enrichment and integration).
@@ -271,9 +276,11 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                  FileOption("rna_counts", "RNA count matrix"),
                  FileOption("rna_matrix", "RNA matrix in --rna_format (qpcr, array)"),
                  FileOption("protein_matrix", "protein matrix")),
+          # The flow inputs and options are checked here too, as `omics run` checks them
+          # before anything runs (Nextflow: a bad flow input stops in OMICS_VALIDATE).
           params=("sample_id_col", "rna_min_count", "rna_min_samples", *_QPCR_PARAMS,
                   "protein_format", "protein_intensity", "protein_is_log2", "genesets",
-                  "background_genesets", "response_covariates"),
+                  "background_genesets", "response_covariates", *_FLOW_CHECK_PARAMS),
           key_params=("qpcr_efficiency",),
           outputs={"samplesheet": "validated/samplesheet.csv",
                    "contrasts": "validated/contrasts.yaml",

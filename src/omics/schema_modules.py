@@ -12,7 +12,8 @@ from .registry import STAGES, Stage
 
 #: Stage parameters the Nextflow module passes itself rather than through ``ext.args``:
 #: files it stages as ``path`` inputs, and ``n_cpus`` (``${task.cpus}``).
-STAGED_FILES = ("genesets", "background_genesets", "qpcr_efficiency", "flow_gating")
+STAGED_FILES = ("genesets", "background_genesets", "qpcr_efficiency", "flow_gating", "flow_table",
+                "flow_fcs")
 FROM_MODULE = (*STAGED_FILES, "n_cpus")
 #: ... but the word ``none`` (no background: nothing to stage) goes through ``ext.args``.
 _NONE_WORD = ("background_genesets",)
@@ -27,10 +28,13 @@ HEADER = """\
  *
  * - ext.args: the pipeline parameters each stage reads, passed to `omics <stage>`. Unset
  *   (null) parameters are left out so that the `omics` default applies, exactly as in
- *   `omics run`. Free-text values are single-quoted: some hold spaces ('LFQ intensity')
- *   or may be empty (response_covariates). Files (gene-set GMTs, qPCR efficiencies, the
- *   gating strategy) are staged by the modules themselves, which also pass
- *   `--n_cpus ${task.cpus}`.
+ *   `omics run`. Free-text values are single-quoted, with any ' in them written '\\''
+ *   (shell quoting): some hold spaces ('LFQ intensity'), a quote (a gate or column name)
+ *   or nothing (response_covariates). Nextflow turns an empty command-line value
+ *   (--response_covariates '') into true: for the comma-separated lists ("empty for
+ *   none") that is passed as '', as `omics run` takes it. Files (gene-set GMTs, qPCR
+ *   efficiencies, the gating strategy, the flow inputs) are staged by the modules
+ *   themselves, which also pass `--n_cpus ${task.cpus}`.
  * - publishDir: one default for every OMICS_* process (the first block). Every stage
  *   writes into <stage folder>/ inside its task directory, so publishing the relative
  *   paths as they are gives the layout of `omics run` (results/validated/,
@@ -58,10 +62,26 @@ def _quoted(parameter: Parameter) -> bool:
     return not parameter.choices or any(" " in choice for choice in parameter.choices)
 
 
+def _text(parameter: Parameter) -> str:
+    r"""Groovy expression of a free-text value as one single-quoted shell word.
+
+    Each ``'`` becomes ``'\''`` (close the quotes, an escaped quote, reopen them), so that
+    a value holding a quote reaches ``omics`` as given. A list parameter ("empty for
+    none") that Nextflow made ``true`` from an empty command-line value is ``''``, and a
+    YAML list from a params file is joined with commas (as ``omics`` joins it).
+    """
+    name = parameter.name
+    value = f"params.{name}.toString()"
+    if parameter.is_list:
+        value = (f"(params.{name} instanceof Boolean ? '' : params.{name} instanceof List ? "
+                 f"params.{name}.join(',') : params.{name}.toString())")
+    return f"'${{{value}.replace(\"'\", \"'\\\\''\")}}'"
+
+
 def ext_arg(parameter: Parameter) -> str:
     """Return the Groovy expression of one ``--name value`` (``''`` when the parameter is null)."""
     name = parameter.name
-    value = f"'${{params.{name}}}'" if _quoted(parameter) else f"${{params.{name}}}"
+    value = _text(parameter) if _quoted(parameter) else f"${{params.{name}}}"
     return f"params.{name} != null ? \"--{name} {value}\" : ''"
 
 

@@ -295,6 +295,18 @@ def write_validated(checked: Checked, outdir: str | Path) -> dict[str, Path]:
     return {"samplesheet": sheet_out, "contrasts": contrasts_out}
 
 
+def check_flow(params: dict, input: str | Path) -> list[Path]:  # noqa: A002
+    """Check the flow inputs for the sample sheet ``input`` as ``omics run`` does; return their files.
+
+    FCS headers and channels against the gating strategy, or the population table, and
+    the flow options (:func:`omics.stages._flow.flow_task_inputs`); ``[]`` without flow
+    input. No event data is read and nothing is written.
+    """
+    from ._flow import flow_task_inputs
+
+    return flow_task_inputs({**params, "input": str(input)})
+
+
 def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  # noqa: A002
              rna_counts: str | Path | None = None, protein_matrix: str | Path | None = None,
              params: dict, rna_matrix: str | Path | None = None) -> dict[str, Path]:
@@ -321,10 +333,15 @@ def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  #
     params
         Resolved parameters (``sample_id_col``, protein format options, gene sets).
 
+    The flow cytometry inputs (``flow_table``, ``flow_fcs`` and ``flow_gating`` in
+    ``params``, or the sample sheet's ``fcs`` column) are checked first, as ``omics run``
+    checks them (:func:`check_flow`).
+
     Returns
     -------
     Paths of the validated sample sheet and contrasts.
     """
+    check_flow(params, input)
     checked = check_inputs(input=input, contrasts=contrasts, rna_counts=rna_counts,
                            protein_matrix=protein_matrix, params=params, rna_matrix=rna_matrix)
     return write_validated(checked, outdir)

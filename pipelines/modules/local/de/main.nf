@@ -4,6 +4,10 @@ process OMICS_DE {
 
     conda "${moduleDir}/../../../../environment.yml"
     container "${params.container_image ?: ''}"
+    // Inputs are hashed by content for -resume (see docs/nextflow.md, "Resume"): the
+    // validated sample sheet and contrasts get a new path whenever OMICS_VALIDATE runs
+    // again (an edited input, a parameter it checks), with the same bytes.
+    cache 'deep'
 
     input:
     // meta: [id: '<contrast>.<modality>', contrast: ..., modality: 'rna' | 'protein']
@@ -22,7 +26,7 @@ process OMICS_DE {
     omics de \\
         --h5ad ${h5ad} \\
         --contrasts ${contrasts} \\
-        --contrast_id '${meta.contrast}' \\
+        --contrast_id '${meta.contrast.replace("'", "'\\''")}' \\
         --modality ${meta.modality} \\
         --n_cpus ${task.cpus} \\
         ${args} \\

@@ -9,8 +9,8 @@ process OMICS_ENRICH {
     // de_results keeps its name <contrast>.<modality>.<method>.results.tsv: the stage reads
     // the contrast and modality from it.
     tuple val(meta), path(de_results)
-    path(genesets, stageAs: 'genesets/*')
-    path(background_genesets, stageAs: 'background_genesets/*')
+    path(genesets, stageAs: 'genesets/?/*')
+    path(background_genesets, stageAs: 'background_genesets/?/*')
 
     output:
     tuple val(meta), path('enrichment/*.gsea.tsv'), emit: gsea

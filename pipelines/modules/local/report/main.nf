@@ -12,12 +12,17 @@ process OMICS_REPORT {
     // FCS files). h5ad: the prepared modalities (the heatmaps of the top genes).
     tuple val(meta), path(validated, stageAs: 'validated/*'), path(h5ad, stageAs: 'prepared/*'), path(qc, stageAs: 'qc/*'), path(de_results, stageAs: 'differential/*'), path(enrichment, stageAs: 'enrichment/*'), path(scores, stageAs: 'scores/*'), path(integration, stageAs: 'integration/*'), path(gating_plots, stageAs: 'flow/gating_plots/*')
     // The gene sets tested (the running-score curves need their members); [] when unset.
-    path(genesets, stageAs: 'genesets/*')
-    path(background_genesets, stageAs: 'background_genesets/*')
+    path(genesets, stageAs: 'genesets/?/*')
+    path(background_genesets, stageAs: 'background_genesets/?/*')
+    // The run's parameters as JSON (the workflow's paramsJson()): written, resolved as
+    // `omics run` resolves them, to pipeline_info/params.yaml, which `omics report` reads
+    // for the methods and the "Parameters of this run" table, and which is published.
+    val(run_params)
 
     output:
-    tuple val(meta), path('report/index.html'), emit: html
-    path 'versions.yml'                        , emit: versions
+    tuple val(meta), path('report/index.html')         , emit: html
+    tuple val(meta), path('pipeline_info/params.yaml') , emit: params
+    path 'versions.yml'                                , emit: versions
 
     when:
     task.ext.when == null || task.ext.when
@@ -26,7 +31,11 @@ process OMICS_REPORT {
     def args = task.ext.args ?: ''
     def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
     def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
+    // n_cpus in params.yaml is this task's CPUs: the report's workers (each task has its own)
     """
+    printf '%s\\n' '${run_params.replace("'", "'\\''")}' > params.json
+    omics_params.sh params.json ${task.cpus}
+
     omics report \\
         --results_dir . \\
         ${panel} \\
@@ -40,6 +49,9 @@ process OMICS_REPORT {
 
     stub:
     """
+    printf '%s\\n' '${run_params.replace("'", "'\\''")}' > params.json
+    omics_params.sh params.json ${task.cpus}
+
     mkdir -p report
     touch report/index.html
 

@@ -4,6 +4,10 @@ process OMICS_RNA_PREP {
 
     conda "${moduleDir}/../../../../environment.yml"
     container "${params.container_image ?: ''}"
+    // Inputs are hashed by content for -resume (see docs/nextflow.md, "Resume"): the
+    // validated sample sheet and contrasts get a new path whenever OMICS_VALIDATE runs
+    // again (an edited input, a parameter it checks), with the same bytes.
+    cache 'deep'
 
     input:
     tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(contrasts, stageAs: 'input/contrasts/*'), path(rna_counts, stageAs: 'input/rna/*')

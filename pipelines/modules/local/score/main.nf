@@ -8,7 +8,7 @@ process OMICS_SCORE {
     input:
     // Any h5ad may be [] when that modality was not given.
     tuple val(meta), path(rna_h5ad), path(protein_h5ad), path(flow_h5ad)
-    path(genesets, stageAs: 'genesets/*')
+    path(genesets, stageAs: 'genesets/?/*')
 
     output:
     tuple val(meta), path('scores/angiogenesis_scores.tsv'), emit: scores

@@ -9,9 +9,15 @@ process OMICS_VALIDATE {
     // Inputs are staged in their own folders so that two inputs with the same file name
     // cannot collide and the outputs (validated/) never overwrite an input.
     tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(contrasts, stageAs: 'input/contrasts/*'), path(rna_counts, stageAs: 'input/rna/*'), path(protein_matrix, stageAs: 'input/protein/*')
-    path(genesets, stageAs: 'genesets/*')
-    path(background_genesets, stageAs: 'background_genesets/*')
+    // Gene-set files each in a folder of their own (genesets/1/, genesets/2/, ...): two
+    // files of the same name from different folders do not collide.
+    path(genesets, stageAs: 'genesets/?/*')
+    path(background_genesets, stageAs: 'background_genesets/?/*')
     path(qpcr_efficiency, stageAs: 'input/qpcr_efficiency/*')
+    // Flow cytometry, checked here as `omics run` checks it before anything runs (FCS
+    // headers and channels against the gating strategy, or the population table): either
+    // flow_table or flow_fcs (a folder), each [] when not given; flow_gating [] for the shipped template.
+    tuple path(flow_table, stageAs: 'input/flow_table/*'), path(flow_fcs, stageAs: 'input/fcs'), path(flow_gating, stageAs: 'input/gating/*')
 
     output:
     tuple val(meta), path('validated/samplesheet.csv'), emit: samplesheet
@@ -30,6 +36,9 @@ process OMICS_VALIDATE {
     def protein = protein_matrix ? "--protein_matrix ${protein_matrix}" : ''
     def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
     def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
+    def table = flow_table ? "--flow_table ${flow_table}" : ''
+    def fcs = flow_fcs ? "--flow_fcs ${flow_fcs}" : ''
+    def strategy = flow_gating ? "--flow_gating ${flow_gating}" : ''
     """
     omics validate \\
         --input ${samplesheet} \\
@@ -39,6 +48,9 @@ process OMICS_VALIDATE {
         ${protein} \\
         ${panel} \\
         ${background} \\
+        ${table} \\
+        ${fcs} \\
+        ${strategy} \\
         ${args} \\
         --outdir .
 
