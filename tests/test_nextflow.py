@@ -606,7 +606,7 @@ def test_task_wrapper_falls_back_to_the_repository_venv(tmp_path: Path) -> None:
 def test_versions_snippet_writes_nf_core_versions_yml(tmp_path: Path) -> None:
     """pipelines/bin/omics_versions.sh: the one versions.yml writer every module calls.
 
-    It lists what `omics run` records (omics.runner.software_versions(), F6).
+    It lists what `omics run` records (omics._versions.software_versions(), F6).
     """
     script = PIPELINES / "bin" / "omics_versions.sh"
     env = {"PATH": os.pathsep.join([str(PIPELINES / "bin"), sysconfig.get_path("scripts"),

@@ -13,7 +13,6 @@ import functools
 import hashlib
 import json
 import os
-import platform
 import resource
 import signal
 import sys
@@ -23,7 +22,6 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +34,7 @@ from ._manifests import written_here
 from ._memory import release_free_memory
 from ._parallel import fork_context, start_worker
 from ._resources import metadata_path
+from ._versions import software_versions
 from .dag import Task, build_tasks, declared_outputs
 from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
@@ -43,10 +42,6 @@ from .registry import STAGES
 from .stages._common import SUBDIRS, out_path
 
 log = get_logger("run")
-
-_PACKAGES = ("numpy", "pandas", "scipy", "anndata", "mudata", "scanpy", "pydeseq2", "gseapy",
-             "decoupler", "statsmodels", "scikit-learn", "formulaic", "numba", "lifelines", "flowkit",
-             "flowio")
 
 
 # SHA-256 of the files hashed in this process, by what identifies a file's content on disk:
@@ -108,17 +103,6 @@ class _PeakMemory:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._rss())
-
-
-def software_versions() -> dict[str, str]:
-    """Versions of Python, this package and the statistical libraries."""
-    versions = {"omics": __version__, "python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
 
 
 @functools.cache

@@ -52,7 +52,7 @@ def _versions(ctx: Context) -> dict[str, str]:
             else:
                 flat[str(key)] = str(value)
     if not flat:
-        from ..runner import software_versions
+        from .._versions import software_versions
 
         flat = software_versions()
     return flat
