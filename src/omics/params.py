@@ -170,7 +170,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("cv_repeats", "integer", 50, "Repeats of the cross-validation.", "response",
               minimum=1),
     Parameter("flow_table", "path", None, "Flow population table as exported by FlowJo/Kaluza "
-              "(sample, population, events, parent_events or parent, optional absolute).", "flow"),
+              "(sample, population, events, parent_events or parent, optional absolute: `cells/uL` or "
+              "`absolute per graft`, as its header states).", "flow"),
     Parameter("flow_fcs", "path", None, "Folder of FCS files (`<sample>.fcs`, or the names in the "
               "sample sheet's `fcs` column).", "flow"),
     Parameter("flow_gating", "path", None, "Gating strategy for the FCS files: Gating-ML 2.0 (.xml) "
@@ -183,21 +184,23 @@ PARAMETERS: tuple[Parameter, ...] = (
               "24). `false` skips them: on large cohorts drawing them is most of the flow stage.",
               "flow"),
     Parameter("flow_beads_per_test", "number", None, "Counting beads per tube: absolute counts "
-              "(cells/uL) = events / bead events x beads per test / sample volume.", "flow",
-              exclusive_minimum=0),
+              "(cells/uL) = events / bead events x beads per test / sample volume. Not with "
+              "flow_cell_count_col.", "flow", exclusive_minimum=0),
     Parameter("flow_bead_gate", "string", "Beads", "Gate holding the counting beads (a reference, "
               "kept per sample as bead_events; not tested as a population).", "flow"),
     Parameter("flow_sample_volume_ul", "number", 100.0, "Sample volume (uL) stained per tube, for "
               "bead-based absolute counts.", "flow", exclusive_minimum=0),
     Parameter("flow_cell_count_col", "string", None, "Sample-sheet column with a cell count of "
-              "flow_count_reference (used when no beads): absolute = events / reference events x "
-              "count.", "flow"),
+              "flow_count_reference: absolute = events / reference events x count, in the unit the "
+              "column's name states (`..._per_ul`, `..._per_ml`, `..._per_graft`). Not with "
+              "flow_beads_per_test.", "flow"),
     Parameter("flow_count_reference", "string", "Leukocytes", "Population the sample-sheet cell "
               "count refers to.", "flow"),
     Parameter("flow_min_events", "integer", 50, "Populations with fewer events are flagged in "
               "qc/flow.qc.tsv.", "flow", minimum=0),
     Parameter("flow_dose_population", "string", "CD34", "Population whose absolute count is the "
-              "implanted dose (its own row in the response model).", "flow"),
+              "implanted dose (its own row in the response model; per graft with graft_volume_ml; none "
+              "when counts are per 10^6 events).", "flow"),
     Parameter("seed", "integer", 42, "Random seed (permutations, imputation, cross-validation).",
               "general"),
     Parameter("n_cpus", "integer", 2, "CPU cores: tasks omics run runs side by side, and the "
