@@ -388,6 +388,13 @@ def test_outdir_held_by_another_run_stops_at_once(tiny, tmp_path, omics):
                                      f"pid {os.getpid()}", "started")
     assert time.time() - started < 5, line
     assert sorted(p.name for p in outdir.iterdir()) == [".omics.lock", "notes"]
+    # a single stage does not write into it either
+    with OutdirLock(outdir):
+        code, stderr = omics("validate", "--input", str(tiny["input"]), "--contrasts",
+                             str(tiny["contrasts"]), "--rna_counts", str(tiny["rna_counts"]),
+                             "--outdir", str(outdir))
+        assert_one_line_error(code, stderr, str(outdir), "another omics run")
+    assert sorted(p.name for p in outdir.iterdir()) == [".omics.lock", "notes"]
 
 
 def test_bad_input_leaves_an_existing_outdir_as_it_was(tiny, tmp_path, omics):

@@ -138,11 +138,12 @@ def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
 
 def _run_stage(args: argparse.Namespace) -> None:
     """Run one stage subcommand: its file options and parameters, as the registry declares."""
-    from .io._outdir import check_outdir
+    from .io._outdir import check_outdir, probe_lock
 
     stage = STAGES[args.command]
     params = _params(args, stage=True)
     outdir = check_outdir(args.outdir)
+    probe_lock(outdir)  # not into a folder an `omics run` is writing (creates nothing)
     values = {option.name: getattr(args, option.name) for option in stage.files}
     stage.load()(**stage.call_kwargs(values), outdir=outdir, params=params)
 
