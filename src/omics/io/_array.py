@@ -11,7 +11,20 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import check_file, check_unique, open_text, read_table
+from ._tables import (
+    _GZIP_ERRORS,
+    NUMBER_LIKE,
+    _corrupt_gzip,
+    check_excel_mangled,
+    check_file,
+    check_ids,
+    check_unique,
+    drop_empty_unnamed,
+    is_gzip,
+    is_missing,
+    open_text,
+    read_table,
+)
 
 log = get_logger("io")
 
@@ -21,18 +34,93 @@ _BEGIN, _END = "!series_matrix_table_begin", "!series_matrix_table_end"
 LOG2_MAX = 32.0
 
 
-def _series_matrix_table(path: Path) -> str | None:
-    """Return the data table of a GEO series matrix file, or None for other files."""
-    with open_text(path) as handle:
-        head = handle.read(1 << 16)
-        if not head.lstrip().startswith("!") and _BEGIN not in head:
-            return None
-        text = head + handle.read()
+def _series_matrix_table(path: Path) -> tuple[str, int] | None:
+    """Return the data table of a GEO series matrix file and its header's line number, or None.
+
+    None for other files. Stops on a truncated gzip file, a missing
+    ``!series_matrix_table_end`` line (a partial download) and a header naming a column
+    twice.
+    """
+    try:
+        with open_text(path) as handle:
+            head = handle.read(1 << 16)
+            if not head.lstrip().startswith("!") and _BEGIN not in head:
+                return None
+            text = head + handle.read()
+    except _GZIP_ERRORS:
+        if is_gzip(path):
+            raise _corrupt_gzip(path) from None
+        raise
     start = text.find(_BEGIN)
     if start < 0:
         raise InputError(f"a GEO series matrix without a '{_BEGIN}' line.", path=path)
     end = text.find(_END, start)
-    return text[text.index("\n", start) + 1: end if end >= 0 else len(text)]
+    if end < 0:
+        raise InputError(f"the GEO series matrix has no '{_END}' line after its table: the file is "
+                         "incomplete.", path=path,
+                         fix="Download it again (a partial download?) and check its size.")
+    table = text[text.index("\n", start) + 1: end]
+    header_line = text.count("\n", 0, start) + 2
+    fields = [f.strip().strip('"').strip() for f in table.split("\n", 1)[0].rstrip("\r").split("\t")]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(fields, start=1):
+        if name and name in seen:
+            raise InputError(f"column name {name!r} appears twice in the table header (columns "
+                             f"{seen[name]} and {position}).", path=path,
+                             where=f"line {header_line}",
+                             fix="Each sample (GSM) needs one column: remove the repeated one.")
+        seen[name] = position
+    return table, header_line
+
+
+def _check_annotation_columns(text: pd.DataFrame, values: pd.DataFrame, missing: pd.DataFrame,
+                              symbol_col: str | None, rows: range, path: Path) -> None:
+    """Stop when a column taken as a sample holds text and no number: an annotation column.
+
+    Only when another column holds numbers and this one at least two text cells, none of
+    them number-like (:data:`~omics.io._tables.NUMBER_LIKE`): otherwise (decimal commas,
+    a single bad cell) the first bad cell is reported.
+    """
+    no_number = values.isna().all(axis=0)
+    if no_number.all():
+        return
+    for column in text.columns[(no_number & ((~missing).sum(axis=0) >= 2)).to_numpy()]:
+        if text[column][~missing[column]].str.match(NUMBER_LIKE.pattern).any():
+            continue
+        row = int(np.argmax((~missing[column]).to_numpy()))
+        second = (f"; only one gene-symbol column is used ({symbol_col!r})"
+                  if symbol_col and column.strip().lower() in _SYMBOL_COLUMNS else "")
+        raise InputError(
+            f"not a sample column: none of its cells is a number (row {rows[row]}: "
+            f"{text[column].iloc[row]!r}){second}. The matrix has the probe id in the "
+            "first column, an optional gene-symbol column (gene_name, symbol, gene_symbol, Gene "
+            "Symbol), then only samples.", path=path, where=f"column {column!r}",
+            fix="Remove the annotation column(s).")
+
+
+def _check_log2(matrix: np.ndarray, columns: list[str], ids: pd.Series, path: Path) -> None:
+    """Stop on values above :data:`LOG2_MAX`: a linear matrix, or an annotation column of ids."""
+    high = np.nan_to_num(matrix, nan=0.0) > LOG2_MAX
+    if not high.any():
+        return
+    r, c = np.argwhere(high)[0]
+    column = columns[c]
+    above = high.any(axis=0)
+    if above.sum() < len(columns):  # other columns are on the log2 scale
+        cells = matrix[:, c][np.isfinite(matrix[:, c])]
+        whole = bool(np.all(cells == np.round(cells)))
+        what = ("whole numbers, an annotation column (gene ids?), not a sample" if whole else
+                "an annotation column, or a sample on a linear scale")
+        raise InputError(
+            f"values up to {cells.max():g} (probe {ids.iloc[r]!r}: {matrix[r, c]:g}), while "
+            f"{len(columns) - int(above.sum())} other column(s) are log2 intensities (at most "
+            f"{LOG2_MAX:g}): {what}.", path=path, where=f"column {column!r}",
+            fix="Remove annotation columns (only the probe id and one gene-symbol column may precede "
+                "the samples); give every sample as log2 intensities.")
+    raise InputError(
+        f"value {matrix[r, c]:g} for probe {ids.iloc[r]!r} in column {column!r} is "
+        f"above {LOG2_MAX:g}: the matrix looks linear, not log2. Give log2 normalised "
+        "intensities (RMA output is log2; log2-transform MAS5 values).", path=path)
 
 
 def read_array_matrix(path: str | Path) -> ad.AnnData:
@@ -42,8 +130,14 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     rma(...)))``; R's header without a first name works), with an optional gene-symbol
     column (``gene_name``, ``symbol``, ``Gene Symbol``); or a GEO series matrix file
     (``GSE..._series_matrix.txt[.gz]``, the table between ``!series_matrix_table_begin``
-    and ``_end``, ``ID_REF`` = probe id). Missing values (``NA``, ``null``, empty) are
-    kept as NaN; limma fits each probe on its observed values.
+    and ``_end``, ``ID_REF`` = probe id; a file without the ``_end`` line, a truncated
+    gzip file or a sample column named twice stops). Missing values (empty, ``NA``,
+    ``NaN``, ``N/A``, ``#N/A``, ``null``; :data:`omics.io._tables.MISSING_VALUES`) are
+    kept as NaN; limma fits each probe on its observed values. Any other text, and
+    ``Inf``, stops naming the cell; so do an empty or ``NA`` probe id, gene symbols
+    turned into dates by Excel (``1-Mar``), and annotation columns among the samples
+    (text, or whole numbers such as Entrez ids). Columns without a name and without
+    values (trailing delimiters) are ignored.
 
     Parameters
     ----------
@@ -56,12 +150,15 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     ``probe_id`` index and ``gene_name`` (the symbol, or the probe id when none is given).
     """
     path = check_file(path)
-    table_text = _series_matrix_table(path)
-    if table_text is not None:
+    geo = _series_matrix_table(path)
+    if geo is not None:
+        table_text, header_line = geo
         table = pd.read_csv(io.StringIO(table_text), sep="\t", dtype=str, keep_default_na=False)
         table.columns = [str(c).strip().strip('"') for c in table.columns]
         table = table.apply(lambda c: c.str.strip().str.strip('"'))
-        first_line = 2
+        first_line = header_line + 1
+        table = drop_empty_unnamed(table, path=path, what="GEO series matrix table",
+                                   first_line=first_line, row_names="ID_REF")
         fmt = "geo_series_matrix"
     else:
         table = read_table(path, what="array matrix", dtype=str, row_names="probe_id", na_values=())
@@ -70,33 +167,32 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     columns = list(table.columns)
     probe_col = columns[0]
     symbol_col = next((c for c in columns[1:] if c.strip().lower() in _SYMBOL_COLUMNS), None)
+    rows = range(first_line, first_line + len(table))
+    check_ids(table[probe_col], column=probe_col, path=path, what="probe id", rows=rows)
     ids = table[probe_col].fillna("").astype(str).str.strip()
-    rows = range(first_line, first_line + len(ids))
     check_unique(ids, column=probe_col, path=path, what="probe id", rows=rows)
     data = table.drop(columns=[probe_col] + ([symbol_col] if symbol_col else []))
     if data.shape[1] == 0:
         raise InputError("the array matrix has no sample columns.", path=path)
     check_unique(data.columns, column="header", path=path, what="sample column")
     text = data.fillna("").apply(lambda c: c.astype(str).str.strip())
-    missing = text.apply(lambda c: c.str.lower().isin({"", "na", "nan", "null", "n/a"}))
+    missing = text.apply(is_missing)
     values = text.apply(lambda c: pd.to_numeric(c, errors="coerce"))
-    bad = values.isna() & ~missing
+    _check_annotation_columns(text, values, missing, symbol_col, rows, path)
+    infinite = pd.DataFrame(np.isinf(values.to_numpy(float)), index=values.index, columns=values.columns)
+    bad = (values.isna() & ~missing) | infinite
     if bad.any().any():
         col = bad.any(axis=0).idxmax()
         row = int(np.argmax(bad[col].to_numpy()))
+        problem = "is not a finite number" if infinite[col].iloc[row] else "is not a number"
         raise InputError(
             f"value {text[col].iloc[row]!r} for probe {ids.iloc[row]!r} (row {rows[row]}) in sample "
-            f"column {col!r} is not a number; give log2 intensities (NA for missing).", path=path)
+            f"column {col!r} {problem}; give log2 intensities (NA for missing).", path=path)
     matrix = values.to_numpy(float)
-    finite = matrix[np.isfinite(matrix)]
-    if finite.size and finite.max() > LOG2_MAX:
-        r, c = np.argwhere(np.nan_to_num(matrix, nan=0.0) > LOG2_MAX)[0]
-        raise InputError(
-            f"value {matrix[r, c]:g} for probe {ids.iloc[r]!r} in column {data.columns[c]!r} is "
-            f"above {LOG2_MAX:g}: the matrix looks linear, not log2. Give log2 normalised "
-            "intensities (RMA output is log2; log2-transform MAS5 values).", path=path)
+    _check_log2(matrix, list(data.columns), ids, path)
     if symbol_col:
         names = table[symbol_col].fillna("").astype(str).str.strip()
+        check_excel_mangled(names, column=symbol_col, path=path, rows=rows)
     else:
         names = ids
     var = pd.DataFrame({"gene_name": names.to_numpy()}, index=pd.Index(ids.to_numpy(), name="probe_id"))

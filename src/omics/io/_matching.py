@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import anndata as ad
@@ -13,12 +14,38 @@ from .._logging import get_logger
 log = get_logger("io")
 
 
+def _folded(name: str) -> str:
+    """``name`` in Unicode NFC form, case-folded: ids that look alike compare equal."""
+    return unicodedata.normalize("NFC", str(name)).casefold()
+
+
+def _near_matches(missing: list[str], extra: list[str]) -> str:
+    """Return a hint naming sheet ids that equal a matrix column but for case or Unicode normalisation."""
+    columns: dict[str, str] = {}
+    for column in extra:
+        columns.setdefault(_folded(column), column)
+    pairs = [(s, columns[_folded(s)]) for s in missing if _folded(s) in columns]
+    if not pairs:
+        return ""
+    case = [(s, c) for s, c in pairs if unicodedata.normalize("NFC", s) != unicodedata.normalize("NFC", c)]
+    kinds = " and ".join(k for k, present in (("in letter case", bool(case)),
+                                              ("in Unicode normalisation (accented letters written as "
+                                               "one character in one file and as letter plus accent "
+                                               "in the other)", len(case) < len(pairs))) if present)
+    shown = ", ".join(f"{s!r} (sheet) / {c!r} (matrix)" for s, c in pairs[:3])
+    more = f" ... ({len(pairs)} in all)" if len(pairs) > 3 else ""
+    return (f" {len(pairs)} of them differ from a matrix column only {kinds}: {shown}{more}; "
+            "ids are compared exactly, so write them alike in both files.")
+
+
 def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: str | Path | None = None,
                   sheet_path: str | Path | None = None) -> ad.AnnData:
     """Order matrix samples like the sample sheet and attach its metadata as ``obs``.
 
     Every sample-sheet id must be a matrix column (missing ones are listed); matrix columns
-    absent from the sheet are dropped with a log line.
+    absent from the sheet are dropped with a log line. Ids are compared exactly; when a
+    missing id equals a matrix column but for letter case or Unicode normalisation (NFC
+    ``É`` against NFD ``E`` + accent, which look the same), the message names the pairs.
 
     Parameters
     ----------
@@ -44,8 +71,8 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
         raise InputError(
             f"{len(missing)} sample(s) of the sample sheet{' ' + str(sheet_path) if sheet_path else ''}"
             f" are not columns of this matrix: {', '.join(missing[:10])}"
-            f"{' ...' if len(missing) > 10 else ''}{hint}. Make the sample ids equal the matrix "
-            "column names (or set {--sample_id_col}).",
+            f"{' ...' if len(missing) > 10 else ''}{hint}.{_near_matches(missing, extra)} Make the "
+            "sample ids equal the matrix column names (or set {--sample_id_col}).",
             path=matrix_path,
         )
     in_sheet = set(sheet_ids)

@@ -11,8 +11,11 @@ Every reader returns samples as ``obs`` and protein groups as ``var``:
 - ``uns["protein_input"]``: ``format``, ``path``, ``is_log2``, ``removed`` (rows dropped
   as ``reverse``, ``contaminant`` and ``only_by_site`` hits) and ``intensity_prefix``.
 
-Cells reading ``NA``, ``NaN``, ``Filtered`` or nothing are missing; any other
+Cells reading ``Filtered``, nothing or a missing-value spelling (``NA``, ``NaN``, ``N/A``,
+``#N/A``, ``null``: :data:`omics.io._tables.MISSING_VALUES`) are missing; any other
 non-number stops with an :class:`~omics._errors.InputError` naming the row and column.
+Columns without a name and without values (a spreadsheet's trailing delimiters) are
+ignored, as :func:`omics.io._tables.read_table` ignores them.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .._errors import InputError
 from .._logging import get_logger
 from ._gene_ids import fill_gene_names
 from ._tables import (
+    MISSING_VALUES,
     check_excel_mangled,
     check_file,
     check_numbers,
@@ -45,8 +49,7 @@ log = get_logger("io")
 FORMATS = ("maxquant", "proteus", "diann", "olink", "tsv")
 MAXQUANT_INTENSITIES = ("LFQ intensity", "Intensity", "iBAQ")
 
-_MISSING_TOKENS = frozenset({"", "na", "nan", "filtered"})
-_UNNAMED = re.compile(r"^Unnamed: \d+$")
+_MISSING_TOKENS = MISSING_VALUES | {"filtered"}
 _INTENSITY_ALIASES = {
     "lfq intensity": "LFQ intensity", "lfq": "LFQ intensity", "intensity": "Intensity",
     "ibaq": "iBAQ",
@@ -99,7 +102,11 @@ def _exact_floats(frame: pd.DataFrame) -> bool:
 
 def _read(path: str | Path, *, what: str, required: Sequence[str] = (),
           numeric: Callable[[list[str]], list[str]] | None = None) -> tuple[pd.DataFrame, str]:
-    """Read a table (as text, number columns as floats); check the header; drop empty unnamed columns.
+    """Read a table (as text, number columns as floats) and check the header.
+
+    Columns without a header name are dropped when empty (trailing delimiters) and stop
+    otherwise (:func:`omics.io._tables.read_table`); ``numeric`` is given the named
+    header fields only.
 
     ``numeric`` names, given the header, the columns of numbers (intensities). They are
     read as float64 by pandas' parser, about twice as fast as text then
@@ -121,14 +128,10 @@ def _read(path: str | Path, *, what: str, required: Sequence[str] = (),
                 path=path,
             )
         seen[name] = position
-    table = _read_numbers(path, raw, numeric(header), what=what,
+    table = _read_numbers(path, raw, numeric([h for h in header if h]), what=what,
                           required=required) if numeric is not None else None
     if table is None:
         table = read_table(path, required=required, what=what, dtype=str)
-    empty = [c for c in table.columns if _UNNAMED.match(c) and table[c].isna().all()]
-    if empty:
-        log.debug("%s: ignored %d empty unnamed column(s)", path.name, len(empty))
-        table = table.drop(columns=empty)
     return table, sep
 
 
@@ -147,6 +150,8 @@ def _read_numbers(path: Path, raw_header: list[str], numeric: list[str], *, what
         table = read_table(path, required=required, what=what,
                            dtype=defaultdict(lambda: str, typed))
     except ValueError:  # a cell that is not a number: read as text, and checked
+        return None
+    if not set(numeric) <= set(table.columns):  # a header pandas names otherwise: read as text
         return None
     return table if _exact_floats(table[numeric]) else None
 
@@ -227,7 +232,8 @@ def _checked_numbers(data: pd.DataFrame, labels: Sequence[str], rows: np.ndarray
         raise InputError(
             f"value for {labels[r]} (row {rows[r]}) in column {data.columns[c]!r} is "
             f"{text.iat[r, c]!r}, not a finite number. Intensities must be numbers with '.' as "
-            "the decimal mark (missing values: NA, NaN, Filtered or empty); fix the cell or "
+            "the decimal mark (missing values: empty, NA, NaN, N/A, #N/A, null or Filtered); fix "
+            "the cell or "
             "re-export the table.",
             path=path,
         )
@@ -332,22 +338,25 @@ def _maxquant_columns(columns: Sequence[str], prefix: str) -> list[str]:
 
     ``Intensity`` must not catch ``Intensity L ...`` (SILAC channel columns) and ``iBAQ``
     must not catch ``iBAQ peptides``; ``LFQ intensity`` is never caught by ``Intensity``
-    because the match is case-sensitive on the start of the name.
+    because the match is on the start of the name. The prefix is matched in any case
+    (``lfq intensity S2``, a header edited by hand), so that no sample is left out.
     """
-    column_set = set(columns)
+    start = f"{prefix.lower()} "
+    lowered = [c.lower() for c in columns]
+    column_set = set(lowered)
     channels = {
         label for label in "LMH"
-        if f"{prefix} {label}" in column_set
-        and any(c.startswith(f"{prefix} {label} ") for c in columns)
+        if f"{start}{label.lower()}" in column_set
+        and any(c.startswith(f"{start}{label.lower()} ") for c in lowered)
     }
     out = []
     for column in columns:
-        if not column.startswith(f"{prefix} "):
+        if not column.lower().startswith(start):
             continue
         rest = column[len(prefix) + 1:].strip()
         if not rest or (prefix == "iBAQ" and rest == "peptides"):
             continue
-        if rest in channels or rest.split(" ", 1)[0] in channels:
+        if rest.upper() in channels or rest.split(" ", 1)[0].upper() in channels:
             continue
         out.append(column)
     return out
@@ -384,8 +393,9 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
     ``Majority protein IDs`` when present; ``gene_name`` is the first of ``Gene names``.
     Rows flagged ``+`` in ``Reverse``, ``Potential contaminant`` (``Contaminant`` in
     older files) and ``Only identified by site`` are removed and counted in
-    ``uns["protein_input"]["removed"]``; when a flag column is absent, ids starting with
-    ``REV__`` / ``CON__`` are removed instead.
+    ``uns["protein_input"]["removed"]``; when the ``Reverse`` or contaminant column is
+    absent, or marks no row with ``+``, ids starting with ``REV__`` / ``CON__`` are
+    removed instead.
 
     Raises
     ------
@@ -433,6 +443,13 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
         flag_column = next((c for c in names if c in columns), None)
         if flag_column is not None:
             flagged = (table[flag_column].fillna("").astype(str).str.strip() == "+").to_numpy()
+            if not flagged.any() and key in _MAXQUANT_ID_PREFIX:  # a flag re-coded (TRUE, x)?
+                by_id = ids.str.startswith(_MAXQUANT_ID_PREFIX[key]).to_numpy()
+                if by_id.any():
+                    log.info("%s: column %r marks no row with '+'; %d row(s) with ids starting %s "
+                             "count as %s", path.name, flag_column, int(by_id.sum()),
+                             _MAXQUANT_ID_PREFIX[key], key)
+                    flagged = by_id
         elif key in _MAXQUANT_ID_PREFIX:
             flagged = ids.str.startswith(_MAXQUANT_ID_PREFIX[key]).to_numpy()
             if flagged.any():
@@ -458,7 +475,7 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
                            linear=True)
     samples = [c[len(prefix) + 1:].strip() for c in sample_columns]
     _check_samples(samples, sample_columns, path)
-    protein_ids = (table["Majority protein IDs"].fillna("").astype(str)[keep]
+    protein_ids = (table["Majority protein IDs"].fillna("").astype(str).str.strip()[keep]
                    if "Majority protein IDs" in columns else kept_ids)
     return _assemble(
         path, fmt="maxquant", ids=kept_ids.tolist(), protein_ids=protein_ids.tolist(),
@@ -790,7 +807,8 @@ def read_protein_matrix(
           QC-warning values set to NaN, values below LOD kept and control samples dropped,
           and the QC column used).
 
-        Cells reading ``NA``, ``NaN``, ``Filtered`` or nothing are missing.
+        Cells reading ``Filtered``, nothing or a missing-value spelling (``NA``, ``NaN``,
+        ``N/A``, ``#N/A``, ``null``) are missing.
 
     Raises
     ------

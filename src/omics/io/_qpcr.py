@@ -9,13 +9,15 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import check_unique, read_table
+from ._tables import MISSING_VALUES, check_unique, read_table
 
 log = get_logger("io")
 
-#: Cell values meaning "no amplification" (read as an undetermined Ct, not as an error).
-UNDETERMINED = frozenset({"undetermined", "undet", "undet.", "no ct", "noct", "no cq", "n/a", "na",
-                          "nan", "", "-", "--", "n.d.", "nd", "not detected", "no amp", "neg"})
+#: Cell values meaning "no amplification" (read as an undetermined Ct, not as an error): the
+#: instruments' words and every missing-value spelling (``_tables.MISSING_VALUES``; Bio-Rad CFX
+#: writes ``N/A`` or ``NaN`` for a well without a Cq).
+UNDETERMINED = frozenset({"undetermined", "undet", "undet.", "no ct", "noct", "no cq", "-", "--",
+                          "n.d.", "nd", "not detected", "no amp", "neg"}) | MISSING_VALUES
 
 _ALIASES = {
     "sample": ("sample", "sample name", "sample_name", "sample id", "sample_id"),
@@ -47,20 +49,48 @@ def _parse_ct(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(undetermined, np.nan, values), np.isfinite(values) | undetermined
 
 
+def _check_wells(long: pd.DataFrame, rep_col: str, plate_col: str | None, path: str | Path) -> None:
+    """Stop when two rows of a long table are the same well: sample, target, replicate (and plate).
+
+    A row pasted twice, or replicate ids ``1, 1, 3``, would otherwise count as one more
+    technical replicate and shift the mean.
+    """
+    key = ["sample", "target", "replicate", "plate"]
+    dup = long.duplicated(key, keep=False).to_numpy()
+    if not dup.any():
+        return
+    first = long.loc[dup].iloc[0]
+    same = long.loc[dup & (long[key] == first[key]).all(axis=1).to_numpy()]
+    lines = ", ".join(str(int(v)) for v in same["line"])
+    identical = same["cell"].str.strip().nunique() == 1
+    plate = f", plate {first['plate']!r}" if plate_col else ""
+    raise InputError(
+        f"{len(same)} rows of sample {first['sample']!r}, target {first['target']!r}, {rep_col} "
+        f"{first['replicate']!r}{plate}"
+        f"{', with the same Ct (a row pasted twice?)' if identical else ', with different Cts'}; "
+        "each well has one row.", path=path, where=f"lines {lines}",
+        fix=f"Remove the repeated row, or correct the {rep_col!r} column so that each replicate "
+            "has its own id.")
+
+
 def read_qpcr(path: str | Path) -> pd.DataFrame:
     """Read an RT-qPCR Ct table.
 
     Two layouts are recognised from the header (case-insensitive names):
 
     - long: one row per well with ``sample`` (or ``Sample Name``), ``target`` (``Target
-      Name``, ``gene``, ``detector``) and ``ct`` (``Cq``); optional ``replicate`` and
-      ``plate`` columns (the export of most qPCR instruments);
+      Name``, ``gene``, ``detector``) and ``ct`` (``Cq``); optional ``replicate`` (or
+      ``well``) and ``plate`` columns (the export of most qPCR instruments). With a
+      replicate column, two rows of the same sample, target, replicate and plate stop
+      (a row pasted twice, or repeated replicate ids); without one, every row is a
+      technical replicate;
     - wide: the first column is ``target`` (rows = targets, one column per sample) or
       ``sample`` (rows = samples, one column per target); one Ct per cell.
 
-    ``Undetermined``, ``No Ct``, ``NA``, ``-`` and empty cells mean no amplification and
-    are read as NaN (the Ct policy of :func:`omics.pp.qpcr_average_replicates` decides
-    what they become). Decimal commas are accepted. Any other text stops with a message
+    ``Undetermined``, ``No Ct``, ``-``, empty cells and the missing-value spellings
+    (``NA``, ``NaN``, ``N/A``, ``#N/A``, ``null``) mean no amplification and are read as
+    NaN (the Ct policy of :func:`omics.pp.qpcr_average_replicates` decides what they
+    become). Decimal commas are accepted. Any other text stops with a message
     naming the line, sample and target.
 
     Parameters
@@ -93,6 +123,8 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
                 line = int(long.loc[empty, "line"].iloc[0])
                 raise InputError(f"line {line}: column {column!r} is empty; every row needs a "
                                  f"{role} name.", path=path)
+        if rep_col:
+            _check_wells(long, rep_col, plate_col, path)
     else:
         first = columns[0]
         role = first.strip().lower()

@@ -12,7 +12,16 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ._gene_ids import fill_gene_names
-from ._tables import check_excel_mangled, check_ids, check_numbers, check_unique, read_table
+from ._tables import (
+    MISSING_VALUES,
+    NUMBER_LIKE,
+    check_excel_mangled,
+    check_ids,
+    check_numbers,
+    check_unique,
+    is_missing,
+    read_table,
+)
 
 log = get_logger("io")
 
@@ -20,6 +29,17 @@ _FEATURECOUNTS_ANNOTATION = ["Geneid", "Chr", "Start", "End", "Strand", "Length"
 # R's largest integer: DESeq2 stores counts as R integers, and pydeseq2 fails on larger ones.
 MAX_COUNT = 2**31 - 1
 _BAM_SUFFIX = re.compile(r"(\.markdup)?(\.sorted)?(\.Aligned\.sortedByCoord\.out)?\.bam$")
+# A file name that says TPM (nf-core/rnaseq's salmon.merged.gene_tpm.tsv, transcript_tpm.tsv).
+_TPM_NAME = re.compile(r"(^|[._-])tpm([._-]|$)", re.IGNORECASE)
+#: A sample's column sum within this fraction of 10^6 is what TPM (or CPM) sums to.
+PER_MILLION_TOLERANCE = 0.001
+_ANNOTATION_HINT = {
+    "salmon": "the nf-core/rnaseq layout has gene_id and gene_name, then only sample columns",
+    "featurecounts": "featureCounts' annotation columns are Geneid, Chr, Start, End, Strand and "
+                     "Length, and every later column is a sample (BAM file)",
+    "tsv": "a plain matrix has the gene id in the first column, optionally gene_name, then only "
+           "sample columns",
+}
 
 
 def _featurecounts_sample(column: str) -> str:
@@ -30,9 +50,69 @@ def _describe_cell(value: object) -> str:
     """Say what a count cell that is not a number holds."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
         return "is empty"
-    if str(value).strip().upper() in {"NA", "NAN", "N/A", "NULL", "NONE", "-"}:
+    if str(value).strip().lower() in MISSING_VALUES | {"none", "-"}:
         return f"is {str(value).strip()!r} (a missing value)"
     return f"is {value!r}, not a number"
+
+
+def _check_sample_names(headers: list[str], names: list[str], first_column: int, path: str | Path) -> None:
+    """Stop when two sample columns give one sample name, naming both columns as written.
+
+    ``first_column``: the 1-based file column of ``headers[0]``.
+    """
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            j = seen[name]
+            raise InputError(
+                f"{headers[j]!r} and {headers[i]!r} both give sample name {name!r}.", path=path,
+                where=f"columns {first_column + j} and {first_column + i}",
+                fix="Every sample needs its own column name: rename one (for featureCounts, the BAM "
+                    "file name without its folder and .bam suffix is the sample name).")
+        seen[name] = i
+
+
+def _annotation_column(data: pd.DataFrame, values: pd.DataFrame, fmt: str, lines: range,
+                       path: str | Path) -> None:
+    """Stop when a column taken as a sample holds text and no number: an annotation column.
+
+    Only when another column holds counts and this one at least two text cells, none of
+    them number-like (:data:`~omics.io._tables.NUMBER_LIKE`): otherwise (decimal commas,
+    a single bad cell) the first bad cell is reported.
+    """
+    no_number = values.isna().all(axis=0)
+    if no_number.all():
+        return
+    for column in data.columns[no_number.to_numpy()]:
+        text = ~is_missing(data[column])
+        cells = data[column][text].astype(str).str.strip()
+        if text.sum() < 2 or cells.str.match(NUMBER_LIKE.pattern).any():
+            continue  # missing cells, one text cell, numbers with commas: reported as the cell
+        row = int(np.argmax(text.to_numpy()))
+        first = " (gene_id must be the first column)" if column == "gene_id" else ""
+        raise InputError(
+            f"not a sample column: none of its cells is a count (row {lines[row]}: "
+            f"{data[column].iloc[row]!r}){first}; {_ANNOTATION_HINT[fmt]}.",
+            path=path, where=f"column {column!r}",
+            fix="Remove the annotation column(s), or give the counts file as the pipeline wrote it.")
+
+
+def _check_not_tpm(matrix: np.ndarray, fractional: bool, path: str | Path) -> None:
+    """Stop when a matrix given as counts looks like TPM (or CPM): see :func:`read_rna_counts`."""
+    sums = matrix.sum(axis=0)
+    per_million = bool(sums.size) and bool(np.all(np.abs(sums - 1e6) <= PER_MILLION_TOLERANCE * 1e6))
+    named = bool(_TPM_NAME.search(Path(path).name))
+    if not ((fractional and (per_million or named)) or (named and per_million)):
+        return
+    signs = [s for s, present in (
+        (f"every sample's column sums to 1,000,000 (+-{PER_MILLION_TOLERANCE:.1%}; here "
+         f"{sums.min():,.0f} to {sums.max():,.0f})", per_million),
+        ("the values are fractional", fractional), ("the file name says TPM", named)) if present]
+    raise InputError(
+        f"the matrix looks like TPM (or CPM), not counts: {' and '.join(signs)}. DESeq2 needs "
+        "read counts.", path=path,
+        fix="Give the counts of the same run: nf-core/rnaseq writes salmon.merged.gene_counts.tsv "
+            "next to salmon.merged.gene_tpm.tsv ({--rna_counts}).")
 
 
 def read_rna_counts(path: str | Path) -> ad.AnnData:
@@ -41,7 +121,15 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     The format is recognised from the header:
 
     - nf-core/rnaseq ``salmon.merged.gene_counts.tsv``: ``gene_id, gene_name, <samples>``;
-      salmon's estimated counts are fractional and are rounded (logged);
+      salmon's estimated counts are fractional and are rounded (logged). The TPM table
+      of the same layout (``salmon.merged.gene_tpm.tsv``) stops, and so does any
+      per-million table (CPM): a matrix is taken for TPM when its values are fractional
+      and every sample's column sums to 10^6 (within :data:`PER_MILLION_TOLERANCE`, 0.1 %:
+      TPM sums to 10^6 but for the rounding of the printed values, while the estimated
+      counts of all samples summing to 10^6 within 0.1 % would be a coincidence), when
+      its values are fractional and the file name says ``tpm`` (``gene_tpm.tsv``), or
+      when both the name and the sums say so (rounded TPM). Whole-number counts whose
+      library sizes happen to be 10^6 are counts (a simulation);
     - featureCounts: ``Geneid, Chr, Start, End, Strand, Length, <BAM paths>`` with ``#``
       comment lines; BAM paths are reduced to sample names;
     - plain TSV/CSV: the first column is the feature id, optional ``gene_name``; counts
@@ -49,8 +137,13 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
       ``write.table``) is accepted and the column is called ``gene_id``.
 
     Gzip-compressed files are read whatever their suffix. Row numbers in messages are
-    file line numbers (featureCounts' ``#`` comment lines included). Human Ensembl gene
-    ids without a gene name get their symbol from the shipped id map (for enrichment).
+    file line numbers (featureCounts' ``#`` comment lines included); ``#`` starts a
+    comment only in the lines before the header, elsewhere it is text (``S#2``).
+    Columns without a name and without values (trailing delimiters) are ignored; a
+    column without a name but with counts stops, naming its position, and so does a
+    text column among the samples (an annotation column such as ``gene_biotype``). Gene
+    ids and names are stripped of surrounding spaces. Human Ensembl gene ids without a
+    gene name get their symbol from the shipped id map (for enrichment).
 
     Parameters
     ----------
@@ -79,23 +172,29 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     # they are missing values, as in every other table.
     for column in annotation:
         if table[column].dtype == object:
-            table[column] = table[column].mask(table[column].isin(["", "NA"]))
+            table[column] = table[column].mask(is_missing(table[column]))
     data = table.drop(columns=annotation)
     if fmt == "featurecounts":
-        ids = table["Geneid"].astype(str)
+        ids = table["Geneid"].astype(str).str.strip()
         names = ids
-        data.columns = [_featurecounts_sample(c) for c in data.columns]
+        samples = [_featurecounts_sample(c) for c in data.columns]
     elif fmt == "salmon":
-        ids, names = table["gene_id"].astype(str), table["gene_name"].fillna("").astype(str)
+        ids = table["gene_id"].astype(str).str.strip()
+        names = table["gene_name"].fillna("").astype(str).str.strip()
+        samples = list(data.columns)
     else:
-        ids = table.iloc[:, 0].astype(str)
-        names = table["gene_name"].fillna("").astype(str) if "gene_name" in columns[1:] else ids
+        ids = table.iloc[:, 0].astype(str).str.strip()
+        names = (table["gene_name"].fillna("").astype(str).str.strip() if "gene_name" in columns[1:]
+                 else ids)
+        samples = list(data.columns)
     if data.shape[1] == 0:
         raise InputError("the count matrix has no sample columns.", path=path)
     id_column = {"featurecounts": "Geneid", "salmon": "gene_id"}.get(fmt, columns[0])
     check_ids(table[id_column], column=id_column, path=path, what="gene id", rows=lines)
     check_unique(ids, column=id_column, path=path, what="gene id", rows=lines)
-    check_unique(data.columns, column="header", path=path, what="sample column")
+    _check_sample_names([str(c) for c in data.columns], [str(c) for c in samples],
+                        columns.index(data.columns[0]) + 1, path)
+    data.columns = samples
     if fmt != "featurecounts":
         check_excel_mangled(names, column="gene_name" if fmt == "salmon" or "gene_name" in columns
                             else columns[0], path=path, rows=lines)
@@ -107,6 +206,7 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     values = data if kinds <= set("iuf") else data.apply(pd.to_numeric, errors="coerce")
     matrix = values.to_numpy(dtype=float)
     if np.isnan(matrix).any():
+        _annotation_column(data, values, fmt, lines, path)
         bad = values.isna() & data.notna()
         where = bad if bad.any().any() else values.isna()
         col = where.any(axis=0).idxmax()
@@ -130,6 +230,8 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         )
     whole = kinds <= set("iu")  # integer columns as read: nothing to round
     fractional = np.zeros((0,), dtype=bool) if whole else np.abs(matrix - np.round(matrix)) > 1e-8
+    if fmt != "featurecounts":
+        _check_not_tpm(matrix, bool(fractional.any()), path)
     if fractional.any():
         if fmt != "salmon":
             r, c = np.argwhere(fractional)[0]

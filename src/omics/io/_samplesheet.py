@@ -11,14 +11,21 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._logging import get_logger
 from .._resources import metadata_path
-from ._tables import UNNAMED, check_unique, read_table
+from ._tables import check_unique, is_missing, read_table
+
+log = get_logger("io")
 
 #: Day at which amputation-free survival defines ``response`` (6 months).
 RESPONSE_DAY = 183.0
 SURVIVAL_COLUMNS = ("afs_days", "afs_event")
 #: A number written with a decimal comma (``33,1``), as a ``;``-separated sheet has them.
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+# Placeholders for an unknown value that are not missing-value spellings (``_tables.MISSING_VALUES``):
+# in a column of numbers they stop the run rather than turn it into text (a factor).
+_PLACEHOLDER = re.compile(r"^([^\w]+|n\.a\.?|n\.?d\.?|none|unknown|missing|not (available|done|known))$",
+                          re.IGNORECASE)
 
 
 def _to_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
@@ -41,6 +48,44 @@ def _to_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
         comma = text.str.match(_DECIMAL_COMMA.pattern).fillna(False).astype(bool)
         text = text.where(~comma, text.str.replace(",", ".", regex=False))
     return pd.to_numeric(text.astype(object).where(text.notna(), np.nan), errors="coerce")
+
+
+def _check_numeric_column(values: pd.Series, numbers: pd.Series, column: str, path: str | Path) -> None:
+    """Stop when a column of numbers holds a placeholder or a decimal comma; log other text.
+
+    A column whose every value is a number is numeric (a continuous term in a design), so
+    a single cell that is not would turn it into text, a factor with a level per value,
+    silently. Missing-value spellings are missing before this check; placeholders such
+    as ``-``, ``.``, ``?``, ``n.d.`` or ``unknown`` and numbers with a decimal comma in a
+    sheet that is not ``;``-separated stop, naming the cell. A column with other text
+    (``3a``) stays text, with a warning.
+
+    Parameters
+    ----------
+    values
+        The column's cells (stripped text; NaN when missing).
+    numbers
+        ``values`` parsed by :func:`_to_numbers`.
+    column, path
+        Named in messages.
+    """
+    text = values[values.notna() & numbers.isna()]
+    if text.empty:
+        return
+    odd = text[text.str.match(_PLACEHOLDER.pattern, flags=re.IGNORECASE)
+               | text.str.match(_DECIMAL_COMMA.pattern)]
+    if not odd.empty and len(odd) == len(text):
+        sample, value = odd.index[0], odd.iloc[0]
+        fix = (f"Write it with a decimal point ({value.replace(',', '.')}): a decimal comma is read "
+               "only in a ';'-separated sheet." if _DECIMAL_COMMA.match(value) else
+               "Leave the cell empty (or write NA) when the value is unknown.")
+        raise InputError(
+            f"the column holds numbers except {value!r}"
+            f"{f' (and {len(odd) - 1} more cell(s))' if len(odd) > 1 else ''}; it would be read as "
+            "text (a factor).", path=path, where=f"column {column!r}, sample {sample!r}", fix=fix)
+    log.warning("%s: column %r holds numbers but also text (%r for sample %r%s); it is read as text "
+                "(a factor)", Path(path).name, column, text.iloc[0], text.index[0],
+                f" and {len(text) - 1} more" if len(text) > 1 else "")
 
 
 def _rows(mask: pd.Series, first_line: int, limit: int = 10) -> str:
@@ -139,16 +184,26 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     so is any other column whose every value is a number. In a ``;``-separated sheet a
     decimal comma (``33,1``) is read as a decimal point, so that such a sheet reads like
     its ``,``-separated, decimal-point twin.
+
+    Notes
+    -----
+    Cells reading ``NA``, ``NaN``, ``N/A``, ``#N/A``, ``null`` (any case) or nothing are
+    missing in every column (:data:`omics.io._tables.MISSING_VALUES`); a column of
+    numbers with such a cell is numeric with a missing value. A placeholder such as
+    ``-``, ``.`` or ``unknown`` (or a decimal comma outside a ``;``-separated sheet) in a
+    column of numbers stops, naming the cell (:func:`_check_numeric_column`). Columns
+    without a name and without values (trailing delimiters) are dropped.
     """
     table = read_table(path, required=[id_col], what="sample sheet", dtype=str)
     first_line = table.attrs["first_line"]
     decimal_comma = table.attrs["delimiter"] == ";"  # the European export's decimal mark
     table = table.apply(lambda col: col.str.strip())
-    # Excel saves rows and columns it once showed as ",,,,": drop fully empty rows, and
-    # columns without a name and without values.
-    blank = table.isna() | (table == "")
-    table = table.loc[~blank.all(axis=1)]
-    table = table.drop(columns=[c for c in table.columns if UNNAMED.match(c) and blank[c].all()])
+    # Missing-value spellings (NA, NaN, N/A, #N/A, null, empty; _tables.MISSING_VALUES) are
+    # missing in every column, so that a column of numbers stays one.
+    table = table.apply(lambda col: col.mask(is_missing(col)))
+    # Excel saves rows it once showed as ",,,,": drop fully empty rows (read_table drops the
+    # columns without a name and without values).
+    table = table.loc[~table.isna().all(axis=1)]
     if id_col != "sample":
         table = table.drop(columns=["sample"], errors="ignore").rename(columns={id_col: "sample"})
     ids = table["sample"]
@@ -199,6 +254,8 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         if column in samplesheet_schema()["properties"] or sheet[column].dtype != object:
             continue
         numbers = _to_numbers(sheet[column], decimal_comma=decimal_comma)
+        if numbers.notna().any():
+            _check_numeric_column(sheet[column], numbers, column, path)
         if numbers.notna().sum() == sheet[column].notna().sum() and numbers.notna().any():
             infinite = numbers[~np.isfinite(numbers) & numbers.notna()]
             if not infinite.empty:

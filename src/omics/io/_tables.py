@@ -27,8 +27,16 @@ _OTHER_MAGIC = {
     b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
 }
 _BZIP2 = re.compile(rb"^BZh[1-9]1AY&SY")
+#: Text that is a number written with a decimal comma or digit grouping (``10,5``, ``1 000``,
+#: ``1'000.5``): not a number to the readers, but not words either.
+NUMBER_LIKE = re.compile(r"^[+-]?[\d.,' ]*\d[\d.,' ]*([eE][+-]?\d+)?$")
 # pandas' name for header cells left empty (Excel's trailing ",,").
-UNNAMED = re.compile(r"^Unnamed: \d+$")
+UNNAMED = re.compile(r"^Unnamed: (\d+)$")
+#: Cell texts every reader takes for a missing value, compared stripped and case-insensitively:
+#: empty, ``NA`` (R), ``NaN`` (pandas, numpy), ``N/A``, ``#N/A`` (Excel) and ``null`` (SQL, JSON).
+#: ``-`` is not one: a sample sheet stops on it (a lost minus sign, or "not applicable"?), and
+#: only the qPCR reader reads it, with the instrument exports, as "no amplification".
+MISSING_VALUES = frozenset({"", "na", "nan", "n/a", "#n/a", "null"})
 _GZIP_ERRORS = (EOFError, OSError, zlib.error)
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 # What Excel turns symbols such as SEPT2, MARCH1 or DEC1 into ("2-Sep", "1-Mar", "Dec-01",
@@ -86,13 +94,17 @@ def _corrupt_gzip(path: Path) -> InputError:
 
 
 def _head(path: Path, comment: str | None = None, n: int = 2) -> list[tuple[int, str]]:
-    """Return the first ``n`` non-blank, non-comment lines with their 1-based line numbers."""
+    """Return the first ``n`` non-blank lines with their 1-based line numbers.
+
+    Lines starting with ``comment`` before the first of them (the header) are skipped;
+    after it they are data.
+    """
     found: list[tuple[int, str]] = []
     gz = is_gzip(path)
     try:
         with open_text(path) as handle:
             for number, line in enumerate(handle, start=1):
-                if comment and line.startswith(comment):
+                if comment and not found and line.startswith(comment):
                     continue
                 if line.strip():
                     found.append((number, line.rstrip("\r\n")))
@@ -113,7 +125,10 @@ def _first_line(path: Path, comment: str | None = None) -> str:
 
 
 def sniff_delimiter(path: str | Path, comment: str | None = None) -> str:
-    """Guess the delimiter (tab, comma or semicolon) from the header line."""
+    """Guess the delimiter (tab, comma or semicolon) from the header line.
+
+    ``comment``: lines starting with it before the header are skipped.
+    """
     header = _first_line(Path(path), comment)
     counts = {sep: header.count(sep) for sep in _DELIMITERS}
     best = max(counts, key=lambda sep: counts[sep])
@@ -124,6 +139,75 @@ def sniff_delimiter(path: str | Path, comment: str | None = None) -> str:
             path=path,
         )
     return best
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """Whether each cell is missing: NaN, or text in :data:`MISSING_VALUES` (stripped, any case)."""
+    text = values.astype("string").str.strip().str.lower()
+    return (values.isna() | text.isin(MISSING_VALUES)).fillna(True).astype(bool)
+
+
+def _blank(column: pd.Series) -> pd.Series:
+    """Whether each cell is empty: NaN or only white space."""
+    return (column.isna() | (column.astype("string").str.strip() == "")).fillna(True).astype(bool)
+
+
+def drop_empty_unnamed(table: pd.DataFrame, *, path: str | Path, what: str, first_line: int,
+                       row_names: str | None = None) -> pd.DataFrame:
+    """Drop the columns without a header name and without values; stop on one with values.
+
+    Excel (and other spreadsheet exports) end every line with a delimiter, or several
+    (``a,b,c,,``), for columns once used: the empty header fields become pandas'
+    ``Unnamed: <i>`` columns, and without values they are dropped, so the table reads
+    like its clean twin. An unnamed column holding values (a sample whose name was
+    deleted?) stops, naming its position, except the first column: there it holds row
+    names (pandas' ``to_csv``, R's ``write.table(col.names = NA)``) and is called
+    ``row_names`` when that is given.
+
+    Parameters
+    ----------
+    table
+        As read by :func:`pandas.read_csv`.
+    path, what
+        The file and its role, named in messages.
+    first_line
+        File line number of the first data row.
+    row_names
+        Name for an unnamed first column with values (None: keep pandas' name).
+
+    Returns
+    -------
+    The table without the empty unnamed columns.
+    """
+    columns = [str(c) for c in table.columns]
+    unnamed = [i for i, c in enumerate(columns) if UNNAMED.match(c.strip())]
+    if not unnamed:
+        return table
+    empty = {i for i in unnamed if _blank(table.iloc[:, i]).all()}
+    for i in unnamed:
+        if i in empty or i == 0:
+            continue
+        cells = table.iloc[:, i]
+        row = int(np.flatnonzero(~_blank(cells).to_numpy())[0])
+        named = [c for j, c in enumerate(columns) if j not in unnamed]
+        before = [c for c in columns[:i] if c in named]
+        after = [c for c in columns[i + 1:] if c in named]
+        around = (f"between {before[-1]!r} and {after[0]!r}" if before and after
+                  else f"after {before[-1]!r}" if before else f"before {after[0]!r}" if after else "")
+        position = int(UNNAMED.match(columns[i].strip()).group(1)) + 1
+        raise InputError(
+            f"the header of the {what} gives this column no name"
+            f"{f' (it is {around})' if around else ''}, but the column holds values (first: "
+            f"{str(cells.iloc[row]).strip()!r} on row {first_line + row}).",
+            path=path, where=f"column {position}",
+            fix="Name the column (a sample column needs its sample name), or delete it.")
+    if empty:
+        log.debug("%s: ignored %d empty column(s) without a name (trailing delimiters)",
+                  Path(path).name, len(empty))
+        table = table.drop(columns=[table.columns[i] for i in sorted(empty)])
+    if 0 in unnamed and 0 not in empty and row_names is not None and row_names not in table.columns:
+        table = table.rename(columns={table.columns[0]: row_names})
+    return table
 
 
 def read_table(
@@ -140,7 +224,9 @@ def read_table(
 
     Gzip-compressed files (recognised by their content, whatever the suffix) are read
     like plain ones. A header with one field fewer than the data rows, as R's
-    ``write.table`` writes it, means the first column holds row names.
+    ``write.table`` writes it, means the first column holds row names. Columns without
+    a header name and without values (a spreadsheet's trailing delimiters) are dropped;
+    one with values stops (:func:`drop_empty_unnamed`).
 
     Parameters
     ----------
@@ -151,7 +237,9 @@ def read_table(
     what
         Name of the file's role, used in messages ("sample sheet", ...).
     comment
-        Lines starting with this are skipped.
+        Lines starting with this before the header are skipped (featureCounts' ``#
+        Program:...`` line). After the header every line is data: the character is text
+        inside a line (a sample ``S#2``, a cell ``#N/A``).
     dtype
         Passed to :func:`pandas.read_csv`.
     row_names
@@ -184,9 +272,11 @@ def read_table(
     gz = is_gzip(path)
     try:
         table = pd.read_csv(
-            path, sep=sep, comment=comment, dtype=dtype, encoding="utf-8-sig", na_values=list(na_values),
+            path, sep=sep, dtype=dtype, encoding="utf-8-sig", na_values=list(na_values),
             keep_default_na=False, compression="gzip" if gz else None,
             index_col=False if extra_field and not has_row_names else None,
+            # the lines before the header: blank, or comments
+            skiprows=lines[0][0] - 1 if comment else None,
         )
     except pd.errors.ParserError as err:
         raise InputError(
@@ -213,6 +303,9 @@ def read_table(
     table.columns = [str(c).strip() for c in table.columns]
     if table.shape[0] == 0:
         raise InputError(f"the {what} has a header but no data rows.", path=path)
+    first_line = lines[1][0] if len(lines) > 1 else lines[0][0] + 1
+    table = drop_empty_unnamed(table, path=path, what=what, first_line=first_line,
+                               row_names=row_names)
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise InputError(
@@ -220,7 +313,7 @@ def read_table(
             f"{', '.join(map(repr, table.columns[:12]))}); rename or add them.",
             path=path,
         )
-    table.attrs["first_line"] = lines[1][0] if len(lines) > 1 else lines[0][0] + 1
+    table.attrs["first_line"] = first_line
     table.attrs["delimiter"] = sep
     return table
 
@@ -277,12 +370,15 @@ def check_excel_mangled(names: Iterable[object], *, column: str, path: str | Pat
 
 def check_ids(values: Iterable[object], *, column: str, path: str | Path, what: str,
               rows: Sequence[int] | None = None) -> None:
-    """Stop when an id is empty or missing (``""``, white space, ``NA``, NaN), naming its row."""
+    """Stop when an id is empty or missing (NaN, blank, a :data:`MISSING_VALUES` spelling), naming its row.
+
+    ``rows`` are the file line numbers of the values (default: value ``i`` on line ``i + 2``).
+    """
     values = list(values)
     lines = _rows(len(values), rows)
     for i, value in enumerate(values):
         if value is None or (isinstance(value, float) and value != value) or \
-                str(value).strip() in {"", "NA", "nan", "NaN"}:
+                str(value).strip().lower() in MISSING_VALUES:
             raise InputError(f"empty {what}." if value is None or value != value or not str(
                 value).strip() else f"{what} {value!r} is a missing-value marker.",
                 path=path, where=f"row {lines[i]}, column {column!r}",

@@ -54,6 +54,26 @@ def _summarise(cts: np.ndarray, max_sd: float) -> tuple[float, float, int, str]:
     return float(np.mean(detected)), sd, int(detected.size), flag
 
 
+def _check_one_row_per_well(long: pd.DataFrame, path: str | Path | None) -> None:
+    """Stop when labelled replicates repeat: two rows of one sample, target, replicate and plate.
+
+    Rows without a replicate label (``""``) are replicates by their position and are not
+    checked (:func:`omics.io.read_qpcr` names the lines of a repeated well in a file).
+    """
+    if "replicate" not in long.columns:
+        return
+    key = [c for c in ("sample", "target", "replicate", "plate") if c in long.columns]
+    labelled = long.loc[long["replicate"].fillna("").astype(str).str.strip() != "", key]
+    dup = labelled.duplicated(keep=False)
+    if dup.any():
+        first = labelled.loc[dup].iloc[0]
+        raise InputError(
+            f"sample {first['sample']!r}, target {first['target']!r}, replicate "
+            f"{first['replicate']!r} has {int((labelled[dup] == first).all(axis=1).sum())} rows; each "
+            "well has one row (remove the repeated row or give each replicate its own id).",
+            path=path)
+
+
 def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd: float = 0.5,
                             undetermined: str = "limit", path: str | Path | None = None
                             ) -> tuple[ad.AnnData, pd.DataFrame]:
@@ -62,7 +82,8 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     Parameters
     ----------
     long
-        Wells as returned by :func:`omics.io.read_qpcr`.
+        Wells as returned by :func:`omics.io.read_qpcr`. Rows with a ``replicate`` label
+        are one well each: a repeated (sample, target, replicate, plate) stops.
     max_ct
         Cts at or above this (and undetermined wells) count as not detected.
     max_sd
@@ -82,6 +103,7 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     """
     if undetermined not in {"limit", "missing"}:
         raise ValueError(f"undetermined policy {undetermined!r}: use 'limit' or 'missing'")
+    _check_one_row_per_well(long, path)
     wells = long.assign(ct=long["ct"].where(long["ct"] < max_ct))
     samples = list(dict.fromkeys(wells["sample"]))
     targets = list(dict.fromkeys(wells["target"]))
