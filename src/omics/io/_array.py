@@ -13,13 +13,13 @@ from .._errors import InputError
 from .._logging import get_logger
 from ._tables import (
     _GZIP_ERRORS,
-    NUMBER_LIKE,
     _corrupt_gzip,
     check_excel_mangled,
     check_file,
     check_ids,
     check_unique,
     drop_empty_unnamed,
+    first_annotation_column,
     is_gzip,
     is_missing,
     open_text,
@@ -81,13 +81,9 @@ def _check_annotation_columns(text: pd.DataFrame, values: pd.DataFrame, missing:
     them number-like (:data:`~omics.io._tables.NUMBER_LIKE`): otherwise (decimal commas,
     a single bad cell) the first bad cell is reported.
     """
-    no_number = values.isna().all(axis=0)
-    if no_number.all():
-        return
-    for column in text.columns[(no_number & ((~missing).sum(axis=0) >= 2)).to_numpy()]:
-        if text[column][~missing[column]].str.match(NUMBER_LIKE.pattern).any():
-            continue
-        row = int(np.argmax((~missing[column]).to_numpy()))
+    found = first_annotation_column(text, values, missing)
+    if found is not None:
+        column, row = found
         second = (f"; only one gene-symbol column is used ({symbol_col!r})"
                   if symbol_col and column.strip().lower() in _SYMBOL_COLUMNS else "")
         raise InputError(

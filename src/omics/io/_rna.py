@@ -14,11 +14,11 @@ from .._logging import get_logger
 from ._gene_ids import fill_gene_names
 from ._tables import (
     MISSING_VALUES,
-    NUMBER_LIKE,
     check_excel_mangled,
     check_ids,
     check_numbers,
     check_unique,
+    first_annotation_column,
     is_missing,
     read_table,
 )
@@ -80,15 +80,9 @@ def _annotation_column(data: pd.DataFrame, values: pd.DataFrame, fmt: str, lines
     them number-like (:data:`~omics.io._tables.NUMBER_LIKE`): otherwise (decimal commas,
     a single bad cell) the first bad cell is reported.
     """
-    no_number = values.isna().all(axis=0)
-    if no_number.all():
-        return
-    for column in data.columns[no_number.to_numpy()]:
-        text = ~is_missing(data[column])
-        cells = data[column][text].astype(str).str.strip()
-        if text.sum() < 2 or cells.str.match(NUMBER_LIKE.pattern).any():
-            continue  # missing cells, one text cell, numbers with commas: reported as the cell
-        row = int(np.argmax(text.to_numpy()))
+    found = first_annotation_column(data, values, data.apply(is_missing))
+    if found is not None:
+        column, row = found
         first = " (gene_id must be the first column)" if column == "gene_id" else ""
         raise InputError(
             f"not a sample column: none of its cells is a count (row {lines[row]}: "

@@ -406,3 +406,38 @@ def check_numbers(matrix: np.ndarray, *, labels: Sequence[str], columns: Sequenc
             f"is larger than any plausible {what} (limit {maximum:.6g})"
         raise InputError(f"{what} {float(value):g} for {labels[r]} {problem}.", path=path,
                          where=f"row {rows[r]}, column {columns[c]!r}", fix=fix)
+
+
+def first_annotation_column(text: pd.DataFrame, values: pd.DataFrame,
+                            missing: pd.DataFrame) -> tuple[str, int] | None:
+    """Return ``(column, row position)`` of the first column taken as a sample that holds text.
+
+    A column counts as an annotation column when no cell of it is a number while another
+    column holds numbers, and it has at least two filled cells, none of them number-like
+    (:data:`NUMBER_LIKE`): otherwise (decimal commas, a single bad cell) the readers report
+    the first bad cell instead.
+
+    Parameters
+    ----------
+    text
+        The cells as read (strings).
+    values
+        The same cells as numbers (NaN where not a number).
+    missing
+        Where a cell is a missing value (:func:`is_missing`).
+
+    Returns
+    -------
+    tuple[str, int] or None
+        The column and the position of its first filled cell; None when there is none.
+    """
+    no_number = values.isna().all(axis=0)
+    if no_number.all():
+        return None
+    for column in text.columns[no_number.to_numpy()]:
+        filled = ~missing[column]
+        cells = text[column][filled].astype(str).str.strip()
+        if filled.sum() < 2 or cells.str.match(NUMBER_LIKE.pattern).any():
+            continue
+        return column, int(np.argmax(filled.to_numpy()))
+    return None
