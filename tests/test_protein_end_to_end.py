@@ -58,16 +58,22 @@ def test_pxd043349_outputs_without_gene_names(results):
     assert gsea.empty and "nes" in gsea.columns
 
 
-@pytest.mark.slow
-def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
+def _eight_samples(tmp_path, *, n_proteins, seed):
+    """A sample sheet of 8 samples (4 per arm) and log2 intensities of ``n_proteins`` proteins."""
     samples = [f"S{i}" for i in range(1, 9)]
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("sample,arm,response\n" + "".join(
         f"{s},{'bmmnc' if i < 4 else 'placebo'},{'responder' if i % 2 else 'non_responder'}\n"
         for i, s in enumerate(samples)))
-    rng = np.random.default_rng(0)
-    values = pd.DataFrame(rng.normal(20, 1, (30, 8)), columns=samples,
-                          index=pd.Index([f"P{i}" for i in range(30)], name="protein"))
+    rng = np.random.default_rng(seed)
+    values = pd.DataFrame(rng.normal(20, 1, (n_proteins, 8)), columns=samples,
+                          index=pd.Index([f"P{i}" for i in range(n_proteins)], name="protein"))
+    return sheet, values
+
+
+@pytest.mark.slow
+def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
+    sheet, values = _eight_samples(tmp_path, n_proteins=30, seed=0)
     values.iloc[:, :4] = np.nan  # every BM-MNC sample is missing
     matrix = tmp_path / "proteins.tsv"
     values.to_csv(matrix, sep="\t", na_rep="NA")
@@ -85,14 +91,7 @@ def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
 
 
 def _every_protein_misses_a_sample(tmp_path):
-    samples = [f"S{i}" for i in range(1, 9)]
-    sheet = tmp_path / "sheet.csv"
-    sheet.write_text("sample,arm,response\n" + "".join(
-        f"{s},{'bmmnc' if i < 4 else 'placebo'},{'responder' if i % 2 else 'non_responder'}\n"
-        for i, s in enumerate(samples)))
-    rng = np.random.default_rng(1)
-    values = pd.DataFrame(rng.normal(20, 1, (40, 8)), columns=samples,
-                          index=pd.Index([f"P{i}" for i in range(40)], name="protein"))
+    sheet, values = _eight_samples(tmp_path, n_proteins=40, seed=1)
     for i in range(40):
         values.iloc[i, i % 8] = np.nan  # no protein is observed in all 8 samples
     matrix = tmp_path / "proteins.tsv"
