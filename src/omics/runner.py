@@ -473,10 +473,14 @@ def _check_all_inputs(params: dict):  # noqa: ANN202 - (omics.stages._validate.C
 
 
 def _check_flow(params: dict) -> list[Path]:
-    """Check the flow inputs (FCS headers, gating channels, population table); their files."""
-    from .stages._flow import flow_task_inputs
+    """Check the flow inputs (FCS headers, gating channels, population table); their files.
 
-    return flow_task_inputs(params)
+    The validate stage's check (:func:`omics.stages._validate.check_flow`), which
+    Nextflow's OMICS_VALIDATE runs too.
+    """
+    from .stages._validate import check_flow
+
+    return check_flow(params, params.get("input"))
 
 
 def _check_molecular(paths: dict | None = None, *, params: dict):  # noqa: ANN202 - Checked

@@ -295,7 +295,7 @@ def write_validated(checked: Checked, outdir: str | Path) -> dict[str, Path]:
     return {"samplesheet": sheet_out, "contrasts": contrasts_out}
 
 
-def check_flow(params: dict, input: str | Path) -> list[Path]:  # noqa: A002
+def check_flow(params: dict, input: str | Path | None) -> list[Path]:  # noqa: A002
     """Check the flow inputs for the sample sheet ``input`` as ``omics run`` does; return their files.
 
     FCS headers and channels against the gating strategy, or the population table, and
@@ -304,7 +304,7 @@ def check_flow(params: dict, input: str | Path) -> list[Path]:  # noqa: A002
     """
     from ._flow import flow_task_inputs
 
-    return flow_task_inputs({**params, "input": str(input)})
+    return flow_task_inputs(params if input is None else {**params, "input": str(input)})
 
 
 def validate(*, input: str | Path, contrasts: str | Path, outdir: str | Path,  # noqa: A002
