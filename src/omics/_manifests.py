@@ -9,6 +9,29 @@ from pathlib import Path
 CACHE_DIR = Path("pipeline_info") / "cache"
 
 
+def read_manifest(path: str | Path) -> dict:
+    """Return a task manifest's content; ``{}`` when it is missing or unreadable.
+
+    An unreadable manifest (empty, cut off when a disk filled) records nothing: its task
+    runs again.
+
+    Parameters
+    ----------
+    path
+        The manifest (``pipeline_info/cache/<task>.json``).
+
+    Returns
+    -------
+    dict
+        ``{"key", "outputs", "claimed"}`` as written, or ``{}``.
+    """
+    try:
+        recorded = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
 def written_here(outdir: str | Path) -> set[str] | None:
     """Return the files (paths relative to ``outdir``) that runs there recorded or claimed.
 
@@ -31,11 +54,7 @@ def written_here(outdir: str | Path) -> set[str] | None:
         return None
     known: set[str] = set()
     for manifest in cache.glob("*.json"):
-        try:
-            recorded = json.loads(manifest.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(recorded, dict):
-            known.update(recorded.get("outputs") or {})
-            known.update(recorded.get("claimed") or [])
+        recorded = read_manifest(manifest)
+        known.update(recorded.get("outputs") or {})
+        known.update(recorded.get("claimed") or [])
     return known

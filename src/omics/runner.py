@@ -30,7 +30,7 @@ import yaml
 from . import __version__
 from ._errors import InputError
 from ._logging import get_logger
-from ._manifests import written_here
+from ._manifests import read_manifest, written_here
 from ._memory import release_free_memory
 from ._parallel import fork_context, start_worker
 from ._resources import metadata_path
@@ -154,14 +154,8 @@ def _manifest_path(outdir: Path, task: Task) -> Path:
 
 
 def _is_cached(outdir: Path, task: Task, key: str) -> bool:
-    manifest = _manifest_path(outdir, task)
-    if not manifest.is_file():
-        return False
-    try:
-        recorded = json.loads(manifest.read_text())
-    except (OSError, ValueError):
-        return False  # unreadable (a disk filled while it was written): run the task again
-    if not isinstance(recorded, dict) or recorded.get("key") != key:
+    recorded = read_manifest(_manifest_path(outdir, task))  # {} when missing or unreadable
+    if recorded.get("key") != key:
         return False
     for path, digest in recorded.get("outputs", {}).items():
         if not (outdir / path).is_file() or _sha256(outdir / path) != digest:
@@ -200,7 +194,7 @@ def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
     this run's results.
     """
     with _sigint_deferred():
-        outputs = {str(Path(p).resolve().relative_to(outdir)): _sha256(Path(p))
+        outputs = {_relative(outdir, Path(p)): _sha256(Path(p))
                    for p in _flatten(produced)}
         previous = _recorded_outputs(_manifest_path(outdir, task))
         retired = _remove_unchanged(outdir, {path: digest for path, digest in previous.items()
@@ -252,10 +246,7 @@ def _check_foreign_outputs(tasks: list[Task], params: dict, outdir: Path) -> Non
 
 def _recorded_outputs(manifest: Path) -> dict[str, str]:
     # The outputs (relative path -> SHA-256) a task manifest records; none when unreadable.
-    try:
-        return dict(json.loads(manifest.read_text()).get("outputs", {}))
-    except (OSError, ValueError, AttributeError):
-        return {}
+    return dict(read_manifest(manifest).get("outputs") or {})
 
 
 def _remove_unchanged(outdir: Path, outputs: dict[str, str]) -> int:
@@ -560,7 +551,7 @@ def _checked_before(outdir: Path, fingerprint: str) -> list[Path] | None:
 
 def _record_check(outdir: Path, fingerprint: str, written: dict, flow_files: list[Path]) -> None:
     """Record a passed input check (fingerprint, validated outputs, flow files)."""
-    outputs = {str(Path(p).resolve().relative_to(outdir.resolve())): _sha256(Path(p))
+    outputs = {_relative(outdir, Path(p)): _sha256(Path(p))
                for p in written.values()}
     write_text(json.dumps({"fingerprint": fingerprint, "outputs": outputs,
                            "flow_files": {str(p): _sha256(Path(p)) for p in flow_files}},
