@@ -65,6 +65,20 @@ def test_resume_reuses_the_check_until_an_input_changes(cohort: Path, tmp_path: 
     assert SKIPPED not in rewritten.stderr
     assert (outdir / "validated" / "samplesheet.csv").is_file()
 
+    # A contrast added to the file reruns its own tasks, not the other contrasts' ones.
+    contrasts = cohort / "contrasts.yaml"
+    contrasts.write_text(contrasts.read_text() + "  - id: response_sex_adjusted\n"
+                         "    comparison: [response, non_responder, responder]\n"
+                         "    blocking_factors: [sex]\n")
+    added = run_omics(*args, "--de_fdr", "0.1")
+    assert added.returncode == 0, added.stderr[-3000:]
+    trace = pd.read_csv(outdir / "pipeline_info" / "execution_trace.tsv", sep="\t")
+    status = dict(zip(trace["task"], trace["status"], strict=True))
+    per_contrast = {task: state for task, state in status.items() if task.startswith(("de.", "enrich."))}
+    assert {task for task, state in per_contrast.items() if state != "cached"} == {
+        "de.response_sex_adjusted.protein", "enrich.response_sex_adjusted.protein"}
+    assert len(per_contrast) == 10
+
 
 def test_a_file_is_read_for_its_checksum_once_until_it_changes(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,6 +166,32 @@ def test_scheduling_parameters_and_the_code_in_the_resume_key(tmp_path: Path,
         monkeypatch.undo()
         runner.code_identity.cache_clear()
     assert runner._task_key(de, one) == before
+
+
+def test_a_per_contrast_task_keys_on_its_own_contrast_only(tmp_path: Path) -> None:
+    """Adding, editing or reordering other contrasts leaves a contrast's tasks cached."""
+    from omics.dag import Task
+
+    contrasts = tmp_path / "contrasts.yaml"
+    one = "- id: a\n  comparison: [response, no, yes]\n"
+    two = "- id: b\n  comparison: [response, no, yes]\n  blocking_factors: [arm]\n"
+    contrasts.write_text("contrasts:\n" + one + two)
+    task = Task(name="de.a.rna", stage="de", kwargs={"contrasts": str(contrasts)},
+                inputs=[contrasts], fields={"contrast": "a", "modality": "rna"})
+    params = {"n_cpus": 1, "deseq2_shrink": False, "deseq2_alpha": 0.1}
+    key = runner._task_key(task, params)
+    contrasts.write_text("contrasts:\n" + two + one)  # reordered
+    assert runner._task_key(task, params) == key
+    contrasts.write_text("contrasts:\n" + one + two.replace("[arm]", "[arm, sex]"))  # b edited
+    assert runner._task_key(task, params) == key
+    contrasts.write_text("contrasts:\n" + one.replace("[response, no, yes]", "[response, yes, no]"))
+    assert runner._task_key(task, params) != key  # its own entry edited
+    # a task without a contrast (rna_prep reads every contrast) keys on the whole file
+    prep = Task(name="rna_prep", stage="rna_prep", kwargs={"contrasts": str(contrasts)},
+                inputs=[contrasts])
+    prep_key = runner._task_key(prep, params)
+    contrasts.write_text(contrasts.read_text() + two)
+    assert runner._task_key(prep, params) != prep_key
 
 
 def test_an_unreadable_manifest_means_run_the_task_again(tmp_path: Path) -> None:

@@ -133,12 +133,35 @@ def code_identity() -> str:
 _SCHEDULING_PARAMS = frozenset({"n_cpus"})
 
 
+def _contrast_digest(contrasts: Path, contrast_id: str) -> str:
+    """Digest of one contrast's entry in a validated contrasts file.
+
+    A task that tests one contrast reads only its own entry, so adding, removing or
+    editing another contrast leaves its key unchanged (the whole file's digest would not).
+    """
+    entries = (yaml.safe_load(contrasts.read_text(encoding="utf-8")) or {}).get("contrasts") or []
+    entry = next((item for item in entries if isinstance(item, dict)
+                  and str(item.get("id")) == contrast_id), None)
+    if entry is None:  # not a validated file this run wrote: count the whole file
+        return _sha256(contrasts)
+    return hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _input_digests(task: Task) -> list[str]:
+    """Digests of a task's input files; a per-contrast task counts only its contrast's entry."""
+    contrast_id = task.fields.get("contrast")
+    contrasts = task.kwargs.get("contrasts") if contrast_id else None
+    return [_contrast_digest(path, contrast_id)
+            if contrasts is not None and path == Path(contrasts) else _sha256(path)
+            for path in task.inputs]
+
+
 def _task_key(task: Task, params: dict) -> str:
     stage = STAGES[task.stage]
     used = {name: params.get(name) for name in stage.params
             if stage.after_all or name not in _SCHEDULING_PARAMS}
     # Inputs count by content, not by path, so a moved or copied results folder resumes.
-    inputs = [_sha256(p) for p in task.inputs]
+    inputs = _input_digests(task)
     payload = {"task": task.name, "version": __version__, "code": code_identity(), "params": used,
                "inputs": inputs}
     # Files a parameter names (gene sets) count by content too: one edited in place is read again.
