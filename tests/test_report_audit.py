@@ -326,6 +326,28 @@ def test_flow_ma_plot_and_methods_say_log2_absolute_counts(tmp_path):
     assert "Flow-cytometry populations were tested on log2 absolute counts" in _text(methods(ctx))
 
 
+def test_methods_name_the_parent_gate_of_each_flow_score(tmp_path):
+    """The flow scores are percentages of their parent gate: CD34 of LymphBlast is not ISHAGE's %."""
+    import anndata as ad
+
+    from omics.report._methods import methods
+
+    populations = ["Leukocytes", "LymphBlast", "CD34", "CD34_KDR"]
+    (tmp_path / "flow").mkdir()
+    adata = ad.AnnData(np.zeros((2, 4)), var=pd.DataFrame(
+        {"parent": pd.Categorical(["root", "Leukocytes", "LymphBlast", "CD34"])},
+        index=pd.Index(populations, name="population")))
+    adata.write_h5ad(tmp_path / "flow" / "flow.h5ad")
+    (tmp_path / "scores").mkdir()
+    pd.DataFrame({"modality": "flow", "score": [*populations, "dose:CD34_absolute"], "n": 8}).to_csv(
+        tmp_path / "scores" / "response_model.tsv", sep="\t", index=False)
+    text = _text(methods(_ctx(tmp_path)))
+    assert ("log2 percentage of its parent gate (half an event added): Leukocytes of all events, "
+            "LymphBlast of Leukocytes, CD34 of LymphBlast, CD34_KDR of CD34 (CD34 as a percentage "
+            "of the lymph-blast gate, not the ISHAGE percentage") in text
+    assert "The dose score (CD34_absolute) is the log10 absolute count" in text
+
+
 # --------------------------------------------------------------------------------------
 # 10: truncated galleries, figures and tables say so
 # --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pandas as pd
 import yaml
 
 from ._context import Context
+from ._sections import flow_parents
 
 REFERENCES = {
     "deseq2": "Love MI, Huber W, Anders S. Moderated estimation of fold change and dispersion for "
@@ -185,6 +186,7 @@ def methods(ctx: Context) -> str:
                     f"and AUCs from {p.get('cv_repeats')} repeats of stratified {folds} "
                     "cross-validation.")
         cite += ["firth", "sklearn"] + (["decoupler"] if p.get("score_method") == "ulm" else [])
+        text.append(_flow_scores_text(res.read(model_path), flow_parents(ctx)))
     if res.first("concordance.tsv") or res.first("pathway_evidence.tsv"):
         text.append("mRNA and protein were joined per gene symbol in a MuData object; fold-change "
                     "concordance (Spearman), per-gene mRNA-protein correlation across samples and "
@@ -199,6 +201,30 @@ def methods(ctx: Context) -> str:
             + params.to_html(classes="static", border=0, index=False) + "</details>"
             + "<details><summary>Software versions</summary>"
             + versions.to_html(classes="static", border=0, index=False) + "</details>")
+
+
+def _flow_scores_text(model: pd.DataFrame, parents: dict[str, str]) -> str:
+    """Describe the flow scores of the response models: percent of which parent gate, which dose."""
+    scores = [str(s) for s in model.loc[model["modality"] == "flow", "score"].drop_duplicates()] \
+        if {"modality", "score"} <= set(model.columns) else []
+    doses = [s.removeprefix("dose:") for s in scores if s.startswith("dose:")]
+    content = [s for s in scores if not s.startswith("dose:")]
+    if not scores:
+        return ""
+    gates = {**parents, **{s: "all events" for s, parent in parents.items() if parent == "root"}}
+    named = [f"{html.escape(s)} of {html.escape(gates[s])}" if gates.get(s) else html.escape(s)
+             for s in content]
+    text = ("In the response models a flow population's score is its log2 percentage of its parent "
+            f"gate (half an event added): {', '.join(named)}")
+    if any(parents.get(s) == "LymphBlast" for s in content if s.startswith("CD34")):
+        text += (" (CD34 as a percentage of the lymph-blast gate, not the ISHAGE percentage of "
+                 "viable CD45+ leukocytes)")
+    text += "."
+    if doses:
+        text += (" The dose score (" + ", ".join(html.escape(d) for d in doses) + ") is the log10 "
+                 "absolute count (made per graft when the counts are per µL or mL and the sample sheet "
+                 "gives graft volumes).")
+    return text
 
 
 def _folds_used(model: pd.DataFrame, asked: object) -> str:

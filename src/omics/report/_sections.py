@@ -230,6 +230,37 @@ def _flow_unit(ctx: Context) -> str | None:
         unit, unit.replace("_", " "))
 
 
+def _strings(node: object) -> list[str]:
+    """Values of an h5ad string column: a string array or a categorical (codes, categories)."""
+    import h5py
+
+    if isinstance(node, h5py.Group):  # categorical
+        categories = [_text(value) for value in node["categories"][()]]
+        return [categories[code] if code >= 0 else "" for code in node["codes"][()]]
+    return [_text(value) for value in node[()]]
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def flow_parents(ctx: Context) -> dict[str, str]:
+    """Return each flow population's parent gate (``var["parent"]`` of flow.h5ad), if known."""
+    path = ctx.results.first("flow/flow.h5ad", "flow.h5ad")
+    if path is None:
+        return {}
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            var = handle["var"]
+            names = _strings(var[_text(var.attrs["_index"])])
+            parents = _strings(var["parent"])
+    except Exception:  # noqa: BLE001 - an older or foreign flow.h5ad: the methods name no parent
+        return {}
+    return dict(zip(names, parents, strict=True))
+
+
 def mean_label(ctx: Context, modality: str) -> str | None:
     """Return the MA plot's x-axis title of a limma table: what its AveExpr is the mean of."""
     if modality == "flow":
