@@ -77,3 +77,17 @@ def test_array_errors(tmp_path, body, expected):
     path.write_text("probe_id\tA\tB\n" + body)
     with pytest.raises(InputError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         read_array_matrix(path)
+
+
+def test_a_probe_of_several_genes_takes_the_first(tmp_path):
+    """GEO platform symbols ``A /// B`` name the probe's first gene, so it can join its gene set."""
+    path = tmp_path / "array.tsv"
+    path.write_text("probe_id\tGene Symbol\tA\tB\n"
+                    "p1\tVEGFA /// VEGFA-AS1\t5.0\t5.2\n"
+                    "p2\tKDR\t7.0\t6.8\n"
+                    "p3\tVEGFA\t9.0\t9.1\n")
+    adata = read_array_matrix(path)
+    assert list(adata.var["gene_name"]) == ["VEGFA", "KDR", "VEGFA"]
+    genes = collapse_probes(adata)
+    kept = dict(zip(genes.var_names, genes.var["probe_id"], strict=True))
+    assert kept == {"KDR": "p2", "VEGFA": "p3"}  # VEGFA: the higher mean of its two probes

@@ -119,6 +119,17 @@ def _check_log2(matrix: np.ndarray, columns: list[str], ids: pd.Series, path: Pa
         "intensities (RMA output is log2; log2-transform MAS5 values).", path=path)
 
 
+def _first_symbol(names: pd.Series, path: Path) -> pd.Series:
+    """Keep the first gene of a probe annotated with several (GEO platform style ``A /// B``)."""
+    several = names.str.contains("///", regex=False)
+    if not several.any():
+        return names
+    log.info("%s: %d probes name several genes (GEO 'A /// B'); the first gene is used "
+             "(e.g. %r -> %r)", path.name, int(several.sum()), names[several].iloc[0],
+             names[several].iloc[0].split("///")[0].strip())
+    return names.where(~several, names.str.split("///").str[0].str.strip())
+
+
 def read_array_matrix(path: str | Path) -> ad.AnnData:
     """Read a log2 normalised microarray matrix.
 
@@ -133,7 +144,8 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     ``Inf``, stops naming the cell; so do an empty or ``NA`` probe id, gene symbols
     turned into dates by Excel (``1-Mar``), and annotation columns among the samples
     (text, or whole numbers such as Entrez ids). Columns without a name and without
-    values (trailing delimiters) are ignored.
+    values (trailing delimiters) are ignored. A probe annotated with several genes
+    (GEO platform style ``TP53 /// TP53P1``) takes the first one as its symbol.
 
     Parameters
     ----------
@@ -189,6 +201,7 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     if symbol_col:
         names = table[symbol_col].fillna("").astype(str).str.strip()
         check_excel_mangled(names, column=symbol_col, path=path, rows=rows)
+        names = _first_symbol(names, path)
     else:
         names = ids
     var = pd.DataFrame({"gene_name": names.to_numpy()}, index=pd.Index(ids.to_numpy(), name="probe_id"))
