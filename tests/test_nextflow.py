@@ -576,7 +576,7 @@ def test_container_profiles_need_an_image(nextflow: Path, tmp_path: Path) -> Non
 
 
 def test_task_wrapper_falls_back_to_the_repository_venv(tmp_path: Path) -> None:
-    """pipelines/bin/omics (first on every task's PATH): the environment's omics, else .venv."""
+    """pipelines/bin/omics (on every task's PATH): the environment's omics, else .venv."""
     wrapper = REPO / "pipelines" / "bin" / "omics"
     bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run([str(wrapper), "--version"], env=bare, capture_output=True, text=True)
@@ -619,6 +619,28 @@ def test_versions_snippet_writes_nf_core_versions_yml(tmp_path: Path) -> None:
     assert list(versions) == ["ANGIOGENESIS:OMICS_QC"]
     assert {k: str(v) for k, v in versions["ANGIOGENESIS:OMICS_QC"].items()} == software_versions()
     assert subprocess.run([str(script)], cwd=tmp_path, env=env, capture_output=True).returncode == 2
+
+
+def test_task_scripts_find_omics_when_nextflow_appends_the_bin_folder(tmp_path: Path) -> None:
+    """Nextflow 24.10 puts pipelines/bin at the END of a task's PATH: a `python` without omics
+    earlier on PATH (pyenv, the system's) must not be the one the versions script runs."""
+    if not (REPO / ".venv" / "bin" / "omics").is_file():
+        pytest.skip("no repository .venv (make install): the fallback is what is tested")
+    other = tmp_path / "other" / "bin"
+    other.mkdir(parents=True)
+    (other / "python").write_text("#!/bin/sh\necho 'ModuleNotFoundError: omics' >&2\nexit 1\n")
+    (other / "python").chmod(0o755)
+    env = {"PATH": os.pathsep.join([str(other), "/usr/bin", "/bin", str(PIPELINES / "bin")]),
+           "HOME": str(tmp_path)}
+    result = subprocess.run(["omics_versions.sh", "ANGIOGENESIS:OMICS_QC"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "ANGIOGENESIS:OMICS_QC" in yaml.safe_load((tmp_path / "versions.yml").read_text())
+    (tmp_path / "params.json").write_text(json.dumps({"input": "sheet.csv"}))
+    result = subprocess.run(["omics_params.sh", "params.json", "2"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "pipeline_info" / "params.yaml").is_file()
 
 
 def test_params_snippet_writes_params_yaml_as_omics_run(tmp_path: Path) -> None:

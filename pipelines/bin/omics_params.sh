@@ -11,7 +11,9 @@ if [[ $# -ne 2 || -z "$1" || -z "$2" ]]; then
     exit 2
 fi
 mkdir -p pipeline_info
-python - "$1" "$2" <<'END_PYTHON'
+# The `python` beside this script finds the interpreter that has omics, wherever Nextflow
+# put this folder on PATH (24.10 appends it: a bare `python` would be the first on PATH).
+"${BASH_SOURCE[0]%/*}/python" - "$1" "$2" <<'END_PYTHON'
 import json
 import sys
 

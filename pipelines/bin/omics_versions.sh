@@ -12,7 +12,9 @@ if [[ $# -ne 1 || -z "$1" ]]; then
     echo "usage: omics_versions.sh <process name>" >&2
     exit 2
 fi
-python - "$1" <<'END_PYTHON'
+# The `python` beside this script finds the interpreter that has omics, wherever Nextflow
+# put this folder on PATH (24.10 appends it: a bare `python` would be the first on PATH).
+"${BASH_SOURCE[0]%/*}/python" - "$1" <<'END_PYTHON'
 import sys
 
 import yaml
