@@ -7,8 +7,8 @@
  *
  * RNA and protein are each optional (at least one is required); integrate runs only with
  * both. Flow cytometry (flow_fcs or flow_table) adds flow_prep -> de(flow, contrast) and
- * its populations to score and integrate (no enrichment). DE and ENRICH fan out over modality x contrast, the contrast ids being read from
- * the validated contrasts file once OMICS_VALIDATE has checked it.
+ * its populations to score and integrate (no enrichment). DE and ENRICH fan out over modality x contrast, the contrasts being read from
+ * the validated contrasts file once OMICS_VALIDATE has checked it (each DE task gets its own entry).
  */
 
 import groovy.json.JsonOutput
@@ -30,10 +30,16 @@ include { OMICS_REPORT       } from '../modules/local/report/main'
  * Helpers
  */
 
-// Ids of the contrasts in a validated contrasts YAML (written by `omics validate`).
-def contrastIds(contrasts_yaml) {
-    def document = new Yaml().load(contrasts_yaml.text) ?: [:]
-    return (document.contrasts ?: []).collect { contrast -> contrast.id.toString() }
+// [id, YAML] of each contrast in a validated contrasts YAML (written by `omics validate`):
+// the contrast's entry alone as a contrasts document. OMICS_DE gets its contrast this way,
+// so its task hash changes only with its own contrast (an added or edited contrast reruns
+// its own tasks on -resume, as `omics run` keys them), not with the whole file.
+def contrastEntries(contrasts_yaml) {
+    def yaml = new Yaml()
+    def document = yaml.load(contrasts_yaml.text) ?: [:]
+    return (document.contrasts ?: []).collect { contrast ->
+        [contrast.id.toString(), yaml.dump([contrasts: [contrast]])]
+    }
 }
 
 // A comma-separated list of files (the genesets parameters) as staged paths; [] when unset,
@@ -180,14 +186,13 @@ workflow ANGIOGENESIS {
     //
     // Differential expression: one task per modality x contrast
     //
-    ch_contrast_ids = ch_contrasts_file.flatMap { contrasts -> contrastIds(contrasts) }
+    ch_contrast_entries = ch_contrasts_file.flatMap { contrasts -> contrastEntries(contrasts) }
     ch_de_input = ch_h5ad
         .mix(ch_flow_h5ad)
-        .combine(ch_contrasts_file)              // [meta, h5ad, contrasts]
-        .combine(ch_contrast_ids)                // [meta, h5ad, contrasts, contrast_id]
-        .map { meta, h5ad, contrasts, contrast_id ->
+        .combine(ch_contrast_entries)            // [meta, h5ad, contrast_id, contrast_yaml]
+        .map { meta, h5ad, contrast_id, contrast_yaml ->
             def de_meta = [id: "${contrast_id}.${meta.modality}".toString(), contrast: contrast_id, modality: meta.modality]
-            [de_meta, h5ad, contrasts]
+            [de_meta, h5ad, contrast_yaml]
         }
     OMICS_DE ( ch_de_input )
     ch_versions = ch_versions.mix(OMICS_DE.out.versions.first())

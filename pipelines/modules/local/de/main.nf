@@ -5,13 +5,15 @@ process OMICS_DE {
     conda "${moduleDir}/../../../../environment.yml"
     container "${params.container_image ?: ''}"
     // Inputs are hashed by content for -resume (see docs/nextflow.md, "Resume"): the
-    // validated sample sheet and contrasts get a new path whenever OMICS_VALIDATE runs
-    // again (an edited input, a parameter it checks), with the same bytes.
+    // prepared h5ad gets a new path whenever its preparation runs again (an edited contrasts
+    // file), often with the same bytes.
     cache 'deep'
 
     input:
-    // meta: [id: '<contrast>.<modality>', contrast: ..., modality: 'rna' | 'protein']
-    tuple val(meta), path(h5ad), path(contrasts)
+    // meta: [id: '<contrast>.<modality>', contrast: ..., modality: 'rna' | 'protein' | 'flow']
+    // contrast: this contrast's entry of the validated contrasts file, as a contrasts YAML
+    // document (so the task reruns only when its own contrast changes)
+    tuple val(meta), path(h5ad), val(contrast)
 
     output:
     tuple val(meta), path('differential/*.results.tsv'), emit: results
@@ -23,9 +25,13 @@ process OMICS_DE {
     script:
     def args = task.ext.args ?: ''
     """
+    cat <<'END_CONTRAST' > contrasts.yaml
+${contrast}
+END_CONTRAST
+
     omics de \\
         --h5ad ${h5ad} \\
-        --contrasts ${contrasts} \\
+        --contrasts contrasts.yaml \\
         --contrast_id '${meta.contrast.replace("'", "'\\''")}' \\
         --modality ${meta.modality} \\
         --n_cpus ${task.cpus} \\
