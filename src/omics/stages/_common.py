@@ -23,10 +23,9 @@ from ..registry import (
     parse_de_results_name,
 )
 
-__all__ = ["DE_METHOD", "DE_METHODS", "MODALITIES", "RNA_LOG2_FORMATS", "SUBDIRS", "de_method",
-           "de_results_name", "find_contrast", "gene_set_collections", "load_design_inputs", "out_path",
-           "parse_de_results_name",
-           "read_h5ad", "stage_output"]
+__all__ = ["DE_METHOD", "DE_METHODS", "MODALITIES", "RNA_LOG2_FORMATS", "SUBDIRS", "check_h5ad",
+           "de_method", "de_results_name", "find_contrast", "gene_set_collections", "h5ad_modality",
+           "load_design_inputs", "out_path", "parse_de_results_name", "read_h5ad", "stage_output"]
 
 SUBDIRS = {
     "validated": "validated",
@@ -128,3 +127,111 @@ def read_h5ad(path: str | Path, *, layers: tuple[str, ...] | None = None) -> ad.
                                                              "obsp", "varp") if key in file}
         values = None if len(found) == len(layers) or "X" not in file else read_elem(file["X"])
     return ad.AnnData(X=values, layers=found, **annotations)
+
+
+#: The stage writing the ``.h5ad`` file of each modality (what it records in ``uns["modality"]``).
+_PREP_STAGE = {"rna": "rna_prep", "protein": "protein_prep", "flow": "flow_prep"}
+#: Without ``uns["modality"]`` (a file built with the library's readers and preprocessing):
+#: the records of one modality's readers and steps.
+_MODALITY_RECORDS = {"rna_input": "rna", "rna_format": "rna", "rna_filter": "rna",
+                     "protein_input": "protein", "protein_preprocessing": "protein",
+                     "absolute_unit": "flow"}
+
+
+def _h5ad_records(path: Path, option: str | None = None) -> tuple[tuple[str, str] | None, set[str]]:
+    """Return ``((modality, what records it) or None, layer names)`` of an h5ad file.
+
+    Reads the names in ``uns`` and ``layers`` and the one value ``uns["modality"]``
+    (h5py), never a matrix.
+    """
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as file:
+            layers = set(file["layers"]) if isinstance(file.get("layers"), h5py.Group) else set()
+            uns = file.get("uns")
+            if not isinstance(uns, h5py.Group):
+                return None, layers
+            stored = uns.get("modality")
+            value = stored[()] if isinstance(stored, h5py.Dataset) and stored.shape == () else None
+            value = value.decode() if isinstance(value, bytes) else value
+            if isinstance(value, str) and value.strip().lower() in _PREP_STAGE:
+                modality = value.strip().lower()
+                return (modality, f"uns['modality'] is {modality!r}"), layers
+            found = {(modality, f"it has uns[{key!r}]") for key, modality in _MODALITY_RECORDS.items()
+                     if key in uns}
+    except OSError as error:
+        named = f"{{--{option}}} is " if option else ""
+        raise InputError(f"{named}not an .h5ad (HDF5) file.", path=path,
+                         fix="Give the .h5ad written by a preparation stage.") from error
+    if len({modality for modality, _ in found}) != 1:  # none, or records of several modalities
+        return None, layers
+    return min(found), layers
+
+
+def h5ad_modality(path: str | Path) -> str | None:
+    """Return the modality an h5ad file records (``rna``, ``protein``, ``flow``), or None.
+
+    ``uns["modality"]``, which the preparation stages write; without it, the records of
+    one modality's readers and steps (``uns["rna_input"]``, ``uns["protein_input"]``,
+    ...). None when the file records none (or those of several modalities). Only ``uns``
+    is read, not the matrices.
+
+    Parameters
+    ----------
+    path
+        The ``.h5ad`` file.
+
+    Returns
+    -------
+    str or None
+        The recorded modality.
+    """
+    recorded, _ = _h5ad_records(Path(path))
+    return None if recorded is None else recorded[0]
+
+
+def check_h5ad(path: str | Path, modality: str, *, option: str = "h5ad",
+               layers: tuple[str, ...] = (), modality_option: str | None = None) -> None:
+    """Stop unless ``path`` is an h5ad file of ``modality`` holding ``layers``.
+
+    A file recording no modality (written by the user or an older version) passes the
+    modality check, as before. Cheap: reads the names in ``uns`` and ``layers`` and
+    ``uns["modality"]``, never a matrix, so a stage checks all its inputs before it
+    reads or writes anything.
+
+    Parameters
+    ----------
+    path
+        The ``.h5ad`` file given to ``option``.
+    modality
+        The modality the stage expects (``rna``, ``protein`` or ``flow``).
+    option
+        The parameter naming the file (``h5ad``, ``rna_h5ad``, ...), named in the messages.
+    layers
+        Layers the stage reads.
+    modality_option
+        The parameter choosing the modality (``modality`` of ``qc`` and ``de``), if any:
+        the fix offers it.
+
+    Raises
+    ------
+    InputError
+        The file is missing or not HDF5, holds another modality or lacks a layer.
+    """
+    path = Path(path)
+    wanted = f"{modality}/{modality}.h5ad written by 'omics {_PREP_STAGE[modality]}'"
+    if not path.is_file():
+        raise InputError(f"{{--{option}}}: file not found.", path=path,
+                         fix=f"Give the {wanted} (run it first).")
+    recorded, found = _h5ad_records(path, option)
+    if recorded is not None and recorded[0] != modality:
+        held, evidence = recorded
+        fix = f"Give {{--{option}}} the {wanted}"
+        fix += f", or set {{--{modality_option}}} {held}." if modality_option else "."
+        raise InputError(f"{{--{option}}} holds {held} data ({evidence}), not {modality}.",
+                         path=path, fix=fix)
+    missing = [name for name in layers if name not in found]
+    if missing:
+        raise InputError(f"{{--{option}}} has no layer {missing[0]!r}, which this stage reads.",
+                         path=path, fix=f"Give the {wanted}.")

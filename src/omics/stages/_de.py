@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..io import read_contrasts, write_tsv
 from ..tl import add_delta_delta_ct, deseq2, limma
-from ._common import RNA_LOG2_FORMATS, find_contrast, read_h5ad, stage_output
+from ._common import RNA_LOG2_FORMATS, check_h5ad, find_contrast, read_h5ad, stage_output
 
 
 def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: str,
@@ -16,8 +16,10 @@ def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: s
     RNA counts: pydeseq2 on raw counts; protein: limma-style moderated t on the prepared
     log2 values; qPCR RNA: limma on ``-delta-Ct`` with ``delta_delta_ct`` and
     ``fold_change`` columns added; array RNA: limma with ``trend=TRUE``. Rows keep the
-    feature order of the ``.h5ad``.
+    feature order of the ``.h5ad``; one recording another modality stops the stage
+    (:func:`check_h5ad`).
     """
+    check_h5ad(h5ad, modality, modality_option="modality")
     # RNA counts: the DESeq2 counts alone (qPCR and array RNA have no such layer: X)
     adata = read_h5ad(h5ad, layers=("counts",) if modality == "rna" else None)
     contrast = find_contrast(read_contrasts(contrasts), contrast_id, contrasts)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._errors import InputError
 from .._logging import get_logger
 from ..io import write_tsv
 from ..tl import enrichment
@@ -23,6 +24,9 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
     (adjusted p < ``de_fdr``) against all tested features.
     """
     contrast_id, modality = parse_de_results_name(de_results)
+    if not Path(de_results).is_file():
+        raise InputError("{--de_results}: file not found.", path=de_results,
+                         fix="Give a table written by 'omics de'.")
     table = pd.read_csv(de_results, sep="\t", keep_default_na=False, na_values=["NA", ""])
     table["gene_name"] = table["gene_name"].fillna("").astype(str)
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))

@@ -17,7 +17,7 @@ from ..tl import (
     mrna_protein_correlation,
     pathway_evidence,
 )
-from ._common import out_path, parse_de_results_name, read_h5ad
+from ._common import check_h5ad, out_path, parse_de_results_name, read_h5ad
 
 
 def _read(path: str | Path) -> pd.DataFrame:
@@ -107,6 +107,29 @@ def _gsea_name(path: str | Path) -> tuple[str, str]:
     return contrast_id, modality
 
 
+def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: list[str | Path],
+                  gsea_results: list[str | Path], flow_h5ad: str | Path | None,
+                  scores: str | Path | None) -> None:
+    """Stop on a missing, misnamed or wrong-modality input before any job reads or writes."""
+    if flow_h5ad and not scores:
+        raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
+    check_h5ad(rna_h5ad, "rna", option="rna_h5ad", layers=("vst",))  # the correlation's layer
+    check_h5ad(protein_h5ad, "protein", option="protein_h5ad")
+    if flow_h5ad:
+        check_h5ad(flow_h5ad, "flow", option="flow_h5ad")
+    tables = [("de_results", "de", path) for path in de_results]
+    tables += [("gsea_results", "enrich", path) for path in gsea_results]
+    tables += [("scores", "score", scores)] if flow_h5ad else []
+    for option, stage, path in tables:
+        if not Path(path).is_file():
+            raise InputError(f"{{--{option}}}: file not found.", path=path,
+                             fix=f"Give the tables written by 'omics {stage}'.")
+    for path in de_results:
+        parse_de_results_name(path)
+    for path in gsea_results:
+        _gsea_name(path)
+
+
 def _run(job: tuple) -> dict[str, Path]:
     function, kwargs = job
     return function(**kwargs)
@@ -125,12 +148,11 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
       angiogenic mRNA/protein score, Spearman across patients).
 
     The MuData, the correlations and the fold-change/pathway evidence are independent:
-    they are written in up to ``n_cpus`` processes (the same files either way).
+    they are written in up to ``n_cpus`` processes (the same files either way). Every
+    input is checked first (files there and named as their stages write them, each h5ad
+    of the modality of its option): a bad one stops the stage before anything is written.
     """
-    if flow_h5ad and not scores:
-        raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
-    for path in gsea_results:
-        _gsea_name(path)  # a misnamed table stops the stage before anything is written
+    _check_inputs(rna_h5ad, protein_h5ad, de_results, gsea_results, flow_h5ad, scores)
     jobs = [(_write_h5mu, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
                            "flow_h5ad": flow_h5ad, "outdir": outdir}),
             (_write_correlations, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,

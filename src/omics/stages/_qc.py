@@ -9,16 +9,18 @@ import pandas as pd
 from ..io import write_text, write_tsv
 from ..pp import missingness_qc
 from ..tl import sample_qc
-from ._common import read_h5ad, stage_output
+from ._common import check_h5ad, read_h5ad, stage_output
 
 
 def qc(*, h5ad: str | Path, modality: str, outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write ``qc/<modality>.pca.tsv``, ``.sample_correlation.tsv``, ``.outliers.tsv``.
 
     RNA uses the VST layer, protein the normalised log2 values (``X``); protein
-    missingness per sample is added to the outlier table.
+    missingness per sample is added to the outlier table. An ``h5ad`` recording another
+    modality stops the stage (:func:`check_h5ad`).
     """
     layer = "vst" if modality == "rna" else None
+    check_h5ad(h5ad, modality, layers=(layer,) if layer else (), modality_option="modality")
     adata = read_h5ad(h5ad, layers=(layer,) if layer else None)
     table = sample_qc(adata, layer=layer, seed=params["seed"])
     pcs = [column for column in table.columns if column.startswith("PC")]

@@ -6,8 +6,32 @@ from pathlib import Path
 
 import yaml
 
+from .._errors import InputError
 from ..report import build_report
 from ._common import stage_output
+
+#: Result files the report shows (any one makes ``results_dir`` the results of a run).
+REPORTED = ("samplesheet.csv", "contrasts.yaml", "contrasts.csv", "*.pca.tsv", "flow.qc.tsv",
+            "*.results.tsv", "*.gsea.tsv", "response_model.tsv", "survival_model.tsv",
+            "km_curves.tsv", "score_redundancy.tsv", "concordance.tsv", "mrna_protein_correlation.tsv",
+            "pathway_evidence.tsv", "flow_score_correlation.tsv")
+
+
+def _check_results_dir(results_dir: str | Path) -> None:
+    """Stop unless ``results_dir`` is a folder holding result files of a run."""
+    from ..report._discover import Results
+
+    path = Path(results_dir)
+    fix = ("Give {--results_dir} the results folder of an 'omics run' (its {--outdir}) or a folder "
+           "of its result files.")
+    if not path.is_dir():
+        problem = "not a folder." if path.exists() else "folder not found."
+        raise InputError("{--results_dir}: " + problem, path=path, fix=fix)
+    results = Results(path)
+    if not any(results.find(pattern) for pattern in REPORTED):
+        raise InputError("{--results_dir} holds no result files of a run (no validated/ sample "
+                         "sheet, no differential, enrichment, QC, score or integration table).",
+                         path=path, fix=fix)
 
 
 def _recorded_params(results_dir: str | Path, params: dict) -> dict:
@@ -29,7 +53,10 @@ def report(*, results_dir: str | Path, outdir: str | Path, params: dict, recorde
 
     ``recorded``: the report of an earlier run (``omics report``): its methods use the
     parameters recorded in ``pipeline_info/params.yaml`` unless given on the command line.
+    A ``results_dir`` that is missing or holds none of the result files the report shows
+    (:data:`REPORTED`) stops the stage.
     """
+    _check_results_dir(results_dir)
     if recorded:
         params = _recorded_params(results_dir, params)
     path = stage_output(outdir, "report", "html")

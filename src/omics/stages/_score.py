@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,7 @@ from ..tl import (
     score_redundancy,
     survival_model,
 )
-from ._common import gene_set_collections, out_path, read_h5ad
+from ._common import check_h5ad, gene_set_collections, out_path, read_h5ad
 from ._validate import response_covariates
 
 log = get_logger("score")
@@ -30,6 +33,25 @@ CALLED = ("predictive", "prognostic", "treated_only")
 SURVIVAL = ("afs_days", "afs_event")
 ROC_TOP = 4  # scores per modality whose cross-validated ROC curves are written
 _PARTS = ("long", "phenotype", "model", "roc", "surv", "km", "lr", "red")
+#: Loggers of the scores and models of one modality: their lines name it (``rna: response_model: ...``).
+_MODALITY_LOGGERS = ("tl.scores", "tl.response", "tl.survival")
+
+
+@contextmanager
+def _modality_logs(modality: str) -> Iterator[None]:
+    """Start the lines :data:`_MODALITY_LOGGERS` log meanwhile with ``<modality>: ``."""
+    def label(record: logging.LogRecord) -> bool:
+        record.msg = f"{modality}: {record.msg}"
+        return True
+
+    loggers = [get_logger(name) for name in _MODALITY_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(label)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(label)
 
 
 def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: ANN001 - AnnData
@@ -113,6 +135,12 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     return out
 
 
+def _labelled_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
+    """:func:`_modality_tables`, its log lines naming the modality (``task[0]``)."""
+    with _modality_logs(task[0]):
+        return _modality_tables(task)
+
+
 def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write the per-patient scores, the response and survival models and their redundancy.
 
@@ -143,12 +171,16 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     overlapping or correlated calls (empty when not called).
 
     The modalities are scored and modelled in up to ``n_cpus`` worker processes (each
-    modality's tables are the same whichever process computes them).
+    modality's tables are the same whichever process computes them). Every ``h5ad`` is
+    checked first (:func:`check_h5ad`: the modality of its option, the layer scored).
     """
+    for modality, path in h5ads.items():
+        layer = SCORE_LAYER.get(modality)
+        check_h5ad(path, modality, option=f"{modality}_h5ad", layers=(layer,) if layer else ())
     panel, _ = gene_set_collections(params.get("genesets"), "none")
     tasks = [(modality, str(path), panel, params) for modality, path in h5ads.items()]
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in _PARTS}
-    for tables in map_processes(_modality_tables, tasks, params.get("n_cpus") or 1):
+    for tables in map_processes(_labelled_tables, tasks, params.get("n_cpus") or 1):
         for key, found in (tables or {}).items():
             parts[key] += found
     long_parts, model_parts, surv_parts = parts["long"], parts["model"], parts["surv"]
