@@ -10,6 +10,7 @@ import argparse
 import os
 import shlex
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,15 +21,17 @@ from ._errors import InputError, one_line
 from ._exit import exit_process
 from ._logging import configure_logging, get_logger
 from ._memory import configure_process
-from .params import BY_NAME, PARAMETERS, Parameter, resolve
+from .params import BY_NAME, PARAMETERS, Parameter, bounds_text, resolve, suggestion
 from .registry import STAGES
 
 log = get_logger("cli")
 
 def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> None:
     flag = f"--{parameter.name}"
-    default_text = "" if parameter.default is None else f" (default: {parameter.default})"
-    help_text = (parameter.help + default_text).replace("%", "%%")  # argparse formats help with %
+    notes = [bounds_text(parameter), "" if parameter.default is None else f"default: {parameter.default}"]
+    notes_text = "; ".join(note for note in notes if note)
+    help_text = parameter.help + (f" ({notes_text})" if notes_text else "")
+    help_text = help_text.replace("%", "%%")  # argparse formats help with %
     if parameter.type == "boolean":
         parser.add_argument(flag, nargs="?", const="true", default=None, metavar="BOOL",
                             help=help_text)
@@ -44,9 +47,36 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> Non
 class _Parser(argparse.ArgumentParser):
     """Argument parser whose usage errors are one line (not the whole usage) and exit 2."""
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        #: Subcommand parsers by name (the top-level parser's), for errors about their options.
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+
     def error(self, message: str) -> NoReturn:
         """Print ``<prog>: error: <message>`` and a pointer to ``--help``; exit 2."""
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """Parse ``args``; an unknown option is an error of its subcommand, with a suggestion.
+
+        ``omics simulate --bogus`` points to ``omics simulate --help`` (not ``omics
+        --help``), and an option close to a known one is named (``--de-fdr``: did you mean
+        ``--de_fdr``?).
+        """
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            parser = self.commands.get(getattr(parsed, "command", None) or "", self)
+            known = [flag for flag in parser._option_string_actions if flag.startswith("--")]
+            flags = [item.split("=", 1)[0] for item in unknown if item.startswith("-")]
+            close = {flag: match for flag in flags if (match := suggestion(flag, known))}
+            hint = ""
+            if len(close) == 1 and len(flags) == 1:
+                hint = f"; did you mean {next(iter(close.values()))}?"
+            elif close:
+                hint = "; did you mean " + ", ".join(f"{m} for {f}" for f, m in close.items()) + "?"
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+        return parsed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo", action="store_true",
                      help="simulate the bundled demo cohort into <outdir>/demo_cohort and analyse it "
                      "(no data options allowed)")
-    run.add_argument("--params-file", "-params-file", dest="params_file",
+    run.add_argument("--params-file", "-params-file", "--params_file", dest="params_file",
                      help="YAML/JSON file of parameters (command-line options win)")
     run.add_argument("--resume", dest="resume", action="store_true", default=True,
                      help="skip stages whose inputs, parameters and version are unchanged (default)")
@@ -74,24 +104,50 @@ def build_parser() -> argparse.ArgumentParser:
         if not parameter.nextflow_only:
             _add_parameter(run, parameter)
 
-    simulate = sub.add_parser("simulate", help="write a simulated BALI-like cohort")
-    simulate.add_argument("--outdir", required=True)
-    simulate.add_argument("--seed", type=int, default=None)
-    simulate.add_argument("--profile", choices=["full", "test"], default="full")
-    simulate.add_argument("--scenario", choices=["angiogenic", "null"], default="angiogenic")
-    simulate.add_argument("--n_patients", type=int, default=None)
-    simulate.add_argument("--n_genes", type=int, default=None)
-    simulate.add_argument("--n_proteins", type=int, default=None)
+    # The defaults are metadata/demo_cohort.yaml's (and its test_profile's); the limits
+    # omics.simulate.SIZE_LIMITS (a test keeps this text in step with both).
+    simulate = sub.add_parser(
+        "simulate", help="write a simulated BALI-like cohort",
+        description="Write a simulated BALI-like cohort (no patient data) into --outdir: the inputs "
+        "of `omics run` (samplesheet.csv, salmon.merged.gene_counts.tsv, proteinGroups.txt, "
+        "contrasts.yaml), an RT-qPCR Ct table, a continuous-outcome contrast, FCS files and their "
+        "population table, and truth tables of the planted effects. The same seed and sizes give "
+        "the same files.")
+    simulate.add_argument("--outdir", required=True, help="folder to write the cohort into")
+    simulate.add_argument("--seed", type=int, default=None,
+                          help="random seed, 0 or more (default: 20090601, the demo cohort's)")
+    simulate.add_argument("--profile", choices=["full", "test"], default="full",
+                          help="full: the demo cohort's size; test: the small cohort of "
+                          "`-profile test`, 3000 genes, 800 protein groups, 5000 events per FCS "
+                          "file (default: full)")
+    simulate.add_argument("--scenario", choices=["angiogenic", "null"], default="angiogenic",
+                          help="angiogenic: plant predictive and prognostic effects; null: only "
+                          "the arm (cryopreservation) effect (default: angiogenic)")
+    simulate.add_argument("--n_patients", type=int, default=None, metavar="N",
+                          help="patients, 12 to 100000 (default: 40)")
+    simulate.add_argument("--n_genes", type=int, default=None, metavar="N",
+                          help="genes, 1000 or more, at most the shipped annotation's 36373 "
+                          "(default: 20000; 3000 with --profile test)")
+    simulate.add_argument("--n_proteins", type=int, default=None, metavar="N",
+                          help="protein groups, 50 or more (default: 5000; 800 with --profile "
+                          "test); fewer are written when fewer genes are expressed enough")
     simulate.add_argument("--n_cpus", type=int, default=1,
-                          help="2 or more: write the flow cytometry files beside the others (same files)")
+                          help="2 or more: write the flow cytometry files beside the others (same "
+                          "files; default: 1)")
     simulate.add_argument("-v", "--verbose", action="count", default=0)
 
     for stage in STAGES.values():
         stage_parser = sub.add_parser(stage.name, help=stage.help)
         for option in stage.files:
             stage_parser.add_argument(f"--{option.name}", **option.argparse_kwargs())
-        stage_parser.add_argument("--outdir", default="results", help="results folder (default: results)")
-        stage_parser.add_argument("--params-file", "-params-file", dest="params_file")
+        if "results_dir" in {option.name for option in stage.files}:  # the report
+            stage_parser.add_argument("--outdir", default=None, help="folder to write report/ "
+                                      "into (default: the --results_dir folder)")
+        else:
+            stage_parser.add_argument("--outdir", default="results",
+                                      help="results folder (default: results)")
+        stage_parser.add_argument("--params-file", "-params-file", "--params_file", dest="params_file",
+                                  help="YAML/JSON file of parameters (command-line options win)")
         stage_parser.add_argument("-v", "--verbose", action="count", default=0)
         taken = {option.name for option in stage.files} | {"outdir"}
         for name in stage.params:
@@ -102,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "block of nextflow.config, the README table and conf/modules.config")
     schema.add_argument("--check", action="store_true", help="exit 1 when the files drift")
     schema.add_argument("--root", default=".", help="repository root (default: .)")
+    parser.commands = dict(sub.choices)
     return parser
 
 
@@ -136,16 +193,66 @@ def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
                          "cohort.")
 
 
+def _written(produced: object) -> list[Path]:
+    """Return the paths in what a stage returned (paths, and dicts or lists of them)."""
+    if isinstance(produced, dict):
+        return [path for value in produced.values() for path in _written(value)]
+    if isinstance(produced, (list, tuple)):
+        return [path for value in produced for path in _written(value)]
+    return [Path(produced)] if isinstance(produced, (str, Path)) else []
+
+
+def _newer(path: Path, since: float) -> bool:
+    """Return whether ``path`` is a file modified at or after ``since`` (epoch seconds)."""
+    try:
+        return path.is_file() and path.stat().st_mtime >= since
+    except OSError:  # gone meanwhile
+        return False
+
+
+def _log_written(stage: str, produced: object, since: float, *, shown: int = 6) -> None:
+    """Log one line naming the folder a stage wrote into and its files (the first ``shown``).
+
+    The files are those the stage returned and any other file it wrote beside them (modified
+    since ``since``, e.g. ``validated/validation.json``).
+    """
+    returned = _written(produced)
+    paths = list(dict.fromkeys(returned))
+    for folder in dict.fromkeys(path.parent for path in returned):
+        paths += sorted(path for path in folder.iterdir() if path not in paths and _newer(path, since))
+    if not paths:
+        log.info("%s: done, no file written", stage)
+        return
+    folder = Path(os.path.commonpath([path.parent for path in paths]))
+    names = [str(path.relative_to(folder)) for path in paths]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    log.info("%s: wrote %d file%s in %s%s: %s%s", stage, len(paths), "" if len(paths) == 1 else "s",
+             folder, os.sep, ", ".join(names[:shown]), more)
+
+
 def _run_stage(args: argparse.Namespace) -> None:
-    """Run one stage subcommand: its file options and parameters, as the registry declares."""
+    """Run one stage subcommand: its file options and parameters, as the registry declares.
+
+    The report writes into the folder it reads (``--results_dir``) unless ``--outdir`` is
+    given. One line then names the folder written into and the files.
+    """
     from .io._outdir import check_outdir, probe_lock
 
     stage = STAGES[args.command]
     params = _params(args, stage=True)
-    outdir = check_outdir(args.outdir)
+    target = args.outdir
+    if target is None:  # the report, back into the results it reads
+        target = args.results_dir
+        if Path(target).exists() and not Path(target).is_dir():
+            raise InputError("{--results_dir}: not a folder.", path=target,
+                             fix="Give {--results_dir} the results folder of an 'omics run' (its "
+                             "{--outdir}).")
+    outdir = check_outdir(target)
     probe_lock(outdir)  # not into a folder an `omics run` is writing (creates nothing)
     values = {option.name: getattr(args, option.name) for option in stage.files}
-    stage.load()(**stage.call_kwargs(values), outdir=outdir, params=params)
+    started = time.time()
+    produced = stage.load()(**stage.call_kwargs(values), outdir=outdir, params=params)
+    _log_written(stage.name, produced, started)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -170,13 +277,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "simulate":
             from .io._outdir import check_outdir
             from .simulate import simulate_cohort
+            from .simulate._write import cohort_files
 
-            paths = simulate_cohort(check_outdir(args.outdir), seed=args.seed, profile=args.profile,
-                                    scenario=args.scenario, n_patients=args.n_patients,
-                                    n_genes=args.n_genes, n_proteins=args.n_proteins,
-                                    n_cpus=args.n_cpus)
-            for key, path in paths.items():
-                print(f"{key}\t{path}")
+            outdir = check_outdir(args.outdir)
+            simulate_cohort(outdir, seed=args.seed, profile=args.profile, scenario=args.scenario,
+                            n_patients=args.n_patients, n_genes=args.n_genes,
+                            n_proteins=args.n_proteins, n_cpus=args.n_cpus)
+            # Everything written, the inputs of `omics run` first (a folder: flow_fcs)
+            for key, path in cohort_files(outdir).items():
+                if path.exists():
+                    print(f"{key}\t{path}{os.sep if path.is_dir() else ''}")
         elif args.command == "schema":
             from .schema import check_or_write
 

@@ -7,7 +7,9 @@ fails when the committed files drift from the model.
 
 from __future__ import annotations
 
+import difflib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,6 +226,48 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {name: stage.params for name, stage i
 BY_NAME = {p.name: p for p in PARAMETERS if not p.nextflow_only}
 
 
+def bounds_text(parameter: Parameter) -> str:
+    """Return the parameter's bounds as text (``">= 100"``, ``"> 0 and < 1"``; ``""`` when none).
+
+    Parameters
+    ----------
+    parameter
+        The parameter whose :attr:`~Parameter.minimum`, :attr:`~Parameter.maximum` and
+        exclusive bounds are written.
+
+    Returns
+    -------
+    str
+        The bounds joined with ``and``, as the messages of :func:`coerce` state them.
+    """
+    bounds = ((">=", parameter.minimum), (">", parameter.exclusive_minimum),
+              ("<=", parameter.maximum), ("<", parameter.exclusive_maximum))
+    return " and ".join(f"{sign} {value:g}" for sign, value in bounds if value is not None)
+
+
+def suggestion(name: str, known: Iterable[str]) -> str | None:
+    """Return the known name closest to a mistyped ``name`` (``de-fdr`` -> ``de_fdr``), if any.
+
+    Parameters
+    ----------
+    name
+        The unknown name.
+    known
+        The names it could be a slip for.
+
+    Returns
+    -------
+    str or None
+        The closest name (:func:`difflib.get_close_matches`), or None when none is close.
+    """
+    known = list(known)
+    normalised = name.replace("-", "_")
+    if normalised != name and normalised in known:
+        return normalised
+    matches = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
 def defaults() -> dict[str, Any]:
     """Return ``{name: default}`` for every parameter."""
     return {p.name: p.default for p in PARAMETERS if not p.nextflow_only}
@@ -329,7 +373,9 @@ def resolve(overrides: dict[str, Any], *, params_file: str | Path | None = None)
             raise InputError("a params file must be a mapping of name: value.", path=path)
         unknown = sorted(map(str, set(loaded) - set(BY_NAME)))
         if unknown:
-            raise InputError(f"unknown parameter(s) {', '.join(unknown)}; see `omics run --help`.",
+            named = [name if (close := suggestion(name, BY_NAME)) is None
+                     else f"{name} (did you mean {close}?)" for name in unknown]
+            raise InputError(f"unknown parameter(s) {', '.join(named)}; see `omics run --help`.",
                              path=path)
         for name, value in loaded.items():
             values[name] = coerce(BY_NAME[name], value, source=str(path))

@@ -692,8 +692,8 @@ class _Schedule:
                                 "wall_seconds": round(wall, 3),
                                 "peak_rss_mb": round(peak / 2**20, 1),
                                 "cpu_seconds": round(cpu, 3)}
-        log.info("[%d/%d] %s %s (%.1f s)", self.order[task.name], len(self.order), task.name,
-                 status, wall)
+        # [finished so far/all]: rises with every line, whatever order the tasks finish in
+        log.info("[%d/%d] %s %s (%.1f s)", len(self.done), len(self.order), task.name, status, wall)
         if self.bar is not None:
             self.bar.set_description(task.name)
             self.bar.update(1)
@@ -725,7 +725,7 @@ class _Schedule:
                 elif self.cached[task.name]:
                     self.finish(task, "cached", started)
                 elif self.pool is None:
-                    log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
+                    log.info("[%d/%d] %s ...", len(self.done), len(self.order), task.name)
                     _claim(self.outdir, task, self.params)
                     produced, peak, cpu = _run_one(task, self.outdir, self.params)
                     # An interrupt swallowed during the task: its outputs are not trusted.
@@ -733,7 +733,7 @@ class _Schedule:
                     _record(self.outdir, task, key, produced)
                     self.finish(task, "completed", started, peak, cpu)
                 elif len(self.running) < self.slots:
-                    log.info("[%d/%d] %s ...", self.order[task.name], len(self.order), task.name)
+                    log.info("[%d/%d] %s ...", len(self.done), len(self.order), task.name)
                     _claim(self.outdir, task, self.params)
                     future = self.pool.submit(_run_one, task, self.outdir, self.params)
                     self.running[future] = (task, started)

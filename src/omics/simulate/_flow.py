@@ -35,6 +35,7 @@ FLOW_TAG = 12  # seeds the flow stream: default_rng([seed, FLOW_TAG])
 FCS_DIR = "fcs"
 TABLE = "flow_populations.tsv"
 TRUTH = "truth_flow.tsv"
+TRUTH_ROLES = "truth_flow_populations.tsv"
 CHANNELS = (("FSC-A", ""), ("SSC-A", ""), ("FL1-A", "CD45"), ("FL2-A", "CD34"), ("FL3-A", "7-AAD"),
             ("FL4-A", "CD133"), ("FL5-A", "KDR"))
 FLUORESCENCE = ("FL1-A", "FL2-A", "FL3-A", "FL4-A", "FL5-A")
@@ -184,7 +185,7 @@ def simulate_flow(cohort: Cohort, outdir: str | Path, *, seed: int, n_events: in
         "flow_fcs": outdir / FCS_DIR,
         "flow_table": write_tsv(table, outdir / TABLE),
         "truth_flow": write_tsv(pd.DataFrame(truth), outdir / TRUTH),
-        "truth_flow_roles": write_tsv(roles, outdir / "truth_flow_populations.tsv"),
+        "truth_flow_roles": write_tsv(roles, outdir / TRUTH_ROLES),
     }
     log.info("wrote %d FCS files (%d events each) to %s", len(files), n_events, outdir / FCS_DIR)
     return paths

@@ -17,6 +17,24 @@ import pandas as pd
 from ._cohort import Cohort
 
 
+def annotated_genes(annotation: pd.DataFrame) -> pd.DataFrame:
+    """Return the genes a cohort can have: one row per Ensembl id and symbol, with ``gene_id``.
+
+    Parameters
+    ----------
+    annotation
+        The shipped ``human_gene_ids.tsv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The annotation rows with an Ensembl id, first of each id and symbol, in order.
+    """
+    table = annotation.dropna(subset=["ensembl_gene_ids"]).copy()
+    table["gene_id"] = table["ensembl_gene_ids"].str.split(";").str[0]
+    return table.drop_duplicates("gene_id").drop_duplicates("symbol")
+
+
 def gene_universe(annotation: pd.DataFrame, n_genes: int, must_include: set[str],
                   rng: np.random.Generator) -> pd.DataFrame:
     """Pick ``n_genes`` genes with Ensembl ids, protein-coding first, keeping ``must_include``.
@@ -24,9 +42,7 @@ def gene_universe(annotation: pd.DataFrame, n_genes: int, must_include: set[str]
     Returns a frame with ``gene_id`` (Ensembl), ``gene_name`` and ``uniprot`` in
     annotation order.
     """
-    table = annotation.dropna(subset=["ensembl_gene_ids"]).copy()
-    table["gene_id"] = table["ensembl_gene_ids"].str.split(";").str[0]
-    table = table.drop_duplicates("gene_id").drop_duplicates("symbol")
+    table = annotated_genes(annotation)
     table["uniprot"] = table["uniprot_ids"].fillna("").str.split(";").str[0]
     coding = table["gene_type"].eq("protein-coding").to_numpy()
     forced = table["symbol"].isin(must_include).to_numpy() & coding

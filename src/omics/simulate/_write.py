@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -14,14 +14,29 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .._errors import InputError
 from .._logging import get_logger
 from .._parallel import fork_context, start_worker
 from .._resources import metadata_path
 from ..io._gmt import read_gmt
 from ..io._write import atomic_path, write_text, write_tsv
 from ._cohort import Cohort, simulate_patients
-from ._flow import BEADS_PER_TEST, SAMPLE_VOLUME_UL, simulate_flow
-from ._matrices import gene_universe, plant_effects, simulate_counts, simulate_protein_groups
+from ._flow import (
+    BEADS_PER_TEST,
+    FCS_DIR,
+    SAMPLE_VOLUME_UL,
+    TABLE,
+    TRUTH,
+    TRUTH_ROLES,
+    simulate_flow,
+)
+from ._matrices import (
+    annotated_genes,
+    gene_universe,
+    plant_effects,
+    simulate_counts,
+    simulate_protein_groups,
+)
 from ._qpcr import potency_perfusion_ratio, simulate_qpcr
 from ._survival import weibull_afs
 
@@ -41,6 +56,19 @@ FLOW_EVENTS = {"full": 10000, "test": 5000}  # events per simulated FCS file
 #: Optional trial-era inputs written beside them (``--rna_matrix qpcr_ct.tsv --rna_format qpcr``;
 #: ``--contrasts contrasts_potency.yaml`` for the continuous potency outcome).
 EXTRA_FILES = {"qpcr": "qpcr_ct.tsv", "potency_contrasts": "contrasts_potency.yaml"}
+#: The truth tables and the settings of the simulation.
+TRUTH_FILES = {"truth_genes": "truth_genes.tsv", "truth_patients": "truth_patients.tsv",
+               "truth_sets": "truth_sets.tsv", "truth_qpcr": "truth_qpcr.tsv"}
+SETTINGS_FILE = "simulation.yaml"
+
+#: Smallest and largest cohort (None: no fixed limit; n_genes is limited by the shipped
+#: annotation, n_proteins by n_genes). 12 patients: 3 responders and 3 non-responders per
+#: arm; fewer genes or protein groups leave too few to plant effects in and to draw from.
+SIZE_LIMITS = {"n_patients": (12, 100_000), "n_genes": (1_000, None), "n_proteins": (50, None)}
+#: Peak memory per patient and gene (the matrices and their temporaries): 1.45 GB for
+#: 1,000 x 20,000, 2.8 GB for 2,000 x 20,000, 7.0 GB for 5,000 x 20,000.
+BYTES_PER_VALUE = 72
+
 POTENCY_CONTRASTS = """contrasts:
   - id: potency
     type: continuous
@@ -48,6 +76,80 @@ POTENCY_CONTRASTS = """contrasts:
     blocking_factors: [arm]
     scale: sd
 """
+
+
+def cohort_files(outdir: str | Path) -> dict[str, Path]:
+    """Return every file and folder :func:`simulate_cohort` writes into ``outdir``.
+
+    Parameters
+    ----------
+    outdir
+        The cohort folder.
+
+    Returns
+    -------
+    dict
+        Paths keyed by what they are: the ``omics run`` inputs first (``input``,
+        ``rna_counts``, ``protein_matrix``, ``contrasts``), then ``qpcr`` (for
+        ``--rna_matrix`` with ``--rna_format qpcr``), ``potency_contrasts``, ``flow_fcs``
+        (the folder of FCS files), ``flow_table``, the truth tables and ``settings``.
+    """
+    outdir = Path(outdir)
+    names = {**INPUT_FILES, **EXTRA_FILES, "flow_fcs": FCS_DIR, "flow_table": TABLE,
+             **TRUTH_FILES, "truth_flow": TRUTH, "truth_flow_populations": TRUTH_ROLES,
+             "settings": SETTINGS_FILE}
+    return {key: outdir / name for key, name in names.items()}
+
+
+def _available_memory() -> int | None:
+    """Return the bytes of memory this machine can still give (Linux), or None when unknown."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        return sum(int(fields[key].split()[0]) * 1024 for key in ("MemAvailable", "SwapFree"))
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
+
+
+def check_sizes(n_patients: int, n_genes: int, n_proteins: int, seed: int, *,
+                given: Collection[str] = ("n_genes", "n_proteins")) -> None:
+    """Stop (:class:`~omics._errors.InputError`) on a cohort size or seed that cannot be simulated.
+
+    Parameters
+    ----------
+    n_patients, n_genes, n_proteins
+        The cohort size, each within :data:`SIZE_LIMITS`; the matrices must fit in the
+        memory available (:data:`BYTES_PER_VALUE` per patient and gene).
+    seed
+        Random seed (0 or more).
+    given
+        Sizes the user chose: ``n_genes`` is checked against the genes of the shipped
+        annotation (read for it), ``n_proteins`` against ``n_genes``. (A default is
+        within them, or is cut to what the genes give, as it always was.)
+    """
+    sizes = {"n_patients": n_patients, "n_genes": n_genes, "n_proteins": n_proteins}
+    for name, (low, high) in SIZE_LIMITS.items():
+        value = sizes[name]
+        if value < low or (high is not None and value > high):
+            limit = f"at least {low:,}" if high is None else f"{low:,} to {high:,}"
+            raise InputError(f"{{--{name}}} is {value}; give {limit}.")
+    if "n_proteins" in given and n_proteins > n_genes:
+        raise InputError(f"{{--n_proteins}} ({n_proteins}) is larger than {{--n_genes}} ({n_genes}); "
+                         "each protein group is the product of one gene.",
+                         fix="Give at most as many protein groups as genes.")
+    if "n_genes" in given:
+        annotation = pd.read_csv(metadata_path("human_gene_ids.tsv"), sep="\t", dtype=str)
+        available = len(annotated_genes(annotation))
+        if n_genes > available:
+            raise InputError(f"{{--n_genes}} is {n_genes}, but the shipped annotation has "
+                             f"{available:,} genes; give at most {available}.")
+    if seed < 0:
+        raise InputError(f"{{--seed}} is {seed}; give 0 or more.")
+    need, free = BYTES_PER_VALUE * n_patients * n_genes, _available_memory()
+    if free is not None and need > free:
+        raise InputError(f"{n_patients:,} patients x {n_genes:,} genes need about "
+                         f"{need / 2**30:,.1f} GB of memory; this machine has "
+                         f"{free / 2**30:,.1f} GB available.",
+                         fix="Give a smaller {--n_patients} or {--n_genes}.")
 
 
 def demo_definition() -> dict:
@@ -117,9 +219,13 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
     if profile == "test":
         spec.update(spec["test_profile"])
     seed = spec["seed"] if seed is None else seed
-    n_patients = n_patients or spec["n_patients"]
-    n_genes = n_genes or spec["n_genes"]
-    n_proteins = n_proteins or spec["n_proteins"]
+    given = [name for name, value in (("n_patients", n_patients), ("n_genes", n_genes),
+                                      ("n_proteins", n_proteins)) if value is not None]
+    n_patients = spec["n_patients"] if n_patients is None else n_patients
+    n_genes = spec["n_genes"] if n_genes is None else n_genes
+    n_proteins = spec["n_proteins"] if n_proteins is None else n_proteins
+    # before anything is written: a size out of range stops with nothing left behind
+    check_sizes(n_patients, n_genes, n_proteins, seed, given=given)
     rng = np.random.default_rng(seed)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -144,7 +250,7 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
                 "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec,
                 "flow": {"events_per_file": flow_events, "beads_per_test": BEADS_PER_TEST,
                          "sample_volume_ul": SAMPLE_VOLUME_UL}}
-    write_text(yaml.safe_dump(settings, sort_keys=False), outdir / "simulation.yaml")
+    write_text(yaml.safe_dump(settings, sort_keys=False), outdir / SETTINGS_FILE)
     log.info("wrote the cohort to %s", outdir)
     return paths, result
 
@@ -196,10 +302,10 @@ def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdi
     with atomic_path(paths["contrasts"]) as tmp:
         shutil.copyfile(metadata_path("bali_contrasts.yaml"), tmp)
     write_tsv(wells, outdir / EXTRA_FILES["qpcr"])
-    write_tsv(qpcr_truth, outdir / "truth_qpcr.tsv")
+    write_tsv(qpcr_truth, outdir / TRUTH_FILES["truth_qpcr"])
     write_text(POTENCY_CONTRASTS, outdir / EXTRA_FILES["potency_contrasts"])
-    write_tsv(truth, outdir / "truth_genes.tsv")
-    write_tsv(cohort.latent, outdir / "truth_patients.tsv")
+    write_tsv(truth, outdir / TRUTH_FILES["truth_genes"])
+    write_tsv(cohort.latent, outdir / TRUTH_FILES["truth_patients"])
     roles = {"predictive": ("predictive", "potency_factor"),
              "prognostic": ("prognostic", "prognostic_factor")}
     planted = [] if scenario == "null" else [
@@ -217,5 +323,5 @@ def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdi
                         "afs_log_hr_per_sd": np.nan})
     write_tsv(pd.DataFrame(planted, columns=["term", "role", "direction", "latent_factor", "afs_role",
                                              "afs_log_hr_per_sd"]),
-              outdir / "truth_sets.tsv")
+              outdir / TRUTH_FILES["truth_sets"])
     return paths
