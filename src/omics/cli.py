@@ -10,7 +10,6 @@ import argparse
 import os
 import shlex
 import sys
-import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -202,24 +201,9 @@ def _written(produced: object) -> list[Path]:
     return [Path(produced)] if isinstance(produced, (str, Path)) else []
 
 
-def _newer(path: Path, since: float) -> bool:
-    """Return whether ``path`` is a file modified at or after ``since`` (epoch seconds)."""
-    try:
-        return path.is_file() and path.stat().st_mtime >= since
-    except OSError:  # gone meanwhile
-        return False
-
-
-def _log_written(stage: str, produced: object, since: float, *, shown: int = 6) -> None:
-    """Log one line naming the folder a stage wrote into and its files (the first ``shown``).
-
-    The files are those the stage returned and any other file it wrote beside them (modified
-    since ``since``, e.g. ``validated/validation.json``).
-    """
-    returned = _written(produced)
-    paths = list(dict.fromkeys(returned))
-    for folder in dict.fromkeys(path.parent for path in returned):
-        paths += sorted(path for path in folder.iterdir() if path not in paths and _newer(path, since))
+def _log_written(stage: str, produced: object, *, shown: int = 6) -> None:
+    """Log one line naming the folder a stage wrote into and its files (the first ``shown``)."""
+    paths = list(dict.fromkeys(_written(produced)))
     if not paths:
         log.info("%s: done, no file written", stage)
         return
@@ -250,9 +234,8 @@ def _run_stage(args: argparse.Namespace) -> None:
     outdir = check_outdir(target)
     probe_lock(outdir)  # not into a folder an `omics run` is writing (creates nothing)
     values = {option.name: getattr(args, option.name) for option in stage.files}
-    started = time.time()
     produced = stage.load()(**stage.call_kwargs(values), outdir=outdir, params=params)
-    _log_written(stage.name, produced, started)
+    _log_written(stage.name, produced)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

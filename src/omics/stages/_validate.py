@@ -290,9 +290,9 @@ def write_validated(checked: Checked, outdir: str | Path) -> dict[str, Path]:
         frame.to_csv(tmp, index=False)
     contrasts_out = stage_output(outdir, "validate", "contrasts")
     write_contrasts(checked.contrasts, contrasts_out)
-    write_text(json.dumps(checked.report, indent=2) + "\n",
-               stage_output(outdir, "validate", "report"))
-    return {"samplesheet": sheet_out, "contrasts": contrasts_out}
+    report_out = write_text(json.dumps(checked.report, indent=2) + "\n",
+                            stage_output(outdir, "validate", "report"))
+    return {"samplesheet": sheet_out, "contrasts": contrasts_out, "report": report_out}
 
 
 def check_flow(params: dict, input: str | Path | None) -> list[Path]:  # noqa: A002
