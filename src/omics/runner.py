@@ -720,7 +720,7 @@ class _Schedule:
                 if task.name == "validate":
                     validate = STAGES["validate"]
                     _record(self.outdir, task, key, {k: validate.output_path(self.outdir, k)
-                                                     for k in ("samplesheet", "contrasts")})
+                                                     for k in validate.outputs})
                     self.finish(task, "completed", started)
                 elif self.cached[task.name]:
                     self.finish(task, "cached", started)
