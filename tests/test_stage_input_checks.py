@@ -199,7 +199,7 @@ def test_report_stops_on_a_folder_without_results(tmp_path):
 
 
 def test_report_accepts_a_flat_folder_of_result_tables(tmp_path):
-    from omics.stages._report import _check_results_dir
+    from omics.stages._report import check_results_dir
 
     (tmp_path / "c1.rna.deseq2.results.tsv").write_text("gene_id\tlog2FoldChange\n")
-    _check_results_dir(tmp_path)
+    check_results_dir(tmp_path)

@@ -225,12 +225,11 @@ def _run_stage(args: argparse.Namespace) -> None:
     stage = STAGES[args.command]
     params = _params(args, stage=True)
     target = args.outdir
-    if target is None:  # the report, back into the results it reads
+    if target is None:  # the report, back into the results it reads (checked first)
+        from .stages._report import check_results_dir
+
         target = args.results_dir
-        if Path(target).exists() and not Path(target).is_dir():
-            raise InputError("{--results_dir}: not a folder.", path=target,
-                             fix="Give {--results_dir} the results folder of an 'omics run' (its "
-                             "{--outdir}).")
+        check_results_dir(target)
     outdir = check_outdir(target)
     probe_lock(outdir)  # not into a folder an `omics run` is writing (creates nothing)
     values = {option.name: getattr(args, option.name) for option in stage.files}

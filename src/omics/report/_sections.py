@@ -213,19 +213,23 @@ def _heatmap(ctx: Context, result: DeResult, de: pd.DataFrame, ids: Ids, n_top: 
                                "brackets), z-scored per feature"), ids)
 
 
+def _flow_h5ad(ctx: Context) -> Path | None:
+    """Return the run's flow.h5ad, if any."""
+    return ctx.results.first("flow/flow.h5ad", "flow.h5ad")
+
+
 def _flow_unit(ctx: Context) -> str | None:
     """Return the unit of the flow absolute counts (``uns["absolute_unit"]`` of flow.h5ad), if known."""
-    path = ctx.results.first("flow/flow.h5ad", "flow.h5ad")
+    path = _flow_h5ad(ctx)
     if path is None:
         return None
     try:
         import h5py
 
         with h5py.File(path, "r") as handle:
-            unit = handle["uns/absolute_unit"][()]
+            unit = _text(handle["uns/absolute_unit"][()])
     except Exception:  # noqa: BLE001 - an older or foreign flow.h5ad: the axis names no unit
         return None
-    unit = unit.decode() if isinstance(unit, bytes) else str(unit)
     return {"cells_per_uL": "cells/µL", "per_million_events": "per million events"}.get(
         unit, unit.replace("_", " "))
 
@@ -246,7 +250,7 @@ def _text(value: object) -> str:
 
 def flow_parents(ctx: Context) -> dict[str, str]:
     """Return each flow population's parent gate (``var["parent"]`` of flow.h5ad), if known."""
-    path = ctx.results.first("flow/flow.h5ad", "flow.h5ad")
+    path = _flow_h5ad(ctx)
     if path is None:
         return {}
     try:

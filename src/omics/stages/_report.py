@@ -17,8 +17,19 @@ REPORTED = ("samplesheet.csv", "contrasts.yaml", "contrasts.csv", "*.pca.tsv", "
             "pathway_evidence.tsv", "flow_score_correlation.tsv")
 
 
-def _check_results_dir(results_dir: str | Path) -> None:
-    """Stop unless ``results_dir`` is a folder holding result files of a run."""
+def check_results_dir(results_dir: str | Path) -> None:
+    """Stop unless ``results_dir`` is a folder holding result files of a run.
+
+    Parameters
+    ----------
+    results_dir
+        The folder ``omics report`` reads.
+
+    Raises
+    ------
+    InputError
+        It is missing, not a folder, or holds none of :data:`REPORTED`.
+    """
     from ..report._discover import Results
 
     path = Path(results_dir)
@@ -56,7 +67,7 @@ def report(*, results_dir: str | Path, outdir: str | Path, params: dict, recorde
     A ``results_dir`` that is missing or holds none of the result files the report shows
     (:data:`REPORTED`) stops the stage.
     """
-    _check_results_dir(results_dir)
+    check_results_dir(results_dir)
     if recorded:
         params = _recorded_params(results_dir, params)
     path = stage_output(outdir, "report", "html")
