@@ -372,8 +372,12 @@ def test_f12_rna_annotation_column_is_named(tmp_path):
 
 
 def test_f12_decimal_commas_throughout_still_name_the_cell(tmp_path):
-    text = "gene_id;S1;S2\nG1;10,0;2\nG2;3,5;4,0\n"
-    assert "is '10,0', not a number" in message(read_rna_counts, write(tmp_path / "c.csv", text))
+    # A tab matrix cannot hold decimal commas: the first cell is named, not the column taken
+    # for an annotation column. (A ';' matrix reads them: tests/test_decimal_comma.py.)
+    text = "gene_id\tS1\tS2\nG1\t10,0\t2\nG2\t3,5\t4,0\n"
+    said = message(read_rna_counts, write(tmp_path / "c.tsv", text))
+    assert "is '10,0', not a number" in said
+    assert "decimal point (10.0): a decimal comma is read only in a ';'-separated file" in said
 
 
 # --------------------------------------------------------- F13: messages that point the right way

@@ -13,11 +13,13 @@ from .._errors import InputError
 from .._logging import get_logger
 from ._tables import (
     _GZIP_ERRORS,
+    DECIMAL_COMMA,
     _corrupt_gzip,
     check_excel_mangled,
     check_file,
     check_ids,
     check_unique,
+    decimal_comma_frame,
     drop_empty_unnamed,
     first_annotation_column,
     is_gzip,
@@ -144,7 +146,9 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     ``Inf``, stops naming the cell; so do an empty or ``NA`` probe id, gene symbols
     turned into dates by Excel (``1-Mar``), and annotation columns among the samples
     (text, or whole numbers such as Entrez ids). Columns without a name and without
-    values (trailing delimiters) are ignored. A probe annotated with several genes
+    values (trailing delimiters) are ignored. In a ``;``-separated matrix decimal commas
+    (``7,5``) are decimal marks (:func:`omics.io._tables.decimal_comma_numbers`); elsewhere
+    they stop, naming the cell. A probe annotated with several genes
     (GEO platform style ``TP53 /// TP53P1``) takes the first one as its symbol.
 
     Parameters
@@ -168,10 +172,12 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
         table = drop_empty_unnamed(table, path=path, what="GEO series matrix table",
                                    first_line=first_line, row_names="ID_REF")
         fmt = "geo_series_matrix"
+        delimiter = "\t"
     else:
         table = read_table(path, what="array matrix", dtype=str, row_names="probe_id", na_values=())
         first_line = table.attrs["first_line"]
         fmt = "tsv"
+        delimiter = table.attrs["delimiter"]
     columns = list(table.columns)
     probe_col = columns[0]
     symbol_col = next((c for c in columns[1:] if c.strip().lower() in _SYMBOL_COLUMNS), None)
@@ -185,7 +191,10 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     check_unique(data.columns, column="header", path=path, what="sample column")
     text = data.fillna("").apply(lambda c: c.astype(str).str.strip())
     missing = text.apply(is_missing)
-    values = text.apply(lambda c: pd.to_numeric(c, errors="coerce"))
+    # decimal commas of a ';'-separated matrix (_tables.decimal_comma_numbers)
+    numbers = decimal_comma_frame(text, delimiter, path=path,
+                                  where=lambda i, column: f"row {rows[i]}, sample column {column!r}")
+    values = numbers.apply(lambda c: pd.to_numeric(c, errors="coerce"))
     _check_annotation_columns(text, values, missing, symbol_col, rows, path)
     infinite = pd.DataFrame(np.isinf(values.to_numpy(float)), index=values.index, columns=values.columns)
     bad = (values.isna() & ~missing) | infinite
@@ -193,9 +202,12 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
         col = bad.any(axis=0).idxmax()
         row = int(np.argmax(bad[col].to_numpy()))
         problem = "is not a finite number" if infinite[col].iloc[row] else "is not a number"
+        cell = text[col].iloc[row]
+        comma = (f" Write it with a decimal point ({cell.replace(',', '.')}): a decimal comma is "
+                 "read only in a ';'-separated file." if DECIMAL_COMMA.match(cell) else "")
         raise InputError(
-            f"value {text[col].iloc[row]!r} for probe {ids.iloc[row]!r} (row {rows[row]}) in sample "
-            f"column {col!r} {problem}; give log2 intensities (NA for missing).", path=path)
+            f"value {cell!r} for probe {ids.iloc[row]!r} (row {rows[row]}) in sample "
+            f"column {col!r} {problem}; give log2 intensities (NA for missing).{comma}", path=path)
     matrix = values.to_numpy(float)
     _check_log2(matrix, list(data.columns), ids, path)
     if symbol_col:

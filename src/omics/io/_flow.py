@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import read_table
+from ._tables import decimal_comma_numbers, read_table
 
 log = get_logger("io.flow")
 
@@ -754,50 +754,25 @@ def named_unit(name: str) -> str | None:
     return next((unit for unit, pattern in _NAMED_UNITS if pattern.search(text)), None)
 
 
-# A comma grouping digits by thousands ("12,345"), as opposed to a decimal comma ("885,2").
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
-
-
-def _decimal_comma(text: pd.Series, sep: str) -> bool:
-    """Whether a column's commas are decimal marks.
-
-    Yes in a ``;``-separated file (the European export) or when a comma does not group
-    thousands (``885,2``); otherwise (``12,345`` in a tab- or comma-separated file) they
-    separate thousands.
-    """
-    commas = text[text.str.contains(",", regex=False, na=False)]
-    return not commas.empty and (sep == ";" or not commas.str.match(_THOUSANDS).all())
-
-
 def _numbers(table: pd.DataFrame, key: str, column: str, *, sep: str, first_line: int,
              path: Path) -> pd.Series:
     """Column ``key`` of the flow table as non-negative numbers (NaN where empty).
 
-    Stops naming the row, sample and population at a value that is ambiguous (both ``,``
-    and ``.``; several decimal commas; a ``.`` in a column written with decimal commas),
-    not a finite non-negative number, or (event counts) not a whole number.
+    Commas follow the readers' shared rule (:func:`omics.io._tables.decimal_comma_numbers`,
+    ``outside="grouping"``). Stops naming the row, sample and population at a value that
+    is ambiguous (both ``,`` and ``.``; several decimal commas; a ``.`` in a column written
+    with decimal commas), not a finite non-negative number, or (event counts) not a whole
+    number.
     """
     text = table[key].fillna("")
     given = text != ""
-    has_comma, has_point = text.str.contains(",", regex=False), text.str.contains(".", regex=False)
-    if _decimal_comma(text, sep):
-        ambiguous = has_point | text.str.count(",").gt(1)
-        values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-        reason = "the column writes decimals with ',', so a '.' or a second ',' may separate thousands"
-    else:
-        ambiguous = has_comma & has_point
-        values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-        reason = "with both ',' and '.' either may be the decimal mark"
+    numbers = decimal_comma_numbers(text, sep, outside="grouping")
+    numbers.stop_if_ambiguous(text, path=path, where=lambda i: _where(table, i, column, first_line))
+    values = pd.to_numeric(numbers.text, errors="coerce")
     whole = key != "absolute"
     bad = given & (values.isna() | ~np.isfinite(values) | (values < 0))
     if whole:
         bad |= given & (values % 1 != 0)
-    if ambiguous.any():
-        raise InputError(
-            f"value {text[ambiguous].iloc[0]!r} is ambiguous: {reason}.", path=path,
-            where=_where(table, int(np.flatnonzero(ambiguous.to_numpy())[0]), column, first_line),
-            fix="Write the numbers without thousands separators and with one decimal mark (',' in a "
-                ";-separated file, '.' otherwise).")
     if bad.any():
         what = "a whole non-negative number of events" if whole else "a non-negative number"
         raise InputError(f"value {text[bad].iloc[0]!r} is not {what}.", path=path,

@@ -14,6 +14,8 @@ Every reader returns samples as ``obs`` and protein groups as ``var``:
 Cells reading ``Filtered``, nothing or a missing-value spelling (``NA``, ``NaN``, ``N/A``,
 ``#N/A``, ``null``: :data:`omics.io._tables.MISSING_VALUES`) are missing; any other
 non-number stops with an :class:`~omics._errors.InputError` naming the row and column.
+In a ``;``-separated table decimal commas (``12,5``) are decimal marks, by the rule every
+reader shares (:func:`omics.io._tables.decimal_comma_numbers`).
 Columns without a name and without values (a spreadsheet's trailing delimiters) are
 ignored, as :func:`omics.io._tables.read_table` ignores them.
 """
@@ -39,6 +41,8 @@ from ._tables import (
     check_file,
     check_numbers,
     check_unique,
+    decimal_comma_frame,
+    decimal_comma_numbers,
     open_text,
     read_table,
     sniff_delimiter,
@@ -69,7 +73,6 @@ _DIANN_ANNOTATION = frozenset({
 _RUN_SUFFIX = re.compile(r"\.(raw|mzml|mzxml|d|wiff2?|dia|mgf|gz|bz2|zip)$", re.IGNORECASE)
 _OLINK_REQUIRED = ("SampleID", "OlinkID", "UniProt", "Assay", "NPX")
 _OLINK_WARNING = frozenset({"warning", "warn", "fail"})
-_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -169,12 +172,17 @@ def _parse_values(
     path: Path,
     *,
     linear: bool,
+    delimiter: str = "\t",
 ) -> np.ndarray:
     """Turn string cells into floats, stopping at the first cell that is not a number.
 
     ``labels[i]`` describes data row ``i`` in messages ("protein 'P1'") and ``rows[i]`` is
-    its line number in the file.
+    its line number in the file. In a ``;``-separated table (``delimiter``) decimal commas
+    are decimal marks (:func:`omics.io._tables.decimal_comma_numbers`), so that it reads
+    like its ``,``-separated twin; elsewhere a decimal comma stops, naming the cell.
     """
+    data = decimal_comma_frame(data, delimiter, path=path,
+                               where=lambda i, column: f"row {rows[i]}, column {column!r}")
     values = _clean_numbers(data)
     if values is None:  # some cell is neither a number nor a missing token: find and name it
         values = _checked_numbers(data, labels, rows, path)
@@ -232,9 +240,8 @@ def _checked_numbers(data: pd.DataFrame, labels: Sequence[str], rows: np.ndarray
         raise InputError(
             f"value for {labels[r]} (row {rows[r]}) in column {data.columns[c]!r} is "
             f"{text.iat[r, c]!r}, not a finite number. Intensities must be numbers with '.' as "
-            "the decimal mark (missing values: empty, NA, NaN, N/A, #N/A, null or Filtered); fix "
-            "the cell or "
-            "re-export the table.",
+            "the decimal mark (',' only in a ';'-separated file; missing values: empty, NA, NaN, "
+            "N/A, #N/A, null or Filtered); fix the cell or re-export the table.",
             path=path,
         )
     values[missing] = np.nan
@@ -373,6 +380,28 @@ def _maxquant_prefix(intensity: str, path: Path) -> str:
     return prefix
 
 
+def _check_maxquant_header(path: Path) -> None:
+    """Stop on an intensity column without a sample name (``Intensity ``, ``LFQ intensity ``).
+
+    MaxQuant names a sample column ``<family> <sample>``; a header field holding the
+    family and nothing after it (the sample name left empty in the experimental design,
+    or deleted by hand) would otherwise be taken for the summary column (``Intensity``,
+    ``iBAQ``) or be left out silently.
+    """
+    sep = sniff_delimiter(path)
+    for position, field in enumerate(_raw_header(path, sep), start=1):
+        family = next((f for f in MAXQUANT_INTENSITIES
+                       if field.lower().startswith(f"{f.lower()} ") and not field[len(f):].strip()),
+                      None)
+        if family is not None:
+            raise InputError(
+                f"the sample name of intensity column {field!r} is empty: MaxQuant names each "
+                f"sample column '{family} <sample>'.", path=path, where=f"column {position}",
+                fix=f"Write the sample name after {family + ' '!r} in the header (e.g. "
+                    f"'{family} S1'; MaxQuant takes it from the experimental design), or delete "
+                    "the column.")
+
+
 def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.AnnData:
     """Read a MaxQuant ``proteinGroups.txt``.
 
@@ -397,16 +426,22 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
     absent, or marks no row with ``+``, ids starting with ``REV__`` / ``CON__`` are
     removed instead.
 
+    In a ``;``-separated table decimal commas are decimal marks
+    (:func:`omics.io._tables.decimal_comma_numbers`).
+
     Raises
     ------
     InputError
         When no ``<intensity> <sample>`` column exists (the message lists the intensity
-        families that do), ids are duplicated, or a cell is not a number.
+        families that do), an intensity column has no sample name (``Intensity `` with
+        nothing after the prefix; the message names its position), ids are duplicated, or
+        a cell is not a number.
     """
     path = check_file(path)
     prefix = _maxquant_prefix(intensity, path)
-    table, _ = _read(path, what="MaxQuant proteinGroups table",
-                     numeric=lambda header: _maxquant_columns(header, prefix))
+    _check_maxquant_header(path)
+    table, sep = _read(path, what="MaxQuant proteinGroups table",
+                       numeric=lambda header: _maxquant_columns(header, prefix))
     columns = list(table.columns)
     id_column = next((c for c in ("Protein IDs", "Majority protein IDs") if c in columns), None)
     if id_column is None:
@@ -472,7 +507,7 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
     kept_ids = ids[keep]
     rows = np.flatnonzero(keep) + 2
     values = _parse_values(table.loc[keep, sample_columns], _id_labels(kept_ids), rows, path,
-                           linear=True)
+                           linear=True, delimiter=sep)
     samples = [c[len(prefix) + 1:].strip() for c in sample_columns]
     _check_samples(samples, sample_columns, path)
     protein_ids = (table["Majority protein IDs"].fillna("").astype(str).str.strip()[keep]
@@ -518,7 +553,7 @@ def _wide_sample_columns(columns: Sequence[str]) -> list[str]:
 def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.AnnData:
     """First column protein id, optional ``gene_name`` column, the rest samples."""
     path = check_file(path)
-    table, _ = _read(path, what=what, numeric=_wide_sample_columns)
+    table, sep = _read(path, what=what, numeric=_wide_sample_columns)
     columns = list(table.columns)
     id_column = columns[0]
     gene_column = "gene_name" if "gene_name" in columns[1:] else None
@@ -534,7 +569,8 @@ def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.An
     if gene_column:
         check_excel_mangled(genes, column=gene_column, path=path)
     rows = np.arange(len(table)) + 2
-    values = _parse_values(table[sample_columns], _id_labels(ids), rows, path, linear=not is_log2)
+    values = _parse_values(table[sample_columns], _id_labels(ids), rows, path, linear=not is_log2,
+                           delimiter=sep)
     _check_scale(values, is_log2=is_log2, path=path)
     _check_samples(sample_columns, sample_columns, path)
     return _assemble(path, fmt=fmt, ids=ids.tolist(), protein_ids=ids.tolist(),
@@ -614,8 +650,8 @@ def read_diann(path: str | Path) -> ad.AnnData:
     ``Protein.Ids`` and ``gene_name`` the first of ``Genes``.
     """
     path = check_file(path)
-    table, _ = _read(path, what="DIA-NN pg_matrix", required=["Protein.Group"],
-                     numeric=_diann_run_columns)
+    table, sep = _read(path, what="DIA-NN pg_matrix", required=["Protein.Group"],
+                       numeric=_diann_run_columns)
     columns = list(table.columns)
     run_columns = _diann_run_columns(columns)
     if not run_columns:
@@ -630,7 +666,8 @@ def read_diann(path: str | Path) -> ad.AnnData:
         check_excel_mangled(genes, column="Genes", path=path)
     protein_ids = table["Protein.Ids"].fillna("").astype(str) if "Protein.Ids" in columns else ids
     rows = np.arange(len(table)) + 2
-    values = _parse_values(table[run_columns], _id_labels(ids), rows, path, linear=True)
+    values = _parse_values(table[run_columns], _id_labels(ids), rows, path, linear=True,
+                           delimiter=sep)
     samples = [_run_name(c) for c in run_columns]
     _check_samples(samples, run_columns, path)
     return _assemble(path, fmt="diann", ids=ids.tolist(), protein_ids=protein_ids.tolist(),
@@ -640,12 +677,18 @@ def read_diann(path: str | Path) -> ad.AnnData:
 # --------------------------------------------------------------------------- Olink
 
 
-def _decimal_commas(values: pd.Series) -> tuple[pd.Series, int]:
-    text = values.astype("string").str.strip()
-    comma = text.str.match(_DECIMAL_COMMA.pattern).fillna(False).to_numpy(dtype=bool)
-    if comma.any():
-        text = text.where(~comma, text.str.replace(",", ".", regex=False))
-    return text.astype(object).where(text.notna(), np.nan), int(comma.sum())
+def _decimal_commas(table: pd.DataFrame, column: str, sep: str, path: Path) -> tuple[pd.Series, int]:
+    """Olink's ``column`` with decimal commas read (the shared rule, ``outside="decimal"``).
+
+    Returns the text to parse and how many cells had a decimal comma.
+    """
+    values = table[column]
+    numbers = decimal_comma_numbers(values, sep, outside="decimal")
+    numbers.stop_if_ambiguous(values, path=path, where=lambda i: (
+        f"row {table['_row'].iloc[i]}, column {column!r} (sample {table['SampleID'].iloc[i]!r}, "
+        f"assay {table['OlinkID'].iloc[i]!r})"))
+    n_comma = int(values.astype("string").str.contains(",", regex=False).fillna(False).sum())
+    return numbers.text, n_comma if numbers.decimal else 0
 
 
 def read_olink(path: str | Path) -> ad.AnnData:
@@ -656,8 +699,10 @@ def read_olink(path: str | Path) -> ad.AnnData:
     path
         Semicolon-, tab- or comma-separated export with columns ``SampleID``, ``OlinkID``,
         ``UniProt``, ``Assay``, ``NPX`` and usually ``QC_Warning`` and ``LOD`` (others, such
-        as ``Panel`` or ``PlateID``, are ignored). Decimal commas (``3,14``) in a
-        semicolon- or tab-separated file are read as decimal points.
+        as ``Panel`` or ``PlateID``, are ignored). Decimal commas (``3,14``) are read as
+        decimal points, in any delimiter (NPX never reaches a thousand); a value that could
+        hide a thousands separator (``1.234,5``, a ``.`` among decimal commas) stops
+        (:func:`omics.io._tables.decimal_comma_numbers`).
 
     Returns
     -------
@@ -715,7 +760,7 @@ def read_olink(path: str | Path) -> ad.AnnData:
             path=path,
         )
 
-    npx, n_comma = (_decimal_commas(table["NPX"]) if sep != "," else (table["NPX"], 0))
+    npx, n_comma = _decimal_commas(table, "NPX", sep, path)
     if n_comma:
         log.info("%s: read %d NPX value(s) written with a decimal comma", path.name, n_comma)
     labels = [f"sample {s!r}, assay {o!r}" for s, o in zip(table["SampleID"], table["OlinkID"],
@@ -734,7 +779,7 @@ def read_olink(path: str | Path) -> ad.AnnData:
                  n_warning, qc_column)
     n_below: int | None = None
     if "LOD" in table.columns:
-        lod_text, _ = _decimal_commas(table["LOD"]) if sep != "," else (table["LOD"], 0)
+        lod_text, _ = _decimal_commas(table, "LOD", sep, path)
         lod = pd.to_numeric(lod_text, errors="coerce").to_numpy(dtype=np.float64)
         n_below = int(np.sum(values < lod))
         log.info("%s: %d NPX value(s) below LOD kept (Olink's recommendation)", path.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import MISSING_VALUES, check_unique, read_table
+from ._tables import MISSING_VALUES, check_unique, decimal_comma_numbers, read_table
 
 log = get_logger("io")
 
@@ -37,14 +38,21 @@ def _find(columns: list[str], role: str) -> str | None:
     return None
 
 
-def _parse_ct(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _parse_ct(cells: pd.Series, delimiter: str = "\t", *, path: str | Path | None = None,
+              where: Callable[[int], str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(ct, is_number)``: Ct as float (NaN when undetermined) and which cells are numbers.
 
     ``inf``/``infinity`` are text, not numbers (only the :data:`UNDETERMINED` words mean no
-    amplification).
+    amplification). A comma is a decimal mark (``27,41``) whatever the delimiter, by the
+    readers' shared rule (:func:`omics.io._tables.decimal_comma_numbers` with
+    ``outside="decimal"``: Cts never reach a thousand); a Ct that could hide a thousands
+    separator (``1.234,5``, or a ``.`` among decimal commas) stops, naming ``where(i)``.
     """
     text = cells.fillna("").astype(str).str.strip()
-    values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(float)
+    numbers = decimal_comma_numbers(text, delimiter, outside="decimal")
+    if where is not None:
+        numbers.stop_if_ambiguous(text, path=path, where=where)
+    values = pd.to_numeric(numbers.text, errors="coerce").to_numpy(float)
     undetermined = text.str.lower().isin(UNDETERMINED).to_numpy()
     return np.where(undetermined, np.nan, values), np.isfinite(values) | undetermined
 
@@ -90,7 +98,9 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
     ``Undetermined``, ``No Ct``, ``-``, empty cells and the missing-value spellings
     (``NA``, ``NaN``, ``N/A``, ``#N/A``, ``null``) mean no amplification and are read as
     NaN (the Ct policy of :func:`omics.pp.qpcr_average_replicates` decides what they
-    become). Decimal commas are accepted. Any other text stops with a message
+    become). Decimal commas are accepted (``27,41``; in any delimiter, as Cts never reach
+    a thousand; a Ct such as ``1.234,5``, or a ``.`` among decimal commas, stops as
+    ambiguous: :func:`omics.io._tables.decimal_comma_numbers`). Any other text stops with a message
     naming the line, sample and target.
 
     Parameters
@@ -147,7 +157,10 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
             "cell": melted["cell"].fillna("").astype(str),
             "line": melted["__line"].to_numpy(),
         })
-    ct, is_number = _parse_ct(long["cell"])
+    ct, is_number = _parse_ct(
+        long["cell"], table.attrs["delimiter"], path=path,
+        where=lambda i: (f"line {int(long['line'].iloc[i])} (sample {long['sample'].iloc[i]!r}, "
+                         f"target {long['target'].iloc[i]!r})"))
     if not is_number.all():
         row = long.loc[~is_number].iloc[0]
         raise InputError(
@@ -172,7 +185,8 @@ def read_qpcr_efficiency(path: str | Path) -> pd.Series:
     """Read per-target amplification efficiencies (Pfaffl): columns ``target, efficiency``.
 
     ``efficiency`` is the amplification factor per cycle (2 = 100 %, 1.95 = 95 %) or a
-    percentage (95); returns the factor per target.
+    percentage (95), with a decimal comma as the Ct table allows it (``1,95``); returns the
+    factor per target.
     """
     table = read_table(path, what="qPCR efficiency table", required=("target", "efficiency"),
                        dtype=str)
@@ -180,7 +194,10 @@ def read_qpcr_efficiency(path: str | Path) -> pd.Series:
     targets = table["target"].astype(str).str.strip()
     check_unique(targets, column="target", path=path, what="target",
                  rows=range(first, first + len(targets)))
-    values = pd.to_numeric(table["efficiency"], errors="coerce")
+    numbers = decimal_comma_numbers(table["efficiency"], table.attrs["delimiter"], outside="decimal")
+    numbers.stop_if_ambiguous(table["efficiency"], path=path, where=lambda i: f"line {first + i}, "
+                              f"column 'efficiency' (target {targets.iloc[i]!r})")
+    values = pd.to_numeric(numbers.text, errors="coerce")
     factor = values.where(values <= 3, 1 + values / 100)
     bad = factor.isna() | (factor <= 1) | (factor > 2.2)
     if bad.any():

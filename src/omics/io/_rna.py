@@ -13,11 +13,13 @@ from .._errors import InputError
 from .._logging import get_logger
 from ._gene_ids import fill_gene_names
 from ._tables import (
+    DECIMAL_COMMA,
     MISSING_VALUES,
     check_excel_mangled,
     check_ids,
     check_numbers,
     check_unique,
+    decimal_comma_frame,
     first_annotation_column,
     is_missing,
     read_table,
@@ -130,6 +132,12 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
       must be whole numbers. A header without a name for the first column (R's
       ``write.table``) is accepted and the column is called ``gene_id``.
 
+    In a ``;``-separated matrix (a European spreadsheet export) a decimal comma is a
+    decimal mark (``12,5``), so that it reads like its ``,``-separated twin; a count there
+    that could hide a thousands separator (``1.234,5``, or ``885.2`` in a column of
+    decimal commas) stops, naming the cell. In a tab- or comma-separated matrix ``12,5``
+    is not a number and stops (:func:`omics.io._tables.decimal_comma_numbers`).
+
     Gzip-compressed files are read whatever their suffix. Row numbers in messages are
     file line numbers (featureCounts' ``#`` comment lines included); ``#`` starts a
     comment only in the lines before the header, elsewhere it is text (``S#2``).
@@ -193,6 +201,10 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         check_excel_mangled(names, column="gene_name" if fmt == "salmon" or "gene_name" in columns
                             else columns[0], path=path, rows=lines)
 
+    # A ';'-separated matrix (the European export) writes decimals with commas: read as its
+    # ','-separated twin (_tables.decimal_comma_numbers); elsewhere a comma is not a number.
+    data = decimal_comma_frame(data, table.attrs["delimiter"], path=path,
+                               where=lambda i, column: f"row {lines[i]}, column {column!r}")
     # Columns the parser read as numbers are what pd.to_numeric would return: only text
     # columns go through it (1,000 x 20,000 counts: 0.4 s), and only then are the missing
     # cells looked for in the data frame rather than in the matrix.
@@ -205,11 +217,14 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         where = bad if bad.any().any() else values.isna()
         col = where.any(axis=0).idxmax()
         row = int(np.argmax(where[col].to_numpy()))
+        cell = str(data[col].iloc[row]).strip()
+        advice = (f"Write it with a decimal point ({cell.replace(',', '.')}): a decimal comma is read "
+                  "only in a ';'-separated file." if DECIMAL_COMMA.match(cell) else
+                  "Missing counts are not allowed: fill the cell with the count (0 only if the count "
+                  "really is 0) or remove the gene or sample.")
         raise InputError(
             f"count for gene {ids.iloc[row]!r} (row {lines[row]}) in column {col!r} "
-            f"{_describe_cell(data[col].iloc[row])}; counts must be non-negative integers. Missing "
-            "counts are not allowed: fill the cell with the count (0 only if the count really is 0) "
-            "or remove the gene or sample.",
+            f"{_describe_cell(data[col].iloc[row])}; counts must be non-negative integers. {advice}",
             path=path,
         )
     check_numbers(matrix, labels=[f"gene {i!r}" for i in ids], columns=list(data.columns),

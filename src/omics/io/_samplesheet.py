@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -13,41 +14,52 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from .._resources import metadata_path
-from ._tables import check_unique, is_missing, read_table
+from ._tables import DECIMAL_COMMA, check_unique, decimal_comma_numbers, is_missing, read_table
 
 log = get_logger("io")
 
 #: Day at which amputation-free survival defines ``response`` (6 months).
 RESPONSE_DAY = 183.0
 SURVIVAL_COLUMNS = ("afs_days", "afs_event")
-#: A number written with a decimal comma (``33,1``), as a ``;``-separated sheet has them.
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 # Placeholders for an unknown value that are not missing-value spellings (``_tables.MISSING_VALUES``):
 # in a column of numbers they stop the run rather than turn it into text (a factor).
 _PLACEHOLDER = re.compile(r"^([^\w]+|n\.a\.?|n\.?d\.?|none|unknown|missing|not (available|done|known))$",
                           re.IGNORECASE)
 
 
-def _to_numbers(values: pd.Series, *, decimal_comma: bool = False) -> pd.Series:
+def _to_numbers(values: pd.Series, *, delimiter: str = ",", path: str | Path | None = None,
+                where: Callable[[int], str] | None = None) -> pd.Series:
     """Parse text cells as numbers (NaN where a cell is not a number).
 
     Parameters
     ----------
     values
         Text cells (missing cells stay NaN).
-    decimal_comma
-        Read ``33,1`` as 33.1: the sheet is ``;``-separated, the European spreadsheet
-        export, whose numbers have a decimal comma.
+    delimiter
+        The sheet's delimiter: in a ``;``-separated sheet (the European spreadsheet
+        export) ``33,1`` is 33.1, by the rule every reader shares
+        (:func:`omics.io._tables.decimal_comma_numbers`); a value that could hide a
+        thousands separator there (``1.234,5``) stops.
+    path, where
+        Name the file and (``where(i)``) the location of cell ``i`` in that message.
 
     Returns
     -------
     Float Series on ``values.index``.
     """
     text = values.astype("string").str.strip()
-    if decimal_comma:
-        comma = text.str.match(_DECIMAL_COMMA.pattern).fillna(False).astype(bool)
-        text = text.where(~comma, text.str.replace(",", ".", regex=False))
-    return pd.to_numeric(text.astype(object).where(text.notna(), np.nan), errors="coerce")
+    numbers = decimal_comma_numbers(_as_object(text), delimiter)
+    if where is not None:
+        numbers.stop_if_ambiguous(values, path=path, where=where)
+    return pd.to_numeric(numbers.text, errors="coerce")
+
+
+def _as_object(text: pd.Series) -> pd.Series:
+    return text.astype(object).where(text.notna(), np.nan)
+
+
+def _at_sample(column: str) -> Callable[[pd.Series], Callable[[int], str]]:
+    return lambda values: lambda i: f"column {column!r}, sample {values.index[i]!r}"
 
 
 def _check_numeric_column(values: pd.Series, numbers: pd.Series, column: str, path: str | Path) -> None:
@@ -73,11 +85,11 @@ def _check_numeric_column(values: pd.Series, numbers: pd.Series, column: str, pa
     if text.empty:
         return
     odd = text[text.str.match(_PLACEHOLDER.pattern, flags=re.IGNORECASE)
-               | text.str.match(_DECIMAL_COMMA.pattern)]
+               | text.str.match(DECIMAL_COMMA.pattern)]
     if not odd.empty and len(odd) == len(text):
         sample, value = odd.index[0], odd.iloc[0]
         fix = (f"Write it with a decimal point ({value.replace(',', '.')}): a decimal comma is read "
-               "only in a ';'-separated sheet." if _DECIMAL_COMMA.match(value) else
+               "only in a ';'-separated sheet." if DECIMAL_COMMA.match(value) else
                "Leave the cell empty (or write NA) when the value is unknown.")
         raise InputError(
             f"the column holds numbers except {value!r}"
@@ -107,7 +119,7 @@ def response_from_survival(days: pd.Series, event: pd.Series) -> pd.Series:
 
 
 def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
-                    decimal_comma: bool = False) -> None:
+                    delimiter: str = ",") -> None:
     """Check ``afs_days``/``afs_event`` and derive or cross-check ``response`` (in place).
 
     Raises one :class:`InputError` naming the column and the rows (file line numbers).
@@ -121,8 +133,9 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
                          "survival needs both afs_days (days to major amputation, death or last "
                          "follow-up) and afs_event (1 = amputation or death, 0 = censored).", path=path)
     raw_days, raw_event = table["afs_days"], table["afs_event"]
-    days = _to_numbers(raw_days, decimal_comma=decimal_comma)
-    event = _to_numbers(raw_event, decimal_comma=decimal_comma)
+    days, event = (_to_numbers(table[c], delimiter=delimiter, path=path,
+                               where=lambda i, c=c: f"column {c!r}, row {table.index[i] + first_line}")
+                   for c in SURVIVAL_COLUMNS)
     bad = raw_event.notna() & ~event.isin([0, 1])
     if bad.any():
         raise InputError(f"column 'afs_event' must be 0 (censored) or 1 (major amputation or death); "
@@ -183,7 +196,9 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     categorical with the reference level first, numeric schema columns are floats, and
     so is any other column whose every value is a number. In a ``;``-separated sheet a
     decimal comma (``33,1``) is read as a decimal point, so that such a sheet reads like
-    its ``,``-separated, decimal-point twin.
+    its ``,``-separated, decimal-point twin; a value there that could hide a thousands
+    separator (``1.234,5``, ``1,234,5``, a ``.`` in a column of decimal commas) stops,
+    naming the cell (:func:`omics.io._tables.decimal_comma_numbers`).
 
     Notes
     -----
@@ -196,7 +211,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     """
     table = read_table(path, required=[id_col], what="sample sheet", dtype=str)
     first_line = table.attrs["first_line"]
-    decimal_comma = table.attrs["delimiter"] == ";"  # the European export's decimal mark
+    delimiter = table.attrs["delimiter"]  # ';': the European export, with decimal commas
     table = table.apply(lambda col: col.str.strip())
     # Missing-value spellings (NA, NaN, N/A, #N/A, null, empty; _tables.MISSING_VALUES) are
     # missing in every column, so that a column of numbers stays one.
@@ -213,7 +228,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         raise InputError(f"empty {id_col!r} id at row(s) {rows}; every row needs an id.", path=path)
     check_unique(ids, column=id_col, path=path, what="sample id",
                  rows=[i + first_line for i in ids.index])
-    _check_survival(table, first_line, path, decimal_comma=decimal_comma)
+    _check_survival(table, first_line, path, delimiter=delimiter)
     sheet = table.set_index("sample")
     sheet.index.name = "sample"
     for column, spec in samplesheet_schema()["properties"].items():
@@ -230,12 +245,17 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
                 )
             sheet[column] = pd.Categorical(values, categories=spec["enum"])
         elif spec.get("type") in ("number", "integer"):
-            numbers = _to_numbers(values, decimal_comma=decimal_comma)
+            numbers = _to_numbers(values, delimiter=delimiter, path=path,
+                                  where=_at_sample(column)(values))
             bad = values[values.notna() & numbers.isna()]
             if not bad.empty:
+                value = str(bad.iloc[0])
+                fix = (f"write it with a decimal point ({value.replace(',', '.')}): a decimal comma "
+                       "is read only in a ';'-separated sheet." if DECIMAL_COMMA.match(value) else
+                       "leave the cell empty (or NA) when the value is unknown.")
                 raise InputError(
                     f"column {column!r} must be numeric but sample {bad.index[0]!r} has "
-                    f"{bad.iloc[0]!r}; leave the cell empty (or NA) when the value is unknown.",
+                    f"{bad.iloc[0]!r}; {fix}",
                     path=path,
                 )
             low, high = spec.get("minimum"), spec.get("maximum")
@@ -253,7 +273,8 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     for column in sheet.columns:
         if column in samplesheet_schema()["properties"] or sheet[column].dtype != object:
             continue
-        numbers = _to_numbers(sheet[column], decimal_comma=decimal_comma)
+        numbers = _to_numbers(sheet[column], delimiter=delimiter, path=path,
+                              where=_at_sample(column)(sheet[column]))
         if numbers.notna().any():
             _check_numeric_column(sheet[column], numbers, column, path)
         if numbers.notna().sum() == sheet[column].notna().sum() and numbers.notna().any():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -28,7 +29,8 @@ _OTHER_MAGIC = {
 }
 _BZIP2 = re.compile(rb"^BZh[1-9]1AY&SY")
 #: Text that is a number written with a decimal comma or digit grouping (``10,5``, ``1 000``,
-#: ``1'000.5``): not a number to the readers, but not words either.
+#: ``1'000.5``): not a number to the readers (but for decimal commas in a ``;``-separated
+#: table, :func:`decimal_comma_numbers`), but not words either.
 NUMBER_LIKE = re.compile(r"^[+-]?[\d.,' ]*\d[\d.,' ]*([eE][+-]?\d+)?$")
 # pandas' name for header cells left empty (Excel's trailing ",,").
 UNNAMED = re.compile(r"^Unnamed: (\d+)$")
@@ -441,3 +443,156 @@ def first_annotation_column(text: pd.DataFrame, values: pd.DataFrame,
             continue
         return column, int(np.argmax(filled.to_numpy()))
     return None
+
+
+# --------------------------------------------------------------------------- decimal commas
+
+#: A number written with a decimal comma: ``12,5``, ``-0,25``, ``,5``, ``1,5e3``.
+DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$")
+# Digits grouped by thousands with commas: ``12,345``, ``1,234,567``.
+_THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+# Text made of a number's characters only (sign, digits, '.', ',', exponent): the cells the
+# decimal-comma rule looks at; other text ("a, b", "Undetermined") is left as written.
+_NUMBER_TEXT = re.compile(r"^[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?$")
+#: What a comma in a number means outside a ``;``-separated table, per reader (see
+#: :func:`decimal_comma_numbers`).
+COMMA_OUTSIDE_SEMICOLON = ("text", "decimal", "grouping")
+#: The fix of every "ambiguous number" message.
+DECIMAL_FIX = ("Write the numbers without thousands separators and with one decimal mark (',' in "
+               "a ;-separated file, '.' otherwise).")
+_DECIMAL_REASON = "the column writes decimals with ',', so a '.' or a second ',' may separate thousands"
+_GROUPING_REASON = "with both ',' and '.' either may be the decimal mark"
+
+
+@dataclass(frozen=True)
+class CommaNumbers:
+    """A column's cells with its decimal commas made decimal points (:func:`decimal_comma_numbers`).
+
+    Attributes
+    ----------
+    text
+        The cells, stripped, with each decimal comma replaced by ``.`` (or a thousands
+        comma removed); other cells as given (NaN stays NaN). ``pd.to_numeric`` reads it.
+    decimal
+        Whether the column's commas were read as decimal marks.
+    ambiguous
+        Where a cell could be read two ways (:func:`decimal_comma_numbers`).
+    reason
+        Why such a cell is ambiguous, for the message.
+    """
+
+    text: pd.Series
+    decimal: bool
+    ambiguous: pd.Series
+    reason: str
+
+    def first_ambiguous(self) -> int | None:
+        """Position of the first ambiguous cell, or None."""
+        found = np.flatnonzero(self.ambiguous.to_numpy(dtype=bool))
+        return int(found[0]) if found.size else None
+
+    def stop_if_ambiguous(self, values: pd.Series, *, path: str | Path,
+                          where: Callable[[int], str]) -> None:
+        """Stop at the first ambiguous cell, quoting it.
+
+        ``values`` are the cells as written; ``where(i)`` names the file location of cell ``i``.
+        """
+        i = self.first_ambiguous()
+        if i is not None:
+            raise InputError(f"value {str(values.iloc[i]).strip()!r} is ambiguous: {self.reason}.",
+                             path=path, where=where(i), fix=DECIMAL_FIX)
+
+
+def decimal_comma_numbers(values: pd.Series, delimiter: str, *, outside: str = "text") -> CommaNumbers:
+    """Apply the decimal-comma rule, the same for every reader, to one column of a table.
+
+    A European spreadsheet export writes ``;``-separated tables whose numbers have a
+    decimal comma (``12,5``); such a table must read like its ``,``-separated,
+    decimal-point twin. Only cells made of a number's characters (digits, sign, ``.``,
+    ``,``, exponent) are looked at; other text is left as written.
+
+    - ``;``-separated table (``delimiter == ";"``): a column holding a comma in a number
+      writes decimals with commas, and ``12,5`` is 12.5. In such a column a cell that
+      could hide a thousands separator is ambiguous: a ``.`` (``1.234,5``, ``885.2``) or
+      two commas (``1,234,5``). A column without commas is read with decimal points
+      (``12.5``), as a ``;`` export from a decimal-point locale writes it.
+    - Other delimiters (tab, comma): a ``,``-separated file cannot hold an unquoted
+      decimal comma, and a tab file from a decimal-point tool has none. ``outside`` says
+      what a comma in a number means there:
+
+      - ``"text"`` (the default: sample sheets, count, array and protein matrices): it is
+        not a number; the cell is left as written, and the reader stops on it, naming the
+        cell (``12,5`` in a tab count matrix is an error, not 12.5 or 125);
+      - ``"decimal"`` (qPCR Ct and efficiency, Olink NPX: values that never reach a
+        thousand, from instrument software that writes the locale's decimal mark in any
+        export): a decimal mark, with the ambiguity checks of a ``;`` table;
+      - ``"grouping"`` (flow population tables, whose event counts are grouped by
+        thousands in English exports): a column whose every comma groups thousands
+        (``12,345``) is read without them; any other column is read with decimal commas,
+        as in a ``;`` table. A cell with both ``,`` and ``.`` (``1,234.5``) is ambiguous.
+
+    Parameters
+    ----------
+    values
+        The column's cells as text (NaN where missing).
+    delimiter
+        The table's delimiter (``read_table``'s ``attrs["delimiter"]``).
+    outside
+        What a comma means outside a ``;`` table: one of :data:`COMMA_OUTSIDE_SEMICOLON`.
+
+    Returns
+    -------
+    CommaNumbers
+        The converted text, whether commas were decimal marks, and the ambiguous cells.
+        Callers stop on those (:meth:`CommaNumbers.stop_if_ambiguous`) before using the
+        numbers.
+    """
+    if outside not in COMMA_OUTSIDE_SEMICOLON:
+        raise ValueError(f"outside must be one of {COMMA_OUTSIDE_SEMICOLON}, not {outside!r}")
+    none = pd.Series(False, index=values.index)
+    if delimiter != ";" and outside == "text":
+        return CommaNumbers(values, False, none, "")
+    text = values.astype("string").str.strip()
+    number = text.str.match(_NUMBER_TEXT.pattern).fillna(False).astype(bool)
+    comma = number & text.str.contains(",", regex=False).fillna(False).astype(bool)
+    if not comma.any():
+        return CommaNumbers(values, False, none, "")
+    point = number & text.str.contains(".", regex=False).fillna(False).astype(bool)
+    if delimiter != ";" and outside == "grouping" and \
+            text[comma].str.match(_THOUSANDS_COMMA.pattern).all():
+        converted = text.where(~comma, text.str.replace(",", "", regex=False))
+        return CommaNumbers(_as_object(converted), False, comma & point, _GROUPING_REASON)
+    ambiguous = point | (number & (text.str.count(",").fillna(0) > 1))
+    converted = text.where(~comma, text.str.replace(",", ".", regex=False))
+    return CommaNumbers(_as_object(converted), True, ambiguous.astype(bool), _DECIMAL_REASON)
+
+
+def _as_object(text: pd.Series) -> pd.Series:
+    return text.astype(object).where(text.notna(), np.nan)
+
+
+def decimal_comma_frame(frame: pd.DataFrame, delimiter: str, *, path: str | Path,
+                        where: Callable[[int, object], str], outside: str = "text") -> pd.DataFrame:
+    """Apply :func:`decimal_comma_numbers` to every text column of ``frame``.
+
+    Stops at the first ambiguous cell (first column holding one, then first row);
+    ``where(row position, column)`` names its file location. Columns already read as
+    numbers, and every column when the rule reads no comma (a tab or ``,`` table with
+    ``outside="text"``), are returned as they are.
+    """
+    if delimiter != ";" and outside == "text":
+        return frame
+    out = {}
+    changed = False
+    for column in frame.columns:
+        cells = frame[column]
+        if cells.dtype != object and not isinstance(cells.dtype, pd.StringDtype):
+            out[column] = cells
+            continue
+        numbers = decimal_comma_numbers(cells, delimiter, outside=outside)
+        numbers.stop_if_ambiguous(cells, path=path, where=lambda i, c=column: where(i, c))
+        out[column] = numbers.text
+        changed |= numbers.text is not cells
+    if not changed:
+        return frame
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
