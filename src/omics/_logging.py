@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 LOGGER_NAME = "omics"
 
@@ -35,3 +37,132 @@ def configure_logging(verbosity: int = 0) -> None:
         handler._omics = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.propagate = False
+
+
+#: A logged line: (logger name, level, message with its arguments filled in).
+Line = tuple[str, int, str]
+
+# The lines an input check of this ``omics run`` showed (set by the runner around a task).
+_SHOWN: frozenset[Line] = frozenset()
+
+
+class _Collect(logging.Handler):
+    """Collects the lines the package logs (see :func:`logged_lines`)."""
+
+    def __init__(self, lines: list[Line], alone: bool) -> None:
+        super().__init__()
+        self.lines, self.alone = lines, alone
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.name, record.levelno, record.getMessage()))
+        # Without this handler no handler would have been found, and Python would have shown
+        # the warning on stderr (logging.lastResort): it still is.
+        if self.alone and logging.lastResort is not None and record.levelno >= logging.lastResort.level:
+            logging.lastResort.handle(record)
+
+
+def _has_handlers(logger: logging.Logger) -> bool:
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.handlers:
+            return True
+        current = current.parent if current.propagate else None
+    return False
+
+
+@contextmanager
+def logged_lines() -> Iterator[list[Line]]:
+    """Collect the lines the package logs in this block (what a user was shown).
+
+    Yields
+    ------
+    list
+        Filled as the block runs: one ``(logger name, level, message)`` per line, for the
+        records the package loggers' levels let through.
+    """
+    lines: list[Line] = []
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = _Collect(lines, alone=not _has_handlers(logger))
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+
+
+@contextmanager
+def input_check_shown(lines: Iterable[Line]) -> Iterator[None]:
+    """Tell the stage code in this block which lines the run's input check already showed.
+
+    ``omics run`` checks every input before the DAG, reading the files the prep tasks read
+    again; the blocks of the prep tasks marked with :func:`repeating_input_check` log
+    these lines at debug level instead of a second time. Standalone stage commands (and
+    Nextflow's tasks) run outside this block and log every line.
+    """
+    global _SHOWN
+    previous, _SHOWN = _SHOWN, frozenset(lines)
+    try:
+        yield
+    finally:
+        _SHOWN = previous
+
+
+@contextmanager
+def repeating_input_check() -> Iterator[None]:
+    """Log at debug level (``-v``) the lines of this block that this run's input check showed.
+
+    Marks the part of a stage that repeats what ``omics run``'s input check did (reading
+    a matrix, matching it to the sample sheet). Only a line equal to one the check showed
+    (same logger, level and text) is demoted, so nothing is hidden that the run has not
+    shown once, warnings included; outside :func:`input_check_shown` (a stage command,
+    a resumed run whose check was skipped) every line is logged as usual.
+    """
+    shown = _SHOWN
+    if not shown:
+        yield
+        return
+
+    def demote(record: logging.LogRecord) -> bool:
+        if (record.name, record.levelno, record.getMessage()) not in shown:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+    loggers = [logging.getLogger(name) for name in sorted({name for name, _, _ in shown})]
+    for logger in loggers:
+        logger.addFilter(demote)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(demote)
+
+
+@contextmanager
+def labelled(prefix: str, names: Iterable[str]) -> Iterator[None]:
+    """Start the lines the package loggers ``names`` log in this block with ``prefix``.
+
+    For a stage's tasks that run side by side (``omics run``): a library line such as
+    ``gsea_prerank: ...`` then says which contrast and modality it is about.
+
+    Parameters
+    ----------
+    prefix
+        Put before each message, e.g. ``"rna: "``.
+    names
+        Loggers below ``omics`` (``"tl.gsea"``); a logger's filters see only its own records.
+    """
+    escaped = prefix.replace("%", "%%")  # the message is formatted with its arguments later
+
+    def label(record: logging.LogRecord) -> bool:
+        record.msg = f"{escaped if record.args else prefix}{record.msg}"
+        return True
+
+    loggers = [get_logger(name) for name in names]
+    for logger in loggers:
+        logger.addFilter(label)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(label)

@@ -9,6 +9,7 @@ task that was cut off.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -29,7 +30,7 @@ import yaml
 
 from . import __version__
 from ._errors import InputError
-from ._logging import get_logger
+from ._logging import Line, get_logger, input_check_shown, logged_lines
 from ._manifests import read_manifest, written_here
 from ._memory import release_free_memory
 from ._parallel import fork_context, start_worker
@@ -452,7 +453,9 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
                 fingerprint = _input_fingerprint(params)
                 flow_files = _checked_before(outdir, fingerprint) if resume else None
                 if flow_files is None and molecular is not None:
-                    checked, flow_files = molecular, _check_flow(params)
+                    with logged_lines() as shown:
+                        flow_files = _check_flow(params)
+                    checked = dataclasses.replace(molecular, shown=molecular.shown + tuple(shown))
                 elif flow_files is None:
                     checked, flow_files = _check_all_inputs(params)
             tasks = build_tasks(params, outdir,
@@ -470,7 +473,10 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             # The report states the versions this run computes with (not the last run's).
             write_text(yaml.safe_dump(software_versions(), sort_keys=False),
                        out_path(outdir, "pipeline_info", "software_versions.yml"))
-            trace = _run_tasks(tasks, params, outdir, resume=resume, interrupts=interrupts)
+            # The prep tasks read the inputs again: the lines this run's check showed are not
+            # shown twice (none when an earlier check was reused: the tasks show them then).
+            trace = _run_tasks(tasks, params, outdir, resume=resume, interrupts=interrupts,
+                               shown=checked.shown if checked is not None else ())
             _write_pipeline_info(outdir, params, trace, started, command_line)
             interrupts.check()
     log.info("done: results in %s", outdir)
@@ -482,8 +488,10 @@ def _check_all_inputs(params: dict):  # noqa: ANN202 - (omics.stages._validate.C
 
     Returns the check's result and the flow files the ``flow_prep`` task reads.
     """
-    flow_files = _check_flow(params)
-    return _check_molecular(params=params), flow_files
+    with logged_lines() as shown:
+        flow_files = _check_flow(params)
+    checked = _check_molecular(params=params)
+    return dataclasses.replace(checked, shown=tuple(shown) + checked.shown), flow_files
 
 
 def _check_flow(params: dict) -> list[Path]:
@@ -506,9 +514,13 @@ def _check_molecular(paths: dict | None = None, *, params: dict):  # noqa: ANN20
     from .stages._validate import check_inputs
 
     params = {**params, **{key: str(path) for key, path in (paths or {}).items()}}
-    return check_inputs(input=params["input"], contrasts=params["contrasts"],
-                        rna_counts=params["rna_counts"], protein_matrix=params["protein_matrix"],
-                        rna_matrix=params.get("rna_matrix"), params=params)
+    # The lines it logs go with the result (it may run in another process: the demo's).
+    with logged_lines() as shown:
+        checked = check_inputs(input=params["input"], contrasts=params["contrasts"],
+                               rna_counts=params["rna_counts"],
+                               protein_matrix=params["protein_matrix"],
+                               rna_matrix=params.get("rna_matrix"), params=params)
+    return dataclasses.replace(checked, shown=tuple(shown))
 
 
 def _input_files(params: dict) -> list[Path]:
@@ -606,6 +618,17 @@ def _run_one(task: Task, outdir: Path, params: dict) -> tuple[dict, int, float]:
     return produced, memory.peak, _cpu_seconds() - cpu
 
 
+def _run_shown(shown: frozenset[Line], task: Task, outdir: Path, params: dict
+               ) -> tuple[dict, int, float]:
+    """:func:`_run_one`, the task told which lines the run's input check showed.
+
+    The prep tasks read the files the check read; the lines they would log a second time
+    are logged at debug level (:func:`omics._logging.repeating_input_check`).
+    """
+    with input_check_shown(shown):
+        return _run_one(task, outdir, params)
+
+
 def _start_worker(slots: int, runner: int) -> None:
     """Start a task worker: it ignores Ctrl-C, dies with the runner and shares the cores.
 
@@ -662,8 +685,9 @@ class _Schedule:
     """
 
     def __init__(self, tasks: list[Task], params: dict, outdir: Path, *, resume: bool,
-                 slots: int) -> None:
+                 slots: int, shown: tuple[Line, ...] = ()) -> None:
         self.params, self.outdir, self.resume, self.slots = params, outdir, resume, slots
+        self.shown = frozenset(shown)  # lines the input check showed (see _run_shown)
         self.order = {task.name: number for number, task in enumerate(tasks, start=1)}
         # With workers, the ready task on the costliest path to the end starts first (the
         # scores, which the integration and the report wait for, before the last contrasts).
@@ -727,7 +751,7 @@ class _Schedule:
                 elif self.pool is None:
                     log.info("[%d/%d] %s ...", len(self.done), len(self.order), task.name)
                     _claim(self.outdir, task, self.params)
-                    produced, peak, cpu = _run_one(task, self.outdir, self.params)
+                    produced, peak, cpu = _run_shown(self.shown, task, self.outdir, self.params)
                     # An interrupt swallowed during the task: its outputs are not trusted.
                     interrupts.check()
                     _record(self.outdir, task, key, produced)
@@ -735,7 +759,8 @@ class _Schedule:
                 elif len(self.running) < self.slots:
                     log.info("[%d/%d] %s ...", len(self.done), len(self.order), task.name)
                     _claim(self.outdir, task, self.params)
-                    future = self.pool.submit(_run_one, task, self.outdir, self.params)
+                    future = self.pool.submit(_run_shown, self.shown, task, self.outdir,
+                                              self.params)
                     self.running[future] = (task, started)
                 else:
                     continue
@@ -795,10 +820,14 @@ class _Schedule:
 
 
 def _run_tasks(tasks: list[Task], params: dict, outdir: Path, *, resume: bool,
-               interrupts: _Interrupts) -> list[dict]:
-    """Run (or reuse) every task of the DAG, up to :func:`task_slots` at once; return the trace."""
+               interrupts: _Interrupts, shown: tuple[Line, ...] = ()) -> list[dict]:
+    """Run (or reuse) every task of the DAG, up to :func:`task_slots` at once; return the trace.
+
+    ``shown``: the lines this run's input check logged, not logged again by the tasks.
+    """
     _prune_previous(outdir, tasks)
-    schedule = _Schedule(tasks, params, outdir, resume=resume, slots=task_slots(params))
+    schedule = _Schedule(tasks, params, outdir, resume=resume, slots=task_slots(params),
+                         shown=shown)
     trace = schedule.run(interrupts)
     interrupts.check()
     return trace

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._logging import labelled
 from ..io import read_contrasts, write_tsv
 from ..tl import add_delta_delta_ct, deseq2, limma
 from ._common import RNA_LOG2_FORMATS, check_h5ad, find_contrast, read_h5ad, stage_output
+
+#: Loggers of the fits and their designs: their lines name the modality, since ``omics run``
+#: runs the de tasks side by side (``protein: limma arm_x_response: ...``).
+_FIT_LOGGERS = ("tl", "design")
 
 
 def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: str,
@@ -19,6 +24,13 @@ def de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: s
     feature order of the ``.h5ad``; one recording another modality stops the stage
     (:func:`check_h5ad`).
     """
+    with labelled(f"{modality}: ", _FIT_LOGGERS):
+        return _de(h5ad=h5ad, contrasts=contrasts, contrast_id=contrast_id, modality=modality,
+                   outdir=outdir, params=params)
+
+
+def _de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: str,
+        outdir: str | Path, params: dict) -> dict[str, Path]:
     check_h5ad(h5ad, modality, modality_option="modality")
     # RNA counts: the DESeq2 counts alone (qPCR and array RNA have no such layer: X)
     adata = read_h5ad(h5ad, layers=("counts",) if modality == "rna" else None)

@@ -7,12 +7,15 @@ from pathlib import Path
 import pandas as pd
 
 from .._errors import InputError
-from .._logging import get_logger
+from .._logging import get_logger, labelled
 from ..io import write_tsv
 from ..tl import enrichment
 from ._common import gene_set_collections, parse_de_results_name, stage_output
 
 log = get_logger("enrich")
+#: Loggers of the enrichment of one table: their lines name its contrast and modality, since
+#: ``omics run`` runs the enrich tasks side by side (``arm_x_response rna: gsea_prerank: ...``).
+_TABLE_LOGGERS = ("tl.enrichment", "tl.gsea", "tl.ora")
 
 
 def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[str, Path]:
@@ -32,9 +35,11 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
     log.info("GSEA %s %s: panel of %d sets, background of %d, %d permutations", contrast_id, modality,
              len(panel), len(background), params["gsea_permutations"])
-    gsea, ora_table = enrichment(table, panel, background, permutations=params["gsea_permutations"],
-                                 seed=params["seed"], min_size=params["gsea_min_size"],
-                                 max_size=params["gsea_max_size"], fdr=params["de_fdr"])
+    with labelled(f"{contrast_id} {modality}: ", _TABLE_LOGGERS):
+        gsea, ora_table = enrichment(table, panel, background,
+                                     permutations=params["gsea_permutations"], seed=params["seed"],
+                                     min_size=params["gsea_min_size"],
+                                     max_size=params["gsea_max_size"], fdr=params["de_fdr"])
     return {
         "gsea": write_tsv(gsea, stage_output(outdir, "enrich", "gsea", contrast=contrast_id,
                                              modality=modality)),

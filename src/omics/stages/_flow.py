@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from .._logging import get_logger
+from .._logging import get_logger, repeating_input_check
 from .._parallel import map_processes
 from .._resources import metadata_path
 from ..io import (
@@ -358,8 +358,9 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
         params["flow_fcs"] = str(flow_fcs)
     sheet = read_samplesheet(samplesheet)
     # messages name the user's sheet, not omics run's copy of it (validated/samplesheet.csv)
-    checked = check_flow_inputs(params, sheet, sheet_path=params.get("input") or samplesheet,
-                                samplesheet=samplesheet)
+    with repeating_input_check():  # omics run's check did this (and showed its lines)
+        checked = check_flow_inputs(params, sheet, sheet_path=params.get("input") or samplesheet,
+                                    samplesheet=samplesheet)
     if checked is None:
         raise InputError("no flow input: give {--flow_table}, {--flow_fcs} or an 'fcs' sample-sheet column.")
     samples = list(sheet.index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .._logging import get_logger
+from .._logging import get_logger, repeating_input_check
 from ..io import match_samples, read_rna_counts, write_h5ad, write_tsv
 from ..pp import (
     contrast_groups,
@@ -43,7 +43,8 @@ def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str 
     sheet, contrast_list = load_design_inputs(samplesheet, contrasts)
     path = rna_input_path(params, rna_counts, rna_matrix)
     if params.get("rna_format") in RNA_LOG2_FORMATS:
-        adata = prepare_rna_log2(path, sheet, params)
+        with repeating_input_check():  # omics run's check prepared it (and showed its lines)
+            adata = prepare_rna_log2(path, sheet, params)
         adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
         outputs = {}
         if params["rna_format"] == "qpcr":
@@ -58,8 +59,9 @@ def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str 
         outputs["h5ad"] = write_h5ad(adata, out_path(outdir, "rna", "rna.h5ad"))
         return outputs
     rna_counts = path
-    adata = match_samples(read_rna_counts(rna_counts), sheet, matrix_path=rna_counts)
-    min_samples = rna_min_samples(adata, contrast_list, params)
+    with repeating_input_check():  # omics run's check read it (and showed its lines)
+        adata = match_samples(read_rna_counts(rna_counts), sheet, matrix_path=rna_counts)
+        min_samples = rna_min_samples(adata, contrast_list, params)
     adata = filter_low_counts(adata, min_count=params["rna_min_count"], min_samples=min_samples)
     normalize_deseq2(adata)
     adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)
@@ -78,7 +80,9 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
     differential stage tests.
     """
     sheet, contrast_list = load_design_inputs(samplesheet, contrasts)
-    adata = match_samples(read_protein(protein_matrix, params), sheet, matrix_path=protein_matrix)
+    with repeating_input_check():  # omics run's check read it (and showed its lines)
+        adata = match_samples(read_protein(protein_matrix, params), sheet,
+                              matrix_path=protein_matrix)
     log2_transform(adata)
     groups = contrast_groups(adata.obs, contrast_list)
     adata = filter_valid_values(adata, groups, min_fraction=params["protein_min_valid_fraction"],

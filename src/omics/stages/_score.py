@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._logging import get_logger
+from .._logging import get_logger, labelled
 from .._parallel import map_processes
 from ..io import write_tsv
 from ..tl import (
@@ -37,21 +35,9 @@ _PARTS = ("long", "phenotype", "model", "roc", "surv", "km", "lr", "red")
 _MODALITY_LOGGERS = ("tl.scores", "tl.response", "tl.survival")
 
 
-@contextmanager
-def _modality_logs(modality: str) -> Iterator[None]:
+def _modality_logs(modality: str) -> AbstractContextManager[None]:
     """Start the lines :data:`_MODALITY_LOGGERS` log meanwhile with ``<modality>: ``."""
-    def label(record: logging.LogRecord) -> bool:
-        record.msg = f"{modality}: {record.msg}"
-        return True
-
-    loggers = [get_logger(name) for name in _MODALITY_LOGGERS]
-    for logger in loggers:
-        logger.addFilter(label)
-    try:
-        yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(label)
+    return labelled(f"{modality}: ", _MODALITY_LOGGERS)
 
 
 def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: ANN001 - AnnData

@@ -213,6 +213,9 @@ class Checked:
     sheet: pd.DataFrame
     contrasts: list
     report: dict
+    #: The lines the check logged, ``(logger, level, message)``: ``omics run`` hands them to
+    #: its prep tasks, which read the same files again (:func:`omics._logging.input_check_shown`).
+    shown: tuple = ()
 
 
 def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002

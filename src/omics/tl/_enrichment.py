@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -17,6 +19,22 @@ GSEA_COLUMNS = ["term", "collection", "size", "es", "nes", "pvalue", "fdr", "pva
                 "leading_edge"]
 ORA_COLUMNS = ["term", "direction", "collection", "size", "overlap", "expected", "odds_ratio",
                "pvalue", "fdr", "genes"]
+
+
+@contextmanager
+def _ora_direction(direction: str) -> Iterator[None]:
+    """Name the direction in :func:`ora`'s lines meanwhile (``ora (up): ...``)."""
+    def label(record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = record.msg.replace("ora: ", f"ora ({direction}): ", 1)
+        return True
+
+    logger = get_logger("tl.ora")
+    logger.addFilter(label)
+    try:
+        yield
+    finally:
+        logger.removeFilter(label)
 
 
 def enrichment(
@@ -84,7 +102,8 @@ def enrichment(
     for direction, selected in (("up", up), ("down", down)):
         if not selected:
             continue
-        result = ora(selected, universe, ora_sets, min_size=1, max_size=NO_LIMIT)
+        with _ora_direction(direction):
+            result = ora(selected, universe, ora_sets, min_size=1, max_size=NO_LIMIT)
         result.insert(1, "direction", direction)
         result.insert(2, "collection", ["panel" if t in panel else "background" for t in result["term"]])
         parts.append(result)
