@@ -122,6 +122,23 @@ def test_r_layout_samplesheet_drops_row_numbers(tmp_path):
         read_samplesheet(write(tmp_path / "s.csv", SHEET)))
 
 
+def test_quoted_delimiter_in_the_first_row_is_not_taken_for_row_names(tmp_path, caplog):
+    # A quoted field holding the delimiter is one field (as pandas reads it), not a sign of
+    # R's row-name layout: the table is read as written, with no made-up row-name column.
+    salmon = SALMON.replace("\tA\t", '\t"A\tA1"\t', 1)
+    with caplog.at_level(logging.INFO, logger="omics"):
+        adata = read_rna_counts(write(tmp_path / "q.tsv", salmon))
+    assert adata.var_names.tolist() == ["G1", "G2"] and "row names" not in caplog.text
+    assert adata.var["gene_name"].tolist() == ["A\tA1", "B"]
+    sheet = SHEET.replace("S1,placebo,responder,70", 'S1,placebo,responder,70', 1)
+    sheet = sheet.replace("age\n", "age,notes\n", 1).replace(",70\n", ',70,"left, leg"\n', 1)
+    sheet = "\n".join(line if '"' in line or line.startswith("sample") else line + ","
+                      for line in sheet.splitlines()) + "\n"
+    with caplog.at_level(logging.INFO, logger="omics"):
+        table = read_samplesheet(write(tmp_path / "q.csv", sheet))
+    assert table.loc["S1", "notes"] == "left, leg" and "row names" not in caplog.text
+
+
 def test_duplicate_listing_is_truncated(tmp_path):
     text = message(check_unique, ["0"] * 300 + [f"G{i}" for i in range(10) for _ in range(2)],
                    column="S1", path=tmp_path / "x.tsv", what="gene id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import re
 import zlib
@@ -212,6 +213,14 @@ def drop_empty_unnamed(table: pd.DataFrame, *, path: str | Path, what: str, firs
     return table
 
 
+def _fields(line: str, sep: str) -> list[str]:
+    """Split one line into its fields as :func:`pandas.read_csv` does.
+
+    A quoted field may hold the delimiter (``"left, leg"`` is one field).
+    """
+    return next(csv.reader([line], delimiter=sep), [""])
+
+
 def read_table(
     path: str | Path,
     *,
@@ -258,7 +267,7 @@ def read_table(
     path = check_file(path)
     sep = sniff_delimiter(path, comment)
     lines = _head(path, comment, n=2)
-    header = [h.strip().strip('"') for h in lines[0][1].split(sep)]
+    header = [h.strip().strip('"') for h in _fields(lines[0][1], sep)]
     repeated = sorted({h for h in header if header.count(h) > 1 and h})
     if repeated:
         raise InputError(
@@ -267,7 +276,7 @@ def read_table(
             "sample column?).",
             path=path,
         )
-    first_data = lines[1][1].split(sep) if len(lines) > 1 else header
+    first_data = _fields(lines[1][1], sep) if len(lines) > 1 else header
     # One more field in the data than in the header: R row names, or a trailing delimiter.
     extra_field = len(first_data) == len(header) + 1
     has_row_names = extra_field and first_data[-1].strip() != ""
