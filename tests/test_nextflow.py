@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import REPO, TEST_COHORT, run_omics
+from helpers import QUICK, REPO, TEST_COHORT, run_omics
 from omics.dag import build_tasks
 from omics.params import BY_NAME, PARAMETERS, STAGE_PARAMS, resolve
 from omics.registry import STAGES
@@ -347,7 +347,7 @@ def _nextflow_task_needs(work: Path) -> dict[str, set[str]]:
                  for entry in dirs + files if (Path(root) / entry).is_symlink()]
         targets = [Path(os.readlink(link)) for link in links]
         needs[name] = {names[parent] for target in targets for parent in target.parents
-                       if parent in names}
+                       if parent in names and parent != folder}  # not its own links
     return needs
 
 
@@ -546,6 +546,181 @@ def test_bad_flow_input_stops_in_validate(nextflow: Path, tmp_path: Path) -> Non
     published = sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*") if p.is_file())
     assert published and all(re.match(r"pipeline_info/(execution_|pipeline_dag_)", p) for p in published), \
         published  # Nextflow's own reports; no results, no params.yaml, no software_versions.yml
+
+
+def _fcs_column_sheet(folder: Path, *, name: str = "samplesheet.csv", delimiter: str = ",",
+                      bom: bool = False, line_end: str = "\r\n",
+                      special: dict[int, str] | None = None) -> Path:
+    """The test cohort's sample sheet in ``folder/meta/`` with an ``fcs`` column, no FCS folder.
+
+    Each sample's FCS file is copied to ``folder/fcs/sub1/`` or ``sub2/`` and named
+    ``../fcs/subN/<file>`` (relative to the sheet's folder, climbing out of it); the first two
+    samples' files are both called ``shared.fcs``. ``special`` gives some rows (by position)
+    another file name in sub1 (quotes, the delimiter) or, with ``/`` first, an absolute path
+    under ``folder/elsewhere/``.
+    """
+    rows = list(csv.reader((TEST_COHORT / "samplesheet.csv").read_text().splitlines()))
+    out = [[*rows[0], "fcs"]]
+    for index, row in enumerate(rows[1:]):
+        sub = f"sub{index % 2 + 1}"
+        file = (special or {}).get(index) or ("shared.fcs" if index < 2 else f"{row[0]}.fcs")
+        if file.startswith("/"):
+            target = folder / "elsewhere" / file.lstrip("/")
+            value = str(target)
+        else:
+            target = folder / "fcs" / sub / file
+            value = f"../fcs/{sub}/{file}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(TEST_COHORT / "fcs" / f"{row[0]}.fcs", target)
+        out.append([*row, value])
+    sheet = folder / "meta" / name
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    with sheet.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator=line_end).writerows(out)
+    return sheet
+
+
+def _task_folder(work: Path, process: str) -> Path:
+    """The work folder of the one task of ``process`` (``OMICS_FLOW_PREP``)."""
+    found = [run.parent for run in work.glob("*/*/.command.run")
+             if re.search(rf"^### name: '.*:{process} ", run.read_text(), re.M)]
+    assert len(found) == 1, (process, found)
+    return found[0]
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_stub_run_stages_the_fcs_files_of_the_sample_sheet(nextflow: Path, tmp_path: Path) -> None:
+    """Without --flow_fcs, the FCS files named in the sheet's `fcs` column are staged and gated.
+
+    As `omics run` takes them: relative to the sheet's folder (../fcs/sub1/shared.fcs and
+    ../fcs/sub2/shared.fcs, two files of one name) or absolute; a sheet with a byte-order
+    mark, `;`, quoted names and CRLF reads alike. OMICS_VALIDATE and OMICS_FLOW_PREP find
+    every file where `omics` looks for the sheet's names, and the tasks are those of
+    `omics run`. A missing file stops the run before any task, naming sheet, sample, path.
+    """
+    contrasts, protein = TEST_COHORT / "contrasts.yaml", TEST_COHORT / "proteinGroups.txt"
+
+    def run(sheet: Path, label: str) -> tuple[subprocess.CompletedProcess, Path, Path]:
+        work, trace = tmp_path / f"work_{label}", tmp_path / f"trace_{label}.txt"
+        result = subprocess.run([str(nextflow), "run", str(REPO), "-stub-run", f"--input={sheet}",
+                                 f"--contrasts={contrasts}", f"--protein_matrix={protein}",
+                                 "--outdir", str(tmp_path / f"out_{label}"), "-work-dir", str(work),
+                                 "-with-trace", str(trace)],
+                                cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+                                timeout=600)
+        return result, work, trace
+
+    def check_staged(sheet: Path, work: Path) -> None:
+        table = pd.read_csv(sheet, sep=None, engine="python", dtype=str, encoding="utf-8-sig")
+        for process in ("OMICS_VALIDATE", "OMICS_FLOW_PREP"):
+            task = _task_folder(work, process)
+            # (the stub lays the files out as the script does, for --flow_fcs input/fcs_column/meta)
+            assert "omics_fcs_links.sh 'input/fcs_column/meta' " in (task / ".command.sh").read_text()
+            staged = sorted(task.glob("input/fcs_files/*/*"))
+            assert len(staged) == len(table), process  # every file staged, one folder each
+            for sample, value in zip(table["sample"], table["fcs"], strict=True):
+                expected = (sheet.parent / value).resolve()
+                if Path(value).is_absolute():
+                    assert not (task / "input" / "fcs_column" / "meta" / value.lstrip("/")).exists()
+                    assert expected in {path.resolve() for path in staged}, (process, sample)
+                    continue
+                # where omics looks: --flow_fcs folder / the sheet's name
+                found = task / "input" / "fcs_column" / "meta" / value
+                assert found.resolve() == expected, (process, sample, value)
+
+    # relative names, two files called shared.fcs, CRLF
+    sheet = _fcs_column_sheet(tmp_path / "plain")
+    result, work, trace = run(sheet, "plain")
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    statuses = {_omics_task_name(row["name"]): row["status"] for row in _trace(trace)}
+    assert statuses["flow_prep"] == "COMPLETED"
+    assert (tmp_path / "out_plain" / "flow" / "flow.h5ad").is_file()
+    check_staged(sheet, work)
+    # the tasks of `omics run` for this sheet, each fed by the same tasks
+    params = resolve({"input": str(sheet), "contrasts": str(contrasts), "protein_matrix": str(protein)})
+    local_needs = {task.name: set(task.needs) for task in build_tasks(params, tmp_path / "local")}
+    assert "flow_prep" in local_needs and _nextflow_task_needs(work).keys() == local_needs.keys()
+
+    # a byte-order mark, `;`, a quoted name holding `;`, a quote and a space, an absolute name
+    odd = _fcs_column_sheet(tmp_path / "odd", delimiter=";", bom=True,
+                            special={2: "it's one;two.fcs", 3: "/abs/BALI004.fcs"})
+    written = odd.read_bytes()
+    assert written.startswith(b"\xef\xbb\xbf") and b'"../fcs/sub1/it\'s one;two.fcs"' in written
+    result, work, trace = run(odd, "odd")
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    check_staged(odd, work)
+
+    # a missing file: the sheet, the row's sample and the path, before any task
+    text = sheet.read_text()
+    missing = sheet.with_name("missing.csv")
+    missing.write_text(text.replace("../fcs/sub1/BALI005.fcs", "../fcs/sub1/BALI005_gone.fcs"))
+    result, work, trace = run(missing, "missing")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"Sample sheet {missing}: sample 'BALI005' (line 6) names the FCS file " \
+           f"'../fcs/sub1/BALI005_gone.fcs' (column 'fcs'), which does not exist at " \
+           f"{missing.parent / '../fcs/sub1/BALI005_gone.fcs'}" in output, output[-3000:]
+    assert not list(work.glob("*/*/.command.run")), "no task may start"
+    # a sample without a file while the others have one stops too, as with `omics run`
+    unnamed = sheet.with_name("unnamed.csv")
+    unnamed.write_text(text.replace("../fcs/sub2/BALI006.fcs", "NA"))
+    result, work, trace = run(unnamed, "unnamed")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"Sample sheet {unnamed}: sample 'BALI006' (line 7) has no FCS file (no 'fcs' value)" in output, \
+        output[-3000:]
+    assert not list(work.glob("*/*/.command.run")), "no task may start"
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_fcs_column_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None:
+    """FCS files named only in the sample sheet (no --flow_fcs) give `omics run`'s results.
+
+    Byte for byte: the validated sample sheet (as written: its `fcs` column names the user's
+    files), the flow outputs (flow.h5ad, gating plots, flow QC), the differential tables and
+    the scores. Two of the files share a name (../fcs/sub1/shared.fcs, ../fcs/sub2/shared.fcs).
+    Then -resume caches every task.
+    """
+    env = _env(tmp_path)
+    sheet = _fcs_column_sheet(tmp_path / "cohort")
+    options = [f"--input={sheet}", f"--contrasts={TEST_COHORT / 'contrasts.yaml'}",
+               f"--protein_matrix={TEST_COHORT / 'proteinGroups.txt'}", "--flow_beads_per_test=50000",
+               *QUICK]
+    nf_out, local_out, work = tmp_path / "nf", tmp_path / "local", tmp_path / "work"
+    limits = tmp_path / "limits.config"  # the test profile's limits, without its inputs
+    limits.write_text("process { resourceLimits = [cpus: 1, memory: 6.GB, time: 1.h] }\n")
+    result = subprocess.run([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
+                             "--outdir", str(nf_out), "-work-dir", str(work)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    subprocess.run([sys.executable, "-m", "omics.cli", "run", *options, "--outdir", str(local_out)],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=900)
+    script = (_task_folder(work, "OMICS_FLOW_PREP") / ".command.sh").read_text()
+    assert "--flow_fcs 'input/fcs_column/meta'" in script  # the sheet's names, looked up there
+
+    def files(out: Path) -> list[str]:
+        return sorted(str(path.relative_to(out)) for folder in ("differential", "scores", "flow")
+                      for path in (out / folder).rglob("*") if path.is_file())
+
+    compared = ["validated/samplesheet.csv", "qc/flow.qc.tsv", *files(local_out)]
+    assert files(nf_out) == files(local_out)
+    assert "flow/flow.h5ad" in compared and any(name.endswith(".flow.limma.results.tsv") for name in compared)
+    assert len([name for name in compared if name.startswith("flow/gating_plots/")]) == 40
+    different = [name for name in compared if (nf_out / name).read_bytes() != (local_out / name).read_bytes()]
+    assert not different, different
+    assert "../fcs/sub2/shared.fcs" in (nf_out / "validated" / "samplesheet.csv").read_text()
+
+    # -resume: every task comes from the cache (the staged files and their layout are stable)
+    trace = tmp_path / "trace_resume.txt"
+    again = subprocess.run([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
+                            "--outdir", str(nf_out), "-work-dir", str(work), "-resume",
+                            "-with-trace", str(trace)],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout[-5000:] + again.stderr[-5000:]
+    statuses = {_omics_task_name(row["name"]): row["status"] for row in _trace(trace)}
+    assert "flow_prep" in statuses and set(statuses.values()) == {"CACHED"}, statuses
 
 
 @pytest.mark.slow

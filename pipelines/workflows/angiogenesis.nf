@@ -6,7 +6,7 @@
  *                           \-> qc (per modality)        score (all modalities) ----/
  *
  * RNA and protein are each optional (at least one is required); integrate runs only with
- * both. Flow cytometry (flow_fcs or flow_table) adds flow_prep -> de(flow, contrast) and
+ * both. Flow cytometry (flow_fcs, flow_table or an `fcs` column in the sample sheet) adds flow_prep -> de(flow, contrast) and
  * its populations to score and integrate (no enrichment). DE and ENRICH fan out over modality x contrast, the contrasts being read from
  * the validated contrasts file once OMICS_VALIDATE has checked it (each DE task gets its own entry).
  */
@@ -50,6 +50,156 @@ def geneSetFiles(value) {
     }
     def names = value instanceof List ? value*.toString() : value.toString().tokenize(',')
     return names*.trim().findAll { it }.collect { file(it, checkIfExists: true) }
+}
+
+// The sample sheet as `omics` reads it (src/omics/io/_tables.py read_table), for the FCS
+// files its `fcs` column names: [header, [[line number, fields], ...]]. Plain or gzipped UTF-8
+// text; a byte-order mark is dropped; lines end in LF, CRLF or CR; the delimiter (tab, comma
+// or semicolon) is the one the header line holds most of (tab before comma before semicolon
+// on a tie); a field starting with " is quoted ("" inside is one "), and may hold the
+// delimiter or a line break; blank lines are skipped; fields are trimmed. A header with one
+// field fewer than the first data row whose last field is filled (R's write.table) has row
+// names in the first column: they are dropped.
+def readSampleSheet(sheet) {
+    def bytes = sheet.bytes
+    def gzip = bytes.length > 1 && bytes[0] == (byte) 0x1f && bytes[1] == (byte) 0x8b
+    def text = gzip ? new java.util.zip.GZIPInputStream(new ByteArrayInputStream(bytes)).getText('UTF-8')
+                    : new String(bytes, 'UTF-8')
+    if (text.startsWith('\uFEFF')) {
+        text = text.substring(1)
+    }
+    def header_line = text.readLines().find { it.trim() } ?: ''
+    def separator = ['\t', ',', ';'].inject { best, sep -> header_line.count(sep) > header_line.count(best) ? sep : best }
+    def records = []
+    def fields = []
+    def field = new StringBuilder()
+    def quoted = false
+    def at_start = true     // at the start of a field: a " there opens a quoted field
+    def line = 1
+    def record_line = 1
+    def n = text.length()
+    for (int i = 0; i < n; i++) {
+        def c = text.charAt(i)
+        if (quoted) {
+            if (c == '"' as char) {
+                if (i + 1 < n && text.charAt(i + 1) == '"' as char) {
+                    field.append(c)
+                    i++
+                } else {
+                    quoted = false
+                }
+            } else {
+                if (c == '\n' as char || (c == '\r' as char && !(i + 1 < n && text.charAt(i + 1) == '\n' as char))) {
+                    line++
+                }
+                field.append(c)
+            }
+        } else if (c == '"' as char && at_start) {
+            quoted = true
+            at_start = false
+        } else if (c.toString() == separator) {
+            fields << field.toString()
+            field.setLength(0)
+            at_start = true
+        } else if (c == '\n' as char || c == '\r' as char) {
+            if (c == '\r' as char && i + 1 < n && text.charAt(i + 1) == '\n' as char) {
+                i++
+            }
+            fields << field.toString()
+            records << [record_line, fields]
+            fields = []
+            field.setLength(0)
+            at_start = true
+            line++
+            record_line = line
+        } else {
+            field.append(c)
+            at_start = false
+        }
+    }
+    if (field.length() > 0 || fields) {
+        fields << field.toString()
+        records << [record_line, fields]
+    }
+    records = records
+        .findAll { number, values -> values.size() > 1 || values[0].trim() }
+        .collect { number, values -> [number, values*.trim()] }
+    if (!records) {
+        return [[], []]
+    }
+    def header = records[0][1]
+    def rows = records.drop(1)
+    if (rows && rows[0][1].size() == header.size() + 1 && rows[0][1][-1]) {
+        rows = rows.collect { number, values -> [number, values.drop(1)] }
+    }
+    return [header, rows]
+}
+
+// The FCS files named in the sample sheet's `fcs` column (src/omics/stages/_flow.py
+// FCS_COLUMN), which `omics run` gates without --flow_fcs: names relative to the sheet's
+// folder (sub/P1.fcs, ../fcs/P1.fcs) or absolute; missing-value spellings (NA, empty, ...)
+// name no file. [:] when the sheet names none. As for `omics run`, every sample then needs
+// a file, and every file must exist: else the run stops before any task starts, naming the
+// sheet, the row's sample and the path.
+//
+// Returned: [folder:, names:, files:]. The files are staged by OMICS_VALIDATE and
+// OMICS_FLOW_PREP each in a folder of its own (two may share a name: sub1/a.fcs,
+// sub2/a.fcs), and linked by pipelines/bin/omics_fcs_links.sh at input/fcs_column/<folder>/<name>,
+// the folder given to `omics` as --flow_fcs: omics resolves the sheet's relative names
+// against it as `omics run` does against the sheet's folder, so the sheet itself, and the
+// validated copy of it, stay as written. <folder> is the sheet folder's last k folder names
+// when names climb k levels above it (../fcs/P1.fcs: k = 1), so that ../<folder>/P1.fcs and
+// P1.fcs are still one file.
+def fcsColumn(sheet_path) {
+    def MISSING = ['', 'na', 'nan', 'n/a', '#n/a', 'null']   // omics.io._tables.MISSING_VALUES
+    def sheet = file(sheet_path, checkIfExists: true)
+    def (header, rows) = readSampleSheet(sheet)
+    def column = header.indexOf('fcs')
+    if (column < 0) {
+        return [:]
+    }
+    def id_column = header.indexOf((params.sample_id_col ?: 'sample').toString())
+    def value = { values, index -> index >= 0 && index < values.size() ? values[index] : '' }
+    rows = rows.findAll { number, values -> values.any { it } }   // omics drops empty rows (,,,)
+    if (rows.every { number, values -> value(values, column).toLowerCase() in MISSING }) {
+        return [:]
+    }
+    def folder = sheet.parent
+    def names = []
+    def files = []
+    rows.each { number, values ->
+        def name = value(values, column)
+        def sample = value(values, id_column)
+        if (name.toLowerCase() in MISSING) {
+            error("Sample sheet ${sheet}: sample '${sample}' (line ${number}) has no FCS file (no 'fcs' " +
+                  "value) while other samples have one; name its file in the 'fcs' column, or drop the sample.")
+        }
+        def path = name.startsWith('/') ? file(name, glob: false) : folder.resolve(name)
+        if (!path.exists()) {
+            error("Sample sheet ${sheet}: sample '${sample}' (line ${number}) names the FCS file '${name}' " +
+                  "(column 'fcs'), which does not exist at ${path}. Give each FCS file's path relative " +
+                  "to the sample sheet's folder, or an absolute one.")
+        }
+        if (!path.isFile()) {
+            error("Sample sheet ${sheet}: sample '${sample}' (line ${number}) names '${name}' in column " +
+                  "'fcs', which is not a file (${path}).")
+        }
+        names << name
+        files << path
+    }
+    // how many levels the relative names climb above the sheet's folder
+    def climb = names.findAll { !it.startsWith('/') }.collect { name ->
+        def depth = 0
+        def lowest = 0
+        name.tokenize('/').each { part ->
+            depth += part == '..' ? -1 : part == '.' ? 0 : 1
+            lowest = Math.min(lowest, depth)
+        }
+        -lowest
+    }.max() ?: 0
+    def parts = folder.toString().tokenize('/')
+    def padding = climb ? (1..climb).collect { level -> level <= parts.size() ? parts[-level] : '_' }.reverse() : []
+    return [folder: padding.join('/'), names: names, files: files]
 }
 
 // The run's parameters (every one of nextflow_schema.json that `omics` reads, as given) as
@@ -111,12 +261,18 @@ workflow ANGIOGENESIS {
     ch_efficiency = Channel.value(params.qpcr_efficiency ? file(params.qpcr_efficiency, checkIfExists: true) : [])
 
     // Flow cytometry: a population table or a folder of FCS files (each [] when not given),
-    // and the gating strategy ([]: the shipped template)
+    // and the gating strategy ([]: the shipped template); without either, the FCS files named
+    // in the sample sheet's `fcs` column, as `omics run` takes them: [folder, names] ([:]
+    // without) and the files ([]), staged by the flow tasks (see fcsColumn)
+    def fcs_column = params.flow_table || params.flow_fcs || !params.input ? [:] : fcsColumn(params.input)
     def flow_files = [
         params.flow_table ? file(params.flow_table, checkIfExists: true) : [],
         params.flow_fcs ? file(params.flow_fcs, checkIfExists: true) : [],
-        params.flow_gating ? file(params.flow_gating, checkIfExists: true) : []
+        params.flow_gating ? file(params.flow_gating, checkIfExists: true) : [],
+        fcs_column ? [folder: fcs_column.folder, names: fcs_column.names] : [:],
+        fcs_column ? fcs_column.files : []
     ]
+    def with_flow = params.flow_table || params.flow_fcs || fcs_column
 
     //
     // Validate every input (flow cytometry included) before anything is computed
@@ -168,7 +324,7 @@ workflow ANGIOGENESIS {
     ch_flow_h5ad  = Channel.empty()
     ch_flow_qc    = Channel.empty()
     ch_flow_plots = Channel.empty()
-    if (params.flow_fcs || params.flow_table) {
+    if (with_flow) {
         OMICS_FLOW_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
                 [[id: 'flow', modality: 'flow'], samplesheet, *flow_files]

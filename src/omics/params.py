@@ -175,7 +175,8 @@ PARAMETERS: tuple[Parameter, ...] = (
               "(sample, population, events, parent_events or parent, optional absolute: `cells/uL` or "
               "`absolute per graft`, as its header states).", "flow"),
     Parameter("flow_fcs", "path", None, "Folder of FCS files (`<sample>.fcs`, or the names in the "
-              "sample sheet's `fcs` column).", "flow"),
+              "sample sheet's `fcs` column). Unset with an `fcs` column: its paths, relative "
+              "to the sample sheet's folder or absolute.", "flow"),
     Parameter("flow_gating", "path", None, "Gating strategy for the FCS files: Gating-ML 2.0 (.xml) "
               "or FlowJo 10 workspace (.wsp). Unset: the shipped BM-MNC progenitor template "
               "(metadata/flow/bmmnc_progenitors.gating.xml).", "flow"),
