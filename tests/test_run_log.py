@@ -16,8 +16,7 @@ from omics._logging import get_logger
 
 # qPCR RNA with geNorm, MaxQuant proteins, one contrast: the small cohort's quickest run that
 # reads both kinds of input the input check reads again in the prep tasks.
-QPCR_RUN = ("--input", str(TEST_COHORT / "samplesheet.csv"),
-            "--contrasts", str(TEST_COHORT / "contrasts_potency.yaml"),
+QPCR_RUN = ("--contrasts", str(TEST_COHORT / "contrasts_potency.yaml"),
             "--rna_matrix", str(TEST_COHORT / "qpcr_ct.tsv"), "--rna_format", "qpcr",
             "--qpcr_reference_candidates", "ACTB,GAPDH,B2M,HPRT1",
             "--protein_matrix", str(TEST_COHORT / "proteinGroups.txt"),
@@ -41,11 +40,18 @@ def _count(messages: list[str], start: str) -> int:
 @pytest.fixture(scope="module")
 def run_logs(tmp_path_factory) -> tuple[list[str], list[str]]:
     """The log of a run, and of a resumed run whose input check is reused but protein_prep reruns."""
-    outdir = tmp_path_factory.mktemp("run_log") / "results"
-    first = run_omics("run", *QPCR_RUN, "--outdir", str(outdir))
+    folder = tmp_path_factory.mktemp("run_log")
+    outdir = folder / "results"
+    # the sheet with a column of numbers and text: read as text, with a warning
+    lines = (TEST_COHORT / "samplesheet.csv").read_text().splitlines()
+    sheet = folder / "cohort_sheet.csv"
+    sheet.write_text("\n".join([lines[0] + ",batch"] + [f"{line},{'3a' if i == 1 else i % 3}"
+                                                       for i, line in enumerate(lines[1:], 1)]) + "\n")
+    args = (*QPCR_RUN, "--input", str(sheet), "--outdir", str(outdir))
+    first = run_omics("run", *args)
     assert first.returncode == 0, first.stderr[-3000:]
     (outdir / "protein" / "protein.h5ad").unlink()
-    again = run_omics("run", *QPCR_RUN, "--outdir", str(outdir))
+    again = run_omics("run", *args)
     assert again.returncode == 0, again.stderr[-3000:]
     return _messages(first.stderr), _messages(again.stderr)
 
@@ -54,6 +60,9 @@ def test_input_check_lines_appear_once_per_run(run_logs):
     messages, _ = run_logs
     for start in READER_LINES:
         assert _count(messages, start) == 1, (start, messages)
+    # the sheet's warning: read by the flow and molecular checks, and by the prep tasks as
+    # the validated copy (validated/samplesheet.csv), shown once
+    assert sum("column 'batch' holds numbers but also text" in m for m in messages) == 1, messages
     repeated = {line: n for line, n in Counter(messages).items() if n > 1}
     assert not repeated, repeated
     # the prep tasks still log what only they do

@@ -30,7 +30,7 @@ import yaml
 
 from . import __version__
 from ._errors import InputError
-from ._logging import Line, get_logger, input_check_shown, logged_lines
+from ._logging import Line, get_logger, input_check_shown, logged_lines, repeating_input_check
 from ._manifests import read_manifest, written_here
 from ._memory import release_free_memory
 from ._parallel import fork_context, start_worker
@@ -476,7 +476,8 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             # The prep tasks read the inputs again: the lines this run's check showed are not
             # shown twice (none when an earlier check was reused: the tasks show them then).
             trace = _run_tasks(tasks, params, outdir, resume=resume, interrupts=interrupts,
-                               shown=checked.shown if checked is not None else ())
+                               shown=() if checked is None else
+                               _with_validated_copy(checked.shown, params["input"]))
             _write_pipeline_info(outdir, params, trace, started, command_line)
             interrupts.check()
     log.info("done: results in %s", outdir)
@@ -490,8 +491,24 @@ def _check_all_inputs(params: dict):  # noqa: ANN202 - (omics.stages._validate.C
     """
     with logged_lines() as shown:
         flow_files = _check_flow(params)
-    checked = _check_molecular(params=params)
+    # Both checks read the sample sheet: its lines (a column read as text) are shown once.
+    with input_check_shown(shown), repeating_input_check():
+        checked = _check_molecular(params=params)
     return dataclasses.replace(checked, shown=tuple(shown) + checked.shown), flow_files
+
+
+def _with_validated_copy(lines: tuple[Line, ...], sheet: str | Path) -> tuple[Line, ...]:
+    """``lines`` and, for those about the sample sheet, the same naming its validated copy.
+
+    The tasks read ``validated/samplesheet.csv``, the check's copy of the user's sheet: a
+    line about a column of it (``<sheet name>: column 'batch' ...``) repeats what the
+    check said about the user's file.
+    """
+    copy = f"{Path(STAGES['validate'].outputs['samplesheet']).name}: "
+    name = f"{Path(sheet).name}: "
+    renamed = tuple((logger, level, copy + text[len(name):]) for logger, level, text in lines
+                    if text.startswith(name) and name != copy)
+    return lines + renamed
 
 
 def _check_flow(params: dict) -> list[Path]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .._errors import InputError
+from .._logging import repeating_input_check
 from .._resources import metadata_path
 from ..io import Contrast, read_contrasts, read_gmt, read_samplesheet
 
@@ -57,8 +58,14 @@ def stage_output(outdir: str | Path, stage: str, key: str, **fields: str) -> Pat
 
 def load_design_inputs(samplesheet: str | Path, contrasts: str | Path) -> tuple[pd.DataFrame,
                                                                              list[Contrast]]:
-    """Read the validated sample sheet and contrasts."""
-    return read_samplesheet(samplesheet), read_contrasts(contrasts)
+    """Read the validated sample sheet and contrasts.
+
+    Their lines (a column read as text, ...) repeat what the input check showed about the
+    user's files: in ``omics run`` they are logged at debug level
+    (:func:`omics._logging.repeating_input_check`); a stage run alone logs them.
+    """
+    with repeating_input_check():
+        return read_samplesheet(samplesheet), read_contrasts(contrasts)
 
 
 def find_contrast(contrasts: list[Contrast], contrast_id: str, path: str | Path) -> Contrast:
