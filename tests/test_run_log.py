@@ -112,9 +112,9 @@ def test_stage_commands_still_log_the_reader_lines(tmp_path):
 
 
 @contextmanager
-def _records(level: int = logging.INFO) -> Iterator[list[logging.LogRecord]]:
-    """Collect what the ``omics.io`` logger logs meanwhile at ``level``."""
-    logger, found = get_logger("io"), []
+def _records(level: int = logging.INFO, name: str = "io") -> Iterator[list[logging.LogRecord]]:
+    """Collect what the ``omics.<name>`` logger logs meanwhile at ``level``."""
+    logger, found = get_logger(name), []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = found.append  # type: ignore[method-assign]
     previous = logger.level
@@ -181,3 +181,18 @@ def test_run_tasks_are_told_the_lines_of_this_runs_check(tmp_path):
                           tmp_path, {})
         runner._run_shown(frozenset(), task, tmp_path, {})  # an earlier check was reused
     assert [r.getMessage() for r in found] == ["m.tsv: read 5 rows"]
+
+
+def test_info_as_debug_keeps_warnings():
+    # the integration recomputes the flow scores the score stage reported: their info lines
+    # go to -v, a warning is still shown
+    from omics._logging import info_as_debug
+
+    log = get_logger("pp")
+    with _records(name="pp") as found, info_as_debug("pp"):
+        log.info("flow: dose is log10 CD34")
+        log.warning("flow: dose stays per uL")
+    with _records(name="pp") as after:
+        log.info("flow: dose is log10 CD34")
+    assert [(r.levelno, r.getMessage()) for r in found] == [(logging.WARNING, "flow: dose stays per uL")]
+    assert [r.getMessage() for r in after] == ["flow: dose is log10 CD34"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 LOGGER_NAME = "omics"
@@ -121,14 +121,33 @@ def repeating_input_check() -> Iterator[None]:
     if not shown:
         yield
         return
+    with _demoted(sorted({name for name, _, _ in shown}),
+                  lambda record: (record.name, record.levelno, record.getMessage()) in shown):
+        yield
+
+
+@contextmanager
+def info_as_debug(name: str) -> Iterator[None]:
+    """Log the info lines of the package logger ``name`` in this block at debug level (``-v``).
+
+    For a stage that recomputes what an earlier stage of the run computed and reported
+    (the integration's flow scores, after the score stage's); warnings are still shown.
+    """
+    with _demoted([get_logger(name).name], lambda record: record.levelno == logging.INFO):
+        yield
+
+
+@contextmanager
+def _demoted(names: Iterable[str], which: Callable[[logging.LogRecord], bool]) -> Iterator[None]:
+    """Log the records of loggers ``names`` for which ``which`` is true at debug level."""
 
     def demote(record: logging.LogRecord) -> bool:
-        if (record.name, record.levelno, record.getMessage()) not in shown:
+        if not which(record):
             return True
         record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
-    loggers = [logging.getLogger(name) for name in sorted({name for name, _, _ in shown})]
+    loggers = [logging.getLogger(name) for name in names]
     for logger in loggers:
         logger.addFilter(demote)
     try:

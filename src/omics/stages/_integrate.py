@@ -8,6 +8,7 @@ import mudata as md
 import pandas as pd
 
 from .._errors import InputError
+from .._logging import info_as_debug
 from .._parallel import map_processes
 from ..io import atomic_path, h5_safe_annotations, write_tsv
 from ..tl import (
@@ -31,8 +32,9 @@ def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: 
     from ..pp import flow_scores
 
     table = pd.read_csv(scores, sep="\t")
-    correlation = flow_score_correlation(
-        flow_scores(flow, dose_population=params.get("flow_dose_population")), table)
+    with info_as_debug("pp"):  # the score stage reported the flow scores' units
+        computed = flow_scores(flow, dose_population=params.get("flow_dose_population"))
+    correlation = flow_score_correlation(computed, table)
     return {"flow_correlation": write_tsv(correlation, out_path(outdir, "integration",
                                                                 "flow_score_correlation.tsv"))}
 
