@@ -223,7 +223,8 @@ def test_rna_shipped_salmon_matrix_as_semicolon_csv(tmp_path, source):
 def test_rna_tab_decimal_comma_still_stops(tmp_path):
     path = _write(tmp_path / "c.tsv", _european(_rows(SALMON), keep=[0, 1]), "\t")
     _stops(lambda: read_rna_counts(path), path, "gene 'G1' (row 2) in column 'S1'",
-           "is '10,25', not a number", "decimal point (10.25)")
+           "is '10,25', not a number", "without a thousands separator (1025)",
+           "decimal point if the comma is one (10.25)")
 
 
 def test_rna_ambiguous_count_stops(tmp_path):
@@ -365,3 +366,75 @@ def test_maxquant_empty_sample_name_is_named(tmp_path, family, position):
                       f"column {position}:", f"'{family} '", "sample name", "empty",
                       f"'{family} S1'")
         assert "twice" not in said
+
+
+# ----------------------------------------------- the table decides, not each column (audit)
+
+
+def test_a_point_number_in_a_table_of_decimal_commas_stops(tmp_path):
+    # '1.234' (or '226.500') beside columns of decimal commas may be a thousands separator:
+    # the whole table writes decimals with ',', so it stops rather than being read as 1.234
+    salmon = _write(tmp_path / "c.csv", [["gene_id", "gene_name", "A", "B"],
+                                         ["G1", "VEGFA", "12,5", "1.234"], ["G2", "KDR", "3,25", "56"]], ";")
+    _stops(lambda: read_rna_counts(salmon), salmon, "column 'B'", "written with '.' (1.234)",
+           "table writes decimals with ','")
+    matrix = _write(tmp_path / "p.csv", [["protein_id", "A", "B"], ["P1", "1234,5", "1.234"],
+                                         ["P2", "22,5", "2.500"]], ";")
+    _stops(lambda: read_protein_matrix(matrix, fmt="tsv", is_log2=False), matrix, "column 'B'",
+           "'1.234'", "ambiguous")
+    rows = _european(_rows(SHEET))
+    rows[0].append("cd34_per_ml")
+    for row, value in zip(rows[1:], ["226.500", "194.500", "201.000", "187.250"], strict=False):
+        row.append(value)
+    sheet = _write(tmp_path / "s.csv", rows, ";")
+    _stops(lambda: read_samplesheet(sheet), sheet, "column 'cd34_per_ml', sample 'S1'",
+           "'226.500'", "ambiguous")
+
+
+def test_a_text_column_of_a_semicolon_sheet_stays_text(tmp_path):
+    rows = _european(_rows(SHEET))
+    rows[0].append("note")
+    for row, value in zip(rows[1:], ["1,5", "2.0", "see file", ""], strict=False):
+        row.append(value)
+    sheet = read_samplesheet(_write(tmp_path / "s.csv", rows, ";"))
+    assert sheet["note"].tolist()[:3] == ["1,5", "2.0", "see file"]
+    assert sheet.loc["S2", "hba1c"] == 6.25
+
+
+def test_a_tab_sheet_column_of_decimal_commas_warns(tmp_path, caplog):
+    rows = _rows(SHEET)
+    for row in rows[1:]:
+        row[4] = row[4].replace(".", ",")  # every bmi written with a decimal comma
+    with caplog.at_level("WARNING", logger="omics"):
+        sheet = read_samplesheet(_write(tmp_path / "s.tsv", rows, "\t"))
+    assert sheet["bmi"].dtype == object
+    assert "column 'bmi' holds only numbers with a decimal comma" in caplog.text
+
+
+def test_flow_thousands_group_never_starts_with_zero(tmp_path):
+    path = tmp_path / "f.tsv"
+    path.write_text("sample\tpopulation\tparent\tevents\tparent_events\tcells/uL\n"
+                    "S1\tCD34\troot\t12\t1000\t0,512\nS2\tCD34\troot\t15\t1000\t1,250\n")
+    assert read_flow_table(path)["absolute"].tolist() == [0.512, 1.25]
+
+
+def test_maxquant_lfq_intensity_without_a_name_or_space_stops(tmp_path):
+    rows = _rows((PROTEIN / "proteinGroups.txt").read_text())
+    rows[0][16] = "LFQ intensity"
+    path = _write(tmp_path / "proteinGroups.txt", rows, "\t")
+    _stops(lambda: read_maxquant(path), path, "column 17:", "'LFQ intensity'", "empty")
+
+
+def test_mixed_chunks_of_a_large_semicolon_matrix_give_no_pandas_warning(tmp_path, recwarn):
+    # one decimal comma deep in a column of integers: the parser's chunks then differ in type
+    # (pandas' DtypeWarning, printed raw before); the reader converts each column itself
+    n, m = 20_000, 40
+    row = ";".join(str(j) for j in range(m))
+    lines = ["gene_id;gene_name;" + ";".join(f"S{j}" for j in range(m))]
+    lines += [f"G{i};g{i};" + ("0,5;" + row.split(";", 1)[1] if i == 15_000 else row)
+              for i in range(n)]
+    path = tmp_path / "c.csv"
+    path.write_text("\n".join(lines) + "\n")
+    adata = read_rna_counts(path)  # salmon layout: 0,5 is rounded
+    assert adata.n_vars == n and adata.X[0, 15_000] == 0
+    assert not [w for w in recwarn if issubclass(w.category, pd.errors.DtypeWarning)]

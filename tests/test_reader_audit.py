@@ -377,7 +377,8 @@ def test_f12_decimal_commas_throughout_still_name_the_cell(tmp_path):
     text = "gene_id\tS1\tS2\nG1\t10,0\t2\nG2\t3,5\t4,0\n"
     said = message(read_rna_counts, write(tmp_path / "c.tsv", text))
     assert "is '10,0', not a number" in said
-    assert "decimal point (10.0): a decimal comma is read only in a ';'-separated file" in said
+    assert "decimal point if the comma is one (10.0): a decimal comma is read only in a " \
+           "';'-separated file" in said
 
 
 # --------------------------------------------------------- F13: messages that point the right way

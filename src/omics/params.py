@@ -79,7 +79,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("input", "path", None, "Sample sheet (CSV/TSV) with a `sample` column and metadata "
               "(BALI: patient, arm, response, covariates). Required (`omics run --demo` runs the bundled "
               "demo cohort instead).",
-              "input_output", pattern=r"^\S.*\.(csv|tsv|txt)$"),
+              "input_output", pattern=r"^\S.*\.(csv|tsv|txt)(\.gz)?$"),
     Parameter("sample_id_col", "string", "sample", "Sample-sheet column holding the sample ids "
               "(e.g. `Experiment` for MaxQuant sheets).", "input_output"),
     Parameter("contrasts", "path", None, "Contrasts in the nf-core/differentialabundance YAML or "

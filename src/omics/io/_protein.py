@@ -381,7 +381,7 @@ def _maxquant_prefix(intensity: str, path: Path) -> str:
 
 
 def _check_maxquant_header(path: Path) -> None:
-    """Stop on an intensity column without a sample name (``Intensity ``, ``LFQ intensity ``).
+    """Stop on an intensity column without a sample name (``Intensity ``, ``LFQ intensity``).
 
     MaxQuant names a sample column ``<family> <sample>``; a header field holding the
     family and nothing after it (the sample name left empty in the experimental design,
@@ -393,6 +393,8 @@ def _check_maxquant_header(path: Path) -> None:
         family = next((f for f in MAXQUANT_INTENSITIES
                        if field.lower().startswith(f"{f.lower()} ") and not field[len(f):].strip()),
                       None)
+        if field.strip().lower() == "lfq intensity":  # no summary column has this name
+            family = "LFQ intensity"
         if family is not None:
             raise InputError(
                 f"the sample name of intensity column {field!r} is empty: MaxQuant names each "

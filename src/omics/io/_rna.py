@@ -218,8 +218,9 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
         col = where.any(axis=0).idxmax()
         row = int(np.argmax(where[col].to_numpy()))
         cell = str(data[col].iloc[row]).strip()
-        advice = (f"Write it with a decimal point ({cell.replace(',', '.')}): a decimal comma is read "
-                  "only in a ';'-separated file." if DECIMAL_COMMA.match(cell) else
+        advice = (f"Write it without a thousands separator ({cell.replace(',', '')}), or with a "
+                  f"decimal point if the comma is one ({cell.replace(',', '.')}): a decimal comma is "
+                  "read only in a ';'-separated file." if DECIMAL_COMMA.match(cell) else
                   "Missing counts are not allowed: fill the cell with the count (0 only if the count "
                   "really is 0) or remove the gene or sample.")
         raise InputError(

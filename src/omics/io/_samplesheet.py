@@ -14,7 +14,15 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from .._resources import metadata_path
-from ._tables import DECIMAL_COMMA, check_unique, decimal_comma_numbers, is_missing, read_table
+from ._tables import (
+    DECIMAL_COMMA,
+    NUMBER_LIKE,
+    check_unique,
+    decimal_comma_numbers,
+    is_missing,
+    read_table,
+    writes_decimal_commas,
+)
 
 log = get_logger("io")
 
@@ -28,7 +36,8 @@ _PLACEHOLDER = re.compile(r"^([^\w]+|n\.a\.?|n\.?d\.?|none|unknown|missing|not (
 
 
 def _to_numbers(values: pd.Series, *, delimiter: str = ",", path: str | Path | None = None,
-                where: Callable[[int], str] | None = None) -> pd.Series:
+                where: Callable[[int], str] | None = None,
+                table_decimal: bool | None = None) -> pd.Series:
     """Parse text cells as numbers (NaN where a cell is not a number).
 
     Parameters
@@ -41,14 +50,17 @@ def _to_numbers(values: pd.Series, *, delimiter: str = ",", path: str | Path | N
         (:func:`omics.io._tables.decimal_comma_numbers`); a value that could hide a
         thousands separator there (``1.234,5``) stops.
     path, where
-        Name the file and (``where(i)``) the location of cell ``i`` in that message.
+        Name the file and (``where(i)``) the location of cell ``i`` in that message
+        (without ``where``, nothing stops: ambiguous cells are read as the rule reads them).
+    table_decimal
+        Whether the sheet writes decimals with commas (decided over the whole sheet).
 
     Returns
     -------
     Float Series on ``values.index``.
     """
     text = values.astype("string").str.strip()
-    numbers = decimal_comma_numbers(_as_object(text), delimiter)
+    numbers = decimal_comma_numbers(_as_object(text), delimiter, table_decimal=table_decimal)
     if where is not None:
         numbers.stop_if_ambiguous(values, path=path, where=where)
     return pd.to_numeric(numbers.text, errors="coerce")
@@ -119,7 +131,7 @@ def response_from_survival(days: pd.Series, event: pd.Series) -> pd.Series:
 
 
 def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
-                    delimiter: str = ",") -> None:
+                    delimiter: str = ",", table_decimal: bool | None = None) -> None:
     """Check ``afs_days``/``afs_event`` and derive or cross-check ``response`` (in place).
 
     Raises one :class:`InputError` naming the column and the rows (file line numbers).
@@ -133,7 +145,7 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
                          "survival needs both afs_days (days to major amputation, death or last "
                          "follow-up) and afs_event (1 = amputation or death, 0 = censored).", path=path)
     raw_days, raw_event = table["afs_days"], table["afs_event"]
-    days, event = (_to_numbers(table[c], delimiter=delimiter, path=path,
+    days, event = (_to_numbers(table[c], delimiter=delimiter, path=path, table_decimal=table_decimal,
                                where=lambda i, c=c: f"column {c!r}, row {table.index[i] + first_line}")
                    for c in SURVIVAL_COLUMNS)
     bad = raw_event.notna() & ~event.isin([0, 1])
@@ -228,7 +240,9 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         raise InputError(f"empty {id_col!r} id at row(s) {rows}; every row needs an id.", path=path)
     check_unique(ids, column=id_col, path=path, what="sample id",
                  rows=[i + first_line for i in ids.index])
-    _check_survival(table, first_line, path, delimiter=delimiter)
+    # ';': whether the sheet writes decimals with commas is the sheet's decision, not a column's
+    table_decimal = writes_decimal_commas((table[c] for c in table.columns), delimiter)
+    _check_survival(table, first_line, path, delimiter=delimiter, table_decimal=table_decimal)
     sheet = table.set_index("sample")
     sheet.index.name = "sample"
     for column, spec in samplesheet_schema()["properties"].items():
@@ -246,7 +260,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
             sheet[column] = pd.Categorical(values, categories=spec["enum"])
         elif spec.get("type") in ("number", "integer"):
             numbers = _to_numbers(values, delimiter=delimiter, path=path,
-                                  where=_at_sample(column)(values))
+                                  where=_at_sample(column)(values), table_decimal=table_decimal)
             bad = values[values.notna() & numbers.isna()]
             if not bad.empty:
                 value = str(bad.iloc[0])
@@ -273,10 +287,19 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     for column in sheet.columns:
         if column in samplesheet_schema()["properties"] or sheet[column].dtype != object:
             continue
+        # an ambiguous number stops in a column of numbers; a column with other text is text
+        number_like = sheet[column].dropna().astype(str).str.strip().str.match(NUMBER_LIKE.pattern).all()
         numbers = _to_numbers(sheet[column], delimiter=delimiter, path=path,
-                              where=_at_sample(column)(sheet[column]))
+                              where=_at_sample(column)(sheet[column]) if number_like else None,
+                              table_decimal=table_decimal)
         if numbers.notna().any():
             _check_numeric_column(sheet[column], numbers, column, path)
+        given = sheet[column].dropna().astype(str).str.strip()
+        if not numbers.notna().any() and not given.empty and given.str.match(DECIMAL_COMMA.pattern).all():
+            log.warning("%s: column %r holds only numbers with a decimal comma (%r for sample %r); "
+                        "it is read as text (a factor): a decimal comma is read only in a "
+                        "';'-separated sheet, write decimal points", Path(path).name, column,
+                        given.iloc[0], given.index[0])
         if numbers.notna().sum() == sheet[column].notna().sum() and numbers.notna().any():
             infinite = numbers[~np.isfinite(numbers) & numbers.notna()]
             if not infinite.empty:

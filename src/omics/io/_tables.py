@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import re
+import warnings
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -282,13 +283,17 @@ def read_table(
     has_row_names = extra_field and first_data[-1].strip() != ""
     gz = is_gzip(path)
     try:
-        table = pd.read_csv(
-            path, sep=sep, dtype=dtype, encoding="utf-8-sig", na_values=list(na_values),
-            keep_default_na=False, compression="gzip" if gz else None,
-            index_col=False if extra_field and not has_row_names else None,
-            # the lines before the header: blank, or comments
-            skiprows=lines[0][0] - 1 if comment else None,
-        )
+        with warnings.catch_warnings():
+            # mixed types across the parser's chunks (decimal-comma text next to numbers):
+            # every reader checks and converts each column itself, so pandas' warning is noise
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            table = pd.read_csv(
+                path, sep=sep, dtype=dtype, encoding="utf-8-sig", na_values=list(na_values),
+                keep_default_na=False, compression="gzip" if gz else None,
+                index_col=False if extra_field and not has_row_names else None,
+                # the lines before the header: blank, or comments
+                skiprows=lines[0][0] - 1 if comment else None,
+            )
     except pd.errors.ParserError as err:
         raise InputError(
             f"cannot parse the {what} as {_DELIMITERS[sep]}-separated text ({err}); check that "
@@ -459,7 +464,7 @@ def first_annotation_column(text: pd.DataFrame, values: pd.DataFrame,
 #: A number written with a decimal comma: ``12,5``, ``-0,25``, ``,5``, ``1,5e3``.
 DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$")
 # Digits grouped by thousands with commas: ``12,345``, ``1,234,567``.
-_THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+_THOUSANDS_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")  # not 0,512
 # Text made of a number's characters only (sign, digits, '.', ',', exponent): the cells the
 # decimal-comma rule looks at; other text ("a, b", "Undetermined") is left as written.
 _NUMBER_TEXT = re.compile(r"^[+-]?[\d.,]*\d[\d.,]*([eE][+-]?\d+)?$")
@@ -469,7 +474,7 @@ COMMA_OUTSIDE_SEMICOLON = ("text", "decimal", "grouping")
 #: The fix of every "ambiguous number" message.
 DECIMAL_FIX = ("Write the numbers without thousands separators and with one decimal mark (',' in "
                "a ;-separated file, '.' otherwise).")
-_DECIMAL_REASON = "the column writes decimals with ',', so a '.' or a second ',' may separate thousands"
+_DECIMAL_REASON = "the table writes decimals with ',', so a '.' or a second ',' may separate thousands"
 _GROUPING_REASON = "with both ',' and '.' either may be the decimal mark"
 
 
@@ -512,7 +517,27 @@ class CommaNumbers:
                              path=path, where=where(i), fix=DECIMAL_FIX)
 
 
-def decimal_comma_numbers(values: pd.Series, delimiter: str, *, outside: str = "text") -> CommaNumbers:
+def writes_decimal_commas(columns: Iterable[pd.Series], delimiter: str) -> bool:
+    """Whether a ``;``-separated table writes decimals with commas: a number in any column has one.
+
+    The decision is the table's, not each column's: in a table whose ``hba1c`` reads
+    ``5,4``, ``226.500`` in another column is a thousands separator as likely as a decimal
+    point (:func:`decimal_comma_numbers` stops on it), and is not read as 226.5.
+    """
+    if delimiter != ";":
+        return False
+    for cells in columns:
+        if cells.dtype != object and not isinstance(cells.dtype, pd.StringDtype):
+            continue
+        text = cells.astype("string").str.strip()
+        number = text.str.match(_NUMBER_TEXT.pattern).fillna(False).astype(bool)
+        if (number & text.str.contains(",", regex=False).fillna(False).astype(bool)).any():
+            return True
+    return False
+
+
+def decimal_comma_numbers(values: pd.Series, delimiter: str, *, outside: str = "text",
+                          table_decimal: bool | None = None) -> CommaNumbers:
     """Apply the decimal-comma rule, the same for every reader, to one column of a table.
 
     A European spreadsheet export writes ``;``-separated tables whose numbers have a
@@ -548,6 +573,10 @@ def decimal_comma_numbers(values: pd.Series, delimiter: str, *, outside: str = "
         The table's delimiter (``read_table``'s ``attrs["delimiter"]``).
     outside
         What a comma means outside a ``;`` table: one of :data:`COMMA_OUTSIDE_SEMICOLON`.
+    table_decimal
+        ``;`` table: whether the table writes decimals with commas
+        (:func:`writes_decimal_commas` over its columns of numbers); a column without a
+        comma then has its ``.`` checked too. None: decided from this column alone.
 
     Returns
     -------
@@ -564,7 +593,8 @@ def decimal_comma_numbers(values: pd.Series, delimiter: str, *, outside: str = "
     text = values.astype("string").str.strip()
     number = text.str.match(_NUMBER_TEXT.pattern).fillna(False).astype(bool)
     comma = number & text.str.contains(",", regex=False).fillna(False).astype(bool)
-    if not comma.any():
+    decimal = bool(comma.any()) if table_decimal is None or delimiter != ";" else table_decimal
+    if not decimal:
         return CommaNumbers(values, False, none, "")
     point = number & text.str.contains(".", regex=False).fillna(False).astype(bool)
     if delimiter != ";" and outside == "grouping" and \
@@ -580,6 +610,27 @@ def _as_object(text: pd.Series) -> pd.Series:
     return text.astype(object).where(text.notna(), np.nan)
 
 
+def _stop_on_point_numbers(cells: pd.Series, *, path: str | Path,
+                           where: Callable[[int], str]) -> None:
+    """Stop on a column the parser read as fractional numbers, in a table of decimal commas.
+
+    The parser reads ``12,5`` as text but ``1.234`` as a number: a fractional value (or a
+    float column without missing cells, ``1.000``) shows a ``.`` in the file.
+    """
+    if cells.dtype.kind != "f":
+        return
+    values = cells.to_numpy()
+    fractional = np.isfinite(values) & (values != np.round(values))
+    if fractional.any():
+        i = int(np.flatnonzero(fractional)[0])
+    elif values.size and not np.isnan(values).any():
+        i = 0
+    else:
+        return
+    raise InputError(f"the column is written with '.' ({values[i]:g}): {_DECIMAL_REASON}.",
+                     path=path, where=where(i), fix=DECIMAL_FIX)
+
+
 def decimal_comma_frame(frame: pd.DataFrame, delimiter: str, *, path: str | Path,
                         where: Callable[[int, object], str], outside: str = "text") -> pd.DataFrame:
     """Apply :func:`decimal_comma_numbers` to every text column of ``frame``.
@@ -587,18 +638,24 @@ def decimal_comma_frame(frame: pd.DataFrame, delimiter: str, *, path: str | Path
     Stops at the first ambiguous cell (first column holding one, then first row);
     ``where(row position, column)`` names its file location. Columns already read as
     numbers, and every column when the rule reads no comma (a tab or ``,`` table with
-    ``outside="text"``), are returned as they are.
+    ``outside="text"``), are returned as they are; but in a ``;`` table that writes
+    decimals with commas, a column the parser read as fractional numbers was written with
+    ``.`` (``1.234``: a thousands separator as likely as a decimal point), and stops.
     """
     if delimiter != ";" and outside == "text":
         return frame
+    table_decimal = writes_decimal_commas((frame[c] for c in frame.columns), delimiter)
     out = {}
     changed = False
     for column in frame.columns:
         cells = frame[column]
         if cells.dtype != object and not isinstance(cells.dtype, pd.StringDtype):
+            if table_decimal:
+                _stop_on_point_numbers(cells, path=path, where=lambda i, c=column: where(i, c))
             out[column] = cells
             continue
-        numbers = decimal_comma_numbers(cells, delimiter, outside=outside)
+        numbers = decimal_comma_numbers(cells, delimiter, outside=outside,
+                                        table_decimal=table_decimal)
         numbers.stop_if_ambiguous(cells, path=path, where=lambda i, c=column: where(i, c))
         out[column] = numbers.text
         changed |= numbers.text is not cells
