@@ -248,3 +248,17 @@ def test_check_numbers_names_the_first_bad_value(value: float, maximum: float, p
         check_numbers(matrix, labels=["a", "b"], columns=["s1", "s2", "s3"], rows=[2, 3],
                       path="m.tsv", what="count", maximum=maximum, fix="Fix it.")
     assert "row 3, column 's3'" in str(caught.value)
+
+
+def test_input_record_names_the_file_a_link_points_to(tmp_path):
+    # a Nextflow task reads its inputs through staged links: the record names the user's file
+    from omics.io._tables import input_record
+
+    target = write(tmp_path / "plain.tsv", PLAIN)
+    (tmp_path / "input").mkdir()
+    link = tmp_path / "input" / "counts.tsv"
+    link.symlink_to(target)
+    assert input_record(target) == {"path": str(target)}
+    assert read_rna_counts(link).uns["rna_input"]["resolved"] == str(target.resolve())
+    assert "resolved" not in read_rna_counts(target).uns["rna_input"]
+    assert input_record(None) == {"path": ""}

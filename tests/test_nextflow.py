@@ -710,6 +710,13 @@ def test_fcs_column_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -
     assert len([name for name in compared if name.startswith("flow/gating_plots/")]) == 40
     different = [name for name in compared if (nf_out / name).read_bytes() != (local_out / name).read_bytes()]
     assert not different, different
+    # the task read its staged links; the record names the user's files too
+    record = json.loads((nf_out / "validated" / "validation.json").read_text())
+    assert record["samplesheet"]["path"].startswith("input/")
+    assert record["samplesheet"]["resolved"] == os.path.realpath(sheet)
+    assert record["modalities"]["protein"]["resolved"] == os.path.realpath(TEST_COHORT / "proteinGroups.txt")
+    local = json.loads((local_out / "validated" / "validation.json").read_text())
+    assert "resolved" not in local["samplesheet"]
     assert "../fcs/sub2/shared.fcs" in (nf_out / "validated" / "samplesheet.csv").read_text()
 
     # -resume: every task comes from the cache (the staged files and their layout are stable)

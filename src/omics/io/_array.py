@@ -22,6 +22,7 @@ from ._tables import (
     decimal_comma_frame,
     drop_empty_unnamed,
     first_annotation_column,
+    input_record,
     is_gzip,
     is_missing,
     open_text,
@@ -220,7 +221,7 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     obs = pd.DataFrame(index=pd.Index([str(c) for c in data.columns], name="sample"))
     adata = ad.AnnData(X=matrix.T.copy(), obs=obs, var=var)
     adata.layers["log2"] = matrix.T.copy()
-    adata.uns["rna_input"] = {"format": f"array_{fmt}", "path": str(path),
+    adata.uns["rna_input"] = {"format": f"array_{fmt}", **input_record(path),
                               "gene_symbols": symbol_col is not None}
     log.info("%s: array matrix (%s), %d samples x %d probes, %d missing values, gene symbols: %s",
              path.name, fmt, adata.n_obs, adata.n_vars, int(np.isnan(matrix).sum()),

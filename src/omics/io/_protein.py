@@ -43,6 +43,7 @@ from ._tables import (
     check_unique,
     decimal_comma_frame,
     decimal_comma_numbers,
+    input_record,
     open_text,
     read_table,
     sniff_delimiter,
@@ -304,7 +305,7 @@ def _assemble(
     adata.layers["raw"] = matrix.copy()
     info = {
         "format": fmt,
-        "path": str(path),
+        **input_record(path),
         "is_log2": bool(is_log2),
         "removed": {"reverse": 0, "contaminant": 0, "only_by_site": 0, **(removed or {})},
         "intensity_prefix": intensity_prefix,

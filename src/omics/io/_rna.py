@@ -21,6 +21,7 @@ from ._tables import (
     check_unique,
     decimal_comma_frame,
     first_annotation_column,
+    input_record,
     is_missing,
     read_table,
 )
@@ -260,6 +261,6 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     obs = pd.DataFrame(index=pd.Index([str(c) for c in data.columns], name="sample"))
     adata = ad.AnnData(X=counts, obs=obs, var=var)
     adata.layers["counts"] = counts.copy()
-    adata.uns["rna_input"] = {"format": fmt, "path": str(path), "rounded": int(fractional.sum())}
+    adata.uns["rna_input"] = {"format": fmt, **input_record(path), "rounded": int(fractional.sum())}
     return adata
 

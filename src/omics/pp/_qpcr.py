@@ -29,6 +29,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from ..io._tables import input_record
 
 log = get_logger("pp")
 
@@ -134,7 +135,7 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     adata.layers["undetermined"] = is_undetermined.astype(np.int8)
     adata.layers["measured"] = measured.astype(np.int8)
     adata.uns["qpcr"] = {"max_ct": float(max_ct), "max_sd": float(max_sd),
-                         "undetermined_policy": undetermined, "path": str(path or "")}
+                         "undetermined_policy": undetermined, **input_record(path)}
     return adata, table
 
 

@@ -22,6 +22,7 @@ from ..io import (
     write_contrasts,
     write_text,
 )
+from ..io._tables import input_record
 from ..params import BY_NAME, split_list
 from ..pp import low_count_keep
 from ..tl import continuous_values, design_for_contrast, level_per_sample, smallest_group
@@ -237,9 +238,9 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
     sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
     contrast_list = read_contrasts(contrasts)
     response_covariates(params, sheet, path=input)
-    report: dict = {"samplesheet": {"path": str(input), "sha256": sha256(input),
+    report: dict = {"samplesheet": {**input_record(input), "sha256": sha256(input),
                                     "n_samples": int(len(sheet)), "columns": list(sheet.columns)},
-                    "contrasts": {"path": str(contrasts), "sha256": sha256(contrasts),
+                    "contrasts": {**input_record(contrasts), "sha256": sha256(contrasts),
                                   "ids": [c.id for c in contrast_list]},
                     "modalities": {}}
     for contrast in contrast_list:  # a phenotype column with text is the sample sheet's fault
@@ -269,7 +270,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
                                     "residual_df": int(design.residual_df)}
         if modality == "protein" or rna_log2:
             _check_complete_features(matched, modality, params, path)
-        report["modalities"][modality] = {"path": str(path), "sha256": sha256(path),
+        report["modalities"][modality] = {**input_record(path), "sha256": sha256(path),
                                           "n_samples": int(matched.n_obs),
                                           "n_features": int(matched.n_vars), "designs": designs}
         log.info("%s: %d samples x %d features, %d contrast(s) valid", modality, matched.n_obs,
