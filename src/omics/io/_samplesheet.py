@@ -17,6 +17,7 @@ from .._resources import metadata_path
 from ._tables import (
     DECIMAL_COMMA,
     NUMBER_LIKE,
+    _as_object,
     check_unique,
     decimal_comma_numbers,
     is_missing,
@@ -64,10 +65,6 @@ def _to_numbers(values: pd.Series, *, delimiter: str = ",", path: str | Path | N
     if where is not None:
         numbers.stop_if_ambiguous(values, path=path, where=where)
     return pd.to_numeric(numbers.text, errors="coerce")
-
-
-def _as_object(text: pd.Series) -> pd.Series:
-    return text.astype(object).where(text.notna(), np.nan)
 
 
 def _at_sample(column: str) -> Callable[[pd.Series], Callable[[int], str]]:
