@@ -252,7 +252,7 @@ def test_check_numbers_names_the_first_bad_value(value: float, maximum: float, p
 
 def test_input_record_names_the_file_a_link_points_to(tmp_path):
     # a Nextflow task reads its inputs through staged links: the record names the user's file
-    from omics.io._tables import input_record
+    from omics._provenance import input_record
 
     target = write(tmp_path / "plain.tsv", PLAIN)
     (tmp_path / "input").mkdir()

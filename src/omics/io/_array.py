@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from .._provenance import input_record
 from ._tables import (
     _GZIP_ERRORS,
     DECIMAL_COMMA,
@@ -22,7 +23,6 @@ from ._tables import (
     decimal_comma_frame,
     drop_empty_unnamed,
     first_annotation_column,
-    input_record,
     is_gzip,
     is_missing,
     open_text,

@@ -34,6 +34,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from .._provenance import input_record
 from ._gene_ids import fill_gene_names
 from ._tables import (
     MISSING_VALUES,
@@ -43,7 +44,6 @@ from ._tables import (
     check_unique,
     decimal_comma_frame,
     decimal_comma_numbers,
-    input_record,
     open_text,
     read_table,
     sniff_delimiter,

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from .._provenance import input_record
 from ._gene_ids import fill_gene_names
 from ._tables import (
     DECIMAL_COMMA,
@@ -21,7 +22,6 @@ from ._tables import (
     check_unique,
     decimal_comma_frame,
     first_annotation_column,
-    input_record,
     is_missing,
     read_table,
 )

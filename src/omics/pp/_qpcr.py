@@ -29,7 +29,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ..io._tables import input_record
+from .._provenance import input_record
 
 log = get_logger("pp")
 

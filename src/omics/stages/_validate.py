@@ -13,6 +13,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from .._provenance import input_record
 from ..io import (
     atomic_path,
     match_samples,
@@ -22,7 +23,6 @@ from ..io import (
     write_contrasts,
     write_text,
 )
-from ..io._tables import input_record
 from ..params import BY_NAME, split_list
 from ..pp import low_count_keep
 from ..tl import continuous_values, design_for_contrast, level_per_sample, smallest_group
