@@ -147,14 +147,26 @@ def _demoted(names: Iterable[str], which: Callable[[logging.LogRecord], bool]) -
         record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
-    loggers = [logging.getLogger(name) for name in names]
+    with filtered([logging.getLogger(name) for name in names], demote):
+        yield
+
+
+@contextmanager
+def filtered(loggers: Iterable[logging.Logger],
+             record_filter: Callable[[logging.LogRecord], bool]) -> Iterator[None]:
+    """Pass the records of ``loggers`` through ``record_filter`` in this block.
+
+    ``record_filter`` may change a record (its message, its level) and returns whether it
+    is logged. A logger's filters see only the records logged to it, not its children's.
+    """
+    loggers = list(loggers)
     for logger in loggers:
-        logger.addFilter(demote)
+        logger.addFilter(record_filter)
     try:
         yield
     finally:
         for logger in loggers:
-            logger.removeFilter(demote)
+            logger.removeFilter(record_filter)
 
 
 @contextmanager
@@ -177,11 +189,5 @@ def labelled(prefix: str, names: Iterable[str]) -> Iterator[None]:
         record.msg = f"{escaped if record.args else prefix}{record.msg}"
         return True
 
-    loggers = [get_logger(name) for name in names]
-    for logger in loggers:
-        logger.addFilter(label)
-    try:
+    with filtered([get_logger(name) for name in names], label):
         yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(label)

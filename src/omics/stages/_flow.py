@@ -356,10 +356,9 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
         params["flow_table"] = str(flow_table)
     if flow_fcs is not None:
         params["flow_fcs"] = str(flow_fcs)
-    with repeating_input_check():  # the validated sheet: omics run's check read it
-        sheet = read_samplesheet(samplesheet)
-    # messages name the user's sheet, not omics run's copy of it (validated/samplesheet.csv)
     with repeating_input_check():  # omics run's check did this (and showed its lines)
+        sheet = read_samplesheet(samplesheet)  # the validated copy of the user's sheet
+        # messages name the user's sheet, not omics run's copy of it (validated/samplesheet.csv)
         checked = check_flow_inputs(params, sheet, sheet_path=params.get("input") or samplesheet,
                                     samplesheet=samplesheet)
     if checked is None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 
 import pandas as pd
 
-from .._logging import get_logger
+from .._logging import filtered, get_logger
 from ._genesets import NO_LIMIT, testable_sets
 from ._gsea import gsea_prerank
 from ._ora import ora
@@ -21,20 +21,14 @@ ORA_COLUMNS = ["term", "direction", "collection", "size", "overlap", "expected",
                "pvalue", "fdr", "genes"]
 
 
-@contextmanager
-def _ora_direction(direction: str) -> Iterator[None]:
+def _ora_direction(direction: str) -> AbstractContextManager[None]:
     """Name the direction in :func:`ora`'s lines meanwhile (``ora (up): ...``)."""
     def label(record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = record.msg.replace("ora: ", f"ora ({direction}): ", 1)
         return True
 
-    logger = get_logger("tl.ora")
-    logger.addFilter(label)
-    try:
-        yield
-    finally:
-        logger.removeFilter(label)
+    return filtered([get_logger("tl.ora")], label)
 
 
 def enrichment(
