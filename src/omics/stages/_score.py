@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,11 @@ ROC_TOP = 4  # scores per modality whose cross-validated ROC curves are written
 _PARTS = ("long", "phenotype", "model", "roc", "surv", "km", "lr", "red")
 #: Loggers of the scores and models of one modality: their lines name it (``rna: response_model: ...``).
 _MODALITY_LOGGERS = ("tl.scores", "tl.response", "tl.survival")
+
+
+def _modality_logs(modality: str) -> AbstractContextManager[None]:
+    """Start the lines :data:`_MODALITY_LOGGERS` log meanwhile with ``<modality>: ``."""
+    return labelled(f"{modality}: ", _MODALITY_LOGGERS)
 
 
 def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: ANN001 - AnnData
@@ -117,7 +123,7 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
 
 def _labelled_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     """:func:`_modality_tables`, its log lines naming the modality (``task[0]``)."""
-    with labelled(f"{task[0]}: ", _MODALITY_LOGGERS):  # the lines name the modality
+    with _modality_logs(task[0]):
         return _modality_tables(task)
 
 
