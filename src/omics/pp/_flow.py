@@ -27,6 +27,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._flow import named_unit
+from ._anndata import set_x
 
 log = get_logger("pp")
 
@@ -157,7 +158,7 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(events > 0, absolute / events, np.nan)
         per_sample = np.nanmedian(np.where(np.isfinite(scale), scale, np.nan), axis=1)
-        adata.X = np.log2(np.where(events > 0, absolute, with_pseudo * per_sample[:, None]))
+        set_x(adata, np.log2(np.where(events > 0, absolute, with_pseudo * per_sample[:, None])))
         return unit
     if beads_per_test is not None:
         beads = _reference(adata, bead_gate, "bead", path)
@@ -184,7 +185,7 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         factor = 1e6 / total
         unit = PER_MILLION_EVENTS
     adata.layers["absolute"] = events * factor[:, None]
-    adata.X = np.log2(with_pseudo * factor[:, None])
+    set_x(adata, np.log2(with_pseudo * factor[:, None]))
     adata.uns["absolute_unit"] = unit
     return unit
 

@@ -17,6 +17,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import formula_variables
+from ._anndata import check_anndata, set_x
 
 log = get_logger("pp")
 
@@ -81,6 +82,7 @@ def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | Non
     The AnnData when ``copy`` is True, else None. The result is in ``X`` and
     ``layers["log2"]``.
     """
+    check_anndata(adata, "pp.log2_transform", "protein")
     adata = adata.copy() if copy else adata
     if "log2_transform" in adata.uns.get("protein_preprocessing", {}):
         log.warning("log2_transform already applied; leaving the data unchanged")
@@ -102,7 +104,7 @@ def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | Non
     if info["nonfinite_to_nan"]:
         log.info("log2: %d non-finite values set to missing", info["nonfinite_to_nan"])
     info["fraction_missing"] = float(np.isnan(x).mean()) if x.size else 0.0
-    adata.X = x
+    set_x(adata, x)
     adata.layers["log2"] = x.copy()
     _record(adata, "log2_transform", info)
     return adata if copy else None
@@ -154,7 +156,8 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object]) -> pd.Series
         Sample sheet indexed by sample (``adata.obs``).
     contrasts
         :class:`omics.io.Contrast` objects (``omics.io.read_contrasts``). Numeric
-        variables (continuous contrasts, numeric covariates) do not split the samples.
+        variables (continuous contrasts, numeric covariates) do not split the samples;
+        the variable of a comparison does, numeric (``[treated, 0, 1]``) or not.
 
     Returns
     -------
@@ -164,10 +167,14 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object]) -> pd.Series
     """
     columns: list[str] = []
     for contrast in contrasts:
-        names = ([contrast.variable] if not contrast.is_formula
-                 else [c for c in formula_variables(contrast.formula or "") if c in obs.columns])
-        columns += [c for c in names if c and c not in columns
-                    and not pd.api.types.is_numeric_dtype(obs[c])]
+        if contrast.is_formula:
+            names = [c for c in formula_variables(contrast.formula or "") if c in obs.columns
+                     and not pd.api.types.is_numeric_dtype(obs[c])]
+        elif contrast.is_continuous:
+            names = []
+        else:  # a comparison of two levels, of a numeric column too (0 vs 1)
+            names = [contrast.variable]
+        columns += [c for c in names if c and c not in columns]
     if not columns:
         return pd.Series("all", index=obs.index)
     return obs[columns].astype(str).agg("|".join, axis=1)
@@ -206,6 +213,7 @@ def filter_valid_values(
     InputError
         When no protein passes (the message names ``min_fraction`` to lower).
     """
+    check_anndata(adata, "pp.filter_valid_values", "protein")
     if not 0 <= min_fraction <= 1:
         raise InputError(f"valid-value fraction must be between 0 and 1, got {min_fraction}.")
     adata = adata.copy() if copy else adata
@@ -303,6 +311,7 @@ def normalize(
     ``method`` and, for ``"median"``, the ``centre`` and ``sample_medians`` (a data frame
     indexed by sample, column ``median``).
     """
+    check_anndata(adata, "pp.normalize", "protein")
     key = _method_key(method, NORMALIZE_METHODS, "normalisation", "protein_normalization")
     _require_log2(adata, "normalize")
     adata = adata.copy() if copy else adata
@@ -325,7 +334,7 @@ def normalize(
     elif key == "quantile":
         x = _quantile_normalize(x)
         log.info("quantile normalisation of %d samples", adata.n_obs)
-    adata.X = x
+    set_x(adata, x)
     adata.layers["normalized"] = x.copy()
     _record(adata, "normalize", info)
     return adata if copy else None
@@ -421,6 +430,7 @@ def impute(
     filled values (all False for ``"none"``); when imputing, the result is in ``X`` and
     ``layers["imputed"]``.
     """
+    check_anndata(adata, "pp.impute", "protein")
     key = _method_key(method, IMPUTE_METHODS, "imputation", "protein_imputation")
     _require_log2(adata, "impute")
     adata = adata.copy() if copy else adata
@@ -455,7 +465,7 @@ def impute(
         info.update(knn_neighbors=int(knn_neighbors), orientation="proteins as rows")
     log.info("imputation (%s): filled %d missing values (%.1f%%)", key, int(missing.sum()),
              100 * missing.mean())
-    adata.X = filled
+    set_x(adata, filled)
     adata.layers["imputed"] = filled.copy()
     adata.layers["imputed_mask"] = missing
     _record(adata, "impute", info)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 from .._errors import InputError
 from .._logging import get_logger
+from ._anndata import check_anndata
 
 log = get_logger("pp")
 
@@ -87,6 +88,7 @@ def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: in
     omics._errors.InputError
         When ``min_samples`` exceeds the number of samples or no gene passes.
     """
+    check_anndata(adata, "pp.filter_low_counts", "rna")
     counts = adata.layers[layer] if layer in adata.layers else adata.X
     keep = low_count_keep(counts, min_count=min_count, min_samples=min_samples)
     log.info("low-count filter (>= %d counts in >= %d samples): kept %d of %d genes",
@@ -166,6 +168,7 @@ def normalize_deseq2(adata: ad.AnnData, *, layer: str = "counts", nsub: int = 10
         When the VST is undefined for these counts (no gene's dispersion could be
         estimated).
     """
+    check_anndata(adata, "pp.normalize_deseq2", "rna")
     counts = _dense(adata.layers[layer] if layer in adata.layers else adata.X)
     full = _intercept_dataset(counts, adata.obs_names, adata.var_names)
     size_factors = _size_factors(full)

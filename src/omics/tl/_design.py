@@ -124,14 +124,24 @@ def excluded_samples(values: pd.Series, exclude: tuple[str, ...], *, cid: str, c
     Raises
     ------
     InputError
-        When a value matches no sample (``Placebo`` for ``placebo``, a number for text).
+        When a value matches no sample (``Placebo`` for ``placebo``, a number for text),
+        unless it is one of the column's levels (the schema's ``placebo``/``bmmnc`` of
+        ``arm``, or a category of a categorical column): then no sample is left out for it.
     """
     numeric = (pd.api.types.is_numeric_dtype(values)
                and not isinstance(values.dtype, pd.CategoricalDtype))
     text = values.astype("string").str.strip()
     out = pd.Series(False, index=values.index)
+    known = set(categorical_levels(column) or ())
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        known |= {str(level) for level in values.cat.categories}
     for value in exclude:
         hit = _matches(values, text, value, numeric)
+        if not hit.any() and value in known:
+            # a level of the column that no sample holds (one arm's samples in a notebook):
+            # spelt right, so there is nothing to leave out
+            log.info("contrast %r: no sample has %s %r; none left out for it", cid, column, value)
+            continue
         if not hit.any():
             present = ([f"{v:g}" for v in sorted(values.dropna().unique())] if numeric
                        else sorted(text.dropna().unique()))
@@ -141,6 +151,35 @@ def excluded_samples(values: pd.Series, exclude: tuple[str, ...], *, cid: str, c
                 path=path, fix="Write the value as the sample sheet does (case matters).")
         out |= hit
     return out
+
+
+def numeric_labels(values: pd.Series, levels: tuple[str, ...]) -> pd.Series:
+    """Label a numeric column's values as text, each written as the ``levels`` it equals.
+
+    A comparison on a numerically coded column (``comparison: [treated, 0, 1]``) compares
+    groups, as R's and nf-core/differentialabundance's ``factor()`` does: the sample sheet
+    reads ``0``/``1`` as numbers, and the contrast writes its levels as text (``0``, or
+    ``0.0``). Each sample's value becomes the level it equals as a number; other values
+    are written in full (``2``, ``0.5``); missing values stay missing.
+
+    Parameters
+    ----------
+    values
+        The numeric sample-sheet column.
+    levels
+        The contrast's reference and target, as written.
+
+    Returns
+    -------
+    The labels (object dtype, NaN where missing), indexed as ``values``.
+    """
+    numbers = values.astype(float)
+    labels = numbers.map(lambda v: np.format_float_positional(v, trim="-"), na_action="ignore")
+    for level in levels:
+        number = pd.to_numeric(pd.Series([level]), errors="coerce").iloc[0]
+        if pd.notna(number):
+            labels = labels.mask(numbers.eq(number), level)
+    return labels.astype(object)
 
 
 def _matches(values: pd.Series, text: pd.Series, value: str, numeric: bool) -> pd.Series:
@@ -275,7 +314,10 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
     -----
     ``exclude_samples_values`` are compared with the sample sheet's column as numbers
     when it is numeric (``1`` matches ``1.0``), else as text; a value that no sample of
-    the sheet holds stops (a misspelt value would otherwise exclude nothing).
+    the sheet holds stops (a misspelt value would otherwise exclude nothing), unless it is
+    one of the column's levels (``placebo`` on one arm's samples). A comparison on a
+    numeric column (``[treated, 0, 1]``) compares groups: the column enters as a factor
+    whose levels are its values (:func:`numeric_labels`).
     """
     cid, path = contrast.id, contrasts_path
     sheet_path = samplesheet_path or samplesheet.attrs.get("path")
@@ -318,6 +360,10 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
                         ", ".join(map(str, sheet.index[unknown][:5])))
             sheet = sheet.loc[~unknown]
     elif not contrast.is_formula:
+        values = sheet[contrast.variable]
+        if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+            sheet = sheet.assign(**{contrast.variable: numeric_labels(
+                values, (contrast.reference or "", contrast.target or ""))})
         levels = set(sheet[contrast.variable].dropna().astype(str))
         for role, level in (("reference", contrast.reference), ("target", contrast.target)):
             if level not in levels:
