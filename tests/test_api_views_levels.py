@@ -96,8 +96,8 @@ def test_pp_names_the_container_it_needs(call, modality):
     with pytest.raises(InputError, match=rf"pp\.{call.__name__}: pass one modality of the MuData "
                                          rf"\(e\.g\. mdata\['{modality}'\]\)"):
         call(md.MuData({modality: adata}))
-    with pytest.raises(InputError, match=rf"pp\.{call.__name__} expects an AnnData .* not a "
-                                         r"DataFrame; .*anndata\.AnnData\(table\)"):
+    with pytest.raises(InputError, match=rf"pp\.{call.__name__}: expects an AnnData .* not a "
+                                         r"DataFrame; .*anndata\.AnnData\(table"):
         call(adata.to_df())
 
 

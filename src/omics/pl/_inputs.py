@@ -11,8 +11,10 @@ from .._errors import InputError
 from ..tl._keys import (
     CV_SUFFIX,
     check_layer,
+    check_one_modality,
     contrast_id,
     de_key_for,
+    gene_symbols,
     is_anndata,
     is_mudata,
     obsm_frame,
@@ -23,14 +25,23 @@ from ..tl._keys import (
 
 
 def de_table(data: object, de_key: str | None, contrast: object, caller: str) -> pd.DataFrame:
-    """Return a DESeq2/limma table as given, or ``adata.uns[de_key][<contrast>]``."""
+    """Return a DESeq2/limma table as given, or ``adata.uns[de_key][<contrast>]``.
+
+    Anything else (a MuData: one of its modalities is meant) stops with an
+    :class:`~omics._errors.InputError` naming ``caller``.
+    """
+    check_one_modality(data, caller)
     if is_anndata(data):
         return per_contrast(data, de_key_for(data, de_key, caller), contrast, caller)[1]
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"{caller}: pass a DESeq2/limma results table (a DataFrame) or an AnnData "
+                         f"holding one, not a {type(data).__name__}")
     return data
 
 
 def contrast_table(data: object, key: str, contrast: object, caller: str) -> pd.DataFrame:
     """Return a per-contrast result table as given, or ``adata.uns[key][<contrast>]`` (e.g. GSEA)."""
+    check_one_modality(data, caller)
     return per_contrast(data, key, contrast, caller)[1] if is_anndata(data) else data
 
 
@@ -97,7 +108,7 @@ def heatmap_matrix(adata: object, *, groupby: str | None, var_names: Sequence[st
     part = adata[groups.index, features]
     values = part.X if layer is None else part.layers[layer]
     values = values.toarray() if hasattr(values, "toarray") else np.asarray(values)
-    symbols = (adata.var.loc[features, "gene_name"].astype(str) if "gene_name" in adata.var
+    symbols = (gene_symbols(adata).loc[features] if "gene_name" in adata.var
                else pd.Series("", index=features))
     labels = [s if s and s != "nan" else f for f, s in zip(features, symbols, strict=True)]
     return pd.DataFrame(values.T.astype(float), index=labels, columns=groups.index), groups
@@ -107,7 +118,7 @@ def _features(adata: object, var_names: Sequence[str]) -> list[str]:
     """Feature names of ``var_names``: a feature name as it is, else the first feature of that symbol."""
     first: dict[str, str] = {}
     if "gene_name" in adata.var:
-        for feature, symbol in zip(adata.var_names, adata.var["gene_name"].astype(str), strict=True):
+        for feature, symbol in zip(adata.var_names, gene_symbols(adata), strict=True):
             first.setdefault(symbol, feature)
     found = [name if name in adata.var_names else first.get(name) for name in var_names]
     missing = [name for name, f in zip(var_names, found, strict=True) if f is None]

@@ -188,7 +188,6 @@ def pca(pca_table: pd.DataFrame | AnnData, *, color: str | None = "response",
     pca_table, stored_variance = _inputs.qc_table(pca_table, key, "pca")
     if variance is None:
         variance = stored_variance
-    ax = _axes(ax)
     if variance is None:
         variance = pca_table.attrs.get("variance_ratio")
     if "PC2" not in pca_table:
@@ -197,6 +196,7 @@ def pca(pca_table: pd.DataFrame | AnnData, *, color: str | None = "response",
         raise InputError(f"pca: color={color!r} is not a column of the table (it has "
                          f"{', '.join(map(str, pca_table.columns))}); join the sample sheet, name one of "
                          "them, or pass color=None for one colour")
+    ax = _axes(ax)
     groups = (pca_table[color].astype(str) if color is not None
               else pd.Series("all", index=pca_table.index))
     for i, level in enumerate(sorted(groups.unique())):
@@ -443,7 +443,8 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
     effects
         Column prefixes with ``_low``/``_high`` companions (default: every ``or_*`` column
         that has them, e.g. ``or_control``, ``or_treated``, ``or_pooled``,
-        ``or_interaction``; ``hr_*`` with ``ratio="HR"``).
+        ``or_interaction``; ``hr_*`` with ``ratio="HR"``). A table with none of them (a
+        survival model drawn with ``ratio="OR"``) raises :class:`~omics._errors.InputError`.
     ratio
         ``"OR"`` or ``"HR"``: the ratio drawn (its lower case plus ``_`` is the prefix of the
         default ``effects``) and named on the x axis.
@@ -469,8 +470,20 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
         model = model[model["modality"].astype(str) == modality].reset_index(drop=True)
     prefix = ratio.lower() + "_"
     if effects is None:
-        effects = [c for c in model.columns if c.startswith(prefix) and not c.endswith(("_low", "_high"))
-                   and f"{c}_low" in model and f"{c}_high" in model]
+        effects = _ratio_columns(model, prefix)
+    if not effects:
+        other = "HR" if ratio.upper() == "OR" else "OR"
+        hint = (f"; it has {other.lower()}_* columns: pass ratio={other!r}"
+                if _ratio_columns(model, other.lower() + "_") else
+                "; pass the table of omics.tl.response_model (ratio='OR') or omics.tl.survival_model "
+                "(ratio='HR')")
+        raise InputError(f"forest: the table has no {prefix}* columns with _low/_high intervals "
+                         f"(ratio={ratio!r}){hint}")
+    missing = [e for e in effects if not {e, f"{e}_low", f"{e}_high"} <= set(model.columns)]
+    if missing:
+        present = ", ".join(_ratio_columns(model, "")) or "none"
+        raise InputError(f"forest: effects {', '.join(map(repr, missing))} are not columns of the table "
+                         f"with _low/_high companions (it has {present}); pass effects=<some of them>")
     ax = _axes(ax, (6.5, max(3, 0.45 * len(model) + 1)))
     finite = pd.concat([model[f"{e}{s}"].astype(float) for e in effects for s in ("", "_low", "_high")])
     finite = finite[np.isfinite(finite) & (finite > 0)]
@@ -503,6 +516,12 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
     if title:
         ax.set_title(title, fontsize=9)
     return ax
+
+
+def _ratio_columns(model: pd.DataFrame, prefix: str) -> list[str]:
+    """Columns starting with ``prefix`` that have ``_low``/``_high`` companions (forest effects)."""
+    return [c for c in model.columns if str(c).startswith(prefix) and not str(c).endswith(("_low", "_high"))
+            and f"{c}_low" in model and f"{c}_high" in model]
 
 
 def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
@@ -611,13 +630,18 @@ def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None,
         if len(measured) > 1:
             raise InputError(f"scores: {term!r} is scored in {', '.join(measured)}: pass modality=")
         modality = measured[0] if measured else "rna"
-    ax = _axes(ax)
     part = scores_long[(scores_long["term"] == term) & (scores_long["modality"] == modality)]
     if part.empty:
         terms = list(dict.fromkeys(scores_long.loc[scores_long["modality"] == modality, "term"].astype(str)))
         shown = ", ".join(terms[:5]) + (", ..." if len(terms) > 5 else "")
         raise InputError(f"scores: no {modality} score named {term!r} (there are {len(terms)}: {shown}); "
                          "pass term= and modality=")
+    absent = [column for column in ("arm", "response") if column not in obs]
+    if absent:
+        raise InputError(f"scores: the sample sheet has no {' or '.join(map(repr, absent))} column (it has "
+                         f"{', '.join(map(str, obs.columns)) or 'none'}); pass a sample sheet with the "
+                         "arm and response columns")
+    ax = _axes(ax)
     part = part.merge(obs[["arm", "response"]], left_on="sample", right_index=True)
     positions = []
     for i, (arm, response) in enumerate([(a, r) for a in ("placebo", "bmmnc")
@@ -662,6 +686,9 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     """
     from scipy.stats import spearmanr
 
+    if not (is_mudata(joined) or isinstance(joined, pd.DataFrame)):
+        raise InputError(f"pl.concordance: got {type(joined).__name__}; pass the table of "
+                         "omics.tl.fold_change_concordance or the MuData it stored it in")
     if is_mudata(joined):
         cid, joined = per_contrast(joined, key, contrast, "pl.concordance")
         title = title or cid
@@ -706,9 +733,15 @@ def correlation_distribution(correlations: pd.DataFrame | MuData, *, key: str = 
     -------
     matplotlib.axes.Axes
     """
+    if not (is_mudata(correlations) or isinstance(correlations, pd.DataFrame)):
+        raise InputError(f"pl.correlation_distribution: got {type(correlations).__name__}; pass the table "
+                         "of omics.tl.mrna_protein_correlation or the MuData it stored it in")
     if is_mudata(correlations):
         correlations = _inputs.stored_table(correlations, key, "pl.correlation_distribution",
                                             mudata=True)
+    if "spearman_rho" not in correlations:
+        raise InputError("pl.correlation_distribution: the table has no 'spearman_rho' column; pass the "
+                         "table of omics.tl.mrna_protein_correlation")
     ax = _axes(ax)
     rho = correlations["spearman_rho"].dropna()
     ax.hist(rho, bins=40, color=_COLORS["bmmnc"])

@@ -27,7 +27,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._flow import named_unit
-from ._anndata import set_x
+from ._views import set_x
 
 log = get_logger("pp")
 

@@ -17,7 +17,8 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import formula_variables
-from ._anndata import check_anndata, set_x
+from ..tl._keys import check_anndata
+from ._views import set_x
 
 log = get_logger("pp")
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._anndata import check_anndata
+from ..tl._keys import check_anndata
 
 log = get_logger("pp")
 

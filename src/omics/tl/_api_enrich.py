@@ -16,6 +16,7 @@ from ._apidoc import compose, forwarded, settings_note
 from ._keys import (
     GSEA_KEY,
     ORA_KEY,
+    check_one_modality,
     de_key_for,
     is_anndata,
     per_contrast,
@@ -82,6 +83,7 @@ def gsea_prerank(
     weight: float = 1.0,
 ) -> pd.DataFrame:
     kwargs = forwarded(_gsea.gsea_prerank, locals())
+    check_one_modality(data, "gsea_prerank")
     if is_anndata(data):
         de_key, cid, table = _de_input(data, de_key, contrast, "gsea_prerank")
         result = _gsea.gsea_prerank(gene_statistic(table), gene_sets, **kwargs)
@@ -132,6 +134,7 @@ def ora(
     max_size: int = 500,
 ) -> pd.DataFrame:
     kwargs = forwarded(_ora.ora, locals())
+    check_one_modality(data, "ora")
     if not (is_anndata(data) or isinstance(data, pd.DataFrame)):
         if background is None or gene_sets is None:
             raise InputError("ora: with a gene selection, pass ora(selected, background, gene_sets)")
@@ -213,6 +216,10 @@ def enrichment(
     fdr: float = 0.05,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     kwargs = forwarded(_enrichment.enrichment, locals())
+    check_one_modality(data, "enrichment")
+    if not (is_anndata(data) or isinstance(data, pd.DataFrame)):
+        raise InputError(f"enrichment: pass a DESeq2/limma results table (a DataFrame) or an AnnData "
+                         f"holding one, not a {type(data).__name__}")
     if not is_anndata(data):
         return _enrichment.enrichment(data, panel, background, **kwargs)
     de_key, cid, table = _de_input(data, de_key, contrast, "enrichment")

@@ -8,6 +8,8 @@ of :mod:`._integrate`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import anndata as ad
 import mudata as md
 import pandas as pd
@@ -20,6 +22,7 @@ from ._keys import (
     CORRELATION_KEY,
     GSEA_KEY,
     PATHWAY_KEY,
+    contrast_id,
     de_key_for,
     is_mudata,
     layer_name,
@@ -144,6 +147,13 @@ def fold_change_concordance(data: md.MuData | pd.DataFrame, protein_de: pd.DataF
     return joined, summary
 
 
+def _stored_contrasts(held: Mapping[str, ad.AnnData], key: str) -> str:
+    """``"rna: a, b; protein: a"``: the contrasts each modality holds in ``uns[key]``."""
+    return "; ".join(f"{name}: {', '.join(map(str, adata.uns[key])) or 'none'}"
+                     if isinstance(adata.uns[key], Mapping) else f"{name}: none"
+                     for name, adata in held.items())
+
+
 def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: object = None,
                      gsea_key: str = GSEA_KEY, permutations: int | None = None,
                      key_added: str = PATHWAY_KEY) -> pd.DataFrame:
@@ -157,7 +167,9 @@ def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: obj
         modality name to GSEA table.
     contrast
         MuData input: the contrast (id or :class:`omics.io.Contrast`); default: the only
-        one stored.
+        one stored (in the first modality with GSEA results; every modality with GSEA
+        results must then hold it). A modality without GSEA results of the contrast is
+        left out; none holding it raises :class:`~omics._errors.InputError`.
     gsea_key
         MuData input: ``uns`` key of the GSEA results in each modality.
     permutations
@@ -181,14 +193,25 @@ def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: obj
     caller = "pathway_evidence"
     if not is_mudata(data):
         return _integrate.pathway_evidence(data, permutations=permutations)
-    by_modality, cid = {}, None
-    for name, adata in data.mod.items():
-        if gsea_key in adata.uns:
-            cid, by_modality[name] = per_contrast(adata, gsea_key, contrast if cid is None else cid,
-                                                  caller)
-    if not by_modality:
+    held = {name: adata for name, adata in data.mod.items() if gsea_key in adata.uns}
+    if not held:
         raise InputError(f"{caller}: no modality of the MuData holds uns[{gsea_key!r}]; run "
                          "omics.tl.gsea_prerank(adata, gene_sets) on each modality first")
+    wanted = contrast_id(contrast)
+    by_modality, cid = {}, wanted
+    for name, adata in held.items():
+        store = adata.uns[gsea_key]
+        if wanted is not None and isinstance(store, Mapping) and wanted not in store:
+            continue  # GSEA results of other contrasts only: as a modality without any
+        if cid is not None and isinstance(store, Mapping) and store and cid not in store:
+            raise InputError(f"{caller}: the modalities hold GSEA results of different contrasts "
+                             f"({_stored_contrasts(held, gsea_key)}); pass contrast=<one of them>")
+        cid, by_modality[name] = per_contrast(adata, gsea_key, cid, caller)
+    if not by_modality:
+        raise InputError(f"{caller}: no modality holds GSEA results of contrast {wanted!r} in "
+                         f"uns[{gsea_key!r}] ({_stored_contrasts(held, gsea_key)}); pass one of these, "
+                         f"or run omics.tl.gsea_prerank(mdata[<modality>], gene_sets, contrast={wanted!r})"
+                         " first")
     table = _integrate.pathway_evidence(by_modality, permutations=permutations)
     store_per_contrast(data, key_added, cid, table)
     store_params(data, key_added, {"gsea_key": gsea_key, "permutations": permutations,

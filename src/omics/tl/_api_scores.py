@@ -18,6 +18,7 @@ from ._keys import (
     REDUNDANCY_KEY,
     SCORES_KEY,
     check_layer,
+    check_one_modality,
     is_anndata,
     layer_name,
     obsm_frame,
@@ -38,6 +39,7 @@ def sample_scores(
     min_size: int = 5,
 ) -> pd.DataFrame:
     kwargs = forwarded(_scores.sample_scores, locals())
+    check_one_modality(data, "sample_scores")
     if not is_anndata(data):
         return _scores.sample_scores(data, gene_sets, **kwargs)
     check_layer(data, layer, "sample_scores")

@@ -16,7 +16,15 @@ from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
 from ._design import Design, design_for_contrast, effect_unit
-from ._keys import check_matrix_input, layer_array, layer_name, store_params, store_per_contrast
+from ._keys import (
+    check_anndata,
+    check_matrix_input,
+    gene_symbols,
+    layer_array,
+    layer_name,
+    store_params,
+    store_per_contrast,
+)
 
 log = get_logger("tl")
 
@@ -56,8 +64,9 @@ def _check_contrast(contrast: object, caller: str) -> None:
 
 
 def _gene_names(adata: ad.AnnData) -> np.ndarray:
+    """Gene symbols of the features as text; a missing one (NaN) is ``""``, as the readers write it."""
     if "gene_name" in adata.var:
-        return adata.var["gene_name"].astype(str).to_numpy()
+        return gene_symbols(adata).to_numpy()
     return adata.var_names.to_numpy()
 
 
@@ -91,13 +100,16 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
         lfcSE, stat, pvalue, padj`` as DESeq2 ``results()`` (unshrunken, independent
         filtering and Cook's outlier handling as in R). A continuous contrast adds
         ``log2FoldChange_per_unit`` (or ``_per_sd``): the slope of log2 expression on the
-        variable, equal to ``log2FoldChange``.
+        variable, equal to ``log2FoldChange``. ``gene_name`` is ``var["gene_name"]`` as
+        text, ``""`` where it is missing (the feature names when ``var`` has no
+        ``gene_name``).
 
         A copy of the table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy
         style), and the settings in ``adata.uns["deseq2_params"][<contrast id>]``: ``layer``
         (``"X"`` for ``X``), ``shrink`` and ``design`` (the design formula).
     """
     _check_contrast(contrast, "tl.deseq2")
+    check_anndata(adata, "tl.deseq2")
     check_matrix_input(adata, layer, "tl.deseq2")
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
@@ -160,13 +172,16 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     pandas.DataFrame
         One row per protein (input order): ``feature_id, gene_name, logFC, AveExpr, t,
         P.Value, adj.P.Val, B`` as limma ``topTable(sort.by="none")``; a continuous contrast
-        adds ``logFC_per_unit`` (or ``logFC_per_sd``).
+        adds ``logFC_per_unit`` (or ``logFC_per_sd``). ``gene_name`` is
+        ``var["gene_name"]`` as text, ``""`` where it is missing (the feature names when
+        ``var`` has no ``gene_name``).
 
         A copy of the table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy
         style), and the settings in ``adata.uns["limma_params"][<contrast id>]``: ``layer``
         (``"X"`` for ``X``), ``trend``, ``robust`` and ``design`` (the design formula).
     """
     _check_contrast(contrast, "tl.limma")
+    check_anndata(adata, "tl.limma")
     check_matrix_input(adata, layer, "tl.limma")
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from ._keys import check_matrix_input, gene_symbols, layer_array
 from ._ranking import statistic_columns
 from ._spearman import average_ranks, spearman, spearman_p
 from ._stats import bh, norm_isf, norm_sf
@@ -62,18 +63,18 @@ def expression_by_gene(adata: ad.AnnData, layer: str | None) -> pd.DataFrame:
     ----------
     adata
         Samples x features; gene symbols in ``var["gene_name"]`` (else the feature names).
-        Features without a symbol are left out.
+        Features without a symbol (``""`` or missing) are left out.
     layer
-        Layer to read (``None`` = ``X``).
+        Layer to read (``None`` = ``X``); a sparse layer is read as dense.
 
     Returns
     -------
     pandas.DataFrame
         Samples x gene symbols (columns sorted by symbol).
     """
-    values = pd.DataFrame(np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float),
+    values = pd.DataFrame(np.asarray(layer_array(adata, layer, "expression_by_gene"), dtype=float),
                           index=adata.obs_names, columns=adata.var_names)
-    names = adata.var["gene_name"].astype(str) if "gene_name" in adata.var else adata.var_names
+    names = gene_symbols(adata) if "gene_name" in adata.var else adata.var_names
     observed = values.notna().sum(axis=0)
     order = pd.DataFrame({"name": np.asarray(names), "observed": observed.to_numpy(),
                           "feature": values.columns}).query("name != ''")
@@ -141,8 +142,12 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
     """Per-gene Spearman correlation of mRNA (VST) and protein (log2) across patients.
 
     Pairs with a missing protein value are left out; genes with fewer than ``min_pairs``
-    complete pairs get NA. BH adjustment over the genes tested.
+    complete pairs get NA. BH adjustment over the genes tested. Genes are matched by
+    symbol (:func:`expression_by_gene`: features without one are left out).
     """
+    caller = "mrna_protein_correlation"
+    check_matrix_input(rna, rna_layer, caller, argument="rna_layer", what="the RNA AnnData")
+    check_matrix_input(protein, protein_layer, caller, argument="protein_layer", what="the protein AnnData")
     samples = rna.obs_names.intersection(protein.obs_names, sort=False)
     mrna = _by_gene(rna[samples], rna_layer)
     prot = _by_gene(protein[samples], protein_layer)
@@ -170,8 +175,8 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
 
 def _gene_level(de_table: pd.DataFrame, modality: str) -> pd.DataFrame:
     stat, padj, lfc = statistic_columns(de_table, modality)
-    table = de_table[["gene_name", lfc, stat, padj]].dropna(subset=[stat])
-    table = table[table["gene_name"].astype(str) != ""]
+    table = de_table[["gene_name", lfc, stat, padj]].dropna(subset=[stat, "gene_name"])
+    table = table[table["gene_name"].astype(str) != ""]  # no symbol ("" or NaN): not joined
     table = table.assign(_abs=table[stat].abs()).sort_values(["gene_name", "_abs"],
                                                              ascending=[True, False], kind="stable")
     table = table.drop_duplicates("gene_name").drop(columns="_abs")

@@ -191,31 +191,74 @@ def store_per_contrast(adata: Any, key: str, contrast: str, table: pd.DataFrame 
     _put(adata, key, contrast, table.copy())
 
 
-def check_layer(adata: Any, layer: str | None, caller: str) -> None:
-    """Stop with the layers there are when ``layer`` (``None``: ``X``) is not in the AnnData."""
+def check_layer(adata: Any, layer: str | None, caller: str, *, argument: str = "layer",
+                what: str = "the AnnData") -> None:
+    """Stop with the layers there are when ``layer`` (``None``: ``X``) is not in the AnnData.
+
+    ``argument`` is the parameter named in the fix (e.g. ``rna_layer``), ``what`` the
+    AnnData named in the message (e.g. ``"the RNA AnnData"``).
+    """
     if layer is not None and layer not in adata.layers:
-        raise InputError(f"{caller}: the AnnData has no layer {layer!r} (it has "
-                         f"{', '.join(adata.layers) or 'none'}); pass layer=None to use X")
+        raise InputError(f"{caller}: {what} has no layer {layer!r} (it has "
+                         f"{', '.join(adata.layers) or 'none'}); pass {argument}=None to use X")
 
 
-def check_matrix_input(adata: Any, layer: str | None, caller: str) -> None:
-    """Stop unless ``adata`` is one modality (not a MuData) holding ``layer`` (``None``: ``X``)."""
-    if is_mudata(adata):
-        raise InputError(f"{caller}: pass one modality of the MuData (e.g. mdata['rna']), not the MuData")
-    check_layer(adata, layer, caller)
+def check_one_modality(data: object, caller: str, modality: str = "rna") -> None:
+    """Stop when ``data`` is a MuData where one modality (an AnnData) or a table is expected.
+
+    ``modality`` is the one the message shows as an example (``mdata['protein']``).
+    """
+    if is_mudata(data):
+        raise InputError(f"{caller}: pass one modality of the MuData (e.g. mdata[{modality!r}]), "
+                         "not the MuData")
 
 
-def layer_array(adata: Any, layer: str | None, caller: str) -> np.ndarray:
+def check_anndata(data: object, caller: str, modality: str = "rna") -> None:
+    """Stop unless ``data`` is an AnnData (a MuData: pass one of its modalities, ``modality`` the example)."""
+    check_one_modality(data, caller, modality)
+    if not is_anndata(data):
+        raise InputError(f"{caller}: expects an AnnData (samples as obs with the sample sheet, features "
+                         f"as var), not a {type(data).__name__}; read the data with omics.io, or wrap a "
+                         "samples x features table as anndata.AnnData(table, obs=sheet)")
+
+
+def check_matrix_input(adata: Any, layer: str | None, caller: str, *, argument: str = "layer",
+                       what: str = "the AnnData") -> None:
+    """Stop unless ``adata`` is one modality (not a MuData) holding ``layer`` (``None``: ``X``).
+
+    ``argument`` and ``what`` name the parameter and the AnnData as in :func:`check_layer`.
+    """
+    check_one_modality(adata, caller)
+    check_layer(adata, layer, caller, argument=argument, what=what)
+
+
+def layer_array(adata: Any, layer: str | None, caller: str, *, argument: str = "layer",
+                what: str = "the AnnData") -> np.ndarray:
     """Return the values of ``layer`` (``None``: ``X``) as a dense numpy array.
 
     Sparse matrices (as AnnData from other tools often hold) are densified; a missing
-    layer or a MuData stops as in :func:`check_matrix_input`.
+    layer or a MuData stops as in :func:`check_matrix_input` (``argument`` and ``what``
+    name the parameter and the AnnData in the message).
     """
-    check_matrix_input(adata, layer, caller)
+    check_matrix_input(adata, layer, caller, argument=argument, what=what)
     values = adata.X if layer is None else adata.layers[layer]
     if hasattr(values, "toarray"):
         values = values.toarray()
     return np.asarray(values)
+
+
+def gene_symbols(adata: Any) -> pd.Series:
+    """Return ``var["gene_name"]`` as text, a missing symbol (NaN, None) as ``""``.
+
+    ``""`` is what the :mod:`omics.io` readers write for a feature without a gene symbol;
+    a column read back from an h5ad (a categorical with NaN) or made by another tool can
+    hold NaN instead, which ``astype(str)`` would turn into a pseudo-symbol ``"nan"``.
+    The AnnData must have a ``gene_name`` column.
+    """
+    names = adata.var["gene_name"]
+    text = names.astype(str)
+    missing = names.isna().to_numpy()
+    return text.where(~missing, "") if missing.any() else text
 
 
 def layer_name(layer: str | None) -> str:

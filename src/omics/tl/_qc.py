@@ -8,20 +8,21 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._keys import layer_name, store_params
+from ._keys import layer_array, layer_name, store_params
 
 if TYPE_CHECKING:
     import anndata as ad
 
 
-def qc_matrix(adata: ad.AnnData, layer: str | None) -> np.ndarray:
+def qc_matrix(adata: ad.AnnData, layer: str | None, *, caller: str = "sample_qc") -> np.ndarray:
     """Return the samples x features matrix for QC: non-finite values are NaN (missing).
 
     Features without any observed value are left out. :func:`sample_qc` computes its PCA
     on the features observed in every sample and each sample correlation on the features
-    both samples have; no value is filled in.
+    both samples have; no value is filled in. A sparse layer is read as dense; a missing
+    layer or a MuData stops with an :class:`~omics._errors.InputError` naming ``caller``.
     """
-    values = np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float)
+    values = np.asarray(layer_array(adata, layer, caller), dtype=float)
     observed = np.isfinite(values)
     keep = observed.any(axis=0)
     return np.where(observed[:, keep], values[:, keep], np.nan)
@@ -93,9 +94,10 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     Parameters
     ----------
     adata
-        Samples x features.
+        Samples x features (one modality of a MuData, e.g. ``mdata["rna"]``).
     layer
-        Log-scale layer to use (``vst`` for RNA, ``None`` = ``X`` for protein).
+        Log-scale layer to use (``vst`` for RNA, ``None`` = ``X`` for protein); a sparse
+        layer is read as dense.
     n_top
         Most variable features used for PCA (DESeq2's ``plotPCA`` uses 500), among those
         observed in every sample.

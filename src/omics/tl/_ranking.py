@@ -86,7 +86,7 @@ def significant_genes(de_table: pd.DataFrame, modality: str, *, fdr: float
         of all three lists.
     """
     _, padj, lfc = statistic_columns(de_table, modality)
-    tested = de_table.dropna(subset=[padj])
+    tested = de_table.dropna(subset=[padj, "gene_name"])  # a missing symbol (NaN) is no symbol
     tested = tested[tested["gene_name"].astype(str).str.len() > 0]
     hits = tested[tested[padj] < fdr]
     up = sorted(set(hits.loc[hits[lfc] > 0, "gene_name"].astype(str)))

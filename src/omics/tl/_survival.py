@@ -454,8 +454,13 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
     ``events_low``, ``events_high``, ``median_score`` and ``logrank_p`` (lifelines
     ``logrank_test``, equal to R ``survdiff``). The curves are :func:`km_table` and the
     p-values :func:`logrank_p`: lifelines' ``KaplanMeierFitter`` and ``logrank_test``, bit
-    for bit.
+    for bit. A column named by ``arm_col``, ``time_col`` or ``event_col`` that is not in
+    ``obs`` raises :class:`~omics._errors.InputError`.
     """
+    for argument, column in (("arm_col", arm_col), ("time_col", time_col), ("event_col", event_col)):
+        if column not in obs.columns:
+            raise InputError(f"kaplan_meier: column {column!r} is not in the sample sheet (columns: "
+                             f"{', '.join(map(str, obs.columns))}); pass {argument}=<the column>")
     samples = [s for s in scores.index if s in obs.index]
     meta = obs.loc[samples]
     time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
