@@ -159,7 +159,10 @@ def _input_digests(task: Task) -> list[str]:
 
 def _task_key(task: Task, params: dict) -> str:
     stage = STAGES[task.stage]
-    used = {name: params.get(name) for name in stage.params
+    # The report states every parameter of the run (its methods' table), paths included:
+    # all of them are its key. Another stage's key holds the parameters it reads.
+    names = sorted(params) if stage.after_all else stage.params
+    used = {name: params.get(name) for name in names
             if stage.after_all or name not in _SCHEDULING_PARAMS}
     # Inputs count by content, not by path, so a moved or copied results folder resumes.
     inputs = _input_digests(task)
@@ -446,6 +449,10 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             flow_files = _checked_before(outdir, fingerprint) if resume else None
             if flow_files is None:
                 checked, flow_files = _check_all_inputs(params)
+            # A user's file at an output path stops the run before even the lock file is
+            # made; checked again below, under the lock, against a run started meanwhile.
+            _check_foreign_outputs(build_tasks(params, outdir, reads=None if flow_files is None
+                                               else {"flow_prep": flow_files}), params, outdir)
         with OutdirLock(outdir):
             remove_stale_temporaries(_owned_folders(outdir))
             if demo:
@@ -559,13 +566,14 @@ def _input_files(params: dict) -> list[Path]:
 
 
 def _input_fingerprint(params: dict) -> str:
-    """SHA-256 of the version, every parameter and the content of every file they name.
+    """SHA-256 of the code, every parameter and the content of every file they name.
 
     The input check of an earlier run into the same folder is reused only when this is
-    unchanged (:func:`_checked_before`): any edited input file or changed parameter
+    unchanged (:func:`_checked_before`): any edited input file, changed parameter or
+    other code (:func:`code_identity`: an updated checkout without a new version number)
     checks everything again.
     """
-    payload = {"version": __version__,
+    payload = {"version": __version__, "code": code_identity(),
                "params": {k: params[k] for k in sorted(params) if k != "outdir"},
                "files": {str(p): _sha256(p) for p in _input_files(params)}}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
