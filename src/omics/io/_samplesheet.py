@@ -183,6 +183,23 @@ def categorical_levels(column: str) -> list[str] | None:
     return list(spec["enum"]) if "enum" in spec else None
 
 
+def _check_file_names(ids: pd.Series, *, id_col: str, path: Path, first_line: int) -> None:
+    """Stop on a sample id that, as a file name, would leave its folder (``../x``, ``/x``).
+
+    A sample's id names its files (``flow/gating_plots/<sample>.png``): a ``..`` part or a
+    leading ``/`` would write outside the results folder. ``P001/V1`` stays inside (a
+    sub-folder) and is accepted.
+    """
+    for i, value in ids.items():
+        text = str(value)
+        if text.startswith("/") or ".." in text.split("/"):
+            raise InputError(
+                f"sample id {text!r} would name a file outside the results folder "
+                "(flow/gating_plots/<sample>.png).", path=path,
+                where=f"row {i + first_line}, column {id_col!r}",
+                fix="Rename the sample (no '..' part, no leading '/'), in the matrices too.")
+
+
 def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFrame:
     """Read and validate a sample sheet.
 
@@ -237,6 +254,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         raise InputError(f"empty {id_col!r} id at row(s) {rows}; every row needs an id.", path=path)
     check_unique(ids, column=id_col, path=path, what="sample id",
                  rows=[i + first_line for i in ids.index])
+    _check_file_names(ids, id_col=id_col, path=path, first_line=first_line)
     # ';': whether the sheet writes decimals with commas is the sheet's decision, not a column's
     table_decimal = writes_decimal_commas((table[c] for c in table.columns), delimiter)
     _check_survival(table, first_line, path, delimiter=delimiter, table_decimal=table_decimal)
