@@ -53,3 +53,14 @@ def assert_input_error(result: subprocess.CompletedProcess, outdir: Path) -> str
     assert "Traceback" not in result.stderr
     assert not outdir.exists() or not any(p.is_file() for p in outdir.rglob("*"))
     return errors[0]
+
+
+def bead_populations(cd34: tuple[int, int] = (40, 90)):
+    """Two samples' flow populations with counting beads: the long table of ``populations_anndata``."""
+    import pandas as pd
+
+    return pd.DataFrame({"sample": ["S1"] * 3 + ["S2"] * 3,
+                         "population": ["Beads", "Leukocytes", "CD34"] * 2,
+                         "parent": ["root", "root", "Leukocytes"] * 2,
+                         "events": [500, 8000, cd34[0], 250, 9000, cd34[1]],
+                         "parent_events": [10000, 10000, 8000, 10000, 10000, 9000]})

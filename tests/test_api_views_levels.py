@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import bead_populations
 from omics._errors import InputError
 from omics.io._contrasts import Contrast
 from omics.pp import absolute_counts, populations_anndata
@@ -70,11 +71,7 @@ def test_in_place_steps_on_a_view_leave_its_parent_unchanged(steps):
 
 @pytest.mark.parametrize("exported", [False, True])
 def test_absolute_counts_on_a_view_leave_its_parent_unchanged(exported):
-    long = pd.DataFrame({"sample": ["S1"] * 3 + ["S2"] * 3,
-                         "population": ["Beads", "Leukocytes", "CD34"] * 2,
-                         "parent": ["root", "root", "Leukocytes"] * 2,
-                         "events": [500, 8000, 40, 250, 9000, 90],
-                         "parent_events": [10000, 10000, 8000, 10000, 10000, 9000]})
+    long = bead_populations()
     adata = populations_anndata(long, ["S1", "S2"])
     if exported:  # the table's own absolute counts (an `absolute` column)
         adata.layers["absolute"] = adata.layers["events"] * 3.0

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import SHARED, TEST_COHORT, run_omics
+from helpers import SHARED, TEST_COHORT, bead_populations, run_omics
 from omics.io._flow import gate_sample, read_fcs, read_fcs_header, read_flow_table, read_gating
 from omics.stages._flow import default_gating
 
@@ -405,11 +405,7 @@ def test_counting_beads_leave_the_populations_for_the_samples_obs():
     """drop_counting_beads: the bead gate's events move to obs; nothing else changes."""
     from omics.pp import absolute_counts, drop_counting_beads, populations_anndata
 
-    long = pd.DataFrame({"sample": ["S1"] * 3 + ["S2"] * 3,
-                         "population": ["Beads", "Leukocytes", "CD34"] * 2,
-                         "parent": ["root", "root", "Leukocytes"] * 2,
-                         "events": [500, 8000, 40, 250, 9000, 90],
-                         "parent_events": [10000, 10000, 8000, 10000, 10000, 9000]})
+    long = bead_populations()
     adata = populations_anndata(long, ["S1", "S2"])
     absolute_counts(adata, beads_per_test=50000, bead_gate="Beads", sample_volume_ul=100)
     cells = drop_counting_beads(adata, bead_gate="Beads")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import TEST_COHORT, assert_input_error, run_omics
+from helpers import TEST_COHORT, assert_input_error, bead_populations, run_omics
 from omics.io import read_flow_table, read_samplesheet
 from omics.io._flow import Gating, gate_sample, read_fcs, read_fcs_header
 from omics.pp import absolute_counts, flow_scores, populations_anndata
@@ -213,11 +213,7 @@ def test_f6_no_dose_from_counts_per_million_events(tmp_path, caplog):
 
 
 def _cohort_anndata(cd34: list[int]) -> ad.AnnData:
-    long = pd.DataFrame({"sample": ["S1"] * 3 + ["S2"] * 3,
-                         "population": ["Beads", "Leukocytes", "CD34"] * 2,
-                         "parent": ["root", "root", "Leukocytes"] * 2,
-                         "events": [500, 8000, cd34[0], 250, 9000, cd34[1]],
-                         "parent_events": [10000, 10000, 8000, 10000, 10000, 9000]})
+    long = bead_populations((cd34[0], cd34[1]))
     adata = populations_anndata(long, ["S1", "S2"])
     absolute_counts(adata, beads_per_test=50000, bead_gate="Beads", sample_volume_ul=100)
     return adata
