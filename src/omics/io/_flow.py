@@ -750,8 +750,29 @@ def named_unit(name: str) -> str | None:
     ``..._per_ml`` or ``.../mL`` per mL; ``absolute per graft`` per graft. None when the name
     states no unit.
     """
-    text = str(name).strip()
+    text = str(name).strip().rstrip(")]").strip()  # "Abs. Count (cells/uL)"
     return next((unit for unit, pattern in _NAMED_UNITS if pattern.search(text)), None)
+
+
+_ABSOLUTE_WORD = re.compile(r"\babs(?:olute)?\b", re.IGNORECASE)
+
+
+def _absolute_column(raw: pd.DataFrame, columns: dict[str, str], path: Path) -> str | None:
+    """Find the absolute-count column an export names its own way (``Abs. Count (cells/uL)``).
+
+    Without one of the names of ``_TABLE_ALIASES["absolute"]``, a column that says
+    ``abs``/``absolute`` or states a unit (:func:`named_unit`) is the absolute count;
+    two such columns stop the run, naming them, instead of one being left out unseen.
+    """
+    taken = set(columns.values())
+    found = [c for c in raw.columns if c not in taken
+             and (_ABSOLUTE_WORD.search(str(c)) or named_unit(str(c)) is not None)]
+    if len(found) > 1:
+        raise InputError(f"columns {', '.join(map(repr, found))} could each be the absolute "
+                         "counts.", path=path,
+                         fix="Name the absolute-count column 'absolute' (or 'cells/uL', 'absolute "
+                             "per graft') and remove or rename the others.")
+    return found[0] if found else None
 
 
 def _numbers(table: pd.DataFrame, key: str, column: str, *, sep: str, first_line: int,
@@ -795,7 +816,8 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
     ``events`` (event count) and either ``parent_events`` or ``parent`` (the parent
     population's name in the same table; ``root``/empty for top-level populations, which
     then need ``parent_events``); optional ``absolute`` (named ``cells/uL`` or ``absolute
-    per graft`` to state its unit; :func:`named_unit`).
+    per graft`` to state its unit; :func:`named_unit`; an export's own name that says
+    ``abs``/``absolute`` or states a unit, such as ``Abs. Count (cells/uL)``, is read too).
 
     Numbers: event counts are whole numbers. In a ``;``-separated file (the European
     export) a comma is the decimal mark (``885,2``); otherwise a comma grouping thousands
@@ -830,6 +852,10 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
         found = next((lookup[n] for n in names if n in lookup), None)
         if found is not None:
             columns[key] = found
+    if "absolute" not in columns:
+        found = _absolute_column(raw, columns, path)
+        if found is not None:
+            columns["absolute"] = found
     for key in ("sample", "population", "events"):
         if key not in columns:
             raise InputError(f"flow population table has no {key!r} column (columns: "

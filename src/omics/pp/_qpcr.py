@@ -333,7 +333,7 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
         log.warning("sample %r: reference(s) %s undetermined; normalised to the other reference(s)",
                     sample, ", ".join(lost))
     scaled = _scaled(ct, efficiency)
-    reference_mean = scaled[references].where(usable).mean(axis=1)
+    reference_mean = _reference_mean(scaled[references], usable)
     targets = [g for g in ct.columns if g not in references]
     if not targets:
         raise InputError("every target is a reference gene; nothing is left to analyse.", path=path)
@@ -356,6 +356,27 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
         out.uns["qpcr_genorm"] = genorm_result.stability
         out.uns["qpcr_genorm_variation"] = genorm_result.variation
     return out
+
+
+def _reference_mean(scaled: pd.DataFrame, usable: pd.DataFrame) -> pd.Series:
+    """Each sample's normaliser: the mean (scaled) Ct of its references.
+
+    A sample with an undetermined reference is normalised to the others, each put on the
+    scale of the mean of all references by its offset from that mean: a reference's mean
+    Ct minus the mean of the references' mean Cts, over the samples where every reference
+    was detected (or, with none such, where the reference was). Averaging the remaining
+    raw Cts instead would shift the sample by the gap between the references' levels
+    (R1 at 15 and R2 at 17 cycles: a sample without R1 would move by one cycle, 2-fold).
+    """
+    mean = scaled.mean(axis=1)
+    partial = ~usable.all(axis=1)
+    if not partial.any():
+        return mean
+    complete = ~partial
+    levels = scaled[complete].mean(axis=0) if complete.any() else scaled.where(usable).mean(axis=0)
+    offsets = levels - levels.mean()
+    adjusted = scaled.sub(offsets, axis=1).where(usable).mean(axis=1)
+    return mean.where(~partial, adjusted)
 
 
 def delta_delta_ct(log2_quantity_difference: np.ndarray | pd.Series) -> np.ndarray:

@@ -28,7 +28,8 @@ def check_results_dir(results_dir: str | Path) -> None:
     Raises
     ------
     InputError
-        It is missing, not a folder, or holds none of :data:`REPORTED`.
+        It is missing, not a folder, or holds none of :data:`REPORTED` (the sample sheet
+        and contrasts only in a ``validated/`` folder).
     """
     from ..report._discover import Results
 
@@ -39,7 +40,11 @@ def check_results_dir(results_dir: str | Path) -> None:
         problem = "not a folder." if path.exists() else "folder not found."
         raise InputError("{--results_dir}: " + problem, path=path, fix=fix)
     results = Results(path)
-    if not any(results.find(pattern) for pattern in REPORTED):
+    # The sample sheet and contrasts count as a run's only as its validated/ copies: a
+    # folder of the user's inputs is not results (the report would be empty).
+    copies = {"samplesheet.csv", "contrasts.yaml", "contrasts.csv"}
+    if not any(found.parent.name == "validated" if pattern in copies else True
+               for pattern in REPORTED for found in results.find(pattern)):
         raise InputError("{--results_dir} holds no result files of a run (no validated/ sample "
                          "sheet, no differential, enrichment, QC, score or integration table).",
                          path=path, fix=fix)
