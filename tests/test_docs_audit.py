@@ -72,3 +72,18 @@ def test_a_folder_of_inputs_is_no_results_folder(tmp_path):
     (tmp_path / "validated").mkdir()
     shutil.copy(TEST_COHORT / "samplesheet.csv", tmp_path / "validated" / "samplesheet.csv")
     check_results_dir(tmp_path)  # a run's validated copy
+
+
+def test_a_continuous_contrast_leaves_a_sample_without_a_value_out_once(tmp_path):
+    from helpers import run_omics
+
+    sheet = pd.read_csv(TEST_COHORT / "samplesheet.csv")
+    sheet.loc[1, "potency_perfusion_ratio"] = np.nan
+    sheet.to_csv(tmp_path / "samplesheet.csv", index=False)
+    result = run_omics("validate", "--input", str(tmp_path / "samplesheet.csv"),
+                       "--contrasts", str(TEST_COHORT / "contrasts_potency.yaml"),
+                       "--rna_counts", str(TEST_COHORT / "salmon.merged.gene_counts.tsv"),
+                       "--outdir", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if "are left out" in line]
+    assert len(lines) == 1 and "without a potency_perfusion_ratio value" in lines[0], lines

@@ -70,20 +70,25 @@ def read_protein(path: str | Path, params: dict):  # noqa: ANN201 - AnnData
 
 def rna_min_samples(adata, contrast_list: list, params: dict,  # noqa: ANN001 - AnnData
                     contrasts_path: str | Path | None = None, *,
-                    samplesheet_path: str | Path | None = None) -> int:
-    """``rna_min_samples``, or by default the smallest group any contrast compares."""
+                    samplesheet_path: str | Path | None = None, designs: list | None = None) -> int:
+    """``rna_min_samples``, or by default the smallest group any contrast compares.
+
+    ``designs``: the contrasts' designs when the caller built them already (the input
+    check), so their messages are not logged twice.
+    """
     value = params.get("rna_min_samples")
     if value is None:
-        value = min(smallest_group(design_for_contrast(
-            adata.obs, c, samples=adata.obs_names,
-            contrasts_path=None if contrasts_path is None else str(contrasts_path),
-            samplesheet_path=None if samplesheet_path is None else str(samplesheet_path)))
-            for c in contrast_list)
+        if designs is None:
+            designs = [design_for_contrast(
+                adata.obs, c, samples=adata.obs_names,
+                contrasts_path=None if contrasts_path is None else str(contrasts_path),
+                samplesheet_path=None if samplesheet_path is None else str(samplesheet_path))
+                for c in contrast_list]
+        value = min(smallest_group(design) for design in designs)
     return int(value)
 
 
-def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path,  # noqa: ANN001
-                      contrasts_path: str | Path, samplesheet_path: str | Path) -> None:
+def _check_rna_counts(adata, designs: list, params: dict, path: str | Path) -> None:  # noqa: ANN001
     """Stop on samples without reads and on a low-count filter that would keep nothing."""
     counts = np.asarray(adata.X)
     empty = [str(s) for s, total in zip(adata.obs_names, counts.sum(axis=1), strict=True) if total == 0]
@@ -93,8 +98,7 @@ def _check_rna_counts(adata, contrast_list: list, params: dict, path: str | Path
             "DESeq2 cannot normalise them: remove them from the sample sheet.",
             path=path,
         )
-    min_samples = rna_min_samples(adata, contrast_list, params, contrasts_path,
-                                  samplesheet_path=samplesheet_path)
+    min_samples = rna_min_samples(adata, [], params, designs=designs)
     try:
         keep = low_count_keep(counts, min_count=params.get("rna_min_count", 10),
                               min_samples=min_samples)
@@ -254,20 +258,22 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
         matrices["protein"] = (protein_matrix, read_protein(protein_matrix, params))
     for modality, (path, adata) in matrices.items():
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
+        built = [design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
+                                     contrasts_path=str(contrasts), samplesheet_path=str(input))
+                 for contrast in contrast_list]
         if modality == "rna" and not rna_log2:
-            _check_rna_counts(matched, contrast_list, params, path, contrasts, input)
+            _check_rna_counts(matched, built, params, path)
         elif modality == "protein" or params.get("rna_format") == "array":  # not small qPCR panels
             _check_varying(matched.X, matched.var_names,
                            what="protein" if modality == "protein" else "gene", path=path)
         designs = {}
-        for contrast in contrast_list:
-            design = design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
-                                         contrasts_path=str(contrasts), samplesheet_path=str(input))
+        for design in built:
             if modality == "protein" or (modality == "rna" and rna_log2):
                 _check_protein_observations(matched, design, path)
-            designs[contrast.id] = {"formula": design.formula, "n_samples": int(len(design.samples)),
-                                    "coefficients": list(design.matrix.columns),
-                                    "residual_df": int(design.residual_df)}
+            designs[design.contrast.id] = {"formula": design.formula,
+                                           "n_samples": int(len(design.samples)),
+                                           "coefficients": list(design.matrix.columns),
+                                           "residual_df": int(design.residual_df)}
         if modality == "protein" or rna_log2:
             _check_complete_features(matched, modality, params, path)
         report["modalities"][modality] = {**input_record(path), "sha256": sha256(path),
