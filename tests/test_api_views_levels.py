@@ -155,3 +155,11 @@ def test_one_arm_keeps_the_contrast_that_leaves_the_other_arm_out(caplog):
                         exclude_samples_col="arm", exclude_samples_values=("Placebo",))
     with pytest.raises(InputError, match="exclude_samples_values 'Placebo' matches no sample"):
         limma(adata, misspelt)
+
+
+def test_contrast_groups_take_the_contrasts_as_a_notebook_keeps_them():
+    obs = pd.DataFrame({"arm": ["placebo", "bmmnc"] * 2, "response": ["responder"] * 2 + ["non_responder"] * 2},
+                       index=list("abcd"))
+    contrast = Contrast(id="c", variable="response", reference="non_responder", target="responder",
+                        blocking=("arm",))
+    assert list(contrast_groups(obs, {"c": contrast})) == list(contrast_groups(obs, [contrast]))

@@ -8,7 +8,7 @@ and counts in ``adata.uns["protein_preprocessing"][<step>]``. Expected order:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import anndata as ad
 import numpy as np
@@ -144,7 +144,7 @@ def _group_labels(adata: ad.AnnData, groups: pd.Series | Sequence | np.ndarray |
     return labels.astype(str)
 
 
-def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object]) -> pd.Series:
+def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object] | Mapping[str, object]) -> pd.Series:
     """Sample groups the contrasts compare: the combination of their categorical variables.
 
     The groups ``omics run`` counts valid values in (:func:`filter_valid_values`): for the
@@ -156,7 +156,8 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object]) -> pd.Series
     obs
         Sample sheet indexed by sample (``adata.obs``).
     contrasts
-        :class:`omics.io.Contrast` objects (``omics.io.read_contrasts``). Numeric
+        :class:`omics.io.Contrast` objects (``omics.io.read_contrasts``), or a mapping of
+        ids to them. Numeric
         variables (continuous contrasts, numeric covariates) do not split the samples;
         the variable of a comparison does, numeric (``[treated, 0, 1]``) or not.
 
@@ -166,6 +167,8 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object]) -> pd.Series
         ``"|"``-joined levels per sample, indexed like ``obs`` (``"all"`` when no
         contrast has a categorical variable).
     """
+    if isinstance(contrasts, Mapping):  # {id: Contrast}, as a notebook keeps them
+        contrasts = list(contrasts.values())
     columns: list[str] = []
     for contrast in contrasts:
         if contrast.is_formula:
