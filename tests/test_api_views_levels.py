@@ -158,8 +158,25 @@ def test_one_arm_keeps_the_contrast_that_leaves_the_other_arm_out(caplog):
 
 
 def test_contrast_groups_take_the_contrasts_as_a_notebook_keeps_them():
-    obs = pd.DataFrame({"arm": ["placebo", "bmmnc"] * 2, "response": ["responder"] * 2 + ["non_responder"] * 2},
-                       index=list("abcd"))
+    obs = pd.DataFrame({"arm": ["placebo", "bmmnc"] * 2,
+                        "response": ["responder"] * 2 + ["non_responder"] * 2}, index=list("abcd"))
     contrast = Contrast(id="c", variable="response", reference="non_responder", target="responder",
                         blocking=("arm",))
     assert list(contrast_groups(obs, {"c": contrast})) == list(contrast_groups(obs, [contrast]))
+
+
+@pytest.mark.parametrize("model", ["response_model", "survival_model"])
+def test_a_misspelt_arm_stops_instead_of_analysing_the_other_arm_alone(model):
+    import omics
+
+    rng = np.random.default_rng(0)
+    samples = [f"S{i}" for i in range(20)]
+    obs = pd.DataFrame({"arm": ["bmmnc", "placebo"] * 10,
+                        "response": ["responder", "non_responder", "non_responder", "responder"] * 5,
+                        "afs_days": rng.uniform(30, 400, 20), "afs_event": [1, 0] * 10},
+                       index=samples)
+    scores = pd.DataFrame({"SET_A": rng.normal(size=20)}, index=samples)
+    call = getattr(omics.tl, model)
+    with pytest.raises(InputError, match=rf"{model}: no sample has arm 'BMMNC' \(treated=\), but some "
+                                         r"have 'bmmnc'"):
+        call(scores, obs, treated="BMMNC", covariates=[])

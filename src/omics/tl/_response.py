@@ -643,10 +643,26 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
     if str(responder) not in values:
         raise InputError(f"response_model: no sample has {response_col} == {responder!r} "
                          f"(values: {', '.join(sorted(values))})")
-    arms = set(obs[arm_col].dropna().astype(str))
-    if str(treated) not in arms and str(control) not in arms:
-        raise InputError(f"response_model: {arm_col!r} has neither {treated!r} nor {control!r} "
-                         f"(values: {', '.join(sorted(arms))})")
+    check_arm_levels(obs[arm_col], arm_col, treated, control, "response_model")
+
+
+def check_arm_levels(arms: pd.Series, arm_col: str, treated: str, control: str, caller: str) -> None:
+    """Stop when the arm column holds neither ``treated`` nor ``control``, or one is misspelt.
+
+    One arm alone is a legitimate analysis (the samples of one arm); but an absent
+    ``treated`` (or ``control``) beside arm values that are neither (``BMMNC`` for
+    ``bmmnc``) would silently analyse the other arm alone.
+    """
+    present = set(arms.dropna().astype(str))
+    if str(treated) not in present and str(control) not in present:
+        raise InputError(f"{caller}: {arm_col!r} has neither {treated!r} nor {control!r} "
+                         f"(values: {', '.join(sorted(present))})")
+    other = sorted(present - {str(treated), str(control)})
+    for role, level in (("treated", treated), ("control", control)):
+        if str(level) not in present and other:
+            raise InputError(f"{caller}: no sample has {arm_col} {level!r} ({role}=), but some have "
+                             f"{', '.join(map(repr, other))} (values: {', '.join(sorted(present))}); "
+                             f"pass {role}=<the arm's value as the sample sheet writes it>")
 
 
 def _direction(beta: float, good_sign: int = 1) -> str:
