@@ -7,6 +7,9 @@ from pathlib import Path
 
 #: Where the manifests are, relative to the results folder.
 CACHE_DIR = Path("pipeline_info") / "cache"
+#: The run's own record of the files it writes outside its tasks (``validated/``,
+#: ``pipeline_info/``); not ``*.json``, the task manifests.
+RUN_RECORD = CACHE_DIR / "run.record"
 
 
 def read_manifest(path: str | Path) -> dict:
@@ -58,3 +61,28 @@ def written_here(outdir: str | Path) -> set[str] | None:
         known.update(recorded.get("outputs") or {})
         known.update(recorded.get("claimed") or [])
     return known
+
+
+def run_files(outdir: str | Path) -> dict[str, str | None] | None:
+    """Return the files outside any task that runs in ``outdir`` wrote or were about to write.
+
+    ``omics run`` lists them in :data:`RUN_RECORD` before it writes them (the input
+    check's ``validated/`` copies, ``pipeline_info/params.yaml``, the trace, ...) and
+    records their SHA-256 when the run ends (:func:`omics.runner._record_run_files`).
+
+    Parameters
+    ----------
+    outdir
+        A results folder.
+
+    Returns
+    -------
+    dict[str, str | None] or None
+        Relative path -> SHA-256 (None: listed before the run wrote it); None when the
+        record is missing or unreadable (a folder of a version before the record).
+    """
+    recorded = read_manifest(Path(outdir) / RUN_RECORD).get("files")
+    if not isinstance(recorded, dict):
+        return None
+    return {str(path): digest if isinstance(digest, str) else None
+            for path, digest in recorded.items()}

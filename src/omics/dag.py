@@ -15,7 +15,7 @@ from pathlib import Path
 from .io import read_contrasts
 from .registry import FAN_OUT_OPTIONS, STAGES, Feed, Stage, de_method
 
-__all__ = ["Task", "build_tasks"]
+__all__ = ["Task", "build_tasks", "declared_outputs", "possible_outputs"]
 
 
 @dataclass
@@ -111,7 +111,7 @@ class _Dag:
 
 
 def declared_outputs(task: Task, params: dict, outdir: Path) -> list[Path]:
-    """Return the files ``task`` writes whose names are known before it runs.
+    """Return the files every run of ``task`` writes, whose names are known before it runs.
 
     Parameters
     ----------
@@ -125,19 +125,57 @@ def declared_outputs(task: Task, params: dict, outdir: Path) -> list[Path]:
     Returns
     -------
     list[Path]
-        Its declared outputs, except the per-sample and wildcard ones (gating plots, qPCR
-        tables).
+        Its declared outputs, except the optional ones (:attr:`omics.registry.Stage.optional`:
+        the survival tables, the gating plots, the qPCR tables) and the per-sample and
+        wildcard ones.
     """
+    optional = set(STAGES[task.stage].optional)
+    return [path for key, path in _output_paths(task, params, outdir) if key not in optional]
+
+
+def possible_outputs(task: Task, params: dict, outdir: Path, samples: Sequence[str] = ()
+                     ) -> list[Path]:
+    """Return every file ``task`` may write: its declared outputs, the optional ones too.
+
+    A per-sample output (``flow/gating_plots/{sample}.png``) is named for each of
+    ``samples`` (the sample sheet's ids); a wildcard template names no file.
+
+    Parameters
+    ----------
+    task
+        A task of :func:`build_tasks`.
+    params
+        The run's parameters.
+    outdir
+        The results folder.
+    samples
+        The ids of the run's sample sheet.
+
+    Returns
+    -------
+    list[Path]
+        The paths, in declaration order (per-sample ones in the order of ``samples``).
+    """
+    return [path for _, path in _output_paths(task, params, outdir, samples=samples)]
+
+
+def _output_paths(task: Task, params: dict, outdir: Path, *, samples: Sequence[str] | None = None
+                  ) -> list[tuple[str, Path]]:
+    # (key, path) of the task's outputs; per-sample ones for `samples` (none when None).
     fields = dict(task.fields)
     if "modality" in fields:
         fields["method"] = de_method(fields["modality"], params)
     stage = STAGES[task.stage]
     paths = []
     for key, template in stage.outputs.items():
-        if "*" in template or "{sample}" in template:
+        if "*" in template:
             continue
         try:
-            paths.append(stage.output_path(outdir, key, **fields))
+            if "{sample}" in template:
+                paths += [(key, stage.output_path(outdir, key, sample=str(sample), **fields))
+                          for sample in samples or ()]
+            else:
+                paths.append((key, stage.output_path(outdir, key, **fields)))
         except KeyError:  # a field the task does not have (a task made by hand, in a test)
             continue
     return paths

@@ -145,6 +145,12 @@ class Stage:
     after_all
         Runs last and reads the whole results folder (the report): fed the folder, its
         resume key hashes every declared output of the tasks before it.
+    optional
+        Keys of :attr:`outputs` written only for some inputs or parameters (the survival
+        tables only with ``afs_days``/``afs_event``, the gating plots only from FCS files).
+        ``omics run`` does not hash them into the report's key (they may be absent), but
+        claims them like every output, and stops rather than overwrite a file there that
+        no run of its folder wrote.
 
     Which tasks ``omics run`` makes (:func:`omics.dag.build_tasks`) follows from these
     fields, in declaration order: a stage with user files runs when they are given; a
@@ -164,6 +170,7 @@ class Stage:
     reads: str | None = None
     key_params: tuple[str, ...] = ()
     after_all: bool = False
+    optional: tuple[str, ...] = ()
 
     @property
     def process(self) -> str:
@@ -289,8 +296,11 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           files=(*_VALIDATED, FileOption("rna_counts", "RNA count matrix"),
                  FileOption("rna_matrix", "RNA matrix in --rna_format (qpcr, array)")),
           params=("rna_min_count", "rna_min_samples", *_QPCR_PARAMS),
-          # qPCR only: qpcr_replicates.tsv, qpcr_genorm.tsv, qpcr_genorm_variation.tsv
-          outputs={"h5ad": "rna/rna.h5ad", "qpcr": "rna/qpcr_*.tsv"},
+          # qPCR only: the replicates, and with geNorm (no --qpcr_reference_genes) its tables
+          outputs={"h5ad": "rna/rna.h5ad", "replicates": "rna/qpcr_replicates.tsv",
+                   "genorm": "rna/qpcr_genorm.tsv",
+                   "genorm_variation": "rna/qpcr_genorm_variation.tsv"},
+          optional=("replicates", "genorm", "genorm_variation"),
           key_params=("qpcr_efficiency",), adapt=_rna_prep_kwargs, cost=2.5),
     Stage("protein_prep", "log2, filter, normalise, missing values; write protein/protein.h5ad",
           "_prep:protein_prep",
@@ -309,6 +319,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "flow_min_events", "n_cpus"),
           outputs={"h5ad": "flow/flow.h5ad", "qc": "qc/flow.qc.tsv",
                    "gating_plots": "flow/gating_plots/{sample}.png"}, cost=3.0,
+          optional=("gating_plots",),  # FCS input, --flow_gating_plots true
           reads="_flow:flow_task_inputs"),
     Stage("qc", "PCA, sample correlations, outliers; write qc/", "_qc:qc",
           files=(_H5AD, _MODALITY), fan_out=("modality",), modalities=GENE_MODALITIES,
@@ -343,7 +354,16 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                   "cv_folds", "cv_repeats", "seed", "flow_dose_population", "n_cpus"),
           key_params=("genesets",),
           outputs={"scores": "scores/angiogenesis_scores.tsv",
-                   "response_model": "scores/response_model.tsv"},
+                   "response_model": "scores/response_model.tsv",
+                   "score_redundancy": "scores/score_redundancy.tsv",
+                   "response_roc": "scores/response_roc.tsv",
+                   "phenotype": "scores/score_phenotype_correlation.tsv",
+                   "survival_model": "scores/survival_model.tsv",
+                   "km_curves": "scores/km_curves.tsv",
+                   "km_logrank": "scores/km_logrank.tsv"},
+          # ROC with arm/response; phenotype with continuous contrasts; survival and
+          # Kaplan-Meier with afs_days/afs_event
+          optional=("response_roc", "phenotype", "survival_model", "km_curves", "km_logrank"),
           adapt=_score_kwargs, cost=4.0),
     Stage("integrate", "mRNA-protein MuData, correlation, concordance; write integration/",
           "_integrate:integrate",
@@ -361,7 +381,10 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                    "correlation": "integration/mrna_protein_correlation.tsv",
                    "concordance": "integration/concordance.tsv",
                    "summary": "integration/concordance_summary.tsv",
-                   "pathways": "integration/pathway_evidence.tsv"}, cost=1.5),
+                   "pathways": "integration/pathway_evidence.tsv",
+                   "flow_correlation": "integration/flow_score_correlation.tsv"},
+          optional=("flow_correlation",),  # with flow.h5ad
+          cost=1.5),
     Stage("report", "HTML report; write report/index.html", "_report:report",
           files=(FileOption("results_dir", "folder holding the result files", required=True),),
           # Read for the methods section (the report states the run's settings).

@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,12 +31,12 @@ import yaml
 from . import __version__
 from ._errors import InputError
 from ._logging import Line, get_logger, input_check_shown, logged_lines, repeating_input_check
-from ._manifests import read_manifest, written_here
+from ._manifests import RUN_RECORD, read_manifest, run_files, written_here
 from ._memory import release_free_memory
 from ._parallel import fork_context, start_worker
 from ._resources import metadata_path
 from ._versions import software_versions
-from .dag import Task, build_tasks, declared_outputs
+from .dag import Task, build_tasks, possible_outputs
 from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
 from .registry import STAGES
@@ -238,37 +238,137 @@ def _relative(outdir: Path, path: Path) -> str:
     return str(Path(path).resolve().relative_to(outdir.resolve()))
 
 
-def _claim(outdir: Path, task: Task, params: dict) -> None:
-    """Record, before ``task`` runs, the files it is about to write (``claimed``).
+def _claim(outdir: Path, task: Task, params: dict, samples: Sequence[str] = ()) -> None:
+    """Record, before ``task`` runs, the files it may write (``claimed``).
 
     A run cut off while the task writes leaves them without a finished manifest; the
-    claim tells the next run they are its own (:func:`_check_foreign_outputs`). The
-    previous run's outputs stay listed, so :func:`_record` still retires those this run
-    does not write again.
+    claim tells the next run they are its own (:func:`_check_foreign_outputs`). Every file
+    the task may write is claimed (:func:`omics.dag.possible_outputs`: the optional ones,
+    the gating plot of each of ``samples``). The previous run's outputs stay listed, so
+    :func:`_record` still retires those this run does not write again.
     """
     manifest = _manifest_path(outdir, task)
-    claimed = [_relative(outdir, path) for path in declared_outputs(task, params, outdir)]
+    claimed = [relative for relative in (_relative_inside(outdir, path) for path in
+                                         possible_outputs(task, params, outdir, samples))
+               if relative is not None]
     write_text(json.dumps({"key": None, "outputs": _recorded_outputs(manifest), "claimed": claimed},
                           indent=1) + "\n", manifest)
 
 
-def _check_foreign_outputs(tasks: list[Task], params: dict, outdir: Path) -> None:
-    """Stop before anything is written when a task would overwrite a file no run of ours wrote.
+#: The files ``omics run`` writes in ``pipeline_info/`` itself (:func:`_write_pipeline_info`,
+#: ``software_versions.yml`` before the tasks run); ``cache/`` holds its records.
+PIPELINE_INFO_FILES = ("params.yaml", "software_versions.yml", "input_checksums.tsv",
+                       "execution_trace.tsv", "command.txt")
 
-    A run replaces only its own files: those a task manifest in ``outdir`` records or
-    claims. A user's file at an output's path (a table put back after its contrast was
-    dropped, an older report, results of another tool) stops the run instead (exit 2).
+
+def _pipeline_info_files(outdir: Path) -> list[Path]:
+    return [out_path(outdir, "pipeline_info", name) for name in PIPELINE_INFO_FILES]
+
+
+def _run_level_files(outdir: Path) -> list[Path]:
+    """Return the files a run writes outside its tasks: the input check's copies, ``pipeline_info/``."""
+    validate = STAGES["validate"]
+    return [*(validate.output_path(outdir, key) for key in validate.outputs),
+            *_pipeline_info_files(outdir)]
+
+
+def _ours(outdir: Path) -> set[str]:
+    """Return the files (relative paths) runs in ``outdir`` wrote or were about to write.
+
+    Those a task manifest records or claims (:func:`omics._manifests.written_here`), those
+    the run record lists (:func:`omics._manifests.run_files`: ``validated/`` and
+    ``pipeline_info/``, listed before the run writes them) and the ``validated/`` files an
+    input check record lists. A folder written by a version before the run record (task
+    manifests or an input check record, no run record) had its ``pipeline_info/`` files
+    written by its runs, which wrote them at the end of every run.
     """
-    known = written_here(outdir) or set()
-    for task in tasks:
-        if task.stage == "validate":  # validated/ holds the input check's copies
+    known = written_here(outdir)
+    if known is None:  # no pipeline_info/cache: no run of ours wrote here
+        return set()
+    recorded = run_files(outdir)
+    check = read_manifest(_check_record_path(outdir)).get("outputs")
+    known |= set(recorded or ()) | set(check if isinstance(check, dict) else ())
+    if recorded is None and (known or _check_record_path(outdir).is_file()):
+        known |= {str(path) for path in _pipeline_info_files(Path())}
+    return known
+
+
+def _relative_inside(outdir: Path, path: Path) -> str | None:
+    # :func:`_relative`, or None for a path outside ``outdir`` (the input check stops a
+    # sample id naming one; this check is not the place to report it).
+    try:
+        return _relative(outdir, path)
+    except ValueError:
+        return None
+
+
+def _check_foreign_outputs(tasks: list[Task], params: dict, outdir: Path,
+                           samples: Sequence[str] = ()) -> None:
+    """Stop before anything is written when the run would overwrite a file no run of ours wrote.
+
+    A run replaces only its own files (:func:`_ours`): those a task manifest in ``outdir``
+    records or claims, and the ``validated/`` and ``pipeline_info/`` files its run record
+    lists. Every file a task may write is checked (:func:`omics.dag.possible_outputs`:
+    optional outputs such as the survival tables, and the gating plot of each of
+    ``samples``, the sample sheet's ids), then the run's own files. A user's file at such
+    a path (a table put back after its contrast was dropped, an older report, results of
+    another tool) stops the run instead (exit 2).
+    """
+    known = _ours(outdir)
+    writers = [(f"task {task.name}", path) for task in tasks
+               for path in possible_outputs(task, params, outdir, samples)]
+    # (the validated/ copies are the validate task's outputs, checked above)
+    writers += [("this run's pipeline_info (parameters, versions, trace)", path)
+                for path in _pipeline_info_files(outdir)]
+    for writer, path in writers:
+        if not (path.exists() or path.is_symlink()):
             continue
-        for path in declared_outputs(task, params, outdir):
-            if (path.exists() or path.is_symlink()) and _relative(outdir, path) not in known:
-                raise InputError(
-                    f"{_relative(outdir, path)} is already in the output folder, and no omics run "
-                    f"there wrote it: task {task.name} would overwrite it.", path=outdir,
-                    fix="Move the file away, or choose another {--outdir}.")
+        relative = _relative_inside(outdir, path)
+        if relative is not None and relative not in known:
+            raise InputError(
+                f"{relative} is already in the output folder, and no omics run "
+                f"there wrote it: {writer} would overwrite it.", path=outdir,
+                fix="Move the file away, or choose another {--outdir}.")
+
+
+def _run_record_path(outdir: Path) -> Path:
+    return outdir / RUN_RECORD
+
+
+def _claim_run_files(outdir: Path) -> None:
+    """List in the run record, before the run writes them, its files outside any task.
+
+    Written under the lock once :func:`_check_foreign_outputs` passed, before the input
+    check's copies: a run cut off after that leaves files the next run knows as its own.
+    """
+    files = dict(run_files(outdir) or {})
+    for relative in map(functools.partial(_relative_inside, outdir), _run_level_files(outdir)):
+        if relative is not None:
+            files.setdefault(relative, None)
+    write_text(json.dumps({"files": files}, indent=1) + "\n", _run_record_path(outdir))
+
+
+def _record_run_files(outdir: Path) -> None:
+    """Record the SHA-256 of the run's files outside any task, when the run ends."""
+    files = {relative: _sha256(path) for path in _run_level_files(outdir)
+             if path.is_file() and (relative := _relative_inside(outdir, path)) is not None}
+    write_text(json.dumps({"files": files}, indent=1) + "\n", _run_record_path(outdir))
+
+
+def _sheet_samples(checked: object, outdir: Path) -> list[str]:
+    """Return the run's sample ids: its input check's, or those of the validated sheet it reused.
+
+    They name the gating plots the ``flow_prep`` task may write.
+    """
+    sheet = getattr(checked, "sheet", None)
+    if sheet is not None:
+        return [str(sample) for sample in sheet.index]
+    try:  # an earlier identical check was reused: its validated copy is unchanged
+        table = pd.read_csv(STAGES["validate"].output_path(outdir, "samplesheet"), dtype=str,
+                            keep_default_na=False)
+        return [str(sample) for sample in table["sample"]]
+    except (OSError, ValueError, KeyError):
+        return []
 
 
 def _recorded_outputs(manifest: Path) -> dict[str, str]:
@@ -452,7 +552,8 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             # A user's file at an output path stops the run before even the lock file is
             # made; checked again below, under the lock, against a run started meanwhile.
             _check_foreign_outputs(build_tasks(params, outdir, reads=None if flow_files is None
-                                               else {"flow_prep": flow_files}), params, outdir)
+                                               else {"flow_prep": flow_files}), params, outdir,
+                                   _sheet_samples(checked, outdir))
         with OutdirLock(outdir):
             remove_stale_temporaries(_owned_folders(outdir))
             if demo:
@@ -467,7 +568,9 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
                     checked, flow_files = _check_all_inputs(params)
             tasks = build_tasks(params, outdir,
                                 reads=None if flow_files is None else {"flow_prep": flow_files})
-            _check_foreign_outputs(tasks, params, outdir)
+            samples = _sheet_samples(checked, outdir)
+            _check_foreign_outputs(tasks, params, outdir, samples)
+            _claim_run_files(outdir)
             if checked is not None:
                 from .stages._validate import write_validated
 
@@ -484,8 +587,10 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             # shown twice (none when an earlier check was reused: the tasks show them then).
             trace = _run_tasks(tasks, params, outdir, resume=resume, interrupts=interrupts,
                                shown=() if checked is None else
-                               _with_validated_copy(checked.shown, params["input"]))
+                               _with_validated_copy(checked.shown, params["input"]),
+                               samples=samples)
             _write_pipeline_info(outdir, params, trace, started, command_line)
+            _record_run_files(outdir)
             interrupts.check()
     log.info("done: results in %s", outdir)
     return outdir
@@ -710,8 +815,9 @@ class _Schedule:
     """
 
     def __init__(self, tasks: list[Task], params: dict, outdir: Path, *, resume: bool,
-                 slots: int, shown: tuple[Line, ...] = ()) -> None:
+                 slots: int, shown: tuple[Line, ...] = (), samples: Sequence[str] = ()) -> None:
         self.params, self.outdir, self.resume, self.slots = params, outdir, resume, slots
+        self.samples = tuple(samples)  # the sample sheet's ids: the gating plots claimed
         self.shown = frozenset(shown)  # lines the input check showed (see _run_shown)
         self.order = {task.name: number for number, task in enumerate(tasks, start=1)}
         # With workers, the ready task on the costliest path to the end starts first (the
@@ -775,7 +881,7 @@ class _Schedule:
                     self.finish(task, "cached", started)
                 elif self.pool is None:
                     log.info("[%d/%d] %s ...", len(self.done), len(self.order), task.name)
-                    _claim(self.outdir, task, self.params)
+                    _claim(self.outdir, task, self.params, self.samples)
                     produced, peak, cpu = _run_shown(self.shown, task, self.outdir, self.params)
                     # An interrupt swallowed during the task: its outputs are not trusted.
                     interrupts.check()
@@ -783,7 +889,7 @@ class _Schedule:
                     self.finish(task, "completed", started, peak, cpu)
                 elif len(self.running) < self.slots:
                     log.info("[%d/%d] %s ...", len(self.done), len(self.order), task.name)
-                    _claim(self.outdir, task, self.params)
+                    _claim(self.outdir, task, self.params, self.samples)
                     future = self.pool.submit(_run_shown, self.shown, task, self.outdir,
                                               self.params)
                     self.running[future] = (task, started)
@@ -845,14 +951,16 @@ class _Schedule:
 
 
 def _run_tasks(tasks: list[Task], params: dict, outdir: Path, *, resume: bool,
-               interrupts: _Interrupts, shown: tuple[Line, ...] = ()) -> list[dict]:
+               interrupts: _Interrupts, shown: tuple[Line, ...] = (),
+               samples: Sequence[str] = ()) -> list[dict]:
     """Run (or reuse) every task of the DAG, up to :func:`task_slots` at once; return the trace.
 
-    ``shown``: the lines this run's input check logged, not logged again by the tasks.
+    ``shown``: the lines this run's input check logged, not logged again by the tasks;
+    ``samples``: the sample sheet's ids (the gating plots a task claims).
     """
     _prune_previous(outdir, tasks)
     schedule = _Schedule(tasks, params, outdir, resume=resume, slots=task_slots(params),
-                         shown=shown)
+                         shown=shown, samples=samples)
     trace = schedule.run(interrupts)
     interrupts.check()
     return trace

@@ -15,6 +15,7 @@ process OMICS_RNA_PREP {
 
     output:
     tuple val(meta), path('rna/rna.h5ad'), emit: h5ad
+    // qPCR input only: qpcr_replicates.tsv, and with geNorm qpcr_genorm.tsv and qpcr_genorm_variation.tsv
     tuple val(meta), path('rna/qpcr_*.tsv'), emit: qpcr, optional: true
     path 'versions.yml'                  , emit: versions
 
