@@ -177,6 +177,24 @@ def test_a_misspelt_arm_stops_instead_of_analysing_the_other_arm_alone(model):
                        index=samples)
     scores = pd.DataFrame({"SET_A": rng.normal(size=20)}, index=samples)
     call = getattr(omics.tl, model)
-    with pytest.raises(InputError, match=rf"{model}: no sample has arm 'BMMNC' \(treated=\), but some "
-                                         r"have 'bmmnc'"):
-        call(scores, obs, treated="BMMNC", covariates=[])
+    for treated in ("BMMNC", "bmnc"):
+        with pytest.raises(InputError, match=rf"{model}: no sample has arm '{treated}' \(treated=\), "
+                                             r"but some have 'bmmnc'"):
+            call(scores, obs, treated=treated, covariates=[])
+    # samples of another arm (healthy donors) are left out by design, not taken for a typo
+    donors = obs.assign(arm=np.where(obs["arm"] == "placebo", "healthy_donor", obs["arm"]))
+    table = call(scores, donors, covariates=[])
+    assert len(table) == 1
+    if model == "survival_model":  # an empty arm column: the model runs on no sample, as before
+        assert len(call(scores, obs.assign(arm=np.nan), covariates=[])) == 1
+
+
+@pytest.mark.parametrize("levels", [("false", "true"), ("False", "True"), ("0", "1")])
+def test_a_comparison_on_a_logical_column_compares_its_groups(levels):
+    adata = _log2_proteins()
+    truth = (adata.obs["response"] == "responder").to_numpy()
+    adata.obs["treated"] = truth
+    text = adata.copy()
+    text.obs["treated"] = np.where(truth, levels[1], levels[0])
+    contrast = Contrast(id="treated", variable="treated", reference=levels[0], target=levels[1])
+    pd.testing.assert_frame_equal(limma(adata, contrast), limma(text, contrast))

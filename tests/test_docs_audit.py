@@ -34,13 +34,22 @@ def _flow_with(tmp_path, *headers: str):
 @pytest.mark.parametrize("header, unit", [
     ("Absolute Count (cells/uL)", "cells_per_uL"), ("Abs. Count (cells/\u00b5L)", "cells_per_uL"),
     ("absolute cells/uL", "cells_per_uL"), ("Absolute count [cells/mL]", "cells_per_mL"),
-    ("cells/uL", "cells_per_uL"),
+    ("cells/uL", "cells_per_uL"), ("Cells/uL (abs)", "cells_per_uL"), ("abs_count", "as exported"),
 ])
 def test_an_exported_absolute_column_is_read_under_its_own_name(tmp_path, header, unit):
     path, table = _flow_with(tmp_path, header)
     read = read_flow_table(path)
     assert read.attrs["absolute_unit"] == unit
     np.testing.assert_array_equal(read["absolute"].to_numpy(), table[header].to_numpy(float))
+
+
+def test_a_column_that_only_states_a_unit_or_is_empty_is_no_absolute_count(tmp_path):
+    path, table = _flow_with(tmp_path, "WBC/uL", "Fluorospheres/uL")
+    assert read_flow_table(path)["absolute"].isna().all()
+    table["Abs. Cnt"] = "N/A"
+    table.to_csv(path, sep="\t", index=False)
+    read = read_flow_table(path)
+    assert read["absolute"].isna().all() and read.attrs["absolute_unit"] is None
 
 
 def test_two_possible_absolute_columns_stop(tmp_path):

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import decimal_comma_numbers, read_table
+from ._tables import decimal_comma_numbers, is_missing, read_table
 
 log = get_logger("io.flow")
 
@@ -750,23 +750,31 @@ def named_unit(name: str) -> str | None:
     ``..._per_ml`` or ``.../mL`` per mL; ``absolute per graft`` per graft. None when the name
     states no unit.
     """
-    text = str(name).strip().rstrip(")]").strip()  # "Abs. Count (cells/uL)"
-    return next((unit for unit, pattern in _NAMED_UNITS if pattern.search(text)), None)
+    text = str(name).strip()
+    # "Abs. Count (cells/uL)", "Cells/uL (abs)": a unit in brackets, or before a bracketed note
+    parts = [text, *(p.strip() for p in re.split(r"[()\[\]]", text) if p.strip())]
+    return next((unit for part in parts for unit, pattern in _NAMED_UNITS if pattern.search(part)),
+                None)
 
 
-_ABSOLUTE_WORD = re.compile(r"\babs(?:olute)?\b", re.IGNORECASE)
+_ABSOLUTE_WORD = re.compile(r"(?<![a-z])abs(?:olute)?(?![a-z])", re.IGNORECASE)
 
 
 def _absolute_column(raw: pd.DataFrame, columns: dict[str, str], path: Path) -> str | None:
     """Find the absolute-count column an export names its own way (``Abs. Count (cells/uL)``).
 
-    Without one of the names of ``_TABLE_ALIASES["absolute"]``, a column that says
-    ``abs``/``absolute`` or states a unit (:func:`named_unit`) is the absolute count;
-    two such columns stop the run, naming them, instead of one being left out unseen.
+    Without one of the names of ``_TABLE_ALIASES["absolute"]``, a column whose name says
+    ``abs``/``absolute`` (``Abs. Count (cells/uL)``, ``abs_count``) and that holds values
+    is the absolute count (logged); two such columns stop the run, naming them, instead
+    of one being left out unseen. A column that only states a unit (``WBC/uL``, a
+    sample's cell count) is not taken for every population's count.
     """
     taken = set(columns.values())
-    found = [c for c in raw.columns if c not in taken
-             and (_ABSOLUTE_WORD.search(str(c)) or named_unit(str(c)) is not None)]
+    found = [c for c in raw.columns if c not in taken and _ABSOLUTE_WORD.search(str(c))
+             and not is_missing(raw[c]).all()]
+    if found:
+        log.info("%s: column %s read as the absolute counts (its name says abs/absolute)",
+                 path.name, ", ".join(map(repr, found)))
     if len(found) > 1:
         raise InputError(f"columns {', '.join(map(repr, found))} could each be the absolute "
                          "counts.", path=path,
@@ -817,7 +825,7 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
     population's name in the same table; ``root``/empty for top-level populations, which
     then need ``parent_events``); optional ``absolute`` (named ``cells/uL`` or ``absolute
     per graft`` to state its unit; :func:`named_unit`; an export's own name that says
-    ``abs``/``absolute`` or states a unit, such as ``Abs. Count (cells/uL)``, is read too).
+    ``abs``/``absolute``, such as ``Abs. Count (cells/uL)``, is read too).
 
     Numbers: event counts are whole numbers. In a ``;``-separated file (the European
     export) a comma is the decimal mark (``885,2``); otherwise a comma grouping thousands

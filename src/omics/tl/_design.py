@@ -148,7 +148,9 @@ def excluded_samples(values: pd.Series, exclude: tuple[str, ...], *, cid: str, c
             raise InputError(
                 f"contrast {cid!r}: exclude_samples_values {value!r} matches no sample in column "
                 f"{column!r}; its values are {', '.join(present) or 'none'}.",
-                path=path, fix="Write the value as the sample sheet does (case matters).")
+                path=path, fix="Write the value as the sample sheet does (case matters); if the "
+                "samples holding it were left out on purpose (a subset), drop it from "
+                "exclude_samples_values.")
         out |= hit
     return out
 
@@ -160,7 +162,9 @@ def numeric_labels(values: pd.Series, levels: tuple[str, ...]) -> pd.Series:
     groups, as R's and nf-core/differentialabundance's ``factor()`` does: the sample sheet
     reads ``0``/``1`` as numbers, and the contrast writes its levels as text (``0``, or
     ``0.0``). Each sample's value becomes the level it equals as a number; other values
-    are written in full (``2``, ``0.5``); missing values stay missing.
+    are written in full (``2``, ``0.5``); missing values stay missing. A logical column
+    matches ``false``/``true`` (any case) or ``0``/``1``; its other labels are R's ``FALSE``
+    and ``TRUE``.
 
     Parameters
     ----------
@@ -173,9 +177,15 @@ def numeric_labels(values: pd.Series, levels: tuple[str, ...]) -> pd.Series:
     -------
     The labels (object dtype, NaN where missing), indexed as ``values``.
     """
+    logical = pd.api.types.is_bool_dtype(values)
     numbers = values.astype(float)
-    labels = numbers.map(lambda v: np.format_float_positional(v, trim="-"), na_action="ignore")
+    labels = (values.map({True: "TRUE", False: "FALSE"}, na_action="ignore") if logical else
+              numbers.map(lambda v: np.format_float_positional(v, trim="-"), na_action="ignore"))
     for level in levels:
+        truth = str(level).strip().lower()
+        if logical and truth in ("true", "false"):  # [treated, false, true], as R's FALSE/TRUE
+            labels = labels.mask(numbers.eq(float(truth == "true")), level)
+            continue
         number = pd.to_numeric(pd.Series([level]), errors="coerce").iloc[0]
         if pd.notna(number):
             labels = labels.mask(numbers.eq(number), level)

@@ -182,6 +182,7 @@ same splits.
 """
 from __future__ import annotations
 
+import difflib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -643,26 +644,33 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
     if str(responder) not in values:
         raise InputError(f"response_model: no sample has {response_col} == {responder!r} "
                          f"(values: {', '.join(sorted(values))})")
-    check_arm_levels(obs[arm_col], arm_col, treated, control, "response_model")
+    arms = set(obs[arm_col].dropna().astype(str))
+    if str(treated) not in arms and str(control) not in arms:
+        raise InputError(f"response_model: {arm_col!r} has neither {treated!r} nor {control!r} "
+                         f"(values: {', '.join(sorted(arms))})")
+    check_arm_spelling(obs[arm_col], arm_col, treated, control, "response_model")
 
 
-def check_arm_levels(arms: pd.Series, arm_col: str, treated: str, control: str, caller: str) -> None:
-    """Stop when the arm column holds neither ``treated`` nor ``control``, or one is misspelt.
+def check_arm_spelling(arms: pd.Series, arm_col: str, treated: str, control: str, caller: str) -> None:
+    """Stop when ``treated`` or ``control`` is absent but an arm value looks like a misspelling of it.
 
-    One arm alone is a legitimate analysis (the samples of one arm); but an absent
-    ``treated`` (or ``control``) beside arm values that are neither (``BMMNC`` for
-    ``bmmnc``) would silently analyse the other arm alone.
+    One arm alone is a legitimate analysis (the samples of one arm), and samples of other
+    arms (healthy donors) are left out by design; but ``treated="BMMNC"`` beside samples
+    with ``bmmnc`` would silently analyse the control arm alone. A value equal to the
+    absent level but for case and white space, or close to it (difflib, ratio >= 0.8),
+    stops naming it.
     """
-    present = set(arms.dropna().astype(str))
-    if str(treated) not in present and str(control) not in present:
-        raise InputError(f"{caller}: {arm_col!r} has neither {treated!r} nor {control!r} "
-                         f"(values: {', '.join(sorted(present))})")
-    other = sorted(present - {str(treated), str(control)})
-    for role, level in (("treated", treated), ("control", control)):
-        if str(level) not in present and other:
-            raise InputError(f"{caller}: no sample has {arm_col} {level!r} ({role}=), but some have "
-                             f"{', '.join(map(repr, other))} (values: {', '.join(sorted(present))}); "
-                             f"pass {role}=<the arm's value as the sample sheet writes it>")
+    present = sorted(set(arms.dropna().astype(str)))
+    for role, level in (("treated", str(treated)), ("control", str(control))):
+        if level in present:
+            continue
+        others = [v for v in present if v not in (str(treated), str(control))]
+        alike = [v for v in others if v.strip().casefold() == level.strip().casefold()]
+        alike = alike or difflib.get_close_matches(level, others, n=1, cutoff=0.8)
+        if alike:
+            raise InputError(f"{caller}: no sample has {arm_col} {level!r} ({role}=), but some "
+                             f"have {alike[0]!r} (values: {', '.join(present)}); pass "
+                             f"{role}={alike[0]!r} if that is the arm meant")
 
 
 def _direction(beta: float, good_sign: int = 1) -> str:

@@ -60,7 +60,7 @@ from scipy import stats
 from omics._errors import InputError
 from omics._logging import get_logger
 
-from ._response import _classify, _covariate_columns, _design, _Test, check_arm_levels
+from ._response import _classify, _covariate_columns, _design, _Test, check_arm_spelling
 from ._stats import bh as _bh
 
 __all__ = ["survival_model", "cox_fit", "kaplan_meier", "km_table", "logrank_p"]
@@ -271,7 +271,7 @@ def survival_model(
     if not samples:
         raise InputError("survival_model: no sample id of `scores` is in the sample sheet")
     meta = obs.loc[samples]
-    check_arm_levels(meta[arm_col], arm_col, treated, control, "survival_model")
+    check_arm_spelling(meta[arm_col], arm_col, treated, control, "survival_model")
     arm_values = meta[arm_col].astype(object)
     time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
     event_all = pd.to_numeric(meta[event_col], errors="coerce").to_numpy(float)
