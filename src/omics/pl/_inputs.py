@@ -10,6 +10,7 @@ import pandas as pd
 from .._errors import InputError
 from ..tl._keys import (
     CV_SUFFIX,
+    check_de_input,
     check_layer,
     check_one_modality,
     contrast_id,
@@ -30,12 +31,9 @@ def de_table(data: object, de_key: str | None, contrast: object, caller: str) ->
     Anything else (a MuData: one of its modalities is meant) stops with an
     :class:`~omics._errors.InputError` naming ``caller``.
     """
-    check_one_modality(data, caller)
+    check_de_input(data, caller)
     if is_anndata(data):
         return per_contrast(data, de_key_for(data, de_key, caller), contrast, caller)[1]
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"{caller}: pass a DESeq2/limma results table (a DataFrame) or an AnnData "
-                         f"holding one, not a {type(data).__name__}")
     return data
 
 

@@ -16,6 +16,7 @@ from ._apidoc import compose, forwarded, settings_note
 from ._keys import (
     GSEA_KEY,
     ORA_KEY,
+    check_de_input,
     check_one_modality,
     de_key_for,
     is_anndata,
@@ -216,10 +217,7 @@ def enrichment(
     fdr: float = 0.05,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     kwargs = forwarded(_enrichment.enrichment, locals())
-    check_one_modality(data, "enrichment")
-    if not (is_anndata(data) or isinstance(data, pd.DataFrame)):
-        raise InputError(f"enrichment: pass a DESeq2/limma results table (a DataFrame) or an AnnData "
-                         f"holding one, not a {type(data).__name__}")
+    check_de_input(data, "enrichment")
     if not is_anndata(data):
         return _enrichment.enrichment(data, panel, background, **kwargs)
     de_key, cid, table = _de_input(data, de_key, contrast, "enrichment")

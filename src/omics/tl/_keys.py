@@ -213,6 +213,14 @@ def check_one_modality(data: object, caller: str, modality: str = "rna") -> None
                          "not the MuData")
 
 
+def check_de_input(data: object, caller: str) -> None:
+    """Stop unless ``data`` is a DESeq2/limma results table or one modality's AnnData holding one."""
+    check_one_modality(data, caller)
+    if not (is_anndata(data) or isinstance(data, pd.DataFrame)):
+        raise InputError(f"{caller}: pass a DESeq2/limma results table (a DataFrame) or an AnnData "
+                         f"holding one, not a {type(data).__name__}")
+
+
 def check_anndata(data: object, caller: str, modality: str = "rna") -> None:
     """Stop unless ``data`` is an AnnData (a MuData: pass one of its modalities, ``modality`` the example)."""
     check_one_modality(data, caller, modality)
