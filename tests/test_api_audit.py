@@ -277,3 +277,11 @@ def test_pathway_evidence_skips_a_modality_without_the_contrast():
     with pytest.raises(InputError, match=r"no modality holds GSEA results of contrast 'c' in uns\['gsea'\] "
                                          r"\(rna: a; protein: a, b\)"):
         omics.tl.pathway_evidence(mdata, contrast="c")
+
+
+def test_a_table_that_is_no_de_table_stops_before_a_figure():
+    gsea = pd.DataFrame({"term": ["SET_A"], "nes": [1.2], "fdr": [0.01]})
+    for name, call in (("volcano", omics.pl.volcano), ("ma", omics.pl.ma)):
+        with pytest.raises(InputError, match=f"{name}: the table is no DESeq2/limma results table"):
+            call(gsea)
+    assert plt.get_fignums() == []

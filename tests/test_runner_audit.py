@@ -68,3 +68,23 @@ def test_a_foreign_output_stops_the_run_before_the_lock_file(tmp_path):
     assert sorted(p.relative_to(outdir) for p in outdir.rglob("*")) == before
     assert not (outdir / ".omics.lock").exists()
     assert user_file.read_text() == "my own table\n"
+
+
+def test_a_changed_output_is_named_when_its_task_runs_again(tmp_path, caplog):
+    task = Task(name="de.c.protein", stage="de", kwargs={}, inputs=[],
+                fields={"contrast": "c", "modality": "protein"})
+    table = tmp_path / "differential" / "c.protein.limma.results.tsv"
+    table.parent.mkdir()
+    table.write_text("feature_id\tlogFC\nP1\t0.5\n")
+    runner._record(tmp_path, task, "key", {"results": table})
+    assert runner._is_cached(tmp_path, task, "key")
+    table.write_text("feature_id\tlogFC\nP1\t9.9\n")  # edited by hand
+    with caplog.at_level("INFO", logger="omics"):
+        assert not runner._is_cached(tmp_path, task, "key")
+    assert ("de.c.protein: differential/c.protein.limma.results.tsv was changed since the last run; "
+            "computing it again") in caplog.text
+    table.unlink()
+    caplog.clear()
+    with caplog.at_level("INFO", logger="omics"):
+        assert not runner._is_cached(tmp_path, task, "key")
+    assert "was removed since the last run" in caplog.text

@@ -186,6 +186,9 @@ def _is_cached(outdir: Path, task: Task, key: str) -> bool:
         return False
     for path, digest in recorded.get("outputs", {}).items():
         if not (outdir / path).is_file() or _sha256(outdir / path) != digest:
+            # the inputs, parameters and code are unchanged: say why the task runs again
+            log.info("%s: %s was %s since the last run; computing it again", task.name, path,
+                     "changed" if (outdir / path).is_file() else "removed")
             return False
     return True
 

@@ -25,16 +25,25 @@ from ..tl._keys import (
 )
 
 
-def de_table(data: object, de_key: str | None, contrast: object, caller: str) -> pd.DataFrame:
+def de_table(data: object, de_key: str | None, contrast: object, caller: str, *,
+             fold_change: bool = True) -> pd.DataFrame:
     """Return a DESeq2/limma table as given, or ``adata.uns[de_key][<contrast>]``.
 
-    Anything else (a MuData: one of its modalities is meant) stops with an
-    :class:`~omics._errors.InputError` naming ``caller``.
+    Anything else (a MuData: one of its modalities is meant; with ``fold_change``, a table
+    without a DESeq2 or limma table's fold change and adjusted p-value, such as a GSEA
+    table) stops with an :class:`~omics._errors.InputError` naming ``caller``, before any
+    figure is made.
     """
     check_de_input(data, caller)
-    if is_anndata(data):
-        return per_contrast(data, de_key_for(data, de_key, caller), contrast, caller)[1]
-    return data
+    table = (per_contrast(data, de_key_for(data, de_key, caller), contrast, caller)[1]
+             if is_anndata(data) else data)
+    columns = set(table.columns)
+    if fold_change and not ({"log2FoldChange", "padj"} <= columns or {"logFC", "adj.P.Val"} <= columns):
+        raise InputError(f"{caller}: the table is no DESeq2/limma results table (no log2FoldChange "
+                         f"and padj, nor logFC and adj.P.Val columns; it has "
+                         f"{', '.join(map(str, table.columns[:8]))}); pass the table of "
+                         "omics.tl.deseq2 or omics.tl.limma")
+    return table
 
 
 def contrast_table(data: object, key: str, contrast: object, caller: str) -> pd.DataFrame:

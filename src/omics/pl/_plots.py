@@ -400,7 +400,7 @@ def gsea_curve(statistic: pd.Series | pd.DataFrame | AnnData, genes: list[str] |
     matplotlib.axes.Axes
     """
     if not isinstance(statistic, pd.Series):
-        table = _inputs.de_table(statistic, de_key, contrast, "gsea_curve")
+        table = _inputs.de_table(statistic, de_key, contrast, "gsea_curve", fold_change=False)
         statistic = gene_statistic(table.assign(gene_name=table["gene_name"].fillna("").astype(str)))
     ax = _axes(ax, (5.5, 3.2))
     sets = genes if isinstance(genes, Mapping) else {"": list(genes)}
