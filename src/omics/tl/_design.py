@@ -128,8 +128,7 @@ def excluded_samples(values: pd.Series, exclude: tuple[str, ...], *, cid: str, c
         unless it is one of the column's levels (the schema's ``placebo``/``bmmnc`` of
         ``arm``, or a category of a categorical column): then no sample is left out for it.
     """
-    numeric = (pd.api.types.is_numeric_dtype(values)
-               and not isinstance(values.dtype, pd.CategoricalDtype))
+    numeric = _is_numeric(values)
     text = values.astype("string").str.strip()
     out = pd.Series(False, index=values.index)
     known = set(categorical_levels(column) or ())
@@ -186,16 +185,26 @@ def numeric_labels(values: pd.Series, levels: tuple[str, ...]) -> pd.Series:
         if logical and truth in ("true", "false"):  # [treated, false, true], as R's FALSE/TRUE
             labels = labels.mask(numbers.eq(float(truth == "true")), level)
             continue
-        number = pd.to_numeric(pd.Series([level]), errors="coerce").iloc[0]
+        number = _number(level)
         if pd.notna(number):
             labels = labels.mask(numbers.eq(number), level)
     return labels.astype(object)
 
 
+def _is_numeric(values: pd.Series) -> bool:
+    """Whether a sample-sheet column holds numbers (not a categorical of them)."""
+    return pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype)
+
+
+def _number(text: str) -> float:
+    """Read a contrast file's value as a number (``1``, ``0.0``, ``.5``); NaN when it is not one."""
+    return pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0]
+
+
 def _matches(values: pd.Series, text: pd.Series, value: str, numeric: bool) -> pd.Series:
     """Return the samples holding ``value``: as numbers for a numeric column, else as text."""
     if numeric:
-        number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        number = _number(value)
         return values.eq(number) if pd.notna(number) else pd.Series(False, index=values.index)
     return text.eq(value).fillna(False).astype(bool)
 
@@ -371,7 +380,7 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
             sheet = sheet.loc[~unknown]
     elif not contrast.is_formula:
         values = sheet[contrast.variable]
-        if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+        if _is_numeric(values):
             sheet = sheet.assign(**{contrast.variable: numeric_labels(
                 values, (contrast.reference or "", contrast.target or ""))})
         levels = set(sheet[contrast.variable].dropna().astype(str))
@@ -395,7 +404,7 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
     data = pd.DataFrame(index=sheet.index)
     for name in variables:
         values = sheet[name]
-        if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+        if _is_numeric(values):
             data[name] = values.astype(float)
             if name in contrast.blocking:
                 _warn_if_coded_factor(data[name], name, cid)
@@ -465,7 +474,7 @@ def continuous_values(sheet: pd.DataFrame, column: str, *, cid: str, path: str |
     Empty cells stay missing (the design then asks to fill or exclude them).
     """
     values = sheet[column]
-    if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+    if _is_numeric(values):
         return values.astype(float)
     text = values.astype("string")
     numbers = pd.to_numeric(text.str.strip().str.replace(",", ".", regex=False), errors="coerce")
