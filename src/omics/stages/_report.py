@@ -10,8 +10,10 @@ from .._errors import InputError
 from ..report import build_report
 from ._common import stage_output
 
+#: The input check's copies of the sample sheet and contrasts (results in ``validated/`` only).
+_INPUT_COPIES = ("samplesheet.csv", "contrasts.yaml", "contrasts.csv")
 #: Result files the report shows (any one makes ``results_dir`` the results of a run).
-REPORTED = ("samplesheet.csv", "contrasts.yaml", "contrasts.csv", "*.pca.tsv", "flow.qc.tsv",
+REPORTED = (*_INPUT_COPIES, "*.pca.tsv", "flow.qc.tsv",
             "*.results.tsv", "*.gsea.tsv", "response_model.tsv", "survival_model.tsv",
             "km_curves.tsv", "score_redundancy.tsv", "concordance.tsv", "mrna_protein_correlation.tsv",
             "pathway_evidence.tsv", "flow_score_correlation.tsv")
@@ -42,8 +44,7 @@ def check_results_dir(results_dir: str | Path) -> None:
     results = Results(path)
     # The sample sheet and contrasts count as a run's only as its validated/ copies: a
     # folder of the user's inputs is not results (the report would be empty).
-    copies = {"samplesheet.csv", "contrasts.yaml", "contrasts.csv"}
-    if not any(found.parent.name == "validated" if pattern in copies else True
+    if not any(found.parent.name == "validated" if pattern in _INPUT_COPIES else True
                for pattern in REPORTED for found in results.find(pattern)):
         raise InputError("{--results_dir} holds no result files of a run (no validated/ sample "
                          "sheet, no differential, enrichment, QC, score or integration table).",
