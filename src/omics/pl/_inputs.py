@@ -160,8 +160,21 @@ def scores_long(data: object, obs: pd.DataFrame | None, key: str, modality: str,
 
 
 def qc_correlation(data: object, key: str, caller: str) -> pd.DataFrame:
-    """Return a sample x sample correlation table as given, or ``adata.obsp["<key>_correlation"]``."""
+    """Return a sample x sample correlation table as given, or ``adata.obsp["<key>_correlation"]``.
+
+    A table that is not square and numeric, with the same samples as rows and columns,
+    stops with an :class:`~omics._errors.InputError` naming ``caller``.
+    """
     if not is_anndata(data):
+        check_one_modality(data, caller)
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"{caller}: got {type(data).__name__}; pass the samples x samples table "
+                             "(qc/<modality>.sample_correlation.tsv read with index_col=0) or an AnnData")
+        numeric = all(pd.api.types.is_numeric_dtype(dtype) for dtype in data.dtypes)
+        if not numeric or list(map(str, data.index)) != list(map(str, data.columns)):
+            raise InputError(f"{caller}: the table is no samples x samples correlation table "
+                             f"({data.shape[0]} rows, {data.shape[1]} columns, numeric: {numeric}); pass "
+                             "qc/<modality>.sample_correlation.tsv read with index_col=0")
         return data
     name = f"{key}_correlation"
     if name not in data.obsp:

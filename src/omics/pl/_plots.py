@@ -695,6 +695,10 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     elif "contrast" in joined:
         cid, joined = _inputs.one_contrast(joined, contrast, "pl.concordance")
         title = title or cid
+    missing = [c for c in ("rna_log2fc", "protein_log2fc") if c not in joined]
+    if missing:
+        raise InputError(f"pl.concordance: the table has no {' and '.join(missing)} column; pass the "
+                         "table of omics.tl.fold_change_concordance (integration/concordance.tsv)")
     ax = _axes(ax)
     data = joined.dropna(subset=["rna_log2fc", "protein_log2fc"])
     both = ((data["rna_padj"] < fdr) & (data["protein_padj"] < fdr)).to_numpy() \

@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from .._errors import InputError
+
 __all__ = ["ROC_COLUMNS", "response_roc"]
 
 ROC_COLUMNS = ["score", "cohort", "repeat", "auc", "fpr", "tpr"]
+COHORTS = ("pooled", "treated", "control")
 
 
 def response_roc(model: pd.DataFrame, cv: pd.DataFrame, *, top: int = 4,
@@ -39,9 +42,23 @@ def response_roc(model: pd.DataFrame, cv: pd.DataFrame, *, top: int = 4,
     pandas.DataFrame
         One row per ROC point, with columns ``score``, ``cohort``, ``repeat``, ``auc``
         (of this repeat; the model table's ``cv_auc_<cohort>`` averages all repeats'
-        AUCs), ``fpr`` and ``tpr``; scores in the order above.
+        AUCs), ``fpr`` and ``tpr``; scores in the order above. Empty when ``cohort``
+        has no out-of-fold predictions (too few patients for two folds).
+
+    Raises
+    ------
+    omics._errors.InputError
+        ``cohort`` is none of the three, or ``repeat`` is not a repeat of the predictions.
     """
-    rows = cv[(cv["cohort"] == cohort) & (cv["repeat"] == repeat)]
+    if cohort not in COHORTS:
+        raise InputError(f"tl.response_roc: cohort={cohort!r} is not a cohort of the predictions; "
+                         f"pass one of {', '.join(COHORTS)}")
+    in_cohort = cv[cv["cohort"] == cohort]
+    repeats = sorted(int(r) for r in pd.unique(in_cohort["repeat"]))
+    if repeats and repeat not in repeats:
+        raise InputError(f"tl.response_roc: repeat={repeat!r} is not a repeat of the {cohort} predictions; "
+                         f"pass one of {repeats[0]}..{repeats[-1]}")
+    rows = in_cohort[in_cohort["repeat"] == repeat]
     available = set(rows["score"])
     order = model.sort_values("fdr_screen", kind="stable")["score"]
     names = [name for name in order if name in available][:top]
