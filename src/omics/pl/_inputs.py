@@ -78,7 +78,15 @@ def roc_curves(data: object, predictions: Mapping[str, Sequence[float]] | None, 
                             "of omics.tl.response_model (an AnnData or its return_cv=True table)")
         y_true = np.asarray(data)
         return [(str(label), y_true, np.asarray(pred, dtype=float)) for label, pred in predictions.items()]
+    from ..tl._roc import COHORTS  # here: the plotting inputs need no model code otherwise
+
     cv = uns_table(data, key + CV_SUFFIX, caller) if is_anndata(data) else data
+    if cohort not in COHORTS:
+        raise InputError(f"{caller}: cohort={cohort!r} is not a cohort of the predictions; pass one of "
+                         f"{', '.join(COHORTS)}")
+    if "cohort" not in cv.columns:
+        raise InputError(f"{caller}: the table has no 'cohort' column; pass the out-of-fold predictions "
+                         "of omics.tl.response_model (its return_cv=True table, or an AnnData)")
     rows = cv[cv["cohort"] == cohort]
     if repeat is not None:
         rows = rows[rows["repeat"] == repeat]

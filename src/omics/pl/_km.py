@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from .._errors import InputError
 from ..tl._keys import KM_KEY, is_anndata, uns_table
 
 _GROUP_COLORS = {"low": "#2166ac", "high": "#b2182b"}
@@ -17,7 +18,13 @@ def _at_risk(curve: pd.DataFrame, t: float) -> int:
     return int(later["n_at_risk"].iloc[0]) if len(later) else 0
 
 
-def km(curves: pd.DataFrame | AnnData, score: str, *, logrank: pd.DataFrame | None = None,
+def _listed(names: list[str], most: int = 10) -> str:
+    """``names`` comma-joined, the first ``most`` of them when there are more."""
+    shown = ", ".join(map(str, names[:most]))
+    return shown + (f", ... ({len(names)} in all)" if len(names) > most else "") if names else "none"
+
+
+def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.DataFrame | None = None,
        key: str = KM_KEY, modality: str | None = None, arms: tuple[str, ...] = ("placebo", "bmmnc"),
        risk_times: tuple[float, ...] = (0, 30, 60, 90, 120, 150, 183), axes=None):
     """Draw Kaplan-Meier curves of one score, below vs above its median, per arm.
@@ -31,7 +38,8 @@ def km(curves: pd.DataFrame | AnnData, score: str, *, logrank: pd.DataFrame | No
         ``adata.uns[key]["curves"]`` (and ``["logrank"]``, unless ``logrank`` is given)
         are drawn.
     score
-        The score (term) to draw.
+        The score (term) to draw; required (a missing or unknown score stops with an
+        :class:`~omics._errors.InputError` listing the scores with curves).
     logrank
         ``scores/km_logrank.tsv``; its ``logrank_p`` goes into each panel's title.
     key
@@ -49,7 +57,16 @@ def km(curves: pd.DataFrame | AnnData, score: str, *, logrank: pd.DataFrame | No
 
     Returns
     -------
-    The list of Axes.
+    list of matplotlib.axes.Axes
+        One per arm.
+
+    Raises
+    ------
+    omics._errors.InputError
+        ``score`` is not given or has no curves (in ``modality``); the AnnData has no
+        Kaplan-Meier tables.
+    ValueError
+        The curves of ``score`` span several modalities and ``modality`` is not given.
     """
     import matplotlib.pyplot as plt
 
@@ -57,17 +74,29 @@ def km(curves: pd.DataFrame | AnnData, score: str, *, logrank: pd.DataFrame | No
         if logrank is None:
             logrank = uns_table(curves, key, "km", "logrank")
         curves = uns_table(curves, key, "km", "curves")
+    if "score" not in curves.columns:
+        raise InputError("km: the curves table has no 'score' column; pass the curves of "
+                         "omics.tl.kaplan_meier (scores/km_curves.tsv) or an AnnData after it")
+    available = [str(name) for name in pd.unique(curves["score"])]
+    if score is None:
+        raise InputError(f"km: pass score=<the score to draw> (scores with curves: {_listed(available)})")
     data = curves[curves["score"] == score]
+    if data.empty:
+        raise InputError(f"km: no Kaplan-Meier curves for score {score!r} (scores with curves: "
+                         f"{_listed(available)}); pass one of them as score=")
     if "modality" in data:
         if modality is not None:
+            measured = [str(m) for m in pd.unique(data["modality"])]
             data = data[data["modality"] == modality]
+            if data.empty:
+                raise InputError(f"km: no Kaplan-Meier curves of score {score!r} in modality "
+                                 f"{modality!r} (its modalities: {_listed(measured)}); pass one of "
+                                 "them as modality=")
         elif data["modality"].nunique() > 1:
             raise ValueError(f"score {score!r} has Kaplan-Meier curves of several modalities "
                              f"({', '.join(map(str, data['modality'].unique()))}): pass modality=")
         elif len(data):
             modality = data["modality"].iloc[0]  # the log-rank rows of the same modality
-    if data.empty:
-        raise ValueError(f"no Kaplan-Meier curves for score {score!r}")
     if axes is None:
         _, axes = plt.subplots(1, len(arms), figsize=(4.5 * len(arms), 4), sharey=True, squeeze=False)
         axes = list(axes[0])

@@ -29,12 +29,24 @@ __all__ = ["kaplan_meier", "response_model", "survival_model"]
 
 def _scores_obs(data: ad.AnnData | pd.DataFrame, obs: pd.DataFrame | None, score_key: str,
                 caller: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (scores, sample sheet) of an AnnData or of a scores table and its sheet.
+
+    Anything else (a numpy array, a MuData, a list) stops with an InputError naming what
+    was given and what to pass.
+    """
     if is_anndata(data):
         if obs is not None:
             raise InputError(f"{caller}: with an AnnData the sample sheet is adata.obs; do not pass obs")
         return obsm_frame(data, score_key, caller), data.obs
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"{caller}: data is a {type(data).__name__}, not an AnnData or a samples x "
+                         "scores DataFrame; pass an AnnData with adata.obsm[score_key], or "
+                         "pd.DataFrame(values, index=<sample ids>, columns=<score names>) and obs")
     if obs is None:
         raise InputError(f"{caller}: with a scores table, pass the sample sheet: {caller}(scores, obs)")
+    if not isinstance(obs, pd.DataFrame):
+        raise InputError(f"{caller}: obs is a {type(obs).__name__}, not a DataFrame; pass the sample "
+                         "sheet as a DataFrame indexed by sample id")
     return data, obs
 
 

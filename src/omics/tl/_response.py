@@ -183,6 +183,7 @@ same splits.
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -651,26 +652,137 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
     check_arm_spelling(obs[arm_col], arm_col, treated, control, "response_model")
 
 
+def _squeezed(value: str) -> str:
+    """``value`` without case, white space and punctuation (``BM-MNC``, ``bm_mnc``: ``bmmnc``)."""
+    return re.sub(r"[\W_]+", "", value.casefold())
+
+
+def arm_lookalike(arms: pd.Series, levels: Sequence[str]) -> tuple[str, str, list[str]] | None:
+    """Return the first of ``levels`` no sample has whose spelling an arm value resembles.
+
+    A value of ``arms`` (other than ``levels``) resembles an absent level when the two are
+    equal but for case, white space and punctuation (``BM-MNC``, ``bm_mnc`` and ``bmmnc``),
+    or close (difflib, ratio >= 0.8).
+
+    Parameters
+    ----------
+    arms
+        The arm column of the samples analysed.
+    levels
+        The arm values asked for.
+
+    Returns
+    -------
+    tuple of (str, str, list of str) or None
+        ``(absent level, the value resembling it, the values present)``, or None when
+        every absent level resembles no value.
+    """
+    present = sorted(set(arms.dropna().astype(str)))
+    wanted = [str(level) for level in levels]
+    others = [v for v in present if v not in wanted]
+    for level in wanted:
+        alike = None if level in present else resembling(level, others)
+        if alike is not None:
+            return level, alike, present
+    return None
+
+
+def resembling(level: str, values: Sequence[str]) -> str | None:
+    """Return the value of ``values`` that ``level`` looks like a misspelling of, or None.
+
+    Equal but for case, white space and punctuation (``BM-MNC``, ``bm_mnc``: ``bmmnc``)
+    first, else the closest by difflib with ratio >= 0.8.
+
+    Parameters
+    ----------
+    level
+        The value asked for (absent from the data).
+    values
+        The values present, other than the ones asked for.
+
+    Returns
+    -------
+    str or None
+        The value resembling ``level``.
+    """
+    values = [str(v) for v in values]
+    alike = [v for v in values if _squeezed(v) and _squeezed(v) == _squeezed(level)]
+    alike = alike or difflib.get_close_matches(level, values, n=1, cutoff=0.8)
+    return alike[0] if alike else None
+
+
 def check_arm_spelling(arms: pd.Series, arm_col: str, treated: str, control: str, caller: str) -> None:
     """Stop when ``treated`` or ``control`` is absent but an arm value looks like a misspelling of it.
 
     One arm alone is a legitimate analysis (the samples of one arm), and samples of other
     arms (healthy donors) are left out by design; but ``treated="BMMNC"`` beside samples
     with ``bmmnc`` would silently analyse the control arm alone. A value equal to the
-    absent level but for case and white space, or close to it (difflib, ratio >= 0.8),
-    stops naming it.
+    absent level but for case, white space and punctuation (``BM-MNC`` for ``bmmnc``), or
+    close to it (difflib, ratio >= 0.8), stops naming it (:func:`arm_lookalike`).
+
+    Parameters
+    ----------
+    arms
+        The arm column of the samples analysed.
+    arm_col
+        Its name (for the message).
+    treated, control
+        The arm values asked for.
+    caller
+        The function named in the message.
+
+    Raises
+    ------
+    omics._errors.InputError
+        An absent level resembles an arm value.
+    """
+    found = arm_lookalike(arms, (str(treated), str(control)))
+    if found is not None:
+        level, alike, present = found
+        role = "treated" if level == str(treated) else "control"
+        raise InputError(f"{caller}: no sample has {arm_col} {level!r} ({role}=), but some "
+                         f"have {alike!r} (values: {', '.join(present)}); pass "
+                         f"{role}={alike!r} if that is the arm meant")
+
+
+def check_arms_present(arms: pd.Series, arm_col: str, levels: Sequence[str], caller: str,
+                       fix: str) -> bool:
+    """Stop when the arm column has values but none of ``levels``; whether any sample has one.
+
+    Samples of other arms are left out by design, but when no sample is in any of the arms
+    asked for the analysis would be empty. An arm column with no value at all (an
+    unrandomised cohort) is not stopped here: the caller runs on no sample and logs it.
+
+    Parameters
+    ----------
+    arms
+        The arm column of the samples analysed.
+    arm_col
+        Its name (for the message).
+    levels
+        The arm values asked for.
+    caller
+        The function named in the message.
+    fix
+        What to pass, ending the message (``"pass treated= and control= ..."``).
+
+    Returns
+    -------
+    bool
+        True when a sample is in one of ``levels``; False when the column is empty.
+
+    Raises
+    ------
+    omics._errors.InputError
+        The column has values, none of them one of ``levels``.
     """
     present = sorted(set(arms.dropna().astype(str)))
-    for role, level in (("treated", str(treated)), ("control", str(control))):
-        if level in present:
-            continue
-        others = [v for v in present if v not in (str(treated), str(control))]
-        alike = [v for v in others if v.strip().casefold() == level.strip().casefold()]
-        alike = alike or difflib.get_close_matches(level, others, n=1, cutoff=0.8)
-        if alike:
-            raise InputError(f"{caller}: no sample has {arm_col} {level!r} ({role}=), but some "
-                             f"have {alike[0]!r} (values: {', '.join(present)}); pass "
-                             f"{role}={alike[0]!r} if that is the arm meant")
+    if any(str(level) in present for level in levels):
+        return True
+    if not present:
+        return False
+    asked = " or ".join(repr(str(level)) for level in levels) or "no arm (an empty arms=)"
+    raise InputError(f"{caller}: no sample has {arm_col} {asked} (values: {', '.join(present)}); {fix}")
 
 
 def _direction(beta: float, good_sign: int = 1) -> str:

@@ -14,6 +14,27 @@ ROC_COLUMNS = ["score", "cohort", "repeat", "auc", "fpr", "tpr"]
 COHORTS = ("pooled", "treated", "control")
 
 
+_MODEL_COLUMNS = ("score", "fdr_screen")
+_CV_COLUMNS = ("score", "cohort", "repeat", "responder", "prediction")
+
+
+def _check_tables(model: object, cv: object) -> None:
+    """Stop unless ``model`` is a response-model table and ``cv`` its out-of-fold predictions."""
+    for name, table, columns, what in (
+            ("model", model, _MODEL_COLUMNS, "the table of omics.tl.response_model"),
+            ("cv", cv, _CV_COLUMNS, "its out-of-fold predictions (the second table of "
+                                    "response_model(..., return_cv=True))")):
+        if not isinstance(table, pd.DataFrame):
+            raise InputError(f"tl.response_roc: {name} is a {type(table).__name__}, not a DataFrame; "
+                             f"pass {what}")
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise InputError(f"tl.response_roc: {name} has no column{'s' if len(missing) > 1 else ''} "
+                             f"{', '.join(map(repr, missing))} "
+                             f"(columns: {', '.join(map(str, table.columns[:8]))}"
+                             f"{', ...' if len(table.columns) > 8 else ''}); pass {what}")
+
+
 def response_roc(model: pd.DataFrame, cv: pd.DataFrame, *, top: int = 4,
                  cohort: str = "pooled", repeat: int = 0) -> pd.DataFrame:
     """Return the ROC points of the strongest scores' out-of-fold predictions.
@@ -48,8 +69,11 @@ def response_roc(model: pd.DataFrame, cv: pd.DataFrame, *, top: int = 4,
     Raises
     ------
     omics._errors.InputError
-        ``cohort`` is none of the three, or ``repeat`` is not a repeat of the predictions.
+        ``model`` or ``cv`` is not a DataFrame with the columns above (e.g. the model table
+        passed twice), ``cohort`` is none of the three, or ``repeat`` is not a repeat of
+        the predictions.
     """
+    _check_tables(model, cv)
     if cohort not in COHORTS:
         raise InputError(f"tl.response_roc: cohort={cohort!r} is not a cohort of the predictions; "
                          f"pass one of {', '.join(COHORTS)}")

@@ -60,7 +60,16 @@ from scipy import stats
 from omics._errors import InputError
 from omics._logging import get_logger
 
-from ._response import _classify, _covariate_columns, _design, _Test, check_arm_spelling
+from ._response import (
+    _classify,
+    _covariate_columns,
+    _design,
+    _Test,
+    arm_lookalike,
+    check_arm_spelling,
+    check_arms_present,
+    resembling,
+)
 from ._stats import bh as _bh
 
 __all__ = ["survival_model", "cox_fit", "kaplan_meier", "km_table", "logrank_p"]
@@ -68,6 +77,31 @@ __all__ = ["survival_model", "cox_fit", "kaplan_meier", "km_table", "logrank_p"]
 _LOG = get_logger("tl.survival")
 _LIMIT = 10.0
 _Z95 = float(stats.norm.ppf(0.975))
+ARM_TESTS = ("score", "lrt")
+
+
+def _event_indicator(meta: pd.DataFrame, event_col: str, rows: np.ndarray, caller: str) -> np.ndarray:
+    """Return the event column as floats (1 event, 0 censored, NaN missing); stop on other codes.
+
+    Numbers 0 and 1 (also as text, ``"1"``) and booleans are events and censorings; a
+    missing value leaves the sample out. Any other value in ``rows`` (the samples of the
+    arms analysed), such as R ``Surv``'s 1/2 coding or ``"yes"``/``"no"``, would be read as
+    an event count or dropped, and stops naming the column and the values.
+    """
+    raw = meta[event_col]
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        raw = raw.astype(object)
+    event = pd.to_numeric(raw, errors="coerce")
+    bad = raw.notna().to_numpy(bool) & ~event.isin([0, 1]).to_numpy(bool) & rows
+    if bad.any():
+        found = sorted({str(v) for v in raw[bad]})
+        values = sorted({str(v) for v in raw[rows & raw.notna().to_numpy(bool)]})
+        shown = ", ".join(found[:5]) + (f", ... ({len(found)} in all)" if len(found) > 5 else "")
+        raise InputError(f"{caller}: column {event_col!r} must be 1 (major amputation or death) or 0 "
+                         f"(censored), or True/False; {int(bad.sum())} sample(s) have {shown} "
+                         f"(values: {', '.join(values[:10])}); recode it as 1 = event, 0 = censored "
+                         "(R's Surv 1/2 coding: subtract 1) or pass event_col=<a 0/1 column>")
+    return event.to_numpy(float)
 
 
 def cox_fit(frame: pd.DataFrame, *, duration_col: str = "time", event_col: str = "event"):
@@ -210,6 +244,21 @@ def _event_time_rank(durations: pd.Series, events: pd.Series, weights: pd.Series
     return pd.Series(ranks, index=durations.index)
 
 
+def _matched_samples(scores: pd.DataFrame, obs: pd.DataFrame, caller: str
+                     ) -> tuple[list, pd.DataFrame]:
+    """Return the ids of ``scores`` in the sheet and their sheet rows; stop when there are none."""
+    if len(scores.index) == 0:
+        raise InputError(f"{caller}: `scores` has no sample (an empty table, or an AnnData view that "
+                         "selected none); pass the scores of the samples to analyse")
+    samples = [s for s in scores.index if s in obs.index]
+    if not samples:
+        raise InputError(f"{caller}: no sample id of `scores` is in the sample sheet (scores: "
+                         f"{', '.join(map(str, scores.index[:3]))}, ...; sheet: "
+                         f"{', '.join(map(str, obs.index[:3]))}, ...); pass scores indexed by the "
+                         "sheet's sample ids")
+    return samples, obs.loc[samples]
+
+
 def survival_model(
     scores: pd.DataFrame,
     obs: pd.DataFrame,
@@ -238,7 +287,8 @@ def survival_model(
     covariates, arm_col, treated, control, alpha, multiplicity
         As in :func:`omics.tl.response_model`.
     time_col, event_col
-        Follow-up in days and event indicator (1 = major amputation or death).
+        Follow-up in days and event indicator (1 = major amputation or death, 0 =
+        censored; True/False also; a missing value leaves the sample out).
     arm_test
         Test of the score in each arm: ``"score"`` (default; Efron score test at the fit
         without the score, as R ``coxph(init=, iter.max=0)``) or ``"lrt"``
@@ -255,11 +305,20 @@ def survival_model(
         ``n_events_control``, ``n_treated``, ``n_events_treated``; for each of
         ``control``, ``treated``, ``pooled``, ``interaction``: ``hr_*`` (per SD; for the
         interaction the ratio of treated to control HR), ``hr_*_low``, ``hr_*_high``
-        (Wald 95 %), ``p_*`` (likelihood-ratio test) and ``ph_p_*`` (Schoenfeld test of
-        the term); ``fdr_pooled``, ``fdr_interaction``, ``fdr_control``,
-        ``fdr_treated``, ``fdr_screen``; ``ph_p`` (smallest ``ph_p_*``);
-        ``separation`` (models with monotone likelihood, ``;``-joined);
-        ``classification`` and ``direction``.
+        (Wald 95 %), ``p_*`` (the likelihood-ratio test of the term; ``p_control`` and
+        ``p_treated`` are Efron score tests by default, likelihood-ratio tests with
+        ``arm_test="lrt"``) and ``ph_p_*`` (Schoenfeld test of the term);
+        ``fdr_pooled``, ``fdr_interaction``, ``fdr_control``, ``fdr_treated``,
+        ``fdr_screen``; ``ph_p`` (smallest ``ph_p_*``); ``separation`` (models with
+        monotone likelihood, ``;``-joined); ``classification`` and ``direction``.
+
+    Raises
+    ------
+    omics._errors.InputError
+        On a missing column, a bad ``multiplicity`` or ``arm_test``, no sample of
+        ``scores`` in the sheet, an arm value that looks like a misspelt ``treated`` or
+        ``control``, arm values none of which is ``treated`` or ``control``, or an event
+        value other than 0/1 (or False/True) in the arms analysed.
     """
     covariates = list(covariates)
     for column in (arm_col, time_col, event_col, *covariates):
@@ -267,16 +326,21 @@ def survival_model(
             raise InputError(f"survival_model: column {column!r} is not in the sample sheet")
     if multiplicity not in ("bh", "none"):
         raise InputError(f"survival_model: multiplicity must be 'bh' or 'none', got {multiplicity!r}")
-    samples = [s for s in scores.index if s in obs.index]
-    if not samples:
-        raise InputError("survival_model: no sample id of `scores` is in the sample sheet")
-    meta = obs.loc[samples]
+    if arm_test not in ARM_TESTS:
+        raise InputError(f"survival_model: arm_test must be 'score' or 'lrt', got {arm_test!r}; "
+                         "pass arm_test='score' (Efron score test) or arm_test='lrt' "
+                         "(likelihood-ratio test)")
+    samples, meta = _matched_samples(scores, obs, "survival_model")
     check_arm_spelling(meta[arm_col], arm_col, treated, control, "survival_model")
+    if not check_arms_present(meta[arm_col], arm_col, (treated, control), "survival_model",
+                              "pass treated= and control= as the sample sheet writes the arms"):
+        _LOG.warning("survival_model: column %r has no value for any sample: no sample is "
+                     "analysed", arm_col)
     arm_values = meta[arm_col].astype(object)
+    in_arms = arm_values.isin([treated, control]).to_numpy()
     time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
-    event_all = pd.to_numeric(meta[event_col], errors="coerce").to_numpy(float)
-    complete = arm_values.isin([treated, control]).to_numpy() & np.isfinite(time_all) & np.isfinite(
-        event_all)
+    event_all = _event_indicator(meta, event_col, in_arms, "survival_model")
+    complete = in_arms & np.isfinite(time_all) & np.isfinite(event_all)
     cov_cols = _covariate_columns(meta, covariates)
     for _, col in cov_cols:
         complete &= col.notna().to_numpy()
@@ -456,17 +520,38 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
     ``logrank_test``, equal to R ``survdiff``). The curves are :func:`km_table` and the
     p-values :func:`logrank_p`: lifelines' ``KaplanMeierFitter`` and ``logrank_test``, bit
     for bit. A column named by ``arm_col``, ``time_col`` or ``event_col`` that is not in
-    ``obs`` raises :class:`~omics._errors.InputError`.
+    ``obs`` raises :class:`~omics._errors.InputError`, as do: no sample of ``scores`` in
+    ``obs``; an arm value that looks like a misspelling of one of ``arms`` (case, white
+    space or punctuation apart, e.g. ``BM-MNC`` for ``bmmnc``); arm values none of which
+    is one of ``arms``; an ``event_col`` value other than 1 (event), 0 (censored) or
+    True/False in those arms (a missing value leaves the sample out). One arm alone is
+    drawn when the other has no sample; samples of other arms are left out.
     """
     for argument, column in (("arm_col", arm_col), ("time_col", time_col), ("event_col", event_col)):
         if column not in obs.columns:
             raise InputError(f"kaplan_meier: column {column!r} is not in the sample sheet (columns: "
                              f"{', '.join(map(str, obs.columns))}); pass {argument}=<the column>")
-    samples = [s for s in scores.index if s in obs.index]
-    meta = obs.loc[samples]
+    arms = [arms] if isinstance(arms, str) else list(arms)
+    samples, meta = _matched_samples(scores, obs, "kaplan_meier")
+    if not arms:
+        raise InputError("kaplan_meier: arms is empty; pass arms=<the arms to draw, e.g. "
+                         "('placebo', 'bmmnc')>")
+    found = arm_lookalike(meta[arm_col], arms)
+    if found is not None:
+        level, alike, present = found
+        others = [v for v in present if v not in map(str, arms)]
+        fixed = tuple(arm if str(arm) in present else (resembling(str(arm), others) or arm)
+                      for arm in arms)
+        raise InputError(f"kaplan_meier: no sample has {arm_col} {level!r} (arms=), but some have "
+                         f"{alike!r} (values: {', '.join(present)}); pass arms={fixed!r} if those "
+                         "are the arms meant")
+    if not check_arms_present(meta[arm_col], arm_col, arms, "kaplan_meier",
+                              "pass arms= as the sample sheet writes the arms"):
+        _LOG.warning("kaplan_meier: column %r has no value for any sample: no curve is drawn", arm_col)
+    arm_series = meta[arm_col].astype(object)
     time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
-    event_all = pd.to_numeric(meta[event_col], errors="coerce").to_numpy(float)
-    arm_all = meta[arm_col].astype(object).to_numpy()
+    event_all = _event_indicator(meta, event_col, arm_series.isin(arms).to_numpy(), "kaplan_meier")
+    arm_all = arm_series.to_numpy()
     values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     curves, tests = [], []
     for s, name in enumerate(scores.columns):
