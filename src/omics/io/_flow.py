@@ -659,6 +659,34 @@ def _check_compensation(header: FcsHeader, compensated: dict[str, list[str]], ga
                 "with a strategy whose compensation-ref is \"uncompensated\".")
 
 
+def _gating_error(sample, strategy, error: Exception) -> InputError:  # noqa: ANN001
+    """Say why FlowKit could not gate ``sample``: a channel/marker the file lacks, else its error."""
+    sample_id = getattr(sample, "id", None)
+    channels = [str(c) for c in getattr(sample, "pnn_labels", []) or []]
+    markers = [str(m or "").strip() for m in getattr(sample, "pns_labels", []) or []]
+    labels = set(channels) | {m for m in markers if m} | {c.replace("/", "_") for c in channels}
+    compensation_names: set[str] = set()
+    for matrix in getattr(strategy, "comp_matrices", {}).values():
+        compensation_names |= set(getattr(matrix, "fluorochomes", []) or [])
+        compensation_names |= set(getattr(matrix, "fluorochromes", []) or [])
+    try:
+        dimensions = gate_dimensions(strategy)
+    except Exception:  # noqa: BLE001 - a strategy FlowKit cannot list: report FlowKit's error
+        dimensions = {}
+    for gate, names in dimensions.items():
+        lacking = [n for n in names if n not in labels and n not in compensation_names]
+        if lacking:
+            return InputError(
+                f"io.gate_sample: sample {sample_id!r}: gate {gate!r} needs channel/marker "
+                f"{lacking[0]!r}, which this file lacks (channels: {', '.join(channels)}; markers: "
+                f"{', '.join(m for m in markers if m) or 'none'}); gate it with a strategy for its "
+                "panel, or rename the marker ($PnS) in the acquisition template.")
+    text = str(error).strip() or type(error).__name__
+    return InputError(f"io.gate_sample: sample {sample_id!r}: FlowKit could not apply the gating "
+                      f"strategy ({type(error).__name__}: {text}); check the file against it with "
+                      "io.check_channels(io.read_fcs_header(path), strategy, gating_path, sample).")
+
+
 def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.DataFrame, object]:  # noqa: ANN001
     """Apply a gating strategy to a ``flowkit.Sample``.
 
@@ -678,9 +706,19 @@ def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.Dat
     The table: ``population`` (gate name, or its full path when the name is not
     unique), ``parent`` (``root`` for top-level gates), ``gate_path``, ``events``,
     ``parent_events`` (for top-level gates the events read from the file).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When FlowKit cannot apply the strategy: naming the gate and the channel/marker the
+        file lacks, else FlowKit's error (:func:`check_channels` checks a file's header
+        against a strategy before gating, as ``omics run`` does).
     """
-    with warnings.catch_warnings(action="ignore"):
-        results = strategy.gate_sample(sample, cache_events=cache_events)
+    try:
+        with warnings.catch_warnings(action="ignore"):
+            results = strategy.gate_sample(sample, cache_events=cache_events)
+    except Exception as error:  # FlowKit: KeyError for a channel or matrix it cannot find, ...
+        raise _gating_error(sample, strategy, error) from None
     report = results.report.copy()
     report["gate_path"] = [
         "/".join([*path, name]) if quad is None else "/".join([*path, quad, name])

@@ -181,12 +181,56 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
     return long[LONG_COLUMNS].reset_index(drop=True)
 
 
+#: Amplification factors per cycle accepted (2 = 100 %): above 1 (1 = no amplification) and at
+#: most 2.2 (a little above the ideal doubling, for the spread of a standard-curve estimate).
+EFFICIENCY_RANGE = (1.0, 2.2)
+#: An efficiency above this is a percentage (95 is 1.95), as an efficiency table may give it.
+PERCENT_ABOVE = 3.0
+
+
+def as_amplification_factor(values: pd.Series) -> pd.Series:
+    """Return efficiencies as amplification factors: a percentage (above 3) becomes ``1 + % / 100``.
+
+    The rule of :func:`read_qpcr_efficiency` (95 becomes 1.95; 1.95 and 2 stay as they are);
+    :func:`not_amplification_factor` then tells the values that are not factors.
+    """
+    values = pd.to_numeric(values, errors="coerce").astype(float)
+    return values.where(values <= PERCENT_ABOVE, 1 + values / 100)
+
+
+def not_amplification_factor(factor: pd.Series) -> pd.Series:
+    """Return which values are not amplification factors in :data:`EFFICIENCY_RANGE`, ``(1, 2.2]``.
+
+    NaN and text count as not a factor.
+    """
+    factor = pd.to_numeric(factor, errors="coerce").astype(float)
+    low, high = EFFICIENCY_RANGE
+    return factor.isna() | (factor <= low) | (factor > high)
+
+
 def read_qpcr_efficiency(path: str | Path) -> pd.Series:
     """Read per-target amplification efficiencies (Pfaffl): columns ``target, efficiency``.
 
     ``efficiency`` is the amplification factor per cycle (2 = 100 %, 1.95 = 95 %) or a
-    percentage (95), with a decimal comma as the Ct table allows it (``1,95``); returns the
-    factor per target.
+    percentage (95), with a decimal comma as the Ct table allows it (``1,95``); a value above 3
+    is a percentage (:func:`as_amplification_factor`). Every factor must be in (1, 2.2]
+    (:data:`EFFICIENCY_RANGE`).
+
+    Parameters
+    ----------
+    path
+        The efficiency table (CSV/TSV, optionally gzip-compressed): one row per target.
+
+    Returns
+    -------
+    The amplification factor per target (index ``target``, name ``efficiency``), as
+    :func:`omics.pp.qpcr_delta_ct` and :func:`omics.pp.genorm` take it.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When a target is listed twice, or an efficiency is neither a factor in (1, 2.2] nor
+        a percentage that gives one, naming the line and the target.
     """
     table = read_table(path, what="qPCR efficiency table", required=("target", "efficiency"),
                        dtype=str)
@@ -197,9 +241,8 @@ def read_qpcr_efficiency(path: str | Path) -> pd.Series:
     numbers = decimal_comma_numbers(table["efficiency"], table.attrs["delimiter"], outside="decimal")
     numbers.stop_if_ambiguous(table["efficiency"], path=path, where=lambda i: f"line {first + i}, "
                               f"column 'efficiency' (target {targets.iloc[i]!r})")
-    values = pd.to_numeric(numbers.text, errors="coerce")
-    factor = values.where(values <= 3, 1 + values / 100)
-    bad = factor.isna() | (factor <= 1) | (factor > 2.2)
+    factor = as_amplification_factor(numbers.text)
+    bad = not_amplification_factor(factor)
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         raise InputError(

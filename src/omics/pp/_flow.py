@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ..io._flow import named_unit
+from ..io._flow import check_flow_populations, named_unit
 from ._views import set_x
 
 log = get_logger("pp")
@@ -38,6 +38,10 @@ GRAFT_VOLUME = "graft_volume_ml"
 PER_ML = {"cells_per_uL": 1000.0, "cells_per_mL": 1.0}
 #: Unit of the relative counts (no beads, cell count or exported absolute counts).
 PER_MILLION_EVENTS = "per_million_events"
+#: Columns :func:`populations_anndata` needs in its long table.
+LONG_REQUIRED = ("sample", "population", "events", "parent_events")
+#: Default viability gate of :func:`flow_qc` (a strategy without it gives NaN viability).
+VIABLE_GATE = "Viable"
 
 
 def graft_volumes(sheet: pd.DataFrame, *, path: str | None = None) -> np.ndarray | None:
@@ -70,6 +74,43 @@ def graft_volumes(sheet: pd.DataFrame, *, path: str | None = None) -> np.ndarray
     return values.to_numpy()
 
 
+def _check_long(long: pd.DataFrame, samples: list[str]) -> pd.DataFrame:
+    """Return the rows of ``samples``, or stop where :func:`populations_anndata` would leave NaN."""
+    where = "pp.populations_anndata"
+    if not isinstance(long, pd.DataFrame):
+        raise InputError(f"{where}: got {type(long).__name__}; pass the long table of "
+                         "omics.io.read_flow_table (sample, population, events, parent_events).")
+    if isinstance(samples, str):
+        raise InputError(f"{where}: samples is the string {samples!r}; pass a list of sample ids.")
+    missing_columns = [c for c in LONG_REQUIRED if c not in long.columns]
+    if missing_columns:
+        raise InputError(f"{where}: the table has no {', '.join(map(repr, missing_columns))} column "
+                         f"(columns: {', '.join(map(str, long.columns)) or 'none'}); pass the long table "
+                         "of omics.io.read_flow_table (sample, population, events, parent_events), or "
+                         "of omics.io.gate_sample with a 'sample' column.")
+    samples = list(samples)
+    present = set(long["sample"])
+    missing = [s for s in samples if s not in present]
+    if missing:
+        raise InputError(f"{where}: sample(s) {', '.join(map(str, missing[:10]))} have no rows in the "
+                         "flow population table; add them or drop the samples.")
+    kept = long[long["sample"].isin(set(samples))]
+    dupes = kept.duplicated(["sample", "population"], keep=False)
+    if dupes.any():
+        row = kept.loc[dupes.to_numpy()].iloc[0]
+        raise InputError(f"{where}: sample {row['sample']!r} lists population {row['population']!r} "
+                         "twice; give one row per sample and population.")
+    try:
+        check_flow_populations(kept, None)
+    except InputError as error:
+        raise InputError(f"{where}: {error.message}", fix=error.fix) from None
+    if len(kept) == len(long):
+        return long
+    out = kept.copy()
+    out.attrs = dict(long.attrs)
+    return out
+
+
 def populations_anndata(long: pd.DataFrame, samples: list[str], *,
                         absolute_unit: str | None = None) -> ad.AnnData:
     """Return samples x populations from a long table (``sample, population, parent, events, ...``).
@@ -80,7 +121,8 @@ def populations_anndata(long: pd.DataFrame, samples: list[str], *,
         One row per sample and population (:func:`omics.io.read_flow_table`, or the
         tables of :func:`omics.io.gate_sample` with a ``sample`` column).
     samples
-        The samples, in the order of the rows of the result.
+        The samples, in the order of the rows of the result; each needs a row for every
+        population (rows of other samples are left out).
     absolute_unit
         Unit of the ``absolute`` column (default: ``long.attrs["absolute_unit"]``, which
         :func:`omics.io.read_flow_table` sets, else ``"as exported"``).
@@ -92,7 +134,17 @@ def populations_anndata(long: pd.DataFrame, samples: list[str], *,
     is filled for every sample and population (``uns["absolute_unit"]`` its unit).
     Populations keep the order of their first appearance; ``var`` holds ``parent`` and
     ``gate_path`` (when given).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``long`` lacks a column of ``sample, population, events, parent_events``,
+        lists a population twice for a sample, has no rows for one of ``samples``, or
+        the samples do not all have the same populations spelt alike
+        (:func:`omics.io._flow.check_flow_populations`): any of these would leave NaN
+        cells. Rows of other samples are left out.
     """
+    long = _check_long(long, samples)
     populations = list(dict.fromkeys(long["population"]))
     wide = {key: long.pivot(index="sample", columns="population", values=key)
             .reindex(index=samples, columns=populations)
@@ -122,6 +174,46 @@ def _reference(adata: ad.AnnData, population: str, what: str, path: str | None) 
     return adata[:, population].layers["events"].ravel().astype(float)
 
 
+def _check_flow_anndata(adata: ad.AnnData, where: str) -> None:
+    """Stop unless ``adata`` is an AnnData of :func:`populations_anndata` (``layers["events"]``)."""
+    if isinstance(adata, ad.AnnData):
+        if "events" not in adata.layers:
+            raise InputError(f"{where}: the AnnData has no layers['events'] (layers: "
+                             f"{', '.join(adata.layers) or 'none'}); pass the AnnData of "
+                             "pp.populations_anndata.")
+        return
+    hint = ("pass its flow modality, mdata['flow']" if type(adata).__name__ == "MuData"
+            else "pass pp.populations_anndata(table, samples)")
+    raise InputError(f"{where}: got {type(adata).__name__}; {hint}.")
+
+
+def _check_count_arguments(adata: ad.AnnData, beads_per_test: float | None, sample_volume_ul: float,
+                           cell_count: pd.Series | None) -> None:
+    """Stop on what :func:`absolute_counts` cannot count with (the checks of ``omics run``)."""
+    where = "pp.absolute_counts"
+    _check_flow_anndata(adata, where)
+    for name, value in (("beads_per_test", beads_per_test), ("sample_volume_ul", sample_volume_ul)):
+        if value is None and name == "beads_per_test":
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not (np.isfinite(number) and number > 0):
+            raise InputError(f"{where}: {name} is {value!r}; it must be a positive number: pass "
+                             + ("the beads added per tube, or None to count without beads."
+                                if name == "beads_per_test" else
+                                "the uL of sample stained per tube (default 100)."))
+    if beads_per_test is not None and cell_count is not None:
+        raise InputError(f"{where}: beads_per_test and cell_count are two sources of the absolute "
+                         "counts; give one. Leave cell_count unset to count with the beads, or "
+                         "beads_per_test unset to count with the sample sheet's cell count.")
+    if cell_count is not None and not isinstance(cell_count, pd.Series):
+        raise InputError(f"{where}: got {type(cell_count).__name__} for cell_count; pass a pandas Series "
+                         "indexed by sample and named after its unit (e.g. "
+                         "pd.Series(counts, index=samples, name='wbc_per_ul')).")
+
+
 def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
                     bead_gate: str = "Beads", sample_volume_ul: float = 100.0,
                     cell_count: pd.Series | None = None, count_reference: str = "Leukocytes",
@@ -149,7 +241,17 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
     with beads; with a cell count the unit its column's name states, else
     ``cells_per_<column>_unit``; ``per_million_events`` otherwise; or the table's own
     unit when it had an ``absolute`` column.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``adata`` is not an AnnData of :func:`populations_anndata`,
+        ``beads_per_test`` or ``sample_volume_ul`` is not a positive number, both
+        ``beads_per_test`` and ``cell_count`` are given (two sources of the same counts),
+        ``cell_count`` is not a Series indexed by sample, or a sample has no bead events,
+        cell count or reference events.
     """
+    _check_count_arguments(adata, beads_per_test, sample_volume_ul, cell_count)
     events = adata.layers["events"].astype(float)
     with_pseudo = events + PSEUDO_EVENTS
     if "absolute" in adata.layers:
@@ -219,7 +321,7 @@ def drop_counting_beads(adata: ad.AnnData, *, bead_gate: str = "Beads") -> ad.An
 
 
 def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | None = None,
-            viable_gate: str = "Viable", bead_gate: str = "Beads") -> pd.DataFrame:
+            viable_gate: str | None = VIABLE_GATE, bead_gate: str = "Beads") -> pd.DataFrame:
     """Per-sample QC: events acquired, viability, bead events, populations under ``min_events``.
 
     Parameters
@@ -230,15 +332,30 @@ def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | No
         Populations with fewer events are listed (flagged, not removed).
     total_events
         Events acquired per sample (default: the largest ``parent_events`` of the sample).
-    viable_gate, bead_gate
-        Names of the viability and counting-bead gates.
+    viable_gate
+        Name of the viability gate. The default, ``"Viable"``, gives NaN viability when the
+        strategy has no such gate (as ``omics run`` calls it); a name given that is not a
+        population stops, naming the populations; None: no viability (NaN).
+    bead_gate
+        Name of the counting-bead gate (NaN bead events without it).
 
     Returns
     -------
     One row per sample; ``viability_percent`` is the percent of parent of
     ``viable_gate`` (NaN without that gate); ``low_event_populations`` lists the
     populations under ``min_events``.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``adata`` is not an AnnData of :func:`populations_anndata`, or
+        ``viable_gate`` is not the default and not one of its populations.
     """
+    _check_flow_anndata(adata, "pp.flow_qc")
+    if viable_gate not in (None, VIABLE_GATE) and viable_gate not in adata.var_names:
+        raise InputError(f"pp.flow_qc: viable_gate {viable_gate!r} is not a flow population "
+                         f"(populations: {', '.join(adata.var_names)}); pass one of these, or "
+                         "None for no viability.")
     events = pd.DataFrame(adata.layers["events"], index=adata.obs_names, columns=adata.var_names)
     percent = pd.DataFrame(adata.layers["percent_of_parent"], index=adata.obs_names,
                            columns=adata.var_names)
@@ -247,7 +364,8 @@ def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | No
         "sample": adata.obs_names,
         "total_events": (np.asarray(total_events, float) if total_events is not None
                          else adata.layers["parent_events"].max(axis=1)),
-        "viability_percent": percent[viable_gate].to_numpy() if viable_gate in percent else np.nan,
+        "viability_percent": (percent[viable_gate].to_numpy()
+                              if viable_gate is not None and viable_gate in percent else np.nan),
         "bead_events": events[bead_gate].to_numpy() if bead_gate in events else np.nan,
         "n_low_event_populations": low.sum(axis=1).to_numpy(),
         "low_event_populations": [",".join(events.columns[row]) for row in low.to_numpy()],
@@ -302,7 +420,15 @@ def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
     Returns
     -------
     Samples x scores.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``adata`` is not an AnnData of :func:`populations_anndata`,
+        ``dose_population`` is not a population, or the dose is asked for and
+        :func:`absolute_counts` has not filled ``layers["absolute"]``.
     """
+    _check_flow_anndata(adata, "pp.flow_scores")
     events = adata.layers["events"].astype(float)
     parent = adata.layers["parent_events"].astype(float)
     content = np.log2(100.0 * (events + PSEUDO_EVENTS) / (parent + 2 * PSEUDO_EVENTS))
@@ -312,6 +438,10 @@ def flow_scores(adata: ad.AnnData, *, dose_population: str | None = "CD34",
         if dose_population not in adata.var_names:
             raise InputError(f"{{--flow_dose_population}} {dose_population!r} is not a flow population "
                              f"(populations: {', '.join(adata.var_names)}).")
+        if "absolute" not in adata.layers:
+            raise InputError("pp.flow_scores: the AnnData has no layers['absolute'], from which the "
+                             f"dose of {dose_population!r} comes; run pp.absolute_counts(adata, ...) "
+                             "first, or pass dose_population=None for no dose column.")
         unit = adata.uns.get("absolute_unit")
         volumes = graft_volumes(adata.obs)
         dose_unit = _dose_unit(unit, volumes)

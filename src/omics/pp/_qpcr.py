@@ -30,8 +30,14 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from .._provenance import input_record
+from ..io._qpcr import EFFICIENCY_RANGE, as_amplification_factor, not_amplification_factor
 
 log = get_logger("pp")
+
+#: Columns :func:`qpcr_average_replicates` needs in its long table.
+LONG_REQUIRED = ("sample", "target", "ct")
+#: Layers :func:`qpcr_delta_ct` reads (written by :func:`qpcr_average_replicates`).
+CT_LAYERS = ("ct", "undetermined", "measured")
 
 #: Vandesompele et al. (2002): a pairwise variation below this makes the next gene unnecessary.
 GENORM_V_CUTOFF = 0.15
@@ -75,6 +81,22 @@ def _check_one_row_per_well(long: pd.DataFrame, path: str | Path | None) -> None
             path=path)
 
 
+def _check_long(long: pd.DataFrame, path: str | Path | None) -> None:
+    """Stop unless ``long`` is a table of wells with ``sample, target, ct`` and at least one row."""
+    if not isinstance(long, pd.DataFrame):
+        raise InputError(f"pp.qpcr_average_replicates: got {type(long).__name__}; pass the long table "
+                         "of wells of omics.io.read_qpcr (columns sample, target, ct).", path=path)
+    missing = [c for c in LONG_REQUIRED if c not in long.columns]
+    if missing:
+        raise InputError(
+            f"pp.qpcr_average_replicates: the table has no {', '.join(map(repr, missing))} column "
+            f"(columns: {', '.join(map(str, list(long.columns)[:10])) or 'none'}); pass the long table "
+            "of wells of omics.io.read_qpcr (one row per well: sample, target, ct).", path=path)
+    if long.empty:
+        raise InputError("pp.qpcr_average_replicates: the table has no wells (0 rows); pass the long "
+                         "table of wells of omics.io.read_qpcr.", path=path)
+
+
 def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd: float = 0.5,
                             undetermined: str = "limit", path: str | Path | None = None
                             ) -> tuple[ad.AnnData, pd.DataFrame]:
@@ -83,8 +105,9 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     Parameters
     ----------
     long
-        Wells as returned by :func:`omics.io.read_qpcr`. Rows with a ``replicate`` label
-        are one well each: a repeated (sample, target, replicate, plate) stops.
+        Wells as returned by :func:`omics.io.read_qpcr` (at least ``sample, target, ct``).
+        Rows with a ``replicate`` label are one well each: a repeated (sample, target,
+        replicate, plate) stops.
     max_ct
         Cts at or above this (and undetermined wells) count as not detected.
     max_sd
@@ -104,6 +127,7 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     """
     if undetermined not in {"limit", "missing"}:
         raise ValueError(f"undetermined policy {undetermined!r}: use 'limit' or 'missing'")
+    _check_long(long, path)
     _check_one_row_per_well(long, path)
     wells = long.assign(ct=long["ct"].where(long["ct"] < max_ct))
     samples = list(dict.fromkeys(wells["sample"]))
@@ -137,6 +161,38 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     adata.uns["qpcr"] = {"max_ct": float(max_ct), "max_sd": float(max_sd),
                          "undetermined_policy": undetermined, **input_record(path)}
     return adata, table
+
+
+def _check_efficiency(efficiency: pd.Series | None, function: str,
+                      path: str | Path | None = None) -> pd.Series | None:
+    """Return ``efficiency`` as a float Series, or stop unless every value is a factor in (1, 2.2].
+
+    The bounds are those of :func:`omics.io.read_qpcr_efficiency`
+    (:data:`omics.io._qpcr.EFFICIENCY_RANGE`). The functions take amplification factors, not
+    percentages: a percentage (95) stops with the factor it stands for (1.95), which the
+    reader converts it to.
+    """
+    if efficiency is None:
+        return None
+    if not isinstance(efficiency, pd.Series):
+        raise InputError(f"{function}: got {type(efficiency).__name__} for efficiency; pass a pandas "
+                         "Series of amplification factors indexed by target (e.g. "
+                         "omics.io.read_qpcr_efficiency(path)).", path=path)
+    bad = not_amplification_factor(efficiency)
+    if bad.any():
+        target, value = efficiency.index[bad.to_numpy()][0], efficiency[bad].iloc[0]
+        number = pd.to_numeric(pd.Series([value]), errors="coerce").astype(float)
+        factor = as_amplification_factor(number)
+        shown = (f"{number.iloc[0]:g}" if not np.isnan(number.iloc[0])
+                 else "NaN" if pd.isna(value) else repr(value))
+        low, high = EFFICIENCY_RANGE
+        hint = (f"{shown} looks like a percentage: pass {factor.iloc[0]:g} for {shown} %"
+                if not not_amplification_factor(factor).iloc[0] else "pass e.g. 1.95 for 95 %")
+        raise InputError(
+            f"{function}: efficiency {shown} for target {target!r} is not an amplification factor "
+            f"in ({low:g}, {high:g}] (2 = 100 %); {hint} (omics.io.read_qpcr_efficiency converts a "
+            "table of percentages).", path=path)
+    return pd.to_numeric(efficiency).astype(float)
 
 
 def _scaled(ct: pd.DataFrame, efficiency: pd.Series | None) -> pd.DataFrame:
@@ -197,6 +253,21 @@ def genorm_m(log2_quantities: pd.DataFrame) -> pd.Series:
     return pd.Series(sd.sum(axis=1) / (n - 1), index=log2_quantities.columns, name="M")
 
 
+def _check_genorm_ct(ct: pd.DataFrame) -> None:
+    """Stop unless ``ct`` is a samples x genes table of finite Cts, naming the genes with gaps."""
+    if not isinstance(ct, pd.DataFrame):
+        raise InputError(f"pp.genorm: got {type(ct).__name__}; pass a samples x candidate genes "
+                         "DataFrame of detected Cts.")
+    values = ct.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    gaps = (~np.isfinite(values)).sum(axis=0)
+    if gaps.any():
+        named = ", ".join(f"{gene!r} ({int(n)} of {len(ct)} samples)"
+                          for gene, n in zip(ct.columns, gaps, strict=True) if n)
+        raise InputError(f"pp.genorm: gene(s) {named} have missing (NaN) Cts; geNorm needs "
+                         "detected Cts only: pass candidate genes detected in every sample, or "
+                         "drop those samples.")
+
+
 def genorm(ct: pd.DataFrame, *, efficiency: pd.Series | None = None,
            cutoff: float = GENORM_V_CUTOFF) -> GenormResult:
     """Rank candidate reference genes by geNorm stability and choose how many to use.
@@ -210,16 +281,26 @@ def genorm(ct: pd.DataFrame, *, efficiency: pd.Series | None = None,
     Parameters
     ----------
     ct
-        Samples x candidate genes, detected Cts only (no NaN).
+        Samples x candidate genes, detected Cts only (no NaN): a gene with a missing Ct
+        stops, named.
     efficiency
-        Amplification factors per target (Pfaffl); 2 when not given.
+        Amplification factors per target (Pfaffl), each in (1, 2.2] (2 = 100 %, 1.95 =
+        95 %; a percentage stops); 2 when not given.
     cutoff
         Pairwise-variation cut-off.
 
     Returns
     -------
     :class:`GenormResult`.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``ct`` is not a table, has a missing (or infinite) Ct, or an efficiency is not
+        an amplification factor.
     """
+    _check_genorm_ct(ct)
+    efficiency = _check_efficiency(efficiency, "pp.genorm")
     log2q = -_scaled(ct, efficiency)
     remaining = list(log2q.columns)
     m_all = genorm_m(log2q)
@@ -250,6 +331,18 @@ def genorm(ct: pd.DataFrame, *, efficiency: pd.Series | None = None,
     return GenormResult(stability=stability, variation=variation, n_selected=n_selected)
 
 
+def _check_ct_anndata(adata: ad.AnnData, path: str | Path | None) -> None:
+    """Stop unless ``adata`` is an AnnData with the layers of :func:`qpcr_average_replicates`."""
+    if not isinstance(adata, ad.AnnData):
+        raise InputError(f"pp.qpcr_delta_ct: got {type(adata).__name__}; pass the AnnData of "
+                         "pp.qpcr_average_replicates (layers ct, undetermined, measured).", path=path)
+    missing = [layer for layer in CT_LAYERS if layer not in adata.layers]
+    if missing:
+        raise InputError(f"pp.qpcr_delta_ct: the AnnData has no layer(s) "
+                         f"{', '.join(map(repr, missing))} (layers: {', '.join(adata.layers) or 'none'}); "
+                         "pass the AnnData of pp.qpcr_average_replicates.", path=path)
+
+
 def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None,
                   candidates: list[str] | None = None, efficiency: pd.Series | None = None,
                   path: str | Path | None = None) -> ad.AnnData:
@@ -260,12 +353,17 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
     adata
         Samples x targets from :func:`qpcr_average_replicates` (after sample matching).
     reference_genes
-        Reference targets to use; when None they are chosen by :func:`genorm` among
-        ``candidates`` (default: every target detected in all samples).
+        Reference targets to use; when None or empty (``[]``, what ``omics run`` passes
+        for an unset ``qpcr_reference_genes``) they are chosen by :func:`genorm` among
+        ``candidates`` (default: every target detected in all samples, targets of
+        interest included: name the housekeeping genes in ``reference_genes`` or
+        ``candidates`` to keep them out).
     candidates
         Candidate reference targets for geNorm.
     efficiency
-        Amplification factors per target (Pfaffl); targets not listed use 2.
+        Amplification factors per target (Pfaffl), each in (1, 2.2] (2 = 100 %, 1.95 =
+        95 %): a percentage such as 95 stops (:func:`omics.io.read_qpcr_efficiency`
+        reads a table of factors or percentages into factors); targets not listed use 2.
     path
         The Ct file, named in messages.
 
@@ -276,7 +374,17 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
     ``layers["ct"]``; ``obs["reference_ct_mean"]``; ``uns["qpcr"]`` records the reference
     genes, how they were chosen and the geNorm tables (``uns["qpcr_genorm"]``,
     ``uns["qpcr_genorm_variation"]``).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``adata`` is not the AnnData of :func:`qpcr_average_replicates` (layers
+        ``ct``, ``undetermined``, ``measured``), a reference or candidate is not a target,
+        an efficiency is not an amplification factor, or a reference is missing or
+        undetermined in a sample.
     """
+    _check_ct_anndata(adata, path)
+    efficiency = _check_efficiency(efficiency, "pp.qpcr_delta_ct", path)
     ct = pd.DataFrame(np.asarray(adata.layers["ct"], dtype=float), index=adata.obs_names,
                       columns=adata.var_names)
     undetermined = pd.DataFrame(np.asarray(adata.layers["undetermined"]).astype(bool),

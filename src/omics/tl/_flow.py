@@ -5,8 +5,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._errors import InputError
 from ._spearman import spearman
 from ._stats import bh
+
+#: Columns of the long score table :func:`flow_score_correlation` reads.
+SCORES_LONG = ("sample", "modality", "term", "score")
+
+
+def _check_inputs(flow: pd.DataFrame, scores_long: pd.DataFrame) -> None:
+    """Stop unless ``flow`` is samples x scores and ``scores_long`` the long score table."""
+    where = "tl.flow_score_correlation"
+    if not isinstance(flow, pd.DataFrame):
+        given = "pp.flow_scores(adata)" if hasattr(flow, "layers") else "the DataFrame of pp.flow_scores"
+        raise InputError(f"{where}: got {type(flow).__name__} for flow; pass {given}, the samples x "
+                         "flow scores table.")
+    if not isinstance(scores_long, pd.DataFrame):
+        raise InputError(f"{where}: got {type(scores_long).__name__} for scores_long; pass the long "
+                         "score table sample, modality, term, score (scores/angiogenesis_scores.tsv).")
+    missing = [c for c in SCORES_LONG if c not in scores_long.columns]
+    if missing:
+        raise InputError(
+            f"{where}: scores_long has no {', '.join(map(repr, missing))} column (columns: "
+            f"{', '.join(map(str, list(scores_long.columns)[:10])) or 'none'}); pass the long score "
+            "table sample, modality, term, score (scores/angiogenesis_scores.tsv), not a samples x "
+            "scores table.")
 
 
 def flow_score_correlation(flow: pd.DataFrame, scores_long: pd.DataFrame, *,
@@ -27,7 +50,14 @@ def flow_score_correlation(flow: pd.DataFrame, scores_long: pd.DataFrame, *,
     -------
     ``population, modality, term, n, spearman_rho, p_value, fdr`` (BH over all pairs
     tested), sorted by population, modality and term.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``flow`` is not a samples x scores DataFrame, or ``scores_long`` is not a
+        DataFrame with the columns ``sample, modality, term, score``.
     """
+    _check_inputs(flow, scores_long)
     other = scores_long[scores_long["modality"] != "flow"]
     rows = []
     for (modality, term), block in other.groupby(["modality", "term"], sort=True):
