@@ -17,8 +17,32 @@ DE_NAME = re.compile(r"^(?P<contrast>.+)\.(?P<modality>[A-Za-z0-9_]+)\.(?P<metho
 
 
 def read_tsv(path: Path) -> pd.DataFrame:
-    """Read a result table (``NA`` and empty cells are missing)."""
-    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA", ""])
+    """Read a result table (``NA`` and empty cells are missing).
+
+    A column whose every cell is empty (not ``NA``) is text with nothing in it (e.g. the
+    ``separation`` of a survival table where no model was separated: :func:`omics.io.write_tsv`
+    writes a missing number as ``NA``); it is read as empty strings, so that the report shows
+    blank cells, as for a text column with some values, rather than a float column of NaN.
+
+    Parameters
+    ----------
+    path
+        A tab-separated table written by the pipeline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table.
+    """
+    frame = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA", ""])
+    empty = [c for c in frame.columns if len(frame) and frame[c].isna().all()]
+    if empty and not frame.columns.has_duplicates:
+        raw = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[], dtype=str,
+                          usecols=empty)
+        for column in empty:
+            if (raw[column] == "").all():
+                frame[column] = pd.Series("", index=frame.index, dtype=object)
+    return frame
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+from pathlib import PurePath
 
 import pandas as pd
 import yaml
 
 from ._context import Context
-from ._sections import flow_parents
+from ._sections import default_of, flow_parents, flow_source, flow_unit_label, flow_uns
 
 REFERENCES = {
     "deseq2": "Love MI, Huber W, Anders S. Moderated estimation of fold change and dispersion for "
@@ -39,6 +40,19 @@ REFERENCES = {
               "Biology 23, 42 (2022).",
     "stouffer": "Stouffer SA, et al. The American Soldier, Vol. 1. Princeton University Press (1949).",
     "bali": "BALI trial, ClinicalTrials.gov NCT00904501.",
+    "cox": "Cox DR. Regression models and life-tables. J R Stat Soc B 34, 187-220 (1972).",
+    "efron": "Efron B. The efficiency of Cox's likelihood function for censored data. J Am Stat "
+             "Assoc 72, 557-565 (1977).",
+    "grambsch": "Grambsch PM, Therneau TM. Proportional hazards tests and diagnostics based on "
+                "weighted residuals. Biometrika 81, 515-526 (1994).",
+    "kaplan_meier": "Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. "
+                    "J Am Stat Assoc 53, 457-481 (1958).",
+    "logrank": "Mantel N. Evaluation of survival data and two new rank order statistics arising in "
+               "its consideration. Cancer Chemother Rep 50, 163-170 (1966).",
+    "lifelines": "Davidson-Pilon C. lifelines: survival analysis in Python. Journal of Open Source "
+                 "Software 4, 1317 (2019).",
+    "flowkit": "White S, Quinn J, Enzor J, et al. FlowKit: a Python toolkit for integrated manual and "
+               "automated cytometry analysis workflows. Frontiers in Immunology 12, 768541 (2021).",
 }
 
 
@@ -136,6 +150,10 @@ def methods(ctx: Context) -> str:
                     "(lmFit, contrasts.fit, eBayes; the project's own implementation, checked against "
                     "R limma 3.54).")
         cite += [] if "limma" in cite else ["limma", "ebayes"]
+    gating = _flow_input_text(ctx, ver("flowkit"))
+    if gating:
+        text.append(gating)
+        cite += ["flowkit"] if flow_source(ctx) == "fcs" else []
     if "flow" in modalities:
         text.append("Flow-cytometry populations were tested on log2 absolute counts (half an event "
                     "added) with limma-style moderated t-statistics.")
@@ -187,6 +205,10 @@ def methods(ctx: Context) -> str:
                     "cross-validation.")
         cite += ["firth", "sklearn"] + (["decoupler"] if p.get("score_method") == "ulm" else [])
         text.append(_flow_scores_text(res.read(model_path), flow_parents(ctx)))
+    if res.first("survival_model.tsv") or res.first("km_logrank.tsv", "km_curves.tsv"):
+        survival, references = _survival_text(ctx, ver("lifelines"))
+        text.append(survival)
+        cite += references
     if res.first("concordance.tsv") or res.first("pathway_evidence.tsv"):
         text.append("mRNA and protein were joined per gene symbol in a MuData object; fold-change "
                     "concordance (Spearman), per-gene mRNA-protein correlation across samples and "
@@ -201,6 +223,118 @@ def methods(ctx: Context) -> str:
             + params.to_html(classes="static", border=0, index=False) + "</details>"
             + "<details><summary>Software versions</summary>"
             + versions.to_html(classes="static", border=0, index=False) + "</details>")
+
+
+def _survival_text(ctx: Context, lifelines: str) -> tuple[str, list[str]]:
+    """Describe the run's survival analysis (Cox models, Kaplan-Meier, log-rank) and its references.
+
+    Parameters
+    ----------
+    ctx
+        The report's context: which survival tables the run wrote, and its parameters.
+    lifelines
+        ``" <version>"`` of lifelines, or ``""``.
+
+    Returns
+    -------
+    (str, list of str)
+        The paragraph and the keys of :data:`REFERENCES` it cites.
+    """
+    p, res = ctx.params, ctx.results
+    parts, cite = [], []
+    if res.first("survival_model.tsv"):
+        covs = ", ".join(c.strip() for c in str(p.get("response_covariates") or "").split(",")
+                         if c.strip()) or "no covariate"
+        arm_test = str(default_of("tl._api_outcome", "survival_model", "arm_test"))
+        alpha = float(default_of("tl._api_outcome", "survival_model", "alpha"))
+        within = ("Efron score tests at the fit without the score" if arm_test == "score"
+                  else "partial-likelihood-ratio tests" if arm_test == "lrt"
+                  else f"{html.escape(arm_test)} tests")
+        screen = ("the Benjamini-Hochberg screen over both arms' p-values of all scores of a "
+                  "modality" if p.get("response_multiplicity", "bh") == "bh"
+                  else "no multiplicity screen across scores")
+        parts.append(
+            "Amputation-free survival (time afs_days; event afs_event, major amputation or death) "
+            f"was related to each score per SD by Cox proportional-hazards models (lifelines{lifelines} "
+            f"CoxPHFitter, Efron's method for tied times), adjusted for {html.escape(covs)}: within "
+            "each arm, pooled (arm as covariate) and with an arm x score interaction. The score's "
+            f"p-value within each arm is from {within}, those of the pooled and interaction terms "
+            "from partial-likelihood-ratio tests; hazard ratios have Wald 95% intervals, and "
+            "proportional hazards were checked by the Schoenfeld-residual test of each model's "
+            f"score term. Scores were classified with {screen} at {alpha:g} and the response "
+            "model's rule, on the log hazard ratios.")
+        cite += ["cox", "efron", "grambsch", "lifelines"]
+    if res.first("km_logrank.tsv", "km_curves.tsv"):
+        parts.append("Kaplan-Meier curves of the patients above vs at or below the score's median "
+                     "within each arm were compared by log-rank tests within the arm (the project's "
+                     "own implementation, equal to lifelines' KaplanMeierFitter and logrank_test).")
+        cite += ["kaplan_meier", "logrank"] + ([] if "lifelines" in cite else ["lifelines"])
+    return " ".join(parts), cite
+
+
+def _number(value: object) -> str:
+    """Return a parameter value as the Methods print it (``50000``, ``100``, ``2.5``)."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return html.escape(str(value))
+
+
+def _flow_input_text(ctx: Context, flowkit: str) -> str:
+    """Describe how the run got its flow populations: FCS gating with FlowKit, or a table; the counts.
+
+    Parameters
+    ----------
+    ctx
+        The report's context: the run's flow.h5ad (``uns["source"]``, ``uns["absolute_unit"]``)
+        and its parameters.
+    flowkit
+        ``" <version>"`` of FlowKit, or ``""``.
+
+    Returns
+    -------
+    str
+        The sentences, or ``""`` without flow results.
+    """
+    from ..stages._flow import DEFAULT_GATING
+
+    p = ctx.params
+    source = flow_source(ctx)
+    if source is None:
+        return ""
+    if source == "fcs":
+        gating = p.get("flow_gating")
+        if gating:
+            name = html.escape(PurePath(str(gating)).name)
+            kind = ("FlowJo 10 workspace" if str(gating).lower().endswith(".wsp")
+                    else "Gating-ML 2.0 gating strategy")
+            template = f"the {kind} {name}"
+        else:
+            template = ("the shipped Gating-ML 2.0 BM-MNC progenitor template (metadata/"
+                        + "/".join(DEFAULT_GATING) + ")")
+        text = (f"FCS files were gated with FlowKit{flowkit} applying {template} to every file; "
+                "each population's events and its parent gate's events were counted per sample.")
+    else:
+        name = html.escape(PurePath(str(p.get("flow_table") or "")).name)
+        text = ("Flow-cytometry populations (events and parent events per sample) were read from the "
+                f"exported population table{f' {name}' if name else ''}.")
+    unit = flow_uns(ctx, "absolute_unit")  # as recorded: cells_per_uL, ...
+    bead_gate = html.escape(str(p.get("flow_bead_gate") or "Beads"))
+    if unit == "cells_per_uL" and p.get("flow_beads_per_test") is not None:
+        text += (f" Absolute counts (cells/µL) = population events / counting-bead events (gate "
+                 f"{bead_gate}) x {_number(p['flow_beads_per_test'])} beads per test / "
+                 f"{_number(p.get('flow_sample_volume_ul', 100))} µL stained; the beads are a "
+                 "reference, not a tested population.")
+    elif p.get("flow_cell_count_col") and unit not in (None, "per_million_events"):
+        text += (f" Absolute counts = population events / {html.escape(str(p.get('flow_count_reference')))}"
+                 f" events x the sample sheet's {html.escape(str(p['flow_cell_count_col']))} "
+                 f"({html.escape(flow_unit_label(unit))}).")
+    elif unit == "per_million_events":
+        text += (" Without counting beads or a cell count, counts are per million acquired events "
+                 "(a frequency, not a concentration).")
+    elif unit is not None and source == "table":
+        text += f" Absolute counts are the table's own ({html.escape(flow_unit_label(unit))})."
+    return text
 
 
 def _flow_scores_text(model: pd.DataFrame, parents: dict[str, str]) -> str:

@@ -134,13 +134,30 @@ def qc(ctx: Context, ids: Ids) -> str:
             parts.append(f"<p>{text}</p>" + table(outliers, ids, page_length=5))
     flow_qc = res.first("flow.qc.tsv")
     if flow_qc is not None:
-        parts.append("<h3>flow cytometry QC</h3>" + table(read_tsv(flow_qc), ids, page_length=5))
+        flow_table = read_tsv(flow_qc)
+        parts.append("<h3>flow cytometry QC</h3>" + _note(_flow_qc_note(ctx, flow_table))
+                     + table(flow_table, ids, page_length=5))
     if not parts:
         return ""
     return _note("PCA of the 500 most variable features (RNA: VST; protein: normalised log2 of "
                  "the proteins observed in every sample). Sample correlations use the features "
                  "both samples have; missing values are not filled in.") \
         + "".join(parts)
+
+
+def _flow_qc_note(ctx: Context, flow_table: pd.DataFrame) -> str:
+    """Say what the columns of ``qc/flow.qc.tsv`` are (:func:`omics.pp._flow.flow_qc`)."""
+    viable = default_of("pp._flow", "flow_qc", "viable_gate")  # the flow stage passes none
+    bead_gate = ctx.params.get("flow_bead_gate") or "Beads"
+    minimum = (flow_table["min_events"].dropna().iloc[0] if "min_events" in flow_table
+               and flow_table["min_events"].notna().any() else ctx.params.get("flow_min_events"))
+    gate = f"the {_h(viable)} gate's" if viable else "the viability gate's"
+    return (f"One row per sample. total_events: events acquired; viability_percent: {gate} "
+            "percentage of its parent (empty without that gate); bead_events: "
+            f"events in the counting-bead gate {_h(bead_gate)} (empty without beads); populations "
+            f"with fewer than {_h(minimum)} events (min_events) are counted in "
+            "n_low_event_populations and listed in low_event_populations: flagged, not removed "
+            "(their percentages and counts are imprecise).")
 
 
 def _variance(path: Path) -> list[float] | None:
@@ -218,8 +235,8 @@ def _flow_h5ad(ctx: Context) -> Path | None:
     return ctx.results.first("flow/flow.h5ad", "flow.h5ad")
 
 
-def _flow_unit(ctx: Context) -> str | None:
-    """Return the unit of the flow absolute counts (``uns["absolute_unit"]`` of flow.h5ad), if known."""
+def flow_uns(ctx: Context, key: str) -> str | None:
+    """Return the text ``uns[key]`` of the run's flow.h5ad (None without it, or when not recorded)."""
     path = _flow_h5ad(ctx)
     if path is None:
         return None
@@ -227,11 +244,45 @@ def _flow_unit(ctx: Context) -> str | None:
         import h5py
 
         with h5py.File(path, "r") as handle:
-            unit = _text(handle["uns/absolute_unit"][()])
-    except Exception:  # noqa: BLE001 - an older or foreign flow.h5ad: the axis names no unit
+            return _text(handle[f"uns/{key}"][()])
+    except Exception:  # noqa: BLE001 - an older or foreign flow.h5ad: not recorded
         return None
+
+
+def _flow_unit(ctx: Context) -> str | None:
+    """Return the unit of the flow absolute counts (``uns["absolute_unit"]`` of flow.h5ad), if known."""
+    unit = flow_uns(ctx, "absolute_unit")
+    return None if unit is None else flow_unit_label(unit)
+
+
+def flow_unit_label(unit: str) -> str:
+    """Return a flow count unit as the page writes it (``cells_per_uL`` -> ``cells/µL``)."""
     return {"cells_per_uL": "cells/µL", "per_million_events": "per million events"}.get(
         unit, unit.replace("_", " "))
+
+
+def flow_source(ctx: Context) -> str | None:
+    """Return where the run's flow populations came from: ``"fcs"`` (gated), ``"table"`` or None.
+
+    Read from ``uns["source"]`` of flow.h5ad (the flow stage records it); an older flow.h5ad
+    without it counts as gated when the run wrote gating plots.
+
+    Parameters
+    ----------
+    ctx
+        The report's context (its results folder).
+
+    Returns
+    -------
+    str or None
+        ``"fcs"``, ``"table"``, or None without flow results.
+    """
+    source = flow_uns(ctx, "source")
+    if source in ("fcs", "table"):
+        return source
+    if ctx.results.first("gating_plots/*.png"):
+        return "fcs"
+    return "table" if _flow_h5ad(ctx) is not None else None
 
 
 def _strings(node: object) -> list[str]:
@@ -584,6 +635,33 @@ def _kaplan_meier(km: pd.DataFrame, logrank: pd.DataFrame | None, survival: pd.D
         + "every score's curves are in scores/km_curves.tsv.") + _grid(*plots))
 
 
+def default_of(module: str, function: str, parameter: str) -> object:
+    """Return the default of ``parameter`` of ``omics.<module>.<function>``.
+
+    The stages call these functions without the parameter, so its default is what the run
+    used; the report states it from the code rather than repeating the number.
+
+    Parameters
+    ----------
+    module
+        Module below :mod:`omics` (``"tl._redundancy"``).
+    function
+        The function's name.
+    parameter
+        The parameter's name.
+
+    Returns
+    -------
+    object
+        The default value.
+    """
+    import importlib
+    import inspect
+
+    target = getattr(importlib.import_module(f"omics.{module}"), function)
+    return inspect.signature(target).parameters[parameter].default
+
+
 def _screen_alpha() -> float:
     """Return the level of the response model's screen and interaction test.
 
@@ -594,6 +672,23 @@ def _screen_alpha() -> float:
     from ..tl import response_model
 
     return float(inspect.signature(response_model).parameters["alpha"].default)
+
+
+def _redundancy_note() -> str:
+    """Say what ``scores/score_redundancy.tsv`` holds and when two scores are ``linked``."""
+    from ..stages._score import CALLED
+
+    jaccard = default_of("tl._redundancy", "score_redundancy", "min_jaccard")  # the stage's
+    correlation = default_of("tl._redundancy", "score_redundancy", "min_correlation")
+    classes = f"{', '.join(CALLED[:-1])} or {CALLED[-1]}" if len(CALLED) > 1 else "".join(CALLED)
+    return (f"Pairs of called scores of one modality (class {classes} in the response or "
+            "the survival model). n_genes_a, n_genes_b: measured genes of each set; n_shared: genes "
+            "in both; jaccard: n_shared / genes in either (empty for flow populations, which have "
+            "no genes); correlation: Pearson correlation of the two scores across patients. "
+            f"<b>linked</b>: jaccard &ge; {jaccard:g} or |correlation| &ge; {correlation:g}. The "
+            "model tables' signal_group names, for each called score, the strongest score (lowest "
+            "fdr_screen) of its group of linked calls: linked calls are one signal, not independent "
+            "findings.")
 
 
 def _response_note(ctx: Context) -> str:
@@ -696,7 +791,7 @@ def response(ctx: Context, ids: Ids) -> str:
                                    arm_labels={a: ctx.arm_label(a) for a in arms}))
     redundancy = res.table("score_redundancy.tsv")
     if redundancy is not None:
-        parts.append("<h3>Score redundancy</h3>" + table(redundancy, ids))
+        parts.append("<h3>Score redundancy</h3>" + _note(_redundancy_note()) + table(redundancy, ids))
     return "".join(parts)
 
 
@@ -780,6 +875,42 @@ def _joint_note(tied: list[tuple[str, int, float, bool]], panel: set[str], sourc
     return text
 
 
+def _concordance_note(ctx: Context) -> str:
+    """Say how ``integration/concordance*.tsv`` join the modalities and what the summary columns are."""
+    return ("Each contrast's RNA and protein differential results joined by gene symbol (of several "
+            "features with one symbol, the one with the largest |statistic|); each point is a gene: "
+            "its RNA vs its protein log2 fold change. concordant: the two fold changes have the same "
+            "sign. Summary per contrast: n_genes joined; spearman_log2fc: Spearman correlation of "
+            "the two fold changes; sign_agreement: fraction of genes concordant; n_significant_both: "
+            f"genes with adjusted p &lt; {ctx.fdr:g} in both modalities; sign_agreement_significant: "
+            "fraction concordant among those (empty when there are none).")
+
+
+def _correlation_note() -> str:
+    """Say what ``integration/mrna_protein_correlation.tsv`` is (``omics.tl.mrna_protein_correlation``)."""
+    min_pairs = default_of("tl._api_integrate", "mrna_protein_correlation", "min_pairs")  # the stage's
+    rna_layer = default_of("tl._api_integrate", "mrna_protein_correlation", "rna_layer")
+    return (f"Per gene symbol measured in both modalities: Spearman correlation (spearman_rho) across "
+            f"patients of the RNA values (layer {_h(rna_layer)}) and the protein log2 intensities; "
+            "patients without a protein value are left out (n_pairs: patients used), and genes with "
+            f"fewer than {min_pairs} complete pairs get NA. pvalue: two-sided test of rho = 0; fdr: "
+            "Benjamini-Hochberg over the genes tested.")
+
+
+def _flow_correlation_note(flow: pd.DataFrame) -> str:
+    """Say what ``integration/flow_score_correlation.tsv`` is (:func:`omics.tl.flow_score_correlation`)."""
+    min_pairs = default_of("tl._flow", "flow_score_correlation", "min_pairs")  # the stage's
+    populations = flow["population"].astype(str) if "population" in flow else pd.Series(dtype=str)
+    doses = sorted({p for p in populations if p.startswith("dose:")})
+    dose = (f"; {', '.join(_h(d) for d in doses)} is the log10 absolute count of the dose population "
+            "(the implanted dose), correlated like the populations" if doses else "")
+    return ("Spearman correlation across patients of each flow score (population) with each RNA and "
+            "protein score (modality, term; scores/angiogenesis_scores.tsv). A population's score is "
+            f"its log2 percentage of its parent gate (half an event added){dose}. n: patients with "
+            f"both values (fewer than {min_pairs} give NA); p_value: two-sided test of rho = 0; fdr: "
+            "Benjamini-Hochberg over every pair in the table.")
+
+
 def integration(ctx: Context, ids: Ids) -> str:
     """Concordance scatter per contrast, mRNA-protein correlations, joint pathway evidence."""
     res = ctx.results
@@ -793,13 +924,16 @@ def integration(ctx: Context, ids: Ids) -> str:
         plots = [figure(figs.concordance(part, title=str(contrast), fdr=ctx.fdr,
                                          rho=rho.get(str(contrast))), ids)
                  for contrast, part in joined.groupby("contrast", sort=True)]
-        parts.append("<h3>Fold-change concordance</h3>" + _grid(*plots))
+        parts.append("<h3>Fold-change concordance</h3>" + _note(_concordance_note(ctx)) + _grid(*plots))
     if summary is not None:
+        if joined is None:
+            parts.append("<h3>Fold-change concordance</h3>" + _note(_concordance_note(ctx)))
         parts.append(table(summary, ids, page_length=5))
     corr = res.table("mrna_protein_correlation.tsv")
     if corr is not None:
         n_sig = int((corr["fdr"] < ctx.fdr).sum()) if "fdr" in corr else 0
         parts.append("<h3>Per-gene mRNA-protein correlation across samples</h3>"
+                     + _note(_correlation_note())
                      + figure(figs.histogram(corr["spearman_rho"], title=f"Spearman rho of {len(corr)} genes "
                                              f"({n_sig} at FDR < {ctx.fdr})", xlabel="Spearman rho"), ids)
                      + "<details><summary>Table</summary>" + table(
@@ -832,7 +966,8 @@ def integration(ctx: Context, ids: Ids) -> str:
                      + _grid(*plots) + table(evidence, ids, max_rows=JOINT_ROWS, note_source=source))
     flow = res.table("flow_score_correlation.tsv")
     if flow is not None:
-        parts.append("<h3>Flow populations vs scores</h3>" + table(flow, ids))
+        parts.append("<h3>Flow populations vs scores</h3>" + _note(_flow_correlation_note(flow))
+                     + table(flow, ids))
     return "".join(parts)
 
 

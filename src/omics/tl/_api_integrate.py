@@ -134,6 +134,13 @@ def fold_change_concordance(data: md.MuData | pd.DataFrame, protein_de: pd.DataF
     if not is_mudata(data):
         if protein_de is None:
             raise TypeError(f"{caller}: pass a MuData, or the RNA and the protein differential tables")
+        for argument, table in (("data", data), ("protein_de", protein_de)):
+            if not isinstance(table, pd.DataFrame):
+                raise InputError(f"{caller}: {argument} is not a differential table (found "
+                                 f"{type(table).__name__}); pass the RNA and the protein DESeq2/limma "
+                                 "results tables (DataFrames), or a MuData whose modalities hold them "
+                                 "(omics.tl.build_mudata(rna, protein) after omics.tl.deseq2 / "
+                                 "omics.tl.limma)")
         return _integrate.fold_change_concordance(data, protein_de, fdr=fdr)
     rna, prot = _modality(data, "rna", caller), _modality(data, "protein", caller)
     rna_de_key, protein_de_key = de_key_for(rna, rna_de_key, caller), de_key_for(prot, protein_de_key, caller)

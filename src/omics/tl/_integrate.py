@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import anndata as ad
 import mudata as md
 import numpy as np
@@ -9,7 +11,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._keys import check_matrix_input, gene_symbols, layer_array
+from ._keys import check_anndata, check_matrix_input, gene_symbols, layer_array
 from ._ranking import statistic_columns
 from ._spearman import average_ranks, spearman, spearman_p
 from ._stats import bh, norm_isf, norm_sf
@@ -42,10 +44,16 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
     """
     modalities = {name: adata for name, adata in (("rna", rna), ("protein", protein), ("flow", flow))
                   if adata is not None}
+    if not modalities:
+        raise InputError("build_mudata: no modality given; pass the rna and/or protein (and flow) "
+                         "AnnData")
+    for name, adata in modalities.items():
+        check_anndata(adata, "build_mudata", name)
     shared = None
     for adata in modalities.values():
         shared = adata.obs_names if shared is None else shared.intersection(adata.obs_names,
                                                                             sort=False)
+    check_shared_samples(modalities, shared, "build_mudata")
     # mudata 0.3 pulls the modalities' obs columns into mdata.obs (prefixed "rna:" ...) and
     # warns that 0.4 will stop; asking for it keeps the layout stable and the warning away.
     with md.set_options(pull_on_update=True):
@@ -54,6 +62,37 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
     for column in first.obs.columns:
         mdata.obs[column] = first.obs.loc[shared, column].to_numpy()
     return mdata
+
+
+def _examples(names: pd.Index, n: int = 3) -> str:
+    """``'S1', 'S2', 'S3', ... (40 samples)``: a few sample ids of one modality."""
+    shown = ", ".join(repr(str(name)) for name in names[:n])
+    more = ", ..." if len(names) > n else ""
+    return f"{shown}{more} ({len(names)} samples)" if len(names) else "no samples"
+
+
+def check_shared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, caller: str) -> None:
+    """Stop when the modalities have no sample id in common, naming a few ids of each.
+
+    Parameters
+    ----------
+    modalities
+        Modality name -> AnnData (samples as ``obs_names``).
+    shared
+        The sample ids they have in common.
+    caller
+        The function named in the message.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``shared`` is empty (an empty MuData or an all-NA correlation otherwise).
+    """
+    if len(modalities) > 1 and len(shared) == 0:
+        ids = "; ".join(f"{name}: {_examples(adata.obs_names)}" for name, adata in modalities.items())
+        raise InputError(f"{caller}: the {' and '.join(modalities)} AnnData have no sample id in common "
+                         f"({ids}); pass modalities of the same samples, with the same ids as "
+                         "obs_names")
 
 
 def expression_by_gene(adata: ad.AnnData, layer: str | None) -> pd.DataFrame:
@@ -146,9 +185,12 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
     symbol (:func:`expression_by_gene`: features without one are left out).
     """
     caller = "mrna_protein_correlation"
+    check_anndata(rna, caller, "rna")
+    check_anndata(protein, caller, "protein")
     check_matrix_input(rna, rna_layer, caller, argument="rna_layer", what="the RNA AnnData")
     check_matrix_input(protein, protein_layer, caller, argument="protein_layer", what="the protein AnnData")
     samples = rna.obs_names.intersection(protein.obs_names, sort=False)
+    check_shared_samples({"rna": rna, "protein": protein}, samples, caller)
     mrna = _by_gene(rna[samples], rna_layer)
     prot = _by_gene(protein[samples], protein_layer)
     genes = sorted(set(mrna.columns) & set(prot.columns))
@@ -174,7 +216,21 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
 
 
 def _gene_level(de_table: pd.DataFrame, modality: str) -> pd.DataFrame:
+    caller = "fold_change_concordance"
+    what = "RNA" if modality == "rna" else modality
+    if not isinstance(de_table, pd.DataFrame):
+        raise InputError(f"{caller}: the {what} differential results must be a table (a DataFrame), "
+                         f"not a {type(de_table).__name__}; pass the DESeq2/limma results table, or "
+                         "a MuData holding them")
     stat, padj, lfc = statistic_columns(de_table, modality)
+    missing = [c for c in ("gene_name", lfc, stat, padj) if c not in de_table.columns]
+    if missing:
+        raise InputError(f"{caller}: the {what} differential table has no column "
+                         f"{', '.join(map(repr, missing))} (it has "
+                         f"{', '.join(map(str, de_table.columns[:12]))}"
+                         f"{', ...' if len(de_table.columns) > 12 else ''}); pass a DESeq2/limma "
+                         "results table with gene symbols in 'gene_name' (omics.tl.deseq2 / "
+                         "omics.tl.limma write it)")
     table = de_table[["gene_name", lfc, stat, padj]].dropna(subset=[stat, "gene_name"])
     table = table[table["gene_name"].astype(str) != ""]  # no symbol ("" or NaN): not joined
     table = table.assign(_abs=table[stat].abs()).sort_values(["gene_name", "_abs"],
@@ -250,8 +306,25 @@ def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame], *,
         ``direction`` (``up``/``down``; empty when untested); sorted by
         ``(stouffer_pvalue, term)``.
     """
+    caller = "pathway_evidence"
+    if not isinstance(gsea_by_modality, Mapping):
+        raise InputError(f"{caller}: expects a MuData or a mapping of modality name to GSEA table "
+                         f"(e.g. {{'rna': rna_gsea, 'protein': protein_gsea}}), not a "
+                         f"{type(gsea_by_modality).__name__}; pass the tables as such a dict")
+    if not gsea_by_modality:
+        raise InputError(f"{caller}: no GSEA table given (an empty mapping); pass "
+                         "{'rna': rna_gsea, 'protein': protein_gsea} (omics.tl.gsea_prerank results)")
     frames = []
     for modality, gsea in gsea_by_modality.items():
+        if not isinstance(gsea, pd.DataFrame):
+            raise InputError(f"{caller}: the {modality!r} GSEA results are a {type(gsea).__name__}, "
+                             "not a table; pass the DataFrame omics.tl.gsea_prerank returns")
+        missing = [c for c in ("term", "nes", "pvalue", "fdr") if c not in gsea.columns]
+        if missing:
+            raise InputError(f"{caller}: the {modality!r} GSEA table has no column "
+                             f"{', '.join(map(repr, missing))} (it has "
+                             f"{', '.join(map(str, gsea.columns[:12]))}); pass a GSEA prerank table "
+                             "(omics.tl.gsea_prerank: term, nes, pvalue, fdr)")
         part = gsea[["term", "nes", "pvalue", "fdr"]].copy()
         part["pvalue"] = _floored(part["pvalue"].astype(float), modality, permutations)
         if "pvalue_one_sided" in gsea:
