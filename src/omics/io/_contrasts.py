@@ -11,7 +11,7 @@ import yaml
 
 from .._errors import InputError
 from .._text import load_yaml, read_text_file
-from ._tables import UNNAMED, check_file, check_unique, read_table
+from ._tables import UNNAMED, check_file, check_unique, is_gzip, read_table
 from ._write import write_text
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -148,8 +148,8 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
         raise InputError(f"{where} has no 'id'; give each contrast a unique id.", path=path)
     if not _ID.match(cid):
         raise InputError(
-            f"contrast id {cid!r} ({where}) may only hold letters, digits, '_', '.' and '-', "
-            "and must start with a letter or digit, because it names output files.",
+            f"contrast id {cid!r} ({where}) may only hold letters (ASCII a-z, A-Z), digits, '_', "
+            "'.' and '-', and must start with a letter or digit, because it names output files.",
             path=path,
         )
     _check_keys(entry, cid, where, path)
@@ -223,13 +223,63 @@ def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
                     exclude_samples_values=exclude_values)
 
 
+#: Top-level keys of a contrasts YAML (nf-core/differentialabundance's format has one).
+TOP_LEVEL_KEYS = ("contrasts",)
+#: File names read as YAML (a gzip-compressed file too, read whatever its name).
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
 def _load_contrasts_yaml(path: Path) -> object:
-    """Parse a contrasts YAML with scalars kept as written (see :class:`_TextLoader`)."""
-    text = read_text_file(path, what="contrasts file")
+    """Parse a contrasts YAML with scalars kept as written (see :class:`_TextLoader`).
+
+    A key given twice in a mapping (a second ``contrasts:`` block, ``comparison:`` twice
+    in an entry) stops, naming it and its lines (:func:`omics._text.load_yaml`).
+    """
+    return load_yaml(path, what="contrasts file", loader=_TextLoader)
+
+
+def _is_yaml_name(path: Path) -> bool:
+    """Whether the file name says YAML: ``.yaml``/``.yml``, or those with ``.gz`` after them."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in _YAML_SUFFIXES
+
+
+def _key_line(text: str, key: str) -> int | None:
+    """Return the file line of top-level ``key:`` in a YAML text (block style), or None."""
+    pattern = re.compile(rf"""^["']?{re.escape(key)}["']?\s*:""")
+    return next((i for i, line in enumerate(text.splitlines(), start=1) if pattern.match(line)),
+                None)
+
+
+def _check_top_level(document: dict, path: Path) -> None:
+    """Stop on a top-level key that is not ``contrasts`` (its settings would be ignored)."""
+    for key in document:
+        if str(key) in TOP_LEVEL_KEYS:
+            continue
+        line = _key_line(read_text_file(path, what="contrasts file"), str(key))
+        raise InputError(
+            f"unknown top-level key{_closest(str(key), TOP_LEVEL_KEYS)}; the file holds one "
+            "top-level key, 'contrasts:', a list of contrasts (settings such as blocking_factors "
+            "go in each contrast).",
+            path=path, where=f"{f'line {line}, ' if line else ''}key {str(key)!r}",
+            fix="Correct or remove the key.")
+
+
+def _yaml_name(path: Path) -> str:
+    """Return the file's name with a YAML suffix (``.yaml.gz`` when it is gzip-compressed)."""
+    base = path.name.split(".")[0] or path.stem
+    return f"{base}.yaml.gz" if is_gzip(path) else f"{base}.yaml"
+
+
+def _yaml_by_content(path: Path) -> bool:
+    """Whether a file is a contrasts YAML (a mapping with ``contrasts:``), whatever its name."""
     try:
-        return yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError:
-        return load_yaml(path, what="contrasts file")  # the same error, as one line
+        document = _load_contrasts_yaml(path)
+    except InputError:
+        return False
+    return isinstance(document, dict) and "contrasts" in document
 
 
 def _check_columns(columns: list[str], path: Path) -> None:
@@ -266,8 +316,10 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
     :func:`omics.tl.design_for_contrast`.
     """
     path = check_file(path)
-    if path.suffix.lower() in {".yaml", ".yml"}:
+    if _is_yaml_name(path):
         document = _load_contrasts_yaml(path)
+        if isinstance(document, dict):
+            _check_top_level(document, path)
         entries = document.get("contrasts") if isinstance(document, dict) else document
         if not isinstance(entries, list) or not entries:
             raise InputError("expected a top-level 'contrasts:' list with at least one entry.",
@@ -275,7 +327,16 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
         contrasts = [_contrast_from_mapping(e, f"contrast #{i + 1}", path)
                      for i, e in enumerate(entries)]
     else:
-        table = read_table(path, what="contrasts file", dtype=str)
+        try:
+            table = read_table(path, what="contrasts file", dtype=str)
+        except InputError:
+            if _yaml_by_content(path):
+                raise InputError(
+                    "the file is a contrasts YAML (a top-level 'contrasts:' list), but its name "
+                    "does not say so, and it was read as a CSV/TSV table.", path=path,
+                    fix=f"Name it {_yaml_name(path)} (a .yaml or .yml name is read as YAML)."
+                ) from None
+            raise
         table = table.drop(columns=[c for c in table.columns
                                     if UNNAMED.match(c) and table[c].isna().all()])
         _check_columns(list(table.columns), path)

@@ -170,6 +170,35 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
     table["response"] = given.where(given.notna(), derived)
 
 
+def _check_levels(table: pd.DataFrame, path: str | Path, *,
+                  columns: tuple[str, ...] | None = None) -> None:
+    """Stop on a value outside the allowed levels of a schema column (``arm``, ``response``).
+
+    Parameters
+    ----------
+    table
+        The sheet with a ``sample`` column; missing cells are NaN.
+    path
+        Named in the message.
+    columns
+        The columns to check (None: every schema column with fixed levels in ``table``).
+    """
+    properties = samplesheet_schema()["properties"]
+    for column in columns if columns is not None else tuple(properties):
+        spec = properties.get(column, {})
+        if column == "sample" or "enum" not in spec or column not in table.columns:
+            continue
+        values = table[column]
+        bad = values.notna() & ~values.isin(spec["enum"])
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise InputError(
+                f"column {column!r} has value {values.iloc[i]!r} for sample "
+                f"{table['sample'].iloc[i]!r}; allowed values are {', '.join(spec['enum'])}.",
+                path=path,
+            )
+
+
 @cache
 def samplesheet_schema() -> dict:
     """Return the sample-sheet column schema (``items.properties`` of the JSON schema)."""
@@ -257,6 +286,9 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     _check_file_names(ids, id_col=id_col, path=path, first_line=first_line)
     # ';': whether the sheet writes decimals with commas is the sheet's decision, not a column's
     table_decimal = writes_decimal_commas((table[c] for c in table.columns), delimiter)
+    # a value outside a column's levels is named as such before it can read as a
+    # contradiction with the survival columns (``nonresponder`` against afs_days/afs_event)
+    _check_levels(table, path)
     _check_survival(table, first_line, path, delimiter=delimiter, table_decimal=table_decimal)
     sheet = table.set_index("sample")
     sheet.index.name = "sample"
@@ -265,13 +297,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
             continue
         values = sheet[column]
         if "enum" in spec:
-            bad = values[values.notna() & ~values.isin(spec["enum"])]
-            if not bad.empty:
-                raise InputError(
-                    f"column {column!r} has value {bad.iloc[0]!r} for sample {bad.index[0]!r}; "
-                    f"allowed values are {', '.join(spec['enum'])}.",
-                    path=path,
-                )
+            _check_levels(sheet.reset_index(), path, columns=(column,))
             sheet[column] = pd.Categorical(values, categories=spec["enum"])
         elif spec.get("type") in ("number", "integer"):
             numbers = _to_numbers(values, delimiter=delimiter, path=path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import re
 import warnings
 import zlib
@@ -222,6 +223,123 @@ def _fields(line: str, sep: str) -> list[str]:
     return next(csv.reader([line], delimiter=sep), [""])
 
 
+@dataclass(frozen=True)
+class _RowShape:
+    """Field counts of a table's data rows, as :func:`_row_shapes` finds them.
+
+    Attributes
+    ----------
+    rows
+        Number of data rows that hold a value (blank lines and rows of delimiters only,
+        Excel's ``,,,,``, are not counted: they are read as empty).
+    irregular
+        ``(line, fields, last field filled)`` of each such row whose field count is not
+        the header's, in file order.
+    first_regular
+        File line of the first such row with the header's field count (None: there is none).
+    """
+
+    rows: int
+    irregular: list[tuple[int, int, bool]]
+    first_regular: int | None
+
+
+def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -> _RowShape:
+    """Count the fields of every data row after the header (file line ``header_line``).
+
+    Lines are counted by their delimiters (fast for wide matrices), after each quoted
+    field that starts a field and ends one (``"G1"``, ``"left, leg"``) is set aside; a
+    line with any other quote (a quoted field running over the line end, a ``"`` inside
+    a field) is split as :func:`pandas.read_csv` splits it. ``width`` is the header's
+    field count; ``what`` names the file's role in messages. Text that is not UTF-8 stops,
+    as :func:`pandas.read_csv` would.
+    """
+    delimiter = re.escape(sep)
+    quoted = re.compile(rf'(?:^|(?<={delimiter}))"((?:[^"]|"")*)"(?={delimiter}|$)')
+    rows = 0
+    irregular: list[tuple[int, int, bool]] = []
+    first_regular: int | None = None
+    gz = is_gzip(path)
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8-sig") if gz
+              else path.open(encoding="utf-8-sig")) as handle:
+            numbered = enumerate(handle, start=1)
+            for number, line in numbered:
+                if number <= header_line:
+                    continue
+                line = line.rstrip("\r\n")
+                if '"' in line:
+                    # each quoted field as a placeholder: a value, or nothing when it is blank
+                    line = quoted.sub(lambda m: "q" if m.group(1).strip() else "", line)
+                if '"' in line:
+                    # csv pulls the continuation lines of a quoted field from the same iterator
+                    reader = csv.reader(itertools.chain([line], (rest for _, rest in numbered)),
+                                        delimiter=sep)
+                    try:
+                        fields = next(reader, [])
+                    except csv.Error:  # a NUL byte, ...: pandas reports the file as it is
+                        return _RowShape(rows, [], first_regular)
+                    count = len(fields)
+                    blank = all(not f.strip() for f in fields)
+                    last_filled = bool(fields) and bool(fields[-1].strip())
+                else:
+                    count = line.count(sep) + 1
+                    # only delimiters and white space (strip stops at the first other character)
+                    blank = not line.strip(f"{sep} \t")
+                    last_filled = count != width and bool(line[line.rfind(sep) + 1:].strip())
+                if blank:
+                    continue
+                rows += 1
+                if count == width:
+                    if first_regular is None:
+                        first_regular = number
+                else:
+                    irregular.append((number, count, last_filled))
+    except UnicodeDecodeError:
+        raise InputError(f"the {what} is not UTF-8 text; save it as UTF-8 CSV/TSV.", path=path) from None
+    except _GZIP_ERRORS:
+        if gz:
+            raise _corrupt_gzip(path) from None
+        raise
+    return _RowShape(rows, irregular, first_regular)
+
+
+def _check_row_widths(shape: _RowShape, width: int, *, path: Path, what: str) -> bool:
+    """Stop on a data row whose field count is not the header's; return whether rows have one more.
+
+    Every data row with exactly one field more than the header is R's ``write.table``
+    layout (or a trailing delimiter on every row), and is accepted; otherwise a row with
+    more fields than the header (a stray delimiter, a value without a column) or fewer (a
+    missing delimiter, which shifts the values after it into the wrong columns) stops,
+    naming its file line and the field counts.
+    """
+    if not shape.irregular:
+        return False
+    plus_one = sum(1 for _, count, _ in shape.irregular if count == width + 1)
+    if plus_one == shape.rows:
+        return True
+    regular = shape.rows - len(shape.irregular)
+    # most rows one field longer: an R write.table layout with a bad row
+    expected = width + 1 if plus_one > regular else width
+    candidates = [(line, count) for line, count, _ in shape.irregular if count != expected]
+    if expected != width and shape.first_regular is not None:
+        candidates.append((shape.first_regular, width))
+    line, count = min(candidates)
+    if expected == width:
+        others = f"the header has {width}"
+    else:
+        others = (f"the other rows have {expected} (a header one field shorter than the rows, "
+                  f"R's write.table layout) and the header {width}")
+    if count > expected:
+        fix = ("Remove the extra field(s) (a stray delimiter, or a trailing one on this row only), "
+               "or name the column in the header.")
+    else:
+        fix = ("A missing delimiter shifts the values after it into the wrong columns: add the "
+               "missing field(s), empty ones for unknown values (e.g. 'a,,c').")
+    raise InputError(f"the row of the {what} has {count} field(s) but {others}.",
+                     path=path, where=f"row {line}", fix=fix)
+
+
 def read_table(
     path: str | Path,
     *,
@@ -277,10 +395,11 @@ def read_table(
             "sample column?).",
             path=path,
         )
-    first_data = _fields(lines[1][1], sep) if len(lines) > 1 else header
-    # One more field in the data than in the header: R row names, or a trailing delimiter.
-    extra_field = len(first_data) == len(header) + 1
-    has_row_names = extra_field and first_data[-1].strip() != ""
+    # Every data row one field longer than the header: R row names, or a trailing delimiter
+    # on every row; any other row whose field count is not the header's stops.
+    shape = _row_shapes(path, sep, lines[0][0], len(header), what)
+    extra_field = _check_row_widths(shape, len(header), path=path, what=what)
+    has_row_names = extra_field and any(filled for _, _, filled in shape.irregular)
     gz = is_gzip(path)
     try:
         with warnings.catch_warnings():
