@@ -25,6 +25,21 @@ def schemaFile() {
     return candidates.find { it.exists() }
 }
 
+def asNumber(value) {
+    // A number given as text ('1e-2', '5000000000'), as Nextflow leaves some command-line values;
+    // anything else as it is
+    if (value instanceof Number || value == null || value instanceof Boolean) {
+        return value
+    }
+    try {
+        def number = new BigDecimal(value.toString().trim())
+        return number.stripTrailingZeros().scale() <= 0 && !value.toString().contains('.') ?
+            number.toBigIntegerExact() : number
+    } catch (NumberFormatException | ArithmeticException ignored) {
+        return value
+    }
+}
+
 def validateParameters() {
     // String parameters that are comma-separated lists, documented "empty for none"
     // (is_list in src/omics/params.py; tests/test_nextflow.py checks the two agree).
@@ -59,12 +74,15 @@ def validateParameters() {
             }
             switch (property.type) {
                 case 'integer':
-                    if (!(value instanceof Integer || value instanceof Long)) {
+                    value = asNumber(value)
+                    if (!(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
                         errors << "--${name} must be an integer, got '${value}'"
                         return
                     }
                     break
                 case 'number':
+                    // Nextflow keeps --de_fdr 1e-2 as the text '1e-2'; `omics run` reads it as 0.01
+                    value = asNumber(value)
                     if (!(value instanceof Number)) {
                         errors << "--${name} must be a number, got '${value}'"
                         return
@@ -101,6 +119,12 @@ def validateParameters() {
                 errors << "--${name} '${value}' does not match ${property.pattern}"
             }
         }
+    }
+    // Checks across parameters, as `omics run` makes them (src/omics/params.py)
+    def min_size = asNumber(params.gsea_min_size)
+    def max_size = asNumber(params.gsea_max_size)
+    if (min_size instanceof Number && max_size instanceof Number && min_size > max_size) {
+        errors << "--gsea_min_size (${min_size}) is larger than --gsea_max_size (${max_size}): no gene set could be tested"
     }
     if (!params.input) {
         errors << "--input is required: the sample sheet (CSV/TSV with a `sample` column)"

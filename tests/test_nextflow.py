@@ -880,3 +880,29 @@ def test_pipeline_lists_agree_with_the_parameter_model() -> None:
     workflow = (PIPELINES / "workflows" / "angiogenesis.nf").read_text()
     listed = re.search(r"NEXTFLOW_ONLY = \[([^\]]*)\]", workflow).group(1)
     assert set(re.findall(r"'(\w+)'", listed)) == {p.name for p in PARAMETERS if p.nextflow_only}
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_parameter_check_reads_numbers_given_as_text_and_checks_across_parameters(
+        nextflow: Path, tmp_path: Path) -> None:
+    """Before any task: min > max gene-set sizes and an out-of-range seed stop; 1e-2 is a number.
+
+    The Nextflow audit found ``--gsea_min_size 600 --gsea_max_size 500`` and ``--seed
+    5000000000`` accepted, failing later with result files published, and ``--de_fdr 1e-2``
+    refused (Nextflow keeps it as text) where ``omics run`` reads 0.01; ``--publish_dir_mode
+    move`` took ``validated/`` out of its task folder before the next task read it.
+    """
+    out = tmp_path / "out"
+    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
+                             "--outdir", str(out), "-work-dir", str(tmp_path / "work"),
+                             "--gsea_min_size", "600", "--gsea_max_size", "500", "--de_fdr", "1e-2",
+                             "--seed", "5000000000", "--publish_dir_mode", "move"],
+                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    text = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "--gsea_min_size (600) is larger than --gsea_max_size (500)" in text
+    assert "--seed must be <= 4294967295, got 5000000000" in text
+    assert "--publish_dir_mode is 'move'; choose one of" in text  # it broke the run (validated/ moved)
+    assert "de_fdr" not in text
+    assert not (out / "validated").exists()  # stopped before any task

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError
+from ._logging import get_logger
 from ._text import load_yaml
 from .registry import STAGES
+
+log = get_logger("params")
 
 
 @dataclass(frozen=True)
@@ -205,13 +208,15 @@ PARAMETERS: tuple[Parameter, ...] = (
               "implanted dose (its own row in the response model; per graft with graft_volume_ml; none "
               "when counts are per 10^6 events).", "flow"),
     Parameter("seed", "integer", 42, "Random seed (permutations, imputation, cross-validation).",
-              "general"),
+              "general", minimum=0),
     Parameter("n_cpus", "integer", 2, "CPU cores: tasks omics run runs side by side, and the "
               "workers of DESeq2, flow gating, scoring, integration, the report and the demo "
               "simulation (Nextflow sets task.cpus).",
               "general", minimum=1),
-    Parameter("publish_dir_mode", "string", "copy", "How Nextflow publishes results to outdir.",
-              "general", choices=("symlink", "rellink", "link", "copy", "copyNoFollow", "move"),
+    Parameter("publish_dir_mode", "string", "copy", "How Nextflow publishes results to outdir "
+              "(not `move`, which takes a task's files out of its work folder before the tasks "
+              "that read them, e.g. `validated/`, have run).",
+              "general", choices=("symlink", "rellink", "link", "copy", "copyNoFollow"),
               nextflow_only=True),
     Parameter("container_image", "string", None, "Container image of every process with "
               "`-profile docker`, `singularity` or `apptainer`: build it from the repository's "
@@ -225,6 +230,13 @@ PARAMETERS: tuple[Parameter, ...] = (
 STAGE_PARAMS: dict[str, tuple[str, ...]] = {name: stage.params for name, stage in STAGES.items()}
 
 BY_NAME = {p.name: p for p in PARAMETERS if not p.nextflow_only}
+
+#: Parameters only the Nextflow pipeline reads (``publish_dir_mode``, ``container_image``):
+#: not ``omics`` options; a params file given to ``omics run`` may hold them (ignored).
+NEXTFLOW_ONLY: dict[str, Parameter] = {p.name: p for p in PARAMETERS if p.nextflow_only}
+
+#: Words that unset a parameter whose default is unset (``None``): ``--rna_min_samples none``.
+_UNSET_WORDS = frozenset({"", "null", "none"})
 
 
 def bounds_text(parameter: Parameter) -> str:
@@ -274,6 +286,45 @@ def defaults() -> dict[str, Any]:
     return {p.name: p.default for p in PARAMETERS if not p.nextflow_only}
 
 
+def nextflow_only_hint(flags: Iterable[str]) -> str:
+    """Return the note an unrecognised-option error adds for Nextflow-only parameters.
+
+    Parameters
+    ----------
+    flags
+        The unrecognised options as given (``--publish_dir_mode`` or
+        ``--publish_dir_mode=copy``).
+
+    Returns
+    -------
+    str
+        ``"; --publish_dir_mode is Nextflow-only ..."`` naming those of ``flags``
+        that are Nextflow-only parameters, or ``""`` when none is.
+    """
+    names = list(dict.fromkeys(flag.split("=", 1)[0].lstrip("-") for flag in flags))
+    named = [f"--{name}" for name in names if name in NEXTFLOW_ONLY]
+    if not named:
+        return ""
+    verb, it = ("is", "it") if len(named) == 1 else ("are", "them")
+    return (f"; {', '.join(named)} {verb} Nextflow-only (give {it} to `nextflow run`; omics "
+            f"ignores {it} in a params file)")
+
+
+def _needs(parameter: Parameter) -> str:
+    """Return what a value of ``parameter`` must be, for messages (``"a number >= 0 and <= 1"``)."""
+    if parameter.choices:
+        return "one of " + ", ".join(parameter.choices)
+    kind = {"integer": "a whole number", "number": "a number", "boolean": "true or false",
+            "path": "a path"}.get(parameter.type, "a value")
+    bounds = bounds_text(parameter)
+    return f"{kind} {bounds}" if bounds else kind
+
+
+def _shown(value: Any) -> str:
+    """Return a default as a user writes it (``false``, not ``False``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _list_value(parameter: Parameter, value: list | tuple, source: str) -> str:
     """Join a YAML list given for a list parameter into its comma-separated form."""
     items = []
@@ -294,7 +345,26 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
 
     A list parameter (``is_list``) also accepts a list, joined with commas. Lists and
     mappings given for any other parameter, empty paths, and non-finite numbers stop with
-    an :class:`~omics._errors.InputError`.
+    an :class:`~omics._errors.InputError`. ``None`` is returned as it is (the caller
+    decides what unset means). ``""``, ``"null"`` and ``"none"`` given for a parameter
+    that is not a string unset it (``None``) only when its default is unset (e.g.
+    ``rna_min_samples``: automatic); for any other (``de_fdr``, ``gsea_min_size``,
+    ``outdir``) they stop with an :class:`~omics._errors.InputError` naming what the
+    parameter needs, so that no ``None`` replaces a default.
+
+    Parameters
+    ----------
+    parameter
+        The parameter the value is for.
+    value
+        The value as given (text from the command line, any YAML/JSON value from a file).
+    source
+        Where it was given (``"command line"`` or the params file), for messages.
+
+    Returns
+    -------
+    Any
+        The value as the parameter's type, or ``None`` (unset).
     """
     name = parameter.name
     if isinstance(value, (list, tuple)) and parameter.is_list:
@@ -306,9 +376,17 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
     if parameter.type == "path" and isinstance(value, str) and not value.strip():
         raise InputError(f"parameter {name!r} is empty; give a path, or leave the parameter out.",
                          path=source)
-    if value is None or (isinstance(value, str) and value.strip().lower() in {"", "null", "none"}
-                         and parameter.type != "string"):
+    if value is None:
         return None
+    if (isinstance(value, str) and value.strip().lower() in _UNSET_WORDS
+            and parameter.type != "string"):
+        if parameter.default is None:  # unset is this parameter's default (rna_min_samples: auto)
+            return None
+        raise InputError(f"{{--{name}}} needs {_needs(parameter)}, got {value!r} (it has a default "
+                         "and cannot be unset).", path=source,
+                         fix=(f"Leave {{--{name}}} out" if source == "command line" else
+                              f"Remove the key (or write `{name}: null`)")
+                         + f" for its default ({_shown(parameter.default)}).")
     try:
         if parameter.type == "boolean":
             if isinstance(value, str):
@@ -358,28 +436,70 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
     return value
 
 
-# Integers beyond this (numpy seeds and counts are 32-bit) are typing slips, not settings.
-_INT_LIMIT = 2**32 - 1
+#: Integers beyond this (numpy seeds and counts are 32-bit) are typing slips, not settings;
+#: the schema states it as every integer parameter's maximum.
+INT_LIMIT = 2**32 - 1
+_INT_LIMIT = INT_LIMIT
+
+
+def _read_params_file(params_file: str | Path, values: dict[str, Any]) -> None:
+    """Set ``values`` from a YAML/JSON params file (see :func:`resolve`)."""
+    path = Path(params_file)
+    loaded = load_yaml(path, what="params file")
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise InputError("a params file must be a mapping of name: value.", path=path)
+    unknown = sorted(map(str, set(loaded) - set(BY_NAME) - set(NEXTFLOW_ONLY)))
+    if unknown:
+        named = [name if (close := suggestion(name, [*BY_NAME, *NEXTFLOW_ONLY])) is None
+                 else f"{name} (did you mean {close}?)" for name in unknown]
+        raise InputError(f"unknown parameter(s) {', '.join(named)}; see `omics run --help`.",
+                         path=path)
+    nextflow_only = sorted(name for name in loaded if name in NEXTFLOW_ONLY)
+    for name in nextflow_only:  # checked all the same: the file is also Nextflow's
+        coerce(NEXTFLOW_ONLY[name], loaded[name], source=str(path))
+    if nextflow_only:
+        log.info("%s: %s: Nextflow-only, ignored by omics", path, ", ".join(nextflow_only))
+    # `name: null` (nf-core params files) leaves the parameter unset: its default applies
+    unset = [name for name, value in loaded.items() if value is None and name in BY_NAME
+             and BY_NAME[name].default is not None]
+    if unset:
+        log.info("%s: %s: null, so the default applies (%s)", path, ", ".join(unset),
+                 ", ".join(f"{name} {_shown(BY_NAME[name].default)}" for name in unset))
+    for name, value in loaded.items():
+        if name in BY_NAME and value is not None:
+            values[name] = coerce(BY_NAME[name], value, source=str(path))
 
 
 def resolve(overrides: dict[str, Any], *, params_file: str | Path | None = None) -> dict[str, Any]:
-    """Merge defaults, a YAML/JSON params file and explicit overrides (in that order)."""
+    """Merge defaults, a YAML/JSON params file and explicit overrides (in that order).
+
+    Parameters
+    ----------
+    overrides
+        ``{name: value}`` given on the command line; ``None`` means not given.
+    params_file
+        A YAML/JSON mapping of ``name: value``. A ``null`` value leaves the parameter
+        unset (its default applies, as in nf-core params files), and the Nextflow-only
+        parameters (:data:`NEXTFLOW_ONLY`) are accepted and ignored (one info line each).
+
+    Returns
+    -------
+    dict
+        Every parameter (not the Nextflow-only ones) with its value; a parameter whose
+        default is set is never ``None``.
+
+    Raises
+    ------
+    InputError
+        Unknown keys, values of the wrong type or out of bounds, an unset word (``none``,
+        ``null``, ``''``) for a parameter that needs a value, or gsea_min_size above
+        gsea_max_size.
+    """
     values = defaults()
     if params_file is not None:
-        path = Path(params_file)
-        loaded = load_yaml(path, what="params file")
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise InputError("a params file must be a mapping of name: value.", path=path)
-        unknown = sorted(map(str, set(loaded) - set(BY_NAME)))
-        if unknown:
-            named = [name if (close := suggestion(name, BY_NAME)) is None
-                     else f"{name} (did you mean {close}?)" for name in unknown]
-            raise InputError(f"unknown parameter(s) {', '.join(named)}; see `omics run --help`.",
-                             path=path)
-        for name, value in loaded.items():
-            values[name] = coerce(BY_NAME[name], value, source=str(path))
+        _read_params_file(params_file, values)
     for name, value in overrides.items():
         if value is not None:
             values[name] = coerce(BY_NAME[name], value, source="command line")

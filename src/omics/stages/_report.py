@@ -52,7 +52,11 @@ def check_results_dir(results_dir: str | Path) -> None:
 
 
 def _recorded_params(results_dir: str | Path, params: dict) -> dict:
-    """Return the run's parameters from ``pipeline_info/params.yaml``, non-default ``params`` winning."""
+    """Return the run's parameters from ``pipeline_info/params.yaml``, non-default ``params`` winning.
+
+    A recorded ``null`` for a parameter with a default (a Nextflow ``-params-file`` holding
+    ``de_fdr: null``, which the stages ran with the default) is the default.
+    """
     from ..params import defaults
 
     recorded = Path(results_dir) / "pipeline_info" / "params.yaml"
@@ -61,7 +65,8 @@ def _recorded_params(results_dir: str | Path, params: dict) -> dict:
     loaded = yaml.safe_load(recorded.read_text()) or {}
     base = defaults()
     changed = {k: v for k, v in params.items() if k not in base or v != base[k]}
-    return {**params, **{k: v for k, v in loaded.items() if k in base}, **changed}
+    kept = {k: v for k, v in loaded.items() if k in base and (v is not None or base[k] is None)}
+    return {**params, **kept, **changed}
 
 
 def report(*, results_dir: str | Path, outdir: str | Path, params: dict, recorded: bool = False
