@@ -906,3 +906,36 @@ def test_parameter_check_reads_numbers_given_as_text_and_checks_across_parameter
     assert "--publish_dir_mode is 'move'; choose one of" in text  # it broke the run (validated/ moved)
     assert "de_fdr" not in text
     assert not (out / "validated").exists()  # stopped before any task
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_resume_recomputes_after_the_omics_code_changed(nextflow: Path, tmp_path: Path) -> None:
+    """-resume reuses no task computed by other omics code (as `omics run`, runner.code_identity).
+
+    The Nextflow audit found every task cached after a change to the package's source. A copy
+    of the pipeline and package (stub run): unchanged, -resume caches all; after one comment
+    added to a stage module, every task runs again.
+    """
+    copy = tmp_path / "repo"
+    for part in ("pipelines", "metadata", "src/omics", "tests/data/test_cohort"):
+        shutil.copytree(REPO / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("nextflow.config", "nextflow_schema.json", "environment.yml"):
+        shutil.copy(REPO / name, copy / name)
+    command = [str(nextflow), "run", str(copy), "-profile", "test", "-stub-run", "-resume",
+               "--outdir", str(tmp_path / "out"), "-work-dir", str(tmp_path / "work")]
+
+    def run() -> str:
+        result = subprocess.run(command, cwd=tmp_path, env=_env(tmp_path), capture_output=True,
+                                text=True, timeout=600)
+        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+        return result.stdout
+
+    run()
+    again = run()
+    assert "Cached" in again or "cached" in again
+    assert not re.search(r"\] Submitted process", again), "an unchanged rerun computed a task"
+    with (copy / "src" / "omics" / "stages" / "_qc.py").open("a") as module:
+        module.write("# an edit\n")
+    edited = run()
+    assert len(re.findall(r"\] Submitted process", edited)) >= 10, edited[-3000:]

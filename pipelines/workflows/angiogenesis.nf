@@ -245,6 +245,37 @@ def softwareVersionsToYAML(ch_versions) {
 }
 
 /*
+ * The omics code the tasks run
+ */
+
+// Digest of the package's source and shipped metadata (gene sets, gating template) in this
+// checkout, put in every task's meta so that -resume recomputes after the code changed, as
+// `omics run` does (src/omics/runner.py code_identity, which also counts library versions:
+// Nextflow sees those only through the conda/container strings). Empty outside a checkout.
+def codeIdentity() {
+    def digest = java.security.MessageDigest.getInstance('SHA-256')
+    def roots = [file("${projectDir}/../src/omics"), file("${projectDir}/../metadata")].findAll { it.isDirectory() }
+    if (!roots) {
+        return ''
+    }
+    roots.each { root ->
+        def files = []
+        root.eachFileRecurse(groovy.io.FileType.FILES) { path ->
+            def name = path.fileName.toString()
+            if (!path.toString().contains('__pycache__') && !['.pyc', '.nbi', '.nbc'].any { name.endsWith(it) }) {
+                files << path
+            }
+        }
+        files.sort { root.relativize(it).toString() }.each { path ->
+            digest.update(root.relativize(path).toString().getBytes('UTF-8'))
+            digest.update((byte) 0)
+            digest.update(path.bytes)
+        }
+    }
+    return digest.digest().encodeHex().toString().take(16)
+}
+
+/*
  * Workflow
  */
 
@@ -252,7 +283,8 @@ workflow ANGIOGENESIS {
 
     main:
     ch_versions = Channel.empty()
-    def cohort = [id: 'cohort']      // meta of the cohort-level tasks (validate, score, integrate, report)
+    def code = codeIdentity()        // in every meta: a task run by other omics code is not reused
+    def cohort = [id: 'cohort', code: code]  // meta of the cohort-level tasks (validate, score, integrate, report)
 
     ch_genesets   = Channel.value(geneSetFiles(params.genesets))
     ch_background = Channel.value(geneSetFiles(params.background_genesets))
@@ -303,7 +335,7 @@ workflow ANGIOGENESIS {
     if (rna_file) {
         OMICS_RNA_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
-                [[id: 'rna', modality: 'rna'], samplesheet, contrasts, file(rna_file)]
+                [[id: 'rna', modality: 'rna', code: code], samplesheet, contrasts, file(rna_file)]
             },
             ch_efficiency
         )
@@ -313,7 +345,7 @@ workflow ANGIOGENESIS {
     if (params.protein_matrix) {
         OMICS_PROTEIN_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
-                [[id: 'protein', modality: 'protein'], samplesheet, contrasts, file(params.protein_matrix)]
+                [[id: 'protein', modality: 'protein', code: code], samplesheet, contrasts, file(params.protein_matrix)]
             }
         )
         ch_h5ad     = ch_h5ad.mix(OMICS_PROTEIN_PREP.out.h5ad)
@@ -327,7 +359,7 @@ workflow ANGIOGENESIS {
     if (with_flow) {
         OMICS_FLOW_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
-                [[id: 'flow', modality: 'flow'], samplesheet, *flow_files]
+                [[id: 'flow', modality: 'flow', code: code], samplesheet, *flow_files]
             }
         )
         ch_flow_h5ad  = OMICS_FLOW_PREP.out.h5ad
@@ -347,7 +379,7 @@ workflow ANGIOGENESIS {
         .mix(ch_flow_h5ad)
         .combine(ch_contrast_entries)            // [meta, h5ad, contrast_id, contrast_yaml]
         .map { meta, h5ad, contrast_id, contrast_yaml ->
-            def de_meta = [id: "${contrast_id}.${meta.modality}".toString(), contrast: contrast_id, modality: meta.modality]
+            def de_meta = [id: "${contrast_id}.${meta.modality}".toString(), contrast: contrast_id, modality: meta.modality, code: code]
             [de_meta, h5ad, contrast_yaml]
         }
     OMICS_DE ( ch_de_input )
