@@ -118,6 +118,13 @@ def validateParameters() {
             if (property.pattern && !(value.toString() ==~ property.pattern)) {
                 errors << "--${name} '${value}' does not match ${property.pattern}"
             }
+            // An input file or folder (not --outdir, which the run creates) that is not there:
+            // name the parameter, rather than Nextflow's "No such file" from the workflow script
+            def local = !(value.toString() =~ /^[A-Za-z][A-Za-z0-9+.-]*:\/\//)   // s3://, https://: staged later
+            if (property.format in ['file-path', 'directory-path'] && name != 'outdir' && value.toString().trim() && local
+                    && !file(value.toString()).exists()) {
+                errors << "--${name} ${value}: no such ${property.format == 'file-path' ? 'file' : 'folder'}; check the path"
+            }
         }
     }
     // Checks across parameters, as `omics run` makes them (src/omics/params.py)

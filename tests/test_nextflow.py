@@ -897,13 +897,15 @@ def test_parameter_check_reads_numbers_given_as_text_and_checks_across_parameter
     result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
                              "--outdir", str(out), "-work-dir", str(tmp_path / "work"),
                              "--gsea_min_size", "600", "--gsea_max_size", "500", "--de_fdr", "1e-2",
-                             "--seed", "5000000000", "--publish_dir_mode", "move"],
+                             "--seed", "5000000000", "--publish_dir_mode", "move",
+                             "--flow_gating", str(tmp_path / "nope.xml")],
                             cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     text = result.stdout + result.stderr
     assert result.returncode != 0
     assert "--gsea_min_size (600) is larger than --gsea_max_size (500)" in text
     assert "--seed must be <= 4294967295, got 5000000000" in text
     assert "--publish_dir_mode is 'move'; choose one of" in text  # it broke the run (validated/ moved)
+    assert f"--flow_gating {tmp_path / 'nope.xml'}: no such file; check the path" in text
     assert "de_fdr" not in text
     assert not (out / "validated").exists()  # stopped before any task
 
