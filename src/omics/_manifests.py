@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from ._errors import InputError
 
 #: Where the manifests are, relative to the results folder.
 CACHE_DIR = Path("pipeline_info") / "cache"
@@ -35,7 +40,7 @@ def read_manifest(path: str | Path) -> dict:
     return recorded if isinstance(recorded, dict) else {}
 
 
-def written_here(outdir: str | Path) -> set[str] | None:
+def written_here(outdir: str | Path, *, ignore: tuple[str, ...] = ()) -> set[str] | None:
     """Return the files (paths relative to ``outdir``) that runs there recorded or claimed.
 
     Each task's manifest records the outputs it wrote and, while it runs, claims the ones
@@ -45,18 +50,26 @@ def written_here(outdir: str | Path) -> set[str] | None:
     ----------
     outdir
         A results folder.
+    ignore
+        Task manifests not to count (``("report",)``: the report's, which ``omics report``
+        writes into a folder of results no omics command recorded, e.g. Nextflow's).
 
     Returns
     -------
     set[str] or None
         The relative paths; None when the folder has no manifest folder (results
-        staged by Nextflow, or copied without ``pipeline_info``).
+        staged by Nextflow, or copied without ``pipeline_info``), or its only manifests
+        are ignored ones.
     """
     cache = Path(outdir) / CACHE_DIR
     if not cache.is_dir():
         return None
+    manifests = sorted(cache.glob("*.json"))
+    counted = [manifest for manifest in manifests if manifest.stem not in ignore]
+    if manifests and not counted:
+        return None
     known: set[str] = set()
-    for manifest in cache.glob("*.json"):
+    for manifest in counted:
         recorded = read_manifest(manifest)
         known.update(recorded.get("outputs") or {})
         known.update(recorded.get("claimed") or [])
@@ -86,3 +99,170 @@ def run_files(outdir: str | Path) -> dict[str, str | None] | None:
         return None
     return {str(path): digest if isinstance(digest, str) else None
             for path, digest in recorded.items()}
+
+
+#: ``omics simulate``'s record of the files it wrote into its ``--outdir``, beside them (not
+#: a task manifest in :data:`CACHE_DIR`: :func:`omics.runner._prune_previous` would delete
+#: a cohort that a run into the same folder reads).
+SIMULATE_RECORD = Path("simulate.record")
+
+
+def recorded_files(record: str | Path) -> dict[str, str | None]:
+    """Return the ``files`` (relative path -> SHA-256 or None) of a ``*.record``; ``{}`` when none.
+
+    Parameters
+    ----------
+    record
+        :data:`RUN_RECORD` or :data:`SIMULATE_RECORD` under a folder.
+
+    Returns
+    -------
+    dict[str, str | None]
+        The files it lists (None: listed before they were written).
+    """
+    files = read_manifest(record).get("files")
+    if not isinstance(files, dict):
+        return {}
+    return {str(path): digest if isinstance(digest, str) else None for path, digest in files.items()}
+
+
+def write_record(record: str | Path, files: dict[str, str | None]) -> None:
+    """Write ``{"files": files}`` to ``record`` atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    record
+        The record's path.
+    files
+        Relative path -> SHA-256 (None: about to be written).
+    """
+    from .io._write import write_text
+
+    write_text(json.dumps({"files": files}, indent=1) + "\n", record)
+
+
+def sha256_file(path: str | Path) -> str:
+    """Return the SHA-256 hex digest of the file at ``path``."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def refuse_foreign(outdir: Path, writers: Iterable[tuple[str, Path]], known: set[str]) -> None:
+    """Stop when a file some writer would write exists in ``outdir`` and is not in ``known``.
+
+    Parameters
+    ----------
+    outdir
+        The (resolved) output folder.
+    writers
+        ``(who writes it, path)``, e.g. ``("omics qc", <outdir>/qc/rna.pca.tsv)``.
+    known
+        The files (relative to ``outdir``) that omics wrote or claimed there.
+
+    Raises
+    ------
+    InputError
+        Naming the first such file (exit code 2), before anything is written.
+    """
+    for writer, path in writers:
+        if not (path.exists() or path.is_symlink()):
+            continue
+        try:
+            relative = str(path.resolve().relative_to(outdir.resolve()))
+        except ValueError:  # outside the folder (a link out of it): not this check's to report
+            continue
+        if relative not in known:
+            raise InputError(
+                f"{relative} is already in the output folder, and no omics run "
+                f"there wrote it: {writer} would overwrite it.", path=outdir,
+                fix="Move the file away, or choose another {--outdir}.")
+
+
+def _states(paths: Iterable[Path]) -> dict[Path, tuple[int, int, int] | None]:
+    # What identifies each file's content on disk (inode, size, mtime); None: no file.
+    states: dict[Path, tuple[int, int, int] | None] = {}
+    for path in paths:
+        try:
+            stat = path.lstat()
+        except OSError:
+            states[path] = None
+            continue
+        states[path] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    return states
+
+
+@contextmanager
+def claim_undone_on_failure(record: Path, outputs: Sequence[Path], root: Path) -> Iterator[None]:
+    """Put ``record`` back as it was when the block fails before writing any of ``outputs``.
+
+    A command claims its outputs in ``record`` before it writes them (so that a command cut
+    off while writing leaves files the next one knows as its own); one that stops on bad
+    input before writing anything leaves the folder as it was: the record as it was, and
+    the folders the claim created (``pipeline_info/cache``, ``root`` itself) removed.
+
+    Parameters
+    ----------
+    record
+        The record or manifest the block writes its claim to.
+    outputs
+        The files the block may write.
+    root
+        The output folder (created by the claim when missing).
+    """
+    before = record.read_bytes() if record.is_file() else None
+    created = [folder for folder in (record.parent, *record.parent.parents) if not folder.exists()
+               and (folder == root or root in folder.parents)]
+    states = _states(outputs)
+    try:
+        yield
+    except BaseException:
+        if _states(outputs) == states:
+            _restore(record, before, created)
+        raise
+
+
+def _restore(record: Path, before: bytes | None, created: Sequence[Path]) -> None:
+    # ``record`` back to ``before`` (None: removed, with the empty ``created`` folders).
+    from .io._write import atomic_path
+
+    if before is not None:
+        with atomic_path(record) as tmp:
+            tmp.write_bytes(before)
+        return
+    record.unlink(missing_ok=True)
+    for folder in created:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+
+
+#: The ``<meta>`` tag that marks ``report/index.html`` as written by ``omics report``.
+REPORT_GENERATOR = "<meta name='generator' content='omics'>"
+
+
+def is_omics_report(path: str | Path) -> bool:
+    """Return whether ``path`` is a report ``omics report`` wrote (its generator tag).
+
+    Results a Nextflow run published carry no manifest; their ``report/index.html`` is
+    still the pipeline's own, and ``omics report --results_dir`` over them may replace it.
+
+    Parameters
+    ----------
+    path
+        A file at the report's path.
+
+    Returns
+    -------
+    bool
+        True when the file's head holds :data:`REPORT_GENERATOR`.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    return REPORT_GENERATOR.encode() in head

@@ -20,7 +20,7 @@ from ._errors import InputError, one_line
 from ._exit import exit_process
 from ._logging import configure_logging, get_logger
 from ._memory import configure_process
-from .params import BY_NAME, PARAMETERS, Parameter, bounds_text, resolve, suggestion
+from .params import BY_NAME, PARAMETERS, Parameter, bounds_text, nextflow_only_hint, resolve, suggestion
 from .registry import STAGES
 
 log = get_logger("cli")
@@ -47,13 +47,31 @@ class _Parser(argparse.ArgumentParser):
     """Argument parser whose usage errors are one line (not the whole usage) and exit 2."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
+        # No abbreviated options (``--inp`` for ``--input``): an unknown one is an error
+        # with a suggestion, and a new option cannot make an old abbreviation ambiguous.
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         #: Subcommand parsers by name (the top-level parser's), for errors about their options.
         self.commands: dict[str, argparse.ArgumentParser] = {}
 
     def error(self, message: str) -> NoReturn:
-        """Print ``<prog>: error: <message>`` and a pointer to ``--help``; exit 2."""
+        """Print ``<prog>: error: <message>`` and a pointer to ``--help``; exit 2.
+
+        Required options missing while an unknown one was given (``--inp`` for
+        ``--input``): the unknown one is named, with a suggestion.
+        """
+        unknown = [item for item in getattr(self, "given", ()) if item.startswith("--")
+                   and item.split("=", 1)[0] not in self._option_string_actions]
+        if unknown and message.startswith("the following arguments are required"):
+            message = _unrecognized(self, unknown)
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        """Parse ``args`` (kept for :meth:`error`); see :meth:`argparse.ArgumentParser.parse_known_args`."""
+        self.given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
@@ -61,21 +79,27 @@ class _Parser(argparse.ArgumentParser):
 
         ``omics simulate --bogus`` points to ``omics simulate --help`` (not ``omics
         --help``), and an option close to a known one is named (``--de-fdr``: did you mean
-        ``--de_fdr``?).
+        ``--de_fdr``?). Abbreviations are unknown options (``--inp``: did you mean
+        ``--input``?).
         """
         parsed, unknown = self.parse_known_args(args, namespace)
         if unknown:
             parser = self.commands.get(getattr(parsed, "command", None) or "", self)
-            known = [flag for flag in parser._option_string_actions if flag.startswith("--")]
-            flags = [item.split("=", 1)[0] for item in unknown if item.startswith("-")]
-            close = {flag: match for flag in flags if (match := suggestion(flag, known))}
-            hint = ""
-            if len(close) == 1 and len(flags) == 1:
-                hint = f"; did you mean {next(iter(close.values()))}?"
-            elif close:
-                hint = "; did you mean " + ", ".join(f"{m} for {f}" for f, m in close.items()) + "?"
-            parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+            parser.error(_unrecognized(parser, unknown))
         return parsed
+
+
+def _unrecognized(parser: argparse.ArgumentParser, unknown: Sequence[str]) -> str:
+    """Return ``unrecognized arguments: ...`` with the known options close to the unknown ones."""
+    known = [flag for flag in parser._option_string_actions if flag.startswith("--")]
+    flags = [item.split("=", 1)[0] for item in unknown if item.startswith("-")]
+    close = {flag: match for flag in flags if (match := suggestion(flag, known))}
+    hint = ""
+    if len(close) == 1 and len(flags) == 1:
+        hint = f"; did you mean {next(iter(close.values()))}?"
+    elif close:
+        hint = "; did you mean " + ", ".join(f"{m} for {f}" for f, m in close.items()) + "?"
+    return f"unrecognized arguments: {' '.join(unknown)}{hint}{nextflow_only_hint(flags)}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="omics", description="BALI angiogenesis multi-omics workflow (RNA + protein).")
     parser.add_argument("--version", action="version", version=f"omics {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the whole pipeline on one machine (--demo: demo cohort)",
                          description="Run validate -> prep -> qc -> de -> enrich -> score -> "
@@ -218,9 +243,12 @@ def _run_stage(args: argparse.Namespace) -> None:
     """Run one stage subcommand: its file options and parameters, as the registry declares.
 
     The report writes into the folder it reads (``--results_dir``) unless ``--outdir`` is
-    given. One line then names the folder written into and the files.
+    given. A file the stage may write that no omics command wrote there stops it before
+    anything is written (:func:`omics.runner.run_stage_command`, which records what it
+    wrote). One line then names the folder written into and the files.
     """
     from .io._outdir import check_outdir, probe_lock
+    from .runner import run_stage_command, stage_command_task
 
     stage = STAGES[args.command]
     params = _params(args, stage=True)
@@ -233,8 +261,26 @@ def _run_stage(args: argparse.Namespace) -> None:
     outdir = check_outdir(target)
     probe_lock(outdir)  # not into a folder an `omics run` is writing (creates nothing)
     values = {option.name: getattr(args, option.name) for option in stage.files}
-    produced = stage.load()(**stage.call_kwargs(values), outdir=outdir, params=params)
+    kwargs = stage.call_kwargs(values)
+    task = stage_command_task(stage.name, values)
+    produced = run_stage_command(
+        task, lambda: stage.load()(**kwargs, outdir=outdir, params=params), params, outdir,
+        _sheet_ids(values.get("samplesheet")) if stage.name == "flow_prep" else ())
     _log_written(stage.name, produced)
+
+
+def _sheet_ids(samplesheet: str | None) -> list[str]:
+    """Return the ids of a validated sample sheet (its ``sample`` column); [] when unreadable.
+
+    They name the gating plots ``omics flow_prep`` may write.
+    """
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(samplesheet, dtype=str, keep_default_na=False)
+        return [str(sample) for sample in table["sample"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -257,16 +303,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_pipeline(params, resume=args.resume and not args.force,
                          command_line="omics " + shlex.join(argv), demo=args.demo)
         elif args.command == "simulate":
+            from ._manifests import SIMULATE_RECORD
             from .io._outdir import check_outdir
-            from .simulate import simulate_cohort
-            from .simulate._write import cohort_files
+            from .simulate._write import cohort_files, simulate_recorded
 
             outdir = check_outdir(args.outdir)
-            simulate_cohort(outdir, seed=args.seed, profile=args.profile, scenario=args.scenario,
-                            n_patients=args.n_patients, n_genes=args.n_genes,
-                            n_proteins=args.n_proteins, n_cpus=args.n_cpus)
-            # Everything written, the inputs of `omics run` first (a folder: flow_fcs)
-            for key, path in cohort_files(outdir).items():
+            simulate_recorded(outdir, seed=args.seed, profile=args.profile, scenario=args.scenario,
+                              n_patients=args.n_patients, n_genes=args.n_genes,
+                              n_proteins=args.n_proteins, n_cpus=args.n_cpus)
+            # Everything written, the inputs of `omics run` first (a folder: flow_fcs), and
+            # the record of what it wrote
+            for key, path in {**cohort_files(outdir), "record": outdir / SIMULATE_RECORD}.items():
                 if path.exists():
                     print(f"{key}\t{path}{os.sep if path.is_dir() else ''}")
         elif args.command == "schema":

@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,7 +31,15 @@ import yaml
 from . import __version__
 from ._errors import InputError
 from ._logging import Line, get_logger, input_check_shown, logged_lines, repeating_input_check
-from ._manifests import RUN_RECORD, read_manifest, run_files, written_here
+from ._manifests import (
+    RUN_RECORD,
+    claim_undone_on_failure,
+    is_omics_report,
+    read_manifest,
+    refuse_foreign,
+    run_files,
+    written_here,
+)
 from ._memory import release_free_memory
 from ._parallel import fork_context, start_worker
 from ._resources import metadata_path
@@ -39,6 +47,7 @@ from ._versions import software_versions
 from .dag import Task, build_tasks, possible_outputs
 from .io import write_text, write_tsv
 from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
+from .io._write import is_temporary
 from .registry import STAGES
 from .stages._common import SUBDIRS, out_path
 
@@ -250,9 +259,13 @@ def _claim(outdir: Path, task: Task, params: dict, samples: Sequence[str] = ()) 
     the gating plot of each of ``samples``). The previous run's outputs stay listed, so
     :func:`_record` still retires those this run does not write again.
     """
+    _write_claim(outdir, task, possible_outputs(task, params, outdir, samples))
+
+
+def _write_claim(outdir: Path, task: Task, paths: Sequence[Path]) -> None:
+    """Write ``task``'s manifest claiming ``paths``, keeping the outputs its last run recorded."""
     manifest = _manifest_path(outdir, task)
-    claimed = [relative for relative in (_relative_inside(outdir, path) for path in
-                                         possible_outputs(task, params, outdir, samples))
+    claimed = [relative for relative in (_relative_inside(outdir, path) for path in paths)
                if relative is not None]
     write_text(json.dumps({"key": None, "outputs": _recorded_outputs(manifest), "claimed": claimed},
                           indent=1) + "\n", manifest)
@@ -317,45 +330,44 @@ def _check_foreign_outputs(tasks: list[Task], params: dict, outdir: Path,
     a path (a table put back after its contrast was dropped, an older report, results of
     another tool) stops the run instead (exit 2).
     """
-    known = _ours(outdir)
     writers = [(f"task {task.name}", path) for task in tasks
                for path in possible_outputs(task, params, outdir, samples)]
     # (the validated/ copies are the validate task's outputs, checked above)
     writers += [("this run's pipeline_info (parameters, versions, trace)", path)
                 for path in _pipeline_info_files(outdir)]
-    for writer, path in writers:
-        if not (path.exists() or path.is_symlink()):
-            continue
-        relative = _relative_inside(outdir, path)
-        if relative is not None and relative not in known:
-            raise InputError(
-                f"{relative} is already in the output folder, and no omics run "
-                f"there wrote it: {writer} would overwrite it.", path=outdir,
-                fix="Move the file away, or choose another {--outdir}.")
+    refuse_foreign(outdir, writers, _ours(outdir))
 
 
 def _run_record_path(outdir: Path) -> Path:
     return outdir / RUN_RECORD
 
 
-def _claim_run_files(outdir: Path) -> None:
+def _claim_run_files(outdir: Path, extra: Sequence[Path] = ()) -> None:
     """List in the run record, before the run writes them, its files outside any task.
 
     Written under the lock once :func:`_check_foreign_outputs` passed, before the input
-    check's copies: a run cut off after that leaves files the next run knows as its own.
+    check's copies (and, with ``--demo``, before the demo cohort, ``extra``, is simulated):
+    a run cut off after that leaves files the next run knows as its own.
     """
     files = dict(run_files(outdir) or {})
-    for relative in map(functools.partial(_relative_inside, outdir), _run_level_files(outdir)):
+    for relative in map(functools.partial(_relative_inside, outdir), [*_run_level_files(outdir), *extra]):
         if relative is not None:
             files.setdefault(relative, None)
     write_text(json.dumps({"files": files}, indent=1) + "\n", _run_record_path(outdir))
 
 
-def _record_run_files(outdir: Path) -> None:
-    """Record the SHA-256 of the run's files outside any task, when the run ends."""
-    files = {relative: _sha256(path) for path in _run_level_files(outdir)
+def _record_run_files(outdir: Path, extra: Sequence[Path] = ()) -> None:
+    """Record the SHA-256 of the run's files outside any task (``extra``: the demo cohort's).
+
+    Files an earlier run recorded that this one did not write (a demo cohort, when this
+    run analyses the user's files) stay recorded as they were, while they exist.
+    """
+    earlier = {relative: digest for relative, digest in (run_files(outdir) or {}).items()
+               if (outdir / relative).is_file()}
+    files = {relative: _sha256(path) for path in [*_run_level_files(outdir), *extra]
              if path.is_file() and (relative := _relative_inside(outdir, path)) is not None}
-    write_text(json.dumps({"files": files}, indent=1) + "\n", _run_record_path(outdir))
+    write_text(json.dumps({"files": {**earlier, **files}}, indent=1) + "\n",
+               _run_record_path(outdir))
 
 
 def _sheet_samples(checked: object, outdir: Path) -> list[str]:
@@ -434,8 +446,54 @@ def _flatten(produced: dict) -> list[Path]:
     return paths
 
 
+#: The folder of ``<outdir>`` that ``omics run --demo`` simulates the demo cohort into.
+DEMO_DIR = "demo_cohort"
+
+
+def _demo_files(outdir: Path) -> list[Path]:
+    """Return every file the demo's simulation writes into ``<outdir>/demo_cohort``."""
+    from .simulate._write import planned_files
+
+    return planned_files(outdir / DEMO_DIR)
+
+
+def _demo_cohort_reusable(outdir: Path) -> bool:
+    """Whether ``<outdir>/demo_cohort`` holds the demo cohort exactly as a run there simulated it.
+
+    Every file in the folder must be one the run record lists (:func:`_record_run_files`);
+    True when every file the simulation writes is there with its recorded SHA-256, False
+    when the cohort is to be simulated (missing files, or a run cut off while writing it).
+
+    Raises
+    ------
+    InputError
+        A file there that no run wrote (the simulation would overwrite it, or the run
+        analyse it as the demo) or one changed since (it would be analysed as the demo).
+    """
+    folder, recorded = outdir / DEMO_DIR, run_files(outdir) or {}
+    # (an interrupted run's temporaries are removed under the lock, not counted here)
+    present = sorted(path for path in folder.rglob("*") if (path.is_file() or path.is_symlink())
+                     and not is_temporary(path)) if folder.is_dir() else []
+    complete = True
+    for path in present:
+        relative = str(path.relative_to(outdir))
+        if relative not in recorded:
+            refuse_foreign(outdir, [("--demo (which simulates the demo cohort there)", path)], set())
+        digest = recorded[relative]
+        if digest is not None and (path.is_symlink() or _sha256(path) != digest):
+            raise InputError(f"{relative} was changed since the --demo run there wrote it; --demo "
+                             "analyses the demo cohort only as simulated.", path=outdir,
+                             fix="Move the file away, or choose another {--outdir}.")
+        complete = complete and digest is not None
+    return complete and all(path.is_file() for path in _demo_files(outdir))
+
+
 def _demo_inputs(params: dict, outdir: Path):  # noqa: ANN202 - (dict, Checked | None)
     """Simulate the demo cohort (once) and point the input parameters at it.
+
+    The cohort is reused when it is exactly as a run there simulated it
+    (:func:`_demo_cohort_reusable`, which stops on a file no run wrote or one changed
+    since); otherwise its files are listed in the run record, then simulated.
 
     Returns the updated parameters and, when the cohort was simulated now, the check of
     its sample sheet, contrasts and matrices (:func:`_check_molecular`), made while the
@@ -444,7 +502,7 @@ def _demo_inputs(params: dict, outdir: Path):  # noqa: ANN202 - (dict, Checked |
     from .simulate._flow import BEADS_PER_TEST
     from .simulate._write import INPUT_FILES, simulate_cohort_then
 
-    folder = outdir / "demo_cohort"
+    folder = outdir / DEMO_DIR
     paths = {key: folder / name for key, name in INPUT_FILES.items()}
     updated = dict(params)
     updated.update({key: str(path) for key, path in paths.items()})
@@ -452,13 +510,14 @@ def _demo_inputs(params: dict, outdir: Path):  # noqa: ANN202 - (dict, Checked |
         updated["flow_fcs"] = str(folder / "fcs")  # the demo's FCS files, counting beads
         updated["flow_beads_per_test"] = params.get("flow_beads_per_test") or BEADS_PER_TEST
     checked = None
-    if (not all(p.is_file() for p in paths.values()) or not (folder / "simulation.yaml").is_file()
-            or not (folder / "fcs").is_dir()):
+    if not _demo_cohort_reusable(outdir):
         log.info("--demo: simulating the bundled demo cohort into %s", folder)
+        _claim_run_files(outdir, _demo_files(outdir))
         _, checked = simulate_cohort_then(folder, n_cpus=task_slots(params),
                                           then=functools.partial(_check_molecular, params=updated))
+        _record_run_files(outdir, _demo_files(outdir))
     else:
-        log.info("--demo: using the demo cohort in %s", folder)
+        log.info("--demo: using the demo cohort in %s (as simulated)", folder)
     return updated, checked
 
 
@@ -557,6 +616,8 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
             _check_foreign_outputs(build_tasks(params, outdir, reads=None if flow_files is None
                                                else {"flow_prep": flow_files}), params, outdir,
                                    _sheet_samples(checked, outdir))
+        else:  # a user's file in demo_cohort stops the run before the lock file is made
+            _demo_cohort_reusable(outdir)
         with OutdirLock(outdir):
             remove_stale_temporaries(_owned_folders(outdir))
             if demo:
@@ -593,7 +654,7 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
                                _with_validated_copy(checked.shown, params["input"]),
                                samples=samples)
             _write_pipeline_info(outdir, params, trace, started, command_line)
-            _record_run_files(outdir)
+            _record_run_files(outdir, _demo_files(outdir) if demo else ())
             interrupts.check()
     log.info("done: results in %s", outdir)
     return outdir
@@ -982,3 +1043,86 @@ def _write_pipeline_info(outdir: Path, params: dict, trace: list[dict], started:
     finished = datetime.now(UTC)
     write_text(f"{command_line}\n# started {started.isoformat()}\n# finished {finished.isoformat()}\n"
                f"# cwd {os.getcwd()}\n", info / "command.txt")
+
+
+def stage_command_task(stage: str, values: dict) -> Task:
+    """Return the task ``omics <stage>`` is, named as ``omics run`` names it (``qc.rna``).
+
+    Its fan-out fields come from the command's options (``--contrast_id``, ``--modality``)
+    or, for ``omics enrich``, from the differential table's name.
+
+    Parameters
+    ----------
+    stage
+        The stage (:data:`omics.registry.STAGES`).
+    values
+        The values of the stage's file options.
+
+    Returns
+    -------
+    Task
+        The task, with its fan-out fields (no inputs: it is not run by the runner).
+    """
+    from .registry import FAN_OUT_OPTIONS, parse_de_results_name
+
+    fields = {}
+    for name in STAGES[stage].fan_out:
+        value = values.get(FAN_OUT_OPTIONS[name])
+        if value is None and values.get("de_results"):
+            contrast, modality = parse_de_results_name(values["de_results"])
+            value = {"contrast": contrast, "modality": modality}[name]
+        fields[name] = str(value)
+    return Task(STAGES[stage].task_name(**fields), stage, {}, [], fields)
+
+
+def _stage_outputs(task: Task, params: dict, outdir: Path, samples: Sequence[str]) -> list[Path]:
+    # Every file the stage command may write: :func:`omics.dag.possible_outputs`, under each
+    # name its DE engine may give (RNA: DESeq2 for counts, limma for qPCR/array values).
+    from .registry import RNA_LOG2_FORMATS
+
+    paths = [path for rna_format in (None, *RNA_LOG2_FORMATS)
+             for path in possible_outputs(task, {**params, "rna_format": rna_format}, outdir, samples)]
+    return list(dict.fromkeys(paths))
+
+
+def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir: Path,
+                      samples: Sequence[str] = ()) -> dict:
+    """Run one stage command (``omics qc ...``), writing only over files omics wrote in ``outdir``.
+
+    Before anything is written, a file at a path the stage may write that no omics run or
+    stage command in ``outdir`` wrote or claimed (:func:`_ours`) stops it (exit 2). The
+    stage's manifest (``pipeline_info/cache/<task>.json``, the one ``omics run`` keeps for
+    the same task) claims those paths while it runs, and records what it wrote, with no
+    resume key: ``omics run`` computes the task again, and replaces or retires its files
+    as a task's own (:func:`_prune_previous`); the next stage command and the report know
+    them as results. A stage that stops before writing leaves no manifest.
+
+    Parameters
+    ----------
+    task
+        :func:`stage_command_task`.
+    call
+        Runs the stage; returns what it wrote.
+    params
+        The command's parameters.
+    outdir
+        The (resolved) output folder.
+    samples
+        The sample sheet's ids (``flow_prep``: the gating plots it may write).
+
+    Returns
+    -------
+    dict
+        What the stage wrote.
+    """
+    paths = _stage_outputs(task, params, outdir, samples)
+    known = _ours(outdir)
+    if task.stage == "report":  # a report omics wrote, published by Nextflow without a manifest
+        known |= {relative for path in paths if is_omics_report(path)
+                  and (relative := _relative_inside(outdir, path)) is not None}
+    refuse_foreign(outdir, [(f"omics {task.stage}", path) for path in paths], known)
+    with claim_undone_on_failure(_manifest_path(outdir, task), paths, outdir):
+        _write_claim(outdir, task, paths)
+        produced = call()
+    _record(outdir, task, None, produced)
+    return produced

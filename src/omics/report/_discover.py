@@ -68,7 +68,9 @@ class Results:
         self._read: dict[Path, pd.DataFrame] = {}
         # An ``omics run`` folder: only what its tasks recorded is a result (not the user's
         # copies or archives in the folder, nor a dropped contrast's table the user edited).
-        own = written_here(self.root)
+        # (the report's own manifest alone, as `omics report` leaves in a Nextflow results
+        # folder or in its task's work folder, records no result)
+        own = written_here(self.root, ignore=("report",))
         self._own = None if own is None else {(self.root / path).resolve() for path in own}
 
     def read(self, path: Path) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
+from .._manifests import REPORT_GENERATOR
 from .._parallel import map_processes
 from . import _sections as sections
 from ._assets import Ids, head_scripts, render_script
@@ -112,7 +113,7 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
             body.append(f"<section id='methods'><h2>Methods</h2>{methods(ctx)}</section>")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     document = (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{REPORT_GENERATOR}"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}"
         f"</title><style>{_STYLE}</style>{head_scripts()}</head><body>"
         f"<header><h1>{html.escape(title)}</h1><p>omics {__version__} · {stamp} · positive fold changes: "

@@ -152,6 +152,62 @@ def check_sizes(n_patients: int, n_genes: int, n_proteins: int, seed: int, *,
                          fix="Give a smaller {--n_patients} or {--n_genes}.")
 
 
+def planned_files(outdir: str | Path, *, profile: str = "full", n_patients: int | None = None
+                  ) -> list[Path]:
+    """Return every file :func:`simulate_cohort` writes into ``outdir``, before it writes them.
+
+    Parameters
+    ----------
+    outdir
+        The cohort folder.
+    profile
+        ``"full"`` or ``"test"`` (its default number of patients).
+    n_patients
+        Patients (default: the profile's): one FCS file each, ``fcs/<patient id>.fcs``.
+
+    Returns
+    -------
+    list[Path]
+        The files of :func:`cohort_files`, the FCS files in place of their folder.
+    """
+    files = cohort_files(outdir)
+    fcs = files.pop("flow_fcs")
+    count = _definition(profile)["n_patients"] if n_patients is None else n_patients
+    return [*files.values(), *(fcs / f"{patient}.fcs" for patient in patient_ids(count))]
+
+
+def patient_ids(n_patients: int) -> list[str]:
+    """Return the ids :func:`omics.simulate._cohort.simulate_patients` gives ``n_patients`` patients.
+
+    (``BALI001``, ...; a test checks :func:`planned_files` against what a simulation writes.)
+    """
+    return [f"BALI{i + 1:03d}" for i in range(n_patients)]
+
+
+def _checked_sizes(spec: dict, seed: int | None, n_patients: int | None, n_genes: int | None,
+                   n_proteins: int | None) -> tuple[int, int, int, int]:
+    """Return seed and sizes, the definition ``spec``'s where not given, checked (:func:`check_sizes`).
+
+    Called before anything is written: a size out of range stops with nothing left behind.
+    """
+    seed = spec["seed"] if seed is None else seed
+    given = [name for name, value in (("n_patients", n_patients), ("n_genes", n_genes),
+                                      ("n_proteins", n_proteins)) if value is not None]
+    n_patients = spec["n_patients"] if n_patients is None else n_patients
+    n_genes = spec["n_genes"] if n_genes is None else n_genes
+    n_proteins = spec["n_proteins"] if n_proteins is None else n_proteins
+    check_sizes(n_patients, n_genes, n_proteins, seed, given=given)
+    return seed, n_patients, n_genes, n_proteins
+
+
+def _definition(profile: str) -> dict:
+    """Return the demo definition, with its ``test_profile`` applied for ``profile="test"``."""
+    spec = copy.deepcopy(demo_definition())
+    if profile == "test":
+        spec.update(spec["test_profile"])
+    return spec
+
+
 def demo_definition() -> dict:
     """Return the demo cohort definition (``metadata/demo_cohort.yaml``)."""
     return yaml.safe_load(metadata_path("demo_cohort.yaml").read_text())
@@ -196,6 +252,58 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
     return paths
 
 
+def simulate_recorded(outdir: Path, *, seed: int | None = None, profile: str = "full",
+                      n_patients: int | None = None, n_genes: int | None = None,
+                      n_proteins: int | None = None, **options: object) -> dict[str, Path]:
+    """``omics simulate``: :func:`simulate_cohort`, writing only over files it wrote before.
+
+    The sizes are checked first. A file at a path the simulation writes
+    (:func:`planned_files`) that no earlier ``omics simulate`` into ``outdir`` recorded
+    stops it before anything is written (exit 2). The record
+    (:data:`omics._manifests.SIMULATE_RECORD`, not a task manifest, so ``omics run`` into
+    the same folder keeps the cohort) lists the files before they are written and their
+    SHA-256 after.
+
+    Parameters
+    ----------
+    outdir
+        The (resolved) cohort folder.
+    seed, profile, n_patients, n_genes, n_proteins
+        As for :func:`simulate_cohort`.
+    **options
+        The other options of :func:`simulate_cohort`.
+
+    Returns
+    -------
+    dict
+        As :func:`simulate_cohort`.
+    """
+    from .._manifests import (
+        SIMULATE_RECORD,
+        claim_undone_on_failure,
+        recorded_files,
+        refuse_foreign,
+        sha256_file,
+        write_record,
+    )
+
+    sizes = {"seed": seed, "n_patients": n_patients, "n_genes": n_genes, "n_proteins": n_proteins}
+    _checked_sizes(_definition(profile), **sizes)  # (a billion patients: no list of their files)
+    record = outdir / SIMULATE_RECORD
+    earlier = recorded_files(record)
+    planned = planned_files(outdir, profile=profile, n_patients=n_patients)
+    refuse_foreign(outdir, [("omics simulate", path) for path in planned], set(earlier))
+    names = {path: str(path.relative_to(outdir)) for path in planned}
+    with claim_undone_on_failure(record, planned, outdir):
+        write_record(record, {**earlier, **dict.fromkeys(names.values())})
+        paths = simulate_cohort(outdir, profile=profile, **sizes, **options)  # type: ignore[arg-type]
+    write_record(record, {**{name: digest for name, digest in earlier.items()
+                             if (outdir / name).is_file()},
+                          **{name: sha256_file(path) for path, name in names.items()
+                             if path.is_file()}})
+    return paths
+
+
 def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]], T] | None = None,
                          seed: int | None = None, n_patients: int | None = None,
                          n_genes: int | None = None, n_proteins: int | None = None,
@@ -215,17 +323,9 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
     """
     if scenario not in {"angiogenic", "null"}:
         raise ValueError("scenario must be 'angiogenic' or 'null'")
-    spec = copy.deepcopy(demo_definition())
-    if profile == "test":
-        spec.update(spec["test_profile"])
-    seed = spec["seed"] if seed is None else seed
-    given = [name for name, value in (("n_patients", n_patients), ("n_genes", n_genes),
-                                      ("n_proteins", n_proteins)) if value is not None]
-    n_patients = spec["n_patients"] if n_patients is None else n_patients
-    n_genes = spec["n_genes"] if n_genes is None else n_genes
-    n_proteins = spec["n_proteins"] if n_proteins is None else n_proteins
-    # before anything is written: a size out of range stops with nothing left behind
-    check_sizes(n_patients, n_genes, n_proteins, seed, given=given)
+    spec = _definition(profile)
+    seed, n_patients, n_genes, n_proteins = _checked_sizes(spec, seed, n_patients, n_genes,
+                                                           n_proteins)
     rng = np.random.default_rng(seed)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
