@@ -269,3 +269,18 @@ def test_integration_redundancy_and_flow_qc_tables_say_what_their_columns_mean(t
     flow_qc = _caption(qc(ctx, Ids("q")), "flow cytometry QC")
     assert "fewer than 40 events (min_events)" in flow_qc  # the table's own threshold
     assert "viability_percent: the Viable gate's percentage of its parent" in flow_qc
+
+
+def test_concordance_summary_without_both_modalities_is_a_readable_header(tmp_path):
+    """Protein DE tables only: the summary was an empty file, and `omics report` then stopped
+    with pandas' EmptyDataError."""
+    from omics.report._discover import read_tsv
+    from omics.stages._integrate import _write_evidence
+
+    table = pd.DataFrame({"feature_id": ["P1", "P2"], "gene_name": ["A", "B"], "logFC": [1.0, -1.0],
+                          "t": [2.0, -2.0], "P.Value": [0.01, 0.02], "adj.P.Val": [0.02, 0.02]})
+    path = tmp_path / "c1.protein.limma.results.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    out = _write_evidence([path], [], tmp_path / "out", {"de_fdr": 0.05, "gsea_permutations": 100})
+    summary = read_tsv(out["summary"])
+    assert list(summary.columns) == ["contrast"] and summary.empty

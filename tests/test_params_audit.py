@@ -227,3 +227,12 @@ def test_report_reads_a_recorded_null_as_the_default(tmp_path):
     assert params["de_fdr"] == defaults()["de_fdr"] == 0.05
     assert params["rna_min_samples"] is None
     assert params["gsea_min_size"] == 15
+
+
+def test_a_nextflow_only_option_on_the_omics_command_line_says_so(tmp_path):
+    from helpers import run_omics
+
+    done = run_omics("run", "--demo", "--outdir", str(tmp_path / "o"), "--publish_dir_mode", "copy")
+    assert done.returncode == 2
+    assert "--publish_dir_mode is Nextflow-only (give it to `nextflow run`" in done.stderr
+    assert not (tmp_path / "o").exists()

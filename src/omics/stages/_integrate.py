@@ -92,8 +92,10 @@ def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path]
         "concordance": write_tsv(pd.concat(concordance, ignore_index=True) if concordance
                                  else pd.DataFrame(columns=["contrast", "gene_name"]),
                                  out_path(outdir, "integration", "concordance.tsv")),
-        "summary": write_tsv(pd.DataFrame(summaries), out_path(outdir, "integration",
-                                                               "concordance_summary.tsv")),
+        # (no contrast with both modalities' tables: a header, not an empty file the report
+        # cannot read)
+        "summary": write_tsv(pd.DataFrame(summaries) if summaries else pd.DataFrame(columns=["contrast"]),
+                             out_path(outdir, "integration", "concordance_summary.tsv")),
         "pathways": write_tsv(pd.concat(evidence, ignore_index=True) if evidence
                               else pd.DataFrame(columns=["contrast", "term"]),
                               out_path(outdir, "integration", "pathway_evidence.tsv")),
