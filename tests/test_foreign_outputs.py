@@ -69,7 +69,7 @@ def test_a_users_file_at_an_output_path_stops_the_first_run(tmp_path, relative, 
     assert result.returncode == 2, result.stderr[-3000:]
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert f"{relative} is already in the output folder, and no omics run there wrote it: " \
+    assert f"{relative} is already in the output folder, and no omics run or command there recorded it: " \
            f"{writer}" in errors[0]
     # nothing written: no lock file, no validated copy, the user's file as it was
     assert _snapshot(outdir) == before

@@ -194,6 +194,6 @@ def test_rerun_with_fewer_contrasts_removes_their_old_outputs(tmp_path):
     third = run_omics("run", *rna_only, "--contrasts", str(TEST_COHORT / "contrasts.yaml"))
     assert third.returncode == 2, third.stderr[-2000:]
     assert "differential/arm_x_response.rna.deseq2.results.tsv is already in the output folder, and " \
-        "no omics run there wrote it" in third.stderr and "Move the file away" in third.stderr
+        "no omics run or command there recorded it" in third.stderr and "Move the file away" in third.stderr
     assert mine.read_text() == "my own table\n"
     assert not (outdir / "differential" / "arm_x_response.protein.limma.results.tsv").exists()

@@ -213,7 +213,7 @@ def test_files_claimed_by_a_cut_off_task_are_the_runs_own(tmp_path: Path) -> Non
     pca.parent.mkdir()
     pca.write_text("half written\n")
     with pytest.raises(InputError, match=r"qc/rna.pca.tsv is already in the output folder, and no omics "
-                                         r"run there wrote it: task qc.rna would overwrite it"):
+                                         r"run or command there recorded it: task qc.rna would overwrite it"):
         runner._check_foreign_outputs([task], {}, outdir)
     runner._claim(outdir, task, {})
     runner._check_foreign_outputs([task], {}, outdir)  # claimed before the task ran

@@ -64,7 +64,7 @@ def test_a_foreign_output_stops_the_run_before_the_lock_file(tmp_path):
                        "--protein_matrix", str(TEST_COHORT / "proteinGroups.txt"),
                        "--outdir", str(outdir))
     assert result.returncode == 2, result.stderr[-2000:]
-    assert "no omics run there wrote it" in result.stderr
+    assert "no omics run or command there recorded it" in result.stderr
     assert sorted(p.relative_to(outdir) for p in outdir.rglob("*")) == before
     assert not (outdir / ".omics.lock").exists()
     assert user_file.read_text() == "my own table\n"

@@ -108,7 +108,7 @@ def test_a_users_file_at_an_output_path_stops_a_stage_command(staged, tmp_path, 
     assert done.returncode == 2, done.stderr[-3000:]
     errors = [line for line in done.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "Traceback" not in done.stderr, done.stderr
-    assert f"{relative} is already in the output folder, and no omics run there wrote it: " \
+    assert f"{relative} is already in the output folder, and no omics run or command there recorded it: " \
            f"omics {stage} would overwrite it" in errors[0]
     assert _snapshot(outdir) == before  # nothing written, no record
     assert users.read_text() == "MY OWN FILE\n"
@@ -122,8 +122,8 @@ def test_a_users_file_at_an_output_path_stops_simulate(tmp_path):
     before = _snapshot(outdir)
     done = run_omics("simulate", "--outdir", str(outdir), *SIMULATE)
     assert done.returncode == 2, done.stderr[-3000:]
-    assert "fcs/BALI003.fcs is already in the output folder, and no omics run there wrote it: " \
-           "omics simulate would overwrite it" in done.stderr
+    assert "fcs/BALI003.fcs is already in the output folder, and no omics run or command there " \
+           "recorded it: omics simulate would overwrite it" in done.stderr
     assert _snapshot(outdir) == before and users.read_text() == "MY OWN FILE\n"
 
 
@@ -241,7 +241,7 @@ def test_a_users_file_in_demo_cohort_stops_the_demo(tmp_path):
     assert done.returncode == 2, done.stderr[-3000:]
     errors = [line for line in done.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "demo_cohort/samplesheet.csv is already in the output folder, " \
-        "and no omics run there wrote it" in errors[0]
+        "and no omics run or command there recorded it" in errors[0]
     assert "Move the file away, or choose another --outdir" in errors[0]
     assert _snapshot(outdir) == before  # not even the lock file
 
@@ -341,3 +341,58 @@ def test_abbreviated_options_are_refused_with_a_suggestion(tmp_path):
            "for --contr?" in done.stderr
     done = run_omics("run", "--demo", "--de_fd", "0.1", "--outdir", str(outdir))
     assert done.returncode == 2 and "--de_fd 0.1; did you mean --de_fdr?" in done.stderr
+
+
+# Review mends: folders of the previous release, hidden files, and stage commands in a
+# folder no run wrote.
+
+
+def test_a_demo_cohort_of_an_earlier_version_is_simulated_again(demo_outdir):
+    """Earlier versions kept no record of the cohort: its planned files are taken as omics's own."""
+    from omics import runner
+    from omics._manifests import RUN_RECORD
+
+    outdir, calls, _ = demo_outdir
+    (outdir / RUN_RECORD).unlink()  # as the previous release left the folder
+    (outdir / "demo_cohort" / ".DS_Store").write_text("finder")  # hidden: neither read nor written
+    _, checked = runner._demo_inputs({}, outdir)
+    assert checked == "checked now" and calls == [True, True]
+    assert (outdir / "demo_cohort" / ".DS_Store").read_text() == "finder"
+    (outdir / RUN_RECORD).unlink()
+    (outdir / "demo_cohort" / "notes.txt").write_text("mine")  # not a file the simulation writes
+    with pytest.raises(InputError, match="demo_cohort/notes.txt is already in the output folder"):
+        runner._demo_inputs({}, outdir)
+
+
+def test_a_report_of_the_previous_release_counts_as_omics_own(tmp_path):
+    from omics._manifests import is_omics_report
+
+    earlier = tmp_path / "earlier.html"
+    earlier.write_text("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+                       "content='width=device-width, initial-scale=1'><title>BALI BM-MNC angiogenesis "
+                       "transcriptomic report</title><style>")
+    other = tmp_path / "other.html"
+    other.write_text("<!DOCTYPE html><html><head><title>BALI BM-MNC notes</title>")
+    assert is_omics_report(earlier) and not is_omics_report(other)
+
+
+def test_a_stage_command_in_a_folder_no_run_wrote_hides_no_other_result(staged, tmp_path):
+    """The report over a Nextflow-like folder lists every table after a stage command wrote there."""
+    from omics.report._discover import Results
+
+    results = tmp_path / "published"
+    shutil.copytree(staged, results, ignore=shutil.ignore_patterns("pipeline_info", "report", "qc"))
+    before = sorted(result.key for result in Results(results).de)
+    assert before
+    done = run_omics("qc", *_stage_args("qc", staged), "--outdir", str(results))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(result.key for result in Results(results).de) == before  # none hidden
+    assert (results / "qc").is_dir()
+
+
+def test_flow_prep_reads_a_tsv_sample_sheet_for_its_gating_plot_paths(tmp_path):
+    from omics.cli import _sheet_ids
+
+    sheet = tmp_path / "sheet.tsv"
+    sheet.write_text("\ufeffsample\tarm\n S1 \tplacebo\nS2\tbmmnc\n")
+    assert _sheet_ids(str(sheet)) == ["S1", "S2"]

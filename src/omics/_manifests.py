@@ -40,36 +40,29 @@ def read_manifest(path: str | Path) -> dict:
     return recorded if isinstance(recorded, dict) else {}
 
 
-def written_here(outdir: str | Path, *, ignore: tuple[str, ...] = ()) -> set[str] | None:
+def written_here(outdir: str | Path) -> set[str] | None:
     """Return the files (paths relative to ``outdir``) that runs there recorded or claimed.
 
     Each task's manifest records the outputs it wrote and, while it runs, claims the ones
-    it is about to write (:func:`omics.runner._claim`).
+    it is about to write (:func:`omics.runner._claim`); a stage command records its files
+    in the same manifest (:func:`omics.runner.run_stage_command`).
 
     Parameters
     ----------
     outdir
         A results folder.
-    ignore
-        Task manifests not to count (``("report",)``: the report's, which ``omics report``
-        writes into a folder of results no omics command recorded, e.g. Nextflow's).
 
     Returns
     -------
     set[str] or None
         The relative paths; None when the folder has no manifest folder (results
-        staged by Nextflow, or copied without ``pipeline_info``), or its only manifests
-        are ignored ones.
+        staged by Nextflow, or copied without ``pipeline_info``).
     """
     cache = Path(outdir) / CACHE_DIR
     if not cache.is_dir():
         return None
-    manifests = sorted(cache.glob("*.json"))
-    counted = [manifest for manifest in manifests if manifest.stem not in ignore]
-    if manifests and not counted:
-        return None
     known: set[str] = set()
-    for manifest in counted:
+    for manifest in sorted(cache.glob("*.json")):
         recorded = read_manifest(manifest)
         known.update(recorded.get("outputs") or {})
         known.update(recorded.get("claimed") or [])
@@ -176,8 +169,8 @@ def refuse_foreign(outdir: Path, writers: Iterable[tuple[str, Path]], known: set
             continue
         if relative not in known:
             raise InputError(
-                f"{relative} is already in the output folder, and no omics run "
-                f"there wrote it: {writer} would overwrite it.", path=outdir,
+                f"{relative} is already in the output folder, and no omics run or command "
+                f"there recorded it: {writer} would overwrite it.", path=outdir,
                 fix="Move the file away, or choose another {--outdir}.")
 
 
@@ -265,4 +258,32 @@ def is_omics_report(path: str | Path) -> bool:
             head = handle.read(512)
     except OSError:
         return False
-    return REPORT_GENERATOR.encode() in head
+    return REPORT_GENERATOR.encode() in head or head.startswith(_EARLIER_REPORT_HEAD)
+
+
+# The head of a report written before the generator tag (omics 0.1.0 until December 2026).
+_EARLIER_REPORT_HEAD = (b"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+                        b"content='width=device-width, initial-scale=1'><title>BALI BM-MNC ")
+
+
+def run_folder(outdir: str | Path) -> bool:
+    """Return whether ``omics run`` wrote in ``outdir`` (not only stage commands).
+
+    True when the run record exists or a task manifest holds a resume key (a run by a
+    version before the run record). Stage commands record their files with no key.
+
+    Parameters
+    ----------
+    outdir
+        A results folder.
+
+    Returns
+    -------
+    bool
+        Whether a run's manifests are there.
+    """
+    cache = Path(outdir) / CACHE_DIR
+    if (Path(outdir) / RUN_RECORD).is_file():
+        return True
+    return any(read_manifest(manifest).get("key") for manifest in cache.glob("*.json")) \
+        if cache.is_dir() else False

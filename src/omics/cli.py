@@ -270,17 +270,17 @@ def _run_stage(args: argparse.Namespace) -> None:
 
 
 def _sheet_ids(samplesheet: str | None) -> list[str]:
-    """Return the ids of a validated sample sheet (its ``sample`` column); [] when unreadable.
+    """Return the ids of a validated sample sheet (its ``sample`` column); [] without one.
 
-    They name the gating plots ``omics flow_prep`` may write.
+    They name the gating plots ``omics flow_prep`` may write. The sheet is read as the stage
+    reads it (CSV or TSV, BOM, quoting): a sheet it cannot read stops here.
     """
-    import pandas as pd
-
-    try:
-        table = pd.read_csv(samplesheet, dtype=str, keep_default_na=False)
-        return [str(sample) for sample in table["sample"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    if not samplesheet:
         return []
+    from .io._tables import read_table
+
+    table = read_table(samplesheet, what="sample sheet", required=("sample",), dtype=str)
+    return [str(sample).strip() for sample in table["sample"]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,6 +38,7 @@ from ._manifests import (
     read_manifest,
     refuse_foreign,
     run_files,
+    run_folder,
     written_here,
 )
 from ._memory import release_free_memory
@@ -304,7 +305,7 @@ def _ours(outdir: Path) -> set[str]:
     recorded = run_files(outdir)
     check = read_manifest(_check_record_path(outdir)).get("outputs")
     known |= set(recorded or ()) | set(check if isinstance(check, dict) else ())
-    if recorded is None and (known or _check_record_path(outdir).is_file()):
+    if recorded is None and (run_folder(outdir) or _check_record_path(outdir).is_file()):
         known |= {str(path) for path in _pipeline_info_files(Path())}
     return known
 
@@ -471,9 +472,17 @@ def _demo_cohort_reusable(outdir: Path) -> bool:
         analyse it as the demo) or one changed since (it would be analysed as the demo).
     """
     folder, recorded = outdir / DEMO_DIR, run_files(outdir) or {}
-    # (an interrupted run's temporaries are removed under the lock, not counted here)
+    # (an interrupted run's temporaries are removed under the lock, not counted here; hidden
+    # files such as .DS_Store are the system's, neither read nor written)
     present = sorted(path for path in folder.rglob("*") if (path.is_file() or path.is_symlink())
-                     and not is_temporary(path)) if folder.is_dir() else []
+                     and not is_temporary(path) and not path.name.startswith(".")) \
+        if folder.is_dir() else []
+    if present and _earlier_demo_cohort(outdir, present, recorded):
+        log.info("--demo: the demo cohort in %s was simulated by an earlier omics version; "
+                 "simulating it again", folder)
+        return False
+    planned = set(_demo_files(outdir))
+    present.sort(key=lambda path: path in planned)  # a file the simulation never writes first
     complete = True
     for path in present:
         relative = str(path.relative_to(outdir))
@@ -486,6 +495,20 @@ def _demo_cohort_reusable(outdir: Path) -> bool:
                              fix="Move the file away, or choose another {--outdir}.")
         complete = complete and digest is not None
     return complete and all(path.is_file() for path in _demo_files(outdir))
+
+
+def _earlier_demo_cohort(outdir: Path, present: Sequence[Path], recorded: dict) -> bool:
+    """Whether ``present`` is a demo cohort an earlier version simulated (it kept no record).
+
+    Versions before the demo cohort was listed in the run record reused any cohort whose
+    files existed: the folder is theirs when the run record lists nothing in it, it holds
+    the simulation's ``simulation.yaml`` and every file is one the simulation writes.
+    """
+    if any(relative.startswith(f"{DEMO_DIR}/") for relative in recorded):
+        return False
+    planned = set(_demo_files(outdir))
+    return (outdir / DEMO_DIR / "simulation.yaml") in planned and \
+        (outdir / DEMO_DIR / "simulation.yaml").is_file() and all(path in planned for path in present)
 
 
 def _demo_inputs(params: dict, outdir: Path):  # noqa: ANN202 - (dict, Checked | None)

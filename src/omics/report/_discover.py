@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._manifests import written_here
+from .._manifests import run_folder, written_here
 
 _SKIP = {"work", "cache", "demo_cohort", ".nextflow"}
 DE_NAME = re.compile(r"^(?P<contrast>.+)\.(?P<modality>[A-Za-z0-9_]+)\.(?P<method>[A-Za-z0-9_]+)"
@@ -68,9 +68,9 @@ class Results:
         self._read: dict[Path, pd.DataFrame] = {}
         # An ``omics run`` folder: only what its tasks recorded is a result (not the user's
         # copies or archives in the folder, nor a dropped contrast's table the user edited).
-        # (the report's own manifest alone, as `omics report` leaves in a Nextflow results
-        # folder or in its task's work folder, records no result)
-        own = written_here(self.root, ignore=("report",))
+        # Stage commands alone (a Nextflow results folder, its task folders, a folder filled
+        # by hand) record only their own files, which must not hide the others.
+        own = written_here(self.root) if run_folder(self.root) else None
         self._own = None if own is None else {(self.root / path).resolve() for path in own}
 
     def read(self, path: Path) -> pd.DataFrame:
