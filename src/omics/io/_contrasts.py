@@ -10,9 +10,12 @@ from pathlib import Path
 import yaml
 
 from .._errors import InputError
+from .._logging import get_logger
 from .._text import load_yaml, read_text_file
 from ._tables import UNNAMED, check_file, check_unique, is_gzip, read_table
 from ._write import write_text
+
+log = get_logger("io")
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -254,17 +257,28 @@ def _key_line(text: str, key: str) -> int | None:
 
 
 def _check_top_level(document: dict, path: Path) -> None:
-    """Stop on a top-level key that is not ``contrasts`` (its settings would be ignored)."""
+    """Stop on a top-level key whose setting would be silently ignored; warn on other keys.
+
+    Only ``contrasts:`` is read. A contrast key given at top level (``blocking_factors:``
+    meant for every contrast) or a key close to ``contrasts`` (``contrast:``) stops, since
+    its settings would be ignored. Any other key (one holding a YAML anchor merged into the
+    contrasts, ``x-common: &base {...}`` with ``<<: *base``) is not read: one warning names it.
+    """
     for key in document:
-        if str(key) in TOP_LEVEL_KEYS:
+        name = str(key)
+        if name in TOP_LEVEL_KEYS:
             continue
-        line = _key_line(read_text_file(path, what="contrasts file"), str(key))
-        raise InputError(
-            f"unknown top-level key{_closest(str(key), TOP_LEVEL_KEYS)}; the file holds one "
-            "top-level key, 'contrasts:', a list of contrasts (settings such as blocking_factors "
-            "go in each contrast).",
-            path=path, where=f"{f'line {line}, ' if line else ''}key {str(key)!r}",
-            fix="Correct or remove the key.")
+        line = _key_line(read_text_file(path, what="contrasts file"), name)
+        hint = _closest(name, TOP_LEVEL_KEYS)
+        if name in KNOWN_KEYS or hint:
+            raise InputError(
+                f"unknown top-level key{hint}; the file holds one top-level key, 'contrasts:', "
+                "a list of contrasts (settings such as blocking_factors go in each contrast).",
+                path=path, where=f"{f'line {line}, ' if line else ''}key {name!r}",
+                fix="Correct or remove the key.")
+        log.warning("%s: %stop-level key %r is not read (only 'contrasts:' is; a contrast "
+                    "setting goes in each contrast, or in an anchor merged into it with '<<:')",
+                    path, f"line {line}: " if line else "", name)
 
 
 def _yaml_name(path: Path) -> str:
@@ -306,7 +320,10 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
         ``blocking`` (``;``-separated), ``exclude_samples_col``,
         ``exclude_samples_values``, ``type``, ``scale``, ``formula``,
         ``make_contrasts_str`` (a continuous row leaves reference and target empty).
-        Any other key or column stops (a typo would otherwise be ignored). YAML values
+        Any other key of a contrast, or column, stops (a typo would otherwise be ignored).
+        Top-level YAML keys other than ``contrasts`` are not read: a contrast key given
+        there (``blocking_factors:``) or one close to ``contrasts`` stops; any other (a
+        key holding a YAML anchor merged with ``<<:``) is logged as a warning. YAML values
         are read as written: ``comparison: [diabetes, no, yes]`` compares the sample
         sheet's ``no`` and ``yes``, not YAML 1.1 booleans.
 

@@ -660,9 +660,12 @@ def _squeezed(value: str) -> str:
 def arm_lookalike(arms: pd.Series, levels: Sequence[str]) -> tuple[str, str, list[str]] | None:
     """Return the first of ``levels`` no sample has whose spelling an arm value resembles.
 
-    A value of ``arms`` (other than ``levels``) resembles an absent level when the two are
+    A level is present when a value equals it as the analysis selects samples
+    (``arms.isin(levels)``: a float ``1.0`` is the level ``1``, the text ``"1"`` is not). A
+    value of ``arms`` (other than ``levels``) resembles an absent level when the two are
     equal but for case, white space and punctuation (``BM-MNC``, ``bm_mnc`` and ``bmmnc``),
-    or close (difflib, ratio >= 0.8).
+    or close (difflib, ratio >= 0.8); a value that reads as the level but is of another
+    type (``"1"`` or ``1.0`` for ``1``) is left to :func:`check_arms_present`.
 
     Parameters
     ----------
@@ -677,13 +680,17 @@ def arm_lookalike(arms: pd.Series, levels: Sequence[str]) -> tuple[str, str, lis
         ``(absent level, the value resembling it, the values present)``, or None when
         every absent level resembles no value.
     """
-    present = sorted(set(arms.dropna().astype(str)))
-    wanted = [str(level) for level in levels]
-    others = [v for v in present if v not in wanted]
-    for level in wanted:
-        alike = None if level in present else resembling(level, others)
+    values = arms.dropna()
+    present = sorted(set(values.astype(str)))
+    unmatched = sorted(set(values[~values.isin(list(levels))].astype(str)))
+    for level in levels:
+        if values.isin([level]).any():  # present as the analysis selects samples: by value
+            continue
+        # a value reading as the level (text '1' for the number 1) is not a misspelling:
+        # check_arms_present explains it
+        alike = resembling(str(level), [v for v in unmatched if not _written_alike(v, level)])
         if alike is not None:
-            return level, alike, present
+            return str(level), alike, present
     return None
 
 
@@ -736,7 +743,7 @@ def check_arm_spelling(arms: pd.Series, arm_col: str, treated: str, control: str
     omics._errors.InputError
         An absent level resembles an arm value.
     """
-    found = arm_lookalike(arms, (str(treated), str(control)))
+    found = arm_lookalike(arms, (treated, control))
     if found is not None:
         level, alike, present = found
         role = "treated" if level == str(treated) else "control"
@@ -750,8 +757,11 @@ def check_arms_present(arms: pd.Series, arm_col: str, levels: Sequence[str], cal
     """Stop when the arm column has values but none of ``levels``; whether any sample has one.
 
     Samples of other arms are left out by design, but when no sample is in any of the arms
-    asked for the analysis would be empty. An arm column with no value at all (an
-    unrandomised cohort) is not stopped here: the caller runs on no sample and logs it.
+    asked for the analysis would be empty. A sample is in an arm as the analysis selects it,
+    by value (``arms.isin(levels)``): a float ``1.0`` is in the arm ``1``, the text ``"1"``
+    is not (the message then says the types differ); ``str()`` is used only in messages.
+    An arm column with no value at all (an unrandomised cohort) is not stopped here: the
+    caller runs on no sample and logs it.
 
     Parameters
     ----------
@@ -776,13 +786,49 @@ def check_arms_present(arms: pd.Series, arm_col: str, levels: Sequence[str], cal
     omics._errors.InputError
         The column has values, none of them one of ``levels``.
     """
-    present = sorted(set(arms.dropna().astype(str)))
-    if any(str(level) in present for level in levels):
+    values = arms.dropna()
+    if values.isin(list(levels)).any():  # as the analysis selects the samples: by value
         return True
-    if not present:
+    if values.empty:
         return False
-    asked = " or ".join(repr(str(level)) for level in levels) or "no arm (an empty arms=)"
-    raise InputError(f"{caller}: no sample has {arm_col} {asked} (values: {', '.join(present)}); {fix}")
+    present = sorted(set(values.astype(str)))
+    asked = (" or ".join(repr(level) if isinstance(level, str) else str(level) for level in levels)
+             or "no arm (an empty arms=)")
+    raise InputError(f"{caller}: no sample has {arm_col} {asked} (values: {', '.join(present)})"
+                     f"{_kind_note(values, levels, arm_col)}; {fix}")
+
+
+def _kind(values) -> str:
+    """``"text"``, ``"numbers"`` or both (or the type names) for the message of a type mismatch."""
+    kinds = set()
+    for value in values:
+        if isinstance(value, str):
+            kinds.add("text")
+        elif isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
+            kinds.add("numbers")
+        else:
+            kinds.add(type(value).__name__)
+    return " and ".join(sorted(kinds))
+
+
+def _written_alike(value: object, level: object) -> bool:
+    """Whether ``value`` and ``level`` read the same (``"1"``, ``1``, ``1.0``) though unequal."""
+    if str(value).strip() == str(level).strip():
+        return True
+    try:
+        return float(str(value)) == float(str(level))
+    except ValueError:
+        return False
+
+
+def _kind_note(values: pd.Series, levels: Sequence, arm_col: str) -> str:
+    """Explain an arm value that reads as a level but is of another type (text ``"1"``, number 1)."""
+    distinct = list(dict.fromkeys(values.tolist()))
+    if not any(_written_alike(v, level) and isinstance(v, str) != isinstance(level, str)
+               for v in distinct for level in levels):
+        return ""
+    return (f"; {arm_col} holds {_kind(distinct)} and the arms asked for are {_kind(levels)}, "
+            "which never equal each other (a text '1' is not the number 1)")
 
 
 def _direction(beta: float, good_sign: int = 1) -> str:

@@ -83,7 +83,8 @@ ARM_TESTS = ("score", "lrt")
 def _event_indicator(meta: pd.DataFrame, event_col: str, rows: np.ndarray, caller: str) -> np.ndarray:
     """Return the event column as floats (1 event, 0 censored, NaN missing); stop on other codes.
 
-    Numbers 0 and 1 (also as text, ``"1"``) and booleans are events and censorings; a
+    Numbers 0 and 1 (also as text, ``"1"``), booleans, and the text ``TRUE``/``FALSE`` in
+    any case (how R's ``write.csv`` writes a logical column) are events and censorings; a
     missing value leaves the sample out. Any other value in ``rows`` (the samples of the
     arms analysed), such as R ``Surv``'s 1/2 coding or ``"yes"``/``"no"``, would be read as
     an event count or dropped, and stops naming the column and the values.
@@ -91,17 +92,28 @@ def _event_indicator(meta: pd.DataFrame, event_col: str, rows: np.ndarray, calle
     raw = meta[event_col]
     if isinstance(raw.dtype, pd.CategoricalDtype):
         raw = raw.astype(object)
-    event = pd.to_numeric(raw, errors="coerce")
+    coded = raw
+    if not (pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw)):
+        coded = raw.astype(object).map(_logical_text)
+    event = pd.to_numeric(coded, errors="coerce")
     bad = raw.notna().to_numpy(bool) & ~event.isin([0, 1]).to_numpy(bool) & rows
     if bad.any():
         found = sorted({str(v) for v in raw[bad]})
         values = sorted({str(v) for v in raw[rows & raw.notna().to_numpy(bool)]})
         shown = ", ".join(found[:5]) + (f", ... ({len(found)} in all)" if len(found) > 5 else "")
         raise InputError(f"{caller}: column {event_col!r} must be 1 (major amputation or death) or 0 "
-                         f"(censored), or True/False; {int(bad.sum())} sample(s) have {shown} "
-                         f"(values: {', '.join(values[:10])}); recode it as 1 = event, 0 = censored "
+                         "(censored), or TRUE/FALSE (a logical column, or that text in any case); "
+                         f"{int(bad.sum())} sample(s) have {shown} (values: "
+                         f"{', '.join(values[:10])}); recode it as 1 = event, 0 = censored "
                          "(R's Surv 1/2 coding: subtract 1) or pass event_col=<a 0/1 column>")
     return event.to_numpy(float)
+
+
+def _logical_text(value: object) -> object:
+    """1/0 for the text ``TRUE``/``FALSE`` in any case (R's ``write.csv`` of a logical), else ``value``."""
+    if isinstance(value, str):
+        return {"true": 1, "false": 0}.get(value.strip().casefold(), value)
+    return value
 
 
 def cox_fit(frame: pd.DataFrame, *, duration_col: str = "time", event_col: str = "event"):
@@ -288,7 +300,8 @@ def survival_model(
         As in :func:`omics.tl.response_model`.
     time_col, event_col
         Follow-up in days and event indicator (1 = major amputation or death, 0 =
-        censored; True/False also; a missing value leaves the sample out).
+        censored; booleans and the text TRUE/FALSE in any case also; a missing value leaves
+        the sample out).
     arm_test
         Test of the score in each arm: ``"score"`` (default; Efron score test at the fit
         without the score, as R ``coxph(init=, iter.max=0)``) or ``"lrt"``
@@ -523,8 +536,10 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
     ``obs`` raises :class:`~omics._errors.InputError`, as do: no sample of ``scores`` in
     ``obs``; an arm value that looks like a misspelling of one of ``arms`` (case, white
     space or punctuation apart, e.g. ``BM-MNC`` for ``bmmnc``); arm values none of which
-    is one of ``arms``; an ``event_col`` value other than 1 (event), 0 (censored) or
-    True/False in those arms (a missing value leaves the sample out). One arm alone is
+    is one of ``arms`` (compared by value, as the samples are selected: a float ``1.0`` is
+    the arm ``1``, the text ``"1"`` is not); an ``event_col`` value other than 1 (event),
+    0 (censored) or TRUE/FALSE (booleans, or that text in any case) in those arms (a
+    missing value leaves the sample out). One arm alone is
     drawn when the other has no sample; samples of other arms are left out.
     """
     for argument, column in (("arm_col", arm_col), ("time_col", time_col), ("event_col", event_col)):
