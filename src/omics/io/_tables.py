@@ -9,7 +9,7 @@ import re
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -223,42 +223,105 @@ def _fields(line: str, sep: str) -> list[str]:
     return next(csv.reader([line], delimiter=sep), [""])
 
 
-@dataclass(frozen=True)
+#: Irregular rows :class:`_RowShape` keeps (the check names only the first).
+_KEPT_IRREGULAR = 10
+
+
+@dataclass
 class _RowShape:
     """Field counts of a table's data rows, as :func:`_row_shapes` finds them.
 
     Attributes
     ----------
+    width
+        The header's field count.
     rows
-        Number of data rows that hold a value (blank lines and rows of delimiters only,
-        Excel's ``,,,,``, are not counted: they are read as empty).
-    irregular
-        ``(line, fields, last field filled)`` of each such row whose field count is not
-        the header's, in file order.
+        Number of data rows that hold a value (blank lines, and rows of delimiters only
+        no wider than the header, Excel's ``,,,,``, are not counted: they are read as empty).
+    plus_one
+        Number of rows with one field more than the header (R's ``write.table`` layout).
+    plus_one_filled
+        Whether any of them has a value in its last field (row names, not a trailing
+        delimiter on every row).
+    first_plus_one
+        File line of the first of them (None: there is none).
     first_regular
-        File line of the first such row with the header's field count (None: there is none).
+        File line of the first row with the header's field count (None: there is none).
+    others
+        Number of rows whose field count is neither the header's nor one more.
+    irregular
+        ``(line, fields)`` of the first of them (at most ``_KEPT_IRREGULAR``), in file order.
     """
 
-    rows: int
-    irregular: list[tuple[int, int, bool]]
-    first_regular: int | None
+    width: int
+    rows: int = 0
+    plus_one: int = 0
+    plus_one_filled: bool = False
+    first_plus_one: int | None = None
+    first_regular: int | None = None
+    others: int = 0
+    irregular: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, line: int, count: int, last_filled: bool) -> None:
+        """Record data row ``line`` with ``count`` fields (``last_filled``: its last field has a value)."""
+        self.rows += 1
+        if count == self.width:
+            if self.first_regular is None:
+                self.first_regular = line
+        elif count == self.width + 1:
+            self.plus_one += 1
+            self.plus_one_filled = self.plus_one_filled or last_filled
+            if self.first_plus_one is None:
+                self.first_plus_one = line
+        else:
+            self.others += 1
+            if len(self.irregular) < _KEPT_IRREGULAR:
+                self.irregular.append((line, count))
+
+
+def _simple_quotes(line: str, sep: str) -> list[str] | None:
+    """Split ``line`` at its quotes when every quoted part is a whole plain field, else None.
+
+    A whole plain field starts and ends a field (``"G1"`` between delimiters) and holds
+    neither the delimiter nor a doubled quote, so the line's fields are its delimiters
+    plus one, as :func:`pandas.read_csv` reads them. The odd-index parts returned are the
+    quoted contents. Any other quote (a quoted delimiter, a ``""`` escape, a quoted field
+    running over the line end, a ``"`` inside a field) gives None.
+    """
+    parts = line.split('"')
+    pairs = len(parts) // 2
+    if len(parts) % 2 == 0:
+        return None
+    if pairs <= 4:  # R's quoted row names, a few quoted text columns
+        for k in range(1, len(parts), 2):
+            before, after = parts[k - 1], parts[k + 1]
+            if (sep in parts[k] or (before[-1:] != sep and (k > 1 or before))
+                    or (after[:1] != sep and (k < len(parts) - 2 or after))):
+                return None
+        return parts
+    if sep in "".join(parts[1::2]):
+        return None
+    # with no delimiter inside quotes, a quote after a delimiter (or at the line start) opens
+    # a field and one before a delimiter (or at the line end) closes it: every pair must do both
+    if (line.count(sep + '"') + line.startswith('"') != pairs
+            or line.count('"' + sep) + line.endswith('"') != pairs):
+        return None
+    return parts
 
 
 def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -> _RowShape:
     """Count the fields of every data row after the header (file line ``header_line``).
 
-    Lines are counted by their delimiters (fast for wide matrices), after each quoted
-    field that starts a field and ends one (``"G1"``, ``"left, leg"``) is set aside; a
-    line with any other quote (a quoted field running over the line end, a ``"`` inside
-    a field) is split as :func:`pandas.read_csv` splits it. ``width`` is the header's
-    field count; ``what`` names the file's role in messages. Text that is not UTF-8 stops,
-    as :func:`pandas.read_csv` would.
+    A line without quotes, or whose quotes only enclose whole fields without the
+    delimiter or a doubled quote (``"G1"``, R's quoted row names), is counted by its
+    delimiters (fast for wide matrices); any other line (a quoted delimiter, a ``""``
+    escape, a quoted field running over the line end, a ``"`` inside a field) is split
+    as :func:`pandas.read_csv` splits it. ``width`` is the header's field count; ``what``
+    names the file's role in messages. Text that is not UTF-8 stops, as
+    :func:`pandas.read_csv` would.
     """
-    delimiter = re.escape(sep)
-    quoted = re.compile(rf'(?:^|(?<={delimiter}))"((?:[^"]|"")*)"(?={delimiter}|$)')
-    rows = 0
-    irregular: list[tuple[int, int, bool]] = []
-    first_regular: int | None = None
+    shape = _RowShape(width)
+    blank_chars = f"{sep} \t"
     gz = is_gzip(path)
     try:
         with (gzip.open(path, "rt", encoding="utf-8-sig") if gz
@@ -268,40 +331,44 @@ def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -
                 if number <= header_line:
                     continue
                 line = line.rstrip("\r\n")
-                if '"' in line:
-                    # each quoted field as a placeholder: a value, or nothing when it is blank
-                    line = quoted.sub(lambda m: "q" if m.group(1).strip() else "", line)
-                if '"' in line:
+                parts = _simple_quotes(line, sep) if '"' in line else None
+                if '"' not in line:
+                    count = line.count(sep) + 1
+                    # only delimiters and white space (strip stops at the first other character)
+                    blank = not line.strip(blank_chars)
+                    last_filled = count != width and bool(line[line.rfind(sep) + 1:].strip())
+                elif parts is not None:
+                    count = line.count(sep) + 1
+                    rest = line.strip(blank_chars + '"')
+                    if rest and rest[0].isspace():
+                        # a quoted field of other white space (a no-break space) is blank
+                        rest = "".join(p if i % 2 == 0 else ("q" if p.strip() else "")
+                                       for i, p in enumerate(parts)).strip(blank_chars)
+                    blank = not rest
+                    last = parts[-2] if line.endswith('"') else parts[-1][parts[-1].rfind(sep) + 1:]
+                    last_filled = count != width and bool(last.strip())
+                else:
                     # csv pulls the continuation lines of a quoted field from the same iterator
                     reader = csv.reader(itertools.chain([line], (rest for _, rest in numbered)),
                                         delimiter=sep)
                     try:
                         fields = next(reader, [])
                     except csv.Error:  # a NUL byte, ...: pandas reports the file as it is
-                        return _RowShape(rows, [], first_regular)
+                        return _RowShape(width, first_regular=shape.first_regular)
                     count = len(fields)
                     blank = all(not f.strip() for f in fields)
                     last_filled = bool(fields) and bool(fields[-1].strip())
-                else:
-                    count = line.count(sep) + 1
-                    # only delimiters and white space (strip stops at the first other character)
-                    blank = not line.strip(f"{sep} \t")
-                    last_filled = count != width and bool(line[line.rfind(sep) + 1:].strip())
-                if blank:
+                # a blank row wider than the header is a stray delimiter run, not an empty row
+                if blank and count <= width:
                     continue
-                rows += 1
-                if count == width:
-                    if first_regular is None:
-                        first_regular = number
-                else:
-                    irregular.append((number, count, last_filled))
+                shape.add(number, count, last_filled)
     except UnicodeDecodeError:
         raise InputError(f"the {what} is not UTF-8 text; save it as UTF-8 CSV/TSV.", path=path) from None
     except _GZIP_ERRORS:
         if gz:
             raise _corrupt_gzip(path) from None
         raise
-    return _RowShape(rows, irregular, first_regular)
+    return shape
 
 
 def _check_row_widths(shape: _RowShape, width: int, *, path: Path, what: str) -> bool:
@@ -309,19 +376,21 @@ def _check_row_widths(shape: _RowShape, width: int, *, path: Path, what: str) ->
 
     Every data row with exactly one field more than the header is R's ``write.table``
     layout (or a trailing delimiter on every row), and is accepted; otherwise a row with
-    more fields than the header (a stray delimiter, a value without a column) or fewer (a
-    missing delimiter, which shifts the values after it into the wrong columns) stops,
-    naming its file line and the field counts.
+    more fields than the header (a stray delimiter, a value without a column, a row of
+    delimiters only wider than the header) or fewer (a missing delimiter, which shifts
+    the values after it into the wrong columns) stops, naming its file line and the field
+    counts.
     """
-    if not shape.irregular:
+    if not shape.plus_one and not shape.others:
         return False
-    plus_one = sum(1 for _, count, _ in shape.irregular if count == width + 1)
-    if plus_one == shape.rows:
+    if shape.plus_one == shape.rows:
         return True
-    regular = shape.rows - len(shape.irregular)
+    regular = shape.rows - shape.plus_one - shape.others
     # most rows one field longer: an R write.table layout with a bad row
-    expected = width + 1 if plus_one > regular else width
-    candidates = [(line, count) for line, count, _ in shape.irregular if count != expected]
+    expected = width + 1 if shape.plus_one > regular else width
+    candidates = shape.irregular[:1]
+    if expected == width and shape.first_plus_one is not None:
+        candidates.append((shape.first_plus_one, width + 1))
     if expected != width and shape.first_regular is not None:
         candidates.append((shape.first_regular, width))
     line, count = min(candidates)
@@ -353,10 +422,15 @@ def read_table(
     """Read a CSV/TSV file, detecting the delimiter and checking required columns.
 
     Gzip-compressed files (recognised by their content, whatever the suffix) are read
-    like plain ones. A header with one field fewer than the data rows, as R's
-    ``write.table`` writes it, means the first column holds row names. Columns without
-    a header name and without values (a spreadsheet's trailing delimiters) are dropped;
-    one with values stops (:func:`drop_empty_unnamed`).
+    like plain ones. Every data row has the header's number of fields, or every row one
+    more: a header with one field fewer than the data rows, as R's ``write.table`` writes
+    it, means the first column holds row names (a trailing delimiter on every row is
+    dropped). A row with fewer or more fields (a missing or stray delimiter, a trailing
+    one on some rows only, a row of delimiters only wider than the header) stops, naming
+    its line (:func:`_check_row_widths`); blank lines and rows of delimiters only no
+    wider than the header are read as empty. Columns without a header name and without
+    values (a spreadsheet's trailing delimiters) are dropped; one with values stops
+    (:func:`drop_empty_unnamed`).
 
     Parameters
     ----------
@@ -399,7 +473,7 @@ def read_table(
     # on every row; any other row whose field count is not the header's stops.
     shape = _row_shapes(path, sep, lines[0][0], len(header), what)
     extra_field = _check_row_widths(shape, len(header), path=path, what=what)
-    has_row_names = extra_field and any(filled for _, _, filled in shape.irregular)
+    has_row_names = extra_field and shape.plus_one_filled
     gz = is_gzip(path)
     try:
         with warnings.catch_warnings():
