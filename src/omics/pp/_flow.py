@@ -187,6 +187,26 @@ def _check_flow_anndata(adata: ad.AnnData, where: str) -> None:
     raise InputError(f"{where}: got {type(adata).__name__}; {hint}.")
 
 
+def is_positive_number(value: object) -> bool:
+    """Return whether ``value`` reads as a finite number above 0 (beads per test, volumes).
+
+    Parameters
+    ----------
+    value
+        A number, or text of one.
+
+    Returns
+    -------
+    bool
+        False for 0, negatives, NaN, infinity and anything that is no number.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(number) and number > 0)
+
+
 def _check_count_arguments(adata: ad.AnnData, beads_per_test: float | None, sample_volume_ul: float,
                            cell_count: pd.Series | None) -> None:
     """Stop on what :func:`absolute_counts` cannot count with (the checks of ``omics run``)."""
@@ -195,11 +215,7 @@ def _check_count_arguments(adata: ad.AnnData, beads_per_test: float | None, samp
     for name, value in (("beads_per_test", beads_per_test), ("sample_volume_ul", sample_volume_ul)):
         if value is None and name == "beads_per_test":
             continue
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = float("nan")
-        if not (np.isfinite(number) and number > 0):
+        if not is_positive_number(value):
             raise InputError(f"{where}: {name} is {value!r}; it must be a positive number: pass "
                              + ("the beads added per tube, or None to count without beads."
                                 if name == "beads_per_test" else

@@ -39,6 +39,7 @@ from ..io import (
     write_tsv,
 )
 from ..pp import absolute_counts, drop_counting_beads, flow_qc, graft_volumes, populations_anndata
+from ..pp._flow import is_positive_number
 from ._common import out_path
 
 log = get_logger("flow")
@@ -199,11 +200,7 @@ def _check_count_options(params: dict) -> None:
         value = params.get(name)
         if value is None:
             continue
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = float("nan")
-        if not (np.isfinite(number) and number > 0):
+        if not is_positive_number(value):
             raise InputError(f"{{--{name}}} is {value!r}; it must be a positive number.",
                              fix=f"Give {{--{name}}} as a number above 0"
                                  + (", or leave it unset." if name == "flow_beads_per_test" else

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from .._manifests import sha256_file
 from .._provenance import input_record
 from ..io import (
     atomic_path,
@@ -48,15 +48,6 @@ def _check_varying(values, names, *, what: str, path: str | Path, where: str = "
             f"only {varying} {what}(s){where} vary across the samples (of {len(names)}); the "
             f"models need at least {MIN_FEATURES}.",
             path=path, fix="Give the full matrix (is it a summary, a test subset, or constant?).")
-
-
-def sha256(path: str | Path) -> str:
-    """Return the SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_protein(path: str | Path, params: dict):  # noqa: ANN201 - AnnData
@@ -242,9 +233,9 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
     sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
     contrast_list = read_contrasts(contrasts)
     response_covariates(params, sheet, path=input)
-    report: dict = {"samplesheet": {**input_record(input), "sha256": sha256(input),
+    report: dict = {"samplesheet": {**input_record(input), "sha256": sha256_file(input),
                                     "n_samples": int(len(sheet)), "columns": list(sheet.columns)},
-                    "contrasts": {**input_record(contrasts), "sha256": sha256(contrasts),
+                    "contrasts": {**input_record(contrasts), "sha256": sha256_file(contrasts),
                                   "ids": [c.id for c in contrast_list]},
                     "modalities": {}}
     for contrast in contrast_list:  # a phenotype column with text is the sample sheet's fault
@@ -276,7 +267,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
                                            "residual_df": int(design.residual_df)}
         if modality == "protein" or rna_log2:
             _check_complete_features(matched, modality, params, path)
-        report["modalities"][modality] = {**input_record(path), "sha256": sha256(path),
+        report["modalities"][modality] = {**input_record(path), "sha256": sha256_file(path),
                                           "n_samples": int(matched.n_obs),
                                           "n_features": int(matched.n_vars), "designs": designs}
         log.info("%s: %d samples x %d features, %d contrast(s) valid", modality, matched.n_obs,
