@@ -286,6 +286,26 @@ def defaults() -> dict[str, Any]:
     return {p.name: p.default for p in PARAMETERS if not p.nextflow_only}
 
 
+def is_positive_number(value: object) -> bool:
+    """Return whether ``value`` reads as a finite number above 0 (beads per test, volumes).
+
+    Parameters
+    ----------
+    value
+        A number, or text of one.
+
+    Returns
+    -------
+    bool
+        False for 0, negatives, NaN, infinity and anything that is no number.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(number) and number > 0
+
+
 def nextflow_only_hint(flags: Iterable[str]) -> str:
     """Return the note an unrecognised-option error adds for Nextflow-only parameters.
 

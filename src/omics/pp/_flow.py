@@ -27,6 +27,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._flow import check_flow_populations, named_unit
+from ..params import is_positive_number
 from ._views import set_x
 
 log = get_logger("pp")
@@ -185,26 +186,6 @@ def _check_flow_anndata(adata: ad.AnnData, where: str) -> None:
     hint = ("pass its flow modality, mdata['flow']" if type(adata).__name__ == "MuData"
             else "pass pp.populations_anndata(table, samples)")
     raise InputError(f"{where}: got {type(adata).__name__}; {hint}.")
-
-
-def is_positive_number(value: object) -> bool:
-    """Return whether ``value`` reads as a finite number above 0 (beads per test, volumes).
-
-    Parameters
-    ----------
-    value
-        A number, or text of one.
-
-    Returns
-    -------
-    bool
-        False for 0, negatives, NaN, infinity and anything that is no number.
-    """
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return False
-    return bool(np.isfinite(number) and number > 0)
 
 
 def _check_count_arguments(adata: ad.AnnData, beads_per_test: float | None, sample_volume_ul: float,

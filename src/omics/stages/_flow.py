@@ -38,8 +38,8 @@ from ..io import (
     write_h5ad,
     write_tsv,
 )
+from ..params import is_positive_number
 from ..pp import absolute_counts, drop_counting_beads, flow_qc, graft_volumes, populations_anndata
-from ..pp._flow import is_positive_number
 from ._common import out_path
 
 log = get_logger("flow")
