@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,34 @@ def bead_populations(cd34: tuple[int, int] = (40, 90)):
                          "parent": ["root", "root", "Leukocytes"] * 2,
                          "events": [500, 8000, cd34[0], 250, 9000, cd34[1]],
                          "parent_events": [10000, 10000, 8000, 10000, 10000, 9000]})
+
+
+@contextmanager
+def log_records(name: str = "io", level: int = logging.INFO) -> Iterator[list[logging.LogRecord]]:
+    """Collect what the ``omics.<name>`` logger logs meanwhile at ``level`` (whatever the handlers)."""
+    from omics._logging import get_logger
+
+    logger, found = get_logger(name), []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = found.append  # type: ignore[method-assign]
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def raises_one_line(call: Callable[[], object], *needles: str) -> str:
+    """Run ``call``; require one InputError whose one-line text holds every needle; return it."""
+    from omics._errors import InputError
+
+    with pytest.raises(InputError) as error:
+        call()
+    text = str(error.value)
+    assert "\n" not in text
+    for needle in needles:
+        assert needle in text, (needle, text)
+    return text

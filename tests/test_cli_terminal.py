@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import REPO, TEST_COHORT, assert_input_error, run_omics
+from helpers import REPO, TEST_COHORT, assert_input_error, log_records, run_omics
 from omics._errors import InputError
 from omics._logging import get_logger
 from omics.params import BY_NAME, PARAMETERS, resolve
 from omics.schema import parameter_table
 
 OMICS = [sys.executable, "-m", "omics.cli"]
-
-
-@contextmanager
-def _records(name: str) -> Iterator[list[logging.LogRecord]]:
-    """Collect what the ``omics.<name>`` logger logs meanwhile (whatever the handlers)."""
-    logger, found = get_logger(name), []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = found.append  # type: ignore[method-assign]
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield found
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def _validated(outdir: Path) -> subprocess.CompletedProcess:
@@ -244,7 +225,7 @@ def test_progress_counter_counts_finished_tasks_in_any_order(tmp_path):
              Task("de.b.rna", "de", {}, [], needs=["validate"]),
              Task("report", "report", {}, [], needs=["qc.rna", "de.a.rna", "de.b.rna"])]
     schedule = _Schedule(tasks, {}, tmp_path, resume=True, slots=1)
-    with _records("run") as found:
+    with log_records("run") as found:
         for name, status in (("validate", "completed"), ("de.b.rna", "cached"),
                              ("qc.rna", "completed"), ("de.a.rna", "completed"), ("report", "completed")):
             schedule.finish(next(t for t in tasks if t.name == name), status, time.time())
@@ -263,9 +244,9 @@ def test_score_log_lines_name_the_modality():
     rng = np.random.default_rng(0)
     expression = pd.DataFrame(rng.normal(size=(6, 8)), index=[f"s{i}" for i in range(6)],
                               columns=[f"G{i}" for i in range(8)])
-    with _records("tl.scores") as found, _modality_logs("protein"):
+    with log_records("tl.scores") as found, _modality_logs("protein"):
         sample_scores(expression, {"set": [f"G{i}" for i in range(6)]})
-    with _records("tl.response") as later:
+    with log_records("tl.response") as later:
         get_logger("tl.response").info("response_model: outside the stage")
     assert [r.getMessage() for r in found] == [
         "protein: sample_scores(zmean): 1 of 1 gene sets have >= 5 genes in the data"]

@@ -17,12 +17,13 @@ import pandas as pd
 import pytest
 
 from helpers import TEST_COHORT, assert_input_error, bead_populations, run_omics
+from helpers import raises_one_line as _raises
 from omics.io import read_flow_table, read_samplesheet
 from omics.io._flow import Gating, gate_sample, read_fcs, read_fcs_header
 from omics.pp import absolute_counts, flow_scores, populations_anndata
 from omics.stages import _flow as flow_stage
 from omics.stages._flow import check_flow_inputs, fcs_files, flow_prep
-from test_flow_inputs import POPULATIONS, _check, _edit_fcs, _fcs_cohort, _raises, _sheet, _table
+from test_flow_inputs import POPULATIONS, _check, _edit_fcs, _fcs_cohort, _sheet, _table
 
 FL = ["FL1-A", "FL2-A", "FL3-A", "FL4-A", "FL5-A"]
 

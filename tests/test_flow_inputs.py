@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from helpers import TEST_COHORT, assert_input_error, run_omics
-from omics._errors import InputError
+from helpers import raises_one_line as _raises
 from omics.io import read_flow_table, read_qpcr, read_samplesheet
 from omics.params import resolve
 from omics.pp import flow_scores
@@ -39,22 +39,6 @@ def _check(sheet: Path, **params: object) -> dict | None:
     """``check_flow_inputs`` of ``omics run`` (``flow_task_inputs``' check) on ``sheet``."""
     resolved = resolve({"input": str(sheet), **{k: str(v) for k, v in params.items()}})
     return check_flow_inputs(resolved, read_samplesheet(sheet), sheet_path=sheet)
-
-
-def _raises(call: Callable[[], object], *needles: str) -> str:
-    """Run ``call``; require one InputError whose one-line text holds every needle."""
-    with pytest.raises(InputError) as error:
-        call()
-    text = str(error.value)
-    assert "\n" not in text
-    for needle in needles:
-        assert needle in text, (needle, text)
-    return text
-
-
-# --------------------------------------------------------------------------------------
-# FCS files: compensation and marker names as FlowKit reads them
-# --------------------------------------------------------------------------------------
 
 
 def _edit_fcs(source: Path, target: Path, edit: Callable[[str], str]) -> None:

@@ -9,7 +9,6 @@ hand-built inputs; the test-cohort FCS file and the shipped gating template for
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from pathlib import Path
 
 import anndata as ad
@@ -19,7 +18,7 @@ import pandas as pd
 import pytest
 
 from helpers import REPO, TEST_COHORT, bead_populations
-from omics._errors import InputError
+from helpers import raises_one_line as _raises
 from omics.io import gate_sample, read_fcs, read_gating, read_qpcr_efficiency
 from omics.pp import (
     absolute_counts,
@@ -49,17 +48,6 @@ def _wells() -> pd.DataFrame:
 
 def _cts() -> ad.AnnData:
     return qpcr_average_replicates(_wells())[0]
-
-
-def _raises(call: Callable[[], object], *needles: str) -> str:
-    """Run ``call``; require one one-line InputError holding every needle."""
-    with pytest.raises(InputError) as error:
-        call()
-    text = str(error.value)
-    assert "\n" not in text
-    for needle in needles:
-        assert needle in text, (needle, text)
-    return text
 
 
 def _flow(samples: tuple[str, ...] = ("S1", "S2")) -> ad.AnnData:

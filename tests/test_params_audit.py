@@ -10,37 +10,17 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from helpers import QUICK, TEST_COHORT, assert_input_error, run_omics
+from helpers import QUICK, TEST_COHORT, assert_input_error, log_records, run_omics
 from omics._errors import InputError
-from omics._logging import get_logger
 from omics.params import BY_NAME, PARAMETERS, defaults, resolve
 
 RUN_INPUTS = ("--input", str(TEST_COHORT / "samplesheet.csv"),
               "--contrasts", str(TEST_COHORT / "contrasts.yaml"),
               "--rna_counts", str(TEST_COHORT / "salmon.merged.gene_counts.tsv"))
-
-
-@contextmanager
-def _records(name: str) -> Iterator[list[logging.LogRecord]]:
-    """Collect what the ``omics.<name>`` logger logs meanwhile (whatever the handlers)."""
-    logger, found = get_logger(name), []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = found.append  # type: ignore[method-assign]
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield found
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def _params_file(tmp_path: Path, text: str) -> Path:
@@ -58,7 +38,7 @@ def test_null_in_params_file_leaves_the_default(tmp_path: Path) -> None:
                     "gsea_max_size", "deseq2_shrink", "seed", "outdir", "response_covariates"]
     text = "".join(f"{name}: null\n" for name in with_default) + "rna_min_samples: null\n"
     path = _params_file(tmp_path, text)
-    with _records("params") as records:
+    with log_records("params") as records:
         resolved = resolve({}, params_file=path)
     assert resolved == defaults()
     assert all(resolved[name] is not None for name in with_default)
@@ -174,7 +154,7 @@ def test_run_with_negative_seed_stops_before_writing(tmp_path: Path) -> None:
 
 def test_params_file_may_hold_nextflow_only_parameters(tmp_path: Path) -> None:
     path = _params_file(tmp_path, "publish_dir_mode: copy\ncontainer_image: x\nde_fdr: 0.1\n")
-    with _records("params") as records:
+    with log_records("params") as records:
         resolved = resolve({}, params_file=path)
     assert resolved["de_fdr"] == 0.1
     assert "publish_dir_mode" not in resolved and "container_image" not in resolved

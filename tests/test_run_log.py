@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from helpers import TEST_COHORT, run_omics
+from helpers import TEST_COHORT, log_records, run_omics
 from omics._logging import get_logger
 
 # qPCR RNA with geNorm, MaxQuant proteins, one contrast: the small cohort's quickest run that
@@ -111,22 +109,6 @@ def test_stage_commands_still_log_the_reader_lines(tmp_path):
         assert _count(messages, start) == 1, (start, messages)
 
 
-@contextmanager
-def _records(level: int = logging.INFO, name: str = "io") -> Iterator[list[logging.LogRecord]]:
-    """Collect what the ``omics.<name>`` logger logs meanwhile at ``level``."""
-    logger, found = get_logger(name), []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = found.append  # type: ignore[method-assign]
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    try:
-        yield found
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
-
-
 def _read_twice() -> list[tuple[int, str]]:
     """What a file reader logs, as the input check and then a prep task (shown the check's lines)."""
     from omics._logging import input_check_shown, logged_lines, repeating_input_check
@@ -149,17 +131,17 @@ def _read_twice() -> list[tuple[int, str]]:
 def test_only_lines_the_check_showed_are_demoted_and_warnings_kept_otherwise():
     from omics._logging import repeating_input_check
 
-    with _records() as found:
+    with log_records() as found:
         _read_twice()
     assert [(r.levelno, r.getMessage()) for r in found] == [
         (logging.INFO, "m.tsv: read 5 rows"), (logging.WARNING, "m.tsv: 2 empty rows"),
         (logging.INFO, "m.tsv: read 6 rows"), (logging.INFO, "m.tsv: 2 empty rows")]
-    with _records(logging.DEBUG) as verbose:  # -v: the repeats are shown at debug level
+    with log_records(level=logging.DEBUG) as verbose:  # -v: the repeats are shown at debug level
         _read_twice()
     assert [r.levelno for r in verbose] == [logging.INFO, logging.WARNING, logging.DEBUG,
                                             logging.DEBUG, logging.INFO, logging.INFO]
     # outside a run's task (a stage command, Nextflow) the marked block logs everything
-    with _records() as alone, repeating_input_check():
+    with log_records() as alone, repeating_input_check():
         get_logger("io").info("m.tsv: read %d rows", 5)
     assert [r.getMessage() for r in alone] == ["m.tsv: read 5 rows"]
 
@@ -176,7 +158,7 @@ def test_run_tasks_are_told_the_lines_of_this_runs_check(tmp_path):
         return {}
 
     task = SimpleNamespace(function=stage, kwargs={})
-    with _records() as found:
+    with log_records() as found:
         runner._run_shown(frozenset({("omics.io", logging.INFO, "m.tsv: read 5 rows")}), task,
                           tmp_path, {})
         runner._run_shown(frozenset(), task, tmp_path, {})  # an earlier check was reused
@@ -189,10 +171,10 @@ def test_info_as_debug_keeps_warnings():
     from omics._logging import info_as_debug
 
     log = get_logger("pp")
-    with _records(name="pp") as found, info_as_debug("pp"):
+    with log_records(name="pp") as found, info_as_debug("pp"):
         log.info("flow: dose is log10 CD34")
         log.warning("flow: dose stays per uL")
-    with _records(name="pp") as after:
+    with log_records(name="pp") as after:
         log.info("flow: dose is log10 CD34")
     assert [(r.levelno, r.getMessage()) for r in found] == [(logging.WARNING, "flow: dose stays per uL")]
     assert [r.getMessage() for r in after] == ["flow: dose is log10 CD34"]
