@@ -8,7 +8,8 @@ import itertools
 import re
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -96,6 +97,19 @@ def open_text(path: str | Path) -> TextIO:
 def _corrupt_gzip(path: Path) -> InputError:
     return InputError("the gzip file is corrupt or truncated; compress it again (or give it "
                       "uncompressed).", path=path)
+
+
+@contextmanager
+def _text_errors(path: Path, what: str, gz: bool) -> Iterator[None]:
+    """Turn a read's undecodable text or broken gzip stream into the file's one-line error."""
+    try:
+        yield
+    except UnicodeDecodeError:
+        raise InputError(f"the {what} is not UTF-8 text; save it as UTF-8 CSV/TSV.", path=path) from None
+    except _GZIP_ERRORS:
+        if gz:
+            raise _corrupt_gzip(path) from None
+        raise
 
 
 def _head(path: Path, comment: str | None = None, n: int = 2) -> list[tuple[int, str]]:
@@ -323,7 +337,7 @@ def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -
     shape = _RowShape(width)
     blank_chars = f"{sep} \t"
     gz = is_gzip(path)
-    try:
+    with _text_errors(path, what, gz):
         with (gzip.open(path, "rt", encoding="utf-8-sig") if gz
               else path.open(encoding="utf-8-sig")) as handle:
             numbered = enumerate(handle, start=1)
@@ -362,12 +376,6 @@ def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -
                 if blank and count <= width:
                     continue
                 shape.add(number, count, last_filled)
-    except UnicodeDecodeError:
-        raise InputError(f"the {what} is not UTF-8 text; save it as UTF-8 CSV/TSV.", path=path) from None
-    except _GZIP_ERRORS:
-        if gz:
-            raise _corrupt_gzip(path) from None
-        raise
     return shape
 
 
@@ -476,7 +484,7 @@ def read_table(
     has_row_names = extra_field and shape.plus_one_filled
     gz = is_gzip(path)
     try:
-        with warnings.catch_warnings():
+        with _text_errors(path, what, gz), warnings.catch_warnings():
             # mixed types across the parser's chunks (decimal-comma text next to numbers):
             # every reader checks and converts each column itself, so pandas' warning is noise
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
@@ -493,12 +501,6 @@ def read_table(
             "every row has the same number of fields.",
             path=path,
         ) from None
-    except UnicodeDecodeError:
-        raise InputError(f"the {what} is not UTF-8 text; save it as UTF-8 CSV/TSV.", path=path) from None
-    except _GZIP_ERRORS:
-        if gz:
-            raise _corrupt_gzip(path) from None
-        raise
     if has_row_names:
         if row_names is None:
             log.info("%s: the header has one field fewer than the data rows (R write.table layout); "
