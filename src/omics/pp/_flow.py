@@ -205,6 +205,12 @@ def _check_count_arguments(adata: ad.AnnData, beads_per_test: float | None, samp
         raise InputError(f"{where}: beads_per_test and cell_count are two sources of the absolute "
                          "counts; give one. Leave cell_count unset to count with the beads, or "
                          "beads_per_test unset to count with the sample sheet's cell count.")
+    if "absolute" in adata.layers and (beads_per_test is not None or cell_count is not None):
+        given = "beads_per_test" if beads_per_test is not None else "cell_count"
+        raise InputError(f"{where}: adata already has absolute counts (layers['absolute'], "
+                         f"{adata.uns.get('absolute_unit', 'as exported')}) and {given} is a second "
+                         f"source of them; pass no {given} to use them, or delete "
+                         "adata.layers['absolute'] first to count again.")
     if cell_count is not None and not isinstance(cell_count, pd.Series):
         raise InputError(f"{where}: got {type(cell_count).__name__} for cell_count; pass a pandas Series "
                          "indexed by sample and named after its unit (e.g. "
@@ -245,6 +251,8 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         When ``adata`` is not an AnnData of :func:`populations_anndata`,
         ``beads_per_test`` or ``sample_volume_ul`` is not a positive number, both
         ``beads_per_test`` and ``cell_count`` are given (two sources of the same counts),
+        either is given for an ``adata`` that already has absolute counts (exported, or
+        counted by an earlier call: delete ``layers["absolute"]`` to count again),
         ``cell_count`` is not a Series indexed by sample, or a sample has no bead events,
         cell count or reference events.
     """

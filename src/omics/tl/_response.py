@@ -645,11 +645,12 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
     if str(responder) not in values:
         raise InputError(f"response_model: no sample has {response_col} == {responder!r} "
                          f"(values: {', '.join(sorted(values))})")
-    arms = set(obs[arm_col].dropna().astype(str))
-    if str(treated) not in arms and str(control) not in arms:
-        raise InputError(f"response_model: {arm_col!r} has neither {treated!r} nor {control!r} "
-                         f"(values: {', '.join(sorted(arms))})")
     check_arm_spelling(obs[arm_col], arm_col, treated, control, "response_model")
+    # by value, as the models select the samples (a float 1.0 arm is the level 1)
+    if not check_arms_present(obs[arm_col], arm_col, (treated, control), "response_model",
+                              "pass treated= and control= as the sample sheet writes the arms"):
+        raise InputError(f"response_model: column {arm_col!r} has no value for any sample; "
+                         "the predictive/prognostic models need each sample's arm")
 
 
 def _squeezed(value: str) -> str:
