@@ -53,13 +53,22 @@ def with_line(text: str, line: int, edit: Callable[[str], str]) -> str:
     (2, ",zz", 5),        # first data row, one extra: was read as R's row-name layout
     (2, ",zz,yy", 6),     # first data row, two extra: was a TypeError (MultiIndex rows)
     (4, ",zz", 5),        # any other row
-    (2, ",", 5),          # a trailing delimiter on the first row only
 ])
 def test_row_with_extra_fields_stops_naming_the_row(tmp_path, line, suffix, fields):
     sheet = write(tmp_path / "s.csv", with_line(SHEET, line, lambda text: text + suffix))
     text = message(read_samplesheet, sheet)
     assert f"row {line}:" in text
     assert f"has {fields} field(s) but the header has 4" in text
+
+
+@pytest.mark.parametrize("lines", [(2,), (3, 5), (2, 4)])
+def test_trailing_delimiter_on_some_rows_reads_like_clean(tmp_path, lines):
+    # an edited export: a delimiter after the last field of some rows only (an empty field)
+    plain = read_samplesheet(write(tmp_path / "plain.csv", SHEET))
+    text = SHEET
+    for line in lines:
+        text = with_line(text, line, lambda row: row + ",")
+    assert read_samplesheet(write(tmp_path / "t.csv", text.replace("\n", "\r\n"))).equals(plain)
 
 
 def test_extra_fields_stop_the_cli_with_exit_2_and_nothing_written(tmp_path, capsys):

@@ -383,7 +383,9 @@ def _check_row_widths(shape: _RowShape, width: int, *, path: Path, what: str) ->
     """Stop on a data row whose field count is not the header's; return whether rows have one more.
 
     Every data row with exactly one field more than the header is R's ``write.table``
-    layout (or a trailing delimiter on every row), and is accepted; otherwise a row with
+    layout (or a trailing delimiter on every row), and is accepted, as are rows with one
+    more, empty, field beside rows of the header's width (a trailing delimiter on some
+    rows; pandas then reads the header's columns only); otherwise a row with
     more fields than the header (a stray delimiter, a value without a column, a row of
     delimiters only wider than the header) or fewer (a missing delimiter, which shifts
     the values after it into the wrong columns) stops, naming its file line and the field
@@ -392,6 +394,11 @@ def _check_row_widths(shape: _RowShape, width: int, *, path: Path, what: str) ->
     if not shape.plus_one and not shape.others:
         return False
     if shape.plus_one == shape.rows:
+        return True
+    if not shape.others and not shape.plus_one_filled:
+        # a trailing delimiter on some rows only (an edited export): their extra field is empty
+        log.info("%s: %d row(s) end with a delimiter (from file line %d); the empty field after "
+                 "it is ignored", path.name, shape.plus_one, shape.first_plus_one)
         return True
     regular = shape.rows - shape.plus_one - shape.others
     # most rows one field longer: an R write.table layout with a bad row
@@ -492,6 +499,8 @@ def read_table(
                 path, sep=sep, dtype=dtype, encoding="utf-8-sig", na_values=list(na_values),
                 keep_default_na=False, compression="gzip" if gz else None,
                 index_col=False if extra_field and not has_row_names else None,
+                # a trailing delimiter on some rows only: their empty last field is not read
+                usecols=range(len(header)) if extra_field and not has_row_names else None,
                 # the lines before the header: blank, or comments
                 skiprows=lines[0][0] - 1 if comment else None,
             )
