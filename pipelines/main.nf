@@ -40,6 +40,76 @@ def asNumber(value) {
     }
 }
 
+/*
+ * --help (a small subset of nf-schema's paramsHelp): the parameters of nextflow_schema.json by
+ * group; --help <name> shows one parameter in full
+ */
+
+def helpText(String topic) {
+    def schema_path = schemaFile()
+    if (!schema_path) {
+        return 'nextflow_schema.json is missing: see docs/nextflow.md for the parameters.'
+    }
+    def schema = new JsonSlurper().parse(schema_path.toFile())
+    def lines = []
+    if (topic) {
+        def found = schema['$defs'].values().find { group -> (group.properties ?: [:]).containsKey(topic) }
+        if (!found) {
+            def names = schema['$defs'].values().collectMany { group -> (group.properties ?: [:]).keySet() as List }
+            def close = names.findAll { it.contains(topic) || topic.contains(it) }
+            error("--help ${topic}: no such parameter" + (close ? " (did you mean ${close.collect { '--' + it }.join(', ')}?)" : '') +
+                '; run with --help alone to list them all.')
+        }
+        def property = found.properties[topic]
+        lines << "--${topic}"
+        lines << "    group       : ${found.title}"
+        lines << "    type        : ${property.type}" + (property.format ? " (${property.format})" : '')
+        if (property.containsKey('default')) {
+            lines << "    default     : ${property.default}"
+        }
+        if (property.enum) {
+            lines << "    choices     : ${property.enum.join(', ')}"
+        }
+        ['minimum': '>=', 'exclusiveMinimum': '>', 'maximum': '<=', 'exclusiveMaximum': '<'].each { key, sign ->
+            if (property[key] != null) {
+                lines << "    range       : ${sign} ${property[key]}"
+            }
+        }
+        if (property.pattern) {
+            lines << "    pattern     : ${property.pattern}"
+        }
+        lines << "    description : ${property.description ?: ''}"
+        if (property.help_text) {
+            lines << "    help        : ${property.help_text}"
+        }
+        return lines.join('\n')
+    }
+    lines << "${workflow.manifest.name} ${workflow.manifest.version ?: ''}".trim()
+    lines << (schema.description ?: '')
+    lines << ''
+    lines << 'Typical command:'
+    lines << '    nextflow run pipelines/main.nf --input samplesheet.csv --contrasts contrasts.yaml \\'
+    lines << '        --rna_counts salmon.merged.gene_counts.tsv --outdir results -resume'
+    lines << '    nextflow run pipelines/main.nf -profile test --outdir results   (the bundled test cohort)'
+    lines << ''
+    schema['$defs'].values().each { group ->
+        def properties = (group.properties ?: [:]).findAll { name, property -> !property.hidden }
+        if (!properties) {
+            return
+        }
+        lines << "${group.title}:"
+        def width = properties.keySet().collect { it.length() }.max() + 2
+        properties.each { name, property ->
+            def choices = property.enum ? " [choices: ${property.enum.join(', ')}]" : ''
+            def fallback = property.containsKey('default') ? " [default: ${property.default}]" : ''
+            lines << "  --${name.padRight(width)} ${property.type.padRight(8)} ${property.description ?: ''}${choices}${fallback}"
+        }
+        lines << ''
+    }
+    lines << '--help <parameter> shows one parameter in full; docs/nextflow.md has the profiles and the outputs.'
+    return lines.join('\n')
+}
+
 def validateParameters() {
     // String parameters that are comma-separated lists, documented "empty for none"
     // (is_list in src/omics/params.py; tests/test_nextflow.py checks the two agree).
@@ -169,6 +239,11 @@ workflow BALI_OMICS_ANGIOGENESIS {
 }
 
 workflow {
+    if (params.containsKey('help') && params.help) {
+        // --help (true) lists every parameter; --help <name> (a name) shows one
+        println helpText(params.help instanceof Boolean ? null : params.help.toString())  // stdout, even with -q
+        exit 0
+    }
     validateParameters()
     BALI_OMICS_ANGIOGENESIS ()
 }

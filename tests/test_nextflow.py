@@ -941,3 +941,32 @@ def test_resume_recomputes_after_the_omics_code_changed(nextflow: Path, tmp_path
         module.write("# an edit\n")
     edited = run()
     assert len(re.findall(r"\] Submitted process", edited)) >= 10, edited[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_help_lists_the_schema_parameters_and_writes_nothing(nextflow: Path, tmp_path: Path) -> None:
+    """``--help`` lists every non-hidden parameter of nextflow_schema.json by group (nf-core's
+    habit), ``--help <name>`` shows one in full, an unknown name stops; no run folder is made."""
+    schema = json.loads((REPO / "nextflow_schema.json").read_text())
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(nextflow), "-q", "run", str(REPO), *args], cwd=tmp_path,
+                              env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+
+    listing = run("--help")
+    assert listing.returncode == 0, listing.stderr
+    for group in schema["$defs"].values():
+        assert f"{group['title']}:" in listing.stdout
+        for name, spec in group["properties"].items():
+            if not spec.get("hidden"):
+                assert re.search(rf"^  --{name} +{spec['type']} ", listing.stdout, re.M), name
+    assert "[default: 0.05]" in listing.stdout and "[choices: median, quantile, none]" in listing.stdout
+    one = run("--help", "de_fdr")
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines()[0] == "--de_fdr"
+    assert "default     : 0.05" in one.stdout and "range       : <= 1" in one.stdout
+    unknown = run("--help", "fdr")
+    assert unknown.returncode != 0
+    assert "--help fdr: no such parameter (did you mean --de_fdr?)" in unknown.stdout + unknown.stderr
+    assert not (tmp_path / "results").exists()  # no pipeline_info reports for --help
