@@ -132,5 +132,5 @@ def test_missing_inputs_name_the_step_that_makes_them(modalities):
         omics.pl.correlation_distribution(mdata)
     with pytest.raises(InputError, match="no 'protein' modality"):
         omics.tl.mrna_protein_correlation(omics.tl.build_mudata(rna, None))
-    with pytest.raises(TypeError, match="pass a MuData"):
+    with pytest.raises(InputError, match="protein_de is not a differential table"):
         omics.tl.fold_change_concordance(rna.uns["deseq2"][CONTRAST])

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from helpers import REPO, SHARED
+from omics._errors import InputError
 from omics.tl._limma import limma_fit
 
 DATA = REPO / "tests" / "data" / "limma"
@@ -129,11 +130,11 @@ def test_row_order_and_labels_are_kept() -> None:
 
 def test_shape_mismatches_raise() -> None:
     expression, design, contrast, _ = _inputs("two_groups")
-    with pytest.raises(ValueError, match="rows"):
+    with pytest.raises(InputError, match="rows"):
         limma_fit(expression.iloc[:, :-1], design, contrast)
-    with pytest.raises(ValueError, match="unknown"):
+    with pytest.raises(InputError, match="unknown"):
         limma_fit(expression, design, pd.Series({"groupC": 1.0}))
-    with pytest.raises(ValueError, match="order"):
+    with pytest.raises(InputError, match="order"):
         limma_fit(expression, design.iloc[::-1], contrast)
 
 

@@ -117,7 +117,8 @@ def test_km_of_a_score_measured_in_two_modalities_needs_the_modality():
                           "survival": s, "n_at_risk": 10 - i, "n_censored": 0}
                          for i, (t, s) in enumerate(((0, 1.0), (50, 1 - drop), (183, 1 - drop)))]
     curves, logrank = pd.DataFrame(rows), pd.DataFrame(tests)
-    with pytest.raises(ValueError, match=r"several modalities \(rna, protein\): pass modality="):
+    with pytest.raises(omics._errors.InputError,
+                       match=r"several modalities \(rna, protein\); pass modality="):
         omics.pl.km(curves, "GO:A", logrank=logrank)
     axes = omics.pl.km(curves, "GO:A", logrank=logrank, modality="protein")
     assert axes[0].get_title() == "placebo (log-rank p = 0.5)"

@@ -229,7 +229,7 @@ def test_normalize_none_and_unknown():
 
 
 def test_normalize_requires_log2():
-    with pytest.raises(ValueError, match="log2_transform first"):
+    with pytest.raises(InputError, match=r"log2_transform\(adata\) first"):
         normalize(_adata([[1.0, 2.0]], is_log2=False))
 
 

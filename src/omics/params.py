@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,6 +305,35 @@ def is_positive_number(value: object) -> bool:
     except (TypeError, ValueError):
         return False
     return math.isfinite(number) and number > 0
+
+
+def check_seed(seed: object, caller: str) -> int:
+    """Return ``seed`` as an int, or stop when it is no integer from 0 to 2**32 - 1.
+
+    The range of numpy's and scikit-learn's seeds, checked before any work is done so that
+    a wrong seed stops with one line naming ``caller``.
+
+    Parameters
+    ----------
+    seed
+        The seed given.
+    caller
+        The function named in the message (e.g. ``"tl.sample_qc"``).
+
+    Returns
+    -------
+    int
+        ``seed`` as a Python int.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``seed`` is a bool, not an integer, negative or above 2**32 - 1.
+    """
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed <= INT_LIMIT:
+        return int(seed)
+    raise InputError(f"{caller}: seed={seed!r} is not an integer from 0 to {INT_LIMIT}; pass "
+                     "seed=<such an integer>, e.g. seed=0")
 
 
 def nextflow_only_hint(flags: Iterable[str]) -> str:

@@ -240,11 +240,6 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
         Column holding the sample ids (nf-core's ``observations_id_col``), for sheets
         such as MaxQuant's where it is ``Experiment``; it is renamed to ``sample``.
 
-    Amputation-free survival (optional ``afs_days`` and ``afs_event``, both or neither)
-    is checked, and ``response`` is derived from it as "event-free at 183 days" where it
-    is not given (:func:`response_from_survival`); a given response contradicting the
-    survival columns is an error naming the rows.
-
     Returns
     -------
     Data frame indexed by ``sample`` (strings); schema columns with fixed levels are
@@ -257,6 +252,11 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
 
     Notes
     -----
+    Amputation-free survival (optional ``afs_days`` and ``afs_event``, both or neither)
+    is checked, and ``response`` is derived from it as "event-free at 183 days" where it
+    is not given (:func:`response_from_survival`); a given response contradicting the
+    survival columns is an error naming the rows.
+
     Cells reading ``NA``, ``NaN``, ``N/A``, ``#N/A``, ``null`` (any case) or nothing are
     missing in every column (:data:`omics.io._tables.MISSING_VALUES`); a column of
     numbers with such a cell is numeric with a missing value. A placeholder such as

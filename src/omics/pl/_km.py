@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from anndata import AnnData
 
 from .._errors import InputError
 from ..tl._keys import KM_KEY, is_anndata, uns_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 _GROUP_COLORS = {"low": "#2166ac", "high": "#b2182b"}
 
@@ -26,7 +32,8 @@ def _listed(names: list[str], most: int = 10) -> str:
 
 def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.DataFrame | None = None,
        key: str = KM_KEY, modality: str | None = None, arms: tuple[str, ...] = ("placebo", "bmmnc"),
-       risk_times: tuple[float, ...] = (0, 30, 60, 90, 120, 150, 183), axes=None):
+       risk_times: tuple[float, ...] = (0, 30, 60, 90, 120, 150, 183),
+       axes: Sequence[Axes] | None = None) -> list[Axes]:
     """Draw Kaplan-Meier curves of one score, below vs above its median, per arm.
 
     Parameters
@@ -38,8 +45,9 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
         ``adata.uns[key]["curves"]`` (and ``["logrank"]``, unless ``logrank`` is given)
         are drawn.
     score
-        The score (term) to draw; required (a missing or unknown score stops with an
-        :class:`~omics._errors.InputError` listing the scores with curves).
+        The score (term) to draw. It must be given: the default ``None`` (like an unknown
+        score) stops with an :class:`~omics._errors.InputError` that lists the scores with
+        curves.
     logrank
         ``scores/km_logrank.tsv``; its ``logrank_p`` goes into each panel's title.
     key
@@ -63,10 +71,9 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
     Raises
     ------
     omics._errors.InputError
-        ``score`` is not given or has no curves (in ``modality``); the AnnData has no
+        ``score`` is not given or has no curves (in ``modality``); the curves of ``score``
+        span several modalities and ``modality`` is not given; the AnnData has no
         Kaplan-Meier tables.
-    ValueError
-        The curves of ``score`` span several modalities and ``modality`` is not given.
     """
     import matplotlib.pyplot as plt
 
@@ -74,7 +81,7 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
         if logrank is None:
             logrank = uns_table(curves, key, "km", "logrank")
         curves = uns_table(curves, key, "km", "curves")
-    if "score" not in curves.columns:
+    if not isinstance(curves, pd.DataFrame) or "score" not in curves.columns:
         raise InputError("km: the curves table has no 'score' column; pass the curves of "
                          "omics.tl.kaplan_meier (scores/km_curves.tsv) or an AnnData after it")
     available = [str(name) for name in pd.unique(curves["score"])]
@@ -93,8 +100,9 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
                                  f"{modality!r} (its modalities: {_listed(measured)}); pass one of "
                                  "them as modality=")
         elif data["modality"].nunique() > 1:
-            raise ValueError(f"score {score!r} has Kaplan-Meier curves of several modalities "
-                             f"({', '.join(map(str, data['modality'].unique()))}): pass modality=")
+            raise InputError(f"km: score {score!r} has Kaplan-Meier curves of several modalities "
+                             f"({', '.join(map(str, data['modality'].unique()))}); pass "
+                             "modality=<one of them>")
         elif len(data):
             modality = data["modality"].iloc[0]  # the log-rank rows of the same modality
     if axes is None:
@@ -127,4 +135,4 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
             ax.text(0, -0.32, "at risk (days " + ", ".join(f"{t:g}" for t in risk_times) + ")\n"
                     + "\n".join(lines), transform=ax.transAxes, fontsize=7, family="monospace", va="top")
     axes[0].set_ylabel("amputation-free survival")
-    return axes
+    return list(axes)

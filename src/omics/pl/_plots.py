@@ -7,6 +7,7 @@ line sets a non-interactive backend itself.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,13 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (4.5, 4)) -> Axes:
     return ax
 
 
+def _check_fdr(fdr: object, caller: str) -> None:
+    """Stop unless ``fdr`` is a number with 0 < fdr <= 1 (before any figure is made)."""
+    if isinstance(fdr, bool) or not isinstance(fdr, numbers.Real) or not 0 < fdr <= 1:
+        raise InputError(f"{caller}: fdr={fdr!r} is not an adjusted p-value threshold; pass a number "
+                         "with 0 < fdr <= 1, e.g. fdr=0.05")
+
+
 def _modality(table: pd.DataFrame) -> str:
     return "rna" if "log2FoldChange" in table.columns else "protein"
 
@@ -72,7 +80,7 @@ def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, cont
         AnnData input: the table ``adata.uns[de_key][contrast]`` (default: ``"deseq2"`` or
         ``"limma"``, whichever is stored; the only stored contrast).
     fdr
-        Adjusted p-value threshold.
+        Adjusted p-value threshold, 0 < fdr <= 1 (else an InputError).
     title
         Axes title (default: the number of features at the threshold).
     label_top
@@ -84,6 +92,7 @@ def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, cont
     -------
     matplotlib.axes.Axes
     """
+    _check_fdr(fdr, "volcano")
     de_table = _inputs.de_table(de_table, de_key, contrast, "volcano")
     ax = _axes(ax)
     _, padj, lfc = STATISTIC[_modality(de_table)]
@@ -132,7 +141,7 @@ def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast:
         AnnData input: the table ``adata.uns[de_key][contrast]`` (default: ``"deseq2"`` or
         ``"limma"``, whichever is stored; the only stored contrast).
     fdr
-        Adjusted p-value threshold: features below it are drawn in red.
+        Adjusted p-value threshold (0 < fdr <= 1): features below it are drawn in red.
     ax
         Axes to draw on (a new figure by default).
 
@@ -140,6 +149,7 @@ def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast:
     -------
     matplotlib.axes.Axes
     """
+    _check_fdr(fdr, "ma")
     de_table = _inputs.de_table(de_table, de_key, contrast, "ma")
     ax = _axes(ax)
     modality = _modality(de_table)
@@ -674,7 +684,8 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
         table's ``contrast`` column); it titles the plot. Required when the MuData or
         ``integration/concordance.tsv`` holds several contrasts.
     fdr
-        Genes with both adjusted p-values below it are marked significant in both.
+        Genes with both adjusted p-values below it (0 < fdr <= 1) are marked significant in
+        both.
     title
         Title prefix.
     ax
@@ -686,6 +697,7 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     """
     from scipy.stats import spearmanr
 
+    _check_fdr(fdr, "pl.concordance")
     if not (is_mudata(joined) or isinstance(joined, pd.DataFrame)):
         raise InputError(f"pl.concordance: got {type(joined).__name__}; pass the table of "
                          "omics.tl.fold_change_concordance or the MuData it stored it in")

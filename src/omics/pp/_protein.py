@@ -56,10 +56,11 @@ def _method_key(method: str, choices: tuple[str, ...], what: str, option: str) -
 
 
 def _require_log2(adata: ad.AnnData, step: str) -> None:
+    """Stop with an InputError naming ``step`` (e.g. ``"pp.normalize"``) unless on the log2 scale."""
     if not _on_log2_scale(adata):
-        raise ValueError(
-            f"{step} expects log2 intensities: run log2_transform first (or set "
-            "uns['protein_input']['is_log2'] for log2 input)."
+        raise InputError(
+            f"{step} expects log2 intensities: run omics.pp.log2_transform(adata) first (or set "
+            "adata.uns['protein_input']['is_log2'] = True for log2 input)."
         )
 
 
@@ -317,7 +318,7 @@ def normalize(
     """
     check_anndata(adata, "pp.normalize", "protein")
     key = _method_key(method, NORMALIZE_METHODS, "normalisation", "protein_normalization")
-    _require_log2(adata, "normalize")
+    _require_log2(adata, "pp.normalize")
     adata = adata.copy() if copy else adata
     x = _matrix(adata)
     info: dict = {"method": key}
@@ -436,7 +437,7 @@ def impute(
     """
     check_anndata(adata, "pp.impute", "protein")
     key = _method_key(method, IMPUTE_METHODS, "imputation", "protein_imputation")
-    _require_log2(adata, "impute")
+    _require_log2(adata, "pp.impute")
     adata = adata.copy() if copy else adata
     x = _matrix(adata)
     missing = np.isnan(x)

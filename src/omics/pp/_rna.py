@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 from .._errors import InputError
 from .._logging import get_logger
-from ..tl._keys import check_anndata
+from ..tl._keys import check_anndata, check_layer
 
 log = get_logger("pp")
 
@@ -37,9 +38,13 @@ def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> n
     Raises
     ------
     omics._errors.InputError
-        When ``min_samples`` exceeds the number of samples or no gene passes.
+        When ``min_samples`` is not a whole number >= 1, exceeds the number of samples,
+        or no gene passes.
     """
     counts = _dense(counts)
+    if not _whole_at_least_one(min_samples):
+        raise InputError(f"{{--rna_min_samples}} {min_samples!r} is not a whole number >= 1; pass the "
+                         "number of samples a gene needs min_count reads in (e.g. the smallest group).")
     if min_count <= 0:
         return np.ones(counts.shape[1], dtype=bool)
     if min_samples > counts.shape[0]:
@@ -51,6 +56,23 @@ def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> n
             f"no gene has >= {min_count} counts in >= {min_samples} samples; lower "
             "{--rna_min_count} or {--rna_min_samples}.")
     return keep
+
+
+def _whole_at_least_one(value: object) -> bool:
+    """Whether ``value`` is an integer (not a bool) >= 1."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
+def _counts_layer(adata: ad.AnnData, layer: str, caller: str) -> object:
+    """Return the counts of ``layer``; ``X`` when the default ``"counts"`` is absent.
+
+    Any other layer that is not there stops (a mistyped name must not read ``X``).
+    """
+    if layer in adata.layers:
+        return adata.layers[layer]
+    if layer != "counts":
+        check_layer(adata, layer, caller)
+    return adata.X
 
 
 def _dense(counts: object) -> np.ndarray:
@@ -68,13 +90,15 @@ def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: in
     Parameters
     ----------
     adata
-        Samples x genes with raw counts in ``layer`` (``X`` when there is no such layer).
+        Samples x genes with raw counts in ``layer`` (``X`` when there is no ``"counts"``
+        layer).
     min_count
         Minimum count of a gene in a sample; ``0`` (or less) keeps every gene.
     min_samples
-        Minimum number of samples with at least ``min_count`` reads.
+        Minimum number of samples with at least ``min_count`` reads (a whole number >= 1).
     layer
-        Layer holding the raw counts; ``X`` is read when ``adata`` has no such layer.
+        Layer holding the raw counts. ``X`` is read when the default ``"counts"`` is not a
+        layer of ``adata``; another name that is not a layer stops.
 
     Returns
     -------
@@ -86,10 +110,15 @@ def filter_low_counts(adata: ad.AnnData, *, min_count: int = 10, min_samples: in
     Raises
     ------
     omics._errors.InputError
-        When ``min_samples`` exceeds the number of samples or no gene passes.
+        When ``layer`` is missing (other than the default), ``min_samples`` is not a whole
+        number >= 1 or exceeds the number of samples, or no gene passes.
     """
     check_anndata(adata, "pp.filter_low_counts", "rna")
-    counts = adata.layers[layer] if layer in adata.layers else adata.X
+    if not _whole_at_least_one(min_samples):
+        raise InputError(f"pp.filter_low_counts: min_samples={min_samples!r} is not a whole number >= 1; "
+                         "pass the number of samples a gene needs min_count reads in (e.g. the "
+                         "size of the smallest group)")
+    counts = _counts_layer(adata, layer, "pp.filter_low_counts")
     keep = low_count_keep(counts, min_count=min_count, min_samples=min_samples)
     log.info("low-count filter (>= %d counts in >= %d samples): kept %d of %d genes",
              min_count, min_samples, int(keep.sum()), adata.n_vars)
@@ -145,9 +174,11 @@ def normalize_deseq2(adata: ad.AnnData, *, layer: str = "counts", nsub: int = 10
     Parameters
     ----------
     adata
-        Samples x genes with raw counts in ``layer`` (``X`` when there is no such layer).
+        Samples x genes with raw (whole) counts in ``layer`` (``X`` when there is no
+        ``"counts"`` layer).
     layer
-        Layer holding the raw counts; ``X`` is read when ``adata`` has no such layer.
+        Layer holding the raw counts. ``X`` is read when the default ``"counts"`` is not a
+        layer of ``adata``; another name that is not a layer stops.
     nsub
         Number of genes (with mean normalised count above 5) the VST dispersion trend is
         fitted on; with fewer such genes, every gene is used.
@@ -165,11 +196,15 @@ def normalize_deseq2(adata: ad.AnnData, *, layer: str = "counts", nsub: int = 10
     Raises
     ------
     omics._errors.InputError
-        When the VST is undefined for these counts (no gene's dispersion could be
+        When ``layer`` is missing (other than the default), a value is not a whole count
+        >= 0, or the VST is undefined for these counts (no gene's dispersion could be
         estimated).
     """
     check_anndata(adata, "pp.normalize_deseq2", "rna")
-    counts = _dense(adata.layers[layer] if layer in adata.layers else adata.X)
+    from ..tl._differential import check_whole_counts  # as tl.deseq2 checks its counts
+
+    counts = _dense(_counts_layer(adata, layer, "pp.normalize_deseq2"))
+    check_whole_counts(adata, layer if layer in adata.layers else None, "pp.normalize_deseq2")
     full = _intercept_dataset(counts, adata.obs_names, adata.var_names)
     size_factors = _size_factors(full)
     normalized = counts / size_factors[:, None]

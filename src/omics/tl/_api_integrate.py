@@ -24,6 +24,7 @@ from ._keys import (
     PATHWAY_KEY,
     contrast_id,
     de_key_for,
+    is_anndata,
     is_mudata,
     layer_name,
     per_contrast,
@@ -82,8 +83,11 @@ def mrna_protein_correlation(data: md.MuData | ad.AnnData, protein: ad.AnnData |
     if is_mudata(data):
         rna, prot = _modality(data, "rna", caller), _modality(data, "protein", caller)
     else:
-        if protein is None:
-            raise TypeError(f"{caller}: pass a MuData, or the RNA and the protein AnnData")
+        for argument, given in (("data", data), ("protein", protein)):
+            if not is_anndata(given):
+                raise InputError(f"{caller}: {argument} is a {type(given).__name__}, not an AnnData; pass "
+                                 "a MuData with rna and protein modalities (omics.tl.build_mudata), or "
+                                 "the RNA AnnData and protein=<the protein AnnData>")
         rna, prot = data, protein
     table = _integrate.mrna_protein_correlation(rna, prot, rna_layer=rna_layer,
                                                 protein_layer=protein_layer, min_pairs=min_pairs)
@@ -132,8 +136,6 @@ def fold_change_concordance(data: md.MuData | pd.DataFrame, protein_de: pd.DataF
     """
     caller = "fold_change_concordance"
     if not is_mudata(data):
-        if protein_de is None:
-            raise TypeError(f"{caller}: pass a MuData, or the RNA and the protein differential tables")
         for argument, table in (("data", data), ("protein_de", protein_de)):
             if not isinstance(table, pd.DataFrame):
                 raise InputError(f"{caller}: {argument} is not a differential table (found "
@@ -144,8 +146,8 @@ def fold_change_concordance(data: md.MuData | pd.DataFrame, protein_de: pd.DataF
         return _integrate.fold_change_concordance(data, protein_de, fdr=fdr)
     rna, prot = _modality(data, "rna", caller), _modality(data, "protein", caller)
     rna_de_key, protein_de_key = de_key_for(rna, rna_de_key, caller), de_key_for(prot, protein_de_key, caller)
-    cid, rna_de = per_contrast(rna, rna_de_key, contrast, caller)
-    _, prot_de = per_contrast(prot, protein_de_key, cid, caller)
+    cid, rna_de = per_contrast(rna, rna_de_key, contrast, caller, argument="rna_de_key")
+    _, prot_de = per_contrast(prot, protein_de_key, cid, caller, argument="protein_de_key")
     joined, summary = _integrate.fold_change_concordance(rna_de, prot_de, fdr=fdr)
     store_per_contrast(data, key_added, cid, joined)
     store_per_contrast(data, f"{key_added}{CONCORDANCE_SUMMARY_KEY}", cid, dict(summary))
@@ -213,7 +215,7 @@ def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: obj
         if cid is not None and isinstance(store, Mapping) and store and cid not in store:
             raise InputError(f"{caller}: the modalities hold GSEA results of different contrasts "
                              f"({_stored_contrasts(held, gsea_key)}); pass contrast=<one of them>")
-        cid, by_modality[name] = per_contrast(adata, gsea_key, cid, caller)
+        cid, by_modality[name] = per_contrast(adata, gsea_key, cid, caller, argument="gsea_key")
     if not by_modality:
         raise InputError(f"{caller}: no modality holds GSEA results of contrast {wanted!r} in "
                          f"uns[{gsea_key!r}] ({_stored_contrasts(held, gsea_key)}); pass one of these, "

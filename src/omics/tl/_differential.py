@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
+from ..pp._protein import _on_log2_scale
 from ._design import Design, design_for_contrast, effect_unit
 from ._keys import (
     check_anndata,
@@ -34,11 +35,17 @@ LIMMA_COLUMNS = ["feature_id", "gene_name", "logFC", "AveExpr", "t", "P.Value", 
 
 
 def _whole_counts(adata: ad.AnnData, layer: str | None) -> np.ndarray:
-    """Return the layer's counts as int64; stop at the first value that is not a whole count >= 0.
+    """Return the layer's counts as int64; stop at the first value that is not a whole count >= 0."""
+    return check_whole_counts(adata, layer, "tl.deseq2").astype(np.int64, copy=False)
+
+
+def check_whole_counts(adata: ad.AnnData, layer: str | None, caller: str) -> np.ndarray:
+    """Return the layer's values (dense); stop at the first that is not a whole count >= 0.
 
     Float layers are checked in blocks of samples, so no samples x genes temporary is made.
+    ``caller`` is the function the message names (``tl.deseq2``, ``pp.normalize_deseq2``).
     """
-    values = layer_array(adata, layer, "tl.deseq2")
+    values = layer_array(adata, layer, caller)
     block = 256
     for start in range(0, values.shape[0], block):
         part = values[start:start + block]
@@ -50,11 +57,34 @@ def _whole_counts(adata: ad.AnnData, layer: str | None) -> np.ndarray:
         if bad.any():
             i, j = np.argwhere(bad)[0]
             raise InputError(
-                f"tl.deseq2: {'X' if layer is None else f'layer {layer!r}'} holds {float(part[i, j]):g} for "
+                f"{caller}: {'X' if layer is None else f'layer {layer!r}'} holds {float(part[i, j]):g} for "
                 f"gene {adata.var_names[j]!r} in sample {adata.obs_names[start + i]!r}; DESeq2 needs whole "
                 "counts >= 0: round estimated counts first (np.rint, as omics.io.read_rna_counts does "
                 "for salmon's), or pass the layer of raw counts")
-    return values.astype(np.int64, copy=False)
+    return values
+
+
+#: No log2 value reaches this (2**100 would be the intensity): larger values are linear.
+_LOG2_LIMIT = 100.0
+
+
+def _check_log2(adata: ad.AnnData, layer: str | None, values: np.ndarray) -> None:
+    """Stop unless ``values`` (``layer`` of ``adata``, ``None``: ``X``) look like log2 data.
+
+    An omics protein AnnData says whether it is on the log2 scale (as :func:`omics.pp.normalize`
+    reads it); any other matrix is refused only when a value exceeds :data:`_LOG2_LIMIT`.
+    """
+    where = "X" if layer is None else f"layer {layer!r}"
+    fix = ("run omics.pp.log2_transform(adata) first, or pass layer=<a layer of log2 values> "
+           "(layer=None: X)")
+    if "protein_input" in adata.uns and not _on_log2_scale(adata):
+        raise InputError(f"tl.limma: the protein AnnData is not on the log2 scale (no 'log2' layer, and "
+                         f"adata.uns['protein_input']['is_log2'] is not True); {fix}; for values already "
+                         "on the log2 scale set adata.uns['protein_input']['is_log2'] = True")
+    largest = np.max(values, initial=-np.inf, where=np.isfinite(values))
+    if largest > _LOG2_LIMIT:
+        raise InputError(f"tl.limma: {where} holds values up to {largest:.4g}, which are no log2 "
+                         f"intensities (log2 values stay below {_LOG2_LIMIT:g}); {fix}")
 
 
 def _check_contrast(contrast: object, caller: str) -> None:
@@ -157,7 +187,9 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     Parameters
     ----------
     adata
-        Samples x proteins, log2 values (NaN = missing) in ``layer``.
+        Samples x proteins, log2 values (NaN = missing) in ``layer``. An omics protein
+        AnnData must be on the log2 scale (after :func:`omics.pp.log2_transform`, or read
+        as log2); any values above 100 are taken for linear intensities and refused.
     contrast
         The contrast (or an already built :class:`Design`).
     layer
@@ -179,6 +211,12 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
         A copy of the table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy
         style), and the settings in ``adata.uns["limma_params"][<contrast id>]``: ``layer``
         (``"X"`` for ``X``), ``trend``, ``robust`` and ``design`` (the design formula).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When the data are not log2 values (above), ``layer`` is missing, the contrast does
+        not fit the sample sheet, or no feature has enough observed values to be fitted.
     """
     _check_contrast(contrast, "tl.limma")
     check_anndata(adata, "tl.limma")
@@ -186,8 +224,9 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     design = contrast if isinstance(contrast, Design) else design_for_contrast(
         adata.obs, contrast, samples=adata.obs_names, contrasts_path=contrasts_path)
     subset = adata[design.samples]
-    expression = pd.DataFrame(layer_array(subset, layer, "tl.limma").T.astype(float),
-                              index=adata.var_names, columns=design.samples)
+    values = layer_array(subset, layer, "tl.limma").astype(float)
+    _check_log2(adata, layer, values)
+    expression = pd.DataFrame(values.T, index=adata.var_names, columns=design.samples)
     log.info("limma %s: %s, %d samples x %d features", design.contrast.id, design.formula,
              expression.shape[1], expression.shape[0])
     from ._limma import limma_fit  # scipy.stats only when limma runs (not for DESeq2)
@@ -195,9 +234,10 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
     try:
         results = limma_fit(expression, design.matrix, design.contrast_vector, trend=trend,
                             robust=robust)
-    except ValueError as error:  # the inputs are checked, so this is about the observed data
+    except InputError as error:  # the inputs are checked, so this is about the observed data
         raise InputError(
-            f"contrast {design.contrast.id!r}: the log2 data cannot be fitted ({error}). Each "
+            f"contrast {design.contrast.id!r}: the log2 data cannot be fitted "
+            f"({error.__cause__ or error.message}). Each "
             f"feature needs more observed values among this contrast's {expression.shape[1]} "
             f"samples than the design's {design.matrix.shape[1]} coefficients; check which samples "
             "are missing, or drop blocking factors."
@@ -219,7 +259,25 @@ def add_delta_delta_ct(table: pd.DataFrame) -> pd.DataFrame:
     reference group, adjusted for the design's covariates) and ``fold_change`` =
     ``2 ** -delta_delta_ct`` (the Livak / Pfaffl relative expression ratio, target over
     reference; with efficiencies the Cts were already scaled by ``log2(E)``).
+
+    Parameters
+    ----------
+    table
+        The table of :func:`limma` on ``-delta-Ct`` values (it has a ``logFC`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``delta_delta_ct`` and ``fold_change`` after ``logFC``.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``table`` is not a DataFrame with a ``logFC`` column.
     """
+    if not isinstance(table, pd.DataFrame) or "logFC" not in table.columns:
+        raise InputError("tl.add_delta_delta_ct: table is no limma results table (no logFC column); "
+                         "pass the table of omics.tl.limma on -delta-Ct values")
     out = table.copy()
     position = list(out.columns).index("logFC") + 1
     out.insert(position, "delta_delta_ct", -out["logFC"])

@@ -87,6 +87,7 @@ import pandas as pd
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.params import check_seed
 from omics.tl._genesets import size_range
 from omics.tl._gsea_stats import _pairwise_sum, null_statistics, one_sided_p
 
@@ -415,6 +416,7 @@ def gsea_prerank(
     """
     if permutations < 0:
         raise InputError(f"gsea_prerank: permutations must be >= 0, got {permutations}")
+    seed = check_seed(seed, "gsea_prerank")
     if not 1 <= min_size <= max_size:
         raise InputError(f"gsea_prerank: need 1 <= min_size <= max_size, got {min_size}, {max_size}")
     if weight < 0:

@@ -101,9 +101,23 @@ def is_mudata(data: object) -> bool:
     return mudata is not None and isinstance(data, mudata.MuData)
 
 
-def _fix(key: str) -> str:
+#: The keyword that names the stored result, for the ``tl`` functions that read one (a DE
+#: result is always ``de_key``); the ``pl`` functions call it ``key``.
+_KEY_ARGUMENT = {"response_model": "score_key", "survival_model": "score_key",
+                 "kaplan_meier": "score_key", "score_redundancy": "score_key"}
+
+
+def _fix(key: str, caller: str, argument: str | None = None) -> str:
+    """Return the hint of a missing result: run the step that stores it, or pass ``argument=``.
+
+    ``argument`` (default: :data:`_KEY_ARGUMENT` of ``caller``, ``de_key`` for a DE
+    result, else ``key``) is the caller's keyword that names where the result is stored.
+    """
+    if argument is None:
+        argument = "de_key" if key in DE_KEYS else _KEY_ARGUMENT.get(caller.removeprefix("tl."), "key")
     producer = _PRODUCER.get(key)
-    return f"run {producer} first, or pass key=" if producer else "pass the key the result was stored under"
+    stored = f"pass {argument}=<the key it was stored under>"
+    return f"run {producer} first, or {stored}" if producer else stored
 
 
 def contrast_id(contrast: object) -> str | None:
@@ -128,14 +142,16 @@ def de_key_for(adata: ad.AnnData, de_key: str | None, caller: str) -> str:
                      "de_key='deseq2' or de_key='limma'")
 
 
-def per_contrast(adata: ad.AnnData, key: str, contrast: object, caller: str) -> tuple[str, pd.DataFrame]:
+def per_contrast(adata: ad.AnnData, key: str, contrast: object, caller: str, *,
+                 argument: str | None = None) -> tuple[str, pd.DataFrame]:
     """Return ``(contrast id, table)`` from ``adata.uns[key][<contrast id>]``.
 
     ``contrast=None`` picks the only stored contrast; with several, the message lists them.
+    ``argument`` is the caller's keyword for ``key``, named in the hint (see :func:`_fix`).
     """
     store = adata.uns.get(key)
     if not isinstance(store, dict) or not store:
-        raise InputError(f"{caller}: adata.uns[{key!r}] holds no results; {_fix(key)}")
+        raise InputError(f"{caller}: adata.uns[{key!r}] holds no results; {_fix(key, caller, argument)}")
     wanted = contrast_id(contrast)
     if wanted is None:
         if len(store) > 1:
@@ -144,14 +160,15 @@ def per_contrast(adata: ad.AnnData, key: str, contrast: object, caller: str) -> 
         wanted = next(iter(store))
     if wanted not in store:
         raise InputError(f"{caller}: adata.uns[{key!r}] has no contrast {wanted!r} (it has "
-                         f"{', '.join(map(str, store))}); pass one of these or {_fix(key)}")
+                         f"{', '.join(map(str, store))}); pass one of these or "
+                         f"{_fix(key, caller, argument)}")
     return wanted, _frame(store[wanted], f"adata.uns[{key!r}][{wanted!r}]", caller)
 
 
 def uns_entry(adata: ad.AnnData, key: str, caller: str) -> Any:
     """Return ``adata.uns[key]`` or stop naming the step that writes it."""
     if key not in adata.uns:
-        raise InputError(f"{caller}: adata.uns has no {key!r}; {_fix(key)}")
+        raise InputError(f"{caller}: adata.uns has no {key!r}; {_fix(key, caller)}")
     return adata.uns[key]
 
 
@@ -161,7 +178,7 @@ def uns_table(adata: ad.AnnData, key: str, caller: str, part: str | None = None)
     where = f"adata.uns[{key!r}]"
     if part is not None:
         if not isinstance(entry, dict) or part not in entry:
-            raise InputError(f"{caller}: {where} has no {part!r}; {_fix(key)}")
+            raise InputError(f"{caller}: {where} has no {part!r}; {_fix(key, caller)}")
         entry, where = entry[part], f"{where}[{part!r}]"
     return _frame(entry, where, caller)
 
@@ -169,7 +186,7 @@ def uns_table(adata: ad.AnnData, key: str, caller: str, part: str | None = None)
 def obsm_frame(adata: ad.AnnData, key: str, caller: str) -> pd.DataFrame:
     """Return ``adata.obsm[key]`` as a samples x columns DataFrame indexed by ``obs_names``."""
     if key not in adata.obsm:
-        raise InputError(f"{caller}: adata.obsm has no {key!r}; {_fix(key)}")
+        raise InputError(f"{caller}: adata.obsm has no {key!r}; {_fix(key, caller)}")
     value = adata.obsm[key]
     if isinstance(value, pd.DataFrame):
         return value

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from ..params import check_seed
 from ._keys import layer_array, layer_name, store_params
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
 
     Signs are fixed so that the largest loading of each PC is positive.
     """
+    seed = check_seed(seed, "tl.sample_qc")
     matrix = qc_matrix(adata, layer)
     complete = matrix[:, ~np.isnan(matrix).any(axis=0)]  # PCA takes no missing value
     variances = complete.var(axis=0)

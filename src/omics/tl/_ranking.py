@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._errors import InputError
+
 STATISTIC = {"rna": ("stat", "padj", "log2FoldChange"), "protein": ("t", "adj.P.Val", "logFC")}
 
 
@@ -43,8 +45,26 @@ def gene_statistic(de_table: pd.DataFrame, modality: str | None = None) -> pd.Se
     -------
     pandas.Series
         Statistic indexed by gene symbol, sorted by symbol.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``de_table`` is not a DataFrame, ``modality`` is neither ``"rna"`` nor
+        ``"protein"``, or the table lacks ``gene_name`` or the statistic column.
     """
+    if not isinstance(de_table, pd.DataFrame):
+        raise InputError(f"tl.gene_statistic: de_table is a {type(de_table).__name__}; pass a DESeq2 or "
+                         "limma results table (a DataFrame from omics.tl.deseq2 / omics.tl.limma)")
+    if modality is not None and modality not in STATISTIC:
+        raise InputError(f"tl.gene_statistic: modality={modality!r} is not one of "
+                         f"{', '.join(STATISTIC)}; pass one of them, or leave it None")
     column = statistic_columns(de_table, modality or table_kind(de_table))[0]
+    missing = [c for c in ("gene_name", column) if c not in de_table.columns]
+    if missing:
+        raise InputError(f"tl.gene_statistic: de_table has no {' or '.join(map(repr, missing))} column "
+                         f"(it has {', '.join(map(str, de_table.columns[:8])) or 'none'}); pass a DESeq2 "
+                         "(stat) or limma (t) results table with gene_name, as omics.tl.deseq2 / "
+                         "omics.tl.limma return")
     table = de_table[["gene_name", column]].dropna()
     table = table[table["gene_name"].astype(str).str.len() > 0]
     table = table.assign(abs_stat=table[column].abs()).sort_values(

@@ -177,8 +177,12 @@ in 20-patient arms the CV AUC is on average ~0.04 below the in-sample AUC of the
 score (stronger or weaker penalties were worse). When the smaller response class of a
 cohort has fewer members than ``folds``, the number of folds is reduced to that size
 (at least 2; otherwise the AUC is NaN); ``cv_folds_*`` gives the number used. Results
-are deterministic for a given ``seed``, and every score with the same samples uses the
-same splits.
+are deterministic for a given ``seed`` and sample order, and every score with the same
+samples uses the same splits. The splitter assigns folds by position, in the order of
+the samples in ``scores`` (an AnnData: ``obs_names``): the same samples in another order
+get other folds, so the ``cv_auc_*`` columns (not the model fits) can differ; sort the
+samples (e.g. ``adata[adata.obs_names.sort_values()]``) for results that do not depend on
+the row order.
 """
 from __future__ import annotations
 
@@ -203,6 +207,7 @@ from statsmodels.tools.sm_exceptions import (
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.params import check_seed
 from omics.tl._design import level_per_sample
 from omics.tl._separation import separation_label
 from omics.tl._stats import bh as _bh
@@ -919,8 +924,9 @@ def response_model(
     obs
         Sample sheet indexed by sample id, with the arm, response and covariate columns.
     covariates
-        Adjustment covariates (numeric, or categorical/string/boolean). Samples with a
-        missing covariate are left out of every model.
+        Adjustment covariates: sample-sheet column names (numeric, or
+        categorical/string/boolean); one name given as a string is one covariate. Samples
+        with a missing covariate are left out of every model.
     arm_col, treated, control
         Arm column and its treated and control values; samples of other arms are ignored.
     response_col, responder
@@ -930,7 +936,8 @@ def response_model(
         Repeated stratified K-fold cross-validation (folds are reduced when a response
         class has fewer samples, see the ``cv_folds_*`` columns).
     seed
-        ``random_state`` of the cross-validation splitter; results are deterministic.
+        ``random_state`` of the cross-validation splitter, an integer from 0 to 2**32 - 1;
+        results are deterministic for a given seed and sample order.
     alpha
         Significance level of the classification rule.
     multiplicity
@@ -976,9 +983,10 @@ def response_model(
     ------
     omics._errors.InputError
         On missing columns, no shared samples, no responder, neither arm present, or
-        invalid ``folds``, ``repeats`` or ``alpha``.
+        invalid ``folds``, ``repeats``, ``alpha`` or ``seed``.
     """
-    covariates = list(covariates)
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    seed = check_seed(seed, "response_model")
     _check_inputs(scores, obs, covariates, arm_col, response_col, treated, control, responder,
                   folds, repeats, alpha, method)
     if multiplicity not in MULTIPLICITY:

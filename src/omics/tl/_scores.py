@@ -117,6 +117,19 @@ def _per_sample(
     return pd.concat(rows)
 
 
+#: Whole numbers above this are read counts, not log values (log2 of 1,000 is 10).
+_COUNT_LIMIT = 1000
+
+
+def _warn_counts(values: np.ndarray) -> None:
+    """Log a warning when ``values`` look like raw counts (whole numbers, largest above 1,000)."""
+    observed = values[~np.isnan(values)]
+    if observed.size and observed.max() > _COUNT_LIMIT and (observed == np.round(observed)).all():
+        _LOG.warning("sample_scores: the values look like raw counts (whole numbers up to %d); the "
+                     "scores expect a log scale: pass layer='vst' after omics.pp.normalize_deseq2 "
+                     "(or log-transform the table)", int(observed.max()))
+
+
 def sample_scores(
     expression: pd.DataFrame,
     gene_sets: Mapping[str, Iterable[str]],
@@ -133,26 +146,32 @@ def sample_scores(
         intensities); NaN marks a value not observed in that sample.
     gene_sets
         Mapping of set name to gene symbols (exact, case-sensitive matching with the
-        columns of ``expression``; duplicated genes are counted once).
+        data's genes, the columns of the samples x genes matrix; duplicated genes are
+        counted once).
     method
         ``"zmean"`` (default), ``"ulm"`` (decoupler) or ``"ssgsea"`` (gseapy); see the
         module docstring for definitions and the measurements behind the default.
     min_size
-        Minimum number of set genes present in ``expression`` for a set to be scored,
-        and observed in a sample for that sample's score (NaN otherwise).
+        Minimum number of set genes present in the data for a set to be scored, and
+        observed in a sample for that sample's score (NaN otherwise).
 
     Returns
     -------
     pandas.DataFrame
-        Samples x sets (same index as ``expression``; sets in input order, sets with
-        fewer than ``min_size`` genes in ``expression`` omitted); higher means higher
+        Samples x sets (the samples of the data in their order; sets in input order, sets
+        with fewer than ``min_size`` genes in the data omitted); higher means higher
         expression of the set in that sample.
 
     Raises
     ------
     omics._errors.InputError
         On an unknown method, non-numeric or duplicated columns, or when no set has
-        ``min_size`` genes in ``expression``.
+        ``min_size`` genes in the data.
+
+    Notes
+    -----
+    Values that look like raw counts (all whole numbers, the largest above 1,000) are
+    scored as given, with a logged warning: the scores expect a log scale.
     """
     if method not in SCORE_METHODS:
         raise InputError(f"sample_scores: method must be one of {SCORE_METHODS}, got {method!r}")
@@ -168,6 +187,7 @@ def sample_scores(
     except (TypeError, ValueError) as err:
         raise InputError(f"sample_scores: expression must be numeric ({err})") from None
     x = x.replace([np.inf, -np.inf], np.nan)
+    _warn_counts(x.to_numpy())
     present = set(x.columns)
     sets: dict[str, list[str]] = {}
     for term, genes in gene_sets.items():

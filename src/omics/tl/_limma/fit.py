@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..._errors import InputError
 from .._stats import bh
 from ._types import FloatArray
 from .ebayes import _squeeze_var, _tmixture
@@ -63,7 +64,7 @@ def limma_fit(
 
     Raises
     ------
-    ValueError
+    omics._errors.InputError
         On shape or label mismatches between the inputs, a contrast on a non-estimable
         coefficient, or when no residual degrees of freedom or no finite residual
         variances are available.
@@ -82,28 +83,56 @@ def limma_fit(
     estimable. The residual-variance prior degrees of freedom may be infinite; the total
     degrees of freedom are capped at the pooled residual degrees of freedom.
     """
-    if expression.ndim != 2 or design.ndim != 2:
-        raise ValueError("expression and design must be two-dimensional")
+    y, x, c = _checked_arrays(expression, design, contrast)
+    try:
+        return _fit(y, x, c, expression.index, trend=trend, robust=robust)
+    except ValueError as error:  # the inputs are consistent: the observed values cannot be fitted
+        raise InputError(f"tl.limma_fit: the data cannot be fitted ({error})",
+                         fix="each feature needs more observed values than the design has "
+                             "coefficients; check the missing values and the design") from error
+
+
+def _checked_arrays(expression: pd.DataFrame, design: pd.DataFrame, contrast: pd.Series
+                    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Return ``(y, x, c)`` as float arrays; stop with an InputError when the inputs do not match."""
+    fix = ("pass expression as features x samples, design as samples x coefficients (rows = the "
+           "expression columns, in order) and contrast as weights indexed by design columns")
+
+    def stop(problem: str) -> InputError:
+        return InputError(f"tl.limma_fit: {problem}", fix=f"({fix})")
+
+    if not all(isinstance(v, pd.DataFrame) for v in (expression, design)) or not isinstance(
+            contrast, pd.Series):
+        raise stop(f"expression and design must be DataFrames and contrast a Series (got "
+                   f"{type(expression).__name__}, {type(design).__name__}, {type(contrast).__name__})")
     n_feat, n_samples = expression.shape
     if design.shape[0] != n_samples:
-        raise ValueError(f"design has {design.shape[0]} rows but expression has {n_samples} samples")
+        raise stop(f"design has {design.shape[0]} rows but expression has {n_samples} samples")
     if not isinstance(design.index, pd.RangeIndex) and not design.index.equals(expression.columns):
-        raise ValueError("design rows must be the expression columns, in the same order")
+        raise stop("design rows must be the expression columns, in the same order")
     if contrast.index.has_duplicates or design.columns.has_duplicates:
-        raise ValueError("contrast and design column labels must be unique")
+        raise stop("contrast and design column labels must be unique")
     unknown = contrast.index.difference(design.columns)
     if len(unknown):
-        raise ValueError(f"contrast names unknown design columns: {', '.join(map(str, unknown))}")
-    c = contrast.reindex(design.columns).fillna(0.0).to_numpy(dtype=float)
+        raise stop(f"contrast names unknown design columns: {', '.join(map(str, unknown))}")
+    try:
+        c = contrast.reindex(design.columns).fillna(0.0).to_numpy(dtype=float)
+        x = design.to_numpy(dtype=float)
+        y = expression.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise stop("expression, design and contrast values must be numbers") from None
     if not np.all(np.isfinite(c)):
-        raise ValueError("contrast weights must be finite")
-    x = design.to_numpy(dtype=float)
+        raise stop("contrast weights must be finite")
     if not np.all(np.isfinite(x)):
-        raise ValueError("design must not contain missing or infinite values")
+        raise stop("design must not contain missing or infinite values")
     if n_feat == 0:
-        raise ValueError("expression has no features")
-    y = expression.to_numpy(dtype=float)
+        raise stop("expression has no features")
+    return y, x, c
 
+
+def _fit(y: FloatArray, x: FloatArray, c: FloatArray, features: pd.Index, *, trend: bool,
+         robust: bool) -> pd.DataFrame:
+    """Fit checked arrays as :func:`limma_fit` does; a ``ValueError`` means the data cannot be fitted."""
     fit = _lm_series(y, x)
     estimate, stdev_unscaled = _contrasts_fit(fit, c)
     with warnings.catch_warnings():
@@ -133,7 +162,7 @@ def limma_fit(
     v0_lim = (0.1**2 / float(np.median(s2_prior)), 4.0**2 / float(np.median(s2_prior)))
     var_prior = _tmixture(t, stdev_unscaled, df_total, proportion, v0_lim)
     if np.isnan(var_prior):
-        warnings.warn("Estimation of var.prior failed - set to default value", RuntimeWarning, stacklevel=2)
+        warnings.warn("Estimation of var.prior failed - set to default value", RuntimeWarning, stacklevel=3)
         var_prior = 1 / float(np.atleast_1d(s2_prior)[0])
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (stdev_unscaled**2 + var_prior) / stdev_unscaled**2
@@ -152,7 +181,7 @@ def limma_fit(
             "adj.P.Val": bh(p_value),
             "B": lods,
         },
-        index=expression.index,
+        index=features,
     )
     out.attrs["df_prior"] = _common_value(sq.df_prior)
     out.attrs["s2_prior"] = _common_value(s2_prior)
