@@ -15,6 +15,7 @@ from .._provenance import input_record
 from ._tables import (
     _GZIP_ERRORS,
     DECIMAL_COMMA,
+    MISSING_VALUES,
     _corrupt_gzip,
     check_excel_mangled,
     check_file,
@@ -32,6 +33,8 @@ from ._tables import (
 log = get_logger("io")
 
 _SYMBOL_COLUMNS = ("gene_name", "symbol", "gene_symbol", "gene symbol", "gene.symbol")
+#: Gene-symbol cells meaning "no symbol": the missing-value spellings and Affymetrix/GEO's ``---``.
+NO_SYMBOL = MISSING_VALUES | {"---"}
 _BEGIN, _END = "!series_matrix_table_begin", "!series_matrix_table_end"
 #: RMA/GEO log2 intensities lie within about 0-20; larger values mean a linear scale.
 LOG2_MAX = 32.0
@@ -143,7 +146,8 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     and ``_end``, ``ID_REF`` = probe id; a file without the ``_end`` line, a truncated
     gzip file or a sample column named twice stops). Missing values (empty, ``NA``,
     ``NaN``, ``N/A``, ``#N/A``, ``null``; :data:`omics.io._tables.MISSING_VALUES`) are
-    kept as NaN; limma fits each probe on its observed values. Any other text, and
+    kept as NaN; limma fits each probe on its observed values. A gene symbol written as a
+    missing value or as ``---`` (Affymetrix annotation) is no symbol. Any other text, and
     ``Inf``, stops naming the cell; so do an empty or ``NA`` probe id, gene symbols
     turned into dates by Excel (``1-Mar``), and annotation columns among the samples
     (text, or whole numbers such as Entrez ids). Columns without a name and without
@@ -215,6 +219,7 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
         names = table[symbol_col].fillna("").astype(str).str.strip()
         check_excel_mangled(names, column=symbol_col, path=path, rows=rows)
         names = _first_symbol(names, path)
+        names = names.where(~names.str.lower().isin(NO_SYMBOL), "")
     else:
         names = ids
     var = pd.DataFrame({"gene_name": names.to_numpy()}, index=pd.Index(ids.to_numpy(), name="probe_id"))

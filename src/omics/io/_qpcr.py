@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -46,11 +48,20 @@ def _parse_ct(cells: pd.Series, delimiter: str = "\t", *, path: str | Path | Non
     amplification). A comma is a decimal mark (``27,41``) whatever the delimiter, by the
     readers' shared rule (:func:`omics.io._tables.decimal_comma_numbers` with
     ``outside="decimal"``: Cts never reach a thousand); a Ct that could hide a thousands
-    separator (``1.234,5``, or a ``.`` among decimal commas) stops, naming ``where(i)``.
+    separator (``1.234,5``, or a ``.`` among decimal commas) stops, naming ``where(i)``: the
+    first comma cell when decimal commas are fewer than decimal points (``18,5`` among
+    ``18.689``), else the first ambiguous cell.
     """
     text = cells.fillna("").astype(str).str.strip()
     numbers = decimal_comma_numbers(text, delimiter, outside="decimal")
     if where is not None:
+        comma, point = (text.str.fullmatch(rf"[+-]?\d*{mark}\d+") for mark in (",", r"\."))
+        if comma.any() and comma.sum() < point.sum():
+            i = int(np.argmax(comma.to_numpy()))
+            raise InputError(f"Ct {text.iloc[i]!r} has a decimal comma, while {int(point.sum())} "
+                             "other Cts have decimal points.", path=path, where=where(i),
+                             fix=f"Write it as {text.iloc[i].replace(',', '.')} (one decimal mark "
+                                 "per table).")
         numbers.stop_if_ambiguous(text, path=path, where=where)
     values = pd.to_numeric(numbers.text, errors="coerce").to_numpy(float)
     undetermined = text.str.lower().isin(UNDETERMINED).to_numpy()
@@ -61,10 +72,11 @@ def _check_wells(long: pd.DataFrame, rep_col: str, plate_col: str | None, path: 
     """Stop when two rows of a long table are the same well: sample, target, replicate (and plate).
 
     A row pasted twice, or replicate ids ``1, 1, 3``, would otherwise count as one more
-    technical replicate and shift the mean.
+    technical replicate and shift the mean. Rows with an empty replicate cell are
+    replicates by their position (as :func:`omics.pp.qpcr_average_replicates` takes them).
     """
     key = ["sample", "target", "replicate", "plate"]
-    dup = long.duplicated(key, keep=False).to_numpy()
+    dup = (long.duplicated(key, keep=False) & (long["replicate"] != "")).to_numpy()
     if not dup.any():
         return
     first = long.loc[dup].iloc[0]
@@ -90,8 +102,8 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
       Name``, ``gene``, ``detector``) and ``ct`` (``Cq``); optional ``replicate`` (or
       ``well``) and ``plate`` columns (the export of most qPCR instruments). With a
       replicate column, two rows of the same sample, target, replicate and plate stop
-      (a row pasted twice, or repeated replicate ids); without one, every row is a
-      technical replicate;
+      (a row pasted twice, or repeated replicate ids); without one (or where the
+      replicate cell is empty), every row is a technical replicate;
     - wide: the first column is ``target`` (rows = targets, one column per sample) or
       ``sample`` (rows = samples, one column per target); one Ct per cell.
 
@@ -112,7 +124,16 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
     -------
     Long table with columns ``sample, target, replicate, plate, ct, line, cell`` (``line``:
     file line number, ``cell``: the text as written), in file order.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``path`` is not a path, or the table is not one of these layouts or has a bad
+        cell (named by line).
     """
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(f"io.read_qpcr: got {type(path).__name__}; pass the path of the Ct table "
+                         "(a DataFrame of wells goes to omics.pp.qpcr_average_replicates).")
     table = read_table(path, what="qPCR Ct table", dtype=str, na_values=())
     first_line = table.attrs["first_line"]
     columns = list(table.columns)
@@ -122,8 +143,8 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
         long = pd.DataFrame({
             "sample": table[sample_col].fillna("").astype(str).str.strip(),
             "target": table[target_col].fillna("").astype(str).str.strip(),
-            "replicate": table[rep_col].astype(str).str.strip() if rep_col else "",
-            "plate": table[plate_col].astype(str).str.strip() if plate_col else "",
+            "replicate": table[rep_col].fillna("").astype(str).str.strip() if rep_col else "",
+            "plate": table[plate_col].fillna("").astype(str).str.strip() if plate_col else "",
             "cell": table[ct_col].fillna("").astype(str),
             "line": np.arange(first_line, first_line + len(table)),
         })
@@ -208,18 +229,53 @@ def not_amplification_factor(factor: pd.Series) -> pd.Series:
     return factor.isna() | (factor <= low) | (factor > high)
 
 
-def read_qpcr_efficiency(path: str | Path) -> pd.Series:
+def check_efficiency_targets(efficiency: pd.Series, targets: Iterable[str], *, what: str,
+                             path: str | Path | None = None) -> None:
+    """Stop when the efficiency table names targets that are not in the Ct table.
+
+    Parameters
+    ----------
+    efficiency
+        Amplification factors indexed by target.
+    targets
+        The Ct table's targets.
+    what
+        The table as the message names it (the option or argument).
+    path
+        The file named in the message.
+    """
+    targets = [str(t) for t in targets]
+    unknown = [str(t) for t in efficiency.index if t not in targets]
+    if not unknown:
+        return
+    lower = {t.lower(): t for t in targets}
+    near = [lower.get(u.lower()) or next(iter(difflib.get_close_matches(u, targets, n=1)), None)
+            for u in unknown]
+    hint = ", ".join(f"{u!r} -> {n!r}" for u, n in zip(unknown, near, strict=True) if n)
+    which = ("none of its targets is" if len(unknown) == len(efficiency) else
+             f"target(s) {', '.join(map(repr, unknown[:8]))} are not")
+    raise InputError(
+        f"{what}: {which} in the Ct table{f' (did you mean {hint}?)' if hint else ''}; the Ct "
+        f"table's targets are {', '.join(targets[:15])}"
+        f"{f' and {len(targets) - 15} more' if len(targets) > 15 else ''}.",
+        path=path, fix="Write the target names as in the Ct table (names are case-sensitive).")
+
+
+def read_qpcr_efficiency(path: str | Path, *, targets: Iterable[str] | None = None) -> pd.Series:
     """Read per-target amplification efficiencies (Pfaffl): columns ``target, efficiency``.
 
     ``efficiency`` is the amplification factor per cycle (2 = 100 %, 1.95 = 95 %) or a
-    percentage (95), with a decimal comma as the Ct table allows it (``1,95``); a value above 3
-    is a percentage (:func:`as_amplification_factor`). Every factor must be in (1, 2.2]
-    (:data:`EFFICIENCY_RANGE`).
+    percentage (95, or ``95%``), with a decimal comma as the Ct table allows it (``1,95``); a
+    value above 3, or one written with ``%``, is a percentage (:func:`as_amplification_factor`).
+    Every factor must be in (1, 2.2] (:data:`EFFICIENCY_RANGE`).
 
     Parameters
     ----------
     path
         The efficiency table (CSV/TSV, optionally gzip-compressed): one row per target.
+    targets
+        The Ct table's targets: a target of the file that is not one of them stops
+        (:func:`check_efficiency_targets`). None: not checked.
 
     Returns
     -------
@@ -230,24 +286,32 @@ def read_qpcr_efficiency(path: str | Path) -> pd.Series:
     ------
     omics._errors.InputError
         When a target is listed twice, or an efficiency is neither a factor in (1, 2.2] nor
-        a percentage that gives one, naming the line and the target.
+        a percentage that gives one, naming the line and the target; or a target is not
+        one of ``targets``.
     """
     table = read_table(path, what="qPCR efficiency table", required=("target", "efficiency"),
                        dtype=str)
     first = table.attrs["first_line"]
-    targets = table["target"].astype(str).str.strip()
-    check_unique(targets, column="target", path=path, what="target",
-                 rows=range(first, first + len(targets)))
-    numbers = decimal_comma_numbers(table["efficiency"], table.attrs["delimiter"], outside="decimal")
-    numbers.stop_if_ambiguous(table["efficiency"], path=path, where=lambda i: f"line {first + i}, "
-                              f"column 'efficiency' (target {targets.iloc[i]!r})")
-    factor = as_amplification_factor(numbers.text)
+    names = table["target"].astype(str).str.strip()
+    check_unique(names, column="target", path=path, what="target",
+                 rows=range(first, first + len(names)))
+    text = table["efficiency"].fillna("").astype(str).str.strip()
+    percent = text.str.endswith("%")
+    text = text.str.removesuffix("%").str.strip()
+    numbers = decimal_comma_numbers(text, table.attrs["delimiter"], outside="decimal")
+    numbers.stop_if_ambiguous(text, path=path, where=lambda i: f"line {first + i}, "
+                              f"column 'efficiency' (target {names.iloc[i]!r})")
+    value = pd.to_numeric(numbers.text, errors="coerce").astype(float)
+    factor = as_amplification_factor(value).where(~percent, 1 + value / 100)
     bad = not_amplification_factor(factor)
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         raise InputError(
             f"line {first + i}: efficiency {table['efficiency'].iloc[i]!r} for target "
-            f"{targets.iloc[i]!r} is not an amplification factor in (1, 2.2] (2 = 100 %) or a "
+            f"{names.iloc[i]!r} is not an amplification factor in (1, 2.2] (2 = 100 %) or a "
             "percentage.", path=path)
-    return pd.Series(factor.to_numpy(float), index=pd.Index(targets, name="target"),
-                     name="efficiency")
+    efficiency = pd.Series(factor.to_numpy(float), index=pd.Index(names, name="target"),
+                           name="efficiency")
+    if targets is not None:
+        check_efficiency_targets(efficiency, targets, what="efficiency table", path=path)
+    return efficiency

@@ -6,7 +6,9 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
+from .._errors import InputError
 from .._logging import get_logger
+from ..io._array import NO_SYMBOL
 
 log = get_logger("pp")
 
@@ -16,9 +18,9 @@ def collapse_probes(adata: ad.AnnData, *, layer: str | None = None) -> ad.AnnDat
 
     The rule is WGCNA ``collapseRows(method = "MaxMean")``: the probe with the highest mean
     log2 intensity over all samples (NaN ignored) represents the gene; ties go to the
-    probe that comes first in the file. Probes without a symbol (``gene_name`` empty or
-    equal to the probe id) are kept as they are. Without a ``gene_name`` column nothing
-    changes.
+    probe that comes first in the file. Probes without a symbol (``gene_name`` empty, a
+    missing-value spelling such as ``NA``, Affymetrix's ``---``, or equal to the probe id)
+    are kept as they are. Without a ``gene_name`` column nothing changes.
 
     Parameters
     ----------
@@ -32,14 +34,28 @@ def collapse_probes(adata: ad.AnnData, *, layer: str | None = None) -> ad.AnnDat
     A new AnnData, one feature per gene (named by the symbol; ``var["probe_id"]`` keeps
     the representative probe, ``var["n_probes"]`` the number collapsed), in file order of
     the representative probes.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``adata`` is not an AnnData or ``layer`` is not one of its layers.
     """
-    names = (adata.var["gene_name"].fillna("").astype(str) if "gene_name" in adata.var
+    if not isinstance(adata, ad.AnnData):
+        raise InputError(f"pp.collapse_probes: got {type(adata).__name__}; pass the samples x probes "
+                         "AnnData of omics.io.read_array_matrix.")
+    if layer is not None and layer not in adata.layers:
+        raise InputError(f"pp.collapse_probes: no layer {layer!r} (layers: "
+                         f"{', '.join(adata.layers) or 'none'}); pass one of them, or None for X.")
+    names = (adata.var["gene_name"].fillna("").astype(str).str.strip() if "gene_name" in adata.var
              else pd.Series(adata.var_names, index=adata.var_names))
     probe_ids = pd.Series(adata.var_names, index=adata.var_names)
     values = np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float)
-    with np.errstate(all="ignore"):
-        means = np.nanmean(np.where(np.isfinite(values), values, np.nan), axis=0)
-    symbol = names.where((names != "") & (names != probe_ids), probe_ids).to_numpy()
+    finite = np.isfinite(values)
+    n_finite = finite.sum(axis=0)
+    means = np.where(n_finite > 0, np.where(finite, values, 0.0).sum(axis=0) / np.maximum(n_finite, 1),
+                     np.nan)
+    symbol = names.where(~names.str.lower().isin(NO_SYMBOL) & (names != probe_ids),
+                         probe_ids).to_numpy()
     frame = pd.DataFrame({"symbol": symbol, "mean": np.nan_to_num(means, nan=-np.inf),
                           "order": np.arange(adata.n_vars)})
     best = frame.sort_values(["symbol", "mean", "order"], ascending=[True, False, True],

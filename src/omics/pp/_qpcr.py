@@ -6,7 +6,8 @@ Conventions (documented in the README, section "RT-qPCR"):
 - per sample and target the Ct is the mean of the detected replicates; when their
   standard deviation exceeds ``max_sd`` cycles, a replicate set of three or more drops
   the replicate farthest from the median of the others (``outlier_removed``) and two
-  replicates are kept and flagged (``high_sd``);
+  replicates are kept and flagged (``high_sd``); a set whose SD still exceeds ``max_sd``
+  after the drop is flagged ``high_sd`` too;
 - a sample/target with no detected replicate is set to ``max_ct`` (policy ``limit``:
   the lowest quantifiable expression, a conservative bound) or left missing (policy
   ``missing``: limma then fits that target on the samples where it was detected); both
@@ -20,6 +21,8 @@ Conventions (documented in the README, section "RT-qPCR"):
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +33,12 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from .._provenance import input_record
-from ..io._qpcr import EFFICIENCY_RANGE, as_amplification_factor, not_amplification_factor
+from ..io._qpcr import (
+    EFFICIENCY_RANGE,
+    as_amplification_factor,
+    check_efficiency_targets,
+    not_amplification_factor,
+)
 
 log = get_logger("pp")
 
@@ -55,7 +63,8 @@ def _summarise(cts: np.ndarray, max_sd: float) -> tuple[float, float, int, str]:
             distance = [abs(v - np.median(np.delete(detected, i))) for i, v in enumerate(detected)]
             detected = np.delete(detected, int(np.argmax(distance)))
             sd = float(np.std(detected, ddof=1))
-            flag = ";".join(f for f in (flag, "outlier_removed") if f)
+            flag = ";".join(f for f in (flag, "outlier_removed", "high_sd" if sd > max_sd else "")
+                            if f)
         else:
             flag = ";".join(f for f in (flag, "high_sd") if f)
     return float(np.mean(detected)), sd, int(detected.size), flag
@@ -81,8 +90,22 @@ def _check_one_row_per_well(long: pd.DataFrame, path: str | Path | None) -> None
             path=path)
 
 
-def _check_long(long: pd.DataFrame, path: str | Path | None) -> None:
-    """Stop unless ``long`` is a table of wells with ``sample, target, ct`` and at least one row."""
+def _number(value: object, name: str, function: str, *, positive: bool = True) -> float:
+    """Return ``value`` as a finite float, or stop naming the argument (``positive``: above 0)."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if not ok or (value <= 0 if positive else value < 0):
+        kind = "positive" if positive else "non-negative"
+        raise InputError(f"{function}: {name} {value!r} is not a {kind} number; pass a {kind} "
+                         "number.")
+    return float(value)
+
+
+def _check_long(long: pd.DataFrame, path: str | Path | None) -> pd.DataFrame:
+    """Return the wells with float Cts; stop unless ``long`` is a table of wells.
+
+    Every row needs a sample and a target name and a Ct that is a positive number or NaN
+    (undetermined), as :func:`omics.io.read_qpcr` returns them.
+    """
     if not isinstance(long, pd.DataFrame):
         raise InputError(f"pp.qpcr_average_replicates: got {type(long).__name__}; pass the long table "
                          "of wells of omics.io.read_qpcr (columns sample, target, ct).", path=path)
@@ -95,6 +118,21 @@ def _check_long(long: pd.DataFrame, path: str | Path | None) -> None:
     if long.empty:
         raise InputError("pp.qpcr_average_replicates: the table has no wells (0 rows); pass the long "
                          "table of wells of omics.io.read_qpcr.", path=path)
+    for column in ("sample", "target"):
+        empty = long[column].isna() | (long[column].astype(str).str.strip() == "")
+        if empty.any():
+            raise InputError(f"pp.qpcr_average_replicates: row {long.index[empty.to_numpy()][0]!r} has "
+                             f"no {column}; every well needs a sample and a target name.", path=path)
+    ct = pd.to_numeric(long["ct"], errors="coerce").astype(float)
+    bad = (ct.isna() & long["ct"].notna()) | np.isinf(ct) | (ct <= 0)
+    if bad.any():
+        row = long.loc[bad]
+        raise InputError(
+            f"pp.qpcr_average_replicates: Ct {row['ct'].iloc[0]!r} (row {row.index[0]!r}, sample "
+            f"{row['sample'].iloc[0]!r}, target {row['target'].iloc[0]!r}) is not a positive number; "
+            "Cts are cycle numbers, NaN for an undetermined well (omics.io.read_qpcr reads them).",
+            path=path)
+    return long.assign(ct=ct)
 
 
 def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd: float = 0.5,
@@ -111,7 +149,8 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     max_ct
         Cts at or above this (and undetermined wells) count as not detected.
     max_sd
-        Replicate standard deviation (cycles) above which a replicate set is flagged.
+        Replicate standard deviation (cycles) above which a replicate set is flagged (after
+        dropping an outlier, ``high_sd`` when it is still above).
     undetermined
         ``"limit"`` (set to ``max_ct``) or ``"missing"`` (NaN) for a sample/target with
         no detected replicate.
@@ -124,10 +163,20 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     ``layers["ct"]``, ``layers["undetermined"]`` (1 = no detected replicate) and
     ``layers["measured"]`` (0 = no well at all); and the per sample/target table
     ``sample, target, n_wells, n_used, ct_mean, ct_sd, flag``.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When a well has no sample or target, a Ct is not a positive number or NaN, ``max_ct``
+        is not a positive number, ``max_sd`` not a number >= 0 or ``undetermined`` not a
+        policy.
     """
     if undetermined not in {"limit", "missing"}:
-        raise ValueError(f"undetermined policy {undetermined!r}: use 'limit' or 'missing'")
-    _check_long(long, path)
+        raise InputError(f"pp.qpcr_average_replicates: undetermined policy {undetermined!r}: use "
+                         "'limit' or 'missing'.", path=path)
+    max_ct = _number(max_ct, "max_ct", "pp.qpcr_average_replicates")
+    max_sd = _number(max_sd, "max_sd", "pp.qpcr_average_replicates", positive=False)
+    long = _check_long(long, path)
     _check_one_row_per_well(long, path)
     wells = long.assign(ct=long["ct"].where(long["ct"] < max_ct))
     samples = list(dict.fromkeys(wells["sample"]))
@@ -178,6 +227,10 @@ def _check_efficiency(efficiency: pd.Series | None, function: str,
         raise InputError(f"{function}: got {type(efficiency).__name__} for efficiency; pass a pandas "
                          "Series of amplification factors indexed by target (e.g. "
                          "omics.io.read_qpcr_efficiency(path)).", path=path)
+    if efficiency.index.has_duplicates:
+        raise InputError(f"{function}: efficiency lists target "
+                         f"{efficiency.index[efficiency.index.duplicated()][0]!r} twice; give one "
+                         "amplification factor per target.", path=path)
     bad = not_amplification_factor(efficiency)
     if bad.any():
         target, value = efficiency.index[bad.to_numpy()][0], efficiency[bad].iloc[0]
@@ -201,6 +254,19 @@ def _scaled(ct: pd.DataFrame, efficiency: pd.Series | None) -> pd.DataFrame:
         return ct
     factor = efficiency.reindex(ct.columns).fillna(2.0)
     return ct * np.log2(factor.to_numpy(float))
+
+
+def _gene_list(value: Iterable[str] | str | None, argument: str) -> list[str]:
+    """Return the gene names of ``value`` (a list, or one comma-separated string); stop on a repeat."""
+    if value is None:
+        return []
+    names = ([g.strip() for g in value.split(",") if g.strip()] if isinstance(value, str)
+             else [str(g) for g in value])
+    repeated = [g for i, g in enumerate(names) if g in names[:i]]
+    if repeated:
+        raise InputError(f"pp.qpcr_delta_ct: {repeated[0]!r} is given twice in {argument}; name each "
+                         "gene once.")
+    return names
 
 
 @dataclass
@@ -243,29 +309,44 @@ def genorm_m(log2_quantities: pd.DataFrame) -> pd.Series:
     Returns
     -------
     M per gene.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When the table is not a DataFrame of finite numbers with two or more distinct
+        genes and two or more samples.
     """
-    values = log2_quantities.to_numpy(float)
+    values = _genorm_table(log2_quantities, "pp.genorm_m", "log2 quantities", min_samples=2)
     n = values.shape[1]
-    if n < 2:
-        raise ValueError("geNorm needs at least two genes")
     diffs = values[:, :, None] - values[:, None, :]
     sd = np.std(diffs, axis=0, ddof=1)
     return pd.Series(sd.sum(axis=1) / (n - 1), index=log2_quantities.columns, name="M")
 
 
-def _check_genorm_ct(ct: pd.DataFrame) -> None:
-    """Stop unless ``ct`` is a samples x genes table of finite Cts, naming the genes with gaps."""
-    if not isinstance(ct, pd.DataFrame):
-        raise InputError(f"pp.genorm: got {type(ct).__name__}; pass a samples x candidate genes "
-                         "DataFrame of detected Cts.")
-    values = ct.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+def _genorm_table(table: pd.DataFrame, function: str, what: str, *, min_samples: int) -> np.ndarray:
+    """Return ``table`` as floats; stop unless it is samples x (2+ distinct) genes of finite values.
+
+    Names the genes with gaps (a missing, infinite or text value) or a repeated column, and
+    asks for ``min_samples`` samples.
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"{function}: got {type(table).__name__}; pass a samples x candidate genes "
+                         f"DataFrame of {what}.")
+    if table.columns.has_duplicates:
+        raise InputError(f"{function}: gene {table.columns[table.columns.duplicated()][0]!r} is a "
+                         "column twice; give each candidate gene once.")
+    if table.shape[1] < 2 or table.shape[0] < min_samples:
+        raise InputError(f"{function}: {table.shape[0]} sample(s) x {table.shape[1]} gene(s); geNorm "
+                         f"needs at least 2 genes and {min_samples} samples.")
+    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(float)
     gaps = (~np.isfinite(values)).sum(axis=0)
     if gaps.any():
-        named = ", ".join(f"{gene!r} ({int(n)} of {len(ct)} samples)"
-                          for gene, n in zip(ct.columns, gaps, strict=True) if n)
-        raise InputError(f"pp.genorm: gene(s) {named} have missing (NaN) Cts; geNorm needs "
-                         "detected Cts only: pass candidate genes detected in every sample, or "
-                         "drop those samples.")
+        named = ", ".join(f"{gene!r} ({int(n)} of {len(table)} samples)"
+                          for gene, n in zip(table.columns, gaps, strict=True) if n)
+        raise InputError(f"{function}: gene(s) {named} have missing (NaN) or non-numeric {what}; "
+                         "geNorm needs detected values only: pass candidate genes detected in every "
+                         "sample, or drop those samples.")
+    return values
 
 
 def genorm(ct: pd.DataFrame, *, efficiency: pd.Series | None = None,
@@ -276,18 +357,19 @@ def genorm(ct: pd.DataFrame, *, efficiency: pd.Series | None = None,
     pairwise variation ``V(n/n+1)`` is the SD of ``log2(NF_n / NF_n+1)``, ``NF_n`` the
     geometric mean of the relative quantities of the ``n`` most stable genes; the number
     used is the smallest ``n >= 2`` with ``V(n/n+1) < cutoff`` (0.15), otherwise the
-    ``n`` with the smallest V (all candidates when there are only two or three).
+    ``n`` with the smallest V (logged as a warning): with two candidates both, with three
+    two, as V(2/3) is the only variation.
 
     Parameters
     ----------
     ct
-        Samples x candidate genes, detected Cts only (no NaN): a gene with a missing Ct
-        stops, named.
+        Samples x candidate genes (2 or more, each once), detected Cts only (no NaN) of 3 or
+        more samples: a gene with a missing Ct stops, named.
     efficiency
         Amplification factors per target (Pfaffl), each in (1, 2.2] (2 = 100 %, 1.95 =
         95 %; a percentage stops); 2 when not given.
     cutoff
-        Pairwise-variation cut-off.
+        Pairwise-variation cut-off (a positive number).
 
     Returns
     -------
@@ -296,11 +378,14 @@ def genorm(ct: pd.DataFrame, *, efficiency: pd.Series | None = None,
     Raises
     ------
     omics._errors.InputError
-        When ``ct`` is not a table, has a missing (or infinite) Ct, or an efficiency is not
-        an amplification factor.
+        When ``ct`` is not a table, has fewer than 3 samples or 2 genes, a repeated gene, a
+        missing (or infinite, or text) Ct, an efficiency is not an amplification factor or
+        ``cutoff`` is not a positive number.
     """
-    _check_genorm_ct(ct)
+    values = _genorm_table(ct, "pp.genorm", "Cts", min_samples=3)
+    cutoff = _number(cutoff, "cutoff", "pp.genorm")
     efficiency = _check_efficiency(efficiency, "pp.genorm")
+    ct = pd.DataFrame(values, index=ct.index, columns=ct.columns)
     log2q = -_scaled(ct, efficiency)
     remaining = list(log2q.columns)
     m_all = genorm_m(log2q)
@@ -328,6 +413,10 @@ def genorm(ct: pd.DataFrame, *, efficiency: pd.Series | None = None,
         n_selected = int(variation.loc[variation["V"] < cutoff, "n"].iloc[0])
     else:
         n_selected = int(variation.sort_values(["V", "n"]).iloc[0]["n"])
+        log.warning("geNorm: no pairwise variation V(n/n+1) is below %g (smallest %.3f, n = %d): "
+                    "%d reference genes used; the candidates are not stable together (name the "
+                    "reference genes, or add candidates)", cutoff, float(variation["V"].min()),
+                    n_selected, n_selected)
     return GenormResult(stability=stability, variation=variation, n_selected=n_selected)
 
 
@@ -343,8 +432,8 @@ def _check_ct_anndata(adata: ad.AnnData, path: str | Path | None) -> None:
                          "pass the AnnData of pp.qpcr_average_replicates.", path=path)
 
 
-def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None,
-                  candidates: list[str] | None = None, efficiency: pd.Series | None = None,
+def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | str | None = None,
+                  candidates: list[str] | str | None = None, efficiency: pd.Series | None = None,
                   path: str | Path | None = None) -> ad.AnnData:
     """Normalise to reference genes: delta-Ct and the log2 relative quantity ``-delta-Ct``.
 
@@ -357,20 +446,24 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
         for an unset ``qpcr_reference_genes``) they are chosen by :func:`genorm` among
         ``candidates`` (default: every target detected in all samples, targets of
         interest included: name the housekeeping genes in ``reference_genes`` or
-        ``candidates`` to keep them out).
+        ``candidates`` to keep them out). A list, or one comma-separated string
+        (``"ACTB,GAPDH"``); a name given twice stops.
     candidates
-        Candidate reference targets for geNorm.
+        Candidate reference targets for geNorm (as ``reference_genes``); a candidate not
+        detected in every sample is left out (logged); geNorm needs 3 or more samples.
     efficiency
         Amplification factors per target (Pfaffl), each in (1, 2.2] (2 = 100 %, 1.95 =
         95 %): a percentage such as 95 stops (:func:`omics.io.read_qpcr_efficiency`
-        reads a table of factors or percentages into factors); targets not listed use 2.
+        reads a table of factors or percentages into factors); a target that is not in the
+        Ct table stops; targets not listed use 2 (logged).
     path
         The Ct file, named in messages.
 
     Returns
     -------
-    A new AnnData of the non-reference targets: ``X`` = ``layers["log2"]`` = ``-delta-Ct``
-    (also ``layers["vst"]``, the log-scale layer QC and scores read), ``layers["delta_ct"]``,
+    A new AnnData of the non-reference targets (a target undetermined in every sample is
+    kept and named in a warning): ``X`` = ``layers["log2"]`` = ``-delta-Ct`` (also
+    ``layers["vst"]``, the log-scale layer QC and scores read), ``layers["delta_ct"]``,
     ``layers["ct"]``; ``obs["reference_ct_mean"]``; ``uns["qpcr"]`` records the reference
     genes, how they were chosen and the geNorm tables (``uns["qpcr_genorm"]``,
     ``uns["qpcr_genorm_variation"]``).
@@ -379,14 +472,23 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
     ------
     omics._errors.InputError
         When ``adata`` is not the AnnData of :func:`qpcr_average_replicates` (layers
-        ``ct``, ``undetermined``, ``measured``), a reference or candidate is not a target,
-        an efficiency is not an amplification factor, or a reference is missing or
-        undetermined in a sample.
+        ``ct``, ``undetermined``, ``measured``), a reference or candidate is not a target
+        or is given twice, an efficiency is not an amplification factor or names a target
+        that is not in the table, or a reference is missing or undetermined in a sample.
     """
     _check_ct_anndata(adata, path)
+    reference_genes = _gene_list(reference_genes, "reference_genes")
+    candidates = _gene_list(candidates, "candidates")
     efficiency = _check_efficiency(efficiency, "pp.qpcr_delta_ct", path)
     ct = pd.DataFrame(np.asarray(adata.layers["ct"], dtype=float), index=adata.obs_names,
                       columns=adata.var_names)
+    if efficiency is not None:
+        check_efficiency_targets(efficiency, ct.columns, what="pp.qpcr_delta_ct: efficiency",
+                                 path=path)
+        default = [g for g in ct.columns if g not in efficiency.index]
+        if default:
+            log.info("efficiency 2 (100 %%) for %d target(s) not in the efficiency table: %s",
+                     len(default), ", ".join(default[:10]) + (" ..." if len(default) > 10 else ""))
     undetermined = pd.DataFrame(np.asarray(adata.layers["undetermined"]).astype(bool),
                                 index=ct.index, columns=ct.columns)
     measured = pd.DataFrame(np.asarray(adata.layers["measured"]).astype(bool), index=ct.index,
@@ -409,10 +511,19 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
             raise InputError(f"candidate reference gene(s) {', '.join(map(repr, unknown))} are not "
                              "targets of the Ct table; fix {--qpcr_reference_candidates}.", path=path)
         complete = [g for g in pool if measured[g].all() and not undetermined[g].any()]
+        left_out = [g for g in pool if g not in complete]
+        if candidates and left_out:
+            log.warning("candidate reference gene(s) %s not detected in every sample: left out "
+                        "of geNorm", ", ".join(left_out))
         if len(complete) < 2:
             raise InputError(
                 "geNorm needs at least two candidate reference targets detected in every sample; "
                 f"{len(complete)} are. Name the reference genes with {{--qpcr_reference_genes}}.",
+                path=path)
+        if len(ct) < 3:
+            raise InputError(
+                f"geNorm needs at least 3 samples to rank the candidate reference genes; "
+                f"{len(ct)} are given. Name the reference genes with {{--qpcr_reference_genes}}.",
                 path=path)
         genorm_result = genorm(ct[complete], efficiency=efficiency)
         references = genorm_result.references
@@ -445,6 +556,11 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | None = None
     targets = [g for g in ct.columns if g not in references]
     if not targets:
         raise InputError("every target is a reference gene; nothing is left to analyse.", path=path)
+    never = [g for g in targets if undetermined[g].all()]
+    if never:
+        log.warning("target(s) %s undetermined in every sample: their -delta-Ct is the Ct limit "
+                    "against the reference genes (policy %s), not a measured expression",
+                    ", ".join(never), adata.uns.get("qpcr", {}).get("undetermined_policy", "limit"))
     delta = scaled[targets].sub(reference_mean, axis=0)
     out = adata[:, targets].copy()
     out.layers["ct"] = ct[targets].to_numpy(float)

@@ -13,9 +13,12 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._logging import get_logger
 from ..io import match_samples, read_array_matrix, read_qpcr, read_qpcr_efficiency, read_rna_counts
 from ..params import split_list
 from ..pp import collapse_probes, qpcr_average_replicates, qpcr_delta_ct
+
+log = get_logger("pp")
 
 
 def rna_input_path(params: dict, rna_counts: str | Path | None = None,
@@ -51,26 +54,63 @@ def read_rna_any(path: str | Path, params: dict) -> ad.AnnData:
     return read_rna_counts(path)
 
 
+def _gene_option(params: dict, name: str) -> list[str]:
+    """Return the genes of the comma-separated option ``name``; stop on a gene given twice."""
+    genes = split_list(params.get(name))
+    repeated = [g for i, g in enumerate(genes) if g in genes[:i]]
+    if repeated:
+        raise InputError(f"{repeated[0]!r} is given twice in {{--{name}}}.",
+                         fix="Name each gene once.")
+    return genes
+
+
+def _drop_unobserved_probes(adata: ad.AnnData, path: str | Path) -> ad.AnnData:
+    """Stop on a sample column without any value; leave out probes without any (logged).
+
+    limma fits each probe on its observed values; a probe with none in the samples of the
+    sample sheet (a GEO row of ``null``) cannot be fitted and is dropped.
+    """
+    values = np.asarray(adata.X, dtype=float)
+    observed = np.isfinite(values)
+    empty = [str(s) for s, any_value in zip(adata.obs_names, observed.any(axis=1), strict=True)
+             if not any_value]
+    if empty:
+        raise InputError(f"sample column(s) {', '.join(map(repr, empty[:5]))} have no value (every "
+                         "probe is missing).", path=path, where=f"column {empty[0]!r}",
+                         fix="Fill the column, or remove the sample from the sample sheet.")
+    unobserved = ~observed.any(axis=0)
+    if unobserved.any():
+        names = list(adata.var_names[unobserved])
+        log.warning("%s: %d probe(s) with no value in the samples of the sample sheet left out: %s",
+                    Path(path).name, len(names), ", ".join(names[:5]) + (" ..." if len(names) > 5 else ""))
+        adata = adata[:, ~unobserved].copy()
+    return adata
+
+
 def prepare_rna_log2(path: str | Path, sheet: pd.DataFrame, params: dict,
                      sheet_path: str | Path | None = None) -> ad.AnnData:
     """Read, match to the sample sheet and normalise qPCR or array RNA (log2 values in ``X``).
 
-    qPCR: reference genes (given or geNorm) and ``-delta-Ct``; array: probes collapsed
-    to genes (highest mean). ``layers["vst"]`` holds the same log2 values for QC and scores.
+    qPCR: reference genes (given or geNorm) and ``-delta-Ct`` (a reference or candidate
+    named twice, or an efficiency table naming a target not in the Ct table, stops);
+    array: a sample column without values stops, probes without values in the sheet's
+    samples are left out (logged), then probes are collapsed to genes (highest mean).
+    ``layers["vst"]`` holds the same log2 values for QC and scores.
     """
     fmt = params["rna_format"]
     adata = match_samples(read_rna_any(path, params), sheet, matrix_path=path, sheet_path=sheet_path)
     if fmt == "qpcr":
-        efficiency = (read_qpcr_efficiency(params["qpcr_efficiency"])
+        reference_genes = _gene_option(params, "qpcr_reference_genes")
+        candidates = _gene_option(params, "qpcr_reference_candidates")
+        efficiency = (read_qpcr_efficiency(params["qpcr_efficiency"], targets=adata.var_names)
                       if params.get("qpcr_efficiency") else None)
         replicates = adata.uns.pop("qpcr_replicates")
-        out = qpcr_delta_ct(adata, reference_genes=split_list(params.get("qpcr_reference_genes")),
-                            candidates=split_list(params.get("qpcr_reference_candidates")),
+        out = qpcr_delta_ct(adata, reference_genes=reference_genes, candidates=candidates,
                             efficiency=efficiency, path=path)
         out.uns["qpcr_replicates"] = replicates[replicates["sample"].isin(out.obs_names)
                                                 ].reset_index(drop=True)
     elif fmt == "array":
-        out = collapse_probes(adata)
+        out = collapse_probes(_drop_unobserved_probes(adata, path))
         out.layers["log2"] = np.asarray(out.X, dtype=float)
         out.layers["vst"] = np.asarray(out.X, dtype=float)
     else:

@@ -40,9 +40,10 @@ MIN_FEATURES = 10
 def _check_varying(values, names, *, what: str, path: str | Path, where: str = "") -> None:  # noqa: ANN001
     """Stop when fewer than :data:`MIN_FEATURES` features (columns) vary across samples."""
     values = np.asarray(values, dtype=float)
-    with np.errstate(all="ignore"):
-        spread = np.nanmax(values, axis=0) - np.nanmin(values, axis=0) if values.size else []
-    varying = int(np.sum(np.asarray(spread) > 0))
+    observed = np.isfinite(values)
+    high = np.where(observed, values, -np.inf).max(axis=0, initial=-np.inf)
+    low = np.where(observed, values, np.inf).min(axis=0, initial=np.inf)
+    varying = int(np.sum(observed.any(axis=0) & (high > low)))
     if varying < MIN_FEATURES:
         raise InputError(
             f"only {varying} {what}(s){where} vary across the samples (of {len(names)}); the "
@@ -136,7 +137,8 @@ def _check_complete_features(adata, modality: str, params: dict, path: str | Pat
     if varying < 2:
         fix = ("Impute the missing values ({--protein_imputation} minprob or knn)."
                if modality == "protein" else
-               "Give a matrix without missing values ({--qpcr_undetermined} limit for qPCR).")
+               "Give a matrix without missing values ({--qpcr_undetermined} limit)."
+               if params.get("rna_format") == "qpcr" else "Give a matrix without missing values.")
         raise InputError(
             f"only {varying} {'protein' if modality == 'protein' else 'gene'}(s) vary and are "
             "observed in every sample; sample QC's PCA needs at least 2 (it does not fill in "
@@ -202,6 +204,24 @@ def _check_covariate_levels(values: pd.Series, name: str, path: str | Path | Non
         "of {--response_covariates}.")
 
 
+#: The options only an RT-qPCR run (``--rna_format qpcr``) reads.
+QPCR_OPTIONS = ("qpcr_max_ct", "qpcr_undetermined", "qpcr_replicate_sd", "qpcr_reference_genes",
+                "qpcr_reference_candidates", "qpcr_efficiency")
+
+
+def _warn_qpcr_options_ignored(params: dict, rna: str | Path | None) -> None:
+    """Log one warning naming the qPCR options set away from their defaults in a non-qPCR run."""
+    fmt = params.get("rna_format") or "counts"
+    if fmt == "qpcr":
+        return
+    changed = [name for name in QPCR_OPTIONS
+               if name in params and params[name] != BY_NAME[name].default]
+    if changed:
+        log.warning("%s ignored: they apply to RT-qPCR input (--rna_format qpcr), and the RNA input "
+                    "is %s", ", ".join(f"--{name}" for name in changed),
+                    fmt if rna is not None else "not given")
+
+
 @dataclass
 class Checked:
     """What :func:`check_inputs` read and found: written out by :func:`write_validated`."""
@@ -230,6 +250,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
         raise InputError("give {--rna_counts} (or {--rna_matrix}), {--protein_matrix} or both (none was "
                          "given).")
     rna_log2 = params.get("rna_format") in RNA_LOG2_FORMATS
+    _warn_qpcr_options_ignored(params, rna_counts)
     sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
     contrast_list = read_contrasts(contrasts)
     response_covariates(params, sheet, path=input)
