@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,17 +15,33 @@ ARM_LABELS = {"placebo": "placebo", "bmmnc": "BM-MNC"}
 
 @dataclass
 class Context:
-    """Inputs shared by the sections."""
+    """Inputs shared by the sections.
+
+    ``params_known``: ``params`` are the run's (``omics run``, or the record
+    ``pipeline_info/params.yaml`` of the run an ``omics report`` reads). False: they are
+    the values given to the report, and the page says which statements rest on them.
+    """
 
     results: Results
     params: dict
     obs: pd.DataFrame
     contrasts: dict = field(default_factory=dict)
+    params_known: bool = True
 
     @property
     def fdr(self) -> float:
-        """Adjusted p-value threshold of the run."""
+        """Adjusted p-value threshold of the run (given to the report if not recorded)."""
         return float(self.params.get("de_fdr", 0.05))
+
+    def run_fdr(self) -> str:
+        """Return the run's FDR threshold as a sentence states it (HTML).
+
+        ``0.05``; when the run's parameters were not recorded, ``the FDR given to this
+        report (0.05; the run's was not recorded)``.
+        """
+        if self.params_known:
+            return f"{self.fdr:g}"
+        return f"the FDR given to this report ({self.fdr:g}; the run's was not recorded)"
 
     @property
     def bali(self) -> bool:
@@ -97,7 +114,10 @@ class Context:
         return terms
 
     def positive_means(self, contrast_id: str) -> str | None:
-        """Say what a positive log2 fold change (or NES) of a contrast means; None if unknown."""
+        """Say what a positive log2 fold change (or NES) of a contrast means; None if unknown.
+
+        Plain text of the sample sheet's values: escape it to put it in HTML.
+        """
         c = self.contrasts.get(contrast_id)
         if c is None:
             return None
@@ -120,7 +140,10 @@ class Context:
         return f"the {b} vs {b_base} log2 fold change is larger in {a} than in {a_base}"
 
     def lfc_axis(self, contrast_id: str, *, short: bool = False) -> str:
-        """Return the axis title of a contrast's log2 fold changes (``short``: the MA plot's y-axis)."""
+        """Return the axis title of a contrast's log2 fold changes (``short``: the MA plot's y-axis).
+
+        Plain text (the figures escape their labels).
+        """
         c = self.contrasts.get(contrast_id)
         if c is None:
             return "log2 fold change"
@@ -148,32 +171,41 @@ class Context:
         return any(c.formula for c in self.contrasts.values())
 
     def describe_contrast(self, contrast_id: str) -> str:
-        """One line saying what a contrast compares and what a positive log2 fold change means."""
+        """One line of HTML saying what a contrast compares and what a positive log2 fold change means.
+
+        Every value from the contrasts and the sample sheet is escaped.
+        """
+        def e(value: object) -> str:
+            return html.escape(str(value))
+
         c = self.contrasts.get(contrast_id)
         if c is None:
-            return contrast_id
+            return e(contrast_id)
         if c.formula:
-            text = f"formula <code>{c.formula}</code>, coefficient <code>{c.make_contrasts_str}</code>"
+            text = (f"formula <code>{e(c.formula)}</code>, coefficient "
+                    f"<code>{e(c.make_contrasts_str)}</code>")
             meaning = self.positive_means(contrast_id)
-            text += (f" (positive log2FC = {meaning})" if meaning
+            text += (f" (positive log2FC = {e(meaning)})" if meaning
                      else " (positive log2FC = a positive coefficient)")
         elif c.is_continuous:
-            text = (f"association with {c.variable} (log2FC per "
-                    f"{'SD' if c.scale == 'sd' else 'unit'} of {c.variable})")
-            if c.blocking:
-                text += f", adjusted for {', '.join(c.blocking)}"
+            unit = "SD" if c.scale == "sd" else "unit"
+            text = f"association with {e(c.variable)} (log2FC per {unit} of {e(c.variable)})"
         else:
-            text = f"{c.variable}: {c.target} vs {c.reference} (positive log2FC = higher in {c.target})"
-            if c.blocking:
-                text += f", adjusted for {', '.join(c.blocking)}"
+            text = (f"{e(c.variable)}: {e(c.target)} vs {e(c.reference)} (positive log2FC = higher in "
+                    f"{e(c.target)})")
+        if c.blocking and not c.formula:
+            text += f", adjusted for {e(', '.join(c.blocking))}"
         if c.exclude_samples_col:
             excluded = [self._level(c.exclude_samples_col, str(v)) for v in c.exclude_samples_values]
-            text += f"; excluding {c.exclude_samples_col} = {', '.join(excluded)}"
+            text += f"; excluding {e(c.exclude_samples_col)} = {e(', '.join(excluded))}"
         return text
 
 
-def load_context(results: Results, params: dict) -> Context:
-    """Read the validated sample sheet and contrasts (whatever exists)."""
+def load_context(results: Results, params: dict, *, known: bool = True) -> Context:
+    """Read the validated sample sheet and contrasts (whatever exists).
+
+    ``known``: ``params`` are the run's (:attr:`Context.params_known`).
+    """
     from ..io import read_contrasts
 
     sheet = results.first("validated/samplesheet.csv", "samplesheet.csv")
@@ -188,4 +220,4 @@ def load_context(results: Results, params: dict) -> Context:
             contrasts = {c.id: c for c in read_contrasts(path)}
         except Exception:  # noqa: BLE001 - the report still renders without descriptions
             contrasts = {}
-    return Context(results=results, params=params, obs=obs, contrasts=contrasts)
+    return Context(results=results, params=params, obs=obs, contrasts=contrasts, params_known=known)

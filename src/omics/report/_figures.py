@@ -1,6 +1,12 @@
-"""Interactive (plotly) figures of the report, one function per figure, from result tables."""
+"""Interactive (plotly) figures of the report, one function per figure, from result tables.
+
+plotly reads its texts (titles, labels, legend names, hover texts) as HTML-like markup, so
+every text from the data is escaped (:func:`_t`) and shows literally, as in the tables.
+"""
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pandas as pd
@@ -18,6 +24,16 @@ EFFECT_COLORS = {"treated": ARM_COLORS["bmmnc"], "control": ARM_COLORS["placebo"
                  "pooled": PALETTE[2], "interaction": PALETTE[3]}
 # Series that are not arms (response groups, scores, gene sets) never take an arm's colour.
 SERIES = [c for c in PALETTE if c not in ARM_COLORS.values()] + ["#1f78b4", "#b15928"]
+
+
+def _t(text: object) -> str:
+    """Return ``text`` for a plotly text field: ``<``, ``>`` and ``&`` escaped (plotly shows them)."""
+    return html.escape(str(text), quote=False)
+
+
+def _ts(texts: pd.Series) -> pd.Series:
+    """Return a column of texts for plotly, each escaped as :func:`_t` does (missing ones kept)."""
+    return texts.map(lambda text: text if pd.isna(text) else _t(text))
 
 
 def arm_color(arm: str, fallback: int) -> str:
@@ -68,7 +84,7 @@ def volcano(table: pd.DataFrame, *, fdr: float, title: str, label_top: int = 10,
         fig.add_trace(go.Scatter(
             x=part[lfc].round(4), y=part["logp"].round(4), mode="markers", name=f"{name}: {len(part)}",
             marker={"color": color, "size": 5 if color == NS else 6, "opacity": 0.8},
-            text=part["label"], customdata=part[padj].map(fmt_p),
+            text=_ts(part["label"]), customdata=part[padj].map(fmt_p),
             hovertemplate="%{text}<br>log2FC %{x:.3f}<br>-log10 p %{y:.2f}<br>FDR %{customdata}"
                           "<extra></extra>"))
     if sig.any():
@@ -86,13 +102,13 @@ def volcano(table: pd.DataFrame, *, fdr: float, title: str, label_top: int = 10,
             ty = ymax * (0.95 - 0.9 * i / max(n, 8))
             tx = -xmax * 0.98 if side == "left" else xmax * 0.98
             labels.append({"x": row[lfc], "y": row["logp"], "ax": tx, "ay": ty, "axref": "x", "ayref": "y",
-                           "text": str(row["label"]), "showarrow": True, "arrowhead": 0,
+                           "text": _t(row["label"]), "showarrow": True, "arrowhead": 0,
                            "arrowwidth": 0.6, "arrowcolor": "#777", "font": {"size": 10},
                            "xanchor": "left" if side == "left" else "right"})
     # One layout update for all labels (fig.add_annotation re-validates every earlier one).
     fig.update_layout(annotations=[*fig.layout.annotations, *labels])
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=460,
-                      xaxis={"title": xlabel, "range": [-xmax, xmax]},
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=460,
+                      xaxis={"title": _t(xlabel), "range": [-xmax, xmax]},
                       yaxis={"title": "-log10 p-value", "range": [0, ymax]},
                       legend={"orientation": "h", "y": -0.18})
     return fig
@@ -115,14 +131,14 @@ def ma(table: pd.DataFrame, *, fdr: float, title: str, mean_label: str | None = 
     for name, mask, color in (("not significant", ~sig, NS), (f"up (FDR < {fdr})", up, UP),
                               (f"down (FDR < {fdr})", down, DOWN)):
         fig.add_trace(go.Scatter(x=np.round(x[mask], 4), y=data.loc[mask, lfc].round(4), mode="markers",
-                                 name=f"{name}: {int(mask.sum())}", text=data.loc[mask, "label"],
+                                 name=f"{name}: {int(mask.sum())}", text=_ts(data.loc[mask, "label"]),
                                  marker={"color": color, "size": 5, "opacity": 0.8},
                                  hovertemplate="%{text}<br>mean %{x:.2f}<br>log2FC %{y:.3f}<extra></extra>"))
     fig.add_hline(y=0, line_color="#444", line_width=1)
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=420,
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=420,
                       xaxis={"title": "log10 mean of normalised counts" if mean == "baseMean"
-                             else mean_label or "mean log2 intensity"},
-                      yaxis={"title": ylabel}, legend={"orientation": "h", "y": -0.18})
+                             else _t(mean_label or "mean log2 intensity")},
+                      yaxis={"title": _t(ylabel)}, legend={"orientation": "h", "y": -0.18})
     return fig
 
 
@@ -131,14 +147,15 @@ def heatmap(matrix: pd.DataFrame, groups: pd.Series, *, title: str) -> go.Figure
     order = groups.sort_values(kind="stable").index
     values = matrix[order]
     z = values.sub(values.mean(axis=1), axis=0).div(values.std(axis=1).replace(0, 1), axis=0)
-    labels = [f"{s} ({groups[s]})" for s in order]
-    fig = go.Figure(go.Heatmap(z=z.to_numpy().round(3), x=labels, y=list(values.index), colorscale="RdBu_r",
+    labels = [_t(f"{s} ({groups[s]})") for s in order]
+    fig = go.Figure(go.Heatmap(z=z.to_numpy().round(3), x=labels, y=[_t(i) for i in values.index],
+                               colorscale="RdBu_r",
                                zmid=0, colorbar={"title": "z"},
                                hovertemplate="%{y}<br>%{x}<br>z %{z:.2f}<extra></extra>"))
     boundaries = np.flatnonzero(groups[order].to_numpy()[1:] != groups[order].to_numpy()[:-1])
     for b in boundaries:
         fig.add_vline(x=b + 0.5, line_color="black", line_width=2)
-    fig.update_layout(title={"text": title, "font": {"size": 14}},
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}},
                       height=max(360, 16 * len(values) + 160),
                       xaxis={"showticklabels": len(order) <= 60, "tickangle": -60, "tickfont": {"size": 8},
                              "automargin": True},
@@ -154,18 +171,18 @@ def pca(scores: pd.DataFrame, *, color: str, variance: list[float] | None, title
     for i, level in enumerate(sorted(groups.unique())):
         part = data[groups == level]
         colour = arm_color(level, i) if color == "arm" else SERIES[i % len(SERIES)]
-        fig.add_trace(go.Scatter(x=part["PC1"].round(4), y=part["PC2"].round(4), mode="markers", name=level,
-                                 text=part["sample"].astype(str),
+        fig.add_trace(go.Scatter(x=part["PC1"].round(4), y=part["PC2"].round(4), mode="markers",
+                                 name=_t(level), text=_ts(part["sample"]),
                                  marker={"size": 9, "color": colour},
-                                 hovertemplate="%{text}<extra>" + level + "</extra>"))
+                                 hovertemplate="%{text}<extra>" + _t(level) + "</extra>"))
 
     def axis(k: int) -> str:
         if variance and len(variance) >= k:
             return f"PC{k} ({100 * variance[k - 1]:.1f}% of variance)"
         return f"PC{k}"
 
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=400,
-                      xaxis={"title": axis(1)}, yaxis={"title": axis(2)}, legend={"title": color})
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=400,
+                      xaxis={"title": axis(1)}, yaxis={"title": axis(2)}, legend={"title": _t(color)})
     return fig
 
 
@@ -218,10 +235,11 @@ def correlation_heatmap(corr: pd.DataFrame, *, title: str) -> go.Figure:
         shown = shown.round(4)
         hover = "%{x} / %{y}<br>mean r %{z:.3f}<extra></extra>"
         title += f"; {len(corr):,} samples in blocks of {size}, mean r per block"
+    names = [_t(name) for name in names]
     fig = go.Figure(go.Heatmap(z=shown, x=names, y=names,
                                colorscale="Viridis", colorbar={"title": "r"},
                                hovertemplate=hover))
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=520,
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=520,
                       xaxis={"tickfont": {"size": 8}, "tickangle": -60},
                       yaxis={"tickfont": {"size": 8}, "autorange": "reversed"})
     return fig
@@ -242,7 +260,8 @@ def enrichment_dots(gsea: pd.DataFrame, *, title: str, n_background: int = 10) -
             continue
         part = data[mask]
         fig.add_trace(go.Scatter(
-            x=part["nes"].round(3), y=[_short(t) for t in part["term"]], mode="markers", name=f"{kind} sets",
+            x=part["nes"].round(3), y=[_t(_short(t)) for t in part["term"]], mode="markers",
+            name=f"{kind} sets",
             marker={"size": np.clip(np.sqrt(part["size"].astype(float)) * 2, 6, 30), "symbol": symbol,
                     "color": logq[mask].round(3), "colorscale": "Viridis", "cmin": 0, "cmax": 4,
                     "colorbar": ({"title": {"text": "-log10 FDR", "side": "right"}} if kind == "panel"
@@ -252,7 +271,7 @@ def enrichment_dots(gsea: pd.DataFrame, *, title: str, n_background: int = 10) -
             hovertemplate="%{y}<br>NES %{x:.2f}<br>size %{customdata[0]}<br>p %{customdata[2]}"
                           "<br>FDR %{customdata[1]}<extra></extra>"))
     fig.add_vline(x=0, line_color="#444", line_width=1)
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=max(320, 24 * len(data) + 140),
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=max(320, 24 * len(data) + 140),
                       xaxis={"title": "normalised enrichment score (NES)"},
                       yaxis={"tickfont": {"size": 10}, "automargin": True},
                       legend={"orientation": "h", "y": -0.15})
@@ -271,7 +290,7 @@ def running_scores(curves: dict[str, pd.DataFrame], labels: dict[str, str], *, t
         keep = (curve.index % step == 0) | curve["hit"].to_numpy()
         part = curve[keep]
         fig.add_trace(go.Scatter(x=part["rank"], y=part["running_es"].round(3), mode="lines",
-                                 name=labels.get(term, term), line={"color": color, "width": 1.5},
+                                 name=_t(labels.get(term, term)), line={"color": color, "width": 1.5},
                                  legendgroup=term, hovertemplate="rank %{x}<br>ES %{y:.3f}<extra></extra>"))
     for i, (term, curve) in enumerate(curves.items()):
         hits = curve.loc[curve["hit"], "rank"].to_numpy()
@@ -283,8 +302,8 @@ def running_scores(curves: dict[str, pd.DataFrame], labels: dict[str, str], *, t
                                                                   "width": 0.6},
                                  legendgroup=term, showlegend=False, hoverinfo="skip"))
     fig.add_hline(y=0, line_color="#444", line_width=1)
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=460,
-                      xaxis={"title": xlabel},
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=460,
+                      xaxis={"title": _t(xlabel)},
                       yaxis={"title": "running enrichment score"},
                       legend={"font": {"size": 10}})
     return fig
@@ -303,8 +322,8 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
     ``flagged`` (same index, one bool column per prefix) marks separated fits with open markers.
     Unbounded interval ends are drawn to the axis edge with an arrow.
     """
-    rows = [_short(r["score"], 40) + (f" [{r['classification']}]" if str(r.get("classification", "none"))
-                                      not in ("none", "nan", "") else "") for _, r in model.iterrows()]
+    rows = [_t(_short(r["score"], 40) + (f" [{r['classification']}]" if str(r.get("classification", "none"))
+                                         not in ("none", "nan", "") else "")) for _, r in model.iterrows()]
     fig = go.Figure()
     finite = []
     for prefix, _ in effects:
@@ -326,11 +345,11 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
         plus = np.where(np.isfinite(high), np.minimum(high, hi) - shown, hi - shown)
         minus = np.where(np.isfinite(low) & (low > 0), np.clip(est, lo, hi) - np.maximum(low, lo),
                          np.clip(est, lo, hi) - lo)
-        hover = [f"{label}: {ratio} {_r(e)} (95% CI {_r(a)}-{_r(b)})"
+        hover = [f"{_t(label)}: {ratio} {_r(e)} (95% CI {_r(a)}-{_r(b)})"
                  + (" · separated data" if o else "")
                  for e, a, b, o in zip(est, low, high, open_, strict=True)]
         fig.add_trace(go.Scatter(
-            x=np.clip(est, lo, hi), y=y, mode="markers", name=label,
+            x=np.clip(est, lo, hi), y=y, mode="markers", name=_t(label),
             marker={"color": effect_color(prefix, k), "size": 9,
                     "symbol": ["circle-open" if o else "circle" for o in open_]},
             error_x={"type": "data", "symmetric": False, "array": np.clip(plus, 0, None),
@@ -339,7 +358,7 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
     fig.add_vline(x=1, line_dash="dash", line_color="#555")
     ticks = [v for v in (1e-4, 1e-3, 0.01, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100, 1e3, 1e4, 1e5, 1e6)
              if lo <= v <= hi]
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=max(320, 34 * len(model) + 150),
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=max(320, 34 * len(model) + 150),
                       xaxis={"title": f"{ratio} per SD of the score (95% CI, log scale; open marker: "
                                       "separated fit)", "type": "log", "range": [np.log10(lo), np.log10(hi)],
                              "tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks]},
@@ -362,11 +381,11 @@ def roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], *, title: str) 
     fig = go.Figure()
     for i, (label, fpr, tpr, auc) in enumerate(curves):
         fig.add_trace(go.Scatter(x=np.round(fpr, 4), y=np.round(tpr, 4), mode="lines",
-                                 name=f"{label} (AUC {auc:.2f})", line={"color": SERIES[i % len(SERIES)],
+                                 name=f"{_t(label)} (AUC {auc:.2f})", line={"color": SERIES[i % len(SERIES)],
                                                                        "shape": "hv"}))
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "#999"},
                              showlegend=False, hoverinfo="skip"))
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=520,
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=520,
                       xaxis={"title": "1 - specificity", "range": [0, 1]},
                       yaxis={"title": "sensitivity", "range": [0, 1.02]},
                       legend={"font": {"size": 10}, "orientation": "h", "y": -0.2, "x": 0})
@@ -387,7 +406,7 @@ def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float],
     for (arm, group), part in curves.groupby(["arm", "group"], sort=True):
         part = part.sort_values("time", kind="stable")
         p = pvalues.get(str(arm))
-        name = f"{(arm_labels or {}).get(str(arm), arm)}, {group} score"
+        name = _t(f"{(arm_labels or {}).get(str(arm), arm)}, {group} score")
         if p is not None and group == "high":
             name += f" (log-rank p {fmt_p(p)})"
         fig.add_trace(go.Scatter(x=part["time"], y=part["survival"], mode="lines", name=name,
@@ -396,8 +415,8 @@ def kaplan_meier(curves: pd.DataFrame, *, title: str, pvalues: dict[str, float],
                                  customdata=part.get("n_at_risk"),
                                  hovertemplate=f"{when} %{{x}}<br>S(t) %{{y:.2f}}<br>at risk "
                                                "%{customdata}<extra></extra>"))
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=500,
-                      xaxis={"title": xlabel}, yaxis={"title": ylabel, "range": [0, 1.02]},
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=500,
+                      xaxis={"title": _t(xlabel)}, yaxis={"title": _t(ylabel), "range": [0, 1.02]},
                       legend={"font": {"size": 10}, "orientation": "h", "y": -0.2, "x": 0})
     return fig
 
@@ -417,13 +436,13 @@ def concordance(joined: pd.DataFrame, *, title: str, fdr: float, rho: float | No
                               (f"significant in both (FDR < {fdr})", both, UP)):
         part = data[mask]
         fig.add_trace(go.Scatter(x=part["rna_log2fc"].round(4), y=part["protein_log2fc"].round(4),
-                                 mode="markers", name=f"{name}: {len(part)}", text=part["gene_name"],
+                                 mode="markers", name=f"{name}: {len(part)}", text=_ts(part["gene_name"]),
                                  marker={"color": color, "size": 6 if color != UP else 8},
                                  hovertemplate="%{text}<br>mRNA %{x:.3f}<br>protein %{y:.3f}<extra></extra>"))
     fig.add_hline(y=0, line_color="#444", line_width=1)
     fig.add_vline(x=0, line_color="#444", line_width=1)
     spearman = f"Spearman r = {rho:.2f} over " if rho is not None and np.isfinite(rho) else ""
-    fig.update_layout(title={"text": f"{title}: {spearman}{len(data)} genes",
+    fig.update_layout(title={"text": _t(f"{title}: {spearman}{len(data)} genes"),
                              "font": {"size": 14}}, height=440,
                       xaxis={"title": "mRNA log2 fold change"}, yaxis={"title": "protein log2 fold change"},
                       legend={"orientation": "h", "y": -0.18})
@@ -433,12 +452,12 @@ def concordance(joined: pd.DataFrame, *, title: str, fdr: float, rho: float | No
 def histogram(values: pd.Series, *, title: str, xlabel: str) -> go.Figure:
     """Histogram of one distribution with its median marked."""
     values = values.dropna().astype(float)
-    fig = go.Figure(go.Histogram(x=values.round(4), nbinsx=40, marker={"color": "#7570b3"}, name=xlabel))
+    fig = go.Figure(go.Histogram(x=values.round(4), nbinsx=40, marker={"color": "#7570b3"}, name=_t(xlabel)))
     if len(values):
         fig.add_vline(x=float(values.median()), line_dash="dash", line_color="#333",
                       annotation_text=f"median {values.median():.2f}")
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=360,
-                      xaxis={"title": xlabel}, yaxis={"title": "genes"}, showlegend=False)
+    fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=360,
+                      xaxis={"title": _t(xlabel)}, yaxis={"title": "genes"}, showlegend=False)
     return fig
 
 
@@ -447,13 +466,14 @@ def bars(labels: list[str], values: list[float], *, title: str, xlabel: str,
     """Horizontal bars (e.g. Stouffer z of the panel sets); ``hover`` texts show on hover only.
 
     ``subtitle``: a second, smaller title line (e.g. how many sets tie with the bars').
+    ``hover`` is plotly markup (``<br>``): the caller escapes any data in it.
     """
     colors = [UP if v > 0 else DOWN for v in values]
-    fig = go.Figure(go.Bar(x=np.round(values, 3), y=[_short(lab) for lab in labels], orientation="h",
+    fig = go.Figure(go.Bar(x=np.round(values, 3), y=[_t(_short(lab)) for lab in labels], orientation="h",
                            marker={"color": colors}, customdata=hover, textposition="none",
                            hovertemplate="%{y}<br>%{x}" + ("<br>%{customdata}" if hover else "")
                                          + "<extra></extra>"))
-    text = title + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
+    text = _t(title) + (f"<br><sup>{_t(subtitle)}</sup>" if subtitle else "")
     fig.update_layout(title={"text": text, "font": {"size": 14}}, height=max(300, 24 * len(labels) + 140),
                       xaxis={"title": xlabel}, yaxis={"autorange": "reversed", "automargin": True,
                                                       "tickfont": {"size": 10}})

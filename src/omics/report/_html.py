@@ -11,7 +11,7 @@ from .._manifests import REPORT_GENERATOR
 from .._parallel import map_processes
 from . import _sections as sections
 from ._assets import Ids, head_scripts, render_script
-from ._context import load_context
+from ._context import Context, load_context
 from ._discover import Results
 from ._methods import methods
 
@@ -46,13 +46,35 @@ _SECTIONS = [
 ]
 
 
-def _title(ctx) -> str:  # noqa: ANN001 - Context
-    modalities = sorted({r.modality for r in ctx.results.de})
+def _modalities(ctx: Context) -> list[str]:
+    """Modalities of the results: of the differential tables, else of the score tables."""
+    found = {r.modality for r in ctx.results.de}
+    if not found:
+        for name in ("response_model.tsv", "survival_model.tsv"):
+            model = ctx.results.table(name)
+            if model is not None and "modality" in model:
+                found |= set(model["modality"].dropna().astype(str))
+    return sorted(found)
+
+
+def _response_heading(ctx: Context) -> str:
+    """Heading of the scores section (its scores are of the GO angiogenesis panel by default)."""
+    return "Angiogenic scores and response" if ctx.default_panel else "Scores and response"
+
+
+def _title(ctx: Context) -> str:
+    """Title of the page: the study, and the modalities of its tables.
+
+    A folder of score tables only (no differential tables) is titled by its section.
+    """
     what = " + ".join({"rna": "transcriptomic", "protein": "proteomic", "flow": "flow cytometry"}.get(m, m)
-                      for m in modalities) or "omics"
+                      for m in _modalities(ctx)) or "omics"
     if ctx.bali:
         topic = "angiogenesis " if ctx.default_panel else ""
         return f"BALI BM-MNC {topic}{what} report"
+    if not ctx.results.de and (ctx.results.first("response_model.tsv")
+                               or ctx.results.first("survival_model.tsv")):
+        return f"{_response_heading(ctx)}: {what} report"
     return f"{what[:1].upper()}{what[1:]} analysis report"
 
 
@@ -64,7 +86,7 @@ def _section(job: tuple) -> str:
 
 
 def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.05,
-                 params: dict | None = None, n_cpus: int = 1) -> Path:
+                 params: dict | None = None, n_cpus: int = 1, params_known: bool = True) -> Path:
     """Write a self-contained, interactive HTML report of the results in ``results_dir``.
 
     Sections appear only when their result files exist: cohort, methods, QC, differential
@@ -84,6 +106,10 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
         The run's parameters (:func:`omics.params.resolve`); they write the methods text.
     n_cpus
         Processes drawing the sections side by side (the page is the same).
+    params_known
+        Whether ``params`` are the run's (``omics run``, or its ``pipeline_info/params.yaml``);
+        if not, the page says that the run's parameters were not recorded and which
+        statements rest on the values given to the report.
 
     Returns
     -------
@@ -98,13 +124,13 @@ def build_report(results_dir: str | Path, output: str | Path, *, fdr: float = 0.
     if params.get("de_fdr") is None:
         params["de_fdr"] = fdr
     results = Results(results_dir)
-    ctx = load_context(results, params)
+    ctx = load_context(results, params, known=params_known)
     title = _title(ctx)
     body, nav = [], []
     contents = map_processes(_section, [(anchor, ctx) for anchor, _, _ in _SECTIONS], n_cpus)
     for (anchor, heading, _), content in zip(_SECTIONS, contents, strict=True):
-        if anchor == "response" and ctx.default_panel:
-            heading = "Angiogenic scores and response"
+        if anchor == "response":
+            heading = _response_heading(ctx)
         if content:
             nav.append(f"<a href='#{anchor}'>{heading}</a>")
             body.append(f"<section id='{anchor}'><h2>{heading}</h2>{content}</section>")

@@ -105,6 +105,36 @@ def _panel_size(tested: dict[str, str]) -> int | str:
         return max((int(v.split("-")[-1]) for v in tested.values()), default="")
 
 
+#: Marks a value the methods state from the parameters given to the report (the run's unknown).
+GIVEN = "†"
+
+
+def given(ctx: Context, value: object) -> str:
+    """Return a parameter's value as the methods state it: escaped, marked :data:`GIVEN` when unknown.
+
+    Parameters
+    ----------
+    ctx
+        The report's context (:attr:`Context.params_known`: whether its parameters are the run's).
+    value
+        The value, or its text as the sentence writes it (``70%``).
+
+    Returns
+    -------
+    str
+        HTML.
+    """
+    return html.escape(str(value)) + ("" if ctx.params_known else GIVEN)
+
+
+def _not_recorded() -> str:
+    """Return the warning of a report whose run's parameters were not recorded."""
+    return ("<div class='warning'>The run's parameters were not recorded (no "
+            "<code>pipeline_info/params.yaml</code> in the results folder). Values marked "
+            f"{GIVEN} are those given to this report (its defaults unless given on its command line), "
+            "not necessarily the run's; the result tables are as the run computed them.</div>")
+
+
 def methods(ctx: Context) -> str:
     """Return the Methods section: what was run with which settings, versions and references."""
     p = ctx.params
@@ -115,7 +145,7 @@ def methods(ctx: Context) -> str:
     v = _versions(ctx)
 
     def ver(name: str) -> str:
-        return f" {v[name]}" if name in v and v[name] != "not installed" else ""
+        return f" {html.escape(v[name])}" if name in v and v[name] != "not installed" else ""
 
     if ctx.bali:
         text.append("Samples are bone-marrow mononuclear cells of the BALI trial (BM-MNC vs placebo; "
@@ -131,22 +161,27 @@ def methods(ctx: Context) -> str:
                     "R limma 3.54).")
         cite += ["limma", "ebayes"]
     if "deseq2" in rna_methods:
-        min_samples = (f"{p['rna_min_samples']} samples" if p.get("rna_min_samples")
-                       else "as many samples as the smallest compared group")
-        text.append(f"RNA counts were filtered to genes with at least {p.get('rna_min_count')} counts "
-                    f"in {min_samples} and tested with DESeq2's model (pydeseq2{ver('pydeseq2')}, "
+        min_samples = (f"{given(ctx, p['rna_min_samples'])} samples" if p.get("rna_min_samples")
+                       else "as many samples as the smallest compared group"
+                       + ("" if ctx.params_known else GIVEN))
+        text.append(f"RNA counts were filtered to genes with at least {given(ctx, p.get('rna_min_count'))} "
+                    f"counts in {min_samples} and tested with DESeq2's model (pydeseq2{ver('pydeseq2')}, "
                     "R DESeq2 1.38 estimators; Wald tests, independent filtering"
-                    + (f" for an FDR of {p['deseq2_alpha']:g}" if p.get("deseq2_alpha") is not None else "")
+                    + (f" for an FDR of {given(ctx, format(p['deseq2_alpha'], 'g'))}"
+                       if p.get("deseq2_alpha") is not None else "")
                     + ", Benjamini-Hochberg adjustment"
-                    + ("; apeGLM-style shrunken fold changes" if p.get("deseq2_shrink") else "")
+                    + (f"; apeGLM-style shrunken fold changes{given(ctx, '')}" if p.get("deseq2_shrink")
+                       else "")
                     + ").")
         cite += ["deseq2", "pydeseq2"]
     if "protein" in modalities:
-        text.append(f"Protein intensities ({html.escape(str(p.get('protein_format')))}, "
-                    f"{html.escape(str(p.get('protein_intensity')))}) were log2-transformed, kept when "
-                    f"quantified in at least {100 * float(p.get('protein_min_valid_fraction', 0)):.0f}% of "
-                    f"a group, normalised ({p.get('protein_normalization')}), imputation "
-                    f"{p.get('protein_imputation')}, and tested with limma-style moderated t-statistics "
+        valid = f"{100 * float(p.get('protein_min_valid_fraction', 0)):.0f}%"
+        text.append(f"Protein intensities ({given(ctx, p.get('protein_format'))}, "
+                    f"{given(ctx, p.get('protein_intensity'))}) were log2-transformed, kept when "
+                    f"quantified in at least {given(ctx, valid)} of "
+                    f"a group, normalised ({given(ctx, p.get('protein_normalization'))}), imputation "
+                    f"{given(ctx, p.get('protein_imputation'))}, and tested with limma-style moderated "
+                    "t-statistics "
                     "(lmFit, contrasts.fit, eBayes; the project's own implementation, checked against "
                     "R limma 3.54).")
         cite += [] if "limma" in cite else ["limma", "ebayes"]
@@ -161,50 +196,57 @@ def methods(ctx: Context) -> str:
             cite += ["limma", "ebayes"]
     other = [m for m in modalities if m not in {"rna", "protein", "flow"}]
     if other:
-        text.append(f"Other modalities ({', '.join(other)}) were tested with limma-style moderated "
-                    "t-statistics.")
+        text.append(f"Other modalities ({html.escape(', '.join(other))}) were tested with limma-style "
+                    "moderated t-statistics.")
         if "limma" not in cite:
             cite += ["limma", "ebayes"]
     gsea_paths = res.find("*.gsea.tsv")
     if gsea_paths:
         tested = dict(sorted(panel_counts(gsea_paths).items(), key=lambda kv: _order(kv[0])))
         panel = (f"the {_panel_size(tested)} GO angiogenesis sets" if ctx.default_panel
-                 else f"the user's gene sets ({html.escape(str(p.get('genesets')))})")
+                 else f"the user's gene sets ({given(ctx, p.get('genesets'))})")
         if tested:
-            panel += (" (tested: " + ", ".join(f"{n} with {LABELS.get(m, m)}" for m, n in tested.items())
-                      + f"; a set needs {p.get('gsea_min_size')} ranked genes)")
-        statistics = [STATISTICS.get(m, f"the moderated t ({m})") for m in tested] or [
+            panel += (" (tested: " + ", ".join(f"{n} with {html.escape(LABELS.get(m, m))}"
+                                               for m, n in tested.items())
+                      + f"; a set needs {given(ctx, p.get('gsea_min_size'))} ranked genes)")
+        statistics = [STATISTICS.get(m, f"the moderated t ({html.escape(m)})") for m in tested] or [
             STATISTICS[m] for m in modalities if m in STATISTICS]
         background = p.get("background_genesets")
         if background and str(background).lower() == "none":
             bg = "alone"
         elif background:
-            bg = f"together with the background {html.escape(str(background))}"
+            bg = f"together with the background {given(ctx, background)}"
         elif ctx.default_panel:
             bg = "together with the GO biological-process background (10-500 genes)"
         else:
             bg = "alone (the user's sets replace the default background)"
+        ora = f"FDR &lt; {ctx.fdr}" if ctx.params_known else ctx.run_fdr()
         text.append(f"Genes were ranked by {' or '.join(statistics)} and "
-                    f"{panel} were tested by GSEA prerank {bg}, with {p.get('gsea_permutations')} gene "
-                    f"permutations (seed {p.get('seed')}), background sets of {p.get('gsea_min_size')}-"
-                    f"{p.get('gsea_max_size')} genes, FDR from the pooled NES null; over-representation "
-                    f"of the features at FDR &lt; {ctx.fdr} by hypergeometric tests with BH adjustment.")
+                    f"{panel} were tested by GSEA prerank {bg}, with "
+                    f"{given(ctx, p.get('gsea_permutations'))} gene permutations (seed "
+                    f"{given(ctx, p.get('seed'))}), background sets of "
+                    f"{given(ctx, p.get('gsea_min_size'))}-{given(ctx, p.get('gsea_max_size'))} genes, FDR "
+                    f"from the pooled NES null; over-representation of the features at {ora} by "
+                    "hypergeometric tests with BH adjustment.")
         cite += ["gsea", "gseapy", "bh"] + (["go"] if ctx.default_panel else [])
     if (model_path := res.first("response_model.tsv")):
-        folds = _folds_used(res.read(model_path), p.get("cv_folds"))
+        model = res.read(model_path)
+        folds = _folds_used(model, p.get("cv_folds"))
+        if not any(str(c).startswith("cv_folds_") for c in model.columns):  # not in the table
+            folds = given(ctx, folds)
         covs = ", ".join(c.strip() for c in str(p.get("response_covariates") or "").split(",") if c.strip())
         covs = covs or "no covariate"
         screen = ("a Benjamini-Hochberg screen over both arms' p-values of all scores of a modality"
                   if p.get("response_multiplicity") == "bh" else "no multiplicity screen across scores")
-        text.append(f"Per-sample scores ({p.get('score_method')}) of each panel set were related to "
-                    f"response by logistic regression per SD of the score, adjusted for "
-                    f"{html.escape(str(covs))}: within each arm, pooled, and with an arm x score "
+        text.append(f"Per-sample scores ({given(ctx, p.get('score_method'))}) of each panel set were "
+                    f"related to response by logistic regression per SD of the score, adjusted for "
+                    f"{given(ctx, covs)}: within each arm, pooled, and with an arm x score "
                     "interaction: Firth-penalised fits with penalised-likelihood-ratio tests "
-                    f"(a score test for the interaction), {screen}, "
-                    f"and AUCs from {p.get('cv_repeats')} repeats of stratified {folds} "
+                    f"(a score test for the interaction), {screen}{given(ctx, '')}, "
+                    f"and AUCs from {given(ctx, p.get('cv_repeats'))} repeats of stratified {folds} "
                     "cross-validation.")
         cite += ["firth", "sklearn"] + (["decoupler"] if p.get("score_method") == "ulm" else [])
-        text.append(_flow_scores_text(res.read(model_path), flow_parents(ctx)))
+        text.append(_flow_scores_text(model, flow_parents(ctx)))
     if res.first("survival_model.tsv") or res.first("km_logrank.tsv", "km_curves.tsv"):
         survival, references = _survival_text(ctx, ver("lifelines"))
         text.append(survival)
@@ -218,8 +260,11 @@ def methods(ctx: Context) -> str:
     refs = "".join(f"<li>{html.escape(REFERENCES[k])}</li>" for k in dict.fromkeys(cite))
     params = pd.DataFrame({"parameter": list(p), "value": [str(x) for x in p.values()]})
     versions = pd.DataFrame({"software": list(v), "version": list(v.values())})
-    return ("<p>" + " ".join(text) + "</p><h3>References</h3><ol class='refs'>" + refs + "</ol>"
-            + "<details><summary>Parameters of this run</summary>"
+    title = ("Parameters of this run" if ctx.params_known
+             else "Parameters given to this report (the run's were not recorded)")
+    return (("" if ctx.params_known else _not_recorded())
+            + "<p>" + " ".join(text) + "</p><h3>References</h3><ol class='refs'>" + refs + "</ol>"
+            + f"<details><summary>{title}</summary>"
             + params.to_html(classes="static", border=0, index=False) + "</details>"
             + "<details><summary>Software versions</summary>"
             + versions.to_html(classes="static", border=0, index=False) + "</details>")
@@ -256,12 +301,12 @@ def _survival_text(ctx: Context, lifelines: str) -> tuple[str, list[str]]:
         parts.append(
             "Amputation-free survival (time afs_days; event afs_event, major amputation or death) "
             f"was related to each score per SD by Cox proportional-hazards models (lifelines{lifelines} "
-            f"CoxPHFitter, Efron's method for tied times), adjusted for {html.escape(covs)}: within "
+            f"CoxPHFitter, Efron's method for tied times), adjusted for {given(ctx, covs)}: within "
             "each arm, pooled (arm as covariate) and with an arm x score interaction. The score's "
             f"p-value within each arm is from {within}, those of the pooled and interaction terms "
             "from partial-likelihood-ratio tests; hazard ratios have Wald 95% intervals, and "
             "proportional hazards were checked by the Schoenfeld-residual test of each model's "
-            f"score term. Scores were classified with {screen} at {alpha:g} and the response "
+            f"score term. Scores were classified with {screen}{given(ctx, '')} at {alpha:g} and the response "
             "model's rule, on the log hazard ratios.")
         cite += ["cox", "efron", "grambsch", "lifelines"]
     if res.first("km_logrank.tsv", "km_curves.tsv"):
@@ -305,29 +350,30 @@ def _flow_input_text(ctx: Context, flowkit: str) -> str:
     if source == "fcs":
         gating = p.get("flow_gating")
         if gating:
-            name = html.escape(PurePath(str(gating)).name)
+            name = given(ctx, PurePath(str(gating)).name)
             kind = ("FlowJo 10 workspace" if str(gating).lower().endswith(".wsp")
                     else "Gating-ML 2.0 gating strategy")
             template = f"the {kind} {name}"
         else:
             template = ("the shipped Gating-ML 2.0 BM-MNC progenitor template (metadata/"
-                        + "/".join(DEFAULT_GATING) + ")")
+                        + "/".join(DEFAULT_GATING) + ")" + given(ctx, ""))
         text = (f"FCS files were gated with FlowKit{flowkit} applying {template} to every file; "
                 "each population's events and its parent gate's events were counted per sample.")
     else:
-        name = html.escape(PurePath(str(p.get("flow_table") or "")).name)
+        name = PurePath(str(p.get("flow_table") or "")).name
+        name = given(ctx, name) if name else ""
         text = ("Flow-cytometry populations (events and parent events per sample) were read from the "
                 f"exported population table{f' {name}' if name else ''}.")
     unit = flow_uns(ctx, "absolute_unit")  # as recorded: cells_per_uL, ...
-    bead_gate = html.escape(str(p.get("flow_bead_gate") or "Beads"))
+    bead_gate = given(ctx, p.get("flow_bead_gate") or "Beads")
     if unit == "cells_per_uL" and p.get("flow_beads_per_test") is not None:
         text += (f" Absolute counts (cells/µL) = population events / counting-bead events (gate "
-                 f"{bead_gate}) x {_number(p['flow_beads_per_test'])} beads per test / "
-                 f"{_number(p.get('flow_sample_volume_ul', 100))} µL stained; the beads are a "
-                 "reference, not a tested population.")
+                 f"{bead_gate}) x {_number(p['flow_beads_per_test'])}{given(ctx, '')} beads per test "
+                 f"/ {_number(p.get('flow_sample_volume_ul', 100))}{given(ctx, '')} µL stained; the beads "
+                 "are a reference, not a tested population.")
     elif p.get("flow_cell_count_col") and unit not in (None, "per_million_events"):
-        text += (f" Absolute counts = population events / {html.escape(str(p.get('flow_count_reference')))}"
-                 f" events x the sample sheet's {html.escape(str(p['flow_cell_count_col']))} "
+        text += (f" Absolute counts = population events / {given(ctx, p.get('flow_count_reference'))}"
+                 f" events x the sample sheet's {given(ctx, p['flow_cell_count_col'])} "
                  f"({html.escape(flow_unit_label(unit))}).")
     elif unit == "per_million_events":
         text += (" Without counting beads or a cell count, counts are per million acquired events "

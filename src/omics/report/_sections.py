@@ -197,11 +197,44 @@ def _contrast_groups(ctx: Context, contrast_id: str, obs: pd.DataFrame) -> pd.Se
     if c.exclude_samples_col and c.exclude_samples_col in obs:
         keep = obs.index[~obs[c.exclude_samples_col].astype(str).isin(map(str, c.exclude_samples_values))]
     if c.variable and c.variable in obs:
-        return obs.loc[keep, c.variable].astype(str)
+        return _as_levels(obs.loc[keep, c.variable], (c.target, c.reference))
     terms = [t for t in ("arm", "response") if t in obs]
     if terms:
         return obs.loc[keep, terms].astype(str).agg(" / ".join, axis=1)
     return None
+
+
+def _as_levels(values: pd.Series, levels: tuple[str | None, ...]) -> pd.Series:
+    """Return a sample-sheet column as text, its numbers spelled as the contrast's ``levels``.
+
+    A column of numbers (levels ``01``/``02`` read as 1.0 and 2.0) gives ``01``/``02``
+    where a level reads as that number and no other level does; other whole numbers lose
+    their ``.0``.
+
+    Parameters
+    ----------
+    values
+        The column (e.g. ``obs["site"]`` of an h5ad file).
+    levels
+        The contrast's target and reference levels.
+
+    Returns
+    -------
+    pandas.Series
+        The values as text (missing values as ``nan``).
+    """
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values.astype(str)
+    numbers = {str(level): pd.to_numeric(str(level), errors="coerce") for level in levels if level}
+    numbers = {level: n for level, n in numbers.items() if pd.notna(n)}
+    spelled = {n: level for level, n in numbers.items() if list(numbers.values()).count(n) == 1}
+
+    def text(value: float) -> str:
+        if value in spelled:
+            return spelled[value]
+        return str(int(value)) if pd.notna(value) and float(value).is_integer() else str(value)
+
+    return values.map(text)
 
 
 def _heatmap(ctx: Context, result: DeResult, de: pd.DataFrame, ids: Ids, n_top: int = 30) -> str:
@@ -455,13 +488,14 @@ def enrichment(ctx: Context, ids: Ids) -> str:
             kind = "rna" if "log2FoldChange" in de else "protein"
             if "gene_name" in de:
                 ranking = gene_statistic(de, kind)
-        block = [f"<h3>{_h(key.replace('.', ' · '))}</h3>"]
-        contrast_id = de_result.contrast if de_result is not None else key.rsplit(".", 1)[0]
+        contrast_id, _, modality = key.rpartition(".")  # a contrast id may hold dots
+        block = [f"<h3>{_h(f'{contrast_id} · {modality}' if contrast_id else key)}</h3>"]
+        contrast_id = de_result.contrast if de_result is not None else contrast_id or key
         if contrast_id in ctx.contrasts:
             meaning = ctx.positive_means(contrast_id)
             if meaning:
                 block.append(_note(f"NES &gt; 0: the set's genes rank towards positive log2 fold "
-                                   f"changes ({_h(contrast_id)}: positive = {meaning})."))
+                                   f"changes ({_h(contrast_id)}: positive = {_h(meaning)})."))
         if sets is not None:
             block.append(symbol_mismatch(ctx, ranking, members))
         if gsea.empty:
@@ -507,11 +541,11 @@ def enrichment(ctx: Context, ids: Ids) -> str:
                                  ora.sort_values("pvalue", kind="stable"), ids, max_rows=300,
                                  note_source=str(ora_path.relative_to(ctx.results.root))) + "</details>")
         blocks.append("".join(block))
-    intro = (f"GSEA prerank of the {ctx.panel_name} tested together with the background collection, "
+    intro = (f"GSEA prerank of the {_h(ctx.panel_name)} tested together with the background collection, "
              "so that the FDR carries the burden of every set tested; NES &gt; 0: the set's genes "
              "rank towards positive log2 fold changes (what positive means is under each contrast).")
     if not ctx.default_panel and not ctx.params.get("background_genesets"):
-        intro = (f"GSEA prerank of the {ctx.panel_name}; the user's sets replace the default "
+        intro = (f"GSEA prerank of the {_h(ctx.panel_name)}; the user's sets replace the default "
                  "background (give <code>--background_genesets</code> to test them within one).")
     return _note(intro) + "".join(blocks)
 
@@ -693,9 +727,13 @@ def _redundancy_note() -> str:
 
 def _response_note(ctx: Context) -> str:
     """How the response model's classes follow from the table (``omics.tl.response_model``)."""
-    treated, control = _arm_names(ctx)
+    treated, control = (_h(name) for name in _arm_names(ctx))
     alpha = _screen_alpha()
-    if ctx.params.get("response_multiplicity", "bh") == "bh":
+    multiplicity = ctx.params.get("response_multiplicity", "bh")
+    given = ("" if ctx.params_known else
+             f"(The run's --response_multiplicity was not recorded: this is the rule of "
+             f"{_h(multiplicity)}, the value given to this report.) ")
+    if multiplicity == "bh":
         evidence = (f"A score has <b>evidence in an arm</b> when that arm's p-value, adjusted by one "
                     f"Benjamini-Hochberg procedure over the {control}-arm and the {treated}-arm "
                     f"p-values of all scores of its modality together, is below {alpha:g} (columns "
@@ -704,6 +742,7 @@ def _response_note(ctx: Context) -> str:
         evidence = (f"A score has <b>evidence in an arm</b> when that arm's p-value is below {alpha:g} "
                     "(--response_multiplicity none: no screen across scores; the FDR columns are "
                     "reported only). ")
+    evidence += given
     return (f"Odds ratios of response per SD of each score: within each arm, pooled (arm as "
             f"covariate) and the arm x score interaction ({treated} OR / {control} OR: &gt; 1 when "
             f"the OR is higher in the {treated} arm). " + evidence
@@ -754,17 +793,19 @@ def response(ctx: Context, ids: Ids) -> str:
                     rocs.append(figure(figs.roc(curves, title=f"{modality}: cross-validated ROC of "
                                                 "response (top scores)"), ids))
             if rocs:
+                splits = (f"the first of its {_h(ctx.params.get('cv_repeats', 50))} stratified "
+                          f"{_h(ctx.params.get('cv_folds', 5))}-fold splits with the run's seed"
+                          if ctx.params_known else "the first of its stratified splits, with the "
+                          "run's seed; the run's --cv_repeats and --cv_folds were not recorded")
                 parts.append("<h3>Cross-validated ROC</h3>" + _note(
                     "Out-of-fold predictions of the response model's cross-validation (a logistic "
-                    "model on each score alone, all patients; the first of its "
-                    f"{ctx.params.get('cv_repeats', 50)} stratified "
-                    f"{ctx.params.get('cv_folds', 5)}-fold splits with the run's seed) for the "
+                    f"model on each score alone, all patients; {splits}) for the "
                     "scores with the lowest fdr_screen. The table's cv_auc_pooled averages the "
                     "AUCs of all repeats.") + _grid(*rocs))
         parts.append("<details><summary>Full response-model table</summary>" + table(model, ids)
                      + "</details>")
     if survival is not None:
-        treated, control = _arm_names(ctx)
+        treated, control = (_h(name) for name in _arm_names(ctx))
         parts.append("<h3>Survival</h3>" + _note(
             "Cox models of amputation-free survival (event: major amputation or death, afs_event; "
             "time: afs_days) per SD of each score, within each arm, pooled and the arm x score "
@@ -882,7 +923,7 @@ def _concordance_note(ctx: Context) -> str:
             "its RNA vs its protein log2 fold change. concordant: the two fold changes have the same "
             "sign. Summary per contrast: n_genes joined; spearman_log2fc: Spearman correlation of "
             "the two fold changes; sign_agreement: fraction of genes concordant; n_significant_both: "
-            f"genes with adjusted p &lt; {ctx.fdr:g} in both modalities; sign_agreement_significant: "
+            f"genes with adjusted p &lt; {ctx.run_fdr()} in both modalities; sign_agreement_significant: "
             "fraction concordant among those (empty when there are none).")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import yaml
 
@@ -51,36 +51,100 @@ def check_results_dir(results_dir: str | Path) -> None:
                          path=path, fix=fix)
 
 
-def _recorded_params(results_dir: str | Path, params: dict) -> dict:
-    """Return the run's parameters from ``pipeline_info/params.yaml``, non-default ``params`` winning.
+#: Parameters of the report itself, not of the results: a given value wins, unchecked.
+_REPORT_ONLY = ("n_cpus",)
+#: Parameters the record keeps whatever is given: where the run wrote (``omics report`` is
+#: never told it).
+_RECORD_ONLY = ("outdir",)
+#: Files the report reads again (the gene sets' members): the given path says where they
+#: are now (Nextflow stages copies), so only their file names must match the record's.
+_LOCATIONS = ("genesets", "background_genesets")
 
-    A recorded ``null`` for a parameter with a default (a Nextflow ``-params-file`` holding
-    ``de_fdr: null``, which the stages ran with the default) is the default.
+
+def _record_path(results_dir: str | Path) -> Path:
+    return Path(results_dir) / "pipeline_info" / "params.yaml"
+
+
+def _file_names(value: object) -> list[str]:
+    """Return the file names of a comma-separated list of paths (``none`` stays ``none``)."""
+    return [PurePath(part.strip()).name for part in str(value or "").split(",") if part.strip()]
+
+
+def _shown(value: object) -> str:
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _check_given(name: str, given: object, used: object, record: Path) -> None:
+    """Stop when ``given`` for parameter ``name`` is not what the run ``used`` (its ``record``)."""
+    same = (_file_names(given) == _file_names(used) if name in _LOCATIONS and given and used
+            else given == used)
+    if not same:
+        raise InputError(
+            f"{{--{name}}} {_shown(given)} differs from the run's recorded {_shown(used)}: the "
+            f"result tables were computed with {_shown(used)}, and the report describes them.",
+            path=record, fix=f"Rerun the analysis with {{--{name}}} {_shown(given)}, or leave "
+                             f"{{--{name}}} out.")
+
+
+def _recorded_params(results_dir: str | Path, params: dict) -> dict:
+    """Return the run's parameters from ``pipeline_info/params.yaml``; given values must match them.
+
+    The recorded values shaped the result tables, so they win. A value in ``params`` other
+    than its default is one given to the report: it stops the report when it differs from
+    the recorded one (gene-set paths: when the file names differ), except the report's own
+    :data:`_REPORT_ONLY`. A recorded ``null`` for a parameter with a default (a Nextflow
+    ``-params-file`` holding ``de_fdr: null``, which the stages ran with the default) is the
+    default. Without the record, ``params`` is returned unchanged.
+
+    Parameters
+    ----------
+    results_dir
+        The results folder of the run.
+    params
+        The parameters given to the report (:func:`omics.params.resolve`).
+
+    Returns
+    -------
+    dict
+        The parameters the methods state.
+
+    Raises
+    ------
+    InputError
+        A given value differs from the run's recorded value.
     """
     from ..params import defaults
 
-    recorded = Path(results_dir) / "pipeline_info" / "params.yaml"
+    recorded = _record_path(results_dir)
     if not recorded.is_file():
         return params
     loaded = yaml.safe_load(recorded.read_text()) or {}
     base = defaults()
-    changed = {k: v for k, v in params.items() if k not in base or v != base[k]}
-    kept = {k: v for k, v in loaded.items() if k in base and (v is not None or base[k] is None)}
-    return {**params, **kept, **changed}
+    used = {k: (v if v is not None else base[k]) for k, v in loaded.items() if k in base}
+    given = {k: v for k, v in params.items() if k not in base or v != base[k]}
+    for name, value in given.items():
+        if name in used and name not in _REPORT_ONLY + _RECORD_ONLY:
+            _check_given(name, value, used[name], recorded)
+    where = {k: v for k, v in given.items() if k in _REPORT_ONLY + _LOCATIONS or k not in used}
+    return {**params, **used, **where}
 
 
 def report(*, results_dir: str | Path, outdir: str | Path, params: dict, recorded: bool = False
            ) -> dict[str, Path]:
     """Write ``report/index.html`` from the result files under ``results_dir``.
 
-    ``recorded``: the report of an earlier run (``omics report``): its methods use the
-    parameters recorded in ``pipeline_info/params.yaml`` unless given on the command line.
-    A ``results_dir`` that is missing or holds none of the result files the report shows
-    (:data:`REPORTED`) stops the stage.
+    ``recorded``: the report of an earlier run (``omics report``): its methods state the
+    parameters recorded in ``pipeline_info/params.yaml`` (a given value that differs stops
+    the report, see :func:`_recorded_params`); without that record they state the values
+    given and say that the run's were not recorded. ``omics run`` passes the run's own
+    parameters. A ``results_dir`` that is missing or holds none of the result files the
+    report shows (:data:`REPORTED`) stops the stage.
     """
     check_results_dir(results_dir)
+    known = True
     if recorded:
+        known = _record_path(results_dir).is_file()
         params = _recorded_params(results_dir, params)
     path = stage_output(outdir, "report", "html")
     return {"html": build_report(results_dir, path, fdr=params["de_fdr"], params=params,
-                                 n_cpus=params.get("n_cpus") or 1)}
+                                 n_cpus=params.get("n_cpus") or 1, params_known=known)}
