@@ -231,7 +231,13 @@ def not_amplification_factor(factor: pd.Series) -> pd.Series:
 
 def check_efficiency_targets(efficiency: pd.Series, targets: Iterable[str], *, what: str,
                              path: str | Path | None = None) -> None:
-    """Stop when the efficiency table names targets that are not in the Ct table.
+    """Stop when the efficiency table's targets look misspelt, or none is in the Ct table.
+
+    A lab's table may list more assays than a run used: a target of the table that is not
+    in the Ct table is ignored (logged), unless it resembles a Ct-table target the table
+    does not list (``actb`` for ``ACTB``, ``KDRX`` for ``KDR``: same letters in another
+    case, or difflib ratio >= 0.8), which would silently leave that target at 2. A table
+    none of whose targets is in the Ct table stops.
 
     Parameters
     ----------
@@ -243,22 +249,34 @@ def check_efficiency_targets(efficiency: pd.Series, targets: Iterable[str], *, w
         The table as the message names it (the option or argument).
     path
         The file named in the message.
+
+    Raises
+    ------
+    omics._errors.InputError
+        A target resembles an unlisted Ct-table target, or no target is in the Ct table.
     """
     targets = [str(t) for t in targets]
+    listed = {str(t) for t in efficiency.index}
     unknown = [str(t) for t in efficiency.index if t not in targets]
     if not unknown:
         return
-    lower = {t.lower(): t for t in targets}
-    near = [lower.get(u.lower()) or next(iter(difflib.get_close_matches(u, targets, n=1)), None)
-            for u in unknown]
-    hint = ", ".join(f"{u!r} -> {n!r}" for u, n in zip(unknown, near, strict=True) if n)
-    which = ("none of its targets is" if len(unknown) == len(efficiency) else
-             f"target(s) {', '.join(map(repr, unknown[:8]))} are not")
-    raise InputError(
-        f"{what}: {which} in the Ct table{f' (did you mean {hint}?)' if hint else ''}; the Ct "
-        f"table's targets are {', '.join(targets[:15])}"
-        f"{f' and {len(targets) - 15} more' if len(targets) > 15 else ''}.",
-        path=path, fix="Write the target names as in the Ct table (names are case-sensitive).")
+    unlisted = [t for t in targets if t not in listed]
+    lower = {t.lower(): t for t in unlisted}
+    near = {u: lower.get(u.lower()) or next(iter(difflib.get_close_matches(u, unlisted, n=1,
+                                                                            cutoff=0.8)), None)
+            for u in unknown}
+    misspelt = [u for u in unknown if near[u]]
+    if misspelt or len(unknown) == len(efficiency):
+        hint = ", ".join(f"{u!r} -> {near[u]!r}" for u in misspelt)
+        which = ("none of its targets is" if len(unknown) == len(efficiency) else
+                 f"target(s) {', '.join(map(repr, misspelt[:8]))} are not")
+        raise InputError(
+            f"{what}: {which} in the Ct table{f' (did you mean {hint}?)' if hint else ''}; the "
+            f"Ct table's targets are {', '.join(targets[:15])}"
+            f"{f' and {len(targets) - 15} more' if len(targets) > 15 else ''}.",
+            path=path, fix="Write the target names as in the Ct table (names are case-sensitive).")
+    log.info("%s: %d target(s) not in the Ct table are ignored: %s", what, len(unknown),
+             ", ".join(unknown[:8]) + (" ..." if len(unknown) > 8 else ""))
 
 
 def read_qpcr_efficiency(path: str | Path, *, targets: Iterable[str] | None = None) -> pd.Series:

@@ -257,6 +257,9 @@ class _RowShape:
     plus_one_filled
         Whether any of them has a value in its last field (row names, not a trailing
         delimiter on every row).
+    plus_one_gap
+        Whether any of them with an empty last field also has an empty field among the
+        header's width (``P2,case,,61,``: a stray delimiter may have shifted its values).
     first_plus_one
         File line of the first of them (None: there is none).
     first_regular
@@ -271,13 +274,17 @@ class _RowShape:
     rows: int = 0
     plus_one: int = 0
     plus_one_filled: bool = False
+    plus_one_gap: bool = False
     first_plus_one: int | None = None
     first_regular: int | None = None
     others: int = 0
     irregular: list[tuple[int, int]] = field(default_factory=list)
 
-    def add(self, line: int, count: int, last_filled: bool) -> None:
-        """Record data row ``line`` with ``count`` fields (``last_filled``: its last field has a value)."""
+    def add(self, line: int, count: int, last_filled: bool, gap: bool = False) -> None:
+        """Record data row ``line`` with ``count`` fields.
+
+        ``last_filled``: its last field has a value; ``gap``: an empty field before the last.
+        """
         self.rows += 1
         if count == self.width:
             if self.first_regular is None:
@@ -285,6 +292,7 @@ class _RowShape:
         elif count == self.width + 1:
             self.plus_one += 1
             self.plus_one_filled = self.plus_one_filled or last_filled
+            self.plus_one_gap = self.plus_one_gap or gap
             if self.first_plus_one is None:
                 self.first_plus_one = line
         else:
@@ -321,6 +329,24 @@ def _simple_quotes(line: str, sep: str) -> list[str] | None:
             or line.count('"' + sep) + line.endswith('"') != pairs):
         return None
     return parts
+
+
+def _gap_before_last(line: str, sep: str) -> bool:
+    """Whether a field before the last one of ``line`` is empty or white space only.
+
+    Substring tests first (a delimiter at either end of the fields before the last, two
+    in a row, or one beside white space), so that a wide row without any costs no split;
+    quoted lines are split as :func:`pandas.read_csv` splits them.
+    """
+    if '"' in line:
+        return any(not f.strip() for f in next(csv.reader([line], delimiter=sep), [""])[:-1])
+    body = line[:line.rfind(sep)]
+    spaces = " " if sep == "\t" else " \t"
+    if not (body == "" or body.startswith(sep) or body.endswith(sep) or sep + sep in body
+            or any(sep + c in body or c + sep in body for c in spaces)
+            or body[:1].isspace() or body[-1:].isspace()):
+        return False
+    return any(not f.strip() for f in body.split(sep))
 
 
 def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -> _RowShape:
@@ -375,7 +401,8 @@ def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -
                 # a blank row wider than the header is a stray delimiter run, not an empty row
                 if blank and count <= width:
                     continue
-                shape.add(number, count, last_filled)
+                gap = count == width + 1 and not last_filled and _gap_before_last(line, sep)
+                shape.add(number, count, last_filled, gap)
     return shape
 
 
@@ -384,8 +411,9 @@ def _check_row_widths(shape: _RowShape, width: int, *, path: Path, what: str) ->
 
     Every data row with exactly one field more than the header is R's ``write.table``
     layout (or a trailing delimiter on every row), and is accepted, as are rows with one
-    more, empty, field beside rows of the header's width (a trailing delimiter on some
-    rows; pandas then reads the header's columns only); otherwise a row with
+    more, empty, field beside rows of the header's width when none of them has another
+    empty field (a trailing delimiter on some rows; pandas then reads the header's columns
+    only; ``P2,case,,61,`` may be a stray delimiter that shifted ``61``); otherwise a row with
     more fields than the header (a stray delimiter, a value without a column, a row of
     delimiters only wider than the header) or fewer (a missing delimiter, which shifts
     the values after it into the wrong columns) stops, naming its file line and the field
@@ -395,8 +423,9 @@ def _check_row_widths(shape: _RowShape, width: int, *, path: Path, what: str) ->
         return False
     if shape.plus_one == shape.rows:
         return True
-    if not shape.others and not shape.plus_one_filled:
-        # a trailing delimiter on some rows only (an edited export): their extra field is empty
+    if not shape.others and not shape.plus_one_filled and not shape.plus_one_gap:
+        # a trailing delimiter on some rows only (an edited export): their extra field is
+        # empty, and no field before it is (else a stray delimiter may have shifted values)
         log.info("%s: %d row(s) end with a delimiter (from file line %d); the empty field after "
                  "it is ignored", path.name, shape.plus_one, shape.first_plus_one)
         return True

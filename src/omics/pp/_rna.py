@@ -59,8 +59,9 @@ def low_count_keep(counts: np.ndarray, *, min_count: int, min_samples: int) -> n
 
 
 def _whole_at_least_one(value: object) -> bool:
-    """Whether ``value`` is an integer (not a bool) >= 1."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+    """Whether ``value`` is a whole number >= 1 (``3``, ``np.int64(3)``, ``3.0``; not a bool)."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and float(value).is_integer() and value >= 1)
 
 
 def _counts_layer(adata: ad.AnnData, layer: str, caller: str) -> object:

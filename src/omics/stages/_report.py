@@ -65,9 +65,26 @@ def _record_path(results_dir: str | Path) -> Path:
     return Path(results_dir) / "pipeline_info" / "params.yaml"
 
 
-def _file_names(value: object) -> list[str]:
-    """Return the file names of a comma-separated list of paths (``none`` stays ``none``)."""
-    return [PurePath(part.strip()).name for part in str(value or "").split(",") if part.strip()]
+#: Comma-separated lists of names, compared item by item (``age, sex`` is ``age,sex``).
+_NAME_LISTS = ("qpcr_reference_genes", "qpcr_reference_candidates")
+
+
+def _comparable(name: str, value: object) -> object:
+    """Return ``value`` of parameter ``name`` as the record and the report must agree on it.
+
+    Lists are compared item by item (spaces after commas do not count); gene-set files by
+    their file names (Nextflow stages copies under other folders), ``none`` in any case.
+    """
+    from ..params import BY_NAME, split_list
+
+    if name in _LOCATIONS:
+        items = split_list(None if value is None else str(value))
+        if [item.lower() for item in items] == ["none"]:
+            return ["none"]
+        return [PurePath(item).name for item in items]
+    if name in _NAME_LISTS or (name in BY_NAME and BY_NAME[name].is_list):
+        return split_list(None if value is None else str(value))
+    return value
 
 
 def _shown(value: object) -> str:
@@ -76,9 +93,7 @@ def _shown(value: object) -> str:
 
 def _check_given(name: str, given: object, used: object, record: Path) -> None:
     """Stop when ``given`` for parameter ``name`` is not what the run ``used`` (its ``record``)."""
-    same = (_file_names(given) == _file_names(used) if name in _LOCATIONS and given and used
-            else given == used)
-    if not same:
+    if _comparable(name, given) != _comparable(name, used):
         raise InputError(
             f"{{--{name}}} {_shown(given)} differs from the run's recorded {_shown(used)}: the "
             f"result tables were computed with {_shown(used)}, and the report describes them.",
