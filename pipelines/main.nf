@@ -87,10 +87,10 @@ def helpText(String topic) {
     lines << "${workflow.manifest.name} ${workflow.manifest.version ?: ''}".trim()
     lines << (schema.description ?: '')
     lines << ''
-    lines << 'Typical command:'
-    lines << '    nextflow run pipelines/main.nf --input samplesheet.csv --contrasts contrasts.yaml \\'
+    lines << 'Typical command (<pipeline>: this repository, or its pipelines/main.nf):'
+    lines << '    nextflow run <pipeline> --input samplesheet.csv --contrasts contrasts.yaml \\'
     lines << '        --rna_counts salmon.merged.gene_counts.tsv --outdir results -resume'
-    lines << '    nextflow run pipelines/main.nf -profile test --outdir results   (the bundled test cohort)'
+    lines << '    nextflow run <pipeline> -profile test --outdir results   (the bundled test cohort)'
     lines << ''
     schema['$defs'].values().each { group ->
         def properties = (group.properties ?: [:]).findAll { name, property -> !property.hidden }
@@ -226,6 +226,27 @@ def validateParameters() {
 }
 
 /*
+ * A cluster executor with the launch machine's resource limits (nextflow.config caps requests
+ * to the machine Nextflow runs on, for the local executor): warn, since every task would be
+ * capped to a login node or a small launch job.
+ */
+
+def warnHostResourceLimits() {
+    def config = workflow.session.config
+    def executor = config.navigate('process.executor') ?: 'local'
+    def limits = config.navigate('process.resourceLimits')
+    if (executor == 'local' || !(limits instanceof Map) || limits.cpus != Runtime.runtime.availableProcessors()) {
+        return
+    }
+    def host_gb = Math.max(1L, (long) (java.lang.management.ManagementFactory.getOperatingSystemMXBean().getTotalMemorySize() / 1073741824L))
+    if (limits.memory.toString().replace(' ', '') == "${host_gb}.GB" || limits.memory.toString().replace(' ', '') == "${host_gb}GB") {
+        log.warn "process.executor is '${executor}', but process.resourceLimits are those of the machine running Nextflow " +
+            "(${limits.cpus} CPUs, ${host_gb} GB): every task request is capped to them. Set process.resourceLimits for " +
+            "your cluster in your -c config (docs/nextflow.md, 'Running on a cluster')."
+    }
+}
+
+/*
  * Named workflow (nf-core style): lets this pipeline be included in another one.
  */
 
@@ -245,5 +266,6 @@ workflow {
         exit 0
     }
     validateParameters()
+    warnHostResourceLimits()
     BALI_OMICS_ANGIOGENESIS ()
 }

@@ -970,3 +970,30 @@ def test_help_lists_the_schema_parameters_and_writes_nothing(nextflow: Path, tmp
     assert unknown.returncode != 0
     assert "--help fdr: no such parameter (did you mean --de_fdr?)" in unknown.stdout + unknown.stderr
     assert not (tmp_path / "results").exists()  # no pipeline_info reports for --help
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_cluster_executor_with_the_launch_machines_limits_warns(nextflow: Path, tmp_path: Path) -> None:
+    """nextflow.config caps requests to the machine Nextflow runs on (for the local executor);
+    a cluster executor left with those caps would run every task on a login node's share: warn.
+    A site config with its own process.resourceLimits does not warn. (No scheduler here: the
+    first submission then fails, after the warning.)"""
+    cohort = TEST_COHORT
+    slurm, site = tmp_path / "slurm.config", tmp_path / "site.config"
+    slurm.write_text("process.executor = 'slurm'\n")
+    site.write_text("process {\n    executor = 'slurm'\n"
+                    "    resourceLimits = [cpus: 32, memory: 256.GB, time: 48.h]\n}\n")
+    texts = []
+    for config in (slurm, site):
+        result = subprocess.run(
+            [str(nextflow), "run", str(REPO), "-stub-run", "-c", str(config),
+             "--input", str(cohort / "samplesheet.csv"), "--contrasts", str(cohort / "contrasts.yaml"),
+             "--rna_counts", str(cohort / "salmon.merged.gene_counts.tsv"),
+             "--outdir", str(tmp_path / f"out_{config.stem}"),
+             "-work-dir", str(tmp_path / f"work_{config.stem}")],
+            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+        texts.append(result.stdout + result.stderr)
+    assert "process.executor is 'slurm', but process.resourceLimits are those of the machine" in texts[0]
+    assert "Set process.resourceLimits for your cluster in your -c config" in texts[0]
+    assert "process.resourceLimits are those of the machine" not in texts[1]
