@@ -30,8 +30,9 @@ def check_results_dir(results_dir: str | Path) -> None:
     Raises
     ------
     InputError
-        It is missing, not a folder, or holds none of :data:`REPORTED` (the sample sheet
-        and contrasts only in a ``validated/`` folder).
+        It is missing, not a folder, holds runs' folders (with ``pipeline_info/``) below it
+        rather than being one, or holds none of :data:`REPORTED` (the sample sheet and
+        contrasts only in a ``validated/`` folder).
     """
     from ..report._discover import Results
 
@@ -41,6 +42,16 @@ def check_results_dir(results_dir: str | Path) -> None:
     if not path.is_dir():
         problem = "not a folder." if path.exists() else "folder not found."
         raise InputError("{--results_dir}: " + problem, path=path, fix=fix)
+    # A folder above a run (its parent, or a folder of runs): the report would mix runs'
+    # files and miss their parameters record. The run is the folder with pipeline_info/.
+    if not (path / "pipeline_info").is_dir():
+        runs = sorted({info.parent for depth in ("*", "*/*") for info in path.glob(f"{depth}/pipeline_info")
+                       if info.is_dir()})
+        if runs:
+            names = ", ".join(str(run.relative_to(path)) for run in runs[:5])
+            raise InputError(f"{{--results_dir}} is not a run's results folder: the results of "
+                             f"{len(runs)} run(s) lie below it ({names}).", path=path,
+                             fix=f"Give {{--results_dir}} the run's folder, e.g. {runs[0]}.")
     results = Results(path)
     # The sample sheet and contrasts count as a run's only as its validated/ copies: a
     # folder of the user's inputs is not results (the report would be empty).

@@ -1,0 +1,28 @@
+"""CLI audit (h41): ``omics report --results_dir`` given the folder above a run stops.
+
+Pointed at a parent folder, the report searched every depth, wrote a report from the run in
+a sub-folder and said the run's parameters were not recorded (its ``pipeline_info/`` lay
+one level down). It now names the run folder(s) below and asks for one.
+"""
+
+from __future__ import annotations
+
+from helpers import raises_one_line
+from omics.stages._report import check_results_dir
+
+
+def test_report_on_the_folder_above_a_run_names_the_run(tmp_path):
+    run = tmp_path / "runs" / "demo"
+    (run / "pipeline_info").mkdir(parents=True)
+    (run / "differential").mkdir()
+    (run / "differential" / "c.rna.deseq2.results.tsv").write_text("gene_id\tstat\nG1\t1.0\n")
+    raises_one_line(lambda: check_results_dir(tmp_path), "is not a run's results folder",
+                    "1 run(s) lie below it (runs/demo)", f"e.g. {run}")
+    raises_one_line(lambda: check_results_dir(tmp_path / "runs"), "(demo)")
+    check_results_dir(run)  # the run's own folder: fine
+
+
+def test_a_folder_of_result_files_without_a_record_is_still_read(tmp_path):
+    (tmp_path / "differential").mkdir()
+    (tmp_path / "differential" / "c.rna.deseq2.results.tsv").write_text("gene_id\tstat\nG1\t1.0\n")
+    check_results_dir(tmp_path)
