@@ -7,6 +7,8 @@ one level down). It now names the run folder(s) below and asks for one.
 
 from __future__ import annotations
 
+import pytest
+
 from helpers import raises_one_line
 from omics.stages._report import check_results_dir
 
@@ -26,3 +28,17 @@ def test_a_folder_of_result_files_without_a_record_is_still_read(tmp_path):
     (tmp_path / "differential").mkdir()
     (tmp_path / "differential" / "c.rna.deseq2.results.tsv").write_text("gene_id\tstat\nG1\t1.0\n")
     check_results_dir(tmp_path)
+
+
+def test_simulate_refuses_zero_cpus_and_verbose_is_described(tmp_path, capsys):
+    from omics import cli
+
+    with pytest.raises(SystemExit) as stop:  # argparse's usage error, as `omics` exits with it
+        cli.main(["simulate", "--outdir", str(tmp_path / "c"), "--n_cpus", "0"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--n_cpus: must be a whole number >= 1, got '0'" in err[0]
+    assert not (tmp_path / "c").exists()
+    for command in ("run", "simulate", "qc"):
+        assert "log debug lines too" in cli.build_parser()._subparsers._group_actions[0].choices[
+            command].format_help()

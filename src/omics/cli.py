@@ -102,6 +102,21 @@ def _unrecognized(parser: argparse.ArgumentParser, unknown: Sequence[str]) -> st
     return f"unrecognized arguments: {' '.join(unknown)}{hint}{nextflow_only_hint(flags)}"
 
 
+#: Help of -v in every command.
+VERBOSE_HELP = "log debug lines too, and print an unexpected error's traceback"
+
+
+def _at_least_one(text: str) -> int:
+    """Parse a whole number >= 1 for argparse (``--n_cpus`` of ``omics simulate``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``omics`` argument parser."""
     parser = _Parser(
@@ -123,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="skip stages whose inputs, parameters and version are unchanged (default)")
     run.add_argument("--no-resume", dest="resume", action="store_false", help="recompute everything")
     run.add_argument("--force", action="store_true", help="recompute every stage (same as --no-resume)")
-    run.add_argument("-v", "--verbose", action="count", default=0)
+    run.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
     for parameter in PARAMETERS:
         if not parameter.nextflow_only:
             _add_parameter(run, parameter)
@@ -155,10 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--n_proteins", type=int, default=None, metavar="N",
                           help="protein groups, 50 or more (default: 5000; 800 with --profile "
                           "test); fewer are written when fewer genes are expressed enough")
-    simulate.add_argument("--n_cpus", type=int, default=1,
+    simulate.add_argument("--n_cpus", type=_at_least_one, default=1,
                           help="2 or more: write the flow cytometry files beside the others (same "
                           "files; default: 1)")
-    simulate.add_argument("-v", "--verbose", action="count", default=0)
+    simulate.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
 
     for stage in STAGES.values():
         stage_parser = sub.add_parser(stage.name, help=stage.help)
@@ -172,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       help="results folder (default: results)")
         stage_parser.add_argument("--params-file", "-params-file", "--params_file", dest="params_file",
                                   help="YAML/JSON file of parameters (command-line options win)")
-        stage_parser.add_argument("-v", "--verbose", action="count", default=0)
+        stage_parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
         taken = {option.name for option in stage.files} | {"outdir"}
         for name in stage.params:
             if name not in taken:
