@@ -42,3 +42,23 @@ def test_simulate_refuses_zero_cpus_and_verbose_is_described(tmp_path, capsys):
     for command in ("run", "simulate", "qc"):
         assert "log debug lines too" in cli.build_parser()._subparsers._group_actions[0].choices[
             command].format_help()
+
+
+@pytest.mark.parametrize("option", ["input", "contrasts", "rna_counts", "protein_matrix", "flow_fcs"])
+def test_run_names_the_option_of_a_missing_input(tmp_path, capsys, option):
+    from helpers import REPO
+    from omics import cli
+
+    cohort = REPO / "tests" / "data" / "test_cohort"
+    given = {"input": cohort / "samplesheet.csv", "contrasts": cohort / "contrasts.yaml",
+             "rna_counts": cohort / "salmon.merged.gene_counts.tsv",
+             "protein_matrix": cohort / "proteinGroups.txt", "flow_fcs": cohort / "fcs",
+             option: tmp_path / "missing"}
+    argv = ["run", "--outdir", str(tmp_path / "out"), "--flow_beads_per_test", "50000"]
+    for name, path in given.items():
+        argv += [f"--{name}", str(path)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    what = "folder" if option == "flow_fcs" else "file"
+    assert err == [f"omics: error: {tmp_path / 'missing'}: --{option}: {what} not found; check the path."]
+    assert not (tmp_path / "out").exists()

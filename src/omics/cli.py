@@ -230,6 +230,11 @@ def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
         raise InputError("no input given; give --input <sample sheet>, --contrasts and "
                          "--rna_counts and/or --protein_matrix, or --demo for the bundled demo "
                          "cohort.")
+    for name in given:  # name the option of a local file that is not there (s3://, https:// later)
+        value = str(params[name])
+        if "://" not in value and not Path(value).exists():
+            what = "folder" if name == "flow_fcs" else "file"
+            raise InputError(f"{{--{name}}}: {what} not found; check the path.", path=value)
 
 
 def _written(produced: object) -> list[Path]:
