@@ -62,3 +62,20 @@ def test_run_names_the_option_of_a_missing_input(tmp_path, capsys, option):
     what = "folder" if option == "flow_fcs" else "file"
     assert err == [f"omics: error: {tmp_path / 'missing'}: --{option}: {what} not found; check the path."]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_parameter_value_says_what_to_give(tmp_path, capsys):
+    from omics import cli
+
+    assert cli.main(["run", "--demo", "--outdir", str(tmp_path / "o"), "--de_fdr", "2"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "omics: error: command line: parameter 'de_fdr' must be <= 1, got 2.0. Give --de_fdr a "
+        "number >= 0 and <= 1 (default: 0.05).")
+    params_file = tmp_path / "p.yaml"
+    params_file.write_text("seed: 1.5\n")
+    assert cli.main(["run", "--demo", "--outdir", str(tmp_path / "o"), "-params-file",
+                     str(params_file)]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "parameter 'seed' must be a finite integer, got 1.5. Set seed to a whole number >= 0 "
+        "(default: 42).")
+    assert not (tmp_path / "o").exists()

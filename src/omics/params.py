@@ -370,6 +370,14 @@ def _needs(parameter: Parameter) -> str:
     return f"{kind} {bounds}" if bounds else kind
 
 
+def _value_fix(parameter: Parameter, source: str) -> str:
+    """Return the fix of a bad value: what to give instead, and the default."""
+    default = f" (default: {_shown(parameter.default)})" if parameter.default is not None else ""
+    where = (f"Give {{--{parameter.name}}}" if source == "command line"
+             else f"Set {parameter.name} to")
+    return f"{where} {_needs(parameter)}{default}."
+
+
 def _shown(value: Any) -> str:
     """Return a default as a user writes it (``false``, not ``False``)."""
     return str(value).lower() if isinstance(value, bool) else str(value)
@@ -437,6 +445,7 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
                          fix=(f"Leave {{--{name}}} out" if source == "command line" else
                               f"Remove the key (or write `{name}: null`)")
                          + f" for its default ({_shown(parameter.default)}).")
+    fix = _value_fix(parameter, source)
     try:
         if parameter.type == "boolean":
             if isinstance(value, str):
@@ -464,25 +473,25 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
         raise InputError(f"parameter {name!r} must be a finite {parameter.type}, got {value!r}."
                          if parameter.type in {"integer", "number"} else
                          f"parameter {name!r} must be {parameter.type}, got {value!r}.",
-                         path=source) from None
+                         path=source, fix=fix) from None
     if parameter.choices and value not in parameter.choices:
         raise InputError(f"parameter {name!r} is {value!r}; choose one of "
-                         f"{', '.join(parameter.choices)}.", path=source)
+                         f"{', '.join(parameter.choices)}.", path=source, fix=fix)
     if parameter.minimum is not None and value < parameter.minimum:
         raise InputError(f"parameter {name!r} must be >= {parameter.minimum}, got {value}.",
-                         path=source)
+                         path=source, fix=fix)
     if parameter.maximum is not None and value > parameter.maximum:
         raise InputError(f"parameter {name!r} must be <= {parameter.maximum}, got {value}.",
-                         path=source)
+                         path=source, fix=fix)
     if parameter.exclusive_minimum is not None and value <= parameter.exclusive_minimum:
         raise InputError(f"parameter {name!r} must be > {parameter.exclusive_minimum}, got {value}.",
-                         path=source)
+                         path=source, fix=fix)
     if parameter.exclusive_maximum is not None and value >= parameter.exclusive_maximum:
         raise InputError(f"parameter {name!r} must be < {parameter.exclusive_maximum}, got {value}.",
-                         path=source)
+                         path=source, fix=fix)
     if parameter.type == "integer" and abs(value) > _INT_LIMIT:
         raise InputError(f"parameter {name!r} is {value}, beyond any sensible value (limit "
-                         f"{_INT_LIMIT}).", path=source)
+                         f"{_INT_LIMIT}).", path=source, fix=fix)
     return value
 
 
