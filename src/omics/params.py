@@ -574,3 +574,34 @@ def resolve(overrides: dict[str, Any], *, params_file: str | Path | None = None)
 def split_list(value: str | None) -> list[str]:
     """Split a comma-separated parameter into its items."""
     return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def unique_names(value: Iterable[str] | str | None, named: str, caller: str | None = None) -> list[str]:
+    """Return the names of ``value`` (one comma-separated string, or a list); stop on a repeat.
+
+    Parameters
+    ----------
+    value
+        ``"ACTB,GAPDH"`` (split as :func:`split_list`), ``["ACTB", "GAPDH"]`` or None (none).
+    named
+        The list as the message names it: an option (``"{--qpcr_reference_genes}"``) or an
+        argument (``"reference_genes"``).
+    caller
+        The function the message names first (e.g. ``"pp.qpcr_delta_ct"``), if any.
+
+    Returns
+    -------
+    list of str
+        The names, in order.
+
+    Raises
+    ------
+    omics._errors.InputError
+        A name is given twice (a reference gene would weigh twice in the normaliser).
+    """
+    names = split_list(value) if value is None or isinstance(value, str) else [str(v) for v in value]
+    repeated = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if repeated is not None:
+        raise InputError(f"{caller + ': ' if caller else ''}{repeated!r} is given twice in {named}; "
+                         "name each gene once.")
+    return names

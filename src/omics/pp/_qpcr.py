@@ -22,7 +22,6 @@ Conventions (documented in the README, section "RT-qPCR"):
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from ..io._qpcr import (
     check_efficiency_targets,
     not_amplification_factor,
 )
+from ..params import unique_names
 
 log = get_logger("pp")
 
@@ -256,19 +256,6 @@ def _scaled(ct: pd.DataFrame, efficiency: pd.Series | None) -> pd.DataFrame:
     return ct * np.log2(factor.to_numpy(float))
 
 
-def _gene_list(value: Iterable[str] | str | None, argument: str) -> list[str]:
-    """Return the gene names of ``value`` (a list, or one comma-separated string); stop on a repeat."""
-    if value is None:
-        return []
-    names = ([g.strip() for g in value.split(",") if g.strip()] if isinstance(value, str)
-             else [str(g) for g in value])
-    repeated = [g for i, g in enumerate(names) if g in names[:i]]
-    if repeated:
-        raise InputError(f"pp.qpcr_delta_ct: {repeated[0]!r} is given twice in {argument}; name each "
-                         "gene once.")
-    return names
-
-
 @dataclass
 class GenormResult:
     """geNorm output: per-gene stability and the pairwise variations.
@@ -477,8 +464,8 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | str | None 
         that is not in the table, or a reference is missing or undetermined in a sample.
     """
     _check_ct_anndata(adata, path)
-    reference_genes = _gene_list(reference_genes, "reference_genes")
-    candidates = _gene_list(candidates, "candidates")
+    reference_genes = unique_names(reference_genes, "reference_genes", "pp.qpcr_delta_ct")
+    candidates = unique_names(candidates, "candidates", "pp.qpcr_delta_ct")
     efficiency = _check_efficiency(efficiency, "pp.qpcr_delta_ct", path)
     ct = pd.DataFrame(np.asarray(adata.layers["ct"], dtype=float), index=adata.obs_names,
                       columns=adata.var_names)

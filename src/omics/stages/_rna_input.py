@@ -15,7 +15,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ..io import match_samples, read_array_matrix, read_qpcr, read_qpcr_efficiency, read_rna_counts
-from ..params import split_list
+from ..params import unique_names
 from ..pp import collapse_probes, qpcr_average_replicates, qpcr_delta_ct
 
 log = get_logger("pp")
@@ -54,16 +54,6 @@ def read_rna_any(path: str | Path, params: dict) -> ad.AnnData:
     return read_rna_counts(path)
 
 
-def _gene_option(params: dict, name: str) -> list[str]:
-    """Return the genes of the comma-separated option ``name``; stop on a gene given twice."""
-    genes = split_list(params.get(name))
-    repeated = [g for i, g in enumerate(genes) if g in genes[:i]]
-    if repeated:
-        raise InputError(f"{repeated[0]!r} is given twice in {{--{name}}}.",
-                         fix="Name each gene once.")
-    return genes
-
-
 def _drop_unobserved_probes(adata: ad.AnnData, path: str | Path) -> ad.AnnData:
     """Stop on a sample column without any value; leave out probes without any (logged).
 
@@ -100,8 +90,9 @@ def prepare_rna_log2(path: str | Path, sheet: pd.DataFrame, params: dict,
     fmt = params["rna_format"]
     adata = match_samples(read_rna_any(path, params), sheet, matrix_path=path, sheet_path=sheet_path)
     if fmt == "qpcr":
-        reference_genes = _gene_option(params, "qpcr_reference_genes")
-        candidates = _gene_option(params, "qpcr_reference_candidates")
+        reference_genes = unique_names(params.get("qpcr_reference_genes"), "{--qpcr_reference_genes}")
+        candidates = unique_names(params.get("qpcr_reference_candidates"),
+                                  "{--qpcr_reference_candidates}")
         efficiency = (read_qpcr_efficiency(params["qpcr_efficiency"], targets=adata.var_names)
                       if params.get("qpcr_efficiency") else None)
         replicates = adata.uns.pop("qpcr_replicates")
