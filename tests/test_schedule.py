@@ -114,10 +114,13 @@ def test_each_worker_runs_numba_on_its_share_of_the_cores(monkeypatch):
     from concurrent.futures import ProcessPoolExecutor
 
     monkeypatch.setattr(runner.os, "cpu_count", lambda: 2)
-    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(2, os.getpid()),
+    relay = runner.LogRelay(multiprocessing.get_context("fork")).queue
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker,
+                             initargs=(2, os.getpid(), relay),
                              mp_context=multiprocessing.get_context("fork")) as pool:
         assert pool.submit(_worker_numba_threads).result() == 1
-    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(1, os.getpid()),
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker,
+                             initargs=(1, os.getpid(), relay),
                              mp_context=multiprocessing.get_context("fork")) as pool:
         assert pool.submit(_worker_numba_threads).result() == 2
 
@@ -160,7 +163,8 @@ def task(path):
     map_processes(split_work, [path, path], 2)
 
 if __name__ == "__main__":
-    with ProcessPoolExecutor(1, initializer=runner._start_worker, initargs=(2, os.getpid()),
+    relay = runner.LogRelay(fork_context()).queue
+    with ProcessPoolExecutor(1, initializer=runner._start_worker, initargs=(2, os.getpid(), relay),
                              mp_context=fork_context()) as pool:
         pool.submit(task, sys.argv[1])
         time.sleep(120)

@@ -20,9 +20,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from multiprocessing.queues import SimpleQueue
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +31,8 @@ import yaml
 
 from . import __version__
 from ._errors import InputError
-from ._logging import Line, get_logger, input_check_shown, logged_lines, repeating_input_check
+from ._log_relay import LogRelay, relay_to
+from ._logging import LOGGER_NAME, Line, get_logger, input_check_shown, logged_lines, repeating_input_check
 from ._manifests import (
     RUN_RECORD,
     claim_undone_on_failure,
@@ -552,6 +554,31 @@ def _progress(total: int):  # noqa: ANN202 - tqdm or None
     return tqdm(total=total, file=sys.stderr, unit="task", leave=True, dynamic_ncols=True)
 
 
+#: Seconds between two looks for the task workers' log lines while tasks run.
+_RELAY_INTERVAL = 0.2
+
+
+def _lines_above(bar: object):  # noqa: ANN202 - a context manager
+    """Write the log lines above the progress bar ``bar`` while it is shown (none: as they are).
+
+    The handlers that write to the terminal (the package's, and the root logger's in a
+    notebook or a script that set one up) clear the bar, write the line and draw the bar
+    again below it, instead of writing the line after the bar.
+    """
+    if bar is None:
+        return nullcontext()
+    import logging
+
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    def to_terminal(logger: logging.Logger) -> bool:
+        return any(isinstance(handler, logging.StreamHandler) and
+                   handler.stream in (sys.stdout, sys.stderr) for handler in logger.handlers)
+
+    loggers = [logger for logger in (logging.getLogger(LOGGER_NAME), logging.root) if to_terminal(logger)]
+    return logging_redirect_tqdm(loggers=loggers, tqdm_class=type(bar)) if loggers else nullcontext()
+
+
 class _Interrupts:
     """Ctrl-C during a run: a SIGINT handler that records the interrupt, then raises.
 
@@ -846,11 +873,13 @@ def _run_shown(shown: frozenset[Line], task: Task, outdir: Path, params: dict
         return _run_one(task, outdir, params)
 
 
-def _start_worker(slots: int, runner: int) -> None:
+def _start_worker(slots: int, runner: int, relay: SimpleQueue) -> None:
     """Start a task worker: it ignores Ctrl-C, dies with the runner and shares the cores.
 
     What the worker inherits from the runner is frozen out of the cyclic garbage
-    collector's reach (:func:`omics._parallel.start_worker`).
+    collector's reach (:func:`omics._parallel.start_worker`); its log records, and those
+    of the processes its tasks split their work over, go to the runner through ``relay``
+    (:mod:`omics._log_relay`), which logs them.
 
     Ctrl-C goes to the runner, which lets the running tasks finish; a runner that is
     killed (process id ``runner``) takes its workers with it (Linux), so none writes on
@@ -867,6 +896,7 @@ def _start_worker(slots: int, runner: int) -> None:
     else:
         os.environ["NUMBA_NUM_THREADS"] = threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    relay_to(relay)
     start_worker(runner)
 
 
@@ -918,12 +948,14 @@ class _Schedule:
         self.cached: dict[str, bool] = {}
         self.running: dict[Future, tuple[Task, float]] = {}
         self.bar = _progress(len(tasks))
-        self.pool = None
+        self.pool, self.relay = None, None
         if slots > 1:
             # Forked on Linux (the libraries the runner loaded are not loaded again);
             # macOS and Windows start workers their own (safe) way.
+            self.relay = LogRelay(fork_context())
             self.pool = ProcessPoolExecutor(max_workers=slots, initializer=_start_worker,
-                                            initargs=(slots, os.getpid()), mp_context=fork_context())
+                                            initargs=(slots, os.getpid(), self.relay.queue),
+                                            mp_context=fork_context())
 
     def finish(self, task: Task, status: str, started: float, peak: int = 0,
                cpu: float = 0.0) -> None:
@@ -987,6 +1019,8 @@ class _Schedule:
 
     def collect(self, futures: set[Future]) -> None:
         """Record the tasks of ``futures`` that finished; raise the first task's error."""
+        if self.relay is not None:  # the tasks' own lines first
+            self.relay.drain()
         error = None
         for future in sorted(futures, key=lambda f: self.order[self.running[f][0].name]):
             task, started = self.running.pop(future)
@@ -1004,11 +1038,19 @@ class _Schedule:
     def run(self, interrupts: _Interrupts) -> list[dict]:
         """Run every task; return the trace rows in DAG order."""
         try:
+            with _lines_above(self.bar):
+                self._run(interrupts)
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+        return [self.rows[name] for name in sorted(self.rows, key=self.order.get)]
+
+    def _run(self, interrupts: _Interrupts) -> None:
+        try:
             while self.pending or self.running:
                 self.start_ready(interrupts)
                 if self.running:
-                    finished, _ = wait(self.running, return_when=FIRST_COMPLETED)
-                    self.collect(finished)
+                    self.collect(self._wait(FIRST_COMPLETED))
                 elif self.pending:  # nothing runs and nothing can start: a broken DAG
                     raise RuntimeError("tasks wait for inputs no task makes: "
                                        + ", ".join(task.name for task in self.pending))
@@ -1019,9 +1061,15 @@ class _Schedule:
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True)
-            if self.bar is not None:
-                self.bar.close()
-        return [self.rows[name] for name in sorted(self.rows, key=self.order.get)]
+                self.relay.close()
+
+    def _wait(self, return_when: str) -> set[Future]:
+        """Wait for running tasks to finish (``wait``'s ``return_when``), logging their lines meanwhile."""
+        while True:
+            finished, running = wait(self.running, timeout=_RELAY_INTERVAL, return_when=return_when)
+            if not running or (finished and return_when == FIRST_COMPLETED):
+                return finished
+            self.relay.drain()
 
     def stop(self) -> None:
         """Start nothing more; let running tasks finish and keep (record) the ones that did."""
@@ -1030,7 +1078,7 @@ class _Schedule:
         log.info("stopping: waiting for %s", ", ".join(t.name for t, _ in self.running.values()))
         for future in self.running:
             future.cancel()
-        wait(self.running)
+        self._wait(ALL_COMPLETED)
         try:
             self.collect(set(self.running))
         except Exception:  # noqa: BLE001 - the error being raised already is the one to report

@@ -1,0 +1,76 @@
+"""``omics run``'s task workers send their log lines to the runner, which logs them (above its bar)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+from helpers import TEST_COHORT, log_records
+from omics.params import resolve
+from omics.runner import run_pipeline
+
+# Protein only, one contrast, two tasks side by side: the small cohort's quickest parallel run.
+PROTEIN_RUN = {"input": str(TEST_COHORT / "samplesheet.csv"),
+               "contrasts": str(TEST_COHORT / "contrasts_potency.yaml"),
+               "protein_matrix": str(TEST_COHORT / "proteinGroups.txt"),
+               "gsea_min_size": 3, "gsea_permutations": 100, "cv_repeats": 2, "n_cpus": 2}
+ARGS = [f"--{key}={value}" for key, value in PROTEIN_RUN.items()]
+
+
+def test_worker_lines_reach_the_runners_handlers_before_their_task_finishes(tmp_path):
+    with log_records(None) as found:
+        run_pipeline(resolve({**PROTEIN_RUN, "outdir": str(tmp_path / "results")}), resume=False)
+    lines = [record.getMessage() for record in found]
+    # logged by the limma task in a worker process: it reaches a handler of the runner
+    de_line = next(i for i, line in enumerate(lines) if line.startswith("protein: limma "))
+    finished = next(i for i, line in enumerate(lines)
+                    if re.match(r"\[\d+/\d+\] de\.\S+\.protein completed", line))
+    assert de_line < finished, lines
+    # every worker line once
+    assert sum(line.startswith("protein: limma ") for line in lines) == 1, lines
+
+
+def _run_on_a_terminal(args: list[str], columns: int = 120) -> str:
+    """Run ``omics ARGS`` with stderr on a pseudo-terminal; return what it wrote there."""
+    controller, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "omics.cli", *args], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=terminal)
+    os.close(terminal)
+    written = bytearray()
+    while True:
+        ready, _, _ = select.select([controller], [], [], 300)
+        if not ready:
+            process.kill()
+            break
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the process ended
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.close(controller)
+    assert process.wait(60) == 0, written.decode(errors="replace")[-3000:]
+    return written.decode(errors="replace")
+
+
+def test_on_a_terminal_every_log_line_starts_a_line_of_its_own_above_the_bar(tmp_path: Path):
+    shown = _run_on_a_terminal(["run", *ARGS, "--outdir", str(tmp_path / "results")])
+    assert "task/s]" in shown or "s/task]" in shown  # the progress bar was drawn
+    # each line starts at the left edge: after a new line, or after the bar was cleared
+    # (carriage return), never right after the bar's text
+    starts = [match.start() for match in re.finditer(r"\[omics \d\d:\d\d:\d\d\]", shown)]
+    assert len(starts) > 10
+    glued = [shown[max(0, start - 40):start + 40] for start in starts
+             if start and shown[start - 1] not in "\r\n"]
+    assert not glued, glued
+    # the worker lines are among them
+    assert re.search(r"\[omics \d\d:\d\d:\d\d\] protein: limma ", shown)
