@@ -20,12 +20,21 @@ from ._errors import InputError, one_line
 from ._exit import exit_process
 from ._logging import configure_logging, get_logger
 from ._memory import configure_process
-from .params import BY_NAME, PARAMETERS, Parameter, bounds_text, nextflow_only_hint, resolve, suggestion
+from .params import (
+    BY_NAME,
+    GROUPS,
+    PARAMETERS,
+    Parameter,
+    bounds_text,
+    nextflow_only_hint,
+    resolve,
+    suggestion,
+)
 from .registry import STAGES
 
 log = get_logger("cli")
 
-def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> None:
+def _add_parameter(parser: argparse.ArgumentParser | argparse._ArgumentGroup, parameter: Parameter) -> None:
     flag = f"--{parameter.name}"
     notes = [bounds_text(parameter), "" if parameter.default is None else f"default: {parameter.default}"]
     notes_text = "; ".join(note for note in notes if note)
@@ -41,6 +50,16 @@ def _add_parameter(parser: argparse.ArgumentParser, parameter: Parameter) -> Non
     if parameter.type in {"integer", "number", "string", "path"}:
         kwargs["metavar"] = parameter.type.upper() if not parameter.choices else None
     parser.add_argument(flag, **kwargs)
+
+
+def _add_parameters(parser: argparse.ArgumentParser, parameters: Sequence[Parameter]) -> None:
+    """Add ``parameters`` to ``parser``'s help in the sections of the schema (Input/output options, ...)."""
+    for group, (title, description) in GROUPS.items():
+        members = [parameter for parameter in parameters if parameter.group == group]
+        if members:
+            section = parser.add_argument_group(title, description)
+            for parameter in members:
+                _add_parameter(section, parameter)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,9 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
                                 parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the whole pipeline on one machine (--demo: demo cohort)",
+                         usage="%(prog)s (--demo | --input SAMPLESHEET --contrasts CONTRASTS "
+                         "DATA...) [--outdir OUTDIR] [options]",
                          description="Run validate -> prep -> qc -> de -> enrich -> score -> "
-                         "integrate -> report on --input/--contrasts and --rna_counts and/or "
-                         "--protein_matrix, or with --demo on the bundled demo cohort.")
+                         "integrate -> report on --input/--contrasts and the DATA: --rna_counts (or "
+                         "--rna_matrix) and/or --protein_matrix, with --flow_fcs or --flow_table "
+                         "for flow cytometry; or with --demo on the bundled demo cohort. The "
+                         "options below are grouped as in nextflow_schema.json.")
     run.add_argument("--demo", action="store_true",
                      help="simulate the bundled demo cohort into <outdir>/demo_cohort and analyse it "
                      "(no data options allowed)")
@@ -139,9 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-resume", dest="resume", action="store_false", help="recompute everything")
     run.add_argument("--force", action="store_true", help="recompute every stage (same as --no-resume)")
     run.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
-    for parameter in PARAMETERS:
-        if not parameter.nextflow_only:
-            _add_parameter(run, parameter)
+    _add_parameters(run, [parameter for parameter in PARAMETERS if not parameter.nextflow_only])
 
     # The defaults are metadata/demo_cohort.yaml's (and its test_profile's); the limits
     # omics.simulate.SIZE_LIMITS (a test keeps this text in step with both).
@@ -176,9 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
 
     for stage in STAGES.values():
-        stage_parser = sub.add_parser(stage.name, help=stage.help)
+        stage_parser = sub.add_parser(
+            stage.name, help=stage.help,
+            description=f"{stage.help[0].upper()}{stage.help[1:]}: the {stage.name} stage of "
+            "`omics run`, alone (Nextflow runs each stage as its own task).")
+        required = stage_parser.add_argument_group("required options")
         for option in stage.files:
-            stage_parser.add_argument(f"--{option.name}", **option.argparse_kwargs())
+            (required if option.required else stage_parser).add_argument(
+                f"--{option.name}", **option.argparse_kwargs())
         if "results_dir" in {option.name for option in stage.files}:  # the report
             stage_parser.add_argument("--outdir", default=None, help="folder to write report/ "
                                       "into (default: the --results_dir folder)")
@@ -189,9 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="YAML/JSON file of parameters (command-line options win)")
         stage_parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
         taken = {option.name for option in stage.files} | {"outdir"}
-        for name in stage.params:
-            if name not in taken:
-                _add_parameter(stage_parser, BY_NAME[name])
+        _add_parameters(stage_parser, [BY_NAME[name] for name in stage.params if name not in taken])
 
     schema = sub.add_parser("schema", help="write or check nextflow_schema.json, the params "
                             "block of nextflow.config, the README table and conf/modules.config")
