@@ -296,9 +296,10 @@ def test_settings_are_recorded_in_one_layout_and_round_trip(adata, tmp_path):
         "survival_model_params": {"score_key": "angio_scores", "covariates": [], "arm_col": "arm",
                                   "time_col": "afs_days", "event_col": "afs_event", "treated": "bmmnc",
                                   "control": "placebo", "alpha": 0.05, "multiplicity": "bh",
-                                  "arm_test": "score"},
+                                  "arm_test": "score", "horizon_days": 183.0},
         "kaplan_meier_params": {"score_key": "angio_scores", "arm_col": "arm", "time_col": "afs_days",
-                                "event_col": "afs_event", "arms": ["placebo", "bmmnc"]},
+                                "event_col": "afs_event", "arms": ["placebo", "bmmnc"],
+                                "horizon_days": 183.0},
         "score_redundancy_params": {"score_key": "angio_scores", "min_jaccard": 0.4, "min_correlation": 0.8},
         "sample_qc_params": {"layer": "X", "n_top": 50, "n_pcs": 10, "seed": 0},
     }

@@ -76,7 +76,8 @@ def test_event_column_other_than_0_1_stops_naming_the_column_and_values(function
     if function is survival_model:
         assert function(scores, missing, covariates=[])["n"].tolist() == [39, 39]
         assert base["n"].tolist() == [40, 40]
-        assert base["n_events"].tolist() == [int(obs["afs_event"].sum())] * 2
+        # events up to the 6-month end point
+        assert base["n_events"].tolist() == [int(obs["afs_event"][obs["afs_days"] <= 183].sum())] * 2
     else:
         logrank = function(scores, missing)[1].set_index(["score", "arm"])
         assert logrank.loc[("pred", "bmmnc"), ["n_low", "n_high"]].sum() == 19  # S000 is bmmnc

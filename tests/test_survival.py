@@ -64,16 +64,18 @@ def test_proportional_hazards_test_does_not_depend_on_the_order_of_the_rows(data
     ties, reversing the rows moved the p-values by up to 0.12.
     """
     obs = data[["arm", "age", "diabetes", "afs_days", "afs_event"]]
-    table = survival_model(data[["pred", "prog"]], obs).set_index("score")
-    backwards = survival_model(data[["pred", "prog"]].iloc[::-1], obs.iloc[::-1]).set_index("score")
+    # R's fixture uses all follow-up (to day 296), not the 6-month end point
+    table = survival_model(data[["pred", "prog"]], obs, horizon_days=None).set_index("score")
+    backwards = survival_model(data[["pred", "prog"]].iloc[::-1], obs.iloc[::-1],
+                               horizon_days=None).set_index("score")
     columns = [f"ph_p_{model}" for model in ("pooled", "interaction", "control", "treated")]
     np.testing.assert_allclose(backwards.loc[table.index, columns], table[columns], rtol=1e-12)
 
 
 def test_survival_model_matches_r(data):
     obs = data[["arm", "age", "diabetes", "afs_days", "afs_event"]]
-    table = survival_model(data[["pred", "prog"]], obs).set_index("score")
-    lrt = survival_model(data[["pred", "prog"]], obs, arm_test="lrt").set_index("score")
+    table = survival_model(data[["pred", "prog"]], obs, horizon_days=None).set_index("score")
+    lrt = survival_model(data[["pred", "prog"]], obs, arm_test="lrt", horizon_days=None).set_index("score")
     coefs = pd.read_csv(REF / "coefficients.tsv", sep="\t").set_index(["score", "model", "term"])
     tests = pd.read_csv(REF / "tests.tsv", sep="\t").set_index(["score", "model"])
     for score in ("pred", "prog"):
@@ -119,7 +121,7 @@ def test_kaplan_meier_layout_and_logrank():
     from lifelines.statistics import logrank_test
 
     scores, obs = _planted(2)
-    curves, logrank = kaplan_meier(scores, obs)
+    curves, logrank = kaplan_meier(scores, obs, horizon_days=None)
     assert list(curves.columns[:6]) == ["score", "arm", "group", "time", "survival", "n_at_risk"]
     assert set(curves["group"]) == {"low", "high"} and set(curves["arm"]) == {"placebo", "bmmnc"}
     first = curves.groupby(["score", "arm", "group"]).head(1)
@@ -134,6 +136,11 @@ def test_kaplan_meier_layout_and_logrank():
                      o["afs_event"][~high]).p_value
     assert row["logrank_p"] == pytest.approx(p) and row["logrank_p"] < 0.05
     assert row["n_low"] + row["n_high"] == treated.sum()
+    # by default the end point: lifelines on the follow-up censored at day 183
+    _, at_six_months = kaplan_meier(scores, obs)
+    days, events = o["afs_days"].clip(upper=183), o["afs_event"].where(o["afs_days"] <= 183, 0)
+    p = logrank_test(days[high], days[~high], events[high], events[~high]).p_value
+    assert at_six_months.set_index(["score", "arm"]).loc[("pred", "bmmnc"), "logrank_p"] == pytest.approx(p)
 
 
 @pytest.mark.parametrize("seed", range(4))

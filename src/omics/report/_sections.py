@@ -747,7 +747,8 @@ def _response_note(ctx: Context) -> str:
             f"covariate) and the arm x score interaction ({treated} OR / {control} OR: &gt; 1 when "
             f"the OR is higher in the {treated} arm). " + evidence
             + f"The arm <b>modifies</b> the association when p interaction &lt; {alpha:g} and the "
-            f"score's |log OR| is larger in the {treated} arm than in the {control} arm. "
+            f"score's |log OR| is larger in the {treated} arm than in the {control} arm, or of "
+            "the opposite sign. "
             f"<b>Predictive</b>: evidence in the {treated} arm and modification; <b>prognostic</b>: "
             f"evidence in the {control} arm, an association of the same sign in the {treated} arm "
             f"and no modification; <b>treated_only</b>: evidence in the {treated} arm, neither "

@@ -11,6 +11,7 @@ import anndata as ad
 import pandas as pd
 
 from .._errors import InputError
+from ..io._samplesheet import RESPONSE_DAY
 from . import _response, _survival
 from ._apidoc import compose, forwarded, settings_note
 from ._keys import (
@@ -147,6 +148,7 @@ def survival_model(
     alpha: float = 0.05,
     multiplicity: str = "bh",
     arm_test: str = "score",
+    horizon_days: float | None = RESPONSE_DAY,
 ) -> pd.DataFrame:
     settings = forwarded(_survival.survival_model, locals())
     scores, sheet = _scores_obs(data, obs, score_key, "survival_model")
@@ -163,7 +165,7 @@ survival_model.__doc__ = compose(
     replace=("scores", "obs"),
     inputs=_OUTCOME_INPUTS.format(columns="arm, ``time_col``, ``event_col`` and covariate"),
     extra=_MODEL_EXTRA,
-    stored=_model_stored("survival_model", "arm_test"),
+    stored=_model_stored("survival_model", "horizon_days"),
 )
 
 
@@ -177,6 +179,7 @@ def kaplan_meier(
     time_col: str = "afs_days",
     event_col: str = "afs_event",
     arms: Sequence[str] = ("placebo", "bmmnc"),
+    horizon_days: float | None = RESPONSE_DAY,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     settings = forwarded(_survival.kaplan_meier, locals())
     scores, sheet = _scores_obs(data, obs, score_key, "kaplan_meier")
@@ -202,13 +205,17 @@ kaplan_meier.__doc__ = compose(
         amputation or death).
     arms
         Arms drawn, in this order.
+    horizon_days
+        The end point: follow-up is censored at this day (default 183, six months); None
+        uses all follow-up.
     """,
     stored="""
     Given an AnnData, reads ``adata.obsm[score_key]`` (default ``"angio_scores"``) and
     ``adata.obs``, and stores ``adata.uns[key_added] = {"curves": curves, "logrank":
     logrank}`` (default ``adata.uns["kaplan_meier"]``), which :func:`omics.pl.km` reads.
     """ + settings_note('adata.uns[key_added + "_params"]',
-                        "``score_key``, ``arm_col``, ``time_col``, ``event_col``, ``arms``"),
+                        "``score_key``, ``arm_col``, ``time_col``, ``event_col``, ``arms``, "
+                        "``horizon_days``"),
     returns="""
     tuple of pandas.DataFrame
         ``(curves, logrank)`` as described above.

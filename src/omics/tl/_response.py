@@ -118,9 +118,10 @@ Classification
 --------------
 With ``b_T``, ``b_C`` the per-SD log ORs of the score in the treated and the control
 arm, "evidence in an arm" meaning that the arm's test passes the screen below, and
-"modification" meaning ``p_interaction < alpha`` and ``|b_T| > |b_C|`` (``b_C`` taken
-as 0 when the control arm has no test: with no responder there, or every patient one,
-the score cannot go with response in that arm):
+"modification" meaning ``p_interaction < alpha`` and either ``|b_T| > |b_C|`` or
+``b_T`` and ``b_C`` of opposite signs (a qualitative interaction: the cells reverse the
+association), ``b_C`` taken as 0 when the control arm has no test (with no responder
+there, or every patient one, the score cannot go with response in that arm):
 
 - ``predictive``: evidence in the treated arm and modification: the score is associated
   with response when cells are implanted, and the arm modifies that association;
@@ -128,7 +129,10 @@ the score cannot go with response in that arm):
   cells), an association of the same sign in the treated arm, and no modification;
 - ``treated_only``: evidence in the treated arm, but neither predictive nor prognostic
   (the modification is not established): never folded into ``prognostic``;
-- ``none``: otherwise.
+- ``none``: otherwise. This includes an association in the control arm alone that the
+  cells remove (control-arm evidence, a significant interaction, no treated-arm
+  evidence) and a control-arm association whose treated arm has no test (too few
+  outcomes of one kind there): read ``fdr_control`` and ``p_interaction`` for these.
 
 A significant interaction carried by a *weaker* same-sign association in the treated
 arm (``|b_C| > |b_T|``) does not block ``prognostic``: ORs are non-collapsible, and a
@@ -853,8 +857,9 @@ def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
     log odds of response, -1 for the log hazard of amputation or death).
     """
     # an arm without a test (all its outcomes equal) has no association to compare with
-    control_slope = abs(c.beta) if np.isfinite(c.beta) else 0.0
-    modified = bool(inter.p < alpha and abs(t.beta) > control_slope)
+    control_slope = c.beta if np.isfinite(c.beta) else 0.0
+    # stronger with cells, or reversed by them (a qualitative interaction)
+    modified = bool(inter.p < alpha and (abs(t.beta) > abs(control_slope) or t.beta * control_slope < 0))
     if evidence_t and modified:
         return "predictive", _direction(t.beta, good_sign)
     if evidence_c and c.beta * t.beta > 0 and not modified:

@@ -31,17 +31,24 @@ in small samples); ``ph_p`` is the smallest of them
 (a small value says the HR of the score changes over follow-up and the single HR
 summarises it poorly).
 
+The end point is survival without major amputation at six months: follow-up is
+censored at day 183 (``horizon_days``), so an amputation after it counts as it counts
+for the ``response`` derived from the survival columns (event-free at 183 days).
+
 Monotone likelihood: when the score orders every event of an arm (the survival analogue
 of separation) the Cox estimate diverges. A model is flagged in ``separation`` when its
-fit does not converge or its score coefficient exceeds 10 per SD in absolute value
-(HR beyond e^10); the HR and its interval are then not finite numbers worth printing
+fit does not converge, its score coefficient exceeds 10 per SD in absolute value (HR
+beyond e^10), or it exceeds 3 and a linear program finds a direction of the
+coefficients, moving the score term, along which the partial likelihood rises without
+bound (the fit stopped short of an infinite estimate; Heinze & Schemper 2001); the HR
+and its interval are then not finite numbers worth printing
 (:func:`omics.tl._response.format_ratio` shows ``separated``), while the LRT p-value
 remains a valid, if slightly conservative, test.
 
 Classification (the same rule and screen as :func:`omics.tl.response_model`, on the
 log hazard ratios ``b_C``, ``b_T``; a protective score has ``b < 0``): ``predictive`` =
 treated-arm evidence and modification (``p_interaction < alpha`` with
-``|b_T| > |b_C|``); ``prognostic`` = control-arm evidence, same sign in the treated arm,
+``|b_T| > |b_C|`` or opposite signs); ``prognostic`` = control-arm evidence, same sign in the treated arm,
 no modification; ``treated_only`` = treated-arm evidence otherwise; ``none``. Evidence
 in an arm = BH-adjusted p (over both arms' tests of all scores) below ``alpha`` with
 ``multiplicity="bh"``, ``p < alpha`` with ``"none"``. ``direction`` uses the
@@ -59,6 +66,7 @@ from scipy import stats
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.io._samplesheet import RESPONSE_DAY
 
 from ._response import (
     _classify,
@@ -76,6 +84,7 @@ __all__ = ["survival_model", "cox_fit", "kaplan_meier", "km_table", "logrank_p"]
 
 _LOG = get_logger("tl.survival")
 _LIMIT = 10.0
+_SCREEN = 3.0  # |log HR| per SD above which a fit is checked for monotone likelihood
 _Z95 = float(stats.norm.ppf(0.975))
 ARM_TESTS = ("score", "lrt")
 
@@ -114,6 +123,56 @@ def _logical_text(value: object) -> object:
     if isinstance(value, str):
         return {"true": 1, "false": 0}.get(value.strip().casefold(), value)
     return value
+
+
+def _follow_up(meta: pd.DataFrame, time_col: str, rows: np.ndarray, caller: str) -> np.ndarray:
+    """Return the follow-up column as days (NaN where missing); stop on text or negative days.
+
+    A value in ``rows`` (the samples of the arms analysed) that is not a number, such as
+    ``"12,5"`` or ``"unknown"``, would otherwise leave its sample out unseen, and a
+    negative follow-up is no follow-up: both stop, naming the samples.
+    """
+    raw = meta[time_col]
+    days = pd.to_numeric(raw.astype(object) if isinstance(raw.dtype, pd.CategoricalDtype) else raw,
+                         errors="coerce").to_numpy(float)
+    text = raw.notna().to_numpy(bool) & np.isnan(days) & rows
+    negative = (days < 0) & rows
+    for bad, what in ((text, "is not a number of days"), (negative, "is negative")):
+        if bad.any():
+            shown = ", ".join(f"{sample} ({value!s})" for sample, value in
+                              list(zip(meta.index[bad], raw[bad], strict=True))[:5])
+            raise InputError(f"{caller}: column {time_col!r} {what} for {int(bad.sum())} sample(s): "
+                             f"{shown}; give the days from implantation to the event or last "
+                             "follow-up (a number >= 0), or leave the cell empty to leave the "
+                             "sample out")
+    return days
+
+
+def _at_horizon(days: np.ndarray, event: np.ndarray, horizon_days: float | None,
+                caller: str) -> tuple[np.ndarray, np.ndarray]:
+    """Censor follow-up at ``horizon_days`` (the end point; None: all follow-up is used).
+
+    An event after the horizon counts as event-free survival to the horizon, as the
+    response of :func:`omics.io.read_samplesheet` counts it; what changed is logged.
+    """
+    if horizon_days is None:
+        return days, event
+    late = np.isfinite(days) & (days > horizon_days)
+    if late.any():
+        late_events = int((late & (event == 1)).sum())
+        _LOG.info("%s: follow-up censored at day %g (the end point): %d event(s) and %d "
+                  "event-free follow-up(s) after it", caller, horizon_days, late_events,
+                  int(late.sum()) - late_events)
+    return np.where(late, horizon_days, days), np.where(late & np.isfinite(event), 0.0, event)
+
+
+def _check_horizon(horizon_days: float | None, caller: str) -> None:
+    if horizon_days is not None and not (isinstance(horizon_days, int | float)
+                                         and not isinstance(horizon_days, bool)
+                                         and np.isfinite(horizon_days) and horizon_days > 0):
+        raise InputError(f"{caller}: horizon_days must be a number of days > 0 or None, got "
+                         f"{horizon_days!r}; pass horizon_days={RESPONSE_DAY:g} (the 6-month end "
+                         "point) or None (all follow-up)")
 
 
 def cox_fit(frame: pd.DataFrame, *, duration_col: str = "time", event_col: str = "event"):
@@ -179,6 +238,40 @@ def _score_p(time: np.ndarray, event: np.ndarray, x: np.ndarray, j: int, reduced
     return float(stats.chi2.sf(max(stat, 0.0), 1))
 
 
+def _monotone(time: np.ndarray, event: np.ndarray, x: np.ndarray, j: int) -> bool:
+    """Whether the partial likelihood rises without bound along coefficient ``j`` (monotone likelihood).
+
+    The Cox analogue of separation (Heinze & Schemper 2001), by linear programming as the
+    logistic model's Konis check: a direction ``b`` with ``(x_i - x_k) b >= 0`` for every
+    event ``i`` and every patient ``k`` at risk at its time (tied events included, so they
+    share ``x b``), strictly for some pair, raises the Efron (and Breslow) partial
+    likelihood to a limit it never reaches; ``b_j != 0`` on such a direction means the
+    estimate of coefficient ``j`` diverges, whatever the fit stopped at.
+    """
+    from scipy import optimize
+
+    pairs = [x[i] - x[(time >= time[i])] for i in np.flatnonzero(event == 1)]
+    if not pairs:
+        return False
+    gaps = np.vstack(pairs)
+    bounds = [(-1.0, 1.0)] * x.shape[1]
+    # the largest total gap any such direction reaches; 0: no direction raises the likelihood
+    best = optimize.linprog(-gaps.sum(axis=0), A_ub=-gaps, b_ub=np.zeros(len(gaps)), bounds=bounds,
+                            method="highs")
+    if best.status != 0 or -best.fun <= 1e-6:
+        return False
+    # directions that raise it (a total gap >= half the best) with the largest |b_j|
+    rises = np.vstack([-gaps, -gaps.sum(axis=0)])
+    limit = np.append(np.zeros(len(gaps)), 0.5 * best.fun)
+    for sign in (1.0, -1.0):
+        objective = np.zeros(x.shape[1])
+        objective[j] = -sign
+        found = optimize.linprog(objective, A_ub=rises, b_ub=limit, bounds=bounds, method="highs")
+        if found.status == 0 and -found.fun > 1e-6:
+            return True
+    return False
+
+
 def _fit_key(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> tuple:
     """Exact identity of a Cox fit's input (same bytes: same lifelines result)."""
     return x.shape, x.tobytes(), time.tobytes(), event.tobytes()
@@ -225,7 +318,11 @@ def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarra
     beta = float(full.params_.iloc[j])
     se = float(full.standard_errors_.iloc[j])
     stat = max(2.0 * (full.log_likelihood_ - bottom), 0.0)
-    separated = (not np.isfinite(beta)) or abs(beta) > _LIMIT or not np.isfinite(se)
+    # Newton on a monotone likelihood takes steps that do not shrink and stops when the
+    # log-likelihood no longer changes, with |beta| near 30 over the score gap of the
+    # ordered events: far above _SCREEN, below which the exact check is not needed
+    separated = ((not np.isfinite(beta)) or abs(beta) > _LIMIT or not np.isfinite(se)
+                 or (abs(beta) > _SCREEN and _monotone(time, event, x, j)))
     p = float(stats.chi2.sf(stat, 1)) if test == "lrt" else _score_p(time, event, x, j, reduced_beta)
     result = _Test(beta=beta, low=beta - _Z95 * se, high=beta + _Z95 * se, p=p, method="cox",
                    separated=bool(separated))
@@ -284,6 +381,7 @@ def survival_model(
     alpha: float = 0.05,
     multiplicity: str = "bh",
     arm_test: str = "score",
+    horizon_days: float | None = RESPONSE_DAY,
 ) -> pd.DataFrame:
     """Cox models of amputation-free survival per score, classified like the logistic model.
 
@@ -310,6 +408,11 @@ def survival_model(
         prognostic call with it, 8 of 200 with the score test; with 11 scores per trial
         (as the logistic benchmark) 9 of 200 with the score test
         (``benchmarks/bench_calibration.py``).
+    horizon_days
+        The end point: follow-up is censored at this day (default 183, six months: an
+        amputation or death after it counts as event-free survival to it, as the
+        ``response`` derived from the survival columns counts it); None uses all
+        follow-up. What it censors is logged.
 
     Returns
     -------
@@ -334,9 +437,18 @@ def survival_model(
         value other than 0/1 (or False/True) in the arms analysed.
     """
     covariates = list(covariates)
-    for column in (arm_col, time_col, event_col, *covariates):
+    for argument, column in (("arm_col", arm_col), ("time_col", time_col), ("event_col", event_col),
+                             *(("covariates", c) for c in covariates)):
         if column not in obs.columns:
-            raise InputError(f"survival_model: column {column!r} is not in the sample sheet")
+            raise InputError(f"survival_model: column {column!r} is not in the sample sheet (columns: "
+                             f"{', '.join(map(str, obs.columns))}); pass {argument}=<the column>")
+    if treated == control:
+        raise InputError(f"survival_model: treated and control are both {treated!r}; pass the "
+                         "two arms the sample sheet compares (treated='bmmnc', control='placebo')")
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise InputError(f"survival_model: alpha must be a number in (0, 1), got {alpha!r}; "
+                         "pass e.g. alpha=0.05")
+    _check_horizon(horizon_days, "survival_model")
     if multiplicity not in ("bh", "none"):
         raise InputError(f"survival_model: multiplicity must be 'bh' or 'none', got {multiplicity!r}")
     if arm_test not in ARM_TESTS:
@@ -351,8 +463,9 @@ def survival_model(
                      "analysed", arm_col)
     arm_values = meta[arm_col].astype(object)
     in_arms = arm_values.isin([treated, control]).to_numpy()
-    time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
+    time_all = _follow_up(meta, time_col, in_arms, "survival_model")
     event_all = _event_indicator(meta, event_col, in_arms, "survival_model")
+    time_all, event_all = _at_horizon(time_all, event_all, horizon_days, "survival_model")
     complete = in_arms & np.isfinite(time_all) & np.isfinite(event_all)
     cov_cols = _covariate_columns(meta, covariates)
     for _, col in cov_cols:
@@ -385,10 +498,13 @@ def survival_model(
         tests["pooled"], ph["pooled"] = (_fit(time, event, base + covs, "z", ["arm", "z"], fits=fits)
                                          if fitted
                                          else (_Test(), np.nan))
+        # an arm with fewer than two events has no score slope of its own (as in its own
+        # model): the interaction, the difference of the arms' slopes, is not estimable
+        testable = min(row["n_events_control"], row["n_events_treated"]) >= 2
         tests["interaction"], ph["interaction"] = (
             _fit(time, event, [*base, ("arm:z", arm * z), *covs], "arm:z", ["arm", "z", "arm:z"],
                  fits=fits)
-            if fitted else (_Test(), np.nan))
+            if fitted and testable else (_Test(), np.nan))
         for label, t in tests.items():
             bounded = t.separated
             row[f"hr_{label}"] = np.exp(t.beta) if not bounded else np.nan
@@ -520,7 +636,8 @@ def logrank_p(time_a: np.ndarray, time_b: np.ndarray, event_a: np.ndarray,
 
 def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm",
                  time_col: str = "afs_days", event_col: str = "afs_event",
-                 arms: Sequence[str] = ("placebo", "bmmnc")) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 arms: Sequence[str] = ("placebo", "bmmnc"),
+                 horizon_days: float | None = RESPONSE_DAY) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Kaplan-Meier curves by score median split within each arm, with log-rank tests.
 
     Within each arm, samples with a score above the arm's median are ``high``, the others
@@ -539,9 +656,14 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
     is one of ``arms`` (compared by value, as the samples are selected: a float ``1.0`` is
     the arm ``1``, the text ``"1"`` is not); an ``event_col`` value other than 1 (event),
     0 (censored) or TRUE/FALSE (booleans, or that text in any case) in those arms (a
-    missing value leaves the sample out). One arm alone is
-    drawn when the other has no sample; samples of other arms are left out.
+    missing value leaves the sample out), or a ``time_col`` value that is text or
+    negative. One arm alone is drawn when the other has no sample; samples of other arms
+    are left out.
+
+    Follow-up is censored at ``horizon_days`` (default 183, the six-month end point, as
+    in :func:`survival_model`; None uses all follow-up), so the curves end there.
     """
+    _check_horizon(horizon_days, "kaplan_meier")
     for argument, column in (("arm_col", arm_col), ("time_col", time_col), ("event_col", event_col)):
         if column not in obs.columns:
             raise InputError(f"kaplan_meier: column {column!r} is not in the sample sheet (columns: "
@@ -564,8 +686,10 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
                               "pass arms= as the sample sheet writes the arms"):
         _LOG.warning("kaplan_meier: column %r has no value for any sample: no curve is drawn", arm_col)
     arm_series = meta[arm_col].astype(object)
-    time_all = pd.to_numeric(meta[time_col], errors="coerce").to_numpy(float)
-    event_all = _event_indicator(meta, event_col, arm_series.isin(arms).to_numpy(), "kaplan_meier")
+    in_arms = arm_series.isin(arms).to_numpy()
+    time_all = _follow_up(meta, time_col, in_arms, "kaplan_meier")
+    event_all = _event_indicator(meta, event_col, in_arms, "kaplan_meier")
+    time_all, event_all = _at_horizon(time_all, event_all, horizon_days, "kaplan_meier")
     arm_all = arm_series.to_numpy()
     values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     curves, tests = [], []
