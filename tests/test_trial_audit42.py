@@ -126,3 +126,11 @@ def test_follow_up_text_or_negative_stops_naming_the_sample(function, value, wha
     sheet.loc["P07", "afs_days"] = value if value != "-5" else -5.0
     extra = {"covariates": []} if function == "survival_model" else {}
     raises_one_line(lambda: getattr(omics.tl, function)(scores, sheet, **extra), "afs_days", what, "P07")
+
+
+def test_response_model_messages_name_the_fix():
+    scores, sheet = _late_events()
+    sheet = sheet.assign(response=np.where(sheet["afs_event"] == 1, "no", "yes"))
+    raises_one_line(lambda: omics.tl.response_model(scores, sheet, covariates=[]), "responder=")
+    raises_one_line(lambda: omics.tl.response_model(scores, sheet, covariates=[], responder="yes",
+                                                    treated="bmmnc", control="bmmnc"), "treated=")

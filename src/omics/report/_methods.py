@@ -299,7 +299,8 @@ def _survival_text(ctx: Context, lifelines: str) -> tuple[str, list[str]]:
                   "modality" if p.get("response_multiplicity", "bh") == "bh"
                   else "no multiplicity screen across scores")
         parts.append(
-            "Amputation-free survival (time afs_days; event afs_event, major amputation or death) "
+            "Amputation-free survival (time afs_days; event afs_event, major amputation or death), "
+            "follow-up censored at day 183 (the six-month end point), "
             f"was related to each score per SD by Cox proportional-hazards models (lifelines{lifelines} "
             f"CoxPHFitter, Efron's method for tied times), adjusted for {given(ctx, covs)}: within "
             "each arm, pooled (arm as covariate) and with an arm x score interaction. The score's "

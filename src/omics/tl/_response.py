@@ -639,7 +639,8 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
     if set(covariates) & {arm_col, response_col}:
         raise InputError("response_model: the arm and response columns cannot be covariates")
     if treated == control:
-        raise InputError("response_model: `treated` and `control` must differ")
+        raise InputError(f"response_model: treated and control are both {treated!r}; pass the "
+                         "two arms the sample sheet compares (treated='bmmnc', control='placebo')")
     if folds < 2 or repeats < 1:
         raise InputError(f"response_model: need folds >= 2 and repeats >= 1 (got {folds}, {repeats})")
     if method not in FIT_METHODS:
@@ -653,7 +654,8 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
     values = set(obs[response_col].dropna().astype(str))
     if str(responder) not in values:
         raise InputError(f"response_model: no sample has {response_col} == {responder!r} "
-                         f"(values: {', '.join(sorted(values))})")
+                         f"(values: {', '.join(sorted(values))}); pass responder=<the value that "
+                         f"marks a responder> (or response_col=<another column>)")
     check_arm_spelling(obs[arm_col], arm_col, treated, control, "response_model")
     # by value, as the models select the samples (a float 1.0 arm is the level 1)
     if not check_arms_present(obs[arm_col], arm_col, (treated, control), "response_model",
