@@ -134,3 +134,19 @@ def test_response_model_messages_name_the_fix():
     raises_one_line(lambda: omics.tl.response_model(scores, sheet, covariates=[]), "responder=")
     raises_one_line(lambda: omics.tl.response_model(scores, sheet, covariates=[], responder="yes",
                                                     treated="bmmnc", control="bmmnc"), "treated=")
+
+
+@pytest.mark.parametrize("function", ["survival_model", "response_model"])
+def test_a_score_no_model_can_be_fitted_for_is_named(function):
+    from helpers import log_records
+
+    scores, sheet = _late_events()
+    sheet = sheet.assign(response=np.where(sheet["afs_event"] == 1, "non_responder", "responder"))
+    scores = scores.assign(flat=1.0, words="high")
+    extra = {"repeats": 2} if function == "response_model" else {}
+    with log_records("tl") as found:
+        table = getattr(omics.tl, function)(scores, sheet, covariates=[], **extra)
+    assert table.set_index("score").loc[["flat", "words"], "classification"].eq("none").all()
+    warned = [r.getMessage() for r in found if r.levelname == "WARNING"]
+    assert any("2 score(s) not modelled" in m and "flat (constant)" in m and "words (no numeric value)" in m
+               for m in warned), warned

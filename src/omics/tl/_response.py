@@ -843,6 +843,20 @@ def _kind_note(values: pd.Series, levels: Sequence, arm_col: str) -> str:
             "which never equal each other (a text '1' is not the number 1)")
 
 
+def unmodelled_reason(name: object, values: np.ndarray, sd: float) -> str:
+    """``name (why)``: why a score's models were not fitted (see :func:`warn_unmodelled`)."""
+    why = ("no numeric value" if len(values) == 0 else "constant" if sd == 0
+           else f"{len(values)} sample(s) with a value")
+    return f"{name} ({why})"
+
+
+def warn_unmodelled(caller: str, unmodelled: Sequence[str]) -> None:
+    """Say which scores have a row of NaN (class ``none``) because no model could be fitted."""
+    if unmodelled:
+        _LOG.warning("%s: %d score(s) not modelled, their rows are empty: %s", caller,
+                     len(unmodelled), ", ".join(unmodelled))
+
+
 def _direction(beta: float, good_sign: int = 1) -> str:
     if not np.isfinite(beta):
         return ""
@@ -1020,6 +1034,7 @@ def response_model(
     values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
 
     rows = []
+    unmodelled: list[str] = []
     score_tests: list[dict[str, _Test]] = []
     cache: dict = {}
     cv_parts: list[pd.DataFrame] = []
@@ -1034,6 +1049,8 @@ def response_model(
         }
         sd = raw.std(ddof=1) if len(raw) > 1 else 0.0
         fitted = len(raw) > 2 and sd > 0
+        if not fitted:
+            unmodelled.append(unmodelled_reason(name, raw, sd))
         z = (raw - raw.mean()) / sd if fitted else raw * np.nan
         covs = [(c, col.to_numpy(float)[use]) for c, col in cov_cols]
         tests: dict[str, _Test] = {}
@@ -1077,6 +1094,7 @@ def response_model(
                 _LOG.info("response_model: %s, %s: %d-fold CV (a response class has %d samples)",
                           name, label, k, k)
         rows.append(row)
+    warn_unmodelled("response_model", unmodelled)
     table = pd.DataFrame(rows)
     for test in ("pooled", "interaction"):  # BH across scores, beside the per-score p-values
         table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}",

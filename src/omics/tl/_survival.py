@@ -77,6 +77,8 @@ from ._response import (
     check_arm_spelling,
     check_arms_present,
     resembling,
+    unmodelled_reason,
+    warn_unmodelled,
 )
 from ._stats import bh as _bh
 
@@ -473,7 +475,7 @@ def survival_model(
     arm_all = (arm_values == treated).to_numpy(float)
     values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
 
-    rows, score_tests = [], []
+    rows, score_tests, unmodelled = [], [], []
     fits: dict = {}  # Cox fits by exact input, shared by the scores' models (see _fit)
     for s, name in enumerate(scores.columns):
         use = complete & np.isfinite(values[:, s])
@@ -485,6 +487,8 @@ def survival_model(
         }
         sd = raw.std(ddof=1) if len(raw) > 1 else 0.0
         fitted = len(raw) > 3 and sd > 0
+        if not fitted:
+            unmodelled.append(unmodelled_reason(name, raw, sd))
         z = (raw - raw.mean()) / sd if fitted else raw * np.nan
         covs = [(c, col.to_numpy(float)[use]) for c, col in cov_cols]
         tests: dict[str, _Test] = {}
@@ -517,6 +521,7 @@ def survival_model(
         row["separation"] = ";".join(k for k, t in tests.items() if t.separated)
         rows.append(row)
         score_tests.append(tests)
+    warn_unmodelled("survival_model", unmodelled)
     table = pd.DataFrame(rows)
     for test in ("pooled", "interaction"):
         table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}",
