@@ -395,7 +395,11 @@ def read_gating(path: str | Path) -> Gating:
     Raises
     ------
     omics._errors.InputError
-        When the file is missing or FlowKit cannot parse it.
+        When the file is missing, a Gating-ML file's references do not resolve
+        (:func:`check_gating_ml_references`: a gate id used twice, a ``parent_id``,
+        ``transformation-ref``, ``compensation-ref``, boolean ``gateReference`` or quadrant
+        ``divider_ref`` naming nothing in the file, gates that are each other's parents), or
+        FlowKit cannot parse it.
     """
     fk = _flowkit()
     path = _existing(path, "gating strategy file")
@@ -408,12 +412,126 @@ def read_gating(path: str | Path) -> Gating:
                 if not strategies:
                     raise ValueError("the workspace holds no samples")
                 return Gating(path=path, strategy=None, workspace=strategies)
+            check_gating_ml_references(path)
             return Gating(path=path, strategy=fk.parse_gating_xml(str(path)))
     except InputError:
         raise
     except Exception as error:
         raise InputError(f"not a Gating-ML 2.0 file or FlowJo 10 workspace ({str(error).strip()}).",
                          path=path) from None
+
+
+_GML = "http://www.isac-net.org/std/Gating-ML/v2.0/"
+_GATING, _TRANSFORMS, _DATATYPES = (f"{{{_GML}{part}}}"
+                                    for part in ("gating", "transformations", "datatypes"))
+#: compensation-ref values that name no matrix of the file (Gating-ML 2.0).
+_BUILT_IN_COMPENSATION = ("FCS", "uncompensated")
+
+
+def _listed(names: Iterable[str], limit: int = 12) -> str:
+    names = sorted(set(names))
+    return (", ".join(names[:limit]) + (" ..." if len(names) > limit else "")) or "none"
+
+
+def check_gating_ml_references(path: str | Path) -> None:
+    """Stop when a reference of a Gating-ML 2.0 file does not resolve, naming the gate and the reference.
+
+    FlowKit reports these as a bare ``KeyError`` (``'CD34X'``), as "not Gating-ML 2.0
+    compliant", or only while gating the first FCS file. Checked: gate ids (gates and
+    quadrants) are unique; every ``parent_id`` and boolean ``gateReference`` names a gate of
+    the file; no gate is its own ancestor; every ``transformation-ref`` (of a dimension,
+    divider or ratio dimension) names a ``transformation`` of the file; every
+    ``compensation-ref`` is ``FCS``, ``uncompensated`` or a ``spectrumMatrix`` of the file;
+    every quadrant's ``divider_ref`` names a divider of its quadrant gate. A file that is
+    not XML or not Gating-ML 2.0 is left to FlowKit's parser.
+
+    Parameters
+    ----------
+    path
+        The Gating-ML file.
+
+    Raises
+    ------
+    omics._errors.InputError
+        At the first reference that does not resolve (the file, the gate, the reference,
+        what the file defines, and the fix).
+    """
+    from lxml import etree  # FlowKit's own XML parser
+
+    path = Path(path)
+    try:
+        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    except Exception:  # noqa: BLE001 - not XML: FlowKit's parser says so
+        return
+    if not isinstance(root.tag, str) or root.tag != f"{_GATING}Gating-ML":
+        return
+
+    def stop(message: str, fix: str) -> None:
+        raise InputError(message, path=path, fix=fix)
+
+    transforms = {t.get(f"{_TRANSFORMS}id") for t in root.iter(f"{_TRANSFORMS}transformation")} - {None}
+    matrices = {m.get(f"{_TRANSFORMS}id") for m in root.iter(f"{_TRANSFORMS}spectrumMatrix")} - {None}
+    gates = [g for g in root if isinstance(g.tag, str) and g.tag.startswith(_GATING)
+             and g.tag.endswith("Gate")]
+    ids: dict[str, int | None] = {}
+    parents: dict[str, str] = {}
+    for gate in gates:
+        gate_id = gate.get(f"{_GATING}id")
+        if not gate_id:
+            continue
+        for name, element in [(gate_id, gate), *[(q.get(f"{_GATING}id"), q)
+                                                 for q in gate.iter(f"{_GATING}Quadrant")]]:
+            if not name:
+                continue
+            if name in ids:
+                stop(f"gate id {name!r} is used twice (lines {ids[name]} and {element.sourceline}); "
+                     "Gating-ML gate ids must be unique.",
+                     "Rename one of the gates (and the parent_id or gateReference that means it).")
+            ids[name] = element.sourceline
+        if gate.get(f"{_GATING}parent_id") is not None:
+            parents[gate_id] = gate.get(f"{_GATING}parent_id")
+    for gate in gates:
+        gate_id = gate.get(f"{_GATING}id") or "?"
+        parent = gate.get(f"{_GATING}parent_id")
+        if parent is not None and parent not in ids:
+            stop(f"gate {gate_id!r} names parent_id {parent!r}, which is no gate in the file "
+                 f"(gates: {_listed(ids)}).", "Fix the parent_id (ids are case-sensitive).")
+        for reference in gate.iter(f"{_GATING}gateReference"):
+            ref = reference.get(f"{_GATING}ref")
+            if ref not in ids:
+                stop(f"boolean gate {gate_id!r} has a gateReference {ref!r}, which is no gate in the "
+                     f"file (gates: {_listed(ids)}).", "Fix the reference (ids are case-sensitive).")
+        for element in gate.iter(f"{_GATING}dimension", f"{_GATING}divider", f"{_DATATYPES}new-dimension"):
+            for attribute in (f"{_GATING}transformation-ref", f"{_DATATYPES}transformation-ref"):
+                ref = element.get(attribute)
+                if ref is not None and ref not in transforms:
+                    stop(f"gate {gate_id!r} uses transformation-ref {ref!r}, which the file does not "
+                         f"define (transformations: {_listed(transforms)}).",
+                         "Fix the reference, or define the transformation in the file.")
+            ref = element.get(f"{_GATING}compensation-ref")
+            if ref is not None and ref not in matrices and ref not in _BUILT_IN_COMPENSATION:
+                stop(f"gate {gate_id!r} uses compensation-ref {ref!r}, which is neither FCS, uncompensated "
+                     f"nor a spectrumMatrix of the file (matrices: {_listed(matrices)}).",
+                     "Fix the reference, or define the spectrumMatrix in the file.")
+        dividers = {d.get(f"{_GATING}id") for d in gate.iter(f"{_GATING}divider")} - {None}
+        for position in gate.iter(f"{_GATING}position"):
+            ref = position.get(f"{_GATING}divider_ref")
+            if ref is not None and ref not in dividers:
+                stop(f"quadrant gate {gate_id!r} has a position on divider_ref {ref!r}, which is no "
+                     f"divider of the gate (dividers: {_listed(dividers)}).",
+                     "Fix the divider_ref (ids are case-sensitive).")
+    quadrant_of = {q.get(f"{_GATING}id"): g.get(f"{_GATING}id") for g in gates
+                   for q in g.iter(f"{_GATING}Quadrant")}
+    for start in parents:
+        seen = [start]
+        node = parents.get(quadrant_of.get(start, start))
+        while node is not None:
+            if node in seen:
+                stop(f"gates {' -> '.join(map(repr, [*seen, node]))} are each other's parents "
+                     "(parent_id), so none of them can be gated.",
+                     "Fix the parent_id of one of them.")
+            seen.append(node)
+            node = parents.get(quadrant_of.get(node, node))
 
 
 def _dimension_refs(strategy) -> dict[str, list[tuple[str, str | None]]]:  # noqa: ANN001
@@ -683,8 +801,9 @@ def _gating_error(sample, strategy, error: Exception) -> InputError:  # noqa: AN
                 "panel, or rename the marker ($PnS) in the acquisition template.")
     text = str(error).strip() or type(error).__name__
     return InputError(f"io.gate_sample: sample {sample_id!r}: FlowKit could not apply the gating "
-                      f"strategy ({type(error).__name__}: {text}); check the file against it with "
-                      "io.check_channels(io.read_fcs_header(path), strategy, gating_path, sample).")
+                      f"strategy ({type(error).__name__}: {text}).",
+                      fix="Check the file against it with io.check_channels(io.read_fcs_header(path), "
+                          "strategy, gating_path, sample).")
 
 
 def gate_sample(sample, strategy, *, cache_events: bool = False) -> tuple[pd.DataFrame, object]:  # noqa: ANN001

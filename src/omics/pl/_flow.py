@@ -94,13 +94,16 @@ def _panel_events(sample, strategy, results, panel: tuple) -> tuple:  # noqa: AN
 
 
 def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
-               pairs: tuple[tuple[str, str], ...] = DEFAULT_PAIRS, dpi: int = 80) -> bytes:
+               pairs: tuple[tuple[str, str], ...] = DEFAULT_PAIRS, dpi: int = 80,
+               blank: bool = True) -> bytes | None:
     """Return a PNG with one panel per channel pair, showing the gates drawn on that pair.
 
     Each panel shows the events of the drawn gate's parent population (compensated and
     transformed as the gate sees them, by FlowKit) with every gate on that pair and the
     same parent outlined and labelled with its event count. Pairs without a gate are
-    left out.
+    left out. Only rectangle and polygon gates on exactly the two channels/markers of a
+    pair are drawn; a strategy without one on any pair gives a blank panel saying so
+    (``blank``), or None.
 
     Parameters
     ----------
@@ -115,10 +118,14 @@ def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
         Channel pairs, one panel each.
     dpi
         Resolution of the PNG.
+    blank
+        Without a gate to draw: True, a PNG that says so; False, None (``omics flow_prep``
+        writes no plot then).
 
     Returns
     -------
-    The PNG file's bytes (drawn without pyplot: the matplotlib backend is left alone).
+    The PNG file's bytes (drawn without pyplot: the matplotlib backend is left alone), or
+    None (``blank=False`` and no gate to draw).
     """
     gates = _two_d_gates(strategy)
     panels = []
@@ -127,6 +134,8 @@ def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
                     if set(ids) == {x_name, y_name}]
         if matching:
             panels.append((x_name, y_name, matching))
+    if not panels and not blank:
+        return None
     drawn = [_panel_events(sample, strategy, results, panel) for panel in panels]
     # a figure is reused only when every panel sets its limits (has events)
     reuse = bool(panels) and all(len(points) for _, _, points in drawn)

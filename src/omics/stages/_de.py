@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._errors import InputError
 from .._logging import labelled
 from ..io import read_contrasts, write_tsv
-from ..tl import add_delta_delta_ct, deseq2, limma
+from ..tl import add_delta_delta_ct, deseq2, design_for_contrast, limma
 from ._common import RNA_LOG2_FORMATS, check_h5ad, find_contrast, read_h5ad, stage_output
+from ._flow import drop_populations_without_events
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Loggers of the fits and their designs: their lines name the modality, since ``omics run``
 #: runs the de tasks side by side (``protein: limma arm_x_response: ...``).
@@ -44,6 +50,10 @@ def _de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: 
         path = stage_output(outdir, "de", "results", contrast=contrast_id, modality=modality,
                             method="limma")
         return {"results": write_tsv(table, path)}
+    if modality == "flow":
+        return {"results": write_tsv(_flow_limma(adata, contrast, str(contrasts)),
+                                     stage_output(outdir, "de", "results", contrast=contrast_id,
+                                                  modality=modality))}
     if modality == "rna":
         table = deseq2(adata, contrast, layer="counts", n_cpus=params["n_cpus"],
                        shrink=params["deseq2_shrink"], alpha=params["deseq2_alpha"],
@@ -52,3 +62,22 @@ def _de(*, h5ad: str | Path, contrasts: str | Path, contrast_id: str, modality: 
         table = limma(adata, contrast, layer=None, contrasts_path=str(contrasts))
     path = stage_output(outdir, "de", "results", contrast=contrast_id, modality=modality)
     return {"results": write_tsv(table, path)}
+
+
+def _flow_limma(adata, contrast, contrasts_path: str) -> pd.DataFrame:  # noqa: ANN001
+    """Fit limma on the flow populations that have an event in a sample of the contrast.
+
+    A population with no event in any of the contrast's samples is not tested (logged):
+    its ``X`` would be the tube's bead or reference count alone
+    (:func:`omics.stages._flow.populations_without_events`).
+    """
+    design = design_for_contrast(adata.obs, contrast, samples=adata.obs_names,
+                                 contrasts_path=contrasts_path)
+    tested, empty = drop_populations_without_events(
+        adata, list(design.samples), what=f"the limma test of contrast {contrast.id!r}")
+    if tested.n_vars == 0:
+        raise InputError(f"no flow population has an event in the samples of contrast {contrast.id!r} "
+                         f"(populations: {', '.join(empty)}), so there is nothing to test.",
+                         fix="Check the gating strategy ({--flow_gating}) against the FCS files, and "
+                             "the population table's events.")
+    return limma(tested, design, layer=None, contrasts_path=contrasts_path)

@@ -15,6 +15,7 @@ nothing is written until every sample has been gated.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,8 @@ _MANY_PLOTS = 200
 DEFAULT_GATING = ("flow", "bmmnc_progenitors.gating.xml")
 FCS_COLUMN = "fcs"
 DEFAULT_BEAD_GATE = "Beads"
+#: The channel pairs the gating plots draw (those of omics.pl.gating_png by default).
+GATING_PLOT_PAIRS = (("FSC-A", "SSC-A"), ("CD45", "CD34"))
 
 
 def default_gating() -> Path:
@@ -88,7 +91,8 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
                 path = (folder or base) / path
             if not path.is_file():
                 raise InputError(f"sample {sample!r}: its FCS file {named!r} (column {FCS_COLUMN!r}) "
-                                 f"does not exist at {path}.", path=sheet_path)
+                                 f"does not exist at {path}.", path=sheet_path,
+                                 fix=_missing_file_fix(named, path, folder, base))
             files[sample] = path
         elif sample in listing:
             found = listing[sample]
@@ -101,6 +105,11 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
             files[sample] = found[0]
         else:
             where = f"no {sample}.fcs in {folder}" if folder else f"no {FCS_COLUMN!r} value"
+            near = _near_file(sample, listing)
+            if near:
+                raise InputError(f"sample {sample!r} has no FCS file ({where}); {near}", path=folder,
+                                 fix="Write them alike (rename the file or the sample id), or name the "
+                                     f"file in the sample sheet's {FCS_COLUMN!r} column.")
             raise InputError(f"sample {sample!r} has no FCS file ({where}); add the file, name it "
                              f"in the sample sheet's {FCS_COLUMN!r} column, or drop the sample.",
                              path=folder or sheet_path)
@@ -122,17 +131,87 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
     return files
 
 
-def flow_mode(params: dict, sheet: pd.DataFrame | None = None) -> str | None:
-    """``"table"``, ``"fcs"`` or ``None`` (no flow input) for these parameters and sheet."""
+def _folded(name: str) -> str:
+    """``name`` in Unicode NFC form, case-folded: names that look alike compare equal."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _near_file(sample: str, listing: dict[str, list[Path]]) -> str:
+    """Return a sentence naming the FCS file that differs from ``sample`` only in case or Unicode form.
+
+    Sample ids and file names are compared exactly; a sheet typed on one system and files
+    named on another (macOS writes accented letters as letter plus accent, NFD) look alike
+    but differ.
+    """
+    found = next((paths[0] for stem, paths in listing.items() if _folded(stem) == _folded(sample)), None)
+    if found is None:
+        return ""
+    if unicodedata.normalize("NFC", found.stem) == unicodedata.normalize("NFC", sample):
+        kind = ("in Unicode normalisation (accented letters written as one character in the sheet "
+                "and as letter plus accent in the file name, or the other way round)")
+    else:
+        kind = "in letter case"
+    return (f"the file {found.name!r} differs from the id only {kind}, and ids and file names are "
+            "compared exactly.")
+
+
+def _missing_file_fix(named: str, path: Path, folder: Path | None, base: Path) -> str:
+    """Return the fix for an ``fcs`` column value that is no file (a Windows path, a wrong folder).
+
+    Names a file of the same folder whose name differs only in letter case or Unicode form.
+    """
+    where = (f"relative to the {{--flow_fcs}} folder ({folder})" if folder is not None
+             else f"relative to the sample sheet's folder ({base})")
+    hint = (f" A backslash is not a path separator here: write {named.replace(chr(92), '/')!r}."
+            if "\\" in named else "")
+    if not hint and path.parent.is_dir():
+        near = next((p.name for p in sorted(path.parent.iterdir())
+                     if _folded(p.name) == _folded(path.name)), None)
+        if near is not None:
+            hint = (f" The folder has {near!r}, which differs from it only in letter case or Unicode "
+                    "normalisation: write the name as the file is named.")
+    return f"Give the file's path {where} or an absolute one, with / as the separator.{hint}"
+
+
+def flow_mode(params: dict, sheet: pd.DataFrame | None = None, *,
+              sheet_path: str | Path | None = None) -> str | None:
+    """Return ``"table"``, ``"fcs"`` or ``None`` (no flow input) for these parameters and sheet.
+
+    Parameters
+    ----------
+    params
+        The run's parameters (``flow_table``, ``flow_fcs``).
+    sheet
+        The sample sheet (its ``fcs`` column names FCS files).
+    sheet_path
+        The sample sheet file, named in the message.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``flow_table`` is given with ``flow_fcs`` or with a filled ``fcs`` column of
+        the sample sheet: two flow inputs, one of which would be ignored.
+    """
     if params.get("flow_table") and params.get("flow_fcs"):
         raise InputError("give {--flow_table} or {--flow_fcs}, not both.")
     if params.get("flow_table"):
+        if sheet is not None and FCS_COLUMN in sheet and _filled(sheet[FCS_COLUMN]).any():
+            raise InputError(f"the sample sheet's {FCS_COLUMN!r} column names FCS files, and "
+                             "{--flow_table} gives a population table: two flow inputs, and the FCS "
+                             "files would be ignored.", path=sheet_path, where=f"column {FCS_COLUMN!r}",
+                             fix=f"Remove the {FCS_COLUMN!r} column (or empty it) to use the table, or "
+                                 "leave {--flow_table} unset to gate the FCS files.")
         return "table"
     if params.get("flow_fcs"):
         return "fcs"
     if sheet is not None and FCS_COLUMN in sheet and sheet[FCS_COLUMN].notna().any():
         return "fcs"
     return None
+
+
+def _filled(column: pd.Series) -> pd.Series:
+    """Cells of a sample-sheet column that hold something other than white space."""
+    return column.notna() & (column.astype(str).str.strip() != "")
 
 
 def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Path,
@@ -150,7 +229,7 @@ def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Pa
     reference and (``downstream``: ``omics run``, whose ``score`` stage uses it) the dose
     population are populations.
     """
-    mode = flow_mode(params, sheet)
+    mode = flow_mode(params, sheet, sheet_path=sheet_path)
     if mode is None:
         return None
     _check_count_options(params)
@@ -298,6 +377,10 @@ def _parsed_gating(path: str, modified_ns: int, size: int):  # noqa: ANN202 - om
     return read_gating(path)
 
 
+_GATING_FIX = ("Check the gating strategy ({--flow_gating}) against this file: the channels and "
+               "markers its gates name, their transformations and compensation.")
+
+
 def _gate_one(task: tuple) -> dict:
     """Read, gate and (with ``plots``) plot one FCS file (runs in a worker process).
 
@@ -314,15 +397,22 @@ def _gate_one(task: tuple) -> dict:
     try:
         try:
             table, results = gate_sample(fcs, strategy, cache_events=plots)
+        except InputError as error:  # said once, for the command line (not the notebook call)
+            raise InputError(error.message.removeprefix("io.gate_sample: ").replace(
+                "the gating strategy", Path(gating_path).name, 1), path=path,
+                fix=error.fix if error.fix and "io." not in error.fix else _GATING_FIX) from None
         except Exception as error:  # FlowKit: a channel, transform or matrix it cannot resolve
             raise InputError(f"sample {sample!r}: FlowKit could not apply {Path(gating_path).name} "
-                             f"({str(error).strip() or type(error).__name__}).", path=path) from None
+                             f"({str(error).strip() or type(error).__name__}).", path=path,
+                             fix=_GATING_FIX) from None
         table.insert(0, "sample", sample)
         png = None
         if plots:
             from ..pl import gating_png
 
-            png = gating_png(fcs, strategy, results, title=f"{sample} ({Path(path).name})")
+            # None: no rectangle or polygon gate on the pairs drawn (a blank plot per file said only that)
+            png = gating_png(fcs, strategy, results, title=f"{sample} ({Path(path).name})",
+                             pairs=GATING_PLOT_PAIRS, blank=False)
     finally:
         strategy.clear_cache()  # the strategy serves the process's next file
     # read_fcs stopped unless $TOT is the number of events read
@@ -377,6 +467,10 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
         long = pd.concat([g["table"] for g in gated], ignore_index=True)
         total = np.array([g["total"] for g in gated], float)
         pngs = {g["sample"]: g["png"] for g in gated if g["png"] is not None}
+        if plots and gated and not pngs:
+            log.warning("flow: no gating plots: %s has no rectangle or polygon gate on %s, the channel "
+                        "pairs the plots draw", Path(checked["gating"]).name,
+                        " or ".join("/".join(pair) for pair in GATING_PLOT_PAIRS))
         source = str(checked["gating"])
     adata = populations_anndata(long, samples)
     bead_gate = params.get("flow_bead_gate") or DEFAULT_BEAD_GATE
@@ -419,6 +513,60 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
     if plots:
         outputs["plots"] = plots
     return outputs
+
+
+def populations_without_events(adata, samples: list[str] | None = None) -> list[str]:  # noqa: ANN001
+    """Return the populations with no event in any of ``samples`` (default: every sample).
+
+    Such a population has nothing to test or score: its ``X`` (log2 of half an event
+    times the sample's absolute count per event) is the bead or reference count of the
+    tube, and its content score a function of its parent's size. The differential and
+    score stages leave them out (:func:`drop_populations_without_events`).
+
+    Parameters
+    ----------
+    adata
+        The flow AnnData of :func:`flow_prep` (``layers["events"]``).
+    samples
+        The samples analysed (a contrast's samples); None: all.
+
+    Returns
+    -------
+    The populations, in the order of ``adata.var_names``.
+    """
+    events = adata.layers["events"] if samples is None else adata[list(samples)].layers["events"]
+    events = np.asarray(events, float)
+    if events.shape[0] == 0:
+        return []
+    empty = ~(events > 0).any(axis=0)
+    return [str(name) for name in adata.var_names[empty]]
+
+
+def drop_populations_without_events(adata, samples: list[str] | None = None, *,  # noqa: ANN001, ANN201
+                                    what: str) -> tuple[object, list[str]]:
+    """Return ``adata`` without :func:`populations_without_events` and their names; log a warning.
+
+    Parameters
+    ----------
+    adata
+        The flow AnnData.
+    samples
+        The samples analysed; None: all.
+    what
+        What they are left out of, for the warning (``"the limma test of contrast 'resp'"``).
+
+    Returns
+    -------
+    (AnnData, left-out populations): ``adata`` itself when there are none.
+    """
+    empty = populations_without_events(adata, samples)
+    if not empty:
+        return adata, []
+    log.warning("flow: %d population(s) have no event in any of the %d samples analysed and are left out "
+                "of %s: %s (with half an event their values would come from the bead or reference "
+                "count, or the parent's size, alone; check the gating strategy's gates)", len(empty),
+                adata.n_obs if samples is None else len(samples), what, ", ".join(empty))
+    return adata[:, ~adata.var_names.isin(empty)].copy(), empty
 
 
 def flow_task_inputs(params: dict) -> list[Path]:

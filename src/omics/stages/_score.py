@@ -22,6 +22,7 @@ from ..tl import (
     survival_model,
 )
 from ._common import check_h5ad, gene_set_collections, out_path, read_h5ad
+from ._flow import drop_populations_without_events
 from ._validate import response_covariates
 
 log = get_logger("score")
@@ -45,12 +46,19 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
     """Return (samples x scores, measured genes) of one modality.
 
     Gene-set scores for RNA and protein; for flow, one score per population and the
-    implanted dose (no genes).
+    implanted dose (no genes), leaving out populations with no event in any sample
+    (:func:`omics.stages._flow.populations_without_events`; logged). None when the
+    modality has no scores.
     """
     if modality == "flow":
         from ..pp import flow_scores
 
-        return flow_scores(adata, dose_population=params.get("flow_dose_population")), set()
+        scores = flow_scores(adata, dose_population=params.get("flow_dose_population"))
+        _, empty = drop_populations_without_events(adata, what="the scores and the response and "
+                                                             "survival models")
+        left_out = {*empty, *(f"dose:{name}_absolute" for name in empty)}
+        scores = scores.drop(columns=[c for c in scores.columns if c in left_out])
+        return (scores, set()) if scores.shape[1] else None
     expression = expression_by_gene(adata, SCORE_LAYER[modality])
     measured = set(expression.columns)
     if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
