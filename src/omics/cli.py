@@ -139,7 +139,8 @@ def _at_least_one(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``omics`` argument parser."""
     parser = _Parser(
-        prog="omics", description="BALI angiogenesis multi-omics workflow (RNA + protein).")
+        prog="omics", description="BALI angiogenesis multi-omics workflow: RNA (RNA-seq counts, "
+        "RT-qPCR, arrays), protein and flow cytometry, from input checks to an HTML report.")
     parser.add_argument("--version", action="version", version=f"omics {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=_Parser)
@@ -202,15 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
             description=f"{stage.help[0].upper()}{stage.help[1:]}: the {stage.name} stage of "
             "`omics run`, alone (Nextflow runs each stage as its own task).")
         required = stage_parser.add_argument_group("required options")
+        in_params_file = _params_file_options(stage.name)
         for option in stage.files:
             (required if option.required else stage_parser).add_argument(
-                f"--{option.name}", **option.argparse_kwargs())
+                f"--{option.name}",
+                **option.argparse_kwargs(in_params_file=option.name in in_params_file))
         if "results_dir" in {option.name for option in stage.files}:  # the report
             stage_parser.add_argument("--outdir", default=None, help="folder to write report/ "
                                       "into (default: the --results_dir folder)")
         else:
-            stage_parser.add_argument("--outdir", default="results",
-                                      help="results folder (default: results)")
+            stage_parser.add_argument("--outdir", default=None,
+                                      help="results folder this call writes into (default: "
+                                      "outdir of --params-file, else results)")
         stage_parser.add_argument("--params-file", "-params-file", "--params_file", dest="params_file",
                                   help="YAML/JSON file of parameters (command-line options win)")
         stage_parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
@@ -225,12 +229,120 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _params_file_options(stage: str) -> tuple[str, ...]:
+    """Return the file options of ``omics <stage>`` that are also parameters.
+
+    They are the user's input files (no upstream feed: ``omics validate --input``,
+    ``omics rna_prep --rna_counts``, ...), so their value may come from ``--params-file``
+    as in ``omics run``; a file fed by another stage (the validated ``--contrasts``) may not.
+
+    Parameters
+    ----------
+    stage
+        Name of the stage (:data:`omics.registry.STAGES`).
+
+    Returns
+    -------
+    tuple of str
+        The option names, in the stage's order.
+    """
+    return tuple(option.name for option in STAGES[stage].user_files if option.name in BY_NAME)
+
+
+def _stage_values(args: argparse.Namespace, params: dict) -> dict:
+    """Return the values of a stage command's file options; stop when a required one is missing.
+
+    An option that is also a parameter (:func:`_params_file_options`) and was not given on
+    the command line takes the ``--params-file`` value (``params`` holds the command
+    line's first, then the file's).
+
+    Parameters
+    ----------
+    args
+        The parsed command line of ``omics <stage>``.
+    params
+        The resolved parameters (:func:`_params`).
+
+    Returns
+    -------
+    dict
+        ``{option name: value}`` for every file option of the stage.
+
+    Raises
+    ------
+    InputError
+        A required option given neither on the command line nor in the params file.
+    """
+    stage = STAGES[args.command]
+    values = {option.name: getattr(args, option.name) for option in stage.files}
+    for name in _params_file_options(stage.name):
+        if values[name] is None and params.get(name):
+            values[name] = params[name]
+    missing = [option.name for option in stage.files if option.required and not values[option.name]]
+    if missing:
+        flags = ", ".join(f"{{--{name}}}" for name in missing)
+        keys = " and ".join(f"{name}:" for name in missing)
+        raise InputError(f"{flags} missing: give {'them' if len(missing) > 1 else 'it'} on the "
+                         f"command line or as {keys} in --params-file.")
+    return values
+
+
+def _stage_outdir(args: argparse.Namespace, params: dict) -> str:
+    """Return the folder one stage command writes into, and log it when it is not ``--outdir``.
+
+    ``--outdir`` on the command line wins; else the ``outdir`` of ``--params-file`` (as
+    ``omics run`` reads it), else ``results``. The report writes into the folder it reads
+    (``--results_dir``) unless ``--outdir`` is given: a params file's ``outdir`` (the
+    analysed run's, in its recorded ``params.yaml``) does not move it.
+
+    Parameters
+    ----------
+    args
+        The parsed command line of ``omics <stage>``.
+    params
+        The resolved parameters (:func:`_params`: ``outdir`` from the params file, else the
+        default ``results``).
+
+    Returns
+    -------
+    str
+        The folder, as given.
+    """
+    if args.outdir is not None:
+        return args.outdir
+    from_file = _params_file_outdir(args.params_file)
+    if args.command == "report":
+        from .stages._report import check_results_dir
+
+        check_results_dir(args.results_dir)
+        if from_file is not None and Path(from_file).absolute() != Path(args.results_dir).absolute():
+            log.info("report: writes into the --results_dir folder %s, not the outdir %s of %s "
+                     "(give --outdir to choose)", args.results_dir, from_file, args.params_file)
+        return args.results_dir
+    if from_file is not None:
+        log.info("%s: writes into %s (outdir of %s; --outdir overrides)", args.command, from_file,
+                 args.params_file)
+    return str(params["outdir"])
+
+
+def _params_file_outdir(params_file: str | None) -> str | None:
+    """Return the ``outdir`` a params file sets, ``None`` without a file or the key (or ``null``)."""
+    if not params_file:
+        return None
+    from ._text import load_yaml
+
+    loaded = load_yaml(Path(params_file), what="params file")
+    value = loaded.get("outdir") if isinstance(loaded, dict) else None
+    return None if value is None else str(value)
+
+
 def _params(args: argparse.Namespace, *, stage: bool = False) -> dict:
     overrides = {name: getattr(args, name) for name in BY_NAME if hasattr(args, name)}
     if stage:
         # A stage's --outdir is where this one call writes (in Nextflow `.`, the task folder),
         # not the pipeline's `outdir` parameter, which no stage reads: `omics report` states
         # the analysed run's (recorded in pipeline_info/params.yaml) among its parameters.
+        # Without --outdir the call writes into the params file's outdir (_stage_outdir).
         overrides.pop("outdir", None)
     return resolve(overrides, params_file=getattr(args, "params_file", None))
 
@@ -286,25 +398,22 @@ def _log_written(stage: str, produced: object, *, shown: int = 6) -> None:
 def _run_stage(args: argparse.Namespace) -> None:
     """Run one stage subcommand: its file options and parameters, as the registry declares.
 
-    The report writes into the folder it reads (``--results_dir``) unless ``--outdir`` is
-    given. A file the stage may write that no omics command wrote there stops it before
-    anything is written (:func:`omics.runner.run_stage_command`, which records what it
-    wrote). One line then names the folder written into and the files.
+    A file option that is also a parameter (``--input``, ``--rna_counts``, ...) may come
+    from ``--params-file`` (:func:`_stage_values`). The call writes into ``--outdir``, else
+    the params file's ``outdir``, else ``results``; the report into the folder it reads
+    (``--results_dir``) unless ``--outdir`` is given (:func:`_stage_outdir`). A file the
+    stage may write that no omics command wrote there stops it before anything is written
+    (:func:`omics.runner.run_stage_command`, which records what it wrote). One line then
+    names the folder written into and the files.
     """
     from .io._outdir import check_outdir, probe_lock
     from .runner import run_stage_command, stage_command_task
 
     stage = STAGES[args.command]
     params = _params(args, stage=True)
-    target = args.outdir
-    if target is None:  # the report, back into the results it reads (checked first)
-        from .stages._report import check_results_dir
-
-        target = args.results_dir
-        check_results_dir(target)
-    outdir = check_outdir(target)
+    values = _stage_values(args, params)
+    outdir = check_outdir(_stage_outdir(args, params))
     probe_lock(outdir)  # not into a folder an `omics run` is writing (creates nothing)
-    values = {option.name: getattr(args, option.name) for option in stage.files}
     kwargs = stage.call_kwargs(values)
     task = stage_command_task(stage.name, values)
     produced = run_stage_command(

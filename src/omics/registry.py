@@ -91,10 +91,25 @@ class FileOption:
     choices: tuple[str, ...] | None = None
     feed: Feed | None = None
 
-    def argparse_kwargs(self) -> dict:
-        """Keyword arguments of :meth:`argparse.ArgumentParser.add_argument`."""
+    def argparse_kwargs(self, *, in_params_file: bool = False) -> dict:
+        """Keyword arguments of :meth:`argparse.ArgumentParser.add_argument`.
+
+        Parameters
+        ----------
+        in_params_file
+            The option is also a parameter (``input``, ``rna_counts``, ...), so its value
+            may come from ``--params-file`` instead: argparse does not require it (the
+            command checks it once the file is read) and the help says so.
+
+        Returns
+        -------
+        dict
+            ``help``, and ``required``, ``nargs``/``default`` and ``choices`` when set.
+        """
         kwargs: dict = {"help": self.help}
-        if self.required:
+        if in_params_file:
+            kwargs["help"] = f"{self.help} (or `{self.name}:` in --params-file)"
+        if self.required and not in_params_file:
             kwargs["required"] = True
         if self.nargs:
             kwargs.update(nargs=self.nargs, default=[])
@@ -244,7 +259,8 @@ def _score_kwargs(values: dict) -> dict:
 
 def _rna_prep_kwargs(values: dict) -> dict:
     if not (values.get("rna_counts") or values.get("rna_matrix")):
-        raise InputError("give --rna_counts or --rna_matrix.")
+        raise InputError("give --rna_counts or --rna_matrix (on the command line or as rna_counts: "
+                         "or rna_matrix: in --params-file).")
     return values
 
 
@@ -267,6 +283,8 @@ GENE_MODALITIES = ("rna", "protein")
 
 _H5AD = FileOption("h5ad", "rna.h5ad or protein.h5ad", required=True,
                    feed=Feed("{modality}_prep", "h5ad"))
+_DE_H5AD = FileOption("h5ad", "rna.h5ad, protein.h5ad or flow.h5ad", required=True,
+                      feed=Feed("{modality}_prep", "h5ad"))
 _MODALITY = FileOption("modality", "rna or protein", required=True, choices=GENE_MODALITIES)
 _DE_MODALITY = FileOption("modality", "rna, protein or flow", required=True,
                           choices=(*GENE_MODALITIES, "flow"))
@@ -329,7 +347,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                    "correlation": "qc/{modality}.sample_correlation.tsv",
                    "outliers": "qc/{modality}.outliers.tsv"}, cost=0.2),
     Stage("de", "one contrast on one modality; write differential/", "_de:de",
-          files=(_H5AD, _CONTRASTS,
+          files=(_DE_H5AD, _CONTRASTS,
                  FileOption("contrast_id", "id of the contrast to test", required=True),
                  _DE_MODALITY),
           fan_out=("contrast", "modality"),

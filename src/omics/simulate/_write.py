@@ -262,7 +262,8 @@ def simulate_recorded(outdir: Path, *, seed: int | None = None, profile: str = "
     stops it before anything is written (exit 2). The record
     (:data:`omics._manifests.SIMULATE_RECORD`, not a task manifest, so ``omics run`` into
     the same folder keeps the cohort) lists the files before they are written and their
-    SHA-256 after.
+    SHA-256 after. Its earlier files this cohort does not have (an FCS file of a patient
+    a smaller cohort lacks) are removed when they are still as it wrote them.
 
     Parameters
     ----------
@@ -297,6 +298,11 @@ def simulate_recorded(outdir: Path, *, seed: int | None = None, profile: str = "
     with claim_undone_on_failure(record, planned, outdir):
         write_record(record, {**earlier, **dict.fromkeys(names.values())})
         paths = simulate_cohort(outdir, profile=profile, **sizes, **options)  # type: ignore[arg-type]
+    for name, digest in earlier.items():  # its earlier files this cohort has not (fewer patients)
+        path = outdir / name
+        if (name not in names.values() and digest is not None and path.is_file()
+                and not path.is_symlink() and sha256_file(path) == digest):
+            path.unlink()
     write_record(record, {**{name: digest for name, digest in earlier.items()
                              if (outdir / name).is_file()},
                           **{name: sha256_file(path) for path, name in names.items()

@@ -81,6 +81,12 @@ def enrichment(
     ranking = gene_statistic(table, kind)
     ranked = set(ranking.index)
     sets = testable_sets(panel, background, ranked, min_size, max_size)
+    if not (table["gene_name"].str.strip() != "").any():
+        _LOG.warning("enrichment: the table has no gene names (gene_name is empty in every row), so "
+                     "no gene set can be tested; give the matrix its gene symbols (MaxQuant: the "
+                     "Gene names column; a TSV/CSV matrix: a gene_name column; human Ensembl ids "
+                     "or UniProt accessions are named from the shipped maps)")
+        return pd.DataFrame(columns=GSEA_COLUMNS), pd.DataFrame(columns=ORA_COLUMNS)
     if len(ranking) < 2 or not sets:
         _LOG.warning("enrichment: no gene set has >= %d of the %d ranked gene symbols (do the gene "
                      "sets use this organism's symbols?)", min_size, len(ranking))
