@@ -146,6 +146,10 @@ def sha256_file(path: str | Path) -> str:
 def refuse_foreign(outdir: Path, writers: Iterable[tuple[str, Path]], known: set[str]) -> None:
     """Stop when a file some writer would write exists in ``outdir`` and is not in ``known``.
 
+    A sub-folder that is a link out of ``outdir`` (a file would be written elsewhere) and
+    a link at an output path (a run writes its own files, never through a link) stop it
+    too. Every such file is counted; the first few are named.
+
     Parameters
     ----------
     outdir
@@ -158,20 +162,39 @@ def refuse_foreign(outdir: Path, writers: Iterable[tuple[str, Path]], known: set
     Raises
     ------
     InputError
-        Naming the first such file (exit code 2), before anything is written.
+        Naming the files (exit code 2), before anything is written.
     """
+    root = outdir.resolve()
+    foreign: dict[str, str] = {}  # relative path -> who would overwrite it
     for writer, path in writers:
-        if not (path.exists() or path.is_symlink()):
-            continue
         try:
-            relative = str(path.resolve().relative_to(outdir.resolve()))
-        except ValueError:  # outside the folder (a link out of it): not this check's to report
+            relative = str(path.relative_to(outdir))
+        except ValueError:  # not below the folder (a sample id naming another): checked elsewhere
             continue
-        if relative not in known:
+        folder = path.parent.resolve()
+        if folder != root and root not in folder.parents:
+            outside = next((parent for parent in [path.parent, *path.parent.parents]
+                            if parent.is_symlink()), path.parent)
             raise InputError(
-                f"{relative} is already in the output folder, and no omics run or command "
-                f"there recorded it: {writer} would overwrite it.", path=outdir,
-                fix="Move the file away, or choose another {--outdir}.")
+                f"{outside.relative_to(outdir)} is a link to {outside.resolve()}, outside the output "
+                f"folder: {writer} would write {relative} there.", path=outdir,
+                fix="Make it a folder of its own (a run writes only inside its output folder), "
+                    "or choose another {--outdir}.")
+        if path.is_symlink():
+            raise InputError(
+                f"{relative} is a link (to {path.resolve()}): {writer} would replace it.", path=outdir,
+                fix="Move the link away (a run writes its own files, not through links), or choose "
+                    "another {--outdir}.")
+        if path.exists() and relative not in known:
+            foreign.setdefault(relative, writer)
+    if foreign:
+        (first, writer), *others = foreign.items()
+        more = (f" ({len(others)} more such file(s): {', '.join(name for name, _ in others[:3])}"
+                f"{', ...' if len(others) > 3 else ''})") if others else ""
+        raise InputError(
+            f"{first} is already in the output folder, and no omics run or command "
+            f"there recorded it: {writer} would overwrite it{more}.", path=outdir,
+            fix="Move the file away, or choose another {--outdir}.")
 
 
 def _states(paths: Iterable[Path]) -> dict[Path, tuple[int, int, int] | None]:

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from typing import TypeVar
 
+from ._logging import get_logger
 from ._memory import freeze_inherited_objects
 
 Item = TypeVar("Item")
@@ -43,11 +44,48 @@ def map_processes(function: Callable[[Item], Result], items: Iterable[Item], n_c
     """
     items = list(items)
     workers = max(1, min(int(n_cpus or 1), len(items), os.cpu_count() or 1))
+    if workers > 1 and not fork_is_safe("the work is done here, one item at a time"):
+        workers = 1
     if workers == 1:
         return [function(item) for item in items]
     with ProcessPoolExecutor(max_workers=workers, initializer=start_worker,
                              initargs=(os.getpid(),), mp_context=fork_context()) as pool:
         return list(pool.map(function, items, chunksize=1))
+
+
+def fork_is_safe(instead: str) -> bool:
+    """Whether worker processes may be forked from this one (logged when not).
+
+    numba's OpenMP threading layer, once its threads have run in a process (a notebook that
+    ran :func:`omics.tl.deseq2` or :func:`omics.tl.gsea_prerank`), aborts a forked child
+    that runs a parallel kernel ("fork() called from a process already using GNU
+    OpenMP"): the pool breaks. ``omics`` commands start their workers before any kernel
+    runs, so this holds for them; in such a notebook the work runs in this process.
+
+    Parameters
+    ----------
+    instead
+        What happens instead, for the log line (``"the tasks run one at a time"``).
+
+    Returns
+    -------
+    bool
+        False when numba's OpenMP layer has run in this process.
+    """
+    if sys.platform != "linux" or "numba" not in sys.modules:
+        return True
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run in this process
+        return True
+    if layer != "omp":
+        return True
+    get_logger("parallel").info(
+        "numba's OpenMP threads have run in this process, and a forked worker running a "
+        "parallel kernel would abort: %s (the results are the same)", instead)
+    return False
 
 
 def fork_context() -> BaseContext | None:

@@ -44,12 +44,12 @@ from ._manifests import (
     written_here,
 )
 from ._memory import release_free_memory
-from ._parallel import fork_context, start_worker
+from ._parallel import fork_context, fork_is_safe, start_worker
 from ._resources import metadata_path
 from ._versions import software_versions
 from .dag import Task, build_tasks, possible_outputs
 from .io import write_text, write_tsv
-from .io._outdir import OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
+from .io._outdir import LOCK_NAME, OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
 from .io._write import is_temporary
 from .registry import STAGES
 from .stages._common import SUBDIRS, out_path
@@ -339,6 +339,28 @@ def _check_foreign_outputs(tasks: list[Task], params: dict, outdir: Path,
     writers += [("this run's pipeline_info (parameters, versions, trace)", path)
                 for path in _pipeline_info_files(outdir)]
     refuse_foreign(outdir, writers, _ours(outdir))
+    _refuse_edited(outdir, tasks)
+
+
+def _refuse_edited(outdir: Path, tasks: Sequence[Task]) -> None:
+    """Stop before anything is written when a file a task wrote was changed since (edited by hand).
+
+    A task computed again would replace it, and the edit would be lost: a run replaces only
+    files as its runs wrote them. A manifest that still claims its files (a task cut off
+    while writing) may list files its next outputs replaced: those are not compared.
+    """
+    for task in tasks:
+        recorded = read_manifest(_manifest_path(outdir, task))
+        if "claimed" in recorded:
+            continue
+        for relative, digest in (recorded.get("outputs") or {}).items():
+            path = outdir / relative
+            if digest and path.is_file() and not path.is_symlink() and _sha256(path) != digest:
+                raise InputError(
+                    f"{relative} was changed since {task.name} wrote it, and a run does not "
+                    "overwrite a file edited by hand.", path=outdir,
+                    fix="Move the file away (the run then writes it again), or choose another "
+                        "{--outdir}.")
 
 
 def _run_record_path(outdir: Path) -> Path:
@@ -470,8 +492,9 @@ def _demo_cohort_reusable(outdir: Path) -> bool:
     Raises
     ------
     InputError
-        A file there that no run wrote (the simulation would overwrite it, or the run
-        analyse it as the demo) or one changed since (it would be analysed as the demo).
+        A file there that no run wrote (one the simulation writes would be overwritten;
+        any other is not the demo cohort's) or one changed since (it would be analysed as
+        the demo).
     """
     folder, recorded = outdir / DEMO_DIR, run_files(outdir) or {}
     # (an interrupted run's temporaries are removed under the lock, not counted here; hidden
@@ -488,6 +511,11 @@ def _demo_cohort_reusable(outdir: Path) -> bool:
     complete = True
     for path in present:
         relative = str(path.relative_to(outdir))
+        if relative not in recorded and path not in planned:  # never written by the simulation
+            raise InputError(f"{relative} is already in the output folder, and no omics run there "
+                             "recorded it: it is not a file of the demo cohort, which --demo "
+                             "analyses only as simulated.",
+                             path=outdir, fix="Move the file away, or choose another {--outdir}.")
         if relative not in recorded:
             refuse_foreign(outdir, [("--demo (which simulates the demo cohort there)", path)], set())
         digest = recorded[relative]
@@ -933,6 +961,8 @@ class _Schedule:
 
     def __init__(self, tasks: list[Task], params: dict, outdir: Path, *, resume: bool,
                  slots: int, shown: tuple[Line, ...] = (), samples: Sequence[str] = ()) -> None:
+        if slots > 1 and not fork_is_safe("the tasks run one at a time"):
+            slots = 1
         self.params, self.outdir, self.resume, self.slots = params, outdir, resume, slots
         self.samples = tuple(samples)  # the sample sheet's ids: the gating plots claimed
         self.shown = frozenset(shown)  # lines the input check showed (see _run_shown)
@@ -1191,9 +1221,12 @@ def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir
     if task.stage == "report":  # a report omics wrote, published by Nextflow without a manifest
         known |= {relative for path in paths if is_omics_report(path)
                   and (relative := _relative_inside(outdir, path)) is not None}
-    refuse_foreign(outdir, [(f"omics {task.stage}", path) for path in paths], known)
-    with claim_undone_on_failure(_manifest_path(outdir, task), paths, outdir):
-        _write_claim(outdir, task, paths)
-        produced = call()
-    _record(outdir, task, None, produced)
+    # a run's folder: held while the stage writes, so a run started meanwhile stops at once
+    with OutdirLock(outdir) if (outdir / LOCK_NAME).is_file() else nullcontext():
+        refuse_foreign(outdir, [(f"omics {task.stage}", path) for path in paths], known)
+        _refuse_edited(outdir, [task])
+        with claim_undone_on_failure(_manifest_path(outdir, task), paths, outdir):
+            _write_claim(outdir, task, paths)
+            produced = call()
+        _record(outdir, task, None, produced)
     return produced

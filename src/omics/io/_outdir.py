@@ -37,9 +37,18 @@ def check_outdir(outdir: str | Path | None) -> Path:
         raise InputError(f"{{--outdir}} lies under {existing}, which is a file, not a folder; choose "
                          "another {--outdir}.", path=outdir)
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write to {existing} (permission denied); choose an {{--outdir}} you "
+        why = "a read-only file system" if _read_only(existing) else "permission denied"
+        raise InputError(f"cannot write to {existing} ({why}); choose an {{--outdir}} you "
                          "can write to.", path=outdir)
     return path.resolve()
+
+
+def _read_only(folder: Path) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
 
 
 def _holder(handle_path: Path) -> str:

@@ -56,6 +56,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as err:
+        # a full disk while the table is written (h5py's errors carry the text, not the errno)
+        if err.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(err):
+            raise InputError("cannot write here (No space left on device).", path=path.parent,
+                             fix="Free space, or choose an {--outdir} that has free space; the run "
+                                 "resumes where it stopped.") from None
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()
