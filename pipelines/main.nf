@@ -2,7 +2,7 @@
 /*
  * bali-omics/angiogenesis
  *
- * Transcriptomic + proteomic angiogenesis analysis of BM-MNC samples (BALI trial,
+ * Angiogenesis analysis of BM-MNC samples (RNA, protein, flow cytometry; BALI trial,
  * NCT00904501). Every process calls one `omics <stage>` of the Python package in this
  * repository; `omics run` runs the same DAG on one machine.
  *

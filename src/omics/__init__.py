@@ -1,4 +1,4 @@
-"""Transcriptomic + proteomic angiogenesis analysis of BM-MNC samples (BALI trial).
+"""Angiogenesis analysis of BM-MNC samples (BALI trial): RNA, protein and flow cytometry.
 
 Namespaces follow scverse: :mod:`omics.io` (readers/writers), :mod:`omics.pp`
 (filtering, normalisation), :mod:`omics.tl` (statistics), :mod:`omics.pl` (plots).

@@ -479,8 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"omics: error: {error.render(flag=lambda name: f'--{name}')}", file=sys.stderr)
         return InputError.exit_code
     except KeyboardInterrupt:
-        print("omics: interrupted; completed stages are kept and will be reused with --resume.",
-              file=sys.stderr)
+        print("omics: interrupted; run the same command again to go on (stages that finished "
+              "are reused).", file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001 - the last resort: one line, not a traceback
         if getattr(args, "verbose", 0):

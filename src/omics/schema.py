@@ -64,8 +64,8 @@ def build_schema() -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "bali-omics/angiogenesis pipeline parameters",
-        "description": "Transcriptomic + proteomic angiogenesis analysis of BM-MNC samples "
-                       "(BALI trial, NCT00904501)",
+        "description": "Angiogenesis analysis of BM-MNC samples (BALI trial, NCT00904501): RNA "
+                       "(RNA-seq counts, RT-qPCR, arrays), protein and flow cytometry",
         "type": "object",
         "$defs": defs,
         "allOf": [{"$ref": f"#/$defs/{name}"} for name in defs],
