@@ -103,6 +103,25 @@ def test_f1_population_without_events_is_neither_a_content_nor_a_dose_score(tmp_
     assert any("CD34_KDR" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
+def test_f1_population_without_events_is_not_correlated_in_the_integration(tmp_path):
+    import anndata as ad
+
+    from omics.stages._integrate import _flow_outputs
+
+    adata = ad.read_h5ad(_flow_h5ad(tmp_path, _emptied(tmp_path, "CD34_KDR")))
+    scores = tmp_path / "angiogenesis_scores.tsv"
+    pd.DataFrame({"sample": list(adata.obs_names) * 2, "modality": ["rna"] * adata.n_obs * 2,
+                  "term": ["A"] * adata.n_obs + ["B"] * adata.n_obs,
+                  "score": np.arange(2 * adata.n_obs, dtype=float) % 7}).to_csv(scores, sep="\t",
+                                                                               index=False)
+    params = {"flow_dose_population": "CD34_KDR"}
+    table = pd.read_csv(_flow_outputs(adata, scores, tmp_path / "out", params)["flow_correlation"],
+                        sep="\t")
+    named = set(table.astype(str).to_numpy().ravel())
+    assert "CD34_KDR" not in named and "dose:CD34_KDR_absolute" not in named
+    assert "CD34" in named
+
+
 def test_f1_control_populations_with_events_are_all_tested_as_before(tmp_path):
     """A population with events in some samples only (under flow_min_events elsewhere) stays."""
     table = pd.read_csv(POPULATIONS, sep="\t")

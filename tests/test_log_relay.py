@@ -93,3 +93,27 @@ def test_on_a_terminal_every_log_line_starts_a_line_of_its_own_above_the_bar(tmp
     assert not glued, glued
     # the worker lines are among them
     assert re.search(r"\[omics \d\d:\d\d:\d\d\] protein: limma ", shown)
+
+
+def _chatty(lines: int) -> int:
+    from omics._logging import get_logger
+
+    for number in range(lines):
+        get_logger("test").info("line %d of a chatty task", number)
+    return lines
+
+
+def test_the_pool_shuts_down_while_a_task_logs_more_than_the_pipe_holds(tmp_path, monkeypatch):
+    import threading
+
+    from omics import runner
+    from omics.dag import Task
+
+    monkeypatch.setattr(runner, "fork_is_safe", lambda instead: True)  # the task runs no kernel
+    schedule = runner._Schedule([Task("validate", "validate", {}, [])], {}, tmp_path, resume=False,
+                                slots=2)
+    future = schedule.pool.submit(_chatty, 3000)  # ~20 times what the pipe holds
+    ended = threading.Event()
+    threading.Thread(target=lambda: (schedule._shut_down(), ended.set()), daemon=True).start()
+    assert ended.wait(60), "the shutdown waited for a task blocked on the log pipe"
+    assert future.result() == 3000

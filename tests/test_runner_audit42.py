@@ -78,14 +78,17 @@ def test_a_stage_command_holds_a_run_folders_lock_while_it_writes(tmp_path):
     seen = []
 
     def call() -> dict:
-        with pytest.raises(InputError, match="another omics run is writing"):
-            probe_lock(outdir)  # what a run started meanwhile sees
+        with pytest.raises(InputError, match=r"another omics run is writing .*\(an omics stage command\)"):
+            OutdirLock(outdir).acquire()  # what a run started meanwhile sees
+        with OutdirLock(outdir, shared=True):  # another stage command may write beside it
+            pass
         seen.append(True)
         return {}
 
     run_stage_command(task, call, {}, outdir)
     assert seen
     probe_lock(outdir)  # released
+    OutdirLock(outdir).acquire().release()
 
 
 def test_a_full_disk_while_writing_is_a_one_line_stop(tmp_path):
@@ -150,3 +153,27 @@ def test_a_run_after_an_openmp_kernel_in_the_same_process_completes(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "the tasks run one at a time" in done.stderr
     assert (tmp_path / "r" / "report" / "index.html").is_file()
+
+
+def test_a_run_cut_off_after_the_input_check_wrote_its_copies_is_resumed(tmp_path, monkeypatch):
+    """The input check writes validated/ again before the validate task records it."""
+    from omics import runner
+    from omics.params import resolve
+
+    outdir = tmp_path / "results"
+    first = run_omics("run", *PROTEIN_RUN, "--outdir", str(outdir))
+    assert first.returncode == 0, first.stderr[-2000:]
+    sheet = tmp_path / "sheet.csv"  # one value changed: new validated/ copies
+    sheet.write_text((TEST_COHORT / "samplesheet.csv").read_text().replace(",70,", ",71,", 1))
+    params = dict(zip(PROTEIN_RUN[::2], PROTEIN_RUN[1::2], strict=True))
+    params = resolve({key.lstrip("-"): value for key, value in params.items()} |
+                     {"input": str(sheet), "outdir": str(outdir)})
+
+    def cut_off(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C at the first check of the schedule
+
+    monkeypatch.setattr(runner, "_run_tasks", cut_off)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_pipeline(params)
+    again = run_omics("run", *PROTEIN_RUN[2:], "--input", str(sheet), "--outdir", str(outdir))
+    assert again.returncode == 0, again.stderr[-2000:]

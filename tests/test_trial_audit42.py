@@ -150,3 +150,20 @@ def test_a_score_no_model_can_be_fitted_for_is_named(function):
     warned = [r.getMessage() for r in found if r.levelname == "WARNING"]
     assert any("2 score(s) not modelled" in m and "flat (constant)" in m and "words (no numeric value)" in m
                for m in warned), warned
+
+
+@pytest.mark.parametrize("written", ["days", "timedelta", "blank", "NA"])
+def test_follow_up_written_other_ways_reads_alike(written):
+    scores, sheet = _late_events()
+    expected = omics.tl.survival_model(scores, sheet, covariates=[])
+    other = sheet.copy()
+    if written == "timedelta":
+        other["afs_days"] = pd.to_timedelta(other["afs_days"], unit="D")
+    elif written in ("blank", "NA"):  # one missing follow-up, as text
+        other = other.astype({"afs_days": object})
+        other.loc["P07", "afs_days"] = " " if written == "blank" else "NA"
+        sheet = sheet.copy()
+        sheet.loc["P07", "afs_days"] = np.nan
+        expected = omics.tl.survival_model(scores, sheet, covariates=[])
+    got = omics.tl.survival_model(scores, other, covariates=[], horizon_days=np.int64(183))
+    pd.testing.assert_frame_equal(got, expected)

@@ -44,8 +44,6 @@ def map_processes(function: Callable[[Item], Result], items: Iterable[Item], n_c
     """
     items = list(items)
     workers = max(1, min(int(n_cpus or 1), len(items), os.cpu_count() or 1))
-    if workers > 1 and not fork_is_safe("the work is done here, one item at a time"):
-        workers = 1
     if workers == 1:
         return [function(item) for item in items]
     with ProcessPoolExecutor(max_workers=workers, initializer=start_worker,
@@ -59,8 +57,10 @@ def fork_is_safe(instead: str) -> bool:
     numba's OpenMP threading layer, once its threads have run in a process (a notebook that
     ran :func:`omics.tl.deseq2` or :func:`omics.tl.gsea_prerank`), aborts a forked child
     that runs a parallel kernel ("fork() called from a process already using GNU
-    OpenMP"): the pool breaks. ``omics`` commands start their workers before any kernel
-    runs, so this holds for them; in such a notebook the work runs in this process.
+    OpenMP"): the pool breaks. ``omics run`` starts its task workers, which run the
+    kernels, before any kernel runs; :func:`omics.runner.run_pipeline` called in such a
+    notebook runs its tasks in the notebook's process instead. (The processes the stages
+    split their work over, :func:`map_processes`, run no numba kernel.)
 
     Parameters
     ----------

@@ -347,9 +347,13 @@ def _refuse_edited(outdir: Path, tasks: Sequence[Task]) -> None:
 
     A task computed again would replace it, and the edit would be lost: a run replaces only
     files as its runs wrote them. A manifest that still claims its files (a task cut off
-    while writing) may list files its next outputs replaced: those are not compared.
+    while writing) may list files its next outputs replaced: those are not compared; nor
+    are the ``validated/`` copies of the inputs, which every input check writes again
+    before the ``validate`` task records them (a run cut off in between left new copies).
     """
     for task in tasks:
+        if task.stage == "validate":
+            continue
         recorded = read_manifest(_manifest_path(outdir, task))
         if "claimed" in recorded:
             continue
@@ -1090,8 +1094,20 @@ class _Schedule:
             raise
         finally:
             if self.pool is not None:
-                self.pool.shutdown(wait=True)
-                self.relay.close()
+                self._shut_down()
+
+    def _shut_down(self) -> None:
+        """Wait for the workers to end, logging their lines meanwhile.
+
+        A running task whose log lines filled the pipe waits for the runner to read them: a
+        shutdown that only waited (a second Ctrl-C) would wait for ever.
+        """
+        closing = threading.Thread(target=self.pool.shutdown, name="omics-pool-shutdown", daemon=True)
+        closing.start()
+        while closing.is_alive():
+            self.relay.drain()
+            closing.join(_RELAY_INTERVAL)
+        self.relay.close()
 
     def _wait(self, return_when: str) -> set[Future]:
         """Wait for running tasks to finish (``wait``'s ``return_when``), logging their lines meanwhile."""
@@ -1222,7 +1238,8 @@ def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir
         known |= {relative for path in paths if is_omics_report(path)
                   and (relative := _relative_inside(outdir, path)) is not None}
     # a run's folder: held while the stage writes, so a run started meanwhile stops at once
-    with OutdirLock(outdir) if (outdir / LOCK_NAME).is_file() else nullcontext():
+    # (shared: other stage commands may write there side by side)
+    with OutdirLock(outdir, shared=True) if (outdir / LOCK_NAME).is_file() else nullcontext():
         refuse_foreign(outdir, [(f"omics {task.stage}", path) for path in paths], known)
         _refuse_edited(outdir, [task])
         with claim_undone_on_failure(_manifest_path(outdir, task), paths, outdir):

@@ -14,8 +14,20 @@ from .._logging import get_logger
 log = get_logger("io")
 
 
-def _folded(name: str) -> str:
-    """``name`` in Unicode NFC form, case-folded: ids that look alike compare equal."""
+def folded_name(name: object) -> str:
+    """Return ``name`` in Unicode NFC form, case-folded: ids and file names that look alike compare equal.
+
+    Parameters
+    ----------
+    name
+        A sample id, matrix column or file name.
+
+    Returns
+    -------
+    str
+        The folded text (``"Müller"`` written as one character or as letter plus accent, in
+        any case, gives one text).
+    """
     return unicodedata.normalize("NFC", str(name)).casefold()
 
 
@@ -23,8 +35,8 @@ def _near_matches(missing: list[str], extra: list[str]) -> str:
     """Return a hint naming sheet ids that equal a matrix column but for case or Unicode normalisation."""
     columns: dict[str, str] = {}
     for column in extra:
-        columns.setdefault(_folded(column), column)
-    pairs = [(s, columns[_folded(s)]) for s in missing if _folded(s) in columns]
+        columns.setdefault(folded_name(column), column)
+    pairs = [(s, columns[folded_name(s)]) for s in missing if folded_name(s) in columns]
     if not pairs:
         return ""
     case = [(s, c) for s, c in pairs if unicodedata.normalize("NFC", s) != unicodedata.normalize("NFC", c)]

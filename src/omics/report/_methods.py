@@ -292,6 +292,7 @@ def _survival_text(ctx: Context, lifelines: str) -> tuple[str, list[str]]:
                          if c.strip()) or "no covariate"
         arm_test = str(default_of("tl._api_outcome", "survival_model", "arm_test"))
         alpha = float(default_of("tl._api_outcome", "survival_model", "alpha"))
+        horizon = float(default_of("tl._api_outcome", "survival_model", "horizon_days"))
         within = ("Efron score tests at the fit without the score" if arm_test == "score"
                   else "partial-likelihood-ratio tests" if arm_test == "lrt"
                   else f"{html.escape(arm_test)} tests")
@@ -300,7 +301,7 @@ def _survival_text(ctx: Context, lifelines: str) -> tuple[str, list[str]]:
                   else "no multiplicity screen across scores")
         parts.append(
             "Amputation-free survival (time afs_days; event afs_event, major amputation or death), "
-            "follow-up censored at day 183 (the six-month end point), "
+            f"follow-up censored at day {horizon:g} (the six-month end point), "
             f"was related to each score per SD by Cox proportional-hazards models (lifelines{lifelines} "
             f"CoxPHFitter, Efron's method for tied times), adjusted for {given(ctx, covs)}: within "
             "each arm, pooled (arm as covariate) and with an arm x score interaction. The score's "

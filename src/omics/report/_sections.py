@@ -94,6 +94,11 @@ def cohort(ctx: Context, ids: Ids) -> str:
         rows = [covariate_summary(c, obs[c], groups) for c in covariates]
         parts.append("<h3>Covariates by group</h3>" + pd.DataFrame(rows).to_html(
             classes="static", border=0, index=False))
+        days = pd.to_numeric(obs["afs_days"], errors="coerce") if "afs_days" in obs else None
+        if days is not None and "afs_event" in covariates and (days > float(_horizon())).any():
+            parts.append(_note(f"afs_event counts the events over all follow-up; the survival "
+                               f"models and Kaplan-Meier curves count those up to the end point, "
+                               f"day {_horizon()}."))
     shown = obs.reset_index()
     shown = shown[[c for c in shown.columns if not str(c).startswith("fastq")]]
     parts.append("<h3>Sample sheet</h3>" + table(shown, ids, page_length=10))
@@ -662,11 +667,17 @@ def _kaplan_meier(km: pd.DataFrame, logrank: pd.DataFrame | None, survival: pd.D
     ranked = survival is not None and "fdr_screen" in survival
     return ("<h3>Kaplan-Meier curves</h3>" + _note(
         "Amputation-free survival (event: major amputation or death, afs_event) over the days of "
-        "follow-up (afs_days). Patients at or below (low) and above (high) the score's median within "
+        f"follow-up (afs_days) to the end point, day {_horizon()} (follow-up beyond it censored "
+        "there). Patients at or below (low) and above (high) the score's median within "
         "each arm; the log-rank test compares them within the arm. "
         + (f"The {KM_PANELS} scores with the lowest fdr_screen of the survival model; "
            if ranked else f"The first {KM_PANELS} scores of scores/km_curves.tsv; ")
         + "every score's curves are in scores/km_curves.tsv.") + _grid(*plots))
+
+
+def _horizon() -> str:
+    """Return the day the survival models censor follow-up at (the end point), as the stages use it."""
+    return f"{default_of('tl._api_outcome', 'survival_model', 'horizon_days'):g}"
 
 
 def default_of(module: str, function: str, parameter: str) -> object:
@@ -809,7 +820,8 @@ def response(ctx: Context, ids: Ids) -> str:
         treated, control = (_h(name) for name in _arm_names(ctx))
         parts.append("<h3>Survival</h3>" + _note(
             "Cox models of amputation-free survival (event: major amputation or death, afs_event; "
-            "time: afs_days) per SD of each score, within each arm, pooled and the arm x score "
+            f"time: afs_days, censored at the end point, day {_horizon()}) per SD of each score, "
+            "within each arm, pooled and the arm x score "
             f"interaction ({treated} HR / {control} HR). <b>HR &lt; 1: a higher score goes with a "
             "lower hazard of amputation or death, i.e. a better outcome</b> (the reverse of the odds "
             "ratios of response above, where OR &gt; 1 is better). Classes follow the rule and "

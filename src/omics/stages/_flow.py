@@ -29,6 +29,7 @@ from ..io import (
     FCS_SUFFIXES,
     atomic_path,
     check_channels,
+    folded_name,
     gate_sample,
     match_samples,
     read_fcs,
@@ -40,7 +41,14 @@ from ..io import (
     write_tsv,
 )
 from ..params import is_positive_number
-from ..pp import absolute_counts, drop_counting_beads, flow_qc, graft_volumes, populations_anndata
+from ..pp import (
+    absolute_counts,
+    drop_counting_beads,
+    flow_qc,
+    flow_scores,
+    graft_volumes,
+    populations_anndata,
+)
 from ._common import out_path
 
 log = get_logger("flow")
@@ -131,11 +139,6 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
     return files
 
 
-def _folded(name: str) -> str:
-    """``name`` in Unicode NFC form, case-folded: names that look alike compare equal."""
-    return unicodedata.normalize("NFC", name).casefold()
-
-
 def _near_file(sample: str, listing: dict[str, list[Path]]) -> str:
     """Return a sentence naming the FCS file that differs from ``sample`` only in case or Unicode form.
 
@@ -143,7 +146,8 @@ def _near_file(sample: str, listing: dict[str, list[Path]]) -> str:
     named on another (macOS writes accented letters as letter plus accent, NFD) look alike
     but differ.
     """
-    found = next((paths[0] for stem, paths in listing.items() if _folded(stem) == _folded(sample)), None)
+    found = next((paths[0] for stem, paths in listing.items()
+                  if folded_name(stem) == folded_name(sample)), None)
     if found is None:
         return ""
     if unicodedata.normalize("NFC", found.stem) == unicodedata.normalize("NFC", sample):
@@ -166,7 +170,7 @@ def _missing_file_fix(named: str, path: Path, folder: Path | None, base: Path) -
             if "\\" in named else "")
     if not hint and path.parent.is_dir():
         near = next((p.name for p in sorted(path.parent.iterdir())
-                     if _folded(p.name) == _folded(path.name)), None)
+                     if folded_name(p.name) == folded_name(path.name)), None)
         if near is not None:
             hint = (f" The folder has {near!r}, which differs from it only in letter case or Unicode "
                     "normalisation: write the name as the file is named.")
@@ -567,6 +571,35 @@ def drop_populations_without_events(adata, samples: list[str] | None = None, *, 
                 "count, or the parent's size, alone; check the gating strategy's gates)", len(empty),
                 adata.n_obs if samples is None else len(samples), what, ", ".join(empty))
     return adata[:, ~adata.var_names.isin(empty)].copy(), empty
+
+
+def scores_with_events(adata, dose_population: str | None, *, what: str | None) -> pd.DataFrame:  # noqa: ANN001
+    """:func:`omics.pp.flow_scores` without the populations that have no event in any sample.
+
+    Their content and dose scores would be the bead count or the parent's size alone
+    (:func:`populations_without_events`). The score stage and the integration use it alike.
+
+    Parameters
+    ----------
+    adata
+        The flow AnnData.
+    dose_population
+        ``--flow_dose_population``.
+    what
+        What they are left out of, for the warning; None: not logged (a later stage of a
+        run whose score stage said it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Samples x scores.
+    """
+    scores = flow_scores(adata, dose_population=dose_population)
+    empty = populations_without_events(adata)
+    if empty and what is not None:
+        drop_populations_without_events(adata, what=what)  # the warning
+    left_out = {*empty, *(f"dose:{name}_absolute" for name in empty)}
+    return scores.drop(columns=[column for column in scores.columns if column in left_out])
 
 
 def flow_task_inputs(params: dict) -> list[Path]:

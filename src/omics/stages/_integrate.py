@@ -29,11 +29,11 @@ def _read(path: str | Path) -> pd.DataFrame:
 
 def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: ANN001
                   params: dict) -> dict[str, Path]:
-    from ..pp import flow_scores
+    from ._flow import scores_with_events
 
     table = pd.read_csv(scores, sep="\t")
-    with info_as_debug("pp"):  # the score stage reported the flow scores' units
-        computed = flow_scores(flow, dose_population=params.get("flow_dose_population"))
+    with info_as_debug("pp"):  # the score stage reported the flow scores' units and left-outs
+        computed = scores_with_events(flow, params.get("flow_dose_population"), what=None)
     correlation = flow_score_correlation(computed, table)
     return {"flow_correlation": write_tsv(correlation, out_path(outdir, "integration",
                                                                 "flow_score_correlation.tsv"))}

@@ -22,7 +22,7 @@ from ..tl import (
     survival_model,
 )
 from ._common import check_h5ad, gene_set_collections, out_path, read_h5ad
-from ._flow import drop_populations_without_events
+from ._flow import scores_with_events
 from ._validate import response_covariates
 
 log = get_logger("score")
@@ -51,13 +51,8 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
     modality has no scores.
     """
     if modality == "flow":
-        from ..pp import flow_scores
-
-        scores = flow_scores(adata, dose_population=params.get("flow_dose_population"))
-        _, empty = drop_populations_without_events(adata, what="the scores and the response and "
-                                                             "survival models")
-        left_out = {*empty, *(f"dose:{name}_absolute" for name in empty)}
-        scores = scores.drop(columns=[c for c in scores.columns if c in left_out])
+        scores = scores_with_events(adata, params.get("flow_dose_population"),
+                                    what="the scores and the response and survival models")
         return (scores, set()) if scores.shape[1] else None
     expression = expression_by_gene(adata, SCORE_LAYER[modality])
     measured = set(expression.columns)

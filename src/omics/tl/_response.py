@@ -638,9 +638,7 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
                              f"(columns: {', '.join(map(str, obs.columns))})")
     if set(covariates) & {arm_col, response_col}:
         raise InputError("response_model: the arm and response columns cannot be covariates")
-    if treated == control:
-        raise InputError(f"response_model: treated and control are both {treated!r}; pass the "
-                         "two arms the sample sheet compares (treated='bmmnc', control='placebo')")
+    check_distinct_arms(treated, control, "response_model")
     if folds < 2 or repeats < 1:
         raise InputError(f"response_model: need folds >= 2 and repeats >= 1 (got {folds}, {repeats})")
     if method not in FIT_METHODS:
@@ -843,9 +841,16 @@ def _kind_note(values: pd.Series, levels: Sequence, arm_col: str) -> str:
             "which never equal each other (a text '1' is not the number 1)")
 
 
+def check_distinct_arms(treated: object, control: object, caller: str) -> None:
+    """Stop when ``treated`` and ``control`` name the same arm (one arm cannot be compared with itself)."""
+    if treated == control:
+        raise InputError(f"{caller}: treated and control are both {treated!r}; pass the two arms "
+                         "the sample sheet compares (treated='bmmnc', control='placebo')")
+
+
 def unmodelled_reason(name: object, values: np.ndarray, sd: float) -> str:
     """``name (why)``: why a score's models were not fitted (see :func:`warn_unmodelled`)."""
-    why = ("no numeric value" if len(values) == 0 else "constant" if sd == 0
+    why = ("no numeric value" if len(values) == 0 else "constant" if len(values) > 1 and sd == 0
            else f"{len(values)} sample(s) with a value")
     return f"{name} ({why})"
 

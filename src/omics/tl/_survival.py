@@ -57,6 +57,8 @@ vocabulary of the logistic model so the two tables read side by side:
 """
 from __future__ import annotations
 
+import logging
+import numbers
 import warnings
 from collections.abc import Sequence
 
@@ -76,6 +78,7 @@ from ._response import (
     arm_lookalike,
     check_arm_spelling,
     check_arms_present,
+    check_distinct_arms,
     resembling,
     unmodelled_reason,
     warn_unmodelled,
@@ -135,8 +138,14 @@ def _follow_up(meta: pd.DataFrame, time_col: str, rows: np.ndarray, caller: str)
     negative follow-up is no follow-up: both stop, naming the samples.
     """
     raw = meta[time_col]
-    days = pd.to_numeric(raw.astype(object) if isinstance(raw.dtype, pd.CategoricalDtype) else raw,
-                         errors="coerce").to_numpy(float)
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        raw = raw.astype(object)
+    if pd.api.types.is_timedelta64_dtype(raw):  # durations: their days
+        return (raw.dt.total_seconds() / 86400.0).to_numpy(float)
+    if raw.dtype == object:  # a blank or NA text cell is a missing value, as a sheet reads it
+        raw = raw.mask(raw.map(lambda value: isinstance(value, str)
+                               and value.strip().casefold() in ("", "na", "nan")))
+    days = pd.to_numeric(raw, errors="coerce").to_numpy(float)
     text = raw.notna().to_numpy(bool) & np.isnan(days) & rows
     negative = (days < 0) & rows
     for bad, what in ((text, "is not a number of days"), (negative, "is negative")):
@@ -151,7 +160,7 @@ def _follow_up(meta: pd.DataFrame, time_col: str, rows: np.ndarray, caller: str)
 
 
 def _at_horizon(days: np.ndarray, event: np.ndarray, horizon_days: float | None,
-                caller: str) -> tuple[np.ndarray, np.ndarray]:
+                caller: str, level: int = logging.INFO) -> tuple[np.ndarray, np.ndarray]:
     """Censor follow-up at ``horizon_days`` (the end point; None: all follow-up is used).
 
     An event after the horizon counts as event-free survival to the horizon, as the
@@ -162,15 +171,15 @@ def _at_horizon(days: np.ndarray, event: np.ndarray, horizon_days: float | None,
     late = np.isfinite(days) & (days > horizon_days)
     if late.any():
         late_events = int((late & (event == 1)).sum())
-        _LOG.info("%s: follow-up censored at day %g (the end point): %d event(s) and %d "
-                  "event-free follow-up(s) after it", caller, horizon_days, late_events,
-                  int(late.sum()) - late_events)
+        _LOG.log(level, "%s: follow-up censored at day %g (the end point): %d event(s) and %d "
+                 "event-free follow-up(s) after it", caller, horizon_days, late_events,
+                 int(late.sum()) - late_events)
     return np.where(late, horizon_days, days), np.where(late & np.isfinite(event), 0.0, event)
 
 
 def _check_horizon(horizon_days: float | None, caller: str) -> None:
-    if horizon_days is not None and not (isinstance(horizon_days, int | float)
-                                         and not isinstance(horizon_days, bool)
+    if horizon_days is not None and not (isinstance(horizon_days, numbers.Real)
+                                         and not isinstance(horizon_days, bool | np.bool_)
                                          and np.isfinite(horizon_days) and horizon_days > 0):
         raise InputError(f"{caller}: horizon_days must be a number of days > 0 or None, got "
                          f"{horizon_days!r}; pass horizon_days={RESPONSE_DAY:g} (the 6-month end "
@@ -444,9 +453,7 @@ def survival_model(
         if column not in obs.columns:
             raise InputError(f"survival_model: column {column!r} is not in the sample sheet (columns: "
                              f"{', '.join(map(str, obs.columns))}); pass {argument}=<the column>")
-    if treated == control:
-        raise InputError(f"survival_model: treated and control are both {treated!r}; pass the "
-                         "two arms the sample sheet compares (treated='bmmnc', control='placebo')")
+    check_distinct_arms(treated, control, "survival_model")
     if not (isinstance(alpha, int | float) and 0 < alpha < 1):
         raise InputError(f"survival_model: alpha must be a number in (0, 1), got {alpha!r}; "
                          "pass e.g. alpha=0.05")
@@ -694,7 +701,8 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
     in_arms = arm_series.isin(arms).to_numpy()
     time_all = _follow_up(meta, time_col, in_arms, "kaplan_meier")
     event_all = _event_indicator(meta, event_col, in_arms, "kaplan_meier")
-    time_all, event_all = _at_horizon(time_all, event_all, horizon_days, "kaplan_meier")
+    # survival_model, run on the same samples, says what it censored
+    time_all, event_all = _at_horizon(time_all, event_all, horizon_days, "kaplan_meier", logging.DEBUG)
     arm_all = arm_series.to_numpy()
     values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     curves, tests = [], []
