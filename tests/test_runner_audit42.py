@@ -177,3 +177,24 @@ def test_a_run_cut_off_after_the_input_check_wrote_its_copies_is_resumed(tmp_pat
         runner.run_pipeline(params)
     again = run_omics("run", *PROTEIN_RUN[2:], "--input", str(sheet), "--outdir", str(outdir))
     assert again.returncode == 0, again.stderr[-2000:]
+
+
+def test_sigterm_stops_the_run_at_once_with_one_line_and_the_next_run_goes_on(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    outdir = tmp_path / "results"
+    process = subprocess.Popen([sys.executable, "-m", "omics.cli", "run", *PROTEIN_RUN, "--outdir",
+                                str(outdir)], stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stderr:  # a task has started
+        seen.append(line)
+        if " ..." in line and "] de." in line:
+            process.send_signal(signal.SIGTERM)
+            break
+    rest = process.stderr.read()
+    assert process.wait(60) == 143, "".join(seen) + rest
+    assert "omics: terminated (SIGTERM); run the same command again" in rest
+    again = run_omics("run", *PROTEIN_RUN, "--outdir", str(outdir))
+    assert again.returncode == 0, again.stderr[-2000:]

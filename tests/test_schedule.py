@@ -67,9 +67,16 @@ def _span(outdir: Path, name: str) -> tuple[float, float]:
     return float(start), float(end)
 
 
+def _forks_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the schedule fork workers from pytest's process, which may have run numba's OpenMP
+    threads in other tests: these tasks run no kernel (omics.runner falls back to one at a time)."""
+    monkeypatch.setattr(runner, "fork_is_safe", lambda instead: True)
+
+
 @pytest.mark.parametrize("slots", [1, 2])
 def test_tasks_start_after_what_they_read(tmp_path, monkeypatch, slots):
     monkeypatch.setattr(runner, "_run_one", _fake_run_one)
+    _forks_here(monkeypatch)
     schedule = runner._Schedule(_tasks(tmp_path), {}, tmp_path, resume=True, slots=slots)
     with runner._Interrupts() as interrupts:
         trace = schedule.run(interrupts)
@@ -88,6 +95,7 @@ def test_tasks_start_after_what_they_read(tmp_path, monkeypatch, slots):
 
 def test_a_failing_task_stops_the_run_and_keeps_what_finished(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "_run_one", _fake_run_one)
+    _forks_here(monkeypatch)
     schedule = runner._Schedule(_tasks(tmp_path, fail="a"), {}, tmp_path, resume=True, slots=2)
     with runner._Interrupts() as interrupts, pytest.raises(InputError, match="row 2"):
         schedule.run(interrupts)
@@ -125,7 +133,8 @@ def test_each_worker_runs_numba_on_its_share_of_the_cores(monkeypatch):
         assert pool.submit(_worker_numba_threads).result() == 2
 
 
-def test_the_ready_task_on_the_costliest_path_starts_first(tmp_path):
+def test_the_ready_task_on_the_costliest_path_starts_first(tmp_path, monkeypatch):
+    _forks_here(monkeypatch)
     from omics.registry import STAGES
 
     out = tmp_path

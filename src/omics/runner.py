@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from ._errors import InputError
+from ._errors import InputError, Terminated
 from ._log_relay import LogRelay, relay_to
 from ._logging import LOGGER_NAME, Line, get_logger, input_check_shown, logged_lines, repeating_input_check
 from ._manifests import (
@@ -618,29 +618,41 @@ class _Interrupts:
     a ``__del__``: "Exception ignored in ..."), so a Ctrl-C landing there would be lost
     and the run would finish with exit 0. The flag set here is checked after every task
     and at the end, so such an interrupt still stops the run (exit 130).
+
+    SIGTERM raises :class:`Terminated`: the run stops at once, without waiting for the
+    running tasks (a batch system kills what is left soon after), and the command says
+    so (exit 143); their outputs are not trusted by the next run, which goes on from there.
     """
 
     def __init__(self) -> None:
         self.received = False
-        self._previous: object = None
+        self.terminated = False
+        self._previous: dict[int, object] = {}
 
     def _handler(self, signum: int, frame: object) -> None:
         self.received = True
         raise KeyboardInterrupt
 
+    def _terminate(self, signum: int, frame: object) -> None:
+        self.terminated = True
+        raise Terminated
+
     def __enter__(self) -> _Interrupts:
-        # Not in a thread, and not when SIGINT is ignored (a background job, nohup).
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-            self._previous = signal.signal(signal.SIGINT, self._handler)
+        # Not in a thread, and not when the signal is ignored (a background job, nohup).
+        if threading.current_thread() is threading.main_thread():
+            for signum, handler in ((signal.SIGINT, self._handler), (signal.SIGTERM, self._terminate)):
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._previous[signum] = signal.signal(signum, handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
 
     def check(self) -> None:
         """Raise KeyboardInterrupt when an interrupt arrived (even one that was swallowed)."""
+        if self.terminated:
+            raise Terminated
         if self.received:
             raise KeyboardInterrupt
 
@@ -1089,6 +1101,11 @@ class _Schedule:
                     raise RuntimeError("tasks wait for inputs no task makes: "
                                        + ", ".join(task.name for task in self.pending))
                 interrupts.check()
+        except Terminated:
+            if self.pool is not None:  # no waiting: the workers die with this process
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = None
+            raise
         except BaseException:
             self.stop()
             raise
