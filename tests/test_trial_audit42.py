@@ -167,3 +167,12 @@ def test_follow_up_written_other_ways_reads_alike(written):
         expected = omics.tl.survival_model(scores, sheet, covariates=[])
     got = omics.tl.survival_model(scores, other, covariates=[], horizon_days=np.int64(183))
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_follow_up_as_negative_durations_or_dates_stops():
+    scores, sheet = _late_events()
+    durations = sheet.assign(afs_days=pd.to_timedelta(sheet["afs_days"], unit="D"))
+    durations.loc["P07", "afs_days"] = pd.Timedelta(days=-5)
+    raises_one_line(lambda: omics.tl.survival_model(scores, durations, covariates=[]), "negative", "P07")
+    dates = sheet.assign(afs_days=pd.Timestamp("2009-06-01") + pd.to_timedelta(sheet["afs_days"], unit="D"))
+    raises_one_line(lambda: omics.tl.survival_model(scores, dates, covariates=[]), "holds dates")

@@ -76,10 +76,3 @@ def _rebuild(message: str, path: str | None, where: str | None, fix: str | None,
              param: str | None) -> InputError:
     return InputError(message, path=path, where=where, fix=fix, param=param)
 
-
-class Terminated(BaseException):
-    """SIGTERM during ``omics run`` (``kill``, ``timeout``, a batch system's time limit).
-
-    Not an :class:`Exception`: code that handles errors lets it through, as it lets a
-    ``KeyboardInterrupt`` through; the command reports it (exit code 143).
-    """

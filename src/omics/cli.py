@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from ._errors import InputError, Terminated, one_line
+from ._errors import InputError, one_line
 from ._exit import exit_process
 from ._logging import configure_logging, get_logger
 from ._memory import configure_process
@@ -482,10 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("omics: interrupted; run the same command again to go on (stages that finished "
               "are reused).", file=sys.stderr)
         return 130
-    except Terminated:
-        print("omics: terminated (SIGTERM); run the same command again to go on (stages that "
-              "finished are reused).", file=sys.stderr)
-        return 143
+
     except Exception as error:  # noqa: BLE001 - the last resort: one line, not a traceback
         if getattr(args, "verbose", 0):
             traceback.print_exc(file=sys.stderr)

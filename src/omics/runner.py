@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from ._errors import InputError, Terminated
+from ._errors import InputError
 from ._log_relay import LogRelay, relay_to
 from ._logging import LOGGER_NAME, Line, get_logger, input_check_shown, logged_lines, repeating_input_check
 from ._manifests import (
@@ -347,19 +347,22 @@ def _refuse_edited(outdir: Path, tasks: Sequence[Task]) -> None:
 
     A task computed again would replace it, and the edit would be lost: a run replaces only
     files as its runs wrote them. A manifest that still claims its files (a task cut off
-    while writing) may list files its next outputs replaced: those are not compared; nor
-    are the ``validated/`` copies of the inputs, which every input check writes again
-    before the ``validate`` task records them (a run cut off in between left new copies).
+    while writing) may list files its next outputs replaced: those are not compared. The
+    ``validated/`` copies of the inputs are written by the input check, which records them
+    at once (``input_check.record``), before the ``validate`` task records them: a copy as
+    either record lists it is the run's (a run cut off in between left new copies).
     """
+    checked = read_manifest(_check_record_path(outdir)).get("outputs")
+    checked = checked if isinstance(checked, dict) else {}
     for task in tasks:
-        if task.stage == "validate":
-            continue
         recorded = read_manifest(_manifest_path(outdir, task))
         if "claimed" in recorded:
             continue
         for relative, digest in (recorded.get("outputs") or {}).items():
             path = outdir / relative
-            if digest and path.is_file() and not path.is_symlink() and _sha256(path) != digest:
+            if (digest and path.is_file() and not path.is_symlink()
+                    and _sha256(path) not in (digest, checked.get(relative) if task.stage == "validate"
+                                              else None)):
                 raise InputError(
                     f"{relative} was changed since {task.name} wrote it, and a run does not "
                     "overwrite a file edited by hand.", path=outdir,
@@ -618,41 +621,29 @@ class _Interrupts:
     a ``__del__``: "Exception ignored in ..."), so a Ctrl-C landing there would be lost
     and the run would finish with exit 0. The flag set here is checked after every task
     and at the end, so such an interrupt still stops the run (exit 130).
-
-    SIGTERM raises :class:`Terminated`: the run stops at once, without waiting for the
-    running tasks (a batch system kills what is left soon after), and the command says
-    so (exit 143); their outputs are not trusted by the next run, which goes on from there.
     """
 
     def __init__(self) -> None:
         self.received = False
-        self.terminated = False
-        self._previous: dict[int, object] = {}
+        self._previous: object = None
 
     def _handler(self, signum: int, frame: object) -> None:
         self.received = True
         raise KeyboardInterrupt
 
-    def _terminate(self, signum: int, frame: object) -> None:
-        self.terminated = True
-        raise Terminated
-
     def __enter__(self) -> _Interrupts:
-        # Not in a thread, and not when the signal is ignored (a background job, nohup).
-        if threading.current_thread() is threading.main_thread():
-            for signum, handler in ((signal.SIGINT, self._handler), (signal.SIGTERM, self._terminate)):
-                if signal.getsignal(signum) is not signal.SIG_IGN:
-                    self._previous[signum] = signal.signal(signum, handler)
+        # Not in a thread, and not when SIGINT is ignored (a background job, nohup).
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            self._previous = signal.signal(signal.SIGINT, self._handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
     def check(self) -> None:
         """Raise KeyboardInterrupt when an interrupt arrived (even one that was swallowed)."""
-        if self.terminated:
-            raise Terminated
         if self.received:
             raise KeyboardInterrupt
 
@@ -1101,11 +1092,6 @@ class _Schedule:
                     raise RuntimeError("tasks wait for inputs no task makes: "
                                        + ", ".join(task.name for task in self.pending))
                 interrupts.check()
-        except Terminated:
-            if self.pool is not None:  # no waiting: the workers die with this process
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = None
-            raise
         except BaseException:
             self.stop()
             raise
@@ -1121,10 +1107,20 @@ class _Schedule:
         """
         closing = threading.Thread(target=self.pool.shutdown, name="omics-pool-shutdown", daemon=True)
         closing.start()
+        try:
+            self._drain_while(closing)
+        except BaseException:
+            # a further Ctrl-C: the process ends once the running tasks have (Python waits
+            # for the pool), and they may still log: keep reading their lines meanwhile
+            threading.Thread(target=self._drain_while, args=(closing,), name="omics-log-drain",
+                             daemon=True).start()
+            raise
+        self.relay.close()
+
+    def _drain_while(self, closing: threading.Thread) -> None:
         while closing.is_alive():
             self.relay.drain()
             closing.join(_RELAY_INTERVAL)
-        self.relay.close()
 
     def _wait(self, return_when: str) -> set[Future]:
         """Wait for running tasks to finish (``wait``'s ``return_when``), logging their lines meanwhile."""
@@ -1254,9 +1250,9 @@ def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir
     if task.stage == "report":  # a report omics wrote, published by Nextflow without a manifest
         known |= {relative for path in paths if is_omics_report(path)
                   and (relative := _relative_inside(outdir, path)) is not None}
-    # a run's folder: held while the stage writes, so a run started meanwhile stops at once
-    # (shared: other stage commands may write there side by side)
-    with OutdirLock(outdir, shared=True) if (outdir / LOCK_NAME).is_file() else nullcontext():
+    # a run's folder: held while the stage writes, so a run (or another stage command)
+    # started meanwhile stops at once
+    with OutdirLock(outdir) if (outdir / LOCK_NAME).is_file() else nullcontext():
         refuse_foreign(outdir, [(f"omics {task.stage}", path) for path in paths], known)
         _refuse_edited(outdir, [task])
         with claim_undone_on_failure(_manifest_path(outdir, task), paths, outdir):

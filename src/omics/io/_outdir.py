@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import re
 import socket
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -53,14 +52,10 @@ def _read_only(folder: Path) -> bool:
 
 
 def _holder(handle_path: Path) -> str:
-    """Who holds the lock: the run the lock file names, or stage commands (which do not write it)."""
     try:
         text = handle_path.read_text().strip()
     except OSError:
         text = ""
-    named = re.match(r"pid (\d+) on host (\S+),", text)
-    if named and named.group(2) == socket.gethostname() and not _alive(int(named.group(1))):
-        return "an omics stage command"  # the run the file names has ended
     return text or "another process"
 
 
@@ -90,10 +85,9 @@ class OutdirLock:
     the process ends, however it ends (forked worker processes do not keep it).
     """
 
-    def __init__(self, outdir: str | Path, *, shared: bool = False) -> None:
+    def __init__(self, outdir: str | Path) -> None:
         self.outdir = Path(outdir)
         self.path = self.outdir / LOCK_NAME
-        self.shared = shared  # stage commands: side by side, but not beside a run
         self._fd: int | None = None
 
     def acquire(self) -> OutdirLock:
@@ -105,7 +99,7 @@ class OutdirLock:
             raise InputError(f"cannot create the output folder or its lock file ({err.strerror}); "
                              "choose an {--outdir} you can write to.", path=self.outdir) from None
         try:
-            fcntl.flock(fd, (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             os.close(fd)
             if err.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
@@ -113,10 +107,9 @@ class OutdirLock:
             raise InputError(f"another omics run is writing to this folder ({_holder(self.path)}); "
                              "wait for it to finish or choose another {--outdir}.",
                              path=self.outdir) from None
-        if not self.shared:  # who holds it (a shared holder leaves the last run's line)
-            started = datetime.now(UTC).isoformat(timespec="seconds")
-            os.ftruncate(fd, 0)
-            os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}, started {started}\n".encode())
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}, started {started}\n".encode())
         self._fd = fd
         _HELD.add(fd)
         return self

@@ -140,9 +140,15 @@ def _follow_up(meta: pd.DataFrame, time_col: str, rows: np.ndarray, caller: str)
     raw = meta[time_col]
     if isinstance(raw.dtype, pd.CategoricalDtype):
         raw = raw.astype(object)
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        raise InputError(f"{caller}: column {time_col!r} holds dates, not days of follow-up; give "
+                         "the days from implantation to the event or last follow-up (a number "
+                         ">= 0), e.g. (last_date - implantation_date).dt.days")
     if pd.api.types.is_timedelta64_dtype(raw):  # durations: their days
-        return (raw.dt.total_seconds() / 86400.0).to_numpy(float)
-    if raw.dtype == object:  # a blank or NA text cell is a missing value, as a sheet reads it
+        raw = raw.dt.total_seconds() / 86400.0
+    elif raw.dtype == object or pd.api.types.is_string_dtype(raw):
+        # a blank or NA text cell is a missing value, as a sheet reads it
+        raw = raw.astype(object)
         raw = raw.mask(raw.map(lambda value: isinstance(value, str)
                                and value.strip().casefold() in ("", "na", "nan")))
     days = pd.to_numeric(raw, errors="coerce").to_numpy(float)
