@@ -19,31 +19,17 @@ import pytest
 
 from helpers import TEST_COHORT, assert_input_error, run_omics
 from helpers import raises_one_line as _raises
-from omics.io import read_samplesheet
 from omics.io._flow import _gating_error, read_fcs, read_gating
 from omics.params import resolve
 from omics.stages import _flow as flow_stage
 from omics.stages._de import de
-from omics.stages._flow import check_flow_inputs, default_gating, fcs_files, flow_prep
+from omics.stages._flow import default_gating, fcs_files, flow_prep
 from omics.stages._score import _modality_scores
+from test_flow_inputs import _check, _sheet  # the same sheets and check
 
 POPULATIONS = TEST_COHORT / "flow_populations.tsv"
 CONTRASTS = TEST_COHORT / "contrasts.yaml"
 TEMPLATE = default_gating()
-
-
-def _sheet(tmp_path: Path, n: int = 3, **columns: list[str]) -> Path:
-    sheet = pd.read_csv(TEST_COHORT / "samplesheet.csv", dtype=str).head(n)
-    for name, values in columns.items():
-        sheet[name] = values
-    path = tmp_path / "sheet.csv"
-    sheet.to_csv(path, index=False)
-    return path
-
-
-def _check(sheet: Path, **params: object) -> dict | None:
-    resolved = resolve({"input": str(sheet), **{k: str(v) for k, v in params.items()}})
-    return check_flow_inputs(resolved, read_samplesheet(sheet), sheet_path=sheet)
 
 
 def _fcs_folder(tmp_path: Path, samples: tuple[str, ...] = ("BALI001", "BALI002")) -> Path:
