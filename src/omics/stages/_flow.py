@@ -566,11 +566,15 @@ def drop_populations_without_events(adata, samples: list[str] | None = None, *, 
     empty = populations_without_events(adata, samples)
     if not empty:
         return adata, []
+    _warn_left_out(empty, adata.n_obs if samples is None else len(samples), what)
+    return adata[:, ~adata.var_names.isin(empty)].copy(), empty
+
+
+def _warn_left_out(empty: list[str], n_samples: int, what: str) -> None:
     log.warning("flow: %d population(s) have no event in any of the %d samples analysed and are left out "
                 "of %s: %s (with half an event their values would come from the bead or reference "
                 "count, or the parent's size, alone; check the gating strategy's gates)", len(empty),
-                adata.n_obs if samples is None else len(samples), what, ", ".join(empty))
-    return adata[:, ~adata.var_names.isin(empty)].copy(), empty
+                n_samples, what, ", ".join(empty))
 
 
 def scores_with_events(adata, dose_population: str | None, *, what: str | None) -> pd.DataFrame:  # noqa: ANN001
@@ -597,7 +601,7 @@ def scores_with_events(adata, dose_population: str | None, *, what: str | None) 
     scores = flow_scores(adata, dose_population=dose_population)
     empty = populations_without_events(adata)
     if empty and what is not None:
-        drop_populations_without_events(adata, what=what)  # the warning
+        _warn_left_out(empty, adata.n_obs, what)
     left_out = {*empty, *(f"dose:{name}_absolute" for name in empty)}
     return scores.drop(columns=[column for column in scores.columns if column in left_out])
 
