@@ -31,6 +31,29 @@ def folded_name(name: object) -> str:
     return unicodedata.normalize("NFC", str(name)).casefold()
 
 
+#: How two names that fold alike (:func:`folded_name`) differ, as the messages say it.
+_CASE = "in letter case"
+_NORMALISATION = ("in Unicode normalisation (accented letters written as one character in one "
+                  "and as letter plus accent in the other)")
+
+
+def name_difference(name: str, other: str) -> str:
+    """Return how ``name`` and ``other``, which fold alike (:func:`folded_name`), differ.
+
+    Parameters
+    ----------
+    name, other
+        Two ids or file names.
+
+    Returns
+    -------
+    str
+        ``"in letter case"`` or ``"in Unicode normalisation (...)"``, for a message.
+    """
+    same_form = unicodedata.normalize("NFC", name) == unicodedata.normalize("NFC", other)
+    return _NORMALISATION if same_form else _CASE
+
+
 def _near_matches(missing: list[str], extra: list[str]) -> str:
     """Return a hint naming sheet ids that equal a matrix column but for case or Unicode normalisation."""
     columns: dict[str, str] = {}
@@ -39,11 +62,8 @@ def _near_matches(missing: list[str], extra: list[str]) -> str:
     pairs = [(s, columns[folded_name(s)]) for s in missing if folded_name(s) in columns]
     if not pairs:
         return ""
-    case = [(s, c) for s, c in pairs if unicodedata.normalize("NFC", s) != unicodedata.normalize("NFC", c)]
-    kinds = " and ".join(k for k, present in (("in letter case", bool(case)),
-                                              ("in Unicode normalisation (accented letters written as "
-                                               "one character in one file and as letter plus accent "
-                                               "in the other)", len(case) < len(pairs))) if present)
+    found = {name_difference(s, c) for s, c in pairs}
+    kinds = " and ".join(kind for kind in (_CASE, _NORMALISATION) if kind in found)
     shown = ", ".join(f"{s!r} (sheet) / {c!r} (matrix)" for s, c in pairs[:3])
     more = f" ... ({len(pairs)} in all)" if len(pairs) > 3 else ""
     return (f" {len(pairs)} of them differ from a matrix column only {kinds}: {shown}{more}; "

@@ -166,8 +166,19 @@ def is_missing(values: pd.Series) -> pd.Series:
     return (values.isna() | text.isin(MISSING_VALUES)).fillna(True).astype(bool)
 
 
-def _blank(column: pd.Series) -> pd.Series:
-    """Whether each cell is empty: NaN or only white space."""
+def blank_cells(column: pd.Series) -> pd.Series:
+    """Return whether each cell is empty: NaN or only white space.
+
+    Parameters
+    ----------
+    column
+        A table column, of any dtype.
+
+    Returns
+    -------
+    pandas.Series
+        Booleans, one per cell.
+    """
     return (column.isna() | (column.astype("string").str.strip() == "")).fillna(True).astype(bool)
 
 
@@ -202,12 +213,12 @@ def drop_empty_unnamed(table: pd.DataFrame, *, path: str | Path, what: str, firs
     unnamed = [i for i, c in enumerate(columns) if UNNAMED.match(c.strip())]
     if not unnamed:
         return table
-    empty = {i for i in unnamed if _blank(table.iloc[:, i]).all()}
+    empty = {i for i in unnamed if blank_cells(table.iloc[:, i]).all()}
     for i in unnamed:
         if i in empty or i == 0:
             continue
         cells = table.iloc[:, i]
-        row = int(np.flatnonzero(~_blank(cells).to_numpy())[0])
+        row = int(np.flatnonzero(~blank_cells(cells).to_numpy())[0])
         named = [c for j, c in enumerate(columns) if j not in unnamed]
         before = [c for c in columns[:i] if c in named]
         after = [c for c in columns[i + 1:] if c in named]

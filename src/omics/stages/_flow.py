@@ -15,7 +15,6 @@ nothing is written until every sample has been gated.
 from __future__ import annotations
 
 import functools
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +27,12 @@ from .._resources import metadata_path
 from ..io import (
     FCS_SUFFIXES,
     atomic_path,
+    blank_cells,
     check_channels,
     folded_name,
     gate_sample,
     match_samples,
+    name_difference,
     read_fcs,
     read_fcs_header,
     read_flow_table,
@@ -150,13 +151,8 @@ def _near_file(sample: str, listing: dict[str, list[Path]]) -> str:
                   if folded_name(stem) == folded_name(sample)), None)
     if found is None:
         return ""
-    if unicodedata.normalize("NFC", found.stem) == unicodedata.normalize("NFC", sample):
-        kind = ("in Unicode normalisation (accented letters written as one character in the sheet "
-                "and as letter plus accent in the file name, or the other way round)")
-    else:
-        kind = "in letter case"
-    return (f"the file {found.name!r} differs from the id only {kind}, and ids and file names are "
-            "compared exactly.")
+    return (f"the file {found.name!r} differs from the id only {name_difference(found.stem, sample)}, "
+            "and ids and file names are compared exactly.")
 
 
 def _missing_file_fix(named: str, path: Path, folder: Path | None, base: Path) -> str:
@@ -172,8 +168,8 @@ def _missing_file_fix(named: str, path: Path, folder: Path | None, base: Path) -
         near = next((p.name for p in sorted(path.parent.iterdir())
                      if folded_name(p.name) == folded_name(path.name)), None)
         if near is not None:
-            hint = (f" The folder has {near!r}, which differs from it only in letter case or Unicode "
-                    "normalisation: write the name as the file is named.")
+            hint = (f" The folder has {near!r}, which differs from it only "
+                    f"{name_difference(near, path.name)}: write the name as the file is named.")
     return f"Give the file's path {where} or an absolute one, with / as the separator.{hint}"
 
 
@@ -199,7 +195,7 @@ def flow_mode(params: dict, sheet: pd.DataFrame | None = None, *,
     if params.get("flow_table") and params.get("flow_fcs"):
         raise InputError("give {--flow_table} or {--flow_fcs}, not both.")
     if params.get("flow_table"):
-        if sheet is not None and FCS_COLUMN in sheet and _filled(sheet[FCS_COLUMN]).any():
+        if sheet is not None and FCS_COLUMN in sheet and not blank_cells(sheet[FCS_COLUMN]).all():
             raise InputError(f"the sample sheet's {FCS_COLUMN!r} column names FCS files, and "
                              "{--flow_table} gives a population table: two flow inputs, and the FCS "
                              "files would be ignored.", path=sheet_path, where=f"column {FCS_COLUMN!r}",
@@ -211,11 +207,6 @@ def flow_mode(params: dict, sheet: pd.DataFrame | None = None, *,
     if sheet is not None and FCS_COLUMN in sheet and sheet[FCS_COLUMN].notna().any():
         return "fcs"
     return None
-
-
-def _filled(column: pd.Series) -> pd.Series:
-    """Cells of a sample-sheet column that hold something other than white space."""
-    return column.notna() & (column.astype(str).str.strip() != "")
 
 
 def check_flow_inputs(params: dict, sheet: pd.DataFrame, *, sheet_path: str | Path,
