@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,10 +143,24 @@ def _check_keys(entry: dict, cid: str, where: str, path: Path) -> None:
                 path=path, where=f"{where}, key {str(key)!r}", fix="Correct or remove the key.")
 
 
+def _nfc(value: object) -> object:
+    """Return ``value`` with its text (in lists too) in Unicode NFC form.
+
+    As :func:`omics.io.read_samplesheet` reads the sheet: ``é`` typed as one character or
+    as ``e`` plus accent match.
+    """
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list | tuple):
+        return [_nfc(v) for v in value]
+    return value
+
+
 def _contrast_from_mapping(entry: dict, where: str, path: Path) -> Contrast:
     if not isinstance(entry, dict):
         raise InputError(f"{where} is not a mapping; each contrast needs 'id' and 'comparison'.",
                          path=path)
+    entry = {key: _nfc(value) for key, value in entry.items()}
     cid = str(entry.get("id", "")).strip()
     if not cid:
         raise InputError(f"{where} has no 'id'; give each contrast a unique id.", path=path)
@@ -306,6 +321,18 @@ def _check_columns(columns: list[str], path: Path) -> None:
                 path=path, where="header", fix="Correct or remove the column.")
 
 
+def _check_unique_ids(contrasts: list[Contrast], path: Path) -> None:
+    """Stop on a contrast id given to two YAML entries, naming them (``contrasts #1 and #2``)."""
+    ids = [c.id for c in contrasts]
+    for cid in dict.fromkeys(ids):
+        entries = [f"#{i + 1}" for i, other in enumerate(ids) if other == cid]
+        if len(entries) > 1:
+            raise InputError(
+                f"duplicated contrast id {cid!r}: contrasts {', '.join(entries[:-1])} and "
+                f"{entries[-1]} of the 'contrasts:' list both have it.", path=path,
+                fix="Give each contrast a unique id (it names the output files).")
+
+
 def read_contrasts(path: str | Path) -> list[Contrast]:
     """Read contrasts from an nf-core/differentialabundance YAML or CSV/TSV file.
 
@@ -343,6 +370,7 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
                              path=path)
         contrasts = [_contrast_from_mapping(e, f"contrast #{i + 1}", path)
                      for i, e in enumerate(entries)]
+        _check_unique_ids(contrasts, path)
     else:
         try:
             table = read_table(path, what="contrasts file", dtype=str)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -229,6 +230,28 @@ def _check_file_names(ids: pd.Series, *, id_col: str, path: Path, first_line: in
                 fix="Rename the sample (no '..' part, no leading '/'), in the matrices too.")
 
 
+def _nfc_text(table: pd.DataFrame, id_col: str, path: str | Path, first_line: int
+              ) -> tuple[pd.DataFrame, str]:
+    """Write headers and cells (not the sample ids) in Unicode NFC form.
+
+    An accented letter typed as one character (NFC) or as letter plus accent (NFD, macOS)
+    looks the same; without this, one cell in the other form would be a level of its own.
+    Sample ids are kept as written: they must equal the matrix column names exactly
+    (:func:`omics.io.match_samples` names near misses).
+    """
+    headers = [unicodedata.normalize("NFC", str(c)) for c in table.columns]
+    twice = sorted({h for h in headers if headers.count(h) > 1})
+    if twice:
+        raise InputError(
+            f"column {twice[0]!r} is in the header twice, once written with accented letters as "
+            "one character and once as letter plus accent (Unicode NFC/NFD).",
+            path=path, where=f"line {first_line - 1}", fix="Keep one of the two columns.")
+    id_name = unicodedata.normalize("NFC", id_col)
+    table = table.set_axis(headers, axis=1)
+    table = table.apply(lambda col: col if col.name == id_name else col.str.normalize("NFC"))
+    return table, id_name
+
+
 def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFrame:
     """Read and validate a sample sheet.
 
@@ -268,6 +291,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     first_line = table.attrs["first_line"]
     delimiter = table.attrs["delimiter"]  # ';': the European export, with decimal commas
     table = table.apply(lambda col: col.str.strip())
+    table, id_col = _nfc_text(table, id_col, path, first_line)
     # Missing-value spellings (NA, NaN, N/A, #N/A, null, empty; _tables.MISSING_VALUES) are
     # missing in every column, so that a column of numbers stays one.
     table = table.apply(lambda col: col.mask(is_missing(col)))

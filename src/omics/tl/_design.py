@@ -23,8 +23,7 @@ from ..io._samplesheet import categorical_levels
 
 log = get_logger("design")
 
-_FORMULAIC_LEVEL = re.compile(r"(\w+)\[T\.([^\]]+)\]")
-_TERM = re.compile(r"^\s*([+-]?)\s*(?:(\d+(?:\.\d*)?|\.\d+)\s*\*\s*)?([^\s+*-][^+]*?)\s*$")
+_FACTOR = re.compile(r"^\s*([+-]?)\s*(?:(\d+(?:\.\d*)?|\.\d+)\s*\*\s*)?(.*?)\s*$", re.S)
 
 
 @dataclass
@@ -62,11 +61,62 @@ class Design:
         """Residual degrees of freedom (samples minus coefficients)."""
         return self.matrix.shape[0] - self.matrix.shape[1]
 
+    def check_single_coefficient(self, *, contrasts_path: str | None = None,
+                                 reason: str = "{--deseq2_shrink} (apeGLM) shrinks one coefficient"
+                                 ) -> None:
+        """Stop unless the contrast is one design coefficient with weight 1 or -1.
 
-def _r_name(column: str) -> str:
-    if column == "Intercept":
-        return "(Intercept)"
-    return _FORMULAIC_LEVEL.sub(lambda m: f"{m.group(1)}{m.group(2)}", column)
+        DESeq2's apeGLM shrinkage (``deseq2_shrink``) shrinks a single coefficient; the
+        input check calls this for every RNA counts design when it is on, so that a
+        combined contrast stops before anything is computed.
+
+        Parameters
+        ----------
+        contrasts_path
+            Contrasts file, named in the error.
+        reason
+            Why one coefficient is needed, in the message.
+
+        Raises
+        ------
+        InputError
+            When the contrast combines coefficients or weights one by other than 1 or -1.
+        """
+        weights = self.contrast_vector
+        used = weights[weights != 0]
+        if len(used) == 1 and abs(float(used.iloc[0])) == 1:
+            return
+        combined = " + ".join(f"{w:g}*{name}" for name, w in used.items())
+        raise InputError(
+            f"contrast {self.contrast.id!r}: {reason}, but this contrast is {combined}.",
+            path=contrasts_path,
+            fix="Set {--deseq2_shrink} false, or reparameterise the formula so that the contrast "
+            "is one coefficient.")
+
+
+def _r_names(columns: pd.Index, data: pd.DataFrame) -> list[str]:
+    """R ``model.matrix`` names of formulaic's columns (``arm[T.bmmnc]`` -> ``armbmmnc``).
+
+    Built from the categorical columns of ``data`` and their levels, not by parsing the
+    names, so that column names ending in any character (``CD34+``, ``group (x)``) and
+    levels holding brackets convert alike. Interaction parts (``a[T.x]:b[T.y]``) convert
+    one by one; other names (numeric terms, ``C(x)[T.1]``) are kept as formulaic writes them.
+    """
+    known = {f"{prefix}[T.{level}]": f"{column}{level}"
+             for column in data.columns if isinstance(data[column].dtype, pd.CategoricalDtype)
+             for level in data[column].cat.categories
+             for prefix in (column, f"`{column}`")}
+    pattern = (re.compile("(?:^|(?<=:))(?:" + "|".join(map(re.escape, sorted(known, key=len, reverse=True)))
+                          + ")(?=:|$)") if known else None)
+    names = []
+    for column in map(str, columns):
+        if column == "Intercept":
+            names.append("(Intercept)")
+        elif pattern is None:
+            names.append(column)
+        else:
+            names.append(pattern.sub(lambda m: known[m.group(0)], column))
+    return names
 
 
 def _ordered(values: pd.Series, column: str, first: list[str] | None = None) -> pd.Categorical:
@@ -80,21 +130,49 @@ def _ordered(values: pd.Series, column: str, first: list[str] | None = None) -> 
     return pd.Categorical(values.astype("string").astype(object), categories=order)
 
 
+def _split_terms(expression: str) -> list[str]:
+    """Split a make_contrasts_str at ``+``/``-`` outside backticks (`` `high-dose` `` is one name)."""
+    terms, current, quoted = [], "", False
+    for char in expression:
+        if char == "`":
+            quoted = not quoted
+        elif char in "+-" and not quoted and current.strip():
+            terms.append(current)
+            current = ""
+        current += char
+    terms.append(current)
+    return [term for term in terms if term.strip()]
+
+
+def _name_spellings(written: str) -> list[str]:
+    """Return the coefficient names a term's name may stand for.
+
+    Backticks removed (their content kept as written, spaces too); unquoted text as
+    written, then with its white space removed.
+    """
+    if "`" in written:
+        parts = written.split("`")
+        return ["".join(part if i % 2 else re.sub(r"\s+", "", part) for i, part in enumerate(parts))]
+    return list(dict.fromkeys([written, re.sub(r"\s+", "", written)]))
+
+
 def _parse_contrast_expression(expression: str, columns: list[str], cid: str, path: str | None
                                ) -> pd.Series:
     weights = pd.Series(0.0, index=columns)
-    for raw in re.split(r"(?=[+-])", expression.replace(" ", "")):
-        if not raw:
-            continue
-        match = _TERM.match(raw)
-        if not match:
-            raise InputError(f"contrast {cid!r}: cannot read {raw!r} in make_contrasts_str "
+    for raw in _split_terms(expression):
+        match = _FACTOR.match(raw)
+        sign, factor, written = match.groups() if match else ("", None, "")
+        if not written or written.count("`") % 2:
+            raise InputError(f"contrast {cid!r}: cannot read {raw.strip()!r} in make_contrasts_str "
                              f"{expression!r}.", path=path)
-        sign, factor, name = match.groups()
-        if name not in weights.index:
+        name = next((n for n in _name_spellings(written) if n in weights.index), None)
+        if name is None:
+            special = [c for c in columns if re.search(r"[\s+*/-]", c)]
+            hint = (f" Put a name with spaces or operators in backticks (`{special[0]}`)."
+                    if special and "`" not in written else "")
             raise InputError(
-                f"contrast {cid!r}: coefficient {name!r} is not in the design; available: "
-                f"{', '.join(columns)}.",
+                f"contrast {cid!r}: coefficient {written!r} is not in the design; available: "
+                f"{', '.join(columns)}.{hint}",
                 path=path,
             )
         weights[name] += (-1.0 if sign == "-" else 1.0) * (float(factor) if factor else 1.0)
@@ -209,8 +287,13 @@ def _matches(values: pd.Series, text: pd.Series, value: str, numeric: bool) -> p
     return text.eq(value).fillna(False).astype(bool)
 
 
-def _check_filled(used: pd.DataFrame, cid: str, path: str | None, sheet_path: str | None) -> None:
-    """Stop, naming the sample sheet, the first sample and the column, on an empty cell."""
+def _check_filled(used: pd.DataFrame, cid: str, path: str | None, sheet_path: str | None,
+                  variable: str | None = None) -> None:
+    """Stop, naming the sample sheet, the first sample and the column, on an empty cell.
+
+    ``exclude_samples_values`` cannot name an empty value, so the fix offers removing the
+    rows, and an exclusion on another column only where the empty column is not ``variable``.
+    """
     missing = used.isna().any(axis=1)
     if not missing.any():
         return
@@ -222,8 +305,9 @@ def _check_filled(used: pd.DataFrame, cid: str, path: str | None, sheet_path: st
         f"{int(missing.sum())} sample(s) lack a value in {', '.join(columns)} (first: "
         f"{first!r}), which contrast {cid!r}{_in(path)} uses.",
         **_sheet_cell(sheet_path, first, first_column),
-        fix="Fill the values, or drop those samples with the contrast's "
-        "exclude_samples_col/exclude_samples_values.")
+        fix="Fill the values, or remove those rows from the sample sheet" + (
+            "." if variable in columns else " (or leave those samples out with the contrast's "
+            "exclude_samples_col/exclude_samples_values on another column)."))
 
 
 def _in(path: str | None) -> str:
@@ -291,6 +375,65 @@ def _check_full_rank(matrix: pd.DataFrame, data: pd.DataFrame, cid: str, path: s
     )
 
 
+def _check_two_levels(data: pd.DataFrame, contrast: Contrast, formula: str,
+                      available: pd.DataFrame, cid: str, path: str | None) -> None:
+    """Stop on a factor with one level among the samples used.
+
+    formulaic (like R's ``model.matrix``, which stops: "contrasts can be applied only to
+    factors with 2 or more levels") cannot use it; it would drop the term, and the run
+    would answer without the adjustment that the recorded formula names.
+    """
+    for name in data.columns:
+        values = data[name]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            levels = [str(level) for level in values.cat.categories]
+        elif contrast.is_formula and re.search(rf"C\(\s*`?{re.escape(name)}`?\s*[,)]", formula):
+            levels = [f"{v:g}" for v in pd.unique(values)]
+        else:
+            continue
+        if len(levels) >= 2 or name == contrast.variable and not contrast.is_formula:
+            continue
+        role, where = (("formula variable", "the formula") if contrast.is_formula
+                       else ("blocking factor", "blocking_factors"))
+        only = levels[0] if levels else ""
+        why = ""
+        column = contrast.exclude_samples_col
+        if column and name in available.columns and available[name].nunique() >= 2:
+            why = (f"; exclude_samples_col {column!r} with values "
+                   f"{', '.join(contrast.exclude_samples_values)} leaves only {only!r}")
+        raise InputError(
+            f"contrast {cid!r}: {role} {name!r} has one value ({only!r}) among the {len(data)} "
+            f"samples used{why}, so it cannot enter the design (a factor needs 2 or more levels; "
+            "R stops here too).", path=path,
+            fix=f"Remove it from {where}, or use samples that differ in it.")
+
+
+def _warn_case_variants(data: pd.DataFrame, cid: str) -> None:
+    """Warn when two levels of a factor differ only in letter case (``R`` and ``r``).
+
+    They stay separate groups, as in R, but a sample spelt the other way has likely left
+    its group: the warning names the rarer spelling's samples and both spellings.
+    """
+    for name in data.columns:
+        values = data[name]
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        groups: dict[str, list[str]] = {}
+        for level in map(str, values.cat.categories):
+            groups.setdefault(level.casefold(), []).append(level)
+        for spellings in (g for g in groups.values() if len(g) > 1):
+            counts = values.astype(str).value_counts()
+            spellings = sorted(spellings, key=lambda lvl: (-counts.get(lvl, 0), lvl))
+            for rare in spellings[1:]:
+                samples = [str(s) for s in values.index[values.astype(str) == rare]]
+                log.warning(
+                    "contrast %r: column %r holds %r for sample(s) %s and %r for %d other "
+                    "sample(s); they differ only in letter case and are kept as separate levels "
+                    "(as R does). If they are one group, write them alike in the sample sheet.",
+                    cid, name, rare, ", ".join(samples[:5]) + (" ..." if len(samples) > 5 else ""),
+                    spellings[0], int(counts.get(spellings[0], 0)))
+
+
 def _warn_if_coded_factor(values: pd.Series, name: str, cid: str) -> None:
     """Warn when a numeric blocking factor looks like integer codes of a categorical one."""
     levels = np.unique(values.dropna())
@@ -351,12 +494,19 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
                 path=path,
             )
 
+    available = sheet
     if contrast.exclude_samples_col:
         need(contrast.exclude_samples_col, "exclude_samples_col")
         column = contrast.exclude_samples_col
         excluded = excluded_samples(samplesheet[column], contrast.exclude_samples_values,
                                     cid=cid, column=column, path=path)
         sheet = sheet.loc[~excluded.reindex(sheet.index, fill_value=False)]
+        if sheet.empty:
+            raise InputError(
+                f"contrast {cid!r}: exclude_samples_col {column!r} with values "
+                f"{', '.join(contrast.exclude_samples_values)} leaves no sample (of the "
+                f"{len(available)} used).", path=path,
+                fix="Drop values from exclude_samples_values, or remove the contrast.")
 
     if contrast.is_formula:
         variables = _formula_variables(contrast.formula or "")
@@ -399,7 +549,8 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         log.info("contrast %r: %d sample(s) with unknown response (censored before 183 days) "
                  "left out", cid, int(unknown.sum()))
         sheet = sheet.loc[~unknown]
-    _check_filled(sheet[variables], cid, path, sheet_path)
+    _check_filled(sheet[variables], cid, path, sheet_path,
+                  None if contrast.is_formula else contrast.variable)
 
     data = pd.DataFrame(index=sheet.index)
     for name in variables:
@@ -411,6 +562,8 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         else:
             first = [contrast.reference] if name == contrast.variable and not contrast.is_formula else None
             data[name] = _ordered(values, name, first)
+    _check_two_levels(data, contrast, formula, available, cid, path)
+    _warn_case_variants(data, cid)
     if contrast.is_continuous:
         values = data[contrast.variable]
         if values.nunique() < 3:
@@ -442,7 +595,7 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
             path=path,
         ) from error
     matrix = pd.DataFrame(np.asarray(matrix, dtype=float), index=data.index,
-                          columns=[_r_name(c) for c in matrix.columns])
+                          columns=_r_names(matrix.columns, data))
     _check_full_rank(matrix, data, cid, path, sheet_path)
     if matrix.shape[0] <= matrix.shape[1]:
         raise InputError(
@@ -454,18 +607,18 @@ def design_for_contrast(samplesheet: pd.DataFrame, contrast: Contrast, *,
         vector = _parse_contrast_expression(contrast.make_contrasts_str or "", list(matrix.columns),
                                             cid, path)
     else:
-        coefficient = (_r_name(_quoted_name(contrast.variable or "")) if contrast.is_continuous
+        # formulaic names a numeric term by its column (no backticks), a level as _r_names does
+        coefficient = (contrast.variable if contrast.is_continuous
                        else f"{contrast.variable}{contrast.target}")
-        if coefficient not in matrix.columns:  # formulaic keeps back-ticked names as written
-            coefficient = next(c for c in matrix.columns if c.strip("`") == contrast.variable)
+        if coefficient not in matrix.columns:
+            raise InputError(
+                f"contrast {cid!r}: the design {formula!r} has no coefficient {coefficient!r} for "
+                f"the variable; its coefficients are {', '.join(matrix.columns)}.", path=path,
+                fix="Rename the column to letters, digits and '_' and try again.")
         vector = pd.Series(0.0, index=matrix.columns)
         vector[coefficient] = 1.0
     return Design(contrast=contrast, metadata=sheet.loc[data.index], matrix=matrix,
                   contrast_vector=vector, formula=formula)
-
-
-def _quoted_name(name: str) -> str:
-    return name if name.isidentifier() else f"`{name}`"
 
 
 def continuous_values(sheet: pd.DataFrame, column: str, *, cid: str, path: str | None) -> pd.Series:

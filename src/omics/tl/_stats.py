@@ -1,7 +1,7 @@
 """Statistics shared by the methods of :mod:`omics.tl` (one implementation each).
 
 - :func:`bh`: Benjamini-Hochberg adjusted p-values, as R ``p.adjust(method = "BH")``;
-- :func:`r_lowess`: R's ``lowess`` (statsmodels' port, same defaults);
+- :func:`r_lowess`: R's ``lowess`` (R's ``clowess`` algorithm, same defaults);
 - :func:`loess_smooth`: R's ``loess`` surface for one predictor (k-d tree + Hermite
   interpolation, R's default ``surface = "interpolate"``);
 - :func:`r_mad`: R's ``mad`` (constant 1.4826);
@@ -73,8 +73,13 @@ def r_lowess(y: np.ndarray, x: np.ndarray, *, frac: float = 2 / 3, iterations: i
              ) -> np.ndarray:
     """Fitted values of R ``lowess(x, y, f = frac, iter = iterations)`` in the order of ``x``.
 
-    statsmodels' implementation is a port of R's ``clowess``; R's default ``delta`` (1 % of
-    the range of ``x``) is used.
+    Follows R's C ``clowess`` step by step, with R's default ``delta`` (1 % of the range
+    of ``x``): local linear fits with tricube weights over the ``floor(frac * n)`` nearest
+    points (ties on the right included), linear interpolation between points closer than
+    ``delta``, and bisquare robustness weights from ``cmad = 6 * median|residual|`` with
+    R's 0.001 / 0.999 cut-offs. As in R, the robustness iterations stop early when the
+    residual scale is effectively zero (``cmad < 1e-7 * mean|residual|``), where another
+    pass would interpolate the data. Sums are accumulated in R's order.
 
     Parameters
     ----------
@@ -89,10 +94,100 @@ def r_lowess(y: np.ndarray, x: np.ndarray, *, frac: float = 2 / 3, iterations: i
     -------
     Smoothed values at each ``x``.
     """
-    from statsmodels.nonparametric.smoothers_lowess import lowess
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    order = np.argsort(x, kind="stable")  # R: order(x), ties in input order
+    fitted = _clowess(x[order], y[order], frac, iterations, 0.01 * float(np.ptp(x)))
+    out = np.empty(x.size)
+    out[order] = fitted
+    return out
 
-    delta = 0.01 * float(np.ptp(x))
-    return lowess(y, x, frac=frac, it=iterations, delta=delta, return_sorted=False)
+
+def _sequential_sum(values: np.ndarray) -> float:
+    # Left-to-right accumulation, the rounding of a C loop (np.sum sums pairwise).
+    return float(np.add.accumulate(values)[-1]) if values.size else 0.0
+
+
+def _clowess(x: np.ndarray, y: np.ndarray, frac: float, iterations: int, delta: float
+             ) -> np.ndarray:
+    n = x.size
+    if n < 2:
+        return y.copy()
+    span = max(2, min(n, int(frac * n + 1e-7)))
+    fitted = np.empty(n)
+    robustness: np.ndarray | None = None
+    for step in range(iterations + 1):
+        left, right = 0, span - 1  # neighbourhood, inclusive
+        last = -1  # last point actually fitted
+        i = 0
+        while True:
+            # slide the neighbourhood right while that shrinks its radius
+            while right < n - 1 and x[i] - x[left] > x[right + 1] - x[i]:
+                left += 1
+                right += 1
+            value = _local_fit(x, y, x[i], left, right, robustness)
+            fitted[i] = y[i] if value is None else value
+            if last < i - 1:  # points skipped within delta: interpolate
+                denom = x[i] - x[last]
+                for j in range(last + 1, i):
+                    alpha = (x[j] - x[last]) / denom
+                    fitted[j] = alpha * fitted[i] + (1.0 - alpha) * fitted[last]
+            last = i
+            cut = x[last] + delta
+            i = last + 1
+            while i < n and x[i] <= cut:
+                if x[i] == x[last]:
+                    fitted[i] = fitted[last]
+                    last = i
+                i += 1
+            i = max(last + 1, i - 1)
+            if last >= n - 1:
+                break
+        residual = y - fitted
+        if step == iterations:
+            break
+        absolute = np.abs(residual)
+        scale = _sequential_sum(absolute) / n
+        ranked = np.sort(absolute)
+        middle = n // 2
+        cmad = (3.0 * (ranked[middle] + ranked[n - middle - 1]) if n % 2 == 0
+                else 6.0 * ranked[middle])
+        if cmad < 1e-7 * scale:  # residual scale effectively zero: keep this fit
+            break
+        ratio = absolute / cmad
+        robustness = np.where(absolute <= 0.001 * cmad, 1.0,
+                              np.where(absolute <= 0.999 * cmad, (1.0 - ratio * ratio) ** 2, 0.0))
+    return fitted
+
+
+def _local_fit(x: np.ndarray, y: np.ndarray, at: float, left: int, right: int,
+               robustness: np.ndarray | None) -> float | None:
+    # R clowess' lowest(): weighted local linear fit at `at`; None when all weights are 0.
+    radius = max(at - x[left], x[right] - at)
+    distance = np.abs(x[left:] - at)
+    inside = distance <= 0.999 * radius
+    stop = np.flatnonzero(~inside & (x[left:] > at))  # first point beyond the radius
+    end = left + (int(stop[0]) if stop.size else x.size - left)
+    distance, inside = distance[: end - left], inside[: end - left]
+    ratio = distance / radius if radius > 0 else np.zeros_like(distance)
+    cube = ratio * ratio * ratio
+    one_minus = 1.0 - cube
+    weights = np.where(inside, np.where(distance <= 0.001 * radius, 1.0,
+                                        one_minus * one_minus * one_minus), 0.0)
+    if robustness is not None:
+        weights = weights * robustness[left:end]
+    total = _sequential_sum(weights)
+    if total <= 0:
+        return None
+    weights = weights / total
+    xs, ys = x[left:end], y[left:end]
+    if radius > 0:
+        centre = _sequential_sum(weights * xs)
+        offset = at - centre
+        spread = _sequential_sum(weights * (xs - centre) * (xs - centre))
+        if np.sqrt(spread) > 0.001 * (x[-1] - x[0]):
+            weights = weights * (offset / spread * (xs - centre) + 1.0)
+    return _sequential_sum(weights * ys)
 
 
 def loess_smooth(x: np.ndarray, y: np.ndarray, x_new: np.ndarray, *, span: float,
