@@ -142,11 +142,33 @@ def validateParameters() {
             if (name in EMPTY_FOR_NONE && value instanceof Boolean) {
                 return
             }
+            if (property.type in ['integer', 'number']) {
+                // As omics.params.resolve: none, null or '' unset a number whose default is unset
+                // (--rna_min_samples none: automatic); conf/modules.config passes the word on,
+                // which omics reads alike. An empty command-line value reaches us as true.
+                def unset = !property.containsKey('default') || property.default == null
+                if (unset && value instanceof CharSequence && value.toString().trim().toLowerCase() in ['', 'null', 'none']) {
+                    return
+                }
+                if (value instanceof Boolean) {
+                    errors << "--${name} needs a value (Nextflow reads an empty one as true): " +
+                        (unset ? "to unset it, give --${name} none, or write ${name}: null in a -params-file" :
+                                 "leave it out for its default (${property.default})")
+                    return
+                }
+            }
             switch (property.type) {
                 case 'integer':
+                    def text = value instanceof CharSequence ? value.toString().trim() : null
                     value = asNumber(value)
                     if (!(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
                         errors << "--${name} must be an integer, got '${value}'"
+                        return
+                    }
+                    // 1e3 reads as the integer 1000 here, but omics (and every task given the text)
+                    // takes an integer in digits only, as Python's int() does
+                    if (text != null && !(text ==~ /[+-]?\d+(_\d+)*/)) {
+                        errors << "--${name} must be an integer written in digits, got '${text}': write ${value}"
                         return
                     }
                     break
@@ -214,6 +236,12 @@ def validateParameters() {
     }
     if (params.rna_counts && params.rna_matrix) {
         errors << "give --rna_counts or --rna_matrix, not both"
+    }
+    // An `omics run` folder: Nextflow would publish over its files, and `omics run` would then
+    // refuse the files it no longer recognises (src/omics/_manifests.py RUN_RECORD)
+    if (params.outdir && file("${params.outdir}/pipeline_info/cache/run.record").exists()) {
+        errors << ("--outdir ${params.outdir} is the results folder of an `omics run` (it has " +
+                   "pipeline_info/cache/run.record): Nextflow would publish over that run's files; choose another --outdir")
     }
     if (workflow.containerEngine && !params.container_image) {
         errors << ("--container_image is required with -profile ${workflow.profile}: build the image from the " +

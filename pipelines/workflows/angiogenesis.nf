@@ -142,7 +142,7 @@ def readSampleSheet(sheet) {
 // a file, and every file must exist: else the run stops before any task starts, naming the
 // sheet, the row's sample and the path.
 //
-// Returned: [folder:, names:, files:]. The files are staged by OMICS_VALIDATE and
+// Returned: [root: 'input/fcs_column', folder:, names:, files:]. The files are staged by OMICS_VALIDATE and
 // OMICS_FLOW_PREP each in a folder of its own (two may share a name: sub1/a.fcs,
 // sub2/a.fcs), and linked by pipelines/bin/omics_fcs_links.sh at input/fcs_column/<folder>/<name>,
 // the folder given to `omics` as --flow_fcs: omics resolves the sheet's relative names
@@ -199,7 +199,25 @@ def fcsColumn(sheet_path) {
     }.max() ?: 0
     def parts = folder.toString().tokenize('/')
     def padding = climb ? (1..climb).collect { level -> level <= parts.size() ? parts[-level] : '_' }.reverse() : []
-    return [folder: padding.join('/'), names: names, files: files]
+    return [root: 'input/fcs_column', folder: padding.join('/'), names: names, files: files]
+}
+
+// The files of the --flow_fcs folder (subfolders included, sorted by relative name), as
+// fcsColumn returns a sheet's files: [root: 'input/fcs', folder: '', names:, files:]. Each file
+// is staged on its own and linked at input/fcs/<relative name> (pipelines/bin/omics_fcs_links.sh),
+// the folder given to `omics` as --flow_fcs. Staged as one folder, Nextflow would hash the
+// folder by its path, size and date only, even with cache 'deep': -resume would keep flow
+// results computed from an FCS file replaced since. Staged one by one, each file counts (by
+// content in OMICS_FLOW_PREP, by size and date in OMICS_VALIDATE).
+def fcsFolder(folder_path) {
+    def folder = file(folder_path, checkIfExists: true)
+    if (!folder.isDirectory()) {
+        error("--flow_fcs ${folder_path}: not a folder; give the folder holding the FCS files.")
+    }
+    def files = []
+    folder.eachFileRecurse(groovy.io.FileType.FILES) { path -> files << path }
+    files = files.sort { folder.relativize(it).toString() }
+    return [root: 'input/fcs', folder: '', names: files.collect { folder.relativize(it).toString() }, files: files]
 }
 
 // The run's parameters (every one of nextflow_schema.json that `omics` reads, as given) as
@@ -296,12 +314,15 @@ workflow ANGIOGENESIS {
     // and the gating strategy ([]: the shipped template); without either, the FCS files named
     // in the sample sheet's `fcs` column, as `omics run` takes them: [folder, names] ([:]
     // without) and the files ([]), staged by the flow tasks (see fcsColumn)
-    def fcs_column = params.flow_table || params.flow_fcs || !params.input ? [:] : fcsColumn(params.input)
+    // --flow_fcs: the folder's files one by one (see fcsFolder), so that -resume sees a
+    // replaced or edited FCS file; laid out again at input/fcs, the folder omics reads.
+    def fcs_column = !params.input ? [:] : params.flow_fcs ? fcsFolder(params.flow_fcs) :
+        params.flow_table ? [:] : fcsColumn(params.input)
     def flow_files = [
         params.flow_table ? file(params.flow_table, checkIfExists: true) : [],
-        params.flow_fcs ? file(params.flow_fcs, checkIfExists: true) : [],
+        [],   // a folder for flow_fcs (path input/fcs): the workflow stages its files instead
         params.flow_gating ? file(params.flow_gating, checkIfExists: true) : [],
-        fcs_column ? [folder: fcs_column.folder, names: fcs_column.names] : [:],
+        fcs_column ? [root: fcs_column.root, folder: fcs_column.folder, names: fcs_column.names] : [:],
         fcs_column ? fcs_column.files : []
     ]
     def with_flow = params.flow_table || params.flow_fcs || fcs_column

@@ -181,10 +181,14 @@ def refuse_foreign(outdir: Path, writers: Iterable[tuple[str, Path]], known: set
                 fix="Make it a folder of its own (a run writes only inside its output folder), "
                     "or choose another {--outdir}.")
         if path.is_symlink():
+            # omics report on a results folder of links (Nextflow's --publish_dir_mode symlink):
+            # the report can go to another folder, the results staying where they are
+            elsewhere = ("choose another {--outdir} (omics report --results_dir <this folder> "
+                         "--outdir <another folder>)" if writer == "omics report"
+                         else "choose another {--outdir}")
             raise InputError(
                 f"{relative} is a link (to {path.resolve()}): {writer} would replace it.", path=outdir,
-                fix="Move the link away (a run writes its own files, not through links), or choose "
-                    "another {--outdir}.")
+                fix=f"Move the link away (a run writes its own files, not through links), or {elsewhere}.")
         if path.exists() and relative not in known:
             foreign.setdefault(relative, writer)
     if foreign:

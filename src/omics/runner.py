@@ -364,8 +364,9 @@ def _refuse_edited(outdir: Path, tasks: Sequence[Task]) -> None:
                     and _sha256(path) not in (digest, checked.get(relative) if task.stage == "validate"
                                               else None)):
                 raise InputError(
-                    f"{relative} was changed since {task.name} wrote it, and a run does not "
-                    "overwrite a file edited by hand.", path=outdir,
+                    f"{relative} was changed since {task.name} wrote it (edited by hand, or written "
+                    "by another tool such as a Nextflow run into this folder), and a run does not "
+                    "overwrite a file changed outside it.", path=outdir,
                     fix="Move the file away (the run then writes it again), or choose another "
                         "{--outdir}.")
 

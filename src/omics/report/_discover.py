@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._logging import get_logger
 from .._manifests import run_folder, written_here
+
+log = get_logger("report")
 
 _SKIP = {"work", "cache", "demo_cohort", ".nextflow"}
 DE_NAME = re.compile(r"^(?P<contrast>.+)\.(?P<modality>[A-Za-z0-9_]+)\.(?P<method>[A-Za-z0-9_]+)"
                      r"\.results\.tsv$")
+# What follows ``<contrast>.`` in the name of a contrast-keyed table (differential, enrichment)
+_KEYED_TAIL = re.compile(r"^[A-Za-z0-9_]+\.(?:[A-Za-z0-9_]+\.results|gsea|ora)\.tsv$")
+_KEYED_PATTERNS = ("*.results.tsv", "*.gsea.tsv", "*.ora.tsv")
 
 
 def read_tsv(path: Path) -> pd.DataFrame:
@@ -72,6 +78,38 @@ class Results:
         # by hand) record only their own files, which must not hide the others.
         own = written_here(self.root) if run_folder(self.root) else None
         self._own = None if own is None else {(self.root / path).resolve() for path in own}
+        self._stale = self._other_contrasts()
+
+    def _found(self, pattern: str) -> list[Path]:
+        depth = len(self.root.parts)
+        return [p for p in self.root.rglob(pattern)
+                if p.is_file() and not p.name.startswith(".") and not _SKIP.intersection(p.parts[depth:-1])]
+
+    def _other_contrasts(self) -> set[Path]:
+        """Return the contrast-keyed tables of contrasts not in ``validated/contrasts.yaml``.
+
+        Only in a folder without a run record: a Nextflow results folder keeps a previous
+        run's tables when a contrast was dropped. They are left out, with one warning naming them.
+        """
+        path = self.root / "validated" / "contrasts.yaml"
+        if self._own is not None or not path.is_file():
+            return set()
+        from ..io import read_contrasts
+
+        try:
+            ids = {c.id for c in read_contrasts(path)}
+        except Exception:  # noqa: BLE001 - an unreadable file: nothing to tell the tables apart
+            return set()
+        stale = {p for pattern in _KEYED_PATTERNS for p in self._found(pattern)
+                 if _KEYED_TAIL.match(p.name.partition(".")[2] or "x")
+                 and not any(p.name.startswith(f"{i}.") and _KEYED_TAIL.match(p.name[len(i) + 1:])
+                             for i in ids)}
+        if stale:
+            names = sorted(str(p.relative_to(self.root)) for p in stale)
+            log.warning("%s: %d table(s) of contrasts not in %s are left out of the report (a previous "
+                        "run's?): %s. Remove them, or re-make the report from a folder of this run only.",
+                        self.root, len(names), path.relative_to(self.root), ", ".join(names))
+        return stale
 
     def read(self, path: Path) -> pd.DataFrame:
         """:func:`read_tsv` of a table read by several sections (a copy; the file is read once)."""
@@ -83,12 +121,12 @@ class Results:
         """Return the files matching ``pattern`` below the root.
 
         In an ``omics run`` folder, the ones its task manifests record (and those in
-        ``pipeline_info/``); elsewhere any (not in work/cache folders). Never hidden files
-        (a killed run's temporaries).
+        ``pipeline_info/``); elsewhere any (not in work/cache folders) but the tables of
+        contrasts not in ``validated/contrasts.yaml``. Never hidden files (a killed run's
+        temporaries).
         """
         depth = len(self.root.parts)
-        found = (p for p in self.root.rglob(pattern)
-                 if p.is_file() and not p.name.startswith(".") and not _SKIP.intersection(p.parts[depth:-1]))
+        found = (p for p in self._found(pattern) if p not in self._stale)
         if self._own is not None:
             found = (p for p in found if p.resolve() in self._own or p.parts[depth] == "pipeline_info")
         return sorted(found)

@@ -1,0 +1,188 @@
+"""Findings of the h43 Nextflow audit: -resume and a replaced FCS file, the parameter check,
+`omics report` on a Nextflow results folder, and the messages a Nextflow user meets."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, TEST_COHORT, run_omics
+from test_nextflow import _env, _omics_task_name, _task_folder, _trace, nextflow  # noqa: F401
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_resume_reruns_the_flow_tasks_after_an_fcs_file_is_replaced(nextflow: Path,  # noqa: F811
+                                                                     tmp_path: Path) -> None:
+    """h43 #1: --flow_fcs was staged as one folder, which Nextflow hashes by its path, size and
+    date: after ``cat BALI003.fcs > BALI001.fcs`` (same size, folder date unchanged) -resume
+    kept OMICS_VALIDATE and OMICS_FLOW_PREP. Each file is now staged on its own, at input/fcs."""
+    copy = tmp_path / "repo"  # the code of the tasks is hashed: a copy keeps it fixed between the runs
+    for part in ("pipelines", "metadata", "src/omics", "tests/data/test_cohort"):
+        shutil.copytree(REPO / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("nextflow.config", "nextflow_schema.json", "environment.yml"):
+        shutil.copy(REPO / name, copy / name)
+    fcs = tmp_path / "fcs"
+    shutil.copytree(TEST_COHORT / "fcs", fcs)
+    command = [str(nextflow), "run", str(copy), "-profile", "test", "-stub-run", "-resume",
+               "--flow_fcs", str(fcs), "--outdir", str(tmp_path / "out"),
+               "-work-dir", str(tmp_path / "work")]
+
+    def run(label: str) -> dict[str, str]:
+        trace = tmp_path / f"trace_{label}.txt"
+        result = subprocess.run([*command, "-with-trace", str(trace)], cwd=tmp_path, env=_env(tmp_path),
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+        return {_omics_task_name(row["name"]): row["status"] for row in _trace(trace)}
+
+    first = run("first")
+    assert first["flow_prep"] == "COMPLETED"
+    for process in ("OMICS_VALIDATE", "OMICS_FLOW_PREP"):  # the layout omics reads: input/fcs/<name>
+        task = _task_folder(tmp_path / "work", process)
+        assert "omics_fcs_links.sh 'input/fcs' " in (task / ".command.sh").read_text()
+        linked = sorted(p.name for p in (task / "input" / "fcs").iterdir())
+        assert linked == sorted(p.name for p in fcs.iterdir()), process
+        assert (task / "input" / "fcs" / "BALI001.fcs").resolve() == (fcs / "BALI001.fcs").resolve()
+    folder_time = fcs.stat().st_mtime_ns
+    (fcs / "BALI001.fcs").write_bytes((fcs / "BALI003.fcs").read_bytes())  # same size
+    assert fcs.stat().st_mtime_ns == folder_time
+    again = run("replaced")
+    assert again["validate"] != "CACHED" and again["flow_prep"] != "CACHED", again
+    assert again["rna_prep"] == "CACHED", again
+
+
+def _keyed_results(root: Path, contrasts: list[str], tables: list[str]) -> Path:
+    """A results folder without a run record: validated/contrasts.yaml and empty-ish tables."""
+    (root / "validated").mkdir(parents=True)
+    (root / "validated" / "contrasts.yaml").write_text("contrasts:\n" + "".join(
+        f"- id: {c}\n  comparison: [response, non_responder, responder]\n" for c in contrasts))
+    for table in tables:
+        path = root / table
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("feature_id\tlogFC\tpvalue\tpadj\nG1\t1.0\t0.01\t0.02\n")
+    return root
+
+
+def test_report_leaves_out_tables_of_contrasts_the_run_does_not_have(tmp_path: Path) -> None:
+    """h43 #2: a Nextflow outdir keeps a dropped contrast's tables; `omics report --results_dir`
+    showed them under this run's methods. In a folder without a run record, the differential
+    and enrichment tables of contrasts not in validated/contrasts.yaml are left out, with one
+    warning naming them."""
+    from omics.report._discover import Results
+
+    root = _keyed_results(tmp_path / "nf", ["resp", "resp.adj"], [
+        "differential/resp.rna.deseq2.results.tsv", "differential/resp.adj.protein.limma.results.tsv",
+        "differential/gone.rna.deseq2.results.tsv", "enrichment/resp.rna.gsea.tsv",
+        "enrichment/gone.rna.gsea.tsv", "enrichment/gone.rna.ora.tsv", "enrichment/resp.adj.protein.ora.tsv"])
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("omics")
+    logger.addHandler(handler)
+    try:
+        results = Results(root)
+        assert [(r.contrast, r.modality) for r in results.de] == [("resp", "rna"), ("resp.adj", "protein")]
+        assert [p.name for p in results.find("*.gsea.tsv")] == ["resp.rna.gsea.tsv"]
+        assert [p.name for p in results.find("*.ora.tsv")] == ["resp.adj.protein.ora.tsv"]
+    finally:
+        logger.removeHandler(handler)
+    warnings = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings
+    for name in ("differential/gone.rna.deseq2.results.tsv", "enrichment/gone.rna.gsea.tsv",
+                 "enrichment/gone.rna.ora.tsv"):
+        assert name in warnings[0]
+    assert "resp.rna" not in warnings[0] and "\n" not in warnings[0]
+
+
+def test_report_keeps_every_contrast_table_without_a_validated_contrasts_file(tmp_path: Path) -> None:
+    """Control (passes on the old code too): without validated/contrasts.yaml nothing is left out."""
+    from omics.report._discover import Results
+
+    root = _keyed_results(tmp_path / "flat", ["resp"], ["differential/gone.rna.deseq2.results.tsv"])
+    (root / "validated" / "contrasts.yaml").unlink()
+    assert [r.contrast for r in Results(root).de] == ["gone"]
+
+
+def test_report_through_a_link_suggests_another_outdir(tmp_path: Path) -> None:
+    """h43 #4: with --publish_dir_mode symlink every published file is a link, and `omics report
+    --results_dir <outdir>` stops; the one-line message gives the command that works."""
+    root = tmp_path / "out_sym"
+    (root / "validated").mkdir(parents=True)
+    shutil.copy(TEST_COHORT / "samplesheet.csv", root / "validated" / "samplesheet.csv")
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "index.html").write_text("<html></html>\n")
+    (root / "report").mkdir()
+    (root / "report" / "index.html").symlink_to(tmp_path / "work" / "index.html")
+    result = run_omics("report", "--results_dir", str(root))
+    assert result.returncode == 2
+    message = result.stderr.strip().splitlines()[-1]
+    assert "report/index.html is a link" in message
+    assert "omics report --results_dir <this folder> --outdir <another folder>" in message
+    assert (tmp_path / "work" / "index.html").read_text() == "<html></html>\n"
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_parameter_check_takes_omics_integers_and_unset_words(nextflow: Path, tmp_path: Path) -> None:  # noqa: F811
+    """h43 #3, #6, #7, before any task: --gsea_permutations 1e3 (accepted, then every
+    OMICS_ENRICH task failed) stops with the integer in digits; --rna_min_samples none is
+    accepted (unset, as omics.params.resolve), '' (true) says how to unset it; an `omics run`
+    folder as --outdir stops."""
+    outdir = tmp_path / "omics_run_folder"
+    (outdir / "pipeline_info" / "cache").mkdir(parents=True)
+    (outdir / "pipeline_info" / "cache" / "run.record").write_text('{"files": {}}\n')
+
+    def check(*args: str) -> str:
+        result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
+                                 "-work-dir", str(tmp_path / "work"), *args],
+                                cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode != 0
+        return result.stdout + result.stderr
+
+    text = check("--outdir", str(outdir), "--gsea_permutations", "1e3", "--rna_min_samples", "none",
+                 "--flow_beads_per_test", "null")
+    assert "--gsea_permutations must be an integer written in digits, got '1e3': write 1000" in text
+    assert "rna_min_samples" not in text and "flow_beads_per_test" not in text
+    assert (f"--outdir {outdir} is the results folder of an `omics run` (it has "
+            "pipeline_info/cache/run.record)") in text
+    assert not list((tmp_path / "work").glob("*/*/.command.run")), "no task may start"
+    assert sorted(p.name for p in outdir.iterdir()) == ["pipeline_info"]
+    text = check("--outdir", str(tmp_path / "out"), "--rna_min_samples", "", "--cv_folds", "")
+    assert ("--rna_min_samples needs a value (Nextflow reads an empty one as true): to unset it, give "
+            "--rna_min_samples none, or write rna_min_samples: null in a -params-file") in text
+    assert ("--cv_folds needs a value (Nextflow reads an empty one as true): leave it out for its "
+            "default (5)") in text
+
+
+@pytest.mark.slow
+@pytest.mark.nextflow
+def test_help_names_the_test_profile_not_the_omics_demo(nextflow: Path, tmp_path: Path) -> None:  # noqa: F811
+    """h41 L2: --help said "`omics run --demo` runs the bundled demo cohort instead" (no such
+    option in Nextflow): it names -profile test beside it."""
+    result = subprocess.run([str(nextflow), "-q", "run", str(REPO), "--help"], cwd=tmp_path,
+                            env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "\n  --demo " not in result.stdout  # no such pipeline option is listed
+    assert "Nextflow's `-profile test` run a bundled cohort instead" in result.stdout
+
+
+def test_a_changed_run_file_names_another_tool_as_a_cause(tmp_path: Path) -> None:
+    """h43 #7: after a Nextflow run published into an `omics run` folder, the next `omics run`
+    blamed "a file edited by hand" only; the one-line message names the other cause too."""
+    from test_runner_audit42 import PROTEIN_RUN
+
+    outdir = tmp_path / "results"
+    first = run_omics("run", *PROTEIN_RUN, "--outdir", str(outdir))
+    assert first.returncode == 0, first.stderr[-2000:]
+    copy = outdir / "validated" / "samplesheet.csv"
+    copy.write_text(copy.read_text() + "\n")  # as a Nextflow run publishing its own copy would
+    again = run_omics("run", *PROTEIN_RUN, "--outdir", str(outdir))
+    assert again.returncode == 2, again.stderr[-2000:]
+    message = again.stderr.strip().splitlines()[-1]
+    assert "validated/samplesheet.csv was changed since validate wrote it (edited by hand, or written " \
+           "by another tool such as a Nextflow run into this folder)" in message
