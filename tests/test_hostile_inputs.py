@@ -666,13 +666,16 @@ def test_two_concurrent_runs_second_stops_at_once(tiny, clean_run, tmp_path):
 
 @pytest.mark.slow
 def test_small_matrix_without_gene_set_overlap_runs_to_the_end(tiny, tmp_path):
-    """Degenerate but valid (12 genes, no gene in any set): runs, with empty enrichment tables."""
+    """Degenerate but valid (12 genes, one panel gene): runs, with empty enrichment tables.
+
+    (A panel with no gene of any matrix stops at the input check: test_enrich_audit43.)
+    """
     small = tmp_path / "small.tsv"
     lines = tiny["rna_counts"].read_text().splitlines()
     small.write_text("\n".join(lines[:13]) + "\n")
     outdir = tmp_path / "results"
     result = run_omics(*args_for({**tiny, "rna_counts": small}, outdir),
-                       "--genesets", str(_gmt_case("A\td\tNOPE1\tNOPE2\n")(tmp_path)))
+                       "--genesets", str(_gmt_case(f"A\td\t{lines[1].split(chr(9))[1]}\tNOPE2\n")(tmp_path)))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "no gene set has >= 10 of the" in result.stderr
     assert (outdir / "enrichment" / "resp.rna.gsea.tsv").is_file()

@@ -74,7 +74,9 @@ def _eight_samples(tmp_path, *, n_proteins, seed):
 @pytest.mark.slow
 def test_contrast_without_testable_protein_stops_before_any_output(tmp_path):
     sheet, values = _eight_samples(tmp_path, n_proteins=30, seed=0)
-    values.iloc[:, :4] = np.nan  # every BM-MNC sample is missing
+    values.iloc[:, :4] = np.nan  # every BM-MNC sample is missing but one protein each
+    for i in range(4):  # (a sample with no value at all stops earlier: test_protein_audit43)
+        values.iloc[i, i] = 20.0
     matrix = tmp_path / "proteins.tsv"
     values.to_csv(matrix, sep="\t", na_rep="NA")
     contrasts = tmp_path / "contrasts.yaml"

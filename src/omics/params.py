@@ -81,8 +81,8 @@ GROUPS = {
 
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter("input", "path", None, "Sample sheet (CSV/TSV) with a `sample` column and metadata "
-              "(BALI: patient, arm, response, covariates). Required (`omics run --demo` runs the bundled "
-              "demo cohort instead).",
+              "(BALI: patient, arm, response, covariates). Required (`omics run --demo` and Nextflow's "
+              "`-profile test` run a bundled cohort instead).",
               "input_output", pattern=r"^\S.*\.(csv|tsv|txt)(\.gz)?$"),
     Parameter("sample_id_col", "string", "sample", "Sample-sheet column holding the sample ids "
               "(e.g. `Experiment` for MaxQuant sheets).", "input_output"),
@@ -131,7 +131,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               "rna"),
     Parameter("protein_intensity", "string", "LFQ intensity", "MaxQuant intensity columns to use.",
               "protein", choices=("LFQ intensity", "Intensity", "iBAQ")),
-    Parameter("protein_is_log2", "boolean", False, "The TSV protein matrix is already log2.",
+    Parameter("protein_is_log2", "boolean", False, "The protein matrix is already log2: a tsv "
+              "matrix, or a MaxQuant proteinGroups table exported by Perseus (proteus and olink are log2 by "
+              "definition; with diann it stops).",
               "protein"),
     Parameter("protein_min_valid_fraction", "number", 0.7, "Keep proteins observed in at least "
               "this fraction of samples of at least one group (0 disables).", "protein",
@@ -141,7 +143,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("protein_imputation", "string", "none", "Missing values: `none` fits each protein "
               "on its observed values (as limma does); `minprob` draws left-censored values; "
               "`knn` borrows from proteins with similar profiles. With `minprob`/`knn` the "
-              "imputed values are what limma tests and QC uses (X).", "protein",
+              "imputed values are what limma tests and QC uses (X); minprob draws each sample's "
+              "values from a generator seeded by --seed and the sample id, so row order does not "
+              "matter.", "protein",
               choices=("none", "minprob", "knn")),
     Parameter("de_fdr", "number", 0.05, "Adjusted p-value threshold for calling differential "
               "features (ORA selection, report).", "differential", minimum=0, maximum=1),
@@ -157,10 +161,13 @@ PARAMETERS: tuple[Parameter, ...] = (
               "enrichment", minimum=100),
     Parameter("gsea_min_size", "integer", 10, "Smallest gene-set size tested.", "enrichment",
               minimum=1),
-    Parameter("gsea_max_size", "integer", 500, "Largest gene-set size tested.", "enrichment",
+    Parameter("gsea_max_size", "integer", 500, "Largest gene-set size tested (genes in the "
+              "ranking) for background sets; panel sets (`--genesets`, or the shipped angiogenesis "
+              "panel) have no upper bound and the log names those above it.", "enrichment",
               minimum=2),
     Parameter("score_method", "string", "zmean", "Per-patient gene-set score: mean z-score of the "
-              "set's genes, decoupler ULM t-value, or ssGSEA (gseapy).", "enrichment",
+              "set's genes, decoupler ULM t-value, or ssGSEA (gseapy); ULM and ssGSEA score every "
+              "patient on the genes measured in all patients.", "enrichment",
               choices=("zmean", "ulm", "ssgsea")),
     Parameter("response_covariates", "string", "age,diabetes", "Comma-separated sample-sheet "
               "columns adjusted for in the response models (empty for none). A column you name "

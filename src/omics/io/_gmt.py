@@ -6,7 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from .._errors import InputError
+from .._logging import get_logger
 from .._text import read_text_file
+
+log = get_logger("io")
 
 
 def read_gmt(path: str | Path) -> dict[str, list[str]]:
@@ -20,6 +23,10 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
     Returns
     -------
     Mapping of set name to its unique genes, in file order.
+
+    A file whose second field is, on most lines, a gene of some set (a GMT written
+    without the description column) is read as it is, with a logged warning: the first
+    gene of every set would otherwise be lost without a word.
 
     Notes
     -----
@@ -39,6 +46,7 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
 def _parse_gmt(path: Path, signature: tuple | None) -> dict[str, tuple[str, ...]]:
     """Parse a GMT file; ``signature`` (size, mtime, inode, device) keys the cache."""
     sets: dict[str, tuple[str, ...]] = {}
+    descriptions: list[str] = []
     for number, line in enumerate(read_text_file(path, what="GMT file").splitlines(), start=1):
         if not line.strip():
             continue
@@ -64,9 +72,28 @@ def _parse_gmt(path: Path, signature: tuple | None) -> dict[str, tuple[str, ...]
                              fix="Add its genes (tab-separated after the description) or "
                              "remove the line.")
         sets[name] = tuple(genes)
+        descriptions.append(fields[1].strip())
     if not sets:
         raise InputError("no gene sets found.", path=path)
+    _warn_no_description(path, sets, descriptions)
     return sets
+
+
+def _warn_no_description(path: Path, sets: dict[str, tuple[str, ...]], descriptions: list[str]) -> None:
+    """Warn when most lines' second field is a gene of some set: a GMT without its description column.
+
+    ``NAME<TAB>GENE1<TAB>GENE2...`` would lose the first gene of every set (read as the
+    description). Judged only with two or more sets; the file is read as it is.
+    """
+    if len(sets) < 2:
+        return
+    genes = {g for members in sets.values() for g in members}
+    looks_like_gene = [d for d in descriptions if d in genes]
+    if len(looks_like_gene) * 2 > len(descriptions):
+        log.warning("%s: the second field of %d of %d lines is a gene of a set (e.g. %r); a GMT line "
+                    "is name<TAB>description<TAB>gene1...: if the file has no description column, "
+                    "the first gene of every set is read as its description and left out",
+                    path, len(looks_like_gene), len(descriptions), looks_like_gene[0])
 
 
 def write_gmt(gene_sets: dict[str, list[str]], path: str | Path, *, description: str = "") -> None:

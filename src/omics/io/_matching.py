@@ -74,7 +74,9 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
                   sheet_path: str | Path | None = None) -> ad.AnnData:
     """Order matrix samples like the sample sheet and attach its metadata as ``obs``.
 
-    Every sample-sheet id must be a matrix column (missing ones are listed); matrix columns
+    Every sample-sheet id must be a matrix column (missing ones are listed; the message
+    says how to leave a patient without this modality out: remove its sheet row, or run
+    the modality separately with its own sheet); matrix columns
     absent from the sheet are dropped with a log line. Ids are compared exactly; when a
     missing id equals a matrix column but for letter case or Unicode normalisation (NFC
     ``É`` against NFD ``E`` + accent, which look the same), the message names the pairs.
@@ -103,8 +105,11 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
         raise InputError(
             f"{len(missing)} sample(s) of the sample sheet{' ' + str(sheet_path) if sheet_path else ''}"
             f" are not columns of this matrix: {', '.join(missing[:10])}"
-            f"{' ...' if len(missing) > 10 else ''}{hint}.{_near_matches(missing, extra)} Make the "
-            "sample ids equal the matrix column names (or set {--sample_id_col}).",
+            f"{' ...' if len(missing) > 10 else ''}{hint}.{_near_matches(missing, extra)} Every sample "
+            "of the sheet must be a column of every matrix given: make the sample ids equal the "
+            "matrix column names (or set {--sample_id_col}); to leave a patient without this "
+            "modality out, remove its row from the sample sheet, or analyse this modality in a "
+            "separate run with its own sheet.",
             path=matrix_path,
         )
     in_sheet = set(sheet_ids)

@@ -3,13 +3,23 @@
 Every reader returns samples as ``obs`` and protein groups as ``var``:
 
 - ``X`` (float64): intensities as read, linear for MaxQuant / DIA-NN / linear TSV and log2
-  for proteus / Olink NPX / log2 TSV; missing values are NaN, zeros are kept (the
-  preprocessing step :func:`omics.pp._protein.log2_transform` turns them into NaN);
+  for proteus / Olink NPX / log2 TSV / MaxQuant with ``is_log2`` (a Perseus export);
+  missing values are NaN, zeros are kept in linear input (the preprocessing step
+  :func:`omics.pp._protein.log2_transform` turns them into NaN). In log2 MS input
+  (proteus, log2 TSV, log2 MaxQuant) whose median is above 10, exact zeros are
+  missing-value placeholders and are read as NaN with a warning (:func:`_log2_zeros`);
+  Olink NPX, which may legitimately be 0 or below, is never changed;
 - ``layers["raw"]``: a copy of ``X``;
 - ``var``: index ``protein_id`` (unique strings), columns ``protein_ids`` and
   ``gene_name`` (first of the ``;``-separated names; ``""`` when unknown);
 - ``uns["protein_input"]``: ``format``, ``path``, ``is_log2``, ``removed`` (rows dropped
-  as ``reverse``, ``contaminant`` and ``only_by_site`` hits) and ``intensity_prefix``.
+  as ``reverse``, ``contaminant`` and ``only_by_site`` hits) and ``intensity_prefix``;
+  ``zeros_to_nan`` (log2 input: zeros read as missing) and, when some sample has no
+  observed value, ``empty_samples`` and ``empty_columns`` (its column in the file).
+
+A sample without any observed value (every value missing, or 0 in linear input: a failed
+run) is reported with a warning naming its column; ``omics run`` stops on it when the
+sample is in the sample sheet.
 
 Cells reading ``Filtered``, nothing or a missing-value spelling (``NA``, ``NaN``, ``N/A``,
 ``#N/A``, ``null``: :data:`omics.io._tables.MISSING_VALUES`) are missing; any other
@@ -196,7 +206,8 @@ def _parse_values(
         raise InputError(
             f"negative intensity {values[r, c]:g} for {labels[r]} (row {rows[r]}) in column "
             f"{data.columns[c]!r}; linear intensities must be >= 0. If the table is already "
-            "log-transformed, read it as a log2 matrix ({--protein_format} tsv {--protein_is_log2}).",
+            "log2-transformed (a Perseus export), pass {--protein_is_log2} true (with "
+            "{--protein_format} maxquant or tsv).",
             path=path,
         )
     return values
@@ -281,18 +292,30 @@ def _assemble(
     removed: dict[str, int] | None = None,
     intensity_prefix: str | None = None,
     extra: dict | None = None,
+    columns: Sequence[str] | None = None,
 ) -> ad.AnnData:
-    """Build the AnnData from a proteins x samples matrix."""
+    """Build the AnnData from a proteins x samples matrix.
+
+    ``columns``: the file's column of each sample (named in the warning on a sample
+    without any observed value); the sample names when None.
+    """
     if values.size == 0 or np.isnan(values).all():
         raise InputError(
             "every intensity value is missing (NA/empty); check that the right columns were "
             "exported and that this is the intended file.",
             path=path,
         )
-    empty_samples = [s for s, ok in zip(samples, np.isnan(values).all(axis=0), strict=True) if ok]
-    if empty_samples:
-        log.warning("%s: %d sample(s) have no observed value: %s", path.name, len(empty_samples),
-                    ", ".join(empty_samples[:10]))
+    # zeros are missing in linear intensities (MaxQuant and DIA-NN write 0 for "not quantified")
+    unobserved = np.isnan(values) | ((values == 0) & (not is_log2))
+    columns = list(samples) if columns is None else list(columns)
+    empty = [(str(s), str(c)) for s, c, e in zip(samples, columns, unobserved.all(axis=0),
+                                                  strict=True) if e]
+    for sample, column in empty[:10]:
+        log.warning("%s: sample %r has no observed value (column %r is %s in every row: a failed "
+                    "run?); remove the sample from the sample sheet", path.name, sample, column,
+                    "missing" if is_log2 else "0 or missing")
+    if len(empty) > 10:
+        log.warning("%s: %d more sample(s) have no observed value", path.name, len(empty) - 10)
     gene_names = fill_gene_names([str(p) for p in protein_ids], [str(g) for g in gene_names],
                                  what=path.name)
     var = pd.DataFrame(
@@ -311,6 +334,9 @@ def _assemble(
         "intensity_prefix": intensity_prefix,
     }
     info.update(extra or {})
+    if empty:  # only when there are any: the h5ad of clean input is unchanged
+        info["empty_samples"] = [s for s, _ in empty]
+        info["empty_columns"] = [c for _, c in empty]
     adata.uns["protein_input"] = info
     # zeros are missing in linear intensities (log2 turns them into NaN)
     n_missing = int((np.isnan(matrix) | ((matrix == 0) & (not is_log2))).sum())
@@ -405,7 +431,8 @@ def _check_maxquant_header(path: Path) -> None:
                     "the column.")
 
 
-def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.AnnData:
+def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
+                  is_log2: bool = False) -> ad.AnnData:
     """Read a MaxQuant ``proteinGroups.txt``.
 
     Parameters
@@ -417,16 +444,25 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
         ``"Intensity"`` or ``"iBAQ"`` (case-insensitive; ``"lfq"`` also works). Sample
         columns are ``<intensity> <sample>``; the prefix and one space are removed to
         give the sample name.
+    is_log2
+        Whether the intensities are already log2 (a proteinGroups table log-transformed
+        and exported by Perseus, ``NaN`` for missing). A table read as linear
+        (``is_log2=False``) whose values are all <= 64 with a median above 5 stops: it
+        holds log2 values, which would be log2-transformed again.
 
     Returns
     -------
-    AnnData of linear intensities (zeros kept). The ``var`` index is ``Protein IDs`` (or
-    ``Majority protein IDs`` when that is the only id column); ``protein_ids`` holds
-    ``Majority protein IDs`` when present; ``gene_name`` is the first of ``Gene names``.
-    Rows flagged ``+`` in ``Reverse``, ``Potential contaminant`` (``Contaminant`` in
-    older files) and ``Only identified by site`` are removed and counted in
-    ``uns["protein_input"]["removed"]``; when the ``Reverse`` or contaminant column is
-    absent, or marks no row with ``+``, ids starting with ``REV__`` / ``CON__`` are
+    AnnData of linear intensities (zeros kept), or of log2 intensities with ``is_log2``.
+    The ``var`` index is ``Protein IDs`` (or ``Majority protein IDs`` when that is the
+    only id column); ``protein_ids`` holds ``Majority protein IDs`` when present;
+    ``gene_name`` is the first of ``Gene names``.
+    Rows flagged in ``Reverse``, ``Potential contaminant`` (``Contaminant`` in older
+    files) and ``Only identified by site`` are removed and counted in
+    ``uns["protein_input"]["removed"]``. MaxQuant writes ``+``; a column re-coded by a
+    spreadsheet or script (``TRUE``, ``x``, ``1``) counts too: any non-empty value other
+    than ``-``, ``FALSE``, ``0`` or ``no`` (case-insensitive) flags the row, and values
+    other than ``+`` are logged with their count. When the ``Reverse`` or contaminant
+    column is absent, or flags no row, ids starting with ``REV__`` / ``CON__`` are
     removed instead.
 
     In a ``;``-separated table decimal commas are decimal marks
@@ -437,8 +473,8 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
     InputError
         When no ``<intensity> <sample>`` column exists (the message lists the intensity
         families that do), an intensity column has no sample name (``Intensity `` with
-        nothing after the prefix; the message names its position), ids are duplicated, or
-        a cell is not a number.
+        nothing after the prefix; the message names its position), ids are duplicated, a
+        cell is not a number, or a table read as linear holds log2 values.
     """
     path = check_file(path)
     prefix = _maxquant_prefix(intensity, path)
@@ -480,8 +516,8 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
     for key, names in _MAXQUANT_FLAGS.items():
         flag_column = next((c for c in names if c in columns), None)
         if flag_column is not None:
-            flagged = (table[flag_column].fillna("").astype(str).str.strip() == "+").to_numpy()
-            if not flagged.any() and key in _MAXQUANT_ID_PREFIX:  # a flag re-coded (TRUE, x)?
+            flagged = _flagged(table[flag_column], flag_column, path)
+            if not flagged.any() and key in _MAXQUANT_ID_PREFIX:  # a flag column left empty?
                 by_id = ids.str.startswith(_MAXQUANT_ID_PREFIX[key]).to_numpy()
                 if by_id.any():
                     log.info("%s: column %r marks no row with '+'; %d row(s) with ids starting %s "
@@ -510,16 +546,43 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity") -> ad.A
     kept_ids = ids[keep]
     rows = np.flatnonzero(keep) + 2
     values = _parse_values(table.loc[keep, sample_columns], _id_labels(kept_ids), rows, path,
-                           linear=True, delimiter=sep)
+                           linear=not is_log2, delimiter=sep)
+    _check_scale(values, is_log2=is_log2, path=path,
+                 looks_log2_fix="a MaxQuant table read as linear holds raw intensities; if this "
+                 "one is already log2 (a Perseus export), pass {--protein_is_log2} true, or "
+                 "give MaxQuant's own proteinGroups.txt")
+    zeros = _log2_zeros(values, path=path) if is_log2 else 0
     samples = [c[len(prefix) + 1:].strip() for c in sample_columns]
     _check_samples(samples, sample_columns, path)
     protein_ids = (table["Majority protein IDs"].fillna("").astype(str).str.strip()[keep]
                    if "Majority protein IDs" in columns else kept_ids)
     return _assemble(
         path, fmt="maxquant", ids=kept_ids.tolist(), protein_ids=protein_ids.tolist(),
-        gene_names=genes[keep].tolist(), samples=samples, values=values, is_log2=False,
-        removed=removed, intensity_prefix=prefix,
+        gene_names=genes[keep].tolist(), samples=samples, values=values, is_log2=is_log2,
+        removed=removed, intensity_prefix=prefix, columns=sample_columns,
+        extra={"zeros_to_nan": zeros} if is_log2 else None,
     )
+
+
+# Values of a MaxQuant flag column that do not flag the row (case-insensitive); MaxQuant
+# writes "+" or nothing.
+_FLAG_FALSE = frozenset({"", "-", "false", "0", "no"})
+
+
+def _flagged(values: pd.Series, column: str, path: Path) -> np.ndarray:
+    """Rows a MaxQuant flag column marks: any value but empty, ``-``, ``FALSE``, ``0``, ``no``.
+
+    Values other than ``+`` (a column re-coded as ``TRUE``, ``x`` or ``1``) are logged
+    with their count, so that what was removed is on record.
+    """
+    text = values.fillna("").astype(str).str.strip()
+    flagged = ~text.str.lower().isin(_FLAG_FALSE)
+    other = text[flagged & (text != "+")].value_counts()
+    if not other.empty:
+        log.info("%s: column %r: %s count as flagged (MaxQuant writes '+')", path.name, column,
+                 ", ".join(f"{n} x {v!r}" for v, n in other.head(5).items())
+                 + (" ..." if len(other) > 5 else ""))
+    return flagged.to_numpy(dtype=bool)
 
 
 # --------------------------------------------------------------------------- wide tables
@@ -530,12 +593,32 @@ MAX_LINEAR = 1e20
 LOG2_MAX = 64.0  # a log2 intensity above this would be a linear value above 2**64
 
 
-def _check_scale(values: np.ndarray, *, is_log2: bool, path: Path) -> None:
-    """Stop on log2 input with linear-scale values; warn on linear input that looks log2."""
+def _check_scale(values: np.ndarray, *, is_log2: bool, path: Path,
+                 looks_log2_fix: str | None = None) -> None:
+    """Stop on log2 input with linear-scale values; warn on linear input that looks log2.
+
+    Linear input looks log2 when every value is <= :data:`LOG2_MAX` and the median of the
+    non-zero values is above 5. With ``looks_log2_fix`` (formats that are linear by
+    definition: MaxQuant, DIA-NN) that stops, the message ending with the fix, when at
+    least 10 non-zero values are there to judge and most have a fractional part (log2
+    values do; a hand-made table of small whole numbers is linear); a plain TSV only
+    warns.
+    """
     observed = values[np.isfinite(values)]
     if observed.size == 0:
         return
     top, median = float(observed.max()), float(np.median(observed))
+    if not is_log2 and looks_log2_fix is not None:
+        nonzero = observed[observed != 0]
+        fractional = float(np.mean(nonzero != np.round(nonzero))) if nonzero.size else 0.0
+        if (nonzero.size >= 10 and top <= LOG2_MAX and float(np.median(nonzero)) > 5
+                and fractional > 0.5):
+            raise InputError(
+                f"every intensity is <= {LOG2_MAX:g} (median {float(np.median(nonzero)):.4g}), "
+                "as log2 values are, so the table looks log2-transformed already and would be "
+                f"log2-transformed again; {looks_log2_fix}.",
+                path=path,
+            )
     if is_log2 and top > LOG2_MAX:
         raise InputError(
             f"values up to {top:.4g} (median {median:.4g}) are not log2 intensities (those stay "
@@ -546,6 +629,34 @@ def _check_scale(values: np.ndarray, *, is_log2: bool, path: Path) -> None:
         log.warning("%s: all values are <= %g (median %.3g), as log2 intensities are; if the "
                      "matrix is already log2, pass --protein_is_log2 (it is log2-transformed "
                      "again otherwise)", path, LOG2_MAX, median)
+
+
+# Log2 MS intensities have medians far above this; Olink NPX (often <= 0) stays below it.
+LOG2_ZERO_MEDIAN = 10.0
+
+
+def _log2_zeros(values: np.ndarray, *, path: Path) -> int:
+    """Read exact zeros of log2 MS intensities as missing (in place); return their count.
+
+    In log2 intensities whose non-zero median is above :data:`LOG2_ZERO_MEDIAN` (MS
+    intensities: 20-30), a 0 is a linear intensity of 1, far below anything measured: it
+    is the placeholder some tools write for "not quantified" (NA written as 0). Those
+    zeros become NaN with a warning naming the file and their count. Data with a lower
+    median (Olink NPX, which may be 0 or negative) are left unchanged.
+    """
+    zeros = values == 0
+    n_zero = int(zeros.sum())
+    if not n_zero:
+        return 0
+    nonzero = values[np.isfinite(values) & ~zeros]
+    if not nonzero.size or float(np.median(nonzero)) <= LOG2_ZERO_MEDIAN:
+        return 0
+    values[zeros] = np.nan
+    log.warning("%s: %d of %d log2 value(s) are exactly 0 next to a median of %.3g; 0 is a "
+                "missing-value placeholder there and they are read as missing (write NA for "
+                "missing values to silence this)", path.name, n_zero, values.size,
+                float(np.median(nonzero)))
+    return n_zero
 
 
 def _wide_sample_columns(columns: Sequence[str]) -> list[str]:
@@ -575,10 +686,11 @@ def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.An
     values = _parse_values(table[sample_columns], _id_labels(ids), rows, path, linear=not is_log2,
                            delimiter=sep)
     _check_scale(values, is_log2=is_log2, path=path)
+    zeros = _log2_zeros(values, path=path) if is_log2 else 0
     _check_samples(sample_columns, sample_columns, path)
     return _assemble(path, fmt=fmt, ids=ids.tolist(), protein_ids=ids.tolist(),
                      gene_names=genes.tolist(), samples=sample_columns, values=values,
-                     is_log2=is_log2)
+                     is_log2=is_log2, extra={"zeros_to_nan": zeros} if is_log2 else None)
 
 
 def read_proteus(path: str | Path) -> ad.AnnData:
@@ -651,6 +763,11 @@ def read_diann(path: str | Path) -> ad.AnnData:
     -------
     AnnData of linear intensities; ``var`` index ``Protein.Group``, ``protein_ids`` from
     ``Protein.Ids`` and ``gene_name`` the first of ``Genes``.
+
+    Raises
+    ------
+    InputError
+        Also when every value is <= 64 with a median above 5: the matrix is log2 already.
     """
     path = check_file(path)
     table, sep = _read(path, what="DIA-NN pg_matrix", required=["Protein.Group"],
@@ -671,10 +788,15 @@ def read_diann(path: str | Path) -> ad.AnnData:
     rows = np.arange(len(table)) + 2
     values = _parse_values(table[run_columns], _id_labels(ids), rows, path, linear=True,
                            delimiter=sep)
+    _check_scale(values, is_log2=False, path=path,
+                 looks_log2_fix="DIA-NN's pg_matrix holds linear intensities: give it as DIA-NN "
+                 "wrote it, or read a log2 matrix with {--protein_format} tsv "
+                 "{--protein_is_log2} true")
     samples = [_run_name(c) for c in run_columns]
     _check_samples(samples, run_columns, path)
     return _assemble(path, fmt="diann", ids=ids.tolist(), protein_ids=protein_ids.tolist(),
-                     gene_names=genes.tolist(), samples=samples, values=values, is_log2=False)
+                     gene_names=genes.tolist(), samples=samples, values=values, is_log2=False,
+                     columns=run_columns)
 
 
 # --------------------------------------------------------------------------- Olink
@@ -831,7 +953,10 @@ def read_protein_matrix(
         MaxQuant intensity family (``"LFQ intensity"``, ``"Intensity"``, ``"iBAQ"``);
         ignored for other formats.
     is_log2
-        Whether a ``"tsv"`` matrix is already log2; the other formats fix it.
+        Whether the values are already log2: for ``"tsv"``, and for ``"maxquant"`` (a
+        proteinGroups table log-transformed by Perseus). ``"proteus"`` and ``"olink"`` are
+        log2 by definition (True changes nothing); ``"diann"`` is linear, and True stops
+        with an :class:`~omics._errors.InputError` rather than being ignored.
 
     Returns
     -------
@@ -840,10 +965,12 @@ def read_protein_matrix(
         :func:`read_maxquant`, :func:`read_proteus`, :func:`read_diann`, :func:`read_olink`
         or :func:`read_protein_tsv` return them:
 
-        - ``X`` (float64): intensities as read, linear for ``"maxquant"``, ``"diann"`` and
-          ``"tsv"`` with ``is_log2=False``, log2 for ``"proteus"``, ``"olink"`` (NPX) and
-          ``"tsv"`` with ``is_log2=True``; missing values are NaN, zeros are kept (in
-          linear input :func:`omics.pp.log2_transform` turns them into NaN);
+        - ``X`` (float64): intensities as read, linear for ``"diann"`` and for
+          ``"maxquant"`` and ``"tsv"`` with ``is_log2=False``, log2 for ``"proteus"``,
+          ``"olink"`` (NPX) and for ``"maxquant"`` and ``"tsv"`` with ``is_log2=True``;
+          missing values are NaN; zeros are kept in linear input
+          (:func:`omics.pp.log2_transform` turns them into NaN), and read as NaN, with a
+          warning, in log2 MS input whose median is above 10 (a placeholder for missing);
         - ``layers["raw"]``: a copy of ``X``;
         - ``var``: index ``protein_id`` (unique strings), columns ``protein_ids`` and
           ``gene_name`` (first of the ``;``-separated names; an empty one is filled from
@@ -866,8 +993,14 @@ def read_protein_matrix(
         and column).
     """
     key = str(fmt).strip().lower()
+    if key == "diann" and is_log2:
+        raise InputError(
+            "{--protein_is_log2} applies to {--protein_format} tsv and maxquant (proteus and olink "
+            "are log2 by definition); a DIA-NN pg_matrix holds linear intensities.",
+            path=path,
+            fix="Drop {--protein_is_log2}, or read a log2 matrix with {--protein_format} tsv.")
     if key == "maxquant":
-        return read_maxquant(path, intensity=intensity)
+        return read_maxquant(path, intensity=intensity, is_log2=is_log2)
     if key == "proteus":
         return read_proteus(path)
     if key == "diann":

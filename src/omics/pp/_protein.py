@@ -64,6 +64,23 @@ def _require_log2(adata: ad.AnnData, step: str) -> None:
         )
 
 
+def _empty_columns_text(adata: ad.AnnData, samples: Sequence[str]) -> str:
+    """``" (columns 'LFQ intensity S3', ...)"`` of ``samples`` in the protein file, or ``""``.
+
+    The columns are the reader's record (``uns["protein_input"]["empty_columns"]``), else,
+    for MaxQuant, ``<intensity prefix> <sample>``.
+    """
+    info = adata.uns.get("protein_input", {})
+    known = dict(zip(map(str, info.get("empty_samples", [])), map(str, info.get("empty_columns", [])),
+                     strict=False))
+    prefix = info.get("intensity_prefix")
+    columns = [known.get(str(s)) or (f"{prefix} {s}" if prefix else None) for s in samples[:10]]
+    columns = [c for c in columns if c]
+    if not columns:
+        return ""
+    return f" (column{'s' if len(columns) > 1 else ''} {', '.join(map(repr, columns))})"
+
+
 def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | None:
     """Turn intensities into log2 values with missing values as NaN.
 
@@ -112,6 +129,10 @@ def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | Non
     return adata if copy else None
 
 
+# attrs key of a contrast_groups Series: NaN labels mean "in no group", not a sheet error
+_NO_GROUP_OK = "omics_missing_is_no_group"
+
+
 def _group_labels(adata: ad.AnnData, groups: pd.Series | Sequence | np.ndarray | str | None) -> pd.Series:
     if groups is None:
         return pd.Series("all", index=adata.obs_names)
@@ -137,6 +158,10 @@ def _group_labels(adata: ad.AnnData, groups: pd.Series | Sequence | np.ndarray |
         )
     labels = labels.reindex(adata.obs_names)
     unlabelled = labels.index[labels.isna()].tolist()
+    if unlabelled and groups.attrs.get(_NO_GROUP_OK):  # contrast_groups: compared by no contrast
+        log.info("valid-value filter: %d sample(s) with a missing level of a compared variable "
+                 "are in no group: %s", len(unlabelled), ", ".join(map(str, unlabelled[:10])))
+        return labels.astype(str).where(labels.notna(), np.nan)
     if unlabelled:
         raise InputError(
             f"valid-value filter: empty group for sample(s) {', '.join(map(str, unlabelled[:10]))};"
@@ -166,7 +191,10 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object] | Mapping[str
     -------
     pandas.Series
         ``"|"``-joined levels per sample, indexed like ``obs`` (``"all"`` when no
-        contrast has a categorical variable).
+        contrast has a categorical variable). A sample with a missing value in any of the
+        variables (a response unknown, e.g. censored before the end point) is compared by
+        no contrast of that variable and gets NaN: :func:`filter_valid_values` counts it
+        in no group (NaN labels given otherwise stop there).
     """
     if isinstance(contrasts, Mapping):  # {id: Contrast}, as a notebook keeps them
         contrasts = list(contrasts.values())
@@ -182,7 +210,10 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object] | Mapping[str
         columns += [c for c in names if c and c not in columns]
     if not columns:
         return pd.Series("all", index=obs.index)
-    return obs[columns].astype(str).agg("|".join, axis=1)
+    labels = obs[columns].astype(str).agg("|".join, axis=1)
+    labels = labels.where(~obs[columns].isna().any(axis=1).to_numpy(), np.nan)
+    labels.attrs[_NO_GROUP_OK] = True
+    return labels
 
 
 def filter_valid_values(
@@ -201,7 +232,10 @@ def filter_valid_values(
     groups
         Group label per sample: a Series indexed by sample name (e.g.
         :func:`contrast_groups`), a list or array in ``adata.obs`` order, or the name of an
-        ``obs`` column; None treats all samples as one group.
+        ``obs`` column; None treats all samples as one group. A missing label stops,
+        except in a Series from :func:`contrast_groups`, where it marks a sample that no
+        contrast compares: it belongs to no group (its values count nowhere, and the
+        protein is kept or removed as the compared groups decide).
     min_fraction
         Minimum fraction of observed (non-NaN) values, reached in at least one group;
         a group of ``n`` samples needs ``ceil(min_fraction * n)`` observations. 0 keeps
@@ -228,14 +262,14 @@ def filter_valid_values(
     keep = np.zeros(adata.n_vars, dtype=bool) if min_fraction > 0 else np.ones(adata.n_vars, bool)
     needed: dict[str, int] = {}
     if min_fraction > 0:
-        for label in pd.unique(labels):
+        for label in pd.unique(labels.dropna()):
             members = (labels == label).to_numpy()
             need = max(1, int(np.ceil(min_fraction * members.sum() - 1e-9)))
             needed[str(label)] = need
             keep |= observed[members].sum(axis=0) >= need
     n_removed = int((~keep).sum())
     log.info("valid-value filter (>= %.0f%% observed in at least one of %d group(s)): removed "
-             "%d of %d proteins, %d kept", 100 * min_fraction, labels.nunique(), n_removed,
+             "%d of %d proteins, %d kept", 100 * min_fraction, labels.nunique(dropna=True), n_removed,
              adata.n_vars, int(keep.sum()))
     if not keep.any():
         raise InputError(
@@ -345,9 +379,27 @@ def normalize(
     return adata if copy else None
 
 
-def _minprob(x: np.ndarray, rng: np.random.Generator, *, quantile: float, tune_sigma: float,
-             shift: float) -> tuple[np.ndarray, dict]:
-    """Left-censored draws per sample (rows); see :func:`impute`."""
+def _sample_rng(seed: int, sample: str) -> np.random.Generator:
+    """Return the generator of one sample's draws, seeded by ``seed`` and the sample's name.
+
+    So a sample's imputed values do not depend on where it stands in the sample sheet or
+    the matrix, nor on which other samples are analysed.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(str(sample).encode("utf-8")).digest()
+    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+    return np.random.default_rng(np.random.SeedSequence([int(seed), *words]))
+
+
+def _minprob(x: np.ndarray, seed: int, samples: Sequence[str], features: Sequence[str], *,
+             quantile: float, tune_sigma: float, shift: float) -> tuple[np.ndarray, dict]:
+    """Left-censored draws per sample (rows); see :func:`impute`.
+
+    Each sample draws from its own generator (:func:`_sample_rng`), for its missing values
+    in the order of the sorted ``features`` (protein ids), so a value does not depend on
+    the order of the samples or proteins.
+    """
     n_samples, n_features = x.shape
     observed = ~np.isnan(x)
     frequent = observed.sum(axis=0) > 0.5 * n_samples
@@ -363,13 +415,15 @@ def _minprob(x: np.ndarray, rng: np.random.Generator, *, quantile: float, tune_s
     sd = float(np.nanmedian(sds)) * tune_sigma
     out = x.copy()
     centres, caps = [], []
+    order = np.argsort(np.asarray([str(f) for f in features], dtype=object), kind="stable")
     for i in range(n_samples):
+        rng = _sample_rng(seed, samples[i])
         seen = x[i][observed[i]]
         centre = float(np.quantile(seen, quantile)) - shift
         cap = float(np.median(seen))
         centres.append(centre)
         caps.append(cap)
-        holes = np.flatnonzero(~observed[i])
+        holes = order[~observed[i][order]]  # missing values, in sorted protein-id order
         draws = rng.normal(centre, sd, holes.size)
         # Left-censored values lie below the sample's observed median: redraw the rare
         # draws above it, then clip whatever is still above.
@@ -415,7 +469,9 @@ def impute(
         neighbouring proteins are better supported than neighbouring samples). Proteins
         without any observed value get the sample mean.
     seed
-        Seed of the :class:`numpy.random.Generator` used by ``"minprob"``.
+        Seed of ``"minprob"``: each sample draws from a :class:`numpy.random.Generator`
+        seeded by ``seed`` and the sample's name, in the order of the sorted protein ids,
+        so an imputed value does not depend on the order of the samples or proteins.
     knn_neighbors
         Number of neighbouring proteins for ``"knn"``.
     minprob_quantile
@@ -449,15 +505,16 @@ def impute(
             adata.layers["imputed"] = x.copy()
         _record(adata, "impute", info)
         return adata if copy else None
-    empty = [s for s, e in zip(adata.obs_names, missing.all(axis=1), strict=True) if e]
+    empty = [str(s) for s, e in zip(adata.obs_names, missing.all(axis=1), strict=True) if e]
     if empty:
         raise InputError(
-            f"cannot impute: sample(s) {', '.join(empty[:10])} have no observed value; remove "
-            "them from the sample sheet."
-        )
+            f"cannot impute: sample(s) {', '.join(empty[:10])} have no observed value"
+            f"{_empty_columns_text(adata, empty)} (a failed run?).",
+            path=adata.uns.get("protein_input", {}).get("path"),
+            fix="Remove the sample(s) from the sample sheet.")
     if key == "minprob":
-        rng = np.random.default_rng(seed)
-        filled, details = _minprob(x, rng, quantile=minprob_quantile,
+        filled, details = _minprob(x, int(seed), list(map(str, adata.obs_names)),
+                                   list(map(str, adata.var_names)), quantile=minprob_quantile,
                                    tune_sigma=minprob_tune_sigma, shift=minprob_shift)
         info.update(seed=int(seed), quantile=float(minprob_quantile),
                     tune_sigma=float(minprob_tune_sigma), shift=float(minprob_shift),

@@ -176,8 +176,7 @@ def methods(ctx: Context) -> str:
         cite += ["deseq2", "pydeseq2"]
     if "protein" in modalities:
         valid = f"{100 * float(p.get('protein_min_valid_fraction', 0)):.0f}%"
-        text.append(f"Protein intensities ({given(ctx, p.get('protein_format'))}, "
-                    f"{given(ctx, p.get('protein_intensity'))}) were log2-transformed, kept when "
+        text.append(f"Protein intensities ({_protein_input_text(ctx)} kept when "
                     f"quantified in at least {given(ctx, valid)} of "
                     f"a group, normalised ({given(ctx, p.get('protein_normalization'))}), imputation "
                     f"{given(ctx, p.get('protein_imputation'))}, and tested with limma-style moderated "
@@ -201,7 +200,12 @@ def methods(ctx: Context) -> str:
         if "limma" not in cite:
             cite += ["limma", "ebayes"]
     gsea_paths = res.find("*.gsea.tsv")
-    if gsea_paths:
+    if gsea_paths and not _any_rows(res, gsea_paths + res.find("*.ora.tsv")):
+        text.append(f"Gene-set enrichment (GSEA prerank with {given(ctx, p.get('gsea_permutations'))} "
+                    f"gene permutations (seed {given(ctx, p.get('seed'))}), and over-representation) "
+                    f"tested no gene set: none had {given(ctx, p.get('gsea_min_size'))} ranked genes "
+                    "(the enrichment tables are empty).")
+    elif gsea_paths:
         tested = dict(sorted(panel_counts(gsea_paths).items(), key=lambda kv: _order(kv[0])))
         panel = (f"the {_panel_size(tested)} GO angiogenesis sets" if ctx.default_panel
                  else f"the user's gene sets ({given(ctx, p.get('genesets'))})")
@@ -229,13 +233,16 @@ def methods(ctx: Context) -> str:
                     f"from the pooled NES null; over-representation of the features at {ora} by "
                     "hypergeometric tests with BH adjustment.")
         cite += ["gsea", "gseapy", "bh"] + (["go"] if ctx.default_panel else [])
-    if (model_path := res.first("response_model.tsv")):
-        model = res.read(model_path)
+    model_path = res.first("response_model.tsv")
+    model = res.read(model_path) if model_path else None
+    if model is not None and model.empty:
+        text.append("No per-sample score was related to response (no panel set was scored; the "
+                    "response-model table is empty).")
+    elif model is not None:
         folds = _folds_used(model, p.get("cv_folds"))
         if not any(str(c).startswith("cv_folds_") for c in model.columns):  # not in the table
             folds = given(ctx, folds)
-        covs = ", ".join(c.strip() for c in str(p.get("response_covariates") or "").split(",") if c.strip())
-        covs = covs or "no covariate"
+        covs = _covariates_used(ctx)
         screen = ("a Benjamini-Hochberg screen over both arms' p-values of all scores of a modality"
                   if p.get("response_multiplicity") == "bh" else "no multiplicity screen across scores")
         text.append(f"Per-sample scores ({given(ctx, p.get('score_method'))}) of each panel set were "
@@ -270,6 +277,42 @@ def methods(ctx: Context) -> str:
             + versions.to_html(classes="static", border=0, index=False) + "</details>")
 
 
+def _protein_input_text(ctx: Context) -> str:
+    """``"maxquant, LFQ intensity) were log2-transformed,"`` or ``"proteus, already log2) were"``.
+
+    The intensity family is named for MaxQuant only; proteus and Olink NPX are log2 by
+    definition, and MaxQuant and TSV input with ``protein_is_log2``.
+    """
+    p = ctx.params
+    fmt = str(p.get("protein_format") or "").strip().lower()
+    log2 = fmt in {"proteus", "olink"} or (fmt in {"maxquant", "tsv"} and bool(p.get("protein_is_log2")))
+    source = given(ctx, p.get("protein_format"))
+    if fmt == "maxquant":
+        source += f", {given(ctx, p.get('protein_intensity'))}"
+    return f"{source}, already log2) were" if log2 else f"{source}) were log2-transformed,"
+
+
+def _any_rows(res: object, paths: list) -> bool:
+    """Whether any of the tables at ``paths`` has a row (an empty one is header-only)."""
+    return any(not res.read(path).empty for path in paths)
+
+
+def _covariates_used(ctx: Context) -> str:
+    """Return the ``response_covariates`` the score models used, as the Methods name them.
+
+    The models skip the covariates of the default (``age,diabetes``) that the sample sheet
+    lacks (:func:`omics.stages._validate.response_covariates`; any other list must be in
+    the sheet, or the run stops), so of the default only the sheet's columns are named;
+    without a sample sheet, the parameter's list.
+    """
+    from ..params import BY_NAME, split_list
+
+    covs = split_list(ctx.params.get("response_covariates"))
+    if len(ctx.obs.columns) and covs == split_list(BY_NAME["response_covariates"].default):
+        covs = [c for c in covs if c in ctx.obs.columns]
+    return ", ".join(covs) or "no covariate"
+
+
 def _survival_text(ctx: Context, lifelines: str) -> tuple[str, list[str]]:
     """Describe the run's survival analysis (Cox models, Kaplan-Meier, log-rank) and its references.
 
@@ -288,8 +331,7 @@ def _survival_text(ctx: Context, lifelines: str) -> tuple[str, list[str]]:
     p, res = ctx.params, ctx.results
     parts, cite = [], []
     if res.first("survival_model.tsv"):
-        covs = ", ".join(c.strip() for c in str(p.get("response_covariates") or "").split(",")
-                         if c.strip()) or "no covariate"
+        covs = _covariates_used(ctx)
         arm_test = str(default_of("tl._api_outcome", "survival_model", "arm_test"))
         alpha = float(default_of("tl._api_outcome", "survival_model", "alpha"))
         horizon = float(default_of("tl._api_outcome", "survival_model", "horizon_days"))

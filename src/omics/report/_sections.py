@@ -946,7 +946,8 @@ def _correlation_note() -> str:
     rna_layer = default_of("tl._api_integrate", "mrna_protein_correlation", "rna_layer")
     return (f"Per gene symbol measured in both modalities: Spearman correlation (spearman_rho) across "
             f"patients of the RNA values (layer {_h(rna_layer)}) and the protein log2 intensities; "
-            "patients without a protein value are left out (n_pairs: patients used), and genes with "
+            "patients without a measured protein value are left out, imputed values included "
+            "(n_pairs: patients used), and genes with "
             f"fewer than {min_pairs} complete pairs get NA. pvalue: two-sided test of rho = 0; fdr: "
             "Benjamini-Hochberg over the genes tested.")
 

@@ -25,7 +25,8 @@ from ..registry import (
 )
 
 __all__ = ["DE_METHOD", "DE_METHODS", "MODALITIES", "RNA_LOG2_FORMATS", "SUBDIRS", "check_h5ad",
-           "de_method", "de_results_name", "find_contrast", "gene_set_collections", "h5ad_modality",
+           "de_method", "de_results_name", "find_contrast", "gene_set_collections", "gene_set_panel_files",
+           "h5ad_modality",
            "load_design_inputs", "out_path", "parse_de_results_name", "read_h5ad", "stage_output"]
 
 SUBDIRS = {
@@ -77,6 +78,24 @@ def find_contrast(contrasts: list[Contrast], contrast_id: str, path: str | Path)
                      path=path)
 
 
+def gene_set_panel_files(genesets: str | None) -> list[str]:
+    """Return the GMT files of the panel: those of ``genesets`` (comma-separated), else the shipped one.
+
+    Parameters
+    ----------
+    genesets
+        The ``genesets`` parameter (``None``: the 11 GO angiogenesis sets shipped).
+
+    Returns
+    -------
+    list of str
+        Paths of the panel's GMT files.
+    """
+    from ..params import split_list
+
+    return split_list(genesets) or [str(metadata_path("genesets", "go_angiogenesis.gmt"))]
+
+
 def gene_set_collections(genesets: str | None, background: str | None
                          ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Return ``(panel, background)`` gene sets from parameters or the shipped defaults.
@@ -86,11 +105,13 @@ def gene_set_collections(genesets: str | None, background: str | None
     Unset, the shipped GO BP (10-500 genes) background goes with the default panel only:
     the user's own sets replace it (their organism or identifiers may differ from the
     human GO symbols), so with ``genesets`` and no ``background`` the panel is tested
-    alone. Sets of the panel are removed from the background.
+    alone. Sets of the panel are removed from the background. A set name defined in two
+    files of one option stops with an :class:`~omics._errors.InputError` naming both (as a
+    name twice in one file does).
     """
     from ..params import split_list
 
-    panel_files = split_list(genesets) or [str(metadata_path("genesets", "go_angiogenesis.gmt"))]
+    panel_files = gene_set_panel_files(genesets)
     if background is not None and background.strip().lower() == "none":
         background_files: list[str] = []
     elif split_list(background):
@@ -99,13 +120,25 @@ def gene_set_collections(genesets: str | None, background: str | None
         background_files = []
     else:
         background_files = [str(metadata_path("genesets", "go_bp_10_500.gmt"))]
-    panel: dict[str, list[str]] = {}
-    for path in panel_files:
-        panel.update(read_gmt(path))
-    rest: dict[str, list[str]] = {}
-    for path in background_files:
-        rest.update({k: v for k, v in read_gmt(path).items() if k not in panel})
+    panel = _read_gmts(panel_files, "genesets")
+    rest = {k: v for k, v in _read_gmts(background_files, "background_genesets").items()
+            if k not in panel}
     return panel, rest
+
+
+def _read_gmts(paths: list[str], option: str) -> dict[str, list[str]]:
+    """Read the GMT files of one option; stop when two of them define a set of the same name."""
+    sets: dict[str, list[str]] = {}
+    source: dict[str, str] = {}
+    for path in paths:
+        for name, genes in read_gmt(path).items():
+            if name in sets:
+                raise InputError(f"gene set {name!r} is also defined in {source[name]} (both given "
+                                 f"to {{--{option}}}); names must be unique across the files.",
+                                 path=path, fix="Rename or remove one of the two sets.")
+            sets[name] = genes
+            source[name] = str(path)
+    return sets
 
 
 def read_h5ad(path: str | Path, *, layers: tuple[str, ...] | None = None) -> ad.AnnData:

@@ -18,6 +18,32 @@ log = get_logger("enrich")
 _TABLE_LOGGERS = ("tl.enrichment", "tl.gsea", "tl.ora")
 
 
+def _check_columns(table: pd.DataFrame, path: str | Path) -> None:
+    """Stop unless the table has ``gene_name``, a ranking statistic and an adjusted p-value."""
+    if "gene_name" not in table.columns:
+        ids = (" (gene_id holds ids, not the symbols the gene sets use)"
+               if "gene_id" in table.columns else "")
+        raise InputError(f"the table has no 'gene_name' column{ids}; its columns are "
+                         f"{', '.join(map(str, table.columns[:10]))}"
+                         f"{', ...' if len(table.columns) > 10 else ''}.", path=path,
+                         fix="Add a gene_name column of gene symbols (as 'omics de' writes it).")
+    if "stat" in table.columns:
+        needed = ("stat", "padj", "log2FoldChange")
+    elif "t" in table.columns:
+        needed = ("t", "adj.P.Val", "logFC")
+    else:
+        raise InputError("the table has neither a 'stat' (DESeq2) nor a 't' (limma) column to rank "
+                         f"genes by; its columns are {', '.join(map(str, table.columns[:10]))}"
+                         f"{', ...' if len(table.columns) > 10 else ''}.", path=path,
+                         fix="Give a DESeq2 or limma results table as 'omics de' writes it.")
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise InputError(f"the table has no {', '.join(map(repr, missing))} column (a "
+                         f"{'DESeq2' if needed[0] == 'stat' else 'limma'} table has "
+                         f"{', '.join(needed)}).", path=path,
+                         fix="Give a DESeq2 or limma results table as 'omics de' writes it.")
+
+
 def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[str, Path]:
     """Write ``enrichment/<contrast>.<modality>.gsea.tsv`` and ``.ora.tsv``.
 
@@ -31,6 +57,7 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
         raise InputError("{--de_results}: file not found.", path=de_results,
                          fix="Give a table written by 'omics de'.")
     table = pd.read_csv(de_results, sep="\t", keep_default_na=False, na_values=["NA", ""])
+    _check_columns(table, de_results)
     table["gene_name"] = table["gene_name"].fillna("").astype(str)
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
     log.info("GSEA %s %s: panel of %d sets, background of %d, %d permutations", contrast_id, modality,

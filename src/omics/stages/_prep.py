@@ -17,7 +17,7 @@ from ..pp import (
 )
 from ._common import RNA_LOG2_FORMATS, load_design_inputs, out_path, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
-from ._validate import read_protein, rna_min_samples
+from ._validate import check_empty_protein_samples, read_protein, rna_min_samples
 
 log = get_logger("prep")
 
@@ -75,7 +75,10 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
     """Log2, valid-value filter, normalisation and the missing-value policy for proteins.
 
     The valid-value filter counts within the groups the contrasts compare (the
-    combination of their categorical variables). Writes ``protein/protein.h5ad`` with
+    combination of their categorical variables; a sample with a missing level of one of
+    them, e.g. an unknown response, is in no group). A sample of the sheet without any
+    observed value (a failed run: its column all 0 or missing) stops, naming its column.
+    Writes ``protein/protein.h5ad`` with
     ``layers`` ``raw``, ``log2``, ``normalized`` (and ``imputed``); ``X`` is what the
     differential stage tests.
     """
@@ -83,6 +86,7 @@ def protein_prep(*, samplesheet: str | Path, contrasts: str | Path, protein_matr
     with repeating_input_check():  # omics run's check read it (and showed its lines)
         adata = match_samples(read_protein(protein_matrix, params), sheet,
                               matrix_path=protein_matrix)
+    check_empty_protein_samples(adata, protein_matrix)
     log2_transform(adata)
     groups = contrast_groups(adata.obs, contrast_list)
     adata = filter_valid_values(adata, groups, min_fraction=params["protein_min_valid_fraction"],

@@ -60,7 +60,15 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
         log.warning("%s: no panel gene set has 5 measured genes (gene names missing?); no "
                     "scores for this modality", modality)
         return None
-    return sample_scores(expression, panel, method=params["score_method"]), measured
+    method = params["score_method"]
+    if method != "zmean":  # ulm and ssgsea score on the genes observed in every sample
+        complete = set(expression.columns[expression.notna().all().to_numpy()])
+        if not any(len(complete.intersection(genes)) >= 5 for genes in panel.values()):
+            log.warning("%s: no panel gene set has 5 genes measured in every sample, which "
+                        "--score_method %s needs; no scores for this modality (zmean handles "
+                        "missing values, or impute them)", modality, method)
+            return None
+    return sample_scores(expression, panel, method=method), measured
 
 
 def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:

@@ -26,7 +26,7 @@ from ..io import (
 from ..params import BY_NAME, split_list
 from ..pp import low_count_keep
 from ..tl import continuous_values, design_for_contrast, level_per_sample, smallest_group
-from ._common import RNA_LOG2_FORMATS, gene_set_collections, stage_output
+from ._common import RNA_LOG2_FORMATS, gene_set_collections, gene_set_panel_files, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
 
 log = get_logger("validate")
@@ -268,13 +268,24 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
                            if rna_log2 else read_rna_counts(rna_counts))
     if protein_matrix is not None:
         matrices["protein"] = (protein_matrix, read_protein(protein_matrix, params))
+    symbols: dict[str, tuple[str, set[str]]] = {}
     for modality, (path, adata) in matrices.items():
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
+        if modality == "protein":
+            check_empty_protein_samples(matched, path)
+        if "gene_name" in matched.var:  # a symbol equal to the feature id is no symbol (probe ids)
+            ids = set(map(str, matched.var_names))
+            named = {str(n) for n in matched.var["gene_name"].dropna() if str(n) and str(n) not in ids}
+            if named:
+                symbols[modality] = (str(path), named)
         built = [design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
                                      contrasts_path=str(contrasts), samplesheet_path=str(input))
                  for contrast in contrast_list]
         if modality == "rna" and not rna_log2:
             _check_rna_counts(matched, built, params, path)
+            if params.get("deseq2_shrink"):
+                for design in built:
+                    design.check_single_coefficient(contrasts_path=str(contrasts))
         elif modality == "protein" or params.get("rna_format") == "array":  # not small qPCR panels
             _check_varying(matched.X, matched.var_names,
                            what="protein" if modality == "protein" else "gene", path=path)
@@ -294,10 +305,97 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
         log.info("%s: %d samples x %d features, %d contrast(s) valid", modality, matched.n_obs,
                  matched.n_vars, len(designs))
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
+    _check_panel_symbols(panel, symbols, params.get("genesets"))
     report["genesets"] = {"panel": len(panel), "background": len(background)}
     covariates = split_list(params.get("response_covariates"))
     report["response_covariates_absent"] = [c for c in covariates if c not in sheet.columns]
     return Checked(sheet=sheet, contrasts=contrast_list, report=report)
+
+
+def _check_panel_symbols(panel: dict[str, list[str]], symbols: dict[str, tuple[str, set[str]]],
+                         genesets: str | None) -> None:
+    """Stop when no set of a ``--genesets`` panel has a gene among the symbols of any matrix.
+
+    The shipped (human) panel on another organism's data only warns: the differential
+    analysis still answers the question asked. A matrix without panel genes, or with many
+    more matches when letter case is ignored, is warned about.
+
+    A panel of another organism, in another letter case or of Ensembl ids would give
+    header-only enrichment tables and no scores. Only matrices with gene symbols count
+    (a ``gene_name`` column with names other than the feature ids): an array matrix of
+    probe ids without symbols is left to the enrichment's own warning. The message names the panel's GMT files
+    and says whether a case-insensitive comparison would have matched (then the fix is
+    the letter case, not the organism). The ``gsea_min_size`` filter is left to the stages.
+    """
+    if not symbols:
+        return
+    genes = {g for members in panel.values() for g in members}
+    files = ", ".join(gene_set_panel_files(genesets))
+    option = "{--genesets}" if split_list(genesets) else "the shipped panel"
+    found = {modality: genes & names for modality, (_, names) in symbols.items()}
+    folded: dict[str, str] = {}
+    for gene in sorted(genes):
+        folded.setdefault(gene.casefold(), gene)
+    if any(found.values()):
+        for modality, shared in found.items():
+            path, names = symbols[modality]
+            loose = sum(1 for n in names if n.casefold() in folded)
+            if not shared:
+                log.warning("%s: no gene of the gene-set panel (%s) is a gene symbol of this matrix; "
+                            "%s will get no panel enrichment or scores", path, files, modality)
+            elif loose > 2 * len(shared):
+                log.warning("%s: only %d gene(s) of the gene-set panel (%s) are symbols of this "
+                            "matrix, %d when letter case is ignored: are the sets in another letter "
+                            "case, or of another organism?", path, len(shared), files, loose)
+        return
+    near = sorted({(folded[n.casefold()], n) for _, names in symbols.values() for n in names
+                   if n.casefold() in folded})
+    matrices = " or ".join(Path(path).name for path, _ in symbols.values())
+    example = ", ".join(repr(g if len(g) <= 20 else g[:20] + "...") for g in sorted(genes)[:3])
+    if near:
+        shown = ", ".join(f"{g!r} / {n!r}" for g, n in near[:3])
+        fix = (f"A case-insensitive comparison would match {len(near)} of them (set / data: {shown}): "
+               "write the set genes in the letter case of the data's symbols (genes are matched "
+               "exactly); if the sets are of another organism (mouse symbols are written 'Vegfa'), "
+               "give sets of this organism's symbols.")
+    else:
+        fix = ("Give gene sets of this organism's gene symbols (not Ensembl ids or accessions; "
+               "genes tab-separated) with {--genesets}.")
+    single = "," not in files
+    named = option if single else f"{option}: {files}"
+    message = (f"no gene of any panel set ({named}; e.g. {example}) is a gene symbol of "
+               f"{matrices}, so nothing could be tested or scored.")
+    if not split_list(genesets):
+        # The shipped (human) panel on another organism's data: the differential analysis
+        # still answers the question asked; only the panel's enrichment and scores are empty.
+        log.warning("%s %s", message, fix.replace("{--genesets}", "--genesets"))
+        return
+    raise InputError(message, path=files if single else None, fix=fix)
+
+
+def check_empty_protein_samples(adata, path: str | Path) -> None:  # noqa: ANN001 - AnnData
+    """Stop on a sample of the sheet without any observed protein value (a failed run).
+
+    Missing values and, in linear input, zeros (MaxQuant's "not quantified") count as
+    unobserved. The message names the sample, its column in the file (the reader's
+    ``uns["protein_input"]["empty_columns"]``) and the fix; without the stop, QC and
+    imputation would fail later with advice that does not help.
+    """
+    info = adata.uns.get("protein_input", {})
+    values = np.asarray(adata.X, dtype=float)
+    unobserved = np.isnan(values) | ((values <= 0) & (not info.get("is_log2", False)))
+    empty = [str(s) for s, e in zip(adata.obs_names, unobserved.all(axis=1), strict=True) if e]
+    if not empty:
+        return
+    columns = dict(zip(map(str, info.get("empty_samples", [])),
+                       map(str, info.get("empty_columns", [])), strict=False))
+    named = ", ".join(f"{s!r}" + (f" (column {columns[s]!r})" if s in columns else "")
+                      for s in empty[:10]) + (f" and {len(empty) - 10} more" if len(empty) > 10 else "")
+    raise InputError(
+        f"sample{'s' if len(empty) > 1 else ''} {named} {'have' if len(empty) > 1 else 'has'} no "
+        "observed protein value (every value is missing"
+        f"{'' if info.get('is_log2', False) else ' or 0'}: a failed run?).",
+        path=path, fix="Remove the sample(s) from the sample sheet.")
 
 
 def write_validated(checked: Checked, outdir: str | Path) -> dict[str, Path]:

@@ -140,6 +140,12 @@ def ora(
         if background is None or gene_sets is None:
             raise InputError("ora: with a gene selection, pass ora(selected, background, gene_sets)")
         return _ora.ora(data, background, gene_sets, **kwargs)
+    if background is not None and gene_sets is not None:
+        raise InputError("ora: with an AnnData or a DE table, pass the gene sets once, "
+                         "ora(data, gene_sets) (the background is every feature with an adjusted "
+                         "p-value); got both `background` and `gene_sets`: to test a panel within "
+                         "a background collection use omics.tl.enrichment(data, panel, background), "
+                         "or merge them ({**panel, **background})")
     sets = gene_sets if gene_sets is not None else background
     if not isinstance(sets, Mapping):
         raise InputError("ora: with an AnnData or a DE table, pass ora(data, gene_sets) "
@@ -173,7 +179,11 @@ ora.__doc__ = compose(
         An AnnData holding differential results (:func:`omics.tl.deseq2` /
         :func:`omics.tl.limma`) or a DESeq2/limma results table: the features at adjusted
         p < ``fdr`` are tested, up- and down-regulated separately, against every feature
-        with a statistic (the tested universe); call as ``ora(data, gene_sets)``.
+        with an adjusted p-value (the tested universe; several features of one symbol
+        count once, see :func:`omics.tl.significant_genes`); call as
+        ``ora(data, gene_sets)``. Passing both ``background`` and ``gene_sets`` then
+        stops with an :class:`~omics._errors.InputError` (one set collection is tested;
+        for a panel within a background use :func:`omics.tl.enrichment`).
         Or the selected genes (e.g. significant DE genes): call as
         ``ora(selected, background, gene_sets)``. Duplicates are ignored; genes not in
         ``background`` are dropped (and logged), as they could not have been selected

@@ -48,8 +48,11 @@ def mrna_protein_correlation(data: md.MuData | ad.AnnData, protein: ad.AnnData |
                              min_pairs: int = 6, key_added: str = CORRELATION_KEY) -> pd.DataFrame:
     """Per-gene Spearman correlation of mRNA (VST) and protein (log2) across patients.
 
-    Pairs with a missing protein value are left out; genes with fewer than ``min_pairs``
-    complete pairs get NA. BH adjustment over the genes tested.
+    Pairs with a missing protein value are left out, and so are imputed values (cells
+    marked in ``layers["imputed_mask"]``, as :func:`omics.pp.impute` writes): only measured
+    pairs are correlated, so ``n_pairs`` and rho do not depend on the imputation. Genes
+    with fewer than ``min_pairs`` complete pairs get NA. BH adjustment over the genes
+    tested. Samples not in both modalities are left out with a logged warning.
 
     Parameters
     ----------

@@ -227,11 +227,13 @@ def _index_sets(
     ranked: pd.Index,
     min_size: int,
     max_size: int,
-) -> tuple[list[str], list[np.ndarray], list[str]]:
+) -> tuple[list[str], list[np.ndarray], list[str], list[str]]:
     """Sorted ranking positions of each set's genes, size-filtered, in one vectorised pass.
 
-    Returns the tested terms, their hit positions (sorted, unique, int64) and the names
-    of the sets with more than ``max_size`` genes in the ranking (``ranked`` is unique).
+    Returns the tested terms, their hit positions (sorted, unique, int64), the names of
+    the sets with more than ``max_size`` genes in the ranking (``ranked`` is unique) and
+    the names of the sets within the size bounds that hold every ranked gene (no gene
+    outside the set: the ES is undefined, so they are not tested).
     """
     names = list(gene_sets)
     members = [list(genes) for genes in gene_sets.values()]
@@ -254,7 +256,9 @@ def _index_sets(
     terms = [str(names[i]) for i in np.flatnonzero(tested)]
     hits = [split[i] for i in np.flatnonzero(tested)]
     too_big = [str(names[i]) for i in np.flatnonzero(sizes > max_size)]
-    return terms, hits, too_big
+    covering = [str(names[i]) for i in np.flatnonzero((sizes >= min_size) & (sizes <= max_size)
+                                                        & (sizes >= len(ranked)))]
+    return terms, hits, too_big, covering
 
 
 def _permutations(seed: int, n: int, permutations: int) -> np.ndarray:
@@ -368,7 +372,8 @@ def gsea_prerank(
         deterministic for a given seed.
     min_size, max_size
         Sets whose overlap with the ranking is outside ``[min_size, max_size]`` are
-        not tested (and do not enter the FDR).
+        not tested (and do not enter the FDR); nor is a set holding every ranked gene
+        (its ES is undefined), which is named in a logged warning.
     weight
         Exponent ``p`` of the hit weights ``|statistic| ** p`` (0 = classic
         Kolmogorov-Smirnov, 1 = standard GSEA).
@@ -428,8 +433,12 @@ def gsea_prerank(
     n = genes.size
     values = ranked.to_numpy()
     w = np.ones(n) if weight == 0 else np.abs(values) ** weight
-    terms, hits, too_big = _index_sets(gene_sets, pd.Index(genes), min_size, max_size)
+    terms, hits, too_big, covering = _index_sets(gene_sets, pd.Index(genes), min_size, max_size)
     n_in = len(gene_sets)
+    if covering:
+        _LOG.warning("gsea_prerank: %d gene set(s) hold every one of the %d ranked genes and are not "
+                     "tested (with no gene outside the set the enrichment score is undefined): %s",
+                     len(covering), n, ", ".join(covering[:5]) + (" ..." if len(covering) > 5 else ""))
     if too_big:
         _LOG.warning("gsea_prerank: %d gene set(s) have more than max_size=%d genes in the ranking "
                      "and are not tested (e.g. %s); raise max_size or use omics.tl.enrichment / "

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from ..io._matching import folded_name, name_difference
 from ._keys import check_anndata, check_matrix_input, gene_symbols, layer_array
 from ._ranking import statistic_columns
 from ._spearman import average_ranks, spearman, spearman_p
@@ -23,7 +24,9 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
                  flow: ad.AnnData | None = None) -> md.MuData:
     """Combine the modalities into a MuData (``rna``, ``protein``, ``flow``) with shared ``obs``.
 
-    Only samples present in every modality are kept.
+    Only samples present in every modality are kept; a modality losing samples is named
+    in a logged warning (how many, a few ids, and ids that differ from another
+    modality's only in letter case or Unicode normalisation).
 
     Parameters
     ----------
@@ -54,6 +57,7 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
         shared = adata.obs_names if shared is None else shared.intersection(adata.obs_names,
                                                                             sort=False)
     check_shared_samples(modalities, shared, "build_mudata")
+    warn_unshared_samples(modalities, shared, "build_mudata")
     # mudata 0.3 pulls the modalities' obs columns into mdata.obs (prefixed "rna:" ...) and
     # warns that 0.4 will stop; asking for it keeps the layout stable and the warning away.
     with md.set_options(pull_on_update=True):
@@ -93,6 +97,57 @@ def check_shared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, ca
         raise InputError(f"{caller}: the {' and '.join(modalities)} AnnData have no sample id in common "
                          f"({ids}); pass modalities of the same samples, with the same ids as "
                          "obs_names")
+
+
+def warn_unshared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, caller: str) -> None:
+    """Log a warning per modality with samples that are not in every other modality.
+
+    Names how many are left out, a few of them, and ids that equal another modality's id
+    but for letter case or Unicode normalisation (ids are compared exactly).
+
+    Parameters
+    ----------
+    modalities
+        Modality name -> AnnData (samples as ``obs_names``).
+    shared
+        The sample ids they have in common (the ones kept).
+    caller
+        The function named in the message.
+    """
+    kept = set(shared)
+    for name, adata in modalities.items():
+        left = [str(s) for s in adata.obs_names if s not in kept]
+        if not left:
+            continue
+        others = {folded_name(s): str(s) for other, data in modalities.items() if other != name
+                  for s in data.obs_names if s not in kept}
+        pairs = [(s, others[folded_name(s)]) for s in left if folded_name(s) in others]
+        hint = ""
+        if pairs:
+            kinds = sorted({name_difference(s, o) for s, o in pairs})
+            shown = ", ".join(f"{s!r} / {o!r}" for s, o in pairs[:3])
+            hint = (f"; {len(pairs)} of them differ from another modality's id only "
+                    f"{' and '.join(kinds)} ({shown}{', ...' if len(pairs) > 3 else ''}): ids are "
+                    "compared exactly, so write them alike")
+        _LOG.warning("%s: %d of the %d %s samples are not in every modality and are left out (%s)%s",
+                     caller, len(left), adata.n_obs, name, _examples(pd.Index(left)), hint)
+
+
+def _measured(adata: ad.AnnData, layer: str | None, caller: str) -> tuple[ad.AnnData, str | None]:
+    """``(adata, layer)`` to read, with imputed values (``layers["imputed_mask"]``) as NaN.
+
+    Imputed values (:func:`omics.pp.impute`) are not measurements. Without a mask (or an
+    imputed value) ``adata`` and ``layer`` are returned as given; otherwise a new AnnData
+    whose ``X`` is ``layer`` (``None``: ``X``) with the imputed cells set to NaN, and ``None``.
+    """
+    mask = adata.layers["imputed_mask"] if "imputed_mask" in adata.layers else None
+    if mask is None:
+        return adata, layer
+    mask = np.asarray(mask.toarray() if hasattr(mask, "toarray") else mask, dtype=bool)
+    if not mask.any() or mask.shape != adata.shape:
+        return adata, layer
+    values = np.asarray(layer_array(adata, layer, caller), dtype=float)
+    return ad.AnnData(X=np.where(mask, np.nan, values), obs=adata.obs[[]], var=adata.var), None
 
 
 def expression_by_gene(adata: ad.AnnData, layer: str | None) -> pd.DataFrame:
@@ -180,9 +235,13 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
                              protein_layer: str | None = None, min_pairs: int = 6) -> pd.DataFrame:
     """Per-gene Spearman correlation of mRNA (VST) and protein (log2) across patients.
 
-    Pairs with a missing protein value are left out; genes with fewer than ``min_pairs``
-    complete pairs get NA. BH adjustment over the genes tested. Genes are matched by
-    symbol (:func:`expression_by_gene`: features without one are left out).
+    Pairs with a missing protein value are left out, and so are imputed values (cells
+    marked in ``layers["imputed_mask"]`` of either AnnData, as :func:`omics.pp.impute`
+    writes): only measured pairs are correlated, so ``n_pairs`` and rho do not depend on
+    the imputation. Genes with fewer than ``min_pairs`` complete pairs get NA. BH
+    adjustment over the genes tested. Genes are matched by symbol
+    (:func:`expression_by_gene`: features without one are left out). Samples not in both
+    AnnData are left out with a logged warning.
     """
     caller = "mrna_protein_correlation"
     check_anndata(rna, caller, "rna")
@@ -191,8 +250,9 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
     check_matrix_input(protein, protein_layer, caller, argument="protein_layer", what="the protein AnnData")
     samples = rna.obs_names.intersection(protein.obs_names, sort=False)
     check_shared_samples({"rna": rna, "protein": protein}, samples, caller)
-    mrna = _by_gene(rna[samples], rna_layer)
-    prot = _by_gene(protein[samples], protein_layer)
+    warn_unshared_samples({"rna": rna, "protein": protein}, samples, caller)
+    mrna = _by_gene(*_measured(rna[samples], rna_layer, caller))
+    prot = _by_gene(*_measured(protein[samples], protein_layer, caller))
     genes = sorted(set(mrna.columns) & set(prot.columns))
     x_all = mrna[genes].to_numpy(dtype=float)
     y_all = prot[genes].to_numpy(dtype=float)

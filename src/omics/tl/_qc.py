@@ -142,6 +142,13 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     varying = int((variances > 0).sum())
     if varying < 2 or matrix.shape[0] < 3:
         missing = complete.shape[1] < matrix.shape[1]
+        empty = [str(s) for s, e in zip(adata.obs_names, np.isnan(matrix).all(axis=1),
+                                        strict=True) if e] if matrix.shape[1] else []
+        if empty:  # a failed run: imputing cannot help, removing the sample does
+            raise InputError(
+                f"sample QC: sample(s) {', '.join(map(repr, empty[:10]))} have no observed value.",
+                path=adata.uns.get("rna_input", adata.uns.get("protein_input", {})).get("path"),
+                fix="Remove them from the sample sheet.")
         observed = " and are observed in every sample" if missing else ""
         raise InputError(
             f"sample QC needs at least 2 features that vary{observed}, and 3 samples; this "

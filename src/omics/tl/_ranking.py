@@ -84,6 +84,12 @@ def significant_genes(de_table: pd.DataFrame, modality: str, *, fdr: float
     make sets of well-expressed genes look enriched (626 of the demo's 16,121 genes, with
     median baseMean 6.6 against 129).
 
+    Several features of one gene symbol (protein groups, duplicated symbols) count once,
+    as in the GSEA ranking (:func:`gene_statistic`): among those with an adjusted
+    p-value, the one with the largest absolute statistic (without a statistic column, the
+    smallest adjusted p) decides whether and in which direction the gene is selected, so
+    a gene is never both up and down.
+
     Parameters
     ----------
     de_table
@@ -105,9 +111,16 @@ def significant_genes(de_table: pd.DataFrame, modality: str, *, fdr: float
         Sorted unique symbols of the background; features without a symbol are left out
         of all three lists.
     """
-    _, padj, lfc = statistic_columns(de_table, modality)
+    stat, padj, lfc = statistic_columns(de_table, modality)
     tested = de_table.dropna(subset=[padj, "gene_name"])  # a missing symbol (NaN) is no symbol
     tested = tested[tested["gene_name"].astype(str).str.len() > 0]
+    # one row per gene, as the GSEA ranking (gene_statistic): the feature with the largest
+    # |statistic| (without one, the smallest adjusted p), so two protein groups of one gene
+    # changing in opposite directions do not put it in both lists
+    order = (tested[stat].abs().to_numpy() if stat in tested else -tested[padj].to_numpy(float))
+    tested = tested.assign(_order=order).sort_values(
+        ["gene_name", "_order"], ascending=[True, False], kind="stable").drop_duplicates(
+        "gene_name").drop(columns="_order")
     hits = tested[tested[padj] < fdr]
     up = sorted(set(hits.loc[hits[lfc] > 0, "gene_name"].astype(str)))
     down = sorted(set(hits.loc[hits[lfc] < 0, "gene_name"].astype(str)))

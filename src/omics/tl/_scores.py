@@ -25,19 +25,26 @@ zmean, 0.973 ulm, 0.966 ssGSEA; with 20 % missing-not-at-random values as in
 proteomics 0.951 / 0.950 / 0.944, worst seed 0.924 / 0.887 / 0.912), but zmean is
 the fastest (11 sets x 40 samples x 20,000 genes: 0.06 s versus 0.17 s for ulm and
 1.3 s for ssGSEA), handles missing values natively (decoupler rejects NaN and gseapy
-would need them imputed, so both are run one sample at a time on its observed
-genes), is insensitive to the baseline expression level of the set genes (which
-dominates within-sample methods), and is simple to explain in a clinical report.
+would need them imputed; ulm and ssGSEA were then run one sample at a time on its
+observed genes, now on the genes observed in every sample, see below), is insensitive
+to the baseline expression level of the set genes (which dominates within-sample
+methods), and is simple to explain in a clinical report.
 
-Missing values: for every method a gene that is NaN in a sample is ignored for that
+Missing values: for ``zmean`` a gene that is NaN in a sample is ignored for that
 sample only; a sample with fewer than ``min_size`` observed genes of a set gets NaN
-for that set. For ``zmean`` a gene also needs at least 3 observed samples and
-non-zero variance to be standardised; otherwise it is ignored.
+for that set, and a gene needs at least 3 observed samples and non-zero variance to be
+standardised (otherwise it is ignored). ``ulm`` and ``ssgsea`` score every sample on
+the genes observed in **every** sample (the others are left out, with a log line
+saying how many): ssGSEA's unnormalised ES grows with the number of ranked genes and
+the ULM t with its square root, so scoring each sample on its own observed genes made
+the scores of samples missing more values systematically lower (ssGSEA) or shrunken
+towards 0 (ULM). A set keeping fewer than ``min_size`` of those genes is not scored;
+when none keeps enough, :func:`sample_scores` stops (use ``zmean``, or impute first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -98,23 +105,33 @@ def _ssgsea(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int) -> pd.Da
     return est.reindex(index=x.index.astype(str)).set_axis(x.index, axis=0)
 
 
-def _per_sample(
-    func: Callable[[pd.DataFrame, dict[str, list[str]], int], pd.DataFrame],
-    x: pd.DataFrame,
-    sets: dict[str, list[str]],
-    min_size: int,
-) -> pd.DataFrame:
-    """Run a NaN-intolerant method on each sample's observed genes."""
-    if not x.isna().to_numpy().any():
-        return func(x, sets, min_size)
-    rows = []
-    for i in range(x.shape[0]):
-        xs = x.iloc[[i]].dropna(axis=1)
-        keep = set(xs.columns)
-        sub = {t: [g for g in genes if g in keep] for t, genes in sets.items()}
-        sub = {t: genes for t, genes in sub.items() if len(genes) >= min_size}
-        rows.append(func(xs, sub, min_size) if sub else pd.DataFrame(index=xs.index))
-    return pd.concat(rows)
+def _complete_genes(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int, method: str
+                    ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Restrict a NaN-intolerant method to the genes observed in every sample.
+
+    ssGSEA's unnormalised ES grows with the number of ranked genes and the ULM t with
+    its square root, so scoring each sample on its own observed genes would make a
+    sample's score depend on how many values it misses. On the genes observed in every
+    sample all samples are ranked over the same genes. Sets keeping fewer than
+    ``min_size`` of them are dropped (logged); none left stops.
+    """
+    complete = x.notna().all(axis=0)
+    if complete.all():
+        return x, sets
+    kept = x.loc[:, complete]
+    present = set(kept.columns)
+    reduced = {t: [g for g in genes if g in present] for t, genes in sets.items()}
+    reduced = {t: genes for t, genes in reduced.items() if len(genes) >= min_size}
+    _LOG.info("sample_scores(%s): %d of %d genes have a missing value in some sample and are left "
+              "out (every sample is scored on the same %d genes, so that scores are comparable); "
+              "%d of %d gene sets keep >= %d genes", method, int((~complete).sum()), x.shape[1],
+              kept.shape[1], len(reduced), len(sets), min_size)
+    if not reduced:
+        raise InputError(f"sample_scores: method={method!r} scores on the genes observed in every "
+                         f"sample, and only {kept.shape[1]} of the {x.shape[1]} genes are; no gene "
+                         f"set keeps {min_size} of them: use method='zmean' (which handles missing "
+                         "values per gene), or impute the missing values first")
+    return kept, reduced
 
 
 #: Whole numbers above this are read counts, not log values (log2 of 1,000 is 10).
@@ -153,7 +170,9 @@ def sample_scores(
         module docstring for definitions and the measurements behind the default.
     min_size
         Minimum number of set genes present in the data for a set to be scored, and
-        observed in a sample for that sample's score (NaN otherwise).
+        observed in a sample for that sample's score (NaN otherwise). With ``ulm`` and
+        ``ssgsea`` and missing values, the genes observed in every sample count (only
+        they are scored, see the module docstring).
 
     Returns
     -------
@@ -166,7 +185,8 @@ def sample_scores(
     ------
     omics._errors.InputError
         On an unknown method, non-numeric or duplicated columns, or when no set has
-        ``min_size`` genes in the data.
+        ``min_size`` genes in the data (for ``ulm``/``ssgsea`` with missing values: among
+        the genes observed in every sample).
 
     Notes
     -----
@@ -208,8 +228,7 @@ def sample_scores(
         )
     if method == "zmean":
         scores = _zmean(x, sets, min_size)
-    elif method == "ulm":
-        scores = _per_sample(_ulm, x, sets, min_size)
     else:
-        scores = _per_sample(_ssgsea, x, sets, min_size)
+        data, scored = _complete_genes(x, sets, min_size, method)
+        scores = (_ulm if method == "ulm" else _ssgsea)(data, scored, min_size)
     return scores.reindex(index=expression.index, columns=list(sets)).astype(float)
