@@ -26,14 +26,21 @@ def schemaFile() {
 }
 
 def asNumber(value) {
-    // A number given as text ('1e-2', '5000000000'), as Nextflow leaves some command-line values;
-    // anything else as it is
+    // A number given as text ('1e-2', '5000000000', '1_000'), as Nextflow leaves some
+    // command-line values; anything else as it is. omics.params.resolve reads such text with
+    // Python's int() and float(): '_' groups digits (one, between two digits) and blanks around
+    // are ignored
     if (value instanceof Number || value == null || value instanceof Boolean) {
         return value
     }
+    def text = value.toString().trim()
+    if (text =~ /(?<!\p{Nd})_|_(?!\p{Nd})/) {
+        return value
+    }
+    text = text.replace('_', '')
     try {
-        def number = new BigDecimal(value.toString().trim())
-        return number.stripTrailingZeros().scale() <= 0 && !value.toString().contains('.') ?
+        def number = new BigDecimal(text)
+        return number.stripTrailingZeros().scale() <= 0 && !text.contains('.') ?
             number.toBigIntegerExact() : number
     } catch (NumberFormatException | ArithmeticException ignored) {
         return value
@@ -159,24 +166,38 @@ def validateParameters() {
             }
             switch (property.type) {
                 case 'integer':
-                    def text = value instanceof CharSequence ? value.toString().trim() : null
+                    // Every task is given the value as text (conf/modules.config), which omics reads
+                    // as Python's int() does: digits with an optional sign, '_' between digits
+                    // (1_000). So 1e3, and 1000.0 (a number to Nextflow, from the command line or a
+                    // -params-file; `omics run` takes it from a params file only), stop here with
+                    // the integer to write, rather than in the first task given it.
+                    def text = value.toString().trim()
                     value = asNumber(value)
-                    if (!(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
-                        errors << "--${name} must be an integer, got '${value}'"
+                    def whole = value instanceof Number && !(value instanceof Double && (value.isNaN() || value.isInfinite())) &&
+                        !(value instanceof Float && (value.isNaN() || value.isInfinite())) &&
+                        new BigDecimal(value.toString()).stripTrailingZeros().scale() <= 0
+                    if (!whole) {
+                        errors << "--${name} must be an integer, got '${text}'"
                         return
                     }
-                    // 1e3 reads as the integer 1000 here, but omics (and every task given the text)
-                    // takes an integer in digits only, as Python's int() does
-                    if (text != null && !(text ==~ /[+-]?\d+(_\d+)*/)) {
-                        errors << "--${name} must be an integer written in digits, got '${text}': write ${value}"
+                    if (!(text ==~ /[+-]?\p{Nd}+(_\p{Nd}+)*/)) {
+                        errors << "--${name} must be an integer written in digits, got '${text}': write ${new BigDecimal(value.toString()).toBigIntegerExact()}"
                         return
                     }
                     break
                 case 'number':
-                    // Nextflow keeps --de_fdr 1e-2 as the text '1e-2'; `omics run` reads it as 0.01
+                    // Nextflow keeps --de_fdr 1e-2 as the text '1e-2'; `omics run` reads it as 0.01,
+                    // with Python's float(): a double, so checked here as one (1e-400 is 0, 1e400 no
+                    // finite number)
+                    def given = value
                     value = asNumber(value)
                     if (!(value instanceof Number)) {
                         errors << "--${name} must be a number, got '${value}'"
+                        return
+                    }
+                    value = value.doubleValue()
+                    if (value.isNaN() || value.isInfinite()) {
+                        errors << "--${name} must be a finite number, got '${given}'"
                         return
                     }
                     break

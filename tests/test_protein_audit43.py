@@ -1,5 +1,6 @@
 """Protein path: findings 1-7 of the audit h43 (double log2, unknown-response groups, zeros
-in log2 input, minprob order, re-coded MaxQuant flags, a failed sample, report Methods).
+in log2 input, minprob order, re-coded MaxQuant flags, a failed sample, report Methods),
+and finding 3 of the h43 review (a '+' flag column flags its '+' rows only).
 
 Tests named ``..._control`` check behaviour that already held and must keep holding.
 """
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import REPO
+from helpers import REPO, TEST_COHORT
 from omics._errors import InputError
 from omics.io import read_maxquant, read_protein_matrix
 from omics.pp import contrast_groups, filter_valid_values, impute, log2_transform
@@ -203,6 +204,82 @@ def test_recoded_flags_remove_site_only_rows_and_log_the_values(tmp_path, caplog
     assert adata.var_names.tolist() == ["P00003", "P00004", "P00005", "P00006", "P00007"]
     assert any("'Only identified by site'" in r.getMessage() and "'TRUE'" in r.getMessage()
                for r in caplog.records)
+
+
+# review h43 #3: a '+' column flags its '+' rows only; a re-coded column flagging most rows stops
+def _flag_table(tmp_path: Path, others: str, *, plus: int = 2, n: int = 8) -> Path:
+    """Eight protein groups; every flag column holds '+' in its first ``plus`` rows and
+    ``others`` elsewhere (a table re-written by R or pandas: 'NA', 'nan', 'N', ...)."""
+    values = np.full((n, 2), 1e6) + np.arange(2 * n).reshape(n, 2)
+    cells = ["+"] * plus + [others] * (n - plus)
+    return _maxquant(tmp_path / "proteinGroups.txt", values,
+                     flags={"Reverse": cells, "Potential contaminant": cells,
+                            "Only identified by site": cells})
+
+
+@pytest.mark.parametrize("others", ["nan", "N", "F", ".", "none", "x"])
+def test_plus_column_flags_only_its_plus_rows(tmp_path, others):
+    adata = read_maxquant(_flag_table(tmp_path, others))
+    assert adata.var_names.tolist() == [f"P{i:05d}" for i in range(2, 8)]
+    assert adata.uns["protein_input"]["removed"] == {
+        "reverse": 2, "contaminant": 2, "only_by_site": 2}
+
+
+@pytest.mark.parametrize("others", ["NA", "FALSE", "-", ""])
+def test_plus_column_flags_only_its_plus_rows_control(tmp_path, others):
+    adata = read_maxquant(_flag_table(tmp_path, others))
+    assert adata.var_names.tolist() == [f"P{i:05d}" for i in range(2, 8)]
+
+
+def test_plus_column_logs_other_values_as_not_flagged(tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="omics"):
+        read_maxquant(_flag_table(tmp_path, "x"))
+    assert any("'Reverse'" in r.getMessage() and "6 x 'x'" in r.getMessage()
+               and "not flagged" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("others", ["n", "F", "nan", "None", "."])
+def test_recoded_column_without_plus_takes_more_false_spellings(tmp_path, others):
+    path = _flag_table(tmp_path, others, plus=0)
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    table.loc[:1, "Only identified by site"] = "TRUE"
+    table.to_csv(path, sep="\t", index=False)
+    adata = read_maxquant(path)
+    assert adata.uns["protein_input"]["removed"]["only_by_site"] == 2
+    assert adata.var_names.tolist() == [f"P{i:05d}" for i in range(2, 8)]
+
+
+def test_recoded_column_flagging_most_rows_stops_naming_column_and_value(tmp_path):
+    path = _flag_table(tmp_path, "", plus=0)
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    table["Reverse"] = ["TRUE", "TRUE"] + ["falsch"] * 5 + [""]
+    table.to_csv(path, sep="\t", index=False)
+    with pytest.raises(InputError) as info:
+        read_maxquant(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    assert "'Reverse'" in message and "value 'falsch' in 5 rows (also 'TRUE' in 2)" in message
+    assert "7 of 8 rows" in message
+    assert "Write '+' in the flagged rows and leave the others empty" in message
+
+
+def test_repro_flags_variants_read_as_before(tmp_path):
+    """The review's repro on the test cohort: MaxQuant's '+' kept, the other rows re-written
+    as 'nan', 'N', 'F' or '.' (as R, pandas or a spreadsheet may); all read as the original."""
+    source_path = TEST_COHORT / "proteinGroups.txt"
+    source = pd.read_csv(source_path, sep="\t", dtype=str, keep_default_na=False)
+    expected = read_maxquant(source_path)
+    assert expected.uns["protein_input"]["removed"] == {
+        "reverse": 40, "contaminant": 30, "only_by_site": 15}
+    for spelling in ["nan", "N", "F", "."]:
+        table = source.copy()
+        for column in ["Reverse", "Potential contaminant", "Only identified by site"]:
+            table[column] = table[column].where(table[column] == "+", spelling)
+        path = tmp_path / f"flags_{spelling}.txt"
+        table.to_csv(path, sep="\t", index=False)
+        adata = read_maxquant(path)
+        assert adata.var_names.tolist() == expected.var_names.tolist(), spelling
+        assert adata.uns["protein_input"]["removed"] == expected.uns["protein_input"]["removed"]
 
 
 # --------------------------------------------------------------------------------------

@@ -202,22 +202,53 @@ def fcsColumn(sheet_path) {
     return [root: 'input/fcs_column', folder: padding.join('/'), names: names, files: files]
 }
 
-// The files of the --flow_fcs folder (subfolders included, sorted by relative name), as
-// fcsColumn returns a sheet's files: [root: 'input/fcs', folder: '', names:, files:]. Each file
-// is staged on its own and linked at input/fcs/<relative name> (pipelines/bin/omics_fcs_links.sh),
-// the folder given to `omics` as --flow_fcs. Staged as one folder, Nextflow would hash the
-// folder by its path, size and date only, even with cache 'deep': -resume would keep flow
-// results computed from an FCS file replaced since. Staged one by one, each file counts (by
-// content in OMICS_FLOW_PREP, by size and date in OMICS_VALIDATE).
+// The --flow_fcs files omics reads (src/omics/stages/_flow.py, fcs_files), as fcsColumn returns
+// a sheet's files: [root: 'input/fcs', folder: '', names:, files:], sorted by name. Those are
+// the folder's own files with an FCS suffix (.fcs or .lmd, in any case; not hidden ones such
+// as macOS's ._P1.fcs or .DS_Store) and, when the sample sheet has an `fcs` column, the
+// relative names in it, which omics looks up in the folder (sub/P1.fcs; a name climbing out
+// of the folder or an absolute one is read where it is). Nothing else of the folder is staged:
+// other files, subfolders and links to folders are never walked. Each file is staged on its
+// own and linked at input/fcs/<name> (pipelines/bin/omics_fcs_links.sh), the folder given to
+// `omics` as --flow_fcs. Staged as one folder, Nextflow would hash the folder by its path,
+// size and date only, even with cache 'deep': -resume would keep flow results computed from
+// an FCS file replaced since. Staged one by one, each file counts (by content in
+// OMICS_FLOW_PREP, by size and date in OMICS_VALIDATE).
 def fcsFolder(folder_path) {
+    def FCS_SUFFIXES = ['.fcs', '.lmd']   // omics.io._flow.FCS_SUFFIXES
+    def MISSING = ['', 'na', 'nan', 'n/a', '#n/a', 'null']   // omics.io._tables.MISSING_VALUES
     def folder = file(folder_path, checkIfExists: true)
     if (!folder.isDirectory()) {
         error("--flow_fcs ${folder_path}: not a folder; give the folder holding the FCS files.")
     }
-    def files = []
-    folder.eachFileRecurse(groovy.io.FileType.FILES) { path -> files << path }
-    files = files.sort { folder.relativize(it).toString() }
-    return [root: 'input/fcs', folder: '', names: files.collect { folder.relativize(it).toString() }, files: files]
+    def found = [:]   // name relative to the folder -> file
+    folder.eachFile { path ->
+        def name = path.fileName.toString()
+        def dot = name.lastIndexOf('.')
+        if (!name.startsWith('.') && dot > 0 && name.substring(dot).toLowerCase() in FCS_SUFFIXES && path.isFile()) {
+            found[name] = path
+        }
+    }
+    def sheet = params.input ? file(params.input) : null
+    def (header, rows) = sheet?.isFile() ? readSampleSheet(sheet) : [[], []]
+    def column = header.indexOf('fcs')
+    rows.each { number, values ->
+        def name = column >= 0 && column < values.size() ? values[column].trim() : ''
+        if (name.toLowerCase() in MISSING || name.startsWith('/')) {
+            return
+        }
+        def depth = 0
+        def inside = name.tokenize('/').every { part -> (depth += part == '..' ? -1 : part == '.' ? 0 : 1) >= 0 }
+        // as omics finds it: the name as written, else its other Unicode normalisation
+        def path = [name, java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFD),
+                    java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFC)]
+            .collect { folder.resolve(it) }.find { it.isFile() }
+        if (inside && path != null) {
+            found[name] = path
+        }
+    }
+    def names = found.keySet().sort()
+    return [root: 'input/fcs', folder: '', names: names, files: names.collect { found[it] }]
 }
 
 // The run's parameters (every one of nextflow_schema.json that `omics` reads, as given) as

@@ -458,12 +458,14 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
     ``gene_name`` is the first of ``Gene names``.
     Rows flagged in ``Reverse``, ``Potential contaminant`` (``Contaminant`` in older
     files) and ``Only identified by site`` are removed and counted in
-    ``uns["protein_input"]["removed"]``. MaxQuant writes ``+``; a column re-coded by a
-    spreadsheet or script (``TRUE``, ``x``, ``1``) counts too: any non-empty value other
-    than ``-``, ``FALSE``, ``0`` or ``no`` (case-insensitive) flags the row, and values
-    other than ``+`` are logged with their count. When the ``Reverse`` or contaminant
-    column is absent, or flags no row, ids starting with ``REV__`` / ``CON__`` are
-    removed instead.
+    ``uns["protein_input"]["removed"]``. MaxQuant writes ``+``: a column holding any
+    ``+`` flags exactly its ``+`` rows, whatever the other rows hold (``NA``, ``nan``,
+    ``N``, ...). A column without ``+`` re-coded by a spreadsheet or script (``TRUE``,
+    ``x``, ``1``) counts too: any value other than empty, ``-``, ``FALSE``, ``F``,
+    ``no``, ``N``, ``0``, ``NA``, ``NaN``, ``None`` or ``.`` (case-insensitive) flags
+    the row. Values other than ``+`` are logged with their count. When the ``Reverse``
+    or contaminant column is absent, or flags no row, ids starting with ``REV__`` /
+    ``CON__`` are removed instead.
 
     In a ``;``-separated table decimal commas are decimal marks
     (:func:`omics.io._tables.decimal_comma_numbers`).
@@ -474,7 +476,9 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
         When no ``<intensity> <sample>`` column exists (the message lists the intensity
         families that do), an intensity column has no sample name (``Intensity `` with
         nothing after the prefix; the message names its position), ids are duplicated, a
-        cell is not a number, or a table read as linear holds log2 values.
+        cell is not a number, a table read as linear holds log2 values, or a flag column
+        without ``+`` would flag more than half of the rows (the message names the column
+        and the value).
     """
     path = check_file(path)
     prefix = _maxquant_prefix(intensity, path)
@@ -564,25 +568,57 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
     )
 
 
-# Values of a MaxQuant flag column that do not flag the row (case-insensitive); MaxQuant
-# writes "+" or nothing.
-_FLAG_FALSE = frozenset({"", "-", "false", "0", "no"})
+# Values of a MaxQuant flag column without any "+" that do not flag the row
+# (case-insensitive); MaxQuant writes "+" or nothing.
+_FLAG_FALSE = frozenset({"", "-", "false", "f", "no", "n", "0", "na", "nan", "none", "."})
 
 
 def _flagged(values: pd.Series, column: str, path: Path) -> np.ndarray:
-    """Rows a MaxQuant flag column marks: any value but empty, ``-``, ``FALSE``, ``0``, ``no``.
+    """Rows a MaxQuant flag column marks.
 
-    Values other than ``+`` (a column re-coded as ``TRUE``, ``x`` or ``1``) are logged
-    with their count, so that what was removed is on record.
+    A column holding any ``+`` (MaxQuant's own spelling) flags exactly its ``+`` rows;
+    every other value is "not flagged". A column without ``+`` is taken as re-coded
+    (``TRUE``, ``x``, ``1``): any value not in :data:`_FLAG_FALSE` flags the row. Values
+    other than ``+`` that flag a row, or that a ``+`` column leaves unflagged although
+    they are not in :data:`_FLAG_FALSE`, are logged with their count, so that what was
+    removed is on record.
+
+    Raises
+    ------
+    InputError
+        When a column without ``+`` would flag more than half of the rows; the message
+        names the column, the most common flagging value and its count.
     """
     text = values.fillna("").astype(str).str.strip()
-    flagged = ~text.str.lower().isin(_FLAG_FALSE)
-    other = text[flagged & (text != "+")].value_counts()
+    plus = text == "+"
+    unusual = ~text.str.lower().isin(_FLAG_FALSE) & ~plus
+    other = text[unusual].value_counts()
+    if plus.any():
+        if not other.empty:
+            log.info("%s: column %r: %s count as not flagged (the column marks flagged rows "
+                     "with '+')", path.name, column, _counted(other))
+        return plus.to_numpy(dtype=bool)
+    if 2 * int(unusual.sum()) > len(text):
+        value, count = other.index[0], int(other.iloc[0])
+        more = ", ".join(f"{v!r} in {n}" for v, n in other.iloc[1:4].items())
+        more = f" (also {more}{', ...' if len(other) > 4 else ''})" if more else ""
+        raise InputError(
+            f"column {column!r} holds no '+' (MaxQuant's flag), so it reads as re-coded, and "
+            f"its values would flag {int(unusual.sum())} of {len(text)} rows, more than half: "
+            f"value {value!r} in {count} rows{more}. Write '+' in the flagged rows and leave "
+            "the others empty, as MaxQuant does.",
+            path=path,
+        )
     if not other.empty:
         log.info("%s: column %r: %s count as flagged (MaxQuant writes '+')", path.name, column,
-                 ", ".join(f"{n} x {v!r}" for v, n in other.head(5).items())
-                 + (" ..." if len(other) > 5 else ""))
-    return flagged.to_numpy(dtype=bool)
+                 _counted(other))
+    return unusual.to_numpy(dtype=bool)
+
+
+def _counted(counts: pd.Series) -> str:
+    """``"3 x 'TRUE', 1 x 'x'"`` for the first five values of a ``value_counts`` result."""
+    return (", ".join(f"{n} x {v!r}" for v, n in counts.head(5).items())
+            + (" ..." if len(counts) > 5 else ""))
 
 
 # --------------------------------------------------------------------------- wide tables

@@ -158,7 +158,7 @@ def _group_labels(adata: ad.AnnData, groups: pd.Series | Sequence | np.ndarray |
         )
     labels = labels.reindex(adata.obs_names)
     unlabelled = labels.index[labels.isna()].tolist()
-    if unlabelled and groups.attrs.get(_NO_GROUP_OK):  # contrast_groups: compared by no contrast
+    if unlabelled and groups.attrs.get(_NO_GROUP_OK):  # contrast_groups: a variable missing
         log.info("valid-value filter: %d sample(s) with a missing level of a compared variable "
                  "are in no group: %s", len(unlabelled), ", ".join(map(str, unlabelled[:10])))
         return labels.astype(str).where(labels.notna(), np.nan)
@@ -171,11 +171,13 @@ def _group_labels(adata: ad.AnnData, groups: pd.Series | Sequence | np.ndarray |
 
 
 def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object] | Mapping[str, object]) -> pd.Series:
-    """Sample groups the contrasts compare: the combination of their categorical variables.
+    """Valid-value groups: the combinations of the levels of the variables the contrasts compare.
 
-    The groups ``omics run`` counts valid values in (:func:`filter_valid_values`): for the
-    BALI contrasts (response within an arm, across arms, arm x response) the four
-    ``response|arm`` cells, so a protein seen in most responders of one arm is kept.
+    The groups ``omics run`` counts valid values in (:func:`filter_valid_values`): one
+    group per combination of the levels of all compared categorical variables together
+    (not one set of groups per contrast). For the BALI contrasts (response within an arm,
+    across arms, arm x response) these are the four ``response|arm`` cells, so a protein
+    seen in most responders of one arm is kept.
 
     Parameters
     ----------
@@ -191,10 +193,13 @@ def contrast_groups(obs: pd.DataFrame, contrasts: Sequence[object] | Mapping[str
     -------
     pandas.Series
         ``"|"``-joined levels per sample, indexed like ``obs`` (``"all"`` when no
-        contrast has a categorical variable). A sample with a missing value in any of the
-        variables (a response unknown, e.g. censored before the end point) is compared by
-        no contrast of that variable and gets NaN: :func:`filter_valid_values` counts it
-        in no group (NaN labels given otherwise stop there).
+        contrast has a categorical variable). A sample with a missing value of any compared
+        variable (a response unknown, e.g. censored before the end point) gets NaN and
+        belongs to no group of the filter: :func:`filter_valid_values` counts its values
+        in no group, so they do not count towards keeping a protein for any contrast. The
+        differential test is not affected: a contrast of another variable (the arm)
+        still tests that sample, although its values did not count towards the filter.
+        (NaN labels given to :func:`filter_valid_values` otherwise stop there.)
     """
     if isinstance(contrasts, Mapping):  # {id: Contrast}, as a notebook keeps them
         contrasts = list(contrasts.values())
@@ -233,9 +238,11 @@ def filter_valid_values(
         Group label per sample: a Series indexed by sample name (e.g.
         :func:`contrast_groups`), a list or array in ``adata.obs`` order, or the name of an
         ``obs`` column; None treats all samples as one group. A missing label stops,
-        except in a Series from :func:`contrast_groups`, where it marks a sample that no
-        contrast compares: it belongs to no group (its values count nowhere, and the
-        protein is kept or removed as the compared groups decide).
+        except in a Series from :func:`contrast_groups`, where it marks a sample with a
+        missing value of a compared variable: it belongs to no group, its values count
+        nowhere, and the protein is kept or removed as the other samples' groups decide
+        (a contrast of another variable, one the sample has a value of, still tests it
+        in DE).
     min_fraction
         Minimum fraction of observed (non-NaN) values, reached in at least one group;
         a group of ``n`` samples needs ``ceil(min_fraction * n)`` observations. 0 keeps

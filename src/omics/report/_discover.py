@@ -17,8 +17,10 @@ log = get_logger("report")
 _SKIP = {"work", "cache", "demo_cohort", ".nextflow"}
 DE_NAME = re.compile(r"^(?P<contrast>.+)\.(?P<modality>[A-Za-z0-9_]+)\.(?P<method>[A-Za-z0-9_]+)"
                      r"\.results\.tsv$")
-# What follows ``<contrast>.`` in the name of a contrast-keyed table (differential, enrichment)
-_KEYED_TAIL = re.compile(r"^[A-Za-z0-9_]+\.(?:[A-Za-z0-9_]+\.results|gsea|ora)\.tsv$")
+# A contrast-keyed table (differential, enrichment), parsed from the right as DE_NAME: the
+# contrast id (which may hold '.') is what precedes ``.<modality>.<method>.results.tsv`` or
+# ``.<modality>.(gsea|ora).tsv``
+_KEYED_NAME = re.compile(r"^(?P<contrast>.+)\.[A-Za-z0-9_]+\.(?:[A-Za-z0-9_]+\.results|gsea|ora)\.tsv$")
 _KEYED_PATTERNS = ("*.results.tsv", "*.gsea.tsv", "*.ora.tsv")
 
 
@@ -101,9 +103,7 @@ class Results:
         except Exception:  # noqa: BLE001 - an unreadable file: nothing to tell the tables apart
             return set()
         stale = {p for pattern in _KEYED_PATTERNS for p in self._found(pattern)
-                 if _KEYED_TAIL.match(p.name.partition(".")[2] or "x")
-                 and not any(p.name.startswith(f"{i}.") and _KEYED_TAIL.match(p.name[len(i) + 1:])
-                             for i in ids)}
+                 if (match := _KEYED_NAME.match(p.name)) and match["contrast"] not in ids}
         if stale:
             names = sorted(str(p.relative_to(self.root)) for p in stale)
             log.warning("%s: %d table(s) of contrasts not in %s are left out of the report (a previous "

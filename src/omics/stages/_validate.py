@@ -273,9 +273,8 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
         if modality == "protein":
             check_empty_protein_samples(matched, path)
-        if "gene_name" in matched.var:  # a symbol equal to the feature id is no symbol (probe ids)
-            ids = set(map(str, matched.var_names))
-            named = {str(n) for n in matched.var["gene_name"].dropna() if str(n) and str(n) not in ids}
+        if "gene_name" in matched.var:  # the names enrichment and scores match set genes with
+            named = {str(n) for n in matched.var["gene_name"].dropna() if str(n)}
             if named:
                 symbols[modality] = (str(path), named)
         built = [design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
@@ -321,11 +320,12 @@ def _check_panel_symbols(panel: dict[str, list[str]], symbols: dict[str, tuple[s
     more matches when letter case is ignored, is warned about.
 
     A panel of another organism, in another letter case or of Ensembl ids would give
-    header-only enrichment tables and no scores. Only matrices with gene symbols count
-    (a ``gene_name`` column with names other than the feature ids): an array matrix of
-    probe ids without symbols is left to the enrichment's own warning. The message names the panel's GMT files
-    and says whether a case-insensitive comparison would have matched (then the fix is
-    the letter case, not the organism). The ``gsea_min_size`` filter is left to the stages.
+    header-only enrichment tables and no scores. The names compared are those enrichment
+    and scores match set genes with: every matrix's ``gene_name`` (qPCR targets, or the
+    feature ids of proteins and probes without symbols). The message names the panel's GMT
+    files and says whether a case-insensitive comparison would have matched (then the fix
+    is the letter case, not the organism). The ``gsea_min_size`` filter is left to the
+    stages.
     """
     if not symbols:
         return
@@ -341,7 +341,7 @@ def _check_panel_symbols(panel: dict[str, list[str]], symbols: dict[str, tuple[s
             path, names = symbols[modality]
             loose = sum(1 for n in names if n.casefold() in folded)
             if not shared:
-                log.warning("%s: no gene of the gene-set panel (%s) is a gene symbol of this matrix; "
+                log.warning("%s: no gene of the gene-set panel (%s) is a gene name of this matrix; "
                             "%s will get no panel enrichment or scores", path, files, modality)
             elif loose > 2 * len(shared):
                 log.warning("%s: only %d gene(s) of the gene-set panel (%s) are symbols of this "
@@ -363,7 +363,7 @@ def _check_panel_symbols(panel: dict[str, list[str]], symbols: dict[str, tuple[s
                "genes tab-separated) with {--genesets}.")
     single = "," not in files
     named = option if single else f"{option}: {files}"
-    message = (f"no gene of any panel set ({named}; e.g. {example}) is a gene symbol of "
+    message = (f"no gene of any panel set ({named}; e.g. {example}) is a gene name of "
                f"{matrices}, so nothing could be tested or scored.")
     if not split_list(genesets):
         # The shipped (human) panel on another organism's data: the differential analysis
