@@ -217,7 +217,7 @@ def _flag_table(tmp_path: Path, others: str, *, plus: int = 2, n: int = 8) -> Pa
                             "Only identified by site": cells})
 
 
-@pytest.mark.parametrize("others", ["nan", "N", "F", ".", "none", "x"])
+@pytest.mark.parametrize("others", ["nan", "N", "F", ".", "none", "?"])
 def test_plus_column_flags_only_its_plus_rows(tmp_path, others):
     adata = read_maxquant(_flag_table(tmp_path, others))
     assert adata.var_names.tolist() == [f"P{i:05d}" for i in range(2, 8)]
@@ -231,11 +231,23 @@ def test_plus_column_flags_only_its_plus_rows_control(tmp_path, others):
     assert adata.var_names.tolist() == [f"P{i:05d}" for i in range(2, 8)]
 
 
-def test_plus_column_logs_other_values_as_not_flagged(tmp_path, caplog):
+def test_plus_column_warns_about_other_values_as_not_flagged(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="omics"):
-        read_maxquant(_flag_table(tmp_path, "x"))
-    assert any("'Reverse'" in r.getMessage() and "6 x 'x'" in r.getMessage()
-               and "not flagged" in r.getMessage() for r in caplog.records)
+        read_maxquant(_flag_table(tmp_path, "?"))
+    assert any("'Reverse'" in r.getMessage() and "6 x '?'" in r.getMessage()
+               and "not flagged" in r.getMessage() and r.levelno == logging.WARNING
+               for r in caplog.records)
+
+
+def test_plus_column_also_flags_clear_true_spellings(tmp_path):
+    """Review 2: in a '+' column, 'x' (or TRUE, 1) rows are flagged too (two exports joined)."""
+    values = np.full((8, 2), 1e6) + np.arange(16).reshape(8, 2)
+    empty = [""] * 8
+    adata = read_maxquant(_maxquant(tmp_path / "proteinGroups.txt", values, flags={
+        "Reverse": ["+", "+", "x", "TRUE", "1", "", "", ""], "Potential contaminant": empty,
+        "Only identified by site": empty}))
+    assert adata.uns["protein_input"]["removed"]["reverse"] == 5
+    assert adata.var_names.tolist() == ["P00005", "P00006", "P00007"]
 
 
 @pytest.mark.parametrize("others", ["n", "F", "nan", "None", "."])

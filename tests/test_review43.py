@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers import raises_one_line
 from omics.io import read_samplesheet
 from omics.params import resolve
 from omics.stages._flow import fcs_files
@@ -35,13 +36,63 @@ def test_a_panel_of_qpcr_targets_is_matched_as_enrichment_matches_it(tmp_path):
     assert checked.report["genesets"]["panel"] == 1
 
 
-def test_an_fcs_file_named_in_the_other_unicode_form_on_disk_is_found(tmp_path):
-    """Review #2: the sheet is read in NFC; a file copied from macOS has an NFD name."""
-    name = "Zürich_P1.fcs"
-    on_disk = tmp_path / unicodedata.normalize("NFD", name)
+def _demo_counts() -> pd.DataFrame:
+    return pd.read_csv(DEMO / "salmon.merged.gene_counts.tsv.gz", sep="\t")
+
+
+def _check_panel(tmp_path, counts: pd.DataFrame, genes: list[str]) -> None:
+    matrix = tmp_path / "counts.tsv"
+    counts.to_csv(matrix, sep="\t", index=False)
+    gmt = tmp_path / "panel.gmt"
+    gmt.write_text("P\tx\t" + "\t".join(genes) + "\n")
+    check_inputs(input=DEMO / "samplesheet.csv", contrasts=DEMO / "contrasts.yaml",
+                 params=resolve({"genesets": str(gmt)}), rna_counts=matrix)
+
+
+def test_a_panel_of_ids_matching_only_unnamed_genes_of_a_symbol_matrix_stops(tmp_path):
+    """Review 2 B: in a matrix with symbols, the few genes left without one (gene_name =
+    id) do not make a panel of Ensembl ids pass: it could never reach gsea_min_size."""
+    counts = _demo_counts()
+    unmapped = [f"ENSG9999999999{i}" for i in range(3)]  # not in the shipped id map
+    counts.loc[:2, "gene_id"] = unmapped
+    counts.loc[:2, "gene_name"] = unmapped
+    raises_one_line(lambda: _check_panel(tmp_path, counts, counts["gene_id"].iloc[:30].tolist()),
+                    "panel.gmt", "not Ensembl ids")
+
+
+def test_a_matrix_without_symbols_is_named_as_such(tmp_path):
+    """Review 2 A: counts of Ensembl ids only, a panel of symbols: the fix names the matrix's
+    missing symbols, not the panel's (it is of symbols)."""
+    counts = _demo_counts().drop(columns="gene_name")
+    counts["gene_id"] = [f"ENSMUSG{i:011d}" for i in range(len(counts))]
+    raises_one_line(lambda: _check_panel(tmp_path, counts, ["Vegfa", "Kdr", "Flt1"]),
+                    "counts.tsv", "no gene symbols, only feature ids", "ENSMUSG00000000000")
+
+
+def test_the_fcs_column_names_files_byte_for_byte(tmp_path):
+    """Review #2: sheet text is read in NFC, but the ``fcs`` column is kept as written: a
+    file copied from macOS has an NFD name, and the sheet names it with the same bytes."""
+    nfd = unicodedata.normalize("NFD", "Zürich_P1.fcs")
+    on_disk = tmp_path / nfd
     on_disk.write_bytes(b"FCS3.1")
     sheet_path = tmp_path / "sheet.csv"
-    sheet_path.write_text(f"sample,fcs\nP1,{unicodedata.normalize('NFD', name)}\n", encoding="utf-8")
+    sheet_path.write_text(f"sample,fcs,site\nP1,{nfd},{unicodedata.normalize('NFD', 'Zürich')}\n",
+                          encoding="utf-8")
     sheet = read_samplesheet(sheet_path)
-    assert sheet.loc["P1", "fcs"] == unicodedata.normalize("NFC", name)  # read in NFC
+    assert sheet.loc["P1", "fcs"] == nfd  # as written
+    assert sheet.loc["P1", "site"] == "Zürich" == unicodedata.normalize("NFC", "Zürich")
     assert fcs_files(sheet, flow_fcs=None, base=tmp_path, sheet_path=sheet_path) == {"P1": on_disk}
+
+
+def test_a_plus_column_also_flags_unambiguous_true_spellings(caplog):
+    """Review 2 D: two exports concatenated: '+' rows and 'TRUE' rows are both flagged; a
+    value that is neither a flag nor a clear 'not flagged' warns."""
+    import logging
+
+    from omics.io._protein import _flagged
+
+    values = pd.Series(["+", "TRUE", "", "x", "NA", "maybe", "1.0", "0.0"])
+    with caplog.at_level(logging.WARNING, logger="omics"):
+        flagged = _flagged(values, "Reverse", Path("proteinGroups.txt"))
+    assert flagged.tolist() == [True, True, False, True, False, False, True, False]
+    assert any("'maybe'" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)

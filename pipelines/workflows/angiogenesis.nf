@@ -239,10 +239,8 @@ def fcsFolder(folder_path) {
         }
         def depth = 0
         def inside = name.tokenize('/').every { part -> (depth += part == '..' ? -1 : part == '.' ? 0 : 1) >= 0 }
-        // as omics finds it: the name as written, else its other Unicode normalisation
-        def path = [name, java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFD),
-                    java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFC)]
-            .collect { folder.resolve(it) }.find { it.isFile() }
+        def path = folder.resolve(name)   // as written, as omics reads it (byte for byte)
+        path = path.isFile() ? path : null
         if (inside && path != null) {
             found[name] = path
         }

@@ -570,18 +570,21 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
 
 # Values of a MaxQuant flag column without any "+" that do not flag the row
 # (case-insensitive); MaxQuant writes "+" or nothing.
-_FLAG_FALSE = frozenset({"", "-", "false", "f", "no", "n", "0", "na", "nan", "none", "."})
+_FLAG_FALSE = frozenset({"", "-", "false", "f", "no", "n", "0", "0.0", "na", "nan", "none", "."})
+#: Values that flag a row even in a column marking its flagged rows with ``+`` (two exports
+#: concatenated, a column edited by hand).
+_FLAG_TRUE = frozenset({"+", "true", "t", "yes", "y", "x", "1", "1.0"})
 
 
 def _flagged(values: pd.Series, column: str, path: Path) -> np.ndarray:
     """Rows a MaxQuant flag column marks.
 
-    A column holding any ``+`` (MaxQuant's own spelling) flags exactly its ``+`` rows;
-    every other value is "not flagged". A column without ``+`` is taken as re-coded
-    (``TRUE``, ``x``, ``1``): any value not in :data:`_FLAG_FALSE` flags the row. Values
-    other than ``+`` that flag a row, or that a ``+`` column leaves unflagged although
-    they are not in :data:`_FLAG_FALSE`, are logged with their count, so that what was
-    removed is on record.
+    A column holding any ``+`` (MaxQuant's own spelling) flags its ``+`` rows and those
+    with an unambiguous "true" (:data:`_FLAG_TRUE`: ``TRUE``, ``x``, ``1``, ...); any other
+    value is "not flagged", with a warning for values in neither set. A column without
+    ``+`` is taken as re-coded: any value not in :data:`_FLAG_FALSE` flags the row. Values
+    other than ``+`` that flag a row are logged with their count, so that what was removed
+    is on record.
 
     Raises
     ------
@@ -594,10 +597,15 @@ def _flagged(values: pd.Series, column: str, path: Path) -> np.ndarray:
     unusual = ~text.str.lower().isin(_FLAG_FALSE) & ~plus
     other = text[unusual].value_counts()
     if plus.any():
-        if not other.empty:
-            log.info("%s: column %r: %s count as not flagged (the column marks flagged rows "
-                     "with '+')", path.name, column, _counted(other))
-        return plus.to_numpy(dtype=bool)
+        true = text.str.lower().isin(_FLAG_TRUE) & ~plus
+        if true.any():
+            log.info("%s: column %r: %s count as flagged, as '+' does", path.name, column,
+                     _counted(text[true].value_counts()))
+        neither = unusual & ~true
+        if neither.any():
+            log.warning("%s: column %r: %s count as not flagged (the column marks flagged rows "
+                        "with '+')", path.name, column, _counted(text[neither].value_counts()))
+        return (plus | true).to_numpy(dtype=bool)
     if 2 * int(unusual.sum()) > len(text):
         value, count = other.index[0], int(other.iloc[0])
         more = ", ".join(f"{v!r} in {n}" for v, n in other.iloc[1:4].items())

@@ -230,14 +230,20 @@ def _check_file_names(ids: pd.Series, *, id_col: str, path: Path, first_line: in
                 fix="Rename the sample (no '..' part, no leading '/'), in the matrices too.")
 
 
+#: Sample-sheet columns naming files (the FCS file of each sample), kept as written.
+FILE_COLUMNS = ("fcs",)
+
+
 def _nfc_text(table: pd.DataFrame, id_col: str, path: str | Path, first_line: int
               ) -> tuple[pd.DataFrame, str]:
-    """Write headers and cells (not the sample ids) in Unicode NFC form.
+    """Write headers and cells (not the sample ids or file names) in Unicode NFC form.
 
     An accented letter typed as one character (NFC) or as letter plus accent (NFD, macOS)
     looks the same; without this, one cell in the other form would be a level of its own.
     Sample ids are kept as written: they must equal the matrix column names exactly
-    (:func:`omics.io.match_samples` names near misses).
+    (:func:`omics.io.match_samples` names near misses). So are the file names of the
+    columns in :data:`FILE_COLUMNS` (``fcs``): they name files on disk byte for byte, as
+    Nextflow stages them.
     """
     headers = [unicodedata.normalize("NFC", str(c)) for c in table.columns]
     twice = sorted({h for h in headers if headers.count(h) > 1})
@@ -248,7 +254,8 @@ def _nfc_text(table: pd.DataFrame, id_col: str, path: str | Path, first_line: in
             path=path, where=f"line {first_line - 1}", fix="Keep one of the two columns.")
     id_name = unicodedata.normalize("NFC", id_col)
     table = table.set_axis(headers, axis=1)
-    table = table.apply(lambda col: col if col.name == id_name else col.str.normalize("NFC"))
+    table = table.apply(lambda col: col if col.name == id_name or col.name in FILE_COLUMNS
+                        else col.str.normalize("NFC"))
     return table, id_name
 
 

@@ -15,7 +15,6 @@ nothing is written until every sample has been gated.
 from __future__ import annotations
 
 import functools
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -74,22 +73,6 @@ def _sheet_dir(params: dict, samplesheet: str | Path) -> Path:
     return Path(original).parent if original else Path(samplesheet).parent
 
 
-def _as_on_disk(path: Path) -> Path:
-    """Return ``path``, or its other Unicode form when only that names a file.
-
-    The sample sheet's text is read in NFC (:func:`omics.io.read_samplesheet`), while a
-    file copied from macOS may be named in NFD on disk (and Nextflow links it by the name
-    as written in the sheet).
-    """
-    if path.is_file():
-        return path
-    for form in ("NFD", "NFC"):
-        other = Path(unicodedata.normalize(form, str(path)))
-        if other.is_file():
-            return other
-    return path
-
-
 def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
               sheet_path: str | Path) -> dict[str, Path]:
     """Map every sample of the sheet to its FCS file, or stop naming the sample without one.
@@ -115,7 +98,6 @@ def fcs_files(sheet: pd.DataFrame, *, flow_fcs: str | Path | None, base: Path,
             path = Path(named.strip())
             if not path.is_absolute():
                 path = (folder or base) / path
-            path = _as_on_disk(path)
             if not path.is_file():
                 raise InputError(f"sample {sample!r}: its FCS file {named!r} (column {FCS_COLUMN!r}) "
                                  f"does not exist at {path}.", path=sheet_path,

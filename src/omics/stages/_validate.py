@@ -268,15 +268,13 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
                            if rna_log2 else read_rna_counts(rna_counts))
     if protein_matrix is not None:
         matrices["protein"] = (protein_matrix, read_protein(protein_matrix, params))
-    symbols: dict[str, tuple[str, set[str]]] = {}
+    symbols: dict[str, tuple[str, set[str], bool]] = {}
     for modality, (path, adata) in matrices.items():
         matched = match_samples(adata, sheet, matrix_path=path, sheet_path=input)
         if modality == "protein":
             check_empty_protein_samples(matched, path)
-        if "gene_name" in matched.var:  # the names enrichment and scores match set genes with
-            named = {str(n) for n in matched.var["gene_name"].dropna() if str(n)}
-            if named:
-                symbols[modality] = (str(path), named)
+        if "gene_name" in matched.var:
+            symbols[modality] = _gene_names(matched, path)
         built = [design_for_contrast(matched.obs, contrast, samples=matched.obs_names,
                                      contrasts_path=str(contrasts), samplesheet_path=str(input))
                  for contrast in contrast_list]
@@ -311,7 +309,23 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
     return Checked(sheet=sheet, contrasts=contrast_list, report=report)
 
 
-def _check_panel_symbols(panel: dict[str, list[str]], symbols: dict[str, tuple[str, set[str]]],
+def _gene_names(adata, path: str | Path) -> tuple[str, set[str], bool]:  # noqa: ANN001 - AnnData
+    """Return (path, the names a panel is matched with, whether they are gene symbols).
+
+    A matrix with gene symbols (a ``gene_name`` other than the feature id) is matched by
+    them; features left without one (``gene_name`` = id) would only match a panel of ids by
+    chance. A matrix without any (qPCR targets, probe or Ensembl ids) is matched by its ids,
+    as enrichment and scores match it.
+    """
+    ids = adata.var_names.astype(str)
+    names = adata.var["gene_name"].astype(str).to_numpy()
+    given = [n for n in names if n and n.lower() != "nan"]
+    symbolic = {n for n, i in zip(names, ids, strict=True) if n and n.lower() != "nan" and n != i}
+    return (str(path), symbolic, True) if symbolic else (str(path), set(given), False)
+
+
+def _check_panel_symbols(panel: dict[str, list[str]],
+                         symbols: dict[str, tuple[str, set[str], bool]],
                          genesets: str | None) -> None:
     """Stop when no set of a ``--genesets`` panel has a gene among the symbols of any matrix.
 
@@ -320,37 +334,40 @@ def _check_panel_symbols(panel: dict[str, list[str]], symbols: dict[str, tuple[s
     more matches when letter case is ignored, is warned about.
 
     A panel of another organism, in another letter case or of Ensembl ids would give
-    header-only enrichment tables and no scores. The names compared are those enrichment
-    and scores match set genes with: every matrix's ``gene_name`` (qPCR targets, or the
-    feature ids of proteins and probes without symbols). The message names the panel's GMT
-    files and says whether a case-insensitive comparison would have matched (then the fix
-    is the letter case, not the organism). The ``gsea_min_size`` filter is left to the
-    stages.
+    header-only enrichment tables and no scores. The names compared (:func:`_gene_names`)
+    are a matrix's gene symbols or, when it has none (qPCR targets, probe or Ensembl ids),
+    its feature ids. The message names the panel's GMT files and says whether a
+    case-insensitive comparison would have matched (then the fix is the letter case, not
+    the organism), or that the matrix has no symbols. The ``gsea_min_size`` filter is left
+    to the stages.
     """
+    symbols = {modality: entry for modality, entry in symbols.items() if entry[1]}
     if not symbols:
         return
     genes = {g for members in panel.values() for g in members}
     files = ", ".join(gene_set_panel_files(genesets))
     option = "{--genesets}" if split_list(genesets) else "the shipped panel"
-    found = {modality: genes & names for modality, (_, names) in symbols.items()}
+    found = {modality: genes & names for modality, (_, names, _) in symbols.items()}
     folded: dict[str, str] = {}
     for gene in sorted(genes):
         folded.setdefault(gene.casefold(), gene)
     if any(found.values()):
         for modality, shared in found.items():
-            path, names = symbols[modality]
+            path, names, _ = symbols[modality]
             loose = sum(1 for n in names if n.casefold() in folded)
             if not shared:
                 log.warning("%s: no gene of the gene-set panel (%s) is a gene name of this matrix; "
                             "%s will get no panel enrichment or scores", path, files, modality)
             elif loose > 2 * len(shared):
-                log.warning("%s: only %d gene(s) of the gene-set panel (%s) are symbols of this "
+                log.warning("%s: only %d gene(s) of the gene-set panel (%s) are gene names of this "
                             "matrix, %d when letter case is ignored: are the sets in another letter "
                             "case, or of another organism?", path, len(shared), files, loose)
         return
-    near = sorted({(folded[n.casefold()], n) for _, names in symbols.values() for n in names
+    near = sorted({(folded[n.casefold()], n) for _, names, _ in symbols.values() for n in names
                    if n.casefold() in folded})
-    matrices = " or ".join(Path(path).name for path, _ in symbols.values())
+    matrices = " or ".join(Path(path).name for path, _, _ in symbols.values())
+    without = [(Path(path).name, sorted(names)[0]) for path, names, symbolic in symbols.values()
+               if not symbolic]
     example = ", ".join(repr(g if len(g) <= 20 else g[:20] + "...") for g in sorted(genes)[:3])
     if near:
         shown = ", ".join(f"{g!r} / {n!r}" for g, n in near[:3])
@@ -358,9 +375,16 @@ def _check_panel_symbols(panel: dict[str, list[str]], symbols: dict[str, tuple[s
                "write the set genes in the letter case of the data's symbols (genes are matched "
                "exactly); if the sets are of another organism (mouse symbols are written 'Vegfa'), "
                "give sets of this organism's symbols.")
+    elif without and len(without) == len(symbols):
+        shown = ", ".join(f"{name} (e.g. {example_id!r})" for name, example_id in without)
+        fix = (f"The matrix has no gene symbols, only feature ids: {shown}. Add a gene-symbol "
+               "column (gene_name, symbol, gene_symbol) to it, or give sets of its ids with "
+               "{--genesets}.")
     else:
+        also = "".join(f" {name} has no gene symbols, only feature ids (e.g. {example_id!r})."
+                       for name, example_id in without)
         fix = ("Give gene sets of this organism's gene symbols (not Ensembl ids or accessions; "
-               "genes tab-separated) with {--genesets}.")
+               f"genes tab-separated) with {{--genesets}}.{also}")
     single = "," not in files
     named = option if single else f"{option}: {files}"
     message = (f"no gene of any panel set ({named}; e.g. {example}) is a gene name of "
