@@ -66,7 +66,8 @@ def test_a_matrix_without_symbols_is_named_as_such(tmp_path):
     counts = _demo_counts().drop(columns="gene_name")
     counts["gene_id"] = [f"ENSMUSG{i:011d}" for i in range(len(counts))]
     raises_one_line(lambda: _check_panel(tmp_path, counts, ["Vegfa", "Kdr", "Flt1"]),
-                    "counts.tsv", "no gene symbols, only feature ids", "ENSMUSG00000000000")
+                    "counts.tsv", "gene names, which here are its feature ids",
+                    "ENSMUSG00000000000")
 
 
 def test_the_fcs_column_names_files_byte_for_byte(tmp_path):

@@ -377,11 +377,11 @@ def _check_panel_symbols(panel: dict[str, list[str]],
                "give sets of this organism's symbols.")
     elif without and len(without) == len(symbols):
         shown = ", ".join(f"{name} (e.g. {example_id!r})" for name, example_id in without)
-        fix = (f"The matrix has no gene symbols, only feature ids: {shown}. Add a gene-symbol "
-               "column (gene_name, symbol, gene_symbol) to it, or give sets of its ids with "
-               "{--genesets}.")
+        fix = (f"Set genes are matched with the matrix's gene names, which here are its feature "
+               f"ids: {shown}. Give sets of those names with {{--genesets}}, or give the matrix "
+               "gene symbols (see README, inputs).")
     else:
-        also = "".join(f" {name} has no gene symbols, only feature ids (e.g. {example_id!r})."
+        also = "".join(f" The gene names of {name} are its feature ids (e.g. {example_id!r})."
                        for name, example_id in without)
         fix = ("Give gene sets of this organism's gene symbols (not Ensembl ids or accessions; "
                f"genes tab-separated) with {{--genesets}}.{also}")
