@@ -97,3 +97,34 @@ def test_a_plus_column_also_flags_unambiguous_true_spellings(caplog):
         flagged = _flagged(values, "Reverse", Path("proteinGroups.txt"))
     assert flagged.tolist() == [True, True, False, True, False, False, True, False]
     assert any("'maybe'" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_a_perseus_export_with_annotation_rows_reads_like_the_maxquant_table(tmp_path):
+    """Review 3: a Perseus export (log2 values, 'NaN' for missing, a '#!{Type}' row after the
+    header) reads with is_log2 as MaxQuant's own table does, instead of stopping on 'E'."""
+    from omics.io import read_protein_matrix
+
+    table = pd.read_csv(DEMO / "proteinGroups.txt.gz", sep="\t", dtype=str, keep_default_na=False)
+    lfq = [c for c in table if c.startswith("LFQ intensity ")]
+    for column in lfq:
+        linear = table[column].astype(float)
+        table[column] = [f"{v:.6f}" for v in np.log2(linear.where(linear > 0))]
+    types = ["E" if c in lfq else "T" for c in table]
+    types[0] = "#!{Type}" + types[0]
+    path = tmp_path / "perseus.txt"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("\t".join(table.columns) + "\n" + "\t".join(types) + "\n")
+        table.to_csv(out, sep="\t", index=False, header=False)
+    perseus = read_protein_matrix(path, fmt="maxquant", is_log2=True)
+    maxquant = read_protein_matrix(DEMO / "proteinGroups.txt.gz", fmt="maxquant")
+    assert perseus.var_names.tolist() == maxquant.var_names.tolist()
+    assert perseus.uns["protein_input"]["removed"] == maxquant.uns["protein_input"]["removed"]
+
+
+def test_a_missing_value_spelling_is_no_gene_name():
+    """Review 3: a 'Gene names' cell written 'NaN' (a table re-exported by pandas) is no
+    symbol, not a gene called 'NaN'."""
+    from omics.io._protein import _first_gene
+
+    assert _first_gene(pd.Series(["VEGFA;VEGF", "NaN", "NA", "", None, "KDR"])).tolist() == [
+        "VEGFA", "", "", "", "", "KDR"]

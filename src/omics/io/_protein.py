@@ -171,9 +171,10 @@ def _read_numbers(path: Path, raw_header: list[str], numeric: list[str], *, what
 
 
 def _first_gene(values: pd.Series) -> pd.Series:
-    """First entry of ``;``-separated gene names; ``""`` when absent."""
+    """First entry of ``;``-separated gene names; ``""`` when absent (also ``NA``, ``NaN``)."""
     text = values.fillna("").astype(str)
-    return text.str.split(";").str[0].str.strip()
+    first = text.str.split(";").str[0].str.strip()
+    return first.where(~first.str.lower().isin(MISSING_VALUES), "")
 
 
 def _parse_values(
@@ -485,6 +486,11 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
     _check_maxquant_header(path)
     table, sep = _read(path, what="MaxQuant proteinGroups table",
                        numeric=lambda header: _maxquant_columns(header, prefix))
+    # A Perseus export has annotation rows (#!{Type}E, #!{C:Group}...) after the header.
+    annotations = int(table.iloc[:, 0].astype(str).str.startswith("#!{").cummin().sum())
+    if annotations:
+        log.info("%s: %d Perseus annotation row(s) (#!{...}) skipped", path.name, annotations)
+        table = table.iloc[annotations:].reset_index(drop=True)
     columns = list(table.columns)
     id_column = next((c for c in ("Protein IDs", "Majority protein IDs") if c in columns), None)
     if id_column is None:
@@ -548,7 +554,7 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
         )
     keep = ~drop
     kept_ids = ids[keep]
-    rows = np.flatnonzero(keep) + 2
+    rows = np.flatnonzero(keep) + 2 + annotations
     values = _parse_values(table.loc[keep, sample_columns], _id_labels(kept_ids), rows, path,
                            linear=not is_log2, delimiter=sep)
     _check_scale(values, is_log2=is_log2, path=path,
