@@ -339,8 +339,8 @@ workflow ANGIOGENESIS {
     def rna_file  = params.rna_matrix ?: params.rna_counts
     ch_efficiency = Channel.value(params.qpcr_efficiency ? file(params.qpcr_efficiency, checkIfExists: true) : [])
 
-    // Flow cytometry: a population table or a folder of FCS files (each [] when not given),
-    // and the gating strategy ([]: the shipped template); without either, the FCS files named
+    // Flow cytometry: a population table ([] when not given) and the gating strategy ([]: the
+    // shipped template); without a table, the FCS files of --flow_fcs or those named
     // in the sample sheet's `fcs` column, as `omics run` takes them: [folder, names] ([:]
     // without) and the files ([]), staged by the flow tasks (see fcsColumn)
     // --flow_fcs: the folder's files one by one (see fcsFolder), so that -resume sees a
@@ -349,7 +349,6 @@ workflow ANGIOGENESIS {
         params.flow_table ? [:] : fcsColumn(params.input)
     def flow_files = [
         params.flow_table ? file(params.flow_table, checkIfExists: true) : [],
-        [],   // a folder for flow_fcs (path input/fcs): the workflow stages its files instead
         params.flow_gating ? file(params.flow_gating, checkIfExists: true) : [],
         fcs_column ? [root: fcs_column.root, folder: fcs_column.folder, names: fcs_column.names] : [:],
         fcs_column ? fcs_column.files : []

@@ -10,12 +10,12 @@ process OMICS_FLOW_PREP {
     cache 'deep'
 
     input:
-    // Either flow_table or fcs_dir is given ([] for the other); gating is [] for the
-    // shipped BM-MNC progenitor template. Or FCS files one by one (the sample sheet's `fcs`
+    // flow_table ([] when not given); gating is [] for the shipped BM-MNC progenitor
+    // template. Or FCS files one by one (the sample sheet's `fcs`
     // column, or the files of the --flow_fcs folder, as the workflow passes them): fcs_column
     // ([root:, folder:, names:], [:] without) and fcs_files, each staged in a folder of its own
     // and linked where omics looks for them (pipelines/bin/omics_fcs_links.sh), as in OMICS_VALIDATE.
-    tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(flow_table, stageAs: 'input/flow_table/*'), path(fcs_dir, stageAs: 'input/fcs'), path(flow_gating, stageAs: 'input/gating/*'), val(fcs_column), path(fcs_files, stageAs: 'input/fcs_files/?/*')
+    tuple val(meta), path(samplesheet, stageAs: 'input/samplesheet/*'), path(flow_table, stageAs: 'input/flow_table/*'), path(flow_gating, stageAs: 'input/gating/*'), val(fcs_column), path(fcs_files, stageAs: 'input/fcs_files/?/*')
 
     output:
     tuple val(meta), path('flow/flow.h5ad')               , emit: h5ad
@@ -30,10 +30,10 @@ process OMICS_FLOW_PREP {
     def args = task.ext.args ?: ''
     def table = flow_table ? "--flow_table ${flow_table}" : ''
     def quote = { value -> "'" + value.toString().replace("'", "'\\''") + "'" }
-    def fcs_folder = fcs_column ? [fcs_column.root ?: 'input/fcs_column', fcs_column.folder].findAll { it }.join('/') : ''
+    def fcs_folder = fcs_column ? [fcs_column.root, fcs_column.folder].findAll { it }.join('/') : ''
     def fcs_links = fcs_column ? "omics_fcs_links.sh ${quote(fcs_folder)} " +
         [fcs_column.names, [fcs_files].flatten()].transpose().collect { name, staged -> "${quote(name)} ${quote(staged)}" }.join(' ') : ''
-    def fcs = fcs_dir ? "--flow_fcs ${fcs_dir}" : fcs_column ? "--flow_fcs ${quote(fcs_folder)}" : ''
+    def fcs = fcs_column ? "--flow_fcs ${quote(fcs_folder)}" : ''
     def strategy = flow_gating ? "--flow_gating ${flow_gating}" : ''
     """
     ${fcs_links}
@@ -52,7 +52,7 @@ process OMICS_FLOW_PREP {
 
     stub:
     def quote = { value -> "'" + value.toString().replace("'", "'\\''") + "'" }
-    def fcs_links = fcs_column ? "omics_fcs_links.sh ${quote([fcs_column.root ?: 'input/fcs_column', fcs_column.folder].findAll { it }.join('/'))} " +
+    def fcs_links = fcs_column ? "omics_fcs_links.sh ${quote([fcs_column.root, fcs_column.folder].findAll { it }.join('/'))} " +
         [fcs_column.names, [fcs_files].flatten()].transpose().collect { name, staged -> "${quote(name)} ${quote(staged)}" }.join(' ') : ''
     """
     ${fcs_links}

@@ -16,13 +16,13 @@ process OMICS_VALIDATE {
     path(qpcr_efficiency, stageAs: 'input/qpcr_efficiency/*')
     // Flow cytometry, checked here as `omics run` checks it before anything runs (FCS
     // headers and channels against the gating strategy, or the population table): either
-    // flow_table or flow_fcs (a folder), each [] when not given; flow_gating [] for the shipped template.
-    // Or FCS files one by one: fcs_column ([root:, folder:, names:], [:] without) and fcs_files,
+    // flow_table ([] when not given), flow_gating ([] for the shipped template), and FCS files
+    // one by one: fcs_column ([root:, folder:, names:], [:] without) and fcs_files,
     // each staged in a folder of its own and linked at <root>/<folder>/<name>, the folder given
     // as --flow_fcs (pipelines/bin/omics_fcs_links.sh): the names of the sample sheet's `fcs`
     // column (root input/fcs_column), or the workflow's files of the --flow_fcs folder (root
     // input/fcs, folder '': each file hashed for -resume, see workflows/angiogenesis.nf fcsFolder).
-    tuple path(flow_table, stageAs: 'input/flow_table/*'), path(flow_fcs, stageAs: 'input/fcs'), path(flow_gating, stageAs: 'input/gating/*'), val(fcs_column), path(fcs_files, stageAs: 'input/fcs_files/?/*')
+    tuple path(flow_table, stageAs: 'input/flow_table/*'), path(flow_gating, stageAs: 'input/gating/*'), val(fcs_column), path(fcs_files, stageAs: 'input/fcs_files/?/*')
 
     output:
     tuple val(meta), path('validated/samplesheet.csv'), emit: samplesheet
@@ -43,10 +43,10 @@ process OMICS_VALIDATE {
     def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
     def table = flow_table ? "--flow_table ${flow_table}" : ''
     def quote = { value -> "'" + value.toString().replace("'", "'\\''") + "'" }
-    def fcs_folder = fcs_column ? [fcs_column.root ?: 'input/fcs_column', fcs_column.folder].findAll { it }.join('/') : ''
+    def fcs_folder = fcs_column ? [fcs_column.root, fcs_column.folder].findAll { it }.join('/') : ''
     def fcs_links = fcs_column ? "omics_fcs_links.sh ${quote(fcs_folder)} " +
         [fcs_column.names, [fcs_files].flatten()].transpose().collect { name, staged -> "${quote(name)} ${quote(staged)}" }.join(' ') : ''
-    def fcs = flow_fcs ? "--flow_fcs ${flow_fcs}" : fcs_column ? "--flow_fcs ${quote(fcs_folder)}" : ''
+    def fcs = fcs_column ? "--flow_fcs ${quote(fcs_folder)}" : ''
     def strategy = flow_gating ? "--flow_gating ${flow_gating}" : ''
     """
     ${fcs_links}
@@ -72,7 +72,7 @@ process OMICS_VALIDATE {
     // The contrasts are copied when they are YAML so that a stub run still fans out.
     def yaml = contrasts.name ==~ /.*\.ya?ml$/
     def quote = { value -> "'" + value.toString().replace("'", "'\\''") + "'" }
-    def fcs_links = fcs_column ? "omics_fcs_links.sh ${quote([fcs_column.root ?: 'input/fcs_column', fcs_column.folder].findAll { it }.join('/'))} " +
+    def fcs_links = fcs_column ? "omics_fcs_links.sh ${quote([fcs_column.root, fcs_column.folder].findAll { it }.join('/'))} " +
         [fcs_column.names, [fcs_files].flatten()].transpose().collect { name, staged -> "${quote(name)} ${quote(staged)}" }.join(' ') : ''
     """
     ${fcs_links}
