@@ -122,7 +122,9 @@ def test_changed_parameter_reruns_dependent_stages(results, tmp_path):
 
 
 @pytest.mark.slow
-def test_interrupt_then_resume(tmp_path):
+@pytest.mark.parametrize(("signum", "code", "said"), [(signal.SIGINT, 130, "interrupted"),
+                                                      (signal.SIGTERM, 143, "stopped by SIGTERM")])
+def test_interrupt_then_resume(tmp_path, signum, code, said):
     outdir = tmp_path / "results"
     process = subprocess.Popen([sys.executable, "-m", "omics.cli", "run", *inputs(TEST_COHORT), *FAST,
                                 "--outdir", str(outdir)], stderr=subprocess.PIPE, text=True)
@@ -132,9 +134,11 @@ def test_interrupt_then_resume(tmp_path):
     while not target.exists() and time.time() < deadline and process.poll() is None:
         time.sleep(0.2)
     assert target.exists()
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr[-2000:]
+    assert process.returncode == code, stderr[-2000:]
+    assert stderr.rstrip().splitlines()[-1] == (
+        f"omics: {said}; run the same command again to go on (stages that finished are reused).")
     assert not [p for p in outdir.rglob("*") if ".omics-tmp-" in p.name]
     assert not (outdir / "report" / "index.html").exists()
     resumed = run_omics("run", *inputs(TEST_COHORT), *FAST, "--outdir", str(outdir))
@@ -156,6 +160,20 @@ def test_ctrl_c_while_recording_a_task_is_held_until_the_manifest_is_written():
             steps.append("manifest written")
     assert steps == ["manifest written"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigterm_while_recording_a_task_is_held_then_stops_the_run():
+    from omics._errors import Terminated
+    from omics.runner import _Interrupts, _sigint_deferred
+
+    steps = []
+    with pytest.raises(Terminated), _Interrupts():
+        with _sigint_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.1)
+            steps.append("manifest written")
+    assert steps == ["manifest written"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 @pytest.mark.slow

@@ -76,3 +76,11 @@ def _rebuild(message: str, path: str | None, where: str | None, fix: str | None,
              param: str | None) -> InputError:
     return InputError(message, path=path, where=where, fix=fix, param=param)
 
+
+
+class Terminated(KeyboardInterrupt):
+    """``omics run`` stopped by SIGTERM (``kill``, a scheduler's time limit).
+
+    Handled as Ctrl-C is (finished tasks are kept, the run resumes where it stopped); the
+    CLI says which signal stopped it and exits with 143, the shell's code for SIGTERM.
+    """

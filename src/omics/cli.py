@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from ._errors import InputError, one_line
+from ._errors import InputError, Terminated, one_line
 from ._exit import exit_process
 from ._logging import configure_logging, get_logger
 from ._memory import configure_process
@@ -478,10 +478,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         print(f"omics: error: {error.render(flag=lambda name: f'--{name}')}", file=sys.stderr)
         return InputError.exit_code
-    except KeyboardInterrupt:
-        print("omics: interrupted; run the same command again to go on (stages that finished "
-              "are reused).", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, Terminated)
+        print(f"omics: {'stopped by SIGTERM' if terminated else 'interrupted'}; run the same "
+              "command again to go on (stages that finished are reused).", file=sys.stderr)
+        return 143 if terminated else 130
 
     except Exception as error:  # noqa: BLE001 - the last resort: one line, not a traceback
         if getattr(args, "verbose", 0):

@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from ._errors import InputError
+from ._errors import InputError, Terminated
 from ._log_relay import LogRelay, relay_to
 from ._logging import LOGGER_NAME, Line, get_logger, input_check_shown, logged_lines, repeating_input_check
 from ._manifests import (
@@ -207,7 +207,7 @@ def _is_cached(outdir: Path, task: Task, key: str) -> bool:
 
 @contextmanager
 def _sigint_deferred() -> Iterator[None]:
-    """Hold Ctrl-C until the block ends, so a finished task's manifest is always written.
+    """Hold Ctrl-C (and SIGTERM) until the block ends, so a finished task's manifest is always written.
 
     Without this an interrupt while the outputs are being hashed leaves them on disk with
     no manifest, and the resumed run recomputes a task that had finished.
@@ -216,15 +216,19 @@ def _sigint_deferred() -> Iterator[None]:
         yield
         return
     received: list[tuple] = []
-    previous = signal.signal(signal.SIGINT, lambda *args: received.append(args))
+    previous = {signum: signal.signal(signum, lambda *args: received.append(args))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if received and callable(previous):
-            previous(*received[0])
-        elif received:
-            os.kill(os.getpid(), signal.SIGINT)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            handler = previous[received[0][0]]
+            if callable(handler):
+                handler(*received[0])
+            else:
+                os.kill(os.getpid(), received[0][0])
 
 
 def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
@@ -616,36 +620,53 @@ def _lines_above(bar: object):  # noqa: ANN202 - a context manager
 
 
 class _Interrupts:
-    """Ctrl-C during a run: a SIGINT handler that records the interrupt, then raises.
+    """Ctrl-C or SIGTERM during a run: a handler that records the signal, then raises.
 
-    Python swallows an exception raised where it cannot propagate (a weakref callback,
-    a ``__del__``: "Exception ignored in ..."), so a Ctrl-C landing there would be lost
-    and the run would finish with exit 0. The flag set here is checked after every task
-    and at the end, so such an interrupt still stops the run (exit 130).
+    SIGINT raises :class:`KeyboardInterrupt`, SIGTERM (``kill``, a scheduler's time limit)
+    :class:`~omics._errors.Terminated`, its subclass: either way the run stops as on
+    Ctrl-C (running tasks stopped, their temporaries removed, the lock released) and the
+    same command resumes it. Python swallows an exception raised where it cannot
+    propagate (a weakref callback, a ``__del__``: "Exception ignored in ..."), so a
+    signal landing there would be lost and the run would finish with exit 0. The signal
+    recorded here is checked after every task and at the end, so it still stops the run
+    (exit 130, or 143 for SIGTERM).
     """
 
     def __init__(self) -> None:
-        self.received = False
-        self._previous: object = None
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
 
     def _handler(self, signum: int, frame: object) -> None:
-        self.received = True
-        raise KeyboardInterrupt
+        self.received = signum
+        self.check()
 
     def __enter__(self) -> _Interrupts:
-        # Not in a thread, and not when SIGINT is ignored (a background job, nohup).
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-            self._previous = signal.signal(signal.SIGINT, self._handler)
+        # Not in a thread, and not for a signal that is ignored (a background job, nohup)
+        # or handled by the caller (SIGTERM in an application embedding omics).
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+                self._previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._handler)
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                self._previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
 
     def check(self) -> None:
-        """Raise KeyboardInterrupt when an interrupt arrived (even one that was swallowed)."""
-        if self.received:
+        """Raise when a signal arrived (even one that was swallowed where it landed).
+
+        Raises
+        ------
+        omics._errors.Terminated
+            After SIGTERM.
+        KeyboardInterrupt
+            After SIGINT (Ctrl-C).
+        """
+        if self.received == signal.SIGTERM:
+            raise Terminated
+        if self.received is not None:
             raise KeyboardInterrupt
 
 
