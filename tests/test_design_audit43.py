@@ -92,6 +92,9 @@ def test_srp254919_unfiltered_deseq2_matches_stored_nfcore_r_file() -> None:
     assert int(results["padj"].isna().sum()) == int(r["padj"].isna().sum()) == 893
     assert results["padj"].isna().equals(r["padj"].isna())
     tested = r["padj"].notna()
+    # as the README says (within 1e-5): measured 7.5e-6 absolute, 1.6e-4 relative (nf-core's
+    # stored file comes from its own R session; our fit agrees with R 1.38 to ~1e-9)
+    np.testing.assert_allclose(results.loc[tested, "padj"], r.loc[tested, "padj"], rtol=0, atol=1e-5)
     np.testing.assert_allclose(results.loc[tested, "padj"], r.loc[tested, "padj"], rtol=1e-3)
     assert set(results.index[results["padj"] < 0.1]) == set(r.index[r["padj"] < 0.1])
 
