@@ -168,7 +168,9 @@ def test_modules_config_passes_every_stage_parameter_and_publishes() -> None:
         for name in options:
             assert f"params.{name}" in block, f"{process}: --{name} must come from params.{name}"
         for name in wanted & FILE_PARAMS:
-            assert f"path({name}" in module, f"{process}: {name} files must be staged inputs"
+            # --flow_fcs: the folder's files are staged one by one (fcs_files, see fcsFolder)
+            staged = "fcs_files" if name == "flow_fcs" else name
+            assert f"path({staged}" in module, f"{process}: {name} files must be staged inputs"
         assert "publishDir" not in block, f"{process}: the one default publishDir applies"
     assert "--n_cpus ${task.cpus}" in (MODULES / "de" / "main.nf").read_text()
     default = blocks["OMICS_.*"]  # one publishDir for every process
