@@ -304,7 +304,8 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           # The flow inputs and options are checked here too, as `omics run` checks them
           # before anything runs (Nextflow: a bad flow input stops in OMICS_VALIDATE).
           params=("sample_id_col", "rna_min_count", "rna_min_samples", *_QPCR_PARAMS,
-                  "protein_format", "protein_intensity", "protein_is_log2", "genesets",
+                  "protein_format", "protein_intensity", "protein_is_log2",
+                  "protein_min_valid_fraction", "protein_imputation", "genesets",
                   "background_genesets", "response_covariates", *_FLOW_CHECK_PARAMS),
           key_params=("qpcr_efficiency",),
           outputs={"samplesheet": "validated/samplesheet.csv",

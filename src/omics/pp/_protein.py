@@ -257,7 +257,10 @@ def filter_valid_values(
     Raises
     ------
     InputError
-        When no protein passes (the message names ``min_fraction`` to lower).
+        When no protein passes (the message names ``min_fraction`` to lower), or when a
+        sample with observed values has none left (the message names the sample and the
+        ``min_fraction`` at or below which one of its proteins is kept): QC and
+        imputation cannot use a sample without values.
     """
     check_anndata(adata, "pp.filter_valid_values", "protein")
     if not 0 <= min_fraction <= 1:
@@ -284,6 +287,36 @@ def filter_valid_values(
             f"(needed per group: {needed}); lower the valid-value threshold "
             "({--protein_min_valid_fraction}) or check the intensity columns."
         )
+    emptied = observed.any(axis=1) & ~observed[:, keep].any(axis=1)
+    if emptied.any():  # QC and imputation cannot use them; say so now, naming the filter
+        samples = [str(s) for s in adata.obs_names[emptied]]
+        # the largest fraction keeping one of each such sample's proteins (per group, as above)
+        best = np.zeros(adata.n_vars)
+        for label in pd.unique(labels.dropna()):
+            members = (labels == label).to_numpy()
+            best = np.maximum(best, observed[members].sum(axis=0) / members.sum())
+        lower = min(best[observed[i]].max() for i in np.flatnonzero(emptied))
+        floor = np.floor(lower * 100) / 100
+        kept = min(int((best[observed[i]] >= floor).sum()) for i in np.flatnonzero(emptied))
+        complete = int(observed[:, best >= floor].all(axis=0).sum())
+        if floor <= 0:
+            advice = "or lower {--protein_min_valid_fraction}."
+        elif complete < 2:  # sample QC's PCA needs >= 2 proteins observed in every sample
+            advice = (f"or lower {{--protein_min_valid_fraction}} to {floor:g} or less and impute "
+                      "the missing values ({--protein_imputation} minprob or knn): then "
+                      f"{complete} protein(s) are observed in every sample, too few for sample QC "
+                      "without imputation.")
+        else:
+            advice = (f"or lower {{--protein_min_valid_fraction}} to {floor:g} or less (keeps "
+                      f"{kept} of {'its' if len(samples) == 1 else 'their'} proteins).")
+        one = len(samples) == 1
+        raise InputError(
+            f"sample{'' if one else 's'} {', '.join(map(repr, samples[:10]))} "
+            f"{'has' if one else 'have'} no observed value left after the valid-value filter "
+            f"(>= {min_fraction:.0%} observed in a group): {'its' if one else 'their'} "
+            f"{int(observed[emptied].sum())} observed value(s) are all in removed proteins.",
+            path=adata.uns.get("protein_input", {}).get("path"),
+            fix=f"Remove the sample(s) from the sample sheet (a failed run?), {advice}")
     if n_removed:
         adata._inplace_subset_var(keep)
     _record(adata, "filter_valid_values", {
@@ -514,8 +547,10 @@ def impute(
         return adata if copy else None
     empty = [str(s) for s, e in zip(adata.obs_names, missing.all(axis=1), strict=True) if e]
     if empty:
+        filtered = adata.uns.get("protein_preprocessing", {}).get("filter_valid_values", {})
+        where = (" left after the valid-value filter" if filtered.get("n_removed") else "")
         raise InputError(
-            f"cannot impute: sample(s) {', '.join(empty[:10])} have no observed value"
+            f"cannot impute: sample(s) {', '.join(empty[:10])} have no observed value{where}"
             f"{_empty_columns_text(adata, empty)} (a failed run?).",
             path=adata.uns.get("protein_input", {}).get("path"),
             fix="Remove the sample(s) from the sample sheet.")

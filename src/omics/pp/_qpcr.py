@@ -545,9 +545,15 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | str | None 
         raise InputError("every target is a reference gene; nothing is left to analyse.", path=path)
     never = [g for g in targets if undetermined[g].all()]
     if never:
-        log.warning("target(s) %s undetermined in every sample: their -delta-Ct is the Ct limit "
-                    "against the reference genes (policy %s), not a measured expression",
-                    ", ".join(never), adata.uns.get("qpcr", {}).get("undetermined_policy", "limit"))
+        policy = adata.uns.get("qpcr", {}).get("undetermined_policy", "limit")
+        if policy == "missing":
+            log.warning("target(s) %s undetermined in every sample: no value in any sample "
+                        "(policy missing): QC leaves them out and DE cannot test them",
+                        ", ".join(never))
+        else:
+            log.warning("target(s) %s undetermined in every sample: their -delta-Ct is the Ct "
+                        "limit against the reference genes (policy %s), not a measured expression",
+                        ", ".join(never), policy)
     delta = scaled[targets].sub(reference_mean, axis=0)
     out = adata[:, targets].copy()
     out.layers["ct"] = ct[targets].to_numpy(float)

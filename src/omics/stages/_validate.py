@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from .._logging import get_logger
+from .._logging import get_logger, info_as_debug
 from .._manifests import sha256_file
 from .._provenance import input_record
 from ..io import (
@@ -24,7 +24,7 @@ from ..io import (
     write_text,
 )
 from ..params import BY_NAME, split_list
-from ..pp import low_count_keep
+from ..pp import contrast_groups, filter_valid_values, log2_transform, low_count_keep
 from ..tl import continuous_values, design_for_contrast, level_per_sample, smallest_group
 from ._common import RNA_LOG2_FORMATS, gene_set_collections, gene_set_panel_files, stage_output
 from ._rna_input import prepare_rna_log2, rna_input_path
@@ -116,6 +116,24 @@ def _check_protein_observations(adata, design, path: str | Path) -> None:  # noq
             "can be tested; check that these samples' intensity columns are filled.",
             path=path,
         )
+
+
+def _check_valid_value_filter(adata, contrast_list: list, params: dict,  # noqa: ANN001
+                              path: str | Path) -> None:
+    """Run the protein stage's valid-value filter on a copy: stop as it would.
+
+    It stops when no protein passes, or when a sample keeps no observed value (naming the
+    sample and the ``--protein_min_valid_fraction`` that keeps one of its proteins), before
+    the complete-feature check below would give advice (impute) that cannot help. Its log
+    line is shown once, by the protein stage.
+    """
+    with info_as_debug("pp"):
+        values = log2_transform(adata, copy=True)
+        try:
+            filter_valid_values(values, contrast_groups(values.obs, contrast_list),
+                                min_fraction=params["protein_min_valid_fraction"])
+        except InputError as error:
+            raise error.with_path(path) from None
 
 
 def _check_complete_features(adata, modality: str, params: dict, path: str | Path) -> None:  # noqa: ANN001
@@ -294,6 +312,8 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
                                            "n_samples": int(len(design.samples)),
                                            "coefficients": list(design.matrix.columns),
                                            "residual_df": int(design.residual_df)}
+        if modality == "protein" and "protein_min_valid_fraction" in params:
+            _check_valid_value_filter(matched, contrast_list, params, path)
         if modality == "protein" or rna_log2:
             _check_complete_features(matched, modality, params, path)
         report["modalities"][modality] = {**input_record(path), "sha256": sha256_file(path),

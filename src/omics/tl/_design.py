@@ -675,8 +675,10 @@ def smallest_group(design: Design) -> int:
 
     For a comparison, the smaller of the reference and target groups; for a formula, the
     smallest cell of its categorical variables; for a continuous contrast, the smallest
-    cell of its categorical blocking factors, else a third of its samples (at least 2).
-    Used as the default ``rna_min_samples``.
+    cell of its categorical blocking factors. A design without a categorical variable (a
+    continuous contrast, or a formula such as ``~ potency_perfusion_ratio``, the same
+    model) compares no groups: a third of its samples (at least 2), the same number for
+    both spellings. Used as the default ``rna_min_samples``.
     """
     meta = design.metadata
     if design.contrast.is_continuous:
@@ -691,6 +693,6 @@ def smallest_group(design: Design) -> int:
                        counts.get(design.contrast.target, 0)))
     categorical = [c for c in _formula_variables(design.formula)
                    if not pd.api.types.is_numeric_dtype(meta[c])]
-    if not categorical:
-        return int(len(meta))
+    if not categorical:  # no groups: the continuous rule, as for `type: continuous`
+        return max(2, len(meta) // 3)
     return int(meta.groupby([meta[c].astype(str) for c in categorical]).size().min())

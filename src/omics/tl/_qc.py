@@ -8,8 +8,38 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._logging import get_logger
 from ..params import check_seed
 from ._keys import layer_array, layer_name, store_params
+
+log = get_logger("tl.qc")
+
+#: Outlier thresholds of :func:`sample_qc`: robust z of the median correlation below
+#: ``CORRELATION_Z``, or distance in PC1-PC2 (robust SDs) above ``PC_SDS`` x sqrt(#PCs).
+CORRELATION_Z = -3.0
+PC_SDS = 3.0
+
+
+def outlier_rule(n_pcs: int = 2) -> str:
+    """Return the outlier rule of :func:`sample_qc` in words, with its thresholds.
+
+    Parameters
+    ----------
+    n_pcs
+        PCs the distance uses (2: PC1 and PC2; 1 when the PCA has a single component).
+
+    Returns
+    -------
+    str
+        One line, e.g. for the log or a table's caption.
+    """
+    limit = PC_SDS * np.sqrt(n_pcs)
+    pcs = "PC1-PC2" if n_pcs == 2 else "PC1"
+    return (f"outlier = correlation_robust_z < {CORRELATION_Z:g} (median correlation to the "
+            f"other samples, robust z: median/MAD x 1.4826 over samples) or pc_distance > "
+            f"{limit:.2f} ({PC_SDS:g} robust SDs per PC in {pcs}) or no defined correlation "
+            "(a constant sample); flags are not calibrated for small cohorts and no sample "
+            "is removed")
 
 if TYPE_CHECKING:
     import anndata as ad
@@ -116,9 +146,16 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
         ``PC2``, ..., then ``median_correlation`` (median Pearson correlation to the other
         samples), ``correlation_robust_z``, ``pc_distance`` (distance from the median in
         PC1-PC2, each PC scaled by its MAD x 1.4826) and ``outlier`` (robust z < -3, or
-        ``pc_distance`` > 3 x sqrt(2) = 4.24: 3 robust SDs on each of the two PCs). The variance
-        explained per PC is in ``.attrs["variance_ratio"]``; :func:`omics.pl.pca` draws
-        this table as it is.
+        ``pc_distance`` > 3 x sqrt(2) = 4.24: 3 robust SDs on each of the two PCs, or a
+        median correlation that is undefined: a constant sample, or one sharing fewer than 3
+        observed features with every other sample; it is flagged with a warning and the
+        others are scored without it). The variance explained per PC is in
+        ``.attrs["variance_ratio"]``, the rule in words in ``.attrs["outlier_rule"]``
+        (:func:`outlier_rule`) and, per flagged sample, the criteria it met in
+        ``.attrs["outlier_reasons"]``; :func:`omics.pl.pca` draws this table as it is.
+        The thresholds are Gaussian 3-SD limits, not calibrated: in clean simulated
+        cohorts some sample is flagged in about a quarter of 12- to 40-sample cohorts
+        and in half of 3-sample ones. A flag marks a sample to look at; nothing is removed.
 
     Notes
     -----
@@ -127,8 +164,8 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     - ``adata.obsm["X_<key_added>_pca"]``: the PC coordinates (samples x PCs);
     - ``adata.obsp["<key_added>_correlation"]``: the sample x sample Pearson correlations;
     - ``adata.uns["<key_added>"]``: ``{"variance_ratio", "layer", "n_top", "n_pcs", "seed",
-      "n_features_pca"}`` (``layer`` is ``"X"`` for ``X``; ``n_features_pca`` the features
-      the PCA used);
+      "n_features_pca", "outlier_rule"}`` (``layer`` is ``"X"`` for ``X``; ``n_features_pca``
+      the features the PCA used; ``outlier_rule`` the rule in words);
     - ``adata.obs["<key_added>_outlier"]``: the outlier flag;
     - ``adata.uns["<key_added>_params"]``: the settings, ``{"layer", "n_top", "n_pcs",
       "seed"}`` as given (the layout of every ``omics.tl`` function).
@@ -168,27 +205,51 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
     pca = pd.DataFrame(coords * signs, index=adata.obs_names,
                        columns=[f"PC{i + 1}" for i in range(coords.shape[1])])
     pca.attrs["variance_ratio"] = [float(v) for v in variance_ratio]
-    correlation = pd.DataFrame(sample_correlation(matrix), index=adata.obs_names,
-                               columns=adata.obs_names)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant sample: NaN, below
+        correlation = pd.DataFrame(sample_correlation(matrix), index=adata.obs_names,
+                                   columns=adata.obs_names)
     off = correlation.to_numpy().copy()
     np.fill_diagonal(off, np.nan)
-    median_corr = np.nanmedian(off, axis=1)
-    mad = np.median(np.abs(median_corr - np.median(median_corr))) * 1.4826 or 1e-12
-    corr_z = (median_corr - np.median(median_corr)) / mad
+    defined = ~np.isnan(off).all(axis=1)
+    median_corr = np.full(len(off), np.nan)
+    median_corr[defined] = np.nanmedian(off[defined], axis=1)
+    undefined = [str(s) for s, d in zip(adata.obs_names, defined, strict=True) if not d]
+    if undefined:  # scored without them: one such sample would make every robust z NaN
+        log.warning("sample QC: sample(s) %s have no defined correlation to any other sample "
+                    "(constant values, or < 3 observed features shared with each): flagged as "
+                    "outlier(s); the correlation rule scores the other samples without them",
+                    ", ".join(map(repr, undefined[:10])))
+    corr_z = np.full(len(off), np.nan)
+    if defined.any():
+        middle = np.median(median_corr[defined])
+        mad = np.median(np.abs(median_corr[defined] - middle)) * 1.4826 or 1e-12
+        corr_z[defined] = (median_corr[defined] - middle) / mad
     xy = pca.iloc[:, : min(2, pca.shape[1])].to_numpy()
     centre = np.median(xy, axis=0)
     scale = np.median(np.abs(xy - centre), axis=0) * 1.4826
     scale[scale == 0] = 1e-12
     distance = np.sqrt((((xy - centre) / scale) ** 2).sum(axis=1))
-    outlier = (corr_z < -3) | (distance > 3 * np.sqrt(xy.shape[1]))
+    limit = PC_SDS * np.sqrt(xy.shape[1])
+    low_corr = np.less(corr_z, CORRELATION_Z, where=defined, out=np.zeros(len(off), bool))
+    far = distance > limit
+    outlier = low_corr | far | ~defined
+    reasons = {}
+    for i in np.flatnonzero(outlier):
+        why = ([f"correlation_robust_z {corr_z[i]:.2f} < {CORRELATION_Z:g}"] if low_corr[i] else []) + (
+            [f"pc_distance {distance[i]:.2f} > {limit:.2f}"] if far[i] else []) + (
+            ["no defined correlation"] if not defined[i] else [])
+        reasons[str(adata.obs_names[i])] = "; ".join(why)
     table = pca.assign(median_correlation=median_corr, correlation_robust_z=corr_z, pc_distance=distance,
                        outlier=outlier)
     table.attrs["variance_ratio"] = pca.attrs["variance_ratio"]
+    table.attrs["outlier_rule"] = outlier_rule(xy.shape[1])
+    table.attrs["outlier_reasons"] = reasons
     adata.obsm[f"X_{key_added}_pca"] = pca.to_numpy()
     adata.obsp[f"{key_added}_correlation"] = correlation.to_numpy()
     adata.uns[key_added] = {"variance_ratio": list(pca.attrs["variance_ratio"]),
                             "layer": "X" if layer is None else layer, "n_top": n_top,
-                            "n_pcs": pca.shape[1], "seed": seed, "n_features_pca": len(top)}
+                            "n_pcs": pca.shape[1], "seed": seed, "n_features_pca": len(top),
+                            "outlier_rule": outlier_rule(xy.shape[1])}
     adata.obs[f"{key_added}_outlier"] = outlier
     store_params(adata, key_added, {"layer": layer_name(layer), "n_top": n_top, "n_pcs": n_pcs, "seed": seed})
     return table
