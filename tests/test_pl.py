@@ -158,14 +158,16 @@ def test_concordance_from_the_long_table_draws_the_contrast_asked_for():
                                    "concordant": np.sign(rna) == np.sign(protein)}))
     joined = pd.concat(parts, ignore_index=True)
     ax = omics.pl.concordance(joined, contrast="response_in_placebo")
-    assert ax.get_title().startswith("response_in_placebo: ") and ax.get_title().endswith("(20 genes)")
+    assert ax.get_title().startswith("response_in_placebo: ") and ax.get_title().endswith(
+        f"(20 genes, {int(parts[1]['concordant'].sum())} in the same direction)")
     assert sum(len(c.get_offsets()) for c in ax.collections) == 20
     with pytest.raises(InputError, match=r"holds 2 contrasts .*pass contrast="):
         omics.pl.concordance(joined)
     with pytest.raises(InputError, match="'arm_x_response' is not in the table"):
         omics.pl.concordance(joined, contrast="arm_x_response")
     one = omics.pl.concordance(joined[joined["contrast"] == "response_in_bmmnc"])
-    assert one.get_title().endswith("(30 genes)")
+    assert one.get_title().endswith(
+        f"(30 genes, {int(parts[0]['concordant'].sum())} in the same direction)")
     plt.close("all")
 
 

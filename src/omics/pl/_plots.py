@@ -716,8 +716,8 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     both = ((data["rna_padj"] < fdr) & (data["protein_padj"] < fdr)).to_numpy() \
         if {"rna_padj", "protein_padj"} <= set(data) else np.zeros(len(data), bool)
     same = data["concordant"].astype(bool).to_numpy()
-    for label, mask, color in (("same direction", same & ~both, _COLORS["bmmnc"]),
-                               ("opposite direction", ~same & ~both, _COLORS["ns"]),
+    for label, mask, color in (("same direction, not significant in both", same & ~both, _COLORS["bmmnc"]),
+                               ("opposite direction, not significant in both", ~same & ~both, _COLORS["ns"]),
                                (f"significant in both (FDR < {fdr})", both, _COLORS["up"])):
         ax.scatter(data.loc[mask, "rna_log2fc"], data.loc[mask, "protein_log2fc"], s=6, color=color,
                    linewidths=0, label=f"{label}: {int(mask.sum())}")
@@ -726,7 +726,8 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     ax.axvline(0, color="black", lw=0.5)
     ax.set_xlabel("mRNA log2 fold change")
     ax.set_ylabel("protein log2 fold change")
-    ax.set_title(f"{title + ': ' if title else ''}Spearman r = {rho:.2f} ({len(data)} genes)", fontsize=9)
+    ax.set_title(f"{title + ': ' if title else ''}Spearman r = {rho:.2f} ({len(data)} genes, "
+                 f"{int(same.sum())} in the same direction)", fontsize=9)
     ax.legend(fontsize=6, frameon=False)
     return ax
 

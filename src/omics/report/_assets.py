@@ -21,6 +21,9 @@ MAX_ROWS = 2000
 # DataTables column renderers: a missing number (NaN in the data) displays as "NA"; p-values
 # display as "< 1e-4" but sort on the number.
 _P_RENDER = """function (data, type) {
+  if ((type === 'display' || type === 'filter') && (data === Infinity || data === -Infinity)) {
+    return data > 0 ? 'inf' : '-inf';
+  }
   if (typeof data === 'number' && isNaN(data)) {
     return type === 'display' || type === 'filter' ? 'NA' : data;
   }
@@ -33,6 +36,9 @@ _P_RENDER = """function (data, type) {
 
 _NA_RENDER = """function (data, type) {
   if ((type === 'display' || type === 'filter') && typeof data === 'number' && isNaN(data)) { return 'NA'; }
+  if ((type === 'display' || type === 'filter') && (data === Infinity || data === -Infinity)) {
+    return data > 0 ? 'inf' : '-inf';
+  }
   return data;
 }"""
 
@@ -57,13 +63,19 @@ window.%(promise)s.then(function (module) {
 });
 """
 
+# The plot config: no upload path ("Share chart..." to Plotly Cloud is on by default in
+# plotly.js), no link to a server: the page works offline and its data never leave it.
+PLOT_CONFIG = {"responsive": True, "displaylogo": False, "showSendToCloud": False,
+               "plotlyServerURL": "", "modeBarButtonsToRemove": ["sendChartToCloud"]}
+
 _RENDER_JS = """
 (function () {
+  var CONFIG = %(config)s;
   function draw(div) {
     if (div.dataset.rendered) { return; }
     var spec = JSON.parse(document.getElementById(div.id + '-json').textContent);
     div.dataset.rendered = 'pending';
-    Plotly.newPlot(div, spec.data, spec.layout, {responsive: true, displaylogo: false})
+    Plotly.newPlot(div, spec.data, spec.layout, CONFIG)
       .then(function () { div.dataset.rendered = 'yes'; });
   }
   var plots = document.querySelectorAll('div.plot');
@@ -97,7 +109,7 @@ def head_scripts() -> str:
 
 def render_script() -> str:
     """Return the script that draws the figures (put at the end of the body)."""
-    return f"<script>{_RENDER_JS}</script>"
+    return f"<script>{_RENDER_JS % {'config': json.dumps(PLOT_CONFIG)}}</script>"
 
 
 class Ids:
@@ -148,16 +160,22 @@ def table(frame: pd.DataFrame, ids: Ids, *, caption: str | None = None, page_len
 
     shown = frame.reset_index(drop=True)
     note = ""
+    options = {}
     if len(shown) > max_rows:
         note = (f"<p class='note'>Showing the first {max_rows:,} of {len(shown):,} rows"
                 + (f"; the full table is <code>{html.escape(note_source)}</code>" if note_source else "")
                 + ".</p>")
+        where = f"; the full table is {note_source}" if note_source else ""
+        # a search that finds nothing says the row may be among those left out
+        options["language"] = {"zeroRecords": f"No match among the {max_rows:,} rows shown (of "
+                                              f"{len(shown):,}){where}"}
         shown = shown.head(max_rows)
     shown = _blank_missing_text(_round(shown))
     numeric = [i for i, c in enumerate(shown.columns) if pd.api.types.is_numeric_dtype(shown[c])
                and not pd.api.types.is_bool_dtype(shown[c])]
     p_targets = [i for i in numeric if P_COLUMNS.search(str(shown.columns[i]))]
-    other = [i for i in numeric if i not in p_targets and shown.iloc[:, i].isna().any()]
+    other = [i for i in numeric if i not in p_targets
+             and not np.isfinite(shown.iloc[:, i].to_numpy(dtype=float)).all()]  # NA or inf
     numeric_type = {"type": NUM_NA, "className": "dt-type-numeric"}
     column_defs = ([{"targets": p_targets, **numeric_type, "render": JavascriptFunction(_P_RENDER)}]
                    if p_targets else [])
@@ -167,8 +185,31 @@ def table(frame: pd.DataFrame, ids: Ids, *, caption: str | None = None, page_len
         shown, caption=caption, connected=False, table_id=ids("tbl"), maxBytes=0, showIndex=False,
         pageLength=page_length, lengthMenu=[5, 10, 25, 100], columnDefs=column_defs,
         column_filters="footer", format_floats_in_python=False, text_in_header_can_be_selected=False,
-        classes="display compact", display_logo_when_loading=False)
-    return f"<div class='tablewrap'>{markup}</div>{note}"
+        classes="display compact", display_logo_when_loading=False, **options)
+    return f"{note}<div class='tablewrap'>{markup}</div>"
+
+
+def scope_headers(markup: str) -> str:
+    """Return table ``markup`` with ``scope`` on its header cells: ``col`` in thead, ``row`` elsewhere.
+
+    Parameters
+    ----------
+    markup
+        HTML of one or more tables (pandas ``to_html``, itables).
+
+    Returns
+    -------
+    str
+        The markup, each ``<th>`` without a scope given one.
+    """
+    def scoped(scope: str):  # noqa: ANN202 - a re.sub callback
+        return lambda part: _TH.sub(f"<th scope='{scope}'", part.group(0))
+
+    markup = re.sub(r"<t(?:head|foot)\b.*?</t(?:head|foot)>", scoped("col"), markup, flags=re.S)
+    return re.sub(r"<tbody\b.*?</tbody>", scoped("row"), markup, flags=re.S)
+
+
+_TH = re.compile(r"<th(?![^>]*\bscope=)(?=[\s>])")
 
 
 def figure(fig: object, ids: Ids, *, height: int | None = None) -> str:
@@ -185,8 +226,29 @@ def figure(fig: object, ids: Ids, *, height: int | None = None) -> str:
     payload = json.dumps({"data": spec["data"], "layout": layout}, cls=_Encoder, separators=(",", ":"))
     payload = payload.replace("</", "<\\/")
     h = layout.get("height", 420)
-    return (f"<div class='plot' id='{div_id}' style='min-height:{h}px'></div>"
+    label = html.escape(figure_label(layout), quote=True)
+    return (f"<div class='plot' id='{div_id}' role='img' aria-label='{label}' "
+            f"style='min-height:{h}px'></div>"
             f"<script type='application/json' id='{div_id}-json'>{payload}</script>")
+
+
+def figure_label(layout: dict) -> str:
+    """Return the text alternative of a figure: its title as plain text (plotly markup removed).
+
+    Parameters
+    ----------
+    layout
+        The figure's layout (``fig.to_plotly_json()["layout"]``).
+
+    Returns
+    -------
+    str
+        e.g. ``"Figure: c1 · rna: 3 features at FDR < 0.05"``; ``"Figure"`` without a title.
+    """
+    title = layout.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    plain = html.unescape(re.sub(r"<br\s*/?>", "; ", re.sub(r"<(?!br)[^>]*>", "", str(text or ""))))
+    return f"Figure: {plain}" if plain.strip() else "Figure"
 
 
 _TEMPLATE = {"layout": {"font": {"family": "system-ui, sans-serif", "size": 12},

@@ -20,8 +20,12 @@ UP, DOWN, NS = "#b2182b", "#2166ac", "#c8c8c8"
 # One colour per arm on every figure (PCA by arm, Kaplan-Meier, OR/HR forests); the forests'
 # per-arm effects (control/treated) take their arm's colour, pooled and interaction their own.
 ARM_COLORS = {"bmmnc": PALETTE[0], "placebo": PALETTE[1]}
+# The interaction is near-black (and drawn as diamonds): Dark2's pink (#e7298a) is hardly
+# told from the BM-MNC green under deuteranopia (Machado 2009: deltaE76 ~6; near-black: ~44).
+INTERACTION_COLOR = "#222222"
 EFFECT_COLORS = {"treated": ARM_COLORS["bmmnc"], "control": ARM_COLORS["placebo"],
-                 "pooled": PALETTE[2], "interaction": PALETTE[3]}
+                 "pooled": PALETTE[2], "interaction": INTERACTION_COLOR}
+EFFECT_SYMBOLS = {"interaction": "diamond", "pooled": "square"}
 # Series that are not arms (response groups, scores, gene sets) never take an arm's colour.
 SERIES = [c for c in PALETTE if c not in ARM_COLORS.values()] + ["#1f78b4", "#b15928"]
 
@@ -314,13 +318,31 @@ def _short(term: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _pinned_side(row: pd.Series, name: str, ratio: str) -> int:
+    """Side of the axis (+1 right, -1 left, 0 unknown) a separated, not estimated effect lies on.
+
+    The table's ``direction`` is the sign of the arm effect its class rests on (treated for
+    predictive and treated_only, control for prognostic): ``up_in_responders`` is OR > 1,
+    and for hazard ratios HR < 1. Other effects have no known side.
+    """
+    cls, direction = str(row.get("classification", "")), str(row.get("direction", ""))
+    rests_on = {"predictive": "treated", "treated_only": "treated", "prognostic": "control"}.get(cls)
+    if rests_on is None or name != rests_on or direction not in ("up_in_responders", "down_in_responders"):
+        return 0
+    up = 1 if direction == "up_in_responders" else -1
+    return -up if ratio.upper() == "HR" else up
+
+
 def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, title: str,
            flagged: pd.DataFrame | None = None) -> go.Figure:
     """Forest plot of ratios per SD with 95% intervals, one marker series per effect.
 
     ``effects`` lists ``(column prefix, label)``, e.g. ``("or_treated", "BM-MNC arm")``;
     ``flagged`` (same index, one bool column per prefix) marks separated fits with open markers.
-    Unbounded interval ends are drawn to the axis edge with an arrow.
+    Unbounded interval ends (and ends beyond the axis) are drawn to the axis edge with an
+    arrow. A separated fit without an estimate (NaN) is an open marker pinned at the axis
+    edge on the side of its effect, with an arrow, when the table's class and direction
+    give that side, else on the ratio-1 line; its row says "not estimable (separated)".
     """
     rows = [_t(_short(r["score"], 40) + (f" [{r['classification']}]" if str(r.get("classification", "none"))
                                          not in ("none", "nan", "") else "")) for _, r in model.iterrows()]
@@ -333,6 +355,7 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
     lo = max(min(finite) / 1.5, 1e-4) if finite else 0.1
     hi = min(max(finite) * 1.5, 1e6) if finite else 10
     n = len(effects)
+    arrows, missing = [], {}
     for k, (prefix, label) in enumerate(effects):
         est = model[prefix].astype(float).to_numpy()
         low = model[f"{prefix}_low"].astype(float).to_numpy()
@@ -341,33 +364,65 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
         y = np.arange(len(model)) + offset
         open_ = (flagged[prefix].to_numpy() if flagged is not None and prefix in flagged
                  else np.zeros(len(model), bool))
+        color = effect_color(prefix, k)
+        name = prefix.split("_", 1)[-1]
+        not_estimated = ~np.isfinite(est) & open_
+        sides = np.array([_pinned_side(r, name, ratio) if ne else 0
+                          for (_, r), ne in zip(model.iterrows(), not_estimated, strict=True)])
         shown = np.clip(est, lo, hi)
+        shown = np.where(not_estimated, np.where(sides > 0, hi, np.where(sides < 0, lo, 1.0)), shown)
         plus = np.where(np.isfinite(high), np.minimum(high, hi) - shown, hi - shown)
-        minus = np.where(np.isfinite(low) & (low > 0), np.clip(est, lo, hi) - np.maximum(low, lo),
-                         np.clip(est, lo, hi) - lo)
-        hover = [f"{_t(label)}: {ratio} {_r(e)} (95% CI {_r(a)}-{_r(b)})"
-                 + (" · separated data" if o else "")
-                 for e, a, b, o in zip(est, low, high, open_, strict=True)]
+        minus = np.where(np.isfinite(low) & (low > 0), shown - np.maximum(low, lo), shown - lo)
+        plus = np.where(not_estimated, 0.0, plus)
+        minus = np.where(not_estimated, 0.0, minus)
+        hover = [f"{_t(label)}: {ratio} not estimable (separated data)" if ne else
+                 f"{_t(label)}: {ratio} {_r(e)} (95% CI {_r(a)}-{_r(b)})" + (" · separated data" if o else "")
+                 for e, a, b, o, ne in zip(est, low, high, open_, not_estimated, strict=True)]
+        base = EFFECT_SYMBOLS.get(name, "circle")
         fig.add_trace(go.Scatter(
-            x=np.clip(est, lo, hi), y=y, mode="markers", name=_t(label),
-            marker={"color": effect_color(prefix, k), "size": 9,
-                    "symbol": ["circle-open" if o else "circle" for o in open_]},
+            x=shown, y=y, mode="markers", name=_t(label), cliponaxis=False,  # edge markers whole
+            marker={"color": color, "size": 9,
+                    "symbol": [f"{base}-open" if o else base for o in open_]},
             error_x={"type": "data", "symmetric": False, "array": np.clip(plus, 0, None),
                      "arrayminus": np.clip(minus, 0, None), "thickness": 1.2, "width": 3},
             text=hover, hovertemplate="%{text}<extra></extra>"))
+        for j in range(len(model)):
+            if not_estimated[j]:
+                missing.setdefault(j, []).append(_t(label))
+                if sides[j]:
+                    arrows.append(_arrow(hi if sides[j] > 0 else lo, y[j], sides[j], color))
+                continue
+            if not np.isfinite(est[j]):  # no estimate, no interval (e.g. no test in that arm)
+                continue
+            if not np.isfinite(high[j]) or high[j] > hi:
+                arrows.append(_arrow(hi, y[j], 1, color))
+            if not (np.isfinite(low[j]) and low[j] > 0) or low[j] < lo:
+                arrows.append(_arrow(lo, y[j], -1, color))
+    rows = [row + (f" ({', '.join(missing[j])}: {ratio} not estimable, separated)" if j in missing else "")
+            for j, row in enumerate(rows)]
     fig.add_vline(x=1, line_dash="dash", line_color="#555")
+    # one layout update for all arrows (fig.add_annotation re-validates every earlier one)
+    fig.update_layout(annotations=[*fig.layout.annotations, *arrows])
     ticks = [v for v in (1e-4, 1e-3, 0.01, 0.1, 0.2, 0.5, 1, 2, 5, 10, 100, 1e3, 1e4, 1e5, 1e6)
              if lo <= v <= hi]
     fig.update_layout(title={"text": _t(title), "font": {"size": 14}}, height=max(320, 34 * len(model) + 150),
-                      xaxis={"title": f"{ratio} per SD of the score (95% CI, log scale; open marker: "
-                                      "separated fit)", "type": "log", "range": [np.log10(lo), np.log10(hi)],
+                      xaxis={"title": f"{ratio} per SD of the score (95% CI, log scale)<br>open marker: "
+                                      "separated fit; arrow: interval unbounded or beyond the axis",
+                             "type": "log", "range": [np.log10(lo), np.log10(hi)],
                              "tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks]},
                       yaxis={"tickmode": "array", "tickvals": list(range(len(model))), "ticktext": rows,
                              "zeroline": False, "showgrid": False,
                              "autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
                       legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
-                      margin={"t": 80})
+                      margin={"t": 80, "b": 80})
     return fig
+
+
+def _arrow(x: float, y: float, side: int, color: str) -> dict:
+    """Return an arrowhead at the axis edge ``x`` (log10 units) of row ``y``, pointing out (+1: right)."""
+    return {"x": float(np.log10(x)), "y": float(y), "xref": "x", "yref": "y", "text": "",
+            "showarrow": True, "arrowhead": 2, "arrowsize": 1.2, "arrowwidth": 1.4,
+            "arrowcolor": color, "ax": -16 * side, "ay": 0}
 
 
 def _r(value: float) -> str:
@@ -431,9 +486,14 @@ def concordance(joined: pd.DataFrame, *, title: str, fdr: float, rho: float | No
     both = (data["rna_padj"] < fdr) & (data["protein_padj"] < fdr)
     same = data["concordant"].astype(bool)
     fig = go.Figure()
-    for name, mask, color in (("same direction", same & ~both, "#7570b3"),
-                              ("opposite direction", ~same & ~both, NS),
-                              (f"significant in both (FDR < {fdr})", both, UP)):
+    # the legend counts add up to the summary table's: same direction = the first and the
+    # concordant part of the last series (sign_agreement x n_genes)
+    n_same_both = int((same & both).sum())
+    n_both = int(both.sum())
+    in_both = ("all" if n_same_both == n_both else str(n_same_both)) + " same direction"
+    for name, mask, color in (("same direction, not significant in both", same & ~both, "#7570b3"),
+                              ("opposite direction, not significant in both", ~same & ~both, NS),
+                              (f"significant in both (FDR < {fdr}; {in_both})", both, UP)):
         part = data[mask]
         fig.add_trace(go.Scatter(x=part["rna_log2fc"].round(4), y=part["protein_log2fc"].round(4),
                                  mode="markers", name=f"{name}: {len(part)}", text=_ts(part["gene_name"]),
@@ -442,7 +502,8 @@ def concordance(joined: pd.DataFrame, *, title: str, fdr: float, rho: float | No
     fig.add_hline(y=0, line_color="#444", line_width=1)
     fig.add_vline(x=0, line_color="#444", line_width=1)
     spearman = f"Spearman r = {rho:.2f} over " if rho is not None and np.isfinite(rho) else ""
-    fig.update_layout(title={"text": _t(f"{title}: {spearman}{len(data)} genes"),
+    fig.update_layout(title={"text": _t(f"{title}: {spearman}{len(data)} genes, {int(same.sum())} "
+                                        "same direction"),
                              "font": {"size": 14}}, height=440,
                       xaxis={"title": "mRNA log2 fold change"}, yaxis={"title": "protein log2 fold change"},
                       legend={"orientation": "h", "y": -0.18})

@@ -46,3 +46,34 @@ def fmt_ratio(value: float | None) -> str:
 def fmt_ci(estimate: float, low: float, high: float) -> str:
     """Format ``estimate (low-high)``."""
     return f"{fmt_ratio(estimate)} ({fmt_ratio(low)}-{fmt_ratio(high)})"
+
+
+def plural(n: int, noun: str, plural_form: str | None = None) -> str:
+    """Return ``"1 feature"``, ``"2 features"`` (``plural_form`` for an irregular plural)."""
+    return f"{n} {noun if n == 1 else (plural_form or noun + 's')}"
+
+
+ID_WIDTH = 44  # characters of an id kept in a figure title (half-width plots)
+
+
+def short_id(text: str, width: int = ID_WIDTH) -> str:
+    """Shorten a long id in its middle, keeping its start and its end (where ids differ: ``_0``).
+
+    Parameters
+    ----------
+    text
+        e.g. a contrast id of 110 characters.
+    width
+        Most characters kept (the ellipsis included).
+
+    Returns
+    -------
+    str
+        ``text`` itself when it fits, else its first and last characters around ``…``.
+    """
+    text = str(text)
+    if len(text) <= width:
+        return text
+    tail = (width - 1) // 2
+    head = width - 1 - tail
+    return f"{text[:head]}…{text[-tail:]}"

@@ -33,9 +33,11 @@ table.static th{background:#f4f4f4}table.static td:first-child{text-align:left}
 .warning{background:#fff4e5;border-left:4px solid #e67e22;padding:.6em 1em;margin:.8em 0;font-size:14px}
 .refs{font-size:13px}.gallery{display:flex;flex-wrap:wrap;gap:1em}.gallery img{max-width:360px}
 figure{margin:0}figcaption{font-size:12px;color:#555}
+section,h3[id]{scroll-margin-top:3.5em}table.static.findings td{text-align:left;vertical-align:top}
 """
 
 _SECTIONS = [
+    ("findings", "Main findings", sections.findings),
     ("cohort", "Cohort", sections.cohort),
     ("qc", "Quality control", sections.qc),
     ("de", "Differential expression", sections.differential),

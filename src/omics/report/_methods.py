@@ -8,8 +8,9 @@ from pathlib import PurePath
 import pandas as pd
 import yaml
 
+from ._assets import scope_headers
 from ._context import Context
-from ._sections import default_of, flow_parents, flow_source, flow_unit_label, flow_uns
+from ._sections import default_of, flow_parents, flow_source, flow_unit_label, flow_uns, modalities_note
 
 REFERENCES = {
     "deseq2": "Love MI, Huber W, Anders S. Moderated estimation of fold change and dispersion for "
@@ -147,6 +148,8 @@ def methods(ctx: Context) -> str:
     def ver(name: str) -> str:
         return f" {html.escape(v[name])}" if name in v and v[name] != "not installed" else ""
 
+    if modalities_note(ctx):
+        text.append(modalities_note(ctx))
     if ctx.bali:
         text.append("Samples are bone-marrow mononuclear cells of the BALI trial (BM-MNC vs placebo; "
                     "response = survival without major amputation at 6 months).")
@@ -272,9 +275,9 @@ def methods(ctx: Context) -> str:
     return (("" if ctx.params_known else _not_recorded())
             + "<p>" + " ".join(text) + "</p><h3>References</h3><ol class='refs'>" + refs + "</ol>"
             + f"<details><summary>{title}</summary>"
-            + params.to_html(classes="static", border=0, index=False) + "</details>"
+            + scope_headers(params.to_html(classes="static", border=0, index=False)) + "</details>"
             + "<details><summary>Software versions</summary>"
-            + versions.to_html(classes="static", border=0, index=False) + "</details>")
+            + scope_headers(versions.to_html(classes="static", border=0, index=False)) + "</details>")
 
 
 def _protein_input_text(ctx: Context) -> str:

@@ -12,10 +12,10 @@ import pandas as pd
 
 from ..tl._separation import separated_flags
 from . import _figures as figs
-from ._assets import Ids, figure, table
+from ._assets import Ids, figure, scope_headers, table
 from ._context import Context
 from ._discover import DeResult, read_tsv
-from ._format import fmt_ci, fmt_p
+from ._format import fmt_ci, fmt_p, plural, short_id
 
 COHORT_SKIP = {"sample", "patient", "fastq_1", "fastq_2"}
 
@@ -71,7 +71,7 @@ def cohort(ctx: Context, ids: Ids) -> str:
     obs = ctx.obs
     if obs.empty:
         return ""
-    parts = [f"<p>{len(obs)} samples.</p>"]
+    parts = [f"<p>{len(obs)} samples. {modalities_note(ctx)}</p>"]
     group_cols = [c for c in ("arm", "response") if c in obs]
     if not group_cols:  # other studies: the contrasts' variables and blocking factors
         named = [v for c in ctx.contrasts.values() for v in (c.variable, *c.blocking) if v]
@@ -79,11 +79,13 @@ def cohort(ctx: Context, ids: Ids) -> str:
                       if c in obs and 1 < obs[c].nunique() < len(obs)][:2]
     if len(group_cols) == 2:
         cross = pd.crosstab(obs[group_cols[0]], obs[group_cols[1]], margins=True, margins_name="total")
+        # one header row: the row variable's name over its levels, the column variable's levels
+        cross = cross.rename_axis(index=f"{group_cols[0]} \\ {group_cols[1]}", columns=None).reset_index()
         parts.append(f"<h3>{_h(group_cols[0])} x {_h(group_cols[1])}</h3>"
-                     + cross.to_html(classes="static", border=0))
+                     + scope_headers(cross.to_html(classes="static", border=0, index=False)))
     elif len(group_cols) == 1:
-        parts.append(obs[group_cols[0]].value_counts().sort_index().to_frame("samples")
-                     .to_html(classes="static", border=0))
+        parts.append(scope_headers(obs[group_cols[0]].value_counts().sort_index().to_frame("samples")
+                                   .to_html(classes="static", border=0)))
     covariates = [c for c in obs.columns if c not in COHORT_SKIP and c not in group_cols
                   and obs[c].nunique() > 1
                   and (pd.api.types.is_numeric_dtype(obs[c])
@@ -92,8 +94,8 @@ def cohort(ctx: Context, ids: Ids) -> str:
         by = group_cols if ctx.bali else group_cols[:1]  # other studies: the compared variable
         groups = obs[by].astype(str).agg(" / ".join, axis=1)
         rows = [covariate_summary(c, obs[c], groups) for c in covariates]
-        parts.append("<h3>Covariates by group</h3>" + pd.DataFrame(rows).to_html(
-            classes="static", border=0, index=False))
+        parts.append("<h3>Covariates by group</h3>" + scope_headers(pd.DataFrame(rows).to_html(
+            classes="static", border=0, index=False)))
         days = pd.to_numeric(obs["afs_days"], errors="coerce") if "afs_days" in obs else None
         if days is not None and "afs_event" in covariates and (days > float(_horizon())).any():
             parts.append(_note(f"afs_event counts the events over all follow-up; the survival "
@@ -135,7 +137,11 @@ def qc(ctx: Context, ids: Ids) -> str:
                 if "outlier" in outliers else outliers.iloc[0:0]
             text = (f"<b>Outliers:</b> {_h(', '.join(flagged['sample'].astype(str)))} (kept in the "
                     "analysis; check them before interpreting)." if len(flagged)
-                    else "No outlier sample (robust z of median correlation and PC distance).")
+                    else "No outlier sample.") + (
+                " Rule: a median correlation to the other samples more than 3 robust SDs below "
+                "the cohort's, a distance from the median in PC1-PC2 above 4.24 robust SDs, or a "
+                "constant sample; these limits are not calibrated (clean cohorts often flag a "
+                "sample), and the log names the criteria each flagged sample met.")
             parts.append(f"<p>{text}</p>" + table(outliers, ids, page_length=5))
     flow_qc = res.first("flow.qc.tsv")
     if flow_qc is not None:
@@ -144,10 +150,13 @@ def qc(ctx: Context, ids: Ids) -> str:
                      + table(flow_table, ids, page_length=5))
     if not parts:
         return ""
-    return _note("PCA of the 500 most variable features (RNA: VST; protein: normalised log2 of "
-                 "the proteins observed in every sample). Sample correlations use the features "
-                 "both samples have; missing values are not filled in.") \
-        + "".join(parts)
+    rna = {"qpcr": "qPCR RNA: -delta-Ct of the targets, no VST",
+           "array": "array RNA: the log2 intensities as given, no VST"}.get(
+        str(ctx.params.get("rna_format") or "counts"), "RNA: blind VST")
+    return _note(f"PCA of the 500 most variable features, or all when there are fewer ({rna}; "
+                 "protein: normalised log2 of the proteins observed in every sample). Sample "
+                 "correlations use the features both samples have; missing values are not "
+                 "filled in.") + "".join(parts)
 
 
 def _flow_qc_note(ctx: Context, flow_table: pd.DataFrame) -> str:
@@ -364,6 +373,17 @@ def mean_label(ctx: Context, modality: str) -> str | None:
     return None
 
 
+DE_ROWS = 1000  # rows of a differential table on the page (the rest are in its TSV)
+
+
+def _full_label(n: int, shown: int, what: str, source: str, *, all_: str = "Full table") -> str:
+    """Label of a collapsed table: all of it, or ``Top 1,000 of 16,121 features by p-value (...)``."""
+    if n <= shown:
+        return f"{all_} ({n:,} {what}, sorted by p-value)"
+    return (f"Top {shown:,} of {n:,} {what} by p-value (the other {n - shown:,} are in "
+            f"<code>{_h(source)}</code>)")
+
+
 def differential(ctx: Context, ids: Ids) -> str:
     """Summary over contrasts, then per contrast and modality: volcano, MA, heatmap, table."""
     results = ctx.results.de
@@ -379,25 +399,27 @@ def differential(ctx: Context, ids: Ids) -> str:
                         f"up (FDR < {ctx.fdr})": int((hits[lfc] > 0).sum()),
                         f"down (FDR < {ctx.fdr})": int((hits[lfc] < 0).sum())})
         title = f"{result.contrast} · {result.modality}"
+        short = f"{short_id(result.contrast)} · {result.modality}"  # figure titles: half-width plots
         anchor = f"de-{result.contrast}-{result.modality}"
         ordered = de.sort_values(pcol, kind="stable", na_position="last")
+        source = str(result.path.relative_to(ctx.results.root))
         blocks.append(
             f"<h3 id='{_h(anchor)}'>{_h(title)}</h3>" + _note(ctx.describe_contrast(result.contrast))
-            + _grid(figure(figs.volcano(de, fdr=ctx.fdr, title=f"{title}: {len(hits)} features at FDR "
-                                        f"< {ctx.fdr}", xlabel=ctx.lfc_axis(result.contrast)), ids),
-                    figure(figs.ma(de, fdr=ctx.fdr, title=f"{title}: MA plot",
+            + _grid(figure(figs.volcano(de, fdr=ctx.fdr, title=f"{short}: {plural(len(hits), 'feature')} "
+                                        f"at FDR < {ctx.fdr}", xlabel=ctx.lfc_axis(result.contrast)), ids),
+                    figure(figs.ma(de, fdr=ctx.fdr, title=f"{short}: MA plot",
                                    mean_label=mean_label(ctx, result.modality),
                                    ylabel=ctx.lfc_axis(result.contrast, short=True)), ids))
             + _heatmap(ctx, result, de, ids)
-            + "<details><summary>Full table (sorted by p-value)</summary>"
-            + table(ordered, ids, max_rows=1000, note_source=str(result.path.relative_to(ctx.results.root)))
+            + f"<details><summary>{_full_label(len(ordered), DE_ROWS, 'features', source)}</summary>"
+            + table(ordered, ids, max_rows=DE_ROWS, note_source=source)
             + "</details>")
     frame = pd.DataFrame(summary)
     return (_note("Positive log2 fold change = higher in the contrast's target level"
                   + ("; for a model coefficient (formula contrast) its note says what positive means"
                      if ctx.has_formula else "")
                   + f". Thresholds: adjusted p &lt; {ctx.fdr} (Benjamini-Hochberg).")
-            + frame.to_html(classes="static", border=0, index=False) + "".join(blocks))
+            + scope_headers(frame.to_html(classes="static", border=0, index=False)) + "".join(blocks))
 
 
 # --------------------------------------------------------------------------------------
@@ -466,6 +488,7 @@ def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]]
                  "collections).")
 
 
+ENRICH_ROWS = 300  # rows of a GSEA or ORA table on the page (the rest are in its TSV)
 RUNNING_SETS = 8  # running enrichment-score curves drawn per table (panel sets, smallest p first)
 
 
@@ -494,6 +517,7 @@ def enrichment(ctx: Context, ids: Ids) -> str:
             if "gene_name" in de:
                 ranking = gene_statistic(de, kind)
         contrast_id, _, modality = key.rpartition(".")  # a contrast id may hold dots
+        short = f"{short_id(contrast_id)}.{modality}" if contrast_id else short_id(key)  # figure titles
         block = [f"<h3>{_h(f'{contrast_id} · {modality}' if contrast_id else key)}</h3>"]
         contrast_id = de_result.contrast if de_result is not None else contrast_id or key
         if contrast_id in ctx.contrasts:
@@ -510,8 +534,8 @@ def enrichment(ctx: Context, ids: Ids) -> str:
             continue
         with_background = "collection" in gsea and (gsea["collection"] != "panel").any()
         block.append(figure(figs.enrichment_dots(
-            gsea, title=f"{key}: {ctx.panel_name}" + (" and the top background sets" if with_background
-                                                      else "") + " (GSEA prerank)"), ids))
+            gsea, title=f"{short}: {ctx.panel_name}" + (" and the top background sets" if with_background
+                                                        else "") + " (GSEA prerank)"), ids))
         panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
         if sets is not None and len(ranking) and len(panel):
             curves, labels = {}, {}
@@ -525,7 +549,7 @@ def enrichment(ctx: Context, ids: Ids) -> str:
                 which = (f"the {len(curves)} panel sets with the smallest p-value (of {len(panel)})"
                          if len(panel) > RUNNING_SETS else "the panel sets")
                 block.append(figure(figs.running_scores(
-                    curves, labels, title=f"{key}: running enrichment scores of {which}",
+                    curves, labels, title=f"{short}: running enrichment scores of {which}",
                     xlabel="rank by the test statistic (most positive first)"), ids))
         if len(panel):
             edge = panel.assign(leading_edge_n=panel["leading_edge"].fillna("").astype(str)
@@ -534,17 +558,22 @@ def enrichment(ctx: Context, ids: Ids) -> str:
                                 "leading_edge") if c in edge]
             block.append("<h4>Panel sets and their leading-edge genes</h4>" + table(edge[cols], ids))
         source = str(path.relative_to(ctx.results.root))
-        block.append(f"<details><summary>All {len(gsea):,} tested sets</summary>" + table(
-            gsea.sort_values("pvalue", kind="stable"), ids, max_rows=300, note_source=source)
+        label = _full_label(len(gsea), ENRICH_ROWS, "tested sets", source, all_="All tested sets")
+        block.append(f"<details><summary>{label}</summary>" + table(
+            gsea.sort_values("pvalue", kind="stable"), ids, max_rows=ENRICH_ROWS, note_source=source)
             + "</details>")
         ora_path = path.with_name(f"{key}.ora.tsv")
         if ora_path.is_file():
             ora = read_tsv(ora_path)
             if len(ora):
+                ora_source = str(ora_path.relative_to(ctx.results.root))
+                shown = "" if len(ora) <= ENRICH_ROWS else (
+                    f": top {ENRICH_ROWS:,} of {len(ora):,} rows by p-value (all in "
+                    f"<code>{_h(ora_source)}</code>)")
                 block.append("<details><summary>Over-representation (ORA) of the up- and "
-                             "down-regulated features</summary>" + table(
-                                 ora.sort_values("pvalue", kind="stable"), ids, max_rows=300,
-                                 note_source=str(ora_path.relative_to(ctx.results.root))) + "</details>")
+                             f"down-regulated features{shown}</summary>" + table(
+                                 ora.sort_values("pvalue", kind="stable"), ids, max_rows=ENRICH_ROWS,
+                                 note_source=ora_source) + "</details>")
         blocks.append("".join(block))
     intro = (f"GSEA prerank of the {_h(ctx.panel_name)} tested together with the background collection, "
              "so that the FDR carries the burden of every set tested; NES &gt; 0: the set's genes "
@@ -672,7 +701,10 @@ def _kaplan_meier(km: pd.DataFrame, logrank: pd.DataFrame | None, survival: pd.D
         "each arm; the log-rank test compares them within the arm. "
         + (f"The {KM_PANELS} scores with the lowest fdr_screen of the survival model; "
            if ranked else f"The first {KM_PANELS} scores of scores/km_curves.tsv; ")
-        + "every score's curves are in scores/km_curves.tsv.") + _grid(*plots))
+        + "every score's curves are in scores/km_curves.tsv. The log-rank p-values are "
+        "<b>unadjusted</b> (no correction for the scores and arms tested"
+        + (", and these panels were picked for their small fdr_screen" if ranked else "")
+        + "): read them as descriptive.") + _grid(*plots))
 
 
 def _horizon() -> str:
@@ -766,7 +798,17 @@ def _response_note(ctx: Context) -> str:
             "predictive nor prognostic; <b>none</b>: otherwise. Every fit is Firth-penalised; open "
             "markers and '[separated]': the score separates the outcome completely or "
             "quasi-completely in that model. An interval end may be unbounded (inf) with or "
-            "without separation.")
+            "without separation. <b>direction</b>: up_in_responders when a higher score goes with "
+            f"more response, down_in_responders otherwise; it is the sign of the {treated}-arm "
+            f"log OR for predictive and treated_only scores, of the {control}-arm log OR for "
+            "prognostic scores and of the pooled log OR for the others (so it can differ from the "
+            "OR of the other arm).")
+
+
+def _class_counts(model: pd.DataFrame) -> str:
+    """``<b>none</b> 17, <b>predictive</b> 5, ...`` of a model table's classification column."""
+    counts = model["classification"].value_counts()
+    return ", ".join(f"<b>{_h(k)}</b> {v}" for k, v in counts.items())
 
 
 def response(ctx: Context, ids: Ids) -> str:
@@ -787,9 +829,7 @@ def response(ctx: Context, ids: Ids) -> str:
                                             title=f"{modality} scores: odds ratio of response per SD",
                                             flagged=flags.loc[part.index].reset_index(drop=True)), ids))
         if "classification" in model:
-            counts = model["classification"].value_counts()
-            parts.append("<p>Classes: " + ", ".join(f"<b>{_h(k)}</b> {v}" for k, v in counts.items())
-                         + ".</p>")
+            parts.append("<p>Classes (response model): " + _class_counts(model) + ".</p>")
         parts.append("<h3>Class of each score and its evidence</h3>"
                      + table(_evidence(model, effects, flags), ids))
         roc = res.table("response_roc.tsv")
@@ -828,6 +868,8 @@ def response(ctx: Context, ids: Ids) -> str:
             "screen of the response model on the log hazard ratios; direction up_in_responders: a "
             "higher score goes with longer amputation-free survival (HR &lt; 1). ph_p: test of "
             "proportional hazards (the smallest over the model's terms)."))
+        if "classification" in survival:
+            parts.append("<p>Classes (survival model): " + _class_counts(survival) + ".</p>")
         hr_effects = _effects(survival, ctx, ratio="hr")
         if hr_effects:
             hr_flags = _separated(survival, hr_effects)
@@ -976,7 +1018,7 @@ def integration(ctx: Context, ids: Ids) -> str:
            dict(zip(summary["contrast"].astype(str), summary["spearman_log2fc"].astype(float),
                     strict=True)))
     if joined is not None:
-        plots = [figure(figs.concordance(part, title=str(contrast), fdr=ctx.fdr,
+        plots = [figure(figs.concordance(part, title=short_id(str(contrast)), fdr=ctx.fdr,
                                          rho=rho.get(str(contrast))), ids)
                  for contrast, part in joined.groupby("contrast", sort=True)]
         parts.append("<h3>Fold-change concordance</h3>" + _note(_concordance_note(ctx)) + _grid(*plots))
@@ -1013,7 +1055,7 @@ def integration(ctx: Context, ids: Ids) -> str:
                      + ("<br>panel set" if r["term"] in panel else "") for _, r in top.iterrows()]
             plots.append(figure(figs.bars(
                 list(top["term"]), list(top["stouffer_z"].astype(float)),
-                title=f"{contrast}: joint evidence, top {len(top)} sets", subtitle=subtitle,
+                title=f"{short_id(str(contrast))}: joint evidence, top {len(top)} sets", subtitle=subtitle,
                 xlabel="Stouffer z (mRNA + protein)", hover=hover), ids))
         evidence = evidence.sort_values(["stouffer_pvalue", "contrast"], kind="stable")
         source = _source(ctx, "pathway_evidence.tsv")
@@ -1040,7 +1082,8 @@ def flow_gating(ctx: Context, ids: Ids) -> str:
                     "<code>qc/flow.qc.tsv</code>.</p>")
         return ""
     images = "".join(
-        f"<figure><img alt='{_h(p.stem)}' src='data:image/png;base64,"
+        f"<figure><img alt='Gating plot of sample {_h(p.stem)}' "
+        "src='data:image/png;base64,"
         f"{base64.b64encode(p.read_bytes()).decode()}'><figcaption>{_h(p.stem)}</figcaption></figure>"
         for p in pngs)
     note = ""
@@ -1049,3 +1092,217 @@ def flow_gating(ctx: Context, ids: Ids) -> str:
         note = _note(f"Showing {len(pngs)} of {len(found)} gating plots (the first {len(pngs)} by file "
                      f"name); all are in <code>{_h(folder)}/</code>.")
     return f"{note}<div class='gallery'>{images}</div>"
+
+
+# --------------------------------------------------------------------------------------
+# Modalities, main findings
+# --------------------------------------------------------------------------------------
+
+MODALITY_INPUTS = {"rna": ("rna_counts", "rna_matrix"), "protein": ("protein_matrix",),
+                   "flow": ("flow_table", "flow_fcs")}
+MODALITY_NAMES = {"rna": "RNA", "protein": "protein", "flow": "flow cytometry"}
+
+
+def analysed_modalities(ctx: Context) -> list[str]:
+    """Modalities with results: of the differential tables and of the score tables."""
+    found = {r.modality for r in ctx.results.de}
+    for name in ("response_model.tsv", "survival_model.tsv"):
+        model = ctx.results.table(name)
+        if model is not None and "modality" in model:
+            found |= set(model["modality"].dropna().astype(str))
+    order = list(MODALITY_INPUTS)
+    return sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m))
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def modalities_note(ctx: Context) -> str:
+    """Say which modalities were analysed and which were not, and why (no input given).
+
+    Parameters
+    ----------
+    ctx
+        The report's context.
+
+    Returns
+    -------
+    str
+        e.g. ``Modalities analysed: RNA. Not analysed: protein (no protein input was given) ...``;
+        ``""`` when the folder has no modality's results.
+    """
+    found = analysed_modalities(ctx)
+    if not found:
+        return ""
+    text = f"Modalities analysed: {_h(_and([MODALITY_NAMES.get(m, m) for m in found]))}."
+    missing = [m for m in MODALITY_INPUTS if m not in found]
+    if missing:
+        reasons = []
+        for m in missing:
+            given = any(ctx.params.get(name) for name in MODALITY_INPUTS[m])
+            why = (f"no {MODALITY_NAMES[m]} input was given" if ctx.params_known and not given
+                   else f"no {MODALITY_NAMES[m]} results in this folder")
+            reasons.append(f"{MODALITY_NAMES[m]} ({why})")
+        text += f" Not analysed: {_h(_and(reasons))}"
+        if "rna" in missing or "protein" in missing:
+            text += "; so there is no mRNA-protein integration"
+        if "flow" in missing:
+            text += ", no flow section" if {"rna", "protein"} & set(missing) else "; so no flow section"
+        text += "."
+    return text
+
+
+FINDINGS_ROWS = 12  # called scores listed per model in the main findings (the rest: the tables)
+CALLED_CLASSES = ("predictive", "prognostic", "treated_only")
+
+
+def _arm_cell(r: pd.Series, prefix: str, ratio: str, flagged: bool, *,
+              p_col: str, fdr_col: str | None) -> str:
+    """``OR 7.75 (1.83-120)<br>p 0.0011 · FDR 0.0043`` of one effect of a model row."""
+    estimate = r.get(prefix)
+    if flagged and (estimate is None or not np.isfinite(float(estimate))):
+        effect = f"{ratio} not estimable (separated)"
+    else:
+        effect = f"{ratio} {fmt_ci(r[prefix], r[f'{prefix}_low'], r[f'{prefix}_high'])}" + (
+            " [separated]" if flagged else "")
+    tests = [f"p {fmt_p(r[p_col])}"] if p_col in r else []
+    if fdr_col and fdr_col in r:
+        tests.append(f"FDR {fmt_p(r[fdr_col])}")
+    return _h(effect) + ("<br>" + " · ".join(_h(t) for t in tests) if tests else "")
+
+
+def _direction_words(direction: object, kind: str) -> str:
+    """``up_in_responders: higher score, more response`` (survival: longer amputation-free survival)."""
+    text = str(direction)
+    if kind == "response":
+        words = {"up_in_responders": "higher score, more response",
+                 "down_in_responders": "higher score, less response"}
+    else:
+        words = {"up_in_responders": "higher score, longer survival (HR < 1)",
+                 "down_in_responders": "higher score, shorter survival (HR > 1)"}
+    return f"{_h(text)}: {_h(words[text])}" if text in words else _h(text)
+
+
+def _findings_model(ctx: Context, model: pd.DataFrame, kind: str, source: str) -> str:
+    """Return the called scores of one model table as a compact table, and the modalities with none."""
+    treated, control = _arm_names(ctx)
+    ratio = "OR" if kind == "response" else "HR"
+    prefix = ratio.lower()
+    effects = _effects(model, ctx, ratio=prefix)
+    flags = _separated(model, effects) if effects else pd.DataFrame(index=model.index)
+    modalities = (list(dict.fromkeys(model["modality"].astype(str))) if "modality" in model else [""])
+    classes = model["classification"].astype(str) if "classification" in model else \
+        pd.Series("", index=model.index)
+    called = model[classes.isin(CALLED_CLASSES)]
+    if "fdr_screen" in called:
+        called = called.sort_values("fdr_screen", kind="stable")
+    order = {m: i for i, m in enumerate(modalities)}
+    if "modality" in called:
+        called = called.iloc[np.argsort([order[str(m)] for m in called["modality"]], kind="stable")]
+    rows = []
+    for i, r in called.head(FINDINGS_ROWS).iterrows():
+        row = {"modality": _h(r.get("modality", "")), "score": _h(r["score"]),
+               "class, direction": f"<b>{_h(r['classification'])}</b><br>"
+                                   + _direction_words(r.get("direction", ""), kind)}
+        for name, label in (("treated", f"{treated} arm"), ("control", f"{control} arm")):
+            if f"{prefix}_{name}" in model:
+                row[_h(f"{label}: {ratio} per SD (95% CI)")] = _arm_cell(
+                    r, f"{prefix}_{name}", ratio, bool(flags.at[i, f"{prefix}_{name}"])
+                    if f"{prefix}_{name}" in flags else False, p_col=f"p_{name}", fdr_col=f"fdr_{name}")
+        if f"{prefix}_interaction" in model:
+            row[_h(f"interaction: {treated} {ratio} / {control} {ratio} (95% CI)")] = _arm_cell(
+                r, f"{prefix}_interaction", "ratio",
+                bool(flags.at[i, f"{prefix}_interaction"]) if f"{prefix}_interaction" in flags else False,
+                p_col="p_interaction", fdr_col="fdr_interaction")
+        if kind == "response" and "cv_auc_pooled" in r:
+            auc = r["cv_auc_pooled"]
+            row["CV AUC"] = f"{float(auc):.2f}" if pd.notna(auc) else "NA"
+        rows.append(row)
+    none = [m for m in modalities if not (called["modality"].astype(str) == m).any()] \
+        if "modality" in called else ([] if len(called) else [""])
+    parts = []
+    if rows:
+        parts.append(scope_headers(pd.DataFrame(rows).to_html(classes="static findings", border=0,
+                                                              index=False, escape=False)))
+        if len(called) > FINDINGS_ROWS:
+            parts.append(_note(f"{len(called) - FINDINGS_ROWS} more called scores are not listed "
+                               f"here: all are in the table of the scores section and in "
+                               f"<code>{_h(source)}</code>."))
+        if none:
+            parts.append(f"<p>No score is called in {_h(_and([m or 'the table' for m in none]))}.</p>")
+    else:
+        of = f" of {_h(_and(modalities))}" if modalities != [""] else ""
+        parts.append(f"<p><b>No score is called</b> predictive, prognostic or treated_only by this "
+                     f"model ({len(model)} scores{of}).</p>")
+    return "".join(parts)
+
+
+def _tests_text(ctx: Context, kind: str, model: pd.DataFrame) -> str:
+    """How the p-values of a model table were tested and adjusted (as the tables hold them)."""
+    bh = ctx.params.get("response_multiplicity", "bh") == "bh"
+    fdr = ("FDR of an arm: Benjamini-Hochberg over both arms' p-values of all scores of the "
+           "modality (the screen); FDR of the interaction: Benjamini-Hochberg over the scores"
+           if bh else "the arm p-values decide (no screen); FDRs are reported only")
+    if kind == "response":
+        fits = {str(v) for c in ("fit_control", "fit_treated") if c in model for v in model[c].dropna()}
+        lrt = "Firth-penalised likelihood-ratio tests" if fits == {"firth"} else \
+            "likelihood-ratio tests (Firth-penalised where fit_&lt;arm&gt; says firth)"
+        return (f"p of an arm: {lrt}; p of the interaction: Rao score test; {fdr}. CV AUC: "
+                "cross-validated AUC of the score alone (cv_auc_pooled).")
+    arm_test = str(default_of("tl._api_outcome", "survival_model", "arm_test"))
+    within = ("Efron score tests" if arm_test == "score" else "partial-likelihood-ratio tests"
+              if arm_test == "lrt" else f"{_h(arm_test)} tests")
+    return f"p of an arm: {within}; p of the interaction: partial-likelihood-ratio test; {fdr}."
+
+
+def findings(ctx: Context, ids: Ids) -> str:  # noqa: ARG001 - the signature of every section
+    """Return the scores each model calls, in plain words, with effects and tests (of the score tables).
+
+    Per model (response: logistic, ``scores/response_model.tsv``; survival: Cox,
+    ``scores/survival_model.tsv``) and modality: each score called predictive, prognostic
+    or treated_only with its direction, the ratio per SD with its interval in each arm,
+    the interaction ratio, and p and FDR as the table holds them; the scores the two
+    models call differently; a model that calls nothing says so.
+    """
+    res = ctx.results
+    tables = [(kind, name, title, res.table(name)) for kind, name, title in (
+        ("response", "response_model.tsv", ("Response at 6 months" if ctx.bali else "Response")
+         + " (logistic model, odds ratios)"),
+        ("survival", "survival_model.tsv", "Amputation-free survival (Cox model, hazard ratios; "
+                                           "HR &lt; 1 is better)"))]
+    tables = [(k, n, t, m) for k, n, t, m in tables if m is not None and "classification" in m]
+    if not tables:
+        return ""
+    sources = [_source(ctx, name) for _, name, _, _ in tables]
+    parts = [_note("The scores each model calls predictive (associated with the outcome in the "
+                   f"{_h(_arm_names(ctx)[0])} arm, and the arm modifies the association), prognostic "
+                   f"(associated in the {_h(_arm_names(ctx)[1])} arm, same sign in both, not modified) "
+                   "or treated_only (associated in the "
+                   f"{_h(_arm_names(ctx)[0])} arm only), strongest screen first; ratios per SD of the "
+                   "score. Every number is as the score stage wrote it in "
+                   + " and ".join(f"<code>{_h(s)}</code>" for s in sources)
+                   + "; the rules are under the scores section.")]
+    for kind, name, title, model in tables:
+        parts.append(f"<h3>{title}</h3>" + _note(_tests_text(ctx, kind, model))
+                     + _findings_model(ctx, model, kind, _source(ctx, name)))
+    if len(tables) == 2:
+        parts.append(_disagreement(tables[0][3], tables[1][3]))
+    return "".join(parts)
+
+
+def _disagreement(response_model: pd.DataFrame, survival: pd.DataFrame) -> str:
+    """Return a sentence naming the scores the response and the survival model call differently."""
+    keys = [c for c in ("modality", "score") if c in response_model and c in survival]
+    joined = response_model[[*keys, "classification"]].merge(
+        survival[[*keys, "classification"]], on=keys, suffixes=("_response", "_survival"))
+    differ = joined[joined["classification_response"].astype(str)
+                    != joined["classification_survival"].astype(str)]
+    if differ.empty:
+        return f"<p>The two models give every one of the {len(joined)} scores the same class.</p>"
+    shown = differ.head(FINDINGS_ROWS)
+    items = [f"{_h(' '.join(str(r[k]) for k in keys))} (response: <b>{_h(r['classification_response'])}"
+             f"</b>, survival: <b>{_h(r['classification_survival'])}</b>)" for _, r in shown.iterrows()]
+    more = f"; and {len(differ) - len(shown)} more" if len(differ) > len(shown) else ""
+    return (f"<p><b>The two models call {len(differ)} of {len(joined)} scores differently:</b> "
+            + "; ".join(items) + more + ".</p>")
