@@ -126,7 +126,7 @@ def test_simulate_lists_every_file_and_folder_it_wrote(tmp_path):
     assert done.returncode == 0, done.stderr
     listed = dict(line.split("\t") for line in done.stdout.splitlines())
     assert list(listed)[:4] == ["input", "rna_counts", "protein_matrix", "contrasts"]
-    assert {Path(path) for path in listed.values()} == set(outdir.iterdir())
+    assert {Path(path) for path in listed.values()} == set(outdir.iterdir()) - {outdir / ".omics.lock"}
     assert listed["flow_fcs"].endswith("/fcs/") and listed["qpcr"].endswith("qpcr_ct.tsv")
 
 

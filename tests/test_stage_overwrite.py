@@ -136,7 +136,8 @@ def test_simulate_records_what_it_writes_and_runs_again_into_its_folder(tmp_path
         assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines()[-1] == f"record\t{outdir / 'simulate.record'}"
     record = json.loads((outdir / "simulate.record").read_text())
-    written = {p for p, h in _snapshot(outdir).items() if h != "folder"} - {"simulate.record"}
+    written = {p for p, h in _snapshot(outdir).items() if h != "folder"} - {"simulate.record",
+                                                                            ".omics.lock"}
     assert set(record["files"]) == written
     assert {str(p.relative_to(outdir)) for p in planned_files(outdir, profile="test",
                                                              n_patients=12)} == written

@@ -106,7 +106,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("rna_min_count", "integer", 10, "Keep genes with at least this count in "
               "rna_min_samples samples (0 disables the filter).", "rna", minimum=0),
     Parameter("rna_min_samples", "integer", None, "Samples that must reach rna_min_count "
-              "(default: the size of the smallest group of any contrast).", "rna", minimum=1),
+              "(default: the size of the smallest group any contrast compares; a contrast comparing no "
+              "groups, type continuous or a formula without a categorical variable, counts a third "
+              "of its samples, at least 2).", "rna", minimum=1),
     Parameter("deseq2_shrink", "boolean", False, "Add an apeGLM-style shrunken log2 fold change "
               "column (single-coefficient contrasts).", "rna"),
     Parameter("deseq2_alpha", "number", 0.1, "FDR the DESeq2 independent filtering optimises "
@@ -285,6 +287,10 @@ def suggestion(name: str, known: Iterable[str]) -> str | None:
     normalised = name.replace("-", "_")
     if normalised != name and normalised in known:
         return normalised
+    starts = ([k for k in known if k.startswith((name, normalised))]
+              if len(name.lstrip("-")) >= 4 else [])
+    if len(starts) == 1:  # an abbreviation (argparse's allow_abbrev is off): the one it begins
+        return starts[0]
     matches = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
     return matches[0] if matches else None
 

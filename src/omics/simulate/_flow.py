@@ -159,6 +159,7 @@ def simulate_flow(cohort: Cohort, outdir: str | Path, *, seed: int, n_events: in
     sheet = cohort.samplesheet
     potency = cohort.latent.set_index("sample")["potency_factor"]
     base_logit = np.log(0.2 / 0.8)
+    log.info("writing %d FCS files (%d events each), then gating them", len(sheet), n_events)
     files, truth = {}, []
     for row in sheet.itertuples(index=False):
         sample = row.sample

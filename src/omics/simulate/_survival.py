@@ -4,6 +4,18 @@ Weibull proportional-hazards times: cumulative hazard ``H(t) = (t / scale)^shape
 exp(lp)`` with ``lp`` the planted log hazard ratio of the patient (per SD of a latent
 factor), uniform drop-out censoring on ``[0, dropout_max]`` days and administrative
 censoring at ``followup`` days (6 months = 183 days in BALI).
+
+What ``afs_log_hr_per_sd`` (``truth_sets.tsv``, ``survival_model`` in ``simulation.yaml``)
+is: the coefficient of the latent factor in ``lp``, i.e. the log hazard ratio per SD of
+the Weibull model from which each time is drawn *given its response* (truncated to
+``(0, 183]`` for a non-responder, beyond day 183 for a responder). It is not what a Cox
+model of ``afs_days``/``afs_event`` estimates: with follow-up ending at day 183, the
+events are the non-responders, so the hazard of the written times follows the logistic
+response model (the factors' log-odds), and a marginal Cox fit per SD of a factor gives
+a different number, which also differs between the arms (e.g. 3,000 patients, seed 11:
+prognostic -1.35 in placebo and -1.05 in BM-MNC, potency -1.83 in BM-MNC, against the
+recorded -1.0 and -1.5). Expect a Cox fit to recover the sign and the roles (prognostic
+in both arms, potency only with cells), not the recorded values.
 """
 from __future__ import annotations
 

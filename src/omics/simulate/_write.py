@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import numbers
 import os
 import shutil
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
@@ -200,6 +202,21 @@ def _checked_sizes(spec: dict, seed: int | None, n_patients: int | None, n_genes
     return seed, n_patients, n_genes, n_proteins
 
 
+def _check_options(scenario: str, profile: str, sizes: dict[str, object]) -> None:
+    """Raise ValueError on a ``scenario``, ``profile`` or size/seed that is not one of the choices.
+
+    Called before anything is written (the folder included); the ranges are checked by
+    :func:`check_sizes`.
+    """
+    if scenario not in {"angiogenic", "null"}:
+        raise ValueError(f"scenario is {scenario!r}; give 'angiogenic' or 'null'.")
+    if profile not in FLOW_EVENTS:
+        raise ValueError(f"profile is {profile!r}; give 'full' or 'test'.")
+    for name, value in sizes.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+            raise ValueError(f"{name} is {value!r}; give a whole number (e.g. {name}=40).")
+
+
 def _definition(profile: str) -> dict:
     """Return the demo definition, with its ``test_profile`` applied for ``profile="test"``."""
     spec = copy.deepcopy(demo_definition())
@@ -217,7 +234,14 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
                     n_genes: int | None = None, n_proteins: int | None = None,
                     scenario: str = "angiogenic", profile: str = "full", n_cpus: int = 1
                     ) -> dict[str, Path]:
-    """Simulate a BALI-like cohort and write its files (see :func:`simulate_cohort_then`).
+    """Simulate a BALI-like cohort and write its files, writing only over files it wrote before.
+
+    As ``omics simulate``: a file at a path the simulation writes that no earlier
+    simulation into ``outdir`` recorded (``simulate.record``, written beside the cohort),
+    or one changed since it wrote it, stops it before anything is written; so does an
+    ``omics run`` (or ``omics simulate``) holding the folder's lock. (The lock is taken
+    only when the folder has one, ``.omics.lock``: a folder no command locked is left
+    without that file.)
 
     Parameters
     ----------
@@ -233,7 +257,8 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
         Cohort size (defaults from ``metadata/demo_cohort.yaml``, or its ``test_profile``).
     scenario
         ``"angiogenic"`` plants predictive and prognostic effects; ``"null"`` plants only
-        the arm (cryopreservation) effect.
+        the arm (cryopreservation) effect: response is drawn from the intercept and
+        diabetes alone, so nothing measured relates to it.
     profile
         ``"full"`` or ``"test"`` (the small cohort used by ``-profile test``).
     n_cpus
@@ -243,71 +268,159 @@ def simulate_cohort(outdir: str | Path, *, seed: int | None = None, n_patients: 
 
     Returns
     -------
-    Paths of the written inputs, keyed by parameter name (``input``, ``rna_counts``,
-    ``protein_matrix``, ``contrasts``).
+    dict[str, Path]
+        Paths of the written inputs, keyed by parameter name (``input``, ``rna_counts``,
+        ``protein_matrix``, ``contrasts``).
+
+    Raises
+    ------
+    ValueError
+        ``scenario`` or ``profile`` not one of the choices, or a size or seed that is not
+        a whole number (nothing written, no folder created).
+    omics._errors.InputError
+        A size out of range, a file in the way (see above) or the folder locked.
     """
-    paths, _ = simulate_cohort_then(outdir, seed=seed, n_patients=n_patients, n_genes=n_genes,
-                                    n_proteins=n_proteins, scenario=scenario, profile=profile,
-                                    n_cpus=n_cpus)
-    return paths
+    return simulate_recorded(Path(outdir), seed=seed, profile=profile, n_patients=n_patients,
+                             n_genes=n_genes, n_proteins=n_proteins, scenario=scenario,
+                             n_cpus=n_cpus, lock=False)
 
 
 def simulate_recorded(outdir: Path, *, seed: int | None = None, profile: str = "full",
                       n_patients: int | None = None, n_genes: int | None = None,
-                      n_proteins: int | None = None, **options: object) -> dict[str, Path]:
-    """``omics simulate``: :func:`simulate_cohort`, writing only over files it wrote before.
+                      n_proteins: int | None = None, lock: bool = True,
+                      **options: object) -> dict[str, Path]:
+    """``omics simulate``: :func:`simulate_cohort_then`, writing only over files it wrote before.
 
-    The sizes are checked first. A file at a path the simulation writes
-    (:func:`planned_files`) that no earlier ``omics simulate`` into ``outdir`` recorded
-    stops it before anything is written (exit 2). The record
-    (:data:`omics._manifests.SIMULATE_RECORD`, not a task manifest, so ``omics run`` into
-    the same folder keeps the cohort) lists the files before they are written and their
-    SHA-256 after. Its earlier files this cohort does not have (an FCS file of a patient
-    a smaller cohort lacks) are removed when they are still as it wrote them.
+    The options and sizes are checked first. A file at a path the simulation writes
+    (:func:`planned_files`) that no earlier ``omics simulate`` into ``outdir`` recorded,
+    or that was changed since it wrote it, stops it before anything is written (exit 2);
+    so does a ``simulate.record`` omics did not write, and an ``omics run`` or another
+    simulation holding the folder's lock (:class:`omics.io._outdir.OutdirLock`, held while
+    the cohort is written). The record (:data:`omics._manifests.SIMULATE_RECORD`, not a
+    task manifest, so ``omics run`` into the same folder keeps the cohort) lists the files
+    before they are written and their SHA-256 after. Its earlier files this cohort does
+    not have (an FCS file of a patient a smaller cohort lacks) are removed when they are
+    still as it wrote them.
 
     Parameters
     ----------
     outdir
-        The (resolved) cohort folder.
+        The cohort folder (resolved by the command line).
     seed, profile, n_patients, n_genes, n_proteins
         As for :func:`simulate_cohort`.
+    lock
+        Take the folder's lock even when it has no lock file yet (``omics simulate``);
+        False: only when it has one (:func:`simulate_cohort`, which then leaves no
+        ``.omics.lock`` in a folder no command locked).
     **options
         The other options of :func:`simulate_cohort`.
 
     Returns
     -------
-    dict
+    dict[str, Path]
         As :func:`simulate_cohort`.
     """
-    from .._manifests import (
-        SIMULATE_RECORD,
-        claim_undone_on_failure,
-        recorded_files,
-        refuse_foreign,
-        sha256_file,
-        write_record,
-    )
+    from .._manifests import SIMULATE_RECORD, claim_undone_on_failure, sha256_file, write_record
+    from ..io._outdir import LOCK_NAME, OutdirLock, probe_lock
 
     sizes = {"seed": seed, "n_patients": n_patients, "n_genes": n_genes, "n_proteins": n_proteins}
+    _check_options(str(options.get("scenario", "angiogenic")), profile, sizes)
     _checked_sizes(_definition(profile), **sizes)  # (a billion patients: no list of their files)
     record = outdir / SIMULATE_RECORD
-    earlier = recorded_files(record)
     planned = planned_files(outdir, profile=profile, n_patients=n_patients)
-    refuse_foreign(outdir, [("omics simulate", path) for path in planned], set(earlier))
+    probe_lock(outdir)  # a run writing there: stop before anything is made
+    _refuse_overwrite(outdir, planned)
     names = {path: str(path.relative_to(outdir)) for path in planned}
-    with claim_undone_on_failure(record, planned, outdir):
-        write_record(record, {**earlier, **dict.fromkeys(names.values())})
-        paths = simulate_cohort(outdir, profile=profile, **sizes, **options)  # type: ignore[arg-type]
-    for name, digest in earlier.items():  # its earlier files this cohort has not (fewer patients)
-        path = outdir / name
-        if (name not in names.values() and digest is not None and path.is_file()
-                and not path.is_symlink() and sha256_file(path) == digest):
-            path.unlink()
-    write_record(record, {**{name: digest for name, digest in earlier.items()
-                             if (outdir / name).is_file()},
-                          **{name: sha256_file(path) for path, name in names.items()
-                             if path.is_file()}})
+    with OutdirLock(outdir) if lock or (outdir / LOCK_NAME).is_file() else nullcontext():
+        earlier = _refuse_overwrite(outdir, planned)  # again: a simulation may have ended meanwhile
+        with claim_undone_on_failure(record, planned, outdir):
+            write_record(record, {**earlier, **dict.fromkeys(names.values())})
+            paths, _ = simulate_cohort_then(outdir, profile=profile, **sizes,  # type: ignore[arg-type]
+                                            **options)  # type: ignore[arg-type]
+        for name, digest in earlier.items():  # its earlier files this cohort has not (fewer patients)
+            path = outdir / name
+            if (name not in names.values() and digest is not None and path.is_file()
+                    and not path.is_symlink() and sha256_file(path) == digest):
+                path.unlink()
+        write_record(record, {**{name: digest for name, digest in earlier.items()
+                                 if (outdir / name).is_file()},
+                              **{name: sha256_file(path) for path, name in names.items()
+                                 if path.is_file()}})
     return paths
+
+
+def _refuse_overwrite(outdir: Path, planned: Sequence[Path]) -> dict[str, str | None]:
+    """Stop when simulating into ``outdir`` would replace a file it did not write as it is now.
+
+    Checked in turn: ``simulate.record`` itself (it must be a record omics wrote); a
+    planned file changed since the simulation recorded it (edited by hand); a planned file
+    an ``omics run --demo`` in ``outdir`` or a folder above it simulated (its run record
+    lists it); any other planned file no simulation recorded (:func:`refuse_foreign`).
+
+    Returns
+    -------
+    dict[str, str | None]
+        The earlier record's files (relative path -> SHA-256, None: claimed, not finished).
+
+    Raises
+    ------
+    omics._errors.InputError
+        Naming the file and the fix, before anything is written.
+    """
+    from .._manifests import (
+        RUN_RECORD,
+        SIMULATE_RECORD,
+        recorded_files,
+        refuse_foreign,
+        run_files,
+        sha256_file,
+    )
+
+    fix = "Move the file away (omics simulate then writes it again), or choose another {--outdir}."
+    record = outdir / SIMULATE_RECORD
+    if record.is_symlink() or (record.exists() and not _is_simulate_record(record)):
+        raise InputError(f"{SIMULATE_RECORD} is in the output folder, but it is not a record "
+                         "omics simulate wrote (JSON with its files and their SHA-256): omics "
+                         "simulate would overwrite it.", path=outdir,
+                         fix="Move the file away, or choose another {--outdir}.")
+    earlier = recorded_files(record)
+    for path in planned:
+        relative = str(path.relative_to(outdir))
+        digest = earlier.get(relative)
+        if (digest is not None and path.is_file() and not path.is_symlink()
+                and sha256_file(path) != digest):
+            raise InputError(f"{relative} was changed since omics simulate wrote it (edited by "
+                             "hand, or written by another tool), and omics simulate does not "
+                             "overwrite a file changed outside it.", path=outdir, fix=fix)
+    unknown = [path for path in planned if str(path.relative_to(outdir)) not in earlier
+               and (path.exists() or path.is_symlink())]
+    if unknown:
+        absolute = outdir.absolute()
+        for parent in (absolute, *absolute.parents):
+            ran = run_files(parent)
+            listed = [path for path in unknown if ran
+                      and str(absolute.joinpath(path.relative_to(outdir)).relative_to(parent)) in ran]
+            if listed:
+                more = f" ({len(listed) - 1} more such file(s))" if len(listed) > 1 else ""
+                raise InputError(
+                    f"{listed[0].relative_to(outdir)} is a file of the cohort an omics run in "
+                    f"{parent} simulated (its {RUN_RECORD} lists it){more}: omics simulate does "
+                    "not overwrite a run's files.", path=outdir,
+                    fix="Simulate into another {--outdir} (that run reuses its cohort only as "
+                        "it simulated it).")
+    refuse_foreign(outdir, [("omics simulate", path) for path in planned], set(earlier))
+    return earlier
+
+
+def _is_simulate_record(record: Path) -> bool:
+    """Whether ``record`` is a file :func:`omics._manifests.write_record` wrote: ``{"files": {...}}``."""
+    from .._manifests import read_manifest
+
+    if not record.is_file():
+        return False
+    files = read_manifest(record).get("files")
+    return isinstance(files, dict) and all(isinstance(name, str) and (digest is None or isinstance(
+        digest, str)) for name, digest in files.items())
 
 
 def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]], T] | None = None,
@@ -327,17 +440,20 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
         The input paths (as :func:`simulate_cohort`) and ``then``'s result (None without
         ``then``).
     """
-    if scenario not in {"angiogenic", "null"}:
-        raise ValueError("scenario must be 'angiogenic' or 'null'")
+    _check_options(scenario, profile, {"seed": seed, "n_patients": n_patients,
+                                       "n_genes": n_genes, "n_proteins": n_proteins})
     spec = _definition(profile)
+    if scenario == "null":  # no planted response (or survival) effect: intercept and diabetes only
+        for model in ("response_model", "survival_model"):
+            spec[model] = {**spec.get(model, {}), "prognostic": 0.0, "predictive": 0.0}
     seed, n_patients, n_genes, n_proteins = _checked_sizes(spec, seed, n_patients, n_genes,
                                                            n_proteins)
     rng = np.random.default_rng(seed)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
 
-    log.info("simulating %d patients, %d genes, %d proteins (seed %d, %s)", n_patients, n_genes,
-             n_proteins, seed, scenario)
+    log.info("simulating %d patients, %d genes, up to %d protein groups (seed %d, %s)", n_patients,
+             n_genes, n_proteins, seed, scenario)
     cohort = simulate_patients(n_patients, spec["response_model"], rng)
     flow_events = FLOW_EVENTS[profile]
     molecular = (cohort, spec, rng, outdir, seed, n_genes, n_proteins, scenario)
@@ -348,12 +464,19 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
                                  initargs=(os.getpid(),), mp_context=fork_context()) as pool:
             written = pool.submit(_write_molecular_then, then, *molecular)
             simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
-            paths, result = written.result()
+            paths, result, n_groups = written.result()
     else:
-        paths, result = _write_molecular_then(then, *molecular)
+        paths, result, n_groups = _write_molecular_then(then, *molecular)
         simulate_flow(cohort, outdir, seed=seed, n_events=flow_events, null=scenario == "null")
+    proteins: dict[str, int] = {"n_proteins": n_proteins}
+    if n_groups != n_proteins:  # fewer genes expressed enough for a protein group each
+        log.warning("wrote %d protein groups, not the %d asked for (n_proteins): only %d of "
+                    "the genes have a UniProt accession of their own and are expressed enough; "
+                    "simulation.yaml records both (n_proteins, n_proteins_requested)", n_groups,
+                    n_proteins, n_groups)
+        proteins = {"n_proteins": n_groups, "n_proteins_requested": n_proteins}
     settings = {"seed": seed, "scenario": scenario, "profile": profile, "n_patients": n_patients,
-                "n_genes": n_genes, "n_proteins": n_proteins, "definition": spec,
+                "n_genes": n_genes, **proteins, "definition": spec,
                 "flow": {"events_per_file": flow_events, "beads_per_test": BEADS_PER_TEST,
                          "sample_volume_ul": SAMPLE_VOLUME_UL}}
     write_text(yaml.safe_dump(settings, sort_keys=False), outdir / SETTINGS_FILE)
@@ -362,15 +485,21 @@ def simulate_cohort_then(outdir: str | Path, *, then: Callable[[dict[str, Path]]
 
 
 def _write_molecular_then(then: Callable[[dict[str, Path]], T] | None, *molecular: object
-                          ) -> tuple[dict[str, Path], T | None]:
-    """:func:`_write_molecular` (its arguments ``molecular``), then ``then`` on the written paths."""
-    paths = _write_molecular(*molecular)
-    return paths, (None if then is None else then(paths))
+                          ) -> tuple[dict[str, Path], T | None, int]:
+    """:func:`_write_molecular` (its arguments ``molecular``), then ``then`` on the written paths.
+
+    Returns the paths, ``then``'s result and the number of protein groups written.
+    """
+    paths, n_groups = _write_molecular(*molecular)
+    return paths, (None if then is None else then(paths)), n_groups
 
 
 def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdir: Path, seed: int,
-                     n_genes: int, n_proteins: int, scenario: str) -> dict[str, Path]:
-    """Simulate and write everything but the flow cytometry; return the input paths.
+                     n_genes: int, n_proteins: int, scenario: str) -> tuple[dict[str, Path], int]:
+    """Simulate and write everything but the flow cytometry.
+
+    Returns the input paths and the number of protein groups written (genes' groups, not
+    contaminants or decoys: at most ``n_proteins``, fewer when fewer genes are expressed).
 
     ``rng`` continues the cohort's stream (genes, effects, counts, proteins); the trial-era
     extras and the survival have their own streams.
@@ -380,7 +509,10 @@ def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdi
     genes = gene_universe(annotation, n_genes, set().union(*gene_sets.values()), rng)
     truth = plant_effects(genes, gene_sets, spec["planted"], rng, null=scenario == "null")
     counts = simulate_counts(truth, cohort, rng)
+    log.info("simulated the RNA counts (%d genes x %d samples)", len(truth), len(cohort.samplesheet))
     proteins = simulate_protein_groups(genes, truth, cohort, n_proteins, spec["protein"], rng)
+    n_groups = int(((proteins["Reverse"] != "+") & (proteins["Potential contaminant"] != "+")).sum())
+    log.info("simulated %d protein groups", n_groups)
 
     extra_rng = np.random.default_rng([seed, 13])  # own stream: other numbers stay as they were
     cohort.samplesheet["potency_perfusion_ratio"] = potency_perfusion_ratio(cohort, extra_rng)
@@ -412,6 +544,8 @@ def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdi
     write_text(POTENCY_CONTRASTS, outdir / EXTRA_FILES["potency_contrasts"])
     write_tsv(truth, outdir / TRUTH_FILES["truth_genes"])
     write_tsv(cohort.latent, outdir / TRUTH_FILES["truth_patients"])
+    # afs_log_hr_per_sd: the factor's coefficient in the Weibull model of the times given
+    # the response (see omics.simulate._survival), not a marginal Cox hazard ratio.
     roles = {"predictive": ("predictive", "potency_factor"),
              "prognostic": ("prognostic", "prognostic_factor")}
     planted = [] if scenario == "null" else [
@@ -430,4 +564,4 @@ def _write_molecular(cohort: Cohort, spec: dict, rng: np.random.Generator, outdi
     write_tsv(pd.DataFrame(planted, columns=["term", "role", "direction", "latent_factor", "afs_role",
                                              "afs_log_hr_per_sd"]),
               outdir / TRUTH_FILES["truth_sets"])
-    return paths
+    return paths, n_groups
