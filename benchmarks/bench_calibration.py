@@ -11,12 +11,13 @@ tables (no pipeline):
   ``-b * score`` in the treated arm, uniform drop-out and 183-day administrative
   censoring (``omics.simulate._survival.weibull_afs``).
 
-Null (``b = 0``): share of trials with any ``predictive`` or ``prognostic`` call.
+Null (``b = 0``): share of trials with any ``predictive`` or ``prognostic`` call, and with
+any call at all (``treated_only`` too: every class but ``none`` is a false finding there).
 Grid of ``b``: share of trials calling the planted score ``predictive``,
 ``prognostic``, ``treated_only``, with the mean treated- and control-arm AUC of the
 score (in-sample AUC for response; for survival, AUC for an event by day 183).
 
-Usage: ``python benchmarks/bench_calibration.py [--null 200] [--trials 60] [--out table.tsv]``
+Usage: ``python benchmarks/bench_calibration.py [--null 200] [--trials 60] [--effects 0 ...] [--out table.tsv]``
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def run(kind: str, grid: list[float], trials: int, null_trials: int, n_scores: i
     for b in grid:
         count = null_trials if b == 0 else trials
         rng = np.random.default_rng([seed, int(round(b * 100))])
-        calls, auc_t, auc_c, any_call = [], [], [], 0
+        calls, auc_t, auc_c, any_call, any_class = [], [], [], 0, 0
         start = time.time()
         for _ in range(count):
             classes, at, ac = fn(rng, b, n_scores)
@@ -93,10 +94,12 @@ def run(kind: str, grid: list[float], trials: int, null_trials: int, n_scores: i
             auc_t.append(at)
             auc_c.append(ac)
             any_call += int(classes.isin(["predictive", "prognostic"]).any())
+            any_class += int((classes != "none").any())
         calls = pd.Series(calls)
         rows.append({"model": kind, "effect": b, "trials": count, "scores_per_trial": n_scores,
                      "auc_treated": np.nanmean(auc_t), "auc_control": np.nanmean(auc_c),
                      "any_pred_or_prog_call": any_call / count,
+                     "any_call": any_class / count,
                      "planted_predictive": (calls == "predictive").mean(),
                      "planted_prognostic": (calls == "prognostic").mean(),
                      "planted_treated_only": (calls == "treated_only").mean(),
@@ -113,15 +116,17 @@ def main() -> None:
     parser.add_argument("--survival-scores", type=int, default=11, help="scores per survival trial")
     parser.add_argument("--models", default="logistic,survival")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--effects", type=float, nargs="+",
+                        help="effect sizes to run (default: the whole grid of each model; 0 is the null)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     parts = []
     if "logistic" in args.models:
-        parts.append(run("logistic", [0, 1, 2, 3, 4, 5, 6, 10], args.trials, args.null, args.scores,
-                         args.seed))
+        parts.append(run("logistic", args.effects or [0, 1, 2, 3, 4, 5, 6, 10], args.trials, args.null,
+                         args.scores, args.seed))
     if "survival" in args.models:
-        parts.append(run("survival", [0, 0.5, 1, 1.5, 2, 3], args.trials, args.null, args.survival_scores,
-                         args.seed))
+        parts.append(run("survival", args.effects or [0, 0.5, 1, 1.5, 2, 3], args.trials, args.null,
+                         args.survival_scores, args.seed))
     table = pd.concat(parts, ignore_index=True)
     print(table.to_markdown(index=False, floatfmt=".3f") if hasattr(table, "to_markdown") else table)
     if args.out:

@@ -1217,7 +1217,7 @@ def _findings_model(ctx: Context, model: pd.DataFrame, kind: str, source: str) -
                 p_col="p_interaction", fdr_col="fdr_interaction")
         if kind == "response" and "cv_auc_pooled" in r:
             auc = r["cv_auc_pooled"]
-            row["CV AUC"] = f"{float(auc):.2f}" if pd.notna(auc) else "NA"
+            row["pooled CV AUC"] = f"{float(auc):.2f}" if pd.notna(auc) else "NA"
         rows.append(row)
     none = [m for m in modalities if not (called["modality"].astype(str) == m).any()] \
         if "modality" in called else ([] if len(called) else [""])
@@ -1248,8 +1248,9 @@ def _tests_text(ctx: Context, kind: str, model: pd.DataFrame) -> str:
         fits = {str(v) for c in ("fit_control", "fit_treated") if c in model for v in model[c].dropna()}
         lrt = "Firth-penalised likelihood-ratio tests" if fits == {"firth"} else \
             "likelihood-ratio tests (Firth-penalised where fit_&lt;arm&gt; says firth)"
-        return (f"p of an arm: {lrt}; p of the interaction: Rao score test; {fdr}. CV AUC: "
-                "cross-validated AUC of the score alone (cv_auc_pooled).")
+        return (f"p of an arm: {lrt}; p of the interaction: Rao score test; {fdr}. Pooled CV "
+                "AUC: cross-validated AUC of the score alone over both arms (cv_auc_pooled; "
+                "per arm in the scores section's table).")
     arm_test = str(default_of("tl._api_outcome", "survival_model", "arm_test"))
     within = ("Efron score tests" if arm_test == "score" else "partial-likelihood-ratio tests"
               if arm_test == "lrt" else f"{_h(arm_test)} tests")
@@ -1279,7 +1280,10 @@ def findings(ctx: Context, ids: Ids) -> str:  # noqa: ARG001 - the signature of 
                    f"{_h(_arm_names(ctx)[0])} arm, and the arm modifies the association), prognostic "
                    f"(associated in the {_h(_arm_names(ctx)[1])} arm, same sign in both, not modified) "
                    "or treated_only (associated in the "
-                   f"{_h(_arm_names(ctx)[0])} arm only), strongest screen first; ratios per SD of the "
+                   f"{_h(_arm_names(ctx)[0])} arm without evidence in the {_h(_arm_names(ctx)[1])} "
+                   "arm; the interaction is not significant, so an association of similar size in "
+                   f"the {_h(_arm_names(ctx)[1])} arm is not ruled out), strongest screen first; "
+                   "ratios per SD of the "
                    "score. Every number is as the score stage wrote it in "
                    + " and ".join(f"<code>{_h(s)}</code>" for s in sources)
                    + "; the rules are under the scores section.")]
