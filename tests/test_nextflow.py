@@ -429,6 +429,10 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
         assert names == sorted(p.name for p in (local_out / folder).glob("*.tsv")), folder
         for name in names:
             _assert_tables_equal(nf_out / folder / name, local_out / folder / name)
+    # ... and are in fact the same bytes, as every table and text file of the two runs is
+    for path in sorted(p for p in nf_out.rglob("*") if p.suffix in (".tsv", ".txt")
+                       and p.relative_to(nf_out).parts[0] not in ("pipeline_info", "report")):
+        assert path.read_bytes() == (local_out / path.relative_to(nf_out)).read_bytes(), path
     assert len(list((nf_out / "enrichment").glob("*.gsea.tsv"))) == 2 * n_contrasts  # not flow
     assert (nf_out / "integration" / "omics.h5mu").is_file()
     assert (nf_out / "rna" / "rna.h5ad").is_file() and (nf_out / "protein" / "protein.h5ad").is_file()

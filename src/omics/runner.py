@@ -573,7 +573,8 @@ def _demo_inputs(params: dict, outdir: Path):  # noqa: ANN202 - (dict, Checked |
     updated.update({key: str(path) for key, path in paths.items()})
     if not (params.get("flow_fcs") or params.get("flow_table")):
         updated["flow_fcs"] = str(folder / "fcs")  # the demo's FCS files, counting beads
-        updated["flow_beads_per_test"] = params.get("flow_beads_per_test") or BEADS_PER_TEST
+        # a number, as the option given on the command line records it (50000.0, not 50000)
+        updated["flow_beads_per_test"] = float(params.get("flow_beads_per_test") or BEADS_PER_TEST)
     checked = None
     if not _demo_cohort_reusable(outdir):
         log.info("--demo: simulating the bundled demo cohort into %s", folder)
