@@ -17,7 +17,8 @@ Grid of ``b``: share of trials calling the planted score ``predictive``,
 ``prognostic``, ``treated_only``, with the mean treated- and control-arm AUC of the
 score (in-sample AUC for response; for survival, AUC for an event by day 183).
 
-Usage: ``python benchmarks/bench_calibration.py [--null 200] [--trials 60] [--effects 0 ...] [--out table.tsv]``
+Usage: ``python benchmarks/bench_calibration.py [--null 200] [--trials 60] [--effects 0 ...]
+[--out table.tsv]``
 """
 from __future__ import annotations
 

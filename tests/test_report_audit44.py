@@ -186,6 +186,22 @@ def test_main_findings_list_at_most_a_capped_number_and_point_to_the_table(tmp_p
     assert "3 more called scores are not listed here" in text and "scores/response_model.tsv" in text
 
 
+def test_main_findings_cut_the_weakest_screens_of_all_modalities_not_a_later_modality(tmp_path):
+    """Review h44: the cap came after grouping by modality, dropping the strongest call of the last one."""
+    from omics.report._sections import FINDINGS_ROWS, findings
+
+    rows = [_row("survival", "rna", f"GO:{i:02d}_SET", "prognostic", fdr_screen=0.01 + 0.001 * i)
+            for i in range(FINDINGS_ROWS)]
+    rows.append(_row("survival", "flow", "CD34_KDR", "predictive", "down_in_responders",
+                     fdr_screen=0.0034))
+    text = _text(findings(_ctx(_write(tmp_path, None, rows)), Ids("m")))
+    assert "CD34_KDR" in text and f"GO:{FINDINGS_ROWS - 1:02d}_SET" not in text
+    assert (f"1 more called score is not listed here (the {FINDINGS_ROWS} with the strongest screen "
+            "are)") in text
+    # the direction names the arm whose slope it is
+    assert "higher score, shorter survival (HR > 1) in the BM-MNC arm" in text
+
+
 # --------------------------------------------------------------------------------------
 # 3: truncated tables say so
 # --------------------------------------------------------------------------------------

@@ -108,13 +108,17 @@ def fork_context() -> BaseContext | None:
 def start_worker(parent: int) -> None:
     """Set up a forked worker process of ``parent``: inherited objects frozen, dies with it.
 
-    See :func:`omics._memory.freeze_inherited_objects` and :func:`die_with_parent`.
+    See :func:`omics._memory.freeze_inherited_objects` and :func:`die_with_parent`. SIGTERM
+    ends the worker at once (the default action), not through the handler ``omics run``
+    installs and the fork inherits: sent to the whole process group (``timeout``, a
+    scheduler's time limit), it stops the workers and the runner alone cleans up.
 
     Parameters
     ----------
     parent
         Process id of the parent, read before the worker started.
     """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     freeze_inherited_objects()
     die_with_parent(parent)
 

@@ -271,6 +271,9 @@ def bounds_text(parameter: Parameter) -> str:
 def suggestion(name: str, known: Iterable[str]) -> str | None:
     """Return the known name closest to a mistyped ``name`` (``de-fdr`` -> ``de_fdr``), if any.
 
+    An abbreviation of at least 4 characters that begins exactly one known name
+    (``n_pat`` -> ``n_patients``) suggests that name.
+
     Parameters
     ----------
     name
@@ -281,7 +284,8 @@ def suggestion(name: str, known: Iterable[str]) -> str | None:
     Returns
     -------
     str or None
-        The closest name (:func:`difflib.get_close_matches`), or None when none is close.
+        The one name ``name`` abbreviates, else the closest name
+        (:func:`difflib.get_close_matches`), or None when none is close.
     """
     known = list(known)
     normalised = name.replace("-", "_")

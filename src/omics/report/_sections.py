@@ -1172,8 +1172,11 @@ def _arm_cell(r: pd.Series, prefix: str, ratio: str, flagged: bool, *,
     return _h(effect) + ("<br>" + " · ".join(_h(t) for t in tests) if tests else "")
 
 
-def _direction_words(direction: object, kind: str) -> str:
-    """``up_in_responders: higher score, more response`` (survival: longer amputation-free survival)."""
+def _direction_words(direction: object, kind: str, arm: str = "") -> str:
+    """``up_in_responders: higher score, more response`` (survival: longer amputation-free survival).
+
+    ``arm``: the arm whose slope the direction is of (``"in the BM-MNC arm"``), or ``""``.
+    """
     text = str(direction)
     if kind == "response":
         words = {"up_in_responders": "higher score, more response",
@@ -1181,7 +1184,8 @@ def _direction_words(direction: object, kind: str) -> str:
     else:
         words = {"up_in_responders": "higher score, longer survival (HR < 1)",
                  "down_in_responders": "higher score, shorter survival (HR > 1)"}
-    return f"{_h(text)}: {_h(words[text])}" if text in words else _h(text)
+    return (f"{_h(text)}: {_h(words[text])}{' ' + _h(arm) if arm else ''}" if text in words
+            else _h(text))
 
 
 def _findings_model(ctx: Context, model: pd.DataFrame, kind: str, source: str) -> str:
@@ -1197,14 +1201,21 @@ def _findings_model(ctx: Context, model: pd.DataFrame, kind: str, source: str) -
     called = model[classes.isin(CALLED_CLASSES)]
     if "fdr_screen" in called:
         called = called.sort_values("fdr_screen", kind="stable")
+    # the strongest screens of all modalities, then listed by modality
+    shown = called.head(FINDINGS_ROWS)
     order = {m: i for i, m in enumerate(modalities)}
-    if "modality" in called:
-        called = called.iloc[np.argsort([order[str(m)] for m in called["modality"]], kind="stable")]
+    if "modality" in shown:
+        shown = shown.iloc[np.argsort([order[str(m)] for m in shown["modality"]], kind="stable")]
     rows = []
-    for i, r in called.head(FINDINGS_ROWS).iterrows():
+    for i, r in shown.iterrows():
+        # direction: the treated-arm slope of predictive and treated_only scores, the
+        # control-arm slope of prognostic ones (tl.response_model)
+        arm = {"predictive": treated, "treated_only": treated, "prognostic": control}.get(
+            str(r["classification"]), "")
         row = {"modality": _h(r.get("modality", "")), "score": _h(r["score"]),
                "class, direction": f"<b>{_h(r['classification'])}</b><br>"
-                                   + _direction_words(r.get("direction", ""), kind)}
+                                   + _direction_words(r.get("direction", ""), kind,
+                                                      f"in the {arm} arm" if arm else "")}
         for name, label in (("treated", f"{treated} arm"), ("control", f"{control} arm")):
             if f"{prefix}_{name}" in model:
                 row[_h(f"{label}: {ratio} per SD (95% CI)")] = _arm_cell(
@@ -1226,8 +1237,10 @@ def _findings_model(ctx: Context, model: pd.DataFrame, kind: str, source: str) -
         parts.append(scope_headers(pd.DataFrame(rows).to_html(classes="static findings", border=0,
                                                               index=False, escape=False)))
         if len(called) > FINDINGS_ROWS:
-            parts.append(_note(f"{len(called) - FINDINGS_ROWS} more called scores are not listed "
-                               f"here: all are in the table of the scores section and in "
+            more = len(called) - FINDINGS_ROWS
+            parts.append(_note(f"{more} more called score{'s are' if more > 1 else ' is'} not "
+                               f"listed here (the {FINDINGS_ROWS} with the strongest screen are): "
+                               f"all are in the table of the scores section and in "
                                f"<code>{_h(source)}</code>."))
         if none:
             parts.append(f"<p>No score is called in {_h(_and([m or 'the table' for m in none]))}.</p>")
@@ -1282,8 +1295,12 @@ def findings(ctx: Context, ids: Ids) -> str:  # noqa: ARG001 - the signature of 
                    "or treated_only (associated in the "
                    f"{_h(_arm_names(ctx)[0])} arm without evidence in the {_h(_arm_names(ctx)[1])} "
                    "arm; the interaction is not significant, so an association of similar size in "
-                   f"the {_h(_arm_names(ctx)[1])} arm is not ruled out), strongest screen first; "
-                   "ratios per SD of the "
+                   f"the {_h(_arm_names(ctx)[1])} arm is not ruled out). Evidence in an arm is "
+                   + ("an adjusted p-value (FDR)" if ctx.params.get("response_multiplicity", "bh")
+                      == "bh" else "a p-value")
+                   + f" below {default_of('tl._api_outcome', 'response_model', 'alpha')}, "
+                   "and a modification an interaction p-value below it. The scores with the "
+                   "strongest screen are listed, by modality; ratios per SD of the "
                    "score. Every number is as the score stage wrote it in "
                    + " and ".join(f"<code>{_h(s)}</code>" for s in sources)
                    + "; the rules are under the scores section.")]
