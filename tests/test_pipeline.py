@@ -166,30 +166,20 @@ def test_interrupt_then_resume(tmp_path, signum, code, said, group):
     assert (outdir / "report" / "index.html").is_file()
 
 
-def test_ctrl_c_while_recording_a_task_is_held_until_the_manifest_is_written():
-    from omics.runner import _sigint_deferred
-
-    steps = []
-    with pytest.raises(KeyboardInterrupt):
-        with _sigint_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.1)
-            steps.append("manifest written")
-    assert steps == ["manifest written"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-
-
-def test_sigterm_while_recording_a_task_is_held_then_stops_the_run():
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_recording_a_task_is_held_until_the_manifest_is_written(signum):
     from omics._errors import Terminated
     from omics.runner import _Interrupts, _sigint_deferred
 
     steps = []
-    with pytest.raises(Terminated), _Interrupts():
+    with pytest.raises(KeyboardInterrupt) as stopped, _Interrupts():
         with _sigint_deferred():
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signum)
             time.sleep(0.1)
             steps.append("manifest written")
     assert steps == ["manifest written"]
+    assert type(stopped.value) is (Terminated if signum == signal.SIGTERM else KeyboardInterrupt)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
