@@ -103,3 +103,24 @@ def test_nf_core_schema_lint():
                             cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Pipeline schema looks valid" in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("nextflow") is None or shutil.which("nf-core") is None
+                    or shutil.which("git") is None or not (REPO / ".git").exists(),
+                    reason="needs nf-core tools, a nextflow command on PATH (make test sets both) "
+                           "and the repository's git history")
+@pytest.mark.slow
+def test_nf_core_pipelines_lint_passes_offline(tmp_path):
+    """``nf-core pipelines lint`` as docs/nextflow.md runs it: a copy with a root main.nf link.
+
+    It lints the committed tree (a local clone); ``.nf-core.yml`` switches off what needs the
+    network or applies only to template pipelines. About a minute.
+    """
+    copy = tmp_path / "angiogenesis"
+    subprocess.run(["git", "clone", "--quiet", "--local", str(REPO), str(copy)], check=True)
+    (copy / "main.nf").symlink_to("pipelines/main.nf")
+    result = subprocess.run(["nf-core", "pipelines", "lint"], cwd=copy, capture_output=True,
+                            text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    assert "0 Tests Failed" in output, output[-5000:]
