@@ -133,7 +133,9 @@ def test_interrupt_then_resume(tmp_path, signum, code, said, group):
     outdir = tmp_path / "results"
     process = subprocess.Popen([sys.executable, "-m", "omics.cli", "run", *inputs(TEST_COHORT), *FAST,
                                 "--outdir", str(outdir), "--n_cpus", "2"], stderr=subprocess.PIPE,
-                               text=True, start_new_session=group)
+                               text=True, start_new_session=group,
+                               # Ctrl-C reaches the run even when pytest runs as a background job
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # A task has finished once its manifest holds its resume key (written after all of its
     # outputs; a task that starts writes one claiming its outputs, with no key).
     target = outdir / "pipeline_info" / "cache" / "de.response_arm_adjusted.rna.json"

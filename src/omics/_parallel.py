@@ -111,14 +111,16 @@ def start_worker(parent: int) -> None:
     See :func:`omics._memory.freeze_inherited_objects` and :func:`die_with_parent`. SIGTERM
     ends the worker at once (the default action), not through the handler ``omics run``
     installs and the fork inherits: sent to the whole process group (``timeout``, a
-    scheduler's time limit), it stops the workers and the runner alone cleans up.
+    scheduler's time limit), it stops the workers and the runner alone cleans up. A
+    SIGTERM the launcher ignores or handles itself is left as inherited.
 
     Parameters
     ----------
     parent
         Process id of the parent, read before the worker started.
     """
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if getattr(signal.getsignal(signal.SIGTERM), "omics_run_handler", False):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     freeze_inherited_objects()
     die_with_parent(parent)
 

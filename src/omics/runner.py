@@ -641,6 +641,9 @@ class _Interrupts:
         self.received = signum
         self.check()
 
+    # forked workers give SIGTERM back its default action (omics._parallel.start_worker)
+    _handler.omics_run_handler = True
+
     def __enter__(self) -> _Interrupts:
         # Not in a thread, and not for a signal that is ignored (a background job, nohup)
         # or handled by the caller (SIGTERM in an application embedding omics).
@@ -757,10 +760,16 @@ def run_pipeline(params: dict, *, resume: bool = True, command_line: str = "",
                        out_path(outdir, "pipeline_info", "software_versions.yml"))
             # The prep tasks read the inputs again: the lines this run's check showed are not
             # shown twice (none when an earlier check was reused: the tasks show them then).
-            trace = _run_tasks(tasks, params, outdir, resume=resume, interrupts=interrupts,
-                               shown=() if checked is None else
-                               _with_validated_copy(checked.shown, params["input"]),
-                               samples=samples)
+            try:
+                trace = _run_tasks(tasks, params, outdir, resume=resume, interrupts=interrupts,
+                                   shown=() if checked is None else
+                                   _with_validated_copy(checked.shown, params["input"]),
+                                   samples=samples)
+            except KeyboardInterrupt:
+                # The workers have stopped: one a SIGTERM to the process group ended in the
+                # middle of a write left its temporary file, removed here under the lock.
+                remove_stale_temporaries(_owned_folders(outdir))
+                raise
             _write_pipeline_info(outdir, params, trace, started, command_line)
             _record_run_files(outdir, _demo_files(outdir) if demo else ())
             interrupts.check()

@@ -1239,7 +1239,9 @@ def _findings_model(ctx: Context, model: pd.DataFrame, kind: str, source: str) -
         if len(called) > FINDINGS_ROWS:
             more = len(called) - FINDINGS_ROWS
             parts.append(_note(f"{more} more called score{'s are' if more > 1 else ' is'} not "
-                               f"listed here (the {FINDINGS_ROWS} with the strongest screen are): "
+                               f"listed here (the {FINDINGS_ROWS} with the "
+                               + ("strongest screen" if ctx.params.get("response_multiplicity", "bh")
+                                  == "bh" else "smallest arm p-value") + " are): "
                                f"all are in the table of the scores section and in "
                                f"<code>{_h(source)}</code>."))
         if none:
@@ -1289,19 +1291,21 @@ def findings(ctx: Context, ids: Ids) -> str:  # noqa: ARG001 - the signature of 
     if not tables:
         return ""
     sources = [_source(ctx, name) for _, name, _, _ in tables]
-    parts = [_note("The scores each model calls predictive (associated with the outcome in the "
-                   f"{_h(_arm_names(ctx)[0])} arm, and the arm modifies the association), prognostic "
-                   f"(associated in the {_h(_arm_names(ctx)[1])} arm, same sign in both, not modified) "
-                   "or treated_only (associated in the "
-                   f"{_h(_arm_names(ctx)[0])} arm without evidence in the {_h(_arm_names(ctx)[1])} "
-                   "arm; the interaction is not significant, so an association of similar size in "
-                   f"the {_h(_arm_names(ctx)[1])} arm is not ruled out). Evidence in an arm is "
-                   + ("an adjusted p-value (FDR)" if ctx.params.get("response_multiplicity", "bh")
-                      == "bh" else "a p-value")
-                   + f" below {default_of('tl._api_outcome', 'response_model', 'alpha')}, "
-                   "and a modification an interaction p-value below it. The scores with the "
-                   "strongest screen are listed, by modality; ratios per SD of the "
-                   "score. Every number is as the score stage wrote it in "
+    treated, control = _arm_names(ctx)
+    screened = ctx.params.get("response_multiplicity", "bh") == "bh"
+    alpha = default_of("tl._api_outcome", "response_model", "alpha")
+    parts = [_note(f"The scores each model calls predictive (evidence in the {_h(treated)} arm, "
+                   f"and the association is modified: an interaction p-value below {alpha} with "
+                   f"a stronger or reversed association in the {_h(treated)} arm), prognostic "
+                   f"(evidence in the {_h(control)} arm, the same sign in the {_h(treated)} arm, "
+                   f"not modified) or treated_only (evidence in the {_h(treated)} arm, not "
+                   f"modified, no same-sign evidence in the {_h(control)} arm: an association of "
+                   f"similar size there is not ruled out). Evidence in an arm is "
+                   + ("an adjusted p-value (FDR, the screen)" if screened else "a p-value")
+                   + f" below {alpha}. Listed by modality: the "
+                   + ("scores with the strongest screen" if screened
+                      else "scores with the smallest arm p-value")
+                   + "; ratios per SD of the score. Every number is as the score stage wrote it in "
                    + " and ".join(f"<code>{_h(s)}</code>" for s in sources)
                    + "; the rules are under the scores section.")]
     for kind, name, title, model in tables:

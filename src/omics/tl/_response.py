@@ -60,7 +60,7 @@ effect is strongest (a planted predictive score with 0.95 treated-arm AUC fell t
 ``p_interaction`` ~ 0.05). The score test needs no estimate of the (infinite)
 interaction. In small trials it is somewhat liberal, as the likelihood-ratio test is:
 under the null of no effect modification, 40 patients (20 per arm) and ``alpha`` 0.05 it
-rejected in 6.4-7.5 % of simulated trials (the Firth penalised LRT in 4.5 %; audit
+rejected in 6.2-7.5 % of simulated trials (the Firth penalised LRT in 4.5 %; audit
 h44_calibration, 1,000-3,000 trials), about 6 % at 100 patients. A predictive call also
 needs the BH-screened treated-arm test, so the chance of any false call stays near
 ``alpha`` (``benchmarks/bench_calibration.py``; numbers in the README).
@@ -153,9 +153,9 @@ p-values of all scores go through one Benjamini-Hochberg adjustment (``fdr_contr
 ``fdr_treated``; ``fdr_screen`` is the smaller of the two), and "evidence in an arm"
 means an adjusted value below ``alpha``. Every call needs evidence in one arm, so with
 no effect anywhere the chance of any call is that of any BH rejection: about ``alpha`` for
-the logistic model's Firth tests, more for the Cox model's score tests, which are liberal
-with 20 patients and few events per arm (7-9 % at 0.05 in simulated null trials;
-see the README).
+the logistic model's Firth tests, more for the Cox model, whose arm score tests are liberal
+with 20 patients per arm and few events (each rejected in 7-9 % of simulated null trials
+at 0.05; some call in 9-12 % of null trials of 11 scores; see the README).
 The interaction is then tested at ``alpha`` only for scores with an arm association.
 With ``multiplicity="none"`` the arm tests are used at their own level ``alpha``.
 ``fdr_pooled`` and ``fdr_interaction`` (BH across scores) are reported either way.
