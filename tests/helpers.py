@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +32,49 @@ def run_omics(*args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run the ``omics`` CLI of this interpreter; stdout/stderr captured as text."""
     return subprocess.run([sys.executable, "-m", "omics.cli", *args], capture_output=True, text=True,
                           **kwargs)
+
+
+def run_nextflow(command: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float,
+                 capture_output: bool = True, text: bool = True) -> subprocess.CompletedProcess:
+    """Run a Nextflow command (stdout/stderr captured as text); a run that hangs is run again once.
+
+    Nextflow 24.10's local executor hung once in CI (stop 44: a ``-stub-run`` of the test
+    profile, 11 s here, still running after 600 s; not reproduced in 16 runs on the same
+    tree). A run still going after ``timeout`` seconds gets SIGQUIT (the JVM prints its
+    threads), then its process group is killed; the threads, the end of ``.nextflow.log``
+    and what it printed go to ``<cwd>/nextflow_hang_<attempt>.txt`` and into a warning (the
+    warnings summary of pytest names it), and the same command runs once more. A second
+    hang fails the test with that report. Any other outcome is returned as it is: a failed
+    run is not retried.
+    """
+    assert capture_output and text, "run_nextflow always captures its output as text"
+    reports = []
+    for attempt in (1, 2):
+        process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGQUIT)  # the launcher execs java: the JVM's thread dump
+            time.sleep(3)
+            os.killpg(process.pid, signal.SIGKILL)  # Nextflow and its tasks
+            stdout, stderr = process.communicate()
+            log = Path(cwd) / ".nextflow.log"
+            log_tail = "\n".join(log.read_text(errors="replace").splitlines()[-60:]) if log.is_file() else ""
+            report = Path(cwd) / f"nextflow_hang_{attempt}.txt"
+            report.write_text(f"$ {' '.join(map(str, command))}\n\n## stdout (thread dump at the end)\n"
+                              f"{stdout}\n## stderr\n{stderr}\n## .nextflow.log, last lines\n{log_tail}\n")
+            reports.append(report)
+            warnings.warn(f"Nextflow still running after {timeout:.0f} s (attempt {attempt}), killed; "
+                          f"report {report}; .nextflow.log ends:\n{log_tail[-3000:]}", stacklevel=2)
+            # the killed run's trace file: Nextflow refuses to overwrite it
+            for option, value in zip(command, list(command)[1:], strict=False):
+                if option == "-with-trace":
+                    Path(cwd, value).unlink(missing_ok=True)
+            continue
+        return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
+    raise AssertionError(f"Nextflow hung twice ({timeout:.0f} s each): " + ", ".join(map(str, reports))
+                         + "\n" + reports[-1].read_text()[-8000:])
 
 
 #: Quick enrichment and cross-validation settings for runs that check other outputs.

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import QUICK, REPO, TEST_COHORT, run_omics
+from helpers import QUICK, REPO, TEST_COHORT, run_nextflow, run_omics
 from omics.dag import build_tasks
 from omics.params import BY_NAME, PARAMETERS, STAGE_PARAMS, resolve
 from omics.registry import STAGES
@@ -243,9 +243,9 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     command = [str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run", "--outdir", str(outdir),
                "-work-dir", str(tmp_path / "work"), "--genesets", genesets,
                "--protein_matrix", str(protein)]
-    result = subprocess.run([*command, "--de-fdr", "0.2", "--response_covariates", ""],
-                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
-                            timeout=600)
+    result = run_nextflow([*command, "--de-fdr", "0.2", "--response_covariates", ""],
+                          cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+                          timeout=300)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     n_contrasts = len(yaml.safe_load((TEST_COHORT / "contrasts.yaml").read_text())["contrasts"])
     assert len(list((outdir / "differential").glob("*.results.tsv"))) == 3 * n_contrasts  # rna, protein, flow
@@ -297,8 +297,8 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
     assert edited != last
     protein.write_text(f"{head}\n{edited}\n")  # one value of the last protein group
     trace = tmp_path / "trace_resume.txt"
-    again = subprocess.run([*command, "--response_covariates", "age", "-resume", "-with-trace", str(trace)],
-                           cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    again = run_nextflow([*command, "--response_covariates", "age", "-resume", "-with-trace", str(trace)],
+                         cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout[-5000:] + again.stderr[-5000:]
     statuses = {_omics_task_name(row["name"]): row["status"] for row in _trace(trace)}
     assert set(statuses) == set(local_needs)
@@ -313,9 +313,9 @@ def test_stub_run(nextflow: Path, tmp_path: Path) -> None:
                          "    comparison: [response, non_responder, responder]\n"
                          "    blocking_factors: [sex]\n")
     trace = tmp_path / "trace_contrast.txt"
-    added = subprocess.run([*command, "--response_covariates", "age", "--contrasts", str(contrasts),
-                            "-resume", "-with-trace", str(trace)],
-                           cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    added = run_nextflow([*command, "--response_covariates", "age", "--contrasts", str(contrasts),
+                          "-resume", "-with-trace", str(trace)],
+                         cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert added.returncode == 0, added.stdout[-5000:] + added.stderr[-5000:]
     statuses = {_omics_task_name(row["name"]): row["status"] for row in _trace(trace)}
     rerun = {name for name, status in statuses.items() if status != "CACHED"}
@@ -394,8 +394,8 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
     timings = {}
 
     started = time.monotonic()
-    first = subprocess.run([*command, "-with-trace", str(tmp_path / "trace.txt")], cwd=tmp_path,
-                           env=env, capture_output=True, text=True, timeout=900)
+    first = run_nextflow([*command, "-with-trace", str(tmp_path / "trace.txt")], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=900)
     timings["nextflow"] = time.monotonic() - started
     log = tmp_path / ".nextflow.log"
     assert first.returncode == 0, (first.stdout[-5000:] + first.stderr[-5000:]
@@ -476,8 +476,8 @@ def test_pipeline_matches_omics_run_and_resumes(nextflow: Path, tmp_path: Path) 
 
     # -resume: every task comes from the cache
     started = time.monotonic()
-    again = subprocess.run([*command, "-resume", "-with-trace", str(tmp_path / "trace_resume.txt")],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    again = run_nextflow([*command, "-resume", "-with-trace", str(tmp_path / "trace_resume.txt")],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     timings["nextflow -resume"] = time.monotonic() - started
     assert again.returncode == 0, again.stdout[-5000:] + again.stderr[-5000:]
     resumed = _trace(tmp_path / "trace_resume.txt")
@@ -500,10 +500,10 @@ def test_qpcr_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -> None
     nf_out, local_out = tmp_path / "nf", tmp_path / "local"
     limits = tmp_path / "limits.config"  # the test profile's limits, without its inputs
     limits.write_text("process { resourceLimits = [cpus: 1, memory: 6.GB, time: 1.h] }\n")
-    result = subprocess.run([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
-                             "--outdir", str(nf_out), "-work-dir", str(tmp_path / "work")],
-                            cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = run_nextflow([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
+                           "--outdir", str(nf_out), "-work-dir", str(tmp_path / "work")],
+                          cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     subprocess.run([sys.executable, "-m", "omics.cli", "run", *options, "--outdir", str(local_out)],
                    cwd=tmp_path, check=True, capture_output=True, timeout=900)
@@ -537,12 +537,12 @@ def test_validate_checks_the_flow_inputs(tmp_path: Path) -> None:
 def test_bad_flow_input_stops_in_validate(nextflow: Path, tmp_path: Path) -> None:
     """A bad flow input stops OMICS_VALIDATE, before any other task runs or publishes (F3)."""
     outdir, trace = tmp_path / "out", tmp_path / "trace.txt"
-    result = subprocess.run([str(nextflow), "run", str(REPO), f"--input={TEST_COHORT / 'samplesheet.csv'}",
-                             f"--contrasts={TEST_COHORT / 'contrasts.yaml'}",
-                             f"--protein_matrix={TEST_COHORT / 'proteinGroups.txt'}",
-                             f"--flow_table={_bad_flow_table(tmp_path)}", "--outdir", str(outdir),
-                             "-work-dir", str(tmp_path / "work"), "-with-trace", str(trace)],
-                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    result = run_nextflow([str(nextflow), "run", str(REPO), f"--input={TEST_COHORT / 'samplesheet.csv'}",
+                           f"--contrasts={TEST_COHORT / 'contrasts.yaml'}",
+                           f"--protein_matrix={TEST_COHORT / 'proteinGroups.txt'}",
+                           f"--flow_table={_bad_flow_table(tmp_path)}", "--outdir", str(outdir),
+                           "-work-dir", str(tmp_path / "work"), "-with-trace", str(trace)],
+                          cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-5000:]
     error = re.search(r"Command error:\n\s*(omics: error: .*)\n", output)
@@ -609,12 +609,12 @@ def test_stub_run_stages_the_fcs_files_of_the_sample_sheet(nextflow: Path, tmp_p
 
     def run(sheet: Path, label: str) -> tuple[subprocess.CompletedProcess, Path, Path]:
         work, trace = tmp_path / f"work_{label}", tmp_path / f"trace_{label}.txt"
-        result = subprocess.run([str(nextflow), "run", str(REPO), "-stub-run", f"--input={sheet}",
-                                 f"--contrasts={contrasts}", f"--protein_matrix={protein}",
-                                 "--outdir", str(tmp_path / f"out_{label}"), "-work-dir", str(work),
-                                 "-with-trace", str(trace)],
-                                cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
-                                timeout=600)
+        result = run_nextflow([str(nextflow), "run", str(REPO), "-stub-run", f"--input={sheet}",
+                               f"--contrasts={contrasts}", f"--protein_matrix={protein}",
+                               "--outdir", str(tmp_path / f"out_{label}"), "-work-dir", str(work),
+                               "-with-trace", str(trace)],
+                              cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+                              timeout=300)
         return result, work, trace
 
     def check_staged(sheet: Path, work: Path) -> None:
@@ -697,9 +697,9 @@ def test_fcs_column_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -
     nf_out, local_out, work = tmp_path / "nf", tmp_path / "local", tmp_path / "work"
     limits = tmp_path / "limits.config"  # the test profile's limits, without its inputs
     limits.write_text("process { resourceLimits = [cpus: 1, memory: 6.GB, time: 1.h] }\n")
-    result = subprocess.run([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
-                             "--outdir", str(nf_out), "-work-dir", str(work)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    result = run_nextflow([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
+                           "--outdir", str(nf_out), "-work-dir", str(work)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     subprocess.run([sys.executable, "-m", "omics.cli", "run", *options, "--outdir", str(local_out)],
                    cwd=tmp_path, check=True, capture_output=True, timeout=900)
@@ -727,10 +727,10 @@ def test_fcs_column_pipeline_matches_omics_run(nextflow: Path, tmp_path: Path) -
 
     # -resume: every task comes from the cache (the staged files and their layout are stable)
     trace = tmp_path / "trace_resume.txt"
-    again = subprocess.run([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
-                            "--outdir", str(nf_out), "-work-dir", str(work), "-resume",
-                            "-with-trace", str(trace)],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    again = run_nextflow([str(nextflow), "run", str(REPO), "-c", str(limits), *options,
+                          "--outdir", str(nf_out), "-work-dir", str(work), "-resume",
+                          "-with-trace", str(trace)],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout[-5000:] + again.stderr[-5000:]
     statuses = {_omics_task_name(row["name"]): row["status"] for row in _trace(trace)}
     assert "flow_prep" in statuses and set(statuses.values()) == {"CACHED"}, statuses
@@ -750,10 +750,10 @@ def test_ext_args_pass_free_text_as_one_word(nextflow: Path, tmp_path: Path) -> 
     outdir = tmp_path / "out"
     values = {"flow_bead_gate": "Beads'n \"counts\"", "flow_cell_count_col": "it's $HOME",
               "flow_dose_population": "CD34+ 'bright'"}
-    result = subprocess.run([str(nextflow), "run", "args.nf", "-c", str(REPO / "nextflow.config"),
-                             *[f"--{name}={value}" for name, value in values.items()],
-                             "--response_covariates", "", "--outdir", str(outdir)],
-                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    result = run_nextflow([str(nextflow), "run", "args.nf", "-c", str(REPO / "nextflow.config"),
+                           *[f"--{name}={value}" for name, value in values.items()],
+                           "--response_covariates", "", "--outdir", str(outdir)],
+                          cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     flow = (outdir / "flow_prep.txt").read_text().splitlines()
     score = (outdir / "score.txt").read_text().splitlines()
@@ -778,9 +778,9 @@ def test_resources_capped_to_the_host_without_a_profile(nextflow: Path, tmp_path
 @pytest.mark.slow
 @pytest.mark.nextflow
 def test_container_profiles_need_an_image(nextflow: Path, tmp_path: Path) -> None:
-    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test,docker", "-stub-run",
-                             "--outdir", str(tmp_path / "out"), "-work-dir", str(tmp_path / "work")],
-                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    result = run_nextflow([str(nextflow), "run", str(REPO), "-profile", "test,docker", "-stub-run",
+                           "--outdir", str(tmp_path / "out"), "-work-dir", str(tmp_path / "work")],
+                          cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     assert "--container_image is required with -profile test,docker" in result.stdout + result.stderr
     assert "ghcr.io" not in (REPO / "nextflow.config").read_text()
@@ -900,12 +900,12 @@ def test_parameter_check_reads_numbers_given_as_text_and_checks_across_parameter
     move`` took ``validated/`` out of its task folder before the next task read it.
     """
     out = tmp_path / "out"
-    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
-                             "--outdir", str(out), "-work-dir", str(tmp_path / "work"),
-                             "--gsea_min_size", "600", "--gsea_max_size", "500", "--de_fdr", "1e-2",
-                             "--seed", "5000000000", "--publish_dir_mode", "move",
-                             "--flow_gating", str(tmp_path / "nope.xml")],
-                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    result = run_nextflow([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
+                           "--outdir", str(out), "-work-dir", str(tmp_path / "work"),
+                           "--gsea_min_size", "600", "--gsea_max_size", "500", "--de_fdr", "1e-2",
+                           "--seed", "5000000000", "--publish_dir_mode", "move",
+                           "--flow_gating", str(tmp_path / "nope.xml")],
+                          cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     text = result.stdout + result.stderr
     assert result.returncode != 0
     assert "--gsea_min_size (600) is larger than --gsea_max_size (500)" in text
@@ -934,8 +934,8 @@ def test_resume_recomputes_after_the_omics_code_changed(nextflow: Path, tmp_path
                "--outdir", str(tmp_path / "out"), "-work-dir", str(tmp_path / "work")]
 
     def run() -> str:
-        result = subprocess.run(command, cwd=tmp_path, env=_env(tmp_path), capture_output=True,
-                                text=True, timeout=600)
+        result = run_nextflow(command, cwd=tmp_path, env=_env(tmp_path), capture_output=True,
+                              text=True, timeout=300)
         assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
         return result.stdout
 
@@ -957,8 +957,8 @@ def test_help_lists_the_schema_parameters_and_writes_nothing(nextflow: Path, tmp
     schema = json.loads((REPO / "nextflow_schema.json").read_text())
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(nextflow), "-q", "run", str(REPO), *args], cwd=tmp_path,
-                              env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+        return run_nextflow([str(nextflow), "-q", "run", str(REPO), *args], cwd=tmp_path,
+                            env=_env(tmp_path), capture_output=True, text=True, timeout=300)
 
     listing = run("--help")
     assert listing.returncode == 0, listing.stderr
@@ -992,7 +992,7 @@ def test_cluster_executor_with_the_launch_machines_limits_warns(nextflow: Path, 
                     "    resourceLimits = [cpus: 32, memory: 256.GB, time: 48.h]\n}\n")
     texts = []
     for config in (slurm, site):
-        result = subprocess.run(
+        result = run_nextflow(
             [str(nextflow), "run", str(REPO), "-stub-run", "-c", str(config),
              "--input", str(cohort / "samplesheet.csv"), "--contrasts", str(cohort / "contrasts.yaml"),
              "--rna_counts", str(cohort / "salmon.merged.gene_counts.tsv"),

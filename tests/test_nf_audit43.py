@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import REPO, TEST_COHORT, run_omics
+from helpers import REPO, TEST_COHORT, run_nextflow, run_omics
 from test_nextflow import _env, _omics_task_name, _task_folder, _trace, nextflow  # noqa: F401
 
 
@@ -34,8 +33,8 @@ def test_resume_reruns_the_flow_tasks_after_an_fcs_file_is_replaced(nextflow: Pa
 
     def run(label: str) -> dict[str, str]:
         trace = tmp_path / f"trace_{label}.txt"
-        result = subprocess.run([*command, "-with-trace", str(trace)], cwd=tmp_path, env=_env(tmp_path),
-                                capture_output=True, text=True, timeout=600)
+        result = run_nextflow([*command, "-with-trace", str(trace)], cwd=tmp_path, env=_env(tmp_path),
+                              capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
         return {_omics_task_name(row["name"]): row["status"] for row in _trace(trace)}
 
@@ -155,10 +154,10 @@ def test_parameter_check_takes_omics_integers_and_unset_words(nextflow: Path, tm
     (outdir / "pipeline_info" / "cache" / "run.record").write_text('{"files": {}}\n')
 
     def check(*args: str) -> str:
-        result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
-                                 "-work-dir", str(tmp_path / "work"), *args],
-                                cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
-                                timeout=300)
+        result = run_nextflow([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
+                               "-work-dir", str(tmp_path / "work"), *args],
+                              cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+                              timeout=300)
         assert result.returncode != 0
         return result.stdout + result.stderr
 
@@ -182,8 +181,8 @@ def test_parameter_check_takes_omics_integers_and_unset_words(nextflow: Path, tm
 def test_help_names_the_test_profile_not_the_omics_demo(nextflow: Path, tmp_path: Path) -> None:  # noqa: F811
     """h41 L2: --help said "`omics run --demo` runs the bundled demo cohort instead" (no such
     option in Nextflow): it names -profile test beside it."""
-    result = subprocess.run([str(nextflow), "-q", "run", str(REPO), "--help"], cwd=tmp_path,
-                            env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    result = run_nextflow([str(nextflow), "-q", "run", str(REPO), "--help"], cwd=tmp_path,
+                          env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "\n  --demo " not in result.stdout  # no such pipeline option is listed
     assert "Nextflow's `-profile test` run a bundled cohort instead" in result.stdout
@@ -256,10 +255,10 @@ def test_parameter_check_takes_the_numbers_omics_takes(nextflow: Path, tmp_path:
     args = [arg for name, text in _NUMBER_TEXT_ACCEPTED.items() if name != "gsea_permutations"
             for arg in (f"--{name}", text)]
     args += [arg for name, (text, _message) in _NUMBER_TEXT_REJECTED.items() for arg in (f"--{name}", text)]
-    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
-                             "-work-dir", str(tmp_path / "work"), "-params-file", str(params_file),
-                             "--outdir", str(outdir), *args],
-                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    result = run_nextflow([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
+                           "-work-dir", str(tmp_path / "work"), "-params-file", str(params_file),
+                           "--outdir", str(outdir), *args],
+                          cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     text = result.stdout + result.stderr
     assert result.returncode != 0
     assert "is the results folder of an `omics run`" in text, text[-3000:]
@@ -270,10 +269,10 @@ def test_parameter_check_takes_the_numbers_omics_takes(nextflow: Path, tmp_path:
         assert name == "gsea_permutations" or f"  - --{name} " not in text, (name, text[-3000:])
     assert not list((tmp_path / "work").glob("*/*/.command.run")), "no task may start"
     # the command line's 1_000 (the params file is overridden by it)
-    again = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
-                            "-work-dir", str(tmp_path / "work"), "--outdir", str(outdir),
-                            "--gsea_permutations", "1_000"],
-                           cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    again = run_nextflow([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
+                          "-work-dir", str(tmp_path / "work"), "--outdir", str(outdir),
+                          "--gsea_permutations", "1_000"],
+                         cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert "is the results folder of an `omics run`" in again.stdout + again.stderr
     assert "--gsea_permutations" not in again.stdout + again.stderr
 
@@ -299,10 +298,10 @@ def test_flow_fcs_stages_only_the_files_omics_reads(nextflow: Path, tmp_path: Pa
     sheet = tmp_path / "samplesheet.csv"
     sheet.write_text("\n".join([lines[0] + ",fcs"] + [f"{line},{named.get(line.split(',')[0], '')}"
                                                       for line in lines[1:]]) + "\n")
-    result = subprocess.run([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
-                             "--input", str(sheet), "--flow_fcs", str(fcs), "--outdir", str(tmp_path / "out"),
-                             "-work-dir", str(tmp_path / "work")],
-                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    result = run_nextflow([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
+                           "--input", str(sheet), "--flow_fcs", str(fcs), "--outdir", str(tmp_path / "out"),
+                           "-work-dir", str(tmp_path / "work")],
+                          cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     expected = sorted([p.name for p in (TEST_COHORT / "fcs").iterdir()] + ["extra.LMD", "sub/BALI001.fcs"])
     for process in ("OMICS_VALIDATE", "OMICS_FLOW_PREP"):
