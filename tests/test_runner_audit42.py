@@ -78,7 +78,7 @@ def test_a_stage_command_holds_a_run_folders_lock_while_it_writes(tmp_path):
     seen = []
 
     def call() -> dict:
-        with pytest.raises(InputError, match="another omics run is writing"):
+        with pytest.raises(InputError, match=r"another omics qc is writing to this folder \(pid "):
             probe_lock(outdir)  # what a run (or a stage command) started meanwhile sees
         seen.append(True)
         return {}

@@ -47,7 +47,7 @@ def test_simulate_holds_the_lock_while_it_writes(tmp_path, monkeypatch):
     original = _write.simulate_cohort_then
 
     def checking(outdir, **options):
-        with pytest.raises(InputError, match="another omics run is writing"):
+        with pytest.raises(InputError, match=r"another omics simulate is writing to this folder \(pid "):
             probe_lock(outdir)  # another command now stops at once
         seen.append(True)
         return original(outdir, **options)

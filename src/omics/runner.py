@@ -1284,7 +1284,7 @@ def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir
                   and (relative := _relative_inside(outdir, path)) is not None}
     # a run's folder: held while the stage writes, so a run (or another stage command)
     # started meanwhile stops at once
-    with OutdirLock(outdir) if (outdir / LOCK_NAME).is_file() else nullcontext():
+    with OutdirLock(outdir, f"omics {task.stage}") if (outdir / LOCK_NAME).is_file() else nullcontext():
         refuse_foreign(outdir, [(f"omics {task.stage}", path) for path in paths], known)
         _refuse_edited(outdir, [task])
         with claim_undone_on_failure(_manifest_path(outdir, task), paths, outdir):

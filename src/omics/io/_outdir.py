@@ -51,12 +51,20 @@ def _read_only(folder: Path) -> bool:
         return False
 
 
-def _holder(handle_path: Path) -> str:
+def _busy(handle_path: Path) -> str:
+    """Name the omics command that holds a lock and its process (the start of the message).
+
+    The lock file reads ``omics simulate: pid 12 on host h, started 2026-...`` (the
+    command before the colon); a file written without one is an ``omics run``'s.
+    """
     try:
         text = handle_path.read_text().strip()
     except OSError:
         text = ""
-    return text or "another process"
+    command, colon, holder = text.partition(": ")
+    if not (colon and command.startswith("omics ")):
+        command, holder = "omics run", text
+    return f"another {command} is writing to this folder ({holder or 'another process'})"
 
 
 _HELD: set[int] = set()  # descriptors of the locks this process holds
@@ -80,14 +88,23 @@ os.register_at_fork(after_in_child=_drop_inherited_locks)
 class OutdirLock:
     """Exclusive advisory lock (``fcntl.flock``) on an output folder for one run.
 
-    The lock file ``<outdir>/.omics.lock`` holds the holder's pid, host and start time;
-    it is left in place (removing a lock file races with the next run) and released when
-    the process ends, however it ends (forked worker processes do not keep it).
+    The lock file ``<outdir>/.omics.lock`` holds the holder's command, pid, host and start
+    time; it is left in place (removing a lock file races with the next run) and released
+    when the process ends, however it ends (forked worker processes do not keep it).
+
+    Parameters
+    ----------
+    outdir
+        The folder to lock (created if missing).
+    command
+        The omics command taking the lock (``"omics simulate"``), named to whoever finds
+        the folder busy.
     """
 
-    def __init__(self, outdir: str | Path) -> None:
+    def __init__(self, outdir: str | Path, command: str = "omics run") -> None:
         self.outdir = Path(outdir)
         self.path = self.outdir / LOCK_NAME
+        self.command = command
         self._fd: int | None = None
 
     def acquire(self) -> OutdirLock:
@@ -104,12 +121,12 @@ class OutdirLock:
             os.close(fd)
             if err.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
                 raise
-            raise InputError(f"another omics run is writing to this folder ({_holder(self.path)}); "
-                             "wait for it to finish or choose another {--outdir}.",
+            raise InputError(f"{_busy(self.path)}; wait for it to finish or choose another {{--outdir}}.",
                              path=self.outdir) from None
         started = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}, started {started}\n".encode())
+        os.write(fd, f"{self.command}: pid {os.getpid()} on host {socket.gethostname()}, "
+                     f"started {started}\n".encode())
         self._fd = fd
         _HELD.add(fd)
         return self
@@ -139,8 +156,8 @@ def probe_lock(outdir: str | Path) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
-        raise InputError(f"another omics run is writing to this folder ({_holder(path)}); wait for "
-                         "it to finish or choose another {--outdir}.", path=outdir) from None
+        raise InputError(f"{_busy(path)}; wait for it to finish or choose another {{--outdir}}.",
+                         path=outdir) from None
     finally:
         os.close(fd)
 

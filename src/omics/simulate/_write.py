@@ -331,7 +331,7 @@ def simulate_recorded(outdir: Path, *, seed: int | None = None, profile: str = "
     probe_lock(outdir)  # a run writing there: stop before anything is made
     _refuse_overwrite(outdir, planned)
     names = {path: str(path.relative_to(outdir)) for path in planned}
-    with OutdirLock(outdir) if lock or (outdir / LOCK_NAME).is_file() else nullcontext():
+    with OutdirLock(outdir, "omics simulate") if lock or (outdir / LOCK_NAME).is_file() else nullcontext():
         earlier = _refuse_overwrite(outdir, planned)  # again: a simulation may have ended meanwhile
         with claim_undone_on_failure(record, planned, outdir):
             write_record(record, {**earlier, **dict.fromkeys(names.values())})
