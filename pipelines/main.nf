@@ -265,9 +265,10 @@ def validateParameters() {
                    "pipeline_info/cache/run.record): Nextflow would publish over that run's files; choose another --outdir")
     }
     if (workflow.containerEngine && !params.container_image) {
-        errors << ("--container_image is required with -profile ${workflow.profile}: build the image from the " +
-                   "repository's Dockerfile (docker build -t omics:0.1.0 . ; see README 'Containers') or " +
-                   "pull it from where you published it")
+        def profile = workflow.profile && workflow.profile != 'standard' ? ", -profile ${workflow.profile}" : ''
+        errors << ("--container_image is required when tasks run in a container (${workflow.containerEngine}${profile}): " +
+                   "build the image from the repository's Dockerfile (docker build -t omics-angiogenesis:0.1.0 . ; " +
+                   "see README 'Containers') or pull it from where you published it")
     }
     if (errors) {
         error("Invalid parameters:\n  - " + errors.join("\n  - ") + "\nSee nextflow_schema.json or docs/nextflow.md.")

@@ -782,7 +782,8 @@ def test_container_profiles_need_an_image(nextflow: Path, tmp_path: Path) -> Non
                            "--outdir", str(tmp_path / "out"), "-work-dir", str(tmp_path / "work")],
                           cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
-    assert "--container_image is required with -profile test,docker" in result.stdout + result.stderr
+    assert ("--container_image is required when tasks run in a container (docker, -profile test,docker): "
+            "build the image") in result.stdout + result.stderr
     assert "ghcr.io" not in (REPO / "nextflow.config").read_text()
 
 

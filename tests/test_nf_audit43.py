@@ -169,6 +169,9 @@ def test_parameter_check_takes_omics_integers_and_unset_words(nextflow: Path, tm
             "pipeline_info/cache/run.record)") in text
     assert not list((tmp_path / "work").glob("*/*/.command.run")), "no task may start"
     assert sorted(p.name for p in outdir.iterdir()) == ["pipeline_info"]
+    # nothing added to that run's pipeline_info/ (no execution trace, timeline, report or DAG)
+    assert sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*")) == [
+        "pipeline_info", "pipeline_info/cache", "pipeline_info/cache/run.record"]
     text = check("--outdir", str(tmp_path / "out"), "--rna_min_samples", "", "--cv_folds", "")
     assert ("--rna_min_samples needs a value (Nextflow reads an empty one as true): to unset it, give "
             "--rna_min_samples none, or write rna_min_samples: null in a -params-file") in text

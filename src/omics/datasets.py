@@ -32,7 +32,8 @@ class DemoCohort:
     """Paths of the demo cohort's input files, and readers that match them to the sample sheet.
 
     A simulated BALI-like cohort (no patient data): 40 patients (20 BM-MNC, 20 placebo),
-    3,000 genes (salmon counts) and ~870 MaxQuant protein groups, with planted predictive
+    3,000 genes (salmon counts) and 785 MaxQuant protein groups (870 rows before the reverse,
+    contaminant and site-only ones are dropped), with planted predictive
     and prognostic angiogenesis effects (``omics simulate``, test profile).
     """
 

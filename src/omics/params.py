@@ -231,7 +231,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("container_image", "string", None, "Container image of every process with "
               "`-profile docker`, `singularity` or `apptainer`: build it from the repository's "
               "`Dockerfile` (README) or pull it from where you published it, e.g. "
-              "`docker://registry.example.org/omics:0.1.0`. Required with those profiles.",
+              "`docker://registry.example.org/omics-angiogenesis:0.1.0`. Required with those "
+              "profiles, and whenever a config enables a container engine.",
               "general", nextflow_only=True),
 )
 
