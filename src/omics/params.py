@@ -173,7 +173,8 @@ PARAMETERS: tuple[Parameter, ...] = (
               choices=("zmean", "ulm", "ssgsea")),
     Parameter("response_covariates", "string", "age,diabetes", "Comma-separated sample-sheet "
               "columns adjusted for in the response models (empty for none). A column you name "
-              "must be in the sample sheet; the default's columns are skipped when absent.",
+              "must be in the sample sheet; the default's columns are skipped when absent. A column "
+              "you name that is empty for every sample stops the run.",
               "response", is_list=True),
     Parameter("response_multiplicity", "string", "bh", "Multiple testing across scores: `bh` "
               "classifies only scores passing a Benjamini-Hochberg screen of the placebo- and "

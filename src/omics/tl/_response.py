@@ -218,6 +218,8 @@ from statsmodels.tools.sm_exceptions import (
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.io._samplesheet import _PLACEHOLDER
+from omics.io._tables import MISSING_VALUES
 from omics.params import check_seed
 from omics.tl._design import level_per_sample
 from omics.tl._separation import separation_label
@@ -239,6 +241,10 @@ _PROFILE_LIMIT = 10.0  # |log OR per SD| beyond which a profile bound is reporte
 # 8 n^2 bytes and O(n^2 k) per evaluation (200 MB and 0.12 s at 5,000 patients).
 _DENSE_PENALTY_SAMPLES = 2000
 _SM_WARNINGS = (PerfectSeparationWarning, ConvergenceWarning, HessianInversionWarning, RuntimeWarning)
+# A Firth fit whose largest free gradient component exceeds this did not reach its maximum
+# (a converged fit is at ~1e-7 or below): its numbers are not reported (``not_converged``)
+_GRADIENT_TOL = 1e-4
+NOT_CONVERGED = "not_converged"  # the mark of a model in ``separation`` whose fit did not converge
 
 
 # --------------------------------------------------------------------------------------
@@ -256,6 +262,7 @@ class _Test:
     p: float = np.nan
     method: str = ""
     separated: bool = False
+    converged: bool = True
 
 
 def _loglik(y: np.ndarray, eta: np.ndarray) -> float:
@@ -352,6 +359,12 @@ def _newton(y: np.ndarray, x: np.ndarray, *, firth: bool, fixed: int | None = No
     return beta, current, grad
 
 
+def _converged(grad: np.ndarray, fixed: int | None = None) -> bool:
+    """Whether a :func:`_newton` fit reached its maximum: every free gradient component ~0."""
+    free = grad if fixed is None else np.delete(grad, fixed)
+    return bool(free.size == 0 or (np.all(np.isfinite(free)) and np.max(np.abs(free)) < _GRADIENT_TOL))
+
+
 def _separated(y: np.ndarray, x: np.ndarray) -> bool:
     """Complete or quasi-complete separation (Konis 2007 linear-programming check)."""
     signed = (2.0 * y - 1.0)[:, None] * x
@@ -385,7 +398,8 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
     gradient component of the fixed coefficient), safeguarded by bisection once the root
     is bracketed; each constrained fit is warm-started from the nearest previous one.
     Returns +-inf when the deviance stays below the threshold up to ``|b| = _PROFILE_LIMIT``
-    (beyond it the penalised profile is flat and can have several local optima).
+    (beyond it the penalised profile is flat and can have several local optima); raises
+    :class:`_NotConverged` when a constrained fit it needs does not converge.
     """
     crit = float(np.sqrt(_CHI2_95))
     limit = side * _PROFILE_LIMIT
@@ -396,6 +410,8 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
     def signed_root(b: float) -> tuple[float, float]:
         nearest = warm[min(warm, key=lambda v: abs(v - b))]
         fit, obj, grad = _newton(y, x, firth=firth, fixed=j, value=b, start=nearest)
+        if not _converged(grad, j):
+            raise _NotConverged
         warm[b] = fit
         root = float(np.sqrt(max(2.0 * (top - obj), 0.0)))
         slope = -grad[j] / root if root > 0 else np.nan
@@ -432,6 +448,10 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
     return b
 
 
+class _NotConverged(Exception):
+    """A Firth fit stopped before its maximum (:func:`_converged`)."""
+
+
 def _score_test(y: np.ndarray, x: np.ndarray, j: int) -> float:
     """Rao score test of coefficient ``j`` of ``x`` at the fit without it (1 df p-value).
 
@@ -439,11 +459,17 @@ def _score_test(y: np.ndarray, x: np.ndarray, j: int) -> float:
     separated), so the test exists whether or not the full model is separated, and the
     statistic ``U_j^2 / (I_jj - I_j. I_..^-1 I_.j)`` with the score ``U`` and Fisher
     information ``I`` of the full design at the reduced fit grows with the size of the
-    omitted effect (no Hauck-Donner collapse).
+    omitted effect (no Hauck-Donner collapse). Raises :class:`_NotConverged` when the
+    reduced Firth fit does not converge.
     """
     reduced = np.delete(x, j, axis=1)
     fit = None if _separated(y, reduced) else _ml(y, reduced)
-    beta = fit[0] if fit is not None else _newton(y, reduced, firth=True)[0]
+    if fit is not None:
+        beta = fit[0]
+    else:
+        beta, _, grad = _newton(y, reduced, firth=True)
+        if not _converged(grad):
+            raise _NotConverged
     p = expit(reduced @ beta)
     w = p * (1.0 - p)
     info = (x * w[:, None]).T @ x
@@ -460,6 +486,9 @@ def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml", test: str
 
     ``test="lrt"``: 1-df (penalised) likelihood-ratio test; ``"score"``: Rao score test
     (:func:`_score_test`); the estimate and interval come from the same fit either way.
+    When a Firth fit of the comparison (full, reduced or one of the profile) does not
+    converge (:func:`_converged`), the estimate, interval and p-value are NaN and
+    ``converged`` is False: nothing is reported from a fit short of its maximum.
     """
     separated = _separated(y, x)
     firth = method == "firth" or separated
@@ -473,17 +502,25 @@ def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml", test: str
     if fits is not None:
         (beta, top), (_, bottom) = fits
     else:
-        beta, top, _ = _newton(y, x, firth=True)
-        _, bottom, _ = _newton(y, x, firth=True, fixed=j, value=0.0, start=beta)
+        beta, top, grad = _newton(y, x, firth=True)
+        _, bottom, grad0 = _newton(y, x, firth=True, fixed=j, value=0.0, start=beta)
+        if not (_converged(grad) and _converged(grad0, j)):
+            return _Test(method="firth", separated=separated, converged=False)
     stat = max(2.0 * (top - bottom), 0.0)
     w = expit(x @ beta) * expit(-(x @ beta))
     cov = np.linalg.pinv((x * w[:, None]).T @ x)
     scale = float(np.sqrt(max(cov[j, j], 1e-4)))
+    try:
+        low = _profile_bound(y, x, j, beta, top, firth, -1.0, scale)
+        high = _profile_bound(y, x, j, beta, top, firth, 1.0, scale)
+        p = float(stats.chi2.sf(stat, 1)) if test == "lrt" else _score_test(y, x, j)
+    except _NotConverged:
+        return _Test(method="firth" if firth else "ml", separated=separated, converged=False)
     return _Test(
         beta=float(beta[j]),
-        low=_profile_bound(y, x, j, beta, top, firth, -1.0, scale),
-        high=_profile_bound(y, x, j, beta, top, firth, 1.0, scale),
-        p=float(stats.chi2.sf(stat, 1)) if test == "lrt" else _score_test(y, x, j),
+        low=low,
+        high=high,
+        p=p,
         method="firth" if firth else "ml",
         separated=separated,
     )
@@ -634,6 +671,73 @@ def _covariate_columns(obs: pd.DataFrame, covariates: Sequence[str]) -> list[tup
     return out
 
 
+def check_covariates_observed(obs: pd.DataFrame, covariates: Sequence[str], rows: np.ndarray,
+                              caller: str) -> None:
+    """Stop when a covariate has no value for any of the samples a model would use.
+
+    Such a covariate leaves every sample out of every model (rows of NaN, as if the scores
+    had no value); the message names the covariate instead.
+
+    Parameters
+    ----------
+    obs
+        The sheet rows of the samples, in order.
+    covariates
+        The covariate columns.
+    rows
+        The samples the models would use but for the covariates (arm, outcome known).
+    caller
+        The function named in the message.
+
+    Raises
+    ------
+    omics._errors.InputError
+        A covariate is missing for every sample of ``rows`` (none is checked when ``rows``
+        selects no sample).
+    """
+    if not rows.any():
+        return
+    for name in covariates:
+        if not obs[name].notna().to_numpy()[rows].any():
+            raise InputError(f"{caller}: covariate {name!r} has no value for any of the "
+                             f"{int(rows.sum())} sample(s) with an arm and an outcome, so every "
+                             f"sample would be left out; fill column {name!r} in or leave it out "
+                             "of covariates=")
+
+
+def numeric_scores(scores: pd.DataFrame, samples: Sequence, caller: str) -> np.ndarray:
+    """Return the scores of ``samples`` as floats, warning of cells that are text or infinite.
+
+    A cell that is not a number (text such as ``n.d.``) or is infinite leaves its sample
+    out of that score's models, as a missing value does; each score with such cells is
+    named with their count (NaN cells are missing values and are not counted).
+
+    Parameters
+    ----------
+    scores
+        Samples x scores.
+    samples
+        The ids of the samples analysed (rows of ``scores``).
+    caller
+        The function named in the warning.
+
+    Returns
+    -------
+    numpy.ndarray
+        Samples x scores, NaN where a value is missing or text (infinite values are kept:
+        the models leave out every non-finite value).
+    """
+    table = scores.loc[samples]
+    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    left_out = table.notna().to_numpy() & ~np.isfinite(values)
+    counts = left_out.sum(axis=0)
+    if counts.any():
+        named = [f"{name} ({int(n)})" for name, n in zip(scores.columns, counts, strict=True) if n]
+        _LOG.warning("%s: score cell(s) that are text or infinite are left out (as missing) of "
+                     "%d score(s): %s", caller, len(named), ", ".join(named))
+    return values
+
+
 def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[str], arm_col: str,
                   response_col: str, treated: str, control: str, responder: str, folds: int,
                   repeats: int, alpha: float, method: str) -> None:
@@ -661,12 +765,37 @@ def _check_inputs(scores: pd.DataFrame, obs: pd.DataFrame, covariates: Sequence[
         raise InputError(f"response_model: no sample has {response_col} == {responder!r} "
                          f"(values: {', '.join(sorted(values))}); pass responder=<the value that "
                          f"marks a responder> (or response_col=<another column>)")
+    _check_response_values(obs[response_col], response_col, str(responder))
     check_arm_spelling(obs[arm_col], arm_col, treated, control, "response_model")
     # by value, as the models select the samples (a float 1.0 arm is the level 1)
     if not check_arms_present(obs[arm_col], arm_col, (treated, control), "response_model",
                               "pass treated= and control= as the sample sheet writes the arms"):
         raise InputError(f"response_model: column {arm_col!r} has no value for any sample; "
                          "the predictive/prognostic models need each sample's arm")
+
+
+def _check_response_values(response: pd.Series, response_col: str, responder: str) -> None:
+    """Stop on a response value that would silently count as a non-response but is not one.
+
+    Every value other than ``responder`` is a non-response; a spelling of a missing value
+    (``unknown``, ``n.d.``, ``NA``, ``-``) would turn unknown outcomes into non-responses,
+    and a value equal to ``responder`` but for case, white space and punctuation
+    (``Responder``, ``responder ``) would turn responders into non-responses.
+    """
+    counts = response.dropna().astype(object).value_counts(sort=False)
+    for value, n in counts.items():
+        if not isinstance(value, str) or value == responder:
+            continue
+        text = value.strip()
+        if text.casefold() in MISSING_VALUES or _PLACEHOLDER.match(text):
+            raise InputError(f"response_model: column {response_col!r} has {value!r} for {int(n)} "
+                             "sample(s), which reads as an unknown response but would count as a "
+                             "non-response; leave those cells empty (NaN) to leave the samples out")
+        if _squeezed(value) and _squeezed(value) == _squeezed(responder):
+            raise InputError(f"response_model: column {response_col!r} has {value!r} for {int(n)} "
+                             f"sample(s), which looks like responder={responder!r} but would count "
+                             f"as a non-response; write it as {responder!r} (or pass "
+                             f"responder={value!r} if only it marks a responder)")
 
 
 def _squeezed(value: str) -> str:
@@ -959,12 +1088,14 @@ def response_model(
     covariates
         Adjustment covariates: sample-sheet column names (numeric, or
         categorical/string/boolean); one name given as a string is one covariate. Samples
-        with a missing covariate are left out of every model.
+        with a missing covariate are left out of every model (logged as a warning with
+        their count).
     arm_col, treated, control
         Arm column and its treated and control values; samples of other arms are ignored.
     response_col, responder
         Response column and its responder value; every other non-missing value is a
-        non-response.
+        non-response, except that a spelling of a missing value (``unknown``, ``n.d.``,
+        ``NA``) and a look-alike of ``responder`` (``Responder``) stop.
     folds, repeats
         Repeated stratified K-fold cross-validation (folds are reduced when a response
         class has fewer samples, see the ``cv_folds_*`` columns).
@@ -997,7 +1128,9 @@ def response_model(
         test; the score test for the interaction) and ``fit_*`` (``"ml"`` or
         ``"firth"``); ``fdr_pooled`` and ``fdr_interaction`` (BH across scores);
         ``fdr_control``, ``fdr_treated`` (one BH over both arms' tests of all scores),
-        ``fdr_screen`` (the smaller); ``separation`` (separated models, ``;``-joined);
+        ``fdr_screen`` (the smaller); ``separation`` (separated models, ``;``-joined, and
+        ``<model>:not_converged`` for a model whose Firth fit did not converge: its
+        ``or_*`` and ``p_*`` are NaN, a warning names the score);
         ``classification`` (``predictive``, ``prognostic``, ``treated_only`` or
         ``none``), ``direction``
         (``up_in_responders`` / ``down_in_responders``); and for each of ``pooled``,
@@ -1015,8 +1148,11 @@ def response_model(
     Raises
     ------
     omics._errors.InputError
-        On missing columns, no shared samples, no responder, neither arm present, or
-        invalid ``folds``, ``repeats``, ``alpha`` or ``seed``.
+        On missing columns, no shared samples, no responder, a response value that spells a
+        missing value (``unknown``, ``n.d.``) or looks like ``responder`` but for case, white
+        space or punctuation (``Responder``), neither arm present, a covariate with no
+        value for any sample with an arm and a response, or invalid ``folds``,
+        ``repeats``, ``alpha`` or ``seed``.
     """
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     seed = check_seed(seed, "response_model")
@@ -1034,19 +1170,21 @@ def response_model(
     arm_values = meta[arm_col].astype(object)
     in_trial = arm_values.isin([treated, control]).to_numpy()
     known = meta[response_col].notna().to_numpy()
+    check_covariates_observed(meta, covariates, in_trial & known, "response_model")
     cov_cols = _covariate_columns(meta, covariates)
     complete = in_trial & known
     for _, col in cov_cols:
         complete &= col.notna().to_numpy()
     if (in_trial & known).sum() > complete.sum():
-        _LOG.info("response_model: %d sample(s) with a missing covariate are left out",
-                  int((in_trial & known).sum() - complete.sum()))
+        _LOG.warning("response_model: %d sample(s) with a missing covariate are left out",
+                     int((in_trial & known).sum() - complete.sum()))
     y_all = (meta[response_col].astype(object) == responder).to_numpy(float)
     arm_all = (arm_values == treated).to_numpy(float)
-    values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    values = numeric_scores(scores, samples, "response_model")
 
     rows = []
     unmodelled: list[str] = []
+    unconverged: list[str] = []
     score_tests: list[dict[str, _Test]] = []
     cache: dict = {}
     cv_parts: list[pd.DataFrame] = []
@@ -1089,7 +1227,12 @@ def response_model(
             row[f"or_{label}_high"] = np.exp(t.high)
             row[f"p_{label}"] = t.p
             row[f"fit_{label}"] = t.method
-        row["separation"] = separation_label({k: t.separated for k, t in tests.items()})
+        failed = [k for k, t in tests.items() if not t.converged]
+        row["separation"] = ";".join(filter(None, [
+            separation_label({k: t.separated for k, t in tests.items()}),
+            *(f"{k}:{NOT_CONVERGED}" for k in failed)]))
+        if failed:
+            unconverged.append(f"{name} ({', '.join(failed)})")
         score_tests.append(tests)
         for label, sub in (("pooled", np.ones(len(y), bool)), ("treated", arm == 1),
                            ("control", arm == 0)):
@@ -1107,6 +1250,11 @@ def response_model(
                           name, label, k, k)
         rows.append(row)
     warn_unmodelled("response_model", unmodelled)
+    if unconverged:
+        _LOG.warning("response_model: the Firth fit did not converge for %d score(s) (models in "
+                     "brackets), whose estimates, intervals and p-values are left empty (NaN; "
+                     "'<model>:%s' in column separation) and which are not called: %s",
+                     len(unconverged), NOT_CONVERGED, ", ".join(unconverged))
     table = pd.DataFrame(rows)
     for test in ("pooled", "interaction"):  # BH across scores, beside the per-score p-values
         table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}",
@@ -1120,6 +1268,8 @@ def response_model(
         evidence_c = table["p_control"].to_numpy(float) < alpha
         evidence_t = table["p_treated"].to_numpy(float) < alpha
     calls = [_classify(t["treated"], t["control"], t["pooled"], t["interaction"], bool(et), bool(ec), alpha)
+             if all(t[k].converged for k in ("control", "treated", "interaction"))
+             else ("none", _direction(t["pooled"].beta))  # never a call from a fit short of its maximum
              for t, et, ec in zip(score_tests, evidence_t, evidence_c, strict=True)]
     position = table.columns.get_loc("fit_interaction") + 1
     table.insert(position, "fdr_control", fdr_control)

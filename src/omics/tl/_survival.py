@@ -78,7 +78,9 @@ from ._response import (
     arm_lookalike,
     check_arm_spelling,
     check_arms_present,
+    check_covariates_observed,
     check_distinct_arms,
+    numeric_scores,
     resembling,
     unmodelled_reason,
     warn_unmodelled,
@@ -131,11 +133,12 @@ def _logical_text(value: object) -> object:
 
 
 def _follow_up(meta: pd.DataFrame, time_col: str, rows: np.ndarray, caller: str) -> np.ndarray:
-    """Return the follow-up column as days (NaN where missing); stop on text or negative days.
+    """Return the follow-up column as days (NaN where missing); stop on text, infinite or negative days.
 
     A value in ``rows`` (the samples of the arms analysed) that is not a number, such as
-    ``"12,5"`` or ``"unknown"``, would otherwise leave its sample out unseen, and a
-    negative follow-up is no follow-up: both stop, naming the samples.
+    ``"12,5"`` or ``"unknown"``, would otherwise leave its sample out unseen, an infinite
+    one (``inf``, ``-inf``) is no number of days, and a negative follow-up is no
+    follow-up: all stop, naming the samples.
     """
     raw = meta[time_col]
     if isinstance(raw.dtype, pd.CategoricalDtype):
@@ -153,14 +156,16 @@ def _follow_up(meta: pd.DataFrame, time_col: str, rows: np.ndarray, caller: str)
                                and value.strip().casefold() in ("", "na", "nan")))
     days = pd.to_numeric(raw, errors="coerce").to_numpy(float)
     text = raw.notna().to_numpy(bool) & np.isnan(days) & rows
-    negative = (days < 0) & rows
-    for bad, what in ((text, "is not a number of days"), (negative, "is negative")):
+    infinite = np.isinf(days) & rows
+    negative = (days < 0) & rows & ~infinite
+    for bad, what in ((text, "is not a number of days"), (infinite, "is infinite"),
+                      (negative, "is negative")):
         if bad.any():
             shown = ", ".join(f"{sample} ({value!s})" for sample, value in
                               list(zip(meta.index[bad], raw[bad], strict=True))[:5])
             raise InputError(f"{caller}: column {time_col!r} {what} for {int(bad.sum())} sample(s): "
                              f"{shown}; give the days from implantation to the event or last "
-                             "follow-up (a number >= 0), or leave the cell empty to leave the "
+                             "follow-up (a finite number >= 0), or leave the cell empty to leave the "
                              "sample out")
     return days
 
@@ -170,17 +175,22 @@ def _at_horizon(days: np.ndarray, event: np.ndarray, horizon_days: float | None,
     """Censor follow-up at ``horizon_days`` (the end point; None: all follow-up is used).
 
     An event after the horizon counts as event-free survival to the horizon, as the
-    response of :func:`omics.io.read_samplesheet` counts it; what changed is logged.
+    response of :func:`omics.io.read_samplesheet` counts it, and so does follow-up past the
+    horizon with a missing event (the status at the horizon is known: event-free); what
+    changed is logged.
     """
     if horizon_days is None:
         return days, event
     late = np.isfinite(days) & (days > horizon_days)
     if late.any():
         late_events = int((late & (event == 1)).sum())
+        unknown = int((late & np.isnan(event)).sum())
         _LOG.log(level, "%s: follow-up censored at day %g (the end point): %d event(s) and %d "
-                 "event-free follow-up(s) after it", caller, horizon_days, late_events,
-                 int(late.sum()) - late_events)
-    return np.where(late, horizon_days, days), np.where(late & np.isfinite(event), 0.0, event)
+                 "event-free follow-up(s) after it%s", caller, horizon_days, late_events,
+                 int(late.sum()) - late_events - unknown,
+                 f", and {unknown} with no event recorded (event-free at day {horizon_days:g})"
+                 if unknown else "")
+    return np.where(late, horizon_days, days), np.where(late, 0.0, event)
 
 
 def _check_horizon(horizon_days: float | None, caller: str) -> None:
@@ -372,10 +382,20 @@ def _event_time_rank(durations: pd.Series, events: pd.Series, weights: pd.Series
 
 def _matched_samples(scores: pd.DataFrame, obs: pd.DataFrame, caller: str
                      ) -> tuple[list, pd.DataFrame]:
-    """Return the ids of ``scores`` in the sheet and their sheet rows; stop when there are none."""
+    """Return the ids of ``scores`` in the sheet and their sheet rows; stop when there are none.
+
+    A sample id twice in ``scores`` or in the sheet stops too (which row is the sample's?).
+    """
     if len(scores.index) == 0:
         raise InputError(f"{caller}: `scores` has no sample (an empty table, or an AnnData view that "
                          "selected none); pass the scores of the samples to analyse")
+    for what, index in (("`scores`", scores.index), ("the sample sheet", obs.index)):
+        twice = index[index.duplicated()].unique()
+        if len(twice):
+            raise InputError(f"{caller}: duplicated sample ids in {what}: "
+                             f"{', '.join(map(str, twice[:5]))}"
+                             f"{f' ({len(twice)} in all)' if len(twice) > 5 else ''}; give each "
+                             "sample one row (drop or merge the repeated rows)")
     samples = [s for s in scores.index if s in obs.index]
     if not samples:
         raise InputError(f"{caller}: no sample id of `scores` is in the sample sheet (scores: "
@@ -449,9 +469,12 @@ def survival_model(
     ------
     omics._errors.InputError
         On a missing column, a bad ``multiplicity`` or ``arm_test``, no sample of
-        ``scores`` in the sheet, an arm value that looks like a misspelt ``treated`` or
-        ``control``, arm values none of which is ``treated`` or ``control``, or an event
-        value other than 0/1 (or False/True) in the arms analysed.
+        ``scores`` in the sheet, a sample id twice in ``scores`` or the sheet, an arm value
+        that looks like a misspelt ``treated`` or ``control``, arm values none of which is
+        ``treated`` or ``control``, an event value other than 0/1 (or False/True) or a
+        follow-up that is text, infinite or negative in the arms analysed, no event on or
+        before ``horizon_days`` (nothing to estimate), or a covariate with no value for any
+        sample with follow-up in those arms.
     """
     covariates = list(covariates)
     for argument, column in (("arm_col", arm_col), ("time_col", time_col), ("event_col", event_col),
@@ -481,12 +504,25 @@ def survival_model(
     time_all = _follow_up(meta, time_col, in_arms, "survival_model")
     event_all = _event_indicator(meta, event_col, in_arms, "survival_model")
     time_all, event_all = _at_horizon(time_all, event_all, horizon_days, "survival_model")
-    complete = in_arms & np.isfinite(time_all) & np.isfinite(event_all)
+    known = in_arms & np.isfinite(time_all) & np.isfinite(event_all)
+    if known.any() and not (event_all[known] == 1).any():
+        end = f"on or before day {horizon_days:g}" if horizon_days is not None else "at any time"
+        raise InputError(f"survival_model: no {event_col} event (major amputation or death) {end} "
+                         f"among the {int(known.sum())} sample(s) with {time_col} and {event_col} "
+                         f"in the arms {treated!r} and {control!r}, so the Cox models have nothing "
+                         f"to estimate; check the coding of {event_col} (1 = event, 0 = censored) "
+                         f"and the unit of {time_col} (days), or leave {time_col}/{event_col} out "
+                         "(no survival model)")
+    check_covariates_observed(meta, covariates, known, "survival_model")
+    complete = known.copy()
     cov_cols = _covariate_columns(meta, covariates)
     for _, col in cov_cols:
         complete &= col.notna().to_numpy()
+    if known.sum() > complete.sum():
+        _LOG.warning("survival_model: %d sample(s) with a missing covariate are left out",
+                     int(known.sum() - complete.sum()))
     arm_all = (arm_values == treated).to_numpy(float)
-    values = scores.loc[samples].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    values = numeric_scores(scores, samples, "survival_model")
 
     rows, score_tests, unmodelled = [], [], []
     fits: dict = {}  # Cox fits by exact input, shared by the scores' models (see _fit)
@@ -674,9 +710,9 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
     is one of ``arms`` (compared by value, as the samples are selected: a float ``1.0`` is
     the arm ``1``, the text ``"1"`` is not); an ``event_col`` value other than 1 (event),
     0 (censored) or TRUE/FALSE (booleans, or that text in any case) in those arms (a
-    missing value leaves the sample out), or a ``time_col`` value that is text or
-    negative. One arm alone is drawn when the other has no sample; samples of other arms
-    are left out.
+    missing value leaves the sample out), a ``time_col`` value that is text, infinite or
+    negative, or a sample id twice in ``scores`` or ``obs``. One arm alone is drawn when
+    the other has no sample; samples of other arms are left out.
 
     Follow-up is censored at ``horizon_days`` (default 183, the six-month end point, as
     in :func:`survival_model`; None uses all follow-up), so the curves end there.

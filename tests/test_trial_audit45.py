@@ -1,0 +1,243 @@
+"""Audit h45 (trial inference at its edges): survival columns, Firth convergence, covariates, ids."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import REPO
+from omics._errors import InputError
+from omics.io import read_samplesheet
+from omics.stages._validate import response_covariates
+from omics.tl._response import response_model
+from omics.tl._survival import kaplan_meier, survival_model
+
+REF = REPO / "tests" / "reference" / "survival" / "data.csv"
+SHEET = REPO / "tests" / "data" / "test_cohort" / "samplesheet.csv"
+
+
+@pytest.fixture()
+def trial():
+    """40 patients with follow-up, two scores, age and diabetes; response from the survival."""
+    d = pd.read_csv(REF).set_index("sample")
+    d["response"] = np.where((d["afs_event"] == 1) & (d["afs_days"] <= 183), "non_responder",
+                             "responder")
+    scores = d[["pred", "prog"]].copy()
+    return scores, d.drop(columns=["pred", "prog"])
+
+
+def _sheet(tmp_path, edit):
+    sheet = pd.read_csv(SHEET, dtype=str)
+    edit(sheet)
+    path = tmp_path / "sheet.csv"
+    sheet.to_csv(path, index=False)
+    return path
+
+
+# --- 1: infinite follow-up ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "Infinity"])
+def test_sheet_with_infinite_follow_up_stops_naming_the_row(tmp_path, value):
+    def edit(s):
+        s.loc[1, "afs_days"] = value
+    with pytest.raises(InputError, match=r"'afs_days' must be a number of days >= 0; row\(s\) 3") as error:
+        read_samplesheet(_sheet(tmp_path, edit))
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+@pytest.mark.parametrize("function", [survival_model, kaplan_meier])
+def test_api_infinite_follow_up_stops_naming_the_sample(trial, value, function):
+    scores, obs = trial
+    obs = obs.copy()
+    obs.loc["S03", "afs_days"] = value
+    with pytest.raises(InputError, match=r"'afs_days' is infinite for 1 sample\(s\): S03"):
+        function(scores, obs)
+
+
+# --- 2: follow-up past the horizon without an event recorded ---------------------------------
+
+
+def test_follow_up_past_the_horizon_with_no_event_is_censored_at_the_horizon(trial, caplog):
+    scores, obs = trial
+    late = obs.index[obs["afs_days"] > 183][:3]  # an event after day 183 is censored at it
+    assert len(late) == 3
+    blank = obs.copy()
+    blank.loc[late, "afs_event"] = np.nan  # status at day 183 known: event-free
+    with caplog.at_level(logging.INFO, logger="omics.tl.survival"):
+        got = survival_model(scores, blank)
+    assert "3 with no event recorded" in caplog.text
+    pd.testing.assert_frame_equal(got, survival_model(scores, obs))
+    assert (got["n"] == 40).all()
+    pd.testing.assert_frame_equal(kaplan_meier(scores, blank)[1], kaplan_meier(scores, obs)[1])
+
+
+def test_missing_event_before_the_horizon_still_leaves_the_sample_out(trial):
+    """Control: follow-up ending before day 183 with no event known is not event-free."""
+    scores, obs = trial
+    early = obs.index[obs["afs_days"] < 100][0]
+    obs = obs.copy()
+    obs.loc[early, "afs_event"] = np.nan
+    assert (survival_model(scores, obs)["n"] == 39).all()
+
+
+# --- 4: Firth fits that do not converge --------------------------------------------------------
+
+
+def test_unconverged_firth_fit_is_not_reported_nor_called(trial, caplog):
+    scores, obs = trial
+    noise = np.random.default_rng(3).normal(size=len(obs))
+    # a score that is age but for 1e-4 noise, with age a covariate: Firth's Newton cannot finish
+    scores = pd.DataFrame({"age_like": obs["age"] + 1e-4 * noise}, index=obs.index)
+    with caplog.at_level(logging.WARNING, logger="omics.tl.response"):
+        row = response_model(scores, obs, repeats=2).iloc[0]
+    for model in ("control", "treated", "interaction"):
+        assert f"{model}:not_converged" in row["separation"].split(";")
+        assert np.isnan(row[f"p_{model}"]) and np.isnan(row[f"or_{model}"])
+        assert np.isnan(row[f"or_{model}_low"]) and np.isnan(row[f"or_{model}_high"])
+    assert row["classification"] == "none"
+    assert "did not converge" in caplog.text and "age_like" in caplog.text
+
+
+def test_converged_fits_have_no_flag(trial):
+    """Control: an ordinary score is fitted and flagged as before."""
+    scores, obs = trial
+    table = response_model(scores, obs, repeats=2)
+    assert not table["separation"].str.contains("not_converged").any()
+    assert np.isfinite(table[["p_control", "p_treated", "p_interaction"]].to_numpy(float)).all()
+
+
+# --- 5: no event on or before the horizon -------------------------------------------------------
+
+
+def test_sheet_without_an_event_by_day_183_stops(tmp_path):
+    def edit(s):
+        s["afs_event"] = "0"
+        s["response"] = np.nan
+    with pytest.raises(InputError, match=r"sheet.csv: columns 'afs_days'/'afs_event' have no "
+                                         r"major amputation.*drop both columns") as error:
+        read_samplesheet(_sheet(tmp_path, edit))
+    assert "\n" not in str(error.value)
+
+
+def test_sheet_with_events_only_after_day_183_stops(tmp_path):
+    def edit(s):
+        days = s["afs_days"].astype(float)
+        s["afs_days"] = np.where(s["afs_event"] == "1", days + 400, days).astype(str)
+        s["response"] = np.nan
+    with pytest.raises(InputError, match="on or before day 183"):
+        read_samplesheet(_sheet(tmp_path, edit))
+
+
+def test_survival_model_without_an_event_by_the_horizon_stops(trial):
+    scores, obs = trial
+    obs = obs.assign(afs_event=0)
+    with pytest.raises(InputError, match=r"survival_model: no afs_event event .* on or before "
+                                         r"day 183 .*check the coding of afs_event"):
+        survival_model(scores, obs)
+    late = obs.assign(afs_event=1, afs_days=300.0)  # every event after the end point
+    with pytest.raises(InputError, match="on or before day 183"):
+        survival_model(scores, late)
+
+
+# --- 6: a covariate empty for every sample --------------------------------------------------------
+
+
+def test_validate_stops_on_a_covariate_empty_for_every_sample(tmp_path):
+    def edit(s):
+        s["age"] = np.nan
+    path = _sheet(tmp_path, edit)
+    sheet = read_samplesheet(path)
+    with pytest.raises(InputError, match=r"column 'age'.*empty for every sample.*leave it out of "
+                                         r"response_covariates") as error:
+        response_covariates({"response_covariates": "age,diabetes"}, sheet, path=path)
+    assert str(path) in str(error.value)
+
+
+def test_validate_accepts_a_partly_missing_covariate(tmp_path):
+    """Control: a covariate missing for some samples is fine (those samples are left out)."""
+    def edit(s):
+        s.loc[:3, "age"] = np.nan
+    path = _sheet(tmp_path, edit)
+    assert response_covariates({"response_covariates": "age,diabetes"}, read_samplesheet(path),
+                               path=path) == ["age", "diabetes"]
+
+
+@pytest.mark.parametrize("function", [response_model, survival_model])
+def test_api_names_the_empty_covariate(trial, function):
+    scores, obs = trial
+    obs = obs.assign(age=np.nan)
+    with pytest.raises(InputError, match=rf"{function.__name__}: covariate 'age' has no value"):
+        function(scores, obs)
+
+
+# --- 7: duplicated sample ids ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", [survival_model, kaplan_meier])
+@pytest.mark.parametrize("where", ["obs", "scores"])
+def test_duplicated_sample_ids_stop_cleanly(trial, function, where):
+    scores, obs = trial
+    if where == "obs":
+        obs = pd.concat([obs, obs.iloc[[0]]])
+    else:
+        scores = pd.concat([scores, scores.iloc[[0]]])
+    with pytest.raises(InputError, match=rf"{function.__name__}: duplicated sample ids .*S00"):
+        function(scores, obs)
+
+
+# --- 9: silent drops are logged ------------------------------------------------------------------
+
+
+def test_covariate_drop_is_a_warning_in_both_models(trial, caplog):
+    scores, obs = trial
+    obs = obs.copy()
+    obs.iloc[:5, obs.columns.get_loc("age")] = np.nan
+    with caplog.at_level(logging.WARNING, logger="omics.tl"):
+        survival_model(scores, obs)
+        response_model(scores, obs, repeats=2)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(m.startswith("survival_model: 5 sample(s) with a missing covariate") for m in warned)
+    assert any(m.startswith("response_model: 5 sample(s) with a missing covariate") for m in warned)
+
+
+def test_text_in_score_cells_is_a_warning_and_changes_no_number(trial, caplog):
+    scores, obs = trial
+    text = scores.astype(object)
+    text.iloc[:3, 0] = "n.d."
+    clean = scores.copy()
+    clean.iloc[:3, 0] = np.nan
+    with caplog.at_level(logging.WARNING, logger="omics.tl"):
+        got_s = survival_model(text, obs)
+        got_r = response_model(text, obs, repeats=2)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(m.startswith("survival_model: score cell(s)") and "pred (3)" in m for m in warned)
+    assert any(m.startswith("response_model: score cell(s)") and "pred (3)" in m for m in warned)
+    pd.testing.assert_frame_equal(got_s, survival_model(clean, obs))
+    pd.testing.assert_frame_equal(got_r, response_model(clean, obs, repeats=2))
+
+
+# --- 3: response values that are not what they seem ----------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "match"), [
+    ("unknown", "reads as an unknown response"), ("n.d.", "reads as an unknown response"),
+    ("Responder", "looks like responder='responder'"), ("responder ", "looks like responder"),
+])
+def test_response_lookalikes_and_missing_spellings_stop(trial, value, match):
+    scores, obs = trial
+    obs = obs.copy()
+    obs.loc[obs.index[:4], "response"] = value
+    with pytest.raises(InputError, match=rf"response_model: column 'response' has '{value}' for 4 "
+                                         rf"sample\(s\), .*{match}"):
+        response_model(scores, obs, repeats=2)
+
+
+def test_other_non_response_labels_still_count_as_non_responses(trial):
+    """Control: a non-response written another way (``non-responder``) is a non-response."""
+    scores, obs = trial
+    other = obs.assign(response=obs["response"].replace({"non_responder": "non-responder"}))
+    pd.testing.assert_frame_equal(response_model(scores, other, repeats=2),
+                                  response_model(scores, obs, repeats=2))
