@@ -31,7 +31,8 @@ def read_manifest(path: str | Path) -> dict:
     Returns
     -------
     dict
-        ``{"key", "outputs", "claimed"}`` as written, or ``{}``.
+        ``{"key", "outputs", "claimed", "params"}`` as written (``params``: a stage
+        command's parameters), or ``{}``.
     """
     try:
         recorded = json.loads(Path(path).read_text())

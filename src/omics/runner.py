@@ -231,13 +231,14 @@ def _sigint_deferred() -> Iterator[None]:
                 os.kill(os.getpid(), received[0][0])
 
 
-def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
+def _record(outdir: Path, task: Task, key: str | None, produced: dict, params: dict | None = None) -> None:
     """Write the task's manifest; retire what its previous run wrote and this one did not.
 
     A task run again with other inputs or parameters may write fewer files (samples
     dropped from the sheet, ``--flow_gating_plots false``): its earlier files that are
     still exactly as written are removed, so the folder (and the report) holds only
-    this run's results.
+    this run's results. ``params``: the parameters a stage command ran with (the
+    manifest's ``params``; ``omics run`` records them in ``pipeline_info/params.yaml``).
     """
     with _sigint_deferred():
         outputs = {_relative(outdir, Path(p)): _sha256(Path(p))
@@ -248,8 +249,8 @@ def _record(outdir: Path, task: Task, key: str, produced: dict) -> None:
         if retired:
             log.info("%s: removed %d file(s) its previous run wrote and this run did not",
                      task.name, retired)
-        write_text(json.dumps({"key": key, "outputs": outputs}, indent=1) + "\n",
-                   _manifest_path(outdir, task))
+        manifest = {"key": key, "outputs": outputs} | ({} if params is None else {"params": params})
+        write_text(json.dumps(manifest, indent=1, default=str) + "\n", _manifest_path(outdir, task))
 
 
 def _relative(outdir: Path, path: Path) -> str:
@@ -1231,6 +1232,9 @@ def stage_command_task(stage: str, values: dict) -> Task:
     for name in STAGES[stage].fan_out:
         value = values.get(FAN_OUT_OPTIONS[name])
         if value is None and values.get("de_results"):
+            if not Path(values["de_results"]).is_file():  # before its name: the file is missing
+                raise InputError("{--de_results}: file not found.", path=values["de_results"],
+                                 fix="Give a table written by 'omics de'.")
             contrast, modality = parse_de_results_name(values["de_results"])
             value = {"contrast": contrast, "modality": modality}[name]
         fields[name] = str(value)
@@ -1254,7 +1258,8 @@ def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir
     Before anything is written, a file at a path the stage may write that no omics run or
     stage command in ``outdir`` wrote or claimed (:func:`_ours`) stops it (exit 2). The
     stage's manifest (``pipeline_info/cache/<task>.json``, the one ``omics run`` keeps for
-    the same task) claims those paths while it runs, and records what it wrote, with no
+    the same task) claims those paths while it runs, and records what it wrote and the
+    parameters it ran with (``params``, which the report states for its tables), with no
     resume key: ``omics run`` computes the task again, and replaces or retires its files
     as a task's own (:func:`_prune_previous`); the next stage command and the report know
     them as results. A stage that stops before writing leaves no manifest.
@@ -1290,5 +1295,17 @@ def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir
         with claim_undone_on_failure(_manifest_path(outdir, task), paths, outdir):
             _write_claim(outdir, task, paths)
             produced = call()
-        _record(outdir, task, None, produced)
+        _record(outdir, task, None, produced, _stage_params(task, params))
     return produced
+
+
+def _stage_params(task: Task, params: dict) -> dict | None:
+    """Return the parameters a stage command's task ran with (its stage's, as :func:`_task_key` reads them).
+
+    The report states them for the task's tables when they differ from the run's record
+    (:func:`omics.report.task_params`). None for the report, which reads every parameter.
+    """
+    stage = STAGES[task.stage]
+    if stage.after_all:
+        return None
+    return {name: params.get(name) for name in stage.params if name not in _SCHEDULING_PARAMS}

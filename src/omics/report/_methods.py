@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import pandas as pd
 import yaml
@@ -110,7 +110,7 @@ def _panel_size(tested: dict[str, str]) -> int | str:
 GIVEN = "†"
 
 
-def given(ctx: Context, value: object) -> str:
+def given(ctx: Context, value: object, name: str | None = None) -> str:
     """Return a parameter's value as the methods state it: escaped, marked :data:`GIVEN` when unknown.
 
     Parameters
@@ -119,13 +119,178 @@ def given(ctx: Context, value: object) -> str:
         The report's context (:attr:`Context.params_known`: whether its parameters are the run's).
     value
         The value, or its text as the sentence writes it (``70%``).
+    name
+        The parameter: its value is known, without the run's record, when every task that
+        reads it recorded it (stage commands, :func:`task_values`) or a result file does.
 
     Returns
     -------
     str
         HTML.
     """
-    return html.escape(str(value)) + ("" if ctx.params_known else GIVEN)
+    known = ctx.params_known or (name is not None and name in _known_names(ctx))
+    return html.escape(str(value)) + ("" if known else GIVEN) + _other_values(ctx, name)
+
+
+def _other_values(ctx: Context, name: str | None) -> str:
+    """`` (0.01 in de.a.rna)``: the values stage commands ran tasks with other than the stated one."""
+    from ..stages._report import same_value
+
+    if name is None:
+        return ""
+    rerun = ctx.__dict__.get("_rerun")
+    if rerun is None:
+        rerun = ctx.__dict__["_rerun"] = _rerun_by_hand(ctx)
+    stated = ctx.params.get(name)
+    if name == "rna_min_count" and _rna_filter(ctx, "min_count") is not None:
+        stated = _rna_filter(ctx, "min_count")
+    other = {task: value for task, value in rerun.get(name, {}).items()
+             if not same_value(name, value, stated)}
+    return "".join(f" ({html.escape(value)} in {html.escape(', '.join(tasks))})"
+                   for value, tasks in _by_value(other).items())
+
+
+def _tasks_with(ctx: Context, name: str, value: object) -> str:
+    """Return the tasks (comma-separated) stage commands ran with ``value`` of ``name``, not the run's."""
+    return ", ".join(task for task, used in sorted(_rerun_by_hand(ctx).get(name, {}).items())
+                     if used == value)
+
+
+def task_params(results_dir: str | Path) -> tuple[dict[str, dict], list[str]]:
+    """Return the parameters stage commands recorded per task, and the tasks recorded without.
+
+    A stage command (``omics de ...``) records the parameters it ran with in its task's
+    manifest (``pipeline_info/cache/<task>.json``, ``params``); ``omics run``'s tasks and
+    stage commands of older versions record none (``omics run`` records its parameters in
+    ``pipeline_info/params.yaml``). A manifest of a task that has not finished (it claims
+    files) counts for neither.
+
+    Parameters
+    ----------
+    results_dir
+        The results folder.
+
+    Returns
+    -------
+    (dict, list of str)
+        ``{task: {parameter: value}}`` and the names of the other finished tasks.
+    """
+    from .._manifests import CACHE_DIR, read_manifest
+
+    recorded: dict[str, dict] = {}
+    others: list[str] = []
+    for path in sorted((Path(results_dir) / CACHE_DIR).glob("*.json")):
+        manifest = read_manifest(path)
+        if "outputs" not in manifest or "claimed" in manifest:
+            continue
+        if manifest.get("key") is None and isinstance(manifest.get("params"), dict):
+            recorded[path.stem] = manifest["params"]
+        else:
+            others.append(path.stem)
+    return recorded, others
+
+
+def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], list[str]]:
+    """Return the values of parameter ``name`` the tasks that read it were run with.
+
+    Parameters
+    ----------
+    results_dir
+        The results folder.
+    name
+        A parameter.
+
+    Returns
+    -------
+    (dict, list of str)
+        ``{task: value}`` of the tasks a stage command ran (:func:`task_params`), and the
+        tasks that read ``name`` without a record (``omics run``'s: the values of
+        ``pipeline_info/params.yaml``). The input check (``validate``) is not counted: its
+        copies of the sheet and contrasts do not depend on the parameters.
+    """
+    from ..registry import STAGES
+
+    def reads(task: str) -> bool:  # (the input check's copies are not shaped by parameters)
+        stage = STAGES.get(task.split(".", 1)[0])
+        return (stage is not None and not stage.after_all and stage.name != "validate"
+                and name in stage.params)
+
+    recorded, others = task_params(results_dir)
+    return ({task: values.get(name) for task, values in recorded.items() if reads(task) and name in values},
+            [task for task in others if reads(task)])
+
+
+def _known_names(ctx: Context) -> set[str]:
+    """Parameters whose value every task that read it recorded as :attr:`Context.params` states it."""
+    from ..stages._report import same_value
+
+    known = ctx.__dict__.get("_known_names")
+    if known is None:
+        known = set()
+        for name, value in ctx.params.items():
+            recorded, others = task_values(ctx.results.root, name)
+            if recorded and not others and all(same_value(name, v, value) for v in recorded.values()):
+                known.add(name)
+        if _rna_filter(ctx, "min_count") is not None:
+            known.add("rna_min_count")
+        ctx.__dict__["_known_names"] = known
+    return known
+
+
+def _rna_filter(ctx: Context, key: str) -> int | None:
+    """Return ``uns["rna_filter"][key]`` of the run's rna.h5ad (the filter it applied), if recorded."""
+    path = ctx.results.first("rna/rna.h5ad", "rna.h5ad")
+    if path is None:
+        return None
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            return int(handle[f"uns/rna_filter/{key}"][()])
+    except Exception:  # noqa: BLE001 - an older or foreign rna.h5ad: not recorded
+        return None
+
+
+def _rerun_by_hand(ctx: Context) -> dict[str, dict[str, object]]:
+    """``{parameter: {task: value}}`` of tasks stage commands ran with values other than the run's.
+
+    The run's values are those of ``pipeline_info/params.yaml`` when the folder has it,
+    else those the methods state.
+    """
+    from ..stages._report import same_value
+
+    record = ctx.results.root / "pipeline_info" / "params.yaml"
+    run = dict(ctx.params)
+    if record.is_file():
+        run |= {k: v for k, v in (yaml.safe_load(record.read_text()) or {}).items() if v is not None}
+    found: dict[str, dict[str, object]] = {}
+    for name, value in run.items():
+        differing = {task: v for task, v in task_values(ctx.results.root, name)[0].items()
+                     if not same_value(name, v, value)}
+        if differing:
+            found[name] = differing
+    return found
+
+
+def _rerun_note(rerun: dict[str, dict[str, object]], params: dict) -> str:
+    """Return the warning naming the tasks a stage command ran with other values than the run's."""
+    if not rerun:
+        return ""
+    items = "; ".join(f"{html.escape(name)} {html.escape(str(value))} in "
+                      + ", ".join(f"<code>{html.escape(task)}</code>" for task in tasks)
+                      for name, by_task in sorted(rerun.items())
+                      for value, tasks in _by_value(by_task).items())
+    return ("<div class='warning'>Tasks were run again by hand (stage commands) with parameters "
+            f"other than the run's: {items}. Where every table a parameter shaped was computed with "
+            "one value, the methods state it; otherwise they state the run's value followed by the "
+            "tasks' values in brackets, as does the parameter table.</div>")
+
+
+def _by_value(by_task: dict[str, object]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for task, value in sorted(by_task.items()):
+        grouped.setdefault(str(value), []).append(task)
+    return grouped
 
 
 def _not_recorded() -> str:
@@ -164,17 +329,23 @@ def methods(ctx: Context) -> str:
                     "R limma 3.54).")
         cite += ["limma", "ebayes"]
     if "deseq2" in rna_methods:
-        min_samples = (f"{given(ctx, p['rna_min_samples'])} samples" if p.get("rna_min_samples")
+        min_samples = (f"{given(ctx, p['rna_min_samples'], 'rna_min_samples')} samples"
+                       if p.get("rna_min_samples")
                        else "as many samples as the smallest compared group"
-                       + ("" if ctx.params_known else GIVEN))
-        text.append(f"RNA counts were filtered to genes with at least {given(ctx, p.get('rna_min_count'))} "
+                       + ("" if ctx.params_known or "rna_min_samples" in _known_names(ctx) else GIVEN))
+        min_count = _rna_filter(ctx, "min_count")  # as rna.h5ad records the filter it applied
+        min_count = p.get("rna_min_count") if min_count is None else min_count
+        min_count = given(ctx, min_count, "rna_min_count")
+        text.append(f"RNA counts were filtered to genes with at least {min_count} "
                     f"counts in {min_samples} and tested with DESeq2's model (pydeseq2{ver('pydeseq2')}, "
                     "R DESeq2 1.38 estimators; Wald tests, independent filtering"
-                    + (f" for an FDR of {given(ctx, format(p['deseq2_alpha'], 'g'))}"
+                    + (f" for an FDR of {given(ctx, format(p['deseq2_alpha'], 'g'), 'deseq2_alpha')}"
                        if p.get("deseq2_alpha") is not None else "")
                     + ", Benjamini-Hochberg adjustment"
-                    + (f"; apeGLM-style shrunken fold changes{given(ctx, '')}" if p.get("deseq2_shrink")
-                       else "")
+                    + (f"; apeGLM-style shrunken fold changes{given(ctx, '', 'deseq2_shrink')}"
+                       if p.get("deseq2_shrink")
+                       else f"; apeGLM-style shrunken fold changes in {html.escape(shrunk)}"
+                       if (shrunk := _tasks_with(ctx, "deseq2_shrink", True)) else "")
                     + ").")
         cite += ["deseq2", "pydeseq2"]
     if "protein" in modalities:
@@ -268,11 +439,16 @@ def methods(ctx: Context) -> str:
         cite += ["mudata", "stouffer"]
     cite.append("scanpy")
     refs = "".join(f"<li>{html.escape(REFERENCES[k])}</li>" for k in dict.fromkeys(cite))
-    params = pd.DataFrame({"parameter": list(p), "value": [str(x) for x in p.values()]})
+    rerun = _rerun_by_hand(ctx)
+    # (the text names the tasks' other values; the table adds them to the stated one)
+    params = pd.DataFrame({"parameter": list(p), "value": [
+        str(x) + "".join(f" ({', '.join(tasks)}: {value})"
+                         for value, tasks in _by_value(rerun.get(k, {})).items() if value != str(x))
+        for k, x in p.items()]})
     versions = pd.DataFrame({"software": list(v), "version": list(v.values())})
     title = ("Parameters of this run" if ctx.params_known
              else "Parameters given to this report (the run's were not recorded)")
-    return (("" if ctx.params_known else _not_recorded())
+    return (("" if ctx.params_known else _not_recorded()) + _rerun_note(rerun, p)
             + "<p>" + " ".join(text) + "</p><h3>References</h3><ol class='refs'>" + refs + "</ol>"
             + f"<details><summary>{title}</summary>"
             + scope_headers(params.to_html(classes="static", border=0, index=False)) + "</details>"

@@ -11,6 +11,7 @@ from .._logging import get_logger, labelled
 from ..io import write_tsv
 from ..tl import enrichment
 from ._common import gene_set_collections, parse_de_results_name, stage_output
+from ._panel import check_panel_symbols, panel_names
 
 log = get_logger("enrich")
 #: Loggers of the enrichment of one table: their lines name its contrast and modality, since
@@ -52,14 +53,18 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
     ``collection`` column says which is which. ORA tests up- and down-regulated features
     (adjusted p < ``de_fdr``) against all tested features.
     """
-    contrast_id, modality = parse_de_results_name(de_results)
     if not Path(de_results).is_file():
         raise InputError("{--de_results}: file not found.", path=de_results,
                          fix="Give a table written by 'omics de'.")
+    contrast_id, modality = parse_de_results_name(de_results)
     table = pd.read_csv(de_results, sep="\t", keep_default_na=False, na_values=["NA", ""])
     _check_columns(table, de_results)
     table["gene_name"] = table["gene_name"].fillna("").astype(str)
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
+    # a --genesets panel without a gene of the table stops, as the input check of 'omics run' does
+    ids = table.iloc[:, 0] if table.columns[0] != "gene_name" else table["gene_name"]
+    check_panel_symbols(panel, {modality: panel_names(ids, table["gene_name"], de_results)},
+                        params.get("genesets"))
     log.info("GSEA %s %s: panel of %d sets, background of %d, %d permutations", contrast_id, modality,
              len(panel), len(background), params["gsea_permutations"])
     with labelled(f"{contrast_id} {modality}: ", _TABLE_LOGGERS):

@@ -8,7 +8,7 @@ import mudata as md
 import pandas as pd
 
 from .._errors import InputError
-from .._logging import info_as_debug
+from .._logging import get_logger, info_as_debug
 from .._parallel import map_processes
 from ..io import atomic_path, h5_safe_annotations, write_tsv
 from ..tl import (
@@ -19,6 +19,20 @@ from ..tl import (
     pathway_evidence,
 )
 from ._common import check_h5ad, out_path, parse_de_results_name, read_h5ad
+
+log = get_logger("integrate")
+#: The order of the modalities' columns in ``pathway_evidence.tsv`` (``omics run``'s); others follow by name.
+MODALITY_ORDER = ("rna", "protein", "flow")
+#: Columns the input tables must have (a DE table: those of DESeq2 or of limma).
+_SCORES_COLUMNS = ("sample", "modality", "term", "score")
+_GSEA_COLUMNS = ("term", "nes", "pvalue", "fdr")
+_DE_COLUMNS = {"stat": ("stat", "padj", "log2FoldChange"), "t": ("t", "adj.P.Val", "logFC")}
+
+
+def _modality_order(modality: str) -> tuple[int, str]:
+    """Sort key of a modality: :data:`MODALITY_ORDER`, then by name."""
+    return (MODALITY_ORDER.index(modality) if modality in MODALITY_ORDER else len(MODALITY_ORDER),
+            modality)
 
 
 def _read(path: str | Path) -> pd.DataFrame:
@@ -71,6 +85,9 @@ def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path]
         contrast_id, modality = parse_de_results_name(path)
         de_tables.setdefault(contrast_id, {})[modality] = Path(path)
     concordance, summaries = [], []
+    if de_tables and not any({"rna", "protein"} <= set(tables) for tables in de_tables.values()):
+        log.info("no contrast has both an RNA and a protein differential table: "
+                 "concordance.tsv and concordance_summary.tsv are empty")
     for contrast_id, tables in sorted(de_tables.items()):
         if {"rna", "protein"} <= set(tables):
             joined, summary = fold_change_concordance(_read(tables["rna"]), _read(tables["protein"]),
@@ -85,6 +102,9 @@ def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path]
         gsea.setdefault(contrast_id, {})[modality] = pd.read_csv(path, sep="\t")
     evidence = []
     for contrast_id, by_modality in sorted(gsea.items()):
+        # the modalities' columns in one order whatever the order of --gsea_results (a
+        # shell glob and Nextflow give them by name): the bytes of 'omics run'
+        by_modality = dict(sorted(by_modality.items(), key=lambda item: _modality_order(item[0])))
         table = pathway_evidence(by_modality, permutations=params.get("gsea_permutations"))
         table.insert(0, "contrast", contrast_id)
         evidence.append(table)
@@ -132,6 +152,45 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
         parse_de_results_name(path)
     for path in gsea_results:
         _gsea_name(path)
+    # the tables' columns too: a wrong table given stops here, not inside a job that runs
+    # beside others writing their files
+    for path in de_results:
+        header = _header(path, "de_results")
+        if not any(set(needed) <= set(header) for needed in _DE_COLUMNS.values()):
+            _missing_columns("de_results", path, header, "a DESeq2 (stat, padj, log2FoldChange) or "
+                             "limma (t, adj.P.Val, logFC) results table", "de")
+    for path in gsea_results:
+        header = _header(path, "gsea_results")
+        if not set(_GSEA_COLUMNS) <= set(header):
+            _missing_columns("gsea_results", path, header, f"a GSEA table ({', '.join(_GSEA_COLUMNS)})",
+                             "enrich")
+    if flow_h5ad:
+        header = _header(scores, "scores")
+        if not set(_SCORES_COLUMNS) <= set(header):
+            _missing_columns("scores", scores, header, "the per-sample scores table "
+                             f"({', '.join(_SCORES_COLUMNS)})", "score",
+                             "scores/angiogenesis_scores.tsv")
+    elif scores:
+        log.warning("--scores %s is not used without --flow_h5ad (the flow-score correlation needs "
+                    "both); give --flow_h5ad flow/flow.h5ad to correlate the flow populations with "
+                    "the scores", scores)
+
+
+def _header(path: str | Path, option: str) -> list[str]:
+    """Return the column names of the tab-separated table given to ``--<option>``."""
+    try:
+        return [str(c) for c in pd.read_csv(path, sep="\t", nrows=0).columns]
+    except (ValueError, UnicodeDecodeError) as error:  # empty, not text
+        raise InputError(f"{{--{option}}}: not a tab-separated table ({error}).", path=path,
+                         fix="Give the tables written by the omics stages.") from None
+
+
+def _missing_columns(option: str, path: str | Path, header: list[str], expected: str, stage: str,
+                     example: str = "") -> None:
+    shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+    raise InputError(f"{{--{option}}}: not {expected} (its columns: {shown or 'none'}).",
+                     path=path, fix=f"Give {{--{option}}} the table written by 'omics {stage}'"
+                                    + (f" ({example})." if example else "."))
 
 
 def _run(job: tuple) -> dict[str, Path]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._errors import InputError
 from .._logging import get_logger, labelled
 from .._parallel import map_processes
 from ..io import write_tsv
@@ -23,6 +24,7 @@ from ..tl import (
 )
 from ._common import check_h5ad, gene_set_collections, out_path, read_h5ad
 from ._flow import scores_with_events
+from ._panel import check_panel_symbols, panel_names
 from ._validate import response_covariates
 
 log = get_logger("score")
@@ -98,21 +100,24 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
             out["phenotype"].append(table)
     covariates = response_covariates(params, obs, path=path)
     model = surv = None
-    if {"arm", "response"} <= set(obs.columns) and obs["response"].notna().any():
-        model, cv = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
-                                   repeats=params["cv_repeats"], seed=params["seed"],
-                                   multiplicity=params["response_multiplicity"], return_cv=True)
-        roc = response_roc(model, cv, top=ROC_TOP)
-        roc.insert(0, "modality", modality)
-        out["roc"].append(roc)
-    else:
-        log.info("%s: no 'arm'/'response' columns, response model skipped", modality)
-    if {"arm", *SURVIVAL} <= set(obs.columns) and obs["afs_days"].notna().any():
-        surv = survival_model(scores, obs, covariates=covariates,
-                              multiplicity=params["response_multiplicity"])
-        curves, logrank = kaplan_meier(scores, obs)
-        out["km"].append(curves.assign(modality=modality))
-        out["lr"].append(logrank.assign(modality=modality))
+    try:  # the models read the samples of this file: their errors name it
+        if {"arm", "response"} <= set(obs.columns) and obs["response"].notna().any():
+            model, cv = response_model(scores, obs, covariates=covariates, folds=params["cv_folds"],
+                                       repeats=params["cv_repeats"], seed=params["seed"],
+                                       multiplicity=params["response_multiplicity"], return_cv=True)
+            roc = response_roc(model, cv, top=ROC_TOP)
+            roc.insert(0, "modality", modality)
+            out["roc"].append(roc)
+        else:
+            log.info("%s: no 'arm'/'response' columns, response model skipped", modality)
+        if {"arm", *SURVIVAL} <= set(obs.columns) and obs["afs_days"].notna().any():
+            surv = survival_model(scores, obs, covariates=covariates,
+                                  multiplicity=params["response_multiplicity"])
+            curves, logrank = kaplan_meier(scores, obs)
+            out["km"].append(curves.assign(modality=modality))
+            out["lr"].append(logrank.assign(modality=modality))
+    except InputError as error:
+        raise error.with_path(path) from None
     tables = [t for t in (model, surv) if t is not None]
     called = [name for name in scores.columns
               if any((t.set_index("score").loc[name, "classification"] in CALLED) for t in tables)]
@@ -130,6 +135,35 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
             t.insert(0, "modality", modality)
             out[key].append(t)
     return out
+
+
+def _check_options(h5ads: dict[str, str | Path], panel: dict[str, list[str]], params: dict) -> None:
+    """Stop on a bad option before anything is computed, as the input check of ``omics run`` does.
+
+    Checked against each file's ``obs`` and ``var`` alone (no matrix is read): the
+    ``response_covariates`` and the ``flow_dose_population`` (checked again where they are
+    used, the models and the flow scores), and a ``--genesets`` panel without a gene of
+    the RNA or protein data (:func:`omics.stages._panel.check_panel_symbols`), so that
+    a typo stops the stage at once, not after the other modalities' models.
+    """
+    import h5py
+    from anndata.io import read_elem
+
+    names = {}
+    for modality, path in h5ads.items():
+        with h5py.File(path, "r") as file:
+            obs = read_elem(file["obs"])
+            var = read_elem(file["var"])
+        populations = [str(name) for name in var.index]
+        response_covariates(params, obs, path=path)
+        if modality in SCORE_LAYER and "gene_name" in var:
+            names[modality] = panel_names(var.index, var["gene_name"], path)
+        dose = params.get("flow_dose_population")
+        if modality == "flow" and dose and dose not in populations:
+            raise InputError(f"{{--flow_dose_population}} {dose!r} is not a population of the flow "
+                             f"data (populations: {', '.join(populations)}).", path=path,
+                             fix="Give one of these names (they are case-sensitive).")
+    check_panel_symbols(panel, names, params.get("genesets"))
 
 
 def _labelled_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
@@ -175,6 +209,7 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
         layer = SCORE_LAYER.get(modality)
         check_h5ad(path, modality, option=f"{modality}_h5ad", layers=(layer,) if layer else ())
     panel, _ = gene_set_collections(params.get("genesets"), "none")
+    _check_options(h5ads, panel, params)
     tasks = [(modality, str(path), panel, params) for modality, path in h5ads.items()]
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in _PARTS}
     for tables in map_processes(_labelled_tables, tasks, params.get("n_cpus") or 1):

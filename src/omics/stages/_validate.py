@@ -26,7 +26,8 @@ from ..io import (
 from ..params import BY_NAME, split_list
 from ..pp import contrast_groups, filter_valid_values, log2_transform, low_count_keep
 from ..tl import continuous_values, design_for_contrast, level_per_sample, smallest_group
-from ._common import RNA_LOG2_FORMATS, gene_set_collections, gene_set_panel_files, stage_output
+from ._common import RNA_LOG2_FORMATS, gene_set_collections, stage_output
+from ._panel import check_panel_symbols, panel_names
 from ._rna_input import prepare_rna_log2, rna_input_path
 
 log = get_logger("validate")
@@ -186,7 +187,8 @@ def response_covariates(params: dict, sheet: pd.DataFrame, *,
         When ``response_covariates`` differs from its default and names a column that is
         not there (a typo would otherwise drop the covariate); or when a covariate is text
         with more distinct values than half the samples (numbers with a unit, an id),
-        which would enter the models as a factor of about one level per sample. Columns
+        which would enter the models as a factor of about one level per sample; or when a
+        covariate is empty for every sample (every sample would be left out). Columns
         of the default (``age,diabetes``) that a sheet lacks are skipped with a log line.
     """
     columns = [str(c) for c in sheet.columns]
@@ -203,8 +205,21 @@ def response_covariates(params: dict, sheet: pd.DataFrame, *,
         log.info("response covariates not in the sample sheet (skipped): %s", ", ".join(absent))
     present = [c for c in covariates if c in columns]
     for name in present:
+        _check_covariate_observed(sheet[name], name, path)
         _check_covariate_levels(sheet[name], name, path)
     return present
+
+
+def _check_covariate_observed(values: pd.Series, name: str, path: str | Path | None) -> None:
+    """Stop on a covariate column without a value: the models would leave every sample out."""
+    if len(values) == 0 or values.notna().any():
+        return
+    raise InputError(
+        f"{{--response_covariates}} column {name!r} is empty for every sample, so the response "
+        "and survival models would leave every sample out.",
+        path=path, where=f"column {name!r}",
+        fix="Fill it in, or leave it out of {--response_covariates} (name the other covariates "
+        "only).")
 
 
 def _check_covariate_levels(values: pd.Series, name: str, path: str | Path | None) -> None:
@@ -322,7 +337,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
         log.info("%s: %d samples x %d features, %d contrast(s) valid", modality, matched.n_obs,
                  matched.n_vars, len(designs))
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
-    _check_panel_symbols(panel, symbols, params.get("genesets"))
+    check_panel_symbols(panel, symbols, params.get("genesets"))
     report["genesets"] = {"panel": len(panel), "background": len(background)}
     covariates = split_list(params.get("response_covariates"))
     report["response_covariates_absent"] = [c for c in covariates if c not in sheet.columns]
@@ -330,91 +345,8 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
 
 
 def _gene_names(adata, path: str | Path) -> tuple[str, set[str], bool]:  # noqa: ANN001 - AnnData
-    """Return (path, the names a panel is matched with, whether they are gene symbols).
-
-    A matrix with gene symbols (a ``gene_name`` other than the feature id) is matched by
-    them; features left without one (``gene_name`` = id) would only match a panel of ids by
-    chance. A matrix without any (qPCR targets, probe or Ensembl ids) is matched by its ids,
-    as enrichment and scores match it.
-    """
-    ids = adata.var_names.astype(str)
-    names = adata.var["gene_name"].astype(str).to_numpy()
-    given = [n for n in names if n and n.lower() != "nan"]
-    symbolic = {n for n, i in zip(names, ids, strict=True) if n and n.lower() != "nan" and n != i}
-    return (str(path), symbolic, True) if symbolic else (str(path), set(given), False)
-
-
-def _check_panel_symbols(panel: dict[str, list[str]],
-                         symbols: dict[str, tuple[str, set[str], bool]],
-                         genesets: str | None) -> None:
-    """Stop when no set of a ``--genesets`` panel has a gene among the symbols of any matrix.
-
-    The shipped (human) panel on another organism's data only warns: the differential
-    analysis still answers the question asked. A matrix without panel genes, or with many
-    more matches when letter case is ignored, is warned about.
-
-    A panel of another organism, in another letter case or of Ensembl ids would give
-    header-only enrichment tables and no scores. The names compared (:func:`_gene_names`)
-    are a matrix's gene symbols or, when it has none (qPCR targets, probe or Ensembl ids),
-    its feature ids. The message names the panel's GMT files and says whether a
-    case-insensitive comparison would have matched (then the fix is the letter case, not
-    the organism), or that the matrix has no symbols. The ``gsea_min_size`` filter is left
-    to the stages.
-    """
-    symbols = {modality: entry for modality, entry in symbols.items() if entry[1]}
-    if not symbols:
-        return
-    genes = {g for members in panel.values() for g in members}
-    files = ", ".join(gene_set_panel_files(genesets))
-    option = "{--genesets}" if split_list(genesets) else "the shipped panel"
-    found = {modality: genes & names for modality, (_, names, _) in symbols.items()}
-    folded: dict[str, str] = {}
-    for gene in sorted(genes):
-        folded.setdefault(gene.casefold(), gene)
-    if any(found.values()):
-        for modality, shared in found.items():
-            path, names, _ = symbols[modality]
-            loose = sum(1 for n in names if n.casefold() in folded)
-            if not shared:
-                log.warning("%s: no gene of the gene-set panel (%s) is a gene name of this matrix; "
-                            "%s will get no panel enrichment or scores", path, files, modality)
-            elif loose > 2 * len(shared):
-                log.warning("%s: only %d gene(s) of the gene-set panel (%s) are gene names of this "
-                            "matrix, %d when letter case is ignored: are the sets in another letter "
-                            "case, or of another organism?", path, len(shared), files, loose)
-        return
-    near = sorted({(folded[n.casefold()], n) for _, names, _ in symbols.values() for n in names
-                   if n.casefold() in folded})
-    matrices = " or ".join(Path(path).name for path, _, _ in symbols.values())
-    without = [(Path(path).name, sorted(names)[0]) for path, names, symbolic in symbols.values()
-               if not symbolic]
-    example = ", ".join(repr(g if len(g) <= 20 else g[:20] + "...") for g in sorted(genes)[:3])
-    if near:
-        shown = ", ".join(f"{g!r} / {n!r}" for g, n in near[:3])
-        fix = (f"A case-insensitive comparison would match {len(near)} of them (set / data: {shown}): "
-               "write the set genes in the letter case of the data's symbols (genes are matched "
-               "exactly); if the sets are of another organism (mouse symbols are written 'Vegfa'), "
-               "give sets of this organism's symbols.")
-    elif without and len(without) == len(symbols):
-        shown = ", ".join(f"{name} (e.g. {example_id!r})" for name, example_id in without)
-        fix = (f"Set genes are matched with the matrix's gene names, which here are its feature "
-               f"ids: {shown}. Give sets of those names with {{--genesets}}, or give the matrix "
-               "gene symbols (see README, inputs).")
-    else:
-        also = "".join(f" The gene names of {name} are its feature ids (e.g. {example_id!r})."
-                       for name, example_id in without)
-        fix = ("Give gene sets of this organism's gene symbols (not Ensembl ids or accessions; "
-               f"genes tab-separated) with {{--genesets}}.{also}")
-    single = "," not in files
-    named = option if single else f"{option}: {files}"
-    message = (f"no gene of any panel set ({named}; e.g. {example}) is a gene name of "
-               f"{matrices}, so nothing could be tested or scored.")
-    if not split_list(genesets):
-        # The shipped (human) panel on another organism's data: the differential analysis
-        # still answers the question asked; only the panel's enrichment and scores are empty.
-        log.warning("%s %s", message, fix.replace("{--genesets}", "--genesets"))
-        return
-    raise InputError(message, path=files if single else None, fix=fix)
+    """:func:`omics.stages._panel.panel_names` of an AnnData's features."""
+    return panel_names(adata.var_names, adata.var["gene_name"], path)
 
 
 def check_empty_protein_samples(adata, path: str | Path) -> None:  # noqa: ANN001 - AnnData
