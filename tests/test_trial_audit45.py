@@ -9,6 +9,9 @@ import pytest
 from helpers import REPO
 from omics._errors import InputError
 from omics.io import read_samplesheet
+from omics.params import resolve
+from omics.stages._flow import flow_prep
+from omics.stages._score import score
 from omics.stages._validate import response_covariates
 from omics.tl._response import response_model
 from omics.tl._survival import kaplan_meier, survival_model
@@ -112,23 +115,33 @@ def test_converged_fits_have_no_flag(trial):
 # --- 5: no event on or before the horizon -------------------------------------------------------
 
 
-def test_sheet_without_an_event_by_day_183_stops(tmp_path):
-    def edit(s):
-        s["afs_event"] = "0"
-        s["response"] = np.nan
-    with pytest.raises(InputError, match=r"sheet.csv: columns 'afs_days'/'afs_event' have no "
-                                         r"major amputation.*drop both columns") as error:
-        read_samplesheet(_sheet(tmp_path, edit))
-    assert "\n" not in str(error.value)
-
-
-def test_sheet_with_events_only_after_day_183_stops(tmp_path):
+def test_sheet_without_an_event_by_day_183_is_read(tmp_path):
+    """A sheet with no event by day 183 is legitimate (a DE-only analysis; all follow-up with
+    ``horizon_days=None``): it reads (review h45 #3: the first fix stopped it in the reader)."""
     def edit(s):
         days = s["afs_days"].astype(float)
         s["afs_days"] = np.where(s["afs_event"] == "1", days + 400, days).astype(str)
         s["response"] = np.nan
-    with pytest.raises(InputError, match="on or before day 183"):
-        read_samplesheet(_sheet(tmp_path, edit))
+    sheet = read_samplesheet(_sheet(tmp_path, edit))
+    assert (sheet["response"].dropna() == "responder").all()
+
+
+def test_score_stage_fits_no_survival_model_for_a_modality_without_events(tmp_path, caplog):
+    """Review h45 #2: one modality whose samples have no event by day 183 stopped the whole
+    score stage; now that modality gets no survival model or KM curves, with a warning."""
+    def edit(s):
+        s["afs_event"] = "0"
+        s["response"] = np.nan
+    sheet = _sheet(tmp_path, edit)
+    table = REPO / "tests" / "data" / "test_cohort" / "flow_populations.tsv"
+    params = resolve({"input": str(sheet), "flow_table": str(table), "cv_repeats": 2})
+    h5ad = flow_prep(samplesheet=sheet, outdir=tmp_path / "prep", params=params, flow_table=table)["h5ad"]
+    with caplog.at_level(logging.WARNING):
+        written = score(h5ads={"flow": h5ad}, outdir=tmp_path / "out", params=params)
+    assert "flow: no survival model or Kaplan-Meier curves for this modality: survival_model: no " \
+           "afs_event event" in caplog.text
+    assert "survival" not in written and not (tmp_path / "out" / "scores" / "survival_model.tsv").exists()
+    assert (tmp_path / "out" / "scores" / "angiogenesis_scores.tsv").is_file()
 
 
 def test_survival_model_without_an_event_by_the_horizon_stops(trial):
@@ -152,8 +165,20 @@ def test_validate_stops_on_a_covariate_empty_for_every_sample(tmp_path):
     sheet = read_samplesheet(path)
     with pytest.raises(InputError, match=r"column 'age'.*empty for every sample.*leave it out of "
                                          r"response_covariates") as error:
-        response_covariates({"response_covariates": "age,diabetes"}, sheet, path=path)
+        response_covariates({"response_covariates": "age,hba1c"}, sheet, path=path)
     assert str(path) in str(error.value)
+
+
+def test_an_empty_column_of_the_default_covariates_is_skipped(tmp_path, caplog):
+    """Review h45 #7: the default's columns are used when they hold values (skipped when
+    absent); an empty one stopped a DE-only sheet whose user never named it."""
+    def edit(s):
+        s["age"] = np.nan
+    path = _sheet(tmp_path, edit)
+    with caplog.at_level(logging.INFO):
+        assert response_covariates({"response_covariates": "age,diabetes"}, read_samplesheet(path),
+                                   path=path) == ["diabetes"]
+    assert "response covariates of the default empty for every sample (skipped): age" in caplog.text
 
 
 def test_validate_accepts_a_partly_missing_covariate(tmp_path):
@@ -240,4 +265,31 @@ def test_other_non_response_labels_still_count_as_non_responses(trial):
     scores, obs = trial
     other = obs.assign(response=obs["response"].replace({"non_responder": "non-responder"}))
     pd.testing.assert_frame_equal(response_model(scores, other, repeats=2),
+                                  response_model(scores, obs, repeats=2))
+
+
+def test_a_slowly_converging_separated_fit_is_iterated_to_its_maximum():
+    """Review h45 #6: a score separating response in the treated arm of 2,500 patients needs
+    more than 100 Newton steps (gradient 1.4e-3 after 100, 3e-10 after 1,000): it was flagged
+    not_converged and lost its 'predictive' call."""
+    rng = np.random.default_rng(5)
+    n = 2500
+    z = rng.standard_normal(n)
+    arm = rng.random(n) < 0.5
+    y = np.where(arm, z > 0, rng.random(n) < 1 / (1 + np.exp(-0.3 * z)))
+    obs = pd.DataFrame({"arm": np.where(arm, "bmmnc", "placebo"),
+                        "response": np.where(y, "responder", "non_responder")},
+                       index=[f"S{i}" for i in range(n)])
+    table = response_model(pd.DataFrame({"separating": z}, index=obs.index), obs, covariates=[],
+                           folds=2, repeats=1)
+    assert "not_converged" not in table.loc[0, "separation"]
+    assert table.loc[0, "classification"] == "predictive"
+    assert np.isfinite(table.loc[0, "p_treated"])
+
+
+def test_a_response_graded_none_is_a_non_response(trial):
+    """Review h45 #8: 'none' is a response grade (complete / partial / none), not a missing value."""
+    scores, obs = trial
+    graded = obs.assign(response=obs["response"].replace({"non_responder": "none"}))
+    pd.testing.assert_frame_equal(response_model(scores, graded, repeats=2),
                                   response_model(scores, obs, repeats=2))

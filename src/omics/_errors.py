@@ -77,6 +77,14 @@ def _rebuild(message: str, path: str | None, where: str | None, fix: str | None,
     return InputError(message, path=path, where=where, fix=fix, param=param)
 
 
+class NoEventsError(InputError):
+    """No event by the end point among the samples a survival model would fit.
+
+    :func:`omics.tl.survival_model` raises it (the question has no answer in these samples);
+    the score stage catches it and fits no survival model for that modality, with a warning
+    (another modality's samples may have events).
+    """
+
 
 class Terminated(KeyboardInterrupt):
     """``omics run`` stopped by SIGTERM (``kill``, a scheduler's time limit).

@@ -133,9 +133,9 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
     """Check ``afs_days``/``afs_event`` and derive or cross-check ``response`` (in place).
 
     Raises one :class:`InputError` naming the column and the rows (file line numbers): on an
-    event code other than 0/1, a follow-up that is not a finite number >= 0 or is missing
-    beside an event, or no event on or before :data:`RESPONSE_DAY` (the survival models of
-    the end point would have nothing to estimate).
+    event code other than 0/1, or a follow-up that is not a finite number >= 0 or is missing
+    beside an event. (Follow-up without an event by :data:`RESPONSE_DAY` is legitimate: the
+    score stage then fits no survival model, with a warning.)
     """
     present = [c for c in SURVIVAL_COLUMNS if c in table.columns]
     if not present:
@@ -161,14 +161,6 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
     if bad.any():
         raise InputError(f"column 'afs_days' is missing in row(s) {_rows(bad, first_line)} that have an "
                          "afs_event; give the day of the event or of the last follow-up.", path=path)
-    followed = days.notna() & event.notna()
-    if followed.any() and not ((event == 1) & (days <= RESPONSE_DAY)).any():
-        raise InputError(f"columns 'afs_days'/'afs_event' have no major amputation or death "
-                         f"(afs_event 1) on or before day {RESPONSE_DAY:g} among the "
-                         f"{int(followed.sum())} sample(s) with follow-up, so the survival models "
-                         f"of the {RESPONSE_DAY:g}-day end point have nothing to estimate; check the "
-                         "coding of afs_event (1 = amputation or death, 0 = censored) and the unit "
-                         "of afs_days (days), or drop both columns.", path=path)
     derived = response_from_survival(days, event)
     if "response" not in table.columns:
         table["response"] = derived
@@ -296,8 +288,7 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     Amputation-free survival (optional ``afs_days`` and ``afs_event``, both or neither)
     is checked, and ``response`` is derived from it as "event-free at 183 days" where it
     is not given (:func:`response_from_survival`); a given response contradicting the
-    survival columns is an error naming the rows, and so is follow-up with no event on or
-    before day 183 (nothing for the survival models to estimate).
+    survival columns is an error naming the rows.
 
     Cells reading ``NA``, ``NaN``, ``N/A``, ``#N/A``, ``null`` (any case) or nothing are
     missing in every column (:data:`omics.io._tables.MISSING_VALUES`); a column of

@@ -142,8 +142,8 @@ def _other_values(ctx: Context, name: str | None) -> str:
     if rerun is None:
         rerun = ctx.__dict__["_rerun"] = _rerun_by_hand(ctx)
     stated = ctx.params.get(name)
-    if name == "rna_min_count" and _rna_filter(ctx, "min_count") is not None:
-        stated = _rna_filter(ctx, "min_count")
+    if name == "rna_min_count" and _rna_min_count(ctx) is not None:
+        stated = _rna_min_count(ctx)
     other = {task: value for task, value in rerun.get(name, {}).items()
              if not same_value(name, value, stated)}
     return "".join(f" ({html.escape(value)} in {html.escape(', '.join(tasks))})"
@@ -154,6 +154,26 @@ def _tasks_with(ctx: Context, name: str, value: object) -> str:
     """Return the tasks (comma-separated) stage commands ran with ``value`` of ``name``, not the run's."""
     return ", ".join(task for task, used in sorted(_rerun_by_hand(ctx).get(name, {}).items())
                      if used == value)
+
+
+def _finished_manifests(results_dir: str | Path) -> dict[str, tuple[dict, int]]:
+    """``{task: (manifest, mtime_ns)}`` of the finished tasks (a claim counts for none)."""
+    from .._manifests import CACHE_DIR, read_manifest
+
+    found: dict[str, tuple[dict, int]] = {}
+    for path in sorted((Path(results_dir) / CACHE_DIR).glob("*.json")):
+        manifest = read_manifest(path)
+        if "outputs" not in manifest or "claimed" in manifest:
+            continue
+        found[path.stem] = (manifest, path.stat().st_mtime_ns)
+    return found
+
+
+def _own_params(manifest: dict) -> dict | None:
+    """Return the parameters a stage command recorded in its task's manifest (None: ``omics run``'s)."""
+    if manifest.get("key") is None and isinstance(manifest.get("params"), dict):
+        return manifest["params"]
+    return None
 
 
 def task_params(results_dir: str | Path) -> tuple[dict[str, dict], list[str]]:
@@ -175,23 +195,81 @@ def task_params(results_dir: str | Path) -> tuple[dict[str, dict], list[str]]:
     (dict, list of str)
         ``{task: {parameter: value}}`` and the names of the other finished tasks.
     """
-    from .._manifests import CACHE_DIR, read_manifest
-
     recorded: dict[str, dict] = {}
     others: list[str] = []
-    for path in sorted((Path(results_dir) / CACHE_DIR).glob("*.json")):
-        manifest = read_manifest(path)
-        if "outputs" not in manifest or "claimed" in manifest:
-            continue
-        if manifest.get("key") is None and isinstance(manifest.get("params"), dict):
-            recorded[path.stem] = manifest["params"]
+    for task, (manifest, _) in _finished_manifests(results_dir).items():
+        own = _own_params(manifest)
+        if own is not None:
+            recorded[task] = own
         else:
-            others.append(path.stem)
+            others.append(task)
     return recorded, others
+
+
+#: Parameters of the DESeq2 engine: only DE tasks that ran DESeq2 read them (not limma's).
+_DESEQ2_PARAMS = ("deseq2_alpha", "deseq2_shrink")
+
+
+def _modality(task: str) -> str | None:
+    """Return the modality of a task fanned out per modality (``de.resp.rna``: ``rna``), else None."""
+    from ..registry import STAGES
+
+    stage = STAGES.get(task.split(".", 1)[0])
+    if stage is None or "modality" not in stage.fan_out or "." not in task:
+        return None
+    return task.rsplit(".", 1)[-1] if stage.fan_out[-1] == "modality" else None
+
+
+def _fed_by(stage_name: str, modality: str | None, upstream: str) -> bool:
+    """Whether a task of ``stage_name`` (of ``modality``) reads ``upstream``'s outputs, directly or not.
+
+    From the feeds of the registry (:class:`omics.registry.Feed`), as ``omics run`` wires them.
+    """
+    from ..registry import STAGES
+
+    for option in STAGES[stage_name].files:
+        feed = option.feed
+        if feed is None or (feed.modalities is not None and modality is not None
+                            and modality not in feed.modalities):
+            continue
+        if "{modality}" in feed.stage and modality is None:
+            continue
+        source = feed.stage.replace("{modality}", modality or "")
+        if source == upstream or (source in STAGES and source != stage_name
+                                  and _fed_by(source, modality, upstream)):
+            return True
+    return False
+
+
+def _runs_deseq2(task: str, manifest: dict, run: dict) -> bool:
+    """Whether a DE task ran DESeq2: its table's name says (``*.deseq2.results.tsv``), else its modality."""
+    from ..registry import de_method
+
+    names = [PurePath(str(path)).name for path in manifest.get("outputs") or {}]
+    tables = [name for name in names if name.endswith(".results.tsv")]
+    if tables:
+        return any(name.endswith(".deseq2.results.tsv") for name in tables)
+    modality = _modality(task)
+    return modality is not None and de_method(modality, run) == "deseq2"
+
+
+def _run_record(results_dir: str | Path) -> dict:
+    """Return the run's parameters (``pipeline_info/params.yaml``), ``{}`` without the record."""
+    record = Path(results_dir) / "pipeline_info" / "params.yaml"
+    return (yaml.safe_load(record.read_text()) or {}) if record.is_file() else {}
 
 
 def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], list[str]]:
     """Return the values of parameter ``name`` the tasks that read it were run with.
+
+    A task reads ``name`` when its stage lists it (:attr:`omics.registry.Stage.params`;
+    ``deseq2_alpha``/``deseq2_shrink``: DE tasks that ran DESeq2 only), or when it reads,
+    directly or through another task, the output of a prep stage that lists it (the
+    modality's qc, de, enrich, score and integrate tasks read the h5ad of its ``*_prep``:
+    the registry's feeds). Such a downstream task was computed with the value its prep
+    stage's h5ad was written with: the one a stage command recorded for the prep task when
+    the downstream task was run by a stage command after it (its manifest is newer), the
+    run's otherwise.
 
     Parameters
     ----------
@@ -204,20 +282,44 @@ def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], 
     -------
     (dict, list of str)
         ``{task: value}`` of the tasks a stage command ran (:func:`task_params`), and the
-        tasks that read ``name`` without a record (``omics run``'s: the values of
+        tasks that read ``name`` with the run's value (``omics run``'s: the values of
         ``pipeline_info/params.yaml``). The input check (``validate``) is not counted: its
         copies of the sheet and contrasts do not depend on the parameters.
     """
     from ..registry import STAGES
 
-    def reads(task: str) -> bool:  # (the input check's copies are not shaped by parameters)
+    manifests = _finished_manifests(results_dir)
+    run: dict | None = None
+    # prep stages (they write a modality's h5ad) that read the parameter
+    preps = [stage.name for stage in STAGES.values()
+             if "h5ad" in stage.outputs and name in stage.params and stage.name != "validate"]
+    recorded: dict[str, object] = {}
+    others: list[str] = []
+    for task, (manifest, mtime) in manifests.items():
         stage = STAGES.get(task.split(".", 1)[0])
-        return (stage is not None and not stage.after_all and stage.name != "validate"
-                and name in stage.params)
-
-    recorded, others = task_params(results_dir)
-    return ({task: values.get(name) for task, values in recorded.items() if reads(task) and name in values},
-            [task for task in others if reads(task)])
+        if stage is None or stage.after_all or stage.name == "validate":
+            continue  # (the input check's copies are not shaped by parameters)
+        own = _own_params(manifest)
+        if name in stage.params:
+            if name in _DESEQ2_PARAMS:
+                run = _run_record(results_dir) if run is None else run
+                if not _runs_deseq2(task, manifest, run):
+                    continue
+            if own is None:
+                others.append(task)
+            elif name in own:
+                recorded[task] = own[name]
+            continue
+        upstream = next((prep for prep in preps if _fed_by(stage.name, _modality(task), prep)), None)
+        if upstream is None:
+            continue
+        prep_manifest, prep_mtime = manifests.get(upstream, ({}, 0))
+        prep_params = _own_params(prep_manifest)
+        if own is not None and prep_params is not None and name in prep_params and mtime >= prep_mtime:
+            recorded[task] = prep_params[name]  # run by hand on the h5ad the prep task wrote by hand
+        else:
+            others.append(task)
+    return recorded, others
 
 
 def _known_names(ctx: Context) -> set[str]:
@@ -231,7 +333,7 @@ def _known_names(ctx: Context) -> set[str]:
             recorded, others = task_values(ctx.results.root, name)
             if recorded and not others and all(same_value(name, v, value) for v in recorded.values()):
                 known.add(name)
-        if _rna_filter(ctx, "min_count") is not None:
+        if _rna_min_count(ctx) is not None:
             known.add("rna_min_count")
         ctx.__dict__["_known_names"] = known
     return known
@@ -249,6 +351,30 @@ def _rna_filter(ctx: Context, key: str) -> int | None:
             return int(handle[f"uns/rna_filter/{key}"][()])
     except Exception:  # noqa: BLE001 - an older or foreign rna.h5ad: not recorded
         return None
+
+
+def _rna_min_count(ctx: Context) -> int | None:
+    """Return the RNA filter rna.h5ad records (:func:`_rna_filter`) when every table it shaped used it.
+
+    A task that reads ``rna_min_count`` (:func:`task_values`: rna_prep and the tasks
+    downstream of rna.h5ad) computed with another value, a stage command's or the run's
+    (``pipeline_info/params.yaml``), means rna.h5ad was written again after those tables
+    (``omics rna_prep`` by hand): None, and the methods state the parameter's values.
+    """
+    from ..stages._report import same_value
+
+    if "_rna_min_count" in ctx.__dict__:
+        return ctx.__dict__["_rna_min_count"]
+    value = _rna_filter(ctx, "min_count")
+    if value is not None:
+        recorded, others = task_values(ctx.results.root, "rna_min_count")
+        run = _run_record(ctx.results.root).get("rna_min_count")
+        if any(not same_value("rna_min_count", v, value) for v in recorded.values()) or (
+                others and (ctx.results.root / "pipeline_info" / "params.yaml").is_file()
+                and not same_value("rna_min_count", run, value)):
+            value = None
+    ctx.__dict__["_rna_min_count"] = value
+    return value
 
 
 def _rerun_by_hand(ctx: Context) -> dict[str, dict[str, object]]:
@@ -333,7 +459,7 @@ def methods(ctx: Context) -> str:
                        if p.get("rna_min_samples")
                        else "as many samples as the smallest compared group"
                        + ("" if ctx.params_known or "rna_min_samples" in _known_names(ctx) else GIVEN))
-        min_count = _rna_filter(ctx, "min_count")  # as rna.h5ad records the filter it applied
+        min_count = _rna_min_count(ctx)  # as rna.h5ad records the filter it applied
         min_count = p.get("rna_min_count") if min_count is None else min_count
         min_count = given(ctx, min_count, "rna_min_count")
         text.append(f"RNA counts were filtered to genes with at least {min_count} "

@@ -61,10 +61,15 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
     _check_columns(table, de_results)
     table["gene_name"] = table["gene_name"].fillna("").astype(str)
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
-    # a --genesets panel without a gene of the table stops, as the input check of 'omics run' does
+    # a --genesets panel without a gene of this table: said loudly (the input check of 'omics
+    # run' stops only when no modality has a panel gene; another table may have them)
     ids = table.iloc[:, 0] if table.columns[0] != "gene_name" else table["gene_name"]
-    check_panel_symbols(panel, {modality: panel_names(ids, table["gene_name"], de_results)},
-                        params.get("genesets"))
+    try:
+        check_panel_symbols(panel, {modality: panel_names(ids, table["gene_name"], de_results)},
+                            params.get("genesets"))
+    except InputError as error:
+        log.warning("%s The GSEA and ORA tables of this table are header-only.",
+                    error.render(flag=lambda n: f"--{n}"))
     log.info("GSEA %s %s: panel of %d sets, background of %d, %d permutations", contrast_id, modality,
              len(panel), len(background), params["gsea_permutations"])
     with labelled(f"{contrast_id} {modality}: ", _TABLE_LOGGERS):

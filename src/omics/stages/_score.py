@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError
+from .._errors import InputError, NoEventsError
 from .._logging import get_logger, labelled
 from .._parallel import map_processes
 from ..io import write_tsv
@@ -111,11 +111,16 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
         else:
             log.info("%s: no 'arm'/'response' columns, response model skipped", modality)
         if {"arm", *SURVIVAL} <= set(obs.columns) and obs["afs_days"].notna().any():
-            surv = survival_model(scores, obs, covariates=covariates,
-                                  multiplicity=params["response_multiplicity"])
-            curves, logrank = kaplan_meier(scores, obs)
-            out["km"].append(curves.assign(modality=modality))
-            out["lr"].append(logrank.assign(modality=modality))
+            try:
+                surv = survival_model(scores, obs, covariates=covariates,
+                                      multiplicity=params["response_multiplicity"])
+            except NoEventsError as error:  # another modality's samples may have events
+                log.warning("%s: no survival model or Kaplan-Meier curves for this modality: %s",
+                            modality, error.message)
+            else:
+                curves, logrank = kaplan_meier(scores, obs)
+                out["km"].append(curves.assign(modality=modality))
+                out["lr"].append(logrank.assign(modality=modality))
     except InputError as error:
         raise error.with_path(path) from None
     tables = [t for t in (model, surv) if t is not None]

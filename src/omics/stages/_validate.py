@@ -188,8 +188,9 @@ def response_covariates(params: dict, sheet: pd.DataFrame, *,
         not there (a typo would otherwise drop the covariate); or when a covariate is text
         with more distinct values than half the samples (numbers with a unit, an id),
         which would enter the models as a factor of about one level per sample; or when a
-        covariate is empty for every sample (every sample would be left out). Columns
-        of the default (``age,diabetes``) that a sheet lacks are skipped with a log line.
+        covariate named is empty for every sample (every sample would be left out). Columns
+        of the default (``age,diabetes``) that a sheet lacks, or that are empty for every
+        sample, are skipped with a log line.
     """
     columns = [str(c) for c in sheet.columns]
     covariates = split_list(params.get("response_covariates"))
@@ -204,6 +205,13 @@ def response_covariates(params: dict, sheet: pd.DataFrame, *,
     if absent:
         log.info("response covariates not in the sample sheet (skipped): %s", ", ".join(absent))
     present = [c for c in covariates if c in columns]
+    if covariates == split_list(BY_NAME["response_covariates"].default):
+        # the default's columns are used when they hold values, as they are when present
+        empty = [c for c in present if len(sheet[c]) and sheet[c].isna().all()]
+        if empty:
+            log.info("response covariates of the default empty for every sample (skipped): %s",
+                     ", ".join(empty))
+        present = [c for c in present if c not in empty]
     for name in present:
         _check_covariate_observed(sheet[name], name, path)
         _check_covariate_levels(sheet[name], name, path)

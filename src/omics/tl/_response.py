@@ -359,6 +359,22 @@ def _newton(y: np.ndarray, x: np.ndarray, *, firth: bool, fixed: int | None = No
     return beta, current, grad
 
 
+def _fitted(y: np.ndarray, x: np.ndarray, **options: object) -> tuple[np.ndarray, float, np.ndarray]:
+    """:func:`_newton`, continued up to 1,000 iterations when 100 did not reach the maximum.
+
+    A separated fit of thousands of samples climbs slowly (its coefficient still rising
+    after 100 steps, gradient ~1e-3) and reaches its maximum later; a fit that stalls stays
+    unconverged (:func:`_converged`). A fit that converged in 100 steps is returned as it is.
+    """
+    # a fit that stalls may overflow on its way (near-collinear columns, or started from such
+    # a fit's coefficients): it is then not converged, which the callers check
+    with np.errstate(over="ignore", invalid="ignore"):
+        beta, objective, grad = _newton(y, x, **options)  # type: ignore[arg-type]
+        if not _converged(grad, options.get("fixed")):  # type: ignore[arg-type]
+            beta, objective, grad = _newton(y, x, **{**options, "start": beta, "maxiter": 900})  # type: ignore[arg-type]
+    return beta, objective, grad
+
+
 def _converged(grad: np.ndarray, fixed: int | None = None) -> bool:
     """Whether a :func:`_newton` fit reached its maximum: every free gradient component ~0."""
     free = grad if fixed is None else np.delete(grad, fixed)
@@ -409,7 +425,7 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
 
     def signed_root(b: float) -> tuple[float, float]:
         nearest = warm[min(warm, key=lambda v: abs(v - b))]
-        fit, obj, grad = _newton(y, x, firth=firth, fixed=j, value=b, start=nearest)
+        fit, obj, grad = _fitted(y, x, firth=firth, fixed=j, value=b, start=nearest)
         if not _converged(grad, j):
             raise _NotConverged
         warm[b] = fit
@@ -467,7 +483,7 @@ def _score_test(y: np.ndarray, x: np.ndarray, j: int) -> float:
     if fit is not None:
         beta = fit[0]
     else:
-        beta, _, grad = _newton(y, reduced, firth=True)
+        beta, _, grad = _fitted(y, reduced, firth=True)
         if not _converged(grad):
             raise _NotConverged
     p = expit(reduced @ beta)
@@ -502,8 +518,8 @@ def _compare(y: np.ndarray, x: np.ndarray, j: int, method: str = "ml", test: str
     if fits is not None:
         (beta, top), (_, bottom) = fits
     else:
-        beta, top, grad = _newton(y, x, firth=True)
-        _, bottom, grad0 = _newton(y, x, firth=True, fixed=j, value=0.0, start=beta)
+        beta, top, grad = _fitted(y, x, firth=True)
+        _, bottom, grad0 = _fitted(y, x, firth=True, fixed=j, value=0.0, start=beta)
         if not (_converged(grad) and _converged(grad0, j)):
             return _Test(method="firth", separated=separated, converged=False)
     stat = max(2.0 * (top - bottom), 0.0)
@@ -778,7 +794,8 @@ def _check_response_values(response: pd.Series, response_col: str, responder: st
     """Stop on a response value that would silently count as a non-response but is not one.
 
     Every value other than ``responder`` is a non-response; a spelling of a missing value
-    (``unknown``, ``n.d.``, ``NA``, ``-``) would turn unknown outcomes into non-responses,
+    (``unknown``, ``n.d.``, ``NA``, ``-``; not ``none``, a response grade) would turn unknown
+    outcomes into non-responses,
     and a value equal to ``responder`` but for case, white space and punctuation
     (``Responder``, ``responder ``) would turn responders into non-responses.
     """
@@ -787,7 +804,8 @@ def _check_response_values(response: pd.Series, response_col: str, responder: st
         if not isinstance(value, str) or value == responder:
             continue
         text = value.strip()
-        if text.casefold() in MISSING_VALUES or _PLACEHOLDER.match(text):
+        # ``none`` is also a response grade (complete / partial / none): a non-response
+        if text.casefold() != "none" and (text.casefold() in MISSING_VALUES or _PLACEHOLDER.match(text)):
             raise InputError(f"response_model: column {response_col!r} has {value!r} for {int(n)} "
                              "sample(s), which reads as an unknown response but would count as a "
                              "non-response; leave those cells empty (NaN) to leave the samples out")

@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from omics._errors import InputError
+from omics._errors import InputError, NoEventsError
 from omics._logging import get_logger
 from omics.io._samplesheet import RESPONSE_DAY
 
@@ -507,7 +507,7 @@ def survival_model(
     known = in_arms & np.isfinite(time_all) & np.isfinite(event_all)
     if known.any() and not (event_all[known] == 1).any():
         end = f"on or before day {horizon_days:g}" if horizon_days is not None else "at any time"
-        raise InputError(f"survival_model: no {event_col} event (major amputation or death) {end} "
+        raise NoEventsError(f"survival_model: no {event_col} event (major amputation or death) {end} "
                          f"among the {int(known.sum())} sample(s) with {time_col} and {event_col} "
                          f"in the arms {treated!r} and {control!r}, so the Cox models have nothing "
                          f"to estimate; check the coding of {event_col} (1 = event, 0 = censored) "
