@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -118,6 +119,27 @@ def test_f1_control_prep_and_downstream_rerun_states_the_value(run_folder: Path,
     assert "the report states 5" in stderr
     text = _text(results)
     assert "genes with at least 5 counts" in text and "(5 in rna_prep)" not in text
+
+
+@pytest.mark.parametrize("newer", ["rna_prep", f"de.{CONTRAST}.rna"])
+def test_f1_which_h5ad_a_table_came_from_does_not_depend_on_file_times(run_folder: Path, tmp_path: Path,
+                                                                       newer: str) -> None:
+    """Review h45_review2 #1: manifest times decided which rna.h5ad a DE table came from, so
+    rna_prep run once more (or a copy, or ``touch``) turned a consistent folder mixed and a
+    stale one consistent. The checksums of the files a stage command read decide it now."""
+    results = _copy(run_folder, tmp_path)
+    _rna_prep(results, "--rna_min_count", "5")
+    _de(results, "rna")  # on the new rna.h5ad: every table rna_min_count shaped has 5
+    stale = _copy(run_folder, tmp_path / "stale")
+    _de(stale, "rna")  # on the run's rna.h5ad (>= 10) ...
+    _rna_prep(stale, "--rna_min_count", "5")  # ... which a later rna_prep replaced
+    for folder in (results, stale):
+        touched = folder / "pipeline_info/cache" / f"{newer}.json"
+        later = max(p.stat().st_mtime for p in touched.parent.glob("*.json")) + 60
+        os.utime(touched, (later, later))
+        _ok("report", "--results_dir", str(folder))
+    assert "genes with at least 5 counts" in _text(results)
+    assert "genes with at least 10 (5 in rna_prep) counts" in _text(stale)
 
 
 # -- finding 5 ----------------------------------------------------------------------------------

@@ -31,8 +31,9 @@ def read_manifest(path: str | Path) -> dict:
     Returns
     -------
     dict
-        ``{"key", "outputs", "claimed", "params"}`` as written (``params``: a stage
-        command's parameters), or ``{}``.
+        ``{"key", "outputs", "claimed", "params", "input_checksums"}`` as written
+        (``params`` and ``input_checksums``: a stage command's parameters and the
+        checksums of the files it read), or ``{}``.
     """
     try:
         recorded = json.loads(Path(path).read_text())

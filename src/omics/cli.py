@@ -418,7 +418,7 @@ def _run_stage(args: argparse.Namespace) -> None:
     task = stage_command_task(stage.name, values)
     produced = run_stage_command(
         task, lambda: stage.load()(**kwargs, outdir=outdir, params=params), params, outdir,
-        _sheet_ids(values.get("samplesheet")) if stage.name == "flow_prep" else ())
+        _sheet_ids(values.get("samplesheet")) if stage.name == "flow_prep" else (), inputs=kwargs)
     _log_written(stage.name, produced)
 
 

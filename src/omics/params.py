@@ -173,8 +173,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               choices=("zmean", "ulm", "ssgsea")),
     Parameter("response_covariates", "string", "age,diabetes", "Comma-separated sample-sheet "
               "columns adjusted for in the response models (empty for none). A column you name "
-              "must be in the sample sheet; the default's columns are skipped when absent. A column "
-              "you name that is empty for every sample stops the run.",
+              "must be in the sample sheet, and a column you name that is empty for every sample stops "
+              "the run; the default's columns are skipped, with a log line, when absent or empty "
+              "(also when `age,diabetes` is given explicitly: it cannot be told from the default).",
               "response", is_list=True),
     Parameter("response_multiplicity", "string", "bh", "Multiple testing across scores: `bh` "
               "classifies only scores passing a Benjamini-Hochberg screen of the placebo- and "

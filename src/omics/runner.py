@@ -231,14 +231,17 @@ def _sigint_deferred() -> Iterator[None]:
                 os.kill(os.getpid(), received[0][0])
 
 
-def _record(outdir: Path, task: Task, key: str | None, produced: dict, params: dict | None = None) -> None:
+def _record(outdir: Path, task: Task, key: str | None, produced: dict, params: dict | None = None,
+            inputs: dict[str, str] | None = None) -> None:
     """Write the task's manifest; retire what its previous run wrote and this one did not.
 
     A task run again with other inputs or parameters may write fewer files (samples
     dropped from the sheet, ``--flow_gating_plots false``): its earlier files that are
     still exactly as written are removed, so the folder (and the report) holds only
     this run's results. ``params``: the parameters a stage command ran with (the
-    manifest's ``params``; ``omics run`` records them in ``pipeline_info/params.yaml``).
+    manifest's ``params``; ``omics run`` records them in ``pipeline_info/params.yaml``), and
+    ``inputs`` the checksums of the files it read (``input_checksums``: which task's
+    outputs it was computed from, :func:`omics.report.task_values`).
     """
     with _sigint_deferred():
         outputs = {_relative(outdir, Path(p)): _sha256(Path(p))
@@ -249,7 +252,8 @@ def _record(outdir: Path, task: Task, key: str | None, produced: dict, params: d
         if retired:
             log.info("%s: removed %d file(s) its previous run wrote and this run did not",
                      task.name, retired)
-        manifest = {"key": key, "outputs": outputs} | ({} if params is None else {"params": params})
+        manifest = ({"key": key, "outputs": outputs} | ({} if params is None else {"params": params})
+                    | ({} if inputs is None else {"input_checksums": inputs}))
         write_text(json.dumps(manifest, indent=1, default=str) + "\n", _manifest_path(outdir, task))
 
 
@@ -1252,7 +1256,7 @@ def _stage_outputs(task: Task, params: dict, outdir: Path, samples: Sequence[str
 
 
 def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir: Path,
-                      samples: Sequence[str] = ()) -> dict:
+                      samples: Sequence[str] = (), inputs: object = ()) -> dict:
     """Run one stage command (``omics qc ...``), writing only over files omics wrote in ``outdir``.
 
     Before anything is written, a file at a path the stage may write that no omics run or
@@ -1276,6 +1280,9 @@ def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir
         The (resolved) output folder.
     samples
         The sample sheet's ids (``flow_prep``: the gating plots it may write).
+    inputs
+        The stage function's file arguments: their checksums are recorded in the manifest
+        (:func:`_input_checksums`).
 
     Returns
     -------
@@ -1295,7 +1302,7 @@ def run_stage_command(task: Task, call: Callable[[], dict], params: dict, outdir
         with claim_undone_on_failure(_manifest_path(outdir, task), paths, outdir):
             _write_claim(outdir, task, paths)
             produced = call()
-        _record(outdir, task, None, produced, _stage_params(task, params))
+        _record(outdir, task, None, produced, _stage_params(task, params), _input_checksums(params, inputs))
     return produced
 
 
@@ -1309,3 +1316,32 @@ def _stage_params(task: Task, params: dict) -> dict | None:
     if stage.after_all:
         return None
     return {name: params.get(name) for name in stage.params if name not in _SCHEDULING_PARAMS}
+
+
+def _input_checksums(params: dict, inputs: object = ()) -> dict[str, str]:
+    """``{path: sha256}`` of the files a stage command was given (its options naming files).
+
+    ``inputs``: the stage function's file arguments (paths, or dicts and lists of them:
+    ``h5ads={"rna": ...}``). Recorded in its manifest, they tell which task's outputs it
+    read (an h5ad written by a prep stage run again by hand, or the one before): the
+    report states the parameters its tables were computed with from them
+    (:func:`omics.report.task_values`).
+    """
+    found = {}
+
+    def add(value: object) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                add(item)
+        elif isinstance(value, list | tuple | set):
+            for item in value:
+                add(item)
+        elif isinstance(value, str | Path):
+            for item in str(value).split(",") if isinstance(value, str) else [str(value)]:
+                item = item.strip()
+                if item and Path(item).is_file():
+                    found[item] = _sha256(Path(item))
+
+    add(list(params.values()))
+    add(inputs)
+    return dict(sorted(found.items()))

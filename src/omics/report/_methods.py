@@ -268,8 +268,9 @@ def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], 
     modality's qc, de, enrich, score and integrate tasks read the h5ad of its ``*_prep``:
     the registry's feeds). Such a downstream task was computed with the value its prep
     stage's h5ad was written with: the one a stage command recorded for the prep task when
-    the downstream task was run by a stage command after it (its manifest is newer), the
-    run's otherwise.
+    the downstream task, run by a stage command, read that h5ad (its recorded input
+    checksums, directly or through a DE table: :func:`_computed_from`), the run's
+    otherwise.
 
     Parameters
     ----------
@@ -295,7 +296,7 @@ def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], 
              if "h5ad" in stage.outputs and name in stage.params and stage.name != "validate"]
     recorded: dict[str, object] = {}
     others: list[str] = []
-    for task, (manifest, mtime) in manifests.items():
+    for task, (manifest, _) in manifests.items():
         stage = STAGES.get(task.split(".", 1)[0])
         if stage is None or stage.after_all or stage.name == "validate":
             continue  # (the input check's copies are not shaped by parameters)
@@ -313,13 +314,32 @@ def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], 
         upstream = next((prep for prep in preps if _fed_by(stage.name, _modality(task), prep)), None)
         if upstream is None:
             continue
-        prep_manifest, prep_mtime = manifests.get(upstream, ({}, 0))
-        prep_params = _own_params(prep_manifest)
-        if own is not None and prep_params is not None and name in prep_params and mtime >= prep_mtime:
+        prep_params = _own_params(manifests.get(upstream, ({}, 0))[0])
+        if (own is not None and prep_params is not None and name in prep_params
+                and _computed_from(task, upstream, manifests)):
             recorded[task] = prep_params[name]  # run by hand on the h5ad the prep task wrote by hand
         else:
             others.append(task)
     return recorded, others
+
+
+def _computed_from(task: str, upstream: str, manifests: dict[str, tuple[dict, int]],
+                   seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``task`` read what ``upstream`` wrote, directly or through other tasks' outputs.
+
+    By content: a stage command records the checksums of the files it read
+    (``input_checksums``), and every task those of the files it wrote (``outputs``). A
+    task without recorded inputs (``omics run``'s, older versions') is not known to have.
+    """
+    inputs = set(manifests[task][0].get("input_checksums", {}).values())
+    if not inputs:
+        return False
+    if inputs & set(manifests[upstream][0].get("outputs", {}).values()):
+        return True
+    return any(inputs & set(manifest.get("outputs", {}).values())
+               and _computed_from(other, upstream, manifests, seen | {task})
+               for other, (manifest, _) in manifests.items()
+               if other not in seen | {task, upstream})
 
 
 def _known_names(ctx: Context) -> set[str]:
@@ -606,15 +626,16 @@ def _covariates_used(ctx: Context) -> str:
     """Return the ``response_covariates`` the score models used, as the Methods name them.
 
     The models skip the covariates of the default (``age,diabetes``) that the sample sheet
-    lacks (:func:`omics.stages._validate.response_covariates`; any other list must be in
-    the sheet, or the run stops), so of the default only the sheet's columns are named;
-    without a sample sheet, the parameter's list.
+    lacks or leaves empty for every sample (:func:`omics.stages._validate.response_covariates`;
+    any other list must be in the sheet and hold values, or the run stops), so of the
+    default only the sheet's columns with a value are named; without a sample sheet, the
+    parameter's list.
     """
     from ..params import BY_NAME, split_list
 
     covs = split_list(ctx.params.get("response_covariates"))
     if len(ctx.obs.columns) and covs == split_list(BY_NAME["response_covariates"].default):
-        covs = [c for c in covs if c in ctx.obs.columns]
+        covs = [c for c in covs if c in ctx.obs.columns and ctx.obs[c].notna().any()]
     return ", ".join(covs) or "no covariate"
 
 
