@@ -156,16 +156,16 @@ def _tasks_with(ctx: Context, name: str, value: object) -> str:
                      if used == value)
 
 
-def _finished_manifests(results_dir: str | Path) -> dict[str, tuple[dict, int]]:
-    """``{task: (manifest, mtime_ns)}`` of the finished tasks (a claim counts for none)."""
+def _finished_manifests(results_dir: str | Path) -> dict[str, dict]:
+    """``{task: manifest}`` of the finished tasks (a claim counts for none)."""
     from .._manifests import CACHE_DIR, read_manifest
 
-    found: dict[str, tuple[dict, int]] = {}
+    found: dict[str, dict] = {}
     for path in sorted((Path(results_dir) / CACHE_DIR).glob("*.json")):
         manifest = read_manifest(path)
         if "outputs" not in manifest or "claimed" in manifest:
             continue
-        found[path.stem] = (manifest, path.stat().st_mtime_ns)
+        found[path.stem] = manifest
     return found
 
 
@@ -197,7 +197,7 @@ def task_params(results_dir: str | Path) -> tuple[dict[str, dict], list[str]]:
     """
     recorded: dict[str, dict] = {}
     others: list[str] = []
-    for task, (manifest, _) in _finished_manifests(results_dir).items():
+    for task, manifest in _finished_manifests(results_dir).items():
         own = _own_params(manifest)
         if own is not None:
             recorded[task] = own
@@ -296,7 +296,7 @@ def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], 
              if "h5ad" in stage.outputs and name in stage.params and stage.name != "validate"]
     recorded: dict[str, object] = {}
     others: list[str] = []
-    for task, (manifest, _) in manifests.items():
+    for task, manifest in manifests.items():
         stage = STAGES.get(task.split(".", 1)[0])
         if stage is None or stage.after_all or stage.name == "validate":
             continue  # (the input check's copies are not shaped by parameters)
@@ -314,7 +314,7 @@ def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], 
         upstream = next((prep for prep in preps if _fed_by(stage.name, _modality(task), prep)), None)
         if upstream is None:
             continue
-        prep_params = _own_params(manifests.get(upstream, ({}, 0))[0])
+        prep_params = _own_params(manifests.get(upstream, {}))
         if (own is not None and prep_params is not None and name in prep_params
                 and _computed_from(task, upstream, manifests)):
             recorded[task] = prep_params[name]  # run by hand on the h5ad the prep task wrote by hand
@@ -323,7 +323,7 @@ def task_values(results_dir: str | Path, name: str) -> tuple[dict[str, object], 
     return recorded, others
 
 
-def _computed_from(task: str, upstream: str, manifests: dict[str, tuple[dict, int]],
+def _computed_from(task: str, upstream: str, manifests: dict[str, dict],
                    seen: frozenset[str] = frozenset()) -> bool:
     """Whether ``task`` read what ``upstream`` wrote, directly or through other tasks' outputs.
 
@@ -331,14 +331,14 @@ def _computed_from(task: str, upstream: str, manifests: dict[str, tuple[dict, in
     (``input_checksums``), and every task those of the files it wrote (``outputs``). A
     task without recorded inputs (``omics run``'s, older versions') is not known to have.
     """
-    inputs = set(manifests[task][0].get("input_checksums", {}).values())
+    inputs = set(manifests[task].get("input_checksums", {}).values())
     if not inputs:
         return False
-    if inputs & set(manifests[upstream][0].get("outputs", {}).values()):
+    if inputs & set(manifests[upstream].get("outputs", {}).values()):
         return True
     return any(inputs & set(manifest.get("outputs", {}).values())
                and _computed_from(other, upstream, manifests, seen | {task})
-               for other, (manifest, _) in manifests.items()
+               for other, manifest in manifests.items()
                if other not in seen | {task, upstream})
 
 
