@@ -549,6 +549,11 @@ def test_bad_flow_input_stops_in_validate(nextflow: Path, tmp_path: Path) -> Non
     assert error and "input/flow_table/populations.tsv" in error.group(1), output[-5000:]
     assert [(_omics_task_name(row["name"]), row["status"]) for row in _trace(trace)] == \
         [("validate", "FAILED")]
+    # no other task was even created: one the failed validation lets start (a score task fed
+    # by an empty toList) is in the trace as ABORTED only when it was submitted in time
+    stats = re.findall(r"WorkflowStats\[.*?pendingCount=(\d+); submittedCount=(\d+)",
+                       (tmp_path / ".nextflow.log").read_text())
+    assert stats == [("0", "0")], stats
     published = sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*") if p.is_file())
     assert published and all(re.match(r"pipeline_info/(execution_|pipeline_dag_)", p) for p in published), \
         published  # Nextflow's own reports; no results, no params.yaml, no software_versions.yml

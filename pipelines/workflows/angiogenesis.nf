@@ -444,9 +444,12 @@ workflow ANGIOGENESIS {
     //
     // Per-patient scores and response models from all modalities
     //
+    // toList emits [] when no prep task emitted (OMICS_VALIDATE failed): filtered out, so
+    // that no score task is submitted while the run stops
     ch_h5ad_by_modality = ch_h5ad
         .mix(ch_flow_h5ad)
         .toList()
+        .filter { items -> items }
         .map { items ->
             def by_modality = items.collectEntries { meta, h5ad -> [(meta.modality): h5ad] }
             [cohort, by_modality.rna ?: [], by_modality.protein ?: [], by_modality.flow ?: []]
@@ -477,7 +480,9 @@ workflow ANGIOGENESIS {
     //
     // HTML report from every result (as `omics run` gives it the whole results folder)
     //
-    ch_report_input = Channel.of(cohort)
+    // started from OMICS_VALIDATE's output (not Channel.of), so that no report task is
+    // submitted when validation failed: the sortedFiles below emit [] on empty channels
+    ch_report_input = OMICS_VALIDATE.out.json.map { meta, json -> meta }
         .combine(sortedFiles(OMICS_VALIDATE.out.samplesheet.mix(OMICS_VALIDATE.out.contrasts, OMICS_VALIDATE.out.json)))
         .combine(sortedFiles(ch_h5ad.mix(ch_flow_h5ad)))
         .combine(sortedFiles(OMICS_QC.out.pca.mix(OMICS_QC.out.pca_variance, OMICS_QC.out.correlation, OMICS_QC.out.outliers,
