@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,15 +41,33 @@ def run_nextflow(command: Sequence[str], *, cwd: Path, env: dict[str, str], time
 
     Nextflow 24.10's local executor hung once in CI (stop 44: a ``-stub-run`` of the test
     profile, 11 s here, still running after 600 s; not reproduced in 16 runs on the same
-    tree). A run still going after ``timeout`` seconds gets SIGQUIT (the JVM prints its
+    tree), and once in a fresh-clone CI run under load (stop 46: every task done but the
+    last two, never submitted; the thread dump shows every thread idle, a dataflow message
+    that never came; not reproduced in 24 traced stub runs). A run still going after
+    ``timeout`` seconds gets SIGQUIT (the JVM prints its
     threads), then its process group is killed; the threads, the end of ``.nextflow.log``
     and what it printed go to ``<cwd>/nextflow_hang_<attempt>.txt`` and into a warning (the
     warnings summary of pytest names it), and the same command runs once more. A second
     hang fails the test with that report. Any other outcome is returned as it is: a failed
     run is not retried.
+
+    A ``-resume`` run is retried from the task cache it started with: the hung run had
+    recorded the tasks it completed in ``<cwd>/.nextflow/cache`` (every ``-resume`` run
+    of a folder shares one session), so a plain rerun would list them as cached where the
+    test expects them computed (CI, stop 46: a hang after every task but the last two had
+    run turned "an edited module reruns every task" into 2 submitted). The cache folder
+    is copied before the first attempt and put back before the second (removed, when
+    there was none).
     """
     assert capture_output and text, "run_nextflow always captures its output as text"
     reports = []
+    cache = Path(cwd) / ".nextflow" / "cache"
+    snapshot = Path(cwd) / ".nextflow" / "cache.before_run"
+    resuming = "-resume" in command
+    had_cache = cache.is_dir()
+    if resuming and had_cache:
+        shutil.rmtree(snapshot, ignore_errors=True)
+        shutil.copytree(cache, snapshot)
     for attempt in (1, 2):
         process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -71,8 +90,14 @@ def run_nextflow(command: Sequence[str], *, cwd: Path, env: dict[str, str], time
             for option, value in zip(command, list(command)[1:], strict=False):
                 if option == "-with-trace":
                     Path(cwd, value).unlink(missing_ok=True)
+            if resuming:  # the task cache as the hung run found it (none: none)
+                shutil.rmtree(cache, ignore_errors=True)
+                if had_cache:
+                    shutil.copytree(snapshot, cache)
             continue
+        shutil.rmtree(snapshot, ignore_errors=True)
         return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
+    shutil.rmtree(snapshot, ignore_errors=True)
     raise AssertionError(f"Nextflow hung twice ({timeout:.0f} s each): " + ", ".join(map(str, reports))
                          + "\n" + reports[-1].read_text()[-8000:])
 
