@@ -1,7 +1,8 @@
 """Firth logistic fits of the response model against firthlogist (a port of R logistf).
 
-``tests/reference/firth/`` holds 40 simulated patients, five models (one arm, pooled,
-arm x score interaction, a score separating an arm) and firthlogist 0.5.0's estimates,
+``tests/reference/firth/`` holds 40 simulated patients, six models (one arm, pooled,
+arm x score interaction, a score separating an arm, one separating it quasi-completely, whose
+interval ends beyond log OR 10 per SD) and firthlogist 0.5.0's estimates,
 95 % profile penalised-likelihood intervals and penalised-likelihood-ratio p-values
 (``make_fixtures.py``, run once; firthlogist is a test oracle, not a dependency).
 """

@@ -134,7 +134,9 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
 
     Raises one :class:`InputError` naming the column and the rows (file line numbers): on an
     event code other than 0/1, or a follow-up that is not a finite number >= 0 or is missing
-    beside an event. (Follow-up without an event by :data:`RESPONSE_DAY` is legitimate: the
+    beside an event, or (``response`` derived, for some rows at least) no follow-up reaching
+    :data:`RESPONSE_DAY` although some patients are censored (``afs_days`` not in days?).
+    (Follow-up without an event by :data:`RESPONSE_DAY` is legitimate: the
     score stage then fits no survival model, with a warning.)
     """
     present = [c for c in SURVIVAL_COLUMNS if c in table.columns]
@@ -163,6 +165,7 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
                          "afs_event; give the day of the event or of the last follow-up.", path=path)
     derived = response_from_survival(days, event)
     if "response" not in table.columns:
+        _check_follow_up_reaches(days, event, pd.Series(True, index=days.index), path)
         table["response"] = derived
         return
     given = table["response"]
@@ -171,7 +174,33 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
         raise InputError(f"columns 'response' and 'afs_days'/'afs_event' contradict each other in "
                          f"row(s) {_rows(clash, first_line)}: response is survival without major "
                          f"amputation at {RESPONSE_DAY:g} days; correct one of them.", path=path)
+    if given.isna().any():  # derived there
+        _check_follow_up_reaches(days, event, given.isna(), path, column=True)
     table["response"] = given.where(given.notna(), derived)
+
+
+def _check_follow_up_reaches(days: pd.Series, event: pd.Series, derived: pd.Series,
+                             path: str | Path, *, column: bool = False) -> None:
+    """Stop when a derived ``response`` is unknown because no follow-up reaches :data:`RESPONSE_DAY`.
+
+    ``derived`` marks the rows whose response is derived (every row without a ``response``
+    column, its empty cells with one; ``column``). Without a follow-up of 183 days or more
+    in the sheet no patient can be a responder: a derived row censored before day 183 is
+    unknown, and every derived response ``non_responder`` or unknown. Follow-up in months
+    or weeks (``6`` for six months) does this. A sheet whose derived rows all had their
+    event before day 183 does not stop (their responses are known).
+    """
+    known = days.notna()
+    censored = derived & known & (event == 0)
+    if not known.any() or (days[known] >= RESPONSE_DAY).any() or not censored.any():
+        return
+    shorter = ("fill its empty 'response' cells" if column else "give a 'response' column")
+    raise InputError(f"no follow-up reaches day {RESPONSE_DAY:g} (the largest is "
+                     f"{days[known].max():g}), so no patient can be a responder: response is "
+                     f"derived as event-free survival at day {RESPONSE_DAY:g}.", path=path,
+                     where="column 'afs_days'",
+                     fix=f"afs_days must be in days (months x 30.44, weeks x 7); if follow-up is "
+                         f"truly shorter, {shorter}.")
 
 
 def _check_levels(table: pd.DataFrame, path: str | Path, *,

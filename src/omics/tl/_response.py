@@ -44,10 +44,19 @@ For each score ``z``, with ``arm`` = 1 for treated and covariates ``C``:
 all intervals are profile (penalised-)likelihood intervals (the coefficient values the
 LRT would not reject at 5 %). Wald tests are not used: with about 20 patients per arm
 and a strong score the Wald statistic collapses as the estimate grows (Hauck-Donner
-effect) and is undefined under separation. Interval ends beyond an OR of ``e^10``
-(about 22,000) per SD are reported as 0 or ``inf``: there the (penalised) profile is so
-flat that the end is not meaningfully finite; :func:`format_ratio` then displays
-``separated (> low)``.
+effect) and is undefined under separation. An interval end is searched for out to
+``|log OR|`` 1,000 per SD: the (penalised) profile deviance of a fit keeps rising, so
+ends beyond an OR of ``e^10`` per SD are reported as the numbers they are (a score
+shifted between the arms has a small spread within an arm in SDs over both arms, and a
+large OR per SD with an interval to match). An end is 0 or ``inf`` only when the
+deviance stays below the threshold out to ``|log OR|`` 1,000, and empty (NaN, with a
+warning naming the score) when beyond ``|log OR|`` 10 it cannot be placed: the
+constrained fits stop converging (the fitted probabilities saturate), or, even after a
+second search from the path's fits, the fit reached along a path of 25 short steps from
+the estimate stays higher than the root search's at its end or the deviance there is not
+at the threshold (there the flat penalised profile can have several local optima, and
+the profile is the highest of them);
+:func:`format_ratio` displays an infinite or empty end as ``separated (> low)``.
 
 ``p_interaction`` is a Rao **score test** of the interaction coefficient: only the model
 without the interaction (``response ~ arm + z + C``) is fitted, and the statistic is
@@ -186,8 +195,10 @@ sampling uncertainty of the AUC, which with 20 patients per arm is far larger (a
 +-0.2). Pooling out-of-fold predictions of models fitted on 16 patients is pessimistic:
 in 20-patient arms the CV AUC is on average ~0.04 below the in-sample AUC of the same
 score (stronger or weaker penalties were worse). When the smaller response class of a
-cohort has fewer members than ``folds``, the number of folds is reduced to that size
-(at least 2; otherwise the AUC is NaN); ``cv_folds_*`` gives the number used. Results
+cohort has fewer than 5 members (``CV_MIN_CLASS``), there is no AUC: ``cv_auc_*`` is NaN
+and ``cv_folds_*`` 0 (logged), because an AUC from so few patients is mostly noise; when
+it has 5 or more but fewer than ``folds``, the number of folds is reduced to that size;
+``cv_folds_*`` gives the number used. Results
 are deterministic for a given ``seed`` and sample order, and every score with the same
 samples uses the same splits. The splitter assigns folds by position, in the order of
 the samples in ``scores`` (an AnnData: ``obs_names``): the same samples in another order
@@ -234,7 +245,14 @@ FIT_METHODS = ("ml", "firth")
 CV_COLUMNS = ["score", "cohort", "repeat", "sample", "responder", "prediction"]
 _CHI2_95 = float(stats.chi2.ppf(0.95, 1))  # profile intervals are 95 %
 _CV_RIDGE = 1.0  # L2 penalty on the CV slope: scikit-learn's LogisticRegression(C=1.0)
-_PROFILE_LIMIT = 10.0  # |log OR per SD| beyond which a profile bound is reported as 0 or inf
+# A cohort with fewer responders or non-responders than this has no cross-validated AUC
+# (NaN): folds of 1-2 patients of a class give an AUC that is mostly noise (0.975 from
+# 2 responders and 3 non-responders), and 5 is the smallest class that the default
+# 5-fold stratified split spreads over every fold
+CV_MIN_CLASS = 5
+_PROFILE_LIMIT = 10.0  # |log OR per SD| up to which a profile bound is searched first
+_PROFILE_CEILING = 1000.0  # ... and then up to this; a bound beyond it is reported as 0 or inf
+_PROFILE_PATH = 25  # steps of the path that confirms a bound beyond _PROFILE_LIMIT
 # Up to this many patients Firth's Hessian comes from the n x n matrix Q = X I^-1 X' (the
 # arithmetic of earlier releases, bit for bit); above it from k x k^2 products
 # (:func:`_factored_penalty`), the same quantity summed in another order: Q alone takes
@@ -413,59 +431,125 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
     nearly linear in ``b``: Newton steps (``dl/db`` at a constrained optimum is the
     gradient component of the fixed coefficient), safeguarded by bisection once the root
     is bracketed; each constrained fit is warm-started from the nearest previous one.
-    Returns +-inf when the deviance stays below the threshold up to ``|b| = _PROFILE_LIMIT``
-    (beyond it the penalised profile is flat and can have several local optima); raises
-    :class:`_NotConverged` when a constrained fit it needs does not converge.
+    The search first reaches out to ``|b| = _PROFILE_LIMIT`` and, when the deviance is still
+    below the threshold there, on out to ``|b| = _PROFILE_CEILING``: the (penalised)
+    deviance of a fit that is not separated keeps rising, so the bound is finite, if far
+    (a score whose spread within an arm is small against its SD over both arms has a large
+    log OR per SD and bounds to match). Returns +-inf only when the deviance stays below
+    the threshold up to the ceiling, NaN when a constrained fit beyond ``_PROFILE_LIMIT``
+    does not converge even a short step (a quarter, then a sixteenth, ... of the last
+    one) from the last converged fit (the fitted probabilities saturate and the penalised
+    profile cannot be followed: the bound is beyond the last converged fit, but where is
+    not known), and NaN too when, beyond ``_PROFILE_LIMIT``, the constrained fit reached
+    along ``_PROFILE_PATH`` short steps from the estimate stays higher than the search's
+    at its bound, or the deviance there is not at the threshold (the search's bracket
+    closed on a jump between branches of constrained maxima), after a second search from
+    the path's fits; raises :class:`_NotConverged` when a
+    constrained fit it needs up to ``_PROFILE_LIMIT`` does not converge.
     """
     crit = float(np.sqrt(_CHI2_95))
     limit = side * _PROFILE_LIMIT
     if side * (limit - beta[j]) <= 0:
-        return side * np.inf
+        limit = side * _PROFILE_CEILING
+        if side * (limit - beta[j]) <= 0:
+            return side * np.inf
     warm = {float(beta[j]): beta}
 
     def signed_root(b: float) -> tuple[float, float]:
         nearest = warm[min(warm, key=lambda v: abs(v - b))]
         fit, obj, grad = _fitted(y, x, firth=firth, fixed=j, value=b, start=nearest)
         if not _converged(grad, j):
-            raise _NotConverged
+            raise _NotConverged if abs(b) <= _PROFILE_LIMIT else _OutOfReach
         warm[b] = fit
         root = float(np.sqrt(max(2.0 * (top - obj), 0.0)))
         slope = -grad[j] / root if root > 0 else np.nan
         return root - crit, slope
 
-    inner, outer = float(beta[j]), None
-    b = inner + side * min(crit * scale, abs(limit - inner))
-    for _ in range(100):
-        r, slope = signed_root(b)
-        if abs(r) < 1e-4:
-            return b
-        if r < 0:
-            inner = b
-        else:
-            outer = b
-        step = -r / slope if np.isfinite(slope) and slope * side > 0 else np.nan
-        if outer is None:
-            reach = abs(inner - beta[j])
-            if not np.isfinite(step) or step * side <= 0:
-                step = side * max(reach, scale)
-            step = side * min(abs(step), 2.0 * max(reach, scale))  # at most ~triple the reach
-            b = inner + step
-            if side * (b - limit) >= 0:
-                if inner == limit:
-                    return side * np.inf
-                b = limit
-        else:
-            low, high = sorted((inner, outer))
-            b = b + step if np.isfinite(step) else np.nan
-            if not low < b < high:
-                b = 0.5 * (inner + outer)
-            if high - low < 1e-8:
+    def search() -> float:
+        nonlocal limit
+        inner, outer = float(beta[j]), None
+        b = inner + side * min(crit * scale, abs(limit - inner))
+        for _ in range(100):
+            try:
+                r, slope = signed_root(b)
+            except _OutOfReach:
+                # a long step from the nearest converged fit starts the constrained fit where
+                # the fitted probabilities saturate; a shorter step starts it nearer its maximum
+                b = inner + (b - inner) / 4.0
+                if abs(b - inner) < 1e-3 * scale:
+                    return np.nan
+                continue
+            if abs(r) < 1e-4:
                 return b
-    return b
+            if r < 0:
+                inner = b
+            else:
+                outer = b
+            step = -r / slope if np.isfinite(slope) and slope * side > 0 else np.nan
+            if outer is None:
+                reach = abs(inner - beta[j])
+                if not np.isfinite(step) or step * side <= 0:
+                    step = side * max(reach, scale)
+                step = side * min(abs(step), 2.0 * max(reach, scale))  # at most ~triple the reach
+                b = inner + step
+                if side * (b - limit) >= 0:
+                    if inner == limit:
+                        if abs(limit) >= _PROFILE_CEILING:
+                            return side * np.inf
+                        limit = side * _PROFILE_CEILING
+                        b = inner + side * min(abs(step), abs(limit - inner))
+                    else:
+                        b = limit
+            else:
+                low, high = sorted((inner, outer))
+                b = b + step if np.isfinite(step) else np.nan
+                if not low < b < high:
+                    b = 0.5 * (inner + outer)
+                if high - low < 1e-8:
+                    return b
+        return b
+
+    bound = search()
+    for attempt in (1, 2):
+        if not (np.isfinite(bound) and abs(bound) > _PROFILE_LIMIT):
+            return bound
+        # beyond the limit the penalised profile can have several local optima (branches
+        # of constrained maxima): the profile at ``b`` is the highest of them. The bound
+        # stands when its constrained fit is at least as high as the one reached along a
+        # path of short steps from the estimate, and the deviance there is at the
+        # threshold (a search whose bracket closed on a jump between branches is not).
+        # Else it is searched again, once, from the path's fits: where the path's fit is
+        # higher, the deviance is lower and the bound lies further out
+        fit, obj, grad = _fitted(y, x, firth=firth, fixed=j, value=bound,
+                                 start=warm[min(warm, key=lambda v: abs(v - bound))])
+        path, fits = beta, {float(beta[j]): beta}
+        for value in np.linspace(beta[j], bound, _PROFILE_PATH + 1)[1:]:
+            path, other, path_grad = _fitted(y, x, firth=firth, fixed=j, value=value, start=path)
+            if not _converged(path_grad, j):
+                return np.nan
+            fits[float(value)] = path
+        if not _converged(grad, j):
+            return np.nan
+        at_threshold = abs(np.sqrt(max(2.0 * (top - max(obj, other)), 0.0)) - crit) < 1e-3
+        if obj >= other - 1e-6 * max(1.0, abs(other)) and at_threshold:
+            return bound
+        if attempt == 2:
+            break
+        warm.clear()
+        warm.update(fits)
+        try:
+            bound = search()
+        except _NotConverged:
+            return np.nan
+    return np.nan
 
 
 class _NotConverged(Exception):
     """A Firth fit stopped before its maximum (:func:`_converged`)."""
+
+
+class _OutOfReach(Exception):
+    """A constrained fit of a profile beyond ``_PROFILE_LIMIT`` did not converge."""
 
 
 def _score_test(y: np.ndarray, x: np.ndarray, j: int) -> float:
@@ -616,11 +700,12 @@ def _cv_auc(z: np.ndarray, y: np.ndarray, *, folds: int, repeats: int, seed: int
     """Return the out-of-fold AUC (mean, 2.5/97.5 percentiles over repeats) and its predictions.
 
     ``(mean, low, high, folds used, predictions)``; the predictions are repeats x samples
-    (``None`` when there are too few samples for 2 folds).
+    (NaN, 0 folds and ``None`` when a response class has fewer than :data:`CV_MIN_CLASS`
+    samples, or there are too few samples for 2 folds).
     """
     minority = int(min(y.sum(), len(y) - y.sum())) if len(y) else 0
     k = min(folds, minority)
-    if k < 2:
+    if k < 2 or minority < CV_MIN_CLASS:
         return np.nan, np.nan, np.nan, 0, None
     if k < folds and ("fewer folds", minority) not in cache:  # once per class size
         cache[("fewer folds", minority)] = True
@@ -1116,7 +1201,8 @@ def response_model(
         ``NA``) and a look-alike of ``responder`` (``Responder``) stop.
     folds, repeats
         Repeated stratified K-fold cross-validation (folds are reduced when a response
-        class has fewer samples, see the ``cv_folds_*`` columns).
+        class has fewer samples, see the ``cv_folds_*`` columns; a cohort with fewer than
+        ``CV_MIN_CLASS`` = 5 responders or non-responders has no AUC, NaN).
     seed
         ``random_state`` of the cross-validation splitter, an integer from 0 to 2**32 - 1;
         results are deterministic for a given seed and sample order.
@@ -1203,6 +1289,8 @@ def response_model(
     rows = []
     unmodelled: list[str] = []
     unconverged: list[str] = []
+    unresolved: list[str] = []  # models with an interval end the profile could not reach
+    too_few: set[tuple[str, int, int]] = set()  # cohorts without a CV AUC: (cohort, responders, others)
     score_tests: list[dict[str, _Test]] = []
     cache: dict = {}
     cv_parts: list[pd.DataFrame] = []
@@ -1251,6 +1339,10 @@ def response_model(
             *(f"{k}:{NOT_CONVERGED}" for k in failed)]))
         if failed:
             unconverged.append(f"{name} ({', '.join(failed)})")
+        open_ends = [k for k, t in tests.items()
+                     if np.isfinite(t.beta) and (np.isnan(t.low) or np.isnan(t.high))]
+        if open_ends:
+            unresolved.append(f"{name} ({', '.join(open_ends)})")
         score_tests.append(tests)
         for label, sub in (("pooled", np.ones(len(y), bool)), ("treated", arm == 1),
                            ("control", arm == 0)):
@@ -1261,6 +1353,9 @@ def response_model(
                 auc, low, high, k, oof = np.nan, np.nan, np.nan, 0, None
             if return_cv and oof is not None:
                 cv_parts.append(_cv_frame(name, label, sample_ids[use][sub], y[sub], oof))
+            responders = int(y[sub].sum())
+            if fitted and k == 0 and min(responders, int(sub.sum()) - responders) < CV_MIN_CLASS:
+                too_few.add((label, responders, int(sub.sum()) - responders))
             row[f"cv_auc_{label}"], row[f"cv_auc_{label}_low"] = auc, low
             row[f"cv_auc_{label}_high"], row[f"cv_folds_{label}"] = high, k
             if 0 < k < folds:
@@ -1268,6 +1363,17 @@ def response_model(
                           name, label, k, k)
         rows.append(row)
     warn_unmodelled("response_model", unmodelled)
+    if too_few:
+        _LOG.info("response_model: no cross-validated AUC (cv_auc_* NaN, cv_folds_* 0) for %s: a "
+                  "response class has fewer than %d patients, too few for an AUC that is more than "
+                  "noise", ", ".join(f"{c} ({r} responders, {o} non-responders)"
+                                     for c, r, o in sorted(too_few)), CV_MIN_CLASS)
+    if unresolved:
+        _LOG.warning("response_model: an end of the profile interval lies beyond |log OR| %g per SD, "
+                     "where the constrained fits no longer converge or reach different maxima, for "
+                     "%d score(s) (models in brackets); it is left empty (NaN in "
+                     "or_*_low/or_*_high): %s",
+                     _PROFILE_LIMIT, len(unresolved), ", ".join(unresolved))
     if unconverged:
         _LOG.warning("response_model: the Firth fit did not converge for %d score(s) (models in "
                      "brackets), whose estimates, intervals and p-values are left empty (NaN; "
