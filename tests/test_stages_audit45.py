@@ -9,7 +9,7 @@
   order of ``--gsea_results``.
 - F5: ``omics enrich --genesets`` with a panel without a gene of the data stops as
   ``omics validate`` does.
-- F6: ``--scores`` without ``--flow_h5ad`` and an empty concordance are logged; a missing
+- F6: an empty concordance is logged (``--scores`` without ``--flow_h5ad`` stops: audit46); a missing
   ``--de_results`` of ``omics enrich`` is "file not found".
 """
 
@@ -176,14 +176,6 @@ def test_f3_pathway_evidence_same_bytes_whatever_the_order(staged: Path, tmp_pat
     assert written[0] == written[1]
     header = written[0].decode().splitlines()[0].split("\t")
     assert header.index("rna_nes") < header.index("protein_nes")
-
-
-def test_f6a_scores_without_flow_h5ad_is_logged(staged: Path, tmp_path: Path) -> None:
-    scores = tmp_path / "angiogenesis_scores.tsv"
-    pd.DataFrame({"sample": ["x"], "modality": ["rna"], "term": ["T"], "score": [1.0]}).to_csv(
-        scores, sep="\t", index=False)
-    stderr = _ok(*_integrate_args(staged), "--scores", str(scores), "--outdir", str(tmp_path / "o"))
-    assert "--scores" in stderr and "--flow_h5ad" in stderr
 
 
 def test_f6b_empty_concordance_is_logged(staged: Path, tmp_path: Path) -> None:

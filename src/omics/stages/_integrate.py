@@ -85,9 +85,6 @@ def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path]
         contrast_id, modality = parse_de_results_name(path)
         de_tables.setdefault(contrast_id, {})[modality] = Path(path)
     concordance, summaries = [], []
-    if de_tables and not any({"rna", "protein"} <= set(tables) for tables in de_tables.values()):
-        log.info("no contrast has both an RNA and a protein differential table: "
-                 "concordance.tsv and concordance_summary.tsv are empty")
     for contrast_id, tables in sorted(de_tables.items()):
         if {"rna", "protein"} <= set(tables):
             joined, summary = fold_change_concordance(_read(tables["rna"]), _read(tables["protein"]),
@@ -137,6 +134,10 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
     """Stop on a missing, misnamed or wrong-modality input before any job reads or writes."""
     if flow_h5ad and not scores:
         raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
+    if scores and not flow_h5ad:
+        raise InputError("{--scores} is used only with {--flow_h5ad} (the flow-score correlation), "
+                         "which was not given.", path=scores,
+                         fix="Give {--flow_h5ad} flow/flow.h5ad too, or leave {--scores} out.")
     check_h5ad(rna_h5ad, "rna", option="rna_h5ad", layers=("vst",))  # the correlation's layer
     check_h5ad(protein_h5ad, "protein", option="protein_h5ad")
     if flow_h5ad:
@@ -170,10 +171,24 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
             _missing_columns("scores", scores, header, "the per-sample scores table "
                              f"({', '.join(_SCORES_COLUMNS)})", "score",
                              "scores/angiogenesis_scores.tsv")
-    elif scores:
-        log.warning("--scores %s is not used without --flow_h5ad (the flow-score correlation needs "
-                    "both); give --flow_h5ad flow/flow.h5ad to correlate the flow populations with "
-                    "the scores", scores)
+    _warn_no_concordance(de_results)
+
+
+def _warn_no_concordance(de_results: list[str | Path]) -> None:
+    """Warn when no contrast of ``--de_results`` has both an RNA and a protein table.
+
+    The fold-change concordance compares a contrast's RNA and protein tables: without such
+    a pair ``concordance.tsv`` and ``concordance_summary.tsv`` are header-only.
+    """
+    given: dict[str, list[str]] = {}
+    for path in de_results:
+        contrast_id, modality = parse_de_results_name(path)
+        given.setdefault(contrast_id, []).append(modality)
+    if given and not any({"rna", "protein"} <= set(modalities) for modalities in given.values()):
+        log.warning("no contrast has both an RNA and a protein differential table among "
+                    "--de_results (given: %s): concordance.tsv and concordance_summary.tsv are "
+                    "header-only; give the rna and protein tables of a contrast to compare them",
+                    "; ".join(f"{c} {', '.join(sorted(m))}" for c, m in sorted(given.items())))
 
 
 def _header(path: str | Path, option: str) -> list[str]:

@@ -61,7 +61,9 @@ def rna_prep(*, samplesheet: str | Path, contrasts: str | Path, rna_counts: str 
     rna_counts = path
     with repeating_input_check():  # omics run's check read it (and showed its lines)
         adata = match_samples(read_rna_counts(rna_counts), sheet, matrix_path=rna_counts)
-        min_samples = rna_min_samples(adata, contrast_list, params)
+        # (a contrast the samples cannot fit stops naming the contrasts file, as validate's check)
+        min_samples = rna_min_samples(adata, contrast_list, params, contrasts,
+                                      samplesheet_path=samplesheet)
     adata = filter_low_counts(adata, min_count=params["rna_min_count"], min_samples=min_samples)
     normalize_deseq2(adata)
     adata.uns["continuous_outcomes"] = continuous_outcomes(contrast_list)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._errors import InputError
 from .._logging import get_logger
 from ..io import write_text, write_tsv
 from ..pp import missingness_qc
@@ -30,7 +31,10 @@ def qc(*, h5ad: str | Path, modality: str, outdir: str | Path, params: dict) -> 
     layer = "vst" if modality == "rna" else None
     check_h5ad(h5ad, modality, layers=(layer,) if layer else (), modality_option="modality")
     adata = read_h5ad(h5ad, layers=(layer,) if layer else None)
-    table = sample_qc(adata, layer=layer, seed=params["seed"])
+    try:
+        table = sample_qc(adata, layer=layer, seed=params["seed"])
+    except InputError as error:
+        raise _naming_h5ad(error, h5ad) from None
     pcs = [column for column in table.columns if column.startswith("PC")]
     pca = table[pcs].copy()
     correlation = pd.DataFrame(adata.obsp["sample_qc_correlation"], index=adata.obs_names,
@@ -61,6 +65,18 @@ def qc(*, h5ad: str | Path, modality: str, outdir: str | Path, params: dict) -> 
         "outliers": write_tsv(outliers, path["outliers"]),
         "pca_variance": write_text(variance + "\n", path["pca_variance"]),
     }
+
+
+def _naming_h5ad(error: InputError, h5ad: str | Path) -> InputError:
+    """Return ``error`` naming the ``--h5ad`` file the stage read (and the input it was made from).
+
+    :func:`omics.tl.sample_qc` names the matrix recorded in ``uns`` at prep time, a path
+    relative to the folder the prep stage ran in, not the file this call was given.
+    """
+    message = error.message
+    if error.path is not None and error.path != str(h5ad):
+        message = f"{message.rstrip('.')} (this h5ad was made from {error.path})."
+    return InputError(message, path=h5ad, where=error.where, fix=error.fix, param=error.param)
 
 
 def _note_missingness(fraction: pd.Series, flagged: list[str]) -> None:

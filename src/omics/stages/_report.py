@@ -269,15 +269,17 @@ def report(*, results_dir: str | Path, outdir: str | Path, params: dict, recorde
     ``recorded``: the report of an earlier run (``omics report``): its methods state the
     parameters recorded in ``pipeline_info/params.yaml`` (a given value that differs stops
     the report, see :func:`_recorded_params`); without that record they state the values
-    given and say that the run's were not recorded. ``omics run`` passes the run's own
-    parameters. A ``results_dir`` that is missing or holds none of the result files the
-    report shows (:data:`REPORTED`) stops the stage.
+    given (``outdir``: ``results_dir``) and say that the run's were not recorded. ``omics
+    run`` passes the run's own parameters. A ``results_dir`` that is missing or holds none
+    of the result files the report shows (:data:`REPORTED`) stops the stage.
     """
     check_results_dir(results_dir)
     known = True
     if recorded:
         known = _record_path(results_dir).is_file()
         params = _recorded_params(results_dir, params)
+        if not known:  # no run's record of where it wrote: the folder of these results
+            params = {**params, "outdir": str(results_dir)}
     path = stage_output(outdir, "report", "html")
     return {"html": build_report(results_dir, path, fdr=params["de_fdr"], params=params,
                                  n_cpus=params.get("n_cpus") or 1, params_known=known)}
