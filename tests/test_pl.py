@@ -142,6 +142,30 @@ def test_forest_opens_the_markers_of_separated_models_only():
     plt.close("all")
 
 
+def test_forest_axis_stops_100_fold_beyond_the_estimates():
+    """A far interval end (OR 1e11 per SD near separation) is an arrow at the axis edge, in the
+    notebook plot and the report alike, not an axis to 1e6 that squeezes every other interval."""
+    import matplotlib.pyplot as plt
+
+    from omics.report._figures import forest
+
+    model = pd.DataFrame({"score": ["A", "B"], "or_treated": [3.0, 12.0], "or_treated_low": [1.2, 2.0],
+                          "or_treated_high": [7.0, 4.5e11], "classification": ["none", "none"]})
+    ax = omics.pl.forest(model)
+    assert ax.get_xlim() == pytest.approx((1.2 / 1.5, 1200.0))
+    fig = forest(model, [("or_treated", "BM-MNC arm")], ratio="OR", title="t")
+    assert tuple(fig.layout.xaxis.range) == pytest.approx((np.log10(1.2 / 1.5), np.log10(1200.0)))
+    assert [a.x for a in fig.layout.annotations] == pytest.approx([np.log10(1200.0)])  # B: an arrow
+    close = model.assign(or_treated_high=[7.0, 40.0])  # ends near the estimates: 1.5-fold beyond
+    assert omics.pl.forest(close).get_xlim() == pytest.approx((0.8, 60.0))
+    # review h46 #4: an estimate beyond 1e-4 (a Cox HR of 1.8e-5 per SD) is on the axis
+    tiny = pd.DataFrame({"score": ["A"], "or_treated": [1.8e-5], "or_treated_low": [1.5e-8],
+                         "or_treated_high": [0.0216], "classification": ["none"]})
+    low, high = omics.pl.forest(tiny).get_xlim()
+    assert low == pytest.approx(1.2e-5) and high == pytest.approx(1.8e-3)  # 100-fold beyond
+    plt.close("all")
+
+
 def test_concordance_from_the_long_table_draws_the_contrast_asked_for():
     """integration/concordance.tsv holds every contrast: contrast= picks one, none given is refused."""
     import matplotlib.pyplot as plt

@@ -30,7 +30,7 @@ from ..tl._keys import (
 )
 from ..tl._ranking import STATISTIC, gene_statistic
 from ..tl._running import gsea_running_score
-from ..tl._separation import separated_flags
+from ..tl._separation import ratio_axis_limits, separated_flags
 from . import _inputs
 
 if TYPE_CHECKING:
@@ -495,10 +495,7 @@ def forest(model: pd.DataFrame | AnnData, *, key: str = RESPONSE_KEY, effects: S
         raise InputError(f"forest: effects {', '.join(map(repr, missing))} are not columns of the table "
                          f"with _low/_high companions (it has {present}); pass effects=<some of them>")
     ax = _axes(ax, (6.5, max(3, 0.45 * len(model) + 1)))
-    finite = pd.concat([model[f"{e}{s}"].astype(float) for e in effects for s in ("", "_low", "_high")])
-    finite = finite[np.isfinite(finite) & (finite > 0)]
-    lo = max(finite.min() / 1.5, 1e-4) if len(finite) else 0.1
-    hi = min(finite.max() * 1.5, 1e6) if len(finite) else 10
+    lo, hi = ratio_axis_limits(model, effects)
     for k, effect in enumerate(effects):
         y = np.arange(len(model)) + (k - (len(effects) - 1) / 2) * 0.18
         est = model[effect].astype(float).clip(lo, hi).to_numpy()

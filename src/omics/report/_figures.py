@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..tl._ranking import STATISTIC
+from ..tl._separation import ratio_axis_limits
 from ._format import fmt_p
 
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
@@ -347,13 +348,7 @@ def forest(model: pd.DataFrame, effects: list[tuple[str, str]], *, ratio: str, t
     rows = [_t(_short(r["score"], 40) + (f" [{r['classification']}]" if str(r.get("classification", "none"))
                                          not in ("none", "nan", "") else "")) for _, r in model.iterrows()]
     fig = go.Figure()
-    finite = []
-    for prefix, _ in effects:
-        for suffix in ("", "_low", "_high"):
-            col = model[f"{prefix}{suffix}"].astype(float)
-            finite.extend(col[np.isfinite(col) & (col > 0)].tolist())
-    lo = max(min(finite) / 1.5, 1e-4) if finite else 0.1
-    hi = min(max(finite) * 1.5, 1e6) if finite else 10
+    lo, hi = ratio_axis_limits(model, [prefix for prefix, _ in effects])
     n = len(effects)
     arrows, missing = [], {}
     for k, (prefix, label) in enumerate(effects):
