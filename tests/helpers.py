@@ -35,6 +35,25 @@ def run_omics(*args: str, **kwargs) -> subprocess.CompletedProcess:
                           **kwargs)
 
 
+def run_omics_ok(*args: str) -> str:
+    """Run the ``omics`` CLI of this interpreter, require exit 0 and return what it logged."""
+    done = run_omics(*args)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stderr
+
+
+def survival_reference():
+    """The 40 patients of ``tests/reference/survival`` (scores, follow-up, arm, covariates),
+    indexed by sample, with ``response`` derived from the follow-up (event-free at day 183)."""
+    import numpy as np
+    import pandas as pd
+
+    data = pd.read_csv(REPO / "tests" / "reference" / "survival" / "data.csv").set_index("sample")
+    data["response"] = np.where((data["afs_event"] == 1) & (data["afs_days"] <= 183),
+                                "non_responder", "responder")
+    return data
+
+
 def run_nextflow(command: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float,
                  capture_output: bool = True, text: bool = True) -> subprocess.CompletedProcess:
     """Run a Nextflow command (stdout/stderr captured as text); a run that hangs is run again once.

@@ -25,18 +25,13 @@ import pytest
 import yaml
 
 from helpers import QUICK, TEST_COHORT, run_omics
+from helpers import run_omics_ok as _ok
 from omics.params import defaults
 
 C = TEST_COHORT
 CONTRAST = "response_arm_adjusted"
 RNA_DE = f"differential/{CONTRAST}.rna.deseq2.results.tsv"
 DE_TASK = f"de.{CONTRAST}.rna"
-
-
-def _ok(*args: str) -> str:
-    done = run_omics(*args)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stderr
 
 
 @pytest.fixture(scope="module")

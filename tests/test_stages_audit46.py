@@ -26,18 +26,13 @@ import pandas as pd
 import pytest
 
 from helpers import QUICK, TEST_COHORT, assert_input_error, run_omics
+from helpers import run_omics_ok as _ok
 
 C = TEST_COHORT
 CONTRAST = "response_in_bmmnc"
 RNA_DE = f"differential/{CONTRAST}.rna.deseq2.results.tsv"
 PROTEIN_DE = f"differential/{CONTRAST}.protein.limma.results.tsv"
 FLOW_DE = f"differential/{CONTRAST}.flow.limma.results.tsv"
-
-
-def _ok(*args: str) -> str:
-    done = run_omics(*args)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stderr
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import REPO
+from helpers import REPO, survival_reference
 from omics._errors import InputError
 from omics.io import read_samplesheet
 from omics.params import resolve
@@ -23,9 +23,7 @@ SHEET = REPO / "tests" / "data" / "test_cohort" / "samplesheet.csv"
 @pytest.fixture()
 def trial():
     """40 patients with follow-up, two scores, age and diabetes; response from the survival."""
-    d = pd.read_csv(REF).set_index("sample")
-    d["response"] = np.where((d["afs_event"] == 1) & (d["afs_days"] <= 183), "non_responder",
-                             "responder")
+    d = survival_reference()
     scores = d[["pred", "prog"]].copy()
     return scores, d.drop(columns=["pred", "prog"])
 

@@ -8,7 +8,7 @@ import pytest
 from scipy import optimize, stats
 from scipy.special import expit
 
-from helpers import REPO
+from helpers import REPO, survival_reference
 from omics._errors import InputError
 from omics.io import read_samplesheet
 from omics.tl._response import response_model
@@ -21,9 +21,7 @@ SHEET = REPO / "tests" / "data" / "test_cohort" / "samplesheet.csv"
 @pytest.fixture()
 def shifted():
     """40 patients; the prognostic score shifted by 10 in the BM-MNC arm (a batch effect)."""
-    d = pd.read_csv(REF).set_index("sample")
-    d["response"] = np.where((d["afs_event"] == 1) & (d["afs_days"] <= 183), "non_responder",
-                             "responder")
+    d = survival_reference()
     scores = pd.DataFrame({"prog": d["prog"] + 10.0 * (d["arm"] == "bmmnc")})
     return scores, d.drop(columns=["pred", "prog"])
 
