@@ -429,13 +429,13 @@ def de_results_name(contrast_id: str, modality: str, method: str | None = None) 
                                     method=method or DE_METHOD[modality])).name
 
 
-def parse_de_results_name(path: str | Path) -> tuple[str, str]:
-    """Return ``(contrast_id, modality)`` from a differential table's file name."""
+def parse_de_results_name(path: str | Path) -> tuple[str, str, str]:
+    """Return ``(contrast_id, modality, method)`` from a differential table's file name."""
     name = Path(path).name
     for modality in DE_METHOD:
         for method in DE_METHODS:
             suffix = de_results_name("", modality, method)
             if name.endswith(suffix) and len(name) > len(suffix):
-                return name[: -len(suffix)], modality
+                return name[: -len(suffix)], modality, method
     raise InputError("not a differential results file (<contrast>.<modality>.<method>.results.tsv).",
                      path=path)

@@ -1239,7 +1239,7 @@ def stage_command_task(stage: str, values: dict) -> Task:
             if not Path(values["de_results"]).is_file():  # before its name: the file is missing
                 raise InputError("{--de_results}: file not found.", path=values["de_results"],
                                  fix="Give a table written by 'omics de'.")
-            contrast, modality = parse_de_results_name(values["de_results"])
+            contrast, modality, _ = parse_de_results_name(values["de_results"])
             value = {"contrast": contrast, "modality": modality}[name]
         fields[name] = str(value)
     return Task(STAGES[stage].task_name(**fields), stage, {}, [], fields)

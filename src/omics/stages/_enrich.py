@@ -9,30 +9,15 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger, labelled
 from ..io import write_tsv
-from ..tl import enrichment
-from ._common import (
-    DE_METHODS,
-    de_results_name,
-    gene_set_collections,
-    parse_de_results_name,
-    stage_output,
-)
+from ..tl import DE_COLUMNS, enrichment
+from ._common import gene_set_collections, parse_de_results_name, stage_output
 from ._panel import check_panel_symbols, panel_names
 
 log = get_logger("enrich")
 #: Loggers of the enrichment of one table: their lines name its contrast and modality, since
 #: ``omics run`` runs the enrich tasks side by side (``arm_x_response rna: gsea_prerank: ...``).
 _TABLE_LOGGERS = ("tl.enrichment", "tl.gsea", "tl.ora")
-#: Columns of a results table of each ``<method>`` of the file name (as ``omics de`` writes
-#: it): the statistic genes are ranked by, the adjusted p-value and the log2 fold change.
-_METHOD_COLUMNS = {"deseq2": ("stat", "padj", "log2FoldChange"), "limma": ("t", "adj.P.Val", "logFC")}
 _METHOD_NAMES = {"deseq2": "DESeq2", "limma": "limma"}
-
-
-def _method(path: str | Path, modality: str) -> str:
-    """Return the ``<method>`` of a ``<contrast>.<modality>.<method>.results.tsv`` file name."""
-    name = Path(path).name
-    return next(method for method in DE_METHODS if name.endswith(de_results_name("", modality, method)))
 
 
 def _check_columns(table: pd.DataFrame, path: str | Path, method: str) -> None:
@@ -49,14 +34,14 @@ def _check_columns(table: pd.DataFrame, path: str | Path, method: str) -> None:
                          f"{', '.join(map(str, table.columns[:10]))}"
                          f"{', ...' if len(table.columns) > 10 else ''}.", path=path,
                          fix="Add a gene_name column of gene symbols (as 'omics de' writes it).")
-    needed = _METHOD_COLUMNS[method]
+    needed = DE_COLUMNS[method]
     if needed[0] not in table.columns:
-        other = next((m for m, columns in _METHOD_COLUMNS.items()
+        other = next((m for m, columns in DE_COLUMNS.items()
                       if m != method and columns[0] in table.columns), None)
         if other is not None:
             raise InputError(
                 f"the file name says a {_METHOD_NAMES[method]} table (.{method}.results.tsv) but it "
-                f"has the columns of a {_METHOD_NAMES[other]} table ({', '.join(_METHOD_COLUMNS[other])}"
+                f"has the columns of a {_METHOD_NAMES[other]} table ({', '.join(DE_COLUMNS[other])}"
                 f"; no {needed[0]!r}).", path=path,
                 fix="Give the table 'omics de' wrote, or name the file after the modality and "
                     f"method it was computed with (<contrast>.<modality>.{other}.results.tsv).")
@@ -67,7 +52,7 @@ def _check_columns(table: pd.DataFrame, path: str | Path, method: str) -> None:
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise InputError(f"the table has no {', '.join(map(repr, missing))} column (a "
-                         f"{'DESeq2' if needed[0] == 'stat' else 'limma'} table has "
+                         f"{_METHOD_NAMES[method]} table has "
                          f"{', '.join(needed)}).", path=path,
                          fix="Give a DESeq2 or limma results table as 'omics de' writes it.")
 
@@ -83,14 +68,14 @@ def enrich(*, de_results: str | Path, outdir: str | Path, params: dict) -> dict[
     if not Path(de_results).is_file():
         raise InputError("{--de_results}: file not found.", path=de_results,
                          fix="Give a table written by 'omics de'.")
-    contrast_id, modality = parse_de_results_name(de_results)
+    contrast_id, modality, method = parse_de_results_name(de_results)
     if modality == "flow":  # populations, not genes: no gene set to test ('omics run' does not)
         raise InputError("flow populations are not enriched: GSEA and ORA test gene sets, and "
                          "'omics run' enriches the rna and protein tables only.", path=de_results,
                          fix="Give a <contrast>.rna.<method>.results.tsv or "
                              "<contrast>.protein.limma.results.tsv table of 'omics de'.")
     table = pd.read_csv(de_results, sep="\t", keep_default_na=False, na_values=["NA", ""])
-    _check_columns(table, de_results, _method(de_results, modality))
+    _check_columns(table, de_results, method)
     table["gene_name"] = table["gene_name"].fillna("").astype(str)
     panel, background = gene_set_collections(params.get("genesets"), params.get("background_genesets"))
     # a --genesets panel without a gene of this table: said loudly (the input check of 'omics

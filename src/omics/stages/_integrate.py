@@ -12,6 +12,7 @@ from .._logging import get_logger, info_as_debug
 from .._parallel import map_processes
 from ..io import atomic_path, h5_safe_annotations, write_tsv
 from ..tl import (
+    DE_COLUMNS,
     build_mudata,
     flow_score_correlation,
     fold_change_concordance,
@@ -23,10 +24,9 @@ from ._common import check_h5ad, out_path, parse_de_results_name, read_h5ad
 log = get_logger("integrate")
 #: The order of the modalities' columns in ``pathway_evidence.tsv`` (``omics run``'s); others follow by name.
 MODALITY_ORDER = ("rna", "protein", "flow")
-#: Columns the input tables must have (a DE table: those of DESeq2 or of limma).
+#: Columns the input tables must have (a DE table: those of DESeq2 or of limma, ``DE_COLUMNS``).
 _SCORES_COLUMNS = ("sample", "modality", "term", "score")
 _GSEA_COLUMNS = ("term", "nes", "pvalue", "fdr")
-_DE_COLUMNS = {"stat": ("stat", "padj", "log2FoldChange"), "t": ("t", "adj.P.Val", "logFC")}
 
 
 def _modality_order(modality: str) -> tuple[int, str]:
@@ -82,7 +82,7 @@ def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path]
     """Write the fold-change concordance (and its summary) and the joint pathway evidence."""
     de_tables: dict[str, dict[str, Path]] = {}
     for path in de_results:
-        contrast_id, modality = parse_de_results_name(path)
+        contrast_id, modality, _ = parse_de_results_name(path)
         de_tables.setdefault(contrast_id, {})[modality] = Path(path)
     concordance, summaries = [], []
     for contrast_id, tables in sorted(de_tables.items()):
@@ -157,9 +157,11 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
     # beside others writing their files
     for path in de_results:
         header = _header(path, "de_results")
-        if not any(set(needed) <= set(header) for needed in _DE_COLUMNS.values()):
-            _missing_columns("de_results", path, header, "a DESeq2 (stat, padj, log2FoldChange) or "
-                             "limma (t, adj.P.Val, logFC) results table", "de")
+        if not any(set(needed) <= set(header) for needed in DE_COLUMNS.values()):
+            _missing_columns("de_results", path, header,
+                             "a DESeq2 ({}) or limma ({}) results table".format(
+                                 *(", ".join(DE_COLUMNS[method]) for method in ("deseq2", "limma"))),
+                             "de")
     for path in gsea_results:
         header = _header(path, "gsea_results")
         if not set(_GSEA_COLUMNS) <= set(header):
@@ -182,7 +184,7 @@ def _warn_no_concordance(de_results: list[str | Path]) -> None:
     """
     given: dict[str, list[str]] = {}
     for path in de_results:
-        contrast_id, modality = parse_de_results_name(path)
+        contrast_id, modality, _ = parse_de_results_name(path)
         given.setdefault(contrast_id, []).append(modality)
     if given and not any({"rna", "protein"} <= set(modalities) for modalities in given.values()):
         log.warning("no contrast has both an RNA and a protein differential table among "

@@ -28,6 +28,7 @@ from .._lazy import lazy_attributes
 # Submodules load on first use (PEP 562), so that a stage process imports only what it
 # uses: `omics qc` must not pay for pydeseq2, matplotlib or scikit-learn.
 _LAZY = {
+    "DE_COLUMNS": "._ranking",
     "Design": "._design",
     "design_for_contrast": "._design",
     "continuous_values": "._design",
@@ -62,6 +63,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "DE_COLUMNS",
     "NO_LIMIT",
     "Design",
     "add_delta_delta_ct",

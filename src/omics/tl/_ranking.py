@@ -6,7 +6,12 @@ import pandas as pd
 
 from .._errors import InputError
 
-STATISTIC = {"rna": ("stat", "padj", "log2FoldChange"), "protein": ("t", "adj.P.Val", "logFC")}
+#: Columns of the results table of each differential method (:func:`omics.tl.deseq2`,
+#: :func:`omics.tl.limma`; the ``<method>`` of ``omics de``'s file names): the statistic genes
+#: are ranked by, the adjusted p-value and the log2 fold change.
+DE_COLUMNS = {"deseq2": ("stat", "padj", "log2FoldChange"), "limma": ("t", "adj.P.Val", "logFC")}
+#: The same by table kind (:func:`table_kind`): ``"rna"`` a DESeq2 table, ``"protein"`` a limma one.
+STATISTIC = {"rna": DE_COLUMNS["deseq2"], "protein": DE_COLUMNS["limma"]}
 
 
 def statistic_columns(de_table: pd.DataFrame, modality: str) -> tuple[str, str, str]:
