@@ -54,6 +54,18 @@ def survival_reference():
     return data
 
 
+def edited_test_sheet(tmp_path: Path, edit: Callable) -> Path:
+    """Write the test cohort's sample sheet, changed in place by ``edit`` (a function of its
+    table of strings), to ``tmp_path/sheet.csv`` and return that path."""
+    import pandas as pd
+
+    sheet = pd.read_csv(TEST_COHORT / "samplesheet.csv", dtype=str)
+    edit(sheet)
+    path = tmp_path / "sheet.csv"
+    sheet.to_csv(path, index=False)
+    return path
+
+
 def run_nextflow(command: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float,
                  capture_output: bool = True, text: bool = True) -> subprocess.CompletedProcess:
     """Run a Nextflow command (stdout/stderr captured as text); a run that hangs is run again once.

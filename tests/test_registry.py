@@ -45,7 +45,8 @@ def test_cli_has_one_subcommand_per_stage():
 def test_de_results_names_round_trip():
     assert de_results_name("resp", "rna") == "resp.rna.deseq2.results.tsv"
     assert de_results_name("a.b", "protein") == "a.b.protein.limma.results.tsv"
-    assert parse_de_results_name("x/a.b.protein.limma.results.tsv") == ("a.b", "protein")
+    assert parse_de_results_name("x/a.b.protein.limma.results.tsv") == ("a.b", "protein", "limma")
+    assert parse_de_results_name("r.rna.limma.results.tsv") == ("r", "rna", "limma")  # qPCR, arrays
 
 
 def test_runner_tasks_are_registered_stages_and_name_outputs_from_the_registry(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import REPO, survival_reference
+from helpers import REPO, edited_test_sheet, survival_reference
 from omics._errors import InputError
 from omics.io import read_samplesheet
 from omics.params import resolve
@@ -15,9 +15,6 @@ from omics.stages._score import score
 from omics.stages._validate import response_covariates
 from omics.tl._response import response_model
 from omics.tl._survival import kaplan_meier, survival_model
-
-REF = REPO / "tests" / "reference" / "survival" / "data.csv"
-SHEET = REPO / "tests" / "data" / "test_cohort" / "samplesheet.csv"
 
 
 @pytest.fixture()
@@ -28,14 +25,6 @@ def trial():
     return scores, d.drop(columns=["pred", "prog"])
 
 
-def _sheet(tmp_path, edit):
-    sheet = pd.read_csv(SHEET, dtype=str)
-    edit(sheet)
-    path = tmp_path / "sheet.csv"
-    sheet.to_csv(path, index=False)
-    return path
-
-
 # --- 1: infinite follow-up ----------------------------------------------------------------
 
 
@@ -44,7 +33,7 @@ def test_sheet_with_infinite_follow_up_stops_naming_the_row(tmp_path, value):
     def edit(s):
         s.loc[1, "afs_days"] = value
     with pytest.raises(InputError, match=r"'afs_days' must be a number of days >= 0; row\(s\) 3") as error:
-        read_samplesheet(_sheet(tmp_path, edit))
+        read_samplesheet(edited_test_sheet(tmp_path, edit))
     assert "\n" not in str(error.value)
 
 
@@ -120,7 +109,7 @@ def test_sheet_without_an_event_by_day_183_is_read(tmp_path):
         days = s["afs_days"].astype(float)
         s["afs_days"] = np.where(s["afs_event"] == "1", days + 400, days).astype(str)
         s["response"] = np.nan
-    sheet = read_samplesheet(_sheet(tmp_path, edit))
+    sheet = read_samplesheet(edited_test_sheet(tmp_path, edit))
     assert (sheet["response"].dropna() == "responder").all()
 
 
@@ -130,7 +119,7 @@ def test_score_stage_fits_no_survival_model_for_a_modality_without_events(tmp_pa
     def edit(s):
         s["afs_event"] = "0"
         s["response"] = np.nan
-    sheet = _sheet(tmp_path, edit)
+    sheet = edited_test_sheet(tmp_path, edit)
     table = REPO / "tests" / "data" / "test_cohort" / "flow_populations.tsv"
     params = resolve({"input": str(sheet), "flow_table": str(table), "cv_repeats": 2})
     h5ad = flow_prep(samplesheet=sheet, outdir=tmp_path / "prep", params=params, flow_table=table)["h5ad"]
@@ -159,7 +148,7 @@ def test_survival_model_without_an_event_by_the_horizon_stops(trial):
 def test_validate_stops_on_a_covariate_empty_for_every_sample(tmp_path):
     def edit(s):
         s["age"] = np.nan
-    path = _sheet(tmp_path, edit)
+    path = edited_test_sheet(tmp_path, edit)
     sheet = read_samplesheet(path)
     with pytest.raises(InputError, match=r"column 'age'.*empty for every sample.*leave it out of "
                                          r"response_covariates") as error:
@@ -172,7 +161,7 @@ def test_an_empty_column_of_the_default_covariates_is_skipped(tmp_path, caplog):
     absent); an empty one stopped a DE-only sheet whose user never named it."""
     def edit(s):
         s["age"] = np.nan
-    path = _sheet(tmp_path, edit)
+    path = edited_test_sheet(tmp_path, edit)
     with caplog.at_level(logging.INFO):
         assert response_covariates({"response_covariates": "age,diabetes"}, read_samplesheet(path),
                                    path=path) == ["diabetes"]
@@ -183,7 +172,7 @@ def test_validate_accepts_a_partly_missing_covariate(tmp_path):
     """Control: a covariate missing for some samples is fine (those samples are left out)."""
     def edit(s):
         s.loc[:3, "age"] = np.nan
-    path = _sheet(tmp_path, edit)
+    path = edited_test_sheet(tmp_path, edit)
     assert response_covariates({"response_covariates": "age,diabetes"}, read_samplesheet(path),
                                path=path) == ["age", "diabetes"]
 

@@ -8,14 +8,13 @@ import pytest
 from scipy import optimize, stats
 from scipy.special import expit
 
-from helpers import REPO, survival_reference
+from helpers import REPO, edited_test_sheet, survival_reference
 from omics._errors import InputError
 from omics.io import read_samplesheet
 from omics.tl._response import response_model
 from omics.tl._survival import survival_model
 
 REF = REPO / "tests" / "reference" / "survival" / "data.csv"
-SHEET = REPO / "tests" / "data" / "test_cohort" / "samplesheet.csv"
 
 
 @pytest.fixture()
@@ -204,14 +203,6 @@ def test_cv_auc_with_five_in_each_class_is_computed(shifted):
 # --- 11: follow-up in months ------------------------------------------------------------------
 
 
-def _sheet(tmp_path, edit):
-    sheet = pd.read_csv(SHEET, dtype=str)
-    edit(sheet)
-    path = tmp_path / "sheet.csv"
-    sheet.to_csv(path, index=False)
-    return path
-
-
 def _months(sheet):
     sheet["afs_days"] = (sheet["afs_days"].astype(float) / 30.44).round(1).astype(str)
 
@@ -220,7 +211,7 @@ def test_follow_up_in_months_stops_naming_the_unit(tmp_path):
     def edit(s):
         _months(s)
         s.drop(columns="response", inplace=True)
-    path = _sheet(tmp_path, edit)
+    path = edited_test_sheet(tmp_path, edit)
     with pytest.raises(InputError) as error:
         read_samplesheet(path)
     text = error.value.render()
@@ -233,7 +224,7 @@ def test_derived_response_with_legitimate_follow_up_is_unaffected(tmp_path):
     def edit(s):
         s.drop(columns="response", inplace=True)
         s.loc[2, ["afs_days", "afs_event"]] = ["100", "0"]
-    sheet = read_samplesheet(_sheet(tmp_path, edit))
+    sheet = read_samplesheet(edited_test_sheet(tmp_path, edit))
     assert pd.isna(sheet["response"].iloc[2]) and (sheet["response"] == "responder").sum() > 0
 
 
@@ -243,7 +234,7 @@ def test_months_with_a_filled_response_column_are_unaffected(tmp_path):
         _months(s)
         s.loc[s["afs_event"] == "1", "response"] = "non_responder"
         s.loc[s["afs_event"] == "0", "response"] = "responder"
-    sheet = read_samplesheet(_sheet(tmp_path, edit))
+    sheet = read_samplesheet(edited_test_sheet(tmp_path, edit))
     assert len(sheet) == 40 and (sheet["response"] == "responder").sum() > 0
 
 
@@ -255,7 +246,7 @@ def test_short_follow_up_with_only_event_rows_left_to_derive_is_read(tmp_path):
         s.loc[s["afs_event"] == "1", "response"] = "non_responder"
         s.loc[s["afs_event"] == "0", "response"] = "responder"
         s.loc[s.index[s["afs_event"] == "1"][0], "response"] = pd.NA
-    sheet = read_samplesheet(_sheet(tmp_path, edit))
+    sheet = read_samplesheet(edited_test_sheet(tmp_path, edit))
     assert (sheet["response"] == "non_responder").sum() == (sheet["afs_event"] == 1).sum()
 
 
@@ -269,7 +260,7 @@ def test_months_with_responses_left_to_derive_stop(tmp_path, empty):
         s.loc[s["afs_event"] == "0", "response"] = pd.NA
         if empty == "all":
             s["response"] = pd.NA
-    path = _sheet(tmp_path, edit)
+    path = edited_test_sheet(tmp_path, edit)
     with pytest.raises(InputError, match=r"column 'afs_days'.*no follow-up reaches day 183.*"
                                           r"fill its empty 'response' cells"):
         read_samplesheet(path)
