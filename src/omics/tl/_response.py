@@ -262,6 +262,7 @@ _SM_WARNINGS = (PerfectSeparationWarning, ConvergenceWarning, HessianInversionWa
 # A Firth fit whose largest free gradient component exceeds this did not reach its maximum
 # (a converged fit is at ~1e-7 or below): its numbers are not reported (``not_converged``)
 _GRADIENT_TOL = 1e-4
+_NEWTON_TOL = 1e-7  # :func:`_newton` stops where its largest free gradient component is below this
 NOT_CONVERGED = "not_converged"  # the mark of a model in ``separation`` whose fit did not converge
 
 
@@ -284,7 +285,7 @@ class _Test:
 
 
 def _loglik(y: np.ndarray, eta: np.ndarray) -> float:
-    return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    return float((y * eta - np.logaddexp(0.0, eta)).sum())
 
 
 def _state(y: np.ndarray, x: np.ndarray, beta: np.ndarray,
@@ -312,8 +313,9 @@ def _state(y: np.ndarray, x: np.ndarray, beta: np.ndarray,
         xd = x * d1[:, None]
         if len(y) <= _DENSE_PENALTY_SAMPLES:
             q = x @ np.linalg.solve(info, x.T)
-            lev = np.diag(q)
-            curvature = xd.T @ (q * q) @ xd
+            lev = q.diagonal().copy()
+            # Q o Q in Q's own memory: the same products without a second n x n array
+            curvature = xd.T @ np.multiply(q, q, out=q) @ xd
         else:
             lev, curvature = _factored_penalty(x, xd, info)
         resid = resid + 0.5 * lev * d1
@@ -337,7 +339,7 @@ def _factored_penalty(x: np.ndarray, xd: np.ndarray, info: np.ndarray) -> tuple[
 
 def _newton(y: np.ndarray, x: np.ndarray, *, firth: bool, fixed: int | None = None,
             value: float = 0.0, start: np.ndarray | None = None,
-            maxiter: int = 100, tol: float = 1e-7) -> tuple[np.ndarray, float, np.ndarray]:
+            maxiter: int = 100, tol: float = _NEWTON_TOL) -> tuple[np.ndarray, float, np.ndarray]:
     """Maximise the (Firth-penalised) log-likelihood, optionally with one coefficient fixed.
 
     Newton-Raphson with the exact Hessian where it is negative definite and the Fisher
@@ -350,17 +352,19 @@ def _newton(y: np.ndarray, x: np.ndarray, *, firth: bool, fixed: int | None = No
     beta = np.zeros(k) if start is None else np.array(start, dtype=float)
     if fixed is not None:
         beta[fixed] = value
+    block = np.ix_(free, free)  # the free rows and columns, indexed alike every iteration
     current, grad, neg_hess, info = _state(y, x, beta, firth)
     for _ in range(maxiter):
         score = grad[free]
-        if np.max(np.abs(score)) < tol:
+        if np.abs(score).max() < tol:
             break
         try:
-            np.linalg.cholesky(neg_hess[np.ix_(free, free)])
-            step_free = np.linalg.solve(neg_hess[np.ix_(free, free)], score)
+            neg_hess_free = neg_hess[block]
+            np.linalg.cholesky(neg_hess_free)
+            step_free = np.linalg.solve(neg_hess_free, score)
         except np.linalg.LinAlgError:
-            step_free = np.linalg.lstsq(info[np.ix_(free, free)], score, rcond=None)[0]
-        largest = np.max(np.abs(step_free))
+            step_free = np.linalg.lstsq(info[block], score, rcond=None)[0]
+        largest = np.abs(step_free).max()
         if largest > 5.0:
             step_free *= 5.0 / largest
         step = np.zeros(k)
@@ -372,7 +376,7 @@ def _newton(y: np.ndarray, x: np.ndarray, *, firth: bool, fixed: int | None = No
             step_free = step_free / 2.0
         beta = beta + step
         current, grad, neg_hess, info = state
-        if np.max(np.abs(step_free)) < 1e-10:
+        if np.abs(step_free).max() < 1e-10:
             break
     return beta, current, grad
 
@@ -396,7 +400,8 @@ def _fitted(y: np.ndarray, x: np.ndarray, **options: object) -> tuple[np.ndarray
 def _converged(grad: np.ndarray, fixed: int | None = None) -> bool:
     """Whether a :func:`_newton` fit reached its maximum: every free gradient component ~0."""
     free = grad if fixed is None else np.delete(grad, fixed)
-    return bool(free.size == 0 or (np.all(np.isfinite(free)) and np.max(np.abs(free)) < _GRADIENT_TOL))
+    # a NaN or infinite component makes the largest one NaN or inf, which is not below the tolerance
+    return bool(free.size == 0 or np.abs(free).max() < _GRADIENT_TOL)
 
 
 def _separated(y: np.ndarray, x: np.ndarray) -> bool:
@@ -454,6 +459,7 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
         if side * (limit - beta[j]) <= 0:
             return side * np.inf
     warm = {float(beta[j]): beta}
+    made: dict[float, tuple[np.ndarray, float, np.ndarray]] = {}  # the search's fits, by b
 
     def signed_root(b: float) -> tuple[float, float]:
         nearest = warm[min(warm, key=lambda v: abs(v - b))]
@@ -461,6 +467,7 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
         if not _converged(grad, j):
             raise _NotConverged if abs(b) <= _PROFILE_LIMIT else _OutOfReach
         warm[b] = fit
+        made[b] = fit, obj, grad
         root = float(np.sqrt(max(2.0 * (top - obj), 0.0)))
         slope = -grad[j] / root if root > 0 else np.nan
         return root - crit, slope
@@ -520,8 +527,7 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
         # threshold (a search whose bracket closed on a jump between branches is not).
         # Else it is searched again, once, from the path's fits: where the path's fit is
         # higher, the deviance is lower and the bound lies further out
-        fit, obj, grad = _fitted(y, x, firth=firth, fixed=j, value=bound,
-                                 start=warm[min(warm, key=lambda v: abs(v - bound))])
+        fit, obj, grad = _refitted(y, x, j, bound, firth, warm, made)
         path, fits = beta, {float(beta[j]): beta}
         for value in np.linspace(beta[j], bound, _PROFILE_PATH + 1)[1:]:
             path, other, path_grad = _fitted(y, x, firth=firth, fixed=j, value=value, start=path)
@@ -537,11 +543,30 @@ def _profile_bound(y: np.ndarray, x: np.ndarray, j: int, beta: np.ndarray, top: 
             break
         warm.clear()
         warm.update(fits)
+        made.clear()
         try:
             bound = search()
         except _NotConverged:
             return np.nan
     return np.nan
+
+
+def _refitted(y: np.ndarray, x: np.ndarray, j: int, value: float, firth: bool,
+              warm: dict[float, np.ndarray], made: dict[float, tuple[np.ndarray, float, np.ndarray]]
+              ) -> tuple[np.ndarray, float, np.ndarray]:
+    """Fit the profile at ``value`` (:func:`_fitted`) from the nearest fit in ``warm``.
+
+    When that nearest fit is the search's own fit at ``value`` (``made``) and its free
+    gradient is below :func:`_newton`'s tolerance, the refit would stop at its start with
+    the same objective and gradient: those are returned without evaluating them again.
+    """
+    start = warm[min(warm, key=lambda v: abs(v - value))]
+    known = made.get(value)
+    if known is not None and known[0] is start:
+        fit, obj, grad = known
+        if np.abs(np.delete(grad, j)).max() < _NEWTON_TOL:
+            return fit.copy(), obj, grad
+    return _fitted(y, x, firth=firth, fixed=j, value=value, start=start)
 
 
 class _NotConverged(Exception):
