@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path, PurePath
 
 import pandas as pd
@@ -110,7 +111,8 @@ def _panel_size(tested: dict[str, str]) -> int | str:
 GIVEN = "†"
 
 
-def given(ctx: Context, value: object, name: str | None = None) -> str:
+def given(ctx: Context, value: object, name: str | None = None, *,
+          stages: tuple[str, ...] | None = None, shown: Callable[[object], str] = str) -> str:
     """Return a parameter's value as the methods state it: escaped, marked :data:`GIVEN` when unknown.
 
     Parameters
@@ -121,7 +123,15 @@ def given(ctx: Context, value: object, name: str | None = None) -> str:
         The value, or its text as the sentence writes it (``70%``).
     name
         The parameter: its value is known, without the run's record, when every task that
-        reads it recorded it (stage commands, :func:`task_values`) or a result file does.
+        reads it recorded it (stage commands, :func:`task_values`) or a result file does;
+        the values stage commands ran tasks with other than the stated one follow it in
+        brackets (``0.1 (0.01 in de.a.rna)``).
+    stages
+        Only tasks of these stages count for the bracketed values (the sentence describes
+        their tables: ``seed`` of the GSEA sentence is ``enrich``'s); None: every task that
+        reads ``name``.
+    shown
+        Writes a task's value as the sentence writes ``value`` (``0.5`` as ``50%``).
 
     Returns
     -------
@@ -129,11 +139,15 @@ def given(ctx: Context, value: object, name: str | None = None) -> str:
         HTML.
     """
     known = ctx.params_known or (name is not None and name in _known_names(ctx))
-    return html.escape(str(value)) + ("" if known else GIVEN) + _other_values(ctx, name)
+    return html.escape(str(value)) + ("" if known else GIVEN) + _other_values(ctx, name, stages, shown)
 
 
-def _other_values(ctx: Context, name: str | None) -> str:
-    """`` (0.01 in de.a.rna)``: the values stage commands ran tasks with other than the stated one."""
+def _other_values(ctx: Context, name: str | None, stages: tuple[str, ...] | None = None,
+                  shown: Callable[[object], str] = str) -> str:
+    """`` (0.01 in de.a.rna)``: the values stage commands ran tasks with other than the stated one.
+
+    ``stages``: only tasks of these stages count (None: all); ``shown``: writes a value.
+    """
     from ..stages._report import same_value
 
     if name is None:
@@ -144,10 +158,33 @@ def _other_values(ctx: Context, name: str | None) -> str:
     stated = ctx.params.get(name)
     if name == "rna_min_count" and _rna_min_count(ctx) is not None:
         stated = _rna_min_count(ctx)
-    other = {task: value for task, value in rerun.get(name, {}).items()
-             if not same_value(name, value, stated)}
+    other = {task: shown(value) for task, value in rerun.get(name, {}).items()
+             if not same_value(name, value, stated)
+             and (stages is None or task.split(".", 1)[0] in stages)}
     return "".join(f" ({html.escape(value)} in {html.escape(', '.join(tasks))})"
                    for value, tasks in _by_value(other).items())
+
+
+#: The tasks whose tables a sentence describes (:func:`given`'s ``stages``).
+_ENRICH = ("enrich",)
+_SCORE = ("score",)
+
+
+def _percent(value: object) -> str:
+    """Return a fraction as the methods write it (``0.7``: ``70%``)."""
+    return f"{100 * float(value):.0f}%"
+
+
+def _covariates(value: object) -> str:
+    """Return a ``response_covariates`` list as the methods write it (``age, sex``)."""
+    from ..params import split_list
+
+    return ", ".join(split_list(None if value is None else str(value))) or "no covariate"
+
+
+def _file_name(value: object) -> str:
+    """Return a file parameter as the methods write it (its file name; unset: ``none``)."""
+    return PurePath(str(value)).name if value else "none"
 
 
 def _tasks_with(ctx: Context, name: str, value: object) -> str:
@@ -495,12 +532,13 @@ def methods(ctx: Context) -> str:
                     + ").")
         cite += ["deseq2", "pydeseq2"]
     if "protein" in modalities:
-        valid = f"{100 * float(p.get('protein_min_valid_fraction', 0)):.0f}%"
+        valid = _percent(p.get('protein_min_valid_fraction', 0))
         text.append(f"Protein intensities ({_protein_input_text(ctx)} kept when "
-                    f"quantified in at least {given(ctx, valid)} of "
-                    f"a group, normalised ({given(ctx, p.get('protein_normalization'))}), imputation "
-                    f"{given(ctx, p.get('protein_imputation'))}, and tested with limma-style moderated "
-                    "t-statistics "
+                    f"quantified in at least "
+                    f"{given(ctx, valid, 'protein_min_valid_fraction', shown=_percent)} of a group, "
+                    f"normalised ({given(ctx, p.get('protein_normalization'), 'protein_normalization')}), "
+                    f"imputation {given(ctx, p.get('protein_imputation'), 'protein_imputation')}, and "
+                    "tested with limma-style moderated t-statistics "
                     "(lmFit, contrasts.fit, eBayes; the project's own implementation, checked against "
                     "R limma 3.54).")
         cite += [] if "limma" in cite else ["limma", "ebayes"]
@@ -521,35 +559,43 @@ def methods(ctx: Context) -> str:
             cite += ["limma", "ebayes"]
     gsea_paths = res.find("*.gsea.tsv")
     if gsea_paths and not _any_rows(res, gsea_paths + res.find("*.ora.tsv")):
-        text.append(f"Gene-set enrichment (GSEA prerank with {given(ctx, p.get('gsea_permutations'))} "
-                    f"gene permutations (seed {given(ctx, p.get('seed'))}), and over-representation) "
-                    f"tested no gene set: none had {given(ctx, p.get('gsea_min_size'))} ranked genes "
+        text.append("Gene-set enrichment (GSEA prerank with "
+                    f"{given(ctx, p.get('gsea_permutations'), 'gsea_permutations', stages=_ENRICH)} "
+                    f"gene permutations (seed {given(ctx, p.get('seed'), 'seed', stages=_ENRICH)}), and "
+                    "over-representation) tested no gene set: none had "
+                    f"{given(ctx, p.get('gsea_min_size'), 'gsea_min_size', stages=_ENRICH)} ranked genes "
                     "(the enrichment tables are empty).")
     elif gsea_paths:
         tested = dict(sorted(panel_counts(gsea_paths).items(), key=lambda kv: _order(kv[0])))
         panel = (f"the {_panel_size(tested)} GO angiogenesis sets" if ctx.default_panel
-                 else f"the user's gene sets ({given(ctx, p.get('genesets'))})")
+                 else f"the user's gene sets ({given(ctx, p.get('genesets'), 'genesets', stages=_ENRICH)})")
         if tested:
             panel += (" (tested: " + ", ".join(f"{n} with {html.escape(LABELS.get(m, m))}"
                                                for m, n in tested.items())
-                      + f"; a set needs {given(ctx, p.get('gsea_min_size'))} ranked genes)")
+                      + "; a set needs "
+                      + given(ctx, p.get("gsea_min_size"), "gsea_min_size", stages=_ENRICH)
+                      + " ranked genes)")
         statistics = [STATISTICS.get(m, f"the moderated t ({html.escape(m)})") for m in tested] or [
             STATISTICS[m] for m in modalities if m in STATISTICS]
         background = p.get("background_genesets")
         if background and str(background).lower() == "none":
             bg = "alone"
         elif background:
-            bg = f"together with the background {given(ctx, background)}"
+            bg = ("together with the background "
+                  + given(ctx, background, "background_genesets", stages=_ENRICH))
         elif ctx.default_panel:
             bg = "together with the GO biological-process background (10-500 genes)"
         else:
             bg = "alone (the user's sets replace the default background)"
-        ora = f"FDR &lt; {ctx.fdr}" if ctx.params_known else ctx.run_fdr()
+        ora = (f"FDR &lt; {given(ctx, ctx.fdr, 'de_fdr', stages=_ENRICH)}"
+               if ctx.params_known or "de_fdr" in _known_names(ctx)
+               else ctx.run_fdr() + _other_values(ctx, "de_fdr", _ENRICH))
         text.append(f"Genes were ranked by {' or '.join(statistics)} and "
                     f"{panel} were tested by GSEA prerank {bg}, with "
-                    f"{given(ctx, p.get('gsea_permutations'))} gene permutations (seed "
-                    f"{given(ctx, p.get('seed'))}), background sets of "
-                    f"{given(ctx, p.get('gsea_min_size'))}-{given(ctx, p.get('gsea_max_size'))} genes, FDR "
+                    f"{given(ctx, p.get('gsea_permutations'), 'gsea_permutations', stages=_ENRICH)} gene "
+                    f"permutations (seed {given(ctx, p.get('seed'), 'seed', stages=_ENRICH)}), background "
+                    f"sets of {given(ctx, p.get('gsea_min_size'), 'gsea_min_size', stages=_ENRICH)}-"
+                    f"{given(ctx, p.get('gsea_max_size'), 'gsea_max_size', stages=_ENRICH)} genes, FDR "
                     f"from the pooled NES null; over-representation of the features at {ora} by "
                     "hypergeometric tests with BH adjustment.")
         cite += ["gsea", "gseapy", "bh"] + (["go"] if ctx.default_panel else [])
@@ -561,16 +607,19 @@ def methods(ctx: Context) -> str:
     elif model is not None:
         folds = _folds_used(model, p.get("cv_folds"))
         if not any(str(c).startswith("cv_folds_") for c in model.columns):  # not in the table
-            folds = given(ctx, folds)
+            folds = given(ctx, folds, "cv_folds", stages=_SCORE, shown=lambda v: f"{v}-fold")
         covs = _covariates_used(ctx)
         screen = ("a Benjamini-Hochberg screen over both arms' p-values of all scores of a modality"
                   if p.get("response_multiplicity") == "bh" else "no multiplicity screen across scores")
-        text.append(f"Per-sample scores ({given(ctx, p.get('score_method'))}) of each panel set were "
-                    f"related to response by logistic regression per SD of the score, adjusted for "
-                    f"{given(ctx, covs)}: within each arm, pooled, and with an arm x score "
-                    "interaction: Firth-penalised fits with penalised-likelihood-ratio tests "
-                    f"(a score test for the interaction), {screen}{given(ctx, '')}, "
-                    f"and AUCs from {given(ctx, p.get('cv_repeats'))} repeats of stratified {folds} "
+        text.append(f"Per-sample scores ({given(ctx, p.get('score_method'), 'score_method', stages=_SCORE)}) "
+                    "of each panel set were related to response by logistic regression per SD of the "
+                    "score, adjusted for "
+                    f"{given(ctx, covs, 'response_covariates', stages=_SCORE, shown=_covariates)}: within "
+                    "each arm, pooled, and with an arm x score interaction: Firth-penalised fits with "
+                    "penalised-likelihood-ratio tests (a score test for the interaction), "
+                    f"{screen}{given(ctx, '', 'response_multiplicity', stages=_SCORE)}, and AUCs from "
+                    f"{given(ctx, p.get('cv_repeats'), 'cv_repeats', stages=_SCORE)} repeats of stratified "
+                    f"{folds} "
                     "cross-validation.")
         cite += ["firth", "sklearn"] + (["decoupler"] if p.get("score_method") == "ulm" else [])
         text.append(_flow_scores_text(model, flow_parents(ctx)))
@@ -611,9 +660,9 @@ def _protein_input_text(ctx: Context) -> str:
     p = ctx.params
     fmt = str(p.get("protein_format") or "").strip().lower()
     log2 = fmt in {"proteus", "olink"} or (fmt in {"maxquant", "tsv"} and bool(p.get("protein_is_log2")))
-    source = given(ctx, p.get("protein_format"))
+    source = given(ctx, p.get("protein_format"), "protein_format")
     if fmt == "maxquant":
-        source += f", {given(ctx, p.get('protein_intensity'))}"
+        source += f", {given(ctx, p.get('protein_intensity'), 'protein_intensity')}"
     return f"{source}, already log2) were" if log2 else f"{source}) were log2-transformed,"
 
 
@@ -671,12 +720,14 @@ def _survival_text(ctx: Context, lifelines: str) -> tuple[str, list[str]]:
             "Amputation-free survival (time afs_days; event afs_event, major amputation or death), "
             f"follow-up censored at day {horizon:g} (the six-month end point), "
             f"was related to each score per SD by Cox proportional-hazards models (lifelines{lifelines} "
-            f"CoxPHFitter, Efron's method for tied times), adjusted for {given(ctx, covs)}: within "
+            "CoxPHFitter, Efron's method for tied times), adjusted for "
+            f"{given(ctx, covs, 'response_covariates', stages=_SCORE, shown=_covariates)}: within "
             "each arm, pooled (arm as covariate) and with an arm x score interaction. The score's "
             f"p-value within each arm is from {within}, those of the pooled and interaction terms "
             "from partial-likelihood-ratio tests; hazard ratios have Wald 95% intervals, and "
             "proportional hazards were checked by the Schoenfeld-residual test of each model's "
-            f"score term. Scores were classified with {screen}{given(ctx, '')} at {alpha:g} and the response "
+            f"score term. Scores were classified with {screen}"
+            f"{given(ctx, '', 'response_multiplicity', stages=_SCORE)} at {alpha:g} and the response "
             "model's rule, on the log hazard ratios.")
         cite += ["cox", "efron", "grambsch", "lifelines"]
     if res.first("km_logrank.tsv", "km_curves.tsv"):
@@ -720,30 +771,33 @@ def _flow_input_text(ctx: Context, flowkit: str) -> str:
     if source == "fcs":
         gating = p.get("flow_gating")
         if gating:
-            name = given(ctx, PurePath(str(gating)).name)
+            name = given(ctx, PurePath(str(gating)).name, "flow_gating", shown=_file_name)
             kind = ("FlowJo 10 workspace" if str(gating).lower().endswith(".wsp")
                     else "Gating-ML 2.0 gating strategy")
             template = f"the {kind} {name}"
         else:
             template = ("the shipped Gating-ML 2.0 BM-MNC progenitor template (metadata/"
-                        + "/".join(DEFAULT_GATING) + ")" + given(ctx, ""))
+                        + "/".join(DEFAULT_GATING) + ")" + given(ctx, "", "flow_gating", shown=_file_name))
         text = (f"FCS files were gated with FlowKit{flowkit} applying {template} to every file; "
                 "each population's events and its parent gate's events were counted per sample.")
     else:
         name = PurePath(str(p.get("flow_table") or "")).name
-        name = given(ctx, name) if name else ""
+        name = given(ctx, name, "flow_table", shown=_file_name) if name else ""
         text = ("Flow-cytometry populations (events and parent events per sample) were read from the "
                 f"exported population table{f' {name}' if name else ''}.")
     unit = flow_uns(ctx, "absolute_unit")  # as recorded: cells_per_uL, ...
-    bead_gate = given(ctx, p.get("flow_bead_gate") or "Beads")
+    bead_gate = given(ctx, p.get("flow_bead_gate") or "Beads", "flow_bead_gate")
     if unit == "cells_per_uL" and p.get("flow_beads_per_test") is not None:
         text += (f" Absolute counts (cells/µL) = population events / counting-bead events (gate "
-                 f"{bead_gate}) x {_number(p['flow_beads_per_test'])}{given(ctx, '')} beads per test "
-                 f"/ {_number(p.get('flow_sample_volume_ul', 100))}{given(ctx, '')} µL stained; the beads "
+                 f"{bead_gate}) x {_number(p['flow_beads_per_test'])}"
+                 f"{given(ctx, '', 'flow_beads_per_test', shown=_number)} beads per test / "
+                 f"{_number(p.get('flow_sample_volume_ul', 100))}"
+                 f"{given(ctx, '', 'flow_sample_volume_ul', shown=_number)} µL stained; the beads "
                  "are a reference, not a tested population.")
     elif p.get("flow_cell_count_col") and unit not in (None, "per_million_events"):
-        text += (f" Absolute counts = population events / {given(ctx, p.get('flow_count_reference'))}"
-                 f" events x the sample sheet's {given(ctx, p['flow_cell_count_col'])} "
+        text += (" Absolute counts = population events / "
+                 f"{given(ctx, p.get('flow_count_reference'), 'flow_count_reference')} events x the sample "
+                 f"sheet's {given(ctx, p['flow_cell_count_col'], 'flow_cell_count_col')} "
                  f"({html.escape(flow_unit_label(unit))}).")
     elif unit == "per_million_events":
         text += (" Without counting beads or a cell count, counts are per million acquired events "
