@@ -395,7 +395,7 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                  FileOption("flow_h5ad", "flow.h5ad", feed=Feed("flow_prep", "h5ad")),
                  FileOption("scores", "scores/angiogenesis_scores.tsv (with --flow_h5ad)",
                             feed=Feed("score", "scores", only_with="flow_h5ad"))),
-          params=("de_fdr", "flow_dose_population", "n_cpus"),
+          params=("de_fdr", "flow_dose_population", "gsea_permutations", "n_cpus"),
           outputs={"h5mu": "integration/omics.h5mu",
                    "correlation": "integration/mrna_protein_correlation.tsv",
                    "concordance": "integration/concordance.tsv",

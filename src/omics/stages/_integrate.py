@@ -37,7 +37,8 @@ def _modality_order(modality: str) -> tuple[int, str]:
 
 def _read(path: str | Path) -> pd.DataFrame:
     table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=["NA", ""])
-    table["gene_name"] = table.get("gene_name", pd.Series("", index=table.index)).fillna("").astype(str)
+    if "gene_name" in table:  # (_check_inputs stops on an RNA/protein table without it)
+        table["gene_name"] = table["gene_name"].fillna("").astype(str)
     return table
 
 
@@ -149,10 +150,7 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
         if not Path(path).is_file():
             raise InputError(f"{{--{option}}}: file not found.", path=path,
                              fix=f"Give the tables written by 'omics {stage}'.")
-    for path in de_results:
-        parse_de_results_name(path)
-    for path in gsea_results:
-        _gsea_name(path)
+    _check_one_table_each(de_results, gsea_results)
     # the tables' columns too: a wrong table given stops here, not inside a job that runs
     # beside others writing their files
     for path in de_results:
@@ -162,11 +160,22 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
                              "a DESeq2 ({}) or limma ({}) results table".format(
                                  *(", ".join(DE_COLUMNS[method]) for method in ("deseq2", "limma"))),
                              "de")
+        if "gene_name" not in header and parse_de_results_name(path)[1] in ("rna", "protein"):
+            # the concordance joins RNA and protein by symbol: without them it would be empty
+            raise InputError("{--de_results}: the table has no column 'gene_name' (the gene symbols "
+                             "the concordance joins RNA and protein by).", path=path,
+                             fix="Give the table written by 'omics de', which has it.")
     for path in gsea_results:
         header = _header(path, "gsea_results")
         if not set(_GSEA_COLUMNS) <= set(header):
             _missing_columns("gsea_results", path, header, f"a GSEA table ({', '.join(_GSEA_COLUMNS)})",
                              "enrich")
+        terms = pd.read_csv(path, sep="\t", usecols=["term"])["term"]  # as _write_evidence reads it
+        repeated = terms[terms.duplicated()]
+        if len(repeated):
+            raise InputError(f"{{--gsea_results}}: term {repeated.iloc[0]!r} is on more than one row "
+                             f"({repeated.nunique()} terms repeated).", path=path,
+                             fix="Give one row per gene set, as 'omics enrich' writes.")
     if flow_h5ad:
         header = _header(scores, "scores")
         if not set(_SCORES_COLUMNS) <= set(header):
@@ -176,11 +185,32 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
     _warn_no_concordance(de_results)
 
 
-def _warn_no_concordance(de_results: list[str | Path]) -> None:
-    """Warn when no contrast of ``--de_results`` has both an RNA and a protein table.
+def _check_one_table_each(de_results: list[str | Path], gsea_results: list[str | Path]) -> None:
+    """Stop on a misnamed table, or on two tables of one contrast and modality.
 
-    The fold-change concordance compares a contrast's RNA and protein tables: without such
-    a pair ``concordance.tsv`` and ``concordance_summary.tsv`` are header-only.
+    Two (e.g. ``<c>.rna.deseq2`` and ``<c>.rna.limma``, both matched by a glob) would leave
+    the answer to the order of the options.
+    """
+    seen: dict[tuple[str, str], Path] = {}
+    for option, paths, name in (("de_results", de_results, lambda p: parse_de_results_name(p)[:2]),
+                                ("gsea_results", gsea_results, _gsea_name)):
+        seen.clear()
+        for path in paths:
+            key = name(path)
+            if key in seen and Path(path).resolve() != seen[key].resolve():
+                raise InputError(f"{{--{option}}}: two tables of contrast {key[0]!r} and modality "
+                                 f"{key[1]!r}: {seen[key]} and {path}.",
+                                 fix=f"Give one {key[1]} table per contrast to {{--{option}}}.")
+            seen.setdefault(key, Path(path))
+
+
+def _warn_no_concordance(de_results: list[str | Path]) -> None:
+    """Warn when a contrast of ``--de_results`` lacks its RNA or its protein table.
+
+    The fold-change concordance compares a contrast's RNA and protein tables: a contrast
+    with one of them only is not in ``concordance.tsv`` and ``concordance_summary.tsv``
+    (both header-only when no contrast has the pair). Tables of other modalities (flow)
+    are not compared and not warned about.
     """
     given: dict[str, list[str]] = {}
     for path in de_results:
@@ -191,6 +221,14 @@ def _warn_no_concordance(de_results: list[str | Path]) -> None:
                     "--de_results (given: %s): concordance.tsv and concordance_summary.tsv are "
                     "header-only; give the rna and protein tables of a contrast to compare them",
                     "; ".join(f"{c} {', '.join(sorted(m))}" for c, m in sorted(given.items())))
+        return
+    alone = {c: sorted(set(m) & {"rna", "protein"}) for c, m in sorted(given.items())
+             if len(set(m) & {"rna", "protein"}) == 1}
+    if alone:
+        log.warning("%d contrast(s) of --de_results have only one of the RNA and protein differential "
+                    "tables and are not in concordance.tsv and concordance_summary.tsv (%s); give "
+                    "both tables of a contrast to compare them", len(alone),
+                    "; ".join(f"{c}: {m[0]} only" for c, m in alone.items()))
 
 
 def _header(path: str | Path, option: str) -> list[str]:

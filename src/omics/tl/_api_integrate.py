@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import anndata as ad
 import mudata as md
+import numpy as np
 import pandas as pd
 
 from .._errors import InputError
@@ -166,6 +167,14 @@ def _stored_contrasts(held: Mapping[str, ad.AnnData], key: str) -> str:
                      for name, adata in held.items())
 
 
+def _recorded_permutations(adata: ad.AnnData, gsea_key: str, cid: str) -> int | None:
+    """Return the ``permutations`` gsea_prerank recorded for the contrast (``None``: not recorded)."""
+    params = adata.uns.get(gsea_key + "_params")
+    settings = params.get(cid) if isinstance(params, Mapping) else None
+    value = settings.get("permutations") if isinstance(settings, Mapping) else None
+    return int(value) if isinstance(value, (int, np.integer)) and value > 0 else None
+
+
 def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: object = None,
                      gsea_key: str = GSEA_KEY, permutations: int | None = None,
                      key_added: str = PATHWAY_KEY) -> pd.DataFrame:
@@ -186,7 +195,11 @@ def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: obj
         MuData input: ``uns`` key of the GSEA results in each modality.
     permutations
         Permutations behind the GSEA p-values: a p-value of 0 is floored at
-        ``1 / (permutations + 1)`` (without it, such a table is rejected).
+        ``1 / (permutations + 1)`` and a one-sided p-value of 1 capped at
+        ``permutations / (permutations + 1)`` (without it, such a table is rejected).
+        MuData input: default the ``permutations`` that :func:`omics.tl.gsea_prerank`
+        recorded in ``uns[gsea_key + "_params"][<contrast id>]``, when every modality used
+        recorded the same number.
     key_added
         MuData input: the table is stored in ``mdata.uns[key_added][<contrast id>]`` and
         the settings in ``mdata.uns[key_added + "_params"][<contrast id>]`` (``gsea_key``,
@@ -224,6 +237,10 @@ def pathway_evidence(data: md.MuData | dict[str, pd.DataFrame], *, contrast: obj
                          f"uns[{gsea_key!r}] ({_stored_contrasts(held, gsea_key)}); pass one of these, "
                          f"or run omics.tl.gsea_prerank(mdata[<modality>], gene_sets, contrast={wanted!r})"
                          " first")
+    if permutations is None:
+        recorded = {_recorded_permutations(data.mod[name], gsea_key, cid) for name in by_modality}
+        if len(recorded) == 1:
+            permutations = recorded.pop()
     table = _integrate.pathway_evidence(by_modality, permutations=permutations)
     store_per_contrast(data, key_added, cid, table)
     store_params(data, key_added, {"gsea_key": gsea_key, "permutations": permutations,

@@ -55,10 +55,22 @@ def flow_score_correlation(flow: pd.DataFrame, scores_long: pd.DataFrame, *,
     ------
     omics._errors.InputError
         When ``flow`` is not a samples x scores DataFrame, or ``scores_long`` is not a
-        DataFrame with the columns ``sample, modality, term, score``.
+        DataFrame with the columns ``sample, modality, term, score``, or when the flow
+        samples and the scores' samples share no id (ids are compared exactly). Samples of
+        one only are left out with a logged warning.
     """
     _check_inputs(flow, scores_long)
+    caller = "flow_score_correlation"
+    from ._integrate import check_shared_samples, warn_unshared_samples  # (anndata/mudata: only when called)
     other = scores_long[scores_long["modality"] != "flow"]
+    if len(other):
+        samples = pd.Index(other["sample"].drop_duplicates())
+        shared = flow.index.intersection(samples, sort=False)
+        sides = {"flow": flow.index, "scores": samples}
+        check_shared_samples(sides, shared, caller, what="samples",
+                             fix="give the flow scores and the mRNA/protein scores of the same "
+                                 "patients, with the same sample ids")
+        warn_unshared_samples(sides, shared, caller)
     rows = []
     for (modality, term), block in other.groupby(["modality", "term"], sort=True):
         values = block.set_index("sample")["score"].astype(float)

@@ -69,23 +69,39 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
 
 
 def _examples(names: pd.Index, n: int = 3) -> str:
-    """``'S1', 'S2', 'S3', ... (40 samples)``: a few sample ids of one modality."""
-    shown = ", ".join(repr(str(name)) for name in names[:n])
+    """``'S1', 'S2', 'S3', ... (40 samples)``: a few sample ids of one modality.
+
+    Text ids are quoted, others (e.g. integers) are not, so that ``1`` and ``'1'`` show
+    the difference that keeps them apart.
+    """
+    shown = ", ".join(repr(str(name)) if isinstance(name, str) else str(name) for name in names[:n])
     more = ", ..." if len(names) > n else ""
     return f"{shown}{more} ({len(names)} samples)" if len(names) else "no samples"
 
 
-def check_shared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, caller: str) -> None:
+def _sample_ids(data: ad.AnnData | pd.Index) -> pd.Index:
+    """Return the sample ids of an AnnData (``obs_names``), or the ids given as they are."""
+    return data.obs_names if hasattr(data, "obs_names") else pd.Index(data)
+
+
+def check_shared_samples(modalities: dict[str, ad.AnnData | pd.Index], shared: pd.Index, caller: str,
+                         *, what: str = "AnnData",
+                         fix: str = "pass modalities of the same samples, with the same ids as "
+                                    "obs_names") -> None:
     """Stop when the modalities have no sample id in common, naming a few ids of each.
 
     Parameters
     ----------
     modalities
-        Modality name -> AnnData (samples as ``obs_names``).
+        Modality name -> AnnData (samples as ``obs_names``) or the sample ids themselves.
     shared
         The sample ids they have in common.
     caller
         The function named in the message.
+    what
+        What the modalities are, for the message (``"AnnData"``).
+    fix
+        What to do, for the message.
 
     Raises
     ------
@@ -93,13 +109,13 @@ def check_shared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, ca
         When ``shared`` is empty (an empty MuData or an all-NA correlation otherwise).
     """
     if len(modalities) > 1 and len(shared) == 0:
-        ids = "; ".join(f"{name}: {_examples(adata.obs_names)}" for name, adata in modalities.items())
-        raise InputError(f"{caller}: the {' and '.join(modalities)} AnnData have no sample id in common "
-                         f"({ids}); pass modalities of the same samples, with the same ids as "
-                         "obs_names")
+        ids = "; ".join(f"{name}: {_examples(_sample_ids(data))}" for name, data in modalities.items())
+        raise InputError(f"{caller}: the {' and '.join(modalities)} {what} have no sample id in common "
+                         f"({ids}); {fix}")
 
 
-def warn_unshared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, caller: str) -> None:
+def warn_unshared_samples(modalities: dict[str, ad.AnnData | pd.Index], shared: pd.Index,
+                          caller: str) -> None:
     """Log a warning per modality with samples that are not in every other modality.
 
     Names how many are left out, a few of them, and ids that equal another modality's id
@@ -108,7 +124,7 @@ def warn_unshared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, c
     Parameters
     ----------
     modalities
-        Modality name -> AnnData (samples as ``obs_names``).
+        Modality name -> AnnData (samples as ``obs_names``) or the sample ids themselves.
     shared
         The sample ids they have in common (the ones kept).
     caller
@@ -116,11 +132,12 @@ def warn_unshared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, c
     """
     kept = set(shared)
     for name, adata in modalities.items():
-        left = [str(s) for s in adata.obs_names if s not in kept]
+        ids = _sample_ids(adata)
+        left = [str(s) for s in ids if s not in kept]
         if not left:
             continue
         others = {folded_name(s): str(s) for other, data in modalities.items() if other != name
-                  for s in data.obs_names if s not in kept}
+                  for s in _sample_ids(data) if s not in kept}
         pairs = [(s, others[folded_name(s)]) for s in left if folded_name(s) in others]
         hint = ""
         if pairs:
@@ -130,7 +147,7 @@ def warn_unshared_samples(modalities: dict[str, ad.AnnData], shared: pd.Index, c
                     f"{' and '.join(kinds)} ({shown}{', ...' if len(pairs) > 3 else ''}): ids are "
                     "compared exactly, so write them alike")
         _LOG.warning("%s: %d of the %d %s samples are not in every modality and are left out (%s)%s",
-                     caller, len(left), adata.n_obs, name, _examples(pd.Index(left)), hint)
+                     caller, len(left), len(ids), name, _examples(pd.Index(left)), hint)
 
 
 def _measured(adata: ad.AnnData, layer: str | None, caller: str) -> tuple[ad.AnnData, str | None]:
@@ -291,7 +308,8 @@ def _gene_level(de_table: pd.DataFrame, modality: str) -> pd.DataFrame:
                          f"{', ...' if len(de_table.columns) > 12 else ''}); pass a DESeq2/limma "
                          "results table with gene symbols in 'gene_name' (omics.tl.deseq2 / "
                          "omics.tl.limma write it)")
-    table = de_table[["gene_name", lfc, stat, padj]].dropna(subset=[stat, "gene_name"])
+    # a gene without a statistic or a fold change is not compared (it has no sign to agree)
+    table = de_table[["gene_name", lfc, stat, padj]].dropna(subset=[stat, lfc, "gene_name"])
     table = table[table["gene_name"].astype(str) != ""]  # no symbol ("" or NaN): not joined
     table = table.assign(_abs=table[stat].abs()).sort_values(["gene_name", "_abs"],
                                                              ascending=[True, False], kind="stable")
@@ -306,7 +324,8 @@ def fold_change_concordance(rna_de: pd.DataFrame, protein_de: pd.DataFrame, *, f
 
     Returns the per-gene table (``concordant`` = same sign of fold change) and a summary:
     genes matched, Spearman correlation of the fold changes, sign agreement overall and
-    among genes significant in both.
+    among genes significant in both. Rows without a statistic or a fold change (NA) are
+    left out before the join.
     """
     joined = _gene_level(rna_de, "rna").merge(_gene_level(protein_de, "protein"), on="gene_name")
     joined["concordant"] = np.sign(joined["rna_log2fc"]) == np.sign(joined["protein_log2fc"])
@@ -330,6 +349,28 @@ def _floored(p: pd.Series, modality: str, permutations: int | None) -> pd.Series
                              "permutations.")
         p = p.clip(lower=1.0 / (permutations + 1))
     return p.clip(upper=1.0)
+
+
+def _bounded(p: pd.Series, terms: pd.Series, modality: str, permutations: int | None) -> pd.Series:
+    """One-sided permutation p-values with 1 (and above) set to ``B / (B + 1)``, or stop.
+
+    ``(k + 1) / (B + 1)`` reaches 1 when no permutation ES falls below the observed one;
+    ``Phi^-1`` of 1 would be an infinite z. The ceiling ``B / (B + 1)`` mirrors the floor
+    ``1 / (B + 1)`` (:func:`_floored`, for p = 0), so ``|z|`` stays within
+    ``Phi^-1(1 - 1 / (B + 1))`` on both sides. Without ``permutations`` a p of 0 or 1
+    stops (its bound is unknown). p strictly inside ``(0, 1)`` is taken as given.
+    """
+    if permutations is None:
+        edge = (p <= 0) | (p >= 1)
+        if edge.any():
+            first = int(np.flatnonzero(edge.to_numpy())[0])
+            raise InputError(f"pathway_evidence: the {modality} GSEA table has one-sided permutation "
+                             f"p-values of 0 or 1 ({int(edge.sum())} of {len(p)} sets, e.g. term "
+                             f"{terms.iloc[first]!r}: pvalue_one_sided {p.iloc[first]:g}), which give "
+                             "an infinite z; pass permutations (the number of permutations of the "
+                             "GSEA run) to bound them at 1 / (B + 1) and B / (B + 1)")
+        return p
+    return p.mask(p >= 1, permutations / (permutations + 1))
 
 
 def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame], *,
@@ -356,7 +397,11 @@ def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame], *,
     warning. Permutation p-values are never below ``1 / (B + 1)`` (Phipson & Smyth
     2010); a table with p = 0 (a tool reporting ``k / B``) is floored at
     ``1 / (permutations + 1)`` when ``permutations`` is given and rejected otherwise,
-    rather than being clipped at a tiny number that would invent joint evidence.
+    rather than being clipped at a tiny number that would invent joint evidence. The
+    one-sided p-value reaches 1 when no permutation falls on the far side, which would
+    be an infinite z against the set: with ``permutations`` it is set to ``B / (B + 1)``,
+    the mirror of the floor (a bounded z, symmetric about 0); without it a one-sided
+    p-value of 0 or 1 is rejected. A term repeated within a table is rejected.
 
     Returns
     -------
@@ -385,17 +430,24 @@ def pathway_evidence(gsea_by_modality: dict[str, pd.DataFrame], *,
                              f"{', '.join(map(repr, missing))} (it has "
                              f"{', '.join(map(str, gsea.columns[:12]))}); pass a GSEA prerank table "
                              "(omics.tl.gsea_prerank: term, nes, pvalue, fdr)")
+        repeated = gsea["term"][gsea["term"].duplicated()]
+        if len(repeated):
+            raise InputError(f"{caller}: the {modality!r} GSEA table has term {repeated.iloc[0]!r} "
+                             f"more than once ({repeated.nunique()} terms repeated); pass one row "
+                             "per gene set (omics.tl.gsea_prerank writes one)")
         part = gsea[["term", "nes", "pvalue", "fdr"]].copy()
         part["pvalue"] = _floored(part["pvalue"].astype(float), modality, permutations)
         if "pvalue_one_sided" in gsea:
-            one_sided = _floored(gsea["pvalue_one_sided"].astype(float), modality, permutations)
+            one_sided = _bounded(_floored(gsea["pvalue_one_sided"].astype(float), modality, permutations),
+                                 gsea["term"], modality, permutations)
             part["z"] = np.sign(part["nes"]) * norm_isf(one_sided)
         else:
             _LOG.warning("pathway_evidence: the %s GSEA table has no pvalue_one_sided (an older run "
                          "or another tool): its z come from the nominal p-values, whose direction "
                          "is not balanced under the null; rerun omics enrich", modality)
             part["z"] = np.sign(part["nes"]) * norm_isf(part["pvalue"] / 2)
-        part.loc[part["nes"] == 0, "z"] = 0.0
+        # NES 0: no direction, z 0 -- if the set was tested (a missing p-value is not counted)
+        part.loc[(part["nes"] == 0) & part["z"].notna(), "z"] = 0.0
         part = part.rename(columns={c: f"{modality}_{c}" for c in ("nes", "pvalue", "fdr", "z")})
         frames.append(part.set_index("term"))
     table = pd.concat(frames, axis=1, join="outer")

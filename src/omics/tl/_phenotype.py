@@ -29,7 +29,20 @@ def score_phenotype_correlation(scores: pd.DataFrame, phenotype: pd.Series, *,
     -------
     One row per score: ``phenotype, term, n, spearman_rho, spearman_pvalue, pearson_r,
     pearson_pvalue, fdr`` (Benjamini-Hochberg over the scores, on the Spearman p-values).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``scores`` and ``phenotype`` share no sample id (ids are compared exactly:
+        ``1`` is not ``'1'``). Samples of one only are left out with a logged warning.
     """
+    caller = "score_phenotype_correlation"
+    from ._integrate import check_shared_samples, warn_unshared_samples  # (anndata/mudata: only when called)
+    shared = scores.index.intersection(phenotype.index, sort=False)
+    sides = {"scores": scores.index, "phenotype": phenotype.index}
+    check_shared_samples(sides, shared, caller, what="indexes",
+                         fix="index the phenotype by the scores' sample ids (same text and type)")
+    warn_unshared_samples(sides, shared, caller)
     values = pd.to_numeric(phenotype.reindex(scores.index), errors="coerce").to_numpy(float)
     rows = []
     for term in scores.columns:
