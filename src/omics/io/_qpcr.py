@@ -32,6 +32,12 @@ _ALIASES = {
 
 LONG_COLUMNS = ["sample", "target", "replicate", "plate", "ct", "line", "cell"]
 
+#: The largest Ct a qPCR run can report. Cycler protocols run 40-45 cycles (50-60 at the very
+#: most, and MIQE treats a Cq above 40 as unreliable), so a larger Ct is no measurement but a
+#: typing or export error (2750 for 27.50); Cts from ``qpcr_max_ct`` up to this still count as
+#: not detected.
+MAX_POSSIBLE_CT = 60.0
+
 
 def _find(columns: list[str], role: str) -> str | None:
     for column in columns:
@@ -55,13 +61,18 @@ def _parse_ct(cells: pd.Series, delimiter: str = "\t", *, path: str | Path | Non
     text = cells.fillna("").astype(str).str.strip()
     numbers = decimal_comma_numbers(text, delimiter, outside="decimal")
     if where is not None:
-        comma, point = (text.str.fullmatch(rf"[+-]?\d*{mark}\d+") for mark in (",", r"\."))
+        # every number cell with a comma (27,41 and 1.234,5) against the plain decimal points
+        comma = text.str.fullmatch(r"[+-]?[\d.]*,[\d.,]*") & text.str.contains(r"\d")
+        point = text.str.fullmatch(r"[+-]?\d*\.\d+")
         if comma.any() and comma.sum() < point.sum():
             i = int(np.argmax(comma.to_numpy()))
-            raise InputError(f"Ct {text.iloc[i]!r} has a decimal comma, while {int(point.sum())} "
-                             "other Cts have decimal points.", path=path, where=where(i),
-                             fix=f"Write it as {text.iloc[i].replace(',', '.')} (one decimal mark "
-                                 "per table).")
+            cell = text.iloc[i]
+            simple = "." not in cell and cell.count(",") == 1
+            raise InputError(f"Ct {cell!r} has a {'decimal ' if simple else ''}comma, while "
+                             f"{int(point.sum())} other Cts have decimal points.", path=path,
+                             where=where(i),
+                             fix=(f"Write it as {cell.replace(',', '.')} (one decimal mark per table)."
+                                  if simple else "Write the Ct with one decimal point (e.g. 27.41)."))
         numbers.stop_if_ambiguous(text, path=path, where=where)
     values = pd.to_numeric(numbers.text, errors="coerce").to_numpy(float)
     undetermined = text.str.lower().isin(UNDETERMINED).to_numpy()
@@ -112,8 +123,9 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
     NaN (the Ct policy of :func:`omics.pp.qpcr_average_replicates` decides what they
     become). Decimal commas are accepted (``27,41``; in any delimiter, as Cts never reach
     a thousand; a Ct such as ``1.234,5``, or a ``.`` among decimal commas, stops as
-    ambiguous: :func:`omics.io._tables.decimal_comma_numbers`). Any other text stops with a message
-    naming the line, sample and target.
+    ambiguous: :func:`omics.io._tables.decimal_comma_numbers`). Any other text, a Ct of 0 or
+    less, and a Ct above :data:`MAX_POSSIBLE_CT` (60 cycles, which no run reaches: ``2750``
+    for ``27.50``) stop with a message naming the line, column, sample and target.
 
     Parameters
     ----------
@@ -156,6 +168,7 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
                                  f"{role} name.", path=path)
         if rep_col:
             _check_wells(long, rep_col, plate_col, path)
+        column = pd.Series(ct_col, index=long.index)
     else:
         first = columns[0]
         role = first.strip().lower()
@@ -178,10 +191,13 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
             "cell": melted["cell"].fillna("").astype(str),
             "line": melted["__line"].to_numpy(),
         })
-    ct, is_number = _parse_ct(
-        long["cell"], table.attrs["delimiter"], path=path,
-        where=lambda i: (f"line {int(long['line'].iloc[i])} (sample {long['sample'].iloc[i]!r}, "
-                         f"target {long['target'].iloc[i]!r})"))
+        column = melted["__col"].astype(str)
+
+    def where(i: int) -> str:
+        return (f"column {column.iloc[i]!r}, line {int(long['line'].iloc[i])} (sample "
+                f"{long['sample'].iloc[i]!r}, target {long['target'].iloc[i]!r})")
+
+    ct, is_number = _parse_ct(long["cell"], table.attrs["delimiter"], path=path, where=where)
     if not is_number.all():
         row = long.loc[~is_number].iloc[0]
         raise InputError(
@@ -193,6 +209,14 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
         raise InputError(f"line {int(row['line'])}: Ct {row['cell']!r} for sample {row['sample']!r}, "
                          f"target {row['target']!r} is not positive; Ct values are cycle numbers.",
                          path=path)
+    impossible = np.nan_to_num(ct, nan=0.0) > MAX_POSSIBLE_CT
+    if impossible.any():
+        i = int(np.argmax(impossible))
+        raise InputError(
+            f"Ct {long['cell'].iloc[i].strip()!r} is above {MAX_POSSIBLE_CT:g} cycles, which no qPCR "
+            "run reaches (a lost decimal mark? 2750 for 27.50).", path=path, where=where(i),
+            fix="Write the Ct as the instrument reports it (e.g. 27.50), or 'Undetermined' when the "
+                "well did not amplify.")
     long["ct"] = ct
     layout = "long" if sample_col and target_col and ct_col else "wide"
     log.info("%s: qPCR %s table, %d samples x %d targets, %d wells (%d undetermined)",

@@ -7,7 +7,8 @@ Conventions (documented in the README, section "RT-qPCR"):
   standard deviation exceeds ``max_sd`` cycles, a replicate set of three or more drops
   the replicate farthest from the median of the others (``outlier_removed``) and two
   replicates are kept and flagged (``high_sd``); a set whose SD still exceeds ``max_sd``
-  after the drop is flagged ``high_sd`` too;
+  after the drop is flagged ``high_sd`` too; when no single replicate is the farthest
+  (a tie, e.g. 27.0, 27.6, 28.2) none is dropped and the set is flagged ``high_sd``;
 - a sample/target with no detected replicate is set to ``max_ct`` (policy ``limit``:
   the lowest quantifiable expression, a conservative bound) or left missing (policy
   ``missing``: limma then fits that target on the samples where it was detected); both
@@ -51,8 +52,20 @@ CT_LAYERS = ("ct", "undetermined", "measured")
 GENORM_V_CUTOFF = 0.15
 
 
+#: Distances from the median of the others that differ by less than this (cycles) are a tie:
+#: far below the 0.001-cycle resolution of instrument exports, far above rounding error.
+_TIE_CYCLES = 1e-9
+
+
 def _summarise(cts: np.ndarray, max_sd: float) -> tuple[float, float, int, str]:
-    """Mean, SD, replicates used and flag of one sample/target's detected replicate Cts."""
+    """Mean, SD, replicates used and flag of one sample/target's detected replicate Cts.
+
+    The outlier rule looks at each well's distance from the median of the other wells;
+    the well farthest away is dropped only when it is the single farthest one. When two
+    or more wells share the largest distance (within :data:`_TIE_CYCLES`; an evenly spread
+    set such as 27.0, 27.6, 28.2) no well stands out: all are kept and the set is flagged
+    ``high_sd``, so the result does not depend on the order of the wells.
+    """
     detected = cts[np.isfinite(cts)]
     if detected.size == 0:
         return np.nan, np.nan, 0, "undetermined"
@@ -60,11 +73,16 @@ def _summarise(cts: np.ndarray, max_sd: float) -> tuple[float, float, int, str]:
     sd = float(np.std(detected, ddof=1)) if detected.size > 1 else 0.0
     if sd > max_sd:
         if detected.size >= 3:
-            distance = [abs(v - np.median(np.delete(detected, i))) for i, v in enumerate(detected)]
-            detected = np.delete(detected, int(np.argmax(distance)))
-            sd = float(np.std(detected, ddof=1))
-            flag = ";".join(f for f in (flag, "outlier_removed", "high_sd" if sd > max_sd else "")
-                            if f)
+            distance = np.array([abs(v - np.median(np.delete(detected, i)))
+                                 for i, v in enumerate(detected)])
+            farthest = np.flatnonzero(distance >= distance.max() - _TIE_CYCLES)
+            if farthest.size == 1:  # one well is the farthest: it is the outlier
+                detected = np.delete(detected, int(farthest[0]))
+                sd = float(np.std(detected, ddof=1))
+                flag = ";".join(f for f in (flag, "outlier_removed", "high_sd" if sd > max_sd else "")
+                                if f)
+            else:  # no single farthest well (27.0, 27.6, 28.2): no outlier, all kept
+                flag = ";".join(f for f in (flag, "high_sd") if f)
         else:
             flag = ";".join(f for f in (flag, "high_sd") if f)
     return float(np.mean(detected)), sd, int(detected.size), flag
@@ -150,7 +168,9 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
         Cts at or above this (and undetermined wells) count as not detected.
     max_sd
         Replicate standard deviation (cycles) above which a replicate set is flagged (after
-        dropping an outlier, ``high_sd`` when it is still above).
+        dropping an outlier, ``high_sd`` when it is still above). A set of three or more
+        drops the well farthest from the median of the others, unless two or more wells
+        are equally far (a tie: none is dropped, ``high_sd``), whatever the wells' order.
     undetermined
         ``"limit"`` (set to ``max_ct``) or ``"missing"`` (NaN) for a sample/target with
         no detected replicate.

@@ -575,8 +575,11 @@ def methods(ctx: Context) -> str:
                       + "; a set needs "
                       + given(ctx, p.get("gsea_min_size"), "gsea_min_size", stages=_ENRICH)
                       + " ranked genes)")
-        statistics = [STATISTICS.get(m, f"the moderated t ({html.escape(m)})") for m in tested] or [
-            STATISTICS[m] for m in modalities if m in STATISTICS]
+        # qPCR/array RNA is tested by limma: ranked by its moderated t, not the DESeq2 Wald statistic
+        statistic = {**STATISTICS, **({"rna": "the moderated t (RNA)"}
+                                      if "limma" in rna_methods and "deseq2" not in rna_methods else {})}
+        statistics = [statistic.get(m, f"the moderated t ({html.escape(m)})") for m in tested] or [
+            statistic[m] for m in modalities if m in statistic]
         background = p.get("background_genesets")
         if background and str(background).lower() == "none":
             bg = "alone"

@@ -263,6 +263,25 @@ def _warn_qpcr_options_ignored(params: dict, rna: str | Path | None) -> None:
                     fmt if rna is not None else "not given")
 
 
+#: The options only an RNA-count run (DESeq2: ``--rna_format counts``) reads.
+COUNT_OPTIONS = ("rna_min_count", "rna_min_samples", "deseq2_shrink", "deseq2_alpha")
+
+
+def _warn_count_options_ignored(params: dict, rna: str | Path | None) -> None:
+    """Log one warning naming the count (DESeq2) options set away from their defaults.
+
+    Only in a qPCR or array run: limma on log2 values reads no count filter and no DESeq2 option.
+    """
+    fmt = params.get("rna_format") or "counts"
+    if fmt not in RNA_LOG2_FORMATS or rna is None:
+        return
+    changed = [name for name in COUNT_OPTIONS
+               if name in params and params[name] != BY_NAME[name].default]
+    if changed:
+        log.warning("%s ignored: they apply to RNA counts (DESeq2, --rna_format counts), and the RNA "
+                    "input is %s (limma on log2 values)", ", ".join(f"--{name}" for name in changed), fmt)
+
+
 @dataclass
 class Checked:
     """What :func:`check_inputs` read and found: written out by :func:`write_validated`."""
@@ -292,6 +311,7 @@ def check_inputs(*, input: str | Path, contrasts: str | Path,  # noqa: A002
                          "given).")
     rna_log2 = params.get("rna_format") in RNA_LOG2_FORMATS
     _warn_qpcr_options_ignored(params, rna_counts)
+    _warn_count_options_ignored(params, rna_counts)
     sheet = read_samplesheet(input, id_col=params.get("sample_id_col", "sample"))
     contrast_list = read_contrasts(contrasts)
     response_covariates(params, sheet, path=input)

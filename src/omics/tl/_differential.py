@@ -179,23 +179,44 @@ def _label_continuous(table: pd.DataFrame, design: Design, column: str) -> pd.Da
     return table
 
 
+def _recorded_trend(adata: ad.AnnData) -> bool:
+    """Whether the AnnData's preparation records microarray RNA (``omics run`` fits it with a trend).
+
+    ``omics run``'s ``rna.h5ad`` has ``uns["rna_format"] == "array"``; an AnnData of
+    :func:`omics.io.read_array_matrix` (also after :func:`omics.pp.collapse_probes`) has
+    ``uns["rna_input"]["format"]`` ``"array_<layout>"``.
+    """
+    if adata.uns.get("rna_format") is not None:
+        return str(adata.uns["rna_format"]) == "array"
+    record = adata.uns.get("rna_input")
+    return isinstance(record, dict) and str(record.get("format", "")).startswith("array")
+
+
 def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None = None,
-          trend: bool = False, robust: bool = False, contrasts_path: str | None = None
+          trend: bool | None = None, robust: bool = False, contrasts_path: str | None = None
           ) -> pd.DataFrame:
-    """Test one contrast on log2 intensities with a limma-style moderated t.
+    """Test one contrast on log2 values with a limma-style moderated t.
 
     Parameters
     ----------
     adata
-        Samples x proteins, log2 values (NaN = missing) in ``layer``. An omics protein
-        AnnData must be on the log2 scale (after :func:`omics.pp.log2_transform`, or read
-        as log2); any values above 100 are taken for linear intensities and refused.
+        Samples x features (proteins, array genes, qPCR targets), log2 values (NaN =
+        missing) in ``layer``. An omics protein AnnData must be on the log2 scale (after
+        :func:`omics.pp.log2_transform`, or read as log2); any values above 100 are taken
+        for linear intensities and refused.
     contrast
         The contrast (or an already built :class:`Design`).
     layer
         Layer with log2 values (``None``: ``X``).
-    trend, robust
-        As limma ``eBayes``.
+    trend
+        As limma ``eBayes(trend=)``: let the prior variance depend on the average log2
+        value. ``None`` (default): as the AnnData's preparation records it, as ``omics run``
+        does: ``True`` for microarray RNA (``uns["rna_format"] == "array"``, or
+        ``uns["rna_input"]["format"]`` of :func:`omics.io.read_array_matrix`), else
+        ``False`` (proteins, qPCR, flow). With ``trend``, features without an observed
+        value among the contrast's samples get NA statistics (logged).
+    robust
+        As limma ``eBayes(robust=)``.
     contrasts_path
         Named in error messages.
 
@@ -210,7 +231,8 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
 
         A copy of the table is stored in ``adata.uns["limma"][<contrast id>]`` (scanpy
         style), and the settings in ``adata.uns["limma_params"][<contrast id>]``: ``layer``
-        (``"X"`` for ``X``), ``trend``, ``robust`` and ``design`` (the design formula).
+        (``"X"`` for ``X``), ``trend`` (the value used), ``robust`` and ``design`` (the
+        design formula).
 
     Raises
     ------
@@ -219,6 +241,8 @@ def limma(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None =
         not fit the sample sheet, or no feature has enough observed values to be fitted.
     """
     _check_contrast(contrast, "tl.limma")
+    if trend is None:
+        trend = _recorded_trend(adata) if isinstance(adata, ad.AnnData) else False
     check_anndata(adata, "tl.limma")
     check_matrix_input(adata, layer, "tl.limma")
     design = contrast if isinstance(contrast, Design) else design_for_contrast(

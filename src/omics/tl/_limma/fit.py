@@ -10,12 +10,15 @@ import pandas as pd
 from scipy import special
 
 from ..._errors import InputError
+from ..._logging import get_logger
 from .._stats import bh
 from ._types import FloatArray
 from .ebayes import _squeeze_var, _tmixture
 from .linear import _contrasts_fit, _lm_series
 
 __all__ = ["limma_fit"]
+
+log = get_logger("tl")
 
 
 def limma_fit(
@@ -46,7 +49,9 @@ def limma_fit(
         the coefficients. Columns missing from the index get weight 0.
     trend
         Let the prior variance depend on average expression (``eBayes(trend = TRUE)``),
-        using a natural-spline trend as limma does.
+        using a natural-spline trend as limma does. Features without an observed value
+        (their average expression is NA) are left out of the trend and of the empirical
+        Bayes step and get NA statistics (logged; R limma stops on them instead).
     robust
         Robust empirical Bayes that limits the influence of outlier variances
         (``eBayes(robust = TRUE)``).
@@ -82,9 +87,18 @@ def limma_fit(
     moderated statistic (posterior variance = prior variance) when their contrast is
     estimable. The residual-variance prior degrees of freedom may be infinite; the total
     degrees of freedom are capped at the pooled residual degrees of freedom.
+
+    With ``trend``, R's ``eBayes(trend = TRUE)`` stops (``NA covariate values not
+    allowed``) when a feature has no observed value, as its ``Amean`` is NA. Here such
+    features are fitted as R would fit the data without them, and their rows are NA
+    (``AveExpr`` too), as ``trend = False`` gives them: without ``trend`` they have no
+    residual degrees of freedom and take no part in the prior either, so the other
+    features' results are the same whether or not they are present, in both modes.
     """
     y, x, c = _checked_arrays(expression, design, contrast)
     try:
+        if trend:
+            return _fit_observed(y, x, c, expression.index, robust=robust)
         return _fit(y, x, c, expression.index, trend=trend, robust=robust)
     except ValueError as error:  # the inputs are consistent: the observed values cannot be fitted
         raise InputError(f"tl.limma_fit: the data cannot be fitted ({error})",
@@ -128,6 +142,27 @@ def _checked_arrays(expression: pd.DataFrame, design: pd.DataFrame, contrast: pd
     if n_feat == 0:
         raise stop("expression has no features")
     return y, x, c
+
+
+def _fit_observed(y: FloatArray, x: FloatArray, c: FloatArray, features: pd.Index, *,
+                  robust: bool) -> pd.DataFrame:
+    """Fit with ``trend`` the features that have an observed value; the others get NA rows (logged)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        empty = np.isnan(np.nanmean(y, axis=1))  # no observed value: R's Amean is NA
+    if not empty.any():
+        return _fit(y, x, c, features, trend=True, robust=robust)
+    if empty.all():
+        raise ValueError("no feature has an observed value")
+    names = [str(f) for f in features[empty]]
+    log.warning("limma trend: %d feature(s) without an observed value among the %d samples get NA "
+                "statistics (left out of the trend and eBayes): %s", len(names), y.shape[1],
+                ", ".join(names[:5]) + (" ..." if len(names) > 5 else ""))
+    fitted = _fit(y[~empty], x, c, features[~empty], trend=True, robust=robust)
+    out = pd.DataFrame(np.nan, index=features, columns=fitted.columns)
+    out.iloc[~empty] = fitted.to_numpy()
+    out.attrs.update(fitted.attrs)
+    return out
 
 
 def _fit(y: FloatArray, x: FloatArray, c: FloatArray, features: pd.Index, *, trend: bool,
