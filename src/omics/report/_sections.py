@@ -370,6 +370,8 @@ def mean_label(ctx: Context, modality: str) -> str | None:
         return "mean log2 absolute count" + (f" ({unit})" if unit else "")
     if modality == "protein":
         return "mean log2 intensity"
+    if modality == "rna" and ctx.params.get("rna_format") == "qpcr":
+        return "mean -delta-Ct (log2 relative quantity)"
     return None
 
 
@@ -988,7 +990,7 @@ def _correlation_note() -> str:
     rna_layer = default_of("tl._api_integrate", "mrna_protein_correlation", "rna_layer")
     return (f"Per gene symbol measured in both modalities: Spearman correlation (spearman_rho) across "
             f"patients of the RNA values (layer {_h(rna_layer)}) and the protein log2 intensities; "
-            "patients without a measured protein value are left out, imputed values included "
+            "patients without a measured value are left out, imputed values counting as missing "
             "(n_pairs: patients used), and genes with "
             f"fewer than {min_pairs} complete pairs get NA. pvalue: two-sided test of rho = 0; fdr: "
             "Benjamini-Hochberg over the genes tested.")
