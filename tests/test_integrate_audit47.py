@@ -238,7 +238,7 @@ def test_f3_de_table_without_gene_name_stops(staged: Path, tmp_path: Path) -> No
 
 def test_f4_gsea_permutations_option_bounds_the_z(staged: Path, tmp_path: Path) -> None:
     gsea = _write_gsea(tmp_path / f"{CONTRAST}.rna.gsea.tsv",
-                       _gsea(["WEAK", "ZERO", "MID"], [0.4, 1.5, -1.0], [1.0, 0.0, 0.2]))
+                       _gsea(["WEAK", "ZERO", "MID"], [0.4, 1.5, -1.0], [1.0, 0.0, 20 / 101]))
     out = tmp_path / "o"
     done = _integrate(staged, out, [staged / RNA_DE, staged / PROTEIN_DE], [gsea],
                       "--gsea_permutations", "100")
@@ -247,7 +247,7 @@ def test_f4_gsea_permutations_option_bounds_the_z(staged: Path, tmp_path: Path) 
     z = stats.norm.isf(1 / 101)
     assert table.loc["WEAK", "rna_z"] == pytest.approx(-z)
     assert table.loc["ZERO", "rna_z"] == pytest.approx(z)
-    assert table.loc["MID", "rna_z"] == pytest.approx(-stats.norm.isf(0.2))
+    assert table.loc["MID", "rna_z"] == pytest.approx(-stats.norm.isf(20 / 101))
     modules = (Path(__file__).parents[1] / "pipelines/conf/modules.config").read_text()
     block = modules[modules.index("withName: 'OMICS_INTEGRATE'"):]
     assert "--gsea_permutations" in block[:block.index("withName", 10)]
@@ -296,3 +296,45 @@ def test_f1_mudata_takes_the_permutations_gsea_prerank_recorded() -> None:
     result = pathway_evidence(mdata).set_index("term")
     assert result.loc["WEAK", "rna_z"] == pytest.approx(-stats.norm.isf(1 / 101))
     assert mdata.uns["pathway_evidence_params"]["c1"]["permutations"] == 100
+
+
+# -- review h47: B must be the table's; sample ids that look like numbers ----------------------
+
+def test_review_gsea_table_of_another_b_stops_before_writing(staged: Path, tmp_path: Path) -> None:
+    """A table of 100 permutations (p = (k + 1) / 101) with a p of 1, given with the default
+    B of 1000: its p of 1 would be bounded at 1000/1001, not 100/101; it stops instead."""
+    gsea = _write_gsea(tmp_path / f"{CONTRAST}.rna.gsea.tsv",
+                       _gsea(["WEAK", "MID"], [0.4, -1.0], [1.0, 20 / 101]))
+    out = tmp_path / "o"
+    line = assert_input_error(_integrate(staged, out, [staged / RNA_DE, staged / PROTEIN_DE], [gsea]),
+                              out)
+    assert str(gsea) in line and "--gsea_permutations" in line and "1/1001" in line
+
+
+def test_review_control_table_without_p_of_0_or_1_needs_no_b(staged: Path, tmp_path: Path) -> None:
+    """Control: B is not used for p strictly inside (0, 1), so such a table of any B is taken."""
+    gsea = _write_gsea(tmp_path / f"{CONTRAST}.rna.gsea.tsv",
+                       _gsea(["A", "MID"], [0.4, -1.0], [0.5, 20 / 101]))
+    out = tmp_path / "o"
+    done = _integrate(staged, out, [staged / RNA_DE, staged / PROTEIN_DE], [gsea])
+    assert done.returncode == 0, done.stderr
+
+
+def test_review_numeric_looking_sample_ids_are_read_as_text(tmp_path: Path) -> None:
+    """The scores table's ids (``001``) are compared with the flow file's as written."""
+    import anndata as ad
+
+    from omics.stages._integrate import _check_score_samples
+
+    ids = ["001", "002", "003"]
+    flow = tmp_path / "flow.h5ad"
+    ad.AnnData(np.ones((3, 1)), obs=pd.DataFrame(index=ids)).write_h5ad(flow)
+    scores = tmp_path / "scores.tsv"
+    pd.DataFrame({"sample": ids, "modality": "rna", "term": "T", "score": [0.1, 0.2, 0.3]}).to_csv(
+        scores, sep="\t", index=False)
+    _check_score_samples(flow, scores)  # shared ids: no stop (001 was read as 1 before)
+    other = tmp_path / "other.tsv"
+    pd.DataFrame({"sample": ["x1", "x2"], "modality": "rna", "term": "T", "score": [0.1, 0.2]}).to_csv(
+        other, sep="\t", index=False)
+    with pytest.raises(InputError, match=r"no sample id in common with .*flow_h5ad"):
+        _check_score_samples(flow, other)

@@ -90,6 +90,25 @@ def test_f2_control_a_single_farthest_well_is_still_dropped():
         assert reps.iloc[0]["flag"] == "outlier_removed"
 
 
+def test_review_equal_farthest_cts_drop_one_well_as_before():
+    """Review h47: two farthest wells with one Ct (31.0, 31.0) are no tie of different wells:
+    dropping either gives the same set, so one is dropped, as before the tie rule."""
+    for order in ([27.0, 27.1, 27.2, 31.0, 31.0], [31.0, 27.2, 31.0, 27.1, 27.0]):
+        _, reps = qpcr_average_replicates(pd.DataFrame({"sample": "S1", "target": "T", "ct": order}))
+        assert reps.iloc[0]["n_used"] == 4
+        assert reps.iloc[0]["ct_mean"] == pytest.approx(28.075)
+        assert "outlier_removed" in reps.iloc[0]["flag"]
+
+
+def test_review_qpcr_max_ct_above_the_ct_bound_stops():
+    """Review h47: a --qpcr_max_ct above 60 would call Cts it cannot read (above 60 stops)."""
+    from omics._errors import InputError
+
+    with pytest.raises(InputError, match="qpcr_max_ct"):
+        resolve({"qpcr_max_ct": 65})
+    assert resolve({"qpcr_max_ct": 60})["qpcr_max_ct"] == 60
+
+
 # 3, 4 ------------------------------------------------------------------------------------------
 def _ct_table(tmp_path: Path, bad: str) -> Path:
     lines = ["sample\ttarget\treplicate\tCt"]

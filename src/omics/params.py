@@ -116,7 +116,8 @@ PARAMETERS: tuple[Parameter, ...] = (
               "threshold genes are called at (`--de_fdr`); 0.1 keeps R's default.", "rna",
               exclusive_minimum=0, exclusive_maximum=1),
     Parameter("qpcr_max_ct", "number", 35.0, "Cts at or above this, and undetermined wells, count "
-              "as not detected.", "rna", minimum=1),
+              "as not detected (at most 60: a Ct above 60 cycles stops the run).", "rna", minimum=1,
+              maximum=60),
     Parameter("qpcr_undetermined", "string", "limit", "A sample/target with no detected "
               "replicate: `limit` sets it to qpcr_max_ct (flagged), `missing` leaves it out of "
               "that target's fit.", "rna", choices=("limit", "missing")),

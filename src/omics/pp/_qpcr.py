@@ -61,9 +61,10 @@ def _summarise(cts: np.ndarray, max_sd: float) -> tuple[float, float, int, str]:
     """Mean, SD, replicates used and flag of one sample/target's detected replicate Cts.
 
     The outlier rule looks at each well's distance from the median of the other wells;
-    the well farthest away is dropped only when it is the single farthest one. When two
-    or more wells share the largest distance (within :data:`_TIE_CYCLES`; an evenly spread
-    set such as 27.0, 27.6, 28.2) no well stands out: all are kept and the set is flagged
+    the well farthest away is dropped only when it is the single farthest one (or the
+    farthest ones have one Ct: dropping any gives the same set). When wells of different
+    Cts share the largest distance (within :data:`_TIE_CYCLES`; an evenly spread set such
+    as 27.0, 27.6, 28.2) no well stands out: all are kept and the set is flagged
     ``high_sd``, so the result does not depend on the order of the wells.
     """
     detected = cts[np.isfinite(cts)]
@@ -76,7 +77,9 @@ def _summarise(cts: np.ndarray, max_sd: float) -> tuple[float, float, int, str]:
             distance = np.array([abs(v - np.median(np.delete(detected, i)))
                                  for i, v in enumerate(detected)])
             farthest = np.flatnonzero(distance >= distance.max() - _TIE_CYCLES)
-            if farthest.size == 1:  # one well is the farthest: it is the outlier
+            # one well is the farthest, or the farthest ones share one Ct (31.0, 31.0): dropping
+            # any of them gives the same set, so one is the outlier
+            if farthest.size == 1 or np.ptp(detected[farthest]) <= _TIE_CYCLES:
                 detected = np.delete(detected, int(farthest[0]))
                 sd = float(np.std(detected, ddof=1))
                 flag = ";".join(f for f in (flag, "outlier_removed", "high_sd" if sd > max_sd else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import mudata as md
+import numpy as np
 import pandas as pd
 
 from .._errors import InputError
@@ -42,11 +43,17 @@ def _read(path: str | Path) -> pd.DataFrame:
     return table
 
 
+def _read_scores(path: str | Path) -> pd.DataFrame:
+    """Read ``scores/angiogenesis_scores.tsv`` with its sample ids as text, as written (``001``)."""
+    return pd.read_csv(path, sep="\t", dtype={"sample": str}, keep_default_na=False,
+                       na_values={"score": ["NA", "NaN", ""]})
+
+
 def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: ANN001
                   params: dict) -> dict[str, Path]:
     from ._flow import scores_with_events
 
-    table = pd.read_csv(scores, sep="\t")
+    table = _read_scores(scores)
     with info_as_debug("pp"):  # the score stage reported the flow scores' units and left-outs
         computed = scores_with_events(flow, params.get("flow_dose_population"), what=None)
     correlation = flow_score_correlation(computed, table)
@@ -182,7 +189,55 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
             _missing_columns("scores", scores, header, "the per-sample scores table "
                              f"({', '.join(_SCORES_COLUMNS)})", "score",
                              "scores/angiogenesis_scores.tsv")
+        _check_score_samples(flow_h5ad, scores)
     _warn_no_concordance(de_results)
+
+
+def _check_score_samples(flow_h5ad: str | Path, scores: str | Path) -> None:
+    """Stop when the flow samples and the mRNA/protein scores share no sample id.
+
+    The flow-score correlation pairs them by id: without a shared one its table would be
+    empty. Ids are compared as text, as the stages write them (``001`` stays ``001``).
+    """
+    table = _read_scores(scores)
+    samples = table.loc[table["modality"] != "flow", "sample"].drop_duplicates()
+    if samples.empty:
+        return
+    flow_ids = read_h5ad(flow_h5ad).obs_names
+    if not set(flow_ids) & set(samples):
+        raise InputError(
+            f"{{--scores}}: no sample id in common with {{--flow_h5ad}} {flow_h5ad} (scores: "
+            f"{', '.join(samples[:3])}; flow: {', '.join(map(str, flow_ids[:3]))}).", path=scores,
+            fix="Give the scores and the flow file of the same run (scores/angiogenesis_scores.tsv "
+                "and flow/flow.h5ad).")
+
+
+def _check_permutations(gsea_results: list[str | Path], permutations: int | None) -> None:
+    """Stop when a GSEA table's one-sided p-values were not computed with ``permutations``.
+
+    ``omics enrich`` writes ``pvalue_one_sided = (k + 1) / (B + 1)``; the joint evidence
+    sets a p of 0 or 1 to ``1 / (B + 1)`` or ``B / (B + 1)``, so in a table that has one, B
+    must be the table's (another B would give another z, silently). Other tables, and
+    tables without ``pvalue_one_sided``, do not use B and are not checked.
+    """
+    if not permutations:
+        return
+    for path in gsea_results:
+        table = pd.read_csv(path, sep="\t")
+        if "pvalue_one_sided" not in table:
+            continue
+        p = pd.to_numeric(table["pvalue_one_sided"], errors="coerce").dropna().to_numpy(float)
+        if not ((p <= 0) | (p >= 1)).any():
+            continue
+        counts = p * (int(permutations) + 1)
+        # the tables keep 10 significant digits: a count is a whole number to within 1e-8 of itself
+        off = abs(counts - counts.round()) > 1e-8 * np.maximum(counts, 1.0)
+        if off.any():
+            raise InputError(
+                f"{{--gsea_results}}: the one-sided p-values are not counts of {permutations} "
+                f"permutations (e.g. {p[off][0]:.6g} is not a multiple of 1/{int(permutations) + 1}).",
+                path=path,
+                fix="Give {--gsea_permutations} the number of permutations 'omics enrich' ran with.")
 
 
 def _check_one_table_each(de_results: list[str | Path], gsea_results: list[str | Path]) -> None:
@@ -271,6 +326,7 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
     of the modality of its option): a bad one stops the stage before anything is written.
     """
     _check_inputs(rna_h5ad, protein_h5ad, de_results, gsea_results, flow_h5ad, scores)
+    _check_permutations(gsea_results, params.get("gsea_permutations"))
     jobs = [(_write_h5mu, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
                            "flow_h5ad": flow_h5ad, "outdir": outdir}),
             (_write_correlations, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
