@@ -338,3 +338,28 @@ def test_review_numeric_looking_sample_ids_are_read_as_text(tmp_path: Path) -> N
         other, sep="\t", index=False)
     with pytest.raises(InputError, match=r"no sample id in common with .*flow_h5ad"):
         _check_score_samples(flow, other)
+
+
+@pytest.mark.parametrize("missing", ["NA", "N/A", "null", "#N/A", ""])
+def test_review2_missing_scores_of_any_spelling_are_missing(tmp_path: Path, missing: str) -> None:
+    """Review2 h47: every missing-value spelling pandas reads is a missing score (N/A gave exit 1)."""
+    from omics.stages._integrate import _read_scores
+
+    path = tmp_path / "scores.tsv"
+    path.write_text(f"sample\tmodality\tterm\tscore\n001\trna\tT\t{missing}\n002\trna\tT\t0.5\n")
+    table = _read_scores(path)
+    assert table["sample"].tolist() == ["001", "002"]
+    assert table["score"].isna().tolist() == [True, False]
+
+
+def test_review2_a_score_that_is_text_stops_naming_the_row(tmp_path: Path) -> None:
+    import anndata as ad
+
+    from omics.stages._integrate import _check_score_samples
+
+    flow = tmp_path / "flow.h5ad"
+    ad.AnnData(np.ones((2, 1)), obs=pd.DataFrame(index=["001", "002"])).write_h5ad(flow)
+    scores = tmp_path / "scores.tsv"
+    scores.write_text("sample\tmodality\tterm\tscore\n001\trna\tT\t0.1\n002\trna\tT\thigh\n")
+    with pytest.raises(InputError, match=r"row 3, column 'score': 'high' is not a number"):
+        _check_score_samples(flow, scores)

@@ -44,9 +44,11 @@ def _read(path: str | Path) -> pd.DataFrame:
 
 
 def _read_scores(path: str | Path) -> pd.DataFrame:
-    """Read ``scores/angiogenesis_scores.tsv`` with its sample ids as text, as written (``001``)."""
-    return pd.read_csv(path, sep="\t", dtype={"sample": str}, keep_default_na=False,
-                       na_values={"score": ["NA", "NaN", ""]})
+    """Read ``scores/angiogenesis_scores.tsv`` with its sample ids as text, as written (``001``).
+
+    The other columns are read as pandas reads them (``NA``, ``N/A``, ``null``, ... missing).
+    """
+    return pd.read_csv(path, sep="\t", converters={"sample": str})
 
 
 def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: ANN001
@@ -200,6 +202,14 @@ def _check_score_samples(flow_h5ad: str | Path, scores: str | Path) -> None:
     empty. Ids are compared as text, as the stages write them (``001`` stays ``001``).
     """
     table = _read_scores(scores)
+    numbers = pd.to_numeric(table["score"], errors="coerce")
+    text = table["score"].notna() & numbers.isna()
+    if text.any():
+        row = int(text.to_numpy().argmax())
+        raise InputError(f"{{--scores}}: row {row + 2}, column 'score': {table['score'].iloc[row]!r} "
+                         "is not a number.", path=scores,
+                         fix="Give the per-sample scores table 'omics score' wrote "
+                             "(scores/angiogenesis_scores.tsv).")
     samples = table.loc[table["modality"] != "flow", "sample"].drop_duplicates()
     if samples.empty:
         return
@@ -218,7 +228,10 @@ def _check_permutations(gsea_results: list[str | Path], permutations: int | None
     ``omics enrich`` writes ``pvalue_one_sided = (k + 1) / (B + 1)``; the joint evidence
     sets a p of 0 or 1 to ``1 / (B + 1)`` or ``B / (B + 1)``, so in a table that has one, B
     must be the table's (another B would give another z, silently). Other tables, and
-    tables without ``pvalue_one_sided``, do not use B and are not checked.
+    tables without ``pvalue_one_sided``, do not use B and are not checked. The check is
+    that every one-sided p is a multiple of ``1 / (B + 1)``: a B whose ``B + 1`` is a
+    multiple of the table's (2001 for a table of 1000), or a table whose only p is 1,
+    passes it.
     """
     if not permutations:
         return
