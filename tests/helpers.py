@@ -42,6 +42,31 @@ def run_omics_ok(*args: str) -> str:
     return done.stderr
 
 
+def stage_test_cohort(out: Path, contrast: str, *, flow: bool = False,
+                      de: Sequence[str] = ("rna", "protein"), rna_prep_args: Sequence[str] = (),
+                      de_args: Sequence[str] = ()) -> Path:
+    """Run the stage commands on the test cohort into ``out``, as a user runs them one by one:
+    validate, RNA and protein prep (and flow prep from its population table with ``flow``),
+    then the DE of ``contrast`` for each modality of ``de``; returns ``out``."""
+    o = ("--outdir", str(out))
+    contrasts = str(out / "validated/contrasts.yaml")
+    design = ("--samplesheet", str(out / "validated/samplesheet.csv"), "--contrasts", contrasts)
+    flow_table = ("--flow_table", str(TEST_COHORT / "flow_populations.tsv")) if flow else ()
+    run_omics_ok("validate", "--input", str(TEST_COHORT / "samplesheet.csv"),
+                 "--contrasts", str(TEST_COHORT / "contrasts.yaml"),
+                 "--rna_counts", str(TEST_COHORT / "salmon.merged.gene_counts.tsv"),
+                 "--protein_matrix", str(TEST_COHORT / "proteinGroups.txt"), *flow_table, *o)
+    run_omics_ok("rna_prep", *design, "--rna_counts", str(TEST_COHORT / "salmon.merged.gene_counts.tsv"),
+                 *rna_prep_args, *o)
+    run_omics_ok("protein_prep", *design, "--protein_matrix", str(TEST_COHORT / "proteinGroups.txt"), *o)
+    if flow:
+        run_omics_ok("flow_prep", "--samplesheet", str(out / "validated/samplesheet.csv"), *flow_table, *o)
+    for modality in de:
+        run_omics_ok("de", "--h5ad", str(out / f"{modality}/{modality}.h5ad"), "--contrasts", contrasts,
+                     "--contrast_id", contrast, "--modality", modality, *de_args, *o)
+    return out
+
+
 def survival_reference():
     """The 40 patients of ``tests/reference/survival`` (scores, follow-up, arm, covariates),
     indexed by sample, with ``response`` derived from the follow-up (event-free at day 183)."""

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import TEST_COHORT, assert_input_error, run_omics
+from helpers import TEST_COHORT, assert_input_error, run_omics, stage_test_cohort
 from helpers import run_omics_ok as _ok
 from omics._errors import InputError
 from omics.tl import _integrate as integ
@@ -187,19 +187,7 @@ def test_f9_correlation_note_says_imputed_values_count_as_missing() -> None:
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Stage commands into one folder: validate, RNA and protein prep and DE of one contrast."""
-    out = tmp_path_factory.mktemp("audit47") / "staged"
-    o = ("--outdir", str(out))
-    contrasts = str(out / "validated/contrasts.yaml")
-    design = ("--samplesheet", str(out / "validated/samplesheet.csv"), "--contrasts", contrasts)
-    _ok("validate", "--input", str(C / "samplesheet.csv"), "--contrasts", str(C / "contrasts.yaml"),
-        "--rna_counts", str(C / "salmon.merged.gene_counts.tsv"),
-        "--protein_matrix", str(C / "proteinGroups.txt"), *o)
-    _ok("rna_prep", *design, "--rna_counts", str(C / "salmon.merged.gene_counts.tsv"), *o)
-    _ok("protein_prep", *design, "--protein_matrix", str(C / "proteinGroups.txt"), *o)
-    for modality in ("rna", "protein"):
-        _ok("de", "--h5ad", str(out / f"{modality}/{modality}.h5ad"), "--contrasts", contrasts,
-            "--contrast_id", CONTRAST, "--modality", modality, *o)
-    return out
+    return stage_test_cohort(tmp_path_factory.mktemp("audit47") / "staged", CONTRAST)
 
 
 def _integrate(staged: Path, out: Path, de: list[Path], gsea: list[Path] | None = None,

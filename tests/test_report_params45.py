@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import TEST_COHORT, run_omics
+from helpers import TEST_COHORT, run_omics, stage_test_cohort
 from helpers import run_omics_ok as _ok
 from omics.params import defaults
 
@@ -34,19 +34,7 @@ PROTEIN_DE = f"de.{CONTRAST}.protein"
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder as ``omics run`` leaves it (default parameters): validate, preps, DE of RNA and protein."""
-    out = tmp_path_factory.mktemp("report45") / "results"
-    o = ("--outdir", str(out))
-    design = ("--samplesheet", str(out / "validated/samplesheet.csv"),
-              "--contrasts", str(out / "validated/contrasts.yaml"))
-    _ok("validate", "--input", str(C / "samplesheet.csv"), "--contrasts", str(C / "contrasts.yaml"),
-        "--rna_counts", str(C / "salmon.merged.gene_counts.tsv"),
-        "--protein_matrix", str(C / "proteinGroups.txt"), *o)
-    _ok("rna_prep", *design, "--rna_counts", str(C / "salmon.merged.gene_counts.tsv"), *o)
-    _ok("protein_prep", *design, "--protein_matrix", str(C / "proteinGroups.txt"), *o)
-    for modality in ("rna", "protein"):
-        _ok("de", "--h5ad", str(out / f"{modality}/{modality}.h5ad"),
-            "--contrasts", str(out / "validated/contrasts.yaml"), "--contrast_id", CONTRAST,
-            "--modality", modality, *o)
+    out = stage_test_cohort(tmp_path_factory.mktemp("report45") / "results", CONTRAST)
     # as omics run records its tasks (a key, no params) and its parameters (params.yaml)
     for path in sorted((out / "pipeline_info/cache").glob("*.json")):
         manifest = json.loads(path.read_text())

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import QUICK, TEST_COHORT, run_omics
+from helpers import QUICK, TEST_COHORT, run_omics, stage_test_cohort
 from helpers import run_omics_ok as _ok
 from omics.params import defaults
 
@@ -37,21 +37,9 @@ DE_TASK = f"de.{CONTRAST}.rna"
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Stage commands into one folder: rna_prep with rna_min_count 5, de with deseq2_alpha 0.01."""
-    out = tmp_path_factory.mktemp("audit45") / "results"
-    o = ("--outdir", str(out))
-    design = ("--samplesheet", str(out / "validated/samplesheet.csv"),
-              "--contrasts", str(out / "validated/contrasts.yaml"))
-    _ok("validate", "--input", str(C / "samplesheet.csv"), "--contrasts", str(C / "contrasts.yaml"),
-        "--rna_counts", str(C / "salmon.merged.gene_counts.tsv"),
-        "--protein_matrix", str(C / "proteinGroups.txt"), "--flow_table", str(C / "flow_populations.tsv"), *o)
-    _ok("rna_prep", *design, "--rna_counts", str(C / "salmon.merged.gene_counts.tsv"),
-        "--rna_min_count", "5", *o)
-    _ok("protein_prep", *design, "--protein_matrix", str(C / "proteinGroups.txt"), *o)
-    _ok("flow_prep", "--samplesheet", str(out / "validated/samplesheet.csv"),
-        "--flow_table", str(C / "flow_populations.tsv"), *o)
-    _ok("de", "--h5ad", str(out / "rna/rna.h5ad"), "--contrasts", str(out / "validated/contrasts.yaml"),
-        "--contrast_id", CONTRAST, "--modality", "rna", "--deseq2_alpha", "0.01", *o)
-    return out
+    return stage_test_cohort(tmp_path_factory.mktemp("audit45") / "results", CONTRAST, flow=True,
+                             de=("rna",), rna_prep_args=("--rna_min_count", "5"),
+                             de_args=("--deseq2_alpha", "0.01"))
 
 
 def _copy(staged: Path, tmp_path: Path) -> Path:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import QUICK, TEST_COHORT, assert_input_error, run_omics
+from helpers import QUICK, TEST_COHORT, assert_input_error, run_omics, stage_test_cohort
 from helpers import run_omics_ok as _ok
 
 C = TEST_COHORT
@@ -38,21 +38,8 @@ FLOW_DE = f"differential/{CONTRAST}.flow.limma.results.tsv"
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Stage commands into one folder: validate, the three preps and the DE of one contrast."""
-    out = tmp_path_factory.mktemp("audit46") / "staged"
-    o = ("--outdir", str(out))
-    contrasts = str(out / "validated/contrasts.yaml")
-    design = ("--samplesheet", str(out / "validated/samplesheet.csv"), "--contrasts", contrasts)
-    _ok("validate", "--input", str(C / "samplesheet.csv"), "--contrasts", str(C / "contrasts.yaml"),
-        "--rna_counts", str(C / "salmon.merged.gene_counts.tsv"),
-        "--protein_matrix", str(C / "proteinGroups.txt"), "--flow_table", str(C / "flow_populations.tsv"), *o)
-    _ok("rna_prep", *design, "--rna_counts", str(C / "salmon.merged.gene_counts.tsv"), *o)
-    _ok("protein_prep", *design, "--protein_matrix", str(C / "proteinGroups.txt"), *o)
-    _ok("flow_prep", "--samplesheet", str(out / "validated/samplesheet.csv"),
-        "--flow_table", str(C / "flow_populations.tsv"), *o)
-    for modality in ("rna", "protein", "flow"):
-        _ok("de", "--h5ad", str(out / f"{modality}/{modality}.h5ad"), "--contrasts", contrasts,
-            "--contrast_id", CONTRAST, "--modality", modality, *o)
-    return out
+    return stage_test_cohort(tmp_path_factory.mktemp("audit46") / "staged", CONTRAST, flow=True,
+                             de=("rna", "protein", "flow"))
 
 
 def _integrate_args(results: Path) -> tuple[str, ...]:
