@@ -67,6 +67,23 @@ def stage_test_cohort(out: Path, contrast: str, *, flow: bool = False,
     return out
 
 
+def qpcr_target_panel(tmp_path: Path) -> tuple[Path, Path]:
+    """Write a Ct table of 12 targets (``TGT00``..``TGT11``, seeded normal Cts around 25) over
+    the bundled demo's samples and a GMT panel of those targets; return both paths."""
+    import numpy as np
+    import pandas as pd
+
+    samples = pd.read_csv(REPO / "metadata" / "demo" / "samplesheet.csv")["sample"].tolist()
+    targets = [f"TGT{i:02d}" for i in range(12)]
+    ct = pd.DataFrame(np.random.default_rng(0).normal(25, 1, (len(targets), len(samples))).round(2),
+                      index=pd.Index(targets, name="target"), columns=samples)
+    matrix = tmp_path / "ct.tsv"
+    ct.to_csv(matrix, sep="\t")
+    gmt = tmp_path / "panel.gmt"
+    gmt.write_text("TARGETS\tx\t" + "\t".join(targets) + "\n")
+    return matrix, gmt
+
+
 def survival_reference():
     """The 40 patients of ``tests/reference/survival`` (scores, follow-up, arm, covariates),
     indexed by sample, with ``response`` derived from the follow-up (event-free at day 183)."""

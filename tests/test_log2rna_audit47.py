@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import raises_one_line
+from helpers import qpcr_target_panel, raises_one_line
 from omics.io import Contrast, read_qpcr
 from omics.params import resolve
 from omics.pp import qpcr_average_replicates
@@ -189,14 +189,7 @@ def test_f6_control_other_data_keep_trend_false():
 def _qpcr_check(tmp_path: Path, **options: object) -> None:
     from omics.stages._validate import check_inputs
 
-    samples = pd.read_csv(DEMO / "samplesheet.csv")["sample"].tolist()
-    targets = [f"TGT{i:02d}" for i in range(12)]
-    ct = pd.DataFrame(np.random.default_rng(0).normal(25, 1, (len(targets), len(samples))).round(2),
-                      index=pd.Index(targets, name="target"), columns=samples)
-    matrix = tmp_path / "ct.tsv"
-    ct.to_csv(matrix, sep="\t")
-    gmt = tmp_path / "panel.gmt"
-    gmt.write_text("TARGETS\tx\t" + "\t".join(targets) + "\n")
+    matrix, gmt = qpcr_target_panel(tmp_path)
     check_inputs(input=DEMO / "samplesheet.csv", contrasts=DEMO / "contrasts.yaml",
                  params=resolve({"genesets": str(gmt), "rna_format": "qpcr",
                                  "qpcr_reference_genes": "TGT00,TGT01", **options}),

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import raises_one_line
+from helpers import qpcr_target_panel, raises_one_line
 from omics.io import read_samplesheet
 from omics.params import resolve
 from omics.stages._flow import fcs_files
@@ -21,14 +21,7 @@ def test_a_panel_of_qpcr_targets_is_matched_as_enrichment_matches_it(tmp_path):
     """Review #1: qPCR targets are their own gene names (gene_name = id), and enrichment and
     scores match set genes with them; the input check does not stop such a panel because
     the protein matrix (with symbols) has none of its genes."""
-    samples = pd.read_csv(DEMO / "samplesheet.csv")["sample"].tolist()
-    targets = [f"TGT{i:02d}" for i in range(12)]
-    ct = pd.DataFrame(np.random.default_rng(0).normal(25, 1, (len(targets), len(samples))).round(2),
-                      index=pd.Index(targets, name="target"), columns=samples)
-    matrix = tmp_path / "ct.tsv"
-    ct.to_csv(matrix, sep="\t")
-    gmt = tmp_path / "panel.gmt"
-    gmt.write_text("TARGETS\tx\t" + "\t".join(targets) + "\n")
+    matrix, gmt = qpcr_target_panel(tmp_path)
     checked = check_inputs(input=DEMO / "samplesheet.csv", contrasts=DEMO / "contrasts.yaml",
                            params=resolve({"genesets": str(gmt), "rna_format": "qpcr",
                                            "qpcr_reference_genes": "TGT00,TGT01"}),
