@@ -140,7 +140,7 @@ def _gsea_name(path: str | Path) -> tuple[str, str]:
 
 def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: list[str | Path],
                   gsea_results: list[str | Path], flow_h5ad: str | Path | None,
-                  scores: str | Path | None) -> None:
+                  scores: str | Path | None, permutations: int | None) -> None:
     """Stop on a missing, misnamed or wrong-modality input before any job reads or writes."""
     if flow_h5ad and not scores:
         raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
@@ -179,12 +179,13 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
         if not set(_GSEA_COLUMNS) <= set(header):
             _missing_columns("gsea_results", path, header, f"a GSEA table ({', '.join(_GSEA_COLUMNS)})",
                              "enrich")
-        terms = pd.read_csv(path, sep="\t", usecols=["term"])["term"]  # as _write_evidence reads it
-        repeated = terms[terms.duplicated()]
+        table = pd.read_csv(path, sep="\t")  # as _write_evidence reads it
+        repeated = table["term"][table["term"].duplicated()]
         if len(repeated):
             raise InputError(f"{{--gsea_results}}: term {repeated.iloc[0]!r} is on more than one row "
                              f"({repeated.nunique()} terms repeated).", path=path,
                              fix="Give one row per gene set, as 'omics enrich' writes.")
+        _check_permutations(table, path, permutations)
     if flow_h5ad:
         header = _header(scores, "scores")
         if not set(_SCORES_COLUMNS) <= set(header):
@@ -222,7 +223,7 @@ def _check_score_samples(flow_h5ad: str | Path, scores: str | Path) -> None:
                 "and flow/flow.h5ad).")
 
 
-def _check_permutations(gsea_results: list[str | Path], permutations: int | None) -> None:
+def _check_permutations(table: pd.DataFrame, path: str | Path, permutations: int | None) -> None:
     """Stop when a GSEA table's one-sided p-values were not computed with ``permutations``.
 
     ``omics enrich`` writes ``pvalue_one_sided = (k + 1) / (B + 1)``; the joint evidence
@@ -233,24 +234,20 @@ def _check_permutations(gsea_results: list[str | Path], permutations: int | None
     multiple of the table's (2001 for a table of 1000), or a table whose only p is 1,
     passes it.
     """
-    if not permutations:
+    if not permutations or "pvalue_one_sided" not in table:
         return
-    for path in gsea_results:
-        table = pd.read_csv(path, sep="\t")
-        if "pvalue_one_sided" not in table:
-            continue
-        p = pd.to_numeric(table["pvalue_one_sided"], errors="coerce").dropna().to_numpy(float)
-        if not ((p <= 0) | (p >= 1)).any():
-            continue
-        counts = p * (int(permutations) + 1)
-        # the tables keep 10 significant digits: a count is a whole number to within 1e-8 of itself
-        off = abs(counts - counts.round()) > 1e-8 * np.maximum(counts, 1.0)
-        if off.any():
-            raise InputError(
-                f"{{--gsea_results}}: the one-sided p-values are not counts of {permutations} "
-                f"permutations (e.g. {p[off][0]:.6g} is not a multiple of 1/{int(permutations) + 1}).",
-                path=path,
-                fix="Give {--gsea_permutations} the number of permutations 'omics enrich' ran with.")
+    p = pd.to_numeric(table["pvalue_one_sided"], errors="coerce").dropna().to_numpy(float)
+    if not ((p <= 0) | (p >= 1)).any():
+        return
+    counts = p * (int(permutations) + 1)
+    # the tables keep 10 significant digits: a count is a whole number to within 1e-8 of itself
+    off = abs(counts - counts.round()) > 1e-8 * np.maximum(counts, 1.0)
+    if off.any():
+        raise InputError(
+            f"{{--gsea_results}}: the one-sided p-values are not counts of {permutations} "
+            f"permutations (e.g. {p[off][0]:.6g} is not a multiple of 1/{int(permutations) + 1}).",
+            path=path,
+            fix="Give {--gsea_permutations} the number of permutations 'omics enrich' ran with.")
 
 
 def _check_one_table_each(de_results: list[str | Path], gsea_results: list[str | Path]) -> None:
@@ -338,8 +335,8 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
     input is checked first (files there and named as their stages write them, each h5ad
     of the modality of its option): a bad one stops the stage before anything is written.
     """
-    _check_inputs(rna_h5ad, protein_h5ad, de_results, gsea_results, flow_h5ad, scores)
-    _check_permutations(gsea_results, params.get("gsea_permutations"))
+    _check_inputs(rna_h5ad, protein_h5ad, de_results, gsea_results, flow_h5ad, scores,
+                  params.get("gsea_permutations"))
     jobs = [(_write_h5mu, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
                            "flow_h5ad": flow_h5ad, "outdir": outdir}),
             (_write_correlations, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,

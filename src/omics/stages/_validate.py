@@ -250,13 +250,17 @@ QPCR_OPTIONS = ("qpcr_max_ct", "qpcr_undetermined", "qpcr_replicate_sd", "qpcr_r
                 "qpcr_reference_candidates", "qpcr_efficiency")
 
 
+def _non_default(params: dict, names: tuple[str, ...]) -> list[str]:
+    """Return the options of ``names`` that ``params`` sets away from their defaults."""
+    return [name for name in names if name in params and params[name] != BY_NAME[name].default]
+
+
 def _warn_qpcr_options_ignored(params: dict, rna: str | Path | None) -> None:
     """Log one warning naming the qPCR options set away from their defaults in a non-qPCR run."""
     fmt = params.get("rna_format") or "counts"
     if fmt == "qpcr":
         return
-    changed = [name for name in QPCR_OPTIONS
-               if name in params and params[name] != BY_NAME[name].default]
+    changed = _non_default(params, QPCR_OPTIONS)
     if changed:
         log.warning("%s ignored: they apply to RT-qPCR input (--rna_format qpcr), and the RNA input "
                     "is %s", ", ".join(f"--{name}" for name in changed),
@@ -275,8 +279,7 @@ def _warn_count_options_ignored(params: dict, rna: str | Path | None) -> None:
     fmt = params.get("rna_format") or "counts"
     if fmt not in RNA_LOG2_FORMATS or rna is None:
         return
-    changed = [name for name in COUNT_OPTIONS
-               if name in params and params[name] != BY_NAME[name].default]
+    changed = _non_default(params, COUNT_OPTIONS)
     if changed:
         log.warning("%s ignored: they apply to RNA counts (DESeq2, --rna_format counts), and the RNA "
                     "input is %s (limma on log2 values)", ", ".join(f"--{name}" for name in changed), fmt)
