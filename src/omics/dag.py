@@ -100,7 +100,8 @@ class _Dag:
 
         Its one file option is the results folder; its inputs, hashed into the resume key,
         are the declared outputs of every task before it (not the per-sample or
-        wildcard ones); it waits for all of them.
+        wildcard ones, which its resume key counts through the tasks' manifests); it
+        waits for all of them.
         """
         stage = STAGES[name]
         (option,) = stage.files

@@ -159,11 +159,13 @@ class Stage:
         the resume key, so that a file edited in place is read again (gene sets).
     after_all
         Runs last and reads the whole results folder (the report): fed the folder, its
-        resume key hashes every declared output of the tasks before it.
+        resume key hashes every declared output of the tasks before it, and every output
+        their manifests recorded (the optional and per-sample ones too).
     optional
         Keys of :attr:`outputs` written only for some inputs or parameters (the survival
         tables only with ``afs_days``/``afs_event``, the gating plots only from FCS files).
-        ``omics run`` does not hash them into the report's key (they may be absent), but
+        ``omics run`` does not list them among the report's inputs (they may be absent;
+        the report's key counts them through the manifests of the tasks that wrote them), but
         claims them like every output, and stops rather than overwrite a file there that
         no run of its folder wrote.
 

@@ -51,7 +51,8 @@ from .dag import Task, build_tasks, possible_outputs
 from .io import write_text, write_tsv
 from .io._outdir import LOCK_NAME, OutdirLock, check_outdir, probe_lock, remove_stale_temporaries
 from .io._write import is_temporary
-from .registry import STAGES
+from .params import split_list
+from .registry import STAGES, de_method
 from .stages._common import SUBDIRS, out_path
 
 log = get_logger("run")
@@ -144,6 +145,8 @@ def code_identity() -> str:
 # Parameters that change how a run is scheduled, not what it computes (README: the results do
 # not depend on n_cpus). The report states them, so they stay in its key.
 _SCHEDULING_PARAMS = frozenset({"n_cpus"})
+#: The options only the DESeq2 engine reads (not in a limma DE task's resume key).
+_DESEQ2_PARAMS = frozenset({"deseq2_alpha", "deseq2_shrink"})
 
 
 def _contrast_digest(contrasts: Path, contrast_id: str) -> str:
@@ -169,13 +172,21 @@ def _input_digests(task: Task) -> list[str]:
             for path in task.inputs]
 
 
-def _task_key(task: Task, params: dict) -> str:
+def _task_key(task: Task, params: dict, outdir: Path | None = None) -> str:
     stage = STAGES[task.stage]
     # The report states every parameter of the run (its methods' table), paths included:
     # all of them are its key. Another stage's key holds the parameters it reads.
     names = sorted(params) if stage.after_all else stage.params
     used = {name: params.get(name) for name in names
             if stage.after_all or name not in _SCHEDULING_PARAMS}
+    if not stage.after_all:
+        # a gene-set file counts by content (below), not by its path: the same files
+        # elsewhere resume (built-in names, not files, count as given)
+        used |= {name: [item if not Path(item).is_file() else "file" for item in split_list(used[name])]
+                 for name in stage.key_params if name in used}
+    if task.stage == "de" and de_method(task.fields.get("modality", ""), params) != "deseq2":
+        # a limma task does not read the DESeq2 options: changing them leaves it cached
+        used = {name: value for name, value in used.items() if name not in _DESEQ2_PARAMS}
     # Inputs count by content, not by path, so a moved or copied results folder resumes.
     inputs = _input_digests(task)
     payload = {"task": task.name, "version": __version__, "code": code_identity(), "params": used,
@@ -185,11 +196,18 @@ def _task_key(task: Task, params: dict) -> str:
              if digest not in inputs]
     if named:
         payload["named_files"] = named
+    if stage.after_all and outdir is not None:
+        # The report also embeds files its inputs do not list (the optional and per-sample
+        # outputs: gating plots, ROC points): it counts every output the tasks it waits for
+        # recorded, so a rerun task's new plot is not hidden behind a cached report.
+        payload["needed_outputs"] = {name: _recorded_outputs(_manifest_path(outdir, name))
+                                     for name in sorted(task.needs)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _manifest_path(outdir: Path, task: Task) -> Path:
-    return out_path(outdir, "pipeline_info", f"cache/{task.name}.json")
+def _manifest_path(outdir: Path, task: Task | str) -> Path:
+    name = task if isinstance(task, str) else task.name
+    return out_path(outdir, "pipeline_info", f"cache/{name}.json")
 
 
 def _is_cached(outdir: Path, task: Task, key: str) -> bool:
@@ -1061,7 +1079,7 @@ class _Schedule:
                 interrupts.check()
                 started = time.time()
                 if task.name not in self.keys:
-                    self.keys[task.name] = _task_key(task, self.params)
+                    self.keys[task.name] = _task_key(task, self.params, self.outdir)
                     self.cached[task.name] = (self.resume and task.name != "validate" and
                                               _is_cached(self.outdir, task, self.keys[task.name]))
                 key = self.keys[task.name]
