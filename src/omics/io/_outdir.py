@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import shutil
 import socket
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -193,11 +194,14 @@ def process_state(pid: int) -> str | None:
 
 
 def remove_stale_temporaries(folders: Iterable[str | Path]) -> int:
-    """Remove temporary files that an interrupted run of ours left in ``folders``.
+    """Remove temporary files (and staging folders) that an interrupted run of ours left in ``folders``.
 
-    Only files directly in the given folders whose names match the temporary-name
+    Only entries directly in the given folders whose names match the temporary-name
     pattern of :func:`omics.io._write.atomic_path` (``.<name>.omics-tmp-<pid>-<random>``)
-    and whose writing process is gone are removed; nothing else is touched.
+    and whose writing process is gone are removed; nothing else is touched. A folder so
+    named is a stage's staging folder (``omics integrate`` writes its files into one and
+    moves them into place when all are written): it is removed with its content. Symbolic
+    links are never followed nor removed.
     """
     removed = 0
     for folder in folders:
@@ -206,8 +210,13 @@ def remove_stale_temporaries(folders: Iterable[str | Path]) -> int:
             continue
         for entry in sorted(folder.iterdir()):
             match = TMP_NAME.match(entry.name)
-            if match and entry.is_file() and not entry.is_symlink() and not _alive(int(match["pid"])):
+            if not match or entry.is_symlink() or _alive(int(match["pid"])):
+                continue
+            if entry.is_file():
                 entry.unlink(missing_ok=True)
+                removed += 1
+            elif entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
     if removed:
         log.info("removed %d temporary file(s) left by an interrupted run", removed)

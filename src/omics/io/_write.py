@@ -20,7 +20,8 @@ _UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUO
 
 # Every temporary file of ours is named ``.<target>.omics-tmp-<pid>-<random><suffix>``; the
 # runner removes leftovers of killed runs only when they match this exactly (and only in
-# the output folders it writes), never anything else.
+# the output folders it writes), never anything else. A stage's staging folder (``omics
+# integrate``: ``integration/.integration.omics-tmp-<pid>-<random>``) is named so too.
 TMP_MARK = ".omics-tmp-"
 TMP_NAME = re.compile(r"^\..+\.omics-tmp-(?P<pid>\d+)-[A-Za-z0-9_]{8}(\.[A-Za-z0-9]+)?$")
 

@@ -35,6 +35,7 @@ from .._logging import get_logger
 from .._provenance import input_record
 from ..io._qpcr import (
     EFFICIENCY_RANGE,
+    MAX_POSSIBLE_CT,
     as_amplification_factor,
     check_efficiency_targets,
     not_amplification_factor,
@@ -124,8 +125,9 @@ def _number(value: object, name: str, function: str, *, positive: bool = True) -
 def _check_long(long: pd.DataFrame, path: str | Path | None) -> pd.DataFrame:
     """Return the wells with float Cts; stop unless ``long`` is a table of wells.
 
-    Every row needs a sample and a target name and a Ct that is a positive number or NaN
-    (undetermined), as :func:`omics.io.read_qpcr` returns them.
+    Every row needs a sample and a target name and a Ct that is a positive number of at most
+    :data:`~omics.io._qpcr.MAX_POSSIBLE_CT` cycles or NaN (undetermined), as
+    :func:`omics.io.read_qpcr` returns them.
     """
     if not isinstance(long, pd.DataFrame):
         raise InputError(f"pp.qpcr_average_replicates: got {type(long).__name__}; pass the long table "
@@ -153,6 +155,15 @@ def _check_long(long: pd.DataFrame, path: str | Path | None) -> pd.DataFrame:
             f"{row['sample'].iloc[0]!r}, target {row['target'].iloc[0]!r}) is not a positive number; "
             "Cts are cycle numbers, NaN for an undetermined well (omics.io.read_qpcr reads them).",
             path=path)
+    impossible = ct > MAX_POSSIBLE_CT  # as omics.io.read_qpcr (NaN, undetermined, is not above)
+    if impossible.any():
+        row = long.loc[impossible]
+        raise InputError(
+            f"pp.qpcr_average_replicates: Ct {row['ct'].iloc[0]!r} (row {row.index[0]!r}, sample "
+            f"{row['sample'].iloc[0]!r}, target {row['target'].iloc[0]!r}) is above "
+            f"{MAX_POSSIBLE_CT:g} cycles, which no qPCR run reaches (a lost decimal mark? 2750 for "
+            "27.50); pass the Ct as the instrument reports it (e.g. 27.50), NaN for an undetermined "
+            "well.", path=path)
     return long.assign(ct=ct)
 
 
@@ -190,7 +201,8 @@ def qpcr_average_replicates(long: pd.DataFrame, *, max_ct: float = 35.0, max_sd:
     Raises
     ------
     omics._errors.InputError
-        When a well has no sample or target, a Ct is not a positive number or NaN, ``max_ct``
+        When a well has no sample or target, a Ct is not a positive number or NaN (or is
+        above :data:`omics.io._qpcr.MAX_POSSIBLE_CT`, 60 cycles, as the reader), ``max_ct``
         is not a positive number, ``max_sd`` not a number >= 0 or ``undetermined`` not a
         policy.
     """
