@@ -36,6 +36,8 @@ ROC_TOP = 4  # scores per modality whose cross-validated ROC curves are written
 _PARTS = ("long", "phenotype", "model", "roc", "surv", "km", "lr", "red")
 #: Loggers of the scores and models of one modality: their lines name it (``rna: response_model: ...``).
 _MODALITY_LOGGERS = ("tl.scores", "tl.response", "tl.survival")
+#: ``obsm``/``uns`` key of the scores in the modality's AnnData (in the worker; not written).
+_SCORES_KEY = "angio_scores"
 
 
 def _modality_logs(modality: str) -> AbstractContextManager[None]:
@@ -44,8 +46,8 @@ def _modality_logs(modality: str) -> AbstractContextManager[None]:
 
 
 def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: ANN001 - AnnData
-                     ) -> tuple[pd.DataFrame, set[str]] | None:
-    """Return (samples x scores, measured genes) of one modality.
+                     ) -> tuple[pd.DataFrame, dict[str, list[str]]] | None:
+    """Return (samples x scores, the genes each score was computed on) of one modality.
 
     Gene-set scores for RNA and protein; for flow, one score per population and the
     implanted dose (no genes), leaving out populations with no event in any sample
@@ -55,8 +57,9 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
     if modality == "flow":
         scores = scores_with_events(adata, params.get("flow_dose_population"),
                                     what="the scores and the response and survival models")
-        return (scores, set()) if scores.shape[1] else None
-    expression = expression_by_gene(adata, SCORE_LAYER[modality])
+        return (scores, {}) if scores.shape[1] else None
+    layer = SCORE_LAYER[modality]
+    expression = expression_by_gene(adata, layer)
     measured = set(expression.columns)
     if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
         log.warning("%s: no panel gene set has 5 measured genes (gene names missing?); no "
@@ -65,12 +68,20 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
     method = params["score_method"]
     if method != "zmean":  # ulm and ssgsea score on the genes observed in every sample
         complete = set(expression.columns[expression.notna().all().to_numpy()])
-        if not any(len(complete.intersection(genes)) >= 5 for genes in panel.values()):
+        sizes = [len(complete.intersection(genes)) for genes in panel.values()]
+        if not any(size >= 5 for size in sizes):
             log.warning("%s: no panel gene set has 5 genes measured in every sample, which "
                         "--score_method %s needs; no scores for this modality (zmean handles "
                         "missing values, or impute them)", modality, method)
             return None
-    return sample_scores(expression, panel, method=method), measured
+        if not any(5 <= size < len(complete) for size in sizes):
+            log.warning("%s: every panel gene set with 5 genes measured in every sample holds all "
+                        "%d such genes, and --score_method %s compares a set's genes with the "
+                        "other genes of a sample; no scores for this modality (zmean scores such "
+                        "a set)", modality, len(complete), method)
+            return None
+    scores = sample_scores(adata, panel, layer=layer, method=method, key_added=_SCORES_KEY)
+    return scores, adata.uns[_SCORES_KEY]["gene_sets"]
 
 
 def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
@@ -86,7 +97,7 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     computed = _modality_scores(adata, modality, panel, params)
     if computed is None:
         return None
-    scores, measured = computed
+    scores, scored_genes = computed
     out: dict[str, list[pd.DataFrame]] = {key: [] for key in _PARTS}
     long = scores.rename_axis("sample").reset_index().melt(
         id_vars="sample", var_name="term", value_name="score")
@@ -130,8 +141,7 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     for t in tables:
         for name, q in zip(t["score"], t["fdr_screen"], strict=True):
             strength[name] = min(strength.get(name, np.inf), q if np.isfinite(q) else np.inf)
-    genes = {name: sorted(measured.intersection(panel[name])) for name in scores.columns
-             if name in panel}
+    genes = {name: list(scored_genes[name]) for name in scores.columns if name in scored_genes}
     pairs, groups = score_redundancy(scores, genes, called, strength=strength)
     out["red"].append(pairs.assign(modality=modality))
     for t, key in ((model, "model"), (surv, "surv")):

@@ -44,14 +44,12 @@ def sample_scores(
         return _scores.sample_scores(data, gene_sets, **kwargs)
     check_layer(data, layer, "sample_scores")
     expression = expression_by_gene(data, layer)
-    scores = _scores.sample_scores(expression, gene_sets, **kwargs)
-    measured = set(expression.columns)
-    named = {str(term): genes for term, genes in gene_sets.items()}
+    scores, genes = _scores.scores_and_genes(expression, gene_sets, **kwargs)
     settings = {**kwargs, "layer": layer_name(layer)}
     data.obsm[key_added] = scores.copy()
     data.uns[key_added] = {
         "method": method, "min_size": int(min_size), "layer": layer_name(layer),
-        "gene_sets": {term: sorted(measured.intersection(named[term])) for term in scores.columns},
+        "gene_sets": genes,
     }
     store_params(data, key_added, settings)
     return scores
@@ -80,8 +78,10 @@ sample_scores.__doc__ = compose(
     Given an AnnData, stores the returned table (samples x sets, index ``obs_names``) in
     ``adata.obsm[key_added]`` (default ``adata.obsm["angio_scores"]``) and
     ``adata.uns[key_added] = {"method", "min_size", "layer", "gene_sets"}`` (``layer`` is
-    ``"X"`` for ``X``; ``gene_sets``: per scored set, the sorted measured genes, read by
-    :func:`omics.tl.score_redundancy`). :func:`omics.tl.response_model`,
+    ``"X"`` for ``X``; ``gene_sets``: per column, the sorted genes the set was scored on,
+    read by :func:`omics.tl.score_redundancy`: for ``zmean`` the measured set genes
+    observed in >= 3 samples with non-zero SD, for ``ulm``/``ssgsea`` those observed in
+    every sample; empty for a set left NaN). :func:`omics.tl.response_model`,
     :func:`omics.tl.survival_model` and :func:`omics.tl.kaplan_meier` read the scores
     from there (``score_key``).
     """ + settings_note('adata.uns[key_added + "_params"]', "``method``, ``min_size``, ``layer``"),
@@ -126,9 +126,9 @@ score_redundancy.__doc__ = compose(
         An AnnData with the scores in ``adata.obsm[score_key]``, or a samples x scores
         table (the values the models used).
     gene_sets
-        Genes of each score (measured genes only); scores without genes (e.g. a flow
-        population) are linked by correlation only. AnnData input: ``None`` reads the
-        measured genes that :func:`omics.tl.sample_scores` stored in
+        Genes of each score (the genes it was scored on); scores without genes (e.g. a
+        flow population) are linked by correlation only. AnnData input: ``None`` reads
+        the genes that :func:`omics.tl.sample_scores` stored in
         ``adata.uns[score_key]["gene_sets"]``.
     """,
     extra="""

@@ -16,7 +16,10 @@ Methods
     same sample. Cohort-independent.
 ``"ssgsea"``
     single-sample GSEA of Barbie et al. 2009 via ``gseapy.ssgsea`` (rank-based within a
-    sample; gseapy defaults, weight 0.25); the unnormalised ES is returned.
+    sample; gseapy defaults, weight 0.25); the unnormalised ES is returned. gseapy, like
+    GSVA, orders genes with tied values by their position in the input, so the score of a
+    sample where a set gene ties with a gene outside the set depends on the gene order
+    (the scores are kept equal to gseapy's; how many such values there are is logged).
 
 Why ``zmean`` is the default (measured on the 2-core development machine): all three
 track a planted latent factor about equally (40 samples x 5,000 log-normal genes,
@@ -40,6 +43,10 @@ the ULM t with its square root, so scoring each sample on its own observed genes
 the scores of samples missing more values systematically lower (ssGSEA) or shrunken
 towards 0 (ULM). A set keeping fewer than ``min_size`` of those genes is not scored;
 when none keeps enough, :func:`sample_scores` stops (use ``zmean``, or impute first).
+``ulm`` and ``ssgsea`` compare a set's genes with the other genes of the sample, so a
+set holding every gene they score on (a focused qPCR panel) is not scored either (logged
+by name; none left stops). For ``zmean`` a set with fewer than ``min_size`` usable genes
+(observed in >= 3 samples, non-zero SD) is NaN for every sample (logged by name).
 """
 
 from __future__ import annotations
@@ -58,10 +65,16 @@ _LOG = get_logger("tl.scores")
 SCORE_METHODS = ("zmean", "ulm", "ssgsea")
 
 
-def _zmean(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int) -> pd.DataFrame:
+def _usable(x: pd.DataFrame) -> pd.Series:
+    """Genes ``zmean`` can standardise: observed in >= 3 samples, with a finite non-zero SD."""
     n_obs = x.notna().sum(axis=0)
     sd = x.std(axis=0, ddof=1, skipna=True)
-    ok = (n_obs >= 3) & np.isfinite(sd) & (sd > 0)
+    return (n_obs >= 3) & np.isfinite(sd) & (sd > 0)
+
+
+def _zmean(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int) -> pd.DataFrame:
+    ok = _usable(x)
+    sd = x.std(axis=0, ddof=1, skipna=True)
     z = ((x - x.mean(axis=0, skipna=True)) / sd).loc[:, ok]
     col = {g: i for i, g in enumerate(z.columns)}
     zv = z.to_numpy(dtype=float)
@@ -72,6 +85,31 @@ def _zmean(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int) -> pd.Dat
         total = np.nansum(zs, axis=1)
         out[term] = np.where(n >= min_size, total / np.maximum(n, 1), np.nan)
     return pd.DataFrame(out, index=x.index)
+
+
+def _names(terms: Iterable[str], limit: int = 10) -> str:
+    """``terms`` for a log line or message: the first ``limit`` names, then how many more."""
+    terms = list(terms)
+    more = f" and {len(terms) - limit} more" if len(terms) > limit else ""
+    return ", ".join(terms[:limit]) + more
+
+
+def _usable_sets(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int
+                 ) -> dict[str, list[str]]:
+    """Return the sets ``zmean`` can score, with their usable genes (others logged by name).
+
+    A gene observed in fewer than 3 samples, or constant, is not standardised, so a set
+    with fewer than ``min_size`` such genes would be NaN for every sample.
+    """
+    ok = _usable(x)
+    usable = set(x.columns[ok.to_numpy()])
+    kept = {t: [g for g in genes if g in usable] for t, genes in sets.items()}
+    kept = {t: genes for t, genes in kept.items() if len(genes) >= min_size}
+    if len(kept) < len(sets):
+        _LOG.info("sample_scores(zmean): left out %d gene set(s) with fewer than %d usable genes "
+                  "(observed in >= 3 samples, SD > 0; NaN for every sample): %s",
+                  len(sets) - len(kept), min_size, _names(t for t in sets if t not in kept))
+    return kept
 
 
 def _net(sets: dict[str, list[str]]) -> pd.DataFrame:
@@ -89,9 +127,15 @@ def _ulm(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int) -> pd.DataF
 def _ssgsea(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int) -> pd.DataFrame:
     import gseapy as gp
 
+    # Genes as a first column (not the index), samples under positional labels: gseapy
+    # keeps an index of gene ids only when it cannot be read as numbers, and otherwise
+    # takes the first column, a sample, as the gene ids (Entrez or numeric probe ids).
+    labels = [f"s{i}" for i in range(x.shape[0])]
+    data = pd.DataFrame(x.to_numpy(dtype=float).T, columns=labels)
+    data.insert(0, "gene", [str(g) for g in x.columns])
     res = gp.ssgsea(
-        data=x.T,
-        gene_sets=sets,
+        data=data,
+        gene_sets={term: [str(g) for g in genes] for term, genes in sets.items()},
         outdir=None,
         min_size=min_size,
         max_size=max(len(v) for v in sets.values()),
@@ -102,7 +146,37 @@ def _ssgsea(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int) -> pd.Da
     ).res2d
     est = res.pivot(index="Name", columns="Term", values="ES").astype(float)
     est.index = est.index.astype(str)
-    return est.reindex(index=x.index.astype(str)).set_axis(x.index, axis=0)
+    return est.reindex(index=labels).set_axis(x.index, axis=0)
+
+
+def _log_ties(x: pd.DataFrame, sets: dict[str, list[str]]) -> None:
+    """Log how many set-gene values tie with a gene outside the set in the same sample.
+
+    gseapy (like GSVA) orders tied genes by their position in the input, so the ssGSEA
+    score of a sample with such ties depends on the gene (column) order; ties among the
+    genes of one set, or among the other genes, do not change it.
+    """
+    from scipy.stats import rankdata
+
+    values = x.to_numpy(dtype=float)
+    tied_all = rankdata(values, method="max", axis=1) - rankdata(values, method="min", axis=1)
+    col = {g: i for i, g in enumerate(x.columns)}
+    n_values, n_sets, samples = 0, 0, np.zeros(values.shape[0], dtype=bool)
+    for genes in sets.values():
+        idx = [col[g] for g in genes]
+        sub = values[:, idx]
+        tied_in = rankdata(sub, method="max", axis=1) - rankdata(sub, method="min", axis=1)
+        outside = tied_all[:, idx] > tied_in  # an equal value among the genes outside the set
+        if outside.any():
+            n_values += int(outside.sum())
+            n_sets += 1
+            samples |= outside.any(axis=1)
+    if n_values:
+        _LOG.info("sample_scores(ssgsea): %d values of set genes (%d of %d gene sets, %d of %d "
+                  "samples) tie with a gene outside the set in the same sample; gseapy, like GSVA, "
+                  "orders tied genes by their column position, so these samples' scores depend on "
+                  "the gene order (zmean and ulm do not)", n_values, n_sets, len(sets),
+                  int(samples.sum()), values.shape[0])
 
 
 def _complete_genes(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int, method: str
@@ -179,19 +253,61 @@ def sample_scores(
     pandas.DataFrame
         Samples x sets (the samples of the data in their order; sets in input order, sets
         with fewer than ``min_size`` genes in the data omitted); higher means higher
-        expression of the set in that sample.
+        expression of the set in that sample. A set the method cannot score (see the
+        module docstring: too few usable or completely observed genes, or, for ``ulm`` and
+        ``ssgsea``, every gene scored) is NaN for every sample and named in the log.
 
     Raises
     ------
     omics._errors.InputError
-        On an unknown method, non-numeric or duplicated columns, or when no set has
-        ``min_size`` genes in the data (for ``ulm``/``ssgsea`` with missing values: among
-        the genes observed in every sample).
+        On an unknown method, non-numeric or duplicated columns, duplicated sample ids
+        (index), or when no set has ``min_size`` genes in the data (for ``ulm``/``ssgsea``
+        with missing values: among the genes observed in every sample; for
+        ``ulm``/``ssgsea``, also when every such set holds all genes scored).
 
     Notes
     -----
     Values that look like raw counts (all whole numbers, the largest above 1,000) are
     scored as given, with a logged warning: the scores expect a log scale.
+    """
+    return scores_and_genes(expression, gene_sets, method=method, min_size=min_size)[0]
+
+
+def _full_sets(data: pd.DataFrame, sets: dict[str, list[str]], method: str
+               ) -> dict[str, list[str]]:
+    """Leave out (logged by name) the sets holding every gene ``ulm``/``ssgsea`` score on.
+
+    Both compare a set's genes with the other genes of the same sample: without other
+    genes the ULM slope is undefined (decoupler stops) and gseapy drops the set. None
+    left stops.
+    """
+    full = [t for t, genes in sets.items() if len(genes) >= data.shape[1]]
+    if not full:
+        return sets
+    kept = {t: genes for t, genes in sets.items() if t not in full}
+    _LOG.info("sample_scores(%s): left out %d gene set(s) holding all %d genes scored (NaN for "
+              "every sample; %s compares a set's genes with the other genes of a sample, so it "
+              "needs genes outside the set): %s", method, len(full), data.shape[1], method,
+              _names(full))
+    if not kept:
+        raise InputError(f"sample_scores: method={method!r} compares a set's genes with the other "
+                         f"genes of each sample, and every gene set holds all {data.shape[1]} genes "
+                         f"it scores on ({_names(full, 3)}): use method='zmean' (which compares "
+                         "each gene with the cohort), or give the data more genes than the set's")
+    return kept
+
+
+def scores_and_genes(
+    expression: pd.DataFrame,
+    gene_sets: Mapping[str, Iterable[str]],
+    *,
+    method: str = "zmean",
+    min_size: int = 5,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """:func:`sample_scores` and, per column, the sorted genes the set was scored on.
+
+    ``zmean``: the set genes it can standardise; ``ulm``/``ssgsea``: the set genes observed
+    in every sample. A column left NaN for every sample (logged) has no genes.
     """
     if method not in SCORE_METHODS:
         raise InputError(f"sample_scores: method must be one of {SCORE_METHODS}, got {method!r}")
@@ -202,6 +318,10 @@ def sample_scores(
     if expression.columns.duplicated().any():
         dup = list(expression.columns[expression.columns.duplicated()][:3])
         raise InputError(f"sample_scores: duplicated gene columns in expression, e.g. {dup}")
+    if expression.index.duplicated().any():
+        dup = [str(i) for i in dict.fromkeys(expression.index[expression.index.duplicated()])]
+        raise InputError(f"sample_scores: duplicated sample ids in expression (its index): "
+                         f"{_names(dup)}; give every sample one row (one id each)")
     try:
         x = expression.astype(float)
     except (TypeError, ValueError) as err:
@@ -227,8 +347,22 @@ def sample_scores(
             f"{x.shape[1]} columns of `expression`; check that columns are gene symbols"
         )
     if method == "zmean":
-        scores = _zmean(x, sets, min_size)
+        scored = _usable_sets(x, sets, min_size)
+        scores = _zmean(x, scored, min_size)
+        empty = [t for t in scored if scores[t].isna().all()]
+        if empty:  # min_size usable genes, but never min_size observed in one sample
+            _LOG.info("sample_scores(zmean): no sample has %d observed usable genes of %d gene "
+                      "set(s), NaN for every sample: %s", min_size, len(empty), _names(empty))
+            scored = {t: genes for t, genes in scored.items() if t not in empty}
     else:
         data, scored = _complete_genes(x, sets, min_size, method)
+        scored = _full_sets(data, scored, method)
+        if method == "ssgsea":
+            _log_ties(data, scored)
         scores = (_ulm if method == "ulm" else _ssgsea)(data, scored, min_size)
-    return scores.reindex(index=expression.index, columns=list(sets)).astype(float)
+    if len(scored) < len(sets):
+        _LOG.info("sample_scores(%s): %d of %d gene sets scored", method, len(scored), len(sets))
+    # sets with min_size genes in the data stay columns (NaN when not scored, logged above)
+    scores = scores.reindex(index=expression.index, columns=list(sets)).astype(float)
+    genes = {t: sorted(scored.get(t, []), key=str) for t in sets}
+    return scores, genes
