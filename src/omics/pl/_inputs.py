@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -44,6 +45,40 @@ def de_table(data: object, de_key: str | None, contrast: object, caller: str, *,
                          f"{', '.join(map(str, table.columns[:8]))}); pass the table of "
                          "omics.tl.deseq2 or omics.tl.limma")
     return table
+
+
+def require_columns(table: object, columns: Sequence[str], caller: str, fix: str) -> None:
+    """Stop (before any figure is made) unless ``table`` is a DataFrame with every one of ``columns``."""
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"{caller}: got {type(table).__name__}, not a table; {fix}")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(f"{caller}: the table has no {', '.join(map(repr, missing))} column"
+                         f"{'s' if len(missing) > 1 else ''} (it has "
+                         f"{', '.join(map(str, table.columns[:10])) or 'none'}"
+                         f"{', ...' if len(table.columns) > 10 else ''}); {fix}")
+
+
+def de_context(data: object, de_key: str | None, contrast: object) -> tuple[str | None, str | None, bool]:
+    """``(contrast id, modality, coefficient)`` of the DE table :func:`de_table` returned.
+
+    The contrast id and modality (``adata.uns["modality"]``) are known for an AnnData only
+    (``None`` for a table). ``coefficient``: the fold change is a formula contrast's
+    coefficient (an :class:`omics.io.Contrast` with a formula was passed, or the stored
+    design formula has an interaction), not a target / reference ratio.
+    """
+    if getattr(contrast, "is_formula", False):
+        return contrast_id(contrast), None, True
+    if not is_anndata(data):
+        return None, None, False
+    key = de_key_for(data, de_key, "de_context")
+    cid = per_contrast(data, key, contrast, "de_context")[0]
+    modality = data.uns.get("modality")
+    params = data.uns.get(key + "_params")
+    settings = params.get(cid) if isinstance(params, Mapping) else None
+    design = settings.get("design") if isinstance(settings, Mapping) else None
+    design = design if isinstance(design, str) else ""
+    return cid, str(modality) if isinstance(modality, str) else None, ":" in design or "*" in design
 
 
 def contrast_table(data: object, key: str, contrast: object, caller: str) -> pd.DataFrame:
@@ -143,11 +178,37 @@ def _features(adata: object, var_names: Sequence[str]) -> list[str]:
 
 
 def _top_features(adata: object, de_key: str | None, contrast: object, n_top: int, caller: str) -> list[str]:
-    """Return the ``n_top`` features by p-value of the stored DE table (ids in its first column)."""
-    table = per_contrast(adata, de_key_for(adata, de_key, caller), contrast, caller)[1]
+    """Return the ``n_top`` features by p-value of the stored DE table.
+
+    The table's ids (its first column) are looked up in ``var_names``; when none is there,
+    its ``gene_name`` column (``var_names`` set to gene symbols after the DE step). None
+    matching stops with an :class:`~omics._errors.InputError`; some not matching warns.
+    """
+    key = de_key_for(adata, de_key, caller)
+    cid, table = per_contrast(adata, key, contrast, caller)
     pcol = "pvalue" if "pvalue" in table else "P.Value"
     top = table.dropna(subset=[pcol]).nsmallest(n_top, pcol, keep="first")
-    return [f for f in top[table.columns[0]].astype(str) if f in adata.var_names]
+    names = set(map(str, adata.var_names))
+    column = str(table.columns[0])
+    ids = top[column].astype(str).tolist()
+    if not any(f in names for f in ids) and "gene_name" in top and column != "gene_name":
+        symbols = top["gene_name"].astype(str).tolist()
+        if any(f in names for f in symbols):
+            column, ids = "gene_name", symbols
+    found = list(dict.fromkeys(f for f in ids if f in names))
+    unmatched = [f for f in ids if f not in names]
+    shown = ", ".join(unmatched[:5]) + (", ..." if len(unmatched) > 5 else "")
+    if not found:
+        example = ", ".join(map(str, adata.var_names[:3]))
+        raise InputError(f"{caller}: none of the top {len(ids)} features of adata.uns[{key!r}][{cid!r}] "
+                         f"({shown}) is in var_names (e.g. {example}), nor their gene_name; the table "
+                         "was made before var_names changed: pass var_names=<features to draw>, or "
+                         "rerun the DE step")
+    if unmatched:
+        warnings.warn(f"{caller}: {len(unmatched)} of the top {len(ids)} features of "
+                      f"adata.uns[{key!r}][{cid!r}] are not in var_names ({shown}); drawing the "
+                      f"{len(found)} that are", UserWarning, stacklevel=4)
+    return found
 
 
 def scores_long(data: object, obs: pd.DataFrame | None, key: str, modality: str, caller: str

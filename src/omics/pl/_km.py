@@ -33,7 +33,7 @@ def _listed(names: list[str], most: int = 10) -> str:
 def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.DataFrame | None = None,
        key: str = KM_KEY, modality: str | None = None, arms: tuple[str, ...] = ("placebo", "bmmnc"),
        risk_times: tuple[float, ...] = (0, 30, 60, 90, 120, 150, 183),
-       axes: Sequence[Axes] | None = None) -> list[Axes]:
+       axes: Axes | Sequence[Axes] | None = None, ax: Axes | Sequence[Axes] | None = None) -> list[Axes]:
     """Draw Kaplan-Meier curves of one score, below vs above its median, per arm.
 
     Parameters
@@ -59,23 +59,36 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
         One panel per arm, in this order.
     risk_times
         Days at which the numbers at risk are printed under each panel.
-    axes
-        Sequence of matplotlib Axes, one per arm; default: a new figure. The backend is
-        never changed.
+    axes, ax
+        The Axes to draw on (either name; ``ax`` as in the other plots): one per arm, in
+        the order of ``arms``, or a single Axes, which draws the one arm that has curves
+        (or the one arm of ``arms=("bmmnc",)``).
+        Default: a new figure with a panel per arm that has curves (an arm without curves,
+        e.g. curves of a one-arm subset, gets no panel; on given Axes its panel is titled
+        "no curves"). The backend is never changed; the figure stays open until
+        ``plt.close(axes[0].figure)``.
 
     Returns
     -------
     list of matplotlib.axes.Axes
-        One per arm.
+        One per arm drawn.
 
     Raises
     ------
     omics._errors.InputError
         ``score`` is not given or has no curves (in ``modality``); the curves of ``score``
         span several modalities and ``modality`` is not given; the AnnData has no
-        Kaplan-Meier tables.
+        Kaplan-Meier tables; the Axes given are not one per arm. Checked before any figure
+        is made.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes as AxesType
+
+    if axes is not None and ax is not None:
+        raise InputError("km: pass the Axes as axes= or ax=, not both")
+    given = axes if axes is not None else ax
+    single = isinstance(given, AxesType)
+    given = [given] if single else None if given is None else list(np.asarray(given, dtype=object).ravel())
 
     if is_anndata(curves):
         if logrank is None:
@@ -84,6 +97,10 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
     if not isinstance(curves, pd.DataFrame) or "score" not in curves.columns:
         raise InputError("km: the curves table has no 'score' column; pass the curves of "
                          "omics.tl.kaplan_meier (scores/km_curves.tsv) or an AnnData after it")
+    absent = [c for c in ("arm", "group", "time", "survival", "n_at_risk") if c not in curves.columns]
+    if absent:
+        raise InputError(f"km: the curves table has no {', '.join(map(repr, absent))} column; pass the "
+                         "curves of omics.tl.kaplan_meier (scores/km_curves.tsv) or an AnnData after it")
     available = [str(name) for name in pd.unique(curves["score"])]
     if score is None:
         raise InputError(f"km: pass score=<the score to draw> (scores with curves: {_listed(available)})")
@@ -105,11 +122,26 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
                              "modality=<one of them>")
         elif len(data):
             modality = data["modality"].iloc[0]  # the log-rank rows of the same modality
-    if axes is None:
-        _, axes = plt.subplots(1, len(arms), figsize=(4.5 * len(arms), 4), sharey=True, squeeze=False)
-        axes = list(axes[0])
-    for ax, arm in zip(axes, arms, strict=False):
+    with_curves = [arm for arm in arms if (data["arm"] == arm).any()]
+    if single and len(arms) > 1:  # one Axes: the one arm with curves
+        if len(with_curves) != 1:
+            raise InputError(f"km: a single Axes draws one arm, and score {score!r} has curves in "
+                             f"{_listed(with_curves)}; pass arms=(<one arm>,) or one Axes per arm")
+        arms = tuple(with_curves)
+    if given is not None and len(given) != len(arms):
+        raise InputError(f"km: {len(given)} Axes for {len(arms)} arms ({', '.join(arms)}); pass one "
+                         "Axes per arm, or arms=(<one arm>,) with a single Axes")
+    if given is None:
+        drawn = with_curves or list(arms)
+        _, grid = plt.subplots(1, len(drawn), figsize=(4.5 * len(drawn), 4), sharey=True, squeeze=False)
+        axes = list(grid[0])
+    else:
+        drawn, axes = list(arms), given
+    for ax, arm in zip(axes, drawn, strict=True):
         part = data[data["arm"] == arm]
+        if part.empty:
+            ax.set_title(f"{arm}: no curves", fontsize=10)
+            continue
         lines = []
         for group, color in _GROUP_COLORS.items():
             g = part[part["group"] == group].sort_values("time")
@@ -130,8 +162,8 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("days")
         ax.set_ylim(0, 1.05)
-        ax.legend(loc="lower left", fontsize=8, frameon=False)
         if lines:
+            ax.legend(loc="lower left", fontsize=8, frameon=False)
             ax.text(0, -0.32, "at risk (days " + ", ".join(f"{t:g}" for t in risk_times) + ")\n"
                     + "\n".join(lines), transform=ax.transAxes, fontsize=7, family="monospace", va="top")
     axes[0].set_ylabel("amputation-free survival")

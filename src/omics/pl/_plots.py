@@ -2,7 +2,9 @@
 
 The same figures as the HTML report (which draws them with plotly), from the same result
 tables, for notebooks. No backend is forced: figures show inline in Jupyter; the command
-line sets a non-interactive backend itself.
+line sets a non-interactive backend itself. A call without ``ax=`` opens a new pyplot
+figure, which stays open until ``plt.close(ax.figure)`` (a script that draws many plots
+closes each after ``ax.figure.savefig(...)``; matplotlib warns past 20 open figures).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..tl._keys import (
     GSEA_KEY,
     RESPONSE_KEY,
     SCORES_KEY,
+    contrast_id,
     is_anndata,
     is_mudata,
     per_contrast,
@@ -39,6 +42,27 @@ if TYPE_CHECKING:
 _COLORS = {"responder": "#1b9e77", "non_responder": "#d95f02", "bmmnc": "#7570b3",
            "placebo": "#e7298a", "up": "#b2182b", "down": "#2166ac", "ns": "#bbbbbb"}
 _PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+
+
+_UNKNOWN = "unknown"  # the legend label of samples without a value (drawn in _COLORS["ns"])
+
+
+def _level_colors(levels: Sequence[str]) -> list[str]:
+    """Return one distinct colour per level.
+
+    A level named in ``_COLORS`` keeps its colour; the others take the palette's colours that
+    no level drawn uses (then tab20's; with more levels than those, evenly spaced hues).
+    """
+    used = {_COLORS[level] for level in levels if level in _COLORS} | {_COLORS["ns"]}
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    spare = [c for c in _PALETTE + [to_hex(c) for c in colormaps["tab20"].colors] if c not in used]
+    others = [level for level in levels if level not in _COLORS]
+    if len(others) > len(spare):
+        spare = [to_hex(colormaps["hsv"](k / len(others))) for k in range(len(others))]
+    free = iter(spare)
+    return [_COLORS[level] if level in _COLORS else next(free) for level in levels]
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (4.5, 4)) -> Axes:
@@ -58,6 +82,27 @@ def _modality(table: pd.DataFrame) -> str:
     return "rna" if "log2FoldChange" in table.columns else "protein"
 
 
+def _effect_label(table: pd.DataFrame, contrast: object, coefficient: bool) -> str:
+    """Return the label of the fold change axis.
+
+    A continuous contrast's unit (the table's ``attrs["effect_unit"]``), a formula
+    contrast's coefficient, else target / reference (the levels when a Contrast is passed).
+    """
+    unit = table.attrs.get("effect_unit")
+    if isinstance(unit, str) and unit:
+        return unit
+    if coefficient:
+        return "log2 fold change / coefficient"
+    target, reference = getattr(contrast, "target", None), getattr(contrast, "reference", None)
+    if target is not None and reference is not None:
+        return f"log2 fold change ({target} / {reference})"
+    return "log2 fold change (target / reference)"
+
+
+_MEAN_LABELS = {"flow": "mean log2 count (AveExpr)", "protein": "mean log2 intensity (AveExpr)",
+                "rna": "mean log2 expression (AveExpr)"}
+
+
 def _short(term: str, width: int = 45) -> str:
     text = str(term).replace("_", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -68,8 +113,12 @@ def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, cont
     """Volcano plot of a DESeq2 or limma results table (fold change vs -log10 p).
 
     The dashed line is the p-value of the FDR threshold; the ``label_top`` most significant
-    features are labelled in two columns at the plot's edges (no label overlaps another or
-    leaves the axes), with a line to their point.
+    features are labelled in two columns at the plot's edges, with a line to their point
+    (the labels are spaced evenly down each edge: with the default 8 they do not overlap, with
+    several dozen they can). The x axis says what the fold change is: target / reference,
+    a continuous contrast's unit (``attrs["effect_unit"]``), or a formula contrast's
+    coefficient (an AnnData whose stored design has an interaction, or a formula
+    :class:`omics.io.Contrast` passed as ``contrast``).
 
     Parameters
     ----------
@@ -78,7 +127,8 @@ def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, cont
         :func:`omics.tl.deseq2` / :func:`omics.tl.limma`), or an AnnData holding it.
     de_key, contrast
         AnnData input: the table ``adata.uns[de_key][contrast]`` (default: ``"deseq2"`` or
-        ``"limma"``, whichever is stored; the only stored contrast).
+        ``"limma"``, whichever is stored; the only stored contrast). A table: a
+        :class:`omics.io.Contrast` passed here names its levels on the x axis.
     fdr
         Adjusted p-value threshold, 0 < fdr <= 1 (else an InputError).
     title
@@ -93,7 +143,9 @@ def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, cont
     matplotlib.axes.Axes
     """
     _check_fdr(fdr, "volcano")
+    data = de_table
     de_table = _inputs.de_table(de_table, de_key, contrast, "volcano")
+    _, _, coefficient = _inputs.de_context(data, de_key, contrast)
     ax = _axes(ax)
     _, padj, lfc = STATISTIC[_modality(de_table)]
     pcol = "pvalue" if "pvalue" in de_table else "P.Value"
@@ -107,6 +159,7 @@ def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, cont
         ax.axhline(-np.log10(table.loc[significant, pcol].max()), color="#555", ls="--", lw=0.8)
     xmax = float(np.abs(table[lfc]).max()) * 1.05 if len(table) else 1.0
     ymax = float(logp.max()) * 1.08 if len(table) else 1.0
+    xmax, ymax = (v if np.isfinite(v) and v > 0 else 1.0 for v in (xmax, ymax))  # all lfc 0 / all p 1
     ax.set_xlim(-xmax, xmax)
     ax.set_ylim(0, ymax)
     top = table.assign(logp=logp).nlargest(label_top, "logp")
@@ -118,18 +171,20 @@ def volcano(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, cont
             ax.annotate(str(row.get("gene_name", "")), (row[lfc], row["logp"]), xytext=(x, y),
                         fontsize=6, ha=side, va="center",
                         arrowprops={"arrowstyle": "-", "color": "#888", "lw": 0.4})
-    ax.set_xlabel("log2 fold change (target / reference)")
+    ax.set_xlabel(_effect_label(de_table, contrast, coefficient))
     ax.set_ylabel("-log10 p-value")
     ax.set_title(title or f"{int(significant.sum())} features at FDR < {fdr}", fontsize=9)
     return ax
 
 
 def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast: object = None,
-       fdr: float = 0.05, ax: Axes | None = None) -> Axes:
+       fdr: float = 0.05, title: str | None = None, ax: Axes | None = None) -> Axes:
     """Draw an MA plot: mean expression vs fold change, features at ``fdr`` in red.
 
-    The mean is ``log10(baseMean + 1)`` for a DESeq2 table and ``AveExpr`` (mean log2
-    intensity) for a limma one.
+    The mean is ``log10(baseMean + 1)`` for a DESeq2 table and ``AveExpr`` for a limma one:
+    the mean log2 intensity (protein) or log2 count (flow), named from
+    ``adata.uns["modality"]`` for AnnData input (a table does not say which). The fold
+    change axis is labelled as in :func:`volcano`.
 
     Parameters
     ----------
@@ -142,6 +197,8 @@ def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast:
         ``"limma"``, whichever is stored; the only stored contrast).
     fdr
         Adjusted p-value threshold (0 < fdr <= 1): features below it are drawn in red.
+    title
+        Axes title (none by default).
     ax
         Axes to draw on (a new figure by default).
 
@@ -150,17 +207,25 @@ def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast:
     matplotlib.axes.Axes
     """
     _check_fdr(fdr, "ma")
+    data = de_table
     de_table = _inputs.de_table(de_table, de_key, contrast, "ma")
-    ax = _axes(ax)
+    _, stored_modality, coefficient = _inputs.de_context(data, de_key, contrast)
     modality = _modality(de_table)
     _, padj, lfc = STATISTIC[modality]
+    if modality == "rna" and "baseMean" not in de_table or modality != "rna" and "AveExpr" not in de_table:
+        raise InputError(f"ma: the table has no {'baseMean' if modality == 'rna' else 'AveExpr'} column "
+                         "(the mean expression); pass the table of omics.tl.deseq2 or omics.tl.limma")
+    ax = _axes(ax)
     mean = np.log10(de_table["baseMean"] + 1) if modality == "rna" else de_table["AveExpr"]
     significant = de_table[padj] < fdr
     ax.scatter(mean, de_table[lfc], c=np.where(significant, _COLORS["up"], _COLORS["ns"]), s=5,
                linewidths=0, rasterized=True)
     ax.axhline(0, color="black", lw=0.5)
-    ax.set_xlabel("log10 mean of normalised counts" if modality == "rna" else "mean log2 intensity")
-    ax.set_ylabel("log2 fold change")
+    ax.set_xlabel("log10(mean normalised count + 1)" if modality == "rna"
+                  else _MEAN_LABELS.get(stored_modality or "", "mean log2 value (AveExpr)"))
+    ax.set_ylabel(_effect_label(de_table, contrast, coefficient))
+    if title:
+        ax.set_title(title, fontsize=9)
     return ax
 
 
@@ -179,11 +244,16 @@ def pca(pca_table: pd.DataFrame | AnnData, *, color: str | None = "response",
         ``adata.obs`` and the variance in ``adata.uns[key]``.
     color
         Column to colour by (default ``"response"``); ``None``: one colour. A name that is
-        not a column of the table raises :class:`~omics._errors.InputError`.
+        not a column of the table raises :class:`~omics._errors.InputError`. Each level has
+        its own colour (responder, non_responder, bmmnc and placebo their usual ones);
+        samples without a value are grey, labelled "unknown".
     variance
         Fractions of variance per component (``qc/<modality>.pca_variance.txt``), shown on
         the axis labels; by default the AnnData's ``adata.uns[key]["variance_ratio"]`` or
         the table's ``attrs["variance_ratio"]`` (none: the labels have no percentage).
+        pandas drops ``attrs`` in ``join``/``merge``, so with ``qc.join(adata.obs)`` pass
+        ``variance=qc.attrs["variance_ratio"]`` (or
+        ``adata.uns["sample_qc"]["variance_ratio"]``), or draw the AnnData itself.
     title
         Axes title (none by default).
     key
@@ -207,12 +277,18 @@ def pca(pca_table: pd.DataFrame | AnnData, *, color: str | None = "response",
                          f"{', '.join(map(str, pca_table.columns))}); join the sample sheet, name one of "
                          "them, or pass color=None for one colour")
     ax = _axes(ax)
-    groups = (pca_table[color].astype(str) if color is not None
-              else pd.Series("all", index=pca_table.index))
-    for i, level in enumerate(sorted(groups.unique())):
-        part = pca_table[groups == level]
-        ax.scatter(part["PC1"], part["PC2"], s=18, label=level,
-                   color=_COLORS.get(level, _PALETTE[i % len(_PALETTE)]))
+    if color is None:
+        ax.scatter(pca_table["PC1"], pca_table["PC2"], s=18, label="all", color=_PALETTE[0])
+    else:
+        unknown = pca_table[color].isna().to_numpy()
+        groups = pca_table[color].astype(str)
+        levels = sorted(groups[~unknown].unique())
+        for level, level_color in zip(levels, _level_colors(levels), strict=True):
+            part = pca_table[(groups == level).to_numpy() & ~unknown]
+            ax.scatter(part["PC1"], part["PC2"], s=18, label=level, color=level_color)
+        if unknown.any():
+            part = pca_table[unknown]
+            ax.scatter(part["PC1"], part["PC2"], s=18, label=_UNKNOWN, color=_COLORS["ns"])
     for k, setter in ((1, ax.set_xlabel), (2, ax.set_ylabel)):
         setter(f"PC{k} ({100 * variance[k - 1]:.1f}%)" if variance is not None and len(variance) >= k
                else f"PC{k}")
@@ -227,7 +303,8 @@ def correlation_heatmap(corr: pd.DataFrame | AnnData, *, title: str | None = Non
     """Draw a sample-sample correlation heatmap (``qc/<modality>.sample_correlation.tsv``).
 
     Samples are in average-linkage clustering order (with more than two samples); the
-    diagonal is left blank.
+    diagonal is left blank. A missing r (two samples without shared features) is blank and
+    clustered as the largest distance.
 
     Parameters
     ----------
@@ -255,6 +332,9 @@ def correlation_heatmap(corr: pd.DataFrame | AnnData, *, title: str | None = Non
     order = np.arange(len(corr))
     if len(corr) > 2:
         distance = np.clip(1 - values, 0, None)
+        # a NaN r (no features shared by two samples): the largest distance, so they cluster last
+        finite = distance[np.isfinite(distance)]
+        distance = np.where(np.isfinite(distance), distance, finite.max() if finite.size else 1.0)
         np.fill_diagonal(distance, 0)
         order = leaves_list(linkage(squareform((distance + distance.T) / 2, checks=False), "average"))
     shown = values[np.ix_(order, order)].copy()
@@ -280,7 +360,9 @@ def heatmap(matrix: pd.DataFrame | AnnData, groups: pd.Series | None = None, *, 
         Features x samples (e.g. VST counts or log2 intensities; rows labelled by the
         index), or an AnnData (samples x features) whose ``layer`` is drawn.
     groups
-        Table input: the group of each sample, indexed by the columns of ``matrix``.
+        Table input: the group of each sample, indexed by the columns of ``matrix``
+        (samples without a group are left out; a sample that is not a column raises
+        :class:`~omics._errors.InputError`).
     groupby
         AnnData input: the ``obs`` column that groups the samples (samples without a
         value are left out).
@@ -293,6 +375,9 @@ def heatmap(matrix: pd.DataFrame | AnnData, groups: pd.Series | None = None, *, 
         AnnData input without ``var_names``: the ``n_top`` features by p-value of
         ``adata.uns[de_key][contrast]`` (as :func:`volcano`: default ``"deseq2"`` or
         ``"limma"``, whichever is stored; the only stored contrast), most significant first.
+        The table's ids are matched to ``var_names``, else its ``gene_name`` column (after
+        ``var_names`` were set to symbols); none matching raises
+        :class:`~omics._errors.InputError`, some not matching warns.
     title
         Axes title.
     ax
@@ -308,6 +393,15 @@ def heatmap(matrix: pd.DataFrame | AnnData, groups: pd.Series | None = None, *, 
                                                 caller="heatmap")
     elif groups is None:
         raise TypeError("heatmap: with a matrix, pass the group of each sample: heatmap(matrix, groups)")
+    else:
+        groups = pd.Series(groups).dropna()  # as with an AnnData: samples without a group are left out
+        absent = [str(sample) for sample in groups.index if sample not in matrix.columns]
+        if absent:
+            shown = ", ".join(absent[:5]) + (", ..." if len(absent) > 5 else "")
+            raise InputError(f"heatmap: {len(absent)} sample(s) of groups are not columns of the matrix "
+                             f"({shown}); pass groups indexed by the matrix's columns (samples)")
+        if groups.empty:
+            raise InputError("heatmap: no sample has a group; pass groups indexed by the matrix's columns")
     order = groups.sort_values(kind="stable").index
     values = matrix[order]
     z = values.sub(values.mean(axis=1), axis=0).div(values.std(axis=1).replace(0, 1), axis=0)
@@ -339,7 +433,9 @@ def enrichment_dots(gsea: pd.DataFrame | AnnData, *, key: str = GSEA_KEY, contra
         The table of :func:`omics.tl.enrichment` / :func:`omics.tl.gsea_prerank`
         (``term``, ``size``, ``nes``, ``pvalue``, ``fdr``; panel sets are those with
         ``collection`` ``"panel"``, and without a ``collection`` column every set is drawn
-        as a panel set), or an AnnData holding it in ``adata.uns[key][contrast]``.
+        as a panel set), or an AnnData holding it in ``adata.uns[key][contrast]``. A table
+        without these columns (the ORA table, a DE table) raises
+        :class:`~omics._errors.InputError`.
     key, contrast
         AnnData input: the table ``adata.uns[key][contrast]`` (default ``"gsea"``; the only
         stored contrast).
@@ -355,6 +451,9 @@ def enrichment_dots(gsea: pd.DataFrame | AnnData, *, key: str = GSEA_KEY, contra
     matplotlib.axes.Axes
     """
     gsea = _inputs.contrast_table(gsea, key, contrast, "enrichment_dots")
+    _inputs.require_columns(gsea, ("term", "nes", "pvalue", "fdr", "size"), "enrichment_dots",
+                            "pass the GSEA table of omics.tl.enrichment / omics.tl.gsea_prerank (its "
+                            "first table; the ORA table has no NES), or key='gsea' with an AnnData")
     panel = gsea[gsea["collection"] == "panel"] if "collection" in gsea else gsea
     rest = (gsea[gsea["collection"] != "panel"].nsmallest(n_background, "pvalue")
             if "collection" in gsea else gsea.iloc[0:0])
@@ -375,7 +474,7 @@ def enrichment_dots(gsea: pd.DataFrame | AnnData, *, key: str = GSEA_KEY, contra
     ax.set_xlabel("NES")
     if points is not None:
         ax.figure.colorbar(points, ax=ax, label="-log10 FDR", shrink=0.6)
-    ax.legend(fontsize=6, frameon=False, loc="lower right")
+        ax.legend(fontsize=6, frameon=False, loc="lower right")
     if title:
         ax.set_title(title, fontsize=9)
     return ax
@@ -411,6 +510,12 @@ def gsea_curve(statistic: pd.Series | pd.DataFrame | AnnData, genes: list[str] |
     """
     if not isinstance(statistic, pd.Series):
         table = _inputs.de_table(statistic, de_key, contrast, "gsea_curve", fold_change=False)
+        fix = ("pass a DESeq2/limma results table (stat or t, and gene_name), an AnnData holding one, or "
+               "the ranking as a Series by gene symbol")
+        _inputs.require_columns(table, ("gene_name",), "gsea_curve", fix)
+        if "stat" not in table and "t" not in table:
+            raise InputError(f"gsea_curve: the table has no 'stat' (DESeq2) or 't' (limma) column to rank "
+                             f"by (it has {', '.join(map(str, table.columns[:10]))}); {fix}")
         statistic = gene_statistic(table.assign(gene_name=table["gene_name"].fillna("").astype(str)))
     ax = _axes(ax, (5.5, 3.2))
     sets = genes if isinstance(genes, Mapping) else {"": list(genes)}
@@ -531,11 +636,31 @@ def _ratio_columns(model: pd.DataFrame, prefix: str) -> list[str]:
             and f"{c}_low" in model and f"{c}_high" in model]
 
 
+def _check_roc_input(label: str, truth: np.ndarray, pred: np.ndarray) -> None:
+    """Stop (before any figure is made) on predictions that give no ROC curve."""
+    if len(truth) != len(pred):
+        raise InputError(f"roc: {label!r} has {len(pred)} predictions for {len(truth)} outcomes; pass one "
+                         "prediction per sample")
+    classes = pd.unique(pd.Series(truth).dropna())
+    if pd.isna(truth).any() or len(classes) != 2:
+        problem = "a missing value" if pd.isna(truth).any() else f"{len(classes)} class(es)"
+        raise InputError(f"roc: the outcome of {label!r} has {problem}; an ROC curve needs both classes "
+                         "(0 and 1) and no missing outcome: drop those samples or pick a subgroup with both")
+    missing = np.flatnonzero(~np.isfinite(pred))
+    if missing.size:
+        raise InputError(f"roc: the predictions of {label!r} are missing (NaN/inf) at position(s) "
+                         f"{', '.join(map(str, missing[:5]))}; drop those samples from y_true and "
+                         "predictions")
+
+
 def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
         predictions: Mapping[str, Sequence[float]] | None = None, *, key: str = RESPONSE_KEY,
         scores: Sequence[str] | None = None, cohort: str = "pooled", repeat: int | None = 0,
         modality: str | None = None, title: str | None = None, ax: Axes | None = None) -> Axes:
     """ROC curves of out-of-fold predictions with their AUC.
+
+    The points are joined by straight lines, so the area under each drawn curve is its AUC
+    (tied predictions of a responder and a non-responder give a diagonal segment).
 
     Parameters
     ----------
@@ -546,7 +671,9 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
         the ROC points of ``scores/response_roc.tsv`` (:func:`omics.tl.response_roc`:
         ``score``, ``auc``, ``fpr``, ``tpr``), drawn as written.
     predictions
-        With ``y_true``: ``{label: predictions}``, one curve each.
+        With ``y_true``: ``{label: predictions}``, one curve each. An outcome with one
+        class or a missing value, or a missing prediction, raises
+        :class:`~omics._errors.InputError` naming the label.
     key
         AnnData input: ``uns`` key of the response model (its predictions are in
         ``adata.uns[key + "_cv"]``).
@@ -577,12 +704,15 @@ def roc(y_true: Sequence[int] | pd.DataFrame | AnnData,
         points = []
         for label, truth, pred in _inputs.roc_curves(y_true, predictions, key=key, scores=scores,
                                                      cohort=cohort, repeat=repeat, caller="roc"):
+            _check_roc_input(label, truth, pred)
             fpr, tpr, _ = roc_curve(truth, pred)
             points.append((label, fpr, tpr, float(roc_auc_score(truth, pred))))
     ax = _axes(ax)
     for i, (label, fpr, tpr, auc) in enumerate(points):
         # past the palette's 8 colours the line style changes, so no two curves look alike
-        ax.step(fpr, tpr, where="post", color=_PALETTE[i % len(_PALETTE)],
+        # straight segments: a tie between a responder and a non-responder is a diagonal, as
+        # in the trapezoid AUC, so the area under the drawn curve is the AUC in the legend
+        ax.plot(fpr, tpr, color=_PALETTE[i % len(_PALETTE)],
                 ls=("-", "--", ":")[i // len(_PALETTE) % 3], label=f"{_short(label, 35)} (AUC {auc:.2f})")
     ax.plot([0, 1], [0, 1], color="#999", ls=":", lw=0.8)
     ax.set_xlabel("1 - specificity")
@@ -612,14 +742,17 @@ def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None,
         ``adata.obs`` (``obs`` not needed).
     obs
         Table input: the sample sheet, indexed by sample, with ``arm`` and ``response``
-        columns.
+        columns. Sample ids are compared as text; a table read with ``pd.read_csv`` turns
+        ids such as ``001`` into numbers, so read it with ``dtype={"sample": str}`` (no id
+        matching raises :class:`~omics._errors.InputError`).
     term
         The set whose score is drawn; it titles the plot.
     modality
         Rows of this modality; it labels the y axis. A table: required when ``term`` is
         scored in several modalities, else the one it has. An AnnData: its scores are
-        taken as this modality (default: ``protein`` for an AnnData read by
-        :func:`omics.io.read_protein_matrix`, else ``rna``).
+        taken as this modality (default: ``adata.uns["modality"]``, which the stages
+        write; else ``protein`` for an AnnData read by :func:`omics.io.read_protein_matrix`,
+        else ``rna``).
     key
         AnnData input: the ``obsm`` key of the scores (default ``"angio_scores"``).
     ax
@@ -630,7 +763,9 @@ def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None,
     matplotlib.axes.Axes
     """
     if modality is None and is_anndata(scores_long):
-        modality = "protein" if "protein_input" in scores_long.uns else "rna"
+        stored = scores_long.uns.get("modality")  # written by the stages and omics.io readers
+        modality = (stored if isinstance(stored, str) and stored
+                    else "protein" if "protein_input" in scores_long.uns else "rna")
     scores_long, obs = _inputs.scores_long(scores_long, obs, key, modality, "scores")
     if modality is None:
         measured = list(dict.fromkeys(scores_long.loc[scores_long["term"] == term, "modality"].astype(str)))
@@ -648,8 +783,17 @@ def scores(scores_long: pd.DataFrame | AnnData, obs: pd.DataFrame | None = None,
         raise InputError(f"scores: the sample sheet has no {' or '.join(map(repr, absent))} column (it has "
                          f"{', '.join(map(str, obs.columns)) or 'none'}); pass a sample sheet with the "
                          "arm and response columns")
+    # the ids compared as text: a scores table read without dtype=str has 1 where obs has "1"
+    sheet = obs[["arm", "response"]].set_axis(obs.index.astype(str))
+    part = part.assign(sample=part["sample"].astype(str))
+    if not part["sample"].isin(sheet.index).any():
+        ids = ", ".join(part["sample"].head(3))
+        raise InputError(f"scores: none of the scores' sample ids ({ids}, ...) is in the sample sheet's "
+                         f"index ({', '.join(sheet.index[:3])}, ...); pass obs indexed by sample, and read "
+                         "the scores table with dtype={'sample': str} so ids such as 001 keep their "
+                         "leading zeros")
     ax = _axes(ax)
-    part = part.merge(obs[["arm", "response"]], left_on="sample", right_index=True)
+    part = part.merge(sheet, left_on="sample", right_index=True)
     positions = []
     for i, (arm, response) in enumerate([(a, r) for a in ("placebo", "bmmnc")
                                          for r in ("non_responder", "responder")]):
@@ -679,7 +823,9 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     contrast
         The contrast to draw (default: the only one stored, or the only one in the
         table's ``contrast`` column); it titles the plot. Required when the MuData or
-        ``integration/concordance.tsv`` holds several contrasts.
+        ``integration/concordance.tsv`` holds several contrasts. The table of one contrast
+        (:func:`omics.tl.fold_change_concordance` returns it without a ``contrast``
+        column) is drawn as given, titled with this id, which cannot be checked.
     fdr
         Genes with both adjusted p-values below it (0 < fdr <= 1) are marked significant in
         both.
@@ -704,7 +850,9 @@ def concordance(joined: pd.DataFrame | MuData, *, key: str = CONCORDANCE_KEY, co
     elif "contrast" in joined:
         cid, joined = _inputs.one_contrast(joined, contrast, "pl.concordance")
         title = title or cid
-    missing = [c for c in ("rna_log2fc", "protein_log2fc") if c not in joined]
+    elif contrast is not None:  # the table of one contrast: its id cannot be checked, it titles the plot
+        title = title or contrast_id(contrast)
+    missing = [c for c in ("rna_log2fc", "protein_log2fc", "concordant") if c not in joined]
     if missing:
         raise InputError(f"pl.concordance: the table has no {' and '.join(missing)} column; pass the "
                          "table of omics.tl.fold_change_concordance (integration/concordance.tsv)")
