@@ -117,11 +117,14 @@ def check_mad_case_matches_r(results: pd.DataFrame, reference: pd.DataFrame) -> 
     """Deterministic (MAD prior variance) path: equal to R up to optimiser tolerances.
 
     Measured: log2FoldChange 8.8e-7 absolute, lfcSE 7.7e-12, pvalue 4.0e-7 and padj
-    1.5e-12 relative; tolerances ~10-100x.
+    1.5e-12 relative on an Intel machine; on an AMD EPYC one log2FoldChange 1.2e-5, lfcSE
+    2.6e-10, pvalue 5.4e-6 and padj 1.5e-12, all of one gene (ENSMUSG00000086503, lfcSE 2.3:
+    its IRLS stops at the deviance tolerance a few ulps of the CPU's arithmetic apart; every
+    other gene within 2e-14). Tolerances ~10x the larger.
     """
-    assert float(np.max(np.abs(results["log2FoldChange"] - reference["log2FoldChange"]))) < 1e-5
-    np.testing.assert_allclose(results["lfcSE"], reference["lfcSE"], rtol=1e-9)
-    for column, rtol in (("pvalue", 1e-5), ("padj", 1e-9)):
+    assert float(np.max(np.abs(results["log2FoldChange"] - reference["log2FoldChange"]))) < 1e-4
+    np.testing.assert_allclose(results["lfcSE"], reference["lfcSE"], rtol=1e-8)
+    for column, rtol in (("pvalue", 1e-4), ("padj", 1e-9)):
         tested = reference[column].notna()
         assert results[column].isna().equals(~tested), column
         np.testing.assert_allclose(results.loc[tested, column], reference.loc[tested, column],
