@@ -402,6 +402,22 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
 
 
 def write_contrasts(contrasts: list[Contrast], path: str | Path) -> None:
-    """Write contrasts as nf-core YAML (the validated copy)."""
+    """Write contrasts as nf-core YAML (the validated copy).
+
+    The file is always YAML (``contrasts:`` and one mapping per contrast), whatever the
+    suffix of ``path``: give it a ``.yaml`` or ``.yml`` name, as :func:`read_contrasts`
+    reads a file of any other name as a CSV/TSV table (and refuses this one).
+
+    Parameters
+    ----------
+    contrasts
+        The contrasts to write (e.g. from :func:`read_contrasts`), in file order.
+    path
+        The YAML file to write (replaced when it exists; written atomically).
+
+    Returns
+    -------
+    None
+    """
     write_text(yaml.safe_dump({"contrasts": [c.to_dict() for c in contrasts]}, sort_keys=False),
                path)

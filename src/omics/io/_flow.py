@@ -562,6 +562,17 @@ def gate_dimensions(strategy) -> dict[str, list[str]]:  # noqa: ANN001
 
     Ratio dimensions contribute the channels of their ratio transform; Boolean gates
     read none.
+
+    Parameters
+    ----------
+    strategy
+        A ``flowkit.GatingStrategy`` (:meth:`Gating.for_file` of :func:`read_gating`).
+
+    Returns
+    -------
+    dict[str, list[str]]
+        ``"<gate path>/<gate id>"`` (e.g. ``"root/Cells/Viable"``) -> the channel or
+        marker names the gate reads, in dimension order; a Boolean gate maps to ``[]``.
     """
     return {gate: [name for name, _ in refs] for gate, refs in _dimension_refs(strategy).items()}
 
@@ -621,6 +632,11 @@ def check_channels(header: FcsHeader, strategy, gating_path: Path, sample: str, 
         ``gate_dimensions(strategy)`` and ``fcs_compensated_dimensions(strategy)``, when the
         caller has them: a cohort's files share one strategy, whose gates are looked up
         once rather than per file.
+
+    Returns
+    -------
+    None
+        Returns when the file has every channel the gates read.
 
     Raises
     ------

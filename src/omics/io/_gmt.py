@@ -97,6 +97,20 @@ def _warn_no_description(path: Path, sets: dict[str, tuple[str, ...]], descripti
 
 
 def write_gmt(gene_sets: dict[str, list[str]], path: str | Path, *, description: str = "") -> None:
-    """Write gene sets as GMT."""
+    """Write gene sets as GMT: one line per set, ``name<TAB>description<TAB>gene...``.
+
+    Parameters
+    ----------
+    gene_sets
+        Set name -> member genes, written in this order.
+    path
+        The GMT file to write (replaced when it exists).
+    description
+        The description column of every line (``""`` by default; :func:`read_gmt` ignores it).
+
+    Returns
+    -------
+    None
+    """
     lines = [f"{name}\t{description}\t" + "\t".join(genes) for name, genes in gene_sets.items()]
     Path(path).write_text("\n".join(lines) + "\n")

@@ -27,7 +27,7 @@ def collapse_probes(adata: ad.AnnData, *, layer: str | None = None) -> ad.AnnDat
     adata
         Samples x probes with ``var["gene_name"]``.
     layer
-        Layer with log2 values (``None``: ``X``).
+        Layer with log2 values (``None``: ``X``); a sparse matrix is read as dense.
 
     Returns
     -------
@@ -49,7 +49,8 @@ def collapse_probes(adata: ad.AnnData, *, layer: str | None = None) -> ad.AnnDat
     names = (adata.var["gene_name"].fillna("").astype(str).str.strip() if "gene_name" in adata.var
              else pd.Series(adata.var_names, index=adata.var_names))
     probe_ids = pd.Series(adata.var_names, index=adata.var_names)
-    values = np.asarray(adata.X if layer is None else adata.layers[layer], dtype=float)
+    values = adata.X if layer is None else adata.layers[layer]
+    values = np.asarray(values.toarray() if hasattr(values, "toarray") else values, dtype=float)
     finite = np.isfinite(values)
     n_finite = finite.sum(axis=0)
     means = np.where(n_finite > 0, np.where(finite, values, 0.0).sum(axis=0) / np.maximum(n_finite, 1),

@@ -55,6 +55,12 @@ def graft_volumes(sheet: pd.DataFrame, *, path: str | None = None) -> np.ndarray
     path
         The sample sheet file, named in the message.
 
+    Returns
+    -------
+    numpy.ndarray or None
+        The graft volume in mL per sample, in the order of ``sheet`` (NaN where the cell
+        is empty); None when the sheet has no ``graft_volume_ml`` column.
+
     Raises
     ------
     omics._errors.InputError
@@ -217,6 +223,37 @@ def _check_count_arguments(adata: ad.AnnData, beads_per_test: float | None, samp
                          "pd.Series(counts, index=samples, name='wbc_per_ul')).")
 
 
+def _total_events(adata: ad.AnnData, total_events: pd.Series | np.ndarray | None,
+                  where: str) -> np.ndarray:
+    """Events acquired per sample in ``obs`` order (default: the largest ``parent_events``).
+
+    A Series is matched by sample id (as ``cell_count``); an array or list is taken in
+    ``obs`` order and must have one value per sample.
+    """
+    if total_events is None:
+        return adata.layers["parent_events"].max(axis=1)
+    fix = ("pass a pd.Series of events acquired indexed by sample id, or an array with one value "
+           "per sample in adata.obs order")
+    if isinstance(total_events, pd.DataFrame):
+        raise InputError(f"{where}: total_events is a DataFrame; {fix}.")
+    if isinstance(total_events, pd.Series):
+        if total_events.index.has_duplicates:
+            sample = total_events.index[total_events.index.duplicated()][0]
+            raise InputError(f"{where}: total_events has sample {str(sample)!r} twice; {fix}.")
+        missing = adata.obs_names.difference(total_events.index, sort=False)
+        if len(missing):
+            raise InputError(f"{where}: total_events has no value for sample {str(missing[0])!r} "
+                             f"({len(missing)} of {adata.n_obs} samples missing; its index: "
+                             f"{', '.join(map(repr, total_events.index[:5]))}"
+                             f"{', ...' if len(total_events) > 5 else ''}); {fix}.")
+        return pd.to_numeric(total_events.reindex(adata.obs_names), errors="coerce").to_numpy(float)
+    values = np.asarray(total_events, float)
+    if values.shape != (adata.n_obs,):
+        raise InputError(f"{where}: total_events has {values.size} values (shape {values.shape}) for "
+                         f"{adata.n_obs} samples; {fix}.")
+    return values
+
+
 def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
                     bead_gate: str = "Beads", sample_volume_ul: float = 100.0,
                     cell_count: pd.Series | None = None, count_reference: str = "Leukocytes",
@@ -234,7 +271,9 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         Per-sample cell count (indexed by sample) of the population ``count_reference``;
         its name states its unit (:func:`omics.io._flow.named_unit`: ``wbc_per_ul`` is per uL).
     total_events
-        Events acquired per sample (the relative fallback).
+        Events acquired per sample (the relative fallback; default: the largest
+        ``parent_events`` of the sample): a Series indexed by sample id (matched by id, as
+        ``cell_count``), or an array with one value per sample in ``obs`` order.
     path
         Named in messages.
 
@@ -253,8 +292,10 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         ``beads_per_test`` and ``cell_count`` are given (two sources of the same counts),
         either is given for an ``adata`` that already has absolute counts (exported, or
         counted by an earlier call: delete ``layers["absolute"]`` to count again),
-        ``cell_count`` is not a Series indexed by sample, or a sample has no bead events,
-        cell count or reference events.
+        ``cell_count`` is not a Series indexed by sample, a sample has no bead events,
+        cell count or reference events, or (counting relative to the events acquired)
+        ``total_events`` has no value for a sample (a Series) or not one value per sample
+        (an array).
     """
     _check_count_arguments(adata, beads_per_test, sample_volume_ul, cell_count)
     events = adata.layers["events"].astype(float)
@@ -287,9 +328,7 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         factor = counts / reference
         unit = named_unit(str(cell_count.name or "")) or f"cells_per_{cell_count.name or 'count'}_unit"
     else:
-        total = (np.asarray(total_events, float) if total_events is not None
-                 else adata.layers["parent_events"].max(axis=1))
-        factor = 1e6 / total
+        factor = 1e6 / _total_events(adata, total_events, "pp.absolute_counts")
         unit = PER_MILLION_EVENTS
     adata.layers["absolute"] = events * factor[:, None]
     set_x(adata, np.log2(with_pseudo * factor[:, None]))
@@ -336,7 +375,9 @@ def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | No
     min_events
         Populations with fewer events are listed (flagged, not removed).
     total_events
-        Events acquired per sample (default: the largest ``parent_events`` of the sample).
+        Events acquired per sample (default: the largest ``parent_events`` of the sample):
+        a Series indexed by sample id (matched by id), or an array with one value per
+        sample in ``obs`` order.
     viable_gate
         Name of the viability gate. The default, ``"Viable"``, gives NaN viability when the
         strategy has no such gate (as ``omics run`` calls it); a name given that is not a
@@ -353,8 +394,10 @@ def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | No
     Raises
     ------
     omics._errors.InputError
-        When ``adata`` is not an AnnData of :func:`populations_anndata`, or
-        ``viable_gate`` is not the default and not one of its populations.
+        When ``adata`` is not an AnnData of :func:`populations_anndata`,
+        ``viable_gate`` is not the default and not one of its populations, or
+        ``total_events`` has no value for a sample (a Series) or not one value per sample
+        (an array).
     """
     _check_flow_anndata(adata, "pp.flow_qc")
     if viable_gate not in (None, VIABLE_GATE) and viable_gate not in adata.var_names:
@@ -367,8 +410,7 @@ def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | No
     low = events.lt(min_events)
     table = pd.DataFrame({
         "sample": adata.obs_names,
-        "total_events": (np.asarray(total_events, float) if total_events is not None
-                         else adata.layers["parent_events"].max(axis=1)),
+        "total_events": _total_events(adata, total_events, "pp.flow_qc"),
         "viability_percent": (percent[viable_gate].to_numpy()
                               if viable_gate is not None and viable_gate in percent else np.nan),
         "bead_events": events[bead_gate].to_numpy() if bead_gate in events else np.nan,

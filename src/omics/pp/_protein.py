@@ -25,6 +25,11 @@ log = get_logger("pp")
 NORMALIZE_METHODS = ("median", "quantile", "none")
 IMPUTE_METHODS = ("none", "minprob", "knn")
 
+#: No log2 value reaches this (2**100 would be the intensity): larger values are linear
+#: (``omics.tl.limma`` refuses larger values as not log2; :func:`log2_transform` refuses
+#: smaller ones without the reader's record of the scale).
+LOG2_LIMIT = 100.0
+
 
 def _matrix(adata: ad.AnnData) -> np.ndarray:
     x = adata.X
@@ -89,10 +94,21 @@ def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | Non
     logged, and the rest is log2-transformed. Log2 input (proteus, Olink NPX, log2 TSV):
     only non-finite values become NaN. Calling it twice does not transform twice.
 
+    The :mod:`omics.io` protein readers record the scale in ``uns["protein_input"]``.
+    An AnnData without that record (built from a table of one's own) is taken as linear
+    intensities only when they look linear: values that already look like log2 (every
+    finite value below 100, the limit :func:`omics.tl.limma` uses, or any negative value)
+    stop with an :class:`~omics._errors.InputError` instead of being logged a second time
+    (their negative values would become missing). Set
+    ``adata.uns["protein_input"] = {"is_log2": True}`` for log2 values, or
+    ``{"is_log2": False}`` for linear intensities that are all below 100.
+
     Parameters
     ----------
     adata
-        Proteins as ``var``, samples as ``obs``; intensities in ``X``.
+        Proteins as ``var``, samples as ``obs``; intensities in ``X``. The scale is
+        ``adata.uns["protein_input"]["is_log2"]`` (True: ``X`` is log2 already; False:
+        linear), as the :mod:`omics.io` readers record it.
     copy
         Work on and return a copy.
 
@@ -100,6 +116,12 @@ def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | Non
     -------
     The AnnData when ``copy`` is True, else None. The result is in ``X`` and
     ``layers["log2"]``.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``adata`` is not an AnnData, or it has no ``uns["protein_input"]`` and ``X``
+        looks like log2 values (finite maximum below 100, or a negative value).
     """
     check_anndata(adata, "pp.log2_transform", "protein")
     adata = adata.copy() if copy else adata
@@ -107,6 +129,8 @@ def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | Non
         log.warning("log2_transform already applied; leaving the data unchanged")
         return adata if copy else None
     x = _matrix(adata)
+    if "protein_input" not in adata.uns:
+        _check_looks_linear(x)
     nonfinite = ~np.isfinite(x) & ~np.isnan(x)
     info: dict = {"input_is_log2": _input_is_log2(adata), "nonfinite_to_nan": int(nonfinite.sum())}
     x[nonfinite] = np.nan
@@ -127,6 +151,25 @@ def log2_transform(adata: ad.AnnData, *, copy: bool = False) -> ad.AnnData | Non
     adata.layers["log2"] = x.copy()
     _record(adata, "log2_transform", info)
     return adata if copy else None
+
+
+def _check_looks_linear(x: np.ndarray) -> None:
+    """Stop when ``x`` (no reader's record of its scale) looks like log2 values already."""
+    finite = x[np.isfinite(x)]
+    if not finite.size:
+        return
+    largest, negatives = float(finite.max()), int((finite < 0).sum())
+    if largest >= LOG2_LIMIT and not negatives:
+        return
+    seen = (f"{negatives} negative value{'s' if negatives != 1 else ''}, smallest "
+            f"{float(finite.min()):.4g}, max {largest:.4g}" if negatives
+            else f"every value below {LOG2_LIMIT:g}: max {largest:.4g}")
+    raise InputError(
+        "pp.log2_transform: X looks like log2 values already (" + seen + ") and the AnnData has no "
+        "record of its scale (adata.uns['protein_input'], which the omics.io readers write); for "
+        "log2 data set adata.uns['protein_input'] = {'is_log2': True} (log2_transform then only "
+        "sets non-finite values missing), or pass linear intensities (set "
+        "adata.uns['protein_input'] = {'is_log2': False} to log2-transform these values)")
 
 
 # attrs key of a contrast_groups Series: NaN labels mean "in no group", not a sheet error
@@ -591,7 +634,13 @@ def missingness_qc(adata: ad.AnnData) -> pd.DataFrame:
     -------
     Data frame indexed by sample with ``n_observed``, ``fraction_missing``,
     ``median_log2`` and ``iqr_log2`` (of the observed values).
+
+    Raises
+    ------
+    omics._errors.InputError
+        When ``adata`` is not an AnnData (e.g. a MuData: pass ``mdata["protein"]``).
     """
+    check_anndata(adata, "pp.missingness_qc", "protein")
     x = _matrix(adata)
     if "imputed_mask" in adata.layers:
         x = np.where(np.asarray(adata.layers["imputed_mask"], dtype=bool), np.nan, x)

@@ -625,6 +625,28 @@ def continuous_values(sheet: pd.DataFrame, column: str, *, cid: str, path: str |
     """Return a sample-sheet column as numbers, or stop naming the first sample holding text.
 
     Empty cells stay missing (the design then asks to fill or exclude them).
+
+    Parameters
+    ----------
+    sheet
+        The sample sheet, indexed by sample id.
+    column
+        The column of the continuous variable.
+    cid
+        The contrast id, named in the message.
+    path
+        The contrasts or sample-sheet file, named in the message (None: none).
+
+    Returns
+    -------
+    pandas.Series
+        The column as floats, indexed like ``sheet`` (NaN where empty); text numbers with a
+        decimal comma (``"1,5"``) are read as numbers.
+
+    Raises
+    ------
+    omics._errors.InputError
+        When a cell holds text that is not a number, naming the sample and the column.
     """
     values = sheet[column]
     if _is_numeric(values):
@@ -679,6 +701,17 @@ def smallest_group(design: Design) -> int:
     continuous contrast, or a formula such as ``~ potency_perfusion_ratio``, the same
     model) compares no groups: a third of its samples (at least 2), the same number for
     both spellings. Used as the default ``rna_min_samples``.
+
+    Parameters
+    ----------
+    design
+        The design of one contrast (:func:`design_for_contrast`).
+
+    Returns
+    -------
+    int
+        The number of samples in the smallest compared group (for a design without a
+        categorical variable, a third of its samples, at least 2).
     """
     meta = design.metadata
     if design.contrast.is_continuous:

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from .._errors import InputError
 from .._logging import get_logger
 from ..io._contrasts import Contrast
-from ..pp._protein import _on_log2_scale
+from ..pp._protein import LOG2_LIMIT, _on_log2_scale
 from ._design import Design, design_for_contrast, effect_unit
 from ._keys import (
     check_anndata,
@@ -65,7 +65,7 @@ def check_whole_counts(adata: ad.AnnData, layer: str | None, caller: str) -> np.
 
 
 #: No log2 value reaches this (2**100 would be the intensity): larger values are linear.
-_LOG2_LIMIT = 100.0
+_LOG2_LIMIT = LOG2_LIMIT
 
 
 def _check_log2(adata: ad.AnnData, layer: str | None, values: np.ndarray) -> None:
@@ -136,7 +136,7 @@ def deseq2(adata: ad.AnnData, contrast: Contrast | Design, *, layer: str | None 
 
         A copy of the table is stored in ``adata.uns["deseq2"][<contrast id>]`` (scanpy
         style), and the settings in ``adata.uns["deseq2_params"][<contrast id>]``: ``layer``
-        (``"X"`` for ``X``), ``shrink`` and ``design`` (the design formula).
+        (``"X"`` for ``X``), ``shrink``, ``alpha`` and ``design`` (the design formula).
     """
     _check_contrast(contrast, "tl.deseq2")
     check_anndata(adata, "tl.deseq2")

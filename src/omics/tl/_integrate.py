@@ -43,7 +43,8 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
         One modality per AnnData given (copies restricted to the shared samples, in the
         order of the first one given). ``mdata.obs`` holds the modalities' ``obs`` columns
         prefixed ``rna:``, ``protein:``, ``flow:`` and, unprefixed, the ``obs`` columns of
-        the first modality given (``rna``, else ``protein``, else ``flow``).
+        the first modality given (``rna``, else ``protein``, else ``flow``), with their
+        dtypes (a categorical keeps its categories and their order).
     """
     modalities = {name: adata for name, adata in (("rna", rna), ("protein", protein), ("flow", flow))
                   if adata is not None}
@@ -63,8 +64,8 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
     with md.set_options(pull_on_update=True):
         mdata = md.MuData({name: adata[shared].copy() for name, adata in modalities.items()})
     first = next(iter(modalities.values()))
-    for column in first.obs.columns:
-        mdata.obs[column] = first.obs.loc[shared, column].to_numpy()
+    for column in first.obs.columns:  # by position (mdata.obs is in the order of `shared`),
+        mdata.obs[column] = first.obs.loc[shared, column].array  # keeping the dtype (categories)
     return mdata
 
 

@@ -239,12 +239,31 @@ def check_de_input(data: object, caller: str) -> None:
 
 
 def check_anndata(data: object, caller: str, modality: str = "rna") -> None:
-    """Stop unless ``data`` is an AnnData (a MuData: pass one of its modalities, ``modality`` the example)."""
+    """Stop unless ``data`` is an AnnData with one row per sample id.
+
+    A MuData stops naming one of its modalities (``modality`` the example); an AnnData
+    whose ``obs_names`` repeat a sample id stops naming the first repeated id (results are
+    matched to samples by id, which a repeated id makes ambiguous).
+    """
     check_one_modality(data, caller, modality)
     if not is_anndata(data):
         raise InputError(f"{caller}: expects an AnnData (samples as obs with the sample sheet, features "
                          f"as var), not a {type(data).__name__}; read the data with omics.io, or wrap a "
                          "samples x features table as anndata.AnnData(table, obs=sheet)")
+    check_unique_obs_names(data, caller)
+
+
+def check_unique_obs_names(adata: Any, caller: str) -> None:
+    """Stop when ``adata.obs_names`` hold a sample id twice, naming the first repeated id."""
+    names = adata.obs_names
+    if names.has_duplicates:
+        repeated = names[names.duplicated()].unique()
+        first = repeated[0]
+        times = int((names == first).sum())
+        more = f" ({len(repeated)} ids repeat)" if len(repeated) > 1 else ""
+        raise InputError(f"{caller}: sample id {str(first)!r} is in adata.obs_names {times} times{more}; "
+                         "give each sample one row: fix the sample sheet (one row per sample), or "
+                         "rename the repeats with adata.obs_names_make_unique()")
 
 
 def check_matrix_input(adata: Any, layer: str | None, caller: str, *, argument: str = "layer",

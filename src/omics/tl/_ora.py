@@ -55,7 +55,7 @@ def ora(
     selected
         Genes of interest (e.g. significant DE genes). Duplicates are ignored; genes
         not in ``background`` are dropped (and logged), as they could not have been
-        selected under the null.
+        selected under the null. One gene given as a string is one gene.
     background
         Universe of genes that could have been selected (e.g. all genes tested for
         differential expression). Only background genes count in set sizes.
@@ -83,7 +83,9 @@ def ora(
     """
     if not 1 <= min_size <= max_size:
         raise InputError(f"ora: need 1 <= min_size <= max_size, got {min_size}, {max_size}")
-    universe = set(background)
+    # one gene given as a string is one gene, not its letters
+    selected = [selected] if isinstance(selected, str) else selected
+    universe = {background} if isinstance(background, str) else set(background)
     if not universe:
         raise InputError("ora: the background is empty")
     chosen = set(selected)

@@ -10,7 +10,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger
 from ..params import check_seed
-from ._keys import layer_array, layer_name, store_params
+from ._keys import check_anndata, layer_array, layer_name, store_params
 
 log = get_logger("tl.qc")
 
@@ -157,6 +157,13 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
         cohorts some sample is flagged in about a quarter of 12- to 40-sample cohorts
         and in half of 3-sample ones. A flag marks a sample to look at; nothing is removed.
 
+    Raises
+    ------
+    omics._errors.InputError
+        When ``adata`` is not an AnnData (a MuData: pass one modality; a table: wrap it as
+        ``anndata.AnnData(table, obs=sheet)``), its ``obs_names`` repeat a sample id,
+        ``layer`` is not one of its layers, or a sample has no observed value.
+
     Notes
     -----
     Stored in ``adata`` (scanpy style):
@@ -172,6 +179,7 @@ def sample_qc(adata: ad.AnnData, *, layer: str | None, n_top: int = 500, n_pcs: 
 
     Signs are fixed so that the largest loading of each PC is positive.
     """
+    check_anndata(adata, "tl.sample_qc")
     seed = check_seed(seed, "tl.sample_qc")
     matrix = qc_matrix(adata, layer)
     complete = matrix[:, ~np.isnan(matrix).any(axis=0)]  # PCA takes no missing value

@@ -51,6 +51,7 @@ def score_redundancy(scores: pd.DataFrame, gene_sets: Mapping[str, Iterable[str]
         (Pearson over samples with both values) and ``linked``; ``groups``: called score
         -> signal group name (the strongest member's name).
     """
+    called = [called] if isinstance(called, str) else called  # one name, not its letters
     called = [c for c in dict.fromkeys(called) if c in scores.columns]
     genes = {c: set(gene_sets.get(c, ())) for c in called}
     rows, linked_pairs = [], set()

@@ -481,7 +481,7 @@ def survival_model(
         before ``horizon_days`` (nothing to estimate), or a covariate with no value for any
         sample with follow-up in those arms.
     """
-    covariates = list(covariates)
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     for argument, column in (("arm_col", arm_col), ("time_col", time_col), ("event_col", event_col),
                              *(("covariates", c) for c in covariates)):
         if column not in obs.columns:
