@@ -113,22 +113,31 @@ def test_dispersion_prior_variance_matches_r(fitted: dict) -> None:
         assert ours == pytest.approx(theirs, abs=0.05)
 
 
+# One gene whose coefficient is barely determined (lfcSE 2.3): its IRLS stops at the deviance
+# tolerance, a few ulps of the CPU's arithmetic apart (Intel: 8.8e-7 from R; AMD EPYC: 1.2e-5).
+_LOOSE_GENES = ["ENSMUSG00000086503"]
+
+
 def check_mad_case_matches_r(results: pd.DataFrame, reference: pd.DataFrame) -> None:
     """Deterministic (MAD prior variance) path: equal to R up to optimiser tolerances.
 
-    Measured: log2FoldChange 8.8e-7 absolute, lfcSE 7.7e-12, pvalue 4.0e-7 and padj
-    1.5e-12 relative on an Intel machine; on an AMD EPYC one log2FoldChange 1.2e-5, lfcSE
-    2.6e-10, pvalue 5.4e-6 and padj 1.5e-12, all of one gene (ENSMUSG00000086503, lfcSE 2.3:
-    its IRLS stops at the deviance tolerance a few ulps of the CPU's arithmetic apart; every
-    other gene within 2e-14). Tolerances ~10x the larger.
+    Measured on an Intel machine: log2FoldChange 8.8e-7 absolute, lfcSE 7.7e-12, pvalue
+    4.0e-7 and padj 1.5e-12 relative; tolerances ~10-100x. On an AMD EPYC the genes other
+    than :data:`_LOOSE_GENES` agree within 2e-14 in log2FoldChange; that one gene is held to
+    1e-4 (lfc) and 1e-4 relative (p-value) there (measured 1.2e-5 and 5.4e-6).
     """
-    assert float(np.max(np.abs(results["log2FoldChange"] - reference["log2FoldChange"]))) < 1e-4
-    np.testing.assert_allclose(results["lfcSE"], reference["lfcSE"], rtol=1e-8)
-    for column, rtol in (("pvalue", 1e-4), ("padj", 1e-9)):
+    loose = results.index.isin(_LOOSE_GENES)
+    difference = np.abs(results["log2FoldChange"] - reference["log2FoldChange"])
+    assert float(np.max(difference[~loose])) < 1e-5
+    assert float(np.max(difference[loose].to_numpy(), initial=0.0)) < 1e-4
+    np.testing.assert_allclose(results["lfcSE"], reference["lfcSE"], rtol=1e-9)
+    for column, rtol in (("pvalue", 1e-5), ("padj", 1e-9)):
         tested = reference[column].notna()
         assert results[column].isna().equals(~tested), column
-        np.testing.assert_allclose(results.loc[tested, column], reference.loc[tested, column],
-                                   rtol=rtol, atol=0, err_msg=column)
+        for genes, tolerance in ((~loose, rtol), (loose, max(rtol, 1e-4))):
+            np.testing.assert_allclose(results.loc[tested & genes, column],
+                                       reference.loc[tested & genes, column],
+                                       rtol=tolerance, atol=0, err_msg=column)
 
 
 @needs_shared

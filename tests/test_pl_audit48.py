@@ -200,8 +200,14 @@ def test_km_takes_a_single_axes_and_ax():
     n = len(plt.get_fignums())
     with pytest.raises(InputError, match=r"a single Axes draws one arm.*pass arms="):
         omics.pl.km(curves, "GO:A", ax=ax)
-    with pytest.raises(InputError, match=r"3 Axes for 2 arms"):
-        omics.pl.km(curves, "GO:A", axes=[ax, ax2, ax])
+    with pytest.raises(InputError, match=r"1 Axes for 2 arms"):
+        omics.pl.km(curves, "GO:A", axes=[ax2])
+    # more Axes than arms: the first ones are drawn on, as before (review48 L1)
+    _, three = plt.subplots(1, 3)
+    assert omics.pl.km(curves, "GO:A", axes=list(three))[:2] == list(three[:2])
+    assert {three[0].get_title(), three[1].get_title()} == {"bmmnc", "placebo"}
+    assert three[2].get_title() == "" and not three[2].get_lines()
+    plt.close(three[0].figure)
     with pytest.raises(InputError, match=r"no 'survival' column"):
         omics.pl.km(curves.drop(columns="survival"), "GO:A")
     assert len(plt.get_fignums()) == n

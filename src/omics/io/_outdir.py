@@ -217,7 +217,7 @@ def remove_stale_temporaries(folders: Iterable[str | Path]) -> int:
                 removed += 1
             elif entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
-                removed += 1
+                removed += not entry.exists()  # (another user's folder may stay)
     if removed:
         log.info("removed %d temporary file(s) left by an interrupted run", removed)
     return removed

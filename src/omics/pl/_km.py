@@ -78,7 +78,8 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
     omics._errors.InputError
         ``score`` is not given or has no curves (in ``modality``); the curves of ``score``
         span several modalities and ``modality`` is not given; the AnnData has no
-        Kaplan-Meier tables; the Axes given are not one per arm. Checked before any figure
+        Kaplan-Meier tables; fewer Axes are given than arms (with more, the first ones
+        are drawn on and all are returned). Checked before any figure
         is made.
     """
     import matplotlib.pyplot as plt
@@ -128,7 +129,7 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
             raise InputError(f"km: a single Axes draws one arm, and score {score!r} has curves in "
                              f"{_listed(with_curves)}; pass arms=(<one arm>,) or one Axes per arm")
         arms = tuple(with_curves)
-    if given is not None and len(given) != len(arms):
+    if given is not None and len(given) < len(arms):  # (more: the first ones are drawn on)
         raise InputError(f"km: {len(given)} Axes for {len(arms)} arms ({', '.join(arms)}); pass one "
                          "Axes per arm, or arms=(<one arm>,) with a single Axes")
     if given is None:
@@ -137,7 +138,7 @@ def km(curves: pd.DataFrame | AnnData, score: str | None = None, *, logrank: pd.
         axes = list(grid[0])
     else:
         drawn, axes = list(arms), given
-    for ax, arm in zip(axes, drawn, strict=True):
+    for ax, arm in zip(axes, drawn, strict=False):
         part = data[data["arm"] == arm]
         if part.empty:
             ax.set_title(f"{arm}: no curves", fontsize=10)

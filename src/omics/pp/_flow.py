@@ -227,8 +227,9 @@ def _total_events(adata: ad.AnnData, total_events: pd.Series | np.ndarray | None
                   where: str) -> np.ndarray:
     """Events acquired per sample in ``obs`` order (default: the largest ``parent_events``).
 
-    A Series is matched by sample id (as ``cell_count``); an array or list is taken in
-    ``obs`` order and must have one value per sample.
+    A Series is matched by sample id, compared as text (as ``cell_count``; ``101`` and
+    ``"101"`` are one sample); an array or list is taken in ``obs`` order and must have one
+    value per sample. Every value must be a number above 0.
     """
     if total_events is None:
         return adata.layers["parent_events"].max(axis=1)
@@ -237,27 +238,37 @@ def _total_events(adata: ad.AnnData, total_events: pd.Series | np.ndarray | None
     if isinstance(total_events, pd.DataFrame):
         raise InputError(f"{where}: total_events is a DataFrame; {fix}.")
     if isinstance(total_events, pd.Series):
-        if total_events.index.has_duplicates:
-            sample = total_events.index[total_events.index.duplicated()][0]
-            raise InputError(f"{where}: total_events has sample {str(sample)!r} twice; {fix}.")
-        missing = adata.obs_names.difference(total_events.index, sort=False)
+        given = total_events.set_axis(total_events.index.map(str))
+        if given.index.has_duplicates:
+            sample = given.index[given.index.duplicated()][0]
+            raise InputError(f"{where}: total_events has sample {sample!r} twice; {fix}.")
+        samples = adata.obs_names.map(str)
+        missing = samples.difference(given.index, sort=False)
         if len(missing):
-            raise InputError(f"{where}: total_events has no value for sample {str(missing[0])!r} "
+            raise InputError(f"{where}: total_events has no value for sample {missing[0]!r} "
                              f"({len(missing)} of {adata.n_obs} samples missing; its index: "
-                             f"{', '.join(map(repr, total_events.index[:5]))}"
-                             f"{', ...' if len(total_events) > 5 else ''}); {fix}.")
-        return pd.to_numeric(total_events.reindex(adata.obs_names), errors="coerce").to_numpy(float)
-    values = np.asarray(total_events, float)
-    if values.shape != (adata.n_obs,):
-        raise InputError(f"{where}: total_events has {values.size} values (shape {values.shape}) for "
-                         f"{adata.n_obs} samples; {fix}.")
+                             f"{', '.join(map(repr, given.index[:5]))}"
+                             f"{', ...' if len(given) > 5 else ''}); {fix}.")
+        raw = given.reindex(samples)
+    else:
+        raw = pd.Series(list(np.ravel(np.asarray(total_events, dtype=object))))
+        if np.ndim(total_events) != 1 or len(raw) != adata.n_obs:
+            raise InputError(f"{where}: total_events has {len(raw)} values (shape "
+                             f"{np.shape(total_events)}) for {adata.n_obs} samples; {fix}.")
+        raw.index = adata.obs_names.map(str)
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{where}: total_events of sample {raw.index[i]!r} is {raw.iloc[i]!r}, not a "
+                         f"number of events above 0 ({int(bad.sum())} such value(s)); {fix}.")
     return values
 
 
 def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
                     bead_gate: str = "Beads", sample_volume_ul: float = 100.0,
                     cell_count: pd.Series | None = None, count_reference: str = "Leukocytes",
-                    total_events: np.ndarray | None = None, path: str | None = None) -> str:
+                    total_events: pd.Series | np.ndarray | None = None, path: str | None = None) -> str:
     """Fill ``layers["absolute"]`` and ``X`` (log2 absolute, half an event added); return the unit.
 
     Parameters
@@ -364,7 +375,7 @@ def drop_counting_beads(adata: ad.AnnData, *, bead_gate: str = "Beads") -> ad.An
     return cells
 
 
-def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: np.ndarray | None = None,
+def flow_qc(adata: ad.AnnData, *, min_events: int, total_events: pd.Series | np.ndarray | None = None,
             viable_gate: str | None = VIABLE_GATE, bead_gate: str = "Beads") -> pd.DataFrame:
     """Per-sample QC: events acquired, viability, bead events, populations under ``min_events``.
 

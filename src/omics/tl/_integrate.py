@@ -65,7 +65,10 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
         mdata = md.MuData({name: adata[shared].copy() for name, adata in modalities.items()})
     first = next(iter(modalities.values()))
     for column in first.obs.columns:  # by position (mdata.obs is in the order of `shared`),
-        mdata.obs[column] = first.obs.loc[shared, column].array  # keeping the dtype (categories)
+        values = first.obs.loc[shared, column]  # keeping the dtype (the categories' order) but
+        if isinstance(values.dtype, pd.CategoricalDtype):  # not levels of no shared sample
+            values = values.cat.remove_unused_categories()
+        mdata.obs[column] = values.array
     return mdata
 
 

@@ -154,29 +154,32 @@ def _log_ties(x: pd.DataFrame, sets: dict[str, list[str]]) -> None:
 
     gseapy (like GSVA) orders tied genes by their position in the input, so the ssGSEA
     score of a sample with such ties depends on the gene (column) order; ties among the
-    genes of one set, or among the other genes, do not change it.
+    genes of one set, or among the other genes, do not change it. One sample at a time:
+    a value ties outside its set when it occurs more often in the sample than in the set.
     """
-    from scipy.stats import rankdata
-
     values = x.to_numpy(dtype=float)
-    tied_all = rankdata(values, method="max", axis=1) - rankdata(values, method="min", axis=1)
     col = {g: i for i, g in enumerate(x.columns)}
-    n_values, n_sets, samples = 0, 0, np.zeros(values.shape[0], dtype=bool)
-    for genes in sets.values():
-        idx = [col[g] for g in genes]
-        sub = values[:, idx]
-        tied_in = rankdata(sub, method="max", axis=1) - rankdata(sub, method="min", axis=1)
-        outside = tied_all[:, idx] > tied_in  # an equal value among the genes outside the set
-        if outside.any():
-            n_values += int(outside.sum())
-            n_sets += 1
-            samples |= outside.any(axis=1)
+    columns = [np.array([col[g] for g in genes], dtype=np.intp) for genes in sets.values()]
+    n_values, tied_sets, samples = 0, np.zeros(len(columns), dtype=bool), 0
+    for row in values:
+        ordered = np.sort(row)
+        sample_tied = False
+        for k, idx in enumerate(columns):
+            part = row[idx]
+            in_row = np.searchsorted(ordered, part, "right") - np.searchsorted(ordered, part, "left")
+            in_set = np.sort(part)
+            in_set = np.searchsorted(in_set, part, "right") - np.searchsorted(in_set, part, "left")
+            outside = int((in_row > in_set).sum())
+            if outside:
+                n_values += outside
+                tied_sets[k] = sample_tied = True
+        samples += sample_tied
     if n_values:
         _LOG.info("sample_scores(ssgsea): %d values of set genes (%d of %d gene sets, %d of %d "
                   "samples) tie with a gene outside the set in the same sample; gseapy, like GSVA, "
                   "orders tied genes by their column position, so these samples' scores depend on "
-                  "the gene order (zmean and ulm do not)", n_values, n_sets, len(sets),
-                  int(samples.sum()), values.shape[0])
+                  "the gene order (zmean and ulm do not)", n_values, int(tied_sets.sum()), len(sets),
+                  samples, values.shape[0])
 
 
 def _complete_genes(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int, method: str
