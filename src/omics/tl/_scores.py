@@ -58,6 +58,7 @@ import pandas as pd
 
 from omics._errors import InputError
 from omics._logging import get_logger
+from omics.io._tables import _shown
 
 __all__ = ["sample_scores", "SCORE_METHODS"]
 
@@ -87,13 +88,6 @@ def _zmean(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int) -> pd.Dat
     return pd.DataFrame(out, index=x.index)
 
 
-def _names(terms: Iterable[str], limit: int = 10) -> str:
-    """``terms`` for a log line or message: the first ``limit`` names, then how many more."""
-    terms = list(terms)
-    more = f" and {len(terms) - limit} more" if len(terms) > limit else ""
-    return ", ".join(terms[:limit]) + more
-
-
 def _usable_sets(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int
                  ) -> dict[str, list[str]]:
     """Return the sets ``zmean`` can score, with their usable genes (others logged by name).
@@ -108,7 +102,7 @@ def _usable_sets(x: pd.DataFrame, sets: dict[str, list[str]], min_size: int
     if len(kept) < len(sets):
         _LOG.info("sample_scores(zmean): left out %d gene set(s) with fewer than %d usable genes "
                   "(observed in >= 3 samples, SD > 0; NaN for every sample): %s",
-                  len(sets) - len(kept), min_size, _names(t for t in sets if t not in kept))
+                  len(sets) - len(kept), min_size, _shown([t for t in sets if t not in kept], 10))
     return kept
 
 
@@ -291,11 +285,11 @@ def _full_sets(data: pd.DataFrame, sets: dict[str, list[str]], method: str
     _LOG.info("sample_scores(%s): left out %d gene set(s) holding all %d genes scored (NaN for "
               "every sample; %s compares a set's genes with the other genes of a sample, so it "
               "needs genes outside the set): %s", method, len(full), data.shape[1], method,
-              _names(full))
+              _shown(full, 10))
     if not kept:
         raise InputError(f"sample_scores: method={method!r} compares a set's genes with the other "
                          f"genes of each sample, and every gene set holds all {data.shape[1]} genes "
-                         f"it scores on ({_names(full, 3)}): use method='zmean' (which compares "
+                         f"it scores on ({_shown(full, 3)}): use method='zmean' (which compares "
                          "each gene with the cohort), or give the data more genes than the set's")
     return kept
 
@@ -324,7 +318,7 @@ def scores_and_genes(
     if expression.index.duplicated().any():
         dup = [str(i) for i in dict.fromkeys(expression.index[expression.index.duplicated()])]
         raise InputError(f"sample_scores: duplicated sample ids in expression (its index): "
-                         f"{_names(dup)}; give every sample one row (one id each)")
+                         f"{_shown(dup, 10)}; give every sample one row (one id each)")
     try:
         x = expression.astype(float)
     except (TypeError, ValueError) as err:
@@ -355,7 +349,7 @@ def scores_and_genes(
         empty = [t for t in scored if scores[t].isna().all()]
         if empty:  # min_size usable genes, but never min_size observed in one sample
             _LOG.info("sample_scores(zmean): no sample has %d observed usable genes of %d gene "
-                      "set(s), NaN for every sample: %s", min_size, len(empty), _names(empty))
+                      "set(s), NaN for every sample: %s", min_size, len(empty), _shown(empty, 10))
             scored = {t: genes for t, genes in scored.items() if t not in empty}
     else:
         data, scored = _complete_genes(x, sets, min_size, method)
