@@ -218,7 +218,7 @@ def test_f1_control_stale_cleanup_keeps_live_folders_links_and_users_folders(tmp
 @pytest.mark.parametrize("n_cpus", [1, pytest.param(2, marks=FORK)])
 def test_f1_control_success_writes_the_same_bytes(staged: Path, tmp_path: Path, n_cpus: int) -> None:
     """Control (passes on old and new code): the files replace an earlier run's, named as
-    before, with the bytes the jobs write straight into integration/ (the old way); no
+    before, with the bytes the jobs write straight into a folder; no
     staging folder is left."""
     _earlier_run(tmp_path / "out")
     outputs = stage.integrate(**_kwargs(staged, tmp_path / "out", n_cpus))
@@ -231,7 +231,7 @@ def test_f1_control_success_writes_the_same_bytes(staged: Path, tmp_path: Path, 
                               tmp_path / "direct", PARAMS)
     stage._write_evidence(kwargs["de_results"], kwargs["gsea_results"], tmp_path / "direct", PARAMS)
     for name in TABLES:
-        assert (folder / name).read_bytes() == (tmp_path / "direct/integration" / name).read_bytes()
+        assert (folder / name).read_bytes() == (tmp_path / "direct" / name).read_bytes()
     import mudata as md
 
     assert set(md.read_h5mu(folder / "omics.h5mu").mod) == {"rna", "protein"}

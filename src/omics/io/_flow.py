@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import decimal_comma_numbers, is_missing, read_table
+from ._tables import _shown, decimal_comma_numbers, is_missing, read_table
 
 log = get_logger("io.flow")
 
@@ -429,8 +429,8 @@ _BUILT_IN_COMPENSATION = ("FCS", "uncompensated")
 
 
 def _listed(names: Iterable[str], limit: int = 12) -> str:
-    names = sorted(set(names))
-    return (", ".join(names[:limit]) + (" ..." if len(names) > limit else "")) or "none"
+    """List the distinct ``names`` sorted, as ``_tables._shown`` does (``none`` when empty)."""
+    return _shown(sorted(set(names)), limit) or "none"
 
 
 def check_gating_ml_references(path: str | Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,10 +47,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}{os.getpid()}-",
                                             suffix=path.suffix, dir=path.parent)
     except OSError as err:
-        if err.errno not in _UNWRITABLE:
-            raise
-        raise InputError(f"cannot write here ({err.strerror}).", path=path.parent,
-                         fix="Choose an {--outdir} you can write to (and that has free space).") from None
+        raise _unwritable(err, path.parent) from None
     os.close(handle)
     tmp = Path(tmp_name)
     umask = os.umask(0)
@@ -67,6 +66,60 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _unwritable(err: OSError, folder: Path) -> InputError:
+    """Return the one-line error of a folder that cannot be written; re-raise any other ``err``."""
+    if err.errno not in _UNWRITABLE:
+        raise err
+    return InputError(f"cannot write here ({err.strerror}).", path=folder,
+                      fix="Choose an {--outdir} you can write to (and that has free space).")
+
+
+@contextmanager
+def staging_folder(folder: str | Path) -> Iterator[Path]:
+    """Yield a private folder in ``folder`` for files that must appear together or not at all.
+
+    Write each output as ``<staging>/<name>``. When the block ends without an error, every
+    file in the staging folder is renamed onto ``folder/<name>`` (each rename atomic: one
+    file system), after checking that no such name is taken by a folder. On an error no
+    file of ``folder`` is created or replaced. Either way the staging folder is removed, and
+    ``folder`` too when this made it and it is left empty. The staging folder is hidden and
+    named like :func:`atomic_path`'s temporaries (``.<folder>.omics-tmp-<pid>-<random>``):
+    readers skip it and the next ``omics run`` removes one a killed run left.
+
+    Parameters
+    ----------
+    folder
+        The folder the files belong in (made, with its parents, if missing).
+
+    Yields
+    ------
+    pathlib.Path
+        The staging folder.
+    """
+    folder = Path(folder)
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}{TMP_MARK}{os.getpid()}-", dir=folder))
+    except OSError as err:
+        raise _unwritable(err, folder) from None
+    try:
+        yield staging
+        staged = sorted(p for p in staging.iterdir() if p.is_file() and not p.name.startswith("."))
+        for path in staged:  # checked first: none or all are replaced
+            target = folder / path.name
+            if target.is_dir() and not target.is_symlink():
+                raise InputError(f"{path.name} in the output folder is a folder, not an output file.",
+                                 path=target, fix="Move it away, or choose another {--outdir}.")
+        for path in staged:
+            os.replace(path, folder / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:  # a folder this made and left empty (the block stopped) goes too
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def write_tsv(table: pd.DataFrame, path: str | Path, *, index: bool = False,

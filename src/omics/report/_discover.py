@@ -84,8 +84,11 @@ class Results:
 
     def _found(self, pattern: str) -> list[Path]:
         depth = len(self.root.parts)
+        # never hidden files nor files in hidden folders (a killed run's temporaries and staging
+        # folders, a notebook's .ipynb_checkpoints copies)
         return [p for p in self.root.rglob(pattern)
-                if p.is_file() and not p.name.startswith(".") and not _SKIP.intersection(p.parts[depth:-1])]
+                if p.is_file() and not any(part.startswith(".") for part in p.parts[depth:])
+                and not _SKIP.intersection(p.parts[depth:-1])]
 
     def _other_contrasts(self) -> set[Path]:
         """Return the contrast-keyed tables of contrasts not in ``validated/contrasts.yaml``.
@@ -122,8 +125,8 @@ class Results:
 
         In an ``omics run`` folder, the ones its task manifests record (and those in
         ``pipeline_info/``); elsewhere any (not in work/cache folders) but the tables of
-        contrasts not in ``validated/contrasts.yaml``. Never hidden files (a killed run's
-        temporaries).
+        contrasts not in ``validated/contrasts.yaml``. Never hidden files nor files in hidden
+        folders (a killed run's temporaries and staging folders).
         """
         depth = len(self.root.parts)
         found = (p for p in self._found(pattern) if p not in self._stale)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import mudata as md
@@ -16,7 +11,7 @@ import pandas as pd
 from .._errors import InputError
 from .._logging import get_logger, info_as_debug
 from .._parallel import map_processes
-from ..io import atomic_path, h5_safe_annotations, write_tsv
+from ..io import atomic_path, h5_safe_annotations, staging_folder, write_tsv
 from ..tl import (
     DE_COLUMNS,
     build_mudata,
@@ -56,35 +51,24 @@ def _read_scores(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", converters={"sample": str})
 
 
-def _output(outdir: str | Path, name: str, staged: bool) -> Path:
-    """Where a job writes output ``name``: ``integration/<name>`` of ``outdir``.
-
-    With ``staged``, ``outdir`` is :func:`integrate`'s staging folder and the file is
-    ``.<name>`` there: hidden, so that no reader (``omics report`` skips hidden files) takes
-    the file of a stage that was killed before it finished for a result.
-    """
-    return Path(outdir) / f".{name}" if staged else out_path(outdir, "integration", name)
-
-
-def _flow_outputs(flow, scores: str | Path | None, outdir: str | Path,  # noqa: ANN001
-                  params: dict, staged: bool = False) -> dict[str, Path]:
+def _flow_outputs(flow, scores: str | Path | None, folder: str | Path,  # noqa: ANN001
+                  params: dict) -> dict[str, Path]:
     from ._flow import scores_with_events
 
     table = _read_scores(scores)
     with info_as_debug("pp"):  # the score stage reported the flow scores' units and left-outs
         computed = scores_with_events(flow, params.get("flow_dose_population"), what=None)
     correlation = flow_score_correlation(computed, table)
-    return {"flow_correlation": write_tsv(correlation, _output(outdir, "flow_score_correlation.tsv",
-                                                                staged))}
+    return {"flow_correlation": write_tsv(correlation, Path(folder, "flow_score_correlation.tsv"))}
 
 
 def _write_h5mu(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str | Path | None,
-                outdir: str | Path, staged: bool = False) -> dict[str, Path]:
-    """Build the MuData of the prepared modalities and write ``integration/omics.h5mu``."""
+                folder: str | Path) -> dict[str, Path]:
+    """Build the MuData of the prepared modalities and write ``omics.h5mu`` in ``folder``."""
     rna, protein = read_h5ad(rna_h5ad), read_h5ad(protein_h5ad)
     flow = read_h5ad(flow_h5ad) if flow_h5ad else None
     mdata = build_mudata(rna, protein, flow)
-    h5mu = _output(outdir, "omics.h5mu", staged)
+    h5mu = Path(folder, "omics.h5mu")
     h5_safe_annotations(mdata.obs)
     with atomic_path(h5mu) as tmp, md.set_options(pull_on_update=True):  # as build_mudata
         mdata.write(tmp)
@@ -92,20 +76,18 @@ def _write_h5mu(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str |
 
 
 def _write_correlations(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str | Path | None,
-                        scores: str | Path | None, outdir: str | Path, params: dict,
-                        staged: bool = False) -> dict[str, Path]:
+                        scores: str | Path | None, folder: str | Path, params: dict) -> dict[str, Path]:
     """Write the mRNA-protein correlation and (with flow) the flow-score correlation."""
     # the correlation reads the RNA VST and the protein X (mrna_protein_correlation's layers)
     rna, protein = read_h5ad(rna_h5ad, layers=("vst",)), read_h5ad(protein_h5ad)
     outputs = ({} if not flow_h5ad
-               else _flow_outputs(read_h5ad(flow_h5ad), scores, outdir, params, staged))
+               else _flow_outputs(read_h5ad(flow_h5ad), scores, folder, params))
     return outputs | {"correlation": write_tsv(mrna_protein_correlation(rna, protein),
-                                               _output(outdir, "mrna_protein_correlation.tsv",
-                                                       staged))}
+                                               Path(folder, "mrna_protein_correlation.tsv"))}
 
 
-def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path], outdir: str | Path,
-                    params: dict, staged: bool = False) -> dict[str, Path]:
+def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path], folder: str | Path,
+                    params: dict) -> dict[str, Path]:
     """Write the fold-change concordance (and its summary) and the joint pathway evidence."""
     de_tables: dict[str, dict[str, Path]] = {}
     for path in de_results:
@@ -135,14 +117,14 @@ def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path]
     return {
         "concordance": write_tsv(pd.concat(concordance, ignore_index=True) if concordance
                                  else pd.DataFrame(columns=["contrast", "gene_name"]),
-                                 _output(outdir, "concordance.tsv", staged)),
+                                 Path(folder, "concordance.tsv")),
         # (no contrast with both modalities' tables: a header, not an empty file the report
         # cannot read)
         "summary": write_tsv(pd.DataFrame(summaries) if summaries else pd.DataFrame(columns=["contrast"]),
-                             _output(outdir, "concordance_summary.tsv", staged)),
+                             Path(folder, "concordance_summary.tsv")),
         "pathways": write_tsv(pd.concat(evidence, ignore_index=True) if evidence
                               else pd.DataFrame(columns=["contrast", "term"]),
-                              _output(outdir, "pathway_evidence.tsv", staged)),
+                              Path(folder, "pathway_evidence.tsv")),
     }
 
 
@@ -335,41 +317,6 @@ def _run(job: tuple) -> dict[str, Path]:
     return function(**kwargs)
 
 
-#: The staging folder's name: that of :func:`omics.io.atomic_path`'s temporaries
-#: (``.<name>.omics-tmp-<pid>-<random>``), which an interrupted run's cleanup removes once
-#: process ``pid`` is gone (``omics.io._outdir.remove_stale_temporaries``, folders too).
-_STAGING_PREFIX = ".integration.omics-tmp-{pid}-"
-#: Errors that mean the output folder cannot be written (as ``omics.io.atomic_path``'s).
-_UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR}
-
-
-def _staging_folder(folder: Path) -> Path:
-    """Create ``folder`` if needed and a private staging folder in it; return the latter."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX.format(pid=os.getpid()), dir=folder))
-    except OSError as err:
-        if err.errno not in _UNWRITABLE:
-            raise
-        raise InputError(f"cannot write here ({err.strerror}).", path=folder,
-                         fix="Choose an {--outdir} you can write to (and that has free space).") from None
-
-
-def _move_into_place(staged: dict[str, Path], folder: Path) -> dict[str, Path]:
-    """Rename the staged files (``.<name>``) onto their names in ``folder``; return those.
-
-    The staging folder is in ``folder``: each rename is atomic (one file system).
-    """
-    final = {key: folder / path.name.removeprefix(".") for key, path in staged.items()}
-    for path in final.values():
-        if path.is_dir() and not path.is_symlink():  # checked first: none or all are replaced
-            raise InputError(f"{path.name} in the output folder is a folder, not an output file.",
-                             path=path, fix="Move it away, or choose another {--outdir}.")
-    for key, path in staged.items():
-        os.replace(path, final[key])
-    return final
-
-
 def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: list[str | Path],
               gsea_results: list[str | Path], outdir: str | Path, params: dict,
               flow_h5ad: str | Path | None = None, scores: str | Path | None = None) -> dict[str, Path]:
@@ -394,23 +341,16 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
     _check_inputs(rna_h5ad, protein_h5ad, de_results, gsea_results, flow_h5ad, scores,
                   params.get("gsea_permutations"))
     folder = out_path(outdir, "integration", "omics.h5mu").parent
-    created = not folder.exists()
-    staging = _staging_folder(folder)
-    # the jobs write <staging>/.<name> (_output), in this process or in forked ones
-    jobs = [(_write_h5mu, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
-                           "flow_h5ad": flow_h5ad, "outdir": staging, "staged": True}),
-            (_write_correlations, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
-                                   "flow_h5ad": flow_h5ad, "scores": scores, "outdir": staging,
-                                   "params": params, "staged": True}),
-            (_write_evidence, {"de_results": de_results, "gsea_results": gsea_results,
-                               "outdir": staging, "params": params, "staged": True})]
-    try:
-        staged: dict[str, Path] = {}
+    staged: dict[str, Path] = {}
+    with staging_folder(folder) as staging:
+        # the jobs write into the staging folder, in this process or in forked ones
+        jobs = [(_write_h5mu, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
+                               "flow_h5ad": flow_h5ad, "folder": staging}),
+                (_write_correlations, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,
+                                       "flow_h5ad": flow_h5ad, "scores": scores, "folder": staging,
+                                       "params": params}),
+                (_write_evidence, {"de_results": de_results, "gsea_results": gsea_results,
+                                   "folder": staging, "params": params})]
         for written in map_processes(_run, jobs, params.get("n_cpus") or 1):
             staged |= written
-        return _move_into_place(staged, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:  # an integration/ this stage made and left empty (it stopped) goes too
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+    return {key: folder / path.name for key, path in staged.items()}
