@@ -366,9 +366,15 @@ def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
         raise InputError("no input given; give --input <sample sheet>, --contrasts and "
                          "--rna_counts and/or --protein_matrix, or --demo for the bundled demo "
                          "cohort.")
-    for name in given:  # name the option of a local file that is not there (s3://, https:// later)
+    from .io._outdir import remote_scheme
+
+    for name in given:  # name the option of a local file that is not there, or is remote
         value = str(params[name])
-        if "://" not in value and not Path(value).exists():
+        if (scheme := remote_scheme(value)) is not None:
+            raise InputError(f"{{--{name}}} is a remote path ({scheme}://): omics run reads local "
+                             "files only; copy it to a local disk first, or use the Nextflow "
+                             "pipeline, which stages s3:// or gs:// inputs.", path=value.strip())
+        if not Path(value).exists():
             what = "folder" if name == "flow_fcs" else "file"
             raise InputError(f"{{--{name}}}: {what} not found; check the path.", path=value)
 

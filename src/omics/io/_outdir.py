@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import shutil
 import socket
 from collections.abc import Iterable
@@ -19,15 +20,55 @@ log = get_logger("outdir")
 
 LOCK_NAME = ".omics.lock"
 
+#: ``s3://bucket/x``, ``gs://``, ``https://``, ``file://``: a location, not a local path
+#: (two letters at least: not a drive letter).
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+)://")
+
+#: What ``flock`` says on a file system without locks (Lustre without ``-o flock``, NFS
+#: without a lock daemon, some FUSE and CIFS mounts).
+_NO_LOCKS = frozenset({errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL})
+
+#: What ``flock`` says when another process holds the lock.
+_HELD_ELSEWHERE = frozenset({errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES})
+
+
+def remote_scheme(value: object) -> str | None:
+    """Return the scheme of a remote location (``"s3"`` for ``s3://bucket/x``), else None.
+
+    Parameters
+    ----------
+    value
+        A path as the user gave it.
+
+    Returns
+    -------
+    str or None
+        The scheme, lower case, when ``value`` starts with ``<scheme>://``.
+    """
+    match = _SCHEME.match(str(value).strip())
+    return match.group(1).lower() if match else None
+
+
+def _no_locks(outdir: str | Path, err: OSError) -> InputError:
+    """Return the error for a file system whose ``flock`` fails with ``err`` (one of :data:`_NO_LOCKS`)."""
+    why = err.strerror or errno.errorcode.get(err.errno or 0, "unsupported")
+    return InputError(f"the file system of {outdir} does not support file locks (flock: {why}); "
+                      "choose an {--outdir} on a local disk, or mount it with -o flock.")
+
 
 def check_outdir(outdir: str | Path | None) -> Path:
     """Return the absolute output folder after checking that a run can create and write it.
 
     Nothing is created. Stops (:class:`~omics._errors.InputError`) when ``outdir`` is
-    empty, is a file, lies under a file, or cannot be written.
+    empty, a remote location (``s3://...``: Path would make it a local ``s3:/...``), is a
+    file, lies under a file, or cannot be written.
     """
     if outdir is None or not str(outdir).strip():
         raise InputError("{--outdir} is empty; give the folder for the results (e.g. {--outdir} results).")
+    if (scheme := remote_scheme(outdir)) is not None:
+        raise InputError(f"{{--outdir}} is a remote location ({scheme}://); omics writes to local "
+                         "folders only: give a local folder, or use the Nextflow pipeline for "
+                         "s3:// or gs:// outdirs.", path=str(outdir).strip())
     path = Path(outdir).expanduser().absolute()
     if path.exists() and not path.is_dir():
         raise InputError("{--outdir} is a file, not a folder; choose another {--outdir}.", path=outdir)
@@ -109,21 +150,37 @@ class OutdirLock:
         self._fd: int | None = None
 
     def acquire(self) -> OutdirLock:
-        """Create ``outdir`` if needed and take the lock, or stop naming the run that holds it."""
+        """Create ``outdir`` if needed and take the lock, or stop naming the run that holds it.
+
+        On a file system without ``flock`` it stops saying so, after removing what this
+        call created (the lock file, and the folders it made while they are empty).
+        """
+        made = _missing_folders(self.outdir)
+        created = False
         try:
             self.outdir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+                created = True
+            except FileExistsError:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as err:
+            _remove_empty(made)
             raise InputError(f"cannot create the output folder or its lock file ({err.strerror}); "
                              "choose an {--outdir} you can write to.", path=self.outdir) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             os.close(fd)
-            if err.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
-                raise
-            raise InputError(f"{_busy(self.path)}; wait for it to finish or choose another {{--outdir}}.",
-                             path=self.outdir) from None
+            if err.errno in _HELD_ELSEWHERE:  # (its holder has the file: it stays)
+                raise InputError(f"{_busy(self.path)}; wait for it to finish or choose another "
+                                 "{--outdir}.", path=self.outdir) from None
+            if created:
+                self.path.unlink(missing_ok=True)
+            _remove_empty(made)
+            if err.errno in _NO_LOCKS:
+                raise _no_locks(self.outdir, err) from None
+            raise
         started = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.write(fd, f"{self.command}: pid {os.getpid()} on host {socket.gethostname()}, "
@@ -147,8 +204,31 @@ class OutdirLock:
         self.release()
 
 
+def _missing_folders(folder: Path) -> list[Path]:
+    """Return ``folder`` and its missing parents, deepest first, that do not exist yet."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_empty(folders: Iterable[Path]) -> None:
+    """Remove ``folders`` (deepest first) while each is empty; stop at the first that is not."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return
+
+
 def probe_lock(outdir: str | Path) -> None:
-    """Stop at once when a run holds the lock of ``outdir`` (creates nothing)."""
+    """Stop at once when a run holds the lock of ``outdir`` (creates nothing).
+
+    Stops too, saying so, when the folder's file system does not support ``flock``.
+    """
     path = Path(outdir) / LOCK_NAME
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -156,9 +236,13 @@ def probe_lock(outdir: str | Path) -> None:
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        raise InputError(f"{_busy(path)}; wait for it to finish or choose another {{--outdir}}.",
-                         path=outdir) from None
+    except OSError as err:
+        if err.errno in _HELD_ELSEWHERE:
+            raise InputError(f"{_busy(path)}; wait for it to finish or choose another {{--outdir}}.",
+                             path=outdir) from None
+        if err.errno in _NO_LOCKS:
+            raise _no_locks(outdir, err) from None
+        raise
     finally:
         os.close(fd)
 
