@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import anndata as ad
@@ -80,7 +81,7 @@ def _series_matrix_table(path: Path) -> tuple[str, int] | None:
 
 
 def _check_annotation_columns(text: pd.DataFrame, values: pd.DataFrame, missing: pd.DataFrame,
-                              symbol_col: str | None, rows: range, path: Path) -> None:
+                              symbol_col: str | None, rows: Sequence[int], path: Path) -> None:
     """Stop when a column taken as a sample holds text and no number: an annotation column.
 
     Only when another column holds numbers and this one at least two text cells, none of
@@ -151,7 +152,8 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     ``Inf``, stops naming the cell; so do an empty or ``NA`` probe id, gene symbols
     turned into dates by Excel (``1-Mar``), and annotation columns among the samples
     (text, or whole numbers such as Entrez ids). Columns without a name and without
-    values (trailing delimiters) are ignored. In a ``;``-separated matrix decimal commas
+    values (trailing delimiters), and rows empty in every cell (a spreadsheet's ``,,,,``),
+    are ignored (messages name the file's line numbers). In a ``;``-separated matrix decimal commas
     (``7,5``) are decimal marks (:func:`omics.io._tables.decimal_comma_numbers`); elsewhere
     they stop, naming the cell. A probe annotated with several genes
     (GEO platform style ``TP53 /// TP53P1``) takes the first one as its symbol.
@@ -183,10 +185,18 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
         first_line = table.attrs["first_line"]
         fmt = "tsv"
         delimiter = table.attrs["delimiter"]
+    # Excel saves rows it once showed as ",,,,": drop rows empty in every cell (as the sample
+    # sheet does), keeping each remaining row's file line number for the messages
+    recorded = table.attrs.get("lines")  # read_table's file line of each row, when recorded
+    lines = (list(recorded) if recorded is not None and len(recorded) == len(table)
+             else list(range(first_line, first_line + len(table))))
+    empty_rows = table.apply(lambda c: c.fillna("").astype(str).str.strip().eq("")).all(axis=1)
+    rows = [lines[i] for i in np.flatnonzero(~empty_rows.to_numpy())]
+    if empty_rows.any():
+        table = table.loc[~empty_rows.to_numpy()].reset_index(drop=True)
     columns = list(table.columns)
     probe_col = columns[0]
     symbol_col = next((c for c in columns[1:] if c.strip().lower() in _SYMBOL_COLUMNS), None)
-    rows = range(first_line, first_line + len(table))
     check_ids(table[probe_col], column=probe_col, path=path, what="probe id", rows=rows)
     ids = table[probe_col].fillna("").astype(str).str.strip()
     check_unique(ids, column=probe_col, path=path, what="probe id", rows=rows)
@@ -194,6 +204,8 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
     if data.shape[1] == 0:
         raise InputError("the array matrix has no sample columns.", path=path)
     check_unique(data.columns, column="header", path=path, what="sample column")
+    if table.empty:
+        raise InputError("the array matrix has no probe rows (every row is empty).", path=path)
     text = data.fillna("").apply(lambda c: c.astype(str).str.strip())
     missing = text.apply(is_missing)
     # decimal commas of a ';'-separated matrix (_tables.decimal_comma_numbers)

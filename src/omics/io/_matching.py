@@ -99,15 +99,21 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
     sheet_ids = list(samplesheet.index)
     present = set(adata.obs_names)
     missing = [s for s in sheet_ids if s not in present]
+    # a qPCR Ct table (pp.qpcr_average_replicates) names samples in a column, not as columns
+    qpcr = "qpcr" in adata.uns
     if missing:
         extra = sorted(present - set(sheet_ids))
-        hint = f"; matrix columns not in the sheet: {', '.join(extra[:10])}" if extra else ""
+        others = "samples of the Ct table" if qpcr else "matrix columns"
+        hint = f"; {others} not in the sheet: {', '.join(extra[:10])}" if extra else ""
+        what = "samples of this Ct table" if qpcr else "columns of this matrix"
+        fix = ("make the sample ids equal the Ct table's sample names" if qpcr else
+               "make the sample ids equal the matrix column names")
         raise InputError(
             f"{len(missing)} sample(s) of the sample sheet{' ' + str(sheet_path) if sheet_path else ''}"
-            f" are not columns of this matrix: {', '.join(missing[:10])}"
+            f" are not {what}: {', '.join(missing[:10])}"
             f"{' ...' if len(missing) > 10 else ''}{hint}.{_near_matches(missing, extra)} Every sample "
-            "of the sheet must be a column of every matrix given: make the sample ids equal the "
-            "matrix column names (or set {--sample_id_col}); to leave a patient without this "
+            f"of the sheet must be {'a sample' if qpcr else 'a column'} of every matrix given: {fix} "
+            "(or set {--sample_id_col}); to leave a patient without this "
             "modality out, remove its row from the sample sheet, or analyse this modality in a "
             "separate run with its own sheet.",
             path=matrix_path,
@@ -115,8 +121,9 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
     in_sheet = set(sheet_ids)
     dropped = [s for s in adata.obs_names if s not in in_sheet]
     if dropped:
-        log.info("%s: %d matrix column(s) not in the sample sheet are ignored: %s",
-                 Path(matrix_path).name if matrix_path else "matrix", len(dropped), ", ".join(dropped[:10]))
+        log.info("%s: %d %s not in the sample sheet are ignored: %s",
+                 Path(matrix_path).name if matrix_path else "matrix", len(dropped),
+                 "sample(s) of the Ct table" if qpcr else "matrix column(s)", ", ".join(dropped[:10]))
     matched = adata[sheet_ids].copy()
     for column in samplesheet.columns:
         values = samplesheet[column].reindex(matched.obs_names)

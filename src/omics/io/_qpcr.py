@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -12,7 +13,14 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import MISSING_VALUES, check_unique, decimal_comma_numbers, read_table
+from ._tables import (
+    MISSING_VALUES,
+    check_file,
+    check_unique,
+    decimal_comma_numbers,
+    open_text,
+    read_table,
+)
 
 log = get_logger("io")
 
@@ -25,10 +33,21 @@ UNDETERMINED = frozenset({"undetermined", "undet", "undet.", "no ct", "noct", "n
 _ALIASES = {
     "sample": ("sample", "sample name", "sample_name", "sample id", "sample_id"),
     "target": ("target", "target name", "target_name", "gene", "detector", "assay"),
-    "ct": ("ct", "cq", "ct value", "cq value", "crt", "cт"),
+    "ct": ("ct", "cq", "ct value", "cq value", "crt", "cт", "cp"),
     "replicate": ("replicate", "technical_replicate", "technical replicate", "rep", "well"),
     "plate": ("plate", "plate_id", "run"),
+    "omit": ("omit", "exclude", "excluded"),
+    "content": ("content", "task"),
 }
+
+#: ``Omit``/``Exclude`` cells (case-insensitive) marking a well the user left out, and those
+#: keeping it (an empty cell keeps it).
+_OMIT_TRUE = frozenset({"true", "yes", "1", "y", "t"})
+_OMIT_FALSE = frozenset({"false", "no", "0", "n", "f", ""})
+#: ``Content``/``Task`` words of control wells (Bio-Rad CFX ``NTC``, ``Std-01``, ``Neg Ctrl``;
+#: QuantStudio ``NTC``, ``STANDARD``): such a well without a sample name is not a sample's.
+_CONTROL = re.compile(r"(ntc|std|standard|neg|neg ctrl|negative|nrt|no template)([ -]?\d*)",
+                      re.IGNORECASE)
 
 LONG_COLUMNS = ["sample", "target", "replicate", "plate", "ct", "line", "cell"]
 
@@ -104,6 +123,86 @@ def _check_wells(long: pd.DataFrame, rep_col: str, plate_col: str | None, path: 
             "has its own id.")
 
 
+
+def _file_lines(table: pd.DataFrame) -> np.ndarray:
+    """Return the file line of each row (by position) of a table read by :func:`read_table`.
+
+    ``attrs["lines"]`` when read_table records them (blank lines skipped), else rows count
+    from ``attrs["first_line"]``.
+    """
+    lines = table.attrs.get("lines")
+    if lines is not None and len(lines) == len(table):
+        return np.asarray(lines, dtype=int)
+    first = int(table.attrs.get("first_line", 2))
+    return np.arange(first, first + len(table))
+
+
+def _check_preamble(path: str | Path) -> None:
+    """Stop, naming it, on an instrument preamble before the header (QuantStudio ``* ...``, ``[Results]``).
+
+    QuantStudio/7500/ViiA7 results exports open with ``* Block Type = ...`` lines and a
+    ``[Results]`` section line; the column header follows.
+    """
+    try:
+        with open_text(check_file(path)) as handle:
+            first = next((line.strip() for line in handle if line.strip()), "")
+    except (OSError, UnicodeDecodeError, EOFError):
+        return  # read_table names the problem
+    first = first.lstrip("\ufeff")
+    if first.startswith("* ") or re.fullmatch(r"\[[^\]]+\]", first):
+        raise InputError(
+            f"the file opens with an instrument preamble ({first[:40]!r}: the '* ...' lines and "
+            "the '[Results]' line of a QuantStudio/7500/ViiA7 export), not with the column header.",
+            path=path, where="line 1",
+            fix="Delete the lines above the column header (Well, Sample Name, Target Name, CT, ...) "
+                "and any section after the results table, or export the results table only.")
+
+
+def _drop_omitted(long: pd.DataFrame, table: pd.DataFrame, omit_col: str | None,
+                  path: str | Path) -> pd.DataFrame:
+    """Leave out the wells marked true in an ``Omit``/``Exclude`` column (logged); stop on other text.
+
+    QuantStudio/7500/ViiA7 exports mark the wells the user omitted ``true``; ``false``
+    (or ``no``, ``0``, empty) keeps a well.
+    """
+    if omit_col is None:
+        return long
+    text = table[omit_col].fillna("").astype(str).str.strip().str.lower()
+    unreadable = ~text.isin(_OMIT_TRUE | _OMIT_FALSE)
+    if unreadable.any():
+        i = unreadable.to_numpy().argmax()
+        raise InputError(
+            f"{omit_col} value {table[omit_col].iloc[i]!r} (sample {long['sample'].iloc[i]!r}, target "
+            f"{long['target'].iloc[i]!r}) is neither true nor false.", path=path,
+            where=f"line {int(long['line'].iloc[i])}, column {omit_col!r}",
+            fix="Write true to leave the well out or false to use it (an empty cell keeps it).")
+    omitted = text.isin(_OMIT_TRUE).to_numpy()
+    if omitted.any():
+        pairs = (long.loc[omitted, "sample"] + "/" + long.loc[omitted, "target"]).value_counts(sort=False)
+        shown = ", ".join(f"{pair} ({n})" for pair, n in list(pairs.items())[:5])
+        log.info("%s: %d well(s) marked in column %r left out (%d sample/target pair(s): %s%s)",
+                 Path(path).name, int(omitted.sum()), omit_col, len(pairs), shown,
+                 " ..." if len(pairs) > 5 else "")
+    return long.loc[~omitted]
+
+
+def _drop_control_wells(long: pd.DataFrame, table: pd.DataFrame, content_col: str | None,
+                        path: str | Path) -> pd.DataFrame:
+    """Leave out control wells without a sample name: ``Content``/``Task`` NTC, Std, Standard, NEG.
+
+    Bio-Rad CFX and QuantStudio exports list no-template and standard-curve wells with an
+    empty sample; they belong to no sample (logged with their count).
+    """
+    if content_col is None:
+        return long
+    content = table.loc[long.index, content_col].fillna("").astype(str).str.strip()
+    control = ((long["sample"] == "") & content.str.fullmatch(_CONTROL.pattern, case=False)).to_numpy()
+    if control.any():
+        kinds = ", ".join(sorted(set(content[control].str.upper())))
+        log.info("%s: %d control well(s) without a sample name (column %r: %s) left out",
+                 Path(path).name, int(control.sum()), content_col, kinds)
+    return long.loc[~control]
+
 def read_qpcr(path: str | Path) -> pd.DataFrame:
     """Read an RT-qPCR Ct table.
 
@@ -114,9 +213,21 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
       ``well``) and ``plate`` columns (the export of most qPCR instruments). With a
       replicate column, two rows of the same sample, target, replicate and plate stop
       (a row pasted twice, or repeated replicate ids); without one (or where the
-      replicate cell is empty), every row is a technical replicate;
+      replicate cell is empty), every row is a technical replicate. Wells marked ``true``
+      (``yes``, ``1``) in an ``Omit`` (or ``Exclude``, ``Excluded``) column, as
+      QuantStudio/7500/ViiA7 exports mark the wells the user omitted, are left out (logged
+      with their count and sample/target pairs; a value other than true/false/yes/no/1/0
+      or empty stops). Control wells without a sample name whose ``Content`` or ``Task``
+      column reads NTC, Std (``Std-01``), Standard or NEG (Bio-Rad CFX, QuantStudio) are
+      left out (logged). A table with sample and target columns but no Ct column (``Ct``,
+      ``Cq``, ``Cp``) stops, naming the columns found;
     - wide: the first column is ``target`` (rows = targets, one column per sample) or
       ``sample`` (rows = samples, one column per target); one Ct per cell.
+
+    Rows empty in every cell (a spreadsheet's ``,,,,``) are dropped; line numbers in
+    messages stay those of the file. A QuantStudio preamble (``* Block Type = ...`` lines
+    and ``[Results]`` before the header) stops, asking for the lines above the header to be
+    deleted.
 
     ``Undetermined``, ``No Ct``, ``-``, empty cells and the missing-value spellings
     (``NA``, ``NaN``, ``N/A``, ``#N/A``, ``null``) mean no amplification and are read as
@@ -146,10 +257,22 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
     if not isinstance(path, str | os.PathLike):
         raise InputError(f"io.read_qpcr: got {type(path).__name__}; pass the path of the Ct table "
                          "(a DataFrame of wells goes to omics.pp.qpcr_average_replicates).")
+    _check_preamble(path)
     table = read_table(path, what="qPCR Ct table", dtype=str, na_values=())
-    first_line = table.attrs["first_line"]
+    file_lines = _file_lines(table)
+    # Excel saves rows it once showed as ",,,,": drop rows empty in every cell (as the sample
+    # sheet does); the index keeps each row's place, so line numbers stay right
+    table = table.loc[~table.apply(lambda c: c.fillna("").astype(str).str.strip().eq("")).all(axis=1)]
     columns = list(table.columns)
     sample_col, target_col, ct_col = (_find(columns, r) for r in ("sample", "target", "ct"))
+    if sample_col and target_col and not ct_col:
+        raise InputError(
+            f"a long qPCR table (columns {sample_col!r}, {target_col!r}) without a Ct column; "
+            f"found {', '.join(map(repr, columns[:12]))}.", path=path,
+            where="header",
+            fix="Name the column of Ct values 'Ct' or 'Cq' (Cp is read too; an instrument's "
+                "averaged 'Ct Mean' is not a well's Ct).")
+    lines = file_lines[table.index.to_numpy()]
     if sample_col and target_col and ct_col:
         rep_col, plate_col = _find(columns, "replicate"), _find(columns, "plate")
         long = pd.DataFrame({
@@ -158,8 +281,10 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
             "replicate": table[rep_col].fillna("").astype(str).str.strip() if rep_col else "",
             "plate": table[plate_col].fillna("").astype(str).str.strip() if plate_col else "",
             "cell": table[ct_col].fillna("").astype(str),
-            "line": np.arange(first_line, first_line + len(table)),
-        })
+            "line": lines,
+        }, index=table.index)
+        long = _drop_omitted(long, table, _find(columns, "omit"), path)
+        long = _drop_control_wells(long, table, _find(columns, "content"), path)
         for role, column in (("sample", sample_col), ("target", target_col)):
             empty = long[role] == ""
             if empty.any():
@@ -168,6 +293,7 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
                                  f"{role} name.", path=path)
         if rep_col:
             _check_wells(long, rep_col, plate_col, path)
+        long = long.reset_index(drop=True)
         column = pd.Series(ct_col, index=long.index)
     else:
         first = columns[0]
@@ -179,9 +305,8 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
                 f"column per sample) or 'sample' (one column per target); found {', '.join(columns[:8])}.",
                 path=path)
         ids = table[first].fillna("").astype(str).str.strip()
-        check_unique(ids, column=first, path=path, what=role,
-                     rows=range(first_line, first_line + len(ids)))
-        melted = table.assign(**{first: ids, "__line": range(first_line, first_line + len(ids))}
+        check_unique(ids, column=first, path=path, what=role, rows=list(lines))
+        melted = table.assign(**{first: ids, "__line": lines}
                               ).melt(id_vars=[first, "__line"], var_name="__col", value_name="cell")
         by_target = role in _ALIASES["target"]
         long = pd.DataFrame({
@@ -192,6 +317,9 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
             "line": melted["__line"].to_numpy(),
         })
         column = melted["__col"].astype(str)
+    if long.empty:
+        raise InputError("the qPCR Ct table has no wells left (every row is empty, omitted or a "
+                         "control well).", path=path, fix="Give the wells of the samples.")
 
     def where(i: int) -> str:
         return (f"column {column.iloc[i]!r}, line {int(long['line'].iloc[i])} (sample "
@@ -316,8 +444,10 @@ def read_qpcr_efficiency(path: str | Path, *, targets: Iterable[str] | None = No
     path
         The efficiency table (CSV/TSV, optionally gzip-compressed): one row per target.
     targets
-        The Ct table's targets: a target of the file that is not one of them stops
-        (:func:`check_efficiency_targets`). None: not checked.
+        The Ct table's targets (:func:`check_efficiency_targets`): a target of the file that
+        is not one of them is ignored (logged), unless it resembles an unlisted Ct-table
+        target (a misspelling: stops) or no target of the file is one of them (stops).
+        None: not checked.
 
     Returns
     -------
@@ -328,8 +458,8 @@ def read_qpcr_efficiency(path: str | Path, *, targets: Iterable[str] | None = No
     ------
     omics._errors.InputError
         When a target is listed twice, or an efficiency is neither a factor in (1, 2.2] nor
-        a percentage that gives one, naming the line and the target; or a target is not
-        one of ``targets``.
+        a percentage that gives one, naming the line and the target; or a target looks
+        like a misspelt Ct-table target, or none is one of ``targets``.
     """
     table = read_table(path, what="qPCR efficiency table", required=("target", "efficiency"),
                        dtype=str)

@@ -473,11 +473,14 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | str | None 
     candidates
         Candidate reference targets for geNorm (as ``reference_genes``); a candidate not
         detected in every sample is left out (logged); geNorm needs 3 or more samples.
+        Ignored (with a warning) when ``reference_genes`` are given.
     efficiency
         Amplification factors per target (Pfaffl), each in (1, 2.2] (2 = 100 %, 1.95 =
         95 %): a percentage such as 95 stops (:func:`omics.io.read_qpcr_efficiency`
         reads a table of factors or percentages into factors); a target that is not in the
-        Ct table stops; targets not listed use 2 (logged).
+        Ct table is ignored (logged), unless it looks like a misspelt target or none is in
+        the Ct table (:func:`omics.io._qpcr.check_efficiency_targets`: stops); targets not
+        listed use 2 (logged).
     path
         The Ct file, named in messages.
 
@@ -495,8 +498,9 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | str | None 
     omics._errors.InputError
         When ``adata`` is not the AnnData of :func:`qpcr_average_replicates` (layers
         ``ct``, ``undetermined``, ``measured``), a reference or candidate is not a target
-        or is given twice, an efficiency is not an amplification factor or names a target
-        that is not in the table, or a reference is missing or undetermined in a sample.
+        or is given twice, an efficiency is not an amplification factor, the efficiency
+        targets look misspelt or none is in the table, or a reference is missing or
+        undetermined in a sample.
     """
     _check_ct_anndata(adata, path)
     reference_genes = unique_names(reference_genes, "reference_genes", "pp.qpcr_delta_ct")
@@ -516,6 +520,11 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | str | None 
     measured = pd.DataFrame(np.asarray(adata.layers["measured"]).astype(bool), index=ct.index,
                             columns=ct.columns)
     genorm_result = None
+    if reference_genes and candidates:
+        log.warning("reference genes given (%s): the candidate reference genes (%s) are ignored; "
+                    "candidates (qpcr_reference_candidates) are for choosing references by geNorm "
+                    "when no reference genes are given", ", ".join(reference_genes),
+                    ", ".join(candidates))
     if reference_genes:
         source = "given"
         unknown = [g for g in reference_genes if g not in ct.columns]

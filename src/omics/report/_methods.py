@@ -410,6 +410,61 @@ def _rna_filter(ctx: Context, key: str) -> int | None:
         return None
 
 
+def _qpcr_text(ctx: Context) -> str:
+    """Return the sentences on qPCR normalisation that rna.h5ad records (empty when not recorded).
+
+    The reference genes and how they were chosen (given, or geNorm with their M values of
+    ``rna/qpcr_genorm.tsv``), the Ct limit and its policy, and the targets undetermined in
+    every sample (MIQE asks for the reference genes and their validation).
+    """
+    path = ctx.results.first("rna/rna.h5ad", "rna.h5ad")
+    if path is None:
+        return ""
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            def text(key: str) -> str:
+                value = handle[key][()]
+                return value.decode() if isinstance(value, bytes) else str(value)
+
+            references = [r.decode() if isinstance(r, bytes) else str(r)
+                          for r in handle["uns/qpcr/reference_genes"][()]]
+            source = text("uns/qpcr/reference_source")
+            max_ct = float(handle["uns/qpcr/max_ct"][()])
+            policy = text("uns/qpcr/undetermined_policy")
+            var = handle["var"]
+            names = [n.decode() if isinstance(n, bytes) else str(n)
+                     for n in var[var.attrs["_index"]][()]]
+            obs = handle["obs"]
+            n_samples = len(obs[obs.attrs["_index"]])
+            n_undetermined = var["n_undetermined"][()] if "n_undetermined" in var else []
+    except Exception:  # noqa: BLE001 - an older or foreign rna.h5ad: not recorded
+        return ""
+    shown = ", ".join(html.escape(r) for r in references)
+    if source == "geNorm":
+        table = ctx.results.table("rna/qpcr_genorm.tsv", "qpcr_genorm.tsv")
+        m, pool = "", "the candidates"
+        if table is not None and {"target", "M"} <= set(table.columns):
+            values = table.set_index("target")["M"].reindex(references)
+            if values.notna().all():
+                m = f" (geNorm M {', '.join(f'{v:.3f}' for v in values)})"
+            pool = (f"{len(table)} candidates ("
+                    f"{', '.join(html.escape(str(t)) for t in table['target'][:10])}"
+                    f"{' ...' if len(table) > 10 else ''})")
+        chosen = f"chosen by geNorm (Vandesompele et al. 2002) among {pool}{m}"
+    else:
+        chosen = "as given (qpcr_reference_genes)"
+    sentence = (f" Reference genes: {shown}, {chosen}; a Ct of {max_ct:g} or more, or an "
+                f"undetermined well, counted as not detected (policy {html.escape(policy)}).")
+    never = [n for n, k in zip(names, n_undetermined, strict=False) if n_samples and int(k) == n_samples]
+    if never:
+        sentence += (f" Undetermined in every sample: {', '.join(html.escape(n) for n in never)}"
+                     + (" (their values are the Ct limit against the reference genes, not a "
+                        "measured expression)." if policy == "limit" else " (not tested)."))
+    return sentence
+
+
 def _rna_min_count(ctx: Context) -> int | None:
     """Return the RNA filter rna.h5ad records (:func:`_rna_filter`) when every table it shaped used it.
 
@@ -509,7 +564,8 @@ def methods(ctx: Context) -> str:
         trend = " with an intensity trend" if p.get("rna_format") == "array" else ""
         text.append(f"RNA {what} were tested with limma-style moderated t-statistics (lmFit, "
                     f"contrasts.fit, eBayes{trend}; the project's own implementation, checked against "
-                    "R limma 3.54).")
+                    "R limma 3.54)."
+                    + (_qpcr_text(ctx) if p.get("rna_format") == "qpcr" else ""))
         cite += ["limma", "ebayes"]
     if "deseq2" in rna_methods:
         min_samples = (f"{given(ctx, p['rna_min_samples'], 'rna_min_samples')} samples"

@@ -77,19 +77,61 @@ def _drop_unobserved_probes(adata: ad.AnnData, path: str | Path) -> ad.AnnData:
     return adata
 
 
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one character (replaced, added or removed)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _not_measured(adata: ad.AnnData, extra: list[str], path: str | Path) -> pd.DataFrame:
+    """Warn about the sheet's sample/target pairs without any well; return them as replicate rows.
+
+    ``adata`` is matched to the sample sheet; ``extra`` are the Ct table's samples not in
+    the sheet, named as a hint when one differs from an affected sheet sample by one
+    character (``SO4`` for ``S04``). The rows (``n_wells`` 0, flag ``not_measured``) extend
+    ``rna/qpcr_replicates.tsv``.
+    """
+    measured = np.asarray(adata.layers["measured"]).astype(bool)
+    rows, cols = np.nonzero(~measured)
+    columns = ["sample", "target", "n_wells", "n_used", "ct_mean", "ct_sd", "flag"]
+    if rows.size == 0:
+        return pd.DataFrame(columns=columns)
+    pairs = [(str(adata.obs_names[r]), str(adata.var_names[c])) for r, c in zip(rows, cols, strict=True)]
+    affected = list(dict.fromkeys(s for s, _ in pairs))
+    near = [f"{e!r} for {s!r}" for s in affected for e in extra if _one_edit_apart(e, s)]
+    hint = (f"; the Ct table's sample(s) not in the sample sheet {', '.join(near[:3])} differ by one "
+            "character (a typo?)") if near else ""
+    log.warning("%s: %d sample/target pair(s) of the sample sheet have no well in the Ct table: %s%s "
+                "(their value is missing; flagged not_measured in rna/qpcr_replicates.tsv)%s",
+                Path(path).name, len(pairs), ", ".join(f"{s}/{t}" for s, t in pairs[:8]),
+                " ..." if len(pairs) > 8 else "", hint)
+    return pd.DataFrame({"sample": [s for s, _ in pairs], "target": [t for _, t in pairs],
+                         "n_wells": 0, "n_used": 0, "ct_mean": np.nan, "ct_sd": np.nan,
+                         "flag": "not_measured"}, columns=columns)
+
+
 def prepare_rna_log2(path: str | Path, sheet: pd.DataFrame, params: dict,
                      sheet_path: str | Path | None = None) -> ad.AnnData:
     """Read, match to the sample sheet and normalise qPCR or array RNA (log2 values in ``X``).
 
-    qPCR: reference genes (given or geNorm) and ``-delta-Ct`` (a reference or candidate
-    named twice, or an efficiency table naming a target not in the Ct table, stops);
+    qPCR: a sheet sample/target pair without any well is warned about (a sample of the Ct
+    table one character apart is named) and listed in ``uns["qpcr_replicates"]`` with flag
+    ``not_measured``; reference genes (given or geNorm) and ``-delta-Ct`` (a reference or
+    candidate named twice, or an efficiency table naming a misspelt target, stops);
     array: a sample column without values stops, probes without values in the sheet's
     samples are left out (logged), then probes are collapsed to genes (highest mean).
     ``layers["vst"]`` holds the same log2 values for QC and scores.
     """
     fmt = params["rna_format"]
-    adata = match_samples(read_rna_any(path, params), sheet, matrix_path=path, sheet_path=sheet_path)
+    raw = read_rna_any(path, params)
+    adata = match_samples(raw, sheet, matrix_path=path, sheet_path=sheet_path)
     if fmt == "qpcr":
+        not_measured = _not_measured(adata, [s for s in raw.obs_names if s not in adata.obs_names],
+                                     path)
         reference_genes = unique_names(params.get("qpcr_reference_genes"), "{--qpcr_reference_genes}")
         candidates = unique_names(params.get("qpcr_reference_candidates"),
                                   "{--qpcr_reference_candidates}")
@@ -98,8 +140,11 @@ def prepare_rna_log2(path: str | Path, sheet: pd.DataFrame, params: dict,
         replicates = adata.uns.pop("qpcr_replicates")
         out = qpcr_delta_ct(adata, reference_genes=reference_genes, candidates=candidates,
                             efficiency=efficiency, path=path)
-        out.uns["qpcr_replicates"] = replicates[replicates["sample"].isin(out.obs_names)
-                                                ].reset_index(drop=True)
+        kept = replicates[replicates["sample"].isin(out.obs_names)]
+        # column by column: pd.concat warns about the all-NaN Ct columns of not_measured rows
+        out.uns["qpcr_replicates"] = pd.DataFrame(
+            {c: np.concatenate([kept[c].to_numpy(), not_measured[c].to_numpy()]) for c in kept.columns}
+        ) if len(not_measured) else kept.reset_index(drop=True)
     elif fmt == "array":
         out = collapse_probes(_drop_unobserved_probes(adata, path))
         out.layers["log2"] = np.asarray(out.X, dtype=float)
