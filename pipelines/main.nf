@@ -12,6 +12,11 @@
  */
 
 import groovy.json.JsonSlurper
+import java.nio.ByteBuffer
+import java.nio.channels.FileChannel
+import java.nio.channels.OverlappingFileLockException
+import java.nio.file.Files
+import java.nio.file.StandardOpenOption
 
 include { ANGIOGENESIS } from './workflows/angiogenesis'
 
@@ -120,8 +125,10 @@ def helpText(String topic) {
 def validateParameters() {
     // String parameters that are comma-separated lists, documented "empty for none"
     // (is_list in src/omics/params.py; tests/test_nextflow.py checks the two agree).
-    def EMPTY_FOR_NONE = ['genesets', 'background_genesets', 'response_covariates']
+    def EMPTY_FOR_NONE = ['genesets', 'background_genesets', 'response_covariates', 'qpcr_reference_genes',
+                          'qpcr_reference_candidates']
     def errors = []
+    def defaulted = [:]
     def schema_path = schemaFile()
     if (schema_path) {
         def schema = new JsonSlurper().parse(schema_path.toFile())
@@ -141,12 +148,29 @@ def validateParameters() {
                 return
             }
             if (value == null) {
+                // `name: null` in a -params-file: the default applies, as in `omics run` (the
+                // config reads `params.x ?: default` where Nextflow itself uses a value, and
+                // conf/modules.config leaves null parameters out, so each task takes its default)
+                if (property.containsKey('default') && property.default != null) {
+                    defaulted[name] = property.default
+                }
                 return
             }
             // Nextflow turns an empty command-line value (--response_covariates '') into true:
             // for a list documented "empty for none" that is the empty list, as for `omics run`
             // (conf/modules.config passes '' and pipeline_info/params.yaml records '').
             if (name in EMPTY_FOR_NONE && value instanceof Boolean) {
+                return
+            }
+            if (name in EMPTY_FOR_NONE && value instanceof List) {
+                // a YAML list (conf/modules.config joins it with commas); an unquoted yes or
+                // 1.10 in it is no longer the text given (omics.params.coerce stops alike)
+                def odd = value.findAll { item -> item instanceof Boolean || item == null || item instanceof Collection ||
+                    item instanceof Map || (item instanceof Number && !(item instanceof Integer || item instanceof Long || item instanceof BigInteger)) }
+                if (odd) {
+                    errors << "--${name} has item(s) ${odd.join(', ')} that YAML reads as no name (true/false, a number, " +
+                        "null or a list): quote each item in the -params-file, e.g. ['yes', '1.10']"
+                }
                 return
             }
             if (property.type in ['integer', 'number']) {
@@ -202,14 +226,32 @@ def validateParameters() {
                     }
                     break
                 case 'boolean':
-                    if (!(value instanceof Boolean)) {
-                        errors << "--${name} must be true or false, got '${value}'"
+                    // As omics.params.coerce: true/false, yes/no, 1/0 (any case; the words as
+                    // text, 1/0 as text or integers); each task reads the value as omics does
+                    def word = value.toString().trim().toLowerCase()
+                    def integral = value instanceof Integer || value instanceof Long || value instanceof BigInteger
+                    def accepted = value instanceof Boolean || (integral && (value == 0 || value == 1)) ||
+                        (value instanceof CharSequence && word in ['true', 'false', 'yes', 'no', '1', '0'])
+                    if (!accepted) {
+                        errors << "--${name} must be true or false (or yes/no, 1/0), got '${value}'"
                         return
                     }
                     break
                 default:
                     if (value instanceof Boolean) {
-                        errors << "--${name} needs a value (Nextflow reads an empty one as true: to give an empty value, write ${name}: '' in a -params-file)"
+                        errors << "--${name} is ${value}: Nextflow reads an empty command-line value, and YAML an " +
+                            "unquoted yes/no/on/off/true/false, as true or false. Give the text (quote it in a " +
+                            "-params-file: ${name}: 'yes'; an empty value: ${name}: '')"
+                        return
+                    }
+                    if (value instanceof Number && !(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
+                        // sample_id_col: 1.10 is the number 1.1 to YAML (omics.params.coerce stops alike)
+                        errors << "--${name} is the number ${value}, not text: quote it in a -params-file (${name}: '${value}')"
+                        return
+                    }
+                    if (property.format in ['file-path', 'directory-path'] && !value.toString().trim()) {
+                        errors << "--${name} is empty: give a path, or leave it out" +
+                            (property.default != null ? " for its default (${property.default})" : '')
                         return
                     }
             }
@@ -260,8 +302,9 @@ def validateParameters() {
     }
     // An `omics run` folder: Nextflow would publish over its files, and `omics run` would then
     // refuse the files it no longer recognises (src/omics/_manifests.py RUN_RECORD)
-    if (params.outdir && file("${params.outdir}/pipeline_info/cache/run.record").exists()) {
-        errors << ("--outdir ${params.outdir} is the results folder of an `omics run` (it has " +
+    def outdir = outdirName()
+    if (outdir.trim() && file("${outdir}/pipeline_info/cache/run.record").exists()) {
+        errors << ("--outdir ${outdir} is the results folder of an `omics run` (it has " +
                    "pipeline_info/cache/run.record): Nextflow would publish over that run's files; choose another --outdir")
     }
     if (workflow.containerEngine && !params.container_image) {
@@ -273,6 +316,61 @@ def validateParameters() {
     if (errors) {
         error("Invalid parameters:\n  - " + errors.join("\n  - ") + "\nSee nextflow_schema.json or docs/nextflow.md.")
     }
+    if (defaulted) {
+        log.info "null in the parameters, so the default applies: " + defaulted.collect { name, value -> "${name} ${value}" }.join(', ')
+    }
+}
+
+// --outdir as the run uses it: null (`outdir: null` in a -params-file) is the default, as in
+// nextflow.config and conf/modules.config
+def outdirName() {
+    return params.outdir == null ? 'results' : params.outdir.toString()
+}
+
+/*
+ * One Nextflow run at a time in an --outdir (as `omics run` takes <outdir>/.omics.lock):
+ * Nextflow's own lock covers the launch folder only, so two runs launched from two folders
+ * would publish into one outdir. The lock is a POSIX (fcntl) lock on
+ * <outdir>/pipeline_info/.nextflow.lock, held until Nextflow exits (also when it is killed);
+ * the file names its holder.
+ */
+
+def lockOutdir() {
+    def outdir = outdirName()
+    if (outdir =~ /^[A-Za-z][A-Za-z0-9+.-]*:\/\//) {
+        return   // s3://, gs://: an object store has no file locks
+    }
+    def folder = file(outdir).resolve('pipeline_info')
+    def path = folder.resolve('.nextflow.lock')
+    def channel
+    def lock = null
+    try {
+        Files.createDirectories(folder)
+        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+        lock = channel.tryLock()
+    } catch (OverlappingFileLockException ignored) {
+        lock = null
+    } catch (IOException exception) {
+        // a file system without locks (some network mounts): run without, as before
+        log.warn "--outdir ${outdir}: cannot lock ${path} (${exception.message}); a second Nextflow run into this folder would not be refused"
+        channel?.close()
+        return
+    }
+    if (lock == null) {
+        def current = ''
+        try {
+            current = path.text.trim()
+        } catch (IOException ignored) {
+        }
+        channel.close()
+        error("--outdir ${outdir}: another Nextflow run is writing to this folder" + (current ? " (${current})" : '') +
+              "; wait for it to finish or choose another --outdir")
+    }
+    def holder = "pid ${ProcessHandle.current().pid()}, host ${InetAddress.localHost.hostName}, " +
+        "started ${new Date().format('yyyy-MM-dd HH:mm:ss')}, launched from ${workflow.launchDir}"
+    channel.truncate(0)
+    channel.write(ByteBuffer.wrap((holder + '\n').getBytes('UTF-8')), 0)
+    System.properties.put('omics.outdir.lock', lock)   // referenced until Nextflow exits: never collected
 }
 
 /*
@@ -316,6 +414,7 @@ workflow {
         exit 0
     }
     validateParameters()
+    lockOutdir()
     warnHostResourceLimits()
     BALI_OMICS_ANGIOGENESIS ()
 }

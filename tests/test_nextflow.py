@@ -174,8 +174,10 @@ def test_modules_config_passes_every_stage_parameter_and_publishes() -> None:
         assert "publishDir" not in block, f"{process}: the one default publishDir applies"
     assert "--n_cpus ${task.cpus}" in (MODULES / "de" / "main.nf").read_text()
     default = blocks["OMICS_.*"]  # one publishDir for every process
-    assert re.search(r"publishDir\s*=\s*\[\s*path:\s*\{\s*\"\$\{params\.outdir\}\"\s*\}", default)
-    assert "mode: params.publish_dir_mode" in default
+    # a null outdir / publish_dir_mode (a params file's `name: null`) is the default, as in omics run
+    assert re.search(r"publishDir\s*=\s*\[\s*path:\s*\{\s*\"\$\{params\.outdir == null \? 'results' "
+                     r": params\.outdir\}\"\s*\}", default)
+    assert "mode: params.publish_dir_mode ?: 'copy'" in default
     assert "filename.equals('versions.yml') ? null : filename" in default
     assert all(name in BY_NAME for names in STAGE_PARAMS.values() for name in names)
 
@@ -555,8 +557,9 @@ def test_bad_flow_input_stops_in_validate(nextflow: Path, tmp_path: Path) -> Non
                        (tmp_path / ".nextflow.log").read_text())
     assert stats == [("0", "0")], stats
     published = sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*") if p.is_file())
-    assert published and all(re.match(r"pipeline_info/(execution_|pipeline_dag_)", p) for p in published), \
-        published  # Nextflow's own reports; no results, no params.yaml, no software_versions.yml
+    assert published and all(re.match(r"pipeline_info/(execution_|pipeline_dag_|\.nextflow\.lock$)", p)
+                             for p in published), \
+        published  # Nextflow's own reports and the outdir lock; no results, params.yaml, versions
 
 
 def _fcs_column_sheet(folder: Path, *, name: str = "samplesheet.csv", delimiter: str = ",",

@@ -501,7 +501,7 @@ workflow ANGIOGENESIS {
     //
     softwareVersionsToYAML(ch_versions)
         .collectFile(
-            storeDir: "${params.outdir}/pipeline_info",
+            storeDir: "${params.outdir == null ? 'results' : params.outdir}/pipeline_info",   // null: the default
             name: 'software_versions.yml',
             sort: true,
             newLine: true

@@ -83,12 +83,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("input", "path", None, "Sample sheet (CSV/TSV) with a `sample` column and metadata "
               "(BALI: patient, arm, response, covariates). Required (`omics run --demo` and Nextflow's "
               "`-profile test` run a bundled cohort instead).",
-              "input_output", pattern=r"^\S.*\.(csv|tsv|txt)(\.gz)?$"),
+              "input_output"),
     Parameter("sample_id_col", "string", "sample", "Sample-sheet column holding the sample ids "
               "(e.g. `Experiment` for MaxQuant sheets).", "input_output"),
     Parameter("contrasts", "path", None, "Contrasts in the nf-core/differentialabundance YAML or "
-              "CSV format.", "input_output",
-              pattern=r"^\S.*\.(ya?ml|csv|tsv)$"),
+              "CSV format.", "input_output"),
     Parameter("rna_counts", "path", None, "RNA count matrix: nf-core/rnaseq "
               "salmon.merged.gene_counts.tsv, featureCounts output or a TSV (first column gene id).",
               "input_output"),
@@ -126,9 +125,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               "rna", minimum=0),
     Parameter("qpcr_reference_genes", "string", None, "Comma-separated reference (housekeeping) "
               "targets. Unset: chosen by geNorm stability M among qpcr_reference_candidates.",
-              "rna"),
+              "rna", is_list=True),
     Parameter("qpcr_reference_candidates", "string", None, "Comma-separated candidate reference "
-              "targets for geNorm. Unset: every target detected in all samples.", "rna"),
+              "targets for geNorm. Unset: every target detected in all samples.", "rna",
+              is_list=True),
     Parameter("qpcr_efficiency", "path", None, "TSV `target, efficiency` of amplification "
               "factors (2 = 100 %) or percentages for Pfaffl's correction. Unset: 2 for all.",
               "rna"),
@@ -372,13 +372,26 @@ def nextflow_only_hint(flags: Iterable[str]) -> str:
         ``"; --publish_dir_mode is Nextflow-only ..."`` naming those of ``flags``
         that are Nextflow-only parameters, or ``""`` when none is.
     """
-    names = list(dict.fromkeys(flag.split("=", 1)[0].lstrip("-") for flag in flags))
+    flags = [flag.split("=", 1)[0] for flag in flags]
+    names = list(dict.fromkeys(flag.lstrip("-") for flag in flags))
     named = [f"--{name}" for name in names if name in NEXTFLOW_ONLY]
-    if not named:
-        return ""
-    verb, it = ("is", "it") if len(named) == 1 else ("are", "them")
-    return (f"; {', '.join(named)} {verb} Nextflow-only (give {it} to `nextflow run`; omics "
-            f"ignores {it} in a params file)")
+    hints = [_NEXTFLOW_OPTIONS[flag] for flag in dict.fromkeys(flags) if flag in _NEXTFLOW_OPTIONS]
+    if named:
+        verb, it = ("is", "it") if len(named) == 1 else ("are", "them")
+        hints.insert(0, f"{', '.join(named)} {verb} Nextflow-only (give {it} to `nextflow run`; "
+                     f"omics ignores {it} in a params file)")
+    return "".join(f"; {hint}" for hint in dict.fromkeys(hints))
+
+
+_CONFIG_HINT = ("-c (a config file) is Nextflow's option: give `omics run` its parameters in a "
+                "YAML/JSON file with --params-file")
+#: Nextflow's own options (single dash) as nf-core users type them, and what omics run takes.
+_NEXTFLOW_OPTIONS = {
+    "-profile": ("-profile is Nextflow's option: `omics run --demo` runs the bundled test "
+                 "cohort, and --params-file takes a YAML/JSON file of parameters"),
+    "-c": _CONFIG_HINT,
+    "-config": _CONFIG_HINT,
+}
 
 
 def _needs(parameter: Parameter) -> str:
@@ -411,6 +424,10 @@ def _list_value(parameter: Parameter, value: list | tuple, source: str) -> str:
         if isinstance(item, (list, tuple, dict)) or item is None:
             raise InputError(f"parameter {parameter.name!r} must be a list of names, got {value!r}.",
                              path=source, fix="Write it as [a, b] or as 'a,b'.")
+        if isinstance(item, (bool, float)):  # YAML 1.1: yes, on, 1.10 are no longer the text given
+            raise InputError(f"parameter {parameter.name!r} has item {item!r}, which YAML reads as "
+                             f"a {'true/false' if isinstance(item, bool) else 'number'}, not as text.",
+                             path=source, fix="Quote the item, e.g. ['yes', '1.10'].")
         text = str(item).strip()
         if "," in text or not text:
             raise InputError(f"parameter {parameter.name!r} has item {item!r}; list items must be "
@@ -429,7 +446,10 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
     that is not a string unset it (``None``) only when its default is unset (e.g.
     ``rna_min_samples``: automatic); for any other (``de_fdr``, ``gsea_min_size``,
     ``outdir``) they stop with an :class:`~omics._errors.InputError` naming what the
-    parameter needs, so that no ``None`` replaces a default.
+    parameter needs, so that no ``None`` replaces a default. A bool or float given for a
+    text or path parameter (YAML 1.1 reads ``yes``/``on`` as true and ``1.10`` as 1.1)
+    stops, telling to quote it. Flags take true/false, yes/no and 1/0 (text in any case,
+    or the integers 0 and 1).
 
     Parameters
     ----------
@@ -457,6 +477,14 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
                          path=source)
     if value is None:
         return None
+    if parameter.type in {"string", "path"} and isinstance(value, (bool, float)):
+        # A YAML 1.1 scalar (yes, on, true, 1.10, 1e3) in a params file: str() of what YAML
+        # read is not what was written (yes -> 'True', 1.10 -> '1.1')
+        kind = "true/false" if isinstance(value, bool) else "a number"
+        raise InputError(f"parameter {name!r} is {_shown(value)}, which YAML reads as {kind}, "
+                         "not as text.", path=source,
+                         fix=f"Quote the value as you mean it, e.g. {name}: "
+                         f"'{'yes' if isinstance(value, bool) else '1.10'}'.")
     if (isinstance(value, str) and value.strip().lower() in _UNSET_WORDS
             and parameter.type != "string"):
         if parameter.default is None:  # unset is this parameter's default (rna_min_samples: auto)

@@ -7,7 +7,7 @@ writes the file and ``omics schema --check`` fails when the committed one differ
 
 from __future__ import annotations
 
-from .params import BY_NAME, Parameter
+from .params import BY_NAME, PARAMETERS, Parameter
 from .registry import STAGES, Stage
 
 #: Stage parameters the Nextflow module passes itself rather than through ``ext.args``:
@@ -39,7 +39,9 @@ HEADER = """\
  *   writes into <stage folder>/ inside its task directory, so publishing the relative
  *   paths as they are gives the layout of `omics run` (results/validated/,
  *   results/rna/rna.h5ad, results/differential/..., ...). versions.yml is not published:
- *   the workflow collates it into pipeline_info/software_versions.yml.
+ *   the workflow collates it into pipeline_info/software_versions.yml. A null outdir or
+ *   publish_dir_mode (`name: null` in a -params-file) is the parameter's default, as in
+ *   `omics run` (a null mode would be Nextflow's default: symlinks into work/).
  */
 
 process {
@@ -47,12 +49,18 @@ process {
     // One publishDir for every stage
     withName: 'OMICS_.*' {
         publishDir = [
-            path: { "${params.outdir}" },
-            mode: params.publish_dir_mode,
+            path: { "${params.outdir == null ? '%(outdir)s' : params.outdir}" },
+            mode: params.publish_dir_mode ?: '%(mode)s',
             saveAs: { filename -> filename.equals('versions.yml') ? null : filename }
         ]
     }
 """
+
+
+HEADER = HEADER.replace("%(outdir)s", str(BY_NAME["outdir"].default)).replace(
+    "%(mode)s", str(next(p.default for p in PARAMETERS if p.name == "publish_dir_mode")))
+# (`outdir: null` or `publish_dir_mode: null` in a -params-file: the default, as in `omics
+# run`; a null mode would be Nextflow's own default, symlinks into work/)
 
 
 def _quoted(parameter: Parameter) -> bool:
