@@ -16,14 +16,17 @@ import yaml
 from ._errors import InputError
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# UTF-16 byte-order marks, little- and big-endian (UTF-32's little-endian mark starts alike)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def read_text_file(path: str | Path, *, what: str) -> str:
     """Return the text of a UTF-8 file (a byte-order mark is dropped, CRLF read as LF).
 
     A gzip-compressed file (recognised by its content, whatever its name) is read
-    decompressed. Stops when the file is missing, a folder, empty, a corrupt gzip file, or
-    not text (NUL bytes, not UTF-8).
+    decompressed. Stops when the file is missing, a folder, empty, a corrupt gzip file,
+    UTF-16 text ("not UTF-8 text", as the table readers say), or not text (NUL bytes, not
+    UTF-8).
     """
     path = Path(path)
     if not path.exists():
@@ -39,6 +42,11 @@ def read_text_file(path: str | Path, *, what: str) -> str:
                              "give it uncompressed).", path=path) from None
     if not data.strip():
         raise InputError(f"{what} is empty.", path=path)
+    if data.startswith(_UTF16_BOMS):  # Notepad's "Unicode", Excel's "Unicode text"
+        raise InputError(f"{what} is not UTF-8 text: it is UTF-16 (it starts with a UTF-16 "
+                         "byte-order mark).", path=path,
+                         fix="Save it as UTF-8 (in the editor's 'Save as', or with "
+                             "iconv -f UTF-16 -t UTF-8).")
     if b"\x00" in data:
         raise InputError(f"{what} is a binary file, not text; give the plain-text {what}.", path=path)
     try:

@@ -13,7 +13,7 @@ import yaml
 from .._errors import InputError
 from .._logging import get_logger
 from .._text import load_yaml, read_text_file
-from ._tables import UNNAMED, check_file, check_unique, is_gzip, read_table
+from ._tables import UNNAMED, check_file, check_unique, data_lines, is_gzip, read_table
 from ._write import write_text
 
 log = get_logger("io")
@@ -382,6 +382,7 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
                     fix=f"Name it {_yaml_name(path)} (a .yaml or .yml name is read as YAML)."
                 ) from None
             raise
+        lines = data_lines(table)
         table = table.drop(columns=[c for c in table.columns
                                     if UNNAMED.match(c) and table[c].isna().all()])
         _check_columns(list(table.columns), path)
@@ -394,9 +395,12 @@ def read_contrasts(path: str | Path) -> list[Contrast]:
                 path=path,
             )
         contrasts = [
-            _contrast_from_mapping({k: v for k, v in row.items() if v == v}, f"row {i + 2}", path)
+            _contrast_from_mapping({k: v for k, v in row.items() if v == v}, f"row {lines[i]}", path)
             for i, row in enumerate(table.to_dict("records"))
         ]
+        check_unique([c.id for c in contrasts], column="id", path=path, what="contrast id",
+                     rows=lines)
+        return contrasts
     check_unique([c.id for c in contrasts], column="id", path=path, what="contrast id")
     return contrasts
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ._tables import _shown, decimal_comma_numbers, is_missing, read_table
+from ._tables import _shown, check_ids, data_lines, decimal_comma_numbers, is_missing, read_table
 
 log = get_logger("io.flow")
 
@@ -956,7 +956,7 @@ def _absolute_column(raw: pd.DataFrame, columns: dict[str, str], path: Path) -> 
     return found[0] if found else None
 
 
-def _numbers(table: pd.DataFrame, key: str, column: str, *, sep: str, first_line: int,
+def _numbers(table: pd.DataFrame, key: str, column: str, *, sep: str, lines: Sequence[int],
              path: Path) -> pd.Series:
     """Column ``key`` of the flow table as non-negative numbers (NaN where empty).
 
@@ -964,12 +964,12 @@ def _numbers(table: pd.DataFrame, key: str, column: str, *, sep: str, first_line
     ``outside="grouping"``). Stops naming the row, sample and population at a value that
     is ambiguous (both ``,`` and ``.``; several decimal commas; a ``.`` in a column written
     with decimal commas), not a finite non-negative number, or (event counts) not a whole
-    number.
+    number. ``lines`` are the rows' file lines (:func:`omics.io._tables.data_lines`).
     """
     text = table[key].fillna("")
     given = text != ""
     numbers = decimal_comma_numbers(text, sep, outside="grouping")
-    numbers.stop_if_ambiguous(text, path=path, where=lambda i: _where(table, i, column, first_line))
+    numbers.stop_if_ambiguous(text, path=path, where=lambda i: _where(table, i, column, lines))
     values = pd.to_numeric(numbers.text, errors="coerce")
     whole = key != "absolute"
     bad = given & (values.isna() | ~np.isfinite(values) | (values < 0))
@@ -978,15 +978,15 @@ def _numbers(table: pd.DataFrame, key: str, column: str, *, sep: str, first_line
     if bad.any():
         what = "a whole non-negative number of events" if whole else "a non-negative number"
         raise InputError(f"value {text[bad].iloc[0]!r} is not {what}.", path=path,
-                         where=_where(table, int(np.flatnonzero(bad.to_numpy())[0]), column, first_line),
+                         where=_where(table, int(np.flatnonzero(bad.to_numpy())[0]), column, lines),
                          fix=f"Write {what} (no units or thousands separators), or leave the cell "
                              "empty.")
     return values
 
 
-def _where(table: pd.DataFrame, row: int, column: str, first_line: int) -> str:
+def _where(table: pd.DataFrame, row: int, column: str, lines: Sequence[int]) -> str:
     """``column 'x', row N (sample 'S', population 'P')`` for a row of the flow table."""
-    return (f"column {column!r}, row {row + first_line} (sample {table['sample'].iloc[row]!r}, "
+    return (f"column {column!r}, row {lines[row]} (sample {table['sample'].iloc[row]!r}, "
             f"population {table['population'].iloc[row]!r})")
 
 
@@ -1046,15 +1046,19 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
         raise InputError("flow population table needs a 'parent_events' or a 'parent' column.",
                          path=path)
     table = pd.DataFrame({key: raw[col].str.strip() for key, col in columns.items()})
-    first_line = raw.attrs.get("first_line", 2)
+    lines = data_lines(raw)
     sep = raw.attrs["delimiter"]
+    for key, what in (("sample", "sample id"), ("population", "population name")):
+        check_ids(table[key], column=columns[key], path=path, what=what, rows=lines)
     for key in ("events", "parent_events", "absolute"):
         if key in table:
-            table[key] = _numbers(table, key, columns[key], sep=sep, first_line=first_line, path=path)
+            table[key] = _numbers(table, key, columns[key], sep=sep, lines=lines, path=path)
     if table["events"].isna().any():
         row = int(np.flatnonzero(table["events"].isna().to_numpy())[0])
-        raise InputError(f"row {row + first_line}: sample {table['sample'].iloc[row]!r} population "
-                         f"{table['population'].iloc[row]!r} has no event count.", path=path)
+        raise InputError("the event count is empty.", path=path,
+                         where=_where(table, row, columns["events"], lines),
+                         fix="Fill in the population's event count (0 for an empty gate), or "
+                             "remove the row.")
     dupes = table.duplicated(["sample", "population"], keep=False)
     if dupes.any():
         row = int(np.flatnonzero(dupes.to_numpy())[0])
@@ -1094,7 +1098,7 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
         raise InputError(
             "the absolute count is empty here but given in other rows, so the column cannot be the "
             "absolute counts of every population.", path=path,
-            where=(f"column {columns['absolute']!r}, row {row + first_line} (sample "
+            where=(f"column {columns['absolute']!r}, row {lines[row]} (sample "
                    f"{table.at[row, 'sample']!r}, population {table.at[row, 'population']!r})"),
             fix="Fill every row's absolute count (0 for an empty gate), or remove the column to have "
                 "absolute counts computed from counting beads ({--flow_beads_per_test}) or a cell "
@@ -1106,13 +1110,34 @@ def read_flow_table(path: str | Path, *, samples: Iterable[str] | None = None) -
 
 def _keep_samples(table: pd.DataFrame, samples: list[str], path: Path) -> pd.DataFrame:
     """Rows of ``samples`` (each must have some), checked by :func:`check_flow_populations`."""
-    missing = [s for s in samples if s not in set(table["sample"])]
+    present = set(table["sample"])
+    missing = [s for s in samples if s not in present]
     if missing:
         raise InputError(f"sample(s) {', '.join(missing[:10])} of the sample sheet have no rows in "
-                         "the flow population table; add them or drop the samples.", path=path)
+                         f"the flow population table; add them or drop the samples."
+                         f"{_near_samples(missing, sorted(present - set(samples)))}", path=path)
     kept = table[table["sample"].isin(set(samples))]
     check_flow_populations(kept, path)
     return kept
+
+
+def _near_samples(missing: list[str], extra: list[str]) -> str:
+    """Return a hint naming sheet ids that equal a table sample but for case or Unicode normalisation."""
+    # here, not at the top: omics.io._matching imports anndata, which `omics enrich` must not load
+    from ._matching import folded_name, name_difference
+
+    table = {}
+    for sample in extra:
+        table.setdefault(folded_name(sample), sample)
+    pairs = [(s, table[folded_name(s)]) for s in missing if folded_name(s) in table]
+    if not pairs:
+        return ""
+    found = {name_difference(s, t) for s, t in pairs}
+    kinds = " and ".join(sorted(found, key=lambda kind: not kind.startswith("in letter case")))
+    shown = ", ".join(f"{s!r} (sheet) / {t!r} (table)" for s, t in pairs[:3])
+    more = f" ... ({len(pairs)} in all)" if len(pairs) > 3 else ""
+    return (f" {len(pairs)} of them differ from a sample of the table only {kinds}: {shown}{more};"
+            " ids are compared exactly, so write them alike in both files.")
 
 
 def check_flow_populations(table: pd.DataFrame, path: str | Path, *, gated: bool = False) -> None:

@@ -22,7 +22,8 @@ def read_gmt(path: str | Path) -> dict[str, list[str]]:
 
     Returns
     -------
-    Mapping of set name to its unique genes, in file order.
+    Mapping of set name to its unique genes, in file order. A field in double quotes (a
+    spreadsheet's tab-separated export) is read without them.
 
     A file whose second field is, on most lines, a gene of some set (a GMT written
     without the description column) is read as it is, with a logged warning: the first
@@ -51,6 +52,8 @@ def _parse_gmt(path: Path, signature: tuple | None) -> dict[str, tuple[str, ...]
         if not line.strip():
             continue
         fields = line.rstrip("\n").split("\t")
+        if '"' in line:  # a spreadsheet's quoted fields ("AAMP", "a, b"): read without the quotes
+            fields = [_unquoted(f) for f in fields]
         where = f"line {number}"
         if len(fields) < 3:
             raise InputError(
@@ -77,6 +80,18 @@ def _parse_gmt(path: Path, signature: tuple | None) -> dict[str, tuple[str, ...]
         raise InputError("no gene sets found.", path=path)
     _warn_no_description(path, sets, descriptions)
     return sets
+
+
+def _unquoted(field: str) -> str:
+    """Return ``field`` without one pair of surrounding double quotes (``""`` inside read as ``"``).
+
+    Spreadsheets saving tab-separated text quote a field holding a comma or a quote; the
+    quotes are not part of the gene or set name.
+    """
+    text = field.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return field
 
 
 def _warn_no_description(path: Path, sets: dict[str, tuple[str, ...]], descriptions: list[str]) -> None:

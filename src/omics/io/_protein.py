@@ -52,6 +52,7 @@ from ._tables import (
     check_file,
     check_numbers,
     check_unique,
+    data_lines,
     decimal_comma_frame,
     decimal_comma_numbers,
     open_text,
@@ -347,17 +348,21 @@ def _assemble(
     return adata
 
 
-def _protein_ids(table: pd.DataFrame, id_column: str, path: Path, *, what: str) -> pd.Series:
-    """Return the stripped ids of ``id_column``; stop on an empty or a duplicated one."""
+def _protein_ids(table: pd.DataFrame, id_column: str, path: Path, *, what: str,
+                 lines: Sequence[int]) -> pd.Series:
+    """Return the stripped ids of ``id_column``; stop on an empty or a duplicated one.
+
+    ``lines`` are the file lines of the rows (:func:`omics.io._tables.data_lines`).
+    """
     ids = table[id_column].fillna("").astype(str).str.strip()
     blank = ids == ""
     if blank.any():
         raise InputError(
             f"empty {what} in column {id_column!r} at row "
-            f"{int(np.flatnonzero(blank.to_numpy())[0]) + 2}; every row needs an id.",
+            f"{lines[int(np.flatnonzero(blank.to_numpy())[0])]}; every row needs an id.",
             path=path,
         )
-    check_unique(ids, column=id_column, path=path, what=what)
+    check_unique(ids, column=id_column, path=path, what=what, rows=lines)
     return ids
 
 
@@ -414,13 +419,23 @@ def _check_maxquant_header(path: Path) -> None:
     MaxQuant names a sample column ``<family> <sample>``; a header field holding the
     family and nothing after it (the sample name left empty in the experimental design,
     or deleted by hand) would otherwise be taken for the summary column (``Intensity``,
-    ``iBAQ``) or be left out silently.
+    ``iBAQ``) or be left out silently. But a family with a summary column (``Intensity``,
+    ``iBAQ``) written with trailing white space (``Intensity `` after an edit in Excel) and
+    no other field of that name is the summary column, and reads like the clean file.
     """
     sep = sniff_delimiter(path)
-    for position, field in enumerate(_raw_header(path, sep), start=1):
+    fields = _raw_header(path, sep)
+    # the summary columns written exactly ("Intensity", "iBAQ", without trailing white space)
+    exact = {f.lower() for f in fields if f == f.rstrip()}
+    spaced: set[str] = set()
+    for position, field in enumerate(fields, start=1):
         family = next((f for f in MAXQUANT_INTENSITIES
                        if field.lower().startswith(f"{f.lower()} ") and not field[len(f):].strip()),
                       None)
+        if family is not None and family != "LFQ intensity" and family.lower() not in exact \
+                and family.lower() not in spaced:
+            spaced.add(family.lower())  # the summary column, with trailing white space
+            continue
         if field.strip().lower() == "lfq intensity":  # no summary column has this name
             family = "LFQ intensity"
         if family is not None:
@@ -488,6 +503,7 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
                        numeric=lambda header: _maxquant_columns(header, prefix))
     # A Perseus export has annotation rows (#!{Type}E, #!{C:Group}...) after the header.
     annotations = int(table.iloc[:, 0].astype(str).str.startswith("#!{").cummin().sum())
+    lines = np.asarray(data_lines(table))[annotations:]
     if annotations:
         log.info("%s: %d Perseus annotation row(s) (#!{...}) skipped", path.name, annotations)
         table = table.iloc[annotations:].reset_index(drop=True)
@@ -515,11 +531,11 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
             f"{prefix!r}); {hint}.",
             path=path,
         )
-    ids = _protein_ids(table, id_column, path, what="protein group id")
+    ids = _protein_ids(table, id_column, path, what="protein group id", lines=lines)
     gene_column = "Gene names" if "Gene names" in columns else None
     genes = _first_gene(table[gene_column]) if gene_column else pd.Series([""] * len(table))
     if gene_column:
-        check_excel_mangled(genes, column=gene_column, path=path)
+        check_excel_mangled(genes, column=gene_column, path=path, rows=lines)
 
     removed: dict[str, int] = {}
     drop = np.zeros(len(table), dtype=bool)
@@ -554,7 +570,7 @@ def read_maxquant(path: str | Path, *, intensity: str = "LFQ intensity",
         )
     keep = ~drop
     kept_ids = ids[keep]
-    rows = np.flatnonzero(keep) + 2 + annotations
+    rows = lines[keep]
     values = _parse_values(table.loc[keep, sample_columns], _id_labels(kept_ids), rows, path,
                            linear=not is_log2, delimiter=sep)
     _check_scale(values, is_log2=is_log2, path=path,
@@ -728,11 +744,11 @@ def _read_wide(path: str | Path, *, fmt: str, is_log2: bool, what: str) -> ad.An
             "in the first column and one column per sample.",
             path=path,
         )
-    ids = _protein_ids(table, id_column, path, what="protein id")
+    rows = np.asarray(data_lines(table))
+    ids = _protein_ids(table, id_column, path, what="protein id", lines=rows)
     genes = _first_gene(table[gene_column]) if gene_column else pd.Series([""] * len(table))
     if gene_column:
-        check_excel_mangled(genes, column=gene_column, path=path)
-    rows = np.arange(len(table)) + 2
+        check_excel_mangled(genes, column=gene_column, path=path, rows=rows)
     values = _parse_values(table[sample_columns], _id_labels(ids), rows, path, linear=not is_log2,
                            delimiter=sep)
     _check_scale(values, is_log2=is_log2, path=path)
@@ -830,12 +846,12 @@ def read_diann(path: str | Path) -> ad.AnnData:
             "First.Protein.Description); give the report.pg_matrix.tsv with one column per run.",
             path=path,
         )
-    ids = _protein_ids(table, "Protein.Group", path, what="protein group")
+    rows = np.asarray(data_lines(table))
+    ids = _protein_ids(table, "Protein.Group", path, what="protein group", lines=rows)
     genes = _first_gene(table["Genes"]) if "Genes" in columns else pd.Series([""] * len(table))
     if "Genes" in columns:
-        check_excel_mangled(genes, column="Genes", path=path)
+        check_excel_mangled(genes, column="Genes", path=path, rows=rows)
     protein_ids = table["Protein.Ids"].fillna("").astype(str) if "Protein.Ids" in columns else ids
-    rows = np.arange(len(table)) + 2
     values = _parse_values(table[run_columns], _id_labels(ids), rows, path, linear=True,
                            delimiter=sep)
     _check_scale(values, is_log2=False, path=path,
@@ -897,17 +913,18 @@ def read_olink(path: str | Path) -> ad.AnnData:
     """
     path = check_file(path)
     table, sep = _read(path, what="Olink NPX file", required=_OLINK_REQUIRED)
+    lines = np.asarray(data_lines(table))
     for column in ("SampleID", "OlinkID"):
         table[column] = table[column].fillna("").astype(str).str.strip()
         blank = table[column] == ""
         if blank.any():
             raise InputError(
-                f"empty {column!r} at row {int(np.flatnonzero(blank.to_numpy())[0]) + 2}; every "
+                f"empty {column!r} at row {lines[int(np.flatnonzero(blank.to_numpy())[0])]}; every "
                 "NPX row needs a SampleID and an OlinkID.",
                 path=path,
             )
-    check_excel_mangled(table["Assay"], column="Assay", path=path)
-    table["_row"] = np.arange(len(table)) + 2
+    check_excel_mangled(table["Assay"], column="Assay", path=path, rows=lines)
+    table["_row"] = lines
 
     control = table["SampleID"].str.upper().str.startswith("CONTROL").to_numpy(dtype=bool)
     if "Sample_Type" in table.columns:

@@ -17,6 +17,7 @@ from ._tables import (
     MISSING_VALUES,
     check_file,
     check_unique,
+    data_lines,
     decimal_comma_numbers,
     open_text,
     read_table,
@@ -122,19 +123,6 @@ def _check_wells(long: pd.DataFrame, rep_col: str, plate_col: str | None, path: 
         fix=f"Remove the repeated row, or correct the {rep_col!r} column so that each replicate "
             "has its own id.")
 
-
-
-def _file_lines(table: pd.DataFrame) -> np.ndarray:
-    """Return the file line of each row (by position) of a table read by :func:`read_table`.
-
-    ``attrs["lines"]`` when read_table records them (blank lines skipped), else rows count
-    from ``attrs["first_line"]``.
-    """
-    lines = table.attrs.get("lines")
-    if lines is not None and len(lines) == len(table):
-        return np.asarray(lines, dtype=int)
-    first = int(table.attrs.get("first_line", 2))
-    return np.arange(first, first + len(table))
 
 
 def _check_preamble(path: str | Path) -> None:
@@ -259,10 +247,7 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
                          "(a DataFrame of wells goes to omics.pp.qpcr_average_replicates).")
     _check_preamble(path)
     table = read_table(path, what="qPCR Ct table", dtype=str, na_values=())
-    file_lines = _file_lines(table)
-    # Excel saves rows it once showed as ",,,,": drop rows empty in every cell (as the sample
-    # sheet does); the index keeps each row's place, so line numbers stay right
-    table = table.loc[~table.apply(lambda c: c.fillna("").astype(str).str.strip().eq("")).all(axis=1)]
+    # (read_table drops Excel's ",,,," rows, empty in every cell, and records each row's line)
     columns = list(table.columns)
     sample_col, target_col, ct_col = (_find(columns, r) for r in ("sample", "target", "ct"))
     if sample_col and target_col and not ct_col:
@@ -272,7 +257,7 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
             where="header",
             fix="Name the column of Ct values 'Ct' or 'Cq' (Cp is read too; an instrument's "
                 "averaged 'Ct Mean' is not a well's Ct).")
-    lines = file_lines[table.index.to_numpy()]
+    lines = np.asarray(data_lines(table), dtype=int)
     if sample_col and target_col and ct_col:
         rep_col, plate_col = _find(columns, "replicate"), _find(columns, "plate")
         long = pd.DataFrame({
@@ -463,15 +448,14 @@ def read_qpcr_efficiency(path: str | Path, *, targets: Iterable[str] | None = No
     """
     table = read_table(path, what="qPCR efficiency table", required=("target", "efficiency"),
                        dtype=str)
-    first = table.attrs["first_line"]
+    lines = data_lines(table)
     names = table["target"].astype(str).str.strip()
-    check_unique(names, column="target", path=path, what="target",
-                 rows=range(first, first + len(names)))
+    check_unique(names, column="target", path=path, what="target", rows=lines)
     text = table["efficiency"].fillna("").astype(str).str.strip()
     percent = text.str.endswith("%")
     text = text.str.removesuffix("%").str.strip()
     numbers = decimal_comma_numbers(text, table.attrs["delimiter"], outside="decimal")
-    numbers.stop_if_ambiguous(text, path=path, where=lambda i: f"line {first + i}, "
+    numbers.stop_if_ambiguous(text, path=path, where=lambda i: f"line {lines[i]}, "
                               f"column 'efficiency' (target {names.iloc[i]!r})")
     value = pd.to_numeric(numbers.text, errors="coerce").astype(float)
     factor = as_amplification_factor(value).where(~percent, 1 + value / 100)
@@ -479,7 +463,7 @@ def read_qpcr_efficiency(path: str | Path, *, targets: Iterable[str] | None = No
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
         raise InputError(
-            f"line {first + i}: efficiency {table['efficiency'].iloc[i]!r} for target "
+            f"line {lines[i]}: efficiency {table['efficiency'].iloc[i]!r} for target "
             f"{names.iloc[i]!r} is not an amplification factor in (1, 2.2] (2 = 100 %) or a "
             "percentage.", path=path)
     efficiency = pd.Series(factor.to_numpy(float), index=pd.Index(names, name="target"),

@@ -20,6 +20,7 @@ from ._tables import (
     check_ids,
     check_numbers,
     check_unique,
+    data_lines,
     decimal_comma_frame,
     first_annotation_column,
     is_missing,
@@ -159,8 +160,7 @@ def read_rna_counts(path: str | Path) -> ad.AnnData:
     counts in ``X`` and ``layers["counts"]``.
     """
     table = read_table(path, what="count matrix", comment="#", row_names="gene_id", na_values=())
-    first_line = table.attrs["first_line"]
-    lines = range(first_line, first_line + table.shape[0])
+    lines = data_lines(table)
     columns = list(table.columns)
     if columns[: len(_FEATURECOUNTS_ANNOTATION)] == _FEATURECOUNTS_ANNOTATION:
         fmt = "featurecounts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from ._tables import (
     NUMBER_LIKE,
     _as_object,
     check_unique,
+    data_lines,
     decimal_comma_numbers,
     is_missing,
     read_table,
@@ -110,8 +111,9 @@ def _check_numeric_column(values: pd.Series, numbers: pd.Series, column: str, pa
                 f" and {len(text) - 1} more" if len(text) > 1 else "")
 
 
-def _rows(mask: pd.Series, first_line: int, limit: int = 10) -> str:
-    rows = [str(i + first_line) for i in mask.index[mask.to_numpy()]]
+def _rows(mask: pd.Series, lines: Sequence[int], limit: int = 10) -> str:
+    """File lines of the rows where ``mask`` holds (``lines[label]``: a row's file line)."""
+    rows = [str(lines[i]) for i in mask.index[mask.to_numpy()]]
     return ", ".join(rows[:limit]) + (f" (and {len(rows) - limit} more)" if len(rows) > limit else "")
 
 
@@ -128,10 +130,11 @@ def response_from_survival(days: pd.Series, event: pd.Series) -> pd.Series:
     return out
 
 
-def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
+def _check_survival(table: pd.DataFrame, lines: Sequence[int], path: str | Path, *,
                     delimiter: str = ",", table_decimal: bool | None = None) -> None:
     """Check ``afs_days``/``afs_event`` and derive or cross-check ``response`` (in place).
 
+    ``lines[label]`` is the file line of the row with index ``label``.
     Raises one :class:`InputError` naming the column and the rows (file line numbers): on an
     event code other than 0/1, or a follow-up that is not a finite number >= 0 or is missing
     beside an event, or (``response`` derived, for some rows at least) no follow-up reaching
@@ -149,19 +152,19 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
                          "follow-up) and afs_event (1 = amputation or death, 0 = censored).", path=path)
     raw_days, raw_event = table["afs_days"], table["afs_event"]
     days, event = (_to_numbers(table[c], delimiter=delimiter, path=path, table_decimal=table_decimal,
-                               where=lambda i, c=c: f"column {c!r}, row {table.index[i] + first_line}")
+                               where=lambda i, c=c: f"column {c!r}, row {lines[table.index[i]]}")
                    for c in SURVIVAL_COLUMNS)
     bad = raw_event.notna() & ~event.isin([0, 1])
     if bad.any():
         raise InputError(f"column 'afs_event' must be 0 (censored) or 1 (major amputation or death); "
-                         f"row(s) {_rows(bad, first_line)} have {raw_event[bad].iloc[0]!r}.", path=path)
+                         f"row(s) {_rows(bad, lines)} have {raw_event[bad].iloc[0]!r}.", path=path)
     bad = raw_days.notna() & (days.isna() | (days < 0) | np.isinf(days))
     if bad.any():
         raise InputError(f"column 'afs_days' must be a number of days >= 0; row(s) "
-                         f"{_rows(bad, first_line)} have {raw_days[bad].iloc[0]!r}.", path=path)
+                         f"{_rows(bad, lines)} have {raw_days[bad].iloc[0]!r}.", path=path)
     bad = days.isna() & event.notna()
     if bad.any():
-        raise InputError(f"column 'afs_days' is missing in row(s) {_rows(bad, first_line)} that have an "
+        raise InputError(f"column 'afs_days' is missing in row(s) {_rows(bad, lines)} that have an "
                          "afs_event; give the day of the event or of the last follow-up.", path=path)
     derived = response_from_survival(days, event)
     if "response" not in table.columns:
@@ -172,7 +175,7 @@ def _check_survival(table: pd.DataFrame, first_line: int, path: str | Path, *,
     clash = given.notna() & derived.notna() & (given != derived)
     if clash.any():
         raise InputError(f"columns 'response' and 'afs_days'/'afs_event' contradict each other in "
-                         f"row(s) {_rows(clash, first_line)}: response is survival without major "
+                         f"row(s) {_rows(clash, lines)}: response is survival without major "
                          f"amputation at {RESPONSE_DAY:g} days; correct one of them.", path=path)
     if given.isna().any():  # derived there
         _check_follow_up_reaches(days, event, given.isna(), path, column=True)
@@ -245,7 +248,7 @@ def categorical_levels(column: str) -> list[str] | None:
     return list(spec["enum"]) if "enum" in spec else None
 
 
-def _check_file_names(ids: pd.Series, *, id_col: str, path: Path, first_line: int) -> None:
+def _check_file_names(ids: pd.Series, *, id_col: str, path: Path, lines: Sequence[int]) -> None:
     """Stop on a sample id that, as a file name, would leave its folder (``../x``, ``/x``).
 
     A sample's id names its files (``flow/gating_plots/<sample>.png``): a ``..`` part or a
@@ -258,7 +261,7 @@ def _check_file_names(ids: pd.Series, *, id_col: str, path: Path, first_line: in
             raise InputError(
                 f"sample id {text!r} would name a file outside the results folder "
                 "(flow/gating_plots/<sample>.png).", path=path,
-                where=f"row {i + first_line}, column {id_col!r}",
+                where=f"row {lines[i]}, column {id_col!r}",
                 fix="Rename the sample (no '..' part, no leading '/'), in the matrices too.")
 
 
@@ -328,31 +331,32 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     """
     table = read_table(path, required=[id_col], what="sample sheet", dtype=str)
     first_line = table.attrs["first_line"]
+    lines = data_lines(table)  # by index label: rows keep their labels below
     delimiter = table.attrs["delimiter"]  # ';': the European export, with decimal commas
     table = table.apply(lambda col: col.str.strip())
     table, id_col = _nfc_text(table, id_col, path, first_line)
     # Missing-value spellings (NA, NaN, N/A, #N/A, null, empty; _tables.MISSING_VALUES) are
     # missing in every column, so that a column of numbers stays one.
     table = table.apply(lambda col: col.mask(is_missing(col)))
-    # Excel saves rows it once showed as ",,,,": drop fully empty rows (read_table drops the
-    # columns without a name and without values).
+    # Rows of missing-value markers only (NA,NA,...): dropped (read_table drops the rows blank
+    # in every cell, Excel's ",,,,", and the columns without a name and without values).
     table = table.loc[~table.isna().all(axis=1)]
     if id_col != "sample":
         table = table.drop(columns=["sample"], errors="ignore").rename(columns={id_col: "sample"})
     ids = table["sample"]
     empty = ids.isna() | (ids == "")
     if empty.any():
-        rows = ", ".join(str(i + first_line) for i in ids.index[empty][:5])
+        rows = ", ".join(str(lines[i]) for i in ids.index[empty][:5])
         raise InputError(f"empty {id_col!r} id at row(s) {rows}; every row needs an id.", path=path)
     check_unique(ids, column=id_col, path=path, what="sample id",
-                 rows=[i + first_line for i in ids.index])
-    _check_file_names(ids, id_col=id_col, path=path, first_line=first_line)
+                 rows=[lines[i] for i in ids.index])
+    _check_file_names(ids, id_col=id_col, path=path, lines=lines)
     # ';': whether the sheet writes decimals with commas is the sheet's decision, not a column's
     table_decimal = writes_decimal_commas((table[c] for c in table.columns), delimiter)
     # a value outside a column's levels is named as such before it can read as a
     # contradiction with the survival columns (``nonresponder`` against afs_days/afs_event)
     _check_levels(table, path)
-    _check_survival(table, first_line, path, delimiter=delimiter, table_decimal=table_decimal)
+    _check_survival(table, lines, path, delimiter=delimiter, table_decimal=table_decimal)
     sheet = table.set_index("sample")
     sheet.index.name = "sample"
     for column, spec in samplesheet_schema()["properties"].items():

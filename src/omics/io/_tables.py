@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import itertools
 import re
 import warnings
@@ -183,7 +184,8 @@ def blank_cells(column: pd.Series) -> pd.Series:
 
 
 def drop_empty_unnamed(table: pd.DataFrame, *, path: str | Path, what: str, first_line: int,
-                       row_names: str | None = None) -> pd.DataFrame:
+                       row_names: str | None = None,
+                       lines: Sequence[int] | None = None) -> pd.DataFrame:
     """Drop the columns without a header name and without values; stop on one with values.
 
     Excel (and other spreadsheet exports) end every line with a delimiter, or several
@@ -204,6 +206,8 @@ def drop_empty_unnamed(table: pd.DataFrame, *, path: str | Path, what: str, firs
         File line number of the first data row.
     row_names
         Name for an unnamed first column with values (None: keep pandas' name).
+    lines
+        File line of each row (None: rows follow each other from ``first_line``).
 
     Returns
     -------
@@ -228,7 +232,8 @@ def drop_empty_unnamed(table: pd.DataFrame, *, path: str | Path, what: str, firs
         raise InputError(
             f"the header of the {what} gives this column no name"
             f"{f' (it is {around})' if around else ''}, but the column holds values (first: "
-            f"{str(cells.iloc[row]).strip()!r} on row {first_line + row}).",
+            f"{str(cells.iloc[row]).strip()!r} on row "
+            f"{lines[row] if lines is not None else first_line + row}).",
             path=path, where=f"column {position}",
             fix="Name the column (a sample column needs its sample name), or delete it.")
     if empty:
@@ -262,7 +267,7 @@ class _RowShape:
         The header's field count.
     rows
         Number of data rows that hold a value (blank lines, and rows of delimiters only
-        no wider than the header, Excel's ``,,,,``, are not counted: they are read as empty).
+        no wider than the header, Excel's ``,,,,``, are not counted: read_table drops them).
     plus_one
         Number of rows with one field more than the header (R's ``write.table`` layout).
     plus_one_filled
@@ -290,6 +295,15 @@ class _RowShape:
     first_regular: int | None = None
     others: int = 0
     irregular: list[tuple[int, int]] = field(default_factory=list)
+    #: File line of each row :func:`pandas.read_csv` reads (it skips empty and white-space-only
+    #: lines, not rows of delimiters), in file order; None when the walk could not follow pandas.
+    starts: list[int] | None = field(default_factory=list)
+    #: ``(first line, last line, position in starts)`` of each such row that is blank in every
+    #: cell (Excel's ``,,,,``, a tab-only row): :func:`read_table` drops them.
+    blank_rows: list[tuple[int, int, int]] = field(default_factory=list)
+    #: The same for blank rows one field wider than the header: blank rows of R's
+    #: ``write.table`` layout (every row one field wider), or a stray delimiter run otherwise.
+    wide_blank_rows: list[tuple[int, int, int]] = field(default_factory=list)
 
     def add(self, line: int, count: int, last_filled: bool, gap: bool = False) -> None:
         """Record data row ``line`` with ``count`` fields.
@@ -373,6 +387,9 @@ def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -
     """
     shape = _RowShape(width)
     blank_chars = f"{sep} \t"
+    # the white space pandas skips a line of (skip_blank_lines): spaces and tabs, but not the delimiter
+    pandas_blank = " \t".replace(sep, "")
+    starts: list[int] = []
     gz = is_gzip(path)
     with _text_errors(path, what, gz):
         with (gzip.open(path, "rt", encoding="utf-8-sig") if gz
@@ -383,7 +400,10 @@ def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -
                     continue
                 line = line.rstrip("\r\n")
                 parts = _simple_quotes(line, sep) if '"' in line else None
+                last_line = number
                 if '"' not in line:
+                    if not line.strip(pandas_blank):
+                        continue  # pandas skips the line
                     count = line.count(sep) + 1
                     # only delimiters and white space (strip stops at the first other character)
                     blank = not line.strip(blank_chars)
@@ -405,16 +425,31 @@ def _row_shapes(path: Path, sep: str, header_line: int, width: int, what: str) -
                     try:
                         fields = next(reader, [])
                     except csv.Error:  # a NUL byte, ...: pandas reports the file as it is
-                        return _RowShape(width, first_regular=shape.first_regular)
+                        return _RowShape(width, first_regular=shape.first_regular, starts=None)
+                    last_line = number + max(reader.line_num - 1, 0)
                     count = len(fields)
                     blank = all(not f.strip() for f in fields)
                     last_filled = bool(fields) and bool(fields[-1].strip())
+                starts.append(number)
                 # a blank row wider than the header is a stray delimiter run, not an empty row
                 if blank and count <= width:
+                    shape.blank_rows.append((number, last_line, len(starts) - 1))
                     continue
+                if blank and count == width + 1:
+                    shape.wide_blank_rows.append((number, last_line, len(starts) - 1))
                 gap = count == width + 1 and not last_filled and _gap_before_last(line, sep)
                 shape.add(number, count, last_filled, gap)
+    shape.starts = starts
     return shape
+
+
+def _without_lines(path: Path, drop: set[int]) -> io.StringIO:
+    """Return the text of ``path`` (gzip or plain, UTF-8) without the file lines in ``drop``."""
+    gz = is_gzip(path)
+    with (gzip.open(path, "rt", encoding="utf-8-sig", newline="") if gz
+          else path.open(encoding="utf-8-sig", newline="")) as handle:
+        return io.StringIO("".join(line for number, line in enumerate(handle, start=1)
+                                   if number not in drop))
 
 
 def _check_row_widths(shape: _RowShape, width: int, *, path: Path, what: str) -> bool:
@@ -482,9 +517,11 @@ def read_table(
     it, means the first column holds row names (a trailing delimiter on every row is
     dropped). A row with fewer or more fields (a missing or stray delimiter, a trailing
     one on some rows only, a row of delimiters only wider than the header) stops, naming
-    its line (:func:`_check_row_widths`); blank lines and rows of delimiters only no
-    wider than the header are read as empty. Columns without a header name and without
-    values (a spreadsheet's trailing delimiters) are dropped; one with values stops
+    its line (:func:`_check_row_widths`); blank lines and rows blank in every cell no wider
+    than the header (Excel's ``,,,,``, tab-only rows) are dropped, so the table is the clean
+    file's (a row with an id but no values is not blank, and is kept). Columns without a
+    header name and without values (a spreadsheet's trailing delimiters) are dropped; one
+    with values stops
     (:func:`drop_empty_unnamed`).
 
     Parameters
@@ -509,8 +546,9 @@ def read_table(
     Returns
     -------
     The table, with column names stripped of surrounding white space and a default
-    index; ``attrs["first_line"]`` is the file line number of the first data row and
-    ``attrs["delimiter"]`` the delimiter found.
+    index; ``attrs["first_line"]`` is the file line number of the first data row,
+    ``attrs["lines"]`` the file line of each row (None when unknown; use
+    :func:`data_lines`) and ``attrs["delimiter"]`` the delimiter found.
     """
     path = check_file(path)
     sep = sniff_delimiter(path, comment)
@@ -530,14 +568,28 @@ def read_table(
     extra_field = _check_row_widths(shape, len(header), path=path, what=what)
     has_row_names = extra_field and shape.plus_one_filled
     gz = is_gzip(path)
+    source: Path | io.StringIO = path
+    starts = shape.starts
+    # in R's layout (every row one field wider than the header) a blank row is one wider too
+    blank_rows = shape.blank_rows + (shape.wide_blank_rows if extra_field else [])
+    if blank_rows and starts is not None:
+        # rows blank in every cell (Excel's ",,,,", tab-only rows): read the text without them,
+        # so that the table (and the types of its columns) is the clean file's
+        blank = {first for first, _, _ in blank_rows}
+        log.debug("%s: ignored %d row(s) blank in every cell (from file line %d)", path.name,
+                  len(blank), min(blank))
+        with _text_errors(path, what, gz):
+            source = _without_lines(path, {n for first, last, _ in blank_rows
+                                           for n in range(first, last + 1)})
+        starts = [n for n in starts if n not in blank]
     try:
         with _text_errors(path, what, gz), warnings.catch_warnings():
             # mixed types across the parser's chunks (decimal-comma text next to numbers):
             # every reader checks and converts each column itself, so pandas' warning is noise
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             table = pd.read_csv(
-                path, sep=sep, dtype=dtype, encoding="utf-8-sig", na_values=list(na_values),
-                keep_default_na=False, compression="gzip" if gz else None,
+                source, sep=sep, dtype=dtype, encoding="utf-8-sig", na_values=list(na_values),
+                keep_default_na=False, compression="gzip" if gz and source is path else None,
                 index_col=False if extra_field and not has_row_names else None,
                 # a trailing delimiter on some rows only: their empty last field is not read
                 usecols=range(len(header)) if extra_field and not has_row_names else None,
@@ -563,9 +615,13 @@ def read_table(
     table.columns = [str(c).strip() for c in table.columns]
     if table.shape[0] == 0:
         raise InputError(f"the {what} has a header but no data rows.", path=path)
-    first_line = lines[1][0] if len(lines) > 1 else lines[0][0] + 1
+    if starts is not None and len(starts) != table.shape[0]:
+        log.debug("%s: %d rows read but %d found by the line walk; row numbers count from the "
+                  "first data line", path.name, table.shape[0], len(starts))
+        starts = None
+    first_line = starts[0] if starts else lines[1][0] if len(lines) > 1 else lines[0][0] + 1
     table = drop_empty_unnamed(table, path=path, what=what, first_line=first_line,
-                               row_names=row_names)
+                               row_names=row_names, lines=starts)
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise InputError(
@@ -574,8 +630,33 @@ def read_table(
             path=path,
         )
     table.attrs["first_line"] = first_line
+    table.attrs["lines"] = starts
     table.attrs["delimiter"] = sep
     return table
+
+
+def data_lines(table: pd.DataFrame) -> Sequence[int]:
+    """Return the file line of each row of a table read by :func:`read_table`, by position.
+
+    Blank lines, dropped blank rows and lines before the header are not rows, so row ``i``
+    is on file line ``data_lines(table)[i]``, not ``first_line + i``. Without the record
+    (a table not read by :func:`read_table`) rows count from ``attrs["first_line"]`` (default 2).
+
+    Parameters
+    ----------
+    table
+        A table returned by :func:`read_table`, in its rows' file order.
+
+    Returns
+    -------
+    Sequence[int]
+        One file line number per row.
+    """
+    lines = table.attrs.get("lines")
+    if lines is not None and len(lines) == table.shape[0]:
+        return lines
+    first = table.attrs.get("first_line", 2)
+    return range(first, first + table.shape[0])
 
 
 def _rows(count: int, rows: Sequence[int] | None) -> Sequence[int]:
