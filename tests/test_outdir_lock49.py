@@ -215,7 +215,22 @@ def test_run_names_a_remote_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     argv = ["run", *(part for pair in files.items() for part in pair), "--outdir", "out"]
     assert main(argv) == 2
     assert _error_line(capsys) == (
-        f"omics: error: s3://b/x.csv: {option} is a remote path (s3://): omics run reads local files "
+        f"omics: error: s3://b/x.csv: {option} is a remote path (s3://): omics reads local files "
         "only; copy it to a local disk first, or use the Nextflow pipeline, which stages s3:// or "
         "gs:// inputs.")
     assert _tree(tmp_path) == sorted({"sheet.csv", "contrasts.yaml", "counts.tsv"})
+
+
+@pytest.mark.parametrize("argv", [["qc", "--h5ad", "s3://b/rna.h5ad", "--modality", "rna"],
+                                  ["enrich", "--de_results", "s3://b/c1.rna.deseq2.results.tsv"]])
+def test_stage_command_names_a_remote_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """A stage command's file option: the path was mangled to "s3:/b/..." and not found."""
+    monkeypatch.chdir(tmp_path)
+    assert main([*argv, "--outdir", "out"]) == 2
+    option, value = argv[1], argv[2]
+    assert _error_line(capsys) == (
+        f"omics: error: {value}: {option} is a remote path (s3://): omics reads local files only; "
+        "copy it to a local disk first, or use the Nextflow pipeline, which stages s3:// or gs:// "
+        "inputs.")
+    assert _tree(tmp_path) == []

@@ -284,7 +284,21 @@ def _stage_values(args: argparse.Namespace, params: dict) -> dict:
         keys = " and ".join(f"{name}:" for name in missing)
         raise InputError(f"{flags} missing: give {'them' if len(missing) > 1 else 'it'} on the "
                          f"command line or as {keys} in --params-file.")
+    for name, value in values.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if item is not None:
+                _refuse_remote(name, str(item))
     return values
+
+
+def _refuse_remote(name: str, value: str) -> None:
+    """Stop when the file option ``name`` is a remote location (``s3://...``), not a local path."""
+    from .io._outdir import remote_scheme
+
+    if (scheme := remote_scheme(value)) is not None:
+        raise InputError(f"{{--{name}}} is a remote path ({scheme}://): omics reads local files "
+                         "only; copy it to a local disk first, or use the Nextflow pipeline, "
+                         "which stages s3:// or gs:// inputs.", path=value.strip())
 
 
 def _stage_outdir(args: argparse.Namespace, params: dict) -> str:
@@ -366,14 +380,9 @@ def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
         raise InputError("no input given; give --input <sample sheet>, --contrasts and "
                          "--rna_counts and/or --protein_matrix, or --demo for the bundled demo "
                          "cohort.")
-    from .io._outdir import remote_scheme
-
     for name in given:  # name the option of a local file that is not there, or is remote
         value = str(params[name])
-        if (scheme := remote_scheme(value)) is not None:
-            raise InputError(f"{{--{name}}} is a remote path ({scheme}://): omics run reads local "
-                             "files only; copy it to a local disk first, or use the Nextflow "
-                             "pipeline, which stages s3:// or gs:// inputs.", path=value.strip())
+        _refuse_remote(name, value)
         if not Path(value).exists():
             what = "folder" if name == "flow_fcs" else "file"
             raise InputError(f"{{--{name}}}: {what} not found; check the path.", path=value)
