@@ -159,7 +159,12 @@ def validateParameters() {
             // Nextflow turns an empty command-line value (--response_covariates '') into true:
             // for a list documented "empty for none" that is the empty list, as for `omics run`
             // (conf/modules.config passes '' and pipeline_info/params.yaml records '').
+            // false is no empty value: an unquoted YAML no/off/false, which omics run refuses too
             if (name in EMPTY_FOR_NONE && value instanceof Boolean) {
+                if (!value) {
+                    errors << "--${name} is false: YAML reads an unquoted no/off/false as false, not as text; " +
+                        "quote it in the -params-file (${name}: 'no'), or give '' for none"
+                }
                 return
             }
             if (name in EMPTY_FOR_NONE && value instanceof List) {
@@ -346,6 +351,11 @@ def lockOutdir() {
     def lock = null
     try {
         Files.createDirectories(folder)
+    } catch (IOException exception) {
+        error("--outdir ${outdir}: cannot create ${folder} (${exception.class.simpleName}: ${exception.message}); " +
+              "choose an --outdir you can write to (not a file, nor under one)")
+    }
+    try {
         channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
         lock = channel.tryLock()
     } catch (OverlappingFileLockException ignored) {

@@ -177,7 +177,8 @@ def test_parameter_check_messages(nextflow: Path, tmp_path: Path) -> None:
         "sample_id_col: 1.10\n"
         "deseq2_shrink: 'true'\n"
         "flow_gating_plots: 'maybe'\n"
-        "response_covariates: [age, yes]\n"))
+        "response_covariates: [age, yes]\n"
+        "qpcr_reference_genes: no\n"))
     result = run_nextflow([str(nextflow), "run", str(REPO), "-profile", "test", "-stub-run",
                            "-params-file", str(params), "-work-dir", str(tmp_path / "work")],
                           cwd=tmp_path, env=_env(tmp_path), timeout=300)
@@ -189,6 +190,8 @@ def test_parameter_check_messages(nextflow: Path, tmp_path: Path) -> None:
     assert "--deseq2_shrink" not in output  # 'true' is a flag, as in omics run
     assert "--flow_gating_plots must be true or false (or yes/no, 1/0), got 'maybe'" in output
     assert "--response_covariates has item(s) true that YAML reads as no name" in output
+    # review49 M2: a list parameter given an unquoted no is no empty value (omics run stops too)
+    assert "--qpcr_reference_genes is false: YAML reads an unquoted no/off/false as false" in output
     assert not (tmp_path / "pipeline_info").exists()
     assert not (tmp_path / "work").exists() or not list((tmp_path / "work").glob("*/*"))
 
@@ -224,4 +227,5 @@ def test_second_run_into_a_locked_outdir_stops(nextflow: Path, tmp_path: Path) -
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert "pid " in lock_path.read_text() and "4242" not in lock_path.read_text()
     assert (outdir / "report" / "index.html").is_file()
+
 

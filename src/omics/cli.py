@@ -295,6 +295,9 @@ def _refuse_remote(name: str, value: str) -> None:
     """Stop when the file option ``name`` is a remote location (``s3://...``), not a local path."""
     from .io._outdir import remote_scheme
 
+    if remote_scheme(value) == "file":
+        raise InputError(f"{{--{name}}} is a file:// URL, not a path; give the file's path "
+                         f"({value.strip()[len('file://'):]}).", path=value.strip())
     if (scheme := remote_scheme(value)) is not None:
         raise InputError(f"{{--{name}}} is a remote path ({scheme}://): omics reads local files "
                          "only; copy it to a local disk first, or use the Nextflow pipeline, "

@@ -22,6 +22,7 @@ from ._tables import (
     check_file,
     check_ids,
     check_unique,
+    data_lines,
     decimal_comma_frame,
     drop_empty_unnamed,
     first_annotation_column,
@@ -178,22 +179,19 @@ def read_array_matrix(path: str | Path) -> ad.AnnData:
         first_line = header_line + 1
         table = drop_empty_unnamed(table, path=path, what="GEO series matrix table",
                                    first_line=first_line, row_names="ID_REF")
+        # rows empty in every cell (read_table drops them from a plain matrix itself),
+        # keeping each remaining row's file line number for the messages
+        empty_rows = (table == "").all(axis=1).to_numpy()
+        rows = [first_line + i for i in np.flatnonzero(~empty_rows)]
+        if empty_rows.any():
+            table = table.loc[~empty_rows].reset_index(drop=True)
         fmt = "geo_series_matrix"
         delimiter = "\t"
     else:
         table = read_table(path, what="array matrix", dtype=str, row_names="probe_id", na_values=())
-        first_line = table.attrs["first_line"]
+        rows = list(data_lines(table))
         fmt = "tsv"
         delimiter = table.attrs["delimiter"]
-    # Excel saves rows it once showed as ",,,,": drop rows empty in every cell (as the sample
-    # sheet does), keeping each remaining row's file line number for the messages
-    recorded = table.attrs.get("lines")  # read_table's file line of each row, when recorded
-    lines = (list(recorded) if recorded is not None and len(recorded) == len(table)
-             else list(range(first_line, first_line + len(table))))
-    empty_rows = table.apply(lambda c: c.fillna("").astype(str).str.strip().eq("")).all(axis=1)
-    rows = [lines[i] for i in np.flatnonzero(~empty_rows.to_numpy())]
-    if empty_rows.any():
-        table = table.loc[~empty_rows.to_numpy()].reset_index(drop=True)
     columns = list(table.columns)
     probe_col = columns[0]
     symbol_col = next((c for c in columns[1:] if c.strip().lower() in _SYMBOL_COLUMNS), None)

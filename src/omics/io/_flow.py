@@ -19,6 +19,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from ._names import near_matches
 from ._tables import _shown, check_ids, data_lines, decimal_comma_numbers, is_missing, read_table
 
 log = get_logger("io.flow")
@@ -1113,31 +1114,13 @@ def _keep_samples(table: pd.DataFrame, samples: list[str], path: Path) -> pd.Dat
     present = set(table["sample"])
     missing = [s for s in samples if s not in present]
     if missing:
+        hint = near_matches(missing, sorted(present - set(samples)), other="a sample of the table",
+                            short="table")
         raise InputError(f"sample(s) {', '.join(missing[:10])} of the sample sheet have no rows in "
-                         f"the flow population table; add them or drop the samples."
-                         f"{_near_samples(missing, sorted(present - set(samples)))}", path=path)
+                         f"the flow population table; add them or drop the samples.{hint}", path=path)
     kept = table[table["sample"].isin(set(samples))]
     check_flow_populations(kept, path)
     return kept
-
-
-def _near_samples(missing: list[str], extra: list[str]) -> str:
-    """Return a hint naming sheet ids that equal a table sample but for case or Unicode normalisation."""
-    # here, not at the top: omics.io._matching imports anndata, which `omics enrich` must not load
-    from ._matching import folded_name, name_difference
-
-    table = {}
-    for sample in extra:
-        table.setdefault(folded_name(sample), sample)
-    pairs = [(s, table[folded_name(s)]) for s in missing if folded_name(s) in table]
-    if not pairs:
-        return ""
-    found = {name_difference(s, t) for s, t in pairs}
-    kinds = " and ".join(sorted(found, key=lambda kind: not kind.startswith("in letter case")))
-    shown = ", ".join(f"{s!r} (sheet) / {t!r} (table)" for s, t in pairs[:3])
-    more = f" ... ({len(pairs)} in all)" if len(pairs) > 3 else ""
-    return (f" {len(pairs)} of them differ from a sample of the table only {kinds}: {shown}{more};"
-            " ids are compared exactly, so write them alike in both files.")
 
 
 def check_flow_populations(table: pd.DataFrame, path: str | Path, *, gated: bool = False) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import anndata as ad
@@ -10,64 +9,9 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
+from ._names import near_matches
 
 log = get_logger("io")
-
-
-def folded_name(name: object) -> str:
-    """Return ``name`` in Unicode NFC form, case-folded: ids and file names that look alike compare equal.
-
-    Parameters
-    ----------
-    name
-        A sample id, matrix column or file name.
-
-    Returns
-    -------
-    str
-        The folded text (``"Müller"`` written as one character or as letter plus accent, in
-        any case, gives one text).
-    """
-    return unicodedata.normalize("NFC", str(name)).casefold()
-
-
-#: How two names that fold alike (:func:`folded_name`) differ, as the messages say it.
-_CASE = "in letter case"
-_NORMALISATION = ("in Unicode normalisation (accented letters written as one character in one "
-                  "and as letter plus accent in the other)")
-
-
-def name_difference(name: str, other: str) -> str:
-    """Return how ``name`` and ``other``, which fold alike (:func:`folded_name`), differ.
-
-    Parameters
-    ----------
-    name, other
-        Two ids or file names.
-
-    Returns
-    -------
-    str
-        ``"in letter case"`` or ``"in Unicode normalisation (...)"``, for a message.
-    """
-    same_form = unicodedata.normalize("NFC", name) == unicodedata.normalize("NFC", other)
-    return _NORMALISATION if same_form else _CASE
-
-
-def _near_matches(missing: list[str], extra: list[str]) -> str:
-    """Return a hint naming sheet ids that equal a matrix column but for case or Unicode normalisation."""
-    columns: dict[str, str] = {}
-    for column in extra:
-        columns.setdefault(folded_name(column), column)
-    pairs = [(s, columns[folded_name(s)]) for s in missing if folded_name(s) in columns]
-    if not pairs:
-        return ""
-    found = {name_difference(s, c) for s, c in pairs}
-    kinds = " and ".join(kind for kind in (_CASE, _NORMALISATION) if kind in found)
-    shown = ", ".join(f"{s!r} (sheet) / {c!r} (matrix)" for s, c in pairs[:3])
-    more = f" ... ({len(pairs)} in all)" if len(pairs) > 3 else ""
-    return (f" {len(pairs)} of them differ from a matrix column only {kinds}: {shown}{more}; "
-            "ids are compared exactly, so write them alike in both files.")
 
 
 def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: str | Path | None = None,
@@ -111,7 +55,7 @@ def match_samples(adata: ad.AnnData, samplesheet: pd.DataFrame, *, matrix_path: 
         raise InputError(
             f"{len(missing)} sample(s) of the sample sheet{' ' + str(sheet_path) if sheet_path else ''}"
             f" are not {what}: {', '.join(missing[:10])}"
-            f"{' ...' if len(missing) > 10 else ''}{hint}.{_near_matches(missing, extra)} Every sample "
+            f"{' ...' if len(missing) > 10 else ''}{hint}.{near_matches(missing, extra)} Every sample "
             f"of the sheet must be {'a sample' if qpcr else 'a column'} of every matrix given: {fix} "
             "(or set {--sample_id_col}); to leave a patient without this "
             "modality out, remove its row from the sample sheet, or analyse this modality in a "

@@ -65,6 +65,9 @@ def check_outdir(outdir: str | Path | None) -> Path:
     """
     if outdir is None or not str(outdir).strip():
         raise InputError("{--outdir} is empty; give the folder for the results (e.g. {--outdir} results).")
+    if remote_scheme(outdir) == "file":
+        raise InputError("{--outdir} is a file:// URL, not a path; give the folder's path "
+                         f"({str(outdir).strip()[len('file://'):] or '/'}).", path=str(outdir).strip())
     if (scheme := remote_scheme(outdir)) is not None:
         raise InputError(f"{{--outdir}} is a remote location ({scheme}://); omics writes to local "
                          "folders only: give a local folder, or use the Nextflow pipeline for "

@@ -269,7 +269,7 @@ def _check_file_names(ids: pd.Series, *, id_col: str, path: Path, lines: Sequenc
 FILE_COLUMNS = ("fcs",)
 
 
-def _nfc_text(table: pd.DataFrame, id_col: str, path: str | Path, first_line: int
+def _nfc_text(table: pd.DataFrame, id_col: str, path: str | Path, header_line: int
               ) -> tuple[pd.DataFrame, str]:
     """Write headers and cells (not the sample ids or file names) in Unicode NFC form.
 
@@ -286,7 +286,7 @@ def _nfc_text(table: pd.DataFrame, id_col: str, path: str | Path, first_line: in
         raise InputError(
             f"column {twice[0]!r} is in the header twice, once written with accented letters as "
             "one character and once as letter plus accent (Unicode NFC/NFD).",
-            path=path, where=f"line {first_line - 1}", fix="Keep one of the two columns.")
+            path=path, where=f"line {header_line}", fix="Keep one of the two columns.")
     id_name = unicodedata.normalize("NFC", id_col)
     table = table.set_axis(headers, axis=1)
     table = table.apply(lambda col: col if col.name == id_name or col.name in FILE_COLUMNS
@@ -330,11 +330,11 @@ def read_samplesheet(path: str | Path, *, id_col: str = "sample") -> pd.DataFram
     without a name and without values (trailing delimiters) are dropped.
     """
     table = read_table(path, required=[id_col], what="sample sheet", dtype=str)
-    first_line = table.attrs["first_line"]
     lines = data_lines(table)  # by index label: rows keep their labels below
     delimiter = table.attrs["delimiter"]  # ';': the European export, with decimal commas
+    header_line = table.attrs["header_line"]
     table = table.apply(lambda col: col.str.strip())
-    table, id_col = _nfc_text(table, id_col, path, first_line)
+    table, id_col = _nfc_text(table, id_col, path, header_line)
     # Missing-value spellings (NA, NaN, N/A, #N/A, null, empty; _tables.MISSING_VALUES) are
     # missing in every column, so that a column of numbers stays one.
     table = table.apply(lambda col: col.mask(is_missing(col)))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._errors import InputError
 from .._logging import get_logger
-from ..io._matching import folded_name, name_difference
+from ..io._names import folded_name, name_difference
 from ._keys import check_anndata, check_matrix_input, gene_symbols, layer_array
 from ._ranking import statistic_columns
 from ._spearman import average_ranks, spearman, spearman_p
