@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import TEST_COHORT
+from helpers import NEXTFLOW_LAUNCHER, REPO, TEST_COHORT, java_available
 
 
 @pytest.fixture
@@ -14,3 +15,14 @@ def cohort(tmp_path: Path) -> Path:
     target = tmp_path / "cohort"
     shutil.copytree(TEST_COHORT, target)
     return target
+
+
+@pytest.fixture(scope="module")
+def nextflow() -> Path:
+    """The offline Nextflow launcher, installed on first use."""
+    if not java_available():
+        pytest.skip("java (11+) not found: Nextflow cannot run (set JAVA_HOME or put java on PATH)")
+    if not NEXTFLOW_LAUNCHER.is_file():
+        subprocess.run(["bash", str(REPO / "tools" / "nextflow" / "install.sh")], check=True,
+                       stdout=subprocess.DEVNULL, timeout=900)
+    return NEXTFLOW_LAUNCHER

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,28 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("OMICS_SHARED_DIR", REPO.parent / "shared"))
 TEST_COHORT = REPO / "tests" / "data" / "test_cohort"
 NFCORE = SHARED / "data" / "nfcore-testdata" / "data"
+#: The offline Nextflow launcher `make nextflow` (tools/nextflow/install.sh) writes.
+NEXTFLOW_LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
+
+
+def java_available() -> bool:
+    """Whether a java that Nextflow can use is found (NXF_JAVA_HOME, JAVA_HOME or PATH)."""
+    for variable in ("NXF_JAVA_HOME", "JAVA_HOME"):
+        home = os.environ.get(variable)
+        if home and (Path(home) / "bin" / "java").is_file():
+            return True
+    return shutil.which("java") is not None
+
+
+def nextflow_env(tmp: Path) -> dict[str, str]:
+    """Environment for Nextflow: fast JVM start-up and this interpreter's `omics` first on PATH."""
+    env = dict(os.environ)
+    scripts = sysconfig.get_path("scripts")
+    env["PATH"] = os.pathsep.join([scripts, str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["NXF_OPTS"] = "-XX:TieredStopAtLevel=1"
+    env["NXF_ANSI_LOG"] = "false"
+    env["NXF_TEMP"] = str(tmp)
+    return env
 
 
 def require_shared() -> None:

@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from helpers import QUICK, REPO, TEST_COHORT, run_nextflow, run_omics
+from helpers import nextflow_env as _env
 from omics.dag import build_tasks
 from omics.params import BY_NAME, PARAMETERS, STAGE_PARAMS, resolve
 from omics.registry import STAGES
@@ -35,41 +36,10 @@ from omics.schema_modules import FROM_MODULE, STAGED_FILES
 
 PIPELINES = REPO / "pipelines"
 MODULES = PIPELINES / "modules" / "local"
-LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
 PROCESSES = {name: stage.process for name, stage in STAGES.items()}
 LABELS = ("process_single", "process_low", "process_medium")
 # Files a stage reads through a staged input rather than an option in conf/modules.config.
 FILE_PARAMS = set(STAGED_FILES)
-
-
-def _java_available() -> bool:
-    for variable in ("NXF_JAVA_HOME", "JAVA_HOME"):
-        home = os.environ.get(variable)
-        if home and (Path(home) / "bin" / "java").is_file():
-            return True
-    return shutil.which("java") is not None
-
-
-@pytest.fixture(scope="module")
-def nextflow() -> Path:
-    """The offline Nextflow launcher, installed on first use."""
-    if not _java_available():
-        pytest.skip("java (11+) not found: Nextflow cannot run (set JAVA_HOME or put java on PATH)")
-    if not LAUNCHER.is_file():
-        subprocess.run(["bash", str(REPO / "tools" / "nextflow" / "install.sh")], check=True,
-                       stdout=subprocess.DEVNULL, timeout=900)
-    return LAUNCHER
-
-
-def _env(tmp: Path) -> dict[str, str]:
-    """Environment for Nextflow: fast JVM start-up and this interpreter's `omics` first on PATH."""
-    env = dict(os.environ)
-    scripts = sysconfig.get_path("scripts")
-    env["PATH"] = os.pathsep.join([scripts, str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["NXF_OPTS"] = "-XX:TieredStopAtLevel=1"
-    env["NXF_ANSI_LOG"] = "false"
-    env["NXF_TEMP"] = str(tmp)
-    return env
 
 
 def _process_blocks(config: str) -> dict[str, str]:

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from helpers import REPO, TEST_COHORT, run_nextflow, run_omics
-from test_nextflow import _env, _omics_task_name, _task_folder, _trace, nextflow  # noqa: F401
+from helpers import nextflow_env as _env
+from test_nextflow import _omics_task_name, _task_folder, _trace
 
 
 @pytest.mark.slow
 @pytest.mark.nextflow
-def test_resume_reruns_the_flow_tasks_after_an_fcs_file_is_replaced(nextflow: Path,  # noqa: F811
+def test_resume_reruns_the_flow_tasks_after_an_fcs_file_is_replaced(nextflow: Path,
                                                                      tmp_path: Path) -> None:
     """h43 #1: --flow_fcs was staged as one folder, which Nextflow hashes by its path, size and
     date: after ``cat BALI003.fcs > BALI001.fcs`` (same size, folder date unchanged) -resume
@@ -144,7 +145,7 @@ def test_report_through_a_link_suggests_another_outdir(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.nextflow
-def test_parameter_check_takes_omics_integers_and_unset_words(nextflow: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_parameter_check_takes_omics_integers_and_unset_words(nextflow: Path, tmp_path: Path) -> None:
     """h43 #3, #6, #7, before any task: --gsea_permutations 1e3 (accepted, then every
     OMICS_ENRICH task failed) stops with the integer in digits; --rna_min_samples none is
     accepted (unset, as omics.params.resolve), '' (true) says how to unset it; an `omics run`
@@ -181,7 +182,7 @@ def test_parameter_check_takes_omics_integers_and_unset_words(nextflow: Path, tm
 
 @pytest.mark.slow
 @pytest.mark.nextflow
-def test_help_names_the_test_profile_not_the_omics_demo(nextflow: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_help_names_the_test_profile_not_the_omics_demo(nextflow: Path, tmp_path: Path) -> None:
     """h41 L2: --help said "`omics run --demo` runs the bundled demo cohort instead" (no such
     option in Nextflow): it names -profile test beside it."""
     result = run_nextflow([str(nextflow), "-q", "run", str(REPO), "--help"], cwd=tmp_path,
@@ -245,7 +246,7 @@ def test_number_texts_of_the_nextflow_check_are_those_omics_takes() -> None:
 
 @pytest.mark.slow
 @pytest.mark.nextflow
-def test_parameter_check_takes_the_numbers_omics_takes(nextflow: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_parameter_check_takes_the_numbers_omics_takes(nextflow: Path, tmp_path: Path) -> None:
     """h43 review #6: --gsea_permutations 1_000 stopped ("must be an integer") although omics takes
     it, 0.0_5 was no number, 1e-400 passed as > 0 (omics reads 0.0) and 1e400 as a number (omics:
     infinity). main.nf now takes the texts omics.params.resolve takes, and a whole float (1000.0,
@@ -282,7 +283,7 @@ def test_parameter_check_takes_the_numbers_omics_takes(nextflow: Path, tmp_path:
 
 @pytest.mark.slow
 @pytest.mark.nextflow
-def test_flow_fcs_stages_only_the_files_omics_reads(nextflow: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_flow_fcs_stages_only_the_files_omics_reads(nextflow: Path, tmp_path: Path) -> None:
     """h43 review #7: every file of the --flow_fcs tree was staged (hidden files, other files,
     subfolders, through a link to a folder). Now only what omics reads: the folder's own files
     with an FCS suffix (any case, not hidden) and the sheet's `fcs` names looked up in it."""

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import re
 import shutil
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 import yaml
 
 from helpers import REPO, TEST_COHORT, run_nextflow
+from helpers import nextflow_env as _env
 from omics._errors import InputError
 from omics.cli import main as omics_main
 from omics.params import BY_NAME, resolve
-
-LAUNCHER = REPO / "tools" / "nextflow" / "nextflow"
 
 
 def _params_file(tmp_path: Path, text: str, name: str = "p.yaml") -> Path:
@@ -104,23 +100,6 @@ def test_generated_publish_dir_defaults_null() -> None:
 # ---------------------------------------------------------------------------------------
 # Nextflow side
 # ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def nextflow() -> Path:
-    if not LAUNCHER.is_file() or shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip("Nextflow or java not available")
-    return LAUNCHER
-
-
-def _env(tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    scripts = sysconfig.get_path("scripts")
-    env["PATH"] = os.pathsep.join([scripts, str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["NXF_OPTS"] = "-XX:TieredStopAtLevel=1"
-    env["NXF_ANSI_LOG"] = "false"
-    env["NXF_TEMP"] = str(tmp)
-    return env
 
 
 @pytest.mark.slow
