@@ -203,13 +203,7 @@ def test_m4_array_empty_rows_are_dropped_and_rows_stay_right(tmp_path):
     raises_one_line(lambda: read_array_matrix(mid), "(row 8)", "is not a number")
 
 
-# L1 --------------------------------------------------------------------------------------------
-def test_l1_quantstudio_preamble_is_named(tmp_path):
-    path, _ = _quantstudio(tmp_path, {})
-    body = path.read_text()
-    path.write_text("* Block Type = 384-Well Block\n* Chemistry = SYBR_GREEN\n\n[Results]\n" + body)
-    raises_one_line(lambda: read_qpcr(path), "qs.txt", "instrument preamble", "[Results]",
-                    "Delete the lines above the column header")
+# L1: the QuantStudio preamble is now read past (tests/test_qpcr_preamble50.py)
 
 
 # L2 --------------------------------------------------------------------------------------------

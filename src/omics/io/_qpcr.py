@@ -50,6 +50,9 @@ _OMIT_FALSE = frozenset({"false", "no", "0", "n", "f", ""})
 _CONTROL = re.compile(r"(ntc|std|standard|neg|neg ctrl|negative|nrt|no template)([ -]?\d*)",
                       re.IGNORECASE)
 
+#: A section line of an instrument export (QuantStudio ``[Results]``, ``[Sample Setup]``).
+_SECTION = re.compile(r"\[([^\]]+)\]")
+
 LONG_COLUMNS = ["sample", "target", "replicate", "plate", "ct", "line", "cell"]
 
 #: The largest Ct a qPCR run can report. Cycler protocols run 40-45 cycles (50-60 at the very
@@ -125,25 +128,50 @@ def _check_wells(long: pd.DataFrame, rep_col: str, plate_col: str | None, path: 
 
 
 
-def _check_preamble(path: str | Path) -> None:
-    """Stop, naming it, on an instrument preamble before the header (QuantStudio ``* ...``, ``[Results]``).
+def _preamble(path: str | Path) -> tuple[str, ...] | None:
+    """Return the prefixes of an instrument export's lines above its results header, or None.
 
     QuantStudio/7500/ViiA7 results exports open with ``* Block Type = ...`` lines and a
-    ``[Results]`` section line; the column header follows.
+    ``[Results]`` section line; the column header follows. Those lines are skipped (logged).
+    An export that opens with another section (``[Sample Setup]``, ``[Amplification Data]``:
+    an all-in-one export) or that has a section after the results table stops, naming the
+    section's line: the run reads the results table only.
     """
     try:
         with open_text(check_file(path)) as handle:
-            first = next((line.strip() for line in handle if line.strip()), "")
+            text = handle.read().splitlines()
     except (OSError, UnicodeDecodeError, EOFError):
-        return  # read_table names the problem
-    first = first.lstrip("\ufeff")
-    if first.startswith("* ") or re.fullmatch(r"\[[^\]]+\]", first):
+        return None  # read_table names the problem
+    cells = [line.strip().strip(",;\t ") for line in text]
+    filled = [i for i, cell in enumerate(cells) if cell]
+    if not filled or not (cells[filled[0]].startswith("*") or _SECTION.fullmatch(cells[filled[0]])):
+        return None
+    head = next((i for i in filled if not cells[i].startswith("*")), None)
+    prefixes: tuple[str, ...] = ("*",)
+    section = _SECTION.fullmatch(cells[head]) if head is not None else None
+    if section and section.group(1).strip().lower() != "results":
         raise InputError(
-            f"the file opens with an instrument preamble ({first[:40]!r}: the '* ...' lines and "
-            "the '[Results]' line of a QuantStudio/7500/ViiA7 export), not with the column header.",
-            path=path, where="line 1",
-            fix="Delete the lines above the column header (Well, Sample Name, Target Name, CT, ...) "
-                "and any section after the results table, or export the results table only.")
+            f"the export's first section is {cells[head]!r}, not the results table ([Results]).",
+            path=path, where=f"line {head + 1}",
+            fix="Export the results table only (QuantStudio: File > Export, Results), or delete "
+                "every line but the [Results] section's.")
+    if section:
+        prefixes += (text[head].strip()[: section.end()],)
+        head = next((i for i in filled if i > head), None)
+    if head is None:
+        raise InputError("the export has an instrument preamble but no results table after it.",
+                         path=path, fix="Export the results table (QuantStudio: File > Export, Results).")
+    later = next((i for i in filled if i > head and _SECTION.fullmatch(cells[i])), None)
+    if later is not None:
+        raise InputError(
+            f"a section {cells[later]!r} follows the results table; the run reads the results "
+            "table only.", path=path, where=f"line {later + 1}",
+            fix=f"Delete the lines from line {later + 1} on, or export the results table only.")
+    # a spreadsheet saved as CSV pads the preamble's blank lines with delimiters (",,,,")
+    prefixes += tuple(sorted({text[i].strip() for i in range(head) if text[i].strip() and not cells[i]}))
+    log.info("%s: skipped the instrument preamble above the column header (lines 1-%d: the '* ...' "
+             "lines%s)", Path(path).name, head, " and [Results]" if section else "")
+    return prefixes
 
 
 def _drop_omitted(long: pd.DataFrame, table: pd.DataFrame, omit_col: str | None,
@@ -213,9 +241,10 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
       ``sample`` (rows = samples, one column per target); one Ct per cell.
 
     Rows empty in every cell (a spreadsheet's ``,,,,``) are dropped; line numbers in
-    messages stay those of the file. A QuantStudio preamble (``* Block Type = ...`` lines
-    and ``[Results]`` before the header) stops, asking for the lines above the header to be
-    deleted.
+    messages stay those of the file. A QuantStudio/7500/ViiA7 preamble (``* Block Type =
+    ...`` lines and ``[Results]`` before the header) is skipped (logged); an export whose
+    first section is not ``[Results]``, or with a section after the results table, stops
+    (the run reads the results table only).
 
     ``Undetermined``, ``No Ct``, ``-``, empty cells and the missing-value spellings
     (``NA``, ``NaN``, ``N/A``, ``#N/A``, ``null``) mean no amplification and are read as
@@ -245,8 +274,8 @@ def read_qpcr(path: str | Path) -> pd.DataFrame:
     if not isinstance(path, str | os.PathLike):
         raise InputError(f"io.read_qpcr: got {type(path).__name__}; pass the path of the Ct table "
                          "(a DataFrame of wells goes to omics.pp.qpcr_average_replicates).")
-    _check_preamble(path)
-    table = read_table(path, what="qPCR Ct table", dtype=str, na_values=())
+    table = read_table(path, what="qPCR Ct table", dtype=str, na_values=(),
+                       comment=_preamble(path))
     # (read_table drops Excel's ",,,," rows, empty in every cell, and records each row's line)
     columns = list(table.columns)
     sample_col, target_col, ct_col = (_find(columns, r) for r in ("sample", "target", "ct"))

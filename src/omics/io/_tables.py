@@ -113,11 +113,11 @@ def _text_errors(path: Path, what: str, gz: bool) -> Iterator[None]:
         raise
 
 
-def _head(path: Path, comment: str | None = None, n: int = 2) -> list[tuple[int, str]]:
+def _head(path: Path, comment: str | tuple[str, ...] | None = None, n: int = 2) -> list[tuple[int, str]]:
     """Return the first ``n`` non-blank lines with their 1-based line numbers.
 
-    Lines starting with ``comment`` before the first of them (the header) are skipped;
-    after it they are data.
+    Lines starting with ``comment`` (or any of several prefixes) before the first of them
+    (the header) are skipped; after it they are data.
     """
     found: list[tuple[int, str]] = []
     gz = is_gzip(path)
@@ -140,11 +140,11 @@ def _head(path: Path, comment: str | None = None, n: int = 2) -> list[tuple[int,
     return found
 
 
-def _first_line(path: Path, comment: str | None = None) -> str:
+def _first_line(path: Path, comment: str | tuple[str, ...] | None = None) -> str:
     return _head(path, comment, n=1)[0][1]
 
 
-def sniff_delimiter(path: str | Path, comment: str | None = None) -> str:
+def sniff_delimiter(path: str | Path, comment: str | tuple[str, ...] | None = None) -> str:
     """Guess the delimiter (tab, comma or semicolon) from the header line.
 
     ``comment``: lines starting with it before the header are skipped.
@@ -504,7 +504,7 @@ def read_table(
     *,
     required: Sequence[str] = (),
     what: str = "table",
-    comment: str | None = None,
+    comment: str | tuple[str, ...] | None = None,
     dtype: object = None,
     row_names: str | None = None,
     na_values: Sequence[str] = ("NA", ""),
@@ -533,8 +533,9 @@ def read_table(
     what
         Name of the file's role, used in messages ("sample sheet", ...).
     comment
-        Lines starting with this before the header are skipped (featureCounts' ``#
-        Program:...`` line). After the header every line is data: the character is text
+        Lines starting with this (or with any of a tuple of prefixes) before the header are
+        skipped (featureCounts' ``# Program:...`` line; a qPCR instrument's ``* ...`` lines
+        and ``[Results]``). After the header every line is data: the character is text
         inside a line (a sample ``S#2``, a cell ``#N/A``).
     dtype
         Passed to :func:`pandas.read_csv`.
