@@ -23,7 +23,6 @@ Usage: ``python benchmarks/bench_calibration.py [--null 200] [--trials 60] [--ef
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -31,11 +30,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from omics.simulate._survival import weibull_afs  # noqa: E402
-from omics.tl._response import response_model  # noqa: E402
-from omics.tl._survival import survival_model  # noqa: E402
+from omics.simulate._survival import weibull_afs
+from omics.tl._response import response_model
+from omics.tl._survival import survival_model
 
 
 def _trial(rng: np.random.Generator, n_scores: int, n: int = 40):
@@ -110,17 +107,22 @@ def run(kind: str, grid: list[float], trials: int, null_trials: int, n_scores: i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--null", type=int, default=200, help="null trials per model")
     parser.add_argument("--trials", type=int, default=60, help="trials per effect size")
     parser.add_argument("--scores", type=int, default=11, help="scores per logistic trial")
     parser.add_argument("--survival-scores", type=int, default=11, help="scores per survival trial")
-    parser.add_argument("--models", default="logistic,survival")
-    parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--models", default="logistic,survival",
+                        help="comma-separated: logistic, survival (default both)")
+    parser.add_argument("--seed", type=int, default=9, help="first seed (default 9)")
     parser.add_argument("--effects", type=float, nargs="+",
                         help="effect sizes to run (default: the whole grid of each model; 0 is the null)")
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--out", type=Path, help="TSV of the whole table (written before it is printed)")
     args = parser.parse_args()
+    unknown = set(args.models.split(",")) - {"logistic", "survival"}
+    if unknown:
+        parser.error(f"--models: unknown {', '.join(sorted(unknown))} (valid: logistic, survival)")
     parts = []
     if "logistic" in args.models:
         parts.append(run("logistic", args.effects or [0, 1, 2, 3, 4, 5, 6, 10], args.trials, args.null,
@@ -129,9 +131,17 @@ def main() -> None:
         parts.append(run("survival", args.effects or [0, 0.5, 1, 1.5, 2, 3], args.trials, args.null,
                          args.survival_scores, args.seed))
     table = pd.concat(parts, ignore_index=True)
-    print(table.to_markdown(index=False, floatfmt=".3f") if hasattr(table, "to_markdown") else table)
-    if args.out:
+    if args.out:  # first: the table of a long run is kept whatever printing it needs
         table.to_csv(args.out, sep="\t", index=False)
+    print(as_text(table))
+
+
+def as_text(table: pd.DataFrame) -> str:
+    """The table as Markdown (pandas needs ``tabulate`` for that), else as plain text."""
+    try:
+        return table.to_markdown(index=False, floatfmt=".3f")
+    except ImportError:  # tabulate is not a dependency of omics
+        return table.to_string(index=False, float_format="{:.3f}".format)
 
 
 if __name__ == "__main__":

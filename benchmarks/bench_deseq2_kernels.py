@@ -103,7 +103,8 @@ def _time(trees: dict[str, ModuleType], args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pythonpath", required=True, help="the other tree's src/")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--genes", type=int, default=20_000)

@@ -13,10 +13,16 @@ and its CPU seconds per stage: the tasks' own (their threads and the processes t
 work over), and what is left of the run's CPU time for the runner itself (start-up, the
 demo cohort's simulation, input checks).
 
+``--warmup N`` (default 1) untimed fresh runs of this tree come first, so that the first
+timed run does not compile numba's kernels (a new checkout, or an edited kernel, has
+none cached); ``--warmup 0`` skips them.
+
 ``--pythonpath OLD/src`` runs another checkout's ``omics`` (e.g. ``git worktree add
-/tmp/old <commit>``) with this interpreter, alternating with this tree's (fresh runs,
-pair by pair, so both see the same machine load), after ``--warmup`` untimed runs of
-each tree (the first run in a new checkout compiles its numba kernels). Both trees write
+/tmp/old <commit>``: give its ``src`` folder) with this interpreter, alternating with this
+tree's (fresh runs, pair by pair, so both see the same machine load), after ``--warmup``
+untimed runs of each tree. The path is checked first (a path without ``omics/`` stops
+the benchmark, exit code 2), and the baseline reads its own ``metadata/`` (demo cohort,
+gene sets, gating templates), not this tree's (see ``benchmarks/_benchlib.py``). Both trees write
 into the same results path (moved aside after each run), so every output can be compared
 byte for byte: the last fresh run of each is compared file by file, and any result file
 that differs, or that only one tree wrote, is listed and makes the exit code 1 (the
@@ -43,12 +49,17 @@ tables with ours: one ``Rscript`` process (R's default: serial) reads the counts
 run`` kept (``rna/rna.h5ad``, layer ``counts``) and, for every RNA contrast the run tested,
 fits ``DESeq(full = <design matrix>)`` with the design matrix and contrast weights that
 ``omics de`` fitted (so both answer the same question), then ``results(contrast =
-<weights>)``. Printed: R's wall time (whole process, and its ``DESeq()`` + ``results()``
-part) against the fresh ``omics run`` (and the sum of its DESeq2 tasks); per contrast, the
-Pearson r of log2 fold changes and Wald statistics over genes both tested, the genes with
-padj below the run's ``de_fdr`` in each (and whether the sets are the same), whether padj
-is missing for the same genes, and the largest |difference| in log2 fold change. R (with
-DESeq2, e.g. Debian's ``r-bioc-deseq2``) is needed only for this option.
+<weights>, alpha = <the run's deseq2_alpha>)`` (the unshrunk log2 fold changes are
+compared, also with ``deseq2_shrink``). Printed: R's wall time (whole process, and its
+``DESeq()`` + ``results()`` part) against the last fresh ``omics run`` (and the sum of its
+DESeq2 tasks); per contrast, the Pearson r of log2 fold changes and Wald statistics over
+genes both tested, the genes with padj below the run's ``de_fdr`` in each (and whether
+the sets are the same), whether padj is missing for the same genes, and the largest
+|difference| in log2 fold change. R (with DESeq2, e.g. Debian's ``r-bioc-deseq2``) is
+needed only for this option.
+
+A command that fails (``omics run``, ``omics simulate``, ``Rscript``) stops the benchmark
+with exit code 2, its command line and the last lines of its stderr.
 """
 
 from __future__ import annotations
@@ -72,6 +83,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _benchlib import check_tree, command_failed, tree_environment  # noqa: E402
+
 if TYPE_CHECKING:
     from omics.io import Contrast
 
@@ -86,20 +100,24 @@ def timed(command: list[str], pythonpath: str | None = None, *,
           memory: MemorySampler | None = None) -> tuple[float, float]:
     """Run ``command``; return its wall time and CPU time (user + system) in seconds.
 
-    ``pythonpath``: run another tree's ``omics`` (``PYTHONPATH``) with this interpreter.
+    ``pythonpath``: run another tree's ``omics`` (``PYTHONPATH``, with its own
+    ``metadata/``: :func:`_benchlib.tree_environment`) with this interpreter.
     ``memory``: sample the process's memory while it runs (:class:`MemorySampler`).
+    A command that fails stops the benchmark (exit code 2) with its exit code and the
+    end of its stderr.
     """
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     if pythonpath:
-        env["PYTHONPATH"] = pythonpath
+        env.update(tree_environment(pythonpath))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=env)
-    if memory is not None:
-        memory.watch(process)
-    if process.wait() != 0:
-        raise subprocess.CalledProcessError(process.returncode, command)
+    with tempfile.TemporaryFile(mode="w+") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        if memory is not None:
+            memory.watch(process)
+        if process.wait() != 0:
+            stderr.seek(0)
+            raise command_failed(command, process.returncode, stderr.read())
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -237,13 +255,16 @@ def run_inputs(cohort: Path | None, *, rna_only: bool = False) -> list[str]:
 
 # R DESeq2 for `--r`: argument 1 is the folder r_inputs wrote. Every contrast is fitted with
 # the design matrix `omics de` fitted (`full =`; the formula ~ 1 only builds the object) and
-# tested with its contrast weights; its table goes to <id>.r.tsv, the seconds of DESeq() +
+# tested with its contrast weights at the run's deseq2_alpha (alpha.txt; R's default 0.1
+# without it); its table goes to <id>.r.tsv, the seconds of DESeq() +
 # results() summed over the contrasts to r_seconds.txt.
 R_DESEQ2 = r"""
 suppressPackageStartupMessages(library(DESeq2))
 folder <- commandArgs(trailingOnly = TRUE)[1]
 counts <- as.matrix(read.delim(file.path(folder, "counts.tsv"), row.names = 1,
                                check.names = FALSE))
+alpha <- if (file.exists(file.path(folder, "alpha.txt")))
+  as.numeric(readLines(file.path(folder, "alpha.txt"))) else 0.1
 elapsed <- 0
 for (id in readLines(file.path(folder, "contrasts.txt"))) {
   design <- as.matrix(read.delim(file.path(folder, paste0(id, ".design.tsv")), row.names = 1,
@@ -254,7 +275,7 @@ for (id in readLines(file.path(folder, "contrasts.txt"))) {
   dds <- DESeqDataSetFromMatrix(counts[, rownames(design)],
                                 data.frame(row.names = rownames(design)), design = ~ 1)
   dds <- DESeq(dds, full = design, quiet = TRUE)
-  res <- results(dds, contrast = weights[colnames(design), 1])
+  res <- results(dds, contrast = weights[colnames(design), 1], alpha = alpha)
   elapsed <- elapsed + proc.time()[["elapsed"]] - start
   write.table(data.frame(gene_id = rownames(res), as.data.frame(res), check.names = FALSE),
               file.path(folder, paste0(id, ".r.tsv")), sep = "\t", quote = FALSE,
@@ -333,22 +354,28 @@ def r_agreement(results: Path, folder: Path, ids: list[str], fdr: float) -> pd.D
 def compare_with_r(results: Path, work: Path, omics_wall: float, fresh_trace: pd.DataFrame) -> bool:
     """Time R DESeq2 on the RNA of ``results`` and print how it compares; return whether it agrees.
 
-    ``omics_wall`` and ``fresh_trace``: the wall time and the trace of a fresh run.
+    ``omics_wall`` and ``fresh_trace``: the wall time and the trace of the same fresh run.
 
     Agreement: per contrast, log2 fold changes and Wald statistics correlate with r >= 0.999
     and the genes with padj below the run's ``de_fdr`` are the same (issue #15's check).
     """
     folder = work / "r_deseq2"
     ids = r_inputs(results, folder)
+    params = yaml.safe_load((results / "pipeline_info" / "params.yaml").read_text())
+    alpha = params.get("deseq2_alpha", 0.1)  # older trees have no deseq2_alpha: R's default
+    (folder / "alpha.txt").write_text(f"{float(alpha)!r}\n")
     script = folder / "deseq2_contrasts.R"
     script.write_text(R_DESEQ2)
     wall, cpu = timed(["Rscript", str(script), str(folder)])
     r_seconds = float((folder / "r_seconds.txt").read_text())
-    fdr = float(yaml.safe_load((results / "pipeline_info" / "params.yaml").read_text())["de_fdr"])
+    fdr = float(params["de_fdr"])
     ours_de = fresh_trace.loc[fresh_trace["task"].str.match(r"de\..*\.rna$"), "wall_seconds"].sum()
     print(f"\nR DESeq2, {len(ids)} contrast(s) in one Rscript (serial): {wall:.2f} s wall "
-          f"({cpu:.2f} s CPU), DESeq() + results() {r_seconds:.2f} s")
-    print(f"omics run (fastest fresh run, all its stages): {omics_wall:.2f} s wall = "
+          f"({cpu:.2f} s CPU), DESeq() + results() {r_seconds:.2f} s; results(alpha = "
+          f"{float(alpha):g}) as the run's deseq2_alpha"
+          + ("; deseq2_shrink: the unshrunk log2FoldChange is compared"
+             if params.get("deseq2_shrink") else ""))
+    print(f"omics run (last fresh run, all its stages): {omics_wall:.2f} s wall = "
           f"{omics_wall / wall:.3f}x R's process; its DESeq2 tasks {ours_de:.2f} s = "
           f"{ours_de / r_seconds:.3f}x R's DESeq() + results()")
     agreement = r_agreement(results, folder, ids, fdr)
@@ -368,7 +395,8 @@ def _fresh(results: Path, keep_as: Path, inputs: list[str], pythonpath: str | No
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outdir", default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--repeats", type=int, default=1, help="fresh/resumed pairs to time")
     parser.add_argument("--keep", action="store_true", help="keep the temporary results folder")
@@ -391,6 +419,9 @@ def main() -> int:
         parser.error("--rna-only needs --patients (the demo runs every modality)")
     if args.r and shutil.which("Rscript") is None:
         parser.error("--r needs Rscript (with DESeq2, e.g. Debian's r-bioc-deseq2) on PATH")
+    if args.warmup < 0 or args.repeats < 1:
+        parser.error("--warmup must be >= 0 and --repeats >= 1")
+    check_tree(parser, args.pythonpath)
     work = Path(args.outdir or tempfile.mkdtemp(prefix="omics-e2e-"))
     results, ours, baseline = work / "results", work / "ours", work / "baseline"
     identical = True
@@ -399,15 +430,20 @@ def main() -> int:
         if args.patients:
             cohort = work / f"cohort_{args.patients}"
             if not (cohort / "simulation.yaml").is_file():
-                subprocess.run([*OMICS, "simulate", "--outdir", str(cohort), "--n_patients",
-                                str(args.patients), "--n_cpus", "2"], check=True,
-                               stdout=subprocess.DEVNULL)
+                command = [*OMICS, "simulate", "--outdir", str(cohort), "--n_patients",
+                           str(args.patients), "--n_cpus", "2"]
+                done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      text=True, check=False)
+                if done.returncode != 0:
+                    raise command_failed(command, done.returncode, done.stderr)
         inputs = [*run_inputs(cohort, rna_only=args.rna_only), *shlex.split(args.args)]
         memory = MemorySampler() if args.memory else None
-        if args.pythonpath:
-            for _ in range(args.warmup):
-                _fresh(results, ours, inputs, None)
+        for _ in range(args.warmup):  # untimed: numba compiles (or loads) its kernels
+            _fresh(results, ours, inputs, None)
+            if args.pythonpath:
                 _fresh(results, baseline, inputs, args.pythonpath)
+        if not args.pythonpath:
+            shutil.rmtree(ours, ignore_errors=True)
         ours_fresh, base_fresh = [], []
         for repeat in range(args.repeats):
             fresh = timed([*OMICS, "run", *inputs, "--no-resume", "--outdir", str(results)],
@@ -439,7 +475,7 @@ def main() -> int:
         if args.pythonpath:
             identical = report_comparison(compare_outputs(ours, baseline))
         if args.r:
-            agrees = compare_with_r(ours if args.pythonpath else results, work, min(ours_fresh),
+            agrees = compare_with_r(ours if args.pythonpath else results, work, ours_fresh[-1],
                                     table)
             identical = identical and agrees
     finally:

@@ -82,7 +82,8 @@ def timed(label: str, func, *args, **kwargs):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gmt-dir", type=Path, help="folder with the two GMT files")
     parser.add_argument("--gseapy-all", action="store_true", help="also time gseapy on all sets")
     args = parser.parse_args()

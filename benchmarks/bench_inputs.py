@@ -17,7 +17,8 @@ fastest and the median are printed:
   (:func:`omics.stages._flow.flow_task_inputs`; ``flow_prep`` checks them again);
 - ``molecular check``: the sample sheet, contrasts and matrices as the runner checks them.
 
-``--pythonpath OLD/src`` also times another checkout's code, its processes alternating
+``--pythonpath OLD/src`` (checked first; that checkout's own ``metadata/`` is used, see
+``benchmarks/_benchlib.py``) also times another checkout's code, its processes alternating
 with this tree's (the speed of a shared machine drifts), and says whether both read the
 same count matrix (values, memory layout, annotations).
 """
@@ -28,11 +29,15 @@ import argparse
 import json
 import os
 import pickle
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _benchlib import check_tree, command_failed, tree_environment  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PARTS = ("rna counts", "protein groups", "flow check", "molecular check")
@@ -89,23 +94,39 @@ def _same_counts(ours: Path, theirs: Path) -> bool:
 
 
 def _run(cohort: Path, pythonpath: str, dump: Path) -> dict[str, list[float]]:
-    """One timing of each part in a new process with ``pythonpath``'s code."""
-    env = dict(os.environ, PYTHONPATH=pythonpath)
-    done = subprocess.run([sys.executable, __file__, "--cohort", str(cohort), "--repeats", "1",
-                           "--json", "--dump", str(dump)], env=env, capture_output=True, text=True)
+    """One timing of each part in a new process with ``pythonpath``'s code (and its metadata/)."""
+    env = {**os.environ, **tree_environment(pythonpath)}
+    command = [sys.executable, __file__, "--cohort", str(cohort), "--repeats", "1", "--json",
+               "--dump", str(dump)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit(f"bench_inputs.py with PYTHONPATH={pythonpath} failed:\n{done.stderr}")
+        raise command_failed([f"PYTHONPATH={env['PYTHONPATH']}", *command], done.returncode,
+                             done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def fastest_and_median(seconds: list[float]) -> str:
+    """``"fastest / median"`` of ``seconds`` (the median of an even count: the middle two's mean)."""
+    return f"{min(seconds):.2f} / {statistics.median(seconds):.2f}"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cohort", type=Path, required=True, help="a folder written by omics simulate")
-    parser.add_argument("--repeats", type=int, default=4)
-    parser.add_argument("--pythonpath", help="another checkout's src folder, timed alternately")
+    parser.add_argument("--repeats", type=int, default=4, help="processes per tree (default 4)")
+    parser.add_argument("--pythonpath", help="another checkout's src folder (with its own "
+                        "metadata/), timed alternately")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dump", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.json:
+        if args.repeats < 1:
+            parser.error("--repeats must be >= 1")
+        if not (args.cohort / "simulation.yaml").is_file():
+            parser.error(f"--cohort {args.cohort}: no simulation.yaml there (give a folder "
+                         "written by omics simulate)")
+        check_tree(parser, args.pythonpath)
     if args.json:  # one tree's figures, for the parent process (the log goes to stderr)
         print(json.dumps(measure(args.cohort, args.repeats, args.dump)))
         return
@@ -121,8 +142,7 @@ def main() -> None:
                     figures[name][part] += seconds
         print(f"cohort {args.cohort}, {args.repeats} processes per tree (seconds: fastest / median)")
         for part in PARTS:
-            row = "  ".join(f"{name} {min(f[part]):.2f} / {sorted(f[part])[len(f[part]) // 2]:.2f}"
-                            for name, f in figures.items())
+            row = "  ".join(f"{name} {fastest_and_median(f[part])}" for name, f in figures.items())
             print(f"{part:16s} {row}")
         if args.pythonpath:
             same = _same_counts(dumps["this tree"], dumps["baseline"])

@@ -113,7 +113,8 @@ def cpu_floor(nextflow_cpu: float, task_cpu: float, omics_wall: float, cores: in
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=1, help="Nextflow / omics run pairs")
     parser.add_argument("--stub", action="store_true", help="also time -stub-run")
     parser.add_argument("--workdir", default=None, help="working folder (default: a temporary one)")

@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from omics.tl._limma import limma_fit  # noqa: E402
+from omics.tl._limma import limma_fit
 
 
 def simulate(n_proteins: int, n_samples: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -57,7 +53,8 @@ def simulate(n_proteins: int, n_samples: int, seed: int = 1) -> tuple[pd.DataFra
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--proteins", type=int, default=5000)
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=5)

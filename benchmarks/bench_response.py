@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import inspect
 import logging
 import tempfile
 import time
@@ -49,6 +50,8 @@ from omics.simulate import simulate_cohort
 from omics.simulate._cohort import simulate_patients
 from omics.tl._response import response_model
 
+# The fit of response_model (and of the workflow) unless --method says otherwise.
+DEFAULT_METHOD = inspect.signature(response_model).parameters["method"].default
 PREDICTIVE = "GO:0002040_SPROUTING_ANGIOGENESIS"
 PROGNOSTIC = "GO:0001666_RESPONSE_TO_HYPOXIA"
 
@@ -104,13 +107,16 @@ def cohort(seed: int, scenario: str, workdir: Path,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--alpha", type=float, default=0.05)
-    parser.add_argument("--method", choices=["ml", "firth"], default="ml")
+    parser.add_argument("--method", choices=["ml", "firth"], default=DEFAULT_METHOD,
+                        help=f"response_model's fit (default {DEFAULT_METHOD}, response_model's "
+                        "and the workflow's)")
     parser.add_argument("--multiplicity", choices=["bh", "none"], default="bh")
     parser.add_argument("--out", type=Path, help="optional TSV of every fitted row")
     parser.add_argument("--prognostic", type=float, help="override response_model.prognostic")

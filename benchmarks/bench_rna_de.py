@@ -12,13 +12,22 @@ Each case runs in its own process, so its peak resident memory is that process's
 peak during fit + results + VST alone (Linux: the peak is reset after simulating; the
 input counts are included). With ``--r`` the same counts are written to a temporary folder and R
 DESeq2 (``DESeq()`` + ``results(name = "response_responder_vs_non_responder")``) runs
-right after ours in its own ``Rscript`` process, timed the same way (whole process,
+right after ours in its own ``Rscript`` process (``Rscript`` and DESeq2 are checked
+before anything runs), timed the same way (whole process,
 and the ``DESeq()`` + ``results()`` part alone); the two result tables are compared
 (Pearson r of log2 fold changes and Wald statistics, Jaccard index of the genes with
 padj < 0.1, NA pattern of padj). ``--no-ours`` times R only. ``--repeats N`` alternates
 the two N times per size (ours, R, ours, R, ...) and reports medians, the ratio being
 the median of each pair's: on a shared machine whose speed drifts by tens of per cent
-within the hour, one pair's ratio can be off by as much.
+within the hour, one pair's ratio can be off by as much. ``ours_process_s`` /
+``ours_peak_mb`` against ``r_process_s`` / ``r_peak_mb`` (``ratio_process``) are whole
+processes doing different work: ours simulates the counts and also runs VST, R reads
+them from a TSV; ``ratio_de`` (fit + results against ``DESeq()`` + ``results()``) is the
+like-for-like ratio.
+
+Before the timed cases an untimed 12 x 200 fit runs in its own process
+(``--no-warmup`` skips it), so that numba's kernel compilation (a fresh clone, or an
+edited kernel, has an empty cache) is not timed in the first case.
 
 Usage::
 
@@ -50,6 +59,7 @@ if "--case" in sys.argv and "--default-allocator" not in sys.argv:
 import argparse  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -57,6 +67,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _benchlib import command_failed  # noqa: E402
 
 CONTRAST = "responseresponder"
 
@@ -179,7 +192,7 @@ def _measured(command: list[str], timeout: float) -> tuple[subprocess.CompletedP
                *command]
     done = subprocess.run(wrapper, capture_output=True, text=True, timeout=timeout, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"{command[0]} failed:\n{done.stderr[-2000:]}")
+        raise command_failed(command, done.returncode, done.stderr)
     line = [x for x in done.stderr.splitlines() if x.startswith("MEASURED ")][-1].split()
     return done, float(line[1]), float(line[2])
 
@@ -234,10 +247,31 @@ def pair_summary(pairs: list[dict]) -> dict:
     return row
 
 
+def check_r(r_workers: int) -> str | None:
+    """Why ``--r`` cannot run (no ``Rscript``, or DESeq2 / BiocParallel missing), or ``None``."""
+    if shutil.which("Rscript") is None:
+        return "--r needs Rscript (with DESeq2, e.g. Debian's r-bioc-deseq2) on PATH"
+    packages = ["DESeq2", *(["BiocParallel"] if r_workers > 1 else [])]
+    code = "; ".join(f"suppressPackageStartupMessages(library({p}))" for p in packages)
+    done = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"--r: Rscript cannot load {' and '.join(packages)} ({last})"
+    return None
+
+
+def _case_command(n_samples: int, n_genes: int, args: argparse.Namespace, out: Path) -> list[str]:
+    return [sys.executable, __file__, "--case", str(n_samples), "--genes", str(n_genes),
+            "--n-cpus", str(args.n_cpus), "--out", str(out),
+            *(["--default-allocator"] if args.default_allocator else [])]
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, nargs="+", default=[40, 1000])
-    parser.add_argument("--genes", type=int, default=20_000)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", type=int, nargs="+", default=[40, 1000],
+                        help="sample counts, one case each (default: 40 1000)")
+    parser.add_argument("--genes", type=int, default=20_000, help="genes simulated (default 20000)")
     parser.add_argument("--r", action="store_true", help="time R DESeq2 on the same counts")
     parser.add_argument("--no-ours", action="store_true", help="time R only")
     parser.add_argument("--n-cpus", type=int, default=1,
@@ -250,7 +284,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1,
                         help="runs of each side per size, ours and R alternating; figures "
                         "are medians, ratios the median of each pair's (default 1)")
-    parser.add_argument("--timeout", type=float, default=7200.0)
+    parser.add_argument("--no-warmup", dest="warmup", action="store_false",
+                        help="skip the untimed 12 x 200 fit that first compiles (or loads) "
+                        "numba's kernels")
+    parser.add_argument("--timeout", type=float, default=7200.0,
+                        help="seconds allowed to each process (default 7200)")
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -259,8 +297,17 @@ def main() -> None:
         print(json.dumps(run_case(args.case, args.genes, args.n_cpus, args.out)))
         return
 
+    if args.no_ours and not args.r:
+        parser.error("--no-ours needs --r (it times R alone)")
+    if args.repeats < 1 or min(args.samples) < 4 or args.genes < 1:
+        parser.error("--repeats must be >= 1, --samples >= 4 and --genes >= 1")
+    if args.r and (problem := check_r(args.r_workers)):
+        parser.error(problem)
+
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_rna_de_") as tmp:
+        if args.warmup and not args.no_ours:  # untimed: an empty numba cache compiles here
+            _measured(_case_command(12, 200, args, Path(tmp, "warmup.tsv")), args.timeout)
         for n_samples in args.samples:
             ours_out, r_out = Path(tmp, f"ours_{n_samples}.tsv"), Path(tmp, f"r_{n_samples}.tsv")
             r_command = _r_command(n_samples, args, Path(tmp), r_out) if args.r else None
@@ -268,10 +315,7 @@ def main() -> None:
             for _ in range(args.repeats):
                 pair: dict = {"samples": n_samples}
                 if not args.no_ours:
-                    command = [sys.executable, __file__, "--case", str(n_samples), "--genes",
-                               str(args.genes), "--n-cpus", str(args.n_cpus), "--out",
-                               str(ours_out),
-                               *(["--default-allocator"] if args.default_allocator else [])]
+                    command = _case_command(n_samples, args.genes, args, ours_out)
                     done, wall, peak = _measured(command, args.timeout)
                     pair.update(json.loads(done.stdout.strip().splitlines()[-1]))
                     pair.update({"ours_process_s": round(wall, 2), "ours_peak_mb": peak})

@@ -25,9 +25,15 @@ The first rows are the floor: the interpreter alone and ``import numpy``/``panda
 values, design and contrast as ``omics de`` protein (``lmFit``, ``contrasts.fit``,
 ``eBayes``, ``topTable``, reading and writing TSV), timed the same way, and the largest
 differences between the two result tables. ``--pythonpath OLD/src`` runs another
-checkout's ``omics`` (e.g. an exported older commit) with this interpreter, for a
-before/after table made in the same minute; on a shared machine compare only runs made
-side by side.
+checkout's ``omics`` (e.g. an exported older commit; its ``src`` folder, checked first)
+with this interpreter and that checkout's own ``metadata/`` (``benchmarks/_benchlib.py``),
+for a before/after table made in the same minute; on a shared machine compare only runs
+made side by side.
+
+A ``--results_dir`` without ``pipeline_info/`` or ``validated/contrasts.yaml``, an unknown
+``--stages`` name, or a named row (or ``--r``'s ``de protein``) whose input file is missing
+stops the benchmark before anything runs (exit code 2); without ``--stages`` a row whose
+input is missing (e.g. a run without flow) is listed as skipped.
 """
 
 from __future__ import annotations
@@ -36,11 +42,15 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _benchlib import check_tree, command_failed, tree_environment  # noqa: E402
 
 # Libraries no light stage needs; the column `heavy` lists those a command loaded.
 HEAVY = ("scanpy", "sklearn", "matplotlib", "pydeseq2", "scipy.stats", "statsmodels", "numba",
@@ -110,14 +120,23 @@ def commands(results: Path, contrast_id: str) -> dict[str, list[str]]:
             results / "differential" / f"{contrast_id}.rna.deseq2.results.tsv")],
         "report": ["report", "--results_dir", str(results)],
     }
-    return {name: argv for name, argv in table.items()
-            if all(Path(a).exists() for a in argv if a.startswith(str(results)))}
+    return table
+
+
+ROWS = tuple(commands(Path("results"), "contrast"))
+
+
+def missing_input(argv: list[str], results: Path) -> Path | None:
+    """The first input file of ``omics <argv>`` under ``results`` that does not exist, if any."""
+    return next((Path(a) for a in argv if a.startswith(str(results)) and not Path(a).exists()),
+                None)
 
 
 def _environment(pythonpath: str | None) -> dict[str, str]:
+    # ``pythonpath``: another checkout's src folder, run with its own metadata/ (_benchlib).
     env = {**os.environ, "PYTHONHASHSEED": "0", "OMICS_BENCH_HEAVY": json.dumps(HEAVY)}
     if pythonpath:
-        env["PYTHONPATH"] = pythonpath
+        env.update(tree_environment(pythonpath))
     return env
 
 
@@ -129,7 +148,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
-        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr[-2000:]}")
+        raise command_failed(argv, done.returncode, done.stderr)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -214,22 +233,48 @@ def r_limma(results: Path, contrast_id: str, repeats: int, workdir: Path) -> dic
 def make_results() -> Path:
     """Run ``omics run --demo`` into a temporary folder; return the results folder."""
     results = Path(tempfile.mkdtemp(prefix="omics-startup-")) / "results"
-    subprocess.run([sys.executable, "-m", "omics.cli", "run", "--demo", "--outdir", str(results)],
-                   check=True, stdout=subprocess.DEVNULL)
+    command = [sys.executable, "-m", "omics.cli", "run", "--demo", "--outdir", str(results)]
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          check=False)
+    if done.returncode:
+        raise command_failed(command, done.returncode, done.stderr)
     return results
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results_dir", help="results of `omics run --demo` (default: make one)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per command (fastest kept)")
-    parser.add_argument("--contrast_id", default="response_in_bmmnc")
-    parser.add_argument("--stages", nargs="+", help="names of rows to run (default: all), "
-                        "e.g. 'qc protein' 'de protein'")
-    parser.add_argument("--pythonpath", help="run another checkout's src/ with this interpreter")
+    parser.add_argument("--contrast_id", default="response_in_bmmnc",
+                        help="the contrast of the de and enrich rows (default: response_in_bmmnc)")
+    parser.add_argument("--stages", nargs="+", help="names of rows to run (default: all): "
+                        + ", ".join(f"'{row}'" for row in ROWS))
+    parser.add_argument("--pythonpath", help="another checkout's src folder, run with this "
+                        "interpreter (and that checkout's metadata/)")
     parser.add_argument("--r", action="store_true",
                         help="also time R limma as one process on omics de protein's problem")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be >= 1")
+    unknown = [name for name in args.stages or () if name not in ROWS]
+    if unknown:
+        parser.error(f"--stages: unknown row(s) {', '.join(repr(n) for n in unknown)}; valid: "
+                     + ", ".join(repr(row) for row in ROWS))
+    if args.r and shutil.which("Rscript") is None:
+        parser.error("--r needs Rscript (with limma, e.g. Debian's r-bioc-limma) on PATH")
+    if args.results_dir:
+        results = Path(args.results_dir)
+        for needed in ("pipeline_info", "validated/contrasts.yaml"):
+            if not (results / needed).exists():
+                parser.error(f"--results_dir {results}: no {needed} there (give the folder of "
+                             "`omics run --demo --outdir RESULTS`, or leave --results_dir out)")
+        table = commands(results, args.contrast_id)
+        for name in [*(args.stages or ()), *(["de protein"] if args.r else [])]:
+            if (path := missing_input(table[name], results)) is not None:
+                parser.error(f"--results_dir {results}: row '{name}' needs {path}, which is "
+                             "missing (a run with that modality and --contrast_id)")
+    check_tree(parser, args.pythonpath)
     results = Path(args.results_dir) if args.results_dir else make_results()
     env = _environment(args.pythonpath)
     print(f"# {time.strftime('%Y-%m-%d %H:%M:%S')}  load average {os.getloadavg()[0]:.2f}  "
@@ -239,9 +284,11 @@ def main() -> int:
         print(f"{name:34s} {wall:6.2f} {cpu:6.2f}")
     print(f"\n{'omics ...':18s} {'wall':>6s} {'cpu':>6s} {'work':>6s} {'startup':>8s} "
           f"{'imports':>8s}  heavy")
-    selected = commands(results, args.contrast_id)
-    for name, argv in selected.items():
+    for name, argv in commands(results, args.contrast_id).items():
         if args.stages and name not in args.stages:
+            continue
+        if (path := missing_input(argv, results)) is not None:
+            print(f"{name:18s} skipped: {path} missing", flush=True)
             continue
         with tempfile.TemporaryDirectory(prefix="omics-startup-") as workdir:
             row = measure(argv, repeats=args.repeats, env=env, workdir=Path(workdir))
