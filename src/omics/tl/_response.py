@@ -1140,6 +1140,9 @@ def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
     screen (BH across scores) or, without multiplicity handling, ``p < alpha``.
     ``good_sign``: the sign of a coefficient that goes with a good outcome (+1 for the
     log odds of response, -1 for the log hazard of amputation or death).
+    A treated arm without a test (``t.beta`` NaN: fewer than two events in the Cox model,
+    a single outcome in the logistic one) does not contradict control-arm evidence: the
+    score is ``prognostic`` when the control arm passed the screen and nothing modifies it.
     """
     # an arm without a test (all its outcomes equal) has no association to compare with
     control_slope = c.beta if np.isfinite(c.beta) else 0.0
@@ -1147,7 +1150,8 @@ def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
     modified = bool(inter.p < alpha and (abs(t.beta) > abs(control_slope) or t.beta * control_slope < 0))
     if evidence_t and modified:
         return "predictive", _direction(t.beta, good_sign)
-    if evidence_c and c.beta * t.beta > 0 and not modified:
+    treated_agrees = c.beta * t.beta > 0 or not np.isfinite(t.beta)  # NaN: the arm untested
+    if evidence_c and np.isfinite(c.beta) and treated_agrees and not modified:
         return "prognostic", _direction(c.beta, good_sign)
     if evidence_t:
         return "treated_only", _direction(t.beta, good_sign)

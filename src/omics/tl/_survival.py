@@ -27,7 +27,8 @@ the Schoenfeld-residual test (Grambsch & Therneau 1994) with the ``rank`` time
 transform (lifelines ``proportional_hazard_test``), tied event times sharing their
 average rank, as R's ``cox.zph`` computed it before survival 3.0 (tested against that
 formula in R to 1e-6; ``cox.zph`` today is an exact score test and differs somewhat
-in small samples); ``ph_p`` is the smallest of them
+in small samples: by a median 0.07 and up to 0.56 in 12-40-patient trials); ``ph_p`` is
+the smallest of them, separated and unconverged models left out
 (a small value says the HR of the score changes over follow-up and the single HR
 summarises it poorly).
 
@@ -35,18 +36,30 @@ The end point is survival without major amputation at six months: follow-up is
 censored at day 183 (``horizon_days``), so an amputation after it counts as it counts
 for the ``response`` derived from the survival columns (event-free at 183 days).
 
+Convergence: lifelines' Newton-Raphson stops short of the maximum on some designs (a
+score shifted between the arms, or spread very differently in them, makes the arm and
+the score nearly collinear; a monotone likelihood). Such a fit (lifelines'
+``ConvergenceWarning``), and both fits of a test whose likelihood-ratio statistic comes
+out below -1e-6, are continued by step-halving Newton-Raphson as R ``coxph`` does, to
+R's numbers (tested on ``tests/reference/survival/convergence.tsv``). A model whose fit
+still does not converge and whose likelihood is not monotone is marked
+``<model>:not_converged`` in ``separation`` with its HR, interval, p and PH p left empty,
+the score is not called, and a warning names it (as in :func:`omics.tl.response_model`).
+
 Monotone likelihood: when the score orders every event of an arm (the survival analogue
 of separation) the Cox estimate diverges. A model is flagged in ``separation`` when its
-fit does not converge, or its score coefficient exceeds 3 per SD in absolute value and a
-linear program finds a direction of the coefficients, moving the score term, along which
-the partial likelihood rises without bound (the fit stopped short of an infinite
-estimate; Heinze & Schemper 2001); the HR and its interval are then not finite numbers
-worth printing (:func:`omics.tl._response.format_ratio` shows ``separated``), while the
-LRT p-value remains a valid, if slightly conservative, test. A large coefficient alone is
-not flagged: a fit that the linear program finds bounded has a finite maximum (e.g. |log
-HR| 10.9 per SD when the score is shifted between the arms, so that its spread within an
-arm is small against its SD over both arms), and its HR is reported as lifelines and
-statsmodels estimate it.
+score coefficient exceeds 3 per SD in absolute value or lifelines did not converge, and
+a linear program finds a direction of the coefficients, moving the score term, along
+which the partial likelihood rises without bound (the fit stopped short of an infinite
+estimate; Heinze & Schemper 2001); also when the HR or an end of its interval is beyond
+what a float holds (|log HR| + 1.96 SE > 709). The HR and its interval are then not
+finite numbers worth printing (:func:`omics.tl._response.format_ratio` shows
+``separated``) and are left empty, as is the model's PH p-value, while the LRT (or score
+test) p-value remains a valid, if slightly conservative, test. A large coefficient alone
+is not flagged: a fit that the linear program finds bounded has a finite maximum (e.g.
+|log HR| 7 to 11 per SD when the score is shifted between the arms, so that its spread
+within an arm is small against its SD over both arms), and its HR is reported as R
+estimates it.
 
 Classification (the same rule and screen as :func:`omics.tl.response_model`, on the
 log hazard ratios ``b_C``, ``b_T``; a protective score has ``b < 0``): ``predictive`` =
@@ -54,7 +67,10 @@ treated-arm evidence and modification (``p_interaction < alpha`` with
 ``|b_T| > |b_C|`` or opposite signs); ``prognostic`` = control-arm evidence, same sign in the treated arm,
 no modification; ``treated_only`` = treated-arm evidence otherwise; ``none``. Evidence
 in an arm = BH-adjusted p (over both arms' tests of all scores) below ``alpha`` with
-``multiplicity="bh"``, ``p < alpha`` with ``"none"``. ``direction`` uses the
+``multiplicity="bh"``, ``p < alpha`` with ``"none"``. A BM-MNC arm with fewer than two
+events has no test (nor has the interaction): it does not contradict control-arm
+evidence, so such a score is ``prognostic`` when the control arm passed the screen.
+``direction`` uses the
 vocabulary of the logistic model so the two tables read side by side:
 ``up_in_responders`` = a higher score goes with longer AFS (HR < 1).
 """
@@ -74,9 +90,11 @@ from omics._logging import get_logger
 from omics.io._samplesheet import RESPONSE_DAY
 
 from ._response import (
+    NOT_CONVERGED,
     _classify,
     _covariate_columns,
     _design,
+    _direction,
     _Test,
     arm_lookalike,
     check_arm_spelling,
@@ -95,6 +113,7 @@ __all__ = ["survival_model", "cox_fit", "kaplan_meier", "km_table", "logrank_p"]
 _LOG = get_logger("tl.survival")
 _SCREEN = 3.0  # |log HR| per SD above which a fit is checked for monotone likelihood
 _Z95 = float(stats.norm.ppf(0.975))
+_LOG_MAX = float(np.log(np.finfo(float).max))  # the largest log HR a float holds
 ARM_TESTS = ("score", "lrt")
 
 
@@ -210,16 +229,41 @@ def cox_fit(frame: pd.DataFrame, *, duration_col: str = "time", event_col: str =
     ``frame`` holds the duration, event and covariate columns (all numeric). The model is
     the one ``lifelines.CoxPHFitter`` (Breslow baseline) fits and forwards to
     (:class:`omics.tl._coxph.SemiParametricCoxFitter`): the same attributes and numbers.
+    The fitted model's ``converged_`` is False when lifelines' Newton-Raphson stopped
+    short of the maximum (its ``ConvergenceWarning``, which is then issued again); its
+    other warnings are dropped.
     """
+    cph, converged = _lifelines_cox(frame, duration_col=duration_col, event_col=event_col)
+    cph.converged_ = converged
+    if not converged:
+        from lifelines.exceptions import ConvergenceWarning
+
+        warnings.warn("cox_fit: lifelines' Newton-Raphson failed to converge; the estimates are not "
+                      "the maximum of the partial likelihood", ConvergenceWarning, stacklevel=2)
+    return cph
+
+
+# lifelines' ConvergenceWarning texts that say its Newton-Raphson stopped short of the maximum
+# (its other ConvergenceWarnings, such as a low-variance column, say nothing of the fit)
+_UNCONVERGED = ("failed to converge", "suspiciously close to 0", "norm(delta) is still high")
+
+
+def _lifelines_cox(frame: pd.DataFrame, *, duration_col: str = "time", event_col: str = "event",
+                   initial_point: np.ndarray | None = None) -> tuple[object, bool]:
+    """Fit lifelines' Cox model to ``frame``; the model and whether it converged (no ``_UNCONVERGED``)."""
+    from lifelines.exceptions import ConvergenceWarning
+
     from ._coxph import SemiParametricCoxFitter  # lifelines' Cox model, made cheaper
 
     cph = SemiParametricCoxFitter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cph.fit(frame, duration_col=duration_col, event_col=event_col,
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cph.fit(frame, duration_col=duration_col, event_col=event_col, initial_point=initial_point,
                 fit_options={"step_size": 0.5, "max_steps": 500, "precision": 1e-12,
                              "r_precision": 1e-14})
-    return cph
+    converged = not any(issubclass(w.category, ConvergenceWarning)
+                        and any(text in str(w.message) for text in _UNCONVERGED) for w in caught)
+    return cph, converged
 
 
 def _null_loglik(time: np.ndarray, event: np.ndarray) -> float:
@@ -254,6 +298,78 @@ def _efron_score_info(time: np.ndarray, event: np.ndarray, x: np.ndarray,
             grad -= mean
             info += a2 / a0 - np.outer(mean, mean)
     return grad, info
+
+
+def _efron_state(time: np.ndarray, event: np.ndarray, x: np.ndarray,
+                 beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Efron partial log-likelihood, its gradient and information at ``beta``.
+
+    The linear predictor is centred at its largest value (the partial likelihood does not
+    change), so a coefficient far out gives no overflow; an unreachable value is ``-inf``.
+    """
+    eta = x @ beta
+    r = np.exp(eta - eta.max()) if eta.size else eta
+    k = x.shape[1]
+    ll, grad, info = 0.0, np.zeros(k), np.zeros((k, k))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for t in np.unique(time[event == 1]):
+            risk = time >= t
+            dead = risk & (time == t) & (event == 1)
+            d = int(dead.sum())
+            rr, xr = r[risk], x[risk]
+            s0, s1, s2 = rr.sum(), rr @ xr, (xr * rr[:, None]).T @ xr
+            rd, xd = r[dead], x[dead]
+            t0, t1, t2 = rd.sum(), rd @ xd, (xd * rd[:, None]).T @ xd
+            grad += xd.sum(axis=0)
+            ll += float(np.log(rd).sum())
+            for m in range(d):
+                f = m / d
+                a0, a1, a2 = s0 - f * t0, s1 - f * t1, s2 - f * t2
+                mean = a1 / a0
+                ll -= float(np.log(a0))
+                grad -= mean
+                info += a2 / a0 - np.outer(mean, mean)
+    return (ll if np.isfinite(ll) else -np.inf), grad, info
+
+
+_NEWTON_STEPS = 100  # Newton-Raphson iterations of a refit (R coxph: iter.max 20, raised for eps 1e-12)
+_NEWTON_TOL = 1e-12  # a refit has converged when g' I^-1 g (twice the log-likelihood left) is below this
+
+
+def _newton(time: np.ndarray, event: np.ndarray, x: np.ndarray,
+            start: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """Step-halving Newton-Raphson on the Efron partial likelihood from ``start`` (as R ``coxph``).
+
+    A step that lowers the log-likelihood is halved back towards the last point, as R's
+    ``coxfit6`` does. Returns the coefficients, their log-likelihood and whether the
+    Newton decrement ``g' I^-1 g`` fell below ``_NEWTON_TOL``. On a monotone likelihood it
+    runs out along the diverging direction (the log-likelihood approaching its supremum),
+    which :func:`_monotone` recognises.
+    """
+    beta = np.where(np.isfinite(start), start, 0.0).astype(float)
+    ll, grad, info = _efron_state(time, event, x, beta)
+    if not np.isfinite(ll):
+        beta = np.zeros_like(beta)
+        ll, grad, info = _efron_state(time, event, x, beta)
+    for _ in range(_NEWTON_STEPS):
+        try:
+            step = np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:
+            return beta, ll, False
+        if not np.all(np.isfinite(step)):
+            return beta, ll, False
+        if float(grad @ step) < _NEWTON_TOL:
+            return beta, ll, True
+        for _halving in range(40):
+            new = beta + step
+            new_ll, new_grad, new_info = _efron_state(time, event, x, new)
+            if np.isfinite(new_ll) and new_ll >= ll - 1e-12 * max(1.0, abs(ll)):
+                break
+            step = step / 2.0
+        else:
+            return beta, ll, False
+        beta, ll, grad, info = new, new_ll, new_grad, new_info
+    return beta, ll, False
 
 
 def _score_p(time: np.ndarray, event: np.ndarray, x: np.ndarray, j: int, reduced_beta: np.ndarray) -> float:
@@ -306,16 +422,62 @@ def _fit_key(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> tuple:
     return x.shape, x.tobytes(), time.tobytes(), event.tobytes()
 
 
+def _cox_checked(frame: pd.DataFrame, time: np.ndarray, event: np.ndarray, x: np.ndarray,
+                 refit: bool = False) -> tuple[object | None, float, np.ndarray, np.ndarray, bool, bool]:
+    """Fit a Cox model to its maximum: by lifelines or, where lifelines fell short, by :func:`_newton`.
+
+    Returns (lifelines model or None, log-likelihood, coefficients, standard errors,
+    converged, lifelines converged). lifelines stops short on a score shifted between the
+    arms (its step sizer shrinks below its floor) and on a monotone likelihood; such a fit
+    (or any with ``refit``) is continued by step-halving Newton-Raphson from where lifelines
+    stopped (from 0 when it raised), and lifelines, started there, gives the model its PH
+    test needs (its numbers are kept when it no longer lowers the log-likelihood).
+    """
+    model: object | None = None
+    try:
+        model, fine = _lifelines_cox(frame)
+        beta = model.params_.to_numpy(float)
+        if fine and not refit:
+            return (model, float(model.log_likelihood_), beta, model.standard_errors_.to_numpy(float),
+                    True, True)
+    except Exception:  # lifelines raises ConvergenceError and numpy errors on divergence
+        beta = np.zeros(x.shape[1])
+        fine = False
+    beta, ll, converged = _newton(time, event, x, beta)
+    _, _, info = _efron_state(time, event, x, beta)
+    try:
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diag(np.linalg.inv(info)))
+    except np.linalg.LinAlgError:
+        se = np.full(len(beta), np.nan)
+    if converged and model is not None and np.all(np.isfinite(beta)):
+        try:
+            polished, ok = _lifelines_cox(frame, initial_point=beta * model._norm_std.to_numpy(float))
+            if ok and polished.log_likelihood_ >= ll - 1e-9:
+                return (polished, float(polished.log_likelihood_), polished.params_.to_numpy(float),
+                        polished.standard_errors_.to_numpy(float), True, fine)
+        except Exception:  # the refit's own numbers stand
+            pass
+    return None, ll, beta, se, converged, fine
+
+
 def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarray]],
          tested: str, keep: Sequence[str], test: str = "lrt",
          fits: dict | None = None) -> tuple[_Test, float]:
     """Cox fit with and without ``tested``: estimate, Wald CI, LRT p, flags; and the PH p.
 
-    ``fits`` maps :func:`_fit_key` of a design to its fit's (log-likelihood, coefficients):
-    a reduced model whose input is byte-identical to one fitted before (the covariate-only
-    model of an arm shared by every score, or the interaction model's reduced model, which
-    is the pooled model) is taken from there instead of being fitted again; the numbers are
-    the same as a new fit's.
+    ``fits`` maps :func:`_fit_key` of a design to its fit's (log-likelihood, coefficients,
+    converged): a reduced model whose input is byte-identical to one fitted before (the
+    covariate-only model of an arm shared by every score, or the interaction model's
+    reduced model, which is the pooled model) is taken from there instead of being fitted
+    again; the numbers are the same as a new fit's.
+
+    A fit lifelines does not bring to its maximum is refitted (:func:`_cox_checked`), and
+    so are both fits when the likelihood-ratio statistic comes out below -1e-6 (the full
+    model cannot fit worse than the model without the term). A model whose fit still falls
+    short is separated when :func:`_monotone` finds a monotone likelihood, and otherwise
+    returned with ``converged=False`` and no numbers. A separated or unconverged model has
+    no PH p-value (NaN).
     """
     fits = {} if fits is None else fits
     if event.sum() < 2 or len(time) < 4:
@@ -329,45 +491,58 @@ def _fit(time: np.ndarray, event: np.ndarray, columns: list[tuple[str, np.ndarra
     frame = pd.DataFrame(x, columns=[f"v{i}" for i in range(len(names))])
     frame["time"], frame["event"] = time, event
     j = names.index(tested)
-    try:
-        full = cox_fit(frame)
-        fits[_fit_key(time, event, x)] = (full.log_likelihood_, full.params_.to_numpy(float))
-        reduced_cols = [c for i, c in enumerate(frame.columns) if c != f"v{j}"]
-        if len(names) > 1:
-            key = _fit_key(time, event, np.delete(x, j, axis=1))
-            if key not in fits:
-                reduced = cox_fit(frame[reduced_cols])
-                fits[key] = (reduced.log_likelihood_, reduced.params_.to_numpy(float))
-            bottom, reduced_beta = fits[key]
-        else:
-            bottom, reduced_beta = _null_loglik(time, event), np.zeros(0)
-    except Exception as exc:  # lifelines raises ConvergenceError and numpy errors on divergence
-        _LOG.info("Cox fit of %s did not converge (%s): separated", tested, type(exc).__name__)
-        return _Test(method="cox", separated=True), np.nan
-    beta = float(full.params_.iloc[j])
-    se = float(full.standard_errors_.iloc[j])
-    stat = max(2.0 * (full.log_likelihood_ - bottom), 0.0)
+    reduced_cols = [c for i, c in enumerate(frame.columns) if c != f"v{j}"]
+    reduced_x = np.delete(x, j, axis=1)
+    key = _fit_key(time, event, reduced_x)
+
+    def reduced(refit: bool = False) -> tuple[float, np.ndarray, bool]:
+        if len(names) == 1:
+            return _null_loglik(time, event), np.zeros(0), True
+        if refit or key not in fits:
+            _, ll, beta, _, ok, _ = _cox_checked(frame[reduced_cols], time, event, reduced_x, refit)
+            fits[key] = (ll, beta, ok)
+        return fits[key]
+
+    full, full_ll, params, ses, converged, first_try = _cox_checked(frame, time, event, x)
+    bottom, reduced_beta, reduced_ok = reduced()
+    if 2.0 * (full_ll - bottom) < -1e-6:  # one of the fits stopped short of its maximum
+        full, full_ll, params, ses, converged, _ = _cox_checked(frame, time, event, x, refit=True)
+        bottom, reduced_beta, reduced_ok = reduced(refit=True)
+        first_try = False
+    fits[_fit_key(time, event, x)] = (full_ll, params, converged)
+    statistic = 2.0 * (full_ll - bottom)
+    beta, se = float(params[j]), float(ses[j])
     # Newton on a monotone likelihood takes steps that do not shrink and stops when the
     # log-likelihood no longer changes, with |beta| near 30 over the score gap of the
-    # ordered events: far above _SCREEN, below which the exact check is not needed. A
-    # large |beta| alone is no separation: a score whose spread within the arm is small
-    # against its SD over both arms (a shift between the arms) has a finite, if extreme,
-    # estimate per SD, which is reported when the linear program finds no divergence
+    # ordered events: far above _SCREEN, below which the exact check is not needed unless
+    # the fit did not converge. A large |beta| alone is no separation: a score whose spread
+    # within the arm is small against its SD over both arms (a shift between the arms) has
+    # a finite, if extreme, estimate per SD, which is reported when the linear program
+    # finds no divergence
     separated = ((not np.isfinite(beta)) or not np.isfinite(se)
-                 or (abs(beta) > _SCREEN and _monotone(time, event, x, j)))
+                 or ((abs(beta) > _SCREEN or not (first_try and converged))
+                     and _monotone(time, event, x, j)))
+    if not separated and (not (converged and reduced_ok) or statistic < -1e-6):
+        _LOG.debug("Cox fit of %s did not converge (twice the log-likelihood gain %.3g)", tested,
+                   statistic)
+        return _Test(method="cox", converged=False), np.nan
+    # an HR or interval end beyond the largest float is no number to print: as separated
+    separated = separated or abs(beta) + _Z95 * se > _LOG_MAX
+    stat = max(statistic, 0.0)
     p = float(stats.chi2.sf(stat, 1)) if test == "lrt" else _score_p(time, event, x, j, reduced_beta)
     result = _Test(beta=beta, low=beta - _Z95 * se, high=beta + _Z95 * se, p=p, method="cox",
                    separated=bool(separated))
     ph = np.nan
-    try:
-        from lifelines.statistics import proportional_hazard_test
+    if full is not None and not separated:
+        try:
+            from lifelines.statistics import proportional_hazard_test
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = proportional_hazard_test(full, frame, time_transform=_event_time_rank)
-        ph = float(np.asarray(res.summary["p"])[j])
-    except Exception:  # the PH test is a diagnostic; a failure leaves it NaN
-        ph = np.nan
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = proportional_hazard_test(full, frame, time_transform=_event_time_rank)
+            ph = float(np.asarray(res.summary["p"])[j])
+        except Exception:  # the PH test is a diagnostic; a failure leaves it NaN
+            ph = np.nan
     return result, ph
 
 
@@ -468,7 +643,9 @@ def survival_model(
         ``arm_test="lrt"``) and ``ph_p_*`` (Schoenfeld test of the term);
         ``fdr_pooled``, ``fdr_interaction``, ``fdr_control``, ``fdr_treated``,
         ``fdr_screen``; ``ph_p`` (smallest ``ph_p_*``); ``separation`` (models with
-        monotone likelihood, ``;``-joined); ``classification`` and ``direction``.
+        monotone likelihood or an HR beyond a float, and ``<model>:not_converged`` for a
+        model whose fit did not converge, ``;``-joined); ``classification`` and
+        ``direction``.
 
     Raises
     ------
@@ -529,7 +706,7 @@ def survival_model(
     arm_all = (arm_values == treated).to_numpy(float)
     values = numeric_scores(scores, samples, "survival_model")
 
-    rows, score_tests, unmodelled = [], [], []
+    rows, score_tests, unmodelled, unconverged = [], [], [], []
     fits: dict = {}  # Cox fits by exact input, shared by the scores' models (see _fit)
     for s, name in enumerate(scores.columns):
         use = complete & np.isfinite(values[:, s])
@@ -564,7 +741,7 @@ def survival_model(
                  fits=fits)
             if fitted and testable else (_Test(), np.nan))
         for label, t in tests.items():
-            bounded = t.separated
+            bounded = t.separated  # also every |log HR| or interval end a float cannot hold (see _fit)
             row[f"hr_{label}"] = np.exp(t.beta) if not bounded else np.nan
             row[f"hr_{label}_low"] = np.exp(t.low) if not bounded else np.nan
             row[f"hr_{label}_high"] = np.exp(t.high) if not bounded else np.nan
@@ -572,10 +749,21 @@ def survival_model(
             row[f"ph_p_{label}"] = ph[label]
         finite_ph = [v for v in ph.values() if np.isfinite(v)]
         row["ph_p"] = min(finite_ph) if finite_ph else np.nan
-        row["separation"] = ";".join(k for k, t in tests.items() if t.separated)
+        failed = [k for k, t in tests.items() if not t.converged]
+        row["separation"] = ";".join([*(k for k, t in tests.items() if t.separated),
+                                      *(f"{k}:{NOT_CONVERGED}" for k in failed)])
+        if failed:
+            unconverged.append(f"{name} ({', '.join(failed)})")
         rows.append(row)
         score_tests.append(tests)
     warn_unmodelled("survival_model", unmodelled)
+    if unconverged:
+        _LOG.warning("survival_model: the Cox fit did not converge (neither lifelines nor step-halving "
+                     "Newton-Raphson reached a maximum of the partial likelihood, and the likelihood "
+                     "is not monotone) for %d score(s) (models in brackets), whose hazard ratios, "
+                     "p-values and PH p-values are left empty (NaN; '<model>:%s' in column "
+                     "separation) and which are not called: %s",
+                     len(unconverged), NOT_CONVERGED, ", ".join(unconverged))
     table = pd.DataFrame(rows)
     for test in ("pooled", "interaction"):
         table.insert(table.columns.get_loc(f"p_{test}") + 1, f"fdr_{test}",
@@ -589,6 +777,8 @@ def survival_model(
         evidence_t = table["p_treated"].to_numpy(float) < alpha
     calls = [_classify(t["treated"], t["control"], t["pooled"], t["interaction"], bool(et), bool(ec), alpha,
                        good_sign=-1)
+             if all(t[k].converged for k in ("control", "treated", "interaction"))
+             else ("none", _direction(t["pooled"].beta, -1))  # never a call from a fit short of its maximum
              for t, et, ec in zip(score_tests, evidence_t, evidence_c, strict=True)]
     table["fdr_control"], table["fdr_treated"] = fdr_control, fdr_treated
     table["fdr_screen"] = np.fmin(fdr_control, fdr_treated)
@@ -700,7 +890,9 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
     """Kaplan-Meier curves by score median split within each arm, with log-rank tests.
 
     Within each arm, samples with a score above the arm's median are ``high``, the others
-    ``low``. Returns (``curves``, ``logrank``): ``curves`` is long, one row per score, arm,
+    ``low``; when no score is above the median (its value is the largest, as for a binary
+    score mostly 1) and the arm has two or more values, those at or above it are ``high``
+    (logged). Returns (``curves``, ``logrank``): ``curves`` is long, one row per score, arm,
     group and time (0 and every distinct follow-up time of the group): ``score``, ``arm``,
     ``group``, ``time``, ``survival`` (KM estimate just after ``time``),
     ``n_at_risk`` (at risk just before ``time``), ``n_events`` and ``n_censored`` at
@@ -762,6 +954,14 @@ def kaplan_meier(scores: pd.DataFrame, obs: pd.DataFrame, *, arm_col: str = "arm
             score, time, event = values[use, s], time_all[use], event_all[use]
             median = float(np.median(score))
             high = score > median
+            if not high.any() and np.unique(score).size > 1:
+                # the median is the largest value (e.g. a binary score, mostly 1): the arm split
+                # at it, the median value going to the high group
+                high = score >= median
+                _LOG.info("kaplan_meier: %s, %s: the median %g is the largest value of %d of the "
+                          "%d patients, so the arm is split at >= the median (%d high, %d low)",
+                          name, arm, median, int(high.sum()), len(score), int(high.sum()),
+                          int((~high).sum()))
             groups = {"low": ~high, "high": high}
             for group, mask in groups.items():
                 if not mask.any():
