@@ -100,7 +100,38 @@ def _effect_label(table: pd.DataFrame, contrast: object, coefficient: bool) -> s
 
 
 _MEAN_LABELS = {"flow": "mean log2 count (AveExpr)", "protein": "mean log2 intensity (AveExpr)",
-                "rna": "mean log2 expression (AveExpr)"}
+                "rna": "mean log2 expression (AveExpr)",
+                # by format, as the report's MA plots name them
+                "qpcr": "mean -delta-Ct (log2 relative quantity; AveExpr)",
+                "array": "mean log2 intensity (AveExpr)",
+                "olink": "mean NPX (log2 relative units; AveExpr)"}
+
+
+def _value_kind(data: object, modality: str | None) -> str | None:
+    """Return what an AnnData's limma AveExpr is the mean of: its format, else its modality.
+
+    RNA: ``uns["rna_format"]`` (``omics run``'s rna.h5ad), or the records of the notebook
+    steps (``uns["qpcr"]`` of :func:`omics.pp.qpcr_delta_ct`, ``uns["rna_input"]["format"]``
+    ``array_...`` of :func:`omics.io.read_array_matrix`); protein: ``"olink"`` for Olink NPX
+    (``uns["protein_input"]["format"]``). A table (not an AnnData) gives ``modality``.
+    """
+    if not _inputs.is_anndata(data):
+        return modality
+    uns = data.uns
+    fmt = uns.get("rna_format")
+    if modality in (None, "rna") and isinstance(fmt, str) and fmt in ("qpcr", "array"):
+        return fmt
+    record = uns.get("rna_input")
+    if modality in (None, "rna") and fmt is None:
+        if isinstance(uns.get("qpcr"), Mapping):
+            return "qpcr"
+        if isinstance(record, Mapping) and str(record.get("format", "")).startswith("array"):
+            return "array"
+    protein = uns.get("protein_input")
+    if modality in (None, "protein") and isinstance(protein, Mapping) \
+            and str(protein.get("format", "")).lower() == "olink":
+        return "olink"
+    return modality
 
 
 def _short(term: str, width: int = 45) -> str:
@@ -182,9 +213,10 @@ def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast:
     """Draw an MA plot: mean expression vs fold change, features at ``fdr`` in red.
 
     The mean is ``log10(baseMean + 1)`` for a DESeq2 table and ``AveExpr`` for a limma one:
-    the mean log2 intensity (protein) or log2 count (flow), named from
-    ``adata.uns["modality"]`` for AnnData input (a table does not say which). The fold
-    change axis is labelled as in :func:`volcano`.
+    the mean log2 intensity (protein, microarray RNA), NPX (Olink), -delta-Ct (qPCR RNA) or
+    log2 count (flow), named from ``adata.uns`` for AnnData input (``"modality"``, and the
+    format: ``"rna_format"``, ``"qpcr"``, ``"rna_input"``, ``"protein_input"``; a table
+    does not say which). The fold change axis is labelled as in :func:`volcano`.
 
     Parameters
     ----------
@@ -222,7 +254,8 @@ def ma(de_table: pd.DataFrame | AnnData, *, de_key: str | None = None, contrast:
                linewidths=0, rasterized=True)
     ax.axhline(0, color="black", lw=0.5)
     ax.set_xlabel("log10(mean normalised count + 1)" if modality == "rna"
-                  else _MEAN_LABELS.get(stored_modality or "", "mean log2 value (AveExpr)"))
+                  else _MEAN_LABELS.get(_value_kind(data, stored_modality) or "",
+                                        "mean log2 value (AveExpr)"))
     ax.set_ylabel(_effect_label(de_table, contrast, coefficient))
     if title:
         ax.set_title(title, fontsize=9)

@@ -11,7 +11,15 @@ import yaml
 
 from ._assets import scope_headers
 from ._context import Context
-from ._sections import default_of, flow_parents, flow_source, flow_unit_label, flow_uns, modalities_note
+from ._sections import (
+    default_of,
+    flow_parents,
+    flow_source,
+    flow_unit_label,
+    flow_uns,
+    modalities_note,
+    rna_input_record,
+)
 
 REFERENCES = {
     "deseq2": "Love MI, Huber W, Anders S. Moderated estimation of fold change and dispersion for "
@@ -55,6 +63,8 @@ REFERENCES = {
                  "Software 4, 1317 (2019).",
     "flowkit": "White S, Quinn J, Enzor J, et al. FlowKit: a Python toolkit for integrated manual and "
                "automated cytometry analysis workflows. Frontiers in Immunology 12, 768541 (2021).",
+    "collapserows": "Miller JA, Cai C, Langfelder P, et al. Strategies for aggregating gene expression "
+                    "data: the collapseRows R function. BMC Bioinformatics 12, 322 (2011).",
 }
 
 
@@ -562,11 +572,12 @@ def methods(ctx: Context) -> str:
         what = {"qpcr": "RT-qPCR relative quantities (log2, from Ct values and reference genes)",
                 "array": "microarray log2 intensities"}.get(str(p.get("rna_format")), "log2 RNA values")
         trend = " with an intensity trend" if p.get("rna_format") == "array" else ""
+        collapse = _array_collapse_text(ctx) if p.get("rna_format") == "array" else ""
         text.append(f"RNA {what} were tested with limma-style moderated t-statistics (lmFit, "
                     f"contrasts.fit, eBayes{trend}; the project's own implementation, checked against "
                     "R limma 3.54)."
-                    + (_qpcr_text(ctx) if p.get("rna_format") == "qpcr" else ""))
-        cite += ["limma", "ebayes"]
+                    + (_qpcr_text(ctx) if p.get("rna_format") == "qpcr" else "") + collapse)
+        cite += ["limma", "ebayes"] + (["collapserows"] if "collapseRows" in collapse else [])
     if "deseq2" in rna_methods:
         min_samples = (f"{given(ctx, p['rna_min_samples'], 'rna_min_samples')} samples"
                        if p.get("rna_min_samples")
@@ -589,7 +600,9 @@ def methods(ctx: Context) -> str:
         cite += ["deseq2", "pydeseq2"]
     if "protein" in modalities:
         valid = _percent(p.get('protein_min_valid_fraction', 0))
-        text.append(f"Protein intensities ({_protein_input_text(ctx)} kept when "
+        values = ("NPX values" if str(p.get("protein_format") or "").strip().lower() == "olink"
+                  else "intensities")
+        text.append(f"Protein {values} ({_protein_input_text(ctx)} kept when "
                     f"quantified in at least "
                     f"{given(ctx, valid, 'protein_min_valid_fraction', shown=_percent)} of a group, "
                     f"normalised ({given(ctx, p.get('protein_normalization'), 'protein_normalization')}), "
@@ -682,6 +695,9 @@ def methods(ctx: Context) -> str:
                     "cross-validation.")
         cite += ["firth", "sklearn"] + (["decoupler"] if p.get("score_method") == "ulm" else [])
         text.append(_flow_scores_text(model, flow_parents(ctx)))
+    phenotype_path = res.first("score_phenotype_correlation.tsv")
+    if phenotype_path is not None:
+        text.append(_phenotype_text(res.read(phenotype_path)))
     if res.first("survival_model.tsv") or res.first("km_logrank.tsv", "km_curves.tsv"):
         survival, references = _survival_text(ctx, ver("lifelines"))
         text.append(survival)
@@ -710,6 +726,45 @@ def methods(ctx: Context) -> str:
             + scope_headers(versions.to_html(classes="static", border=0, index=False)) + "</details>")
 
 
+def _array_collapse_text(ctx: Context) -> str:
+    """Say how microarray probes became genes, as rna.h5ad records it (empty when not recorded).
+
+    With gene symbols: per symbol the probe with the highest mean log2 intensity over the
+    sample sheet's samples (WGCNA collapseRows "MaxMean", :func:`omics.pp.collapse_probes`),
+    with the numbers of probes and features (``var["n_probes"]``). Without symbols (a GEO
+    series matrix): the probes were tested as they are.
+    """
+    record = rna_input_record(ctx)
+    if record.get("gene_symbols") is False:
+        return (" The matrix has no gene symbols, so its probes were tested as they are (not "
+                "collapsed to genes).")
+    path = ctx.results.first("rna/rna.h5ad", "rna.h5ad")
+    counts = ""
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            n_probes = handle["var/n_probes"][()]
+        counts = f"; {int(n_probes.sum()):,} probes with values to {len(n_probes):,} features"
+    except Exception:  # noqa: BLE001 - not recorded (an older or foreign rna.h5ad): no numbers
+        if record.get("gene_symbols") is not True:
+            return ""
+    return (" Probes were collapsed to genes first: per gene symbol the probe with the highest "
+            "mean log2 intensity over the sample sheet's samples (WGCNA collapseRows "
+            f"\"MaxMean\"; probes without a symbol kept as they are{counts}).")
+
+
+def _phenotype_text(table: pd.DataFrame) -> str:
+    """Say how ``scores/score_phenotype_correlation.tsv`` was computed (a Methods sentence)."""
+    phenotypes = (sorted({str(v) for v in table["phenotype"].dropna()})
+                  if "phenotype" in table else [])
+    which = f" ({html.escape(', '.join(phenotypes))})" if phenotypes else ""
+    return ("Each score was correlated across patients with the phenotype of each continuous "
+            f"contrast{which} (Spearman and Pearson; scores/score_phenotype_correlation.tsv), with "
+            "Benjamini-Hochberg adjustment of the Spearman p-values over the scores of a modality and "
+            "phenotype.")
+
+
 def _protein_input_text(ctx: Context) -> str:
     """``"maxquant, LFQ intensity) were log2-transformed,"`` or ``"proteus, already log2) were"``.
 
@@ -722,6 +777,8 @@ def _protein_input_text(ctx: Context) -> str:
     source = given(ctx, p.get("protein_format"), "protein_format")
     if fmt == "maxquant":
         source += f", {given(ctx, p.get('protein_intensity'), 'protein_intensity')}"
+    if fmt == "olink":  # Normalized Protein eXpression: log2 by definition, not an intensity
+        return f"{source}: Olink's Normalized Protein eXpression, relative log2 units) were"
     return f"{source}, already log2) were" if log2 else f"{source}) were log2-transformed,"
 
 

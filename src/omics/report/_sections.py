@@ -296,6 +296,53 @@ def flow_uns(ctx: Context, key: str) -> str | None:
         return None
 
 
+def rna_input_record(ctx: Context) -> dict[str, object]:
+    """Return what rna.h5ad records of its matrix: ``format`` and ``gene_symbols`` (``uns["rna_input"]``).
+
+    Recorded for microarray input (:func:`omics.io.read_array_matrix`: ``format``
+    ``array_geo_series_matrix`` or ``array_tsv``; ``gene_symbols`` False for a GEO series
+    matrix or a matrix without a symbol column, whose features are probe ids). Keys not
+    recorded (counts, qPCR, an older rna.h5ad) or without rna.h5ad are absent.
+    """
+    path = ctx.results.first("rna/rna.h5ad", "rna.h5ad")
+    record: dict[str, object] = {}
+    if path is None:
+        return record
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            group = handle.get("uns/rna_input")
+            if group is not None and "gene_symbols" in group:
+                record["gene_symbols"] = bool(group["gene_symbols"][()])
+            if group is not None and "format" in group:
+                record["format"] = _text(group["format"][()])
+    except Exception:  # noqa: BLE001 - an unreadable or foreign rna.h5ad: nothing recorded
+        return {}
+    return record
+
+
+def rna_values(ctx: Context) -> str:
+    """Name the RNA values the integration correlates, by the run's ``rna_format`` (HTML).
+
+    qPCR: -delta-Ct; array: log2 intensities; counts: the VST layer.
+    """
+    fmt = str(ctx.params.get("rna_format") or "counts")
+    if fmt == "qpcr":
+        return "RNA -delta-Ct values (log2 relative quantities to the reference genes)"
+    if fmt == "array":
+        return "RNA log2 intensities (probes collapsed to genes)"
+    rna_layer = default_of("tl._api_integrate", "mrna_protein_correlation", "rna_layer")
+    return f"RNA values (layer {_h(rna_layer)})"
+
+
+def protein_values(ctx: Context) -> str:
+    """Name the protein values: ``NPX values (relative log2 units)`` for Olink, else log2 intensities."""
+    if str(ctx.params.get("protein_format") or "").strip().lower() == "olink":
+        return "protein NPX values (Olink's relative log2 units)"
+    return "protein log2 intensities"
+
+
 def _flow_unit(ctx: Context) -> str | None:
     """Return the unit of the flow absolute counts (``uns["absolute_unit"]`` of flow.h5ad), if known."""
     unit = flow_uns(ctx, "absolute_unit")
@@ -369,7 +416,8 @@ def mean_label(ctx: Context, modality: str) -> str | None:
         unit = _flow_unit(ctx)
         return "mean log2 absolute count" + (f" ({unit})" if unit else "")
     if modality == "protein":
-        return "mean log2 intensity"
+        olink = str(ctx.params.get("protein_format") or "").strip().lower() == "olink"
+        return "mean NPX (log2 relative units)" if olink else "mean log2 intensity"
     if modality == "rna" and ctx.params.get("rna_format") == "qpcr":
         return "mean -delta-Ct (log2 relative quantity)"
     return None
@@ -461,11 +509,14 @@ class Members:
         return _symbol_style(sorted(self.genes))
 
 
-def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]] | Members) -> str:
+def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]] | Members, *,
+                    modality: str | None = None) -> str:
     """Return a warning when the gene symbols of a table barely match the gene sets (e.g. mouse vs human).
 
     ``sets``: the gene sets, or their :class:`Members` (one per report: the sets are the same
-    for every table).
+    for every table). ``modality``: the table's; for ``"rna"`` whose matrix gave no gene
+    symbols (:func:`rna_input_record`: a GEO series matrix, an array matrix without a symbol
+    column) the warning says so and how to add them, instead of blaming the organism.
     """
     members = sets if isinstance(sets, Members) else Members(sets)
     if not members.genes or ranking.empty:
@@ -483,11 +534,33 @@ def symbol_mismatch(ctx: Context, ranking: pd.Series, sets: dict[str, list[str]]
                 + ") while the gene sets use human symbols (upper case).")
     where = ("the shipped human GO sets" if ctx.default_panel and not ctx.params.get("background_genesets")
              else "the gene sets given")
+    record = rna_input_record(ctx) if modality == "rna" else {}
+    if record.get("gene_symbols") is False:
+        return _warn(_no_symbols_text(record, found, len(ranking), where))
     return _warn(f"<b>The gene sets do not match this organism's gene symbols:</b> only "
                  f"{100 * found:.1f}% of the {len(ranking):,} ranked symbols are in {where}.{hint} "
                  "Enrichment results are empty or meaningless; run again with "
                  "<code>--genesets</code> naming GMT files for this organism (e.g. MSigDB mouse "
                  "collections).")
+
+
+def _no_symbols_text(record: dict[str, object], found: float, n: int, where: str) -> str:
+    """Say that an RNA matrix has no gene symbols and how to add them (the symbol-mismatch warning, HTML).
+
+    ``record``: :func:`rna_input_record`; ``found``: the fraction of the ``n`` ranked
+    features in the gene sets (``where``).
+    """
+    geo = record.get("format") == "array_geo_series_matrix"
+    what = ("a GEO series matrix has probe ids (ID_REF) only" if geo
+            else "the matrix has no gene-symbol column")
+    return (f"<b>The RNA matrix has no gene symbols:</b> {what}, so the {n:,} ranked features are "
+            f"probe ids, and only {100 * found:.1f}% of them are in {where}. Enrichment results "
+            "and scores are empty or meaningless. Add the symbols and run again: write the matrix "
+            "as a TSV with the probe id first, then a <code>gene_name</code> (or "
+            "<code>symbol</code>, <code>Gene Symbol</code>) column, then the samples, the symbols "
+            "taken from the platform's annotation (e.g. the GEO GPL table's Gene Symbol column, "
+            "matched on the probe id), and give it to <code>--rna_matrix</code> with "
+            "<code>--rna_format array</code>.")
 
 
 ENRICH_ROWS = 300  # rows of a GSEA or ORA table on the page (the rest are in its TSV)
@@ -528,7 +601,7 @@ def enrichment(ctx: Context, ids: Ids) -> str:
                 block.append(_note(f"NES &gt; 0: the set's genes rank towards positive log2 fold "
                                    f"changes ({_h(contrast_id)}: positive = {_h(meaning)})."))
         if sets is not None:
-            block.append(symbol_mismatch(ctx, ranking, members))
+            block.append(symbol_mismatch(ctx, ranking, members, modality=modality))
         if gsea.empty:
             block.append(_note("No gene set was tested for this table (no set had enough of its "
                                "genes among the ranked features)."))
@@ -807,6 +880,28 @@ def _response_note(ctx: Context) -> str:
             "OR of the other arm).")
 
 
+def _phenotype_note() -> str:
+    """Say what ``scores/score_phenotype_correlation.tsv`` holds (``tl.score_phenotype_correlation``)."""
+    min_samples = default_of("tl._phenotype", "score_phenotype_correlation", "min_samples")  # the stage's
+    return ("Each score (modality, term) correlated across patients with the phenotype of each "
+            "continuous contrast (phenotype): spearman_rho and pearson_r with their two-sided "
+            f"p-values; n: patients with both values (fewer than {min_samples} give NA); fdr: "
+            "Benjamini-Hochberg on the Spearman p-values over the scores of a modality and "
+            "phenotype. Sorted by the Spearman p-value.")
+
+
+def _phenotype_part(ctx: Context, phenotype: pd.DataFrame, ids: Ids) -> str:
+    """Return the scores section's table of ``scores/score_phenotype_correlation.tsv`` (HTML)."""
+    if "spearman_pvalue" in phenotype:
+        phenotype = phenotype.sort_values("spearman_pvalue", kind="stable", na_position="last")
+    if phenotype.empty:
+        return ("<h3>Scores vs continuous phenotypes</h3>"
+                + _note("No score was correlated with a continuous phenotype (the table "
+                        "scores/score_phenotype_correlation.tsv is empty)."))
+    return ("<h3>Scores vs continuous phenotypes</h3>" + _note(_phenotype_note())
+            + table(phenotype, ids, note_source=_source(ctx, "score_phenotype_correlation.tsv")))
+
+
 def _class_counts(model: pd.DataFrame) -> str:
     """``<b>none</b> 17, <b>predictive</b> 5, ...`` of a model table's classification column."""
     counts = model["classification"].value_counts()
@@ -818,9 +913,12 @@ def response(ctx: Context, ids: Ids) -> str:
     res = ctx.results
     model = res.table("response_model.tsv")
     survival = res.table("survival_model.tsv")
-    if model is None and survival is None:
+    phenotype = res.table("score_phenotype_correlation.tsv")
+    if model is None and survival is None and phenotype is None:
         return ""
     parts = []
+    if phenotype is not None:
+        parts.append(_phenotype_part(ctx, phenotype, ids))
     if model is not None:
         effects = _effects(model, ctx)
         flags = _separated(model, effects)
@@ -984,12 +1082,15 @@ def _concordance_note(ctx: Context) -> str:
             "fraction concordant among those (empty when there are none).")
 
 
-def _correlation_note() -> str:
-    """Say what ``integration/mrna_protein_correlation.tsv`` is (``omics.tl.mrna_protein_correlation``)."""
+def _correlation_note(ctx: Context) -> str:
+    """Say what ``integration/mrna_protein_correlation.tsv`` is (``omics.tl.mrna_protein_correlation``).
+
+    The RNA and protein values are named by the run's formats (:func:`rna_values`,
+    :func:`protein_values`).
+    """
     min_pairs = default_of("tl._api_integrate", "mrna_protein_correlation", "min_pairs")  # the stage's
-    rna_layer = default_of("tl._api_integrate", "mrna_protein_correlation", "rna_layer")
     return (f"Per gene symbol measured in both modalities: Spearman correlation (spearman_rho) across "
-            f"patients of the RNA values (layer {_h(rna_layer)}) and the protein log2 intensities; "
+            f"patients of the {rna_values(ctx)} and the {protein_values(ctx)}; "
             "patients without a measured value are left out, imputed values counting as missing "
             "(n_pairs: patients used), and genes with "
             f"fewer than {min_pairs} complete pairs get NA. pvalue: two-sided test of rho = 0; fdr: "
@@ -1032,7 +1133,7 @@ def integration(ctx: Context, ids: Ids) -> str:
     if corr is not None:
         n_sig = int((corr["fdr"] < ctx.fdr).sum()) if "fdr" in corr else 0
         parts.append("<h3>Per-gene mRNA-protein correlation across samples</h3>"
-                     + _note(_correlation_note())
+                     + _note(_correlation_note(ctx))
                      + figure(figs.histogram(corr["spearman_rho"], title=f"Spearman rho of {len(corr)} genes "
                                              f"({n_sig} at FDR < {ctx.fdr})", xlabel="Spearman rho"), ids)
                      + "<details><summary>Table</summary>" + table(
