@@ -902,7 +902,9 @@ def test_resume_recomputes_after_the_omics_code_changed(nextflow: Path, tmp_path
 
     The Nextflow audit found every task cached after a change to the package's source. A copy
     of the pipeline and package (stub run): unchanged, -resume caches all; after one comment
-    added to a stage module, every task runs again.
+    added to a stage module, every task runs again. On the way (stop 50): cached tasks publish
+    over files another run left, software_versions.yml is rewritten, a sample sheet edited with
+    its size and date kept reruns OMICS_VALIDATE, and a DESeq2 option reruns the RNA DE only.
     """
     copy = tmp_path / "repo"
     for part in ("pipelines", "metadata", "src/omics", "tests/data/test_cohort"):
@@ -919,9 +921,34 @@ def test_resume_recomputes_after_the_omics_code_changed(nextflow: Path, tmp_path
         return result.stdout
 
     run()
+    # files another run left at this run's result paths (stop 50, nfresume H1/M1): a task taken
+    # from the cache publishes over them, and software_versions.yml is written anew
+    out = tmp_path / "out"
+    (out / "report" / "index.html").write_text("another run's report")
+    (out / "pipeline_info" / "software_versions.yml").write_text("OMICS_QC: {omics: old}\n")
     again = run()
     assert "Cached" in again or "cached" in again
     assert not re.search(r"\] Submitted process", again), "an unchanged rerun computed a task"
+    assert (out / "report" / "index.html").read_text() != "another run's report"
+    versions = yaml.safe_load((out / "pipeline_info" / "software_versions.yml").read_text())
+    assert set(versions) >= {"OMICS_VALIDATE", "OMICS_REPORT"} and versions["OMICS_QC"]["omics"] != "old"
+
+    # a sample sheet corrected with its size and date kept (cp -p) is checked again (M2), and
+    # the DESeq2 options rerun the DESeq2 tasks only, not the limma ones (L1)
+    sheet = copy / "tests" / "data" / "test_cohort" / "samplesheet.csv"
+    stat = sheet.stat()
+    text = sheet.read_text()
+    sheet.write_text(text.replace(",74,", ",75,", 1))
+    assert sheet.stat().st_size == stat.st_size and ",75," in sheet.read_text()
+    os.utime(sheet, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    command.extend(["--deseq2_alpha", "0.05"])
+    changed = run()
+    submitted = "\n".join(line for line in changed.splitlines() if "Submitted process" in line)
+    assert "OMICS_VALIDATE" in submitted, changed[-3000:]
+    submitted_de = set(re.findall(r"OMICS_DE \(([^)]+)\)", submitted))
+    assert submitted_de and all(name.endswith(".rna") for name in submitted_de), submitted_de
+    command[-2:] = []
+
     with (copy / "src" / "omics" / "stages" / "_qc.py").open("a") as module:
         module.write("# an edit\n")
     edited = run()

@@ -8,7 +8,7 @@ writes the file and ``omics schema --check`` fails when the committed one differ
 from __future__ import annotations
 
 from .params import BY_NAME, PARAMETERS, Parameter
-from .registry import STAGES, Stage
+from .registry import DE_METHOD, RNA_LOG2_FORMATS, STAGES, Stage
 
 #: Stage parameters the Nextflow module passes itself rather than through ``ext.args``:
 #: files it stages as ``path`` inputs, and ``n_cpus`` (``${task.cpus}``).
@@ -17,6 +17,10 @@ STAGED_FILES = ("genesets", "background_genesets", "qpcr_efficiency", "flow_gati
 FROM_MODULE = (*STAGED_FILES, "n_cpus")
 #: ... but the word ``none`` (no background: nothing to stage) goes through ``ext.args``.
 _NONE_WORD = ("background_genesets",)
+#: The DE options only the DESeq2 engine reads: passed to a DESeq2 task only, so that changing
+#: them leaves the limma tasks (proteins, flow, qPCR/array RNA) cached under ``-resume``, as
+#: in ``omics run`` (``runner._task_key``).
+_DESEQ2_ONLY = ("deseq2_shrink", "deseq2_alpha")
 
 HEADER = """\
 /*
@@ -42,6 +46,11 @@ HEADER = """\
  *   the workflow collates it into pipeline_info/software_versions.yml. A null outdir or
  *   publish_dir_mode (`name: null` in a -params-file) is the parameter's default, as in
  *   `omics run` (a null mode would be Nextflow's default: symlinks into work/).
+ *   overwrite: true, so that a task taken from the cache under -resume publishes its
+ *   files over those another run left at the same paths (Nextflow's default overwrites
+ *   only for tasks that ran): every published file is this run's.
+ * - OMICS_DE: the DESeq2 options reach the DESeq2 tasks only (RNA counts), so that
+ *   changing them leaves the limma tasks cached, as in `omics run`.
  */
 
 process {
@@ -51,6 +60,7 @@ process {
         publishDir = [
             path: { "${params.outdir == null ? '%(outdir)s' : params.outdir}" },
             mode: params.publish_dir_mode ?: '%(mode)s',
+            overwrite: true,
             saveAs: { filename -> filename.equals('versions.yml') ? null : filename }
         ]
     }
@@ -93,6 +103,13 @@ def ext_arg(parameter: Parameter) -> str:
     return f"params.{name} != null ? \"--{name} {value}\" : ''"
 
 
+def _deseq2_only(arg: str) -> str:
+    """Guard an ``ext.args`` item so that only a DESeq2 task (its ``meta.modality``) gets it."""
+    deseq2 = sorted(m for m, method in DE_METHOD.items() if method == "deseq2")
+    formats = ", ".join(f"'{f}'" for f in RNA_LOG2_FORMATS)
+    return f"(meta.modality in {deseq2} && !(params.rna_format in [{formats}])) && {arg}"
+
+
 def _none_word(name: str) -> str:
     return (f"\"${{params.{name}}}\".trim().toLowerCase() == 'none' ? '--{name} none' : ''")
 
@@ -103,7 +120,8 @@ def process_block(stage: Stage) -> str:
     from_module = [name for name in stage.params if name in FROM_MODULE]
     if from_module:
         lines.append("        // passed by the module itself: " + ", ".join(f"--{n}" for n in from_module))
-    args = [ext_arg(BY_NAME[name]) for name in stage.params if name not in FROM_MODULE]
+    args = [_deseq2_only(ext_arg(BY_NAME[name])) if stage.name == "de" and name in _DESEQ2_ONLY
+            else ext_arg(BY_NAME[name]) for name in stage.params if name not in FROM_MODULE]
     args += [_none_word(name) for name in stage.params if name in _NONE_WORD]
     if args:
         lines.append("        ext.args = { [")

@@ -23,6 +23,10 @@ process OMICS_VALIDATE {
     // column (root input/fcs_column), or the workflow's files of the --flow_fcs folder (root
     // input/fcs, folder '': each file hashed for -resume, see workflows/angiogenesis.nf fcsFolder).
     tuple path(flow_table, stageAs: 'input/flow_table/*'), path(flow_gating, stageAs: 'input/gating/*'), val(fcs_column), path(fcs_files, stageAs: 'input/fcs_files/?/*')
+    // SHA-256 of the sample sheet, contrasts, gene sets, efficiencies, flow table and gating
+    // (workflows/angiogenesis.nf designDigest): the check reruns when one is edited, even
+    // with its size and date unchanged. Not used by the script.
+    val(design_sha256)
 
     output:
     tuple val(meta), path('validated/samplesheet.csv'), emit: samplesheet
