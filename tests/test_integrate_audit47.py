@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -178,7 +179,7 @@ def test_f8b_control_nes_0_with_p_counts_as_0() -> None:
 def test_f9_correlation_note_says_imputed_values_count_as_missing() -> None:
     from omics.report._sections import _correlation_note
 
-    note = _correlation_note()
+    note = _correlation_note(SimpleNamespace(params={}))  # the report's context: its parameters
     assert "imputed values included" not in note and "imputed values counting as missing" in note
 
 

@@ -5,8 +5,8 @@
  *            -> protein_prep -> de(protein, contrast) -> enrich(protein, contrast) --> integrate -> report
  *                           \-> qc (per modality)        score (all modalities) ----/
  *
- * RNA and protein are each optional (at least one is required); integrate runs only with
- * both. Flow cytometry (flow_fcs, flow_table or an `fcs` column in the sample sheet) adds flow_prep -> de(flow, contrast) and
+ * RNA and protein are each optional (at least one is required); integrate runs with both
+ * (mRNA-protein integration), or with flow and either (the flow-score correlation alone). Flow cytometry (flow_fcs, flow_table or an `fcs` column in the sample sheet) adds flow_prep -> de(flow, contrast) and
  * its populations to score and integrate (no enrichment). DE and ENRICH fan out over modality x contrast, the contrasts being read from
  * the validated contrasts file once OMICS_VALIDATE has checked it (each DE task gets its own entry).
  */
@@ -322,6 +322,22 @@ def codeIdentity() {
     return digest.digest().encodeHex().toString().take(16)
 }
 
+// SHA-256 of the small inputs that define the analysis (sample sheet, contrasts, gene sets,
+// qPCR efficiencies, flow table, gating strategy), an input of OMICS_VALIDATE: Nextflow knows
+// an input file by its path, size and date, so a corrected copy brought in with the old date
+// (cp -p, rsync -a, tar x) would leave the check and every result cached; `omics run` keys
+// its tasks by content. The matrices and FCS files are not read here (their size changes
+// with any real edit, and reading gigabytes on every -resume would cost more).
+def designDigest(files) {
+    def digest = java.security.MessageDigest.getInstance('SHA-256')
+    files.flatten().findAll { it }.each { path ->
+        digest.update(path.toString().getBytes('UTF-8'))
+        digest.update((byte) 0)
+        digest.update(path.bytes)
+    }
+    return digest.digest().encodeHex().toString()
+}
+
 /*
  * Workflow
  */
@@ -369,7 +385,11 @@ workflow ANGIOGENESIS {
         ch_genesets,
         ch_background,
         ch_efficiency,
-        Channel.value(flow_files)
+        Channel.value(flow_files),
+        Channel.value(designDigest([file(params.input), file(params.contrasts),
+                                    geneSetFiles(params.genesets), geneSetFiles(params.background_genesets),
+                                    params.qpcr_efficiency ? file(params.qpcr_efficiency) : [],
+                                    flow_files[0], flow_files[1]]))
     )
     ch_versions = ch_versions.mix(OMICS_VALIDATE.out.versions)
 
@@ -381,6 +401,7 @@ workflow ANGIOGENESIS {
     // One AnnData per modality: [meta(id, modality), h5ad]
     //
     ch_h5ad = Channel.empty()
+    ch_rna_qpcr = Channel.empty()   // qPCR: rna/qpcr_*.tsv (replicates, geNorm), for the report's methods
     if (rna_file) {
         OMICS_RNA_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
@@ -389,6 +410,7 @@ workflow ANGIOGENESIS {
             ch_efficiency
         )
         ch_h5ad     = ch_h5ad.mix(OMICS_RNA_PREP.out.h5ad)
+        ch_rna_qpcr = OMICS_RNA_PREP.out.qpcr.transpose()   // [meta, tsv] per file
         ch_versions = ch_versions.mix(OMICS_RNA_PREP.out.versions)
     }
     if (params.protein_matrix) {
@@ -458,10 +480,11 @@ workflow ANGIOGENESIS {
     ch_versions = ch_versions.mix(OMICS_SCORE.out.versions)
 
     //
-    // mRNA-protein integration when both modalities are there
+    // mRNA-protein integration when both modalities are there; with flow and only one of
+    // them, the flow-score correlation alone (OMICS_INTEGRATE writes only that file)
     //
     ch_integration = Channel.empty()
-    if (rna_file && params.protein_matrix) {
+    if ((rna_file && params.protein_matrix) || (with_flow && (rna_file || params.protein_matrix))) {
         OMICS_INTEGRATE (
             ch_h5ad_by_modality
                 .combine(sortedFiles(ch_de_genes))
@@ -484,7 +507,7 @@ workflow ANGIOGENESIS {
     // submitted when validation failed: the sortedFiles below emit [] on empty channels
     ch_report_input = OMICS_VALIDATE.out.json.map { meta, json -> meta }
         .combine(sortedFiles(OMICS_VALIDATE.out.samplesheet.mix(OMICS_VALIDATE.out.contrasts, OMICS_VALIDATE.out.json)))
-        .combine(sortedFiles(ch_h5ad.mix(ch_flow_h5ad)))
+        .combine(sortedFiles(ch_h5ad.mix(ch_flow_h5ad, ch_rna_qpcr)))
         .combine(sortedFiles(OMICS_QC.out.pca.mix(OMICS_QC.out.pca_variance, OMICS_QC.out.correlation, OMICS_QC.out.outliers,
             ch_flow_qc)))
         .combine(sortedFiles(OMICS_DE.out.results))
@@ -503,6 +526,9 @@ workflow ANGIOGENESIS {
         .collectFile(
             storeDir: "${params.outdir == null ? 'results' : params.outdir}/pipeline_info",   // null: the default
             name: 'software_versions.yml',
+            // written by every run, -resume included: the collect-file cache would keep a
+            // copy another run left at this path (a failed run's shorter list)
+            cache: false,
             sort: true,
             newLine: true
         )

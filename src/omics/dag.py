@@ -92,6 +92,9 @@ class _Dag:
             elif paths:
                 values[option.name] = paths[0]
             inputs += paths
+        if stage.requires_any and not any(all(values.get(option) for option in group)
+                                          for group in stage.requires_any):
+            return  # e.g. integrate with RNA alone
         self.tasks.append(Task(stage.task_name(**fields), name, stage.call_kwargs(values),
                                [*inputs, *reads], fields, needs))
 
@@ -127,10 +130,15 @@ def declared_outputs(task: Task, params: dict, outdir: Path) -> list[Path]:
     -------
     list[Path]
         Its declared outputs, except the optional ones (:attr:`omics.registry.Stage.optional`:
-        the survival tables, the gating plots, the qPCR tables) and the per-sample and
+        the survival tables, the gating plots, the qPCR tables), those its file options do
+        not give (:attr:`omics.registry.Stage.written_with`) and the per-sample and
         wildcard ones.
     """
-    optional = set(STAGES[task.stage].optional)
+    stage = STAGES[task.stage]
+    # not written without their file options (integrate's mRNA-protein tables without protein)
+    unwritten = {key for key, options in stage.written_with.items()
+                 if not all(task.kwargs.get(option) for option in options)}
+    optional = set(stage.optional) | unwritten
     return [path for key, path in _output_paths(task, params, outdir) if key not in optional]
 
 

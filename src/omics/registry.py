@@ -161,6 +161,15 @@ class Stage:
         Runs last and reads the whole results folder (the report): fed the folder, its
         resume key hashes every declared output of the tasks before it, and every output
         their manifests recorded (the optional and per-sample ones too).
+    requires_any
+        Groups of file options: the task is made only when every option of one group has
+        a value (``integrate``: RNA and protein, or flow with either). ``()``: no such rule
+        (the ``required`` options decide).
+    written_with
+        ``{output key: file options}``: the output is written only when each of those
+        options has a value (``integrate`` writes the mRNA-protein tables only with both
+        RNA and protein); a task without them does not declare it
+        (:func:`omics.dag.declared_outputs`, the report's inputs), though it still claims it.
     optional
         Keys of :attr:`outputs` written only for some inputs or parameters (the survival
         tables only with ``afs_days``/``afs_event``, the gating plots only from FCS files).
@@ -187,6 +196,8 @@ class Stage:
     reads: str | None = None
     key_params: tuple[str, ...] = ()
     after_all: bool = False
+    requires_any: tuple[tuple[str, ...], ...] = ()
+    written_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
     optional: tuple[str, ...] = ()
 
     @property
@@ -386,11 +397,11 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
           # Kaplan-Meier with afs_days/afs_event
           optional=("response_roc", "phenotype", "survival_model", "km_curves", "km_logrank"),
           adapt=_score_kwargs, cost=4.0),
-    Stage("integrate", "mRNA-protein MuData, correlation, concordance; write integration/",
+    Stage("integrate", "mRNA-protein MuData, correlation, concordance; flow vs scores; "
+          "write integration/",
           "_integrate:integrate",
-          files=(FileOption("rna_h5ad", "rna.h5ad", required=True, feed=Feed("rna_prep", "h5ad")),
-                 FileOption("protein_h5ad", "protein.h5ad", required=True,
-                            feed=Feed("protein_prep", "h5ad")),
+          files=(FileOption("rna_h5ad", "rna.h5ad", feed=Feed("rna_prep", "h5ad")),
+                 FileOption("protein_h5ad", "protein.h5ad", feed=Feed("protein_prep", "h5ad")),
                  FileOption("de_results", "differential tables", nargs="+",
                             feed=Feed("de", "results", modalities=GENE_MODALITIES)),
                  FileOption("gsea_results", "GSEA tables", nargs="+", feed=Feed("enrich", "gsea")),
@@ -405,6 +416,12 @@ STAGES: dict[str, Stage] = {stage.name: stage for stage in (
                    "pathways": "integration/pathway_evidence.tsv",
                    "flow_correlation": "integration/flow_score_correlation.tsv"},
           optional=("flow_correlation",),  # with flow.h5ad
+          # RNA and protein: the mRNA-protein tables; flow with RNA or protein (or both):
+          # the flow-score correlation
+          requires_any=(("rna_h5ad", "protein_h5ad"), ("rna_h5ad", "flow_h5ad"),
+                        ("protein_h5ad", "flow_h5ad")),
+          written_with={key: ("rna_h5ad", "protein_h5ad")
+                        for key in ("h5mu", "correlation", "concordance", "summary", "pathways")},
           cost=1.5),
     Stage("report", "HTML report; write report/index.html", "_report:report",
           files=(FileOption("results_dir", "folder holding the result files", required=True),),

@@ -487,7 +487,9 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | str | None 
     Returns
     -------
     A new AnnData of the non-reference targets (a target undetermined in every sample is
-    kept and named in a warning): ``X`` = ``layers["log2"]`` = ``-delta-Ct`` (also
+    kept, named in a warning, with NaN ``-delta-Ct`` in every sample whatever the
+    policy: it carries no information, so DE, ranking and scores leave it out;
+    ``var["n_undetermined"]`` counts the samples): ``X`` = ``layers["log2"]`` = ``-delta-Ct`` (also
     ``layers["vst"]``, the log-scale layer QC and scores read), ``layers["delta_ct"]``,
     ``layers["ct"]``; ``obs["reference_ct_mean"]``; ``uns["qpcr"]`` records the reference
     genes, how they were chosen and the geNorm tables (``uns["qpcr_genorm"]``,
@@ -588,17 +590,17 @@ def qpcr_delta_ct(adata: ad.AnnData, *, reference_genes: list[str] | str | None 
     if not targets:
         raise InputError("every target is a reference gene; nothing is left to analyse.", path=path)
     never = [g for g in targets if undetermined[g].all()]
-    if never:
-        policy = adata.uns.get("qpcr", {}).get("undetermined_policy", "limit")
-        if policy == "missing":
-            log.warning("target(s) %s undetermined in every sample: no value in any sample "
-                        "(policy missing): QC leaves them out and DE cannot test them",
-                        ", ".join(never))
-        else:
-            log.warning("target(s) %s undetermined in every sample: their -delta-Ct is the Ct "
-                        "limit against the reference genes (policy %s), not a measured expression",
-                        ", ".join(never), policy)
     delta = scaled[targets].sub(reference_mean, axis=0)
+    if never:
+        # No detected well anywhere: with the limit policy the value would be the Ct limit
+        # against each sample's reference mean, i.e. the reference genes' noise, which DE
+        # would test, GSEA rank and the scores average. Whatever the policy: no value.
+        policy = adata.uns.get("qpcr", {}).get("undetermined_policy", "limit")
+        log.warning("target(s) %s undetermined in every sample (policy %s): no value in any "
+                    "sample, so they are left out of QC, DE (NA rows in the differential tables), "
+                    "the ranking and the scores; their Cts stay in layers['ct'] and "
+                    "rna/qpcr_replicates.tsv", ", ".join(never), policy)
+        delta[never] = np.nan
     out = adata[:, targets].copy()
     out.layers["ct"] = ct[targets].to_numpy(float)
     out.layers["delta_ct"] = delta.to_numpy(float)

@@ -470,8 +470,7 @@ def _qpcr_text(ctx: Context) -> str:
     never = [n for n, k in zip(names, n_undetermined, strict=False) if n_samples and int(k) == n_samples]
     if never:
         sentence += (f" Undetermined in every sample: {', '.join(html.escape(n) for n in never)}"
-                     + (" (their values are the Ct limit against the reference genes, not a "
-                        "measured expression)." if policy == "limit" else " (not tested)."))
+                     + " (no value: not tested, ranked or scored).")
     return sentence
 
 

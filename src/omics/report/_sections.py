@@ -1091,7 +1091,8 @@ def _correlation_note(ctx: Context) -> str:
     min_pairs = default_of("tl._api_integrate", "mrna_protein_correlation", "min_pairs")  # the stage's
     return (f"Per gene symbol measured in both modalities: Spearman correlation (spearman_rho) across "
             f"patients of the {rna_values(ctx)} and the {protein_values(ctx)}; "
-            "patients without a measured value are left out, imputed values counting as missing "
+            "patients without a measured value are left out, imputed values counting as missing"
+            f"{' (and undetermined qPCR wells)' if ctx.params.get('rna_format') == 'qpcr' else ''} "
             "(n_pairs: patients used), and genes with "
             f"fewer than {min_pairs} complete pairs get NA. pvalue: two-sided test of rho = 0; fdr: "
             "Benjamini-Hochberg over the genes tested.")

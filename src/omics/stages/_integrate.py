@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import mudata as md
@@ -78,12 +79,29 @@ def _write_h5mu(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str |
 def _write_correlations(rna_h5ad: str | Path, protein_h5ad: str | Path, flow_h5ad: str | Path | None,
                         scores: str | Path | None, folder: str | Path, params: dict) -> dict[str, Path]:
     """Write the mRNA-protein correlation and (with flow) the flow-score correlation."""
-    # the correlation reads the RNA VST and the protein X (mrna_protein_correlation's layers)
-    rna, protein = read_h5ad(rna_h5ad, layers=("vst",)), read_h5ad(protein_h5ad)
+    # the correlation reads the RNA VST and the protein X (mrna_protein_correlation's layers),
+    # and qPCR's undetermined cells, which it leaves out
+    rna = read_h5ad(rna_h5ad, layers=("vst", "undetermined") if _has_layer(rna_h5ad, "undetermined")
+                    else ("vst",))
+    protein = read_h5ad(protein_h5ad)
     outputs = ({} if not flow_h5ad
                else _flow_outputs(read_h5ad(flow_h5ad), scores, folder, params))
     return outputs | {"correlation": write_tsv(mrna_protein_correlation(rna, protein),
                                                Path(folder, "mrna_protein_correlation.tsv"))}
+
+
+def _has_layer(path: str | Path, layer: str) -> bool:
+    """Whether the h5ad file at ``path`` has ``layers[layer]`` (qPCR RNA: ``undetermined``)."""
+    import h5py
+
+    with h5py.File(path, "r") as file:
+        return "layers" in file and layer in file["layers"]
+
+
+def _write_flow_correlation(flow_h5ad: str | Path, scores: str | Path, folder: str | Path,
+                            params: dict) -> dict[str, Path]:
+    """Write the flow-score correlation alone (flow with one of RNA and protein)."""
+    return _flow_outputs(read_h5ad(flow_h5ad), scores, folder, params)
 
 
 def _write_evidence(de_results: list[str | Path], gsea_results: list[str | Path], folder: str | Path,
@@ -137,18 +155,25 @@ def _gsea_name(path: str | Path) -> tuple[str, str]:
     return contrast_id, modality
 
 
-def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: list[str | Path],
-                  gsea_results: list[str | Path], flow_h5ad: str | Path | None,
-                  scores: str | Path | None, permutations: int | None) -> None:
+def _check_inputs(rna_h5ad: str | Path | None, protein_h5ad: str | Path | None,
+                  de_results: list[str | Path], gsea_results: list[str | Path],
+                  flow_h5ad: str | Path | None, scores: str | Path | None,
+                  permutations: int | None) -> None:
     """Stop on a missing, misnamed or wrong-modality input before any job reads or writes."""
+    if not (rna_h5ad and protein_h5ad) and not (flow_h5ad and (rna_h5ad or protein_h5ad)):
+        raise InputError("give {--rna_h5ad} and {--protein_h5ad} (the mRNA-protein integration), "
+                         "or {--flow_h5ad} and {--scores} with either (the flow-score correlation).",
+                         fix="Give the h5ad files the preparation stages wrote.")
     if flow_h5ad and not scores:
         raise InputError("{--flow_h5ad} needs {--scores} (scores/angiogenesis_scores.tsv).")
     if scores and not flow_h5ad:
         raise InputError("{--scores} is used only with {--flow_h5ad} (the flow-score correlation), "
                          "which was not given.", path=scores,
                          fix="Give {--flow_h5ad} flow/flow.h5ad too, or leave {--scores} out.")
-    check_h5ad(rna_h5ad, "rna", option="rna_h5ad", layers=("vst",))  # the correlation's layer
-    check_h5ad(protein_h5ad, "protein", option="protein_h5ad")
+    if rna_h5ad:
+        check_h5ad(rna_h5ad, "rna", option="rna_h5ad", layers=("vst",))  # the correlation's layer
+    if protein_h5ad:
+        check_h5ad(protein_h5ad, "protein", option="protein_h5ad")
     if flow_h5ad:
         check_h5ad(flow_h5ad, "flow", option="flow_h5ad")
     tables = [("de_results", "de", path) for path in de_results]
@@ -192,7 +217,8 @@ def _check_inputs(rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: li
                              f"({', '.join(_SCORES_COLUMNS)})", "score",
                              "scores/angiogenesis_scores.tsv")
         _check_score_samples(flow_h5ad, scores)
-    _warn_no_concordance(de_results)
+    if rna_h5ad and protein_h5ad:
+        _warn_no_concordance(de_results)
 
 
 def _check_score_samples(flow_h5ad: str | Path, scores: str | Path) -> None:
@@ -317,10 +343,13 @@ def _run(job: tuple) -> dict[str, Path]:
     return function(**kwargs)
 
 
-def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: list[str | Path],
-              gsea_results: list[str | Path], outdir: str | Path, params: dict,
-              flow_h5ad: str | Path | None = None, scores: str | Path | None = None) -> dict[str, Path]:
+def integrate(*, outdir: str | Path, params: dict, rna_h5ad: str | Path | None = None,
+              protein_h5ad: str | Path | None = None, de_results: Sequence[str | Path] = (),
+              gsea_results: Sequence[str | Path] = (), flow_h5ad: str | Path | None = None,
+              scores: str | Path | None = None) -> dict[str, Path]:
     """Write ``integration/omics.h5mu`` and the integration tables.
+
+    With RNA and protein (``rna_h5ad`` and ``protein_h5ad``):
 
     - ``mrna_protein_correlation.tsv``: per-gene Spearman across patients;
     - ``concordance.tsv`` (per contrast and gene) and ``concordance_summary.tsv``;
@@ -328,6 +357,10 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
     - with ``flow_h5ad`` (and ``scores``): the ``flow`` modality in the MuData and
       ``flow_score_correlation.tsv`` (each flow population and the dose against each
       angiogenic mRNA/protein score, Spearman across patients).
+
+    With flow and only one of RNA and protein: ``flow_score_correlation.tsv`` alone (the
+    flow scores against the scores of the modality there is; logged); the mRNA-protein
+    files are not written, and ``de_results``/``gsea_results`` are not read.
 
     The MuData, the correlations and the fold-change/pathway evidence are independent:
     they are written in up to ``n_cpus`` processes (the same files either way). Every
@@ -338,10 +371,19 @@ def integrate(*, rna_h5ad: str | Path, protein_h5ad: str | Path, de_results: lis
     error no file of ``integration/`` is created or replaced and the staging folder is
     removed (one a killed run left is removed by the next ``omics run``).
     """
+    de_results, gsea_results = list(de_results), list(gsea_results)
     _check_inputs(rna_h5ad, protein_h5ad, de_results, gsea_results, flow_h5ad, scores,
                   params.get("gsea_permutations"))
     folder = out_path(outdir, "integration", "omics.h5mu").parent
     staged: dict[str, Path] = {}
+    if not (rna_h5ad and protein_h5ad):
+        scored = "RNA" if rna_h5ad else "protein"
+        log.info("no %s data: integration/ holds the flow-score correlation with the %s scores "
+                 "alone (no mRNA-protein MuData, correlation, concordance or joint pathway "
+                 "evidence)", "protein" if rna_h5ad else "RNA", scored)
+        with staging_folder(folder) as staging:
+            staged = _write_flow_correlation(flow_h5ad, scores, staging, params)
+        return {key: folder / path.name for key, path in staged.items()}
     with staging_folder(folder) as staging:
         # the jobs write into the staging folder, in this process or in forked ones
         jobs = [(_write_h5mu, {"rna_h5ad": rna_h5ad, "protein_h5ad": protein_h5ad,

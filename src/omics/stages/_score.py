@@ -80,18 +80,75 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
                         "other genes of a sample; no scores for this modality (zmean scores such "
                         "a set)", modality, len(complete), method)
             return None
+    if method == "zmean" and _qpcr_missing(adata):
+        panel = _complete_targets(expression, panel, modality)
+        if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
+            log.warning("%s: no panel gene set has 5 targets detected in every sample (qPCR "
+                        "--qpcr_undetermined missing); no scores for this modality", modality)
+            return None
     scores = sample_scores(adata, panel, layer=layer, method=method, key_added=_SCORES_KEY)
     return scores, adata.uns[_SCORES_KEY]["gene_sets"]
+
+
+def _qpcr_missing(adata) -> bool:  # noqa: ANN001 - AnnData
+    """Whether ``adata`` is qPCR RNA prepared with ``--qpcr_undetermined missing``."""
+    qpcr = adata.uns.get("qpcr")
+    return isinstance(qpcr, dict) and str(qpcr.get("undetermined_policy")) == "missing"
+
+
+def _complete_targets(expression: pd.DataFrame, panel: dict[str, list[str]], modality: str
+                      ) -> dict[str, list[str]]:
+    """Return the panel restricted to the targets with a value in every sample (qPCR ``missing``).
+
+    With ``--qpcr_undetermined missing`` a target is missing where it was not detected,
+    i.e. where it is expressed lowest: a z-mean over the targets each sample has would
+    drop the low-expressing patients from a set (fewer than 5 targets left) and the
+    models would be fitted on patients selected by their expression (missing not at
+    random; often by their response). As ``ulm`` and ``ssgsea`` do, the sets are scored
+    on the targets detected in every sample, so every patient has every score (logged).
+    """
+    incomplete = set(expression.columns[expression.isna().any().to_numpy()])
+    used = {g for genes in panel.values() for g in genes}
+    left_out = sorted(incomplete & used)
+    if left_out:
+        log.info("%s: qPCR with --qpcr_undetermined missing: the scores use the targets detected "
+                 "in every sample; left out of them: %s (undetermined in some samples, where "
+                 "expression is lowest: a score over the targets each sample has would drop "
+                 "those patients from the models)", modality, ", ".join(left_out))
+    return {term: [g for g in genes if g not in incomplete] for term, genes in panel.items()}
+
+
+def _warn_missing_scores(scores: pd.DataFrame, obs: pd.DataFrame, modality: str) -> None:
+    """Warn, per score, when some patients have no value, with the counts by arm x response.
+
+    The response and survival models use the patients with a score: when the missing
+    ones are concentrated in one arm or response group the models are fitted on a
+    selected subset (a missing-not-at-random pattern the ``n`` column alone hides).
+    """
+    missing = scores.isna()
+    for name in scores.columns[missing.any().to_numpy()]:
+        lost = missing[name]
+        groups = ""
+        columns = [c for c in ("arm", "response") if c in obs]
+        if columns:
+            labels = obs.loc[scores.index, columns].astype("string").fillna("NA").agg("/".join, axis=1)
+            counts = [f"{group} {int(lost[labels == group].sum())} of {int((labels == group).sum())}"
+                      for group in sorted(labels.unique()) if lost[labels == group].any()]
+            groups = f" ({'/'.join(columns)}: {', '.join(counts)})"
+        why = ("no value for them" if modality == "flow"
+               else "too few of its genes measured in them")
+        log.warning("%s: score %s is missing for %d of %d patients%s (%s): the response and survival "
+                    "models leave them out", modality, name, int(lost.sum()), len(lost), groups, why)
 
 
 def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     """Scores and models of one modality (runs in a worker process with ``n_cpus`` > 1).
 
-    ``task`` is (modality, h5ad path, panel, params). Returns lists of tables keyed by
+    ``task`` is (modality, h5ad path, panel, params, continuous outcomes). Returns lists of tables keyed by
     ``long``, ``phenotype``, ``model``, ``roc``, ``surv``, ``km``, ``lr``, ``red`` (each
     table with its ``modality``), or None when the modality has no scores.
     """
-    modality, path, panel, params = task
+    modality, path, panel, params, outcomes = task
     layer = SCORE_LAYER.get(modality)
     adata = read_h5ad(path, layers=(layer,) if layer else None)
     computed = _modality_scores(adata, modality, panel, params)
@@ -104,7 +161,10 @@ def _modality_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     long.insert(1, "modality", modality)
     out["long"].append(long)
     obs = adata.obs.loc[scores.index]
-    for outcome in adata.uns.get("continuous_outcomes", []):
+    _warn_missing_scores(scores, obs, modality)
+    # this file's phenotypes, then those the other modalities' files record (flow.h5ad
+    # records none: its populations and dose are correlated with the RNA/protein ones)
+    for outcome in dict.fromkeys([*adata.uns.get("continuous_outcomes", []), *outcomes]):
         if outcome in obs:
             table = score_phenotype_correlation(scores, obs[outcome].rename(outcome))
             table.insert(0, "modality", modality)
@@ -181,6 +241,26 @@ def _check_options(h5ads: dict[str, str | Path], panel: dict[str, list[str]], pa
     check_panel_symbols(panel, names, params.get("genesets"))
 
 
+def _continuous_outcomes(h5ads: dict[str, str | Path]) -> list[str]:
+    """Return the phenotypes of continuous contrasts that any of ``h5ads`` records, in file order.
+
+    The RNA and protein preparations record them (``uns["continuous_outcomes"]``, from the
+    validated contrasts); the flow preparation has no contrasts, so its scores (the
+    populations and the dose) are correlated with the phenotypes the others record.
+    """
+    import h5py
+    from anndata.io import read_elem
+
+    found: list[str] = []
+    for path in h5ads.values():
+        with h5py.File(path, "r") as file:
+            if "uns" in file and "continuous_outcomes" in file["uns"]:
+                values = read_elem(file["uns"]["continuous_outcomes"])
+                found += [v.decode() if isinstance(v, bytes) else str(v)
+                          for v in np.atleast_1d(np.asarray(values, dtype=object))]
+    return list(dict.fromkeys(found))
+
+
 def _labelled_tables(task: tuple) -> dict[str, list[pd.DataFrame]] | None:
     """:func:`_modality_tables`, its log lines naming the modality (``task[0]``)."""
     with _modality_logs(task[0]):
@@ -211,7 +291,9 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
     - ``score_redundancy.tsv``: pairs of called scores (called in either model) with
       gene overlap (Jaccard), correlation and ``linked``;
     - ``score_phenotype_correlation.tsv`` (only with continuous contrasts, whose
-      phenotypes the prep stages record in ``uns["continuous_outcomes"]``).
+      phenotypes the RNA and protein prep stages record in ``uns["continuous_outcomes"]``):
+      every modality's scores, the flow populations and dose too, with each phenotype any
+      of the files records.
 
     ``signal_group`` names, for a called score, the strongest score of its group of
     overlapping or correlated calls (empty when not called).
@@ -225,7 +307,8 @@ def score(*, h5ads: dict[str, str | Path], outdir: str | Path, params: dict) -> 
         check_h5ad(path, modality, option=f"{modality}_h5ad", layers=(layer,) if layer else ())
     panel, _ = gene_set_collections(params.get("genesets"), "none")
     _check_options(h5ads, panel, params)
-    tasks = [(modality, str(path), panel, params) for modality, path in h5ads.items()]
+    outcomes = _continuous_outcomes(h5ads)
+    tasks = [(modality, str(path), panel, params, outcomes) for modality, path in h5ads.items()]
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in _PARTS}
     for tables in map_processes(_labelled_tables, tasks, params.get("n_cpus") or 1):
         for key, found in (tables or {}).items():

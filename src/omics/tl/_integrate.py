@@ -44,7 +44,9 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
         order of the first one given). ``mdata.obs`` holds the modalities' ``obs`` columns
         prefixed ``rna:``, ``protein:``, ``flow:`` and, unprefixed, the ``obs`` columns of
         the first modality given (``rna``, else ``protein``, else ``flow``), with their
-        dtypes (a categorical keeps its categories and their order).
+        dtypes (a categorical keeps its categories and their order). When a feature name
+        is in two modalities (a gene symbol equal to a flow population), every modality's
+        ``var_names`` are prefixed ``<modality>:`` (logged; :func:`_prefix_shared_var_names`).
     """
     modalities = {name: adata for name, adata in (("rna", rna), ("protein", protein), ("flow", flow))
                   if adata is not None}
@@ -59,10 +61,12 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
                                                                             sort=False)
     check_shared_samples(modalities, shared, "build_mudata")
     warn_unshared_samples(modalities, shared, "build_mudata")
+    parts = {name: adata[shared].copy() for name, adata in modalities.items()}
+    _prefix_shared_var_names(parts)
     # mudata 0.3 pulls the modalities' obs columns into mdata.obs (prefixed "rna:" ...) and
     # warns that 0.4 will stop; asking for it keeps the layout stable and the warning away.
     with md.set_options(pull_on_update=True):
-        mdata = md.MuData({name: adata[shared].copy() for name, adata in modalities.items()})
+        mdata = md.MuData(parts)
     first = next(iter(modalities.values()))
     for column in first.obs.columns:  # by position (mdata.obs is in the order of `shared`),
         values = first.obs.loc[shared, column]  # keeping the dtype (the categories' order) but
@@ -70,6 +74,37 @@ def build_mudata(rna: ad.AnnData | None, protein: ad.AnnData | None,
             values = values.cat.remove_unused_categories()
         mdata.obs[column] = values.array
     return mdata
+
+
+def _prefix_shared_var_names(parts: dict[str, ad.AnnData]) -> None:
+    """Prefix every modality's ``var_names`` with ``<modality>:`` when two modalities share one.
+
+    A MuData's ``var_names`` must be unique across its modalities; an array or qPCR gene
+    symbol may equal a flow population (``CD34``), an Olink assay an array symbol. On such
+    a clash, as :meth:`mudata.MuData.var_names_make_unique` does (without its warning),
+    each modality's names become ``rna:CD34``, ``flow:CD34``, ...; the gene symbols stay in
+    ``var["gene_name"]`` (filled from the old names for RNA and protein without it), the
+    flow populations in ``var["population"]``. Without a clash nothing changes (modified
+    in place).
+    """
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for adata in parts.values():
+        names = set(map(str, adata.var_names))
+        shared |= seen & names
+        seen |= names
+    if not shared:
+        return
+    _LOG.warning("build_mudata: %d feature name(s) are in more than one modality (%s): each "
+                 "modality's var_names are prefixed with its name in the MuData (%s)", len(shared),
+                 ", ".join(sorted(shared)[:5]) + (" ..." if len(shared) > 5 else ""),
+                 ", ".join(f"{name}:" for name in parts))
+    for name, adata in parts.items():
+        old = adata.var_names.astype(str)
+        column = "population" if name == "flow" else "gene_name"
+        if column not in adata.var:
+            adata.var[column] = np.asarray(old)
+        adata.var_names = pd.Index([f"{name}:{v}" for v in old])
 
 
 def _examples(names: pd.Index, n: int = 3) -> str:
@@ -155,17 +190,24 @@ def warn_unshared_samples(modalities: dict[str, ad.AnnData | pd.Index], shared: 
 
 
 def _measured(adata: ad.AnnData, layer: str | None, caller: str) -> tuple[ad.AnnData, str | None]:
-    """``(adata, layer)`` to read, with imputed values (``layers["imputed_mask"]``) as NaN.
+    """``(adata, layer)`` to read, with values that are not measurements as NaN.
 
-    Imputed values (:func:`omics.pp.impute`) are not measurements. Without a mask (or an
-    imputed value) ``adata`` and ``layer`` are returned as given; otherwise a new AnnData
-    whose ``X`` is ``layer`` (``None``: ``X``) with the imputed cells set to NaN, and ``None``.
+    Imputed values (``layers["imputed_mask"]``, :func:`omics.pp.impute`) and qPCR
+    sample/targets without a detected well (``layers["undetermined"]``,
+    :func:`omics.pp.qpcr_average_replicates`: with the ``limit`` policy their value is the
+    Ct limit against the reference genes) are not measurements. Without such a layer (or
+    such a value) ``adata`` and ``layer`` are returned as given; otherwise a new AnnData
+    whose ``X`` is ``layer`` (``None``: ``X``) with those cells set to NaN, and ``None``.
     """
-    mask = adata.layers["imputed_mask"] if "imputed_mask" in adata.layers else None
-    if mask is None:
-        return adata, layer
-    mask = np.asarray(mask.toarray() if hasattr(mask, "toarray") else mask, dtype=bool)
-    if not mask.any() or mask.shape != adata.shape:
+    masks = []
+    for name in ("imputed_mask", "undetermined"):
+        if name in adata.layers:
+            mask = adata.layers[name]
+            mask = np.asarray(mask.toarray() if hasattr(mask, "toarray") else mask)
+            if mask.shape == adata.shape:
+                masks.append(np.nan_to_num(mask.astype(float)) != 0)
+    mask = np.logical_or.reduce(masks) if masks else None
+    if mask is None or not mask.any():
         return adata, layer
     values = np.asarray(layer_array(adata, layer, caller), dtype=float)
     return ad.AnnData(X=np.where(mask, np.nan, values), obs=adata.obs[[]], var=adata.var), None
@@ -258,8 +300,10 @@ def mrna_protein_correlation(rna: ad.AnnData, protein: ad.AnnData, *, rna_layer:
 
     Pairs with a missing protein value are left out, and so are imputed values (cells
     marked in ``layers["imputed_mask"]`` of either AnnData, as :func:`omics.pp.impute`
-    writes): only measured pairs are correlated, so ``n_pairs`` and rho do not depend on
-    the imputation. Genes with fewer than ``min_pairs`` complete pairs get NA. BH
+    writes) and qPCR targets undetermined in a sample (``layers["undetermined"]``, as
+    :func:`omics.pp.qpcr_average_replicates` writes: a Ct-limit substitute, not a
+    measurement): only measured pairs are correlated, so ``n_pairs`` and rho do not depend
+    on the imputation or the Ct limit. Genes with fewer than ``min_pairs`` complete pairs get NA. BH
     adjustment over the genes tested. Genes are matched by symbol
     (:func:`expression_by_gene`: features without one are left out). Samples not in both
     AnnData are left out with a logged warning.

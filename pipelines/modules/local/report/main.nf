@@ -9,7 +9,8 @@ process OMICS_REPORT {
     // The results are staged in the folders of the results layout, so the report sees
     // what it sees after `omics run` (every task's outputs); `omics report` finds files by
     // name. Any list may be [] (e.g. integration/ with one modality, gating plots without
-    // FCS files). h5ad: the prepared modalities (the heatmaps of the top genes).
+    // FCS files). h5ad: the prepared modalities (the heatmaps of the top genes), with qPCR
+    // input also rna/qpcr_*.tsv (the methods name the geNorm candidates and M values).
     tuple val(meta), path(validated, stageAs: 'validated/*'), path(h5ad, stageAs: 'prepared/*'), path(qc, stageAs: 'qc/*'), path(de_results, stageAs: 'differential/*'), path(enrichment, stageAs: 'enrichment/*'), path(scores, stageAs: 'scores/*'), path(integration, stageAs: 'integration/*'), path(gating_plots, stageAs: 'flow/gating_plots/*')
     // The gene sets tested (the running-score curves need their members); [] when unset.
     path(genesets, stageAs: 'genesets/?/*')
