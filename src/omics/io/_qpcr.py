@@ -142,12 +142,14 @@ def _preamble(path: str | Path) -> tuple[str, ...] | None:
             text = handle.read().splitlines()
     except (OSError, UnicodeDecodeError, EOFError):
         return None  # read_table names the problem
-    cells = [line.strip().strip(",;\t ") for line in text]
+    # (a spreadsheet saved as CSV pads lines with delimiters and quotes a line holding one:
+    # "* Stage/ Cycle ... = Stage2, Step2",,,)
+    cells = [line.strip().strip(",;\t ").lstrip('"') for line in text]
     filled = [i for i, cell in enumerate(cells) if cell]
     if not filled or not (cells[filled[0]].startswith("*") or _SECTION.fullmatch(cells[filled[0]])):
         return None
     head = next((i for i in filled if not cells[i].startswith("*")), None)
-    prefixes: tuple[str, ...] = ("*",)
+    prefixes: tuple[str, ...] = ("*", '"*')
     section = _SECTION.fullmatch(cells[head]) if head is not None else None
     if section and section.group(1).strip().lower() != "results":
         raise InputError(

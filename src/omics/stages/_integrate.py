@@ -60,6 +60,9 @@ def _flow_outputs(flow, scores: str | Path | None, folder: str | Path,  # noqa: 
     with info_as_debug("pp"):  # the score stage reported the flow scores' units and left-outs
         computed = scores_with_events(flow, params.get("flow_dose_population"), what=None)
     correlation = flow_score_correlation(computed, table)
+    if correlation.empty:
+        log.warning("integrate: flow_score_correlation.tsv has no rows: the scores table holds no "
+                    "RNA or protein score of these patients to correlate the flow populations with")
     return {"flow_correlation": write_tsv(correlation, Path(folder, "flow_score_correlation.tsv"))}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -35,6 +36,9 @@ SURVIVAL = ("afs_days", "afs_event")
 ROC_TOP = 4  # scores per modality whose cross-validated ROC curves are written
 _PARTS = ("long", "phenotype", "model", "roc", "surv", "km", "lr", "red")
 #: Loggers of the scores and models of one modality: their lines name it (``rna: response_model: ...``).
+#: The genes of a set a score needs (``omics.tl.sample_scores``' ``min_size``, which the stage
+#: leaves at its default).
+MIN_SCORE_GENES = inspect.signature(sample_scores).parameters["min_size"].default
 _MODALITY_LOGGERS = ("tl.scores", "tl.response", "tl.survival")
 #: ``obsm``/``uns`` key of the scores in the modality's AnnData (in the worker; not written).
 _SCORES_KEY = "angio_scores"
@@ -115,7 +119,14 @@ def _complete_targets(expression: pd.DataFrame, panel: dict[str, list[str]], mod
                  "in every sample; left out of them: %s (undetermined in some samples, where "
                  "expression is lowest: a score over the targets each sample has would drop "
                  "those patients from the models)", modality, ", ".join(left_out))
-    return {term: [g for g in genes if g not in incomplete] for term, genes in panel.items()}
+    kept = {term: [g for g in genes if g not in incomplete] for term, genes in panel.items()}
+    # (the sets a score needs MIN_SCORE_GENES of: named, as the limit policy names its own)
+    dropped = [term for term, genes in kept.items()
+               if len(genes) < MIN_SCORE_GENES <= len(panel[term])]
+    if dropped:
+        log.warning("%s: %d gene set(s) left with fewer than %d targets detected in every sample, "
+                    "not scored: %s", modality, len(dropped), MIN_SCORE_GENES, ", ".join(dropped))
+    return kept
 
 
 def _warn_missing_scores(scores: pd.DataFrame, obs: pd.DataFrame, modality: str) -> None:

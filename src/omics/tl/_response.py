@@ -1142,7 +1142,8 @@ def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
     log odds of response, -1 for the log hazard of amputation or death).
     A treated arm without a test (``t.beta`` NaN: fewer than two events in the Cox model,
     a single outcome in the logistic one) does not contradict control-arm evidence: the
-    score is ``prognostic`` when the control arm passed the screen and nothing modifies it.
+    score is ``prognostic`` when the control arm passed the screen and the interaction test
+    (where there is one) is not significant.
     """
     # an arm without a test (all its outcomes equal) has no association to compare with
     control_slope = c.beta if np.isfinite(c.beta) else 0.0
@@ -1150,7 +1151,9 @@ def _classify(t: _Test, c: _Test, pooled: _Test, inter: _Test, evidence_t: bool,
     modified = bool(inter.p < alpha and (abs(t.beta) > abs(control_slope) or t.beta * control_slope < 0))
     if evidence_t and modified:
         return "predictive", _direction(t.beta, good_sign)
-    treated_agrees = c.beta * t.beta > 0 or not np.isfinite(t.beta)  # NaN: the arm untested
+    # NaN: the arm untested, which agrees only when the interaction does not say otherwise
+    # (a single outcome in the BM-MNC arm with a significant interaction is no prognostic score)
+    treated_agrees = c.beta * t.beta > 0 or (not np.isfinite(t.beta) and not inter.p < alpha)
     if evidence_c and np.isfinite(c.beta) and treated_agrees and not modified:
         return "prognostic", _direction(c.beta, good_sign)
     if evidence_t:
