@@ -18,6 +18,9 @@ import java.nio.channels.OverlappingFileLockException
 import java.nio.file.Files
 import java.nio.file.StandardOpenOption
 
+// before the include: an included script takes its own copy of params (see expandHomeInParams)
+expandHomeInParams()
+
 include { ANGIOGENESIS } from './workflows/angiogenesis'
 
 /*
@@ -282,7 +285,7 @@ def validateParameters() {
             // name the parameter, rather than Nextflow's "No such file" from the workflow script
             def local = !(value.toString() =~ /^[A-Za-z][A-Za-z0-9+.-]*:\/\//)   // s3://, https://: staged later
             if (property.format in ['file-path', 'directory-path'] && name != 'outdir' && value.toString().trim() && local
-                    && !file(value.toString()).exists()) {
+                    && !file(userPath(value)).exists()) {
                 errors << "--${name} ${value}: no such ${property.format == 'file-path' ? 'file' : 'folder'}; check the path"
             }
         }
@@ -327,9 +330,61 @@ def validateParameters() {
 }
 
 // --outdir as the run uses it: null (`outdir: null` in a -params-file) is the default, as in
-// nextflow.config and conf/modules.config
+// nextflow.config and conf/modules.config; a leading ~ is the home folder (userPath)
 def outdirName() {
-    return params.outdir == null ? 'results' : params.outdir.toString()
+    return params.outdir == null ? 'results' : userPath(params.outdir)
+}
+
+// A path parameter as omics reads it (src/omics/params.py expand_home): a leading ~ or ~/ is
+// the home folder ($HOME), in a -params-file too, where no shell expands it; Nextflow's file()
+// would take ~ as a folder of that name in the launch folder (as workflows/angiogenesis.nf userPath)
+def userPath(value) {
+    def text = value.toString()
+    def home = System.getenv('HOME') ?: System.getProperty('user.home')
+    return text == '~' || text.startsWith('~/') ? home + text.substring(1) : text
+}
+
+/*
+ * ~ in path parameters: a leading ~ or ~/ is the home folder, for every path parameter (and each
+ * gene-set file), as `omics run` reads them (src/omics/params.py expand_home). No shell expands
+ * it in a -params-file, and Nextflow would take it as a folder named ~ in the launch folder
+ * (created, with the run reports, even by a run stopped at the parameter check). The values are
+ * replaced in params before anything reads them: the checks below, the workflow, the tasks'
+ * ext.args and publishDir (conf/modules.config) and pipeline_info/params.yaml all see the
+ * expanded path. (nextflow.config expands --outdir alike for the run reports, which Nextflow
+ * opens before this script runs.)
+ */
+
+def expandHomeInParams() {
+    def schema_path = schemaFile()
+    if (!schema_path) {
+        return
+    }
+    def schema = new JsonSlurper().parse(schema_path.toFile())
+    def properties = schema['$defs'].values().collectEntries { group -> group.properties ?: [:] }
+    def tilde = { value -> value instanceof CharSequence && (value.toString() == '~' || value.toString().startsWith('~/')) }
+    def expanded = [:]
+    properties.each { name, property ->
+        def value = params[name]
+        if (property.format in ['file-path', 'directory-path'] && tilde(value)) {
+            expanded[name] = userPath(value)
+        } else if (name in ['genesets', 'background_genesets'] && value instanceof CharSequence && value.toString().contains('~')) {
+            expanded[name] = value.toString().tokenize(',')*.trim().findAll { it }.collect { userPath(it) }.join(',')
+        } else if (name in ['genesets', 'background_genesets'] && value instanceof List && value.any { tilde(it?.toString()?.trim()) }) {
+            expanded[name] = value.collect { tilde(it?.toString()?.trim()) ? userPath(it.toString().trim()) : it }
+        }
+    }
+    expanded.each { name, value ->
+        // params is read-only to a script (a value given on the command line wins); its
+        // entries are not
+        try {
+            params.entrySet().find { it.key == name }?.setValue(value)
+        } catch (Exception ignored) {
+        }
+        if (params[name] != value) {
+            error("--${name} ${params[name]}: a leading ~ could not be expanded here; write the absolute path (${value}).")
+        }
+    }
 }
 
 /*

@@ -42,6 +42,18 @@ def contrastEntries(contrasts_yaml) {
     }
 }
 
+// A path parameter as omics reads it (src/omics/params.py expand_home): a leading ~ or ~/ is
+// the home folder ($HOME), in a -params-file too, where no shell expands it. Nextflow's file()
+// would take ~ as a folder of that name in the launch folder. Other values as they are.
+def userPath(value) {
+    if (value == null || value instanceof Boolean || value instanceof Collection) {
+        return value
+    }
+    def text = value.toString()
+    def home = System.getenv('HOME') ?: System.getProperty('user.home')
+    return text == '~' || text.startsWith('~/') ? home + text.substring(1) : text
+}
+
 // A comma-separated list of files (the genesets parameters) as staged paths; [] when unset,
 // empty (true: Nextflow's value for --genesets '') or `none`. A params file may give a list.
 def geneSetFiles(value) {
@@ -49,7 +61,7 @@ def geneSetFiles(value) {
         return []
     }
     def names = value instanceof List ? value*.toString() : value.toString().tokenize(',')
-    return names*.trim().findAll { it }.collect { file(it, checkIfExists: true) }
+    return names*.trim().findAll { it }.collect { file(userPath(it), checkIfExists: true) }
 }
 
 // The sample sheet as `omics` reads it (src/omics/io/_tables.py read_table), for the FCS
@@ -152,7 +164,7 @@ def readSampleSheet(sheet) {
 // P1.fcs are still one file.
 def fcsColumn(sheet_path) {
     def MISSING = ['', 'na', 'nan', 'n/a', '#n/a', 'null']   // omics.io._tables.MISSING_VALUES
-    def sheet = file(sheet_path, checkIfExists: true)
+    def sheet = file(userPath(sheet_path), checkIfExists: true)
     def (header, rows) = readSampleSheet(sheet)
     def column = header.indexOf('fcs')
     if (column < 0) {
@@ -205,9 +217,10 @@ def fcsColumn(sheet_path) {
 // The --flow_fcs files omics reads (src/omics/stages/_flow.py, fcs_files), as fcsColumn returns
 // a sheet's files: [root: 'input/fcs', folder: '', names:, files:], sorted by name. Those are
 // the folder's own files with an FCS suffix (.fcs or .lmd, in any case; not hidden ones such
-// as macOS's ._P1.fcs or .DS_Store) and, when the sample sheet has an `fcs` column, the
-// relative names in it, which omics looks up in the folder (sub/P1.fcs; a name climbing out
-// of the folder or an absolute one is read where it is). Nothing else of the folder is staged:
+// as macOS's ._P1.fcs or .DS_Store, unless named after a sample id: .P1.fcs of sample '.P1')
+// and, when the sample sheet has an `fcs` column, the relative names in it, which omics looks
+// up in the folder (sub/P1.fcs; a name climbing out of the folder or an absolute one is read
+// where it is). Nothing else of the folder is staged:
 // other files, subfolders and links to folders are never walked. Each file is staged on its
 // own and linked at input/fcs/<name> (pipelines/bin/omics_fcs_links.sh), the folder given to
 // `omics` as --flow_fcs. Staged as one folder, Nextflow would hash the folder by its path,
@@ -217,21 +230,27 @@ def fcsColumn(sheet_path) {
 def fcsFolder(folder_path) {
     def FCS_SUFFIXES = ['.fcs', '.lmd']   // omics.io._flow.FCS_SUFFIXES
     def MISSING = ['', 'na', 'nan', 'n/a', '#n/a', 'null']   // omics.io._tables.MISSING_VALUES
-    def folder = file(folder_path, checkIfExists: true)
+    def folder = file(userPath(folder_path), checkIfExists: true)
     if (!folder.isDirectory()) {
         error("--flow_fcs ${folder_path}: not a folder; give the folder holding the FCS files.")
     }
+    def sheet = params.input ? file(userPath(params.input)) : null
+    def (header, rows) = sheet?.isFile() ? readSampleSheet(sheet) : [[], []]
+    def column = header.indexOf('fcs')
+    // a hidden file is staged when it is a sample's own (.P1.fcs of sample '.P1'), as omics
+    // finds <sample>.fcs whatever the name; other hidden ones (._P1.fcs, .DS_Store) are not
+    def id_column = header.indexOf((params.sample_id_col ?: 'sample').toString())
+    def ids = rows.collect { number, values -> id_column >= 0 && id_column < values.size() ? values[id_column].trim() : '' }
+        .findAll { it } as Set
     def found = [:]   // name relative to the folder -> file
     folder.eachFile { path ->
         def name = path.fileName.toString()
         def dot = name.lastIndexOf('.')
-        if (!name.startsWith('.') && dot > 0 && name.substring(dot).toLowerCase() in FCS_SUFFIXES && path.isFile()) {
+        if (dot > 0 && name.substring(dot).toLowerCase() in FCS_SUFFIXES && path.isFile() &&
+                (!name.startsWith('.') || name.substring(0, dot) in ids)) {
             found[name] = path
         }
     }
-    def sheet = params.input ? file(params.input) : null
-    def (header, rows) = sheet?.isFile() ? readSampleSheet(sheet) : [[], []]
-    def column = header.indexOf('fcs')
     rows.each { number, values ->
         def name = column >= 0 && column < values.size() ? values[column].trim() : ''
         if (name.toLowerCase() in MISSING || name.startsWith('/')) {
@@ -345,6 +364,12 @@ def designDigest(files) {
 workflow ANGIOGENESIS {
 
     main:
+    // main.nf expandHomeInParams replaced a leading ~ by the home folder before this script was
+    // included; should it not have (another Nextflow, another main script), stop rather than
+    // publish into a folder named ~
+    if (params.outdir instanceof CharSequence && (params.outdir.toString() == '~' || params.outdir.toString().startsWith('~/'))) {
+        error("--outdir ${params.outdir}: the leading ~ was not expanded; write the absolute path (${userPath(params.outdir)}).")
+    }
     ch_versions = Channel.empty()
     def code = codeIdentity()        // in every meta: a task run by other omics code is not reused
     def cohort = [id: 'cohort', code: code]  // meta of the cohort-level tasks (validate, score, integrate, report)
@@ -352,8 +377,8 @@ workflow ANGIOGENESIS {
     ch_genesets   = Channel.value(geneSetFiles(params.genesets))
     ch_background = Channel.value(geneSetFiles(params.background_genesets))
     // RNA: sequencing counts (rna_counts) or rna_matrix in rna_format (qpcr, array, counts)
-    def rna_file  = params.rna_matrix ?: params.rna_counts
-    ch_efficiency = Channel.value(params.qpcr_efficiency ? file(params.qpcr_efficiency, checkIfExists: true) : [])
+    def rna_file  = userPath(params.rna_matrix ?: params.rna_counts)
+    ch_efficiency = Channel.value(params.qpcr_efficiency ? file(userPath(params.qpcr_efficiency), checkIfExists: true) : [])
 
     // Flow cytometry: a population table ([] when not given) and the gating strategy ([]: the
     // shipped template); without a table, the FCS files of --flow_fcs or those named
@@ -364,8 +389,8 @@ workflow ANGIOGENESIS {
     def fcs_column = !params.input ? [:] : params.flow_fcs ? fcsFolder(params.flow_fcs) :
         params.flow_table ? [:] : fcsColumn(params.input)
     def flow_files = [
-        params.flow_table ? file(params.flow_table, checkIfExists: true) : [],
-        params.flow_gating ? file(params.flow_gating, checkIfExists: true) : [],
+        params.flow_table ? file(userPath(params.flow_table), checkIfExists: true) : [],
+        params.flow_gating ? file(userPath(params.flow_gating), checkIfExists: true) : [],
         fcs_column ? [root: fcs_column.root, folder: fcs_column.folder, names: fcs_column.names] : [:],
         fcs_column ? fcs_column.files : []
     ]
@@ -377,18 +402,18 @@ workflow ANGIOGENESIS {
     OMICS_VALIDATE (
         Channel.of([
             cohort,
-            file(params.input, checkIfExists: true),
-            file(params.contrasts, checkIfExists: true),
+            file(userPath(params.input), checkIfExists: true),
+            file(userPath(params.contrasts), checkIfExists: true),
             rna_file ? file(rna_file, checkIfExists: true) : [],
-            params.protein_matrix ? file(params.protein_matrix, checkIfExists: true) : []
+            params.protein_matrix ? file(userPath(params.protein_matrix), checkIfExists: true) : []
         ]),
         ch_genesets,
         ch_background,
         ch_efficiency,
         Channel.value(flow_files),
-        Channel.value(designDigest([file(params.input), file(params.contrasts),
+        Channel.value(designDigest([file(userPath(params.input)), file(userPath(params.contrasts)),
                                     geneSetFiles(params.genesets), geneSetFiles(params.background_genesets),
-                                    params.qpcr_efficiency ? file(params.qpcr_efficiency) : [],
+                                    params.qpcr_efficiency ? file(userPath(params.qpcr_efficiency)) : [],
                                     flow_files[0], flow_files[1]]))
     )
     ch_versions = ch_versions.mix(OMICS_VALIDATE.out.versions)
@@ -416,7 +441,7 @@ workflow ANGIOGENESIS {
     if (params.protein_matrix) {
         OMICS_PROTEIN_PREP (
             ch_validated.map { meta, samplesheet, contrasts ->
-                [[id: 'protein', modality: 'protein', code: code], samplesheet, contrasts, file(params.protein_matrix)]
+                [[id: 'protein', modality: 'protein', code: code], samplesheet, contrasts, file(userPath(params.protein_matrix))]
             }
         )
         ch_h5ad     = ch_h5ad.mix(OMICS_PROTEIN_PREP.out.h5ad)
@@ -524,7 +549,7 @@ workflow ANGIOGENESIS {
     //
     softwareVersionsToYAML(ch_versions)
         .collectFile(
-            storeDir: "${params.outdir == null ? 'results' : params.outdir}/pipeline_info",   // null: the default
+            storeDir: "${params.outdir == null ? 'results' : userPath(params.outdir)}/pipeline_info",   // null: the default
             name: 'software_versions.yml',
             // written by every run, -resume included: the collect-file cache would keep a
             // copy another run left at this path (a failed run's shorter list)

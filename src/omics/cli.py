@@ -24,10 +24,13 @@ from .params import (
     BY_NAME,
     GROUPS,
     PARAMETERS,
+    PATH_LISTS,
     Parameter,
     bounds_text,
+    expand_home,
     nextflow_only_hint,
     resolve,
+    split_list,
     suggestion,
 )
 from .registry import STAGES
@@ -285,6 +288,11 @@ def _stage_values(args: argparse.Namespace, params: dict) -> dict:
         raise InputError(f"{flags} missing: give {'them' if len(missing) > 1 else 'it'} on the "
                          f"command line or as {keys} in --params-file.")
     for name, value in values.items():
+        # ~ is the home folder, as in every path parameter (omics.params.expand_home)
+        if isinstance(value, str):
+            values[name] = value = expand_home(value)
+        elif isinstance(value, list | tuple):
+            values[name] = value = type(value)(expand_home(v) if isinstance(v, str) else v for v in value)
         for item in value if isinstance(value, list | tuple) else [value]:
             if item is not None:
                 _refuse_remote(name, str(item))
@@ -386,9 +394,37 @@ def _check_run_inputs(args: argparse.Namespace, params: dict) -> None:
     for name in given:  # name the option of a local file that is not there, or is remote
         value = str(params[name])
         _refuse_remote(name, value)
-        if not Path(value).exists():
-            what = "folder" if name == "flow_fcs" else "file"
-            raise InputError(f"{{--{name}}}: {what} not found; check the path.", path=value)
+        _check_local_path(name, value, folder=name == "flow_fcs")
+
+
+def _check_local_path(name: str, value: str, *, folder: bool = False) -> None:
+    """Stop, naming the option, when a local input path is missing, or a folder given for a file."""
+    path = Path(value)
+    if not path.exists():
+        what = "folder" if folder else "file"
+        raise InputError(f"{{--{name}}}: {what} not found; check the path.", path=value)
+    if not folder and path.is_dir():
+        raise InputError(f"{{--{name}}}: is a directory; give the path of a file.", path=value)
+
+
+def _check_other_paths(params: dict) -> None:
+    """``omics run``: name the option of a gene-set, efficiency or gating file that is not there.
+
+    The GMT files of ``genesets``/``background_genesets`` one by one (``none`` gives none;
+    remote paths stop as for any file option), ``qpcr_efficiency`` and ``flow_gating``:
+    missing, or a folder, stops before anything runs with the option in the message.
+    """
+    for name in ("qpcr_efficiency", "flow_gating"):
+        if params.get(name):
+            _refuse_remote(name, str(params[name]))
+            _check_local_path(name, str(params[name]))
+    for name in PATH_LISTS:
+        value = params.get(name)
+        if not isinstance(value, str) or value.strip().lower() == "none":
+            continue
+        for item in split_list(value):
+            _refuse_remote(name, item)
+            _check_local_path(name, item)
 
 
 def _written(produced: object) -> list[Path]:
@@ -471,6 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             params = _params(args)
             _check_run_inputs(args, params)
+            _check_other_paths(params)
             run_pipeline(params, resume=args.resume and not args.force,
                          command_line="omics " + shlex.join(argv), demo=args.demo)
         elif args.command == "simulate":

@@ -436,6 +436,33 @@ def _list_value(parameter: Parameter, value: list | tuple, source: str) -> str:
     return ",".join(items)
 
 
+#: List parameters whose items are files (a leading ``~`` of each is expanded, as for paths).
+PATH_LISTS = ("genesets", "background_genesets")
+
+
+def expand_home(value: str) -> str:
+    """Return a path with a leading ``~`` or ``~/`` replaced by the home folder.
+
+    One rule for every path parameter, in a params file as on the command line (where the
+    shell does it only for an unquoted ``~``), and in the Nextflow pipeline alike
+    (pipelines/main.nf ``userPath``): ``~/data/sheet.csv`` is ``$HOME/data/sheet.csv``, never a
+    folder named ``~``. ``~user/`` and a ``~`` elsewhere in the path are left as written.
+
+    Parameters
+    ----------
+    value
+        The path as given.
+
+    Returns
+    -------
+    str
+        The path, expanded when it starts with ``~`` or ``~/``.
+    """
+    if value == "~" or value.startswith("~/"):
+        return str(Path.home()) + value[1:]
+    return value
+
+
 def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
     """Convert ``value`` to the parameter's type and check choices and bounds.
 
@@ -450,6 +477,8 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
     text or path parameter (YAML 1.1 reads ``yes``/``on`` as true and ``1.10`` as 1.1)
     stops, telling to quote it. Flags take true/false, yes/no and 1/0 (text in any case,
     or the integers 0 and 1).
+    A path starting with ``~`` or ``~/`` (and each such file of ``genesets`` and
+    ``background_genesets``) is in the home folder (:func:`expand_home`).
 
     Parameters
     ----------
@@ -518,6 +547,10 @@ def coerce(parameter: Parameter, value: Any, *, source: str) -> Any:
                 raise ValueError(value)
         else:
             value = str(value)
+            if parameter.type == "path":
+                value = expand_home(value)
+            elif name in PATH_LISTS and "~" in value:
+                value = ",".join(expand_home(item.strip()) for item in value.split(","))
     except (TypeError, ValueError, OverflowError):
         raise InputError(f"parameter {name!r} must be a finite {parameter.type}, got {value!r}."
                          if parameter.type in {"integer", "number"} else

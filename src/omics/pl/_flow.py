@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 
@@ -12,6 +13,44 @@ from matplotlib.patches import Polygon, Rectangle
 
 DEFAULT_PAIRS = (("FSC-A", "SSC-A"), ("CD45", "CD34"))
 _BINS = 160
+
+
+@functools.lru_cache(maxsize=8)
+def _font_codepoints(families: tuple[str, ...]) -> frozenset[int]:
+    """Return the characters the fonts of ``families`` (matplotlib's font.family) can draw.
+
+    The fonts matplotlib falls back on glyph by glyph (every installed font of the family
+    list, e.g. a CJK font named in ``font.sans-serif``), else the one it draws with.
+    """
+    from matplotlib import font_manager
+
+    prop = font_manager.FontProperties(family=list(families))
+    try:
+        paths = list(font_manager.fontManager._find_fonts_by_props(prop))
+    except Exception:  # noqa: BLE001 - private helper (matplotlib >= 3.6): the main font then
+        paths = [font_manager.findfont(prop)]
+    points: set[int] = set()
+    for path in paths:
+        try:
+            points.update(font_manager.get_font(path).get_charmap())
+        except Exception:  # noqa: BLE001 - a font that cannot be read draws nothing
+            continue
+    return frozenset(points)
+
+
+def _drawable(text: str) -> str:
+    """Return ``text`` with each character the plot font lacks written as ``<U+XXXX>``.
+
+    A sample id or file name in CJK (``患者.003``) would otherwise be drawn as boxes, and
+    matplotlib would print a "Glyph ... missing from font(s)" warning into the log; the
+    escape keeps the title readable and unambiguous. Text the font can draw is unchanged.
+    """
+    from matplotlib import rcParams
+
+    points = _font_codepoints(tuple(rcParams["font.family"]))
+    if not points or all(ord(c) in points or not c.isprintable() for c in text):
+        return text
+    return "".join(c if ord(c) in points or not c.isprintable() else f"<U+{ord(c):04X}>" for c in text)
 
 
 def _two_d_gates(strategy) -> list[tuple[str, tuple, object, tuple[str, str]]]:  # noqa: ANN001
@@ -113,7 +152,9 @@ def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
         The strategy and the ``GatingResults`` of :func:`omics.io.gate_sample`, run with
         ``cache_events=True``.
     title
-        Figure title.
+        Figure title. Characters the plot font cannot draw (CJK in a sample id, with
+        matplotlib's default font) are written ``<U+XXXX>``, in gate names and channel
+        labels too.
     pairs
         Channel pairs, one panel each.
     dpi
@@ -162,13 +203,13 @@ def gating_png(sample, strategy, results, *, title: str,  # noqa: ANN001
         for k, (other_id, other_path, other, _) in enumerate(same_parent):
             _draw(ax, other, flip)
             count = results.get_gate_count(other_id, gate_path=other_path)
-            ax.annotate(f"{other_id}: {count}", xy=(0.02, 0.97 - 0.06 * k), xycoords="axes fraction",
-                        va="top", fontsize=7, color="#b2182b")
-        ax.set_xlabel(x_name)
-        ax.set_ylabel(y_name)
-        ax.set_title(f"{parent} events", fontsize=8)
+            ax.annotate(_drawable(f"{other_id}: {count}"), xy=(0.02, 0.97 - 0.06 * k),
+                        xycoords="axes fraction", va="top", fontsize=7, color="#b2182b")
+        ax.set_xlabel(_drawable(x_name))
+        ax.set_ylabel(_drawable(y_name))
+        ax.set_title(_drawable(f"{parent} events"), fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.suptitle(title, fontsize=9)
+    fig.suptitle(_drawable(title), fontsize=9)
     fig.subplots_adjust(left=0.12, right=0.98, bottom=0.15, top=0.82, wspace=0.35)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)

@@ -19,6 +19,8 @@ is the one its name states (``cells/uL``, ``wbc_per_ul``: ``cells_per_uL``; ``..
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -268,7 +270,8 @@ def _total_events(adata: ad.AnnData, total_events: pd.Series | np.ndarray | None
 def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
                     bead_gate: str = "Beads", sample_volume_ul: float = 100.0,
                     cell_count: pd.Series | None = None, count_reference: str = "Leukocytes",
-                    total_events: pd.Series | np.ndarray | None = None, path: str | None = None) -> str:
+                    total_events: pd.Series | np.ndarray | None = None, path: str | None = None,
+                    sample_paths: Mapping[str, str | Path] | None = None) -> str:
     """Fill ``layers["absolute"]`` and ``X`` (log2 absolute, half an event added); return the unit.
 
     Parameters
@@ -287,6 +290,9 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         ``cell_count``), or an array with one value per sample in ``obs`` order.
     path
         Named in messages.
+    sample_paths
+        Each sample's own file (its FCS file), named instead of ``path`` in a message about
+        that sample alone (no events in the bead gate).
 
     Returns
     -------
@@ -323,6 +329,13 @@ def absolute_counts(adata: ad.AnnData, *, beads_per_test: float | None = None,
         beads = _reference(adata, bead_gate, "bead", path)
         if (beads <= 0).any():
             sample = adata.obs_names[int(np.flatnonzero(beads <= 0)[0])]
+            own = (sample_paths or {}).get(str(sample))
+            if own is not None and (beads > 0).any():  # others have beads: this file or acquisition
+                raise InputError(f"sample {sample!r}: no events in the bead gate {bead_gate!r}, so no "
+                                 "absolute count.", path=str(own),
+                                 fix="Check that sample's file (beads added, the right file, "
+                                     "acquired whole), re-acquire the sample or leave it out of the "
+                                     "sample sheet; or leave {--flow_beads_per_test} unset.")
             raise InputError(f"sample {sample!r}: no events in the bead gate {bead_gate!r}, so no "
                              "absolute count; check the bead gate or leave {--flow_beads_per_test} "
                              "unset.", path=path)

@@ -479,7 +479,8 @@ def flow_prep(*, samplesheet: str | Path, outdir: str | Path, params: dict,
                            sample_volume_ul=100.0 if volume is None else float(volume),
                            cell_count=cell_count,
                            count_reference=params.get("flow_count_reference") or "Leukocytes",
-                           total_events=total, path=source)
+                           total_events=total, path=source,
+                           sample_paths=checked["files"] if checked["mode"] != "table" else None)
     adata = match_samples(adata, sheet, matrix_path=source)
     adata.obs["total_events"] = total if total is not None else np.nan
     adata.uns["modality"] = "flow"

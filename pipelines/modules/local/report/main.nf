@@ -30,8 +30,11 @@ process OMICS_REPORT {
 
     script:
     def args = task.ext.args ?: ''
-    def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
-    def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
+    // gene-set files joined with commas: a plain string, which Nextflow does not escape as it
+    // does a path, so quoted here (a name may hold a space, a quote or an apostrophe)
+    def quote = { value -> "'" + value.toString().replace("'", "'\\''") + "'" }
+    def panel = genesets ? "--genesets ${quote([genesets].flatten().join(','))}" : ''
+    def background = background_genesets ? "--background_genesets ${quote([background_genesets].flatten().join(','))}" : ''
     // n_cpus in params.yaml is this task's CPUs: the report's workers (each task has its own)
     """
     printf '%s\\n' '${run_params.replace("'", "'\\''")}' > params.json

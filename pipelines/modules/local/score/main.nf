@@ -31,7 +31,10 @@ process OMICS_SCORE {
     def rna = rna_h5ad ? "--rna_h5ad ${rna_h5ad}" : ''
     def protein = protein_h5ad ? "--protein_h5ad ${protein_h5ad}" : ''
     def flow = flow_h5ad ? "--flow_h5ad ${flow_h5ad}" : ''
-    def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
+    // gene-set files joined with commas: a plain string, which Nextflow does not escape as it
+    // does a path, so quoted here (a name may hold a space, a quote or an apostrophe)
+    def quote = { value -> "'" + value.toString().replace("'", "'\\''") + "'" }
+    def panel = genesets ? "--genesets ${quote([genesets].flatten().join(','))}" : ''
     """
     omics score \\
         ${rna} \\

@@ -43,10 +43,12 @@ process OMICS_VALIDATE {
     def rna = rna_counts ? "${params.rna_matrix ? '--rna_matrix' : '--rna_counts'} ${rna_counts}" : ''
     def efficiency = qpcr_efficiency ? "--qpcr_efficiency ${qpcr_efficiency}" : ''
     def protein = protein_matrix ? "--protein_matrix ${protein_matrix}" : ''
-    def panel = genesets ? "--genesets ${[genesets].flatten().join(',')}" : ''
-    def background = background_genesets ? "--background_genesets ${[background_genesets].flatten().join(',')}" : ''
-    def table = flow_table ? "--flow_table ${flow_table}" : ''
+    // gene-set files joined with commas: a plain string, which Nextflow does not escape as it
+    // does a path, so quoted here (a name may hold a space, a quote or an apostrophe)
     def quote = { value -> "'" + value.toString().replace("'", "'\\''") + "'" }
+    def panel = genesets ? "--genesets ${quote([genesets].flatten().join(','))}" : ''
+    def background = background_genesets ? "--background_genesets ${quote([background_genesets].flatten().join(','))}" : ''
+    def table = flow_table ? "--flow_table ${flow_table}" : ''
     def fcs_folder = fcs_column ? [fcs_column.root, fcs_column.folder].findAll { it }.join('/') : ''
     def fcs_links = fcs_column ? "omics_fcs_links.sh ${quote(fcs_folder)} " +
         [fcs_column.names, [fcs_files].flatten()].transpose().collect { name, staged -> "${quote(name)} ${quote(staged)}" }.join(' ') : ''
