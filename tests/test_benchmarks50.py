@@ -27,7 +27,14 @@ SCRIPTS = sorted(path.stem for path in BENCHMARKS.glob("bench_*.py"))
 def _load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # a script sets thread counts in os.environ when imported (NUMBA_NUM_THREADS=1): they must
+    # not reach the later tests of this process, whose numba would then refuse two threads
+    saved = dict(os.environ)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     return module
 
 
