@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/omics schema --check
 
 test: $(STAMP) $(NEXTFLOW) lint
-	PATH="$(CURDIR)/tools/nextflow:$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -ra
+	PATH="$(CURDIR)/tools/nextflow:$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -ra --durations=25
 
 # The quick lane while editing: everything but the tests marked slow (CI runs `make test`).
 test-fast: $(STAMP)
