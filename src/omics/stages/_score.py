@@ -86,9 +86,10 @@ def _modality_scores(adata, modality: str, panel: dict, params: dict  # noqa: AN
             return None
     if method == "zmean" and _qpcr_missing(adata):
         panel = _complete_targets(expression, panel, modality)
-        if not any(len(measured.intersection(genes)) >= 5 for genes in panel.values()):
-            log.warning("%s: no panel gene set has 5 targets detected in every sample (qPCR "
-                        "--qpcr_undetermined missing); no scores for this modality", modality)
+        if not any(len(measured.intersection(genes)) >= MIN_SCORE_GENES for genes in panel.values()):
+            log.warning("%s: no panel gene set has %d targets detected in every sample (qPCR "
+                        "--qpcr_undetermined missing); no scores for this modality", modality,
+                        MIN_SCORE_GENES)
             return None
     scores = sample_scores(adata, panel, layer=layer, method=method, key_added=_SCORES_KEY)
     return scores, adata.uns[_SCORES_KEY]["gene_sets"]
